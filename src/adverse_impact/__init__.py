@@ -1,0 +1,22 @@
+"""adverse_impact: test hiring models for adverse impact before they ship.
+
+The public API is re-exported here; modules prefixed with ``_`` are private.
+"""
+
+from adverse_impact._audit import audit, impact_ratios, selection_rates
+from adverse_impact._counts import GroupCounts
+from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
+from adverse_impact._result import AuditResult
+from adverse_impact._version import __version__
+
+__all__ = [
+    "AdverseImpactError",
+    "AuditResult",
+    "GroupCounts",
+    "InputError",
+    "InputTypeError",
+    "__version__",
+    "audit",
+    "impact_ratios",
+    "selection_rates",
+]

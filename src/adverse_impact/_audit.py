@@ -1,0 +1,468 @@
+"""Selection rates, impact ratios and the four-fifths rule, from counts."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._counts import COUNT_COLUMNS, GroupCounts, count_groups
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._result import AuditResult
+from adverse_impact._validation import check_share, check_unknown, is_missing_label
+
+__all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
+
+#: Uniform Guidelines 29 CFR 1607.4(D): a rate "less than four-fifths" of the highest.
+FOUR_FIFTHS = Fraction(4, 5)
+#: Intersectional labels and attribute names, as in NYC LL144 summaries.
+LABEL_SEP = " | "
+ATTRIBUTE_SEP = " x "
+
+
+def audit(
+    data: Any = None,
+    *,
+    selected: Any = None,
+    groups: Any,
+    score: Any = None,
+    threshold: float | None = None,
+    reference: Any = "highest",
+    intersectional: bool = True,
+    min_share: float | None = None,
+    unknown: Any = None,
+    sample_weight: Any = None,
+) -> AuditResult:
+    """Audit selection decisions for adverse impact.
+
+    Reduces the data to per-group counts in one pass, then computes each
+    group's selection rate, its impact ratio against the reference group and
+    the four-fifths flag, separately for every protected attribute and, with
+    two or more attributes, for their intersection.
+
+    Parameters
+    ----------
+    data : DataFrame, optional
+        A pandas, polars (eager or lazy) or pyarrow table, or any other table
+        narwhals can read.  When given, ``selected``, ``groups``, ``score`` and
+        ``sample_weight`` are column names; when ``None`` they are arrays.
+    selected : str or array-like, optional
+        0/1 or boolean decisions (1 = selected, advanced, hired).
+    groups : str, sequence of str, array-like, DataFrame or dict
+        The protected attribute(s).  Without ``data``: one array of labels, a
+        DataFrame or a dict of arrays (like fairlearn's
+        ``sensitive_features``).
+    score : str or array-like, optional
+        Scores instead of decisions.  With ``threshold``, a candidate is
+        selected when ``score >= threshold``.  Without it, the NYC Local Law
+        144 *scoring rate* is used: selected means a score strictly above the
+        median score of the whole sample, unknown category included.
+    threshold : float, optional
+        The cut-off applied to ``score``.
+    reference : "highest", label or dict, default "highest"
+        The comparison group.  ``"highest"`` is the group with the highest
+        rate among eligible groups (29 CFR 1607.4(D)); ties go to the first
+        group in sorted order, and every tied group has a ratio of exactly 1.
+        A label applies to each attribute that has it; a dict maps attribute
+        names (``"sex x race"`` for the intersection) to labels.
+    intersectional : bool, default True
+        With two or more attributes, also audit their intersection, labelled
+        ``"Female | Asian"`` under the attribute ``"sex x race"``.
+    min_share : float, optional
+        Groups whose share of an attribute's known rows is below this (e.g.
+        0.02, NYC rule 6 RCNY 5-301(d)) are reported with ``n`` and ``rate``
+        but excluded from the ratios and from being the reference.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category" besides missing values (None, NaN,
+        NA, and empty or whitespace-only strings, which are always unknown).
+        Unknown rows are counted per attribute in ``result.unknown`` and left
+        out of rates, ratios and the reference.
+    sample_weight : str or array-like, optional
+        Non-negative weights; rates become weighted rates.  ``n`` and
+        ``selected`` stay row counts and the weighted sums are reported beside
+        them.
+
+    Returns
+    -------
+    AuditResult
+
+    Raises
+    ------
+    InputError
+        Bad values: mismatched lengths, non-binary ``selected``, an ID-like
+        group column, no rows, a single known group, ``min_share`` outside
+        (0, 1), an unknown ``reference`` label, ...
+    InputTypeError
+        Arguments of the wrong kind (a column name without ``data``, text in
+        ``selected``, ...).
+
+    See Also
+    --------
+    selection_rates, impact_ratios
+
+    Notes
+    -----
+    The four-fifths flag is True exactly when ``rate / reference_rate < 4/5``,
+    decided on fractions of the integer counts (of the float weights when
+    weighted), so a ratio of exactly 0.8 is never flagged by rounding.
+
+    References
+    ----------
+    .. [1] 29 CFR 1607.4(D), Uniform Guidelines on Employee Selection
+       Procedures (1978).
+    .. [2] NYC Department of Consumer and Worker Protection, 6 RCNY
+       5-300 to 5-304 (2023), rules for Local Law 144 of 2021.
+
+    Examples
+    --------
+    The EEOC's 2023 technical assistance: 48 of 80 White applicants and 12 of
+    40 Black applicants advance, rates of 60% and 30%.
+
+    >>> import adverse_impact as ai
+    >>> decisions = [1] * 48 + [0] * 32 + [1] * 12 + [0] * 28
+    >>> race = ["White"] * 80 + ["Black"] * 40
+    >>> result = ai.audit(selected=decisions, groups={"race": race})
+    >>> result.table[["group", "n", "rate", "impact_ratio", "four_fifths_flag"]]
+       group   n  rate  impact_ratio  four_fifths_flag
+    0  Black  40   0.3           0.5              True
+    1  White  80   0.6           1.0             False
+    >>> result.passes()
+    False
+    """
+    share = check_share(min_share, "min_share")
+    unknown_labels = check_unknown(unknown)
+    _check_reference(reference)
+    counts = count_groups(data, selected=selected, groups=groups, score=score,
+                          threshold=threshold, sample_weight=sample_weight)
+    params = {
+        "selected": selected if isinstance(selected, str) else None,
+        "score": score if isinstance(score, str) else None,
+        "rule": counts.rule,
+        "cutoff": counts.cutoff,
+        "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
+        "intersectional": bool(intersectional),
+        "min_share": None if min_share is None else float(min_share),
+        "unknown": sorted(map(str, unknown_labels)),
+        "weighted": counts.weighted,
+    }
+    return audit_counts(counts, reference=reference, intersectional=intersectional,
+                        min_share=share, unknown=unknown_labels, params=params)
+
+
+def _check_reference(reference: Any) -> None:
+    if isinstance(reference, Mapping):
+        return
+    if not isinstance(reference, Hashable):
+        raise type_error("reference", f"got an unhashable {type(reference).__name__}",
+                         'Pass "highest", a group label, or a dict attribute -> label')
+
+
+def _specs(attributes: Sequence[str], intersectional: bool) -> list[tuple[str, tuple[str, ...]]]:
+    specs = [(a, (a,)) for a in attributes]
+    if intersectional and len(attributes) > 1:
+        specs.append((ATTRIBUTE_SEP.join(attributes), tuple(attributes)))
+    return specs
+
+
+def _is_unknown(label: Any, unknown: frozenset) -> bool:
+    if is_missing_label(label):
+        return True
+    try:
+        return label in unknown
+    except TypeError:
+        return False
+
+
+def _sort_key(key: tuple) -> tuple:
+    # Mixed label types (1 and "1") cannot be compared directly.
+    return tuple((type(v).__name__ if not isinstance(v, (int, float, np.number)) else "",
+                  v if isinstance(v, (int, float, np.number)) else str(v)) for v in key)
+
+
+def group_totals(counts: GroupCounts, columns: Sequence[str],
+                 unknown: frozenset = frozenset()) -> tuple[pd.DataFrame, int]:
+    """Sum the counts over ``columns``: known groups, and the unknown row count.
+
+    A row is unknown for an intersection when any of its labels is unknown.
+    The returned frame is indexed by label tuples in sorted order.
+    """
+    table = counts.table
+    is_unknown = np.zeros(len(table), dtype=bool)
+    for column in columns:
+        is_unknown |= np.fromiter((_is_unknown(v, unknown) for v in table[column]),
+                                  dtype=bool, count=len(table))
+    n_unknown = int(table.loc[is_unknown, "n"].sum())
+    known = table.loc[~is_unknown]
+    sums: dict[tuple, np.ndarray] = {}
+    for key, values in zip(zip(*(known[c] for c in columns)),
+                           known[list(COUNT_COLUMNS)].to_numpy(dtype=float)):
+        sums[key] = sums[key] + values if key in sums else values.copy()
+    keys = sorted(sums, key=_sort_key)
+    frame = pd.DataFrame([sums[k] for k in keys], columns=list(COUNT_COLUMNS),
+                         index=pd.Index(keys, tupleize_cols=False, dtype=object))
+    if len(keys) == 0:
+        frame = pd.DataFrame(columns=list(COUNT_COLUMNS), dtype=float)
+    frame["n"] = frame["n"].round().astype(np.int64)
+    frame["selected"] = frame["selected"].round().astype(np.int64)
+    return frame, n_unknown
+
+
+def _exact_rates(totals: pd.DataFrame, weighted: bool) -> list[Fraction | None]:
+    if weighted:
+        return [Fraction(ws) / Fraction(w) if w > 0 else None
+                for w, ws in zip(totals["weight"], totals["weight_selected"])]
+    return [Fraction(int(s), int(n)) for n, s in zip(totals["n"], totals["selected"])]
+
+
+def _label(key: tuple) -> Any:
+    return key[0] if len(key) == 1 else LABEL_SEP.join(map(str, key))
+
+
+def _warn_near_duplicates(name: str, keys: Sequence[tuple]) -> None:
+    variants: dict[str, list[Any]] = {}
+    for (label,) in keys:
+        variants.setdefault(str(label).strip().casefold(), []).append(label)
+    clashes = [v for v in variants.values() if len(v) > 1]
+    if clashes:
+        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:5])
+        warnings.warn(
+            f"groups[{name!r}]: labels that differ only in case, spaces or type are audited as "
+            f"different groups: {shown}. Normalise the column first (e.g. "
+            f".str.strip().str.title()) if they mean the same category.",
+            UserWarning, stacklevel=4,
+        )
+
+
+def _find_reference(name: str, columns: tuple[str, ...], keys: list[tuple],
+                    reference: Any) -> int | None | str:
+    """Index of the requested reference group, ``"highest"``, or None if absent."""
+    wanted = reference.get(name, "highest") if isinstance(reference, Mapping) else reference
+    if isinstance(wanted, str) and wanted == "highest":
+        return "highest"
+    for i, key in enumerate(keys):
+        if key == (wanted,) or key == wanted or (len(columns) > 1 and _label(key) == wanted):
+            return i
+    if isinstance(reference, Mapping):
+        labels = [_label(k) for k in keys]
+        raise input_error("reference", f"{wanted!r} is not a known group of {name!r}",
+                          f"Use one of {labels[:20]!r}")
+    return None
+
+
+def audit_counts(
+    counts: GroupCounts,
+    *,
+    reference: Any = "highest",
+    intersectional: bool = True,
+    min_share: Fraction | None = None,
+    unknown: frozenset = frozenset(),
+    params: Mapping[str, Any] | None = None,
+) -> AuditResult:
+    """Build an :class:`AuditResult` from counts already reduced by ``count_groups``."""
+    specs = _specs(counts.attributes, intersectional)
+    if isinstance(reference, Mapping):
+        names = [name for name, _ in specs]
+        for key in reference:
+            if key not in names:
+                raise input_error("reference", f"{key!r} is not an audited attribute",
+                                  f"Use keys from {names!r}")
+    _warn_unused_unknown(counts, unknown)
+    rows: list[dict[str, Any]] = []
+    ratios: list[Fraction | None] = []
+    unknown_counts: dict[str, int] = {}
+    reference_found = False
+    for name, columns in specs:
+        totals, n_unknown = group_totals(counts, columns, unknown)
+        unknown_counts[name] = n_unknown
+        keys = list(totals.index)
+        if len(keys) < 2:
+            found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
+            raise input_error(
+                "groups", f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
+                "were set aside; an impact ratio compares at least two groups",
+                "Audit an attribute with two or more groups, or check the unknown= labels",
+            )
+        if len(columns) == 1:
+            _warn_near_duplicates(name, keys)
+        rates = _exact_rates(totals, counts.weighted)
+        n = totals["n"].to_numpy()
+        n_known = int(n.sum())
+        excluded = [min_share is not None and Fraction(int(k), n_known) < min_share for k in n]
+        eligible = [not e and r is not None for e, r in zip(excluded, rates)]
+        found = _find_reference(name, columns, keys, reference)
+        if found == "highest":
+            candidates = [i for i in range(len(keys)) if eligible[i]]
+            ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
+        else:
+            ref = found
+            if ref is not None:
+                reference_found = True
+                if excluded[ref]:
+                    raise input_error(
+                        "reference", f"{_label(keys[ref])!r} is below min_share for {name!r}",
+                        "Choose a larger group as the reference, or lower min_share")
+                if not eligible[ref]:
+                    raise input_error("reference", f"{_label(keys[ref])!r} has no rate (zero "
+                                      "total weight)", "Choose another reference group")
+            else:
+                candidates = [i for i in range(len(keys)) if eligible[i]]
+                ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
+        ref_rate = rates[ref] if ref is not None else None
+        for i, key in enumerate(keys):
+            note = ""
+            ratio: Fraction | None = None
+            if excluded[i]:
+                note = (f"excluded: {float(Fraction(int(n[i]), n_known)):.2%} of known rows is "
+                        f"below min_share {float(min_share):.2%}")
+            elif rates[i] is None:
+                note = "no rate: the group's total weight is 0"
+            elif ref_rate is None or ref_rate == 0:
+                note = "no ratio: the reference group's selection rate is 0"
+            else:
+                ratio = rates[i] / ref_rate
+            ratios.append(ratio)
+            row = {
+                "attribute": name,
+                "group": _label(key),
+                "n": int(n[i]),
+                "selected": int(totals["selected"].iloc[i]),
+            }
+            if counts.weighted:
+                row["n_weighted"] = float(totals["weight"].iloc[i])
+                row["selected_weighted"] = float(totals["weight_selected"].iloc[i])
+            row.update({
+                "rate": float(rates[i]) if rates[i] is not None else np.nan,
+                "impact_ratio": float(ratio) if ratio is not None else np.nan,
+                "is_reference": i == ref,
+                "excluded": bool(excluded[i]),
+                "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
+                "share": float(Fraction(int(n[i]), n_known)),
+                "note": note,
+            })
+            rows.append(row)
+    if not isinstance(reference, Mapping) and not (
+            isinstance(reference, str) and reference == "highest") and not reference_found:
+        raise input_error("reference", f"{reference!r} is not a group of any audited attribute",
+                          'Pass one of the labels in the table, or "highest"')
+    table = pd.DataFrame(rows)
+    table["group"] = table["group"].astype(object)
+    return AuditResult(table, unknown=unknown_counts, n_total=counts.n_total,
+                       params=params or {}, ratios=tuple(ratios), counts=counts)
+
+
+def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:
+    if not unknown:
+        return
+    seen: set = set()
+    for column in counts.attributes:
+        for value in counts.table[column]:
+            try:
+                if value in unknown:
+                    seen.add(value)
+            except TypeError:
+                pass
+    unused = [u for u in unknown if u not in seen]
+    if unused:
+        warnings.warn(f"unknown: the label(s) {sorted(map(repr, unused))} occur in no audited "
+                      "column; check the spelling", UserWarning, stacklevel=4)
+
+
+def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str) -> pd.Series:
+    if len(counts.attributes) == 1:
+        index = pd.Index([k[0] for k in keys], name=counts.attributes[0], dtype=object)
+    else:
+        index = pd.MultiIndex.from_tuples(keys, names=list(counts.attributes))
+    return pd.Series(values, index=index, name=name, dtype=float)
+
+
+def selection_rates(
+    selected: Any,
+    groups: Any,
+    *,
+    data: Any = None,
+    sample_weight: Any = None,
+    unknown: Any = None,
+) -> pd.Series:
+    """Selection rate of each group (of the intersection, for several attributes).
+
+    Parameters
+    ----------
+    selected : str or array-like
+        0/1 or boolean decisions (a column name when ``data`` is given).
+    groups : str, sequence of str, array-like, DataFrame or dict
+        The protected attribute(s), as in :func:`audit`.
+    data : DataFrame, optional
+    sample_weight : str or array-like, optional
+    unknown : label or list of labels, optional
+        Labels counted as unknown; unknown rows are left out.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by group label (a MultiIndex over the attributes when there
+        are several), named ``"selection_rate"``.  Matches fairlearn's
+        ``MetricFrame(metrics=selection_rate, ...).by_group``.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> ai.selection_rates([1, 0, 1, 1], {"sex": ["F", "F", "M", "M"]})
+    sex
+    F    0.5
+    M    1.0
+    Name: selection_rate, dtype: float64
+    """
+    counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
+    totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
+    rates = _exact_rates(totals, counts.weighted)
+    return _series(counts, [np.nan if r is None else float(r) for r in rates],
+                   list(totals.index), "selection_rate")
+
+
+def impact_ratios(
+    selected: Any,
+    groups: Any,
+    *,
+    reference: Any = "highest",
+    data: Any = None,
+    sample_weight: Any = None,
+    unknown: Any = None,
+) -> pd.Series:
+    """Impact ratio of each group against the reference group.
+
+    Parameters
+    ----------
+    selected, groups, data, sample_weight, unknown
+        As in :func:`selection_rates`.
+    reference : "highest" or label, default "highest"
+        The comparison group: the highest-rate group (29 CFR 1607.4(D)) or a
+        label (a tuple of labels for several attributes).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``"impact_ratio"``; NaN everywhere when the reference rate is 0.
+        Its minimum equals fairlearn's ``demographic_parity_ratio``.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> ai.impact_ratios([1, 0, 1, 1], {"sex": ["F", "F", "M", "M"]})
+    sex
+    F    0.5
+    M    1.0
+    Name: impact_ratio, dtype: float64
+    """
+    counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
+    result = audit_counts(counts, reference=reference
+                          if isinstance(reference, str) and reference == "highest"
+                          else {ATTRIBUTE_SEP.join(counts.attributes): reference},
+                          intersectional=True, unknown=check_unknown(unknown))
+    table = result._table
+    rows = table[table["attribute"] == ATTRIBUTE_SEP.join(counts.attributes)]
+    totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
+    return _series(counts, rows["impact_ratio"].tolist(), list(totals.index), "impact_ratio")

@@ -1,0 +1,432 @@
+"""The one pass over the data: reduce rows to per-group counts.
+
+This is the only module that touches a dataframe engine.  Whatever holds
+the rows (numpy arrays, pandas, or any engine narwhals speaks: polars,
+pyarrow, DuckDB, Dask, PySpark), it returns a :class:`GroupCounts`: a
+small pandas table with one row per observed combination of raw group
+labels (missing labels kept as ``None``) and the number of rows and of
+selected rows in each.  Everything downstream works on that table and
+never learns where the counts came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._validation import (
+    MAX_GROUPS,
+    check_aligned_indexes,
+    check_binary,
+    check_consistent_length,
+    check_scores,
+    check_weights,
+)
+
+#: Count columns of :attr:`GroupCounts.table`.
+COUNT_COLUMNS = ("n", "selected", "weight", "weight_selected")
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """Per-group counts, the only thing every statistic needs.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per observed combination of labels.  Label columns hold the
+        raw labels (``None`` where missing), then ``n`` (rows),
+        ``selected`` (selected rows), ``weight`` and ``weight_selected``
+        (sums of ``sample_weight``; equal to the counts when unweighted).
+    attributes : tuple of str
+        The protected-attribute columns, in the caller's order.
+    strata : str or None
+        The stratum column, if counts are split by stratum.
+    rule : str
+        How "selected" was decided: ``"selected"``, ``"threshold"`` or
+        ``"scoring_rate"``.
+    cutoff : float or None
+        The threshold, or the sample median for the scoring rate.
+    weighted : bool
+    """
+
+    table: pd.DataFrame
+    attributes: tuple[str, ...]
+    strata: str | None
+    rule: str
+    cutoff: float | None
+    weighted: bool
+
+    @property
+    def n_total(self) -> int:
+        return int(self.table["n"].sum())
+
+
+def count_groups(
+    data: Any = None,
+    *,
+    selected: Any = None,
+    groups: Any,
+    score: Any = None,
+    threshold: float | None = None,
+    sample_weight: Any = None,
+    strata: Any = None,
+) -> GroupCounts:
+    """Count rows and selections per combination of group labels, in one pass."""
+    rule = _decision_rule(selected, score, threshold)
+    if data is None:
+        columns = _columns_from_arrays(selected, groups, score, sample_weight, strata)
+    elif isinstance(data, pd.DataFrame):
+        columns = _columns_from_pandas(data, selected, groups, score, sample_weight, strata)
+    else:
+        return _count_with_narwhals(data, selected, groups, score, threshold,
+                                    sample_weight, strata, rule)
+    return _count_in_memory(columns, rule, threshold)
+
+
+def _decision_rule(selected: Any, score: Any, threshold: Any) -> str:
+    if selected is not None and score is not None:
+        raise input_error(
+            "selected", "both selected= and score= were given",
+            "Pass decisions as selected=, or scores as score= (with threshold= for a cut-off)",
+        )
+    if selected is None and score is None:
+        raise input_error("selected", "neither selected= nor score= was given",
+                          "Pass the decisions as selected= or the scores as score=")
+    if threshold is not None and score is None:
+        raise input_error("threshold", "a threshold needs scores",
+                          "Pass score= with threshold=, or drop threshold=")
+    if selected is not None:
+        return "selected"
+    return "scoring_rate" if threshold is None else "threshold"
+
+
+# -- gathering the columns --------------------------------------------------
+
+@dataclass
+class _Columns:
+    labels: dict[str, Any]  # attribute (and stratum) name -> 1-D values
+    attributes: tuple[str, ...]
+    strata: str | None
+    selected: Any
+    score: Any
+    weight: Any
+
+
+def _group_arrays(groups: Any) -> dict[str, Any]:
+    if isinstance(groups, pd.DataFrame):
+        if groups.columns.duplicated().any():
+            raise input_error("groups", "has duplicate column names",
+                              "Rename the columns so each attribute has one name")
+        return {str(c): groups[c] for c in groups.columns}
+    if isinstance(groups, Mapping):
+        return {str(k): v for k, v in groups.items()}
+    if isinstance(groups, pd.Series):
+        return {str(groups.name) if groups.name is not None else "group": groups}
+    if isinstance(groups, str):
+        raise type_error("groups", f"got the column name {groups!r} but data is None",
+                         "Pass data= (the table holding that column) or the labels themselves")
+    array = np.asarray(groups, dtype=object)
+    if array.ndim == 1:
+        return {"group": groups}
+    if array.ndim == 2:
+        return {f"sensitive_feature_{i}": array[:, i] for i in range(array.shape[1])}
+    raise input_error("groups", f"expected 1-D or 2-D labels, got {array.ndim}-D",
+                      "Pass one label per row, or one column per attribute")
+
+
+def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Columns:
+    for name, value in (("selected", selected), ("score", score),
+                        ("sample_weight", sample_weight), ("strata", strata)):
+        if isinstance(value, str):
+            raise type_error(name, f"got the column name {value!r} but data is None",
+                             "Pass data= (the table holding that column) or the values")
+    labels = _group_arrays(groups)
+    if not labels:
+        raise input_error("groups", "no protected attribute was given",
+                          "Pass at least one column of group labels")
+    attributes = tuple(labels)
+    strata_name = None
+    if strata is not None:
+        strata_name = str(getattr(strata, "name", None) or "stratum")
+        if strata_name in labels:
+            strata_name = f"{strata_name} (stratum)"
+        labels[strata_name] = strata
+    arrays = {**{f"groups[{k!r}]": v for k, v in labels.items()}}
+    for name, value in (("selected", selected), ("score", score),
+                        ("sample_weight", sample_weight)):
+        if value is not None:
+            arrays[name] = value
+    check_aligned_indexes(arrays)
+    check_consistent_length({name: len(value) for name, value in arrays.items()})
+    return _Columns(labels, attributes, strata_name, selected, score, sample_weight)
+
+
+def _column_names(value: Any, argument: str) -> list[Any]:
+    names = [value] if isinstance(value, (str, int)) else list(value)
+    if not names:
+        raise input_error(argument, "no column was named",
+                          "Name at least one column of group labels")
+    if len(set(map(str, names))) != len(names):
+        raise input_error(argument, f"names a column twice: {names!r}",
+                          "Name each attribute once")
+    return names
+
+
+def _check_columns_exist(columns: Sequence[Any], wanted: Mapping[str, Any]) -> None:
+    available = list(columns)
+    for argument, name in wanted.items():
+        if name is None:
+            continue
+        if isinstance(name, (list, tuple, np.ndarray, pd.Series)):
+            raise type_error(argument, "data was given, so this must be a column name, got "
+                             f"{type(name).__name__}",
+                             "Pass the column name, or pass data=None with arrays")
+        if name not in available:
+            raise input_error(argument, f"column {name!r} is not in data",
+                              f"Use one of {available[:20]!r}")
+
+
+def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -> _Columns:
+    if data.columns.duplicated().any():
+        dupes = sorted(map(str, data.columns[data.columns.duplicated()].unique()))
+        raise input_error("data", f"has duplicate column names {dupes}",
+                          "Rename the columns so each name is unique")
+    names = _column_names(groups, "groups")
+    _check_columns_exist(data.columns, {
+        **{f"groups[{i}]": g for i, g in enumerate(names)},
+        "selected": selected, "score": score, "sample_weight": sample_weight,
+        "strata": strata,
+    })
+    if len(data) == 0:
+        check_consistent_length({"data": 0})
+    labels = {str(g): data[g] for g in names}
+    strata_name = None
+    if strata is not None:
+        strata_name = str(strata)
+        labels[strata_name] = data[strata]
+    return _Columns(
+        labels, tuple(str(g) for g in names), strata_name,
+        None if selected is None else data[selected],
+        None if score is None else data[score],
+        None if sample_weight is None else data[sample_weight],
+    )
+
+
+# -- counting in memory: factorize, then one bincount over the cross ---------
+
+def _factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        uniques = np.asarray(values.cat.categories, dtype=object)
+    else:
+        if not isinstance(values, (pd.Series, pd.Index, np.ndarray)):
+            values = np.asarray(values, dtype=object)
+        if getattr(values, "ndim", 1) != 1:
+            raise input_error(name, f"expected one label per row, got shape {values.shape}",
+                              "Pass a 1-D column of labels")
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
+    if len(uniques) > MAX_GROUPS:
+        raise input_error(
+            name, f"has {len(uniques):,} distinct labels, which looks like an ID or free-text "
+            f"column rather than a protected attribute (limit {MAX_GROUPS:,})",
+            "Pass a protected-attribute column such as sex or race/ethnicity, or bin it first",
+        )
+    return codes.astype(np.int64, copy=False), uniques
+
+
+def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> GroupCounts:
+    cutoff = None
+    if rule == "selected":
+        sel = check_binary(columns.selected, "selected")
+    else:
+        scores = check_scores(columns.score, "score")
+        if rule == "threshold":
+            cutoff = float(threshold)
+            sel = (scores >= cutoff).astype(float)
+        else:
+            # LL144 scoring rate: strictly above the median of the full sample,
+            # unknown-category rows included (6 RCNY 5-300).
+            cutoff = float(np.median(scores))
+            sel = (scores > cutoff).astype(float)
+    weight = None if columns.weight is None else check_weights(columns.weight)
+
+    names = list(columns.labels)
+    codes, uniques = [], []
+    for name in names:
+        c, u = _factorize(columns.labels[name], f"groups[{name!r}]"
+                          if name in columns.attributes else "strata")
+        codes.append(c + 1)  # 0 is "missing"
+        uniques.append(u)
+    radices = [len(u) + 1 for u in uniques]
+    combined = np.zeros(len(sel), dtype=np.int64)
+    for c, r in zip(codes, radices):
+        combined *= r
+        combined += c
+    size = int(np.prod(radices, dtype=object))
+    if size <= max(4 * len(sel), 1 << 16):
+        cells = np.arange(size, dtype=np.int64)
+        index = combined
+    else:
+        cells, index = np.unique(combined, return_inverse=True)
+        size = len(cells)
+    n = np.bincount(index, minlength=size)
+    n_sel = np.bincount(index, weights=sel, minlength=size)
+    if weight is None:
+        w, w_sel = n.astype(float), n_sel
+    else:
+        w = np.bincount(index, weights=weight, minlength=size)
+        w_sel = np.bincount(index, weights=weight * sel, minlength=size)
+    keep = n > 0
+    cells = cells[keep]
+    frame: dict[str, Any] = {}
+    for name, u, r in reversed(list(zip(names, uniques, radices))):
+        digit = cells % r
+        cells = cells // r
+        lookup = np.concatenate([np.array([None], dtype=object), u])
+        frame[name] = lookup[digit]
+    table = pd.DataFrame({name: pd.Series(frame[name], dtype=object) for name in names})
+    table["n"] = n[keep].astype(np.int64)
+    table["selected"] = np.rint(n_sel[keep]).astype(np.int64)
+    table["weight"] = w[keep]
+    table["weight_selected"] = w_sel[keep]
+    return GroupCounts(table, columns.attributes, columns.strata, rule, cutoff,
+                       weight is not None)
+
+
+# -- counting on the engine, through narwhals ---------------------------------
+
+def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight, strata,
+                         rule) -> GroupCounts:
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(data)
+    except TypeError as exc:
+        raise type_error(
+            "data", f"{type(data).__name__} is not a dataframe this library can read",
+            "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or data=None "
+            "with arrays",
+        ) from exc
+    schema = frame.collect_schema()
+    names = _column_names(groups, "groups")
+    _check_columns_exist(schema.names(), {
+        **{f"groups[{i}]": g for i, g in enumerate(names)},
+        "selected": selected, "score": score, "sample_weight": sample_weight,
+        "strata": strata,
+    })
+    keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
+
+    checks: dict[str, Any] = {"__rows": nw.len()}
+    cutoff = None
+    if rule == "selected":
+        dtype = schema[selected]
+        if dtype == nw.Boolean:
+            sel = nw.col(selected).cast(nw.Float64)
+        elif dtype.is_numeric():
+            sel = nw.col(selected).cast(nw.Float64)
+            checks["__not_binary"] = ((sel != 0) & (sel != 1)).sum()
+            checks["__min"] = sel.min()
+            checks["__max"] = sel.max()
+        else:
+            raise type_error("selected", f"must hold 0/1 or True/False decisions, got dtype "
+                             f"{dtype}", "Map the labels to 0/1 first")
+        checks["__missing"] = nw.col(selected).null_count()
+    else:
+        dtype = schema[score]
+        if not dtype.is_numeric():
+            raise type_error("score", f"expected numeric scores, got dtype {dtype}",
+                             "Pass a numeric column of scores")
+        value = nw.col(score).cast(nw.Float64)
+        checks["__missing"] = value.null_count() + value.is_nan().sum()
+        if rule == "scoring_rate":
+            checks["__median"] = value.median()
+    if sample_weight is not None:
+        weight = nw.col(sample_weight).cast(nw.Float64)
+        checks["__w_bad"] = weight.null_count() + (~weight.is_finite()).sum() + (weight < 0).sum()
+        checks["__w_sum"] = weight.sum()
+    found = _collect_row(frame.select(**checks))
+
+    if found["__rows"] == 0:
+        check_consistent_length({"data": 0})
+    argument = "selected" if rule == "selected" else "score"
+    if found.get("__missing"):
+        raise input_error(argument, f"{int(found['__missing'])} value(s) are missing or NaN",
+                          "Fill or drop those rows before the audit (and report them)")
+    if found.get("__not_binary"):
+        if found["__min"] >= 0 and found["__max"] <= 1:
+            raise input_error(
+                "selected", "holds values strictly between 0 and 1, which look like "
+                "probabilities or scores, not decisions",
+                "Pass them as score= with threshold=, or score= alone for the scoring rate")
+        raise input_error("selected", "must hold 0/1 or True/False decisions",
+                          "Pass a binary column, or pass scores as score= with threshold=")
+    if sample_weight is not None:
+        if found["__w_bad"]:
+            raise input_error("sample_weight", f"{int(found['__w_bad'])} weight(s) are "
+                              "missing, infinite or negative", "Pass finite, non-negative weights")
+        if not found["__w_sum"] > 0:
+            raise input_error("sample_weight", "every weight is zero",
+                              "Pass at least one positive weight")
+
+    if rule == "threshold":
+        cutoff = float(threshold)
+        sel = (nw.col(score).cast(nw.Float64) >= cutoff).cast(nw.Float64)
+    elif rule == "scoring_rate":
+        cutoff = float(found["__median"])
+        sel = (nw.col(score).cast(nw.Float64) > cutoff).cast(nw.Float64)
+    # Derive the columns first so that the group-by only sums plain columns:
+    # every engine narwhals supports can do that natively.
+    derived = {"__sel": sel}
+    sums = [nw.len().alias("n"), nw.col("__sel").sum().alias("selected")]
+    if sample_weight is not None:
+        weight = nw.col(sample_weight).cast(nw.Float64)
+        derived.update(__w=weight, __ws=weight * sel)
+        sums += [nw.col("__w").sum().alias("weight"),
+                 nw.col("__ws").sum().alias("weight_selected")]
+    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
+                  .group_by(*keys, drop_null_keys=False).agg(*sums))
+    if isinstance(aggregated, nw.LazyFrame):
+        aggregated = aggregated.collect()
+    table = aggregated.to_pandas()
+    distinct = {k: table[k].nunique(dropna=True) for k in keys}
+    for k, count in distinct.items():
+        if count > MAX_GROUPS:
+            raise input_error(
+                f"groups[{k!r}]", f"has {count:,} distinct labels, which looks like an ID "
+                "column rather than a protected attribute", "Pass a protected-attribute column")
+    out = pd.DataFrame({k: pd.Series([None if _isnull(v) else v for v in table[k]],
+                                   dtype=object) for k in keys})
+    out["n"] = table["n"].to_numpy(dtype=np.int64)
+    out["selected"] = np.rint(table["selected"].to_numpy(dtype=float)).astype(np.int64)
+    if sample_weight is not None:
+        out["weight"] = table["weight"].to_numpy(dtype=float)
+        out["weight_selected"] = table["weight_selected"].to_numpy(dtype=float)
+    else:
+        out["weight"] = out["n"].astype(float)
+        out["weight_selected"] = out["selected"].astype(float)
+    return GroupCounts(out, tuple(str(g) for g in names),
+                       None if strata is None else str(strata), rule, cutoff,
+                       sample_weight is not None)
+
+
+def _collect_row(frame: Any) -> dict[str, Any]:
+    import narwhals as nw
+
+    if isinstance(frame, nw.LazyFrame):
+        frame = frame.collect()
+    row = frame.rows(named=True)[0]
+    return {k: (0 if v is None and k != "__median" else v) for k, v in row.items()}
+
+
+def _isnull(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

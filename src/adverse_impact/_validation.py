@@ -1,0 +1,180 @@
+"""Input checking, in one place.
+
+Every public function calls these before doing any work.  Messages name the
+argument, say what was received, and say how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._errors import input_error, type_error
+
+#: A group column with more distinct labels than this is almost surely an ID.
+MAX_GROUPS = 1000
+
+
+def as_fraction(value: float | Fraction, argument: str) -> Fraction:
+    """Read a user-facing ratio or share as the exact decimal the user typed.
+
+    ``Fraction(0.8)`` is 3602879701896397/4503599627370496, a hair above
+    4/5; reading the float's shortest repr gives exactly 4/5, which is what
+    a person writing ``0.8`` means.
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise type_error(argument, f"expected a number, got {type(value).__name__}",
+                         f"Pass {argument} as a float such as 0.8")
+    if not np.isfinite(value):
+        raise input_error(argument, f"{value!r} is not finite", "Pass a finite number")
+    return Fraction(repr(float(value)))
+
+
+def check_share(value: float | None, argument: str) -> Fraction | None:
+    """A share strictly between 0 and 1 (``min_share``), exact."""
+    if value is None:
+        return None
+    share = as_fraction(value, argument)
+    if not 0 < share < 1:
+        raise input_error(argument, f"{value!r} is outside (0, 1)",
+                          f"Pass a share such as {argument}=0.02 for 2%")
+    return share
+
+
+def check_unknown(unknown: Any) -> frozenset:
+    """Labels the caller wants counted as the unknown category."""
+    if unknown is None:
+        return frozenset()
+    if isinstance(unknown, (str, bytes)) or not isinstance(unknown, Iterable):
+        return frozenset([unknown])
+    return frozenset(unknown)
+
+
+def is_missing_label(label: Any) -> bool:
+    """None, NaN, pd.NA, NaT, and empty or whitespace-only strings."""
+    if label is None:
+        return True
+    if isinstance(label, str):
+        return label.strip() == ""
+    try:
+        return bool(pd.isna(label))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_consistent_length(lengths: Mapping[str, int]) -> int:
+    """All inputs describe the same rows; return that number of rows."""
+    distinct = set(lengths.values())
+    if len(distinct) > 1:
+        listed = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise input_error(
+            "inputs", f"found inconsistent numbers of rows: {listed}",
+            "Pass arrays that describe the same candidates, in the same order",
+        )
+    n = distinct.pop() if distinct else 0
+    if n == 0:
+        raise input_error("data", "there are no rows to audit",
+                          "Pass data with at least one candidate per group")
+    return n
+
+
+def check_aligned_indexes(arrays: Mapping[str, Any]) -> None:
+    """pandas inputs passed separately must share one index.
+
+    Positional pairing of two Series whose indexes differ would silently
+    audit candidate A's decision against candidate B's group.
+    """
+    indexes = {name: a.index for name, a in arrays.items()
+               if isinstance(a, (pd.Series, pd.DataFrame))}
+    if len(indexes) < 2:
+        return
+    names = list(indexes)
+    first = indexes[names[0]]
+    for name in names[1:]:
+        if not first.equals(indexes[name]):
+            raise input_error(
+                name, f"its pandas index differs from the index of {names[0]}",
+                "Align them first (e.g. .reset_index(drop=True) on both) or pass one "
+                "DataFrame as data= with column names",
+            )
+
+
+def check_binary(values: Any, argument: str) -> np.ndarray:
+    """Decisions as a float64 array of 0.0 and 1.0."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    if series.ndim != 1:
+        raise input_error(argument, f"expected one column, got shape {series.shape}",
+                          "Pass a 1-D array of 0/1 decisions")
+    missing = int(series.isna().sum())
+    if missing:
+        raise input_error(
+            argument, f"{missing} value(s) are missing; a decision cannot be inferred",
+            "Fill or drop those rows before the audit (and report them)",
+        )
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        arr = series.to_numpy(dtype=float)
+        bad = (arr != 0) & (arr != 1)
+        if bad.any():
+            example = arr[bad][:3].tolist()
+            if np.all((arr >= 0) & (arr <= 1)):
+                raise input_error(
+                    argument,
+                    f"holds values strictly between 0 and 1 (e.g. {example}), which look like "
+                    "probabilities or scores, not decisions",
+                    "Pass them as score= with threshold= (selected when score >= threshold), "
+                    "or score= alone for the NYC LL144 scoring rate",
+                )
+            raise input_error(
+                argument, f"must hold 0/1 or True/False decisions, found {example}",
+                "Pass a binary column, or pass scores as score= with threshold=",
+            )
+        return arr
+    uniques = pd.unique(series.to_numpy(dtype=object))
+    if all(isinstance(u, (bool, np.bool_, int, np.integer)) and u in (0, 1) for u in uniques):
+        return series.to_numpy(dtype=float)
+    example = [u for u in uniques if u not in (0, 1)][:3]
+    raise type_error(
+        argument, f"must hold 0/1 or True/False decisions, found {example!r}",
+        f"Map the labels to 0/1 first, e.g. {argument}.map({{'yes': 1, 'no': 0}})",
+    )
+
+
+def check_scores(values: Any, argument: str) -> np.ndarray:
+    """Scores as a float64 array with no NaN."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    if not (pd.api.types.is_numeric_dtype(series.dtype)
+            and not pd.api.types.is_bool_dtype(series.dtype)):
+        raise type_error(argument, f"expected numeric scores, got dtype {series.dtype}",
+                         "Pass a numeric column of scores")
+    arr = series.to_numpy(dtype=float, na_value=np.nan)
+    missing = int(np.isnan(arr).sum())
+    if missing:
+        raise input_error(argument, f"{missing} score(s) are NaN or missing",
+                          "Fill or drop those rows before the audit (and report them)")
+    return arr
+
+
+def check_weights(values: Any, argument: str = "sample_weight") -> np.ndarray:
+    """Non-negative finite weights, not all zero."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
+    if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
+        raise type_error(argument, f"expected numeric weights, got dtype {series.dtype}",
+                         "Pass non-negative numbers, one per row")
+    arr = series.to_numpy(dtype=float, na_value=np.nan)
+    if not np.all(np.isfinite(arr)):
+        raise input_error(argument, f"{int(np.sum(~np.isfinite(arr)))} weight(s) are NaN or "
+                          "infinite", "Pass finite, non-negative weights")
+    if np.any(arr < 0):
+        raise input_error(argument, f"{int(np.sum(arr < 0))} weight(s) are negative",
+                          "Pass non-negative weights")
+    if not np.any(arr > 0):
+        raise input_error(argument, "every weight is zero", "Pass at least one positive weight")
+    return arr

@@ -1,0 +1,5 @@
+"""Built-in data: published worked examples and synthetic generators."""
+
+from adverse_impact.datasets._examples import load_eeoc_example
+
+__all__ = ["load_eeoc_example"]

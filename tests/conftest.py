@@ -1,0 +1,28 @@
+"""Shared fixtures and helpers for the test suite."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def two_attributes(rng) -> pd.DataFrame:
+    n = 2_000
+    sex = rng.choice(["Female", "Male"], n, p=[0.4, 0.6]).astype(object)
+    race = rng.choice(["White", "Black or African American", "Asian", "Hispanic or Latino"],
+                      n, p=[0.55, 0.2, 0.15, 0.1]).astype(object)
+    sex[rng.random(n) < 0.03] = None
+    p = np.where(sex == "Female", 0.25, 0.4) + np.where(race == "White", 0.05, 0.0)
+    return pd.DataFrame({"sex": sex, "race": race,
+                         "advanced": (rng.random(n) < p).astype(int),
+                         "score": np.round(rng.normal(size=n), 1)})
