@@ -68,19 +68,39 @@ class AuditResult:
         The audit's settings (decision rule, cut-off, reference, ...).
     counts : GroupCounts
         The per-group counts everything was computed from.
+    error_rates : pandas.DataFrame or None
+        Per-group error rates when outcomes were known (see
+        :func:`adverse_impact.audit_model`), else None.
+    pooled : pandas.DataFrame or None
+        Per-group results pooled across strata, when the audit had strata.
     """
 
-    __slots__ = ("_table", "_unknown", "_n_total", "_params", "_ratios", "_counts")
+    __slots__ = ("_table", "_unknown", "_n_total", "_params", "_ratios", "_counts",
+                 "_error_rates", "_pooled")
 
     def __init__(self, table: pd.DataFrame, *, unknown: Mapping[str, int], n_total: int,
                  params: Mapping[str, Any], ratios: tuple[Fraction | None, ...],
-                 counts: GroupCounts) -> None:
+                 counts: GroupCounts, error_rates: pd.DataFrame | None = None,
+                 pooled: pd.DataFrame | None = None) -> None:
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_unknown", MappingProxyType(dict(unknown)))
         object.__setattr__(self, "_n_total", int(n_total))
         object.__setattr__(self, "_params", MappingProxyType(dict(params)))
         object.__setattr__(self, "_ratios", tuple(ratios))
         object.__setattr__(self, "_counts", counts)
+        object.__setattr__(self, "_error_rates", error_rates)
+        object.__setattr__(self, "_pooled", pooled)
+
+    def _replace(self, **changes: Any) -> AuditResult:
+        """A new result with some parts replaced (results are immutable)."""
+        parts = {
+            "table": self._table, "unknown": self._unknown, "n_total": self._n_total,
+            "params": self._params, "ratios": self._ratios, "counts": self._counts,
+            "error_rates": self._error_rates, "pooled": self._pooled,
+        }
+        parts.update(changes)
+        table = parts.pop("table")
+        return AuditResult(table, **parts)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("AuditResult is immutable")
@@ -107,6 +127,14 @@ class AuditResult:
     @property
     def counts(self) -> GroupCounts:
         return self._counts
+
+    @property
+    def error_rates(self) -> pd.DataFrame | None:
+        return None if self._error_rates is None else self._error_rates.copy()
+
+    @property
+    def pooled(self) -> pd.DataFrame | None:
+        return None if self._pooled is None else self._pooled.copy()
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -153,12 +181,17 @@ class AuditResult:
         """Every number and setting as JSON-serialisable Python objects."""
         rows = [{k: jsonable(v) for k, v in row.items()}
                 for row in self._table.to_dict(orient="records")]
-        return {
+        out = {
             "n_total": self._n_total,
             "unknown": jsonable(dict(self._unknown)),
             "params": jsonable(dict(self._params)),
             "table": rows,
         }
+        for name, frame in (("error_rates", self._error_rates), ("pooled", self._pooled)):
+            if frame is not None:
+                out[name] = [{k: jsonable(v) for k, v in row.items()}
+                             for row in frame.to_dict(orient="records")]
+        return out
 
     def _headline(self) -> str:
         n_flagged = int(self._below(Fraction(4, 5)).sum())
