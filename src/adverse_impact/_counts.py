@@ -323,44 +323,62 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
     })
     keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
 
-    checks: dict[str, Any] = {"__rows": nw.len()}
+    # Validation counts ride along in the same group-by as the counts, so the
+    # engine scans the data once (twice for the scoring rate, whose median
+    # must be known before anything is counted).
     cutoff = None
+    derived: dict[str, Any] = {}
     if rule == "selected":
         dtype = schema[selected]
-        if dtype == nw.Boolean:
-            sel = nw.col(selected).cast(nw.Float64)
-        elif dtype.is_numeric():
-            sel = nw.col(selected).cast(nw.Float64)
-            checks["__not_binary"] = ((sel != 0) & (sel != 1)).sum()
-            checks["__min"] = sel.min()
-            checks["__max"] = sel.max()
-        else:
+        if not (dtype == nw.Boolean or dtype.is_numeric()):
             raise type_error("selected", f"must hold 0/1 or True/False decisions, got dtype "
                              f"{dtype}", "Map the labels to 0/1 first")
-        checks["__missing"] = nw.col(selected).null_count()
+        sel = nw.col(selected).cast(nw.Float64)
+        derived["__missing"] = sel.is_null().cast(nw.Int64)
+        derived["__not_binary"] = ((sel != 0) & (sel != 1)).cast(nw.Int64)
+        derived["__fraction"] = ((sel > 0) & (sel < 1)).cast(nw.Int64)
     else:
         dtype = schema[score]
         if not dtype.is_numeric():
             raise type_error("score", f"expected numeric scores, got dtype {dtype}",
                              "Pass a numeric column of scores")
         value = nw.col(score).cast(nw.Float64)
-        checks["__missing"] = value.null_count() + value.is_nan().sum()
-        if rule == "scoring_rate":
-            checks["__median"] = value.median()
+        derived["__missing"] = (value.is_null() | value.is_nan()).cast(nw.Int64)
+        if rule == "threshold":
+            cutoff = float(threshold)
+        else:
+            found = _collect_row(frame.select(__rows=nw.len(), __median=value.median()))
+            if found["__rows"] == 0:
+                check_consistent_length({"data": 0})
+            if found["__median"] is None or np.isnan(found["__median"]):
+                raise input_error("score", "some scores are NaN or missing",
+                                  "Fill or drop those rows before the audit (and report them)")
+            cutoff = _exact_median(frame, score, int(found["__rows"]), found["__median"])
+        sel = (value >= cutoff) if rule == "threshold" else (value > cutoff)
+        sel = sel.cast(nw.Float64)
+    derived["__sel"] = sel
     if sample_weight is not None:
         weight = nw.col(sample_weight).cast(nw.Float64)
-        checks["__w_bad"] = weight.null_count() + (~weight.is_finite()).sum() + (weight < 0).sum()
-        checks["__w_sum"] = weight.sum()
-    found = _collect_row(frame.select(**checks))
+        derived["__w"] = weight
+        derived["__ws"] = weight * sel
+        derived["__w_bad"] = (weight.is_null() | ~weight.is_finite() | (weight < 0)
+                              ).cast(nw.Int64)
+    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived]
+    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
+                  .group_by(*keys, drop_null_keys=False).agg(*sums))
+    if isinstance(aggregated, nw.LazyFrame):
+        aggregated = aggregated.collect()
+    table = aggregated.to_pandas()
 
-    if found["__rows"] == 0:
+    total = {k: float(table[k].fillna(0).sum()) for k in derived if k != "__sel"}
+    if len(table) == 0 or table["n"].sum() == 0:
         check_consistent_length({"data": 0})
     argument = "selected" if rule == "selected" else "score"
-    if found.get("__missing"):
-        raise input_error(argument, f"{int(found['__missing'])} value(s) are missing or NaN",
+    if total["__missing"]:
+        raise input_error(argument, f"{int(total['__missing'])} value(s) are missing or NaN",
                           "Fill or drop those rows before the audit (and report them)")
-    if found.get("__not_binary"):
-        if found["__min"] >= 0 and found["__max"] <= 1:
+    if total.get("__not_binary"):
+        if total["__fraction"]:
             raise input_error(
                 "selected", "holds values strictly between 0 and 1, which look like "
                 "probabilities or scores, not decisions",
@@ -368,46 +386,25 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         raise input_error("selected", "must hold 0/1 or True/False decisions",
                           "Pass a binary column, or pass scores as score= with threshold=")
     if sample_weight is not None:
-        if found["__w_bad"]:
-            raise input_error("sample_weight", f"{int(found['__w_bad'])} weight(s) are "
+        if total["__w_bad"]:
+            raise input_error("sample_weight", f"{int(total['__w_bad'])} weight(s) are "
                               "missing, infinite or negative", "Pass finite, non-negative weights")
-        if not found["__w_sum"] > 0:
+        if not total["__w"] > 0:
             raise input_error("sample_weight", "every weight is zero",
                               "Pass at least one positive weight")
-
-    if rule == "threshold":
-        cutoff = float(threshold)
-        sel = (nw.col(score).cast(nw.Float64) >= cutoff).cast(nw.Float64)
-    elif rule == "scoring_rate":
-        cutoff = float(found["__median"])
-        sel = (nw.col(score).cast(nw.Float64) > cutoff).cast(nw.Float64)
-    # Derive the columns first so that the group-by only sums plain columns:
-    # every engine narwhals supports can do that natively.
-    derived = {"__sel": sel}
-    sums = [nw.len().alias("n"), nw.col("__sel").sum().alias("selected")]
-    if sample_weight is not None:
-        weight = nw.col(sample_weight).cast(nw.Float64)
-        derived.update(__w=weight, __ws=weight * sel)
-        sums += [nw.col("__w").sum().alias("weight"),
-                 nw.col("__ws").sum().alias("weight_selected")]
-    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
-                  .group_by(*keys, drop_null_keys=False).agg(*sums))
-    if isinstance(aggregated, nw.LazyFrame):
-        aggregated = aggregated.collect()
-    table = aggregated.to_pandas()
-    distinct = {k: table[k].nunique(dropna=True) for k in keys}
-    for k, count in distinct.items():
+    for k in keys:
+        count = table[k].nunique(dropna=True)
         if count > MAX_GROUPS:
             raise input_error(
                 f"groups[{k!r}]", f"has {count:,} distinct labels, which looks like an ID "
                 "column rather than a protected attribute", "Pass a protected-attribute column")
     out = pd.DataFrame({k: pd.Series([None if _isnull(v) else v for v in table[k]],
-                                   dtype=object) for k in keys})
+                                     dtype=object) for k in keys})
     out["n"] = table["n"].to_numpy(dtype=np.int64)
-    out["selected"] = np.rint(table["selected"].to_numpy(dtype=float)).astype(np.int64)
+    out["selected"] = np.rint(table["__sel"].to_numpy(dtype=float)).astype(np.int64)
     if sample_weight is not None:
-        out["weight"] = table["weight"].to_numpy(dtype=float)
-        out["weight_selected"] = table["weight_selected"].to_numpy(dtype=float)
+        out["weight"] = table["__w"].to_numpy(dtype=float)
+        out["weight_selected"] = table["__ws"].to_numpy(dtype=float)
     else:
         out["weight"] = out["n"].astype(float)
         out["weight_selected"] = out["selected"].astype(float)
@@ -430,3 +427,47 @@ def _isnull(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def _exact_median(frame: Any, column: str, n: int, seed: float) -> float:
+    """The sample median, exactly, on the engine, starting from its own median.
+
+    Some engines (Dask) only estimate quantiles.  The engine's estimate
+    ``seed`` is checked by counting the values below and equal to it; if the
+    middle order statistics are not ``seed`` itself, they are the nearest
+    values on the right side of it, fetched with a sort-and-head of length
+    equal to the rank error (a handful of score values, no other column).
+    On engines whose median is exact this costs one counting pass.
+    """
+    import narwhals as nw
+
+    value = nw.col(column).cast(nw.Float64)
+    seed = float(seed)
+    found = _collect_row(frame.select(
+        __below=_count_true(value < seed), __equal=_count_true(value == seed)))
+    below, equal = int(found["__below"]), int(found["__equal"])
+
+    def order_statistic(k: int) -> float:
+        if below <= k < below + equal:
+            return seed
+        if k < below:
+            side = frame.filter(value < seed).select(value.alias("v")).sort("v", descending=True)
+            take = below - k
+        else:
+            side = frame.filter(value > seed).select(value.alias("v")).sort("v")
+            take = k - below - equal + 1
+        side = side.head(take)
+        if isinstance(side, nw.LazyFrame):
+            side = side.collect()
+        return float(side["v"].to_numpy()[take - 1])
+
+    low, high = (n - 1) // 2, n // 2
+    first = order_statistic(low)
+    return first if high == low else (first + order_statistic(high)) / 2
+
+
+def _count_true(condition: Any) -> Any:
+    # Some engines (Spark) refuse to sum booleans.
+    import narwhals as nw
+
+    return condition.cast(nw.Int64).sum()
