@@ -6,6 +6,7 @@ The public API is re-exported here; modules prefixed with ``_`` are private.
 from adverse_impact._audit import audit, impact_ratios, selection_rates
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
+from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
 from adverse_impact._result import AuditResult
 from adverse_impact._version import __version__
 
@@ -15,8 +16,12 @@ __all__ = [
     "GroupCounts",
     "InputError",
     "InputTypeError",
+    "ThresholdSweep",
     "__version__",
     "audit",
+    "audit_model",
+    "error_rates",
     "impact_ratios",
     "selection_rates",
+    "threshold_sweep",
 ]

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+import math
+
 import numpy as np
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._validation import as_fraction
 
 __all__ = ["model_scores", "SupportsPredict"]
 
@@ -196,7 +199,8 @@ def decide(
                     "Pass an int between 1 and the number of candidates, or a fraction",
                 )
         elif isinstance(select_top, (float, np.floating)) and 0 < select_top < 1:
-            k = max(1, int(np.ceil(select_top * n)))
+            # Read 0.07 as exactly 7/100: float(0.07) * 100 is 7.000000000000001.
+            k = max(1, math.ceil(as_fraction(select_top, "select_top") * n))
         else:
             raise input_error(
                 "select_top", f"{select_top!r} is neither an int k nor a fraction in (0, 1)",

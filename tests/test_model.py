@@ -1,0 +1,635 @@
+"""Auditing fitted classifiers: decisions, cut-offs (threshold sweep) and error rates."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_score
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
+
+import adverse_impact as ai
+from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
+from adverse_impact._scoring import decide
+
+ROOT = Path(__file__).resolve().parents[1]
+AUDIT_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "is_reference",
+                 "four_fifths_flag"]
+
+
+def by_group(result, attribute=None):
+    table = result.table if hasattr(result, "table") else result
+    if attribute is not None:
+        table = table[table["attribute"] == attribute]
+    return table.set_index("group")
+
+
+# -- a ladder of one feature: every model below separates it at x = 1.5 ----------
+
+X_LADDER = np.array([[0.0], [1.0], [2.0], [3.0]] * 5)
+Y_LADDER = np.array([0, 0, 1, 1] * 5)
+# Candidates to audit, x = 0..3, and their sex; by hand, x >= 2 is selected.
+X_AUDIT = np.array([[0.0], [1.0], [2.0], [3.0], [3.0], [0.0], [1.0], [1.0], [2.0], [0.0]])
+SEX = np.array(["F", "F", "F", "F", "M", "M", "M", "M", "M", "M"], dtype=object)
+# F: x = 0, 1, 2, 3 -> 2 of 4 selected; M: x = 3, 0, 1, 1, 2, 0 -> 2 of 6 selected.
+EXPECTED = {"F": (4, 2), "M": (6, 2)}
+
+
+def counts_of(result, attribute="sex"):
+    t = by_group(result, attribute)
+    return {g: (int(t.loc[g, "n"]), int(t.loc[g, "selected"])) for g in t.index}
+
+
+@pytest.mark.parametrize("model, method", [
+    (LogisticRegression(C=100.0), "predict_proba"),
+    (GradientBoostingClassifier(n_estimators=10, max_depth=1, random_state=0), "predict_proba"),
+    (LinearSVC(C=10.0), "decision_function"),
+], ids=["logistic", "gradient_boosting", "linear_svc"])
+def test_fitted_classifiers_select_by_hand(model, method):
+    model.fit(X_LADDER, Y_LADDER)
+    # 0.5 on probabilities, 0 on the SVM's margin: the model's own decision boundary.
+    cut = 0.0 if method == "decision_function" else 0.5
+    result = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=cut)
+    assert counts_of(result) == EXPECTED
+    assert result.params["score_method"] == method
+    assert result.params["cutoff"] == cut and result.params["rule"] == "threshold"
+    assert result.params["select_top"] is None
+    # With neither threshold nor select_top, the model's own predict decides.
+    own = audit_model(model, X_AUDIT, {"sex": SEX})
+    assert counts_of(own) == EXPECTED
+    assert own.params["cutoff"] is None and own.params["rule"] == "predict"
+
+
+def test_same_table_as_auditing_the_decisions_directly():
+    model = LogisticRegression(C=100.0).fit(X_LADDER, Y_LADDER)
+    result = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5)
+    direct = ai.audit(selected=(X_AUDIT[:, 0] >= 2).astype(int), groups={"sex": SEX})
+    pd.testing.assert_frame_equal(result.table, direct.table)
+    assert result.error_rates is None
+
+
+def test_text_pipeline_on_raw_strings():
+    texts = ["python developer", "senior python engineer", "python data engineer",
+             "retail cashier", "barista cashier", "shop cashier"] * 2
+    labels = [1, 1, 1, 0, 0, 0] * 2
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression(C=100.0)).fit(texts, labels)
+    applicants = ["python analyst", "cashier", "python intern", "night cashier", "python"]
+    gender = ["Female", "Female", "Male", "Male", "Male"]
+    result = audit_model(model, applicants, {"gender": gender}, threshold=0.5)
+    # By hand: the texts containing "python" score above 0.5, the others below.
+    assert counts_of(result, "gender") == {"Female": (2, 1), "Male": (3, 2)}
+    assert result.params["score_method"] == "predict_proba"
+    assert result.params["model"] == "Pipeline"
+
+
+def test_plain_callable_with_threshold_and_select_top():
+    def scorer(X):
+        return np.asarray(X, dtype=float)[:, 0]
+
+    result = audit_model(scorer, X_AUDIT, {"sex": SEX}, threshold=2.0)
+    assert counts_of(result) == EXPECTED
+    assert result.params["score_method"] == "callable"
+    top = audit_model(scorer, X_AUDIT, {"sex": SEX}, select_top=3)
+    # Top 3 scores are 3, 3, 2; the other 2 ties with the 3rd and advances too.
+    assert counts_of(top) == EXPECTED
+    assert top.params["cutoff"] == 2.0 and top.params["select_top"] == 3
+    assert top.params["rule"] == "select_top"
+
+
+def test_callable_without_a_cutoff_is_refused_naming_threshold():
+    with pytest.raises(ai.InputError, match=r"^threshold: .*callable"):
+        audit_model(lambda X: np.zeros(len(X)), X_AUDIT, {"sex": SEX})
+
+
+# -- pos_label -----------------------------------------------------------------
+
+def test_string_labels_need_pos_label():
+    y = np.where(Y_LADDER == 1, "advance", "reject")
+    model = LogisticRegression(C=100.0).fit(X_LADDER, y)
+    with pytest.raises(ai.InputError, match=r"^pos_label: 1 is not one of the model's classes"):
+        audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5)
+    result = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5, pos_label="advance")
+    assert counts_of(result) == EXPECTED
+    own = audit_model(model, X_AUDIT, {"sex": SEX}, pos_label="advance")
+    assert counts_of(own) == EXPECTED
+    y_true = np.where(X_AUDIT[:, 0] >= 1, "advance", "reject")
+    with_truth = audit_model(model, X_AUDIT, {"sex": SEX}, pos_label="advance",
+                             y_true=y_true)
+    assert by_group(with_truth.error_rates).loc["F", "n_positive"] == 3
+    with pytest.raises(ai.InputError, match=r"^pos_label: 1 does not occur in y_true"):
+        audit_model(LogisticRegression().fit(X_LADDER, Y_LADDER), X_AUDIT, {"sex": SEX},
+                    y_true=y_true, pos_label=1)
+
+
+def test_probabilities_without_classes_are_ambiguous():
+    class Scorer:  # predict_proba, but which column is "selected"?
+        def predict_proba(self, X):
+            p = np.asarray(X, dtype=float)[:, 0] / 3
+            return np.column_stack([1 - p, p])
+
+    with pytest.raises(ai.InputError, match=r"^model: Scorer has predict_proba but no classes_"):
+        audit_model(Scorer(), X_AUDIT, {"sex": SEX}, threshold=0.5)
+
+
+@pytest.mark.parametrize("model", [LogisticRegression(C=100.0), LinearSVC(C=10.0)],
+                         ids=["predict_proba", "decision_function"])
+def test_pos_label_zero_selects_the_other_class(model):
+    model.fit(X_LADDER, Y_LADDER)
+    cut = 0.0 if isinstance(model, LinearSVC) else 0.5
+    flipped = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=cut, pos_label=0)
+    # x <= 1 is now "selected": F has x = 0, 1; M has x = 0, 1, 1, 0.
+    assert counts_of(flipped) == {"F": (4, 2), "M": (6, 4)}
+    assert counts_of(audit_model(model, X_AUDIT, {"sex": SEX}, pos_label=0)) == {
+        "F": (4, 2), "M": (6, 4)}
+
+
+# -- select_top and its tie rule -------------------------------------------------
+
+SCORES_TIED = np.array([0.9, 0.5, 0.5, 0.1, 0.5, 0.2])
+SEX_TIED = np.array(["F", "M", "F", "M", "M", "F"], dtype=object)
+
+
+@pytest.mark.parametrize("select_top", [2, 3, 0.3, 0.5], ids=["k2", "k3", "f0.3", "f0.5"])
+def test_select_top_advances_everyone_tied_at_the_cutoff(select_top):
+    # k = 2, 3, ceil(0.3 * 6) = 2 and ceil(0.5 * 6) = 3 all cut at 0.5, and all
+    # three candidates scoring 0.5 advance with the 0.9: 4 selected.
+    result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED},
+                         select_top=select_top)
+    assert counts_of(result) == {"F": (3, 2), "M": (3, 2)}
+    assert result.params["cutoff"] == 0.5
+    assert result.params["select_top"] == select_top
+
+
+def test_select_top_one_keeps_only_the_best():
+    result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=1)
+    assert counts_of(result) == {"F": (3, 1), "M": (3, 0)}
+    assert result.params["cutoff"] == 0.9
+
+
+def test_select_top_fraction_is_read_as_the_decimal_written():
+    scores = np.arange(100, dtype=float)
+    result = audit_model(lambda X: np.asarray(X), scores,
+                         {"g": np.repeat(["a", "b"], 50).astype(object)}, select_top=0.07)
+    assert int(result.table["selected"].sum()) == 7
+
+
+# -- bad inputs ------------------------------------------------------------------
+
+def test_unfitted_estimator_is_refused():
+    with pytest.raises(ai.InputError, match=r"^model: LogisticRegression is not fitted"):
+        audit_model(LogisticRegression(), X_AUDIT, {"sex": SEX}, threshold=0.5)
+
+
+def test_length_mismatch_names_x_and_sensitive_features():
+    model = LogisticRegression().fit(X_LADDER, Y_LADDER)
+    with pytest.raises(ai.InputError, match=r"X has 10, sensitive_features\['sex'\] has 9"):
+        audit_model(model, X_AUDIT, {"sex": SEX[:9]}, threshold=0.5)
+    with pytest.raises(ai.InputError, match=r"X has 10, sensitive_features has 9"):
+        audit_model(model, X_AUDIT, pd.Series(SEX[:9], name="sex"), threshold=0.5)
+    with pytest.raises(ai.InputError, match=r"y_true has 3"):
+        audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5, y_true=[1, 0, 1])
+
+
+def test_misaligned_pandas_indexes_are_refused():
+    model = LogisticRegression().fit(X_LADDER, Y_LADDER)
+    X = pd.DataFrame({"x": X_AUDIT[:, 0]})
+    sex = pd.Series(SEX, index=np.arange(10) + 100, name="sex")
+    with pytest.raises(ai.InputError, match=r"^sensitive_features: its pandas index differs"):
+        audit_model(model, X, sex, threshold=0.5)
+
+
+def test_threshold_and_select_top_together_are_refused():
+    with pytest.raises(ai.InputError, match=r"^select_top: both threshold and select_top"):
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, threshold=0.5,
+                    select_top=2)
+
+
+@pytest.mark.parametrize("kwargs, pattern", [
+    ({"select_top": 0}, r"^select_top: k=0 is outside 1\.\.6"),
+    ({"select_top": 1.5}, r"^select_top: 1\.5 is neither"),
+    ({"threshold": "0.5"}, r"^threshold: expected a number"),
+    ({"threshold": 0.5, "data": pd.DataFrame()}, r"^data: is set by audit_model"),
+    ({"threshold": 0.5, "groups": "sex"}, r"^groups: is set by audit_model"),
+    ({"threshold": 0.5, "reference": "X"}, r"^reference: 'X' is not a group"),
+], ids=["k0", "k_float", "threshold_str", "data", "groups", "reference"])
+def test_bad_arguments_name_the_argument(kwargs, pattern):
+    with pytest.raises((ai.InputError, ai.InputTypeError), match=pattern):
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, **kwargs)
+
+
+def test_errors_from_the_audit_core_name_sensitive_features():
+    with pytest.raises(ai.InputError, match=r"^sensitive_features: attribute 'sex' has one "):
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": ["F"] * 6}, threshold=0.5)
+    with pytest.raises(ai.InputTypeError, match=r"^sensitive_features: got the string 'sex'"):
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, "sex", threshold=0.5)
+
+
+def test_model_returning_the_wrong_number_of_scores_is_refused():
+    with pytest.raises(ai.InputError, match=r"^model: returned 3 scores for 6 rows"):
+        audit_model(lambda X: np.zeros(3), SCORES_TIED, {"sex": SEX_TIED}, threshold=0.5)
+
+
+# -- audit keyword arguments pass through --------------------------------------------
+
+def test_audit_keyword_arguments_pass_through(two_attributes):
+    data = two_attributes
+    scorer = lambda X: np.asarray(X["score"], dtype=float)  # noqa: E731
+    weights = np.linspace(0.5, 2.0, len(data))
+    kwargs = dict(reference={"sex": "Male"}, intersectional=False, min_share=0.12,
+                  unknown=["Hispanic or Latino"], sample_weight=weights)
+    result = audit_model(scorer, data, data[["sex", "race"]], threshold=0.3, **kwargs)
+    direct = ai.audit(selected=(data["score"] >= 0.3).astype(int), groups=data[["sex", "race"]],
+                      **kwargs)
+    pd.testing.assert_frame_equal(result.table, direct.table)
+    assert dict(result.unknown) == dict(direct.unknown)
+    assert result.params["intersectional"] is False and result.params["min_share"] == 0.12
+    assert "sex x race" not in result.attributes
+
+
+def test_params_and_error_rates_serialise_to_json(two_attributes):
+    data = two_attributes
+    result = audit_model(lambda X: np.asarray(X["score"]), data, data[["sex", "race"]],
+                         select_top=0.25, y_true=data["advanced"])
+    out = json.loads(json.dumps(result.to_dict()))
+    assert out["params"]["score_method"] == "callable"
+    assert out["params"]["select_top"] == 0.25
+    assert len(out["error_rates"]) == len(result.error_rates)
+    # Error rates use the audit's attributes, labels and unknown rows.
+    assert list(result.error_rates["group"]) == list(result.table["group"])
+    assert result.error_rates.attrs["unknown"] == dict(result.unknown)
+
+
+# -- error rates --------------------------------------------------------------------
+
+def test_error_rates_by_hand():
+    # F: positives rows 0-2 (selected 0, 1), negatives rows 3-4 (selected 3).
+    # M: positives rows 5-6 (selected none), negatives row 7 (not selected).
+    y_true = [1, 1, 1, 0, 0, 1, 1, 0]
+    y_pred = [1, 1, 0, 1, 0, 0, 0, 0]
+    sex = ["F"] * 5 + ["M"] * 3
+    t = by_group(error_rates(y_true, y_pred, {"sex": sex}))
+    assert t.loc["F", ["n", "n_positive", "n_negative", "selected", "tp", "fp", "fn", "tn"]
+                 ].tolist() == [5, 3, 2, 3, 2, 1, 1, 1]
+    assert t.loc["M", ["tp", "fp", "fn", "tn"]].tolist() == [0, 0, 2, 1]
+    assert t.loc["F", "tpr"] == pytest.approx(2 / 3)
+    assert t.loc["F", "fpr"] == pytest.approx(1 / 2)
+    assert t.loc["F", "fnr"] == pytest.approx(1 / 3)
+    assert t.loc["F", "precision"] == pytest.approx(2 / 3)
+    assert t.loc["M", "tpr"] == 0 and t.loc["M", "fpr"] == 0 and t.loc["M", "fnr"] == 1
+    assert np.isnan(t.loc["M", "precision"])
+    assert "nobody selected: precision undefined" in t.loc["M", "note"]
+    # Higher-is-better ratios divide by the highest; lower-is-better by this group.
+    assert t.loc["M", "tpr_ratio"] == 0 and t.loc["F", "tpr_ratio"] == 1
+    assert t.loc["F", "fpr_ratio"] == 0 and t.loc["M", "fpr_ratio"] == 1
+    assert t.loc["F", "fnr_ratio"] == 1 and t.loc["M", "fnr_ratio"] == pytest.approx(1 / 3)
+    assert t.loc["F", "precision_ratio"] == 1 and np.isnan(t.loc["M", "precision_ratio"])
+
+
+def test_error_rates_nan_with_a_note_when_a_denominator_is_zero():
+    y_true = [1, 1, 0, 0, 0, 0]
+    y_pred = [1, 0, 1, 0, 0, 0]
+    sex = ["F", "F", "F", "M", "M", "M"]      # M has no actual positive, nobody selected
+    t = by_group(error_rates(y_true, y_pred, {"sex": sex}))
+    assert np.isnan(t.loc["M", ["tpr", "fnr", "precision", "tpr_ratio", "fnr_ratio"]]
+                    .astype(float)).all()
+    assert t.loc["M", "fpr"] == 0 and t.loc["M", "fpr_ratio"] == 1
+    assert t.loc["M", "note"].startswith("no actual positives: tpr and fnr undefined")
+    assert t.loc["F", "tpr_ratio"] == 1 and t.loc["F", "fnr_ratio"] == 1
+
+
+def test_error_rates_highest_tpr_zero_gives_no_ratio():
+    t = by_group(error_rates([1, 0, 1, 0], [0, 1, 0, 0], {"sex": ["F", "F", "M", "M"]}))
+    assert (t["tpr"] == 0).all() and t["tpr_ratio"].isna().all()
+    assert "no tpr_ratio: the highest tpr is 0" in t.loc["F", "note"]
+
+
+def test_error_rates_labels_unknown_and_intersection_match_the_audit(two_attributes):
+    data = two_attributes.assign(race=two_attributes["race"].where(
+        two_attributes.index % 50 != 0, "Declined"))
+    rates = error_rates(data["advanced"], (data["score"] > 0).astype(int), data[["sex", "race"]],
+                        unknown="Declined")
+    audited = ai.audit(selected=(data["score"] > 0).astype(int), groups=data[["sex", "race"]],
+                       unknown="Declined")
+    assert rates[["attribute", "group", "n"]].equals(audited.table[["attribute", "group", "n"]])
+    assert rates.attrs["unknown"] == dict(audited.unknown)
+    assert "Female | Asian" in set(rates["group"])
+
+
+def test_error_rates_string_labels_and_bad_labels():
+    t = by_group(error_rates(["yes", "no", "yes", "no"], ["yes", "yes", "no", "no"],
+                             {"g": ["a", "a", "b", "b"]}, pos_label="yes"))
+    assert t["tpr"].tolist() == [1.0, 0.0]
+    with pytest.raises(ai.InputError, match=r"^pos_label: 1 does not occur in y_true"):
+        error_rates(["yes", "no"], [1, 0], {"g": ["a", "b"]})
+    with pytest.raises(ai.InputError, match=r"^y_true: has 3 distinct labels"):
+        error_rates([0, 1, 2], [0, 1, 1], {"g": ["a", "b", "b"]})
+    with pytest.raises(ai.InputError, match=r"^y_pred: 1 label\(s\) are missing"):
+        error_rates([0, 1, 1], [0, None, 1], {"g": ["a", "b", "b"]})
+    with pytest.raises(ai.InputError, match=r"y_true has 3, y_pred has 2"):
+        error_rates([0, 1, 1], [0, 1], {"g": ["a", "b", "b"]})
+    # 0/1 outcomes with one class absent are valid: nobody qualified.
+    assert by_group(error_rates([0, 0], [0, 1], {"g": ["a", "b"]}))["n_positive"].sum() == 0
+
+
+def _fairlearn_by_group(y_true, y_pred, features, sample_weight=None):
+    from fairlearn.metrics import (
+        MetricFrame,
+        false_negative_rate,
+        false_positive_rate,
+        true_positive_rate,
+    )
+
+    metrics = {
+        "tpr": functools.partial(true_positive_rate, pos_label=1),
+        "fpr": functools.partial(false_positive_rate, pos_label=1),
+        "fnr": functools.partial(false_negative_rate, pos_label=1),
+        "precision": functools.partial(precision_score, pos_label=1, zero_division=np.nan),
+    }
+    params = None
+    if sample_weight is not None:
+        params = {k: {"sample_weight": sample_weight} for k in metrics}
+    frame = MetricFrame(metrics=metrics, y_true=y_true, y_pred=y_pred,
+                        sensitive_features=features, sample_params=params)
+    table = frame.by_group
+    if isinstance(table.index, pd.MultiIndex):
+        table.index = [" | ".join(map(str, k)) for k in table.index]
+    return table
+
+
+LABELS = st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), st.sampled_from("FM"),
+                            st.sampled_from("ABC"), st.integers(1, 3)),
+                  min_size=2, max_size=80)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=LABELS, weighted=st.booleans())
+def test_error_rates_equal_fairlearn_metricframe(rows, weighted):
+    """Reference: fairlearn 0.15 MetricFrame with true/false positive and false negative
+    rates and sklearn's precision_score, per attribute and for the intersection."""
+    y_true, y_pred, sex, race, weight = (np.array(c) for c in zip(*rows))
+    sw = weight.astype(float) if weighted else None
+    features = pd.DataFrame({"sex": sex, "race": race})
+    ours = error_rates(y_true, y_pred, features, sample_weight=sw)
+    for attribute, columns in [("sex", ["sex"]), ("race", ["race"]),
+                               ("sex x race", ["sex", "race"])]:
+        mine = by_group(ours, attribute)
+        theirs = _fairlearn_by_group(y_true, y_pred, features[columns].squeeze(axis=1)
+                                     if len(columns) == 1 else features[columns], sw)
+        # fairlearn lists every combination of labels; the empty ones are all NaN.
+        assert set(mine.index) <= set(theirs.index)
+        assert theirs.drop(index=list(mine.index)).isna().all().all()
+        for group in mine.index:
+            row = mine.loc[group]
+            # fairlearn reports 0 where the denominator is empty; compare where defined.
+            if row["n_positive"]:
+                assert row["tpr"] == pytest.approx(theirs.loc[group, "tpr"], abs=1e-12)
+                assert row["fnr"] == pytest.approx(theirs.loc[group, "fnr"], abs=1e-12)
+            else:
+                assert np.isnan(row["tpr"]) and np.isnan(row["fnr"])
+            if row["n_negative"]:
+                assert row["fpr"] == pytest.approx(theirs.loc[group, "fpr"], abs=1e-12)
+            if row["selected"]:
+                assert row["precision"] == pytest.approx(theirs.loc[group, "precision"],
+                                                         abs=1e-12)
+            else:
+                assert np.isnan(row["precision"]) and np.isnan(theirs.loc[group, "precision"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=LABELS)
+def test_min_ratio_equals_fairlearn_equalized_odds_ratio(rows):
+    """Reference: fairlearn.metrics.equalized_odds_ratio (between_groups, worst_case),
+    and its two components from MetricFrame.ratio()."""
+    from fairlearn.metrics import equalized_odds_ratio
+
+    y_true, y_pred, sex, race, _ = (np.array(c) for c in zip(*rows))
+    ours = error_rates(y_true, y_pred, {"sex": sex, "race": race})
+    for attribute, features in [("sex", sex), ("race", race),
+                                ("sex x race", pd.DataFrame({"sex": sex, "race": race}))]:
+        mine = by_group(ours, attribute)
+        if (mine["n_positive"] == 0).any() or (mine["n_negative"] == 0).any():
+            continue  # fairlearn counts an empty denominator as a rate of 0
+        theirs = _fairlearn_by_group(y_true, y_pred, features)
+        with np.errstate(invalid="ignore"):
+            tpr_ratio = theirs["tpr"].min() / theirs["tpr"].max()
+            fpr_ratio = theirs["fpr"].min() / theirs["fpr"].max()
+        if not np.isnan(tpr_ratio):
+            assert mine["tpr_ratio"].min() == pytest.approx(tpr_ratio, abs=1e-12)
+        else:
+            assert mine["tpr_ratio"].isna().all()
+        if not np.isnan(fpr_ratio):
+            assert mine["fpr_ratio"].min() == pytest.approx(fpr_ratio, abs=1e-12)
+        else:  # no group has a false positive: every group is the best, ratio 1
+            assert (mine["fpr_ratio"] == 1).all()
+        if not (np.isnan(tpr_ratio) or np.isnan(fpr_ratio)):
+            eo = equalized_odds_ratio(y_true, y_pred, sensitive_features=features)
+            assert min(mine["tpr_ratio"].min(), mine["fpr_ratio"].min()) == pytest.approx(
+                eo, abs=1e-12)
+
+
+def test_audit_model_error_rates_equal_the_standalone_function():
+    model = LogisticRegression(C=100.0).fit(X_LADDER, Y_LADDER)
+    y_true = (X_AUDIT[:, 0] >= 1).astype(int)
+    result = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5, y_true=y_true)
+    direct = error_rates(y_true, (X_AUDIT[:, 0] >= 2).astype(int), {"sex": SEX})
+    pd.testing.assert_frame_equal(result.error_rates, direct)
+    # F: x = 0, 1, 2, 3 with y_true 0, 1, 1, 1: tp = 2 (x = 2, 3), fn = 1 (x = 1).
+    assert by_group(result.error_rates).loc["F", ["tp", "fn", "fp", "tn"]].tolist() == [2, 1, 0, 1]
+
+
+# -- threshold sweep ----------------------------------------------------------------
+
+def sweep_rows(sweep, threshold):
+    table = sweep.to_frame()
+    return table[table["threshold"] == threshold].drop(columns="threshold").reset_index(drop=True)
+
+
+SWEEP_ROWS = st.lists(
+    st.tuples(st.integers(0, 12), st.sampled_from(["F", "M", None]),
+              st.sampled_from(["A", "B", "C", "Declined"])),
+    min_size=4, max_size=120)
+
+
+@pytest.mark.filterwarnings("ignore:unknown. the label")
+@settings(max_examples=60, deadline=None)
+@given(rows=SWEEP_ROWS, extra=st.lists(st.integers(-1, 14), max_size=5),
+       intersectional=st.booleans())
+def test_sweep_equals_an_audit_at_every_threshold(rows, extra, intersectional):
+    """Each cut-off of the sweep is ai.audit(score=..., threshold=t) at that cut-off."""
+    scores = np.array([r[0] for r in rows], dtype=float) / 4    # ties, exact in binary
+    features = {"sex": np.array([r[1] for r in rows], dtype=object),
+                "race": np.array([r[2] for r in rows], dtype=object)}
+    grid = sorted(set(scores.tolist()) | {e / 4 for e in extra})
+    kwargs = dict(unknown="Declined", intersectional=intersectional)
+    try:
+        expected = {t: ai.audit(score=scores, groups=features, threshold=t, **kwargs)
+                    for t in grid}
+    except ai.InputError as exc:           # fewer than two known groups somewhere
+        with pytest.raises(ai.InputError, match="at least two groups"):
+            threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
+        assert "at least two groups" in str(exc)
+        return
+    sweep = threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
+    assert list(sweep.thresholds) == grid
+    for t, result in expected.items():
+        mine = sweep_rows(sweep, t)
+        pd.testing.assert_frame_equal(mine[AUDIT_COLUMNS], result.table[AUDIT_COLUMNS],
+                                      check_dtype=False)
+        assert dict(sweep.unknown) == dict(result.unknown)
+
+
+def test_sweep_default_grid_is_distinct_observed_quantiles():
+    rng = np.random.default_rng(3)
+    scores = rng.normal(size=5_000)
+    sex = rng.choice(["F", "M"], 5_000).astype(object)
+    sweep = threshold_sweep(scores, sensitive_features={"sex": sex})
+    grid = sweep.thresholds
+    assert len(grid) == 101 and np.all(np.diff(grid) > 0)
+    assert grid[0] == scores.min() and grid[-1] == scores.max()
+    assert np.isin(grid, scores).all()
+    few = threshold_sweep(np.repeat([0.1, 0.7, 0.9], 10), sensitive_features={"sex": sex[:30]})
+    assert few.thresholds.tolist() == [0.1, 0.7, 0.9]
+    assert few.summary()["rate"].iloc[0] == 1.0
+
+
+def test_sweep_of_a_model_equals_the_sweep_of_its_scores():
+    model = LogisticRegression(C=100.0).fit(X_LADDER, Y_LADDER)
+    from_model = threshold_sweep(model, X_AUDIT, {"sex": SEX}, thresholds=[0.2, 0.5, 0.8])
+    scores = model.predict_proba(X_AUDIT)[:, 1]
+    from_scores = threshold_sweep(scores, sensitive_features={"sex": SEX},
+                                  thresholds=[0.8, 0.5, 0.2, 0.5])
+    pd.testing.assert_frame_equal(from_model.to_frame(), from_scores.to_frame())
+    assert from_model.score_method == "predict_proba" and from_scores.score_method == "scores"
+    at_half = by_group(sweep_rows(from_model, 0.5))
+    assert {g: (int(r.n), int(r.selected)) for g, r in at_half.iterrows()} == EXPECTED
+
+
+def test_sweep_flags_are_exact_at_four_fifths():
+    # F: 4 of 10 selected at t=0.5, M: 5 of 10: ratio exactly 0.8, not flagged.
+    scores = np.array([1.0] * 4 + [0.0] * 6 + [1.0] * 5 + [0.0] * 5)
+    sex = np.array(["F"] * 10 + ["M"] * 10, dtype=object)
+    row = by_group(sweep_rows(threshold_sweep(scores, sensitive_features={"sex": sex},
+                                              thresholds=[0.5]), 0.5))
+    assert row.loc["F", "impact_ratio"] == 0.8 and not row.loc["F", "four_fifths_flag"]
+    # Nobody selected at a cut-off above every score: no ratio, no flag.
+    none = sweep_rows(threshold_sweep(scores, sensitive_features={"sex": sex},
+                                      thresholds=[2.0]), 2.0)
+    assert none["impact_ratio"].isna().all() and not none["four_fifths_flag"].any()
+
+
+def test_sweep_result_is_immutable_printable_and_tidy():
+    sweep = threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED})
+    assert isinstance(sweep, ThresholdSweep)
+    with pytest.raises(AttributeError):
+        sweep.score_method = "x"
+    with pytest.raises(ValueError):
+        sweep.thresholds[0] = 5.0
+    frame = sweep.to_frame()
+    frame.loc[0, "n"] = -1
+    assert sweep.to_frame().loc[0, "n"] != -1
+    assert list(frame.columns) == ["threshold", "attribute", "group", "n", "selected", "rate",
+                                   "impact_ratio", "is_reference", "four_fifths_flag"]
+    text = repr(sweep)
+    assert text.startswith("ThresholdSweep: 4 cut-offs from 0.1 to 0.9 (scores), 1 attribute")
+    assert "min_impact_ratio" in text
+    assert "<table" in sweep._repr_html_() and "ThresholdSweep" in sweep._repr_html_()
+    summary = sweep.summary()
+    assert summary["selected"].tolist() == [6, 5, 4, 1]
+    assert summary["passes"].dtype == bool
+
+
+def test_sweep_plot_draws_each_group_and_the_four_fifths_line(two_attributes):
+    import matplotlib.pyplot as plt
+
+    data = two_attributes
+    sweep = threshold_sweep(data["score"], sensitive_features=data[["sex", "race"]])
+    ax = sweep.plot(attribute="sex")
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["Female", "Male", "four-fifths (0.8)"]
+    dashed = ax.get_lines()[-1]
+    assert dashed.get_linestyle() == "--" and list(dashed.get_ydata()) == [0.8, 0.8]
+    fig, own = plt.subplots()
+    assert sweep.plot(ax=own) is own
+    assert len(own.get_lines()) == 2 + 4 + 8 + 1
+    plt.close("all")
+    with pytest.raises(ai.InputError, match=r"^attribute: 'age' was not swept"):
+        sweep.plot(attribute="age")
+
+
+def test_sweep_warns_like_the_audit_about_unknown_labels_that_match_nothing():
+    with pytest.warns(UserWarning, match=r"unknown: the label\(s\) \[\"'Declined'\"\] occur in no"):
+        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED}, unknown="Declined")
+
+
+def test_error_rates_warn_once_about_unknown_labels_that_match_nothing():
+    with pytest.warns(UserWarning, match="unknown: the label") as caught:
+        error_rates([1, 0], [1, 0], {"sex": ["F", "M"]}, unknown="Declined")
+    with pytest.warns(UserWarning, match="unknown: the label") as caught_model:
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, threshold=0.5,
+                    y_true=[1, 0, 1, 0, 1, 0], unknown="Declined")
+    assert len(caught) == 1 and len(caught_model) == 1
+
+
+def test_sweep_bad_inputs():
+    model = LogisticRegression().fit(X_LADDER, Y_LADDER)
+    with pytest.raises(ai.InputError, match=r"^sensitive_features: is required"):
+        threshold_sweep(SCORES_TIED)
+    with pytest.raises(ai.InputError, match=r"^X: was given but scores_or_model holds scores"):
+        threshold_sweep(SCORES_TIED, SCORES_TIED, {"sex": SEX_TIED})
+    with pytest.raises(ai.InputError, match=r"^X: a model was given without its input"):
+        threshold_sweep(model, sensitive_features={"sex": SEX})
+    with pytest.raises(ai.InputError, match=r"^thresholds: 1 cut-off\(s\) are NaN"):
+        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED},
+                        thresholds=[0.5, np.nan])
+    with pytest.raises(ai.InputError, match=r"^scores_or_model: 1 score\(s\) are NaN"):
+        threshold_sweep([0.1, np.nan], sensitive_features={"sex": ["F", "M"]})
+    with pytest.raises(ai.InputError,
+                       match=r"sensitive_features\['sex'\] has 5, scores_or_model has 6"):
+        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED[:5]})
+    with pytest.raises(ai.InputError, match=r"^model: LogisticRegression is not fitted"):
+        threshold_sweep(LogisticRegression(), X_AUDIT, {"sex": SEX})
+    with pytest.raises(ai.InputError, match=r"^sensitive_features: attribute 'sex' has one"):
+        threshold_sweep(SCORES_TIED, sensitive_features={"sex": ["F"] * 5 + [None]})
+
+
+# -- the docs page and the example script run -----------------------------------------
+
+def test_docs_page_code_blocks_run(capsys):
+    import matplotlib.pyplot as plt
+
+    text = (ROOT / "docs" / "auditing-a-model.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 5
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/auditing-a-model.md", "exec"), namespace)
+    plt.close("all")
+    assert namespace["result"].params["score_method"] == "predict_proba"
+    assert namespace["top"].params["cutoff"] == 0.5
+    assert "ThresholdSweep" in capsys.readouterr().out
+
+
+def test_example_script_runs(capsys):
+    runpy.run_path(str(ROOT / "examples" / "audit_a_model.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "AuditResult" in out and "tpr_ratio" in out and "ThresholdSweep" in out
+
+
+def test_decide_is_the_tie_rule_used():
+    # audit_model defers to _scoring.decide; this pins that they agree.
+    selected, cutoff = decide(SCORES_TIED, select_top=2)
+    result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=2)
+    assert int(result.table["selected"].sum()) == int(selected.sum()) == 4
+    assert result.params["cutoff"] == cutoff
