@@ -3,6 +3,7 @@
 The public API is re-exported here; modules prefixed with ``_`` are private.
 """
 
+from adverse_impact import stats
 from adverse_impact._audit import audit, impact_ratios, selection_rates
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
@@ -23,5 +24,6 @@ __all__ = [
     "error_rates",
     "impact_ratios",
     "selection_rates",
+    "stats",
     "threshold_sweep",
 ]

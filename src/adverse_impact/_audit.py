@@ -13,6 +13,13 @@ import pandas as pd
 from adverse_impact._counts import COUNT_COLUMNS, GroupCounts, count_groups
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._result import AuditResult
+from adverse_impact._significance import (
+    check_alpha,
+    check_comparison,
+    check_test,
+    compare_groups,
+    pool_strata,
+)
 from adverse_impact._validation import check_share, check_unknown, is_missing_label
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
@@ -36,6 +43,10 @@ def audit(
     min_share: float | None = None,
     unknown: Any = None,
     sample_weight: Any = None,
+    strata: Any = None,
+    alpha: float = 0.05,
+    comparison: str = "reference",
+    test: str = "fisher",
 ) -> AuditResult:
     """Audit selection decisions for adverse impact.
 
@@ -84,11 +95,34 @@ def audit(
     sample_weight : str or array-like, optional
         Non-negative weights; rates become weighted rates.  ``n`` and
         ``selected`` stay row counts and the weighted sums are reported beside
-        them.
+        them.  Significance tests need counts of people, so they are left
+        empty in a weighted audit.
+    strata : str or array-like, optional
+        Pools the decisions were made in (requisition, site, year).  Adds
+        ``result.pooled``: for each group, the Mantel-Haenszel odds ratio and
+        test across strata beside the naive aggregate, so that a Simpson's
+        paradox is visible (``simpson_reversal``).
+    alpha : float, default 0.05
+        Significance level of the ``significant`` column and of the
+        confidence intervals (``1 - alpha``).
+    comparison : {"reference", "rest"}, default "reference"
+        What each group is tested against: the reference group (its row's
+        test columns are then empty), or all other known, non-excluded
+        groups together (the convention of US federal contractor audits).
+    test : {"fisher", "fisher_midp", "z"}, default "fisher"
+        The two-sided test behind ``significant``: Fisher's exact test, its
+        Lancaster mid-p, or the pooled two-proportion z test (the "two
+        standard deviations" rule).  All three p-values are reported.
 
     Returns
     -------
     AuditResult
+        Besides rates and ratios, each tested row carries ``z``,
+        ``p_value_z``, ``p_value_fisher``, ``p_value_fisher_midp``, the impact
+        ratio's confidence interval ``ir_ci_low``/``ir_ci_high`` (against the
+        comparison group), ``shortfall`` (selections the group lacks at the
+        comparison group's rate), ``flip_flop`` and ``significant`` (a rate
+        significantly *lower* than the comparison's at ``alpha``).
 
     Raises
     ------
@@ -136,8 +170,11 @@ def audit(
     share = check_share(min_share, "min_share")
     unknown_labels = check_unknown(unknown)
     _check_reference(reference)
+    alpha = check_alpha(alpha)
+    comparison = check_comparison(comparison)
+    test = check_test(test)
     counts = count_groups(data, selected=selected, groups=groups, score=score,
-                          threshold=threshold, sample_weight=sample_weight)
+                          threshold=threshold, sample_weight=sample_weight, strata=strata)
     params = {
         "selected": selected if isinstance(selected, str) else None,
         "score": score if isinstance(score, str) else None,
@@ -150,7 +187,8 @@ def audit(
         "weighted": counts.weighted,
     }
     return audit_counts(counts, reference=reference, intersectional=intersectional,
-                        min_share=share, unknown=unknown_labels, params=params)
+                        min_share=share, unknown=unknown_labels, params=params, alpha=alpha,
+                        comparison=comparison, test=test)
 
 
 def _check_reference(reference: Any) -> None:
@@ -261,8 +299,15 @@ def audit_counts(
     min_share: Fraction | None = None,
     unknown: frozenset = frozenset(),
     params: Mapping[str, Any] | None = None,
+    alpha: float = 0.05,
+    comparison: str = "reference",
+    test: str = "fisher",
 ) -> AuditResult:
     """Build an :class:`AuditResult` from counts already reduced by ``count_groups``."""
+    alpha = check_alpha(alpha)
+    comparison = check_comparison(comparison)
+    test = check_test(test)
+    pooled_rows: list[dict[str, Any]] = []
     specs = _specs(counts.attributes, intersectional)
     if isinstance(reference, Mapping):
         names = [name for name, _ in specs]
@@ -312,6 +357,7 @@ def audit_counts(
                 candidates = [i for i in range(len(keys)) if eligible[i]]
                 ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
         ref_rate = rates[ref] if ref is not None else None
+        first_row = len(rows)
         for i, key in enumerate(keys):
             note = ""
             ratio: Fraction | None = None
@@ -344,14 +390,54 @@ def audit_counts(
                 "note": note,
             })
             rows.append(row)
+        sel = totals["selected"].to_numpy()
+        if not counts.weighted:
+            tests = compare_groups(sel, n, ref=ref, eligible=eligible, comparison=comparison,
+                                   alpha=alpha, test=test)
+            for column, values in tests.items():
+                for i in range(len(keys)):
+                    rows[first_row + i][column] = values[i]
+            if counts.strata is not None:
+                pooled_rows += _pool(counts, name, columns, keys, unknown, ref=ref,
+                                     eligible=eligible, comparison=comparison, alpha=alpha)
     if not isinstance(reference, Mapping) and not (
             isinstance(reference, str) and reference == "highest") and not reference_found:
         raise input_error("reference", f"{reference!r} is not a group of any audited attribute",
                           'Pass one of the labels in the table, or "highest"')
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
+    for column in ("flip_flop", "significant"):
+        if column in table:
+            table[column] = table[column].astype("boolean")
+    params = dict(params or {})
+    params.update({"alpha": alpha, "comparison": comparison,
+                   "test": None if counts.weighted else test,
+                   "strata": counts.strata})
+    pooled = None
+    if counts.strata is not None and not counts.weighted:
+        pooled = pd.DataFrame(pooled_rows, columns=_POOLED_COLUMNS)
+        pooled["group"] = pooled["group"].astype(object)
     return AuditResult(table, unknown=unknown_counts, n_total=counts.n_total,
-                       params=params or {}, ratios=tuple(ratios), counts=counts)
+                       params=params, ratios=tuple(ratios), counts=counts, pooled=pooled)
+
+
+_POOLED_COLUMNS = ["attribute", "group", "comparison", "n", "selected", "n_strata",
+                   "n_strata_used", "mh_odds_ratio", "mh_ci_low", "mh_ci_high", "cmh_statistic",
+                   "cmh_p_value", "breslow_day_p_value", "naive_impact_ratio",
+                   "naive_odds_ratio", "naive_p_value_fisher", "simpson_reversal"]
+
+
+def _pool(counts: GroupCounts, name: str, columns: tuple[str, ...], keys: list[tuple],
+          unknown: frozenset, **options: Any) -> list[dict[str, Any]]:
+    """Per-stratum counts of one attribute's groups, pooled by Mantel-Haenszel."""
+    per, _ = group_totals(counts, (*columns, counts.strata), unknown)
+    position = {key: i for i, key in enumerate(keys)}
+    frame = pd.DataFrame({
+        "group": [position[key[:-1]] for key in per.index],
+        "stratum": [key[-1] for key in per.index],
+        "n": per["n"].to_numpy(), "selected": per["selected"].to_numpy(),
+    })
+    return pool_strata(frame, attribute=name, labels=[_label(k) for k in keys], **options)
 
 
 def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:

@@ -13,9 +13,12 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._counts import GroupCounts
+from adverse_impact._errors import input_error
 from adverse_impact._validation import as_fraction
 
 __all__ = ["AuditResult"]
+
+_RULES = ("four_fifths", "significance", "both", "either")
 
 _SHOWN = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "four_fifths_flag",
           "note"]
@@ -152,26 +155,88 @@ class AuditResult:
     def _below(self, min_ratio: float | Fraction) -> np.ndarray:
         bound = as_fraction(min_ratio, "min_ratio")
         if not 0 < bound <= 1:
-            from adverse_impact._errors import input_error
-
             raise input_error("min_ratio", f"{min_ratio!r} is outside (0, 1]",
                               "Pass a ratio such as 0.8 (the four-fifths rule)")
         return np.array([r is not None and r < bound for r in self._ratios], dtype=bool)
 
-    def passes(self, min_ratio: float | Fraction = 0.8) -> bool:
-        """True when no group's impact ratio is strictly below ``min_ratio``.
+    def _significant(self, alpha: float | None) -> np.ndarray:
+        test = self._params.get("test")
+        if test is None or "significant" not in self._table:
+            raise input_error("rule", "this audit has no significance tests (a weighted "
+                              "audit, or results built without them)",
+                              'Use rule="four_fifths", or audit unweighted counts')
+        if alpha is None:
+            return self._table["significant"].fillna(False).to_numpy(dtype=bool)
+        from adverse_impact._significance import TESTS, check_alpha
 
-        The comparison is exact: ``min_ratio`` is read as the decimal written
-        (0.8 is exactly 4/5) and each ratio is a fraction of integer counts.
-        Groups without a ratio (excluded under ``min_share``, or a reference
-        rate of 0, meaning nobody in any eligible group was selected) cannot
-        fail.
+        alpha = check_alpha(alpha)
+        p_value = self._table[TESTS[test]].to_numpy(dtype=float)
+        lower = self._table["z"].to_numpy(dtype=float) < 0
+        return (np.nan_to_num(p_value, nan=1.0) < alpha) & lower
+
+    def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
+                rule: str | None = None) -> np.ndarray:
+        """Boolean mask of the table rows that fail the gate; see :meth:`passes`."""
+        if rule is None:
+            rule = "four_fifths" if alpha is None else "both"
+        if rule not in _RULES:
+            raise input_error("rule", f"{rule!r} is not a known rule",
+                              f"Pass one of {list(_RULES)!r}")
+        if rule == "four_fifths":
+            return self._below(min_ratio)
+        significant = self._significant(alpha)
+        if rule == "significance":
+            return significant
+        below = self._below(min_ratio)
+        return below & significant if rule == "both" else below | significant
+
+    def passes(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
+               rule: str | None = None) -> bool:
+        """True when no group fails the chosen rule.
+
+        Parameters
+        ----------
+        min_ratio : float or Fraction, default 0.8
+            A group is *below* when its impact ratio is strictly less than
+            this.  The comparison is exact: ``min_ratio`` is read as the
+            decimal written (0.8 is exactly 4/5) and each ratio is a fraction
+            of integer counts.  Groups without a ratio (excluded under
+            ``min_share``, or a reference rate of 0) are never below.
+        alpha : float, optional
+            Significance level.  ``None`` uses the audit's own ``alpha`` and
+            its ``significant`` column; a value re-reads the p-value of the
+            audit's test at that level.
+        rule : {"four_fifths", "significance", "both", "either"}, optional
+            ``"four_fifths"``: fail when a group is below ``min_ratio`` (the
+            Uniform Guidelines' rule of thumb; the default without
+            ``alpha``).  ``"significance"``: fail when a group's rate is
+            significantly lower.  ``"both"``: fail only when a group is below
+            *and* significantly lower (the default when ``alpha`` is given;
+            fewer false alarms on small samples).  ``"either"``: fail on
+            either finding (the cautious policy).
+
+        Examples
+        --------
+        Small numbers: 2 of 10 women and 5 of 10 men advance.  The ratio is
+        0.4, far below four-fifths, but Fisher's exact test is far from
+        significant.
+
+        >>> import adverse_impact as ai
+        >>> result = ai.audit(selected=[1] * 2 + [0] * 8 + [1] * 5 + [0] * 5,
+        ...                   groups={"sex": ["F"] * 10 + ["M"] * 10})
+        >>> result.passes()
+        False
+        >>> result.passes(alpha=0.05)
+        True
+        >>> result.passes(rule="either")
+        False
         """
-        return not bool(self._below(min_ratio).any())
+        return not bool(self.failing(min_ratio, alpha, rule).any())
 
-    def flagged(self, min_ratio: float | Fraction = 0.8) -> pd.DataFrame:
-        """The rows whose impact ratio is strictly below ``min_ratio``."""
-        return self._table.loc[self._below(min_ratio)].reset_index(drop=True)
+    def flagged(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
+                rule: str | None = None) -> pd.DataFrame:
+        """The rows that fail the gate (by default, impact ratio below ``min_ratio``)."""
+        return self._table.loc[self.failing(min_ratio, alpha, rule)].reset_index(drop=True)
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a tidy DataFrame (a copy)."""
@@ -192,6 +257,96 @@ class AuditResult:
                 out[name] = [{k: jsonable(v) for k, v in row.items()}
                              for row in frame.to_dict(orient="records")]
         return out
+
+    def to_markdown(self, *, min_cell: int | None = None, data_source: str | None = None,
+                    audit_date: str | None = None, data_type: str = "historical",
+                    path: str | None = None) -> str:
+        """The NYC Local Law 144 bias-audit summary, as Markdown ready to publish.
+
+        One table per attribute and one for the intersection, each with the
+        number of applicants, the number selected (or scoring above the
+        median), the rate and the impact ratio; the date, the data source,
+        the unknown-category counts, and every excluded category with its
+        reason (6 RCNY 5-301 to 5-303).
+
+        Parameters
+        ----------
+        min_cell : int, optional
+            Show counts below this as ``"<k"`` and withhold the rates and
+            ratios that would reveal them.
+        data_source : str, optional
+            Where the data came from, e.g. ``"applicants 2025, ATS export"``.
+        audit_date : str, optional
+            ISO date of the audit; default today (UTC).
+        data_type : str, default "historical"
+            ``"historical"`` or ``"test"`` data (6 RCNY 5-302).
+        path : str or path, optional
+            Also write the text there, atomically.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
+        - **Date of the audit:** 2026-01-15
+        """
+        from adverse_impact._report import render_markdown
+
+        text = render_markdown(self, min_cell=min_cell, data_source=data_source,
+                               audit_date=audit_date, data_type=data_type)
+        return self._write(text, path)
+
+    def to_html(self, path: str | None = None, *, min_cell: int | None = None,
+                title: str | None = None, sweep: Any = None, proxies: Any = None) -> str:
+        """One self-contained HTML page: tables and charts, no network fetches.
+
+        Per attribute: the table, the selection rates with 95% Wilson
+        intervals and the impact ratios against the 0.8 line, flagged groups
+        in red; the pooled strata results when present; optionally a
+        threshold sweep (``sweep=``, from :func:`adverse_impact.threshold_sweep`)
+        and the top proxies (``proxies=``, any result with ``to_frame()``).
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> page = result.to_html()
+        >>> page.startswith("<!DOCTYPE html>"), "<svg" in page
+        (True, True)
+        """
+        from adverse_impact._report import render_html
+
+        text = render_html(self, min_cell=min_cell, title=title, sweep=sweep, proxies=proxies)
+        return self._write(text, path)
+
+    def to_json(self, path: str | None = None, *, min_cell: int | None = None,
+                indent: int | None = 2) -> str:
+        """Every number, the settings, the library version, the time and a fingerprint.
+
+        The fingerprint is a SHA-256 of the per-group counts (see
+        :func:`adverse_impact._report.fingerprint`), equal for two audits of
+        the same counts.  No row of input data is included.
+
+        Examples
+        --------
+        >>> import json
+        >>> import adverse_impact as ai
+        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> report = json.loads(result.to_json())
+        >>> report["table"][0]["group"], report["fingerprint"][:7]
+        ('F', 'sha256:')
+        """
+        from adverse_impact._report import render_json
+
+        return self._write(render_json(self, min_cell=min_cell, indent=indent), path)
+
+    @staticmethod
+    def _write(text: str, path: Any) -> str:
+        if path is not None:
+            from adverse_impact._io import write_atomic
+
+            write_atomic(path, text)
+        return text
 
     def _headline(self) -> str:
         n_flagged = int(self._below(Fraction(4, 5)).sum())

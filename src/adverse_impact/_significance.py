@@ -1,0 +1,169 @@
+"""Significance tests on an audit's counts: per-group columns and pooled strata.
+
+The audit computes every statistic from the per-group counts already reduced
+by :func:`~adverse_impact._counts.count_groups`; nothing here touches rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact import stats
+from adverse_impact._errors import input_error
+
+__all__ = ["COMPARISONS", "TESTS", "TEST_COLUMNS", "check_alpha", "check_comparison",
+           "check_test", "compare_groups", "pool_strata"]
+
+COMPARISONS = ("reference", "rest")
+#: The test behind the ``significant`` column, and the p-value column it reads.
+TESTS = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp", "z": "p_value_z"}
+TEST_COLUMNS = ("z", "p_value_z", "p_value_fisher", "p_value_fisher_midp", "ir_ci_low",
+                "ir_ci_high", "shortfall", "flip_flop", "significant")
+
+
+def check_alpha(alpha: Any, argument: str = "alpha") -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) \
+            or not 0 < float(alpha) < 1:
+        raise input_error(argument, f"{alpha!r} is not a probability strictly between 0 and 1",
+                          "Pass a significance level such as 0.05")
+    return float(alpha)
+
+
+def check_comparison(comparison: Any) -> str:
+    if comparison not in COMPARISONS:
+        raise input_error("comparison", f"{comparison!r} is not a known comparison",
+                          'Pass "reference" (each group against the reference group) or '
+                          '"rest" (each group against all other known groups)')
+    return comparison
+
+
+def check_test(test: Any) -> str:
+    if test not in TESTS:
+        raise input_error("test", f"{test!r} is not a known test",
+                          f"Pass one of {sorted(TESTS)!r}")
+    return test
+
+
+def _comparison_counts(sel: np.ndarray, n: np.ndarray, tested: np.ndarray, ref: int,
+                       comparison: str) -> tuple[np.ndarray, np.ndarray]:
+    """Selected and applicant counts of each row's comparison group."""
+    if comparison == "reference":
+        return np.full_like(sel, sel[ref]), np.full_like(n, n[ref])
+    pool = tested.copy()
+    pool[ref] = True
+    sel_all, n_all = sel[pool].sum(), n[pool].sum()
+    return sel_all - np.where(pool, sel, 0), n_all - np.where(pool, n, 0)
+
+
+def compare_groups(sel: Sequence[int], n: Sequence[int], *, ref: int | None,
+                   eligible: Sequence[bool], comparison: str, alpha: float,
+                   test: str) -> dict[str, np.ndarray]:
+    """Test columns for one attribute's groups, aligned with ``sel`` and ``n``.
+
+    Rows that are not tested (the reference row when comparing with the
+    reference group, excluded groups, groups without a rate) get NaN, and
+    ``flip_flop``/``significant`` get ``pd.NA``: empty, not zero.
+    """
+    sel = np.asarray(sel, dtype=np.int64)
+    n = np.asarray(n, dtype=np.int64)
+    size = len(n)
+    tested = np.asarray(eligible, dtype=bool) & (n > 0)
+    if ref is None:
+        tested[:] = False
+    elif comparison == "reference":
+        tested[ref] = False
+    columns = {name: np.full(size, np.nan) for name in TEST_COLUMNS[:-2]}
+    flags = {"flip_flop": np.full(size, None, dtype=object),
+             "significant": np.full(size, None, dtype=object)}
+    if ref is not None:
+        sel_b, n_b = _comparison_counts(sel, n, tested, ref, comparison)
+        tested &= n_b > 0
+    if tested.any():
+        a, na, b, nb = sel[tested], n[tested], sel_b[tested], n_b[tested]
+        z = stats.two_proportion_z(a, na, b, nb)
+        fisher = stats.fisher_exact(a, na, b, nb)
+        ratio = stats.impact_ratio_test(a, na, b, nb, confidence=1 - alpha)
+        short = stats.shortfall(a, na, b, nb)
+        columns["z"][tested] = z.z
+        columns["p_value_z"][tested] = z.p_value
+        columns["p_value_fisher"][tested] = fisher.p_value
+        columns["p_value_fisher_midp"][tested] = fisher.p_value_midp
+        columns["ir_ci_low"][tested] = ratio.ci_low
+        columns["ir_ci_high"][tested] = ratio.ci_high
+        columns["shortfall"][tested] = short.shortfall_reference
+        flags["flip_flop"][tested] = np.asarray(stats.flip_flop(a, na, b, nb), dtype=bool)
+        flags["significant"][tested] = significant(columns[TESTS[test]][tested], a, na, b, nb,
+                                                   alpha)
+    out: dict[str, Any] = dict(columns)
+    out.update({k: pd.array(v, dtype="boolean") for k, v in flags.items()})
+    return out
+
+
+def significant(p_value: np.ndarray, sel_a: np.ndarray, n_a: np.ndarray, sel_b: np.ndarray,
+                n_b: np.ndarray, alpha: float) -> np.ndarray:
+    """Significantly *lower* rate: two-sided p below alpha and a rate below the comparison's.
+
+    Cross-multiplied so that equal rates never count as lower by rounding.
+    """
+    lower = np.asarray(sel_a, dtype=object) * np.asarray(n_b, dtype=object) < \
+        np.asarray(sel_b, dtype=object) * np.asarray(n_a, dtype=object)
+    return (np.asarray(p_value) < alpha) & lower.astype(bool)
+
+
+def pool_strata(per_stratum: pd.DataFrame, *, attribute: str, labels: Sequence[Any],
+                ref: int | None, eligible: Sequence[bool], comparison: str,
+                alpha: float) -> list[dict[str, Any]]:
+    """Mantel-Haenszel across strata for each group, with the naive aggregate beside.
+
+    ``per_stratum`` has one row per (group position, stratum) with columns
+    ``group`` (position in ``labels``), ``stratum``, ``n`` and ``selected``.
+    """
+    if ref is None:
+        return []
+    strata = pd.unique(per_stratum["stratum"])
+    size = len(labels)
+    n = np.zeros((size, len(strata)), dtype=np.int64)
+    sel = np.zeros_like(n)
+    col = pd.Index(strata).get_indexer(per_stratum["stratum"])
+    np.add.at(n, (per_stratum["group"].to_numpy(), col), per_stratum["n"].to_numpy())
+    np.add.at(sel, (per_stratum["group"].to_numpy(), col), per_stratum["selected"].to_numpy())
+    pool = np.asarray(eligible, dtype=bool).copy()
+    pool[ref] = True
+    rows = []
+    for i, label in enumerate(labels):
+        if not eligible[i] or (comparison == "reference" and i == ref):
+            continue
+        if comparison == "reference":
+            sb, nb = sel[ref], n[ref]
+            against = labels[ref]
+        else:
+            others = pool.copy()
+            others[i] = False
+            sb, nb = sel[others].sum(axis=0), n[others].sum(axis=0)
+            against = "rest"
+        sa, na = sel[i], n[i]
+        tables = np.stack([np.stack([sa, na - sa], axis=-1), np.stack([sb, nb - sb], axis=-1)],
+                          axis=1)
+        mh = stats.mantel_haenszel(tables, confidence=1 - alpha)
+        A, NA, B, NB = int(sa.sum()), int(na.sum()), int(sb.sum()), int(nb.sum())
+        naive_or = stats.odds_ratio(A, NA, B, NB, confidence=1 - alpha)
+        naive_p = stats.fisher_exact(A, NA, B, NB).p_value if NA and NB else np.nan
+        naive_ir = (A / NA) / (B / NB) if NA and NB and B else np.nan
+        reversed_ = (bool(np.isfinite(mh.odds_ratio)) and bool(np.isfinite(naive_or.odds_ratio))
+                     and (mh.odds_ratio - 1) * (naive_or.odds_ratio - 1) < 0)
+        rows.append({
+            "attribute": attribute, "group": label, "comparison": against,
+            "n": NA, "selected": A,
+            "n_strata": mh.n_strata, "n_strata_used": mh.n_strata_used,
+            "mh_odds_ratio": mh.odds_ratio, "mh_ci_low": mh.ci_low, "mh_ci_high": mh.ci_high,
+            "cmh_statistic": mh.statistic, "cmh_p_value": mh.p_value,
+            "breslow_day_p_value": mh.breslow_day_p_value,
+            "naive_impact_ratio": naive_ir, "naive_odds_ratio": naive_or.odds_ratio,
+            "naive_p_value_fisher": naive_p,
+            "simpson_reversal": reversed_,
+        })
+    return rows

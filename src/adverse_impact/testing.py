@@ -1,0 +1,290 @@
+"""Assertions for release gates: fail loudly, with the whole table.
+
+Use them in a pytest suite that decides whether a model ships.  Each returns
+its result on success, for further checks, and raises ``AssertionError`` with
+the offending rows as an aligned table and the rule that failed.
+
+The pytest plugin shipped with the library (``adverse_impact._plugin``)
+records every result these assertions compute during a test, and writes them
+as JSON and HTML when pytest runs with ``--adverse-impact-report=DIR``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+from adverse_impact._result import AuditResult
+
+__all__ = [
+    "assert_counterfactual_invariance",
+    "assert_no_adverse_impact",
+    "assert_no_proxy_leakage",
+]
+
+#: Results computed by the assertions during the current test; the pytest
+#: plugin swaps in a list per test and writes them out afterwards.
+_recorded: list[tuple[str, Any]] | None = None
+
+_FAILURE_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio",
+                    "p_value_fisher", "significant", "note"]
+
+
+def _record(kind: str, result: Any) -> None:
+    if _recorded is not None:
+        _recorded.append((kind, result))
+
+
+def _aligned(frame: pd.DataFrame) -> str:
+    with pd.option_context("display.max_rows", 200, "display.max_columns", 30,
+                           "display.width", 200, "display.float_format", "{:.4g}".format):
+        return frame.to_string(index=False)
+
+
+def _rule_text(min_ratio: Any, alpha: float | None, rule: str) -> str:
+    ratio = f"impact ratio below {min_ratio}"
+    test = f"significantly lower rate at alpha={alpha}" if alpha is not None else \
+        "significantly lower rate at the audit's alpha"
+    return {"four_fifths": ratio, "significance": test, "both": f"{ratio} and {test}",
+            "either": f"{ratio} or {test}"}[rule]
+
+
+def assert_no_adverse_impact(
+    result_or_model: Any,
+    X: Any = None,
+    sensitive_features: Any = None,
+    *,
+    min_ratio: float | Fraction = 0.8,
+    alpha: float | None = None,
+    rule: str | None = None,
+    threshold: float | None = None,
+    select_top: int | float | None = None,
+    **audit_kwargs: Any,
+) -> AuditResult:
+    """Assert that no group fails the adverse-impact rule.
+
+    Parameters
+    ----------
+    result_or_model : AuditResult or fitted classifier
+        An audit already made, or a model to audit on ``X``.
+    X, sensitive_features : optional
+        The candidates and their protected attributes, when a model is given.
+    min_ratio : float, default 0.8
+        The impact-ratio floor (exact comparison, see
+        :meth:`AuditResult.passes`).
+    alpha : float, optional
+        Significance level; with it the default rule becomes ``"both"``.
+    rule : {"four_fifths", "significance", "both", "either"}, optional
+        The gate policy, as in :meth:`AuditResult.passes`.
+    threshold, select_top, **audit_kwargs
+        Passed to :func:`adverse_impact.audit_model` when a model is given.
+
+    Returns
+    -------
+    AuditResult
+
+    Raises
+    ------
+    AssertionError
+        Listing the failing rows as an aligned table, the rule, and the full
+        table below.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> from adverse_impact.testing import assert_no_adverse_impact
+    >>> fair = ai.audit(selected=[1, 0, 0, 1] * 25, groups={"sex": ["F", "F", "M", "M"] * 25})
+    >>> assert_no_adverse_impact(fair).passes()
+    True
+    >>> skewed = ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30 + [0] * 20,
+    ...                   groups={"sex": ["F"] * 50 + ["M"] * 50})
+    >>> assert_no_adverse_impact(skewed)
+    Traceback (most recent call last):
+    ...
+    AssertionError: adverse impact: 1 group fails the rule (impact ratio below 0.8) ...
+    """
+    if isinstance(result_or_model, AuditResult):
+        if X is not None or sensitive_features is not None:
+            raise TypeError("assert_no_adverse_impact: X and sensitive_features are only for "
+                            "a model; an AuditResult was given")
+        result = result_or_model
+    else:
+        from adverse_impact._model import audit_model
+
+        if X is None or sensitive_features is None:
+            raise TypeError("assert_no_adverse_impact: pass X and sensitive_features to audit "
+                            "a model, or pass an AuditResult")
+        result = audit_model(result_or_model, X, sensitive_features, threshold=threshold,
+                             select_top=select_top, **audit_kwargs)
+    _record("audit", result)
+    chosen = rule or ("four_fifths" if alpha is None else "both")
+    failing = result.failing(min_ratio, alpha=alpha, rule=chosen)
+    if failing.any():
+        table = result.table
+        shown = [c for c in _FAILURE_COLUMNS if c in table]
+        count = int(failing.sum())
+        raise AssertionError(
+            f"adverse impact: {count} group{'s' if count > 1 else ''} "
+            f"fail{'' if count > 1 else 's'} the rule ({_rule_text(min_ratio, alpha, chosen)})"
+            f"\n\n{_aligned(table.loc[failing, shown])}\n\nFull table:\n{_aligned(table[shown])}"
+        )
+    return result
+
+
+def assert_no_proxy_leakage(
+    X: Any,
+    sensitive_features: Any,
+    *,
+    model: Any = None,
+    max_auc: float | None = None,
+    forbidden: Iterable[str] = (),
+    top_k: int = 20,
+    cv: int = 5,
+    random_state: Any = 0,
+) -> dict[str, Any]:
+    """Assert that the inputs do not reveal, and the model does not use, a protected attribute.
+
+    Parameters
+    ----------
+    X : array-like, DataFrame or sequence of str
+        The model's inputs (raw text for a text pipeline).
+    sensitive_features : array-like
+        The protected attribute, one label per row of ``X``.
+    model : fitted classifier, optional
+        Needed for ``forbidden``: the proxies the model *uses* are ranked by
+        :func:`adverse_impact.proxy_leakage`.
+    max_auc : float, optional
+        Ceiling on the cross-validated ROC AUC with which the attribute can
+        be predicted from ``X`` (:func:`adverse_impact.recoverability`).
+    forbidden : iterable of str
+        Features or tokens (e.g. ``"women's"``) that must not rank among the
+        ``top_k`` proxies the model uses.
+    top_k : int, default 20
+    cv, random_state
+        Passed to :func:`adverse_impact.recoverability`.
+
+    Returns
+    -------
+    dict
+        ``{"recoverability": ..., "leakage": ...}``, each present when checked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from adverse_impact.testing import assert_no_proxy_leakage
+    >>> rng = np.random.default_rng(0)
+    >>> sex = rng.choice(["F", "M"], size=400)
+    >>> X = rng.normal(size=(400, 3))
+    >>> checked = assert_no_proxy_leakage(X, sex, max_auc=0.65)
+    >>> sorted(checked)
+    ['recoverability']
+    """
+    forbidden = [str(t) for t in forbidden]
+    if max_auc is None and not forbidden:
+        raise TypeError("assert_no_proxy_leakage: pass max_auc, forbidden, or both; "
+                        "otherwise nothing is checked")
+    if forbidden and model is None:
+        raise TypeError("assert_no_proxy_leakage: forbidden= needs the model= whose use of "
+                        "the proxies is checked")
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    if max_auc is not None:
+        from adverse_impact._proxies import recoverability
+
+        found = recoverability(X, sensitive_features, cv=cv, random_state=random_state)
+        _record("recoverability", found)
+        out["recoverability"] = found
+        if found.roc_auc > max_auc:
+            problems.append(f"the protected attribute is recoverable from the inputs with "
+                            f"cross-validated ROC AUC {found.roc_auc:.3f} > max_auc {max_auc}"
+                            f"\n\n{_aligned(found.to_frame())}")
+    if forbidden:
+        from adverse_impact._proxies import proxy_leakage
+
+        leakage = proxy_leakage(model, X, sensitive_features, random_state=random_state)
+        _record("leakage", leakage)
+        out["leakage"] = leakage
+        ranked = leakage.to_frame().head(top_k)
+        names = ranked["feature"].astype(str).str.casefold()
+        hits = [t for t in forbidden if t.casefold() in set(names)]
+        if hits:
+            problems.append(f"forbidden proxies among the model's top {top_k}: "
+                            f"{', '.join(map(repr, hits))}\n\n{_aligned(ranked)}")
+    if problems:
+        raise AssertionError("proxy leakage: " + "\n\n".join(problems))
+    return out
+
+
+def assert_counterfactual_invariance(
+    model: Any,
+    texts: Any,
+    *,
+    pairs: Any = "gender",
+    max_abs_change: float | None = None,
+    max_flip_rate: float | None = None,
+    threshold: float | None = None,
+    select_top: int | float | None = None,
+) -> Any:
+    """Assert that swapping gendered terms barely changes scores and decisions.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        A text model (e.g. a ``TfidfVectorizer`` + classifier pipeline).
+    texts : sequence of str
+    pairs : str, path or list of pairs, default "gender"
+        The terms to swap, as in :func:`adverse_impact.counterfactual_test`.
+    max_abs_change : float, optional
+        Ceiling on the largest absolute change of any document's score.
+    max_flip_rate : float, optional
+        Ceiling on the share of re-scored documents whose decision flips
+        (needs ``threshold`` or ``select_top``).
+    threshold, select_top : optional
+        The decision rule.
+
+    Returns
+    -------
+    CounterfactualResult
+
+    Examples
+    --------
+    >>> from sklearn.feature_extraction.text import CountVectorizer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from adverse_impact.testing import assert_counterfactual_invariance
+    >>> texts = ["python sql", "java", "python", "sql java python", "her python"] * 4
+    >>> hired = [1, 0, 1, 1, 1] * 4
+    >>> model = make_pipeline(CountVectorizer(vocabulary=["python", "sql", "java"]),
+    ...                       LogisticRegression()).fit(texts, hired)
+    >>> assert_counterfactual_invariance(model, texts, max_abs_change=0.0).max_abs_change
+    0.0
+    """
+    if max_abs_change is None and max_flip_rate is None:
+        raise TypeError("assert_counterfactual_invariance: pass max_abs_change, "
+                        "max_flip_rate, or both; otherwise nothing is checked")
+    if max_flip_rate is not None and threshold is None and select_top is None:
+        raise TypeError("assert_counterfactual_invariance: max_flip_rate needs a decision "
+                        "rule: threshold= or select_top=")
+    from adverse_impact._counterfactual import counterfactual_test
+
+    result = counterfactual_test(model, texts, pairs=pairs, threshold=threshold,
+                                 select_top=select_top)
+    _record("counterfactual", result)
+    problems = []
+    if max_abs_change is not None and result.max_abs_change > max_abs_change:
+        problems.append(f"largest score change {result.max_abs_change:.4g} > max_abs_change "
+                        f"{max_abs_change}")
+    if max_flip_rate is not None and result.flip_rate > max_flip_rate:
+        problems.append(f"decision flip rate {result.flip_rate:.4g} > max_flip_rate "
+                        f"{max_flip_rate}")
+    if problems:
+        frame = result.to_frame()
+        worst = frame.reindex(frame["change"].abs().sort_values(ascending=False).index).head(10)
+        raise AssertionError("counterfactual change: " + "; ".join(problems)
+                             + f" ({result.n_swapped} of {result.n_documents} documents "
+                             f"re-scored)\n\nLargest changes:\n{_aligned(worst)}")
+    return result
+
