@@ -5,25 +5,46 @@ The public API is re-exported here; modules prefixed with ``_`` are private.
 
 from adverse_impact import stats
 from adverse_impact._audit import audit, impact_ratios, selection_rates
+from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
 from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
+from adverse_impact._proxies import (
+    ProxyLeakage,
+    ProxyScan,
+    Recoverability,
+    proxy_leakage,
+    proxy_scan,
+    recoverability,
+)
 from adverse_impact._result import AuditResult
+from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
 
 __all__ = [
+    "TOKEN_PATTERN",
     "AdverseImpactError",
     "AuditResult",
+    "CounterfactualResult",
     "GroupCounts",
     "InputError",
     "InputTypeError",
+    "ProxyLeakage",
+    "ProxyScan",
+    "Recoverability",
     "ThresholdSweep",
+    "TokenProxies",
     "__version__",
     "audit",
     "audit_model",
+    "counterfactual_test",
     "error_rates",
     "impact_ratios",
+    "proxy_leakage",
+    "proxy_scan",
+    "recoverability",
     "selection_rates",
     "stats",
     "threshold_sweep",
+    "token_proxies",
 ]

@@ -1,5 +1,6 @@
 """Built-in data: published worked examples and synthetic generators."""
 
 from adverse_impact.datasets._examples import load_eeoc_example
+from adverse_impact.datasets._resumes import make_resumes
 
-__all__ = ["load_eeoc_example"]
+__all__ = ["load_eeoc_example", "make_resumes"]

@@ -1,0 +1,340 @@
+"""Counterfactual term swaps: would this resume score the same with "men's" for "women's"?"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import math
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._scoring import decide, model_scores
+from adverse_impact._text import as_texts, group_codes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["CounterfactualResult", "counterfactual_test", "load_pairs", "swap_terms"]
+
+BUILT_IN_PAIRS = ("gender",)
+
+
+def _read_pairs(text: str, source: str) -> list[tuple[str, str]]:
+    rows = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    reader = csv.reader(io.StringIO("\n".join(rows)))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header[:2]] != ["term", "counterpart"]:
+        raise input_error("pairs", f"{source} does not start with the header 'term,counterpart'",
+                          "Write a CSV with columns term,counterpart (lines starting with # "
+                          "are comments)")
+    pairs = []
+    for number, row in enumerate(reader, start=2):
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise input_error("pairs", f"{source}, row {number}: expected two terms",
+                              "Give each row as term,counterpart")
+        pairs.append((row[0].strip(), row[1].strip()))
+    return pairs
+
+
+def load_pairs(pairs: Any = "gender") -> dict[str, str]:
+    """The swap table: each term (lower case) mapped to its counterpart.
+
+    Parameters
+    ----------
+    pairs : "gender", path, sequence of (term, counterpart), or dict
+        A built-in list (``"gender"``: 50+ pairs from Bolukbasi et al.,
+        2016, with possessives), a CSV file with columns ``term,counterpart``,
+        or the pairs themselves.  Swaps are symmetric; when a term occurs in
+        several pairs the first wins (``her`` becomes ``his``, ``him``
+        becomes ``her``).
+
+    Examples
+    --------
+    >>> from adverse_impact._counterfactual import load_pairs
+    >>> table = load_pairs("gender")
+    >>> table["women's"], table["men's"], table["her"], table["him"]
+    ("men's", "women's", 'his', 'her')
+    >>> load_pairs([("Alice", "Bob")])
+    {'alice': 'bob', 'bob': 'alice'}
+    """
+    if isinstance(pairs, str) and pairs in BUILT_IN_PAIRS:
+        text = (resources.files("adverse_impact") / "data" / "pairs" / f"{pairs}.csv").read_text(
+            encoding="utf-8")
+        listed = _read_pairs(text, f"the built-in {pairs!r} list")
+    elif isinstance(pairs, (str, Path)):
+        path = Path(pairs)
+        if not path.is_file():
+            raise input_error("pairs", f"{str(pairs)!r} is neither a built-in list "
+                              f"{list(BUILT_IN_PAIRS)!r} nor a file",
+                              "Pass 'gender', a CSV path, or a list of (term, counterpart)")
+        listed = _read_pairs(path.read_text(encoding="utf-8"), str(path))
+    elif isinstance(pairs, Mapping):
+        listed = list(pairs.items())
+    elif isinstance(pairs, Sequence):
+        listed = []
+        for item in pairs:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2
+                    and all(isinstance(t, str) and t.strip() for t in item)):
+                raise type_error("pairs", f"holds {item!r}, not a pair of terms",
+                                 "Pass a list of (term, counterpart) string pairs")
+            listed.append((item[0], item[1]))
+    else:
+        raise type_error("pairs", f"got a {type(pairs).__name__}",
+                         "Pass 'gender', a CSV path, or a list of (term, counterpart)")
+    table: dict[str, str] = {}
+    for a, b in listed:
+        a, b = a.strip().lower(), b.strip().lower()
+        if a == b:
+            raise input_error("pairs", f"{a!r} is paired with itself", "Remove the pair")
+        table.setdefault(a, b)
+        table.setdefault(b, a)
+    if not table:
+        raise input_error("pairs", "is empty", "Pass at least one pair of terms")
+    return table
+
+
+def _pattern(table: Mapping[str, str]) -> re.Pattern[str]:
+    # Apostrophes and hyphens count as word characters, as in TOKEN_PATTERN:
+    # "men's" never matches inside "women's", "man" never inside "man-hours".
+    terms = sorted(table, key=len, reverse=True)
+    body = "|".join(re.escape(t).replace("'", "['\u2019]") for t in terms)
+    return re.compile(rf"(?<![\w'\u2019-])(?:{body})(?![\w'\u2019-])", re.IGNORECASE)
+
+
+def _match_case(original: str, replacement: str) -> str:
+    if original.isupper() and len(original) > 1:
+        return replacement.upper()
+    if original[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+def swap_terms(text: str, pairs: Any = "gender") -> str:
+    """Swap every listed term for its counterpart, keeping case and word boundaries.
+
+    Examples
+    --------
+    >>> from adverse_impact._counterfactual import swap_terms
+    >>> swap_terms("Captain, Women's Chess Club. She led the MEN'S team; manager.")
+    "Captain, Men's Chess Club. He led the WOMEN'S team; manager."
+    """
+    table = load_pairs(pairs) if not isinstance(pairs, dict) else pairs
+    return _swapper(table)(text)
+
+
+def _swapper(table: Mapping[str, str]):
+    pattern = _pattern(table)
+
+    def swap(text: str) -> str:
+        return pattern.sub(lambda m: _match_case(
+            m.group(0), table[m.group(0).lower().replace("\u2019", "'")]), text)
+
+    return swap
+
+
+class CounterfactualResult:
+    """Score changes when gendered terms are swapped; immutable.
+
+    Returned by :func:`adverse_impact.counterfactual_test`.
+
+    Attributes
+    ----------
+    n_documents, n_swapped : int
+        Documents scored, and those containing a swappable term (only these
+        were re-scored).
+    mean_abs_change, max_abs_change : float
+        Over the swapped documents (0 when none).
+    flip_rate : float
+        Share of swapped documents whose decision flips (NaN without a
+        decision rule).
+    flip_rate_all : float
+        Flips over all documents.
+    by_group : pandas.DataFrame or None
+        The same summaries per group, when ``sensitive_features`` was given.
+    """
+
+    __slots__ = ("_table", "n_documents", "n_swapped", "mean_abs_change", "max_abs_change",
+                 "mean_change", "flip_rate", "flip_rate_all", "by_group", "cutoff",
+                 "score_method")
+
+    def __init__(self, table: pd.DataFrame, *, by_group: pd.DataFrame | None,
+                 cutoff: float | None, score_method: str) -> None:
+        swapped = table["swapped"].to_numpy(dtype=bool)
+        change = table["change"].to_numpy(dtype=float)
+        flipped = table["flipped"]
+        values = {
+            "_table": table, "n_documents": int(len(table)), "n_swapped": int(swapped.sum()),
+            "mean_abs_change": float(np.abs(change[swapped]).mean()) if swapped.any() else 0.0,
+            "max_abs_change": float(np.abs(change[swapped]).max()) if swapped.any() else 0.0,
+            "mean_change": float(change[swapped].mean()) if swapped.any() else 0.0,
+            "flip_rate": (float(flipped[swapped].astype(float).mean()) if cutoff is not None
+                          and swapped.any() else (0.0 if cutoff is not None else math.nan)),
+            "flip_rate_all": (float(flipped.astype(float).mean()) if cutoff is not None
+                              else math.nan),
+            "by_group": by_group, "cutoff": cutoff, "score_method": score_method,
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("CounterfactualResult is immutable")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per document: ``swapped``, ``score``, ``swapped_score``, ``change``, ``flipped``."""
+        return self._table.copy()
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers as a dict."""
+        return {name: getattr(self, name) for name in (
+            "n_documents", "n_swapped", "mean_change", "mean_abs_change", "max_abs_change",
+            "flip_rate", "flip_rate_all", "cutoff")}
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Histogram of the score changes of the swapped documents (needs matplotlib)."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 3.5))
+        changes = self._table.loc[self._table["swapped"], "change"]
+        ax.hist(changes, bins=40)
+        ax.axvline(0, color="black", linewidth=1)
+        ax.set_xlabel("score change (swapped - original)")
+        ax.set_ylabel("documents")
+        ax.set_title(f"Counterfactual swaps: {self.n_swapped:,} of {self.n_documents:,} changed")
+        return ax
+
+    def _headline(self) -> str:
+        flips = "" if math.isnan(self.flip_rate) else f", flip rate {self.flip_rate:.3f}"
+        return (f"CounterfactualResult: {self.n_swapped:,} of {self.n_documents:,} documents "
+                f"had a swappable term; mean change {self.mean_change:+.4f}, mean |change| "
+                f"{self.mean_abs_change:.4f}, max |change| {self.max_abs_change:.4f}{flips}")
+
+    def __repr__(self) -> str:
+        text = self._headline()
+        if self.by_group is not None:
+            text += "\n" + self.by_group.to_string(index=False)
+        return text
+
+    def _repr_html_(self) -> str:
+        body = f"<p>{html.escape(self._headline())}</p>"
+        if self.by_group is not None:
+            body += self.by_group.to_html(index=False)
+        return body
+
+
+def counterfactual_test(
+    model: Any,
+    texts: Any,
+    *,
+    pairs: Any = "gender",
+    threshold: float | None = None,
+    select_top: int | float | None = None,
+    sensitive_features: Any = None,
+    pos_label: Any = 1,
+) -> CounterfactualResult:
+    """Swap gendered terms and re-score: does the model's score or decision change?
+
+    Each document containing a listed term (``"women's"``, ``"she"``,
+    ``"sorority"``, ...) is rewritten with every such term swapped for its
+    counterpart (``"men's"``, ``"he"``, ``"fraternity"``), keeping case and
+    word boundaries, and scored again.  Documents without a swappable term
+    are not re-scored (their change is 0 by definition).  A model that
+    ignores the listed terms shows zero change; a model that has learned to
+    penalise them shows it document by document.
+
+    Parameters
+    ----------
+    model : fitted classifier or callable
+        A text model (e.g. ``TfidfVectorizer`` + ``LogisticRegression``);
+        scores come from ``predict_proba``, ``decision_function`` or
+        ``predict``, as in :func:`adverse_impact.audit_model`.
+    texts : sequence of str
+        The documents.  Missing documents are scored as empty text.
+    pairs : "gender", path, list of pairs or dict, default "gender"
+        The terms to swap; see :func:`adverse_impact._counterfactual.load_pairs`.
+    threshold : float, optional
+        Decision cut-off on the score: a flip is a decision that changes.
+    select_top : int or float, optional
+        Top-k rule instead: the cut-off is the k-th highest *original*
+        score, held fixed for the swapped documents.
+    sensitive_features : sequence, optional
+        One label per document: adds the summaries by group.
+    pos_label : default 1
+        The class meaning "selected".
+
+    Returns
+    -------
+    CounterfactualResult
+
+    Notes
+    -----
+    The test only probes the listed terms.  A model can still use gender
+    through proxies that are not in the list (colleges, sports, style);
+    combine it with :func:`adverse_impact.proxy_leakage`.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> from sklearn.feature_extraction.text import CountVectorizer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> texts = ["women's chess club, python", "men's chess club, python",
+    ...          "chess club, python", "women's soccer, sql"] * 10
+    >>> hired = [0, 1, 1, 0] * 10
+    >>> vectorizer = CountVectorizer(token_pattern=r"(?u)\\b\\w[\\w'-]*\\w\\b")
+    >>> model = make_pipeline(vectorizer, LogisticRegression()).fit(texts, hired)
+    >>> result = ai.counterfactual_test(model, texts, threshold=0.5)
+    >>> result.n_swapped, result.mean_change > 0, result.flip_rate
+    (30, True, 1.0)
+    """
+    documents, _ = as_texts(texts)
+    table = load_pairs(pairs)
+    swap = _swapper(table)
+    swapped_docs = [swap(d) for d in documents]
+    changed = np.fromiter((s != d for s, d in zip(swapped_docs, documents)), dtype=bool,
+                          count=len(documents))
+    if not documents:
+        raise input_error("texts", "is empty", "Pass at least one document")
+    scores, method = model_scores(model, documents, pos_label=pos_label)
+    new_scores = scores.copy()
+    if changed.any():
+        rescored, _ = model_scores(model, [s for s, c in zip(swapped_docs, changed) if c],
+                                   pos_label=pos_label)
+        new_scores[changed] = rescored
+    cutoff = None
+    flipped = np.zeros(len(documents), dtype=bool)
+    if threshold is not None or select_top is not None:
+        before, cutoff = decide(scores, threshold=threshold, select_top=select_top)
+        after = new_scores >= cutoff
+        flipped = before != after
+    frame = pd.DataFrame({"swapped": changed, "score": scores, "swapped_score": new_scores,
+                          "change": new_scores - scores, "flipped": flipped})
+    by_group = None
+    if sensitive_features is not None:
+        codes, labels, n_unknown = group_codes(sensitive_features, len(documents))
+        rows = []
+        for i, label in enumerate([*labels, None]):
+            mask = codes == (i if label is not None else -1)
+            if label is None and not mask.any():
+                continue
+            sub = frame[mask & changed]
+            rows.append({
+                "group": "unknown" if label is None else label,
+                "n": int(mask.sum()), "n_swapped": int(len(sub)),
+                "mean_change": float(sub["change"].mean()) if len(sub) else 0.0,
+                "mean_abs_change": float(sub["change"].abs().mean()) if len(sub) else 0.0,
+                "max_abs_change": float(sub["change"].abs().max()) if len(sub) else 0.0,
+                "flip_rate": (float(sub["flipped"].mean()) if len(sub) else 0.0)
+                if cutoff is not None else math.nan,
+            })
+        by_group = pd.DataFrame(rows)
+        by_group["group"] = by_group["group"].astype(object)
+    return CounterfactualResult(frame, by_group=by_group, cutoff=cutoff, score_method=method)

@@ -1,0 +1,619 @@
+"""Proxy features: association with a protected attribute, recoverability, and use by a model.
+
+Three views of one question, which inputs stand in for a protected
+attribute:
+
+* :func:`proxy_scan` - each tabular feature's association with the attribute;
+* :func:`recoverability` - how well *all* inputs together predict it;
+* :func:`proxy_leakage` - which associated features the model *uses*.
+
+Token-level association for text is :func:`adverse_impact.token_proxies`.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats as sps
+
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._scoring import model_scores
+from adverse_impact._text import TOKEN_PATTERN, group_codes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["ProxyLeakage", "ProxyScan", "Recoverability", "proxy_leakage", "proxy_scan",
+           "recoverability"]
+
+
+# -- shared ---------------------------------------------------------------------------
+
+class _Ranked:
+    """Immutable result holding a ranked table: ``to_frame``, repr, HTML, plot."""
+
+    __slots__ = ("_table", "_meta")
+    _title = ""
+    _value = ""
+
+    def __init__(self, table: pd.DataFrame, **meta: Any) -> None:
+        object.__setattr__(self, "_table", table)
+        object.__setattr__(self, "_meta", dict(meta))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __getattr__(self, name: str) -> Any:
+        meta = object.__getattribute__(self, "_meta")
+        if name in meta:
+            return meta[name]
+        raise AttributeError(name)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ranked table (a copy)."""
+        return self._table.copy()
+
+    def top(self, k: int = 10) -> pd.DataFrame:
+        """The first ``k`` rows of the ranking."""
+        return self._table.head(k).reset_index(drop=True)
+
+    def _headline(self) -> str:
+        return self._title
+
+    def __repr__(self) -> str:
+        return f"{self._headline()}\n{self.top(10).to_string(index=False)}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self._headline())}</p>{self.top(10).to_html(index=False)}"
+
+    def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
+        """Horizontal bars of the top ``k`` rows (needs matplotlib)."""
+        import matplotlib.pyplot as plt
+
+        top = self.top(k).iloc[::-1]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 0.3 * len(top) + 1))
+        ax.barh(top["feature"].astype(str), top[self._value])
+        ax.set_xlabel(self._value)
+        ax.set_title(self._headline().split(":")[0])
+        return ax
+
+
+def _attributes(sensitive_features: Any, n: int) -> dict[str, Any]:
+    """Protected attributes by name: a Series/array gives one, a DataFrame or dict several."""
+    if isinstance(sensitive_features, pd.DataFrame):
+        return {str(c): sensitive_features[c] for c in sensitive_features.columns}
+    if isinstance(sensitive_features, dict):
+        return {str(k): v for k, v in sensitive_features.items()}
+    name = getattr(sensitive_features, "name", None)
+    return {str(name) if name is not None else "sensitive_feature": sensitive_features}
+
+
+def _frame(X: Any, feature_names: Any) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        frame = X.reset_index(drop=True)
+        if feature_names is not None:
+            frame.columns = list(feature_names)
+        return frame
+    if sp.issparse(X):
+        raise type_error("X", "is a sparse matrix", "Pass a dense array or a DataFrame; for "
+                         "text, use token_proxies or proxy_leakage with the text pipeline")
+    array = np.asarray(X, dtype=object if not hasattr(X, "dtype") else None)
+    if array.ndim != 2:
+        raise input_error("X", f"expected a 2-D table, got shape {array.shape}",
+                          "Pass a DataFrame or a 2-D array (one row per person)")
+    names = list(feature_names) if feature_names is not None else [f"x{i}" for i in
+                                                                    range(array.shape[1])]
+    if len(names) != array.shape[1]:
+        raise input_error("feature_names", f"has {len(names)} names for {array.shape[1]} columns",
+                          "Pass one name per column")
+    return pd.DataFrame(array, columns=names)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    return (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column))
+
+
+def _is_text(X: Any) -> bool:
+    if isinstance(X, pd.DataFrame) or sp.issparse(X):
+        return False
+    if isinstance(X, pd.Series):
+        return X.dtype == object or pd.api.types.is_string_dtype(X)
+    if isinstance(X, (list, tuple)):
+        return len(X) > 0 and all(isinstance(v, str) or v is None for v in X[:100])
+    array = np.asarray(X)
+    return array.ndim == 1 and array.dtype.kind in "OUS"
+
+
+def _auc_strength(values: np.ndarray, codes: np.ndarray, k: int) -> tuple[float, float, float]:
+    """Raw AUC (binary: of group 1 vs 0; multiclass: mean one-vs-rest), strength, p-value."""
+    ranks = sps.rankdata(values)
+    aucs = []
+    for g in range(k if k > 2 else 1):
+        target = g if k > 2 else 1
+        inside = codes == target
+        n1, n0 = inside.sum(), (~inside).sum()
+        if n1 == 0 or n0 == 0:
+            continue
+        u = ranks[inside].sum() - n1 * (n1 + 1) / 2
+        aucs.append(u / (n1 * n0))
+    if not aucs:
+        return np.nan, 0.0, 1.0
+    if np.ptp(values) == 0:
+        return 0.5, 0.0, 1.0
+    strength = float(np.mean([2 * abs(a - 0.5) for a in aucs]))
+    if k == 2:
+        p = sps.mannwhitneyu(values[codes == 1], values[codes == 0]).pvalue
+    else:
+        p = sps.kruskal(*[values[codes == g] for g in range(k) if (codes == g).any()]).pvalue
+    return float(np.mean(aucs)), strength, float(p)
+
+
+def _categorical_strength(values: pd.Series, codes: np.ndarray) -> tuple[float, float, float]:
+    """Cramér's V, mutual information (nats) and the chi-square p-value."""
+    from sklearn.metrics import mutual_info_score
+
+    labels = values.astype(object).where(values.notna(), "(missing)").astype(str)
+    table = pd.crosstab(labels, codes).to_numpy()
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return 0.0, 0.0, 1.0
+    v = float(sps.contingency.association(table, method="cramer"))
+    mi = float(mutual_info_score(labels, codes))
+    p = float(sps.chi2_contingency(table, correction=False).pvalue)
+    return v, mi, p
+
+
+# -- proxy_scan -------------------------------------------------------------------------
+
+class ProxyScan(_Ranked):
+    """Association of each feature with each protected attribute, ranked; immutable.
+
+    Returned by :func:`adverse_impact.proxy_scan`.  ``to_frame()`` columns:
+    ``feature``, ``attribute``, ``kind`` (numeric or categorical),
+    ``strength`` in [0, 1] (0: no association), ``auc`` (numeric features),
+    ``cramers_v`` and ``mutual_info`` (categorical features, MI in nats),
+    ``p_value`` and ``n`` (rows used).
+    """
+
+    __slots__ = ()
+    _value = "strength"
+
+    def _headline(self) -> str:
+        return (f"ProxyScan: {self._meta['n_features']} features x "
+                f"{len(self._meta['attributes'])} attribute(s); unknown labels "
+                f"{self._meta['n_unknown']}")
+
+
+def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) -> ProxyScan:
+    """Rank tabular features by their association with each protected attribute.
+
+    * Numeric features: the single-feature ROC AUC for telling the groups
+      apart (the mean one-vs-rest AUC for several groups), as ``strength =
+      2 |AUC - 0.5|`` (Somers' D) and the raw ``auc``, with the Mann-Whitney
+      (two groups) or Kruskal-Wallis p-value.  Missing values are left out of
+      that feature's ``n``.
+    * Categorical, boolean and text-label features: Cramér's V as
+      ``strength`` (``scipy.stats.contingency.association``) and the mutual
+      information in nats, with the chi-square p-value.  Missing values form
+      their own category.
+
+    Both strengths run from 0 (no association) to 1 (the feature determines
+    the group).  Association is not use: a strong proxy the model ignores is
+    harmless to that model, and a weak one it leans on heavily is not; see
+    :func:`adverse_impact.proxy_leakage`.
+
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        The inputs, one row per person.
+    sensitive_features : array-like, Series, DataFrame or dict
+        One or several protected attributes.  Missing labels (None, NaN,
+        empty) are counted (``n_unknown``) and left out.
+    feature_names : sequence of str, optional
+        Names for the columns of an array.
+
+    Returns
+    -------
+    ProxyScan
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import adverse_impact as ai
+    >>> rng = np.random.default_rng(0)
+    >>> sex = rng.choice(["F", "M"], 500)
+    >>> X = pd.DataFrame({"height": rng.normal(size=500) + (sex == "M"),
+    ...                   "college": np.where(rng.random(500) < 0.8, sex, "other"),
+    ...                   "noise": rng.normal(size=500)})
+    >>> ai.proxy_scan(X, sex).to_frame()["feature"].tolist()
+    ['college', 'height', 'noise']
+    """
+    frame = _frame(X, feature_names)
+    attributes = _attributes(sensitive_features, len(frame))
+    rows, unknown = [], {}
+    for attribute, labels in attributes.items():
+        codes, groups, n_unknown = group_codes(labels, len(frame))
+        unknown[attribute] = n_unknown
+        known = codes >= 0
+        for feature in frame.columns:
+            column = frame[feature][known]
+            group = codes[known]
+            row = {"feature": feature, "attribute": attribute, "auc": np.nan,
+                   "cramers_v": np.nan, "mutual_info": np.nan}
+            if _is_numeric(column):
+                values = column.to_numpy(dtype=float)
+                ok = np.isfinite(values)
+                auc, strength, p = _auc_strength(values[ok], group[ok], len(groups))
+                row.update(kind="numeric", strength=strength, auc=auc, p_value=p,
+                           n=int(ok.sum()))
+            else:
+                v, mi, p = _categorical_strength(column, group)
+                row.update(kind="categorical", strength=v, cramers_v=v, mutual_info=mi,
+                           p_value=p, n=int(len(column)))
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=["feature", "attribute", "kind", "strength", "auc",
+                                        "cramers_v", "mutual_info", "p_value", "n"])
+    table = table.sort_values("strength", ascending=False, kind="mergesort").reset_index(drop=True)
+    return ProxyScan(table, n_features=frame.shape[1], attributes=tuple(attributes),
+                     n_unknown=unknown)
+
+
+# -- recoverability ----------------------------------------------------------------------
+
+class Recoverability(_Ranked):
+    """How well the protected attribute can be predicted from the inputs; immutable.
+
+    Attributes: ``roc_auc``, ``balanced_accuracy`` (means over folds),
+    ``chance_roc_auc`` (0.5), ``chance_balanced_accuracy`` (1 / groups),
+    ``n``, ``n_unknown``, ``groups``, ``estimator``.  ``to_frame()`` gives the
+    per-fold scores.
+    """
+
+    __slots__ = ()
+
+    def _headline(self) -> str:
+        m = self._meta
+        return (f"Recoverability: ROC AUC {m['roc_auc']:.3f} (chance {m['chance_roc_auc']:.2f}), "
+                f"balanced accuracy {m['balanced_accuracy']:.3f} (chance "
+                f"{m['chance_balanced_accuracy']:.2f}); {m['n']:,} rows, "
+                f"{m['n_unknown']:,} unknown")
+
+    def __repr__(self) -> str:
+        return self._headline()
+
+    def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 3))
+        m = self._meta
+        ax.bar(["ROC AUC", "balanced accuracy"], [m["roc_auc"], m["balanced_accuracy"]])
+        ax.hlines([m["chance_roc_auc"], m["chance_balanced_accuracy"]], [-0.4, 0.6], [0.4, 1.4],
+                  colors="black", linestyles="dashed", label="chance")
+        ax.set_ylim(0, 1)
+        ax.legend()
+        ax.set_title("Recoverability of the protected attribute")
+        return ax
+
+
+def _default_estimator(X: Any, random_state: Any) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    classifier = LogisticRegression(max_iter=2000, random_state=random_state)
+    if _is_text(X):
+        return make_pipeline(TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=2),
+                             classifier)
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+    numeric = [c for c in frame.columns if _is_numeric(frame[c])]
+    other = [c for c in frame.columns if c not in numeric]
+    steps = []
+    if numeric:
+        steps.append(("numeric", make_pipeline(SimpleImputer(), StandardScaler()), numeric))
+    if other:
+        steps.append(("categorical", make_pipeline(
+            SimpleImputer(strategy="constant", fill_value="(missing)"),
+            OneHotEncoder(handle_unknown="ignore")), other))
+    return make_pipeline(ColumnTransformer(steps), classifier)
+
+
+def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv: int = 5,
+                   random_state: Any = None) -> Recoverability:
+    """Cross-validated accuracy of predicting the protected attribute from the inputs.
+
+    Removing the protected attribute from a model's inputs does not remove it
+    from the data: if the remaining inputs predict it well, a model can use
+    it.  This fits ``estimator`` to predict the attribute with stratified
+    ``cv``-fold cross-validation and reports the ROC AUC (one-vs-rest macro
+    average for several groups) and the balanced accuracy, beside their
+    chance levels (0.5, and 1 / number of groups).
+
+    A high value says the information is *there*, not that a model uses it
+    (see :func:`adverse_impact.proxy_leakage`); a value near chance says a
+    model of this family could not use it either.
+
+    Parameters
+    ----------
+    X : DataFrame, 2-D array, or sequence of str
+        The model's inputs; raw text is vectorised by the default estimator.
+    sensitive_features : array-like
+        One protected attribute.  Missing labels are counted and left out.
+    estimator : classifier, optional
+        Cloned for each fold.  Default: logistic regression on TF-IDF
+        features for text, on scaled numeric and one-hot categorical columns
+        otherwise.
+    cv : int, default 5
+    random_state : int, optional
+        Seeds the fold split and the default estimator.
+
+    Returns
+    -------
+    Recoverability
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> rng = np.random.default_rng(0)
+    >>> sex = rng.choice(["F", "M"], 600)
+    >>> X = np.c_[rng.normal(size=600) + 2 * (sex == "M"), rng.normal(size=600)]
+    >>> found = ai.recoverability(X, sex, random_state=0)
+    >>> found.roc_auc > 0.8, found.chance_roc_auc
+    (True, 0.5)
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    text = _is_text(X)
+    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
+    codes, groups, n_unknown = group_codes(sensitive_features, n)
+    known = codes >= 0
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
+        raise input_error("cv", f"{cv!r} is not an integer >= 2", "Pass e.g. cv=5")
+    smallest = np.bincount(codes[known]).min()
+    if smallest < cv:
+        raise input_error("sensitive_features", f"the smallest group has {smallest} rows, fewer "
+                          f"than cv={cv} folds", "Lower cv or audit more rows")
+    if text:
+        X_known = [x if isinstance(x, str) else "" for x, k in zip(X, known) if k]
+    elif isinstance(X, pd.DataFrame):
+        X_known = X.reset_index(drop=True)[known]
+    else:
+        X_known = np.asarray(X)[known]
+    model = clone(estimator) if estimator is not None else _default_estimator(X_known,
+                                                                              random_state)
+    scoring = {"roc_auc": "roc_auc" if len(groups) == 2 else "roc_auc_ovr",
+               "balanced_accuracy": "balanced_accuracy"}
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+    scores = cross_validate(model, X_known, codes[known], cv=folds, scoring=scoring)
+    table = pd.DataFrame({"fold": np.arange(1, cv + 1), "roc_auc": scores["test_roc_auc"],
+                          "balanced_accuracy": scores["test_balanced_accuracy"]})
+    return Recoverability(
+        table, roc_auc=float(table["roc_auc"].mean()),
+        balanced_accuracy=float(table["balanced_accuracy"].mean()), chance_roc_auc=0.5,
+        chance_balanced_accuracy=1 / len(groups), n=int(known.sum()), n_unknown=n_unknown,
+        groups=tuple(groups), estimator=type(model).__name__ if not hasattr(model, "steps")
+        else " + ".join(type(s).__name__ for _, s in model.steps),
+    )
+
+
+# -- proxy_leakage ----------------------------------------------------------------------
+
+class ProxyLeakage(_Ranked):
+    """Proxies the model uses: association x influence, ranked; immutable.
+
+    ``to_frame()`` columns: ``feature``, ``association``,
+    ``over_represented_in`` (the group in which the feature is higher),
+    ``coefficient`` (linear models), ``influence``, ``leakage``
+    (association x influence) and ``works_against`` (the group whose scores
+    the feature lowers, given its association and its effect's sign).
+    Attributes: ``method`` ("coefficients" or "permutation"), ``attribute``,
+    ``groups``, ``n``, ``n_unknown``.
+    """
+
+    __slots__ = ()
+    _value = "leakage"
+
+    def _headline(self) -> str:
+        m = self._meta
+        return (f"ProxyLeakage ({m['method']}): {len(self._table):,} features, attribute "
+                f"{m['attribute']!r}, groups {list(m['groups'])!r}")
+
+    def rank(self, feature: str) -> int:
+        """1-based rank of a feature (or token) in the leakage ranking."""
+        hits = np.flatnonzero(self._table["feature"].astype(str).to_numpy() == feature)
+        if not len(hits):
+            raise input_error("feature", f"{feature!r} is not among the model's features",
+                              "Check the spelling (tokens are lower case)")
+        return int(hits[0]) + 1
+
+
+def _column_moments(matrix: Any, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+    """Per-group column means (k x p), overall std (p), and group sizes, sparse-aware."""
+    n = matrix.shape[0]
+    indicator = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
+    sizes = np.bincount(codes, minlength=k).astype(float)
+    sums = np.asarray((indicator @ matrix).todense() if sp.issparse(matrix)
+                      else indicator @ matrix)
+    means = sums / sizes[:, None]
+    if sp.issparse(matrix):
+        squares = np.asarray(matrix.multiply(matrix).sum(axis=0)).ravel()
+    else:
+        squares = (np.asarray(matrix) ** 2).sum(axis=0)
+    total = sums.sum(axis=0)
+    variance = np.maximum(squares / n - (total / n) ** 2, 0)
+    return means, np.sqrt(variance), sizes
+
+
+def _smd(means: np.ndarray, std: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Largest absolute standardised difference, group vs rest, and that group's index."""
+    k = len(sizes)
+    total = (means * sizes[:, None]).sum(axis=0)
+    rest = (total[None, :] - means * sizes[:, None]) / (sizes.sum() - sizes)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.where(std > 0, (means - rest) / np.where(std > 0, std, 1), 0.0)
+    if k == 2:
+        return np.abs(d[1]), np.where(d[1] >= 0, 1, 0)
+    which = np.argmax(np.abs(d), axis=0)
+    return np.abs(d[which, np.arange(d.shape[1])]), np.where(
+        d[which, np.arange(d.shape[1])] >= 0, which, -1)
+
+
+def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names: Any = None,
+                  n_repeats: int = 5, random_state: Any = None) -> ProxyLeakage:
+    """Rank the proxies a model actually uses: association times influence.
+
+    For each feature (each token, for a text pipeline):
+
+    * ``association``: the absolute standardised mean difference (Cohen's
+      d with the overall standard deviation) between the group where the
+      feature is most over-represented and the rest, computed in the
+      model's own feature space (TF-IDF weights for a text pipeline);
+    * ``influence`` on the model's score: for a model whose last step is
+      linear (``coef_``: logistic regression, linear SVM, ...), ``|coef| x
+      std`` of the feature as the model sees it; otherwise the mean absolute
+      change of the score when the feature's column is permuted
+      (``n_repeats`` times);
+    * ``leakage = association x influence``, ranked.
+
+    ``works_against`` names the group whose scores the feature lowers: the
+    over-represented group for a negative effect, the others for a positive
+    one.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        A pipeline (vectorising raw text included) or a plain estimator.
+    X : DataFrame, array or sequence of str
+        Inputs as the model takes them.
+    sensitive_features : array-like
+        One protected attribute.  Missing labels are counted and left out.
+    feature_names : sequence of str, optional
+        Names of the columns of an array ``X``.
+    n_repeats : int, default 5
+        Permutations per feature (non-linear models only).
+    random_state : int, optional
+
+    Returns
+    -------
+    ProxyLeakage
+
+    Notes
+    -----
+    With correlated features, permutation influence is shared out
+    unpredictably, and the coefficients of a regularised linear model split
+    weight between near-duplicates; look at groups of related features
+    (``proxy_scan``) before concluding a proxy is unused.  Non-linear text
+    models are not supported: their raw-text columns cannot be permuted.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> texts = (["women's chess club, python, sql"] * 30 + ["chess club, python"] * 30
+    ...          + ["chess club, python, sql"] * 60)
+    >>> sex = ["F"] * 30 + ["F"] * 15 + ["M"] * 15 + ["M"] * 60
+    >>> hired = [0] * 30 + [1] * 30 + [1, 0] * 30
+    >>> vectorizer = TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN)
+    >>> model = make_pipeline(vectorizer, LogisticRegression()).fit(texts, hired)
+    >>> leakage = ai.proxy_leakage(model, texts, sex)
+    >>> leakage.top(1)[["feature", "over_represented_in", "works_against"]]
+       feature over_represented_in works_against
+    0  women's                   F             F
+    """
+    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) \
+            or n_repeats < 1:
+        raise input_error("n_repeats", f"{n_repeats!r} is not a positive integer",
+                          "Pass e.g. n_repeats=5")
+    text = _is_text(X)
+    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
+    codes, groups, n_unknown = group_codes(sensitive_features, n)
+    known = codes >= 0
+    model_scores(model, X[:1] if not isinstance(X, pd.DataFrame) else X.iloc[:1])  # fitted?
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    coef = getattr(final, "coef_", None)
+    if coef is not None and np.asarray(coef).ndim == 2 and np.asarray(coef).shape[0] == 1:
+        method = "coefficients"
+        if hasattr(model, "steps") and len(model.steps) > 1:
+            head = model[:-1]
+            matrix = head.transform(X)
+            try:
+                names = [str(f) for f in head.get_feature_names_out()]
+            except (AttributeError, ValueError):
+                names = [f"x{i}" for i in range(matrix.shape[1])]
+        else:
+            frame = X if isinstance(X, pd.DataFrame) else None
+            matrix = X.to_numpy(dtype=float) if frame is not None else np.asarray(X, dtype=float)
+            names = (list(frame.columns) if frame is not None else list(feature_names)
+                     if feature_names is not None else [f"x{i}" for i in range(matrix.shape[1])])
+        matrix = sp.csr_matrix(matrix) if sp.issparse(matrix) else np.asarray(matrix, dtype=float)
+        matrix = matrix[np.flatnonzero(known)]
+        means, std, sizes = _column_moments(matrix, codes[known], len(groups))
+        effect = np.asarray(coef, dtype=float)[0]
+        influence = np.abs(effect) * std
+    else:
+        if text:
+            raise type_error("model", "is a non-linear text model; its raw-text input cannot "
+                             "be permuted column by column",
+                             "Use a pipeline whose last step is linear, or token_proxies and "
+                             "counterfactual_test")
+        method = "permutation"
+        frame = _frame(X, feature_names)
+        names = [str(c) for c in frame.columns]
+        rng = np.random.default_rng(random_state)
+        base, _ = model_scores(model, X)
+        influence = np.zeros(len(names))
+        direction = np.zeros(len(names))
+        numeric = frame.apply(pd.to_numeric, errors="coerce")
+        for j, column in enumerate(frame.columns):
+            changes = []
+            for _ in range(n_repeats):
+                shuffled = frame.copy()
+                shuffled[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
+                permuted_X = shuffled if isinstance(X, pd.DataFrame) else shuffled.to_numpy()
+                scores, _ = model_scores(model, permuted_X)
+                changes.append(np.abs(scores - base).mean())
+            influence[j] = float(np.mean(changes))
+            values = numeric[column].to_numpy(dtype=float)
+            ok = np.isfinite(values)
+            if ok.sum() > 2 and np.ptp(values[ok]) > 0:
+                direction[j] = np.sign(np.corrcoef(values[ok], base[ok])[0, 1])
+        codes_known = codes[known]
+        encoded = numeric.fillna(numeric.mean()).fillna(0).to_numpy(dtype=float)[known]
+        means, std, sizes = _column_moments(encoded, codes_known, len(groups))
+        effect = direction
+    association, where = _smd(means, std, sizes)
+    if method == "permutation":
+        # Non-numeric columns: Cramér's V, and the group most over-represented
+        # among the rows of the column's most common value.
+        for j, column in enumerate(frame.columns):
+            if not _is_numeric(frame[column]):
+                values = frame[column][known].reset_index(drop=True)
+                association[j], _, _ = _categorical_strength(values, codes[known])
+    over = np.array([groups[w] if w >= 0 else "rest" for w in where], dtype=object)
+    if len(groups) == 2:
+        other = np.array([groups[1 - w] for w in where], dtype=object)
+    else:
+        other = np.full(len(where), "others", dtype=object)
+    against = np.where(effect < 0, over, np.where(effect > 0, other, "none")).astype(object)
+    table = pd.DataFrame({
+        "feature": names, "association": association, "over_represented_in": over,
+        "coefficient": effect if method == "coefficients" else np.nan,
+        "influence": influence, "leakage": association * influence,
+        "works_against": against,
+    })
+    table = table.sort_values("leakage", ascending=False, kind="mergesort").reset_index(drop=True)
+    attribute = getattr(sensitive_features, "name", None) or "sensitive_feature"
+    return ProxyLeakage(table, method=method, attribute=str(attribute), groups=tuple(groups),
+                        n=int(known.sum()), n_unknown=n_unknown)

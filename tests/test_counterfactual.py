@@ -1,0 +1,105 @@
+"""Counterfactual swaps of gendered terms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+import adverse_impact as ai
+from adverse_impact._counterfactual import load_pairs, swap_terms
+
+
+def test_built_in_pairs_are_many_symmetric_and_user_extendable(tmp_path):
+    table = load_pairs("gender")
+    assert len({frozenset(p) for p in table.items()}) >= 40
+    assert table["women's"] == "men's" and table["men's"] == "women's"
+    assert table["sorority"] == "fraternity"
+    path = tmp_path / "pairs.csv"
+    path.write_text("# my list\nterm,counterpart\nvolleyball,football\n")
+    assert load_pairs(path) == {"volleyball": "football", "football": "volleyball"}
+    assert load_pairs({"Smith": "Jones"})["jones"] == "smith"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Women's chess club", "Men's chess club"),
+    ("WOMEN'S TEAM", "MEN'S TEAM"),
+    ("women\u2019s team", "men's team"),
+    ("She managed the manager", "He managed the manager"),   # no match inside 'manager'
+    ("human resources; woman-owned", "human resources; woman-owned"),  # hyphenated: one token
+    ("the sorority and fraternity", "the fraternity and sorority"),   # both directions
+    ("her team, him", "his team, her"),
+])
+def test_swaps_respect_case_and_word_boundaries(text, expected):
+    assert swap_terms(text) == expected
+
+
+def _linear_model():
+    """A hand-built linear model: the score is 2 x [men's] - 3 x [women's] + [python]."""
+    vectorizer = CountVectorizer(token_pattern=ai.TOKEN_PATTERN,
+                                 vocabulary=["women's", "men's", "python"])
+    model = make_pipeline(vectorizer, LogisticRegression())
+    model.fit(["women's", "men's python"], [0, 1])
+    model[-1].coef_ = np.array([[-3.0, 2.0, 1.0]])
+    model[-1].intercept_ = np.array([0.0])
+    return model
+
+
+def test_exact_change_for_a_hand_built_linear_model():
+    model = _linear_model()
+    texts = ["women's club python", "men's club", "python only", "women's women's"]
+    result = ai.counterfactual_test(model.decision_function, texts)
+    changes = result.to_frame()["change"].tolist()
+    assert changes == pytest.approx([5.0, -5.0, 0.0, 10.0])
+    assert result.n_swapped == 3 and result.max_abs_change == pytest.approx(10.0)
+
+
+def test_a_model_blind_to_the_terms_shows_zero_change():
+    vectorizer = CountVectorizer(vocabulary=["python", "sql", "club"])
+    texts = ["women's club python", "men's club sql", "she codes python", "sql"] * 5
+    model = make_pipeline(vectorizer, LogisticRegression()).fit(texts, [1, 0, 1, 0] * 5)
+    result = ai.counterfactual_test(model, texts, threshold=0.5)
+    assert result.n_swapped == 15 and result.max_abs_change == 0 and result.flip_rate == 0
+
+
+def test_only_documents_with_a_term_are_rescored():
+    calls = []
+
+    def scorer(texts):
+        calls.append(len(texts))
+        return np.array([len(t) for t in texts], dtype=float)
+
+    texts = ["python"] * 8 + ["women's club"] * 2
+    ai.counterfactual_test(scorer, texts)
+    assert calls == [10, 2]
+
+
+def test_flips_and_summaries_by_group():
+    model = _linear_model()
+    texts = ["women's python", "men's python", "python", "women's"] * 5
+    sex = ["F", "M", "F", None] * 5
+    result = ai.counterfactual_test(model.decision_function, texts, threshold=0.5,
+                                    sensitive_features=sex)
+    frame = result.to_frame()
+    assert frame.loc[0, "flipped"] and frame.loc[1, "flipped"] and not frame.loc[2, "flipped"]
+    by_group = result.by_group.set_index("group")
+    assert by_group.loc["F", "n_swapped"] == 5 and by_group.loc["unknown", "n"] == 5
+    assert by_group.loc["F", "mean_change"] == pytest.approx(5.0)
+    assert result.flip_rate == 1.0 and result.flip_rate_all == pytest.approx(15 / 20)
+    assert "flip rate" in repr(result)
+
+
+def test_select_top_holds_the_original_cutoff():
+    model = _linear_model()
+    texts = ["women's python", "men's python", "python", "python"]
+    result = ai.counterfactual_test(model.decision_function, texts, select_top=1)
+    assert result.cutoff == pytest.approx(3.0)  # men's python scores 2 + 1
+    assert result.to_frame()["flipped"].tolist() == [True, True, False, False]
+
+
+@pytest.mark.parametrize("pairs", [[("a",)], 5, "no-such-list", [("a", "a")]])
+def test_bad_pairs(pairs):
+    with pytest.raises((ai.InputError, ai.InputTypeError), match="pairs"):
+        load_pairs(pairs)
