@@ -280,7 +280,24 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--trust-type", action="append", metavar="TYPE",
                        help="a type in the skops file to trust (repeatable)")
     _add_audit_options(model)
+    study = _command(
+        commands, "case-study", _case_study,
+        "Reproduce the 2018 recruiting-tool failure on synthetic data and audit it",
+        "adverse-impact case-study --out case-study --n-samples 20000 --seed 0")
+    study.add_argument("--out", default="case-study", metavar="DIR",
+                       help="where to write case-study.html and case-study.json "
+                       "(default: ./case-study)")
+    study.add_argument("--n-samples", type=int, default=20_000, metavar="N",
+                       help="historical resumes (default 20,000; half as many applicants)")
+    study.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    study.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return parser
+
+
+def _case_study(args: argparse.Namespace) -> int:
+    from adverse_impact.case_study import run_cli
+
+    return run_cli(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -278,7 +278,7 @@ def _svg_bars(title: str, labels: list[str], values: list[float], *,
     row, left, width = 22, 170, 300
     height = row * len(labels) + 40
     scale = width / x_max if x_max > 0 else width
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{left + width + 60}" '
+    parts = [f'<svg role="img" width="{left + width + 60}" '
              f'height="{height}" viewBox="0 0 {left + width + 60} {height}">',
              f"<title>{html.escape(title)}</title>"]
     for i, (label, value) in enumerate(zip(labels, values)):

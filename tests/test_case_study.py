@@ -1,0 +1,81 @@
+"""The recruiting-tool case study: its findings hold across seeds; the CLI writes the report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from adverse_impact.case_study import recruiting_tool, scrub_gendered_terms
+
+
+@pytest.fixture(scope="module", params=[1, 2, 3])
+def study(request):
+    return recruiting_tool(6_000, random_state=request.param)
+
+
+def test_the_model_reproduces_the_historys_skew(study):
+    n = study.numbers
+    assert n["data"]["history_impact_ratio"] < 0.6
+    # Equally qualified by construction ...
+    assert abs(n["data"]["qualified_rate_women"] - n["data"]["qualified_rate_men"]) < 0.05
+    # ... yet the model's impact ratio is below four-fifths, significantly, and qualified
+    # women advance less often than qualified men.
+    assert n["audit"]["impact_ratio_women"] < 0.8 and n["audit"]["significant_women"]
+    assert n["audit"]["ci_high_women"] < 0.8
+    assert n["audit"]["qualified_ratio_women"] < 0.8
+
+
+def test_the_proxy_tools_find_the_planted_proxies(study):
+    n = study.numbers["proxies"]
+    assert n["top_tokens_women"][0] == "women's"
+    assert n["rank_womens"] <= 3
+    assert n["recall_planted_top20"] >= 0.6
+    assert n["counterfactual_n_swapped"] > 0 and n["counterfactual_mean_change"] > 0
+    assert n["counterfactual_flip_rate"] > 0
+
+
+def test_scrubbing_is_not_enough(study):
+    n = study.numbers
+    assert "women's" not in " ".join(scrub_gendered_terms(study.applicants["resume"][:200]))
+    assert n["scrub"]["recoverability_auc"] > 0.75   # gender is still in the text
+    assert n["scrub"]["impact_ratio_women"] < 0.9
+    assert "women's" not in n["scrub"]["top_leakage"]
+
+
+def test_mitigation_closes_the_rate_gap_and_reports_its_cost(study):
+    m = study.numbers["mitigation"]
+    assert m["impact_ratio_women"] > study.numbers["scrub"]["impact_ratio_women"]
+    assert 0 < m["selected_share"] < 1 and 0 < m["precision"] <= 1
+    assert "2000e-2(l)" in study.numbers["notes"]["mitigation"]
+
+
+def test_reports_hold_aggregates_only(study, tmp_path):
+    study.to_html(tmp_path / "study.html")
+    text = (tmp_path / "study.html").read_text() + study.to_json()
+    sample = study.applicants["resume"].iloc[0].splitlines()[-1]  # the unique filler line
+    assert sample not in text
+    assert json.loads(study.to_json())["audit"]["impact_ratio_women"] < 0.8
+    assert "<svg" in text and "http" not in (tmp_path / "study.html").read_text()
+
+
+def test_bad_arguments():
+    from adverse_impact import InputError
+
+    with pytest.raises(InputError, match="n_samples"):
+        recruiting_tool(10)
+    with pytest.raises(InputError, match="select_share"):
+        recruiting_tool(2_000, select_share=1.5)
+
+
+def test_cli_case_study_writes_report_and_json(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "adverse_impact", "case-study", "--out",
+                           str(tmp_path / "out"), "--n-samples", "3000", "--seed", "4"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Generating" in done.stderr and "impact ratio" in done.stdout
+    numbers = json.loads((tmp_path / "out" / "case-study.json").read_text())
+    assert numbers["params"]["random_state"] == 4
+    assert (tmp_path / "out" / "case-study.html").stat().st_size > 5_000
