@@ -30,12 +30,13 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert quick_start_commands()[1] in ci.splitlines()
 
 
-def test_main_job_runs_through_the_installed_entry_point():
+def test_main_job_runs_through_the_installed_entry_point(tmp_path):
     # The first command's install step is exercised by .ci/run itself; here we
     # run its second half, the console script's code path, in a subprocess.
     main_job = quick_start_commands()[0].split("&&", 1)[1].split()
     assert main_job[0] == "adverse-impact"
     done = subprocess.run([sys.executable, "-m", "adverse_impact", *main_job[1:]],
-                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "AuditResult" in done.stdout
+    assert "impact ratio" in done.stdout
+    assert (tmp_path / "case-study" / "case-study.html").is_file()
