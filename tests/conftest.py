@@ -6,8 +6,16 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 matplotlib.use("Agg")
+
+# CI runs the property tests on a fixed sequence of examples, so a landing never
+# depends on luck; `pytest --hypothesis-profile=explore` searches afresh with more
+# examples (run it when changing the statistics, and add what it finds as tests).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=2_000, derandomize=False)
+settings.load_profile("ci")
 
 
 @pytest.fixture

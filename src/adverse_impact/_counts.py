@@ -343,7 +343,7 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
             raise type_error("score", f"expected numeric scores, got dtype {dtype}",
                              "Pass a numeric column of scores")
         value = nw.col(score).cast(nw.Float64)
-        derived["__missing"] = (value.is_null() | value.is_nan()).cast(nw.Int64)
+        derived["__missing"] = (value.is_null() | ~value.is_finite()).cast(nw.Int64)
         if rule == "threshold":
             cutoff = float(threshold)
         else:
@@ -375,7 +375,8 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         check_consistent_length({"data": 0})
     argument = "selected" if rule == "selected" else "score"
     if total["__missing"]:
-        raise input_error(argument, f"{int(total['__missing'])} value(s) are missing or NaN",
+        raise input_error(argument, f"{int(total['__missing'])} value(s) are missing, NaN"
+                          + (" or infinite" if argument == "score" else ""),
                           "Fill or drop those rows before the audit (and report them)")
     if total.get("__not_binary"):
         if total["__fraction"]:

@@ -109,10 +109,10 @@ def model_scores(
     _check_fitted(model)
     if has["predict_proba"]:
         column = _positive_column(model, pos_label)
-        proba = np.asarray(model.predict_proba(X), dtype=float)
+        proba = np.asarray(_call(model.predict_proba, X), dtype=float)
         return _check_scores(proba[:, column]), "predict_proba"
     if has["decision_function"]:
-        values = np.asarray(model.decision_function(X), dtype=float)
+        values = np.asarray(_call(model.decision_function, X), dtype=float)
         classes = getattr(model, "classes_", None)
         if values.ndim == 2:
             column = _positive_column(model, pos_label)
@@ -129,8 +129,19 @@ def model_scores(
                 )
             values = values if column == 1 else -values
         return _check_scores(values), "decision_function"
-    predictions = np.asarray(model.predict(X))
+    predictions = np.asarray(_call(model.predict, X))
     return (predictions == pos_label).astype(float), "predict"
+
+
+def _call(method: Callable[[Any], Any], X: Any) -> Any:
+    """Call a scoring method; a model that cannot read ``X`` is a bad-input error."""
+    try:
+        return method(X)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise input_error("X", f"the model could not score X ({type(exc).__name__}: {reason})",
+                          "Pass X with the columns, order and types the model was fitted on"
+                          ) from exc
 
 
 def _check_scores(scores: np.ndarray) -> np.ndarray:

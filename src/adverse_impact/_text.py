@@ -279,7 +279,7 @@ def token_proxies(
         raise input_error("prior", f"{prior!r} is not positive", "Pass a small scale, e.g. 0.01")
     documents, n_missing = as_texts(texts)
     codes, labels, n_unknown = group_codes(sensitive_features, len(documents))
-    n_empty = n_missing + sum(1 for d in documents if d and not d.strip())
+    n_empty = sum(1 for d in documents if not d.strip())  # missing documents included
     vectorizer = CountVectorizer(
         token_pattern=TOKEN_PATTERN if tokenizer is None else None,
         tokenizer=tokenizer, preprocessor=normalize if tokenizer is None else None,

@@ -148,7 +148,7 @@ def check_binary(values: Any, argument: str) -> np.ndarray:
 
 
 def check_scores(values: Any, argument: str) -> np.ndarray:
-    """Scores as a float64 array with no NaN."""
+    """Scores as a finite float64 array (no NaN, no infinity)."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     if not (pd.api.types.is_numeric_dtype(series.dtype)
             and not pd.api.types.is_bool_dtype(series.dtype)):
@@ -159,6 +159,10 @@ def check_scores(values: Any, argument: str) -> np.ndarray:
     if missing:
         raise input_error(argument, f"{missing} score(s) are NaN or missing",
                           "Fill or drop those rows before the audit (and report them)")
+    infinite = int(np.isinf(arr).sum())
+    if infinite:
+        raise input_error(argument, f"{infinite} score(s) are infinite",
+                          "Clip or fix them (an overflowed log-odds?) before the audit")
     return arr
 
 
