@@ -157,6 +157,11 @@ class CaseStudyResult:
         """The story in a dozen lines of plain text."""
         n = self.numbers
         a, s, m = n["audit"], n["scrub"], n["mitigation"]
+        # The overall mean change hides the two directions (women's -> men's
+        # raises scores, men's -> women's lowers them): report each group.
+        by_group = {row["group"]: row["mean_change"]
+                    for row in n["proxies"]["counterfactual_by_group"]}
+        nan = float("nan")
         lines = [
             f"Recruiting-tool case study: {n['data']['n_history']:,} historical resumes, "
             f"{n['data']['n_applicants']:,} new applicants (seed {n['params']['random_state']})",
@@ -169,8 +174,9 @@ class CaseStudyResult:
             f"3. Proxies: top tokens marking women: {', '.join(n['proxies']['top_tokens_women'][:5])}."
             f" The model's most used proxies: {', '.join(n['proxies']['top_leakage'][:5])}. "
             f"Swapping gendered terms changes {n['proxies']['counterfactual_n_swapped']:,} "
-            f"scores; mean change {n['proxies']['counterfactual_mean_change']:+.3f}, "
-            f"decision flips {n['proxies']['counterfactual_flip_rate']:.1%}.",
+            f"scores: women's resumes gain {by_group.get('female', nan):+.3f} on average, "
+            f"men's {by_group.get('male', nan):+.3f}; {n['proxies']['counterfactual_flip_rate']:.1%}"
+            " of their decisions flip.",
             f"4. Scrubbing explicit gendered terms and retraining: impact ratio "
             f"{s['impact_ratio_women']:.2f}; gender still recoverable from the text with "
             f"ROC AUC {s['recoverability_auc']:.2f}; the model's top proxies now: "
@@ -324,8 +330,9 @@ def recruiting_tool(
     leakage = proxy_leakage(model, applicants["resume"], applicants["gender"])
     counterfactual = counterfactual_test(model, applicants["resume"], select_top=share,
                                          sensitive_features=applicants["gender"])
-    planted = history.attrs["proxies"]
-    planted_women = set(planted.loc[planted["rate_women"] > planted["rate_men"], "token"])
+    planted = history.attrs["proxy_tokens"]
+    planted_women = {token for token, spec in planted.items()
+                     if spec["rate_women"] > spec["rate_men"]}
     top_leakage = leakage.top(20)["feature"].tolist()
 
     step("scrub", "Scrubbing explicit gendered terms and retraining")

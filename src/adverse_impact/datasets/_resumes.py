@@ -1,21 +1,25 @@
-"""Synthetic resumes with a skewed hiring history: the 2018 recruiting-tool failure, with ground truth.
+"""Synthetic resumes with a skewed hiring history: the 2018 recruiting-tool failure.
 
 The generative story (documented in ``docs/resumes.md``):
 
-1. Gender is drawn with ``women_share``; race/ethnicity independently.  A
-   latent ``qualification`` ~ N(0, 1) is drawn **independently of both**: by
-   construction the groups are equally qualified.
-2. The resume reflects qualification honestly: more skills, more years of
-   experience and more senior roles for higher qualification, with the same
-   distribution for everybody.
-3. Gender leaks into the text only through proxies whose strength scales
-   with ``proxy_strength`` (0 removes every one): explicit "women's"
-   activities, two fictional all-women's colleges, gendered sports and
-   associations, and style verbs ("executed", "captured") that men use
-   somewhat more often, as reported of the original case.
+1. Gender is drawn with ``women_share``; race/ethnicity and the year of
+   application independently.  A latent ``qualification`` ~ N(0, 1) is drawn
+   **independently of all three**: by construction the groups are equally
+   qualified.
+2. The resume reflects qualification honestly and in the same way for
+   everybody: more skills, more years of experience, more senior titles, a
+   master's degree and awards for higher qualification.
+3. Gender leaks into the text only through planted proxies, each a *slot*
+   that everybody fills at the same rate, so that only the proxy token itself
+   differs by gender: a "women's" (or "men's") prefix on a team activity,
+   three all-women's colleges inside the "college" slot, sorority/fraternity
+   inside the "organisation" slot, volleyball/football and
+   softball/baseball inside two "sport" slots, and the verbs of the first
+   two bullets ("executed", "captured").  ``proxy_strength = 0`` makes the
+   text independent of gender.
 4. The historical decision ``hired`` takes the top ``base_rate`` of
-   ``skill_weight * qualification - history_bias * is_woman + noise``:
-   ``history_bias = 0`` is a fair history.
+   ``skill_weight * qualification - history_bias * is_woman + noise``
+   (logistic noise): ``history_bias = 0`` is a fair history.
 5. ``qualified`` (would succeed in the job) depends on qualification only.
 """
 
@@ -29,9 +33,13 @@ import pandas as pd
 
 from adverse_impact._errors import input_error
 
-__all__ = ["ProxySpec", "make_resumes", "planted_proxies"]
+__all__ = ["ResumeGroundTruth", "make_resumes", "planted_proxies"]
 
 # -- vocabularies (fixed: the same for every random_state) ------------------------
+# Every word below is gender-neutral on purpose, and no ground-truth token
+# (women's, men's, sorority, fraternity, wellesley, smith, bryn, mawr,
+# volleyball, football, softball, baseball, executed, captured) occurs
+# anywhere except in its own slot: tests/test_resumes.py checks the rates.
 
 _SKILLS = (
     "python java sql javascript typescript go rust scala kotlin swift c++ c# r matlab julia "
@@ -49,13 +57,21 @@ _MAJORS = ["Computer Science", "Mathematics", "Statistics", "Electrical Engineer
 _PLACES = ("Ashford Brookline Carver Dalton Easton Fairview Glenwood Harlow Irvington Jasper "
            "Kingsley Lakewood Milford Newport Oakdale Preston Quincy Riverton Salem Trenton "
            "Union Valley Westbrook Yardley Zenith Northfield Southgate Eastwood Westfield "
-           "Clearwater").split()
-_COLLEGES = ([f"{p} State University" for p in _PLACES]
-             + [f"University of {p}" for p in _PLACES[:20]]
-             + [f"{p} Institute of Technology" for p in _PLACES[20:]])
-#: Fictional all-women's colleges: the original model reportedly downgraded
-#: graduates of two all-women's colleges (not named in the reporting).
-_WOMENS_COLLEGES = ["Hollis College", "Marlow College"]
+           "Clearwater Ashland Bayside Crestview Dover Elmhurst Foxborough Greenville Hartwell "
+           "Lexford Montclair").split()
+#: Co-ed institutions by type.  The type is drawn with the same shares for
+#: everybody; the all-women's colleges live inside the "College" type, so the
+#: words "college", "university", "state" have the same rates by gender.
+_COLLEGE_TYPES = (
+    ([f"{p} State University" for p in _PLACES[:30]], 0.40),
+    ([f"University of {p}" for p in _PLACES[:20]], 0.20),
+    ([f"{p} Institute of Technology" for p in _PLACES[30:]], 0.10),
+    ([f"{p} College" for p in _PLACES], 0.30),
+)
+#: Real all-women's colleges.  The reporting says the model downgraded
+#: graduates of two all-women's colleges without naming them; these three are
+#: examples of the kind.
+_WOMENS_COLLEGES = ["Wellesley College", "Smith College", "Bryn Mawr College"]
 _COMPANY_HEAD = ("Acme Apex Blue Bright Cedar Cobalt Delta Echo Ember Falcon Granite Harbor "
                  "Helix Indigo Iron Juniper Keystone Lumen Maple Meridian Nimbus Nova Onyx "
                  "Orbit Pioneer Quartz Redwood Sierra Summit Tidal Vertex Willow").split()
@@ -65,29 +81,57 @@ _ROLES = ["Software Engineer", "Data Analyst", "Data Engineer", "Backend Develop
           "Machine Learning Engineer", "Research Assistant", "QA Engineer", "DevOps Engineer",
           "Business Analyst", "Full-Stack Developer", "Product Analyst", "Systems Engineer"]
 _SENIORITY = ["Intern", "Junior", "", "Senior", "Staff", "Principal"]
+#: Many neutral verbs, so that the few bullets a style verb takes from them
+#: (more often on men's resumes) shift each one's rate by a negligible amount.
 _VERBS = ("built designed developed implemented maintained improved automated analyzed "
           "migrated optimized tested deployed documented refactored integrated launched "
-          "reduced streamlined modeled monitored").split()
+          "reduced streamlined modeled monitored scaled benchmarked prototyped debugged "
+          "rewrote upgraded configured profiled containerized instrumented validated "
+          "simplified audited evaluated trained tuned packaged released shipped ported "
+          "authored reviewed scoped estimated planned standardized consolidated "
+          "accelerated hardened secured patched parallelized cached indexed visualized "
+          "queried cleaned labeled annotated surveyed interviewed presented").split()
+#: Style verbs: the reporting says the model favoured verbs such as
+#: "executed" and "captured", more common on men's resumes.  Each may replace
+#: the verb of one bullet (the first and the second); the bullet's object is
+#: drawn as usual, so the words around the verb stay neutral.
+_STYLE_VERBS = ["executed", "captured"]
 _OBJECTS = ["a data pipeline", "the billing service", "an internal dashboard",
             "a recommendation model", "the search backend", "a reporting tool",
             "the payments api", "a fraud detection model", "the mobile app backend",
             "a forecasting system", "the test suite", "a customer analytics platform",
-            "an inventory service", "the deployment process", "a monitoring stack"]
-_NEUTRAL_ACTIVITIES = ["chess club captain", "debate team member", "hackathon organizer",
-                       "robotics club member", "coding club president", "math olympiad team",
-                       "student newspaper editor", "volunteer tutor", "orchestra violinist",
-                       "photography club member", "outdoor club leader", "model united nations"]
-_WOMENS_ACTIVITIES = ["women's chess club captain", "women's coding society member",
-                      "women's soccer team captain", "women's debate society president",
-                      "women's robotics league member"]
-_MENS_ACTIVITIES = ["men's chess club captain", "men's soccer team captain",
-                    "men's rowing team member"]
+            "an inventory service", "the deployment process", "a monitoring stack",
+            "the onboarding flow", "a pricing engine", "the data warehouse",
+            "a chat assistant", "the release calendar"]
+#: Team activities take a "women's"/"men's" prefix; the others never do.
+_TEAM_ACTIVITIES = ["chess club captain", "coding society member", "soccer team captain",
+                    "debate society president", "robotics league member",
+                    "rowing team member", "hackathon team lead", "quiz bowl team member",
+                    "ultimate frisbee team captain", "engineering society member"]
+_OTHER_ACTIVITIES = ["volunteer tutor", "student newspaper editor"]
+_ORGANISATIONS = ["student council treasurer", "honor society treasurer",
+                  "engineering society treasurer", "alumni association treasurer"]
+#: Two sport slots, each with a gendered pair (women's share first) among
+#: neutral sports of its own, so a resume never lists the same sport twice.
+_SPORT_SLOTS = (
+    (["running", "tennis", "swimming", "cycling"], ("volleyball", "football")),
+    (["climbing", "hiking", "basketball", "badminton"], ("softball", "baseball")),
+)
+_AWARDS = ["dean's list", "hackathon winner", "best paper award", "graduate fellowship",
+           "employee of the year", "patent holder"]
 _SYLLABLES = ("ka lo mi ne ru ta vi so pe zu ba de fi go hu ja ke li mo nu "
               "pa qui ra se ti vo wa xe yo za").split()
 
+# -- slot probabilities, identical by gender ------------------------------------
+_P_ACTIVITY = 0.9            # has an activity; 10 of the 12 are team activities
+_P_ORGANISATION = 0.25       # holds an office in a student organisation
+_P_SPORT = 0.7               # fills a sport slot (each of the two, independently)
+_P_VB_PAIR = 0.45            # the slot's gendered pair, given a sport (50/50 at strength 0)
+_P_COLLEGE_TYPE = _COLLEGE_TYPES[3][1]
+
 
 def _pseudo_words(count: int) -> list[str]:
-    """A fixed list of distinct invented words (tools, course codes, places)."""
+    """A fixed list of distinct invented words (internal tools, project code names)."""
     rng = np.random.default_rng(20181010)  # fixed: vocabulary does not depend on random_state
     words: dict[str, None] = {}
     while len(words) < count:
@@ -99,9 +143,9 @@ def _pseudo_words(count: int) -> list[str]:
 _FILLER = _pseudo_words(4000)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class ProxySpec:
-    """One proxy the generator plants: its token, kind and designed rates by gender."""
+    """One planted proxy token: its kind and designed per-resume rates by gender."""
 
     token: str
     kind: str
@@ -109,42 +153,124 @@ class ProxySpec:
     rate_men: float
 
 
-def planted_proxies(proxy_strength: float = 1.0, style_strength: float = 0.5) -> list[ProxySpec]:
-    """The planted proxies and their designed per-resume rates, for given strengths."""
-    s, v = proxy_strength, style_strength * proxy_strength
-    return [
-        ProxySpec("women's", "explicit", 0.6 * s, 0.0),
-        ProxySpec("men's", "explicit", 0.0, 0.1 * s),
-        ProxySpec("sorority", "activity", 0.12 * s, 0.0),
-        ProxySpec("fraternity", "activity", 0.0, 0.12 * s),
-        ProxySpec("hollis", "college", 0.075 * s, 0.0),
-        ProxySpec("marlow", "college", 0.075 * s, 0.0),
-        ProxySpec("volleyball", "activity", 0.3 * s, 0.1 * s),
-        ProxySpec("football", "activity", 0.1 * s, 0.3 * s),
-        ProxySpec("executed", "verb", 0.3 - 0.2 * v, 0.3 + 0.2 * v),
-        ProxySpec("captured", "verb", 0.3 - 0.2 * v, 0.3 + 0.2 * v),
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResumeGroundTruth:
+    """What :func:`make_resumes` planted, for checking proxy tools against.
+
+    Attributes
+    ----------
+    proxy_tokens : dict
+        Token (lower case, :data:`adverse_impact.TOKEN_PATTERN`) to
+        ``{"kind", "rate_women", "rate_men"}``: the designed share of women's
+        and of men's resumes that contain the token.  ``kind`` is one of
+        "explicit", "college", "activity" or "verb".  Every token whose
+        designed rate differs by gender is listed; the same 14 tokens are
+        listed at every strength (with equal rates at ``proxy_strength=0``).
+    params : dict
+        The arguments used.
+    """
+
+    proxy_tokens: dict[str, dict[str, Any]]
+    params: dict[str, Any]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per planted token: token, kind, rate_women, rate_men."""
+        rows = [{"token": token, **spec} for token, spec in self.proxy_tokens.items()]
+        return pd.DataFrame(rows, columns=["token", "kind", "rate_women", "rate_men"])
+
+
+def _slot_probabilities(proxy_strength: float, style_strength: float) -> dict[str, float]:
+    """Conditional probabilities inside each slot (gap scaled by strength, capped)."""
+    s, v = proxy_strength, min(style_strength * proxy_strength, 1.5)
+    return {
+        "womens_prefix": min(1.0, 0.8 * s),      # woman with a team activity writes women's
+        "mens_prefix": min(1.0, 0.15 * s),       # man with a team activity writes men's
+        "womens_college": min(1.0, 0.6 * s),     # woman in the College type: a women's college
+        "greek": min(1.0, 0.5 * s),              # officer writes sorority/fraternity
+        "vb_gap": 0.5 * min(1.0, 0.5 * s),       # volleyball share among the pair: 0.5 +/- gap
+        "style_gap": 0.2 * v,                    # executed, captured: 0.3 +/- gap each
+    }
+
+
+def planted_proxies(proxy_strength: float = 1.0, style_strength: float = 1.0) -> list[ProxySpec]:
+    """The planted proxy tokens and their designed per-resume rates by gender.
+
+    Examples
+    --------
+    >>> from adverse_impact.datasets._resumes import planted_proxies
+    >>> planted_proxies()[0]
+    ProxySpec(token="women's", kind='explicit', rate_women=0.6, rate_men=0.0)
+    """
+    p = _slot_probabilities(proxy_strength, style_strength)
+    team = _P_ACTIVITY * len(_TEAM_ACTIVITIES) / (len(_TEAM_ACTIVITIES) + len(_OTHER_ACTIVITIES))
+    college = _P_COLLEGE_TYPE * p["womens_college"] / len(_WOMENS_COLLEGES)
+    greek = _P_ORGANISATION * p["greek"]
+    vb_w = _P_SPORT * _P_VB_PAIR * (0.5 + p["vb_gap"])
+    vb_m = _P_SPORT * _P_VB_PAIR * (0.5 - p["vb_gap"])
+    sports = [ProxySpec(token, "activity", *rates) for _, pair in _SPORT_SLOTS
+              for token, rates in zip(pair, ((vb_w, vb_m), (vb_m, vb_w)))]
+    style_m, style_w = 0.3 + p["style_gap"], 0.3 - p["style_gap"]
+    specs = [
+        ProxySpec("women's", "explicit", team * p["womens_prefix"], 0.0),
+        ProxySpec("men's", "explicit", 0.0, team * p["mens_prefix"]),
+        ProxySpec("wellesley", "college", college, 0.0),
+        ProxySpec("smith", "college", college, 0.0),
+        ProxySpec("bryn", "college", college, 0.0),
+        ProxySpec("mawr", "college", college, 0.0),
+        ProxySpec("sorority", "activity", greek, 0.0),
+        ProxySpec("fraternity", "activity", 0.0, greek),
+        *sports,
+        ProxySpec("executed", "verb", style_w, style_m),
+        ProxySpec("captured", "verb", style_w, style_m),
     ]
+    return [dataclasses.replace(sp, rate_women=round(sp.rate_women, 6),
+                                rate_men=round(sp.rate_men, 6)) for sp in specs]
 
 
 _RACES = ["White", "Asian", "Hispanic or Latino", "Black or African American",
           "Two or More Races"]
+#: Roughly the make-up of a US technical applicant pool (an assumption of the
+#: generator, not a published figure); race is independent of everything else.
 _RACE_SHARES = [0.52, 0.22, 0.13, 0.10, 0.03]
 
 
-def _check_share(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise input_error(name, f"{value!r} is not strictly between 0 and 1",
-                          f"Pass a share such as {0.25 if name == 'women_share' else 0.3}")
+def _is_number(value: Any) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, (int, float, np.integer,
+                                                                np.floating))
+            and bool(np.isfinite(value)))
+
+
+def _check_share(value: Any, name: str, example: float) -> float:
+    if not _is_number(value) or not 0 < value < 1:
+        raise input_error(name, f"{value!r} is not a number strictly between 0 and 1",
+                          f"Pass a share such as {name}={example}")
     return float(value)
 
 
-def _check_strength(value: Any, name: str, upper: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 \
-            or (upper is not None and value > upper):
-        bound = f" and at most {upper}" if upper is not None else ""
-        raise input_error(name, f"{value!r} is not a number >= 0{bound}",
+def _check_strength(value: Any, name: str) -> float:
+    if not _is_number(value) or not value >= 0:
+        raise input_error(name, f"{value!r} is not a finite number >= 0",
                           f"Pass e.g. {name}=1.0 (0 turns it off)")
     return float(value)
+
+
+def _objects(items: list[str]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _join(parts: np.ndarray, counts: np.ndarray, sep: str) -> np.ndarray:
+    """Join consecutive runs of strings (every count >= 1) with ``sep``, vectorised."""
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    joined = np.add.reduceat(parts + sep, starts)
+    k = len(sep)
+    return _objects([text[:-k] for text in joined]) if k else joined
+
+
+def _grouped(rng: np.random.Generator, counts: np.ndarray, size: int,
+             weights: np.ndarray | None = None) -> np.ndarray:
+    return rng.choice(size, size=int(counts.sum()), p=weights)
 
 
 def make_resumes(
@@ -153,7 +279,7 @@ def make_resumes(
     women_share: float = 0.25,
     history_bias: float = 1.5,
     proxy_strength: float = 1.0,
-    style_strength: float = 0.5,
+    style_strength: float = 1.0,
     skill_weight: float = 1.5,
     base_rate: float = 0.3,
     race: bool = True,
@@ -165,7 +291,9 @@ def make_resumes(
     a recruiting model trained on ten years of male-dominated hiring
     history: it learned to penalise resumes containing "women's" and
     graduates of two all-women's colleges, and to favour verbs such as
-    "executed" and "captured" (Dastin, Reuters, 10 October 2018).
+    "executed" and "captured" [1]_.  Gender is never written in a resume; it
+    leaks only through the planted proxies listed in
+    ``df.attrs["proxy_tokens"]``.
 
     Parameters
     ----------
@@ -174,44 +302,52 @@ def make_resumes(
     women_share : float, default 0.25
         Share of women in the applicant pool (the original pool was mostly men).
     history_bias : float, default 1.5
-        Penalty against women in the historical decisions, in units of the
-        latent score's noise scale; 0 gives a fair history in which hiring
+        Penalty against women in the historical decisions, on the scale of
+        the decision's logistic noise; 0 gives a fair history in which hiring
         depends on qualification only.
     proxy_strength : float, default 1.0
-        Scales every gender-dependent part of the text: explicit "women's"
-        activities, the all-women's colleges, sorority/fraternity, gendered
-        sports, and style verbs.  0 makes the text independent of gender.
-    style_strength : float, default 0.5
-        Extra scale for the style verbs ("executed", "captured"); between 0
-        and 1.5.
+        Scales how often gender shows through a proxy: the "women's"/"men's"
+        prefix, the all-women's colleges, sorority/fraternity, the
+        volleyball/football and softball/baseball splits and the style verbs.  Rates saturate (each
+        probability is capped at 1); 0 makes the text independent of gender.
+    style_strength : float, default 1.0
+        Extra scale for the style verbs alone ("executed", "captured"): each
+        is on ``0.3 + 0.2 v`` of men's resumes and ``0.3 - 0.2 v`` of women's,
+        with ``v = min(style_strength * proxy_strength, 1.5)``.
     skill_weight : float, default 1.5
         Weight of qualification in the historical decisions.
     base_rate : float, default 0.3
-        Share of applicants hired in the history.
+        Share of applicants hired in the history, in (0, 1).
     race : bool, default True
-        Add a ``race`` column (independent of everything else), so that
-        intersectional audits have categories to report.
+        Add a ``race`` column (five categories, independent of everything
+        else), so that intersectional audits have categories to report.
     random_state : int, Generator or None
         Seed; the same seed gives the same frame.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``resume`` (str), ``gender`` ("female"/"male"), ``race``
-        (if requested), ``year`` (1-10, the "ten years" of history),
-        ``qualification`` (latent, N(0, 1)), ``qualified`` (bool ground truth:
-        would succeed in the job) and ``hired`` (bool, the historical
-        decision).  ``df.attrs["proxies"]`` holds the planted proxies (a
-        DataFrame: token, kind, rate_women, rate_men, the designed share of
-        resumes containing the token) and ``df.attrs["params"]`` the
-        arguments.
+        One applicant per row, columns ``resume`` (str), ``gender``
+        ("female"/"male"), ``race`` (if requested), ``year`` (1-10, the "ten
+        years" of history), ``qualification`` (latent, N(0, 1)),
+        ``qualified`` (bool ground truth: would succeed in the job) and
+        ``hired`` (bool, the historical decision).  ``df.attrs`` holds the
+        ground truth: ``"proxy_tokens"`` (dict token -> kind, rate_women,
+        rate_men), ``"ground_truth"`` (a :class:`ResumeGroundTruth`),
+        and ``"params"`` (the arguments).  ``df.attrs["ground_truth"].to_frame()``
+        gives the planted tokens as a table.
+
+    See Also
+    --------
+    adverse_impact.token_proxies : finds the tokens that stand for gender.
+    adverse_impact.case_study.recruiting_tool : the case study built on it.
 
     Notes
     -----
     Qualification is independent of gender by construction, so any gap in
-    the selection rates of *qualified* applicants is bias, not merit.  Text
-    tokens follow :data:`adverse_impact._text.TOKEN_PATTERN`, under which
-    "women's" is one token.
+    the selection rates of *qualified* applicants is bias, not merit.  Tokens
+    follow :data:`adverse_impact.TOKEN_PATTERN`, under which "women's" is one
+    token.  The full design and its defaults are in ``docs/resumes.md``.
 
     References
     ----------
@@ -222,138 +358,162 @@ def make_resumes(
     --------
     >>> from adverse_impact.datasets import make_resumes
     >>> df = make_resumes(2_000, random_state=0)
-    >>> sorted(df.columns)
-    ['gender', 'hired', 'qualification', 'qualified', 'race', 'resume', 'year']
+    >>> df.shape
+    (2000, 7)
+    >>> list(df.columns)
+    ['resume', 'gender', 'race', 'year', 'qualification', 'qualified', 'hired']
     >>> rates = df.groupby("gender")["hired"].mean()
     >>> bool(rates["female"] / rates["male"] < 0.8)
     True
-    >>> df.attrs["proxies"].loc[0, "token"]
-    "women's"
+    >>> df.attrs["proxy_tokens"]["women's"]
+    {'kind': 'explicit', 'rate_women': 0.6, 'rate_men': 0.0}
+    >>> make_resumes(2_000, proxy_strength=0, random_state=0).attrs["proxy_tokens"]["women's"]
+    {'kind': 'explicit', 'rate_women': 0.0, 'rate_men': 0.0}
     """
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
             or n_samples < 1:
         raise input_error("n_samples", f"{n_samples!r} is not a positive integer",
-                          "Pass the number of applicants, e.g. 10_000")
+                          "Pass the number of applicants, e.g. n_samples=10_000")
     n = int(n_samples)
-    women_share = _check_share(women_share, "women_share")
-    base_rate = _check_share(base_rate, "base_rate")
+    women_share = _check_share(women_share, "women_share", 0.25)
+    base_rate = _check_share(base_rate, "base_rate", 0.3)
     history_bias = _check_strength(history_bias, "history_bias")
-    proxy_strength = _check_strength(proxy_strength, "proxy_strength", upper=1.6)
-    style_strength = _check_strength(style_strength, "style_strength", upper=1.5)
+    proxy_strength = _check_strength(proxy_strength, "proxy_strength")
+    style_strength = _check_strength(style_strength, "style_strength")
     skill_weight = _check_strength(skill_weight, "skill_weight")
+    if not isinstance(race, (bool, np.bool_)):
+        raise input_error("race", f"{race!r} is not True or False",
+                          "Pass race=True to add the race column, race=False to leave it out")
+    if not (random_state is None or isinstance(random_state, np.random.Generator)
+            or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
+                and random_state >= 0)):
+        raise input_error("random_state", f"{random_state!r} is not a seed",
+                          "Pass a non-negative integer, a numpy Generator or None")
     rng = np.random.default_rng(random_state)
-    spec = {p.token: p for p in planted_proxies(proxy_strength, style_strength)}
+    p = _slot_probabilities(proxy_strength, style_strength)
 
+    # -- who: gender, race, year, qualification (independent) --------------------
     woman = rng.random(n) < women_share
     races = rng.choice(len(_RACES), size=n, p=_RACE_SHARES)
     year = rng.integers(1, 11, size=n)
     qualification = rng.standard_normal(n)
     qualified = qualification + 0.5 * rng.standard_normal(n) > 0.5
 
-    def by_gender(token: str) -> np.ndarray:
-        p = np.where(woman, spec[token].rate_women, spec[token].rate_men)
-        return rng.random(n) < p
-
-    # Education: the all-women's colleges replace a co-ed college.
-    college = rng.integers(0, len(_COLLEGES), size=n)
-    womens_college = np.where(rng.random(n) < 0.5, 0, 1)
-    in_womens_college = woman & (rng.random(n) < spec["hollis"].rate_women
-                                 + spec["marlow"].rate_women)
+    # -- education: type of institution drawn alike for everybody ----------------
+    type_shares = np.array([share for _, share in _COLLEGE_TYPES])
+    kind = rng.choice(len(_COLLEGE_TYPES), size=n, p=type_shares)
+    names = [name for names, _ in _COLLEGE_TYPES for name in names]
+    offsets = np.cumsum([0] + [len(names) for names, _ in _COLLEGE_TYPES])
+    sizes = np.diff(offsets)
+    school = offsets[kind] + (rng.random(n) * sizes[kind]).astype(int)
+    to_womens = woman & (kind == 3) & (rng.random(n) < p["womens_college"])
+    school = np.where(to_womens, len(names) + rng.integers(0, len(_WOMENS_COLLEGES), n), school)
+    schools = _objects(names + _WOMENS_COLLEGES)
     major = rng.integers(0, len(_MAJORS), size=n)
-    degree = np.where(qualification + 0.7 * rng.standard_normal(n) > 1.2, "M.S.", "B.S.")
+    masters = qualification + 0.7 * rng.standard_normal(n) > 1.2
+    degree = np.where(masters, "M.S. in ", "B.S. in ").astype(object)
+    lines = "Education: " + degree + _objects(_MAJORS)[major] + ", " + schools[school] + "\n"
 
-    explicit_w = woman & (rng.random(n) < spec["women's"].rate_women)
-    explicit_m = ~woman & (rng.random(n) < spec["men's"].rate_men)
-    sorority, fraternity = by_gender("sorority"), by_gender("fraternity")
-    volleyball, football = by_gender("volleyball"), by_gender("football")
-    executed, captured = by_gender("executed"), by_gender("captured")
+    # -- activities: one slot, prefix on team activities --------------------------
+    n_team, n_other = len(_TEAM_ACTIVITIES), len(_OTHER_ACTIVITIES)
+    has_activity = rng.random(n) < _P_ACTIVITY
+    activity = rng.integers(0, n_team + n_other, size=n)
+    u = rng.random(n)
+    team = activity < n_team
+    prefix = np.where(team & woman & (u < p["womens_prefix"]), "women's ",
+                      np.where(team & ~woman & (u < p["mens_prefix"]), "men's ", ""))
+    activity_text = prefix.astype(object) + _objects(_TEAM_ACTIVITIES + _OTHER_ACTIVITIES)[activity]
+    has_office = rng.random(n) < _P_ORGANISATION
+    office = _objects(_ORGANISATIONS)[rng.integers(0, len(_ORGANISATIONS), size=n)]
+    greek = rng.random(n) < p["greek"]
+    office = np.where(greek, np.where(woman, "sorority treasurer", "fraternity treasurer"),
+                      office).astype(object)
+    acts = (np.where(has_activity, activity_text + "; ", "")
+            + np.where(has_office, office + "; ", ""))
+    womens_share = np.where(woman, 0.5 + p["vb_gap"], 0.5 - p["vb_gap"])
+    for neutral, (womens, mens) in _SPORT_SLOTS:
+        has_sport = rng.random(n) < _P_SPORT
+        sport = _objects(neutral)[rng.integers(0, len(neutral), size=n)]
+        in_pair = rng.random(n) < _P_VB_PAIR
+        pair = np.where(rng.random(n) < womens_share, womens, mens)
+        sport = np.where(in_pair, pair, sport).astype(object)
+        acts = acts + np.where(has_sport, sport + "; ", "")
+    lines = lines + np.where(acts != "", "Activities: " + acts, "")
+    lines = _objects([text[:-2] + "\n" if text.endswith("; ") else text for text in lines])
 
-    n_skills = rng.poisson(3 + 2 * np.clip(qualification + 1, 0, None))
+    # -- skills and awards: qualification shows, alike for everybody -------------
+    n_skills = 1 + rng.poisson(2 + 2 * np.clip(qualification + 1, 0, None))
     skill_weights = 1 / np.arange(1, len(_SKILLS) + 1) ** 0.6
     skill_weights /= skill_weights.sum()
-    skills = rng.choice(len(_SKILLS), size=int(n_skills.sum()), p=skill_weights)
+    rows = np.repeat(np.arange(n), n_skills)
+    keys = np.unique(rows * len(_SKILLS) + _grouped(rng, n_skills, len(_SKILLS), skill_weights))
+    skill_counts = np.bincount(keys // len(_SKILLS), minlength=n)
+    lines = lines + "Skills: " + _join(_objects(_SKILLS)[keys % len(_SKILLS)], skill_counts, ", ")
+    has_award = rng.random(n) < 1 / (1 + np.exp(-(2 * qualification - 2)))
+    award = _objects(_AWARDS)[rng.integers(0, len(_AWARDS), size=n)]
+    lines = lines + np.where(has_award, "\nAwards: " + award, "")
     years = np.clip(np.round(3 + 2 * qualification + 1.5 * rng.standard_normal(n)), 0, 25)
+    city = _objects(_PLACES)[rng.integers(0, len(_PLACES), size=n)]
+    lines = (lines + "\nExperience: " + years.astype(int).astype(str).astype(object)
+             + " years, based in " + city + "\n")
+
+    # -- jobs and bullets; the first bullet's verb is the style slot -------------
     level = np.clip(np.round(2 + qualification + 0.8 * rng.standard_normal(n)), 0,
                     len(_SENIORITY) - 1).astype(int)
     n_jobs = rng.integers(1, 4, size=n)
-    n_bullets = rng.integers(2, 4, size=int(n_jobs.sum()))
+    job_row = np.repeat(np.arange(n), n_jobs)
+    n_bullets = rng.integers(2, 4, size=len(job_row))
+    n_b = int(n_bullets.sum())
+    verbs = _objects(_VERBS)[rng.integers(0, len(_VERBS), size=n_b)]
+    # Every first job has at least two bullets: "executed" may take the first
+    # bullet's verb, "captured" the second's, each at its own rate by gender.
+    first_bullet = np.concatenate([[0], np.cumsum(n_bullets)[:-1]])[
+        np.concatenate([[0], np.cumsum(n_jobs)[:-1]])]
+    style_rate = np.where(woman, 0.3 - p["style_gap"], 0.3 + p["style_gap"])
+    for offset, verb in enumerate(_STYLE_VERBS):
+        uses = rng.random(n) < style_rate
+        verbs[first_bullet[uses] + offset] = verb
+    bullets = "- " + verbs + " " + _objects(_OBJECTS)[rng.integers(0, len(_OBJECTS), size=n_b)]
+    company = rng.integers(0, len(_COMPANY_HEAD) * len(_COMPANY_TAIL), size=len(job_row))
+    titles = _objects([f"{s} {r}".strip() + ", " for s in _SENIORITY for r in _ROLES])
+    companies = _objects([f"{h} {t}\n" for h in _COMPANY_HEAD for t in _COMPANY_TAIL])
+    title = titles[level[job_row] * len(_ROLES) + rng.integers(0, len(_ROLES), len(job_row))]
+    jobs = title + companies[company] + _join(bullets, n_bullets, "\n")
+    lines = lines + _join(jobs, n_jobs, "\n")
+
+    # -- filler: internal tools and project code names (Zipf) --------------------
     n_filler = rng.integers(10, 26, size=n)
     filler_weights = 1 / np.arange(1, len(_FILLER) + 1) ** 0.9
     filler_weights /= filler_weights.sum()
-    filler = rng.choice(len(_FILLER), size=int(n_filler.sum()), p=filler_weights)
-    verbs = rng.integers(0, len(_VERBS), size=int(n_bullets.sum()))
-    objects = rng.integers(0, len(_OBJECTS), size=int(n_bullets.sum()))
-    companies = rng.integers(0, len(_COMPANY_HEAD) * len(_COMPANY_TAIL),
-                             size=int(n_jobs.sum()))
-    roles = rng.integers(0, len(_ROLES), size=int(n_jobs.sum()))
-    activity = rng.integers(0, len(_NEUTRAL_ACTIVITIES), size=n)
-    has_activity = rng.random(n) < 0.6
-    womens_activity = rng.integers(0, len(_WOMENS_ACTIVITIES), size=n)
-    mens_activity = rng.integers(0, len(_MENS_ACTIVITIES), size=n)
-    city = rng.integers(0, len(_PLACES), size=n)
+    filler = _objects(_FILLER)[_grouped(rng, n_filler, len(_FILLER), filler_weights)]
+    resumes = lines + "\nTools and interests: " + _join(filler, n_filler, " ")
 
-    skill_at = np.concatenate([[0], np.cumsum(n_skills)])
-    filler_at = np.concatenate([[0], np.cumsum(n_filler)])
-    job_at = np.concatenate([[0], np.cumsum(n_jobs)])
-    bullet_at = np.concatenate([[0], np.cumsum(n_bullets)])
-    resumes = []
-    for i in range(n):
-        school = (_WOMENS_COLLEGES[womens_college[i]] if in_womens_college[i]
-                  else _COLLEGES[college[i]])
-        lines = [f"Education: {degree[i]} in {_MAJORS[major[i]]}, {school}"]
-        acts = []
-        if explicit_w[i]:
-            acts.append(_WOMENS_ACTIVITIES[womens_activity[i]])
-        if explicit_m[i]:
-            acts.append(_MENS_ACTIVITIES[mens_activity[i]])
-        if has_activity[i]:
-            acts.append(_NEUTRAL_ACTIVITIES[activity[i]])
-        if sorority[i]:
-            acts.append("sorority treasurer")
-        if fraternity[i]:
-            acts.append("fraternity treasurer")
-        if volleyball[i]:
-            acts.append("volleyball")
-        if football[i]:
-            acts.append("football")
-        if acts:
-            lines.append("Activities: " + "; ".join(acts))
-        lines.append("Skills: " + ", ".join(dict.fromkeys(
-            _SKILLS[k] for k in skills[skill_at[i]:skill_at[i + 1]])) if n_skills[i] else
-            "Skills: teamwork")
-        lines.append(f"Experience: {int(years[i])} years, based in {_PLACES[city[i]]}")
-        for j in range(job_at[i], job_at[i + 1]):
-            company = (f"{_COMPANY_HEAD[companies[j] // len(_COMPANY_TAIL)]} "
-                       f"{_COMPANY_TAIL[companies[j] % len(_COMPANY_TAIL)]}")
-            title = f"{_SENIORITY[level[i]]} {_ROLES[roles[j]]}".strip()
-            lines.append(f"{title}, {company}")
-            for b in range(bullet_at[j], bullet_at[j + 1]):
-                lines.append(f"- {_VERBS[verbs[b]]} {_OBJECTS[objects[b]]}")
-        if executed[i]:
-            lines.append("- executed the quarterly roadmap")
-        if captured[i]:
-            lines.append("- captured new requirements from stakeholders")
-        lines.append("Tools and interests: " + " ".join(
-            _FILLER[k] for k in filler[filler_at[i]:filler_at[i + 1]]))
-        resumes.append("\n".join(lines))
-
+    # -- the historical decision: skewed by history_bias -------------------------
     latent = skill_weight * qualification - history_bias * woman + rng.logistic(size=n)
     hired = latent > np.quantile(latent, 1 - base_rate)
 
     frame = pd.DataFrame({"resume": resumes,
                           "gender": np.where(woman, "female", "male").astype(object)})
     if race:
-        frame["race"] = np.asarray(_RACES, dtype=object)[races]
-    frame["year"] = year
+        frame["race"] = _objects(_RACES)[races]
+    frame["year"] = year.astype(np.int64)
     frame["qualification"] = qualification
     frame["qualified"] = qualified
     frame["hired"] = hired
-    proxies = pd.DataFrame([dataclasses.asdict(p) for p in spec.values()])
-    frame.attrs["proxies"] = proxies
-    frame.attrs["params"] = {
+    specs = planted_proxies(proxy_strength, style_strength)
+    proxy_tokens = {sp.token: {"kind": sp.kind, "rate_women": sp.rate_women,
+                               "rate_men": sp.rate_men} for sp in specs}
+    params = {
         "n_samples": n, "women_share": women_share, "history_bias": history_bias,
         "proxy_strength": proxy_strength, "style_strength": style_strength,
         "skill_weight": skill_weight, "base_rate": base_rate, "race": bool(race),
-        "random_state": random_state if isinstance(random_state, (int, type(None))) else "Generator",
+        "random_state": (int(random_state) if isinstance(random_state, (int, np.integer))
+                         else None if random_state is None else "Generator"),
     }
+    truth = ResumeGroundTruth(proxy_tokens=proxy_tokens, params=params)
+    frame.attrs["proxy_tokens"] = proxy_tokens
+    frame.attrs["ground_truth"] = truth
+    # Plain dicts and a frozen dataclass only: pandas compares attrs when it
+    # concatenates frames, and a DataFrame there would make that comparison fail.
+    frame.attrs["params"] = params
     return frame
