@@ -19,7 +19,6 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import _data  # noqa: E402
+import _memory  # noqa: E402
 
 import adverse_impact as ai  # noqa: E402
 
@@ -52,15 +52,6 @@ def timed(function: Callable[[], Any], repeats: int) -> float:
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def _rss() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize()
-
-
-def _peak() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 # -- case 1: the audit ------------------------------------------------------------------
@@ -142,9 +133,11 @@ def _probe(kind: str, impl: str, rows: int) -> None:
     else:
         function = _audit_implementations(frame, kind)[impl]
     input_bytes = int(frame.memory_usage(deep=True).sum())
-    baseline = _rss()
+    baseline = _memory.rss()
+    _memory.reset_peak()
     function()
-    print(json.dumps({"peak_bytes": max(_peak() - baseline, 0), "input_bytes": input_bytes}))
+    print(json.dumps({"peak_bytes": max(_memory.peak() - baseline, 0),
+                      "input_bytes": input_bytes}))
 
 
 def _aequitas(rows: int, repeats: int) -> dict[str, Any] | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -103,3 +106,54 @@ def test_select_top_holds_the_original_cutoff():
 def test_bad_pairs(pairs):
     with pytest.raises((ai.InputError, ai.InputTypeError), match="pairs"):
         load_pairs(pairs)
+
+
+# -- the fast paths are exact ------------------------------------------------------------
+
+_FRAGMENTS = ["women's", "WOMEN’S", "Men's", "men", "he", "She", "his", "hers", "girls'",
+              "sorority", "Fraternity", "man", "-", "'", "’", " ", ".", "x", "super",
+              "ſhe", "hıs", "HİS", "K", "é", "\u00a0", "\n", "s", "’s"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=14).map("".join))
+def test_trie_pattern_matches_exactly_what_a_flat_alternation_matches(text):
+    import re
+
+    from adverse_impact._counterfactual import _pattern
+
+    table = load_pairs("gender")
+    body = "|".join(re.escape(t).replace("'", "['\u2019]")
+                    for t in sorted(table, key=len, reverse=True))
+    flat = re.compile(rf"(?<![\w'\u2019-])(?:{body})(?![\w'\u2019-])", re.IGNORECASE)
+    assert ([m.span() for m in _pattern(table).finditer(text)]
+            == [m.span() for m in flat.finditer(text)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=14).map("".join))
+def test_the_re2_prefilter_never_misses_a_document_with_a_swap(text):
+    pytest.importorskip("pyarrow")
+    from adverse_impact._counterfactual import _candidates, _swapper
+
+    table = load_pairs("gender")
+    if _swapper(table)(text) != text:
+        assert _candidates([text], table)[0]
+
+
+def test_results_are_the_same_with_and_without_pyarrow(monkeypatch):
+    from adverse_impact import _counterfactual
+
+    texts = ["women's chess club", "He led the MEN’S team", "plain text", "ſhe wrote",
+             "hıs résumé", "", "superwoman", "girls' league"] * 5
+    labels = [1, 0, 1, 0, 1, 0, 1, 0] * 5
+    model = make_pipeline(CountVectorizer(token_pattern=ai.TOKEN_PATTERN),
+                          LogisticRegression()).fit(texts, labels)
+    fast = ai.counterfactual_test(model, texts, threshold=0.5).to_frame()
+    monkeypatch.setattr(_counterfactual, "_candidates", lambda documents, table: None)
+    slow = ai.counterfactual_test(model, texts, threshold=0.5).to_frame()
+    pd.testing.assert_frame_equal(fast, slow)
+    # Swapped: women's, He/MEN'S, "ſhe" and "hıs" (Python's case-insensitive
+    # matching equates ſ with s and ı with i), girls'.
+    assert fast["swapped"].sum() == 5 * 5
+    assert ai.counterfactual_test(model, ["ſhe wrote"]).to_frame()["swapped"].item()

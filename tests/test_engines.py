@@ -119,6 +119,8 @@ def test_engine_errors_match_in_memory_errors(name):
                  sample_weight="weight")
 
 
+# The deliberate failing toPandas below makes pyspark warn about its Arrow path.
+@pytest.mark.filterwarnings("ignore:toPandas attempted Arrow optimization")
 def test_spark_audit_brings_back_counts_not_rows(spark):
     # The session's driver accepts at most 1 MiB of results; collecting these
     # rows needs about 20 MiB, while the audit needs a few hundred bytes.

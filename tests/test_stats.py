@@ -75,6 +75,32 @@ def test_z_and_fisher_disagree():
 # -- against scipy and statsmodels -----------------------------------------------------
 
 @settings(max_examples=150, deadline=None)
+@given(two_groups(max_n=2_000_000), st.booleans())
+def test_fisher_two_sided_matches_scipy_for_large_tables(counts, mirror):
+    # The far tail's boundary is searched on a log-gamma pmf and then checked
+    # with the exact one; equal group sizes give exact ties (the mirror table).
+    sa, na, sb, nb = counts
+    if mirror:
+        nb, sb = na, min(sb, na)
+    table = [[sa, na - sa], [sb, nb - sb]]
+    expected = sps.fisher_exact(table).pvalue
+    assert stats.fisher_exact(sa, na, sb, nb).p_value == pytest.approx(expected, rel=1e-8,
+                                                                       abs=1e-300)
+
+
+def test_fisher_tail_search_agrees_with_the_exact_bisection():
+    rng = np.random.default_rng(1)
+    n_a = rng.integers(1_000, 3_000_000, 400)
+    n_b = np.where(rng.random(400) < 0.5, n_a, rng.integers(1_000, 3_000_000, 400))
+    sel_a = rng.binomial(n_a, 0.3)
+    sel_b = rng.binomial(n_b, 0.3 + rng.normal(0, 0.01, 400).clip(-0.2, 0.2))
+    fast = stats.fisher_exact(sel_a, n_a, sel_b, n_b).p_value
+    for i in range(0, 400, 40):
+        table = [[sel_a[i], n_a[i] - sel_a[i]], [sel_b[i], n_b[i] - sel_b[i]]]
+        assert fast[i] == pytest.approx(sps.fisher_exact(table).pvalue, rel=1e-8, abs=1e-300)
+
+
+@settings(max_examples=150, deadline=None)
 @given(two_groups())
 def test_z_matches_statsmodels_and_chi_square(counts):
     sa, na, sb, nb = counts
@@ -339,3 +365,60 @@ def test_results_are_immutable_and_readable():
     assert repr(result).startswith("ZTestResult(z=-3.098")
     assert set(result.to_dict()) == {"z", "p_value", "p_value_less", "p_value_greater"}
     assert "array" not in repr(stats.two_proportion_z([1, 2], [4, 4], [2, 2], [4, 4]))
+
+
+def test_far_tail_search_is_exact_whatever_its_guide_says():
+    # The log-gamma pmf only guides the bisection; its answer is confirmed with
+    # the exact pmf and searched again where it is wrong.  A badly perturbed
+    # guide must give the same boundaries as an exact bisection.
+    from scipy.stats import hypergeom
+
+    from adverse_impact import stats as module
+
+    rng = np.random.default_rng(2)
+    total = rng.integers(100, 2_000_000, 300).astype(float)
+    successes = np.floor(total * rng.uniform(0.1, 0.9, 300))
+    draws = np.floor(total * rng.uniform(0.1, 0.9, 300))
+    mode = np.floor((draws + 1) * (successes + 1) / (total + 2))
+    high = np.minimum(successes, draws)
+    # A threshold a few standard deviations out on the left, so the far tail is
+    # on the right of the mode.
+    sd = np.sqrt(draws * successes / total * (1 - successes / total))
+    x = np.maximum(mode - np.ceil(rng.uniform(1, 4, 300) * sd), 0)
+    threshold = hypergeom.pmf(x, total, successes, draws) * (1 + 1e-14)
+    tail = hypergeom.pmf(high, total, successes, draws) <= threshold
+    args = [a[tail] for a in (total, successes, draws, mode, high, threshold)]
+    exact = module._bisect_tail(lambda k: hypergeom.pmf(k, *args[:3]), args[3].copy(),
+                                args[4].copy(), args[5])
+    noise = np.random.default_rng(3)
+
+    def noisy(k, *rest):
+        return module._log_pmf(k, *rest) + noise.normal(0, 0.5, np.shape(k))
+
+    found = module._other_tail(*args, guide=noisy)
+    np.testing.assert_array_equal(found, exact)
+    np.testing.assert_array_equal(module._other_tail(*args), exact)
+
+
+def test_pmf_comparison_is_exact_at_near_ties():
+    from scipy.stats import hypergeom
+
+    from adverse_impact import stats as module
+
+    rng = np.random.default_rng(4)
+    total = rng.integers(10, 10_000_000, 2_000).astype(float)
+    successes = np.floor(total * rng.uniform(0.05, 0.95, 2_000))
+    draws = np.floor(total * rng.uniform(0.05, 0.95, 2_000))
+    low = np.maximum(0, draws - (total - successes))
+    high = np.minimum(successes, draws)
+    # Half near the mode (pmf well above underflow), half anywhere (mostly 0.0).
+    mode = np.floor((draws + 1) * (successes + 1) / (total + 2))
+    sd = np.sqrt(draws * successes / total * (1 - successes / total))
+    near = np.clip(np.round(mode + rng.normal(0, 3, 2_000) * sd), low, high)
+    anywhere = np.floor(low + rng.uniform(0, 1, 2_000) * (high - low))
+    k = np.where(np.arange(2_000) % 2 == 0, near, anywhere)
+    pmf = hypergeom.pmf(k, total, successes, draws)
+    for factor in (1 - 1e-13, 1 - 1e-15, 1.0, 1 + 1e-15, 1 + 1e-13, 0.5, 2.0):
+        threshold = pmf * factor
+        np.testing.assert_array_equal(module._exceeds(k, total, successes, draws, threshold),
+                                      pmf > threshold)

@@ -101,12 +101,61 @@ def load_pairs(pairs: Any = "gender") -> dict[str, str]:
     return table
 
 
+_APOSTROPHES = "['\u2019]"
+
+
+def _alternation(terms: Sequence[str]) -> str:
+    """The terms as one regex alternation, factored into a trie of common prefixes.
+
+    A flat ``a|b|c`` of a hundred terms is tried term by term at every word
+    start; the trie tries one branch per character, several times faster.
+    Each apostrophe also matches the typographic one (U+2019).
+    """
+    trie: dict[str, Any] = {}
+    for term in terms:
+        node = trie
+        for char in term.lower():
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [(_APOSTROPHES if char == "'" else re.escape(char)) + emit(node[char])
+                    for char in sorted(c for c in node if c)]
+        if not branches:
+            return ""
+        body = "(?:" + "|".join(branches) + ")"
+        # A term may end here: the rest is optional (the caller's boundary
+        # checks decide between the shorter and the longer term).
+        return body + "?" if "" in node else body
+
+    return emit(trie)
+
+
 def _pattern(table: Mapping[str, str]) -> re.Pattern[str]:
     # Apostrophes and hyphens count as word characters, as in TOKEN_PATTERN:
     # "men's" never matches inside "women's", "man" never inside "man-hours".
-    terms = sorted(table, key=len, reverse=True)
-    body = "|".join(re.escape(t).replace("'", "['\u2019]") for t in terms)
-    return re.compile(rf"(?<![\w'\u2019-])(?:{body})(?![\w'\u2019-])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w'\u2019-]){_alternation(list(table))}(?![\w'\u2019-])",
+                      re.IGNORECASE)
+
+
+def _candidates(documents: list[str], table: Mapping[str, str]) -> np.ndarray | None:
+    """Documents that may contain a listed term, found with pyarrow's RE2 (fast).
+
+    The RE2 pattern drops the word-boundary checks, so it matches a superset
+    of the exact pattern on ASCII text; documents with any non-ASCII
+    character are always candidates, because Python's and RE2's case-folding
+    rules differ outside ASCII.  The exact Python pattern then decides.
+    Returns None when pyarrow is not installed (every document is checked).
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        return None
+    array = pa.array(documents, type=pa.large_string())
+    hits = pc.match_substring_regex(array, _alternation(list(table)), ignore_case=True)
+    maybe = pc.or_(hits, pc.invert(pc.string_is_ascii(array)))
+    return np.asarray(maybe.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _match_case(original: str, replacement: str) -> str:
@@ -133,9 +182,18 @@ def swap_terms(text: str, pairs: Any = "gender") -> str:
 def _swapper(table: Mapping[str, str]):
     pattern = _pattern(table)
 
+    def term(found: str) -> str:
+        key = found.lower().replace("\u2019", "'")
+        if key in table:
+            return key
+        # Python's case-insensitive matching also equates a few non-ASCII
+        # letters with ASCII ones ("ſ" with "s", "ı" with "i"), which lower()
+        # does not map back: find the listed term the match stands for.
+        return next(t for t in table if re.fullmatch(
+            re.escape(t).replace("'", _APOSTROPHES), found, re.IGNORECASE))
+
     def swap(text: str) -> str:
-        return pattern.sub(lambda m: _match_case(
-            m.group(0), table[m.group(0).lower().replace("\u2019", "'")]), text)
+        return pattern.sub(lambda m: _match_case(m.group(0), table[term(m.group(0))]), text)
 
     return swap
 
@@ -296,18 +354,23 @@ def counterfactual_test(
     (30, True, 1.0)
     """
     documents, _ = as_texts(texts)
-    table = load_pairs(pairs)
-    swap = _swapper(table)
-    swapped_docs = [swap(d) for d in documents]
-    changed = np.fromiter((s != d for s, d in zip(swapped_docs, documents)), dtype=bool,
-                          count=len(documents))
     if not documents:
         raise input_error("texts", "is empty", "Pass at least one document")
+    table = load_pairs(pairs)
+    swap = _swapper(table)
+    candidates = _candidates(documents, table)
+    rows = range(len(documents)) if candidates is None else np.flatnonzero(candidates)
+    changed = np.zeros(len(documents), dtype=bool)
+    swapped_docs = []
+    for i in rows:
+        text = swap(documents[i])
+        if text != documents[i]:
+            changed[i] = True
+            swapped_docs.append(text)
     scores, method = model_scores(model, documents, pos_label=pos_label)
     new_scores = scores.copy()
-    if changed.any():
-        rescored, _ = model_scores(model, [s for s, c in zip(swapped_docs, changed) if c],
-                                   pos_label=pos_label)
+    if swapped_docs:
+        rescored, _ = model_scores(model, swapped_docs, pos_label=pos_label)
         new_scores[changed] = rescored
     cutoff = None
     flipped = np.zeros(len(documents), dtype=bool)

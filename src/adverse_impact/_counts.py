@@ -221,6 +221,7 @@ def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -
 # -- counting in memory: factorize, then one bincount over the cross ---------
 
 def _factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing, in the smallest dtype the source has) and labels."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy()
         uniques = np.asarray(values.cat.categories, dtype=object)
@@ -238,7 +239,25 @@ def _factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
             f"column rather than a protected attribute (limit {MAX_GROUPS:,})",
             "Pass a protected-attribute column such as sex or race/ethnicity, or bin it first",
         )
-    return codes.astype(np.int64, copy=False), uniques
+    return codes, uniques
+
+
+def _cell_codes(codes: list[np.ndarray], radices: list[int], n: int,
+                dtype: type) -> np.ndarray:
+    """Mixed-radix cell number of every row; digit 0 of each attribute is "missing".
+
+    Each attribute's codes run from -1 (missing); the +1 that shifts them to
+    digits is folded into one constant added at the end, so building the
+    cell numbers costs two passes per attribute, in place.
+    """
+    combined = np.zeros(n, dtype=dtype) if not codes else codes[0].astype(dtype)
+    offset = 1
+    for c, r in zip(codes[1:], radices[1:]):
+        combined *= r
+        combined += c
+        offset = offset * r + 1
+    combined += offset
+    return combined
 
 
 def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> GroupCounts:
@@ -249,12 +268,12 @@ def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> G
         scores = check_scores(columns.score, "score")
         if rule == "threshold":
             cutoff = float(threshold)
-            sel = (scores >= cutoff).astype(float)
+            sel = (scores >= cutoff).view(np.uint8)
         else:
             # LL144 scoring rate: strictly above the median of the full sample,
             # unknown-category rows included (6 RCNY 5-300).
             cutoff = float(np.median(scores))
-            sel = (scores > cutoff).astype(float)
+            sel = (scores > cutoff).view(np.uint8)
     weight = None if columns.weight is None else check_weights(columns.weight)
 
     names = list(columns.labels)
@@ -262,27 +281,35 @@ def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> G
     for name in names:
         c, u = _factorize(columns.labels[name], f"groups[{name!r}]"
                           if name in columns.attributes else "strata")
-        codes.append(c + 1)  # 0 is "missing"
+        codes.append(c)
         uniques.append(u)
     radices = [len(u) + 1 for u in uniques]
-    combined = np.zeros(len(sel), dtype=np.int64)
-    for c, r in zip(codes, radices):
-        combined *= r
-        combined += c
     size = int(np.prod(radices, dtype=object))
-    if size <= max(4 * len(sel), 1 << 16):
+    if weight is None and 2 * size <= max(4 * len(sel), 1 << 16):
+        # One bincount over (cell, selected): both counts in a single pass.
+        cells_sel = _cell_codes(codes, radices, len(sel),
+                                np.int32 if 2 * size < 2**31 else np.int64)
+        cells_sel *= 2
+        cells_sel += sel
+        both = np.bincount(cells_sel, minlength=2 * size)
+        n_sel = both[1::2]
+        n = both[0::2] + n_sel
         cells = np.arange(size, dtype=np.int64)
-        index = combined
+        w, w_sel = n.astype(float), n_sel.astype(float)
     else:
-        cells, index = np.unique(combined, return_inverse=True)
-        size = len(cells)
-    n = np.bincount(index, minlength=size)
-    n_sel = np.bincount(index, weights=sel, minlength=size)
-    if weight is None:
-        w, w_sel = n.astype(float), n_sel
-    else:
-        w = np.bincount(index, weights=weight, minlength=size)
-        w_sel = np.bincount(index, weights=weight * sel, minlength=size)
+        combined = _cell_codes(codes, radices, len(sel), np.int64)
+        if size <= max(4 * len(sel), 1 << 16):
+            cells, index = np.arange(size, dtype=np.int64), combined
+        else:
+            cells, index = np.unique(combined, return_inverse=True)
+            size = len(cells)
+        n = np.bincount(index, minlength=size)
+        n_sel = np.bincount(index, weights=sel, minlength=size)
+        if weight is None:
+            w, w_sel = n.astype(float), n_sel
+        else:
+            w = np.bincount(index, weights=weight, minlength=size)
+            w_sel = np.bincount(index, weights=weight * sel, minlength=size)
     keep = n > 0
     cells = cells[keep]
     frame: dict[str, Any] = {}
@@ -314,6 +341,10 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
             "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or data=None "
             "with arrays",
         ) from exc
+    if isinstance(frame, nw.DataFrame) and frame.implementation.is_polars():
+        # Eager polars runs each operation as its own query; lazily, the
+        # derived columns and the group-by fuse into one pass.
+        frame = frame.lazy()
     schema = frame.collect_schema()
     names = _column_names(groups, "groups")
     _check_columns_exist(schema.names(), {

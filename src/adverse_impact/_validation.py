@@ -106,20 +106,34 @@ def check_aligned_indexes(arrays: Mapping[str, Any]) -> None:
 
 
 def check_binary(values: Any, argument: str) -> np.ndarray:
-    """Decisions as a float64 array of 0.0 and 1.0."""
+    """Decisions as a uint8 array of 0 and 1 (missing, fractional or other values refused)."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     if series.ndim != 1:
         raise input_error(argument, f"expected one column, got shape {series.shape}",
                           "Pass a 1-D array of 0/1 decisions")
+    dtype = series.dtype
+    # Fast paths for plain numpy dtypes (no missing values possible for bool
+    # and int): a min/max pass instead of elementwise comparisons.
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return series.to_numpy().view(np.uint8)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        arr = series.to_numpy()
+        if len(arr) == 0 or (arr.min() >= 0 and arr.max() <= 1):
+            return arr.astype(np.uint8, copy=False)
+        example = arr[(arr != 0) & (arr != 1)][:3].tolist()
+        raise input_error(
+            argument, f"must hold 0/1 or True/False decisions, found {example}",
+            "Pass a binary column, or pass scores as score= with threshold=",
+        )
     missing = int(series.isna().sum())
     if missing:
         raise input_error(
             argument, f"{missing} value(s) are missing; a decision cannot be inferred",
             "Fill or drop those rows before the audit (and report them)",
         )
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.to_numpy(dtype=float)
-    if pd.api.types.is_numeric_dtype(series.dtype):
+    if pd.api.types.is_bool_dtype(dtype):
+        return series.to_numpy(dtype=np.uint8)
+    if pd.api.types.is_numeric_dtype(dtype):
         arr = series.to_numpy(dtype=float)
         bad = (arr != 0) & (arr != 1)
         if bad.any():
@@ -136,10 +150,10 @@ def check_binary(values: Any, argument: str) -> np.ndarray:
                 argument, f"must hold 0/1 or True/False decisions, found {example}",
                 "Pass a binary column, or pass scores as score= with threshold=",
             )
-        return arr
+        return arr.astype(np.uint8)
     uniques = pd.unique(series.to_numpy(dtype=object))
     if all(isinstance(u, (bool, np.bool_, int, np.integer)) and u in (0, 1) for u in uniques):
-        return series.to_numpy(dtype=float)
+        return series.to_numpy(dtype=object).astype(np.uint8)
     example = [u for u in uniques if u not in (0, 1)][:3]
     raise type_error(
         argument, f"must hold 0/1 or True/False decisions, found {example!r}",

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import chi2 as _chi2
+from scipy.special import gammaln
 from scipy.stats import hypergeom, norm
 
 from adverse_impact._errors import input_error
@@ -49,6 +50,8 @@ __all__ = [
 #: Relative tolerance for "as probable as the observed table" in Fisher's
 #: two-sided test: the value scipy uses, so that both agree on ties.
 _FISHER_RTOL = 1e-14
+#: log of the smallest positive double (subnormal): below it a pmf is 0.0.
+_LOG_SMALLEST = math.log(5e-324)
 
 
 # -- results ------------------------------------------------------------------
@@ -275,24 +278,85 @@ def _sample_odds_ratio(sa: np.ndarray, na: np.ndarray, sb: np.ndarray,
                         np.where(top > 0, np.inf, np.nan))
 
 
-def _other_tail(total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
-                start: np.ndarray, stop: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """First point from ``start`` towards ``stop`` where the pmf falls to ``threshold``.
+def _log_pmf(k: np.ndarray, total: np.ndarray, successes: np.ndarray,
+             draws: np.ndarray) -> np.ndarray:
+    """Hypergeometric log pmf from log-gamma: fast, accurate to ~1e-7 relative for huge N."""
+    def log_choose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
 
-    The hypergeometric pmf is unimodal, so a bisection finds the boundary of
-    the far tail in O(log n) evaluations, vectorised over all tables.
-    """
-    lo, hi = start.copy(), stop.copy()
+    return (log_choose(successes, k) + log_choose(total - successes, draws - k)
+            - log_choose(total, draws))
+
+
+def _exceeds(k: np.ndarray, total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
+             threshold: np.ndarray) -> np.ndarray:
+    """``pmf(k) > threshold``, exactly: log-gamma where clear, scipy's pmf where close."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = _log_pmf(k, total, successes, draws)
+        log_threshold = np.log(threshold)
+        gap = log_pmf - log_threshold
+    # Rounding in the log-gamma terms grows with their size, about N log N.
+    margin = 1e-13 * (gammaln(total + 1) + 1)
+    # Near floating-point underflow the exact pmf may be 0 where log-gamma is
+    # finite: decide those with the exact pmf too, as scipy would.
+    tiny = np.log(np.finfo(float).tiny) + 1
+    close = ~(np.abs(gap) > margin) | ~(np.minimum(log_pmf, log_threshold) > tiny)
+    result = np.array(gap > 0)
+    if close.any():
+        result[close] = hypergeom.pmf(k[close], total[close], successes[close],
+                                      draws[close]) > threshold[close]
+    return result
+
+
+def _bisect_tail(pmf: Any, lo: np.ndarray, hi: np.ndarray,
+                 threshold: np.ndarray) -> np.ndarray:
     # Invariant: pmf(lo) > threshold >= pmf(hi) along the search direction.
     for _ in range(int(np.ceil(np.log2(np.max(np.abs(hi - lo), initial=1) + 1))) + 1):
         active = np.abs(hi - lo) > 1
         if not active.any():
             break
         mid = np.floor((lo + hi) / 2)
-        low_enough = hypergeom.pmf(mid, total, successes, draws) <= threshold
+        low_enough = pmf(mid) <= threshold
         hi = np.where(active & low_enough, mid, hi)
         lo = np.where(active & ~low_enough, mid, lo)
     return hi
+
+
+def _other_tail(total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
+                start: np.ndarray, stop: np.ndarray, threshold: np.ndarray,
+                guide: Any = None) -> np.ndarray:
+    """First point from ``start`` towards ``stop`` where the pmf falls to ``threshold``.
+
+    The hypergeometric pmf is unimodal, so a bisection finds the boundary of
+    the far tail in O(log n) evaluations, vectorised over all tables.  The
+    bisection runs on the log-gamma pmf (scipy's exact pmf is slow for large
+    tables); the boundary it finds is then checked with the exact pmf on
+    both sides, and any table where the check fails (a near-tie within the
+    log-gamma error) is searched again with the exact pmf.  By unimodality a
+    point that passes the check is the boundary, so the result is exact.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_threshold = np.log(threshold)  # -inf when the observed pmf underflows
+        guide = _log_pmf if guide is None else guide
+
+        def guess(k: np.ndarray) -> np.ndarray:
+            # Where the exact pmf underflows to 0.0, so must the guide, or a
+            # zero threshold (an underflowed observed table) is never reached.
+            value = guide(k, total, successes, draws)
+            return np.where(value < _LOG_SMALLEST, -np.inf, value)
+
+        y = _bisect_tail(guess, start.copy(),
+                         stop.copy(), log_threshold)
+    step = np.sign(stop - start)
+    inside = y - step
+    ok = ((hypergeom.pmf(y, total, successes, draws) <= threshold)
+          & ((inside == start) | (hypergeom.pmf(inside, total, successes, draws) > threshold)))
+    if not ok.all():
+        redo = ~ok
+        t, s, d, thr = total[redo], successes[redo], draws[redo], threshold[redo]
+        y[redo] = _bisect_tail(lambda k: hypergeom.pmf(k, t, s, d), start[redo].copy(),
+                               stop[redo].copy(), thr)
+    return y
 
 
 def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
@@ -364,9 +428,10 @@ def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
     low = np.maximum(0, draws - (total - successes))
     high = np.minimum(successes, draws)
     mode = np.floor((draws + 1) * (successes + 1) / (total + 2))
-    p_mode = hypergeom.pmf(mode, total, successes, draws)
     threshold = p_obs * (1 + _FISHER_RTOL)
-    at_mode = np.abs(p_obs - p_mode) <= _FISHER_RTOL * np.maximum(p_obs, p_mode)
+    # The mode is the most probable table, so the observed one ties with it
+    # (two-sided p = 1) exactly when pmf(mode) does not exceed the threshold.
+    at_mode = ~_exceeds(mode, total, successes, draws, threshold)
     two = np.ones_like(x)
     left = ~at_mode & (x < mode)
     right = ~at_mode & (x > mode)
@@ -374,16 +439,22 @@ def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
         # Far tail on the right of the mode: x' >= y with pmf(x') <= pmf(x).
         t, s, d = total[left], successes[left], draws[left]
         hi = high[left]
-        no_tail = hypergeom.pmf(hi, t, s, d) > threshold[left]
-        y = _other_tail(t, s, d, mode[left], hi, threshold[left])
-        far = np.where(no_tail, 0.0, hypergeom.sf(y - 1, t, s, d))
+        tail = ~_exceeds(hi, t, s, d, threshold[left])
+        far = np.zeros(len(t))
+        if tail.any():
+            t, s, d = t[tail], s[tail], d[tail]
+            y = _other_tail(t, s, d, mode[left][tail], hi[tail], threshold[left][tail])
+            far[tail] = hypergeom.sf(y - 1, t, s, d)
         two[left] = cdf[left] + far
     if right.any():
         t, s, d = total[right], successes[right], draws[right]
         lo = low[right]
-        no_tail = hypergeom.pmf(lo, t, s, d) > threshold[right]
-        y = _other_tail(t, s, d, mode[right], lo, threshold[right])
-        far = np.where(no_tail, 0.0, hypergeom.cdf(y, t, s, d))
+        tail = ~_exceeds(lo, t, s, d, threshold[right])
+        far = np.zeros(len(t))
+        if tail.any():
+            t, s, d = t[tail], s[tail], d[tail]
+            y = _other_tail(t, s, d, mode[right][tail], lo[tail], threshold[right][tail])
+            far[tail] = hypergeom.cdf(y, t, s, d)
         two[right] = sf[right] + p_obs[right] + far
     two = np.minimum(two, 1.0)
     midp = np.minimum(2 * np.minimum(midp_less, midp_greater), 1.0)
