@@ -50,8 +50,9 @@ __all__ = [
 #: Relative tolerance for "as probable as the observed table" in Fisher's
 #: two-sided test: the value scipy uses, so that both agree on ties.
 _FISHER_RTOL = 1e-14
-#: log of the smallest positive double (subnormal): below it a pmf is 0.0.
-_LOG_SMALLEST = math.log(5e-324)
+#: log of the smallest normal double: scipy's hypergeometric pmf returns 0.0
+#: below it (it does not produce subnormals), so the fast guide must too.
+_LOG_SMALLEST = math.log(2.2250738585072014e-308)
 
 
 # -- results ------------------------------------------------------------------
@@ -351,6 +352,11 @@ def _other_tail(total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
     inside = y - step
     ok = ((hypergeom.pmf(y, total, successes, draws) <= threshold)
           & ((inside == start) | (hypergeom.pmf(inside, total, successes, draws) > threshold)))
+    # Below the smallest normal double scipy's pmf is 0.0 or an erratic
+    # subnormal, so "the" boundary is not defined in floating point; the
+    # guide's boundary is then as good as any, and every pmf beyond it is
+    # below 2.2e-308, so the p-value cannot move by more than that order.
+    ok |= threshold < np.finfo(float).tiny
     if not ok.all():
         redo = ~ok
         t, s, d, thr = total[redo], successes[redo], draws[redo], threshold[redo]
