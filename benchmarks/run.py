@@ -7,7 +7,7 @@
 Each case times every implementation in this process (median of ``--repeats``
 runs after one warm-up) and, for the audit case, measures peak memory in a
 fresh subprocess per implementation.  Results are printed as Markdown and
-written to ``benchmarks/results/<date>-<host>.md`` and ``.json``, so the
+written to ``benchmarks/results/<date>T<time>-<host>.md`` and ``.json``, so the
 history of runs shows regressions.
 """
 
@@ -484,7 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{dt.date.today().isoformat()}-{platform.node() or 'machine'}" + (
+    # Date and time in the name: two runs on one day (before and after a
+    # change) must both stay in the history.
+    stem = f"{dt.datetime.now():%Y-%m-%dT%H%M}-{platform.node() or 'machine'}" + (
         "-quick" if args.quick else "")
     (out / f"{stem}.md").write_text(text)
     (out / f"{stem}.json").write_text(json.dumps({"machine": info, "rows": rows,

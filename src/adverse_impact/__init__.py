@@ -21,6 +21,22 @@ from adverse_impact._result import AuditResult
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
 
+#: Subpackages reachable as attributes (``ai.datasets.make_resumes``) but
+#: imported on first use: the case study pulls in fairlearn, testing pytest.
+_SUBMODULES = ("case_study", "datasets", "testing")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"adverse_impact.{name}")
+    raise AttributeError(f"module 'adverse_impact' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SUBMODULES])
+
 __all__ = [
     "TOKEN_PATTERN",
     "AdverseImpactError",
