@@ -151,3 +151,18 @@ def test_dask_graph_is_computed_once_for_a_decision_audit():
     with CountComputes():
         ai.audit(data, selected="advanced", groups=["sex", "race"])
     assert len(computes) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
+@pytest.mark.parametrize(("values", "message"), [
+    ([1.0, 0.0, None, 1.0, 0.0, 1.0], "missing"),
+    ([1.0, 0.0, float("nan"), 1.0, 0.0, 1.0], "missing"),
+    ([1.0, 0.0, 0.5, 1.0, 0.0, 1.0], "probabilities"),
+    ([1.0, 0.0, 2.0, 1.0, 0.0, 1.0], "0/1"),
+])
+def test_every_engine_names_what_is_wrong_with_the_decisions(engine, values, message):
+    name, session = engine
+    frame = pd.DataFrame({"sex": ["F", "M"] * 3, "advanced": values})
+    with pytest.raises(ai.InputError, match=message) as caught:
+        ai.audit(to_engine(name, frame, session), selected="advanced", groups="sex")
+    assert "selected" in str(caught.value)

@@ -229,23 +229,26 @@ def group_totals(counts: GroupCounts, columns: Sequence[str],
     The returned frame is indexed by label tuples in sorted order.
     """
     table = counts.table
+    labels = [table[column].to_numpy(dtype=object) for column in columns]
+    values = table[list(COUNT_COLUMNS)].to_numpy(dtype=float)
     is_unknown = np.zeros(len(table), dtype=bool)
-    for column in columns:
-        is_unknown |= np.fromiter((_is_unknown(v, unknown) for v in table[column]),
+    for column in labels:
+        is_unknown |= np.fromiter((_is_unknown(v, unknown) for v in column),
                                   dtype=bool, count=len(table))
-    n_unknown = int(table.loc[is_unknown, "n"].sum())
-    known = table.loc[~is_unknown]
+    n_unknown = int(values[is_unknown, 0].sum())
+    # Plain dict and numpy work here: the tables are a few dozen rows, where
+    # pandas' per-call overhead would cost more than the arithmetic.
     sums: dict[tuple, np.ndarray] = {}
-    for key, values in zip(zip(*(known[c] for c in columns)),
-                           known[list(COUNT_COLUMNS)].to_numpy(dtype=float)):
-        sums[key] = sums[key] + values if key in sums else values.copy()
+    for row in np.flatnonzero(~is_unknown):
+        key = tuple(column[row] for column in labels)
+        sums[key] = sums[key] + values[row] if key in sums else values[row].copy()
     keys = sorted(sums, key=_sort_key)
-    frame = pd.DataFrame([sums[k] for k in keys], columns=list(COUNT_COLUMNS),
-                         index=pd.Index(keys, tupleize_cols=False, dtype=object))
-    if len(keys) == 0:
-        frame = pd.DataFrame(columns=list(COUNT_COLUMNS), dtype=float)
-    frame["n"] = frame["n"].round().astype(np.int64)
-    frame["selected"] = frame["selected"].round().astype(np.int64)
+    data = np.array([sums[k] for k in keys]).reshape(len(keys), len(COUNT_COLUMNS))
+    frame = pd.DataFrame({
+        "n": np.rint(data[:, 0]).astype(np.int64),
+        "selected": np.rint(data[:, 1]).astype(np.int64),
+        "weight": data[:, 2], "weight_selected": data[:, 3],
+    }, index=pd.Index(keys, tupleize_cols=False, dtype=object))
     return frame, n_unknown
 
 
@@ -357,6 +360,8 @@ def audit_counts(
                 candidates = [i for i in range(len(keys)) if eligible[i]]
                 ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
         ref_rate = rates[ref] if ref is not None else None
+        selected = totals["selected"].to_numpy()
+        weight, weight_selected = totals["weight"].to_numpy(), totals["weight_selected"].to_numpy()
         first_row = len(rows)
         for i, key in enumerate(keys):
             note = ""
@@ -375,11 +380,11 @@ def audit_counts(
                 "attribute": name,
                 "group": _label(key),
                 "n": int(n[i]),
-                "selected": int(totals["selected"].iloc[i]),
+                "selected": int(selected[i]),
             }
             if counts.weighted:
-                row["n_weighted"] = float(totals["weight"].iloc[i])
-                row["selected_weighted"] = float(totals["weight_selected"].iloc[i])
+                row["n_weighted"] = float(weight[i])
+                row["selected_weighted"] = float(weight_selected[i])
             row.update({
                 "rate": float(rates[i]) if rates[i] is not None else np.nan,
                 "impact_ratio": float(ratio) if ratio is not None else np.nan,

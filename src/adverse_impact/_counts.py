@@ -365,9 +365,9 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
             raise type_error("selected", f"must hold 0/1 or True/False decisions, got dtype "
                              f"{dtype}", "Map the labels to 0/1 first")
         sel = nw.col(selected).cast(nw.Float64)
-        derived["__missing"] = sel.is_null().cast(nw.Int64)
-        derived["__not_binary"] = ((sel != 0) & (sel != 1)).cast(nw.Int64)
-        derived["__fraction"] = ((sel > 0) & (sel < 1)).cast(nw.Int64)
+        # One flag for every kind of bad decision (missing, NaN, not 0/1): the
+        # rare failing audit pays a second query to say which kind it was.
+        derived["__bad"] = (sel.is_null() | ((sel != 0) & (sel != 1))).cast(nw.Int64)
     else:
         dtype = schema[score]
         if not dtype.is_numeric():
@@ -405,18 +405,12 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
     if len(table) == 0 or table["n"].sum() == 0:
         check_consistent_length({"data": 0})
     argument = "selected" if rule == "selected" else "score"
-    if total["__missing"]:
+    if total.get("__bad"):
+        _explain_bad_decisions(frame, selected)
+    if total.get("__missing"):
         raise input_error(argument, f"{int(total['__missing'])} value(s) are missing, NaN"
                           + (" or infinite" if argument == "score" else ""),
                           "Fill or drop those rows before the audit (and report them)")
-    if total.get("__not_binary"):
-        if total["__fraction"]:
-            raise input_error(
-                "selected", "holds values strictly between 0 and 1, which look like "
-                "probabilities or scores, not decisions",
-                "Pass them as score= with threshold=, or score= alone for the scoring rate")
-        raise input_error("selected", "must hold 0/1 or True/False decisions",
-                          "Pass a binary column, or pass scores as score= with threshold=")
     if sample_weight is not None:
         if total["__w_bad"]:
             raise input_error("sample_weight", f"{int(total['__w_bad'])} weight(s) are "
@@ -443,6 +437,26 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
     return GroupCounts(out, tuple(str(g) for g in names),
                        None if strata is None else str(strata), rule, cutoff,
                        sample_weight is not None)
+
+
+def _explain_bad_decisions(frame: Any, selected: str) -> None:
+    """Raise the error that says what is wrong with the ``selected`` column."""
+    import narwhals as nw
+
+    sel = nw.col(selected).cast(nw.Float64)
+    found = _collect_row(frame.select(
+        __missing=_count_true(sel.is_null() | sel.is_nan()),
+        __fraction=_count_true((sel > 0) & (sel < 1))))
+    if found["__missing"]:
+        raise input_error("selected", f"{int(found['__missing'])} value(s) are missing or NaN",
+                          "Fill or drop those rows before the audit (and report them)")
+    if found["__fraction"]:
+        raise input_error(
+            "selected", "holds values strictly between 0 and 1, which look like "
+            "probabilities or scores, not decisions",
+            "Pass them as score= with threshold=, or score= alone for the scoring rate")
+    raise input_error("selected", "must hold 0/1 or True/False decisions",
+                      "Pass a binary column, or pass scores as score= with threshold=")
 
 
 def _collect_row(frame: Any) -> dict[str, Any]:
