@@ -441,27 +441,24 @@ def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
     two = np.ones_like(x)
     left = ~at_mode & (x < mode)
     right = ~at_mode & (x > mode)
+
+    def far_tail(side: np.ndarray, end: np.ndarray, mass: Any) -> np.ndarray:
+        """Probability of the tables beyond the mode, on the other side, no likelier."""
+        t, s, d, thr, stop = (a[side] for a in (total, successes, draws, threshold, end))
+        tail = ~_exceeds(stop, t, s, d, thr)
+        far = np.zeros(len(t))
+        if tail.any():
+            t, s, d = t[tail], s[tail], d[tail]
+            y = _other_tail(t, s, d, mode[side][tail], stop[tail], thr[tail])
+            far[tail] = mass(y, t, s, d)
+        return far
+
     if left.any():
-        # Far tail on the right of the mode: x' >= y with pmf(x') <= pmf(x).
-        t, s, d = total[left], successes[left], draws[left]
-        hi = high[left]
-        tail = ~_exceeds(hi, t, s, d, threshold[left])
-        far = np.zeros(len(t))
-        if tail.any():
-            t, s, d = t[tail], s[tail], d[tail]
-            y = _other_tail(t, s, d, mode[left][tail], hi[tail], threshold[left][tail])
-            far[tail] = hypergeom.sf(y - 1, t, s, d)
-        two[left] = cdf[left] + far
+        # Observed left of the mode: the far tail is x' >= y on the right.
+        two[left] = cdf[left] + far_tail(left, high,
+                                          lambda y, t, s, d: hypergeom.sf(y - 1, t, s, d))
     if right.any():
-        t, s, d = total[right], successes[right], draws[right]
-        lo = low[right]
-        tail = ~_exceeds(lo, t, s, d, threshold[right])
-        far = np.zeros(len(t))
-        if tail.any():
-            t, s, d = t[tail], s[tail], d[tail]
-            y = _other_tail(t, s, d, mode[right][tail], lo[tail], threshold[right][tail])
-            far[tail] = hypergeom.cdf(y, t, s, d)
-        two[right] = sf[right] + p_obs[right] + far
+        two[right] = sf[right] + p_obs[right] + far_tail(right, low, hypergeom.cdf)
     two = np.minimum(two, 1.0)
     midp = np.minimum(2 * np.minimum(midp_less, midp_greater), 1.0)
     return FisherResult(
