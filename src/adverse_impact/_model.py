@@ -7,8 +7,8 @@ decides with :func:`~adverse_impact._scoring.decide` and audits with
 :func:`~adverse_impact._counts.count_groups` (the actual outcome as the
 stratum) and sums with :func:`~adverse_impact._audit.group_totals`;
 :func:`threshold_sweep` sorts the scores once and answers every cut-off with
-``searchsorted``, so a grid of 1,000 cut-offs costs about as much as a single
-audit.
+one ``bincount`` per attribute, so a grid of 1,000 cut-offs costs about as
+much as two single audits.
 """
 
 from __future__ import annotations
@@ -719,8 +719,9 @@ def threshold_sweep(
 
     Equal, at each threshold ``t``, to ``audit(score=scores, threshold=t,
     groups=sensitive_features)``, but computed in one pass: the scores are
-    sorted once, and the number of each group's candidates at or above every
-    cut-off comes from one ``searchsorted`` per group over all cut-offs.
+    sorted once, which places every candidate between two consecutive
+    cut-offs, and one ``bincount`` per attribute over (group, place) with a
+    cumulative sum gives each group's count at or above every cut-off.
 
     Parameters
     ----------
