@@ -33,8 +33,15 @@ def test_the_proxy_tools_find_the_planted_proxies(study):
     assert n["top_tokens_women"][0] == "women's"
     assert n["rank_womens"] <= 3
     assert n["recall_planted_top20"] >= 0.6
-    assert n["counterfactual_n_swapped"] > 0 and n["counterfactual_mean_change"] > 0
-    assert n["counterfactual_flip_rate"] > 0
+    # An all-women's college is among the model's top proxies (issue: "women's
+    # and the all-women's colleges at the top").
+    colleges = {"wellesley", "smith", "bryn", "mawr"}
+    assert colleges & set(n["top_leakage"][:12])
+    # Swapping "women's" for "men's" raises women's scores; the reverse swap
+    # lowers men's.  (The overall mean mixes both directions.)
+    change = {row["group"]: row["mean_change"] for row in n["counterfactual_by_group"]}
+    assert change["female"] > 0.02 and change["male"] < -0.02
+    assert n["counterfactual_n_swapped"] > 0 and n["counterfactual_flip_rate"] > 0
 
 
 def test_scrubbing_is_not_enough(study):

@@ -168,6 +168,16 @@ class ResumeGroundTruth:
         listed at every strength (with equal rates at ``proxy_strength=0``).
     params : dict
         The arguments used.
+
+    Examples
+    --------
+    >>> from adverse_impact.datasets import make_resumes
+    >>> truth = make_resumes(100, random_state=0).attrs["ground_truth"]
+    >>> truth.to_frame().head(3)
+           token      kind  rate_women  rate_men
+    0    women's  explicit        0.60    0.0000
+    1      men's  explicit        0.00    0.1125
+    2  wellesley   college        0.06    0.0000
     """
 
     proxy_tokens: dict[str, dict[str, Any]]
