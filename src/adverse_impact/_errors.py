@@ -12,15 +12,48 @@ __all__ = ["AdverseImpactError", "InputError", "InputTypeError"]
 
 
 class AdverseImpactError(Exception):
-    """Base class of every error raised by adverse_impact on bad input."""
+    """Base class of every error raised by adverse_impact on bad input.
+
+    Every message names the argument, the problem and the fix, in that order.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> from adverse_impact.datasets import load_eeoc_example
+    >>> try:
+    ...     ai.audit(load_eeoc_example(), selected="hired", groups="race")
+    ... except ai.AdverseImpactError as error:
+    ...     print(error)
+    selected: column 'hired' is not in data. Use one of ['race', 'advanced']
+    """
 
 
 class InputError(AdverseImpactError, ValueError):
-    """An argument has the right type but an unusable value."""
+    """An argument has the right type but an unusable value (also a ``ValueError``).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> try:
+    ...     ai.audit(selected=[1, 0.5, 0], groups=["a", "b", "a"])
+    ... except ai.InputError as error:
+    ...     print(error)  # doctest: +ELLIPSIS
+    selected: holds values strictly between 0 and 1 (e.g. [0.5]), which look like ...
+    """
 
 
 class InputTypeError(AdverseImpactError, TypeError):
-    """An argument has a type the function cannot use."""
+    """An argument has a type the function cannot use (also a ``TypeError``).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> try:
+    ...     ai.audit(selected=["yes", "no"], groups=["a", "b"])
+    ... except ai.InputTypeError as error:
+    ...     print(error)
+    selected: must hold 0/1 or True/False decisions, found ['yes', 'no']. Map the labels to 0/1 first, e.g. selected.map({'yes': 1, 'no': 0})
+    """
 
 
 def input_error(argument: str, problem: str, fix: str) -> InputError:

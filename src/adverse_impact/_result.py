@@ -76,6 +76,21 @@ class AuditResult:
         :func:`adverse_impact.audit_model`), else None.
     pooled : pandas.DataFrame or None
         Per-group results pooled across strata, when the audit had strata.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> from adverse_impact.datasets import load_eeoc_example
+    >>> result = ai.audit(load_eeoc_example(), selected="advanced", groups="race")
+    >>> result.passes()
+    False
+    >>> result.to_frame().loc[result.failing(), ["group", "rate", "impact_ratio"]]
+       group  rate  impact_ratio
+    0  Black   0.3           0.5
+    >>> result.table = None
+    Traceback (most recent call last):
+    ...
+    AttributeError: AuditResult is immutable
     """
 
     __slots__ = ("_table", "_unknown", "_n_total", "_params", "_ratios", "_counts",
