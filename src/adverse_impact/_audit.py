@@ -17,7 +17,7 @@ from adverse_impact._significance import (
     check_alpha,
     check_comparison,
     check_test,
-    compare_groups,
+    compare_many,
     pool_strata,
 )
 from adverse_impact._validation import check_share, check_unknown, is_missing_label
@@ -320,6 +320,7 @@ def audit_counts(
                                   f"Use keys from {names!r}")
     _warn_unused_unknown(counts, unknown)
     rows: list[dict[str, Any]] = []
+    to_test: list[tuple[int, tuple[Any, ...]]] = []
     ratios: list[Fraction | None] = []
     unknown_counts: dict[str, int] = {}
     reference_found = False
@@ -395,16 +396,18 @@ def audit_counts(
                 "note": note,
             })
             rows.append(row)
-        sel = totals["selected"].to_numpy()
         if not counts.weighted:
-            tests = compare_groups(sel, n, ref=ref, eligible=eligible, comparison=comparison,
-                                   alpha=alpha, test=test)
-            for column, values in tests.items():
-                for i in range(len(keys)):
-                    rows[first_row + i][column] = values[i]
+            to_test.append((first_row, (selected, n, ref, eligible)))
             if counts.strata is not None:
                 pooled_rows += _pool(counts, name, columns, keys, unknown, ref=ref,
                                      eligible=eligible, comparison=comparison, alpha=alpha)
+    # Every attribute's tables are tested together: one call per statistic.
+    tested = compare_many([spec for _, spec in to_test], comparison=comparison, alpha=alpha,
+                          test=test) if to_test else []
+    for (first_row, (selected, *_)), tests in zip(to_test, tested):
+        for column, values in tests.items():
+            for i in range(len(selected)):
+                rows[first_row + i][column] = values[i]
     if not isinstance(reference, Mapping) and not (
             isinstance(reference, str) and reference == "highest") and not reference_found:
         raise input_error("reference", f"{reference!r} is not a group of any audited attribute",

@@ -431,16 +431,27 @@ def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
     total, successes, draws = na + nb, sa + sb, na
     x = sa
     p_obs = hypergeom.pmf(x, total, successes, draws)
-    cdf = hypergeom.cdf(x, total, successes, draws)
-    sf = hypergeom.sf(x, total, successes, draws)  # P(X > x)
-    p_less = np.minimum(cdf, 1.0)
+    low = np.maximum(0, draws - (total - successes))
+    high = np.minimum(successes, draws)
+    mode = np.floor((draws + 1) * (successes + 1) / (total + 2))
+    # Only the outer tail (away from the mode) is computed; the inner one is
+    # its complement, which is large (the hypergeometric is log-concave, its
+    # mode within one of its mean), so 1 - outer loses no relative accuracy.
+    # scipy's tail functions are the slow part at large N: this halves them.
+    below = np.asarray(x < mode)
+    cdf = np.zeros(np.shape(x))
+    sf = np.zeros(np.shape(x))  # P(X > x)
+    if below.any():
+        cdf[below] = hypergeom.cdf(x[below], total[below], successes[below], draws[below])
+        sf[below] = 1 - cdf[below]
+    if (~below).any():
+        sf[~below] = hypergeom.sf(x[~below], total[~below], successes[~below], draws[~below])
+        cdf[~below] = 1 - sf[~below]
+    p_less = np.clip(cdf, 0.0, 1.0)
     p_greater = np.minimum(sf + p_obs, 1.0)
     midp_less = cdf - p_obs / 2
     midp_greater = sf + p_obs / 2
 
-    low = np.maximum(0, draws - (total - successes))
-    high = np.minimum(successes, draws)
-    mode = np.floor((draws + 1) * (successes + 1) / (total + 2))
     threshold = p_obs * (1 + _FISHER_RTOL)
     # The mode is the most probable table, so the observed one ties with it
     # (two-sided p = 1) exactly when pmf(mode) does not exceed the threshold.
