@@ -854,7 +854,8 @@ def _grid(scores: np.ndarray, thresholds: Any) -> np.ndarray:
 
 def _row_groups(sensitive_features: Any, n: int, unknown: frozenset, intersectional: bool
                 ) -> Iterator[tuple[str, list[tuple], np.ndarray, int]]:
-    """Per audited attribute: its sorted known groups, each row's group (-1 unknown)."""
+    """Per audited attribute: its sorted known groups, each row's group (the
+    number of known groups for an unknown row), and the unknown row count."""
     with _as_sensitive_features():
         labels = _group_arrays(sensitive_features)
         if not labels:
@@ -870,26 +871,38 @@ def _row_groups(sensitive_features: Any, n: int, unknown: frozenset, intersectio
     _warn_unused_unknown(SimpleNamespace(attributes=tuple(coded),
                                          table={k: v[1] for k, v in coded.items()}), unknown)
     for name, columns in _specs(tuple(labels), intersectional):
-        known = np.ones(n, dtype=bool)
+        # Each label becomes a digit; every unknown label (and a missing one,
+        # code -1) becomes the extra top digit, so a cell is known exactly
+        # when none of its digits is the top one.
+        radices = [len(coded[c][1]) + 1 for c in columns]
         combined = np.zeros(n, dtype=np.int64)
-        radices = []
-        for column in columns:
+        for column, radix in zip(columns, radices):
             codes, uniques, is_unknown = coded[column]
-            known &= ~is_unknown[codes]
-            combined = combined * len(uniques) + np.where(codes < 0, 0, codes)
-            radices.append(len(uniques))
+            digit = np.where(is_unknown, radix - 1, np.arange(radix))  # index -1: missing
+            combined *= radix
+            combined += digit[codes]
         size = int(np.prod(radices, dtype=object))
-        if size <= max(4 * n, 1 << 16):
-            present = np.flatnonzero(np.bincount(combined[known], minlength=size))
+        dense = size <= max(4 * n, 1 << 16)
+        if dense:
+            counts = np.bincount(combined, minlength=size)
+            cell_known = np.ones(radices, dtype=bool)
+            for axis in range(len(radices)):
+                cell_known[(slice(None),) * axis + (-1,)] = False
+            cell_known = cell_known.ravel()
+            present = np.flatnonzero((counts > 0) & cell_known)
+            n_unknown = int(counts[~cell_known].sum())
         else:
+            digits = np.unravel_index(combined, radices)
+            known = np.logical_and.reduce([d < r - 1 for d, r in zip(digits, radices)])
             present = np.unique(combined[known])
+            n_unknown = int((~known).sum())
         keys = [tuple(coded[c][1][d] for c, d in zip(columns, digits))
                 for digits in zip(*np.unravel_index(present, radices))] if len(present) else []
         if len(keys) < 2:
             found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
             raise input_error(
                 "sensitive_features", f"attribute {name!r} has {found} after "
-                f"{int((~known).sum()):,} unknown rows were set aside; an impact ratio "
+                f"{n_unknown:,} unknown rows were set aside; an impact ratio "
                 "compares at least two groups",
                 "Sweep an attribute with two or more groups, or check the unknown= labels")
         if len(columns) == 1:
@@ -897,14 +910,15 @@ def _row_groups(sensitive_features: Any, n: int, unknown: frozenset, intersectio
         rank = sorted(range(len(keys)), key=lambda i: _sort_key(keys[i]))
         position = np.empty(len(keys), dtype=np.int64)
         position[rank] = np.arange(len(keys))
-        if size <= max(4 * n, 1 << 16):
-            lookup = np.full(size, -1, dtype=np.int64)
+        unknown_gid = len(keys)
+        if dense:
+            lookup = np.full(size, unknown_gid, dtype=np.int64)
             lookup[present] = position
-            gid = np.where(known, lookup[combined], -1)
+            gid = lookup[combined]
         else:
-            gid = np.full(n, -1, dtype=np.int64)
+            gid = np.full(n, unknown_gid, dtype=np.int64)
             gid[known] = position[np.searchsorted(present, combined[known])]
-        yield name, [keys[i] for i in rank], gid, int((~known).sum())
+        yield name, [keys[i] for i in rank], gid, n_unknown
 
 
 def _selected_at(bins: np.ndarray, gid: np.ndarray, n_groups: int,
@@ -912,12 +926,11 @@ def _selected_at(bins: np.ndarray, gid: np.ndarray, n_groups: int,
     """Group sizes (G,) and selected counts (G, T) at every cut-off.
 
     ``bins[i]`` is the number of cut-offs row ``i`` reaches and ``gid[i]``
-    its group (-1 unknown).  One ``bincount`` over (group, bin) and a
+    its group (``n_groups`` when unknown).  One ``bincount`` over (group, bin) and a
     cumulative sum per group give every group's count at every cut-off.
     """
-    # Unknown rows count in an extra last group, dropped afterwards.
-    code = np.where(gid < 0, n_groups, gid).astype(np.int64)
-    code *= n_t + 1
+    # Unknown rows (gid == n_groups) count in an extra last group, dropped below.
+    code = gid * (n_t + 1)
     code += bins
     cells = np.bincount(code, minlength=(n_groups + 1) * (n_t + 1)).reshape(
         n_groups + 1, n_t + 1)[:n_groups]
