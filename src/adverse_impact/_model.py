@@ -813,8 +813,8 @@ def threshold_sweep(
 
     # Each score's bin: how many cut-offs it reaches (score >= t), 0 to T.  A
     # row is selected at cut-off j exactly when its bin exceeds j, so the
-    # counts per (group, bin) answer every cut-off at once, without a sort.
-    # One sort finds them all (a binary search per row is several times slower).
+    # counts per (group, bin) answer every cut-off at once.  One sort of the
+    # scores places every row (a binary search per row is several times slower).
     n_t = len(grid)
     order = np.argsort(scores)
     reach = np.searchsorted(scores[order], grid, side="left")  # first rank >= each cut-off
