@@ -139,3 +139,15 @@ def test_results_are_frozen_and_serialisable():
         found.n_focal = 1
     assert found.to_dict()["n_focal"] == 858
     assert "858" in found.summary()
+
+
+def test_audit_reports_each_groups_minimum_detectable_ratio_not_post_hoc_power():
+    # EEOC 2023 example: 12 of 40 Black and 48 of 80 White applicants advance.
+    result = ai.audit(selected=[1] * 48 + [0] * 32 + [1] * 12 + [0] * 28,
+                      groups={"race": ["White"] * 80 + ["Black"] * 40})
+    table = result.table.set_index("group")
+    h = NormalIndPower().solve_power(None, nobs1=40, alpha=0.05, power=0.8, ratio=80 / 40)
+    expected = math.sin(math.asin(math.sqrt(0.6)) - h / 2) ** 2 / 0.6
+    assert table.loc["Black", "min_detectable_ratio"] == pytest.approx(expected, abs=1e-4)
+    assert np.isnan(table.loc["White", "min_detectable_ratio"])  # the reference itself
+    assert not any("power" in column for column in table.columns)

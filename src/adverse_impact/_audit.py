@@ -131,8 +131,13 @@ def audit(
         ``p_value_z``, ``p_value_fisher``, ``p_value_fisher_midp``, the impact
         ratio's confidence interval ``ir_ci_low``/``ir_ci_high`` (against the
         comparison group), ``shortfall`` (selections the group lacks at the
-        comparison group's rate), ``flip_flop`` and ``significant`` (a rate
-        significantly *lower* than the comparison's at ``alpha``).
+        comparison group's rate), ``min_detectable_ratio`` (the impact ratio
+        this group's and the comparison group's sample sizes would detect with
+        80% power at ``alpha``, given the comparison group's rate; 0 when no
+        ratio could be detected, see
+        :func:`adverse_impact.stats.minimum_detectable_ratio`), ``flip_flop``
+        and ``significant`` (a rate significantly *lower* than the
+        comparison's at ``alpha``).
 
     Raises
     ------
