@@ -18,6 +18,7 @@ from adverse_impact._proxies import (
     proxy_scan,
     recoverability,
 )
+from adverse_impact._publish._check import Finding, SummaryCheck, check_summary
 from adverse_impact._result import AuditResult
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
@@ -43,6 +44,7 @@ __all__ = [
     "AdverseImpactError",
     "AuditResult",
     "CounterfactualResult",
+    "Finding",
     "FunnelResult",
     "GroupCounts",
     "InputError",
@@ -50,12 +52,14 @@ __all__ = [
     "ProxyLeakage",
     "ProxyScan",
     "Recoverability",
+    "SummaryCheck",
     "ThresholdSweep",
     "TokenProxies",
     "__version__",
     "audit",
     "audit_funnel",
     "audit_model",
+    "check_summary",
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
