@@ -8,7 +8,7 @@ from adverse_impact._audit import audit, impact_ratios, selection_rates
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
-from adverse_impact._funnel import FunnelResult, audit_funnel
+from adverse_impact._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
 from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
 from adverse_impact._proxies import (
     ProxyLeakage,
@@ -54,11 +54,13 @@ __all__ = [
     "Recoverability",
     "SummaryCheck",
     "ThresholdSweep",
+    "TierResult",
     "TokenProxies",
     "__version__",
     "audit",
     "audit_funnel",
     "audit_model",
+    "audit_tiers",
     "check_summary",
     "counterfactual_test",
     "error_rates",

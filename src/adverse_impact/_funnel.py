@@ -1,10 +1,12 @@
-"""Hiring funnels: every stage audited among its entrants, and the bottom line, from one count.
+"""Decisions in several steps (funnel stages, ordered tiers), each audited from one count.
 
 A funnel (screened, interviewed, offered) is counted in one pass: the stage
 columns join the protected attributes as keys of the one group-by that
 :func:`~adverse_impact._counts.count_groups` runs on whatever engine holds
 the data.  Each stage's counts, and the bottom line's, are then sums over
 that small table, audited by :func:`~adverse_impact._audit.audit_counts`.
+Tiers ("top" > "middle" > "bottom") are counted the same way, the tier
+joining the keys, and audited as "placed in tier t or better".
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from adverse_impact._result import AuditResult, jsonable
 from adverse_impact._significance import check_alpha, check_comparison, check_test
 from adverse_impact._validation import check_share, check_unknown
 
-__all__ = ["FunnelResult", "audit_funnel"]
+__all__ = ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"]
 
 #: Name of the bottom-line row block in :attr:`FunnelResult.table`.
 BOTTOM_LINE = "bottom line"
@@ -439,3 +441,188 @@ def _decompose(names: list[str], results: list[AuditResult]) -> pd.DataFrame:
     columns = ["attribute", "group", "reference", "stage", "stage_ratio", "log_ratio",
                "bottom_line_ratio", "share"]
     return pd.DataFrame(rows, columns=columns)
+
+
+# -- tiers ------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TierResult:
+    """An audit of "placed in tier t or better" for every tier but the lowest.
+
+    Returned by :func:`adverse_impact.audit_tiers`.
+
+    Attributes
+    ----------
+    tiers : tuple of str
+        The tiers audited, best first (the lowest tier, which holds everyone
+        "or better", is left out).
+    results : tuple of AuditResult
+        One audit per tier, aligned with ``tiers``.
+    """
+
+    tiers: tuple[str, ...]
+    results: tuple[AuditResult, ...]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Every tier's audit table stacked, with ``tier`` first (a copy)."""
+        frames = []
+        for tier, result in zip(self.tiers, self.results):
+            frame = result.table
+            frame.insert(0, "tier", tier)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+    def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
+                rule: str | None = None) -> np.ndarray:
+        """Mask of :attr:`table` rows that fail the gate."""
+        return np.concatenate([r.failing(min_ratio, alpha, rule) for r in self.results])
+
+    def passes(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
+               rule: str | None = None) -> bool:
+        """False when any tier fails the gate (arguments as :meth:`AuditResult.passes`)."""
+        return not bool(self.failing(min_ratio, alpha, rule).any())
+
+    def to_ll144(self, **fields: Any) -> Any:
+        """The LL144 packet with one set of tables per tier (see :meth:`AuditResult.to_ll144`)."""
+        from adverse_impact._publish._ll144 import build_packet
+
+        return build_packet(list(zip(self.tiers, self.results)), **fields)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The stacked table (see :attr:`table`)."""
+        return self.table
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every tier's audit, JSON-serialisable."""
+        return {"tiers": list(self.tiers),
+                "results": {t: r.to_dict() for t, r in zip(self.tiers, self.results)}}
+
+    def summary(self) -> str:
+        """One line: tiers, and which fail four-fifths."""
+        failing = [t for t, r in zip(self.tiers, self.results) if not r.passes()]
+        return (f"TierResult: {len(self.tiers)} tier{'s' if len(self.tiers) != 1 else ''} "
+                f"({', '.join(self.tiers)}) or better; "
+                + (f"below 4/5 at: {', '.join(failing)}" if failing else "no tier below 4/5"))
+
+    def __repr__(self) -> str:
+        columns = ["tier", "attribute", "group", "n", "selected", "rate", "impact_ratio",
+                   "four_fifths_flag"]
+        table = self.table[columns]
+        return f"{self.summary()}\n" + table.to_string(
+            index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
+
+    def _repr_html_(self) -> str:
+        return f"<div><p><strong>{html.escape(self.summary())}</strong></p></div>"
+
+
+def audit_tiers(
+    data: Any = None,
+    *,
+    selected: Any,
+    groups: Any,
+    reference: Any = "highest",
+    intersectional: bool = True,
+    min_share: float | None = None,
+    min_share_of: str = "known",
+    unknown: Any = None,
+    alpha: float = 0.05,
+    comparison: str = "reference",
+    test: str = "fisher",
+) -> TierResult:
+    """Audit a tool that places candidates in ordered tiers: "tier t or better", per tier.
+
+    NYC's rule asks, for a tool that classifies candidates into groups,
+    for the rates and ratios of each classification (6 RCNY 5-301(b)).
+    With ordered tiers the question a reader asks is "who reaches tier t or
+    better": each tier but the lowest gets a full audit of that decision.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, optional
+        In memory (pandas or arrays): the tier must be a pandas ordered
+        categorical, which the other engines do not share.
+    selected : str or pandas Series/Categorical
+        An ordered categorical of tiers, worst category first as pandas
+        orders them (``categories=["bottom", "middle", "top"], ordered=True``).
+    groups, reference, intersectional, min_share, min_share_of, unknown, alpha, comparison, test
+        As in :func:`adverse_impact.audit`.
+
+    Returns
+    -------
+    TierResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> tier = pd.Categorical(["top", "middle", "bottom", "top"] * 25 + ["bottom"] * 50
+    ...                       + ["top", "middle"] * 25,
+    ...                       categories=["bottom", "middle", "top"], ordered=True)
+    >>> sex = ["M"] * 100 + ["F"] * 100
+    >>> tiers = ai.audit_tiers(selected=tier, groups={"sex": sex})
+    >>> tiers.table[["tier", "group", "rate", "impact_ratio"]]
+         tier group  rate  impact_ratio
+    0     top     F  0.25      0.500000
+    1     top     M  0.50      1.000000
+    2  middle     F  0.50      0.666667
+    3  middle     M  0.75      1.000000
+    """
+    share = check_share(min_share, "min_share")
+    min_share_of = check_share_base(min_share_of)
+    unknown_labels = check_unknown(unknown)
+    alpha = check_alpha(alpha)
+    comparison = check_comparison(comparison)
+    test = check_test(test)
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise type_error("data", f"tiers are read from a pandas ordered categorical; got "
+                         f"{type(data).__name__}", "Pass a pandas DataFrame (e.g. "
+                         "frame.to_pandas()), or audit each tier's 0/1 column with ai.audit")
+    if data is not None:
+        if not isinstance(selected, str) or selected not in data.columns:
+            raise input_error("selected", f"{selected!r} is not a column of data",
+                              "Name the column of tiers")
+        tiers = data[selected]
+        names = [groups] if isinstance(groups, (str, int)) else list(groups)
+        group_arrays = {str(g): data[g] for g in names}
+    else:
+        tiers = pd.Series(selected)
+        group_arrays = _group_arrays(groups)
+    dtype = getattr(tiers, "dtype", None)
+    if not isinstance(dtype, pd.CategoricalDtype) or not dtype.ordered:
+        raise input_error("selected", "is not an ordered categorical of tiers",
+                          'Make it one, e.g. pd.Categorical(col, categories=["bottom", '
+                          '"middle", "top"], ordered=True); use ai.audit for 0/1 decisions')
+    codes = np.asarray(tiers.cat.codes)
+    if (codes < 0).any():
+        raise input_error("selected", f"{int((codes < 0).sum()):,} tier value(s) are missing "
+                          "or not among the categories", "Fill or drop those rows first")
+    categories = [str(c) for c in dtype.categories]
+    rank = len(categories) - 1 - codes  # 0 = best
+    key = "__tier"
+    counts = count_groups(None, selected=np.zeros(len(rank), dtype=np.uint8),
+                          groups={**group_arrays, key: rank})
+    table = counts.table
+    attributes = tuple(group_arrays)
+    params = {"selected": selected if isinstance(selected, str) else None, "score": None,
+              "rule": "selected", "cutoff": None,
+              "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
+              "intersectional": bool(intersectional),
+              "min_share": None if min_share is None else float(min_share),
+              "unknown": sorted(map(str, unknown_labels)), "weighted": False}
+    labels, results = [], []
+    for t, label in enumerate(reversed(categories[1:])):
+        sub = table[list(attributes)].copy()
+        sub["n"] = table["n"].to_numpy()
+        sub["selected"] = np.where(table[key].to_numpy(dtype=np.int64) <= t, sub["n"], 0)
+        sub["weight"] = sub["n"].astype(float)
+        sub["weight_selected"] = sub["selected"].astype(float)
+        tier_counts = GroupCounts(sub, attributes, None, "selected", None, False)
+        results.append(audit_counts(
+            tier_counts, reference=reference, intersectional=intersectional, min_share=share,
+            unknown=unknown_labels, params={**params, "tier": label}, alpha=alpha,
+            comparison=comparison, test=test, min_share_of=min_share_of))
+        labels.append(label)
+    if not labels:
+        raise input_error("selected", "has a single tier", "Pass two or more ordered tiers")
+    return TierResult(tuple(labels), tuple(results))
