@@ -279,12 +279,18 @@ def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -
         sentence += " (below the four-fifths reference line of 0.80)"
     sentence += "."
     mdr = low["min_detectable_ratio"]
-    if not _missing(mdr) and mdr < FOUR_FIFTHS:
+    alpha = metadata.get("alpha") or 0.05
+    significant = not _missing(low["p_value"]) and low["p_value"] < alpha
+    if not significant and not _missing(mdr) and mdr < FOUR_FIFTHS:
         detect = ("no impact ratio at all" if mdr == 0 else
                   f"only impact ratios below {mdr:.2f}")
-        sentence += (f" With {int(low['n']):,} {low['category']} candidates, the data cannot "
-                     f"support a firm conclusion: {detect} would be detected {POWER:.0%} of "
-                     "the time.")
+        sentence += (f" The difference is not statistically significant, and with "
+                     f"{int(low['n']):,} {low['category']} candidates the data cannot support "
+                     f"a firm conclusion: {detect} would be detected {POWER:.0%} of the time.")
+    elif significant:
+        shown = p_text(low["p_value"])
+        shown = shown if shown.startswith("<") else f"= {shown}"
+        sentence += f" The difference is statistically significant (Fisher p {shown})."
     return sentence
 
 
@@ -365,13 +371,16 @@ def _markdown(packet: LL144Packet) -> str:
                              f"| {_num(r.rate)} | {ratio} | {p_text(r.p_value)} |")
             lines.append("")
     excluded = packet.excluded
+    tiered = packet.tiers != (None,)
     if len(excluded):
         lines += ["## Categories excluded from the impact ratios", "",
                   "¹ " + RULES["small"] + ".", "",
-                  "| Tier | Attribute | Category | Number of applicants | Rate | Reason |",
-                  "|---|---|---|---:|---:|---|"]
+                  ("| Tier " if tiered else "")
+                  + "| Attribute | Category | Number of applicants | Rate | Reason |",
+                  ("|---" if tiered else "") + "|---|---|---:|---:|---|"]
         for r in excluded.itertuples(index=False):
-            lines.append(f"| {r.tier or '—'} | {_md_escape(r.attribute)} | "
+            tier_cell = f"| {_md_escape(r.tier)} " if tiered else ""
+            lines.append(f"{tier_cell}| {_md_escape(r.attribute)} | "
                          f"{_md_escape(r.category)} | {int(r.n):,} | {_num(r.rate)} | "
                          f"{r.reason} |")
         lines.append("")
@@ -420,12 +429,19 @@ th[scope=row],td.text,th.text{text-align:left}
 thead th{background:#eaeef2;color:#1b1f24}
 tr.below td,tr.below th{background:#ffebe9}
 tr.excluded td,tr.excluded th{color:#424a53;font-style:italic}
-.bar{display:inline-block;height:.7rem;background:#0969da;vertical-align:middle}
+.track{display:inline-block;position:relative;width:10rem;height:.8rem;
+vertical-align:middle}
+.bar{position:absolute;left:0;top:0;height:100%;background:#0969da}
 tr.below .bar{background:#a40e26}
+.line{position:absolute;left:8rem;top:-.2rem;bottom:-.2rem;border-left:2px dashed #1b1f24}
 .note{color:#424a53;font-size:.9rem}
-@media print{body{margin:0;max-width:none;font-size:10pt}h2{break-after:avoid}
-table{break-inside:avoid}tr.below td,tr.below th{background:#ffebe9 !important;
--webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:1.2cm}}
+@media print{body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
+h1{font-size:13pt;margin:0}h2{font-size:10.5pt;margin:.5rem 0 .2rem;break-after:avoid}
+h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}p.headline{font-size:8.5pt;margin:.1rem 0 .2rem}
+dl.meta{margin:.3rem 0;gap:0 .8rem}table{margin:.1rem 0 .4rem;font-size:7.5pt;break-inside:avoid}
+th,td{padding:.05rem .3rem}.barcol{display:none}
+tr.below td,tr.below th{background:#ffebe9 !important;
+-webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:1cm}}
 """
 
 
@@ -468,7 +484,8 @@ def _html(packet: LL144Packet) -> str:
                        '<th scope="col">Number of applicants</th>'
                        f'<th scope="col">{_e(count)}</th><th scope="col">{_e(rate)}</th>'
                        '<th scope="col">Impact ratio</th>'
-                       '<th scope="col" class="text">Impact ratio (bar; 0.80 line)</th>'
+                       '<th scope="col" class="text barcol">Impact ratio (bar; dashed '
+                       'line at 0.80)</th>'
                        '<th scope="col">Fisher p-value</th></tr></thead><tbody>')
             for r in block.itertuples(index=False):
                 below = not r.excluded and not _missing(r.impact_ratio) and \
@@ -481,25 +498,29 @@ def _html(packet: LL144Packet) -> str:
                     ratio += " — below 0.80"
                 width = 0 if r.excluded or _missing(r.impact_ratio) else \
                     min(float(r.impact_ratio), 1.0) * 10
-                bar = (f'<span class="bar" style="width:{width:.2f}rem" aria-hidden="true">'
+                bar = (f'<span class="track" aria-hidden="true"><span class="bar" '
+                       f'style="width:{width:.2f}rem"></span><span class="line"></span>'
                        "</span>") if width else ""
                 out.append(f'<tr class="{cls}"><th scope="row" class="text">{_e(r.category)}'
                            f"</th><td>{int(r.n):,}</td><td>{int(r.selected):,}</td>"
                            f"<td>{_num(r.rate)}</td><td>{_e(ratio)}</td>"
-                           f'<td class="text">{bar}</td><td>{_e(p_text(r.p_value))}</td></tr>')
+                           f'<td class="text barcol">{bar}</td><td>{_e(p_text(r.p_value))}</td></tr>')
             out.append("</tbody></table></section>")
     excluded = packet.excluded
     if len(excluded):
         out.append("<h2>Categories excluded from the impact ratios</h2>")
         out.append(f'<p class="note">¹ {_e(RULES["small"])}.</p>')
+        tiered = packet.tiers != (None,)
         out.append("<table><caption>Excluded categories, with their number of applicants and "
-                   'rate</caption><thead><tr><th scope="col" class="text">Tier</th>'
-                   '<th scope="col" class="text">Attribute</th>'
+                   "rate</caption><thead><tr>"
+                   + ('<th scope="col" class="text">Tier</th>' if tiered else "")
+                   + '<th scope="col" class="text">Attribute</th>'
                    '<th scope="col" class="text">Category</th>'
                    '<th scope="col">Number of applicants</th><th scope="col">Rate</th>'
                    '<th scope="col" class="text">Reason</th></tr></thead><tbody>')
         for r in excluded.itertuples(index=False):
-            out.append(f'<tr><td class="text">{_e(r.tier or "—")}</td>'
+            tier_cell = f'<td class="text">{_e(r.tier)}</td>' if tiered else ""
+            out.append(f'<tr>{tier_cell}'
                        f'<td class="text">{_e(r.attribute)}</td>'
                        f'<th scope="row" class="text">{_e(r.category)}</th>'
                        f"<td>{int(r.n):,}</td><td>{_num(r.rate)}</td>"
