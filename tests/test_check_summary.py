@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -188,3 +190,14 @@ def test_result_is_frozen_and_serialisable():
         "ratios_from_rounded_rates"
     assert "1 error" in repr(check) and "<li>" in check._repr_html_()
     assert list(check.findings_frame()["code"]) == ["ratios_from_rounded_rates"]
+
+
+def test_reports_print_the_base_of_the_two_percent_rule():
+    race = ["White"] * 2000 + ["Black"] * 842 + ["Asian"] * 59 + [None] * 99
+    selected = [1] * 1000 + [0] * 1000 + [1] * 400 + [0] * 442 + [1] * 30 + [0] * 29 + [1] * 99
+    for base, words in (("known", "of the rows whose category is known"),
+                        ("all", "of all rows, unknown category included")):
+        result = ai.audit(selected=selected, groups={"race": race}, min_share=0.02,
+                          min_share_of=base)
+        assert words in result.to_markdown() and words in result.to_html()
+        assert json.loads(result.to_json())["params"]["min_share_of"] == base
