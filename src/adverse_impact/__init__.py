@@ -19,6 +19,7 @@ from adverse_impact._proxies import (
     recoverability,
 )
 from adverse_impact._publish._check import Finding, SummaryCheck, check_summary
+from adverse_impact._publish._ll144 import LL144Packet
 from adverse_impact._result import AuditResult
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
@@ -49,6 +50,7 @@ __all__ = [
     "GroupCounts",
     "InputError",
     "InputTypeError",
+    "LL144Packet",
     "ProxyLeakage",
     "ProxyScan",
     "Recoverability",
