@@ -146,7 +146,7 @@ def funnel_frame(seed: int = 3, n: int = 4_000) -> pd.DataFrame:
                          "offered": s3.astype(int)})
 
 
-@pytest.mark.parametrize("engine", ["polars", "polars-lazy", "pyarrow", "duckdb"])
+@pytest.mark.parametrize("engine", ["polars", "polars-lazy", "pyarrow", "duckdb", "dask"])
 def test_engines_give_the_pandas_funnel(engine):
     from tests.test_engines import to_engine
 
@@ -196,3 +196,14 @@ def test_result_is_frozen_and_serialisable(teal):
     assert "<table" in funnel._repr_html_()
     with pytest.raises(ai.InputError, match="^name: "):
         funnel.stage("hired")
+
+
+def test_strata_pass_through_to_every_stage():
+    frame = funnel_frame()
+    frame["site"] = np.where(np.arange(len(frame)) % 2 == 0, "north", "south")
+    funnel = ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex",
+                             strata="site")
+    assert all(result.pooled is not None for result in funnel.results)
+    expected = ai.audit(frame[frame["screened"] == 1], selected="offered", groups="sex",
+                        strata="site").pooled
+    pd.testing.assert_frame_equal(funnel.results[1].pooled, expected)

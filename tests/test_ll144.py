@@ -192,3 +192,20 @@ def test_packet_renders_in_headless_chromium_and_prints_to_two_pages(packet, tmp
     assert pdf.is_file(), done.stderr[-2000:]
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert 1 <= pages <= 2  # "printable in one or two pages for a typical audit"
+
+
+def test_scoring_rate_packet_names_the_median():
+    rng = np.random.default_rng(3)
+    sex = rng.choice(["Female", "Male"], 400)
+    score = rng.normal(size=400) + (sex == "Male") * 0.3
+    packet = ai.audit(score=score, groups={"sex": sex}).to_ll144(**FIELDS)
+    text = packet.to_markdown()
+    assert "Scoring rate" in text and "Number scoring above the median" in text
+    assert f"{np.median(score):.4f}" in text
+
+
+def test_weighted_audits_cannot_be_published():
+    result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]},
+                      sample_weight=[1.0, 2.0, 1.0, 1.0])
+    with pytest.raises(ai.InputError, match="^result: is a weighted audit"):
+        result.to_ll144(**FIELDS)
