@@ -201,3 +201,10 @@ def test_reports_print_the_base_of_the_two_percent_rule():
                           min_share_of=base)
         assert words in result.to_markdown() and words in result.to_html()
         assert json.loads(result.to_json())["params"]["min_share_of"] == base
+
+
+def test_rates_without_counts_are_taken_as_published_with_a_warning():
+    table = sex_table(ratio_female="1.00").drop(columns="selected")
+    check = ai.check_summary(table)
+    assert [f.code for f in check.findings] == ["rates_only"]
+    assert check.passes()

@@ -36,7 +36,8 @@ BOTTOM_LINE = "bottom line"
 _SHOWN_ROWS = 10
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# eq=False: results holding DataFrames compare (and hash) by identity.
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class FunnelResult:
     """Each stage of a hiring funnel audited among its entrants, and the bottom line.
 

@@ -45,7 +45,7 @@ class Finding:
         ``"wrong_rate"``, ``"small_category_kept"``,
         ``"excluded_without_counts"``, ``"excluded_above_threshold"``,
         ``"missing_unknown"``, ``"totals_disagree"``,
-        ``"reference_not_highest"``.
+        ``"reference_not_highest"``, ``"rates_only"``.
     attribute, group : str or None
     message : str
         The finding in plain words.
@@ -65,7 +65,8 @@ class Finding:
         return dataclasses.asdict(self)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# eq=False: results holding DataFrames compare (and hash) by identity.
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class SummaryCheck:
     """A published summary recomputed from its counts, and what does not add up.
 
@@ -364,6 +365,12 @@ def check_summary(table: Any, *, min_share: float = 0.02, min_share_of: str = "e
         findings += _check_rates(attribute, block)
         findings += _check_shares(attribute, known, share, min_share_of)
         findings += _check_ratios(attribute, known)
+        if any(r["selected"] is None for r in known):
+            findings.append(Finding(
+                "warning", "rates_only", attribute, None,
+                f"{attribute}: some categories publish no number selected, so their rates "
+                "are taken as published and ratios computed from rounded rates cannot be "
+                "detected for them"))
         if not has_unknown[attribute]:
             findings.append(Finding(
                 "warning", "missing_unknown", attribute, None,

@@ -39,7 +39,8 @@ FOUR_FIFTHS = 0.8
 POWER = 0.8
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# eq=False: results holding DataFrames compare (and hash) by identity.
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class LL144Packet:
     """A bias-audit summary ready to publish under NYC Local Law 144.
 
