@@ -365,7 +365,7 @@ def check_summary(table: Any, *, min_share: float = 0.02, min_share_of: str = "e
         findings += _check_rates(attribute, block)
         findings += _check_shares(attribute, known, share, min_share_of)
         findings += _check_ratios(attribute, known)
-        if any(r["selected"] is None for r in known):
+        if any(r["selected"] is None and not r["excluded"] for r in known):
             findings.append(Finding(
                 "warning", "rates_only", attribute, None,
                 f"{attribute}: some categories publish no number selected, so their rates "
