@@ -207,3 +207,19 @@ def test_strata_pass_through_to_every_stage():
     expected = ai.audit(frame[frame["screened"] == 1], selected="offered", groups="sex",
                         strata="site").pooled
     pd.testing.assert_frame_equal(funnel.results[1].pooled, expected)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars-lazy"])
+def test_stages_may_be_called_like_count_columns(engine):
+    from tests.test_engines import to_engine
+
+    frame = funnel_frame().rename(columns={"screened": "selected", "interviewed": "n"})
+    funnel = ai.audit_funnel(to_engine(engine, frame), stages=["selected", "n", "offered"],
+                             groups="sex")
+    expected = ai.audit(frame[frame["n"] == 1], selected="offered", groups="sex").table
+    pd.testing.assert_frame_equal(funnel.stage("offered").table, expected)
+
+
+def test_a_missing_stage_column_is_named():
+    with pytest.raises(ai.InputError, match=r"^stages\[1\]: column 'hired' is not in data"):
+        ai.audit_funnel(funnel_frame(), stages=["screened", "hired"], groups="sex")

@@ -250,7 +250,7 @@ comparison, test
     alpha = check_alpha(alpha)
     comparison = check_comparison(comparison)
     test = check_test(test)
-    names, counts = _count_funnel(data, stages, groups, strata)
+    names, internal, counts = _count_funnel(data, stages, groups, strata)
     params = {
         "selected": None, "score": None, "rule": "selected", "cutoff": None,
         "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
@@ -259,7 +259,7 @@ comparison, test
         "unknown": sorted(map(str, unknown_labels)), "weighted": False,
     }
     results = []
-    for k, stage_counts in enumerate(_stage_counts(counts, names)):
+    for k, stage_counts in enumerate(_stage_counts(counts, internal)):
         label = names[k] if k < len(names) else BOTTOM_LINE
         try:
             results.append(audit_counts(
@@ -293,35 +293,74 @@ def _stage_names(data: Any, stages: Any) -> tuple[list[str], dict[str, Any] | No
 
 
 def _count_funnel(data: Any, stages: Any, groups: Any,
-                  strata: Any) -> tuple[list[str], GroupCounts]:
-    """One group-by over the attributes and every stage but the last (counted as selected)."""
+                  strata: Any) -> tuple[list[str], list[str], GroupCounts]:
+    """One group-by over the attributes and every stage but the last (counted as selected).
+
+    The stages before the last join the group-by keys under internal names,
+    so that a stage called ``selected`` or ``n`` cannot collide with the
+    count columns.
+    """
     names, arrays = _stage_names(data, stages)
+    internal = [f"__stage_{k}" for k in range(len(names) - 1)]
     if arrays is None:
         group_names = [groups] if isinstance(groups, (str, int)) else list(groups)
         clash = sorted(set(map(str, names)) & set(map(str, group_names)))
-        keys: Any = [*group_names, *names[:-1]]
-        selected: Any = names[-1]
     else:
         group_arrays = _group_arrays(groups)
         group_names = list(group_arrays)
         clash = sorted(set(names) & set(group_names))
-        keys = {**group_arrays, **{n: arrays[n] for n in names[:-1]}}
-        selected = arrays[names[-1]]
     if clash:
         raise input_error("stages", f"{clash!r} are also group columns",
                           "A stage is a 0/1 decision; pass protected attributes as groups=")
+    if arrays is None:
+        source = _with_stage_keys(data, names, internal, group_names, strata)
+        keys: Any = [*group_names, *internal]
+        selected: Any = names[-1]
+    else:
+        source = None
+        keys = {**group_arrays, **{key: arrays[n] for key, n in zip(internal, names)}}
+        selected = arrays[names[-1]]
     try:
-        counts = count_groups(data, selected=selected, groups=keys, strata=strata)
+        counts = count_groups(source, selected=selected, groups=keys, strata=strata)
     except InputError as error:
         raise InputError(f"stages/groups: {error}" if str(error).startswith("groups[")
                          else str(error).replace("selected:", f"stages[{names[-1]!r}]:", 1)
                          ) from error
     table = counts.table.copy()
-    for name in names[:-1]:
-        table[name] = _stage_values(table[name], name)
-    _check_monotone(table, names, data, arrays)
+    for key, name in zip(internal, names):
+        table[key] = _stage_values(table[key], name)
+    _check_monotone(table, internal, names, data, arrays)
     attributes = tuple(str(g) for g in group_names)
-    return names, GroupCounts(table, attributes, counts.strata, "selected", None, False)
+    return names, internal, GroupCounts(table, attributes, counts.strata, "selected", None,
+                                        False)
+
+
+def _with_stage_keys(data: Any, names: list[str], internal: list[str], group_names: list[Any],
+                     strata: Any) -> Any:
+    """The data with the stage columns (all but the last) also under their internal names."""
+    if isinstance(data, pd.DataFrame):
+        columns = list(data.columns)
+    else:
+        import narwhals as nw
+
+        try:
+            frame = nw.from_native(data)
+        except TypeError:
+            return data  # count_groups says what is wrong with it
+        columns = frame.collect_schema().names()
+    for i, name in enumerate(names):
+        if name not in columns:
+            raise input_error(f"stages[{i}]", f"column {name!r} is not in data",
+                              f"Use one of {columns[:20]!r}")
+    if isinstance(data, pd.DataFrame):
+        wanted = [*group_names, *([strata] if strata is not None else []), names[-1]]
+        missing = [c for c in wanted if c not in columns]
+        if missing:
+            return data  # count_groups names the missing column and the argument
+        # Only the columns the count reads, without copying them.
+        return pd.DataFrame({**{c: data[c] for c in wanted},
+                             **{key: data[n] for key, n in zip(internal, names)}}, copy=False)
+    return frame.with_columns(**{key: nw.col(n) for key, n in zip(internal, names)}).to_native()
 
 
 def _stage_values(labels: pd.Series, name: str) -> np.ndarray:
@@ -339,13 +378,13 @@ def _stage_values(labels: pd.Series, name: str) -> np.ndarray:
     return values
 
 
-def _check_monotone(table: pd.DataFrame, names: list[str], data: Any,
+def _check_monotone(table: pd.DataFrame, internal: list[str], names: list[str], data: Any,
                     arrays: dict[str, Any] | None) -> None:
     """Rows that pass a stage after failing an earlier one make the funnel meaningless."""
     failed_before = np.zeros(len(table), dtype=bool)
     bad = np.zeros(len(table), dtype=bool)
-    for name in names[:-1]:
-        passed = table[name].to_numpy() == 1
+    for key in internal:
+        passed = table[key].to_numpy() == 1
         bad |= failed_before & passed
         failed_before |= ~passed
     n_bad = int(table.loc[bad, "n"].sum()) + int(table.loc[failed_before & ~bad,
@@ -387,23 +426,27 @@ def _offending_rows(names: list[str], data: Any, arrays: dict[str, Any] | None) 
     return "e.g. stage values " + "; ".join(map(str, sample.rows(named=True)))
 
 
-def _stage_counts(counts: GroupCounts, names: list[str]) -> list[GroupCounts]:
-    """Counts per stage among its entrants, then the bottom line among all rows."""
+def _stage_counts(counts: GroupCounts, internal: list[str]) -> list[GroupCounts]:
+    """Counts per stage among its entrants, then the bottom line among all rows.
+
+    ``internal`` names the key columns of every stage but the last, whose
+    passes are the table's ``selected`` count.
+    """
     table = counts.table
     keys = [*counts.attributes, *([counts.strata] if counts.strata else [])]
+    n = table["n"].to_numpy()
     entered = np.ones(len(table), dtype=bool)
+    plan = []
+    for key in internal:
+        passed = table[key].to_numpy() == 1
+        plan.append((entered.copy(), np.where(passed, n, 0)))
+        entered &= passed
+    plan.append((entered, table["selected"].to_numpy()))  # the last stage
+    plan.append((np.ones(len(table), dtype=bool), table["selected"].to_numpy()))  # bottom line
     out = []
-    for k, name in enumerate([*names, BOTTOM_LINE]):
-        if name == BOTTOM_LINE:
-            rows, selected = np.ones(len(table), dtype=bool), table["selected"].to_numpy()
-        elif k == len(names) - 1:
-            rows, selected = entered, table["selected"].to_numpy()
-        else:
-            rows = entered.copy()
-            selected = np.where(table[name].to_numpy() == 1, table["n"].to_numpy(), 0)
-            entered = entered & (table[name].to_numpy() == 1)
+    for rows, selected in plan:
         sub = table.loc[rows, keys].reset_index(drop=True)
-        sub["n"] = table["n"].to_numpy()[rows]
+        sub["n"] = n[rows]
         sub["selected"] = np.asarray(selected)[rows]
         sub["weight"] = sub["n"].astype(float)
         sub["weight_selected"] = sub["selected"].astype(float)
