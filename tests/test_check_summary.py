@@ -78,7 +78,7 @@ def test_percent_rates_and_a_csv_file(tmp_path):
     assert ai.check_summary(path).findings == ()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["F", "M", None]),
                           st.sampled_from(["A", "B", "C", "D", None]), st.booleans()),
                 min_size=30, max_size=300),

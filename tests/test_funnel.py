@@ -82,12 +82,10 @@ def test_decomposition_log_ratios_sum_to_the_bottom_line(teal):
     assert white.loc["passed", "share"] < 0 < white.loc["promoted", "share"]
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1)), min_size=20, max_size=80),
-       st.integers(0, 10_000))
-def test_decomposition_shares_sum_to_one(cells, seed):
+@settings(max_examples=15, deadline=None)
+@given(st.integers(20, 80), st.integers(0, 10_000))
+def test_decomposition_shares_sum_to_one(n, seed):
     rng = np.random.default_rng(seed)
-    n = len(cells)
     group = rng.choice(["a", "b", "c"], n)
     s1 = rng.integers(0, 2, n)
     s2 = s1 * rng.integers(0, 2, n)
