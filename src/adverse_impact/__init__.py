@@ -8,6 +8,7 @@ from adverse_impact._audit import audit, impact_ratios, selection_rates
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
+from adverse_impact._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
 from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
 from adverse_impact._proxies import (
     ProxyLeakage,
@@ -17,6 +18,8 @@ from adverse_impact._proxies import (
     proxy_scan,
     recoverability,
 )
+from adverse_impact._publish._check import Finding, SummaryCheck, check_summary
+from adverse_impact._publish._ll144 import LL144Packet
 from adverse_impact._result import AuditResult
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
@@ -42,17 +45,25 @@ __all__ = [
     "AdverseImpactError",
     "AuditResult",
     "CounterfactualResult",
+    "Finding",
+    "FunnelResult",
     "GroupCounts",
     "InputError",
     "InputTypeError",
+    "LL144Packet",
     "ProxyLeakage",
     "ProxyScan",
     "Recoverability",
+    "SummaryCheck",
     "ThresholdSweep",
+    "TierResult",
     "TokenProxies",
     "__version__",
     "audit",
+    "audit_funnel",
     "audit_model",
+    "audit_tiers",
+    "check_summary",
     "counterfactual_test",
     "error_rates",
     "impact_ratios",

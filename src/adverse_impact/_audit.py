@@ -47,6 +47,7 @@ def audit(
     alpha: float = 0.05,
     comparison: str = "reference",
     test: str = "fisher",
+    min_share_of: str = "known",
 ) -> AuditResult:
     """Audit selection decisions for adverse impact.
 
@@ -87,6 +88,15 @@ def audit(
         Groups whose share of an attribute's known rows is below this (e.g.
         0.02, NYC rule 6 RCNY 5-301(d)) are reported with ``n`` and ``rate``
         but excluded from the ratios and from being the reference.
+    min_share_of : {"known", "all"}, default "known"
+        The base of the share compared with ``min_share``.  6 RCNY 5-301(d)
+        says "less than 2% of the data being used for the bias audit", which
+        can be read as the rows whose category is known (``"known"``, the
+        rows the ratios are computed on) or as every row, unknown category
+        included (``"all"``).  The two differ near the threshold: 59 of 2,901
+        known rows is 2.03%, 59 of 3,000 rows is 1.97%.  The choice is stored
+        in ``result.params`` and printed in reports.  The ``share`` column is
+        always the share of the attribute's known rows.
     unknown : label or list of labels, optional
         Labels meaning "unknown category" besides missing values (None, NaN,
         NA, and empty or whitespace-only strings, which are always unknown).
@@ -121,8 +131,13 @@ def audit(
         ``p_value_z``, ``p_value_fisher``, ``p_value_fisher_midp``, the impact
         ratio's confidence interval ``ir_ci_low``/``ir_ci_high`` (against the
         comparison group), ``shortfall`` (selections the group lacks at the
-        comparison group's rate), ``flip_flop`` and ``significant`` (a rate
-        significantly *lower* than the comparison's at ``alpha``).
+        comparison group's rate), ``min_detectable_ratio`` (the impact ratio
+        this group's and the comparison group's sample sizes would detect with
+        80% power at ``alpha``, given the comparison group's rate; 0 when no
+        ratio could be detected, see
+        :func:`adverse_impact.stats.minimum_detectable_ratio`), ``flip_flop``
+        and ``significant`` (a rate significantly *lower* than the
+        comparison's at ``alpha``).
 
     Raises
     ------
@@ -173,6 +188,7 @@ def audit(
     alpha = check_alpha(alpha)
     comparison = check_comparison(comparison)
     test = check_test(test)
+    min_share_of = check_share_base(min_share_of)
     counts = count_groups(data, selected=selected, groups=groups, score=score,
                           threshold=threshold, sample_weight=sample_weight, strata=strata)
     params = {
@@ -188,7 +204,19 @@ def audit(
     }
     return audit_counts(counts, reference=reference, intersectional=intersectional,
                         min_share=share, unknown=unknown_labels, params=params, alpha=alpha,
-                        comparison=comparison, test=test)
+                        comparison=comparison, test=test, min_share_of=min_share_of)
+
+
+#: What ``min_share`` is a share of: the attribute's known rows, or all rows.
+SHARE_BASES = ("known", "all")
+
+
+def check_share_base(min_share_of: Any) -> str:
+    if min_share_of not in SHARE_BASES:
+        raise input_error("min_share_of", f"{min_share_of!r} is not a known base",
+                          'Pass "known" (share of the rows whose category is known) or "all" '
+                          "(share of every row, unknown category included)")
+    return min_share_of
 
 
 def _check_reference(reference: Any) -> None:
@@ -305,9 +333,11 @@ def audit_counts(
     alpha: float = 0.05,
     comparison: str = "reference",
     test: str = "fisher",
+    min_share_of: str = "known",
 ) -> AuditResult:
     """Build an :class:`AuditResult` from counts already reduced by ``count_groups``."""
     alpha = check_alpha(alpha)
+    min_share_of = check_share_base(min_share_of)
     comparison = check_comparison(comparison)
     test = check_test(test)
     pooled_rows: list[dict[str, Any]] = []
@@ -340,7 +370,9 @@ def audit_counts(
         rates = _exact_rates(totals, counts.weighted)
         n = totals["n"].to_numpy()
         n_known = int(n.sum())
-        excluded = [min_share is not None and Fraction(int(k), n_known) < min_share for k in n]
+        # 6 RCNY 5-301(d): "less than 2% of the data being used for the bias audit".
+        n_base = n_known if min_share_of == "known" else n_known + n_unknown
+        excluded = [min_share is not None and Fraction(int(k), n_base) < min_share for k in n]
         eligible = [not e and r is not None for e, r in zip(excluded, rates)]
         found = _find_reference(name, columns, keys, reference)
         if found == "highest":
@@ -368,7 +400,8 @@ def audit_counts(
             note = ""
             ratio: Fraction | None = None
             if excluded[i]:
-                note = (f"excluded: {float(Fraction(int(n[i]), n_known)):.2%} of known rows is "
+                base = "known rows" if min_share_of == "known" else "all rows"
+                note = (f"excluded: {float(Fraction(int(n[i]), n_base)):.2%} of {base} is "
                         f"below min_share {float(min_share):.2%}")
             elif rates[i] is None:
                 note = "no rate: the group's total weight is 0"
@@ -418,7 +451,7 @@ def audit_counts(
         if column in table:
             table[column] = table[column].astype("boolean")
     params = dict(params or {})
-    params.update({"alpha": alpha, "comparison": comparison,
+    params.update({"alpha": alpha, "comparison": comparison, "min_share_of": min_share_of,
                    "test": None if counts.weighted else test,
                    "strata": counts.strata})
     pooled = None

@@ -83,6 +83,13 @@ def _require_columns(frame: Any, columns: dict[str, Sequence[str] | str | None])
 
 def _render(result: Any, args: argparse.Namespace) -> str:
     fmt = args.format
+    if getattr(args, "ll144", False):
+        packet = result.to_ll144(
+            audit_date=args.audit_date, distribution_date=args.distribution_date,
+            data_source=args.data_source, data_kind=args.data_kind,
+            test_data_explanation=args.test_data_explanation, tool=args.tool,
+            employer=args.employer, auditor=args.auditor)
+        return {"html": packet.to_html, "json": packet.to_json}.get(fmt, packet.to_markdown)()
     if fmt == "table":
         return repr(result)
     if fmt == "markdown":
@@ -118,6 +125,7 @@ def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
         "reference": args.reference or "highest",
         "intersectional": not args.no_intersectional,
         "min_share": args.min_share,
+        "min_share_of": args.min_share_of,
         "unknown": args.unknown or None,
         "alpha": args.alpha,
         "comparison": args.comparison,
@@ -217,6 +225,9 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
     parser.add_argument("--min-share", type=float, metavar="SHARE",
                         help="exclude groups below this share from the ratios (LL144: 0.02)")
+    parser.add_argument("--min-share-of", choices=["known", "all"], default="known",
+                        help="base of --min-share: rows of known category (default) or all "
+                        "rows, unknown included")
     parser.add_argument("--reference", metavar="LABEL",
                         help="the comparison group (default: the highest-rate group)")
     parser.add_argument("--unknown", action="append", metavar="LABEL",
@@ -241,6 +252,40 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gate-alpha", dest="alpha_gate", type=float, metavar="ALPHA",
                         help="significance level for the gate's rule")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _add_ll144_options(parser)
+
+
+def _add_ll144_options(parser: argparse.ArgumentParser) -> None:
+    ll144 = parser.add_argument_group("NYC Local Law 144 packet (with --ll144)")
+    ll144.add_argument("--ll144", action="store_true",
+                       help="write the LL144 publication packet (--format markdown, html or "
+                       "json) instead of the audit report")
+    ll144.add_argument("--audit-date", metavar="YYYY-MM-DD", help="date of the audit")
+    ll144.add_argument("--distribution-date", metavar="YYYY-MM-DD",
+                       help="distribution date of the tool")
+    ll144.add_argument("--data-source", metavar="TEXT",
+                       help="source and explanation of the data")
+    ll144.add_argument("--data-kind", choices=["historical", "test"], default="historical",
+                       help="historical or test data (6 RCNY 5-302)")
+    ll144.add_argument("--test-data-explanation", metavar="TEXT",
+                       help="why test data and how it was made (needed with test data)")
+    ll144.add_argument("--tool", metavar="NAME", help="the automated employment decision tool")
+    ll144.add_argument("--employer", metavar="NAME", help="the employer or employment agency")
+    ll144.add_argument("--auditor", metavar="NAME", help="the independent auditor")
+
+
+def _check_summary(args: argparse.Namespace) -> int:
+    from adverse_impact._publish._check import check_summary
+
+    check = check_summary(args.table, min_share=args.min_share,
+                          min_share_of=args.min_share_of)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(check.to_dict(), indent=2))
+    else:
+        print(repr(check))
+    return 0 if check.passes() else 1
 
 
 def _command(commands: Any, name: str, func: Callable[[argparse.Namespace], int], summary: str,
@@ -299,6 +344,19 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--trust-type", action="append", metavar="TYPE",
                        help="a type in the skops file to trust (repeatable)")
     _add_audit_options(model)
+    checker = _command(
+        commands, "check-summary", _check_summary,
+        "Recompute a published bias-audit summary from its counts (exit 1 on an error "
+        "finding)", "adverse-impact check-summary published.csv --min-share 0.02")
+    checker.add_argument("table", metavar="TABLE", help="a CSV with columns attribute, group, "
+                         "n, selected and/or rate, impact_ratio")
+    checker.add_argument("--min-share", type=float, default=0.02, metavar="SHARE",
+                         help="the small-category threshold (default 0.02)")
+    checker.add_argument("--min-share-of", choices=["either", "known", "all"],
+                         default="either", help="base of the share (default: accept either)")
+    checker.add_argument("--format", choices=["table", "json"], default="table",
+                         help="findings as text (default) or JSON")
+    checker.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     study = _command(
         commands, "case-study", _case_study,
         "Reproduce the 2018 recruiting-tool failure on synthetic data and audit it",

@@ -149,6 +149,16 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 # -- Markdown: the NYC Local Law 144 summary ---------------------------------------
 
+def share_rule(params: Any) -> str | None:
+    """The small-category rule in words, with its base (6 RCNY 5-301(d)), if one was used."""
+    if params.get("min_share") is None:
+        return None
+    base = ("the rows whose category is known" if params.get("min_share_of", "known") == "known"
+            else "all rows, unknown category included")
+    return (f"categories under {params['min_share']:.0%} of {base} are excluded from the "
+            "impact ratios (6 RCNY 5-301(d)); their number and rate are still reported")
+
+
 def _measure(result: AuditResult) -> tuple[str, str]:
     """Names of the count and rate columns: selection or scoring (LL144 6 RCNY 5-300)."""
     if result.params.get("rule") == "scoring_rate":
@@ -180,6 +190,8 @@ def render_markdown(result: AuditResult, *, min_cell: int | None = None,
                         for name, v in result.unknown.items())
     lines.append(f"- **Number of individuals in the unknown category** (excluded from the "
                  f"calculations): {unknown}")
+    if share_rule(params):
+        lines.append(f"- **Small categories:** {share_rule(params)}")
     if min_cell:
         lines.append(f"- Counts below {min_cell} are shown as \"<{min_cell}\" and the rates "
                      "that would reveal them are withheld.")
@@ -347,6 +359,9 @@ def render_html(result: AuditResult, *, min_cell: int | None = None, title: str 
            f"audited; unknown category (excluded from the calculations): {unknown}. "
            f"Generated {html.escape(_now())} by adverse-impact {html.escape(__version__)}; "
            f"counts fingerprint <code>{html.escape(fingerprint(result))}</code>.</p>"]
+    if share_rule(result.params):
+        out.append(f'<p class="meta">Small categories: {html.escape(share_rule(result.params))}'
+                   "</p>")
     if min_cell:
         out.append(f'<p class="meta">Counts below {min_cell} are shown as "&lt;{min_cell}" and '
                    "the numbers that would reveal them are withheld.</p>")

@@ -355,6 +355,46 @@ class AuditResult:
 
         return self._write(render_json(self, min_cell=min_cell, indent=indent), path)
 
+    def to_ll144(self, *, audit_date: Any = None, distribution_date: Any = None,
+                 data_source: str | None = None, data_kind: str = "historical",
+                 test_data_explanation: str | None = None, tool: str | None = None,
+                 employer: str | None = None, auditor: str | None = None) -> Any:
+        """The NYC Local Law 144 publication packet of this audit (6 RCNY 5-303).
+
+        Parameters
+        ----------
+        audit_date, distribution_date : str or date
+            Required: the date of the audit and the distribution date of the
+            tool, as ISO dates.
+        data_source : str
+            Required: the source and an explanation of the data.
+        data_kind : {"historical", "test"}, default "historical"
+        test_data_explanation : str, optional
+            Required with ``data_kind="test"``: why historical data was not
+            used and how the test data was made (6 RCNY 5-302(b)).
+        tool, employer, auditor : str, optional
+
+        Returns
+        -------
+        LL144Packet
+            Renders with ``to_markdown()``, ``to_html()`` and ``to_json()``.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> packet = result.to_ll144(audit_date="2026-11-30", distribution_date="2026-01-05",
+        ...                          data_source="ATS export, 2025 applicants")
+        >>> packet.to_markdown().splitlines()[4]
+        '- **Date of the bias audit:** 2026-11-30'
+        """
+        from adverse_impact._publish._ll144 import build_packet
+
+        return build_packet([(None, self)], audit_date=audit_date,
+                            distribution_date=distribution_date, data_source=data_source,
+                            data_kind=data_kind, test_data_explanation=test_data_explanation,
+                            tool=tool, employer=employer, auditor=auditor)
+
     @staticmethod
     def _write(text: str, path: Any) -> str:
         if path is not None:

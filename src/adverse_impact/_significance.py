@@ -22,7 +22,9 @@ COMPARISONS = ("reference", "rest")
 #: The test behind the ``significant`` column, and the p-value column it reads.
 TESTS = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp", "z": "p_value_z"}
 TEST_COLUMNS = ("z", "p_value_z", "p_value_fisher", "p_value_fisher_midp", "ir_ci_low",
-                "ir_ci_high", "shortfall", "flip_flop", "significant")
+                "ir_ci_high", "shortfall", "min_detectable_ratio", "flip_flop", "significant")
+#: Power behind ``min_detectable_ratio``: the conventional 80%.
+DETECTABLE_POWER = 0.8
 
 
 def check_alpha(alpha: Any, argument: str = "alpha") -> float:
@@ -99,6 +101,11 @@ def compare_many(attributes: Sequence[tuple[Sequence[int], Sequence[int], int | 
             "p_value_fisher_midp": np.atleast_1d(fisher.p_value_midp),
             "ir_ci_low": np.atleast_1d(ratio.ci_low), "ir_ci_high": np.atleast_1d(ratio.ci_high),
             "shortfall": np.atleast_1d(stats.shortfall(a, na, b, nb).shortfall_reference),
+            # Not post-hoc power: the smallest ratio this sample could detect
+            # (80% power at alpha, the comparison group's observed rate).
+            "min_detectable_ratio": np.atleast_1d(stats.minimum_detectable_ratio(
+                na, nb, np.divide(b, nb, out=np.zeros(len(b)), where=nb > 0), alpha=alpha,
+                power=DETECTABLE_POWER)),
             "flip_flop": np.atleast_1d(np.asarray(stats.flip_flop(a, na, b, nb), dtype=bool)),
         }
         values["significant"] = significant(values[TESTS[test]], a, na, b, nb, alpha)

@@ -33,6 +33,8 @@ __all__ = [
     "ImpactRatioResult",
     "MantelHaenszelResult",
     "OddsRatioResult",
+    "PowerResult",
+    "SampleSizeResult",
     "ShortfallResult",
     "ZTestResult",
     "chi_square",
@@ -41,8 +43,11 @@ __all__ = [
     "flip_flop",
     "impact_ratio_test",
     "mantel_haenszel",
+    "minimum_detectable_ratio",
     "odds_ratio",
+    "power",
     "rate_difference",
+    "sample_size",
     "shortfall",
     "two_proportion_z",
 ]
@@ -923,3 +928,13 @@ def cohens_h(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     h = 2 * np.arcsin(np.sqrt(sa / na)) - 2 * np.arcsin(np.sqrt(sb / nb))
     return _out(h, scalar)
 
+
+
+# Power and sample size live in their own module; re-exported here.
+from adverse_impact._power import (
+    PowerResult,
+    SampleSizeResult,
+    minimum_detectable_ratio,
+    power,
+    sample_size,
+)
