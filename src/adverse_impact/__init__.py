@@ -5,6 +5,7 @@ The public API is re-exported here; modules prefixed with ``_`` are private.
 
 from adverse_impact import stats
 from adverse_impact._audit import audit, impact_ratios, selection_rates
+from adverse_impact._blackbox._paired import PairedTestResult, paired_test
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
@@ -45,6 +46,7 @@ __all__ = [
     "GroupCounts",
     "InputError",
     "InputTypeError",
+    "PairedTestResult",
     "ProxyLeakage",
     "ProxyScan",
     "Recoverability",
@@ -56,6 +58,7 @@ __all__ = [
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
+    "paired_test",
     "proxy_leakage",
     "proxy_scan",
     "recoverability",
