@@ -6,6 +6,7 @@ The public API is re-exported here; modules prefixed with ``_`` are private.
 from adverse_impact import stats
 from adverse_impact._audit import audit, impact_ratios, selection_rates
 from adverse_impact._blackbox._paired import PairedTestResult, paired_test
+from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
@@ -49,12 +50,14 @@ __all__ = [
     "PairedTestResult",
     "ProxyLeakage",
     "ProxyScan",
+    "RankingAudit",
     "Recoverability",
     "ThresholdSweep",
     "TokenProxies",
     "__version__",
     "audit",
     "audit_model",
+    "audit_rankings",
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
