@@ -466,30 +466,58 @@ def _with_impact_ratios(table: pd.DataFrame, decisions: np.ndarray,
     return merged[order]
 
 
-def _name_effects_scores(frame: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Each variant's mean residual (score minus its unit's mean) against its group's."""
-    ok = frame.dropna(subset=["score"])
-    resid = ok["score"] - ok.groupby("unit")["score"].transform("mean")
-    ok = ok.assign(residual=resid)
-    rows = []
-    for (group, variant), part in ok.groupby(["group", "variant"], sort=True):
-        rest = ok.loc[(ok["group"] == group) & (ok["variant"] != variant), "residual"]
-        mine = part["residual"].to_numpy()
-        p = math.nan
-        if mine.size >= 2 and rest.size >= 2:
-            spread = math.sqrt(mine.var(ddof=1) / mine.size + rest.var(ddof=1) / rest.size)
-            gap = abs(mine.mean() - rest.mean())
-            scale = max(1.0, abs(mine).max(), abs(rest).max())
-            if spread <= 1e-12 * scale:
-                # No variation within either side (a deterministic scorer):
-                # a gap is certain, its absence too.
-                p = 1.0 if gap <= 1e-12 * scale else 0.0
-            else:
-                p = float(sps.ttest_ind(mine, rest, equal_var=False).pvalue)
-        rows.append({"group": group, "variant": variant, "signal": part["signal"].iloc[0],
-                     "n": int(mine.size), "effect": float(mine.mean() - rest.mean())
-                     if rest.size else math.nan, "p_value": p})
-    return _adjust_names(rows, alpha)
+def _name_effects_scores(unit: np.ndarray, variant: np.ndarray, scores: np.ndarray,
+                         variant_group: np.ndarray, labels: list[Any], signal_text: list[str],
+                         alpha: float) -> pd.DataFrame:
+    """Each variant's residuals against the rest of its group's: Welch's t test, vectorised.
+
+    A residual is a text's score minus the mean score of the other texts of
+    its unit (the same template, the other groups), which removes the
+    template's effect without diluting the variant's own.
+    """
+    ok = ~np.isnan(scores)
+    unit_sum = np.bincount(unit[ok], weights=scores[ok], minlength=unit.max() + 1)
+    unit_n = np.bincount(unit[ok], minlength=unit.max() + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        others = (unit_sum[unit] - scores) / (unit_n[unit] - 1)
+    residual = scores - others
+    ok &= np.isfinite(residual)
+    n_variants, n_groups = len(variant_group), len(labels)
+    v, r = variant[ok], residual[ok]
+    n1 = np.bincount(v, minlength=n_variants).astype(float)
+    s1 = np.bincount(v, weights=r, minlength=n_variants)
+    q1 = np.bincount(v, weights=r * r, minlength=n_variants)
+    largest = np.zeros(n_variants)
+    np.maximum.at(largest, v, np.abs(r))
+
+    def rest(values: np.ndarray) -> np.ndarray:
+        return np.bincount(variant_group, weights=values, minlength=n_groups)[variant_group] \
+            - values
+
+    n2, s2, q2 = rest(n1), rest(s1), rest(q1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m1, m2 = s1 / n1, s2 / n2
+        v1 = np.maximum(q1 - n1 * m1**2, 0) / (n1 - 1)
+        v2 = np.maximum(q2 - n2 * m2**2, 0) / (n2 - 1)
+        a, b = v1 / n1, v2 / n2
+        se = np.sqrt(a + b)
+        df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
+        p = 2 * sps.t.sf(np.abs((m1 - m2) / se), df)
+    group_largest = np.zeros(n_groups)
+    np.maximum.at(group_largest, variant_group, largest)
+    scale = np.maximum(1.0, group_largest[variant_group])
+    # No variation within either side (a deterministic scorer): a gap is
+    # certain, its absence too.
+    flat = se <= 1e-12 * scale
+    p = np.where(flat, np.where(np.abs(m1 - m2) <= 1e-12 * scale, 1.0, 0.0), p)
+    p = np.where((n1 >= 2) & (n2 >= 2), p, np.nan)
+    used = np.flatnonzero(n1 > 0)
+    used = used[np.lexsort((used, variant_group[used]))]
+    rows = pd.DataFrame({"group": np.asarray(labels, dtype=object)[variant_group[used]],
+                         "variant": used, "signal": np.asarray(signal_text, dtype=object)[used],
+                         "n": n1[used].astype(int), "effect": (m1 - m2)[used],
+                         "p_value": p[used]})
+    return _adjust_names(rows.to_dict(orient="records"), alpha)
 
 
 def _name_effects_ranks(frame: pd.DataFrame, k: int, alpha: float) -> pd.DataFrame:
@@ -755,7 +783,11 @@ def paired_test(
                              "score": scores})
         if decisions is not None:
             long["selected"] = decisions[unit, group_index]
-        names = _name_effects_scores(long, alpha)
+        variant_group = np.empty(len(frame), dtype=np.int64)
+        for g, rows_of in enumerate(members):
+            variant_group[rows_of] = g
+        names = _name_effects_scores(unit, variant, scores, variant_group, labels, signal_text,
+                                     alpha)
         method = ("paired differences within template x repeat units: mean with t interval, "
                   "paired t, Wilcoxon signed-rank; Holm over groups"
                   + ("; McNemar exact on decisions" if decisions is not None else ""))
