@@ -536,3 +536,15 @@ def test_other_engines_give_the_same_result():
     got = ai.audit_rankings(polars.from_pandas(data), prompt="prompt", groups="group",
                             rank="rank", n_resamples=0)
     pd.testing.assert_frame_equal(got.table, expected.table)
+
+
+def test_example_script_reproduces_the_published_table(capsys):
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "audit_llm_rankings.py"
+    found = runpy.run_path(str(script))["main"]()
+    counts = found["counts"]
+    for (model, job), cells in PUBLISHED.items():
+        assert counts.loc[(model, job)].to_dict() == cells
+    assert "goodness of fit" in capsys.readouterr().out
