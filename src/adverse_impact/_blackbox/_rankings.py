@@ -257,7 +257,7 @@ class RankingAudit:
         if self._positions is not None:
             position = tests[(tests["attribute"] == "position") & (tests["test"] == "cmh")]
             worst = position["pvalue"].min() if len(position) else float("nan")
-            shown = f"{worst:.2g}" if not worst == 0 else "< 1e-300"
+            shown = f"{worst:.2g}" if worst != 0 else "< 1e-300"
             lines.append(f"Display position: smallest p-value of its top-k test {shown}")
         return "\n".join(lines)
 
