@@ -106,6 +106,7 @@ def test_mcnemar_exact_agrees_with_statsmodels(seed):
     assert row["p_value_mcnemar"] == pytest.approx(expected, rel=1e-12)
 
 
+@settings(deadline=None)
 @given(st.integers(0, 40), st.integers(0, 40))
 def test_mcnemar_exact_matches_statsmodels_on_any_discordant_counts(b, c):
     from statsmodels.stats.contingency_tables import mcnemar
@@ -114,7 +115,7 @@ def test_mcnemar_exact_matches_statsmodels_on_any_discordant_counts(b, c):
     assert mcnemar_exact(b, c) == pytest.approx(min(expected, 1.0), rel=1e-12)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=30))
 def test_holm_and_bh_match_statsmodels(p_values):
     from statsmodels.stats.multitest import multipletests
@@ -157,7 +158,7 @@ def test_sampled_design_uses_every_name_equally_often():
     assert len(uses) == len(names) == 800  # 250 units x 8 groups = 2,000 texts
     assert set(uses) <= {2, 3}  # 2,000 / 800 = 2.5: each name 2 or 3 times
     assert result.n_groups == 8 and set(result.table["group"]) == {
-        f"{r}_{s}" for r in "ABHW" for s in "MW"}
+        f"{r} | {s}" for r in "ABHW" for s in "MW"}
 
 
 def test_result_does_not_depend_on_threads():
@@ -370,3 +371,107 @@ def test_bad_input_names_the_argument(kwargs, match):
 def test_a_template_without_a_slot_is_refused():
     with pytest.raises(ai.InputError, match="1 template.*hold no slot"):
         ai.paired_test(_penalised_batch, [*TEMPLATES, "no slot here"], signals=COLLEGES)
+
+
+# -- rankers ------------------------------------------------------------------------------
+
+def _software_templates():
+    return ai.datasets.load_resume_templates("software engineer")["template"].tolist()
+
+
+def _first_shown(texts):
+    return list(range(len(texts)))
+
+
+def test_first_shown_picker_is_flagged_for_position_not_for_any_group():
+    result = ai.paired_test(_first_shown, _software_templates(), kind="rank", repeats=10,
+                            random_state=0)
+    audit = result.rankings
+    tests = audit.tests
+    position = tests[(tests["attribute"] == "position") & (tests["test"] == "chi_square_gof")]
+    assert position["pvalue"].iloc[0] < 1e-50
+    # Latin squares: every group is shown first exactly once per block, so a
+    # first-shown picker gives every group the same count (10 of 80).
+    assert (result.table["selected"] == 10).all()
+    groups = tests[tests["attribute"] != "position"]
+    assert (groups["pvalue"].dropna() > 0.5).all()
+    assert not result.table["significant"].any() and result.flagged().empty
+
+
+def test_positions_are_latin_squares():
+    result = ai.paired_test(_first_shown, _software_templates(), kind="rank", repeats=3,
+                            random_state=1)
+    shown = result.scores
+    counts = shown.groupby(["group", "position"]).size()
+    assert (counts == 3).all() and len(counts) == 64  # each group at each position per block
+    per_template = shown.groupby(["group", "template"]).size()
+    assert (per_template == 3).all()  # and on each of the 8 resumes once per block
+    assert (shown.groupby("prompt")["group"].nunique() == 8).all()
+
+
+def test_group_preferrer_is_flagged_for_that_group():
+    """A ranker that puts a Black woman first in 30% of prompts, else picks at random.
+
+    Her first-place probability is 0.3 + 0.7 / 8 = 0.3875 against 0.0875 for
+    each other group.  With 20 blocks (160 prompts) the power of the
+    goodness-of-fit test at 5% is 1 - 7e-12 (noncentral chi-square, 7 df,
+    noncentrality 160 * 0.63 = 100.8), and that of her group's own z test
+    (expected count 20, sd 4.2; Holm over 8 groups needs about 31 first
+    places; she expects 62, sd 6.2) about 1 - 3e-7.  The seeded run must flag
+    her group and no other.
+    """
+    names = ai.datasets.load_names()
+    favoured = set(names.loc[names["race"].eq("B") & names["sex"].eq("W"), "name"])
+    rng = np.random.default_rng(11)
+
+    def prefers(texts):
+        order = list(rng.permutation(len(texts)))
+        if rng.random() < 0.3:
+            mine = next(i for i, t in enumerate(texts) if any(n in t for n in favoured))
+            order.remove(mine)
+            order.insert(0, mine)
+        return order
+
+    expected = np.array([0.3875] + [0.0875] * 7)
+    noncentrality = 160 * ((expected - 1 / 8) ** 2 / (1 / 8)).sum()
+    power = sps.ncx2.sf(sps.chi2.isf(0.05, 7), 7, noncentrality)
+    assert power > 1 - 1e-11
+    result = ai.paired_test(prefers, _software_templates(), kind="rank", repeats=20,
+                            random_state=2)
+    table = result.table.set_index("group")
+    assert table["significant"].tolist() == [g == "B | W" for g in table.index]
+    assert table.loc["B | W", "rate"] > 0.3
+    assert result.reference == "B | W"
+    gof = result.rankings.tests
+    gof = gof[(gof["attribute"] == "race x sex") & (gof["test"] == "chi_square_gof")]
+    assert gof["pvalue"].iloc[0] < 1e-10
+    position = result.rankings.tests
+    position = position[(position["attribute"] == "position")
+                        & (position["test"] == "chi_square_gof")]
+    assert position["pvalue"].iloc[0] > 0.01
+
+
+def test_ranker_failures_and_omissions_are_counted(tmp_path):
+    calls = []
+
+    def flaky(texts):
+        calls.append(1)
+        if len(calls) % 20 == 0:
+            raise RuntimeError("rate limited")
+        return list(range(len(texts) - 1))  # never ranks the last shown
+
+    result = ai.paired_test(flaky, _software_templates(), kind="rank", repeats=10,
+                            random_state=0, cache=tmp_path, scorer_id="flaky")
+    assert result.n_calls == 80 and result.n_failed_calls == 4 and result.n_pairs_lost == 4
+    assert result.table["unranked"].sum() == 76  # one candidate in each answered prompt
+    rerun = ai.paired_test(flaky, _software_templates(), kind="rank", repeats=10,
+                           random_state=0, cache=tmp_path, scorer_id="flaky")
+    assert rerun.n_calls == 4 and rerun.n_cached == 76
+
+
+def test_an_invalid_order_is_a_recorded_failure():
+    def duplicates(texts):
+        return [0, 0] + list(range(2, len(texts)))
+
+    with pytest.raises(ai.InputError, match="every call failed"):
+        ai.paired_test(duplicates, _software_templates(), kind="rank")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from adverse_impact._blackbox._calls import (
     run_calls,
     scorer_identity,
 )
+from adverse_impact._blackbox._rankings import _adjust
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._result import jsonable
 from adverse_impact._scoring import decide, model_scores
@@ -40,7 +41,7 @@ _SEP = "\x1e"
 # -- multiplicity ---------------------------------------------------------------
 
 def holm(p_values: Any) -> np.ndarray:
-    """Holm's step-down adjusted p-values (NaN stays NaN).
+    """Holm's step-down adjusted p-values (NaN stays NaN), one family.
 
     Examples
     --------
@@ -49,18 +50,11 @@ def holm(p_values: Any) -> np.ndarray:
     [0.03, 0.06, 0.06]
     """
     p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = ok.size
-    if m:
-        order = ok[np.argsort(p[ok], kind="stable")]
-        adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-        out[order] = np.minimum(adjusted, 1.0)
-    return out
+    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "holm")
 
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN).
+    """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN), one family.
 
     Examples
     --------
@@ -69,14 +63,7 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
     [0.03, 0.04, 0.04]
     """
     p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = ok.size
-    if m:
-        order = ok[np.argsort(p[ok], kind="stable")]
-        scaled = p[order] * m / np.arange(1, m + 1)
-        out[order] = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
-    return out
+    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "bh")
 
 
 # -- signals and design -----------------------------------------------------------
@@ -130,7 +117,7 @@ def _labels(frame: pd.DataFrame, groups: list[str]) -> np.ndarray:
     values = frame[groups].astype(str)
     label = values.iloc[:, 0]
     for column in groups[1:]:
-        label = label + "_" + values[column]
+        label = label + " | " + values[column]  # as audit() labels intersections
     return label.to_numpy(dtype=object)
 
 
@@ -316,6 +303,8 @@ class PairedTestResult:
                     f"{low['group']} {low['impact_ratio']:.3f}; McNemar exact p="
                     f"{low['p_value_mcnemar']:.3g} on {int(low['n_only_group'])} + "
                     f"{int(low['n_only_reference'])} discordant pairs")
+        if self.kind == "rank" and self.rankings is not None:
+            lines += self.rankings.summary().splitlines()[1:]
         flagged = self._names[self._names.get("flagged", pd.Series(dtype=bool)).astype(bool)] \
             if len(self._names) else self._names
         lines.append(f"Signals far off their group (BH q < {self.alpha}): {len(flagged)} of "
@@ -327,11 +316,15 @@ class PairedTestResult:
 
     def _headline(self) -> str:
         n_sig = int(self._table.get("significant", pd.Series(dtype=bool)).fillna(False).sum())
-        what = "texts" if self.kind == "score" else "prompts"
-        return (f"PairedTestResult ({self.kind}): {self.n_groups} groups, {self.n_units:,} "
-                f"units, {self.n_texts:,} {what}; {n_sig} group(s) differ from "
-                f"{self.reference} (Holm, alpha={self.alpha}); {self.n_calls:,} calls, "
-                f"{self.n_cached:,} cached, {self.n_failed_calls:,} failed")
+        if self.kind == "score":
+            design = f"{self.n_units:,} units, {self.n_texts:,} texts"
+            finding = f"{n_sig} group(s) differ from {self.reference}"
+        else:
+            design = f"{self.n_units:,} prompts"
+            finding = f"{n_sig} group(s) off the design's expected top-k count"
+        return (f"PairedTestResult ({self.kind}): {self.n_groups} groups, {design}; {finding} "
+                f"(Holm, alpha={self.alpha}); {self.n_calls:,} calls, {self.n_cached:,} "
+                f"cached, {self.n_failed_calls:,} failed")
 
     def __repr__(self) -> str:
         body = self._table.to_string(index=False, float_format=lambda v: f"{v:.4g}",
@@ -610,7 +603,8 @@ def paired_test(
         ``"names"``: the 800 names of :func:`adverse_impact.datasets.load_names`
         (100 per race x sex cell).  A DataFrame: one row per variant, a
         column per slot (its name in braces in the templates) and one or more
-        group columns (their combination is the group, joined by ``_``).
+        group columns (their combination is the group, labelled as
+        :func:`adverse_impact.audit` labels intersections: ``"B | M"``).
     kind : {"score", "rank"}, default "score"
     repeats : int, default 1
         Pointwise: each template is scored ``repeats`` times per group, each
@@ -818,13 +812,20 @@ def paired_test(
         _raise_if_all_failed(log, n_prompts, n_failed)
         long, lost_units = _ranker_frame(answers, position, template, picks, labels_of_rows,
                                          frame, group_columns, signal_text, labels)
-        from adverse_impact import audit_rankings
+        from adverse_impact._blackbox._rankings import audit_rankings
 
         answered = long[long["answered"]]
         rankings = audit_rankings(answered, prompt="prompt", groups=group_columns, rank="rank",
-                                  position="position", k=k, alpha=alpha)
+                                  position="position", k=k, alpha=alpha, reference=reference,
+                                  random_state=int(rng.integers(2**32)))
         names = _name_effects_ranks(long, k, alpha)
-        table, ref = _ranker_table(answered, labels, k, reference)
+        # The per-group table is the ranking audit's, for the groups as defined
+        # here (the intersection of the group columns).
+        ranked = rankings.table
+        attribute = " x ".join(group_columns)
+        table = ranked[ranked["attribute"] == attribute].drop(columns="attribute")
+        table = table.reset_index(drop=True)
+        ref = table.loc[table["is_reference"], "group"].iloc[0]
         cutoff = None
         method = (f"ranker, one candidate per group per prompt, positions "
                   f"{'counterbalanced by Latin squares' if positions == 'balanced' else 'random'}"
@@ -877,21 +878,3 @@ def _ranker_frame(answers: list[Any], position: np.ndarray, template: np.ndarray
     for column in group_columns:
         long[column] = frame[column].to_numpy(dtype=object)[variant]
     return long, np.flatnonzero(~answered)
-
-
-def _ranker_table(answered: pd.DataFrame, labels: list[Any], k: int,
-                  reference: Any) -> tuple[pd.DataFrame, Any]:
-    """Per group: appearances, top-k count and rate, impact ratio, mean rank."""
-    top = answered.assign(top=answered["rank"] <= k)
-    per = top.groupby("group").agg(n=("top", "size"), selected=("top", "sum"),
-                                   n_unranked=("rank", lambda s: int(s.isna().sum())),
-                                   mean_rank=("rank", "mean")).reindex(labels)
-    rates = (per["selected"] / per["n"]).to_dict()
-    ref = _pick_reference(reference, labels, rates)
-    per = per.reset_index()
-    per["rate"] = per["selected"] / per["n"]
-    per["impact_ratio"] = per["rate"] / rates[ref] if rates[ref] else math.nan
-    per["is_reference"] = per["group"] == ref
-    per["group"] = per["group"].astype(object)
-    return per[["group", "is_reference", "n", "selected", "rate", "impact_ratio", "n_unranked",
-                "mean_rank"]], ref
