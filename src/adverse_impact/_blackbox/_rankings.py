@@ -600,6 +600,27 @@ def _names(value: Any, argument: str) -> list[str]:
     return names
 
 
+def _check_columns(frame: pd.DataFrame, prompt: Any, groups: Any, rank: Any, position: Any,
+                   by: Any) -> tuple[list[str], list[str]]:
+    """The column arguments name distinct columns of ``frame``: (attributes, by)."""
+    for argument, value in (("prompt", prompt), ("rank", rank), ("position", position)):
+        if value is not None and not isinstance(value, str):
+            raise type_error(argument, f"expected a column name, got {type(value).__name__}",
+                             "Pass the name of a column of data")
+    attributes = [str(a) for a in _column_names(groups, "groups")]
+    by_names = _names(by, "by")
+    _check_columns_exist(frame.columns, {
+        "prompt": prompt, "rank": rank, "position": position,
+        **{f"groups[{i}]": a for i, a in enumerate(attributes)},
+        **{f"by[{i}]": b for i, b in enumerate(by_names)},
+    })
+    clash = set(attributes) & set(by_names)
+    if clash:
+        raise input_error("by", f"names the group column(s) {sorted(clash)!r}",
+                          "Split experiments by other columns than the protected attributes")
+    return attributes, by_names
+
+
 def audit_rankings(
     data: Any,
     *,
@@ -768,21 +789,7 @@ def audit_rankings(
     [[46.064, 7.0, 8.5e-08]]
     """
     frame = _as_pandas(data)
-    for argument, value in (("prompt", prompt), ("rank", rank), ("position", position)):
-        if value is not None and not isinstance(value, str):
-            raise type_error(argument, f"expected a column name, got {type(value).__name__}",
-                             "Pass the name of a column of data")
-    attributes = [str(a) for a in _column_names(groups, "groups")]
-    by_names = _names(by, "by")
-    _check_columns_exist(frame.columns, {
-        "prompt": prompt, "rank": rank, "position": position,
-        **{f"groups[{i}]": a for i, a in enumerate(attributes)},
-        **{f"by[{i}]": b for i, b in enumerate(by_names)},
-    })
-    clash = set(attributes) & set(by_names)
-    if clash:
-        raise input_error("by", f"names the group column(s) {sorted(clash)!r}",
-                          "Split experiments by other columns than the protected attributes")
+    attributes, by_names = _check_columns(frame, prompt, groups, rank, position, by)
     k = _check_int(k, "k", 1, "1 (the first place)")
     n_resamples = _check_int(n_resamples, "n_resamples", 0, "1999")
     alpha = check_alpha(alpha)
@@ -902,85 +909,85 @@ def _pairwise(tests: list[dict[str, Any]], name: str, labels: list[Any], test: s
                           "hypothesis": _HYPOTHESES[test], "note": ""})
 
 
-def _group_rows(design: _Design, name: str, columns: tuple[str, ...], g: np.ndarray,
-                keys: list[tuple], reference: Any, alpha: float, z_level: float,
-                tests: list[dict[str, Any]], rng: np.random.Generator,
-                n_resamples: int) -> tuple[pd.DataFrame, list[Fraction | None], bool]:
-    """One attribute: the per-group rows of every experiment, and its tests."""
-    n_cells, n_groups = design.n_cells, len(keys)
-    labels = [_label(key) for key in keys]
-    known = g >= 0
-    gk, cell, block = g[known], design.cell[known], design.block[known]
-    sel, mid = design.selected[known], design.midrank[known]
-    flat = cell * n_groups + gk
-    size = n_cells * n_groups
-    n = np.bincount(flat, minlength=size).reshape(n_cells, n_groups)
-    selected = np.rint(np.bincount(flat, weights=sel, minlength=size)).astype(np.int64)
-    selected = selected.reshape(n_cells, n_groups)
-    unranked = np.bincount(flat, weights=design.unranked[known].astype(float),
-                           minlength=size).reshape(n_cells, n_groups).astype(np.int64)
-
-    top = _moments(block, design.block_cell, n_cells, gk, n_groups, sel)
-    ranks = _moments(block, design.block_cell, n_cells, gk, n_groups, mid)
+def _omnibus(tests: list[dict[str, Any]], name: str, design: _Design, block: np.ndarray,
+             g: np.ndarray, n_groups: int, sel: np.ndarray, mid: np.ndarray,
+             rng: np.random.Generator, n_resamples: int) -> tuple[_Moments, _Moments]:
+    """The within-prompt tests of one attribute (or of position), appended to ``tests``."""
+    n_cells = design.n_cells
+    top = _moments(block, design.block_cell, n_cells, g, n_groups, sel)
+    ranks = _moments(block, design.block_cell, n_cells, g, n_groups, mid)
     gof, gof_df = _gof(top.observed, top.expected)
     _test_rows(tests, name, "chi_square_gof", "top_k", gof, gof_df, _chi2_sf(gof, gof_df))
     cmh, cmh_df = _quadratic(top)
     _test_rows(tests, name, "cmh", "top_k", cmh, cmh_df, _chi2_sf(cmh, cmh_df))
     if n_resamples:
-        p_perm = _permutation_p(block, design.block_cell, n_cells, gk, n_groups, sel,
+        p_perm = _permutation_p(block, design.block_cell, n_cells, g, n_groups, sel,
                                 top.expected, gof, n_resamples, rng)
         _test_rows(tests, name, "permutation", "top_k", gof, gof_df, p_perm,
                    n_resamples=n_resamples)
     rank_stat, rank_df = _quadratic(ranks)
-    complete = _complete(block, design, gk, n_groups)
-    friedman = np.where(complete, rank_stat, np.nan)
-    notes = ["" if c else "not applicable: a prompt lacks a group or holds one twice; see "
-             "mean_rank" for c in complete]
-    _test_rows(tests, name, "friedman", "rank", friedman, np.where(complete, rank_df, np.nan),
-               np.where(complete, _chi2_sf(rank_stat, rank_df), np.nan), note=notes)
+    if name != "position":
+        complete = _complete(block, design, g, n_groups)
+        notes = ["" if c else "not applicable: a prompt lacks a group or holds one twice; "
+                 "see mean_rank" for c in complete]
+        _test_rows(tests, name, "friedman", "rank", np.where(complete, rank_stat, np.nan),
+                   np.where(complete, rank_df, np.nan),
+                   np.where(complete, _chi2_sf(rank_stat, rank_df), np.nan), note=notes)
     _test_rows(tests, name, "mean_rank", "rank", rank_stat, rank_df,
                _chi2_sf(rank_stat, rank_df))
-    _pairwise(tests, name, labels, "pairwise", "top_k", top)
-    _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks)
+    return top, ranks
 
-    # Each group against its expectation, Holm within the attribute.
+
+def _deviations(top: _Moments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's top-k count against its expectation: z, p and Holm within experiment."""
+    n_cells, n_groups = top.observed.shape
     d = top.observed - top.expected
     var = np.diagonal(top.cov, axis1=1, axis2=2)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(var > 0, d / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
     p = _normal_p(z)
     holm = _adjust(p.ravel(), np.repeat(np.arange(n_cells), n_groups), "holm")
-    holm = holm.reshape(p.shape)
-    mean_rank, low, high = _mean_rank(block, design, gk, mid, n_groups, z_level)
+    return z, p, holm.reshape(p.shape)
 
-    out_rows: list[dict[str, Any]] = []
+
+def _group_rows(design: _Design, name: str, columns: tuple[str, ...], g: np.ndarray,
+                keys: list[tuple], reference: Any, alpha: float, z_level: float,
+                tests: list[dict[str, Any]], rng: np.random.Generator,
+                n_resamples: int) -> tuple[pd.DataFrame, list[Fraction | None], bool]:
+    """One attribute: its tests, and the per-group rows of every experiment."""
+    n_cells, n_groups = design.n_cells, len(keys)
+    labels = [_label(key) for key in keys]
+    known = g >= 0
+    gk, block = g[known], design.block[known]
+    sel, mid = design.selected[known], design.midrank[known]
+    top, ranks = _omnibus(tests, name, design, block, gk, n_groups, sel, mid, rng,
+                          n_resamples)
+    _pairwise(tests, name, labels, "pairwise", "top_k", top)
+    _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks)
+
+    flat = design.cell[known] * n_groups + gk
+    size = n_cells * n_groups
+    counts = {
+        "n": np.bincount(flat, minlength=size),
+        "selected": np.rint(np.bincount(flat, weights=sel, minlength=size)),
+        "unranked": np.bincount(flat, weights=design.unranked[known], minlength=size),
+    }
+    columns_out = {k: v.astype(np.int64).reshape(n_cells, n_groups) for k, v in counts.items()}
+    z, p, holm = _deviations(top)
+    mean_rank, low, high = _mean_rank(block, design, gk, mid, n_groups, z_level)
+    found = _find_reference(name, columns, keys, reference)
     ratios: list[Fraction | None] = []
-    reference_found = False
+    rows: list[dict[str, Any]] = []
     for c in range(n_cells):
-        rates = [Fraction(int(selected[c, i]), int(n[c, i])) if n[c, i] else None
-                 for i in range(n_groups)]
-        eligible = [r is not None for r in rates]
-        found = _find_reference(name, columns, keys, reference)
-        if found == "highest" or found is None:
-            candidates = [i for i in range(n_groups) if eligible[i]]
-            ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
-        else:
-            ref, reference_found = found, True
-            if not eligible[ref]:
-                ref = None
-        ref_rate = rates[ref] if ref is not None else None
+        n, selected = columns_out["n"][c], columns_out["selected"][c]
+        rates = [Fraction(int(s), int(m)) if m else None for s, m in zip(selected, n)]
+        ref = _reference_index(found, rates)
         for i in range(n_groups):
-            note, ratio = "", None
-            if rates[i] is None:
-                note = "not shown in this experiment"
-            elif ref_rate is None or ref_rate == 0:
-                note = "no ratio: the reference group's top-k rate is 0"
-            else:
-                ratio = rates[i] / ref_rate
+            ratio, note = _ratio(rates[i], rates[ref] if ref is not None else None)
             ratios.append(ratio)
-            out_rows.append({
-                "_cell": c, "attribute": name, "group": labels[i], "n": int(n[c, i]),
-                "selected": int(selected[c, i]), "unranked": int(unranked[c, i]),
+            rows.append({
+                "_cell": c, "attribute": name, "group": labels[i], "n": int(n[i]),
+                "selected": int(selected[i]), "unranked": int(columns_out["unranked"][c, i]),
                 "rate": float(rates[i]) if rates[i] is not None else np.nan,
                 "impact_ratio": float(ratio) if ratio is not None else np.nan,
                 "is_reference": i == ref,
@@ -991,9 +998,25 @@ def _group_rows(design: _Design, name: str, columns: tuple[str, ...], g: np.ndar
                 "mean_rank": float(mean_rank[c, i]), "mean_rank_ci_low": float(low[c, i]),
                 "mean_rank_ci_high": float(high[c, i]), "note": note,
             })
-    frame = pd.DataFrame(out_rows)
+    frame = pd.DataFrame(rows)
     frame["group"] = frame["group"].astype(object)
-    return frame, ratios, reference_found
+    return frame, ratios, isinstance(found, int)
+
+
+def _reference_index(found: Any, rates: list[Fraction | None]) -> int | None:
+    """The requested reference group, or the highest rate (ties: the first in label order)."""
+    if isinstance(found, int):
+        return found if rates[found] is not None else None
+    candidates = [i for i, r in enumerate(rates) if r is not None]
+    return max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
+
+
+def _ratio(rate: Fraction | None, reference: Fraction | None) -> tuple[Fraction | None, str]:
+    if rate is None:
+        return None, "not shown in this experiment"
+    if reference is None or reference == 0:
+        return None, "no ratio: the reference group's top-k rate is 0"
+    return rate / reference, ""
 
 
 def _complete(block: np.ndarray, design: _Design, g: np.ndarray, n_groups: int) -> np.ndarray:
@@ -1031,37 +1054,20 @@ def _position_rows(design: _Design, codes: np.ndarray, labels: list[Any],
                    n_resamples: int) -> pd.DataFrame:
     """Top-k rate by display position, and the tests of a position effect."""
     n_cells, n_pos = design.n_cells, len(labels)
+    top, _ = _omnibus(tests, "position", design, design.block, codes, n_pos,
+                      design.selected, design.midrank, rng, n_resamples)
     flat = design.cell * n_pos + codes
-    n = np.bincount(flat, minlength=n_cells * n_pos).reshape(n_cells, n_pos)
-    selected = np.bincount(flat, weights=design.selected,
-                           minlength=n_cells * n_pos).reshape(n_cells, n_pos)
-    top = _moments(design.block, design.block_cell, n_cells, codes, n_pos, design.selected)
-    ranks = _moments(design.block, design.block_cell, n_cells, codes, n_pos, design.midrank)
-    gof, gof_df = _gof(top.observed, top.expected)
-    _test_rows(tests, "position", "chi_square_gof", "top_k", gof, gof_df, _chi2_sf(gof, gof_df))
-    cmh, cmh_df = _quadratic(top)
-    _test_rows(tests, "position", "cmh", "top_k", cmh, cmh_df, _chi2_sf(cmh, cmh_df))
-    if n_resamples:
-        p_perm = _permutation_p(design.block, design.block_cell, n_cells, codes, n_pos,
-                                design.selected, top.expected, gof, n_resamples, rng)
-        _test_rows(tests, "position", "permutation", "top_k", gof, gof_df, p_perm,
-                   n_resamples=n_resamples)
-    rank_stat, rank_df = _quadratic(ranks)
-    _test_rows(tests, "position", "mean_rank", "rank", rank_stat, rank_df,
-               _chi2_sf(rank_stat, rank_df))
-    d = top.observed - top.expected
-    var = np.diagonal(top.cov, axis1=1, axis2=2)
+    n = np.bincount(flat, minlength=n_cells * n_pos)
+    selected = np.rint(np.bincount(flat, weights=design.selected, minlength=n_cells * n_pos))
+    z, p, holm = _deviations(top)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(var > 0, d / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
         rate = selected / n
-    p = _normal_p(z)
-    holm = _adjust(p.ravel(), np.repeat(np.arange(n_cells), n_pos), "holm").reshape(p.shape)
     return pd.DataFrame({
         "_cell": np.repeat(np.arange(n_cells), n_pos),
         "position": np.tile(np.asarray(labels, dtype=object), n_cells),
-        "n": n.ravel(), "selected": np.rint(selected.ravel()).astype(np.int64),
-        "rate": rate.ravel(), "expected": top.expected.ravel(), "z": z.ravel(),
-        "p_value": p.ravel(), "p_value_holm": holm.ravel(),
+        "n": n, "selected": selected.astype(np.int64), "rate": rate,
+        "expected": top.expected.ravel(), "z": z.ravel(), "p_value": p.ravel(),
+        "p_value_holm": holm.ravel(),
     })
 
 
