@@ -475,3 +475,44 @@ def test_an_invalid_order_is_a_recorded_failure():
 
     with pytest.raises(ai.InputError, match="every call failed"):
         ai.paired_test(duplicates, _software_templates(), kind="rank")
+
+
+# -- names on the synthetic resumes (make_resumes(names=True)) -------------------------------
+
+@pytest.fixture(scope="module")
+def named_resumes():
+    return ai.datasets.make_resumes(10_000, names=True, random_state=0)
+
+
+def test_names_are_written_without_changing_anything_else(named_resumes):
+    plain = ai.datasets.make_resumes(10_000, random_state=0)
+    parts = named_resumes["resume"].str.split("\n", n=1)
+    first_line, rest = parts.str[0], parts.str[1]
+    assert (first_line == named_resumes["name"]).all()
+    assert rest.tolist() == plain["resume"].tolist()
+    pd.testing.assert_frame_equal(named_resumes.drop(columns=["resume", "name"]),
+                                  plain.drop(columns="resume"))
+    names = ai.datasets.load_names().set_index("name")
+    cells = names.loc[named_resumes["name"]]
+    assert (cells["sex"].to_numpy() == np.where(named_resumes["gender"] == "female", "W", "M")
+            ).all()
+    codes = named_resumes["race"].map({"White": "W", "Asian": "A", "Hispanic or Latino": "H",
+                                       "Black or African American": "B"})
+    known = codes.notna().to_numpy()
+    assert (cells["race"].to_numpy()[known] == codes[known]).all()
+
+
+def test_token_proxies_find_first_names(named_resumes):
+    names = ai.datasets.load_names()
+    women = set(names.loc[names["sex"] == "W", "first_name"].str.lower())
+    men = set(names.loc[names["sex"] == "M", "first_name"].str.lower())
+    proxies = ai.token_proxies(named_resumes["resume"], named_resumes["gender"])
+    top = proxies.top(100, group="female")["token"].tolist()
+    assert sum(t in women - men for t in top) >= 15
+    assert not any(t in men - women for t in top)
+    table = proxies.to_frame()
+    female = table[(table["group"] == "female") & table["token"].isin(women - men)]
+    assert len(female) > 150 and (female["log_odds"] > 0).all()
+    by_race = ai.token_proxies(named_resumes["resume"], named_resumes["race"])
+    black = set(names.loc[names["race"] == "B", "last_name"].str.lower())
+    assert set(by_race.top(10, group="Black or African American")["token"]) <= black

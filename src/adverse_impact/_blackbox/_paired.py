@@ -565,7 +565,7 @@ def paired_test(
     repeats: int = 1,
     k: int = 1,
     threshold: float | None = None,
-    select_top: int | float | None = None,
+    select_top: float | None = None,
     positions: str = "balanced",
     random_state: int | np.random.Generator | None = None,
     cache: Any = None,
@@ -838,7 +838,7 @@ def paired_test(
         kind=kind, reference=ref, n_templates=len(texts), n_variants=len(frame), n_groups=G,
         repeats=repeats, n_units=n_units, n_texts=n_questions, n_calls=log.n_calls,
         n_cached=log.n_cached, n_failed_calls=len(log.failures), n_failed=n_failed,
-        n_pairs_lost=int(len(lost_units)), cutoff=cutoff, alpha=alpha, method=method,
+        n_pairs_lost=len(lost_units), cutoff=cutoff, alpha=alpha, method=method,
         rankings=rankings, _table=table, _names=names, _scores=long, _failures=failures)
 
 
