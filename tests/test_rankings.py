@@ -311,6 +311,47 @@ def test_permutation_p_value_agrees_with_exact_enumeration(k):
     assert abs(tests.loc["permutation", "pvalue"] - exact) <= tolerance
 
 
+def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration():
+    # Four identical prompts (a, b, c) with two top-k places each: the sampler
+    # draws them through the outcome distribution of one prompt.
+    data = pd.DataFrame({"prompt": np.repeat(["p1", "p2", "p3", "p4", "p5"], 3),
+                         "group": ["a", "b", "c"] * 4 + ["a", "a", "b"],
+                         "rank": [1, 2, 3, 1, 3, 2, 2, 1, 3, 1, 2, 3, 1, 2, 3]})
+    k, n_resamples = 2, 20000
+    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", k=k,
+                               n_resamples=n_resamples, random_state=3)
+    tests = result.tests.set_index("test")
+    blocks = [(list(b["group"]), (b["rank"] <= k).to_numpy()) for _, b in data.groupby("prompt")]
+    labels = ["a", "b", "c"]
+    expected = np.zeros(3)
+    for groups, top in blocks:
+        for g in groups:
+            expected[labels.index(g)] += top.sum() / len(groups)
+    statistics = []
+    for perms in itertools.product(*[itertools.permutations(g) for g, _ in blocks]):
+        counts = np.zeros(3)
+        for groups, (_, top) in zip(perms, blocks):
+            for g, t in zip(groups, top):
+                counts[labels.index(g)] += t
+        statistics.append(((counts - expected) ** 2 / expected).sum())
+    exact = float(np.mean(np.array(statistics) >= tests.loc["chi_square_gof", "statistic"]
+                          - 1e-9))
+    tolerance = 4 * math.sqrt(exact * (1 - exact) / n_resamples) + 1 / n_resamples
+    assert abs(tests.loc["permutation", "pvalue"] - exact) <= tolerance
+
+
+def test_outcome_distribution_of_one_prompt_is_multivariate_hypergeometric():
+    from adverse_impact._blackbox._rankings import _outcomes
+
+    for composition, size in (([2, 1, 3], 3), ([1] * 8, 3), ([4, 4], 2), ([2, 2, 2, 2], 5)):
+        outcomes, pmf = _outcomes(np.array(composition), size, limit=10_000)
+        reference = stats.multivariate_hypergeom.pmf(outcomes.astype(int), composition, size)
+        np.testing.assert_allclose(pmf, reference, rtol=1e-12)
+        assert pmf.sum() == pytest.approx(1.0)
+        assert len(outcomes) == len({tuple(o) for o in outcomes})
+    assert _outcomes(np.array([1] * 20), 10, limit=100) is None
+
+
 def test_null_ranker_p_values_are_uniform():
     """Random rankings: p-values uniform within a stated tolerance.
 

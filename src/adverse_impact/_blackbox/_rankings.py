@@ -526,14 +526,48 @@ def _permutation_p(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int, g
         elif size == 1:
             draws[:, cell, :] += rng.multinomial(q, composition / total, size=n_resamples)
         else:
-            picked = rng.multivariate_hypergeometric(composition, size,
-                                                     size=(n_resamples, int(q)))
-            draws[:, cell, :] += picked.sum(axis=1)
+            support = _outcomes(composition, size, limit=int(q) * len(composition))
+            if support is not None:
+                # q prompts fall on the few possible outcomes of one prompt: one
+                # multinomial draw over the outcomes replaces q hypergeometric ones.
+                outcomes, pmf = support
+                draws[:, cell, :] += rng.multinomial(q, pmf, size=n_resamples) @ outcomes
+            else:
+                picked = rng.multivariate_hypergeometric(composition, size,
+                                                         size=(n_resamples, int(q)))
+                draws[:, cell, :] += picked.sum(axis=1)
     resampled, _ = _gof(draws, expected[None, :, :])
     tolerance = 1e-9 * np.maximum(1.0, np.abs(statistic))
     exceed = (resampled >= (statistic - tolerance)[None, :]).sum(axis=0)
     p = (1.0 + exceed) / (1.0 + n_resamples)
     return np.where(np.isnan(statistic), np.nan, p)
+
+
+def _outcomes(composition: np.ndarray, size: int,
+              limit: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every outcome of drawing ``size`` of a prompt's candidates, and its probability.
+
+    The outcomes are the group-count vectors x with 0 <= x_g <= n_g and
+    sum(x) = size, with multivariate hypergeometric probabilities
+    prod C(n_g, x_g) / C(m, size).  None when there are more than ``limit``.
+    """
+    partial = np.zeros((1, 0), dtype=np.int64)
+    remaining = int(size)
+    for n_g in composition:
+        taken = partial.sum(axis=1)
+        options = np.arange(min(int(n_g), remaining) + 1)
+        grown = np.concatenate([np.repeat(partial, len(options), axis=0),
+                                np.tile(options, len(partial))[:, None]], axis=1)
+        partial = grown[np.repeat(taken, len(options)) + grown[:, -1] <= remaining]
+        if len(partial) > 50 * max(limit, 1):
+            return None
+    outcomes = partial[partial.sum(axis=1) == remaining]
+    if len(outcomes) > limit:
+        return None
+    log_pmf = (special.gammaln(composition + 1) - special.gammaln(outcomes + 1)
+               - special.gammaln(composition - outcomes + 1)).sum(axis=1)
+    pmf = np.exp(log_pmf - log_pmf.max())
+    return outcomes.astype(float), pmf / pmf.sum()
 
 
 def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
