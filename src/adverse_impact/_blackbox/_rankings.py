@@ -72,7 +72,7 @@ _HYPOTHESES = {
 
 # -- the result -------------------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True, slots=True, repr=False)
+@dataclasses.dataclass(frozen=True, slots=True, repr=False, eq=False)
 class RankingAudit:
     """A ranking audit: top-k rates, impact ratios and design-based tests; immutable.
 
@@ -94,6 +94,25 @@ class RankingAudit:
     unknown : Mapping[str, int]
         Rows with an unknown label, per attribute (left out of its rows and
         tests).
+
+    Examples
+    --------
+    Four prompts of two candidates; the ranker left one candidate unranked.
+
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2, 3, 3, 4, 4], "group": ["a", "b"] * 4,
+    ...                      "rank": [1, 2, 1, 2, 2, 1, 1, None]})
+    >>> result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
+    ...                            random_state=0)
+    >>> result.table[["group", "n", "selected", "unranked", "expected", "mean_rank"]]
+      group  n  selected  unranked  expected  mean_rank
+    0     a  4         3         0       2.0       1.25
+    1     b  4         1         1       2.0       1.75
+    >>> result.summary().splitlines()[0]
+    'RankingAudit (top 1): 1 of 2 groups below 4/5, 0 significantly below expectation ...'
+    >>> result.passes(), result.passes(rule="both")
+    (False, True)
     """
 
     by: tuple[str, ...]
