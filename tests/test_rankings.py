@@ -569,6 +569,17 @@ def test_bad_input_is_refused_with_the_argument_named(change, kwargs, error, mat
         ai.audit_rankings(data, **options)
 
 
+def test_ranks_as_python_objects_with_none_are_read_as_numbers():
+    data = _complete_design(np.random.default_rng(1), 10, 3)
+    objects = data.assign(rank=[None if np.isnan(r) else int(r) for r in data["rank"]])
+    objects["rank"] = objects["rank"].astype(object)
+    expected = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
+                                 n_resamples=0)
+    got = ai.audit_rankings(objects, prompt="prompt", groups="group", rank="rank",
+                            n_resamples=0)
+    pd.testing.assert_frame_equal(got.table, expected.table)
+
+
 def test_other_engines_give_the_same_result():
     polars = pytest.importorskip("polars")
     data = _complete_design(np.random.default_rng(9), 30, 3)

@@ -375,6 +375,11 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
     block_cell = blocks // len(prompts)
 
     column = frame[rank]
+    if column.dtype == object:  # ints with None: numbers all the same
+        numbers = pd.to_numeric(column, errors="coerce")
+        if not (numbers.isna() == column.isna()).all():
+            numbers = column
+        column = numbers
     if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
         raise type_error("rank", f"expected numeric ranks (1 = best), got dtype {column.dtype}",
                          "Pass the rank each candidate received, empty when unranked")
