@@ -52,7 +52,7 @@ def main() -> dict[str, object]:
     print("2. Is any cell first more or less often than 1/8? (goodness of fit, 7 df)")
     gof = tests[(tests["attribute"] == "race x sex") & (tests["test"].isin(
         ["chi_square_gof", "permutation", "friedman"]))]
-    summary = gof.pivot_table(index=["model", "job"], columns="test", values="pvalue")
+    summary = gof.pivot_table(index=["model", "job"], columns="test", values="p_value")
     summary.insert(0, "chi2", gof[gof["test"] == "chi_square_gof"].set_index(
         ["model", "job"])["statistic"])
     with pd.option_context("display.float_format", lambda v: f"{v:.3g}"):

@@ -130,8 +130,8 @@ def test_story_example_counts_ratio_and_goodness_of_fit(published):
     assert gof["statistic"] == pytest.approx(5758 / 125, rel=1e-12)
     assert gof["df"] == 7
     reference = stats.chisquare(list(story.values()), [125] * 8)
-    assert gof["pvalue"] == pytest.approx(reference.pvalue, rel=1e-9)
-    assert gof["pvalue"] == pytest.approx(8.5e-8, rel=0.01)
+    assert gof["p_value"] == pytest.approx(reference.pvalue, rel=1e-9)
+    assert gof["p_value"] == pytest.approx(8.5e-8, rel=0.01)
 
 
 def test_unranked_candidates_are_counted_not_dropped(rankings):
@@ -189,7 +189,7 @@ def test_friedman_and_goodness_of_fit_agree_with_scipy(seed):
     wide = data.pivot(index="prompt", columns="group", values="rank").fillna(99.0)
     reference = stats.friedmanchisquare(*[wide[c] for c in wide.columns])
     assert tests.loc["friedman", "statistic"] == pytest.approx(reference.statistic, rel=1e-10)
-    assert tests.loc["friedman", "pvalue"] == pytest.approx(reference.pvalue, rel=1e-8)
+    assert tests.loc["friedman", "p_value"] == pytest.approx(reference.pvalue, rel=1e-8)
     assert tests.loc["friedman", "df"] == n_groups - 1
     assert tests.loc["mean_rank", "statistic"] == pytest.approx(reference.statistic, rel=1e-10)
     observed = (data["rank"] == 1).groupby(data["group"]).sum()
@@ -197,7 +197,7 @@ def test_friedman_and_goodness_of_fit_agree_with_scipy(seed):
     expected = selected_per_prompt.sum() / n_groups
     gof = stats.chisquare(observed.to_numpy(), np.full(n_groups, expected))
     assert tests.loc["chi_square_gof", "statistic"] == pytest.approx(gof.statistic, rel=1e-10)
-    assert tests.loc["chi_square_gof", "pvalue"] == pytest.approx(gof.pvalue, rel=1e-8)
+    assert tests.loc["chi_square_gof", "p_value"] == pytest.approx(gof.pvalue, rel=1e-8)
     # One candidate per group and one first place per prompt: the CMH statistic is the GoF.
     if (selected_per_prompt == 1).all():
         assert tests.loc["cmh", "statistic"] == pytest.approx(gof.statistic, rel=1e-9)
@@ -231,7 +231,7 @@ def test_two_group_cmh_equals_statsmodels_mantel_haenszel(seed):
             tables.append(table)
     reference = StratifiedTable(np.dstack(tables)).test_null_odds(correction=False)
     assert tests.loc["cmh", "statistic"] == pytest.approx(reference.statistic, rel=1e-9)
-    assert tests.loc["cmh", "pvalue"] == pytest.approx(reference.pvalue, rel=1e-7)
+    assert tests.loc["cmh", "p_value"] == pytest.approx(reference.pvalue, rel=1e-7)
 
 
 def _exact_permutation_moments(blocks, n_groups, score):
@@ -308,7 +308,7 @@ def test_permutation_p_value_agrees_with_exact_enumeration(k):
             data.assign(t=data["rank"] <= k).groupby("group")["t"].sum().to_numpy(),
             expected).statistic)
     tolerance = 4 * math.sqrt(exact * (1 - exact) / n_resamples) + 1 / n_resamples
-    assert abs(tests.loc["permutation", "pvalue"] - exact) <= tolerance
+    assert abs(tests.loc["permutation", "p_value"] - exact) <= tolerance
 
 
 def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration():
@@ -337,7 +337,7 @@ def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration
     exact = float(np.mean(np.array(statistics) >= tests.loc["chi_square_gof", "statistic"]
                           - 1e-9))
     tolerance = 4 * math.sqrt(exact * (1 - exact) / n_resamples) + 1 / n_resamples
-    assert abs(tests.loc["permutation", "pvalue"] - exact) <= tolerance
+    assert abs(tests.loc["permutation", "p_value"] - exact) <= tolerance
 
 
 def test_outcome_distribution_of_one_prompt_is_multivariate_hypergeometric():
@@ -368,7 +368,7 @@ def test_null_ranker_p_values_are_uniform():
                                    n_resamples=199, random_state=rng)
         tests = result.tests.set_index("test")
         for name, values in collected.items():
-            values.append(tests.loc[name, "pvalue"])
+            values.append(tests.loc[name, "p_value"])
     for name, values in collected.items():
         values = np.asarray(values)
         assert 0.007 <= np.mean(values < 0.05) <= 0.093, name
@@ -417,14 +417,14 @@ def test_position_ranker_is_flagged_for_position_not_for_groups():
                                position="position", n_resamples=199, random_state=0)
     tests = result.tests
     position = tests[tests["attribute"] == "position"].set_index("test")
-    assert position.loc["cmh", "pvalue"] < 1e-100
-    assert position.loc["permutation", "pvalue"] == 1 / 200
+    assert position.loc["cmh", "p_value"] < 1e-100
+    assert position.loc["permutation", "p_value"] == 1 / 200
     assert result.positions["rate"].tolist() == [1.0] + [0.0] * 7
     assert result.passes(rule="significance")
     assert not result.table["significant"].any()
     groups = tests[tests["attribute"] != "position"]
     omnibus = groups[groups["test"].isin(["chi_square_gof", "cmh", "permutation"])]
-    assert (omnibus["pvalue"] > 0.05).all()
+    assert (omnibus["p_value"] > 0.05).all()
     within = groups[groups["test"] == "cmh_within_position"]
     assert within["statistic"].isna().all() and within["note"].str.contains("no variation").all()
 
@@ -437,7 +437,7 @@ def test_confounded_design_position_ranker_separated_by_within_position_test():
         prompt="prompt", groups=["race", "sex"], rank="rank", position="position",
         n_resamples=0)
     tests = result.tests.set_index(["attribute", "test"])
-    assert tests.loc[("race x sex", "cmh"), "pvalue"] < 1e-10
+    assert tests.loc[("race x sex", "cmh"), "p_value"] < 1e-10
     assert math.isnan(tests.loc[("race x sex", "cmh_within_position"), "statistic"])
 
 
@@ -471,7 +471,7 @@ def test_group_preferring_ranker_is_flagged_for_that_group_at_the_stated_power()
         flagged += top == "B | M" and bool(cells.loc["B | M", "significant"])
         tests = result.tests
         position = tests[(tests["attribute"] == "position") & (tests["test"] == "cmh")]
-        position_flagged += bool(position["pvalue"].iloc[0] < 0.05)
+        position_flagged += bool(position["p_value"].iloc[0] < 0.05)
     assert flagged >= 34
     assert position_flagged <= 6  # alpha = 0.05 over 40 runs: 6 or more has probability 0.05
 

@@ -44,8 +44,8 @@ __all__ = ["RankingAudit", "audit_rankings"]
 _RULES = ("four_fifths", "significance", "both", "either")
 _SHOWN = ["attribute", "group", "n", "selected", "unranked", "rate", "impact_ratio",
           "four_fifths_flag", "expected", "p_value_holm", "mean_rank"]
-_TEST_COLUMNS = ["attribute", "test", "measure", "comparison", "statistic", "df", "pvalue",
-                 "pvalue_holm", "pvalue_bh", "n_resamples", "hypothesis", "note"]
+_TEST_COLUMNS = ["attribute", "test", "measure", "comparison", "statistic", "df", "p_value",
+                 "p_value_holm", "p_value_bh", "n_resamples", "hypothesis", "note"]
 _HYPOTHESES = {
     "chi_square_gof": "top-k counts equal the counts the design expects (Pearson goodness of "
                       "fit; exact multinomial setting when each prompt holds one candidate "
@@ -156,7 +156,7 @@ class RankingAudit:
         ``mean_rank``, ``cmh_within_position``, ``pairwise``,
         ``pairwise_rank``), ``measure`` (``top_k`` or ``rank``),
         ``comparison`` (``"A vs B"`` for pairwise rows), ``statistic``,
-        ``df``, ``pvalue``, ``pvalue_holm`` and ``pvalue_bh`` (pairwise rows,
+        ``df``, ``p_value``, ``p_value_holm`` and ``p_value_bh`` (pairwise rows,
         adjusted within one experiment, attribute and measure),
         ``n_resamples``, ``hypothesis`` (the null, in words) and ``note``.
         """
@@ -271,11 +271,11 @@ class RankingAudit:
                     f"({low['attribute']}) {low['impact_ratio']:.3f}")
             if gof is not None:
                 text += (f"; goodness of fit chi2={gof['statistic']:.2f}, df={gof['df']:.0f}, "
-                         f"p={gof['pvalue']:.2g}")
+                         f"p={gof['p_value']:.2g}")
             lines.append(text)
         if self._positions is not None:
             position = tests[(tests["attribute"] == "position") & (tests["test"] == "cmh")]
-            worst = position["pvalue"].min() if len(position) else float("nan")
+            worst = position["p_value"].min() if len(position) else float("nan")
             shown = f"{worst:.2g}" if worst != 0 else "< 1e-300"
             lines.append(f"Display position: smallest p-value of its top-k test {shown}")
         return "\n".join(lines)
@@ -843,7 +843,7 @@ def audit_rankings(
     13  W | W       132  0.132      0.767442
     >>> tests = result.tests
     >>> gof = tests[(tests["attribute"] == "race x sex") & (tests["test"] == "chi_square_gof")]
-    >>> gof[["statistic", "df", "pvalue"]].round(10).to_numpy().tolist()
+    >>> gof[["statistic", "df", "p_value"]].round(10).to_numpy().tolist()
     [[46.064, 7.0, 8.5e-08]]
     """
     frame = _as_pandas(data)
@@ -936,8 +936,8 @@ def _test_rows(tests: list[dict[str, Any]], name: str, test: str, measure: str,
         tests.append({"_cell": cell, "attribute": name, "test": test, "measure": measure,
                       "comparison": None, "statistic": float(statistic[cell]),
                       "df": float(df[cell]) if df is not None else np.nan,
-                      "pvalue": float(pvalue[cell]), "pvalue_holm": np.nan,
-                      "pvalue_bh": np.nan, "n_resamples": n_resamples,
+                      "p_value": float(pvalue[cell]), "p_value_holm": np.nan,
+                      "p_value_bh": np.nan, "n_resamples": n_resamples,
                       "hypothesis": _HYPOTHESES[test],
                       "note": note[cell] if note is not None else ""})
 
@@ -961,9 +961,9 @@ def _pairwise(tests: list[dict[str, Any]], name: str, labels: list[Any], test: s
             tests.append({"_cell": cell, "attribute": name, "test": test, "measure": measure,
                           "comparison": f"{labels[a]} vs {labels[b]}",
                           "statistic": float(z[cell, pair]), "df": np.nan,
-                          "pvalue": float(p[cell, pair]),
-                          "pvalue_holm": float(holm[cell, pair]),
-                          "pvalue_bh": float(bh[cell, pair]), "n_resamples": None,
+                          "p_value": float(p[cell, pair]),
+                          "p_value_holm": float(holm[cell, pair]),
+                          "p_value_bh": float(bh[cell, pair]), "n_resamples": None,
                           "hypothesis": _HYPOTHESES[test], "note": ""})
 
 
