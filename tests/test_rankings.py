@@ -600,3 +600,13 @@ def test_example_script_reproduces_the_published_table(capsys):
     for (model, job), cells in PUBLISHED.items():
         assert counts.loc[(model, job)].to_dict() == cells
     assert "goodness of fit" in capsys.readouterr().out
+
+
+def test_benchmark_script_runs(capsys):
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "rankings.py"
+    assert runpy.run_path(str(script))["main"](["--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "66,528 rows, 8,316 prompts" in out and "target < 0.5 s" in out
