@@ -389,12 +389,12 @@ def test_first_shown_picker_is_flagged_for_position_not_for_any_group():
     audit = result.rankings
     tests = audit.tests
     position = tests[(tests["attribute"] == "position") & (tests["test"] == "chi_square_gof")]
-    assert position["pvalue"].iloc[0] < 1e-50
+    assert position["p_value"].iloc[0] < 1e-50
     # Latin squares: every group is shown first exactly once per block, so a
     # first-shown picker gives every group the same count (10 of 80).
     assert (result.table["selected"] == 10).all()
     groups = tests[tests["attribute"] != "position"]
-    assert (groups["pvalue"].dropna() > 0.5).all()
+    assert (groups["p_value"].dropna() > 0.5).all()
     assert not result.table["significant"].any() and result.flagged().empty
 
 
@@ -444,11 +444,11 @@ def test_group_preferrer_is_flagged_for_that_group():
     assert result.reference == "B | W"
     gof = result.rankings.tests
     gof = gof[(gof["attribute"] == "race x sex") & (gof["test"] == "chi_square_gof")]
-    assert gof["pvalue"].iloc[0] < 1e-10
+    assert gof["p_value"].iloc[0] < 1e-10
     position = result.rankings.tests
     position = position[(position["attribute"] == "position")
                         & (position["test"] == "chi_square_gof")]
-    assert position["pvalue"].iloc[0] > 0.01
+    assert position["p_value"].iloc[0] > 0.01
 
 
 def test_ranker_failures_and_omissions_are_counted(tmp_path):
