@@ -258,14 +258,12 @@ class RankingAudit:
         for key, part in groups:
             key = key if isinstance(key, tuple) else (key,)
             where = ", ".join(map(str, key))
-            low = part.loc[part["impact_ratio"].idxmin()] if part["impact_ratio"].notna().any() \
-                else None
-            mask = (tests["test"] == "chi_square_gof") & (tests["attribute"] == low["attribute"]) \
-                if low is not None else None
-            for column, value in zip(keys, key):
-                mask = mask & (tests[column] == value)
-            if low is None:
+            if not part["impact_ratio"].notna().any():
                 continue
+            low = part.loc[part["impact_ratio"].idxmin()]
+            mask = (tests["test"] == "chi_square_gof") & (tests["attribute"] == low["attribute"])
+            for column, value in zip(keys, key):
+                mask &= tests[column] == value
             gof = tests.loc[mask].iloc[0] if mask.any() else None
             text = (f"{where + ': ' if where else ''}lowest impact ratio {low['group']} "
                     f"({low['attribute']}) {low['impact_ratio']:.3f}")
@@ -1122,7 +1120,7 @@ def _position_rows(design: _Design, codes: np.ndarray, labels: list[Any],
         rate = selected / n
     return pd.DataFrame({
         "_cell": np.repeat(np.arange(n_cells), n_pos),
-        "position": np.tile(np.asarray(labels, dtype=object), n_cells),
+        "position": np.tile(np.asarray(labels), n_cells),
         "n": n, "selected": selected.astype(np.int64), "rate": rate,
         "expected": top.expected.ravel(), "z": z.ravel(), "p_value": p.ravel(),
         "p_value_holm": holm.ravel(),
