@@ -340,6 +340,29 @@ def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration
     assert abs(tests.loc["permutation", "p_value"] - exact) <= tolerance
 
 
+@pytest.mark.parametrize("k", [1, 2])
+def test_attribute_draws_summed_from_the_intersection_match_their_own(k):
+    # With two attributes and no unknown label, the attributes' permutation
+    # draws are margins of the intersection's; alone, each draws for itself.
+    rng = np.random.default_rng(12)
+    data = _unbalanced_design(rng, 40, np.array(["x", "y", "z"]), omit=0.0)
+    data["sex"] = rng.choice(["F", "M"], size=len(data))
+    # A mild preference, so the p-values are neither 0 nor 1 (0.0005 to 0.14).
+    score = rng.random(len(data)) + 0.3 * (data["group"] == "x") + 0.3 * (data["sex"] == "F")
+    data["rank"] = score.groupby(data["prompt"]).rank(ascending=False)
+    n_resamples = 20000
+    both = ai.audit_rankings(data, prompt="prompt", groups=["group", "sex"], rank="rank",
+                             k=k, n_resamples=n_resamples, random_state=1).tests
+    for attribute in ("group", "sex"):
+        alone = ai.audit_rankings(data, prompt="prompt", groups=attribute, rank="rank", k=k,
+                                  n_resamples=n_resamples, random_state=2).tests
+        pick = (both["attribute"] == attribute) & (both["test"] == "permutation")
+        shared = both.loc[pick, "p_value"].item()
+        own = alone.loc[alone["test"] == "permutation", "p_value"].item()
+        tolerance = 4 * math.sqrt(2 * own * (1 - own) / n_resamples) + 2 / n_resamples
+        assert abs(shared - own) <= tolerance, attribute
+
+
 def test_outcome_distribution_of_one_prompt_is_multivariate_hypergeometric():
     from adverse_impact._blackbox._rankings import _outcomes
 

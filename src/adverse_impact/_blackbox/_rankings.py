@@ -449,8 +449,9 @@ def _reduce(values: np.ndarray, strata_cell: np.ndarray, n_cells: int) -> np.nda
     """Sum rows of ``values`` (strata x ...) into their experiments (strata sorted by cell)."""
     out = np.zeros((n_cells, *values.shape[1:]))
     if len(values):
-        present, starts = np.unique(strata_cell, return_index=True)
-        out[present] = np.add.reduceat(values, starts, axis=0)
+        starts = np.searchsorted(strata_cell, np.arange(n_cells))
+        present = np.append(starts[1:], len(strata_cell)) > starts
+        out[present] = np.add.reduceat(values, starts[present], axis=0)
     return out
 
 
@@ -479,11 +480,23 @@ def _moments(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int, g: np.n
     expected = _reduce(counts * mean[:, None], strata_cell, n_cells)
     weighted = counts * c[:, None]
     diag = _reduce(weighted * m[:, None], strata_cell, n_cells)
-    outer = _reduce(weighted[:, :, None] * counts[:, None, :], strata_cell, n_cells)
-    cov = -outer
+    cov = -_outer(weighted, counts.astype(float), strata_cell, n_cells)
     idx = np.arange(n_groups)
     cov[:, idx, idx] += diag
     return _Moments(observed, expected, cov)
+
+
+def _outer(left: np.ndarray, right: np.ndarray, strata_cell: np.ndarray,
+           n_cells: int) -> np.ndarray:
+    """Per experiment, the sum over its strata of outer(left_b, right_b)."""
+    if n_cells > 64:
+        return _reduce(left[:, :, None] * right[:, None, :], strata_cell, n_cells)
+    bounds = np.searchsorted(strata_cell, np.arange(n_cells + 1))
+    out = np.zeros((n_cells, left.shape[1], right.shape[1]))
+    for c in range(n_cells):
+        part = slice(bounds[c], bounds[c + 1])
+        out[c] = left[part].T @ right[part]
+    return out
 
 
 def _quadratic(moments: _Moments) -> tuple[np.ndarray, np.ndarray]:
@@ -517,19 +530,18 @@ def _normal_p(z: np.ndarray) -> np.ndarray:
     return special.erfc(np.abs(z) / math.sqrt(2.0))
 
 
-def _permutation_p(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int, g: np.ndarray,
-                   n_groups: int, selected: np.ndarray, expected: np.ndarray,
-                   statistic: np.ndarray, n_resamples: int,
-                   rng: np.random.Generator) -> np.ndarray:
-    """Monte-Carlo p-value of the goodness-of-fit statistic under within-prompt permutation.
+def _permutation_draws(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int,
+                       g: np.ndarray, n_groups: int, selected: np.ndarray, n_resamples: int,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Top-k counts per experiment and group under within-prompt permutation (B x C x G).
 
     Permuting the labels within a prompt that has s top-k places among m
     candidates puts a random s-subset of its candidates in the top k.
     Prompts with the same experiment, group composition and s are
     exchangeable, so each such pattern of q prompts is drawn at once: a
-    multinomial(q, n/m) when s = 1, a sum of q multivariate hypergeometric
-    draws otherwise.  p = (1 + #{T* >= T}) / (1 + resamples) (Davison and
-    Hinkley 1997, eq. 4.11).
+    multinomial(q, n/m) when s = 1; otherwise a multinomial of the q prompts
+    over the outcomes of one prompt when those are few, else a sum of q
+    multivariate hypergeometric draws.
     """
     n_strata = len(strata_cell)
     counts = np.bincount(stratum * n_groups + g,
@@ -550,18 +562,25 @@ def _permutation_p(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int, g
         else:
             support = _outcomes(composition, size, limit=int(q) * len(composition))
             if support is not None:
-                # q prompts fall on the few possible outcomes of one prompt: one
-                # multinomial draw over the outcomes replaces q hypergeometric ones.
                 outcomes, pmf = support
                 draws[:, cell, :] += rng.multinomial(q, pmf, size=n_resamples) @ outcomes
             else:
                 picked = rng.multivariate_hypergeometric(composition, size,
                                                          size=(n_resamples, int(q)))
                 draws[:, cell, :] += picked.sum(axis=1)
+    return draws
+
+
+def _permutation_p(draws: np.ndarray, expected: np.ndarray,
+                   statistic: np.ndarray) -> np.ndarray:
+    """Monte-Carlo p-value of the goodness-of-fit statistic over permutation draws.
+
+    p = (1 + #{T* >= T}) / (1 + resamples) (Davison and Hinkley 1997, eq. 4.11).
+    """
     resampled, _ = _gof(draws, expected[None, :, :])
     tolerance = 1e-9 * np.maximum(1.0, np.abs(statistic))
     exceed = (resampled >= (statistic - tolerance)[None, :]).sum(axis=0)
-    p = (1.0 + exceed) / (1.0 + n_resamples)
+    p = (1.0 + exceed) / (1.0 + len(draws))
     return np.where(np.isnan(statistic), np.nan, p)
 
 
@@ -870,6 +889,7 @@ def audit_rankings(
     unknown_counts: dict[str, int] = {}
     reference_found = False
     z_level = float(special.ndtri(1 - alpha / 2))
+    shared = _shared_draws(design, specs, coded, n_resamples, rng)
     for name, columns in specs:
         if len(columns) == 1:
             g, labels = coded[columns[0]]
@@ -883,7 +903,8 @@ def audit_rankings(
                 "compares at least two", "Audit an attribute with two or more groups, or "
                 "check the unknown= labels")
         part, part_ratios, found = _group_rows(design, name, columns, g, keys, reference,
-                                               alpha, z_level, tests, rng, n_resamples)
+                                               alpha, z_level, tests, rng, n_resamples,
+                                               shared.get(name))
         reference_found |= found
         rows.append(part)
         ratios += part_ratios
@@ -902,9 +923,8 @@ def audit_rankings(
             _within_position(design, name, g, p_codes, len(p_labels), tests)
 
     table = _with_by(pd.concat(rows, ignore_index=True), design, by_names)
-    test_frame = pd.DataFrame(tests)
-    test_frame = _with_by(test_frame.reindex(columns=["_cell", *_TEST_COLUMNS]), design,
-                          by_names)
+    test_frame = _with_by(_columns_frame(tests, ["_cell", *_TEST_COLUMNS]), design, by_names)
+    test_frame["n_resamples"] = test_frame["n_resamples"].astype("Int64")
     if positions is not None:
         positions = _with_by(positions, design, by_names)
     params = {"prompt": prompt, "groups": attributes, "rank": rank, "position": position,
@@ -919,6 +939,33 @@ def audit_rankings(
         _tests=test_frame, _positions=positions, _ratios=tuple(ratios), _params=params)
 
 
+def _shared_draws(design: _Design, specs: list[tuple[str, tuple[str, ...]]],
+                  coded: Mapping[str, tuple[np.ndarray, list]], n_resamples: int,
+                  rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Permutation draws of the intersection, and of each attribute summed from them.
+
+    A within-prompt permutation moves whole candidates, so the attributes'
+    top-k counts are margins of the intersection's.  Drawing once for the
+    intersection serves every attribute when no label is unknown (otherwise
+    each attribute's tests use its own known candidates, and draw for
+    themselves).
+    """
+    joint = [(name, columns) for name, columns in specs if len(columns) > 1]
+    if not n_resamples or not joint or any((coded[a][0] < 0).any() for a in coded):
+        return {}
+    name, columns = joint[0]
+    g, keys = _intersection([coded[c] for c in columns])
+    draws = _permutation_draws(design.block, design.block_cell, design.n_cells, g, len(keys),
+                               design.selected, n_resamples, rng)
+    shared = {name: draws}
+    for i, column in enumerate(columns):
+        labels = {label: j for j, label in enumerate(coded[column][1])}
+        margin = np.zeros((len(keys), len(labels)))
+        margin[np.arange(len(keys)), [labels[key[i]] for key in keys]] = 1.0
+        shared[column] = draws @ margin
+    return shared
+
+
 def _with_by(frame: pd.DataFrame, design: _Design, by: list[str]) -> pd.DataFrame:
     cells = frame.pop("_cell").to_numpy(dtype=np.int64)
     for i, column in reversed(list(enumerate(by))):
@@ -930,14 +977,17 @@ def _with_by(frame: pd.DataFrame, design: _Design, by: list[str]) -> pd.DataFram
 def _test_rows(tests: list[dict[str, Any]], name: str, test: str, measure: str,
                statistic: np.ndarray, df: np.ndarray, pvalue: np.ndarray, *,
                n_resamples: int | None = None, note: Sequence[str] | None = None) -> None:
-    for cell in range(len(statistic)):
-        tests.append({"_cell": cell, "attribute": name, "test": test, "measure": measure,
-                      "comparison": None, "statistic": float(statistic[cell]),
-                      "df": float(df[cell]) if df is not None else np.nan,
-                      "p_value": float(pvalue[cell]), "p_value_holm": np.nan,
-                      "p_value_bh": np.nan, "n_resamples": n_resamples,
-                      "hypothesis": _HYPOTHESES[test],
-                      "note": note[cell] if note is not None else ""})
+    """One row per experiment, appended to ``tests`` as a block of columns."""
+    n_cells = len(statistic)
+    nan = np.full(n_cells, np.nan)
+    tests.append({"_cell": np.arange(n_cells), "attribute": [name] * n_cells,
+                  "test": [test] * n_cells, "measure": [measure] * n_cells,
+                  "comparison": [None] * n_cells, "statistic": np.asarray(statistic, float),
+                  "df": np.asarray(df, float), "p_value": np.asarray(pvalue, float),
+                  "p_value_holm": nan, "p_value_bh": nan,
+                  "n_resamples": [n_resamples] * n_cells,
+                  "hypothesis": [_HYPOTHESES[test]] * n_cells,
+                  "note": list(note) if note is not None else [""] * n_cells})
 
 
 def _pairwise(tests: list[dict[str, Any]], name: str, labels: list[Any], test: str,
@@ -952,23 +1002,37 @@ def _pairwise(tests: list[dict[str, Any]], name: str, labels: list[Any], test: s
                      np.nan)
     p = _normal_p(z)
     family = np.repeat(np.arange(n_cells), len(i))
-    holm = _adjust(p.ravel(), family, "holm").reshape(p.shape)
-    bh = _adjust(p.ravel(), family, "bh").reshape(p.shape)
-    for cell in range(n_cells):
-        for pair, (a, b) in enumerate(zip(i, j)):
-            tests.append({"_cell": cell, "attribute": name, "test": test, "measure": measure,
-                          "comparison": f"{labels[a]} vs {labels[b]}",
-                          "statistic": float(z[cell, pair]), "df": np.nan,
-                          "p_value": float(p[cell, pair]),
-                          "p_value_holm": float(holm[cell, pair]),
-                          "p_value_bh": float(bh[cell, pair]), "n_resamples": None,
-                          "hypothesis": _HYPOTHESES[test], "note": ""})
+    size = n_cells * len(i)
+    tests.append({"_cell": family, "attribute": [name] * size, "test": [test] * size,
+                  "measure": [measure] * size,
+                  "comparison": [f"{labels[a]} vs {labels[b]}" for a, b in zip(i, j)] * n_cells,
+                  "statistic": z.ravel(), "df": np.full(size, np.nan), "p_value": p.ravel(),
+                  "p_value_holm": _adjust(p.ravel(), family, "holm"),
+                  "p_value_bh": _adjust(p.ravel(), family, "bh"),
+                  "n_resamples": [None] * size, "hypothesis": [_HYPOTHESES[test]] * size,
+                  "note": [""] * size})
+
+
+def _columns_frame(blocks: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Concatenate blocks of columns (each a dict of equal-length sequences) into a frame."""
+    data = {}
+    for column in columns:
+        parts = [np.asarray(block[column], dtype=object)
+                 if not isinstance(block[column], np.ndarray) else block[column]
+                 for block in blocks]
+        data[column] = np.concatenate(parts) if parts else np.array([], dtype=object)
+    return pd.DataFrame(data)
 
 
 def _omnibus(tests: list[dict[str, Any]], name: str, design: _Design, block: np.ndarray,
              g: np.ndarray, n_groups: int, sel: np.ndarray, mid: np.ndarray,
-             rng: np.random.Generator, n_resamples: int) -> tuple[_Moments, _Moments]:
-    """The within-prompt tests of one attribute (or of position), appended to ``tests``."""
+             rng: np.random.Generator, n_resamples: int,
+             draws: np.ndarray | None = None) -> tuple[_Moments, _Moments]:
+    """The within-prompt tests of one attribute (or of position), appended to ``tests``.
+
+    ``draws``: permutation draws of this attribute's top-k counts, when they
+    were derived from those of the intersection (the same permutations).
+    """
     n_cells = design.n_cells
     top = _moments(block, design.block_cell, n_cells, g, n_groups, sel)
     ranks = _moments(block, design.block_cell, n_cells, g, n_groups, mid)
@@ -977,8 +1041,10 @@ def _omnibus(tests: list[dict[str, Any]], name: str, design: _Design, block: np.
     cmh, cmh_df = _quadratic(top)
     _test_rows(tests, name, "cmh", "top_k", cmh, cmh_df, _chi2_sf(cmh, cmh_df))
     if n_resamples:
-        p_perm = _permutation_p(block, design.block_cell, n_cells, g, n_groups, sel,
-                                top.expected, gof, n_resamples, rng)
+        if draws is None:
+            draws = _permutation_draws(block, design.block_cell, n_cells, g, n_groups, sel,
+                                       n_resamples, rng)
+        p_perm = _permutation_p(draws, top.expected, gof)
         _test_rows(tests, name, "permutation", "top_k", gof, gof_df, p_perm,
                    n_resamples=n_resamples)
     rank_stat, rank_df = _quadratic(ranks)
@@ -1008,8 +1074,8 @@ def _deviations(top: _Moments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _group_rows(design: _Design, name: str, columns: tuple[str, ...], g: np.ndarray,
                 keys: list[tuple], reference: Any, alpha: float, z_level: float,
-                tests: list[dict[str, Any]], rng: np.random.Generator,
-                n_resamples: int) -> tuple[pd.DataFrame, list[Fraction | None], bool]:
+                tests: list[dict[str, Any]], rng: np.random.Generator, n_resamples: int,
+                draws: np.ndarray | None) -> tuple[pd.DataFrame, list[Fraction | None], bool]:
     """One attribute: its tests, and the per-group rows of every experiment."""
     n_cells, n_groups = design.n_cells, len(keys)
     labels = [_label(key) for key in keys]
@@ -1017,7 +1083,7 @@ def _group_rows(design: _Design, name: str, columns: tuple[str, ...], g: np.ndar
     gk, block = g[known], design.block[known]
     sel, mid = design.selected[known], design.midrank[known]
     top, ranks = _omnibus(tests, name, design, block, gk, n_groups, sel, mid, rng,
-                          n_resamples)
+                          n_resamples, draws)
     _pairwise(tests, name, labels, "pairwise", "top_k", top)
     _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks)
 
