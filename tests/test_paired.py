@@ -516,3 +516,19 @@ def test_token_proxies_find_first_names(named_resumes):
     by_race = ai.token_proxies(named_resumes["resume"], named_resumes["race"])
     black = set(names.loc[names["race"] == "B", "last_name"].str.lower())
     assert set(by_race.top(10, group="Black or African American")["token"]) <= black
+
+
+def test_the_example_runs_and_finds_what_it_claims(capsys):
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "paired_test.py"
+    found = runpy.run_path(str(path))["main"](n_samples=3_000, random_state=1)
+    out = capsys.readouterr().out
+    assert "1. Pointwise" in out and "2. Ranker" in out
+    women = found["scored"].table.set_index("group").loc["W"]
+    assert women["mean_diff"] < 0 and women["significant"]
+    assert found["again"].n_calls == 0 and found["again"].n_cached == 1_000
+    tests = found["ranked"].rankings.tests
+    position = tests[(tests["attribute"] == "position") & (tests["test"] == "chi_square_gof")]
+    assert position["p_value"].iloc[0] < 1e-6
