@@ -532,3 +532,16 @@ def test_the_example_runs_and_finds_what_it_claims(capsys):
     tests = found["ranked"].rankings.tests
     position = tests[(tests["attribute"] == "position") & (tests["test"] == "chi_square_gof")]
     assert position["p_value"].iloc[0] < 1e-6
+
+
+def test_markdown_and_json_for_both_kinds(capsys):
+    scored = ai.paired_test(_penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5)
+    text = scored.to_markdown()
+    assert text.startswith("# Paired test (score)") and "| women's |" in text
+    ranked = ai.paired_test(_first_shown, _software_templates(), kind="rank", repeats=2,
+                            random_state=0, progress=True)
+    assert "paired_test: 16/16 scorer calls" in capsys.readouterr().err
+    assert "| A \\| M | True |" in ranked.to_markdown()
+    payload = json.loads(json.dumps(ranked.to_dict(), allow_nan=False))
+    assert payload["kind"] == "rank" and payload["rankings"]["table"]
+    assert repr(ranked).startswith("PairedTestResult (rank)")

@@ -284,6 +284,49 @@ class PairedTestResult:
         out["rankings"] = rankings.to_dict() if hasattr(rankings, "to_dict") else None
         return out
 
+    def to_markdown(self) -> str:
+        """The design, the per-group table and the failures, as Markdown for a report.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> signals = pd.DataFrame({"college": ["Wellesley College", "Dalton College"],
+        ...                         "type": ["women's", "co-ed"]})
+        >>> result = ai.paired_test(lambda texts: [0.5] * len(texts),
+        ...                         [f"{{college}}; {i} years" for i in range(5)], signals=signals)
+        >>> print(result.to_markdown().splitlines()[0])
+        # Paired test (score)
+        """
+        def cell(value: Any) -> str:
+            if isinstance(value, (float, np.floating)):
+                return "" if math.isnan(value) else f"{value:.4g}"
+            return str(value).replace("|", "\\|")
+
+        shown = [c for c in ("group", "is_reference", "n_pairs", "n", "mean_diff", "ci_low",
+                             "ci_high", "p_value_t", "p_value_wilcoxon", "selected", "rate",
+                             "impact_ratio", "four_fifths_flag", "n_only_group",
+                             "n_only_reference", "p_value_mcnemar", "unranked", "expected",
+                             "p_value", "p_value_holm", "significant", "mean_rank")
+                 if c in self._table]
+        lines = [f"# Paired test ({self.kind})", "",
+                 f"- **Design:** {self.n_templates:,} templates, {self.n_variants:,} signal "
+                 f"variants in {self.n_groups} groups, {self.repeats} repeat(s): "
+                 f"{self.n_units:,} {'units' if self.kind == 'score' else 'prompts'}",
+                 f"- **Method:** {self.method}",
+                 f"- **Reference group:** {cell(self.reference)}",
+                 f"- **Scorer calls:** {self.n_calls:,} made, {self.n_cached:,} answers from "
+                 f"the cache, {self.n_failed_calls:,} failed ({self.n_failed:,} answers "
+                 f"missing, {self.n_pairs_lost:,} units lost)", "",
+                 "| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+        for row in self._table[shown].itertuples(index=False):
+            lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+        flagged = self._names[self._names["flagged"].astype(bool)] if len(self._names) \
+            else self._names
+        lines += ["", f"Signals far off their group (Benjamini-Hochberg q < {self.alpha}): "
+                  f"{len(flagged):,} of {len(self._names):,}.", ""]
+        return "\n".join(lines)
+
     def summary(self) -> str:
         """The headline in a few lines of plain text."""
         lines = [self._headline()]
@@ -669,7 +712,10 @@ def paired_test(
     Holm's method controls the error rate over the groups, on Wilcoxon's
     p-values.  With several repeats, units sharing a template are treated as
     independent pairs: the difference within a unit removes the template's
-    own effect, leaving only template-by-group interactions shared.  With a
+    own effect, leaving only template-by-group interactions shared.  When
+    every pair differs by the same amount (a deterministic scorer adding a
+    constant), the t statistic is undefined: its p-value is reported as 0
+    (1 when the amount is 0), the interval as that amount.  With a
     decision rule, McNemar's exact test (binomial on the discordant pairs)
     compares each group's decisions with the reference's.
 
