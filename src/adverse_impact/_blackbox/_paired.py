@@ -310,21 +310,21 @@ class PairedTestResult:
                              "p_value", "p_value_holm", "significant", "mean_rank")
                  if c in self._table]
         lines = [f"# Paired test ({self.kind})", "",
-                 f"- **Design:** {self.n_templates:,} templates, {self.n_variants:,} signal "
+                 (f"- **Design:** {self.n_templates:,} templates, {self.n_variants:,} signal "
                  f"variants in {self.n_groups} groups, {self.repeats} repeat(s): "
-                 f"{self.n_units:,} {'units' if self.kind == 'score' else 'prompts'}",
+                 f"{self.n_units:,} {'units' if self.kind == 'score' else 'prompts'}"),
                  f"- **Method:** {self.method}",
                  f"- **Reference group:** {cell(self.reference)}",
-                 f"- **Scorer calls:** {self.n_calls:,} made, {self.n_cached:,} answers from "
+                 (f"- **Scorer calls:** {self.n_calls:,} made, {self.n_cached:,} answers from "
                  f"the cache, {self.n_failed_calls:,} failed ({self.n_failed:,} answers "
-                 f"missing, {self.n_pairs_lost:,} units lost)", "",
+                 f"missing, {self.n_pairs_lost:,} units lost)"), "",
                  "| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
         for row in self._table[shown].itertuples(index=False):
             lines.append("| " + " | ".join(cell(v) for v in row) + " |")
         flagged = self._names[self._names["flagged"].astype(bool)] if len(self._names) \
             else self._names
-        lines += ["", f"Signals far off their group (Benjamini-Hochberg q < {self.alpha}): "
-                  f"{len(flagged):,} of {len(self._names):,}.", ""]
+        lines += ["", (f"Signals far off their group (Benjamini-Hochberg q < {self.alpha}): "
+                  f"{len(flagged):,} of {len(self._names):,}."), ""]
         return "\n".join(lines)
 
     def summary(self) -> str:
