@@ -569,6 +569,15 @@ def test_reference_label_and_unknown_labels():
     with pytest.raises(ai.InputError, match="reference"):
         ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
                           reference="nobody", n_resamples=0)
+    # An experiment without the reference group: no ratios there, and it says why.
+    two = pd.concat([data.assign(experiment="one"),
+                     data[data["group"] != "g0"].assign(experiment="two")])
+    result = ai.audit_rankings(two, prompt="prompt", groups="group", rank="rank",
+                               reference="g0", by="experiment", unknown="n/a", n_resamples=0)
+    table = result.table
+    second = table[table["experiment"] == "two"]
+    assert second["impact_ratio"].isna().all() and not second["four_fifths_flag"].any()
+    assert second.loc[second["n"] > 0, "note"].str.contains("reference group was not shown").all()
 
 
 @pytest.mark.parametrize(("change", "kwargs", "error", "match"), [

@@ -1136,7 +1136,9 @@ def _reference_index(found: Any, rates: list[Fraction | None]) -> int | None:
 def _ratio(rate: Fraction | None, reference: Fraction | None) -> tuple[Fraction | None, str]:
     if rate is None:
         return None, "not shown in this experiment"
-    if reference is None or reference == 0:
+    if reference is None:
+        return None, "no ratio: the reference group was not shown in this experiment"
+    if reference == 0:
         return None, "no ratio: the reference group's top-k rate is 0"
     return rate / reference, ""
 
