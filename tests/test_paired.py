@@ -545,3 +545,25 @@ def test_markdown_and_json_for_both_kinds(capsys):
     payload = json.loads(json.dumps(ranked.to_dict(), allow_nan=False))
     assert payload["kind"] == "rank" and payload["rankings"]["table"]
     assert repr(ranked).startswith("PairedTestResult (rank)")
+
+
+def test_scorer_identity_follows_the_model_a_function_calls():
+    from adverse_impact._blackbox._calls import scorer_identity
+
+    def make(weight):
+        def scorer(texts):
+            return [weight * len(t) for t in texts]
+        return scorer
+
+    assert scorer_identity(make(1.0), "score") == scorer_identity(make(1.0), "score")
+    assert scorer_identity(make(1.0), "score") != scorer_identity(make(2.0), "score")
+    # Stable across processes: no memory address in the fingerprint.
+    import subprocess
+    import sys
+
+    code = ("from adverse_impact._blackbox._calls import scorer_identity\n"
+            "def f(texts):\n    return [len(t) for t in texts if t]\n"
+            "print(scorer_identity(f, 'score'))")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout for _ in range(2)}
+    assert len(runs) == 1

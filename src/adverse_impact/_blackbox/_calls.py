@@ -19,6 +19,7 @@ import pickle
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ def scorer_identity(scorer: Any, kind: str) -> str:
 
     A fitted estimator is identified by its pickled bytes (refitting changes
     it); a function by its module, qualified name and compiled code (editing
-    the function changes it); a callable object by its class and, when it
-    pickles, its state.  Pass ``scorer_id=`` to :func:`adverse_impact.paired_test`
+    the function changes it) and by the pickled state of the variables it
+    closes over and the globals it names (retraining a model it calls
+    changes it); a callable object by its class and, when it pickles, its
+    state.  Objects that do not pickle count by their type only.  Pass ``scorer_id=`` to :func:`adverse_impact.paired_test`
     to choose the identity yourself (for an API: the model name and prompt
     version).
 
@@ -55,10 +58,21 @@ def scorer_identity(scorer: Any, kind: str) -> str:
     digest = hashlib.sha256(kind.encode())
     function = scorer if inspect.isfunction(scorer) else getattr(scorer, "__func__", None)
     if function is not None:
-        code = function.__code__
         digest.update(f"{function.__module__}.{function.__qualname__}".encode())
-        digest.update(code.co_code)
-        digest.update(repr(code.co_consts).encode())
+        _hash_code(digest, function.__code__)
+        # What the function reads besides its arguments: the variables it
+        # closes over and the globals it names (a model retrained in a
+        # notebook must not be served the old model's answers).
+        for cell in function.__closure__ or ():
+            try:
+                digest.update(_state_bytes(cell.cell_contents))
+            except ValueError:  # an empty cell
+                continue
+        for name in _global_names(function.__code__):
+            if name in function.__globals__:
+                value = function.__globals__[name]
+                if not inspect.ismodule(value):
+                    digest.update(name.encode() + _state_bytes(value))
         owner = getattr(scorer, "__self__", None)
         if owner is not None:
             digest.update(_state_bytes(owner))
@@ -66,6 +80,25 @@ def scorer_identity(scorer: Any, kind: str) -> str:
         digest.update(f"{type(scorer).__module__}.{type(scorer).__qualname__}".encode())
         digest.update(_state_bytes(scorer))
     return digest.hexdigest()
+
+
+def _hash_code(digest: Any, code: types.CodeType) -> None:
+    """Bytecode, names and constants, nested code included (no memory addresses)."""
+    digest.update(code.co_code)
+    digest.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _hash_code(digest, const)
+        else:
+            digest.update(repr(const).encode())
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
 
 
 def _state_bytes(obj: Any) -> bytes:
