@@ -439,7 +439,11 @@ def test_group_preferrer_is_flagged_for_that_group():
     result = ai.paired_test(prefers, _software_templates(), kind="rank", repeats=20,
                             random_state=2)
     table = result.table.set_index("group")
-    assert table["significant"].tolist() == [g == "B | W" for g in table.index]
+    # The only group ranked first significantly *more* often than the design
+    # expects.  (First places are one multinomial draw: the others lose what
+    # she gains, so some of them may be significantly below.)
+    above = table["significant"] & (table["z"] > 0)
+    assert above.tolist() == [g == "B | W" for g in table.index]
     assert table.loc["B | W", "rate"] > 0.3
     assert result.reference == "B | W"
     gof = result.rankings.tests

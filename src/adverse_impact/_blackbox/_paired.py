@@ -136,17 +136,21 @@ def _latin_square(size: int, rng: np.random.Generator) -> np.ndarray:
 
 def _variant_picks(n_units: int, members: list[np.ndarray],
                    rng: np.random.Generator) -> np.ndarray:
-    """Variant of each group for each unit: each group's variants in a random cycle.
+    """Variant of each group for each unit: rounds of fresh shuffles of each group.
 
-    Unit ``u`` takes the ``u``-th variant of a shuffled cycle, so each variant
-    is used ``floor(n/size)`` or ``ceil(n/size)`` times (balanced) and
-    consecutive units of one template never repeat a variant while the group
-    has others.
+    Units go through a group's variants in rounds; each round is a new random
+    permutation of the group.  Every variant is used ``floor(n/size)`` or
+    ``ceil(n/size)`` times (balanced); a template's units take distinct
+    variants unless they straddle two rounds (when ``repeats`` equals the
+    group size they never do, and each template gets every variant); and a
+    variant meets different
+    variants of the other groups from round to round, so that one name's
+    effect is not tied to a fixed partner's.
     """
     picks = np.empty((n_units, len(members)), dtype=np.int64)
     for g, rows in enumerate(members):
-        cycle = rng.permutation(rows)
-        picks[:, g] = cycle[np.arange(n_units) % cycle.size]
+        rounds = -(-n_units // rows.size)
+        picks[:, g] = np.concatenate([rng.permutation(rows) for _ in range(rounds)])[:n_units]
     return picks
 
 
@@ -703,8 +707,11 @@ def paired_test(
     -----
     *Pointwise design.* A unit is one template asked once per group, each
     group's text carrying a variant of that group; the variants of a group
-    go round in a shuffled cycle so every variant is used equally often
-    (within one) and no template sees a variant twice while others remain.
+    are dealt in rounds, each a fresh shuffle, so every variant is used
+    equally often (within one), a template's units take distinct variants
+    unless they straddle two rounds (with ``repeats`` equal to the group size
+    each template gets every variant), and partners change from round to
+    round.
     Per group, the paired differences (group minus reference, within unit)
     give the mean difference with its t interval, the paired t test and
     Wilcoxon's signed-rank test (``scipy.stats.wilcoxon`` defaults: zero
