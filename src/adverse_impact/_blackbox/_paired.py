@@ -735,7 +735,8 @@ def paired_test(
     display position as a nuisance factor.
 
     *Variant effects.* For a pointwise scorer: each variant's mean residual
-    (its score minus its unit's mean) against its group's other variants,
+    (its score minus the mean of the other texts of its unit) against its
+    group's other variants,
     Welch's t test; for a ranker, its top-k rate against the rest of its
     group's, Fisher's exact test; Benjamini-Hochberg q-values over all
     variants.
