@@ -571,3 +571,49 @@ def test_scorer_identity_follows_the_model_a_function_calls():
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout for _ in range(2)}
     assert len(runs) == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=4),
+       st.integers(2, 6), st.integers(0, 2**31 - 1))
+def test_full_design_mean_difference_does_not_depend_on_the_draw(effects, n_templates, seed):
+    """Every template with every variant: the mean difference is the variants' mean gap."""
+    effect = dict(zip(COLLEGES["college"], effects))
+
+    def scorer(texts):
+        return [_years(t) + effect[t.split("; ")[2]] for t in texts]
+
+    templates = TEMPLATES[:n_templates]
+    result = ai.paired_test(scorer, templates, signals=COLLEGES, repeats=2, random_state=seed,
+                            reference="co-ed")
+    women = np.mean(effects[:2]) - np.mean(effects[2:])
+    row = result.table.set_index("group").loc["women's"]
+    assert row["mean_diff"] == pytest.approx(women, abs=1e-9)
+    assert row["n_pairs"] == 2 * n_templates
+
+
+def test_ranker_name_effects_agree_with_scipy_fisher():
+    names = ai.datasets.load_names()
+    favoured = names.loc[names["race"].eq("H") & names["sex"].eq("M"), "name"].iloc[3]
+    rng = np.random.default_rng(5)
+
+    def ranker(texts):
+        order = list(rng.permutation(len(texts)))
+        hit = [i for i, t in enumerate(texts) if favoured in t]
+        if hit:
+            order.remove(hit[0])
+            order.insert(0, hit[0])
+        return order
+
+    result = ai.paired_test(ranker, _software_templates(), kind="rank", repeats=100,
+                            random_state=5)
+    shown = result.scores
+    first = shown["rank"] == 1
+    mine = shown["signal"] == favoured
+    group = shown["group"] == "H | M"
+    table = [[int((first & mine).sum()), int((~first & mine).sum())],
+             [int((first & group & ~mine).sum()), int((~first & group & ~mine).sum())]]
+    effects = result.name_effects.set_index("signal")
+    assert effects.loc[favoured, "p_value"] == pytest.approx(sps.fisher_exact(table).pvalue,
+                                                             rel=1e-9)
+    assert effects.loc[favoured, "flagged"] and effects["flagged"].sum() == 1
