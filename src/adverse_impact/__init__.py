@@ -5,6 +5,8 @@ The public API is re-exported here; modules prefixed with ``_`` are private.
 
 from adverse_impact import stats
 from adverse_impact._audit import audit, impact_ratios, selection_rates
+from adverse_impact._blackbox._paired import PairedTestResult, paired_test
+from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
@@ -51,8 +53,10 @@ __all__ = [
     "InputError",
     "InputTypeError",
     "LL144Packet",
+    "PairedTestResult",
     "ProxyLeakage",
     "ProxyScan",
+    "RankingAudit",
     "Recoverability",
     "SummaryCheck",
     "ThresholdSweep",
@@ -64,9 +68,11 @@ __all__ = [
     "audit_model",
     "audit_tiers",
     "check_summary",
+    "audit_rankings",
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
+    "paired_test",
     "proxy_leakage",
     "proxy_scan",
     "recoverability",

@@ -32,7 +32,7 @@ import pandas as pd
 
 from adverse_impact._errors import input_error
 
-__all__ = ["CaseStudyResult", "recruiting_tool", "scrub_gendered_terms"]
+__all__ = ["CaseStudyResult", "names_chapter", "recruiting_tool", "scrub_gendered_terms"]
 
 def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
     """Remove every term of a pair list (``"women's"``, ``"sorority"``, ...) from texts.
@@ -108,6 +108,122 @@ def _gender_rows(result: Any) -> list[dict[str, Any]]:
     return [{k: jsonable(v) for k, v in r.items()} for r in rows[keep].to_dict("records")]
 
 
+def names_chapter(history: pd.DataFrame, applicants: pd.DataFrame, *, select_share: float,
+                  random_state: int = 0, n_templates: int = 1_000,
+                  n_blocks: int = 125) -> tuple[Any, Any, dict[str, Any]]:
+    """The 2024 edition: the history-trained model as a black-box screener, names on resumes.
+
+    The same history, with a name on the first line of every resume
+    (``make_resumes(..., names=True)``: the same rows and decisions, so the
+    women's names carry the history's bias), trains the same kind of model
+    (on the first 10,000 resumes, to keep the step cheap).
+    :func:`adverse_impact.paired_test` then treats it as a closed screener:
+
+    - *pointwise*: ``n_templates`` new applicants' resumes, each scored once
+      with a woman's and once with a man's name (names drawn in balance
+      from the shipped 800), the top ``select_share`` of those texts advance;
+    - *ranker*: a local stand-in for a language model asked to pick the best
+      of eight resumes, built from the same model (its logit plus Gumbel
+      noise of scale 0.25, so it samples like a language model, plus a bonus
+      of 0.25 to whatever is shown first), on eight applicants' resumes with one name
+      per race x sex cell, positions counterbalanced by Latin squares over
+      ``n_blocks`` blocks of eight prompts (125 blocks: 1,000 prompts, as in
+      the 2024 experiment with GPT-3.5 and GPT-4).
+
+    Returns the two :class:`~adverse_impact.PairedTestResult` objects and
+    their numbers.
+    """
+    from adverse_impact._blackbox._paired import paired_test
+    from adverse_impact.datasets import load_names
+    from adverse_impact.datasets._resumes import _RACES, _names
+
+    rng = np.random.default_rng(random_state)
+    # Half the history (at most 10,000 resumes) keeps the step cheap; every
+    # name still appears on a dozen resumes or more.  The names are drawn as
+    # make_resumes(..., names=True) draws them.
+    fit = history.iloc[:min(len(history), 10_000)]
+    race_index = fit["race"].map({race: i for i, race in enumerate(_RACES)}).to_numpy()
+    written = _names(rng, (fit["gender"] == "female").to_numpy(), race_index)
+    model = _model(random_state).fit(written + "\n" + fit["resume"].to_numpy(dtype=object),
+                                     fit["hired"])
+    templates = ["{name}\n" + text for text in applicants["resume"].iloc[:n_templates]]
+    names = load_names()[["name", "sex"]].assign(
+        sex=lambda f: f["sex"].map({"W": "female", "M": "male"}))
+    screener = paired_test(model, templates, signals=names, select_top=select_share,
+                           reference="male", random_state=random_state)
+
+    # Eight equally placed resumes: applicants whose name-free scores are the
+    # closest to the median, so that the name and the position decide.
+    pool = applicants["resume"].iloc[:2_000].tolist()
+    plain = model.predict_proba(pool)[:, 1]
+    middle = np.argsort(np.abs(plain - np.median(plain)))[:8]
+    resumes = ["{name}\n" + pool[i] for i in middle]
+
+    # The model's scores of every resume with every name, computed once:
+    # the stand-in then answers each prompt from a table, as fast as a lookup.
+    every = [text.replace("{name}", name) for text in resumes for name in names["name"]]
+    logit = dict(zip(every, model.decision_function(every)))
+
+    def stand_in_ranker(texts: list[str]) -> list[int]:
+        utility = np.array([logit[t] for t in texts]) + 0.25 * rng.gumbel(size=len(texts))
+        utility[0] += 0.25  # primacy: what is shown first looks better
+        return np.argsort(-utility).tolist()
+
+    ranker = paired_test(stand_in_ranker, resumes, kind="rank", repeats=n_blocks,
+                         random_state=random_state)
+    table = screener.table.set_index("group")
+    women = table.loc["female"]
+    audit = ranker.rankings
+    tests = audit.tests
+
+    def p_of(attribute: str, test: str) -> float:
+        row = tests[(tests["attribute"] == attribute) & (tests["test"] == test)]
+        return float(row["p_value"].iloc[0]) if len(row) else float("nan")
+
+    by_sex = audit.table[audit.table["attribute"] == "sex"].set_index("group")
+    numbers = {
+        "n_templates": len(templates), "n_texts": screener.n_texts,
+        "scorer_calls": screener.n_calls,
+        "mean_diff_women": float(women["mean_diff"]),
+        "ci_low_women": float(women["ci_low"]), "ci_high_women": float(women["ci_high"]),
+        "p_value_wilcoxon_women": float(women["p_value_wilcoxon"]),
+        "p_value_t_women": float(women["p_value_t"]),
+        "impact_ratio_women": float(women["impact_ratio"]),
+        "only_women_advance": int(women["n_only_group"]),
+        "only_men_advance": int(women["n_only_reference"]),
+        "p_value_mcnemar_women": float(women["p_value_mcnemar"]),
+        "names_flagged": int(screener.name_effects["flagged"].sum()),
+        "ranker_prompts": ranker.n_units,
+        "ranker_first_rate_women": float(by_sex.loc["W", "rate"]),
+        "ranker_first_rate_men": float(by_sex.loc["M", "rate"]),
+        "ranker_impact_ratio_women": float(by_sex.loc["W", "impact_ratio"]),
+        "ranker_p_value_sex": p_of("sex", "chi_square_gof"),
+        "ranker_p_value_sex_within_position": p_of("sex", "cmh_within_position"),
+        "ranker_p_value_race": p_of("race", "chi_square_gof"),
+        "ranker_first_shown_rate": float(audit.positions["rate"].iloc[0]),
+        "ranker_p_value_position": p_of("position", "chi_square_gof"),
+    }
+    return screener, ranker, numbers
+
+
+def _names_line(p: dict[str, Any]) -> str:
+    return (
+        f"3b. Names (2024 edition, paired test): with only the name changed, a woman's "
+        f"resume scores {p['mean_diff_women']:+.4f} against a man's (95% CI "
+        f"{p['ci_low_women']:+.4f} to {p['ci_high_women']:+.4f}, Wilcoxon p = "
+        f"{p['p_value_wilcoxon_women']:.2g}, {p['n_templates']} resumes); advance: impact "
+        f"ratio {p['impact_ratio_women']:.2f}, {p['only_men_advance']} resumes advance only "
+        f"with the man's name, {p['only_women_advance']} only with the woman's (McNemar p = "
+        f"{p['p_value_mcnemar_women']:.2g}). A stand-in ranker built from the model, "
+        f"{p['ranker_prompts']} prompts of eight, positions counterbalanced: ranked first "
+        f"{p['ranker_first_rate_women']:.3f} per woman shown vs {p['ranker_first_rate_men']:.3f} "
+        "per man "
+        f"(p = {p['ranker_p_value_sex']:.2g}; within position "
+        f"{p['ranker_p_value_sex_within_position']:.2g}); "
+        f"the first-shown resume wins {p['ranker_first_shown_rate']:.2f} "
+        f"(position p = {p['ranker_p_value_position']:.2g}).")
+
+
 class CaseStudyResult:
     """Every step's numbers and objects; immutable.
 
@@ -123,9 +239,13 @@ class CaseStudyResult:
     history, applicants : pandas.DataFrame
         The synthetic data (kept for exploration; never written to reports).
     model, model_scrubbed : Pipeline
+    paired_screener, paired_ranker : PairedTestResult
+        The 2024 edition: names on resumes, the model as a black-box screener
+        and a stand-in ranker built from it (:func:`names_chapter`).
     """
 
-    __slots__ = ("numbers", "audit", "audit_scrubbed", "audit_mitigated", "token_proxies",
+    __slots__ = ("numbers", "paired_screener", "paired_ranker", "audit", "audit_scrubbed",
+                 "audit_mitigated", "token_proxies",
                  "leakage", "leakage_scrubbed", "counterfactual", "recoverability_scrubbed",
                  "history", "applicants", "model", "model_scrubbed", "timings")
 
@@ -177,6 +297,7 @@ class CaseStudyResult:
             f"scores: women's resumes gain {by_group.get('female', nan):+.3f} on average, "
             f"men's {by_group.get('male', nan):+.3f}; {n['proxies']['counterfactual_flip_rate']:.1%}"
             " of their decisions flip.",
+            _names_line(n["names"]),
             f"4. Scrubbing explicit gendered terms and retraining: impact ratio "
             f"{s['impact_ratio_women']:.2f}; gender still recoverable from the text with "
             f"ROC AUC {s['recoverability_auc']:.2f}; the model's top proxies now: "
@@ -335,6 +456,10 @@ def recruiting_tool(
                      if spec["rate_women"] > spec["rate_men"]}
     top_leakage = leakage.top(20)["feature"].tolist()
 
+    step("names", "Paired tests: names on resumes, the model as a black-box screener")
+    paired_screener, paired_ranker, names_numbers = names_chapter(
+        history, applicants, select_share=share, random_state=random_state)
+
     step("scrub", "Scrubbing explicit gendered terms and retraining")
     history_scrubbed = scrub_gendered_terms(history["resume"])
     applicants_scrubbed = scrub_gendered_terms(applicants["resume"])
@@ -408,6 +533,7 @@ def recruiting_tool(
             "counterfactual_flip_rate": counterfactual.flip_rate,
             "counterfactual_by_group": counterfactual.by_group.to_dict("records"),
         },
+        "names": names_numbers,
         "scrub": {
             "impact_ratio_women": _women(audit_scrubbed),
             "p_value_women": _women(audit_scrubbed, "p_value_fisher"),
@@ -440,7 +566,8 @@ def recruiting_tool(
         "timings_seconds": timings,
     }
     return CaseStudyResult(
-        numbers=numbers, audit=audit, audit_scrubbed=audit_scrubbed,
+        numbers=numbers, paired_screener=paired_screener, paired_ranker=paired_ranker,
+        audit=audit, audit_scrubbed=audit_scrubbed,
         audit_mitigated=audit_mitigated, token_proxies=tokens, leakage=leakage,
         leakage_scrubbed=leakage_scrubbed, counterfactual=counterfactual,
         recoverability_scrubbed=recover, history=history, applicants=applicants, model=model,

@@ -283,6 +283,29 @@ def _grouped(rng: np.random.Generator, counts: np.ndarray, size: int,
     return rng.choice(size, size=int(counts.sum()), p=weights)
 
 
+#: The name lists' race codes for the generator's categories (two or more
+#: races: any of the four, at random).
+_NAME_RACE = ["W", "A", "H", "B", None]
+
+
+def _names(rng: np.random.Generator, woman: np.ndarray, races: np.ndarray) -> np.ndarray:
+    """A name per applicant from the 100 of their sex x race cell."""
+    from adverse_impact.datasets._llm_rankings import load_names
+
+    table = load_names()
+    codes = np.array([_NAME_RACE[r] or "" for r in races], dtype=object)
+    mixed = codes == ""
+    codes[mixed] = np.array(["A", "B", "H", "W"], dtype=object)[rng.integers(0, 4, mixed.sum())]
+    sex = np.where(woman, "W", "M")
+    out = np.empty(len(woman), dtype=object)
+    draw = rng.random(len(woman))
+    for (code, s), cell in table.groupby(["race", "sex"]):
+        rows = (codes == code) & (sex == s)
+        pool = cell["name"].to_numpy(dtype=object)
+        out[rows] = pool[(draw[rows] * len(pool)).astype(int)]
+    return out
+
+
 def make_resumes(
     n_samples: int = 10_000,
     *,
@@ -293,6 +316,7 @@ def make_resumes(
     skill_weight: float = 1.5,
     base_rate: float = 0.3,
     race: bool = True,
+    names: bool = False,
     random_state: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Synthetic applicants with resumes and a hiring history skewed against women.
@@ -331,6 +355,15 @@ def make_resumes(
     race : bool, default True
         Add a ``race`` column (five categories, independent of everything
         else), so that intersectional audits have categories to report.
+    names : bool, default False
+        Write a name on the first line of each resume, and add a ``name``
+        column: a name distinctive of the applicant's sex and race, drawn
+        uniformly from the 100 names of that cell in
+        :func:`adverse_impact.datasets.load_names` (applicants of two or more
+        races draw one of the four cells at random).  First names then mark
+        gender, and last names race, as they do on real resumes.  Names are
+        drawn after everything else, so the rest of the frame is the same as
+        with ``names=False`` for the same seed.
     random_state : int, Generator or None
         Seed; the same seed gives the same frame.
 
@@ -394,6 +427,10 @@ def make_resumes(
     if not isinstance(race, (bool, np.bool_)):
         raise input_error("race", f"{race!r} is not True or False",
                           "Pass race=True to add the race column, race=False to leave it out")
+    if not isinstance(names, (bool, np.bool_)):
+        raise input_error("names", f"{names!r} is not True or False",
+                          "Pass names=True to write a name on each resume")
+    write_names = bool(names)  # ``names`` is reused below for the list of colleges
     if not (random_state is None or isinstance(random_state, np.random.Generator)
             or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
                 and random_state >= 0)):
@@ -504,6 +541,10 @@ def make_resumes(
 
     frame = pd.DataFrame({"resume": resumes,
                           "gender": np.where(woman, "female", "male").astype(object)})
+    if write_names:
+        written = _names(rng, woman, races)
+        frame["resume"] = (written + "\n" + frame["resume"]).astype(frame["resume"].dtype)
+        frame.insert(1, "name", written)
     if race:
         frame["race"] = _objects(_RACES)[races]
     frame["year"] = year.astype(np.int64)
@@ -517,6 +558,7 @@ def make_resumes(
         "n_samples": n, "women_share": women_share, "history_bias": history_bias,
         "proxy_strength": proxy_strength, "style_strength": style_strength,
         "skill_weight": skill_weight, "base_rate": base_rate, "race": bool(race),
+        "names": write_names,
         "random_state": (int(random_state) if isinstance(random_state, (int, np.integer))
                          else None if random_state is None else "Generator"),
     }

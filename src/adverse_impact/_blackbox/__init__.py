@@ -1,0 +1,1 @@
+"""Black-box screeners: ranking audits and paired tests of scorers we cannot open."""

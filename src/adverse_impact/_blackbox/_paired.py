@@ -1,0 +1,934 @@
+"""Paired (correspondence) tests of a black-box scorer: same resume, only the signal changes.
+
+The design (which text carries which name, in which position), the scoring
+through :mod:`adverse_impact._blackbox._calls`, and the analysis: paired
+differences, Wilcoxon and paired t, McNemar's exact test on decisions, and,
+for rankers, the ranking audit of the generated prompts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from adverse_impact._blackbox._calls import (
+    CallLog,
+    ScoreCache,
+    check_n_jobs,
+    run_calls,
+    scorer_identity,
+)
+from adverse_impact._blackbox._rankings import _adjust
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._result import jsonable
+from adverse_impact._scoring import decide, model_scores
+from adverse_impact._significance import check_alpha
+from adverse_impact._text import as_texts
+
+__all__ = ["PairedTestResult", "paired_test"]
+
+_KINDS = ("score", "rank")
+_SEP = "\x1e"
+
+
+# -- multiplicity ---------------------------------------------------------------
+
+def holm(p_values: Any) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN stays NaN), one family.
+
+    Examples
+    --------
+    >>> from adverse_impact._blackbox._paired import holm
+    >>> holm([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p_values, dtype=float)
+    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "holm")
+
+
+def benjamini_hochberg(p_values: Any) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN), one family.
+
+    Examples
+    --------
+    >>> from adverse_impact._blackbox._paired import benjamini_hochberg
+    >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.04, 0.04]
+    """
+    p = np.asarray(p_values, dtype=float)
+    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "bh")
+
+
+# -- signals and design -----------------------------------------------------------
+
+def _load_signals(signals: Any, templates: list[str]) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The signal variants, their slot columns and their group columns."""
+    if isinstance(signals, str):
+        if signals != "names":
+            raise input_error("signals", f"{signals!r} is not a built-in signal set",
+                              "Pass 'names' or a DataFrame of slot values with group labels")
+        from adverse_impact.datasets import load_names
+
+        names = load_names()
+        # The groups are race x sex; the other columns are slots a template may use.
+        used = [c for c in ("name", "first_name", "last_name")
+                if any("{" + c + "}" in t for t in templates)] or ["name"]
+        frame = names[[*used, "race", "sex"]]
+    elif isinstance(signals, pd.DataFrame):
+        frame = signals
+    else:
+        raise type_error("signals", f"got a {type(signals).__name__}",
+                         "Pass 'names' or a pandas DataFrame with one column per template slot "
+                         "(e.g. 'name') and one or more group columns (e.g. 'race', 'sex')")
+    frame = frame.reset_index(drop=True)
+    columns = [str(c) for c in frame.columns]
+    slots = [c for c in columns if any("{" + c + "}" in t for t in templates)]
+    if not slots:
+        raise input_error("templates", f"no template holds a slot named after a signals column "
+                          f"({', '.join('{' + c + '}' for c in columns)})",
+                          "Write the slot into the texts, e.g. '{name}\\nExperience: ...'")
+    missing = [i for i, t in enumerate(templates) if not any("{" + s + "}" in t for s in slots)]
+    if missing:
+        raise input_error("templates", f"{len(missing):,} template(s) hold no slot "
+                          f"({', '.join('{' + s + '}' for s in slots)}), e.g. number {missing[0]}",
+                          "Every template must carry the signal; drop or fix those texts")
+    groups = [c for c in columns if c not in slots]
+    if not groups:
+        raise input_error("signals", "has no group column besides the slot column(s) "
+                          f"{slots!r}", "Add the group label of each variant, e.g. 'sex'")
+    bad = frame[groups].isna().any(axis=1) | frame[slots].isna().any(axis=1)
+    if bad.any():
+        raise input_error("signals", f"{int(bad.sum())} row(s) have a missing slot value or "
+                          "group label", "Drop or fill those rows")
+    if frame[groups].drop_duplicates().shape[0] < 2:
+        raise input_error("signals", "holds one group only; a paired test compares two or more",
+                          "Add the variants of at least one other group")
+    return frame, slots, groups
+
+
+def _labels(frame: pd.DataFrame, groups: list[str]) -> np.ndarray:
+    values = frame[groups].astype(str)
+    label = values.iloc[:, 0]
+    for column in groups[1:]:
+        label = label + " | " + values[column]  # as audit() labels intersections
+    return label.to_numpy(dtype=object)
+
+
+def _fill(template: str, row: dict[str, str]) -> str:
+    for slot, value in row.items():
+        template = template.replace("{" + slot + "}", value)
+    return template
+
+
+def _latin_square(size: int, rng: np.random.Generator) -> np.ndarray:
+    """A random Latin square: a cyclic one with rows, columns and symbols shuffled."""
+    square = (np.arange(size)[:, None] + np.arange(size)[None, :]) % size
+    square = square[rng.permutation(size)][:, rng.permutation(size)]
+    return rng.permutation(size)[square]
+
+
+def _variant_picks(n_units: int, members: list[np.ndarray],
+                   rng: np.random.Generator) -> np.ndarray:
+    """Variant of each group for each unit: rounds of fresh shuffles of each group.
+
+    Units go through a group's variants in rounds; each round is a new random
+    permutation of the group.  Every variant is used ``floor(n/size)`` or
+    ``ceil(n/size)`` times (balanced); a template's units take distinct
+    variants unless they straddle two rounds (when ``repeats`` equals the
+    group size they never do, and each template gets every variant); and a
+    variant meets different
+    variants of the other groups from round to round, so that one name's
+    effect is not tied to a fixed partner's.
+    """
+    picks = np.empty((n_units, len(members)), dtype=np.int64)
+    for g, rows in enumerate(members):
+        rounds = -(-n_units // rows.size)
+        picks[:, g] = np.concatenate([rng.permutation(rows) for _ in range(rounds)])[:n_units]
+    return picks
+
+
+# -- the scorer, wrapped ------------------------------------------------------------
+
+def _pointwise_asker(scorer: Any, pos_label: Any) -> Callable[[list[str]], list[float]]:
+    def ask(texts: list[str]) -> list[float]:
+        scores, _ = model_scores(scorer, texts, pos_label=pos_label)
+        if scores.size != len(texts):
+            raise input_error("scorer", f"returned {scores.size} scores for {len(texts)} texts",
+                              "Return one score per text")
+        return [float(s) for s in scores]
+
+    return ask
+
+
+def _ranker_asker(scorer: Any) -> Callable[[list[str]], list[list[int]]]:
+    def ask(prompts: list[str]) -> list[list[int]]:
+        out = []
+        for prompt in prompts:
+            candidates = prompt.split(_SEP)
+            order = [int(i) for i in scorer(candidates)]
+            if len(set(order)) != len(order) or any(not 0 <= i < len(candidates)
+                                                    for i in order):
+                raise input_error("scorer", f"returned {order!r}, not an order of "
+                                  f"{len(candidates)} candidates",
+                                  "Return the candidates' indices, best first, each once")
+            out.append(order)
+        return out
+
+    return ask
+
+
+# -- the result -----------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
+class PairedTestResult:
+    """A paired (correspondence) test of a scorer; immutable.
+
+    Returned by :func:`adverse_impact.paired_test`.
+
+    Attributes
+    ----------
+    kind : {"score", "rank"}
+    reference : object
+        The group every other group is compared with.
+    n_templates, n_variants, n_groups, repeats : int
+        The design: templates, signal variants (e.g. names), groups, repeats.
+    n_units : int
+        Pointwise: template x repeat units, each scored once per group.
+        Ranker: prompts.
+    n_texts : int
+        Texts (pointwise) or prompts (ranker) in the design.
+    n_calls, n_cached : int
+        Scorer calls made in this run, and answers read from the cache.
+    n_failed_calls, n_failed : int
+        Calls that raised, and the texts or prompts left without an answer.
+    n_pairs_lost : int
+        Units with at least one unanswered text (pointwise), or prompts
+        without an answer (ranker): left out of the analysis and counted here.
+    cutoff : float or None
+        The decision cut-off (``threshold`` or the ``select_top`` score).
+    alpha : float
+    method : str
+        What was tested, in words.
+    rankings : object or None
+        For a ranker, the ranking audit of the generated prompts
+        (:func:`adverse_impact.audit_rankings`).
+    """
+
+    kind: str
+    reference: Any
+    n_templates: int
+    n_variants: int
+    n_groups: int
+    repeats: int
+    n_units: int
+    n_texts: int
+    n_calls: int
+    n_cached: int
+    n_failed_calls: int
+    n_failed: int
+    n_pairs_lost: int
+    cutoff: float | None
+    alpha: float
+    method: str
+    rankings: Any
+    _table: pd.DataFrame
+    _names: pd.DataFrame
+    _scores: pd.DataFrame
+    _failures: pd.DataFrame
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per group: effect against the reference and its tests (a copy)."""
+        return self._table.copy()
+
+    @property
+    def name_effects(self) -> pd.DataFrame:
+        """One row per signal variant: its effect against its own group, BH-adjusted (a copy)."""
+        return self._names.copy()
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        """Every scored text (pointwise) or candidate (ranker) of the design (a copy)."""
+        return self._scores.copy()
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """One row per failed call: its number, texts, error type and message (a copy)."""
+        return self._failures.copy()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-group table as a tidy DataFrame (a copy)."""
+        return self.table
+
+    def flagged(self) -> pd.DataFrame:
+        """Groups whose difference from the reference is significant (Holm), or below 4/5."""
+        table = self._table
+        mask = table.get("significant", pd.Series(False, index=table.index)).fillna(False)
+        if "four_fifths_flag" in table:
+            mask = mask | table["four_fifths_flag"].fillna(False)
+        return table.loc[mask.astype(bool)].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every number, the design and the failures, JSON-serialisable."""
+        out: dict[str, Any] = {f.name: jsonable(getattr(self, f.name))
+                               for f in dataclasses.fields(self)
+                               if not f.name.startswith("_") and f.name != "rankings"}
+        for name, frame in (("table", self._table), ("name_effects", self._names),
+                            ("failures", self._failures)):
+            out[name] = [{k: jsonable(v) for k, v in row.items()}
+                         for row in frame.to_dict(orient="records")]
+        rankings = self.rankings
+        out["rankings"] = rankings.to_dict() if hasattr(rankings, "to_dict") else None
+        return out
+
+    def to_markdown(self) -> str:
+        """The design, the per-group table and the failures, as Markdown for a report.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> signals = pd.DataFrame({"college": ["Wellesley College", "Dalton College"],
+        ...                         "type": ["women's", "co-ed"]})
+        >>> result = ai.paired_test(lambda texts: [0.5] * len(texts),
+        ...                         [f"{{college}}; {i} years" for i in range(5)], signals=signals)
+        >>> print(result.to_markdown().splitlines()[0])
+        # Paired test (score)
+        """
+        def cell(value: Any) -> str:
+            if isinstance(value, (float, np.floating)):
+                return "" if math.isnan(value) else f"{value:.4g}"
+            return str(value).replace("|", "\\|")
+
+        shown = [c for c in ("group", "is_reference", "n_pairs", "n", "mean_diff", "ci_low",
+                             "ci_high", "p_value_t", "p_value_wilcoxon", "selected", "rate",
+                             "impact_ratio", "four_fifths_flag", "n_only_group",
+                             "n_only_reference", "p_value_mcnemar", "unranked", "expected",
+                             "p_value", "p_value_holm", "significant", "mean_rank")
+                 if c in self._table]
+        lines = [f"# Paired test ({self.kind})", "",
+                 (f"- **Design:** {self.n_templates:,} templates, {self.n_variants:,} signal "
+                 f"variants in {self.n_groups} groups, {self.repeats} repeat(s): "
+                 f"{self.n_units:,} {'units' if self.kind == 'score' else 'prompts'}"),
+                 f"- **Method:** {self.method}",
+                 f"- **Reference group:** {cell(self.reference)}",
+                 (f"- **Scorer calls:** {self.n_calls:,} made, {self.n_cached:,} answers from "
+                 f"the cache, {self.n_failed_calls:,} failed ({self.n_failed:,} answers "
+                 f"missing, {self.n_pairs_lost:,} units lost)"), "",
+                 "| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+        for row in self._table[shown].itertuples(index=False):
+            lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+        flagged = self._names[self._names["flagged"].astype(bool)] if len(self._names) \
+            else self._names
+        lines += ["", (f"Signals far off their group (Benjamini-Hochberg q < {self.alpha}): "
+                  f"{len(flagged):,} of {len(self._names):,}."), ""]
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """The headline in a few lines of plain text."""
+        lines = [self._headline()]
+        table = self._table
+        others = table[table["group"] != self.reference] if "group" in table else table
+        if self.kind == "score" and len(others):
+            worst = others.sort_values("mean_diff").iloc[0]
+            lines.append(
+                f"Largest gap: {worst['group']} scores {worst['mean_diff']:+.4g} against "
+                f"{self.reference} ({1 - self.alpha:.0%} CI {worst['ci_low']:+.4g} to "
+                f"{worst['ci_high']:+.4g}; Wilcoxon p={worst['p_value_wilcoxon']:.3g}, "
+                f"paired t p={worst['p_value_t']:.3g}, n={int(worst['n_pairs'])} pairs)")
+            if "impact_ratio" in table:
+                low = others.sort_values("impact_ratio").iloc[0]
+                lines.append(
+                    f"Decisions (cut-off {self.cutoff:.4g}): lowest impact ratio "
+                    f"{low['group']} {low['impact_ratio']:.3f}; McNemar exact p="
+                    f"{low['p_value_mcnemar']:.3g} on {int(low['n_only_group'])} + "
+                    f"{int(low['n_only_reference'])} discordant pairs")
+        if self.kind == "rank" and self.rankings is not None:
+            lines += self.rankings.summary().splitlines()[1:]
+        flagged = self._names[self._names.get("flagged", pd.Series(dtype=bool)).astype(bool)] \
+            if len(self._names) else self._names
+        lines.append(f"Signals far off their group (BH q < {self.alpha}): {len(flagged)} of "
+                     f"{len(self._names)}")
+        if self.n_failed_calls:
+            lines.append(f"Failures: {self.n_failed_calls:,} calls raised; {self.n_failed:,} "
+                         f"answers missing; {self.n_pairs_lost:,} units lost")
+        return "\n".join(lines)
+
+    def _headline(self) -> str:
+        n_sig = int(self._table.get("significant", pd.Series(dtype=bool)).fillna(False).sum())
+        if self.kind == "score":
+            design = f"{self.n_units:,} units, {self.n_texts:,} texts"
+            finding = f"{n_sig} group(s) differ from {self.reference}"
+        else:
+            design = f"{self.n_units:,} prompts"
+            finding = f"{n_sig} group(s) off the design's expected top-k count"
+        return (f"PairedTestResult ({self.kind}): {self.n_groups} groups, {design}; {finding} "
+                f"(Holm, alpha={self.alpha}); {self.n_calls:,} calls, {self.n_cached:,} "
+                f"cached, {self.n_failed_calls:,} failed")
+
+    def __repr__(self) -> str:
+        body = self._table.to_string(index=False, float_format=lambda v: f"{v:.4g}",
+                                     na_rep="-")
+        return f"{self._headline()}\n{body}"
+
+    def _repr_html_(self) -> str:
+        table = self._table.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}",
+                                    border=0, classes="adverse-impact")
+        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+
+
+# -- analysis -------------------------------------------------------------------------
+
+def _paired_stats(diff: np.ndarray, alpha: float) -> dict[str, float]:
+    """Mean paired difference, its t interval, paired t and Wilcoxon signed-rank."""
+    n = diff.size
+    out = {"n_pairs": n, "mean_diff": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+           "t": math.nan, "p_value_t": math.nan, "wilcoxon": math.nan,
+           "p_value_wilcoxon": math.nan}
+    if n == 0:
+        return out
+    mean = float(diff.mean())
+    out["mean_diff"] = mean
+    if n < 2:
+        return out
+    sd = float(diff.std(ddof=1))
+    # Differences equal up to rounding (a scorer subtracting a constant):
+    # scipy's t test would divide by a rounding error.
+    if sd <= 1e-12 * max(1.0, abs(mean)):
+        # Every pair differs by the same amount: no sampling variation to test
+        # against.  Equal scores are no evidence (p = 1); a constant non-zero
+        # shift in every pair is as strong as evidence gets (p = 0).
+        out.update(ci_low=mean, ci_high=mean, t=math.nan if mean == 0 else math.copysign(
+            math.inf, mean), p_value_t=1.0 if mean == 0 else 0.0)
+    else:
+        test = sps.ttest_1samp(diff, 0.0)
+        ci = test.confidence_interval(1 - alpha)
+        out.update(ci_low=float(ci.low), ci_high=float(ci.high), t=float(test.statistic),
+                   p_value_t=float(test.pvalue))
+    if np.all(diff == 0):
+        out.update(wilcoxon=0.0, p_value_wilcoxon=1.0)
+    else:
+        test = sps.wilcoxon(diff)
+        out.update(wilcoxon=float(test.statistic), p_value_wilcoxon=float(test.pvalue))
+    return out
+
+
+def mcnemar_exact(only_a: int, only_b: int) -> float:
+    """McNemar's exact test: two-sided binomial p-value of the discordant pairs.
+
+    Examples
+    --------
+    >>> from adverse_impact._blackbox._paired import mcnemar_exact
+    >>> round(mcnemar_exact(2, 9), 4)
+    0.0654
+    """
+    n = int(only_a) + int(only_b)
+    if n == 0:
+        return 1.0
+    return float(sps.binomtest(int(only_a), n, 0.5).pvalue)
+
+
+def _pick_reference(reference: Any, labels: list[Any], values: dict[Any, float]) -> Any:
+    if reference is None or (isinstance(reference, str) and reference == "highest"):
+        return max(labels, key=lambda g: (values.get(g, -math.inf), -labels.index(g)))
+    if reference not in labels:
+        raise input_error("reference", f"{reference!r} is not one of the groups {labels!r}",
+                          "Pass one of them, or 'highest'")
+    return reference
+
+
+def _analyse_scores(scores: np.ndarray, units: np.ndarray, group_index: np.ndarray,
+                    labels: list[Any], *, reference: Any, alpha: float,
+                    threshold: Any, select_top: Any) -> tuple[pd.DataFrame, Any, float | None,
+                                                              np.ndarray | None]:
+    n_units = int(units.max()) + 1 if units.size else 0
+    matrix = np.full((n_units, len(labels)), np.nan)
+    matrix[units, group_index] = scores
+    answered = ~np.isnan(matrix)
+    means = {g: float(np.nanmean(matrix[:, i])) if answered[:, i].any() else -math.inf
+             for i, g in enumerate(labels)}
+    ref = _pick_reference(reference, labels, means)
+    r = labels.index(ref)
+    cutoff, decisions = None, None
+    if threshold is not None or select_top is not None:
+        ok = ~np.isnan(scores)
+        chosen = np.zeros(scores.size, dtype=bool)
+        chosen[ok], cutoff = decide(scores[ok], threshold=threshold, select_top=select_top)
+        decisions = np.full((n_units, len(labels)), np.nan)
+        decisions[units, group_index] = np.where(ok, chosen, np.nan)
+    rows = []
+    for i, g in enumerate(labels):
+        both = answered[:, i] & answered[:, r]
+        row: dict[str, Any] = {"group": g, "is_reference": i == r,
+                               "n": int(answered[:, i].sum()),
+                               "n_lost": int(n_units - answered[:, i].sum()),
+                               "mean_score": means[g] if answered[:, i].any() else math.nan}
+        row.update(_paired_stats(matrix[both, i] - matrix[both, r], alpha))
+        if decisions is not None:
+            mine, theirs = decisions[both, i], decisions[both, r]
+            b = int(np.sum((mine == 1) & (theirs == 0)))
+            c = int(np.sum((mine == 0) & (theirs == 1)))
+            row.update(selected=int(np.nansum(decisions[:, i])),
+                       n_only_group=b, n_only_reference=c, p_value_mcnemar=mcnemar_exact(b, c))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["group"] = table["group"].astype(object)
+    others = ~table["is_reference"].to_numpy()
+    table["p_value_holm"] = np.nan
+    table.loc[others, "p_value_holm"] = holm(table.loc[others, "p_value_wilcoxon"])
+    table["significant"] = (table["p_value_holm"] < alpha) & others
+    if decisions is not None:
+        table = _with_impact_ratios(table, decisions, labels)
+    return table, ref, cutoff, decisions
+
+
+def _with_impact_ratios(table: pd.DataFrame, decisions: np.ndarray,
+                        labels: list[Any]) -> pd.DataFrame:
+    """Selection rates and impact ratios, from the library's audit (exact four-fifths)."""
+    from adverse_impact._audit import audit
+
+    ok = ~np.isnan(decisions)
+    group = np.broadcast_to(np.arange(len(labels)), decisions.shape)[ok]
+    audited = audit(selected=decisions[ok].astype(np.uint8),
+                    groups={"group": np.asarray(labels, dtype=object)[group]})
+    rates = audited.table.set_index("group")[["rate", "impact_ratio", "four_fifths_flag"]]
+    columns = list(table.columns)
+    at = columns.index("selected") + 1
+    merged = table.join(rates, on="group")
+    order = columns[:at] + ["rate", "impact_ratio", "four_fifths_flag"] + columns[at:]
+    return merged[order]
+
+
+def _name_effects_scores(unit: np.ndarray, variant: np.ndarray, scores: np.ndarray,
+                         variant_group: np.ndarray, labels: list[Any], signal_text: list[str],
+                         alpha: float) -> pd.DataFrame:
+    """Each variant's residuals against the rest of its group's: Welch's t test, vectorised.
+
+    A residual is a text's score minus the mean score of the other texts of
+    its unit (the same template, the other groups), which removes the
+    template's effect without diluting the variant's own.
+    """
+    ok = ~np.isnan(scores)
+    unit_sum = np.bincount(unit[ok], weights=scores[ok], minlength=unit.max() + 1)
+    unit_n = np.bincount(unit[ok], minlength=unit.max() + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        others = (unit_sum[unit] - scores) / (unit_n[unit] - 1)
+    residual = scores - others
+    ok &= np.isfinite(residual)
+    n_variants, n_groups = len(variant_group), len(labels)
+    v, r = variant[ok], residual[ok]
+    n1 = np.bincount(v, minlength=n_variants).astype(float)
+    s1 = np.bincount(v, weights=r, minlength=n_variants)
+    q1 = np.bincount(v, weights=r * r, minlength=n_variants)
+    largest = np.zeros(n_variants)
+    np.maximum.at(largest, v, np.abs(r))
+
+    def rest(values: np.ndarray) -> np.ndarray:
+        return np.bincount(variant_group, weights=values, minlength=n_groups)[variant_group] \
+            - values
+
+    n2, s2, q2 = rest(n1), rest(s1), rest(q1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m1, m2 = s1 / n1, s2 / n2
+        v1 = np.maximum(q1 - n1 * m1**2, 0) / (n1 - 1)
+        v2 = np.maximum(q2 - n2 * m2**2, 0) / (n2 - 1)
+        a, b = v1 / n1, v2 / n2
+        se = np.sqrt(a + b)
+        df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
+        p = 2 * sps.t.sf(np.abs((m1 - m2) / se), df)
+    group_largest = np.zeros(n_groups)
+    np.maximum.at(group_largest, variant_group, largest)
+    scale = np.maximum(1.0, group_largest[variant_group])
+    # No variation within either side (a deterministic scorer): a gap is
+    # certain, its absence too.
+    flat = se <= 1e-12 * scale
+    p = np.where(flat, np.where(np.abs(m1 - m2) <= 1e-12 * scale, 1.0, 0.0), p)
+    p = np.where((n1 >= 2) & (n2 >= 2), p, np.nan)
+    used = np.flatnonzero(n1 > 0)
+    used = used[np.lexsort((used, variant_group[used]))]
+    rows = pd.DataFrame({"group": np.asarray(labels, dtype=object)[variant_group[used]],
+                         "variant": used, "signal": np.asarray(signal_text, dtype=object)[used],
+                         "n": n1[used].astype(int), "effect": (m1 - m2)[used],
+                         "p_value": p[used]})
+    return _adjust_names(rows.to_dict(orient="records"), alpha)
+
+
+def _name_effects_ranks(frame: pd.DataFrame, k: int, alpha: float) -> pd.DataFrame:
+    """Each variant's top-k rate against the rest of its group's, Fisher's exact test."""
+    from adverse_impact.stats import fisher_exact
+
+    ok = frame[frame["answered"]]
+    top = (ok["rank"] <= k).to_numpy()
+    ok = ok.assign(top=top)
+    per = ok.groupby(["group", "variant"], sort=True).agg(
+        signal=("signal", "first"), n=("top", "size"), selected=("top", "sum")).reset_index()
+    group_n = per.groupby("group")["n"].transform("sum")
+    group_sel = per.groupby("group")["selected"].transform("sum")
+    n_rest, sel_rest = group_n - per["n"], group_sel - per["selected"]
+    rows = []
+    p = np.full(len(per), np.nan)
+    usable = (per["n"] > 0) & (n_rest > 0)
+    if usable.any():
+        test = fisher_exact(per.loc[usable, "selected"].to_numpy(), per.loc[usable, "n"].to_numpy(),
+                            sel_rest[usable].to_numpy(), n_rest[usable].to_numpy())
+        p[usable.to_numpy()] = np.asarray(test.p_value, dtype=float)
+    for i, row in enumerate(per.itertuples(index=False)):
+        rest_rate = sel_rest.iloc[i] / n_rest.iloc[i] if n_rest.iloc[i] else math.nan
+        rows.append({"group": row.group, "variant": row.variant, "signal": row.signal,
+                     "n": int(row.n), "effect": row.selected / row.n - rest_rate,
+                     "p_value": float(p[i])})
+    return _adjust_names(rows, alpha)
+
+
+def _adjust_names(rows: list[dict[str, Any]], alpha: float) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=["group", "variant", "signal", "n", "effect", "p_value"])
+    table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy(dtype=float))
+    table["flagged"] = table["q_value"] < alpha
+    return table
+
+
+# -- the public function ----------------------------------------------------------------
+
+def _check_positive_int(value: Any, argument: str, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise input_error(argument, f"{value!r} is not a positive integer",
+                          f"Pass e.g. {argument}={example}")
+    return int(value)
+
+
+def paired_test(
+    scorer: Any,
+    templates: Any,
+    *,
+    signals: Any = "names",
+    kind: str = "score",
+    repeats: int = 1,
+    k: int = 1,
+    threshold: float | None = None,
+    select_top: float | None = None,
+    positions: str = "balanced",
+    random_state: int | np.random.Generator | None = None,
+    cache: Any = None,
+    max_calls: int | None = None,
+    reference: Any = "highest",
+    alpha: float = 0.05,
+    batch_size: int | None = None,
+    n_jobs: int = 1,
+    progress: bool | Callable[[str], None] = False,
+    scorer_id: str | None = None,
+    pos_label: Any = 1,
+) -> PairedTestResult:
+    """Run a paired (correspondence) test of any scorer: only the signal of group changes.
+
+    The same resumes are scored with only a name (or another signal of
+    group membership) changed, so any difference in score, decision or
+    rank is caused by the signal.  Works for scorers that cannot be opened:
+    a language model asked to rank resumes, an embedding retriever, a
+    vendor's API, wrapped in a Python function.
+
+    Parameters
+    ----------
+    scorer : fitted classifier or callable
+        ``kind="score"``: a fitted scikit-learn text model (scores from
+        ``predict_proba``, ``decision_function`` or ``predict``, as in
+        :func:`adverse_impact.audit_model`) or a function taking a list of
+        texts and returning one score per text (higher is better).
+        ``kind="rank"``: a function taking one prompt's candidate texts and
+        returning their order, best first, as indices into the list (a
+        candidate left out is counted as never ranked).
+    templates : sequence of str
+        Resume texts with a slot, ``{name}`` or any column name of
+        ``signals`` written in braces.
+    signals : "names" or DataFrame, default "names"
+        ``"names"``: the 800 names of :func:`adverse_impact.datasets.load_names`
+        (100 per race x sex cell).  A DataFrame: one row per variant, a
+        column per slot (its name in braces in the templates) and one or more
+        group columns (their combination is the group, labelled as
+        :func:`adverse_impact.audit` labels intersections: ``"B | M"``).
+    kind : {"score", "rank"}, default "score"
+    repeats : int, default 1
+        Pointwise: each template is scored ``repeats`` times per group, each
+        time with a different variant (name) while the group has unused ones;
+        ``repeats`` equal to the group size scores every template with every
+        variant (the full design).  Ranker: blocks of prompts (one Latin
+        square each, below).
+    k : int, default 1
+        Ranker: "selected" means ranked in the top ``k``.
+    threshold, select_top : optional
+        Pointwise: a decision rule (as in :func:`adverse_impact.audit_model`),
+        adding selection rates, impact ratios and McNemar's exact test.
+    positions : {"balanced", "random"}, default "balanced"
+        Ranker: display positions counterbalanced by Latin squares (every
+        group in every position equally often), or shuffled at random.
+    random_state : int, Generator or None
+        Seeds which variant goes where.
+    cache : path, optional
+        A directory storing each answer under a hash of the scorer's identity
+        and the text (see ``scorer_id``): a rerun, or a run resumed after a
+        crash, pays only for what is missing.
+    max_calls : int, optional
+        Refuse, before calling anything, a design needing more scorer calls
+        (after the cache); the error says how many it needs.
+    reference : "highest" or group label, default "highest"
+        The comparison group: by default the group with the highest mean score
+        (pointwise) or top-k rate (ranker).
+    alpha : float, default 0.05
+        For the intervals (``1 - alpha``), Holm's control over groups and
+        Benjamini-Hochberg's over variants.
+    batch_size : int, optional
+        Pointwise: texts per scorer call (default: all in one call; pass e.g.
+        20 for an API).  A ranker is called once per prompt.
+    n_jobs : int, default 1
+        Threads calling the scorer (for scorers that wait on a network); the
+        result does not depend on it.
+    progress : bool or callable, default False
+        Show calls done and time left on stderr, or pass each line to a function.
+    scorer_id : str, optional
+        The scorer's identity for the cache (e.g. ``"gpt-4o-2024-08-06/prompt-v3"``);
+        default a fingerprint of the model's pickled state or the function's code.
+    pos_label : default 1
+        The class meaning "selected", for a classifier.
+
+    Returns
+    -------
+    PairedTestResult
+        ``table`` (per group), ``name_effects`` (per variant), ``scores``
+        (every answer), ``failures`` (every failed call), and for rankers
+        ``rankings``, the ranking audit.
+
+    Notes
+    -----
+    *Pointwise design.* A unit is one template asked once per group, each
+    group's text carrying a variant of that group; the variants of a group
+    are dealt in rounds, each a fresh shuffle, so every variant is used
+    equally often (within one), a template's units take distinct variants
+    unless they straddle two rounds (with ``repeats`` equal to the group size
+    each template gets every variant), and partners change from round to
+    round.
+    Per group, the paired differences (group minus reference, within unit)
+    give the mean difference with its t interval, the paired t test and
+    Wilcoxon's signed-rank test (``scipy.stats.wilcoxon`` defaults: zero
+    differences dropped, exact distribution for small samples without ties);
+    Holm's method controls the error rate over the groups, on Wilcoxon's
+    p-values.  With several repeats, units sharing a template are treated as
+    independent pairs: the difference within a unit removes the template's
+    own effect, leaving only template-by-group interactions shared.  When
+    every pair differs by the same amount (a deterministic scorer adding a
+    constant), the t statistic is undefined: its p-value is reported as 0
+    (1 when the amount is 0), the interval as that amount.  With a
+    decision rule, McNemar's exact test (binomial on the discordant pairs)
+    compares each group's decisions with the reference's.
+
+    *Ranker design.* Each prompt holds one candidate per group.  Each repeat
+    is a block of as many prompts as groups, laid out by two random Latin
+    squares: one gives every group every display position once, the other
+    every template slot once (templates cycle over blocks when there are more
+    templates than groups).  Each prompt draws a fresh variant per group.  The
+    generated rankings go to :func:`adverse_impact.audit_rankings` with the
+    display position as a nuisance factor.
+
+    *Variant effects.* For a pointwise scorer: each variant's mean residual
+    (its score minus the mean of the other texts of its unit) against its
+    group's other variants,
+    Welch's t test; for a ranker, its top-k rate against the rest of its
+    group's, Fisher's exact test; Benjamini-Hochberg q-values over all
+    variants.
+
+    *Failures.* A call that raises, or returns the wrong number of scores or
+    an invalid order, is recorded in ``failures``; its texts have no score and
+    the units or prompts they belong to are left out and counted
+    (``n_pairs_lost``).  If every call fails, an error is raised instead.
+
+    Examples
+    --------
+    A scorer that takes 0.1 off for an all-women's college:
+
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> signals = pd.DataFrame({"college": ["Wellesley College", "Dalton College"],
+    ...                         "type": ["women's", "co-ed"]})
+    >>> templates = [f"Python, SQL; {i} years; {{college}}" for i in range(30)]
+    >>> def scorer(texts):
+    ...     return [int(t.split()[2]) / 30 - 0.1 * ("Wellesley" in t) for t in texts]
+    >>> result = ai.paired_test(scorer, templates, signals=signals, threshold=0.51)
+    >>> row = result.table.set_index("group").loc["women's"]
+    >>> print(f"{row['mean_diff']:.3f} {row['impact_ratio']:.3f}")
+    -0.100 0.786
+    >>> bool(row["p_value_wilcoxon"] < 1e-5), bool(row["significant"])
+    (True, True)
+    >>> int(row["n_only_group"]), int(row["n_only_reference"]), float(row["p_value_mcnemar"])
+    (0, 3, 0.25)
+    >>> result.n_calls, result.n_pairs_lost
+    (1, 0)
+    """
+    if kind not in _KINDS:
+        raise input_error("kind", f"{kind!r} is not one of {list(_KINDS)}",
+                          "Pass kind='score' for a pointwise scorer, 'rank' for a ranker")
+    texts, missing = as_texts(templates, "templates")
+    if not texts or missing:
+        raise input_error("templates", "is empty or holds missing texts" if texts else "is empty",
+                          "Pass one or more resume texts with a slot such as {name}")
+    repeats = _check_positive_int(repeats, "repeats", "5")
+    k = _check_positive_int(k, "k", "1")
+    alpha = check_alpha(alpha)
+    n_jobs = check_n_jobs(n_jobs)
+    if batch_size is not None:
+        batch_size = _check_positive_int(batch_size, "batch_size", "20")
+    if max_calls is not None:
+        max_calls = _check_positive_int(max_calls, "max_calls", "1000")
+    if positions not in ("balanced", "random"):
+        raise input_error("positions", f"{positions!r} is not 'balanced' or 'random'",
+                          "Pass positions='balanced' (Latin squares) or 'random'")
+    if kind == "rank":
+        if not callable(scorer) or hasattr(scorer, "predict"):
+            raise type_error("scorer", "a ranker must be a function of one prompt's texts",
+                             "Wrap it: def rank(texts): return order_best_first")
+        if threshold is not None or select_top is not None:
+            raise input_error("threshold", "a ranker has no score to cut",
+                              "Use k= to say how many top places count as selected")
+    frame, slots, group_columns = _load_signals(signals, texts)
+    labels_of_rows = _labels(frame, group_columns)
+    labels = sorted(set(labels_of_rows), key=str)
+    members = [np.flatnonzero(labels_of_rows == g) for g in labels]
+    slot_values = frame[slots].astype(str).to_dict(orient="records")
+    rng = np.random.default_rng(random_state)
+    identity = scorer_id if scorer_id is not None else scorer_identity(scorer, kind)
+    store = ScoreCache(cache, identity) if cache is not None else None
+    log = CallLog()
+    G = len(labels)
+    signal_text = [" / ".join(v.values()) for v in slot_values]
+
+    if kind == "score":
+        n_units = len(texts) * repeats
+        picks = _variant_picks(n_units, members, rng)
+        # Unit u = template u // repeats; group g's text is the template
+        # filled with the unit's pick for g.
+        unit = np.repeat(np.arange(n_units), G)
+        group_index = np.tile(np.arange(G), n_units)
+        variant = picks.ravel()
+        template = unit // repeats
+        design = [_fill(texts[t], slot_values[v]) for t, v in zip(template, variant)]
+        answers = run_calls(_pointwise_asker(scorer, pos_label), [[t] for t in design],
+                            batch_size=batch_size, cache=store, max_calls=max_calls,
+                            n_jobs=n_jobs, progress=progress, log=log)
+        scores = np.array([math.nan if a is None else float(a) for a in answers])
+        _raise_if_all_failed(log, scores.size, int(np.isnan(scores).sum()))
+        table, ref, cutoff, decisions = _analyse_scores(
+            scores, unit, group_index, labels, reference=reference, alpha=alpha,
+            threshold=threshold, select_top=select_top)
+        lost_units = np.unique(unit[np.isnan(scores)])
+        long = pd.DataFrame({"unit": unit, "template": template, "repeat": unit % repeats,
+                             "group": np.asarray(labels, dtype=object)[group_index],
+                             "variant": variant,
+                             "signal": np.asarray(signal_text, dtype=object)[variant],
+                             "score": scores})
+        if decisions is not None:
+            long["selected"] = decisions[unit, group_index]
+        variant_group = np.empty(len(frame), dtype=np.int64)
+        for g, rows_of in enumerate(members):
+            variant_group[rows_of] = g
+        names = _name_effects_scores(unit, variant, scores, variant_group, labels, signal_text,
+                                     alpha)
+        method = ("paired differences within template x repeat units: mean with t interval, "
+                  "paired t, Wilcoxon signed-rank; Holm over groups"
+                  + ("; McNemar exact on decisions" if decisions is not None else ""))
+        rankings = None
+        n_failed = int(np.isnan(scores).sum())
+        n_questions = len(design)
+    else:
+        n_prompts = repeats * G
+        picks = _variant_picks(n_prompts, members, rng)
+        position = np.empty((n_prompts, G), dtype=np.int64)
+        slot_of = np.empty((n_prompts, G), dtype=np.int64)
+        for block in range(repeats):
+            rows = slice(block * G, (block + 1) * G)
+            if positions == "balanced":
+                position[rows] = _latin_square(G, rng)
+            else:
+                position[rows] = np.array([rng.permutation(G) for _ in range(G)])
+            slot_of[rows] = _latin_square(G, rng) + block * G
+        template = slot_of % len(texts)
+        prompts = []
+        for p in range(n_prompts):
+            shown = np.argsort(position[p])  # group shown at each position
+            prompts.append([_fill(texts[template[p, g]], slot_values[picks[p, g]])
+                            for g in shown])
+        answers = run_calls(_ranker_asker(scorer), prompts, batch_size=1, cache=store,
+                            max_calls=max_calls, n_jobs=n_jobs, progress=progress, log=log)
+        n_failed = sum(a is None for a in answers)
+        _raise_if_all_failed(log, n_prompts, n_failed)
+        long, lost_units = _ranker_frame(answers, position, template, picks, labels_of_rows,
+                                         frame, group_columns, signal_text, labels)
+        from adverse_impact._blackbox._rankings import audit_rankings
+
+        answered = long[long["answered"]]
+        rankings = audit_rankings(answered, prompt="prompt", groups=group_columns, rank="rank",
+                                  position="position", k=k, alpha=alpha, reference=reference,
+                                  random_state=int(rng.integers(2**32)))
+        names = _name_effects_ranks(long, k, alpha)
+        # The per-group table is the ranking audit's, for the groups as defined
+        # here (the intersection of the group columns).
+        ranked = rankings.table
+        attribute = " x ".join(group_columns)
+        table = ranked[ranked["attribute"] == attribute].drop(columns="attribute")
+        table = table.reset_index(drop=True)
+        ref = table.loc[table["is_reference"], "group"].iloc[0]
+        cutoff = None
+        method = (f"ranker, one candidate per group per prompt, positions "
+                  f"{'counterbalanced by Latin squares' if positions == 'balanced' else 'random'}"
+                  f"; selected = rank <= {k}; tests by audit_rankings")
+        n_units = n_prompts
+        n_questions = n_prompts
+    failures = pd.DataFrame(log.failures,
+                            columns=["call", "questions", "n_texts", "error", "message"])
+    return PairedTestResult(
+        kind=kind, reference=ref, n_templates=len(texts), n_variants=len(frame), n_groups=G,
+        repeats=repeats, n_units=n_units, n_texts=n_questions, n_calls=log.n_calls,
+        n_cached=log.n_cached, n_failed_calls=len(log.failures), n_failed=n_failed,
+        n_pairs_lost=len(lost_units), cutoff=cutoff, alpha=alpha, method=method,
+        rankings=rankings, _table=table, _names=names, _scores=long, _failures=failures)
+
+
+def _raise_if_all_failed(log: CallLog, n: int, n_failed: int) -> None:
+    if n and n_failed == n:
+        first = log.failures[0] if log.failures else {"error": "?", "message": ""}
+        raise input_error("scorer", f"every call failed ({len(log.failures):,} calls; first: "
+                          f"{first['error']}: {first['message']})",
+                          "Call the scorer on one template by hand and fix the error")
+
+
+def _ranker_frame(answers: list[Any], position: np.ndarray, template: np.ndarray,
+                  picks: np.ndarray, labels_of_rows: np.ndarray, frame: pd.DataFrame,
+                  group_columns: list[str], signal_text: list[str],
+                  labels: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per candidate shown: prompt, position, group columns, variant, rank."""
+    n_prompts, G = position.shape
+    rank = np.full((n_prompts, G), np.nan)
+    answered = np.zeros(n_prompts, dtype=bool)
+    for p, order in enumerate(answers):
+        if order is None:
+            continue
+        answered[p] = True
+        shown = np.argsort(position[p])
+        for r, index in enumerate(order):
+            rank[p, shown[int(index)]] = r + 1
+    variant = picks.ravel()
+    long = pd.DataFrame({"prompt": np.repeat(np.arange(n_prompts), G),
+                         "position": position.ravel() + 1,
+                         "template": template.ravel(),
+                         "group": np.asarray(labels, dtype=object)[np.tile(np.arange(G),
+                                                                            n_prompts)],
+                         "variant": variant,
+                         "signal": np.asarray(signal_text, dtype=object)[variant],
+                         "rank": rank.ravel(),
+                         "answered": np.repeat(answered, G)})
+    for column in group_columns:
+        long[column] = frame[column].to_numpy(dtype=object)[variant]
+    return long, np.flatnonzero(~answered)
