@@ -446,7 +446,8 @@ def _pick_reference(reference: Any, labels: list[Any], values: dict[Any, float])
 
 def _analyse_scores(scores: np.ndarray, units: np.ndarray, group_index: np.ndarray,
                     labels: list[Any], *, reference: Any, alpha: float,
-                    threshold: Any, select_top: Any) -> tuple[pd.DataFrame, Any, float | None,
+                    threshold: Any, select_top: Any, ties: str = "error",
+                    tie_state: Any = None) -> tuple[pd.DataFrame, Any, float | None,
                                                               np.ndarray | None]:
     n_units = int(units.max()) + 1 if units.size else 0
     matrix = np.full((n_units, len(labels)), np.nan)
@@ -460,7 +461,9 @@ def _analyse_scores(scores: np.ndarray, units: np.ndarray, group_index: np.ndarr
     if threshold is not None or select_top is not None:
         ok = ~np.isnan(scores)
         chosen = np.zeros(scores.size, dtype=bool)
-        chosen[ok], cutoff = decide(scores[ok], threshold=threshold, select_top=select_top)
+        cut = decide(scores[ok], threshold=threshold, select_top=select_top, ties=ties,
+                     random_state=tie_state)
+        chosen[ok], cutoff = cut.selected, cut.cutoff
         decisions = np.full((n_units, len(labels)), np.nan)
         decisions[units, group_index] = np.where(ok, chosen, np.nan)
     rows = []
@@ -624,6 +627,7 @@ def paired_test(
     progress: bool | Callable[[str], None] = False,
     scorer_id: str | None = None,
     pos_label: Any = 1,
+    ties: str = "error",
 ) -> PairedTestResult:
     """Run a paired (correspondence) test of any scorer: only the signal of group changes.
 
@@ -664,6 +668,12 @@ def paired_test(
     threshold, select_top : optional
         Pointwise: a decision rule (as in :func:`adverse_impact.audit_model`),
         adding selection rates, impact ratios and McNemar's exact test.
+    ties : {"error", "random"}, default "error"
+        Pointwise with ``select_top``: tied scores that straddle the cut-off
+        are refused, or broken at random (seeded by ``random_state``), as in
+        :func:`adverse_impact.audit_model`.  A scorer that ignores the signal
+        gives every variant of a template the same score, so a top-k cut-off
+        often falls inside such a tie: ``threshold=`` avoids the question.
     positions : {"balanced", "random"}, default "balanced"
         Ranker: display positions counterbalanced by Latin squares (every
         group in every position equally often), or shuffled at random.
@@ -822,7 +832,7 @@ def paired_test(
         _raise_if_all_failed(log, scores.size, int(np.isnan(scores).sum()))
         table, ref, cutoff, decisions = _analyse_scores(
             scores, unit, group_index, labels, reference=reference, alpha=alpha,
-            threshold=threshold, select_top=select_top)
+            threshold=threshold, select_top=select_top, ties=ties, tie_state=rng)
         lost_units = np.unique(unit[np.isnan(scores)])
         long = pd.DataFrame({"unit": unit, "template": template, "repeat": unit % repeats,
                              "group": np.asarray(labels, dtype=object)[group_index],
