@@ -18,6 +18,7 @@ from adverse_impact._proxies import (
     recoverability,
 )
 from adverse_impact._result import AuditResult
+from adverse_impact._scores._gaps import ScoreGaps, score_gaps
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
 
@@ -48,6 +49,7 @@ __all__ = [
     "ProxyLeakage",
     "ProxyScan",
     "Recoverability",
+    "ScoreGaps",
     "ThresholdSweep",
     "TokenProxies",
     "__version__",
@@ -59,6 +61,7 @@ __all__ = [
     "proxy_leakage",
     "proxy_scan",
     "recoverability",
+    "score_gaps",
     "selection_rates",
     "stats",
     "threshold_sweep",

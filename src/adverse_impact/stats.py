@@ -923,3 +923,9 @@ def cohens_h(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     h = 2 * np.arcsin(np.sqrt(sa / na)) - 2 * np.arcsin(np.sqrt(sb / nb))
     return _out(h, scalar)
 
+
+
+# -- score gaps (adverse_impact._scores): the normal model's implied impact ratio --
+from adverse_impact._scores._implied import implied_d, implied_impact_ratio  # noqa: E402
+
+__all__ += ["implied_d", "implied_impact_ratio"]
