@@ -18,6 +18,7 @@ from adverse_impact._proxies import (
     recoverability,
 )
 from adverse_impact._result import AuditResult
+from adverse_impact._scores._age import AgeAudit, AgeTrend, age_groups, audit_age
 from adverse_impact._scores._gaps import ScoreGaps, score_gaps
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
@@ -41,6 +42,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "TOKEN_PATTERN",
     "AdverseImpactError",
+    "AgeAudit",
+    "AgeTrend",
     "AuditResult",
     "CounterfactualResult",
     "GroupCounts",
@@ -53,7 +56,9 @@ __all__ = [
     "ThresholdSweep",
     "TokenProxies",
     "__version__",
+    "age_groups",
     "audit",
+    "audit_age",
     "audit_model",
     "counterfactual_test",
     "error_rates",
