@@ -19,6 +19,11 @@ from adverse_impact._proxies import (
 )
 from adverse_impact._result import AuditResult
 from adverse_impact._scores._age import AgeAudit, AgeTrend, age_groups, audit_age
+from adverse_impact._scores._alternatives import (
+    ModelComparison,
+    compare_models,
+    search_alternatives,
+)
 from adverse_impact._scores._gaps import ScoreGaps, score_gaps
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
@@ -49,6 +54,7 @@ __all__ = [
     "GroupCounts",
     "InputError",
     "InputTypeError",
+    "ModelComparison",
     "ProxyLeakage",
     "ProxyScan",
     "Recoverability",
@@ -60,6 +66,7 @@ __all__ = [
     "audit",
     "audit_age",
     "audit_model",
+    "compare_models",
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
@@ -67,6 +74,7 @@ __all__ = [
     "proxy_scan",
     "recoverability",
     "score_gaps",
+    "search_alternatives",
     "selection_rates",
     "stats",
     "threshold_sweep",
