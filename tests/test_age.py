@@ -149,3 +149,48 @@ def test_age_audit_result_is_frozen_and_serialisable():
 def test_an_empty_side_is_named():
     with pytest.raises(ai.InputError, match="^age: no applicant"):
         ai.audit_age(selected=[1, 0, 1], age=[20, 25, 30])
+
+
+# -- make_resumes(age=True): ages and their traces in the text ----------------------------
+
+def test_age_leaves_every_other_column_unchanged():
+    from adverse_impact.datasets import make_resumes
+
+    plain = make_resumes(1500, random_state=3)
+    aged = make_resumes(1500, random_state=3, age=True)
+    assert list(aged.columns) == ["resume", "gender", "race", "age", "year", "qualification",
+                                  "qualified", "hired"]
+    for column in plain.columns.drop("resume"):
+        pd.testing.assert_series_equal(plain[column], aged[column])
+    assert all(a.startswith(p) for p, a in zip(plain["resume"], aged["resume"]))
+    assert aged["age"].between(22, 65).all()
+
+
+def test_token_proxies_find_the_age_traces():
+    from adverse_impact.datasets import make_resumes
+    from adverse_impact.datasets._resumes import _DATED_TECH
+
+    df = make_resumes(3000, random_state=1, age=True)
+    bands = ai.age_groups(df["age"])
+    found = ai.token_proxies(df["resume"], bands)
+    older = found.top(30, group="40 and over")["token"].tolist()
+    younger = found.top(30, group="under 40")["token"].tolist()
+    assert set(older) & set(_DATED_TECH), older
+    # Graduation and career-start years: 40 at graduation in 2026 - 18 = 2008 at the latest.
+    old_years = [int(t) for t in older if len(t) == 4 and t.isdigit()]
+    young_years = [int(t) for t in younger if len(t) == 4 and t.isdigit()]
+    assert len(old_years) >= 10 and max(old_years) <= 2008, older
+    assert len(young_years) >= 10 and min(young_years) >= 2005, younger
+
+
+def test_age_bias_penalises_older_applicants_from_40_on():
+    from adverse_impact.datasets import make_resumes
+
+    df = make_resumes(6000, random_state=2, age=True, age_bias=1.0)
+    result = ai.audit_age(df, selected="hired", age="age")
+    ratios = result.sweep.set_index("cutoff")["impact_ratio"]
+    assert ratios[60.0] < ratios[50.0] < ratios[40.0] < 1
+    fair = ai.audit_age(make_resumes(6000, random_state=2, age=True), selected="hired", age="age")
+    assert fair.sweep["impact_ratio"].between(0.85, 1.15).all()
+    with pytest.raises(ai.InputError, match="^age_bias: needs age=True"):
+        make_resumes(100, age_bias=1.0)
