@@ -517,6 +517,8 @@ def _take_columns(X: Any, columns: Sequence[Any] | None) -> Any:
         return X
     if isinstance(X, pd.DataFrame):
         return X.loc[:, list(columns)]
+    if hasattr(X, "tocsr"):  # a scipy sparse matrix (e.g. TF-IDF): column indices
+        return X.tocsr()[:, list(columns)]
     return np.asarray(X)[:, list(columns)]
 
 
@@ -595,6 +597,7 @@ def search_alternatives(
     intersectional: bool = False,
     unknown: Any = None,
     pos_label: Any = 1,
+    y_true: Any = None,
 ) -> ModelComparison:
     """Search hyperparameters, feature sets and cut-offs for a less discriminatory alternative.
 
@@ -632,6 +635,10 @@ def search_alternatives(
     metric, current, tolerance, n_bootstrap, confidence, intersectional, unknown, pos_label
         As in :func:`compare_models`; ``current`` defaults to the candidate
         with the highest validity.
+    y_true : array-like, optional
+        The criterion validity is measured against, when it is not the
+        training target (e.g. train on past hiring decisions, validate
+        against job performance); default ``y``.
     group_cutoffs : bool, default True
         Also show, beside the candidates, the current candidate with a
         separate cut-off per group of the first attribute (each group's top
@@ -675,9 +682,10 @@ def search_alternatives(
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid, StratifiedKFold
 
-    truth = _binarise(y, pos_label, "y")
-    n = len(truth)
-    _check_rows(X, sensitive_features, y=y)
+    target = _binarise(y, pos_label, "y")
+    n = len(target)
+    _check_rows(X, sensitive_features, y=y, y_true=y_true)
+    truth = target if y_true is None else _binarise(y_true, pos_label, "y_true")
     if isinstance(cv, bool) or not isinstance(cv, int) or not 2 <= cv <= n:
         raise input_error("cv", f"{cv!r} is not an integer between 2 and the number of rows",
                           "Pass e.g. cv=5")
@@ -686,14 +694,14 @@ def search_alternatives(
         raise input_error("X", f"holds the protected attribute column(s) {leaked!r}",
                           "Drop them from X: the search never uses the protected attribute "
                           "as an input")
-    share = float(truth.mean()) if select_top is None else select_top
+    share = float(target.mean()) if select_top is None else select_top
     tops = list(cutoffs) if cutoffs is not None else [share]
     if not tops:
         raise input_error("cutoffs", "is empty", "Pass select_top values, or None")
     grid = list(ParameterGrid(dict(param_grid or {})))
-    sets = _feature_sets(feature_sets, estimator, X, truth, sensitive_features, random_state)
+    sets = _feature_sets(feature_sets, estimator, X, target, sensitive_features, random_state)
     folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(
-        np.zeros(n), truth))
+        np.zeros(n), target))
     has_seed = "random_state" in estimator.get_params()
 
     entries, described = [], []
@@ -704,7 +712,7 @@ def search_alternatives(
             model = clone(estimator).set_params(**params)
             if has_seed and random_state is not None:
                 model.set_params(random_state=random_state)
-            model.fit(_rows(X_set, train), truth[train])
+            model.fit(_rows(X_set, train), target[train])
             scores[test] = model_scores(model, _rows(X_set, test), pos_label=1)[0]
         label = ", ".join([*(f"{k}={v!r}" for k, v in params.items()),
                            *([set_name] if len(sets) > 1 or set_name != "all" else [])])
