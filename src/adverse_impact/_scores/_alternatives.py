@@ -6,6 +6,7 @@ import dataclasses
 import html
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,25 +38,31 @@ _METRICS = ("roc_auc", "average_precision")
 # -- the validity metric, fast under the bootstrap -------------------------------------
 
 class _AUC:
-    """ROC AUC (Mann-Whitney, ties counted half) under any row multiplicities, in O(n)."""
+    """ROC AUC (Mann-Whitney, ties counted half) under row multiplicities, in O(n).
+
+    Called with one weight vector, or with a (B, n) matrix of them (one
+    bootstrap resample per row) to get all B values in one vectorised pass:
+    the scores are sorted once, tied scores form contiguous blocks, and each
+    resample's AUC is a sum over blocks of positives times the negatives below.
+    """
 
     def __init__(self, scores: np.ndarray, truth: np.ndarray) -> None:
         order = np.argsort(scores, kind="stable")
-        _, block = np.unique(scores[order], return_inverse=True)
-        self.block = block
+        ordered = scores[order]
         self.order = order
-        self.positive = truth[order].astype(float)
-        self.n_blocks = int(block.max()) + 1 if len(block) else 0
+        self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        self.positive = truth[order].astype(bool)
 
-    def __call__(self, weights: np.ndarray) -> float:
-        w = weights[self.order]
-        pos = np.bincount(self.block, weights=w * self.positive, minlength=self.n_blocks)
-        neg = np.bincount(self.block, weights=w * (1 - self.positive), minlength=self.n_blocks)
-        total_pos, total_neg = pos.sum(), neg.sum()
-        if total_pos <= 0 or total_neg <= 0:
-            return math.nan
-        below = np.cumsum(neg) - neg  # negatives with a strictly lower score
-        return float(np.dot(pos, below + 0.5 * neg) / (total_pos * total_neg))
+    def __call__(self, weights: np.ndarray) -> Any:
+        w = np.atleast_2d(weights)[:, self.order]
+        pos = np.add.reduceat(np.where(self.positive, w, 0.0), self.starts, axis=1)
+        neg = np.add.reduceat(np.where(self.positive, 0.0, w), self.starts, axis=1)
+        total_pos, total_neg = pos.sum(axis=1), neg.sum(axis=1)
+        below = np.cumsum(neg, axis=1) - neg  # negatives with a strictly lower score
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = np.einsum("bk,bk->b", pos, below + 0.5 * neg) / (total_pos * total_neg)
+        auc = np.where((total_pos > 0) & (total_neg > 0), auc, np.nan)
+        return float(auc[0]) if np.ndim(weights) == 1 else auc
 
 
 def _metric_function(metric: Any, scores: np.ndarray, truth: np.ndarray
@@ -427,19 +434,24 @@ def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, 
 
 
 def _min_ratio(weights: np.ndarray, picked: np.ndarray,
-               coded: list[tuple[str, int, np.ndarray]]) -> float:
-    """The lowest rate / highest rate over every audited attribute, rows weighted."""
-    lowest = math.inf
+               coded: list[tuple[str, int, np.ndarray]]) -> np.ndarray:
+    """The lowest rate / highest rate over every audited attribute, per row of ``weights``."""
+    lowest = np.full(weights.shape[0], np.inf)
     for _, k, gid in coded:
-        n_g = np.bincount(gid, weights=weights, minlength=k + 1)[:k]
-        s_g = np.bincount(gid, weights=weights * picked, minlength=k + 1)[:k]
-        present = n_g > 0
-        if present.sum() < 2:
-            continue
-        rates = s_g[present] / n_g[present]
-        if rates.max() > 0:
-            lowest = min(lowest, float(rates.min() / rates.max()))
-    return lowest if math.isfinite(lowest) else math.nan
+        rates = []
+        for g in range(k):
+            rows = gid == g
+            n_g = weights[:, rows].sum(axis=1)
+            s_g = weights[:, rows & picked].sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rates.append(np.where(n_g > 0, s_g / n_g, np.nan))
+        rates = np.column_stack(rates)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no ratio
+            ratio = np.nanmin(rates, axis=1) / np.nanmax(rates, axis=1)
+        ratio = np.where(np.isfinite(ratio), ratio, np.inf)
+        lowest = np.minimum(lowest, ratio)
+    return np.where(np.isfinite(lowest), lowest, np.nan)
 
 
 def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[str, np.ndarray],
@@ -456,12 +468,20 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
     rng = np.random.default_rng(random_state)
     metric_fns = {e.name: _metric_function(metric, e.scores, truth) for e in entries}
     values = {e.name: np.empty((n_bootstrap, 2)) for e in entries}
-    for b in range(n_bootstrap):
-        # Paired: one resample of applicants, every model evaluated on it.
-        weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+    chunk = max(1, min(n_bootstrap, 2_000_000 // max(n, 1)))  # bounded memory
+    for first in range(0, n_bootstrap, chunk):
+        size = min(chunk, n_bootstrap - first)
+        # Paired: the same resamples of applicants for every model.
+        draws = rng.integers(0, n, (size, n))
+        draws += (np.arange(size) * n)[:, None]
+        weights = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(float)
         for e in entries:
-            values[e.name][b] = (metric_fns[e.name](weights),
-                                 _min_ratio(weights, decisions[e.name], coded))
+            fn = metric_fns[e.name]
+            metric_values = (fn(weights) if isinstance(fn, _AUC)
+                             else np.array([fn(w) for w in weights]))
+            values[e.name][first:first + size, 0] = metric_values
+            values[e.name][first:first + size, 1] = _min_ratio(weights, decisions[e.name],
+                                                               coded)
     tail = (1 - confidence) / 2
     base = values[current]
     for i, e in enumerate(entries):
@@ -518,7 +538,9 @@ def _take_columns(X: Any, columns: Sequence[Any] | None) -> Any:
     if isinstance(X, pd.DataFrame):
         return X.loc[:, list(columns)]
     if hasattr(X, "tocsr"):  # a scipy sparse matrix (e.g. TF-IDF): column indices
-        return X.tocsr()[:, list(columns)]
+        subset = X.tocsr()[:, list(columns)]
+        subset.sort_indices()  # once here, not in every fit
+        return subset
     return np.asarray(X)[:, list(columns)]
 
 
@@ -705,8 +727,9 @@ def search_alternatives(
     has_seed = "random_state" in estimator.get_params()
 
     entries, described = [], []
+    subsets = {name: _take_columns(X, columns) for name, columns in sets.items()}
     for (set_name, columns), params in itertools.product(sets.items(), grid):
-        X_set = _take_columns(X, columns)
+        X_set = subsets[set_name]
         scores = np.empty(n)
         for train, test in folds:
             model = clone(estimator).set_params(**params)
