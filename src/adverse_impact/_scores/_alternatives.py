@@ -55,8 +55,11 @@ class _AUC:
 
     def __call__(self, weights: np.ndarray) -> Any:
         w = np.atleast_2d(weights)[:, self.order]
-        pos = np.add.reduceat(np.where(self.positive, w, 0.0), self.starts, axis=1)
-        neg = np.add.reduceat(np.where(self.positive, 0.0, w), self.starts, axis=1)
+        pos = np.where(self.positive, w, 0.0)
+        neg = w - pos
+        if len(self.starts) < w.shape[1]:  # ties: one block per distinct score
+            pos = np.add.reduceat(pos, self.starts, axis=1)
+            neg = np.add.reduceat(neg, self.starts, axis=1)
         total_pos, total_neg = pos.sum(axis=1), neg.sum(axis=1)
         below = np.cumsum(neg, axis=1) - neg  # negatives with a strictly lower score
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -116,7 +119,8 @@ class ModelComparison:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per model: ``metric`` (validity) with its bootstrap interval,
+        One row per model: ``metric`` (validity) with its bootstrap interval
+        (current model, frontier and alternatives only),
         ``precision`` (qualified share of those selected), ``recall`` (share
         of the qualified who are selected), ``selected_share``, the lowest
         impact ratio over every group (``min_impact_ratio``, interval,
@@ -290,7 +294,10 @@ def compare_models(
         How much lower validity still "serves the interest equally well".
     n_bootstrap : int, default 200
         Paired bootstrap resamples of the rows (the same for every model)
-        for the intervals; 0 skips them.
+        for the intervals of the current model, the Pareto frontier and the
+        alternatives (the others' intervals are NaN: the verdict does not
+        need them, and the search stays close to the cost of its fits);
+        0 skips them.
     confidence : float, default 0.95
     intersectional : bool, default False
         Also audit intersections (small cells make the lowest ratio noisy).
@@ -416,15 +423,16 @@ def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, 
             "note": GROUP_CUTOFF_NOTE if e.uses_protected_attribute else "",
         })
     frame = pd.DataFrame(rows)
-    _bootstrap(frame, entries, decisions, truth, coded, metric, current, n_bootstrap,
-               confidence, random_state)
     _pareto(frame)
     cur = frame.set_index("model").loc[current]
     frame["metric_diff"] = frame["metric"] - cur["metric"]
     frame["ir_diff"] = frame["min_impact_ratio"] - cur["min_impact_ratio"]
-    frame["less_discriminatory"] = (~frame["is_current"] & ~frame["uses_protected_attribute"]
-                                    & (frame["metric_diff"] >= -tolerance - 1e-12)
-                                    & (frame["ir_diff"] > 0))
+    frame["candidate"] = (~frame["is_current"] & ~frame["uses_protected_attribute"]
+                          & (frame["metric_diff"] >= -tolerance - 1e-12)
+                          & (frame["ir_diff"] > 0))
+    frame["less_discriminatory"] = frame["candidate"]
+    _bootstrap(frame, entries, decisions, truth, coded, metric, current, n_bootstrap,
+               confidence, random_state)
     frame = frame[_TABLE_COLUMNS]
     verdict = _verdict(frame, current, metric_name, tolerance, confidence, n_bootstrap)
     impact = pd.DataFrame(ratio_rows)
@@ -433,24 +441,21 @@ def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, 
                            float(confidence), int(n_bootstrap), verdict, candidates)
 
 
-def _min_ratio(weights: np.ndarray, picked: np.ndarray,
-               coded: list[tuple[str, int, np.ndarray]]) -> np.ndarray:
-    """The lowest rate / highest rate over every audited attribute, per row of ``weights``."""
+def _min_ratio(weights: np.ndarray, picked: np.ndarray, coded: list[np.ndarray]) -> np.ndarray:
+    """The lowest rate / highest rate over every attribute, per row of ``weights``.
+
+    ``coded`` holds one (n, k) 0/1 membership matrix per attribute, so group
+    sizes and selections of all resamples are two matrix products.
+    """
     lowest = np.full(weights.shape[0], np.inf)
-    for _, k, gid in coded:
-        rates = []
-        for g in range(k):
-            rows = gid == g
-            n_g = weights[:, rows].sum(axis=1)
-            s_g = weights[:, rows & picked].sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rates.append(np.where(n_g > 0, s_g / n_g, np.nan))
-        rates = np.column_stack(rates)
+    for members in coded:
+        n_g = weights @ members
+        s_g = (weights * picked) @ members
         with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no ratio
+            rates = np.where(n_g > 0, s_g / n_g, np.nan)
             ratio = np.nanmin(rates, axis=1) / np.nanmax(rates, axis=1)
-        ratio = np.where(np.isfinite(ratio), ratio, np.inf)
-        lowest = np.minimum(lowest, ratio)
+        lowest = np.minimum(lowest, np.where(np.isfinite(ratio), ratio, np.inf))
     return np.where(np.isfinite(lowest), lowest, np.nan)
 
 
@@ -466,6 +471,11 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
         return
     n = len(truth)
     rng = np.random.default_rng(random_state)
+    # Intervals where the verdict needs them: the current model, the frontier and the
+    # candidates within tolerance that have a higher lowest ratio (point estimates).
+    wanted = set(frame.loc[frame["is_current"] | frame["pareto"] | frame["candidate"], "model"])
+    entries = [e for e in entries if e.name in wanted]
+    members = [np.equal.outer(gid, np.arange(k)).astype(float) for _, k, gid in coded]
     metric_fns = {e.name: _metric_function(metric, e.scores, truth) for e in entries}
     values = {e.name: np.empty((n_bootstrap, 2)) for e in entries}
     chunk = max(1, min(n_bootstrap, 2_000_000 // max(n, 1)))  # bounded memory
@@ -481,10 +491,12 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
                              else np.array([fn(w) for w in weights]))
             values[e.name][first:first + size, 0] = metric_values
             values[e.name][first:first + size, 1] = _min_ratio(weights, decisions[e.name],
-                                                               coded)
+                                                               members)
     tail = (1 - confidence) / 2
     base = values[current]
-    for i, e in enumerate(entries):
+    position = {name: i for i, name in enumerate(frame["model"])}
+    for e in entries:
+        i = position[e.name]
         v = values[e.name]
         q = np.nanquantile(v, [tail, 1 - tail], axis=0)
         d = np.nanquantile(v - base, [tail, 1 - tail], axis=0)
