@@ -287,14 +287,14 @@ class AgeAudit:
     """
 
     audit: AuditResult
-    sweep_: pd.DataFrame
+    _sweep: pd.DataFrame
     trend: AgeTrend
     cutoff: float
     unknown: int
 
     @property
     def sweep(self) -> pd.DataFrame:
-        return self.sweep_.copy()
+        return self._sweep.copy()
 
     def passes(self) -> bool:
         """No band below four-fifths of the younger reference at ``cutoff``."""
@@ -302,18 +302,18 @@ class AgeAudit:
 
     def first_failing_cutoff(self) -> float | None:
         """The lowest cut-off of the sweep at which the older group is flagged."""
-        flagged = self.sweep_.loc[self.sweep_["four_fifths_flag"], "cutoff"]
+        flagged = self._sweep.loc[self._sweep["four_fifths_flag"], "cutoff"]
         return None if flagged.empty else float(flagged.iloc[0])
 
     def to_frame(self) -> pd.DataFrame:
         """The sweep, one row per cut-off (a copy)."""
-        return self.sweep_.copy()
+        return self._sweep.copy()
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable({"cutoff": self.cutoff, "unknown": self.unknown,
                          "passes": self.passes(),
                          "audit": self.audit.to_dict(),
-                         "sweep": self.sweep_.to_dict("records"),
+                         "sweep": self._sweep.to_dict("records"),
                          "trend": self.trend.to_dict()})
 
     def _headline(self) -> str:
@@ -327,7 +327,7 @@ class AgeAudit:
     def summary(self) -> str:
         """The headline, the sweep in one line per cut-off, and the trend."""
         lines = [self._headline()]
-        for r in self.sweep_.itertuples(index=False):
+        for r in self._sweep.itertuples(index=False):
             lines.append(f"  {r.cutoff:g}+: rate {r.rate_older:.3f} vs {r.rate_younger:.3f}, "
                          f"impact ratio {r.impact_ratio:.3f}"
                          f"{' (below 4/5)' if r.four_fifths_flag else ''}, "
@@ -342,7 +342,7 @@ class AgeAudit:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        table = self.sweep_.to_html(index=False, na_rep="", border=0,
+        table = self._sweep.to_html(index=False, na_rep="", border=0,
                                     float_format=lambda v: f"{v:.4g}", classes="adverse-impact")
         return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
 
@@ -351,12 +351,12 @@ class AgeAudit:
         plt = require_matplotlib("AgeAudit.plot")
         if ax is None:
             _, ax = plt.subplots()
-        ax.plot(self.sweep_["cutoff"], self.sweep_["impact_ratio"], marker="o",
+        ax.plot(self._sweep["cutoff"], self._sweep["impact_ratio"], marker="o",
                 label="older / younger selection rate")
         ax.axhline(0.8, linestyle="--", color="0.35", linewidth=1, label="four-fifths (0.8)")
         ax.set_xlabel("age cut-off (older group: this age and over)")
         ax.set_ylabel("impact ratio")
-        ax.set_ylim(0, max(1.05, float(np.nanmax(self.sweep_["impact_ratio"])) + 0.05))
+        ax.set_ylim(0, max(1.05, float(np.nanmax(self._sweep["impact_ratio"])) + 0.05))
         ax.legend(fontsize="small")
         return ax
 

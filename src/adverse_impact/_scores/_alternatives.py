@@ -141,50 +141,50 @@ class ModelComparison:
         feature set and cut-off.
     """
 
-    table_: pd.DataFrame
-    impact_ratios_: pd.DataFrame
+    _table: pd.DataFrame
+    _impact_ratios: pd.DataFrame
     current: str
     metric_name: str
     tolerance: float
     confidence: float
     n_bootstrap: int
     verdict: str
-    candidates_: pd.DataFrame | None = None
+    _candidates: pd.DataFrame | None = None
 
     @property
     def table(self) -> pd.DataFrame:
-        return self.table_.copy()
+        return self._table.copy()
 
     @property
     def impact_ratios(self) -> pd.DataFrame:
-        return self.impact_ratios_.copy()
+        return self._impact_ratios.copy()
 
     @property
     def candidates(self) -> pd.DataFrame | None:
-        return None if self.candidates_ is None else self.candidates_.copy()
+        return None if self._candidates is None else self._candidates.copy()
 
     @property
     def alternatives(self) -> list[str]:
         """Names of the less discriminatory alternatives to the current model."""
-        return self.table_.loc[self.table_["less_discriminatory"], "model"].tolist()
+        return self._table.loc[self._table["less_discriminatory"], "model"].tolist()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model (a copy)."""
-        return self.table_.copy()
+        return self._table.copy()
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable({
             "current": self.current, "metric": self.metric_name, "tolerance": self.tolerance,
             "confidence": self.confidence, "n_bootstrap": self.n_bootstrap,
-            "verdict": self.verdict, "models": self.table_.to_dict("records"),
-            "impact_ratios": self.impact_ratios_.to_dict("records"),
-            "candidates": None if self.candidates_ is None
-            else self.candidates_.to_dict("records"),
+            "verdict": self.verdict, "models": self._table.to_dict("records"),
+            "impact_ratios": self._impact_ratios.to_dict("records"),
+            "candidates": None if self._candidates is None
+            else self._candidates.to_dict("records"),
         })
 
     def _headline(self) -> str:
         n_alt = len(self.alternatives)
-        return (f"ModelComparison: {len(self.table_)} models, current {self.current!r}; "
+        return (f"ModelComparison: {len(self._table)} models, current {self.current!r}; "
                 f"{n_alt} less discriminatory alternative{'s' if n_alt != 1 else ''} within "
                 f"{self.metric_name} tolerance {self.tolerance:g}")
 
@@ -193,7 +193,7 @@ class ModelComparison:
         return f"{self._headline()}\n{self.verdict}"
 
     def _display(self) -> pd.DataFrame:
-        return self.table_[["model", "metric", "precision", "selected_share",
+        return self._table[["model", "metric", "precision", "selected_share",
                             "min_impact_ratio", "passes_four_fifths", "pareto",
                             "less_discriminatory", "uses_protected_attribute"]]
 
@@ -214,7 +214,7 @@ class ModelComparison:
         plt = require_matplotlib("ModelComparison.plot")
         if ax is None:
             _, ax = plt.subplots()
-        t = self.table_
+        t = self._table
         lawful = t[~t["uses_protected_attribute"]]
         ax.scatter(lawful["min_impact_ratio"], lawful["metric"], color="0.5", s=18,
                    label="candidates")

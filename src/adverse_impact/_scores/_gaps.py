@@ -164,8 +164,8 @@ class ScoreGaps:
     weighted : bool
     """
 
-    table_: pd.DataFrame
-    cutoffs_: pd.DataFrame
+    _table: pd.DataFrame
+    _cutoffs: pd.DataFrame
     reference: Mapping[str, Any]
     unknown: Mapping[str, int]
     confidence: float
@@ -173,21 +173,21 @@ class ScoreGaps:
 
     @property
     def table(self) -> pd.DataFrame:
-        return self.table_.copy()
+        return self._table.copy()
 
     @property
     def cutoffs(self) -> pd.DataFrame:
-        return self.cutoffs_.copy()
+        return self._cutoffs.copy()
 
     def to_frame(self) -> pd.DataFrame:
         """The per-group table, tidy (a copy)."""
-        return self.table_.copy()
+        return self._table.copy()
 
     def to_dict(self) -> dict[str, Any]:
         """Both tables and the metadata, JSON-serialisable (NaN as None)."""
         return jsonable({
-            "groups": self.table_.to_dict("records"),
-            "cutoffs": self.cutoffs_.to_dict("records"),
+            "groups": self._table.to_dict("records"),
+            "cutoffs": self._cutoffs.to_dict("records"),
             "reference": dict(self.reference), "unknown": dict(self.unknown),
             "confidence": self.confidence, "weighted": self.weighted,
         })
@@ -195,7 +195,7 @@ class ScoreGaps:
     def summary(self) -> str:
         """One line per compared group: d, g with its interval, and the implied ratio at 30%."""
         lines = [self._headline()]
-        for row in self.table_[~self.table_["is_reference"]].itertuples(index=False):
+        for row in self._table[~self._table["is_reference"]].itertuples(index=False):
             ref = self.reference[row.attribute]
             if math.isnan(row.d):
                 lines.append(f"  {row.attribute}: {row.group} vs {ref}: d undefined ({row.note})")
@@ -207,8 +207,8 @@ class ScoreGaps:
         return "\n".join(lines)
 
     def _headline(self) -> str:
-        compared = int((~self.table_["is_reference"]).sum())
-        largest = self.table_["d"].abs().max()
+        compared = int((~self._table["is_reference"]).sum())
+        largest = self._table["d"].abs().max()
         shown = "undefined" if not np.isfinite(largest) else f"{largest:.3f}"
         return (f"ScoreGaps: {len(self.reference)} attribute"
                 f"{'s' if len(self.reference) != 1 else ''}, {compared} group"
@@ -216,13 +216,13 @@ class ScoreGaps:
                 f"{shown}")
 
     def __repr__(self) -> str:
-        body = self.table_[["attribute", "group", "n", "mean", "sd", "d", "g", "g_ci_low",
+        body = self._table[["attribute", "group", "n", "mean", "sd", "d", "g", "g_ci_low",
                             "g_ci_high", "ks_statistic"]].to_string(
             index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
         return f"{self._headline()}\n{body}"
 
     def _repr_html_(self) -> str:
-        table = self.table_.to_html(index=False, na_rep="", border=0,
+        table = self._table.to_html(index=False, na_rep="", border=0,
                                     float_format=lambda v: f"{v:.4g}", classes="adverse-impact")
         return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
 
@@ -236,7 +236,7 @@ class ScoreGaps:
         ``plot`` extra).
         """
         plt = require_matplotlib("ScoreGaps.plot")
-        table, cut = self.table_, self.cutoffs_
+        table, cut = self._table, self._cutoffs
         if attribute is not None:
             if attribute not in self.reference:
                 raise input_error("attribute", f"{attribute!r} was not analysed",
@@ -248,8 +248,8 @@ class ScoreGaps:
         for row in table[~table["is_reference"]].itertuples(index=False):
             if not np.isfinite(row.d):
                 continue
-            ref_n = float(self.table_.loc[(self.table_["attribute"] == row.attribute)
-                                          & self.table_["is_reference"], "n"].iloc[0])
+            ref_n = float(self._table.loc[(self._table["attribute"] == row.attribute)
+                                          & self._table["is_reference"], "n"].iloc[0])
             focal = row.n / (row.n + ref_n)
             curve = [implied_impact_ratio(row.d, s, focal_share=focal) for s in shares]
             line, = ax.plot(shares, curve, label=f"{row.group} (d = {row.d:.2f})")
