@@ -120,7 +120,7 @@ class ModelComparison:
     ----------
     table : pandas.DataFrame
         One row per model: ``metric`` (validity) with its bootstrap interval
-        (current model, frontier and alternatives only),
+        (current model and alternatives only),
         ``precision`` (qualified share of those selected), ``recall`` (share
         of the qualified who are selected), ``selected_share``, the lowest
         impact ratio over every group (``min_impact_ratio``, interval,
@@ -294,10 +294,9 @@ def compare_models(
         How much lower validity still "serves the interest equally well".
     n_bootstrap : int, default 200
         Paired bootstrap resamples of the rows (the same for every model)
-        for the intervals of the current model, the Pareto frontier and the
-        alternatives (the others' intervals are NaN: the verdict does not
-        need them, and the search stays close to the cost of its fits);
-        0 skips them.
+        for the intervals of the current model and the alternatives (the
+        others' intervals are NaN: the verdict does not need them, and the
+        search stays close to the cost of its fits); 0 skips them.
     confidence : float, default 0.95
     intersectional : bool, default False
         Also audit intersections (small cells make the lowest ratio noisy).
@@ -471,9 +470,9 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
         return
     n = len(truth)
     rng = np.random.default_rng(random_state)
-    # Intervals where the verdict needs them: the current model, the frontier and the
-    # candidates within tolerance that have a higher lowest ratio (point estimates).
-    wanted = set(frame.loc[frame["is_current"] | frame["pareto"] | frame["candidate"], "model"])
+    # Intervals where the verdict needs them: the current model and the candidates
+    # within tolerance that have a higher lowest ratio (point estimates).
+    wanted = set(frame.loc[frame["is_current"] | frame["candidate"], "model"])
     entries = [e for e in entries if e.name in wanted]
     members = [np.equal.outer(gid, np.arange(k)).astype(float) for _, k, gid in coded]
     metric_fns = {e.name: _metric_function(metric, e.scores, truth) for e in entries}
