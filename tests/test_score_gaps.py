@@ -243,6 +243,7 @@ def test_plot_draws_implied_curves(monkeypatch):
     ({"score": "s", "groups": ["a", "b"]}, "score"),
     ({"score": [1.0, 2.0], "groups": ["a", "a"]}, "sensitive_features"),
     ({"score": [1.0, 2.0, 3.0], "groups": ["a", "b", "b"], "cutoffs": []}, "cutoffs"),
+    ({"score": [1.0, 2.0, 3.0], "groups": {"g": ["a", "b"]}}, "inputs"),
 ])
 def test_bad_input_names_the_argument(kwargs, argument):
     with pytest.raises(ai.AdverseImpactError, match=f"^{argument}"):

@@ -98,6 +98,13 @@ def _resolve(data: Any, score: Any, groups: Any, sample_weight: Any
     return scores, groups, weights
 
 
+def _group_lengths(groups: Any) -> dict[str, int]:
+    if isinstance(groups, Mapping):
+        return {f"groups[{k!r}]": len(v) for k, v in groups.items()}
+    shape = getattr(groups, "shape", None)
+    return {"groups": int(shape[0]) if shape is not None else len(groups)}
+
+
 def _moments(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float, float, float]:
     """Rows, effective size (Kish), weighted mean and SD; SD with divisor n_eff - 1 scaled."""
     n = float(len(x))
@@ -378,8 +385,7 @@ def score_gaps(
     _check_reference(reference)
     scores, groups, weights = _resolve(data, score, groups, sample_weight)
     unknown_labels = check_unknown(unknown)
-    if isinstance(groups, (list, tuple, np.ndarray, pd.Series)) and len(groups) != len(scores):
-        check_consistent_length({"score": len(scores), "groups": len(groups)})
+    check_consistent_length({"score": len(scores), **_group_lengths(groups)})
     z = float(norm.ppf(0.5 + confidence / 2))
 
     rows: list[dict[str, Any]] = []
