@@ -190,6 +190,12 @@ def test_search_never_fits_on_the_protected_attribute_and_is_deterministic(tabul
                                pd.Series(sex, name="sex"), cv=3)
 
 
+def test_search_refuses_an_unknown_metric(tabular):
+    X, y, sex = tabular
+    with pytest.raises(ai.InputError, match="^metric:"):
+        ai.search_alternatives(LogisticRegression(), X, y, {"sex": sex}, cv=3, metric="f1")
+
+
 def test_search_out_of_fold_scores_match_cross_val_predict(tabular):
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 

@@ -33,6 +33,8 @@ GROUP_CUTOFF_NOTE = (
     "employment (Title VII, 42 U.S.C. 2000e-2(l)); shown for comparison only, never "
     "proposed as an alternative.")
 _METRICS = ("roc_auc", "average_precision")
+#: The verdict names (and the bootstrap measures) at most this many alternatives.
+_VERDICT_MAX = 5
 
 
 # -- the validity metric, fast under the bootstrap -------------------------------------
@@ -82,6 +84,27 @@ def _metric_function(metric: Any, scores: np.ndarray, truth: np.ndarray
                                        np.repeat(scores, w.astype(int))))
 
 
+class _Metrics:
+    """The validity metric of each distinct score vector, built and evaluated once."""
+
+    def __init__(self, metric: Any, truth: np.ndarray) -> None:
+        self.metric, self.truth = metric, truth
+        self.functions: dict[int, Callable[[np.ndarray], Any]] = {}
+        self.values: dict[int, float] = {}
+
+    def function(self, scores: np.ndarray) -> Callable[[np.ndarray], Any]:
+        key = id(scores)
+        if key not in self.functions:
+            self.functions[key] = _metric_function(self.metric, scores, self.truth)
+        return self.functions[key]
+
+    def value(self, scores: np.ndarray) -> float:
+        key = id(scores)
+        if key not in self.values:
+            self.values[key] = float(self.function(scores)(np.ones(len(self.truth))))
+        return self.values[key]
+
+
 def _check_metric(metric: Any) -> str:
     if callable(metric):
         return getattr(metric, "__name__", "metric")
@@ -120,7 +143,7 @@ class ModelComparison:
     ----------
     table : pandas.DataFrame
         One row per model: ``metric`` (validity) with its bootstrap interval
-        (current model and alternatives only),
+        (current model and the alternatives the verdict names),
         ``precision`` (qualified share of those selected), ``recall`` (share
         of the qualified who are selected), ``selected_share``, the lowest
         impact ratio over every group (``min_impact_ratio``, interval,
@@ -294,9 +317,10 @@ def compare_models(
         How much lower validity still "serves the interest equally well".
     n_bootstrap : int, default 200
         Paired bootstrap resamples of the rows (the same for every model)
-        for the intervals of the current model and the alternatives (the
-        others' intervals are NaN: the verdict does not need them, and the
-        search stays close to the cost of its fits); 0 skips them.
+        for the intervals of the current model and of the alternatives the
+        verdict names (the five with the highest lowest ratio; the others'
+        intervals are NaN, so the search stays close to the cost of its
+        fits); 0 skips them.
     confidence : float, default 0.95
     intersectional : bool, default False
         Also audit intersections (small cells make the lowest ratio noisy).
@@ -362,8 +386,10 @@ def compare_models(
 def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, *,
              metric: Any, current: str | None, tolerance: float, n_bootstrap: int,
              confidence: float, intersectional: bool, unknown: Any, random_state: Any,
-             candidates: pd.DataFrame | None = None) -> ModelComparison:
+             candidates: pd.DataFrame | None = None,
+             metrics: _Metrics | None = None) -> ModelComparison:
     metric_name = _check_metric(metric)
+    metrics = metrics or _Metrics(metric, truth)
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
         raise input_error("tolerance", f"{tolerance!r} is not a number >= 0",
                           "Pass e.g. tolerance=0.005")
@@ -409,7 +435,7 @@ def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, 
         tp = int((picked & (truth == 1)).sum())
         rows.append({
             "model": e.name,
-            "metric": _metric_function(metric, e.scores, truth)(np.ones(n)),
+            "metric": metrics.value(e.scores),
             "precision": tp / n_sel if n_sel else math.nan,
             "recall": tp / int(truth.sum()) if truth.sum() else math.nan,
             "selected_share": n_sel / n,
@@ -430,7 +456,7 @@ def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, 
                           & (frame["metric_diff"] >= -tolerance - 1e-12)
                           & (frame["ir_diff"] > 0))
     frame["less_discriminatory"] = frame["candidate"]
-    _bootstrap(frame, entries, decisions, truth, coded, metric, current, n_bootstrap,
+    _bootstrap(frame, entries, decisions, truth, coded, metrics, current, n_bootstrap,
                confidence, random_state)
     frame = frame[_TABLE_COLUMNS]
     verdict = _verdict(frame, current, metric_name, tolerance, confidence, n_bootstrap)
@@ -459,8 +485,8 @@ def _min_ratio(weights: np.ndarray, picked: np.ndarray, coded: list[np.ndarray])
 
 
 def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[str, np.ndarray],
-               truth: np.ndarray, coded: list, metric: Any, current: str, n_bootstrap: int,
-               confidence: float, random_state: Any) -> None:
+               truth: np.ndarray, coded: list, metrics: _Metrics, current: str,
+               n_bootstrap: int, confidence: float, random_state: Any) -> None:
     nan_columns = ["metric_ci_low", "metric_ci_high", "ir_ci_low", "ir_ci_high",
                    "metric_diff_ci_low", "metric_diff_ci_high", "ir_diff_ci_low",
                    "ir_diff_ci_high"]
@@ -470,12 +496,14 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
         return
     n = len(truth)
     rng = np.random.default_rng(random_state)
-    # Intervals where the verdict needs them: the current model and the candidates
-    # within tolerance that have a higher lowest ratio (point estimates).
-    wanted = set(frame.loc[frame["is_current"] | frame["candidate"], "model"])
+    # Intervals where the verdict needs them: the current model and the (at most
+    # _VERDICT_MAX) alternatives it names.
+    named = frame[frame["candidate"]].sort_values(["min_impact_ratio", "metric"],
+                                                  ascending=False).head(_VERDICT_MAX)
+    wanted = {current, *named["model"]}
     entries = [e for e in entries if e.name in wanted]
     members = [np.equal.outer(gid, np.arange(k)).astype(float) for _, k, gid in coded]
-    metric_fns = {e.name: _metric_function(metric, e.scores, truth) for e in entries}
+    metric_fns = {e.name: metrics.function(e.scores) for e in entries}
     values = {e.name: np.empty((n_bootstrap, 2)) for e in entries}
     chunk = max(1, min(n_bootstrap, 2_000_000 // max(n, 1)))  # bounded memory
     for first in range(0, n_bootstrap, chunk):
@@ -528,7 +556,7 @@ def _verdict(frame: pd.DataFrame, current: str, metric_name: str, tolerance: flo
         return (f"{head} No model is a less discriminatory alternative: none has a higher "
                 f"lowest impact ratio with {metric_name} within {tolerance:g} of the current.")
     parts = [head, f"Less discriminatory alternatives (within {tolerance:g} {metric_name}):"]
-    for r in found.itertuples(index=False):
+    for r in found.head(_VERDICT_MAX).itertuples(index=False):
         text = (f"{r.model!r}: {metric_name} {r.metric:.4f} ({r.metric_diff:+.4f}), lowest "
                 f"impact ratio {r.min_impact_ratio:.3f} ({r.ir_diff:+.3f})")
         if n_bootstrap:
@@ -538,6 +566,8 @@ def _verdict(frame: pd.DataFrame, current: str, metric_name: str, tolerance: flo
                      f"ratio {r.ir_diff_ci_low:+.3f} to {r.ir_diff_ci_high:+.3f}"
                      f"{' (robust)' if robust else ' (not robust to resampling)'}")
         parts.append(text + ".")
+    if len(found) > _VERDICT_MAX:
+        parts.append(f"And {len(found) - _VERDICT_MAX} more with smaller gains (see the table).")
     return " ".join(parts)
 
 
@@ -715,6 +745,7 @@ def search_alternatives(
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid, StratifiedKFold
 
+    _check_metric(metric)
     target = _binarise(y, pos_label, "y")
     n = len(target)
     _check_rows(X, sensitive_features, y=y, y_true=y_true)
@@ -759,9 +790,9 @@ def search_alternatives(
             described.append({"model": name, "params": dict(params), "feature_set": set_name,
                               "columns": None if columns is None else list(columns),
                               "select_top": top})
+    metrics = _Metrics(metric, truth)
     if current is None:
-        auc = [_metric_function(metric, e.scores, truth)(np.ones(n)) for e in entries]
-        current = entries[int(np.nanargmax(auc))].name
+        current = entries[int(np.nanargmax([metrics.value(e.scores) for e in entries]))].name
     if group_cutoffs:
         base = next(e for e in entries if e.name == current)
         entries.append(_Entry(f"{current} [group cut-offs]", base.scores, base.select_top, None,
@@ -773,7 +804,7 @@ def search_alternatives(
     return _compare(entries, truth, sensitive_features, metric=metric, current=current,
                     tolerance=tolerance, n_bootstrap=n_bootstrap, confidence=confidence,
                     intersectional=intersectional, unknown=unknown, random_state=random_state,
-                    candidates=pd.DataFrame(described))
+                    candidates=pd.DataFrame(described), metrics=metrics)
 
 
 def _group_top(scores: np.ndarray, select_top: Any, sensitive_features: Any, n: int,
