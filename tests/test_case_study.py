@@ -101,3 +101,23 @@ def test_cli_case_study_writes_report_and_json(tmp_path):
     numbers = json.loads((tmp_path / "out" / "case-study.json").read_text())
     assert numbers["params"]["random_state"] == 4
     assert (tmp_path / "out" / "case-study.html").stat().st_size > 5_000
+
+
+def test_the_search_finds_or_refuses_a_less_discriminatory_alternative(study):
+    n = study.numbers["alternatives"]
+    table = {row["model"]: row for row in n["table"]}
+    lawful = [r for r in table.values() if not r["uses_protected_attribute"]]
+    best = max(r["metric"] for r in lawful)
+    current = table[n["current"]]
+    qualifies = [r for r in lawful if r["metric"] >= best - n["tolerance"]
+                 and r["min_impact_ratio"] >= current["min_impact_ratio"] + n["min_gain"]]
+    assert n["found"] == bool(qualifies)
+    if n["found"]:
+        assert n["chosen"] in {r["model"] for r in qualifies} and n["chosen"] in n["sentence"]
+    else:
+        assert "cannot" in n["sentence"]
+    # Gender-specific cut-offs are shown beside the candidates, never chosen.
+    aside = [r for r in table.values() if r["uses_protected_attribute"]]
+    assert len(aside) == 1 and n["chosen"] != aside[0]["model"]
+    assert "6. Search for a less discriminatory alternative" in study.summary()
+    assert "Less discriminatory alternatives" in study.to_html()

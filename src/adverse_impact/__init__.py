@@ -23,6 +23,13 @@ from adverse_impact._proxies import (
 from adverse_impact._publish._check import Finding, SummaryCheck, check_summary
 from adverse_impact._publish._ll144 import LL144Packet
 from adverse_impact._result import AuditResult
+from adverse_impact._scores._age import AgeAudit, AgeTrend, age_groups, audit_age
+from adverse_impact._scores._alternatives import (
+    ModelComparison,
+    compare_models,
+    search_alternatives,
+)
+from adverse_impact._scores._gaps import ScoreGaps, score_gaps
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
 
@@ -45,6 +52,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "TOKEN_PATTERN",
     "AdverseImpactError",
+    "AgeAudit",
+    "AgeTrend",
     "AuditResult",
     "CounterfactualResult",
     "Finding",
@@ -54,21 +63,27 @@ __all__ = [
     "InputTypeError",
     "LL144Packet",
     "PairedTestResult",
+    "ModelComparison",
     "ProxyLeakage",
     "ProxyScan",
     "RankingAudit",
     "Recoverability",
     "SummaryCheck",
+    "ScoreGaps",
     "ThresholdSweep",
     "TierResult",
     "TokenProxies",
     "__version__",
+    "age_groups",
     "audit",
     "audit_funnel",
     "audit_model",
     "audit_tiers",
     "check_summary",
     "audit_rankings",
+    "audit_age",
+    "audit_model",
+    "compare_models",
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
@@ -76,6 +91,8 @@ __all__ = [
     "proxy_leakage",
     "proxy_scan",
     "recoverability",
+    "score_gaps",
+    "search_alternatives",
     "selection_rates",
     "stats",
     "threshold_sweep",

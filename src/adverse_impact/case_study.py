@@ -12,7 +12,9 @@ truth (:func:`adverse_impact.datasets.make_resumes`):
    counterfactual test ("women's" <-> "men's");
 4. the obvious fix, stripping explicit gendered terms and retraining, and
    what remains;
-5. a post-processing mitigation with fairlearn, and its trade-offs.
+5. a post-processing mitigation with fairlearn, and its trade-offs;
+6. a cross-validated search for a less discriminatory alternative among
+   blinded models (:func:`less_discriminatory_search`).
 
 Every number follows from the generator and the models; nothing is
 hard-coded.  The command line runs it as ``adverse-impact case-study``.
@@ -32,7 +34,8 @@ import pandas as pd
 
 from adverse_impact._errors import input_error
 
-__all__ = ["CaseStudyResult", "names_chapter", "recruiting_tool", "scrub_gendered_terms"]
+__all__ = ["CaseStudyResult", "less_discriminatory_search", "names_chapter", "recruiting_tool",
+           "scrub_gendered_terms"]
 
 def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
     """Remove every term of a pair list (``"women's"``, ``"sorority"``, ...) from texts.
@@ -90,6 +93,86 @@ def _score_column() -> Any:
 
     return ScoreColumn()
 
+
+
+def less_discriminatory_search(history: pd.DataFrame, model: Any, proxies: list[str], *,
+                               select_share: float, random_state: int = 0,
+                               n_rows: int = 10_000, cv: int = 3,
+                               validity_tolerance: float = 0.005,
+                               min_gain: float = 0.05) -> tuple[Any, dict[str, Any]]:
+    """Step 6: search for a less discriminatory alternative among blinded text models.
+
+    The candidates are the model's own features, the features without the
+    explicitly gendered terms, and without those and ``proxies`` (in the
+    case study: the tokens the model relies on that also mark a gender); each is a logistic regression fitted with ``cv``-fold
+    cross-validation on the first ``n_rows`` resumes of the history (the
+    fitted TF-IDF vocabulary is reused, so only the regressions are refitted).
+    Validity is the ROC AUC against the ground truth ``qualified``, not the
+    skewed ``hired`` the models learn from.  Gender is never an input.  The
+    current practice is the model with all its tokens (step 1).
+
+    Returns the :class:`~adverse_impact.ModelComparison` and its numbers:
+    whether some candidate is within ``validity_tolerance`` of the best AUC
+    with an impact ratio at least ``min_gain`` higher than the current
+    model's (the search says so when none is).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from adverse_impact._counterfactual import load_pairs
+    from adverse_impact._scores._alternatives import search_alternatives
+
+    rows = history.iloc[:n_rows]
+    vectorizer = model[0]
+    X = vectorizer.transform(rows["resume"])
+    vocabulary = list(vectorizer.get_feature_names_out())
+    gendered = set(load_pairs("gender"))
+    without_terms = [i for i, t in enumerate(vocabulary) if t not in gendered]
+    without_proxies = [i for i in without_terms if vocabulary[i] not in set(proxies)]
+    result = search_alternatives(
+        LogisticRegression(max_iter=2000, C=1.0), X, rows["hired"], {"gender": rows["gender"]},
+        feature_sets={"all tokens": None, "without gendered terms": without_terms,
+                      "without gendered terms or the top proxies": without_proxies},
+        cv=cv, random_state=random_state, select_top=select_share,
+        y_true=rows["qualified"], tolerance=validity_tolerance, n_bootstrap=100,
+        current=f"all tokens, top {select_share:.1%}")
+    table = result.table
+    lawful = table[~table["uses_protected_attribute"]]
+    best = lawful.loc[lawful["metric"].idxmax()]
+    current = lawful[lawful["is_current"]].iloc[0]
+    better = lawful[(lawful["metric"] >= best["metric"] - validity_tolerance)
+                    & (lawful["min_impact_ratio"] >= current["min_impact_ratio"] + min_gain)]
+    chosen = better.sort_values(["min_impact_ratio", "metric"], ascending=False).iloc[0] \
+        if len(better) else None
+    if chosen is not None:
+        sentence = (f"{chosen['model']!r} is within {validity_tolerance} AUC of the best "
+                    f"candidate (AUC {chosen['metric']:.3f}, best {best['metric']:.3f}) and its "
+                    f"impact ratio is {chosen['min_impact_ratio'] - current['min_impact_ratio']:+.2f}"
+                    f" above the current model's ({chosen['min_impact_ratio']:.2f} vs "
+                    f"{current['min_impact_ratio']:.2f}, AUC {current['metric']:.3f}).")
+    else:
+        sentence = (f"No candidate is within {validity_tolerance} AUC of the best "
+                    f"({best['model']!r}, {best['metric']:.3f}) with an impact ratio {min_gain} "
+                    f"or more above the current model's ({current['min_impact_ratio']:.2f}): "
+                    "the search cannot offer such an alternative.")
+    keep = ["model", "metric", "metric_ci_low", "metric_ci_high", "precision",
+            "min_impact_ratio", "ir_ci_low", "ir_ci_high", "passes_four_fifths", "pareto",
+            "uses_protected_attribute"]
+    numbers = {
+        "proxies_dropped": sorted(proxies),
+        "n_rows": len(rows), "cv": cv, "validity": "roc_auc against qualified",
+        "tolerance": validity_tolerance, "min_gain": min_gain,
+        "best": best["model"], "best_auc": float(best["metric"]),
+        "best_impact_ratio": float(best["min_impact_ratio"]),
+        "current": current["model"], "current_auc": float(current["metric"]),
+        "current_impact_ratio": float(current["min_impact_ratio"]),
+        "found": chosen is not None,
+        "chosen": None if chosen is None else chosen["model"],
+        "chosen_auc": None if chosen is None else float(chosen["metric"]),
+        "chosen_impact_ratio": None if chosen is None else float(chosen["min_impact_ratio"]),
+        "sentence": sentence, "verdict": result.verdict,
+        "table": table[keep].to_dict("records"),
+    }
+    return result, numbers
 
 
 def _women(result: Any, column: str = "impact_ratio", frame: str = "table") -> float:
@@ -242,16 +325,18 @@ class CaseStudyResult:
     paired_screener, paired_ranker : PairedTestResult
         The 2024 edition: names on resumes, the model as a black-box screener
         and a stand-in ranker built from it (:func:`names_chapter`).
+    alternatives : ModelComparison
+        The search for a less discriminatory alternative (step 6).
     """
 
     __slots__ = ("numbers", "paired_screener", "paired_ranker", "audit", "audit_scrubbed",
                  "audit_mitigated", "token_proxies",
                  "leakage", "leakage_scrubbed", "counterfactual", "recoverability_scrubbed",
-                 "history", "applicants", "model", "model_scrubbed", "timings")
+                 "history", "applicants", "model", "model_scrubbed", "timings", "alternatives")
 
     def __init__(self, **parts: Any) -> None:
         for name in self.__slots__:
-            object.__setattr__(self, name, parts[name])
+            object.__setattr__(self, name, parts.get(name))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("CaseStudyResult is immutable")
@@ -308,6 +393,9 @@ class CaseStudyResult:
             f"{m['precision']:.2f} (model: {a['precision']:.2f}), {m['selected_share']:.0%} "
             "advanced. It uses gender at decision time: see the notes on its legal limits.",
         ]
+        if "alternatives" in n:
+            lines.append("6. Search for a less discriminatory alternative (cross-validated, "
+                         f"validity = AUC against qualified): {n['alternatives']['sentence']}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -320,6 +408,7 @@ class CaseStudyResult:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""
         from adverse_impact._io import write_atomic
         from adverse_impact._report import _CSS, FOUR_FIFTHS_LINE, _html_table, _svg_bars
+        from adverse_impact._scores._alternatives import GROUP_CUTOFF_NOTE
 
         n = self.numbers
         stages = [("Model", self.audit), ("After scrub", self.audit_scrubbed),
@@ -353,6 +442,11 @@ class CaseStudyResult:
                   _html_table(self.leakage.top(10)),
                   "<h2>Proxies the scrubbed model uses</h2>",
                   _html_table(self.leakage_scrubbed.top(10)),
+                  *(["<h2>Less discriminatory alternatives (cross-validated search)</h2>",
+                     "<p>" + html.escape(n["alternatives"]["sentence"]) + "</p>",
+                     _html_table(pd.DataFrame(n["alternatives"]["table"])),
+                     "<p>" + html.escape(GROUP_CUTOFF_NOTE) + "</p>"]
+                    if "alternatives" in n else []),
                   "<h2>Notes</h2>",
                   "<p>" + html.escape(n["notes"]["mitigation"]) + "</p>",
                   "<p>" + html.escape(n["notes"]["data"]) + "</p>",
@@ -486,6 +580,13 @@ def recruiting_tool(
     qualified = applicants["qualified"].to_numpy()
     mitigated_qualified = run_audit(selected=np.asarray(mitigated, dtype=int)[qualified],
                                     groups={"gender": applicants["gender"][qualified]})
+
+    step("alternatives", "Searching for a less discriminatory alternative")
+    # The proxies to drop: tokens the model relies on (step 3) that also mark a gender.
+    marking = {t for g in ("female", "male") for t in tokens.top(30, group=g)["token"]}
+    alternatives, alternatives_numbers = less_discriminatory_search(
+        history, model, [t for t in top_leakage if t in marking], select_share=share,
+        random_state=random_state)
     timings[marks[-1][0]] = round(time.perf_counter() - marks[-1][1], 3)
 
     def precision(result: Any) -> float:
@@ -563,6 +664,7 @@ def recruiting_tool(
                      "the Reuters report (Dastin, 10 October 2018); women and men are equally "
                      "qualified by construction, so gaps among qualified applicants are bias."),
         },
+        "alternatives": alternatives_numbers,
         "timings_seconds": timings,
     }
     return CaseStudyResult(
@@ -571,7 +673,7 @@ def recruiting_tool(
         audit_mitigated=audit_mitigated, token_proxies=tokens, leakage=leakage,
         leakage_scrubbed=leakage_scrubbed, counterfactual=counterfactual,
         recoverability_scrubbed=recover, history=history, applicants=applicants, model=model,
-        model_scrubbed=model_scrubbed, timings=timings,
+        model_scrubbed=model_scrubbed, timings=timings, alternatives=alternatives,
     )
 
 

@@ -938,3 +938,7 @@ from adverse_impact._power import (
     power,
     sample_size,
 )
+# -- score gaps (adverse_impact._scores): the normal model's implied impact ratio --
+from adverse_impact._scores._implied import implied_d, implied_impact_ratio  # noqa: E402
+
+__all__ += ["implied_d", "implied_impact_ratio"]

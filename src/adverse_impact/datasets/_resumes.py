@@ -237,6 +237,13 @@ def planted_proxies(proxy_strength: float = 1.0, style_strength: float = 1.0) ->
                                 rate_men=round(sp.rate_men, 6)) for sp in specs]
 
 
+#: Technologies most candidates stopped listing decades ago: a trace of age.  None of
+#: these words occurs anywhere else in a resume.
+_DATED_TECH = ["cobol", "fortran", "pascal", "delphi", "foxpro", "lotus-notes",
+               "visual-basic", "perl", "mainframe", "as400"]
+#: The year the resumes are written in (graduation years count back from it).
+_RESUME_YEAR = 2026
+
 _RACES = ["White", "Asian", "Hispanic or Latino", "Black or African American",
           "Two or More Races"]
 #: Roughly the make-up of a US technical applicant pool (an assumption of the
@@ -317,6 +324,8 @@ def make_resumes(
     base_rate: float = 0.3,
     race: bool = True,
     names: bool = False,
+    age: bool = False,
+    age_bias: float = 0.0,
     random_state: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Synthetic applicants with resumes and a hiring history skewed against women.
@@ -364,6 +373,18 @@ def make_resumes(
         gender, and last names race, as they do on real resumes.  Names are
         drawn after everything else, so the rest of the frame is the same as
         with ``names=False`` for the same seed.
+    age : bool, default False
+        Add an ``age`` column (22 to 65, independent of gender, race and
+        qualification) and its traces in the text: a graduation year, the
+        year the career started with its length, and dated technologies
+        (COBOL, Fortran, ...) listed more often the older the applicant.  The
+        age draws come from a child of the seed, so every other column is
+        the same as with ``age=False``.
+    age_bias : float, default 0.0
+        With ``age=True``, a penalty against older applicants in the
+        historical decision: ``age_bias * max(0, (age - 40) / 10)`` is
+        subtracted from the decision score (on the scale of its logistic
+        noise), so it starts at 40 and grows by decade.
     random_state : int, Generator or None
         Seed; the same seed gives the same frame.
 
@@ -424,6 +445,12 @@ def make_resumes(
     proxy_strength = _check_strength(proxy_strength, "proxy_strength")
     style_strength = _check_strength(style_strength, "style_strength")
     skill_weight = _check_strength(skill_weight, "skill_weight")
+    if not isinstance(age, (bool, np.bool_)):
+        raise input_error("age", f"{age!r} is not True or False",
+                          "Pass age=True to add ages and their traces, age=False to leave them out")
+    age_bias = _check_strength(age_bias, "age_bias")
+    if age_bias and not age:
+        raise input_error("age_bias", "needs age=True", "Pass age=True with age_bias=")
     if not isinstance(race, (bool, np.bool_)):
         raise input_error("race", f"{race!r} is not True or False",
                           "Pass race=True to add the race column, race=False to leave it out")
@@ -437,6 +464,8 @@ def make_resumes(
         raise input_error("random_state", f"{random_state!r} is not a seed",
                           "Pass a non-negative integer, a numpy Generator or None")
     rng = np.random.default_rng(random_state)
+    # Spawning does not advance rng: every column but the age ones is unchanged by age=True.
+    age_rng = rng.spawn(1)[0] if age else None
     p = _slot_probabilities(proxy_strength, style_strength)
 
     # -- who: gender, race, year, qualification (independent) --------------------
@@ -534,9 +563,14 @@ def make_resumes(
     filler_weights /= filler_weights.sum()
     filler = _objects(_FILLER)[_grouped(rng, n_filler, len(_FILLER), filler_weights)]
     resumes = lines + "\nTools and interests: " + _join(filler, n_filler, " ")
+    if age:
+        ages, traces = _age_traces(age_rng, n)
+        resumes = resumes + traces
 
     # -- the historical decision: skewed by history_bias -------------------------
     latent = skill_weight * qualification - history_bias * woman + rng.logistic(size=n)
+    if age:
+        latent = latent - age_bias * np.clip((ages - 40) / 10, 0, None)
     hired = latent > np.quantile(latent, 1 - base_rate)
 
     frame = pd.DataFrame({"resume": resumes,
@@ -547,6 +581,8 @@ def make_resumes(
         frame.insert(1, "name", written)
     if race:
         frame["race"] = _objects(_RACES)[races]
+    if age:
+        frame["age"] = ages.astype(np.int64)
     frame["year"] = year.astype(np.int64)
     frame["qualification"] = qualification
     frame["qualified"] = qualified
@@ -559,6 +595,7 @@ def make_resumes(
         "proxy_strength": proxy_strength, "style_strength": style_strength,
         "skill_weight": skill_weight, "base_rate": base_rate, "race": bool(race),
         "names": write_names,
+        **({"age": True, "age_bias": age_bias} if age else {}),
         "random_state": (int(random_state) if isinstance(random_state, (int, np.integer))
                          else None if random_state is None else "Generator"),
     }
@@ -569,3 +606,20 @@ def make_resumes(
     # concatenates frames, and a DataFrame there would make that comparison fail.
     frame.attrs["params"] = params
     return frame
+
+
+def _age_traces(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ages 22-65 and the lines that betray them: graduation, career start, dated tools."""
+    ages = rng.integers(22, 66, size=n)
+    graduated = _RESUME_YEAR - (ages - 22) - rng.integers(0, 2, size=n)
+    start = np.minimum(graduated + rng.integers(0, 3, size=n), _RESUME_YEAR)
+    text = ("\nGraduated: " + graduated.astype(str).astype(object)
+            + "\nIn the industry since " + start.astype(str).astype(object) + ", "
+            + (_RESUME_YEAR - start).astype(str).astype(object) + " years")
+    # Dated technologies: none under 35, then more likely with every year.
+    has_dated = rng.random(n) < np.clip((ages - 35) / 30, 0, 0.8)
+    n_dated = rng.integers(1, 4, size=n)
+    picks = [", ".join(rng.choice(_DATED_TECH, size=k, replace=False)) for k in n_dated]
+    dated = np.where(has_dated, "\nEarlier systems: " + _objects(picks), "")
+    return ages, text + dated
+
