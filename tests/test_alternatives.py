@@ -60,7 +60,7 @@ def test_compare_models_table_agrees_with_audit_and_sklearn(tabular):
     for name, scores in (("full", full.predict_proba(X)[:, 1]),
                          ("blind", blind.predict_proba(X[["skill", "tenure"]])[:, 1])):
         assert table.loc[name, "metric"] == pytest.approx(roc_auc_score(y, scores), rel=1e-12)
-        picked, _ = decide(scores, select_top=0.3)
+        picked = decide(scores, select_top=0.3).selected
         audit = ai.audit(selected=picked, groups={"sex": sex})
         assert table.loc[name, "min_impact_ratio"] == pytest.approx(
             audit.table["impact_ratio"].min())

@@ -292,6 +292,7 @@ def compare_models(
     unknown: Any = None,
     pos_label: Any = 1,
     random_state: int | None = None,
+    ties: str = "error",
 ) -> ModelComparison:
     """Compare fitted models on validity and adverse impact: is there a less discriminatory one?
 
@@ -328,7 +329,10 @@ def compare_models(
         Labels meaning "unknown category".
     pos_label : object, default 1
     random_state : int, optional
-        Seeds the bootstrap.
+        Seeds the bootstrap (and a random tie-break, with ``ties="random"``).
+    ties : {"error", "random"}, default "error"
+        With ``select_top``: tied scores that straddle the cut-off are
+        refused, or broken at random, as in :func:`adverse_impact.audit_model`.
 
     Returns
     -------
@@ -380,13 +384,14 @@ def compare_models(
                       threshold) for name, model in models.items()]
     return _compare(entries, truth, sensitive_features, metric=metric, current=current,
                     tolerance=tolerance, n_bootstrap=n_bootstrap, confidence=confidence,
-                    intersectional=intersectional, unknown=unknown, random_state=random_state)
+                    intersectional=intersectional, unknown=unknown, random_state=random_state,
+                    ties=ties)
 
 
 def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, *,
              metric: Any, current: str | None, tolerance: float, n_bootstrap: int,
              confidence: float, intersectional: bool, unknown: Any, random_state: Any,
-             candidates: pd.DataFrame | None = None,
+             ties: str = "error", candidates: pd.DataFrame | None = None,
              metrics: _Metrics | None = None) -> ModelComparison:
     metric_name = _check_metric(metric)
     metrics = metrics or _Metrics(metric, truth)
@@ -414,7 +419,8 @@ def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, 
         # The common rule through the library's own decide (ties handled there), then
         # the audit of those decisions.
         if e.decisions is None:
-            picked, _ = decide(e.scores, select_top=e.select_top, threshold=e.threshold)
+            picked = decide(e.scores, select_top=e.select_top, threshold=e.threshold,
+                            ties=ties, random_state=random_state).selected
         else:
             picked = np.asarray(e.decisions, dtype=bool)
         picked = np.asarray(picked, dtype=bool)
@@ -661,6 +667,7 @@ def search_alternatives(
     unknown: Any = None,
     pos_label: Any = 1,
     y_true: Any = None,
+    ties: str = "error",
 ) -> ModelComparison:
     """Search hyperparameters, feature sets and cut-offs for a less discriminatory alternative.
 
@@ -707,6 +714,10 @@ def search_alternatives(
         separate cut-off per group of the first attribute (each group's top
         share): a decision-time use of the protected attribute, marked as
         such with its legal note, never in the frontier or the verdict.
+    ties : {"error", "random"}, default "error"
+        With ``select_top``: tied scores that straddle a cut-off are refused,
+        or broken at random (seeded by ``random_state``), as in
+        :func:`adverse_impact.audit_model`.
 
     Returns
     -------
@@ -797,18 +808,19 @@ def search_alternatives(
         base = next(e for e in entries if e.name == current)
         entries.append(_Entry(f"{current} [group cut-offs]", base.scores, base.select_top, None,
                               _group_top(base.scores, base.select_top, sensitive_features, n,
-                                         unknown), True))
+                                         unknown, ties=ties, random_state=random_state),
+                              True))
         described.append({"model": entries[-1].name, "params": None,
                           "feature_set": "decision-time use of the protected attribute",
                           "columns": None, "select_top": base.select_top})
     return _compare(entries, truth, sensitive_features, metric=metric, current=current,
                     tolerance=tolerance, n_bootstrap=n_bootstrap, confidence=confidence,
                     intersectional=intersectional, unknown=unknown, random_state=random_state,
-                    candidates=pd.DataFrame(described), metrics=metrics)
+                    ties=ties, candidates=pd.DataFrame(described), metrics=metrics)
 
 
 def _group_top(scores: np.ndarray, select_top: Any, sensitive_features: Any, n: int,
-               unknown: Any) -> np.ndarray:
+               unknown: Any, ties: str = "error", random_state: Any = None) -> np.ndarray:
     """Each group of the first attribute advances its own top share (unknown rows: overall)."""
     share = select_top / n if isinstance(select_top, (int, np.integer)) else float(select_top)
     with _as_sensitive_features():
@@ -819,6 +831,6 @@ def _group_top(scores: np.ndarray, select_top: Any, sensitive_features: Any, n: 
         rows = np.flatnonzero(gid == g)
         if rows.size:
             k = max(1, math.ceil(share * rows.size))
-            cut = np.partition(scores[rows], rows.size - k)[rows.size - k]
-            picked[rows] = scores[rows] >= cut
+            picked[rows] = decide(scores[rows], select_top=k, ties=ties,
+                                  random_state=random_state).selected
     return picked
