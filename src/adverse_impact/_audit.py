@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -10,7 +9,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._counts import COUNT_COLUMNS, GroupCounts, count_groups
+from adverse_impact._counts import GroupCounts, count_groups
+from adverse_impact._groups import (
+    ATTRIBUTE_SEP,
+    LABEL_SEP,
+    group_totals,
+    highest,
+    is_unknown,
+    label,
+    sort_key,
+    specs,
+    warn_labels,
+    warn_near_duplicates,
+    warn_unused_unknown,
+)
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._result import AuditResult
 from adverse_impact._significance import (
@@ -26,9 +38,9 @@ __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 
 #: Uniform Guidelines 29 CFR 1607.4(D): a rate "less than four-fifths" of the highest.
 FOUR_FIFTHS = Fraction(4, 5)
-#: Intersectional labels and attribute names, as in NYC LL144 summaries.
-LABEL_SEP = " | "
-ATTRIBUTE_SEP = " x "
+#: Group coding lives in ``adverse_impact._groups``; these names stay for older callers.
+_specs, _is_unknown, _sort_key, _label = specs, is_unknown, sort_key, label
+_warn_near_duplicates = warn_near_duplicates
 
 
 def audit(
@@ -199,83 +211,11 @@ def _check_reference(reference: Any) -> None:
                          'Pass "highest", a group label, or a dict attribute -> label')
 
 
-def _specs(attributes: Sequence[str], intersectional: bool) -> list[tuple[str, tuple[str, ...]]]:
-    specs = [(a, (a,)) for a in attributes]
-    if intersectional and len(attributes) > 1:
-        specs.append((ATTRIBUTE_SEP.join(attributes), tuple(attributes)))
-    return specs
-
-
-def _is_unknown(label: Any, unknown: frozenset) -> bool:
-    if is_missing_label(label):
-        return True
-    try:
-        return label in unknown
-    except TypeError:
-        return False
-
-
-def _sort_key(key: tuple) -> tuple:
-    # Mixed label types (1 and "1") cannot be compared directly.
-    return tuple((type(v).__name__ if not isinstance(v, (int, float, np.number)) else "",
-                  v if isinstance(v, (int, float, np.number)) else str(v)) for v in key)
-
-
-def group_totals(counts: GroupCounts, columns: Sequence[str],
-                 unknown: frozenset = frozenset()) -> tuple[pd.DataFrame, int]:
-    """Sum the counts over ``columns``: known groups, and the unknown row count.
-
-    A row is unknown for an intersection when any of its labels is unknown.
-    The returned frame is indexed by label tuples in sorted order.
-    """
-    table = counts.table
-    labels = [table[column].to_numpy(dtype=object) for column in columns]
-    values = table[list(COUNT_COLUMNS)].to_numpy(dtype=float)
-    is_unknown = np.zeros(len(table), dtype=bool)
-    for column in labels:
-        is_unknown |= np.fromiter((_is_unknown(v, unknown) for v in column),
-                                  dtype=bool, count=len(table))
-    n_unknown = int(values[is_unknown, 0].sum())
-    # Plain dict and numpy work here: the tables are a few dozen rows, where
-    # pandas' per-call overhead would cost more than the arithmetic.
-    sums: dict[tuple, np.ndarray] = {}
-    for row in np.flatnonzero(~is_unknown):
-        key = tuple(column[row] for column in labels)
-        sums[key] = sums[key] + values[row] if key in sums else values[row].copy()
-    keys = sorted(sums, key=_sort_key)
-    data = np.array([sums[k] for k in keys]).reshape(len(keys), len(COUNT_COLUMNS))
-    frame = pd.DataFrame({
-        "n": np.rint(data[:, 0]).astype(np.int64),
-        "selected": np.rint(data[:, 1]).astype(np.int64),
-        "weight": data[:, 2], "weight_selected": data[:, 3],
-    }, index=pd.Index(keys, tupleize_cols=False, dtype=object))
-    return frame, n_unknown
-
-
 def _exact_rates(totals: pd.DataFrame, weighted: bool) -> list[Fraction | None]:
     if weighted:
         return [Fraction(ws) / Fraction(w) if w > 0 else None
                 for w, ws in zip(totals["weight"], totals["weight_selected"])]
     return [Fraction(int(s), int(n)) for n, s in zip(totals["n"], totals["selected"])]
-
-
-def _label(key: tuple) -> Any:
-    return key[0] if len(key) == 1 else LABEL_SEP.join(map(str, key))
-
-
-def _warn_near_duplicates(name: str, keys: Sequence[tuple]) -> None:
-    variants: dict[str, list[Any]] = {}
-    for (label,) in keys:
-        variants.setdefault(str(label).strip().casefold(), []).append(label)
-    clashes = [v for v in variants.values() if len(v) > 1]
-    if clashes:
-        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:5])
-        warnings.warn(
-            f"groups[{name!r}]: labels that differ only in case, spaces or type are audited as "
-            f"different groups: {shown}. Normalise the column first (e.g. "
-            f".str.strip().str.title()) if they mean the same category.",
-            UserWarning, stacklevel=4,
-        )
 
 
 def _find_reference(name: str, columns: tuple[str, ...], keys: list[tuple],
@@ -318,7 +258,7 @@ def audit_counts(
             if key not in names:
                 raise input_error("reference", f"{key!r} is not an audited attribute",
                                   f"Use keys from {names!r}")
-    _warn_unused_unknown(counts, unknown)
+    warn_labels({column: counts.table[column] for column in counts.attributes}, unknown)
     rows: list[dict[str, Any]] = []
     to_test: list[tuple[int, tuple[Any, ...]]] = []
     ratios: list[Fraction | None] = []
@@ -344,8 +284,7 @@ def audit_counts(
         eligible = [not e and r is not None for e, r in zip(excluded, rates)]
         found = _find_reference(name, columns, keys, reference)
         if found == "highest":
-            candidates = [i for i in range(len(keys)) if eligible[i]]
-            ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
+            ref = highest(rates, eligible)
         else:
             ref = found
             if ref is not None:
@@ -358,8 +297,7 @@ def audit_counts(
                     raise input_error("reference", f"{_label(keys[ref])!r} has no rate (zero "
                                       "total weight)", "Choose another reference group")
             else:
-                candidates = [i for i in range(len(keys)) if eligible[i]]
-                ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
+                ref = highest(rates, eligible)
         ref_rate = rates[ref] if ref is not None else None
         selected = totals["selected"].to_numpy()
         weight, weight_selected = totals["weight"].to_numpy(), totals["weight_selected"].to_numpy()
@@ -446,23 +384,6 @@ def _pool(counts: GroupCounts, name: str, columns: tuple[str, ...], keys: list[t
         "n": per["n"].to_numpy(), "selected": per["selected"].to_numpy(),
     })
     return pool_strata(frame, attribute=name, labels=[_label(k) for k in keys], **options)
-
-
-def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:
-    if not unknown:
-        return
-    seen: set = set()
-    for column in counts.attributes:
-        for value in counts.table[column]:
-            try:
-                if value in unknown:
-                    seen.add(value)
-            except TypeError:
-                pass
-    unused = [u for u in unknown if u not in seen]
-    if unused:
-        warnings.warn(f"unknown: the label(s) {sorted(map(repr, unused))} occur in no audited "
-                      "column; check the spelling", UserWarning, stacklevel=4)
 
 
 def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str) -> pd.Series:
@@ -560,3 +481,8 @@ def impact_ratios(
     rows = table[table["attribute"] == ATTRIBUTE_SEP.join(counts.attributes)]
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     return _series(counts, rows["impact_ratio"].tolist(), list(totals.index), "impact_ratio")
+
+
+def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:
+    """Older callers' spelling of :func:`adverse_impact._groups.warn_unused_unknown`."""
+    warn_unused_unknown({column: counts.table[column] for column in counts.attributes}, unknown)

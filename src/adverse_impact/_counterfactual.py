@@ -297,6 +297,7 @@ def counterfactual_test(
     select_top: int | float | None = None,
     sensitive_features: Any = None,
     pos_label: Any = 1,
+    unknown: Any = None,
 ) -> CounterfactualResult:
     """Swap gendered terms and re-score: does the model's score or decision change?
 
@@ -327,6 +328,10 @@ def counterfactual_test(
         One label per document: adds the summaries by group.
     pos_label : default 1
         The class meaning "selected".
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category" in ``sensitive_features``, as in
+        :func:`adverse_impact.audit`; those documents are summarised as
+        ``"unknown"``.
 
     Returns
     -------
@@ -382,7 +387,8 @@ def counterfactual_test(
                           "change": new_scores - scores, "flipped": flipped})
     by_group = None
     if sensitive_features is not None:
-        codes, labels, n_unknown = group_codes(sensitive_features, len(documents))
+        codes, labels, n_unknown = group_codes(sensitive_features, len(documents),
+                                               unknown=unknown)
         rows = []
         for i, label in enumerate([*labels, None]):
             mask = codes == (i if label is not None else -1)

@@ -18,23 +18,23 @@ import html
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
-from types import MappingProxyType, SimpleNamespace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from adverse_impact._audit import (
-    _is_unknown,
-    _label,
-    _sort_key,
-    _specs,
-    _warn_near_duplicates,
-    _warn_unused_unknown,
-    audit,
+from adverse_impact._audit import audit
+from adverse_impact._counts import count_groups
+from adverse_impact._groups import (
+    CodedAttribute,
+    code_groups,
     group_totals,
+    label,
+    sort_key,
+    specs,
+    warn_labels,
 )
-from adverse_impact._counts import _factorize, _group_arrays, count_groups
 from adverse_impact._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._result import AuditResult
 from adverse_impact._scoring import SupportsPredict, _positive_column, decide, model_scores
@@ -287,7 +287,7 @@ def _error_rates(truth: np.ndarray, decision: np.ndarray, sensitive_features: An
         counts = count_groups(selected=decision, groups=sensitive_features, strata=truth,
                               sample_weight=sample_weight)
     if warn:  # audit_model's audit has already warned
-        _warn_unused_unknown(counts, unknown_labels)
+        warn_labels({c: counts.table[c] for c in counts.attributes}, unknown_labels)
     stratum = counts.table[counts.strata]
     actual = {
         outcome: dataclasses.replace(counts, table=counts.table.loc[
@@ -296,11 +296,11 @@ def _error_rates(truth: np.ndarray, decision: np.ndarray, sensitive_features: An
     }
     rows: list[dict[str, Any]] = []
     unknown_counts: dict[str, int] = {}
-    for name, columns in _specs(counts.attributes, intersectional):
+    for name, columns in specs(counts.attributes, intersectional):
         pos, n_unknown_pos = group_totals(actual[1], columns, unknown_labels)
         neg, n_unknown_neg = group_totals(actual[0], columns, unknown_labels)
         unknown_counts[name] = n_unknown_pos + n_unknown_neg
-        keys = sorted(set(pos.index) | set(neg.index), key=_sort_key)
+        keys = sorted(set(pos.index) | set(neg.index), key=sort_key)
         pos = pos.reindex(pd.Index(keys, tupleize_cols=False, dtype=object), fill_value=0)
         neg = neg.reindex(pd.Index(keys, tupleize_cols=False, dtype=object), fill_value=0)
         rows.extend(_error_rows(name, keys, pos, neg, counts.weighted))
@@ -367,7 +367,7 @@ def _error_rows(name: str, keys: list[tuple], pos: pd.DataFrame, neg: pd.DataFra
     rows = []
     for i, key in enumerate(keys):
         row: dict[str, Any] = {
-            "attribute": name, "group": _label(key),
+            "attribute": name, "group": label(key),
             "n": int(p[i] + n_neg[i]), "n_positive": int(p[i]), "n_negative": int(n_neg[i]),
             "selected": int(tp[i] + fp[i]),
             "tp": int(tp[i]), "fp": int(fp[i]), "fn": int(p[i] - tp[i]),
@@ -823,11 +823,10 @@ def threshold_sweep(
     bins[order] = np.repeat(np.arange(n_t + 1), per_bin)
     n_selected = len(scores) - reach
     blocks, unknown_counts = [], {}
-    for name, keys, gid, n_unknown in _row_groups(sensitive_features, len(scores),
-                                                  check_unknown(unknown), intersectional):
-        unknown_counts[name] = n_unknown
-        n_g, s_g = _selected_at(bins, gid, len(keys), n_t)
-        blocks.append((name, keys, n_g, s_g))
+    for coded in _row_groups(sensitive_features, len(scores), unknown, intersectional):
+        unknown_counts[coded.name] = coded.n_unknown
+        n_g, s_g = _selected_at(bins, coded.codes, len(coded.keys), n_t)
+        blocks.append((coded.name, list(coded.keys), n_g, s_g))
     table = _sweep_table(grid, blocks)
     return ThresholdSweep(table, thresholds=grid, score_method=method, n_total=len(scores),
                           unknown=unknown_counts, n_selected=n_selected)
@@ -852,73 +851,11 @@ def _grid(scores: np.ndarray, thresholds: Any) -> np.ndarray:
     return np.unique(grid)
 
 
-def _row_groups(sensitive_features: Any, n: int, unknown: frozenset, intersectional: bool
-                ) -> Iterator[tuple[str, list[tuple], np.ndarray, int]]:
-    """Per audited attribute: its sorted known groups, each row's group (the
-    number of known groups for an unknown row), and the unknown row count."""
-    with _as_sensitive_features():
-        labels = _group_arrays(sensitive_features)
-        if not labels:
-            raise input_error("groups", "no protected attribute was given",
-                              "Pass at least one column of group labels")
-        coded = {}
-        for name, values in labels.items():
-            codes, uniques = _factorize(values, f"groups[{name!r}]")
-            # The last entry stands for code -1 (a missing label): always unknown.
-            is_unknown = np.array([_is_unknown(u, unknown) for u in uniques] + [True])
-            coded[name] = (codes, uniques, is_unknown)
-    # The audit's own check for unknown= labels that match nothing (a misspelling).
-    _warn_unused_unknown(SimpleNamespace(attributes=tuple(coded),
-                                         table={k: v[1] for k, v in coded.items()}), unknown)
-    for name, columns in _specs(tuple(labels), intersectional):
-        # Each label becomes a digit; every unknown label (and a missing one,
-        # code -1) becomes the extra top digit, so a cell is known exactly
-        # when none of its digits is the top one.
-        radices = [len(coded[c][1]) + 1 for c in columns]
-        combined = np.zeros(n, dtype=np.int64)
-        for column, radix in zip(columns, radices):
-            codes, uniques, is_unknown = coded[column]
-            digit = np.where(is_unknown, radix - 1, np.arange(radix))  # index -1: missing
-            combined *= radix
-            combined += digit[codes]
-        size = int(np.prod(radices, dtype=object))
-        dense = size <= max(4 * n, 1 << 16)
-        if dense:
-            counts = np.bincount(combined, minlength=size)
-            cell_known = np.ones(radices, dtype=bool)
-            for axis in range(len(radices)):
-                cell_known[(slice(None),) * axis + (-1,)] = False
-            cell_known = cell_known.ravel()
-            present = np.flatnonzero((counts > 0) & cell_known)
-            n_unknown = int(counts[~cell_known].sum())
-        else:
-            digits = np.unravel_index(combined, radices)
-            known = np.logical_and.reduce([d < r - 1 for d, r in zip(digits, radices)])
-            present = np.unique(combined[known])
-            n_unknown = int((~known).sum())
-        keys = [tuple(coded[c][1][d] for c, d in zip(columns, digits))
-                for digits in zip(*np.unravel_index(present, radices))] if len(present) else []
-        if len(keys) < 2:
-            found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
-            raise input_error(
-                "sensitive_features", f"attribute {name!r} has {found} after "
-                f"{n_unknown:,} unknown rows were set aside; an impact ratio "
-                "compares at least two groups",
-                "Sweep an attribute with two or more groups, or check the unknown= labels")
-        if len(columns) == 1:
-            _warn_near_duplicates(name, keys)
-        rank = sorted(range(len(keys)), key=lambda i: _sort_key(keys[i]))
-        position = np.empty(len(keys), dtype=np.int64)
-        position[rank] = np.arange(len(keys))
-        unknown_gid = len(keys)
-        if dense:
-            lookup = np.full(size, unknown_gid, dtype=np.int64)
-            lookup[present] = position
-            gid = lookup[combined]
-        else:
-            gid = np.full(n, unknown_gid, dtype=np.int64)
-            gid[known] = position[np.searchsorted(present, combined[known])]
-        yield name, [keys[i] for i in rank], gid, n_unknown
+def _row_groups(sensitive_features: Any, n: int, unknown: Any, intersectional: bool
+                ) -> list[CodedAttribute]:
+    """Per swept attribute: its known groups in order, each row's group code, unknown rows."""
+    return code_groups(sensitive_features, n, unknown=unknown, intersectional=intersectional,
+                       argument="sensitive_features")
 
 
 def _selected_at(bins: np.ndarray, gid: np.ndarray, n_groups: int,
@@ -966,7 +903,7 @@ def _sweep_table(grid: np.ndarray, blocks: list[tuple[str, list[tuple], np.ndarr
         flag = 5 * s * n_ref < 4 * s_ref * n_col
         rate = s_g / n_g[:, None]
         labels = np.empty(n_groups, dtype=object)
-        labels[:] = [_label(k) for k in keys]
+        labels[:] = [label(k) for k in keys]
         parts.append(pd.DataFrame({
             "t_index": np.tile(np.arange(n_t), n_groups),
             "threshold": np.tile(grid, n_groups),

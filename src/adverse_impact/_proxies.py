@@ -22,6 +22,8 @@ from scipy import stats as sps
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._scoring import model_scores
+from adverse_impact._frames import as_pandas
+from adverse_impact._groups import code_groups
 from adverse_impact._text import TOKEN_PATTERN, group_codes
 
 if TYPE_CHECKING:
@@ -83,17 +85,8 @@ class _Ranked:
         return ax
 
 
-def _attributes(sensitive_features: Any, n: int) -> dict[str, Any]:
-    """Protected attributes by name: a Series/array gives one, a DataFrame or dict several."""
-    if isinstance(sensitive_features, pd.DataFrame):
-        return {str(c): sensitive_features[c] for c in sensitive_features.columns}
-    if isinstance(sensitive_features, dict):
-        return {str(k): v for k, v in sensitive_features.items()}
-    name = getattr(sensitive_features, "name", None)
-    return {str(name) if name is not None else "sensitive_feature": sensitive_features}
-
-
 def _frame(X: Any, feature_names: Any) -> pd.DataFrame:
+    X = as_pandas(X, "X")
     if isinstance(X, pd.DataFrame):
         frame = X.reset_index(drop=True)
         if feature_names is not None:
@@ -188,7 +181,8 @@ class ProxyScan(_Ranked):
                 f"{self._meta['n_unknown']}")
 
 
-def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) -> ProxyScan:
+def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None,
+               unknown: Any = None) -> ProxyScan:
     """Rank tabular features by their association with each protected attribute.
 
     * Numeric features: the single-feature ROC AUC for telling the groups
@@ -209,12 +203,15 @@ def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) ->
     Parameters
     ----------
     X : DataFrame or 2-D array
-        The inputs, one row per person.
+        The inputs, one row per person: a pandas, polars or pyarrow table
+        (read through narwhals), or an array.
     sensitive_features : array-like, Series, DataFrame or dict
         One or several protected attributes.  Missing labels (None, NaN,
-        empty) are counted (``n_unknown``) and left out.
+        empty) and ``unknown`` labels are counted (``n_unknown``) and left out.
     feature_names : sequence of str, optional
         Names for the columns of an array.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
 
     Returns
     -------
@@ -233,16 +230,16 @@ def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) ->
     ['college', 'height', 'noise']
     """
     frame = _frame(X, feature_names)
-    attributes = _attributes(sensitive_features, len(frame))
-    rows, unknown = [], {}
-    for attribute, labels in attributes.items():
-        codes, groups, n_unknown = group_codes(labels, len(frame))
-        unknown[attribute] = n_unknown
-        known = codes >= 0
+    coded = code_groups(sensitive_features, len(frame), unknown=unknown, intersectional=False)
+    rows, n_unknown = [], {}
+    for attribute in coded:
+        n_unknown[attribute.name] = attribute.n_unknown
+        known = attribute.known
+        codes, groups = attribute.codes, attribute.keys
         for feature in frame.columns:
             column = frame[feature][known]
             group = codes[known]
-            row = {"feature": feature, "attribute": attribute, "auc": np.nan,
+            row = {"feature": feature, "attribute": attribute.name, "auc": np.nan,
                    "cramers_v": np.nan, "mutual_info": np.nan}
             if _is_numeric(column):
                 values = column.to_numpy(dtype=float)
@@ -258,8 +255,8 @@ def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) ->
     table = pd.DataFrame(rows, columns=["feature", "attribute", "kind", "strength", "auc",
                                         "cramers_v", "mutual_info", "p_value", "n"])
     table = table.sort_values("strength", ascending=False, kind="mergesort").reset_index(drop=True)
-    return ProxyScan(table, n_features=frame.shape[1], attributes=tuple(attributes),
-                     n_unknown=unknown)
+    return ProxyScan(table, n_features=frame.shape[1],
+                     attributes=tuple(a.name for a in coded), n_unknown=n_unknown)
 
 
 # -- recoverability ----------------------------------------------------------------------
@@ -330,7 +327,7 @@ def _default_estimator(X: Any, random_state: Any) -> Any:
 
 
 def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv: int = 5,
-                   random_state: Any = None) -> Recoverability:
+                   random_state: Any = None, unknown: Any = None) -> Recoverability:
     """Cross-validated accuracy of predicting the protected attribute from the inputs.
 
     Removing the protected attribute from a model's inputs does not remove it
@@ -358,6 +355,8 @@ def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv
     cv : int, default 5
     random_state : int, optional
         Seeds the fold split and the default estimator.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
 
     Returns
     -------
@@ -377,9 +376,10 @@ def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
+    X = as_pandas(X, "X")
     text = _is_text(X)
     n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
-    codes, groups, n_unknown = group_codes(sensitive_features, n)
+    codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)
     known = codes >= 0
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
         raise input_error("cv", f"{cv!r} is not an integer >= 2", "Pass e.g. cv=5")
@@ -474,7 +474,8 @@ def _smd(means: np.ndarray, std: np.ndarray, sizes: np.ndarray) -> tuple[np.ndar
 
 
 def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names: Any = None,
-                  n_repeats: int = 5, random_state: Any = None) -> ProxyLeakage:
+                  n_repeats: int = 5, random_state: Any = None,
+                  unknown: Any = None) -> ProxyLeakage:
     """Rank the proxies a model actually uses: association times influence.
 
     For each feature (each token, for a text pipeline):
@@ -507,6 +508,9 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
     n_repeats : int, default 5
         Permutations per feature (non-linear models only).
     random_state : int, optional
+        Seeds the permutations.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
 
     Returns
     -------
@@ -543,7 +547,7 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
                           "Pass e.g. n_repeats=5")
     text = _is_text(X)
     n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
-    codes, groups, n_unknown = group_codes(sensitive_features, n)
+    codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)
     known = codes >= 0
     model_scores(model, X[:1] if not isinstance(X, pd.DataFrame) else X.iloc[:1])  # fitted?
     final = model.steps[-1][1] if hasattr(model, "steps") else model
