@@ -423,6 +423,7 @@ def one_attribute(sensitive_features: Any, n: int, *, unknown: Any = None,
     if isinstance(sensitive_features, str):
         raise type_error(argument, f"got the string {sensitive_features!r}",
                          "Pass the labels themselves, one per row")
+    sensitive_features = as_pandas(sensitive_features, argument)
     if not isinstance(sensitive_features, (pd.Series, pd.DataFrame, Mapping, np.ndarray)):
         sensitive_features = np.asarray(list(sensitive_features), dtype=object)
     if len(label_columns(sensitive_features, argument)) != 1:
