@@ -39,7 +39,7 @@ _group_arrays = label_columns
 _factorize = factorize
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupCounts:
     """Per-group counts, the only thing every statistic needs.
 

@@ -13,6 +13,7 @@ Token-level association for text is :func:`adverse_impact.token_proxies`.
 from __future__ import annotations
 
 import html
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,9 +45,14 @@ class _Ranked:
 
     def __init__(self, table: pd.DataFrame, **meta: Any) -> None:
         object.__setattr__(self, "_table", table)
-        object.__setattr__(self, "_meta", dict(meta))
+        # Read-only views of any mapping, so no attribute hands out a mutable internal.
+        object.__setattr__(self, "_meta", {k: MappingProxyType(dict(v)) if isinstance(v, dict)
+                                           else v for k, v in meta.items()})
 
     def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __getattr__(self, name: str) -> Any:

@@ -71,6 +71,9 @@ def suppressed_table(result: AuditResult, min_cell: int | None) -> pd.DataFrame:
         if column not in counts:
             out[column] = out[column].astype(object)
             out.loc[hidden, column] = None
+    # A share of the known rows, with the published totals, gives n back.
+    out["share"] = out["share"].astype(object)
+    out.loc[small_n, "share"] = None
     out["suppressed"] = hidden
     return out
 

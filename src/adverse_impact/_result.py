@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 from collections.abc import Mapping
@@ -144,7 +145,8 @@ class AuditResult:
 
     @property
     def counts(self) -> GroupCounts:
-        return self._counts
+        """The per-group counts (a copy of the table)."""
+        return dataclasses.replace(self._counts, table=self._counts.table.copy())
 
     @property
     def error_rates(self) -> pd.DataFrame | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,7 @@ def group_codes(sensitive_features: Any, n: int, argument: str = "sensitive_feat
     return one_attribute(sensitive_features, n, unknown=unknown, argument=argument, warn=warn)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class TokenProxies:
     """Tokens ranked by how strongly they mark a group; immutable.
 
@@ -97,19 +99,16 @@ class TokenProxies:
         Tokens kept (those occurring at least ``min_count`` times).
     """
 
-    __slots__ = ("_table", "n_documents", "n_unknown", "n_empty", "groups", "vocabulary_size",
-                 "prior")
+    _table: pd.DataFrame
+    n_documents: int
+    n_unknown: int
+    n_empty: int
+    groups: tuple
+    vocabulary_size: int
+    prior: float
 
-    def __init__(self, table: pd.DataFrame, *, n_documents: int, n_unknown: int, n_empty: int,
-                 groups: Sequence[Any], vocabulary_size: int, prior: float) -> None:
-        for name, value in (("_table", table), ("n_documents", n_documents),
-                            ("n_unknown", n_unknown), ("n_empty", n_empty),
-                            ("groups", tuple(groups)), ("vocabulary_size", vocabulary_size),
-                            ("prior", prior)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("TokenProxies is immutable")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "groups", tuple(self.groups))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (token, group), ranked by z (most over-represented first).

@@ -136,6 +136,9 @@ class CaseStudyResult:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("CaseStudyResult is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("CaseStudyResult is immutable")
+
     def to_dict(self) -> dict[str, Any]:
         """All numbers of the study (aggregates only), JSON-ready."""
         from adverse_impact._result import jsonable
