@@ -165,7 +165,8 @@ def audit(
 
     Examples
     --------
-    The EEOC's 2023 technical assistance: 48 of 80 White applicants and 12 of
+    The worked example of the EEOC's 2023 technical assistance (withdrawn in
+    January 2025; the arithmetic stands): 48 of 80 White applicants and 12 of
     40 Black applicants advance, rates of 60% and 30%.
 
     >>> import adverse_impact as ai

@@ -254,7 +254,8 @@ def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
 
     Examples
     --------
-    The EEOC's 2023 example: 12 of 40 Black and 48 of 80 White applicants.
+    The EEOC's 2023 example (its technical assistance was withdrawn in January
+    2025; the arithmetic stands): 12 of 40 Black and 48 of 80 White applicants.
 
     >>> from adverse_impact.stats import two_proportion_z
     >>> result = two_proportion_z(12, 40, 48, 80)
