@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._counts import GroupCounts, count_groups
+from adverse_impact._errors import input_error, type_error
 from adverse_impact._groups import (
     ATTRIBUTE_SEP,
-    LABEL_SEP,
     group_totals,
     highest,
     is_unknown,
@@ -23,7 +23,6 @@ from adverse_impact._groups import (
     warn_near_duplicates,
     warn_unused_unknown,
 )
-from adverse_impact._errors import input_error, type_error
 from adverse_impact._result import AuditResult
 from adverse_impact._significance import (
     check_alpha,
@@ -32,7 +31,7 @@ from adverse_impact._significance import (
     compare_many,
     pool_strata,
 )
-from adverse_impact._validation import check_share, check_unknown, is_missing_label
+from adverse_impact._validation import check_share, check_unknown
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 

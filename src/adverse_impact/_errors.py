@@ -55,8 +55,8 @@ class InputTypeError(AdverseImpactError, TypeError):
     >>> try:
     ...     ai.audit(selected=["yes", "no"], groups=["a", "b"])
     ... except ai.InputTypeError as error:
-    ...     print(error)
-    selected: must hold 0/1 or True/False decisions, found ['yes', 'no']. Map the labels to 0/1 first, e.g. selected.map({'yes': 1, 'no': 0})
+    ...     print(error)  # doctest: +ELLIPSIS
+    selected: must hold 0/1 or True/False decisions, found ['yes', 'no']. Map the labels ...
     """
 
 

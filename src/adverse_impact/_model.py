@@ -26,6 +26,7 @@ import pandas as pd
 
 from adverse_impact._audit import audit
 from adverse_impact._counts import count_groups
+from adverse_impact._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._groups import (
     CodedAttribute,
     code_groups,
@@ -35,7 +36,6 @@ from adverse_impact._groups import (
     specs,
     warn_labels,
 )
-from adverse_impact._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._result import AuditResult
 from adverse_impact._scoring import SupportsPredict, _positive_column, decide, model_scores
 from adverse_impact._validation import (

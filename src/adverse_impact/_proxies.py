@@ -22,9 +22,9 @@ import scipy.sparse as sp
 from scipy import stats as sps
 
 from adverse_impact._errors import input_error, type_error
-from adverse_impact._scoring import model_scores
 from adverse_impact._frames import as_pandas
 from adverse_impact._groups import code_groups
+from adverse_impact._scoring import model_scores
 from adverse_impact._text import TOKEN_PATTERN, group_codes
 
 if TYPE_CHECKING:

@@ -7,10 +7,9 @@ calls :func:`model_scores` so that they agree on which column is "positive".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
-
-import math
 
 import numpy as np
 

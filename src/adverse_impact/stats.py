@@ -21,8 +21,8 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2 as _chi2
 from scipy.special import gammaln
+from scipy.stats import chi2 as _chi2
 from scipy.stats import hypergeom, norm
 
 from adverse_impact._errors import input_error
