@@ -173,3 +173,17 @@ def test_audit_model_rejects_a_corrupt_model_file(tmp_path, capsys):
     assert main(["audit-model", str(tmp_path / "broken.skops"),
                  str(tmp_path / "candidates.csv"), "--text", "resume", "--group", "sex"]) == 2
     assert "skops" in capsys.readouterr().err
+
+
+def test_audit_model_top_k_inside_tied_scores_is_refused_or_broken_at_random(tmp_path, capsys):
+    # Five distinct resumes, 20 copies each: the top 30 cuts through a block of 20 ties.
+    _text_model_files(tmp_path)
+    args = ["audit-model", str(tmp_path / "model.skops"), str(tmp_path / "candidates.csv"),
+            "--text", "resume", "--group", "sex", "--select-top", "30"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "select_top=30 cuts through 20 candidates tied" in err and "Traceback" not in err
+    assert main([*args, "--ties", "random", "--random-state", "0", "--format", "json"]) in (0, 1)
+    out = json.loads(capsys.readouterr().out)
+    assert out["params"]["n_selected"] == out["params"]["requested_selected"] == 30
+    assert out["params"]["n_tie_break"] == 10

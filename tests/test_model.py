@@ -101,11 +101,17 @@ def test_plain_callable_with_threshold_and_select_top():
     result = audit_model(scorer, X_AUDIT, {"sex": SEX}, threshold=2.0)
     assert counts_of(result) == EXPECTED
     assert result.params["score_method"] == "callable"
-    top = audit_model(scorer, X_AUDIT, {"sex": SEX}, select_top=3)
-    # Top 3 scores are 3, 3, 2; the other 2 ties with the 3rd and advances too.
+    top = audit_model(scorer, X_AUDIT, {"sex": SEX}, select_top=4)
+    # Top 4 scores are 3, 3, 2, 2: the cut-off at 2 falls between two scores.
     assert counts_of(top) == EXPECTED
-    assert top.params["cutoff"] == 2.0 and top.params["select_top"] == 3
+    assert top.params["cutoff"] == 2.0 and top.params["select_top"] == 4
     assert top.params["rule"] == "select_top"
+    assert top.params["n_selected"] == top.params["requested_selected"] == 4
+    assert top.params["selected_share"] == top.params["requested_share"] == 0.4
+    # Top 3 would cut through the two 2s: refused, not "everyone tied advances".
+    with pytest.raises(ai.InputError, match=r"^select_top: select_top=3 cuts through 2 "
+                       r"candidates tied at the score 2: 2 score higher"):
+        audit_model(scorer, X_AUDIT, {"sex": SEX}, select_top=3)
 
 
 def test_callable_without_a_cutoff_is_refused_naming_threshold():
@@ -162,14 +168,51 @@ SEX_TIED = np.array(["F", "M", "F", "M", "M", "F"], dtype=object)
 
 
 @pytest.mark.parametrize("select_top", [2, 3, 0.3, 0.5], ids=["k2", "k3", "f0.3", "f0.5"])
-def test_select_top_advances_everyone_tied_at_the_cutoff(select_top):
-    # k = 2, 3, ceil(0.3 * 6) = 2 and ceil(0.5 * 6) = 3 all cut at 0.5, and all
-    # three candidates scoring 0.5 advance with the 0.9: 4 selected.
+def test_select_top_refuses_a_cutoff_inside_tied_scores(select_top):
+    # k = 2, 3, ceil(0.3 * 6) = 2 and ceil(0.5 * 6) = 3 all cut at 0.5, where
+    # three candidates are tied: the top k is not defined by the scores.
+    k = {2: 2, 3: 3, 0.3: 2, 0.5: 3}[select_top]
+    with pytest.raises(ai.InputError, match=rf"cuts through 3 candidates tied at the score 0\.5: "
+                       rf"1 score higher, so {k - 1} of the 3 tied.*selecting all of them would "
+                       rf"select 4, not {k}\).*ties='random'"):
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED},
+                    select_top=select_top)
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("select_top", [2, 3, 0.3, 0.5], ids=["k2", "k3", "f0.3", "f0.5"])
+def test_random_tie_break_selects_exactly_k_and_reports_it(select_top, seed):
+    k = {2: 2, 3: 3, 0.3: 2, 0.5: 3}[select_top]
     result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED},
-                         select_top=select_top)
-    assert counts_of(result) == {"F": (3, 2), "M": (3, 2)}
-    assert result.params["cutoff"] == 0.5
-    assert result.params["select_top"] == select_top
+                         select_top=select_top, ties="random", random_state=seed)
+    assert int(result.table["selected"].sum()) == k
+    p = result.params
+    assert p["n_selected"] == p["requested_selected"] == k
+    assert p["selected_share"] == pytest.approx(k / 6)
+    assert p["n_tied_at_cutoff"] == 3 and p["n_tie_break"] == k - 1
+    assert p["ties"] == "random" and p["cutoff"] == 0.5
+    # The same seed gives the same decisions.
+    again = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED},
+                        select_top=select_top, ties="random", random_state=seed)
+    pd.testing.assert_frame_equal(result.table, again.table)
+
+
+def test_random_tie_break_is_uniform_over_the_tied():
+    # 0.9 always advances; the second place goes to one of the three 0.5s, each
+    # about a third of the time (binomial check, 3,000 draws).
+    hits = np.zeros(6)
+    for seed in range(3000):
+        cut = decide(SCORES_TIED, select_top=2, ties="random", random_state=seed)
+        hits += cut.selected
+    assert hits[0] == 3000 and hits[[3, 5]].sum() == 0
+    from scipy.stats import chisquare
+    assert chisquare(hits[[1, 2, 4]]).pvalue > 0.001
+
+
+def test_unknown_ties_option_is_refused():
+    with pytest.raises(ai.InputError, match=r"^ties: 'all' is not one of"):
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=2,
+                    ties="all")
 
 
 def test_select_top_one_keeps_only_the_best():
@@ -261,10 +304,12 @@ def test_audit_keyword_arguments_pass_through(two_attributes):
 def test_params_and_error_rates_serialise_to_json(two_attributes):
     data = two_attributes
     result = audit_model(lambda X: np.asarray(X["score"]), data, data[["sex", "race"]],
-                         select_top=0.25, y_true=data["advanced"])
+                         select_top=0.25, y_true=data["advanced"], ties="random",
+                         random_state=0)
     out = json.loads(json.dumps(result.to_dict()))
     assert out["params"]["score_method"] == "callable"
-    assert out["params"]["select_top"] == 0.25
+    assert out["params"]["select_top"] == 0.25 and out["params"]["ties"] == "random"
+    assert out["params"]["n_selected"] == out["params"]["requested_selected"] == 500
     assert len(out["error_rates"]) == len(result.error_rates)
     # Error rates use the audit's attributes, labels and unknown rows.
     assert list(result.error_rates["group"]) == list(result.table["group"])
@@ -629,7 +674,108 @@ def test_example_script_runs(capsys):
 
 def test_decide_is_the_tie_rule_used():
     # audit_model defers to _scoring.decide; this pins that they agree.
-    selected, cutoff = decide(SCORES_TIED, select_top=2)
-    result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=2)
-    assert int(result.table["selected"].sum()) == int(selected.sum()) == 4
-    assert result.params["cutoff"] == cutoff
+    cut = decide(SCORES_TIED, select_top=2, ties="random", random_state=7)
+    result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=2,
+                         ties="random", random_state=7)
+    assert int(result.table["selected"].sum()) == cut.n_selected == 2
+    assert counts_of(result) == {g: (3, int(cut.selected[SEX_TIED == g].sum())) for g in "FM"}
+    assert result.params["cutoff"] == cut.cutoff
+
+
+# -- issue 14.1: a gate that cannot pass a biased model through ties ---------------
+
+class _PredictOnly:
+    """A fitted classifier that exposes only ``predict`` (0/1 decisions)."""
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.classes_ = inner.classes_
+
+    def fit(self, X, y):  # pragma: no cover - already fitted
+        return self
+
+    def predict(self, X):
+        return self._inner.predict(X)
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+
+def _biased_model_and_applicants(seed=0, n=1_500):
+    """A model that selects men far more often: the same rows, three score methods."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(np.array(["Female", "Male"], dtype=object), n, p=[0.25, 0.75])
+    proxy = (sex == "Male") + rng.normal(0, 0.6, n)        # a feature that stands in for sex
+    skill = rng.normal(0, 1, n)
+    X = np.column_stack([proxy, skill])
+    y = (0.5 * skill + 1.5 * (sex == "Male") + rng.normal(0, 1, n) > 1.2).astype(int)
+    return LogisticRegression().fit(X, y), X, sex
+
+
+def test_predict_only_model_with_select_top_is_refused():
+    model, X, sex = _biased_model_and_applicants()
+    with pytest.raises(ai.InputError, match=r"^select_top: _PredictOnly has only predict, whose "
+                       r"0/1 decisions are no ranking.*ties='random'"):
+        audit_model(_PredictOnly(model), X, {"sex": sex}, select_top=0.2)
+
+
+def test_gate_cannot_pass_a_predict_only_model_that_probabilities_flag():
+    from adverse_impact.testing import assert_no_adverse_impact
+
+    model, X, sex = _biased_model_and_applicants()
+    flagged = audit_model(model, X, {"sex": sex}, select_top=0.2)
+    assert not flagged.passes()            # through predict_proba the model fails
+    with pytest.raises(ai.InputError, match="only predict"):
+        assert_no_adverse_impact(_PredictOnly(model), X, {"sex": sex}, select_top=0.2)
+    # Ranked at random among its positives, the predict-only model fails too.
+    with pytest.raises(AssertionError, match="adverse impact"):
+        assert_no_adverse_impact(_PredictOnly(model), X, {"sex": sex}, select_top=0.2,
+                                 ties="random", random_state=0)
+    shown = audit_model(_PredictOnly(model), X, {"sex": sex}, select_top=0.2, ties="random",
+                        random_state=0)
+    assert shown.params["n_selected"] == shown.params["requested_selected"] == 300
+    assert shown.params["score_method"] == "predict"
+
+
+def test_threshold_on_a_margin_warns_at_the_callers_line():
+    model = LinearSVC(C=10.0).fit(X_LADDER, Y_LADDER)
+    with pytest.warns(UserWarning, match=r"threshold=0\.5 was applied to decision_function "
+                      r"margins.*threshold=0") as record:
+        result = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5)
+    assert result.params["score_method"] == "decision_function"
+    assert [Path(w.filename).name for w in record] == [Path(__file__).name]
+    # The model's own boundary, and probabilities, raise no warning.
+    import warnings as _warnings
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error")
+        audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.0)
+        audit_model(LogisticRegression().fit(X_LADDER, Y_LADDER), X_AUDIT, {"sex": SEX},
+                    threshold=0.5)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(st.integers(0, 4), min_size=1, max_size=40),
+    share=st.one_of(st.integers(1, 40), st.floats(0.01, 0.99)),
+    seed=st.integers(0, 2**16),
+)
+def test_property_selected_count_is_what_the_tie_rule_says(values, share, seed):
+    scores = np.asarray(values, dtype=float) / 4       # few distinct values: many ties
+    n = scores.size
+    if isinstance(share, int) and share > n:
+        share = n
+    k = share if isinstance(share, int) else max(1, int(np.ceil(round(share, 12) * n)))
+    ordered = np.sort(scores)[::-1]
+    kth = ordered[k - 1]
+    straddles = k < n and ordered[k] == kth            # the k-th and (k+1)-th share a score
+    if straddles:
+        with pytest.raises(ai.InputError, match="cuts through"):
+            decide(scores, select_top=share)
+    else:
+        cut = decide(scores, select_top=share)
+        assert cut.n_selected == k and cut.selected.tolist() == (scores >= kth).tolist()
+    cut = decide(scores, select_top=share, ties="random", random_state=seed)
+    assert cut.n_selected == k
+    # Everyone above the cut-off is selected, nobody below it.
+    assert cut.selected[scores > cut.cutoff].all() and not cut.selected[scores < cut.cutoff].any()
+    assert cut.cutoff == kth

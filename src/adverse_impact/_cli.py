@@ -191,10 +191,24 @@ def _audit_model(args: argparse.Namespace) -> int:
         _require_columns(frame, {"--features": names})
         X = frame[names]
     result = audit_model(model, X, frame[list(args.group)], threshold=args.threshold,
-                         select_top=args.select_top,
+                         select_top=args.select_top, ties=args.ties,
+                         random_state=args.random_state,
                          y_true=None if args.y_true is None else frame[args.y_true],
                          **_audit_options(args))
     return _emit(result, args)
+
+
+def _count_or_share(text: str) -> int | float:
+    """``--select-top``: "50" is a number of candidates, "0.2" a share of them."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is neither a number of candidates (e.g. 50) nor a share (e.g. 0.2)"
+            ) from None
 
 
 def _add_audit_options(parser: argparse.ArgumentParser) -> None:
@@ -271,8 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--features", nargs="+", metavar="COL",
                        help="the model's input columns (default: the model's "
                        "feature_names_in_, else every column but --group/--y-true)")
-    model.add_argument("--select-top", type=float, metavar="K",
+    model.add_argument("--select-top", type=_count_or_share, metavar="K",
                        help="select the top K candidates (or a fraction if < 1)")
+    model.add_argument("--ties", choices=("error", "random"), default="error",
+                       help="scores tied at the --select-top cut-off: refuse (default) or "
+                       "fill the places at random among them (with --random-state)")
+    model.add_argument("--random-state", type=int, metavar="SEED",
+                       help="seed of the random tie-break (--ties random)")
     model.add_argument("--y-true", metavar="COL", help="known outcomes, for error rates")
     model.add_argument("--trust-model-file", action="store_true",
                        help="allow a pickle/joblib model file (runs its code: only for "

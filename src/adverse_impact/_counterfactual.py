@@ -318,6 +318,8 @@ def counterfactual_test(
     select_top: int | float | None = None,
     sensitive_features: Any = None,
     pos_label: Any = 1,
+    ties: str = "error",
+    random_state: Any = None,
     unknown: Any = None,
 ) -> CounterfactualResult:
     """Swap gendered terms and re-score: does the model's score or decision change?
@@ -344,11 +346,18 @@ def counterfactual_test(
         Decision cut-off on the score: a flip is a decision that changes.
     select_top : int or float, optional
         Top-k rule instead: the cut-off is the k-th highest *original*
-        score, held fixed for the swapped documents.
+        score, held fixed for the swapped documents.  Ties at the cut-off
+        are refused or broken at random, as in
+        :func:`adverse_impact.audit_model` (see ``ties``).
     sensitive_features : sequence, optional
         One label per document: adds the summaries by group.
     pos_label : default 1
         The class meaning "selected".
+    ties : {"error", "random"}, default "error"
+        With ``select_top``: what to do when tied original scores straddle
+        the cut-off (see :func:`adverse_impact.audit_model`).
+    random_state : int, numpy Generator or None
+        Seed of the random tie-break.
     unknown : label or list of labels, optional
         Labels meaning "unknown category" in ``sensitive_features``, as in
         :func:`adverse_impact.audit`; those documents are summarised as
@@ -401,8 +410,12 @@ def counterfactual_test(
     cutoff = None
     flipped = np.zeros(len(documents), dtype=bool)
     if threshold is not None or select_top is not None:
-        before, cutoff = decide(scores, threshold=threshold, select_top=select_top)
-        after = new_scores >= cutoff
+        cut = decide(scores, threshold=threshold, select_top=select_top, ties=ties,
+                     random_state=random_state)
+        before, cutoff = cut.selected, cut.cutoff
+        # A document that was not re-scored keeps its decision, so a random
+        # tie-break (ties="random") among unchanged documents is never a flip.
+        after = np.where(changed, new_scores >= cutoff, before)
         flipped = before != after
     frame = pd.DataFrame({"swapped": changed, "score": scores, "swapped_score": new_scores,
                           "change": new_scores - scores, "flipped": flipped})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
@@ -391,6 +392,8 @@ def audit_model(
     select_top: int | float | None = None,
     y_true: Any = None,
     pos_label: Any = 1,
+    ties: str = "error",
+    random_state: Any = None,
     **audit_kwargs: Any,
 ) -> AuditResult:
     """Audit a fitted classifier's decisions for adverse impact.
@@ -416,14 +419,24 @@ def audit_model(
         Selected when ``score >= threshold``.
     select_top : int or float, optional
         Advance the top ``k`` candidates (an int) or that fraction of them (a
-        float in (0, 1), ``ceil(fraction * n)`` candidates).  Everyone tied
-        with the k-th score advances too, so more than ``k`` may advance.
+        float in (0, 1), ``ceil(fraction * n)`` candidates).  Exactly ``k``
+        advance: when tied scores straddle the cut-off the audit fails (see
+        ``ties``) rather than advance all of them.  A model with only
+        ``predict`` has no ranking, so ``select_top`` is refused for it
+        unless ``ties="random"`` says to rank its positives at random.
     y_true : array-like, optional
         The actual outcome; adds ``result.error_rates`` (see
         :func:`error_rates`).
     pos_label : object, default 1
         The class that means "selected" in the model's classes and in
         ``y_true``.
+    ties : {"error", "random"}, default "error"
+        With ``select_top``: refuse a cut-off that falls inside a block of
+        tied scores (the error says how many share the cut-off score), or
+        fill the remaining places at random among the tied, seeded by
+        ``random_state``.  See :func:`adverse_impact._scoring.decide`.
+    random_state : int, numpy Generator or None
+        Seed of the random tie-break.
     **audit_kwargs
         Passed on to :func:`adverse_impact.audit`: ``reference``,
         ``intersectional``, ``min_share``, ``unknown``, ``sample_weight`` (an
@@ -437,8 +450,13 @@ def audit_model(
         ``score_method`` (which method produced the scores), ``rule``
         (``"threshold"``, ``"select_top"`` or ``"predict"``), ``cutoff`` (the
         score cut-off applied; for ``select_top`` the k-th highest score;
-        None for ``predict``), ``threshold``, ``select_top``, ``pos_label``
-        and ``model``.  ``error_rates`` is set when ``y_true`` is given.
+        None for ``predict``), ``threshold``, ``select_top``, ``pos_label``,
+        ``model``, ``ties``, and the requested beside the achieved selection:
+        ``requested_selected`` and ``requested_share`` (``select_top``
+        only), ``n_selected`` and ``selected_share`` (always),
+        ``n_tied_at_cutoff`` and ``n_tie_break`` (candidates chosen at
+        random among the tied).  ``error_rates`` is set when ``y_true`` is
+        given.
 
     Raises
     ------
@@ -500,12 +518,28 @@ def audit_model(
     if len(scores) != n:
         raise input_error("model", f"returned {len(scores)} scores for {n} rows",
                           "Return one score per row of X")
-    cutoff: float | None
     if threshold is not None or select_top is not None:
-        decisions, cutoff = decide(scores, threshold=threshold, select_top=select_top)
-        rule = "threshold" if threshold is not None else "select_top"
+        if select_top is not None and method == "predict" and ties != "random":
+            raise input_error(
+                "select_top",
+                f"{type(model).__name__} has only predict, whose 0/1 decisions are no "
+                "ranking: a top-k cut-off would fall inside a block of tied scores",
+                "Omit select_top to audit the model's own decisions, pass a model with "
+                "predict_proba or decision_function, or pass ties='random' (with "
+                "random_state=) to rank the model's positives at random",
+            )
+        if threshold is not None and method == "decision_function":
+            _warn_margin_threshold(float(threshold), scores)
+        cut = decide(scores, threshold=threshold, select_top=select_top, ties=ties,
+                     random_state=random_state)
+        decisions, rule, cut_params = cut.selected, cut.rule, cut.params()
     else:
-        decisions, cutoff, rule = _predicted(model, X, scores, method, pos_label), None, "predict"
+        decisions, rule = _predicted(model, X, scores, method, pos_label), "predict"
+        n_selected = int(np.count_nonzero(decisions))
+        cut_params = {"cutoff": None, "requested_selected": None, "requested_share": None,
+                      "n_selected": n_selected,
+                      "selected_share": n_selected / len(decisions) if len(decisions) else None,
+                      "n_tied_at_cutoff": None, "n_tie_break": 0}
     decisions = np.asarray(decisions, dtype=np.int8)
 
     with _as_sensitive_features():
@@ -514,9 +548,10 @@ def audit_model(
         **result.params,
         "rule": rule,
         "score_method": method,
-        "cutoff": cutoff,
         "threshold": None if threshold is None else float(threshold),
         "select_top": select_top,
+        "ties": ties,
+        **cut_params,
         "pos_label": pos_label,
         "model": type(model).__name__,
     }
@@ -527,6 +562,34 @@ def audit_model(
                              intersectional=audit_kwargs.get("intersectional", True),
                              sample_weight=weight, warn=False)
     return result._replace(params=params, error_rates=rates)
+
+
+def _warn_margin_threshold(threshold: float, scores: np.ndarray) -> None:
+    """Warn when a probability-like cut-off is applied to unbounded margins.
+
+    ``threshold=0.5`` on ``predict_proba`` is the model's own boundary; on a
+    ``decision_function`` margin (LinearSVC, RidgeClassifier) the boundary
+    is 0 and 0.5 is a stricter rule, silently different.
+    """
+    if 0 < threshold < 1 and (scores.min() < 0 or scores.max() > 1):
+        warnings.warn(
+            f"threshold={threshold:g} was applied to decision_function margins (the model has "
+            "no predict_proba), which are unbounded scores, not probabilities: the model's own "
+            "boundary is a margin of 0. Pass threshold=0 for the model's own decisions, or "
+            "calibrate it (sklearn.calibration.CalibratedClassifierCV) to cut on probabilities.",
+            UserWarning, stacklevel=_user_stacklevel(),
+        )
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside this package."""
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    package = __name__.rsplit(".", 1)[0]
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _predicted(model: Any, X: Any, scores: np.ndarray, method: str,

@@ -230,6 +230,8 @@ def assert_counterfactual_invariance(
     max_flip_rate: float | None = None,
     threshold: float | None = None,
     select_top: int | float | None = None,
+    ties: str = "error",
+    random_state: Any = None,
 ) -> Any:
     """Assert that swapping gendered terms barely changes scores and decisions.
 
@@ -247,6 +249,9 @@ def assert_counterfactual_invariance(
         (needs ``threshold`` or ``select_top``).
     threshold, select_top : optional
         The decision rule.
+    ties, random_state : optional
+        Ties at a ``select_top`` cut-off, as in
+        :func:`adverse_impact.counterfactual_test`.
 
     Returns
     -------
@@ -275,7 +280,7 @@ def assert_counterfactual_invariance(
     from adverse_impact._counterfactual import counterfactual_test
 
     result = counterfactual_test(model, texts, pairs=pairs, threshold=threshold,
-                                 select_top=select_top)
+                                 select_top=select_top, ties=ties, random_state=random_state)
     _record("counterfactual", result)
     problems = []
     if max_abs_change is not None and result.max_abs_change > max_abs_change:
