@@ -57,8 +57,8 @@ def test_to_frame_hands_out_a_copy(name):
     result = RESULTS[name]
     frame = result.to_frame()
     expected = frame.copy()
-    frame[frame.columns[0]] = 0
-    frame.iloc[0, -1] = None
+    for column in frame.columns:
+        frame[column] = 0
     pd.testing.assert_frame_equal(result.to_frame(), expected)
 
 
