@@ -7,6 +7,7 @@ from adverse_impact import stats
 from adverse_impact._audit import audit, impact_ratios, selection_rates
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
+from adverse_impact._error_rates import error_rates
 from adverse_impact._errors import (
     AdverseImpactError,
     AliasWarning,
@@ -14,7 +15,7 @@ from adverse_impact._errors import (
     InputTypeError,
     UnknownCategoryWarning,
 )
-from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
+from adverse_impact._model import audit_model
 from adverse_impact._proxies import (
     ProxyLeakage,
     ProxyScan,
@@ -24,6 +25,7 @@ from adverse_impact._proxies import (
     recoverability,
 )
 from adverse_impact._result import AuditResult
+from adverse_impact._sweep import ThresholdSweep, threshold_sweep
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
 

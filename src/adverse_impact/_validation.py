@@ -6,14 +6,15 @@ argument, say what was received, and say how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
+from adverse_impact._errors import AdverseImpactError, input_error, type_error
 
 #: A group column with more distinct labels than this is almost surely an ID.
 MAX_GROUPS = 1000
@@ -196,3 +197,99 @@ def check_weights(values: Any, argument: str = "sample_weight") -> np.ndarray:
     if not np.any(arr > 0):
         raise input_error(argument, "every weight is zero", "Pass at least one positive weight")
     return arr
+
+
+# -- rows described by several inputs (models, their inputs, labels) -----------
+
+def n_rows(value: Any) -> int | None:
+    """Rows of X (array, DataFrame, sparse matrix, list of texts); None if unknowable."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+def feature_lengths(sensitive_features: Any) -> dict[str, int]:
+    if isinstance(sensitive_features, str):
+        raise type_error(
+            "sensitive_features", f"got the string {sensitive_features!r}",
+            "Pass the labels themselves (an array, Series, DataFrame or dict of arrays), "
+            "not a column name",
+        )
+    if isinstance(sensitive_features, Mapping):
+        return {f"sensitive_features[{k!r}]": len(v) for k, v in sensitive_features.items()}
+    n = n_rows(sensitive_features)
+    return {} if n is None else {"sensitive_features": n}
+
+
+def check_rows(X: Any, sensitive_features: Any, **others: Any) -> None:
+    """X, sensitive_features and per-row extras describe the same rows, in the same order."""
+    lengths = {}
+    n_x = n_rows(X)
+    if n_x is not None:
+        lengths["X"] = n_x
+    lengths.update(feature_lengths(sensitive_features))
+    for name, value in others.items():
+        if value is not None:
+            lengths[name] = len(value)
+    check_consistent_length(lengths)
+    check_aligned_indexes({"X": X, "sensitive_features": sensitive_features,
+                           **{k: v for k, v in others.items() if v is not None}})
+
+
+@contextmanager
+def as_sensitive_features() -> Iterator[None]:
+    """Re-word errors from the audit core, which calls the argument ``groups``."""
+    try:
+        yield
+    except AdverseImpactError as exc:
+        message = str(exc)
+        renamed = message.replace("groups[", "sensitive_features[")
+        if renamed.startswith("groups"):
+            renamed = "sensitive_features" + renamed[len("groups"):]
+        if renamed == message:
+            raise
+        raise type(exc)(renamed) from exc
+
+
+def check_binary_labels(values: Any, pos_label: Any, argument: str) -> np.ndarray:
+    """Labels as int8 0/1 with 1 meaning ``pos_label``; refuses ambiguous labels."""
+    if isinstance(values, (str, bytes)):
+        raise type_error(argument, f"got the string {values!r}", "Pass one label per row")
+    if isinstance(values, (pd.Series, pd.Index)):
+        arr = values.to_numpy(dtype=None if values.dtype.kind in "biuf" else object)
+    else:
+        arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise input_error(argument, f"expected one label per row, got shape {arr.shape}",
+                          "Pass a 1-D array of labels")
+    if arr.dtype.kind not in "biuf":
+        arr = arr.astype(object)
+    missing = pd.isna(arr)
+    if missing.any():
+        raise input_error(argument, f"{int(missing.sum())} label(s) are missing",
+                          "Fill or drop those rows first (and report them)")
+    uniques = pd.unique(arr)
+    shown = sorted(repr(u.item() if isinstance(u, np.generic) else u) for u in uniques[:5])
+    if len(uniques) > 2:
+        raise input_error(
+            argument, f"has {len(uniques)} distinct labels (e.g. {', '.join(shown)}); error "
+            "rates need a binary outcome",
+            f"Map it to two labels, one of them pos_label={pos_label!r}",
+        )
+    hit = np.asarray(arr == pos_label, dtype=bool)
+    if not hit.any():
+        # With 0/1 labels and pos_label 0 or 1, a class can simply be absent.  With
+        # any other labels the caller has almost surely named the wrong class.
+        zero_one = all(isinstance(u, (bool, int, float, np.bool_, np.number)) and u in (0, 1)
+                       for u in uniques)
+        if not (zero_one and pos_label in (0, 1)):
+            raise input_error(
+                "pos_label", f"{pos_label!r} does not occur in {argument}, whose labels are "
+                f"{', '.join(shown)}",
+                "Pass pos_label= set to the label that means the positive outcome",
+            )
+    return hit.astype(np.int8)
