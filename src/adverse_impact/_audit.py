@@ -31,7 +31,7 @@ from adverse_impact._significance import (
     compare_many,
     pool_strata,
 )
-from adverse_impact._validation import check_share, check_unknown
+from adverse_impact._validation import check_share, check_unknown, resolve_alias
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 
@@ -46,7 +46,7 @@ def audit(
     data: Any = None,
     *,
     selected: Any = None,
-    groups: Any,
+    groups: Any = None,
     score: Any = None,
     threshold: float | None = None,
     reference: Any = "highest",
@@ -58,6 +58,7 @@ def audit(
     alpha: float = 0.05,
     comparison: str = "reference",
     test: str = "fisher",
+    sensitive_features: Any = None,
 ) -> AuditResult:
     """Audit selection decisions for adverse impact.
 
@@ -124,6 +125,9 @@ def audit(
         The two-sided test behind ``significant``: Fisher's exact test, its
         Lancaster mid-p, or the pooled two-proportion z test (the "two
         standard deviations" rule).  All three p-values are reported.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), accepted with an
+        :class:`~adverse_impact.AliasWarning`; ``groups`` is this function's name.
 
     Returns
     -------
@@ -179,6 +183,7 @@ def audit(
     >>> result.passes()
     False
     """
+    groups = _groups_argument("audit", groups, sensitive_features)
     share = check_share(min_share, "min_share")
     unknown_labels = check_unknown(unknown)
     _check_reference(reference)
@@ -201,6 +206,15 @@ def audit(
     return audit_counts(counts, reference=reference, intersectional=intersectional,
                         min_share=share, unknown=unknown_labels, params=params, alpha=alpha,
                         comparison=comparison, test=test)
+
+
+def _groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
+    """``groups``, or its alias ``sensitive_features`` (which warns); one is required."""
+    groups = resolve_alias(function, "groups", groups, "sensitive_features", sensitive_features)
+    if groups is None:
+        raise input_error("groups", "is required",
+                          "Pass the protected attribute(s): column name(s) of data=, or labels")
+    return groups
 
 
 def _check_reference(reference: Any) -> None:
@@ -396,11 +410,12 @@ def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str
 
 def selection_rates(
     selected: Any,
-    groups: Any,
+    groups: Any = None,
     *,
     data: Any = None,
     sample_weight: Any = None,
     unknown: Any = None,
+    sensitive_features: Any = None,
 ) -> pd.Series:
     """Selection rate of each group (of the intersection, for several attributes).
 
@@ -414,6 +429,9 @@ def selection_rates(
     sample_weight : str or array-like, optional
     unknown : label or list of labels, optional
         Labels counted as unknown; unknown rows are left out.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), with an
+        :class:`~adverse_impact.AliasWarning`.
 
     Returns
     -------
@@ -431,6 +449,7 @@ def selection_rates(
     M    1.0
     Name: selection_rate, dtype: float64
     """
+    groups = _groups_argument("selection_rates", groups, sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     rates = _exact_rates(totals, counts.weighted)
@@ -440,19 +459,21 @@ def selection_rates(
 
 def impact_ratios(
     selected: Any,
-    groups: Any,
+    groups: Any = None,
     *,
     reference: Any = "highest",
     data: Any = None,
     sample_weight: Any = None,
     unknown: Any = None,
+    sensitive_features: Any = None,
 ) -> pd.Series:
     """Impact ratio of each group against the reference group.
 
     Parameters
     ----------
-    selected, groups, data, sample_weight, unknown
-        As in :func:`selection_rates`.
+    selected, groups, data, sample_weight, unknown, sensitive_features
+        As in :func:`selection_rates` (``sensitive_features`` is an alias of
+        ``groups`` that warns).
     reference : "highest" or label, default "highest"
         The comparison group: the highest-rate group (29 CFR 1607.4(D)) or a
         label (a tuple of labels for several attributes).
@@ -472,6 +493,7 @@ def impact_ratios(
     M    1.0
     Name: impact_ratio, dtype: float64
     """
+    groups = _groups_argument("impact_ratios", groups, sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
     result = audit_counts(counts, reference=reference
                           if isinstance(reference, str) and reference == "highest"

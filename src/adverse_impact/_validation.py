@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import AdverseImpactError, input_error, type_error
+from adverse_impact._errors import AdverseImpactError, AliasWarning, input_error, type_error, warn
 
 #: A group column with more distinct labels than this is almost surely an ID.
 MAX_GROUPS = 1000
@@ -293,3 +293,24 @@ def check_binary_labels(values: Any, pos_label: Any, argument: str) -> np.ndarra
                 "Pass pos_label= set to the label that means the positive outcome",
             )
     return hit.astype(np.int8)
+
+
+# -- one vocabulary: aliases --------------------------------------------------------
+
+def resolve_alias(function: str, name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """The argument passed as ``name=``, or as its ``alias=`` (which warns).
+
+    A function keeps one name per concept (its first-wave name is a
+    contract); the other spelling in use elsewhere (fairlearn's
+    ``sensitive_features``) is accepted as an alias that warns with an
+    :class:`~adverse_impact.AliasWarning` naming the function's own name.
+    Both at once is an error.
+    """
+    if alias_value is None:
+        return value
+    if value is not None:
+        raise input_error(alias, f"both {name}= and its alias {alias}= were given",
+                          f"Pass {name}= only")
+    warn(f"{function}: {alias}= is an alias of {name}=, this function's name for the same "
+         f"argument; pass {name}= to silence this warning", AliasWarning)
+    return alias_value
