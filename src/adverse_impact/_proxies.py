@@ -26,6 +26,7 @@ from adverse_impact._frames import as_pandas
 from adverse_impact._groups import code_groups
 from adverse_impact._scoring import model_scores
 from adverse_impact._text import TOKEN_PATTERN, group_codes
+from adverse_impact._validation import check_scalar
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -387,8 +388,7 @@ def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv
     n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
     codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)
     known = codes >= 0
-    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
-        raise input_error("cv", f"{cv!r} is not an integer >= 2", "Pass e.g. cv=5")
+    cv = check_scalar(cv, "cv", int, low=2, example="cv=5")
     smallest = np.bincount(codes[known]).min()
     if smallest < cv:
         raise input_error("sensitive_features", f"the smallest group has {smallest} rows, fewer "
@@ -547,10 +547,7 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
        feature over_represented_in works_against
     0  women's                   F             F
     """
-    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) \
-            or n_repeats < 1:
-        raise input_error("n_repeats", f"{n_repeats!r} is not a positive integer",
-                          "Pass e.g. n_repeats=5")
+    n_repeats = check_scalar(n_repeats, "n_repeats", int, low=1, example="n_repeats=5")
     text = _is_text(X)
     n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
     codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)

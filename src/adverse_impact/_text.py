@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._groups import one_attribute
+from adverse_impact._validation import check_scalar
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -255,12 +256,8 @@ def token_proxies(
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
-            or min_count < 1:
-        raise input_error("min_count", f"{min_count!r} is not a positive integer",
-                          "Pass a minimum corpus count such as 5")
-    if not isinstance(prior, (int, float)) or not prior > 0:
-        raise input_error("prior", f"{prior!r} is not positive", "Pass a small scale, e.g. 0.01")
+    min_count = check_scalar(min_count, "min_count", int, low=1, example="min_count=5")
+    prior = check_scalar(prior, "prior", float, low=0, closed="neither", example="prior=0.01")
     documents, n_missing = as_texts(texts)
     codes, labels, n_unknown = group_codes(sensitive_features, len(documents),
                                            unknown=unknown)

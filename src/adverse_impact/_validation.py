@@ -314,3 +314,83 @@ def resolve_alias(function: str, name: str, value: Any, alias: str, alias_value:
     warn(f"{function}: {alias}= is an alias of {name}=, this function's name for the same "
          f"argument; pass {name}= to silence this warning", AliasWarning)
     return alias_value
+
+
+# -- scalars and options (scikit-learn's check_scalar and StrOptions, in our messages) ------
+
+def check_scalar(value: Any, argument: str, kind: type | tuple[type, ...] = (int, float), *,
+                 low: float | None = None, high: float | None = None,
+                 closed: str = "both", example: str = "") -> Any:
+    """A number of the right kind inside an interval, or an error naming the argument.
+
+    Parameters
+    ----------
+    value : object
+    argument : str
+        The argument's name, for the message.
+    kind : type or tuple of types, default (int, float)
+        ``int`` accepts numpy integers too, ``float`` any real number; booleans
+        are never numbers here.
+    low, high : float, optional
+        Bounds of the interval.
+    closed : {"both", "left", "right", "neither"}, default "both"
+        Which bounds belong to the interval.
+    example : str, optional
+        A valid value to suggest in the message, e.g. ``"cv=5"``.
+
+    Returns
+    -------
+    int or float
+        The value as a Python ``int`` (when ``kind`` is ``int``) or ``float``.
+
+    Examples
+    --------
+    >>> from adverse_impact._validation import check_scalar
+    >>> check_scalar(5, "cv", int, low=2)
+    5
+    >>> check_scalar(1, "cv", int, low=2, example="cv=5")
+    Traceback (most recent call last):
+    ...
+    adverse_impact._errors.InputError: cv: 1 is not an integer >= 2. Pass e.g. cv=5
+    """
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    integer = kinds == (int,)
+    accepted = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    described = "an integer" if integer else "a number"
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>=' if closed in ('both', 'left') else '>'} {low:g}")
+    if high is not None:
+        bounds.append(f"{'<=' if closed in ('both', 'right') else '<'} {high:g}")
+    wanted = f"{described}{' ' + ' and '.join(bounds) if bounds else ''}"
+    fix = f"Pass e.g. {example}" if example else f"Pass {wanted}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, accepted):
+        raise type_error(argument, f"{value!r} is not {wanted}", fix)
+    number = int(value) if integer else float(value)
+    if not integer and not np.isfinite(number):
+        raise input_error(argument, f"{value!r} is not finite", fix)
+    below = low is not None and (number < low if closed in ("both", "left") else number <= low)
+    above = high is not None and (number > high if closed in ("both", "right") else number >= high)
+    if below or above:
+        raise input_error(argument, f"{value!r} is not {wanted}", fix)
+    return number
+
+
+def check_option(value: Any, argument: str, options: Iterable[Any]) -> Any:
+    """One of a fixed set of values (a string option), or an error listing them.
+
+    Examples
+    --------
+    >>> from adverse_impact._validation import check_option
+    >>> check_option("random", "ties", ("error", "random"))
+    'random'
+    """
+    options = tuple(options)
+    try:
+        known = value in options
+    except TypeError:
+        known = False
+    if not known:
+        raise input_error(argument, f"{value!r} is not one of {list(options)!r}",
+                          f"Pass {argument}={options[0]!r} or another of those")
+    return value

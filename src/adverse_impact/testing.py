@@ -19,6 +19,7 @@ import pandas as pd
 
 from adverse_impact._errors import type_error
 from adverse_impact._result import AuditResult
+from adverse_impact._validation import check_scalar
 
 __all__ = [
     "assert_counterfactual_invariance",
@@ -186,6 +187,9 @@ def assert_no_proxy_leakage(
     ['recoverability']
     """
     forbidden = [str(t) for t in forbidden]
+    top_k = check_scalar(top_k, "top_k", int, low=1, example="top_k=20")
+    if max_auc is not None:
+        max_auc = check_scalar(max_auc, "max_auc", float, low=0, high=1, example="max_auc=0.6")
     if max_auc is None and not forbidden:
         raise type_error("max_auc", "neither max_auc nor forbidden was given, so nothing "
                          "would be checked", "Pass max_auc, forbidden, or both")
@@ -270,6 +274,12 @@ def assert_counterfactual_invariance(
     >>> assert_counterfactual_invariance(model, texts, max_abs_change=0.0).max_abs_change
     0.0
     """
+    if max_abs_change is not None:
+        max_abs_change = check_scalar(max_abs_change, "max_abs_change", float, low=0,
+                                      example="max_abs_change=0.05")
+    if max_flip_rate is not None:
+        max_flip_rate = check_scalar(max_flip_rate, "max_flip_rate", float, low=0, high=1,
+                                     example="max_flip_rate=0.01")
     if max_abs_change is None and max_flip_rate is None:
         raise type_error("max_abs_change", "neither max_abs_change nor max_flip_rate was "
                          "given, so nothing would be checked",
