@@ -18,6 +18,7 @@ import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._scoring import decide, model_scores
+from adverse_impact._shape import ResultShape
 from adverse_impact._text import as_texts, group_codes
 
 if TYPE_CHECKING:
@@ -210,7 +211,7 @@ def _swapper(table: Mapping[str, str]):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class CounterfactualResult:
+class CounterfactualResult(ResultShape):
     """Score changes when gendered terms are swapped; immutable.
 
     Returned by :func:`adverse_impact.counterfactual_test`.
@@ -260,6 +261,10 @@ class CounterfactualResult:
             flip_rate_all=(float(flipped.astype(float).mean()) if cutoff is not None
                            else math.nan),
         )
+
+    def _fields(self) -> dict[str, Any]:
+        return {**ResultShape._fields(self), "by_group": None if self._by_group is None
+                else self._by_group.to_dict(orient="records")}
 
     @property
     def by_group(self) -> pd.DataFrame | None:

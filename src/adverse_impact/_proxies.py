@@ -25,6 +25,7 @@ from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_pandas
 from adverse_impact._groups import code_groups
 from adverse_impact._scoring import model_scores
+from adverse_impact._shape import ResultShape
 from adverse_impact._text import TOKEN_PATTERN, group_codes
 from adverse_impact._validation import check_scalar
 
@@ -37,7 +38,7 @@ __all__ = ["ProxyLeakage", "ProxyScan", "Recoverability", "proxy_leakage", "prox
 
 # -- shared ---------------------------------------------------------------------------
 
-class _Ranked:
+class _Ranked(ResultShape):
     """Immutable result holding a ranked table: ``to_frame``, repr, HTML, plot."""
 
     __slots__ = ("_table", "_meta")
@@ -61,6 +62,9 @@ class _Ranked:
         if name in meta:
             return meta[name]
         raise AttributeError(name)
+
+    def _fields(self) -> dict[str, Any]:
+        return dict(self._meta)
 
     def to_frame(self) -> pd.DataFrame:
         """The ranked table (a copy)."""

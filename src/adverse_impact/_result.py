@@ -15,6 +15,7 @@ import pandas as pd
 
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import input_error
+from adverse_impact._shape import ResultShape
 from adverse_impact._validation import as_fraction
 
 __all__ = ["AuditResult"]
@@ -49,7 +50,7 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-class AuditResult:
+class AuditResult(ResultShape):
     """Selection rates and impact ratios by group; immutable.
 
     Returned by :func:`adverse_impact.audit`.  Every number in it is derived

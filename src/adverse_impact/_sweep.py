@@ -19,6 +19,7 @@ import pandas as pd
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._groups import CodedAttribute, code_groups, label
 from adverse_impact._scoring import model_scores
+from adverse_impact._shape import ResultShape
 from adverse_impact._validation import (
     check_consistent_length,
     check_rows,
@@ -35,7 +36,7 @@ __all__ = ["ThresholdSweep", "threshold_sweep"]
 _DEFAULT_QUANTILES = np.linspace(0.0, 1.0, 101)
 
 
-class ThresholdSweep:
+class ThresholdSweep(ResultShape):
     """The audit at every cut-off of a grid; immutable.
 
     Returned by :func:`adverse_impact.threshold_sweep`.
@@ -103,6 +104,10 @@ class ThresholdSweep:
     def attributes(self) -> tuple[str, ...]:
         """The attributes swept, intersection last."""
         return tuple(dict.fromkeys(self._table["attribute"]))
+
+    def _fields(self) -> dict[str, Any]:
+        return {"thresholds": self._thresholds, "score_method": self._score_method,
+                "n_total": self._n_total, "unknown": dict(self._unknown)}
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table as a DataFrame (a copy)."""

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._groups import one_attribute
+from adverse_impact._shape import ResultShape
 from adverse_impact._validation import check_scalar
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def group_codes(sensitive_features: Any, n: int, argument: str = "sensitive_feat
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class TokenProxies:
+class TokenProxies(ResultShape):
     """Tokens ranked by how strongly they mark a group; immutable.
 
     Returned by :func:`adverse_impact.token_proxies`.

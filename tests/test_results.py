@@ -1,8 +1,9 @@
-"""Results are immutable: no attribute can be set or deleted, and no internal is handed out."""
+"""One result shape: immutable (nothing set, deleted or handed out), to_frame, to_dict, summary."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -28,13 +29,20 @@ def _results():
             sensitive_features=SEX, threshold=0.5),
         "scan": ai.proxy_scan(frame, {"sex": SEX}),
         "recoverability": ai.recoverability(frame[["x"]], SEX, cv=2, random_state=0),
+        "leakage": ai.proxy_leakage(_linear_model(frame[["x"]], sex), frame[["x"]], SEX),
     }
+
+
+def _linear_model(X, sex):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression().fit(X, sex == "M")
 
 
 RESULTS = _results()
 ATTRIBUTES = {"audit": "n_total", "sweep": "n_total", "tokens": "n_documents",
               "counterfactual": "n_documents", "scan": "n_features",
-              "recoverability": "roc_auc"}
+              "recoverability": "roc_auc", "leakage": "method"}
 
 
 @pytest.mark.parametrize("name", list(RESULTS))
@@ -96,3 +104,22 @@ def test_group_counts_is_frozen_and_slotted():
     assert not hasattr(counts, "__dict__")
     with pytest.raises(dataclasses.FrozenInstanceError):
         counts.rule = "x"
+
+
+@pytest.mark.parametrize("name", list(RESULTS))
+def test_every_result_has_the_same_small_surface(name):
+    result = RESULTS[name]
+    assert isinstance(result.to_frame(), pd.DataFrame)
+    data = result.to_dict()
+    json.dumps(data, allow_nan=False)  # JSON-serialisable, NaN as null
+    assert len(data["table"]) == len(result.to_frame())
+    assert repr(result).startswith(type(result).__name__)
+    assert type(result).__name__ in result._repr_html_()
+    summary = result.summary()
+    if name == "sweep":  # first-wave contract: one row per cut-off
+        assert isinstance(summary, pd.DataFrame)
+    elif name == "counterfactual":  # first-wave contract: the headline numbers as a dict
+        assert isinstance(summary, dict)
+    else:  # the headline: one line of text, the first line of the repr
+        assert isinstance(summary, str) and "\n" not in summary
+        assert repr(result).startswith(summary)
