@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -260,18 +260,19 @@ def audit_counts(
     comparison: str = "reference",
     test: str = "fisher",
 ) -> AuditResult:
-    """Build an :class:`AuditResult` from counts already reduced by ``count_groups``."""
+    """Build an :class:`AuditResult` from counts already reduced by ``count_groups``.
+
+    Per audited attribute (each one, then the intersection): its known groups
+    and their rates, the excluded small groups, the reference group, and one
+    row per group; then every attribute's significance tests in one call per
+    statistic, and the strata pooled when there are strata.
+    """
     alpha = check_alpha(alpha)
     comparison = check_comparison(comparison)
     test = check_test(test)
     pooled_rows: list[dict[str, Any]] = []
     specs = _specs(counts.attributes, intersectional)
-    if isinstance(reference, Mapping):
-        names = [name for name, _ in specs]
-        for key in reference:
-            if key not in names:
-                raise input_error("reference", f"{key!r} is not an audited attribute",
-                                  f"Use keys from {names!r}")
+    _check_reference_keys(reference, specs)
     warn_labels({column: counts.table[column] for column in counts.attributes}, unknown)
     rows: list[dict[str, Any]] = []
     to_test: list[tuple[int, tuple[Any, ...]]] = []
@@ -279,87 +280,26 @@ def audit_counts(
     unknown_counts: dict[str, int] = {}
     reference_found = False
     for name, columns in specs:
-        totals, n_unknown = group_totals(counts, columns, unknown)
-        unknown_counts[name] = n_unknown
+        totals, unknown_counts[name] = _known_groups(counts, name, columns, unknown)
         keys = list(totals.index)
-        if len(keys) < 2:
-            found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
-            raise input_error(
-                "groups", f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
-                "were set aside; an impact ratio compares at least two groups",
-                "Audit an attribute with two or more groups, or check the unknown= labels",
-            )
-        if len(columns) == 1:
-            _warn_near_duplicates(name, keys)
         rates = _exact_rates(totals, counts.weighted)
         n = totals["n"].to_numpy()
         n_known = int(n.sum())
         excluded = [min_share is not None and Fraction(int(k), n_known) < min_share for k in n]
         eligible = [not e and r is not None for e, r in zip(excluded, rates)]
-        found = _find_reference(name, columns, keys, reference)
-        if found == "highest":
-            ref = highest(rates, eligible)
-        else:
-            ref = found
-            if ref is not None:
-                reference_found = True
-                if excluded[ref]:
-                    raise input_error(
-                        "reference", f"{_label(keys[ref])!r} is below min_share for {name!r}",
-                        "Choose a larger group as the reference, or lower min_share")
-                if not eligible[ref]:
-                    raise input_error("reference", f"{_label(keys[ref])!r} has no rate (zero "
-                                      "total weight)", "Choose another reference group")
-            else:
-                ref = highest(rates, eligible)
-        ref_rate = rates[ref] if ref is not None else None
-        selected = totals["selected"].to_numpy()
-        weight, weight_selected = totals["weight"].to_numpy(), totals["weight_selected"].to_numpy()
+        ref, named = _choose_reference(name, columns, keys, reference, rates, excluded, eligible)
+        reference_found |= named
         first_row = len(rows)
-        for i, key in enumerate(keys):
-            note = ""
-            ratio: Fraction | None = None
-            if excluded[i]:
-                note = (f"excluded: {float(Fraction(int(n[i]), n_known)):.2%} of known rows is "
-                        f"below min_share {float(min_share):.2%}")
-            elif rates[i] is None:
-                note = "no rate: the group's total weight is 0"
-            elif ref_rate is None or ref_rate == 0:
-                note = "no ratio: the reference group's selection rate is 0"
-            else:
-                ratio = rates[i] / ref_rate
-            ratios.append(ratio)
-            row = {
-                "attribute": name,
-                "group": _label(key),
-                "n": int(n[i]),
-                "selected": int(selected[i]),
-            }
-            if counts.weighted:
-                row["n_weighted"] = float(weight[i])
-                row["selected_weighted"] = float(weight_selected[i])
-            row.update({
-                "rate": float(rates[i]) if rates[i] is not None else np.nan,
-                "impact_ratio": float(ratio) if ratio is not None else np.nan,
-                "is_reference": i == ref,
-                "excluded": bool(excluded[i]),
-                "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
-                "share": float(Fraction(int(n[i]), n_known)),
-                "note": note,
-            })
+        for row, ratio in _group_rows(name, keys, totals, rates, excluded, ref, min_share,
+                                      counts.weighted):
             rows.append(row)
+            ratios.append(ratio)
         if not counts.weighted:
-            to_test.append((first_row, (selected, n, ref, eligible)))
+            to_test.append((first_row, (totals["selected"].to_numpy(), n, ref, eligible)))
             if counts.strata is not None:
                 pooled_rows += _pool(counts, name, columns, keys, unknown, ref=ref,
                                      eligible=eligible, comparison=comparison, alpha=alpha)
-    # Every attribute's tables are tested together: one call per statistic.
-    tested = compare_many([spec for _, spec in to_test], comparison=comparison, alpha=alpha,
-                          test=test) if to_test else []
-    for (first_row, (selected, *_)), tests in zip(to_test, tested):
-        for column, values in tests.items():
-            for i in range(len(selected)):
-                rows[first_row + i][column] = values[i]
+    _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
     if not isinstance(reference, Mapping) and not (
             isinstance(reference, str) and reference == "highest") and not reference_found:
         raise input_error("reference", f"{reference!r} is not a group of any audited attribute",
@@ -379,6 +319,105 @@ def audit_counts(
         pooled["group"] = pooled["group"].astype(object)
     return AuditResult(table, unknown=unknown_counts, n_total=counts.n_total,
                        params=params, ratios=tuple(ratios), counts=counts, pooled=pooled)
+
+
+def _check_reference_keys(reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+    """A dict ``reference`` names only audited attributes."""
+    if isinstance(reference, Mapping):
+        names = [name for name, _ in specs]
+        for key in reference:
+            if key not in names:
+                raise input_error("reference", f"{key!r} is not an audited attribute",
+                                  f"Use keys from {names!r}")
+
+
+def _known_groups(counts: GroupCounts, name: str, columns: tuple[str, ...],
+                  unknown: frozenset) -> tuple[pd.DataFrame, int]:
+    """One attribute's known groups (at least two) and its unknown row count."""
+    totals, n_unknown = group_totals(counts, columns, unknown)
+    keys = list(totals.index)
+    if len(keys) < 2:
+        found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
+        raise input_error(
+            "groups", f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
+            "were set aside; an impact ratio compares at least two groups",
+            "Audit an attribute with two or more groups, or check the unknown= labels",
+        )
+    if len(columns) == 1:
+        _warn_near_duplicates(name, keys)
+    return totals, n_unknown
+
+
+def _choose_reference(name: str, columns: tuple[str, ...], keys: list[tuple], reference: Any,
+                      rates: list, excluded: list[bool], eligible: list[bool]
+                      ) -> tuple[int | None, bool]:
+    """The reference group's index, and whether it was named by the caller."""
+    found = _find_reference(name, columns, keys, reference)
+    if found == "highest" or found is None:
+        return highest(rates, eligible), False
+    if excluded[found]:
+        raise input_error(
+            "reference", f"{_label(keys[found])!r} is below min_share for {name!r}",
+            "Choose a larger group as the reference, or lower min_share")
+    if not eligible[found]:
+        raise input_error("reference", f"{_label(keys[found])!r} has no rate (zero "
+                          "total weight)", "Choose another reference group")
+    return found, True
+
+
+def _group_rows(name: str, keys: list[tuple], totals: pd.DataFrame, rates: list,
+                excluded: list[bool], ref: int | None, min_share: Fraction | None,
+                weighted: bool) -> list[tuple[dict[str, Any], Fraction | None]]:
+    """One table row per group of an attribute, with its exact impact ratio."""
+    n = totals["n"].to_numpy()
+    n_known = int(n.sum())
+    selected = totals["selected"].to_numpy()
+    weight, weight_selected = totals["weight"].to_numpy(), totals["weight_selected"].to_numpy()
+    ref_rate = rates[ref] if ref is not None else None
+    out = []
+    for i, key in enumerate(keys):
+        note = ""
+        ratio: Fraction | None = None
+        if excluded[i]:
+            note = (f"excluded: {float(Fraction(int(n[i]), n_known)):.2%} of known rows is "
+                    f"below min_share {float(min_share):.2%}")
+        elif rates[i] is None:
+            note = "no rate: the group's total weight is 0"
+        elif ref_rate is None or ref_rate == 0:
+            note = "no ratio: the reference group's selection rate is 0"
+        else:
+            ratio = rates[i] / ref_rate
+        row = {
+            "attribute": name,
+            "group": _label(key),
+            "n": int(n[i]),
+            "selected": int(selected[i]),
+        }
+        if weighted:
+            row["n_weighted"] = float(weight[i])
+            row["selected_weighted"] = float(weight_selected[i])
+        row.update({
+            "rate": float(rates[i]) if rates[i] is not None else np.nan,
+            "impact_ratio": float(ratio) if ratio is not None else np.nan,
+            "is_reference": i == ref,
+            "excluded": bool(excluded[i]),
+            "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
+            "share": float(Fraction(int(n[i]), n_known)),
+            "note": note,
+        })
+        out.append((row, ratio))
+    return out
+
+
+def _attach_tests(rows: list[dict[str, Any]], to_test: list[tuple[int, tuple[Any, ...]]], *,
+                  comparison: str, alpha: float, test: str) -> None:
+    """Every attribute's tables tested together (one call per statistic), into the rows."""
+    tested = compare_many([spec for _, spec in to_test], comparison=comparison, alpha=alpha,
+                          test=test) if to_test else []
+    for (first_row, (selected, *_)), tests in zip(to_test, tested):
+        for column, values in tests.items():
+            for i in range(len(selected)):
+                rows[first_row + i][column] = values[i]
 
 
 _POOLED_COLUMNS = ["attribute", "group", "comparison", "n", "selected", "n_strata",
