@@ -296,6 +296,44 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
                          rule) -> GroupCounts:
     import narwhals as nw
 
+    frame = _engine_frame(data)
+    schema = frame.collect_schema()
+    names = _column_names(groups, "groups")
+    _check_columns_exist(schema.names(), {
+        **{f"groups[{i}]": g for i, g in enumerate(names)},
+        "selected": selected, "score": score, "sample_weight": sample_weight,
+        "strata": strata,
+    })
+    keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
+    derived, cutoff = _derived_columns(frame, schema, rule, selected, score, threshold,
+                                       sample_weight)
+    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived]
+    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
+                  .group_by(*keys, drop_null_keys=False).agg(*sums))
+    table = _collect_cells(frame, aggregated, keys)
+    _check_engine_totals(table, derived, frame, rule, selected, sample_weight)
+    for k in keys:
+        check_group_count(table[k].nunique(dropna=True),
+                          f"groups[{k!r}]" if k != strata else "strata")
+    out = pd.DataFrame({k: pd.Series([None if _isnull(v) else v for v in table[k]],
+                                     dtype=object) for k in keys})
+    out["n"] = table["n"].to_numpy(dtype=np.int64)
+    out["selected"] = np.rint(table["__sel"].to_numpy(dtype=float)).astype(np.int64)
+    if sample_weight is not None:
+        out["weight"] = table["__w"].to_numpy(dtype=float)
+        out["weight_selected"] = table["__ws"].to_numpy(dtype=float)
+    else:
+        out["weight"] = out["n"].astype(float)
+        out["weight_selected"] = out["selected"].astype(float)
+    return GroupCounts(out, tuple(str(g) for g in names),
+                       None if strata is None else str(strata), rule, cutoff,
+                       sample_weight is not None)
+
+
+def _engine_frame(data: Any) -> Any:
+    """The table as a narwhals frame (eager polars made lazy, so the passes fuse)."""
+    import narwhals as nw
+
     try:
         frame = nw.from_native(data)
     except TypeError as exc:
@@ -308,14 +346,13 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         # Eager polars runs each operation as its own query; lazily, the
         # derived columns and the group-by fuse into one pass.
         frame = frame.lazy()
-    schema = frame.collect_schema()
-    names = _column_names(groups, "groups")
-    _check_columns_exist(schema.names(), {
-        **{f"groups[{i}]": g for i, g in enumerate(names)},
-        "selected": selected, "score": score, "sample_weight": sample_weight,
-        "strata": strata,
-    })
-    keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
+    return frame
+
+
+def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: Any,
+                     threshold: Any, sample_weight: Any) -> tuple[dict[str, Any], float | None]:
+    """The expressions summed per cell (decision, weights, validation flags), and the cut-off."""
+    import narwhals as nw
 
     # Validation counts ride along in the same group-by as the counts, so the
     # engine scans the data once (twice for the scoring rate, whose median
@@ -357,11 +394,12 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         derived["__ws"] = weight * sel
         derived["__w_bad"] = (weight.is_null() | ~weight.is_finite() | (weight < 0)
                               ).cast(nw.Int64)
-    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived]
-    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
-                  .group_by(*keys, drop_null_keys=False).agg(*sums))
-    table = _collect_cells(frame, aggregated, keys)
+    return derived, cutoff
 
+
+def _check_engine_totals(table: pd.DataFrame, derived: Mapping[str, Any], frame: Any,
+                         rule: str, selected: Any, sample_weight: Any) -> None:
+    """Refuse empty data, bad decisions or scores, and bad weights, from the summed flags."""
     total = {k: float(table[k].fillna(0).sum()) for k in derived if k != "__sel"}
     if len(table) == 0 or table["n"].sum() == 0:
         check_consistent_length({"data": 0})
@@ -379,22 +417,6 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         if not total["__w"] > 0:
             raise input_error("sample_weight", "every weight is zero",
                               "Pass at least one positive weight")
-    for k in keys:
-        check_group_count(table[k].nunique(dropna=True),
-                          f"groups[{k!r}]" if k != strata else "strata")
-    out = pd.DataFrame({k: pd.Series([None if _isnull(v) else v for v in table[k]],
-                                     dtype=object) for k in keys})
-    out["n"] = table["n"].to_numpy(dtype=np.int64)
-    out["selected"] = np.rint(table["__sel"].to_numpy(dtype=float)).astype(np.int64)
-    if sample_weight is not None:
-        out["weight"] = table["__w"].to_numpy(dtype=float)
-        out["weight_selected"] = table["__ws"].to_numpy(dtype=float)
-    else:
-        out["weight"] = out["n"].astype(float)
-        out["weight_selected"] = out["selected"].astype(float)
-    return GroupCounts(out, tuple(str(g) for g in names),
-                       None if strata is None else str(strata), rule, cutoff,
-                       sample_weight is not None)
 
 
 def _collect_cells(frame: Any, aggregated: Any, keys: list[str]) -> pd.DataFrame:
