@@ -271,3 +271,33 @@ def test_id_like_group_column_on_an_engine_fails_before_collecting(monkeypatch):
     fetched.clear()
     result = ai.audit(data, selected="selected", groups="sex")  # small audits unchanged
     assert result.table["n"].tolist() == [1500, 1500] and max(fetched) <= 51
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_token_proxies_recoverability_and_audit_on_polars_and_pyarrow_equal_pandas(library):
+    frame, sex = _proxy_inputs()
+    texts = pd.Series(np.where(sex == "F", "chess club women's python", "chess club python"))
+    labels = pd.Series(sex, name="sex")
+    if library == "polars":
+        pl = pytest.importorskip("polars")
+        native_texts, native_labels, native_frame = (pl.Series("t", texts.tolist()),
+                                                     pl.Series("sex", sex),
+                                                     pl.from_pandas(frame))
+    else:
+        pa = pytest.importorskip("pyarrow")
+        native_texts, native_labels, native_frame = (pa.chunked_array([texts.tolist()]),
+                                                     pa.chunked_array([sex]),
+                                                     pa.Table.from_pandas(frame))
+    expected = ai.token_proxies(texts, labels, min_count=1).to_frame()
+    pd.testing.assert_frame_equal(
+        ai.token_proxies(native_texts, native_labels, min_count=1).to_frame(), expected)
+    numeric = frame[["height", "years"]]
+    native_numeric = native_frame.select(["height", "years"])
+    assert ai.recoverability(native_numeric, native_labels, random_state=0).roc_auc == \
+        ai.recoverability(numeric, labels, random_state=0).roc_auc
+    audited = frame.assign(sex=sex, selected=(frame["height"] > 0).astype(int))
+    native_audited = (pytest.importorskip("polars").from_pandas(audited) if library == "polars"
+                      else pytest.importorskip("pyarrow").Table.from_pandas(audited))
+    pd.testing.assert_frame_equal(
+        ai.audit(native_audited, selected="selected", groups=["sex", "college"]).table,
+        ai.audit(audited, selected="selected", groups=["sex", "college"]).table)

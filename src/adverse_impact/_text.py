@@ -19,6 +19,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frames import as_pandas
 from adverse_impact._groups import one_attribute
 from adverse_impact._shape import ResultShape
 from adverse_impact._validation import check_scalar
@@ -56,7 +57,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def as_texts(texts: Any, argument: str = "texts") -> tuple[list[str], int]:
-    """A list of strings; missing texts become empty and are counted."""
+    """A list of strings; missing texts become empty and are counted.
+
+    polars and pyarrow columns are read through narwhals.
+    """
+    texts = as_pandas(texts, argument)
     if isinstance(texts, str):
         raise type_error(argument, "got one string, not a sequence of documents",
                          "Pass a list or Series of documents, e.g. [text]")
