@@ -177,17 +177,24 @@ def _check_columns_exist(columns: Sequence[Any], wanted: Mapping[str, Any]) -> N
                               f"Use one of {available[:20]!r}")
 
 
+def _named_columns(available: Sequence[Any], groups: Any, selected: Any, score: Any,
+                   sample_weight: Any, strata: Any) -> list[Any]:
+    """The group columns named, after checking every named column is in the table."""
+    names = _column_names(groups, "groups")
+    _check_columns_exist(available, {
+        **{f"groups[{i}]": g for i, g in enumerate(names)},
+        "selected": selected, "score": score, "sample_weight": sample_weight,
+        "strata": strata,
+    })
+    return names
+
+
 def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -> _Columns:
     if data.columns.duplicated().any():
         dupes = sorted(map(str, data.columns[data.columns.duplicated()].unique()))
         raise input_error("data", f"has duplicate column names {dupes}",
                           "Rename the columns so each name is unique")
-    names = _column_names(groups, "groups")
-    _check_columns_exist(data.columns, {
-        **{f"groups[{i}]": g for i, g in enumerate(names)},
-        "selected": selected, "score": score, "sample_weight": sample_weight,
-        "strata": strata,
-    })
+    names = _named_columns(data.columns, groups, selected, score, sample_weight, strata)
     if len(data) == 0:
         check_consistent_length({"data": 0})
     labels = {str(g): data[g] for g in names}
@@ -298,12 +305,7 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
 
     frame = _engine_frame(data)
     schema = frame.collect_schema()
-    names = _column_names(groups, "groups")
-    _check_columns_exist(schema.names(), {
-        **{f"groups[{i}]": g for i, g in enumerate(names)},
-        "selected": selected, "score": score, "sample_weight": sample_weight,
-        "strata": strata,
-    })
+    names = _named_columns(schema.names(), groups, selected, score, sample_weight, strata)
     keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
     derived, cutoff = _derived_columns(frame, schema, rule, selected, score, threshold,
                                        sample_weight)

@@ -133,6 +133,15 @@ def _is_text(X: Any) -> bool:
     return array.ndim == 1 and array.dtype.kind in "OUS"
 
 
+def _input_groups(X: Any, sensitive_features: Any, unknown: Any
+                  ) -> tuple[bool, np.ndarray, list[Any], int]:
+    """Whether X is raw text, and one attribute's codes, labels and unknown count for its rows."""
+    text = _is_text(X)
+    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
+    codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)
+    return text, codes, groups, n_unknown
+
+
 def _auc_strength(values: np.ndarray, codes: np.ndarray, k: int) -> tuple[float, float, float]:
     """Raw AUC (binary: of group 1 vs 0; multiclass: mean one-vs-rest), strength, p-value."""
     ranks = sps.rankdata(values)
@@ -388,9 +397,7 @@ def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
     X = as_pandas(X, "X")
-    text = _is_text(X)
-    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
-    codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)
+    text, codes, groups, n_unknown = _input_groups(X, sensitive_features, unknown)
     known = codes >= 0
     cv = check_scalar(cv, "cv", int, low=2, example="cv=5")
     smallest = np.bincount(codes[known]).min()
@@ -552,9 +559,7 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
     0  women's                   F             F
     """
     n_repeats = check_scalar(n_repeats, "n_repeats", int, low=1, example="n_repeats=5")
-    text = _is_text(X)
-    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
-    codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)
+    text, codes, groups, n_unknown = _input_groups(X, sensitive_features, unknown)
     known = codes >= 0
     model_scores(model, X[:1] if not isinstance(X, pd.DataFrame) else X.iloc[:1])  # fitted?
     final = model.steps[-1][1] if hasattr(model, "steps") else model
