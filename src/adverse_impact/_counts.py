@@ -1,8 +1,10 @@
 """The one pass over the data: reduce rows to per-group counts.
 
-This is the only module that touches a dataframe engine.  Whatever holds
-the rows (numpy arrays, pandas, or any engine narwhals speaks: polars,
-pyarrow, DuckDB, Dask, PySpark), it returns a :class:`GroupCounts`: a
+This is the only module that computes on a dataframe engine (``_frames``
+only reads small inputs, such as a proxy scan's features, whole into
+pandas).  Whatever holds the rows (numpy arrays, pandas, or any engine
+narwhals speaks: polars, pyarrow, DuckDB, Dask, PySpark), it returns a
+:class:`GroupCounts`: a
 small pandas table with one row per observed combination of raw group
 labels (missing labels kept as ``None``) and the number of rows and of
 selected rows in each.  Everything downstream works on that table and
