@@ -17,6 +17,7 @@ import numpy as np
 from adverse_impact._audit import audit
 from adverse_impact._error_rates import _error_rates, error_rates
 from adverse_impact._errors import input_error, type_error, user_stacklevel, warn
+from adverse_impact._groups import code_groups
 from adverse_impact._result import AuditResult
 from adverse_impact._scoring import SupportsPredict, _positive_column, decide, model_scores
 from adverse_impact._sweep import ThresholdSweep, threshold_sweep
@@ -258,3 +259,14 @@ def _predicted(model: Any, X: Any, scores: np.ndarray, method: str,
         return scores.astype(bool)
     predictions = np.asarray(model.predict(X))
     return np.asarray(predictions == pos_label, dtype=bool).ravel()
+
+
+def _row_groups(sensitive_features: Any, n: int, unknown: Any, intersectional: bool):
+    """Older callers' form of :func:`adverse_impact._groups.code_groups`.
+
+    Yields ``(name, keys, codes, n_unknown)`` per attribute, codes being
+    ``len(keys)`` for unknown rows.  New code calls ``code_groups`` itself.
+    """
+    for coded in code_groups(sensitive_features, n, unknown=unknown,
+                             intersectional=intersectional):
+        yield coded.name, list(coded.keys), coded.codes, coded.n_unknown

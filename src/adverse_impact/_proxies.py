@@ -23,7 +23,7 @@ from scipy import stats as sps
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_pandas
-from adverse_impact._groups import code_groups
+from adverse_impact._groups import code_groups, label_columns
 from adverse_impact._scoring import model_scores
 from adverse_impact._shape import ResultShape
 from adverse_impact._text import TOKEN_PATTERN, group_codes
@@ -94,6 +94,11 @@ class _Ranked(ResultShape):
         ax.set_xlabel(self._value)
         ax.set_title(self._headline().split(":")[0])
         return ax
+
+
+def _attributes(sensitive_features: Any, n: int) -> dict[str, Any]:
+    """Older callers' form of :func:`adverse_impact._groups.label_columns`."""
+    return label_columns(sensitive_features, "sensitive_features")
 
 
 def _frame(X: Any, feature_names: Any) -> pd.DataFrame:
@@ -490,6 +495,31 @@ def _smd(means: np.ndarray, std: np.ndarray, sizes: np.ndarray) -> tuple[np.ndar
         d[which, np.arange(d.shape[1])] >= 0, which, -1)
 
 
+def _permutation_influence(model: Any, X: Any, frame: pd.DataFrame, n_repeats: int,
+                           random_state: Any) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Per column: mean absolute score change when permuted, the sign of its effect, and
+    the columns read as numbers (NaN where not numeric)."""
+    rng = np.random.default_rng(random_state)
+    base, _ = model_scores(model, X)
+    influence = np.zeros(frame.shape[1])
+    direction = np.zeros(frame.shape[1])
+    numeric = frame.apply(pd.to_numeric, errors="coerce")
+    for j, column in enumerate(frame.columns):
+        changes = []
+        for _ in range(n_repeats):
+            shuffled = frame.copy()
+            shuffled[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
+            permuted_X = shuffled if isinstance(X, pd.DataFrame) else shuffled.to_numpy()
+            scores, _ = model_scores(model, permuted_X)
+            changes.append(np.abs(scores - base).mean())
+        influence[j] = float(np.mean(changes))
+        values = numeric[column].to_numpy(dtype=float)
+        ok = np.isfinite(values)
+        if ok.sum() > 2 and np.ptp(values[ok]) > 0:
+            direction[j] = np.sign(np.corrcoef(values[ok], base[ok])[0, 1])
+    return influence, direction, numeric
+
+
 def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names: Any = None,
                   n_repeats: int = 5, random_state: Any = None,
                   unknown: Any = None) -> ProxyLeakage:
@@ -592,24 +622,8 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
         method = "permutation"
         frame = _frame(X, feature_names)
         names = [str(c) for c in frame.columns]
-        rng = np.random.default_rng(random_state)
-        base, _ = model_scores(model, X)
-        influence = np.zeros(len(names))
-        direction = np.zeros(len(names))
-        numeric = frame.apply(pd.to_numeric, errors="coerce")
-        for j, column in enumerate(frame.columns):
-            changes = []
-            for _ in range(n_repeats):
-                shuffled = frame.copy()
-                shuffled[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
-                permuted_X = shuffled if isinstance(X, pd.DataFrame) else shuffled.to_numpy()
-                scores, _ = model_scores(model, permuted_X)
-                changes.append(np.abs(scores - base).mean())
-            influence[j] = float(np.mean(changes))
-            values = numeric[column].to_numpy(dtype=float)
-            ok = np.isfinite(values)
-            if ok.sum() > 2 and np.ptp(values[ok]) > 0:
-                direction[j] = np.sign(np.corrcoef(values[ok], base[ok])[0, 1])
+        influence, direction, numeric = _permutation_influence(model, X, frame, n_repeats,
+                                                               random_state)
         codes_known = codes[known]
         encoded = numeric.fillna(numeric.mean()).fillna(0).to_numpy(dtype=float)[known]
         means, std, sizes = _column_moments(encoded, codes_known, len(groups))
