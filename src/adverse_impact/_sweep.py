@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ __all__ = ["ThresholdSweep", "threshold_sweep"]
 _DEFAULT_QUANTILES = np.linspace(0.0, 1.0, 101)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class ThresholdSweep(ResultShape):
     """The audit at every cut-off of a grid; immutable.
 
@@ -56,49 +58,37 @@ class ThresholdSweep(ResultShape):
         Rows scored, unknown included.
     unknown : Mapping[str, int]
         Rows in the unknown category, per attribute.
+    n_selected : numpy.ndarray
+        Rows selected at each cut-off, unknown included (read-only).
     """
 
-    __slots__ = ("_table", "_thresholds", "_score_method", "_n_total", "_unknown",
-                 "_n_selected")
+    _table: pd.DataFrame
+    thresholds: np.ndarray
+    score_method: str
+    n_total: int
+    unknown: Mapping[str, int]
+    n_selected: np.ndarray
 
-    def __init__(self, table: pd.DataFrame, *, thresholds: np.ndarray, score_method: str,
-                 n_total: int, unknown: Mapping[str, int], n_selected: np.ndarray) -> None:
-        thresholds = np.array(thresholds, dtype=float)
+    def __post_init__(self) -> None:
+        thresholds = np.array(self.thresholds, dtype=float)
         thresholds.flags.writeable = False
-        n_selected = np.array(n_selected, dtype=np.int64)
+        n_selected = np.array(self.n_selected, dtype=np.int64)
         n_selected.flags.writeable = False
-        object.__setattr__(self, "_table", table)
-        object.__setattr__(self, "_thresholds", thresholds)
-        object.__setattr__(self, "_score_method", score_method)
-        object.__setattr__(self, "_n_total", int(n_total))
-        object.__setattr__(self, "_unknown", MappingProxyType(dict(unknown)))
-        object.__setattr__(self, "_n_selected", n_selected)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("ThresholdSweep is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("ThresholdSweep is immutable")
+        object.__setattr__(self, "thresholds", thresholds)
+        object.__setattr__(self, "n_total", int(self.n_total))
+        object.__setattr__(self, "unknown", MappingProxyType(dict(self.unknown)))
+        object.__setattr__(self, "n_selected", n_selected)
 
     @property
     def table(self) -> pd.DataFrame:
         return self._table.copy()
 
-    @property
-    def thresholds(self) -> np.ndarray:
-        return self._thresholds
-
-    @property
-    def score_method(self) -> str:
-        return self._score_method
-
-    @property
-    def n_total(self) -> int:
-        return self._n_total
-
-    @property
-    def unknown(self) -> Mapping[str, int]:
-        return self._unknown
+    # The private spellings the methods below were written with.
+    _thresholds = property(lambda self: self.thresholds)
+    _score_method = property(lambda self: self.score_method)
+    _n_total = property(lambda self: self.n_total)
+    _unknown = property(lambda self: self.unknown)
+    _n_selected = property(lambda self: self.n_selected)
 
     @property
     def attributes(self) -> tuple[str, ...]:
