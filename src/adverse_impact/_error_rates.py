@@ -24,7 +24,7 @@ from adverse_impact._validation import (
     check_unknown,
 )
 
-__all__ = ["error_rates"]
+__all__ = ["error_rates", "rates_from_binary"]
 
 _RATES = ("tpr", "fpr", "fnr", "precision")
 #: Whether a higher value of the rate is better for the group.
@@ -144,13 +144,14 @@ def error_rates(
     decision = check_binary_labels(y_pred, pos_label, "y_pred")
     check_rows(None, sensitive_features, y_true=y_true, y_pred=y_pred,
                 sample_weight=sample_weight)
-    return _error_rates(truth, decision, sensitive_features, unknown=unknown,
+    return rates_from_binary(truth, decision, sensitive_features, unknown=unknown,
                         intersectional=intersectional, sample_weight=sample_weight)
 
 
-def _error_rates(truth: np.ndarray, decision: np.ndarray, sensitive_features: Any, *,
-                 unknown: Any, intersectional: bool, sample_weight: Any,
-                 warn: bool = True) -> pd.DataFrame:
+def rates_from_binary(truth: np.ndarray, decision: np.ndarray, sensitive_features: Any, *,
+                      unknown: Any, intersectional: bool, sample_weight: Any,
+                      warn: bool = True) -> pd.DataFrame:
+    """The error-rate table from 0/1 outcomes and decisions already checked."""
     unknown_labels = check_unknown(unknown)
     with as_sensitive_features():
         # One pass: counts split by the actual outcome (the stratum column).
@@ -248,3 +249,7 @@ def _error_rows(name: str, keys: list[tuple], pos: pd.DataFrame, neg: pd.DataFra
         row["note"] = "; ".join(notes[i])
         rows.append(row)
     return rows
+
+
+#: The name ``audit_model`` used before the split.
+_error_rates = rates_from_binary

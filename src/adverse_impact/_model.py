@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from adverse_impact._audit import audit
-from adverse_impact._error_rates import _error_rates, error_rates
+from adverse_impact._error_rates import error_rates, rates_from_binary
 from adverse_impact._errors import input_error, type_error, user_stacklevel, warn
 from adverse_impact._groups import code_groups
 from adverse_impact._result import AuditResult
@@ -39,7 +39,7 @@ Model = SupportsPredict | Callable[[Any], Any]
 #: Older spellings of the helpers that moved to ``_validation``, kept for callers.
 _n_rows, _feature_lengths, _check_rows, _binarise = (n_rows, feature_lengths, check_rows,
                                                      check_binary_labels)
-_as_sensitive_features = as_sensitive_features
+_as_sensitive_features, _error_rates = as_sensitive_features, rates_from_binary
 
 
 def audit_model(
@@ -216,7 +216,7 @@ def audit_model(
     }
     rates = None
     if truth is not None:
-        rates = _error_rates(truth, decisions, sensitive_features,
+        rates = rates_from_binary(truth, decisions, sensitive_features,
                              unknown=audit_kwargs.get("unknown"),
                              intersectional=audit_kwargs.get("intersectional", True),
                              sample_weight=weight, warn=False)
