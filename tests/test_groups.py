@@ -301,3 +301,24 @@ def test_token_proxies_recoverability_and_audit_on_polars_and_pyarrow_equal_pand
     pd.testing.assert_frame_equal(
         ai.audit(native_audited, selected="selected", groups=["sex", "college"]).table,
         ai.audit(audited, selected="selected", groups=["sex", "college"]).table)
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_model_audit_sweep_and_error_rates_take_polars_and_pyarrow_attributes(library):
+    rng = np.random.default_rng(0)
+    n = 200
+    labels = pd.DataFrame({"sex": rng.choice(["F", "M"], n), "race": rng.choice(list("ABC"), n)})
+    scores, truth = rng.random(n), rng.integers(0, 2, n)
+    if library == "polars":
+        native = pytest.importorskip("polars").from_pandas(labels)
+    else:
+        native = pytest.importorskip("pyarrow").Table.from_pandas(labels)
+    model = lambda X: np.asarray(X)  # noqa: E731
+    got = ai.audit_model(model, scores, native, threshold=0.5, y_true=truth)
+    expected = ai.audit_model(model, scores, labels, threshold=0.5, y_true=truth)
+    pd.testing.assert_frame_equal(got.table, expected.table)
+    pd.testing.assert_frame_equal(got.error_rates, expected.error_rates)
+    pd.testing.assert_frame_equal(ai.threshold_sweep(scores, sensitive_features=native).to_frame(),
+                                  ai.threshold_sweep(scores, sensitive_features=labels).to_frame())
+    pd.testing.assert_frame_equal(ai.error_rates(truth, scores > 0.5, native),
+                                  ai.error_rates(truth, scores > 0.5, labels))
