@@ -79,6 +79,10 @@ def test_every_function_lists_the_same_groups_in_the_same_order(data, cut):
     for frame in (model.table, sweep.to_frame(), rates):
         assert _counts_by_attribute(frame, "n") == n
         assert _counts_by_attribute(frame, "selected") == chosen
+    # The reference (highest rate, ties to the first group in order) is the same too.
+    for frame in (model.table, sweep.to_frame()):
+        assert _counts_by_attribute(frame, "is_reference") == \
+            _counts_by_attribute(audited.table, "is_reference")
     # The order is the library's: numbers numerically, then text, categories by label.
     for name, groups in expected.items():
         if name != "sex x grade":
