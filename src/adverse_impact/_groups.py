@@ -238,8 +238,9 @@ def warn_non_answers(labels: Mapping[str, Iterable[Any]], unknown: frozenset,
     where = "; ".join(f"{name!r}: {', '.join(map(repr, values))}" for name, values in
                       found.items())
     _warn(f"labels that look like a non-answer are audited as protected groups ({where}). "
-         f"If they mean the unknown category, pass {argument}={every!r}; they are then "
-         "counted as unknown and left out of rates, ratios and the reference.",
+         f"If they mean the unknown category, pass {argument}={every!r} (on the command "
+         f"line, --{argument} once per label); they are then counted as unknown and left "
+         "out of rates, ratios and the reference.",
          UnknownCategoryWarning)
 
 
