@@ -9,13 +9,12 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import applicants
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adverse_impact as ai
 from adverse_impact.datasets import load_eeoc_example
-
-from _helpers import applicants
 
 
 def rows(result, attribute=None):

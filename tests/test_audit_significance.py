@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.proportion import proportions_ztest
+from tests._helpers import applicants
 
 import adverse_impact as ai
-from tests._helpers import applicants
 
 
 def _row(result, group):

@@ -35,7 +35,8 @@ def test_every_public_name_is_documented():
 #: Pages whose Python blocks form a runnable script (in order, one namespace).
 #: The others show code against the reader's own files (a Parquet lake, a CSV).
 RUNNABLE_PAGES = ["index.md", "auditing-a-model.md", "proxies.md", "reports.md",
-                  "resumes.md", "release-gate.md", "score-gaps-age-alternatives.md"]
+                  "resumes.md", "release-gate.md", "score-gaps-age-alternatives.md",
+                  "vocabulary.md"]
 
 
 @pytest.mark.parametrize("page", RUNNABLE_PAGES)

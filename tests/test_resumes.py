@@ -13,8 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 import adverse_impact as ai
-from adverse_impact.datasets import make_resumes
-from adverse_impact.datasets import ResumeGroundTruth
+from adverse_impact.datasets import ResumeGroundTruth, make_resumes
 
 
 @pytest.fixture(scope="module")

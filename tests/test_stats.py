@@ -422,3 +422,54 @@ def test_pmf_comparison_is_exact_at_near_ties():
         threshold = pmf * factor
         np.testing.assert_array_equal(module._exceeds(k, total, successes, draws, threshold),
                                       pmf > threshold)
+
+
+# -- Breslow-Day near a common odds ratio of 1 (issue 19) -------------------------------
+
+def _breslow_day_mpmath(tables):
+    """Breslow-Day with Tarone's adjustment at 60 digits, from the integer counts."""
+    import mpmath
+
+    with mpmath.workdps(60):
+        t = [[[mpmath.mpf(int(v)) for v in row] for row in table] for table in tables]
+        odds = (sum(x[0][0] * x[1][1] / (x[0][0] + x[0][1] + x[1][0] + x[1][1]) for x in t)
+                / sum(x[0][1] * x[1][0] / (x[0][0] + x[0][1] + x[1][0] + x[1][1]) for x in t))
+        diffs, variances = [], []
+        for (a, b), (c, d) in t:
+            r1, c1, n = a + b, a + c, a + b + c + d
+            lo, hi = max(0, c1 - (n - r1)), min(r1, c1)
+            qa, qb, qc = 1 - odds, (n - r1 - c1) + odds * (r1 + c1), -odds * r1 * c1
+            disc = mpmath.sqrt(qb ** 2 - 4 * qa * qc)
+            roots = [(-qb + disc) / (2 * qa), (-qb - disc) / (2 * qa)] if qa else [-qc / qb]
+            (x,) = [r for r in roots if lo <= r <= hi]
+            diffs.append(a - x)
+            variances.append(1 / (1 / x + 1 / (r1 - x) + 1 / (c1 - x) + 1 / (n - r1 - c1 + x)))
+        statistic = (sum(d ** 2 / v for d, v in zip(diffs, variances))
+                     - sum(diffs) ** 2 / sum(variances))
+        p_value = mpmath.gammainc(mpmath.mpf(len(t) - 1) / 2, statistic / 2, mpmath.inf,
+                                  regularized=True)
+        return float(1 - odds), float(statistic), float(p_value)
+
+
+@pytest.mark.parametrize("m1,m2", [(10**4, 10**4 - 1), (10**4, 10**4 - 30), (3000, 2999),
+                                   (400, 399), (100, 90), (10**5, 10**5 - 1)])
+def test_breslow_day_is_accurate_when_the_pooled_odds_ratio_is_near_one(m1, m2):
+    # Stratum 1 has odds ratio 1 + 1/m1, stratum 2 m2 / (m2 + 1), stratum 3 exactly 1:
+    # the pooled odds ratio is within about (m1 - m2) / (8 m^3) of 1, here 1e-15 to 1e-4.
+    tables = [[[m1, m1], [m1, m1 + 1]], [[m2, m2 + 1], [m2, m2]], [[2, 3], [40, 60]]]
+    gap, statistic, p_value = _breslow_day_mpmath(tables)
+    assert 1e-16 < abs(gap) < 1e-3
+    result = stats.mantel_haenszel(tables)
+    assert result.breslow_day == pytest.approx(statistic, rel=1e-8, abs=1e-14)
+    assert result.breslow_day_p_value == pytest.approx(p_value, rel=1e-9)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_breslow_day_p_value_has_k_minus_1_degrees_of_freedom(k):
+    # The p-value, not only the statistic, against statsmodels (a df of K survived).
+    rng = np.random.default_rng(k)
+    tables = rng.integers(5, 40, size=(k, 2, 2)).astype(float)
+    tarone = StratifiedTable(list(tables)).test_equal_odds(adjust=True)
+    result = stats.mantel_haenszel(tables)
+    assert result.breslow_day == pytest.approx(tarone.statistic, rel=1e-9)
+    assert result.breslow_day_p_value == pytest.approx(tarone.pvalue, rel=1e-9)

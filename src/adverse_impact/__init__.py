@@ -9,9 +9,16 @@ from adverse_impact._blackbox._paired import PairedTestResult, paired_test
 from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
-from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
+from adverse_impact._error_rates import error_rates
+from adverse_impact._errors import (
+    AdverseImpactError,
+    AliasWarning,
+    InputError,
+    InputTypeError,
+    UnknownCategoryWarning,
+)
 from adverse_impact._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
-from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
+from adverse_impact._model import audit_model
 from adverse_impact._proxies import (
     ProxyLeakage,
     ProxyScan,
@@ -30,6 +37,7 @@ from adverse_impact._scores._alternatives import (
     search_alternatives,
 )
 from adverse_impact._scores._gaps import ScoreGaps, score_gaps
+from adverse_impact._sweep import ThresholdSweep, threshold_sweep
 from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
 
@@ -54,6 +62,7 @@ __all__ = [
     "AdverseImpactError",
     "AgeAudit",
     "AgeTrend",
+    "AliasWarning",
     "AuditResult",
     "CounterfactualResult",
     "Finding",
@@ -73,6 +82,7 @@ __all__ = [
     "ThresholdSweep",
     "TierResult",
     "TokenProxies",
+    "UnknownCategoryWarning",
     "__version__",
     "age_groups",
     "audit",
@@ -82,7 +92,6 @@ __all__ = [
     "check_summary",
     "audit_rankings",
     "audit_age",
-    "audit_model",
     "compare_models",
     "counterfactual_test",
     "error_rates",

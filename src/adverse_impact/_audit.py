@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -10,8 +9,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._counts import COUNT_COLUMNS, GroupCounts, count_groups
+from adverse_impact._counts import GroupCounts, count_groups
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._groups import (
+    ATTRIBUTE_SEP,
+    group_totals,
+    highest,
+    is_unknown,
+    label,
+    sort_key,
+    specs,
+    warn_labels,
+    warn_near_duplicates,
+    warn_unused_unknown,
+)
 from adverse_impact._result import AuditResult
 from adverse_impact._significance import (
     check_alpha,
@@ -20,22 +31,22 @@ from adverse_impact._significance import (
     compare_many,
     pool_strata,
 )
-from adverse_impact._validation import check_share, check_unknown, is_missing_label
+from adverse_impact._validation import check_share, check_unknown, resolve_alias
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 
 #: Uniform Guidelines 29 CFR 1607.4(D): a rate "less than four-fifths" of the highest.
 FOUR_FIFTHS = Fraction(4, 5)
-#: Intersectional labels and attribute names, as in NYC LL144 summaries.
-LABEL_SEP = " | "
-ATTRIBUTE_SEP = " x "
+#: Group coding lives in ``adverse_impact._groups``; these names stay for older callers.
+_specs, _is_unknown, _sort_key, _label = specs, is_unknown, sort_key, label
+_warn_near_duplicates = warn_near_duplicates
 
 
 def audit(
     data: Any = None,
     *,
     selected: Any = None,
-    groups: Any,
+    groups: Any = None,
     score: Any = None,
     threshold: float | None = None,
     reference: Any = "highest",
@@ -48,6 +59,7 @@ def audit(
     comparison: str = "reference",
     test: str = "fisher",
     min_share_of: str = "known",
+    sensitive_features: Any = None,
 ) -> AuditResult:
     """Audit selection decisions for adverse impact.
 
@@ -123,6 +135,9 @@ def audit(
         The two-sided test behind ``significant``: Fisher's exact test, its
         Lancaster mid-p, or the pooled two-proportion z test (the "two
         standard deviations" rule).  All three p-values are reported.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), accepted with an
+        :class:`~adverse_impact.AliasWarning`; ``groups`` is this function's name.
 
     Returns
     -------
@@ -168,7 +183,8 @@ def audit(
 
     Examples
     --------
-    The EEOC's 2023 technical assistance: 48 of 80 White applicants and 12 of
+    The worked example of the EEOC's 2023 technical assistance (withdrawn in
+    January 2025; the arithmetic stands): 48 of 80 White applicants and 12 of
     40 Black applicants advance, rates of 60% and 30%.
 
     >>> import adverse_impact as ai
@@ -182,6 +198,7 @@ def audit(
     >>> result.passes()
     False
     """
+    groups = _groups_argument("audit", groups, sensitive_features)
     share = check_share(min_share, "min_share")
     unknown_labels = check_unknown(unknown)
     _check_reference(reference)
@@ -219,6 +236,15 @@ def check_share_base(min_share_of: Any) -> str:
     return min_share_of
 
 
+def _groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
+    """``groups``, or its alias ``sensitive_features`` (which warns); one is required."""
+    groups = resolve_alias(function, "groups", groups, "sensitive_features", sensitive_features)
+    if groups is None:
+        raise input_error("groups", "is required",
+                          "Pass the protected attribute(s): column name(s) of data=, or labels")
+    return groups
+
+
 def _check_reference(reference: Any) -> None:
     if isinstance(reference, Mapping):
         return
@@ -227,83 +253,11 @@ def _check_reference(reference: Any) -> None:
                          'Pass "highest", a group label, or a dict attribute -> label')
 
 
-def _specs(attributes: Sequence[str], intersectional: bool) -> list[tuple[str, tuple[str, ...]]]:
-    specs = [(a, (a,)) for a in attributes]
-    if intersectional and len(attributes) > 1:
-        specs.append((ATTRIBUTE_SEP.join(attributes), tuple(attributes)))
-    return specs
-
-
-def _is_unknown(label: Any, unknown: frozenset) -> bool:
-    if is_missing_label(label):
-        return True
-    try:
-        return label in unknown
-    except TypeError:
-        return False
-
-
-def _sort_key(key: tuple) -> tuple:
-    # Mixed label types (1 and "1") cannot be compared directly.
-    return tuple((type(v).__name__ if not isinstance(v, (int, float, np.number)) else "",
-                  v if isinstance(v, (int, float, np.number)) else str(v)) for v in key)
-
-
-def group_totals(counts: GroupCounts, columns: Sequence[str],
-                 unknown: frozenset = frozenset()) -> tuple[pd.DataFrame, int]:
-    """Sum the counts over ``columns``: known groups, and the unknown row count.
-
-    A row is unknown for an intersection when any of its labels is unknown.
-    The returned frame is indexed by label tuples in sorted order.
-    """
-    table = counts.table
-    labels = [table[column].to_numpy(dtype=object) for column in columns]
-    values = table[list(COUNT_COLUMNS)].to_numpy(dtype=float)
-    is_unknown = np.zeros(len(table), dtype=bool)
-    for column in labels:
-        is_unknown |= np.fromiter((_is_unknown(v, unknown) for v in column),
-                                  dtype=bool, count=len(table))
-    n_unknown = int(values[is_unknown, 0].sum())
-    # Plain dict and numpy work here: the tables are a few dozen rows, where
-    # pandas' per-call overhead would cost more than the arithmetic.
-    sums: dict[tuple, np.ndarray] = {}
-    for row in np.flatnonzero(~is_unknown):
-        key = tuple(column[row] for column in labels)
-        sums[key] = sums[key] + values[row] if key in sums else values[row].copy()
-    keys = sorted(sums, key=_sort_key)
-    data = np.array([sums[k] for k in keys]).reshape(len(keys), len(COUNT_COLUMNS))
-    frame = pd.DataFrame({
-        "n": np.rint(data[:, 0]).astype(np.int64),
-        "selected": np.rint(data[:, 1]).astype(np.int64),
-        "weight": data[:, 2], "weight_selected": data[:, 3],
-    }, index=pd.Index(keys, tupleize_cols=False, dtype=object))
-    return frame, n_unknown
-
-
 def _exact_rates(totals: pd.DataFrame, weighted: bool) -> list[Fraction | None]:
     if weighted:
         return [Fraction(ws) / Fraction(w) if w > 0 else None
                 for w, ws in zip(totals["weight"], totals["weight_selected"])]
     return [Fraction(int(s), int(n)) for n, s in zip(totals["n"], totals["selected"])]
-
-
-def _label(key: tuple) -> Any:
-    return key[0] if len(key) == 1 else LABEL_SEP.join(map(str, key))
-
-
-def _warn_near_duplicates(name: str, keys: Sequence[tuple]) -> None:
-    variants: dict[str, list[Any]] = {}
-    for (label,) in keys:
-        variants.setdefault(str(label).strip().casefold(), []).append(label)
-    clashes = [v for v in variants.values() if len(v) > 1]
-    if clashes:
-        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:5])
-        warnings.warn(
-            f"groups[{name!r}]: labels that differ only in case, spaces or type are audited as "
-            f"different groups: {shown}. Normalise the column first (e.g. "
-            f".str.strip().str.title()) if they mean the same category.",
-            UserWarning, stacklevel=4,
-        )
 
 
 def _find_reference(name: str, columns: tuple[str, ...], keys: list[tuple],
@@ -335,112 +289,49 @@ def audit_counts(
     test: str = "fisher",
     min_share_of: str = "known",
 ) -> AuditResult:
-    """Build an :class:`AuditResult` from counts already reduced by ``count_groups``."""
+    """Build an :class:`AuditResult` from counts already reduced by ``count_groups``.
+
+    Per audited attribute (each one, then the intersection): its known groups
+    and their rates, the excluded small groups, the reference group, and one
+    row per group; then every attribute's significance tests in one call per
+    statistic, and the strata pooled when there are strata.
+    """
     alpha = check_alpha(alpha)
     min_share_of = check_share_base(min_share_of)
     comparison = check_comparison(comparison)
     test = check_test(test)
     pooled_rows: list[dict[str, Any]] = []
     specs = _specs(counts.attributes, intersectional)
-    if isinstance(reference, Mapping):
-        names = [name for name, _ in specs]
-        for key in reference:
-            if key not in names:
-                raise input_error("reference", f"{key!r} is not an audited attribute",
-                                  f"Use keys from {names!r}")
-    _warn_unused_unknown(counts, unknown)
+    _check_reference_keys(reference, specs)
+    warn_labels({column: counts.table[column] for column in counts.attributes}, unknown)
     rows: list[dict[str, Any]] = []
     to_test: list[tuple[int, tuple[Any, ...]]] = []
     ratios: list[Fraction | None] = []
     unknown_counts: dict[str, int] = {}
     reference_found = False
     for name, columns in specs:
-        totals, n_unknown = group_totals(counts, columns, unknown)
-        unknown_counts[name] = n_unknown
+        totals, unknown_counts[name] = _known_groups(counts, name, columns, unknown)
         keys = list(totals.index)
-        if len(keys) < 2:
-            found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
-            raise input_error(
-                "groups", f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
-                "were set aside; an impact ratio compares at least two groups",
-                "Audit an attribute with two or more groups, or check the unknown= labels",
-            )
-        if len(columns) == 1:
-            _warn_near_duplicates(name, keys)
         rates = _exact_rates(totals, counts.weighted)
         n = totals["n"].to_numpy()
         n_known = int(n.sum())
         # 6 RCNY 5-301(d): "less than 2% of the data being used for the bias audit".
-        n_base = n_known if min_share_of == "known" else n_known + n_unknown
+        n_base = n_known if min_share_of == "known" else n_known + unknown_counts[name]
         excluded = [min_share is not None and Fraction(int(k), n_base) < min_share for k in n]
         eligible = [not e and r is not None for e, r in zip(excluded, rates)]
-        found = _find_reference(name, columns, keys, reference)
-        if found == "highest":
-            candidates = [i for i in range(len(keys)) if eligible[i]]
-            ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
-        else:
-            ref = found
-            if ref is not None:
-                reference_found = True
-                if excluded[ref]:
-                    raise input_error(
-                        "reference", f"{_label(keys[ref])!r} is below min_share for {name!r}",
-                        "Choose a larger group as the reference, or lower min_share")
-                if not eligible[ref]:
-                    raise input_error("reference", f"{_label(keys[ref])!r} has no rate (zero "
-                                      "total weight)", "Choose another reference group")
-            else:
-                candidates = [i for i in range(len(keys)) if eligible[i]]
-                ref = max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
-        ref_rate = rates[ref] if ref is not None else None
-        selected = totals["selected"].to_numpy()
-        weight, weight_selected = totals["weight"].to_numpy(), totals["weight_selected"].to_numpy()
+        ref, named = _choose_reference(name, columns, keys, reference, rates, excluded, eligible)
+        reference_found |= named
         first_row = len(rows)
-        for i, key in enumerate(keys):
-            note = ""
-            ratio: Fraction | None = None
-            if excluded[i]:
-                base = "known rows" if min_share_of == "known" else "all rows"
-                note = (f"excluded: {float(Fraction(int(n[i]), n_base)):.2%} of {base} is "
-                        f"below min_share {float(min_share):.2%}")
-            elif rates[i] is None:
-                note = "no rate: the group's total weight is 0"
-            elif ref_rate is None or ref_rate == 0:
-                note = "no ratio: the reference group's selection rate is 0"
-            else:
-                ratio = rates[i] / ref_rate
-            ratios.append(ratio)
-            row = {
-                "attribute": name,
-                "group": _label(key),
-                "n": int(n[i]),
-                "selected": int(selected[i]),
-            }
-            if counts.weighted:
-                row["n_weighted"] = float(weight[i])
-                row["selected_weighted"] = float(weight_selected[i])
-            row.update({
-                "rate": float(rates[i]) if rates[i] is not None else np.nan,
-                "impact_ratio": float(ratio) if ratio is not None else np.nan,
-                "is_reference": i == ref,
-                "excluded": bool(excluded[i]),
-                "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
-                "share": float(Fraction(int(n[i]), n_known)),
-                "note": note,
-            })
+        for row, ratio in _group_rows(name, keys, totals, rates, excluded, ref, min_share,
+                                      counts.weighted, n_base=n_base, base=min_share_of):
             rows.append(row)
+            ratios.append(ratio)
         if not counts.weighted:
-            to_test.append((first_row, (selected, n, ref, eligible)))
+            to_test.append((first_row, (totals["selected"].to_numpy(), n, ref, eligible)))
             if counts.strata is not None:
                 pooled_rows += _pool(counts, name, columns, keys, unknown, ref=ref,
                                      eligible=eligible, comparison=comparison, alpha=alpha)
-    # Every attribute's tables are tested together: one call per statistic.
-    tested = compare_many([spec for _, spec in to_test], comparison=comparison, alpha=alpha,
-                          test=test) if to_test else []
-    for (first_row, (selected, *_)), tests in zip(to_test, tested):
-        for column, values in tests.items():
-            for i in range(len(selected)):
-                rows[first_row + i][column] = values[i]
+    _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
     if not isinstance(reference, Mapping) and not (
             isinstance(reference, str) and reference == "highest") and not reference_found:
         raise input_error("reference", f"{reference!r} is not a group of any audited attribute",
@@ -462,6 +353,111 @@ def audit_counts(
                        params=params, ratios=tuple(ratios), counts=counts, pooled=pooled)
 
 
+def _check_reference_keys(reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+    """A dict ``reference`` names only audited attributes."""
+    if isinstance(reference, Mapping):
+        names = [name for name, _ in specs]
+        for key in reference:
+            if key not in names:
+                raise input_error("reference", f"{key!r} is not an audited attribute",
+                                  f"Use keys from {names!r}")
+
+
+def _known_groups(counts: GroupCounts, name: str, columns: tuple[str, ...],
+                  unknown: frozenset) -> tuple[pd.DataFrame, int]:
+    """One attribute's known groups (at least two) and its unknown row count."""
+    totals, n_unknown = group_totals(counts, columns, unknown)
+    keys = list(totals.index)
+    if len(keys) < 2:
+        found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
+        raise input_error(
+            "groups", f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
+            "were set aside; an impact ratio compares at least two groups",
+            "Audit an attribute with two or more groups, or check the unknown= labels",
+        )
+    if len(columns) == 1:
+        _warn_near_duplicates(name, keys)
+    return totals, n_unknown
+
+
+def _choose_reference(name: str, columns: tuple[str, ...], keys: list[tuple], reference: Any,
+                      rates: list, excluded: list[bool], eligible: list[bool]
+                      ) -> tuple[int | None, bool]:
+    """The reference group's index, and whether it was named by the caller."""
+    found = _find_reference(name, columns, keys, reference)
+    if found == "highest" or found is None:
+        return highest(rates, eligible), False
+    if excluded[found]:
+        raise input_error(
+            "reference", f"{_label(keys[found])!r} is below min_share for {name!r}",
+            "Choose a larger group as the reference, or lower min_share")
+    if not eligible[found]:
+        raise input_error("reference", f"{_label(keys[found])!r} has no rate (zero "
+                          "total weight)", "Choose another reference group")
+    return found, True
+
+
+def _group_rows(name: str, keys: list[tuple], totals: pd.DataFrame, rates: list,
+                excluded: list[bool], ref: int | None, min_share: Fraction | None,
+                weighted: bool, *, n_base: int, base: str
+                ) -> list[tuple[dict[str, Any], Fraction | None]]:
+    """One table row per group of an attribute, with its exact impact ratio.
+
+    ``n_base`` is the denominator of the 2% rule (``base`` = "known" or "all"
+    rows); ``share`` in the table is always of the known rows.
+    """
+    n = totals["n"].to_numpy()
+    n_known = int(n.sum())
+    selected = totals["selected"].to_numpy()
+    weight, weight_selected = totals["weight"].to_numpy(), totals["weight_selected"].to_numpy()
+    ref_rate = rates[ref] if ref is not None else None
+    out = []
+    for i, key in enumerate(keys):
+        note = ""
+        ratio: Fraction | None = None
+        if excluded[i]:
+            rows = "known rows" if base == "known" else "all rows"
+            note = (f"excluded: {float(Fraction(int(n[i]), n_base)):.2%} of {rows} is "
+                    f"below min_share {float(min_share):.2%}")
+        elif rates[i] is None:
+            note = "no rate: the group's total weight is 0"
+        elif ref_rate is None or ref_rate == 0:
+            note = "no ratio: the reference group's selection rate is 0"
+        else:
+            ratio = rates[i] / ref_rate
+        row = {
+            "attribute": name,
+            "group": _label(key),
+            "n": int(n[i]),
+            "selected": int(selected[i]),
+        }
+        if weighted:
+            row["n_weighted"] = float(weight[i])
+            row["selected_weighted"] = float(weight_selected[i])
+        row.update({
+            "rate": float(rates[i]) if rates[i] is not None else np.nan,
+            "impact_ratio": float(ratio) if ratio is not None else np.nan,
+            "is_reference": i == ref,
+            "excluded": bool(excluded[i]),
+            "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
+            "share": float(Fraction(int(n[i]), n_known)),
+            "note": note,
+        })
+        out.append((row, ratio))
+    return out
+
+
+def _attach_tests(rows: list[dict[str, Any]], to_test: list[tuple[int, tuple[Any, ...]]], *,
+                  comparison: str, alpha: float, test: str) -> None:
+    """Every attribute's tables tested together (one call per statistic), into the rows."""
+    tested = compare_many([spec for _, spec in to_test], comparison=comparison, alpha=alpha,
+                          test=test) if to_test else []
+    for (first_row, (selected, *_)), tests in zip(to_test, tested):
+        for column, values in tests.items():
+            for i in range(len(selected)):
+                rows[first_row + i][column] = values[i]
+
+
 _POOLED_COLUMNS = ["attribute", "group", "comparison", "n", "selected", "n_strata",
                    "n_strata_used", "mh_odds_ratio", "mh_ci_low", "mh_ci_high", "cmh_statistic",
                    "cmh_p_value", "breslow_day_p_value", "naive_impact_ratio",
@@ -481,23 +477,6 @@ def _pool(counts: GroupCounts, name: str, columns: tuple[str, ...], keys: list[t
     return pool_strata(frame, attribute=name, labels=[_label(k) for k in keys], **options)
 
 
-def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:
-    if not unknown:
-        return
-    seen: set = set()
-    for column in counts.attributes:
-        for value in counts.table[column]:
-            try:
-                if value in unknown:
-                    seen.add(value)
-            except TypeError:
-                pass
-    unused = [u for u in unknown if u not in seen]
-    if unused:
-        warnings.warn(f"unknown: the label(s) {sorted(map(repr, unused))} occur in no audited "
-                      "column; check the spelling", UserWarning, stacklevel=4)
-
-
 def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str) -> pd.Series:
     if len(counts.attributes) == 1:
         index = pd.Index([k[0] for k in keys], name=counts.attributes[0], dtype=object)
@@ -508,11 +487,12 @@ def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str
 
 def selection_rates(
     selected: Any,
-    groups: Any,
+    groups: Any = None,
     *,
     data: Any = None,
     sample_weight: Any = None,
     unknown: Any = None,
+    sensitive_features: Any = None,
 ) -> pd.Series:
     """Selection rate of each group (of the intersection, for several attributes).
 
@@ -526,6 +506,9 @@ def selection_rates(
     sample_weight : str or array-like, optional
     unknown : label or list of labels, optional
         Labels counted as unknown; unknown rows are left out.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), with an
+        :class:`~adverse_impact.AliasWarning`.
 
     Returns
     -------
@@ -543,6 +526,7 @@ def selection_rates(
     M    1.0
     Name: selection_rate, dtype: float64
     """
+    groups = _groups_argument("selection_rates", groups, sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     rates = _exact_rates(totals, counts.weighted)
@@ -552,19 +536,21 @@ def selection_rates(
 
 def impact_ratios(
     selected: Any,
-    groups: Any,
+    groups: Any = None,
     *,
     reference: Any = "highest",
     data: Any = None,
     sample_weight: Any = None,
     unknown: Any = None,
+    sensitive_features: Any = None,
 ) -> pd.Series:
     """Impact ratio of each group against the reference group.
 
     Parameters
     ----------
-    selected, groups, data, sample_weight, unknown
-        As in :func:`selection_rates`.
+    selected, groups, data, sample_weight, unknown, sensitive_features
+        As in :func:`selection_rates` (``sensitive_features`` is an alias of
+        ``groups`` that warns).
     reference : "highest" or label, default "highest"
         The comparison group: the highest-rate group (29 CFR 1607.4(D)) or a
         label (a tuple of labels for several attributes).
@@ -584,6 +570,7 @@ def impact_ratios(
     M    1.0
     Name: impact_ratio, dtype: float64
     """
+    groups = _groups_argument("impact_ratios", groups, sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
     result = audit_counts(counts, reference=reference
                           if isinstance(reference, str) and reference == "highest"
@@ -593,3 +580,8 @@ def impact_ratios(
     rows = table[table["attribute"] == ATTRIBUTE_SEP.join(counts.attributes)]
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     return _series(counts, rows["impact_ratio"].tolist(), list(totals.index), "impact_ratio")
+
+
+def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:
+    """Older callers' spelling of :func:`adverse_impact._groups.warn_unused_unknown`."""
+    warn_unused_unknown({column: counts.table[column] for column in counts.attributes}, unknown)

@@ -8,6 +8,7 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._scoring import decide, model_scores
+from adverse_impact._shape import ResultShape
 from adverse_impact._text import as_texts, group_codes
 
 if TYPE_CHECKING:
@@ -52,7 +54,8 @@ def load_pairs(pairs: Any = "gender") -> dict[str, str]:
     pairs : "gender", path, sequence of (term, counterpart), or dict
         A built-in list (``"gender"``: 50+ pairs from Bolukbasi et al.,
         2016, with possessives), a CSV file with columns ``term,counterpart``,
-        or the pairs themselves.  Swaps are symmetric; when a term occurs in
+        or the pairs themselves (a dict is read as its ``(term, counterpart)``
+        items, like the list).  Swaps are symmetric; when a term occurs in
         several pairs the first wins (``her`` becomes ``his``, ``him``
         becomes ``her``).
 
@@ -169,14 +172,23 @@ def _match_case(original: str, replacement: str) -> str:
 def swap_terms(text: str, pairs: Any = "gender") -> str:
     """Swap every listed term for its counterpart, keeping case and word boundaries.
 
+    Parameters
+    ----------
+    text : str
+    pairs : "gender", path, sequence of (term, counterpart), or dict
+        As in :func:`load_pairs`.  Every form means the same: each pair swaps
+        both ways, so ``{"alice": "bob"}`` turns "alice" into "bob" *and*
+        "bob" into "alice", exactly as ``[("alice", "bob")]`` does.
+
     Examples
     --------
     >>> from adverse_impact._counterfactual import swap_terms
     >>> swap_terms("Captain, Women's Chess Club. She led the MEN'S team; manager.")
     "Captain, Men's Chess Club. He led the WOMEN'S team; manager."
+    >>> swap_terms("Alice met Bob", {"alice": "bob"})
+    'Bob met Alice'
     """
-    table = load_pairs(pairs) if not isinstance(pairs, dict) else pairs
-    return _swapper(table)(text)
+    return _swapper(load_pairs(pairs))(text)
 
 
 def _swapper(table: Mapping[str, str]):
@@ -198,7 +210,8 @@ def _swapper(table: Mapping[str, str]):
     return swap
 
 
-class CounterfactualResult:
+@dataclass(frozen=True, slots=True, eq=False)
+class CounterfactualResult(ResultShape):
     """Score changes when gendered terms are swapped; immutable.
 
     Returned by :func:`adverse_impact.counterfactual_test`.
@@ -219,31 +232,44 @@ class CounterfactualResult:
         The same summaries per group, when ``sensitive_features`` was given.
     """
 
-    __slots__ = ("_table", "n_documents", "n_swapped", "mean_abs_change", "max_abs_change",
-                 "mean_change", "flip_rate", "flip_rate_all", "by_group", "cutoff",
-                 "score_method")
+    _table: pd.DataFrame
+    _by_group: pd.DataFrame | None
+    cutoff: float | None
+    score_method: str
+    n_documents: int
+    n_swapped: int
+    mean_abs_change: float
+    max_abs_change: float
+    mean_change: float
+    flip_rate: float
+    flip_rate_all: float
 
-    def __init__(self, table: pd.DataFrame, *, by_group: pd.DataFrame | None,
-                 cutoff: float | None, score_method: str) -> None:
+    @classmethod
+    def _from_table(cls, table: pd.DataFrame, *, by_group: pd.DataFrame | None,
+                    cutoff: float | None, score_method: str) -> CounterfactualResult:
         swapped = table["swapped"].to_numpy(dtype=bool)
         change = table["change"].to_numpy(dtype=float)
         flipped = table["flipped"]
-        values = {
-            "_table": table, "n_documents": int(len(table)), "n_swapped": int(swapped.sum()),
-            "mean_abs_change": float(np.abs(change[swapped]).mean()) if swapped.any() else 0.0,
-            "max_abs_change": float(np.abs(change[swapped]).max()) if swapped.any() else 0.0,
-            "mean_change": float(change[swapped].mean()) if swapped.any() else 0.0,
-            "flip_rate": (float(flipped[swapped].astype(float).mean()) if cutoff is not None
-                          and swapped.any() else (0.0 if cutoff is not None else math.nan)),
-            "flip_rate_all": (float(flipped.astype(float).mean()) if cutoff is not None
-                              else math.nan),
-            "by_group": by_group, "cutoff": cutoff, "score_method": score_method,
-        }
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
+        return cls(
+            table, by_group, cutoff, score_method, n_documents=int(len(table)),
+            n_swapped=int(swapped.sum()),
+            mean_abs_change=float(np.abs(change[swapped]).mean()) if swapped.any() else 0.0,
+            max_abs_change=float(np.abs(change[swapped]).max()) if swapped.any() else 0.0,
+            mean_change=float(change[swapped].mean()) if swapped.any() else 0.0,
+            flip_rate=(float(flipped[swapped].astype(float).mean()) if cutoff is not None
+                       and swapped.any() else (0.0 if cutoff is not None else math.nan)),
+            flip_rate_all=(float(flipped.astype(float).mean()) if cutoff is not None
+                           else math.nan),
+        )
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("CounterfactualResult is immutable")
+    def _fields(self) -> dict[str, Any]:
+        return {**ResultShape._fields(self), "by_group": None if self._by_group is None
+                else self._by_group.to_dict(orient="records")}
+
+    @property
+    def by_group(self) -> pd.DataFrame | None:
+        """The summaries per group (a copy), when ``sensitive_features`` was given."""
+        return None if self._by_group is None else self._by_group.copy()
 
     def to_frame(self) -> pd.DataFrame:
         """Per document: ``swapped``, ``score``, ``swapped_score``, ``change``, ``flipped``."""
@@ -299,6 +325,7 @@ def counterfactual_test(
     pos_label: Any = 1,
     ties: str = "error",
     random_state: Any = None,
+    unknown: Any = None,
 ) -> CounterfactualResult:
     """Swap gendered terms and re-score: does the model's score or decision change?
 
@@ -336,6 +363,10 @@ def counterfactual_test(
         the cut-off (see :func:`adverse_impact.audit_model`).
     random_state : int, numpy Generator or None
         Seed of the random tie-break.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category" in ``sensitive_features``, as in
+        :func:`adverse_impact.audit`; those documents are summarised as
+        ``"unknown"``.
 
     Returns
     -------
@@ -395,7 +426,8 @@ def counterfactual_test(
                           "change": new_scores - scores, "flipped": flipped})
     by_group = None
     if sensitive_features is not None:
-        codes, labels, n_unknown = group_codes(sensitive_features, len(documents))
+        codes, labels, n_unknown = group_codes(sensitive_features, len(documents),
+                                               unknown=unknown)
         rows = []
         for i, label in enumerate([*labels, None]):
             mask = codes == (i if label is not None else -1)
@@ -413,4 +445,5 @@ def counterfactual_test(
             })
         by_group = pd.DataFrame(rows)
         by_group["group"] = by_group["group"].astype(object)
-    return CounterfactualResult(frame, by_group=by_group, cutoff=cutoff, score_method=method)
+    return CounterfactualResult._from_table(frame, by_group=by_group, cutoff=cutoff,
+                                            score_method=method)

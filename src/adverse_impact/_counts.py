@@ -1,8 +1,10 @@
 """The one pass over the data: reduce rows to per-group counts.
 
-This is the only module that touches a dataframe engine.  Whatever holds
-the rows (numpy arrays, pandas, or any engine narwhals speaks: polars,
-pyarrow, DuckDB, Dask, PySpark), it returns a :class:`GroupCounts`: a
+This is the only module that computes on a dataframe engine (``_frames``
+only reads small inputs, such as a proxy scan's features, whole into
+pandas).  Whatever holds the rows (numpy arrays, pandas, or any engine
+narwhals speaks: polars, pyarrow, DuckDB, Dask, PySpark), it returns a
+:class:`GroupCounts`: a
 small pandas table with one row per observed combination of raw group
 labels (missing labels kept as ``None``) and the number of rows and of
 selected rows in each.  Everything downstream works on that table and
@@ -19,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._groups import COUNT_COLUMNS as _COUNT_COLUMNS
+from adverse_impact._groups import check_group_count, factorize, label_columns
 from adverse_impact._validation import (
-    MAX_GROUPS,
     check_aligned_indexes,
     check_binary,
     check_consistent_length,
@@ -28,11 +31,17 @@ from adverse_impact._validation import (
     check_weights,
 )
 
-#: Count columns of :attr:`GroupCounts.table`.
-COUNT_COLUMNS = ("n", "selected", "weight", "weight_selected")
+#: Count columns of :attr:`GroupCounts.table` (defined beside the group coder that sums them).
+COUNT_COLUMNS = _COUNT_COLUMNS
+#: Cells (combinations of labels) fetched from an engine before the group columns are
+#: checked on the engine itself; real audits have a few hundred.
+MAX_CELLS = 100_000
+#: Group coding lives in ``adverse_impact._groups``; these names stay for older callers.
+_group_arrays = label_columns
+_factorize = factorize
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupCounts:
     """Per-group counts, the only thing every statistic needs.
 
@@ -118,35 +127,13 @@ class _Columns:
     weight: Any
 
 
-def _group_arrays(groups: Any) -> dict[str, Any]:
-    if isinstance(groups, pd.DataFrame):
-        if groups.columns.duplicated().any():
-            raise input_error("groups", "has duplicate column names",
-                              "Rename the columns so each attribute has one name")
-        return {str(c): groups[c] for c in groups.columns}
-    if isinstance(groups, Mapping):
-        return {str(k): v for k, v in groups.items()}
-    if isinstance(groups, pd.Series):
-        return {str(groups.name) if groups.name is not None else "group": groups}
-    if isinstance(groups, str):
-        raise type_error("groups", f"got the column name {groups!r} but data is None",
-                         "Pass data= (the table holding that column) or the labels themselves")
-    array = np.asarray(groups, dtype=object)
-    if array.ndim == 1:
-        return {"group": groups}
-    if array.ndim == 2:
-        return {f"sensitive_feature_{i}": array[:, i] for i in range(array.shape[1])}
-    raise input_error("groups", f"expected 1-D or 2-D labels, got {array.ndim}-D",
-                      "Pass one label per row, or one column per attribute")
-
-
 def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Columns:
     for name, value in (("selected", selected), ("score", score),
                         ("sample_weight", sample_weight), ("strata", strata)):
         if isinstance(value, str):
             raise type_error(name, f"got the column name {value!r} but data is None",
                              "Pass data= (the table holding that column) or the values")
-    labels = _group_arrays(groups)
+    labels = label_columns(groups)
     if not labels:
         raise input_error("groups", "no protected attribute was given",
                           "Pass at least one column of group labels")
@@ -192,17 +179,24 @@ def _check_columns_exist(columns: Sequence[Any], wanted: Mapping[str, Any]) -> N
                               f"Use one of {available[:20]!r}")
 
 
+def _named_columns(available: Sequence[Any], groups: Any, selected: Any, score: Any,
+                   sample_weight: Any, strata: Any) -> list[Any]:
+    """The group columns named, after checking every named column is in the table."""
+    names = _column_names(groups, "groups")
+    _check_columns_exist(available, {
+        **{f"groups[{i}]": g for i, g in enumerate(names)},
+        "selected": selected, "score": score, "sample_weight": sample_weight,
+        "strata": strata,
+    })
+    return names
+
+
 def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -> _Columns:
     if data.columns.duplicated().any():
         dupes = sorted(map(str, data.columns[data.columns.duplicated()].unique()))
         raise input_error("data", f"has duplicate column names {dupes}",
                           "Rename the columns so each name is unique")
-    names = _column_names(groups, "groups")
-    _check_columns_exist(data.columns, {
-        **{f"groups[{i}]": g for i, g in enumerate(names)},
-        "selected": selected, "score": score, "sample_weight": sample_weight,
-        "strata": strata,
-    })
+    names = _named_columns(data.columns, groups, selected, score, sample_weight, strata)
     if len(data) == 0:
         check_consistent_length({"data": 0})
     labels = {str(g): data[g] for g in names}
@@ -219,28 +213,6 @@ def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -
 
 
 # -- counting in memory: factorize, then one bincount over the cross ---------
-
-def _factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1 for missing, in the smallest dtype the source has) and labels."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        uniques = np.asarray(values.cat.categories, dtype=object)
-    else:
-        if not isinstance(values, (pd.Series, pd.Index, np.ndarray)):
-            values = np.asarray(values, dtype=object)
-        if getattr(values, "ndim", 1) != 1:
-            raise input_error(name, f"expected one label per row, got shape {values.shape}",
-                              "Pass a 1-D column of labels")
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        uniques = np.asarray(uniques, dtype=object)
-    if len(uniques) > MAX_GROUPS:
-        raise input_error(
-            name, f"has {len(uniques):,} distinct labels, which looks like an ID or free-text "
-            f"column rather than a protected attribute (limit {MAX_GROUPS:,})",
-            "Pass a protected-attribute column such as sex or race/ethnicity, or bin it first",
-        )
-    return codes, uniques
-
 
 def _cell_codes(codes: list[np.ndarray], radices: list[int], n: int,
                 dtype: type) -> np.ndarray:
@@ -279,7 +251,7 @@ def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> G
     names = list(columns.labels)
     codes, uniques = [], []
     for name in names:
-        c, u = _factorize(columns.labels[name], f"groups[{name!r}]"
+        c, u = factorize(columns.labels[name], f"groups[{name!r}]"
                           if name in columns.attributes else "strata")
         codes.append(c)
         uniques.append(u)
@@ -333,6 +305,39 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
                          rule) -> GroupCounts:
     import narwhals as nw
 
+    frame = _engine_frame(data)
+    schema = frame.collect_schema()
+    names = _named_columns(schema.names(), groups, selected, score, sample_weight, strata)
+    keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
+    derived, cutoff = _derived_columns(frame, schema, rule, selected, score, threshold,
+                                       sample_weight)
+    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived]
+    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
+                  .group_by(*keys, drop_null_keys=False).agg(*sums))
+    table = _collect_cells(frame, aggregated, keys)
+    _check_engine_totals(table, derived, frame, rule, selected, sample_weight)
+    for k in keys:
+        check_group_count(table[k].nunique(dropna=True),
+                          f"groups[{k!r}]" if k != strata else "strata")
+    out = pd.DataFrame({k: pd.Series([None if _isnull(v) else v for v in table[k]],
+                                     dtype=object) for k in keys})
+    out["n"] = table["n"].to_numpy(dtype=np.int64)
+    out["selected"] = np.rint(table["__sel"].to_numpy(dtype=float)).astype(np.int64)
+    if sample_weight is not None:
+        out["weight"] = table["__w"].to_numpy(dtype=float)
+        out["weight_selected"] = table["__ws"].to_numpy(dtype=float)
+    else:
+        out["weight"] = out["n"].astype(float)
+        out["weight_selected"] = out["selected"].astype(float)
+    return GroupCounts(out, tuple(str(g) for g in names),
+                       None if strata is None else str(strata), rule, cutoff,
+                       sample_weight is not None)
+
+
+def _engine_frame(data: Any) -> Any:
+    """The table as a narwhals frame (eager polars made lazy, so the passes fuse)."""
+    import narwhals as nw
+
     try:
         frame = nw.from_native(data)
     except TypeError as exc:
@@ -345,14 +350,13 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         # Eager polars runs each operation as its own query; lazily, the
         # derived columns and the group-by fuse into one pass.
         frame = frame.lazy()
-    schema = frame.collect_schema()
-    names = _column_names(groups, "groups")
-    _check_columns_exist(schema.names(), {
-        **{f"groups[{i}]": g for i, g in enumerate(names)},
-        "selected": selected, "score": score, "sample_weight": sample_weight,
-        "strata": strata,
-    })
-    keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
+    return frame
+
+
+def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: Any,
+                     threshold: Any, sample_weight: Any) -> tuple[dict[str, Any], float | None]:
+    """The expressions summed per cell (decision, weights, validation flags), and the cut-off."""
+    import narwhals as nw
 
     # Validation counts ride along in the same group-by as the counts, so the
     # engine scans the data once (twice for the scoring rate, whose median
@@ -394,13 +398,12 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         derived["__ws"] = weight * sel
         derived["__w_bad"] = (weight.is_null() | ~weight.is_finite() | (weight < 0)
                               ).cast(nw.Int64)
-    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived]
-    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
-                  .group_by(*keys, drop_null_keys=False).agg(*sums))
-    if isinstance(aggregated, nw.LazyFrame):
-        aggregated = aggregated.collect()
-    table = aggregated.to_pandas()
+    return derived, cutoff
 
+
+def _check_engine_totals(table: pd.DataFrame, derived: Mapping[str, Any], frame: Any,
+                         rule: str, selected: Any, sample_weight: Any) -> None:
+    """Refuse empty data, bad decisions or scores, and bad weights, from the summed flags."""
     total = {k: float(table[k].fillna(0).sum()) for k in derived if k != "__sel"}
     if len(table) == 0 or table["n"].sum() == 0:
         check_consistent_length({"data": 0})
@@ -418,25 +421,31 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
         if not total["__w"] > 0:
             raise input_error("sample_weight", "every weight is zero",
                               "Pass at least one positive weight")
-    for k in keys:
-        count = table[k].nunique(dropna=True)
-        if count > MAX_GROUPS:
-            raise input_error(
-                f"groups[{k!r}]", f"has {count:,} distinct labels, which looks like an ID "
-                "column rather than a protected attribute", "Pass a protected-attribute column")
-    out = pd.DataFrame({k: pd.Series([None if _isnull(v) else v for v in table[k]],
-                                     dtype=object) for k in keys})
-    out["n"] = table["n"].to_numpy(dtype=np.int64)
-    out["selected"] = np.rint(table["__sel"].to_numpy(dtype=float)).astype(np.int64)
-    if sample_weight is not None:
-        out["weight"] = table["__w"].to_numpy(dtype=float)
-        out["weight_selected"] = table["__ws"].to_numpy(dtype=float)
-    else:
-        out["weight"] = out["n"].astype(float)
-        out["weight_selected"] = out["selected"].astype(float)
-    return GroupCounts(out, tuple(str(g) for g in names),
-                       None if strata is None else str(strata), rule, cutoff,
-                       sample_weight is not None)
+
+
+def _collect_cells(frame: Any, aggregated: Any, keys: list[str]) -> pd.DataFrame:
+    """The engine's per-cell counts as pandas, never more than ``MAX_CELLS`` rows unchecked.
+
+    An ID-like column (ten million applicant numbers passed as a group) would
+    make the group-by return one row per person.  At most ``MAX_CELLS + 1``
+    cells are fetched; when there are more, the engine counts each column's
+    distinct labels and the ID-like one is refused before anything large
+    leaves the engine.
+    """
+    import narwhals as nw
+
+    head = aggregated.head(MAX_CELLS + 1)
+    if isinstance(head, nw.LazyFrame):
+        head = head.collect()
+    if len(head) <= MAX_CELLS:
+        return head.to_pandas()
+    found = _collect_row(frame.select(**{f"__n{i}": nw.col(k).n_unique()
+                                         for i, k in enumerate(keys)}))
+    for i, k in enumerate(keys):
+        check_group_count(int(found[f"__n{i}"]), f"groups[{k!r}]")
+    if isinstance(aggregated, nw.LazyFrame):
+        aggregated = aggregated.collect()
+    return aggregated.to_pandas()
 
 
 def _explain_bad_decisions(frame: Any, selected: str) -> None:

@@ -1,4 +1,4 @@
-"""Exceptions raised by adverse_impact.
+"""Errors and warnings raised by adverse_impact, and where the warnings point.
 
 Every error the library raises on bad input is a subclass of
 :class:`AdverseImpactError` and of the built-in ``ValueError`` or
@@ -8,7 +8,11 @@ the argument, what was received, and how to fix it.
 
 from __future__ import annotations
 
-__all__ = ["AdverseImpactError", "InputError", "InputTypeError"]
+import sys
+import warnings
+
+__all__ = ["AdverseImpactError", "AliasWarning", "InputError", "InputTypeError",
+           "UnknownCategoryWarning", "user_stacklevel", "warn"]
 
 
 class AdverseImpactError(Exception):
@@ -51,8 +55,8 @@ class InputTypeError(AdverseImpactError, TypeError):
     >>> try:
     ...     ai.audit(selected=["yes", "no"], groups=["a", "b"])
     ... except ai.InputTypeError as error:
-    ...     print(error)
-    selected: must hold 0/1 or True/False decisions, found ['yes', 'no']. Map the labels to 0/1 first, e.g. selected.map({'yes': 1, 'no': 0})
+    ...     print(error)  # doctest: +ELLIPSIS
+    selected: must hold 0/1 or True/False decisions, found ['yes', 'no']. Map the labels ...
     """
 
 
@@ -64,3 +68,37 @@ def input_error(argument: str, problem: str, fix: str) -> InputError:
 def type_error(argument: str, problem: str, fix: str) -> InputTypeError:
     """Build an :class:`InputTypeError` whose message names argument, problem and fix."""
     return InputTypeError(f"{argument}: {problem}. {fix}")
+
+
+class UnknownCategoryWarning(UserWarning):
+    """A group label looks like a non-answer ("Prefer not to say") but is audited as a group.
+
+    Pass such labels as ``unknown=`` to count them in the unknown category
+    instead; the warning names the labels it found.  A subclass of
+    ``UserWarning``, so the command line and notebooks show it.
+    """
+
+
+class AliasWarning(UserWarning):
+    """An argument was passed under its alias; the message names the library's own spelling."""
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` at which a warning points at the first frame outside this package.
+
+    Counted from the caller of this function: the warning is attributed to
+    the user's line whatever the depth of library calls in between (a fixed
+    ``stacklevel`` is right for one call path only).
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and (frame.f_globals.get("__name__") or "").split(".")[0] == \
+            "adverse_impact":
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointing at the user's line (see :func:`user_stacklevel`)."""
+    warnings.warn(message, category, stacklevel=user_stacklevel())

@@ -13,6 +13,7 @@ Token-level association for text is :func:`adverse_impact.token_proxies`.
 from __future__ import annotations
 
 import html
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,8 +22,12 @@ import scipy.sparse as sp
 from scipy import stats as sps
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frames import as_pandas
+from adverse_impact._groups import code_groups, label_columns
 from adverse_impact._scoring import model_scores
+from adverse_impact._shape import ResultShape
 from adverse_impact._text import TOKEN_PATTERN, group_codes
+from adverse_impact._validation import check_scalar
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -33,7 +38,7 @@ __all__ = ["ProxyLeakage", "ProxyScan", "Recoverability", "proxy_leakage", "prox
 
 # -- shared ---------------------------------------------------------------------------
 
-class _Ranked:
+class _Ranked(ResultShape):
     """Immutable result holding a ranked table: ``to_frame``, repr, HTML, plot."""
 
     __slots__ = ("_table", "_meta")
@@ -42,9 +47,14 @@ class _Ranked:
 
     def __init__(self, table: pd.DataFrame, **meta: Any) -> None:
         object.__setattr__(self, "_table", table)
-        object.__setattr__(self, "_meta", dict(meta))
+        # Read-only views of any mapping, so no attribute hands out a mutable internal.
+        object.__setattr__(self, "_meta", {k: MappingProxyType(dict(v)) if isinstance(v, dict)
+                                           else v for k, v in meta.items()})
 
     def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
 
     def __getattr__(self, name: str) -> Any:
@@ -52,6 +62,9 @@ class _Ranked:
         if name in meta:
             return meta[name]
         raise AttributeError(name)
+
+    def _fields(self) -> dict[str, Any]:
+        return dict(self._meta)
 
     def to_frame(self) -> pd.DataFrame:
         """The ranked table (a copy)."""
@@ -84,16 +97,12 @@ class _Ranked:
 
 
 def _attributes(sensitive_features: Any, n: int) -> dict[str, Any]:
-    """Protected attributes by name: a Series/array gives one, a DataFrame or dict several."""
-    if isinstance(sensitive_features, pd.DataFrame):
-        return {str(c): sensitive_features[c] for c in sensitive_features.columns}
-    if isinstance(sensitive_features, dict):
-        return {str(k): v for k, v in sensitive_features.items()}
-    name = getattr(sensitive_features, "name", None)
-    return {str(name) if name is not None else "sensitive_feature": sensitive_features}
+    """Older callers' form of :func:`adverse_impact._groups.label_columns`."""
+    return label_columns(sensitive_features, "sensitive_features")
 
 
 def _frame(X: Any, feature_names: Any) -> pd.DataFrame:
+    X = as_pandas(X, "X")
     if isinstance(X, pd.DataFrame):
         frame = X.reset_index(drop=True)
         if feature_names is not None:
@@ -127,6 +136,15 @@ def _is_text(X: Any) -> bool:
         return len(X) > 0 and all(isinstance(v, str) or v is None for v in X[:100])
     array = np.asarray(X)
     return array.ndim == 1 and array.dtype.kind in "OUS"
+
+
+def _input_groups(X: Any, sensitive_features: Any, unknown: Any
+                  ) -> tuple[bool, np.ndarray, list[Any], int]:
+    """Whether X is raw text, and one attribute's codes, labels and unknown count for its rows."""
+    text = _is_text(X)
+    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
+    codes, groups, n_unknown = group_codes(sensitive_features, n, unknown=unknown)
+    return text, codes, groups, n_unknown
 
 
 def _auc_strength(values: np.ndarray, codes: np.ndarray, k: int) -> tuple[float, float, float]:
@@ -188,7 +206,8 @@ class ProxyScan(_Ranked):
                 f"{self._meta['n_unknown']}")
 
 
-def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) -> ProxyScan:
+def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None,
+               unknown: Any = None) -> ProxyScan:
     """Rank tabular features by their association with each protected attribute.
 
     * Numeric features: the single-feature ROC AUC for telling the groups
@@ -209,12 +228,15 @@ def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) ->
     Parameters
     ----------
     X : DataFrame or 2-D array
-        The inputs, one row per person.
+        The inputs, one row per person: a pandas, polars or pyarrow table
+        (read through narwhals), or an array.
     sensitive_features : array-like, Series, DataFrame or dict
         One or several protected attributes.  Missing labels (None, NaN,
-        empty) are counted (``n_unknown``) and left out.
+        empty) and ``unknown`` labels are counted (``n_unknown``) and left out.
     feature_names : sequence of str, optional
         Names for the columns of an array.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
 
     Returns
     -------
@@ -233,16 +255,16 @@ def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) ->
     ['college', 'height', 'noise']
     """
     frame = _frame(X, feature_names)
-    attributes = _attributes(sensitive_features, len(frame))
-    rows, unknown = [], {}
-    for attribute, labels in attributes.items():
-        codes, groups, n_unknown = group_codes(labels, len(frame))
-        unknown[attribute] = n_unknown
-        known = codes >= 0
+    coded = code_groups(sensitive_features, len(frame), unknown=unknown, intersectional=False)
+    rows, n_unknown = [], {}
+    for attribute in coded:
+        n_unknown[attribute.name] = attribute.n_unknown
+        known = attribute.known
+        codes, groups = attribute.codes, attribute.keys
         for feature in frame.columns:
             column = frame[feature][known]
             group = codes[known]
-            row = {"feature": feature, "attribute": attribute, "auc": np.nan,
+            row = {"feature": feature, "attribute": attribute.name, "auc": np.nan,
                    "cramers_v": np.nan, "mutual_info": np.nan}
             if _is_numeric(column):
                 values = column.to_numpy(dtype=float)
@@ -258,8 +280,8 @@ def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None) ->
     table = pd.DataFrame(rows, columns=["feature", "attribute", "kind", "strength", "auc",
                                         "cramers_v", "mutual_info", "p_value", "n"])
     table = table.sort_values("strength", ascending=False, kind="mergesort").reset_index(drop=True)
-    return ProxyScan(table, n_features=frame.shape[1], attributes=tuple(attributes),
-                     n_unknown=unknown)
+    return ProxyScan(table, n_features=frame.shape[1],
+                     attributes=tuple(a.name for a in coded), n_unknown=n_unknown)
 
 
 # -- recoverability ----------------------------------------------------------------------
@@ -330,7 +352,7 @@ def _default_estimator(X: Any, random_state: Any) -> Any:
 
 
 def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv: int = 5,
-                   random_state: Any = None) -> Recoverability:
+                   random_state: Any = None, unknown: Any = None) -> Recoverability:
     """Cross-validated accuracy of predicting the protected attribute from the inputs.
 
     Removing the protected attribute from a model's inputs does not remove it
@@ -358,6 +380,8 @@ def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv
     cv : int, default 5
     random_state : int, optional
         Seeds the fold split and the default estimator.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
 
     Returns
     -------
@@ -377,12 +401,10 @@ def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
-    text = _is_text(X)
-    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
-    codes, groups, n_unknown = group_codes(sensitive_features, n)
+    X = as_pandas(X, "X")
+    text, codes, groups, n_unknown = _input_groups(X, sensitive_features, unknown)
     known = codes >= 0
-    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
-        raise input_error("cv", f"{cv!r} is not an integer >= 2", "Pass e.g. cv=5")
+    cv = check_scalar(cv, "cv", int, low=2, example="cv=5")
     smallest = np.bincount(codes[known]).min()
     if smallest < cv:
         raise input_error("sensitive_features", f"the smallest group has {smallest} rows, fewer "
@@ -473,8 +495,34 @@ def _smd(means: np.ndarray, std: np.ndarray, sizes: np.ndarray) -> tuple[np.ndar
         d[which, np.arange(d.shape[1])] >= 0, which, -1)
 
 
+def _permutation_influence(model: Any, X: Any, frame: pd.DataFrame, n_repeats: int,
+                           random_state: Any) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Per column: mean absolute score change when permuted, the sign of its effect, and
+    the columns read as numbers (NaN where not numeric)."""
+    rng = np.random.default_rng(random_state)
+    base, _ = model_scores(model, X)
+    influence = np.zeros(frame.shape[1])
+    direction = np.zeros(frame.shape[1])
+    numeric = frame.apply(pd.to_numeric, errors="coerce")
+    for j, column in enumerate(frame.columns):
+        changes = []
+        for _ in range(n_repeats):
+            shuffled = frame.copy()
+            shuffled[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
+            permuted_X = shuffled if isinstance(X, pd.DataFrame) else shuffled.to_numpy()
+            scores, _ = model_scores(model, permuted_X)
+            changes.append(np.abs(scores - base).mean())
+        influence[j] = float(np.mean(changes))
+        values = numeric[column].to_numpy(dtype=float)
+        ok = np.isfinite(values)
+        if ok.sum() > 2 and np.ptp(values[ok]) > 0:
+            direction[j] = np.sign(np.corrcoef(values[ok], base[ok])[0, 1])
+    return influence, direction, numeric
+
+
 def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names: Any = None,
-                  n_repeats: int = 5, random_state: Any = None) -> ProxyLeakage:
+                  n_repeats: int = 5, random_state: Any = None,
+                  unknown: Any = None) -> ProxyLeakage:
     """Rank the proxies a model actually uses: association times influence.
 
     For each feature (each token, for a text pipeline):
@@ -507,6 +555,9 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
     n_repeats : int, default 5
         Permutations per feature (non-linear models only).
     random_state : int, optional
+        Seeds the permutations.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
 
     Returns
     -------
@@ -537,13 +588,8 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
        feature over_represented_in works_against
     0  women's                   F             F
     """
-    if isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) \
-            or n_repeats < 1:
-        raise input_error("n_repeats", f"{n_repeats!r} is not a positive integer",
-                          "Pass e.g. n_repeats=5")
-    text = _is_text(X)
-    n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
-    codes, groups, n_unknown = group_codes(sensitive_features, n)
+    n_repeats = check_scalar(n_repeats, "n_repeats", int, low=1, example="n_repeats=5")
+    text, codes, groups, n_unknown = _input_groups(X, sensitive_features, unknown)
     known = codes >= 0
     model_scores(model, X[:1] if not isinstance(X, pd.DataFrame) else X.iloc[:1])  # fitted?
     final = model.steps[-1][1] if hasattr(model, "steps") else model
@@ -576,24 +622,8 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
         method = "permutation"
         frame = _frame(X, feature_names)
         names = [str(c) for c in frame.columns]
-        rng = np.random.default_rng(random_state)
-        base, _ = model_scores(model, X)
-        influence = np.zeros(len(names))
-        direction = np.zeros(len(names))
-        numeric = frame.apply(pd.to_numeric, errors="coerce")
-        for j, column in enumerate(frame.columns):
-            changes = []
-            for _ in range(n_repeats):
-                shuffled = frame.copy()
-                shuffled[column] = frame[column].to_numpy()[rng.permutation(len(frame))]
-                permuted_X = shuffled if isinstance(X, pd.DataFrame) else shuffled.to_numpy()
-                scores, _ = model_scores(model, permuted_X)
-                changes.append(np.abs(scores - base).mean())
-            influence[j] = float(np.mean(changes))
-            values = numeric[column].to_numpy(dtype=float)
-            ok = np.isfinite(values)
-            if ok.sum() > 2 and np.ptp(values[ok]) > 0:
-                direction[j] = np.sign(np.corrcoef(values[ok], base[ok])[0, 1])
+        influence, direction, numeric = _permutation_influence(model, X, frame, n_repeats,
+                                                               random_state)
         codes_known = codes[known]
         encoded = numeric.fillna(numeric.mean()).fillna(0).to_numpy(dtype=float)[known]
         means, std, sizes = _column_moments(encoded, codes_known, len(groups))

@@ -39,11 +39,11 @@ def check_min_cell(min_cell: Any) -> int | None:
 
 
 def _today() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    return _dt.datetime.now(_dt.UTC).date().isoformat()
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 # -- suppression and numbers ------------------------------------------------------
@@ -71,6 +71,9 @@ def suppressed_table(result: AuditResult, min_cell: int | None) -> pd.DataFrame:
         if column not in counts:
             out[column] = out[column].astype(object)
             out.loc[hidden, column] = None
+    # A share of the known rows, with the published totals, gives n back.
+    out["share"] = out["share"].astype(object)
+    out.loc[small_n, "share"] = None
     out["suppressed"] = hidden
     return out
 

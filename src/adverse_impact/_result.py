@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ import pandas as pd
 
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import input_error
+from adverse_impact._shape import ResultShape
 from adverse_impact._validation import as_fraction
 
 __all__ = ["AuditResult"]
@@ -48,7 +50,7 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-class AuditResult:
+class AuditResult(ResultShape):
     """Selection rates and impact ratios by group; immutable.
 
     Returned by :func:`adverse_impact.audit`.  Every number in it is derived
@@ -144,7 +146,8 @@ class AuditResult:
 
     @property
     def counts(self) -> GroupCounts:
-        return self._counts
+        """The per-group counts (a copy of the table)."""
+        return dataclasses.replace(self._counts, table=self._counts.table.copy())
 
     @property
     def error_rates(self) -> pd.DataFrame | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +19,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from adverse_impact._errors import input_error, type_error
-from adverse_impact._validation import is_missing_label
+from adverse_impact._frames import as_pandas
+from adverse_impact._groups import one_attribute
+from adverse_impact._shape import ResultShape
+from adverse_impact._validation import check_scalar
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -53,7 +57,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def as_texts(texts: Any, argument: str = "texts") -> tuple[list[str], int]:
-    """A list of strings; missing texts become empty and are counted."""
+    """A list of strings; missing texts become empty and are counted.
+
+    polars and pyarrow columns are read through narwhals.
+    """
+    texts = as_pandas(texts, argument)
     if isinstance(texts, str):
         raise type_error(argument, "got one string, not a sequence of documents",
                          "Pass a list or Series of documents, e.g. [text]")
@@ -73,32 +81,14 @@ def as_texts(texts: Any, argument: str = "texts") -> tuple[list[str], int]:
     return out, missing
 
 
-def group_codes(sensitive_features: Any, n: int,
-                argument: str = "sensitive_features") -> tuple[np.ndarray, list[Any], int]:
-    """Integer codes of one protected attribute (-1 for unknown), its labels, unknown count."""
-    if isinstance(sensitive_features, str):
-        raise type_error(argument, f"got the string {sensitive_features!r}",
-                         "Pass the labels themselves, one per document")
-    if isinstance(sensitive_features, pd.DataFrame):
-        if sensitive_features.shape[1] != 1:
-            raise input_error(argument, "has several columns",
-                              "Pass one protected attribute at a time")
-        sensitive_features = sensitive_features.iloc[:, 0]
-    values = list(sensitive_features)
-    if len(values) != n:
-        raise input_error(argument, f"has {len(values):,} labels for {n:,} documents",
-                          "Pass one label per document")
-    known = [not is_missing_label(v) for v in values]
-    labels = sorted({v for v, k in zip(values, known) if k}, key=str)
-    if len(labels) < 2:
-        raise input_error(argument, f"has {len(labels)} known group(s); a comparison needs two",
-                          "Pass an attribute with at least two groups")
-    index = {label: i for i, label in enumerate(labels)}
-    codes = np.array([index[v] if k else -1 for v, k in zip(values, known)], dtype=np.int64)
-    return codes, labels, int((codes < 0).sum())
+def group_codes(sensitive_features: Any, n: int, argument: str = "sensitive_features", *,
+                unknown: Any = None, warn: bool = True) -> tuple[np.ndarray, list[Any], int]:
+    """One attribute's codes (-1 for unknown), labels and unknown count; see ``_groups``."""
+    return one_attribute(sensitive_features, n, unknown=unknown, argument=argument, warn=warn)
 
 
-class TokenProxies:
+@dataclass(frozen=True, slots=True, eq=False)
+class TokenProxies(ResultShape):
     """Tokens ranked by how strongly they mark a group; immutable.
 
     Returned by :func:`adverse_impact.token_proxies`.
@@ -116,19 +106,16 @@ class TokenProxies:
         Tokens kept (those occurring at least ``min_count`` times).
     """
 
-    __slots__ = ("_table", "n_documents", "n_unknown", "n_empty", "groups", "vocabulary_size",
-                 "prior")
+    _table: pd.DataFrame
+    n_documents: int
+    n_unknown: int
+    n_empty: int
+    groups: tuple
+    vocabulary_size: int
+    prior: float
 
-    def __init__(self, table: pd.DataFrame, *, n_documents: int, n_unknown: int, n_empty: int,
-                 groups: Sequence[Any], vocabulary_size: int, prior: float) -> None:
-        for name, value in (("_table", table), ("n_documents", n_documents),
-                            ("n_unknown", n_unknown), ("n_empty", n_empty),
-                            ("groups", tuple(groups)), ("vocabulary_size", vocabulary_size),
-                            ("prior", prior)):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("TokenProxies is immutable")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "groups", tuple(self.groups))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (token, group), ranked by z (most over-represented first).
@@ -211,6 +198,7 @@ def token_proxies(
     ngram_range: tuple[int, int] = (1, 1),
     tokenizer: Callable[[str], list[str]] | None = None,
     prior: float = 0.01,
+    unknown: Any = None,
 ) -> TokenProxies:
     r"""Rank the tokens that mark a group: log-odds with an informative Dirichlet prior.
 
@@ -237,7 +225,8 @@ def token_proxies(
         Documents (resumes).  Missing documents count as empty.
     sensitive_features : sequence
         One protected-attribute label per document.  Missing labels (None,
-        NaN, empty strings) are counted in ``n_unknown`` and left out.
+        NaN, empty strings) and ``unknown`` labels are counted in
+        ``n_unknown`` and left out.
     min_count : int, default 5
         Tokens with fewer occurrences in the whole corpus are not ranked.
     ngram_range : (int, int), default (1, 1)
@@ -248,6 +237,8 @@ def token_proxies(
         lower-cases.
     prior : float, default 0.01
         Scale of the informative prior (pseudo-counts per corpus count).
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
 
     Returns
     -------
@@ -271,14 +262,11 @@ def token_proxies(
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
-    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
-            or min_count < 1:
-        raise input_error("min_count", f"{min_count!r} is not a positive integer",
-                          "Pass a minimum corpus count such as 5")
-    if not isinstance(prior, (int, float)) or not prior > 0:
-        raise input_error("prior", f"{prior!r} is not positive", "Pass a small scale, e.g. 0.01")
+    min_count = check_scalar(min_count, "min_count", int, low=1, example="min_count=5")
+    prior = check_scalar(prior, "prior", float, low=0, closed="neither", example="prior=0.01")
     documents, n_missing = as_texts(texts)
-    codes, labels, n_unknown = group_codes(sensitive_features, len(documents))
+    codes, labels, n_unknown = group_codes(sensitive_features, len(documents),
+                                           unknown=unknown)
     n_empty = sum(1 for d in documents if not d.strip())  # missing documents included
     vectorizer = CountVectorizer(
         token_pattern=TOKEN_PATTERN if tokenizer is None else None,

@@ -6,14 +6,15 @@ argument, say what was received, and say how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
+from adverse_impact._errors import AdverseImpactError, AliasWarning, input_error, type_error, warn
 
 #: A group column with more distinct labels than this is almost surely an ID.
 MAX_GROUPS = 1000
@@ -196,3 +197,200 @@ def check_weights(values: Any, argument: str = "sample_weight") -> np.ndarray:
     if not np.any(arr > 0):
         raise input_error(argument, "every weight is zero", "Pass at least one positive weight")
     return arr
+
+
+# -- rows described by several inputs (models, their inputs, labels) -----------
+
+def n_rows(value: Any) -> int | None:
+    """Rows of X (array, DataFrame, sparse matrix, list of texts); None if unknowable."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+def feature_lengths(sensitive_features: Any) -> dict[str, int]:
+    if isinstance(sensitive_features, str):
+        raise type_error(
+            "sensitive_features", f"got the string {sensitive_features!r}",
+            "Pass the labels themselves (an array, Series, DataFrame or dict of arrays), "
+            "not a column name",
+        )
+    if isinstance(sensitive_features, Mapping):
+        return {f"sensitive_features[{k!r}]": len(v) for k, v in sensitive_features.items()}
+    n = n_rows(sensitive_features)
+    return {} if n is None else {"sensitive_features": n}
+
+
+def check_rows(X: Any, sensitive_features: Any, **others: Any) -> None:
+    """X, sensitive_features and per-row extras describe the same rows, in the same order."""
+    lengths = {}
+    n_x = n_rows(X)
+    if n_x is not None:
+        lengths["X"] = n_x
+    lengths.update(feature_lengths(sensitive_features))
+    for name, value in others.items():
+        if value is not None:
+            lengths[name] = len(value)
+    check_consistent_length(lengths)
+    check_aligned_indexes({"X": X, "sensitive_features": sensitive_features,
+                           **{k: v for k, v in others.items() if v is not None}})
+
+
+@contextmanager
+def as_sensitive_features() -> Iterator[None]:
+    """Re-word errors from the audit core, which calls the argument ``groups``."""
+    try:
+        yield
+    except AdverseImpactError as exc:
+        message = str(exc)
+        renamed = message.replace("groups[", "sensitive_features[")
+        if renamed.startswith("groups"):
+            renamed = "sensitive_features" + renamed[len("groups"):]
+        if renamed == message:
+            raise
+        raise type(exc)(renamed) from exc
+
+
+def check_binary_labels(values: Any, pos_label: Any, argument: str) -> np.ndarray:
+    """Labels as int8 0/1 with 1 meaning ``pos_label``; refuses ambiguous labels."""
+    if isinstance(values, (str, bytes)):
+        raise type_error(argument, f"got the string {values!r}", "Pass one label per row")
+    if isinstance(values, (pd.Series, pd.Index)):
+        arr = values.to_numpy(dtype=None if values.dtype.kind in "biuf" else object)
+    else:
+        arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise input_error(argument, f"expected one label per row, got shape {arr.shape}",
+                          "Pass a 1-D array of labels")
+    if arr.dtype.kind not in "biuf":
+        arr = arr.astype(object)
+    missing = pd.isna(arr)
+    if missing.any():
+        raise input_error(argument, f"{int(missing.sum())} label(s) are missing",
+                          "Fill or drop those rows first (and report them)")
+    uniques = pd.unique(arr)
+    shown = sorted(repr(u.item() if isinstance(u, np.generic) else u) for u in uniques[:5])
+    if len(uniques) > 2:
+        raise input_error(
+            argument, f"has {len(uniques)} distinct labels (e.g. {', '.join(shown)}); error "
+            "rates need a binary outcome",
+            f"Map it to two labels, one of them pos_label={pos_label!r}",
+        )
+    hit = np.asarray(arr == pos_label, dtype=bool)
+    if not hit.any():
+        # With 0/1 labels and pos_label 0 or 1, a class can simply be absent.  With
+        # any other labels the caller has almost surely named the wrong class.
+        zero_one = all(isinstance(u, (bool, int, float, np.bool_, np.number)) and u in (0, 1)
+                       for u in uniques)
+        if not (zero_one and pos_label in (0, 1)):
+            raise input_error(
+                "pos_label", f"{pos_label!r} does not occur in {argument}, whose labels are "
+                f"{', '.join(shown)}",
+                "Pass pos_label= set to the label that means the positive outcome",
+            )
+    return hit.astype(np.int8)
+
+
+# -- one vocabulary: aliases --------------------------------------------------------
+
+def resolve_alias(function: str, name: str, value: Any, alias: str, alias_value: Any) -> Any:
+    """The argument passed as ``name=``, or as its ``alias=`` (which warns).
+
+    A function keeps one name per concept (its first-wave name is a
+    contract); the other spelling in use elsewhere (fairlearn's
+    ``sensitive_features``) is accepted as an alias that warns with an
+    :class:`~adverse_impact.AliasWarning` naming the function's own name.
+    Both at once is an error.
+    """
+    if alias_value is None:
+        return value
+    if value is not None:
+        raise input_error(alias, f"both {name}= and its alias {alias}= were given",
+                          f"Pass {name}= only")
+    warn(f"{function}: {alias}= is an alias of {name}=, this function's name for the same "
+         f"argument; pass {name}= to silence this warning", AliasWarning)
+    return alias_value
+
+
+# -- scalars and options (scikit-learn's check_scalar and StrOptions, in our messages) ------
+
+def check_scalar(value: Any, argument: str, kind: type | tuple[type, ...] = (int, float), *,
+                 low: float | None = None, high: float | None = None,
+                 closed: str = "both", example: str = "") -> Any:
+    """A number of the right kind inside an interval, or an error naming the argument.
+
+    Parameters
+    ----------
+    value : object
+    argument : str
+        The argument's name, for the message.
+    kind : type or tuple of types, default (int, float)
+        ``int`` accepts numpy integers too, ``float`` any real number; booleans
+        are never numbers here.
+    low, high : float, optional
+        Bounds of the interval.
+    closed : {"both", "left", "right", "neither"}, default "both"
+        Which bounds belong to the interval.
+    example : str, optional
+        A valid value to suggest in the message, e.g. ``"cv=5"``.
+
+    Returns
+    -------
+    int or float
+        The value as a Python ``int`` (when ``kind`` is ``int``) or ``float``.
+
+    Examples
+    --------
+    >>> from adverse_impact._validation import check_scalar
+    >>> check_scalar(5, "cv", int, low=2)
+    5
+    >>> check_scalar(1, "cv", int, low=2, example="cv=5")
+    Traceback (most recent call last):
+    ...
+    adverse_impact._errors.InputError: cv: 1 is not an integer >= 2. Pass e.g. cv=5
+    """
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    integer = kinds == (int,)
+    accepted = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    described = "an integer" if integer else "a number"
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>=' if closed in ('both', 'left') else '>'} {low:g}")
+    if high is not None:
+        bounds.append(f"{'<=' if closed in ('both', 'right') else '<'} {high:g}")
+    wanted = f"{described}{' ' + ' and '.join(bounds) if bounds else ''}"
+    fix = f"Pass e.g. {example}" if example else f"Pass {wanted}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, accepted):
+        raise type_error(argument, f"{value!r} is not {wanted}", fix)
+    number = int(value) if integer else float(value)
+    if not integer and not np.isfinite(number):
+        raise input_error(argument, f"{value!r} is not finite", fix)
+    below = low is not None and (number < low if closed in ("both", "left") else number <= low)
+    above = high is not None and (number > high if closed in ("both", "right") else number >= high)
+    if below or above:
+        raise input_error(argument, f"{value!r} is not {wanted}", fix)
+    return number
+
+
+def check_option(value: Any, argument: str, options: Iterable[Any]) -> Any:
+    """One of a fixed set of values (a string option), or an error listing them.
+
+    Examples
+    --------
+    >>> from adverse_impact._validation import check_option
+    >>> check_option("random", "ties", ("error", "random"))
+    'random'
+    """
+    options = tuple(options)
+    try:
+        known = value in options
+    except TypeError:
+        known = False
+    if not known:
+        raise input_error(argument, f"{value!r} is not one of {list(options)!r}",
+                          f"Pass {argument}={options[0]!r} or another of those")
+    return value

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from adverse_impact._errors import input_error
 
@@ -341,6 +340,9 @@ class CaseStudyResult:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("CaseStudyResult is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("CaseStudyResult is immutable")
+
     def to_dict(self) -> dict[str, Any]:
         """All numbers of the study (aggregates only), JSON-ready."""
         from adverse_impact._result import jsonable
@@ -376,12 +378,13 @@ class CaseStudyResult:
             f"ratio {a['impact_ratio_women']:.2f} (95% CI {a['ci_low_women']:.2f} to "
             f"{a['ci_high_women']:.2f}, Fisher p = {a['p_value_women']:.2g}); among qualified "
             f"applicants women advance at {a['qualified_ratio_women']:.2f} times the men's rate.",
-            f"3. Proxies: top tokens marking women: {', '.join(n['proxies']['top_tokens_women'][:5])}."
-            f" The model's most used proxies: {', '.join(n['proxies']['top_leakage'][:5])}. "
+            "3. Proxies: top tokens marking women: "
+            f"{', '.join(n['proxies']['top_tokens_women'][:5])}. The model's most used "
+            f"proxies: {', '.join(n['proxies']['top_leakage'][:5])}. "
             f"Swapping gendered terms changes {n['proxies']['counterfactual_n_swapped']:,} "
             f"scores: women's resumes gain {by_group.get('female', nan):+.3f} on average, "
-            f"men's {by_group.get('male', nan):+.3f}; {n['proxies']['counterfactual_flip_rate']:.1%}"
-            " of their decisions flip.",
+            f"men's {by_group.get('male', nan):+.3f}; "
+            f"{n['proxies']['counterfactual_flip_rate']:.1%} of their decisions flip.",
             _names_line(n["names"]),
             f"4. Scrubbing explicit gendered terms and retraining: impact ratio "
             f"{s['impact_ratio_women']:.2f}; gender still recoverable from the text with "

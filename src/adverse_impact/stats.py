@@ -21,8 +21,8 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2 as _chi2
 from scipy.special import gammaln
+from scipy.stats import chi2 as _chi2
 from scipy.stats import hypergeom, norm
 
 from adverse_impact._errors import input_error
@@ -259,7 +259,8 @@ def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
 
     Examples
     --------
-    The EEOC's 2023 example: 12 of 40 Black and 48 of 80 White applicants.
+    The EEOC's 2023 example (its technical assistance was withdrawn in January
+    2025; the arithmetic stands): 12 of 40 Black and 48 of 80 White applicants.
 
     >>> from adverse_impact.stats import two_proportion_z
     >>> result = two_proportion_z(12, 40, 48, 80)
@@ -852,14 +853,20 @@ def _breslow_day(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
     qa = 1 - odds
     qb = (n - r1 - c1) + odds * (r1 + c1)
     qc = -odds * r1 * c1
+    # The textbook roots (-qb +- disc) / (2 qa) divide by 1 - OR and cancel
+    # catastrophically when the pooled odds ratio is near 1 (at |1 - OR| ~ 1e-11
+    # the statistic was off by 1e-5).  The stable pair q / qa and qc / q, with
+    # q = -(qb + sign(qb) disc) / 2, never subtracts nearly equal numbers; qc / q
+    # is also the root of the linear equation when OR is exactly 1 (Press et al.,
+    # Numerical Recipes, 3rd ed., section 5.6).
+    disc = np.sqrt(np.maximum(qb ** 2 - 4 * qa * qc, 0))
+    q = -0.5 * (qb + np.copysign(disc, qb))
     with np.errstate(divide="ignore", invalid="ignore"):
-        disc = np.sqrt(np.maximum(qb ** 2 - 4 * qa * qc, 0))
-        roots = np.stack([(-qb + disc) / (2 * qa), (-qb - disc) / (2 * qa)])
-    linear = np.abs(qa) < 1e-12
-    fitted = np.where(linear, -qc / qb, np.nan)
+        roots = np.stack([qc / q, q / qa])
+    fitted = np.full(k, np.nan)
     for root in roots:
         ok = (root >= lo - 1e-9) & (root <= hi + 1e-9)
-        fitted = np.where(~linear & np.isnan(fitted) & ok, root, fitted)
+        fitted = np.where(np.isnan(fitted) & ok, root, fitted)
     with np.errstate(divide="ignore", invalid="ignore"):
         var = 1 / (1 / fitted + 1 / (r1 - fitted) + 1 / (c1 - fitted) + 1 / (n - r1 - c1 + fitted))
     diff = a - fitted

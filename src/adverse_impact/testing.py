@@ -17,7 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from adverse_impact._errors import type_error
 from adverse_impact._result import AuditResult
+from adverse_impact._validation import check_scalar
 
 __all__ = [
     "assert_counterfactual_invariance",
@@ -108,15 +110,17 @@ def assert_no_adverse_impact(
     """
     if isinstance(result_or_model, AuditResult):
         if X is not None or sensitive_features is not None:
-            raise TypeError("assert_no_adverse_impact: X and sensitive_features are only for "
-                            "a model; an AuditResult was given")
+            raise type_error("X", "X and sensitive_features are only for a model, but an "
+                             "AuditResult was given", "Drop X= and sensitive_features=, or "
+                             "pass the model instead of the result")
         result = result_or_model
     else:
         from adverse_impact._model import audit_model
 
         if X is None or sensitive_features is None:
-            raise TypeError("assert_no_adverse_impact: pass X and sensitive_features to audit "
-                            "a model, or pass an AuditResult")
+            raise type_error("sensitive_features", "a model was given without X and "
+                             "sensitive_features", "Pass X and sensitive_features to audit "
+                             "the model, or pass an AuditResult")
         result = audit_model(result_or_model, X, sensitive_features, threshold=threshold,
                              select_top=select_top, **audit_kwargs)
     _record("audit", result)
@@ -183,12 +187,15 @@ def assert_no_proxy_leakage(
     ['recoverability']
     """
     forbidden = [str(t) for t in forbidden]
+    top_k = check_scalar(top_k, "top_k", int, low=1, example="top_k=20")
+    if max_auc is not None:
+        max_auc = check_scalar(max_auc, "max_auc", float, low=0, high=1, example="max_auc=0.6")
     if max_auc is None and not forbidden:
-        raise TypeError("assert_no_proxy_leakage: pass max_auc, forbidden, or both; "
-                        "otherwise nothing is checked")
+        raise type_error("max_auc", "neither max_auc nor forbidden was given, so nothing "
+                         "would be checked", "Pass max_auc, forbidden, or both")
     if forbidden and model is None:
-        raise TypeError("assert_no_proxy_leakage: forbidden= needs the model= whose use of "
-                        "the proxies is checked")
+        raise type_error("model", "forbidden= needs the model whose use of the proxies "
+                         "is checked", "Pass model= (the fitted model)")
     out: dict[str, Any] = {}
     problems: list[str] = []
     if max_auc is not None:
@@ -267,12 +274,19 @@ def assert_counterfactual_invariance(
     >>> assert_counterfactual_invariance(model, texts, max_abs_change=0.0).max_abs_change
     0.0
     """
+    if max_abs_change is not None:
+        max_abs_change = check_scalar(max_abs_change, "max_abs_change", float, low=0,
+                                      example="max_abs_change=0.05")
+    if max_flip_rate is not None:
+        max_flip_rate = check_scalar(max_flip_rate, "max_flip_rate", float, low=0, high=1,
+                                     example="max_flip_rate=0.01")
     if max_abs_change is None and max_flip_rate is None:
-        raise TypeError("assert_counterfactual_invariance: pass max_abs_change, "
-                        "max_flip_rate, or both; otherwise nothing is checked")
+        raise type_error("max_abs_change", "neither max_abs_change nor max_flip_rate was "
+                         "given, so nothing would be checked",
+                         "Pass max_abs_change, max_flip_rate, or both")
     if max_flip_rate is not None and threshold is None and select_top is None:
-        raise TypeError("assert_counterfactual_invariance: max_flip_rate needs a decision "
-                        "rule: threshold= or select_top=")
+        raise type_error("max_flip_rate", "a flip rate needs a decision rule",
+                         "Pass threshold= or select_top=")
     from adverse_impact._counterfactual import counterfactual_test
 
     result = counterfactual_test(model, texts, pairs=pairs, threshold=threshold,

@@ -12,7 +12,10 @@ def load_eeoc_example() -> pd.DataFrame:
     AI in employment selection, the EEOC describes a personality test scored
     by an algorithm: 80 White applicants take it and 48 advance (60%); 40
     Black applicants take it and 12 advance (30%).  The ratio 30/60 = 50% is
-    below four-fifths.
+    below four-fifths.  The EEOC withdrew that technical assistance in
+    January 2025 (it was removed from eeoc.gov); as of 1 December 2026 it is
+    no longer agency guidance, but the example's arithmetic is the Uniform
+    Guidelines' four-fifths rule (29 CFR 1607.4(D)), which remains in force.
 
     Returns
     -------
@@ -25,7 +28,8 @@ def load_eeoc_example() -> pd.DataFrame:
     .. [1] U.S. Equal Employment Opportunity Commission, "Select Issues:
        Assessing Adverse Impact in Software, Algorithms, and Artificial
        Intelligence Used in Employment Selection Procedures Under Title VII
-       of the Civil Rights Act of 1964", technical assistance, 18 May 2023.
+       of the Civil Rights Act of 1964", technical assistance, 18 May 2023;
+       withdrawn in January 2025.
 
     Examples
     --------

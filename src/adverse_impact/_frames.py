@@ -1,0 +1,54 @@
+"""Tables and columns from any dataframe library, as pandas, through narwhals.
+
+For inputs that are read whole (a proxy scan's features, a column of group
+labels passed without ``data=``): polars, pyarrow and the other libraries
+narwhals speaks become the pandas objects the rest of the library reads,
+with their column names and dtypes.  Counting over large data on an engine
+is ``adverse_impact._counts``'s job, which never brings the rows here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._errors import type_error
+
+__all__ = ["as_pandas"]
+
+_PLAIN = (pd.DataFrame, pd.Series, pd.Index, np.ndarray, list, tuple, dict, str, bytes)
+
+
+def as_pandas(value: Any, argument: str, *, strict: bool = False) -> Any:
+    """A pandas DataFrame or Series for a table or column of any library narwhals reads.
+
+    pandas objects, numpy arrays and Python containers are returned as they
+    are.  With ``strict``, anything else that is not a dataframe raises an
+    :class:`~adverse_impact.InputTypeError` naming ``argument``; otherwise it
+    is returned unchanged for the caller's own checks.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from adverse_impact._frames import as_pandas
+    >>> frame = as_pandas(pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}), "X")
+    >>> type(frame).__name__, frame.columns.tolist(), frame["a"].dtype
+    ('DataFrame', ['a', 'b'], dtype('int64'))
+    """
+    if value is None or isinstance(value, _PLAIN) or np.isscalar(value):
+        return value
+    import narwhals as nw
+
+    try:
+        native = nw.from_native(value, allow_series=True)
+    except TypeError as exc:
+        if strict:
+            raise type_error(argument, f"{type(value).__name__} is not a table this library "
+                             "can read", "Pass a pandas, polars or pyarrow table, or a 2-D "
+                             "array") from exc
+        return value
+    if isinstance(native, nw.LazyFrame):
+        native = native.collect()
+    return native.to_pandas()

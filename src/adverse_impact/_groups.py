@@ -1,0 +1,470 @@
+"""Group coding: the one place that turns protected-attribute labels into groups.
+
+It owns reading the attributes from whatever the caller passed
+(:func:`label_columns`), factorizing labels (:func:`factorize`), which labels
+are unknown (:func:`is_unknown`), the attributes and intersections audited
+(:func:`specs`), the order of groups (:func:`sort_key`) and their printed
+labels (:func:`label`), the reference group (:func:`highest`), and the
+warnings about labels (near-duplicates, ``unknown=`` labels that match
+nothing, labels that look like non-answers).
+
+Two entry points share those rules, so every table of the library lists the
+same groups in the same order:
+
+* :func:`code_groups` - rows in memory to one group code per row, for every
+  attribute and intersection (threshold sweep, token proxies, proxy scan,
+  proxy leakage, recoverability, counterfactual summaries);
+* :func:`group_totals` - a table of per-cell counts (from
+  :func:`adverse_impact._counts.count_groups`, which may have counted on an
+  engine) summed per known group (audit, error rates, Mantel-Haenszel).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._errors import UnknownCategoryWarning, input_error, type_error
+from adverse_impact._errors import warn as _warn
+from adverse_impact._frames import as_pandas
+from adverse_impact._validation import (
+    MAX_GROUPS,
+    check_consistent_length,
+    check_unknown,
+    is_missing_label,
+)
+
+__all__ = ["ATTRIBUTE_SEP", "LABEL_SEP", "CodedAttribute", "code_groups", "factorize",
+           "group_totals", "highest", "is_unknown", "label", "label_columns", "one_attribute",
+           "sort_key", "specs", "warn_labels", "warn_near_duplicates", "warn_non_answers",
+           "warn_unused_unknown"]
+
+#: Intersectional labels and attribute names, as in NYC LL144 summaries.
+LABEL_SEP = " | "
+ATTRIBUTE_SEP = " x "
+#: Count columns of a counts table (see ``adverse_impact._counts.GroupCounts``).
+COUNT_COLUMNS = ("n", "selected", "weight", "weight_selected")
+
+
+# -- reading the attributes ----------------------------------------------------------
+
+def label_columns(groups: Any, argument: str = "groups") -> dict[str, Any]:
+    """The protected attributes by name: one column of labels each, in the caller's order.
+
+    A Series or 1-D array is one attribute (named after the Series, else
+    ``"group"``); a DataFrame, a dict of arrays or a 2-D array is several.
+    polars and pyarrow columns and tables are read through narwhals.
+    """
+    groups = as_pandas(groups, argument)
+    if isinstance(groups, pd.DataFrame):
+        if groups.columns.duplicated().any():
+            raise input_error(argument, "has duplicate column names",
+                              "Rename the columns so each attribute has one name")
+        return {str(c): groups[c] for c in groups.columns}
+    if isinstance(groups, Mapping):
+        return {str(k): as_pandas(v, f"{argument}[{k!r}]") for k, v in groups.items()}
+    if isinstance(groups, pd.Series):
+        return {str(groups.name) if groups.name not in (None, "") else "group": groups}
+    if isinstance(groups, str):
+        raise type_error(argument, f"got the column name {groups!r} but data is None",
+                         "Pass data= (the table holding that column) or the labels themselves")
+    if groups is None:
+        raise input_error(argument, "is required",
+                          f"Pass the protected attribute(s), e.g. {argument}=df['sex']")
+    array = np.asarray(groups, dtype=object)
+    if array.ndim == 1:
+        return {"group": groups}
+    if array.ndim == 2:
+        return {f"sensitive_feature_{i}": array[:, i] for i in range(array.shape[1])}
+    raise input_error(argument, f"expected 1-D or 2-D labels, got {array.ndim}-D",
+                      "Pass one label per row, or one column per attribute")
+
+
+def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing, in the smallest dtype the source has) and labels.
+
+    The labels come in order of first appearance (categories in their own
+    order); :func:`sort_key` orders groups for display.  More than
+    ``MAX_GROUPS`` labels is refused as an ID or free-text column.
+    """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        uniques = np.asarray(values.cat.categories, dtype=object)
+    else:
+        if not isinstance(values, (pd.Series, pd.Index, np.ndarray)):
+            values = np.asarray(values, dtype=object)
+        if getattr(values, "ndim", 1) != 1:
+            raise input_error(name, f"expected one label per row, got shape {values.shape}",
+                              "Pass a 1-D column of labels")
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniques = np.asarray(uniques, dtype=object)
+    check_group_count(len(uniques), name)
+    return codes, uniques
+
+
+def check_group_count(count: int, name: str) -> None:
+    """Refuse a column with more than ``MAX_GROUPS`` distinct labels (an ID column)."""
+    if count > MAX_GROUPS:
+        raise input_error(
+            name, f"has {count:,} distinct labels, which looks like an ID or free-text "
+            f"column rather than a protected attribute (limit {MAX_GROUPS:,})",
+            "Pass a protected-attribute column such as sex or race/ethnicity, or bin it first",
+        )
+
+
+# -- labels: unknown, order, printing -------------------------------------------------
+
+def is_unknown(value: Any, unknown: frozenset = frozenset()) -> bool:
+    """Missing (None, NaN, NA, blank) or one of the caller's ``unknown=`` labels."""
+    if is_missing_label(value):
+        return True
+    try:
+        return value in unknown
+    except TypeError:
+        return False
+
+
+def sort_key(key: tuple) -> tuple:
+    """The library's order of groups: numbers numerically (1, 2, 10), then text.
+
+    Mixed label types (1 and "1") cannot be compared directly, so each label
+    sorts by (type name, value), numbers first.
+    """
+    return tuple((type(v).__name__ if not isinstance(v, (int, float, np.number)) else "",
+                  v if isinstance(v, (int, float, np.number)) else str(v)) for v in key)
+
+
+def label(key: tuple) -> Any:
+    """A group's printed label: the label itself, or ``"Female | Asian"`` for a cell."""
+    return key[0] if len(key) == 1 else LABEL_SEP.join(map(str, key))
+
+
+def specs(attributes: Sequence[str], intersectional: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """The audited attributes, as (name, columns): each one, then their intersection."""
+    out = [(a, (a,)) for a in attributes]
+    if intersectional and len(attributes) > 1:
+        out.append((ATTRIBUTE_SEP.join(attributes), tuple(attributes)))
+    return out
+
+
+def highest(rates: Sequence[Any], eligible: Sequence[bool]) -> int | None:
+    """Index of the reference group: the highest rate among eligible groups.
+
+    Ties go to the first group in the library's order (29 CFR 1607.4(D)
+    compares with the highest rate; which of equal rates is immaterial).
+    """
+    candidates = [i for i in range(len(rates)) if eligible[i]]
+    return max(candidates, key=lambda i: (rates[i], -i)) if candidates else None
+
+
+# -- warnings about labels --------------------------------------------------------------
+
+def warn_near_duplicates(name: str, keys: Sequence[tuple], argument: str = "groups") -> None:
+    """Warn when labels differ only in case, spaces or type ("F" and "f ")."""
+    variants: dict[str, list[Any]] = {}
+    for (value,) in keys:
+        variants.setdefault(str(value).strip().casefold(), []).append(value)
+    clashes = [v for v in variants.values() if len(v) > 1]
+    if clashes:
+        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:5])
+        _warn(f"{argument}[{name!r}]: labels that differ only in case, spaces or type are "
+             f"audited as different groups: {shown}. Normalise the column first (e.g. "
+             f".str.strip().str.title()) if they mean the same category.", UserWarning)
+
+
+def warn_unused_unknown(labels: Mapping[str, Iterable[Any]], unknown: frozenset) -> None:
+    """Warn about ``unknown=`` labels that occur in no attribute (a misspelling)."""
+    if not unknown:
+        return
+    seen: set = set()
+    for values in labels.values():
+        for value in values:
+            try:
+                if value in unknown:
+                    seen.add(value)
+            except TypeError:
+                pass
+    unused = [u for u in unknown if u not in seen]
+    if unused:
+        _warn(f"unknown: the label(s) {sorted(map(repr, unused))} occur in no audited "
+             "column; check the spelling", UserWarning)
+
+
+#: Labels that record a non-answer rather than a group, matched on the
+#: case-folded label with punctuation as spaces: "Decline to self-identify",
+#: "Prefer not to say", "Unknown", "Not disclosed", "N/A", ...
+_NON_ANSWER = re.compile(
+    r"^\s*(?:"
+    r"unknown|not known|unk|undisclosed|not disclosed|non disclosed|nondisclosed|"
+    r"declined?(?: to)?(?: self)?(?: identify| state| answer| disclose| specify| respond)?|"
+    r"declined|refused|refused to (?:answer|say|state|disclose)|"
+    r"i?\s*(?:would )?prefer not to (?:say|answer|disclose|state|self identify|respond)|"
+    r"prefer not|not (?:specified|stated|provided|reported|answered|given|recorded|available)|"
+    r"unspecified|unreported|unanswered|no (?:answer|response|data|information|info)|"
+    r"n a|na|none|null|nan|missing|withheld|blank|not applicable|-+|\?+"
+    r")\s*$")
+
+
+def _looks_like_non_answer(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = re.sub(r"[\W_]+", " ", value.casefold()).strip()
+    if not text:  # only punctuation, e.g. "-" or "?"
+        return value.strip() in ("-", "--", "?", "??")
+    return bool(_NON_ANSWER.match(text))
+
+
+def warn_non_answers(labels: Mapping[str, Iterable[Any]], unknown: frozenset,
+                     argument: str = "unknown") -> None:
+    """Warn once when known group labels look like non-answers ("Prefer not to say").
+
+    Such labels are audited as protected groups unless passed as
+    ``unknown=``; the decision stays with the caller, so this only warns,
+    naming every such label and the argument to pass.
+    """
+    found: dict[str, list[Any]] = {}
+    for name, values in labels.items():
+        for value in values:
+            if _looks_like_non_answer(value) and not is_unknown(value, unknown):
+                found.setdefault(name, []).append(value)
+    if not found:
+        return
+    every = sorted({v for values in found.values() for v in values}, key=str)
+    where = "; ".join(f"{name!r}: {', '.join(map(repr, values))}" for name, values in
+                      found.items())
+    _warn(f"labels that look like a non-answer are audited as protected groups ({where}). "
+         f"If they mean the unknown category, pass {argument}={every!r} (on the command "
+         f"line, --{argument} once per label); they are then counted as unknown and left "
+         "out of rates, ratios and the reference.",
+         UnknownCategoryWarning)
+
+
+def warn_labels(labels: Mapping[str, Iterable[Any]], unknown: frozenset,
+                argument: str = "unknown") -> None:
+    """The label warnings every audit gives once: unused ``unknown=``, non-answers."""
+    labels = {name: list(values) for name, values in labels.items()}
+    warn_unused_unknown(labels, unknown)
+    warn_non_answers(labels, unknown, argument)
+
+
+# -- rows to group codes ----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CodedAttribute:
+    """One attribute (or intersection) coded row by row.
+
+    Attributes
+    ----------
+    name : str
+        ``"sex"``, or ``"sex x race"`` for an intersection.
+    columns : tuple of str
+        The attributes it is made of.
+    keys : tuple of tuple
+        The known groups, in the library's order (:func:`sort_key`).
+    codes : numpy.ndarray
+        Per row, the index of its group in ``keys``; ``len(keys)`` for an
+        unknown row (a read-only int64 array).
+    n_unknown : int
+        Rows whose label (any label, for an intersection) is unknown.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    keys: tuple[tuple, ...]
+    codes: np.ndarray
+    n_unknown: int
+
+    @property
+    def labels(self) -> list[Any]:
+        """The groups' printed labels, in order."""
+        return [label(k) for k in self.keys]
+
+    @property
+    def known(self) -> np.ndarray:
+        """Per row: True when its group is known."""
+        return self.codes < len(self.keys)
+
+
+def code_groups(
+    sensitive_features: Any,
+    n: int | None = None,
+    *,
+    unknown: Any = None,
+    intersectional: bool = True,
+    argument: str = "sensitive_features",
+    min_groups: int = 2,
+    warn: bool = True,
+) -> list[CodedAttribute]:
+    """Code every row's group, for each attribute and (optionally) their intersection.
+
+    This is the function new code calls for group coding in memory.
+
+    Parameters
+    ----------
+    sensitive_features : array-like, Series, DataFrame or dict
+        The protected attribute(s), one label per row.
+    n : int, optional
+        The number of rows the labels must describe.
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", besides missing ones.
+    intersectional : bool, default True
+        With two or more attributes, also code their intersection.
+    argument : str
+        The caller's name for ``sensitive_features``, used in messages.
+    min_groups : int, default 2
+        Refuse an attribute with fewer known groups than this.
+    warn : bool, default True
+        Give the label warnings (near-duplicates, unused ``unknown=`` labels,
+        non-answers); a caller that has already warned passes False.
+
+    Returns
+    -------
+    list of CodedAttribute
+        The attributes in the caller's order, the intersection last.
+
+    Examples
+    --------
+    >>> from adverse_impact._groups import code_groups
+    >>> (sex,) = code_groups({"sex": ["M", "F", None, "F"]})
+    >>> sex.keys, sex.codes.tolist(), sex.n_unknown
+    ((('F',), ('M',)), [1, 0, 2, 0], 1)
+    >>> code_groups({"grade": [10, 2, 1, 2]})[0].labels
+    [1, 2, 10]
+    """
+    unknown = check_unknown(unknown)
+    columns = label_columns(sensitive_features, argument)
+    if not columns:
+        raise input_error(argument, "no protected attribute was given",
+                          "Pass at least one column of group labels")
+    lengths = {f"{argument}[{k!r}]": len(v) for k, v in columns.items()}
+    if n is not None:
+        lengths = {"rows": n, **lengths}
+    n = check_consistent_length(lengths)
+    coded = {}
+    for name, values in columns.items():
+        codes, uniques = factorize(values, f"{argument}[{name!r}]")
+        # The last entry stands for code -1 (a missing label): always unknown.
+        unknown_label = np.array([is_unknown(u, unknown) for u in uniques] + [True])
+        coded[name] = (codes, uniques, unknown_label)
+    if warn:
+        warn_labels({k: v[1] for k, v in coded.items()}, unknown)
+    out = []
+    for name, parts in specs(tuple(columns), intersectional):
+        attribute = _code_cells(name, parts, coded, n)
+        if len(attribute.keys) < min_groups:
+            keys = attribute.keys
+            found = "no known group" if not keys else f"one known group ({label(keys[0])!r})"
+            raise input_error(
+                argument, f"attribute {name!r} has {found} after {attribute.n_unknown:,} "
+                "unknown rows were set aside; a comparison needs at least two groups",
+                "Pass an attribute with two or more groups, or check the unknown= labels")
+        if warn and len(parts) == 1:
+            warn_near_duplicates(name, attribute.keys, argument)
+        out.append(attribute)
+    return out
+
+
+def _code_cells(name: str, columns: tuple[str, ...], coded: Mapping[str, tuple], n: int
+                ) -> CodedAttribute:
+    # Each label becomes a digit; every unknown label (and a missing one,
+    # code -1) becomes the extra top digit, so a cell is known exactly when
+    # none of its digits is the top one.
+    radices = [len(coded[c][1]) + 1 for c in columns]
+    combined = np.zeros(n, dtype=np.int64)
+    for column, radix in zip(columns, radices):
+        codes, _, unknown_label = coded[column]
+        digit = np.where(unknown_label, radix - 1, np.arange(radix))  # index -1: missing
+        combined *= radix
+        combined += digit[codes]
+    size = int(np.prod(radices, dtype=object))
+    dense = size <= max(4 * n, 1 << 16)
+    if dense:
+        counts = np.bincount(combined, minlength=size)
+        cell_known = np.ones(radices, dtype=bool)
+        for axis in range(len(radices)):
+            cell_known[(slice(None),) * axis + (-1,)] = False
+        cell_known = cell_known.ravel()
+        present = np.flatnonzero((counts > 0) & cell_known)
+        n_unknown = int(counts[~cell_known].sum())
+    else:
+        digits = np.unravel_index(combined, radices)
+        known = np.logical_and.reduce([d < r - 1 for d, r in zip(digits, radices)])
+        present = np.unique(combined[known])
+        n_unknown = int((~known).sum())
+    keys = [tuple(coded[c][1][d] for c, d in zip(columns, digits))
+            for digits in zip(*np.unravel_index(present, radices))] if len(present) else []
+    rank = sorted(range(len(keys)), key=lambda i: sort_key(keys[i]))
+    position = np.empty(len(keys), dtype=np.int64)
+    position[rank] = np.arange(len(keys))
+    unknown_gid = len(keys)
+    if dense:
+        lookup = np.full(size, unknown_gid, dtype=np.int64)
+        lookup[present] = position
+        gid = lookup[combined]
+    else:
+        gid = np.full(n, unknown_gid, dtype=np.int64)
+        gid[known] = position[np.searchsorted(present, combined[known])]
+    gid.flags.writeable = False
+    return CodedAttribute(name, tuple(columns), tuple(keys[i] for i in rank), gid, n_unknown)
+
+
+def one_attribute(sensitive_features: Any, n: int, *, unknown: Any = None,
+                  argument: str = "sensitive_features", warn: bool = True
+                  ) -> tuple[np.ndarray, list[Any], int]:
+    """One protected attribute: codes (-1 for unknown), labels in order, unknown count.
+
+    For the functions that compare the groups of a single attribute (token
+    proxies, proxy leakage, recoverability, counterfactual summaries).
+    """
+    if isinstance(sensitive_features, str):
+        raise type_error(argument, f"got the string {sensitive_features!r}",
+                         "Pass the labels themselves, one per row")
+    sensitive_features = as_pandas(sensitive_features, argument)
+    if not isinstance(sensitive_features, (pd.Series, pd.DataFrame, Mapping, np.ndarray)):
+        sensitive_features = np.asarray(list(sensitive_features), dtype=object)
+    if len(label_columns(sensitive_features, argument)) != 1:
+        raise input_error(argument, "has several columns",
+                          "Pass one protected attribute at a time")
+    (attribute,) = code_groups(sensitive_features, n, unknown=unknown, intersectional=False,
+                               argument=argument, warn=warn)
+    codes = np.where(attribute.known, attribute.codes, -1)
+    return codes, attribute.labels, attribute.n_unknown
+
+
+# -- counts tables to per-group totals --------------------------------------------------
+
+def group_totals(counts: Any, columns: Sequence[str],
+                 unknown: frozenset = frozenset()) -> tuple[pd.DataFrame, int]:
+    """Sum a counts table over ``columns``: known groups, and the unknown row count.
+
+    ``counts`` is a :class:`~adverse_impact._counts.GroupCounts`.  A row is
+    unknown for an intersection when any of its labels is unknown.  The
+    returned frame is indexed by label tuples in the library's order.
+    """
+    table = counts.table
+    labels = [table[column].to_numpy(dtype=object) for column in columns]
+    values = table[list(COUNT_COLUMNS)].to_numpy(dtype=float)
+    unknown_row = np.zeros(len(table), dtype=bool)
+    for column in labels:
+        unknown_row |= np.fromiter((is_unknown(v, unknown) for v in column),
+                                   dtype=bool, count=len(table))
+    n_unknown = int(values[unknown_row, 0].sum())
+    # Plain dict and numpy work here: the tables are a few dozen rows, where
+    # pandas' per-call overhead would cost more than the arithmetic.
+    sums: dict[tuple, np.ndarray] = {}
+    for row in np.flatnonzero(~unknown_row):
+        key = tuple(column[row] for column in labels)
+        sums[key] = sums[key] + values[row] if key in sums else values[row].copy()
+    keys = sorted(sums, key=sort_key)
+    data = np.array([sums[k] for k in keys]).reshape(len(keys), len(COUNT_COLUMNS))
+    frame = pd.DataFrame({
+        "n": np.rint(data[:, 0]).astype(np.int64),
+        "selected": np.rint(data[:, 1]).astype(np.int64),
+        "weight": data[:, 2], "weight_selected": data[:, 3],
+    }, index=pd.Index(keys, tupleize_cols=False, dtype=object))
+    return frame, n_unknown

@@ -1,0 +1,404 @@
+"""The audit at every cut-off of a grid, from one sort of the scores.
+
+:func:`threshold_sweep` sorts the scores once and answers every cut-off with
+one ``bincount`` per attribute over (group, place among the cut-offs), so a
+grid of 1,000 cut-offs costs about as much as two single audits.  Groups are
+coded by :func:`~adverse_impact._groups.code_groups`, in the audit's order.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._groups import CodedAttribute, code_groups, label
+from adverse_impact._scoring import model_scores
+from adverse_impact._shape import ResultShape
+from adverse_impact._validation import (
+    check_consistent_length,
+    check_rows,
+    check_scores,
+    feature_lengths,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["ThresholdSweep", "threshold_sweep"]
+
+#: Quantiles of the default ``threshold_sweep`` grid: 0%, 1%, ..., 100%.
+_DEFAULT_QUANTILES = np.linspace(0.0, 1.0, 101)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ThresholdSweep(ResultShape):
+    """The audit at every cut-off of a grid; immutable.
+
+    Returned by :func:`adverse_impact.threshold_sweep`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Tidy: one row per (threshold, attribute, group) with ``threshold``,
+        ``attribute``, ``group``, ``n``, ``selected``, ``rate``,
+        ``impact_ratio``, ``is_reference`` and ``four_fifths_flag``.  A copy
+        is returned on every access.
+    thresholds : numpy.ndarray
+        The cut-offs, ascending (a read-only array).
+    score_method : str
+        Where the scores came from: ``"scores"`` (given), or the model method.
+    n_total : int
+        Rows scored, unknown included.
+    unknown : Mapping[str, int]
+        Rows in the unknown category, per attribute.
+    n_selected : numpy.ndarray
+        Rows selected at each cut-off, unknown included (read-only).
+    """
+
+    _table: pd.DataFrame
+    thresholds: np.ndarray
+    score_method: str
+    n_total: int
+    unknown: Mapping[str, int]
+    n_selected: np.ndarray
+
+    def __post_init__(self) -> None:
+        thresholds = np.array(self.thresholds, dtype=float)
+        thresholds.flags.writeable = False
+        n_selected = np.array(self.n_selected, dtype=np.int64)
+        n_selected.flags.writeable = False
+        object.__setattr__(self, "thresholds", thresholds)
+        object.__setattr__(self, "n_total", int(self.n_total))
+        object.__setattr__(self, "unknown", MappingProxyType(dict(self.unknown)))
+        object.__setattr__(self, "n_selected", n_selected)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self._table.copy()
+
+    # The private spellings the methods below were written with.
+    _thresholds = property(lambda self: self.thresholds)
+    _score_method = property(lambda self: self.score_method)
+    _n_total = property(lambda self: self.n_total)
+    _unknown = property(lambda self: self.unknown)
+    _n_selected = property(lambda self: self.n_selected)
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The attributes swept, intersection last."""
+        return tuple(dict.fromkeys(self._table["attribute"]))
+
+    def _fields(self) -> dict[str, Any]:
+        return {"thresholds": self._thresholds, "score_method": self._score_method,
+                "n_total": self._n_total, "unknown": dict(self._unknown)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table as a DataFrame (a copy)."""
+        return self._table.copy()
+
+    def summary(self) -> pd.DataFrame:
+        """One row per cut-off: how many advance overall, and the worst impact ratio.
+
+        Columns: ``threshold``, ``selected`` and ``rate`` (all rows, unknown
+        included), ``min_impact_ratio`` (over every attribute and group; NaN
+        when no ratio is defined), ``n_flagged`` (groups below four-fifths)
+        and ``passes`` (no group flagged).
+        """
+        grouped = self._table.groupby("threshold", sort=True)
+        out = pd.DataFrame({
+            "threshold": self._thresholds,
+            "selected": self._n_selected,
+            "rate": self._n_selected / self._n_total,
+            "min_impact_ratio": grouped["impact_ratio"].min().to_numpy(),
+            "n_flagged": grouped["four_fifths_flag"].sum().to_numpy().astype(np.int64),
+        })
+        out["passes"] = out["n_flagged"] == 0
+        return out
+
+    def _headline(self) -> str:
+        t = self._thresholds
+        passing = int((self.summary()["n_flagged"] == 0).sum())
+        attrs = len(self.attributes)
+        return (f"ThresholdSweep: {len(t)} cut-off{'s' if len(t) != 1 else ''} from {t[0]:.4g} "
+                f"to {t[-1]:.4g} ({self._score_method}), {attrs} attribute"
+                f"{'s' if attrs != 1 else ''}; four-fifths holds at {passing} of {len(t)} "
+                f"(n_total={self._n_total:,})")
+
+    def _display_frame(self, limit: int = 11) -> pd.DataFrame:
+        summary = self.summary()
+        if len(summary) > limit:
+            picks = np.unique(np.linspace(0, len(summary) - 1, limit).round().astype(int))
+            summary = summary.iloc[picks]
+        return summary
+
+    def __repr__(self) -> str:
+        frame = self._display_frame()
+        body = frame.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
+        return f"{self._headline()}\n{body}"
+
+    def _repr_html_(self) -> str:
+        table = self._display_frame().to_html(index=False, na_rep="", border=0,
+                                              float_format=lambda v: f"{v:.4g}",
+                                              classes="adverse-impact")
+        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+
+    def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
+        """Impact ratio of each group against the cut-off, with the 0.8 line dashed.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure when None.
+        attribute : str, optional
+            One attribute (e.g. ``"sex"`` or ``"sex x race"``); all when None.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        table = self._table
+        if attribute is not None:
+            if attribute not in self.attributes:
+                raise input_error("attribute", f"{attribute!r} was not swept",
+                                  f"Use one of {list(self.attributes)!r}")
+            table = table[table["attribute"] == attribute]
+        if ax is None:
+            _, ax = plt.subplots()
+        several = table["attribute"].nunique() > 1
+        marker = "." if len(self._thresholds) <= 30 else None
+        for (name, group), rows in table.groupby(["attribute", "group"], sort=False):
+            label = f"{name}: {group}" if several else str(group)
+            ax.plot(rows["threshold"], rows["impact_ratio"], marker=marker, label=label)
+        ax.axhline(0.8, linestyle="--", color="0.35", linewidth=1, label="four-fifths (0.8)")
+        ax.set_xlabel("cut-off (selected when score >= cut-off)")
+        ax.set_ylabel("impact ratio (rate / highest rate)")
+        ax.set_ylim(0, 1.05)
+        ax.set_title("Impact ratio by cut-off" + (f": {attribute}" if attribute else ""))
+        ax.legend(fontsize="small")
+        return ax
+
+
+def threshold_sweep(
+    scores_or_model: Any,
+    X: Any = None,
+    sensitive_features: Any = None,
+    *,
+    thresholds: Sequence[float] | np.ndarray | None = None,
+    pos_label: Any = 1,
+    unknown: Any = None,
+    intersectional: bool = True,
+) -> ThresholdSweep:
+    """Selection rates, impact ratios and four-fifths flags at every cut-off of a grid.
+
+    Equal, at each threshold ``t``, to ``audit(score=scores, threshold=t,
+    groups=sensitive_features)``, but computed in one pass: the scores are
+    sorted once, which places every candidate between two consecutive
+    cut-offs, and one ``bincount`` per attribute over (group, place) with a
+    cumulative sum gives each group's count at or above every cut-off.
+
+    Parameters
+    ----------
+    scores_or_model : array-like, estimator or callable
+        Scores (higher = more likely selected), or a fitted classifier or
+        callable that :func:`audit_model` accepts; then ``X`` is required.
+    X : array-like, optional
+        The model's input, when ``scores_or_model`` is a model.
+    sensitive_features : array-like, Series, DataFrame or dict
+        The protected attribute(s), one label per row (required).
+    thresholds : sequence of float, optional
+        The cut-offs; a candidate is selected when ``score >= cut-off``.
+        Sorted and deduplicated.  By default the distinct 0%, 1%, ..., 100%
+        quantiles of the scores (``method="lower"``, so every cut-off is an
+        observed score; at most 101).
+    pos_label : object, default 1
+        The model's class meaning "selected".
+    unknown : label or list of labels, optional
+        Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
+    intersectional : bool, default True
+        Also sweep the intersection of two or more attributes.
+
+    Returns
+    -------
+    ThresholdSweep
+        ``.to_frame()`` gives the tidy table, ``.summary()`` one row per
+        cut-off, ``.plot()`` the impact ratios against the cut-off.
+
+    Raises
+    ------
+    InputError
+        Missing ``sensitive_features``, mismatched lengths, NaN scores or
+        cut-offs, an attribute with fewer than two known groups, ``X`` with
+        scores or no ``X`` with a model.
+
+    See Also
+    --------
+    audit_model : the audit at one cut-off, with error rates.
+
+    Notes
+    -----
+    At each cut-off the reference is the highest-rate known group of each
+    attribute (ties: the first in sorted order, as in the audit).  The ratio
+    is NaN when that rate is 0.  A group is flagged exactly when
+    ``5 * s_g * n_ref < 4 * s_ref * n_g`` in integers (29 CFR 1607.4(D)), so a
+    ratio of exactly 0.8 is never flagged by rounding.
+
+    Examples
+    --------
+    >>> scores = [0.9, 0.8, 0.3, 0.7, 0.4, 0.2]
+    >>> sex = ["F", "F", "F", "M", "M", "M"]
+    >>> sweep = threshold_sweep(scores, sensitive_features={"sex": sex}, thresholds=[0.5, 0.75])
+    >>> sweep.to_frame()[["threshold", "group", "selected", "rate", "impact_ratio",
+    ...                   "four_fifths_flag"]]
+       threshold group  selected      rate  impact_ratio  four_fifths_flag
+    0       0.50     F         2  0.666667           1.0             False
+    1       0.50     M         1  0.333333           0.5              True
+    2       0.75     F         2  0.666667           1.0             False
+    3       0.75     M         0  0.000000           0.0              True
+    """
+    if sensitive_features is None:
+        raise input_error("sensitive_features", "is required",
+                          "Pass the protected attribute(s), e.g. sensitive_features=df['sex']")
+    is_model = callable(scores_or_model) or any(
+        callable(getattr(scores_or_model, m, None))
+        for m in ("predict_proba", "decision_function", "predict"))
+    if is_model:
+        if X is None:
+            raise input_error("X", "a model was given without its input",
+                              "Pass X= (the rows to score), or pass the scores themselves")
+        check_rows(X, sensitive_features)
+        scores, method = model_scores(scores_or_model, X, pos_label=pos_label)
+    else:
+        if X is not None:
+            raise input_error("X", "was given but scores_or_model holds scores, not a model",
+                              "Drop X=, or pass the fitted model as scores_or_model")
+        if isinstance(scores_or_model, str):
+            raise type_error("scores_or_model", f"got the string {scores_or_model!r}",
+                             "Pass the scores themselves or a fitted model")
+        if np.ndim(scores_or_model) != 1:
+            raise input_error("scores_or_model",
+                              f"expected one score per row, got shape "
+                              f"{np.shape(scores_or_model)}", "Pass a 1-D array of scores")
+        check_rows(None, sensitive_features, scores_or_model=scores_or_model)
+        scores, method = check_scores(scores_or_model, "scores_or_model"), "scores"
+    n_rows = next(iter(feature_lengths(sensitive_features).values()), len(scores))
+    check_consistent_length({"scores": len(scores), "sensitive_features": n_rows})
+    grid = _grid(scores, thresholds)
+
+    # Each score's bin: how many cut-offs it reaches (score >= t), 0 to T.  A
+    # row is selected at cut-off j exactly when its bin exceeds j, so the
+    # counts per (group, bin) answer every cut-off at once.  One sort of the
+    # scores places every row (a binary search per row is several times slower).
+    n_t = len(grid)
+    order = np.argsort(scores)
+    reach = np.searchsorted(scores[order], grid, side="left")  # first rank >= each cut-off
+    per_bin = np.diff(reach, prepend=0, append=len(scores))
+    bins = np.empty(len(scores), dtype=np.int64)
+    bins[order] = np.repeat(np.arange(n_t + 1), per_bin)
+    n_selected = len(scores) - reach
+    blocks, unknown_counts = [], {}
+    for coded in _row_groups(sensitive_features, len(scores), unknown, intersectional):
+        unknown_counts[coded.name] = coded.n_unknown
+        n_g, s_g = _selected_at(bins, coded.codes, len(coded.keys), n_t)
+        blocks.append((coded.name, list(coded.keys), n_g, s_g))
+    table = _sweep_table(grid, blocks)
+    return ThresholdSweep(table, thresholds=grid, score_method=method, n_total=len(scores),
+                          unknown=unknown_counts, n_selected=n_selected)
+
+
+def _grid(scores: np.ndarray, thresholds: Any) -> np.ndarray:
+    if thresholds is None:
+        # method="lower": every default cut-off is a score somebody actually has.
+        return np.unique(np.quantile(scores, _DEFAULT_QUANTILES, method="lower"))
+    if isinstance(thresholds, (int, float, np.number)):
+        thresholds = [thresholds]
+    try:
+        grid = np.asarray(thresholds, dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise type_error("thresholds", "expected numbers",
+                         "Pass a list of cut-offs such as [0.3, 0.5, 0.7]") from exc
+    if grid.size == 0:
+        raise input_error("thresholds", "is empty", "Pass at least one cut-off, or None")
+    if np.isnan(grid).any():
+        raise input_error("thresholds", f"{int(np.isnan(grid).sum())} cut-off(s) are NaN",
+                          "Pass numbers")
+    return np.unique(grid)
+
+
+def _row_groups(sensitive_features: Any, n: int, unknown: Any, intersectional: bool
+                ) -> list[CodedAttribute]:
+    """Per swept attribute: its known groups in order, each row's group code, unknown rows."""
+    return code_groups(sensitive_features, n, unknown=unknown, intersectional=intersectional,
+                       argument="sensitive_features")
+
+
+def _selected_at(bins: np.ndarray, gid: np.ndarray, n_groups: int,
+                 n_t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Group sizes (G,) and selected counts (G, T) at every cut-off.
+
+    ``bins[i]`` is the number of cut-offs row ``i`` reaches and ``gid[i]``
+    its group (``n_groups`` when unknown).  One ``bincount`` over (group, bin) and a
+    cumulative sum per group give every group's count at every cut-off.
+    """
+    # Unknown rows (gid == n_groups) count in an extra last group, dropped below.
+    code = gid * (n_t + 1)
+    code += bins
+    cells = np.bincount(code, minlength=(n_groups + 1) * (n_t + 1)).reshape(
+        n_groups + 1, n_t + 1)[:n_groups]
+    sizes = cells.sum(axis=1).astype(np.int64)
+    # Below cut-off j: the rows in bins 0..j; selected: the rest.
+    selected = sizes[:, None] - np.cumsum(cells, axis=1)[:, :n_t]
+    return sizes, selected.astype(np.int64)
+
+
+def _sweep_table(grid: np.ndarray, blocks: list[tuple[str, list[tuple], np.ndarray,
+                                                          np.ndarray]]) -> pd.DataFrame:
+    parts = []
+    n_t = len(grid)
+    for name, keys, n_g, s_g in blocks:
+        n_groups = len(keys)
+        # Products of counts stay exact in int64 up to about 3e9 rows per group;
+        # Python integers beyond that.
+        kind = np.int64 if int(n_g.max()) < 2**31 else object
+        n_col = n_g.astype(kind)[:, None]
+        s = s_g.astype(kind)
+        # Reference per cut-off: the highest rate, compared exactly by
+        # cross-multiplication; ties keep the first group in sorted order.
+        ref = np.zeros(n_t, dtype=np.int64)
+        for g in range(1, n_groups):
+            better = s[g] * n_col[ref, 0] > s[ref, np.arange(n_t)] * n_col[g, 0]
+            ref = np.where(better, g, ref)
+        s_ref = s[ref, np.arange(n_t)][None, :]
+        n_ref = n_col[ref, 0][None, :]
+        has_ratio = s_ref > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(has_ratio, (s * n_ref).astype(float) / (n_col * s_ref).astype(float),
+                             np.nan)
+        flag = 5 * s * n_ref < 4 * s_ref * n_col
+        rate = s_g / n_g[:, None]
+        labels = np.empty(n_groups, dtype=object)
+        labels[:] = [label(k) for k in keys]
+        parts.append(pd.DataFrame({
+            "t_index": np.tile(np.arange(n_t), n_groups),
+            "threshold": np.tile(grid, n_groups),
+            "attribute": name,
+            "group": pd.Series(np.repeat(labels, n_t), dtype=object),
+            "n": np.repeat(n_g, n_t),
+            "selected": s_g.ravel(),
+            "rate": rate.ravel(),
+            "impact_ratio": ratio.ravel(),
+            "is_reference": (ref[None, :] == np.arange(n_groups)[:, None]).ravel(),
+            "four_fifths_flag": np.asarray(flag, dtype=bool).ravel(),
+        }))
+    table = pd.concat(parts, ignore_index=True)
+    # Cut-off first, then the attributes and groups in the audit's order.
+    table = table.sort_values("t_index", kind="stable").drop(columns="t_index")
+    return table.reset_index(drop=True)
