@@ -526,3 +526,44 @@ def _count_true(condition: Any) -> Any:
     import narwhals as nw
 
     return condition.cast(nw.Int64).sum()
+
+
+# -- small engine-side helpers for callers that count through count_groups --------
+
+def engine_columns(data: Any) -> list[str] | None:
+    """The column names of a table on any engine, or None when narwhals cannot read it."""
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(data)
+    except TypeError:
+        return None
+    return list(frame.collect_schema().names())
+
+
+def with_column_copies(data: Any, copies: Mapping[str, Any]) -> Any:
+    """The same native table with extra columns ``new = old``, computed on its engine (lazily)."""
+    import narwhals as nw
+
+    frame = nw.from_native(data)
+    return frame.with_columns(**{new: nw.col(old) for new, old in copies.items()}).to_native()
+
+
+def rows_out_of_order(data: Any, names: Sequence[Any], limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` rows whose 0/1 columns ``names`` pass a stage after failing an earlier one.
+
+    Only the offending rows' stage values come back from the engine.
+    """
+    import narwhals as nw
+
+    frame = nw.from_native(data)
+    condition = failed = None
+    for name in names:
+        passed = nw.col(name).cast(nw.Float64) == 1
+        if failed is not None:
+            condition = (failed & passed) if condition is None else (condition | (failed & passed))
+        failed = ~passed if failed is None else (failed | ~passed)
+    sample = frame.filter(condition).select(list(names)).head(limit)
+    if isinstance(sample, nw.LazyFrame):
+        sample = sample.collect()
+    return list(sample.rows(named=True))

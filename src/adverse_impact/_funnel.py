@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._audit import audit_counts, check_share_base
-from adverse_impact._counts import GroupCounts, _group_arrays, count_groups
+from adverse_impact._counts import (
+    GroupCounts,
+    _group_arrays,
+    count_groups,
+    engine_columns,
+    rows_out_of_order,
+    with_column_copies,
+)
 from adverse_impact._errors import InputError, input_error, type_error
 from adverse_impact._result import AuditResult, jsonable
 from adverse_impact._significance import check_alpha, check_comparison, check_test
@@ -341,13 +348,9 @@ def _with_stage_keys(data: Any, names: list[str], internal: list[str], group_nam
     if isinstance(data, pd.DataFrame):
         columns = list(data.columns)
     else:
-        import narwhals as nw
-
-        try:
-            frame = nw.from_native(data)
-        except TypeError:
+        columns = engine_columns(data)
+        if columns is None:
             return data  # count_groups says what is wrong with it
-        columns = frame.collect_schema().names()
     for i, name in enumerate(names):
         if name not in columns:
             raise input_error(f"stages[{i}]", f"column {name!r} is not in data",
@@ -360,7 +363,7 @@ def _with_stage_keys(data: Any, names: list[str], internal: list[str], group_nam
         # Only the columns the count reads, without copying them.
         return pd.DataFrame({**{c: data[c] for c in wanted},
                              **{key: data[n] for key, n in zip(internal, names)}}, copy=False)
-    return frame.with_columns(**{key: nw.col(n) for key, n in zip(internal, names)}).to_native()
+    return with_column_copies(data, dict(zip(internal, names)))
 
 
 def _stage_values(labels: pd.Series, name: str) -> np.ndarray:
@@ -410,20 +413,8 @@ def _offending_rows(names: list[str], data: Any, arrays: dict[str, Any] | None) 
         index = list(frame.index[bad][:_SHOWN_ROWS])
         more = ", ..." if bad.sum() > _SHOWN_ROWS else ""
         return f"rows {', '.join(map(str, index))}{more}"
-    import narwhals as nw
-
-    frame = nw.from_native(data)
-    condition = None
-    failed = None
-    for name in names:
-        passed = nw.col(name).cast(nw.Float64) == 1
-        if failed is not None:
-            condition = (failed & passed) if condition is None else (condition | (failed & passed))
-        failed = ~passed if failed is None else (failed | ~passed)
-    sample = frame.filter(condition).select(names).head(3)
-    if isinstance(sample, nw.LazyFrame):
-        sample = sample.collect()
-    return "e.g. stage values " + "; ".join(map(str, sample.rows(named=True)))
+    sample = rows_out_of_order(data, names, 3)
+    return "e.g. stage values " + "; ".join(map(str, sample))
 
 
 def _stage_counts(counts: GroupCounts, internal: list[str]) -> list[GroupCounts]:

@@ -35,6 +35,7 @@ from adverse_impact._audit import (
 )
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frames import as_pandas
 from adverse_impact._result import jsonable
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import as_fraction, check_consistent_length, check_unknown
@@ -322,17 +323,10 @@ class _Design:
 def _as_pandas(data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
-    try:
-        import narwhals as nw
-
-        frame = nw.from_native(data)
-        if isinstance(frame, nw.LazyFrame):
-            frame = frame.collect()
-        return frame.to_pandas()
-    except TypeError as exc:
-        raise type_error("data", f"{type(data).__name__} is not a dataframe this library can "
-                         "read", "Pass a pandas, polars or pyarrow table with one row per "
-                         "candidate per prompt") from exc
+    frame = as_pandas(data, "data", strict=True)
+    if not isinstance(frame, pd.DataFrame):
+        raise type_error("data", f"{type(data).__name__} is not a table", "Pass a pandas, polars or pyarrow table with one row per candidate per prompt")
+    return frame
 
 
 def _codes(values: Any, argument: str, sort: bool = True) -> tuple[np.ndarray, list[Any]]:

@@ -15,6 +15,7 @@ from scipy.stats import ks_2samp, kstwobign, norm
 
 from adverse_impact._audit import _check_reference, _find_reference, _label, audit
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frames import as_pandas
 from adverse_impact._model import _as_sensitive_features, _row_groups, threshold_sweep
 from adverse_impact._result import jsonable
 from adverse_impact._scores._implied import implied_impact_ratio
@@ -51,15 +52,10 @@ def require_matplotlib(what: str) -> Any:
 def _frame_from_table(data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
-    try:
-        import narwhals as nw
-
-        frame = nw.from_native(data, eager_only=True)
-    except TypeError as exc:
-        raise type_error("data", f"{type(data).__name__} is not a table score_gaps can read",
-                         "Pass a pandas, polars or pyarrow table, or data=None with arrays"
-                         ) from exc
-    return frame.to_pandas()
+    frame = as_pandas(data, "data", strict=True)
+    if not isinstance(frame, pd.DataFrame):
+        raise type_error("data", f"{type(data).__name__} is not a table", "Pass a pandas, polars or pyarrow table, or data=None with arrays")
+    return frame
 
 
 def _resolve(data: Any, score: Any, groups: Any, sample_weight: Any
