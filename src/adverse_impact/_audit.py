@@ -31,7 +31,7 @@ from adverse_impact._significance import (
     compare_many,
     pool_strata,
 )
-from adverse_impact._validation import check_share, check_unknown, resolve_alias
+from adverse_impact._validation import check_share, check_unknown, groups_argument
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 
@@ -238,11 +238,7 @@ def check_share_base(min_share_of: Any) -> str:
 
 def _groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
     """``groups``, or its alias ``sensitive_features`` (which warns); one is required."""
-    groups = resolve_alias(function, "groups", groups, "sensitive_features", sensitive_features)
-    if groups is None:
-        raise input_error("groups", "is required",
-                          "Pass the protected attribute(s): column name(s) of data=, or labels")
-    return groups
+    return groups_argument(function, groups, sensitive_features)
 
 
 def _check_reference(reference: Any) -> None:

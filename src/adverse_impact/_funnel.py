@@ -33,7 +33,7 @@ from adverse_impact._counts import (
 from adverse_impact._errors import InputError, input_error, type_error
 from adverse_impact._result import AuditResult, jsonable
 from adverse_impact._significance import check_alpha, check_comparison, check_test
-from adverse_impact._validation import check_share, check_unknown
+from adverse_impact._validation import check_share, check_unknown, groups_argument
 
 __all__ = ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"]
 
@@ -177,7 +177,7 @@ def audit_funnel(
     data: Any = None,
     *,
     stages: Any,
-    groups: Any,
+    groups: Any = None,
     reference: Any = "highest",
     intersectional: bool = True,
     min_share: float | None = None,
@@ -187,6 +187,7 @@ def audit_funnel(
     alpha: float = 0.05,
     comparison: str = "reference",
     test: str = "fisher",
+    sensitive_features: Any = None,
 ) -> FunnelResult:
     """Audit every stage of a hiring funnel among its entrants, and the bottom line.
 
@@ -203,6 +204,8 @@ def audit_funnel(
     groups, reference, intersectional, min_share, min_share_of, unknown, strata, alpha, \
 comparison, test
         As in :func:`adverse_impact.audit`, applied to every stage.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), which warns.
 
     Returns
     -------
@@ -251,6 +254,7 @@ comparison, test
     >>> funnel.passes(), funnel.flagged_stages()
     (False, ['passed', 'promoted', 'bottom line'])
     """
+    groups = groups_argument("audit_funnel", groups, sensitive_features)
     share = check_share(min_share, "min_share")
     min_share_of = check_share_base(min_share_of)
     unknown_labels = check_unknown(unknown)
@@ -555,7 +559,7 @@ def audit_tiers(
     data: Any = None,
     *,
     selected: Any,
-    groups: Any,
+    groups: Any = None,
     reference: Any = "highest",
     intersectional: bool = True,
     min_share: float | None = None,
@@ -564,6 +568,7 @@ def audit_tiers(
     alpha: float = 0.05,
     comparison: str = "reference",
     test: str = "fisher",
+    sensitive_features: Any = None,
 ) -> TierResult:
     """Audit a tool that places candidates in ordered tiers: "tier t or better", per tier.
 
@@ -582,6 +587,8 @@ def audit_tiers(
         orders them (``categories=["bottom", "middle", "top"], ordered=True``).
     groups, reference, intersectional, min_share, min_share_of, unknown, alpha, comparison, test
         As in :func:`adverse_impact.audit`.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), which warns.
 
     Returns
     -------
@@ -603,6 +610,7 @@ def audit_tiers(
     2  middle     F  0.50      0.666667
     3  middle     M  0.75      1.000000
     """
+    groups = groups_argument("audit_tiers", groups, sensitive_features)
     share = check_share(min_share, "min_share")
     min_share_of = check_share_base(min_share_of)
     unknown_labels = check_unknown(unknown)

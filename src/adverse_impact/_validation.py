@@ -316,6 +316,15 @@ def resolve_alias(function: str, name: str, value: Any, alias: str, alias_value:
     return alias_value
 
 
+def groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
+    """``groups``, or its alias ``sensitive_features`` (which warns); one is required."""
+    groups = resolve_alias(function, "groups", groups, "sensitive_features", sensitive_features)
+    if groups is None:
+        raise input_error("groups", "is required",
+                          "Pass the protected attribute(s): column name(s) of data=, or labels")
+    return groups
+
+
 # -- scalars and options (scikit-learn's check_scalar and StrOptions, in our messages) ------
 
 def check_scalar(value: Any, argument: str, kind: type | tuple[type, ...] = (int, float), *,

@@ -38,7 +38,12 @@ from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_pandas
 from adverse_impact._result import jsonable
 from adverse_impact._significance import check_alpha
-from adverse_impact._validation import as_fraction, check_consistent_length, check_unknown
+from adverse_impact._validation import (
+    as_fraction,
+    check_consistent_length,
+    check_unknown,
+    groups_argument,
+)
 
 __all__ = ["RankingAudit", "audit_rankings"]
 
@@ -694,7 +699,7 @@ def audit_rankings(
     data: Any,
     *,
     prompt: str,
-    groups: str | Sequence[str],
+    groups: str | Sequence[str] = None,
     rank: str,
     position: str | None = None,
     k: int = 1,
@@ -705,6 +710,7 @@ def audit_rankings(
     alpha: float = 0.05,
     n_resamples: int = 1999,
     random_state: int | np.random.Generator | None = None,
+    sensitive_features: Any = None,
 ) -> RankingAudit:
     """Audit a ranker: who it puts in the top k, tested within the prompts it ranked.
 
@@ -725,6 +731,8 @@ def audit_rankings(
         The protected attribute column(s).  With two or more, their
         intersection is audited too (``"race x sex"``, labels ``"B | M"``), as
         in :func:`adverse_impact.audit`.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), which warns.
     rank : str
         The column of ranks, 1 = best.  Empty (NaN, None, ``<NA>``) when the
         ranker left the candidate unranked (an answer that omits a name).
@@ -857,6 +865,7 @@ def audit_rankings(
     >>> gof[["statistic", "df", "p_value"]].round(10).to_numpy().tolist()
     [[46.064, 7.0, 8.5e-08]]
     """
+    groups = groups_argument("audit_rankings", groups, sensitive_features)
     frame = _as_pandas(data)
     attributes, by_names = _check_columns(frame, prompt, groups, rank, position, by)
     k = _check_int(k, "k", 1, "1 (the first place)")

@@ -25,6 +25,7 @@ from adverse_impact._validation import (
     check_scores,
     check_unknown,
     check_weights,
+    groups_argument,
 )
 
 if TYPE_CHECKING:
@@ -272,12 +273,13 @@ def score_gaps(
     data: Any = None,
     *,
     score: Any,
-    groups: Any,
+    groups: Any = None,
     reference: Any = "highest",
     unknown: Any = None,
     sample_weight: Any = None,
     cutoffs: Any = None,
     confidence: float = 0.95,
+    sensitive_features: Any = None,
 ) -> ScoreGaps:
     """Compare score distributions by group: Cohen's d, Hedges' g, KS, and implied impact.
 
@@ -294,6 +296,8 @@ def score_gaps(
         The scores (higher = more likely selected).
     groups : str, list of str, array-like, DataFrame or dict
         The protected attribute(s), as in :func:`adverse_impact.audit`.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), which warns.
     reference : "highest", label or dict, default "highest"
         The group every other is compared with: by default the group with
         the highest mean score; a label, or ``{attribute: label}``.
@@ -375,6 +379,7 @@ def score_gaps(
     >>> round(float(cut["impact_ratio"]), 2), round(float(cut["implied_impact_ratio"]), 2)
     (0.58, 0.53)
     """
+    groups = groups_argument("score_gaps", groups, sensitive_features)
     if not (isinstance(confidence, float) and 0 < confidence < 1):
         raise input_error("confidence", f"{confidence!r} is not a float in (0, 1)",
                           "Pass e.g. confidence=0.95")
