@@ -29,7 +29,7 @@ def _exact(mean: float, sd: float, n: int, seed: int) -> np.ndarray:
 def _mp_ratio(d: float, rate: float, focal: float) -> float:
     """The implied ratio solved independently with mpmath at 40 digits."""
     mpmath.mp.dps = 40
-    sf = lambda x: mpmath.erfc(x / mpmath.sqrt(2)) / 2
+    sf = lambda x: mpmath.erfc(x / mpmath.sqrt(2)) / 2  # noqa: E731
     c = mpmath.findroot(lambda c: (1 - focal) * sf(c) + focal * sf(c + d) - rate, 0.5)
     return float(sf(c + d) / sf(c))
 

@@ -104,7 +104,8 @@ def less_discriminatory_search(history: pd.DataFrame, model: Any, proxies: list[
 
     The candidates are the model's own features, the features without the
     explicitly gendered terms, and without those and ``proxies`` (in the
-    case study: the tokens the model relies on that also mark a gender); each is a logistic regression fitted with ``cv``-fold
+    case study: the tokens the model relies on that also mark a gender); each
+    is a logistic regression fitted with ``cv``-fold
     cross-validation on the first ``n_rows`` resumes of the history (the
     fitted TF-IDF vocabulary is reused, so only the regressions are refitted).
     Validity is the ROC AUC against the ground truth ``qualified``, not the
@@ -146,7 +147,8 @@ def less_discriminatory_search(history: pd.DataFrame, model: Any, proxies: list[
     if chosen is not None:
         sentence = (f"{chosen['model']!r} is within {validity_tolerance} AUC of the best "
                     f"candidate (AUC {chosen['metric']:.3f}, best {best['metric']:.3f}) and its "
-                    f"impact ratio is {chosen['min_impact_ratio'] - current['min_impact_ratio']:+.2f}"
+                    f"impact ratio is "
+                    f"{chosen['min_impact_ratio'] - current['min_impact_ratio']:+.2f}"
                     f" above the current model's ({chosen['min_impact_ratio']:.2f} vs "
                     f"{current['min_impact_ratio']:.2f}, AUC {current['metric']:.3f}).")
     else:

@@ -938,13 +938,14 @@ def cohens_h(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
 
 
 # Power and sample size live in their own module; re-exported here.
-from adverse_impact._power import (
+from adverse_impact._power import (  # noqa: E402
     PowerResult,
     SampleSizeResult,
     minimum_detectable_ratio,
     power,
     sample_size,
 )
+
 # -- score gaps (adverse_impact._scores): the normal model's implied impact ratio --
 from adverse_impact._scores._implied import implied_d, implied_impact_ratio  # noqa: E402
 

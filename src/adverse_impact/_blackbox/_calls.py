@@ -41,7 +41,8 @@ def scorer_identity(scorer: Any, kind: str) -> str:
     the function changes it) and by the pickled state of the variables it
     closes over and the globals it names (retraining a model it calls
     changes it); a callable object by its class and, when it pickles, its
-    state.  Objects that do not pickle count by their type only.  Pass ``scorer_id=`` to :func:`adverse_impact.paired_test`
+    state.  Objects that do not pickle count by their type only.  Pass ``scorer_id=``
+    to :func:`adverse_impact.paired_test`
     to choose the identity yourself (for an API: the model name and prompt
     version).
 

@@ -330,7 +330,9 @@ def _as_pandas(data: Any) -> pd.DataFrame:
         return data
     frame = as_pandas(data, "data", strict=True)
     if not isinstance(frame, pd.DataFrame):
-        raise type_error("data", f"{type(data).__name__} is not a table", "Pass a pandas, polars or pyarrow table with one row per candidate per prompt")
+        raise type_error("data", f"{type(data).__name__} is not a table",
+                         "Pass a pandas, polars or pyarrow table with one row per candidate "
+                         "per prompt")
     return frame
 
 

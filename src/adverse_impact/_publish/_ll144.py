@@ -438,7 +438,8 @@ tr.below .bar{background:#a40e26}
 .note{color:#424a53;font-size:.9rem}
 @media print{body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
 h1{font-size:13pt;margin:0}h2{font-size:10.5pt;margin:.5rem 0 .2rem;break-after:avoid}
-h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}p.headline{font-size:8.5pt;margin:.1rem 0 .2rem}
+h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}
+p.headline{font-size:8.5pt;margin:.1rem 0 .2rem}
 dl.meta{margin:.3rem 0;gap:0 .8rem}table{margin:.1rem 0 .4rem;font-size:7.5pt;break-inside:avoid}
 th,td{padding:.05rem .3rem}.barcol{display:none}
 tr.below td,tr.below th{background:#ffebe9 !important;
@@ -505,7 +506,8 @@ def _html(packet: LL144Packet) -> str:
                 out.append(f'<tr class="{cls}"><th scope="row" class="text">{_e(r.category)}'
                            f"</th><td>{int(r.n):,}</td><td>{int(r.selected):,}</td>"
                            f"<td>{_num(r.rate)}</td><td>{_e(ratio)}</td>"
-                           f'<td class="text barcol">{bar}</td><td>{_e(p_text(r.p_value))}</td></tr>')
+                           f'<td class="text barcol">{bar}</td>'
+                           f"<td>{_e(p_text(r.p_value))}</td></tr>")
             out.append("</tbody></table></section>")
     excluded = packet.excluded
     if len(excluded):

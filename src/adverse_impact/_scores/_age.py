@@ -1,4 +1,4 @@
-"""Age as a protected attribute: bands from ages, the 40-and-over comparison, its sweep and trend."""
+"""Age as a protected attribute: bands, the 40-and-over comparison, its sweep and trend."""
 
 from __future__ import annotations
 

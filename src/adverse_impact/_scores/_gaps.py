@@ -55,7 +55,8 @@ def _frame_from_table(data: Any) -> pd.DataFrame:
         return data
     frame = as_pandas(data, "data", strict=True)
     if not isinstance(frame, pd.DataFrame):
-        raise type_error("data", f"{type(data).__name__} is not a table", "Pass a pandas, polars or pyarrow table, or data=None with arrays")
+        raise type_error("data", f"{type(data).__name__} is not a table",
+                         "Pass a pandas, polars or pyarrow table, or data=None with arrays")
     return frame
 
 

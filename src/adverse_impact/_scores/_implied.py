@@ -1,4 +1,4 @@
-"""The impact ratio a standardised score difference implies, and the reverse, under the normal model."""
+"""The impact ratio a standardised score difference implies under the normal model, and back."""
 
 from __future__ import annotations
 
