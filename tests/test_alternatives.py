@@ -121,8 +121,10 @@ def test_pareto_frontier_is_the_undominated_set():
 def test_bootstrap_is_seeded(tabular):
     X, y, sex = tabular
     models = {"a": X["skill"].to_numpy(), "b": X["club"].to_numpy()}
-    run = lambda seed: ai.compare_models(  # noqa: E731models, None, y, {"sex": sex}, select_top=0.3,
-                                         n_bootstrap=30, random_state=seed).table
+    def run(seed):
+        return ai.compare_models(models, None, y, {"sex": sex}, select_top=0.3,
+                                 n_bootstrap=30, random_state=seed).table
+
     pd.testing.assert_frame_equal(run(5), run(5))
     assert not run(5)["ir_ci_low"].equals(run(6)["ir_ci_low"])
 
