@@ -14,6 +14,7 @@ from adverse_impact._counts import COUNT_COLUMNS, GroupCounts, count_groups
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._result import AuditResult
 from adverse_impact._significance import (
+    FLAG_COLUMNS,
     check_alpha,
     check_comparison,
     check_test,
@@ -121,8 +122,11 @@ def audit(
         ``p_value_z``, ``p_value_fisher``, ``p_value_fisher_midp``, the impact
         ratio's confidence interval ``ir_ci_low``/``ir_ci_high`` (against the
         comparison group), ``shortfall`` (selections the group lacks at the
-        comparison group's rate), ``flip_flop`` and ``significant`` (a rate
-        significantly *lower* than the comparison's at ``alpha``).
+        comparison group's rate), ``flip_flop`` (one different selection
+        would reverse the comparison: Uniform Guidelines Q&A 21),
+        ``significant`` (a rate significantly *lower* than the comparison's
+        at ``alpha``) and ``detectable`` (False when the group is so small
+        that even no one selected would not be significantly lower).
 
     Raises
     ------
@@ -414,7 +418,7 @@ def audit_counts(
                           'Pass one of the labels in the table, or "highest"')
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
-    for column in ("flip_flop", "significant"):
+    for column in FLAG_COLUMNS:
         if column in table:
             table[column] = table[column].astype("boolean")
     params = dict(params or {})

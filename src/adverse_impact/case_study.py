@@ -99,7 +99,7 @@ def _women(result: Any, column: str = "impact_ratio", frame: str = "table") -> f
 
 
 def _gender_rows(result: Any) -> list[dict[str, Any]]:
-    from adverse_impact._result import jsonable
+    from adverse_impact._render import jsonable
 
     table = result.table
     rows = table[table["attribute"] == "gender"]
@@ -138,7 +138,7 @@ class CaseStudyResult:
 
     def to_dict(self) -> dict[str, Any]:
         """All numbers of the study (aggregates only), JSON-ready."""
-        from adverse_impact._result import jsonable
+        from adverse_impact._render import jsonable
 
         return jsonable(self.numbers)
 
@@ -198,7 +198,7 @@ class CaseStudyResult:
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""
         from adverse_impact._io import write_atomic
-        from adverse_impact._report import _CSS, FOUR_FIFTHS_LINE, _html_table, _svg_bars
+        from adverse_impact._render import CSS, FOUR_FIFTHS_LINE, frame_table, svg_bars
 
         n = self.numbers
         stages = [("Model", self.audit), ("After scrub", self.audit_scrubbed),
@@ -207,31 +207,31 @@ class CaseStudyResult:
         qualified = [n["audit"]["qualified_ratio_women"], n["scrub"]["qualified_ratio_women"],
                      n["mitigation"]["qualified_ratio_women"]]
         parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-                 f"<title>Recruiting-tool case study</title><style>{_CSS}</style></head><body>",
+                 f"<title>Recruiting-tool case study</title><style>{CSS}</style></head><body>",
                  "<h1>Recruiting-tool case study</h1>"]
         parts += [f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines()]
         parts += ["<h2>Women's impact ratio at each stage</h2>",
-                  _svg_bars("Women's impact ratio by stage", [s for s, _ in stages], ratios,
+                  svg_bars("Women's impact ratio by stage", [s for s, _ in stages], ratios,
                             flags=[r < FOUR_FIFTHS_LINE for r in ratios],
                             line=FOUR_FIFTHS_LINE),
                   "<h2>Selection among qualified applicants (women / men)</h2>",
-                  _svg_bars("Qualified women's advance rate relative to qualified men's",
+                  svg_bars("Qualified women's advance rate relative to qualified men's",
                             [s for s, _ in stages], qualified, line=FOUR_FIFTHS_LINE,
                             flags=[r < FOUR_FIFTHS_LINE for r in qualified])]
         for title, result in stages:
             table = result.table[result.table["attribute"] == "gender"]
             parts += [f"<h2>{html.escape(title)}: audit by gender</h2>",
-                      _html_table(table[[c for c in ("group", "n", "selected", "rate",
+                      frame_table(table[[c for c in ("group", "n", "selected", "rate",
                                                      "impact_ratio", "ir_ci_low",
                                                      "ir_ci_high", "p_value_fisher",
                                                      "significant") if c in table]])]
         parts += ["<h2>Tokens that mark women (history)</h2>",
-                  _html_table(self.token_proxies.top(10, group="female")[
+                  frame_table(self.token_proxies.top(10, group="female")[
                       ["token", "count", "count_rest", "doc_share", "doc_share_rest", "z"]]),
                   "<h2>Proxies the model uses</h2>",
-                  _html_table(self.leakage.top(10)),
+                  frame_table(self.leakage.top(10)),
                   "<h2>Proxies the scrubbed model uses</h2>",
-                  _html_table(self.leakage_scrubbed.top(10)),
+                  frame_table(self.leakage_scrubbed.top(10)),
                   "<h2>Notes</h2>",
                   "<p>" + html.escape(n["notes"]["mitigation"]) + "</p>",
                   "<p>" + html.escape(n["notes"]["data"]) + "</p>",
