@@ -681,7 +681,9 @@ class ThresholdSweep:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from adverse_impact._render import pyplot
+
+        plt = pyplot()
 
         table = self._table
         if attribute is not None:

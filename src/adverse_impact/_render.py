@@ -471,3 +471,25 @@ def svg_bars(title: str, labels: Sequence[str], values: Sequence[float | None], 
                      f'xml:space="preserve">{html.escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+# -- plots --------------------------------------------------------------------------
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot``, or an ImportError that names the extra to install.
+
+    Examples
+    --------
+    >>> from adverse_impact._render import pyplot
+    >>> pyplot().__name__
+    'matplotlib.pyplot'
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ModuleNotFoundError(
+            "plot() draws with matplotlib, which is not installed: "
+            'pip install "adverse-impact[plot]" (or pip install matplotlib). '
+            "The HTML report (result.to_html()) draws its charts without it.",
+            name="matplotlib") from exc
+    return plt
