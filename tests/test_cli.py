@@ -261,7 +261,7 @@ def test_piping_into_head_ends_quietly(tmp_path):
     path = tmp_path / "many.csv"
     frame.to_csv(path, index=False)
     done = subprocess.run(f'"{sys.executable}" -m adverse_impact audit "{path}" --selected '
-                          "advanced --group sex --fail-under 0.1 | head -n 2", shell=True,
+                          "advanced --group sex --fail-under 0.1 --format json | head -n 2", shell=True,
                           capture_output=True, text=True, timeout=300)
     assert len(done.stdout.splitlines()) == 2
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
