@@ -32,7 +32,7 @@ import pandas as pd
 
 from adverse_impact._errors import input_error
 
-__all__ = ["CaseStudyResult", "recruiting_tool", "scrub_gendered_terms"]
+__all__ = ["CaseStudyResult", "recruiting_data", "recruiting_tool", "scrub_gendered_terms"]
 
 def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
     """Remove every term of a pair list (``"women's"``, ``"sorority"``, ...) from texts.
@@ -54,6 +54,47 @@ def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
         text = pattern.sub("", text)
         out.append(re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([;,.])", r"\1", text)).strip())
     return out
+
+
+def _check_n_samples(n_samples: Any) -> None:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
+            or n_samples < 1_000:
+        raise input_error("n_samples", f"{n_samples!r} is not an integer >= 1,000",
+                          "Pass at least 1,000 so every group has enough applicants")
+
+
+def recruiting_data(n_samples: int = 20_000, *,
+                    random_state: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The history, the new applicants and the share advanced, as :func:`recruiting_tool` uses them.
+
+    Step through the case study with exactly the data of the one-call
+    summary: the same seeds (derived from ``random_state``), the same number
+    of applicants, and the share the model advances (the historical hiring
+    rate).
+
+    Returns
+    -------
+    history : DataFrame
+        ``n_samples`` synthetic resumes with historical hiring decisions.
+    applicants : DataFrame
+        ``n_samples // 2`` (at least 500) new applicants.
+    select_share : float
+        The historical hiring rate, which the model's top scores reproduce.
+
+    Examples
+    --------
+    >>> from adverse_impact.case_study import recruiting_data
+    >>> history, applicants, share = recruiting_data(2_000, random_state=0)
+    >>> len(history), len(applicants), 0 < share < 1
+    (2000, 1000, True)
+    """
+    from adverse_impact.datasets import make_resumes
+
+    _check_n_samples(n_samples)
+    seeds = np.random.SeedSequence(random_state).generate_state(4)
+    history = make_resumes(n_samples, random_state=int(seeds[0]))
+    applicants = make_resumes(max(n_samples // 2, 500), random_state=int(seeds[1]))
+    return history, applicants, float(history["hired"].mean())
 
 
 def _model(random_state: int) -> Any:
@@ -291,12 +332,8 @@ def recruiting_tool(
     from adverse_impact._model import audit_model
     from adverse_impact._proxies import proxy_leakage, recoverability
     from adverse_impact._text import token_proxies
-    from adverse_impact.datasets import make_resumes
 
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
-            or n_samples < 1_000:
-        raise input_error("n_samples", f"{n_samples!r} is not an integer >= 1,000",
-                          "Pass at least 1,000 so every group has enough applicants")
+    _check_n_samples(n_samples)
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
     marks: list[tuple[str, float]] = []
@@ -309,10 +346,8 @@ def recruiting_tool(
         say(message)
 
     step("generate", "Generating ten years of skewed hiring history and new applicants")
-    seeds = np.random.SeedSequence(random_state).generate_state(4)
-    history = make_resumes(n_samples, random_state=int(seeds[0]))
-    applicants = make_resumes(max(n_samples // 2, 500), random_state=int(seeds[1]))
-    share = float(history["hired"].mean()) if select_share is None else float(select_share)
+    history, applicants, hiring_rate = recruiting_data(n_samples, random_state=random_state)
+    share = hiring_rate if select_share is None else float(select_share)
     if not 0 < share < 1:
         raise input_error("select_share", f"{select_share!r} is not in (0, 1)",
                           "Pass the share of applicants the model advances, e.g. 0.3")
