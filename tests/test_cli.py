@@ -293,3 +293,11 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch):
     swaps = ai.counterfactual_test(lambda texts: [0.5] * len(texts), ["her chess club"])
     with pytest.raises(ImportError, match=r"adverse-impact\[plot\]"):
         swaps.plot()
+
+
+def test_gate_line_says_when_a_flag_rests_on_a_handful_of_people(tmp_path, capsys):
+    path = tmp_path / "tiny.csv"
+    path.write_text("sex,advanced\n" + "M,1\n" * 30 + "M,0\n" * 70 + "X,0\n")
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex"]) == 1
+    err = capsys.readouterr().err
+    assert "sex=X (0.000, few people" in err

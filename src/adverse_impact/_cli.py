@@ -248,8 +248,12 @@ def _gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
     failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
     if not failing.any():
         return 0, ""
-    rows = result.table.loc[failing, ["attribute", "group", "impact_ratio"]]
-    shown = "; ".join(f"{a}={g} ({r:.3f})" for a, g, r in rows.itertuples(index=False))
+    from adverse_impact._render import few_people
+
+    shown = "; ".join(
+        f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
+        + (", few people: see the table's notes" if few_people(row) else "") + ")"
+        for row in result.table.loc[failing].to_dict(orient="records"))
     return 1, (f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
                f"{args.fail_under}): {shown}")
 

@@ -239,7 +239,17 @@ class CaseStudyResult:
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""
         from adverse_impact._io import write_atomic
-        from adverse_impact._render import CSS, FOUR_FIFTHS_LINE, frame_table, svg_bars
+        from adverse_impact._render import (
+            CSS,
+            FOUR_FIFTHS_LINE,
+            Footnotes,
+            audit_rows,
+            frame_table,
+            html_legend,
+            html_notes,
+            html_table,
+            svg_bars,
+        )
 
         n = self.numbers
         stages = [("Model", self.audit), ("After scrub", self.audit_scrubbed),
@@ -259,13 +269,25 @@ class CaseStudyResult:
                   svg_bars("Qualified women's advance rate relative to qualified men's",
                             [s for s, _ in stages], qualified, line=FOUR_FIFTHS_LINE,
                             flags=[r < FOUR_FIFTHS_LINE for r in qualified])]
+        notes = Footnotes()
+        columns = [("group", "group"), ("n", "applicants"), ("selected", "advanced"),
+                   ("rate", "rate advanced"), ("ratio", "impact ratio"),
+                   ("interval", "95% interval"), ("p", "p-value (Fisher)"),
+                   ("shortfall", "shortfall (people)"), ("flag", "flag"), ("notes", "notes")]
         for title, result in stages:
             table = result.table[result.table["attribute"] == "gender"]
+            rows = audit_rows(table, notes, alpha=result.params.get("alpha"),
+                              p_column="p_value_fisher" if "p_value_fisher" in table else None)
             parts += [f"<h2>{html.escape(title)}: audit by gender</h2>",
-                      frame_table(table[[c for c in ("group", "n", "selected", "rate",
-                                                     "impact_ratio", "ir_ci_low",
-                                                     "ir_ci_high", "p_value_fisher",
-                                                     "significant") if c in table]])]
+                      html_table([h for _, h in columns], [[r[k] for k, _ in columns]
+                                                           for r in rows],
+                                 row_classes=[r["classes"] for r in rows])]
+        parts += ["<h2>Key</h2>", html_legend([
+            ("below 4/5", "impact ratio under 0.8, the four-fifths rule of thumb "
+             "(29 CFR 1607.4(D)); red bars, values ending in *"),
+            ("(reference)", "the group the others are compared with")])]
+        if len(notes):
+            parts.append(html_notes(notes))
         parts += ["<h2>Tokens that mark women (history)</h2>",
                   frame_table(self.token_proxies.top(10, group="female")[
                       ["token", "count", "count_rest", "doc_share", "doc_share_rest", "z"]]),
