@@ -113,3 +113,31 @@ def test_detectable_matches_scipy(n_a, sel_b, extra, test):
         p = 1.0 if sel_b == 0 else proportions_ztest([0, sel_b], [n_a, n_b])[1]
         p = 1.0 if not np.isfinite(p) else p
     assert got == (p < 0.05 and sel_b > 0)
+
+
+def _runtime_imports(module: str) -> set[str]:
+    """The adverse_impact modules a module imports outside ``if TYPE_CHECKING:``."""
+    import ast
+    from pathlib import Path
+
+    path = Path(ai.__file__).parent / f"{module}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+                 and getattr(block.test, "id", "") == "TYPE_CHECKING"
+                 for node in ast.walk(block)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("adverse_impact"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("adverse_impact")}
+    return found
+
+
+def test_rendering_is_a_leaf_and_results_and_reports_do_not_import_each_other():
+    assert _runtime_imports("_render") == set()
+    assert "adverse_impact._result" not in _runtime_imports("_report")
+    assert "adverse_impact._report" not in _runtime_imports("case_study")
+    assert "adverse_impact._result" not in _runtime_imports("case_study")
