@@ -25,7 +25,7 @@ RACES = ["Asian", "Black or African American", "Native Hawaiian or Other Pacific
 
 
 def _chromium(tmp_path, *args):
-    return subprocess.run(
+    return subprocess.run(  # noqa: PLW1510 (the caller checks what was written)
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", *args],
@@ -93,7 +93,7 @@ def test_chart_labels_are_never_clipped_and_the_legend_is_shown(tmp_path, result
     page = tmp_path / "measure.html"
     page.write_text(result.to_html().replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
     done = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
-    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.S)
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.DOTALL)
     assert found, done.stderr[-2000:]
     measured = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
     assert measured["clipped"] == []

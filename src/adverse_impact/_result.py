@@ -426,8 +426,8 @@ class AuditResult:
         if self._pooled is not None and len(self._pooled):
             head, rows = pooled_rows(self._pooled)
             keep = [1, 2, 4, 5, 6]
-            lines += ["", f"Pooled across strata {self._params.get('strata')!r} "
-                      "(Mantel-Haenszel):",
+            strata = self._params.get("strata")
+            lines += ["", f"Pooled across strata {strata!r} (Mantel-Haenszel):",
                       text_table([head[j] for j in keep], [[r[j] for j in keep] for r in rows],
                                  left=(0, 1), max_width=[24, 24, None, None, None])]
         few = any(r["few"] for r in records)
