@@ -411,7 +411,10 @@ class AuditResult:
             keys.append("p")
         header.append("notes")
         keys.append("notes")
-        fixed = sum(max(len(h), 9) + 2 for h in header[2:]) + 5
+        # The label column gets what the other columns, as wide as their cells, leave.
+        others = [i for i in range(len(keys)) if keys[i] != "label"]
+        fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2
+                    for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
         for attribute in self.attributes:
