@@ -230,7 +230,8 @@ def test_xlsx_is_read_with_openpyxl_and_its_absence_is_explained(tmp_path, capsy
     assert "Female" in capsys.readouterr().out
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if not installed
     assert main(args) == 2
-    assert 'pip install "adverse-impact[excel]"' in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'pip install "adverse-impact[excel]"' in err and "well-formed" not in err
 
 
 def test_report_options_reach_every_report(tmp_path, capsys):
@@ -266,6 +267,12 @@ def test_piping_into_head_ends_quietly(tmp_path):
                           check=False)
     assert len(done.stdout.splitlines()) == 2
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    # The gate's verdict survives the closed pipe: status 1 and its line on stderr.
+    command = command.replace("--fail-under 0.1", "--fail-under 1.0").replace(
+        "| head -n 2", "| head -n 2; exit ${PIPESTATUS[0]}")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 1 and "gate failed" in done.stderr, done.stderr
 
 
 def test_out_creates_missing_directories_and_unwritable_is_one_line(tmp_path, capsys):

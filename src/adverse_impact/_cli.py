@@ -124,6 +124,8 @@ def read_table(path: str, columns: Sequence[str] = (), *, encoding: str = "utf-8
             sep = delimiter or sniff_delimiter(file, encoding)
             frame = pd.read_csv(file, dtype=text_columns, keep_default_na=True,
                                 low_memory=False, sep=sep, encoding=encoding)
+    except AdverseImpactError:
+        raise
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, encoding, exc) from exc
     except ImportError as exc:
@@ -235,7 +237,11 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
                               "Pass a path in a directory you can write to") from exc
         print(f"wrote {args.out}", file=sys.stderr)
     else:
-        print(text)
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            # The reader (``| head``) has seen enough; the gate's verdict still stands.
+            _silence_stdout()
     if message:
         print(message, file=sys.stderr)
     return status
