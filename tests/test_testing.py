@@ -123,7 +123,7 @@ def test_gate_message_says_when_a_flag_rests_on_a_handful_of_people():
         assert_no_adverse_impact(result)
     first = str(info.value).split("\n\n")[0]
     assert "sex=X: impact ratio 0.000, 0 of 1 selected; few people: one different selection " \
-           "would reverse it and too few people for any rate to be significantly lower" in first
+           "would reverse it; too small for any rate to be significantly lower" in first
     assert "Q&A 21" in first
 
 

@@ -135,8 +135,8 @@ def _few_people(row: Any) -> str:
         reasons.append("one different selection would reverse it")
     detectable = row.get("detectable")
     if detectable is not None and not pd.isna(detectable) and not bool(detectable):
-        reasons.append("too few people for any rate to be significantly lower")
-    return "; few people: " + " and ".join(reasons) if reasons else ""
+        reasons.append("too small for any rate to be significantly lower")
+    return "; few people: " + "; ".join(reasons) if reasons else ""
 
 
 def _set(value: Any) -> bool:
@@ -155,8 +155,8 @@ def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
                       f"{row['selected']:,} of {row['n']:,} selected{_few_people(row)}")
     few = any("few people" in g for g in groups)
     advice = ("\nA flag that rests on a handful of people is weak evidence: the Uniform "
-              "Guidelines (Q&A 21) look at more data before acting on it; see "
-              "docs/release-gate.md." if few else "")
+              "Guidelines (Q&A 21) look at more data\nbefore acting on it (docs: Release "
+              "gates, 'When a flag rests on a handful of people')." if few else "")
     return (f"adverse impact: {count} group{'s' if count > 1 else ''} "
             f"fail{'' if count > 1 else 's'} the rule ({rule})\n" + "\n".join(groups) + advice
             + f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"
