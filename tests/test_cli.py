@@ -309,3 +309,26 @@ def test_gate_line_says_when_a_flag_rests_on_a_handful_of_people(tmp_path, capsy
     assert main(["audit", str(path), "--selected", "advanced", "--group", "sex"]) == 1
     err = capsys.readouterr().err
     assert "sex=X (0.000, few people" in err
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_the_delimiter_is_detected(tmp_path, sep):
+    from adverse_impact._cli import read_table
+
+    path = tmp_path / "data.csv"
+    path.write_text(sep.join(["sex", "score", "advanced"]) + "\n"
+                    + "".join(f"{s}{sep}{x}{sep}{a}\n" for s, x, a in
+                              [("F", "0,5" if sep == ";" else "0.5", 1), ("M", "1", 0)] * 20))
+    frame = read_table(str(path), ["sex"])
+    assert list(frame.columns) == ["sex", "score", "advanced"] and len(frame) == 40
+
+
+def test_delimiter_and_encoding_options(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    path.write_text("sex;advanced\nF;1\nM;0\n")
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex",
+                 "--delimiter", ",", "--fail-under", "0"]) == 2
+    assert "no column 'advanced'" in capsys.readouterr().err  # one column "sex;advanced"
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex",
+                 "--encoding", "no-such-codec"]) == 2
+    assert "not a known text encoding" in capsys.readouterr().err

@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CSS", "FOUR_FIFTHS_LINE", "P_VALUE_WORDS", "Footnotes", "audit_rows", "fmt", "fmt_interval",
-           "fmt_p", "fmt_people", "html_table", "jsonable", "legend", "markdown_table",
-           "pooled_rows", "svg_bars", "text_table"]
+__all__ = ["CSS", "FOUR_FIFTHS_LINE", "P_VALUE_WORDS", "TEXT_WIDTH", "Footnotes", "audit_rows",
+           "chart_labels", "few_people", "fmt", "fmt_interval", "fmt_p", "fmt_people",
+           "frame_table", "html_legend", "html_notes", "html_table", "jsonable", "legend",
+           "markdown_notes", "markdown_table", "missing", "pooled_rows", "pyplot", "svg_bars",
+           "text_table", "true", "wrap"]
 
 FOUR_FIFTHS_LINE = 0.8
 #: The width ``print(result)`` fits, in characters.
