@@ -455,8 +455,10 @@ def svg_bars(title: str, labels: Sequence[str], values: Sequence[float | None], 
                 parts.append(f'<line x1="{x:.1f}" y1="{mid - 4:.1f}" x2="{x:.1f}" '
                              f'y2="{mid + 4:.1f}" stroke="#1b1f24" stroke-width="1.5"/>')
         text_x = left + min(max(bar, whisker_end) + 4, width + 4)
+        # A white halo keeps the value readable where it crosses the dashed line.
         parts.append(f'<text class="value" x="{text_x:.1f}" y="{y + row / 2 + 4:.1f}" '
-                     f'font-size="11">{value:.2f}{" *" if flagged else ""}</text>')
+                     'font-size="11" paint-order="stroke" stroke="#fff" stroke-width="3">'
+                     f'{value:.2f}{" *" if flagged else ""}</text>')
     axis_y = 10 + row * len(labels)
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" '
                  'stroke="#57606a"/>')
