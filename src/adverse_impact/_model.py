@@ -681,9 +681,7 @@ class ThresholdSweep:
         -------
         matplotlib.axes.Axes
         """
-        from adverse_impact._render import pyplot
-
-        plt = pyplot()
+        import matplotlib.pyplot as plt
 
         table = self._table
         if attribute is not None:

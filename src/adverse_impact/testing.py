@@ -292,7 +292,6 @@ def assert_counterfactual_invariance(
     >>> assert_counterfactual_invariance(model, texts, max_abs_change=0.0).max_abs_change
     0.0
     """
-    __tracebackhide__ = True
     if max_abs_change is None and max_flip_rate is None:
         raise TypeError("assert_counterfactual_invariance: pass max_abs_change, "
                         "max_flip_rate, or both; otherwise nothing is checked")
@@ -304,6 +303,7 @@ def assert_counterfactual_invariance(
     result = counterfactual_test(model, texts, pairs=pairs, threshold=threshold,
                                  select_top=select_top)
     _record("counterfactual", result)
+    __tracebackhide__ = True  # the failure points at the caller's line
     problems = []
     if max_abs_change is not None and result.max_abs_change > max_abs_change:
         problems.append(f"largest score change {result.max_abs_change:.4g} > max_abs_change "
