@@ -236,6 +236,7 @@ def test_strata_results_in_every_format():
     assert "Mantel-Haenszel" in result.to_markdown() and shown in result.to_markdown()
     assert "Mantel-Haenszel" in result.to_html() and shown in result.to_html()
     assert "Mantel-Haenszel" in repr(result) and shown in repr(result)
+    assert "Mantel-Haenszel" in result._repr_html_() and shown in result._repr_html_()
     assert json.loads(result.to_json())["pooled"][0]["mh_odds_ratio"] is not None
 
 

@@ -457,5 +457,11 @@ class AuditResult:
         key = html_legend([(word, text.split(": ", 1)[1]) for word, (_, text) in
                            zip(["(reference)", "below 4/5", "few people"],
                                legend(few=few))])
+        pooled = ""
+        if self._pooled is not None and len(self._pooled):
+            head, rows = pooled_rows(self._pooled)
+            strata = html.escape(repr(self._params.get("strata")))
+            pooled = (f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>"
+                      + html_table(head, rows))
         return (f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}{tail}"
-                f"{key}{html_notes(notes)}</div>")
+                f"{pooled}{key}{html_notes(notes)}</div>")
