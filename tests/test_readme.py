@@ -54,6 +54,7 @@ def test_readme_says_how_long_the_quick_start_takes_on_two_cores():
     assert "2-core machine" in prose
     assert re.search(r"the case study about \d+( to \d+)? seconds", prose)
     assert re.search(r"install takes about \d+ minutes", prose)
+    assert re.search(r"test suite, .* about \d+ minutes on a 2-core machine", prose)
 
 
 def test_case_study_output_is_git_ignored():
