@@ -1,7 +1,9 @@
-"""The HTML report rendered by a real browser (headless Chromium) to a PNG."""
+"""The HTML report rendered by a real browser (headless Chromium): layout, legend, pixels."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 
@@ -13,25 +15,39 @@ import adverse_impact as ai
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser",
                                                  "google-chrome") if shutil.which(name)), None)
 
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None,
+                                 reason="no Chromium installed (.ci/run installs it)")]
 
-@pytest.mark.browser
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (.ci/run installs it)")
-def test_report_renders_in_headless_chromium(tmp_path):
-    matplotlib_image = pytest.importorskip("matplotlib.image")
+#: Long census labels, as in an LL144 intersection table.
+RACES = ["Asian", "Black or African American", "Native Hawaiian or Other Pacific Islander",
+         "American Indian or Alaska Native", "White"]
+
+
+def _chromium(tmp_path, *args):
+    return subprocess.run(  # noqa: PLW1510 (the caller checks what was written)
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def result():
     rng = np.random.default_rng(0)
-    sex = rng.choice(["Female", "Male"], 3_000)
-    race = rng.choice(["Asian", "Black", "White"], 3_000)
-    selected = rng.random(3_000) < np.where(sex == "Female", 0.2, 0.35)
-    result = ai.audit(selected=selected, groups={"sex": sex, "race": race})
+    n = 3_000
+    sex = rng.choice(["Female", "Male"], n)
+    race = rng.choice(RACES, n, p=[0.2, 0.2, 0.05, 0.05, 0.5])
+    selected = rng.random(n) < np.where(sex == "Female", 0.2, 0.35)
+    return ai.audit(selected=selected, groups={"sex": sex, "race": race})
+
+
+def test_report_renders_in_headless_chromium(tmp_path, result):
+    matplotlib_image = pytest.importorskip("matplotlib.image")
     page = tmp_path / "audit.html"
     result.to_html(page)
     png = tmp_path / "audit.png"
-    done = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-         f"--screenshot={png}", "--window-size=1200,1600", page.as_uri()],
-        capture_output=True, text=True, timeout=120)
+    done = _chromium(tmp_path, f"--screenshot={png}", "--window-size=1200,1600", page.as_uri())
     assert png.is_file(), done.stderr[-2000:]
     image = matplotlib_image.imread(png)
     assert image.shape[0] >= 1_000 and image.shape[1] >= 1_000
@@ -40,3 +56,50 @@ def test_report_renders_in_headless_chromium(tmp_path):
     # The flagged group's bars are drawn in the report's red (#cf222e, at 80% opacity).
     red = (rgb[..., 0] > 0.75) & (rgb[..., 1] < 0.45) & (rgb[..., 2] < 0.45)
     assert red.sum() > 200
+
+
+# The report itself has no script; the test adds one that measures the laid-out page.
+_MEASURE = """
+<script>
+window.addEventListener("load", () => {
+  const clipped = [];
+  for (const svg of document.querySelectorAll("svg")) {
+    const box = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll("text")) {
+      const r = text.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 ||
+          r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) {
+        clipped.push(text.textContent);
+      }
+    }
+  }
+  const legend = document.querySelector("dl.legend");
+  const out = {clipped: clipped,
+               legend: legend ? legend.getBoundingClientRect().height : 0,
+               legendText: legend ? legend.textContent : "",
+               labels: [...document.querySelectorAll("svg text.label")].map(t => t.textContent),
+               keys: [...document.querySelectorAll("svg text.key")].map(t => t.textContent)};
+  const pre = document.createElement("pre");
+  pre.id = "measured";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def test_chart_labels_are_never_clipped_and_the_legend_is_shown(tmp_path, result):
+    page = tmp_path / "measure.html"
+    page.write_text(result.to_html().replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    done = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri())
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found, done.stderr[-2000:]
+    measured = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert measured["clipped"] == []
+    assert measured["legend"] > 20 and "below 4/5" in measured["legendText"]
+    # Every label is drawn whole, or abbreviated with its full text in the chart's key.
+    drawn = " ".join(measured["labels"]) + " " + " ".join(measured["keys"])
+    for label in RACES + ["Female | Native Hawaiian or Other Pacific Islander"]:
+        words = label.split()
+        assert all(w in drawn for w in words), label

@@ -101,7 +101,7 @@ def test_strata_and_parquet(tmp_path, capsys):
     ("sex,advanced\nF,1\nM,0\n", "no column 'hired'"),
     ("", "cannot read"),
     ("sex,hired\n", "no rows"),
-    ("sex,hired\nF,maybe\nM,1\n", "selected: must hold 0/1"),
+    ("sex,hired\nF,maybe\nM,1\n", "not 0/1 decisions. Say which label means selected"),
 ])
 def test_bad_files_exit_2_with_one_line(tmp_path, content, expected):
     path = tmp_path / "bad.csv"
@@ -187,3 +187,162 @@ def test_audit_model_top_k_inside_tied_scores_is_refused_or_broken_at_random(tmp
     out = json.loads(capsys.readouterr().out)
     assert out["params"]["n_selected"] == out["params"]["requested_selected"] == 30
     assert out["params"]["n_tie_break"] == 10
+
+
+# --- the first hour with the command line (issue 14, item 5) -----------------------------
+
+def _words_csv(tmp_path, *, sep=",", encoding="utf-8", name="words.csv"):
+    rows = [("Female", "Y")] * 12 + [("Female", "N")] * 28 + [("Male", "Y")] * 48 + [
+        ("Male", "N")] * 32 + [("Femme é", "Y")] * 3
+    path = tmp_path / name
+    text = "sex" + sep + "decision\n" + "".join(f"{s}{sep}{d}\n" for s, d in rows)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_word_decisions_error_suggests_the_option_then_the_option_works(tmp_path, capsys):
+    path = _words_csv(tmp_path)
+    assert main(["audit", str(path), "--selected", "decision", "--group", "sex"]) == 2
+    err = capsys.readouterr().err
+    assert "--selected-values Y,N" in err and ".map(" not in err
+    assert main(["audit", str(path), "--selected", "decision", "--group", "sex",
+                 "--selected-values", "Y,N", "--fail-under", "0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "0.300" in out and "0.600" in out  # 12/40 women, 48/80 men
+    assert main(["audit", str(path), "--selected", "decision", "--group", "sex",
+                 "--selected-values", "Y,Maybe"]) == 2
+    assert "also holds 'N'" in capsys.readouterr().err
+
+
+def test_semicolon_csv_is_read_by_its_delimiter(tmp_path, capsys):
+    path = _words_csv(tmp_path, sep=";")
+    assert main(["audit", str(path), "--selected", "decision", "--group", "sex",
+                 "--selected-values", "Y,N", "--fail-under", "0.1"]) == 0
+    assert "Female" in capsys.readouterr().out
+
+
+def test_non_utf8_file_names_the_encoding_option(tmp_path, capsys):
+    path = _words_csv(tmp_path, encoding="latin-1")
+    args = ["audit", str(path), "--selected", "decision", "--group", "sex",
+            "--selected-values", "Y,N", "--fail-under", "0.1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "is not utf-8 text" in err and "--encoding latin-1" in err
+    assert main(args + ["--encoding", "latin-1"]) == 0
+    assert "Femme é" in capsys.readouterr().out
+
+
+def test_xlsx_is_read_with_openpyxl_and_its_absence_is_explained(tmp_path, capsys,
+                                                                  monkeypatch):
+    pytest.importorskip("openpyxl")
+    frame = pd.read_csv(_words_csv(tmp_path))
+    path = tmp_path / "applicants.xlsx"
+    frame.to_excel(path, index=False)
+    args = ["audit", str(path), "--selected", "decision", "--group", "sex",
+            "--selected-values", "Y,N", "--fail-under", "0.1"]
+    assert main(args) == 0
+    assert "Female" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if not installed
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert 'pip install "adverse-impact[excel]"' in err and "well-formed" not in err
+
+
+def test_report_options_reach_every_report(tmp_path, capsys):
+    path = _applicants_csv(tmp_path, women=(30, 40), men=(60, 80))
+    common = ["audit", str(path), "--selected", "advanced", "--group", "sex",
+              "--data-source", "ATS export, 2026 Q3", "--audit-date", "2026-11-30",
+              "--data-kind", "test", "--title", "Screening audit"]
+    assert main(common + ["--format", "markdown"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("# Screening audit") and "2026-11-30" in md
+    assert "ATS export, 2026 Q3 (test data)" in md
+    assert main(common + ["--format", "html"]) == 0
+    page = capsys.readouterr().out
+    assert "<title>Screening audit</title>" in page and "(test data)" in page
+    assert main(common + ["--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)["report"]
+    assert report == {"title": "Screening audit", "data_source": "ATS export, 2026 Q3",
+                      "audit_date": "2026-11-30", "data_type": "test"}
+    with pytest.raises(SystemExit):
+        main(common[:-2] + ["--audit-date", "30/11/2026"])
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_piping_into_head_ends_quietly(tmp_path):
+    rows = 4_000
+    frame = pd.DataFrame({"sex": [f"group {i % 300:03d}" for i in range(rows)],
+                          "advanced": [i % 2 for i in range(rows)]})
+    path = tmp_path / "many.csv"
+    frame.to_csv(path, index=False)
+    command = (f'"{sys.executable}" -m adverse_impact audit "{path}" --selected advanced '
+               "--group sex --fail-under 0.1 --format json | head -n 2")
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert len(done.stdout.splitlines()) == 2
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    # The gate's verdict survives the closed pipe: status 1 and its line on stderr.
+    command = command.replace("--fail-under 0.1", "--fail-under 1.0").replace(
+        "| head -n 2", "| head -n 2; exit ${PIPESTATUS[0]}")
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 1 and "gate failed" in done.stderr, done.stderr
+
+
+def test_out_creates_missing_directories_and_unwritable_is_one_line(tmp_path, capsys):
+    path = _applicants_csv(tmp_path, women=(30, 40), men=(60, 80))
+    target = tmp_path / "reports" / "2026" / "audit.md"
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex",
+                 "--format", "markdown", "--out", str(target)]) == 0
+    assert target.read_text(encoding="utf-8").startswith("# Bias audit summary")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex",
+                 "--out", str(blocker / "audit.md")]) == 2
+    err = capsys.readouterr().err
+    assert "--out: cannot write" in err and "Traceback" not in err
+
+
+def test_plot_without_matplotlib_names_the_extra(monkeypatch):
+    from adverse_impact import _render
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r'pip install "adverse-impact\[plot\]"'):
+        _render.pyplot()
+    import adverse_impact as ai
+
+    swaps = ai.counterfactual_test(lambda texts: [0.5] * len(texts), ["her chess club"])
+    with pytest.raises(ImportError, match=r"adverse-impact\[plot\]"):
+        swaps.plot()
+
+
+def test_gate_line_says_when_a_flag_rests_on_a_handful_of_people(tmp_path, capsys):
+    path = tmp_path / "tiny.csv"
+    path.write_text("sex,advanced\n" + "M,1\n" * 30 + "M,0\n" * 70 + "X,0\n")
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex"]) == 1
+    err = capsys.readouterr().err
+    assert "sex=X (0.000, few people" in err
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_the_delimiter_is_detected(tmp_path, sep):
+    from adverse_impact._cli import read_table
+
+    path = tmp_path / "data.csv"
+    path.write_text(sep.join(["sex", "score", "advanced"]) + "\n"
+                    + "".join(f"{s}{sep}{x}{sep}{a}\n" for s, x, a in
+                              [("F", "0,5" if sep == ";" else "0.5", 1), ("M", "1", 0)] * 20))
+    frame = read_table(str(path), ["sex"])
+    assert list(frame.columns) == ["sex", "score", "advanced"] and len(frame) == 40
+
+
+def test_delimiter_and_encoding_options(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    path.write_text("sex;advanced\nF;1\nM;0\n")
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex",
+                 "--delimiter", ",", "--fail-under", "0"]) == 2
+    assert "no column 'advanced'" in capsys.readouterr().err  # one column "sex;advanced"
+    assert main(["audit", str(path), "--selected", "advanced", "--group", "sex",
+                 "--encoding", "no-such-codec"]) == 2
+    assert "not a known text encoding" in capsys.readouterr().err

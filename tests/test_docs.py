@@ -53,3 +53,17 @@ def test_the_code_on_the_page_runs(page, tmp_path, monkeypatch):
     namespace: dict = {}
     for i, block in enumerate(blocks):
         exec(compile(block, f"docs/{page} block {i + 1}", "exec"), namespace)
+
+
+def test_small_numbers_section_says_what_the_law_says_dated_with_primary_sources():
+    page = (ROOT / "docs" / "release-gate.md").read_text(encoding="utf-8")
+    section = page.split("## When a flag rests on a handful of people", 1)[1].split("\n## ")[0]
+    assert "as of 2026-12-01" in section
+    for citation in ("29 CFR 1607.4(D)", "Q&A 21", "44 Fed. Reg. 11996", "6 RCNY 5-301(d)",
+                     "2%"):
+        assert citation in section, citation
+    for source in ("https://www.ecfr.gov/current/title-29/part-1607/section-1607.4",
+                   "https://www.eeoc.gov/laws/guidance/questions-and-answers-clarify-and-"
+                   "provide-common-interpretation-uniform-guidelines",
+                   "https://codelibrary.amlegal.com/"):
+        assert source in section, source

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,26 @@ def test_main_job_runs_through_the_installed_entry_point(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "impact ratio" in done.stdout
     assert (tmp_path / "case-study" / "case-study.html").is_file()
+
+
+def _after_quick_start() -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return " ".join(section.split("```", 2)[2].split())
+
+
+def test_readme_says_how_long_the_quick_start_takes_on_two_cores():
+    prose = _after_quick_start()
+    assert "2-core machine" in prose
+    assert re.search(r"the case study about \d+( to \d+)? seconds", prose)
+    assert re.search(r"install takes about \d+ minutes", prose)
+    assert re.search(r"test suite, .* about \d+ minutes on a 2-core machine", prose)
+
+
+def test_case_study_output_is_git_ignored():
+    patterns = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
+    assert "case-study/" in patterns
+    if shutil.which("git") and (ROOT / ".git").exists():
+        done = subprocess.run(["git", "check-ignore", "-q", "case-study/case-study.html"],
+                              cwd=ROOT, check=False)
+        assert done.returncode == 0

@@ -40,7 +40,9 @@ def test_markdown_has_the_ll144_layout(result):
     assert "| Category | Number of applicants | Number selected | Selection rate | Impact ratio |" \
         in text
     assert f"sex: {result.unknown['sex']}" in text  # the unknown category's count
-    assert "excluded¹" in text and "Two or More Races" in text and "5-301(d)" in text
+    line = next(x for x in text.splitlines() if x.startswith("| Two or More Races |"))
+    assert "| excluded |" in line and line.endswith("| [1] |")
+    assert "\n1. excluded: " in text and "5-301(d)" in text
     assert "Female | Asian" in text.replace("\\|", "|")
 
 
@@ -71,6 +73,7 @@ def test_html_is_self_contained_with_tables_and_charts(result, tmp_path):
     parser = _Collector()
     parser.feed(page)
     assert parser.tags.count("table") == 3 and parser.tags.count("svg") == 6
+    assert parser.tags.count("dl") == 1  # the key: flags are words, not colour alone
     assert parser.links == []  # nothing fetched: no src or href at all
     assert "<script" not in page
     assert "four-fifths line" in page
@@ -160,3 +163,93 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
         write_atomic(target, "new")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp left
+
+
+# -- what people read (issue 14, item 4) ----------------------------------------------
+
+def _tiny_group_result():
+    # 300 women (60 selected), 300 men (105 selected) and one person of a third sex
+    # category, not selected: flagged at ratio 0 on one person.
+    selected = [1] * 60 + [0] * 240 + [1] * 105 + [0] * 195 + [0]
+    sex = ["F"] * 300 + ["M"] * 300 + ["X"]
+    return ai.audit(selected=selected, groups={"sex": sex})
+
+
+def test_markdown_reads_in_words_with_flag_column_and_legend():
+    text = _tiny_group_result().to_markdown(audit_date="2026-12-01")
+    header = next(line for line in text.splitlines() if line.startswith("| Category |"))
+    for words in ("Impact ratio", "95% interval (impact ratio)", "p-value (Fisher)",
+                  "Shortfall (people)", "Flag", "Notes"):
+        assert f"| {words} |" in header
+    assert "p_value" not in text and "ir_ci" not in text and "four_fifths_flag" not in text
+    women = next(line for line in text.splitlines() if line.startswith("| F |"))
+    # Fisher's p for 60/300 vs 105/300 (scipy.stats.fisher_exact) is 6e-5: shown "< 0.001".
+    from scipy.stats import fisher_exact
+    assert fisher_exact([[60, 240], [105, 195]]).pvalue < 0.001
+    assert "| < 0.001 |" in women
+    assert "| about 45 |" in women  # shortfall 300 * 105/300 - 60 = 45 people
+    assert "| below 4/5 |" in women  # the flag in words, not colour
+    assert "| M (reference) |" in text
+    assert "**Key.**" in text and 'Flag "below 4/5"' in text
+
+
+def test_markdown_footnotes_stay_separate_when_rendered():
+    markdown = pytest.importorskip("markdown")
+    text = _tiny_group_result().to_markdown()
+    page = markdown.markdown(text, extensions=["tables"])
+    notes = page.split("<h2>Notes</h2>")[1]
+    assert notes.count("<li>") == 2  # two numbered notes, each its own list item
+    assert "<li>one different selection would reverse" in notes
+
+
+def test_notes_are_shown_once_in_every_format():
+    result = ai.audit(_data(), selected="selected", groups=["sex", "race"], min_share=0.02)
+    # The excluded category appears under race and under every sex x race cell; the same
+    # note text once in each report.
+    md = result.to_markdown()
+    note = next(line for line in md.splitlines() if line.startswith("1. excluded"))
+    assert md.count(note[3:]) == 1
+    page = result.to_html()
+    assert page.count(html_escape(note[3:])) == 1
+    text = repr(result)
+    assert text.count(note[3:40]) == 1
+
+
+def html_escape(text):
+    import html
+    return html.escape(text)
+
+
+def _strata_result():
+    rng = np.random.default_rng(4)
+    n = 1_200
+    frame = pd.DataFrame({"sex": rng.choice(["F", "M"], n),
+                          "site": rng.choice(["north", "south", "east"], n)})
+    frame["selected"] = rng.random(n) < np.where(frame["sex"] == "F", 0.2, 0.35)
+    return ai.audit(frame, selected="selected", groups="sex", strata="site")
+
+
+def test_strata_results_in_every_format():
+    result = _strata_result()
+    odds = result.pooled["mh_odds_ratio"].dropna().iloc[0]
+    shown = f"{odds:.3f}"
+    assert "Mantel-Haenszel" in result.to_markdown() and shown in result.to_markdown()
+    assert "Mantel-Haenszel" in result.to_html() and shown in result.to_html()
+    assert "Mantel-Haenszel" in repr(result) and shown in repr(result)
+    assert "Mantel-Haenszel" in result._repr_html_() and shown in result._repr_html_()
+    assert json.loads(result.to_json())["pooled"][0]["mh_odds_ratio"] is not None
+
+
+def test_tiny_group_flag_is_explained_in_reports():
+    result = _tiny_group_result()
+    row = result.table.set_index("group").loc["X"]
+    assert bool(row["four_fifths_flag"]) and bool(row["flip_flop"])
+    assert not bool(row["detectable"])  # even 0 of 1 is not significantly lower
+    md = result.to_markdown()
+    line = next(x for x in md.splitlines() if x.startswith("| X |"))
+    assert "below 4/5, few people" in line
+    assert "flip-flop" in md and "Q&A 21" in md
+    page = result.to_html()
+    assert "few people" in page and "flip-flop" in page
+    text = repr(result)
+    assert "few people" in text and "flip-flop" in text

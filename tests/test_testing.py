@@ -102,3 +102,45 @@ def test_plugin_failure_output_names_the_group(pytester):
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*adverse impact: 1 group fails the rule*", "*sex*F*0.333*"])
+
+
+def test_gate_message_comes_first_and_short_then_the_tables():
+    with pytest.raises(AssertionError) as info:
+        assert_no_adverse_impact(_audit((12, 40), (48, 80)))
+    lines = str(info.value).splitlines()
+    assert lines[0] == "adverse impact: 1 group fails the rule (impact ratio below 0.8)"
+    assert lines[1] == "  sex=F: impact ratio 0.500, 12 of 40 selected"
+    assert lines[2] == "" and lines[3] == "Failing rows:"
+    assert all(len(line) <= 100 for line in lines[:3])
+
+
+def test_gate_message_says_when_a_flag_rests_on_a_handful_of_people():
+    # One person of category X, not selected: ratio 0, and one different selection would
+    # give X the higher rate (Uniform Guidelines Q&A 21).
+    result = ai.audit(selected=[1] * 60 + [0] * 240 + [0],
+                      groups={"sex": ["M"] * 300 + ["X"]})
+    with pytest.raises(AssertionError) as info:
+        assert_no_adverse_impact(result)
+    first = str(info.value).split("\n\n")[0]
+    assert "sex=X: impact ratio 0.000, 0 of 1 selected; few people: one different selection " \
+           "would reverse it; too small for any rate to be significantly lower" in first
+    assert "Q&A 21" in first
+
+
+def test_gate_failure_hides_library_frames_in_pytest(pytester):
+    pytester.makepyfile(test_gate="""
+        import adverse_impact as ai
+        from adverse_impact.testing import assert_no_adverse_impact
+
+        def test_release():
+            result = ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30 + [0] * 20,
+                              groups={"sex": ["F"] * 50 + ["M"] * 50})
+            assert_no_adverse_impact(result)
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "testing.py:" not in out and "_gate_message" not in out
+    # The message comes right after the caller's line, before any table.
+    message = out.index("E       AssertionError: adverse impact: 1 group fails the rule")
+    assert out.index("assert_no_adverse_impact(result)") < message < out.index("Failing rows")

@@ -25,6 +25,7 @@ from adverse_impact._groups import (
 )
 from adverse_impact._result import AuditResult
 from adverse_impact._significance import (
+    FLAG_COLUMNS,
     check_alpha,
     check_comparison,
     check_test,
@@ -151,8 +152,10 @@ def audit(
         80% power at ``alpha``, given the comparison group's rate; 0 when no
         ratio could be detected, see
         :func:`adverse_impact.stats.minimum_detectable_ratio`), ``flip_flop``
-        and ``significant`` (a rate significantly *lower* than the
-        comparison's at ``alpha``).
+        (one different selection would reverse the comparison: Uniform
+        Guidelines Q&A 21), ``significant`` (a rate significantly *lower* than
+        the comparison's at ``alpha``) and ``detectable`` (False when the group
+        is so small that even no one selected would not be significantly lower).
 
     Raises
     ------
@@ -334,7 +337,7 @@ def audit_counts(
                           'Pass one of the labels in the table, or "highest"')
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
-    for column in ("flip_flop", "significant"):
+    for column in FLAG_COLUMNS:
         if column in table:
             table[column] = table[column].astype("boolean")
     params = dict(params or {})

@@ -1,12 +1,18 @@
 """The ``adverse-impact`` command line.
 
 Exit status: 0 when the audit passes the gate, 1 when it fails it, 2 on bad
-input (a one-line message on stderr; ``--debug`` shows the traceback).
+input (a one-line message on stderr; ``--debug`` shows the traceback).  No
+traceback otherwise: output piped into ``head`` ends quietly, and a file that
+cannot be written is a one-line error.  ``--out`` creates missing parent
+directories.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import datetime as _dt
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,12 +39,63 @@ def _example(args: argparse.Namespace) -> int:
     return 0
 
 
-def read_table(path: str, columns: Sequence[str] = ()) -> Any:
-    """Read a CSV (optionally compressed) or Parquet file into pandas.
+#: Compressed-CSV openers by suffix, for sniffing the delimiter of the first lines.
+_OPENERS = {".gz": "gzip", ".bz2": "bz2", ".xz": "lzma"}
+#: The delimiters a CSV from a spreadsheet program or a database export may use.
+DELIMITERS = ",;\t|"
+
+
+def _head_text(file: Path, encoding: str, size: int = 65_536) -> str:
+    """The first ``size`` bytes of a (possibly compressed) text file, decoded."""
+    import importlib
+
+    suffix = file.suffix.lower()
+    opener = importlib.import_module(_OPENERS[suffix]).open if suffix in _OPENERS else open
+    with opener(file, "rb") as handle:
+        head = handle.read(size)
+    try:
+        return head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if len(head) == size and exc.start >= size - 4:  # a character cut at the end
+            return head[:exc.start].decode(encoding)
+        raise
+
+
+def sniff_delimiter(file: Path, encoding: str) -> str:
+    """The delimiter of a CSV file: the one of ``, ; tab |`` its header and first rows share.
+
+    A semicolon CSV (the default of spreadsheet programs where the decimal
+    separator is a comma) is read as such; a one-column file is read with a comma.
+    """
+    text = _head_text(file, encoding)
+    lines = text.splitlines()[:50]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line may be cut
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _encoding_error(path: str, encoding: str, exc: UnicodeDecodeError) -> Exception:
+    byte = exc.object[exc.start:exc.start + 1].hex() if exc.object else "?"
+    fix = ("Pass the file's encoding, e.g. --encoding latin-1 or --encoding cp1252 (files saved "
+           "by spreadsheet programs on Windows), or save it as UTF-8"
+           if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+           else "Pass the file's encoding with --encoding, or save it as UTF-8")
+    return input_error("--encoding", f"{path!r} is not {encoding} text (byte 0x{byte} at "
+                       f"position {exc.start})", fix)
+
+
+def read_table(path: str, columns: Sequence[str] = (), *, encoding: str = "utf-8",
+               delimiter: str | None = None, sheet: str | None = None) -> Any:
+    """Read a CSV (optionally compressed), Parquet or Excel (.xlsx) file into pandas.
 
     Columns named in ``columns`` (the protected attributes) are read as text,
     so that codes such as ``01`` keep their spelling; empty cells stay missing
-    and are counted as unknown by the audit.
+    and are counted as unknown by the audit.  A CSV's delimiter is detected
+    (comma, semicolon, tab or bar) unless ``delimiter`` is given; its text is
+    decoded as ``encoding``.  Excel needs openpyxl (the ``excel`` extra).
     """
     import pandas as pd
 
@@ -47,26 +104,91 @@ def read_table(path: str, columns: Sequence[str] = ()) -> Any:
         raise input_error("DATA", f"no file at {path!r}", "Check the path")
     if file.is_dir():
         raise input_error("DATA", f"{path!r} is a directory",
-                          "Pass one CSV or Parquet file")
+                          "Pass one CSV, Parquet or Excel (.xlsx) file")
+    try:
+        "".encode(encoding)
+    except LookupError as exc:
+        raise input_error("--encoding", f"{encoding!r} is not a known text encoding",
+                          "Pass one such as utf-8, latin-1 or cp1252") from exc
     suffixes = [s.lower() for s in file.suffixes]
+    text_columns = {c: "object" for c in columns}
     try:
         if ".parquet" in suffixes or ".pq" in suffixes:
             frame = pd.read_parquet(file)
+        elif suffixes and suffixes[-1] in (".xlsx", ".xlsm"):
+            frame = _read_excel(file, text_columns, sheet)
+        elif suffixes and suffixes[-1] == ".xls":
+            raise input_error("DATA", f"{path!r} is an old-style .xls workbook",
+                              "Save it as .xlsx or CSV in the spreadsheet program")
         else:
-            frame = pd.read_csv(file, dtype={c: "object" for c in columns},
-                                keep_default_na=True, low_memory=False)
+            sep = delimiter or sniff_delimiter(file, encoding)
+            frame = pd.read_csv(file, dtype=text_columns, keep_default_na=True,
+                                low_memory=False, sep=sep, encoding=encoding)
+    except AdverseImpactError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise _encoding_error(path, encoding, exc) from exc
     except ImportError as exc:
         raise input_error("DATA", f"cannot read Parquet here ({exc})",
                           'Install the Parquet reader: pip install "adverse-impact[arrow]"'
                           ) from exc
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise input_error("DATA", f"cannot read {path!r}: {reason}",
-                          "Pass a well-formed CSV file with a header row, or a Parquet file"
-                          ) from exc
+                          "Pass a well-formed CSV file with a header row, a Parquet file or "
+                          "an Excel (.xlsx) file") from exc
     if len(frame.columns) == 0 or len(frame) == 0:
         raise input_error("DATA", f"{path!r} has no rows", "Pass a file with data rows")
     return frame
+
+
+def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> Any:
+    import pandas as pd
+
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as exc:
+        raise input_error("DATA", f"reading {str(file)!r} needs openpyxl, which is not "
+                          "installed", 'Install it: pip install "adverse-impact[excel]", or '
+                          "save the sheet as CSV") from exc
+    return pd.read_excel(file, sheet_name=sheet or 0, dtype=text_columns, engine="openpyxl")
+
+
+def map_decisions(frame: Any, column: str, values: str | None) -> Any:
+    """The ``--selected`` column as 0/1, mapping its labels with ``--selected-values``.
+
+    Without ``--selected-values``, a column of labels other than 0/1 or
+    true/false is refused with a message that names the option.
+    """
+    import pandas as pd
+
+    series = frame[column]
+    if values is None:
+        if not (pd.api.types.is_numeric_dtype(series.dtype)
+                or pd.api.types.is_bool_dtype(series.dtype)):
+            labels = pd.unique(series.dropna().astype(str).str.strip().str.lower())
+            if not set(labels) <= {"0", "1", "true", "false"}:
+                shown = ", ".join(map(repr, pd.unique(series.dropna())[:4].tolist()))
+                raise input_error("--selected", f"column {column!r} holds labels ({shown}), "
+                                  "not 0/1 decisions",
+                                  "Say which label means selected: --selected-values Y,N "
+                                  "(the label for selected, then the one for not selected)")
+            return series.astype(str).str.strip().str.lower().map(
+                {"1": 1, "true": 1, "0": 0, "false": 0})
+        return series
+    parts = [p.strip() for p in values.split(",")]
+    if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
+        raise input_error("--selected-values", f"{values!r} is not two different labels "
+                          "separated by a comma", "Pass e.g. --selected-values Y,N or "
+                          "--selected-values hired,rejected")
+    text = series.astype("string").str.strip()
+    known = text.isin(parts) | text.isna()
+    if not known.all():
+        other = ", ".join(map(repr, pd.unique(text[~known])[:4].tolist()))
+        raise input_error("--selected-values", f"column {column!r} also holds {other}",
+                          f"Map every label: the column may hold only {parts[0]!r} and "
+                          f"{parts[1]!r} (or be empty, which is refused as missing)")
+    return text.map({parts[0]: 1, parts[1]: 0}).astype("Int8")
 
 
 def _require_columns(frame: Any, columns: dict[str, Sequence[str] | str | None]) -> None:
@@ -81,6 +203,13 @@ def _require_columns(frame: Any, columns: dict[str, Sequence[str] | str | None])
                                   f"Use one of: {shown}")
 
 
+def report_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """What the report states about the audit, from the report options."""
+    data_source = args.data_source or Path(args.data).name
+    return {"title": args.title, "data_source": data_source, "audit_date": args.audit_date,
+            "data_type": args.data_kind}
+
+
 def _render(result: Any, args: argparse.Namespace) -> str:
     fmt = args.format
     if getattr(args, "ll144", False):
@@ -90,34 +219,56 @@ def _render(result: Any, args: argparse.Namespace) -> str:
             test_data_explanation=args.test_data_explanation, tool=args.tool,
             employer=args.employer, auditor=args.auditor)
         return {"html": packet.to_html, "json": packet.to_json}.get(fmt, packet.to_markdown)()
+    fields = report_fields(args)
     if fmt == "table":
         return repr(result)
     if fmt == "markdown":
-        return result.to_markdown(min_cell=args.min_cell, data_source=args.data)
+        return result.to_markdown(min_cell=args.min_cell, **fields)
     if fmt == "html":
-        return result.to_html(min_cell=args.min_cell)
-    return result.to_json(min_cell=args.min_cell)
+        return result.to_html(min_cell=args.min_cell, **fields)
+    from adverse_impact._report import render_json
+
+    return render_json(result, min_cell=args.min_cell, extra={"report": fields})
 
 
 def _emit(result: Any, args: argparse.Namespace) -> int:
     from adverse_impact._io import write_atomic
 
     text = _render(result, args)
+    status, message = _gate(result, args)
     if args.out:
-        write_atomic(args.out, text)
+        try:
+            write_atomic(args.out, text)
+        except OSError as exc:
+            raise input_error("--out", f"cannot write {args.out!r} ({exc.strerror or exc})",
+                              "Pass a path in a directory you can write to") from exc
         print(f"wrote {args.out}", file=sys.stderr)
     else:
-        print(text)
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            # The reader (``| head``) has seen enough; the gate's verdict still stands.
+            _silence_stdout()
+    if message:
+        print(message, file=sys.stderr)
+    return status
+
+
+def _gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
+    """The exit status and, when the gate fails, the line that says why."""
     if args.fail_under is None:
-        return 0
+        return 0, ""
     failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
-    if failing.any():
-        rows = result.table.loc[failing, ["attribute", "group", "impact_ratio"]]
-        shown = "; ".join(f"{a}={g} ({r:.3f})" for a, g, r in rows.itertuples(index=False))
-        print(f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
-              f"{args.fail_under}): {shown}", file=sys.stderr)
-        return 1
-    return 0
+    if not failing.any():
+        return 0, ""
+    from adverse_impact._render import few_people
+
+    shown = "; ".join(
+        f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
+        + (", few people: see the table's notes" if few_people(row) else "") + ")"
+        for row in result.table.loc[failing].to_dict(orient="records"))
+    return 1, (f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
+               f"{args.fail_under}): {shown}")
 
 
 def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -133,6 +284,11 @@ def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _read(args: argparse.Namespace) -> Any:
+    return read_table(args.data, args.group, encoding=args.encoding, delimiter=args.delimiter,
+                      sheet=args.sheet)
+
+
 def _audit(args: argparse.Namespace) -> int:
     from adverse_impact._audit import audit
 
@@ -140,10 +296,15 @@ def _audit(args: argparse.Namespace) -> int:
         raise input_error("--selected", "neither --selected nor --score was given",
                           "Name the 0/1 decision column with --selected, or the score column "
                           "with --score")
-    frame = read_table(args.data, args.group)
+    frame = _read(args)
     _require_columns(frame, {"--selected": args.selected, "--group": args.group,
                              "--score": args.score, "--strata": args.strata,
                              "--weight": args.weight})
+    if args.selected is not None:
+        frame[args.selected] = map_decisions(frame, args.selected, args.selected_values)
+    elif args.selected_values is not None:
+        raise input_error("--selected-values", "given without --selected",
+                          "Name the decision column with --selected")
     result = audit(frame, selected=args.selected, groups=list(args.group), score=args.score,
                    threshold=args.threshold, strata=args.strata, sample_weight=args.weight,
                    **_audit_options(args))
@@ -186,7 +347,7 @@ def _audit_model(args: argparse.Namespace) -> int:
 
     model = load_model(args.model, trust_model_file=args.trust_model_file,
                        trusted_types=args.trust_type or ())
-    frame = read_table(args.data, args.group)
+    frame = _read(args)
     _require_columns(frame, {"--group": args.group, "--text": args.text,
                              "--features": args.features, "--y-true": args.y_true})
     if args.text:
@@ -242,7 +403,8 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
                         help="the test behind the 'significant' column")
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="output format (default: an aligned table)")
-    parser.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    parser.add_argument("--out", metavar="PATH", help="write the report here (atomically; "
+                        "missing parent directories are created)")
     parser.add_argument("--min-cell", type=int, metavar="K",
                         help="show counts below K as '<K' in reports (for publishing)")
     parser.add_argument("--fail-under", type=float, default=0.8, metavar="RATIO",
@@ -252,26 +414,63 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gate-alpha", dest="alpha_gate", type=float, metavar="ALPHA",
                         help="significance level for the gate's rule")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    _add_ll144_options(parser)
+    _add_file_options(parser)
+    _add_ll144_options(add_report_options(parser))
 
 
-def _add_ll144_options(parser: argparse.ArgumentParser) -> None:
-    ll144 = parser.add_argument_group("NYC Local Law 144 packet (with --ll144)")
-    ll144.add_argument("--ll144", action="store_true",
-                       help="write the LL144 publication packet (--format markdown, html or "
-                       "json) instead of the audit report")
-    ll144.add_argument("--audit-date", metavar="YYYY-MM-DD", help="date of the audit")
-    ll144.add_argument("--distribution-date", metavar="YYYY-MM-DD",
-                       help="distribution date of the tool")
-    ll144.add_argument("--data-source", metavar="TEXT",
-                       help="source and explanation of the data")
-    ll144.add_argument("--data-kind", choices=["historical", "test"], default="historical",
-                       help="historical or test data (6 RCNY 5-302)")
-    ll144.add_argument("--test-data-explanation", metavar="TEXT",
-                       help="why test data and how it was made (needed with test data)")
-    ll144.add_argument("--tool", metavar="NAME", help="the automated employment decision tool")
-    ll144.add_argument("--employer", metavar="NAME", help="the employer or employment agency")
-    ll144.add_argument("--auditor", metavar="NAME", help="the independent auditor")
+def _add_file_options(parser: argparse.ArgumentParser) -> None:
+    files = parser.add_argument_group("reading the file")
+    files.add_argument("--encoding", default="utf-8", metavar="NAME",
+                       help="the CSV's text encoding (default utf-8; e.g. latin-1, cp1252)")
+    files.add_argument("--delimiter", metavar="CHAR",
+                       help="the CSV's delimiter (default: detected among , ; tab |)")
+    files.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx workbook "
+                       "(default: the first)")
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return _dt.date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from exc
+
+
+#: Values of ``--data-kind`` (6 RCNY 5-301: historical data, or test data when there is
+#: not enough historical data).
+DATA_KINDS = ("historical", "test")
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The options that say what a report states about the audit; returns their group.
+
+    The LL144 publication options join this group (``group.add_argument``).
+    """
+    report = parser.add_argument_group("what the report states")
+    report.add_argument("--title", metavar="TEXT", help="the report's title")
+    report.add_argument("--data-source", metavar="TEXT",
+                        help="where the data came from (default: the file's name)")
+    report.add_argument("--audit-date", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="the date of the audit (default: today, UTC)")
+    report.add_argument("--data-kind", choices=DATA_KINDS, default="historical",
+                        help="historical data, or test data (LL144; default historical)")
+    return report
+
+
+def _add_ll144_options(report: argparse._ArgumentGroup) -> None:
+    """The NYC Local Law 144 packet's options, in the report group (which has the
+    audit date, the data source and the data kind they share with every report)."""
+    report.add_argument("--ll144", action="store_true",
+                        help="write the LL144 publication packet (--format markdown, html or "
+                        "json) instead of the audit report")
+    report.add_argument("--distribution-date", metavar="YYYY-MM-DD",
+                        help="LL144: distribution date of the tool")
+    report.add_argument("--test-data-explanation", metavar="TEXT",
+                        help="LL144: why test data and how it was made (needed with test data)")
+    report.add_argument("--tool", metavar="NAME",
+                        help="LL144: the automated employment decision tool")
+    report.add_argument("--employer", metavar="NAME",
+                        help="LL144: the employer or employment agency")
+    report.add_argument("--auditor", metavar="NAME", help="LL144: the independent auditor")
 
 
 def _check_summary(args: argparse.Namespace) -> int:
@@ -312,8 +511,12 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "audit", _audit, "Audit selection decisions in a CSV or Parquet file",
         "adverse-impact audit applicants.csv --selected advanced --group sex --group race "
         "--min-share 0.02 --format markdown --out audit.md")
-    audit.add_argument("data", metavar="DATA", help="a CSV (.csv, .csv.gz) or Parquet file")
+    audit.add_argument("data", metavar="DATA", help="a CSV (.csv, .csv.gz), Parquet or Excel "
+                       "(.xlsx) file")
     audit.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
+    audit.add_argument("--selected-values", metavar="YES,NO",
+                       help="the labels of a --selected column of words: the one meaning "
+                       "selected, then the one meaning not selected (e.g. Y,N)")
     audit.add_argument("--score", metavar="COL",
                        help="a score column (with --threshold, or the LL144 scoring rate)")
     audit.add_argument("--strata", metavar="COL", help="pools, e.g. requisition (adds "
@@ -383,12 +586,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader (e.g. ``| head``) stopped reading: end quietly, as Unix tools do.
+        # Point stdout at devnull so that flushing it at exit raises nothing either.
+        _silence_stdout()
+        return 0
     except AdverseImpactError as exc:
         if getattr(args, "debug", False):
             raise
         message = " ".join(str(exc).split())
         print(f"adverse-impact: error: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("adverse-impact: interrupted", file=sys.stderr)
+        return 130
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (captured)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -283,7 +283,9 @@ class CounterfactualResult(ResultShape):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the score changes of the swapped documents (needs matplotlib)."""
-        import matplotlib.pyplot as plt
+        from adverse_impact._render import pyplot
+
+        plt = pyplot()
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 3.5))

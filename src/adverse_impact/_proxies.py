@@ -85,7 +85,9 @@ class _Ranked(ResultShape):
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top ``k`` rows (needs matplotlib)."""
-        import matplotlib.pyplot as plt
+        from adverse_impact._render import pyplot
+
+        plt = pyplot()
 
         top = self.top(k).iloc[::-1]
         if ax is None:
@@ -308,7 +310,9 @@ class Recoverability(_Ranked):
         return self._headline()
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
-        import matplotlib.pyplot as plt
+        from adverse_impact._render import pyplot
+
+        plt = pyplot()
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3))

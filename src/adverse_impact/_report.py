@@ -18,6 +18,27 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error
+from adverse_impact._render import (
+    CSS,
+    FOUR_FIFTHS_LINE,
+    P_VALUE_WORDS,
+    P_VALUE_WORDS_SHORT,
+    WORD_FEW,
+    WORD_FLAG,
+    Footnotes,
+    audit_rows,
+    fmt,
+    frame_table,
+    html_legend,
+    html_notes,
+    html_table,
+    jsonable,
+    markdown_notes,
+    markdown_table,
+    missing,
+    pooled_rows,
+    svg_bars,
+)
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
@@ -26,7 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["check_min_cell", "fingerprint", "render_html", "render_json", "render_markdown",
            "suppressed_table", "wilson_interval"]
 
-FOUR_FIFTHS_LINE = 0.8
 
 
 def check_min_cell(min_cell: Any) -> int | None:
@@ -100,7 +120,7 @@ def fingerprint(result: AuditResult) -> str:
     columns = list(counts.attributes) + ([counts.strata] if counts.strata else [])
     cells = []
     for values in counts.table.to_dict(orient="records"):
-        labels = [None if _missing(values.get(c, None)) else str(values.get(c))
+        labels = [None if missing(values.get(c, None)) else str(values.get(c))
                   for c in columns]
         cells.append(labels + [int(values["n"]), int(values["selected"]),
                                float(f"{values['weight']:.12g}"),
@@ -110,17 +130,6 @@ def fingerprint(result: AuditResult) -> str:
                             "rule": counts.rule, "cutoff": counts.cutoff, "cells": cells},
                            sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _true(value: Any) -> bool:
-    return not _missing(value) and bool(value)
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def wilson_interval(selected: np.ndarray, n: np.ndarray,
@@ -136,18 +145,6 @@ def wilson_interval(selected: np.ndarray, n: np.ndarray,
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return centre - half, centre + half
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if _missing(value):
-        return "—"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    return f"{float(value):.{digits}f}"
 
 
 # -- Markdown: the NYC Local Law 144 summary ---------------------------------------
@@ -169,27 +166,61 @@ def _measure(result: AuditResult) -> tuple[str, str]:
     return "Number selected", "Selection rate"
 
 
+def _p_column(result: AuditResult) -> tuple[str | None, str]:
+    """The p-value column behind the audit's ``significant`` column, and its header."""
+    test = result.params.get("test")
+    column = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp",
+              "z": "p_value_z"}.get(test or "")
+    if column is None or column not in result.table.columns:
+        return None, "p-value"
+    return column, P_VALUE_WORDS[test]
+
+
+def _columns(table: pd.DataFrame, p_column: str | None, count_name: str,
+             rate_name: str, p_words: str = P_VALUE_WORDS_SHORT) -> list[tuple[str, str]]:
+    """(record key, header in words) of the audit table's columns, as the table has them."""
+    columns = [("group", "Category"), ("n", "Number of applicants"), ("selected", count_name),
+               ("rate", rate_name), ("ratio", "Impact ratio")]
+    if "ir_ci_low" in table:
+        columns.append(("interval", "95% interval (impact ratio)"))
+    if p_column is not None:
+        columns.append(("p", p_words))
+    if "shortfall" in table:
+        columns.append(("shortfall", "Shortfall (people)"))
+    return columns + [("flag", "Flag"), ("notes", "Notes")]
+
+
+def _excluded_note(table: pd.DataFrame, rate_name: str) -> pd.DataFrame:
+    """The excluded rows' notes, saying the category is still reported (6 RCNY 5-301(d))."""
+    table = table.copy()
+    excluded = table["excluded"].astype(bool)
+    table.loc[excluded, "note"] = [
+        f"{note}; the category's applicants and {rate_name.lower()} are still reported, as "
+        "6 RCNY 5-301(d) requires" for note in table.loc[excluded, "note"]]
+    return table
+
+
 def render_markdown(result: AuditResult, *, min_cell: int | None = None,
                     data_source: str | None = None, audit_date: str | None = None,
-                    data_type: str = "historical") -> str:
+                    data_type: str = "historical", title: str | None = None) -> str:
     min_cell = check_min_cell(min_cell)
-    table = suppressed_table(result, min_cell)
+    table = _excluded_note(suppressed_table(result, min_cell), _measure(result)[1])
     count_name, rate_name = _measure(result)
     params = result.params
-    lines = ["# Bias audit summary", ""]
+    lines = [f"# {title or 'Bias audit summary'}", ""]
     lines.append(f"- **Date of the audit:** {audit_date or _today()}")
     lines.append(f"- **Data source:** {data_source or 'not stated'} ({data_type} data)")
-    lines.append(f"- **Number of applicants audited:** {_fmt(_count(result.n_total, min_cell))}"
+    lines.append(f"- **Number of applicants audited:** {fmt(_count(result.n_total, min_cell))}"
                  " (unknown category included)")
     if params.get("rule") == "scoring_rate":
         lines.append(f"- **Measure:** scoring rate: share of a category scoring above the "
-                     f"median score of the full sample ({_fmt(params.get('cutoff'), 4)})")
+                     f"median score of the full sample ({fmt(params.get('cutoff'), 4)})")
     elif params.get("rule") == "threshold":
         lines.append(f"- **Measure:** selection rate at the score cut-off "
-                     f"{_fmt(params.get('cutoff'), 4)}")
+                     f"{fmt(params.get('cutoff'), 4)}")
     else:
         lines.append("- **Measure:** selection rate (number selected / number of applicants)")
-    unknown = "; ".join(f"{name}: {_fmt(_count(v, min_cell))}"
+    unknown = "; ".join(f"{name}: {fmt(_count(v, min_cell))}"
                         for name, v in result.unknown.items())
     lines.append(f"- **Number of individuals in the unknown category** (excluded from the "
                  f"calculations): {unknown}")
@@ -199,47 +230,64 @@ def render_markdown(result: AuditResult, *, min_cell: int | None = None,
         lines.append(f"- Counts below {min_cell} are shown as \"<{min_cell}\" and the rates "
                      "that would reveal them are withheld.")
     lines.append("")
+    notes = Footnotes()
+    p_column, p_words = _p_column(result)
+    columns = _columns(table, p_column, count_name, rate_name, p_words)
+    records = audit_rows(table, notes, alpha=params.get("alpha"), p_column=p_column)
     for attribute in result.attributes:
-        rows = table[table["attribute"] == attribute]
-        lines += [f"## {attribute}", "",
-                  f"| Category | Number of applicants | {count_name} | {rate_name} | "
-                  "Impact ratio |", "|---|---:|---:|---:|---:|"]
-        for row in rows.itertuples(index=False):
-            ratio = _fmt(row.impact_ratio)
-            if row.excluded:
-                ratio = "excluded¹"
-            elif _true(row.four_fifths_flag):
-                ratio += " *"
-            label = str(row.group).replace("|", "\\|")
-            lines.append(f"| {label} | {_fmt(row.n)} | {_fmt(row.selected)} | "
-                         f"{_fmt(row.rate)} | {ratio} |")
-        excluded = rows[rows["excluded"].astype(bool)]
+        rows = [r for r in records if r["attribute"] == str(attribute)]
+        lines += [f"## {attribute}", ""]
+        lines += markdown_table([h for _, h in columns], [[r[k] for k, _ in columns]
+                                                          for r in rows],
+                                left=(0, len(columns) - 2, len(columns) - 1))
         lines.append("")
-        for row in excluded.itertuples(index=False):
-            lines.append(f"¹ {row.group}: {row.note}; its {_fmt(row.n)} applicants and "
-                         f"{rate_name.lower()} {_fmt(row.rate)} are reported, as 6 RCNY "
-                         "5-301(d) requires.")
-        if len(excluded):
-            lines.append("")
-    lines += [
-        "Impact ratio: a category's rate divided by the rate of the "
-        + ("highest-rate category" if params.get("reference", "highest") == "highest"
-           else "reference category") + ". `*` marks ratios below 0.80 (the four-fifths "
-        "rule of 29 CFR 1607.4(D)); Local Law 144 itself sets no pass mark.",
-        "",
-        f"Generated by adverse-impact {__version__}; fingerprint of the counts: "
-        f"`{fingerprint(result)}`.",
-        "",
-    ]
+    lines += _markdown_pooled(result, min_cell)
+    reference = ("highest-rate category" if params.get("reference", "highest") == "highest"
+                 else "reference category")
+    lines += [("**Key.** Impact ratio: a category's rate divided by the rate of the "
+              f"{reference}, marked \"(reference)\". Flag \"{WORD_FLAG}\": a ratio under 0.80, "
+              "the four-fifths rule of 29 CFR 1607.4(D) (Local Law 144 itself sets no pass "
+              f"mark). Flag \"{WORD_FEW}\": the flag rests on a handful of people (see its "
+              "note). 95% interval: the impact ratio's confidence interval; p-value: "
+              "two-sided, against the comparison group; shortfall: how many more people the "
+              "category would need selected to match the comparison group's rate."), ""]
+    if len(notes):
+        lines += ["## Notes", ""] + markdown_notes(notes) + [""]
+    lines += [(f"Generated by adverse-impact {__version__}; fingerprint of the counts: "
+              f"`{fingerprint(result)}`."), ""]
     return "\n".join(lines)
 
+
+def _pooled_frame(result: AuditResult, min_cell: int | None) -> pd.DataFrame | None:
+    pooled = result.pooled
+    if pooled is None or not len(pooled):
+        return None
+    if min_cell is not None:
+        pooled = pd.DataFrame([_suppress_record(r, min_cell)
+                               for r in pooled.to_dict(orient="records")])
+    return pooled
+
+
+_POOLED_TITLE = "Pooled across strata (Mantel-Haenszel)"
+_POOLED_TEXT = ("Each group's odds of selection against the comparison group's, pooled over "
+                "the strata by Mantel-Haenszel; the CMH p-value tests for a difference within "
+                "strata, the Breslow-Day p-value for a difference that varies between strata. "
+                "A Simpson reversal is a pooled direction opposite to the strata-ignored one.")
+
+
+def _markdown_pooled(result: AuditResult, min_cell: int | None) -> list[str]:
+    pooled = _pooled_frame(result, min_cell)
+    if pooled is None:
+        return []
+    header, rows = pooled_rows(pooled)
+    strata = result.params.get("strata")
+    return ([f"## {_POOLED_TITLE}", "", f"Strata: {strata}. {_POOLED_TEXT}", ""]
+            + markdown_table(header, rows, left=(0, 1, 2)) + [""])
 
 # -- JSON ---------------------------------------------------------------------------
 
 def render_json(result: AuditResult, *, min_cell: int | None = None, indent: int | None = 2,
                 extra: dict[str, Any] | None = None) -> str:
-    from adverse_impact._result import jsonable
-
     min_cell = check_min_cell(min_cell)
     payload = result.to_dict()
     table = suppressed_table(result, min_cell)
@@ -272,152 +320,94 @@ def _suppress_record(row: dict[str, Any], min_cell: int) -> dict[str, Any]:
 
 # -- HTML ---------------------------------------------------------------------------
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
-max-width:70rem;color:#1b1f24;line-height:1.45;padding:0 1rem}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
-table{border-collapse:collapse;margin:.75rem 0;font-size:.9rem}
-th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}thead th{background:#f6f8fa}
-tr.flag td{background:#fff1f0}tr.excluded td{color:#6e7781;font-style:italic}
-.meta{color:#57606a}.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
-figure{margin:0}figcaption{font-size:.85rem;color:#57606a}
-"""
-
-
-def _svg_bars(title: str, labels: list[str], values: list[float], *,
-              low: list[float] | None = None, high: list[float] | None = None,
-              flags: list[bool] | None = None, line: float | None = None,
-              x_max: float = 1.0, unit: str = "") -> str:
-    """A horizontal bar chart as inline SVG, optional whiskers and a dashed reference line."""
-    row, left, width = 22, 170, 300
-    height = row * len(labels) + 40
-    scale = width / x_max if x_max > 0 else width
-    parts = [f'<svg role="img" width="{left + width + 60}" '
-             f'height="{height}" viewBox="0 0 {left + width + 60} {height}">',
-             f"<title>{html.escape(title)}</title>"]
-    for i, (label, value) in enumerate(zip(labels, values)):
-        y = 10 + i * row
-        short = label if len(label) <= 26 else label[:25] + "…"
-        parts.append(f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" font-size="12">'
-                     f"{html.escape(short)}</text>")
-        if value is None or not np.isfinite(value):
-            parts.append(f'<text x="{left + 4}" y="{y + 14}" font-size="11" fill="#6e7781">'
-                         "no value</text>")
-            continue
-        colour = "#cf222e" if flags and flags[i] else "#0969da"
-        parts.append(f'<rect x="{left}" y="{y + 3}" width="{max(value, 0) * scale:.1f}" '
-                     f'height="{row - 8}" fill="{colour}" opacity="0.8">'
-                     f"<title>{html.escape(label)}: {value:.3f}{unit}</title></rect>")
-        if low is not None and high is not None and np.isfinite(low[i]) and np.isfinite(high[i]):
-            x1, x2 = left + low[i] * scale, left + min(high[i], x_max) * scale
-            mid = y + row / 2
-            parts.append(f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
-                         'stroke="#1b1f24" stroke-width="1.5"/>')
-            for x in (x1, x2):
-                parts.append(f'<line x1="{x:.1f}" y1="{mid - 4:.1f}" x2="{x:.1f}" '
-                             f'y2="{mid + 4:.1f}" stroke="#1b1f24" stroke-width="1.5"/>')
-    axis_y = 10 + row * len(labels)
-    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" '
-                 'stroke="#57606a"/>')
-    for tick in np.linspace(0, x_max, 5):
-        x = left + tick * scale
-        parts.append(f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle">'
-                     f"{tick:.2g}</text>")
-    if line is not None:
-        x = left + line * scale
-        parts.append(f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{axis_y}" stroke="#cf222e" '
-                     'stroke-dasharray="4 3"><title>four-fifths line</title></line>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _html_table(frame: pd.DataFrame, *, row_classes: list[str] | None = None) -> str:
-    head = "".join(f"<th scope=\"col\">{html.escape(str(c))}</th>" for c in frame.columns)
-    body = []
-    for i, row in enumerate(frame.itertuples(index=False)):
-        cls = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
-        cells = "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row)
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-_HTML_COLUMNS = ["group", "n", "selected", "rate", "impact_ratio", "ir_ci_low", "ir_ci_high",
-                 "p_value_fisher", "significant", "shortfall", "note"]
-
-
 def render_html(result: AuditResult, *, min_cell: int | None = None, title: str | None = None,
-                sweep: Any = None, proxies: Any = None) -> str:
+                sweep: Any = None, proxies: Any = None, data_source: str | None = None,
+                audit_date: str | None = None, data_type: str | None = None) -> str:
     min_cell = check_min_cell(min_cell)
-    table = suppressed_table(result, min_cell)
     count_name, rate_name = _measure(result)
+    table = _excluded_note(suppressed_table(result, min_cell), rate_name)
     title = title or "Adverse-impact audit"
-    unknown = ", ".join(f"{html.escape(str(k))}: {html.escape(_fmt(_count(v, min_cell)))}"
+    unknown = ", ".join(f"{html.escape(str(k))}: {html.escape(fmt(_count(v, min_cell)))}"
                         for k, v in result.unknown.items())
+    facts = []
+    if audit_date:
+        facts.append(f"Date of the audit: {html.escape(audit_date)}.")
+    if data_source or data_type:
+        facts.append(f"Data source: {html.escape(data_source or 'not stated')}"
+                     + (f" ({html.escape(data_type)} data)" if data_type else "") + ".")
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-           f"<h1>{html.escape(title)}</h1>",
-           f'<p class="meta">{html.escape(_fmt(_count(result.n_total, min_cell)))} applicants '
-           f"audited; unknown category (excluded from the calculations): {unknown}. "
-           f"Generated {html.escape(_now())} by adverse-impact {html.escape(__version__)}; "
-           f"counts fingerprint <code>{html.escape(fingerprint(result))}</code>.</p>"]
+           f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+           f"<h1>{html.escape(title)}</h1>"]
+    if facts:
+        out.append(f'<p class="meta">{" ".join(facts)}</p>')
+    out.append(f'<p class="meta">{html.escape(fmt(_count(result.n_total, min_cell)))} applicants '
+               f"audited; unknown category (excluded from the calculations): {unknown}. "
+               f"Generated {html.escape(_now())} by adverse-impact {html.escape(__version__)}; "
+               f"counts fingerprint <code>{html.escape(fingerprint(result))}</code>.</p>")
     if share_rule(result.params):
         out.append(f'<p class="meta">Small categories: {html.escape(share_rule(result.params))}'
                    "</p>")
     if min_cell:
         out.append(f'<p class="meta">Counts below {min_cell} are shown as "&lt;{min_cell}" and '
                    "the numbers that would reveal them are withheld.</p>")
+    notes = Footnotes()
+    p_column, p_words = _p_column(result)
+    columns = _columns(table, p_column, count_name.lower(), rate_name.lower(), p_words)
+    columns = [(k, h[0].lower() + h[1:] if k != "group" else "group") for k, h in columns]
+    records = audit_rows(table, notes, alpha=result.params.get("alpha"), p_column=p_column)
+    out += ["<h2>Key</h2>",
+            html_legend([(WORD_FLAG, ("impact ratio under 0.8, the four-fifths rule of thumb "
+                          "(29 CFR 1607.4(D)); its bars are red and its values end in *")),
+                         (WORD_FEW, "the flag rests on a handful of people: see its note"),
+                         ("(reference)", "the group the others are compared with"),
+                         ("excluded", "no ratio: the group is below min_share; see its note")])]
     for attribute in result.attributes:
         rows = table[table["attribute"] == attribute].reset_index(drop=True)
-        shown = rows[[c for c in _HTML_COLUMNS if c in rows]].rename(
-            columns={"selected": count_name.lower(), "rate": rate_name.lower()})
-        classes = ["excluded" if e else ("flag" if _true(f) else "")
-                   for e, f in zip(rows["excluded"], rows["four_fifths_flag"])]
+        shown = [r for r in records if r["attribute"] == str(attribute)]
         labels = [str(g) for g in rows["group"]]
-        rates = [float(r) if r is not None else float("nan") for r in rows["rate"]]
+        rates = [float(r) if not missing(r) else float("nan") for r in rows["rate"]]
         visible = ~rows["suppressed"].to_numpy(dtype=bool)
         n = np.array([v if isinstance(v, (int, np.integer)) else 0 for v in rows["n"]])
         sel = np.array([v if isinstance(v, (int, np.integer)) else 0 for v in rows["selected"]])
         low, high = wilson_interval(sel, np.where(n > 0, n, 1))
         low, high = np.where(visible, low, np.nan), np.where(visible, high, np.nan)
-        ratios = [float(r) if r is not None else float("nan") for r in rows["impact_ratio"]]
+        ratios = [float(r) if not missing(r) else float("nan") for r in rows["impact_ratio"]]
         ratio_max = max([1.0] + [r for r in ratios if np.isfinite(r)])
-        flags = [_true(f) for f in rows["four_fifths_flag"]]
+        flags = [r["flagged"] for r in shown]
         out += [f"<h2>{html.escape(str(attribute))}</h2>",
-                _html_table(shown, row_classes=classes), '<div class="charts">',
-                "<figure>" + _svg_bars(f"{rate_name} by {attribute} with 95% Wilson intervals",
-                                       labels, rates, low=list(low), high=list(high),
-                                       flags=flags)
+                html_table([h for _, h in columns], [[r[k] for k, _ in columns] for r in shown],
+                           row_classes=[r["classes"] for r in shown]),
+                '<div class="charts">',
+                "<figure>" + svg_bars(f"{rate_name} by {attribute} with 95% Wilson intervals",
+                                      labels, rates, low=list(low), high=list(high),
+                                      flags=flags)
                 + f"<figcaption>{html.escape(rate_name)} with 95% confidence intervals"
                 "</figcaption></figure>",
-                "<figure>" + _svg_bars(f"Impact ratio by {attribute} against the 0.8 line",
-                                       labels, ratios, flags=flags, line=FOUR_FIFTHS_LINE,
-                                       x_max=ratio_max)
-                + "<figcaption>Impact ratio; the dashed line is four-fifths (0.8)"
-                "</figcaption></figure>", "</div>"]
-        notes = rows.loc[rows["excluded"].astype(bool), ["group", "note"]]
-        for row in notes.itertuples(index=False):
-            out.append(f"<p class=\"meta\">{html.escape(str(row.group))}: "
-                       f"{html.escape(str(row.note))}</p>")
-    pooled = result.pooled
-    if pooled is not None and len(pooled):
-        if min_cell is not None:
-            pooled = pd.DataFrame([_suppress_record(r, min_cell)
-                                   for r in pooled.to_dict(orient="records")])
-        out += ["<h2>Pooled across strata (Mantel-Haenszel)</h2>", _html_table(pooled)]
+                "<figure>" + svg_bars(f"Impact ratio by {attribute} against the 0.8 line",
+                                      labels, ratios, flags=flags, line=FOUR_FIFTHS_LINE,
+                                      x_max=ratio_max)
+                + "<figcaption>Impact ratio; the dashed line is four-fifths (0.8); * marks a "
+                "flag</figcaption></figure>", "</div>"]
+    pooled = _pooled_frame(result, min_cell)
+    if pooled is not None:
+        header, rows_ = pooled_rows(pooled)
+        out += [f"<h2>{_POOLED_TITLE}</h2>",
+                (f'<p class="meta">Strata: {html.escape(str(result.params.get("strata")))}. '
+                f"{html.escape(_POOLED_TEXT)}</p>"), html_table(header, rows_)]
     if sweep is not None:
         summary = sweep.summary()
+        step = max(1, len(summary) // 25)
         out += ["<h2>Threshold sweep</h2>",
-                "<figure>" + _svg_bars("Lowest impact ratio at each cut-off",
-                                       [f"{t:.3g}" for t in summary["threshold"]][::max(
-                                           1, len(summary) // 25)],
-                                       list(summary["min_impact_ratio"])[::max(
-                                           1, len(summary) // 25)],
-                                       line=FOUR_FIFTHS_LINE)
-                + "<figcaption>Lowest impact ratio by cut-off (every "
-                f"{max(1, len(summary) // 25)}th cut-off shown)</figcaption></figure>"]
+                "<figure>" + svg_bars("Lowest impact ratio at each cut-off",
+                                      [f"{t:.3g}" for t in summary["threshold"]][::step],
+                                      list(summary["min_impact_ratio"])[::step],
+                                      line=FOUR_FIFTHS_LINE)
+                + f"<figcaption>Lowest impact ratio by cut-off (every {step}th cut-off shown)"
+                "</figcaption></figure>"]
     if proxies is not None:
-        out += ["<h2>Top proxies</h2>", _html_table(proxies.to_frame().head(10))]
+        out += ["<h2>Top proxies</h2>", frame_table(proxies.to_frame().head(10))]
+    if len(notes):
+        out += ["<h2>Notes</h2>", html_notes(notes)]
     out.append("</body></html>")
     return "\n".join(out)

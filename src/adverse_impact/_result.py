@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import math
 from collections.abc import Mapping
 from fractions import Fraction
 from types import MappingProxyType
@@ -15,39 +14,32 @@ import pandas as pd
 
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import input_error
+from adverse_impact._render import (
+    TEXT_WIDTH,
+    Footnotes,
+    audit_rows,
+    html_legend,
+    html_notes,
+    html_table,
+    jsonable,
+    legend,
+    pooled_rows,
+    text_table,
+    wrap,
+)
 from adverse_impact._shape import ResultShape
 from adverse_impact._validation import as_fraction
 
-__all__ = ["AuditResult"]
+__all__ = ["AuditResult", "jsonable"]
 
 _RULES = ("four_fifths", "significance", "both", "either")
 
-_SHOWN = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "four_fifths_flag",
-          "note"]
-
-
-def jsonable(value: Any) -> Any:
-    """Plain Python for JSON: numpy scalars unwrapped, NaN and NA as None."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Fraction):
-        return float(value)
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+#: The columns a reader needs first, in this order, in :meth:`AuditResult.flagged`.
+_READER_FIRST = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "ir_ci_low",
+                 "ir_ci_high", "p_value_fisher", "significant", "shortfall", "flip_flop",
+                 "detectable", "note"]
+#: Rows shown by ``print(result)`` and in a notebook before "... more rows".
+_DISPLAY_ROWS = 60
 
 
 class AuditResult(ResultShape):
@@ -133,8 +125,9 @@ class AuditResult(ResultShape):
         return self._table.copy()
 
     @property
-    def unknown(self) -> Mapping[str, int]:
-        return self._unknown
+    def unknown(self) -> dict[str, int]:
+        """Rows in the unknown category per attribute: a plain dict (a copy)."""
+        return dict(self._unknown)
 
     @property
     def n_total(self) -> int:
@@ -253,8 +246,24 @@ class AuditResult(ResultShape):
 
     def flagged(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
                 rule: str | None = None) -> pd.DataFrame:
-        """The rows that fail the gate (by default, impact ratio below ``min_ratio``)."""
-        return self._table.loc[self.failing(min_ratio, alpha, rule)].reset_index(drop=True)
+        """The rows that fail the gate (by default, impact ratio below ``min_ratio``).
+
+        The columns a reader needs come first: attribute, group, counts, rate,
+        impact ratio and its interval, the p-value, whether it is significant,
+        the shortfall, the small-numbers checks (``flip_flop``,
+        ``detectable``) and the note; every other column follows.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> result = ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30 + [0] * 20,
+        ...                   groups={"sex": ["F"] * 50 + ["M"] * 50})
+        >>> list(result.flagged().columns[:6])
+        ['attribute', 'group', 'n', 'selected', 'rate', 'impact_ratio']
+        """
+        rows = self._table.loc[self.failing(min_ratio, alpha, rule)].reset_index(drop=True)
+        first = [c for c in _READER_FIRST if c in rows.columns]
+        return rows[first + [c for c in rows.columns if c not in first]]
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a tidy DataFrame (a copy)."""
@@ -278,7 +287,7 @@ class AuditResult(ResultShape):
 
     def to_markdown(self, *, min_cell: int | None = None, data_source: str | None = None,
                     audit_date: str | None = None, data_type: str = "historical",
-                    path: str | None = None) -> str:
+                    path: str | None = None, title: str | None = None) -> str:
         """The NYC Local Law 144 bias-audit summary, as Markdown ready to publish.
 
         One table per attribute and one for the intersection, each with the
@@ -300,6 +309,8 @@ class AuditResult(ResultShape):
             ``"historical"`` or ``"test"`` data (6 RCNY 5-302).
         path : str or path, optional
             Also write the text there, atomically.
+        title : str, optional
+            The first heading; default "Bias audit summary".
 
         Examples
         --------
@@ -311,11 +322,13 @@ class AuditResult(ResultShape):
         from adverse_impact._report import render_markdown
 
         text = render_markdown(self, min_cell=min_cell, data_source=data_source,
-                               audit_date=audit_date, data_type=data_type)
+                               audit_date=audit_date, data_type=data_type, title=title)
         return self._write(text, path)
 
     def to_html(self, path: str | None = None, *, min_cell: int | None = None,
-                title: str | None = None, sweep: Any = None, proxies: Any = None) -> str:
+                title: str | None = None, sweep: Any = None, proxies: Any = None,
+                data_source: str | None = None, audit_date: str | None = None,
+                data_type: str | None = None) -> str:
         """One self-contained HTML page: tables and charts, no network fetches.
 
         Per attribute: the table, the selection rates with 95% Wilson
@@ -323,6 +336,8 @@ class AuditResult(ResultShape):
         in red; the pooled strata results when present; optionally a
         threshold sweep (``sweep=``, from :func:`adverse_impact.threshold_sweep`)
         and the top proxies (``proxies=``, any result with ``to_frame()``).
+        ``data_source``, ``audit_date`` and ``data_type`` ("historical" or
+        "test") are stated under the title when given.
 
         Examples
         --------
@@ -334,7 +349,8 @@ class AuditResult(ResultShape):
         """
         from adverse_impact._report import render_html
 
-        text = render_html(self, min_cell=min_cell, title=title, sweep=sweep, proxies=proxies)
+        text = render_html(self, min_cell=min_cell, title=title, sweep=sweep, proxies=proxies,
+                           data_source=data_source, audit_date=audit_date, data_type=data_type)
         return self._write(text, path)
 
     def to_json(self, path: str | None = None, *, min_cell: int | None = None,
@@ -415,19 +431,80 @@ class AuditResult(ResultShape):
         return (f"AuditResult: {n_flagged} of {n_groups} groups below 4/5 across {attrs} "
                 f"attribute{'s' if attrs != 1 else ''} (n_total={self._n_total:,}{tail})")
 
-    def _display_frame(self, limit: int = 60) -> pd.DataFrame:
-        shown = self._table[[c for c in _SHOWN if c in self._table.columns]]
-        return shown.head(limit)
+    def _p_column(self) -> str | None:
+        column = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp",
+                  "z": "p_value_z"}.get(self._params.get("test") or "")
+        return column if column in self._table.columns else None
+
+    def _display(self) -> tuple[list[dict[str, Any]], Footnotes, int]:
+        """Display records of the first rows, their notes, and how many rows are not shown."""
+        notes = Footnotes()
+        shown = self._table.head(_DISPLAY_ROWS)
+        records = audit_rows(shown, notes, alpha=self._params.get("alpha"),
+                             p_column=self._p_column())
+        return records, notes, len(self._table) - len(shown)
 
     def __repr__(self) -> str:
-        frame = self._display_frame()
-        body = frame.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
-        more = len(self._table) - len(frame)
-        suffix = f"\n... {more} more rows" if more > 0 else ""
-        return f"{self._headline()}\n{body}{suffix}"
+        records, notes, more = self._display()
+        p_column = self._p_column()
+        header = ["", "group", "n", "selected", "rate", "impact ratio"]
+        keys = ["mark", "label", "n", "selected", "rate", "ratio"]
+        if p_column:
+            header.append("p-value")
+            keys.append("p")
+        header.append("notes")
+        keys.append("notes")
+        # The label column gets what the other columns, as wide as their cells, leave.
+        others = [i for i in range(len(keys)) if keys[i] != "label"]
+        fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2
+                    for i in others)
+        label_width = max(12, TEXT_WIDTH - fixed)
+        lines = [wrap(self._headline())]
+        for attribute in self.attributes:
+            rows = [[r[k] for k in keys] for r in records if r["attribute"] == attribute]
+            if not rows:
+                continue
+            lines += ["", f"{attribute}:",
+                      text_table(header, rows, left=(0, 1, len(header) - 1),
+                                 max_width=[None, label_width] + [None] * (len(header) - 2))]
+        if more > 0:
+            lines.append(f"... {more} more rows (result.to_frame() has them all)")
+        if self._pooled is not None and len(self._pooled):
+            head, rows = pooled_rows(self._pooled)
+            keep = [1, 2, 4, 5, 6]
+            strata = self._params.get("strata")
+            lines += ["", f"Pooled across strata {strata!r} (Mantel-Haenszel):",
+                      text_table([head[j] for j in keep], [[r[j] for j in keep] for r in rows],
+                                 left=(0, 1), max_width=[24, 24, None, None, None])]
+        few = any(r["few"] for r in records)
+        lines.append("")
+        lines += [wrap(f"{mark} {text}", indent="    ") for mark, text in
+                  legend(few=few, reference=str(self._params.get("reference", "highest")))]
+        lines += [wrap(f"[{i}] {text}", indent="    ") for i, text in enumerate(notes.texts, 1)]
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        frame = self._display_frame()
-        table = frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3f}",
-                              border=0, classes="adverse-impact")
-        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+        records, notes, more = self._display()
+        p_column = self._p_column()
+        columns = [("attribute", "attribute"), ("group", "group"), ("n", "n"),
+                   ("selected", "selected"), ("rate", "rate"), ("ratio", "impact ratio"),
+                   ("interval", "95% interval")]
+        if p_column:
+            columns.append(("p", "p-value"))
+        columns += [("flag", "flag"), ("notes", "notes")]
+        table = html_table([h for _, h in columns], [[r[k] for k, _ in columns]
+                                                     for r in records],
+                           row_classes=[r["classes"] for r in records], inline=True)
+        tail = f"<p>... {more} more rows (result.to_frame() has them all)</p>" if more else ""
+        few = any(r["few"] for r in records)
+        key = html_legend([(word, text.split(": ", 1)[1]) for word, (_, text) in
+                           zip(["(reference)", "below 4/5", "few people"],
+                               legend(few=few))])
+        pooled = ""
+        if self._pooled is not None and len(self._pooled):
+            head, rows = pooled_rows(self._pooled)
+            strata = html.escape(repr(self._params.get("strata")))
+            pooled = (f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>"
+                      + html_table(head, rows))
+        return (f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}{tail}"
+                f"{pooled}{key}{html_notes(notes)}</div>")

@@ -22,9 +22,12 @@ COMPARISONS = ("reference", "rest")
 #: The test behind the ``significant`` column, and the p-value column it reads.
 TESTS = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp", "z": "p_value_z"}
 TEST_COLUMNS = ("z", "p_value_z", "p_value_fisher", "p_value_fisher_midp", "ir_ci_low",
-                "ir_ci_high", "shortfall", "min_detectable_ratio", "flip_flop", "significant")
+                "ir_ci_high", "shortfall", "min_detectable_ratio", "flip_flop", "significant",
+                "detectable")
 #: Power behind ``min_detectable_ratio``: the conventional 80%.
 DETECTABLE_POWER = 0.8
+#: The boolean columns among them: empty (NA) where a row is not tested.
+FLAG_COLUMNS = ("flip_flop", "significant", "detectable")
 
 
 def check_alpha(alpha: Any, argument: str = "alpha") -> float:
@@ -109,16 +112,17 @@ def compare_many(attributes: Sequence[tuple[Sequence[int], Sequence[int], int | 
             "flip_flop": np.atleast_1d(np.asarray(stats.flip_flop(a, na, b, nb), dtype=bool)),
         }
         values["significant"] = significant(values[TESTS[test]], a, na, b, nb, alpha)
+        values["detectable"] = detectable(na, b, nb, alpha=alpha, test=test)
     out, start = [], 0
     for *_, tested in prepared:
         size, stop = len(tested), start + int(tested.sum())
         columns: dict[str, Any] = {}
-        for name in TEST_COLUMNS[:-2]:
+        for name in TEST_COLUMNS[:-len(FLAG_COLUMNS)]:
             column = np.full(size, np.nan)
             if stop > start:
                 column[tested] = values[name][start:stop]
             columns[name] = column
-        for name in ("flip_flop", "significant"):
+        for name in FLAG_COLUMNS:
             flags = np.full(size, None, dtype=object)
             if stop > start:
                 flags[tested] = values[name][start:stop]
@@ -137,6 +141,25 @@ def significant(p_value: np.ndarray, sel_a: np.ndarray, n_a: np.ndarray, sel_b: 
     lower = np.asarray(sel_a, dtype=object) * np.asarray(n_b, dtype=object) < \
         np.asarray(sel_b, dtype=object) * np.asarray(n_a, dtype=object)
     return (np.asarray(p_value) < alpha) & lower.astype(bool)
+
+
+def detectable(n_a: np.ndarray, sel_b: np.ndarray, n_b: np.ndarray, *, alpha: float,
+               test: str) -> np.ndarray:
+    """Could this group's size show a significantly lower rate at all?
+
+    True when even no one selected (``s_a = 0``) would be significantly
+    lower than the comparison group's rate, by the audit's ``test`` at
+    ``alpha``.  False means the group is too small for any shortfall to be
+    told apart from chance: a four-fifths flag on it rests on a handful of
+    people (the Uniform Guidelines' Q&A 21 and 22).
+    """
+    zero = np.zeros_like(np.asarray(n_a))
+    if test == "z":
+        p_value = stats.two_proportion_z(zero, n_a, sel_b, n_b).p_value
+    else:
+        fisher = stats.fisher_exact(zero, n_a, sel_b, n_b)
+        p_value = fisher.p_value if test == "fisher" else fisher.p_value_midp
+    return significant(np.atleast_1d(p_value), zero, n_a, sel_b, n_b, alpha)
 
 
 def pool_strata(per_stratum: pd.DataFrame, *, attribute: str, labels: Sequence[Any],

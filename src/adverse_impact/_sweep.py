@@ -163,8 +163,9 @@ class ThresholdSweep(ResultShape):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
+        from adverse_impact._render import pyplot
 
+        plt = pyplot()
         table = self._table
         if attribute is not None:
             if attribute not in self.attributes:

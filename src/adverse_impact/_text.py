@@ -144,7 +144,9 @@ class TokenProxies(ResultShape):
 
     def plot(self, k: int = 15, group: Any = None, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top tokens' z-scores (needs matplotlib)."""
-        import matplotlib.pyplot as plt
+        from adverse_impact._render import pyplot
+
+        plt = pyplot()
 
         top = self.top(k, group).iloc[::-1]
         if ax is None:

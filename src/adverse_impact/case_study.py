@@ -34,8 +34,8 @@ import pandas as pd
 
 from adverse_impact._errors import input_error
 
-__all__ = ["CaseStudyResult", "less_discriminatory_search", "names_chapter", "recruiting_tool",
-           "scrub_gendered_terms"]
+__all__ = ["CaseStudyResult", "less_discriminatory_search", "names_chapter", "recruiting_data",
+           "recruiting_tool", "scrub_gendered_terms"]
 
 def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
     """Remove every term of a pair list (``"women's"``, ``"sorority"``, ...) from texts.
@@ -57,6 +57,47 @@ def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
         text = pattern.sub("", text)
         out.append(re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([;,.])", r"\1", text)).strip())
     return out
+
+
+def _check_n_samples(n_samples: Any) -> None:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
+            or n_samples < 1_000:
+        raise input_error("n_samples", f"{n_samples!r} is not an integer >= 1,000",
+                          "Pass at least 1,000 so every group has enough applicants")
+
+
+def recruiting_data(n_samples: int = 20_000, *,
+                    random_state: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The history, the new applicants and the share advanced, as :func:`recruiting_tool` uses them.
+
+    Step through the case study with exactly the data of the one-call
+    summary: the same seeds (derived from ``random_state``), the same number
+    of applicants, and the share the model advances (the historical hiring
+    rate).
+
+    Returns
+    -------
+    history : DataFrame
+        ``n_samples`` synthetic resumes with historical hiring decisions.
+    applicants : DataFrame
+        ``n_samples // 2`` (at least 500) new applicants.
+    select_share : float
+        The historical hiring rate, which the model's top scores reproduce.
+
+    Examples
+    --------
+    >>> from adverse_impact.case_study import recruiting_data
+    >>> history, applicants, share = recruiting_data(2_000, random_state=0)
+    >>> len(history), len(applicants), 0 < share < 1
+    (2000, 1000, True)
+    """
+    from adverse_impact.datasets import make_resumes
+
+    _check_n_samples(n_samples)
+    seeds = np.random.SeedSequence(random_state).generate_state(4)
+    history = make_resumes(n_samples, random_state=int(seeds[0]))
+    applicants = make_resumes(max(n_samples // 2, 500), random_state=int(seeds[1]))
+    return history, applicants, float(history["hired"].mean())
 
 
 def _model(random_state: int) -> Any:
@@ -184,7 +225,7 @@ def _women(result: Any, column: str = "impact_ratio", frame: str = "table") -> f
 
 
 def _gender_rows(result: Any) -> list[dict[str, Any]]:
-    from adverse_impact._result import jsonable
+    from adverse_impact._render import jsonable
 
     table = result.table
     rows = table[table["attribute"] == "gender"]
@@ -348,7 +389,7 @@ class CaseStudyResult:
 
     def to_dict(self) -> dict[str, Any]:
         """All numbers of the study (aggregates only), JSON-ready."""
-        from adverse_impact._result import jsonable
+        from adverse_impact._render import jsonable
 
         return jsonable(self.numbers)
 
@@ -413,7 +454,17 @@ class CaseStudyResult:
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""
         from adverse_impact._io import write_atomic
-        from adverse_impact._report import _CSS, FOUR_FIFTHS_LINE, _html_table, _svg_bars
+        from adverse_impact._render import (
+            CSS,
+            FOUR_FIFTHS_LINE,
+            Footnotes,
+            audit_rows,
+            frame_table,
+            html_legend,
+            html_notes,
+            html_table,
+            svg_bars,
+        )
         from adverse_impact._scores._alternatives import GROUP_CUTOFF_NOTE
 
         n = self.numbers
@@ -423,34 +474,46 @@ class CaseStudyResult:
         qualified = [n["audit"]["qualified_ratio_women"], n["scrub"]["qualified_ratio_women"],
                      n["mitigation"]["qualified_ratio_women"]]
         parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-                 f"<title>Recruiting-tool case study</title><style>{_CSS}</style></head><body>",
+                 f"<title>Recruiting-tool case study</title><style>{CSS}</style></head><body>",
                  "<h1>Recruiting-tool case study</h1>"]
         parts += [f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines()]
         parts += ["<h2>Women's impact ratio at each stage</h2>",
-                  _svg_bars("Women's impact ratio by stage", [s for s, _ in stages], ratios,
+                  svg_bars("Women's impact ratio by stage", [s for s, _ in stages], ratios,
                             flags=[r < FOUR_FIFTHS_LINE for r in ratios],
                             line=FOUR_FIFTHS_LINE),
                   "<h2>Selection among qualified applicants (women / men)</h2>",
-                  _svg_bars("Qualified women's advance rate relative to qualified men's",
+                  svg_bars("Qualified women's advance rate relative to qualified men's",
                             [s for s, _ in stages], qualified, line=FOUR_FIFTHS_LINE,
                             flags=[r < FOUR_FIFTHS_LINE for r in qualified])]
+        notes = Footnotes()
+        columns = [("group", "group"), ("n", "applicants"), ("selected", "advanced"),
+                   ("rate", "rate advanced"), ("ratio", "impact ratio"),
+                   ("interval", "95% interval"), ("p", "p-value (Fisher)"),
+                   ("shortfall", "shortfall (people)"), ("flag", "flag"), ("notes", "notes")]
         for title, result in stages:
             table = result.table[result.table["attribute"] == "gender"]
+            rows = audit_rows(table, notes, alpha=result.params.get("alpha"),
+                              p_column="p_value_fisher" if "p_value_fisher" in table else None)
             parts += [f"<h2>{html.escape(title)}: audit by gender</h2>",
-                      _html_table(table[[c for c in ("group", "n", "selected", "rate",
-                                                     "impact_ratio", "ir_ci_low",
-                                                     "ir_ci_high", "p_value_fisher",
-                                                     "significant") if c in table]])]
+                      html_table([h for _, h in columns], [[r[k] for k, _ in columns]
+                                                           for r in rows],
+                                 row_classes=[r["classes"] for r in rows])]
+        parts += ["<h2>Key</h2>", html_legend([
+            ("below 4/5", "impact ratio under 0.8, the four-fifths rule of thumb "
+             "(29 CFR 1607.4(D)); red bars, values ending in *"),
+            ("(reference)", "the group the others are compared with")])]
+        if len(notes):
+            parts.append(html_notes(notes))
         parts += ["<h2>Tokens that mark women (history)</h2>",
-                  _html_table(self.token_proxies.top(10, group="female")[
+                  frame_table(self.token_proxies.top(10, group="female")[
                       ["token", "count", "count_rest", "doc_share", "doc_share_rest", "z"]]),
                   "<h2>Proxies the model uses</h2>",
-                  _html_table(self.leakage.top(10)),
+                  frame_table(self.leakage.top(10)),
                   "<h2>Proxies the scrubbed model uses</h2>",
-                  _html_table(self.leakage_scrubbed.top(10)),
+                  frame_table(self.leakage_scrubbed.top(10)),
                   *(["<h2>Less discriminatory alternatives (cross-validated search)</h2>",
                      "<p>" + html.escape(n["alternatives"]["sentence"]) + "</p>",
-                     _html_table(pd.DataFrame(n["alternatives"]["table"])),
+                     frame_table(pd.DataFrame(n["alternatives"]["table"])),
                      "<p>" + html.escape(GROUP_CUTOFF_NOTE) + "</p>"]
                     if "alternatives" in n else []),
                   "<h2>Notes</h2>",
@@ -512,12 +575,8 @@ def recruiting_tool(
     from adverse_impact._model import audit_model
     from adverse_impact._proxies import proxy_leakage, recoverability
     from adverse_impact._text import token_proxies
-    from adverse_impact.datasets import make_resumes
 
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
-            or n_samples < 1_000:
-        raise input_error("n_samples", f"{n_samples!r} is not an integer >= 1,000",
-                          "Pass at least 1,000 so every group has enough applicants")
+    _check_n_samples(n_samples)
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
     marks: list[tuple[str, float]] = []
@@ -530,10 +589,8 @@ def recruiting_tool(
         say(message)
 
     step("generate", "Generating ten years of skewed hiring history and new applicants")
-    seeds = np.random.SeedSequence(random_state).generate_state(4)
-    history = make_resumes(n_samples, random_state=int(seeds[0]))
-    applicants = make_resumes(max(n_samples // 2, 500), random_state=int(seeds[1]))
-    share = float(history["hired"].mean()) if select_share is None else float(select_share)
+    history, applicants, hiring_rate = recruiting_data(n_samples, random_state=random_state)
+    share = hiring_rate if select_share is None else float(select_share)
     if not 0 < share < 1:
         raise input_error("select_share", f"{select_share!r} is not in (0, 1)",
                           "Pass the share of applicants the model advances, e.g. 0.3")

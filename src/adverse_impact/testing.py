@@ -32,7 +32,7 @@ __all__ = [
 _recorded: list[tuple[str, Any]] | None = None
 
 _FAILURE_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio",
-                    "p_value_fisher", "significant", "note"]
+                    "p_value_fisher", "significant", "flip_flop", "detectable", "note"]
 
 
 def _record(kind: str, result: Any) -> None:
@@ -108,6 +108,7 @@ def assert_no_adverse_impact(
     ...
     AssertionError: adverse impact: 1 group fails the rule (impact ratio below 0.8) ...
     """
+    __tracebackhide__ = True  # pytest shows the caller's line, not this library's frames
     if isinstance(result_or_model, AuditResult):
         if X is not None or sensitive_features is not None:
             raise type_error("X", "X and sensitive_features are only for a model, but an "
@@ -127,15 +128,43 @@ def assert_no_adverse_impact(
     chosen = rule or ("four_fifths" if alpha is None else "both")
     failing = result.failing(min_ratio, alpha=alpha, rule=chosen)
     if failing.any():
-        table = result.table
-        shown = [c for c in _FAILURE_COLUMNS if c in table]
-        count = int(failing.sum())
-        raise AssertionError(
-            f"adverse impact: {count} group{'s' if count > 1 else ''} "
-            f"fail{'' if count > 1 else 's'} the rule ({_rule_text(min_ratio, alpha, chosen)})"
-            f"\n\n{_aligned(table.loc[failing, shown])}\n\nFull table:\n{_aligned(table[shown])}"
-        )
+        raise AssertionError(_gate_message(result, failing, _rule_text(min_ratio, alpha, chosen)))
     return result
+
+
+def _few_people(row: Any) -> str:
+    """Why a failing row rests on a handful of people, or "" (Uniform Guidelines Q&A 21)."""
+    reasons = []
+    if _set(row.get("flip_flop")):
+        reasons.append("one different selection would reverse it")
+    detectable = row.get("detectable")
+    if detectable is not None and not pd.isna(detectable) and not bool(detectable):
+        reasons.append("too small for any rate to be significantly lower")
+    return "; few people: " + "; ".join(reasons) if reasons else ""
+
+
+def _set(value: Any) -> bool:
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
+    """The message first, in one line per failing group; the tables after."""
+    table = result.table
+    shown = [c for c in _FAILURE_COLUMNS if c in table]
+    count = int(failing.sum())
+    groups = []
+    for row in table.loc[failing].to_dict(orient="records"):
+        ratio = row["impact_ratio"]
+        groups.append(f"  {row['attribute']}={row['group']}: impact ratio {ratio:.3f}, "
+                      f"{row['selected']:,} of {row['n']:,} selected{_few_people(row)}")
+    few = any("few people" in g for g in groups)
+    advice = ("\nA flag that rests on a handful of people is weak evidence: the Uniform "
+              "Guidelines (Q&A 21) look at more data\nbefore acting on it (docs: Release "
+              "gates, 'When a flag rests on a handful of people')." if few else "")
+    return (f"adverse impact: {count} group{'s' if count > 1 else ''} "
+            f"fail{'' if count > 1 else 's'} the rule ({rule})\n" + "\n".join(groups) + advice
+            + f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"
+            f"\n\nFull table:\n{_aligned(table[shown])}")
 
 
 def assert_no_proxy_leakage(
@@ -186,6 +215,7 @@ def assert_no_proxy_leakage(
     >>> sorted(checked)
     ['recoverability']
     """
+    __tracebackhide__ = True
     forbidden = [str(t) for t in forbidden]
     top_k = check_scalar(top_k, "top_k", int, low=1, example="top_k=20")
     if max_auc is not None:
@@ -292,6 +322,7 @@ def assert_counterfactual_invariance(
     result = counterfactual_test(model, texts, pairs=pairs, threshold=threshold,
                                  select_top=select_top, ties=ties, random_state=random_state)
     _record("counterfactual", result)
+    __tracebackhide__ = True  # the failure points at the caller's line
     problems = []
     if max_abs_change is not None and result.max_abs_change > max_abs_change:
         problems.append(f"largest score change {result.max_abs_change:.4g} > max_abs_change "

@@ -17,8 +17,9 @@ from scipy.stats import norm
 
 from adverse_impact._audit import audit
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._render import pyplot
 from adverse_impact._result import AuditResult, jsonable
-from adverse_impact._scores._gaps import _frame_from_table, require_matplotlib
+from adverse_impact._scores._gaps import _frame_from_table
 from adverse_impact._validation import (
     check_aligned_indexes,
     check_binary,
@@ -348,7 +349,7 @@ class AgeAudit:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The older group's impact ratio at each cut-off, with the 0.8 line (needs matplotlib)."""
-        plt = require_matplotlib("AgeAudit.plot")
+        plt = pyplot()
         if ax is None:
             _, ax = plt.subplots()
         ax.plot(self._sweep["cutoff"], self._sweep["impact_ratio"], marker="o",

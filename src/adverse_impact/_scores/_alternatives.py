@@ -16,8 +16,8 @@ import pandas as pd
 from adverse_impact._audit import audit
 from adverse_impact._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._model import _as_sensitive_features, _binarise, _check_rows, _row_groups
+from adverse_impact._render import pyplot
 from adverse_impact._result import jsonable
-from adverse_impact._scores._gaps import require_matplotlib
 from adverse_impact._scoring import decide, model_scores
 from adverse_impact._validation import check_unknown
 
@@ -234,7 +234,7 @@ class ModelComparison:
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Validity against the lowest impact ratio, frontier joined, 0.8 dashed (matplotlib)."""
-        plt = require_matplotlib("ModelComparison.plot")
+        plt = pyplot()
         if ax is None:
             _, ax = plt.subplots()
         t = self._table

@@ -17,6 +17,7 @@ from adverse_impact._audit import _check_reference, _find_reference, _label, aud
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_pandas
 from adverse_impact._model import _as_sensitive_features, _row_groups, threshold_sweep
+from adverse_impact._render import pyplot
 from adverse_impact._result import jsonable
 from adverse_impact._scores._implied import implied_impact_ratio
 from adverse_impact._validation import (
@@ -37,17 +38,6 @@ __all__ = ["ScoreGaps", "score_gaps"]
 _DECILES = np.linspace(0.1, 0.9, 9)
 _GROUP_COLUMNS = ["attribute", "group", "n", "mean", "sd", "is_reference", "d", "g",
                   "g_se", "g_ci_low", "g_ci_high", "ks_statistic", "ks_p_value", "note"]
-
-
-def require_matplotlib(what: str) -> Any:
-    """``matplotlib.pyplot``, or an ImportError that names the ``plot`` extra."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - matplotlib is in the test extras
-        raise ImportError(
-            f"{what} needs matplotlib, which is not installed. Install the plot extra: "
-            "pip install 'adverse-impact[plot]'") from exc
-    return plt
 
 
 def _frame_from_table(data: Any) -> pd.DataFrame:
@@ -240,7 +230,7 @@ class ScoreGaps:
         cut-offs; the four-fifths line is dashed.  Needs matplotlib (the
         ``plot`` extra).
         """
-        plt = require_matplotlib("ScoreGaps.plot")
+        plt = pyplot()
         table, cut = self._table, self._cutoffs
         if attribute is not None:
             if attribute not in self.reference:
