@@ -16,7 +16,7 @@ import pandas as pd
 
 from adverse_impact._errors import type_error
 
-__all__ = ["as_pandas"]
+__all__ = ["as_frame", "as_pandas"]
 
 _PLAIN = (pd.DataFrame, pd.Series, pd.Index, np.ndarray, list, tuple, dict, str, bytes)
 
@@ -52,3 +52,19 @@ def as_pandas(value: Any, argument: str, *, strict: bool = False) -> Any:
     if isinstance(native, nw.LazyFrame):
         native = native.collect()
     return native.to_pandas()
+
+
+def as_frame(value: Any, argument: str, fix: str) -> pd.DataFrame:
+    """A pandas DataFrame for a table of any library narwhals reads, else an error naming it.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from adverse_impact._frames import as_frame
+    >>> as_frame(pa.table({"a": [1, 2]}), "data", "Pass a table").shape
+    (2, 1)
+    """
+    frame = as_pandas(value, argument, strict=True)
+    if not isinstance(frame, pd.DataFrame):
+        raise type_error(argument, f"{type(value).__name__} is not a table", fix)
+    return frame

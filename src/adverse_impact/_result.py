@@ -28,11 +28,10 @@ from adverse_impact._render import (
     wrap,
 )
 from adverse_impact._shape import ResultShape
-from adverse_impact._validation import as_fraction
+from adverse_impact._validation import as_fraction, check_rule
 
 __all__ = ["AuditResult", "jsonable"]
 
-_RULES = ("four_fifths", "significance", "both", "either")
 
 #: The columns a reader needs first, in this order, in :meth:`AuditResult.flagged`.
 _READER_FIRST = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "ir_ci_low",
@@ -188,11 +187,7 @@ class AuditResult(ResultShape):
     def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
                 rule: str | None = None) -> np.ndarray:
         """Boolean mask of the table rows that fail the gate; see :meth:`passes`."""
-        if rule is None:
-            rule = "four_fifths" if alpha is None else "both"
-        if rule not in _RULES:
-            raise input_error("rule", f"{rule!r} is not a known rule",
-                              f"Pass one of {list(_RULES)!r}")
+        rule = check_rule(rule, alpha)
         if rule == "four_fifths":
             return self._below(min_ratio)
         significant = self._significant(alpha)

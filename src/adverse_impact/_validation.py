@@ -325,6 +325,19 @@ def groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
     return groups
 
 
+#: The gate policies of every result's ``passes``/``failing``.
+RULES = ("four_fifths", "significance", "both", "either")
+
+
+def check_rule(rule: Any, alpha: Any) -> str:
+    """The gate policy: ``rule``, or by default four-fifths (``"both"`` when ``alpha`` is given)."""
+    if rule is None:
+        return "four_fifths" if alpha is None else "both"
+    if rule not in RULES:
+        raise input_error("rule", f"{rule!r} is not a known rule", f"Pass one of {list(RULES)!r}")
+    return rule
+
+
 # -- scalars and options (scikit-learn's check_scalar and StrOptions, in our messages) ------
 
 def check_scalar(value: Any, argument: str, kind: type | tuple[type, ...] = (int, float), *,

@@ -27,6 +27,7 @@ from scipy import special
 from adverse_impact._audit import (
     FOUR_FIFTHS,
     _check_reference,
+    _check_reference_keys,
     _find_reference,
     _is_unknown,
     _label,
@@ -35,19 +36,19 @@ from adverse_impact._audit import (
 )
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_pandas
+from adverse_impact._frames import as_frame
 from adverse_impact._result import jsonable
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import (
     as_fraction,
     check_consistent_length,
+    check_rule,
     check_unknown,
     groups_argument,
 )
 
 __all__ = ["RankingAudit", "audit_rankings"]
 
-_RULES = ("four_fifths", "significance", "both", "either")
 _SHOWN = ["attribute", "group", "n", "selected", "unranked", "rate", "impact_ratio",
           "four_fifths_flag", "expected", "p_value_holm", "mean_rank"]
 _TEST_COLUMNS = ["attribute", "test", "measure", "comparison", "statistic", "df", "p_value",
@@ -185,11 +186,7 @@ class RankingAudit:
     def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
                 rule: str | None = None) -> np.ndarray:
         """Boolean mask of the table rows that fail; see :meth:`passes`."""
-        if rule is None:
-            rule = "four_fifths" if alpha is None else "both"
-        if rule not in _RULES:
-            raise input_error("rule", f"{rule!r} is not a known rule",
-                              f"Pass one of {list(_RULES)!r}")
+        rule = check_rule(rule, alpha)
         bound = as_fraction(min_ratio, "min_ratio")
         if not 0 < bound <= 1:
             raise input_error("min_ratio", f"{min_ratio!r} is outside (0, 1]",
@@ -326,14 +323,8 @@ class _Design:
 
 
 def _as_pandas(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    frame = as_pandas(data, "data", strict=True)
-    if not isinstance(frame, pd.DataFrame):
-        raise type_error("data", f"{type(data).__name__} is not a table",
-                         "Pass a pandas, polars or pyarrow table with one row per candidate "
-                         "per prompt")
-    return frame
+    return as_frame(data, "data", "Pass a pandas, polars or pyarrow table with one row per "
+                    "candidate per prompt")
 
 
 def _codes(values: Any, argument: str, sort: bool = True) -> tuple[np.ndarray, list[Any]]:
@@ -881,12 +872,7 @@ def audit_rankings(
     design = _design(frame, prompt, rank, by_names, k)
     coded = {a: _attribute_codes(frame[a], a, unknown_labels) for a in attributes}
     specs = _specs(attributes, intersectional)
-    if isinstance(reference, Mapping):
-        names = [name for name, _ in specs]
-        for key in reference:
-            if key not in names:
-                raise input_error("reference", f"{key!r} is not an audited attribute",
-                                  f"Use keys from {names!r}")
+    _check_reference_keys(reference, specs)
 
     rows: list[pd.DataFrame] = []
     tests: list[dict[str, Any]] = []

@@ -15,7 +15,7 @@ from scipy.stats import ks_2samp, kstwobign, norm
 
 from adverse_impact._audit import _check_reference, _find_reference, _label, audit
 from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_pandas
+from adverse_impact._frames import as_frame
 from adverse_impact._model import _as_sensitive_features, _row_groups, threshold_sweep
 from adverse_impact._render import pyplot
 from adverse_impact._result import jsonable
@@ -41,13 +41,8 @@ _GROUP_COLUMNS = ["attribute", "group", "n", "mean", "sd", "is_reference", "d", 
 
 
 def _frame_from_table(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    frame = as_pandas(data, "data", strict=True)
-    if not isinstance(frame, pd.DataFrame):
-        raise type_error("data", f"{type(data).__name__} is not a table",
-                         "Pass a pandas, polars or pyarrow table, or data=None with arrays")
-    return frame
+    return as_frame(data, "data", "Pass a pandas, polars or pyarrow table, or data=None with "
+                    "arrays")
 
 
 def _resolve(data: Any, score: Any, groups: Any, sample_weight: Any
