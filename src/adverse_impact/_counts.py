@@ -6,7 +6,10 @@ pyarrow, DuckDB, Dask, PySpark), it returns a :class:`GroupCounts`: a
 small pandas table with one row per observed combination of raw group
 labels (missing labels kept as ``None``) and the number of rows and of
 selected rows in each.  Everything downstream works on that table and
-never learns where the counts came from.
+never learns where the counts came from.  Parquet files named by a path or
+a glob are opened lazily by :mod:`adverse_impact._sources` and counted
+here like any other lazy table; :func:`count_periods` adds the time period
+as one more key of the same single pass.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._sources import is_path_like, open_parquet
 from adverse_impact._validation import (
     MAX_GROUPS,
     check_aligned_indexes,
@@ -79,6 +83,8 @@ def count_groups(
 ) -> GroupCounts:
     """Count rows and selections per combination of group labels, in one pass."""
     rule = _decision_rule(selected, score, threshold)
+    if is_path_like(data):
+        data = open_parquet(data)
     if data is None:
         columns = _columns_from_arrays(selected, groups, score, sample_weight, strata)
     elif isinstance(data, pd.DataFrame):
@@ -517,3 +523,143 @@ def _count_true(condition: Any) -> Any:
     import narwhals as nw
 
     return condition.cast(nw.Int64).sum()
+
+
+# -- counting by time period ----------------------------------------------------
+
+#: The key column holding each row's period, and its value for unparseable times.
+PERIOD_KEY = "__period"
+UNPARSEABLE = "!unparseable"
+#: Accepted periods: pandas offset, DuckDB date_trunc unit, polars truncate unit.
+PERIODS = {"day": ("D", "day", "1d"), "week": ("W-SUN", "week", "1w"),
+           "month": ("M", "month", "1mo"), "quarter": ("Q", "quarter", "1q"),
+           "year": ("Y", "year", "1y")}
+
+
+def check_period(period: Any) -> str | None:
+    if period is None or period in PERIODS:
+        return period
+    raise input_error("period", f"{period!r} is not a known period",
+                      f"Pass one of {list(PERIODS)!r}, or None to use the time values as "
+                      "period labels")
+
+
+def count_periods(
+    data: Any = None,
+    *,
+    time: Any,
+    period: str | None,
+    selected: Any = None,
+    groups: Any,
+    score: Any = None,
+    threshold: float | None = None,
+    sample_weight: Any = None,
+) -> GroupCounts:
+    """Counts per group and period, in the same one pass as :func:`count_groups`.
+
+    The period becomes the stratum column ``PERIOD_KEY``: the ISO date
+    (``YYYY-MM-DD``) of the period's first day, ``None`` where the time is
+    missing and ``UNPARSEABLE`` where it cannot be read as a date, so those
+    rows are counted, never dropped.  With ``period=None`` the time values
+    themselves are the period labels (e.g. a month number).
+    """
+    period = check_period(period)
+    if is_path_like(data):
+        data = open_parquet(data)
+    if data is None:
+        if isinstance(time, str):
+            raise type_error("time", f"got the column name {time!r} but data is None",
+                             "Pass data= (the table holding that column) or the time values")
+        key = _pandas_period(pd.Series(np.asarray(time, dtype=object)
+                                       if not isinstance(time, pd.Series) else time), period)
+        return count_groups(None, selected=selected, groups=groups, score=score,
+                            threshold=threshold, sample_weight=sample_weight,
+                            strata=key.rename(PERIOD_KEY))
+    if not isinstance(time, str):
+        raise type_error("time", "data was given, so this must be a column name, got "
+                         f"{type(time).__name__}", "Pass the column name of the times")
+    if isinstance(data, pd.DataFrame):
+        _check_columns_exist(data.columns, {"time": time})
+        if PERIOD_KEY in data.columns:
+            raise input_error("data", f"has a column named {PERIOD_KEY!r}, which the count "
+                              "uses itself", "Rename that column")
+        framed = data.assign(**{PERIOD_KEY: _pandas_period(data[time], period).to_numpy()})
+    else:
+        framed = _engine_period(data, time, period)
+    return count_groups(framed, selected=selected, groups=groups, score=score,
+                        threshold=threshold, sample_weight=sample_weight, strata=PERIOD_KEY)
+
+
+def _pandas_period(values: pd.Series, period: str | None) -> pd.Series:
+    if period is None:
+        return values.astype(object).where(values.notna(), None)
+    if isinstance(values.dtype, pd.PeriodDtype):
+        stamps = values.dt.start_time
+    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values
+    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype):
+        raise type_error("time", f"holds numbers (dtype {values.dtype}), not dates",
+                         "Pass dates or datetimes, or period=None to use the numbers as "
+                         "period labels (e.g. a month index)")
+    else:
+        stamps = pd.to_datetime(values, errors="coerce", format="mixed")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    start = stamps.dt.to_period(PERIODS[period][0]).dt.start_time
+    key = pd.Series(start.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), index=values.index)
+    missing = values.isna().to_numpy() | values.astype(str).str.strip().eq("").to_numpy()
+    key[stamps.isna().to_numpy() & ~missing] = UNPARSEABLE
+    key[missing] = None
+    return key
+
+
+def _engine_period(data: Any, time: str, period: str | None) -> Any:
+    """The lazy table with the period key added, in the engine's own language."""
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(data)
+    except TypeError as exc:
+        raise type_error("data", f"{type(data).__name__} is not a dataframe this library can "
+                         "read", "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark "
+                         "table, or a Parquet path") from exc
+    schema = frame.collect_schema()
+    _check_columns_exist(schema.names(), {"time": time})
+    if PERIOD_KEY in schema.names():
+        raise input_error("data", f"has a column named {PERIOD_KEY!r}, which the count uses "
+                          "itself", "Rename that column")
+    dtype = schema[time]
+    if period is None:
+        return frame.with_columns(nw.col(time).alias(PERIOD_KEY)).to_native()
+    if dtype.is_numeric():
+        raise type_error("time", f"holds numbers (dtype {dtype}), not dates",
+                         "Pass dates or datetimes, or period=None to use the numbers as "
+                         "period labels (e.g. a month index)")
+    _, unit, every = PERIODS[period]
+    if frame.implementation.is_duckdb():
+        column = '"' + time.replace('"', '""') + '"'
+        parsed = f"TRY_CAST({column} AS TIMESTAMP)"
+        return data.project(
+            f"*, CASE WHEN {column} IS NULL THEN NULL WHEN {parsed} IS NULL THEN "
+            f"'{UNPARSEABLE}' ELSE strftime(date_trunc('{unit}', {parsed}), '%Y-%m-%d') END "
+            f"AS {PERIOD_KEY}")
+    if frame.implementation.is_polars():
+        import polars as pl
+
+        native = data.lazy() if isinstance(data, pl.DataFrame) else data
+        raw = pl.col(time)
+        parsed = raw.str.to_datetime(strict=False) if dtype == nw.String else raw
+        return native.with_columns(
+            pl.when(raw.is_null()).then(None).when(parsed.is_null()).then(pl.lit(UNPARSEABLE))
+            .otherwise(parsed.dt.truncate(every).dt.strftime("%Y-%m-%d")).alias(PERIOD_KEY))
+    if dtype not in (nw.Date, nw.Datetime) and not isinstance(dtype, nw.Datetime):
+        raise type_error("time", f"has dtype {dtype}; this engine's times must be dates or "
+                         "datetimes", "Parse the column to dates first, or pass a Parquet "
+                         "path (text times are parsed there, unparseable ones counted)")
+    if period == "week":
+        raise input_error("period", f"weekly periods are not supported on "
+                          f"{frame.implementation}", "Use pandas, polars, DuckDB or a Parquet "
+                          "path, or period='day'")
+    key = nw.col(time).dt.truncate(every).dt.to_string("%Y-%m-%d")
+    return frame.with_columns(key.alias(PERIOD_KEY)).to_native()
