@@ -184,8 +184,8 @@ class MonitorResult:
 
     def to_html(self, path: Any = None) -> str:
         """A self-contained HTML page: the summary, one SVG chart per attribute, the alerts."""
-        parts = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                 "<title>Adverse-impact monitoring</title></head><body>",
+        parts = [("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                 "<title>Adverse-impact monitoring</title></head><body>"),
                  "<h1>Adverse-impact monitoring</h1>", self._repr_html_()]
         for attribute in dict.fromkeys(self._table["attribute"]):
             parts.append(f"<h2>{html.escape(str(attribute))}</h2>")
@@ -213,8 +213,8 @@ def _svg_lines(rows: pd.DataFrame, periods: list[Any]) -> str:
         return f"{left + i * (width - left - 10) / span:.1f},{top + (2 - v) / 2 * height:.1f}"
 
     colours = ["#0969da", "#8250df", "#1a7f37", "#bf8700", "#cf222e", "#57606a"]
-    parts = [f'<svg role="img" width="{width}" height="{height + 30}">'
-             "<title>cumulative impact ratio and confidence sequence</title>"]
+    parts = [(f'<svg role="img" width="{width}" height="{height + 30}">'
+             "<title>cumulative impact ratio and confidence sequence</title>")]
     for level, style in ((FOUR_FIFTHS, 'stroke="#cf222e" stroke-dasharray="4 3"'),
                          (1.0, 'stroke="#57606a"')):
         y = top + (2 - level) / 2 * height
