@@ -107,7 +107,7 @@ def test_null_false_alarm_rate_holds_where_monthly_z_tests_inflate():
 
 
 def test_alert_comes_when_the_true_ratio_is_0_6():
-    low, high, _ = _simulate(0.18, 0.30, seed=18)
+    _, high, _ = _simulate(0.18, 0.30, seed=18)
     fired = high < 0
     assert fired.any(axis=1).mean() >= 0.99
     months = fired.argmax(axis=1) + 1
