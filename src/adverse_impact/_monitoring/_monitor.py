@@ -109,6 +109,34 @@ class MonitorResult:
                 "unknown": jsonable(dict(self.unknown)), "params": jsonable(dict(self.params)),
                 "table": records(self._table), "alerts": records(self._alerts)}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MonitorResult:
+        """Rebuild a result from :meth:`to_dict` output (as kept by an audit log)."""
+        table = pd.DataFrame([dict(r) for r in data["table"]])
+        for column in ("cs_low", "cs_high", "rate", "impact_ratio", "cum_rate",
+                       "cum_impact_ratio"):
+            table[column] = pd.to_numeric(table[column]).astype(float)
+        table["group"] = table["group"].astype(object)
+        table["period"] = table["period"].astype(object)
+        alerts = pd.DataFrame([dict(r) for r in data["alerts"]],
+                              columns=["attribute", "group", "alert", "first_period",
+                                       "cum_impact_ratio", "cs_high"])
+        return cls(table, alerts, MappingProxyType(dict(data["params"])),
+                   MappingProxyType(dict(data["unknown"])), int(data["n_total"]),
+                   int(data["n_missing_time"]), int(data["n_unparseable_time"]))
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the per-group, per-period counts, as ``AuditResult``'s fingerprint."""
+        import hashlib
+
+        cells = sorted(json.dumps([str(a), str(g), str(p), int(n), int(s)]) for a, g, p, n, s in
+                       self._table[["attribute", "group", "period", "n", "selected"]]
+                       .itertuples(index=False))
+        canonical = json.dumps({"cells": cells, "rule": self.params.get("rule"),
+                                "cutoff": self.params.get("cutoff")},
+                               sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
     def to_json(self, path: Any = None, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON, with the library version; optionally written atomically."""
         from adverse_impact._version import __version__
