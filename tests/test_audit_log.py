@@ -211,3 +211,25 @@ def test_other_files_are_refused(tmp_path):
         ai.AuditLog(tmp_path / "new.db").get(7)
     with pytest.raises(ai.InputTypeError, match="^result:"):
         ai.AuditLog(tmp_path / "new.db").add("not a result")
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
+    pytester.makepyfile(test_gate="""
+        import adverse_impact as ai
+        import adverse_impact.testing as ait
+
+        def test_release(adverse_impact):
+            adverse_impact.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+
+        def test_assertion_is_recorded():
+            ait.assert_no_adverse_impact(
+                ai.audit(selected=[1, 0, 0, 1] * 5, groups={"sex": ["F", "F", "M", "M"] * 5}))
+    """)
+    result = pytester.runpytest("--adverse-impact-log=gate.db", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    history = ai.AuditLog(pytester.path / "gate.db").history()
+    assert sorted(history["label"]) == ["test_gate.py::test_assertion_is_recorded",
+                                        "test_gate.py::test_release"]

@@ -92,9 +92,28 @@ def _render(result: Any, args: argparse.Namespace) -> str:
     return result.to_json(min_cell=args.min_cell)
 
 
+def _out_of_core(path: str) -> str | None:
+    """The path itself when it names Parquet files DuckDB or polars can stream, else None."""
+    import glob
+    import importlib.util
+
+    suffix = Path(path).suffix.lower()
+    if not (glob.has_magic(path) or Path(path).is_dir() or suffix in (".parquet", ".pq")):
+        return None
+    if any(importlib.util.find_spec(m) for m in ("duckdb", "polars")):
+        return path
+    return None if Path(path).is_file() else path  # a glob needs an engine: say so there
+
+
 def _emit(result: Any, args: argparse.Namespace) -> int:
     from adverse_impact._io import write_atomic
 
+    if getattr(args, "log", None):
+        from adverse_impact._monitoring._log import AuditLog
+
+        entry = AuditLog(args.log).add(result, label=args.log_label,
+                                       model_version=args.model_version)
+        print(f"logged entry {entry} in {args.log}", file=sys.stderr)
     text = _render(result, args)
     if args.out:
         write_atomic(args.out, text)
@@ -132,10 +151,12 @@ def _audit(args: argparse.Namespace) -> int:
         raise input_error("--selected", "neither --selected nor --score was given",
                           "Name the 0/1 decision column with --selected, or the score column "
                           "with --score")
-    frame = read_table(args.data, args.group)
-    _require_columns(frame, {"--selected": args.selected, "--group": args.group,
-                             "--score": args.score, "--strata": args.strata,
-                             "--weight": args.weight})
+    frame = _out_of_core(args.data)
+    if frame is None:
+        frame = read_table(args.data, args.group)
+        _require_columns(frame, {"--selected": args.selected, "--group": args.group,
+                                 "--score": args.score, "--strata": args.strata,
+                                 "--weight": args.weight})
     result = audit(frame, selected=args.selected, groups=list(args.group), score=args.score,
                    threshold=args.threshold, strata=args.strata, sample_weight=args.weight,
                    **_audit_options(args))
@@ -227,6 +248,23 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gate-alpha", dest="alpha_gate", type=float, metavar="ALPHA",
                         help="significance level for the gate's rule")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--log", metavar="DB", help="append the result to this audit log "
+                        "(SQLite; see 'adverse-impact history')")
+    parser.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
+    parser.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
+
+
+def _history(args: argparse.Namespace) -> int:
+    from adverse_impact._monitoring._log import AuditLog
+
+    if not Path(args.log).is_file():
+        raise input_error("LOG", f"no audit log at {args.log!r}", "Check the path")
+    frame = AuditLog(args.log).history(label=args.label)
+    if args.json:
+        print(frame.to_json(orient="records", indent=2))
+    else:
+        print(frame.to_string(index=False, na_rep="-") if len(frame) else "(no entries)")
+    return 0
 
 
 def _command(commands: Any, name: str, func: Callable[[argparse.Namespace], int], summary: str,
@@ -253,7 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "audit", _audit, "Audit selection decisions in a CSV or Parquet file",
         "adverse-impact audit applicants.csv --selected advanced --group sex --group race "
         "--min-share 0.02 --format markdown --out audit.md")
-    audit.add_argument("data", metavar="DATA", help="a CSV (.csv, .csv.gz) or Parquet file")
+    audit.add_argument("data", metavar="DATA", help="a CSV (.csv, .csv.gz) or Parquet file, "
+                       "or a directory or quoted glob of Parquet files (read out of core)")
     audit.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
     audit.add_argument("--score", metavar="COL",
                        help="a score column (with --threshold, or the LL144 scoring rate)")
@@ -280,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--trust-type", action="append", metavar="TYPE",
                        help="a type in the skops file to trust (repeatable)")
     _add_audit_options(model)
+    history = _command(commands, "history", _history, "List the entries of an audit log",
+                       "adverse-impact history audits.db --json")
+    history.add_argument("log", metavar="LOG", help="an audit log written with --log")
+    history.add_argument("--label", metavar="TEXT", help="only entries with this label")
+    history.add_argument("--json", action="store_true", help="print JSON records")
+    history.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     study = _command(
         commands, "case-study", _case_study,
         "Reproduce the 2018 recruiting-tool failure on synthetic data and audit it",
