@@ -261,3 +261,24 @@ def test_plot_draws_the_sequence_and_names_the_extra_when_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"adverse-impact\[plot\]"):
         result.plot()
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month", "quarter", "year"])
+def test_datetime_columns_fold_into_the_same_periods_on_every_engine(period):
+    pl = pytest.importorskip("polars")
+    duckdb = pytest.importorskip("duckdb")
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(4)
+    n = 3000
+    data = pd.DataFrame({
+        "when": pd.Timestamp("2024-11-20") + pd.to_timedelta(rng.integers(0, 200 * 24, n),
+                                                             unit="h"),
+        "sex": rng.choice(["F", "M"], n), "selected": rng.integers(0, 2, n)})
+    data.loc[3, "when"] = pd.NaT
+    expected = ai.monitor(data, time="when", selected="selected", groups="sex", period=period)
+    engines = [pl.from_pandas(data), duckdb.sql("SELECT * FROM data"), pa.table(data)]
+    for other in engines:
+        result = ai.monitor(other, time="when", selected="selected", groups="sex",
+                            period=period)
+        pd.testing.assert_frame_equal(result.table, expected.table)
+        assert result.n_missing_time == 1

@@ -57,7 +57,7 @@ def read_table(path: str, columns: Sequence[str] = ()) -> Any:
                                 keep_default_na=True, low_memory=False)
     except ImportError as exc:
         raise input_error("DATA", f"cannot read Parquet here ({exc})",
-                          'Install the Parquet reader: pip install "adverse-impact[arrow]"'
+                          'Reinstall pyarrow (a dependency of adverse-impact): pip install pyarrow'
                           ) from exc
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

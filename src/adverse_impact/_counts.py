@@ -586,8 +586,9 @@ def count_periods(
         framed = data.assign(**{PERIOD_KEY: _pandas_period(data[time], period).to_numpy()})
     else:
         framed = _engine_period(data, time, period)
-    return count_groups(framed, selected=selected, groups=groups, score=score,
-                        threshold=threshold, sample_weight=sample_weight, strata=PERIOD_KEY)
+    counts = count_groups(framed, selected=selected, groups=groups, score=score,
+                          threshold=threshold, sample_weight=sample_weight, strata=PERIOD_KEY)
+    return counts if period is None else _fold_days(counts, period)
 
 
 def _pandas_period(values: pd.Series, period: str | None) -> pd.Series:
@@ -639,6 +640,10 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
     _, unit, every = PERIODS[period]
     if frame.implementation.is_duckdb():
         column = '"' + time.replace('"', '""') + '"'
+        if dtype in (nw.Date, nw.Datetime) or isinstance(dtype, nw.Datetime):
+            # Count by day (a few thousand keys over years); the days are folded into
+            # periods on the small count table, cheaper than truncating every row.
+            return data.project(f"*, CAST({column} AS DATE) AS {PERIOD_KEY}")
         parsed = f"TRY_CAST({column} AS TIMESTAMP)"
         return data.project(
             f"*, CASE WHEN {column} IS NULL THEN NULL WHEN {parsed} IS NULL THEN "
@@ -649,7 +654,9 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
 
         native = data.lazy() if isinstance(data, pl.DataFrame) else data
         raw = pl.col(time)
-        parsed = raw.str.to_datetime(strict=False) if dtype == nw.String else raw
+        if dtype != nw.String:
+            return native.with_columns(raw.cast(pl.Date).alias(PERIOD_KEY))
+        parsed = raw.str.to_datetime(strict=False)
         return native.with_columns(
             pl.when(raw.is_null()).then(None).when(parsed.is_null()).then(pl.lit(UNPARSEABLE))
             .otherwise(parsed.dt.truncate(every).dt.strftime("%Y-%m-%d")).alias(PERIOD_KEY))
@@ -657,9 +664,48 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
         raise type_error("time", f"has dtype {dtype}; this engine's times must be dates or "
                          "datetimes", "Parse the column to dates first, or pass a Parquet "
                          "path (text times are parsed there, unparseable ones counted)")
-    if period == "week":
-        raise input_error("period", f"weekly periods are not supported on "
-                          f"{frame.implementation}", "Use pandas, polars, DuckDB or a Parquet "
-                          "path, or period='day'")
-    key = nw.col(time).dt.truncate(every).dt.to_string("%Y-%m-%d")
+    key = nw.col(time).cast(nw.Date)
     return frame.with_columns(key.alias(PERIOD_KEY)).to_native()
+
+
+def _fold_days(counts: GroupCounts, period: str) -> GroupCounts:
+    """Keys counted as days folded into their periods (``YYYY-MM-DD`` of the first day).
+
+    Runs on the count table, whose rows are label combinations times days: a
+    few thousand, however many rows were counted.  Text keys (already periods,
+    or ``UNPARSEABLE``) pass through.
+    """
+    import dataclasses
+    import datetime as dt
+
+    table = counts.table
+    keys = table[PERIOD_KEY].to_numpy(dtype=object)
+    is_day = np.fromiter((isinstance(v, (dt.date, pd.Timestamp, np.datetime64)) for v in keys),
+                         dtype=bool, count=len(keys))
+    if not is_day.any():
+        return counts
+    days = pd.to_datetime(pd.Series([pd.Timestamp(v) for v in keys[is_day]], dtype=object))
+    starts = days.dt.to_period(PERIODS[period][0]).dt.start_time.dt.strftime("%Y-%m-%d")
+    folded = keys.copy()
+    folded[is_day] = starts.to_numpy(dtype=object)
+    labels = [c for c in table.columns if c not in COUNT_COLUMNS]
+    columns = [table[c].to_numpy(dtype=object) for c in labels if c != PERIOD_KEY]
+    values = table[list(COUNT_COLUMNS)].to_numpy(dtype=float)
+    sums: dict[tuple, np.ndarray] = {}
+    first: dict[tuple, tuple] = {}
+    for row in range(len(table)):
+        cell = tuple(None if _isnull(c[row]) else c[row] for c in columns) + (folded[row],)
+        # The type is part of the key: 1 and "1" are different labels.
+        key = tuple((type(v).__name__, v) for v in cell)
+        if key in sums:
+            sums[key] += values[row]
+        else:
+            sums[key], first[key] = values[row].copy(), cell
+    out = pd.DataFrame({name: pd.Series([first[k][i] for k in sums], dtype=object)
+                        for i, name in enumerate([c for c in labels if c != PERIOD_KEY]
+                                                 + [PERIOD_KEY])})
+    data = np.array(list(sums.values())).reshape(len(sums), len(COUNT_COLUMNS))
+    out["n"] = np.rint(data[:, 0]).astype(np.int64)
+    out["selected"] = np.rint(data[:, 1]).astype(np.int64)
+    out["weight"], out["weight_selected"] = data[:, 2], data[:, 3]
+    return dataclasses.replace(counts, table=out)
