@@ -116,3 +116,23 @@ def test_cli_audits_a_glob_and_logs_it(tmp_path, capsys):
     assert main(["audit", str(tmp_path / "none-*.parquet"), "--selected", "selected",
                  "--group", "sex"]) == 2
     assert "matches no file" in capsys.readouterr().err
+
+
+def test_cli_monitor_exits_1_on_a_four_fifths_alert_and_logs(tmp_path, capsys):
+    rng = np.random.default_rng(7)
+    n = 4000
+    frame = pd.DataFrame({"sex": np.tile(["F", "M"], n // 2),
+                          "month": np.repeat(pd.date_range("2025-01-01", periods=8,
+                                                           freq="MS"), n // 8)})
+    frame["selected"] = (rng.random(n) < np.where(frame["sex"] == "F", 0.12, 0.30)).astype(int)
+    frame.to_csv(tmp_path / "decisions.csv", index=False)
+    log = tmp_path / "audits.db"
+    code = main(["monitor", str(tmp_path / "decisions.csv"), "--time", "month", "--selected",
+                 "selected", "--group", "sex", "--log", str(log), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and {a["alert"] for a in report["alerts"]} == {"below_four_fifths",
+                                                                    "below_one"}
+    assert ai.AuditLog(log).history()["kind"].tolist() == ["monitor"]
+    assert main(["monitor", str(tmp_path / "decisions.csv"), "--time", "month", "--selected",
+                 "selected", "--group", "sex", "--fail-on", "never"]) == 0
+    assert "wholly below 0.8" in capsys.readouterr().out

@@ -267,6 +267,32 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _monitor(args: argparse.Namespace) -> int:
+    from adverse_impact._io import write_atomic
+    from adverse_impact._monitoring._monitor import monitor
+
+    data = _out_of_core(args.data) or read_table(args.data, args.group)
+    result = monitor(data, time=args.time, selected=args.selected, score=args.score,
+                     threshold=args.threshold, groups=list(args.group), period=args.period,
+                     alpha=args.alpha, reference=args.reference or "highest")
+    if args.log:
+        from adverse_impact._monitoring._log import AuditLog
+
+        entry = AuditLog(args.log).add(result, label=args.log_label,
+                                       model_version=args.model_version)
+        print(f"logged entry {entry} in {args.log}", file=sys.stderr)
+    text = {"table": result.summary, "json": result.to_json, "html": result.to_html}[
+        args.format]()
+    if args.out:
+        write_atomic(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    kinds = {"four_fifths": ["below_four_fifths"], "any": ["below_four_fifths", "below_one"],
+             "never": []}[args.fail_on]
+    return int(bool(result.alerts["alert"].isin(kinds).any()))
+
+
 def _command(commands: Any, name: str, func: Callable[[argparse.Namespace], int], summary: str,
              example: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(
@@ -319,6 +345,31 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--trust-type", action="append", metavar="TYPE",
                        help="a type in the skops file to trust (repeatable)")
     _add_audit_options(model)
+    watch = _command(commands, "monitor", _monitor, "Monitor decisions over time with "
+                     "anytime-valid alerts", "adverse-impact monitor 'logs/*.parquet' --time "
+                     "decided_at --selected advanced --group sex --period month")
+    watch.add_argument("data", metavar="DATA", help="a CSV or Parquet file, or a directory or "
+                       "quoted glob of Parquet files")
+    watch.add_argument("--time", required=True, metavar="COL", help="when each decision was made")
+    watch.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
+    watch.add_argument("--score", metavar="COL", help="a score column (needs --threshold)")
+    watch.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
+    watch.add_argument("--group", action="append", required=True, metavar="COL",
+                       help="a protected-attribute column (repeat for several)")
+    watch.add_argument("--period", default="month",
+                       choices=["day", "week", "month", "quarter", "year"])
+    watch.add_argument("--alpha", type=float, default=0.05,
+                       help="chance of any false alarm over all looks (default 0.05)")
+    watch.add_argument("--reference", metavar="LABEL", help="a fixed comparison group")
+    watch.add_argument("--format", choices=["table", "json", "html"], default="table")
+    watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    watch.add_argument("--fail-on", choices=["four_fifths", "any", "never"],
+                       default="four_fifths", help="exit 1 on this alert (default: a sequence "
+                       "wholly below 0.8)")
+    watch.add_argument("--log", metavar="DB", help="append the result to this audit log")
+    watch.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
+    watch.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
+    watch.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     history = _command(commands, "history", _history, "List the entries of an audit log",
                        "adverse-impact history audits.db --json")
     history.add_argument("log", metavar="LOG", help="an audit log written with --log")
