@@ -282,3 +282,30 @@ def test_datetime_columns_fold_into_the_same_periods_on_every_engine(period):
                             period=period)
         pd.testing.assert_frame_equal(result.table, expected.table)
         assert result.n_missing_time == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 40), st.integers(1, 40),
+                          st.integers(0, 40)), min_size=1, max_size=6),
+       st.randoms(use_true_random=False))
+def test_monitor_properties_on_random_counts(months, shuffle):
+    rows = []
+    for m, (n_f, s_f, n_m, s_m) in enumerate(months):
+        s_f, s_m = min(s_f, n_f), min(s_m, n_m)
+        day = pd.Timestamp("2025-01-01") + pd.DateOffset(months=m)
+        rows += [(day, "F", 1)] * s_f + [(day, "F", 0)] * (n_f - s_f)
+        rows += [(day, "M", 1)] * s_m + [(day, "M", 0)] * (n_m - s_m)
+    shuffle.shuffle(rows)
+    data = pd.DataFrame(rows, columns=["when", "sex", "selected"])
+    result = ai.monitor(data, time="when", selected="selected", groups="sex", reference="M")
+    f = result.table.query("group == 'F'")
+    assert (np.diff(f["cum_n"]) >= 0).all() and f["cum_n"].iloc[-1] == sum(m[0] for m in months)
+    defined = f["cs_low"].notna() & np.isfinite(f["cum_impact_ratio"]) \
+        & (f["cum_selected"] > 0)
+    assert (f.loc[defined, "cs_low"] <= f.loc[defined, "cum_impact_ratio"] * (1 + 1e-12)).all()
+    assert (f.loc[defined, "cum_impact_ratio"] <= f.loc[defined, "cs_high"] * (1 + 1e-12)).all()
+    stricter = ai.monitor(data, time="when", selected="selected", groups="sex",
+                          reference="M", alpha=0.01).table.query("group == 'F'")
+    assert (stricter.loc[defined, "cs_high"] >= f.loc[defined, "cs_high"]).all()
+    # Alerts never fire where the sequence reaches the line.
+    assert not (f["alert_any"] & (f["cs_high"] >= 1)).any()
