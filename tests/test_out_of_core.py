@@ -136,3 +136,15 @@ def test_cli_monitor_exits_1_on_a_four_fifths_alert_and_logs(tmp_path, capsys):
     assert main(["monitor", str(tmp_path / "decisions.csv"), "--time", "month", "--selected",
                  "selected", "--group", "sex", "--fail-on", "never"]) == 0
     assert "wholly below 0.8" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ([1, 0, 2, 1], "must hold 0/1"), ([1, 0, -1, 1], "must hold 0/1"),
+    ([1, 0, None, 1], "1 value.s. are missing")])
+def test_integer_decisions_are_checked_by_aggregates_on_every_lazy_engine(values, message):
+    # Integer decisions are validated by count/min/max riding on the group-by.
+    frame = pl.DataFrame({"g": ["a", "b", "a", "b"], "s": values},
+                         schema={"g": pl.String, "s": pl.Int64})
+    for data in (frame.lazy(), duckdb.sql("SELECT * FROM frame"), frame.to_arrow()):
+        with pytest.raises(ai.InputError, match=f"^selected: {message}"):
+            ai.audit(data, selected="s", groups="g")

@@ -365,15 +365,24 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
     # must be known before anything is counted).
     cutoff = None
     derived: dict[str, Any] = {}
+    checks: list[Any] = []
     if rule == "selected":
         dtype = schema[selected]
         if not (dtype == nw.Boolean or dtype.is_numeric()):
             raise type_error("selected", f"must hold 0/1 or True/False decisions, got dtype "
                              f"{dtype}", "Map the labels to 0/1 first")
         sel = nw.col(selected).cast(nw.Float64)
-        # One flag for every kind of bad decision (missing, NaN, not 0/1): the
-        # rare failing audit pays a second query to say which kind it was.
-        derived["__bad"] = (sel.is_null() | ((sel != 0) & (sel != 1))).cast(nw.Int64)
+        if dtype.is_integer():
+            # Integers are 0/1 exactly when none is missing and all lie in [0, 1]:
+            # three aggregates instead of a flag on every row (about a quarter
+            # of the query's time on DuckDB).
+            derived["__sel"] = nw.col(selected)
+            checks = [nw.col("__sel").count().alias("__count"),
+                      nw.col("__sel").min().alias("__min"), nw.col("__sel").max().alias("__max")]
+        else:
+            # One flag for every kind of bad decision (missing, NaN, not 0/1): the
+            # rare failing audit pays a second query to say which kind it was.
+            derived["__bad"] = (sel.is_null() | ((sel != 0) & (sel != 1))).cast(nw.Int64)
     else:
         dtype = schema[score]
         if not dtype.is_numeric():
@@ -393,14 +402,14 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
             cutoff = _exact_median(frame, score, int(found["__rows"]), found["__median"])
         sel = (value >= cutoff) if rule == "threshold" else (value > cutoff)
         sel = sel.cast(nw.Float64)
-    derived["__sel"] = sel
+    derived.setdefault("__sel", sel)
     if sample_weight is not None:
         weight = nw.col(sample_weight).cast(nw.Float64)
         derived["__w"] = weight
         derived["__ws"] = weight * sel
         derived["__w_bad"] = (weight.is_null() | ~weight.is_finite() | (weight < 0)
                               ).cast(nw.Int64)
-    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived]
+    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived] + checks
     aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
                   .group_by(*keys, drop_null_keys=False).agg(*sums))
     if isinstance(aggregated, nw.LazyFrame):
@@ -408,6 +417,10 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
     table = aggregated.to_pandas()
 
     total = {k: float(table[k].fillna(0).sum()) for k in derived if k != "__sel"}
+    if checks and len(table):
+        low, high = pd.to_numeric(table["__min"]), pd.to_numeric(table["__max"])
+        total["__bad"] = float((table["n"] - table["__count"]).sum()
+                               + (low < 0).sum() + (high > 1).sum())
     if len(table) == 0 or table["n"].sum() == 0:
         check_consistent_length({"data": 0})
     argument = "selected" if rule == "selected" else "score"
