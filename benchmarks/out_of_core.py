@@ -86,12 +86,15 @@ def _measure(mode: str, pattern: str, repeats: int) -> dict:
     before = rss()
     reset_peak()
     run()  # warm-up (file metadata, imports)
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    # CPU seconds (all threads) are less disturbed than wall time on a shared machine.
     return {"mode": mode, "seconds": statistics.median(times), "runs": times,
+            "cpu_seconds": statistics.median(cpu), "cpu_runs": cpu,
             "peak_bytes": peak(), "baseline_bytes": before}
 
 
@@ -147,7 +150,11 @@ def main() -> None:
         "adverse_impact": adverse_impact.__version__, "duckdb": duckdb.__version__,
         "results": results,
         "targets": {"audit_vs_duckdb": audit / floor, "audit_peak_gb":
-                    results["audit"]["peak_bytes"] / 1e9, "monitor_vs_audit": monitor / audit},
+                    results["audit"]["peak_bytes"] / 1e9, "monitor_vs_audit": monitor / audit,
+                    "audit_vs_duckdb_cpu": results["audit"]["cpu_seconds"]
+                    / results["duckdb"]["cpu_seconds"],
+                    "monitor_vs_audit_cpu": results["monitor"]["cpu_seconds"]
+                    / results["audit"]["cpu_seconds"]},
     }
     lines = [
         f"# Out-of-core benchmark, {stamp} UTC",
@@ -156,23 +163,25 @@ def main() -> None:
         f"{os.cpu_count()} cores, load average {load[0]:.1f} before and {load_after[0]:.1f} "
         f"after. {args.note}"),
         "",
-        "| implementation | median seconds | runs | peak memory (MB) |",
-        "|---|---|---|---|",
+        "| implementation | median seconds | runs | median CPU seconds | peak memory (MB) |",
+        "|---|---|---|---|---|",
     ]
     names = {"duckdb": "duckdb GROUP BY (floor)", "audit": "ai.audit(glob)",
              "monitor": "ai.monitor(glob), sex x race x month"}
     for mode, row in results.items():
         lines.append(f"| {names[mode]} | {row['seconds']:.2f} | "
                      f"{', '.join(f'{t:.2f}' for t in row['runs'])} | "
-                     f"{row['peak_bytes'] / 1e6:,.0f} |")
+                     f"{row['cpu_seconds']:.2f} | {row['peak_bytes'] / 1e6:,.0f} |")
     t = report["targets"]
-    lines += ["", "| target | measured | met |", "|---|---|---|",
+    lines += ["", "| target | measured (wall) | met | measured (CPU) |", "|---|---|---|---|",
               (f"| audit within 1.5x of DuckDB's GROUP BY | {t['audit_vs_duckdb']:.2f}x | "
-              f"{'yes' if t['audit_vs_duckdb'] <= 1.5 else 'no'} |"),
+              f"{'yes' if t['audit_vs_duckdb'] <= 1.5 else 'no'} | "
+              f"{t['audit_vs_duckdb_cpu']:.2f}x |"),
               (f"| audit peak memory under 1.5 GB | {t['audit_peak_gb']:.2f} GB | "
-              f"{'yes' if t['audit_peak_gb'] < 1.5 else 'no'} |"),
+              f"{'yes' if t['audit_peak_gb'] < 1.5 else 'no'} | |"),
               (f"| monitor within 2x of the audit | {t['monitor_vs_audit']:.2f}x | "
-              f"{'yes' if t['monitor_vs_audit'] <= 2 else 'no'} |")]
+              f"{'yes' if t['monitor_vs_audit'] <= 2 else 'no'} | "
+               f"{t['monitor_vs_audit_cpu']:.2f}x |")]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
