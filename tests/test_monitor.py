@@ -309,3 +309,23 @@ def test_monitor_properties_on_random_counts(months, shuffle):
     assert (stricter.loc[defined, "cs_high"] >= f.loc[defined, "cs_high"]).all()
     # Alerts never fire where the sequence reaches the line.
     assert not (f["alert_any"] & (f["cs_high"] >= 1)).any()
+
+
+def test_a_label_fixes_the_reference_where_it_exists_and_a_dict_per_attribute():
+    data = _months(4, 60, 0.3, seed=9)
+    data["race"] = np.where(np.arange(len(data)) % 2 == 0, "A", "B")
+    result = ai.monitor(data, time="month", selected="selected", groups=["sex", "race"],
+                        reference="M")
+    table = result.table
+    assert table.query("attribute == 'sex' and group == 'M'")["is_reference"].all()
+    # race has no "M": its reference is the highest group, so its one pair counts once.
+    assert result.params["comparisons"] == 2
+    by_dict = ai.monitor(data, time="month", selected="selected", groups=["sex", "race"],
+                         reference={"race": "B"})
+    assert by_dict.table.query("attribute == 'race' and group == 'B'")["is_reference"].all()
+    with pytest.raises(ai.InputError, match="^reference: 'C' is not a group of 'race'"):
+        ai.monitor(data, time="month", selected="selected", groups=["sex", "race"],
+                   reference={"race": "C"})
+    with pytest.raises(ai.InputError, match="^reference: 'age' is not a monitored attribute"):
+        ai.monitor(data, time="month", selected="selected", groups="sex",
+                   reference={"age": "x"})

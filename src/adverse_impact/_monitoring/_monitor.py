@@ -325,9 +325,11 @@ def monitor(
         period labels (e.g. a month number), in sorted order.
     alpha : float, default 0.05
         The chance that any sequence misses its ratio at any look.
-    reference : "highest" or label, default "highest"
+    reference : "highest", label or dict, default "highest"
         ``"highest"``: at each look, the group with the highest cumulative
-        rate.  A label fixes the comparison group.
+        rate.  A label fixes the comparison group of each attribute that has
+        it (the others use ``"highest"``); a dict maps attribute names to
+        labels.
     intersectional : bool, default False
         Also monitor the intersection of two or more attributes.
     planned_se : float, default 0.1
@@ -407,13 +409,16 @@ def monitor(
                           "Pass dates, datetimes or ISO text such as '2025-01-31'")
     specs = _specs(counts.attributes, intersectional)
     if isinstance(reference, Mapping):
-        raise input_error("reference", "a dict of references is not supported here",
-                          'Pass "highest" or one label')
-    highest = isinstance(reference, str) and reference == "highest"
+        names = [name for name, _ in specs]
+        for key in reference:
+            if key not in names:
+                raise input_error("reference", f"{key!r} is not a monitored attribute",
+                                  f"Use keys from {names!r}")
     rows: list[pd.DataFrame] = []
     comparisons = 0
     prepared = []
     unknown_counts: dict[str, int] = {}
+    found_any = False
     for name, columns in specs:
         grid, n_unknown = _grid(counts, columns, unknown_labels, period)
         unknown_counts[name] = n_unknown
@@ -421,15 +426,24 @@ def monitor(
         if k < 2:
             raise input_error("groups", f"attribute {name!r} has fewer than two known groups",
                               "Monitor an attribute with two or more groups")
+        wanted = reference.get(name, "highest") if isinstance(reference, Mapping) \
+            else reference
+        labels = [_label(g) for g in grid.index]
         ref = None
-        if not highest:
-            labels = [_label(g) for g in grid.index]
-            if reference not in labels:
-                raise input_error("reference", f"{reference!r} is not a group of {name!r}",
+        if not (isinstance(wanted, str) and wanted == "highest"):
+            if wanted in labels:
+                ref, found_any = labels.index(wanted), True
+            elif isinstance(reference, Mapping):
+                raise input_error("reference", f"{wanted!r} is not a group of {name!r}",
                                   f"Use one of {labels[:20]!r}")
-            ref = labels.index(reference)
-        comparisons += k * (k - 1) // 2 if highest else k - 1
+        # A fixed reference: each group against it; "highest" may change between
+        # looks, so every pair may be compared.
+        comparisons += k * (k - 1) // 2 if ref is None else k - 1
         prepared.append((name, grid, ref))
+    if not isinstance(reference, Mapping) and not (
+            isinstance(reference, str) and reference == "highest") and not found_any:
+        raise input_error("reference", f"{reference!r} is not a group of any monitored "
+                          "attribute", 'Pass one of the labels in the table, or "highest"')
     level = alpha / comparisons if correction == "bonferroni" else alpha
     rho = best_rho(1 / planned_se ** 2, level)
     for name, grid, ref in prepared:
@@ -439,7 +453,8 @@ def monitor(
     params = {
         "period": period, "alpha": alpha, "alpha_per_comparison": level,
         "comparisons": comparisons, "correction": correction, "planned_se": float(planned_se),
-        "rho": rho, "reference": reference if isinstance(reference, str) else repr(reference),
+        "rho": rho,
+        "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
         "intersectional": bool(intersectional), "unknown": sorted(map(str, unknown_labels)),
         "rule": counts.rule, "cutoff": counts.cutoff,
         "selected": selected if isinstance(selected, str) else None,
