@@ -79,7 +79,7 @@ def test_files_with_different_schemas_are_refused_with_the_difference(tmp_path):
     pd.DataFrame({"sex": ["F", "M"], "selected": ["yes", "no"]}).to_parquet(
         tmp_path / "b.parquet")
     with pytest.raises(ai.InputError, match=r"different schemas: .*b\.parquet.*types differ "
-                       r"for selected \(int64 vs string\)"):
+                       r"for selected \(integer vs string\)"):
         ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
     pd.DataFrame({"sex": ["F"], "chosen": [1]}).to_parquet(tmp_path / "b.parquet")
     with pytest.raises(ai.InputError, match=r"missing \['selected'\]; extra \['chosen'\]"):
@@ -148,3 +148,15 @@ def test_integer_decisions_are_checked_by_aggregates_on_every_lazy_engine(values
     for data in (frame.lazy(), duckdb.sql("SELECT * FROM frame"), frame.to_arrow()):
         with pytest.raises(ai.InputError, match=f"^selected: {message}"):
             ai.audit(data, selected="s", groups="g")
+
+
+def test_storage_differences_between_writers_are_not_schema_changes(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"sex": pa.array(["F", "M"]).dictionary_encode(),
+                             "selected": pa.array([1, 0], pa.int8())}), tmp_path / "a.parquet")
+    pq.write_table(pa.table({"sex": pa.array(["F", "M"], pa.large_string()),
+                             "selected": pa.array([1, 1], pa.int64())}), tmp_path / "b.parquet")
+    result = ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+    assert result.table["n"].tolist() == [2, 2]

@@ -67,6 +67,30 @@ def resolve_files(data: str | os.PathLike[str] | Sequence[Any]) -> list[str]:
     return list(dict.fromkeys(files))
 
 
+def _family(dtype: Any) -> str:
+    """A column type up to storage details the engines reconcile themselves.
+
+    Integer widths, float widths, dictionary encoding, large offsets and
+    timestamp units differ between writers of the same export; a change of
+    kind (numbers to text, dates to text) is what the schema check is for.
+    """
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(dtype):
+        dtype = dtype.value_type
+    if pa.types.is_integer(dtype):
+        return "integer"
+    if pa.types.is_floating(dtype):
+        return "floating"
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return "string"
+    if pa.types.is_timestamp(dtype):
+        return f"timestamp[tz={dtype.tz}]" if dtype.tz else "timestamp"
+    if pa.types.is_date(dtype):
+        return "date"
+    return str(dtype)
+
+
 def _check_schemas(files: list[str]) -> None:
     """Refuse files whose columns or types differ: a silent union would hide the change."""
     try:
@@ -80,7 +104,7 @@ def _check_schemas(files: list[str]) -> None:
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise input_error("data", f"cannot read the Parquet metadata of {file!r} ({exc})",
                               "Remove or repair the file") from exc
-        columns = {f.name: str(f.type).replace("large_", "") for f in schema}
+        columns = {f.name: _family(f.type) for f in schema}
         if first is None:
             first = (file, columns)
             continue
