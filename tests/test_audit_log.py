@@ -60,6 +60,26 @@ def test_weighted_strata_and_monitor_results_round_trip(tmp_path):
     assert log.history(kind="monitor")["fingerprint"].item() == watched.fingerprint()
 
 
+def test_model_audits_with_error_rates_and_strata_round_trip(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    n = 400
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = (X["a"] + rng.normal(size=n) > 0).astype(int)
+    sex = pd.Series(rng.choice(["F", "M"], n), name="sex")
+    model = LogisticRegression().fit(X, y)
+    log = ai.AuditLog(tmp_path / "audits.db")
+    scored = ai.audit_model(model, X, sex, threshold=0.5, y_true=y)
+    again = log.get(log.add(scored))
+    assert again.to_dict() == scored.to_dict() and again.error_rates is not None
+    data = pd.DataFrame({"sex": sex, "site": rng.choice(["x", "y"], n),
+                         "selected": rng.integers(0, 2, n)})
+    pooled = ai.audit(data, selected="selected", groups="sex", strata="site")
+    again = log.get(log.add(pooled))
+    assert again.to_dict() == pooled.to_dict() and fingerprint(again) == fingerprint(pooled)
+
+
 def test_history_has_the_documented_figures_and_filters(tmp_path):
     log = ai.AuditLog(tmp_path / "audits.db")
     first = _result(0)
