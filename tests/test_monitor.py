@@ -329,3 +329,19 @@ def test_a_label_fixes_the_reference_where_it_exists_and_a_dict_per_attribute():
     with pytest.raises(ai.InputError, match="^reference: 'age' is not a monitored attribute"):
         ai.monitor(data, time="month", selected="selected", groups="sex",
                    reference={"age": "x"})
+
+
+def test_zoned_times_fall_into_the_utc_period_on_every_engine():
+    pl = pytest.importorskip("polars")
+    duckdb = pytest.importorskip("duckdb")
+    pa = pytest.importorskip("pyarrow")
+    # 23:30 in New York on 31 January is 04:30 UTC on 1 February.
+    when = pd.to_datetime(["2025-01-31 23:30", "2025-01-15 12:00"] * 20).tz_localize(
+        "America/New_York")
+    data = pd.DataFrame({"when": when, "sex": ["F", "M", "M", "F"] * 10,
+                         "selected": [1, 0, 1, 1] * 10})
+    expected = ai.monitor(data, time="when", selected="selected", groups="sex")
+    assert expected.periods == ["2025-01", "2025-02"]
+    for other in (pl.from_pandas(data), duckdb.sql("SELECT * FROM data"), pa.table(data)):
+        result = ai.monitor(other, time="when", selected="selected", groups="sex")
+        pd.testing.assert_frame_equal(result.table, expected.table)

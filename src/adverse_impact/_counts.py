@@ -656,6 +656,9 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
         if dtype in (nw.Date, nw.Datetime) or isinstance(dtype, nw.Datetime):
             # Count by day (a few thousand keys over years); the days are folded into
             # periods on the small count table, cheaper than truncating every row.
+            if getattr(dtype, "time_zone", None):
+                # Zoned times fall into the UTC day, as in the pandas path.
+                column = f"timezone('UTC', {column})"
             return data.project(f"*, CAST({column} AS DATE) AS {PERIOD_KEY}")
         parsed = f"TRY_CAST({column} AS TIMESTAMP)"
         return data.project(
@@ -668,6 +671,8 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
         native = data.lazy() if isinstance(data, pl.DataFrame) else data
         raw = pl.col(time)
         if dtype != nw.String:
+            if getattr(dtype, "time_zone", None):
+                raw = raw.dt.convert_time_zone("UTC")
             return native.with_columns(raw.cast(pl.Date).alias(PERIOD_KEY))
         parsed = raw.str.to_datetime(strict=False)
         return native.with_columns(
@@ -677,7 +682,10 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
         raise type_error("time", f"has dtype {dtype}; this engine's times must be dates or "
                          "datetimes", "Parse the column to dates first, or pass a Parquet "
                          "path (text times are parsed there, unparseable ones counted)")
-    key = nw.col(time).cast(nw.Date)
+    key = nw.col(time)
+    if getattr(dtype, "time_zone", None):
+        key = key.dt.convert_time_zone("UTC")
+    key = key.cast(nw.Date)
     return frame.with_columns(key.alias(PERIOD_KEY)).to_native()
 
 
