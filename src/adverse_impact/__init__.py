@@ -8,9 +8,9 @@ from adverse_impact._audit import audit, impact_ratios, selection_rates
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import AdverseImpactError, InputError, InputTypeError
+from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
 from adverse_impact._monitoring._log import AuditLog
 from adverse_impact._monitoring._monitor import MonitorResult, monitor
-from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
 from adverse_impact._proxies import (
     ProxyLeakage,
     ProxyScan,
