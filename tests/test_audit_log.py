@@ -243,6 +243,8 @@ def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
 
         def test_release(adverse_impact):
             adverse_impact.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+            adverse_impact.monitor(time=["2025-01-02", "2025-02-03"] * 2,
+                                   selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
 
         def test_assertion_is_recorded():
             ait.assert_no_adverse_impact(
@@ -252,4 +254,6 @@ def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
     result.assert_outcomes(passed=2)
     history = ai.AuditLog(pytester.path / "gate.db").history()
     assert sorted(history["label"]) == ["test_gate.py::test_assertion_is_recorded",
+                                        "test_gate.py::test_release",
                                         "test_gate.py::test_release"]
+    assert sorted(history["kind"]) == ["audit", "audit", "monitor"]

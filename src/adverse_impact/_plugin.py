@@ -40,8 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
 class AuditRecorder:
     """The ``adverse_impact`` fixture: audit, and keep the evidence.
 
-    ``adverse_impact.audit(...)`` and ``adverse_impact.audit_model(...)`` call
-    the library's functions and record the result; ``record(result)`` keeps
+    ``adverse_impact.audit(...)``, ``adverse_impact.audit_model(...)`` and
+    ``adverse_impact.monitor(...)`` call the library's functions and record the result; ``record(result)`` keeps
     one made elsewhere.  ``results`` lists what this test recorded.
     """
 
@@ -65,6 +65,11 @@ class AuditRecorder:
         from adverse_impact._model import audit_model
 
         return self.record(audit_model(*args, **kwargs))
+
+    def monitor(self, *args: Any, **kwargs: Any) -> Any:
+        from adverse_impact._monitoring._monitor import monitor
+
+        return self.record(monitor(*args, **kwargs), kind="monitor")
 
 
 def _safe_name(nodeid: str) -> str:
