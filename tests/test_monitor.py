@@ -43,6 +43,19 @@ def test_radius_is_where_the_integrated_mixture_reaches_one_over_alpha(v, rho, a
     assert _mixture(radius * 0.99, v, rho) < 1 / alpha
 
 
+def test_boundary_matches_the_authors_reference_values():
+    # confseq 0.0.11 (Howard et al.'s implementation), test/uniform_boundaries_unittest.cpp,
+    # TestTwoSidedNormalMixture: "all target values are from a reference implementation
+    # in R" -- best_rho(100, 0.05) = 12.60056 and the two-sided bound at v = 100 = 30.35209.
+    rho = best_rho(100.0, 0.05)
+    assert rho == pytest.approx(12.60056, abs=1e-5)
+    assert float(mixture_radius(100.0, alpha=0.05, rho=rho)) == pytest.approx(30.35209,
+                                                                              abs=1e-5)
+    # ... and the log of the mixture martingale at s = 10, v = 100 is -0.6510052.
+    log_mixture = 0.5 * math.log(rho / (100 + rho)) + 10**2 / (2 * (100 + rho))
+    assert log_mixture == pytest.approx(-0.6510052, abs=1e-5)
+
+
 @pytest.mark.parametrize("alpha", [0.05, 0.01, 0.001])
 def test_best_rho_nearly_minimises_the_width_at_v_opt(alpha):
     # Howard et al.'s rho is an approximation to the minimiser; check it is within 1%.
