@@ -358,3 +358,12 @@ def test_zoned_times_fall_into_the_utc_period_on_every_engine():
     for other in (pl.from_pandas(data), duckdb.sql("SELECT * FROM data"), pa.table(data)):
         result = ai.monitor(other, time="when", selected="selected", groups="sex")
         pd.testing.assert_frame_equal(result.table, expected.table)
+
+
+def test_groups_absent_from_the_first_looks_have_no_sequence_there():
+    periods = pd.Series(pd.period_range("2025-01", periods=4, freq="M"))
+    result = ai.monitor(time=periods, selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+    table = result.table
+    m = table[table["group"] == "M"]
+    assert m["cum_n"].tolist() == [0, 0, 1, 2] and m["cs_low"].isna().iloc[:2].all()
+    assert not table["alert_any"].any()

@@ -510,10 +510,13 @@ def _look(name: str, grid: pd.DataFrame, ref: int | None, *, level: float,
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = rate / ref_rate
         cum_ratio = cum_rate / (ref_sel / ref_n)
-    _, low, high = log_ratio_sequence(cum_sel, cum_n, np.broadcast_to(ref_sel, (k, t)),
-                                      np.broadcast_to(ref_n, (k, t)), alpha=level, rho=rho)
     is_ref = np.arange(k)[:, None] == refs[None, :]
     empty = (cum_n == 0) | (ref_n == 0)[None, :]
+    # A group not seen yet has no sequence; stand-in counts keep the arithmetic defined.
+    _, low, high = log_ratio_sequence(
+        np.where(empty, 0, cum_sel), np.where(empty, 1, cum_n),
+        np.where(empty, 0, np.broadcast_to(ref_sel, (k, t))),
+        np.where(empty, 1, np.broadcast_to(ref_n, (k, t))), alpha=level, rho=rho)
     low = np.where(is_ref | empty, np.nan, np.exp(low))
     high = np.where(is_ref | empty, np.nan, np.exp(high))
     periods = grid.attrs["periods"]
