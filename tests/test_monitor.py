@@ -367,3 +367,21 @@ def test_groups_absent_from_the_first_looks_have_no_sequence_there():
     m = table[table["group"] == "M"]
     assert m["cum_n"].tolist() == [0, 0, 1, 2] and m["cs_low"].isna().iloc[:2].all()
     assert not table["alert_any"].any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["F", "M", "X", None]),
+                          st.sampled_from(["2025-01-03", "2025-02-10", "2025-03-31", "bad",
+                                           None]),
+                          st.integers(0, 1)), min_size=1, max_size=30))
+def test_sparse_random_data_gives_a_result_or_a_named_error(rows):
+    data = pd.DataFrame(rows, columns=["sex", "when", "selected"])
+    try:
+        result = ai.monitor(data, time="when", selected="selected", groups="sex")
+    except ai.InputError as error:
+        assert str(error).split(":")[0] in {"time", "groups"}
+        return
+    dated = data[data["when"].notna() & (data["when"] != "bad")]
+    assert result.table["n"].sum() == dated["sex"].notna().sum()
+    assert result.n_unparseable_time == (data["when"] == "bad").sum()
+    assert result.n_missing_time == data["when"].isna().sum()
