@@ -160,3 +160,10 @@ def test_storage_differences_between_writers_are_not_schema_changes(tmp_path):
                              "selected": pa.array([1, 1], pa.int64())}), tmp_path / "b.parquet")
     result = ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
     assert result.table["n"].tolist() == [2, 2]
+
+
+def test_a_damaged_parquet_file_is_named(tmp_path):
+    pd.DataFrame({"sex": ["F", "M"], "selected": [1, 0]}).to_parquet(tmp_path / "a.parquet")
+    (tmp_path / "b.parquet").write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(ai.InputError, match=r"^data: cannot read the Parquet metadata of .*b\."):
+        ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")

@@ -97,13 +97,23 @@ def _check_schemas(files: list[str]) -> None:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pyarrow is a core dependency
         return
-    first = None
-    for file in files:
+    def read(file: str) -> Any:
         try:
-            schema = pq.read_schema(file)
-        except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise input_error("data", f"cannot read the Parquet metadata of {file!r} ({exc})",
-                              "Remove or repair the file") from exc
+            return pq.read_schema(file)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
+            return exc
+
+    # Footers are read in threads (pyarrow releases the GIL): years of daily
+    # files are thousands of small reads.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
+        schemas = list(pool.map(read, files))
+    first = None
+    for file, schema in zip(files, schemas):
+        if isinstance(schema, Exception):
+            raise input_error("data", f"cannot read the Parquet metadata of {file!r} "
+                              f"({schema})", "Remove or repair the file") from schema
         columns = {f.name: _family(f.type) for f in schema}
         if first is None:
             first = (file, columns)
