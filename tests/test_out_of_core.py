@@ -167,3 +167,20 @@ def test_a_damaged_parquet_file_is_named(tmp_path):
     (tmp_path / "b.parquet").write_bytes(b"PAR1 not really parquet")
     with pytest.raises(ai.InputError, match=r"^data: cannot read the Parquet metadata of .*b\."):
         ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+
+
+def test_without_duckdb_the_files_stream_through_polars(tmp_path, monkeypatch):
+    import sys
+
+    frame = _monthly_files(tmp_path, months=2)
+    monkeypatch.setitem(sys.modules, "duckdb", None)
+    result = ai.audit(str(tmp_path / "**" / "*.parquet"), selected="selected",
+                      groups=["sex", "race"])
+    expected = ai.audit(frame, selected="selected", groups=["sex", "race"])
+    pd.testing.assert_frame_equal(result.table, expected.table, check_dtype=False)
+    watched = ai.monitor(str(tmp_path / "**" / "*.parquet"), time="month",
+                         selected="selected", groups="sex")
+    assert watched.periods == ["2025-01", "2025-02"]
+    monkeypatch.setitem(sys.modules, "polars", None)
+    with pytest.raises(ai.InputError, match=r"needs DuckDB or polars.*adverse-impact\[duckdb\]"):
+        ai.audit(str(tmp_path / "**" / "*.parquet"), selected="selected", groups="sex")
