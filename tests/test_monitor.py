@@ -258,7 +258,7 @@ def test_result_is_frozen_serialisable_and_renders():
     assert result.table.loc[0, "n"] != -1
     json.loads(json.dumps(result.to_dict()))
     assert json.loads(result.to_json())["library"]["name"] == "adverse-impact"
-    assert "<svg" in result.to_html() and result._repr_html_().startswith("<p>")
+    assert "<svg" in result.to_html() and "At the last look (2025-03)" in result._repr_html_()
     assert repr(result) == result.summary()
 
 

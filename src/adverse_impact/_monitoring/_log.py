@@ -101,7 +101,7 @@ class AuditLog:
         if not isinstance(path, (str, os.PathLike)):
             raise type_error("path", f"expected a file path, got {type(path).__name__}",
                              "Pass the path of the log file, e.g. 'audits.db'")
-        object.__setattr__(self, "_path", Path(path))
+        object.__setattr__(self, "_path", Path(path).expanduser())
         if self._path.is_dir():
             raise input_error("path", f"{str(path)!r} is a directory",
                               "Pass a file path such as 'audits.db'")

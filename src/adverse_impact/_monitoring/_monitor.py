@@ -175,7 +175,17 @@ class MonitorResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return "".join(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines())
+        lines = "".join(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines())
+        periods = self.periods
+        if not periods:
+            return lines
+        last = self._table[self._table["period"] == periods[-1]]
+        shown = last[["attribute", "group", "cum_n", "cum_rate", "cum_impact_ratio", "cs_low",
+                       "cs_high"]]
+        table = shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3f}",
+                              border=0, classes="adverse-impact")
+        return f"<div>{lines}<p>At the last look ({html.escape(str(periods[-1]))}):</p>" \
+               f"{table}</div>"
 
     def plot(self, attribute: str | None = None, *, ax: Any = None) -> Any:
         """Cumulative impact ratios over time with their sequences and the 0.8 line.
