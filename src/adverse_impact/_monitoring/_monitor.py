@@ -57,6 +57,20 @@ class MonitorResult:
     n_missing_time, n_unparseable_time : int
         Rows set aside because their time is missing or cannot be read as a
         date; counted and reported, never silently dropped.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> result = ai.monitor(time=["2025-01-03", "2025-02-07", "not a date"] * 4,
+    ...                     selected=[1, 0, 1] * 4, groups={"sex": list("FFFFFFMMMMMM")})
+    >>> result.periods, result.n_unparseable_time
+    (['2025-01', '2025-02'], 4)
+    >>> result.to_frame()[["group", "period", "cum_n", "cum_impact_ratio"]]
+      group   period  cum_n  cum_impact_ratio
+    0     F  2025-01      2               1.0
+    1     F  2025-02      4               1.0
+    2     M  2025-01      2               1.0
+    3     M  2025-02      4               1.0
     """
 
     _table: pd.DataFrame
