@@ -19,6 +19,8 @@ from adverse_impact._errors import (
 )
 from adverse_impact._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
 from adverse_impact._model import audit_model
+from adverse_impact._monitoring._log import AuditLog
+from adverse_impact._monitoring._monitor import MonitorResult, monitor
 from adverse_impact._proxies import (
     ProxyLeakage,
     ProxyScan,
@@ -58,11 +60,11 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_SUBMODULES])
 
 __all__ = [
-    "TOKEN_PATTERN",
     "AdverseImpactError",
     "AgeAudit",
     "AgeTrend",
     "AliasWarning",
+    "AuditLog",
     "AuditResult",
     "CounterfactualResult",
     "Finding",
@@ -71,14 +73,16 @@ __all__ = [
     "InputError",
     "InputTypeError",
     "LL144Packet",
-    "PairedTestResult",
     "ModelComparison",
+    "MonitorResult",
+    "PairedTestResult",
     "ProxyLeakage",
     "ProxyScan",
     "RankingAudit",
     "Recoverability",
-    "SummaryCheck",
     "ScoreGaps",
+    "SummaryCheck",
+    "TOKEN_PATTERN",
     "ThresholdSweep",
     "TierResult",
     "TokenProxies",
@@ -86,16 +90,17 @@ __all__ = [
     "__version__",
     "age_groups",
     "audit",
+    "audit_age",
     "audit_funnel",
     "audit_model",
+    "audit_rankings",
     "audit_tiers",
     "check_summary",
-    "audit_rankings",
-    "audit_age",
     "compare_models",
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
+    "monitor",
     "paired_test",
     "proxy_leakage",
     "proxy_scan",

@@ -130,7 +130,7 @@ def read_table(path: str, columns: Sequence[str] = (), *, encoding: str = "utf-8
         raise _encoding_error(path, encoding, exc) from exc
     except ImportError as exc:
         raise input_error("DATA", f"cannot read Parquet here ({exc})",
-                          'Install the Parquet reader: pip install "adverse-impact[arrow]"'
+                          'Reinstall pyarrow (a dependency of adverse-impact): pip install pyarrow'
                           ) from exc
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -231,9 +231,28 @@ def _render(result: Any, args: argparse.Namespace) -> str:
     return render_json(result, min_cell=args.min_cell, extra={"report": fields})
 
 
+def _out_of_core(path: str) -> str | None:
+    """The path itself when it names Parquet files DuckDB or polars can stream, else None."""
+    import glob
+    import importlib.util
+
+    suffix = Path(path).suffix.lower()
+    if not (glob.has_magic(path) or Path(path).is_dir() or suffix in (".parquet", ".pq")):
+        return None
+    if any(importlib.util.find_spec(m) for m in ("duckdb", "polars")):
+        return path
+    return None if Path(path).is_file() else path  # a glob needs an engine: say so there
+
+
 def _emit(result: Any, args: argparse.Namespace) -> int:
     from adverse_impact._io import write_atomic
 
+    if getattr(args, "log", None):
+        from adverse_impact._monitoring._log import AuditLog
+
+        entry = AuditLog(args.log).add(result, label=args.log_label,
+                                       model_version=args.model_version)
+        print(f"logged entry {entry} in {args.log}", file=sys.stderr)
     text = _render(result, args)
     status, message = _gate(result, args)
     if args.out:
@@ -296,15 +315,17 @@ def _audit(args: argparse.Namespace) -> int:
         raise input_error("--selected", "neither --selected nor --score was given",
                           "Name the 0/1 decision column with --selected, or the score column "
                           "with --score")
-    frame = _read(args)
-    _require_columns(frame, {"--selected": args.selected, "--group": args.group,
-                             "--score": args.score, "--strata": args.strata,
-                             "--weight": args.weight})
-    if args.selected is not None:
-        frame[args.selected] = map_decisions(frame, args.selected, args.selected_values)
-    elif args.selected_values is not None:
-        raise input_error("--selected-values", "given without --selected",
-                          "Name the decision column with --selected")
+    frame = _out_of_core(args.data)
+    if frame is None:
+        frame = _read(args)
+        _require_columns(frame, {"--selected": args.selected, "--group": args.group,
+                                 "--score": args.score, "--strata": args.strata,
+                                 "--weight": args.weight})
+        if args.selected is not None:
+            frame[args.selected] = map_decisions(frame, args.selected, args.selected_values)
+        elif args.selected_values is not None:
+            raise input_error("--selected-values", "given without --selected",
+                              "Name the decision column with --selected")
     result = audit(frame, selected=args.selected, groups=list(args.group), score=args.score,
                    threshold=args.threshold, strata=args.strata, sample_weight=args.weight,
                    **_audit_options(args))
@@ -416,6 +437,11 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     _add_file_options(parser)
     _add_ll144_options(add_report_options(parser))
+    parser.add_argument("--log", metavar="DB", help="append the result to this audit log "
+                        "(SQLite; see 'adverse-impact history')")
+    parser.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
+    parser.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
+
 
 
 def _add_file_options(parser: argparse.ArgumentParser) -> None:
@@ -487,6 +513,45 @@ def _check_summary(args: argparse.Namespace) -> int:
     return 0 if check.passes() else 1
 
 
+def _history(args: argparse.Namespace) -> int:
+    from adverse_impact._monitoring._log import AuditLog
+
+    if not Path(args.log).is_file():
+        raise input_error("LOG", f"no audit log at {args.log!r}", "Check the path")
+    frame = AuditLog(args.log).history(label=args.label)
+    if args.json:
+        print(frame.to_json(orient="records", indent=2))
+    else:
+        print(frame.to_string(index=False, na_rep="-") if len(frame) else "(no entries)")
+    return 0
+
+
+def _monitor(args: argparse.Namespace) -> int:
+    from adverse_impact._io import write_atomic
+    from adverse_impact._monitoring._monitor import monitor
+
+    data = _out_of_core(args.data) or read_table(args.data, args.group)
+    result = monitor(data, time=args.time, selected=args.selected, score=args.score,
+                     threshold=args.threshold, groups=list(args.group), period=args.period,
+                     alpha=args.alpha, reference=args.reference or "highest")
+    if args.log:
+        from adverse_impact._monitoring._log import AuditLog
+
+        entry = AuditLog(args.log).add(result, label=args.log_label,
+                                       model_version=args.model_version)
+        print(f"logged entry {entry} in {args.log}", file=sys.stderr)
+    text = {"table": result.summary, "json": result.to_json, "html": result.to_html}[
+        args.format]()
+    if args.out:
+        write_atomic(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    kinds = {"four_fifths": ["below_four_fifths"], "any": ["below_four_fifths", "below_one"],
+             "never": []}[args.fail_on]
+    return int(bool(result.alerts["alert"].isin(kinds).any()))
+
+
 def _command(commands: Any, name: str, func: Callable[[argparse.Namespace], int], summary: str,
              example: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(
@@ -512,7 +577,8 @@ def build_parser() -> argparse.ArgumentParser:
         "adverse-impact audit applicants.csv --selected advanced --group sex --group race "
         "--min-share 0.02 --format markdown --out audit.md")
     audit.add_argument("data", metavar="DATA", help="a CSV (.csv, .csv.gz), Parquet or Excel "
-                       "(.xlsx) file")
+                       "(.xlsx) file, or a directory or quoted glob of Parquet files (read "
+                       "out of core)")
     audit.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
     audit.add_argument("--selected-values", metavar="YES,NO",
                        help="the labels of a --selected column of words: the one meaning "
@@ -560,6 +626,37 @@ def build_parser() -> argparse.ArgumentParser:
     checker.add_argument("--format", choices=["table", "json"], default="table",
                          help="findings as text (default) or JSON")
     checker.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    watch = _command(commands, "monitor", _monitor, "Monitor decisions over time with "
+                     "anytime-valid alerts", "adverse-impact monitor 'logs/*.parquet' --time "
+                     "decided_at --selected advanced --group sex --period month")
+    watch.add_argument("data", metavar="DATA", help="a CSV or Parquet file, or a directory or "
+                       "quoted glob of Parquet files")
+    watch.add_argument("--time", required=True, metavar="COL", help="when each decision was made")
+    watch.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
+    watch.add_argument("--score", metavar="COL", help="a score column (needs --threshold)")
+    watch.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
+    watch.add_argument("--group", action="append", required=True, metavar="COL",
+                       help="a protected-attribute column (repeat for several)")
+    watch.add_argument("--period", default="month",
+                       choices=["day", "week", "month", "quarter", "year"])
+    watch.add_argument("--alpha", type=float, default=0.05,
+                       help="chance of any false alarm over all looks (default 0.05)")
+    watch.add_argument("--reference", metavar="LABEL", help="a fixed comparison group")
+    watch.add_argument("--format", choices=["table", "json", "html"], default="table")
+    watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    watch.add_argument("--fail-on", choices=["four_fifths", "any", "never"],
+                       default="four_fifths", help="exit 1 on this alert (default: a sequence "
+                       "wholly below 0.8)")
+    watch.add_argument("--log", metavar="DB", help="append the result to this audit log")
+    watch.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
+    watch.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
+    watch.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    history = _command(commands, "history", _history, "List the entries of an audit log",
+                       "adverse-impact history audits.db --json")
+    history.add_argument("log", metavar="LOG", help="an audit log written with --log")
+    history.add_argument("--label", metavar="TEXT", help="only entries with this label")
+    history.add_argument("--json", action="store_true", help="print JSON records")
+    history.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     study = _command(
         commands, "case-study", _case_study,
         "Reproduce the 2018 recruiting-tool failure on synthetic data and audit it",

@@ -8,7 +8,10 @@ narwhals speaks: polars, pyarrow, DuckDB, Dask, PySpark), it returns a
 small pandas table with one row per observed combination of raw group
 labels (missing labels kept as ``None``) and the number of rows and of
 selected rows in each.  Everything downstream works on that table and
-never learns where the counts came from.
+never learns where the counts came from.  Parquet files named by a path or
+a glob are opened lazily by :mod:`adverse_impact._sources` and counted
+here like any other lazy table; :func:`count_periods` adds the time period
+as one more key of the same single pass.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._groups import COUNT_COLUMNS as _COUNT_COLUMNS
 from adverse_impact._groups import check_group_count, factorize, label_columns
+from adverse_impact._sources import is_path_like, open_parquet
 from adverse_impact._validation import (
     check_aligned_indexes,
     check_binary,
@@ -88,6 +92,8 @@ def count_groups(
 ) -> GroupCounts:
     """Count rows and selections per combination of group labels, in one pass."""
     rule = _decision_rule(selected, score, threshold)
+    if is_path_like(data):
+        data = open_parquet(data)
     if data is None:
         columns = _columns_from_arrays(selected, groups, score, sample_weight, strata)
     elif isinstance(data, pd.DataFrame):
@@ -309,13 +315,13 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
     schema = frame.collect_schema()
     names = _named_columns(schema.names(), groups, selected, score, sample_weight, strata)
     keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
-    derived, cutoff = _derived_columns(frame, schema, rule, selected, score, threshold,
-                                       sample_weight)
-    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived]
+    derived, cutoff, checks = _derived_columns(frame, schema, rule, selected, score, threshold,
+                                               sample_weight)
+    sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived] + checks
     aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
                   .group_by(*keys, drop_null_keys=False).agg(*sums))
     table = _collect_cells(frame, aggregated, keys)
-    _check_engine_totals(table, derived, frame, rule, selected, sample_weight)
+    _check_engine_totals(table, derived, frame, rule, selected, sample_weight, bool(checks))
     for k in keys:
         check_group_count(table[k].nunique(dropna=True),
                           f"groups[{k!r}]" if k != strata else "strata")
@@ -354,8 +360,10 @@ def _engine_frame(data: Any) -> Any:
 
 
 def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: Any,
-                     threshold: Any, sample_weight: Any) -> tuple[dict[str, Any], float | None]:
-    """The expressions summed per cell (decision, weights, validation flags), and the cut-off."""
+                     threshold: Any, sample_weight: Any
+                     ) -> tuple[dict[str, Any], float | None, list[Any]]:
+    """The expressions summed per cell (decision, weights, validation flags), the cut-off,
+    and the per-cell aggregates that check integer decisions (count, min, max)."""
     import narwhals as nw
 
     # Validation counts ride along in the same group-by as the counts, so the
@@ -363,15 +371,24 @@ def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: A
     # must be known before anything is counted).
     cutoff = None
     derived: dict[str, Any] = {}
+    checks: list[Any] = []
     if rule == "selected":
         dtype = schema[selected]
         if not (dtype == nw.Boolean or dtype.is_numeric()):
             raise type_error("selected", f"must hold 0/1 or True/False decisions, got dtype "
                              f"{dtype}", "Map the labels to 0/1 first")
         sel = nw.col(selected).cast(nw.Float64)
-        # One flag for every kind of bad decision (missing, NaN, not 0/1): the
-        # rare failing audit pays a second query to say which kind it was.
-        derived["__bad"] = (sel.is_null() | ((sel != 0) & (sel != 1))).cast(nw.Int64)
+        if dtype.is_integer():
+            # Integers are 0/1 exactly when none is missing and all lie in [0, 1]:
+            # three aggregates instead of a flag on every row (about a quarter
+            # of the query's time on DuckDB).
+            derived["__sel"] = nw.col(selected)
+            checks = [nw.col("__sel").count().alias("__count"),
+                      nw.col("__sel").min().alias("__min"), nw.col("__sel").max().alias("__max")]
+        else:
+            # One flag for every kind of bad decision (missing, NaN, not 0/1): the
+            # rare failing audit pays a second query to say which kind it was.
+            derived["__bad"] = (sel.is_null() | ((sel != 0) & (sel != 1))).cast(nw.Int64)
     else:
         dtype = schema[score]
         if not dtype.is_numeric():
@@ -391,20 +408,24 @@ def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: A
             cutoff = _exact_median(frame, score, int(found["__rows"]), found["__median"])
         sel = (value >= cutoff) if rule == "threshold" else (value > cutoff)
         sel = sel.cast(nw.Float64)
-    derived["__sel"] = sel
+    derived.setdefault("__sel", sel)
     if sample_weight is not None:
         weight = nw.col(sample_weight).cast(nw.Float64)
         derived["__w"] = weight
         derived["__ws"] = weight * sel
         derived["__w_bad"] = (weight.is_null() | ~weight.is_finite() | (weight < 0)
                               ).cast(nw.Int64)
-    return derived, cutoff
+    return derived, cutoff, checks
 
 
 def _check_engine_totals(table: pd.DataFrame, derived: Mapping[str, Any], frame: Any,
-                         rule: str, selected: Any, sample_weight: Any) -> None:
+                         rule: str, selected: Any, sample_weight: Any, checks: bool) -> None:
     """Refuse empty data, bad decisions or scores, and bad weights, from the summed flags."""
     total = {k: float(table[k].fillna(0).sum()) for k in derived if k != "__sel"}
+    if checks and len(table):
+        low, high = pd.to_numeric(table["__min"]), pd.to_numeric(table["__max"])
+        total["__bad"] = float((table["n"] - table["__count"]).sum()
+                               + (low < 0).sum() + (high > 1).sum())
     if len(table) == 0 or table["n"].sum() == 0:
         check_consistent_length({"data": 0})
     argument = "selected" if rule == "selected" else "score"
@@ -567,3 +588,197 @@ def rows_out_of_order(data: Any, names: Sequence[Any], limit: int) -> list[dict[
     if isinstance(sample, nw.LazyFrame):
         sample = sample.collect()
     return list(sample.rows(named=True))
+
+
+# -- counting by time period ----------------------------------------------------
+
+#: The key column holding each row's period, and its value for unparseable times.
+PERIOD_KEY = "__period"
+UNPARSEABLE = "!unparseable"
+#: Accepted periods: pandas offset, DuckDB date_trunc unit, polars truncate unit.
+PERIODS = {"day": ("D", "day", "1d"), "week": ("W-SUN", "week", "1w"),
+           "month": ("M", "month", "1mo"), "quarter": ("Q", "quarter", "1q"),
+           "year": ("Y", "year", "1y")}
+
+
+def check_period(period: Any) -> str | None:
+    if period is None or period in PERIODS:
+        return period
+    raise input_error("period", f"{period!r} is not a known period",
+                      f"Pass one of {list(PERIODS)!r}, or None to use the time values as "
+                      "period labels")
+
+
+def count_periods(
+    data: Any = None,
+    *,
+    time: Any,
+    period: str | None,
+    selected: Any = None,
+    groups: Any,
+    score: Any = None,
+    threshold: float | None = None,
+    sample_weight: Any = None,
+) -> GroupCounts:
+    """Counts per group and period, in the same one pass as :func:`count_groups`.
+
+    The period becomes the stratum column ``PERIOD_KEY``: the ISO date
+    (``YYYY-MM-DD``) of the period's first day, ``None`` where the time is
+    missing and ``UNPARSEABLE`` where it cannot be read as a date, so those
+    rows are counted, never dropped.  With ``period=None`` the time values
+    themselves are the period labels (e.g. a month number).
+    """
+    period = check_period(period)
+    if is_path_like(data):
+        data = open_parquet(data)
+    if data is None:
+        if isinstance(time, str):
+            raise type_error("time", f"got the column name {time!r} but data is None",
+                             "Pass data= (the table holding that column) or the time values")
+        key = _pandas_period(pd.Series(np.asarray(time, dtype=object)
+                                       if not isinstance(time, pd.Series) else time), period)
+        return count_groups(None, selected=selected, groups=groups, score=score,
+                            threshold=threshold, sample_weight=sample_weight,
+                            strata=key.rename(PERIOD_KEY))
+    if not isinstance(time, str):
+        raise type_error("time", "data was given, so this must be a column name, got "
+                         f"{type(time).__name__}", "Pass the column name of the times")
+    if isinstance(data, pd.DataFrame):
+        _check_columns_exist(data.columns, {"time": time})
+        if PERIOD_KEY in data.columns:
+            raise input_error("data", f"has a column named {PERIOD_KEY!r}, which the count "
+                              "uses itself", "Rename that column")
+        framed = data.assign(**{PERIOD_KEY: _pandas_period(data[time], period).to_numpy()})
+    else:
+        framed = _engine_period(data, time, period)
+    counts = count_groups(framed, selected=selected, groups=groups, score=score,
+                          threshold=threshold, sample_weight=sample_weight, strata=PERIOD_KEY)
+    return counts if period is None else _fold_days(counts, period)
+
+
+def _pandas_period(values: pd.Series, period: str | None) -> pd.Series:
+    if period is None:
+        return values.astype(object).where(values.notna(), None)
+    if isinstance(values.dtype, pd.PeriodDtype):
+        stamps = values.dt.start_time
+    elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values
+    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
+            values.dtype):
+        raise type_error("time", f"holds numbers (dtype {values.dtype}), not dates",
+                         "Pass dates or datetimes, or period=None to use the numbers as "
+                         "period labels (e.g. a month index)")
+    else:
+        stamps = pd.to_datetime(values, errors="coerce", format="mixed")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    start = stamps.dt.to_period(PERIODS[period][0]).dt.start_time
+    key = pd.Series(start.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), index=values.index)
+    missing = values.isna().to_numpy() | values.astype(str).str.strip().eq("").to_numpy()
+    key[stamps.isna().to_numpy() & ~missing] = UNPARSEABLE
+    key[missing] = None
+    return key
+
+
+def _engine_period(data: Any, time: str, period: str | None) -> Any:
+    """The lazy table with the period key added, in the engine's own language."""
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(data)
+    except TypeError as exc:
+        raise type_error("data", f"{type(data).__name__} is not a dataframe this library can "
+                         "read", "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark "
+                         "table, or a Parquet path") from exc
+    schema = frame.collect_schema()
+    _check_columns_exist(schema.names(), {"time": time})
+    if PERIOD_KEY in schema.names():
+        raise input_error("data", f"has a column named {PERIOD_KEY!r}, which the count uses "
+                          "itself", "Rename that column")
+    dtype = schema[time]
+    if period is None:
+        return frame.with_columns(nw.col(time).alias(PERIOD_KEY)).to_native()
+    if dtype.is_numeric():
+        raise type_error("time", f"holds numbers (dtype {dtype}), not dates",
+                         "Pass dates or datetimes, or period=None to use the numbers as "
+                         "period labels (e.g. a month index)")
+    _, unit, every = PERIODS[period]
+    if frame.implementation.is_duckdb():
+        column = '"' + time.replace('"', '""') + '"'
+        if dtype in (nw.Date, nw.Datetime) or isinstance(dtype, nw.Datetime):
+            # Count by day (a few thousand keys over years); the days are folded into
+            # periods on the small count table, cheaper than truncating every row.
+            if getattr(dtype, "time_zone", None):
+                # Zoned times fall into the UTC day, as in the pandas path.
+                column = f"timezone('UTC', {column})"
+            return data.project(f"*, CAST({column} AS DATE) AS {PERIOD_KEY}")
+        parsed = f"TRY_CAST({column} AS TIMESTAMP)"
+        return data.project(
+            f"*, CASE WHEN {column} IS NULL THEN NULL WHEN {parsed} IS NULL THEN "
+            f"'{UNPARSEABLE}' ELSE strftime(date_trunc('{unit}', {parsed}), '%Y-%m-%d') END "
+            f"AS {PERIOD_KEY}")
+    if frame.implementation.is_polars():
+        import polars as pl
+
+        native = data.lazy() if isinstance(data, pl.DataFrame) else data
+        raw = pl.col(time)
+        if dtype != nw.String:
+            if getattr(dtype, "time_zone", None):
+                raw = raw.dt.convert_time_zone("UTC")
+            return native.with_columns(raw.cast(pl.Date).alias(PERIOD_KEY))
+        parsed = raw.str.to_datetime(strict=False)
+        return native.with_columns(
+            pl.when(raw.is_null()).then(None).when(parsed.is_null()).then(pl.lit(UNPARSEABLE))
+            .otherwise(parsed.dt.truncate(every).dt.strftime("%Y-%m-%d")).alias(PERIOD_KEY))
+    if dtype not in (nw.Date, nw.Datetime) and not isinstance(dtype, nw.Datetime):
+        raise type_error("time", f"has dtype {dtype}; this engine's times must be dates or "
+                         "datetimes", "Parse the column to dates first, or pass a Parquet "
+                         "path (text times are parsed there, unparseable ones counted)")
+    key = nw.col(time)
+    if getattr(dtype, "time_zone", None):
+        key = key.dt.convert_time_zone("UTC")
+    key = key.cast(nw.Date)
+    return frame.with_columns(key.alias(PERIOD_KEY)).to_native()
+
+
+def _fold_days(counts: GroupCounts, period: str) -> GroupCounts:
+    """Keys counted as days folded into their periods (``YYYY-MM-DD`` of the first day).
+
+    Runs on the count table, whose rows are label combinations times days: a
+    few thousand, however many rows were counted.  Text keys (already periods,
+    or ``UNPARSEABLE``) pass through.
+    """
+    import dataclasses
+    import datetime as dt
+
+    table = counts.table
+    keys = table[PERIOD_KEY].to_numpy(dtype=object)
+    is_day = np.fromiter((isinstance(v, (dt.date, pd.Timestamp, np.datetime64)) for v in keys),
+                         dtype=bool, count=len(keys))
+    if not is_day.any():
+        return counts
+    days = pd.to_datetime(pd.Series([pd.Timestamp(v) for v in keys[is_day]], dtype=object))
+    starts = days.dt.to_period(PERIODS[period][0]).dt.start_time.dt.strftime("%Y-%m-%d")
+    folded = keys.copy()
+    folded[is_day] = starts.to_numpy(dtype=object)
+    labels = [c for c in table.columns if c not in COUNT_COLUMNS]
+    columns = [table[c].to_numpy(dtype=object) for c in labels if c != PERIOD_KEY]
+    values = table[list(COUNT_COLUMNS)].to_numpy(dtype=float)
+    sums: dict[tuple, np.ndarray] = {}
+    first: dict[tuple, tuple] = {}
+    for row in range(len(table)):
+        cell = tuple(None if _isnull(c[row]) else c[row] for c in columns) + (folded[row],)
+        # The type is part of the key: 1 and "1" are different labels.
+        key = tuple((type(v).__name__, v) for v in cell)
+        if key in sums:
+            sums[key] += values[row]
+        else:
+            sums[key], first[key] = values[row].copy(), cell
+    out = pd.DataFrame({name: pd.Series([first[k][i] for k in sums], dtype=object)
+                        for i, name in enumerate([c for c in labels if c != PERIOD_KEY]
+                                                 + [PERIOD_KEY])})
+    data = np.array(list(sums.values())).reshape(len(sums), len(COUNT_COLUMNS))
+    out["n"] = np.rint(data[:, 0]).astype(np.int64)
+    out["selected"] = np.rint(data[:, 1]).astype(np.int64)
+    out["weight"], out["weight_selected"] = data[:, 2], data[:, 3]
+    return dataclasses.replace(counts, table=out)

@@ -3,7 +3,9 @@
 Registered through the ``pytest11`` entry point, so installing the library
 is enough.  With ``--adverse-impact-report=DIR`` every audit made during a
 test (through the fixture or the :mod:`adverse_impact.testing` assertions)
-is written to DIR as JSON and HTML, named after the test.
+is written to DIR as JSON and HTML, named after the test; with
+``--adverse-impact-log=PATH`` each is also appended to the audit log at PATH
+(:class:`adverse_impact.AuditLog`), labelled with the test's id.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import pytest
 pytest.register_assert_rewrite("adverse_impact.testing")
 
 _OPTION = "--adverse-impact-report"
+_LOG_OPTION = "--adverse-impact-log"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("adverse-impact")
     group.addoption(_OPTION, dest="adverse_impact_report", metavar="DIR", default=None,
                     help="write every audit made during each test to DIR as JSON and HTML")
+    group.addoption(_LOG_OPTION, dest="adverse_impact_log", metavar="PATH", default=None,
+                    help="append every audit made during each test to the audit log at PATH")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -35,9 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
 class AuditRecorder:
     """The ``adverse_impact`` fixture: audit, and keep the evidence.
 
-    ``adverse_impact.audit(...)`` and ``adverse_impact.audit_model(...)`` call
-    the library's functions and record the result; ``record(result)`` keeps
-    one made elsewhere.  ``results`` lists what this test recorded.
+    ``adverse_impact.audit(...)``, ``adverse_impact.audit_model(...)`` and
+    ``adverse_impact.monitor(...)`` call the library's functions and record the
+    result; ``record(result)`` keeps one made elsewhere.  ``results`` lists what this test recorded.
     """
 
     def __init__(self, recorded: list[tuple[str, Any]]) -> None:
@@ -61,6 +66,11 @@ class AuditRecorder:
 
         return self.record(audit_model(*args, **kwargs))
 
+    def monitor(self, *args: Any, **kwargs: Any) -> Any:
+        from adverse_impact._monitoring._monitor import monitor
+
+        return self.record(monitor(*args, **kwargs), kind="monitor")
+
 
 def _safe_name(nodeid: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_.")
@@ -81,6 +91,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         directory = item.config.getoption("adverse_impact_report")
         if directory and recorded:
             _write(Path(directory), _safe_name(item.nodeid), recorded)
+        log = item.config.getoption("adverse_impact_log")
+        if log and recorded:
+            _log(log, item.nodeid, recorded)
+
+
+def _log(path: str, nodeid: str, recorded: list[tuple[str, Any]]) -> None:
+    from adverse_impact._monitoring._log import AuditLog
+    from adverse_impact._monitoring._monitor import MonitorResult
+    from adverse_impact._result import AuditResult
+
+    log = AuditLog(path)
+    for _, result in recorded:
+        if isinstance(result, (AuditResult, MonitorResult)):
+            log.add(result, label=nodeid)
 
 
 def _write(directory: Path, stem: str, recorded: list[tuple[str, Any]]) -> None:

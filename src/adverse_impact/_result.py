@@ -28,9 +28,10 @@ from adverse_impact._render import (
     wrap,
 )
 from adverse_impact._shape import ResultShape
+from adverse_impact._significance import FLAG_COLUMNS
 from adverse_impact._validation import as_fraction, check_rule
 
-__all__ = ["AuditResult", "jsonable"]
+__all__ = ["AuditResult", "counts_from_dict", "counts_to_dict", "jsonable"]
 
 
 #: The columns a reader needs first, in this order, in :meth:`AuditResult.flagged`.
@@ -280,6 +281,76 @@ class AuditResult(ResultShape):
                              for row in frame.to_dict(orient="records")]
         return out
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditResult:
+        """Rebuild a result from :meth:`to_dict` output (as kept by an audit log).
+
+        The exact ratios are recomputed from the integer counts (from the
+        weighted sums when weighted), so :meth:`passes` decides exactly as
+        the original did.  ``counts`` comes from ``data["counts"]`` when
+        present (an :class:`~adverse_impact.AuditLog` stores it, see
+        :func:`counts_to_dict`); otherwise from the table's rows of the last
+        attribute (the intersection), known groups only.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> again = ai.AuditResult.from_dict(result.to_dict())
+        >>> again.to_dict() == result.to_dict(), again.exact_ratios
+        (True, (Fraction(1, 2), Fraction(1, 1)))
+        """
+        rows = [dict(row) for row in data["table"]]
+        table = pd.DataFrame(rows)
+        table["group"] = table["group"].astype(object)
+        for column in FLAG_COLUMNS:
+            if column in table:
+                table[column] = table[column].astype("boolean")
+        for column in table.columns:
+            if column not in ("attribute", "group", "note", *FLAG_COLUMNS) \
+                    and table[column].dtype == object:
+                table[column] = pd.to_numeric(table[column])
+        params = dict(data.get("params", {}))
+        weighted = bool(params.get("weighted", False))
+        ratios: list[Fraction | None] = []
+        reference = {}
+        for row in rows:
+            if row.get("is_reference"):
+                reference[row["attribute"]] = row
+        for row in rows:
+            ref = reference.get(row["attribute"])
+            if ref is None or row.get("impact_ratio") is None:
+                ratios.append(None)
+                continue
+            if weighted:
+                rate = Fraction(row["selected_weighted"]) / Fraction(row["n_weighted"])
+                ref_rate = Fraction(ref["selected_weighted"]) / Fraction(ref["n_weighted"])
+            else:
+                rate = Fraction(int(row["selected"]), int(row["n"]))
+                ref_rate = Fraction(int(ref["selected"]), int(ref["n"]))
+            ratios.append(rate / ref_rate if ref_rate else None)
+        if "counts" in data:
+            counts = counts_from_dict(data["counts"])
+        else:
+            last = rows[-1]["attribute"] if rows else ""
+            names = last.split(" x ")
+            cells = [[*(str(r["group"]).split(" | ") if len(names) > 1 else [r["group"]]),
+                      r["n"], r["selected"], r.get("n_weighted", r["n"]),
+                      r.get("selected_weighted", r["selected"])]
+                     for r in rows if r["attribute"] == last]
+            counts = counts_from_dict({"attributes": names, "strata": None,
+                                       "rule": params.get("rule", "selected"),
+                                       "cutoff": params.get("cutoff"), "weighted": weighted,
+                                       "cells": cells})
+        frames = {}
+        for name in ("error_rates", "pooled"):
+            if data.get(name) is not None:
+                frames[name] = pd.DataFrame([dict(r) for r in data[name]])
+                if "group" in frames[name]:
+                    frames[name]["group"] = frames[name]["group"].astype(object)
+        return cls(table, unknown=dict(data.get("unknown", {})), n_total=int(data["n_total"]),
+                   params=params, ratios=tuple(ratios), counts=counts, **frames)
+
     def to_markdown(self, *, min_cell: int | None = None, data_source: str | None = None,
                     audit_date: str | None = None, data_type: str = "historical",
                     path: str | None = None, title: str | None = None) -> str:
@@ -503,3 +574,41 @@ class AuditResult(ResultShape):
                       + html_table(head, rows))
         return (f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}{tail}"
                 f"{pooled}{key}{html_notes(notes)}</div>")
+
+
+def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:
+    """Per-group counts as JSON-ready Python: the cells of the count table, no rows.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> from adverse_impact._result import counts_from_dict, counts_to_dict
+    >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+    >>> counts_to_dict(result.counts)["cells"]
+    [['F', 2, 1, 2.0, 1.0], ['M', 2, 2, 2.0, 2.0]]
+    >>> counts_from_dict(counts_to_dict(result.counts)).table.equals(result.counts.table)
+    True
+    """
+    columns = list(counts.attributes) + ([counts.strata] if counts.strata else [])
+    cells = [[jsonable(row[c]) for c in columns] + [int(row["n"]), int(row["selected"]),
+                                                    float(row["weight"]),
+                                                    float(row["weight_selected"])]
+             for row in counts.table.to_dict(orient="records")]
+    return {"attributes": list(counts.attributes), "strata": counts.strata,
+            "rule": counts.rule, "cutoff": counts.cutoff, "weighted": counts.weighted,
+            "cells": cells}
+
+
+def counts_from_dict(data: Mapping[str, Any]) -> GroupCounts:
+    """The inverse of :func:`counts_to_dict`."""
+    columns = list(data["attributes"]) + ([data["strata"]] if data.get("strata") else [])
+    cells = list(data["cells"])
+    k = len(columns)
+    table = pd.DataFrame({c: pd.Series([cell[i] for cell in cells], dtype=object)
+                          for i, c in enumerate(columns)})
+    table["n"] = np.array([cell[k] for cell in cells], dtype=np.int64)
+    table["selected"] = np.array([cell[k + 1] for cell in cells], dtype=np.int64)
+    table["weight"] = np.array([cell[k + 2] for cell in cells], dtype=float)
+    table["weight_selected"] = np.array([cell[k + 3] for cell in cells], dtype=float)
+    return GroupCounts(table, tuple(data["attributes"]), data.get("strata"), data["rule"],
+                       data.get("cutoff"), bool(data.get("weighted", False)))

@@ -1,0 +1,1 @@
+"""Monitoring a deployed screener over time, and the record of past audits."""

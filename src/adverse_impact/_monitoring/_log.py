@@ -1,0 +1,283 @@
+"""The audit record: an append-only SQLite file of past audits, never of applicants."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._version import __version__
+
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "AuditLog"]
+
+#: Bumped whenever the schema changes; a file with a higher number is refused.
+SCHEMA_VERSION = 1
+#: ``PRAGMA application_id`` of an audit log ("AILG"), so other SQLite files are refused.
+APPLICATION_ID = 0x41494C47
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS audits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded_at TEXT NOT NULL,          -- ISO 8601 UTC time of log.add()
+    library_version TEXT NOT NULL,      -- adverse-impact version that wrote the entry
+    kind TEXT NOT NULL,                 -- 'audit' or 'monitor'
+    label TEXT,                         -- free text: what was audited
+    model_version TEXT,                 -- free text: which model
+    parameters TEXT NOT NULL,           -- JSON object: the result's settings
+    fingerprint TEXT NOT NULL,          -- 'sha256:...' of the per-group counts
+    n_total INTEGER NOT NULL,           -- rows audited
+    n_groups INTEGER NOT NULL,          -- table rows (attribute x group)
+    n_below_four_fifths INTEGER NOT NULL, -- groups below 4/5 (monitor: four-fifths alerts)
+    min_impact_ratio REAL,              -- smallest impact ratio (monitor: at the last look)
+    passes INTEGER NOT NULL,            -- 1 when no group is below 4/5 (monitor: no alert)
+    result TEXT NOT NULL                -- JSON: to_dict() plus the per-group counts
+);
+--
+CREATE INDEX IF NOT EXISTS audits_label ON audits (label, recorded_at);
+--
+CREATE TRIGGER IF NOT EXISTS audits_no_update BEFORE UPDATE ON audits
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+--
+CREATE TRIGGER IF NOT EXISTS audits_no_delete BEFORE DELETE ON audits
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
+_SUMMARY = ["id", "recorded_at", "library_version", "kind", "label", "model_version",
+            "fingerprint", "n_total", "n_groups", "n_below_four_fifths", "min_impact_ratio",
+            "passes"]
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
+
+
+class AuditLog:
+    """An append-only record of audits in an embedded SQLite database.
+
+    Each entry keeps when it was added, the library version, the settings,
+    the fingerprint of the counts, headline figures and the full JSON
+    result (with the per-group counts it was computed from).  No row of
+    applicant data is ever stored.  Entries cannot be changed or deleted
+    through SQL (triggers refuse it).  Several processes may add at once:
+    each entry is one SQLite transaction, so an entry is either wholly there
+    or absent, even after a crash.
+
+    Parameters
+    ----------
+    path : str or path
+        The database file, created with its schema if missing.
+
+    Raises
+    ------
+    InputError
+        The file is not an audit log, or was written by a newer version
+        (its schema number is higher than this version reads).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import adverse_impact as ai
+    >>> log = ai.AuditLog(pathlib.Path(tempfile.mkdtemp()) / "audits.db")
+    >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+    >>> entry = log.add(result, label="screener Q1", model_version="2.3.0")
+    >>> log.history()[["id", "label", "model_version", "min_impact_ratio", "passes"]]
+       id        label model_version  min_impact_ratio  passes
+    0   1  screener Q1         2.3.0               0.5   False
+    >>> log.get(entry).exact_ratios == result.exact_ratios
+    True
+    """
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise type_error("path", f"expected a file path, got {type(path).__name__}",
+                             "Pass the path of the log file, e.g. 'audits.db'")
+        object.__setattr__(self, "_path", Path(path).expanduser())
+        if self._path.is_dir():
+            raise input_error("path", f"{str(path)!r} is a directory",
+                              "Pass a file path such as 'audits.db'")
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect(write=True) as db:
+            self._prepare(db)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("AuditLog is immutable")
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        try:
+            db = sqlite3.connect(self._path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise input_error("path", f"cannot open {str(self._path)!r} ({exc})",
+                              "Check the path and its permissions") from exc
+        try:
+            db.execute("PRAGMA synchronous = FULL")
+            if write:
+                # Take the write lock at once: two writers queue instead of deadlocking.
+                db.execute("BEGIN IMMEDIATE")
+            yield db
+            if write:
+                db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise input_error("path", f"{str(self._path)!r} is not a readable SQLite "
+                                  f"file ({exc})", "Pass an audit-log file, or a new path"
+                                  ) from exc
+            raise
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        app = db.execute("PRAGMA application_id").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise input_error(
+                "path", f"{str(self._path)!r} was written by a newer adverse-impact (log "
+                f"schema {version}; version {__version__} reads schema {SCHEMA_VERSION} and "
+                "older)", "Upgrade adverse-impact to read or extend this log")
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if app not in (0, APPLICATION_ID) or (app == 0 and tables - {"sqlite_sequence"}):
+            raise input_error("path", f"{str(self._path)!r} is a SQLite file but not an "
+                              "adverse-impact audit log", "Pass a new path or an audit log")
+        if version < SCHEMA_VERSION:
+            # One statement at a time: executescript() would commit the open
+            # transaction and let a second writer in between.
+            for statement in SCHEMA.split("\n--\n"):
+                db.execute(statement)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def add(self, result: Any, *, label: str | None = None,
+            model_version: str | None = None) -> int:
+        """Append a result; return its id.
+
+        Parameters
+        ----------
+        result : AuditResult or MonitorResult
+        label : str, optional
+            What was audited, e.g. ``"resume screener, EU requisitions"``.
+        model_version : str, optional
+            Which model or configuration produced the decisions.
+        """
+        from adverse_impact._monitoring._monitor import MonitorResult
+        from adverse_impact._result import AuditResult, counts_to_dict
+
+        for name, value in (("label", label), ("model_version", model_version)):
+            if value is not None and not isinstance(value, str):
+                raise type_error(name, f"expected text, got {type(value).__name__}",
+                                 f"Pass {name} as a string")
+        if isinstance(result, AuditResult):
+            from adverse_impact._report import fingerprint
+
+            payload = result.to_dict()
+            payload["counts"] = counts_to_dict(result.counts)
+            ratios = [float(r) for r in result.exact_ratios if r is not None]
+            below = int(result.failing().sum())
+            figures = ("audit", fingerprint(result), result.n_total, len(result.table), below,
+                       min(ratios) if ratios else None, below == 0)
+        elif isinstance(result, MonitorResult):
+            payload = result.to_dict()
+            table = result.table
+            last = table[table["period"] == result.periods[-1]]
+            alerts = result.alerts
+            ratios = last.loc[~last["is_reference"], "cum_impact_ratio"].dropna()
+            figures = ("monitor", result.fingerprint(), result.n_total,
+                       int(table[["attribute", "group"]].drop_duplicates().shape[0]),
+                       int((alerts["alert"] == "below_four_fifths").sum()),
+                       float(ratios.min()) if len(ratios) else None, alerts.empty)
+        else:
+            raise type_error("result", f"cannot log a {type(result).__name__}",
+                             "Pass the result of ai.audit, ai.audit_model or ai.monitor")
+        kind, print_, n_total, n_groups, below, low, passes = figures
+        row = (_now(), __version__, kind, label, model_version,
+               json.dumps(payload["params"], sort_keys=True, allow_nan=False), print_,
+               int(n_total), int(n_groups), int(below), low, int(bool(passes)),
+               json.dumps(payload, ensure_ascii=False, allow_nan=False))
+        with self._connect(write=True) as db:
+            self._prepare(db)
+            cursor = db.execute(
+                "INSERT INTO audits (recorded_at, library_version, kind, label, model_version,"
+                " parameters, fingerprint, n_total, n_groups, n_below_four_fifths,"
+                " min_impact_ratio, passes, result) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            return int(cursor.lastrowid)
+
+    def history(self, *, label: str | None = None, model_version: str | None = None,
+                kind: str | None = None, since: str | None = None,
+                until: str | None = None) -> pd.DataFrame:
+        """The entries' headline figures as a DataFrame, oldest first.
+
+        Filters are exact matches, and ``since``/``until`` ISO dates or times
+        compared with ``recorded_at`` (UTC).  The full results are read with
+        :meth:`get`.
+        """
+        clauses, values = [], []
+        for column, value in (("label", label), ("model_version", model_version),
+                              ("kind", kind)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
+        if since is not None:
+            clauses.append("recorded_at >= ?")
+            values.append(str(since))
+        if until is not None:
+            clauses.append("recorded_at < ?")
+            values.append(str(until))
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._connect(write=False) as db:
+            self._check_readable(db)
+            rows = db.execute(f"SELECT {', '.join(_SUMMARY)} FROM audits{where} ORDER BY id",
+                              values).fetchall()
+        frame = pd.DataFrame(rows, columns=_SUMMARY)
+        frame["passes"] = frame["passes"].astype(bool)
+        frame["min_impact_ratio"] = frame["min_impact_ratio"].astype(float)
+        return frame
+
+    def _check_readable(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            self._prepare(db)  # raises the newer-version message
+
+    def get(self, id: int) -> Any:
+        """The result stored under ``id``, as an ``AuditResult`` or ``MonitorResult``."""
+        from adverse_impact._monitoring._monitor import MonitorResult
+        from adverse_impact._result import AuditResult
+
+        if isinstance(id, bool) or not isinstance(id, int):
+            raise type_error("id", f"expected an integer id, got {type(id).__name__}",
+                             "Pass an id from log.history()['id']")
+        with self._connect(write=False) as db:
+            self._check_readable(db)
+            found = db.execute("SELECT kind, result FROM audits WHERE id = ?",
+                               (id,)).fetchone()
+        if found is None:
+            raise input_error("id", f"no entry {id} in {str(self._path)!r}",
+                              "Pass an id from log.history()['id']")
+        kind, text = found
+        payload = json.loads(text)
+        return (MonitorResult if kind == "monitor" else AuditResult).from_dict(payload)
+
+    def __len__(self) -> int:
+        with self._connect(write=False) as db:
+            return int(db.execute("SELECT count(*) FROM audits").fetchone()[0])
+
+    def __repr__(self) -> str:
+        return f"AuditLog({str(self._path)!r}, {len(self)} entries)"
