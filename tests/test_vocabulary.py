@@ -89,6 +89,8 @@ def _second_wave_calls():
                              "sex": ["F", "M", "M", "F", "F", "M"] * 5,
                              "rank": [1, 2, 1, 2, 2, 1] * 5})
     scores = pd.DataFrame({"sex": SEX, "score": [0.1, 0.4, 0.3, 0.9, 0.5, 0.7] * 5})
+    months = pd.DataFrame({"sex": SEX, "selected": SELECTED,
+                           "month": pd.date_range("2026-01-01", periods=30, freq="7D")})
     return [
         (ai.audit_funnel, lambda **kw: ai.audit_funnel(funnel, stages=["screened", "offered"],
                                                        **kw), lambda r: r.to_frame()),
@@ -99,14 +101,17 @@ def _second_wave_calls():
             prompt="prompt", rank="rank", random_state=0, **kw), lambda r: r.table),
         (ai.score_gaps, lambda **kw: ai.score_gaps(scores, score="score", **kw),
          lambda r: r.to_frame()),
+        (ai.monitor, lambda **kw: ai.monitor(months, time="month", selected="selected", **kw),
+         lambda r: r.to_frame()),
     ]
 
 
-@pytest.mark.parametrize("index", range(4), ids=["audit_funnel", "audit_tiers",
-                                                  "audit_rankings", "score_gaps"])
+@pytest.mark.parametrize("index", range(5), ids=["audit_funnel", "audit_tiers",
+                                                  "audit_rankings", "score_gaps", "monitor"])
 def test_second_wave_functions_take_the_same_alias(index):
     function, call, table = _second_wave_calls()[index]
-    groups = {"audit_rankings": "sex", "score_gaps": "sex"}.get(function.__name__, ["sex"])
+    groups = {"audit_rankings": "sex", "score_gaps": "sex",
+              "monitor": "sex"}.get(function.__name__, ["sex"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ai.UnknownCategoryWarning)
         expected = table(call(groups=groups))

@@ -18,7 +18,7 @@ from adverse_impact._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._errors import input_error
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
 from adverse_impact._significance import check_alpha
-from adverse_impact._validation import check_unknown
+from adverse_impact._validation import check_unknown, groups_argument
 
 __all__ = ["MonitorResult", "monitor"]
 
@@ -312,7 +312,7 @@ def monitor(
     selected: Any = None,
     score: Any = None,
     threshold: float | None = None,
-    groups: Any,
+    groups: Any = None,
     period: str | None = "month",
     alpha: float = 0.05,
     reference: Any = "highest",
@@ -320,6 +320,7 @@ def monitor(
     unknown: Any = None,
     planned_se: float = 0.1,
     correction: str = "bonferroni",
+    sensitive_features: Any = None,
 ) -> MonitorResult:
     """Monitor selection rates over time with alerts whose false-alarm rate holds.
 
@@ -366,6 +367,8 @@ def monitor(
         Split ``alpha`` over the comparisons (each group against the
         reference; every pair when the reference is ``"highest"`` and may
         change), so that the chance of *any* false alert is at most ``alpha``.
+    sensitive_features : optional
+        An alias of ``groups`` (fairlearn's name), which warns.
 
     Returns
     -------
@@ -407,6 +410,7 @@ def monitor(
     >>> result.first_alert("below_one"), result.first_alert("below_four_fifths")
     ('2025-03', '2025-05')
     """
+    groups = groups_argument("monitor", groups, sensitive_features)
     alpha = check_alpha(alpha)
     unknown_labels = check_unknown(unknown)
     if correction not in _CORRECTIONS:
