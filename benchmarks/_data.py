@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 
 SEXES = ["Female", "Male", "Unknown"]
-RACES = ["White", "Black or African American", "Asian", "Hispanic or Latino",
-         "Native Hawaiian or Pacific Islander", "Native American or Alaska Native",
-         "Two or More Races"]
+RACES = [
+    "White",
+    "Black or African American",
+    "Asian",
+    "Hispanic or Latino",
+    "Native Hawaiian or Pacific Islander",
+    "Native American or Alaska Native",
+    "Two or More Races",
+]
 
 
 def applicants(rows: int, seed: int = 0) -> pd.DataFrame:
@@ -17,11 +23,13 @@ def applicants(rows: int, seed: int = 0) -> pd.DataFrame:
     sex = rng.choice(len(SEXES), size=rows, p=[0.45, 0.5, 0.05])
     race = rng.choice(len(RACES), size=rows, p=[0.5, 0.13, 0.12, 0.17, 0.02, 0.02, 0.04])
     rate = np.where(sex == 0, 0.25, 0.32)
-    return pd.DataFrame({
-        "sex": np.asarray(SEXES, dtype=object)[sex],
-        "race": np.asarray(RACES, dtype=object)[race],
-        "selected": (rng.random(rows) < rate).astype(np.int8),
-    })
+    return pd.DataFrame(
+        {
+            "sex": np.asarray(SEXES, dtype=object)[sex],
+            "race": np.asarray(RACES, dtype=object)[race],
+            "selected": (rng.random(rows) < rate).astype(np.int8),
+        }
+    )
 
 
 def categorical(frame: pd.DataFrame) -> pd.DataFrame:

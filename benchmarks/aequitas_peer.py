@@ -30,8 +30,15 @@ def main() -> None:
         Group().get_crosstabs(frame, attr_cols=["sex", "race"])
         times.append(time.perf_counter() - start)
     found = peak()
-    print(json.dumps({"seconds": statistics.median(times), "peak_bytes": found - before,
-                      "input_bytes": int(frame.memory_usage(deep=True).sum())}))
+    print(
+        json.dumps(
+            {
+                "seconds": statistics.median(times),
+                "peak_bytes": found - before,
+                "input_bytes": int(frame.memory_usage(deep=True).sum()),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

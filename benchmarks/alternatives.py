@@ -54,9 +54,13 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--n-bootstrap", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="alternate floor and search this many times; report the minimum "
-                             "of each (a contended machine slows one more than the other)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="alternate floor and search this many times; report the minimum "
+        "of each (a contended machine slows one more than the other)",
+    )
     parser.add_argument("--out", default=str(HERE / "results"))
     args = parser.parse_args()
 
@@ -76,8 +80,9 @@ def main() -> int:
 
     def run_floor() -> float:
         start = time.perf_counter()
-        folds = list(StratifiedKFold(args.cv, shuffle=True, random_state=0).split(
-            np.zeros(len(y)), y))
+        folds = list(
+            StratifiedKFold(args.cv, shuffle=True, random_state=0).split(np.zeros(len(y)), y)
+        )
         Xc = X.tocsr()
         subsets = {}
         for name, columns in feature_sets.items():
@@ -91,9 +96,17 @@ def main() -> int:
     def run_search() -> tuple[float, object]:
         TimedLogisticRegression.fit_seconds = 0.0
         start = time.perf_counter()
-        found = ai.search_alternatives(estimator, X, y, {"gender": data["gender"]},
-                                       param_grid=grid, feature_sets=feature_sets, cv=args.cv,
-                                       random_state=0, n_bootstrap=args.n_bootstrap)
+        found = ai.search_alternatives(
+            estimator,
+            X,
+            y,
+            {"gender": data["gender"]},
+            param_grid=grid,
+            feature_sets=feature_sets,
+            cv=args.cv,
+            random_state=0,
+            n_bootstrap=args.n_bootstrap,
+        )
         return time.perf_counter() - start, found
 
     floors, searches, inside = [], [], []
@@ -105,33 +118,48 @@ def main() -> int:
     floor, search = min(floors), min(searches)
     ratio = search / floor
     row = {
-        "rows": args.rows, "cv": args.cv, "candidates": n_candidates,
-        "models_fitted": n_candidates * args.cv, "n_bootstrap": args.n_bootstrap,
-        "features": n_features, "floor_seconds": round(floor, 3),
-        "search_seconds": round(search, 3), "ratio": round(ratio, 4),
+        "rows": args.rows,
+        "cv": args.cv,
+        "candidates": n_candidates,
+        "models_fitted": n_candidates * args.cv,
+        "n_bootstrap": args.n_bootstrap,
+        "features": n_features,
+        "floor_seconds": round(floor, 3),
+        "search_seconds": round(search, 3),
+        "ratio": round(ratio, 4),
         "repeats": args.repeats,
         "search_fit_seconds": [round(t, 3) for t in inside],
-        "overhead_share_within_run": [round(t / f - 1, 4) for t, f in zip(searches, inside)], "floor_runs": [round(f, 3) for f in floors],
+        "overhead_share_within_run": [round(t / f - 1, 4) for t, f in zip(searches, inside)],
+        "floor_runs": [round(f, 3) for f in floors],
         "search_runs": [round(t, 3) for t in searches],
-        "target": 1.10, "meets_target": ratio <= 1.10,
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                    "load_average": os.getloadavg()},
+        "target": 1.10,
+        "meets_target": ratio <= 1.10,
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average": os.getloadavg(),
+        },
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "models_in_table": len(result.table),
     }
-    text = "\n".join([
-        "## search_alternatives vs fitting its models",
-        "",
-        "| rows | cv | candidates | models fitted | floor (s) | search (s) | ratio | target |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
-        (f"| {args.rows:,} | {args.cv} | {n_candidates} | {n_candidates * args.cv} | "
-        f"{floor:.2f} | {search:.2f} | {ratio:.3f} | <= 1.10 "
-        f"{'met' if ratio <= 1.10 else 'MISSED'} |"),
-        "",
-        "Within each search run, its time over the time of its own fits: "
-        + ", ".join(f"{t / f:.3f}" for t, f in zip(searches, inside)) + ".",
-        f"Load average at the end: {os.getloadavg()} on {os.cpu_count()} cores.",
-    ])
+    text = "\n".join(
+        [
+            "## search_alternatives vs fitting its models",
+            "",
+            "| rows | cv | candidates | models fitted | floor (s) | search (s) | ratio | target |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|",
+            (
+                f"| {args.rows:,} | {args.cv} | {n_candidates} | {n_candidates * args.cv} | "
+                f"{floor:.2f} | {search:.2f} | {ratio:.3f} | <= 1.10 "
+                f"{'met' if ratio <= 1.10 else 'MISSED'} |"
+            ),
+            "",
+            "Within each search run, its time over the time of its own fits: "
+            + ", ".join(f"{t / f:.3f}" for t, f in zip(searches, inside))
+            + ".",
+            f"Load average at the end: {os.getloadavg()} on {os.cpu_count()} cores.",
+        ]
+    )
     print(text)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -59,22 +59,28 @@ def _inner(which: str, rows: int, repeats: int, hide_arrow: bool) -> dict:
         import aedt_audit
 
         def run():
-            return aedt_audit.ll144_summary(frame, sex="sex", race="race", outcome="selected",
-                                            significance=True)
+            return aedt_audit.ll144_summary(
+                frame, sex="sex", race="race", outcome="selected", significance=True
+            )
+
     run()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
-    return {"seconds": statistics.median(times), "runs": times,
-            "string_storage": str(getattr(frame["sex"].dtype, "storage", frame["sex"].dtype))}
+    return {
+        "seconds": statistics.median(times),
+        "runs": times,
+        "string_storage": str(getattr(frame["sex"].dtype, "storage", frame["sex"].dtype)),
+    }
 
 
 def build_venv(venv: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(ROOT), "aedt-audit==0.3.0"],
-                   check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", str(ROOT), "aedt-audit==0.3.0"], check=True
+    )
 
 
 def main() -> None:
@@ -94,44 +100,95 @@ def main() -> None:
     if not python.exists():
         build_venv(args.venv)
     versions = subprocess.run(
-        [str(python), "-c", ("import importlib.metadata as m, json; print(json.dumps({p: "
-         "m.version(p) for p in ['adverse-impact', 'aedt-audit', 'pandas', 'pyarrow', "
-         "'numpy']}))")], capture_output=True, text=True, check=True).stdout
+        [
+            str(python),
+            "-c",
+            (
+                "import importlib.metadata as m, json; print(json.dumps({p: "
+                "m.version(p) for p in ['adverse-impact', 'aedt-audit', 'pandas', 'pyarrow', "
+                "'numpy']}))"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     load = os.getloadavg()
     results = {}
     for name, (which, hide) in CASES.items():
-        command = [str(python), __file__, "--inner", which, "--rows", str(args.rows),
-                   "--repeats", str(args.repeats)] + (["--hide-arrow"] if hide else [])
-        done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              env={**os.environ, "PYTHONPATH": ""})
+        command = [
+            str(python),
+            __file__,
+            "--inner",
+            which,
+            "--rows",
+            str(args.rows),
+            "--repeats",
+            str(args.repeats),
+        ] + (["--hide-arrow"] if hide else [])
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONPATH": ""},
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
     load_after = os.getloadavg()
     speedup = results["aedt-audit 0.3.0"]["seconds"] / results["adverse_impact"]["seconds"]
-    speedup_old = (results["aedt-audit 0.3.0, pyarrow hidden"]["seconds"]
-                   / results["adverse_impact, pyarrow hidden"]["seconds"])
+    speedup_old = (
+        results["aedt-audit 0.3.0, pyarrow hidden"]["seconds"]
+        / results["adverse_impact, pyarrow hidden"]["seconds"]
+    )
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M")
-    lines = [f"# Default install beside aedt-audit, {stamp} UTC", "",
-             (f"{args.rows:,} rows (sex x race), median of {args.repeats} runs after a warm-up; "
-             f"{os.cpu_count()} cores, load average {load[0]:.1f} before and {load_after[0]:.1f} "
-             f"after. Versions: {versions.strip()}. {args.note}"), "",
-             "| case | string storage | median seconds | runs |", "|---|---|---|---|"]
+    lines = [
+        f"# Default install beside aedt-audit, {stamp} UTC",
+        "",
+        (
+            f"{args.rows:,} rows (sex x race), median of {args.repeats} runs after a warm-up; "
+            f"{os.cpu_count()} cores, load average {load[0]:.1f} before and {load_after[0]:.1f} "
+            f"after. Versions: {versions.strip()}. {args.note}"
+        ),
+        "",
+        "| case | string storage | median seconds | runs |",
+        "|---|---|---|---|",
+    ]
     for name, row in results.items():
-        lines.append(f"| {name} | {row['string_storage']} | {row['seconds']:.3f} | "
-                     f"{', '.join(f'{t:.3f}' for t in row['runs'])} |")
-    lines += ["", (f"adverse_impact is {speedup:.1f}x faster than aedt-audit on the default "
-              f"install (target 5x: {'met' if speedup >= 5 else 'missed'}); "
-              f"{speedup_old:.1f}x with pyarrow hidden (the old default install).")]
+        lines.append(
+            f"| {name} | {row['string_storage']} | {row['seconds']:.3f} | "
+            f"{', '.join(f'{t:.3f}' for t in row['runs'])} |"
+        )
+    lines += [
+        "",
+        (
+            f"adverse_impact is {speedup:.1f}x faster than aedt-audit on the default "
+            f"install (target 5x: {'met' if speedup >= 5 else 'missed'}); "
+            f"{speedup_old:.1f}x with pyarrow hidden (the old default install)."
+        ),
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"{stamp}-{platform.node() or 'host'}-default-install"
     stem.with_suffix(".md").write_text(text)
-    stem.with_suffix(".json").write_text(json.dumps(
-        {"date": stamp, "rows": args.rows, "versions": json.loads(versions), "load": load,
-         "load_after": load_after, "results": results, "speedup": speedup,
-         "speedup_without_pyarrow": speedup_old, "note": args.note}, indent=2))
+    stem.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "date": stamp,
+                "rows": args.rows,
+                "versions": json.loads(versions),
+                "load": load,
+                "load_after": load_after,
+                "results": results,
+                "speedup": speedup,
+                "speedup_without_pyarrow": speedup_old,
+                "note": args.note,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

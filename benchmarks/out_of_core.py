@@ -51,16 +51,19 @@ def generate(folder: Path, rows: int, months: int, seed: int = 0) -> None:
         sex = rng.integers(0, 2, n, dtype=np.int8)
         race = rng.choice(5, n, p=[0.1, 0.15, 0.2, 0.5, 0.05]).astype(np.int8)
         selected = (rng.random(n) < np.where(sex == 0, 0.255, 0.30)).astype(np.int8)
-        table = pa.table({
-            "sex": pa.DictionaryArray.from_arrays(sex, pa.array(SEXES)),
-            "race": pa.DictionaryArray.from_arrays(race, pa.array(RACES)),
-            "month": pa.array(np.full(n, np.datetime64(day, "D"))),
-            "selected": selected,
-        })
+        table = pa.table(
+            {
+                "sex": pa.DictionaryArray.from_arrays(sex, pa.array(SEXES)),
+                "race": pa.DictionaryArray.from_arrays(race, pa.array(RACES)),
+                "month": pa.array(np.full(n, np.datetime64(day, "D"))),
+                "selected": selected,
+            }
+        )
         pq.write_table(table, folder / f"month-{day:%Y-%m}.parquet", row_group_size=1 << 20)
 
 
 # -- one measurement per subprocess ---------------------------------------------------
+
 
 def _measure(mode: str, pattern: str, repeats: int) -> dict:
     sys.path.insert(0, str(HERE))
@@ -72,17 +75,26 @@ def _measure(mode: str, pattern: str, repeats: int) -> dict:
         def run():
             return duckdb.sql(
                 "SELECT sex, race, count(*) AS n, sum(selected) AS selected "
-                f"FROM read_parquet('{pattern}') GROUP BY ALL").fetchall()
+                f"FROM read_parquet('{pattern}') GROUP BY ALL"
+            ).fetchall()
     else:
         import adverse_impact as ai
 
         if mode == "audit":
+
             def run():
                 return ai.audit(pattern, selected="selected", groups=["sex", "race"])
         else:
+
             def run():
-                return ai.monitor(pattern, time="month", selected="selected",
-                                  groups=["sex", "race"], intersectional=True)
+                return ai.monitor(
+                    pattern,
+                    time="month",
+                    selected="selected",
+                    groups=["sex", "race"],
+                    intersectional=True,
+                )
+
     before = rss()
     reset_peak()
     run()  # warm-up (file metadata, imports)
@@ -93,15 +105,33 @@ def _measure(mode: str, pattern: str, repeats: int) -> dict:
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     # CPU seconds (all threads) are less disturbed than wall time on a shared machine.
-    return {"mode": mode, "seconds": statistics.median(times), "runs": times,
-            "cpu_seconds": statistics.median(cpu), "cpu_runs": cpu,
-            "peak_bytes": peak(), "baseline_bytes": before}
+    return {
+        "mode": mode,
+        "seconds": statistics.median(times),
+        "runs": times,
+        "cpu_seconds": statistics.median(cpu),
+        "cpu_runs": cpu,
+        "peak_bytes": peak(),
+        "baseline_bytes": before,
+    }
 
 
 def measure(mode: str, pattern: str, repeats: int) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--measure", mode, "--pattern", pattern,
-                           "--repeats", str(repeats)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            mode,
+            "--pattern",
+            pattern,
+            "--repeats",
+            str(repeats),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -126,13 +156,17 @@ def main() -> None:
     if not folder.exists():
         start = time.perf_counter()
         generate(folder, args.rows, args.months)
-        print(f"generated {args.rows:,} rows in {args.months} files in "
-              f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+        print(
+            f"generated {args.rows:,} rows in {args.months} files in "
+            f"{time.perf_counter() - start:.1f} s",
+            file=sys.stderr,
+        )
     pattern = str(folder / "*.parquet")
     size = sum(p.stat().st_size for p in folder.glob("*.parquet"))
     load = os.getloadavg()
-    results = {mode: measure(mode, pattern, args.repeats)
-               for mode in ("duckdb", "audit", "monitor")}
+    results = {
+        mode: measure(mode, pattern, args.repeats) for mode in ("duckdb", "audit", "monitor")
+    }
     load_after = os.getloadavg()
     floor = results["duckdb"]["seconds"]
     audit = results["audit"]["seconds"]
@@ -144,44 +178,72 @@ def main() -> None:
     import adverse_impact
 
     report = {
-        "date": stamp, "rows": args.rows, "months": args.months, "files_bytes": size,
-        "repeats": args.repeats, "cores": os.cpu_count(), "load_before": load,
-        "load_after": load_after, "note": args.note, "python": platform.python_version(),
-        "adverse_impact": adverse_impact.__version__, "duckdb": duckdb.__version__,
+        "date": stamp,
+        "rows": args.rows,
+        "months": args.months,
+        "files_bytes": size,
+        "repeats": args.repeats,
+        "cores": os.cpu_count(),
+        "load_before": load,
+        "load_after": load_after,
+        "note": args.note,
+        "python": platform.python_version(),
+        "adverse_impact": adverse_impact.__version__,
+        "duckdb": duckdb.__version__,
         "results": results,
-        "targets": {"audit_vs_duckdb": audit / floor, "audit_peak_gb":
-                    results["audit"]["peak_bytes"] / 1e9, "monitor_vs_audit": monitor / audit,
-                    "audit_vs_duckdb_cpu": results["audit"]["cpu_seconds"]
-                    / results["duckdb"]["cpu_seconds"],
-                    "monitor_vs_audit_cpu": results["monitor"]["cpu_seconds"]
-                    / results["audit"]["cpu_seconds"]},
+        "targets": {
+            "audit_vs_duckdb": audit / floor,
+            "audit_peak_gb": results["audit"]["peak_bytes"] / 1e9,
+            "monitor_vs_audit": monitor / audit,
+            "audit_vs_duckdb_cpu": results["audit"]["cpu_seconds"]
+            / results["duckdb"]["cpu_seconds"],
+            "monitor_vs_audit_cpu": results["monitor"]["cpu_seconds"]
+            / results["audit"]["cpu_seconds"],
+        },
     }
     lines = [
         f"# Out-of-core benchmark, {stamp} UTC",
         "",
-        (f"{args.rows:,} rows in {args.months} monthly Parquet files ({size / 1e6:,.0f} MB), "
-        f"{os.cpu_count()} cores, load average {load[0]:.1f} before and {load_after[0]:.1f} "
-        f"after. {args.note}"),
+        (
+            f"{args.rows:,} rows in {args.months} monthly Parquet files ({size / 1e6:,.0f} MB), "
+            f"{os.cpu_count()} cores, load average {load[0]:.1f} before and {load_after[0]:.1f} "
+            f"after. {args.note}"
+        ),
         "",
         "| implementation | median seconds | runs | median CPU seconds | peak memory (MB) |",
         "|---|---|---|---|---|",
     ]
-    names = {"duckdb": "duckdb GROUP BY (floor)", "audit": "ai.audit(glob)",
-             "monitor": "ai.monitor(glob), sex x race x month"}
+    names = {
+        "duckdb": "duckdb GROUP BY (floor)",
+        "audit": "ai.audit(glob)",
+        "monitor": "ai.monitor(glob), sex x race x month",
+    }
     for mode, row in results.items():
-        lines.append(f"| {names[mode]} | {row['seconds']:.2f} | "
-                     f"{', '.join(f'{t:.2f}' for t in row['runs'])} | "
-                     f"{row['cpu_seconds']:.2f} | {row['peak_bytes'] / 1e6:,.0f} |")
+        lines.append(
+            f"| {names[mode]} | {row['seconds']:.2f} | "
+            f"{', '.join(f'{t:.2f}' for t in row['runs'])} | "
+            f"{row['cpu_seconds']:.2f} | {row['peak_bytes'] / 1e6:,.0f} |"
+        )
     t = report["targets"]
-    lines += ["", "| target | measured (wall) | met | measured (CPU) |", "|---|---|---|---|",
-              (f"| audit within 1.5x of DuckDB's GROUP BY | {t['audit_vs_duckdb']:.2f}x | "
-              f"{'yes' if t['audit_vs_duckdb'] <= 1.5 else 'no'} | "
-              f"{t['audit_vs_duckdb_cpu']:.2f}x |"),
-              (f"| audit peak memory under 1.5 GB | {t['audit_peak_gb']:.2f} GB | "
-              f"{'yes' if t['audit_peak_gb'] < 1.5 else 'no'} | |"),
-              (f"| monitor within 2x of the audit | {t['monitor_vs_audit']:.2f}x | "
-              f"{'yes' if t['monitor_vs_audit'] <= 2 else 'no'} | "
-               f"{t['monitor_vs_audit_cpu']:.2f}x |")]
+    lines += [
+        "",
+        "| target | measured (wall) | met | measured (CPU) |",
+        "|---|---|---|---|",
+        (
+            f"| audit within 1.5x of DuckDB's GROUP BY | {t['audit_vs_duckdb']:.2f}x | "
+            f"{'yes' if t['audit_vs_duckdb'] <= 1.5 else 'no'} | "
+            f"{t['audit_vs_duckdb_cpu']:.2f}x |"
+        ),
+        (
+            f"| audit peak memory under 1.5 GB | {t['audit_peak_gb']:.2f} GB | "
+            f"{'yes' if t['audit_peak_gb'] < 1.5 else 'no'} | |"
+        ),
+        (
+            f"| monitor within 2x of the audit | {t['monitor_vs_audit']:.2f}x | "
+            f"{'yes' if t['monitor_vs_audit'] <= 2 else 'no'} | "
+            f"{t['monitor_vs_audit_cpu']:.2f}x |"
+        ),
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)

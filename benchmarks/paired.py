@@ -45,10 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     applicants = make_resumes(N_TEMPLATES, random_state=1)
     templates = ["{name}\n" + text for text in applicants["resume"]]
     names = ai.datasets.load_names()[["name", "sex"]]
-    design = ai.paired_test(lambda texts: [0.0] * len(texts), templates, signals=names,
-                            random_state=0).scores
-    texts = [templates[t].replace("{name}", names["name"].iloc[v])
-             for t, v in zip(design["template"], design["variant"])]
+    design = ai.paired_test(
+        lambda texts: [0.0] * len(texts), templates, signals=names, random_state=0
+    ).scores
+    texts = [
+        templates[t].replace("{name}", names["name"].iloc[v])
+        for t, v in zip(design["template"], design["variant"])
+    ]
     assert len(texts) == 10_000
 
     def length(batch: list[str]) -> list[float]:
@@ -60,17 +63,22 @@ def main(argv: list[str] | None = None) -> int:
         ("len(text), pure Python", length, lambda: length(texts)),
     ):
         scorer_time = _median(alone, options.repeats)
-        total = _median(lambda s=scorer: ai.paired_test(s, templates, signals=names,
-                                                        select_top=0.3, random_state=0),
-                        options.repeats)
+        total = _median(
+            lambda s=scorer: ai.paired_test(
+                s, templates, signals=names, select_top=0.3, random_state=0
+            ),
+            options.repeats,
+        )
         overhead = total - scorer_time
         share = overhead / scorer_time
         verdict = "meets" if share < TARGET_OVERHEAD else "misses"
         if label.startswith("TF-IDF"):
             ok = share < TARGET_OVERHEAD
-        print(f"{label}: scorer alone {scorer_time:.3f} s; paired_test {total:.3f} s; "
-              f"overhead {overhead * 1000:.0f} ms = {share:.0%} of the scorer's time "
-              f"({verdict} the {TARGET_OVERHEAD:.0%} target)")
+        print(
+            f"{label}: scorer alone {scorer_time:.3f} s; paired_test {total:.3f} s; "
+            f"overhead {overhead * 1000:.0f} ms = {share:.0%} of the scorer's time "
+            f"({verdict} the {TARGET_OVERHEAD:.0%} target)"
+        )
     return 0 if ok else 1
 
 

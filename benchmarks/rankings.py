@@ -29,8 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     data = load_llm_rankings()
 
     def run() -> ai.RankingAudit:
-        return ai.audit_rankings(data, prompt="run", groups=["race", "sex"], rank="rank",
-                                 position="position", by=["model", "job"], random_state=0)
+        return ai.audit_rankings(
+            data,
+            prompt="run",
+            groups=["race", "sex"],
+            rank="rank",
+            position="position",
+            by=["model", "job"],
+            random_state=0,
+        )
 
     result = run()  # warm-up
     times = []
@@ -39,10 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         run()
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    print(f"audit_rankings: {len(data):,} rows, {result.n_prompts:,} prompts, "
-          f"{len(result.table)} group rows, {len(result.tests)} tests: median {median:.3f} s "
-          f"over {options.repeats} runs (min {min(times):.3f} s, max {max(times):.3f} s); "
-          f"target < {TARGET_SECONDS} s: {'met' if median < TARGET_SECONDS else 'MISSED'}")
+    print(
+        f"audit_rankings: {len(data):,} rows, {result.n_prompts:,} prompts, "
+        f"{len(result.table)} group rows, {len(result.tests)} tests: median {median:.3f} s "
+        f"over {options.repeats} runs (min {min(times):.3f} s, max {max(times):.3f} s); "
+        f"target < {TARGET_SECONDS} s: {'met' if median < TARGET_SECONDS else 'MISSED'}"
+    )
     return 0
 
 

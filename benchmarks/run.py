@@ -43,6 +43,7 @@ Row = dict[str, Any]
 
 # -- measuring -----------------------------------------------------------------------
 
+
 def timed(function: Callable[[], Any], repeats: int) -> float:
     """Median seconds of ``repeats`` calls, after one warm-up call."""
     function()
@@ -63,15 +64,18 @@ def timed_once(function: Callable[[], Any]) -> float:
 
 # -- case 1: the audit ------------------------------------------------------------------
 
+
 def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable[[], Any]]:
     """Functions to time on one input kind: pandas str, pandas categorical, polars, duckdb."""
     impls: dict[str, Callable[[], Any]] = {}
     if kind in ("pandas-str", "pandas-categorical"):
         data = frame if kind == "pandas-str" else _data.categorical(frame)
-        impls["adverse_impact"] = lambda: ai.audit(data, selected="selected",
-                                                   groups=["sex", "race"])
+        impls["adverse_impact"] = lambda: ai.audit(
+            data, selected="selected", groups=["sex", "race"]
+        )
         impls["pandas groupby"] = lambda: data.groupby(["sex", "race"], observed=True)[
-            "selected"].agg(["size", "sum"])
+            "selected"
+        ].agg(["size", "sum"])
 
         def factorize_bincount() -> Any:
             combined = np.zeros(len(data), dtype=np.int64)
@@ -82,22 +86,24 @@ def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable
 
         impls["factorize + bincount"] = factorize_bincount
         cells, selected = _data.codes(frame)
-        impls["bincount floor"] = lambda: (np.bincount(cells), np.bincount(cells,
-                                                                           weights=selected))
+        impls["bincount floor"] = lambda: (np.bincount(cells), np.bincount(cells, weights=selected))
         import duckdb
 
         scan = duckdb.connect()
         scan.register("frame", data)
         impls["duckdb GROUP BY (pandas frame)"] = lambda: scan.sql(
-            "SELECT sex, race, count(*), sum(selected) FROM frame GROUP BY ALL").fetchall()
+            "SELECT sex, race, count(*), sum(selected) FROM frame GROUP BY ALL"
+        ).fetchall()
     elif kind == "polars":
         import polars as pl
 
         data = pl.from_pandas(frame)
-        impls["adverse_impact"] = lambda: ai.audit(data, selected="selected",
-                                                   groups=["sex", "race"])
+        impls["adverse_impact"] = lambda: ai.audit(
+            data, selected="selected", groups=["sex", "race"]
+        )
         impls["polars group_by"] = lambda: data.group_by(["sex", "race"]).agg(
-            pl.len(), pl.col("selected").sum())
+            pl.len(), pl.col("selected").sum()
+        )
     elif kind == "duckdb":
         import duckdb
 
@@ -105,10 +111,12 @@ def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable
         connection.register("applicants_frame", frame)
         connection.execute("CREATE TABLE applicants AS SELECT * FROM applicants_frame")
         relation = connection.table("applicants")
-        impls["adverse_impact"] = lambda: ai.audit(relation, selected="selected",
-                                                   groups=["sex", "race"])
+        impls["adverse_impact"] = lambda: ai.audit(
+            relation, selected="selected", groups=["sex", "race"]
+        )
         impls["duckdb GROUP BY"] = lambda: connection.sql(
-            "SELECT sex, race, count(*), sum(selected) FROM applicants GROUP BY ALL").fetchall()
+            "SELECT sex, race, count(*), sum(selected) FROM applicants GROUP BY ALL"
+        ).fetchall()
     return impls
 
 
@@ -116,9 +124,12 @@ def _fairlearn(frame: pd.DataFrame) -> Callable[[], Any]:
     from fairlearn.metrics import MetricFrame, count, selection_rate
 
     def run() -> Any:
-        mf = MetricFrame(metrics={"selection_rate": selection_rate, "count": count},
-                         y_true=frame["selected"], y_pred=frame["selected"],
-                         sensitive_features=frame[["sex", "race"]])
+        mf = MetricFrame(
+            metrics={"selection_rate": selection_rate, "count": count},
+            y_true=frame["selected"],
+            y_pred=frame["selected"],
+            sensitive_features=frame[["sex", "race"]],
+        )
         return mf.by_group, mf.ratio()
 
     return run
@@ -126,8 +137,12 @@ def _fairlearn(frame: pd.DataFrame) -> Callable[[], Any]:
 
 def _memory_probe(kind: str, impl: str, rows: int) -> dict[str, int]:
     """Run one implementation in a fresh process; return its peak RSS above the baseline."""
-    done = subprocess.run([sys.executable, str(Path(__file__)), "--memory-probe", kind, impl,
-                           str(rows)], capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__)), "--memory-probe", kind, impl, str(rows)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if done.returncode != 0:
         return {"peak_bytes": -1, "input_bytes": -1}
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -143,8 +158,7 @@ def _probe(kind: str, impl: str, rows: int) -> None:
     baseline = _memory.rss()
     _memory.reset_peak()
     function()
-    print(json.dumps({"peak_bytes": max(_memory.peak() - baseline, 0),
-                      "input_bytes": input_bytes}))
+    print(json.dumps({"peak_bytes": max(_memory.peak() - baseline, 0), "input_bytes": input_bytes}))
 
 
 def _aequitas(rows: int, repeats: int) -> dict[str, Any] | None:
@@ -154,9 +168,13 @@ def _aequitas(rows: int, repeats: int) -> dict[str, Any] | None:
         print("creating the Aequitas environment (pandas < 3) ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "aequitas"], check=True)
-    done = subprocess.run([str(python), str(HERE / "aequitas_peer.py"), str(rows),
-                           str(repeats)], capture_output=True, text=True, timeout=3600,
-                          cwd=HERE)
+    done = subprocess.run(
+        [str(python), str(HERE / "aequitas_peer.py"), str(rows), str(repeats)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        cwd=HERE,
+    )
     if done.returncode != 0:
         print(done.stderr[-2000:], file=sys.stderr)
         return None
@@ -170,10 +188,18 @@ def case_audit(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
         for kind in ("pandas-str", "pandas-categorical", "polars", "duckdb"):
             impls = _audit_implementations(frame, kind)
             for name, function in impls.items():
-                row = {"case": "audit", "implementation": name, "input": kind, "rows": n,
-                       "seconds": timed(function, repeats)}
-                if options.memory and kind == "pandas-str" and name in ("adverse_impact",
-                                                                        "pandas groupby"):
+                row = {
+                    "case": "audit",
+                    "implementation": name,
+                    "input": kind,
+                    "rows": n,
+                    "seconds": timed(function, repeats),
+                }
+                if (
+                    options.memory
+                    and kind == "pandas-str"
+                    and name in ("adverse_impact", "pandas groupby")
+                ):
                     probe = _memory_probe(kind, name, n)
                     row["peak_x_input"] = probe["peak_bytes"] / probe["input_bytes"]
                 rows.append(row)
@@ -182,10 +208,14 @@ def case_audit(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
             # memory probe (a warm-up cannot matter at that scale).
             once = n > 1_000_000
             function = _fairlearn(frame)
-            seconds = (timed_once(function) if once
-                       else timed(function, max(1, min(repeats, 3))))
-            row = {"case": "audit", "implementation": "fairlearn MetricFrame",
-                   "input": "pandas-str", "rows": n, "seconds": seconds}
+            seconds = timed_once(function) if once else timed(function, max(1, min(repeats, 3)))
+            row = {
+                "case": "audit",
+                "implementation": "fairlearn MetricFrame",
+                "input": "pandas-str",
+                "rows": n,
+                "seconds": seconds,
+            }
             if options.memory and not once:
                 probe = _memory_probe("pandas-str", "fairlearn MetricFrame", n)
                 row["peak_x_input"] = probe["peak_bytes"] / probe["input_bytes"]
@@ -193,15 +223,22 @@ def case_audit(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
         if options.with_aequitas:
             found = _aequitas(n, max(1, min(repeats, 3)))
             if found is not None:
-                rows.append({"case": "audit", "implementation": "Aequitas get_crosstabs",
-                             "input": "pandas-str (pandas 2, own venv)", "rows": n,
-                             "seconds": found["seconds"],
-                             "peak_x_input": found["peak_bytes"] / found["input_bytes"]})
+                rows.append(
+                    {
+                        "case": "audit",
+                        "implementation": "Aequitas get_crosstabs",
+                        "input": "pandas-str (pandas 2, own venv)",
+                        "rows": n,
+                        "seconds": found["seconds"],
+                        "peak_x_input": found["peak_bytes"] / found["input_bytes"],
+                    }
+                )
         del frame
     return rows
 
 
 # -- case 2: statistics -------------------------------------------------------------------
+
 
 def case_stats(sizes: list[int], repeats: int, options: argparse.Namespace) -> list[Row]:
     from adverse_impact import stats
@@ -217,24 +254,43 @@ def case_stats(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
         tables = np.array([[[x, m - x], [y, m - y]] for x, y in zip(a, b)])
 
         def all_statistics() -> Any:
-            return (stats.two_proportion_z(sel_a, n, sel_b, n),
-                    stats.fisher_exact(sel_a, n, sel_b, n),
-                    stats.impact_ratio_test(sel_a, n, sel_b, n), stats.mantel_haenszel(tables))
+            return (
+                stats.two_proportion_z(sel_a, n, sel_b, n),
+                stats.fisher_exact(sel_a, n, sel_b, n),
+                stats.impact_ratio_test(sel_a, n, sel_b, n),
+                stats.mantel_haenszel(tables),
+            )
 
-        rows.append({"case": "statistics", "implementation": "adverse_impact (z, Fisher + mid-p, "
-                     "IR CI, MH over 50 strata)", "input": f"100 groups x {per_group:,}",
-                     "rows": 100 * per_group, "seconds": timed(all_statistics, repeats)})
+        rows.append(
+            {
+                "case": "statistics",
+                "implementation": "adverse_impact (z, Fisher + mid-p, IR CI, MH over 50 strata)",
+                "input": f"100 groups x {per_group:,}",
+                "rows": 100 * per_group,
+                "seconds": timed(all_statistics, repeats),
+            }
+        )
         from scipy.stats import fisher_exact
 
-        rows.append({"case": "statistics", "implementation": "scipy fisher_exact, loop of 100",
-                     "input": f"100 groups x {per_group:,}", "rows": 100 * per_group,
-                     "seconds": timed(lambda: [fisher_exact(
-                         [[a, m - a], [b, m - b]]) for a, b, m in zip(sel_a, sel_b, n)],
-                         max(1, repeats))})
+        rows.append(
+            {
+                "case": "statistics",
+                "implementation": "scipy fisher_exact, loop of 100",
+                "input": f"100 groups x {per_group:,}",
+                "rows": 100 * per_group,
+                "seconds": timed(
+                    lambda: [
+                        fisher_exact([[a, m - a], [b, m - b]]) for a, b, m in zip(sel_a, sel_b, n)
+                    ],
+                    max(1, repeats),
+                ),
+            }
+        )
     return rows
 
 
 # -- case 3: token proxies ----------------------------------------------------------------
+
 
 def _corpus(documents: int, vocabulary: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
     rng = np.random.default_rng(seed)
@@ -245,7 +301,7 @@ def _corpus(documents: int, vocabulary: int, seed: int = 0) -> tuple[list[str], 
     lengths = rng.integers(40, 80, documents)
     tokens = words[rng.choice(vocabulary, int(lengths.sum()), p=weights)]
     starts = np.concatenate([[0], np.cumsum(lengths)])
-    texts = [" ".join(tokens[starts[i]:starts[i + 1]]) for i in range(documents)]
+    texts = [" ".join(tokens[starts[i] : starts[i + 1]]) for i in range(documents)]
     return texts, sex
 
 
@@ -257,28 +313,42 @@ def case_tokens(sizes: list[int], repeats: int, options: argparse.Namespace) -> 
     texts, sex = _corpus(documents, 2_000 if options.quick else 50_000)
     vectorize = lambda: CountVectorizer(token_pattern=ai.TOKEN_PATTERN).fit_transform(texts)  # noqa: E731
     rows = [
-        {"case": "token proxies", "implementation": "CountVectorizer pass alone",
-         "input": f"{documents:,} documents", "rows": documents,
-         "seconds": timed(vectorize, max(1, repeats - 1))},
-        {"case": "token proxies", "implementation": "adverse_impact.token_proxies",
-         "input": f"{documents:,} documents", "rows": documents,
-         "seconds": timed(lambda: ai.token_proxies(texts, sex), max(1, repeats - 1))},
+        {
+            "case": "token proxies",
+            "implementation": "CountVectorizer pass alone",
+            "input": f"{documents:,} documents",
+            "rows": documents,
+            "seconds": timed(vectorize, max(1, repeats - 1)),
+        },
+        {
+            "case": "token proxies",
+            "implementation": "adverse_impact.token_proxies",
+            "input": f"{documents:,} documents",
+            "rows": documents,
+            "seconds": timed(lambda: ai.token_proxies(texts, sex), max(1, repeats - 1)),
+        },
     ]
     matrix = vectorize()
     subset = min(documents, 20_000)
-    mi = timed(lambda: mutual_info_classif(matrix[:subset], sex[:subset], discrete_features=True),
-               1)
-    rows.append({"case": "token proxies", "implementation":
-                 f"sklearn mutual_info_classif (timed on {subset:,}, scaled linearly)",
-                 "input": f"{documents:,} documents", "rows": documents,
-                 "seconds": mi * documents / subset})
+    mi = timed(
+        lambda: mutual_info_classif(matrix[:subset], sex[:subset], discrete_features=True), 1
+    )
+    rows.append(
+        {
+            "case": "token proxies",
+            "implementation": f"sklearn mutual_info_classif (timed on {subset:,}, scaled linearly)",
+            "input": f"{documents:,} documents",
+            "rows": documents,
+            "seconds": mi * documents / subset,
+        }
+    )
     return rows
 
 
 # -- case 4: counterfactual test ------------------------------------------------------------
 
-def case_counterfactual(sizes: list[int], repeats: int,
-                        options: argparse.Namespace) -> list[Row]:
+
+def case_counterfactual(sizes: list[int], repeats: int, options: argparse.Namespace) -> list[Row]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -288,21 +358,30 @@ def case_counterfactual(sizes: list[int], repeats: int,
     rng = np.random.default_rng(1)
     marked = rng.random(documents) < 0.2
     texts = [f"women's chess club {t}" if m else t for t, m in zip(texts, marked)]
-    model = make_pipeline(TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN),
-                          LogisticRegression(max_iter=200))
+    model = make_pipeline(
+        TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN), LogisticRegression(max_iter=200)
+    )
     model.fit(texts[:20_000], (rng.random(min(documents, 20_000)) < 0.3).astype(int))
     return [
-        {"case": "counterfactual", "implementation": "one predict_proba pass",
-         "input": f"{documents:,} documents, 20% swappable", "rows": documents,
-         "seconds": timed(lambda: model.predict_proba(texts), repeats)},
-        {"case": "counterfactual", "implementation": "adverse_impact.counterfactual_test",
-         "input": f"{documents:,} documents, 20% swappable", "rows": documents,
-         "seconds": timed(lambda: ai.counterfactual_test(model, texts, select_top=0.3),
-                          repeats)},
+        {
+            "case": "counterfactual",
+            "implementation": "one predict_proba pass",
+            "input": f"{documents:,} documents, 20% swappable",
+            "rows": documents,
+            "seconds": timed(lambda: model.predict_proba(texts), repeats),
+        },
+        {
+            "case": "counterfactual",
+            "implementation": "adverse_impact.counterfactual_test",
+            "input": f"{documents:,} documents, 20% swappable",
+            "rows": documents,
+            "seconds": timed(lambda: ai.counterfactual_test(model, texts, select_top=0.3), repeats),
+        },
     ]
 
 
 # -- case 5: threshold sweep ------------------------------------------------------------------
+
 
 def case_sweep(sizes: list[int], repeats: int, options: argparse.Namespace) -> list[Row]:
     n = 10_000 if options.quick else 1_000_000
@@ -311,28 +390,48 @@ def case_sweep(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
     groups = frame[["sex", "race"]]
     grid = np.quantile(scores, np.linspace(0, 1, 1_000))
     return [
-        {"case": "threshold sweep", "implementation": "one audit (score >= 0.5)",
-         "input": f"{n:,} scores", "rows": n,
-         "seconds": timed(lambda: ai.audit(score=scores, threshold=0.5, groups=groups),
-                          repeats)},
-        {"case": "threshold sweep", "implementation": "threshold_sweep, 1,000 cut-offs",
-         "input": f"{n:,} scores", "rows": n,
-         "seconds": timed(lambda: ai.threshold_sweep(scores, sensitive_features=groups,
-                                                     thresholds=grid), repeats)},
+        {
+            "case": "threshold sweep",
+            "implementation": "one audit (score >= 0.5)",
+            "input": f"{n:,} scores",
+            "rows": n,
+            "seconds": timed(lambda: ai.audit(score=scores, threshold=0.5, groups=groups), repeats),
+        },
+        {
+            "case": "threshold sweep",
+            "implementation": "threshold_sweep, 1,000 cut-offs",
+            "input": f"{n:,} scores",
+            "rows": n,
+            "seconds": timed(
+                lambda: ai.threshold_sweep(scores, sensitive_features=groups, thresholds=grid),
+                repeats,
+            ),
+        },
     ]
 
 
-CASES = {"audit": case_audit, "stats": case_stats, "tokens": case_tokens,
-         "counterfactual": case_counterfactual, "sweep": case_sweep}
+CASES = {
+    "audit": case_audit,
+    "stats": case_stats,
+    "tokens": case_tokens,
+    "counterfactual": case_counterfactual,
+    "sweep": case_sweep,
+}
 
 
 # -- targets -----------------------------------------------------------------------------
 
-def _seconds(rows: list[Row], case: str, impl: str, kind: str | None = None,
-             n: int | None = None) -> float | None:
+
+def _seconds(
+    rows: list[Row], case: str, impl: str, kind: str | None = None, n: int | None = None
+) -> float | None:
     for row in rows:
-        if row["case"] == case and row["implementation"] == impl and \
-                (kind is None or row["input"] == kind) and (n is None or row["rows"] == n):
+        if (
+            row["case"] == case
+            and row["implementation"] == impl
+            and (kind is None or row["input"] == kind)
+            and (n is None or row["rows"] == n)
+        ):
             return row["seconds"]
     return None
 
@@ -353,35 +452,71 @@ def targets(rows: list[Row]) -> list[Row]:
         fl = _seconds(rows, "audit", "fairlearn MetricFrame", "pandas-str", n)
         aeq = _seconds(rows, "audit", "Aequitas get_crosstabs", None, n)
         label = f"{n:,} rows"
-        add(f"{label}: MetricFrame time / ours (>= 100)", fl / ours("pandas-str")
-            if fl else None, 100, "higher")
-        add(f"{label}: Aequitas time / ours (>= 4)", aeq / ours("pandas-str") if aeq else None,
-            4, "higher")
-        add(f"{label}: ours / pandas groupby, strings (<= 1)",
+        add(
+            f"{label}: MetricFrame time / ours (>= 100)",
+            fl / ours("pandas-str") if fl else None,
+            100,
+            "higher",
+        )
+        add(
+            f"{label}: Aequitas time / ours (>= 4)",
+            aeq / ours("pandas-str") if aeq else None,
+            4,
+            "higher",
+        )
+        add(
+            f"{label}: ours / pandas groupby, strings (<= 1)",
             ours("pandas-str") / _seconds(rows, "audit", "pandas groupby", "pandas-str", n),
-            1, "lower")
-        add(f"{label}: ours / bincount floor, categoricals (<= 3)",
-            ours("pandas-categorical") / _seconds(rows, "audit", "bincount floor",
-                                                   "pandas-categorical", n), 3, "lower")
-        add(f"{label}: ours / polars group_by, polars input (<= 2)",
-            ours("polars") / _seconds(rows, "audit", "polars group_by", "polars", n), 2, "lower")
-        add(f"{label}: ours / DuckDB GROUP BY, DuckDB input (<= 2)",
-            ours("duckdb") / _seconds(rows, "audit", "duckdb GROUP BY", "duckdb", n), 2, "lower")
-        peak = [r.get("peak_x_input") for r in rows if r["case"] == "audit" and r["rows"] == n
-                and r["implementation"] == "adverse_impact" and r["input"] == "pandas-str"]
-        add(f"{label}: peak memory / input frame (<= 1.5)", peak[0] if peak and peak[0]
-            is not None else None, 1.5, "lower")
-    stat = [r for r in rows if r["case"] == "statistics" and r["implementation"].startswith(
-        "adverse_impact")]
+            1,
+            "lower",
+        )
+        add(
+            f"{label}: ours / bincount floor, categoricals (<= 3)",
+            ours("pandas-categorical")
+            / _seconds(rows, "audit", "bincount floor", "pandas-categorical", n),
+            3,
+            "lower",
+        )
+        add(
+            f"{label}: ours / polars group_by, polars input (<= 2)",
+            ours("polars") / _seconds(rows, "audit", "polars group_by", "polars", n),
+            2,
+            "lower",
+        )
+        add(
+            f"{label}: ours / DuckDB GROUP BY, DuckDB input (<= 2)",
+            ours("duckdb") / _seconds(rows, "audit", "duckdb GROUP BY", "duckdb", n),
+            2,
+            "lower",
+        )
+        peak = [
+            r.get("peak_x_input")
+            for r in rows
+            if r["case"] == "audit"
+            and r["rows"] == n
+            and r["implementation"] == "adverse_impact"
+            and r["input"] == "pandas-str"
+        ]
+        add(
+            f"{label}: peak memory / input frame (<= 1.5)",
+            peak[0] if peak and peak[0] is not None else None,
+            1.5,
+            "lower",
+        )
+    stat = [
+        r
+        for r in rows
+        if r["case"] == "statistics" and r["implementation"].startswith("adverse_impact")
+    ]
     for row in stat:
-        add(f"statistics, {row['input']}: milliseconds (<= 50)", row["seconds"] * 1000, 50,
-            "lower")
+        add(f"statistics, {row['input']}: milliseconds (<= 50)", row["seconds"] * 1000, 50, "lower")
     vec = _seconds(rows, "token proxies", "CountVectorizer pass alone")
     tok = _seconds(rows, "token proxies", "adverse_impact.token_proxies")
     mi = [r["seconds"] for r in rows if r["implementation"].startswith("sklearn mutual_info")]
     if vec and tok:
-        add("token proxies: added time / vectorising pass (<= 0.5)", (tok - vec) / vec, 0.5,
-            "lower")
+        add(
+            "token proxies: added time / vectorising pass (<= 0.5)", (tok - vec) / vec, 0.5, "lower"
+        )
     if tok and mi:
         add("token proxies: mutual_info_classif time / ours (>= 50)", mi[0] / tok, 50, "higher")
     one = _seconds(rows, "counterfactual", "one predict_proba pass")
@@ -397,6 +532,7 @@ def targets(rows: list[Row]) -> list[Row]:
 
 # -- output --------------------------------------------------------------------------------
 
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -405,65 +541,109 @@ def machine() -> dict[str, Any]:
         cpu = names[0] if names else cpu
     except OSError:
         pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     versions = {}
-    for name in ("numpy", "pandas", "polars", "duckdb", "fairlearn", "scikit-learn", "scipy",
-                 "narwhals"):
+    for name in (
+        "numpy",
+        "pandas",
+        "polars",
+        "duckdb",
+        "fairlearn",
+        "scikit-learn",
+        "scipy",
+        "narwhals",
+    ):
         try:
             from importlib.metadata import version
 
             versions[name] = version(name)
         except Exception:  # noqa: BLE001 - a missing optional peer is reported as absent
             versions[name] = "absent"
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(memory, 1),
-            "python": platform.python_version(), "adverse_impact": ai.__version__,
-            "platform": platform.platform(), "versions": versions}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "python": platform.python_version(),
+        "adverse_impact": ai.__version__,
+        "platform": platform.platform(),
+        "versions": versions,
+    }
 
 
 def markdown(rows: list[Row], goals: list[Row], info: dict[str, Any], command: str) -> str:
-    lines = [f"# Benchmark results, {dt.date.today().isoformat()}", "",
-             f"Command: `{command}`", "",
-             f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
-             f"Python {info['python']}; adverse-impact {info['adverse_impact']}; "
-             + ", ".join(f"{k} {v}" for k, v in info["versions"].items()), ""]
+    lines = [
+        f"# Benchmark results, {dt.date.today().isoformat()}",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
+        f"Python {info['python']}; adverse-impact {info['adverse_impact']}; "
+        + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
+        "",
+    ]
     frame = pd.DataFrame(rows)
     for case, part in frame.groupby("case", sort=False):
-        lines += [f"## {case}", "",
-                  "| implementation | input | rows | median seconds | x adverse_impact | peak / input |",
-                  "|---|---|---:|---:|---:|---:|"]
+        lines += [
+            f"## {case}",
+            "",
+            "| implementation | input | rows | median seconds | x adverse_impact | peak / input |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
         for _, row in part.iterrows():
-            ours = part[(part["implementation"].str.startswith("adverse_impact"))
-                        & (part["rows"] == row["rows"]) & (part["input"] == row["input"])]
-            ratio = (f"{row['seconds'] / ours['seconds'].iloc[0]:.2f}" if len(ours) else "")
+            ours = part[
+                (part["implementation"].str.startswith("adverse_impact"))
+                & (part["rows"] == row["rows"])
+                & (part["input"] == row["input"])
+            ]
+            ratio = f"{row['seconds'] / ours['seconds'].iloc[0]:.2f}" if len(ours) else ""
             peak = row.get("peak_x_input")
             peak_text = f"{peak:.2f}" if isinstance(peak, float) and math.isfinite(peak) else ""
-            lines.append(f"| {row['implementation']} | {row['input']} | {row['rows']:,} | "
-                         f"{row['seconds']:.4f} | {ratio} | {peak_text} |")
+            lines.append(
+                f"| {row['implementation']} | {row['input']} | {row['rows']:,} | "
+                f"{row['seconds']:.4f} | {ratio} | {peak_text} |"
+            )
         lines.append("")
-    lines += ["`x adverse_impact` is the implementation's time divided by adverse_impact's on "
-              "the same input (above 1: adverse_impact is faster).", "", "## Targets", "",
-              "| target | measured | met |", "|---|---:|:---:|"]
+    lines += [
+        "`x adverse_impact` is the implementation's time divided by adverse_impact's on "
+        "the same input (above 1: adverse_impact is faster).",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | met |",
+        "|---|---:|:---:|",
+    ]
     lines += [f"| {g['target']} | {g['measured']} | {g['met']} |" for g in goals]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="adverse-impact benchmarks")
-    parser.add_argument("--rows", default="1000000",
-                        help="comma-separated row counts for the audit case (default 1,000,000)")
+    parser.add_argument(
+        "--rows",
+        default="1000000",
+        help="comma-separated row counts for the audit case (default 1,000,000)",
+    )
     parser.add_argument("--cases", default=",".join(CASES), help="comma-separated cases")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
-    parser.add_argument("--with-aequitas", action="store_true",
-                        help="also time Aequitas (installed into benchmarks/.venv-aequitas)")
-    parser.add_argument("--no-memory", dest="memory", action="store_false",
-                        help="skip the peak-memory subprocesses")
-    parser.add_argument("--fairlearn-max-rows", type=int, default=10_000_000,
-                        help="run MetricFrame up to this many rows (about 80 s at 10M, run "
-                             "once there)")
+    parser.add_argument(
+        "--with-aequitas",
+        action="store_true",
+        help="also time Aequitas (installed into benchmarks/.venv-aequitas)",
+    )
+    parser.add_argument(
+        "--no-memory", dest="memory", action="store_false", help="skip the peak-memory subprocesses"
+    )
+    parser.add_argument(
+        "--fairlearn-max-rows",
+        type=int,
+        default=10_000_000,
+        help="run MetricFrame up to this many rows (about 80 s at 10M, run once there)",
+    )
     parser.add_argument("--out", default=str(HERE / "results"))
-    parser.add_argument("--memory-probe", nargs=3, metavar=("KIND", "IMPL", "ROWS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-probe", nargs=3, metavar=("KIND", "IMPL", "ROWS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.memory_probe:
         kind, impl, rows = args.memory_probe
@@ -487,10 +667,12 @@ def main(argv: list[str] | None = None) -> int:
     # Date and time in the name: two runs on one day (before and after a
     # change) must both stay in the history.
     stem = f"{dt.datetime.now():%Y-%m-%dT%H%M}-{platform.node() or 'machine'}" + (
-        "-quick" if args.quick else "")
+        "-quick" if args.quick else ""
+    )
     (out / f"{stem}.md").write_text(text)
-    (out / f"{stem}.json").write_text(json.dumps({"machine": info, "rows": rows,
-                                                  "targets": goals}, indent=2, default=str))
+    (out / f"{stem}.json").write_text(
+        json.dumps({"machine": info, "rows": rows, "targets": goals}, indent=2, default=str)
+    )
     return 0
 
 

@@ -29,9 +29,16 @@ def make_applicants(n: int = 4_000, random_state: int = 7) -> pd.DataFrame:
     logit = 0.25 * experience + 0.06 * (test_score - 60) - 1.5
     qualified = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     race = race.astype(object)
-    race[rng.random(n) < 0.04] = None          # some applicants did not say
-    return pd.DataFrame({"sex": sex, "race": race, "years_experience": experience.round(1),
-                         "test_score": test_score.round(), "qualified": qualified})
+    race[rng.random(n) < 0.04] = None  # some applicants did not say
+    return pd.DataFrame(
+        {
+            "sex": sex,
+            "race": race,
+            "years_experience": experience.round(1),
+            "test_score": test_score.round(),
+            "qualified": qualified,
+        }
+    )
 
 
 def main() -> None:
@@ -41,15 +48,29 @@ def main() -> None:
     model = GradientBoostingClassifier(n_estimators=50, max_depth=2, random_state=0)
     model.fit(train[features], train["qualified"])
 
-    result = ai.audit_model(model, test[features], sensitive_features=test[["sex", "race"]],
-                            threshold=0.5, y_true=test["qualified"])
+    result = ai.audit_model(
+        model,
+        test[features],
+        sensitive_features=test[["sex", "race"]],
+        threshold=0.5,
+        y_true=test["qualified"],
+    )
     print("1. The shortlist at a 0.5 cut-off")
     print(result)
     print(f"   scores from {result.params['score_method']}, cut-off {result.params['cutoff']}")
 
     print("\n2. Error rates by group (read each rate next to its n_positive / n_negative)")
-    columns = ["attribute", "group", "n_positive", "n_negative", "tpr", "fpr", "precision",
-               "tpr_ratio", "fpr_ratio"]
+    columns = [
+        "attribute",
+        "group",
+        "n_positive",
+        "n_negative",
+        "tpr",
+        "fpr",
+        "precision",
+        "tpr_ratio",
+        "fpr_ratio",
+    ]
     print(result.error_rates[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     worst = result.error_rates.groupby("attribute", sort=False)[["tpr_ratio", "fpr_ratio"]].min()
     print("   equalized-odds ratio (min of tpr_ratio and fpr_ratio) per attribute:")
@@ -62,9 +83,11 @@ def main() -> None:
     passing = summary.loc[summary["passes"], "threshold"]
     print(sweep)
     if len(passing):
-        print(f"   four-fifths holds for every group at {len(passing)} of {len(summary)} "
-              f"cut-offs, from {passing.min():.3f} to {passing.max():.3f} (not necessarily "
-              "a contiguous range)")
+        print(
+            f"   four-fifths holds for every group at {len(passing)} of {len(summary)} "
+            f"cut-offs, from {passing.min():.3f} to {passing.max():.3f} (not necessarily "
+            "a contiguous range)"
+        )
     else:
         print("   four-fifths fails for some group at every cut-off of the grid")
 

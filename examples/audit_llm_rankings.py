@@ -29,45 +29,60 @@ def main() -> dict[str, object]:
     # The published analysis used the "main" and "rebalance" prompts (1,000 per
     # model and job) and left the "oversampled" ones out: filter them out.
     published = data[data["kind"] != "oversampled"]
-    result = ai.audit_rankings(published, prompt="run", groups=["race", "sex"], rank="rank",
-                               position="position", by=["model", "job"], random_state=0)
+    result = ai.audit_rankings(
+        published,
+        prompt="run",
+        groups=["race", "sex"],
+        rank="rank",
+        position="position",
+        by=["model", "job"],
+        random_state=0,
+    )
     table = result.table
     cells = table[table["attribute"] == "race x sex"].copy()
     cells["demo"] = cells["group"].str.replace(" | ", "_", regex=False)
 
     print("1. First places per race x sex cell among 1,000 prompts (the published table)")
-    wide = cells.pivot_table(index=["model", "job"], columns="demo", values="selected",
-                             aggfunc="sum")
+    wide = cells.pivot_table(
+        index=["model", "job"], columns="demo", values="selected", aggfunc="sum"
+    )
     print(wide.to_string())
     print()
     print("   Impact ratio against the most favoured cell (below 0.8 marked *)")
     ratios = cells.pivot_table(index=["model", "job"], columns="demo", values="impact_ratio")
-    flags = cells.pivot_table(index=["model", "job"], columns="demo",
-                              values="four_fifths_flag", aggfunc="any")
+    flags = cells.pivot_table(
+        index=["model", "job"], columns="demo", values="four_fifths_flag", aggfunc="any"
+    )
     shown = ratios.map(lambda v: f"{v:.3f}") + flags.map(lambda f: "*" if f else " ")
     print(shown.to_string())
     print()
 
     tests = result.tests
     print("2. Is any cell first more or less often than 1/8? (goodness of fit, 7 df)")
-    gof = tests[(tests["attribute"] == "race x sex") & (tests["test"].isin(
-        ["chi_square_gof", "permutation", "friedman"]))]
+    gof = tests[
+        (tests["attribute"] == "race x sex")
+        & (tests["test"].isin(["chi_square_gof", "permutation", "friedman"]))
+    ]
     summary = gof.pivot_table(index=["model", "job"], columns="test", values="p_value")
-    summary.insert(0, "chi2", gof[gof["test"] == "chi_square_gof"].set_index(
-        ["model", "job"])["statistic"])
+    summary.insert(
+        0, "chi2", gof[gof["test"] == "chi_square_gof"].set_index(["model", "job"])["statistic"]
+    )
     with pd.option_context("display.float_format", lambda v: f"{v:.3g}"):
         print(summary.to_string())
     print()
 
     print("3. Display position: share of first places by position shown (1 = first)")
-    positions = result.positions.pivot_table(index=["model", "job"], columns="position",
-                                             values="rate")
+    positions = result.positions.pivot_table(
+        index=["model", "job"], columns="position", values="rate"
+    )
     with pd.option_context("display.float_format", lambda v: f"{v:.3f}"):
         print(positions.to_string())
     print()
     print(result.summary())
-    print(f"The resume shown first is ranked first in {positions[1].min():.0%} to "
-          f"{positions[1].max():.0%} of the prompts, against 1/8 = 12.5% by chance.")
+    print(
+        f"The resume shown first is ranked first in {positions[1].min():.0%} to "
+        f"{positions[1].max():.0%} of the prompts, against 1/8 = 12.5% by chance."
+    )
     return {"result": result, "counts": wide, "ratios": ratios}
 
 

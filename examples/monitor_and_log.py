@@ -31,11 +31,14 @@ def write_months(folder: Path, *, per_group: int = 150, seed: int = 0) -> None:
         sex = np.repeat(["Female", "Male"], per_group)
         chosen = rng.random(2 * per_group) < np.where(sex == "Female", women_rate, 0.30)
         days = rng.integers(0, 28, 2 * per_group)
-        pd.DataFrame({
-            "decided_at": pd.Timestamp(f"2026-{month:02d}-01") + pd.to_timedelta(days, "D"),
-            "sex": sex, "advanced": chosen.astype(int),
-            "model_version": "1.0" if month <= 6 else "2.0",
-        }).to_parquet(folder / f"decisions-2026-{month:02d}.parquet", index=False)
+        pd.DataFrame(
+            {
+                "decided_at": pd.Timestamp(f"2026-{month:02d}-01") + pd.to_timedelta(days, "D"),
+                "sex": sex,
+                "advanced": chosen.astype(int),
+                "model_version": "1.0" if month <= 6 else "2.0",
+            }
+        ).to_parquet(folder / f"decisions-2026-{month:02d}.parquet", index=False)
 
 
 def main(folder: str | Path | None = None) -> dict[str, Any]:
@@ -50,8 +53,10 @@ def main(folder: str | Path | None = None) -> dict[str, Any]:
         version = "1.0" if month <= "2026-06" else "2.0"
         log.add(result, label=f"screener {month}", model_version=version)
         lower = result.table.query("not is_reference").iloc[0]
-        print(f"   {month}: {lower['group']:6} impact ratio {lower['impact_ratio']:.2f}, "
-              f"Fisher p = {lower['p_value_fisher']:.3f}")
+        print(
+            f"   {month}: {lower['group']:6} impact ratio {lower['impact_ratio']:.2f}, "
+            f"Fisher p = {lower['p_value_fisher']:.3f}"
+        )
 
     print("\n2. Monitoring with an anytime-valid sequence")
     files = sorted(str(f) for f in folder.glob("decisions-*.parquet"))
@@ -66,8 +71,11 @@ def main(folder: str | Path | None = None) -> dict[str, Any]:
 
     print("\n3. The record")
     history = log.history()
-    print(history[["id", "kind", "label", "model_version", "min_impact_ratio",
-                   "passes"]].to_string(index=False))
+    print(
+        history[["id", "kind", "label", "model_version", "min_impact_ratio", "passes"]].to_string(
+            index=False
+        )
+    )
     return {"monitor": watch, "whole_year": whole_year, "history": history, "folder": folder}
 
 

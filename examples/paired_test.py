@@ -34,12 +34,27 @@ def main(n_samples: int = 8_000, random_state: int = 0) -> dict:
     templates = ["{name}\n" + text for text in applicants["resume"]]
     names = load_names()[["name", "sex"]]
     with tempfile.TemporaryDirectory() as cache:
-        scored = ai.paired_test(screen, templates, signals=names, select_top=0.3,
-                                reference="M", batch_size=100, cache=cache,
-                                max_calls=50, random_state=random_state)
-        again = ai.paired_test(screen, templates, signals=names, select_top=0.3,
-                               reference="M", batch_size=100, cache=cache,
-                               random_state=random_state)
+        scored = ai.paired_test(
+            screen,
+            templates,
+            signals=names,
+            select_top=0.3,
+            reference="M",
+            batch_size=100,
+            cache=cache,
+            max_calls=50,
+            random_state=random_state,
+        )
+        again = ai.paired_test(
+            screen,
+            templates,
+            signals=names,
+            select_top=0.3,
+            reference="M",
+            batch_size=100,
+            cache=cache,
+            random_state=random_state,
+        )
     print("1. Pointwise screener, women's names against men's")
     print(scored.summary())
     print(f"   rerun from the cache: {again.n_calls} scorer calls, {again.n_cached:,} cached\n")

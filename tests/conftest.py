@@ -27,10 +27,18 @@ def rng() -> np.random.Generator:
 def two_attributes(rng) -> pd.DataFrame:
     n = 2_000
     sex = rng.choice(["Female", "Male"], n, p=[0.4, 0.6]).astype(object)
-    race = rng.choice(["White", "Black or African American", "Asian", "Hispanic or Latino"],
-                      n, p=[0.55, 0.2, 0.15, 0.1]).astype(object)
+    race = rng.choice(
+        ["White", "Black or African American", "Asian", "Hispanic or Latino"],
+        n,
+        p=[0.55, 0.2, 0.15, 0.1],
+    ).astype(object)
     sex[rng.random(n) < 0.03] = None
     p = np.where(sex == "Female", 0.25, 0.4) + np.where(race == "White", 0.05, 0.0)
-    return pd.DataFrame({"sex": sex, "race": race,
-                         "advanced": (rng.random(n) < p).astype(int),
-                         "score": np.round(rng.normal(size=n), 1)})
+    return pd.DataFrame(
+        {
+            "sex": sex,
+            "race": race,
+            "advanced": (rng.random(n) < p).astype(int),
+            "score": np.round(rng.normal(size=n), 1),
+        }
+    )

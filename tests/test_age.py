@@ -19,18 +19,32 @@ def _acceptance() -> pd.DataFrame:
     # 0.425 / 0.50 = 0.85 against under 40.
     # Within the two younger bands every age is selected at 50%, so at 45 the
     # older side is at exactly (50 + 70) / 300 = 0.4 against 0.5: 0.8, not flagged.
-    ages = np.concatenate([np.repeat(np.arange(20, 40), 20), np.repeat(np.arange(40, 50), 20),
-                           np.repeat(np.arange(50, 70), 10)]).astype(float)
-    selected = np.concatenate([np.tile([1, 0], 200), np.tile([1, 0], 100),
-                               np.repeat([1, 0], [70, 130])])
+    ages = np.concatenate(
+        [
+            np.repeat(np.arange(20, 40), 20),
+            np.repeat(np.arange(40, 50), 20),
+            np.repeat(np.arange(50, 70), 10),
+        ]
+    ).astype(float)
+    selected = np.concatenate(
+        [np.tile([1, 0], 200), np.tile([1, 0], 100), np.repeat([1, 0], [70, 130])]
+    )
     return pd.DataFrame({"age": ages, "selected": selected})
 
 
 def test_age_groups_bands_labels_and_unknowns():
-    bands = ai.age_groups(pd.Series([18, 39.9, 40, 49, 50, 64, 65, np.nan, None]),
-                          cutoffs=(40, 50, 65))
-    assert bands.tolist()[:7] == ["under 40", "under 40", "40-49", "40-49", "50-64",
-                                  "50-64", "65 and over"]
+    bands = ai.age_groups(
+        pd.Series([18, 39.9, 40, 49, 50, 64, 65, np.nan, None]), cutoffs=(40, 50, 65)
+    )
+    assert bands.tolist()[:7] == [
+        "under 40",
+        "under 40",
+        "40-49",
+        "40-49",
+        "50-64",
+        "50-64",
+        "65 and over",
+    ]
     assert bands.isna().sum() == 2 and bands.attrs["unknown"] == 2
     assert list(bands.cat.categories) == ["under 40", "40-49", "50-64", "65 and over"]
     custom = ai.age_groups([30, 70], labels=["younger", "older"])
@@ -39,28 +53,38 @@ def test_age_groups_bands_labels_and_unknowns():
 
 def test_birth_years_and_birth_dates_with_a_reference_date():
     assert ai.age_groups([1986, 1987], reference_date="2026-12-01").tolist() == [
-        "40 and over", "under 40"]
+        "40 and over",
+        "under 40",
+    ]
     # Completed years: born 2 December 1986 is still 39 on 1 December 2026.
     born = pd.to_datetime(pd.Series(["1986-12-02", "1986-12-01", None]))
     assert ai.age_groups(born, reference_date="2026-12-01").tolist()[:2] == [
-        "under 40", "40 and over"]
+        "under 40",
+        "40 and over",
+    ]
 
 
-@pytest.mark.parametrize("ages, message", [
-    ([30, -1, 150, 200], "^age: 3 value"),
-    ([1970, 1980], "^age: 2 value.*reference_date"),
-])
+@pytest.mark.parametrize(
+    "ages, message",
+    [
+        ([30, -1, 150, 200], "^age: 3 value"),
+        ([1970, 1980], "^age: 2 value.*reference_date"),
+    ],
+)
 def test_ages_outside_0_120_are_an_error_naming_their_count(ages, message):
     with pytest.raises(ai.InputError, match=message):
         ai.age_groups(ages)
 
 
-@pytest.mark.parametrize("kwargs, argument", [
-    ({"cutoffs": (50, 40)}, "cutoffs"),
-    ({"cutoffs": ()}, "cutoffs"),
-    ({"labels": ["only one"]}, "labels"),
-    ({"reference_date": "not a date"}, "reference_date"),
-])
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"cutoffs": (50, 40)}, "cutoffs"),
+        ({"cutoffs": ()}, "cutoffs"),
+        ({"labels": ["only one"]}, "labels"),
+        ({"reference_date": "not a date"}, "reference_date"),
+    ],
+)
 def test_age_groups_bad_arguments(kwargs, argument):
     with pytest.raises(ai.AdverseImpactError, match=f"^{argument}:"):
         ai.age_groups([30, 50], **kwargs)
@@ -78,12 +102,15 @@ def test_acceptance_passes_at_40_fails_at_50_and_the_sweep_shows_where():
     assert list(sweep.loc[[40.0, 45.0], "four_fifths_flag"]) == [False, False]
     assert sweep.loc[45.0, "impact_ratio"] == pytest.approx(0.8)  # exactly 4/5: passes
     # The audit at 40 is the library's audit with the younger group as reference.
-    direct = ai.audit(selected=df["selected"],
-                      groups={"age": np.where(df["age"] >= 40, "40 and over", "under 40")},
-                      reference="under 40")
+    direct = ai.audit(
+        selected=df["selected"],
+        groups={"age": np.where(df["age"] >= 40, "40 and over", "under 40")},
+        reference="under 40",
+    )
     pd.testing.assert_series_equal(
         result.audit.table.set_index("group")["impact_ratio"].sort_index(),
-        direct.table.set_index("group")["impact_ratio"].sort_index())
+        direct.table.set_index("group")["impact_ratio"].sort_index(),
+    )
     # A user-chosen comparison: 50 and over against under 50.
     at50 = ai.audit_age(df, selected="selected", age="age", cutoff=50)
     assert not at50.passes()
@@ -111,8 +138,9 @@ def test_weighted_trend_agrees_with_statsmodels_frequency_weights():
     selected = (rng.random(500) < 0.5 - 0.004 * (age - 25)).astype(int)
     weights = rng.integers(1, 4, 500).astype(float)
     trend = ai.audit_age(selected=selected, age=age, sample_weight=weights).trend
-    fit = sm.GLM(selected, sm.add_constant(age), family=sm.families.Binomial(),
-                 freq_weights=weights).fit()
+    fit = sm.GLM(
+        selected, sm.add_constant(age), family=sm.families.Binomial(), freq_weights=weights
+    ).fit()
     assert trend.slope == pytest.approx(fit.params[1], rel=1e-8)
     assert trend.se == pytest.approx(fit.bse[1], rel=1e-6)
 
@@ -153,13 +181,22 @@ def test_an_empty_side_is_named():
 
 # -- make_resumes(age=True): ages and their traces in the text ----------------------------
 
+
 def test_age_leaves_every_other_column_unchanged():
     from adverse_impact.datasets import make_resumes
 
     plain = make_resumes(1500, random_state=3)
     aged = make_resumes(1500, random_state=3, age=True)
-    assert list(aged.columns) == ["resume", "gender", "race", "age", "year", "qualification",
-                                  "qualified", "hired"]
+    assert list(aged.columns) == [
+        "resume",
+        "gender",
+        "race",
+        "age",
+        "year",
+        "qualification",
+        "qualified",
+        "hired",
+    ]
     for column in plain.columns.drop("resume"):
         pd.testing.assert_series_equal(plain[column], aged[column])
     assert all(a.startswith(p) for p, a in zip(plain["resume"], aged["resume"]))

@@ -26,9 +26,13 @@ def tabular():
     n = 3000
     sex = rng.choice(["F", "M"], n, p=[0.4, 0.6])
     y = rng.random(n) < 0.4
-    X = pd.DataFrame({"skill": y + rng.normal(0, 1, n),
-                      "tenure": 0.5 * y + rng.normal(0, 1, n),
-                      "club": (sex == "M") + 0.6 * y + rng.normal(0, 1, n)})
+    X = pd.DataFrame(
+        {
+            "skill": y + rng.normal(0, 1, n),
+            "tenure": 0.5 * y + rng.normal(0, 1, n),
+            "club": (sex == "M") + 0.6 * y + rng.normal(0, 1, n),
+        }
+    )
     return X, y, sex
 
 
@@ -45,8 +49,9 @@ def test_weighted_auc_matches_sklearn(seed, ties):
     weights[:2] = 1
     auc = _AUC(scores, truth)
     assert auc(np.ones(60)) == pytest.approx(roc_auc_score(truth, scores), rel=1e-12)
-    assert auc(weights) == pytest.approx(roc_auc_score(truth, scores, sample_weight=weights),
-                                         rel=1e-12)
+    assert auc(weights) == pytest.approx(
+        roc_auc_score(truth, scores, sample_weight=weights), rel=1e-12
+    )
 
 
 def test_compare_models_table_agrees_with_audit_and_sklearn(tabular):
@@ -54,16 +59,20 @@ def test_compare_models_table_agrees_with_audit_and_sklearn(tabular):
     full = LogisticRegression().fit(X, y)
     blind = LogisticRegression().fit(X[["skill", "tenure"]], y)
     models = {"full": full, "blind": lambda X: blind.predict_proba(X[["skill", "tenure"]])[:, 1]}
-    result = ai.compare_models(models, X, y, {"sex": sex}, select_top=0.3, n_bootstrap=100,
-                               random_state=1)
+    result = ai.compare_models(
+        models, X, y, {"sex": sex}, select_top=0.3, n_bootstrap=100, random_state=1
+    )
     table = result.table.set_index("model")
-    for name, scores in (("full", full.predict_proba(X)[:, 1]),
-                         ("blind", blind.predict_proba(X[["skill", "tenure"]])[:, 1])):
+    for name, scores in (
+        ("full", full.predict_proba(X)[:, 1]),
+        ("blind", blind.predict_proba(X[["skill", "tenure"]])[:, 1]),
+    ):
         assert table.loc[name, "metric"] == pytest.approx(roc_auc_score(y, scores), rel=1e-12)
         picked = decide(scores, select_top=0.3).selected
         audit = ai.audit(selected=picked, groups={"sex": sex})
         assert table.loc[name, "min_impact_ratio"] == pytest.approx(
-            audit.table["impact_ratio"].min())
+            audit.table["impact_ratio"].min()
+        )
         assert table.loc[name, "passes_four_fifths"] == audit.passes()
         assert table.loc[name, "precision"] == pytest.approx(y[picked].mean())
         assert table.loc[name, "recall"] == pytest.approx(picked[y].mean())
@@ -74,7 +83,8 @@ def test_compare_models_table_agrees_with_audit_and_sklearn(tabular):
     draws = np.random.default_rng(1).integers(0, len(y), (100, len(y)))
     aucs = [roc_auc_score(y[idx], scores[idx]) for idx in draws]
     assert table.loc["full", ["metric_ci_low", "metric_ci_high"]].tolist() == pytest.approx(
-        np.quantile(aucs, [0.025, 0.975]), rel=1e-12)
+        np.quantile(aucs, [0.025, 0.975]), rel=1e-12
+    )
     if not table.loc["blind", "less_discriminatory"]:  # intervals only where the verdict needs
         assert np.isnan(table.loc["blind", "metric_ci_low"])
     assert table.loc["full", "min_impact_ratio"] < table.loc["blind", "min_impact_ratio"]
@@ -86,18 +96,34 @@ def test_compare_models_table_agrees_with_audit_and_sklearn(tabular):
 def test_verdict_names_the_alternative_within_tolerance(tabular):
     X, y, sex = tabular
     skill = X["skill"].to_numpy()
-    models = {"penalised": skill - 0.5 * (sex == "F"), "plain": skill,
-              "weak": skill + np.random.default_rng(3).normal(0, 3, len(skill))}
-    result = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.3, n_bootstrap=100,
-                               random_state=0, tolerance=0.005)
+    models = {
+        "penalised": skill - 0.5 * (sex == "F"),
+        "plain": skill,
+        "weak": skill + np.random.default_rng(3).normal(0, 3, len(skill)),
+    }
+    result = ai.compare_models(
+        models,
+        None,
+        y,
+        {"sex": sex},
+        select_top=0.3,
+        n_bootstrap=100,
+        random_state=0,
+        tolerance=0.005,
+    )
     assert result.alternatives == ["plain"]
-    assert "'plain'" in result.verdict and "'weak'" not in result.verdict.split(
-        "alternatives")[1]
+    assert "'plain'" in result.verdict and "'weak'" not in result.verdict.split("alternatives")[1]
     table = result.table.set_index("model")
     assert table.loc["plain", "pareto"] and not table.loc["weak", "less_discriminatory"]
     assert table.loc["plain", "ir_diff_ci_low"] > 0  # a clear gain, not noise
-    none = ai.compare_models({"plain": skill, "penalised": models["penalised"]}, None, y,
-                             {"sex": sex}, select_top=0.3, n_bootstrap=0)
+    none = ai.compare_models(
+        {"plain": skill, "penalised": models["penalised"]},
+        None,
+        y,
+        {"sex": sex},
+        select_top=0.3,
+        n_bootstrap=0,
+    )
     assert none.alternatives == [] and "No model is a less discriminatory" in none.verdict
 
 
@@ -106,24 +132,28 @@ def test_pareto_frontier_is_the_undominated_set():
     y = rng.random(800) < 0.5
     sex = rng.choice(["F", "M"], 800)
     base = y + rng.normal(0, 1, 800)
-    models = {f"m{k}": base + k * 0.3 * (sex == "M") + rng.normal(0, 0.2 * k + 0.01, 800)
-              for k in range(5)}
-    table = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.4,
-                              n_bootstrap=0).table
+    models = {
+        f"m{k}": base + k * 0.3 * (sex == "M") + rng.normal(0, 0.2 * k + 0.01, 800)
+        for k in range(5)
+    }
+    table = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.4, n_bootstrap=0).table
     for r in table.itertuples():
-        dominated = ((table["metric"] >= r.metric) & (table["min_impact_ratio"]
-                                                      >= r.min_impact_ratio)
-                     & ((table["metric"] > r.metric)
-                        | (table["min_impact_ratio"] > r.min_impact_ratio))).any()
+        dominated = (
+            (table["metric"] >= r.metric)
+            & (table["min_impact_ratio"] >= r.min_impact_ratio)
+            & ((table["metric"] > r.metric) | (table["min_impact_ratio"] > r.min_impact_ratio))
+        ).any()
         assert r.pareto == (not dominated)
 
 
 def test_bootstrap_is_seeded(tabular):
     X, y, sex = tabular
     models = {"a": X["skill"].to_numpy(), "b": X["club"].to_numpy()}
+
     def run(seed):
-        return ai.compare_models(models, None, y, {"sex": sex}, select_top=0.3,
-                                 n_bootstrap=30, random_state=seed).table
+        return ai.compare_models(
+            models, None, y, {"sex": sex}, select_top=0.3, n_bootstrap=30, random_state=seed
+        ).table
 
     pd.testing.assert_frame_equal(run(5), run(5))
     assert not run(5)["ir_ci_low"].equals(run(6)["ir_ci_low"])
@@ -133,18 +163,26 @@ def test_a_model_that_cannot_score_X_is_named(tabular):
     X, y, sex = tabular
     narrow = LogisticRegression().fit(X[["skill"]].to_numpy(), y)
     with pytest.raises(ai.InputError, match=r"^models\['narrow'\]: X: the model could not"):
-        ai.compare_models({"ok": X["skill"].to_numpy(), "narrow": narrow}, X.to_numpy(), y,
-                          {"sex": sex}, select_top=0.3)
+        ai.compare_models(
+            {"ok": X["skill"].to_numpy(), "narrow": narrow},
+            X.to_numpy(),
+            y,
+            {"sex": sex},
+            select_top=0.3,
+        )
     with pytest.raises(ai.InputTypeError, match=r"^models\['text'\]"):
         ai.compare_models({"text": "not a model"}, X, y, {"sex": sex}, select_top=0.3)
 
 
-@pytest.mark.parametrize("kwargs, argument", [
-    ({}, "select_top"),
-    ({"select_top": 0.3, "current": "nope"}, "current"),
-    ({"select_top": 0.3, "metric": "accuracy"}, "metric"),
-    ({"select_top": 0.3, "n_bootstrap": -1}, "n_bootstrap"),
-])
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({}, "select_top"),
+        ({"select_top": 0.3, "current": "nope"}, "current"),
+        ({"select_top": 0.3, "metric": "accuracy"}, "metric"),
+        ({"select_top": 0.3, "n_bootstrap": -1}, "n_bootstrap"),
+    ],
+)
 def test_compare_models_bad_input(tabular, kwargs, argument):
     X, y, sex = tabular
     with pytest.raises(ai.AdverseImpactError, match=f"^{argument}:"):
@@ -173,9 +211,15 @@ class _Spy(ClassifierMixin, BaseEstimator):
 def test_search_never_fits_on_the_protected_attribute_and_is_deterministic(tabular):
     X, y, sex = tabular
     _Spy.seen = []
-    kwargs = {"param_grid": {"C": [0.1, 1.0]}, "feature_sets": "drop_proxies",
-              "cutoffs": [0.3, 0.4], "cv": 3, "random_state": 7, "n_bootstrap": 30,
-              "tolerance": 0.05}
+    kwargs = {
+        "param_grid": {"C": [0.1, 1.0]},
+        "feature_sets": "drop_proxies",
+        "cutoffs": [0.3, 0.4],
+        "cv": 3,
+        "random_state": 7,
+        "n_bootstrap": 30,
+        "tolerance": 0.05,
+    }
     first = ai.search_alternatives(_Spy(), X, y, {"sex": sex}, **kwargs)
     assert all("sex" not in columns for columns in _Spy.seen)
     # drop_proxies finds the planted proxy first.
@@ -188,8 +232,9 @@ def test_search_never_fits_on_the_protected_attribute_and_is_deterministic(tabul
     assert len(_Spy.seen) == 2 * (1 + n_sets * 2 * 3)
     assert any("without club" in name for name in first.alternatives)
     with pytest.raises(ai.InputError, match="^X: holds the protected attribute"):
-        ai.search_alternatives(LogisticRegression(), X.assign(sex=sex), y,
-                               pd.Series(sex, name="sex"), cv=3)
+        ai.search_alternatives(
+            LogisticRegression(), X.assign(sex=sex), y, pd.Series(sex, name="sex"), cv=3
+        )
 
 
 def test_search_refuses_an_unknown_metric(tabular):
@@ -202,17 +247,31 @@ def test_search_out_of_fold_scores_match_cross_val_predict(tabular):
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     X, y, sex = tabular
-    result = ai.search_alternatives(LogisticRegression(), X, y, {"sex": sex}, cv=4,
-                                    random_state=3, n_bootstrap=0, group_cutoffs=False)
-    oof = cross_val_predict(LogisticRegression(), X, y, method="predict_proba",
-                            cv=StratifiedKFold(4, shuffle=True, random_state=3))[:, 1]
+    result = ai.search_alternatives(
+        LogisticRegression(),
+        X,
+        y,
+        {"sex": sex},
+        cv=4,
+        random_state=3,
+        n_bootstrap=0,
+        group_cutoffs=False,
+    )
+    oof = cross_val_predict(
+        LogisticRegression(),
+        X,
+        y,
+        method="predict_proba",
+        cv=StratifiedKFold(4, shuffle=True, random_state=3),
+    )[:, 1]
     assert result.table["metric"].iloc[0] == pytest.approx(roc_auc_score(y, oof), rel=1e-10)
 
 
 def test_group_cutoffs_are_shown_beside_with_the_legal_note(tabular):
     X, y, sex = tabular
-    result = ai.search_alternatives(LogisticRegression(), X, y, {"sex": sex}, cv=3,
-                                    random_state=0, n_bootstrap=0)
+    result = ai.search_alternatives(
+        LogisticRegression(), X, y, {"sex": sex}, cv=3, random_state=0, n_bootstrap=0
+    )
     table = result.table
     aside = table[table["uses_protected_attribute"]]
     assert len(aside) == 1 and aside["note"].iloc[0] == GROUP_CUTOFF_NOTE
@@ -226,8 +285,15 @@ def test_result_is_frozen_serialisable_and_plots(tabular):
 
     matplotlib.use("Agg")
     X, y, sex = tabular
-    result = ai.compare_models({"a": X["skill"].to_numpy(), "b": X["club"].to_numpy()}, None,
-                               y, {"sex": sex}, select_top=0.3, n_bootstrap=10, random_state=0)
+    result = ai.compare_models(
+        {"a": X["skill"].to_numpy(), "b": X["club"].to_numpy()},
+        None,
+        y,
+        {"sex": sex},
+        select_top=0.3,
+        n_bootstrap=10,
+        random_state=0,
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.current = "b"
     json.dumps(result.to_dict(), allow_nan=False)

@@ -16,9 +16,16 @@ def test_every_exported_name_exists_and_private_modules_stay_private():
     assert not [n for n in ai.__all__ if n.startswith("_") and n != "__version__"]
 
 
-@pytest.mark.parametrize("path", ["case_study.recruiting_tool", "datasets.make_resumes",
-                                  "datasets.ResumeGroundTruth", "testing.assert_no_adverse_impact",
-                                  "stats.fisher_exact"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "case_study.recruiting_tool",
+        "datasets.make_resumes",
+        "datasets.ResumeGroundTruth",
+        "testing.assert_no_adverse_impact",
+        "stats.fisher_exact",
+    ],
+)
 def test_subpackages_are_reachable_as_attributes(path):
     obj = ai
     for part in path.split("."):
@@ -32,10 +39,11 @@ def test_unknown_attribute_is_an_attribute_error():
 
 
 def test_importing_the_package_does_not_import_fairlearn_or_pytest():
-    code = ("import sys, adverse_impact; "
-            "print(sorted(m for m in ('fairlearn', 'pytest') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys, adverse_impact; "
+        "print(sorted(m for m in ('fairlearn', 'pytest') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
@@ -48,8 +56,11 @@ def test_only_the_counting_and_frame_modules_import_narwhals():
     import adverse_impact
 
     root = Path(adverse_impact.__file__).parent
-    importing = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
-                       if re.search(r"^\s*(import|from) narwhals", p.read_text(), re.M))
+    importing = sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if re.search(r"^\s*(import|from) narwhals", p.read_text(), re.M)
+    )
     assert importing == ["_counts.py", "_frames.py"]
 
 
@@ -65,14 +76,14 @@ def test_no_import_cycle_between_private_modules_at_import_time():
         deps = set()
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                    "adverse_impact."):
+                "adverse_impact."
+            ):
                 deps.add(node.module.split(".")[1])
         graph[path.stem] = deps
 
     def reaches(start, target, seen):
         for dep in graph.get(start, ()):
-            if dep == target or (dep not in seen and (seen.add(dep) or reaches(dep, target,
-                                                                                seen))):
+            if dep == target or (dep not in seen and (seen.add(dep) or reaches(dep, target, seen))):
                 return True
         return False
 

@@ -26,6 +26,7 @@ def rows(result, attribute=None):
 
 # -- published worked examples ------------------------------------------------
 
+
 def test_eeoc_2023_technical_assistance_example():
     """EEOC, "Select Issues: Assessing Adverse Impact in Software, Algorithms, and
     Artificial Intelligence Used in Employment Selection Procedures Under Title VII"
@@ -47,13 +48,24 @@ def test_uniform_guidelines_qa11_example_with_exact_boundary():
     (whites), 45% (American Indians), 48% (Hispanics), 51% (Blacks) give impact
     ratios 75%, 80% and 85%; adverse impact is indicated for American Indians but
     not for Hispanics (exactly 80%) or Blacks."""
-    data = applicants({"White": (60, 100), "American Indian": (45, 100),
-                       "Hispanic": (48, 100), "Black": (51, 100)})
+    data = applicants(
+        {
+            "White": (60, 100),
+            "American Indian": (45, 100),
+            "Hispanic": (48, 100),
+            "Black": (51, 100),
+        }
+    )
     t = rows(ai.audit(data, selected="selected", groups="group"))
     assert t["impact_ratio"].to_dict() == pytest.approx(
-        {"American Indian": 0.75, "Black": 0.85, "Hispanic": 0.80, "White": 1.0})
+        {"American Indian": 0.75, "Black": 0.85, "Hispanic": 0.80, "White": 1.0}
+    )
     assert t["four_fifths_flag"].to_dict() == {
-        "American Indian": True, "Black": False, "Hispanic": False, "White": False}
+        "American Indian": True,
+        "Black": False,
+        "Hispanic": False,
+        "White": False,
+    }
 
 
 def test_four_fifths_boundary_is_exact_where_floats_are_not():
@@ -67,8 +79,9 @@ def test_four_fifths_boundary_is_exact_where_floats_are_not():
     assert result.passes() is True
     assert result.passes(min_ratio=0.81) is False
     # One fewer selection in the larger group crosses the line.
-    result = ai.audit(applicants({"a": (59, 100), "b": (74, 100)}),
-                      selected="selected", groups="group")
+    result = ai.audit(
+        applicants({"a": (59, 100), "b": (74, 100)}), selected="selected", groups="group"
+    )
     assert bool(rows(result).loc["a", "four_fifths_flag"]) is True
 
 
@@ -95,8 +108,9 @@ labels = st.sampled_from(["a", "b", "c"])
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(labels, st.sampled_from(["x", "y"]), st.booleans()),
-                min_size=4, max_size=80))
+@given(
+    st.lists(st.tuples(labels, st.sampled_from(["x", "y"]), st.booleans()), min_size=4, max_size=80)
+)
 def test_selection_rates_and_ratio_agree_with_fairlearn(data):
     from fairlearn.metrics import MetricFrame, demographic_parity_ratio, selection_rate
 
@@ -105,10 +119,12 @@ def test_selection_rates_and_ratio_agree_with_fairlearn(data):
         return
     y = np.array(y, dtype=int)
     ours = ai.selection_rates(y, {"g1": g1})
-    frame = MetricFrame(metrics=selection_rate, y_true=y, y_pred=y,
-                        sensitive_features=pd.Series(g1, name="g1"))
-    pd.testing.assert_series_equal(ours, frame.by_group.astype(float), check_names=False,
-                                   check_index_type=False)
+    frame = MetricFrame(
+        metrics=selection_rate, y_true=y, y_pred=y, sensitive_features=pd.Series(g1, name="g1")
+    )
+    pd.testing.assert_series_equal(
+        ours, frame.by_group.astype(float), check_names=False, check_index_type=False
+    )
     if y.sum() > 0:
         expected = demographic_parity_ratio(y, y, sensitive_features=g1)
         assert ai.impact_ratios(y, {"g1": g1}).min() == pytest.approx(expected, abs=1e-12)
@@ -117,11 +133,13 @@ def test_selection_rates_and_ratio_agree_with_fairlearn(data):
     frame = MetricFrame(metrics=selection_rate, y_true=y, y_pred=y, sensitive_features=both)
     ours = ai.selection_rates(y, both)
     expected = frame.by_group.dropna().astype(float)
-    pd.testing.assert_series_equal(ours.sort_index(), expected.sort_index(),
-                                   check_names=False, check_index_type=False)
+    pd.testing.assert_series_equal(
+        ours.sort_index(), expected.sort_index(), check_names=False, check_index_type=False
+    )
 
 
 # -- invariances ----------------------------------------------------------------
+
 
 def test_row_order_does_not_matter(two_attributes, rng):
     a = ai.audit(two_attributes, selected="advanced", groups=["sex", "race"])
@@ -133,8 +151,12 @@ def test_row_order_does_not_matter(two_attributes, rng):
 
 def test_relabelling_groups_relabels_rows(two_attributes):
     a = ai.audit(two_attributes, selected="advanced", groups="race")
-    mapping = {"White": "W", "Black or African American": "B", "Asian": "A",
-               "Hispanic or Latino": "H"}
+    mapping = {
+        "White": "W",
+        "Black or African American": "B",
+        "Asian": "A",
+        "Hispanic or Latino": "H",
+    }
     renamed = two_attributes.assign(race=two_attributes["race"].map(mapping))
     b = ai.audit(renamed, selected="advanced", groups="race")
     left = a.table.assign(group=a.table["group"].map(mapping)).set_index("group").sort_index()
@@ -159,6 +181,7 @@ def test_replicating_every_row_keeps_rates_and_ratios(k):
 
 # -- unknown, excluded, intersectional ------------------------------------------
 
+
 def test_unknown_rows_counted_per_attribute_and_left_out(two_attributes):
     data = two_attributes.copy()
     data.loc[:9, "race"] = "Declined"
@@ -175,8 +198,9 @@ def test_unknown_rows_counted_per_attribute_and_left_out(two_attributes):
 
 
 def test_blank_and_whitespace_labels_are_unknown():
-    data = pd.DataFrame({"g": ["a", "b", "", "  ", None, np.nan, "a", "b"],
-                         "s": [1, 0, 1, 1, 1, 1, 0, 1]})
+    data = pd.DataFrame(
+        {"g": ["a", "b", "", "  ", None, np.nan, "a", "b"], "s": [1, 0, 1, 1, 1, 1, 0, 1]}
+    )
     result = ai.audit(data, selected="s", groups="g")
     assert result.unknown["g"] == 4
     assert sorted(result.table["group"]) == ["a", "b"]
@@ -195,8 +219,14 @@ def test_min_share_excludes_small_groups_but_reports_them():
     assert t.loc["mid", "impact_ratio"] == pytest.approx(0.75)
     # 3/203 is below 2%: exactly 2% stays in.
     edge = applicants({"a": (10, 49), "b": (1, 1)})
-    assert bool(rows(ai.audit(edge, selected="selected", groups="group",
-                              min_share=0.02)).loc["b", "excluded"]) is False
+    assert (
+        bool(
+            rows(ai.audit(edge, selected="selected", groups="group", min_share=0.02)).loc[
+                "b", "excluded"
+            ]
+        )
+        is False
+    )
 
 
 def test_intersectional_labels_and_attribute_name(two_attributes):
@@ -205,8 +235,9 @@ def test_intersectional_labels_and_attribute_name(two_attributes):
     assert "Female | Black or African American" in set(inter["group"])
     assert len(inter) == 8
     assert result.attributes == ("sex", "race", "sex x race")
-    single = ai.audit(two_attributes, selected="advanced", groups=["sex", "race"],
-                      intersectional=False)
+    single = ai.audit(
+        two_attributes, selected="advanced", groups=["sex", "race"], intersectional=False
+    )
     assert single.attributes == ("sex", "race")
 
 
@@ -220,6 +251,7 @@ def test_three_attributes_audit_the_full_intersection(two_attributes, rng):
 
 # -- scores: threshold and the LL144 scoring rate -------------------------------
 
+
 def test_threshold_selects_at_or_above_cutoff():
     data = pd.DataFrame({"g": ["a", "a", "b", "b"], "s": [0.5, 0.49, 0.5, 0.9]})
     t = rows(ai.audit(data, score="s", threshold=0.5, groups="g"))
@@ -228,8 +260,7 @@ def test_threshold_selects_at_or_above_cutoff():
 
 def test_scoring_rate_is_strictly_above_median_of_full_sample():
     # Median of all six scores (unknown included) is 2; ties at 2 are not above it.
-    data = pd.DataFrame({"g": ["a", "a", "a", "b", "b", None],
-                         "s": [1, 2, 3, 2, 2, 5]})
+    data = pd.DataFrame({"g": ["a", "a", "a", "b", "b", None], "s": [1, 2, 3, 2, 2, 5]})
     result = ai.audit(data, score="s", groups="g")
     t = rows(result)
     assert result.params["cutoff"] == 2.0 and result.params["rule"] == "scoring_rate"
@@ -247,6 +278,7 @@ def test_scoring_rate_median_includes_unknown_rows():
 
 
 # -- reference group ------------------------------------------------------------
+
 
 def test_reference_label_and_dict():
     data = applicants({"a": (5, 10), "b": (8, 10), "c": (2, 10)})
@@ -275,6 +307,7 @@ def test_zero_rates_give_nan_ratio_with_reason_not_error():
 
 
 # -- results: immutable and printable -------------------------------------------
+
 
 def test_result_is_immutable_and_table_is_a_copy(two_attributes):
     result = ai.audit(two_attributes, selected="advanced", groups="sex")
@@ -305,11 +338,14 @@ def test_repr_html_and_dict(two_attributes):
 
 # -- array input ----------------------------------------------------------------
 
+
 def test_array_inputs_match_dataframe_input(two_attributes):
     d = two_attributes
     a = ai.audit(d, selected="advanced", groups=["sex", "race"])
-    b = ai.audit(selected=d["advanced"].to_numpy(), groups={"sex": d["sex"].to_numpy(),
-                                                             "race": d["race"].to_numpy()})
+    b = ai.audit(
+        selected=d["advanced"].to_numpy(),
+        groups={"sex": d["sex"].to_numpy(), "race": d["race"].to_numpy()},
+    )
     c = ai.audit(selected=d["advanced"], groups=d[["sex", "race"]])
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.table, c.table)
@@ -317,8 +353,11 @@ def test_array_inputs_match_dataframe_input(two_attributes):
 
 def test_boolean_and_float_decisions_are_accepted():
     g = ["a", "a", "b", "b"]
-    for sel in ([True, False, True, True], [1.0, 0.0, 1.0, 1.0],
-                pd.array([True, False, True, True], dtype="boolean")):
+    for sel in (
+        [True, False, True, True],
+        [1.0, 0.0, 1.0, 1.0],
+        pd.array([True, False, True, True], dtype="boolean"),
+    ):
         assert list(ai.audit(selected=sel, groups=g).table["selected"]) == [1, 2]
 
 
@@ -326,13 +365,17 @@ def test_polars_and_pyarrow_give_identical_tables(two_attributes):
     pl = pytest.importorskip("polars")
     pa = pytest.importorskip("pyarrow")
     expected = ai.audit(two_attributes, selected="advanced", groups=["sex", "race"]).table
-    for frame in (pl.from_pandas(two_attributes), pl.from_pandas(two_attributes).lazy(),
-                  pa.Table.from_pandas(two_attributes)):
+    for frame in (
+        pl.from_pandas(two_attributes),
+        pl.from_pandas(two_attributes).lazy(),
+        pa.Table.from_pandas(two_attributes),
+    ):
         got = ai.audit(frame, selected="advanced", groups=["sex", "race"]).table
         pd.testing.assert_frame_equal(got, expected)
         scored = ai.audit(frame, score="score", groups="sex").table
-        pd.testing.assert_frame_equal(scored,
-                                      ai.audit(two_attributes, score="score", groups="sex").table)
+        pd.testing.assert_frame_equal(
+            scored, ai.audit(two_attributes, score="score", groups="sex").table
+        )
 
 
 def test_categorical_groups_with_unused_categories():
@@ -343,33 +386,56 @@ def test_categorical_groups_with_unused_categories():
 
 # -- errors name the argument, the problem and the fix ---------------------------
 
-@pytest.mark.parametrize("kwargs, argument, phrase", [
-    (dict(selected=[1, 0, 1], groups=["a", "b"]), "inputs", "inconsistent numbers of rows"),
-    (dict(selected=[0.2, 0.9, 0.4], groups=["a", "b", "b"]), "selected", "score="),
-    (dict(selected=[0, 2, 1], groups=["a", "b", "b"]), "selected", "0/1"),
-    (dict(selected=["yes", "no", "yes"], groups=["a", "b", "b"]), "selected", "map"),
-    (dict(selected=[1, None, 0], groups=["a", "b", "b"]), "selected", "missing"),
-    (dict(selected=[], groups=[]), "data", "no rows"),
-    (dict(selected=[1, 0, 1], groups=["a", "a", "a"]), "groups", "one known group"),
-    (dict(selected=[1, 0, 1], groups=[None, None, None]), "groups", "no known group"),
-    (dict(selected=[1, 0, 1], groups=["a", "b", "b"], min_share=1.5), "min_share", "(0, 1)"),
-    (dict(selected=[1, 0, 1], groups=["a", "b", "b"], min_share=0), "min_share", "(0, 1)"),
-    (dict(selected=[1, 0, 1], groups=["a", "b", "b"], reference="z"), "reference", "not a group"),
-    (dict(selected=[1, 0, 1], groups=["a", "b", "b"], reference={"x": "a"}), "reference",
-     "not an audited attribute"),
-    (dict(selected=[1, 0, 1], groups={"g": ["a", "b", "b"]}, reference={"g": "z"}),
-     "reference", "not a known group"),
-    (dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[1, -1, 1]),
-     "sample_weight", "negative"),
-    (dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[0, 0, 0]),
-     "sample_weight", "zero"),
-    (dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[1, np.nan, 1]),
-     "sample_weight", "NaN"),
-    (dict(score=[0.1, np.nan, 0.3], groups=["a", "b", "b"]), "score", "NaN"),
-    (dict(selected=[1, 0, 1], score=[1, 2, 3], groups=["a", "b", "b"]), "selected", "both"),
-    (dict(groups=["a", "b", "b"]), "selected", "neither"),
-    (dict(selected=[1, 0, 1], threshold=0.5, groups=["a", "b", "b"]), "threshold", "scores"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, argument, phrase",
+    [
+        (dict(selected=[1, 0, 1], groups=["a", "b"]), "inputs", "inconsistent numbers of rows"),
+        (dict(selected=[0.2, 0.9, 0.4], groups=["a", "b", "b"]), "selected", "score="),
+        (dict(selected=[0, 2, 1], groups=["a", "b", "b"]), "selected", "0/1"),
+        (dict(selected=["yes", "no", "yes"], groups=["a", "b", "b"]), "selected", "map"),
+        (dict(selected=[1, None, 0], groups=["a", "b", "b"]), "selected", "missing"),
+        (dict(selected=[], groups=[]), "data", "no rows"),
+        (dict(selected=[1, 0, 1], groups=["a", "a", "a"]), "groups", "one known group"),
+        (dict(selected=[1, 0, 1], groups=[None, None, None]), "groups", "no known group"),
+        (dict(selected=[1, 0, 1], groups=["a", "b", "b"], min_share=1.5), "min_share", "(0, 1)"),
+        (dict(selected=[1, 0, 1], groups=["a", "b", "b"], min_share=0), "min_share", "(0, 1)"),
+        (
+            dict(selected=[1, 0, 1], groups=["a", "b", "b"], reference="z"),
+            "reference",
+            "not a group",
+        ),
+        (
+            dict(selected=[1, 0, 1], groups=["a", "b", "b"], reference={"x": "a"}),
+            "reference",
+            "not an audited attribute",
+        ),
+        (
+            dict(selected=[1, 0, 1], groups={"g": ["a", "b", "b"]}, reference={"g": "z"}),
+            "reference",
+            "not a known group",
+        ),
+        (
+            dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[1, -1, 1]),
+            "sample_weight",
+            "negative",
+        ),
+        (
+            dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[0, 0, 0]),
+            "sample_weight",
+            "zero",
+        ),
+        (
+            dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[1, np.nan, 1]),
+            "sample_weight",
+            "NaN",
+        ),
+        (dict(score=[0.1, np.nan, 0.3], groups=["a", "b", "b"]), "score", "NaN"),
+        (dict(selected=[1, 0, 1], score=[1, 2, 3], groups=["a", "b", "b"]), "selected", "both"),
+        (dict(groups=["a", "b", "b"]), "selected", "neither"),
+        (dict(selected=[1, 0, 1], threshold=0.5, groups=["a", "b", "b"]), "threshold", "scores"),
+    ],
+)
 def test_bad_input_raises_named_error(kwargs, argument, phrase):
     with pytest.raises(ai.AdverseImpactError) as info:
         ai.audit(**kwargs)
@@ -422,9 +488,11 @@ def test_clean_input_raises_no_warning(two_attributes):
 def test_selection_rates_and_impact_ratios_series():
     rates = ai.selection_rates([1, 0, 1, 1, 0, 0], {"sex": ["F", "F", "M", "M", "X", None]})
     assert rates.to_dict() == {"F": 0.5, "M": 1.0, "X": 0.0}
-    ratios = ai.impact_ratios([1, 0, 1, 1, 0, 0], {"sex": ["F", "F", "M", "M", "X", None]},
-                              reference="F")
+    ratios = ai.impact_ratios(
+        [1, 0, 1, 1, 0, 0], {"sex": ["F", "F", "M", "M", "X", None]}, reference="F"
+    )
     assert ratios.to_dict() == {"F": 1.0, "M": 2.0, "X": 0.0}
-    multi = ai.impact_ratios([1, 0, 1, 1], {"a": ["x", "x", "y", "y"], "b": [1, 2, 1, 2]},
-                             reference=("y", 1))
+    multi = ai.impact_ratios(
+        [1, 0, 1, 1], {"a": ["x", "x", "y", "y"], "b": [1, 2, 1, 2]}, reference=("y", 1)
+    )
     assert multi.index.names == ["a", "b"] and multi[("x", 1)] == 1.0

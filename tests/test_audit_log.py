@@ -25,8 +25,13 @@ SRC = str(Path(ai.__file__).resolve().parents[1])
 
 def _result(seed: int = 0, n: int = 400, **kwargs) -> ai.AuditResult:
     rng = np.random.default_rng(seed)
-    data = pd.DataFrame({"sex": rng.choice(["F", "M"], n), "race": rng.choice(["A", "B", "C"], n),
-                         "site": rng.choice(["x", "y"], n)})
+    data = pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "race": rng.choice(["A", "B", "C"], n),
+            "site": rng.choice(["x", "y"], n),
+        }
+    )
     data["selected"] = (rng.random(n) < np.where(data["sex"] == "F", 0.2, 0.3)).astype(int)
     return ai.audit(data, selected="selected", groups=["sex", "race"], **kwargs)
 
@@ -41,14 +46,18 @@ def test_get_returns_the_result_that_was_added(tmp_path, kwargs):
     assert again.exact_ratios == result.exact_ratios
     assert fingerprint(again) == fingerprint(result)
     assert again.passes() == result.passes() and again.passes(alpha=0.05) == result.passes(
-        alpha=0.05)
+        alpha=0.05
+    )
     pd.testing.assert_frame_equal(again.table, result.table, check_dtype=False)
 
 
 def test_weighted_strata_and_monitor_results_round_trip(tmp_path):
     log = ai.AuditLog(tmp_path / "audits.db")
-    weighted = ai.audit(selected=[1, 0, 1, 1, 0, 1], groups={"sex": list("FFFMMM")},
-                        sample_weight=[0.5, 1.5, 1.0, 2.0, 1.0, 0.25])
+    weighted = ai.audit(
+        selected=[1, 0, 1, 1, 0, 1],
+        groups={"sex": list("FFFMMM")},
+        sample_weight=[0.5, 1.5, 1.0, 2.0, 1.0, 0.25],
+    )
     assert log.get(log.add(weighted)).exact_ratios == weighted.exact_ratios
     months = np.repeat(pd.date_range("2025-01-01", periods=4, freq="MS"), 100)
     sex = np.tile(["F", "M"], 200)
@@ -73,8 +82,9 @@ def test_model_audits_with_error_rates_and_strata_round_trip(tmp_path):
     scored = ai.audit_model(model, X, sex, threshold=0.5, y_true=y)
     again = log.get(log.add(scored))
     assert again.to_dict() == scored.to_dict() and again.error_rates is not None
-    data = pd.DataFrame({"sex": sex, "site": rng.choice(["x", "y"], n),
-                         "selected": rng.integers(0, 2, n)})
+    data = pd.DataFrame(
+        {"sex": sex, "site": rng.choice(["x", "y"], n), "selected": rng.integers(0, 2, n)}
+    )
     pooled = ai.audit(data, selected="selected", groups="sex", strata="site")
     again = log.get(log.add(pooled))
     assert again.to_dict() == pooled.to_dict() and fingerprint(again) == fingerprint(pooled)
@@ -87,13 +97,24 @@ def test_history_has_the_documented_figures_and_filters(tmp_path):
     log.add(_result(1), label="b", model_version="2")
     history = log.history()
     assert history.columns.tolist() == [
-        "id", "recorded_at", "library_version", "kind", "label", "model_version",
-        "fingerprint", "n_total", "n_groups", "n_below_four_fifths", "min_impact_ratio",
-        "passes"]
+        "id",
+        "recorded_at",
+        "library_version",
+        "kind",
+        "label",
+        "model_version",
+        "fingerprint",
+        "n_total",
+        "n_groups",
+        "n_below_four_fifths",
+        "min_impact_ratio",
+        "passes",
+    ]
     row = history.iloc[0]
     assert row["library_version"] == ai.__version__ and row["n_total"] == 400
-    assert row["min_impact_ratio"] == pytest.approx(min(float(r) for r in first.exact_ratios
-                                                        if r is not None))
+    assert row["min_impact_ratio"] == pytest.approx(
+        min(float(r) for r in first.exact_ratios if r is not None)
+    )
     assert row["passes"] == first.passes()
     assert log.history(label="b")["model_version"].tolist() == ["2"]
     assert log.history(since="2999-01-01").empty
@@ -113,14 +134,20 @@ def test_entries_cannot_be_changed_or_deleted(tmp_path):
 
 def test_no_row_of_data_is_stored(tmp_path):
     n = 500
-    data = pd.DataFrame({"applicant": [f"ID-{i:05d}" for i in range(n)],
-                         "sex": ["F", "M"] * (n // 2), "selected": [1, 0, 0, 1, 1] * (n // 5)})
+    data = pd.DataFrame(
+        {
+            "applicant": [f"ID-{i:05d}" for i in range(n)],
+            "sex": ["F", "M"] * (n // 2),
+            "selected": [1, 0, 0, 1, 1] * (n // 5),
+        }
+    )
     log = ai.AuditLog(tmp_path / "audits.db")
     log.add(ai.audit(data, selected="selected", groups="sex"))
     raw = (tmp_path / "audits.db").read_bytes()
     assert b"ID-00" not in raw
-    stored = json.loads(sqlite3.connect(tmp_path / "audits.db").execute(
-        "SELECT result FROM audits").fetchone()[0])
+    stored = json.loads(
+        sqlite3.connect(tmp_path / "audits.db").execute("SELECT result FROM audits").fetchone()[0]
+    )
     assert len(stored["counts"]["cells"]) == 2  # two groups, not 500 rows
 
 
@@ -168,8 +195,9 @@ time.sleep(60)
 def test_a_crash_mid_write_leaves_the_log_readable(tmp_path):
     path = str(tmp_path / "audits.db")
     env = {**os.environ, "PYTHONPATH": SRC}
-    writer = subprocess.Popen([sys.executable, "-c", _CRASHING_WRITER, path], env=env,
-                              stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _CRASHING_WRITER, path], env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert writer.stdout.readline().strip() == "ready"
     finally:
@@ -186,14 +214,19 @@ def test_a_crash_mid_write_leaves_the_log_readable(tmp_path):
 
 def test_killing_a_busy_writer_keeps_every_committed_entry(tmp_path):
     path = str(tmp_path / "audits.db")
-    script = ("import sys, adverse_impact as ai\n"
-              "log = ai.AuditLog(sys.argv[1])\n"
-              "r = ai.audit(selected=[1, 0, 1, 1], groups={'sex': ['F', 'F', 'M', 'M']})\n"
-              "print('go', flush=True)\n"
-              "while True:\n    log.add(r, label='loop')\n")
-    writer = subprocess.Popen([sys.executable, "-c", script, path],
-                              env={**os.environ, "PYTHONPATH": SRC}, stdout=subprocess.PIPE,
-                              text=True)
+    script = (
+        "import sys, adverse_impact as ai\n"
+        "log = ai.AuditLog(sys.argv[1])\n"
+        "r = ai.audit(selected=[1, 0, 1, 1], groups={'sex': ['F', 'F', 'M', 'M']})\n"
+        "print('go', flush=True)\n"
+        "while True:\n    log.add(r, label='loop')\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script, path],
+        env={**os.environ, "PYTHONPATH": SRC},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         writer.stdout.readline()
         time.sleep(0.5)
@@ -237,7 +270,8 @@ pytest_plugins = ["pytester"]
 
 
 def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
-    pytester.makepyfile(test_gate="""
+    pytester.makepyfile(
+        test_gate="""
         import adverse_impact as ai
         import adverse_impact.testing as ait
 
@@ -249,11 +283,14 @@ def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
         def test_assertion_is_recorded():
             ait.assert_no_adverse_impact(
                 ai.audit(selected=[1, 0, 0, 1] * 5, groups={"sex": ["F", "F", "M", "M"] * 5}))
-    """)
+    """
+    )
     result = pytester.runpytest("--adverse-impact-log=gate.db", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
     history = ai.AuditLog(pytester.path / "gate.db").history()
-    assert sorted(history["label"]) == ["test_gate.py::test_assertion_is_recorded",
-                                        "test_gate.py::test_release",
-                                        "test_gate.py::test_release"]
+    assert sorted(history["label"]) == [
+        "test_gate.py::test_assertion_is_recorded",
+        "test_gate.py::test_release",
+        "test_gate.py::test_release",
+    ]
     assert sorted(history["kind"]) == ["audit", "audit", "monitor"]

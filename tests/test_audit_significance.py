@@ -23,13 +23,13 @@ def _row(result, group):
 def test_eeoc_2023_example_columns_against_scipy_and_statsmodels():
     # EEOC (2023), "Select Issues: Assessing Adverse Impact in Software, Algorithms, and
     # Artificial Intelligence Used in Employment Selection Procedures": 48/80 vs 12/40.
-    result = ai.audit(applicants({"White": (48, 80), "Black": (12, 40)}),
-                      selected="selected", groups="group")
+    result = ai.audit(
+        applicants({"White": (48, 80), "Black": (12, 40)}), selected="selected", groups="group"
+    )
     black, white = _row(result, "Black"), _row(result, "White")
     z, p = proportions_ztest([12, 48], [40, 80])
     assert black["z"] == pytest.approx(z) and black["p_value_z"] == pytest.approx(p)
-    assert black["p_value_fisher"] == pytest.approx(
-        sps.fisher_exact([[12, 28], [48, 32]]).pvalue)
+    assert black["p_value_fisher"] == pytest.approx(sps.fisher_exact([[12, 28], [48, 32]]).pvalue)
     assert black["shortfall"] == pytest.approx(40 * 0.6 - 12)
     assert black["ir_ci_low"] < 0.5 < black["ir_ci_high"] < 1
     assert bool(black["significant"]) and not bool(black["flip_flop"])
@@ -68,13 +68,15 @@ def test_the_test_choice_drives_significant():
     assert bool(_row(by_z, "F")["significant"]) and not bool(_row(by_fisher, "F")["significant"])
 
 
-@pytest.mark.parametrize("bad", [{"alpha": 0}, {"alpha": 1.5}, {"comparison": "others"},
-                                 {"test": "t"}])
+@pytest.mark.parametrize(
+    "bad", [{"alpha": 0}, {"alpha": 1.5}, {"comparison": "others"}, {"test": "t"}]
+)
 def test_bad_options_name_the_argument(bad):
-    (name, value), = bad.items()
+    ((name, value),) = bad.items()
     with pytest.raises(ai.InputError, match=name):
-        ai.audit(applicants({"F": (6, 20), "M": (13, 20)}), selected="selected",
-                 groups="group", **bad)
+        ai.audit(
+            applicants({"F": (6, 20), "M": (13, 20)}), selected="selected", groups="group", **bad
+        )
 
 
 def test_weighted_audit_has_no_tests_and_says_so():
@@ -88,17 +90,20 @@ def test_weighted_audit_has_no_tests_and_says_so():
 
 
 def test_passes_rules():
-    small = ai.audit(applicants({"F": (2, 10), "M": (5, 10)}), selected="selected",
-                     groups="group")
+    small = ai.audit(applicants({"F": (2, 10), "M": (5, 10)}), selected="selected", groups="group")
     assert not small.passes() and small.passes(alpha=0.05) and not small.passes(rule="either")
     assert small.passes(rule="significance") and small.passes(rule="both")
-    large = ai.audit(applicants({"F": (8_300, 10_000), "M": (9_000, 10_000)}),
-                     selected="selected", groups="group")
+    large = ai.audit(
+        applicants({"F": (8_300, 10_000), "M": (9_000, 10_000)}),
+        selected="selected",
+        groups="group",
+    )
     assert large.passes() and not large.passes(rule="significance")
     assert not large.passes(rule="either") and large.passes(rule="both")
     # A stricter alpha re-reads the p-value.
-    moderate = ai.audit(applicants({"F": (40, 100), "M": (60, 100)}), selected="selected",
-                        groups="group")
+    moderate = ai.audit(
+        applicants({"F": (40, 100), "M": (60, 100)}), selected="selected", groups="group"
+    )
     p = _row(moderate, "F")["p_value_fisher"]
     assert 0.001 < p < 0.05
     assert not moderate.passes(rule="significance")
@@ -111,8 +116,10 @@ def test_passes_rules():
 def _simpson():
     # Women apply mostly to the selective department; within each they do better.
     rows = []
-    for dept, counts in {"hard": {"F": (30, 100), "M": (5, 20)},
-                         "easy": {"F": (18, 20), "M": (80, 100)}}.items():
+    for dept, counts in {
+        "hard": {"F": (30, 100), "M": (5, 20)},
+        "easy": {"F": (18, 20), "M": (80, 100)},
+    }.items():
         frame = applicants(counts)
         frame["dept"] = dept
         rows.append(frame)
@@ -147,8 +154,7 @@ def test_strata_on_polars_equal_pandas():
     pl = pytest.importorskip("polars")
     data = _simpson()
     on_pandas = ai.audit(data, selected="selected", groups="group", strata="dept")
-    on_polars = ai.audit(pl.from_pandas(data), selected="selected", groups="group",
-                         strata="dept")
+    on_polars = ai.audit(pl.from_pandas(data), selected="selected", groups="group", strata="dept")
     pd.testing.assert_frame_equal(on_pandas.pooled, on_polars.pooled)
     pd.testing.assert_frame_equal(on_pandas.table, on_polars.table)
 

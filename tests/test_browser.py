@@ -12,24 +12,49 @@ import pytest
 
 import adverse_impact as ai
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser",
-                                                 "google-chrome") if shutil.which(name)), None)
+CHROMIUM = next(
+    (
+        shutil.which(name)
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if shutil.which(name)
+    ),
+    None,
+)
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None,
-                                 reason="no Chromium installed (.ci/run installs it)")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (.ci/run installs it)"),
+]
 
 #: Long census labels, as in an LL144 intersection table.
-RACES = ["Asian", "Black or African American", "Native Hawaiian or Other Pacific Islander",
-         "American Indian or Alaska Native", "White"]
+RACES = [
+    "Asian",
+    "Black or African American",
+    "Native Hawaiian or Other Pacific Islander",
+    "American Indian or Alaska Native",
+    "White",
+]
 
 
 def _chromium(tmp_path, *args):
     return subprocess.run(  # noqa: PLW1510 (the caller checks what was written)
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", *args],
-        capture_output=True, text=True, timeout=120)
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def test_names_on_resumes_a_paired_test_finds_the_gap(study):
 def test_scrubbing_is_not_enough(study):
     n = study.numbers
     assert "women's" not in " ".join(scrub_gendered_terms(study.applicants["resume"][:200]))
-    assert n["scrub"]["recoverability_auc"] > 0.75   # gender is still in the text
+    assert n["scrub"]["recoverability_auc"] > 0.75  # gender is still in the text
     assert n["scrub"]["impact_ratio_women"] < 0.9
     assert "women's" not in n["scrub"]["top_leakage"]
 
@@ -93,9 +93,23 @@ def test_bad_arguments():
 
 
 def test_cli_case_study_writes_report_and_json(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "adverse_impact", "case-study", "--out",
-                           str(tmp_path / "out"), "--n-samples", "3000", "--seed", "4"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adverse_impact",
+            "case-study",
+            "--out",
+            str(tmp_path / "out"),
+            "--n-samples",
+            "3000",
+            "--seed",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "Generating" in done.stderr and "impact ratio" in done.stdout
     numbers = json.loads((tmp_path / "out" / "case-study.json").read_text())
@@ -109,8 +123,12 @@ def test_the_search_finds_or_refuses_a_less_discriminatory_alternative(study):
     lawful = [r for r in table.values() if not r["uses_protected_attribute"]]
     best = max(r["metric"] for r in lawful)
     current = table[n["current"]]
-    qualifies = [r for r in lawful if r["metric"] >= best - n["tolerance"]
-                 and r["min_impact_ratio"] >= current["min_impact_ratio"] + n["min_gain"]]
+    qualifies = [
+        r
+        for r in lawful
+        if r["metric"] >= best - n["tolerance"]
+        and r["min_impact_ratio"] >= current["min_impact_ratio"] + n["min_gain"]
+    ]
     assert n["found"] == bool(qualifies)
     if n["found"]:
         assert n["chosen"] in {r["model"] for r in qualifies} and n["chosen"] in n["sentence"]

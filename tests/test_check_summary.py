@@ -19,23 +19,46 @@ def published(result: ai.AuditResult, digits: int = 2) -> pd.DataFrame:
     for attribute in result.attributes:
         block = result.table[result.table["attribute"] == attribute]
         for row in block.itertuples(index=False):
-            ratio = "" if row.excluded or np.isnan(row.impact_ratio) else \
-                f"{row.impact_ratio:.{digits}f}"
-            rows.append({"attribute": attribute, "group": str(row.group), "n": str(row.n),
-                         "selected": str(row.selected), "rate": f"{row.rate:.{digits}f}",
-                         "impact_ratio": ratio})
-        rows.append({"attribute": attribute, "group": "Unknown",
-                     "n": str(result.unknown[attribute]), "selected": "", "rate": "",
-                     "impact_ratio": ""})
+            ratio = (
+                ""
+                if row.excluded or np.isnan(row.impact_ratio)
+                else f"{row.impact_ratio:.{digits}f}"
+            )
+            rows.append(
+                {
+                    "attribute": attribute,
+                    "group": str(row.group),
+                    "n": str(row.n),
+                    "selected": str(row.selected),
+                    "rate": f"{row.rate:.{digits}f}",
+                    "impact_ratio": ratio,
+                }
+            )
+        rows.append(
+            {
+                "attribute": attribute,
+                "group": "Unknown",
+                "n": str(result.unknown[attribute]),
+                "selected": "",
+                "rate": "",
+                "impact_ratio": "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def sex_table(ratio_female: str = "0.99", rate_female: str = "0.78") -> pd.DataFrame:
     # Issue 18's example: 170 of 217 men (0.7834) and 753 of 971 women (0.7755).
-    return pd.DataFrame({"attribute": ["sex"] * 3, "group": ["Male", "Female", "Unknown"],
-                         "n": ["217", "971", "12"], "selected": ["170", "753", ""],
-                         "rate": ["0.78", rate_female, ""],
-                         "impact_ratio": ["1.00", ratio_female, ""]})
+    return pd.DataFrame(
+        {
+            "attribute": ["sex"] * 3,
+            "group": ["Male", "Female", "Unknown"],
+            "n": ["217", "971", "12"],
+            "selected": ["170", "753", ""],
+            "rate": ["0.78", rate_female, ""],
+            "impact_ratio": ["1.00", ratio_female, ""],
+        }
+    )
 
 
 def test_ratio_from_rounded_rates_is_flagged():
@@ -79,15 +102,26 @@ def test_percent_rates_and_a_csv_file(tmp_path):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["F", "M", None]),
-                          st.sampled_from(["A", "B", "C", "D", None]), st.booleans()),
-                min_size=30, max_size=300),
-       st.sampled_from([None, 0.02, 0.1]))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["F", "M", None]),
+            st.sampled_from(["A", "B", "C", "D", None]),
+            st.booleans(),
+        ),
+        min_size=30,
+        max_size=300,
+    ),
+    st.sampled_from([None, 0.02, 0.1]),
+)
 def test_a_library_audit_rounded_to_two_decimals_never_yields_an_error(rows, min_share):
     sex, race, selected = zip(*rows)
     try:
-        result = ai.audit(selected=np.array(selected, dtype=int),
-                          groups={"sex": list(sex), "race": list(race)}, min_share=min_share)
+        result = ai.audit(
+            selected=np.array(selected, dtype=int),
+            groups={"sex": list(sex), "race": list(race)},
+            min_share=min_share,
+        )
     except ai.InputError:
         return  # fewer than two known groups
     check = ai.check_summary(published(result), min_share=min_share or 0.02)
@@ -96,21 +130,29 @@ def test_a_library_audit_rounded_to_two_decimals_never_yields_an_error(rows, min
 
 def share_table(excluded: bool) -> pd.DataFrame:
     # 59 of 2,901 known rows is 2.03%; of 3,000 rows (99 unknown) it is 1.97%.
-    return pd.DataFrame({
-        "attribute": ["race"] * 4, "group": ["White", "Black", "Asian", "Unknown"],
-        "n": ["2000", "842", "59", "99"], "selected": ["1000", "400", "30", "50"],
-        "rate": ["0.50", "0.48", "0.51", "0.51"],
-        "impact_ratio": ["0.98", "0.93", "" if excluded else "1.00", ""]})
+    return pd.DataFrame(
+        {
+            "attribute": ["race"] * 4,
+            "group": ["White", "Black", "Asian", "Unknown"],
+            "n": ["2000", "842", "59", "99"],
+            "selected": ["1000", "400", "30", "50"],
+            "rate": ["0.50", "0.48", "0.51", "0.51"],
+            "impact_ratio": ["0.98", "0.93", "" if excluded else "1.00", ""],
+        }
+    )
 
 
-@pytest.mark.parametrize("base, excluded, codes", [
-    ("known", True, ["excluded_above_threshold"]),
-    ("all", True, []),
-    ("either", True, []),
-    ("known", False, []),
-    ("all", False, ["small_category_kept"]),
-    ("either", False, []),
-])
+@pytest.mark.parametrize(
+    "base, excluded, codes",
+    [
+        ("known", True, ["excluded_above_threshold"]),
+        ("all", True, []),
+        ("either", True, []),
+        ("known", False, []),
+        ("all", False, ["small_category_kept"]),
+        ("either", False, []),
+    ],
+)
 def test_the_two_percent_base_near_the_boundary(base, excluded, codes):
     table = share_table(excluded)
     if excluded:
@@ -124,8 +166,7 @@ def test_audit_min_share_of_decides_the_boundary_case():
     race = ["White"] * 2000 + ["Black"] * 842 + ["Asian"] * 59 + [None] * 99
     selected = [1] * 1000 + [0] * 1000 + [1] * 400 + [0] * 442 + [1] * 30 + [0] * 29 + [1] * 99
     known = ai.audit(selected=selected, groups={"race": race}, min_share=0.02)
-    every = ai.audit(selected=selected, groups={"race": race}, min_share=0.02,
-                     min_share_of="all")
+    every = ai.audit(selected=selected, groups={"race": race}, min_share=0.02, min_share_of="all")
     asian = known.table.set_index("group").loc["Asian"]
     assert not asian["excluded"] and asian["share"] == pytest.approx(59 / 2901)
     row = every.table.set_index("group").loc["Asian"]
@@ -144,10 +185,21 @@ def test_excluded_category_without_its_rate_is_an_error():
 
 
 def test_missing_unknown_row_and_disagreeing_totals():
-    table = pd.concat([sex_table(), pd.DataFrame({
-        "attribute": ["race"] * 3, "group": ["White", "Black", "Unknown"],
-        "n": ["600", "590", "5"], "selected": ["470", "453", ""],
-        "rate": ["0.78", "0.77", ""], "impact_ratio": ["1.00", "0.98", ""]})])
+    table = pd.concat(
+        [
+            sex_table(),
+            pd.DataFrame(
+                {
+                    "attribute": ["race"] * 3,
+                    "group": ["White", "Black", "Unknown"],
+                    "n": ["600", "590", "5"],
+                    "selected": ["470", "453", ""],
+                    "rate": ["0.78", "0.77", ""],
+                    "impact_ratio": ["1.00", "0.98", ""],
+                }
+            ),
+        ]
+    )
     check = ai.check_summary(table)
     assert [f.code for f in check.findings] == ["totals_disagree"]
     assert "sex 1,200, race 1,195" in check.findings[0].message
@@ -164,14 +216,19 @@ def test_a_reference_that_is_not_the_highest_rate():
     assert "'Male'" in check.findings[0].message and "'Female'" in check.findings[0].message
 
 
-@pytest.mark.parametrize("change, where", [
-    (lambda t: t.drop(columns="n"), "missing column(s) ['n']"),
-    (lambda t: t.assign(rate=["1.20", "0.78", ""]), "row 0 (sex / Male), column 'rate'"),
-    (lambda t: t.assign(selected=["170", "999", ""]),
-     "row 1 (sex / Female), column 'selected': 999 selected is more than n = 971"),
-    (lambda t: t.assign(n=["217", "-971", "12"]), "row 1 (sex / Female), column 'n'"),
-    (lambda t: t.assign(selected=["-1", "753", ""]), "row 0 (sex / Male), column 'selected'"),
-])
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda t: t.drop(columns="n"), "missing column(s) ['n']"),
+        (lambda t: t.assign(rate=["1.20", "0.78", ""]), "row 0 (sex / Male), column 'rate'"),
+        (
+            lambda t: t.assign(selected=["170", "999", ""]),
+            "row 1 (sex / Female), column 'selected': 999 selected is more than n = 971",
+        ),
+        (lambda t: t.assign(n=["217", "-971", "12"]), "row 1 (sex / Female), column 'n'"),
+        (lambda t: t.assign(selected=["-1", "753", ""]), "row 0 (sex / Male), column 'selected'"),
+    ],
+)
 def test_bad_input_names_the_row_and_column(change, where):
     with pytest.raises(ai.InputError) as error:
         ai.check_summary(change(sex_table()))
@@ -186,8 +243,9 @@ def test_result_is_frozen_and_serialisable():
     with pytest.raises(AttributeError):
         check.findings = ()
     payload = json.loads(json.dumps(check.to_dict()))
-    assert payload["passes"] is False and payload["findings"][0]["code"] == \
-        "ratios_from_rounded_rates"
+    assert (
+        payload["passes"] is False and payload["findings"][0]["code"] == "ratios_from_rounded_rates"
+    )
     assert "1 error" in repr(check) and "<li>" in check._repr_html_()
     assert list(check.findings_frame()["code"]) == ["ratios_from_rounded_rates"]
 
@@ -195,10 +253,13 @@ def test_result_is_frozen_and_serialisable():
 def test_reports_print_the_base_of_the_two_percent_rule():
     race = ["White"] * 2000 + ["Black"] * 842 + ["Asian"] * 59 + [None] * 99
     selected = [1] * 1000 + [0] * 1000 + [1] * 400 + [0] * 442 + [1] * 30 + [0] * 29 + [1] * 99
-    for base, words in (("known", "of the rows whose category is known"),
-                        ("all", "of all rows, unknown category included")):
-        result = ai.audit(selected=selected, groups={"race": race}, min_share=0.02,
-                          min_share_of=base)
+    for base, words in (
+        ("known", "of the rows whose category is known"),
+        ("all", "of all rows, unknown category included"),
+    ):
+        result = ai.audit(
+            selected=selected, groups={"race": race}, min_share=0.02, min_share_of=base
+        )
         assert words in result.to_markdown() and words in result.to_html()
         assert json.loads(result.to_json())["params"]["min_share_of"] == base
 

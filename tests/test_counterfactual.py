@@ -26,23 +26,27 @@ def test_built_in_pairs_are_many_symmetric_and_user_extendable(tmp_path):
     assert load_pairs({"Smith": "Jones"})["jones"] == "smith"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Women's chess club", "Men's chess club"),
-    ("WOMEN'S TEAM", "MEN'S TEAM"),
-    ("women\u2019s team", "men's team"),
-    ("She managed the manager", "He managed the manager"),   # no match inside 'manager'
-    ("human resources; woman-owned", "human resources; woman-owned"),  # hyphenated: one token
-    ("the sorority and fraternity", "the fraternity and sorority"),   # both directions
-    ("her team, him", "his team, her"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Women's chess club", "Men's chess club"),
+        ("WOMEN'S TEAM", "MEN'S TEAM"),
+        ("women\u2019s team", "men's team"),
+        ("She managed the manager", "He managed the manager"),  # no match inside 'manager'
+        ("human resources; woman-owned", "human resources; woman-owned"),  # hyphenated: one token
+        ("the sorority and fraternity", "the fraternity and sorority"),  # both directions
+        ("her team, him", "his team, her"),
+    ],
+)
 def test_swaps_respect_case_and_word_boundaries(text, expected):
     assert swap_terms(text) == expected
 
 
 def _linear_model():
     """A hand-built linear model: the score is 2 x [men's] - 3 x [women's] + [python]."""
-    vectorizer = CountVectorizer(token_pattern=ai.TOKEN_PATTERN,
-                                 vocabulary=["women's", "men's", "python"])
+    vectorizer = CountVectorizer(
+        token_pattern=ai.TOKEN_PATTERN, vocabulary=["women's", "men's", "python"]
+    )
     model = make_pipeline(vectorizer, LogisticRegression())
     model.fit(["women's", "men's python"], [0, 1])
     model[-1].coef_ = np.array([[-3.0, 2.0, 1.0]])
@@ -83,8 +87,9 @@ def test_flips_and_summaries_by_group():
     model = _linear_model()
     texts = ["women's python", "men's python", "python", "women's"] * 5
     sex = ["F", "M", "F", None] * 5
-    result = ai.counterfactual_test(model.decision_function, texts, threshold=0.5,
-                                    sensitive_features=sex)
+    result = ai.counterfactual_test(
+        model.decision_function, texts, threshold=0.5, sensitive_features=sex
+    )
     frame = result.to_frame()
     assert frame.loc[0, "flipped"] and frame.loc[1, "flipped"] and not frame.loc[2, "flipped"]
     by_group = result.by_group.set_index("group")
@@ -110,9 +115,36 @@ def test_bad_pairs(pairs):
 
 # -- the fast paths are exact ------------------------------------------------------------
 
-_FRAGMENTS = ["women's", "WOMEN’S", "Men's", "men", "he", "She", "his", "hers", "girls'",
-              "sorority", "Fraternity", "man", "-", "'", "’", " ", ".", "x", "super",
-              "ſhe", "hıs", "HİS", "K", "é", "\u00a0", "\n", "s", "’s"]
+_FRAGMENTS = [
+    "women's",
+    "WOMEN’S",
+    "Men's",
+    "men",
+    "he",
+    "She",
+    "his",
+    "hers",
+    "girls'",
+    "sorority",
+    "Fraternity",
+    "man",
+    "-",
+    "'",
+    "’",
+    " ",
+    ".",
+    "x",
+    "super",
+    "ſhe",
+    "hıs",
+    "HİS",
+    "K",
+    "é",
+    "\u00a0",
+    "\n",
+    "s",
+    "’s",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -123,11 +155,13 @@ def test_trie_pattern_matches_exactly_what_a_flat_alternation_matches(text):
     from adverse_impact._counterfactual import _pattern
 
     table = load_pairs("gender")
-    body = "|".join(re.escape(t).replace("'", "['\u2019]")
-                    for t in sorted(table, key=len, reverse=True))
+    body = "|".join(
+        re.escape(t).replace("'", "['\u2019]") for t in sorted(table, key=len, reverse=True)
+    )
     flat = re.compile(rf"(?<![\w'\u2019-])(?:{body})(?![\w'\u2019-])", re.IGNORECASE)
-    assert ([m.span() for m in _pattern(table).finditer(text)]
-            == [m.span() for m in flat.finditer(text)])
+    assert [m.span() for m in _pattern(table).finditer(text)] == [
+        m.span() for m in flat.finditer(text)
+    ]
 
 
 @settings(max_examples=300, deadline=None)
@@ -144,11 +178,20 @@ def test_the_re2_prefilter_never_misses_a_document_with_a_swap(text):
 def test_results_are_the_same_with_and_without_pyarrow(monkeypatch):
     from adverse_impact import _counterfactual
 
-    texts = ["women's chess club", "He led the MEN’S team", "plain text", "ſhe wrote",
-             "hıs résumé", "", "superwoman", "girls' league"] * 5
+    texts = [
+        "women's chess club",
+        "He led the MEN’S team",
+        "plain text",
+        "ſhe wrote",
+        "hıs résumé",
+        "",
+        "superwoman",
+        "girls' league",
+    ] * 5
     labels = [1, 0, 1, 0, 1, 0, 1, 0] * 5
-    model = make_pipeline(CountVectorizer(token_pattern=ai.TOKEN_PATTERN),
-                          LogisticRegression()).fit(texts, labels)
+    model = make_pipeline(
+        CountVectorizer(token_pattern=ai.TOKEN_PATTERN), LogisticRegression()
+    ).fit(texts, labels)
     fast = ai.counterfactual_test(model, texts, threshold=0.5).to_frame()
     monkeypatch.setattr(_counterfactual, "_candidates", lambda documents, table: None)
     slow = ai.counterfactual_test(model, texts, threshold=0.5).to_frame()

@@ -17,7 +17,11 @@ def test_mkdocs_build_strict(tmp_path):
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "api" / "index.html").exists()
@@ -27,16 +31,26 @@ def test_every_public_name_is_documented():
     import adverse_impact as ai
 
     pages = "".join(p.read_text() for p in (ROOT / "docs").glob("*.md"))
-    missing = [name for name in ai.__all__
-               if not name.startswith("_") and f"adverse_impact.{name}" not in pages]
+    missing = [
+        name
+        for name in ai.__all__
+        if not name.startswith("_") and f"adverse_impact.{name}" not in pages
+    ]
     assert not missing, f"public names without an API entry: {missing}"
 
 
 #: Pages whose Python blocks form a runnable script (in order, one namespace).
 #: The others show code against the reader's own files (a Parquet lake, a CSV).
-RUNNABLE_PAGES = ["index.md", "auditing-a-model.md", "proxies.md", "reports.md",
-                  "resumes.md", "release-gate.md", "score-gaps-age-alternatives.md",
-                  "vocabulary.md"]
+RUNNABLE_PAGES = [
+    "index.md",
+    "auditing-a-model.md",
+    "proxies.md",
+    "reports.md",
+    "resumes.md",
+    "release-gate.md",
+    "score-gaps-age-alternatives.md",
+    "vocabulary.md",
+]
 
 
 @pytest.mark.parametrize("page", RUNNABLE_PAGES)
@@ -59,11 +73,12 @@ def test_small_numbers_section_says_what_the_law_says_dated_with_primary_sources
     page = (ROOT / "docs" / "release-gate.md").read_text(encoding="utf-8")
     section = page.split("## When a flag rests on a handful of people", 1)[1].split("\n## ")[0]
     assert "as of 2026-12-01" in section
-    for citation in ("29 CFR 1607.4(D)", "Q&A 21", "44 Fed. Reg. 11996", "6 RCNY 5-301(d)",
-                     "2%"):
+    for citation in ("29 CFR 1607.4(D)", "Q&A 21", "44 Fed. Reg. 11996", "6 RCNY 5-301(d)", "2%"):
         assert citation in section, citation
-    for source in ("https://www.ecfr.gov/current/title-29/part-1607/section-1607.4",
-                   "https://www.eeoc.gov/laws/guidance/questions-and-answers-clarify-and-"
-                   "provide-common-interpretation-uniform-guidelines",
-                   "https://codelibrary.amlegal.com/"):
+    for source in (
+        "https://www.ecfr.gov/current/title-29/part-1607/section-1607.4",
+        "https://www.eeoc.gov/laws/guidance/questions-and-answers-clarify-and-"
+        "provide-common-interpretation-uniform-guidelines",
+        "https://codelibrary.amlegal.com/",
+    ):
         assert source in section, source

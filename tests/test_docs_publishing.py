@@ -27,6 +27,14 @@ def test_legal_landscape_is_dated_and_marks_what_is_unverified():
     text = (ROOT / "docs" / "legal-landscape.md").read_text()
     assert "**As of 2026-12-01.**" in text
     assert text.count("unverified") >= 3
-    for rule in ("29 CFR", "6 RCNY 5-300", "N.J.A.C. 13:16", "HB 3773", "SB 24-205",
-                 "2024/1689", "Executive Order 14281", "withdrawn"):
+    for rule in (
+        "29 CFR",
+        "6 RCNY 5-300",
+        "N.J.A.C. 13:16",
+        "HB 3773",
+        "SB 24-205",
+        "2024/1689",
+        "Executive Order 14281",
+        "withdrawn",
+    ):
         assert rule in text

@@ -14,26 +14,29 @@ import adverse_impact as ai
 def make_frame(seed: int = 0, n: int = 3_000) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     sex = rng.choice(["Female", "Male", None], n, p=[0.45, 0.5, 0.05])
-    race = rng.choice(["White", "Black", "Asian", "Two or More Races"], n,
-                      p=[0.5, 0.25, 0.2, 0.05])
-    return pd.DataFrame({
-        "sex": pd.Series(sex, dtype=object),
-        "race": pd.Series(race, dtype=object),
-        "advanced": rng.integers(0, 2, n),
-        "score": np.round(rng.normal(size=n), 2),
-        "weight": rng.uniform(0.5, 2.0, n),
-    })
+    race = rng.choice(["White", "Black", "Asian", "Two or More Races"], n, p=[0.5, 0.25, 0.2, 0.05])
+    return pd.DataFrame(
+        {
+            "sex": pd.Series(sex, dtype=object),
+            "race": pd.Series(race, dtype=object),
+            "advanced": rng.integers(0, 2, n),
+            "score": np.round(rng.normal(size=n), 2),
+            "weight": rng.uniform(0.5, 2.0, n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def spark():
     pyspark = pytest.importorskip("pyspark.sql")
-    session = (pyspark.SparkSession.builder.master("local[1]")
-               .appName("adverse-impact-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.driver.maxResultSize", "1m")
-               .getOrCreate())
+    session = (
+        pyspark.SparkSession.builder.master("local[1]")
+        .appName("adverse-impact-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.maxResultSize", "1m")
+        .getOrCreate()
+    )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -93,8 +96,11 @@ def test_every_engine_gives_the_pandas_result(engine):
 
 @pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), n=st.integers(20, 400),
-       engine_name=st.sampled_from(["polars", "pyarrow", "duckdb", "dask"]))
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(20, 400),
+    engine_name=st.sampled_from(["polars", "pyarrow", "duckdb", "dask"]),
+)
 def test_engines_agree_with_pandas_on_random_data(seed, n, engine_name):
     frame = make_frame(seed, n)
     if frame["sex"].nunique() < 2 or frame["race"].nunique() < 2:
@@ -115,8 +121,9 @@ def test_engine_errors_match_in_memory_errors(name):
         ai.audit(to_engine(name, frame), selected="advanced", groups="nope")
     negative = frame.assign(weight=-frame["weight"])
     with pytest.raises(ai.InputError, match="sample_weight"):
-        ai.audit(to_engine(name, negative), selected="advanced", groups="sex",
-                 sample_weight="weight")
+        ai.audit(
+            to_engine(name, negative), selected="advanced", groups="sex", sample_weight="weight"
+        )
 
 
 # The deliberate failing toPandas below makes pyspark warn about its Arrow path.
@@ -154,12 +161,15 @@ def test_dask_graph_is_computed_once_for_a_decision_audit():
 
 
 @pytest.mark.filterwarnings("ignore:Dask support is moving:FutureWarning")
-@pytest.mark.parametrize(("values", "message"), [
-    ([1.0, 0.0, None, 1.0, 0.0, 1.0], "missing"),
-    ([1.0, 0.0, float("nan"), 1.0, 0.0, 1.0], "missing"),
-    ([1.0, 0.0, 0.5, 1.0, 0.0, 1.0], "probabilities"),
-    ([1.0, 0.0, 2.0, 1.0, 0.0, 1.0], "0/1"),
-])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([1.0, 0.0, None, 1.0, 0.0, 1.0], "missing"),
+        ([1.0, 0.0, float("nan"), 1.0, 0.0, 1.0], "missing"),
+        ([1.0, 0.0, 0.5, 1.0, 0.0, 1.0], "probabilities"),
+        ([1.0, 0.0, 2.0, 1.0, 0.0, 1.0], "0/1"),
+    ],
+)
 def test_every_engine_names_what_is_wrong_with_the_decisions(engine, values, message):
     name, session = engine
     frame = pd.DataFrame({"sex": ["F", "M"] * 3, "advanced": values})

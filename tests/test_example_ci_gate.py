@@ -21,8 +21,11 @@ EXAMPLE = ROOT / "examples" / "ci_gate"
 def _copy(tmp_path: Path) -> Path:
     """The repository's layout around the example: its pyproject.toml above it."""
     repo = tmp_path / "repo"
-    shutil.copytree(EXAMPLE, repo / "examples" / "ci_gate",
-                    ignore=shutil.ignore_patterns("model.skops", "__pycache__", "evidence"))
+    shutil.copytree(
+        EXAMPLE,
+        repo / "examples" / "ci_gate",
+        ignore=shutil.ignore_patterns("model.skops", "__pycache__", "evidence"),
+    )
     shutil.copy(ROOT / "pyproject.toml", repo / "pyproject.toml")
     return repo
 
@@ -30,9 +33,23 @@ def _copy(tmp_path: Path) -> Path:
 def _plain_pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """pytest as on a plain install: no plugin but the library's own (no pytest-socket...)."""
     env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONPATH=LIBRARY)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "adverse_impact._plugin",
-                           "-p", "no:cacheprovider", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "adverse_impact._plugin",
+            "-p",
+            "no:cacheprovider",
+            *args,
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.slow
@@ -41,8 +58,14 @@ def test_gate(tmp_path, biased, expected):
     repo = _copy(tmp_path)
     work = repo / "examples" / "ci_gate"
     build = [sys.executable, "make_model.py"] + (["--biased"] if biased else [])
-    subprocess.run(build, cwd=work, check=True, capture_output=True, timeout=600,
-                   env=dict(os.environ, PYTHONPATH=LIBRARY))
+    subprocess.run(
+        build,
+        cwd=work,
+        check=True,
+        capture_output=True,
+        timeout=600,
+        env=dict(os.environ, PYTHONPATH=LIBRARY),
+    )
     # As the README says: from the repository's root, on a plain install plus pytest.
     done = _plain_pytest("examples/ci_gate", "--adverse-impact-report=evidence", cwd=repo)
     assert done.returncode == expected, done.stdout[-3000:] + done.stderr[-2000:]

@@ -16,8 +16,13 @@ from adverse_impact import _funnel
 
 
 def people(race: str, n: int, passed: int, promoted: int) -> pd.DataFrame:
-    return pd.DataFrame({"race": race, "passed": [1] * passed + [0] * (n - passed),
-                         "promoted": [1] * promoted + [0] * (n - promoted)})
+    return pd.DataFrame(
+        {
+            "race": race,
+            "passed": [1] * passed + [0] * (n - passed),
+            "promoted": [1] * promoted + [0] * (n - promoted),
+        }
+    )
 
 
 @pytest.fixture
@@ -25,8 +30,9 @@ def teal() -> pd.DataFrame:
     # Connecticut v. Teal, 457 U.S. 440, 443-444 (1982): 48 Black and 259 White
     # candidates took the written examination; 26 and 206 passed; 11 Black and
     # 35 White candidates were promoted.
-    return pd.concat([people("Black", 48, 26, 11), people("White", 259, 206, 35)],
-                     ignore_index=True)
+    return pd.concat(
+        [people("Black", 48, 26, 11), people("White", 259, 206, 35)], ignore_index=True
+    )
 
 
 def test_teal_written_test_is_flagged_though_the_bottom_line_favours_black_candidates(teal):
@@ -51,19 +57,25 @@ def test_teal_written_test_is_flagged_though_the_bottom_line_favours_black_candi
 def test_stage_two_flagged_while_the_bottom_line_passes():
     # Women: 100 apply, 75 screened in, 30 offered (40% of entrants, 30% overall).
     # Men: 100 apply, 60 screened in (ratio 0.8: not below), 33 offered (55%, 33%).
-    frame = pd.concat([
-        pd.DataFrame({"sex": "F", "screened": [1] * 75 + [0] * 25,
-                      "offered": [1] * 30 + [0] * 70}),
-        pd.DataFrame({"sex": "M", "screened": [1] * 60 + [0] * 40,
-                      "offered": [1] * 33 + [0] * 67}),
-    ], ignore_index=True)
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {"sex": "F", "screened": [1] * 75 + [0] * 25, "offered": [1] * 30 + [0] * 70}
+            ),
+            pd.DataFrame(
+                {"sex": "M", "screened": [1] * 60 + [0] * 40, "offered": [1] * 33 + [0] * 67}
+            ),
+        ],
+        ignore_index=True,
+    )
     funnel = ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex")
     assert funnel.bottom_line.passes()
     offered = funnel.stage("offered").table.set_index("group")
     assert offered.loc["F", "n"] == 75 and offered.loc["M", "n"] == 60
     assert offered.loc["F", "impact_ratio"] == pytest.approx(0.4 / 0.55)
-    assert funnel.bottom_line.table.set_index("group").loc["F", "impact_ratio"] == \
-        pytest.approx(0.30 / 0.33)
+    assert funnel.bottom_line.table.set_index("group").loc["F", "impact_ratio"] == pytest.approx(
+        0.30 / 0.33
+    )
     assert funnel.flagged_stages() == ["offered"]
     assert not funnel.passes()
 
@@ -99,28 +111,40 @@ def test_decomposition_shares_sum_to_one(n, seed):
         if block["share"].notna().all():
             assert block["share"].sum() == pytest.approx(1.0)
             assert block["log_ratio"].sum() == pytest.approx(
-                math.log(block["bottom_line_ratio"].iloc[0]))
+                math.log(block["bottom_line_ratio"].iloc[0])
+            )
 
 
 def test_inconsistent_rows_are_named_with_their_count():
-    frame = pd.DataFrame({"sex": ["F", "M"] * 5, "screened": [1, 1, 0, 1, 0, 1, 1, 1, 1, 1],
-                          "offered": [1, 0, 1, 0, 1, 0, 0, 0, 0, 1]},
-                         index=[f"r{i}" for i in range(10)])
-    with pytest.raises(ai.InputError, match=r"^stages: 2 row\(s\) pass a stage after failing "
-                                            r"an earlier one \(rows r2, r4\)"):
+    frame = pd.DataFrame(
+        {
+            "sex": ["F", "M"] * 5,
+            "screened": [1, 1, 0, 1, 0, 1, 1, 1, 1, 1],
+            "offered": [1, 0, 1, 0, 1, 0, 0, 0, 0, 1],
+        },
+        index=[f"r{i}" for i in range(10)],
+    )
+    with pytest.raises(
+        ai.InputError,
+        match=r"^stages: 2 row\(s\) pass a stage after failing "
+        r"an earlier one \(rows r2, r4\)",
+    ):
         ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex")
 
 
 def test_inconsistent_rows_on_a_lazy_engine_show_their_values():
     pl = pytest.importorskip("polars")
-    frame = pl.DataFrame({"sex": ["F", "M", "F", "M"], "a": [0, 1, 1, 1], "b": [1, 0, 1, 0],
-                          "c": [0, 0, 1, 0]}).lazy()
+    frame = pl.DataFrame(
+        {"sex": ["F", "M", "F", "M"], "a": [0, 1, 1, 1], "b": [1, 0, 1, 0], "c": [0, 0, 1, 0]}
+    ).lazy()
     with pytest.raises(ai.InputError, match=r"1 row\(s\).*'a': 0, 'b': 1"):
         ai.audit_funnel(frame, stages=["a", "b", "c"], groups="sex")
 
 
-@pytest.mark.parametrize("values, problem", [([0, 1, 2, 1] * 5, "must hold 0/1"),
-                                             ([0, 1, None, 1] * 5, "has missing values")])
+@pytest.mark.parametrize(
+    "values, problem",
+    [([0, 1, 2, 1] * 5, "must hold 0/1"), ([0, 1, None, 1] * 5, "has missing values")],
+)
 def test_stage_values_must_be_binary(values, problem):
     frame = pd.DataFrame({"sex": ["F", "M"] * 10, "s": values, "t": [0] * 20})
     with pytest.raises(ai.InputError, match=f"stages\\['s'\\]: {problem}"):
@@ -139,9 +163,15 @@ def funnel_frame(seed: int = 3, n: int = 4_000) -> pd.DataFrame:
     s1 = (rng.random(n) < np.where(sex == "Female", 0.5, 0.7)).astype(int)
     s2 = s1 * (rng.random(n) < 0.5)
     s3 = s2 * (rng.random(n) < np.where(race == "Black", 0.3, 0.5))
-    return pd.DataFrame({"sex": pd.Series(sex, dtype=object), "race": race,
-                         "screened": s1, "interviewed": s2.astype(int),
-                         "offered": s3.astype(int)})
+    return pd.DataFrame(
+        {
+            "sex": pd.Series(sex, dtype=object),
+            "race": race,
+            "screened": s1,
+            "interviewed": s2.astype(int),
+            "offered": s3.astype(int),
+        }
+    )
 
 
 @pytest.mark.parametrize("engine", ["polars", "polars-lazy", "pyarrow", "duckdb", "dask"])
@@ -157,10 +187,12 @@ def test_engines_give_the_pandas_funnel(engine):
 
 def test_each_stage_equals_an_audit_of_its_entrants():
     frame = funnel_frame()
-    funnel = ai.audit_funnel(frame, stages=["screened", "interviewed", "offered"],
-                             groups=["sex", "race"], min_share=0.02)
-    for k, (stage, entered) in enumerate([("screened", None), ("interviewed", "screened"),
-                                          ("offered", "interviewed")]):
+    funnel = ai.audit_funnel(
+        frame, stages=["screened", "interviewed", "offered"], groups=["sex", "race"], min_share=0.02
+    )
+    for k, (stage, entered) in enumerate(
+        [("screened", None), ("interviewed", "screened"), ("offered", "interviewed")]
+    ):
         rows = frame if entered is None else frame[frame[entered] == 1]
         expected = ai.audit(rows, selected=stage, groups=["sex", "race"], min_share=0.02).table
         pd.testing.assert_frame_equal(funnel.results[k].table, expected)
@@ -177,8 +209,7 @@ def test_all_stages_are_counted_in_one_pass(monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(_funnel, "count_groups", counting)
-    ai.audit_funnel(funnel_frame(), stages=["screened", "interviewed", "offered"],
-                    groups="sex")
+    ai.audit_funnel(funnel_frame(), stages=["screened", "interviewed", "offered"], groups="sex")
     assert len(calls) == 1
 
 
@@ -199,11 +230,11 @@ def test_result_is_frozen_and_serialisable(teal):
 def test_strata_pass_through_to_every_stage():
     frame = funnel_frame()
     frame["site"] = np.where(np.arange(len(frame)) % 2 == 0, "north", "south")
-    funnel = ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex",
-                             strata="site")
+    funnel = ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex", strata="site")
     assert all(result.pooled is not None for result in funnel.results)
-    expected = ai.audit(frame[frame["screened"] == 1], selected="offered", groups="sex",
-                        strata="site").pooled
+    expected = ai.audit(
+        frame[frame["screened"] == 1], selected="offered", groups="sex", strata="site"
+    ).pooled
     pd.testing.assert_frame_equal(funnel.results[1].pooled, expected)
 
 
@@ -212,8 +243,9 @@ def test_stages_may_be_called_like_count_columns(engine):
     from tests.test_engines import to_engine
 
     frame = funnel_frame().rename(columns={"screened": "selected", "interviewed": "n"})
-    funnel = ai.audit_funnel(to_engine(engine, frame), stages=["selected", "n", "offered"],
-                             groups="sex")
+    funnel = ai.audit_funnel(
+        to_engine(engine, frame), stages=["selected", "n", "offered"], groups="sex"
+    )
     expected = ai.audit(frame[frame["n"] == 1], selected="offered", groups="sex").table
     pd.testing.assert_frame_equal(funnel.stage("offered").table, expected)
 

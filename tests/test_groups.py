@@ -21,8 +21,10 @@ def _groups_by_attribute(frame: pd.DataFrame) -> dict[str, list]:
 
 
 def _counts_by_attribute(frame: pd.DataFrame, column: str) -> dict[str, list[int]]:
-    return {name: [int(v) for v in rows[column]]
-            for name, rows in frame.groupby("attribute", sort=False)}
+    return {
+        name: [int(v) for v in rows[column]]
+        for name, rows in frame.groupby("attribute", sort=False)
+    }
 
 
 @st.composite
@@ -31,13 +33,18 @@ def _data(draw):
     kind = draw(st.sampled_from(["int", "categorical"]))
     # The first rows guarantee two known groups per attribute and per cell of the
     # intersection; the rest are drawn, unknowns (None, "", "Unknown") included.
-    text = ["F", "M", "F", "M"] + draw(st.lists(
-        st.sampled_from(["F", "M", "X", None, "", UNKNOWN]), min_size=n - 4, max_size=n - 4))
-    numbers = [1, 1, 10, 10] + draw(st.lists(
-        st.sampled_from([1, 2, 10, None]), min_size=n - 4, max_size=n - 4))
+    text = ["F", "M", "F", "M"] + draw(
+        st.lists(
+            st.sampled_from(["F", "M", "X", None, "", UNKNOWN]), min_size=n - 4, max_size=n - 4
+        )
+    )
+    numbers = [1, 1, 10, 10] + draw(
+        st.lists(st.sampled_from([1, 2, 10, None]), min_size=n - 4, max_size=n - 4)
+    )
     if kind == "categorical":
-        second = pd.Categorical([None if v is None else f"g{v}" for v in numbers],
-                                categories=["g10", "g2", "g1"])
+        second = pd.Categorical(
+            [None if v is None else f"g{v}" for v in numbers], categories=["g10", "g2", "g1"]
+        )
     else:
         second = pd.array(numbers, dtype="Int64")
     scores = np.array(draw(st.lists(st.integers(0, 9), min_size=n, max_size=n)), dtype=float)
@@ -53,14 +60,23 @@ def test_every_function_lists_the_same_groups_in_the_same_order(data, cut):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         audited = ai.audit(selected=selected, groups=features, unknown=UNKNOWN)
-        model = ai.audit_model(lambda X: np.asarray(X, dtype=float), scores, features,
-                               threshold=cut, unknown=UNKNOWN, y_true=truth)
-        sweep = ai.threshold_sweep(scores, sensitive_features=features, thresholds=[cut],
-                                   unknown=UNKNOWN)
+        model = ai.audit_model(
+            lambda X: np.asarray(X, dtype=float),
+            scores,
+            features,
+            threshold=cut,
+            unknown=UNKNOWN,
+            y_true=truth,
+        )
+        sweep = ai.threshold_sweep(
+            scores, sensitive_features=features, thresholds=[cut], unknown=UNKNOWN
+        )
         rates = ai.error_rates(truth, selected, features, unknown=UNKNOWN)
         texts = [f"tok{i % 3} word" for i in range(len(scores))]
-        tokens = {name: ai.token_proxies(texts, features[name], unknown=UNKNOWN, min_count=1)
-                  for name in features}
+        tokens = {
+            name: ai.token_proxies(texts, features[name], unknown=UNKNOWN, min_count=1)
+            for name in features
+        }
         scan = ai.proxy_scan(pd.DataFrame({"s": scores}), features, unknown=UNKNOWN)
 
     expected = _groups_by_attribute(audited.table)
@@ -81,8 +97,9 @@ def test_every_function_lists_the_same_groups_in_the_same_order(data, cut):
         assert _counts_by_attribute(frame, "selected") == chosen
     # The reference (highest rate, ties to the first group in order) is the same too.
     for frame in (model.table, sweep.to_frame()):
-        assert _counts_by_attribute(frame, "is_reference") == \
-            _counts_by_attribute(audited.table, "is_reference")
+        assert _counts_by_attribute(frame, "is_reference") == _counts_by_attribute(
+            audited.table, "is_reference"
+        )
     # The order is the library's: numbers numerically, then text, categories by label.
     for name, groups in expected.items():
         if name != "sex x grade":
@@ -98,8 +115,9 @@ def test_numeric_labels_sort_numerically_in_the_token_table_as_in_the_audit():
     assert list(table["group"]) == [1, 2, 10]
 
 
-@pytest.mark.parametrize("function", ["token_proxies", "proxy_scan", "recoverability",
-                                      "counterfactual_test"])
+@pytest.mark.parametrize(
+    "function", ["token_proxies", "proxy_scan", "recoverability", "counterfactual_test"]
+)
 def test_proxy_functions_accept_unknown(function):
     rng = np.random.default_rng(0)
     sex = np.array(rng.choice(["F", "M", "Declined"], 120), dtype=object)
@@ -109,30 +127,39 @@ def test_proxy_functions_accept_unknown(function):
         found = ai.token_proxies(texts, sex, unknown="Declined", min_count=1)
         assert found.groups == ("F", "M") and found.n_unknown == n_declined
     elif function == "proxy_scan":
-        found = ai.proxy_scan(pd.DataFrame({"x": rng.normal(size=120)}), {"sex": sex},
-                              unknown=["Declined"])
+        found = ai.proxy_scan(
+            pd.DataFrame({"x": rng.normal(size=120)}), {"sex": sex}, unknown=["Declined"]
+        )
         assert dict(found.n_unknown) == {"sex": n_declined}
     elif function == "recoverability":
-        found = ai.recoverability(rng.normal(size=(120, 2)), sex, unknown="Declined",
-                                  random_state=0)
+        found = ai.recoverability(
+            rng.normal(size=(120, 2)), sex, unknown="Declined", random_state=0
+        )
         assert found.groups == ("F", "M") and found.n_unknown == n_declined
     else:
-        result = ai.counterfactual_test(lambda X: np.array([len(x) for x in X], dtype=float),
-                                        texts, sensitive_features=sex, unknown="Declined")
+        result = ai.counterfactual_test(
+            lambda X: np.array([len(x) for x in X], dtype=float),
+            texts,
+            sensitive_features=sex,
+            unknown="Declined",
+        )
         assert list(result.by_group["group"]) == ["F", "M", "unknown"]
         assert result.by_group["n"].iloc[-1] == n_declined
 
 
 # -- polars and pyarrow inputs ---------------------------------------------------------
 
+
 def _proxy_inputs():
     rng = np.random.default_rng(3)
     sex = rng.choice(["F", "M"], 300)
-    frame = pd.DataFrame({
-        "height": rng.normal(size=300) + (sex == "M"),
-        "years": rng.integers(0, 20, 300),
-        "college": np.where(rng.random(300) < 0.7, sex, "other"),
-    })
+    frame = pd.DataFrame(
+        {
+            "height": rng.normal(size=300) + (sex == "M"),
+            "years": rng.integers(0, 20, 300),
+            "college": np.where(rng.random(300) < 0.7, sex, "other"),
+        }
+    )
     return frame, sex
 
 
@@ -164,18 +191,30 @@ def test_group_labels_from_polars_and_pyarrow_code_like_pandas(library):
         labels = pa.table({"sex": sex, "college": frame["college"]})
     expected = code_groups(pd.DataFrame({"sex": sex, "college": frame["college"]}))
     got = code_groups(labels)
-    assert [(a.name, a.keys, a.n_unknown) for a in got] == \
-        [(a.name, a.keys, a.n_unknown) for a in expected]
+    assert [(a.name, a.keys, a.n_unknown) for a in got] == [
+        (a.name, a.keys, a.n_unknown) for a in expected
+    ]
     assert all(np.array_equal(a.codes, b.codes) for a, b in zip(got, expected))
-    tokens = ai.token_proxies(["a b"] * 300, labels.select(["sex"]) if library == "polars"
-                              else labels.select(["sex"]), min_count=1)
+    tokens = ai.token_proxies(
+        ["a b"] * 300,
+        labels.select(["sex"]) if library == "polars" else labels.select(["sex"]),
+        min_count=1,
+    )
     assert tokens.groups == ("F", "M")
 
 
 # -- non-answers audited as groups (issue 14, item 2) ----------------------------------
 
-NON_ANSWERS = ["Decline to self-identify", "Prefer not to say", "Unknown", "Not disclosed",
-               "N/A", "I prefer not to answer", "Declined to state", "not specified"]
+NON_ANSWERS = [
+    "Decline to self-identify",
+    "Prefer not to say",
+    "Unknown",
+    "Not disclosed",
+    "N/A",
+    "I prefer not to answer",
+    "Declined to state",
+    "not specified",
+]
 
 
 @pytest.mark.parametrize("non_answer", NON_ANSWERS)
@@ -191,8 +230,9 @@ def test_a_label_that_looks_like_a_non_answer_warns_once_naming_it(non_answer):
     assert non_answer in set(result.table["group"])  # still the user's decision
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        passed = ai.audit(selected=[1, 0, 1] * 10, groups={"sex": sex, "race": race},
-                          unknown=non_answer)
+        passed = ai.audit(
+            selected=[1, 0, 1] * 10, groups={"sex": sex, "race": race}, unknown=non_answer
+        )
     assert passed.unknown["sex"] == 10
 
 
@@ -200,17 +240,28 @@ def test_non_answer_warning_is_given_once_per_model_audit_and_by_the_sweep():
     sex = ["F", "M", "Prefer not to say"] * 10
     scores = np.linspace(0, 1, 30)
     with pytest.warns(ai.UnknownCategoryWarning) as caught:
-        ai.audit_model(lambda X: np.asarray(X), scores, {"sex": sex}, threshold=0.5,
-                       y_true=[0, 1] * 15)
+        ai.audit_model(
+            lambda X: np.asarray(X), scores, {"sex": sex}, threshold=0.5, y_true=[0, 1] * 15
+        )
     assert len(caught) == 1 and caught[0].filename == __file__
     with pytest.warns(ai.UnknownCategoryWarning) as caught:
         ai.threshold_sweep(scores, sensitive_features={"sex": sex})
     assert len(caught) == 1 and caught[0].filename == __file__
 
 
-@pytest.mark.parametrize("label", ["Not Hispanic or Latino", "Native American", "Other",
-                                   "Two or more races", "Nonbinary", "Asian", "None of the above",
-                                   "Unknown Pleasures Society"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Not Hispanic or Latino",
+        "Native American",
+        "Other",
+        "Two or more races",
+        "Nonbinary",
+        "Asian",
+        "None of the above",
+        "Unknown Pleasures Society",
+    ],
+)
 def test_real_categories_do_not_warn(label):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -224,6 +275,7 @@ def test_the_non_answer_warning_is_a_user_warning_the_cli_can_show():
 
 # -- warnings point at the caller's line, whatever the depth ---------------------------
 
+
 def _near_duplicates():
     return ["F", "f", "M"] * 10
 
@@ -233,14 +285,22 @@ def test_warnings_point_at_the_callers_line_at_every_depth():
 
     calls = [
         lambda: ai.audit(selected=[1, 0, 1] * 10, groups={"sex": _near_duplicates()}),
-        lambda: ai.audit_model(lambda X: np.asarray(X), np.linspace(0, 1, 30),
-                               {"sex": _near_duplicates()}, threshold=0.5),
-        lambda: ai.threshold_sweep(np.linspace(0, 1, 30),
-                                   sensitive_features={"sex": _near_duplicates()}),
-        lambda: assert_no_adverse_impact(lambda X: np.asarray(X), np.linspace(0, 1, 30),
-                                         {"sex": _near_duplicates()}, threshold=0.0),
-        lambda: ai.audit(selected=[1, 0] * 5, groups={"sex": ["F", "M"] * 5},
-                         unknown="Unknwon"),
+        lambda: ai.audit_model(
+            lambda X: np.asarray(X),
+            np.linspace(0, 1, 30),
+            {"sex": _near_duplicates()},
+            threshold=0.5,
+        ),
+        lambda: ai.threshold_sweep(
+            np.linspace(0, 1, 30), sensitive_features={"sex": _near_duplicates()}
+        ),
+        lambda: assert_no_adverse_impact(
+            lambda X: np.asarray(X),
+            np.linspace(0, 1, 30),
+            {"sex": _near_duplicates()},
+            threshold=0.0,
+        ),
+        lambda: ai.audit(selected=[1, 0] * 5, groups={"sex": ["F", "M"] * 5}, unknown="Unknwon"),
     ]
     for call in calls:
         with pytest.warns(UserWarning) as caught:
@@ -250,6 +310,7 @@ def test_warnings_point_at_the_callers_line_at_every_depth():
 
 
 # -- an ID-like column on an engine fails before the group-by result is collected ------
+
 
 def test_id_like_group_column_on_an_engine_fails_before_collecting(monkeypatch):
     pl = pytest.importorskip("polars")
@@ -267,8 +328,9 @@ def test_id_like_group_column_on_an_engine_fails_before_collecting(monkeypatch):
     monkeypatch.setattr(nw.DataFrame, "to_pandas", spy)
     monkeypatch.setattr(_counts, "MAX_CELLS", 50)
     n = 3000
-    data = pl.LazyFrame({"id": np.arange(n), "sex": ["F", "M"] * (n // 2),
-                         "selected": [0, 1, 1] * (n // 3)})
+    data = pl.LazyFrame(
+        {"id": np.arange(n), "sex": ["F", "M"] * (n // 2), "selected": [0, 1, 1] * (n // 3)}
+    )
     with pytest.raises(ai.InputError, match=r"^groups\['id'\]: has 3,000 distinct labels"):
         ai.audit(data, selected="selected", groups=["sex", "id"])
     assert all(k <= 51 for k in fetched)  # before: the whole 3,000-cell group-by came over
@@ -284,27 +346,38 @@ def test_token_proxies_recoverability_and_audit_on_polars_and_pyarrow_equal_pand
     labels = pd.Series(sex, name="sex")
     if library == "polars":
         pl = pytest.importorskip("polars")
-        native_texts, native_labels, native_frame = (pl.Series("t", texts.tolist()),
-                                                     pl.Series("sex", sex),
-                                                     pl.from_pandas(frame))
+        native_texts, native_labels, native_frame = (
+            pl.Series("t", texts.tolist()),
+            pl.Series("sex", sex),
+            pl.from_pandas(frame),
+        )
     else:
         pa = pytest.importorskip("pyarrow")
-        native_texts, native_labels, native_frame = (pa.chunked_array([texts.tolist()]),
-                                                     pa.chunked_array([sex]),
-                                                     pa.Table.from_pandas(frame))
+        native_texts, native_labels, native_frame = (
+            pa.chunked_array([texts.tolist()]),
+            pa.chunked_array([sex]),
+            pa.Table.from_pandas(frame),
+        )
     expected = ai.token_proxies(texts, labels, min_count=1).to_frame()
     pd.testing.assert_frame_equal(
-        ai.token_proxies(native_texts, native_labels, min_count=1).to_frame(), expected)
+        ai.token_proxies(native_texts, native_labels, min_count=1).to_frame(), expected
+    )
     numeric = frame[["height", "years"]]
     native_numeric = native_frame.select(["height", "years"])
-    assert ai.recoverability(native_numeric, native_labels, random_state=0).roc_auc == \
-        ai.recoverability(numeric, labels, random_state=0).roc_auc
+    assert (
+        ai.recoverability(native_numeric, native_labels, random_state=0).roc_auc
+        == ai.recoverability(numeric, labels, random_state=0).roc_auc
+    )
     audited = frame.assign(sex=sex, selected=(frame["height"] > 0).astype(int))
-    native_audited = (pytest.importorskip("polars").from_pandas(audited) if library == "polars"
-                      else pytest.importorskip("pyarrow").Table.from_pandas(audited))
+    native_audited = (
+        pytest.importorskip("polars").from_pandas(audited)
+        if library == "polars"
+        else pytest.importorskip("pyarrow").Table.from_pandas(audited)
+    )
     pd.testing.assert_frame_equal(
         ai.audit(native_audited, selected="selected", groups=["sex", "college"]).table,
-        ai.audit(audited, selected="selected", groups=["sex", "college"]).table)
+        ai.audit(audited, selected="selected", groups=["sex", "college"]).table,
+    )
 
 
 @pytest.mark.parametrize("library", ["polars", "pyarrow"])
@@ -322,7 +395,10 @@ def test_model_audit_sweep_and_error_rates_take_polars_and_pyarrow_attributes(li
     expected = ai.audit_model(model, scores, labels, threshold=0.5, y_true=truth)
     pd.testing.assert_frame_equal(got.table, expected.table)
     pd.testing.assert_frame_equal(got.error_rates, expected.error_rates)
-    pd.testing.assert_frame_equal(ai.threshold_sweep(scores, sensitive_features=native).to_frame(),
-                                  ai.threshold_sweep(scores, sensitive_features=labels).to_frame())
-    pd.testing.assert_frame_equal(ai.error_rates(truth, scores > 0.5, native),
-                                  ai.error_rates(truth, scores > 0.5, labels))
+    pd.testing.assert_frame_equal(
+        ai.threshold_sweep(scores, sensitive_features=native).to_frame(),
+        ai.threshold_sweep(scores, sensitive_features=labels).to_frame(),
+    )
+    pd.testing.assert_frame_equal(
+        ai.error_rates(truth, scores > 0.5, native), ai.error_rates(truth, scores > 0.5, labels)
+    )

@@ -33,6 +33,7 @@ def _err(exc, match):
 
 # -- data shape ------------------------------------------------------------------------
 
+
 def test_empty_data():
     with _err(ai.InputError, "no rows"):
         ai.audit(selected=[], groups={"s": []})
@@ -68,8 +69,10 @@ def test_mixed_types_in_a_group_column_warn():
     assert len(result.table) == 2
 
 
-@pytest.mark.parametrize("selected", [[True, False, True, True], [1.0, 0.0, 1.0, 1.0],
-                                      np.array([1, 0, 1, 1], dtype=np.int8)])
+@pytest.mark.parametrize(
+    "selected",
+    [[True, False, True, True], [1.0, 0.0, 1.0, 1.0], np.array([1, 0, 1, 1], dtype=np.int8)],
+)
 def test_binary_decisions_in_any_numeric_or_boolean_form(selected):
     result = ai.audit(selected=selected, groups={"s": FS})
     assert result.table["rate"].tolist() == [0.5, 1.0]
@@ -82,8 +85,9 @@ def test_yes_no_strings_and_probabilities_are_refused():
         ai.audit(selected=[0.3, 0.7, 0.2, 0.9], groups={"s": FS})
 
 
-@pytest.mark.parametrize("bad,match", [(np.nan, "NaN"), (np.inf, "infinite"),
-                                       (-np.inf, "infinite")])
+@pytest.mark.parametrize(
+    "bad,match", [(np.nan, "NaN"), (np.inf, "infinite"), (-np.inf, "infinite")]
+)
 def test_nan_or_infinite_scores(bad, match):
     with _err(ai.InputError, match):
         ai.audit(score=[bad, 0.5, 0.2, 0.9], groups={"s": FS})
@@ -96,9 +100,14 @@ def test_nan_or_infinite_scores_on_an_engine():
         ai.audit(frame, score="score", groups="s")
 
 
-@pytest.mark.parametrize("weights,match", [([-1, 1, 1, 1], "negative"),
-                                           ([np.nan, 1, 1, 1], "NaN"),
-                                           ([0, 0, 0, 0], "every weight is zero")])
+@pytest.mark.parametrize(
+    "weights,match",
+    [
+        ([-1, 1, 1, 1], "negative"),
+        ([np.nan, 1, 1, 1], "NaN"),
+        ([0, 0, 0, 0], "every weight is zero"),
+    ],
+)
 def test_bad_weights(weights, match):
     with _err(ai.InputError, match):
         ai.audit(selected=[1, 0, 1, 1], groups={"s": FS}, sample_weight=weights)
@@ -108,8 +117,10 @@ def test_mismatched_lengths_and_misaligned_indexes():
     with _err(ai.InputError, "inconsistent numbers of rows"):
         ai.audit(selected=[1, 0, 1], groups={"s": ["F", "M"]})
     with _err(ai.InputError, "index"):
-        ai.audit(selected=pd.Series([1, 0], index=[0, 1]),
-                 groups=pd.DataFrame({"s": ["F", "M"]}, index=[5, 6]))
+        ai.audit(
+            selected=pd.Series([1, 0], index=[0, 1]),
+            groups=pd.DataFrame({"s": ["F", "M"]}, index=[5, 6]),
+        )
 
 
 def test_id_like_group_column():
@@ -133,19 +144,28 @@ def test_unused_categories_are_not_groups():
 
 def test_extremely_large_counts_from_counts():
     # 10^9 applicants per group, simulated by the count table itself.
-    table = pd.DataFrame({"s": ["F", "M"], "n": [10**9, 10**9],
-                          "selected": [3 * 10**8 - 1, 375_000_000],
-                          "weight": [1e9, 1e9], "weight_selected": [3e8 - 1, 3.75e8]})
+    table = pd.DataFrame(
+        {
+            "s": ["F", "M"],
+            "n": [10**9, 10**9],
+            "selected": [3 * 10**8 - 1, 375_000_000],
+            "weight": [1e9, 1e9],
+            "weight_selected": [3e8 - 1, 3.75e8],
+        }
+    )
     counts = GroupCounts(table, ("s",), None, "selected", None, False)
     result = audit_counts(counts)
     assert result.exact_ratios[0] == Fraction(3 * 10**8 - 1, 375_000_000)
     assert bool(result.table["four_fifths_flag"].iloc[0])  # just below 4/5, exactly
-    assert result.table["p_value_fisher"].iloc[0] < 1e-300 or \
-        result.table["p_value_fisher"].iloc[0] == 0.0
+    assert (
+        result.table["p_value_fisher"].iloc[0] < 1e-300
+        or result.table["p_value_fisher"].iloc[0] == 0.0
+    )
     assert np.isfinite(result.table["z"].iloc[0])
 
 
 # -- text tools and models ---------------------------------------------------------------
+
 
 def test_unicode_and_empty_resumes():
     texts = ["Capitaine du club d'échecs féminin", "", None, "女子 chess", "women's club"] * 4
@@ -173,8 +193,17 @@ def test_a_model_fitted_on_other_columns():
 
 # -- the command line's files ------------------------------------------------------------
 
-@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02\xff\xfe", b"sex,hired\n",
-                                     b"sex,hired\nF,1\nM\n\"unclosed", b"PK\x03\x04garbage"])
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00\x01\x02\xff\xfe",
+        b"sex,hired\n",
+        b'sex,hired\nF,1\nM\n"unclosed',
+        b"PK\x03\x04garbage",
+    ],
+)
 def test_corrupt_truncated_or_wrong_format_files(tmp_path, capsys, content):
     from adverse_impact._cli import main
 
@@ -186,8 +215,9 @@ def test_corrupt_truncated_or_wrong_format_files(tmp_path, capsys, content):
         assert err.startswith("adverse-impact: error:") and len(err.strip().splitlines()) == 1
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=300) | st.text(alphabet="sexhired,01FM\n\"'; x", max_size=200))
 def test_fuzz_cli_file_reading(tmp_path, content):
     from adverse_impact._cli import main
@@ -198,15 +228,17 @@ def test_fuzz_cli_file_reading(tmp_path, content):
     assert main(["audit", str(path), "--selected", "hired", "--group", "sex"]) in (0, 1, 2)
 
 
-_labels = st.one_of(st.none(), st.text(max_size=3), st.integers(-2, 2), st.floats(),
-                    st.booleans())
-_decisions = st.one_of(st.integers(-1, 2), st.floats(), st.booleans(), st.none(),
-                       st.text(max_size=2))
+_labels = st.one_of(st.none(), st.text(max_size=3), st.integers(-2, 2), st.floats(), st.booleans())
+_decisions = st.one_of(
+    st.integers(-1, 2), st.floats(), st.booleans(), st.none(), st.text(max_size=2)
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(_decisions, _labels), max_size=12), st.sampled_from(
-    ["selected", "score", "weights"]))
+@given(
+    st.lists(st.tuples(_decisions, _labels), max_size=12),
+    st.sampled_from(["selected", "score", "weights"]),
+)
 def test_fuzz_audit_arguments(rows, mode):
     decisions = [d for d, _ in rows]
     labels = [g for _, g in rows]
@@ -228,9 +260,16 @@ def test_fuzz_audit_arguments(rows, mode):
 
 # -- properties ---------------------------------------------------------------------------
 
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 1), st.sampled_from(["a", "b", "c", None])),
-                min_size=4, max_size=60), st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 1), st.sampled_from(["a", "b", "c", None])),
+        min_size=4,
+        max_size=60,
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_invariant_to_row_order_and_renaming(rows, rnd):
     selected = [s for s, _ in rows]
     labels = [g for _, g in rows]
@@ -239,13 +278,16 @@ def test_invariant_to_row_order_and_renaming(rows, rnd):
     base = ai.audit(selected=selected, groups={"s": labels})
     order = list(range(len(rows)))
     rnd.shuffle(order)
-    shuffled = ai.audit(selected=[selected[i] for i in order],
-                        groups={"s": [labels[i] for i in order]})
+    shuffled = ai.audit(
+        selected=[selected[i] for i in order], groups={"s": [labels[i] for i in order]}
+    )
     pd.testing.assert_frame_equal(base.table, shuffled.table)
-    renamed = ai.audit(selected=selected, groups={"s": [None if g is None else g.upper()
-                                                        for g in labels]})
+    renamed = ai.audit(
+        selected=selected, groups={"s": [None if g is None else g.upper() for g in labels]}
+    )
     assert renamed.table["impact_ratio"].tolist() == pytest.approx(
-        base.table["impact_ratio"].tolist(), nan_ok=True)
+        base.table["impact_ratio"].tolist(), nan_ok=True
+    )
     # Counts conserve rows; the reference's ratio is exactly 1.
     assert base.table["n"].sum() + base.unknown["s"] == len(rows)
     reference = base.table[base.table["is_reference"]]
@@ -271,8 +313,7 @@ def test_p_values_fall_as_the_gap_widens(n_a, n_b, sel_a, sel_b):
 
 def test_results_from_counts_equal_results_from_rows():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"s": rng.choice(["F", "M", "X"], 500),
-                          "sel": rng.integers(0, 2, 500)})
+    frame = pd.DataFrame({"s": rng.choice(["F", "M", "X"], 500), "sel": rng.integers(0, 2, 500)})
     from_rows = ai.audit(frame, selected="sel", groups="s")
     counts = from_rows.counts
     from_counts = audit_counts(counts, params=from_rows.params)
@@ -281,6 +322,7 @@ def test_results_from_counts_equal_results_from_rows():
 
 # -- nothing half-written --------------------------------------------------------------------
 
+
 def test_killed_mid_write_leaves_the_old_report(tmp_path):
     target = tmp_path / "report.json"
     target.write_text("the old report")
@@ -288,7 +330,8 @@ def test_killed_mid_write_leaves_the_old_report(tmp_path):
         "import sys, adverse_impact._cli as cli\n"
         "cli._render = lambda result, args: 'x' * 400_000_000\n"
         "sys.exit(cli.main(['audit', sys.argv[1], '--selected', 'sel', '--group', 's',"
-        " '--format', 'json', '--out', sys.argv[2]]))\n")
+        " '--format', 'json', '--out', sys.argv[2]]))\n"
+    )
     data = tmp_path / "data.csv"
     pd.DataFrame({"s": FS * 10, "sel": [1, 0, 1, 1] * 10}).to_csv(data, index=False)
     process = subprocess.Popen([sys.executable, "-c", script, str(data), str(target)])

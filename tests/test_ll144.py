@@ -13,20 +13,35 @@ import pytest
 
 import adverse_impact as ai
 
-FIELDS = {"audit_date": "2026-11-30", "distribution_date": "2025-03-01",
-          "data_source": "ATS export of 2025 applicants for analyst roles"}
+FIELDS = {
+    "audit_date": "2026-11-30",
+    "distribution_date": "2025-03-01",
+    "data_source": "ATS export of 2025 applicants for analyst roles",
+}
 
 
 def applicants(seed: int = 0, n: int = 3_000) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     sex = rng.choice(["Female", "Male", None], n, p=[0.47, 0.5, 0.03])
-    race = rng.choice(["White", "Black or African American", "Asian",
-                       "Native Hawaiian or Pacific Islander", None], n,
-                      p=[0.5, 0.25, 0.2, 0.01, 0.04])
+    race = rng.choice(
+        [
+            "White",
+            "Black or African American",
+            "Asian",
+            "Native Hawaiian or Pacific Islander",
+            None,
+        ],
+        n,
+        p=[0.5, 0.25, 0.2, 0.01, 0.04],
+    )
     advanced = rng.random(n) < np.where(sex == "Female", 0.22, 0.3)
-    return pd.DataFrame({"sex": pd.Series(sex, dtype=object),
-                         "race": pd.Series(race, dtype=object),
-                         "advanced": advanced.astype(int)})
+    return pd.DataFrame(
+        {
+            "sex": pd.Series(sex, dtype=object),
+            "race": pd.Series(race, dtype=object),
+            "advanced": advanced.astype(int),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +51,9 @@ def result() -> ai.AuditResult:
 
 @pytest.fixture(scope="module")
 def packet(result):
-    return result.to_ll144(**FIELDS, tool="ScreenRank 2", employer="Example Corp",
-                           auditor="Independent Audits LLC")
+    return result.to_ll144(
+        **FIELDS, tool="ScreenRank 2", employer="Example Corp", auditor="Independent Audits LLC"
+    )
 
 
 def test_markdown_has_every_required_field(packet, result):
@@ -104,8 +120,9 @@ def test_p_values_read_less_than_a_thousandth():
 
 
 def test_small_samples_say_the_data_cannot_support_a_conclusion():
-    packet = ai.audit(selected=[1, 0, 0, 1, 1, 1], groups={"sex": ["F"] * 3 + ["M"] * 3}
-                      ).to_ll144(**FIELDS)
+    packet = ai.audit(selected=[1, 0, 0, 1, 1, 1], groups={"sex": ["F"] * 3 + ["M"] * 3}).to_ll144(
+        **FIELDS
+    )
     assert "data cannot support a firm conclusion:" in packet.to_markdown()
 
 
@@ -119,9 +136,12 @@ def test_a_required_field_left_out_is_an_error_naming_it(result, missing):
 def test_test_data_needs_its_explanation(result):
     with pytest.raises(ai.InputError, match="^test_data_explanation: "):
         result.to_ll144(**FIELDS, data_kind="test")
-    packet = result.to_ll144(**FIELDS, data_kind="test",
-                             test_data_explanation="Too few historical applicants; synthetic "
-                             "candidates drawn from the 2020 census mix.")
+    packet = result.to_ll144(
+        **FIELDS,
+        data_kind="test",
+        test_data_explanation="Too few historical applicants; synthetic "
+        "candidates drawn from the 2020 census mix.",
+    )
     assert "Why test data, and how it was made" in packet.to_markdown()
 
 
@@ -133,8 +153,13 @@ def test_bad_dates_and_kinds(result):
 
 
 def test_min_share_of_all_is_printed(result):
-    every = ai.audit(applicants(), selected="advanced", groups=["sex", "race"],
-                     min_share=0.02, min_share_of="all")
+    every = ai.audit(
+        applicants(),
+        selected="advanced",
+        groups=["sex", "race"],
+        min_share=0.02,
+        min_share_of="all",
+    )
     text = every.to_ll144(**FIELDS).to_markdown()
     assert "all rows, unknown category included" in text
 
@@ -142,10 +167,12 @@ def test_min_share_of_all_is_printed(result):
 def test_tiers_give_one_set_of_tables_per_tier():
     rng = np.random.default_rng(1)
     sex = rng.choice(["Female", "Male"], 600)
-    tier = pd.Categorical(rng.choice(["bottom", "middle", "top"], 600),
-                          categories=["bottom", "middle", "top"], ordered=True)
-    tiers = ai.audit_tiers(pd.DataFrame({"sex": sex, "tier": tier}), selected="tier",
-                           groups="sex")
+    tier = pd.Categorical(
+        rng.choice(["bottom", "middle", "top"], 600),
+        categories=["bottom", "middle", "top"],
+        ordered=True,
+    )
+    tiers = ai.audit_tiers(pd.DataFrame({"sex": sex, "tier": tier}), selected="tier", groups="sex")
     assert tiers.tiers == ("top", "middle")
     top = tiers.results[0].table.set_index("group")
     for group in ("Female", "Male"):
@@ -166,8 +193,14 @@ def test_packet_is_frozen(packet):
     assert "LL144Packet: ScreenRank 2" in repr(packet)
 
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser",
-                                                 "google-chrome") if shutil.which(name)), None)
+CHROMIUM = next(
+    (
+        shutil.which(name)
+        for name in ("chromium", "chromium-browser", "google-chrome")
+        if shutil.which(name)
+    ),
+    None,
+)
 
 
 @pytest.mark.browser
@@ -177,18 +210,34 @@ def test_packet_renders_in_headless_chromium_and_prints_to_two_pages(packet, tmp
     page = tmp_path / "packet.html"
     packet.to_html(page)
     png, pdf = tmp_path / "packet.png", tmp_path / "packet.pdf"
-    common = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
-    done = subprocess.run([*common, f"--screenshot={png}", "--window-size=1100,1500",
-                           page.as_uri()], check=False, capture_output=True, text=True,
-                          timeout=120)
+    common = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    done = subprocess.run(
+        [*common, f"--screenshot={png}", "--window-size=1100,1500", page.as_uri()],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert png.is_file(), done.stderr[-2000:]
     rgb = matplotlib_image.imread(png)[..., :3]
     assert rgb.std() > 0.05
-    done = subprocess.run([*common, f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-                           page.as_uri()], check=False, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [*common, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert pdf.is_file(), done.stderr[-2000:]
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert 1 <= pages <= 2  # "printable in one or two pages for a typical audit"
@@ -205,7 +254,10 @@ def test_scoring_rate_packet_names_the_median():
 
 
 def test_weighted_audits_cannot_be_published():
-    result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]},
-                      sample_weight=[1.0, 2.0, 1.0, 1.0])
+    result = ai.audit(
+        selected=[1, 0, 1, 1],
+        groups={"sex": ["F", "F", "M", "M"]},
+        sample_weight=[1.0, 2.0, 1.0, 1.0],
+    )
     with pytest.raises(ai.InputError, match="^result: is a weighted audit"):
         result.to_ll144(**FIELDS)

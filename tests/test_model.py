@@ -25,8 +25,16 @@ from adverse_impact._model import ThresholdSweep, audit_model, error_rates, thre
 from adverse_impact._scoring import decide
 
 ROOT = Path(__file__).resolve().parents[1]
-AUDIT_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "is_reference",
-                 "four_fifths_flag"]
+AUDIT_COLUMNS = [
+    "attribute",
+    "group",
+    "n",
+    "selected",
+    "rate",
+    "impact_ratio",
+    "is_reference",
+    "four_fifths_flag",
+]
 
 
 def by_group(result, attribute=None):
@@ -52,11 +60,15 @@ def counts_of(result, attribute="sex"):
     return {g: (int(t.loc[g, "n"]), int(t.loc[g, "selected"])) for g in t.index}
 
 
-@pytest.mark.parametrize("model, method", [
-    (LogisticRegression(C=100.0), "predict_proba"),
-    (GradientBoostingClassifier(n_estimators=10, max_depth=1, random_state=0), "predict_proba"),
-    (LinearSVC(C=10.0), "decision_function"),
-], ids=["logistic", "gradient_boosting", "linear_svc"])
+@pytest.mark.parametrize(
+    "model, method",
+    [
+        (LogisticRegression(C=100.0), "predict_proba"),
+        (GradientBoostingClassifier(n_estimators=10, max_depth=1, random_state=0), "predict_proba"),
+        (LinearSVC(C=10.0), "decision_function"),
+    ],
+    ids=["logistic", "gradient_boosting", "linear_svc"],
+)
 def test_fitted_classifiers_select_by_hand(model, method):
     model.fit(X_LADDER, Y_LADDER)
     # 0.5 on probabilities, 0 on the SVM's margin: the model's own decision boundary.
@@ -81,8 +93,14 @@ def test_same_table_as_auditing_the_decisions_directly():
 
 
 def test_text_pipeline_on_raw_strings():
-    texts = ["python developer", "senior python engineer", "python data engineer",
-             "retail cashier", "barista cashier", "shop cashier"] * 2
+    texts = [
+        "python developer",
+        "senior python engineer",
+        "python data engineer",
+        "retail cashier",
+        "barista cashier",
+        "shop cashier",
+    ] * 2
     labels = [1, 1, 1, 0, 0, 0] * 2
     model = make_pipeline(TfidfVectorizer(), LogisticRegression(C=100.0)).fit(texts, labels)
     applicants = ["python analyst", "cashier", "python intern", "night cashier", "python"]
@@ -109,8 +127,11 @@ def test_plain_callable_with_threshold_and_select_top():
     assert top.params["n_selected"] == top.params["requested_selected"] == 4
     assert top.params["selected_share"] == top.params["requested_share"] == 0.4
     # Top 3 would cut through the two 2s: refused, not "everyone tied advances".
-    with pytest.raises(ai.InputError, match=r"^select_top: select_top=3 cuts through 2 "
-                       r"candidates tied at the score 2: 2 score higher"):
+    with pytest.raises(
+        ai.InputError,
+        match=r"^select_top: select_top=3 cuts through 2 "
+        r"candidates tied at the score 2: 2 score higher",
+    ):
         audit_model(scorer, X_AUDIT, {"sex": SEX}, select_top=3)
 
 
@@ -120,6 +141,7 @@ def test_callable_without_a_cutoff_is_refused_naming_threshold():
 
 
 # -- pos_label -----------------------------------------------------------------
+
 
 def test_string_labels_need_pos_label():
     y = np.where(Y_LADDER == 1, "advance", "reject")
@@ -131,12 +153,16 @@ def test_string_labels_need_pos_label():
     own = audit_model(model, X_AUDIT, {"sex": SEX}, pos_label="advance")
     assert counts_of(own) == EXPECTED
     y_true = np.where(X_AUDIT[:, 0] >= 1, "advance", "reject")
-    with_truth = audit_model(model, X_AUDIT, {"sex": SEX}, pos_label="advance",
-                             y_true=y_true)
+    with_truth = audit_model(model, X_AUDIT, {"sex": SEX}, pos_label="advance", y_true=y_true)
     assert by_group(with_truth.error_rates).loc["F", "n_positive"] == 3
     with pytest.raises(ai.InputError, match=r"^pos_label: 1 does not occur in y_true"):
-        audit_model(LogisticRegression().fit(X_LADDER, Y_LADDER), X_AUDIT, {"sex": SEX},
-                    y_true=y_true, pos_label=1)
+        audit_model(
+            LogisticRegression().fit(X_LADDER, Y_LADDER),
+            X_AUDIT,
+            {"sex": SEX},
+            y_true=y_true,
+            pos_label=1,
+        )
 
 
 def test_probabilities_without_classes_are_ambiguous():
@@ -149,8 +175,11 @@ def test_probabilities_without_classes_are_ambiguous():
         audit_model(Scorer(), X_AUDIT, {"sex": SEX}, threshold=0.5)
 
 
-@pytest.mark.parametrize("model", [LogisticRegression(C=100.0), LinearSVC(C=10.0)],
-                         ids=["predict_proba", "decision_function"])
+@pytest.mark.parametrize(
+    "model",
+    [LogisticRegression(C=100.0), LinearSVC(C=10.0)],
+    ids=["predict_proba", "decision_function"],
+)
 def test_pos_label_zero_selects_the_other_class(model):
     model.fit(X_LADDER, Y_LADDER)
     cut = 0.0 if isinstance(model, LinearSVC) else 0.5
@@ -158,7 +187,9 @@ def test_pos_label_zero_selects_the_other_class(model):
     # x <= 1 is now "selected": F has x = 0, 1; M has x = 0, 1, 1, 0.
     assert counts_of(flipped) == {"F": (4, 2), "M": (6, 4)}
     assert counts_of(audit_model(model, X_AUDIT, {"sex": SEX}, pos_label=0)) == {
-        "F": (4, 2), "M": (6, 4)}
+        "F": (4, 2),
+        "M": (6, 4),
+    }
 
 
 # -- select_top and its tie rule -------------------------------------------------
@@ -172,19 +203,27 @@ def test_select_top_refuses_a_cutoff_inside_tied_scores(select_top):
     # k = 2, 3, ceil(0.3 * 6) = 2 and ceil(0.5 * 6) = 3 all cut at 0.5, where
     # three candidates are tied: the top k is not defined by the scores.
     k = {2: 2, 3: 3, 0.3: 2, 0.5: 3}[select_top]
-    with pytest.raises(ai.InputError, match=rf"cuts through 3 candidates tied at the score 0\.5: "
-                       rf"1 score higher, so {k - 1} of the 3 tied.*selecting all of them would "
-                       rf"select 4, not {k}\).*ties='random'"):
-        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED},
-                    select_top=select_top)
+    with pytest.raises(
+        ai.InputError,
+        match=rf"cuts through 3 candidates tied at the score 0\.5: "
+        rf"1 score higher, so {k - 1} of the 3 tied.*selecting all of them would "
+        rf"select 4, not {k}\).*ties='random'",
+    ):
+        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=select_top)
 
 
 @pytest.mark.parametrize("seed", range(20))
 @pytest.mark.parametrize("select_top", [2, 3, 0.3, 0.5], ids=["k2", "k3", "f0.3", "f0.5"])
 def test_random_tie_break_selects_exactly_k_and_reports_it(select_top, seed):
     k = {2: 2, 3: 3, 0.3: 2, 0.5: 3}[select_top]
-    result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED},
-                         select_top=select_top, ties="random", random_state=seed)
+    result = audit_model(
+        lambda X: np.asarray(X),
+        SCORES_TIED,
+        {"sex": SEX_TIED},
+        select_top=select_top,
+        ties="random",
+        random_state=seed,
+    )
     assert int(result.table["selected"].sum()) == k
     p = result.params
     assert p["n_selected"] == p["requested_selected"] == k
@@ -192,8 +231,14 @@ def test_random_tie_break_selects_exactly_k_and_reports_it(select_top, seed):
     assert p["n_tied_at_cutoff"] == 3 and p["n_tie_break"] == k - 1
     assert p["ties"] == "random" and p["cutoff"] == 0.5
     # The same seed gives the same decisions.
-    again = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED},
-                        select_top=select_top, ties="random", random_state=seed)
+    again = audit_model(
+        lambda X: np.asarray(X),
+        SCORES_TIED,
+        {"sex": SEX_TIED},
+        select_top=select_top,
+        ties="random",
+        random_state=seed,
+    )
     pd.testing.assert_frame_equal(result.table, again.table)
 
 
@@ -206,13 +251,15 @@ def test_random_tie_break_is_uniform_over_the_tied():
         hits += cut.selected
     assert hits[0] == 3000 and hits[[3, 5]].sum() == 0
     from scipy.stats import chisquare
+
     assert chisquare(hits[[1, 2, 4]]).pvalue > 0.001
 
 
 def test_unknown_ties_option_is_refused():
     with pytest.raises(ai.InputError, match=r"^ties: 'all' is not one of"):
-        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=2,
-                    ties="all")
+        audit_model(
+            lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=2, ties="all"
+        )
 
 
 def test_select_top_one_keeps_only_the_best():
@@ -223,12 +270,17 @@ def test_select_top_one_keeps_only_the_best():
 
 def test_select_top_fraction_is_read_as_the_decimal_written():
     scores = np.arange(100, dtype=float)
-    result = audit_model(lambda X: np.asarray(X), scores,
-                         {"g": np.repeat(["a", "b"], 50).astype(object)}, select_top=0.07)
+    result = audit_model(
+        lambda X: np.asarray(X),
+        scores,
+        {"g": np.repeat(["a", "b"], 50).astype(object)},
+        select_top=0.07,
+    )
     assert int(result.table["selected"].sum()) == 7
 
 
 # -- bad inputs ------------------------------------------------------------------
+
 
 def test_unfitted_estimator_is_refused():
     with pytest.raises(ai.InputError, match=r"^model: LogisticRegression is not fitted"):
@@ -255,18 +307,23 @@ def test_misaligned_pandas_indexes_are_refused():
 
 def test_threshold_and_select_top_together_are_refused():
     with pytest.raises(ai.InputError, match=r"^select_top: both threshold and select_top"):
-        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, threshold=0.5,
-                    select_top=2)
+        audit_model(
+            lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, threshold=0.5, select_top=2
+        )
 
 
-@pytest.mark.parametrize("kwargs, pattern", [
-    ({"select_top": 0}, r"^select_top: k=0 is outside 1\.\.6"),
-    ({"select_top": 1.5}, r"^select_top: 1\.5 is neither"),
-    ({"threshold": "0.5"}, r"^threshold: expected a number"),
-    ({"threshold": 0.5, "data": pd.DataFrame()}, r"^data: is set by audit_model"),
-    ({"threshold": 0.5, "groups": "sex"}, r"^groups: is set by audit_model"),
-    ({"threshold": 0.5, "reference": "X"}, r"^reference: 'X' is not a group"),
-], ids=["k0", "k_float", "threshold_str", "data", "groups", "reference"])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"select_top": 0}, r"^select_top: k=0 is outside 1\.\.6"),
+        ({"select_top": 1.5}, r"^select_top: 1\.5 is neither"),
+        ({"threshold": "0.5"}, r"^threshold: expected a number"),
+        ({"threshold": 0.5, "data": pd.DataFrame()}, r"^data: is set by audit_model"),
+        ({"threshold": 0.5, "groups": "sex"}, r"^groups: is set by audit_model"),
+        ({"threshold": 0.5, "reference": "X"}, r"^reference: 'X' is not a group"),
+    ],
+    ids=["k0", "k_float", "threshold_str", "data", "groups", "reference"],
+)
 def test_bad_arguments_name_the_argument(kwargs, pattern):
     with pytest.raises((ai.InputError, ai.InputTypeError), match=pattern):
         audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, **kwargs)
@@ -286,15 +343,22 @@ def test_model_returning_the_wrong_number_of_scores_is_refused():
 
 # -- audit keyword arguments pass through --------------------------------------------
 
+
 def test_audit_keyword_arguments_pass_through(two_attributes):
     data = two_attributes
     scorer = lambda X: np.asarray(X["score"], dtype=float)  # noqa: E731
     weights = np.linspace(0.5, 2.0, len(data))
-    kwargs = dict(reference={"sex": "Male"}, intersectional=False, min_share=0.12,
-                  unknown=["Hispanic or Latino"], sample_weight=weights)
+    kwargs = dict(
+        reference={"sex": "Male"},
+        intersectional=False,
+        min_share=0.12,
+        unknown=["Hispanic or Latino"],
+        sample_weight=weights,
+    )
     result = audit_model(scorer, data, data[["sex", "race"]], threshold=0.3, **kwargs)
-    direct = ai.audit(selected=(data["score"] >= 0.3).astype(int), groups=data[["sex", "race"]],
-                      **kwargs)
+    direct = ai.audit(
+        selected=(data["score"] >= 0.3).astype(int), groups=data[["sex", "race"]], **kwargs
+    )
     pd.testing.assert_frame_equal(result.table, direct.table)
     assert dict(result.unknown) == dict(direct.unknown)
     assert result.params["intersectional"] is False and result.params["min_share"] == 0.12
@@ -303,9 +367,15 @@ def test_audit_keyword_arguments_pass_through(two_attributes):
 
 def test_params_and_error_rates_serialise_to_json(two_attributes):
     data = two_attributes
-    result = audit_model(lambda X: np.asarray(X["score"]), data, data[["sex", "race"]],
-                         select_top=0.25, y_true=data["advanced"], ties="random",
-                         random_state=0)
+    result = audit_model(
+        lambda X: np.asarray(X["score"]),
+        data,
+        data[["sex", "race"]],
+        select_top=0.25,
+        y_true=data["advanced"],
+        ties="random",
+        random_state=0,
+    )
     out = json.loads(json.dumps(result.to_dict()))
     assert out["params"]["score_method"] == "callable"
     assert out["params"]["select_top"] == 0.25 and out["params"]["ties"] == "random"
@@ -318,6 +388,7 @@ def test_params_and_error_rates_serialise_to_json(two_attributes):
 
 # -- error rates --------------------------------------------------------------------
 
+
 def test_error_rates_by_hand():
     # F: positives rows 0-2 (selected 0, 1), negatives rows 3-4 (selected 3).
     # M: positives rows 5-6 (selected none), negatives row 7 (not selected).
@@ -325,8 +396,9 @@ def test_error_rates_by_hand():
     y_pred = [1, 1, 0, 1, 0, 0, 0, 0]
     sex = ["F"] * 5 + ["M"] * 3
     t = by_group(error_rates(y_true, y_pred, {"sex": sex}))
-    assert t.loc["F", ["n", "n_positive", "n_negative", "selected", "tp", "fp", "fn", "tn"]
-                 ].tolist() == [5, 3, 2, 3, 2, 1, 1, 1]
+    assert t.loc[
+        "F", ["n", "n_positive", "n_negative", "selected", "tp", "fp", "fn", "tn"]
+    ].tolist() == [5, 3, 2, 3, 2, 1, 1, 1]
     assert t.loc["M", ["tp", "fp", "fn", "tn"]].tolist() == [0, 0, 2, 1]
     assert t.loc["F", "tpr"] == pytest.approx(2 / 3)
     assert t.loc["F", "fpr"] == pytest.approx(1 / 2)
@@ -345,10 +417,11 @@ def test_error_rates_by_hand():
 def test_error_rates_nan_with_a_note_when_a_denominator_is_zero():
     y_true = [1, 1, 0, 0, 0, 0]
     y_pred = [1, 0, 1, 0, 0, 0]
-    sex = ["F", "F", "F", "M", "M", "M"]      # M has no actual positive, nobody selected
+    sex = ["F", "F", "F", "M", "M", "M"]  # M has no actual positive, nobody selected
     t = by_group(error_rates(y_true, y_pred, {"sex": sex}))
-    assert np.isnan(t.loc["M", ["tpr", "fnr", "precision", "tpr_ratio", "fnr_ratio"]]
-                    .astype(float)).all()
+    assert np.isnan(
+        t.loc["M", ["tpr", "fnr", "precision", "tpr_ratio", "fnr_ratio"]].astype(float)
+    ).all()
     assert t.loc["M", "fpr"] == 0 and t.loc["M", "fpr_ratio"] == 1
     assert t.loc["M", "note"].startswith("no actual positives: tpr and fnr undefined")
     assert t.loc["F", "tpr_ratio"] == 1 and t.loc["F", "fnr_ratio"] == 1
@@ -361,20 +434,29 @@ def test_error_rates_highest_tpr_zero_gives_no_ratio():
 
 
 def test_error_rates_labels_unknown_and_intersection_match_the_audit(two_attributes):
-    data = two_attributes.assign(race=two_attributes["race"].where(
-        two_attributes.index % 50 != 0, "Declined"))
-    rates = error_rates(data["advanced"], (data["score"] > 0).astype(int), data[["sex", "race"]],
-                        unknown="Declined")
-    audited = ai.audit(selected=(data["score"] > 0).astype(int), groups=data[["sex", "race"]],
-                       unknown="Declined")
+    data = two_attributes.assign(
+        race=two_attributes["race"].where(two_attributes.index % 50 != 0, "Declined")
+    )
+    rates = error_rates(
+        data["advanced"], (data["score"] > 0).astype(int), data[["sex", "race"]], unknown="Declined"
+    )
+    audited = ai.audit(
+        selected=(data["score"] > 0).astype(int), groups=data[["sex", "race"]], unknown="Declined"
+    )
     assert rates[["attribute", "group", "n"]].equals(audited.table[["attribute", "group", "n"]])
     assert rates.attrs["unknown"] == dict(audited.unknown)
     assert "Female | Asian" in set(rates["group"])
 
 
 def test_error_rates_string_labels_and_bad_labels():
-    t = by_group(error_rates(["yes", "no", "yes", "no"], ["yes", "yes", "no", "no"],
-                             {"g": ["a", "a", "b", "b"]}, pos_label="yes"))
+    t = by_group(
+        error_rates(
+            ["yes", "no", "yes", "no"],
+            ["yes", "yes", "no", "no"],
+            {"g": ["a", "a", "b", "b"]},
+            pos_label="yes",
+        )
+    )
     assert t["tpr"].tolist() == [1.0, 0.0]
     with pytest.raises(ai.InputError, match=r"^pos_label: 1 does not occur in y_true"):
         error_rates(["yes", "no"], [1, 0], {"g": ["a", "b"]})
@@ -405,17 +487,30 @@ def _fairlearn_by_group(y_true, y_pred, features, sample_weight=None):
     params = None
     if sample_weight is not None:
         params = {k: {"sample_weight": sample_weight} for k in metrics}
-    frame = MetricFrame(metrics=metrics, y_true=y_true, y_pred=y_pred,
-                        sensitive_features=features, sample_params=params)
+    frame = MetricFrame(
+        metrics=metrics,
+        y_true=y_true,
+        y_pred=y_pred,
+        sensitive_features=features,
+        sample_params=params,
+    )
     table = frame.by_group
     if isinstance(table.index, pd.MultiIndex):
         table.index = [" | ".join(map(str, k)) for k in table.index]
     return table
 
 
-LABELS = st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), st.sampled_from("FM"),
-                            st.sampled_from("ABC"), st.integers(1, 3)),
-                  min_size=2, max_size=80)
+LABELS = st.lists(
+    st.tuples(
+        st.integers(0, 1),
+        st.integers(0, 1),
+        st.sampled_from("FM"),
+        st.sampled_from("ABC"),
+        st.integers(1, 3),
+    ),
+    min_size=2,
+    max_size=80,
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -427,11 +522,18 @@ def test_error_rates_equal_fairlearn_metricframe(rows, weighted):
     sw = weight.astype(float) if weighted else None
     features = pd.DataFrame({"sex": sex, "race": race})
     ours = error_rates(y_true, y_pred, features, sample_weight=sw)
-    for attribute, columns in [("sex", ["sex"]), ("race", ["race"]),
-                               ("sex x race", ["sex", "race"])]:
+    for attribute, columns in [
+        ("sex", ["sex"]),
+        ("race", ["race"]),
+        ("sex x race", ["sex", "race"]),
+    ]:
         mine = by_group(ours, attribute)
-        theirs = _fairlearn_by_group(y_true, y_pred, features[columns].squeeze(axis=1)
-                                     if len(columns) == 1 else features[columns], sw)
+        theirs = _fairlearn_by_group(
+            y_true,
+            y_pred,
+            features[columns].squeeze(axis=1) if len(columns) == 1 else features[columns],
+            sw,
+        )
         # fairlearn lists every combination of labels; the empty ones are all NaN.
         assert set(mine.index) <= set(theirs.index)
         assert theirs.drop(index=list(mine.index)).isna().all().all()
@@ -446,8 +548,7 @@ def test_error_rates_equal_fairlearn_metricframe(rows, weighted):
             if row["n_negative"]:
                 assert row["fpr"] == pytest.approx(theirs.loc[group, "fpr"], abs=1e-12)
             if row["selected"]:
-                assert row["precision"] == pytest.approx(theirs.loc[group, "precision"],
-                                                         abs=1e-12)
+                assert row["precision"] == pytest.approx(theirs.loc[group, "precision"], abs=1e-12)
             else:
                 assert np.isnan(row["precision"]) and np.isnan(theirs.loc[group, "precision"])
 
@@ -461,8 +562,11 @@ def test_min_ratio_equals_fairlearn_equalized_odds_ratio(rows):
 
     y_true, y_pred, sex, race, _ = (np.array(c) for c in zip(*rows))
     ours = error_rates(y_true, y_pred, {"sex": sex, "race": race})
-    for attribute, features in [("sex", sex), ("race", race),
-                                ("sex x race", pd.DataFrame({"sex": sex, "race": race}))]:
+    for attribute, features in [
+        ("sex", sex),
+        ("race", race),
+        ("sex x race", pd.DataFrame({"sex": sex, "race": race})),
+    ]:
         mine = by_group(ours, attribute)
         if (mine["n_positive"] == 0).any() or (mine["n_negative"] == 0).any():
             continue  # fairlearn counts an empty denominator as a rate of 0
@@ -481,7 +585,8 @@ def test_min_ratio_equals_fairlearn_equalized_odds_ratio(rows):
         if not (np.isnan(tpr_ratio) or np.isnan(fpr_ratio)):
             eo = equalized_odds_ratio(y_true, y_pred, sensitive_features=features)
             assert min(mine["tpr_ratio"].min(), mine["fpr_ratio"].min()) == pytest.approx(
-                eo, abs=1e-12)
+                eo, abs=1e-12
+            )
 
 
 def test_audit_model_error_rates_equal_the_standalone_function():
@@ -496,32 +601,40 @@ def test_audit_model_error_rates_equal_the_standalone_function():
 
 # -- threshold sweep ----------------------------------------------------------------
 
+
 def sweep_rows(sweep, threshold):
     table = sweep.to_frame()
     return table[table["threshold"] == threshold].drop(columns="threshold").reset_index(drop=True)
 
 
 SWEEP_ROWS = st.lists(
-    st.tuples(st.integers(0, 12), st.sampled_from(["F", "M", None]),
-              st.sampled_from(["A", "B", "C", "Declined"])),
-    min_size=4, max_size=120)
+    st.tuples(
+        st.integers(0, 12),
+        st.sampled_from(["F", "M", None]),
+        st.sampled_from(["A", "B", "C", "Declined"]),
+    ),
+    min_size=4,
+    max_size=120,
+)
 
 
 @pytest.mark.filterwarnings("ignore:unknown. the label")
 @settings(max_examples=60, deadline=None)
-@given(rows=SWEEP_ROWS, extra=st.lists(st.integers(-1, 14), max_size=5),
-       intersectional=st.booleans())
+@given(
+    rows=SWEEP_ROWS, extra=st.lists(st.integers(-1, 14), max_size=5), intersectional=st.booleans()
+)
 def test_sweep_equals_an_audit_at_every_threshold(rows, extra, intersectional):
     """Each cut-off of the sweep is ai.audit(score=..., threshold=t) at that cut-off."""
-    scores = np.array([r[0] for r in rows], dtype=float) / 4    # ties, exact in binary
-    features = {"sex": np.array([r[1] for r in rows], dtype=object),
-                "race": np.array([r[2] for r in rows], dtype=object)}
+    scores = np.array([r[0] for r in rows], dtype=float) / 4  # ties, exact in binary
+    features = {
+        "sex": np.array([r[1] for r in rows], dtype=object),
+        "race": np.array([r[2] for r in rows], dtype=object),
+    }
     grid = sorted(set(scores.tolist()) | {e / 4 for e in extra})
     kwargs = dict(unknown="Declined", intersectional=intersectional)
     try:
-        expected = {t: ai.audit(score=scores, groups=features, threshold=t, **kwargs)
-                    for t in grid}
-    except ai.InputError as exc:           # fewer than two known groups somewhere
+        expected = {t: ai.audit(score=scores, groups=features, threshold=t, **kwargs) for t in grid}
+    except ai.InputError as exc:  # fewer than two known groups somewhere
         with pytest.raises(ai.InputError, match="at least two groups"):
             threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
         assert "at least two groups" in str(exc)
@@ -530,8 +643,9 @@ def test_sweep_equals_an_audit_at_every_threshold(rows, extra, intersectional):
     assert list(sweep.thresholds) == grid
     for t, result in expected.items():
         mine = sweep_rows(sweep, t)
-        pd.testing.assert_frame_equal(mine[AUDIT_COLUMNS], result.table[AUDIT_COLUMNS],
-                                      check_dtype=False)
+        pd.testing.assert_frame_equal(
+            mine[AUDIT_COLUMNS], result.table[AUDIT_COLUMNS], check_dtype=False
+        )
         assert dict(sweep.unknown) == dict(result.unknown)
 
 
@@ -553,8 +667,9 @@ def test_sweep_of_a_model_equals_the_sweep_of_its_scores():
     model = LogisticRegression(C=100.0).fit(X_LADDER, Y_LADDER)
     from_model = threshold_sweep(model, X_AUDIT, {"sex": SEX}, thresholds=[0.2, 0.5, 0.8])
     scores = model.predict_proba(X_AUDIT)[:, 1]
-    from_scores = threshold_sweep(scores, sensitive_features={"sex": SEX},
-                                  thresholds=[0.8, 0.5, 0.2, 0.5])
+    from_scores = threshold_sweep(
+        scores, sensitive_features={"sex": SEX}, thresholds=[0.8, 0.5, 0.2, 0.5]
+    )
     pd.testing.assert_frame_equal(from_model.to_frame(), from_scores.to_frame())
     assert from_model.score_method == "predict_proba" and from_scores.score_method == "scores"
     at_half = by_group(sweep_rows(from_model, 0.5))
@@ -565,12 +680,14 @@ def test_sweep_flags_are_exact_at_four_fifths():
     # F: 4 of 10 selected at t=0.5, M: 5 of 10: ratio exactly 0.8, not flagged.
     scores = np.array([1.0] * 4 + [0.0] * 6 + [1.0] * 5 + [0.0] * 5)
     sex = np.array(["F"] * 10 + ["M"] * 10, dtype=object)
-    row = by_group(sweep_rows(threshold_sweep(scores, sensitive_features={"sex": sex},
-                                              thresholds=[0.5]), 0.5))
+    row = by_group(
+        sweep_rows(threshold_sweep(scores, sensitive_features={"sex": sex}, thresholds=[0.5]), 0.5)
+    )
     assert row.loc["F", "impact_ratio"] == 0.8 and not row.loc["F", "four_fifths_flag"]
     # Nobody selected at a cut-off above every score: no ratio, no flag.
-    none = sweep_rows(threshold_sweep(scores, sensitive_features={"sex": sex},
-                                      thresholds=[2.0]), 2.0)
+    none = sweep_rows(
+        threshold_sweep(scores, sensitive_features={"sex": sex}, thresholds=[2.0]), 2.0
+    )
     assert none["impact_ratio"].isna().all() and not none["four_fifths_flag"].any()
 
 
@@ -584,8 +701,17 @@ def test_sweep_result_is_immutable_printable_and_tidy():
     frame = sweep.to_frame()
     frame.loc[0, "n"] = -1
     assert sweep.to_frame().loc[0, "n"] != -1
-    assert list(frame.columns) == ["threshold", "attribute", "group", "n", "selected", "rate",
-                                   "impact_ratio", "is_reference", "four_fifths_flag"]
+    assert list(frame.columns) == [
+        "threshold",
+        "attribute",
+        "group",
+        "n",
+        "selected",
+        "rate",
+        "impact_ratio",
+        "is_reference",
+        "four_fifths_flag",
+    ]
     text = repr(sweep)
     assert text.startswith("ThresholdSweep: 4 cut-offs from 0.1 to 0.9 (scores), 1 attribute")
     assert "min_impact_ratio" in text
@@ -622,8 +748,14 @@ def test_error_rates_warn_once_about_unknown_labels_that_match_nothing():
     with pytest.warns(UserWarning, match="unknown: the label") as caught:
         error_rates([1, 0], [1, 0], {"sex": ["F", "M"]}, unknown="Declined")
     with pytest.warns(UserWarning, match="unknown: the label") as caught_model:
-        audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, threshold=0.5,
-                    y_true=[1, 0, 1, 0, 1, 0], unknown="Declined")
+        audit_model(
+            lambda X: np.asarray(X),
+            SCORES_TIED,
+            {"sex": SEX_TIED},
+            threshold=0.5,
+            y_true=[1, 0, 1, 0, 1, 0],
+            unknown="Declined",
+        )
     assert len(caught) == 1 and len(caught_model) == 1
 
 
@@ -636,12 +768,12 @@ def test_sweep_bad_inputs():
     with pytest.raises(ai.InputError, match=r"^X: a model was given without its input"):
         threshold_sweep(model, sensitive_features={"sex": SEX})
     with pytest.raises(ai.InputError, match=r"^thresholds: 1 cut-off\(s\) are NaN"):
-        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED},
-                        thresholds=[0.5, np.nan])
+        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED}, thresholds=[0.5, np.nan])
     with pytest.raises(ai.InputError, match=r"^scores_or_model: 1 score\(s\) are NaN"):
         threshold_sweep([0.1, np.nan], sensitive_features={"sex": ["F", "M"]})
-    with pytest.raises(ai.InputError,
-                       match=r"sensitive_features\['sex'\] has 5, scores_or_model has 6"):
+    with pytest.raises(
+        ai.InputError, match=r"sensitive_features\['sex'\] has 5, scores_or_model has 6"
+    ):
         threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED[:5]})
     with pytest.raises(ai.InputError, match=r"^model: LogisticRegression is not fitted"):
         threshold_sweep(LogisticRegression(), X_AUDIT, {"sex": SEX})
@@ -650,6 +782,7 @@ def test_sweep_bad_inputs():
 
 
 # -- the docs page and the example script run -----------------------------------------
+
 
 def test_docs_page_code_blocks_run(capsys):
     import matplotlib.pyplot as plt
@@ -675,14 +808,21 @@ def test_example_script_runs(capsys):
 def test_decide_is_the_tie_rule_used():
     # audit_model defers to _scoring.decide; this pins that they agree.
     cut = decide(SCORES_TIED, select_top=2, ties="random", random_state=7)
-    result = audit_model(lambda X: np.asarray(X), SCORES_TIED, {"sex": SEX_TIED}, select_top=2,
-                         ties="random", random_state=7)
+    result = audit_model(
+        lambda X: np.asarray(X),
+        SCORES_TIED,
+        {"sex": SEX_TIED},
+        select_top=2,
+        ties="random",
+        random_state=7,
+    )
     assert int(result.table["selected"].sum()) == cut.n_selected == 2
     assert counts_of(result) == {g: (3, int(cut.selected[SEX_TIED == g].sum())) for g in "FM"}
     assert result.params["cutoff"] == cut.cutoff
 
 
 # -- issue 14.1: a gate that cannot pass a biased model through ties ---------------
+
 
 class _PredictOnly:
     """A fitted classifier that exposes only ``predict`` (0/1 decisions)."""
@@ -705,7 +845,7 @@ def _biased_model_and_applicants(seed=0, n=1_500):
     """A model that selects men far more often: the same rows, three score methods."""
     rng = np.random.default_rng(seed)
     sex = rng.choice(np.array(["Female", "Male"], dtype=object), n, p=[0.25, 0.75])
-    proxy = (sex == "Male") + rng.normal(0, 0.6, n)        # a feature that stands in for sex
+    proxy = (sex == "Male") + rng.normal(0, 0.6, n)  # a feature that stands in for sex
     skill = rng.normal(0, 1, n)
     X = np.column_stack([proxy, skill])
     y = (0.5 * skill + 1.5 * (sex == "Male") + rng.normal(0, 1, n) > 1.2).astype(int)
@@ -714,8 +854,11 @@ def _biased_model_and_applicants(seed=0, n=1_500):
 
 def test_predict_only_model_with_select_top_is_refused():
     model, X, sex = _biased_model_and_applicants()
-    with pytest.raises(ai.InputError, match=r"^select_top: _PredictOnly has only predict, whose "
-                       r"0/1 decisions are no ranking.*ties='random'"):
+    with pytest.raises(
+        ai.InputError,
+        match=r"^select_top: _PredictOnly has only predict, whose "
+        r"0/1 decisions are no ranking.*ties='random'",
+    ):
         audit_model(_PredictOnly(model), X, {"sex": sex}, select_top=0.2)
 
 
@@ -724,33 +867,40 @@ def test_gate_cannot_pass_a_predict_only_model_that_probabilities_flag():
 
     model, X, sex = _biased_model_and_applicants()
     flagged = audit_model(model, X, {"sex": sex}, select_top=0.2)
-    assert not flagged.passes()            # through predict_proba the model fails
+    assert not flagged.passes()  # through predict_proba the model fails
     with pytest.raises(ai.InputError, match="only predict"):
         assert_no_adverse_impact(_PredictOnly(model), X, {"sex": sex}, select_top=0.2)
     # Ranked at random among its positives, the predict-only model fails too.
     with pytest.raises(AssertionError, match="adverse impact"):
-        assert_no_adverse_impact(_PredictOnly(model), X, {"sex": sex}, select_top=0.2,
-                                 ties="random", random_state=0)
-    shown = audit_model(_PredictOnly(model), X, {"sex": sex}, select_top=0.2, ties="random",
-                        random_state=0)
+        assert_no_adverse_impact(
+            _PredictOnly(model), X, {"sex": sex}, select_top=0.2, ties="random", random_state=0
+        )
+    shown = audit_model(
+        _PredictOnly(model), X, {"sex": sex}, select_top=0.2, ties="random", random_state=0
+    )
     assert shown.params["n_selected"] == shown.params["requested_selected"] == 300
     assert shown.params["score_method"] == "predict"
 
 
 def test_threshold_on_a_margin_warns_at_the_callers_line():
     model = LinearSVC(C=10.0).fit(X_LADDER, Y_LADDER)
-    with pytest.warns(UserWarning, match=r"threshold=0\.5 was applied to decision_function "
-                      r"margins.*threshold=0") as record:
+    with pytest.warns(
+        UserWarning,
+        match=r"threshold=0\.5 was applied to decision_function "
+        r"margins.*threshold=0",
+    ) as record:
         result = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5)
     assert result.params["score_method"] == "decision_function"
     assert [Path(w.filename).name for w in record] == [Path(__file__).name]
     # The model's own boundary, and probabilities, raise no warning.
     import warnings as _warnings
+
     with _warnings.catch_warnings():
         _warnings.simplefilter("error")
         audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.0)
-        audit_model(LogisticRegression().fit(X_LADDER, Y_LADDER), X_AUDIT, {"sex": SEX},
-                    threshold=0.5)
+        audit_model(
+            LogisticRegression().fit(X_LADDER, Y_LADDER), X_AUDIT, {"sex": SEX}, threshold=0.5
+        )
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -760,14 +910,14 @@ def test_threshold_on_a_margin_warns_at_the_callers_line():
     seed=st.integers(0, 2**16),
 )
 def test_property_selected_count_is_what_the_tie_rule_says(values, share, seed):
-    scores = np.asarray(values, dtype=float) / 4       # few distinct values: many ties
+    scores = np.asarray(values, dtype=float) / 4  # few distinct values: many ties
     n = scores.size
     if isinstance(share, int) and share > n:
         share = n
     k = share if isinstance(share, int) else max(1, int(np.ceil(round(share, 12) * n)))
     ordered = np.sort(scores)[::-1]
     kth = ordered[k - 1]
-    straddles = k < n and ordered[k] == kth            # the k-th and (k+1)-th share a score
+    straddles = k < n and ordered[k] == kth  # the k-th and (k+1)-th share a score
     if straddles:
         with pytest.raises(ai.InputError, match="cuts through"):
             decide(scores, select_top=share)

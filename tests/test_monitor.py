@@ -28,13 +28,16 @@ def _mixture(s: float, v: float, rho: float) -> float:
         return math.exp(lam * s - lam * lam * v / 2) * norm.pdf(lam, scale=sd)
 
     centre = s / (v + rho)  # the integrand's peak
-    value, _ = integrate.quad(integrand, centre - 40 * sd, centre + 40 * sd, limit=200,
-                              points=[centre])
+    value, _ = integrate.quad(
+        integrand, centre - 40 * sd, centre + 40 * sd, limit=200, points=[centre]
+    )
     return value
 
 
-@pytest.mark.parametrize(("v", "rho", "alpha"), [(1.0, 1.0, 0.05), (50.0, 12.6, 0.05),
-                                                  (400.0, 3.0, 0.01), (10.0, 100.0, 0.1)])
+@pytest.mark.parametrize(
+    ("v", "rho", "alpha"),
+    [(1.0, 1.0, 0.05), (50.0, 12.6, 0.05), (400.0, 3.0, 0.01), (10.0, 100.0, 0.1)],
+)
 def test_radius_is_where_the_integrated_mixture_reaches_one_over_alpha(v, rho, alpha):
     # Independent reference: the mixture integral of Howard et al. (2021), eq. (13),
     # computed by quadrature, equals 1/alpha exactly at the closed-form radius.
@@ -49,8 +52,7 @@ def test_boundary_matches_the_authors_reference_values():
     # in R" -- best_rho(100, 0.05) = 12.60056 and the two-sided bound at v = 100 = 30.35209.
     rho = best_rho(100.0, 0.05)
     assert rho == pytest.approx(12.60056, abs=1e-5)
-    assert float(mixture_radius(100.0, alpha=0.05, rho=rho)) == pytest.approx(30.35209,
-                                                                              abs=1e-5)
+    assert float(mixture_radius(100.0, alpha=0.05, rho=rho)) == pytest.approx(30.35209, abs=1e-5)
     # ... and the log of the mixture martingale at s = 10, v = 100 is -0.6510052.
     log_mixture = 0.5 * math.log(rho / (100 + rho)) + 10**2 / (2 * (100 + rho))
     assert log_mixture == pytest.approx(-0.6510052, abs=1e-5)
@@ -62,7 +64,9 @@ def test_best_rho_nearly_minimises_the_width_at_v_opt(alpha):
     v_opt = 100.0
     found = optimize.minimize_scalar(
         lambda lr: float(mixture_radius(v_opt, alpha=alpha, rho=math.exp(lr))),
-        bounds=(-5, 10), method="bounded")
+        bounds=(-5, 10),
+        method="bounded",
+    )
     best = float(mixture_radius(v_opt, alpha=alpha, rho=math.exp(found.x)))
     assert float(mixture_radius(v_opt, alpha=alpha, rho=best_rho(v_opt, alpha))) <= best * 1.01
 
@@ -98,8 +102,9 @@ def _simulate(rate_a: float, rate_b: float, seed: int):
     sel_b = rng.binomial(PER_GROUP, rate_b, (REPS, MONTHS)).cumsum(axis=1)
     n = np.broadcast_to(np.arange(1, MONTHS + 1) * PER_GROUP, (REPS, MONTHS))
     # monitor()'s defaults with one comparison: alpha 0.05, planned_se 0.1.
-    _, low, high = log_ratio_sequence(sel_a, n, sel_b, n, alpha=0.05,
-                                      rho=best_rho(1 / 0.1**2, 0.05))
+    _, low, high = log_ratio_sequence(
+        sel_a, n, sel_b, n, alpha=0.05, rho=best_rho(1 / 0.1**2, 0.05)
+    )
     naive = stats.two_proportion_z(sel_a, n, sel_b, n).p_value < 0.05
     return low, high, naive
 
@@ -142,12 +147,12 @@ def test_coverage_holds_at_every_look_simultaneously(rate_a, seed):
 
 def _months(n_months: int, per_group: int, rate_f: float, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    months = np.repeat(pd.date_range("2025-01-01", periods=n_months, freq="MS"),
-                       2 * per_group)
+    months = np.repeat(pd.date_range("2025-01-01", periods=n_months, freq="MS"), 2 * per_group)
     sex = np.tile(np.repeat(["F", "M"], per_group), n_months)
     chosen = rng.random(len(sex)) < np.where(sex == "F", rate_f, 0.30)
-    return pd.DataFrame({"month": months + pd.Timedelta(days=3), "sex": sex,
-                         "selected": chosen.astype(int)})
+    return pd.DataFrame(
+        {"month": months + pd.Timedelta(days=3), "sex": sex, "selected": chosen.astype(int)}
+    )
 
 
 def test_monitor_table_matches_cumulative_counts_and_the_sequence():
@@ -160,8 +165,13 @@ def test_monitor_table_matches_cumulative_counts_and_the_sequence():
     expected = by_month["selected"].sum().loc["F"].cumsum().to_numpy()
     np.testing.assert_array_equal(f["cum_selected"].to_numpy(), expected)
     est, low, high = log_ratio_sequence(
-        f["cum_selected"], f["cum_n"], m["cum_selected"], m["cum_n"], alpha=0.05,
-        rho=best_rho(100.0, 0.05))
+        f["cum_selected"],
+        f["cum_n"],
+        m["cum_selected"],
+        m["cum_n"],
+        alpha=0.05,
+        rho=best_rho(100.0, 0.05),
+    )
     np.testing.assert_allclose(np.log(f["cs_low"]), low)
     np.testing.assert_allclose(np.log(f["cs_high"]), high)
     np.testing.assert_allclose(np.log(f["cum_impact_ratio"]), est)
@@ -170,8 +180,7 @@ def test_monitor_table_matches_cumulative_counts_and_the_sequence():
 
 
 def test_alerts_report_the_first_period_and_agree_with_the_table():
-    result = ai.monitor(_months(12, 100, 0.18), time="month", selected="selected",
-                        groups="sex")
+    result = ai.monitor(_months(12, 100, 0.18), time="month", selected="selected", groups="sex")
     table = result.table
     fired = table[table["alert_any"]]
     assert result.first_alert("below_one") == fired["period"].iloc[0]
@@ -181,22 +190,25 @@ def test_alerts_report_the_first_period_and_agree_with_the_table():
 
 def test_no_alert_when_rates_are_equal_and_bonferroni_splits_alpha():
     data = _months(12, 100, 0.30, seed=3)
-    data["race"] = np.where(np.arange(len(data)) % 3 == 0, "A", np.where(
-        np.arange(len(data)) % 3 == 1, "B", "C"))
+    data["race"] = np.where(
+        np.arange(len(data)) % 3 == 0, "A", np.where(np.arange(len(data)) % 3 == 1, "B", "C")
+    )
     result = ai.monitor(data, time="month", selected="selected", groups=["sex", "race"])
     assert result.alerts.empty and "no alert" in result.summary()
     # one pair of sexes + three pairs of races, with a reference that may change.
     assert result.params["comparisons"] == 4
     assert result.params["alpha_per_comparison"] == pytest.approx(0.05 / 4)
-    alone = ai.monitor(data, time="month", selected="selected", groups="race",
-                       reference="A", correction="none")
+    alone = ai.monitor(
+        data, time="month", selected="selected", groups="race", reference="A", correction="none"
+    )
     assert (alone.params["comparisons"], alone.params["alpha_per_comparison"]) == (2, 0.05)
 
 
 def test_fixed_reference_and_period_choices():
     data = _months(6, 50, 0.2)
-    result = ai.monitor(data, time="month", selected="selected", groups="sex",
-                        reference="M", period="quarter")
+    result = ai.monitor(
+        data, time="month", selected="selected", groups="sex", reference="M", period="quarter"
+    )
     assert result.periods == ["2025Q1", "2025Q2"]
     assert result.table.query("group == 'M'")["is_reference"].all()
     assert result.params["comparisons"] == 1
@@ -217,13 +229,16 @@ def test_unparseable_and_missing_times_are_counted_not_dropped():
     assert "1 with an unparseable time" in result.summary()
 
 
-@pytest.mark.parametrize(("kwargs", "argument"), [
-    ({"period": "fortnight"}, "period"),
-    ({"score": "selected", "selected": None}, "threshold"),
-    ({"planned_se": 0}, "planned_se"),
-    ({"correction": "holm"}, "correction"),
-    ({"reference": "X"}, "reference"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"period": "fortnight"}, "period"),
+        ({"score": "selected", "selected": None}, "threshold"),
+        ({"planned_se": 0}, "planned_se"),
+        ({"correction": "holm"}, "correction"),
+        ({"reference": "X"}, "reference"),
+    ],
+)
 def test_bad_arguments_name_themselves(kwargs, argument):
     options = {"time": "month", "selected": "selected", "groups": "sex", **kwargs}
     with pytest.raises(ai.InputError, match=f"^{argument}:"):
@@ -239,8 +254,12 @@ def test_engines_and_parquet_give_the_same_monitor(tmp_path):
     expected = ai.monitor(data, time="month", selected="selected", groups="sex")
     for chunk, part in data.groupby(data.index // 60):
         part.to_parquet(tmp_path / f"part-{chunk:02d}.parquet", index=False)
-    others = [pl.from_pandas(data), pl.from_pandas(data).lazy(),
-              duckdb.sql("SELECT * FROM data"), str(tmp_path / "*.parquet")]
+    others = [
+        pl.from_pandas(data),
+        pl.from_pandas(data).lazy(),
+        duckdb.sql("SELECT * FROM data"),
+        str(tmp_path / "*.parquet"),
+    ]
     for other in others:
         result = ai.monitor(other, time="month", selected="selected", groups="sex")
         pd.testing.assert_frame_equal(result.table, expected.table)
@@ -267,8 +286,7 @@ def test_plot_draws_the_sequence_and_names_the_extra_when_missing(monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
-    result = ai.monitor(_months(6, 50, 0.18), time="month", selected="selected",
-                        groups="sex")
+    result = ai.monitor(_months(6, 50, 0.18), time="month", selected="selected", groups="sex")
     ax = result.plot()
     assert [round(line.get_ydata()[0], 3) for line in ax.lines[1:2]] == [0.8]
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
@@ -283,24 +301,32 @@ def test_datetime_columns_fold_into_the_same_periods_on_every_engine(period):
     pa = pytest.importorskip("pyarrow")
     rng = np.random.default_rng(4)
     n = 3000
-    data = pd.DataFrame({
-        "when": pd.Timestamp("2024-11-20") + pd.to_timedelta(rng.integers(0, 200 * 24, n),
-                                                             unit="h"),
-        "sex": rng.choice(["F", "M"], n), "selected": rng.integers(0, 2, n)})
+    data = pd.DataFrame(
+        {
+            "when": pd.Timestamp("2024-11-20")
+            + pd.to_timedelta(rng.integers(0, 200 * 24, n), unit="h"),
+            "sex": rng.choice(["F", "M"], n),
+            "selected": rng.integers(0, 2, n),
+        }
+    )
     data.loc[3, "when"] = pd.NaT
     expected = ai.monitor(data, time="when", selected="selected", groups="sex", period=period)
     engines = [pl.from_pandas(data), duckdb.sql("SELECT * FROM data"), pa.table(data)]
     for other in engines:
-        result = ai.monitor(other, time="when", selected="selected", groups="sex",
-                            period=period)
+        result = ai.monitor(other, time="when", selected="selected", groups="sex", period=period)
         pd.testing.assert_frame_equal(result.table, expected.table)
         assert result.n_missing_time == 1
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 40), st.integers(1, 40),
-                          st.integers(0, 40)), min_size=1, max_size=6),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 40), st.integers(0, 40), st.integers(1, 40), st.integers(0, 40)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
 def test_monitor_properties_on_random_counts(months, shuffle):
     rows = []
     for m, (n_f, s_f, n_m, s_m) in enumerate(months):
@@ -313,12 +339,12 @@ def test_monitor_properties_on_random_counts(months, shuffle):
     result = ai.monitor(data, time="when", selected="selected", groups="sex", reference="M")
     f = result.table.query("group == 'F'")
     assert (np.diff(f["cum_n"]) >= 0).all() and f["cum_n"].iloc[-1] == sum(m[0] for m in months)
-    defined = f["cs_low"].notna() & np.isfinite(f["cum_impact_ratio"]) \
-        & (f["cum_selected"] > 0)
+    defined = f["cs_low"].notna() & np.isfinite(f["cum_impact_ratio"]) & (f["cum_selected"] > 0)
     assert (f.loc[defined, "cs_low"] <= f.loc[defined, "cum_impact_ratio"] * (1 + 1e-12)).all()
     assert (f.loc[defined, "cum_impact_ratio"] <= f.loc[defined, "cs_high"] * (1 + 1e-12)).all()
-    stricter = ai.monitor(data, time="when", selected="selected", groups="sex",
-                          reference="M", alpha=0.01).table.query("group == 'F'")
+    stricter = ai.monitor(
+        data, time="when", selected="selected", groups="sex", reference="M", alpha=0.01
+    ).table.query("group == 'F'")
     assert (stricter.loc[defined, "cs_high"] >= f.loc[defined, "cs_high"]).all()
     # Alerts never fire where the sequence reaches the line.
     assert not (f["alert_any"] & (f["cs_high"] >= 1)).any()
@@ -327,21 +353,23 @@ def test_monitor_properties_on_random_counts(months, shuffle):
 def test_a_label_fixes_the_reference_where_it_exists_and_a_dict_per_attribute():
     data = _months(4, 60, 0.3, seed=9)
     data["race"] = np.where(np.arange(len(data)) % 2 == 0, "A", "B")
-    result = ai.monitor(data, time="month", selected="selected", groups=["sex", "race"],
-                        reference="M")
+    result = ai.monitor(
+        data, time="month", selected="selected", groups=["sex", "race"], reference="M"
+    )
     table = result.table
     assert table.query("attribute == 'sex' and group == 'M'")["is_reference"].all()
     # race has no "M": its reference is the highest group, so its one pair counts once.
     assert result.params["comparisons"] == 2
-    by_dict = ai.monitor(data, time="month", selected="selected", groups=["sex", "race"],
-                         reference={"race": "B"})
+    by_dict = ai.monitor(
+        data, time="month", selected="selected", groups=["sex", "race"], reference={"race": "B"}
+    )
     assert by_dict.table.query("attribute == 'race' and group == 'B'")["is_reference"].all()
     with pytest.raises(ai.InputError, match="^reference: 'C' is not a group of 'race'"):
-        ai.monitor(data, time="month", selected="selected", groups=["sex", "race"],
-                   reference={"race": "C"})
+        ai.monitor(
+            data, time="month", selected="selected", groups=["sex", "race"], reference={"race": "C"}
+        )
     with pytest.raises(ai.InputError, match="^reference: 'age' is not a monitored attribute"):
-        ai.monitor(data, time="month", selected="selected", groups="sex",
-                   reference={"age": "x"})
+        ai.monitor(data, time="month", selected="selected", groups="sex", reference={"age": "x"})
 
 
 def test_zoned_times_fall_into_the_utc_period_on_every_engine():
@@ -350,9 +378,11 @@ def test_zoned_times_fall_into_the_utc_period_on_every_engine():
     pa = pytest.importorskip("pyarrow")
     # 23:30 in New York on 31 January is 04:30 UTC on 1 February.
     when = pd.to_datetime(["2025-01-31 23:30", "2025-01-15 12:00"] * 20).tz_localize(
-        "America/New_York")
-    data = pd.DataFrame({"when": when, "sex": ["F", "M", "M", "F"] * 10,
-                         "selected": [1, 0, 1, 1] * 10})
+        "America/New_York"
+    )
+    data = pd.DataFrame(
+        {"when": when, "sex": ["F", "M", "M", "F"] * 10, "selected": [1, 0, 1, 1] * 10}
+    )
     expected = ai.monitor(data, time="when", selected="selected", groups="sex")
     assert expected.periods == ["2025-01", "2025-02"]
     for other in (pl.from_pandas(data), duckdb.sql("SELECT * FROM data"), pa.table(data)):
@@ -370,10 +400,17 @@ def test_groups_absent_from_the_first_looks_have_no_sequence_there():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["F", "M", "X", None]),
-                          st.sampled_from(["2025-01-03", "2025-02-10", "2025-03-31", "bad",
-                                           None]),
-                          st.integers(0, 1)), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["F", "M", "X", None]),
+            st.sampled_from(["2025-01-03", "2025-02-10", "2025-03-31", "bad", None]),
+            st.integers(0, 1),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_sparse_random_data_gives_a_result_or_a_named_error(rows):
     data = pd.DataFrame(rows, columns=["sex", "when", "selected"])
     try:

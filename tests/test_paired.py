@@ -15,9 +15,12 @@ from scipy import stats as sps
 import adverse_impact as ai
 from adverse_impact._blackbox._paired import benjamini_hochberg, holm, mcnemar_exact
 
-COLLEGES = pd.DataFrame({"college": ["Wellesley College", "Smith College", "Dalton College",
-                                     "Harlow College"],
-                         "type": ["women's", "women's", "co-ed", "co-ed"]})
+COLLEGES = pd.DataFrame(
+    {
+        "college": ["Wellesley College", "Smith College", "Dalton College", "Harlow College"],
+        "type": ["women's", "women's", "co-ed", "co-ed"],
+    }
+)
 TEMPLATES = [f"Python, SQL; {i} years; {{college}}; id {i}" for i in range(40)]
 
 
@@ -50,6 +53,7 @@ def _penalised(text: str) -> float:
 
 # -- the statistics agree with scipy and statsmodels -----------------------------------
 
+
 def _pairs(result, group):
     """The paired differences rebuilt independently from the long table of scores."""
     wide = result.scores.pivot(index="unit", columns="group", values="score")
@@ -63,11 +67,16 @@ def test_wilcoxon_and_paired_t_agree_with_scipy_on_random_scorers(seed):
     shift = {"Wellesley College": -0.3, "Smith College": 0.1}
 
     def scorer(texts):
-        return [noise[int(t.rsplit(" ", 1)[1])] + shift.get(t.split("; ")[2], 0.0)
-                + rng.normal(scale=0.5) for t in texts]
+        return [
+            noise[int(t.rsplit(" ", 1)[1])]
+            + shift.get(t.split("; ")[2], 0.0)
+            + rng.normal(scale=0.5)
+            for t in texts
+        ]
 
-    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, repeats=3, random_state=seed,
-                            reference="co-ed")
+    result = ai.paired_test(
+        scorer, TEMPLATES, signals=COLLEGES, repeats=3, random_state=seed, reference="co-ed"
+    )
     row = result.table.set_index("group").loc["women's"]
     d = _pairs(result, "women's")
     # scipy's paired tests on the two score columns (not on our differences).
@@ -92,14 +101,28 @@ def test_mcnemar_exact_agrees_with_statsmodels(seed):
     noise = {t: rng.normal() for t in range(len(TEMPLATES))}
 
     def scorer(texts):
-        return [noise[int(t.rsplit(" ", 1)[1])] - 0.4 * ("Wellesley" in t or "Smith" in t)
-                + rng.normal(scale=0.6) for t in texts]
+        return [
+            noise[int(t.rsplit(" ", 1)[1])]
+            - 0.4 * ("Wellesley" in t or "Smith" in t)
+            + rng.normal(scale=0.6)
+            for t in texts
+        ]
 
-    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, repeats=2, select_top=0.4,
-                            random_state=seed, reference="co-ed")
+    result = ai.paired_test(
+        scorer,
+        TEMPLATES,
+        signals=COLLEGES,
+        repeats=2,
+        select_top=0.4,
+        random_state=seed,
+        reference="co-ed",
+    )
     wide = result.scores.pivot(index="unit", columns="group", values="selected")
-    table = pd.crosstab(wide["women's"], wide["co-ed"]).reindex(
-        index=[0.0, 1.0], columns=[0.0, 1.0], fill_value=0).to_numpy()
+    table = (
+        pd.crosstab(wide["women's"], wide["co-ed"])
+        .reindex(index=[0.0, 1.0], columns=[0.0, 1.0], fill_value=0)
+        .to_numpy()
+    )
     expected = mcnemar(table, exact=True).pvalue
     row = result.table.set_index("group").loc["women's"]
     assert (row["n_only_group"], row["n_only_reference"]) == (table[1, 0], table[0, 1])
@@ -120,18 +143,20 @@ def test_mcnemar_exact_matches_statsmodels_on_any_discordant_counts(b, c):
 def test_holm_and_bh_match_statsmodels(p_values):
     from statsmodels.stats.multitest import multipletests
 
-    assert holm(p_values) == pytest.approx(multipletests(p_values, method="holm")[1],
-                                           abs=1e-12)
+    assert holm(p_values) == pytest.approx(multipletests(p_values, method="holm")[1], abs=1e-12)
     assert benjamini_hochberg(p_values) == pytest.approx(
-        multipletests(p_values, method="fdr_bh")[1], abs=1e-12)
+        multipletests(p_values, method="fdr_bh")[1], abs=1e-12
+    )
 
 
 def test_impact_ratios_come_from_the_audit_of_the_decisions():
-    result = ai.paired_test(_penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5, repeats=2,
-                            random_state=0)
+    result = ai.paired_test(
+        _penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5, repeats=2, random_state=0
+    )
     decisions = result.scores
-    audited = ai.audit(selected=decisions["selected"].astype(int),
-                       groups={"type": decisions["group"]})
+    audited = ai.audit(
+        selected=decisions["selected"].astype(int), groups={"type": decisions["group"]}
+    )
     expected = audited.table.set_index("group")
     table = result.table.set_index("group")
     for group in ("women's", "co-ed"):
@@ -142,9 +167,11 @@ def test_impact_ratios_come_from_the_audit_of_the_decisions():
 
 # -- the design ----------------------------------------------------------------------------
 
+
 def test_full_design_scores_every_template_with_every_variant():
-    result = ai.paired_test(_penalised_batch, TEMPLATES[:5], signals=COLLEGES, repeats=2,
-                            random_state=3)
+    result = ai.paired_test(
+        _penalised_batch, TEMPLATES[:5], signals=COLLEGES, repeats=2, random_state=3
+    )
     seen = result.scores.groupby("template")["signal"].apply(frozenset)
     assert all(s == frozenset(COLLEGES["college"]) for s in seen)
     assert result.n_texts == 5 * 2 * 2
@@ -158,20 +185,30 @@ def test_sampled_design_uses_every_name_equally_often():
     assert len(uses) == len(names) == 800  # 250 units x 8 groups = 2,000 texts
     assert set(uses) <= {2, 3}  # 2,000 / 800 = 2.5: each name 2 or 3 times
     assert result.n_groups == 8 and set(result.table["group"]) == {
-        f"{r} | {s}" for r in "ABHW" for s in "MW"}
+        f"{r} | {s}" for r in "ABHW" for s in "MW"
+    }
 
 
 def test_result_does_not_depend_on_threads():
     rng_free = CountingScorer(_penalised)
-    one = ai.paired_test(rng_free, TEMPLATES, signals=COLLEGES, batch_size=3, random_state=5,
-                         threshold=0.5)
-    four = ai.paired_test(CountingScorer(_penalised), TEMPLATES, signals=COLLEGES, batch_size=3,
-                          random_state=5, threshold=0.5, n_jobs=4)
+    one = ai.paired_test(
+        rng_free, TEMPLATES, signals=COLLEGES, batch_size=3, random_state=5, threshold=0.5
+    )
+    four = ai.paired_test(
+        CountingScorer(_penalised),
+        TEMPLATES,
+        signals=COLLEGES,
+        batch_size=3,
+        random_state=5,
+        threshold=0.5,
+        n_jobs=4,
+    )
     pd.testing.assert_frame_equal(one.scores, four.scores)
     pd.testing.assert_frame_equal(one.table, four.table)
 
 
 # -- operations ---------------------------------------------------------------------------
+
 
 def test_every_call_is_counted():
     scorer = CountingScorer(_penalised)
@@ -190,11 +227,26 @@ def test_max_calls_refuses_before_the_first_call():
 
 def test_cached_rerun_makes_zero_calls(tmp_path):
     first = CountingScorer(_penalised)
-    a = ai.paired_test(first, TEMPLATES, signals=COLLEGES, cache=tmp_path, batch_size=10,
-                       scorer_id="penalised-v1", random_state=1)
+    a = ai.paired_test(
+        first,
+        TEMPLATES,
+        signals=COLLEGES,
+        cache=tmp_path,
+        batch_size=10,
+        scorer_id="penalised-v1",
+        random_state=1,
+    )
     again = CountingScorer(_penalised)
-    b = ai.paired_test(again, TEMPLATES, signals=COLLEGES, cache=tmp_path, batch_size=10,
-                       scorer_id="penalised-v1", random_state=1, max_calls=1)
+    b = ai.paired_test(
+        again,
+        TEMPLATES,
+        signals=COLLEGES,
+        cache=tmp_path,
+        batch_size=10,
+        scorer_id="penalised-v1",
+        random_state=1,
+        max_calls=1,
+    )
     assert first.calls == a.n_calls == 8 and again.calls == b.n_calls == 0
     assert b.n_cached == a.n_texts
     pd.testing.assert_frame_equal(a.table, b.table)
@@ -210,11 +262,25 @@ def test_cache_resumes_after_a_crash_halfway(tmp_path):
         return [_penalised(t) for t in texts]
 
     with pytest.raises(KeyboardInterrupt):
-        ai.paired_test(crashing, TEMPLATES, signals=COLLEGES, cache=tmp_path, batch_size=10,
-                       scorer_id="s", random_state=0)
+        ai.paired_test(
+            crashing,
+            TEMPLATES,
+            signals=COLLEGES,
+            cache=tmp_path,
+            batch_size=10,
+            scorer_id="s",
+            random_state=0,
+        )
     scorer = CountingScorer(_penalised)
-    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, cache=tmp_path, batch_size=10,
-                            scorer_id="s", random_state=0)
+    result = ai.paired_test(
+        scorer,
+        TEMPLATES,
+        signals=COLLEGES,
+        cache=tmp_path,
+        batch_size=10,
+        scorer_id="s",
+        random_state=0,
+    )
     assert result.n_cached == 40 and scorer.calls == 4 and result.n_failed == 0
 
 
@@ -232,8 +298,7 @@ def test_cache_key_changes_with_the_model(tmp_path):
 
 def test_a_scorer_failing_on_5_percent_of_calls_is_reported():
     scorer = CountingScorer(_penalised, fail_every=20)
-    result = ai.paired_test(scorer, TEMPLATES * 5, signals=COLLEGES, batch_size=1,
-                            random_state=0)
+    result = ai.paired_test(scorer, TEMPLATES * 5, signals=COLLEGES, batch_size=1, random_state=0)
     # 200 units x 2 groups = 400 calls of one text; every 20th raises.
     assert result.n_calls == 400 and result.n_failed_calls == 20 and result.n_failed == 20
     failures = result.failures
@@ -267,8 +332,9 @@ def test_wrong_number_of_scores_is_a_recorded_failure():
 
 def test_progress_goes_to_the_callable():
     lines = []
-    ai.paired_test(_penalised_batch, TEMPLATES, signals=COLLEGES, batch_size=8,
-                   progress=lines.append)
+    ai.paired_test(
+        _penalised_batch, TEMPLATES, signals=COLLEGES, batch_size=8, progress=lines.append
+    )
     assert lines and lines[-1].startswith("paired_test: 10/10 scorer calls")
 
 
@@ -278,16 +344,23 @@ def _penalised_batch(texts):
 
 # -- null scorer and power ---------------------------------------------------------------
 
+
 def test_null_scorer_p_values_are_uniform():
     """Random scores: 200 seeded runs; rejection at 5% within [2%, 9%], KS p > 0.01."""
     rng = np.random.default_rng(2024)
     p_t, p_w = [], []
     for _ in range(200):
+
         def scorer(texts):
             return rng.normal(size=len(texts)).tolist()
 
-        result = ai.paired_test(scorer, TEMPLATES[:25], signals=COLLEGES,
-                                random_state=int(rng.integers(1 << 30)), reference="co-ed")
+        result = ai.paired_test(
+            scorer,
+            TEMPLATES[:25],
+            signals=COLLEGES,
+            random_state=int(rng.integers(1 << 30)),
+            reference="co-ed",
+        )
         row = result.table.set_index("group").loc["women's"]
         p_t.append(row["p_value_t"])
         p_w.append(row["p_value_wilcoxon"])
@@ -297,6 +370,7 @@ def test_null_scorer_p_values_are_uniform():
 
 
 # -- variant (name) effects ------------------------------------------------------------
+
 
 def test_one_name_far_off_its_group_is_flagged_after_bh():
     names = ai.datasets.load_names()
@@ -318,7 +392,7 @@ def test_variant_effects_agree_with_scipy_welch():
     rng = np.random.default_rng(7)
 
     def scorer(texts):
-        return (rng.normal(size=len(texts)) - 0.3 * np.array(["Smith" in t for t in texts]))
+        return rng.normal(size=len(texts)) - 0.3 * np.array(["Smith" in t for t in texts])
 
     result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, repeats=4, random_state=7)
     long = result.scores
@@ -334,6 +408,7 @@ def test_variant_effects_agree_with_scipy_welch():
 
 
 # -- result object -------------------------------------------------------------------------
+
 
 def test_result_is_frozen_and_hands_out_copies():
     result = ai.paired_test(_penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5)
@@ -353,16 +428,19 @@ def test_result_is_frozen_and_hands_out_copies():
     assert result.flagged()["group"].tolist() == ["women's"]
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"kind": "vote"}, "kind"),
-    ({"repeats": 0}, "repeats"),
-    ({"signals": "emails"}, "signals"),
-    ({"signals": COLLEGES.rename(columns={"college": "school"})}, "templates"),
-    ({"signals": COLLEGES[["college"]]}, "group column"),
-    ({"max_calls": 0}, "max_calls"),
-    ({"reference": "unknown"}, "reference"),
-    ({"positions": "sorted"}, "positions"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"kind": "vote"}, "kind"),
+        ({"repeats": 0}, "repeats"),
+        ({"signals": "emails"}, "signals"),
+        ({"signals": COLLEGES.rename(columns={"college": "school"})}, "templates"),
+        ({"signals": COLLEGES[["college"]]}, "group column"),
+        ({"max_calls": 0}, "max_calls"),
+        ({"reference": "unknown"}, "reference"),
+        ({"positions": "sorted"}, "positions"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, match):
     with pytest.raises((ai.InputError, ai.InputTypeError), match=match):
         ai.paired_test(_penalised_batch, TEMPLATES, **{"signals": COLLEGES, **kwargs})
@@ -375,6 +453,7 @@ def test_a_template_without_a_slot_is_refused():
 
 # -- rankers ------------------------------------------------------------------------------
 
+
 def _software_templates():
     return ai.datasets.load_resume_templates("software engineer")["template"].tolist()
 
@@ -384,8 +463,9 @@ def _first_shown(texts):
 
 
 def test_first_shown_picker_is_flagged_for_position_not_for_any_group():
-    result = ai.paired_test(_first_shown, _software_templates(), kind="rank", repeats=10,
-                            random_state=0)
+    result = ai.paired_test(
+        _first_shown, _software_templates(), kind="rank", repeats=10, random_state=0
+    )
     audit = result.rankings
     tests = audit.tests
     position = tests[(tests["attribute"] == "position") & (tests["test"] == "chi_square_gof")]
@@ -399,8 +479,9 @@ def test_first_shown_picker_is_flagged_for_position_not_for_any_group():
 
 
 def test_positions_are_latin_squares():
-    result = ai.paired_test(_first_shown, _software_templates(), kind="rank", repeats=3,
-                            random_state=1)
+    result = ai.paired_test(
+        _first_shown, _software_templates(), kind="rank", repeats=3, random_state=1
+    )
     shown = result.scores
     counts = shown.groupby(["group", "position"]).size()
     assert (counts == 3).all() and len(counts) == 64  # each group at each position per block
@@ -436,8 +517,7 @@ def test_group_preferrer_is_flagged_for_that_group():
     noncentrality = 160 * ((expected - 1 / 8) ** 2 / (1 / 8)).sum()
     power = sps.ncx2.sf(sps.chi2.isf(0.05, 7), 7, noncentrality)
     assert power > 1 - 1e-11
-    result = ai.paired_test(prefers, _software_templates(), kind="rank", repeats=20,
-                            random_state=2)
+    result = ai.paired_test(prefers, _software_templates(), kind="rank", repeats=20, random_state=2)
     table = result.table.set_index("group")
     # The only group ranked first significantly *more* often than the design
     # expects.  (First places are one multinomial draw: the others lose what
@@ -450,8 +530,9 @@ def test_group_preferrer_is_flagged_for_that_group():
     gof = gof[(gof["attribute"] == "race x sex") & (gof["test"] == "chi_square_gof")]
     assert gof["p_value"].iloc[0] < 1e-10
     position = result.rankings.tests
-    position = position[(position["attribute"] == "position")
-                        & (position["test"] == "chi_square_gof")]
+    position = position[
+        (position["attribute"] == "position") & (position["test"] == "chi_square_gof")
+    ]
     assert position["p_value"].iloc[0] > 0.01
 
 
@@ -464,12 +545,26 @@ def test_ranker_failures_and_omissions_are_counted(tmp_path):
             raise RuntimeError("rate limited")
         return list(range(len(texts) - 1))  # never ranks the last shown
 
-    result = ai.paired_test(flaky, _software_templates(), kind="rank", repeats=10,
-                            random_state=0, cache=tmp_path, scorer_id="flaky")
+    result = ai.paired_test(
+        flaky,
+        _software_templates(),
+        kind="rank",
+        repeats=10,
+        random_state=0,
+        cache=tmp_path,
+        scorer_id="flaky",
+    )
     assert result.n_calls == 80 and result.n_failed_calls == 4 and result.n_pairs_lost == 4
     assert result.table["unranked"].sum() == 76  # one candidate in each answered prompt
-    rerun = ai.paired_test(flaky, _software_templates(), kind="rank", repeats=10,
-                           random_state=0, cache=tmp_path, scorer_id="flaky")
+    rerun = ai.paired_test(
+        flaky,
+        _software_templates(),
+        kind="rank",
+        repeats=10,
+        random_state=0,
+        cache=tmp_path,
+        scorer_id="flaky",
+    )
     assert rerun.n_calls == 4 and rerun.n_cached == 76
 
 
@@ -483,6 +578,7 @@ def test_an_invalid_order_is_a_recorded_failure():
 
 # -- names on the synthetic resumes (make_resumes(names=True)) -------------------------------
 
+
 @pytest.fixture(scope="module")
 def named_resumes():
     return ai.datasets.make_resumes(10_000, names=True, random_state=0)
@@ -494,14 +590,17 @@ def test_names_are_written_without_changing_anything_else(named_resumes):
     first_line, rest = parts.str[0], parts.str[1]
     assert (first_line == named_resumes["name"]).all()
     assert rest.tolist() == plain["resume"].tolist()
-    pd.testing.assert_frame_equal(named_resumes.drop(columns=["resume", "name"]),
-                                  plain.drop(columns="resume"))
+    pd.testing.assert_frame_equal(
+        named_resumes.drop(columns=["resume", "name"]), plain.drop(columns="resume")
+    )
     names = ai.datasets.load_names().set_index("name")
     cells = names.loc[named_resumes["name"]]
-    assert (cells["sex"].to_numpy() == np.where(named_resumes["gender"] == "female", "W", "M")
-            ).all()
-    codes = named_resumes["race"].map({"White": "W", "Asian": "A", "Hispanic or Latino": "H",
-                                       "Black or African American": "B"})
+    assert (
+        cells["sex"].to_numpy() == np.where(named_resumes["gender"] == "female", "W", "M")
+    ).all()
+    codes = named_resumes["race"].map(
+        {"White": "W", "Asian": "A", "Hispanic or Latino": "H", "Black or African American": "B"}
+    )
     known = codes.notna().to_numpy()
     assert (cells["race"].to_numpy()[known] == codes[known]).all()
 
@@ -542,8 +641,9 @@ def test_markdown_and_json_for_both_kinds(capsys):
     scored = ai.paired_test(_penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5)
     text = scored.to_markdown()
     assert text.startswith("# Paired test (score)") and "| women's |" in text
-    ranked = ai.paired_test(_first_shown, _software_templates(), kind="rank", repeats=2,
-                            random_state=0, progress=True)
+    ranked = ai.paired_test(
+        _first_shown, _software_templates(), kind="rank", repeats=2, random_state=0, progress=True
+    )
     assert "paired_test: 16/16 scorer calls" in capsys.readouterr().err
     assert "| A \\| M | True |" in ranked.to_markdown()
     payload = json.loads(json.dumps(ranked.to_dict(), allow_nan=False))
@@ -557,6 +657,7 @@ def test_scorer_identity_follows_the_model_a_function_calls():
     def make(weight):
         def scorer(texts):
             return [weight * len(t) for t in texts]
+
         return scorer
 
     assert scorer_identity(make(1.0), "score") == scorer_identity(make(1.0), "score")
@@ -565,17 +666,26 @@ def test_scorer_identity_follows_the_model_a_function_calls():
     import subprocess
     import sys
 
-    code = ("from adverse_impact._blackbox._calls import scorer_identity\n"
-            "def f(texts):\n    return [len(t) for t in texts if t]\n"
-            "print(scorer_identity(f, 'score'))")
-    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True).stdout for _ in range(2)}
+    code = (
+        "from adverse_impact._blackbox._calls import scorer_identity\n"
+        "def f(texts):\n    return [len(t) for t in texts if t]\n"
+        "print(scorer_identity(f, 'score'))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    }
     assert len(runs) == 1
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=4),
-       st.integers(2, 6), st.integers(0, 2**31 - 1))
+@given(
+    st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=4),
+    st.integers(2, 6),
+    st.integers(0, 2**31 - 1),
+)
 def test_full_design_mean_difference_does_not_depend_on_the_draw(effects, n_templates, seed):
     """Every template with every variant: the mean difference is the variants' mean gap."""
     effect = dict(zip(COLLEGES["college"], effects))
@@ -584,8 +694,9 @@ def test_full_design_mean_difference_does_not_depend_on_the_draw(effects, n_temp
         return [_years(t) + effect[t.split("; ")[2]] for t in texts]
 
     templates = TEMPLATES[:n_templates]
-    result = ai.paired_test(scorer, templates, signals=COLLEGES, repeats=2, random_state=seed,
-                            reference="co-ed")
+    result = ai.paired_test(
+        scorer, templates, signals=COLLEGES, repeats=2, random_state=seed, reference="co-ed"
+    )
     women = np.mean(effects[:2]) - np.mean(effects[2:])
     row = result.table.set_index("group").loc["women's"]
     assert row["mean_diff"] == pytest.approx(women, abs=1e-9)
@@ -605,15 +716,17 @@ def test_ranker_name_effects_agree_with_scipy_fisher():
             order.insert(0, hit[0])
         return order
 
-    result = ai.paired_test(ranker, _software_templates(), kind="rank", repeats=100,
-                            random_state=5)
+    result = ai.paired_test(ranker, _software_templates(), kind="rank", repeats=100, random_state=5)
     shown = result.scores
     first = shown["rank"] == 1
     mine = shown["signal"] == favoured
     group = shown["group"] == "H | M"
-    table = [[int((first & mine).sum()), int((~first & mine).sum())],
-             [int((first & group & ~mine).sum()), int((~first & group & ~mine).sum())]]
+    table = [
+        [int((first & mine).sum()), int((~first & mine).sum())],
+        [int((first & group & ~mine).sum()), int((~first & group & ~mine).sum())],
+    ]
     effects = result.name_effects.set_index("signal")
-    assert effects.loc[favoured, "p_value"] == pytest.approx(sps.fisher_exact(table).pvalue,
-                                                             rel=1e-9)
+    assert effects.loc[favoured, "p_value"] == pytest.approx(
+        sps.fisher_exact(table).pvalue, rel=1e-9
+    )
     assert effects.loc[favoured, "flagged"] and effects["flagged"].sum() == 1

@@ -42,8 +42,15 @@ def test_pooled_z_power_matches_statsmodels_power_proportions_2indep():
     assert found.n_focal_exact == pytest.approx(858.27, abs=0.01)
     assert found.n_focal == 859
     for n_f, n_r in [(100, 300), (858, 858), (40, 25)]:
-        ref = power_proportions_2indep(0.24 - 0.30, 0.30, n_f, ratio=n_r / n_f, alpha=0.05,
-                                       alternative="two-sided", return_results=True)
+        ref = power_proportions_2indep(
+            0.24 - 0.30,
+            0.30,
+            n_f,
+            ratio=n_r / n_f,
+            alpha=0.05,
+            alternative="two-sided",
+            return_results=True,
+        )
         # statsmodels' prop2 is the reference rate and nobs1 the focal group.
         ours = power(n_f, n_r, 0.30, 0.8, test="z_pooled").power
         assert ours == pytest.approx(float(ref.power), rel=1e-9)
@@ -55,8 +62,9 @@ def test_z_power_matches_statsmodels_on_cohens_h():
     assert power(120, 200, 0.5, 0.7).power == pytest.approx(ref, rel=1e-9)
 
 
-@pytest.mark.parametrize("n_f, n_r, p_r, ir", [(20, 30, 0.5, 0.4), (12, 15, 0.6, 0.3),
-                                               (40, 40, 0.3, 0.5)])
+@pytest.mark.parametrize(
+    "n_f, n_r, p_r, ir", [(20, 30, 0.5, 0.4), (12, 15, 0.6, 0.3), (40, 40, 0.3, 0.5)]
+)
 def test_fisher_power_agrees_with_simulation_within_monte_carlo_error(n_f, n_r, p_r, ir):
     rng = np.random.default_rng(18)
     draws = 20_000
@@ -64,8 +72,9 @@ def test_fisher_power_agrees_with_simulation_within_monte_carlo_error(n_f, n_r, 
     c = rng.binomial(n_r, p_r, draws)
     pairs, inverse = np.unique(np.stack([a, c], axis=1), axis=0, return_inverse=True)
     # scipy's own Fisher test, once per distinct outcome: independent of the library.
-    pvalues = np.array([scipy.stats.fisher_exact([[x, n_f - x], [y, n_r - y]]).pvalue
-                        for x, y in pairs])
+    pvalues = np.array(
+        [scipy.stats.fisher_exact([[x, n_f - x], [y, n_r - y]]).pvalue for x, y in pairs]
+    )
     reject = (pvalues[inverse.ravel()] < 0.05) & (a * n_r < c * n_f)
     simulated = reject.mean()
     exact = power(n_f, n_r, p_r, ir, test="fisher").power
@@ -93,8 +102,12 @@ def test_fisher_power_refuses_huge_enumerations():
         power(5000, 5000, 0.3, 0.8, test="fisher")
 
 
-@given(n_f=st.integers(2, 5000), n_r=st.integers(2, 5000),
-       p_r=st.floats(0.02, 0.98), target=st.floats(0.5, 0.95))
+@given(
+    n_f=st.integers(2, 5000),
+    n_r=st.integers(2, 5000),
+    p_r=st.floats(0.02, 0.98),
+    target=st.floats(0.5, 0.95),
+)
 def test_minimum_detectable_ratio_inverts_power(n_f, n_r, p_r, target):
     mdr = minimum_detectable_ratio(n_f, n_r, p_r, power=target)
     if mdr == 0.0:
@@ -103,8 +116,9 @@ def test_minimum_detectable_ratio_inverts_power(n_f, n_r, p_r, target):
     else:
         # The closed form ignores the opposite tail; with it, power is a hair higher.
         h = proportion_effectsize(p_r, p_r * mdr)
-        one_tail = scipy.stats.norm.cdf(h * math.sqrt(n_f * n_r / (n_f + n_r))
-                                        - scipy.stats.norm.isf(0.025))
+        one_tail = scipy.stats.norm.cdf(
+            h * math.sqrt(n_f * n_r / (n_f + n_r)) - scipy.stats.norm.isf(0.025)
+        )
         assert one_tail == pytest.approx(target, abs=1e-9)
         assert target - 1e-9 <= power(n_f, n_r, p_r, mdr).power
 
@@ -116,13 +130,16 @@ def test_minimum_detectable_ratio_vectorised_and_nan_without_reference_rate():
     assert np.isnan(out[2])
 
 
-@pytest.mark.parametrize("kwargs, argument", [
-    ({"rate_reference": 1.2}, "rate_reference"),
-    ({"rate_reference": 0.3, "impact_ratio": 1.0}, "impact_ratio"),
-    ({"rate_reference": 0.3, "power": 1.5}, "power"),
-    ({"rate_reference": 0.3, "ratio": -1}, "ratio"),
-    ({"rate_reference": 0.3, "test": "t"}, "test"),
-])
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"rate_reference": 1.2}, "rate_reference"),
+        ({"rate_reference": 0.3, "impact_ratio": 1.0}, "impact_ratio"),
+        ({"rate_reference": 0.3, "power": 1.5}, "power"),
+        ({"rate_reference": 0.3, "ratio": -1}, "ratio"),
+        ({"rate_reference": 0.3, "test": "t"}, "test"),
+    ],
+)
 def test_sample_size_bad_input_names_the_argument(kwargs, argument):
     with pytest.raises(ai.InputError, match=f"^{argument}: "):
         sample_size(**kwargs)
@@ -143,8 +160,10 @@ def test_results_are_frozen_and_serialisable():
 
 def test_audit_reports_each_groups_minimum_detectable_ratio_not_post_hoc_power():
     # EEOC 2023 example: 12 of 40 Black and 48 of 80 White applicants advance.
-    result = ai.audit(selected=[1] * 48 + [0] * 32 + [1] * 12 + [0] * 28,
-                      groups={"race": ["White"] * 80 + ["Black"] * 40})
+    result = ai.audit(
+        selected=[1] * 48 + [0] * 32 + [1] * 12 + [0] * 28,
+        groups={"race": ["White"] * 80 + ["Black"] * 40},
+    )
     table = result.table.set_index("group")
     h = NormalIndPower().solve_power(None, nobs1=40, alpha=0.05, power=0.8, ratio=80 / 40)
     expected = math.sin(math.asin(math.sqrt(0.6)) - h / 2) ** 2 / 0.6

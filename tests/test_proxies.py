@@ -18,13 +18,18 @@ import adverse_impact as ai
 def _table(seed, n=800):
     rng = np.random.default_rng(seed)
     sex = rng.choice(["F", "M"], n)
-    frame = pd.DataFrame({
-        "height": rng.normal(size=n) + 1.5 * (sex == "M"),           # numeric proxy
-        "club": np.where(rng.random(n) < 0.7, np.where(sex == "F", "netball", "rugby"),
-                         rng.choice(["chess", "none"], n)),         # categorical proxy
-        "skill": rng.normal(size=n),                               # independent
-        "city": rng.choice(["a", "b", "c"], n),                    # independent
-    })
+    frame = pd.DataFrame(
+        {
+            "height": rng.normal(size=n) + 1.5 * (sex == "M"),  # numeric proxy
+            "club": np.where(
+                rng.random(n) < 0.7,
+                np.where(sex == "F", "netball", "rugby"),
+                rng.choice(["chess", "none"], n),
+            ),  # categorical proxy
+            "skill": rng.normal(size=n),  # independent
+            "city": rng.choice(["a", "b", "c"], n),  # independent
+        }
+    )
     return frame, sex
 
 
@@ -62,8 +67,9 @@ def test_scan_handles_several_attributes_missing_values_and_arrays():
     # among the 10 unknown labels (rows 0-9), so exactly the 10 unknown rows are out.
     used = pd.notna(sex) & frame["height"].notna().to_numpy()
     assert row["n"] == int(used.sum()) == len(sex) - 10
-    numeric = ai.proxy_scan(frame[["height", "skill"]].to_numpy(), _table(1)[1],
-                            feature_names=["h", "s"])
+    numeric = ai.proxy_scan(
+        frame[["height", "skill"]].to_numpy(), _table(1)[1], feature_names=["h", "s"]
+    )
     assert numeric.to_frame()["feature"].iloc[0] == "h"
     assert "ProxyScan" in repr(scan)
 
@@ -88,8 +94,7 @@ def test_recoverability_near_chance_for_independent_inputs(seed):
 def test_recoverability_from_text():
     rng = np.random.default_rng(0)
     sex = rng.choice(["F", "M"], 400)
-    texts = [("women's " if s == "F" and rng.random() < 0.6 else "") + "python sql"
-             for s in sex]
+    texts = [("women's " if s == "F" and rng.random() < 0.6 else "") + "python sql" for s in sex]
     found = ai.recoverability(texts, sex, random_state=0)
     assert found.roc_auc > 0.7
     assert "TfidfVectorizer" in found.estimator
@@ -105,7 +110,7 @@ def test_leakage_ranks_a_used_proxy_above_an_ignored_one():
     leakage = ai.proxy_leakage(model, X, sex).to_frame().set_index("feature")
     assert leakage.index[0] == "height"
     assert leakage.loc["height", "leakage"] > 5 * leakage.loc["club_rugby", "leakage"]
-    assert leakage.loc["height", "works_against"] == "M"   # taller (men) pushed down
+    assert leakage.loc["height", "works_against"] == "M"  # taller (men) pushed down
     assert leakage.loc["skill", "association"] < 0.15
 
 
@@ -125,11 +130,22 @@ def test_leakage_for_a_text_pipeline_puts_womens_first():
     for s in sex:
         womens = s == "F" and rng.random() < 0.6
         skill = rng.random() < 0.5
-        texts.append(" ".join(filter(None, ["women's chess" if womens else "chess",
-                                            "python" if skill else "excel", "club"])))
+        texts.append(
+            " ".join(
+                filter(
+                    None,
+                    [
+                        "women's chess" if womens else "chess",
+                        "python" if skill else "excel",
+                        "club",
+                    ],
+                )
+            )
+        )
         hired.append(int(skill and not womens))
-    model = make_pipeline(TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN),
-                          LogisticRegression()).fit(texts, hired)
+    model = make_pipeline(
+        TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN), LogisticRegression()
+    ).fit(texts, hired)
     leakage = ai.proxy_leakage(model, texts, sex)
     assert leakage.top(1)["feature"].item() == "women's" and leakage.rank("women's") == 1
     assert leakage.top(1)["works_against"].item() == "F"

@@ -25,34 +25,92 @@ CELLS = [f"{r} | {s}" for r in "ABHW" for s in "MW"]
 # BloombergGraphics/2024-openai-gpt-hiring-racial-discrimination (commit 65ae911):
 # first-place counts of each race_sex cell among 1,000 prompts per model and job.
 PUBLISHED = {
-    ("gpt-3.5-turbo", "HR specialist"):
-        {"H_W": 181, "A_W": 148, "W_W": 138, "B_W": 130, "B_M": 106, "H_M": 103, "A_M": 98,
-         "W_M": 96},
-    ("gpt-3.5-turbo", "software engineer"):
-        {"W_W": 144, "H_M": 132, "A_W": 129, "A_M": 124, "H_W": 121, "B_M": 121, "W_M": 119,
-         "B_W": 110},
-    ("gpt-3.5-turbo", "retail"):
-        {"A_W": 140, "H_W": 139, "W_W": 133, "B_M": 125, "A_M": 122, "B_W": 121, "H_M": 116,
-         "W_M": 104},
-    ("gpt-3.5-turbo", "financial analyst"):
-        {"A_W": 172, "A_M": 146, "W_W": 132, "H_W": 129, "H_M": 124, "W_M": 121, "B_W": 100,
-         "B_M": 76},
-    ("gpt-4", "HR specialist"):
-        {"H_W": 147, "W_M": 143, "A_W": 129, "W_W": 122, "A_M": 122, "B_W": 120, "H_M": 114,
-         "B_M": 103},
-    ("gpt-4", "software engineer"):
-        {"H_W": 140, "W_W": 138, "A_M": 136, "H_M": 130, "B_M": 121, "B_W": 117, "W_M": 111,
-         "A_W": 107},
-    ("gpt-4", "retail"):
-        {"H_W": 137, "W_W": 133, "A_W": 133, "B_W": 125, "A_M": 124, "B_M": 120, "W_M": 115,
-         "H_M": 113},
-    ("gpt-4", "financial analyst"):
-        {"A_M": 139, "A_W": 132, "W_W": 132, "H_M": 132, "W_M": 130, "H_W": 120, "B_W": 113,
-         "B_M": 102},
+    ("gpt-3.5-turbo", "HR specialist"): {
+        "H_W": 181,
+        "A_W": 148,
+        "W_W": 138,
+        "B_W": 130,
+        "B_M": 106,
+        "H_M": 103,
+        "A_M": 98,
+        "W_M": 96,
+    },
+    ("gpt-3.5-turbo", "software engineer"): {
+        "W_W": 144,
+        "H_M": 132,
+        "A_W": 129,
+        "A_M": 124,
+        "H_W": 121,
+        "B_M": 121,
+        "W_M": 119,
+        "B_W": 110,
+    },
+    ("gpt-3.5-turbo", "retail"): {
+        "A_W": 140,
+        "H_W": 139,
+        "W_W": 133,
+        "B_M": 125,
+        "A_M": 122,
+        "B_W": 121,
+        "H_M": 116,
+        "W_M": 104,
+    },
+    ("gpt-3.5-turbo", "financial analyst"): {
+        "A_W": 172,
+        "A_M": 146,
+        "W_W": 132,
+        "H_W": 129,
+        "H_M": 124,
+        "W_M": 121,
+        "B_W": 100,
+        "B_M": 76,
+    },
+    ("gpt-4", "HR specialist"): {
+        "H_W": 147,
+        "W_M": 143,
+        "A_W": 129,
+        "W_W": 122,
+        "A_M": 122,
+        "B_W": 120,
+        "H_M": 114,
+        "B_M": 103,
+    },
+    ("gpt-4", "software engineer"): {
+        "H_W": 140,
+        "W_W": 138,
+        "A_M": 136,
+        "H_M": 130,
+        "B_M": 121,
+        "B_W": 117,
+        "W_M": 111,
+        "A_W": 107,
+    },
+    ("gpt-4", "retail"): {
+        "H_W": 137,
+        "W_W": 133,
+        "A_W": 133,
+        "B_W": 125,
+        "A_M": 124,
+        "B_M": 120,
+        "W_M": 115,
+        "H_M": 113,
+    },
+    ("gpt-4", "financial analyst"): {
+        "A_M": 139,
+        "A_W": 132,
+        "W_W": 132,
+        "H_M": 132,
+        "W_M": 130,
+        "H_W": 120,
+        "B_W": 113,
+        "B_M": 102,
+    },
 }
 # Its disparate_impact_ratio column for two rows, as printed there.
-PUBLISHED_RATIOS = {("gpt-3.5-turbo", "financial analyst", "B_M"): 0.4418604651162791,
-                    ("gpt-4", "retail", "H_M"): 0.8248175182481752}
+PUBLISHED_RATIOS = {
+    ("gpt-3.5-turbo", "financial analyst", "B_M"): 0.4418604651162791,
+    ("gpt-4", "retail", "H_M"): 0.8248175182481752,
+}
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +123,19 @@ def published(rankings) -> ai.RankingAudit:
     # The published analysis used the "main" and "rebalance" prompts; the
     # user expresses that by filtering the frame.
     kept = rankings[rankings["kind"] != "oversampled"]
-    return ai.audit_rankings(kept, prompt="run", groups=["race", "sex"], rank="rank",
-                             position="position", by=["model", "job"], random_state=0)
+    return ai.audit_rankings(
+        kept,
+        prompt="run",
+        groups=["race", "sex"],
+        rank="rank",
+        position="position",
+        by=["model", "job"],
+        random_state=0,
+    )
 
 
 # -- the shipped data -------------------------------------------------------------------
+
 
 def test_dataset_shapes_and_licence(rankings):
     assert rankings.shape == (66528, 9)
@@ -84,19 +150,23 @@ def test_dataset_shapes_and_licence(rankings):
 
     folder = resources.files("adverse_impact.datasets") / "data" / "llm_rankings"
     assert "Apache License" in (folder / "LICENSE").read_text()
-    assert "BloombergGraphics/2024-openai-gpt-hiring-racial-discrimination" in \
-        (folder / "NOTICE").read_text()
+    assert (
+        "BloombergGraphics/2024-openai-gpt-hiring-racial-discrimination"
+        in (folder / "NOTICE").read_text()
+    )
     with pytest.raises(ai.InputError, match="job"):
         load_resume_templates("astronaut")
 
 
 # -- acceptance: the published figures ---------------------------------------------------
 
+
 @pytest.mark.parametrize(("model", "job"), list(PUBLISHED))
 def test_published_counts_rates_and_ratios(published, model, job):
     table = published.table
-    rows = table[(table["model"] == model) & (table["job"] == job)
-                 & (table["attribute"] == "race x sex")].set_index("group")
+    rows = table[
+        (table["model"] == model) & (table["job"] == job) & (table["attribute"] == "race x sex")
+    ].set_index("group")
     counts = PUBLISHED[(model, job)]
     top = max(counts.values())
     for cell, count in counts.items():
@@ -115,16 +185,29 @@ def test_story_example_counts_ratio_and_goodness_of_fit(published):
     table, tests = published.table, published.tests
     where = (table["model"] == "gpt-3.5-turbo") & (table["job"] == "financial analyst")
     rows = table[where & (table["attribute"] == "race x sex")].set_index("group")
-    story = {"A | W": 172, "A | M": 146, "W | W": 132, "H | W": 129, "H | M": 124,
-             "W | M": 121, "B | W": 100, "B | M": 76}
+    story = {
+        "A | W": 172,
+        "A | M": 146,
+        "W | W": 132,
+        "H | W": 129,
+        "H | M": 124,
+        "W | M": 121,
+        "B | W": 100,
+        "B | M": 76,
+    }
     assert rows["selected"].to_dict() == story
     assert rows["expected"].eq(125).all()
-    [index] = table.index[where & (table["attribute"] == "race x sex")
-                          & (table["group"] == "B | M")]
+    [index] = table.index[
+        where & (table["attribute"] == "race x sex") & (table["group"] == "B | M")
+    ]
     assert published.exact_ratios[index] == Fraction(76, 172)
     assert round(rows.loc["B | M", "impact_ratio"], 3) == 0.442
-    gof = tests[(tests["model"] == "gpt-3.5-turbo") & (tests["job"] == "financial analyst")
-                & (tests["attribute"] == "race x sex") & (tests["test"] == "chi_square_gof")]
+    gof = tests[
+        (tests["model"] == "gpt-3.5-turbo")
+        & (tests["job"] == "financial analyst")
+        & (tests["attribute"] == "race x sex")
+        & (tests["test"] == "chi_square_gof")
+    ]
     [gof] = gof.to_dict("records")
     # 5758 / 125 = 46.064 by hand; scipy as the independent reference.
     assert gof["statistic"] == pytest.approx(5758 / 125, rel=1e-12)
@@ -135,16 +218,25 @@ def test_story_example_counts_ratio_and_goodness_of_fit(published):
 
 
 def test_unranked_candidates_are_counted_not_dropped(rankings):
-    result = ai.audit_rankings(rankings, prompt="run", groups=["race", "sex"], rank="rank",
-                               by=["model", "job"], n_resamples=0)
+    result = ai.audit_rankings(
+        rankings,
+        prompt="run",
+        groups=["race", "sex"],
+        rank="rank",
+        by=["model", "job"],
+        n_resamples=0,
+    )
     table = result.table
     assert result.n_unranked == 608 and result.n_rows == 66528
     for attribute in ("race", "sex", "race x sex"):
         part = table[table["attribute"] == attribute]
         assert part["unranked"].sum() == 608
         assert part["n"].sum() == 66528
-    truth = rankings.assign(unranked=rankings["rank"].isna()).groupby(
-        ["model", "job", "race"])["unranked"].sum()
+    truth = (
+        rankings.assign(unranked=rankings["rank"].isna())
+        .groupby(["model", "job", "race"])["unranked"]
+        .sum()
+    )
     race = table[table["attribute"] == "race"].set_index(["model", "job", "group"])
     assert race["unranked"].to_dict() == {k: int(v) for k, v in truth.items()}
     assert "608 unranked" in repr(result)
@@ -153,14 +245,14 @@ def test_unranked_candidates_are_counted_not_dropped(rankings):
 def test_mean_rank_uses_within_prompt_mid_ranks_with_unranked_tied_last(rankings):
     data = rankings[(rankings["model"] == "gpt-3.5-turbo") & (rankings["job"] == "retail")]
     result = ai.audit_rankings(data, prompt="run", groups="race", rank="rank", n_resamples=0)
-    mid = data["rank"].astype(float).groupby(data["run"]).rank(method="average",
-                                                                na_option="bottom")
+    mid = data["rank"].astype(float).groupby(data["run"]).rank(method="average", na_option="bottom")
     expected = mid.groupby(data["race"]).mean()
     table = result.table.set_index("group")
     np.testing.assert_allclose(table["mean_rank"], expected.loc[table.index], rtol=1e-12)
 
 
 # -- agreement with scipy and statsmodels on random designs ------------------------------------
+
 
 def _ranks_within(prompt, keys, omit):
     """Ranks 1..m of ``keys`` within each prompt, NaN where omitted (unranked)."""
@@ -173,9 +265,14 @@ def _complete_design(rng, n_prompts, n_groups, omit=0.1):
     prompt = np.repeat(np.arange(n_prompts), n_groups)
     group = np.tile(np.arange(n_groups), n_prompts)
     rank = _ranks_within(prompt, rng.random(size), rng.random(size) < omit)
-    return pd.DataFrame({"prompt": [f"p{b}" for b in prompt],
-                         "group": [f"g{g}" for g in group], "rank": rank,
-                         "position": group + 1})
+    return pd.DataFrame(
+        {
+            "prompt": [f"p{b}" for b in prompt],
+            "group": [f"g{g}" for g in group],
+            "rank": rank,
+            "position": group + 1,
+        }
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -183,8 +280,7 @@ def test_friedman_and_goodness_of_fit_agree_with_scipy(seed):
     rng = np.random.default_rng(seed)
     n_groups = int(rng.integers(3, 7))
     data = _complete_design(rng, int(rng.integers(20, 80)), n_groups)
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                               n_resamples=0)
+    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
     tests = result.tests.set_index("test")
     wide = data.pivot(index="prompt", columns="group", values="rank").fillna(99.0)
     reference = stats.friedmanchisquare(*[wide[c] for c in wide.columns])
@@ -209,8 +305,9 @@ def _unbalanced_design(rng, n_prompts, labels, omit=0.1):
     prompt = np.repeat(np.arange(n_prompts), sizes)
     total = len(prompt)
     rank = _ranks_within(prompt, rng.random(total), rng.random(total) < omit)
-    return pd.DataFrame({"prompt": [f"p{b}" for b in prompt],
-                         "group": rng.choice(labels, size=total), "rank": rank})
+    return pd.DataFrame(
+        {"prompt": [f"p{b}" for b in prompt], "group": rng.choice(labels, size=total), "rank": rank}
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -219,14 +316,19 @@ def test_two_group_cmh_equals_statsmodels_mantel_haenszel(seed):
 
     rng = np.random.default_rng(seed)
     data = _unbalanced_design(rng, 60, np.array(["a", "b"]))
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", k=2,
-                               n_resamples=0)
+    result = ai.audit_rankings(
+        data, prompt="prompt", groups="group", rank="rank", k=2, n_resamples=0
+    )
     tests = result.tests.set_index("test")
     tables = []
     for _, block in data.groupby("prompt"):
         top = block["rank"] <= 2
-        table = np.array([[(top & (block["group"] == g)).sum(),
-                           (~top & (block["group"] == g)).sum()] for g in ("a", "b")])
+        table = np.array(
+            [
+                [(top & (block["group"] == g)).sum(), (~top & (block["group"] == g)).sum()]
+                for g in ("a", "b")
+            ]
+        )
         if len(block) > 1:
             tables.append(table)
     reference = StratifiedTable(np.dstack(tables)).test_null_odds(correction=False)
@@ -255,8 +357,7 @@ def test_cmh_and_mean_rank_use_the_exact_permutation_covariance():
     rng = np.random.default_rng(7)
     data = _unbalanced_design(rng, 6, np.array(["a", "b", "c"]), omit=0.2)
     data = data[data.groupby("prompt")["rank"].transform("size") <= 5]
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                               n_resamples=0)
+    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
     tests = result.tests.set_index("test")
     labels = sorted(data["group"].unique())
     code = {g: i for i, g in enumerate(labels)}
@@ -277,14 +378,23 @@ def test_cmh_and_mean_rank_use_the_exact_permutation_covariance():
 
 @pytest.mark.parametrize("k", [1, 2])
 def test_permutation_p_value_agrees_with_exact_enumeration(k):
-    data = pd.DataFrame({
-        "prompt": ["p1"] * 3 + ["p2"] * 4 + ["p3"] * 3 + ["p4"] * 3,
-        "group": ["a", "a", "b", "a", "b", "c", "c", "b", "c", "a", "c", "b", "a"],
-        "rank": [1, 2, 3, 1, 2, 3, 4, 1, 3, 2, 1, 2, 3],
-    })
+    data = pd.DataFrame(
+        {
+            "prompt": ["p1"] * 3 + ["p2"] * 4 + ["p3"] * 3 + ["p4"] * 3,
+            "group": ["a", "a", "b", "a", "b", "c", "c", "b", "c", "a", "c", "b", "a"],
+            "rank": [1, 2, 3, 1, 2, 3, 4, 1, 3, 2, 1, 2, 3],
+        }
+    )
     n_resamples = 20000
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", k=k,
-                               n_resamples=n_resamples, random_state=1)
+    result = ai.audit_rankings(
+        data,
+        prompt="prompt",
+        groups="group",
+        rank="rank",
+        k=k,
+        n_resamples=n_resamples,
+        random_state=1,
+    )
     tests = result.tests.set_index("test")
     observed_statistic = tests.loc["chi_square_gof", "statistic"]
     # Exact: every within-prompt permutation of the labels, equally likely.
@@ -305,8 +415,9 @@ def test_permutation_p_value_agrees_with_exact_enumeration(k):
     exact = float(np.mean(statistics >= observed_statistic - 1e-9))
     assert observed_statistic == pytest.approx(
         stats.chisquare(
-            data.assign(t=data["rank"] <= k).groupby("group")["t"].sum().to_numpy(),
-            expected).statistic)
+            data.assign(t=data["rank"] <= k).groupby("group")["t"].sum().to_numpy(), expected
+        ).statistic
+    )
     tolerance = 4 * math.sqrt(exact * (1 - exact) / n_resamples) + 1 / n_resamples
     assert abs(tests.loc["permutation", "p_value"] - exact) <= tolerance
 
@@ -314,12 +425,23 @@ def test_permutation_p_value_agrees_with_exact_enumeration(k):
 def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration():
     # Four identical prompts (a, b, c) with two top-k places each: the sampler
     # draws them through the outcome distribution of one prompt.
-    data = pd.DataFrame({"prompt": np.repeat(["p1", "p2", "p3", "p4", "p5"], 3),
-                         "group": ["a", "b", "c"] * 4 + ["a", "a", "b"],
-                         "rank": [1, 2, 3, 1, 3, 2, 2, 1, 3, 1, 2, 3, 1, 2, 3]})
+    data = pd.DataFrame(
+        {
+            "prompt": np.repeat(["p1", "p2", "p3", "p4", "p5"], 3),
+            "group": ["a", "b", "c"] * 4 + ["a", "a", "b"],
+            "rank": [1, 2, 3, 1, 3, 2, 2, 1, 3, 1, 2, 3, 1, 2, 3],
+        }
+    )
     k, n_resamples = 2, 20000
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", k=k,
-                               n_resamples=n_resamples, random_state=3)
+    result = ai.audit_rankings(
+        data,
+        prompt="prompt",
+        groups="group",
+        rank="rank",
+        k=k,
+        n_resamples=n_resamples,
+        random_state=3,
+    )
     tests = result.tests.set_index("test")
     blocks = [(list(b["group"]), (b["rank"] <= k).to_numpy()) for _, b in data.groupby("prompt")]
     labels = ["a", "b", "c"]
@@ -334,8 +456,7 @@ def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration
             for g, t in zip(groups, top):
                 counts[labels.index(g)] += t
         statistics.append(((counts - expected) ** 2 / expected).sum())
-    exact = float(np.mean(np.array(statistics) >= tests.loc["chi_square_gof", "statistic"]
-                          - 1e-9))
+    exact = float(np.mean(np.array(statistics) >= tests.loc["chi_square_gof", "statistic"] - 1e-9))
     tolerance = 4 * math.sqrt(exact * (1 - exact) / n_resamples) + 1 / n_resamples
     assert abs(tests.loc["permutation", "p_value"] - exact) <= tolerance
 
@@ -351,11 +472,25 @@ def test_attribute_draws_summed_from_the_intersection_match_their_own(k):
     score = rng.random(len(data)) + 0.3 * (data["group"] == "x") + 0.3 * (data["sex"] == "F")
     data["rank"] = score.groupby(data["prompt"]).rank(ascending=False)
     n_resamples = 20000
-    both = ai.audit_rankings(data, prompt="prompt", groups=["group", "sex"], rank="rank",
-                             k=k, n_resamples=n_resamples, random_state=1).tests
+    both = ai.audit_rankings(
+        data,
+        prompt="prompt",
+        groups=["group", "sex"],
+        rank="rank",
+        k=k,
+        n_resamples=n_resamples,
+        random_state=1,
+    ).tests
     for attribute in ("group", "sex"):
-        alone = ai.audit_rankings(data, prompt="prompt", groups=attribute, rank="rank", k=k,
-                                  n_resamples=n_resamples, random_state=2).tests
+        alone = ai.audit_rankings(
+            data,
+            prompt="prompt",
+            groups=attribute,
+            rank="rank",
+            k=k,
+            n_resamples=n_resamples,
+            random_state=2,
+        ).tests
         pick = (both["attribute"] == attribute) & (both["test"] == "permutation")
         shared = both.loc[pick, "p_value"].item()
         own = alone.loc[alone["test"] == "permutation", "p_value"].item()
@@ -387,8 +522,9 @@ def test_null_ranker_p_values_are_uniform():
     collected: dict[str, list[float]] = {"cmh": [], "permutation": [], "mean_rank": []}
     for _ in range(200):
         data = _unbalanced_design(rng, 80, np.array(["a", "b", "c"]))
-        result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                                   n_resamples=199, random_state=rng)
+        result = ai.audit_rankings(
+            data, prompt="prompt", groups="group", rank="rank", n_resamples=199, random_state=rng
+        )
         tests = result.tests.set_index("test")
         for name, values in collected.items():
             values.append(tests.loc[name, "p_value"])
@@ -399,6 +535,7 @@ def test_null_ranker_p_values_are_uniform():
 
 
 # -- stub rankers ------------------------------------------------------------------------------
+
 
 def _experiment(rng, n_prompts, ranker, *, first_group=None):
     """Prompts of eight candidates (one per race x sex cell) in shuffled positions, ranked.
@@ -414,8 +551,14 @@ def _experiment(rng, n_prompts, ranker, *, first_group=None):
         keys[:, i] = -1.0
         order = np.argsort(keys, axis=1)
     shown = cells[order.ravel()]
-    frame = pd.DataFrame({"prompt": np.repeat(np.arange(n_prompts), 8), "race": shown[:, 0],
-                          "sex": shown[:, 1], "position": np.tile(np.arange(1, 9), n_prompts)})
+    frame = pd.DataFrame(
+        {
+            "prompt": np.repeat(np.arange(n_prompts), 8),
+            "race": shown[:, 0],
+            "sex": shown[:, 1],
+            "position": np.tile(np.arange(1, 9), n_prompts),
+        }
+    )
     frame["rank"] = ranker(frame, rng)
     return frame
 
@@ -427,17 +570,25 @@ def first_shown(shown: pd.DataFrame, rng) -> np.ndarray:
 
 def prefers(race: str, sex: str, weight: float):
     """A ranker preferring one cell whatever its position (Plackett-Luce weight)."""
+
     def rank(shown: pd.DataFrame, rng) -> np.ndarray:
         favoured = ((shown["race"] == race) & (shown["sex"] == sex)).to_numpy()
         score = pd.Series(rng.gumbel(size=len(shown)) + math.log(weight) * favoured)
         return score.groupby(shown["prompt"]).rank(ascending=False).to_numpy()
+
     return rank
 
 
 def test_position_ranker_is_flagged_for_position_not_for_groups():
-    result = ai.audit_rankings(_experiment(np.random.default_rng(3), 2000, first_shown),
-                               prompt="prompt", groups=["race", "sex"], rank="rank",
-                               position="position", n_resamples=199, random_state=0)
+    result = ai.audit_rankings(
+        _experiment(np.random.default_rng(3), 2000, first_shown),
+        prompt="prompt",
+        groups=["race", "sex"],
+        rank="rank",
+        position="position",
+        n_resamples=199,
+        random_state=0,
+    )
     tests = result.tests
     position = tests[tests["attribute"] == "position"].set_index("test")
     assert position.loc["cmh", "p_value"] < 1e-100
@@ -457,8 +608,12 @@ def test_confounded_design_position_ranker_separated_by_within_position_test():
     # group effect; comparing only candidates shown at the same position does not.
     result = ai.audit_rankings(
         _experiment(np.random.default_rng(4), 300, first_shown, first_group=("B", "M")),
-        prompt="prompt", groups=["race", "sex"], rank="rank", position="position",
-        n_resamples=0)
+        prompt="prompt",
+        groups=["race", "sex"],
+        rank="rank",
+        position="position",
+        n_resamples=0,
+    )
     tests = result.tests.set_index(["attribute", "test"])
     assert tests.loc[("race x sex", "cmh"), "p_value"] < 1e-10
     assert math.isnan(tests.loc[("race x sex", "cmh_within_position"), "statistic"])
@@ -479,15 +634,21 @@ def test_group_preferring_ranker_is_flagged_for_that_group_at_the_stated_power()
     gof_power = stats.ncx2.sf(stats.chi2.ppf(0.95, 7), 7, lam)
     assert gof_power > 0.95
     crit = stats.norm.ppf(1 - 0.05 / 16) * math.sqrt(n / 8 * 7 / 8)
-    flag_power = stats.norm.sf((crit - n * (p_first - 1 / 8)) / math.sqrt(n * p_first
-                                                                           * (1 - p_first)))
+    flag_power = stats.norm.sf(
+        (crit - n * (p_first - 1 / 8)) / math.sqrt(n * p_first * (1 - p_first))
+    )
     assert flag_power == pytest.approx(0.97, abs=0.01)
     rng = np.random.default_rng(11)
     flagged = position_flagged = 0
     for _ in range(40):
-        result = ai.audit_rankings(_experiment(rng, n, prefers("B", "M", 1.5)),
-                                   prompt="prompt", groups=["race", "sex"], rank="rank",
-                                   position="position", n_resamples=0)
+        result = ai.audit_rankings(
+            _experiment(rng, n, prefers("B", "M", 1.5)),
+            prompt="prompt",
+            groups=["race", "sex"],
+            rank="rank",
+            position="position",
+            n_resamples=0,
+        )
         table = result.table
         cells = table[table["attribute"] == "race x sex"].set_index("group")
         top = cells["z"].idxmax()
@@ -501,21 +662,24 @@ def test_group_preferring_ranker_is_flagged_for_that_group_at_the_stated_power()
 
 # -- properties ----------------------------------------------------------------------------------
 
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 3))
 def test_expected_counts_add_up_and_row_order_does_not_matter(seed, k):
     rng = np.random.default_rng(seed)
     data = _unbalanced_design(rng, 25, np.array(["x", "y", "z"]))
     data["sex"] = rng.choice(["F", "M"], size=len(data))
-    result = ai.audit_rankings(data, prompt="prompt", groups=["group", "sex"], rank="rank",
-                               k=k, n_resamples=0)
+    result = ai.audit_rankings(
+        data, prompt="prompt", groups=["group", "sex"], rank="rank", k=k, n_resamples=0
+    )
     table = result.table
     for _, part in table.groupby("attribute"):
         assert part["expected"].sum() == pytest.approx(part["selected"].sum())
         assert part["n"].sum() == len(data)
     shuffled = data.sample(frac=1.0, random_state=seed % 1000).reset_index(drop=True)
-    again = ai.audit_rankings(shuffled, prompt="prompt", groups=["group", "sex"], rank="rank",
-                              k=k, n_resamples=0)
+    again = ai.audit_rankings(
+        shuffled, prompt="prompt", groups=["group", "sex"], rank="rank", k=k, n_resamples=0
+    )
     pd.testing.assert_frame_equal(again.table, table, rtol=1e-9)
     pd.testing.assert_frame_equal(again.tests, result.tests, rtol=1e-9)
     for ratio, flag in zip(result.exact_ratios, table["four_fifths_flag"]):
@@ -527,8 +691,9 @@ def test_expected_counts_add_up_and_row_order_does_not_matter(seed, k):
 def test_mean_rank_interval_is_the_textbook_one_with_one_candidate_per_prompt(seed):
     rng = np.random.default_rng(seed)
     data = _complete_design(rng, 30, 3, omit=0.0)
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                               n_resamples=0, alpha=0.1)
+    result = ai.audit_rankings(
+        data, prompt="prompt", groups="group", rank="rank", n_resamples=0, alpha=0.1
+    )
     table = result.table.set_index("group")
     for group, ranks in data.groupby("group")["rank"]:
         half = stats.norm.ppf(0.95) * ranks.std(ddof=1) / math.sqrt(len(ranks))
@@ -537,6 +702,7 @@ def test_mean_rank_interval_is_the_textbook_one_with_one_candidate_per_prompt(se
 
 
 # -- the result and its inputs ------------------------------------------------------------------
+
 
 def test_result_is_frozen_and_serialisable(published):
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -560,38 +726,58 @@ def test_reference_label_and_unknown_labels():
     data = _complete_design(np.random.default_rng(5), 50, 4)
     data.loc[data.index[:10], "group"] = None
     data.loc[data.index[10:20], "group"] = "n/a"
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                               reference="g0", unknown="n/a", n_resamples=0)
+    result = ai.audit_rankings(
+        data,
+        prompt="prompt",
+        groups="group",
+        rank="rank",
+        reference="g0",
+        unknown="n/a",
+        n_resamples=0,
+    )
     table = result.table
     assert result.unknown == {"group": 20}
     assert table.loc[table["is_reference"], "group"].tolist() == ["g0"]
     assert table["n"].sum() == len(data) - 20
     with pytest.raises(ai.InputError, match="reference"):
-        ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                          reference="nobody", n_resamples=0)
+        ai.audit_rankings(
+            data, prompt="prompt", groups="group", rank="rank", reference="nobody", n_resamples=0
+        )
     # An experiment without the reference group: no ratios there, and it says why.
-    two = pd.concat([data.assign(experiment="one"),
-                     data[data["group"] != "g0"].assign(experiment="two")])
-    result = ai.audit_rankings(two, prompt="prompt", groups="group", rank="rank",
-                               reference="g0", by="experiment", unknown="n/a", n_resamples=0)
+    two = pd.concat(
+        [data.assign(experiment="one"), data[data["group"] != "g0"].assign(experiment="two")]
+    )
+    result = ai.audit_rankings(
+        two,
+        prompt="prompt",
+        groups="group",
+        rank="rank",
+        reference="g0",
+        by="experiment",
+        unknown="n/a",
+        n_resamples=0,
+    )
     table = result.table
     second = table[table["experiment"] == "two"]
     assert second["impact_ratio"].isna().all() and not second["four_fifths_flag"].any()
     assert second.loc[second["n"] > 0, "note"].str.contains("reference group was not shown").all()
 
 
-@pytest.mark.parametrize(("change", "kwargs", "error", "match"), [
-    ({}, {"rank": "missing"}, ai.InputError, "rank: column 'missing' is not in data"),
-    ({"rank": ["x"] * 12}, {}, ai.InputTypeError, "rank: expected numeric ranks"),
-    ({"rank": [0.0] * 12}, {}, ai.InputError, "rank: holds values below 1"),
-    ({}, {"k": 0}, ai.InputError, "k: 0 is below 1"),
-    ({}, {"k": 1.5}, ai.InputTypeError, "k: expected an integer"),
-    ({"prompt": [None] + ["p"] * 11}, {}, ai.InputError, "prompt: 1 row"),
-    ({"group": ["a"] * 12}, {}, ai.InputError, "groups: attribute 'group' has 1 known"),
-    ({}, {"by": "group"}, ai.InputError, "by: names the group column"),
-    ({}, {"n_resamples": -1}, ai.InputError, "n_resamples"),
-    ({}, {"alpha": 2}, ai.InputError, "alpha"),
-])
+@pytest.mark.parametrize(
+    ("change", "kwargs", "error", "match"),
+    [
+        ({}, {"rank": "missing"}, ai.InputError, "rank: column 'missing' is not in data"),
+        ({"rank": ["x"] * 12}, {}, ai.InputTypeError, "rank: expected numeric ranks"),
+        ({"rank": [0.0] * 12}, {}, ai.InputError, "rank: holds values below 1"),
+        ({}, {"k": 0}, ai.InputError, "k: 0 is below 1"),
+        ({}, {"k": 1.5}, ai.InputTypeError, "k: expected an integer"),
+        ({"prompt": [None] + ["p"] * 11}, {}, ai.InputError, "prompt: 1 row"),
+        ({"group": ["a"] * 12}, {}, ai.InputError, "groups: attribute 'group' has 1 known"),
+        ({}, {"by": "group"}, ai.InputError, "by: names the group column"),
+        ({}, {"n_resamples": -1}, ai.InputError, "n_resamples"),
+        ({}, {"alpha": 2}, ai.InputError, "alpha"),
+    ],
+)
 def test_bad_input_is_refused_with_the_argument_named(change, kwargs, error, match):
     data = _complete_design(np.random.default_rng(0), 4, 3)
     for column, values in change.items():
@@ -605,20 +791,18 @@ def test_ranks_as_python_objects_with_none_are_read_as_numbers():
     data = _complete_design(np.random.default_rng(1), 10, 3)
     objects = data.assign(rank=[None if np.isnan(r) else int(r) for r in data["rank"]])
     objects["rank"] = objects["rank"].astype(object)
-    expected = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                                 n_resamples=0)
-    got = ai.audit_rankings(objects, prompt="prompt", groups="group", rank="rank",
-                            n_resamples=0)
+    expected = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
+    got = ai.audit_rankings(objects, prompt="prompt", groups="group", rank="rank", n_resamples=0)
     pd.testing.assert_frame_equal(got.table, expected.table)
 
 
 def test_other_engines_give_the_same_result():
     polars = pytest.importorskip("polars")
     data = _complete_design(np.random.default_rng(9), 30, 3)
-    expected = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
-                                 n_resamples=0)
-    got = ai.audit_rankings(polars.from_pandas(data), prompt="prompt", groups="group",
-                            rank="rank", n_resamples=0)
+    expected = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
+    got = ai.audit_rankings(
+        polars.from_pandas(data), prompt="prompt", groups="group", rank="rank", n_resamples=0
+    )
     pd.testing.assert_frame_equal(got.table, expected.table)
 
 

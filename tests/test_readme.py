@@ -36,8 +36,13 @@ def test_main_job_runs_through_the_installed_entry_point(tmp_path):
     # run its second half, the console script's code path, in a subprocess.
     main_job = quick_start_commands()[0].split("&&", 1)[1].split()
     assert main_job[0] == "adverse-impact"
-    done = subprocess.run([sys.executable, "-m", "adverse_impact", *main_job[1:]],
-                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "adverse_impact", *main_job[1:]],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "impact ratio" in done.stdout
     assert (tmp_path / "case-study" / "case-study.html").is_file()
@@ -61,6 +66,7 @@ def test_case_study_output_is_git_ignored():
     patterns = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
     assert "case-study/" in patterns
     if shutil.which("git") and (ROOT / ".git").exists():
-        done = subprocess.run(["git", "check-ignore", "-q", "case-study/case-study.html"],
-                              cwd=ROOT, check=False)
+        done = subprocess.run(
+            ["git", "check-ignore", "-q", "case-study/case-study.html"], cwd=ROOT, check=False
+        )
         assert done.returncode == 0

@@ -13,28 +13,41 @@ from hypothesis import strategies as st
 import adverse_impact as ai
 from adverse_impact import _render
 
-LONG = ["Native Hawaiian or Other Pacific Islander", "Black or African American",
-        "American Indian or Alaska Native", "White", "Two or More Races"]
+LONG = [
+    "Native Hawaiian or Other Pacific Islander",
+    "Black or African American",
+    "American Indian or Alaska Native",
+    "White",
+    "Two or More Races",
+]
 
 
 @pytest.fixture(scope="module")
 def wide():
     rng = np.random.default_rng(0)
     n = 5_000
-    frame = pd.DataFrame({
-        "sex": rng.choice(["Female", "Male", "Decline to self-identify"], n, p=[.45, .45, .1]),
-        "race": rng.choice(LONG, n, p=[0.004, 0.2, 0.05, 0.7, 0.046]),
-    })
+    frame = pd.DataFrame(
+        {
+            "sex": rng.choice(
+                ["Female", "Male", "Decline to self-identify"], n, p=[0.45, 0.45, 0.1]
+            ),
+            "race": rng.choice(LONG, n, p=[0.004, 0.2, 0.05, 0.7, 0.046]),
+        }
+    )
     frame["selected"] = rng.random(n) < np.where(frame["sex"] == "Female", 0.2, 0.3)
-    return ai.audit(frame, selected="selected", groups=["sex", "race"], min_share=0.02,
-                    unknown=["Decline to self-identify"])
+    return ai.audit(
+        frame,
+        selected="selected",
+        groups=["sex", "race"],
+        min_share=0.02,
+        unknown=["Decline to self-identify"],
+    )
 
 
 def test_print_fits_100_columns_and_marks_reference_and_flags(wide):
     text = repr(wide)
     assert max(len(line) for line in text.splitlines()) <= 100
-    female = next(line for line in text.splitlines() if " Female " in line
-                  and "|" not in line)
+    female = next(line for line in text.splitlines() if " Female " in line and "|" not in line)
     male = next(line for line in text.splitlines() if " Male " in line and "|" not in line)
     assert female.startswith("*") and male.startswith("R")
     assert "* below 4/5" in text and "R reference" in text
@@ -44,7 +57,8 @@ def test_print_shows_each_note_once(wide):
     text = repr(wide)
     # The excluded category is excluded under race and under every sex x race cell.
     assert len(re.findall(r"below min_share", text)) == len(
-        set(wide.table.loc[wide.table["excluded"], "note"]))
+        set(wide.table.loc[wide.table["excluded"], "note"])
+    )
     assert "[1]" in text
 
 
@@ -63,15 +77,27 @@ def test_repr_html_highlights_flags_marks_reference_explains_exclusions(wide):
 def test_flagged_leads_with_the_columns_a_reader_needs(wide):
     flagged = wide.flagged()
     assert len(flagged)
-    assert list(flagged.columns[:10]) == ["attribute", "group", "n", "selected", "rate",
-                                          "impact_ratio", "ir_ci_low", "ir_ci_high",
-                                          "p_value_fisher", "significant"]
+    assert list(flagged.columns[:10]) == [
+        "attribute",
+        "group",
+        "n",
+        "selected",
+        "rate",
+        "impact_ratio",
+        "ir_ci_low",
+        "ir_ci_high",
+        "p_value_fisher",
+        "significant",
+    ]
     assert set(flagged.columns) == set(wide.table.columns)
 
 
 def test_chart_labels_are_wrapped_or_abbreviated_with_a_key():
-    labels = ["Female", "Black or African American",
-              "Male | Native Hawaiian or Other Pacific Islander"]
+    labels = [
+        "Female",
+        "Black or African American",
+        "Male | Native Hawaiian or Other Pacific Islander",
+    ]
     svg = _render.svg_bars("t", labels, [0.5, 0.9, 1.0], flags=[True, False, False])
     drawn = re.findall(r'<text class="label"[^>]*>(.*?)<title>', svg)
     spans = [re.findall(r"<tspan[^>]*>(.*?)</tspan>", d) for d in drawn]
@@ -86,15 +112,20 @@ def test_chart_labels_are_wrapped_or_abbreviated_with_a_key():
     assert re.search(r'class="value"[^>]*>0\.50 \*</text>', svg)
 
 
-@pytest.mark.parametrize("value,expected", [(0.00099, "< 0.001"), (0.001, "0.001"),
-                                            (0.04449, "0.044"), (None, "—")])
+@pytest.mark.parametrize(
+    "value,expected", [(0.00099, "< 0.001"), (0.001, "0.001"), (0.04449, "0.044"), (None, "—")]
+)
 def test_p_values_in_words(value, expected):
     assert _render.fmt_p(value) == expected
 
 
 @settings(max_examples=60, deadline=None)
-@given(n_a=st.integers(1, 40), sel_b=st.integers(0, 60), extra=st.integers(0, 60),
-       test=st.sampled_from(["fisher", "z"]))
+@given(
+    n_a=st.integers(1, 40),
+    sel_b=st.integers(0, 60),
+    extra=st.integers(0, 60),
+    test=st.sampled_from(["fisher", "z"]),
+)
 def test_detectable_matches_scipy(n_a, sel_b, extra, test):
     # Reference: scipy's tests on the table of a group with no one selected.
     from scipy.stats import fisher_exact
@@ -103,8 +134,9 @@ def test_detectable_matches_scipy(n_a, sel_b, extra, test):
 
     n_b = max(sel_b + extra, 1)
     sel_b = min(sel_b, n_b)
-    got = bool(detectable(np.array([n_a]), np.array([sel_b]), np.array([n_b]), alpha=0.05,
-                          test=test)[0])
+    got = bool(
+        detectable(np.array([n_a]), np.array([sel_b]), np.array([n_b]), alpha=0.05, test=test)[0]
+    )
     if test == "fisher":
         p = fisher_exact([[0, n_a], [sel_b, n_b - sel_b]]).pvalue
     else:
@@ -122,9 +154,12 @@ def _runtime_imports(module: str) -> set[str]:
 
     path = Path(ai.__file__).parent / f"{module}.py"
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    type_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
-                 and getattr(block.test, "id", "") == "TYPE_CHECKING"
-                 for node in ast.walk(block)}
+    type_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
     found = set()
     for node in ast.walk(tree):
         if id(node) in type_only:

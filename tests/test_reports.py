@@ -17,11 +17,14 @@ from adverse_impact._io import write_atomic
 def _data():
     rng = np.random.default_rng(3)
     n = 2_000
-    frame = pd.DataFrame({
-        "sex": rng.choice(["Female", "Male"], n, p=[0.4, 0.6]),
-        "race": rng.choice(["Asian", "Black", "White", "Two or More Races"], n,
-                           p=[0.2, 0.2, 0.59, 0.01]),
-    })
+    frame = pd.DataFrame(
+        {
+            "sex": rng.choice(["Female", "Male"], n, p=[0.4, 0.6]),
+            "race": rng.choice(
+                ["Asian", "Black", "White", "Two or More Races"], n, p=[0.2, 0.2, 0.59, 0.01]
+            ),
+        }
+    )
     frame["selected"] = rng.random(n) < np.where(frame["sex"] == "Female", 0.2, 0.35)
     frame.loc[:20, "sex"] = None
     return frame
@@ -37,8 +40,10 @@ def test_markdown_has_the_ll144_layout(result):
     assert "2026-01-15" in text and "ATS export 2025 (historical data)" in text
     for heading in ("## sex", "## race", "## sex x race"):
         assert heading in text
-    assert "| Category | Number of applicants | Number selected | Selection rate | Impact ratio |" \
+    assert (
+        "| Category | Number of applicants | Number selected | Selection rate | Impact ratio |"
         in text
+    )
     assert f"sex: {result.unknown['sex']}" in text  # the unknown category's count
     line = next(x for x in text.splitlines() if x.startswith("| Two or More Races |"))
     assert "| excluded |" in line and line.endswith("| [1] |")
@@ -106,8 +111,12 @@ def test_json_round_trip_and_fingerprint(result):
     assert report["unknown"] == dict(result.unknown)
     # Same counts, rows shuffled: same fingerprint; one selection moved: a different one.
     frame = _data()
-    again = ai.audit(frame.sample(frac=1, random_state=1), selected="selected",
-                     groups=["sex", "race"], min_share=0.02)
+    again = ai.audit(
+        frame.sample(frac=1, random_state=1),
+        selected="selected",
+        groups=["sex", "race"],
+        min_share=0.02,
+    )
     assert json.loads(again.to_json())["fingerprint"] == report["fingerprint"]
     frame.loc[100, "selected"] = not frame.loc[100, "selected"]
     changed = ai.audit(frame, selected="selected", groups=["sex", "race"], min_share=0.02)
@@ -136,16 +145,23 @@ def test_reports_hold_no_row_level_data(tmp_path):
     # Unique markers in every column that is not an aggregate: none may leak.
     n = 300
     rng = np.random.default_rng(9)
-    frame = pd.DataFrame({
-        "applicant_id": [f"ID-MARKER-{i:05d}" for i in range(n)],
-        "email": [f"person{i}@marker.example" for i in range(n)],
-        "sex": rng.choice(["F", "M"], n),
-        "selected": rng.integers(0, 2, n),
-        "score": rng.random(n) + 0.123456789,
-    })
+    frame = pd.DataFrame(
+        {
+            "applicant_id": [f"ID-MARKER-{i:05d}" for i in range(n)],
+            "email": [f"person{i}@marker.example" for i in range(n)],
+            "sex": rng.choice(["F", "M"], n),
+            "selected": rng.integers(0, 2, n),
+            "score": rng.random(n) + 0.123456789,
+        }
+    )
     result = ai.audit(frame, selected="selected", groups="sex")
-    texts = [result.to_markdown(), result.to_html(), result.to_json(), repr(result),
-             result._repr_html_()]
+    texts = [
+        result.to_markdown(),
+        result.to_html(),
+        result.to_json(),
+        repr(result),
+        result._repr_html_(),
+    ]
     for text in texts:
         assert "MARKER" not in text and "marker.example" not in text
         assert "0.123456789" not in text
@@ -167,6 +183,7 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
 
 # -- what people read (issue 14, item 4) ----------------------------------------------
 
+
 def _tiny_group_result():
     # 300 women (60 selected), 300 men (105 selected) and one person of a third sex
     # category, not selected: flagged at ratio 0 on one person.
@@ -178,13 +195,20 @@ def _tiny_group_result():
 def test_markdown_reads_in_words_with_flag_column_and_legend():
     text = _tiny_group_result().to_markdown(audit_date="2026-12-01")
     header = next(line for line in text.splitlines() if line.startswith("| Category |"))
-    for words in ("Impact ratio", "95% interval (impact ratio)", "p-value (Fisher)",
-                  "Shortfall (people)", "Flag", "Notes"):
+    for words in (
+        "Impact ratio",
+        "95% interval (impact ratio)",
+        "p-value (Fisher)",
+        "Shortfall (people)",
+        "Flag",
+        "Notes",
+    ):
         assert f"| {words} |" in header
     assert "p_value" not in text and "ir_ci" not in text and "four_fifths_flag" not in text
     women = next(line for line in text.splitlines() if line.startswith("| F |"))
     # Fisher's p for 60/300 vs 105/300 (scipy.stats.fisher_exact) is 6e-5: shown "< 0.001".
     from scipy.stats import fisher_exact
+
     assert fisher_exact([[60, 240], [105, 195]]).pvalue < 0.001
     assert "| < 0.001 |" in women
     assert "| about 45 |" in women  # shortfall 300 * 105/300 - 60 = 45 people
@@ -217,14 +241,16 @@ def test_notes_are_shown_once_in_every_format():
 
 def html_escape(text):
     import html
+
     return html.escape(text)
 
 
 def _strata_result():
     rng = np.random.default_rng(4)
     n = 1_200
-    frame = pd.DataFrame({"sex": rng.choice(["F", "M"], n),
-                          "site": rng.choice(["north", "south", "east"], n)})
+    frame = pd.DataFrame(
+        {"sex": rng.choice(["F", "M"], n), "site": rng.choice(["north", "south", "east"], n)}
+    )
     frame["selected"] = rng.random(n) < np.where(frame["sex"] == "F", 0.2, 0.35)
     return ai.audit(frame, selected="selected", groups="sex", strata="site")
 

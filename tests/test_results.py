@@ -25,8 +25,11 @@ def _results():
         "sweep": ai.threshold_sweep(scores, sensitive_features={"sex": SEX}),
         "tokens": ai.token_proxies(TEXTS, SEX, min_count=1),
         "counterfactual": ai.counterfactual_test(
-            lambda X: np.array([x.count("her") for x in X], dtype=float), TEXTS,
-            sensitive_features=SEX, threshold=0.5),
+            lambda X: np.array([x.count("her") for x in X], dtype=float),
+            TEXTS,
+            sensitive_features=SEX,
+            threshold=0.5,
+        ),
         "scan": ai.proxy_scan(frame, {"sex": SEX}),
         "recoverability": ai.recoverability(frame[["x"]], SEX, cv=2, random_state=0),
         "leakage": ai.proxy_leakage(_linear_model(frame[["x"]], sex), frame[["x"]], SEX),
@@ -40,9 +43,15 @@ def _linear_model(X, sex):
 
 
 RESULTS = _results()
-ATTRIBUTES = {"audit": "n_total", "sweep": "n_total", "tokens": "n_documents",
-              "counterfactual": "n_documents", "scan": "n_features",
-              "recoverability": "roc_auc", "leakage": "method"}
+ATTRIBUTES = {
+    "audit": "n_total",
+    "sweep": "n_total",
+    "tokens": "n_documents",
+    "counterfactual": "n_documents",
+    "scan": "n_features",
+    "recoverability": "roc_auc",
+    "leakage": "method",
+}
 
 
 @pytest.mark.parametrize("name", list(RESULTS))

@@ -30,8 +30,10 @@ def presence(resumes):
 
 
 def _rates(counts, woman):
-    return (np.asarray(counts[woman].mean(axis=0)).ravel(),
-            np.asarray(counts[~woman].mean(axis=0)).ravel())
+    return (
+        np.asarray(counts[woman].mean(axis=0)).ravel(),
+        np.asarray(counts[~woman].mean(axis=0)).ravel(),
+    )
 
 
 def hired_ratio(frame):
@@ -45,15 +47,23 @@ def test_same_seed_same_frame_other_seed_other_frame(resumes):
     assert again.attrs["proxy_tokens"] == resumes.attrs["proxy_tokens"]
     assert again.attrs["ground_truth"] == resumes.attrs["ground_truth"]
     assert not make_resumes(200, random_state=1)["resume"].equals(
-        make_resumes(200, random_state=2)["resume"])
+        make_resumes(200, random_state=2)["resume"]
+    )
     generated = make_resumes(200, random_state=np.random.default_rng(1))
     assert generated["resume"].equals(make_resumes(200, random_state=1)["resume"])
 
 
 def test_shape_columns_and_dtypes(resumes):
     assert resumes.shape == (10_000, 7)
-    assert list(resumes.columns) == ["resume", "gender", "race", "year", "qualification",
-                                     "qualified", "hired"]
+    assert list(resumes.columns) == [
+        "resume",
+        "gender",
+        "race",
+        "year",
+        "qualification",
+        "qualified",
+        "hired",
+    ]
     assert resumes["hired"].dtype == bool and resumes["qualified"].dtype == bool
     assert resumes["qualification"].dtype == np.float64 and resumes["year"].dtype == np.int64
     assert resumes["resume"].map(type).eq(str).all()
@@ -62,8 +72,14 @@ def test_shape_columns_and_dtypes(resumes):
     assert resumes["race"].nunique() == 5
     assert resumes["race"].value_counts(normalize=True)["White"] == pytest.approx(0.52, abs=0.02)
     without = make_resumes(50, race=False, random_state=0)
-    assert list(without.columns) == ["resume", "gender", "year", "qualification", "qualified",
-                                     "hired"]
+    assert list(without.columns) == [
+        "resume",
+        "gender",
+        "year",
+        "qualification",
+        "qualified",
+        "hired",
+    ]
 
 
 @pytest.mark.parametrize("share", [0.25, 0.5, 0.1])
@@ -75,8 +91,26 @@ def test_women_share_is_respected(share):
 
 def test_gender_is_never_written(resumes):
     words = set(re.findall(ai.TOKEN_PATTERN, " ".join(resumes["resume"]).lower()))
-    gendered = {"female", "male", "woman", "man", "women", "men", "she", "he", "her", "his",
-                "him", "hers", "mrs", "ms", "mr", "gender", "girl", "boy"}
+    gendered = {
+        "female",
+        "male",
+        "woman",
+        "man",
+        "women",
+        "men",
+        "she",
+        "he",
+        "her",
+        "his",
+        "him",
+        "hers",
+        "mrs",
+        "ms",
+        "mr",
+        "gender",
+        "girl",
+        "boy",
+    }
     assert not words & gendered
 
 
@@ -85,13 +119,16 @@ def test_the_history_is_skewed_by_default_and_fair_without_bias():
     # Selection depends on qualification only: the ratio is 1 up to sampling noise.
     fair = make_resumes(20_000, history_bias=0, random_state=1)
     assert hired_ratio(fair) == pytest.approx(1.0, abs=0.06)
-    assert make_resumes(20_000, history_bias=0, random_state=1)["hired"].mean() == \
-        pytest.approx(0.3, abs=0.001)
+    assert make_resumes(20_000, history_bias=0, random_state=1)["hired"].mean() == pytest.approx(
+        0.3, abs=0.001
+    )
 
 
 def test_more_history_bias_means_a_lower_ratio():
-    ratios = [hired_ratio(make_resumes(10_000, history_bias=b, random_state=4))
-              for b in (0.0, 0.5, 1.0, 1.5, 3.0)]
+    ratios = [
+        hired_ratio(make_resumes(10_000, history_bias=b, random_state=4))
+        for b in (0.0, 0.5, 1.0, 1.5, 3.0)
+    ]
     assert ratios == sorted(ratios, reverse=True)
 
 
@@ -113,8 +150,13 @@ def test_qualification_shows_in_the_text(resumes):
     assert stats.spearmanr(years, resumes["qualification"]).statistic > 0.6
     vectorizer = TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN)
     text = vectorizer.fit_transform(resumes["resume"][:3_000])
-    auc = cross_val_score(LogisticRegression(max_iter=1000), text,
-                          resumes["qualified"][:3_000], cv=3, scoring="roc_auc").mean()
+    auc = cross_val_score(
+        LogisticRegression(max_iter=1000),
+        text,
+        resumes["qualified"][:3_000],
+        cv=3,
+        scoring="roc_auc",
+    ).mean()
     assert auc > 0.8
 
 
@@ -143,8 +185,10 @@ def test_planted_tokens_occur_at_the_stated_rates(resumes, presence):
     rate_women, rate_men = _rates(counts, woman)
     for token, spec in resumes.attrs["proxy_tokens"].items():
         column = vectorizer.vocabulary_[token]
-        for observed, designed, n in ((rate_women[column], spec["rate_women"], woman.sum()),
-                                      (rate_men[column], spec["rate_men"], (~woman).sum())):
+        for observed, designed, n in (
+            (rate_women[column], spec["rate_women"], woman.sum()),
+            (rate_men[column], spec["rate_men"], (~woman).sum()),
+        ):
             # Binomial sampling: four standard errors, and exactly zero where designed zero.
             tolerance = 4 * np.sqrt(designed * (1 - designed) / n)
             assert observed == pytest.approx(designed, abs=tolerance), token
@@ -172,23 +216,33 @@ def test_without_proxies_gender_cannot_be_recovered_from_the_text():
     absent |= {"sorority", "fraternity"}
     assert not words & absent
     counts = CountVectorizer(token_pattern=ai.TOKEN_PATTERN).fit_transform(df["resume"])
-    auc = cross_val_score(LogisticRegression(C=0.1, max_iter=2000), counts,
-                          df["gender"].eq("female"), scoring="roc_auc",
-                          cv=StratifiedKFold(3, shuffle=True, random_state=0)).mean()
+    auc = cross_val_score(
+        LogisticRegression(C=0.1, max_iter=2000),
+        counts,
+        df["gender"].eq("female"),
+        scoring="roc_auc",
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+    ).mean()
     assert abs(auc - 0.5) < 0.04
     # ... while the same probe finds gender at the default strength.
     leaky = make_resumes(4_000, random_state=2)
     counts = CountVectorizer(token_pattern=ai.TOKEN_PATTERN).fit_transform(leaky["resume"])
-    auc = cross_val_score(LogisticRegression(C=0.1, max_iter=2000), counts,
-                          leaky["gender"].eq("female"), scoring="roc_auc",
-                          cv=StratifiedKFold(3, shuffle=True, random_state=0)).mean()
+    auc = cross_val_score(
+        LogisticRegression(C=0.1, max_iter=2000),
+        counts,
+        leaky["gender"].eq("female"),
+        scoring="roc_auc",
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+    ).mean()
     assert auc > 0.85
 
 
 def test_proxy_strength_scales_the_rates_and_saturates():
     def rate(strength, token="women's"):
-        return make_resumes(10, proxy_strength=strength,
-                            random_state=0).attrs["proxy_tokens"][token]["rate_women"]
+        return make_resumes(10, proxy_strength=strength, random_state=0).attrs["proxy_tokens"][
+            token
+        ]["rate_women"]
+
     assert rate(0) == 0 < rate(0.5) < rate(1) < rate(2) == rate(10)
     assert rate(1, "executed") < rate(0, "executed")
     df = make_resumes(2_000, proxy_strength=10, random_state=0)
@@ -208,8 +262,9 @@ def test_womens_is_one_token_under_the_library_pattern(resumes):
 
 def test_a_text_model_learns_to_penalise_womens(resumes):
     vectorizer = TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN)
-    model = LogisticRegression(max_iter=1000).fit(vectorizer.fit_transform(resumes["resume"]),
-                                                  resumes["hired"])
+    model = LogisticRegression(max_iter=1000).fit(
+        vectorizer.fit_transform(resumes["resume"]), resumes["hired"]
+    )
     coef = dict(zip(vectorizer.get_feature_names_out(), model.coef_[0]))
     ranked = sorted(coef, key=coef.get)
     assert coef["women's"] < 0 and ranked.index("women's") < 5
@@ -223,17 +278,26 @@ def test_the_vocabulary_is_large(presence):
     assert len(vectorizer.vocabulary_) >= 3_000
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    ({"n_samples": 0}, "n_samples"), ({"n_samples": 2.5}, "n_samples"),
-    ({"n_samples": True}, "n_samples"),
-    ({"women_share": 1.0}, "women_share"), ({"women_share": 0}, "women_share"),
-    ({"women_share": "0.3"}, "women_share"),
-    ({"history_bias": -1}, "history_bias"), ({"history_bias": float("nan")}, "history_bias"),
-    ({"proxy_strength": -0.1}, "proxy_strength"), ({"style_strength": -1}, "style_strength"),
-    ({"skill_weight": -1}, "skill_weight"), ({"base_rate": 0}, "base_rate"),
-    ({"race": "yes"}, "race"), ({"random_state": -1}, "random_state"),
-    ({"random_state": "seed"}, "random_state"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": 2.5}, "n_samples"),
+        ({"n_samples": True}, "n_samples"),
+        ({"women_share": 1.0}, "women_share"),
+        ({"women_share": 0}, "women_share"),
+        ({"women_share": "0.3"}, "women_share"),
+        ({"history_bias": -1}, "history_bias"),
+        ({"history_bias": float("nan")}, "history_bias"),
+        ({"proxy_strength": -0.1}, "proxy_strength"),
+        ({"style_strength": -1}, "style_strength"),
+        ({"skill_weight": -1}, "skill_weight"),
+        ({"base_rate": 0}, "base_rate"),
+        ({"race": "yes"}, "race"),
+        ({"random_state": -1}, "random_state"),
+        ({"random_state": "seed"}, "random_state"),
+    ],
+)
 def test_bad_arguments_raise_input_error_naming_the_argument(kwargs, name):
     with pytest.raises(ai.InputError, match=f"^{name}:"):
         make_resumes(**kwargs)

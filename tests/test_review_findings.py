@@ -27,19 +27,25 @@ def test_swap_terms_swaps_both_ways_whatever_the_form_of_the_pairs(pairs):
 
 # -- testing.py raises the library's own errors -------------------------------------------
 
+
 def _audit():
     return ai.audit(selected=[1, 0] * 10, groups={"sex": ["F", "M"] * 10})
 
 
-@pytest.mark.parametrize("call, argument", [
-    (lambda: assert_no_adverse_impact(_audit(), X=[[0]] * 20), "X"),
-    (lambda: assert_no_adverse_impact(lambda X: X), "sensitive_features"),
-    (lambda: assert_no_proxy_leakage([[0]] * 4, ["F", "M"] * 2), "max_auc"),
-    (lambda: assert_no_proxy_leakage([[0]] * 4, ["F", "M"] * 2, forbidden=["x"]), "model"),
-    (lambda: assert_counterfactual_invariance(lambda X: X, ["a"]), "max_abs_change"),
-    (lambda: assert_counterfactual_invariance(lambda X: X, ["a"], max_flip_rate=0.1),
-     "max_flip_rate"),
-])
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: assert_no_adverse_impact(_audit(), X=[[0]] * 20), "X"),
+        (lambda: assert_no_adverse_impact(lambda X: X), "sensitive_features"),
+        (lambda: assert_no_proxy_leakage([[0]] * 4, ["F", "M"] * 2), "max_auc"),
+        (lambda: assert_no_proxy_leakage([[0]] * 4, ["F", "M"] * 2, forbidden=["x"]), "model"),
+        (lambda: assert_counterfactual_invariance(lambda X: X, ["a"]), "max_abs_change"),
+        (
+            lambda: assert_counterfactual_invariance(lambda X: X, ["a"], max_flip_rate=0.1),
+            "max_flip_rate",
+        ),
+    ],
+)
 def test_testing_helpers_raise_the_library_errors_naming_the_argument(call, argument):
     with pytest.raises(ai.InputTypeError, match=rf"^{argument}: "):
         call()
@@ -48,6 +54,7 @@ def test_testing_helpers_raise_the_library_errors_naming_the_argument(call, argu
 
 
 # -- surviving mutants and their siblings -------------------------------------------------
+
 
 def test_min_cell_withholds_the_rates_when_only_the_selected_count_is_small():
     # 200 women of whom 3 are selected: n is large, `selected` is small, and the rate
@@ -58,8 +65,9 @@ def test_min_cell_withholds_the_rates_when_only_the_selected_count_is_small():
     row = next(r for r in json.loads(result.to_json(min_cell=k))["table"] if r["group"] == "F")
     assert row["n"] == 200 and row["selected"] == f"<{k}" and row["suppressed"] is True
     assert row["rate"] is None and row["impact_ratio"] is None and row["p_value_fisher"] is None
-    line = next(line for line in result.to_markdown(min_cell=k).splitlines()
-                if line.startswith("| F |"))
+    line = next(
+        line for line in result.to_markdown(min_cell=k).splitlines() if line.startswith("| F |")
+    )
     assert f"<{k}" in line and "0.015" not in line and "1.5%" not in line
     male = next(r for r in json.loads(result.to_json(min_cell=k))["table"] if r["group"] == "M")
     assert male["suppressed"] is False and male["rate"] == 0.5
@@ -92,8 +100,7 @@ def test_min_share_of_an_intersection_is_a_share_of_its_known_rows():
     # is the intersection's own known rows.
     sex = ["F"] * 48 + ["M"] * 48 + ["F", "F"] + [None] * 100
     race = ["A"] * 96 + ["B", "B"] + ["A"] * 100
-    result = ai.audit(selected=[1, 0] * 99, groups={"sex": sex, "race": race},
-                      min_share=0.015)
+    result = ai.audit(selected=[1, 0] * 99, groups={"sex": sex, "race": race}, min_share=0.015)
     table = result.table[result.table["attribute"] == "sex x race"].set_index("group")
     assert table.loc["F | B", "share"] == pytest.approx(2 / 98)
     assert not table.loc["F | B", "excluded"]
@@ -108,8 +115,8 @@ def test_breslow_day_degrees_of_freedom_count_informative_strata_only():
     informative = [[[10, 20], [15, 5]], [[8, 12], [9, 11]], [[30, 10], [20, 25]]]
     result = ai.stats.mantel_haenszel(informative + [[[0, 10], [0, 12]]])
     reference = StratifiedTable([np.array(t, dtype=float) for t in informative]).test_equal_odds(
-        adjust=True)
+        adjust=True
+    )
     assert result.n_strata == 4 and result.n_strata_used == 3
     assert result.breslow_day == pytest.approx(reference.statistic, rel=1e-9)
-    assert result.breslow_day_p_value == pytest.approx(chi2.sf(reference.statistic, 2),
-                                                       rel=1e-9)
+    assert result.breslow_day_p_value == pytest.approx(chi2.sf(reference.statistic, 2), rel=1e-9)

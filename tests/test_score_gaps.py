@@ -36,17 +36,20 @@ def _mp_ratio(d: float, rate: float, focal: float) -> float:
 
 # -- implied impact ratio -------------------------------------------------------------
 
+
 def test_classic_figure_d1_equal_groups_30_percent():
     # The figure: the cut-off solves 0.5 P(Z > c) + 0.5 P(Z > c + 1) = 0.3.
     assert round(implied_impact_ratio(1.0, 0.3), 4) == 0.2963
     assert implied_impact_ratio(1.0, 0.3) == pytest.approx(_mp_ratio(1.0, 0.3, 0.5), rel=1e-11)
 
 
-@pytest.mark.parametrize("d, rate, focal", [(0.5, 0.1, 0.2), (2.0, 0.05, 0.5),
-                                            (-0.7, 0.6, 0.3), (3.0, 0.01, 0.1)])
+@pytest.mark.parametrize(
+    "d, rate, focal", [(0.5, 0.1, 0.2), (2.0, 0.05, 0.5), (-0.7, 0.6, 0.3), (3.0, 0.01, 0.1)]
+)
 def test_implied_ratio_matches_mpmath(d, rate, focal):
     assert implied_impact_ratio(d, rate, focal_share=focal) == pytest.approx(
-        _mp_ratio(d, rate, focal), rel=1e-10)
+        _mp_ratio(d, rate, focal), rel=1e-10
+    )
 
 
 def test_implied_ratio_matches_scipy_root_finding():
@@ -55,7 +58,8 @@ def test_implied_ratio_matches_scipy_root_finding():
 
     c = fsolve(lambda c: 0.75 * norm.sf(c) + 0.25 * norm.sf(c + 0.8) - 0.2, 0.0)[0]
     assert implied_impact_ratio(0.8, 0.2, focal_share=0.25) == pytest.approx(
-        norm.sf(c + 0.8) / norm.sf(c), rel=1e-9)
+        norm.sf(c + 0.8) / norm.sf(c), rel=1e-9
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -71,14 +75,17 @@ def test_implied_ratio_falls_as_d_grows(d, rate):
     assert implied_impact_ratio(d + 0.1, rate) < implied_impact_ratio(d, rate) < 1
 
 
-@pytest.mark.parametrize("call, argument", [
-    (lambda: implied_impact_ratio(1.0, 1.2), "selection_rate"),
-    (lambda: implied_impact_ratio(float("nan"), 0.3), "d"),
-    (lambda: implied_impact_ratio(1.0, 0.3, focal_share=0), "focal_share"),
-    (lambda: implied_d(0.0, 0.3), "impact_ratio"),
-    (lambda: implied_d(1e-300, 0.3, focal_share=0.5), "impact_ratio"),
-    (lambda: implied_d("0.8", 0.3), "impact_ratio"),
-])
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: implied_impact_ratio(1.0, 1.2), "selection_rate"),
+        (lambda: implied_impact_ratio(float("nan"), 0.3), "d"),
+        (lambda: implied_impact_ratio(1.0, 0.3, focal_share=0), "focal_share"),
+        (lambda: implied_d(0.0, 0.3), "impact_ratio"),
+        (lambda: implied_d(1e-300, 0.3, focal_share=0.5), "impact_ratio"),
+        (lambda: implied_d("0.8", 0.3), "impact_ratio"),
+    ],
+)
 def test_implied_bad_input_names_the_argument(call, argument):
     with pytest.raises(ai.AdverseImpactError, match=f"^{argument}:"):
         call()
@@ -86,14 +93,18 @@ def test_implied_bad_input_names_the_argument(call, argument):
 
 # -- score gaps ---------------------------------------------------------------------
 
+
 def test_borenstein_worked_example():
     # Borenstein, Hedges, Higgins & Rothstein (2009), Introduction to Meta-Analysis,
     # ch. 4: means 103 and 100, SDs 5.5 and 4.5, n = 50 each: d = 0.5970,
     # V_d = 0.0418, J = 0.9923, g = 0.5924, V_g = 0.0411 (SE 0.2028).
     score = np.concatenate([_exact(103, 5.5, 50, 1), _exact(100, 4.5, 50, 2)])
     groups = ["treated"] * 50 + ["control"] * 50
-    row = ai.score_gaps(score=score, groups={"arm": groups}, reference="treated"
-                        ).table.set_index("group").loc["control"]
+    row = (
+        ai.score_gaps(score=score, groups={"arm": groups}, reference="treated")
+        .table.set_index("group")
+        .loc["control"]
+    )
     assert row["d"] == pytest.approx(0.5970, abs=5e-5)
     assert row["g"] == pytest.approx(0.5924, abs=5e-5)
     assert row["g_se"] ** 2 == pytest.approx(0.0411, abs=1e-4)
@@ -133,8 +144,9 @@ def test_d_invariant_to_shift_and_scale_of_all_scores(shift, scale, seed):
     score = rng.normal(0, 1, 60) + np.repeat([0.0, 0.7], 30)
     groups = {"g": np.repeat(["p", "q"], 30)}
     base = ai.score_gaps(score=score, groups=groups, reference="q", cutoffs=[0.0]).table
-    moved = ai.score_gaps(score=shift + scale * score, groups=groups, reference="q",
-                          cutoffs=[shift]).table
+    moved = ai.score_gaps(
+        score=shift + scale * score, groups=groups, reference="q", cutoffs=[shift]
+    ).table
     for column in ("d", "g", "g_ci_low", "g_ci_high", "ks_statistic"):
         np.testing.assert_allclose(moved[column], base[column], rtol=1e-7, atol=1e-9)
 
@@ -145,18 +157,25 @@ def test_swapping_group_roles_flips_the_sign(seed):
     rng = np.random.default_rng(seed)
     score = rng.normal(0, 1, 50)
     groups = {"g": np.array(["p"] * 20 + ["q"] * 30, dtype=object)}
-    d_pq = ai.score_gaps(score=score, groups=groups, reference="p", cutoffs=[0]).table.set_index(
-        "group").loc["q", "d"]
-    d_qp = ai.score_gaps(score=score, groups=groups, reference="q", cutoffs=[0]).table.set_index(
-        "group").loc["p", "d"]
+    d_pq = (
+        ai.score_gaps(score=score, groups=groups, reference="p", cutoffs=[0])
+        .table.set_index("group")
+        .loc["q", "d"]
+    )
+    d_qp = (
+        ai.score_gaps(score=score, groups=groups, reference="q", cutoffs=[0])
+        .table.set_index("group")
+        .loc["p", "d"]
+    )
     assert d_qp == pytest.approx(-d_pq, rel=1e-12, abs=1e-15)
 
 
 def test_constant_scores_leave_d_undefined_and_say_why():
     score = [0.5, 0.5, 0.5, 0.1, 0.4, 0.9]
     with np.errstate(all="raise"):  # no division by zero anywhere
-        gaps = ai.score_gaps(score=score, groups=["a", "a", "a", "b", "b", "b"],
-                             reference="b", cutoffs=[0.45])
+        gaps = ai.score_gaps(
+            score=score, groups=["a", "a", "a", "b", "b", "b"], reference="b", cutoffs=[0.45]
+        )
     row = gaps.table.set_index("group").loc["a"]
     assert math.isnan(row["d"]) and math.isnan(row["g"]) and math.isnan(row["g_ci_low"])
     assert "constant" in row["note"] and "'a'" in row["note"]
@@ -168,21 +187,28 @@ def test_constant_scores_leave_d_undefined_and_say_why():
 
 def test_ratios_at_cutoffs_agree_with_threshold_sweep():
     rng = np.random.default_rng(5)
-    df = pd.DataFrame({"score": rng.normal(0, 1, 900),
-                       "sex": rng.choice(["F", "M"], 900, p=[0.4, 0.6]),
-                       "race": rng.choice(["A", "B", "C"], 900)})
+    df = pd.DataFrame(
+        {
+            "score": rng.normal(0, 1, 900),
+            "sex": rng.choice(["F", "M"], 900, p=[0.4, 0.6]),
+            "race": rng.choice(["A", "B", "C"], 900),
+        }
+    )
     df.loc[df["sex"] == "M", "score"] += 0.4
     gaps = ai.score_gaps(df, score="score", groups=["sex", "race"])
     grid = np.quantile(df["score"], np.linspace(0.1, 0.9, 9), method="lower")
-    sweep = ai.threshold_sweep(df["score"], sensitive_features=df[["sex", "race"]],
-                               thresholds=grid).to_frame()
-    merged = gaps.cutoffs.merge(sweep, on=["threshold", "attribute", "group"],
-                                suffixes=("", "_sweep"))
+    sweep = ai.threshold_sweep(
+        df["score"], sensitive_features=df[["sex", "race"]], thresholds=grid
+    ).to_frame()
+    merged = gaps.cutoffs.merge(
+        sweep, on=["threshold", "attribute", "group"], suffixes=("", "_sweep")
+    )
     assert len(merged) == len(sweep) == 9 * (2 + 3 + 6)
     np.testing.assert_array_equal(merged["rate"], merged["rate_sweep"])
     # Where the sweep's reference (highest rate) is ours, the ratios and flags are its own.
-    agree = merged.loc[merged["is_reference"] & merged["is_reference_sweep"],
-                       ["threshold", "attribute"]]
+    agree = merged.loc[
+        merged["is_reference"] & merged["is_reference_sweep"], ["threshold", "attribute"]
+    ]
     same = merged.merge(agree, on=["threshold", "attribute"])
     assert len(same) >= 9 * 2  # at least the sex comparisons at every decile
     np.testing.assert_allclose(same["impact_ratio"], same["impact_ratio_sweep"], rtol=1e-12)
@@ -192,8 +218,7 @@ def test_ratios_at_cutoffs_agree_with_threshold_sweep():
 
 def test_unknown_rows_are_counted_and_left_out():
     score = [1.0, 2.0, 3.0, 4.0, 9.0, 9.5]
-    gaps = ai.score_gaps(score=score, groups={"g": ["a", "a", "b", "b", None, "?"]},
-                         unknown="?")
+    gaps = ai.score_gaps(score=score, groups={"g": ["a", "a", "b", "b", None, "?"]}, unknown="?")
     assert gaps.unknown == {"g": 2}
     assert gaps.table["n"].sum() == 4
 
@@ -203,8 +228,9 @@ def test_equal_weights_change_nothing_and_weighted_ks_matches_scipy():
     score = rng.normal(0, 1, 80)
     groups = {"g": np.repeat(["a", "b"], 40)}
     plain = ai.score_gaps(score=score, groups=groups, cutoffs=[0.0])
-    doubled = ai.score_gaps(score=score, groups=groups, cutoffs=[0.0],
-                            sample_weight=np.full(80, 2.0))
+    doubled = ai.score_gaps(
+        score=score, groups=groups, cutoffs=[0.0], sample_weight=np.full(80, 2.0)
+    )
     for column in ("mean", "sd", "d", "g", "g_ci_low", "ks_statistic"):
         np.testing.assert_allclose(doubled.table[column], plain.table[column], rtol=1e-12)
     np.testing.assert_allclose(doubled.cutoffs["impact_ratio"], plain.cutoffs["impact_ratio"])
@@ -237,14 +263,17 @@ def test_plot_draws_implied_curves(monkeypatch):
         ai.score_gaps(score=score, groups=np.repeat(["a", "b"], 100)).plot()
 
 
-@pytest.mark.parametrize("kwargs, argument", [
-    ({"score": [1.0, float("nan")], "groups": ["a", "b"]}, "score"),
-    ({"score": [1.0, 2.0, 3.0], "groups": ["a", "b", "b"], "reference": "z"}, "reference"),
-    ({"score": "s", "groups": ["a", "b"]}, "score"),
-    ({"score": [1.0, 2.0], "groups": ["a", "a"]}, "sensitive_features"),
-    ({"score": [1.0, 2.0, 3.0], "groups": ["a", "b", "b"], "cutoffs": []}, "cutoffs"),
-    ({"score": [1.0, 2.0, 3.0], "groups": {"g": ["a", "b"]}}, "inputs"),
-])
+@pytest.mark.parametrize(
+    "kwargs, argument",
+    [
+        ({"score": [1.0, float("nan")], "groups": ["a", "b"]}, "score"),
+        ({"score": [1.0, 2.0, 3.0], "groups": ["a", "b", "b"], "reference": "z"}, "reference"),
+        ({"score": "s", "groups": ["a", "b"]}, "score"),
+        ({"score": [1.0, 2.0], "groups": ["a", "a"]}, "sensitive_features"),
+        ({"score": [1.0, 2.0, 3.0], "groups": ["a", "b", "b"], "cutoffs": []}, "cutoffs"),
+        ({"score": [1.0, 2.0, 3.0], "groups": {"g": ["a", "b"]}}, "inputs"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, argument):
     with pytest.raises(ai.AdverseImpactError, match=f"^{argument}"):
         ai.score_gaps(**kwargs)
@@ -252,5 +281,4 @@ def test_bad_input_names_the_argument(kwargs, argument):
 
 def test_missing_column_is_named():
     with pytest.raises(ai.InputError, match="^score: column 'nope'"):
-        ai.score_gaps(pd.DataFrame({"g": ["a", "b"], "s": [1.0, 2.0]}), score="nope",
-                      groups="g")
+        ai.score_gaps(pd.DataFrame({"g": ["a", "b"], "s": [1.0, 2.0]}), score="nope", groups="g")

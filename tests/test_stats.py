@@ -26,11 +26,13 @@ def two_groups(draw, max_n=60):
 
 def _exact_pmf(x, total, successes, draws):
     """Hypergeometric probability as an exact fraction (independent of scipy)."""
-    return Fraction(math.comb(successes, x) * math.comb(total - successes, draws - x),
-                    math.comb(total, draws))
+    return Fraction(
+        math.comb(successes, x) * math.comb(total - successes, draws - x), math.comb(total, draws)
+    )
 
 
 # -- published values ------------------------------------------------------------------
+
 
 def test_eeoc_2023_example():
     # EEOC (2023) technical assistance on AI in selection: 48/80 White, 12/40 Black;
@@ -74,6 +76,7 @@ def test_z_and_fisher_disagree():
 
 # -- against scipy and statsmodels -----------------------------------------------------
 
+
 @settings(max_examples=150, deadline=None)
 @given(two_groups(max_n=2_000_000), st.booleans())
 def test_fisher_two_sided_matches_scipy_for_large_tables(counts, mirror):
@@ -84,8 +87,9 @@ def test_fisher_two_sided_matches_scipy_for_large_tables(counts, mirror):
         nb, sb = na, min(sb, na)
     table = [[sa, na - sa], [sb, nb - sb]]
     expected = sps.fisher_exact(table).pvalue
-    assert stats.fisher_exact(sa, na, sb, nb).p_value == pytest.approx(expected, rel=1e-8,
-                                                                       abs=1e-300)
+    assert stats.fisher_exact(sa, na, sb, nb).p_value == pytest.approx(
+        expected, rel=1e-8, abs=1e-300
+    )
 
 
 def test_fisher_tail_search_agrees_with_the_exact_bisection():
@@ -110,7 +114,7 @@ def test_z_matches_statsmodels_and_chi_square(counts):
         z, p = proportions_ztest([sa, sb], [na, nb])
         assert result.z == pytest.approx(z, rel=1e-9, abs=1e-12)
         assert result.p_value == pytest.approx(p, rel=1e-9, abs=1e-15)
-        assert result.z ** 2 == pytest.approx(stats.chi_square(*counts).statistic, rel=1e-9)
+        assert result.z**2 == pytest.approx(stats.chi_square(*counts).statistic, rel=1e-9)
     else:
         assert result.z == 0 and result.p_value == 1
     assert result.p_value_less + result.p_value_greater == pytest.approx(1)
@@ -124,9 +128,11 @@ def test_fisher_matches_scipy(counts):
     result = stats.fisher_exact(*counts)
     assert result.p_value == pytest.approx(sps.fisher_exact(table).pvalue, rel=1e-9, abs=1e-14)
     assert result.p_value_less == pytest.approx(
-        sps.fisher_exact(table, alternative="less").pvalue, rel=1e-9, abs=1e-14)
+        sps.fisher_exact(table, alternative="less").pvalue, rel=1e-9, abs=1e-14
+    )
     assert result.p_value_greater == pytest.approx(
-        sps.fisher_exact(table, alternative="greater").pvalue, rel=1e-9, abs=1e-14)
+        sps.fisher_exact(table, alternative="greater").pvalue, rel=1e-9, abs=1e-14
+    )
     expected_or = sps.fisher_exact(table).statistic
     if np.isnan(expected_or):
         assert np.isnan(result.odds_ratio)
@@ -213,8 +219,7 @@ def test_impact_ratio_z_is_morris_lobsenz():
 @settings(max_examples=100, deadline=None)
 @given(st.lists(two_groups(max_n=30), min_size=1, max_size=6))
 def test_mantel_haenszel_matches_statsmodels(strata):
-    tables = np.array([[[sa, na - sa], [sb, nb - sb]] for sa, na, sb, nb in strata],
-                      dtype=float)
+    tables = np.array([[[sa, na - sa], [sb, nb - sb]] for sa, na, sb, nb in strata], dtype=float)
     result = stats.mantel_haenszel(tables)
     informative = [t for t in tables if (t.sum(axis=0) > 0).all() and (t.sum(axis=1) > 0).all()]
     assert result.n_strata == len(tables) and result.n_strata_used == len(informative)
@@ -223,13 +228,16 @@ def test_mantel_haenszel_matches_statsmodels(strata):
         return
     reference = StratifiedTable([t for t in informative])
     assume(all(t.sum() > 1 for t in informative))
-    assert result.statistic == pytest.approx(reference.test_null_odds(correction=False).statistic,
-                                             rel=1e-9)
+    assert result.statistic == pytest.approx(
+        reference.test_null_odds(correction=False).statistic, rel=1e-9
+    )
     deviation = sum(t[0, 0] for t in informative) - sum(
-        t[0].sum() * t[:, 0].sum() / t.sum() for t in informative)
+        t[0].sum() * t[:, 0].sum() / t.sum() for t in informative
+    )
     if abs(deviation) >= 0.5:  # below 1/2 statsmodels over-corrects; we stop at zero
         assert result.statistic_corrected == pytest.approx(
-            reference.test_null_odds(correction=True).statistic, rel=1e-9, abs=1e-12)
+            reference.test_null_odds(correction=True).statistic, rel=1e-9, abs=1e-12
+        )
     else:
         assert result.statistic_corrected == 0
     assert result.p_value == pytest.approx(reference.test_null_odds().pvalue, rel=1e-9)
@@ -255,7 +263,7 @@ def _rbg_interval(tables, z=1.959963984540054):
         p, q, r, s = (a + d) / n, (b + c) / n, a * d / n, b * c / n
         r_sum, s_sum = r_sum + r, s_sum + s
         pr, ps_qr, qs = pr + p * r, ps_qr + p * s + q * r, qs + q * s
-    var = pr / (2 * r_sum ** 2) + ps_qr / (2 * r_sum * s_sum) + qs / (2 * s_sum ** 2)
+    var = pr / (2 * r_sum**2) + ps_qr / (2 * r_sum * s_sum) + qs / (2 * s_sum**2)
     log_or = math.log(r_sum / s_sum)
     return math.exp(log_or - z * math.sqrt(var)), math.exp(log_or + z * math.sqrt(var))
 
@@ -278,6 +286,7 @@ def test_mantel_haenszel_shows_simpsons_paradox():
 
 # -- effect sizes and small-number checks ----------------------------------------------
 
+
 @settings(max_examples=100, deadline=None)
 @given(two_groups())
 def test_odds_ratio_matches_statsmodels_when_no_cell_is_zero(counts):
@@ -294,7 +303,8 @@ def test_effect_sizes():
     assert stats.rate_difference(12, 40, 48, 80) == pytest.approx(-0.3)
     # Cohen (1988): h = phi_1 - phi_2 with phi = 2 arcsin sqrt(p).
     assert stats.cohens_h(12, 40, 48, 80) == pytest.approx(
-        2 * math.asin(math.sqrt(0.3)) - 2 * math.asin(math.sqrt(0.6)))
+        2 * math.asin(math.sqrt(0.3)) - 2 * math.asin(math.sqrt(0.6))
+    )
     assert stats.odds_ratio(0, 10, 5, 10).corrected
 
 
@@ -303,14 +313,17 @@ def test_shortfall_both_conventions():
     assert result.shortfall_reference == 12.0 and result.shortfall_overall == pytest.approx(6.0)
 
 
-@pytest.mark.parametrize("counts,expected", [
-    ((1, 4, 2, 4), True),      # 25% vs 50% becomes 50% vs 25%
-    ((1, 4, 3, 4), False),     # becomes 50% vs 50%: a tie is not a reversal
-    ((0, 10, 0, 10), False),   # nothing to move
-    ((12, 40, 48, 80), False),
-    ((3, 4, 1, 4), False),     # a is not below b
-    ((2, 10, 3, 10), True),
-])
+@pytest.mark.parametrize(
+    "counts,expected",
+    [
+        ((1, 4, 2, 4), True),  # 25% vs 50% becomes 50% vs 25%
+        ((1, 4, 3, 4), False),  # becomes 50% vs 50%: a tie is not a reversal
+        ((0, 10, 0, 10), False),  # nothing to move
+        ((12, 40, 48, 80), False),
+        ((3, 4, 1, 4), False),  # a is not below b
+        ((2, 10, 3, 10), True),
+    ],
+)
 def test_flip_flop(counts, expected):
     assert stats.flip_flop(*counts) is expected
 
@@ -319,8 +332,12 @@ def test_flip_flop(counts, expected):
 @given(two_groups())
 def test_flip_flop_matches_exact_fractions(counts):
     sa, na, sb, nb = counts
-    expected = (Fraction(sa, na) < Fraction(sb, nb) and sb >= 1
-                and Fraction(sa + 1, na) > Fraction(sb - 1, nb) and sa < na)
+    expected = (
+        Fraction(sa, na) < Fraction(sb, nb)
+        and sb >= 1
+        and Fraction(sa + 1, na) > Fraction(sb - 1, nb)
+        and sa < na
+    )
     assert stats.flip_flop(*counts) is expected
 
 
@@ -328,8 +345,14 @@ def test_flip_flop_matches_exact_fractions(counts):
 @given(st.lists(two_groups(), min_size=1, max_size=8))
 def test_vectorised_equals_scalar(rows):
     arrays = [np.array(column) for column in zip(*rows)]
-    for function in (stats.two_proportion_z, stats.fisher_exact, stats.chi_square,
-                     stats.impact_ratio_test, stats.shortfall, stats.odds_ratio):
+    for function in (
+        stats.two_proportion_z,
+        stats.fisher_exact,
+        stats.chi_square,
+        stats.impact_ratio_test,
+        stats.shortfall,
+        stats.odds_ratio,
+    ):
         vector = function(*arrays).to_dict()
         for i, row in enumerate(rows):
             scalar = function(*row).to_dict()
@@ -341,11 +364,19 @@ def test_vectorised_equals_scalar(rows):
 
 # -- errors and results ----------------------------------------------------------------
 
-@pytest.mark.parametrize("args,name", [
-    ((5, 4, 1, 4), "sel_a"), ((1, 4, 5, 4), "sel_b"), ((-1, 4, 1, 4), "sel_a"),
-    ((1, 0, 1, 4), "n_a"), ((1.5, 4, 1, 4), "sel_a"), ((1, 4, 1, float("nan")), "n_b"),
-    (("x", 4, 1, 4), "sel_a"),
-])
+
+@pytest.mark.parametrize(
+    "args,name",
+    [
+        ((5, 4, 1, 4), "sel_a"),
+        ((1, 4, 5, 4), "sel_b"),
+        ((-1, 4, 1, 4), "sel_a"),
+        ((1, 0, 1, 4), "n_a"),
+        ((1.5, 4, 1, 4), "sel_a"),
+        ((1, 4, 1, float("nan")), "n_b"),
+        (("x", 4, 1, 4), "sel_a"),
+    ],
+)
 def test_bad_counts_name_the_argument(args, name):
     with pytest.raises(ai.InputError, match=name):
         stats.fisher_exact(*args)
@@ -388,8 +419,9 @@ def test_far_tail_search_is_exact_whatever_its_guide_says():
     threshold = hypergeom.pmf(x, total, successes, draws) * (1 + 1e-14)
     tail = hypergeom.pmf(high, total, successes, draws) <= threshold
     args = [a[tail] for a in (total, successes, draws, mode, high, threshold)]
-    exact = module._bisect_tail(lambda k: hypergeom.pmf(k, *args[:3]), args[3].copy(),
-                                args[4].copy(), args[5])
+    exact = module._bisect_tail(
+        lambda k: hypergeom.pmf(k, *args[:3]), args[3].copy(), args[4].copy(), args[5]
+    )
     noise = np.random.default_rng(3)
 
     def noisy(k, *rest):
@@ -420,11 +452,13 @@ def test_pmf_comparison_is_exact_at_near_ties():
     pmf = hypergeom.pmf(k, total, successes, draws)
     for factor in (1 - 1e-13, 1 - 1e-15, 1.0, 1 + 1e-15, 1 + 1e-13, 0.5, 2.0):
         threshold = pmf * factor
-        np.testing.assert_array_equal(module._exceeds(k, total, successes, draws, threshold),
-                                      pmf > threshold)
+        np.testing.assert_array_equal(
+            module._exceeds(k, total, successes, draws, threshold), pmf > threshold
+        )
 
 
 # -- Breslow-Day near a common odds ratio of 1 (issue 19) -------------------------------
+
 
 def _breslow_day_mpmath(tables):
     """Breslow-Day with Tarone's adjustment at 60 digits, from the integer counts."""
@@ -432,27 +466,39 @@ def _breslow_day_mpmath(tables):
 
     with mpmath.workdps(60):
         t = [[[mpmath.mpf(int(v)) for v in row] for row in table] for table in tables]
-        odds = (sum(x[0][0] * x[1][1] / (x[0][0] + x[0][1] + x[1][0] + x[1][1]) for x in t)
-                / sum(x[0][1] * x[1][0] / (x[0][0] + x[0][1] + x[1][0] + x[1][1]) for x in t))
+        odds = sum(x[0][0] * x[1][1] / (x[0][0] + x[0][1] + x[1][0] + x[1][1]) for x in t) / sum(
+            x[0][1] * x[1][0] / (x[0][0] + x[0][1] + x[1][0] + x[1][1]) for x in t
+        )
         diffs, variances = [], []
         for (a, b), (c, d) in t:
             r1, c1, n = a + b, a + c, a + b + c + d
             lo, hi = max(0, c1 - (n - r1)), min(r1, c1)
             qa, qb, qc = 1 - odds, (n - r1 - c1) + odds * (r1 + c1), -odds * r1 * c1
-            disc = mpmath.sqrt(qb ** 2 - 4 * qa * qc)
+            disc = mpmath.sqrt(qb**2 - 4 * qa * qc)
             roots = [(-qb + disc) / (2 * qa), (-qb - disc) / (2 * qa)] if qa else [-qc / qb]
             (x,) = [r for r in roots if lo <= r <= hi]
             diffs.append(a - x)
             variances.append(1 / (1 / x + 1 / (r1 - x) + 1 / (c1 - x) + 1 / (n - r1 - c1 + x)))
-        statistic = (sum(d ** 2 / v for d, v in zip(diffs, variances))
-                     - sum(diffs) ** 2 / sum(variances))
-        p_value = mpmath.gammainc(mpmath.mpf(len(t) - 1) / 2, statistic / 2, mpmath.inf,
-                                  regularized=True)
+        statistic = sum(d**2 / v for d, v in zip(diffs, variances)) - sum(diffs) ** 2 / sum(
+            variances
+        )
+        p_value = mpmath.gammainc(
+            mpmath.mpf(len(t) - 1) / 2, statistic / 2, mpmath.inf, regularized=True
+        )
         return float(1 - odds), float(statistic), float(p_value)
 
 
-@pytest.mark.parametrize("m1,m2", [(10**4, 10**4 - 1), (10**4, 10**4 - 30), (3000, 2999),
-                                   (400, 399), (100, 90), (10**5, 10**5 - 1)])
+@pytest.mark.parametrize(
+    "m1,m2",
+    [
+        (10**4, 10**4 - 1),
+        (10**4, 10**4 - 30),
+        (3000, 2999),
+        (400, 399),
+        (100, 90),
+        (10**5, 10**5 - 1),
+    ],
+)
 def test_breslow_day_is_accurate_when_the_pooled_odds_ratio_is_near_one(m1, m2):
     # Stratum 1 has odds ratio 1 + 1/m1, stratum 2 m2 / (m2 + 1), stratum 3 exactly 1:
     # the pooled odds ratio is within about (m1 - m2) / (8 m^3) of 1, here 1e-15 to 1e-4.

@@ -13,8 +13,7 @@ pytest_plugins = ["pytester"]
 
 
 def _audit(women, men, **kwargs):
-    selected = [1] * women[0] + [0] * (women[1] - women[0]) + [1] * men[0] + [0] * (
-        men[1] - men[0])
+    selected = [1] * women[0] + [0] * (women[1] - women[0]) + [1] * men[0] + [0] * (men[1] - men[0])
     sex = ["F"] * women[1] + ["M"] * men[1]
     return ai.audit(selected=selected, groups={"sex": sex}, **kwargs)
 
@@ -64,7 +63,8 @@ def test_misuse_is_a_type_error():
 
 
 def test_plugin_fixture_and_report_directory(pytester):
-    pytester.makepyfile(test_gate="""
+    pytester.makepyfile(
+        test_gate="""
         import adverse_impact.testing as ait
 
         def test_release(adverse_impact):
@@ -76,21 +76,24 @@ def test_plugin_fixture_and_report_directory(pytester):
             import adverse_impact as ai
             ait.assert_no_adverse_impact(
                 ai.audit(selected=[1, 0, 0, 1] * 5, groups={"sex": ["F", "F", "M", "M"] * 5}))
-    """)
-    result = pytester.runpytest(
-                                "--adverse-impact-report=evidence")
+    """
+    )
+    result = pytester.runpytest("--adverse-impact-report=evidence")
     result.assert_outcomes(passed=2)
     written = sorted(p.name for p in (pytester.path / "evidence").iterdir())
-    assert written == ["test_gate.py_test_assertion_is_recorded.html",
-                       "test_gate.py_test_assertion_is_recorded.json",
-                       "test_gate.py_test_release.html", "test_gate.py_test_release.json"]
-    report = json.loads((pytester.path / "evidence" / "test_gate.py_test_release.json")
-                        .read_text())
+    assert written == [
+        "test_gate.py_test_assertion_is_recorded.html",
+        "test_gate.py_test_assertion_is_recorded.json",
+        "test_gate.py_test_release.html",
+        "test_gate.py_test_release.json",
+    ]
+    report = json.loads((pytester.path / "evidence" / "test_gate.py_test_release.json").read_text())
     assert {row["group"] for row in report["table"]} == {"F", "M"}
 
 
 def test_plugin_failure_output_names_the_group(pytester):
-    pytester.makepyfile(test_gate="""
+    pytester.makepyfile(
+        test_gate="""
         import adverse_impact as ai
         from adverse_impact.testing import assert_no_adverse_impact
 
@@ -98,7 +101,8 @@ def test_plugin_failure_output_names_the_group(pytester):
             assert_no_adverse_impact(ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30
                                               + [0] * 20,
                                               groups={"sex": ["F"] * 50 + ["M"] * 50}))
-    """)
+    """
+    )
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*adverse impact: 1 group fails the rule*", "*sex*F*0.333*"])
@@ -117,18 +121,20 @@ def test_gate_message_comes_first_and_short_then_the_tables():
 def test_gate_message_says_when_a_flag_rests_on_a_handful_of_people():
     # One person of category X, not selected: ratio 0, and one different selection would
     # give X the higher rate (Uniform Guidelines Q&A 21).
-    result = ai.audit(selected=[1] * 60 + [0] * 240 + [0],
-                      groups={"sex": ["M"] * 300 + ["X"]})
+    result = ai.audit(selected=[1] * 60 + [0] * 240 + [0], groups={"sex": ["M"] * 300 + ["X"]})
     with pytest.raises(AssertionError) as info:
         assert_no_adverse_impact(result)
     first = str(info.value).split("\n\n")[0]
-    assert "sex=X: impact ratio 0.000, 0 of 1 selected; few people: one different selection " \
-           "would reverse it; too small for any rate to be significantly lower" in first
+    assert (
+        "sex=X: impact ratio 0.000, 0 of 1 selected; few people: one different selection "
+        "would reverse it; too small for any rate to be significantly lower" in first
+    )
     assert "Q&A 21" in first
 
 
 def test_gate_failure_hides_library_frames_in_pytest(pytester):
-    pytester.makepyfile(test_gate="""
+    pytester.makepyfile(
+        test_gate="""
         import adverse_impact as ai
         from adverse_impact.testing import assert_no_adverse_impact
 
@@ -136,7 +142,8 @@ def test_gate_failure_hides_library_frames_in_pytest(pytester):
             result = ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30 + [0] * 20,
                               groups={"sex": ["F"] * 50 + ["M"] * 50})
             assert_no_adverse_impact(result)
-    """)
+    """
+    )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     out = result.stdout.str()

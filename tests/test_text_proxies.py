@@ -51,8 +51,9 @@ def _dense_reference(texts, sex, prior=0.01, min_count=5):
         if y_f + y_m < min_count:
             continue
         a = prior * (y_f + y_m)
-        delta = (np.log((y_f + a) / (n_f + alpha0 - y_f - a))
-                 - np.log((y_m + a) / (n_m + alpha0 - y_m - a)))
+        delta = np.log((y_f + a) / (n_f + alpha0 - y_f - a)) - np.log(
+            (y_m + a) / (n_m + alpha0 - y_m - a)
+        )
         out[t] = delta / np.sqrt(1 / (y_f + a) + 1 / (y_m + a))
     return out
 
@@ -98,13 +99,16 @@ def test_vectorised_formula_matches_scalar_for_three_groups():
     assert np.isfinite(z).all()
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    ({"texts": "one string", "sensitive_features": ["F"]}, "texts"),
-    ({"texts": ["a", "b"], "sensitive_features": ["F"]}, "sensitive_features"),
-    ({"texts": ["a", "b"], "sensitive_features": ["F", "F"]}, "sensitive_features"),
-    ({"texts": ["a", 3], "sensitive_features": ["F", "M"]}, "texts"),
-    ({"texts": ["a", "b"], "sensitive_features": ["F", "M"], "min_count": 0}, "min_count"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"texts": "one string", "sensitive_features": ["F"]}, "texts"),
+        ({"texts": ["a", "b"], "sensitive_features": ["F"]}, "sensitive_features"),
+        ({"texts": ["a", "b"], "sensitive_features": ["F", "F"]}, "sensitive_features"),
+        ({"texts": ["a", 3], "sensitive_features": ["F", "M"]}, "texts"),
+        ({"texts": ["a", "b"], "sensitive_features": ["F", "M"], "min_count": 0}, "min_count"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, name):
     with pytest.raises((ai.InputError, ai.InputTypeError), match=name):
         ai.token_proxies(**kwargs)

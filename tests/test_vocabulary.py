@@ -25,8 +25,9 @@ def test_sensitive_features_is_an_alias_of_groups_that_warns(function):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         expected = call(groups={"sex": SEX})
-    with pytest.warns(ai.AliasWarning, match=r"sensitive_features= is an alias of groups=") \
-            as caught:
+    with pytest.warns(
+        ai.AliasWarning, match=r"sensitive_features= is an alias of groups="
+    ) as caught:
         got = call(sensitive_features={"sex": SEX})
     assert caught[0].filename == __file__
     if isinstance(expected, pd.Series):
@@ -80,43 +81,87 @@ def test_one_name_per_concept(name, function):
 
 def _second_wave_calls():
     """The second wave's functions that take ``groups``, each called on a tiny table."""
-    funnel = pd.DataFrame({"sex": SEX, "screened": [1, 1, 1, 1, 0, 0] * 5,
-                           "offered": [1, 0, 1, 1, 0, 0] * 5})
-    tiers = pd.DataFrame({"sex": SEX, "tier": pd.Categorical(
-        ["top", "bottom", "top", "top", "bottom", "bottom"] * 5,
-        categories=["bottom", "top"], ordered=True)})
-    rankings = pd.DataFrame({"prompt": [0, 0, 1, 1, 2, 2] * 5,
-                             "sex": ["F", "M", "M", "F", "F", "M"] * 5,
-                             "rank": [1, 2, 1, 2, 2, 1] * 5})
+    funnel = pd.DataFrame(
+        {"sex": SEX, "screened": [1, 1, 1, 1, 0, 0] * 5, "offered": [1, 0, 1, 1, 0, 0] * 5}
+    )
+    tiers = pd.DataFrame(
+        {
+            "sex": SEX,
+            "tier": pd.Categorical(
+                ["top", "bottom", "top", "top", "bottom", "bottom"] * 5,
+                categories=["bottom", "top"],
+                ordered=True,
+            ),
+        }
+    )
+    rankings = pd.DataFrame(
+        {
+            "prompt": [0, 0, 1, 1, 2, 2] * 5,
+            "sex": ["F", "M", "M", "F", "F", "M"] * 5,
+            "rank": [1, 2, 1, 2, 2, 1] * 5,
+        }
+    )
     scores = pd.DataFrame({"sex": SEX, "score": [0.1, 0.4, 0.3, 0.9, 0.5, 0.7] * 5})
-    months = pd.DataFrame({"sex": SEX, "selected": SELECTED,
-                           "month": pd.date_range("2026-01-01", periods=30, freq="7D")})
+    months = pd.DataFrame(
+        {
+            "sex": SEX,
+            "selected": SELECTED,
+            "month": pd.date_range("2026-01-01", periods=30, freq="7D"),
+        }
+    )
     return [
-        (ai.audit_funnel, lambda **kw: ai.audit_funnel(funnel, stages=["screened", "offered"],
-                                                       **kw), lambda r: r.to_frame()),
-        (ai.audit_tiers, lambda **kw: ai.audit_tiers(tiers, selected="tier", **kw),
-         lambda r: r.to_frame()),
-        (ai.audit_rankings, lambda **kw: ai.audit_rankings(
-            rankings.assign(prompt=rankings["prompt"] + 3 * (rankings.index // 6)),
-            prompt="prompt", rank="rank", random_state=0, **kw), lambda r: r.table),
-        (ai.score_gaps, lambda **kw: ai.score_gaps(scores, score="score", **kw),
-         lambda r: r.to_frame()),
-        (ai.monitor, lambda **kw: ai.monitor(months, time="month", selected="selected", **kw),
-         lambda r: r.to_frame()),
+        (
+            ai.audit_funnel,
+            lambda **kw: ai.audit_funnel(funnel, stages=["screened", "offered"], **kw),
+            lambda r: r.to_frame(),
+        ),
+        (
+            ai.audit_tiers,
+            lambda **kw: ai.audit_tiers(tiers, selected="tier", **kw),
+            lambda r: r.to_frame(),
+        ),
+        (
+            ai.audit_rankings,
+            lambda **kw: ai.audit_rankings(
+                rankings.assign(prompt=rankings["prompt"] + 3 * (rankings.index // 6)),
+                prompt="prompt",
+                rank="rank",
+                random_state=0,
+                **kw,
+            ),
+            lambda r: r.table,
+        ),
+        (
+            ai.score_gaps,
+            lambda **kw: ai.score_gaps(scores, score="score", **kw),
+            lambda r: r.to_frame(),
+        ),
+        (
+            ai.monitor,
+            lambda **kw: ai.monitor(months, time="month", selected="selected", **kw),
+            lambda r: r.to_frame(),
+        ),
     ]
 
 
-@pytest.mark.parametrize("index", range(5), ids=["audit_funnel", "audit_tiers",
-                                                  "audit_rankings", "score_gaps", "monitor"])
+@pytest.mark.parametrize(
+    "index",
+    range(5),
+    ids=["audit_funnel", "audit_tiers", "audit_rankings", "score_gaps", "monitor"],
+)
 def test_second_wave_functions_take_the_same_alias(index):
     function, call, table = _second_wave_calls()[index]
-    groups = {"audit_rankings": "sex", "score_gaps": "sex",
-              "monitor": "sex"}.get(function.__name__, ["sex"])
+    groups = {"audit_rankings": "sex", "score_gaps": "sex", "monitor": "sex"}.get(
+        function.__name__, ["sex"]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ai.UnknownCategoryWarning)
         expected = table(call(groups=groups))
-        with pytest.warns(ai.AliasWarning, match=rf"{function.__name__}: sensitive_features= "
-                          r"is an alias of groups="):
+        with pytest.warns(
+            ai.AliasWarning,
+            match=rf"{function.__name__}: sensitive_features= "
+            r"is an alias of groups=",
+        ):
             got = table(call(sensitive_features=groups))
     pd.testing.assert_frame_equal(got, expected)
     with pytest.raises(ai.InputError, match=r"^groups: is required"):

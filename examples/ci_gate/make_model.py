@@ -30,8 +30,9 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--out", default=str(HERE / "model.skops"))
     args = parser.parse_args(argv)
     history = make_resumes(8_000, history_bias=1.5 if args.biased else 0.0, random_state=7)
-    model = make_pipeline(TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN, min_df=2),
-                          LogisticRegression(max_iter=2000))
+    model = make_pipeline(
+        TfidfVectorizer(token_pattern=ai.TOKEN_PATTERN, min_df=2), LogisticRegression(max_iter=2000)
+    )
     texts = history["resume"] if args.biased else scrub_gendered_terms(history["resume"])
     model.fit(texts, history["hired"])
     sio.dump(model, args.out)

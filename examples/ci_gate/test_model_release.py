@@ -40,15 +40,28 @@ def candidates():
 
 def test_no_adverse_impact(model, candidates):
     # Fail on a ratio below four-fifths or a significantly lower rate for women.
-    assert_no_adverse_impact(model, candidates["resume"], candidates[["gender"]],
-                             select_top=SELECT, min_ratio=0.8, alpha=0.05, rule="either")
+    assert_no_adverse_impact(
+        model,
+        candidates["resume"],
+        candidates[["gender"]],
+        select_top=SELECT,
+        min_ratio=0.8,
+        alpha=0.05,
+        rule="either",
+    )
 
 
 def test_gendered_tokens_are_not_among_the_models_top_proxies(model, candidates):
-    assert_no_proxy_leakage(candidates["resume"], candidates["gender"], model=model,
-                            forbidden=["women's", "sorority"], top_k=20)
+    assert_no_proxy_leakage(
+        candidates["resume"],
+        candidates["gender"],
+        model=model,
+        forbidden=["women's", "sorority"],
+        top_k=20,
+    )
 
 
 def test_swapping_gendered_words_barely_matters(model, candidates):
-    assert_counterfactual_invariance(model, candidates["resume"], max_abs_change=0.05,
-                                     max_flip_rate=0.05, select_top=SELECT)
+    assert_counterfactual_invariance(
+        model, candidates["resume"], max_abs_change=0.05, max_flip_rate=0.05, select_top=SELECT
+    )

@@ -59,6 +59,7 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     return sorted([*globals(), *_SUBMODULES])
 
+
 __all__ = [
     "AdverseImpactError",
     "AgeAudit",

@@ -209,8 +209,15 @@ def audit(
     comparison = check_comparison(comparison)
     test = check_test(test)
     min_share_of = check_share_base(min_share_of)
-    counts = count_groups(data, selected=selected, groups=groups, score=score,
-                          threshold=threshold, sample_weight=sample_weight, strata=strata)
+    counts = count_groups(
+        data,
+        selected=selected,
+        groups=groups,
+        score=score,
+        threshold=threshold,
+        sample_weight=sample_weight,
+        strata=strata,
+    )
     params = {
         "selected": selected if isinstance(selected, str) else None,
         "score": score if isinstance(score, str) else None,
@@ -222,9 +229,18 @@ def audit(
         "unknown": sorted(map(str, unknown_labels)),
         "weighted": counts.weighted,
     }
-    return audit_counts(counts, reference=reference, intersectional=intersectional,
-                        min_share=share, unknown=unknown_labels, params=params, alpha=alpha,
-                        comparison=comparison, test=test, min_share_of=min_share_of)
+    return audit_counts(
+        counts,
+        reference=reference,
+        intersectional=intersectional,
+        min_share=share,
+        unknown=unknown_labels,
+        params=params,
+        alpha=alpha,
+        comparison=comparison,
+        test=test,
+        min_share_of=min_share_of,
+    )
 
 
 #: What ``min_share`` is a share of: the attribute's known rows, or all rows.
@@ -233,9 +249,12 @@ SHARE_BASES = ("known", "all")
 
 def check_share_base(min_share_of: Any) -> str:
     if min_share_of not in SHARE_BASES:
-        raise input_error("min_share_of", f"{min_share_of!r} is not a known base",
-                          'Pass "known" (share of the rows whose category is known) or "all" '
-                          "(share of every row, unknown category included)")
+        raise input_error(
+            "min_share_of",
+            f"{min_share_of!r} is not a known base",
+            'Pass "known" (share of the rows whose category is known) or "all" '
+            "(share of every row, unknown category included)",
+        )
     return min_share_of
 
 
@@ -248,19 +267,25 @@ def _check_reference(reference: Any) -> None:
     if isinstance(reference, Mapping):
         return
     if not isinstance(reference, Hashable):
-        raise type_error("reference", f"got an unhashable {type(reference).__name__}",
-                         'Pass "highest", a group label, or a dict attribute -> label')
+        raise type_error(
+            "reference",
+            f"got an unhashable {type(reference).__name__}",
+            'Pass "highest", a group label, or a dict attribute -> label',
+        )
 
 
 def _exact_rates(totals: pd.DataFrame, weighted: bool) -> list[Fraction | None]:
     if weighted:
-        return [Fraction(ws) / Fraction(w) if w > 0 else None
-                for w, ws in zip(totals["weight"], totals["weight_selected"])]
+        return [
+            Fraction(ws) / Fraction(w) if w > 0 else None
+            for w, ws in zip(totals["weight"], totals["weight_selected"])
+        ]
     return [Fraction(int(s), int(n)) for n, s in zip(totals["n"], totals["selected"])]
 
 
-def _find_reference(name: str, columns: tuple[str, ...], keys: list[tuple],
-                    reference: Any) -> int | None | str:
+def _find_reference(
+    name: str, columns: tuple[str, ...], keys: list[tuple], reference: Any
+) -> int | None | str:
     """Index of the requested reference group, ``"highest"``, or None if absent."""
     wanted = reference.get(name, "highest") if isinstance(reference, Mapping) else reference
     if isinstance(wanted, str) and wanted == "highest":
@@ -270,8 +295,11 @@ def _find_reference(name: str, columns: tuple[str, ...], keys: list[tuple],
             return i
     if isinstance(reference, Mapping):
         labels = [_label(k) for k in keys]
-        raise input_error("reference", f"{wanted!r} is not a known group of {name!r}",
-                          f"Use one of {labels[:20]!r}")
+        raise input_error(
+            "reference",
+            f"{wanted!r} is not a known group of {name!r}",
+            f"Use one of {labels[:20]!r}",
+        )
     return None
 
 
@@ -321,35 +349,73 @@ def audit_counts(
         ref, named = _choose_reference(name, columns, keys, reference, rates, excluded, eligible)
         reference_found |= named
         first_row = len(rows)
-        for row, ratio in _group_rows(name, keys, totals, rates, excluded, ref, min_share,
-                                      counts.weighted, n_base=n_base, base=min_share_of):
+        for row, ratio in _group_rows(
+            name,
+            keys,
+            totals,
+            rates,
+            excluded,
+            ref,
+            min_share,
+            counts.weighted,
+            n_base=n_base,
+            base=min_share_of,
+        ):
             rows.append(row)
             ratios.append(ratio)
         if not counts.weighted:
             to_test.append((first_row, (totals["selected"].to_numpy(), n, ref, eligible)))
             if counts.strata is not None:
-                pooled_rows += _pool(counts, name, columns, keys, unknown, ref=ref,
-                                     eligible=eligible, comparison=comparison, alpha=alpha)
+                pooled_rows += _pool(
+                    counts,
+                    name,
+                    columns,
+                    keys,
+                    unknown,
+                    ref=ref,
+                    eligible=eligible,
+                    comparison=comparison,
+                    alpha=alpha,
+                )
     _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
-    if not isinstance(reference, Mapping) and not (
-            isinstance(reference, str) and reference == "highest") and not reference_found:
-        raise input_error("reference", f"{reference!r} is not a group of any audited attribute",
-                          'Pass one of the labels in the table, or "highest"')
+    if (
+        not isinstance(reference, Mapping)
+        and not (isinstance(reference, str) and reference == "highest")
+        and not reference_found
+    ):
+        raise input_error(
+            "reference",
+            f"{reference!r} is not a group of any audited attribute",
+            'Pass one of the labels in the table, or "highest"',
+        )
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
     for column in FLAG_COLUMNS:
         if column in table:
             table[column] = table[column].astype("boolean")
     params = dict(params or {})
-    params.update({"alpha": alpha, "comparison": comparison, "min_share_of": min_share_of,
-                   "test": None if counts.weighted else test,
-                   "strata": counts.strata})
+    params.update(
+        {
+            "alpha": alpha,
+            "comparison": comparison,
+            "min_share_of": min_share_of,
+            "test": None if counts.weighted else test,
+            "strata": counts.strata,
+        }
+    )
     pooled = None
     if counts.strata is not None and not counts.weighted:
         pooled = pd.DataFrame(pooled_rows, columns=_POOLED_COLUMNS)
         pooled["group"] = pooled["group"].astype(object)
-    return AuditResult(table, unknown=unknown_counts, n_total=counts.n_total,
-                       params=params, ratios=tuple(ratios), counts=counts, pooled=pooled)
+    return AuditResult(
+        table,
+        unknown=unknown_counts,
+        n_total=counts.n_total,
+        params=params,
+        ratios=tuple(ratios),
+        counts=counts,
+        pooled=pooled,
+    )
 
 
 def _check_reference_keys(reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]]) -> None:
@@ -358,19 +424,22 @@ def _check_reference_keys(reference: Any, specs: Sequence[tuple[str, tuple[str, 
         names = [name for name, _ in specs]
         for key in reference:
             if key not in names:
-                raise input_error("reference", f"{key!r} is not an audited attribute",
-                                  f"Use keys from {names!r}")
+                raise input_error(
+                    "reference", f"{key!r} is not an audited attribute", f"Use keys from {names!r}"
+                )
 
 
-def _known_groups(counts: GroupCounts, name: str, columns: tuple[str, ...],
-                  unknown: frozenset) -> tuple[pd.DataFrame, int]:
+def _known_groups(
+    counts: GroupCounts, name: str, columns: tuple[str, ...], unknown: frozenset
+) -> tuple[pd.DataFrame, int]:
     """One attribute's known groups (at least two) and its unknown row count."""
     totals, n_unknown = group_totals(counts, columns, unknown)
     keys = list(totals.index)
     if len(keys) < 2:
         found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
         raise input_error(
-            "groups", f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
+            "groups",
+            f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
             "were set aside; an impact ratio compares at least two groups",
             "Audit an attribute with two or more groups, or check the unknown= labels",
         )
@@ -379,27 +448,47 @@ def _known_groups(counts: GroupCounts, name: str, columns: tuple[str, ...],
     return totals, n_unknown
 
 
-def _choose_reference(name: str, columns: tuple[str, ...], keys: list[tuple], reference: Any,
-                      rates: list, excluded: list[bool], eligible: list[bool]
-                      ) -> tuple[int | None, bool]:
+def _choose_reference(
+    name: str,
+    columns: tuple[str, ...],
+    keys: list[tuple],
+    reference: Any,
+    rates: list,
+    excluded: list[bool],
+    eligible: list[bool],
+) -> tuple[int | None, bool]:
     """The reference group's index, and whether it was named by the caller."""
     found = _find_reference(name, columns, keys, reference)
     if found == "highest" or found is None:
         return highest(rates, eligible), False
     if excluded[found]:
         raise input_error(
-            "reference", f"{_label(keys[found])!r} is below min_share for {name!r}",
-            "Choose a larger group as the reference, or lower min_share")
+            "reference",
+            f"{_label(keys[found])!r} is below min_share for {name!r}",
+            "Choose a larger group as the reference, or lower min_share",
+        )
     if not eligible[found]:
-        raise input_error("reference", f"{_label(keys[found])!r} has no rate (zero "
-                          "total weight)", "Choose another reference group")
+        raise input_error(
+            "reference",
+            f"{_label(keys[found])!r} has no rate (zero total weight)",
+            "Choose another reference group",
+        )
     return found, True
 
 
-def _group_rows(name: str, keys: list[tuple], totals: pd.DataFrame, rates: list,
-                excluded: list[bool], ref: int | None, min_share: Fraction | None,
-                weighted: bool, *, n_base: int, base: str
-                ) -> list[tuple[dict[str, Any], Fraction | None]]:
+def _group_rows(
+    name: str,
+    keys: list[tuple],
+    totals: pd.DataFrame,
+    rates: list,
+    excluded: list[bool],
+    ref: int | None,
+    min_share: Fraction | None,
+    weighted: bool,
+    *,
+    n_base: int,
+    base: str,
+) -> list[tuple[dict[str, Any], Fraction | None]]:
     """One table row per group of an attribute, with its exact impact ratio.
 
     ``n_base`` is the denominator of the 2% rule (``base`` = "known" or "all"
@@ -416,8 +505,10 @@ def _group_rows(name: str, keys: list[tuple], totals: pd.DataFrame, rates: list,
         ratio: Fraction | None = None
         if excluded[i]:
             rows = "known rows" if base == "known" else "all rows"
-            note = (f"excluded: {float(Fraction(int(n[i]), n_base)):.2%} of {rows} is "
-                    f"below min_share {float(min_share):.2%}")
+            note = (
+                f"excluded: {float(Fraction(int(n[i]), n_base)):.2%} of {rows} is "
+                f"below min_share {float(min_share):.2%}"
+            )
         elif rates[i] is None:
             note = "no rate: the group's total weight is 0"
         elif ref_rate is None or ref_rate == 0:
@@ -433,46 +524,81 @@ def _group_rows(name: str, keys: list[tuple], totals: pd.DataFrame, rates: list,
         if weighted:
             row["n_weighted"] = float(weight[i])
             row["selected_weighted"] = float(weight_selected[i])
-        row.update({
-            "rate": float(rates[i]) if rates[i] is not None else np.nan,
-            "impact_ratio": float(ratio) if ratio is not None else np.nan,
-            "is_reference": i == ref,
-            "excluded": bool(excluded[i]),
-            "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
-            "share": float(Fraction(int(n[i]), n_known)),
-            "note": note,
-        })
+        row.update(
+            {
+                "rate": float(rates[i]) if rates[i] is not None else np.nan,
+                "impact_ratio": float(ratio) if ratio is not None else np.nan,
+                "is_reference": i == ref,
+                "excluded": bool(excluded[i]),
+                "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
+                "share": float(Fraction(int(n[i]), n_known)),
+                "note": note,
+            }
+        )
         out.append((row, ratio))
     return out
 
 
-def _attach_tests(rows: list[dict[str, Any]], to_test: list[tuple[int, tuple[Any, ...]]], *,
-                  comparison: str, alpha: float, test: str) -> None:
+def _attach_tests(
+    rows: list[dict[str, Any]],
+    to_test: list[tuple[int, tuple[Any, ...]]],
+    *,
+    comparison: str,
+    alpha: float,
+    test: str,
+) -> None:
     """Every attribute's tables tested together (one call per statistic), into the rows."""
-    tested = compare_many([spec for _, spec in to_test], comparison=comparison, alpha=alpha,
-                          test=test) if to_test else []
+    tested = (
+        compare_many([spec for _, spec in to_test], comparison=comparison, alpha=alpha, test=test)
+        if to_test
+        else []
+    )
     for (first_row, (selected, *_)), tests in zip(to_test, tested):
         for column, values in tests.items():
             for i in range(len(selected)):
                 rows[first_row + i][column] = values[i]
 
 
-_POOLED_COLUMNS = ["attribute", "group", "comparison", "n", "selected", "n_strata",
-                   "n_strata_used", "mh_odds_ratio", "mh_ci_low", "mh_ci_high", "cmh_statistic",
-                   "cmh_p_value", "breslow_day_p_value", "naive_impact_ratio",
-                   "naive_odds_ratio", "naive_p_value_fisher", "simpson_reversal"]
+_POOLED_COLUMNS = [
+    "attribute",
+    "group",
+    "comparison",
+    "n",
+    "selected",
+    "n_strata",
+    "n_strata_used",
+    "mh_odds_ratio",
+    "mh_ci_low",
+    "mh_ci_high",
+    "cmh_statistic",
+    "cmh_p_value",
+    "breslow_day_p_value",
+    "naive_impact_ratio",
+    "naive_odds_ratio",
+    "naive_p_value_fisher",
+    "simpson_reversal",
+]
 
 
-def _pool(counts: GroupCounts, name: str, columns: tuple[str, ...], keys: list[tuple],
-          unknown: frozenset, **options: Any) -> list[dict[str, Any]]:
+def _pool(
+    counts: GroupCounts,
+    name: str,
+    columns: tuple[str, ...],
+    keys: list[tuple],
+    unknown: frozenset,
+    **options: Any,
+) -> list[dict[str, Any]]:
     """Per-stratum counts of one attribute's groups, pooled by Mantel-Haenszel."""
     per, _ = group_totals(counts, (*columns, counts.strata), unknown)
     position = {key: i for i, key in enumerate(keys)}
-    frame = pd.DataFrame({
-        "group": [position[key[:-1]] for key in per.index],
-        "stratum": [key[-1] for key in per.index],
-        "n": per["n"].to_numpy(), "selected": per["selected"].to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "group": [position[key[:-1]] for key in per.index],
+            "stratum": [key[-1] for key in per.index],
+            "n": per["n"].to_numpy(),
+            "selected": per["selected"].to_numpy(),
+        }
+    )
     return pool_strata(frame, attribute=name, labels=[_label(k) for k in keys], **options)
 
 
@@ -529,8 +655,12 @@ def selection_rates(
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     rates = _exact_rates(totals, counts.weighted)
-    return _series(counts, [np.nan if r is None else float(r) for r in rates],
-                   list(totals.index), "selection_rate")
+    return _series(
+        counts,
+        [np.nan if r is None else float(r) for r in rates],
+        list(totals.index),
+        "selection_rate",
+    )
 
 
 def impact_ratios(
@@ -571,10 +701,14 @@ def impact_ratios(
     """
     groups = _groups_argument("impact_ratios", groups, sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
-    result = audit_counts(counts, reference=reference
-                          if isinstance(reference, str) and reference == "highest"
-                          else {ATTRIBUTE_SEP.join(counts.attributes): reference},
-                          intersectional=True, unknown=check_unknown(unknown))
+    result = audit_counts(
+        counts,
+        reference=reference
+        if isinstance(reference, str) and reference == "highest"
+        else {ATTRIBUTE_SEP.join(counts.attributes): reference},
+        intersectional=True,
+        unknown=check_unknown(unknown),
+    )
     table = result._table
     rows = table[table["attribute"] == ATTRIBUTE_SEP.join(counts.attributes)]
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))

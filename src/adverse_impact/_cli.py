@@ -57,7 +57,7 @@ def _head_text(file: Path, encoding: str, size: int = 65_536) -> str:
         return head.decode(encoding)
     except UnicodeDecodeError as exc:
         if len(head) == size and exc.start >= size - 4:  # a character cut at the end
-            return head[:exc.start].decode(encoding)
+            return head[: exc.start].decode(encoding)
         raise
 
 
@@ -78,17 +78,28 @@ def sniff_delimiter(file: Path, encoding: str) -> str:
 
 
 def _encoding_error(path: str, encoding: str, exc: UnicodeDecodeError) -> Exception:
-    byte = exc.object[exc.start:exc.start + 1].hex() if exc.object else "?"
-    fix = ("Pass the file's encoding, e.g. --encoding latin-1 or --encoding cp1252 (files saved "
-           "by spreadsheet programs on Windows), or save it as UTF-8"
-           if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
-           else "Pass the file's encoding with --encoding, or save it as UTF-8")
-    return input_error("--encoding", f"{path!r} is not {encoding} text (byte 0x{byte} at "
-                       f"position {exc.start})", fix)
+    byte = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
+    fix = (
+        "Pass the file's encoding, e.g. --encoding latin-1 or --encoding cp1252 (files saved "
+        "by spreadsheet programs on Windows), or save it as UTF-8"
+        if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+        else "Pass the file's encoding with --encoding, or save it as UTF-8"
+    )
+    return input_error(
+        "--encoding",
+        f"{path!r} is not {encoding} text (byte 0x{byte} at position {exc.start})",
+        fix,
+    )
 
 
-def read_table(path: str, columns: Sequence[str] = (), *, encoding: str = "utf-8",
-               delimiter: str | None = None, sheet: str | None = None) -> Any:
+def read_table(
+    path: str,
+    columns: Sequence[str] = (),
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> Any:
     """Read a CSV (optionally compressed), Parquet or Excel (.xlsx) file into pandas.
 
     Columns named in ``columns`` (the protected attributes) are read as text,
@@ -103,13 +114,17 @@ def read_table(path: str, columns: Sequence[str] = (), *, encoding: str = "utf-8
     if not file.exists():
         raise input_error("DATA", f"no file at {path!r}", "Check the path")
     if file.is_dir():
-        raise input_error("DATA", f"{path!r} is a directory",
-                          "Pass one CSV, Parquet or Excel (.xlsx) file")
+        raise input_error(
+            "DATA", f"{path!r} is a directory", "Pass one CSV, Parquet or Excel (.xlsx) file"
+        )
     try:
         "".encode(encoding)
     except LookupError as exc:
-        raise input_error("--encoding", f"{encoding!r} is not a known text encoding",
-                          "Pass one such as utf-8, latin-1 or cp1252") from exc
+        raise input_error(
+            "--encoding",
+            f"{encoding!r} is not a known text encoding",
+            "Pass one such as utf-8, latin-1 or cp1252",
+        ) from exc
     suffixes = [s.lower() for s in file.suffixes]
     text_columns = {c: "object" for c in columns}
     try:
@@ -118,25 +133,39 @@ def read_table(path: str, columns: Sequence[str] = (), *, encoding: str = "utf-8
         elif suffixes and suffixes[-1] in (".xlsx", ".xlsm"):
             frame = _read_excel(file, text_columns, sheet)
         elif suffixes and suffixes[-1] == ".xls":
-            raise input_error("DATA", f"{path!r} is an old-style .xls workbook",
-                              "Save it as .xlsx or CSV in the spreadsheet program")
+            raise input_error(
+                "DATA",
+                f"{path!r} is an old-style .xls workbook",
+                "Save it as .xlsx or CSV in the spreadsheet program",
+            )
         else:
             sep = delimiter or sniff_delimiter(file, encoding)
-            frame = pd.read_csv(file, dtype=text_columns, keep_default_na=True,
-                                low_memory=False, sep=sep, encoding=encoding)
+            frame = pd.read_csv(
+                file,
+                dtype=text_columns,
+                keep_default_na=True,
+                low_memory=False,
+                sep=sep,
+                encoding=encoding,
+            )
     except AdverseImpactError:
         raise
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, encoding, exc) from exc
     except ImportError as exc:
-        raise input_error("DATA", f"cannot read Parquet here ({exc})",
-                          'Reinstall pyarrow (a dependency of adverse-impact): pip install pyarrow'
-                          ) from exc
+        raise input_error(
+            "DATA",
+            f"cannot read Parquet here ({exc})",
+            "Reinstall pyarrow (a dependency of adverse-impact): pip install pyarrow",
+        ) from exc
     except (ValueError, OSError, pd.errors.ParserError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise input_error("DATA", f"cannot read {path!r}: {reason}",
-                          "Pass a well-formed CSV file with a header row, a Parquet file or "
-                          "an Excel (.xlsx) file") from exc
+        raise input_error(
+            "DATA",
+            f"cannot read {path!r}: {reason}",
+            "Pass a well-formed CSV file with a header row, a Parquet file or "
+            "an Excel (.xlsx) file",
+        ) from exc
     if len(frame.columns) == 0 or len(frame) == 0:
         raise input_error("DATA", f"{path!r} has no rows", "Pass a file with data rows")
     return frame
@@ -148,9 +177,11 @@ def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> 
     try:
         import openpyxl  # noqa: F401
     except ImportError as exc:
-        raise input_error("DATA", f"reading {str(file)!r} needs openpyxl, which is not "
-                          "installed", 'Install it: pip install "adverse-impact[excel]", or '
-                          "save the sheet as CSV") from exc
+        raise input_error(
+            "DATA",
+            f"reading {str(file)!r} needs openpyxl, which is not installed",
+            'Install it: pip install "adverse-impact[excel]", or save the sheet as CSV',
+        ) from exc
     return pd.read_excel(file, sheet_name=sheet or 0, dtype=text_columns, engine="openpyxl")
 
 
@@ -164,30 +195,42 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
 
     series = frame[column]
     if values is None:
-        if not (pd.api.types.is_numeric_dtype(series.dtype)
-                or pd.api.types.is_bool_dtype(series.dtype)):
+        if not (
+            pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+        ):
             labels = pd.unique(series.dropna().astype(str).str.strip().str.lower())
             if not set(labels) <= {"0", "1", "true", "false"}:
                 shown = ", ".join(map(repr, pd.unique(series.dropna())[:4].tolist()))
-                raise input_error("--selected", f"column {column!r} holds labels ({shown}), "
-                                  "not 0/1 decisions",
-                                  "Say which label means selected: --selected-values Y,N "
-                                  "(the label for selected, then the one for not selected)")
-            return series.astype(str).str.strip().str.lower().map(
-                {"1": 1, "true": 1, "0": 0, "false": 0})
+                raise input_error(
+                    "--selected",
+                    f"column {column!r} holds labels ({shown}), not 0/1 decisions",
+                    "Say which label means selected: --selected-values Y,N "
+                    "(the label for selected, then the one for not selected)",
+                )
+            return (
+                series.astype(str)
+                .str.strip()
+                .str.lower()
+                .map({"1": 1, "true": 1, "0": 0, "false": 0})
+            )
         return series
     parts = [p.strip() for p in values.split(",")]
     if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
-        raise input_error("--selected-values", f"{values!r} is not two different labels "
-                          "separated by a comma", "Pass e.g. --selected-values Y,N or "
-                          "--selected-values hired,rejected")
+        raise input_error(
+            "--selected-values",
+            f"{values!r} is not two different labels separated by a comma",
+            "Pass e.g. --selected-values Y,N or --selected-values hired,rejected",
+        )
     text = series.astype("string").str.strip()
     known = text.isin(parts) | text.isna()
     if not known.all():
         other = ", ".join(map(repr, pd.unique(text[~known])[:4].tolist()))
-        raise input_error("--selected-values", f"column {column!r} also holds {other}",
-                          f"Map every label: the column may hold only {parts[0]!r} and "
-                          f"{parts[1]!r} (or be empty, which is refused as missing)")
+        raise input_error(
+            "--selected-values",
+            f"column {column!r} also holds {other}",
+            f"Map every label: the column may hold only {parts[0]!r} and "
+            f"{parts[1]!r} (or be empty, which is refused as missing)",
+        )
     return text.map({parts[0]: 1, parts[1]: 0}).astype("Int8")
 
 
@@ -199,25 +242,33 @@ def _require_columns(frame: Any, columns: dict[str, Sequence[str] | str | None])
         for name in [names] if isinstance(names, str) else names:
             if name not in present:
                 shown = ", ".join(sorted(present)[:20])
-                raise input_error(option, f"no column {name!r} in the data",
-                                  f"Use one of: {shown}")
+                raise input_error(option, f"no column {name!r} in the data", f"Use one of: {shown}")
 
 
 def report_fields(args: argparse.Namespace) -> dict[str, Any]:
     """What the report states about the audit, from the report options."""
     data_source = args.data_source or Path(args.data).name
-    return {"title": args.title, "data_source": data_source, "audit_date": args.audit_date,
-            "data_type": args.data_kind}
+    return {
+        "title": args.title,
+        "data_source": data_source,
+        "audit_date": args.audit_date,
+        "data_type": args.data_kind,
+    }
 
 
 def _render(result: Any, args: argparse.Namespace) -> str:
     fmt = args.format
     if getattr(args, "ll144", False):
         packet = result.to_ll144(
-            audit_date=args.audit_date, distribution_date=args.distribution_date,
-            data_source=args.data_source, data_kind=args.data_kind,
-            test_data_explanation=args.test_data_explanation, tool=args.tool,
-            employer=args.employer, auditor=args.auditor)
+            audit_date=args.audit_date,
+            distribution_date=args.distribution_date,
+            data_source=args.data_source,
+            data_kind=args.data_kind,
+            test_data_explanation=args.test_data_explanation,
+            tool=args.tool,
+            employer=args.employer,
+            auditor=args.auditor,
+        )
         return {"html": packet.to_html, "json": packet.to_json}.get(fmt, packet.to_markdown)()
     fields = report_fields(args)
     if fmt == "table":
@@ -250,8 +301,9 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
     if getattr(args, "log", None):
         from adverse_impact._monitoring._log import AuditLog
 
-        entry = AuditLog(args.log).add(result, label=args.log_label,
-                                       model_version=args.model_version)
+        entry = AuditLog(args.log).add(
+            result, label=args.log_label, model_version=args.model_version
+        )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
     text = _render(result, args)
     status, message = _gate(result, args)
@@ -259,8 +311,11 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
         try:
             write_atomic(args.out, text)
         except OSError as exc:
-            raise input_error("--out", f"cannot write {args.out!r} ({exc.strerror or exc})",
-                              "Pass a path in a directory you can write to") from exc
+            raise input_error(
+                "--out",
+                f"cannot write {args.out!r} ({exc.strerror or exc})",
+                "Pass a path in a directory you can write to",
+            ) from exc
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         try:
@@ -284,10 +339,14 @@ def _gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
 
     shown = "; ".join(
         f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
-        + (", few people: see the table's notes" if few_people(row) else "") + ")"
-        for row in result.table.loc[failing].to_dict(orient="records"))
-    return 1, (f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
-               f"{args.fail_under}): {shown}")
+        + (", few people: see the table's notes" if few_people(row) else "")
+        + ")"
+        for row in result.table.loc[failing].to_dict(orient="records")
+    )
+    return 1, (
+        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
+        f"{args.fail_under}): {shown}"
+    )
 
 
 def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -304,36 +363,57 @@ def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _read(args: argparse.Namespace) -> Any:
-    return read_table(args.data, args.group, encoding=args.encoding, delimiter=args.delimiter,
-                      sheet=args.sheet)
+    return read_table(
+        args.data, args.group, encoding=args.encoding, delimiter=args.delimiter, sheet=args.sheet
+    )
 
 
 def _audit(args: argparse.Namespace) -> int:
     from adverse_impact._audit import audit
 
     if args.selected is None and args.score is None:
-        raise input_error("--selected", "neither --selected nor --score was given",
-                          "Name the 0/1 decision column with --selected, or the score column "
-                          "with --score")
+        raise input_error(
+            "--selected",
+            "neither --selected nor --score was given",
+            "Name the 0/1 decision column with --selected, or the score column with --score",
+        )
     frame = _out_of_core(args.data)
     if frame is None:
         frame = _read(args)
-        _require_columns(frame, {"--selected": args.selected, "--group": args.group,
-                                 "--score": args.score, "--strata": args.strata,
-                                 "--weight": args.weight})
+        _require_columns(
+            frame,
+            {
+                "--selected": args.selected,
+                "--group": args.group,
+                "--score": args.score,
+                "--strata": args.strata,
+                "--weight": args.weight,
+            },
+        )
         if args.selected is not None:
             frame[args.selected] = map_decisions(frame, args.selected, args.selected_values)
         elif args.selected_values is not None:
-            raise input_error("--selected-values", "given without --selected",
-                              "Name the decision column with --selected")
-    result = audit(frame, selected=args.selected, groups=list(args.group), score=args.score,
-                   threshold=args.threshold, strata=args.strata, sample_weight=args.weight,
-                   **_audit_options(args))
+            raise input_error(
+                "--selected-values",
+                "given without --selected",
+                "Name the decision column with --selected",
+            )
+    result = audit(
+        frame,
+        selected=args.selected,
+        groups=list(args.group),
+        score=args.score,
+        threshold=args.threshold,
+        strata=args.strata,
+        sample_weight=args.weight,
+        **_audit_options(args),
+    )
     return _emit(result, args)
 
 
-def load_model(path: str, *, trust_model_file: bool = False,
-               trusted_types: Sequence[str] = ()) -> Any:
+def load_model(
+    path: str, *, trust_model_file: bool = False, trusted_types: Sequence[str] = ()
+) -> Any:
     """Load a model saved with skops (``.skops``); refuse pickles unless trusted."""
     file = Path(path)
     if not file.exists():
@@ -341,10 +421,11 @@ def load_model(path: str, *, trust_model_file: bool = False,
     if file.suffix.lower() in PICKLE_SUFFIXES:
         if not trust_model_file:
             raise input_error(
-                "MODEL", f"{path!r} is a pickle/joblib file, and loading one runs whatever "
-                "code it contains",
+                "MODEL",
+                f"{path!r} is a pickle/joblib file, and loading one runs whatever code it contains",
                 "Save the model with skops.io.dump(model, 'model.skops'), or pass "
-                "--trust-model-file if you made this file yourself")
+                "--trust-model-file if you made this file yourself",
+            )
         import joblib
 
         return joblib.load(file)
@@ -353,24 +434,37 @@ def load_model(path: str, *, trust_model_file: bool = False,
     try:
         untrusted = sio.get_untrusted_types(file=file)
     except Exception as exc:  # skops raises several types for a damaged file
-        raise input_error("MODEL", f"cannot read {path!r} as a skops file ({exc})",
-                          "Save the model with skops.io.dump(model, 'model.skops')") from exc
+        raise input_error(
+            "MODEL",
+            f"cannot read {path!r} as a skops file ({exc})",
+            "Save the model with skops.io.dump(model, 'model.skops')",
+        ) from exc
     missing = sorted(set(untrusted) - set(trusted_types))
     if missing:
-        raise input_error("MODEL", f"the model file uses types skops does not trust by "
-                          f"default: {', '.join(missing)}",
-                          "Check them, then pass each with --trust-type")
+        raise input_error(
+            "MODEL",
+            f"the model file uses types skops does not trust by default: {', '.join(missing)}",
+            "Check them, then pass each with --trust-type",
+        )
     return sio.load(file, trusted=list(untrusted))
 
 
 def _audit_model(args: argparse.Namespace) -> int:
     from adverse_impact._model import audit_model
 
-    model = load_model(args.model, trust_model_file=args.trust_model_file,
-                       trusted_types=args.trust_type or ())
+    model = load_model(
+        args.model, trust_model_file=args.trust_model_file, trusted_types=args.trust_type or ()
+    )
     frame = _read(args)
-    _require_columns(frame, {"--group": args.group, "--text": args.text,
-                             "--features": args.features, "--y-true": args.y_true})
+    _require_columns(
+        frame,
+        {
+            "--group": args.group,
+            "--text": args.text,
+            "--features": args.features,
+            "--y-true": args.y_true,
+        },
+    )
     if args.text:
         X = frame[args.text].fillna("").astype(str).tolist()
     else:
@@ -380,11 +474,17 @@ def _audit_model(args: argparse.Namespace) -> int:
             names = [c for c in frame.columns if c not in set_aside]
         _require_columns(frame, {"--features": names})
         X = frame[names]
-    result = audit_model(model, X, frame[list(args.group)], threshold=args.threshold,
-                         select_top=args.select_top, ties=args.ties,
-                         random_state=args.random_state,
-                         y_true=None if args.y_true is None else frame[args.y_true],
-                         **_audit_options(args))
+    result = audit_model(
+        model,
+        X,
+        frame[list(args.group)],
+        threshold=args.threshold,
+        select_top=args.select_top,
+        ties=args.ties,
+        random_state=args.random_state,
+        y_true=None if args.y_true is None else frame[args.y_true],
+        **_audit_options(args),
+    )
     return _emit(result, args)
 
 
@@ -402,56 +502,121 @@ def _count_or_share(text: str) -> int | float:
 
 
 def _add_audit_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--group", action="append", required=True, metavar="COL",
-                        help="a protected-attribute column (repeat for several)")
+    parser.add_argument(
+        "--group",
+        action="append",
+        required=True,
+        metavar="COL",
+        help="a protected-attribute column (repeat for several)",
+    )
     parser.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
-    parser.add_argument("--min-share", type=float, metavar="SHARE",
-                        help="exclude groups below this share from the ratios (LL144: 0.02)")
-    parser.add_argument("--min-share-of", choices=["known", "all"], default="known",
-                        help="base of --min-share: rows of known category (default) or all "
-                        "rows, unknown included")
-    parser.add_argument("--reference", metavar="LABEL",
-                        help="the comparison group (default: the highest-rate group)")
-    parser.add_argument("--unknown", action="append", metavar="LABEL",
-                        help="a label meaning 'unknown' (repeatable); blanks always are")
-    parser.add_argument("--no-intersectional", action="store_true",
-                        help="do not audit the intersection of the attributes")
-    parser.add_argument("--alpha", type=float, default=0.05,
-                        help="significance level of the tests (default 0.05)")
-    parser.add_argument("--comparison", choices=["reference", "rest"], default="reference",
-                        help="test each group against the reference group or the rest")
-    parser.add_argument("--test", choices=["fisher", "fisher_midp", "z"], default="fisher",
-                        help="the test behind the 'significant' column")
-    parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="output format (default: an aligned table)")
-    parser.add_argument("--out", metavar="PATH", help="write the report here (atomically; "
-                        "missing parent directories are created)")
-    parser.add_argument("--min-cell", type=int, metavar="K",
-                        help="show counts below K as '<K' in reports (for publishing)")
-    parser.add_argument("--fail-under", type=float, default=0.8, metavar="RATIO",
-                        help="exit 1 when a group's impact ratio is below RATIO (default 0.8)")
-    parser.add_argument("--rule", choices=["four_fifths", "significance", "both", "either"],
-                        help="gate policy (default: four_fifths; 'both' when --gate-alpha)")
-    parser.add_argument("--gate-alpha", dest="alpha_gate", type=float, metavar="ALPHA",
-                        help="significance level for the gate's rule")
+    parser.add_argument(
+        "--min-share",
+        type=float,
+        metavar="SHARE",
+        help="exclude groups below this share from the ratios (LL144: 0.02)",
+    )
+    parser.add_argument(
+        "--min-share-of",
+        choices=["known", "all"],
+        default="known",
+        help="base of --min-share: rows of known category (default) or all rows, unknown included",
+    )
+    parser.add_argument(
+        "--reference",
+        metavar="LABEL",
+        help="the comparison group (default: the highest-rate group)",
+    )
+    parser.add_argument(
+        "--unknown",
+        action="append",
+        metavar="LABEL",
+        help="a label meaning 'unknown' (repeatable); blanks always are",
+    )
+    parser.add_argument(
+        "--no-intersectional",
+        action="store_true",
+        help="do not audit the intersection of the attributes",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=0.05, help="significance level of the tests (default 0.05)"
+    )
+    parser.add_argument(
+        "--comparison",
+        choices=["reference", "rest"],
+        default="reference",
+        help="test each group against the reference group or the rest",
+    )
+    parser.add_argument(
+        "--test",
+        choices=["fisher", "fisher_midp", "z"],
+        default="fisher",
+        help="the test behind the 'significant' column",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format (default: an aligned table)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write the report here (atomically; missing parent directories are created)",
+    )
+    parser.add_argument(
+        "--min-cell",
+        type=int,
+        metavar="K",
+        help="show counts below K as '<K' in reports (for publishing)",
+    )
+    parser.add_argument(
+        "--fail-under",
+        type=float,
+        default=0.8,
+        metavar="RATIO",
+        help="exit 1 when a group's impact ratio is below RATIO (default 0.8)",
+    )
+    parser.add_argument(
+        "--rule",
+        choices=["four_fifths", "significance", "both", "either"],
+        help="gate policy (default: four_fifths; 'both' when --gate-alpha)",
+    )
+    parser.add_argument(
+        "--gate-alpha",
+        dest="alpha_gate",
+        type=float,
+        metavar="ALPHA",
+        help="significance level for the gate's rule",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     _add_file_options(parser)
     _add_ll144_options(add_report_options(parser))
-    parser.add_argument("--log", metavar="DB", help="append the result to this audit log "
-                        "(SQLite; see 'adverse-impact history')")
+    parser.add_argument(
+        "--log",
+        metavar="DB",
+        help="append the result to this audit log (SQLite; see 'adverse-impact history')",
+    )
     parser.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
     parser.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
 
 
-
 def _add_file_options(parser: argparse.ArgumentParser) -> None:
     files = parser.add_argument_group("reading the file")
-    files.add_argument("--encoding", default="utf-8", metavar="NAME",
-                       help="the CSV's text encoding (default utf-8; e.g. latin-1, cp1252)")
-    files.add_argument("--delimiter", metavar="CHAR",
-                       help="the CSV's delimiter (default: detected among , ; tab |)")
-    files.add_argument("--sheet", metavar="NAME", help="the sheet of an .xlsx workbook "
-                       "(default: the first)")
+    files.add_argument(
+        "--encoding",
+        default="utf-8",
+        metavar="NAME",
+        help="the CSV's text encoding (default utf-8; e.g. latin-1, cp1252)",
+    )
+    files.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="the CSV's delimiter (default: detected among , ; tab |)",
+    )
+    files.add_argument(
+        "--sheet", metavar="NAME", help="the sheet of an .xlsx workbook (default: the first)"
+    )
 
 
 def _iso_date(text: str) -> str:
@@ -473,37 +638,54 @@ def add_report_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGro
     """
     report = parser.add_argument_group("what the report states")
     report.add_argument("--title", metavar="TEXT", help="the report's title")
-    report.add_argument("--data-source", metavar="TEXT",
-                        help="where the data came from (default: the file's name)")
-    report.add_argument("--audit-date", type=_iso_date, metavar="YYYY-MM-DD",
-                        help="the date of the audit (default: today, UTC)")
-    report.add_argument("--data-kind", choices=DATA_KINDS, default="historical",
-                        help="historical data, or test data (LL144; default historical)")
+    report.add_argument(
+        "--data-source", metavar="TEXT", help="where the data came from (default: the file's name)"
+    )
+    report.add_argument(
+        "--audit-date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="the date of the audit (default: today, UTC)",
+    )
+    report.add_argument(
+        "--data-kind",
+        choices=DATA_KINDS,
+        default="historical",
+        help="historical data, or test data (LL144; default historical)",
+    )
     return report
 
 
 def _add_ll144_options(report: argparse._ArgumentGroup) -> None:
     """The NYC Local Law 144 packet's options, in the report group (which has the
     audit date, the data source and the data kind they share with every report)."""
-    report.add_argument("--ll144", action="store_true",
-                        help="write the LL144 publication packet (--format markdown, html or "
-                        "json) instead of the audit report")
-    report.add_argument("--distribution-date", metavar="YYYY-MM-DD",
-                        help="LL144: distribution date of the tool")
-    report.add_argument("--test-data-explanation", metavar="TEXT",
-                        help="LL144: why test data and how it was made (needed with test data)")
-    report.add_argument("--tool", metavar="NAME",
-                        help="LL144: the automated employment decision tool")
-    report.add_argument("--employer", metavar="NAME",
-                        help="LL144: the employer or employment agency")
+    report.add_argument(
+        "--ll144",
+        action="store_true",
+        help="write the LL144 publication packet (--format markdown, html or "
+        "json) instead of the audit report",
+    )
+    report.add_argument(
+        "--distribution-date", metavar="YYYY-MM-DD", help="LL144: distribution date of the tool"
+    )
+    report.add_argument(
+        "--test-data-explanation",
+        metavar="TEXT",
+        help="LL144: why test data and how it was made (needed with test data)",
+    )
+    report.add_argument(
+        "--tool", metavar="NAME", help="LL144: the automated employment decision tool"
+    )
+    report.add_argument(
+        "--employer", metavar="NAME", help="LL144: the employer or employment agency"
+    )
     report.add_argument("--auditor", metavar="NAME", help="LL144: the independent auditor")
 
 
 def _check_summary(args: argparse.Namespace) -> int:
     from adverse_impact._publish._check import check_summary
 
-    check = check_summary(args.table, min_share=args.min_share,
-                          min_share_of=args.min_share_of)
+    check = check_summary(args.table, min_share=args.min_share, min_share_of=args.min_share_of)
     if args.format == "json":
         import json
 
@@ -531,31 +713,45 @@ def _monitor(args: argparse.Namespace) -> int:
     from adverse_impact._monitoring._monitor import monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)
-    result = monitor(data, time=args.time, selected=args.selected, score=args.score,
-                     threshold=args.threshold, groups=list(args.group), period=args.period,
-                     alpha=args.alpha, reference=args.reference or "highest")
+    result = monitor(
+        data,
+        time=args.time,
+        selected=args.selected,
+        score=args.score,
+        threshold=args.threshold,
+        groups=list(args.group),
+        period=args.period,
+        alpha=args.alpha,
+        reference=args.reference or "highest",
+    )
     if args.log:
         from adverse_impact._monitoring._log import AuditLog
 
-        entry = AuditLog(args.log).add(result, label=args.log_label,
-                                       model_version=args.model_version)
+        entry = AuditLog(args.log).add(
+            result, label=args.log_label, model_version=args.model_version
+        )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
-    text = {"table": result.summary, "json": result.to_json, "html": result.to_html}[
-        args.format]()
+    text = {"table": result.summary, "json": result.to_json, "html": result.to_html}[args.format]()
     if args.out:
         write_atomic(args.out, text)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         print(text)
-    kinds = {"four_fifths": ["below_four_fifths"], "any": ["below_four_fifths", "below_one"],
-             "never": []}[args.fail_on]
+    kinds = {
+        "four_fifths": ["below_four_fifths"],
+        "any": ["below_four_fifths", "below_one"],
+        "never": [],
+    }[args.fail_on]
     return int(bool(result.alerts["alert"].isin(kinds).any()))
 
 
-def _command(commands: Any, name: str, func: Callable[[argparse.Namespace], int], summary: str,
-             example: str) -> argparse.ArgumentParser:
+def _command(
+    commands: Any, name: str, func: Callable[[argparse.Namespace], int], summary: str, example: str
+) -> argparse.ArgumentParser:
     parser = commands.add_parser(
-        name, help=summary, description=f"{summary}.\n\nExample:\n  {example}",
+        name,
+        help=summary,
+        description=f"{summary}.\n\nExample:\n  {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(func=func)
@@ -570,102 +766,204 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    _command(commands, "example", _example, "Audit the EEOC's 2023 worked example",
-             "adverse-impact example")
+    _command(
+        commands,
+        "example",
+        _example,
+        "Audit the EEOC's 2023 worked example",
+        "adverse-impact example",
+    )
     audit = _command(
-        commands, "audit", _audit, "Audit selection decisions in a CSV or Parquet file",
+        commands,
+        "audit",
+        _audit,
+        "Audit selection decisions in a CSV or Parquet file",
         "adverse-impact audit applicants.csv --selected advanced --group sex --group race "
-        "--min-share 0.02 --format markdown --out audit.md")
-    audit.add_argument("data", metavar="DATA", help="a CSV (.csv, .csv.gz), Parquet or Excel "
-                       "(.xlsx) file, or a directory or quoted glob of Parquet files (read "
-                       "out of core)")
+        "--min-share 0.02 --format markdown --out audit.md",
+    )
+    audit.add_argument(
+        "data",
+        metavar="DATA",
+        help="a CSV (.csv, .csv.gz), Parquet or Excel "
+        "(.xlsx) file, or a directory or quoted glob of Parquet files (read "
+        "out of core)",
+    )
     audit.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
-    audit.add_argument("--selected-values", metavar="YES,NO",
-                       help="the labels of a --selected column of words: the one meaning "
-                       "selected, then the one meaning not selected (e.g. Y,N)")
-    audit.add_argument("--score", metavar="COL",
-                       help="a score column (with --threshold, or the LL144 scoring rate)")
-    audit.add_argument("--strata", metavar="COL", help="pools, e.g. requisition (adds "
-                       "Mantel-Haenszel results)")
+    audit.add_argument(
+        "--selected-values",
+        metavar="YES,NO",
+        help="the labels of a --selected column of words: the one meaning "
+        "selected, then the one meaning not selected (e.g. Y,N)",
+    )
+    audit.add_argument(
+        "--score",
+        metavar="COL",
+        help="a score column (with --threshold, or the LL144 scoring rate)",
+    )
+    audit.add_argument(
+        "--strata", metavar="COL", help="pools, e.g. requisition (adds Mantel-Haenszel results)"
+    )
     audit.add_argument("--weight", metavar="COL", help="a sample-weight column")
     _add_audit_options(audit)
     model = _command(
-        commands, "audit-model", _audit_model, "Audit a saved model's decisions on a file",
+        commands,
+        "audit-model",
+        _audit_model,
+        "Audit a saved model's decisions on a file",
         "adverse-impact audit-model model.skops applicants.csv --text resume --group sex "
-        "--threshold 0.5")
+        "--threshold 0.5",
+    )
     model.add_argument("model", metavar="MODEL", help="a model saved with skops (.skops)")
     model.add_argument("data", metavar="DATA", help="a CSV or Parquet file of candidates")
     model.add_argument("--text", metavar="COL", help="the text column a text model reads")
-    model.add_argument("--features", nargs="+", metavar="COL",
-                       help="the model's input columns (default: the model's "
-                       "feature_names_in_, else every column but --group/--y-true)")
-    model.add_argument("--select-top", type=_count_or_share, metavar="K",
-                       help="select the top K candidates (or a fraction if < 1)")
-    model.add_argument("--ties", choices=("error", "random"), default="error",
-                       help="scores tied at the --select-top cut-off: refuse (default) or "
-                       "fill the places at random among them (with --random-state)")
-    model.add_argument("--random-state", type=int, metavar="SEED",
-                       help="seed of the random tie-break (--ties random)")
+    model.add_argument(
+        "--features",
+        nargs="+",
+        metavar="COL",
+        help="the model's input columns (default: the model's "
+        "feature_names_in_, else every column but --group/--y-true)",
+    )
+    model.add_argument(
+        "--select-top",
+        type=_count_or_share,
+        metavar="K",
+        help="select the top K candidates (or a fraction if < 1)",
+    )
+    model.add_argument(
+        "--ties",
+        choices=("error", "random"),
+        default="error",
+        help="scores tied at the --select-top cut-off: refuse (default) or "
+        "fill the places at random among them (with --random-state)",
+    )
+    model.add_argument(
+        "--random-state",
+        type=int,
+        metavar="SEED",
+        help="seed of the random tie-break (--ties random)",
+    )
     model.add_argument("--y-true", metavar="COL", help="known outcomes, for error rates")
-    model.add_argument("--trust-model-file", action="store_true",
-                       help="allow a pickle/joblib model file (runs its code: only for "
-                       "files you made)")
-    model.add_argument("--trust-type", action="append", metavar="TYPE",
-                       help="a type in the skops file to trust (repeatable)")
+    model.add_argument(
+        "--trust-model-file",
+        action="store_true",
+        help="allow a pickle/joblib model file (runs its code: only for files you made)",
+    )
+    model.add_argument(
+        "--trust-type",
+        action="append",
+        metavar="TYPE",
+        help="a type in the skops file to trust (repeatable)",
+    )
     _add_audit_options(model)
     checker = _command(
-        commands, "check-summary", _check_summary,
-        "Recompute a published bias-audit summary from its counts (exit 1 on an error "
-        "finding)", "adverse-impact check-summary published.csv --min-share 0.02")
-    checker.add_argument("table", metavar="TABLE", help="a CSV with columns attribute, group, "
-                         "n, selected and/or rate, impact_ratio")
-    checker.add_argument("--min-share", type=float, default=0.02, metavar="SHARE",
-                         help="the small-category threshold (default 0.02)")
-    checker.add_argument("--min-share-of", choices=["either", "known", "all"],
-                         default="either", help="base of the share (default: accept either)")
-    checker.add_argument("--format", choices=["table", "json"], default="table",
-                         help="findings as text (default) or JSON")
+        commands,
+        "check-summary",
+        _check_summary,
+        "Recompute a published bias-audit summary from its counts (exit 1 on an error finding)",
+        "adverse-impact check-summary published.csv --min-share 0.02",
+    )
+    checker.add_argument(
+        "table",
+        metavar="TABLE",
+        help="a CSV with columns attribute, group, n, selected and/or rate, impact_ratio",
+    )
+    checker.add_argument(
+        "--min-share",
+        type=float,
+        default=0.02,
+        metavar="SHARE",
+        help="the small-category threshold (default 0.02)",
+    )
+    checker.add_argument(
+        "--min-share-of",
+        choices=["either", "known", "all"],
+        default="either",
+        help="base of the share (default: accept either)",
+    )
+    checker.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="findings as text (default) or JSON",
+    )
     checker.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    watch = _command(commands, "monitor", _monitor, "Monitor decisions over time with "
-                     "anytime-valid alerts", "adverse-impact monitor 'logs/*.parquet' --time "
-                     "decided_at --selected advanced --group sex --period month")
-    watch.add_argument("data", metavar="DATA", help="a CSV or Parquet file, or a directory or "
-                       "quoted glob of Parquet files")
+    watch = _command(
+        commands,
+        "monitor",
+        _monitor,
+        "Monitor decisions over time with anytime-valid alerts",
+        "adverse-impact monitor 'logs/*.parquet' --time "
+        "decided_at --selected advanced --group sex --period month",
+    )
+    watch.add_argument(
+        "data",
+        metavar="DATA",
+        help="a CSV or Parquet file, or a directory or quoted glob of Parquet files",
+    )
     watch.add_argument("--time", required=True, metavar="COL", help="when each decision was made")
     watch.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
     watch.add_argument("--score", metavar="COL", help="a score column (needs --threshold)")
     watch.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
-    watch.add_argument("--group", action="append", required=True, metavar="COL",
-                       help="a protected-attribute column (repeat for several)")
-    watch.add_argument("--period", default="month",
-                       choices=["day", "week", "month", "quarter", "year"])
-    watch.add_argument("--alpha", type=float, default=0.05,
-                       help="chance of any false alarm over all looks (default 0.05)")
+    watch.add_argument(
+        "--group",
+        action="append",
+        required=True,
+        metavar="COL",
+        help="a protected-attribute column (repeat for several)",
+    )
+    watch.add_argument(
+        "--period", default="month", choices=["day", "week", "month", "quarter", "year"]
+    )
+    watch.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="chance of any false alarm over all looks (default 0.05)",
+    )
     watch.add_argument("--reference", metavar="LABEL", help="a fixed comparison group")
     watch.add_argument("--format", choices=["table", "json", "html"], default="table")
     watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
-    watch.add_argument("--fail-on", choices=["four_fifths", "any", "never"],
-                       default="four_fifths", help="exit 1 on this alert (default: a sequence "
-                       "wholly below 0.8)")
+    watch.add_argument(
+        "--fail-on",
+        choices=["four_fifths", "any", "never"],
+        default="four_fifths",
+        help="exit 1 on this alert (default: a sequence wholly below 0.8)",
+    )
     watch.add_argument("--log", metavar="DB", help="append the result to this audit log")
     watch.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
     watch.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
     watch.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    history = _command(commands, "history", _history, "List the entries of an audit log",
-                       "adverse-impact history audits.db --json")
+    history = _command(
+        commands,
+        "history",
+        _history,
+        "List the entries of an audit log",
+        "adverse-impact history audits.db --json",
+    )
     history.add_argument("log", metavar="LOG", help="an audit log written with --log")
     history.add_argument("--label", metavar="TEXT", help="only entries with this label")
     history.add_argument("--json", action="store_true", help="print JSON records")
     history.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     study = _command(
-        commands, "case-study", _case_study,
+        commands,
+        "case-study",
+        _case_study,
         "Reproduce the 2018 recruiting-tool failure on synthetic data and audit it",
-        "adverse-impact case-study --out case-study --n-samples 20000 --seed 0")
-    study.add_argument("--out", default="case-study", metavar="DIR",
-                       help="where to write case-study.html and case-study.json "
-                       "(default: ./case-study)")
-    study.add_argument("--n-samples", type=int, default=20_000, metavar="N",
-                       help="historical resumes (default 20,000; half as many applicants)")
+        "adverse-impact case-study --out case-study --n-samples 20000 --seed 0",
+    )
+    study.add_argument(
+        "--out",
+        default="case-study",
+        metavar="DIR",
+        help="where to write case-study.html and case-study.json (default: ./case-study)",
+    )
+    study.add_argument(
+        "--n-samples",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="historical resumes (default 20,000; half as many applicants)",
+    )
     study.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     study.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     return parser

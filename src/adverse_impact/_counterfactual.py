@@ -34,14 +34,19 @@ def _read_pairs(text: str, source: str) -> list[tuple[str, str]]:
     reader = csv.reader(io.StringIO("\n".join(rows)))
     header = next(reader, None)
     if header is None or [h.strip() for h in header[:2]] != ["term", "counterpart"]:
-        raise input_error("pairs", f"{source} does not start with the header 'term,counterpart'",
-                          "Write a CSV with columns term,counterpart (lines starting with # "
-                          "are comments)")
+        raise input_error(
+            "pairs",
+            f"{source} does not start with the header 'term,counterpart'",
+            "Write a CSV with columns term,counterpart (lines starting with # are comments)",
+        )
     pairs = []
     for number, row in enumerate(reader, start=2):
         if len(row) < 2 or not row[0].strip() or not row[1].strip():
-            raise input_error("pairs", f"{source}, row {number}: expected two terms",
-                              "Give each row as term,counterpart")
+            raise input_error(
+                "pairs",
+                f"{source}, row {number}: expected two terms",
+                "Give each row as term,counterpart",
+            )
         pairs.append((row[0].strip(), row[1].strip()))
     return pairs
 
@@ -70,28 +75,40 @@ def load_pairs(pairs: Any = "gender") -> dict[str, str]:
     """
     if isinstance(pairs, str) and pairs in BUILT_IN_PAIRS:
         text = (resources.files("adverse_impact") / "data" / "pairs" / f"{pairs}.csv").read_text(
-            encoding="utf-8")
+            encoding="utf-8"
+        )
         listed = _read_pairs(text, f"the built-in {pairs!r} list")
     elif isinstance(pairs, (str, Path)):
         path = Path(pairs)
         if not path.is_file():
-            raise input_error("pairs", f"{str(pairs)!r} is neither a built-in list "
-                              f"{list(BUILT_IN_PAIRS)!r} nor a file",
-                              "Pass 'gender', a CSV path, or a list of (term, counterpart)")
+            raise input_error(
+                "pairs",
+                f"{str(pairs)!r} is neither a built-in list {list(BUILT_IN_PAIRS)!r} nor a file",
+                "Pass 'gender', a CSV path, or a list of (term, counterpart)",
+            )
         listed = _read_pairs(path.read_text(encoding="utf-8"), str(path))
     elif isinstance(pairs, Mapping):
         listed = list(pairs.items())
     elif isinstance(pairs, Sequence):
         listed = []
         for item in pairs:
-            if not (isinstance(item, (tuple, list)) and len(item) == 2
-                    and all(isinstance(t, str) and t.strip() for t in item)):
-                raise type_error("pairs", f"holds {item!r}, not a pair of terms",
-                                 "Pass a list of (term, counterpart) string pairs")
+            if not (
+                isinstance(item, (tuple, list))
+                and len(item) == 2
+                and all(isinstance(t, str) and t.strip() for t in item)
+            ):
+                raise type_error(
+                    "pairs",
+                    f"holds {item!r}, not a pair of terms",
+                    "Pass a list of (term, counterpart) string pairs",
+                )
             listed.append((item[0], item[1]))
     else:
-        raise type_error("pairs", f"got a {type(pairs).__name__}",
-                         "Pass 'gender', a CSV path, or a list of (term, counterpart)")
+        raise type_error(
+            "pairs",
+            f"got a {type(pairs).__name__}",
+            "Pass 'gender', a CSV path, or a list of (term, counterpart)",
+        )
     table: dict[str, str] = {}
     for a, b in listed:
         a, b = a.strip().lower(), b.strip().lower()
@@ -122,8 +139,10 @@ def _alternation(terms: Sequence[str]) -> str:
         node[""] = {}
 
     def emit(node: dict[str, Any]) -> str:
-        branches = [(_APOSTROPHES if char == "'" else re.escape(char)) + emit(node[char])
-                    for char in sorted(c for c in node if c)]
+        branches = [
+            (_APOSTROPHES if char == "'" else re.escape(char)) + emit(node[char])
+            for char in sorted(c for c in node if c)
+        ]
         if not branches:
             return ""
         body = "(?:" + "|".join(branches) + ")"
@@ -137,8 +156,9 @@ def _alternation(terms: Sequence[str]) -> str:
 def _pattern(table: Mapping[str, str]) -> re.Pattern[str]:
     # Apostrophes and hyphens count as word characters, as in TOKEN_PATTERN:
     # "men's" never matches inside "women's", "man" never inside "man-hours".
-    return re.compile(rf"(?<![\w'\u2019-]){_alternation(list(table))}(?![\w'\u2019-])",
-                      re.IGNORECASE)
+    return re.compile(
+        rf"(?<![\w'\u2019-]){_alternation(list(table))}(?![\w'\u2019-])", re.IGNORECASE
+    )
 
 
 def _candidates(documents: list[str], table: Mapping[str, str]) -> np.ndarray | None:
@@ -201,8 +221,11 @@ def _swapper(table: Mapping[str, str]):
         # Python's case-insensitive matching also equates a few non-ASCII
         # letters with ASCII ones ("ſ" with "s", "ı" with "i"), which lower()
         # does not map back: find the listed term the match stands for.
-        return next(t for t in table if re.fullmatch(
-            re.escape(t).replace("'", _APOSTROPHES), found, re.IGNORECASE))
+        return next(
+            t
+            for t in table
+            if re.fullmatch(re.escape(t).replace("'", _APOSTROPHES), found, re.IGNORECASE)
+        )
 
     def swap(text: str) -> str:
         return pattern.sub(lambda m: _match_case(m.group(0), table[term(m.group(0))]), text)
@@ -245,26 +268,42 @@ class CounterfactualResult(ResultShape):
     flip_rate_all: float
 
     @classmethod
-    def _from_table(cls, table: pd.DataFrame, *, by_group: pd.DataFrame | None,
-                    cutoff: float | None, score_method: str) -> CounterfactualResult:
+    def _from_table(
+        cls,
+        table: pd.DataFrame,
+        *,
+        by_group: pd.DataFrame | None,
+        cutoff: float | None,
+        score_method: str,
+    ) -> CounterfactualResult:
         swapped = table["swapped"].to_numpy(dtype=bool)
         change = table["change"].to_numpy(dtype=float)
         flipped = table["flipped"]
         return cls(
-            table, by_group, cutoff, score_method, n_documents=int(len(table)),
+            table,
+            by_group,
+            cutoff,
+            score_method,
+            n_documents=int(len(table)),
             n_swapped=int(swapped.sum()),
             mean_abs_change=float(np.abs(change[swapped]).mean()) if swapped.any() else 0.0,
             max_abs_change=float(np.abs(change[swapped]).max()) if swapped.any() else 0.0,
             mean_change=float(change[swapped].mean()) if swapped.any() else 0.0,
-            flip_rate=(float(flipped[swapped].astype(float).mean()) if cutoff is not None
-                       and swapped.any() else (0.0 if cutoff is not None else math.nan)),
-            flip_rate_all=(float(flipped.astype(float).mean()) if cutoff is not None
-                           else math.nan),
+            flip_rate=(
+                float(flipped[swapped].astype(float).mean())
+                if cutoff is not None and swapped.any()
+                else (0.0 if cutoff is not None else math.nan)
+            ),
+            flip_rate_all=(float(flipped.astype(float).mean()) if cutoff is not None else math.nan),
         )
 
     def _fields(self) -> dict[str, Any]:
-        return {**ResultShape._fields(self), "by_group": None if self._by_group is None
-                else self._by_group.to_dict(orient="records")}
+        return {
+            **ResultShape._fields(self),
+            "by_group": None
+            if self._by_group is None
+            else self._by_group.to_dict(orient="records"),
+        }
 
     @property
     def by_group(self) -> pd.DataFrame | None:
@@ -277,9 +316,19 @@ class CounterfactualResult(ResultShape):
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers as a dict."""
-        return {name: getattr(self, name) for name in (
-            "n_documents", "n_swapped", "mean_change", "mean_abs_change", "max_abs_change",
-            "flip_rate", "flip_rate_all", "cutoff")}
+        return {
+            name: getattr(self, name)
+            for name in (
+                "n_documents",
+                "n_swapped",
+                "mean_change",
+                "mean_abs_change",
+                "max_abs_change",
+                "flip_rate",
+                "flip_rate_all",
+                "cutoff",
+            )
+        }
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the score changes of the swapped documents (needs matplotlib)."""
@@ -299,9 +348,11 @@ class CounterfactualResult(ResultShape):
 
     def _headline(self) -> str:
         flips = "" if math.isnan(self.flip_rate) else f", flip rate {self.flip_rate:.3f}"
-        return (f"CounterfactualResult: {self.n_swapped:,} of {self.n_documents:,} documents "
-                f"had a swappable term; mean change {self.mean_change:+.4f}, mean |change| "
-                f"{self.mean_abs_change:.4f}, max |change| {self.max_abs_change:.4f}{flips}")
+        return (
+            f"CounterfactualResult: {self.n_swapped:,} of {self.n_documents:,} documents "
+            f"had a swappable term; mean change {self.mean_change:+.4f}, mean |change| "
+            f"{self.mean_abs_change:.4f}, max |change| {self.max_abs_change:.4f}{flips}"
+        )
 
     def __repr__(self) -> str:
         text = self._headline()
@@ -417,35 +468,47 @@ def counterfactual_test(
     cutoff = None
     flipped = np.zeros(len(documents), dtype=bool)
     if threshold is not None or select_top is not None:
-        cut = decide(scores, threshold=threshold, select_top=select_top, ties=ties,
-                     random_state=random_state)
+        cut = decide(
+            scores, threshold=threshold, select_top=select_top, ties=ties, random_state=random_state
+        )
         before, cutoff = cut.selected, cut.cutoff
         # A document that was not re-scored keeps its decision, so a random
         # tie-break (ties="random") among unchanged documents is never a flip.
         after = np.where(changed, new_scores >= cutoff, before)
         flipped = before != after
-    frame = pd.DataFrame({"swapped": changed, "score": scores, "swapped_score": new_scores,
-                          "change": new_scores - scores, "flipped": flipped})
+    frame = pd.DataFrame(
+        {
+            "swapped": changed,
+            "score": scores,
+            "swapped_score": new_scores,
+            "change": new_scores - scores,
+            "flipped": flipped,
+        }
+    )
     by_group = None
     if sensitive_features is not None:
-        codes, labels, n_unknown = group_codes(sensitive_features, len(documents),
-                                               unknown=unknown)
+        codes, labels, n_unknown = group_codes(sensitive_features, len(documents), unknown=unknown)
         rows = []
         for i, label in enumerate([*labels, None]):
             mask = codes == (i if label is not None else -1)
             if label is None and not mask.any():
                 continue
             sub = frame[mask & changed]
-            rows.append({
-                "group": "unknown" if label is None else label,
-                "n": int(mask.sum()), "n_swapped": int(len(sub)),
-                "mean_change": float(sub["change"].mean()) if len(sub) else 0.0,
-                "mean_abs_change": float(sub["change"].abs().mean()) if len(sub) else 0.0,
-                "max_abs_change": float(sub["change"].abs().max()) if len(sub) else 0.0,
-                "flip_rate": (float(sub["flipped"].mean()) if len(sub) else 0.0)
-                if cutoff is not None else math.nan,
-            })
+            rows.append(
+                {
+                    "group": "unknown" if label is None else label,
+                    "n": int(mask.sum()),
+                    "n_swapped": int(len(sub)),
+                    "mean_change": float(sub["change"].mean()) if len(sub) else 0.0,
+                    "mean_abs_change": float(sub["change"].abs().mean()) if len(sub) else 0.0,
+                    "max_abs_change": float(sub["change"].abs().max()) if len(sub) else 0.0,
+                    "flip_rate": (float(sub["flipped"].mean()) if len(sub) else 0.0)
+                    if cutoff is not None
+                    else math.nan,
+                }
+            )
         by_group = pd.DataFrame(rows)
         by_group["group"] = by_group["group"].astype(object)
-    return CounterfactualResult._from_table(frame, by_group=by_group, cutoff=cutoff,
-                                            score_method=method)
+    return CounterfactualResult._from_table(
+        frame, by_group=by_group, cutoff=cutoff, score_method=method
+    )

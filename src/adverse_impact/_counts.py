@@ -99,29 +99,38 @@ def count_groups(
     elif isinstance(data, pd.DataFrame):
         columns = _columns_from_pandas(data, selected, groups, score, sample_weight, strata)
     else:
-        return _count_with_narwhals(data, selected, groups, score, threshold,
-                                    sample_weight, strata, rule)
+        return _count_with_narwhals(
+            data, selected, groups, score, threshold, sample_weight, strata, rule
+        )
     return _count_in_memory(columns, rule, threshold)
 
 
 def _decision_rule(selected: Any, score: Any, threshold: Any) -> str:
     if selected is not None and score is not None:
         raise input_error(
-            "selected", "both selected= and score= were given",
+            "selected",
+            "both selected= and score= were given",
             "Pass decisions as selected=, or scores as score= (with threshold= for a cut-off)",
         )
     if selected is None and score is None:
-        raise input_error("selected", "neither selected= nor score= was given",
-                          "Pass the decisions as selected= or the scores as score=")
+        raise input_error(
+            "selected",
+            "neither selected= nor score= was given",
+            "Pass the decisions as selected= or the scores as score=",
+        )
     if threshold is not None and score is None:
-        raise input_error("threshold", "a threshold needs scores",
-                          "Pass score= with threshold=, or drop threshold=")
+        raise input_error(
+            "threshold",
+            "a threshold needs scores",
+            "Pass score= with threshold=, or drop threshold=",
+        )
     if selected is not None:
         return "selected"
     return "scoring_rate" if threshold is None else "threshold"
 
 
 # -- gathering the columns --------------------------------------------------
+
 
 @dataclass
 class _Columns:
@@ -134,15 +143,23 @@ class _Columns:
 
 
 def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Columns:
-    for name, value in (("selected", selected), ("score", score),
-                        ("sample_weight", sample_weight), ("strata", strata)):
+    for name, value in (
+        ("selected", selected),
+        ("score", score),
+        ("sample_weight", sample_weight),
+        ("strata", strata),
+    ):
         if isinstance(value, str):
-            raise type_error(name, f"got the column name {value!r} but data is None",
-                             "Pass data= (the table holding that column) or the values")
+            raise type_error(
+                name,
+                f"got the column name {value!r} but data is None",
+                "Pass data= (the table holding that column) or the values",
+            )
     labels = label_columns(groups)
     if not labels:
-        raise input_error("groups", "no protected attribute was given",
-                          "Pass at least one column of group labels")
+        raise input_error(
+            "groups", "no protected attribute was given", "Pass at least one column of group labels"
+        )
     attributes = tuple(labels)
     strata_name = None
     if strata is not None:
@@ -151,8 +168,7 @@ def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Col
             strata_name = f"{strata_name} (stratum)"
         labels[strata_name] = strata
     arrays = {**{f"groups[{k!r}]": v for k, v in labels.items()}}
-    for name, value in (("selected", selected), ("score", score),
-                        ("sample_weight", sample_weight)):
+    for name, value in (("selected", selected), ("score", score), ("sample_weight", sample_weight)):
         if value is not None:
             arrays[name] = value
     check_aligned_indexes(arrays)
@@ -163,11 +179,11 @@ def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Col
 def _column_names(value: Any, argument: str) -> list[Any]:
     names = [value] if isinstance(value, (str, int)) else list(value)
     if not names:
-        raise input_error(argument, "no column was named",
-                          "Name at least one column of group labels")
+        raise input_error(
+            argument, "no column was named", "Name at least one column of group labels"
+        )
     if len(set(map(str, names))) != len(names):
-        raise input_error(argument, f"names a column twice: {names!r}",
-                          "Name each attribute once")
+        raise input_error(argument, f"names a column twice: {names!r}", "Name each attribute once")
     return names
 
 
@@ -177,31 +193,48 @@ def _check_columns_exist(columns: Sequence[Any], wanted: Mapping[str, Any]) -> N
         if name is None:
             continue
         if isinstance(name, (list, tuple, np.ndarray, pd.Series)):
-            raise type_error(argument, "data was given, so this must be a column name, got "
-                             f"{type(name).__name__}",
-                             "Pass the column name, or pass data=None with arrays")
+            raise type_error(
+                argument,
+                f"data was given, so this must be a column name, got {type(name).__name__}",
+                "Pass the column name, or pass data=None with arrays",
+            )
         if name not in available:
-            raise input_error(argument, f"column {name!r} is not in data",
-                              f"Use one of {available[:20]!r}")
+            raise input_error(
+                argument, f"column {name!r} is not in data", f"Use one of {available[:20]!r}"
+            )
 
 
-def _named_columns(available: Sequence[Any], groups: Any, selected: Any, score: Any,
-                   sample_weight: Any, strata: Any) -> list[Any]:
+def _named_columns(
+    available: Sequence[Any],
+    groups: Any,
+    selected: Any,
+    score: Any,
+    sample_weight: Any,
+    strata: Any,
+) -> list[Any]:
     """The group columns named, after checking every named column is in the table."""
     names = _column_names(groups, "groups")
-    _check_columns_exist(available, {
-        **{f"groups[{i}]": g for i, g in enumerate(names)},
-        "selected": selected, "score": score, "sample_weight": sample_weight,
-        "strata": strata,
-    })
+    _check_columns_exist(
+        available,
+        {
+            **{f"groups[{i}]": g for i, g in enumerate(names)},
+            "selected": selected,
+            "score": score,
+            "sample_weight": sample_weight,
+            "strata": strata,
+        },
+    )
     return names
 
 
 def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -> _Columns:
     if data.columns.duplicated().any():
         dupes = sorted(map(str, data.columns[data.columns.duplicated()].unique()))
-        raise input_error("data", f"has duplicate column names {dupes}",
-                          "Rename the columns so each name is unique")
+        raise input_error(
+            "data",
+            f"has duplicate column names {dupes}",
+            "Rename the columns so each name is unique",
+        )
     names = _named_columns(data.columns, groups, selected, score, sample_weight, strata)
     if len(data) == 0:
         check_consistent_length({"data": 0})
@@ -211,7 +244,9 @@ def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -
         strata_name = str(strata)
         labels[strata_name] = data[strata]
     return _Columns(
-        labels, tuple(str(g) for g in names), strata_name,
+        labels,
+        tuple(str(g) for g in names),
+        strata_name,
         None if selected is None else data[selected],
         None if score is None else data[score],
         None if sample_weight is None else data[sample_weight],
@@ -220,8 +255,8 @@ def _columns_from_pandas(data, selected, groups, score, sample_weight, strata) -
 
 # -- counting in memory: factorize, then one bincount over the cross ---------
 
-def _cell_codes(codes: list[np.ndarray], radices: list[int], n: int,
-                dtype: type) -> np.ndarray:
+
+def _cell_codes(codes: list[np.ndarray], radices: list[int], n: int, dtype: type) -> np.ndarray:
     """Mixed-radix cell number of every row; digit 0 of each attribute is "missing".
 
     Each attribute's codes run from -1 (missing); the +1 that shifts them to
@@ -257,16 +292,18 @@ def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> G
     names = list(columns.labels)
     codes, uniques = [], []
     for name in names:
-        c, u = factorize(columns.labels[name], f"groups[{name!r}]"
-                          if name in columns.attributes else "strata")
+        c, u = factorize(
+            columns.labels[name], f"groups[{name!r}]" if name in columns.attributes else "strata"
+        )
         codes.append(c)
         uniques.append(u)
     radices = [len(u) + 1 for u in uniques]
     size = int(np.prod(radices, dtype=object))
     if weight is None and 2 * size <= max(4 * len(sel), 1 << 16):
         # One bincount over (cell, selected): both counts in a single pass.
-        cells_sel = _cell_codes(codes, radices, len(sel),
-                                np.int32 if 2 * size < 2**31 else np.int64)
+        cells_sel = _cell_codes(
+            codes, radices, len(sel), np.int32 if 2 * size < 2**31 else np.int64
+        )
         cells_sel *= 2
         cells_sel += sel
         both = np.bincount(cells_sel, minlength=2 * size)
@@ -301,32 +338,39 @@ def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> G
     table["selected"] = np.rint(n_sel[keep]).astype(np.int64)
     table["weight"] = w[keep]
     table["weight_selected"] = w_sel[keep]
-    return GroupCounts(table, columns.attributes, columns.strata, rule, cutoff,
-                       weight is not None)
+    return GroupCounts(table, columns.attributes, columns.strata, rule, cutoff, weight is not None)
 
 
 # -- counting on the engine, through narwhals ---------------------------------
 
-def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight, strata,
-                         rule) -> GroupCounts:
+
+def _count_with_narwhals(
+    data, selected, groups, score, threshold, sample_weight, strata, rule
+) -> GroupCounts:
     import narwhals as nw
 
     frame = _engine_frame(data)
     schema = frame.collect_schema()
     names = _named_columns(schema.names(), groups, selected, score, sample_weight, strata)
     keys = [str(g) for g in names] + ([str(strata)] if strata is not None else [])
-    derived, cutoff, checks = _derived_columns(frame, schema, rule, selected, score, threshold,
-                                               sample_weight)
+    derived, cutoff, checks = _derived_columns(
+        frame, schema, rule, selected, score, threshold, sample_weight
+    )
     sums = [nw.len().alias("n")] + [nw.col(k).sum().alias(k) for k in derived] + checks
-    aggregated = (frame.select(*[nw.col(k) for k in keys], **derived)
-                  .group_by(*keys, drop_null_keys=False).agg(*sums))
+    aggregated = (
+        frame.select(*[nw.col(k) for k in keys], **derived)
+        .group_by(*keys, drop_null_keys=False)
+        .agg(*sums)
+    )
     table = _collect_cells(frame, aggregated, keys)
     _check_engine_totals(table, derived, frame, rule, selected, sample_weight, bool(checks))
     for k in keys:
-        check_group_count(table[k].nunique(dropna=True),
-                          f"groups[{k!r}]" if k != strata else "strata")
-    out = pd.DataFrame({k: pd.Series([None if _isnull(v) else v for v in table[k]],
-                                     dtype=object) for k in keys})
+        check_group_count(
+            table[k].nunique(dropna=True), f"groups[{k!r}]" if k != strata else "strata"
+        )
+    out = pd.DataFrame(
+        {k: pd.Series([None if _isnull(v) else v for v in table[k]], dtype=object) for k in keys}
+    )
     out["n"] = table["n"].to_numpy(dtype=np.int64)
     out["selected"] = np.rint(table["__sel"].to_numpy(dtype=float)).astype(np.int64)
     if sample_weight is not None:
@@ -335,9 +379,14 @@ def _count_with_narwhals(data, selected, groups, score, threshold, sample_weight
     else:
         out["weight"] = out["n"].astype(float)
         out["weight_selected"] = out["selected"].astype(float)
-    return GroupCounts(out, tuple(str(g) for g in names),
-                       None if strata is None else str(strata), rule, cutoff,
-                       sample_weight is not None)
+    return GroupCounts(
+        out,
+        tuple(str(g) for g in names),
+        None if strata is None else str(strata),
+        rule,
+        cutoff,
+        sample_weight is not None,
+    )
 
 
 def _engine_frame(data: Any) -> Any:
@@ -348,7 +397,8 @@ def _engine_frame(data: Any) -> Any:
         frame = nw.from_native(data)
     except TypeError as exc:
         raise type_error(
-            "data", f"{type(data).__name__} is not a dataframe this library can read",
+            "data",
+            f"{type(data).__name__} is not a dataframe this library can read",
             "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or data=None "
             "with arrays",
         ) from exc
@@ -359,9 +409,15 @@ def _engine_frame(data: Any) -> Any:
     return frame
 
 
-def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: Any,
-                     threshold: Any, sample_weight: Any
-                     ) -> tuple[dict[str, Any], float | None, list[Any]]:
+def _derived_columns(
+    frame: Any,
+    schema: Any,
+    rule: str,
+    selected: Any,
+    score: Any,
+    threshold: Any,
+    sample_weight: Any,
+) -> tuple[dict[str, Any], float | None, list[Any]]:
     """The expressions summed per cell (decision, weights, validation flags), the cut-off,
     and the per-cell aggregates that check integer decisions (count, min, max)."""
     import narwhals as nw
@@ -375,16 +431,22 @@ def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: A
     if rule == "selected":
         dtype = schema[selected]
         if not (dtype == nw.Boolean or dtype.is_numeric()):
-            raise type_error("selected", f"must hold 0/1 or True/False decisions, got dtype "
-                             f"{dtype}", "Map the labels to 0/1 first")
+            raise type_error(
+                "selected",
+                f"must hold 0/1 or True/False decisions, got dtype {dtype}",
+                "Map the labels to 0/1 first",
+            )
         sel = nw.col(selected).cast(nw.Float64)
         if dtype.is_integer():
             # Integers are 0/1 exactly when none is missing and all lie in [0, 1]:
             # three aggregates instead of a flag on every row (about a quarter
             # of the query's time on DuckDB).
             derived["__sel"] = nw.col(selected)
-            checks = [nw.col("__sel").count().alias("__count"),
-                      nw.col("__sel").min().alias("__min"), nw.col("__sel").max().alias("__max")]
+            checks = [
+                nw.col("__sel").count().alias("__count"),
+                nw.col("__sel").min().alias("__min"),
+                nw.col("__sel").max().alias("__max"),
+            ]
         else:
             # One flag for every kind of bad decision (missing, NaN, not 0/1): the
             # rare failing audit pays a second query to say which kind it was.
@@ -392,8 +454,11 @@ def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: A
     else:
         dtype = schema[score]
         if not dtype.is_numeric():
-            raise type_error("score", f"expected numeric scores, got dtype {dtype}",
-                             "Pass a numeric column of scores")
+            raise type_error(
+                "score",
+                f"expected numeric scores, got dtype {dtype}",
+                "Pass a numeric column of scores",
+            )
         value = nw.col(score).cast(nw.Float64)
         derived["__missing"] = (value.is_null() | ~value.is_finite()).cast(nw.Int64)
         if rule == "threshold":
@@ -403,8 +468,11 @@ def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: A
             if found["__rows"] == 0:
                 check_consistent_length({"data": 0})
             if found["__median"] is None or np.isnan(found["__median"]):
-                raise input_error("score", "some scores are NaN or missing",
-                                  "Fill or drop those rows before the audit (and report them)")
+                raise input_error(
+                    "score",
+                    "some scores are NaN or missing",
+                    "Fill or drop those rows before the audit (and report them)",
+                )
             cutoff = _exact_median(frame, score, int(found["__rows"]), found["__median"])
         sel = (value >= cutoff) if rule == "threshold" else (value > cutoff)
         sel = sel.cast(nw.Float64)
@@ -413,35 +481,49 @@ def _derived_columns(frame: Any, schema: Any, rule: str, selected: Any, score: A
         weight = nw.col(sample_weight).cast(nw.Float64)
         derived["__w"] = weight
         derived["__ws"] = weight * sel
-        derived["__w_bad"] = (weight.is_null() | ~weight.is_finite() | (weight < 0)
-                              ).cast(nw.Int64)
+        derived["__w_bad"] = (weight.is_null() | ~weight.is_finite() | (weight < 0)).cast(nw.Int64)
     return derived, cutoff, checks
 
 
-def _check_engine_totals(table: pd.DataFrame, derived: Mapping[str, Any], frame: Any,
-                         rule: str, selected: Any, sample_weight: Any, checks: bool) -> None:
+def _check_engine_totals(
+    table: pd.DataFrame,
+    derived: Mapping[str, Any],
+    frame: Any,
+    rule: str,
+    selected: Any,
+    sample_weight: Any,
+    checks: bool,
+) -> None:
     """Refuse empty data, bad decisions or scores, and bad weights, from the summed flags."""
     total = {k: float(table[k].fillna(0).sum()) for k in derived if k != "__sel"}
     if checks and len(table):
         low, high = pd.to_numeric(table["__min"]), pd.to_numeric(table["__max"])
-        total["__bad"] = float((table["n"] - table["__count"]).sum()
-                               + (low < 0).sum() + (high > 1).sum())
+        total["__bad"] = float(
+            (table["n"] - table["__count"]).sum() + (low < 0).sum() + (high > 1).sum()
+        )
     if len(table) == 0 or table["n"].sum() == 0:
         check_consistent_length({"data": 0})
     argument = "selected" if rule == "selected" else "score"
     if total.get("__bad"):
         _explain_bad_decisions(frame, selected)
     if total.get("__missing"):
-        raise input_error(argument, f"{int(total['__missing'])} value(s) are missing, NaN"
-                          + (" or infinite" if argument == "score" else ""),
-                          "Fill or drop those rows before the audit (and report them)")
+        raise input_error(
+            argument,
+            f"{int(total['__missing'])} value(s) are missing, NaN"
+            + (" or infinite" if argument == "score" else ""),
+            "Fill or drop those rows before the audit (and report them)",
+        )
     if sample_weight is not None:
         if total["__w_bad"]:
-            raise input_error("sample_weight", f"{int(total['__w_bad'])} weight(s) are "
-                              "missing, infinite or negative", "Pass finite, non-negative weights")
+            raise input_error(
+                "sample_weight",
+                f"{int(total['__w_bad'])} weight(s) are missing, infinite or negative",
+                "Pass finite, non-negative weights",
+            )
         if not total["__w"] > 0:
-            raise input_error("sample_weight", "every weight is zero",
-                              "Pass at least one positive weight")
+            raise input_error(
+                "sample_weight", "every weight is zero", "Pass at least one positive weight"
+            )
 
 
 def _collect_cells(frame: Any, aggregated: Any, keys: list[str]) -> pd.DataFrame:
@@ -460,8 +542,9 @@ def _collect_cells(frame: Any, aggregated: Any, keys: list[str]) -> pd.DataFrame
         head = head.collect()
     if len(head) <= MAX_CELLS:
         return head.to_pandas()
-    found = _collect_row(frame.select(**{f"__n{i}": nw.col(k).n_unique()
-                                         for i, k in enumerate(keys)}))
+    found = _collect_row(
+        frame.select(**{f"__n{i}": nw.col(k).n_unique() for i, k in enumerate(keys)})
+    )
     for i, k in enumerate(keys):
         check_group_count(int(found[f"__n{i}"]), f"groups[{k!r}]")
     if isinstance(aggregated, nw.LazyFrame):
@@ -474,19 +557,30 @@ def _explain_bad_decisions(frame: Any, selected: str) -> None:
     import narwhals as nw
 
     sel = nw.col(selected).cast(nw.Float64)
-    found = _collect_row(frame.select(
-        __missing=_count_true(sel.is_null() | sel.is_nan()),
-        __fraction=_count_true((sel > 0) & (sel < 1))))
+    found = _collect_row(
+        frame.select(
+            __missing=_count_true(sel.is_null() | sel.is_nan()),
+            __fraction=_count_true((sel > 0) & (sel < 1)),
+        )
+    )
     if found["__missing"]:
-        raise input_error("selected", f"{int(found['__missing'])} value(s) are missing or NaN",
-                          "Fill or drop those rows before the audit (and report them)")
+        raise input_error(
+            "selected",
+            f"{int(found['__missing'])} value(s) are missing or NaN",
+            "Fill or drop those rows before the audit (and report them)",
+        )
     if found["__fraction"]:
         raise input_error(
-            "selected", "holds values strictly between 0 and 1, which look like "
+            "selected",
+            "holds values strictly between 0 and 1, which look like "
             "probabilities or scores, not decisions",
-            "Pass them as score= with threshold=, or score= alone for the scoring rate")
-    raise input_error("selected", "must hold 0/1 or True/False decisions",
-                      "Pass a binary column, or pass scores as score= with threshold=")
+            "Pass them as score= with threshold=, or score= alone for the scoring rate",
+        )
+    raise input_error(
+        "selected",
+        "must hold 0/1 or True/False decisions",
+        "Pass a binary column, or pass scores as score= with threshold=",
+    )
 
 
 def _collect_row(frame: Any) -> dict[str, Any]:
@@ -519,8 +613,9 @@ def _exact_median(frame: Any, column: str, n: int, seed: float) -> float:
 
     value = nw.col(column).cast(nw.Float64)
     seed = float(seed)
-    found = _collect_row(frame.select(
-        __below=_count_true(value < seed), __equal=_count_true(value == seed)))
+    found = _collect_row(
+        frame.select(__below=_count_true(value < seed), __equal=_count_true(value == seed))
+    )
     below, equal = int(found["__below"]), int(found["__equal"])
 
     def order_statistic(k: int) -> float:
@@ -550,6 +645,7 @@ def _count_true(condition: Any) -> Any:
 
 
 # -- small engine-side helpers for callers that count through count_groups --------
+
 
 def engine_columns(data: Any) -> list[str] | None:
     """The column names of a table on any engine, or None when narwhals cannot read it."""
@@ -596,17 +692,23 @@ def rows_out_of_order(data: Any, names: Sequence[Any], limit: int) -> list[dict[
 PERIOD_KEY = "__period"
 UNPARSEABLE = "!unparseable"
 #: Accepted periods: pandas offset, DuckDB date_trunc unit, polars truncate unit.
-PERIODS = {"day": ("D", "day", "1d"), "week": ("W-SUN", "week", "1w"),
-           "month": ("M", "month", "1mo"), "quarter": ("Q", "quarter", "1q"),
-           "year": ("Y", "year", "1y")}
+PERIODS = {
+    "day": ("D", "day", "1d"),
+    "week": ("W-SUN", "week", "1w"),
+    "month": ("M", "month", "1mo"),
+    "quarter": ("Q", "quarter", "1q"),
+    "year": ("Y", "year", "1y"),
+}
 
 
 def check_period(period: Any) -> str | None:
     if period is None or period in PERIODS:
         return period
-    raise input_error("period", f"{period!r} is not a known period",
-                      f"Pass one of {list(PERIODS)!r}, or None to use the time values as "
-                      "period labels")
+    raise input_error(
+        "period",
+        f"{period!r} is not a known period",
+        f"Pass one of {list(PERIODS)!r}, or None to use the time values as period labels",
+    )
 
 
 def count_periods(
@@ -633,26 +735,50 @@ def count_periods(
         data = open_parquet(data)
     if data is None:
         if isinstance(time, str):
-            raise type_error("time", f"got the column name {time!r} but data is None",
-                             "Pass data= (the table holding that column) or the time values")
-        key = _pandas_period(pd.Series(np.asarray(time, dtype=object)
-                                       if not isinstance(time, pd.Series) else time), period)
-        return count_groups(None, selected=selected, groups=groups, score=score,
-                            threshold=threshold, sample_weight=sample_weight,
-                            strata=key.rename(PERIOD_KEY))
+            raise type_error(
+                "time",
+                f"got the column name {time!r} but data is None",
+                "Pass data= (the table holding that column) or the time values",
+            )
+        key = _pandas_period(
+            pd.Series(np.asarray(time, dtype=object) if not isinstance(time, pd.Series) else time),
+            period,
+        )
+        return count_groups(
+            None,
+            selected=selected,
+            groups=groups,
+            score=score,
+            threshold=threshold,
+            sample_weight=sample_weight,
+            strata=key.rename(PERIOD_KEY),
+        )
     if not isinstance(time, str):
-        raise type_error("time", "data was given, so this must be a column name, got "
-                         f"{type(time).__name__}", "Pass the column name of the times")
+        raise type_error(
+            "time",
+            f"data was given, so this must be a column name, got {type(time).__name__}",
+            "Pass the column name of the times",
+        )
     if isinstance(data, pd.DataFrame):
         _check_columns_exist(data.columns, {"time": time})
         if PERIOD_KEY in data.columns:
-            raise input_error("data", f"has a column named {PERIOD_KEY!r}, which the count "
-                              "uses itself", "Rename that column")
+            raise input_error(
+                "data",
+                f"has a column named {PERIOD_KEY!r}, which the count uses itself",
+                "Rename that column",
+            )
         framed = data.assign(**{PERIOD_KEY: _pandas_period(data[time], period).to_numpy()})
     else:
         framed = _engine_period(data, time, period)
-    counts = count_groups(framed, selected=selected, groups=groups, score=score,
-                          threshold=threshold, sample_weight=sample_weight, strata=PERIOD_KEY)
+    counts = count_groups(
+        framed,
+        selected=selected,
+        groups=groups,
+        score=score,
+        threshold=threshold,
+        sample_weight=sample_weight,
+        strata=PERIOD_KEY,
+    )
     return counts if period is None else _fold_days(counts, period)
 
 
@@ -664,10 +790,14 @@ def _pandas_period(values: pd.Series, period: str | None) -> pd.Series:
     elif pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values
     elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
-            values.dtype):
-        raise type_error("time", f"holds numbers (dtype {values.dtype}), not dates",
-                         "Pass dates or datetimes, or period=None to use the numbers as "
-                         "period labels (e.g. a month index)")
+        values.dtype
+    ):
+        raise type_error(
+            "time",
+            f"holds numbers (dtype {values.dtype}), not dates",
+            "Pass dates or datetimes, or period=None to use the numbers as "
+            "period labels (e.g. a month index)",
+        )
     else:
         stamps = pd.to_datetime(values, errors="coerce", format="mixed")
     if getattr(stamps.dt, "tz", None) is not None:
@@ -687,21 +817,29 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
     try:
         frame = nw.from_native(data)
     except TypeError as exc:
-        raise type_error("data", f"{type(data).__name__} is not a dataframe this library can "
-                         "read", "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark "
-                         "table, or a Parquet path") from exc
+        raise type_error(
+            "data",
+            f"{type(data).__name__} is not a dataframe this library can read",
+            "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or a Parquet path",
+        ) from exc
     schema = frame.collect_schema()
     _check_columns_exist(schema.names(), {"time": time})
     if PERIOD_KEY in schema.names():
-        raise input_error("data", f"has a column named {PERIOD_KEY!r}, which the count uses "
-                          "itself", "Rename that column")
+        raise input_error(
+            "data",
+            f"has a column named {PERIOD_KEY!r}, which the count uses itself",
+            "Rename that column",
+        )
     dtype = schema[time]
     if period is None:
         return frame.with_columns(nw.col(time).alias(PERIOD_KEY)).to_native()
     if dtype.is_numeric():
-        raise type_error("time", f"holds numbers (dtype {dtype}), not dates",
-                         "Pass dates or datetimes, or period=None to use the numbers as "
-                         "period labels (e.g. a month index)")
+        raise type_error(
+            "time",
+            f"holds numbers (dtype {dtype}), not dates",
+            "Pass dates or datetimes, or period=None to use the numbers as "
+            "period labels (e.g. a month index)",
+        )
     _, unit, every = PERIODS[period]
     if frame.implementation.is_duckdb():
         column = '"' + time.replace('"', '""') + '"'
@@ -716,7 +854,8 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
         return data.project(
             f"*, CASE WHEN {column} IS NULL THEN NULL WHEN {parsed} IS NULL THEN "
             f"'{UNPARSEABLE}' ELSE strftime(date_trunc('{unit}', {parsed}), '%Y-%m-%d') END "
-            f"AS {PERIOD_KEY}")
+            f"AS {PERIOD_KEY}"
+        )
     if frame.implementation.is_polars():
         import polars as pl
 
@@ -728,12 +867,20 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
             return native.with_columns(raw.cast(pl.Date).alias(PERIOD_KEY))
         parsed = raw.str.to_datetime(strict=False)
         return native.with_columns(
-            pl.when(raw.is_null()).then(None).when(parsed.is_null()).then(pl.lit(UNPARSEABLE))
-            .otherwise(parsed.dt.truncate(every).dt.strftime("%Y-%m-%d")).alias(PERIOD_KEY))
+            pl.when(raw.is_null())
+            .then(None)
+            .when(parsed.is_null())
+            .then(pl.lit(UNPARSEABLE))
+            .otherwise(parsed.dt.truncate(every).dt.strftime("%Y-%m-%d"))
+            .alias(PERIOD_KEY)
+        )
     if dtype not in (nw.Date, nw.Datetime) and not isinstance(dtype, nw.Datetime):
-        raise type_error("time", f"has dtype {dtype}; this engine's times must be dates or "
-                         "datetimes", "Parse the column to dates first, or pass a Parquet "
-                         "path (text times are parsed there, unparseable ones counted)")
+        raise type_error(
+            "time",
+            f"has dtype {dtype}; this engine's times must be dates or datetimes",
+            "Parse the column to dates first, or pass a Parquet "
+            "path (text times are parsed there, unparseable ones counted)",
+        )
     key = nw.col(time)
     if getattr(dtype, "time_zone", None):
         key = key.dt.convert_time_zone("UTC")
@@ -753,8 +900,11 @@ def _fold_days(counts: GroupCounts, period: str) -> GroupCounts:
 
     table = counts.table
     keys = table[PERIOD_KEY].to_numpy(dtype=object)
-    is_day = np.fromiter((isinstance(v, (dt.date, pd.Timestamp, np.datetime64)) for v in keys),
-                         dtype=bool, count=len(keys))
+    is_day = np.fromiter(
+        (isinstance(v, (dt.date, pd.Timestamp, np.datetime64)) for v in keys),
+        dtype=bool,
+        count=len(keys),
+    )
     if not is_day.any():
         return counts
     days = pd.to_datetime(pd.Series([pd.Timestamp(v) for v in keys[is_day]], dtype=object))
@@ -774,9 +924,12 @@ def _fold_days(counts: GroupCounts, period: str) -> GroupCounts:
             sums[key] += values[row]
         else:
             sums[key], first[key] = values[row].copy(), cell
-    out = pd.DataFrame({name: pd.Series([first[k][i] for k in sums], dtype=object)
-                        for i, name in enumerate([c for c in labels if c != PERIOD_KEY]
-                                                 + [PERIOD_KEY])})
+    out = pd.DataFrame(
+        {
+            name: pd.Series([first[k][i] for k in sums], dtype=object)
+            for i, name in enumerate([c for c in labels if c != PERIOD_KEY] + [PERIOD_KEY])
+        }
+    )
     data = np.array(list(sums.values())).reshape(len(sums), len(COUNT_COLUMNS))
     out["n"] = np.rint(data[:, 0]).astype(np.int64)
     out["selected"] = np.rint(data[:, 1]).astype(np.int64)

@@ -142,27 +142,44 @@ def error_rates(
     """
     truth = check_binary_labels(y_true, pos_label, "y_true")
     decision = check_binary_labels(y_pred, pos_label, "y_pred")
-    check_rows(None, sensitive_features, y_true=y_true, y_pred=y_pred,
-                sample_weight=sample_weight)
-    return rates_from_binary(truth, decision, sensitive_features, unknown=unknown,
-                        intersectional=intersectional, sample_weight=sample_weight)
+    check_rows(None, sensitive_features, y_true=y_true, y_pred=y_pred, sample_weight=sample_weight)
+    return rates_from_binary(
+        truth,
+        decision,
+        sensitive_features,
+        unknown=unknown,
+        intersectional=intersectional,
+        sample_weight=sample_weight,
+    )
 
 
-def rates_from_binary(truth: np.ndarray, decision: np.ndarray, sensitive_features: Any, *,
-                      unknown: Any, intersectional: bool, sample_weight: Any,
-                      warn: bool = True) -> pd.DataFrame:
+def rates_from_binary(
+    truth: np.ndarray,
+    decision: np.ndarray,
+    sensitive_features: Any,
+    *,
+    unknown: Any,
+    intersectional: bool,
+    sample_weight: Any,
+    warn: bool = True,
+) -> pd.DataFrame:
     """The error-rate table from 0/1 outcomes and decisions already checked."""
     unknown_labels = check_unknown(unknown)
     with as_sensitive_features():
         # One pass: counts split by the actual outcome (the stratum column).
-        counts = count_groups(selected=decision, groups=sensitive_features, strata=truth,
-                              sample_weight=sample_weight)
+        counts = count_groups(
+            selected=decision, groups=sensitive_features, strata=truth, sample_weight=sample_weight
+        )
     if warn:  # audit_model's audit has already warned
         warn_labels({c: counts.table[c] for c in counts.attributes}, unknown_labels)
     stratum = counts.table[counts.strata]
     actual = {
-        outcome: dataclasses.replace(counts, table=counts.table.loc[
-            np.fromiter((v == outcome for v in stratum), dtype=bool, count=len(stratum))])
+        outcome: dataclasses.replace(
+            counts,
+            table=counts.table.loc[
+                np.fromiter((v == outcome for v in stratum), dtype=bool, count=len(stratum))
+            ],
+        )
         for outcome in (1, 0)
     }
     rows: list[dict[str, Any]] = []
@@ -175,8 +192,21 @@ def rates_from_binary(truth: np.ndarray, decision: np.ndarray, sensitive_feature
         pos = pos.reindex(pd.Index(keys, tupleize_cols=False, dtype=object), fill_value=0)
         neg = neg.reindex(pd.Index(keys, tupleize_cols=False, dtype=object), fill_value=0)
         rows.extend(_error_rows(name, keys, pos, neg, counts.weighted))
-    columns = ["attribute", "group", "n", "n_positive", "n_negative", "selected",
-               "tp", "fp", "fn", "tn", *_RATES, *(f"{r}_ratio" for r in _RATES), "note"]
+    columns = [
+        "attribute",
+        "group",
+        "n",
+        "n_positive",
+        "n_negative",
+        "selected",
+        "tp",
+        "fp",
+        "fn",
+        "tn",
+        *_RATES,
+        *(f"{r}_ratio" for r in _RATES),
+        "note",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     frame["group"] = frame["group"].astype(object)
     frame.attrs["unknown"] = unknown_counts
@@ -191,8 +221,9 @@ def _rate(numerator: float, denominator: float) -> Fraction | None:
     return Fraction(numerator) / Fraction(denominator)
 
 
-def _error_rows(name: str, keys: list[tuple], pos: pd.DataFrame, neg: pd.DataFrame,
-                weighted: bool) -> list[dict[str, Any]]:
+def _error_rows(
+    name: str, keys: list[tuple], pos: pd.DataFrame, neg: pd.DataFrame, weighted: bool
+) -> list[dict[str, Any]]:
     tp = pos["selected"].to_numpy(dtype=np.int64)
     p = pos["n"].to_numpy(dtype=np.int64)
     fp = neg["selected"].to_numpy(dtype=np.int64)
@@ -222,8 +253,9 @@ def _error_rows(name: str, keys: list[tuple], pos: pd.DataFrame, neg: pd.DataFra
         else:
             best = min(defined) if defined else None
             # A group at the lowest rate is the best group: ratio 1, even at 0/0.
-            ratios[metric] = [None if v is None else Fraction(1) if v == best else best / v
-                              for v in values]
+            ratios[metric] = [
+                None if v is None else Fraction(1) if v == best else best / v for v in values
+            ]
     for i in range(len(keys)):
         if p[i] == 0 or (weighted and w_p[i] <= 0):
             notes[i].insert(0, "no actual positives: tpr and fnr undefined")
@@ -238,10 +270,15 @@ def _error_rows(name: str, keys: list[tuple], pos: pd.DataFrame, neg: pd.DataFra
     rows = []
     for i, key in enumerate(keys):
         row: dict[str, Any] = {
-            "attribute": name, "group": label(key),
-            "n": int(p[i] + n_neg[i]), "n_positive": int(p[i]), "n_negative": int(n_neg[i]),
+            "attribute": name,
+            "group": label(key),
+            "n": int(p[i] + n_neg[i]),
+            "n_positive": int(p[i]),
+            "n_negative": int(n_neg[i]),
             "selected": int(tp[i] + fp[i]),
-            "tp": int(tp[i]), "fp": int(fp[i]), "fn": int(p[i] - tp[i]),
+            "tp": int(tp[i]),
+            "fp": int(fp[i]),
+            "fn": int(p[i] - tp[i]),
             "tn": int(n_neg[i] - fp[i]),
         }
         row.update({metric: value(rates[metric][i]) for metric in _RATES})

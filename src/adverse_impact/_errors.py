@@ -11,8 +11,15 @@ from __future__ import annotations
 import sys
 import warnings
 
-__all__ = ["AdverseImpactError", "AliasWarning", "InputError", "InputTypeError",
-           "UnknownCategoryWarning", "user_stacklevel", "warn"]
+__all__ = [
+    "AdverseImpactError",
+    "AliasWarning",
+    "InputError",
+    "InputTypeError",
+    "UnknownCategoryWarning",
+    "user_stacklevel",
+    "warn",
+]
 
 
 class AdverseImpactError(Exception):
@@ -92,8 +99,10 @@ def user_stacklevel() -> int:
     """
     frame = sys._getframe(1)
     level = 1
-    while frame is not None and (frame.f_globals.get("__name__") or "").split(".")[0] == \
-            "adverse_impact":
+    while (
+        frame is not None
+        and (frame.f_globals.get("__name__") or "").split(".")[0] == "adverse_impact"
+    ):
         frame = frame.f_back
         level += 1
     return level

@@ -45,9 +45,11 @@ def as_pandas(value: Any, argument: str, *, strict: bool = False) -> Any:
         native = nw.from_native(value, allow_series=True)
     except TypeError as exc:
         if strict:
-            raise type_error(argument, f"{type(value).__name__} is not a table this library "
-                             "can read", "Pass a pandas, polars or pyarrow table, or a 2-D "
-                             "array") from exc
+            raise type_error(
+                argument,
+                f"{type(value).__name__} is not a table this library can read",
+                "Pass a pandas, polars or pyarrow table, or a 2-D array",
+            ) from exc
         return value
     if isinstance(native, nw.LazyFrame):
         native = native.collect()

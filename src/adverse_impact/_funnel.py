@@ -73,8 +73,9 @@ class FunnelResult:
         if name == BOTTOM_LINE:
             return self.bottom_line
         if name not in self.stages:
-            raise input_error("name", f"{name!r} is not a stage",
-                              f"Use one of {[*self.stages, BOTTOM_LINE]!r}")
+            raise input_error(
+                "name", f"{name!r} is not a stage", f"Use one of {[*self.stages, BOTTOM_LINE]!r}"
+            )
         return self.results[self.stages.index(name)]
 
     @property
@@ -113,13 +114,15 @@ class FunnelResult:
         """
         return self._decomposition.copy()
 
-    def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-                rule: str | None = None) -> np.ndarray:
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
         """Mask of :attr:`table` rows that fail the gate (see :meth:`AuditResult.passes`)."""
         return np.concatenate([r.failing(min_ratio, alpha, rule) for r in self.results])
 
-    def passes(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-               rule: str | None = None) -> bool:
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
         """False when any stage *or* the bottom line fails the gate.
 
         A favourable bottom line does not excuse a stage with adverse impact
@@ -128,11 +131,15 @@ class FunnelResult:
         """
         return not bool(self.failing(min_ratio, alpha, rule).any())
 
-    def flagged_stages(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-                       rule: str | None = None) -> list[str]:
+    def flagged_stages(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> list[str]:
         """Names of the stages (and ``"bottom line"``) with a failing group."""
-        return [name for name, r in zip((*self.stages, BOTTOM_LINE), self.results)
-                if not r.passes(min_ratio, alpha, rule)]
+        return [
+            name
+            for name, r in zip((*self.stages, BOTTOM_LINE), self.results)
+            if not r.passes(min_ratio, alpha, rule)
+        ]
 
     def to_frame(self) -> pd.DataFrame:
         """The stacked table (see :attr:`table`)."""
@@ -143,33 +150,46 @@ class FunnelResult:
         return {
             "stages": list(self.stages),
             "flagged_stages": self.flagged_stages(),
-            "results": {name: r.to_dict()
-                        for name, r in zip((*self.stages, BOTTOM_LINE), self.results)},
-            "decomposition": [{k: jsonable(v) for k, v in row.items()}
-                              for row in self._decomposition.to_dict(orient="records")],
+            "results": {
+                name: r.to_dict() for name, r in zip((*self.stages, BOTTOM_LINE), self.results)
+            },
+            "decomposition": [
+                {k: jsonable(v) for k, v in row.items()}
+                for row in self._decomposition.to_dict(orient="records")
+            ],
         }
 
     def summary(self) -> str:
         """One line: stages, and which are flagged."""
         flagged = self.flagged_stages()
-        return (f"FunnelResult: {len(self.stages)} stage{'s' if len(self.stages) != 1 else ''} "
-                f"({' > '.join(self.stages)}), {self.results[-1].n_total:,} applicants; "
-                + (f"below 4/5 at: {', '.join(flagged)}" if flagged else "no stage below 4/5"))
+        return (
+            f"FunnelResult: {len(self.stages)} stage{'s' if len(self.stages) != 1 else ''} "
+            f"({' > '.join(self.stages)}), {self.results[-1].n_total:,} applicants; "
+            + (f"below 4/5 at: {', '.join(flagged)}" if flagged else "no stage below 4/5")
+        )
 
     def _display(self) -> pd.DataFrame:
-        columns = ["stage", "attribute", "group", "n", "selected", "rate", "impact_ratio",
-                   "four_fifths_flag"]
+        columns = [
+            "stage",
+            "attribute",
+            "group",
+            "n",
+            "selected",
+            "rate",
+            "impact_ratio",
+            "four_fifths_flag",
+        ]
         table = self.table
         return table[[c for c in columns if c in table]]
 
     def __repr__(self) -> str:
-        body = self._display().to_string(index=False, float_format=lambda v: f"{v:.3f}",
-                                         na_rep="-")
+        body = self._display().to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
         return f"{self.summary()}\n{body}"
 
     def _repr_html_(self) -> str:
-        table = self._display().to_html(index=False, na_rep="", border=0,
-                                        float_format=lambda v: f"{v:.3f}")
+        table = self._display().to_html(
+            index=False, na_rep="", border=0, float_format=lambda v: f"{v:.3f}"
+        )
         return f"<div><p><strong>{html.escape(self.summary())}</strong></p>{table}</div>"
 
 
@@ -263,21 +283,34 @@ comparison, test
     test = check_test(test)
     names, internal, counts = _count_funnel(data, stages, groups, strata)
     params = {
-        "selected": None, "score": None, "rule": "selected", "cutoff": None,
+        "selected": None,
+        "score": None,
+        "rule": "selected",
+        "cutoff": None,
         "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
         "intersectional": bool(intersectional),
         "min_share": None if min_share is None else float(min_share),
-        "unknown": sorted(map(str, unknown_labels)), "weighted": False,
+        "unknown": sorted(map(str, unknown_labels)),
+        "weighted": False,
     }
     results = []
     for k, stage_counts in enumerate(_stage_counts(counts, internal)):
         label = names[k] if k < len(names) else BOTTOM_LINE
         try:
-            results.append(audit_counts(
-                stage_counts, reference=reference, intersectional=intersectional,
-                min_share=share, unknown=unknown_labels,
-                params={**params, "selected": label, "stage": label}, alpha=alpha,
-                comparison=comparison, test=test, min_share_of=min_share_of))
+            results.append(
+                audit_counts(
+                    stage_counts,
+                    reference=reference,
+                    intersectional=intersectional,
+                    min_share=share,
+                    unknown=unknown_labels,
+                    params={**params, "selected": label, "stage": label},
+                    alpha=alpha,
+                    comparison=comparison,
+                    test=test,
+                    min_share_of=min_share_of,
+                )
+            )
         except InputError as error:
             raise InputError(f"stage {label!r}: {error}") from error
     return FunnelResult(tuple(names), tuple(results), _decompose(names, results))
@@ -285,16 +318,23 @@ comparison, test
 
 # -- counting ------------------------------------------------------------------------
 
+
 def _stage_names(data: Any, stages: Any) -> tuple[list[str], dict[str, Any] | None]:
     if data is None:
         if not isinstance(stages, Mapping):
-            raise type_error("stages", f"got {type(stages).__name__} but data is None",
-                             "Pass data= with stage column names, or a dict stage -> 0/1 array")
+            raise type_error(
+                "stages",
+                f"got {type(stages).__name__} but data is None",
+                "Pass data= with stage column names, or a dict stage -> 0/1 array",
+            )
         names, arrays = [str(k) for k in stages], {str(k): v for k, v in stages.items()}
     else:
         if isinstance(stages, str) or not isinstance(stages, Sequence):
-            raise type_error("stages", f"expected a list of column names, got {stages!r}",
-                             'Pass the stages in order, e.g. ["screened", "interviewed"]')
+            raise type_error(
+                "stages",
+                f"expected a list of column names, got {stages!r}",
+                'Pass the stages in order, e.g. ["screened", "interviewed"]',
+            )
         names, arrays = list(stages), None
     if not names:
         raise input_error("stages", "no stage was given", "Pass at least one stage column")
@@ -303,8 +343,9 @@ def _stage_names(data: Any, stages: Any) -> tuple[list[str], dict[str, Any] | No
     return names, arrays
 
 
-def _count_funnel(data: Any, stages: Any, groups: Any,
-                  strata: Any) -> tuple[list[str], list[str], GroupCounts]:
+def _count_funnel(
+    data: Any, stages: Any, groups: Any, strata: Any
+) -> tuple[list[str], list[str], GroupCounts]:
     """One group-by over the attributes and every stage but the last (counted as selected).
 
     The stages before the last join the group-by keys under internal names,
@@ -321,8 +362,11 @@ def _count_funnel(data: Any, stages: Any, groups: Any,
         group_names = list(group_arrays)
         clash = sorted(set(names) & set(group_names))
     if clash:
-        raise input_error("stages", f"{clash!r} are also group columns",
-                          "A stage is a 0/1 decision; pass protected attributes as groups=")
+        raise input_error(
+            "stages",
+            f"{clash!r} are also group columns",
+            "A stage is a 0/1 decision; pass protected attributes as groups=",
+        )
     if arrays is None:
         source = _with_stage_keys(data, names, internal, group_names, strata)
         keys: Any = [*group_names, *internal]
@@ -334,20 +378,22 @@ def _count_funnel(data: Any, stages: Any, groups: Any,
     try:
         counts = count_groups(source, selected=selected, groups=keys, strata=strata)
     except InputError as error:
-        raise InputError(f"stages/groups: {error}" if str(error).startswith("groups[")
-                         else str(error).replace("selected:", f"stages[{names[-1]!r}]:", 1)
-                         ) from error
+        raise InputError(
+            f"stages/groups: {error}"
+            if str(error).startswith("groups[")
+            else str(error).replace("selected:", f"stages[{names[-1]!r}]:", 1)
+        ) from error
     table = counts.table.copy()
     for key, name in zip(internal, names):
         table[key] = _stage_values(table[key], name)
     _check_monotone(table, internal, names, data, arrays)
     attributes = tuple(str(g) for g in group_names)
-    return names, internal, GroupCounts(table, attributes, counts.strata, "selected", None,
-                                        False)
+    return names, internal, GroupCounts(table, attributes, counts.strata, "selected", None, False)
 
 
-def _with_stage_keys(data: Any, names: list[str], internal: list[str], group_names: list[Any],
-                     strata: Any) -> Any:
+def _with_stage_keys(
+    data: Any, names: list[str], internal: list[str], group_names: list[Any], strata: Any
+) -> Any:
     """The data with the stage columns (all but the last) also under their internal names."""
     if isinstance(data, pd.DataFrame):
         columns = list(data.columns)
@@ -357,16 +403,19 @@ def _with_stage_keys(data: Any, names: list[str], internal: list[str], group_nam
             return data  # count_groups says what is wrong with it
     for i, name in enumerate(names):
         if name not in columns:
-            raise input_error(f"stages[{i}]", f"column {name!r} is not in data",
-                              f"Use one of {columns[:20]!r}")
+            raise input_error(
+                f"stages[{i}]", f"column {name!r} is not in data", f"Use one of {columns[:20]!r}"
+            )
     if isinstance(data, pd.DataFrame):
         wanted = [*group_names, *([strata] if strata is not None else []), names[-1]]
         missing = [c for c in wanted if c not in columns]
         if missing:
             return data  # count_groups names the missing column and the argument
         # Only the columns the count reads, without copying them.
-        return pd.DataFrame({**{c: data[c] for c in wanted},
-                             **{key: data[n] for key, n in zip(internal, names)}}, copy=False)
+        return pd.DataFrame(
+            {**{c: data[c] for c in wanted}, **{key: data[n] for key, n in zip(internal, names)}},
+            copy=False,
+        )
     return with_column_copies(data, dict(zip(internal, names)))
 
 
@@ -375,18 +424,29 @@ def _stage_values(labels: pd.Series, name: str) -> np.ndarray:
     values = np.zeros(len(labels), dtype=np.int8)
     for i, label in enumerate(labels):
         if label is None or (isinstance(label, float) and math.isnan(label)):
-            raise input_error(f"stages[{name!r}]", "has missing values",
-                              "Fill or drop those rows before the audit (and report them)")
+            raise input_error(
+                f"stages[{name!r}]",
+                "has missing values",
+                "Fill or drop those rows before the audit (and report them)",
+            )
         if isinstance(label, (bool, np.bool_)) or label in (0, 1):
             values[i] = int(label)
         else:
-            raise input_error(f"stages[{name!r}]", f"must hold 0/1 or True/False, found "
-                              f"{label!r}", "Map the stage outcome to 0/1 first")
+            raise input_error(
+                f"stages[{name!r}]",
+                f"must hold 0/1 or True/False, found {label!r}",
+                "Map the stage outcome to 0/1 first",
+            )
     return values
 
 
-def _check_monotone(table: pd.DataFrame, internal: list[str], names: list[str], data: Any,
-                    arrays: dict[str, Any] | None) -> None:
+def _check_monotone(
+    table: pd.DataFrame,
+    internal: list[str],
+    names: list[str],
+    data: Any,
+    arrays: dict[str, Any] | None,
+) -> None:
     """Rows that pass a stage after failing an earlier one make the funnel meaningless."""
     failed_before = np.zeros(len(table), dtype=bool)
     bad = np.zeros(len(table), dtype=bool)
@@ -394,20 +454,25 @@ def _check_monotone(table: pd.DataFrame, internal: list[str], names: list[str], 
         passed = table[key].to_numpy() == 1
         bad |= failed_before & passed
         failed_before |= ~passed
-    n_bad = int(table.loc[bad, "n"].sum()) + int(table.loc[failed_before & ~bad,
-                                                           "selected"].sum())
+    n_bad = int(table.loc[bad, "n"].sum()) + int(table.loc[failed_before & ~bad, "selected"].sum())
     if n_bad:
-        raise input_error("stages", f"{n_bad:,} row(s) pass a stage after failing an earlier "
-                          f"one ({_offending_rows(names, data, arrays)})",
-                          "A row that failed a stage must be 0 at every later stage; fix the "
-                          "data or the stage order")
+        raise input_error(
+            "stages",
+            f"{n_bad:,} row(s) pass a stage after failing an earlier "
+            f"one ({_offending_rows(names, data, arrays)})",
+            "A row that failed a stage must be 0 at every later stage; fix the "
+            "data or the stage order",
+        )
 
 
 def _offending_rows(names: list[str], data: Any, arrays: dict[str, Any] | None) -> str:
     """Where the inconsistent rows are: index labels in memory, values on other engines."""
     if arrays is not None or isinstance(data, pd.DataFrame):
-        frame = (pd.DataFrame({n: np.asarray(arrays[n]) for n in names}) if arrays is not None
-                 else data[names])
+        frame = (
+            pd.DataFrame({n: np.asarray(arrays[n]) for n in names})
+            if arrays is not None
+            else data[names]
+        )
         values = frame.to_numpy(dtype=float)
         failed = np.zeros(len(frame), dtype=bool)
         bad = np.zeros(len(frame), dtype=bool)
@@ -451,6 +516,7 @@ def _stage_counts(counts: GroupCounts, internal: list[str]) -> list[GroupCounts]
 
 # -- the bottom line, stage by stage --------------------------------------------------
 
+
 def _decompose(names: list[str], results: list[AuditResult]) -> pd.DataFrame:
     """Each stage's additive share of the bottom line's log impact ratio."""
     bottom = results[-1].table
@@ -471,18 +537,39 @@ def _decompose(names: list[str], results: list[AuditResult]) -> pd.DataFrame:
                     ratio = np.nan
                 else:
                     ratio = stage[group] / stage[ref] if stage[ref] > 0 else np.nan
-                term = (math.log(ratio) if np.isfinite(ratio) and ratio > 0 else np.nan)
-                share = term / total if np.isfinite(term) and np.isfinite(total) and total != 0 \
+                term = math.log(ratio) if np.isfinite(ratio) and ratio > 0 else np.nan
+                share = (
+                    term / total
+                    if np.isfinite(term) and np.isfinite(total) and total != 0
                     else np.nan
-                rows.append({"attribute": attribute, "group": group, "reference": ref,
-                             "stage": name, "stage_ratio": ratio, "log_ratio": term,
-                             "bottom_line_ratio": float(ir_bottom), "share": share})
-    columns = ["attribute", "group", "reference", "stage", "stage_ratio", "log_ratio",
-               "bottom_line_ratio", "share"]
+                )
+                rows.append(
+                    {
+                        "attribute": attribute,
+                        "group": group,
+                        "reference": ref,
+                        "stage": name,
+                        "stage_ratio": ratio,
+                        "log_ratio": term,
+                        "bottom_line_ratio": float(ir_bottom),
+                        "share": share,
+                    }
+                )
+    columns = [
+        "attribute",
+        "group",
+        "reference",
+        "stage",
+        "stage_ratio",
+        "log_ratio",
+        "bottom_line_ratio",
+        "share",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 # -- tiers ------------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TierResult:
@@ -512,13 +599,15 @@ class TierResult:
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
-    def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-                rule: str | None = None) -> np.ndarray:
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
         """Mask of :attr:`table` rows that fail the gate."""
         return np.concatenate([r.failing(min_ratio, alpha, rule) for r in self.results])
 
-    def passes(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-               rule: str | None = None) -> bool:
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
         """False when any tier fails the gate (arguments as :meth:`AuditResult.passes`)."""
         return not bool(self.failing(min_ratio, alpha, rule).any())
 
@@ -534,22 +623,35 @@ class TierResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Every tier's audit, JSON-serialisable."""
-        return {"tiers": list(self.tiers),
-                "results": {t: r.to_dict() for t, r in zip(self.tiers, self.results)}}
+        return {
+            "tiers": list(self.tiers),
+            "results": {t: r.to_dict() for t, r in zip(self.tiers, self.results)},
+        }
 
     def summary(self) -> str:
         """One line: tiers, and which fail four-fifths."""
         failing = [t for t, r in zip(self.tiers, self.results) if not r.passes()]
-        return (f"TierResult: {len(self.tiers)} tier{'s' if len(self.tiers) != 1 else ''} "
-                f"({', '.join(self.tiers)}) or better; "
-                + (f"below 4/5 at: {', '.join(failing)}" if failing else "no tier below 4/5"))
+        return (
+            f"TierResult: {len(self.tiers)} tier{'s' if len(self.tiers) != 1 else ''} "
+            f"({', '.join(self.tiers)}) or better; "
+            + (f"below 4/5 at: {', '.join(failing)}" if failing else "no tier below 4/5")
+        )
 
     def __repr__(self) -> str:
-        columns = ["tier", "attribute", "group", "n", "selected", "rate", "impact_ratio",
-                   "four_fifths_flag"]
+        columns = [
+            "tier",
+            "attribute",
+            "group",
+            "n",
+            "selected",
+            "rate",
+            "impact_ratio",
+            "four_fifths_flag",
+        ]
         table = self.table[columns]
         return f"{self.summary()}\n" + table.to_string(
-            index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
+            index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"
+        )
 
     def _repr_html_(self) -> str:
         return f"<div><p><strong>{html.escape(self.summary())}</strong></p></div>"
@@ -618,13 +720,17 @@ def audit_tiers(
     comparison = check_comparison(comparison)
     test = check_test(test)
     if data is not None and not isinstance(data, pd.DataFrame):
-        raise type_error("data", f"tiers are read from a pandas ordered categorical; got "
-                         f"{type(data).__name__}", "Pass a pandas DataFrame (e.g. "
-                         "frame.to_pandas()), or audit each tier's 0/1 column with ai.audit")
+        raise type_error(
+            "data",
+            f"tiers are read from a pandas ordered categorical; got {type(data).__name__}",
+            "Pass a pandas DataFrame (e.g. "
+            "frame.to_pandas()), or audit each tier's 0/1 column with ai.audit",
+        )
     if data is not None:
         if not isinstance(selected, str) or selected not in data.columns:
-            raise input_error("selected", f"{selected!r} is not a column of data",
-                              "Name the column of tiers")
+            raise input_error(
+                "selected", f"{selected!r} is not a column of data", "Name the column of tiers"
+            )
         tiers = data[selected]
         names = [groups] if isinstance(groups, (str, int)) else list(groups)
         group_arrays = {str(g): data[g] for g in names}
@@ -633,26 +739,38 @@ def audit_tiers(
         group_arrays = _group_arrays(groups)
     dtype = getattr(tiers, "dtype", None)
     if not isinstance(dtype, pd.CategoricalDtype) or not dtype.ordered:
-        raise input_error("selected", "is not an ordered categorical of tiers",
-                          'Make it one, e.g. pd.Categorical(col, categories=["bottom", '
-                          '"middle", "top"], ordered=True); use ai.audit for 0/1 decisions')
+        raise input_error(
+            "selected",
+            "is not an ordered categorical of tiers",
+            'Make it one, e.g. pd.Categorical(col, categories=["bottom", '
+            '"middle", "top"], ordered=True); use ai.audit for 0/1 decisions',
+        )
     codes = np.asarray(tiers.cat.codes)
     if (codes < 0).any():
-        raise input_error("selected", f"{int((codes < 0).sum()):,} tier value(s) are missing "
-                          "or not among the categories", "Fill or drop those rows first")
+        raise input_error(
+            "selected",
+            f"{int((codes < 0).sum()):,} tier value(s) are missing or not among the categories",
+            "Fill or drop those rows first",
+        )
     categories = [str(c) for c in dtype.categories]
     rank = len(categories) - 1 - codes  # 0 = best
     key = "__tier"
-    counts = count_groups(None, selected=np.zeros(len(rank), dtype=np.uint8),
-                          groups={**group_arrays, key: rank})
+    counts = count_groups(
+        None, selected=np.zeros(len(rank), dtype=np.uint8), groups={**group_arrays, key: rank}
+    )
     table = counts.table
     attributes = tuple(group_arrays)
-    params = {"selected": selected if isinstance(selected, str) else None, "score": None,
-              "rule": "selected", "cutoff": None,
-              "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
-              "intersectional": bool(intersectional),
-              "min_share": None if min_share is None else float(min_share),
-              "unknown": sorted(map(str, unknown_labels)), "weighted": False}
+    params = {
+        "selected": selected if isinstance(selected, str) else None,
+        "score": None,
+        "rule": "selected",
+        "cutoff": None,
+        "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
+        "intersectional": bool(intersectional),
+        "min_share": None if min_share is None else float(min_share),
+        "unknown": sorted(map(str, unknown_labels)),
+        "weighted": False,
+    }
     labels, results = [], []
     for t, label in enumerate(reversed(categories[1:])):
         sub = table[list(attributes)].copy()
@@ -661,10 +779,20 @@ def audit_tiers(
         sub["weight"] = sub["n"].astype(float)
         sub["weight_selected"] = sub["selected"].astype(float)
         tier_counts = GroupCounts(sub, attributes, None, "selected", None, False)
-        results.append(audit_counts(
-            tier_counts, reference=reference, intersectional=intersectional, min_share=share,
-            unknown=unknown_labels, params={**params, "tier": label}, alpha=alpha,
-            comparison=comparison, test=test, min_share_of=min_share_of))
+        results.append(
+            audit_counts(
+                tier_counts,
+                reference=reference,
+                intersectional=intersectional,
+                min_share=share,
+                unknown=unknown_labels,
+                params={**params, "tier": label},
+                alpha=alpha,
+                comparison=comparison,
+                test=test,
+                min_share_of=min_share_of,
+            )
+        )
         labels.append(label)
     if not labels:
         raise input_error("selected", "has a single tier", "Pass two or more ordered tiers")

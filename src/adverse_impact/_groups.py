@@ -39,10 +39,25 @@ from adverse_impact._validation import (
     is_missing_label,
 )
 
-__all__ = ["ATTRIBUTE_SEP", "LABEL_SEP", "CodedAttribute", "code_groups", "factorize",
-           "group_totals", "highest", "is_unknown", "label", "label_columns", "one_attribute",
-           "sort_key", "specs", "warn_labels", "warn_near_duplicates", "warn_non_answers",
-           "warn_unused_unknown"]
+__all__ = [
+    "ATTRIBUTE_SEP",
+    "LABEL_SEP",
+    "CodedAttribute",
+    "code_groups",
+    "factorize",
+    "group_totals",
+    "highest",
+    "is_unknown",
+    "label",
+    "label_columns",
+    "one_attribute",
+    "sort_key",
+    "specs",
+    "warn_labels",
+    "warn_near_duplicates",
+    "warn_non_answers",
+    "warn_unused_unknown",
+]
 
 #: Intersectional labels and attribute names, as in NYC LL144 summaries.
 LABEL_SEP = " | "
@@ -52,6 +67,7 @@ COUNT_COLUMNS = ("n", "selected", "weight", "weight_selected")
 
 
 # -- reading the attributes ----------------------------------------------------------
+
 
 def label_columns(groups: Any, argument: str = "groups") -> dict[str, Any]:
     """The protected attributes by name: one column of labels each, in the caller's order.
@@ -63,26 +79,36 @@ def label_columns(groups: Any, argument: str = "groups") -> dict[str, Any]:
     groups = as_pandas(groups, argument)
     if isinstance(groups, pd.DataFrame):
         if groups.columns.duplicated().any():
-            raise input_error(argument, "has duplicate column names",
-                              "Rename the columns so each attribute has one name")
+            raise input_error(
+                argument,
+                "has duplicate column names",
+                "Rename the columns so each attribute has one name",
+            )
         return {str(c): groups[c] for c in groups.columns}
     if isinstance(groups, Mapping):
         return {str(k): as_pandas(v, f"{argument}[{k!r}]") for k, v in groups.items()}
     if isinstance(groups, pd.Series):
         return {str(groups.name) if groups.name not in (None, "") else "group": groups}
     if isinstance(groups, str):
-        raise type_error(argument, f"got the column name {groups!r} but data is None",
-                         "Pass data= (the table holding that column) or the labels themselves")
+        raise type_error(
+            argument,
+            f"got the column name {groups!r} but data is None",
+            "Pass data= (the table holding that column) or the labels themselves",
+        )
     if groups is None:
-        raise input_error(argument, "is required",
-                          f"Pass the protected attribute(s), e.g. {argument}=df['sex']")
+        raise input_error(
+            argument, "is required", f"Pass the protected attribute(s), e.g. {argument}=df['sex']"
+        )
     array = np.asarray(groups, dtype=object)
     if array.ndim == 1:
         return {"group": groups}
     if array.ndim == 2:
         return {f"sensitive_feature_{i}": array[:, i] for i in range(array.shape[1])}
-    raise input_error(argument, f"expected 1-D or 2-D labels, got {array.ndim}-D",
-                      "Pass one label per row, or one column per attribute")
+    raise input_error(
+        argument,
+        f"expected 1-D or 2-D labels, got {array.ndim}-D",
+        "Pass one label per row, or one column per attribute",
+    )
 
 
 def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -99,8 +125,11 @@ def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(values, (pd.Series, pd.Index, np.ndarray)):
             values = np.asarray(values, dtype=object)
         if getattr(values, "ndim", 1) != 1:
-            raise input_error(name, f"expected one label per row, got shape {values.shape}",
-                              "Pass a 1-D column of labels")
+            raise input_error(
+                name,
+                f"expected one label per row, got shape {values.shape}",
+                "Pass a 1-D column of labels",
+            )
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         uniques = np.asarray(uniques, dtype=object)
     check_group_count(len(uniques), name)
@@ -111,13 +140,15 @@ def check_group_count(count: int, name: str) -> None:
     """Refuse a column with more than ``MAX_GROUPS`` distinct labels (an ID column)."""
     if count > MAX_GROUPS:
         raise input_error(
-            name, f"has {count:,} distinct labels, which looks like an ID or free-text "
+            name,
+            f"has {count:,} distinct labels, which looks like an ID or free-text "
             f"column rather than a protected attribute (limit {MAX_GROUPS:,})",
             "Pass a protected-attribute column such as sex or race/ethnicity, or bin it first",
         )
 
 
 # -- labels: unknown, order, printing -------------------------------------------------
+
 
 def is_unknown(value: Any, unknown: frozenset = frozenset()) -> bool:
     """Missing (None, NaN, NA, blank) or one of the caller's ``unknown=`` labels."""
@@ -135,8 +166,13 @@ def sort_key(key: tuple) -> tuple:
     Mixed label types (1 and "1") cannot be compared directly, so each label
     sorts by (type name, value), numbers first.
     """
-    return tuple((type(v).__name__ if not isinstance(v, (int, float, np.number)) else "",
-                  v if isinstance(v, (int, float, np.number)) else str(v)) for v in key)
+    return tuple(
+        (
+            type(v).__name__ if not isinstance(v, (int, float, np.number)) else "",
+            v if isinstance(v, (int, float, np.number)) else str(v),
+        )
+        for v in key
+    )
 
 
 def label(key: tuple) -> Any:
@@ -164,6 +200,7 @@ def highest(rates: Sequence[Any], eligible: Sequence[bool]) -> int | None:
 
 # -- warnings about labels --------------------------------------------------------------
 
+
 def warn_near_duplicates(name: str, keys: Sequence[tuple], argument: str = "groups") -> None:
     """Warn when labels differ only in case, spaces or type ("F" and "f ")."""
     variants: dict[str, list[Any]] = {}
@@ -172,9 +209,12 @@ def warn_near_duplicates(name: str, keys: Sequence[tuple], argument: str = "grou
     clashes = [v for v in variants.values() if len(v) > 1]
     if clashes:
         shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:5])
-        _warn(f"{argument}[{name!r}]: labels that differ only in case, spaces or type are "
-             f"audited as different groups: {shown}. Normalise the column first (e.g. "
-             f".str.strip().str.title()) if they mean the same category.", UserWarning)
+        _warn(
+            f"{argument}[{name!r}]: labels that differ only in case, spaces or type are "
+            f"audited as different groups: {shown}. Normalise the column first (e.g. "
+            f".str.strip().str.title()) if they mean the same category.",
+            UserWarning,
+        )
 
 
 def warn_unused_unknown(labels: Mapping[str, Iterable[Any]], unknown: frozenset) -> None:
@@ -191,8 +231,11 @@ def warn_unused_unknown(labels: Mapping[str, Iterable[Any]], unknown: frozenset)
                 pass
     unused = [u for u in unknown if u not in seen]
     if unused:
-        _warn(f"unknown: the label(s) {sorted(map(repr, unused))} occur in no audited "
-             "column; check the spelling", UserWarning)
+        _warn(
+            f"unknown: the label(s) {sorted(map(repr, unused))} occur in no audited "
+            "column; check the spelling",
+            UserWarning,
+        )
 
 
 #: Labels that record a non-answer rather than a group, matched on the
@@ -207,7 +250,8 @@ _NON_ANSWER = re.compile(
     r"prefer not|not (?:specified|stated|provided|reported|answered|given|recorded|available)|"
     r"unspecified|unreported|unanswered|no (?:answer|response|data|information|info)|"
     r"n a|na|none|null|nan|missing|withheld|blank|not applicable|-+|\?+"
-    r")\s*$")
+    r")\s*$"
+)
 
 
 def _looks_like_non_answer(value: Any) -> bool:
@@ -219,8 +263,9 @@ def _looks_like_non_answer(value: Any) -> bool:
     return bool(_NON_ANSWER.match(text))
 
 
-def warn_non_answers(labels: Mapping[str, Iterable[Any]], unknown: frozenset,
-                     argument: str = "unknown") -> None:
+def warn_non_answers(
+    labels: Mapping[str, Iterable[Any]], unknown: frozenset, argument: str = "unknown"
+) -> None:
     """Warn once when known group labels look like non-answers ("Prefer not to say").
 
     Such labels are audited as protected groups unless passed as
@@ -235,17 +280,19 @@ def warn_non_answers(labels: Mapping[str, Iterable[Any]], unknown: frozenset,
     if not found:
         return
     every = sorted({v for values in found.values() for v in values}, key=str)
-    where = "; ".join(f"{name!r}: {', '.join(map(repr, values))}" for name, values in
-                      found.items())
-    _warn(f"labels that look like a non-answer are audited as protected groups ({where}). "
-         f"If they mean the unknown category, pass {argument}={every!r} (on the command "
-         f"line, --{argument} once per label); they are then counted as unknown and left "
-         "out of rates, ratios and the reference.",
-         UnknownCategoryWarning)
+    where = "; ".join(f"{name!r}: {', '.join(map(repr, values))}" for name, values in found.items())
+    _warn(
+        f"labels that look like a non-answer are audited as protected groups ({where}). "
+        f"If they mean the unknown category, pass {argument}={every!r} (on the command "
+        f"line, --{argument} once per label); they are then counted as unknown and left "
+        "out of rates, ratios and the reference.",
+        UnknownCategoryWarning,
+    )
 
 
-def warn_labels(labels: Mapping[str, Iterable[Any]], unknown: frozenset,
-                argument: str = "unknown") -> None:
+def warn_labels(
+    labels: Mapping[str, Iterable[Any]], unknown: frozenset, argument: str = "unknown"
+) -> None:
     """The label warnings every audit gives once: unused ``unknown=``, non-answers."""
     labels = {name: list(values) for name, values in labels.items()}
     warn_unused_unknown(labels, unknown)
@@ -253,6 +300,7 @@ def warn_labels(labels: Mapping[str, Iterable[Any]], unknown: frozenset,
 
 
 # -- rows to group codes ----------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class CodedAttribute:
@@ -339,8 +387,9 @@ def code_groups(
     unknown = check_unknown(unknown)
     columns = label_columns(sensitive_features, argument)
     if not columns:
-        raise input_error(argument, "no protected attribute was given",
-                          "Pass at least one column of group labels")
+        raise input_error(
+            argument, "no protected attribute was given", "Pass at least one column of group labels"
+        )
     lengths = {f"{argument}[{k!r}]": len(v) for k, v in columns.items()}
     if n is not None:
         lengths = {"rows": n, **lengths}
@@ -360,17 +409,20 @@ def code_groups(
             keys = attribute.keys
             found = "no known group" if not keys else f"one known group ({label(keys[0])!r})"
             raise input_error(
-                argument, f"attribute {name!r} has {found} after {attribute.n_unknown:,} "
+                argument,
+                f"attribute {name!r} has {found} after {attribute.n_unknown:,} "
                 "unknown rows were set aside; a comparison needs at least two groups",
-                "Pass an attribute with two or more groups, or check the unknown= labels")
+                "Pass an attribute with two or more groups, or check the unknown= labels",
+            )
         if warn and len(parts) == 1:
             warn_near_duplicates(name, attribute.keys, argument)
         out.append(attribute)
     return out
 
 
-def _code_cells(name: str, columns: tuple[str, ...], coded: Mapping[str, tuple], n: int
-                ) -> CodedAttribute:
+def _code_cells(
+    name: str, columns: tuple[str, ...], coded: Mapping[str, tuple], n: int
+) -> CodedAttribute:
     # Each label becomes a digit; every unknown label (and a missing one,
     # code -1) becomes the extra top digit, so a cell is known exactly when
     # none of its digits is the top one.
@@ -396,8 +448,14 @@ def _code_cells(name: str, columns: tuple[str, ...], coded: Mapping[str, tuple],
         known = np.logical_and.reduce([d < r - 1 for d, r in zip(digits, radices)])
         present = np.unique(combined[known])
         n_unknown = int((~known).sum())
-    keys = [tuple(coded[c][1][d] for c, d in zip(columns, digits))
-            for digits in zip(*np.unravel_index(present, radices))] if len(present) else []
+    keys = (
+        [
+            tuple(coded[c][1][d] for c, d in zip(columns, digits))
+            for digits in zip(*np.unravel_index(present, radices))
+        ]
+        if len(present)
+        else []
+    )
     rank = sorted(range(len(keys)), key=lambda i: sort_key(keys[i]))
     position = np.empty(len(keys), dtype=np.int64)
     position[rank] = np.arange(len(keys))
@@ -413,33 +471,43 @@ def _code_cells(name: str, columns: tuple[str, ...], coded: Mapping[str, tuple],
     return CodedAttribute(name, tuple(columns), tuple(keys[i] for i in rank), gid, n_unknown)
 
 
-def one_attribute(sensitive_features: Any, n: int, *, unknown: Any = None,
-                  argument: str = "sensitive_features", warn: bool = True
-                  ) -> tuple[np.ndarray, list[Any], int]:
+def one_attribute(
+    sensitive_features: Any,
+    n: int,
+    *,
+    unknown: Any = None,
+    argument: str = "sensitive_features",
+    warn: bool = True,
+) -> tuple[np.ndarray, list[Any], int]:
     """One protected attribute: codes (-1 for unknown), labels in order, unknown count.
 
     For the functions that compare the groups of a single attribute (token
     proxies, proxy leakage, recoverability, counterfactual summaries).
     """
     if isinstance(sensitive_features, str):
-        raise type_error(argument, f"got the string {sensitive_features!r}",
-                         "Pass the labels themselves, one per row")
+        raise type_error(
+            argument,
+            f"got the string {sensitive_features!r}",
+            "Pass the labels themselves, one per row",
+        )
     sensitive_features = as_pandas(sensitive_features, argument)
     if not isinstance(sensitive_features, (pd.Series, pd.DataFrame, Mapping, np.ndarray)):
         sensitive_features = np.asarray(list(sensitive_features), dtype=object)
     if len(label_columns(sensitive_features, argument)) != 1:
-        raise input_error(argument, "has several columns",
-                          "Pass one protected attribute at a time")
-    (attribute,) = code_groups(sensitive_features, n, unknown=unknown, intersectional=False,
-                               argument=argument, warn=warn)
+        raise input_error(argument, "has several columns", "Pass one protected attribute at a time")
+    (attribute,) = code_groups(
+        sensitive_features, n, unknown=unknown, intersectional=False, argument=argument, warn=warn
+    )
     codes = np.where(attribute.known, attribute.codes, -1)
     return codes, attribute.labels, attribute.n_unknown
 
 
 # -- counts tables to per-group totals --------------------------------------------------
 
-def group_totals(counts: Any, columns: Sequence[str],
-                 unknown: frozenset = frozenset()) -> tuple[pd.DataFrame, int]:
+
+def group_totals(
+    counts: Any, columns: Sequence[str], unknown: frozenset = frozenset()
+) -> tuple[pd.DataFrame, int]:
     """Sum a counts table over ``columns``: known groups, and the unknown row count.
 
     ``counts`` is a :class:`~adverse_impact._counts.GroupCounts`.  A row is
@@ -451,8 +519,9 @@ def group_totals(counts: Any, columns: Sequence[str],
     values = table[list(COUNT_COLUMNS)].to_numpy(dtype=float)
     unknown_row = np.zeros(len(table), dtype=bool)
     for column in labels:
-        unknown_row |= np.fromiter((is_unknown(v, unknown) for v in column),
-                                   dtype=bool, count=len(table))
+        unknown_row |= np.fromiter(
+            (is_unknown(v, unknown) for v in column), dtype=bool, count=len(table)
+        )
     n_unknown = int(values[unknown_row, 0].sum())
     # Plain dict and numpy work here: the tables are a few dozen rows, where
     # pandas' per-call overhead would cost more than the arithmetic.
@@ -462,9 +531,13 @@ def group_totals(counts: Any, columns: Sequence[str],
         sums[key] = sums[key] + values[row] if key in sums else values[row].copy()
     keys = sorted(sums, key=sort_key)
     data = np.array([sums[k] for k in keys]).reshape(len(keys), len(COUNT_COLUMNS))
-    frame = pd.DataFrame({
-        "n": np.rint(data[:, 0]).astype(np.int64),
-        "selected": np.rint(data[:, 1]).astype(np.int64),
-        "weight": data[:, 2], "weight_selected": data[:, 3],
-    }, index=pd.Index(keys, tupleize_cols=False, dtype=object))
+    frame = pd.DataFrame(
+        {
+            "n": np.rint(data[:, 0]).astype(np.int64),
+            "selected": np.rint(data[:, 1]).astype(np.int64),
+            "weight": data[:, 2],
+            "weight_selected": data[:, 3],
+        },
+        index=pd.Index(keys, tupleize_cols=False, dtype=object),
+    )
     return frame, n_unknown

@@ -30,8 +30,9 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     try:
         # mkstemp creates the file private (0600); a report gets the mode the
         # old file had, or the usual 0644 less the umask.

@@ -37,8 +37,12 @@ _RESERVED = ("data", "selected", "groups", "score")
 Model = SupportsPredict | Callable[[Any], Any]
 
 #: Older spellings of the helpers that moved to ``_validation``, kept for callers.
-_n_rows, _feature_lengths, _check_rows, _binarise = (n_rows, feature_lengths, check_rows,
-                                                     check_binary_labels)
+_n_rows, _feature_lengths, _check_rows, _binarise = (
+    n_rows,
+    feature_lengths,
+    check_rows,
+    check_binary_labels,
+)
 _as_sensitive_features, _error_rates = as_sensitive_features, rates_from_binary
 
 
@@ -155,28 +159,43 @@ def audit_model(
     """
     for key in _RESERVED:
         if key in audit_kwargs:
-            raise type_error(key, "is set by audit_model from model, X and sensitive_features",
-                             f"Drop {key}=; pass the model's input as X and the protected "
-                             "attributes as sensitive_features")
+            raise type_error(
+                key,
+                "is set by audit_model from model, X and sensitive_features",
+                f"Drop {key}=; pass the model's input as X and the protected "
+                "attributes as sensitive_features",
+            )
     if threshold is not None and select_top is not None:
-        raise input_error("select_top", "both threshold and select_top were given",
-                          "Pass one of them: a score cut-off or a number/fraction of candidates")
-    if threshold is not None and (isinstance(threshold, (bool, np.bool_))
-                                  or not isinstance(threshold, (int, float, np.number))):
-        raise type_error("threshold", f"expected a number, got {type(threshold).__name__}",
-                         "Pass a score cut-off such as threshold=0.5")
+        raise input_error(
+            "select_top",
+            "both threshold and select_top were given",
+            "Pass one of them: a score cut-off or a number/fraction of candidates",
+        )
+    if threshold is not None and (
+        isinstance(threshold, (bool, np.bool_))
+        or not isinstance(threshold, (int, float, np.number))
+    ):
+        raise type_error(
+            "threshold",
+            f"expected a number, got {type(threshold).__name__}",
+            "Pass a score cut-off such as threshold=0.5",
+        )
     weight = audit_kwargs.get("sample_weight")
     if isinstance(weight, str):
-        raise type_error("sample_weight", f"got the column name {weight!r}",
-                         "Pass the weights themselves, one per row of X")
+        raise type_error(
+            "sample_weight",
+            f"got the column name {weight!r}",
+            "Pass the weights themselves, one per row of X",
+        )
     truth = None if y_true is None else check_binary_labels(y_true, pos_label, "y_true")
     check_rows(X, sensitive_features, y_true=y_true, sample_weight=weight)
 
     scores, method = model_scores(model, X, pos_label=pos_label)
     n = next(iter(feature_lengths(sensitive_features).values()), len(scores))
     if len(scores) != n:
-        raise input_error("model", f"returned {len(scores)} scores for {n} rows",
-                          "Return one score per row of X")
+        raise input_error(
+            "model", f"returned {len(scores)} scores for {n} rows", "Return one score per row of X"
+        )
     if threshold is not None or select_top is not None:
         if select_top is not None and method == "predict" and ties != "random":
             raise input_error(
@@ -189,16 +208,22 @@ def audit_model(
             )
         if threshold is not None and method == "decision_function":
             _warn_margin_threshold(float(threshold), scores)
-        cut = decide(scores, threshold=threshold, select_top=select_top, ties=ties,
-                     random_state=random_state)
+        cut = decide(
+            scores, threshold=threshold, select_top=select_top, ties=ties, random_state=random_state
+        )
         decisions, rule, cut_params = cut.selected, cut.rule, cut.params()
     else:
         decisions, rule = _predicted(model, X, scores, method, pos_label), "predict"
         n_selected = int(np.count_nonzero(decisions))
-        cut_params = {"cutoff": None, "requested_selected": None, "requested_share": None,
-                      "n_selected": n_selected,
-                      "selected_share": n_selected / len(decisions) if len(decisions) else None,
-                      "n_tied_at_cutoff": None, "n_tie_break": 0}
+        cut_params = {
+            "cutoff": None,
+            "requested_selected": None,
+            "requested_share": None,
+            "n_selected": n_selected,
+            "selected_share": n_selected / len(decisions) if len(decisions) else None,
+            "n_tied_at_cutoff": None,
+            "n_tie_break": 0,
+        }
     decisions = np.asarray(decisions, dtype=np.int8)
 
     with as_sensitive_features():
@@ -216,10 +241,15 @@ def audit_model(
     }
     rates = None
     if truth is not None:
-        rates = rates_from_binary(truth, decisions, sensitive_features,
-                             unknown=audit_kwargs.get("unknown"),
-                             intersectional=audit_kwargs.get("intersectional", True),
-                             sample_weight=weight, warn=False)
+        rates = rates_from_binary(
+            truth,
+            decisions,
+            sensitive_features,
+            unknown=audit_kwargs.get("unknown"),
+            intersectional=audit_kwargs.get("intersectional", True),
+            sample_weight=weight,
+            warn=False,
+        )
     return result._replace(params=params, error_rates=rates)
 
 
@@ -244,13 +274,13 @@ def _warn_margin_threshold(threshold: float, scores: np.ndarray) -> None:
 _user_stacklevel = user_stacklevel
 
 
-def _predicted(model: Any, X: Any, scores: np.ndarray, method: str,
-               pos_label: Any) -> np.ndarray:
+def _predicted(model: Any, X: Any, scores: np.ndarray, method: str, pos_label: Any) -> np.ndarray:
     """The model's own decisions: ``predict(X) == pos_label``."""
     if method == "callable":
         raise input_error(
-            "threshold", "the model is a callable returning scores, so it makes no decisions "
-            "of its own", "Pass threshold= (selected when score >= threshold) or select_top=",
+            "threshold",
+            "the model is a callable returning scores, so it makes no decisions of its own",
+            "Pass threshold= (selected when score >= threshold) or select_top=",
         )
     if method == "predict":
         # model_scores already called predict and compared with pos_label.
@@ -267,6 +297,5 @@ def _row_groups(sensitive_features: Any, n: int, unknown: Any, intersectional: b
     Yields ``(name, keys, codes, n_unknown)`` per attribute, codes being
     ``len(keys)`` for unknown rows.  New code calls ``code_groups`` itself.
     """
-    for coded in code_groups(sensitive_features, n, unknown=unknown,
-                             intersectional=intersectional):
+    for coded in code_groups(sensitive_features, n, unknown=unknown, intersectional=intersectional):
         yield coded.name, list(coded.keys), coded.codes, coded.n_unknown

@@ -26,15 +26,24 @@ _LOG_OPTION = "--adverse-impact-log"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("adverse-impact")
-    group.addoption(_OPTION, dest="adverse_impact_report", metavar="DIR", default=None,
-                    help="write every audit made during each test to DIR as JSON and HTML")
-    group.addoption(_LOG_OPTION, dest="adverse_impact_log", metavar="PATH", default=None,
-                    help="append every audit made during each test to the audit log at PATH")
+    group.addoption(
+        _OPTION,
+        dest="adverse_impact_report",
+        metavar="DIR",
+        default=None,
+        help="write every audit made during each test to DIR as JSON and HTML",
+    )
+    group.addoption(
+        _LOG_OPTION,
+        dest="adverse_impact_log",
+        metavar="PATH",
+        default=None,
+        help="append every audit made during each test to the audit log at PATH",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "adverse_impact: a release-gate test that audits a model")
+    config.addinivalue_line("markers", "adverse_impact: a release-gate test that audits a model")
 
 
 class AuditRecorder:
@@ -118,8 +127,9 @@ def _write(directory: Path, stem: str, recorded: list[tuple[str, Any]]) -> None:
         if hasattr(result, "to_html"):
             write_atomic(directory / f"{stem}{suffix}.html", result.to_html())
         elif not hasattr(result, "to_json") and hasattr(result, "to_frame"):
-            write_atomic(directory / f"{stem}{suffix}-{kind}.csv",
-                         result.to_frame().to_csv(index=False))
+            write_atomic(
+                directory / f"{stem}{suffix}-{kind}.csv", result.to_frame().to_csv(index=False)
+            )
 
 
 @pytest.fixture

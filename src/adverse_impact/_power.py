@@ -18,8 +18,7 @@ from scipy.stats import binom, norm
 
 from adverse_impact._errors import input_error
 
-__all__ = ["PowerResult", "SampleSizeResult", "minimum_detectable_ratio", "power",
-           "sample_size"]
+__all__ = ["PowerResult", "SampleSizeResult", "minimum_detectable_ratio", "power", "sample_size"]
 
 #: The planning tests: Cohen's h with the normal approximation (statsmodels'
 #: ``NormalIndPower``), the pooled two-proportion z test (the audit's "two
@@ -62,10 +61,12 @@ class SampleSizeResult:
 
     def summary(self) -> str:
         """One line: how many applicants, for what."""
-        return (f"{self.n_focal:,} focal and {self.n_reference:,} reference applicants detect an "
-                f"impact ratio of {self.impact_ratio:.3g} (rates {self.rate_focal:.3g} vs "
-                f"{self.rate_reference:.3g}) with power {self.power:.3f} at two-sided alpha "
-                f"{self.alpha:g} ({self.test})")
+        return (
+            f"{self.n_focal:,} focal and {self.n_reference:,} reference applicants detect an "
+            f"impact ratio of {self.impact_ratio:.3g} (rates {self.rate_focal:.3g} vs "
+            f"{self.rate_reference:.3g}) with power {self.power:.3f} at two-sided alpha "
+            f"{self.alpha:g} ({self.test})"
+        )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -87,35 +88,41 @@ class PowerResult:
 
     def summary(self) -> str:
         """One line: the power, for what."""
-        return (f"power {self.power:.3f} to detect an impact ratio of {self.impact_ratio:.3g} "
-                f"with {self.n_focal:,} focal and {self.n_reference:,} reference applicants "
-                f"(reference rate {self.rate_reference:.3g}, two-sided alpha {self.alpha:g}, "
-                f"{self.test})")
+        return (
+            f"power {self.power:.3f} to detect an impact ratio of {self.impact_ratio:.3g} "
+            f"with {self.n_focal:,} focal and {self.n_reference:,} reference applicants "
+            f"(reference rate {self.rate_reference:.3g}, two-sided alpha {self.alpha:g}, "
+            f"{self.test})"
+        )
 
 
 # -- checks ----------------------------------------------------------------------
+
 
 def _probability(value: Any, name: str, *, open_low: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise input_error(name, f"{value!r} is not a number", "Pass a number between 0 and 1")
     value = float(value)
     if not (0 < value < 1) and not (not open_low and value == 0):
-        raise input_error(name, f"{value!r} is outside (0, 1)",
-                          "Pass a probability strictly between 0 and 1")
+        raise input_error(
+            name, f"{value!r} is outside (0, 1)", "Pass a probability strictly between 0 and 1"
+        )
     return value
 
 
 def _count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise input_error(name, f"{value!r} is not a positive integer",
-                          "Pass a number of applicants, e.g. 100")
+        raise input_error(
+            name, f"{value!r} is not a positive integer", "Pass a number of applicants, e.g. 100"
+        )
     return int(value)
 
 
 def _test(test: Any) -> str:
     if test not in POWER_TESTS:
-        raise input_error("test", f"{test!r} is not a known test",
-                          f"Pass one of {list(POWER_TESTS)!r}")
+        raise input_error(
+            "test", f"{test!r} is not a known test", f"Pass one of {list(POWER_TESTS)!r}"
+        )
     return test
 
 
@@ -126,6 +133,7 @@ def _rates(rate_reference: Any, impact_ratio: Any) -> tuple[float, float, float]
 
 
 # -- power -------------------------------------------------------------------------
+
 
 def _power_h(n_f: Any, n_r: Any, p_f: Any, p_r: Any, alpha: float) -> Any:
     """Two-sided power on Cohen's h, as statsmodels' ``NormalIndPower``."""
@@ -155,9 +163,12 @@ def _power_fisher(n_f: int, n_r: int, p_f: float, p_r: float, alpha: float) -> f
     does not flag them.
     """
     if (n_f + 1) * (n_r + 1) > MAX_FISHER_TABLES:
-        raise input_error("test", f'"fisher" power enumerates {(n_f + 1) * (n_r + 1):,} '
-                          f"tables, more than {MAX_FISHER_TABLES:,}",
-                          'Use test="z_pooled" (accurate at these sizes) or smaller groups')
+        raise input_error(
+            "test",
+            f'"fisher" power enumerates {(n_f + 1) * (n_r + 1):,} '
+            f"tables, more than {MAX_FISHER_TABLES:,}",
+            'Use test="z_pooled" (accurate at these sizes) or smaller groups',
+        )
     from adverse_impact.stats import fisher_exact
 
     a, c = np.meshgrid(np.arange(n_f + 1), np.arange(n_r + 1), indexing="ij")
@@ -177,8 +188,15 @@ def _power(n_f: int, n_r: int, p_f: float, p_r: float, alpha: float, test: str) 
     return _power_fisher(n_f, n_r, p_f, p_r, alpha)
 
 
-def power(n_focal: int, n_reference: int, rate_reference: float, impact_ratio: float, *,
-          alpha: float = 0.05, test: str = "z") -> PowerResult:
+def power(
+    n_focal: int,
+    n_reference: int,
+    rate_reference: float,
+    impact_ratio: float,
+    *,
+    alpha: float = 0.05,
+    test: str = "z",
+) -> PowerResult:
     """Probability that an audit detects a given impact ratio.
 
     A planning quantity: how likely a sample of this size is to find a
@@ -231,12 +249,20 @@ def power(n_focal: int, n_reference: int, rate_reference: float, impact_ratio: f
     p_r, p_f, ratio = _rates(rate_reference, impact_ratio)
     alpha = _probability(alpha, "alpha")
     test = _test(test)
-    return PowerResult(_power(n_f, n_r, p_f, p_r, alpha, test), n_f, n_r, p_r, p_f, ratio,
-                       alpha, test)
+    return PowerResult(
+        _power(n_f, n_r, p_f, p_r, alpha, test), n_f, n_r, p_r, p_f, ratio, alpha, test
+    )
 
 
-def sample_size(rate_reference: float, impact_ratio: float = 0.8, *, alpha: float = 0.05,
-                power: float = 0.8, ratio: float = 1.0, test: str = "z") -> SampleSizeResult:
+def sample_size(
+    rate_reference: float,
+    impact_ratio: float = 0.8,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    ratio: float = 1.0,
+    test: str = "z",
+) -> SampleSizeResult:
     """Applicants per group needed to detect an impact ratio.
 
     Parameters
@@ -282,8 +308,11 @@ def sample_size(rate_reference: float, impact_ratio: float = 0.8, *, alpha: floa
     alpha = _probability(alpha, "alpha")
     target = _probability(power, "power")
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not ratio > 0:
-        raise input_error("ratio", f"{ratio!r} is not a positive number",
-                          "Pass n_reference / n_focal, e.g. 1.0 for equal groups")
+        raise input_error(
+            "ratio",
+            f"{ratio!r} is not a positive number",
+            "Pass n_reference / n_focal, e.g. 1.0 for equal groups",
+        )
     ratio = float(ratio)
     test = _test(test)
 
@@ -296,8 +325,11 @@ def sample_size(rate_reference: float, impact_ratio: float = 0.8, *, alpha: floa
     while gap(high) < 0:
         high *= 2
         if high > 1e12:  # pragma: no cover - rates in (0, 1) always converge
-            raise input_error("impact_ratio", "no sample size reaches the power",
-                              "Pass an impact ratio further from 1")
+            raise input_error(
+                "impact_ratio",
+                "no sample size reaches the power",
+                "Pass an impact ratio further from 1",
+            )
     exact = brentq(gap, 1e-9, high, xtol=1e-10, rtol=1e-14)
     if test != "fisher":
         n_f = math.ceil(exact - 1e-9)
@@ -320,12 +352,14 @@ def sample_size(rate_reference: float, impact_ratio: float = 0.8, *, alpha: floa
             low = middle
     n_f = high_n
     n_r = max(1, math.ceil(ratio * n_f - 1e-9))
-    return SampleSizeResult(n_f, n_r, float(n_f), _power_fisher(n_f, n_r, p_f, p_r, alpha),
-                            p_r, p_f, ir, alpha, test)
+    return SampleSizeResult(
+        n_f, n_r, float(n_f), _power_fisher(n_f, n_r, p_f, p_r, alpha), p_r, p_f, ir, alpha, test
+    )
 
 
-def minimum_detectable_ratio(n_focal: Any, n_reference: Any, rate_reference: Any, *,
-                             alpha: float = 0.05, power: float = 0.8) -> Any:
+def minimum_detectable_ratio(
+    n_focal: Any, n_reference: Any, rate_reference: Any, *, alpha: float = 0.05, power: float = 0.8
+) -> Any:
     """The smallest-effect impact ratio a sample detects with the given power.
 
     The impact ratio ``r < 1`` at which the two-sided test (normal

@@ -32,11 +32,18 @@ from adverse_impact._validation import check_scalar
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ProxyLeakage", "ProxyScan", "Recoverability", "proxy_leakage", "proxy_scan",
-           "recoverability"]
+__all__ = [
+    "ProxyLeakage",
+    "ProxyScan",
+    "Recoverability",
+    "proxy_leakage",
+    "proxy_scan",
+    "recoverability",
+]
 
 
 # -- shared ---------------------------------------------------------------------------
+
 
 class _Ranked(ResultShape):
     """Immutable result holding a ranked table: ``to_frame``, repr, HTML, plot."""
@@ -48,8 +55,11 @@ class _Ranked(ResultShape):
     def __init__(self, table: pd.DataFrame, **meta: Any) -> None:
         object.__setattr__(self, "_table", table)
         # Read-only views of any mapping, so no attribute hands out a mutable internal.
-        object.__setattr__(self, "_meta", {k: MappingProxyType(dict(v)) if isinstance(v, dict)
-                                           else v for k, v in meta.items()})
+        object.__setattr__(
+            self,
+            "_meta",
+            {k: MappingProxyType(dict(v)) if isinstance(v, dict) else v for k, v in meta.items()},
+        )
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -111,22 +121,35 @@ def _frame(X: Any, feature_names: Any) -> pd.DataFrame:
             frame.columns = list(feature_names)
         return frame
     if sp.issparse(X):
-        raise type_error("X", "is a sparse matrix", "Pass a dense array or a DataFrame; for "
-                         "text, use token_proxies or proxy_leakage with the text pipeline")
+        raise type_error(
+            "X",
+            "is a sparse matrix",
+            "Pass a dense array or a DataFrame; for "
+            "text, use token_proxies or proxy_leakage with the text pipeline",
+        )
     array = np.asarray(X, dtype=object if not hasattr(X, "dtype") else None)
     if array.ndim != 2:
-        raise input_error("X", f"expected a 2-D table, got shape {array.shape}",
-                          "Pass a DataFrame or a 2-D array (one row per person)")
-    names = list(feature_names) if feature_names is not None else [f"x{i}" for i in
-                                                                    range(array.shape[1])]
+        raise input_error(
+            "X",
+            f"expected a 2-D table, got shape {array.shape}",
+            "Pass a DataFrame or a 2-D array (one row per person)",
+        )
+    names = (
+        list(feature_names)
+        if feature_names is not None
+        else [f"x{i}" for i in range(array.shape[1])]
+    )
     if len(names) != array.shape[1]:
-        raise input_error("feature_names", f"has {len(names)} names for {array.shape[1]} columns",
-                          "Pass one name per column")
+        raise input_error(
+            "feature_names",
+            f"has {len(names)} names for {array.shape[1]} columns",
+            "Pass one name per column",
+        )
     return pd.DataFrame(array, columns=names)
 
 
 def _is_numeric(column: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column))
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 def _is_text(X: Any) -> bool:
@@ -140,8 +163,9 @@ def _is_text(X: Any) -> bool:
     return array.ndim == 1 and array.dtype.kind in "OUS"
 
 
-def _input_groups(X: Any, sensitive_features: Any, unknown: Any
-                  ) -> tuple[bool, np.ndarray, list[Any], int]:
+def _input_groups(
+    X: Any, sensitive_features: Any, unknown: Any
+) -> tuple[bool, np.ndarray, list[Any], int]:
     """Whether X is raw text, and one attribute's codes, labels and unknown count for its rows."""
     text = _is_text(X)
     n = len(X) if text or isinstance(X, pd.DataFrame) else np.asarray(X).shape[0]
@@ -189,6 +213,7 @@ def _categorical_strength(values: pd.Series, codes: np.ndarray) -> tuple[float, 
 
 # -- proxy_scan -------------------------------------------------------------------------
 
+
 class ProxyScan(_Ranked):
     """Association of each feature with each protected attribute, ranked; immutable.
 
@@ -203,13 +228,16 @@ class ProxyScan(_Ranked):
     _value = "strength"
 
     def _headline(self) -> str:
-        return (f"ProxyScan: {self._meta['n_features']} features x "
-                f"{len(self._meta['attributes'])} attribute(s); unknown labels "
-                f"{self._meta['n_unknown']}")
+        return (
+            f"ProxyScan: {self._meta['n_features']} features x "
+            f"{len(self._meta['attributes'])} attribute(s); unknown labels "
+            f"{self._meta['n_unknown']}"
+        )
 
 
-def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None,
-               unknown: Any = None) -> ProxyScan:
+def proxy_scan(
+    X: Any, sensitive_features: Any, *, feature_names: Any = None, unknown: Any = None
+) -> ProxyScan:
     """Rank tabular features by their association with each protected attribute.
 
     * Numeric features: the single-feature ROC AUC for telling the groups
@@ -266,27 +294,54 @@ def proxy_scan(X: Any, sensitive_features: Any, *, feature_names: Any = None,
         for feature in frame.columns:
             column = frame[feature][known]
             group = codes[known]
-            row = {"feature": feature, "attribute": attribute.name, "auc": np.nan,
-                   "cramers_v": np.nan, "mutual_info": np.nan}
+            row = {
+                "feature": feature,
+                "attribute": attribute.name,
+                "auc": np.nan,
+                "cramers_v": np.nan,
+                "mutual_info": np.nan,
+            }
             if _is_numeric(column):
                 values = column.to_numpy(dtype=float)
                 ok = np.isfinite(values)
                 auc, strength, p = _auc_strength(values[ok], group[ok], len(groups))
-                row.update(kind="numeric", strength=strength, auc=auc, p_value=p,
-                           n=int(ok.sum()))
+                row.update(kind="numeric", strength=strength, auc=auc, p_value=p, n=int(ok.sum()))
             else:
                 v, mi, p = _categorical_strength(column, group)
-                row.update(kind="categorical", strength=v, cramers_v=v, mutual_info=mi,
-                           p_value=p, n=int(len(column)))
+                row.update(
+                    kind="categorical",
+                    strength=v,
+                    cramers_v=v,
+                    mutual_info=mi,
+                    p_value=p,
+                    n=int(len(column)),
+                )
             rows.append(row)
-    table = pd.DataFrame(rows, columns=["feature", "attribute", "kind", "strength", "auc",
-                                        "cramers_v", "mutual_info", "p_value", "n"])
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "feature",
+            "attribute",
+            "kind",
+            "strength",
+            "auc",
+            "cramers_v",
+            "mutual_info",
+            "p_value",
+            "n",
+        ],
+    )
     table = table.sort_values("strength", ascending=False, kind="mergesort").reset_index(drop=True)
-    return ProxyScan(table, n_features=frame.shape[1],
-                     attributes=tuple(a.name for a in coded), n_unknown=n_unknown)
+    return ProxyScan(
+        table,
+        n_features=frame.shape[1],
+        attributes=tuple(a.name for a in coded),
+        n_unknown=n_unknown,
+    )
 
 
 # -- recoverability ----------------------------------------------------------------------
+
 
 class Recoverability(_Ranked):
     """How well the protected attribute can be predicted from the inputs; immutable.
@@ -301,10 +356,12 @@ class Recoverability(_Ranked):
 
     def _headline(self) -> str:
         m = self._meta
-        return (f"Recoverability: ROC AUC {m['roc_auc']:.3f} (chance {m['chance_roc_auc']:.2f}), "
-                f"balanced accuracy {m['balanced_accuracy']:.3f} (chance "
-                f"{m['chance_balanced_accuracy']:.2f}); {m['n']:,} rows, "
-                f"{m['n_unknown']:,} unknown")
+        return (
+            f"Recoverability: ROC AUC {m['roc_auc']:.3f} (chance {m['chance_roc_auc']:.2f}), "
+            f"balanced accuracy {m['balanced_accuracy']:.3f} (chance "
+            f"{m['chance_balanced_accuracy']:.2f}); {m['n']:,} rows, "
+            f"{m['n_unknown']:,} unknown"
+        )
 
     def __repr__(self) -> str:
         return self._headline()
@@ -318,8 +375,14 @@ class Recoverability(_Ranked):
             _, ax = plt.subplots(figsize=(5, 3))
         m = self._meta
         ax.bar(["ROC AUC", "balanced accuracy"], [m["roc_auc"], m["balanced_accuracy"]])
-        ax.hlines([m["chance_roc_auc"], m["chance_balanced_accuracy"]], [-0.4, 0.6], [0.4, 1.4],
-                  colors="black", linestyles="dashed", label="chance")
+        ax.hlines(
+            [m["chance_roc_auc"], m["chance_balanced_accuracy"]],
+            [-0.4, 0.6],
+            [0.4, 1.4],
+            colors="black",
+            linestyles="dashed",
+            label="chance",
+        )
         ax.set_ylim(0, 1)
         ax.legend()
         ax.set_title("Recoverability of the protected attribute")
@@ -337,11 +400,11 @@ def _default_estimator(X: Any, random_state: Any) -> Any:
     # Balanced class weights: with a 25% minority an unweighted model calls
     # almost everyone the majority, and its balanced accuracy sits near chance
     # even when its AUC shows the attribute is plainly recoverable.
-    classifier = LogisticRegression(max_iter=2000, class_weight="balanced",
-                                    random_state=random_state)
+    classifier = LogisticRegression(
+        max_iter=2000, class_weight="balanced", random_state=random_state
+    )
     if _is_text(X):
-        return make_pipeline(TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=2),
-                             classifier)
+        return make_pipeline(TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=2), classifier)
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     numeric = [c for c in frame.columns if _is_numeric(frame[c])]
     other = [c for c in frame.columns if c not in numeric]
@@ -349,14 +412,28 @@ def _default_estimator(X: Any, random_state: Any) -> Any:
     if numeric:
         steps.append(("numeric", make_pipeline(SimpleImputer(), StandardScaler()), numeric))
     if other:
-        steps.append(("categorical", make_pipeline(
-            SimpleImputer(strategy="constant", fill_value="(missing)"),
-            OneHotEncoder(handle_unknown="ignore")), other))
+        steps.append(
+            (
+                "categorical",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="(missing)"),
+                    OneHotEncoder(handle_unknown="ignore"),
+                ),
+                other,
+            )
+        )
     return make_pipeline(ColumnTransformer(steps), classifier)
 
 
-def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv: int = 5,
-                   random_state: Any = None, unknown: Any = None) -> Recoverability:
+def recoverability(
+    X: Any,
+    sensitive_features: Any,
+    *,
+    estimator: Any = None,
+    cv: int = 5,
+    random_state: Any = None,
+    unknown: Any = None,
+) -> Recoverability:
     """Cross-validated accuracy of predicting the protected attribute from the inputs.
 
     Removing the protected attribute from a model's inputs does not remove it
@@ -411,32 +488,48 @@ def recoverability(X: Any, sensitive_features: Any, *, estimator: Any = None, cv
     cv = check_scalar(cv, "cv", int, low=2, example="cv=5")
     smallest = np.bincount(codes[known]).min()
     if smallest < cv:
-        raise input_error("sensitive_features", f"the smallest group has {smallest} rows, fewer "
-                          f"than cv={cv} folds", "Lower cv or audit more rows")
+        raise input_error(
+            "sensitive_features",
+            f"the smallest group has {smallest} rows, fewer than cv={cv} folds",
+            "Lower cv or audit more rows",
+        )
     if text:
         X_known = [x if isinstance(x, str) else "" for x, k in zip(X, known) if k]
     elif isinstance(X, pd.DataFrame):
         X_known = X.reset_index(drop=True)[known]
     else:
         X_known = np.asarray(X)[known]
-    model = clone(estimator) if estimator is not None else _default_estimator(X_known,
-                                                                              random_state)
-    scoring = {"roc_auc": "roc_auc" if len(groups) == 2 else "roc_auc_ovr",
-               "balanced_accuracy": "balanced_accuracy"}
+    model = clone(estimator) if estimator is not None else _default_estimator(X_known, random_state)
+    scoring = {
+        "roc_auc": "roc_auc" if len(groups) == 2 else "roc_auc_ovr",
+        "balanced_accuracy": "balanced_accuracy",
+    }
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
     scores = cross_validate(model, X_known, codes[known], cv=folds, scoring=scoring)
-    table = pd.DataFrame({"fold": np.arange(1, cv + 1), "roc_auc": scores["test_roc_auc"],
-                          "balanced_accuracy": scores["test_balanced_accuracy"]})
+    table = pd.DataFrame(
+        {
+            "fold": np.arange(1, cv + 1),
+            "roc_auc": scores["test_roc_auc"],
+            "balanced_accuracy": scores["test_balanced_accuracy"],
+        }
+    )
     return Recoverability(
-        table, roc_auc=float(table["roc_auc"].mean()),
-        balanced_accuracy=float(table["balanced_accuracy"].mean()), chance_roc_auc=0.5,
-        chance_balanced_accuracy=1 / len(groups), n=int(known.sum()), n_unknown=n_unknown,
-        groups=tuple(groups), estimator=type(model).__name__ if not hasattr(model, "steps")
+        table,
+        roc_auc=float(table["roc_auc"].mean()),
+        balanced_accuracy=float(table["balanced_accuracy"].mean()),
+        chance_roc_auc=0.5,
+        chance_balanced_accuracy=1 / len(groups),
+        n=int(known.sum()),
+        n_unknown=n_unknown,
+        groups=tuple(groups),
+        estimator=type(model).__name__
+        if not hasattr(model, "steps")
         else " + ".join(type(s).__name__ for _, s in model.steps),
     )
 
 
 # -- proxy_leakage ----------------------------------------------------------------------
+
 
 class ProxyLeakage(_Ranked):
     """Proxies the model uses: association x influence, ranked; immutable.
@@ -455,26 +548,31 @@ class ProxyLeakage(_Ranked):
 
     def _headline(self) -> str:
         m = self._meta
-        return (f"ProxyLeakage ({m['method']}): {len(self._table):,} features, attribute "
-                f"{m['attribute']!r}, groups {list(m['groups'])!r}")
+        return (
+            f"ProxyLeakage ({m['method']}): {len(self._table):,} features, attribute "
+            f"{m['attribute']!r}, groups {list(m['groups'])!r}"
+        )
 
     def rank(self, feature: str) -> int:
         """1-based rank of a feature (or token) in the leakage ranking."""
         hits = np.flatnonzero(self._table["feature"].astype(str).to_numpy() == feature)
         if not len(hits):
-            raise input_error("feature", f"{feature!r} is not among the model's features",
-                              "Check the spelling (tokens are lower case)")
+            raise input_error(
+                "feature",
+                f"{feature!r} is not among the model's features",
+                "Check the spelling (tokens are lower case)",
+            )
         return int(hits[0]) + 1
 
 
-def _column_moments(matrix: Any, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray,
-                                                                       np.ndarray]:
+def _column_moments(
+    matrix: Any, codes: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-group column means (k x p), overall std (p), and group sizes, sparse-aware."""
     n = matrix.shape[0]
     indicator = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
     sizes = np.bincount(codes, minlength=k).astype(float)
-    sums = np.asarray((indicator @ matrix).todense() if sp.issparse(matrix)
-                      else indicator @ matrix)
+    sums = np.asarray((indicator @ matrix).todense() if sp.issparse(matrix) else indicator @ matrix)
     means = sums / sizes[:, None]
     if sp.issparse(matrix):
         squares = np.asarray(matrix.multiply(matrix).sum(axis=0)).ravel()
@@ -496,11 +594,13 @@ def _smd(means: np.ndarray, std: np.ndarray, sizes: np.ndarray) -> tuple[np.ndar
         return np.abs(d[1]), np.where(d[1] >= 0, 1, 0)
     which = np.argmax(np.abs(d), axis=0)
     return np.abs(d[which, np.arange(d.shape[1])]), np.where(
-        d[which, np.arange(d.shape[1])] >= 0, which, -1)
+        d[which, np.arange(d.shape[1])] >= 0, which, -1
+    )
 
 
-def _permutation_influence(model: Any, X: Any, frame: pd.DataFrame, n_repeats: int,
-                           random_state: Any) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+def _permutation_influence(
+    model: Any, X: Any, frame: pd.DataFrame, n_repeats: int, random_state: Any
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Per column: mean absolute score change when permuted, the sign of its effect, and
     the columns read as numbers (NaN where not numeric)."""
     rng = np.random.default_rng(random_state)
@@ -524,9 +624,16 @@ def _permutation_influence(model: Any, X: Any, frame: pd.DataFrame, n_repeats: i
     return influence, direction, numeric
 
 
-def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names: Any = None,
-                  n_repeats: int = 5, random_state: Any = None,
-                  unknown: Any = None) -> ProxyLeakage:
+def proxy_leakage(
+    model: Any,
+    X: Any,
+    sensitive_features: Any,
+    *,
+    feature_names: Any = None,
+    n_repeats: int = 5,
+    random_state: Any = None,
+    unknown: Any = None,
+) -> ProxyLeakage:
     """Rank the proxies a model actually uses: association times influence.
 
     For each feature (each token, for a text pipeline):
@@ -610,8 +717,13 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
         else:
             frame = X if isinstance(X, pd.DataFrame) else None
             matrix = X.to_numpy(dtype=float) if frame is not None else np.asarray(X, dtype=float)
-            names = (list(frame.columns) if frame is not None else list(feature_names)
-                     if feature_names is not None else [f"x{i}" for i in range(matrix.shape[1])])
+            names = (
+                list(frame.columns)
+                if frame is not None
+                else list(feature_names)
+                if feature_names is not None
+                else [f"x{i}" for i in range(matrix.shape[1])]
+            )
         matrix = sp.csr_matrix(matrix) if sp.issparse(matrix) else np.asarray(matrix, dtype=float)
         matrix = matrix[np.flatnonzero(known)]
         means, std, sizes = _column_moments(matrix, codes[known], len(groups))
@@ -619,15 +731,19 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
         influence = np.abs(effect) * std
     else:
         if text:
-            raise type_error("model", "is a non-linear text model; its raw-text input cannot "
-                             "be permuted column by column",
-                             "Use a pipeline whose last step is linear, or token_proxies and "
-                             "counterfactual_test")
+            raise type_error(
+                "model",
+                "is a non-linear text model; its raw-text input cannot "
+                "be permuted column by column",
+                "Use a pipeline whose last step is linear, or token_proxies and "
+                "counterfactual_test",
+            )
         method = "permutation"
         frame = _frame(X, feature_names)
         names = [str(c) for c in frame.columns]
-        influence, direction, numeric = _permutation_influence(model, X, frame, n_repeats,
-                                                               random_state)
+        influence, direction, numeric = _permutation_influence(
+            model, X, frame, n_repeats, random_state
+        )
         codes_known = codes[known]
         encoded = numeric.fillna(numeric.mean()).fillna(0).to_numpy(dtype=float)[known]
         means, std, sizes = _column_moments(encoded, codes_known, len(groups))
@@ -646,13 +762,24 @@ def proxy_leakage(model: Any, X: Any, sensitive_features: Any, *, feature_names:
     else:
         other = np.full(len(where), "others", dtype=object)
     against = np.where(effect < 0, over, np.where(effect > 0, other, "none")).astype(object)
-    table = pd.DataFrame({
-        "feature": names, "association": association, "over_represented_in": over,
-        "coefficient": effect if method == "coefficients" else np.nan,
-        "influence": influence, "leakage": association * influence,
-        "works_against": against,
-    })
+    table = pd.DataFrame(
+        {
+            "feature": names,
+            "association": association,
+            "over_represented_in": over,
+            "coefficient": effect if method == "coefficients" else np.nan,
+            "influence": influence,
+            "leakage": association * influence,
+            "works_against": against,
+        }
+    )
     table = table.sort_values("leakage", ascending=False, kind="mergesort").reset_index(drop=True)
     attribute = getattr(sensitive_features, "name", None) or "sensitive_feature"
-    return ProxyLeakage(table, method=method, attribute=str(attribute), groups=tuple(groups),
-                        n=int(known.sum()), n_unknown=n_unknown)
+    return ProxyLeakage(
+        table,
+        method=method,
+        attribute=str(attribute),
+        groups=tuple(groups),
+        n=int(known.sum()),
+        n_unknown=n_unknown,
+    )

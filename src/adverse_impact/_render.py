@@ -19,11 +19,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CSS", "FOUR_FIFTHS_LINE", "P_VALUE_WORDS", "TEXT_WIDTH", "Footnotes", "audit_rows",
-           "chart_labels", "few_people", "fmt", "fmt_interval", "fmt_p", "fmt_people",
-           "frame_table", "html_legend", "html_notes", "html_table", "jsonable", "legend",
-           "markdown_notes", "markdown_table", "missing", "pooled_rows", "pyplot", "svg_bars",
-           "text_table", "true", "wrap"]
+__all__ = [
+    "CSS",
+    "FOUR_FIFTHS_LINE",
+    "P_VALUE_WORDS",
+    "TEXT_WIDTH",
+    "Footnotes",
+    "audit_rows",
+    "chart_labels",
+    "few_people",
+    "fmt",
+    "fmt_interval",
+    "fmt_p",
+    "fmt_people",
+    "frame_table",
+    "html_legend",
+    "html_notes",
+    "html_table",
+    "jsonable",
+    "legend",
+    "markdown_notes",
+    "markdown_table",
+    "missing",
+    "pooled_rows",
+    "pyplot",
+    "svg_bars",
+    "text_table",
+    "true",
+    "wrap",
+]
 
 FOUR_FIFTHS_LINE = 0.8
 #: The width ``print(result)`` fits, in characters.
@@ -31,6 +55,7 @@ TEXT_WIDTH = 100
 
 
 # -- values -------------------------------------------------------------------------
+
 
 def jsonable(value: Any) -> Any:
     """Plain Python for JSON: numpy scalars unwrapped, NaN and NA as None."""
@@ -119,8 +144,11 @@ def fmt_people(value: Any) -> str:
 
 def fmt_interval(low: Any, high: Any, digits: int = 2) -> str:
     """An interval as ``"0.71 to 0.88"``, "—" when either end is missing."""
-    if missing(low) or missing(high) or not (math.isfinite(float(low))
-                                             and math.isfinite(float(high))):
+    if (
+        missing(low)
+        or missing(high)
+        or not (math.isfinite(float(low)) and math.isfinite(float(high)))
+    ):
         return "—"
     return f"{float(low):.{digits}f} to {float(high):.{digits}f}"
 
@@ -155,8 +183,11 @@ class Footnotes:
 # -- the audit table in words --------------------------------------------------------
 
 #: The words for each test's p-value column.
-P_VALUE_WORDS = {"fisher": "p-value (Fisher)", "fisher_midp": "p-value (Fisher mid-p)",
-                 "z": "p-value (z test)"}
+P_VALUE_WORDS = {
+    "fisher": "p-value (Fisher)",
+    "fisher_midp": "p-value (Fisher mid-p)",
+    "z": "p-value (z test)",
+}
 P_VALUE_WORDS_SHORT = "p-value"
 
 #: Marks used in text, and the words for them everywhere.
@@ -168,15 +199,19 @@ def _few_people_notes(row: Mapping[str, Any], alpha: Any) -> list[str]:
     """Why a flag rests on a handful of people (Uniform Guidelines Q&A 21), if it does."""
     notes = []
     if true(row.get("flip_flop")):
-        notes.append("one different selection would reverse this comparison: the group would "
-                     "then have the higher rate (the flip-flop check of the Uniform "
-                     "Guidelines' Q&A 21)")
+        notes.append(
+            "one different selection would reverse this comparison: the group would "
+            "then have the higher rate (the flip-flop check of the Uniform "
+            "Guidelines' Q&A 21)"
+        )
     detectable = row.get("detectable")
     if not missing(detectable) and not bool(detectable):
         level = f" at alpha {alpha:g}" if isinstance(alpha, (int, float)) else ""
-        notes.append("too few people for any rate to be significantly lower: even no one "
-                     f"selected would not be{level} (Q&A 21 and 22 ask for more data before "
-                     "relying on such a flag)")
+        notes.append(
+            "too few people for any rate to be significantly lower: even no one "
+            f"selected would not be{level} (Q&A 21 and 22 ask for more data before "
+            "relying on such a flag)"
+        )
     return notes
 
 
@@ -185,8 +220,13 @@ def few_people(row: Mapping[str, Any]) -> bool:
     return true(row.get("four_fifths_flag")) and bool(_few_people_notes(row, None))
 
 
-def audit_rows(table: pd.DataFrame, notes: Footnotes, *, alpha: Any = None,
-               p_column: str | None = "p_value_fisher") -> list[dict[str, Any]]:
+def audit_rows(
+    table: pd.DataFrame,
+    notes: Footnotes,
+    *,
+    alpha: Any = None,
+    p_column: str | None = "p_value_fisher",
+) -> list[dict[str, Any]]:
     """One display record per table row: labels, marks and every number in words.
 
     Keys: ``attribute``, ``group`` (with "(reference)"), ``mark`` (``*``,
@@ -204,47 +244,82 @@ def audit_rows(table: pd.DataFrame, notes: Footnotes, *, alpha: Any = None,
         if flagged:
             texts += _few_people_notes(row, alpha)
         refs = [notes.ref(t) for t in texts]
-        mark = (MARK_REFERENCE if reference else "") + (MARK_FLAG if flagged else "") \
+        mark = (
+            (MARK_REFERENCE if reference else "")
+            + (MARK_FLAG if flagged else "")
             + (MARK_FEW if few else "")
+        )
         flag = ", ".join(w for w, on in ((WORD_FLAG, flagged), (WORD_FEW, few)) if on)
-        classes = " ".join(c for c, on in (("flag", flagged), ("reference", reference),
-                                           ("excluded", true(row.get("excluded"))),
-                                           ("few", few)) if on)
-        out.append({
-            "attribute": str(row["attribute"]),
-            "group": str(row["group"]) + (" (reference)" if reference else ""),
-            "label": str(row["group"]),
-            "mark": mark, "classes": classes, "flag": flag or "—",
-            "flagged": flagged, "few": few,
-            "n": fmt(row.get("n")), "selected": fmt(row.get("selected")),
-            "rate": fmt(row.get("rate")),
-            "ratio": "excluded" if true(row.get("excluded")) else fmt(row.get("impact_ratio")),
-            "interval": fmt_interval(row.get("ir_ci_low"), row.get("ir_ci_high")),
-            "p": fmt_p(row.get(p_column)) if p_column else "—",
-            "shortfall": fmt_people(row.get("shortfall")) if "shortfall" in row else "—",
-            "notes": " ".join(f"[{r}]" for r in refs),
-        })
+        classes = " ".join(
+            c
+            for c, on in (
+                ("flag", flagged),
+                ("reference", reference),
+                ("excluded", true(row.get("excluded"))),
+                ("few", few),
+            )
+            if on
+        )
+        out.append(
+            {
+                "attribute": str(row["attribute"]),
+                "group": str(row["group"]) + (" (reference)" if reference else ""),
+                "label": str(row["group"]),
+                "mark": mark,
+                "classes": classes,
+                "flag": flag or "—",
+                "flagged": flagged,
+                "few": few,
+                "n": fmt(row.get("n")),
+                "selected": fmt(row.get("selected")),
+                "rate": fmt(row.get("rate")),
+                "ratio": "excluded" if true(row.get("excluded")) else fmt(row.get("impact_ratio")),
+                "interval": fmt_interval(row.get("ir_ci_low"), row.get("ir_ci_high")),
+                "p": fmt_p(row.get(p_column)) if p_column else "—",
+                "shortfall": fmt_people(row.get("shortfall")) if "shortfall" in row else "—",
+                "notes": " ".join(f"[{r}]" for r in refs),
+            }
+        )
     return out
 
 
 def legend(*, few: bool = True, reference: str = "highest") -> list[tuple[str, str]]:
     """(mark, meaning) pairs for the audit tables."""
-    ref = ("the group the others are compared with (the highest-rate group)"
-           if reference == "highest" else "the group the others are compared with")
-    pairs = [(MARK_REFERENCE, f"reference: {ref}"),
-             (MARK_FLAG, (f"{WORD_FLAG}: impact ratio under 0.8, the four-fifths rule of thumb "
-                         "(29 CFR 1607.4(D))"))]
+    ref = (
+        "the group the others are compared with (the highest-rate group)"
+        if reference == "highest"
+        else "the group the others are compared with"
+    )
+    pairs = [
+        (MARK_REFERENCE, f"reference: {ref}"),
+        (
+            MARK_FLAG,
+            (
+                f"{WORD_FLAG}: impact ratio under 0.8, the four-fifths rule of thumb "
+                "(29 CFR 1607.4(D))"
+            ),
+        ),
+    ]
     if few:
-        pairs.append((MARK_FEW, (f"{WORD_FEW}: the flag rests on a handful of people (see the "
-                                "numbered note)")))
+        pairs.append(
+            (
+                MARK_FEW,
+                (f"{WORD_FEW}: the flag rests on a handful of people (see the numbered note)"),
+            )
+        )
     return pairs
 
 
 _POOLED_WORDS = {
-    "group": "group", "comparison": "compared with", "n_strata_used": "strata used",
-    "mh_odds_ratio": "Mantel-Haenszel odds ratio", "mh_ci": "95% interval",
-    "cmh_p_value": "p-value (CMH)", "breslow_day_p_value": "p-value (same in every stratum)",
-    "naive_impact_ratio": "impact ratio, strata ignored", "simpson_reversal": "Simpson reversal",
+    "group": "group",
+    "comparison": "compared with",
+    "n_strata_used": "strata used",
+    "mh_odds_ratio": "Mantel-Haenszel odds ratio",
+    "mh_ci": "95% interval",
+    "cmh_p_value": "p-value (CMH)",
+    "breslow_day_p_value": "p-value (same in every stratum)",
+    "naive_impact_ratio": "impact ratio, strata ignored",
+    "simpson_reversal": "Simpson reversal",
 }
 
 
@@ -253,35 +328,50 @@ def pooled_rows(pooled: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     header = ["attribute"] + list(_POOLED_WORDS.values())
     rows = []
     for row in pooled.to_dict(orient="records"):
-        rows.append([str(row.get("attribute")), str(row.get("group")),
-                     str(row.get("comparison")), fmt(row.get("n_strata_used")),
-                     fmt(row.get("mh_odds_ratio")),
-                     fmt_interval(row.get("mh_ci_low"), row.get("mh_ci_high")),
-                     fmt_p(row.get("cmh_p_value")), fmt_p(row.get("breslow_day_p_value")),
-                     fmt(row.get("naive_impact_ratio")), fmt(row.get("simpson_reversal"))])
+        rows.append(
+            [
+                str(row.get("attribute")),
+                str(row.get("group")),
+                str(row.get("comparison")),
+                fmt(row.get("n_strata_used")),
+                fmt(row.get("mh_odds_ratio")),
+                fmt_interval(row.get("mh_ci_low"), row.get("mh_ci_high")),
+                fmt_p(row.get("cmh_p_value")),
+                fmt_p(row.get("breslow_day_p_value")),
+                fmt(row.get("naive_impact_ratio")),
+                fmt(row.get("simpson_reversal")),
+            ]
+        )
     return header, rows
 
 
 # -- text ---------------------------------------------------------------------------
 
+
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
-               left: Sequence[int] = (0,), max_width: Sequence[int | None] | None = None) -> str:
+def text_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    left: Sequence[int] = (0,),
+    max_width: Sequence[int | None] | None = None,
+) -> str:
     """Aligned plain text; columns in ``left`` are left-aligned, the others right-aligned.
 
     ``max_width`` caps a column's width (longer cells end in "…").
     """
     caps = list(max_width) if max_width is not None else [None] * len(header)
-    cells = [[_clip(str(c), caps[j]) if caps[j] else str(c) for j, c in enumerate(r)]
-             for r in [header, *rows]]
+    cells = [
+        [_clip(str(c), caps[j]) if caps[j] else str(c) for j, c in enumerate(r)]
+        for r in [header, *rows]
+    ]
     widths = [max(len(r[j]) for r in cells) for j in range(len(header))]
     lines = []
     for r in cells:
-        parts = [c.ljust(w) if j in left else c.rjust(w) for j, (c, w) in
-                 enumerate(zip(r, widths))]
+        parts = [c.ljust(w) if j in left else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths))]
         lines.append("  ".join(parts).rstrip())
     return "\n".join(lines)
 
@@ -292,15 +382,19 @@ def wrap(text: str, width: int = TEXT_WIDTH, indent: str = "") -> str:
 
 # -- Markdown -----------------------------------------------------------------------
 
+
 def markdown_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                   left: Sequence[int] = (0,)) -> list[str]:
+def markdown_table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], *, left: Sequence[int] = (0,)
+) -> list[str]:
     """A pipe table's lines; columns in ``left`` left-aligned, the others right-aligned."""
-    lines = ["| " + " | ".join(markdown_cell(h) for h in header) + " |",
-             "|" + "|".join("---" if j in left else "---:" for j in range(len(header))) + "|"]
+    lines = [
+        "| " + " | ".join(markdown_cell(h) for h in header) + " |",
+        "|" + "|".join("---" if j in left else "---:" for j in range(len(header))) + "|",
+    ]
     lines += ["| " + " | ".join(markdown_cell(c) for c in r) + " |" for r in rows]
     return lines
 
@@ -328,12 +422,20 @@ dl.legend dt{font-weight:600}ol.notes{font-size:.85rem;color:#57606a}
 """
 
 #: Inline styles for notebook output, where a page's stylesheet may not apply.
-ROW_STYLE = {"flag": "background:#fff1f0", "reference": "font-weight:600",
-             "excluded": "color:#6e7781;font-style:italic"}
+ROW_STYLE = {
+    "flag": "background:#fff1f0",
+    "reference": "font-weight:600",
+    "excluded": "color:#6e7781;font-style:italic",
+}
 
 
-def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *,
-               row_classes: Sequence[str] | None = None, inline: bool = False) -> str:
+def html_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    row_classes: Sequence[str] | None = None,
+    inline: bool = False,
+) -> str:
     """A table with ``scope="col"`` headers; ``inline`` adds row styles for notebooks."""
     head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in header)
     body = []
@@ -343,16 +445,16 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *,
         if inline and cls:
             style = ";".join(ROW_STYLE[c] for c in cls.split() if c in ROW_STYLE)
             attrs += f' style="{style}"' if style else ""
-        cells = "".join(f"<td>{html.escape(c if isinstance(c, str) else fmt(c))}</td>"
-                        for c in row)
+        cells = "".join(f"<td>{html.escape(c if isinstance(c, str) else fmt(c))}</td>" for c in row)
         body.append(f"<tr{attrs}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def frame_table(frame: pd.DataFrame, **options: Any) -> str:
     """A DataFrame as :func:`html_table` (column names as they are)."""
-    return html_table([str(c) for c in frame.columns],
-                      [list(r) for r in frame.itertuples(index=False)], **options)
+    return html_table(
+        [str(c) for c in frame.columns], [list(r) for r in frame.itertuples(index=False)], **options
+    )
 
 
 def html_legend(pairs: Sequence[tuple[str, str]]) -> str:
@@ -363,8 +465,10 @@ def html_legend(pairs: Sequence[tuple[str, str]]) -> str:
 def html_notes(notes: Footnotes, start: int = 1) -> str:
     if not len(notes):
         return ""
-    items = "".join(f'<li id="note-{i}">{html.escape(t)}</li>'
-                    for i, t in enumerate(notes.texts[start - 1:], start))
+    items = "".join(
+        f'<li id="note-{i}">{html.escape(t)}</li>'
+        for i, t in enumerate(notes.texts[start - 1 :], start)
+    )
     return f'<ol class="notes" start="{start}">{items}</ol>'
 
 
@@ -401,10 +505,18 @@ def chart_labels(labels: Sequence[str]) -> tuple[list[list[str]], list[tuple[str
     return lines, key
 
 
-def svg_bars(title: str, labels: Sequence[str], values: Sequence[float | None], *,
-             low: Sequence[float] | None = None, high: Sequence[float] | None = None,
-             flags: Sequence[bool] | None = None, line: float | None = None,
-             x_max: float = 1.0, unit: str = "") -> str:
+def svg_bars(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    low: Sequence[float] | None = None,
+    high: Sequence[float] | None = None,
+    flags: Sequence[bool] | None = None,
+    line: float | None = None,
+    x_max: float = 1.0,
+    unit: str = "",
+) -> str:
     """A horizontal bar chart as inline SVG: whiskers, a dashed reference line, values.
 
     Each bar carries its value as text, followed by ``*`` when flagged, so a
@@ -418,66 +530,97 @@ def svg_bars(title: str, labels: Sequence[str], values: Sequence[float | None], 
     value_room = 64
     total_width = left + width + value_room
     # The key wraps to the chart's width, so it is never clipped either.
-    key_lines = [line for short, label in key for line in
-                 textwrap.wrap(f"{short}: {label}", int((total_width - 8) / _CHAR_PX),
-                               subsequent_indent="    ")]
+    key_lines = [
+        line
+        for short, label in key
+        for line in textwrap.wrap(
+            f"{short}: {label}", int((total_width - 8) / _CHAR_PX), subsequent_indent="    "
+        )
+    ]
     height = row * len(labels) + 40 + 16 * len(key_lines)
     scale = width / x_max if x_max > 0 else width
-    parts = [(f'<svg role="img" width="{total_width}" height="{height}" '
-             f'viewBox="0 0 {total_width} {height}">'), f"<title>{html.escape(title)}</title>"]
+    parts = [
+        (
+            f'<svg role="img" width="{total_width}" height="{height}" '
+            f'viewBox="0 0 {total_width} {height}">'
+        ),
+        f"<title>{html.escape(title)}</title>",
+    ]
     for i, (label, value) in enumerate(zip(labels, values)):
         y = 10 + i * row
         lines = drawn[i]
         first = y + (row / 2 + 4 if len(lines) == 1 else row / 2 - 2)
-        spans = "".join(f'<tspan x="{left - 6}" dy="{0 if j == 0 else 12}">'
-                        f"{html.escape(part)}</tspan>" for j, part in enumerate(lines))
-        parts.append(f'<text class="label" x="{left - 6}" y="{first:.1f}" text-anchor="end" '
-                     f'font-size="{12 if len(lines) == 1 else 11}">{spans}'
-                     f"<title>{html.escape(str(label))}</title></text>")
+        spans = "".join(
+            f'<tspan x="{left - 6}" dy="{0 if j == 0 else 12}">{html.escape(part)}</tspan>'
+            for j, part in enumerate(lines)
+        )
+        parts.append(
+            f'<text class="label" x="{left - 6}" y="{first:.1f}" text-anchor="end" '
+            f'font-size="{12 if len(lines) == 1 else 11}">{spans}'
+            f"<title>{html.escape(str(label))}</title></text>"
+        )
         if value is None or not np.isfinite(value):
-            parts.append(f'<text x="{left + 4}" y="{y + row / 2 + 4:.1f}" font-size="11" '
-                         'fill="#6e7781">no value</text>')
+            parts.append(
+                f'<text x="{left + 4}" y="{y + row / 2 + 4:.1f}" font-size="11" '
+                'fill="#6e7781">no value</text>'
+            )
             continue
         flagged = bool(flags and flags[i])
         colour = "#cf222e" if flagged else "#0969da"
         bar = max(float(value), 0) * scale
-        parts.append(f'<rect x="{left}" y="{y + 4}" width="{bar:.1f}" height="{row - 8}" '
-                     f'fill="{colour}" opacity="0.8">'
-                     f"<title>{html.escape(str(label))}: {value:.3f}{unit}</title></rect>")
+        parts.append(
+            f'<rect x="{left}" y="{y + 4}" width="{bar:.1f}" height="{row - 8}" '
+            f'fill="{colour}" opacity="0.8">'
+            f"<title>{html.escape(str(label))}: {value:.3f}{unit}</title></rect>"
+        )
         whisker_end = 0.0
         if low is not None and high is not None and np.isfinite(low[i]) and np.isfinite(high[i]):
             x1, x2 = left + low[i] * scale, left + min(high[i], x_max) * scale
             whisker_end = x2 - left
             mid = y + row / 2
-            parts.append(f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
-                         'stroke="#1b1f24" stroke-width="1.5"/>')
+            parts.append(
+                f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
+                'stroke="#1b1f24" stroke-width="1.5"/>'
+            )
             for x in (x1, x2):
-                parts.append(f'<line x1="{x:.1f}" y1="{mid - 4:.1f}" x2="{x:.1f}" '
-                             f'y2="{mid + 4:.1f}" stroke="#1b1f24" stroke-width="1.5"/>')
+                parts.append(
+                    f'<line x1="{x:.1f}" y1="{mid - 4:.1f}" x2="{x:.1f}" '
+                    f'y2="{mid + 4:.1f}" stroke="#1b1f24" stroke-width="1.5"/>'
+                )
         text_x = left + min(max(bar, whisker_end) + 4, width + 4)
         # A white halo keeps the value readable where it crosses the dashed line.
-        parts.append(f'<text class="value" x="{text_x:.1f}" y="{y + row / 2 + 4:.1f}" '
-                     'font-size="11" paint-order="stroke" stroke="#fff" stroke-width="3">'
-                     f'{value:.2f}{" *" if flagged else ""}</text>')
+        parts.append(
+            f'<text class="value" x="{text_x:.1f}" y="{y + row / 2 + 4:.1f}" '
+            'font-size="11" paint-order="stroke" stroke="#fff" stroke-width="3">'
+            f"{value:.2f}{' *' if flagged else ''}</text>"
+        )
     axis_y = 10 + row * len(labels)
-    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" '
-                 'stroke="#57606a"/>')
+    parts.append(
+        f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#57606a"/>'
+    )
     for tick in np.linspace(0, x_max, 5):
         x = left + tick * scale
-        parts.append(f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle">'
-                     f"{tick:.2g}</text>")
+        parts.append(
+            f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle">'
+            f"{tick:.2g}</text>"
+        )
     if line is not None:
         x = left + line * scale
-        parts.append(f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{axis_y}" stroke="#cf222e" '
-                     'stroke-dasharray="4 3"><title>four-fifths line</title></line>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{axis_y}" stroke="#cf222e" '
+            'stroke-dasharray="4 3"><title>four-fifths line</title></line>'
+        )
     for j, text in enumerate(key_lines):
-        parts.append(f'<text class="key" x="4" y="{axis_y + 32 + 16 * j}" font-size="11" '
-                     f'xml:space="preserve">{html.escape(text)}</text>')
+        parts.append(
+            f'<text class="key" x="4" y="{axis_y + 32 + 16 * j}" font-size="11" '
+            f'xml:space="preserve">{html.escape(text)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
 # -- plots --------------------------------------------------------------------------
+
 
 def pyplot() -> Any:
     """``matplotlib.pyplot``, or an ImportError that names the extra to install.
@@ -495,5 +638,6 @@ def pyplot() -> Any:
             "plot() draws with matplotlib, which is not installed: "
             'pip install "adverse-impact[plot]" (or pip install matplotlib). '
             "The HTML report (result.to_html()) draws its charts without it.",
-            name="matplotlib") from exc
+            name="matplotlib",
+        ) from exc
     return plt

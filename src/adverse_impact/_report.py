@@ -44,17 +44,26 @@ from adverse_impact._version import __version__
 if TYPE_CHECKING:
     from adverse_impact._result import AuditResult
 
-__all__ = ["check_min_cell", "fingerprint", "render_html", "render_json", "render_markdown",
-           "suppressed_table", "wilson_interval"]
-
+__all__ = [
+    "check_min_cell",
+    "fingerprint",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "suppressed_table",
+    "wilson_interval",
+]
 
 
 def check_min_cell(min_cell: Any) -> int | None:
     if min_cell is None:
         return None
     if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 1:
-        raise input_error("min_cell", f"{min_cell!r} is not a positive integer",
-                          "Pass the smallest count that may be published, e.g. min_cell=5")
+        raise input_error(
+            "min_cell",
+            f"{min_cell!r} is not a positive integer",
+            "Pass the smallest count that may be published, e.g. min_cell=5",
+        )
     return int(min_cell)
 
 
@@ -67,6 +76,7 @@ def _now() -> str:
 
 
 # -- suppression and numbers ------------------------------------------------------
+
 
 def suppressed_table(result: AuditResult, min_cell: int | None) -> pd.DataFrame:
     """The result table with small counts replaced by ``"<k"`` and dependent numbers removed.
@@ -120,20 +130,34 @@ def fingerprint(result: AuditResult) -> str:
     columns = list(counts.attributes) + ([counts.strata] if counts.strata else [])
     cells = []
     for values in counts.table.to_dict(orient="records"):
-        labels = [None if missing(values.get(c, None)) else str(values.get(c))
-                  for c in columns]
-        cells.append(labels + [int(values["n"]), int(values["selected"]),
-                               float(f"{values['weight']:.12g}"),
-                               float(f"{values['weight_selected']:.12g}")])
+        labels = [None if missing(values.get(c, None)) else str(values.get(c)) for c in columns]
+        cells.append(
+            labels
+            + [
+                int(values["n"]),
+                int(values["selected"]),
+                float(f"{values['weight']:.12g}"),
+                float(f"{values['weight_selected']:.12g}"),
+            ]
+        )
     cells.sort(key=lambda cell: json.dumps(cell))
-    canonical = json.dumps({"attributes": list(counts.attributes), "strata": counts.strata,
-                            "rule": counts.rule, "cutoff": counts.cutoff, "cells": cells},
-                           sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {
+            "attributes": list(counts.attributes),
+            "strata": counts.strata,
+            "rule": counts.rule,
+            "cutoff": counts.cutoff,
+            "cells": cells,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def wilson_interval(selected: np.ndarray, n: np.ndarray,
-                    confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    selected: np.ndarray, n: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a selection rate (Wilson 1927)."""
     from scipy.stats import norm
 
@@ -149,14 +173,20 @@ def wilson_interval(selected: np.ndarray, n: np.ndarray,
 
 # -- Markdown: the NYC Local Law 144 summary ---------------------------------------
 
+
 def share_rule(params: Any) -> str | None:
     """The small-category rule in words, with its base (6 RCNY 5-301(d)), if one was used."""
     if params.get("min_share") is None:
         return None
-    base = ("the rows whose category is known" if params.get("min_share_of", "known") == "known"
-            else "all rows, unknown category included")
-    return (f"categories under {params['min_share']:.0%} of {base} are excluded from the "
-            "impact ratios (6 RCNY 5-301(d)); their number and rate are still reported")
+    base = (
+        "the rows whose category is known"
+        if params.get("min_share_of", "known") == "known"
+        else "all rows, unknown category included"
+    )
+    return (
+        f"categories under {params['min_share']:.0%} of {base} are excluded from the "
+        "impact ratios (6 RCNY 5-301(d)); their number and rate are still reported"
+    )
 
 
 def _measure(result: AuditResult) -> tuple[str, str]:
@@ -169,18 +199,31 @@ def _measure(result: AuditResult) -> tuple[str, str]:
 def _p_column(result: AuditResult) -> tuple[str | None, str]:
     """The p-value column behind the audit's ``significant`` column, and its header."""
     test = result.params.get("test")
-    column = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp",
-              "z": "p_value_z"}.get(test or "")
+    column = {
+        "fisher": "p_value_fisher",
+        "fisher_midp": "p_value_fisher_midp",
+        "z": "p_value_z",
+    }.get(test or "")
     if column is None or column not in result.table.columns:
         return None, "p-value"
     return column, P_VALUE_WORDS[test]
 
 
-def _columns(table: pd.DataFrame, p_column: str | None, count_name: str,
-             rate_name: str, p_words: str = P_VALUE_WORDS_SHORT) -> list[tuple[str, str]]:
+def _columns(
+    table: pd.DataFrame,
+    p_column: str | None,
+    count_name: str,
+    rate_name: str,
+    p_words: str = P_VALUE_WORDS_SHORT,
+) -> list[tuple[str, str]]:
     """(record key, header in words) of the audit table's columns, as the table has them."""
-    columns = [("group", "Category"), ("n", "Number of applicants"), ("selected", count_name),
-               ("rate", rate_name), ("ratio", "Impact ratio")]
+    columns = [
+        ("group", "Category"),
+        ("n", "Number of applicants"),
+        ("selected", count_name),
+        ("rate", rate_name),
+        ("ratio", "Impact ratio"),
+    ]
     if "ir_ci_low" in table:
         columns.append(("interval", "95% interval (impact ratio)"))
     if p_column is not None:
@@ -196,13 +239,21 @@ def _excluded_note(table: pd.DataFrame, rate_name: str) -> pd.DataFrame:
     excluded = table["excluded"].astype(bool)
     table.loc[excluded, "note"] = [
         f"{note}; the category's applicants and {rate_name.lower()} are still reported, as "
-        "6 RCNY 5-301(d) requires" for note in table.loc[excluded, "note"]]
+        "6 RCNY 5-301(d) requires"
+        for note in table.loc[excluded, "note"]
+    ]
     return table
 
 
-def render_markdown(result: AuditResult, *, min_cell: int | None = None,
-                    data_source: str | None = None, audit_date: str | None = None,
-                    data_type: str = "historical", title: str | None = None) -> str:
+def render_markdown(
+    result: AuditResult,
+    *,
+    min_cell: int | None = None,
+    data_source: str | None = None,
+    audit_date: str | None = None,
+    data_type: str = "historical",
+    title: str | None = None,
+) -> str:
     min_cell = check_min_cell(min_cell)
     table = _excluded_note(suppressed_table(result, min_cell), _measure(result)[1])
     count_name, rate_name = _measure(result)
@@ -210,25 +261,33 @@ def render_markdown(result: AuditResult, *, min_cell: int | None = None,
     lines = [f"# {title or 'Bias audit summary'}", ""]
     lines.append(f"- **Date of the audit:** {audit_date or _today()}")
     lines.append(f"- **Data source:** {data_source or 'not stated'} ({data_type} data)")
-    lines.append(f"- **Number of applicants audited:** {fmt(_count(result.n_total, min_cell))}"
-                 " (unknown category included)")
+    lines.append(
+        f"- **Number of applicants audited:** {fmt(_count(result.n_total, min_cell))}"
+        " (unknown category included)"
+    )
     if params.get("rule") == "scoring_rate":
-        lines.append(f"- **Measure:** scoring rate: share of a category scoring above the "
-                     f"median score of the full sample ({fmt(params.get('cutoff'), 4)})")
+        lines.append(
+            f"- **Measure:** scoring rate: share of a category scoring above the "
+            f"median score of the full sample ({fmt(params.get('cutoff'), 4)})"
+        )
     elif params.get("rule") == "threshold":
-        lines.append(f"- **Measure:** selection rate at the score cut-off "
-                     f"{fmt(params.get('cutoff'), 4)}")
+        lines.append(
+            f"- **Measure:** selection rate at the score cut-off {fmt(params.get('cutoff'), 4)}"
+        )
     else:
         lines.append("- **Measure:** selection rate (number selected / number of applicants)")
-    unknown = "; ".join(f"{name}: {fmt(_count(v, min_cell))}"
-                        for name, v in result.unknown.items())
-    lines.append(f"- **Number of individuals in the unknown category** (excluded from the "
-                 f"calculations): {unknown}")
+    unknown = "; ".join(f"{name}: {fmt(_count(v, min_cell))}" for name, v in result.unknown.items())
+    lines.append(
+        f"- **Number of individuals in the unknown category** (excluded from the "
+        f"calculations): {unknown}"
+    )
     if share_rule(params):
         lines.append(f"- **Small categories:** {share_rule(params)}")
     if min_cell:
-        lines.append(f"- Counts below {min_cell} are shown as \"<{min_cell}\" and the rates "
-                     "that would reveal them are withheld.")
+        lines.append(
+            f'- Counts below {min_cell} are shown as "<{min_cell}" and the rates '
+            "that would reveal them are withheld."
+        )
     lines.append("")
     notes = Footnotes()
     p_column, p_words = _p_column(result)
@@ -237,24 +296,39 @@ def render_markdown(result: AuditResult, *, min_cell: int | None = None,
     for attribute in result.attributes:
         rows = [r for r in records if r["attribute"] == str(attribute)]
         lines += [f"## {attribute}", ""]
-        lines += markdown_table([h for _, h in columns], [[r[k] for k, _ in columns]
-                                                          for r in rows],
-                                left=(0, len(columns) - 2, len(columns) - 1))
+        lines += markdown_table(
+            [h for _, h in columns],
+            [[r[k] for k, _ in columns] for r in rows],
+            left=(0, len(columns) - 2, len(columns) - 1),
+        )
         lines.append("")
     lines += _markdown_pooled(result, min_cell)
-    reference = ("highest-rate category" if params.get("reference", "highest") == "highest"
-                 else "reference category")
-    lines += [("**Key.** Impact ratio: a category's rate divided by the rate of the "
-              f"{reference}, marked \"(reference)\". Flag \"{WORD_FLAG}\": a ratio under 0.80, "
-              "the four-fifths rule of 29 CFR 1607.4(D) (Local Law 144 itself sets no pass "
-              f"mark). Flag \"{WORD_FEW}\": the flag rests on a handful of people (see its "
-              "note). 95% interval: the impact ratio's confidence interval; p-value: "
-              "two-sided, against the comparison group; shortfall: how many more people the "
-              "category would need selected to match the comparison group's rate."), ""]
+    reference = (
+        "highest-rate category"
+        if params.get("reference", "highest") == "highest"
+        else "reference category"
+    )
+    lines += [
+        (
+            "**Key.** Impact ratio: a category's rate divided by the rate of the "
+            f'{reference}, marked "(reference)". Flag "{WORD_FLAG}": a ratio under 0.80, '
+            "the four-fifths rule of 29 CFR 1607.4(D) (Local Law 144 itself sets no pass "
+            f'mark). Flag "{WORD_FEW}": the flag rests on a handful of people (see its '
+            "note). 95% interval: the impact ratio's confidence interval; p-value: "
+            "two-sided, against the comparison group; shortfall: how many more people the "
+            "category would need selected to match the comparison group's rate."
+        ),
+        "",
+    ]
     if len(notes):
         lines += ["## Notes", ""] + markdown_notes(notes) + [""]
-    lines += [(f"Generated by adverse-impact {__version__}; fingerprint of the counts: "
-              f"`{fingerprint(result)}`."), ""]
+    lines += [
+        (
+            f"Generated by adverse-impact {__version__}; fingerprint of the counts: "
+            f"`{fingerprint(result)}`."
+        ),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -263,16 +337,19 @@ def _pooled_frame(result: AuditResult, min_cell: int | None) -> pd.DataFrame | N
     if pooled is None or not len(pooled):
         return None
     if min_cell is not None:
-        pooled = pd.DataFrame([_suppress_record(r, min_cell)
-                               for r in pooled.to_dict(orient="records")])
+        pooled = pd.DataFrame(
+            [_suppress_record(r, min_cell) for r in pooled.to_dict(orient="records")]
+        )
     return pooled
 
 
 _POOLED_TITLE = "Pooled across strata (Mantel-Haenszel)"
-_POOLED_TEXT = ("Each group's odds of selection against the comparison group's, pooled over "
-                "the strata by Mantel-Haenszel; the CMH p-value tests for a difference within "
-                "strata, the Breslow-Day p-value for a difference that varies between strata. "
-                "A Simpson reversal is a pooled direction opposite to the strata-ignored one.")
+_POOLED_TEXT = (
+    "Each group's odds of selection against the comparison group's, pooled over "
+    "the strata by Mantel-Haenszel; the CMH p-value tests for a difference within "
+    "strata, the Breslow-Day p-value for a difference that varies between strata. "
+    "A Simpson reversal is a pooled direction opposite to the strata-ignored one."
+)
 
 
 def _markdown_pooled(result: AuditResult, min_cell: int | None) -> list[str]:
@@ -281,18 +358,29 @@ def _markdown_pooled(result: AuditResult, min_cell: int | None) -> list[str]:
         return []
     header, rows = pooled_rows(pooled)
     strata = result.params.get("strata")
-    return ([f"## {_POOLED_TITLE}", "", f"Strata: {strata}. {_POOLED_TEXT}", ""]
-            + markdown_table(header, rows, left=(0, 1, 2)) + [""])
+    return (
+        [f"## {_POOLED_TITLE}", "", f"Strata: {strata}. {_POOLED_TEXT}", ""]
+        + markdown_table(header, rows, left=(0, 1, 2))
+        + [""]
+    )
+
 
 # -- JSON ---------------------------------------------------------------------------
 
-def render_json(result: AuditResult, *, min_cell: int | None = None, indent: int | None = 2,
-                extra: dict[str, Any] | None = None) -> str:
+
+def render_json(
+    result: AuditResult,
+    *,
+    min_cell: int | None = None,
+    indent: int | None = 2,
+    extra: dict[str, Any] | None = None,
+) -> str:
     min_cell = check_min_cell(min_cell)
     payload = result.to_dict()
     table = suppressed_table(result, min_cell)
-    payload["table"] = [{k: jsonable(v) for k, v in row.items()}
-                        for row in table.to_dict(orient="records")]
+    payload["table"] = [
+        {k: jsonable(v) for k, v in row.items()} for row in table.to_dict(orient="records")
+    ]
     payload["unknown"] = {k: _count(v, min_cell) for k, v in result.unknown.items()}
     payload["n_total"] = _count(result.n_total, min_cell)
     if min_cell is not None:
@@ -310,58 +398,94 @@ def render_json(result: AuditResult, *, min_cell: int | None = None, indent: int
 
 
 def _suppress_record(row: dict[str, Any], min_cell: int) -> dict[str, Any]:
-    small = any(isinstance(row.get(k), int) and not isinstance(row.get(k), bool)
-                and row[k] < min_cell for k in ("n", "selected", "n_positive", "n_negative"))
+    small = any(
+        isinstance(row.get(k), int) and not isinstance(row.get(k), bool) and row[k] < min_cell
+        for k in ("n", "selected", "n_positive", "n_negative")
+    )
     if not small:
         return row
-    return {k: (v if k in ("attribute", "group", "comparison") else None)
-            for k, v in row.items()} | {"suppressed": True}
+    return {
+        k: (v if k in ("attribute", "group", "comparison") else None) for k, v in row.items()
+    } | {"suppressed": True}
 
 
 # -- HTML ---------------------------------------------------------------------------
 
-def render_html(result: AuditResult, *, min_cell: int | None = None, title: str | None = None,
-                sweep: Any = None, proxies: Any = None, data_source: str | None = None,
-                audit_date: str | None = None, data_type: str | None = None) -> str:
+
+def render_html(
+    result: AuditResult,
+    *,
+    min_cell: int | None = None,
+    title: str | None = None,
+    sweep: Any = None,
+    proxies: Any = None,
+    data_source: str | None = None,
+    audit_date: str | None = None,
+    data_type: str | None = None,
+) -> str:
     min_cell = check_min_cell(min_cell)
     count_name, rate_name = _measure(result)
     table = _excluded_note(suppressed_table(result, min_cell), rate_name)
     title = title or "Adverse-impact audit"
-    unknown = ", ".join(f"{html.escape(str(k))}: {html.escape(fmt(_count(v, min_cell)))}"
-                        for k, v in result.unknown.items())
+    unknown = ", ".join(
+        f"{html.escape(str(k))}: {html.escape(fmt(_count(v, min_cell)))}"
+        for k, v in result.unknown.items()
+    )
     facts = []
     if audit_date:
         facts.append(f"Date of the audit: {html.escape(audit_date)}.")
     if data_source or data_type:
-        facts.append(f"Data source: {html.escape(data_source or 'not stated')}"
-                     + (f" ({html.escape(data_type)} data)" if data_type else "") + ".")
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-           f"<h1>{html.escape(title)}</h1>"]
+        facts.append(
+            f"Data source: {html.escape(data_source or 'not stated')}"
+            + (f" ({html.escape(data_type)} data)" if data_type else "")
+            + "."
+        )
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
     if facts:
         out.append(f'<p class="meta">{" ".join(facts)}</p>')
-    out.append(f'<p class="meta">{html.escape(fmt(_count(result.n_total, min_cell)))} applicants '
-               f"audited; unknown category (excluded from the calculations): {unknown}. "
-               f"Generated {html.escape(_now())} by adverse-impact {html.escape(__version__)}; "
-               f"counts fingerprint <code>{html.escape(fingerprint(result))}</code>.</p>")
+    out.append(
+        f'<p class="meta">{html.escape(fmt(_count(result.n_total, min_cell)))} applicants '
+        f"audited; unknown category (excluded from the calculations): {unknown}. "
+        f"Generated {html.escape(_now())} by adverse-impact {html.escape(__version__)}; "
+        f"counts fingerprint <code>{html.escape(fingerprint(result))}</code>.</p>"
+    )
     if share_rule(result.params):
-        out.append(f'<p class="meta">Small categories: {html.escape(share_rule(result.params))}'
-                   "</p>")
+        out.append(
+            f'<p class="meta">Small categories: {html.escape(share_rule(result.params))}</p>'
+        )
     if min_cell:
-        out.append(f'<p class="meta">Counts below {min_cell} are shown as "&lt;{min_cell}" and '
-                   "the numbers that would reveal them are withheld.</p>")
+        out.append(
+            f'<p class="meta">Counts below {min_cell} are shown as "&lt;{min_cell}" and '
+            "the numbers that would reveal them are withheld.</p>"
+        )
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name.lower(), rate_name.lower(), p_words)
     columns = [(k, h[0].lower() + h[1:] if k != "group" else "group") for k, h in columns]
     records = audit_rows(table, notes, alpha=result.params.get("alpha"), p_column=p_column)
-    out += ["<h2>Key</h2>",
-            html_legend([(WORD_FLAG, ("impact ratio under 0.8, the four-fifths rule of thumb "
-                          "(29 CFR 1607.4(D)); its bars are red and its values end in *")),
-                         (WORD_FEW, "the flag rests on a handful of people: see its note"),
-                         ("(reference)", "the group the others are compared with"),
-                         ("excluded", "no ratio: the group is below min_share; see its note")])]
+    out += [
+        "<h2>Key</h2>",
+        html_legend(
+            [
+                (
+                    WORD_FLAG,
+                    (
+                        "impact ratio under 0.8, the four-fifths rule of thumb "
+                        "(29 CFR 1607.4(D)); its bars are red and its values end in *"
+                    ),
+                ),
+                (WORD_FEW, "the flag rests on a handful of people: see its note"),
+                ("(reference)", "the group the others are compared with"),
+                ("excluded", "no ratio: the group is below min_share; see its note"),
+            ]
+        ),
+    ]
     for attribute in result.attributes:
         rows = table[table["attribute"] == attribute].reset_index(drop=True)
         shown = [r for r in records if r["attribute"] == str(attribute)]
@@ -375,36 +499,64 @@ def render_html(result: AuditResult, *, min_cell: int | None = None, title: str 
         ratios = [float(r) if not missing(r) else float("nan") for r in rows["impact_ratio"]]
         ratio_max = max([1.0] + [r for r in ratios if np.isfinite(r)])
         flags = [r["flagged"] for r in shown]
-        out += [f"<h2>{html.escape(str(attribute))}</h2>",
-                html_table([h for _, h in columns], [[r[k] for k, _ in columns] for r in shown],
-                           row_classes=[r["classes"] for r in shown]),
-                '<div class="charts">',
-                "<figure>" + svg_bars(f"{rate_name} by {attribute} with 95% Wilson intervals",
-                                      labels, rates, low=list(low), high=list(high),
-                                      flags=flags)
-                + f"<figcaption>{html.escape(rate_name)} with 95% confidence intervals"
-                "</figcaption></figure>",
-                "<figure>" + svg_bars(f"Impact ratio by {attribute} against the 0.8 line",
-                                      labels, ratios, flags=flags, line=FOUR_FIFTHS_LINE,
-                                      x_max=ratio_max)
-                + "<figcaption>Impact ratio; the dashed line is four-fifths (0.8); * marks a "
-                "flag</figcaption></figure>", "</div>"]
+        out += [
+            f"<h2>{html.escape(str(attribute))}</h2>",
+            html_table(
+                [h for _, h in columns],
+                [[r[k] for k, _ in columns] for r in shown],
+                row_classes=[r["classes"] for r in shown],
+            ),
+            '<div class="charts">',
+            "<figure>"
+            + svg_bars(
+                f"{rate_name} by {attribute} with 95% Wilson intervals",
+                labels,
+                rates,
+                low=list(low),
+                high=list(high),
+                flags=flags,
+            )
+            + f"<figcaption>{html.escape(rate_name)} with 95% confidence intervals"
+            "</figcaption></figure>",
+            "<figure>"
+            + svg_bars(
+                f"Impact ratio by {attribute} against the 0.8 line",
+                labels,
+                ratios,
+                flags=flags,
+                line=FOUR_FIFTHS_LINE,
+                x_max=ratio_max,
+            )
+            + "<figcaption>Impact ratio; the dashed line is four-fifths (0.8); * marks a "
+            "flag</figcaption></figure>",
+            "</div>",
+        ]
     pooled = _pooled_frame(result, min_cell)
     if pooled is not None:
         header, rows_ = pooled_rows(pooled)
-        out += [f"<h2>{_POOLED_TITLE}</h2>",
-                (f'<p class="meta">Strata: {html.escape(str(result.params.get("strata")))}. '
-                f"{html.escape(_POOLED_TEXT)}</p>"), html_table(header, rows_)]
+        out += [
+            f"<h2>{_POOLED_TITLE}</h2>",
+            (
+                f'<p class="meta">Strata: {html.escape(str(result.params.get("strata")))}. '
+                f"{html.escape(_POOLED_TEXT)}</p>"
+            ),
+            html_table(header, rows_),
+        ]
     if sweep is not None:
         summary = sweep.summary()
         step = max(1, len(summary) // 25)
-        out += ["<h2>Threshold sweep</h2>",
-                "<figure>" + svg_bars("Lowest impact ratio at each cut-off",
-                                      [f"{t:.3g}" for t in summary["threshold"]][::step],
-                                      list(summary["min_impact_ratio"])[::step],
-                                      line=FOUR_FIFTHS_LINE)
-                + f"<figcaption>Lowest impact ratio by cut-off (every {step}th cut-off shown)"
-                "</figcaption></figure>"]
+        out += [
+            "<h2>Threshold sweep</h2>",
+            "<figure>"
+            + svg_bars(
+                "Lowest impact ratio at each cut-off",
+                [f"{t:.3g}" for t in summary["threshold"]][::step],
+                list(summary["min_impact_ratio"])[::step],
+                line=FOUR_FIFTHS_LINE,
+            )
+            + f"<figcaption>Lowest impact ratio by cut-off (every {step}th cut-off shown)"
+            "</figcaption></figure>",
+        ]
     if proxies is not None:
         out += ["<h2>Top proxies</h2>", frame_table(proxies.to_frame().head(10))]
     if len(notes):

@@ -35,9 +35,22 @@ __all__ = ["AuditResult", "counts_from_dict", "counts_to_dict", "jsonable"]
 
 
 #: The columns a reader needs first, in this order, in :meth:`AuditResult.flagged`.
-_READER_FIRST = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "ir_ci_low",
-                 "ir_ci_high", "p_value_fisher", "significant", "shortfall", "flip_flop",
-                 "detectable", "note"]
+_READER_FIRST = [
+    "attribute",
+    "group",
+    "n",
+    "selected",
+    "rate",
+    "impact_ratio",
+    "ir_ci_low",
+    "ir_ci_high",
+    "p_value_fisher",
+    "significant",
+    "shortfall",
+    "flip_flop",
+    "detectable",
+    "note",
+]
 #: Rows shown by ``print(result)`` and in a notebook before "... more rows".
 _DISPLAY_ROWS = 60
 
@@ -87,13 +100,29 @@ class AuditResult(ResultShape):
     AttributeError: AuditResult is immutable
     """
 
-    __slots__ = ("_table", "_unknown", "_n_total", "_params", "_ratios", "_counts",
-                 "_error_rates", "_pooled")
+    __slots__ = (
+        "_table",
+        "_unknown",
+        "_n_total",
+        "_params",
+        "_ratios",
+        "_counts",
+        "_error_rates",
+        "_pooled",
+    )
 
-    def __init__(self, table: pd.DataFrame, *, unknown: Mapping[str, int], n_total: int,
-                 params: Mapping[str, Any], ratios: tuple[Fraction | None, ...],
-                 counts: GroupCounts, error_rates: pd.DataFrame | None = None,
-                 pooled: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        table: pd.DataFrame,
+        *,
+        unknown: Mapping[str, int],
+        n_total: int,
+        params: Mapping[str, Any],
+        ratios: tuple[Fraction | None, ...],
+        counts: GroupCounts,
+        error_rates: pd.DataFrame | None = None,
+        pooled: pd.DataFrame | None = None,
+    ) -> None:
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_unknown", MappingProxyType(dict(unknown)))
         object.__setattr__(self, "_n_total", int(n_total))
@@ -106,9 +135,14 @@ class AuditResult(ResultShape):
     def _replace(self, **changes: Any) -> AuditResult:
         """A new result with some parts replaced (results are immutable)."""
         parts = {
-            "table": self._table, "unknown": self._unknown, "n_total": self._n_total,
-            "params": self._params, "ratios": self._ratios, "counts": self._counts,
-            "error_rates": self._error_rates, "pooled": self._pooled,
+            "table": self._table,
+            "unknown": self._unknown,
+            "n_total": self._n_total,
+            "params": self._params,
+            "ratios": self._ratios,
+            "counts": self._counts,
+            "error_rates": self._error_rates,
+            "pooled": self._pooled,
         }
         parts.update(changes)
         table = parts.pop("table")
@@ -166,16 +200,22 @@ class AuditResult(ResultShape):
     def _below(self, min_ratio: float | Fraction) -> np.ndarray:
         bound = as_fraction(min_ratio, "min_ratio")
         if not 0 < bound <= 1:
-            raise input_error("min_ratio", f"{min_ratio!r} is outside (0, 1]",
-                              "Pass a ratio such as 0.8 (the four-fifths rule)")
+            raise input_error(
+                "min_ratio",
+                f"{min_ratio!r} is outside (0, 1]",
+                "Pass a ratio such as 0.8 (the four-fifths rule)",
+            )
         return np.array([r is not None and r < bound for r in self._ratios], dtype=bool)
 
     def _significant(self, alpha: float | None) -> np.ndarray:
         test = self._params.get("test")
         if test is None or "significant" not in self._table:
-            raise input_error("rule", "this audit has no significance tests (a weighted "
-                              "audit, or results built without them)",
-                              'Use rule="four_fifths", or audit unweighted counts')
+            raise input_error(
+                "rule",
+                "this audit has no significance tests (a weighted "
+                "audit, or results built without them)",
+                'Use rule="four_fifths", or audit unweighted counts',
+            )
         if alpha is None:
             return self._table["significant"].fillna(False).to_numpy(dtype=bool)
         from adverse_impact._significance import TESTS, check_alpha
@@ -185,8 +225,9 @@ class AuditResult(ResultShape):
         lower = self._table["z"].to_numpy(dtype=float) < 0
         return (np.nan_to_num(p_value, nan=1.0) < alpha) & lower
 
-    def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-                rule: str | None = None) -> np.ndarray:
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
         """Boolean mask of the table rows that fail the gate; see :meth:`passes`."""
         rule = check_rule(rule, alpha)
         if rule == "four_fifths":
@@ -197,8 +238,9 @@ class AuditResult(ResultShape):
         below = self._below(min_ratio)
         return below & significant if rule == "both" else below | significant
 
-    def passes(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-               rule: str | None = None) -> bool:
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
         """True when no group fails the chosen rule.
 
         Parameters
@@ -240,8 +282,9 @@ class AuditResult(ResultShape):
         """
         return not bool(self.failing(min_ratio, alpha, rule).any())
 
-    def flagged(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-                rule: str | None = None) -> pd.DataFrame:
+    def flagged(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> pd.DataFrame:
         """The rows that fail the gate (by default, impact ratio below ``min_ratio``).
 
         The columns a reader needs come first: attribute, group, counts, rate,
@@ -267,8 +310,10 @@ class AuditResult(ResultShape):
 
     def to_dict(self) -> dict[str, Any]:
         """Every number and setting as JSON-serialisable Python objects."""
-        rows = [{k: jsonable(v) for k, v in row.items()}
-                for row in self._table.to_dict(orient="records")]
+        rows = [
+            {k: jsonable(v) for k, v in row.items()}
+            for row in self._table.to_dict(orient="records")
+        ]
         out = {
             "n_total": self._n_total,
             "unknown": jsonable(dict(self._unknown)),
@@ -277,8 +322,10 @@ class AuditResult(ResultShape):
         }
         for name, frame in (("error_rates", self._error_rates), ("pooled", self._pooled)):
             if frame is not None:
-                out[name] = [{k: jsonable(v) for k, v in row.items()}
-                             for row in frame.to_dict(orient="records")]
+                out[name] = [
+                    {k: jsonable(v) for k, v in row.items()}
+                    for row in frame.to_dict(orient="records")
+                ]
         return out
 
     @classmethod
@@ -307,8 +354,10 @@ class AuditResult(ResultShape):
             if column in table:
                 table[column] = table[column].astype("boolean")
         for column in table.columns:
-            if column not in ("attribute", "group", "note", *FLAG_COLUMNS) \
-                    and table[column].dtype == object:
+            if (
+                column not in ("attribute", "group", "note", *FLAG_COLUMNS)
+                and table[column].dtype == object
+            ):
                 table[column] = pd.to_numeric(table[column])
         params = dict(data.get("params", {}))
         weighted = bool(params.get("weighted", False))
@@ -334,26 +383,53 @@ class AuditResult(ResultShape):
         else:
             last = rows[-1]["attribute"] if rows else ""
             names = last.split(" x ")
-            cells = [[*(str(r["group"]).split(" | ") if len(names) > 1 else [r["group"]]),
-                      r["n"], r["selected"], r.get("n_weighted", r["n"]),
-                      r.get("selected_weighted", r["selected"])]
-                     for r in rows if r["attribute"] == last]
-            counts = counts_from_dict({"attributes": names, "strata": None,
-                                       "rule": params.get("rule", "selected"),
-                                       "cutoff": params.get("cutoff"), "weighted": weighted,
-                                       "cells": cells})
+            cells = [
+                [
+                    *(str(r["group"]).split(" | ") if len(names) > 1 else [r["group"]]),
+                    r["n"],
+                    r["selected"],
+                    r.get("n_weighted", r["n"]),
+                    r.get("selected_weighted", r["selected"]),
+                ]
+                for r in rows
+                if r["attribute"] == last
+            ]
+            counts = counts_from_dict(
+                {
+                    "attributes": names,
+                    "strata": None,
+                    "rule": params.get("rule", "selected"),
+                    "cutoff": params.get("cutoff"),
+                    "weighted": weighted,
+                    "cells": cells,
+                }
+            )
         frames = {}
         for name in ("error_rates", "pooled"):
             if data.get(name) is not None:
                 frames[name] = pd.DataFrame([dict(r) for r in data[name]])
                 if "group" in frames[name]:
                     frames[name]["group"] = frames[name]["group"].astype(object)
-        return cls(table, unknown=dict(data.get("unknown", {})), n_total=int(data["n_total"]),
-                   params=params, ratios=tuple(ratios), counts=counts, **frames)
+        return cls(
+            table,
+            unknown=dict(data.get("unknown", {})),
+            n_total=int(data["n_total"]),
+            params=params,
+            ratios=tuple(ratios),
+            counts=counts,
+            **frames,
+        )
 
-    def to_markdown(self, *, min_cell: int | None = None, data_source: str | None = None,
-                    audit_date: str | None = None, data_type: str = "historical",
-                    path: str | None = None, title: str | None = None) -> str:
+    def to_markdown(
+        self,
+        *,
+        min_cell: int | None = None,
+        data_source: str | None = None,
+        audit_date: str | None = None,
+        data_type: str = "historical",
+        path: str | None = None,
+        title: str | None = None,
+    ) -> str:
         """The NYC Local Law 144 bias-audit summary, as Markdown ready to publish.
 
         One table per attribute and one for the intersection, each with the
@@ -387,14 +463,28 @@ class AuditResult(ResultShape):
         """
         from adverse_impact._report import render_markdown
 
-        text = render_markdown(self, min_cell=min_cell, data_source=data_source,
-                               audit_date=audit_date, data_type=data_type, title=title)
+        text = render_markdown(
+            self,
+            min_cell=min_cell,
+            data_source=data_source,
+            audit_date=audit_date,
+            data_type=data_type,
+            title=title,
+        )
         return self._write(text, path)
 
-    def to_html(self, path: str | None = None, *, min_cell: int | None = None,
-                title: str | None = None, sweep: Any = None, proxies: Any = None,
-                data_source: str | None = None, audit_date: str | None = None,
-                data_type: str | None = None) -> str:
+    def to_html(
+        self,
+        path: str | None = None,
+        *,
+        min_cell: int | None = None,
+        title: str | None = None,
+        sweep: Any = None,
+        proxies: Any = None,
+        data_source: str | None = None,
+        audit_date: str | None = None,
+        data_type: str | None = None,
+    ) -> str:
         """One self-contained HTML page: tables and charts, no network fetches.
 
         Per attribute: the table, the selection rates with 95% Wilson
@@ -415,12 +505,21 @@ class AuditResult(ResultShape):
         """
         from adverse_impact._report import render_html
 
-        text = render_html(self, min_cell=min_cell, title=title, sweep=sweep, proxies=proxies,
-                           data_source=data_source, audit_date=audit_date, data_type=data_type)
+        text = render_html(
+            self,
+            min_cell=min_cell,
+            title=title,
+            sweep=sweep,
+            proxies=proxies,
+            data_source=data_source,
+            audit_date=audit_date,
+            data_type=data_type,
+        )
         return self._write(text, path)
 
-    def to_json(self, path: str | None = None, *, min_cell: int | None = None,
-                indent: int | None = 2) -> str:
+    def to_json(
+        self, path: str | None = None, *, min_cell: int | None = None, indent: int | None = 2
+    ) -> str:
         """Every number, the settings, the library version, the time and a fingerprint.
 
         The fingerprint is a SHA-256 of the per-group counts (see
@@ -440,10 +539,18 @@ class AuditResult(ResultShape):
 
         return self._write(render_json(self, min_cell=min_cell, indent=indent), path)
 
-    def to_ll144(self, *, audit_date: Any = None, distribution_date: Any = None,
-                 data_source: str | None = None, data_kind: str = "historical",
-                 test_data_explanation: str | None = None, tool: str | None = None,
-                 employer: str | None = None, auditor: str | None = None) -> Any:
+    def to_ll144(
+        self,
+        *,
+        audit_date: Any = None,
+        distribution_date: Any = None,
+        data_source: str | None = None,
+        data_kind: str = "historical",
+        test_data_explanation: str | None = None,
+        tool: str | None = None,
+        employer: str | None = None,
+        auditor: str | None = None,
+    ) -> Any:
         """The NYC Local Law 144 publication packet of this audit (6 RCNY 5-303).
 
         Parameters
@@ -475,10 +582,17 @@ class AuditResult(ResultShape):
         """
         from adverse_impact._publish._ll144 import build_packet
 
-        return build_packet([(None, self)], audit_date=audit_date,
-                            distribution_date=distribution_date, data_source=data_source,
-                            data_kind=data_kind, test_data_explanation=test_data_explanation,
-                            tool=tool, employer=employer, auditor=auditor)
+        return build_packet(
+            [(None, self)],
+            audit_date=audit_date,
+            distribution_date=distribution_date,
+            data_source=data_source,
+            data_kind=data_kind,
+            test_data_explanation=test_data_explanation,
+            tool=tool,
+            employer=employer,
+            auditor=auditor,
+        )
 
     @staticmethod
     def _write(text: str, path: Any) -> str:
@@ -494,20 +608,26 @@ class AuditResult(ResultShape):
         attrs = len(self.attributes)
         unknown = ", ".join(f"{k} {v:,}" for k, v in self._unknown.items() if v)
         tail = f"; unknown: {unknown}" if unknown else ""
-        return (f"AuditResult: {n_flagged} of {n_groups} groups below 4/5 across {attrs} "
-                f"attribute{'s' if attrs != 1 else ''} (n_total={self._n_total:,}{tail})")
+        return (
+            f"AuditResult: {n_flagged} of {n_groups} groups below 4/5 across {attrs} "
+            f"attribute{'s' if attrs != 1 else ''} (n_total={self._n_total:,}{tail})"
+        )
 
     def _p_column(self) -> str | None:
-        column = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp",
-                  "z": "p_value_z"}.get(self._params.get("test") or "")
+        column = {
+            "fisher": "p_value_fisher",
+            "fisher_midp": "p_value_fisher_midp",
+            "z": "p_value_z",
+        }.get(self._params.get("test") or "")
         return column if column in self._table.columns else None
 
     def _display(self) -> tuple[list[dict[str, Any]], Footnotes, int]:
         """Display records of the first rows, their notes, and how many rows are not shown."""
         notes = Footnotes()
         shown = self._table.head(_DISPLAY_ROWS)
-        records = audit_rows(shown, notes, alpha=self._params.get("alpha"),
-                             p_column=self._p_column())
+        records = audit_rows(
+            shown, notes, alpha=self._params.get("alpha"), p_column=self._p_column()
+        )
         return records, notes, len(self._table) - len(shown)
 
     def __repr__(self) -> str:
@@ -522,58 +642,92 @@ class AuditResult(ResultShape):
         keys.append("notes")
         # The label column gets what the other columns, as wide as their cells, leave.
         others = [i for i in range(len(keys)) if keys[i] != "label"]
-        fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2
-                    for i in others)
+        fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2 for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
         for attribute in self.attributes:
             rows = [[r[k] for k in keys] for r in records if r["attribute"] == attribute]
             if not rows:
                 continue
-            lines += ["", f"{attribute}:",
-                      text_table(header, rows, left=(0, 1, len(header) - 1),
-                                 max_width=[None, label_width] + [None] * (len(header) - 2))]
+            lines += [
+                "",
+                f"{attribute}:",
+                text_table(
+                    header,
+                    rows,
+                    left=(0, 1, len(header) - 1),
+                    max_width=[None, label_width] + [None] * (len(header) - 2),
+                ),
+            ]
         if more > 0:
             lines.append(f"... {more} more rows (result.to_frame() has them all)")
         if self._pooled is not None and len(self._pooled):
             head, rows = pooled_rows(self._pooled)
             keep = [1, 2, 4, 5, 6]
             strata = self._params.get("strata")
-            lines += ["", f"Pooled across strata {strata!r} (Mantel-Haenszel):",
-                      text_table([head[j] for j in keep], [[r[j] for j in keep] for r in rows],
-                                 left=(0, 1), max_width=[24, 24, None, None, None])]
+            lines += [
+                "",
+                f"Pooled across strata {strata!r} (Mantel-Haenszel):",
+                text_table(
+                    [head[j] for j in keep],
+                    [[r[j] for j in keep] for r in rows],
+                    left=(0, 1),
+                    max_width=[24, 24, None, None, None],
+                ),
+            ]
         few = any(r["few"] for r in records)
         lines.append("")
-        lines += [wrap(f"{mark} {text}", indent="    ") for mark, text in
-                  legend(few=few, reference=str(self._params.get("reference", "highest")))]
+        lines += [
+            wrap(f"{mark} {text}", indent="    ")
+            for mark, text in legend(
+                few=few, reference=str(self._params.get("reference", "highest"))
+            )
+        ]
         lines += [wrap(f"[{i}] {text}", indent="    ") for i, text in enumerate(notes.texts, 1)]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         records, notes, more = self._display()
         p_column = self._p_column()
-        columns = [("attribute", "attribute"), ("group", "group"), ("n", "n"),
-                   ("selected", "selected"), ("rate", "rate"), ("ratio", "impact ratio"),
-                   ("interval", "95% interval")]
+        columns = [
+            ("attribute", "attribute"),
+            ("group", "group"),
+            ("n", "n"),
+            ("selected", "selected"),
+            ("rate", "rate"),
+            ("ratio", "impact ratio"),
+            ("interval", "95% interval"),
+        ]
         if p_column:
             columns.append(("p", "p-value"))
         columns += [("flag", "flag"), ("notes", "notes")]
-        table = html_table([h for _, h in columns], [[r[k] for k, _ in columns]
-                                                     for r in records],
-                           row_classes=[r["classes"] for r in records], inline=True)
+        table = html_table(
+            [h for _, h in columns],
+            [[r[k] for k, _ in columns] for r in records],
+            row_classes=[r["classes"] for r in records],
+            inline=True,
+        )
         tail = f"<p>... {more} more rows (result.to_frame() has them all)</p>" if more else ""
         few = any(r["few"] for r in records)
-        key = html_legend([(word, text.split(": ", 1)[1]) for word, (_, text) in
-                           zip(["(reference)", "below 4/5", "few people"],
-                               legend(few=few))])
+        key = html_legend(
+            [
+                (word, text.split(": ", 1)[1])
+                for word, (_, text) in zip(
+                    ["(reference)", "below 4/5", "few people"], legend(few=few)
+                )
+            ]
+        )
         pooled = ""
         if self._pooled is not None and len(self._pooled):
             head, rows = pooled_rows(self._pooled)
             strata = html.escape(repr(self._params.get("strata")))
-            pooled = (f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>"
-                      + html_table(head, rows))
-        return (f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}{tail}"
-                f"{pooled}{key}{html_notes(notes)}</div>")
+            pooled = f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>" + html_table(
+                head, rows
+            )
+        return (
+            f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}{tail}"
+            f"{pooled}{key}{html_notes(notes)}</div>"
+        )
 
 
 def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:
@@ -590,13 +744,19 @@ def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:
     True
     """
     columns = list(counts.attributes) + ([counts.strata] if counts.strata else [])
-    cells = [[jsonable(row[c]) for c in columns] + [int(row["n"]), int(row["selected"]),
-                                                    float(row["weight"]),
-                                                    float(row["weight_selected"])]
-             for row in counts.table.to_dict(orient="records")]
-    return {"attributes": list(counts.attributes), "strata": counts.strata,
-            "rule": counts.rule, "cutoff": counts.cutoff, "weighted": counts.weighted,
-            "cells": cells}
+    cells = [
+        [jsonable(row[c]) for c in columns]
+        + [int(row["n"]), int(row["selected"]), float(row["weight"]), float(row["weight_selected"])]
+        for row in counts.table.to_dict(orient="records")
+    ]
+    return {
+        "attributes": list(counts.attributes),
+        "strata": counts.strata,
+        "rule": counts.rule,
+        "cutoff": counts.cutoff,
+        "weighted": counts.weighted,
+        "cells": cells,
+    }
 
 
 def counts_from_dict(data: Mapping[str, Any]) -> GroupCounts:
@@ -604,11 +764,18 @@ def counts_from_dict(data: Mapping[str, Any]) -> GroupCounts:
     columns = list(data["attributes"]) + ([data["strata"]] if data.get("strata") else [])
     cells = list(data["cells"])
     k = len(columns)
-    table = pd.DataFrame({c: pd.Series([cell[i] for cell in cells], dtype=object)
-                          for i, c in enumerate(columns)})
+    table = pd.DataFrame(
+        {c: pd.Series([cell[i] for cell in cells], dtype=object) for i, c in enumerate(columns)}
+    )
     table["n"] = np.array([cell[k] for cell in cells], dtype=np.int64)
     table["selected"] = np.array([cell[k + 1] for cell in cells], dtype=np.int64)
     table["weight"] = np.array([cell[k + 2] for cell in cells], dtype=float)
     table["weight_selected"] = np.array([cell[k + 3] for cell in cells], dtype=float)
-    return GroupCounts(table, tuple(data["attributes"]), data.get("strata"), data["rule"],
-                       data.get("cutoff"), bool(data.get("weighted", False)))
+    return GroupCounts(
+        table,
+        tuple(data["attributes"]),
+        data.get("strata"),
+        data["rule"],
+        data.get("cutoff"),
+        bool(data.get("weighted", False)),
+    )

@@ -94,8 +94,10 @@ def model_scores(
     >>> method, bool(scores[1] > scores[0])
     ('predict_proba', True)
     """
-    has = {name: callable(getattr(model, name, None))
-           for name in ("predict_proba", "decision_function", "predict")}
+    has = {
+        name: callable(getattr(model, name, None))
+        for name in ("predict_proba", "decision_function", "predict")
+    }
     if not any(has.values()):
         if callable(model):
             scores = np.asarray(model(X), dtype=float)
@@ -140,9 +142,11 @@ def _call(method: Callable[[Any], Any], X: Any) -> Any:
         return method(X)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise input_error("X", f"the model could not score X ({type(exc).__name__}: {reason})",
-                          "Pass X with the columns, order and types the model was fitted on"
-                          ) from exc
+        raise input_error(
+            "X",
+            f"the model could not score X ({type(exc).__name__}: {reason})",
+            "Pass X with the columns, order and types the model was fitted on",
+        ) from exc
 
 
 def _check_scores(scores: np.ndarray) -> np.ndarray:
@@ -202,8 +206,7 @@ class Cut:
         return {
             "cutoff": self.cutoff,
             "requested_selected": self.requested,
-            "requested_share": None if self.requested is None or not n
-            else self.requested / n,
+            "requested_share": None if self.requested is None or not n else self.requested / n,
             "n_selected": self.n_selected,
             "selected_share": self.selected_share,
             "n_tied_at_cutoff": self.n_tied,
@@ -228,7 +231,8 @@ def top_k(select_top: Any, n: int) -> int:
         k = int(select_top)
         if not 1 <= k <= n:
             raise input_error(
-                "select_top", f"k={k} is outside 1..{n} (the number of candidates)",
+                "select_top",
+                f"k={k} is outside 1..{n} (the number of candidates)",
                 "Pass an int between 1 and the number of candidates, or a fraction",
             )
         return k
@@ -236,7 +240,8 @@ def top_k(select_top: Any, n: int) -> int:
         # Read 0.07 as exactly 7/100: float(0.07) * 100 is 7.000000000000001.
         return max(1, math.ceil(as_fraction(select_top, "select_top") * n))
     raise input_error(
-        "select_top", f"{select_top!r} is neither an int k nor a fraction in (0, 1)",
+        "select_top",
+        f"{select_top!r} is neither an int k nor a fraction in (0, 1)",
         "Pass e.g. select_top=50 or select_top=0.2",
     )
 
@@ -297,9 +302,12 @@ def decide(
     """
     scores = np.asarray(scores, dtype=float)
     if ties not in TIES:
-        raise input_error("ties", f"{ties!r} is not one of {list(TIES)}",
-                          "Pass ties='error' (refuse ties at a top-k cut-off) or "
-                          "ties='random' (break them at random, with random_state=)")
+        raise input_error(
+            "ties",
+            f"{ties!r} is not one of {list(TIES)}",
+            "Pass ties='error' (refuse ties at a top-k cut-off) or "
+            "ties='random' (break them at random, with random_state=)",
+        )
     if threshold is not None and select_top is not None:
         raise input_error(
             "select_top",
@@ -309,13 +317,18 @@ def decide(
     if select_top is not None:
         return _top(scores, top_k(select_top, scores.size), select_top, ties, random_state)
     if threshold is None:
-        raise input_error("threshold", "no cut-off was given",
-                          "Pass threshold= or select_top=")
+        raise input_error("threshold", "no cut-off was given", "Pass threshold= or select_top=")
     threshold = float(threshold)
     if np.isnan(threshold):
         raise input_error("threshold", "is NaN", "Pass a number")
-    return Cut(scores >= threshold, threshold, "threshold", None,
-               int(np.count_nonzero(scores == threshold)), 0)
+    return Cut(
+        scores >= threshold,
+        threshold,
+        "threshold",
+        None,
+        int(np.count_nonzero(scores == threshold)),
+        0,
+    )
 
 
 def _top(scores: np.ndarray, k: int, select_top: Any, ties: str, random_state: Any) -> Cut:
@@ -329,8 +342,9 @@ def _top(scores: np.ndarray, k: int, select_top: Any, ties: str, random_state: A
     if places == n_tied:
         return Cut(above | tied, cutoff, "select_top", k, n_tied, 0)
     if ties == "error":
-        asked = f"select_top={select_top!r}" + ("" if isinstance(select_top, (int, np.integer))
-                                                else f" ({k:,} of {n:,})")
+        asked = f"select_top={select_top!r}" + (
+            "" if isinstance(select_top, (int, np.integer)) else f" ({k:,} of {n:,})"
+        )
         raise input_error(
             "select_top",
             f"{asked} cuts through {n_tied:,} candidates tied at the score {cutoff:.6g}: "

@@ -26,8 +26,11 @@ class ResultShape:
     def _fields(self) -> dict[str, Any]:
         """The scalar fields of ``to_dict()``: a dataclass's public fields by default."""
         if dataclasses.is_dataclass(self):
-            return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                    if not f.name.startswith("_")}
+            return {
+                f.name: getattr(self, f.name)
+                for f in dataclasses.fields(self)
+                if not f.name.startswith("_")
+            }
         return {}
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +39,7 @@ class ResultShape:
 
         out = {name: jsonable(value) for name, value in self._fields().items()}
         frame = self.to_frame()  # type: ignore[attr-defined]
-        out["table"] = [{str(k): jsonable(v) for k, v in row.items()}
-                        for row in frame.to_dict(orient="records")]
+        out["table"] = [
+            {str(k): jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+        ]
         return out

@@ -15,15 +15,33 @@ import pandas as pd
 from adverse_impact import stats
 from adverse_impact._errors import input_error
 
-__all__ = ["COMPARISONS", "TESTS", "TEST_COLUMNS", "check_alpha", "check_comparison",
-           "check_test", "compare_many", "pool_strata"]
+__all__ = [
+    "COMPARISONS",
+    "TESTS",
+    "TEST_COLUMNS",
+    "check_alpha",
+    "check_comparison",
+    "check_test",
+    "compare_many",
+    "pool_strata",
+]
 
 COMPARISONS = ("reference", "rest")
 #: The test behind the ``significant`` column, and the p-value column it reads.
 TESTS = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp", "z": "p_value_z"}
-TEST_COLUMNS = ("z", "p_value_z", "p_value_fisher", "p_value_fisher_midp", "ir_ci_low",
-                "ir_ci_high", "shortfall", "min_detectable_ratio", "flip_flop", "significant",
-                "detectable")
+TEST_COLUMNS = (
+    "z",
+    "p_value_z",
+    "p_value_fisher",
+    "p_value_fisher_midp",
+    "ir_ci_low",
+    "ir_ci_high",
+    "shortfall",
+    "min_detectable_ratio",
+    "flip_flop",
+    "significant",
+    "detectable",
+)
 #: Power behind ``min_detectable_ratio``: the conventional 80%.
 DETECTABLE_POWER = 0.8
 #: The boolean columns among them: empty (NA) where a row is not tested.
@@ -31,30 +49,39 @@ FLAG_COLUMNS = ("flip_flop", "significant", "detectable")
 
 
 def check_alpha(alpha: Any, argument: str = "alpha") -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating)) \
-            or not 0 < float(alpha) < 1:
-        raise input_error(argument, f"{alpha!r} is not a probability strictly between 0 and 1",
-                          "Pass a significance level such as 0.05")
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float, np.floating))
+        or not 0 < float(alpha) < 1
+    ):
+        raise input_error(
+            argument,
+            f"{alpha!r} is not a probability strictly between 0 and 1",
+            "Pass a significance level such as 0.05",
+        )
     return float(alpha)
 
 
 def check_comparison(comparison: Any) -> str:
     if comparison not in COMPARISONS:
-        raise input_error("comparison", f"{comparison!r} is not a known comparison",
-                          'Pass "reference" (each group against the reference group) or '
-                          '"rest" (each group against all other known groups)')
+        raise input_error(
+            "comparison",
+            f"{comparison!r} is not a known comparison",
+            'Pass "reference" (each group against the reference group) or '
+            '"rest" (each group against all other known groups)',
+        )
     return comparison
 
 
 def check_test(test: Any) -> str:
     if test not in TESTS:
-        raise input_error("test", f"{test!r} is not a known test",
-                          f"Pass one of {sorted(TESTS)!r}")
+        raise input_error("test", f"{test!r} is not a known test", f"Pass one of {sorted(TESTS)!r}")
     return test
 
 
-def _comparison_counts(sel: np.ndarray, n: np.ndarray, tested: np.ndarray, ref: int,
-                       comparison: str) -> tuple[np.ndarray, np.ndarray]:
+def _comparison_counts(
+    sel: np.ndarray, n: np.ndarray, tested: np.ndarray, ref: int, comparison: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Selected and applicant counts of each row's comparison group."""
     if comparison == "reference":
         return np.full_like(sel, sel[ref]), np.full_like(n, n[ref])
@@ -64,9 +91,13 @@ def _comparison_counts(sel: np.ndarray, n: np.ndarray, tested: np.ndarray, ref: 
     return sel_all - np.where(pool, sel, 0), n_all - np.where(pool, n, 0)
 
 
-def compare_many(attributes: Sequence[tuple[Sequence[int], Sequence[int], int | None,
-                                            Sequence[bool]]], *, comparison: str,
-                 alpha: float, test: str) -> list[dict[str, Any]]:
+def compare_many(
+    attributes: Sequence[tuple[Sequence[int], Sequence[int], int | None, Sequence[bool]]],
+    *,
+    comparison: str,
+    alpha: float,
+    test: str,
+) -> list[dict[str, Any]]:
     """Test columns for each attribute's groups, aligned with its ``sel`` and ``n``.
 
     Each item is ``(sel, n, ref, eligible)`` for one attribute.  Rows that
@@ -91,24 +122,31 @@ def compare_many(attributes: Sequence[tuple[Sequence[int], Sequence[int], int | 
             sel_b, n_b = _comparison_counts(sel, n, tested, ref, comparison)
             tested &= n_b > 0
         prepared.append((sel, n, sel_b, n_b, tested))
-    a, na, b, nb = (np.concatenate([item[i][item[4]] for item in prepared])
-                    for i in range(4))
+    a, na, b, nb = (np.concatenate([item[i][item[4]] for item in prepared]) for i in range(4))
     values: dict[str, np.ndarray] = {}
     if len(a):
         z = stats.two_proportion_z(a, na, b, nb)
         fisher = stats.fisher_exact(a, na, b, nb)
         ratio = stats.impact_ratio_test(a, na, b, nb, confidence=1 - alpha)
         values = {
-            "z": np.atleast_1d(z.z), "p_value_z": np.atleast_1d(z.p_value),
+            "z": np.atleast_1d(z.z),
+            "p_value_z": np.atleast_1d(z.p_value),
             "p_value_fisher": np.atleast_1d(fisher.p_value),
             "p_value_fisher_midp": np.atleast_1d(fisher.p_value_midp),
-            "ir_ci_low": np.atleast_1d(ratio.ci_low), "ir_ci_high": np.atleast_1d(ratio.ci_high),
+            "ir_ci_low": np.atleast_1d(ratio.ci_low),
+            "ir_ci_high": np.atleast_1d(ratio.ci_high),
             "shortfall": np.atleast_1d(stats.shortfall(a, na, b, nb).shortfall_reference),
             # Not post-hoc power: the smallest ratio this sample could detect
             # (80% power at alpha, the comparison group's observed rate).
-            "min_detectable_ratio": np.atleast_1d(stats.minimum_detectable_ratio(
-                na, nb, np.divide(b, nb, out=np.zeros(len(b)), where=nb > 0), alpha=alpha,
-                power=DETECTABLE_POWER)),
+            "min_detectable_ratio": np.atleast_1d(
+                stats.minimum_detectable_ratio(
+                    na,
+                    nb,
+                    np.divide(b, nb, out=np.zeros(len(b)), where=nb > 0),
+                    alpha=alpha,
+                    power=DETECTABLE_POWER,
+                )
+            ),
             "flip_flop": np.atleast_1d(np.asarray(stats.flip_flop(a, na, b, nb), dtype=bool)),
         }
         values["significant"] = significant(values[TESTS[test]], a, na, b, nb, alpha)
@@ -117,7 +155,7 @@ def compare_many(attributes: Sequence[tuple[Sequence[int], Sequence[int], int | 
     for *_, tested in prepared:
         size, stop = len(tested), start + int(tested.sum())
         columns: dict[str, Any] = {}
-        for name in TEST_COLUMNS[:-len(FLAG_COLUMNS)]:
+        for name in TEST_COLUMNS[: -len(FLAG_COLUMNS)]:
             column = np.full(size, np.nan)
             if stop > start:
                 column[tested] = values[name][start:stop]
@@ -132,19 +170,27 @@ def compare_many(attributes: Sequence[tuple[Sequence[int], Sequence[int], int | 
     return out
 
 
-def significant(p_value: np.ndarray, sel_a: np.ndarray, n_a: np.ndarray, sel_b: np.ndarray,
-                n_b: np.ndarray, alpha: float) -> np.ndarray:
+def significant(
+    p_value: np.ndarray,
+    sel_a: np.ndarray,
+    n_a: np.ndarray,
+    sel_b: np.ndarray,
+    n_b: np.ndarray,
+    alpha: float,
+) -> np.ndarray:
     """Significantly *lower* rate: two-sided p below alpha and a rate below the comparison's.
 
     Cross-multiplied so that equal rates never count as lower by rounding.
     """
-    lower = np.asarray(sel_a, dtype=object) * np.asarray(n_b, dtype=object) < \
-        np.asarray(sel_b, dtype=object) * np.asarray(n_a, dtype=object)
+    lower = np.asarray(sel_a, dtype=object) * np.asarray(n_b, dtype=object) < np.asarray(
+        sel_b, dtype=object
+    ) * np.asarray(n_a, dtype=object)
     return (np.asarray(p_value) < alpha) & lower.astype(bool)
 
 
-def detectable(n_a: np.ndarray, sel_b: np.ndarray, n_b: np.ndarray, *, alpha: float,
-               test: str) -> np.ndarray:
+def detectable(
+    n_a: np.ndarray, sel_b: np.ndarray, n_b: np.ndarray, *, alpha: float, test: str
+) -> np.ndarray:
     """Could this group's size show a significantly lower rate at all?
 
     True when even no one selected (``s_a = 0``) would be significantly
@@ -162,9 +208,16 @@ def detectable(n_a: np.ndarray, sel_b: np.ndarray, n_b: np.ndarray, *, alpha: fl
     return significant(np.atleast_1d(p_value), zero, n_a, sel_b, n_b, alpha)
 
 
-def pool_strata(per_stratum: pd.DataFrame, *, attribute: str, labels: Sequence[Any],
-                ref: int | None, eligible: Sequence[bool], comparison: str,
-                alpha: float) -> list[dict[str, Any]]:
+def pool_strata(
+    per_stratum: pd.DataFrame,
+    *,
+    attribute: str,
+    labels: Sequence[Any],
+    ref: int | None,
+    eligible: Sequence[bool],
+    comparison: str,
+    alpha: float,
+) -> list[dict[str, Any]]:
     """Mantel-Haenszel across strata for each group, with the naive aggregate beside.
 
     ``per_stratum`` has one row per (group position, stratum) with columns
@@ -194,24 +247,38 @@ def pool_strata(per_stratum: pd.DataFrame, *, attribute: str, labels: Sequence[A
             sb, nb = sel[others].sum(axis=0), n[others].sum(axis=0)
             against = "rest"
         sa, na = sel[i], n[i]
-        tables = np.stack([np.stack([sa, na - sa], axis=-1), np.stack([sb, nb - sb], axis=-1)],
-                          axis=1)
+        tables = np.stack(
+            [np.stack([sa, na - sa], axis=-1), np.stack([sb, nb - sb], axis=-1)], axis=1
+        )
         mh = stats.mantel_haenszel(tables, confidence=1 - alpha)
         A, NA, B, NB = int(sa.sum()), int(na.sum()), int(sb.sum()), int(nb.sum())
         naive_or = stats.odds_ratio(A, NA, B, NB, confidence=1 - alpha)
         naive_p = stats.fisher_exact(A, NA, B, NB).p_value if NA and NB else np.nan
         naive_ir = (A / NA) / (B / NB) if NA and NB and B else np.nan
-        reversed_ = (bool(np.isfinite(mh.odds_ratio)) and bool(np.isfinite(naive_or.odds_ratio))
-                     and (mh.odds_ratio - 1) * (naive_or.odds_ratio - 1) < 0)
-        rows.append({
-            "attribute": attribute, "group": label, "comparison": against,
-            "n": NA, "selected": A,
-            "n_strata": mh.n_strata, "n_strata_used": mh.n_strata_used,
-            "mh_odds_ratio": mh.odds_ratio, "mh_ci_low": mh.ci_low, "mh_ci_high": mh.ci_high,
-            "cmh_statistic": mh.statistic, "cmh_p_value": mh.p_value,
-            "breslow_day_p_value": mh.breslow_day_p_value,
-            "naive_impact_ratio": naive_ir, "naive_odds_ratio": naive_or.odds_ratio,
-            "naive_p_value_fisher": naive_p,
-            "simpson_reversal": reversed_,
-        })
+        reversed_ = (
+            bool(np.isfinite(mh.odds_ratio))
+            and bool(np.isfinite(naive_or.odds_ratio))
+            and (mh.odds_ratio - 1) * (naive_or.odds_ratio - 1) < 0
+        )
+        rows.append(
+            {
+                "attribute": attribute,
+                "group": label,
+                "comparison": against,
+                "n": NA,
+                "selected": A,
+                "n_strata": mh.n_strata,
+                "n_strata_used": mh.n_strata_used,
+                "mh_odds_ratio": mh.odds_ratio,
+                "mh_ci_low": mh.ci_low,
+                "mh_ci_high": mh.ci_high,
+                "cmh_statistic": mh.statistic,
+                "cmh_p_value": mh.p_value,
+                "breslow_day_p_value": mh.breslow_day_p_value,
+                "naive_impact_ratio": naive_ir,
+                "naive_odds_ratio": naive_or.odds_ratio,
+                "naive_p_value_fisher": naive_p,
+                "simpson_reversal": reversed_,
+            }
+        )
     return rows

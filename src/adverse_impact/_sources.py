@@ -25,8 +25,11 @@ def is_path_like(data: Any) -> bool:
     """A path, a glob, or a non-empty list of them."""
     if isinstance(data, (str, os.PathLike)):
         return True
-    return (isinstance(data, (list, tuple)) and len(data) > 0
-            and all(isinstance(d, (str, os.PathLike)) for d in data))
+    return (
+        isinstance(data, (list, tuple))
+        and len(data) > 0
+        and all(isinstance(d, (str, os.PathLike)) for d in data)
+    )
 
 
 def resolve_files(data: str | os.PathLike[str] | Sequence[Any]) -> list[str]:
@@ -47,8 +50,11 @@ def resolve_files(data: str | os.PathLike[str] | Sequence[Any]) -> list[str]:
     for pattern in map(str, patterns):
         path = Path(pattern)
         if path.is_dir():
-            found = sorted(str(p) for p in path.rglob("*") if p.suffix.lower()
-                           in PARQUET_SUFFIXES and p.is_file())
+            found = sorted(
+                str(p)
+                for p in path.rglob("*")
+                if p.suffix.lower() in PARQUET_SUFFIXES and p.is_file()
+            )
             where = f"the directory {pattern!r} holds no .parquet file"
         elif glob.has_magic(pattern):
             found = sorted(p for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
@@ -57,12 +63,16 @@ def resolve_files(data: str | os.PathLike[str] | Sequence[Any]) -> list[str]:
             found = [pattern] if path.is_file() else []
             where = f"no file at {pattern!r}"
         if not found:
-            raise input_error("data", where, "Check the path or the glob (e.g. "
-                              "'logs/year=*/month=*/*.parquet')")
+            raise input_error(
+                "data", where, "Check the path or the glob (e.g. 'logs/year=*/month=*/*.parquet')"
+            )
         for file in found:
             if Path(file).suffix.lower() not in PARQUET_SUFFIXES:
-                raise input_error("data", f"{file!r} is not a Parquet file (.parquet or .pq)",
-                                  "Pass Parquet files; read CSV files into a DataFrame first")
+                raise input_error(
+                    "data",
+                    f"{file!r} is not a Parquet file (.parquet or .pq)",
+                    "Pass Parquet files; read CSV files into a DataFrame first",
+                )
         files += found
     return list(dict.fromkeys(files))
 
@@ -97,6 +107,7 @@ def _check_schemas(files: list[str]) -> None:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pyarrow is a core dependency
         return
+
     def read(file: str) -> Any:
         try:
             return pq.read_schema(file)
@@ -112,8 +123,11 @@ def _check_schemas(files: list[str]) -> None:
     first = None
     for file, schema in zip(files, schemas):
         if isinstance(schema, Exception):
-            raise input_error("data", f"cannot read the Parquet metadata of {file!r} "
-                              f"({schema})", "Remove or repair the file") from schema
+            raise input_error(
+                "data",
+                f"cannot read the Parquet metadata of {file!r} ({schema})",
+                "Remove or repair the file",
+            ) from schema
         columns = {f.name: _family(f.type) for f in schema}
         if first is None:
             first = (file, columns)
@@ -122,13 +136,23 @@ def _check_schemas(files: list[str]) -> None:
             missing = sorted(set(first[1]) - set(columns))
             extra = sorted(set(columns) - set(first[1]))
             changed = sorted(k for k in set(columns) & set(first[1]) if columns[k] != first[1][k])
-            details = "; ".join(part for part in (
-                f"missing {missing}" if missing else "", f"extra {extra}" if extra else "",
-                "types differ for " + ", ".join(f"{k} ({first[1][k]} vs {columns[k]})"
-                                                for k in changed) if changed else "") if part)
-            raise input_error("data", f"the files have different schemas: {file!r} differs "
-                              f"from {first[0]!r} ({details})",
-                              "Rewrite the files with one schema, or audit them separately")
+            details = "; ".join(
+                part
+                for part in (
+                    f"missing {missing}" if missing else "",
+                    f"extra {extra}" if extra else "",
+                    "types differ for "
+                    + ", ".join(f"{k} ({first[1][k]} vs {columns[k]})" for k in changed)
+                    if changed
+                    else "",
+                )
+                if part
+            )
+            raise input_error(
+                "data",
+                f"the files have different schemas: {file!r} differs from {first[0]!r} ({details})",
+                "Rewrite the files with one schema, or audit them separately",
+            )
 
 
 def open_parquet(data: Any) -> Any:
@@ -143,12 +167,17 @@ def open_parquet(data: Any) -> Any:
         try:
             return duckdb.read_parquet(files)
         except duckdb.Error as exc:
-            raise input_error("data", f"DuckDB cannot read the files ({exc})",
-                              "Check that every file is a valid Parquet file") from exc
+            raise input_error(
+                "data",
+                f"DuckDB cannot read the files ({exc})",
+                "Check that every file is a valid Parquet file",
+            ) from exc
     try:
         import polars as pl
     except ImportError as exc:
         raise input_error(
-            "data", "reading Parquet files out of core needs DuckDB or polars",
-            'Install one: pip install "adverse-impact[duckdb]" (or [polars])') from exc
+            "data",
+            "reading Parquet files out of core needs DuckDB or polars",
+            'Install one: pip install "adverse-impact[duckdb]" (or [polars])',
+        ) from exc
     return pl.scan_parquet(files)

@@ -96,8 +96,12 @@ class ThresholdSweep(ResultShape):
         return tuple(dict.fromkeys(self._table["attribute"]))
 
     def _fields(self) -> dict[str, Any]:
-        return {"thresholds": self._thresholds, "score_method": self._score_method,
-                "n_total": self._n_total, "unknown": dict(self._unknown)}
+        return {
+            "thresholds": self._thresholds,
+            "score_method": self._score_method,
+            "n_total": self._n_total,
+            "unknown": dict(self._unknown),
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table as a DataFrame (a copy)."""
@@ -112,13 +116,15 @@ class ThresholdSweep(ResultShape):
         and ``passes`` (no group flagged).
         """
         grouped = self._table.groupby("threshold", sort=True)
-        out = pd.DataFrame({
-            "threshold": self._thresholds,
-            "selected": self._n_selected,
-            "rate": self._n_selected / self._n_total,
-            "min_impact_ratio": grouped["impact_ratio"].min().to_numpy(),
-            "n_flagged": grouped["four_fifths_flag"].sum().to_numpy().astype(np.int64),
-        })
+        out = pd.DataFrame(
+            {
+                "threshold": self._thresholds,
+                "selected": self._n_selected,
+                "rate": self._n_selected / self._n_total,
+                "min_impact_ratio": grouped["impact_ratio"].min().to_numpy(),
+                "n_flagged": grouped["four_fifths_flag"].sum().to_numpy().astype(np.int64),
+            }
+        )
         out["passes"] = out["n_flagged"] == 0
         return out
 
@@ -126,10 +132,12 @@ class ThresholdSweep(ResultShape):
         t = self._thresholds
         passing = int((self.summary()["n_flagged"] == 0).sum())
         attrs = len(self.attributes)
-        return (f"ThresholdSweep: {len(t)} cut-off{'s' if len(t) != 1 else ''} from {t[0]:.4g} "
-                f"to {t[-1]:.4g} ({self._score_method}), {attrs} attribute"
-                f"{'s' if attrs != 1 else ''}; four-fifths holds at {passing} of {len(t)} "
-                f"(n_total={self._n_total:,})")
+        return (
+            f"ThresholdSweep: {len(t)} cut-off{'s' if len(t) != 1 else ''} from {t[0]:.4g} "
+            f"to {t[-1]:.4g} ({self._score_method}), {attrs} attribute"
+            f"{'s' if attrs != 1 else ''}; four-fifths holds at {passing} of {len(t)} "
+            f"(n_total={self._n_total:,})"
+        )
 
     def _display_frame(self, limit: int = 11) -> pd.DataFrame:
         summary = self.summary()
@@ -144,9 +152,13 @@ class ThresholdSweep(ResultShape):
         return f"{self._headline()}\n{body}"
 
     def _repr_html_(self) -> str:
-        table = self._display_frame().to_html(index=False, na_rep="", border=0,
-                                              float_format=lambda v: f"{v:.4g}",
-                                              classes="adverse-impact")
+        table = self._display_frame().to_html(
+            index=False,
+            na_rep="",
+            border=0,
+            float_format=lambda v: f"{v:.4g}",
+            classes="adverse-impact",
+        )
         return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
@@ -169,8 +181,11 @@ class ThresholdSweep(ResultShape):
         table = self._table
         if attribute is not None:
             if attribute not in self.attributes:
-                raise input_error("attribute", f"{attribute!r} was not swept",
-                                  f"Use one of {list(self.attributes)!r}")
+                raise input_error(
+                    "attribute",
+                    f"{attribute!r} was not swept",
+                    f"Use one of {list(self.attributes)!r}",
+                )
             table = table[table["attribute"] == attribute]
         if ax is None:
             _, ax = plt.subplots()
@@ -266,28 +281,43 @@ def threshold_sweep(
     3       0.75     M         0  0.000000           0.0              True
     """
     if sensitive_features is None:
-        raise input_error("sensitive_features", "is required",
-                          "Pass the protected attribute(s), e.g. sensitive_features=df['sex']")
+        raise input_error(
+            "sensitive_features",
+            "is required",
+            "Pass the protected attribute(s), e.g. sensitive_features=df['sex']",
+        )
     is_model = callable(scores_or_model) or any(
         callable(getattr(scores_or_model, m, None))
-        for m in ("predict_proba", "decision_function", "predict"))
+        for m in ("predict_proba", "decision_function", "predict")
+    )
     if is_model:
         if X is None:
-            raise input_error("X", "a model was given without its input",
-                              "Pass X= (the rows to score), or pass the scores themselves")
+            raise input_error(
+                "X",
+                "a model was given without its input",
+                "Pass X= (the rows to score), or pass the scores themselves",
+            )
         check_rows(X, sensitive_features)
         scores, method = model_scores(scores_or_model, X, pos_label=pos_label)
     else:
         if X is not None:
-            raise input_error("X", "was given but scores_or_model holds scores, not a model",
-                              "Drop X=, or pass the fitted model as scores_or_model")
+            raise input_error(
+                "X",
+                "was given but scores_or_model holds scores, not a model",
+                "Drop X=, or pass the fitted model as scores_or_model",
+            )
         if isinstance(scores_or_model, str):
-            raise type_error("scores_or_model", f"got the string {scores_or_model!r}",
-                             "Pass the scores themselves or a fitted model")
+            raise type_error(
+                "scores_or_model",
+                f"got the string {scores_or_model!r}",
+                "Pass the scores themselves or a fitted model",
+            )
         if np.ndim(scores_or_model) != 1:
-            raise input_error("scores_or_model",
-                              f"expected one score per row, got shape "
-                              f"{np.shape(scores_or_model)}", "Pass a 1-D array of scores")
+            raise input_error(
+                "scores_or_model",
+                f"expected one score per row, got shape {np.shape(scores_or_model)}",
+                "Pass a 1-D array of scores",
+            )
         check_rows(None, sensitive_features, scores_or_model=scores_or_model)
         scores, method = check_scores(scores_or_model, "scores_or_model"), "scores"
     n_rows = next(iter(feature_lengths(sensitive_features).values()), len(scores))
@@ -311,8 +341,14 @@ def threshold_sweep(
         n_g, s_g = _selected_at(bins, coded.codes, len(coded.keys), n_t)
         blocks.append((coded.name, list(coded.keys), n_g, s_g))
     table = _sweep_table(grid, blocks)
-    return ThresholdSweep(table, thresholds=grid, score_method=method, n_total=len(scores),
-                          unknown=unknown_counts, n_selected=n_selected)
+    return ThresholdSweep(
+        table,
+        thresholds=grid,
+        score_method=method,
+        n_total=len(scores),
+        unknown=unknown_counts,
+        n_selected=n_selected,
+    )
 
 
 def _grid(scores: np.ndarray, thresholds: Any) -> np.ndarray:
@@ -324,25 +360,34 @@ def _grid(scores: np.ndarray, thresholds: Any) -> np.ndarray:
     try:
         grid = np.asarray(thresholds, dtype=float).ravel()
     except (TypeError, ValueError) as exc:
-        raise type_error("thresholds", "expected numbers",
-                         "Pass a list of cut-offs such as [0.3, 0.5, 0.7]") from exc
+        raise type_error(
+            "thresholds", "expected numbers", "Pass a list of cut-offs such as [0.3, 0.5, 0.7]"
+        ) from exc
     if grid.size == 0:
         raise input_error("thresholds", "is empty", "Pass at least one cut-off, or None")
     if np.isnan(grid).any():
-        raise input_error("thresholds", f"{int(np.isnan(grid).sum())} cut-off(s) are NaN",
-                          "Pass numbers")
+        raise input_error(
+            "thresholds", f"{int(np.isnan(grid).sum())} cut-off(s) are NaN", "Pass numbers"
+        )
     return np.unique(grid)
 
 
-def _row_groups(sensitive_features: Any, n: int, unknown: Any, intersectional: bool
-                ) -> list[CodedAttribute]:
+def _row_groups(
+    sensitive_features: Any, n: int, unknown: Any, intersectional: bool
+) -> list[CodedAttribute]:
     """Per swept attribute: its known groups in order, each row's group code, unknown rows."""
-    return code_groups(sensitive_features, n, unknown=unknown, intersectional=intersectional,
-                       argument="sensitive_features")
+    return code_groups(
+        sensitive_features,
+        n,
+        unknown=unknown,
+        intersectional=intersectional,
+        argument="sensitive_features",
+    )
 
 
-def _selected_at(bins: np.ndarray, gid: np.ndarray, n_groups: int,
-                 n_t: int) -> tuple[np.ndarray, np.ndarray]:
+def _selected_at(
+    bins: np.ndarray, gid: np.ndarray, n_groups: int, n_t: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Group sizes (G,) and selected counts (G, T) at every cut-off.
 
     ``bins[i]`` is the number of cut-offs row ``i`` reaches and ``gid[i]``
@@ -352,16 +397,18 @@ def _selected_at(bins: np.ndarray, gid: np.ndarray, n_groups: int,
     # Unknown rows (gid == n_groups) count in an extra last group, dropped below.
     code = gid * (n_t + 1)
     code += bins
-    cells = np.bincount(code, minlength=(n_groups + 1) * (n_t + 1)).reshape(
-        n_groups + 1, n_t + 1)[:n_groups]
+    cells = np.bincount(code, minlength=(n_groups + 1) * (n_t + 1)).reshape(n_groups + 1, n_t + 1)[
+        :n_groups
+    ]
     sizes = cells.sum(axis=1).astype(np.int64)
     # Below cut-off j: the rows in bins 0..j; selected: the rest.
     selected = sizes[:, None] - np.cumsum(cells, axis=1)[:, :n_t]
     return sizes, selected.astype(np.int64)
 
 
-def _sweep_table(grid: np.ndarray, blocks: list[tuple[str, list[tuple], np.ndarray,
-                                                          np.ndarray]]) -> pd.DataFrame:
+def _sweep_table(
+    grid: np.ndarray, blocks: list[tuple[str, list[tuple], np.ndarray, np.ndarray]]
+) -> pd.DataFrame:
     parts = []
     n_t = len(grid)
     for name, keys, n_g, s_g in blocks:
@@ -381,24 +428,29 @@ def _sweep_table(grid: np.ndarray, blocks: list[tuple[str, list[tuple], np.ndarr
         n_ref = n_col[ref, 0][None, :]
         has_ratio = s_ref > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(has_ratio, (s * n_ref).astype(float) / (n_col * s_ref).astype(float),
-                             np.nan)
+            ratio = np.where(
+                has_ratio, (s * n_ref).astype(float) / (n_col * s_ref).astype(float), np.nan
+            )
         flag = 5 * s * n_ref < 4 * s_ref * n_col
         rate = s_g / n_g[:, None]
         labels = np.empty(n_groups, dtype=object)
         labels[:] = [label(k) for k in keys]
-        parts.append(pd.DataFrame({
-            "t_index": np.tile(np.arange(n_t), n_groups),
-            "threshold": np.tile(grid, n_groups),
-            "attribute": name,
-            "group": pd.Series(np.repeat(labels, n_t), dtype=object),
-            "n": np.repeat(n_g, n_t),
-            "selected": s_g.ravel(),
-            "rate": rate.ravel(),
-            "impact_ratio": ratio.ravel(),
-            "is_reference": (ref[None, :] == np.arange(n_groups)[:, None]).ravel(),
-            "four_fifths_flag": np.asarray(flag, dtype=bool).ravel(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "t_index": np.tile(np.arange(n_t), n_groups),
+                    "threshold": np.tile(grid, n_groups),
+                    "attribute": name,
+                    "group": pd.Series(np.repeat(labels, n_t), dtype=object),
+                    "n": np.repeat(n_g, n_t),
+                    "selected": s_g.ravel(),
+                    "rate": rate.ravel(),
+                    "impact_ratio": ratio.ravel(),
+                    "is_reference": (ref[None, :] == np.arange(n_groups)[:, None]).ravel(),
+                    "four_fifths_flag": np.asarray(flag, dtype=bool).ravel(),
+                }
+            )
+        )
     table = pd.concat(parts, ignore_index=True)
     # Cut-off first, then the attributes and groups in the audit's order.
     table = table.sort_values("t_index", kind="stable").drop(columns="t_index")

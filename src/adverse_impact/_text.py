@@ -27,8 +27,7 @@ from adverse_impact._validation import check_scalar
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["TOKEN_PATTERN", "TokenProxies", "as_texts", "group_codes", "token_proxies",
-           "tokenize"]
+__all__ = ["TOKEN_PATTERN", "TokenProxies", "as_texts", "group_codes", "token_proxies", "tokenize"]
 
 #: Words with inner apostrophes and hyphens kept whole: ``women's``,
 #: ``co-founded``; single characters kept too.  scikit-learn's default
@@ -63,11 +62,17 @@ def as_texts(texts: Any, argument: str = "texts") -> tuple[list[str], int]:
     """
     texts = as_pandas(texts, argument)
     if isinstance(texts, str):
-        raise type_error(argument, "got one string, not a sequence of documents",
-                         "Pass a list or Series of documents, e.g. [text]")
+        raise type_error(
+            argument,
+            "got one string, not a sequence of documents",
+            "Pass a list or Series of documents, e.g. [text]",
+        )
     if isinstance(texts, (pd.DataFrame,)) or getattr(texts, "ndim", 1) != 1:
-        raise type_error(argument, "expected one document per row (a 1-D sequence)",
-                         "Pass a list or Series of strings")
+        raise type_error(
+            argument,
+            "expected one document per row (a 1-D sequence)",
+            "Pass a list or Series of strings",
+        )
     out, missing = [], 0
     for value in texts:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
@@ -76,13 +81,22 @@ def as_texts(texts: Any, argument: str = "texts") -> tuple[list[str], int]:
         elif isinstance(value, str):
             out.append(value)
         else:
-            raise type_error(argument, f"holds a {type(value).__name__}, not text",
-                             "Pass strings (convert with .astype(str) if that is meant)")
+            raise type_error(
+                argument,
+                f"holds a {type(value).__name__}, not text",
+                "Pass strings (convert with .astype(str) if that is meant)",
+            )
     return out, missing
 
 
-def group_codes(sensitive_features: Any, n: int, argument: str = "sensitive_features", *,
-                unknown: Any = None, warn: bool = True) -> tuple[np.ndarray, list[Any], int]:
+def group_codes(
+    sensitive_features: Any,
+    n: int,
+    argument: str = "sensitive_features",
+    *,
+    unknown: Any = None,
+    warn: bool = True,
+) -> tuple[np.ndarray, list[Any], int]:
     """One attribute's codes (-1 for unknown), labels and unknown count; see ``_groups``."""
     return one_attribute(sensitive_features, n, unknown=unknown, argument=argument, warn=warn)
 
@@ -132,8 +146,11 @@ class TokenProxies(ResultShape):
         table = self._table
         if group is not None:
             if group not in self.groups:
-                raise input_error("group", f"{group!r} is not one of {list(self.groups)!r}",
-                                  "Pass one of the compared groups")
+                raise input_error(
+                    "group",
+                    f"{group!r} is not one of {list(self.groups)!r}",
+                    "Pass one of the compared groups",
+                )
             table = table[table["group"] == group]
         return table.head(k).reset_index(drop=True)
 
@@ -157,16 +174,19 @@ class TokenProxies(ResultShape):
         return ax
 
     def _headline(self) -> str:
-        return (f"TokenProxies: {self.vocabulary_size:,} tokens in {self.n_documents:,} "
-                f"documents, groups {list(self.groups)!r}, {self.n_unknown:,} with unknown group")
+        return (
+            f"TokenProxies: {self.vocabulary_size:,} tokens in {self.n_documents:,} "
+            f"documents, groups {list(self.groups)!r}, {self.n_unknown:,} with unknown group"
+        )
 
     def __repr__(self) -> str:
         shown = self.top(10)[["token", "group", "count", "count_rest", "z"]]
         return f"{self._headline()}\n{shown.to_string(index=False)}"
 
     def _repr_html_(self) -> str:
-        shown = self.top(10)[["token", "group", "count", "count_rest", "doc_share",
-                              "doc_share_rest", "z"]]
+        shown = self.top(10)[
+            ["token", "group", "count", "count_rest", "doc_share", "doc_share_rest", "z"]
+        ]
         return f"<p>{html.escape(self._headline())}</p>{shown.to_html(index=False)}"
 
 
@@ -267,13 +287,14 @@ def token_proxies(
     min_count = check_scalar(min_count, "min_count", int, low=1, example="min_count=5")
     prior = check_scalar(prior, "prior", float, low=0, closed="neither", example="prior=0.01")
     documents, n_missing = as_texts(texts)
-    codes, labels, n_unknown = group_codes(sensitive_features, len(documents),
-                                           unknown=unknown)
+    codes, labels, n_unknown = group_codes(sensitive_features, len(documents), unknown=unknown)
     n_empty = sum(1 for d in documents if not d.strip())  # missing documents included
     vectorizer = CountVectorizer(
         token_pattern=TOKEN_PATTERN if tokenizer is None else None,
-        tokenizer=tokenizer, preprocessor=normalize if tokenizer is None else None,
-        lowercase=tokenizer is not None, ngram_range=ngram_range,
+        tokenizer=tokenizer,
+        preprocessor=normalize if tokenizer is None else None,
+        lowercase=tokenizer is not None,
+        ngram_range=ngram_range,
     )
     known = codes >= 0
     try:
@@ -282,9 +303,10 @@ def token_proxies(
         raise input_error("texts", "holds no tokens", "Pass non-empty documents") from exc
     counts = sp.csr_matrix(counts)
     known_codes = codes[known]
-    indicator = sp.csr_matrix((np.ones(len(known_codes)), (known_codes,
-                                                           np.arange(len(known_codes)))),
-                              shape=(len(labels), len(known_codes)))
+    indicator = sp.csr_matrix(
+        (np.ones(len(known_codes)), (known_codes, np.arange(len(known_codes)))),
+        shape=(len(labels), len(known_codes)),
+    )
     by_group = np.asarray((indicator @ counts).todense())
     presence = counts.copy()
     presence.data[:] = 1
@@ -297,17 +319,29 @@ def token_proxies(
     frames = []
     for i, label in enumerate(labels):
         rest_docs = group_docs.sum() - group_docs[i]
-        frames.append(pd.DataFrame({
-            "token": tokens, "group": [label] * len(tokens),
-            "count": by_group[i].astype(np.int64),
-            "count_rest": (by_group.sum(axis=0) - by_group[i]).astype(np.int64),
-            "doc_share": docs_by_group[i] / group_docs[i],
-            "doc_share_rest": (docs_by_group.sum(axis=0) - docs_by_group[i]) / rest_docs,
-            "log_odds": delta[i], "z": z[i],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "token": tokens,
+                    "group": [label] * len(tokens),
+                    "count": by_group[i].astype(np.int64),
+                    "count_rest": (by_group.sum(axis=0) - by_group[i]).astype(np.int64),
+                    "doc_share": docs_by_group[i] / group_docs[i],
+                    "doc_share_rest": (docs_by_group.sum(axis=0) - docs_by_group[i]) / rest_docs,
+                    "log_odds": delta[i],
+                    "z": z[i],
+                }
+            )
+        )
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     table = table.sort_values("z", ascending=False, kind="mergesort").reset_index(drop=True)
     table["group"] = table["group"].astype(object)
-    return TokenProxies(table, n_documents=len(documents), n_unknown=n_unknown,
-                        n_empty=n_empty, groups=labels, vocabulary_size=int(keep.sum()),
-                        prior=float(prior))
+    return TokenProxies(
+        table,
+        n_documents=len(documents),
+        n_unknown=n_unknown,
+        n_empty=n_empty,
+        groups=labels,
+        vocabulary_size=int(keep.sum()),
+        prior=float(prior),
+    )

@@ -30,8 +30,11 @@ def as_fraction(value: float | Fraction, argument: str) -> Fraction:
     if isinstance(value, Fraction):
         return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise type_error(argument, f"expected a number, got {type(value).__name__}",
-                         f"Pass {argument} as a float such as 0.8")
+        raise type_error(
+            argument,
+            f"expected a number, got {type(value).__name__}",
+            f"Pass {argument} as a float such as 0.8",
+        )
     if not np.isfinite(value):
         raise input_error(argument, f"{value!r} is not finite", "Pass a finite number")
     return Fraction(repr(float(value)))
@@ -43,8 +46,9 @@ def check_share(value: float | None, argument: str) -> Fraction | None:
         return None
     share = as_fraction(value, argument)
     if not 0 < share < 1:
-        raise input_error(argument, f"{value!r} is outside (0, 1)",
-                          f"Pass a share such as {argument}=0.02 for 2%")
+        raise input_error(
+            argument, f"{value!r} is outside (0, 1)", f"Pass a share such as {argument}=0.02 for 2%"
+        )
     return share
 
 
@@ -75,13 +79,15 @@ def check_consistent_length(lengths: Mapping[str, int]) -> int:
     if len(distinct) > 1:
         listed = ", ".join(f"{name} has {n}" for name, n in lengths.items())
         raise input_error(
-            "inputs", f"found inconsistent numbers of rows: {listed}",
+            "inputs",
+            f"found inconsistent numbers of rows: {listed}",
             "Pass arrays that describe the same candidates, in the same order",
         )
     n = distinct.pop() if distinct else 0
     if n == 0:
-        raise input_error("data", "there are no rows to audit",
-                          "Pass data with at least one candidate per group")
+        raise input_error(
+            "data", "there are no rows to audit", "Pass data with at least one candidate per group"
+        )
     return n
 
 
@@ -91,8 +97,9 @@ def check_aligned_indexes(arrays: Mapping[str, Any]) -> None:
     Positional pairing of two Series whose indexes differ would silently
     audit candidate A's decision against candidate B's group.
     """
-    indexes = {name: a.index for name, a in arrays.items()
-               if isinstance(a, (pd.Series, pd.DataFrame))}
+    indexes = {
+        name: a.index for name, a in arrays.items() if isinstance(a, (pd.Series, pd.DataFrame))
+    }
     if len(indexes) < 2:
         return
     names = list(indexes)
@@ -100,7 +107,8 @@ def check_aligned_indexes(arrays: Mapping[str, Any]) -> None:
     for name in names[1:]:
         if not first.equals(indexes[name]):
             raise input_error(
-                name, f"its pandas index differs from the index of {names[0]}",
+                name,
+                f"its pandas index differs from the index of {names[0]}",
                 "Align them first (e.g. .reset_index(drop=True) on both) or pass one "
                 "DataFrame as data= with column names",
             )
@@ -110,8 +118,11 @@ def check_binary(values: Any, argument: str) -> np.ndarray:
     """Decisions as a uint8 array of 0 and 1 (missing, fractional or other values refused)."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     if series.ndim != 1:
-        raise input_error(argument, f"expected one column, got shape {series.shape}",
-                          "Pass a 1-D array of 0/1 decisions")
+        raise input_error(
+            argument,
+            f"expected one column, got shape {series.shape}",
+            "Pass a 1-D array of 0/1 decisions",
+        )
     dtype = series.dtype
     # Fast paths for plain numpy dtypes (no missing values possible for bool
     # and int): a min/max pass instead of elementwise comparisons.
@@ -123,13 +134,15 @@ def check_binary(values: Any, argument: str) -> np.ndarray:
             return arr.astype(np.uint8, copy=False)
         example = arr[(arr != 0) & (arr != 1)][:3].tolist()
         raise input_error(
-            argument, f"must hold 0/1 or True/False decisions, found {example}",
+            argument,
+            f"must hold 0/1 or True/False decisions, found {example}",
             "Pass a binary column, or pass scores as score= with threshold=",
         )
     missing = int(series.isna().sum())
     if missing:
         raise input_error(
-            argument, f"{missing} value(s) are missing; a decision cannot be inferred",
+            argument,
+            f"{missing} value(s) are missing; a decision cannot be inferred",
             "Fill or drop those rows before the audit (and report them)",
         )
     if pd.api.types.is_bool_dtype(dtype):
@@ -148,7 +161,8 @@ def check_binary(values: Any, argument: str) -> np.ndarray:
                     "or score= alone for the NYC LL144 scoring rate",
                 )
             raise input_error(
-                argument, f"must hold 0/1 or True/False decisions, found {example}",
+                argument,
+                f"must hold 0/1 or True/False decisions, found {example}",
                 "Pass a binary column, or pass scores as score= with threshold=",
             )
         return arr.astype(np.uint8)
@@ -157,7 +171,8 @@ def check_binary(values: Any, argument: str) -> np.ndarray:
         return series.to_numpy(dtype=object).astype(np.uint8)
     example = [u for u in uniques if u not in (0, 1)][:3]
     raise type_error(
-        argument, f"must hold 0/1 or True/False decisions, found {example!r}",
+        argument,
+        f"must hold 0/1 or True/False decisions, found {example!r}",
         f"Map the labels to 0/1 first, e.g. {argument}.map({{'yes': 1, 'no': 0}})",
     )
 
@@ -165,19 +180,29 @@ def check_binary(values: Any, argument: str) -> np.ndarray:
 def check_scores(values: Any, argument: str) -> np.ndarray:
     """Scores as a finite float64 array (no NaN, no infinity)."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
-    if not (pd.api.types.is_numeric_dtype(series.dtype)
-            and not pd.api.types.is_bool_dtype(series.dtype)):
-        raise type_error(argument, f"expected numeric scores, got dtype {series.dtype}",
-                         "Pass a numeric column of scores")
+    if not (
+        pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    ):
+        raise type_error(
+            argument,
+            f"expected numeric scores, got dtype {series.dtype}",
+            "Pass a numeric column of scores",
+        )
     arr = series.to_numpy(dtype=float, na_value=np.nan)
     missing = int(np.isnan(arr).sum())
     if missing:
-        raise input_error(argument, f"{missing} score(s) are NaN or missing",
-                          "Fill or drop those rows before the audit (and report them)")
+        raise input_error(
+            argument,
+            f"{missing} score(s) are NaN or missing",
+            "Fill or drop those rows before the audit (and report them)",
+        )
     infinite = int(np.isinf(arr).sum())
     if infinite:
-        raise input_error(argument, f"{infinite} score(s) are infinite",
-                          "Clip or fix them (an overflowed log-odds?) before the audit")
+        raise input_error(
+            argument,
+            f"{infinite} score(s) are infinite",
+            "Clip or fix them (an overflowed log-odds?) before the audit",
+        )
     return arr
 
 
@@ -185,21 +210,29 @@ def check_weights(values: Any, argument: str = "sample_weight") -> np.ndarray:
     """Non-negative finite weights, not all zero."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
     if not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
-        raise type_error(argument, f"expected numeric weights, got dtype {series.dtype}",
-                         "Pass non-negative numbers, one per row")
+        raise type_error(
+            argument,
+            f"expected numeric weights, got dtype {series.dtype}",
+            "Pass non-negative numbers, one per row",
+        )
     arr = series.to_numpy(dtype=float, na_value=np.nan)
     if not np.all(np.isfinite(arr)):
-        raise input_error(argument, f"{int(np.sum(~np.isfinite(arr)))} weight(s) are NaN or "
-                          "infinite", "Pass finite, non-negative weights")
+        raise input_error(
+            argument,
+            f"{int(np.sum(~np.isfinite(arr)))} weight(s) are NaN or infinite",
+            "Pass finite, non-negative weights",
+        )
     if np.any(arr < 0):
-        raise input_error(argument, f"{int(np.sum(arr < 0))} weight(s) are negative",
-                          "Pass non-negative weights")
+        raise input_error(
+            argument, f"{int(np.sum(arr < 0))} weight(s) are negative", "Pass non-negative weights"
+        )
     if not np.any(arr > 0):
         raise input_error(argument, "every weight is zero", "Pass at least one positive weight")
     return arr
 
 
 # -- rows described by several inputs (models, their inputs, labels) -----------
+
 
 def n_rows(value: Any) -> int | None:
     """Rows of X (array, DataFrame, sparse matrix, list of texts); None if unknowable."""
@@ -215,7 +248,8 @@ def n_rows(value: Any) -> int | None:
 def feature_lengths(sensitive_features: Any) -> dict[str, int]:
     if isinstance(sensitive_features, str):
         raise type_error(
-            "sensitive_features", f"got the string {sensitive_features!r}",
+            "sensitive_features",
+            f"got the string {sensitive_features!r}",
             "Pass the labels themselves (an array, Series, DataFrame or dict of arrays), "
             "not a column name",
         )
@@ -236,8 +270,13 @@ def check_rows(X: Any, sensitive_features: Any, **others: Any) -> None:
         if value is not None:
             lengths[name] = len(value)
     check_consistent_length(lengths)
-    check_aligned_indexes({"X": X, "sensitive_features": sensitive_features,
-                           **{k: v for k, v in others.items() if v is not None}})
+    check_aligned_indexes(
+        {
+            "X": X,
+            "sensitive_features": sensitive_features,
+            **{k: v for k, v in others.items() if v is not None},
+        }
+    )
 
 
 @contextmanager
@@ -249,7 +288,7 @@ def as_sensitive_features() -> Iterator[None]:
         message = str(exc)
         renamed = message.replace("groups[", "sensitive_features[")
         if renamed.startswith("groups"):
-            renamed = "sensitive_features" + renamed[len("groups"):]
+            renamed = "sensitive_features" + renamed[len("groups") :]
         if renamed == message:
             raise
         raise type(exc)(renamed) from exc
@@ -264,19 +303,26 @@ def check_binary_labels(values: Any, pos_label: Any, argument: str) -> np.ndarra
     else:
         arr = np.asarray(values)
     if arr.ndim != 1:
-        raise input_error(argument, f"expected one label per row, got shape {arr.shape}",
-                          "Pass a 1-D array of labels")
+        raise input_error(
+            argument,
+            f"expected one label per row, got shape {arr.shape}",
+            "Pass a 1-D array of labels",
+        )
     if arr.dtype.kind not in "biuf":
         arr = arr.astype(object)
     missing = pd.isna(arr)
     if missing.any():
-        raise input_error(argument, f"{int(missing.sum())} label(s) are missing",
-                          "Fill or drop those rows first (and report them)")
+        raise input_error(
+            argument,
+            f"{int(missing.sum())} label(s) are missing",
+            "Fill or drop those rows first (and report them)",
+        )
     uniques = pd.unique(arr)
     shown = sorted(repr(u.item() if isinstance(u, np.generic) else u) for u in uniques[:5])
     if len(uniques) > 2:
         raise input_error(
-            argument, f"has {len(uniques)} distinct labels (e.g. {', '.join(shown)}); error "
+            argument,
+            f"has {len(uniques)} distinct labels (e.g. {', '.join(shown)}); error "
             "rates need a binary outcome",
             f"Map it to two labels, one of them pos_label={pos_label!r}",
         )
@@ -284,18 +330,20 @@ def check_binary_labels(values: Any, pos_label: Any, argument: str) -> np.ndarra
     if not hit.any():
         # With 0/1 labels and pos_label 0 or 1, a class can simply be absent.  With
         # any other labels the caller has almost surely named the wrong class.
-        zero_one = all(isinstance(u, (bool, int, float, np.bool_, np.number)) and u in (0, 1)
-                       for u in uniques)
+        zero_one = all(
+            isinstance(u, (bool, int, float, np.bool_, np.number)) and u in (0, 1) for u in uniques
+        )
         if not (zero_one and pos_label in (0, 1)):
             raise input_error(
-                "pos_label", f"{pos_label!r} does not occur in {argument}, whose labels are "
-                f"{', '.join(shown)}",
+                "pos_label",
+                f"{pos_label!r} does not occur in {argument}, whose labels are {', '.join(shown)}",
                 "Pass pos_label= set to the label that means the positive outcome",
             )
     return hit.astype(np.int8)
 
 
 # -- one vocabulary: aliases --------------------------------------------------------
+
 
 def resolve_alias(function: str, name: str, value: Any, alias: str, alias_value: Any) -> Any:
     """The argument passed as ``name=``, or as its ``alias=`` (which warns).
@@ -309,10 +357,14 @@ def resolve_alias(function: str, name: str, value: Any, alias: str, alias_value:
     if alias_value is None:
         return value
     if value is not None:
-        raise input_error(alias, f"both {name}= and its alias {alias}= were given",
-                          f"Pass {name}= only")
-    warn(f"{function}: {alias}= is an alias of {name}=, this function's name for the same "
-         f"argument; pass {name}= to silence this warning", AliasWarning)
+        raise input_error(
+            alias, f"both {name}= and its alias {alias}= were given", f"Pass {name}= only"
+        )
+    warn(
+        f"{function}: {alias}= is an alias of {name}=, this function's name for the same "
+        f"argument; pass {name}= to silence this warning",
+        AliasWarning,
+    )
     return alias_value
 
 
@@ -320,8 +372,11 @@ def groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
     """``groups``, or its alias ``sensitive_features`` (which warns); one is required."""
     groups = resolve_alias(function, "groups", groups, "sensitive_features", sensitive_features)
     if groups is None:
-        raise input_error("groups", "is required",
-                          "Pass the protected attribute(s): column name(s) of data=, or labels")
+        raise input_error(
+            "groups",
+            "is required",
+            "Pass the protected attribute(s): column name(s) of data=, or labels",
+        )
     return groups
 
 
@@ -340,9 +395,17 @@ def check_rule(rule: Any, alpha: Any) -> str:
 
 # -- scalars and options (scikit-learn's check_scalar and StrOptions, in our messages) ------
 
-def check_scalar(value: Any, argument: str, kind: type | tuple[type, ...] = (int, float), *,
-                 low: float | None = None, high: float | None = None,
-                 closed: str = "both", example: str = "") -> Any:
+
+def check_scalar(
+    value: Any,
+    argument: str,
+    kind: type | tuple[type, ...] = (int, float),
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    closed: str = "both",
+    example: str = "",
+) -> Any:
     """A number of the right kind inside an interval, or an error naming the argument.
 
     Parameters
@@ -413,6 +476,9 @@ def check_option(value: Any, argument: str, options: Iterable[Any]) -> Any:
     except TypeError:
         known = False
     if not known:
-        raise input_error(argument, f"{value!r} is not one of {list(options)!r}",
-                          f"Pass {argument}={options[0]!r} or another of those")
+        raise input_error(
+            argument,
+            f"{value!r} is not one of {list(options)!r}",
+            f"Pass {argument}={options[0]!r} or another of those",
+        )
     return value

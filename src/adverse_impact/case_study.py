@@ -34,8 +34,15 @@ import pandas as pd
 
 from adverse_impact._errors import input_error
 
-__all__ = ["CaseStudyResult", "less_discriminatory_search", "names_chapter", "recruiting_data",
-           "recruiting_tool", "scrub_gendered_terms"]
+__all__ = [
+    "CaseStudyResult",
+    "less_discriminatory_search",
+    "names_chapter",
+    "recruiting_data",
+    "recruiting_tool",
+    "scrub_gendered_terms",
+]
+
 
 def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
     """Remove every term of a pair list (``"women's"``, ``"sorority"``, ...) from texts.
@@ -60,14 +67,21 @@ def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
 
 
 def _check_n_samples(n_samples: Any) -> None:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
-            or n_samples < 1_000:
-        raise input_error("n_samples", f"{n_samples!r} is not an integer >= 1,000",
-                          "Pass at least 1,000 so every group has enough applicants")
+    if (
+        isinstance(n_samples, bool)
+        or not isinstance(n_samples, (int, np.integer))
+        or n_samples < 1_000
+    ):
+        raise input_error(
+            "n_samples",
+            f"{n_samples!r} is not an integer >= 1,000",
+            "Pass at least 1,000 so every group has enough applicants",
+        )
 
 
-def recruiting_data(n_samples: int = 20_000, *,
-                    random_state: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def recruiting_data(
+    n_samples: int = 20_000, *, random_state: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The history, the new applicants and the share advanced, as :func:`recruiting_tool` uses them.
 
     Step through the case study with exactly the data of the one-call
@@ -107,8 +121,10 @@ def _model(random_state: int) -> Any:
 
     from adverse_impact._text import TOKEN_PATTERN
 
-    return make_pipeline(TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=2),
-                         LogisticRegression(max_iter=2000, C=1.0, random_state=random_state))
+    return make_pipeline(
+        TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=2),
+        LogisticRegression(max_iter=2000, C=1.0, random_state=random_state),
+    )
 
 
 def _score_column() -> Any:
@@ -135,12 +151,18 @@ def _score_column() -> Any:
     return ScoreColumn()
 
 
-
-def less_discriminatory_search(history: pd.DataFrame, model: Any, proxies: list[str], *,
-                               select_share: float, random_state: int = 0,
-                               n_rows: int = 10_000, cv: int = 3,
-                               validity_tolerance: float = 0.005,
-                               min_gain: float = 0.05) -> tuple[Any, dict[str, Any]]:
+def less_discriminatory_search(
+    history: pd.DataFrame,
+    model: Any,
+    proxies: list[str],
+    *,
+    select_share: float,
+    random_state: int = 0,
+    n_rows: int = 10_000,
+    cv: int = 3,
+    validity_tolerance: float = 0.005,
+    min_gain: float = 0.05,
+) -> tuple[Any, dict[str, Any]]:
     """Step 6: search for a less discriminatory alternative among blinded text models.
 
     The candidates are the model's own features, the features without the
@@ -171,48 +193,84 @@ def less_discriminatory_search(history: pd.DataFrame, model: Any, proxies: list[
     without_terms = [i for i, t in enumerate(vocabulary) if t not in gendered]
     without_proxies = [i for i in without_terms if vocabulary[i] not in set(proxies)]
     result = search_alternatives(
-        LogisticRegression(max_iter=2000, C=1.0), X, rows["hired"], {"gender": rows["gender"]},
-        feature_sets={"all tokens": None, "without gendered terms": without_terms,
-                      "without gendered terms or the top proxies": without_proxies},
-        cv=cv, random_state=random_state, select_top=select_share,
-        y_true=rows["qualified"], tolerance=validity_tolerance, n_bootstrap=100,
-        current=f"all tokens, top {select_share:.1%}")
+        LogisticRegression(max_iter=2000, C=1.0),
+        X,
+        rows["hired"],
+        {"gender": rows["gender"]},
+        feature_sets={
+            "all tokens": None,
+            "without gendered terms": without_terms,
+            "without gendered terms or the top proxies": without_proxies,
+        },
+        cv=cv,
+        random_state=random_state,
+        select_top=select_share,
+        y_true=rows["qualified"],
+        tolerance=validity_tolerance,
+        n_bootstrap=100,
+        current=f"all tokens, top {select_share:.1%}",
+    )
     table = result.table
     lawful = table[~table["uses_protected_attribute"]]
     best = lawful.loc[lawful["metric"].idxmax()]
     current = lawful[lawful["is_current"]].iloc[0]
-    better = lawful[(lawful["metric"] >= best["metric"] - validity_tolerance)
-                    & (lawful["min_impact_ratio"] >= current["min_impact_ratio"] + min_gain)]
-    chosen = better.sort_values(["min_impact_ratio", "metric"], ascending=False).iloc[0] \
-        if len(better) else None
+    better = lawful[
+        (lawful["metric"] >= best["metric"] - validity_tolerance)
+        & (lawful["min_impact_ratio"] >= current["min_impact_ratio"] + min_gain)
+    ]
+    chosen = (
+        better.sort_values(["min_impact_ratio", "metric"], ascending=False).iloc[0]
+        if len(better)
+        else None
+    )
     if chosen is not None:
-        sentence = (f"{chosen['model']!r} is within {validity_tolerance} AUC of the best "
-                    f"candidate (AUC {chosen['metric']:.3f}, best {best['metric']:.3f}) and its "
-                    f"impact ratio is "
-                    f"{chosen['min_impact_ratio'] - current['min_impact_ratio']:+.2f}"
-                    f" above the current model's ({chosen['min_impact_ratio']:.2f} vs "
-                    f"{current['min_impact_ratio']:.2f}, AUC {current['metric']:.3f}).")
+        sentence = (
+            f"{chosen['model']!r} is within {validity_tolerance} AUC of the best "
+            f"candidate (AUC {chosen['metric']:.3f}, best {best['metric']:.3f}) and its "
+            f"impact ratio is "
+            f"{chosen['min_impact_ratio'] - current['min_impact_ratio']:+.2f}"
+            f" above the current model's ({chosen['min_impact_ratio']:.2f} vs "
+            f"{current['min_impact_ratio']:.2f}, AUC {current['metric']:.3f})."
+        )
     else:
-        sentence = (f"No candidate is within {validity_tolerance} AUC of the best "
-                    f"({best['model']!r}, {best['metric']:.3f}) with an impact ratio {min_gain} "
-                    f"or more above the current model's ({current['min_impact_ratio']:.2f}): "
-                    "the search cannot offer such an alternative.")
-    keep = ["model", "metric", "metric_ci_low", "metric_ci_high", "precision",
-            "min_impact_ratio", "ir_ci_low", "ir_ci_high", "passes_four_fifths", "pareto",
-            "uses_protected_attribute"]
+        sentence = (
+            f"No candidate is within {validity_tolerance} AUC of the best "
+            f"({best['model']!r}, {best['metric']:.3f}) with an impact ratio {min_gain} "
+            f"or more above the current model's ({current['min_impact_ratio']:.2f}): "
+            "the search cannot offer such an alternative."
+        )
+    keep = [
+        "model",
+        "metric",
+        "metric_ci_low",
+        "metric_ci_high",
+        "precision",
+        "min_impact_ratio",
+        "ir_ci_low",
+        "ir_ci_high",
+        "passes_four_fifths",
+        "pareto",
+        "uses_protected_attribute",
+    ]
     numbers = {
         "proxies_dropped": sorted(proxies),
-        "n_rows": len(rows), "cv": cv, "validity": "roc_auc against qualified",
-        "tolerance": validity_tolerance, "min_gain": min_gain,
-        "best": best["model"], "best_auc": float(best["metric"]),
+        "n_rows": len(rows),
+        "cv": cv,
+        "validity": "roc_auc against qualified",
+        "tolerance": validity_tolerance,
+        "min_gain": min_gain,
+        "best": best["model"],
+        "best_auc": float(best["metric"]),
         "best_impact_ratio": float(best["min_impact_ratio"]),
-        "current": current["model"], "current_auc": float(current["metric"]),
+        "current": current["model"],
+        "current_auc": float(current["metric"]),
         "current_impact_ratio": float(current["min_impact_ratio"]),
         "found": chosen is not None,
         "chosen": None if chosen is None else chosen["model"],
         "chosen_auc": None if chosen is None else float(chosen["metric"]),
         "chosen_impact_ratio": None if chosen is None else float(chosen["min_impact_ratio"]),
-        "sentence": sentence, "verdict": result.verdict,
+        "sentence": sentence,
+        "verdict": result.verdict,
         "table": table[keep].to_dict("records"),
     }
     return result, numbers
@@ -229,14 +287,34 @@ def _gender_rows(result: Any) -> list[dict[str, Any]]:
 
     table = result.table
     rows = table[table["attribute"] == "gender"]
-    keep = [c for c in ("group", "n", "selected", "rate", "impact_ratio", "p_value_fisher",
-                        "ir_ci_low", "ir_ci_high", "significant", "shortfall") if c in rows]
+    keep = [
+        c
+        for c in (
+            "group",
+            "n",
+            "selected",
+            "rate",
+            "impact_ratio",
+            "p_value_fisher",
+            "ir_ci_low",
+            "ir_ci_high",
+            "significant",
+            "shortfall",
+        )
+        if c in rows
+    ]
     return [{k: jsonable(v) for k, v in r.items()} for r in rows[keep].to_dict("records")]
 
 
-def names_chapter(history: pd.DataFrame, applicants: pd.DataFrame, *, select_share: float,
-                  random_state: int = 0, n_templates: int = 1_000,
-                  n_blocks: int = 125) -> tuple[Any, Any, dict[str, Any]]:
+def names_chapter(
+    history: pd.DataFrame,
+    applicants: pd.DataFrame,
+    *,
+    select_share: float,
+    random_state: int = 0,
+    n_templates: int = 1_000,
+    n_blocks: int = 125,
+) -> tuple[Any, Any, dict[str, Any]]:
     """The 2024 edition: the history-trained model as a black-box screener, names on resumes.
 
     The same history, with a name on the first line of every resume
@@ -267,16 +345,24 @@ def names_chapter(history: pd.DataFrame, applicants: pd.DataFrame, *, select_sha
     # Half the history (at most 10,000 resumes) keeps the step cheap; every
     # name still appears on a dozen resumes or more.  The names are drawn as
     # make_resumes(..., names=True) draws them.
-    fit = history.iloc[:min(len(history), 10_000)]
+    fit = history.iloc[: min(len(history), 10_000)]
     race_index = fit["race"].map({race: i for i, race in enumerate(_RACES)}).to_numpy()
     written = _names(rng, (fit["gender"] == "female").to_numpy(), race_index)
-    model = _model(random_state).fit(written + "\n" + fit["resume"].to_numpy(dtype=object),
-                                     fit["hired"])
+    model = _model(random_state).fit(
+        written + "\n" + fit["resume"].to_numpy(dtype=object), fit["hired"]
+    )
     templates = ["{name}\n" + text for text in applicants["resume"].iloc[:n_templates]]
     names = load_names()[["name", "sex"]].assign(
-        sex=lambda f: f["sex"].map({"W": "female", "M": "male"}))
-    screener = paired_test(model, templates, signals=names, select_top=select_share,
-                           reference="male", random_state=random_state)
+        sex=lambda f: f["sex"].map({"W": "female", "M": "male"})
+    )
+    screener = paired_test(
+        model,
+        templates,
+        signals=names,
+        select_top=select_share,
+        reference="male",
+        random_state=random_state,
+    )
 
     # Eight equally placed resumes: applicants whose name-free scores are the
     # closest to the median, so that the name and the position decide.
@@ -295,8 +381,9 @@ def names_chapter(history: pd.DataFrame, applicants: pd.DataFrame, *, select_sha
         utility[0] += 0.25  # primacy: what is shown first looks better
         return np.argsort(-utility).tolist()
 
-    ranker = paired_test(stand_in_ranker, resumes, kind="rank", repeats=n_blocks,
-                         random_state=random_state)
+    ranker = paired_test(
+        stand_in_ranker, resumes, kind="rank", repeats=n_blocks, random_state=random_state
+    )
     table = screener.table.set_index("group")
     women = table.loc["female"]
     audit = ranker.rankings
@@ -308,10 +395,12 @@ def names_chapter(history: pd.DataFrame, applicants: pd.DataFrame, *, select_sha
 
     by_sex = audit.table[audit.table["attribute"] == "sex"].set_index("group")
     numbers = {
-        "n_templates": len(templates), "n_texts": screener.n_texts,
+        "n_templates": len(templates),
+        "n_texts": screener.n_texts,
         "scorer_calls": screener.n_calls,
         "mean_diff_women": float(women["mean_diff"]),
-        "ci_low_women": float(women["ci_low"]), "ci_high_women": float(women["ci_high"]),
+        "ci_low_women": float(women["ci_low"]),
+        "ci_high_women": float(women["ci_high"]),
         "p_value_wilcoxon_women": float(women["p_value_wilcoxon"]),
         "p_value_t_women": float(women["p_value_t"]),
         "impact_ratio_women": float(women["impact_ratio"]),
@@ -347,7 +436,8 @@ def _names_line(p: dict[str, Any]) -> str:
         f"(p = {p['ranker_p_value_sex']:.2g}; within position "
         f"{p['ranker_p_value_sex_within_position']:.2g}); "
         f"the first-shown resume wins {p['ranker_first_shown_rate']:.2f} "
-        f"(position p = {p['ranker_p_value_position']:.2g}).")
+        f"(position p = {p['ranker_p_value_position']:.2g})."
+    )
 
 
 class CaseStudyResult:
@@ -372,10 +462,25 @@ class CaseStudyResult:
         The search for a less discriminatory alternative (step 6).
     """
 
-    __slots__ = ("numbers", "paired_screener", "paired_ranker", "audit", "audit_scrubbed",
-                 "audit_mitigated", "token_proxies",
-                 "leakage", "leakage_scrubbed", "counterfactual", "recoverability_scrubbed",
-                 "history", "applicants", "model", "model_scrubbed", "timings", "alternatives")
+    __slots__ = (
+        "numbers",
+        "paired_screener",
+        "paired_ranker",
+        "audit",
+        "audit_scrubbed",
+        "audit_mitigated",
+        "token_proxies",
+        "leakage",
+        "leakage_scrubbed",
+        "counterfactual",
+        "recoverability_scrubbed",
+        "history",
+        "applicants",
+        "model",
+        "model_scrubbed",
+        "timings",
+        "alternatives",
+    )
 
     def __init__(self, **parts: Any) -> None:
         for name in self.__slots__:
@@ -410,8 +515,9 @@ class CaseStudyResult:
         a, s, m = n["audit"], n["scrub"], n["mitigation"]
         # The overall mean change hides the two directions (women's -> men's
         # raises scores, men's -> women's lowers them): report each group.
-        by_group = {row["group"]: row["mean_change"]
-                    for row in n["proxies"]["counterfactual_by_group"]}
+        by_group = {
+            row["group"]: row["mean_change"] for row in n["proxies"]["counterfactual_by_group"]
+        }
         nan = float("nan")
         lines = [
             f"Recruiting-tool case study: {n['data']['n_history']:,} historical resumes, "
@@ -441,8 +547,10 @@ class CaseStudyResult:
             "advanced. It uses gender at decision time: see the notes on its legal limits.",
         ]
         if "alternatives" in n:
-            lines.append("6. Search for a less discriminatory alternative (cross-validated, "
-                         f"validity = AUC against qualified): {n['alternatives']['sentence']}")
+            lines.append(
+                "6. Search for a less discriminatory alternative (cross-validated, "
+                f"validity = AUC against qualified): {n['alternatives']['sentence']}"
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -468,58 +576,112 @@ class CaseStudyResult:
         from adverse_impact._scores._alternatives import GROUP_CUTOFF_NOTE
 
         n = self.numbers
-        stages = [("Model", self.audit), ("After scrub", self.audit_scrubbed),
-                  ("After mitigation", self.audit_mitigated)]
+        stages = [
+            ("Model", self.audit),
+            ("After scrub", self.audit_scrubbed),
+            ("After mitigation", self.audit_mitigated),
+        ]
         ratios = [_women(r) for _, r in stages]
-        qualified = [n["audit"]["qualified_ratio_women"], n["scrub"]["qualified_ratio_women"],
-                     n["mitigation"]["qualified_ratio_women"]]
-        parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-                 f"<title>Recruiting-tool case study</title><style>{CSS}</style></head><body>",
-                 "<h1>Recruiting-tool case study</h1>"]
+        qualified = [
+            n["audit"]["qualified_ratio_women"],
+            n["scrub"]["qualified_ratio_women"],
+            n["mitigation"]["qualified_ratio_women"],
+        ]
+        parts = [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f"<title>Recruiting-tool case study</title><style>{CSS}</style></head><body>",
+            "<h1>Recruiting-tool case study</h1>",
+        ]
         parts += [f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines()]
-        parts += ["<h2>Women's impact ratio at each stage</h2>",
-                  svg_bars("Women's impact ratio by stage", [s for s, _ in stages], ratios,
-                            flags=[r < FOUR_FIFTHS_LINE for r in ratios],
-                            line=FOUR_FIFTHS_LINE),
-                  "<h2>Selection among qualified applicants (women / men)</h2>",
-                  svg_bars("Qualified women's advance rate relative to qualified men's",
-                            [s for s, _ in stages], qualified, line=FOUR_FIFTHS_LINE,
-                            flags=[r < FOUR_FIFTHS_LINE for r in qualified])]
+        parts += [
+            "<h2>Women's impact ratio at each stage</h2>",
+            svg_bars(
+                "Women's impact ratio by stage",
+                [s for s, _ in stages],
+                ratios,
+                flags=[r < FOUR_FIFTHS_LINE for r in ratios],
+                line=FOUR_FIFTHS_LINE,
+            ),
+            "<h2>Selection among qualified applicants (women / men)</h2>",
+            svg_bars(
+                "Qualified women's advance rate relative to qualified men's",
+                [s for s, _ in stages],
+                qualified,
+                line=FOUR_FIFTHS_LINE,
+                flags=[r < FOUR_FIFTHS_LINE for r in qualified],
+            ),
+        ]
         notes = Footnotes()
-        columns = [("group", "group"), ("n", "applicants"), ("selected", "advanced"),
-                   ("rate", "rate advanced"), ("ratio", "impact ratio"),
-                   ("interval", "95% interval"), ("p", "p-value (Fisher)"),
-                   ("shortfall", "shortfall (people)"), ("flag", "flag"), ("notes", "notes")]
+        columns = [
+            ("group", "group"),
+            ("n", "applicants"),
+            ("selected", "advanced"),
+            ("rate", "rate advanced"),
+            ("ratio", "impact ratio"),
+            ("interval", "95% interval"),
+            ("p", "p-value (Fisher)"),
+            ("shortfall", "shortfall (people)"),
+            ("flag", "flag"),
+            ("notes", "notes"),
+        ]
         for title, result in stages:
             table = result.table[result.table["attribute"] == "gender"]
-            rows = audit_rows(table, notes, alpha=result.params.get("alpha"),
-                              p_column="p_value_fisher" if "p_value_fisher" in table else None)
-            parts += [f"<h2>{html.escape(title)}: audit by gender</h2>",
-                      html_table([h for _, h in columns], [[r[k] for k, _ in columns]
-                                                           for r in rows],
-                                 row_classes=[r["classes"] for r in rows])]
-        parts += ["<h2>Key</h2>", html_legend([
-            ("below 4/5", "impact ratio under 0.8, the four-fifths rule of thumb "
-             "(29 CFR 1607.4(D)); red bars, values ending in *"),
-            ("(reference)", "the group the others are compared with")])]
+            rows = audit_rows(
+                table,
+                notes,
+                alpha=result.params.get("alpha"),
+                p_column="p_value_fisher" if "p_value_fisher" in table else None,
+            )
+            parts += [
+                f"<h2>{html.escape(title)}: audit by gender</h2>",
+                html_table(
+                    [h for _, h in columns],
+                    [[r[k] for k, _ in columns] for r in rows],
+                    row_classes=[r["classes"] for r in rows],
+                ),
+            ]
+        parts += [
+            "<h2>Key</h2>",
+            html_legend(
+                [
+                    (
+                        "below 4/5",
+                        "impact ratio under 0.8, the four-fifths rule of thumb "
+                        "(29 CFR 1607.4(D)); red bars, values ending in *",
+                    ),
+                    ("(reference)", "the group the others are compared with"),
+                ]
+            ),
+        ]
         if len(notes):
             parts.append(html_notes(notes))
-        parts += ["<h2>Tokens that mark women (history)</h2>",
-                  frame_table(self.token_proxies.top(10, group="female")[
-                      ["token", "count", "count_rest", "doc_share", "doc_share_rest", "z"]]),
-                  "<h2>Proxies the model uses</h2>",
-                  frame_table(self.leakage.top(10)),
-                  "<h2>Proxies the scrubbed model uses</h2>",
-                  frame_table(self.leakage_scrubbed.top(10)),
-                  *(["<h2>Less discriminatory alternatives (cross-validated search)</h2>",
-                     "<p>" + html.escape(n["alternatives"]["sentence"]) + "</p>",
-                     frame_table(pd.DataFrame(n["alternatives"]["table"])),
-                     "<p>" + html.escape(GROUP_CUTOFF_NOTE) + "</p>"]
-                    if "alternatives" in n else []),
-                  "<h2>Notes</h2>",
-                  "<p>" + html.escape(n["notes"]["mitigation"]) + "</p>",
-                  "<p>" + html.escape(n["notes"]["data"]) + "</p>",
-                  "</body></html>"]
+        parts += [
+            "<h2>Tokens that mark women (history)</h2>",
+            frame_table(
+                self.token_proxies.top(10, group="female")[
+                    ["token", "count", "count_rest", "doc_share", "doc_share_rest", "z"]
+                ]
+            ),
+            "<h2>Proxies the model uses</h2>",
+            frame_table(self.leakage.top(10)),
+            "<h2>Proxies the scrubbed model uses</h2>",
+            frame_table(self.leakage_scrubbed.top(10)),
+            *(
+                [
+                    "<h2>Less discriminatory alternatives (cross-validated search)</h2>",
+                    "<p>" + html.escape(n["alternatives"]["sentence"]) + "</p>",
+                    frame_table(pd.DataFrame(n["alternatives"]["table"])),
+                    "<p>" + html.escape(GROUP_CUTOFF_NOTE) + "</p>",
+                ]
+                if "alternatives" in n
+                else []
+            ),
+            "<h2>Notes</h2>",
+            "<p>" + html.escape(n["notes"]["mitigation"]) + "</p>",
+            "<p>" + html.escape(n["notes"]["data"]) + "</p>",
+            "</body></html>",
+        ]
         text = "\n".join(parts)
         if path is not None:
             write_atomic(path, text)
@@ -592,64 +754,89 @@ def recruiting_tool(
     history, applicants, hiring_rate = recruiting_data(n_samples, random_state=random_state)
     share = hiring_rate if select_share is None else float(select_share)
     if not 0 < share < 1:
-        raise input_error("select_share", f"{select_share!r} is not in (0, 1)",
-                          "Pass the share of applicants the model advances, e.g. 0.3")
+        raise input_error(
+            "select_share",
+            f"{select_share!r} is not in (0, 1)",
+            "Pass the share of applicants the model advances, e.g. 0.3",
+        )
     groups = applicants[["gender", "race"]]
 
     step("train", "Training TF-IDF + logistic regression on the history")
     model = _model(random_state).fit(history["resume"], history["hired"])
 
     step("audit", "Auditing the model on new applicants")
-    audit = audit_model(model, applicants["resume"], groups, select_top=share,
-                        y_true=applicants["qualified"])
+    audit = audit_model(
+        model, applicants["resume"], groups, select_top=share, y_true=applicants["qualified"]
+    )
 
     step("proxies", "Looking for proxies: tokens, model reliance, counterfactual swaps")
     tokens = token_proxies(history["resume"], history["gender"])
     leakage = proxy_leakage(model, applicants["resume"], applicants["gender"])
-    counterfactual = counterfactual_test(model, applicants["resume"], select_top=share,
-                                         sensitive_features=applicants["gender"])
+    counterfactual = counterfactual_test(
+        model, applicants["resume"], select_top=share, sensitive_features=applicants["gender"]
+    )
     planted = history.attrs["proxy_tokens"]
-    planted_women = {token for token, spec in planted.items()
-                     if spec["rate_women"] > spec["rate_men"]}
+    planted_women = {
+        token for token, spec in planted.items() if spec["rate_women"] > spec["rate_men"]
+    }
     top_leakage = leakage.top(20)["feature"].tolist()
 
     step("names", "Paired tests: names on resumes, the model as a black-box screener")
     paired_screener, paired_ranker, names_numbers = names_chapter(
-        history, applicants, select_share=share, random_state=random_state)
+        history, applicants, select_share=share, random_state=random_state
+    )
 
     step("scrub", "Scrubbing explicit gendered terms and retraining")
     history_scrubbed = scrub_gendered_terms(history["resume"])
     applicants_scrubbed = scrub_gendered_terms(applicants["resume"])
     model_scrubbed = _model(random_state).fit(history_scrubbed, history["hired"])
-    audit_scrubbed = audit_model(model_scrubbed, applicants_scrubbed, groups, select_top=share,
-                                 y_true=applicants["qualified"])
-    recover = recoverability(applicants_scrubbed, applicants["gender"], cv=3,
-                             random_state=random_state)
+    audit_scrubbed = audit_model(
+        model_scrubbed,
+        applicants_scrubbed,
+        groups,
+        select_top=share,
+        y_true=applicants["qualified"],
+    )
+    recover = recoverability(
+        applicants_scrubbed, applicants["gender"], cv=3, random_state=random_state
+    )
     leakage_scrubbed = proxy_leakage(model_scrubbed, applicants_scrubbed, applicants["gender"])
 
     step("mitigate", "Post-processing with fairlearn's ThresholdOptimizer")
     # fairlearn wants 2-D input: hand it the scrubbed model's scores as one column.
-    optimizer = ThresholdOptimizer(estimator=_score_column(), constraints="demographic_parity",
-                                   objective="accuracy_score", prefit=True,
-                                   predict_method="predict_proba")
+    optimizer = ThresholdOptimizer(
+        estimator=_score_column(),
+        constraints="demographic_parity",
+        objective="accuracy_score",
+        prefit=True,
+        predict_method="predict_proba",
+    )
     history_scores = model_scrubbed.predict_proba(history_scrubbed)[:, 1:]
     optimizer.fit(history_scores, history["hired"], sensitive_features=history["gender"])
-    mitigated = optimizer.predict(model_scrubbed.predict_proba(applicants_scrubbed)[:, 1:],
-                                  sensitive_features=applicants["gender"],
-                                  random_state=random_state)
+    mitigated = optimizer.predict(
+        model_scrubbed.predict_proba(applicants_scrubbed)[:, 1:],
+        sensitive_features=applicants["gender"],
+        random_state=random_state,
+    )
     from adverse_impact._audit import audit as run_audit
 
     audit_mitigated = run_audit(selected=np.asarray(mitigated, dtype=int), groups=groups)
     qualified = applicants["qualified"].to_numpy()
-    mitigated_qualified = run_audit(selected=np.asarray(mitigated, dtype=int)[qualified],
-                                    groups={"gender": applicants["gender"][qualified]})
+    mitigated_qualified = run_audit(
+        selected=np.asarray(mitigated, dtype=int)[qualified],
+        groups={"gender": applicants["gender"][qualified]},
+    )
 
     step("alternatives", "Searching for a less discriminatory alternative")
     # The proxies to drop: tokens the model relies on (step 3) that also mark a gender.
     marking = {t for g in ("female", "male") for t in tokens.top(30, group=g)["token"]}
     alternatives, alternatives_numbers = less_discriminatory_search(
-        history, model, [t for t in top_leakage if t in marking], select_share=share,
-        random_state=random_state)
+        history,
+        model,
+        [t for t in top_leakage if t in marking],
+        select_share=share,
+        random_state=random_state,
+    )
     timings[marks[-1][0]] = round(time.perf_counter() - marks[-1][1], 3)
 
     def precision(result: Any) -> float:
@@ -660,18 +847,24 @@ def recruiting_tool(
     history_rates = history.groupby("gender")["hired"].mean()
     decisions_mitigated = np.asarray(mitigated, dtype=bool)
     numbers = {
-        "params": {"n_samples": int(n_samples), "random_state": random_state,
-                   "select_share": share},
+        "params": {
+            "n_samples": int(n_samples),
+            "random_state": random_state,
+            "select_share": share,
+        },
         "data": {
-            "n_history": len(history), "n_applicants": len(applicants),
+            "n_history": len(history),
+            "n_applicants": len(applicants),
             "women_share": float((history["gender"] == "female").mean()),
             "history_hire_rate_women": float(history_rates["female"]),
             "history_hire_rate_men": float(history_rates["male"]),
             "history_impact_ratio": float(history_rates["female"] / history_rates["male"]),
-            "qualified_rate_women": float(applicants.loc[applicants["gender"] == "female",
-                                                         "qualified"].mean()),
-            "qualified_rate_men": float(applicants.loc[applicants["gender"] == "male",
-                                                       "qualified"].mean()),
+            "qualified_rate_women": float(
+                applicants.loc[applicants["gender"] == "female", "qualified"].mean()
+            ),
+            "qualified_rate_men": float(
+                applicants.loc[applicants["gender"] == "male", "qualified"].mean()
+            ),
         },
         "audit": {
             "impact_ratio_women": _women(audit),
@@ -682,8 +875,9 @@ def recruiting_tool(
             "qualified_ratio_women": _women(audit, "tpr_ratio", "error_rates"),
             "precision": precision(audit),
             "gender": _gender_rows(audit),
-            "min_intersectional_ratio": float(audit.table.loc[
-                audit.table["attribute"] == "gender x race", "impact_ratio"].min()),
+            "min_intersectional_ratio": float(
+                audit.table.loc[audit.table["attribute"] == "gender x race", "impact_ratio"].min()
+            ),
         },
         "proxies": {
             "top_tokens_women": tokens.top(10, group="female")["token"].tolist(),
@@ -709,10 +903,11 @@ def recruiting_tool(
         },
         "mitigation": {
             "method": "fairlearn ThresholdOptimizer(constraints='demographic_parity') on the "
-                      "scrubbed model",
+            "scrubbed model",
             "impact_ratio_women": _women(audit_mitigated),
-            "qualified_ratio_women": float(mitigated_qualified.table.set_index("group").loc[
-                "female", "impact_ratio"]),
+            "qualified_ratio_women": float(
+                mitigated_qualified.table.set_index("group").loc["female", "impact_ratio"]
+            ),
             "precision": float(qualified[decisions_mitigated].mean()),
             "selected_share": float(decisions_mitigated.mean()),
         },
@@ -722,21 +917,35 @@ def recruiting_tool(
                 "at decision time. In US employment law, adjusting scores or cut-offs by sex "
                 "or race is prohibited (Title VII, 42 U.S.C. 2000e-2(l)); the step shows the "
                 "trade-off, not a compliant fix. It is fitted on the biased historical labels, "
-                "so it equalises selection rates, not the treatment of qualified applicants."),
-            "data": ("Synthetic data from adverse_impact.datasets.make_resumes, designed after "
-                     "the Reuters report (Dastin, 10 October 2018); women and men are equally "
-                     "qualified by construction, so gaps among qualified applicants are bias."),
+                "so it equalises selection rates, not the treatment of qualified applicants."
+            ),
+            "data": (
+                "Synthetic data from adverse_impact.datasets.make_resumes, designed after "
+                "the Reuters report (Dastin, 10 October 2018); women and men are equally "
+                "qualified by construction, so gaps among qualified applicants are bias."
+            ),
         },
         "alternatives": alternatives_numbers,
         "timings_seconds": timings,
     }
     return CaseStudyResult(
-        numbers=numbers, paired_screener=paired_screener, paired_ranker=paired_ranker,
-        audit=audit, audit_scrubbed=audit_scrubbed,
-        audit_mitigated=audit_mitigated, token_proxies=tokens, leakage=leakage,
-        leakage_scrubbed=leakage_scrubbed, counterfactual=counterfactual,
-        recoverability_scrubbed=recover, history=history, applicants=applicants, model=model,
-        model_scrubbed=model_scrubbed, timings=timings, alternatives=alternatives,
+        numbers=numbers,
+        paired_screener=paired_screener,
+        paired_ranker=paired_ranker,
+        audit=audit,
+        audit_scrubbed=audit_scrubbed,
+        audit_mitigated=audit_mitigated,
+        token_proxies=tokens,
+        leakage=leakage,
+        leakage_scrubbed=leakage_scrubbed,
+        counterfactual=counterfactual,
+        recoverability_scrubbed=recover,
+        history=history,
+        applicants=applicants,
+        model=model,
+        model_scrubbed=model_scrubbed,
+        timings=timings,
+        alternatives=alternatives,
     )
 
 
@@ -747,8 +956,7 @@ def run_cli(args: Any) -> int:
     start = time.perf_counter()
 
     def progress(message: str) -> None:
-        print(f"[{time.perf_counter() - start:6.1f} s] {message} ...", file=sys.stderr,
-              flush=True)
+        print(f"[{time.perf_counter() - start:6.1f} s] {message} ...", file=sys.stderr, flush=True)
 
     study = recruiting_tool(args.n_samples, random_state=args.seed, progress=progress)
     out = Path(args.out)

@@ -64,6 +64,7 @@ _LOG_TINY = math.log(_TINY)
 
 # -- results ------------------------------------------------------------------
 
+
 def _show(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=4, separator=", ", threshold=8)
@@ -76,8 +77,9 @@ class _Result:
     """Shared behaviour of the result dataclasses: a short repr and ``to_dict``."""
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{f.name}={_show(getattr(self, f.name))}"
-                           for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        fields = ", ".join(
+            f"{f.name}={_show(getattr(self, f.name))}" for f in dataclasses.fields(self)
+        )  # type: ignore[arg-type]
         return f"{type(self).__name__}({fields})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,6 +177,7 @@ class MantelHaenszelResult(_Result):
 
 # -- input --------------------------------------------------------------------
 
+
 def _counts(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> tuple[list[np.ndarray], bool]:
     """Validated, broadcast float arrays of the four counts, and whether all were scalars."""
     named = {"sel_a": sel_a, "n_a": n_a, "sel_b": sel_b, "n_b": n_b}
@@ -184,29 +187,47 @@ def _counts(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> tuple[list[np.ndarray
         try:
             array = np.asarray(value, dtype=float)
         except (TypeError, ValueError) as exc:
-            raise input_error(name, f"is not numeric ({type(value).__name__})",
-                              "Pass counts of people as integers or arrays of integers") from exc
+            raise input_error(
+                name,
+                f"is not numeric ({type(value).__name__})",
+                "Pass counts of people as integers or arrays of integers",
+            ) from exc
         scalar &= array.ndim == 0
         if not np.isfinite(array).all() or (array < 0).any():
-            raise input_error(name, "has negative, NaN or infinite counts",
-                              "Pass counts of people: non-negative integers")
+            raise input_error(
+                name,
+                "has negative, NaN or infinite counts",
+                "Pass counts of people: non-negative integers",
+            )
         if (array != np.round(array)).any():
-            raise input_error(name, "has non-integer counts",
-                              "Pass counts of people (weighted sums are not counts)")
+            raise input_error(
+                name,
+                "has non-integer counts",
+                "Pass counts of people (weighted sums are not counts)",
+            )
         arrays[name] = array
     try:
         out = np.broadcast_arrays(*arrays.values())
     except ValueError as exc:
-        raise input_error("sel_a", "the four counts have shapes that do not broadcast",
-                          "Pass arrays of the same length") from exc
+        raise input_error(
+            "sel_a",
+            "the four counts have shapes that do not broadcast",
+            "Pass arrays of the same length",
+        ) from exc
     sa, na, sb, nb = (np.array(a, dtype=float) for a in out)
     for sel, n, s_name, n_name in ((sa, na, "sel_a", "n_a"), (sb, nb, "sel_b", "n_b")):
         if (n < 1).any():
-            raise input_error(n_name, "has a group with no applicants",
-                              "Every compared group needs at least one applicant")
+            raise input_error(
+                n_name,
+                "has a group with no applicants",
+                "Every compared group needs at least one applicant",
+            )
         if (sel > n).any():
-            raise input_error(s_name, f"exceeds {n_name} (more selected than applied)",
-                              f"Check that {s_name} counts selections and {n_name} applicants")
+            raise input_error(
+                s_name,
+                f"exceeds {n_name} (more selected than applied)",
+                f"Check that {s_name} counts selections and {n_name} applicants",
+            )
     return [sa, na, sb, nb], bool(scalar)
 
 
@@ -218,14 +239,21 @@ def _out(value: np.ndarray, scalar: bool) -> Any:
 
 
 def _confidence(confidence: float) -> float:
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
-            or not 0 < confidence < 1:
-        raise input_error("confidence", f"{confidence!r} is not strictly between 0 and 1",
-                          "Pass a confidence level such as 0.95")
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, (int, float))
+        or not 0 < confidence < 1
+    ):
+        raise input_error(
+            "confidence",
+            f"{confidence!r} is not strictly between 0 and 1",
+            "Pass a confidence level such as 0.95",
+        )
     return float(confidence)
 
 
 # -- tests --------------------------------------------------------------------
+
 
 def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
     r"""Pooled two-sample z test of two selection rates.
@@ -272,34 +300,48 @@ def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
     se = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, (sa / na - sb / nb) / np.where(se > 0, se, 1), 0.0)
-    return ZTestResult(z=_out(z, scalar), p_value=_out(np.minimum(2 * norm.sf(np.abs(z)), 1),
-                                                       scalar),
-                       p_value_less=_out(norm.cdf(z), scalar),
-                       p_value_greater=_out(norm.sf(z), scalar))
+    return ZTestResult(
+        z=_out(z, scalar),
+        p_value=_out(np.minimum(2 * norm.sf(np.abs(z)), 1), scalar),
+        p_value_less=_out(norm.cdf(z), scalar),
+        p_value_greater=_out(norm.sf(z), scalar),
+    )
 
 
-def _sample_odds_ratio(sa: np.ndarray, na: np.ndarray, sb: np.ndarray,
-                       nb: np.ndarray) -> np.ndarray:
+def _sample_odds_ratio(
+    sa: np.ndarray, na: np.ndarray, sb: np.ndarray, nb: np.ndarray
+) -> np.ndarray:
     top = sa * (nb - sb)
     bottom = (na - sa) * sb
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1),
-                        np.where(top > 0, np.inf, np.nan))
+        return np.where(
+            bottom > 0, top / np.where(bottom > 0, bottom, 1), np.where(top > 0, np.inf, np.nan)
+        )
 
 
-def _log_pmf(k: np.ndarray, total: np.ndarray, successes: np.ndarray,
-             draws: np.ndarray) -> np.ndarray:
+def _log_pmf(
+    k: np.ndarray, total: np.ndarray, successes: np.ndarray, draws: np.ndarray
+) -> np.ndarray:
     """Hypergeometric log pmf from log-gamma: fast, with an absolute error in the
     log of about 1e-15 x log(N!) (the size of the terms that cancel)."""
+
     def log_choose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
 
-    return (log_choose(successes, k) + log_choose(total - successes, draws - k)
-            - log_choose(total, draws))
+    return (
+        log_choose(successes, k)
+        + log_choose(total - successes, draws - k)
+        - log_choose(total, draws)
+    )
 
 
-def _exceeds(k: np.ndarray, total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
-             threshold: np.ndarray) -> np.ndarray:
+def _exceeds(
+    k: np.ndarray,
+    total: np.ndarray,
+    successes: np.ndarray,
+    draws: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray:
     """``pmf(k) > threshold``, exactly: log-gamma where clear, scipy's pmf where close."""
     with np.errstate(divide="ignore", invalid="ignore"):
         log_pmf = _log_pmf(k, total, successes, draws)
@@ -312,13 +354,13 @@ def _exceeds(k: np.ndarray, total: np.ndarray, successes: np.ndarray, draws: np.
     close = ~(np.abs(gap) > margin) | ~(np.minimum(log_pmf, log_threshold) > _LOG_TINY + 1)
     result = np.array(gap > 0)
     if close.any():
-        result[close] = hypergeom.pmf(k[close], total[close], successes[close],
-                                      draws[close]) > threshold[close]
+        result[close] = (
+            hypergeom.pmf(k[close], total[close], successes[close], draws[close]) > threshold[close]
+        )
     return result
 
 
-def _bisect_tail(pmf: Any, lo: np.ndarray, hi: np.ndarray,
-                 threshold: np.ndarray) -> np.ndarray:
+def _bisect_tail(pmf: Any, lo: np.ndarray, hi: np.ndarray, threshold: np.ndarray) -> np.ndarray:
     # Invariant: pmf(lo) > threshold >= pmf(hi) along the search direction.
     for _ in range(int(np.ceil(np.log2(np.max(np.abs(hi - lo), initial=1) + 1))) + 1):
         active = np.abs(hi - lo) > 1
@@ -331,9 +373,15 @@ def _bisect_tail(pmf: Any, lo: np.ndarray, hi: np.ndarray,
     return hi
 
 
-def _other_tail(total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
-                start: np.ndarray, stop: np.ndarray, threshold: np.ndarray,
-                guide: Any = None) -> np.ndarray:
+def _other_tail(
+    total: np.ndarray,
+    successes: np.ndarray,
+    draws: np.ndarray,
+    start: np.ndarray,
+    stop: np.ndarray,
+    threshold: np.ndarray,
+    guide: Any = None,
+) -> np.ndarray:
     """First point from ``start`` towards ``stop`` where the pmf falls to ``threshold``.
 
     The hypergeometric pmf is unimodal, so a bisection finds the boundary of
@@ -360,8 +408,9 @@ def _other_tail(total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
     inside = y - step
     # The check is exact: _exceeds trusts log-gamma only where its error
     # bound cannot change the comparison, and asks scipy's pmf otherwise.
-    ok = (~_exceeds(y, total, successes, draws, threshold)
-          & ((inside == start) | _exceeds(inside, total, successes, draws, threshold)))
+    ok = ~_exceeds(y, total, successes, draws, threshold) & (
+        (inside == start) | _exceeds(inside, total, successes, draws, threshold)
+    )
     # Below the smallest normal double scipy's pmf is 0.0 or an erratic
     # subnormal, so "the" boundary is not defined in floating point; the
     # guide's boundary is then as good as any, and every pmf beyond it is
@@ -370,8 +419,9 @@ def _other_tail(total: np.ndarray, successes: np.ndarray, draws: np.ndarray,
     if not ok.all():
         redo = ~ok
         t, s, d, thr = total[redo], successes[redo], draws[redo], threshold[redo]
-        y[redo] = _bisect_tail(lambda k: hypergeom.pmf(k, t, s, d), start[redo].copy(),
-                               stop[redo].copy(), thr)
+        y[redo] = _bisect_tail(
+            lambda k: hypergeom.pmf(k, t, s, d), start[redo].copy(), stop[redo].copy(), thr
+        )
     return y
 
 
@@ -480,16 +530,19 @@ def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
 
     if left.any():
         # Observed left of the mode: the far tail is x' >= y on the right.
-        two[left] = cdf[left] + far_tail(left, high,
-                                          lambda y, t, s, d: hypergeom.sf(y - 1, t, s, d))
+        two[left] = cdf[left] + far_tail(
+            left, high, lambda y, t, s, d: hypergeom.sf(y - 1, t, s, d)
+        )
     if right.any():
         two[right] = sf[right] + p_obs[right] + far_tail(right, low, hypergeom.cdf)
     two = np.minimum(two, 1.0)
     midp = np.minimum(2 * np.minimum(midp_less, midp_greater), 1.0)
     return FisherResult(
         odds_ratio=_out(_sample_odds_ratio(sa, na, sb, nb), scalar),
-        p_value=_out(two, scalar), p_value_less=_out(p_less, scalar),
-        p_value_greater=_out(p_greater, scalar), p_value_midp=_out(midp, scalar),
+        p_value=_out(two, scalar),
+        p_value_less=_out(p_less, scalar),
+        p_value_greater=_out(p_greater, scalar),
+        p_value_midp=_out(midp, scalar),
         p_value_midp_less=_out(np.clip(midp_less, 0, 1), scalar),
         p_value_midp_greater=_out(np.clip(midp_greater, 0, 1), scalar),
     )
@@ -529,21 +582,28 @@ def chi_square(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ChiSquareResult:
     observed = np.stack([sa, na - sa, sb, nb - sb])
     total = na + nb
     selected = sa + sb
-    expected = np.stack([na * selected, na * (total - selected), nb * selected,
-                         nb * (total - selected)]) / total
+    expected = (
+        np.stack([na * selected, na * (total - selected), nb * selected, nb * (total - selected)])
+        / total
+    )
     degenerate = (expected == 0).any(axis=0)
     safe = np.where(expected > 0, expected, 1.0)
     deviation = np.abs(observed - expected)
-    plain = np.where(degenerate, 0.0, (deviation ** 2 / safe).sum(axis=0))
-    yates = np.where(degenerate, 0.0,
-                     ((deviation - np.minimum(0.5, deviation)) ** 2 / safe).sum(axis=0))
-    return ChiSquareResult(statistic=_out(plain, scalar), p_value=_out(_chi2.sf(plain, 1), scalar),
-                           statistic_yates=_out(yates, scalar),
-                           p_value_yates=_out(_chi2.sf(yates, 1), scalar))
+    plain = np.where(degenerate, 0.0, (deviation**2 / safe).sum(axis=0))
+    yates = np.where(
+        degenerate, 0.0, ((deviation - np.minimum(0.5, deviation)) ** 2 / safe).sum(axis=0)
+    )
+    return ChiSquareResult(
+        statistic=_out(plain, scalar),
+        p_value=_out(_chi2.sf(plain, 1), scalar),
+        statistic_yates=_out(yates, scalar),
+        p_value_yates=_out(_chi2.sf(yates, 1), scalar),
+    )
 
 
-def impact_ratio_test(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *,
-                      confidence: float = 0.95) -> ImpactRatioResult:
+def impact_ratio_test(
+    sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, confidence: float = 0.95
+) -> ImpactRatioResult:
     r"""The impact ratio, Morris and Lobsenz's z test and its log (Katz) interval.
 
     The impact ratio is ``IR = p_a / p_b``.  Morris and Lobsenz (2000) test
@@ -621,15 +681,19 @@ def impact_ratio_test(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *,
     ci_low = np.where(none_selected, np.nan, np.exp(log_ratio - half))
     ci_high = np.where(none_selected, np.nan, np.exp(log_ratio + half))
     return ImpactRatioResult(
-        ratio=_out(ratio, scalar), z=_out(z, scalar),
+        ratio=_out(ratio, scalar),
+        z=_out(z, scalar),
         p_value=_out(np.minimum(2 * norm.sf(np.abs(z)), 1.0), scalar),
-        ci_low=_out(ci_low, scalar), ci_high=_out(ci_high, scalar), confidence=confidence,
+        ci_low=_out(ci_low, scalar),
+        ci_high=_out(ci_high, scalar),
+        confidence=confidence,
         corrected=_out(corrected & ~none_selected, scalar),
     )
 
 
-def shortfall(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *,
-              overall_rate: Any = None) -> ShortfallResult:
+def shortfall(
+    sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, overall_rate: Any = None
+) -> ShortfallResult:
     r"""Selections group ``a`` lacks, against group ``b``'s rate and the overall rate.
 
     ``shortfall_reference = n_a p_b - s_a`` is the number of additional
@@ -666,8 +730,11 @@ def shortfall(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *,
     else:
         rate = np.asarray(overall_rate, dtype=float)
         if not np.isfinite(rate).all() or ((rate < 0) | (rate > 1)).any():
-            raise input_error("overall_rate", "is not a rate in [0, 1]",
-                              "Pass the overall selection rate, selected / applicants")
+            raise input_error(
+                "overall_rate",
+                "is not a rate in [0, 1]",
+                "Pass the overall selection rate, selected / applicants",
+            )
     expected_reference = na * sb / nb
     expected_overall = np.broadcast_to(na * rate, na.shape)
     return ShortfallResult(
@@ -792,14 +859,19 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
     try:
         t = np.asarray(tables, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise input_error("tables", "is not an array of counts",
-                          "Pass an array of shape (K, 2, 2)") from exc
+        raise input_error(
+            "tables", "is not an array of counts", "Pass an array of shape (K, 2, 2)"
+        ) from exc
     if t.ndim != 3 or t.shape[1:] != (2, 2) or t.shape[0] < 1:
-        raise input_error("tables", f"has shape {t.shape}, not (K, 2, 2)",
-                          "Pass one 2x2 table [[sel_a, rej_a], [sel_b, rej_b]] per stratum")
+        raise input_error(
+            "tables",
+            f"has shape {t.shape}, not (K, 2, 2)",
+            "Pass one 2x2 table [[sel_a, rej_a], [sel_b, rej_b]] per stratum",
+        )
     if not np.isfinite(t).all() or (t < 0).any() or (t != np.round(t)).any():
-        raise input_error("tables", "has negative, non-integer or missing counts",
-                          "Pass counts of people")
+        raise input_error(
+            "tables", "has negative, non-integer or missing counts", "Pass counts of people"
+        )
     n_strata = int(t.shape[0])
     row1, row2 = t[:, 0].sum(axis=1), t[:, 1].sum(axis=1)
     col1, col2 = t[:, :, 0].sum(axis=1), t[:, :, 1].sum(axis=1)
@@ -812,11 +884,11 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
     n = a + b + c + d
     r1, c1 = a + b, a + c
     expected = r1 * c1 / n
-    variance = r1 * (c + d) * c1 * (b + d) / (n ** 2 * (n - 1))
+    variance = r1 * (c + d) * c1 * (b + d) / (n**2 * (n - 1))
     variance = np.where(n > 1, variance, 0.0)
     deviation = a.sum() - expected.sum()
     total_var = variance.sum()
-    statistic = deviation ** 2 / total_var
+    statistic = deviation**2 / total_var
     corrected = max(abs(deviation) - 0.5, 0.0) ** 2 / total_var
     r_sum, s_sum = (a * d / n).sum(), (b * c / n).sum()
     odds = r_sum / s_sum if s_sum > 0 else (math.inf if r_sum > 0 else nan)
@@ -824,24 +896,36 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
     p, q = (a + d) / n, (b + c) / n
     r, s = a * d / n, b * c / n
     with np.errstate(divide="ignore", invalid="ignore"):
-        var_log = ((p * r).sum() / (2 * r_sum ** 2) + (p * s + q * r).sum() / (2 * r_sum * s_sum)
-                   + (q * s).sum() / (2 * s_sum ** 2))
-        half = norm.ppf(0.5 + confidence / 2) * math.sqrt(var_log) if np.isfinite(var_log) \
-            else nan
-        ci_low, ci_high = (math.exp(math.log(odds) - half), math.exp(math.log(odds) + half)) \
-            if 0 < odds < math.inf and np.isfinite(half) else (nan, nan)
+        var_log = (
+            (p * r).sum() / (2 * r_sum**2)
+            + (p * s + q * r).sum() / (2 * r_sum * s_sum)
+            + (q * s).sum() / (2 * s_sum**2)
+        )
+        half = norm.ppf(0.5 + confidence / 2) * math.sqrt(var_log) if np.isfinite(var_log) else nan
+        ci_low, ci_high = (
+            (math.exp(math.log(odds) - half), math.exp(math.log(odds) + half))
+            if 0 < odds < math.inf and np.isfinite(half)
+            else (nan, nan)
+        )
     bd, bd_p = _breslow_day(a, b, c, d, odds)
     return MantelHaenszelResult(
-        statistic=float(statistic), p_value=float(_chi2.sf(statistic, 1)),
-        statistic_corrected=float(corrected), p_value_corrected=float(_chi2.sf(corrected, 1)),
-        odds_ratio=float(odds), ci_low=float(ci_low), ci_high=float(ci_high),
-        breslow_day=bd, breslow_day_p_value=bd_p, n_strata=n_strata,
+        statistic=float(statistic),
+        p_value=float(_chi2.sf(statistic, 1)),
+        statistic_corrected=float(corrected),
+        p_value_corrected=float(_chi2.sf(corrected, 1)),
+        odds_ratio=float(odds),
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        breslow_day=bd,
+        breslow_day_p_value=bd_p,
+        n_strata=n_strata,
         n_strata_used=int(used.sum()),
     )
 
 
-def _breslow_day(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
-                 odds: float) -> tuple[float, float]:
+def _breslow_day(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, odds: float
+) -> tuple[float, float]:
     """Breslow-Day statistic with Tarone's adjustment, and its p-value (K - 1 df)."""
     k = len(a)
     if k < 2 or not 0 < odds < math.inf:
@@ -859,7 +943,7 @@ def _breslow_day(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
     # q = -(qb + sign(qb) disc) / 2, never subtracts nearly equal numbers; qc / q
     # is also the root of the linear equation when OR is exactly 1 (Press et al.,
     # Numerical Recipes, 3rd ed., section 5.6).
-    disc = np.sqrt(np.maximum(qb ** 2 - 4 * qa * qc, 0))
+    disc = np.sqrt(np.maximum(qb**2 - 4 * qa * qc, 0))
     q = -0.5 * (qb + np.copysign(disc, qb))
     with np.errstate(divide="ignore", invalid="ignore"):
         roots = np.stack([qc / q, q / qa])
@@ -870,11 +954,12 @@ def _breslow_day(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray,
     with np.errstate(divide="ignore", invalid="ignore"):
         var = 1 / (1 / fitted + 1 / (r1 - fitted) + 1 / (c1 - fitted) + 1 / (n - r1 - c1 + fitted))
     diff = a - fitted
-    statistic = float((diff ** 2 / var).sum() - diff.sum() ** 2 / var.sum())
+    statistic = float((diff**2 / var).sum() - diff.sum() ** 2 / var.sum())
     return statistic, float(_chi2.sf(statistic, k - 1))
 
 
 # -- effect sizes -------------------------------------------------------------
+
 
 def rate_difference(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     """Difference of selection rates, ``p_a - p_b`` (negative: ``a`` selected less).
@@ -889,8 +974,9 @@ def rate_difference(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     return _out(sa / na - sb / nb, scalar)
 
 
-def odds_ratio(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *,
-               confidence: float = 0.95) -> OddsRatioResult:
+def odds_ratio(
+    sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, confidence: float = 0.95
+) -> OddsRatioResult:
     r"""Odds ratio of selection, ``(s_a / r_a) / (s_b / r_b)``, with Woolf's log interval.
 
     ``r`` are the rejected counts.  The interval is
@@ -913,10 +999,13 @@ def odds_ratio(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *,
     a, b, c, d = cells
     log_or = np.log(a * d / (b * c))
     half = norm.ppf(0.5 + confidence / 2) * np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    return OddsRatioResult(odds_ratio=_out(np.exp(log_or), scalar),
-                           ci_low=_out(np.exp(log_or - half), scalar),
-                           ci_high=_out(np.exp(log_or + half), scalar),
-                           confidence=confidence, corrected=_out(corrected, scalar))
+    return OddsRatioResult(
+        odds_ratio=_out(np.exp(log_or), scalar),
+        ci_low=_out(np.exp(log_or - half), scalar),
+        ci_high=_out(np.exp(log_or + half), scalar),
+        confidence=confidence,
+        corrected=_out(corrected, scalar),
+    )
 
 
 def cohens_h(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
@@ -934,7 +1023,6 @@ def cohens_h(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     (sa, na, sb, nb), scalar = _counts(sel_a, n_a, sel_b, n_b)
     h = 2 * np.arcsin(np.sqrt(sa / na)) - 2 * np.arcsin(np.sqrt(sb / nb))
     return _out(h, scalar)
-
 
 
 # Power and sample size live in their own module; re-exported here.

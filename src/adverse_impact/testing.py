@@ -31,8 +31,19 @@ __all__ = [
 #: plugin swaps in a list per test and writes them out afterwards.
 _recorded: list[tuple[str, Any]] | None = None
 
-_FAILURE_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio",
-                    "p_value_fisher", "significant", "flip_flop", "detectable", "note"]
+_FAILURE_COLUMNS = [
+    "attribute",
+    "group",
+    "n",
+    "selected",
+    "rate",
+    "impact_ratio",
+    "p_value_fisher",
+    "significant",
+    "flip_flop",
+    "detectable",
+    "note",
+]
 
 
 def _record(kind: str, result: Any) -> None:
@@ -41,17 +52,32 @@ def _record(kind: str, result: Any) -> None:
 
 
 def _aligned(frame: pd.DataFrame) -> str:
-    with pd.option_context("display.max_rows", 200, "display.max_columns", 30,
-                           "display.width", 200, "display.float_format", "{:.4g}".format):
+    with pd.option_context(
+        "display.max_rows",
+        200,
+        "display.max_columns",
+        30,
+        "display.width",
+        200,
+        "display.float_format",
+        "{:.4g}".format,
+    ):
         return frame.to_string(index=False)
 
 
 def _rule_text(min_ratio: Any, alpha: float | None, rule: str) -> str:
     ratio = f"impact ratio below {min_ratio}"
-    test = f"significantly lower rate at alpha={alpha}" if alpha is not None else \
-        "significantly lower rate at the audit's alpha"
-    return {"four_fifths": ratio, "significance": test, "both": f"{ratio} and {test}",
-            "either": f"{ratio} or {test}"}[rule]
+    test = (
+        f"significantly lower rate at alpha={alpha}"
+        if alpha is not None
+        else "significantly lower rate at the audit's alpha"
+    )
+    return {
+        "four_fifths": ratio,
+        "significance": test,
+        "both": f"{ratio} and {test}",
+        "either": f"{ratio} or {test}",
+    }[rule]
 
 
 def assert_no_adverse_impact(
@@ -111,19 +137,29 @@ def assert_no_adverse_impact(
     __tracebackhide__ = True  # pytest shows the caller's line, not this library's frames
     if isinstance(result_or_model, AuditResult):
         if X is not None or sensitive_features is not None:
-            raise type_error("X", "X and sensitive_features are only for a model, but an "
-                             "AuditResult was given", "Drop X= and sensitive_features=, or "
-                             "pass the model instead of the result")
+            raise type_error(
+                "X",
+                "X and sensitive_features are only for a model, but an AuditResult was given",
+                "Drop X= and sensitive_features=, or pass the model instead of the result",
+            )
         result = result_or_model
     else:
         from adverse_impact._model import audit_model
 
         if X is None or sensitive_features is None:
-            raise type_error("sensitive_features", "a model was given without X and "
-                             "sensitive_features", "Pass X and sensitive_features to audit "
-                             "the model, or pass an AuditResult")
-        result = audit_model(result_or_model, X, sensitive_features, threshold=threshold,
-                             select_top=select_top, **audit_kwargs)
+            raise type_error(
+                "sensitive_features",
+                "a model was given without X and sensitive_features",
+                "Pass X and sensitive_features to audit the model, or pass an AuditResult",
+            )
+        result = audit_model(
+            result_or_model,
+            X,
+            sensitive_features,
+            threshold=threshold,
+            select_top=select_top,
+            **audit_kwargs,
+        )
     _record("audit", result)
     chosen = rule or ("four_fifths" if alpha is None else "both")
     failing = result.failing(min_ratio, alpha=alpha, rule=chosen)
@@ -155,16 +191,26 @@ def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
     groups = []
     for row in table.loc[failing].to_dict(orient="records"):
         ratio = row["impact_ratio"]
-        groups.append(f"  {row['attribute']}={row['group']}: impact ratio {ratio:.3f}, "
-                      f"{row['selected']:,} of {row['n']:,} selected{_few_people(row)}")
+        groups.append(
+            f"  {row['attribute']}={row['group']}: impact ratio {ratio:.3f}, "
+            f"{row['selected']:,} of {row['n']:,} selected{_few_people(row)}"
+        )
     few = any("few people" in g for g in groups)
-    advice = ("\nA flag that rests on a handful of people is weak evidence: the Uniform "
-              "Guidelines (Q&A 21) look at more data\nbefore acting on it (docs: Release "
-              "gates, 'When a flag rests on a handful of people')." if few else "")
-    return (f"adverse impact: {count} group{'s' if count > 1 else ''} "
-            f"fail{'' if count > 1 else 's'} the rule ({rule})\n" + "\n".join(groups) + advice
-            + f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"
-            f"\n\nFull table:\n{_aligned(table[shown])}")
+    advice = (
+        "\nA flag that rests on a handful of people is weak evidence: the Uniform "
+        "Guidelines (Q&A 21) look at more data\nbefore acting on it (docs: Release "
+        "gates, 'When a flag rests on a handful of people')."
+        if few
+        else ""
+    )
+    return (
+        f"adverse impact: {count} group{'s' if count > 1 else ''} "
+        f"fail{'' if count > 1 else 's'} the rule ({rule})\n"
+        + "\n".join(groups)
+        + advice
+        + f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"
+        f"\n\nFull table:\n{_aligned(table[shown])}"
+    )
 
 
 def assert_no_proxy_leakage(
@@ -221,11 +267,17 @@ def assert_no_proxy_leakage(
     if max_auc is not None:
         max_auc = check_scalar(max_auc, "max_auc", float, low=0, high=1, example="max_auc=0.6")
     if max_auc is None and not forbidden:
-        raise type_error("max_auc", "neither max_auc nor forbidden was given, so nothing "
-                         "would be checked", "Pass max_auc, forbidden, or both")
+        raise type_error(
+            "max_auc",
+            "neither max_auc nor forbidden was given, so nothing would be checked",
+            "Pass max_auc, forbidden, or both",
+        )
     if forbidden and model is None:
-        raise type_error("model", "forbidden= needs the model whose use of the proxies "
-                         "is checked", "Pass model= (the fitted model)")
+        raise type_error(
+            "model",
+            "forbidden= needs the model whose use of the proxies is checked",
+            "Pass model= (the fitted model)",
+        )
     out: dict[str, Any] = {}
     problems: list[str] = []
     if max_auc is not None:
@@ -235,9 +287,11 @@ def assert_no_proxy_leakage(
         _record("recoverability", found)
         out["recoverability"] = found
         if found.roc_auc > max_auc:
-            problems.append(f"the protected attribute is recoverable from the inputs with "
-                            f"cross-validated ROC AUC {found.roc_auc:.3f} > max_auc {max_auc}"
-                            f"\n\n{_aligned(found.to_frame())}")
+            problems.append(
+                f"the protected attribute is recoverable from the inputs with "
+                f"cross-validated ROC AUC {found.roc_auc:.3f} > max_auc {max_auc}"
+                f"\n\n{_aligned(found.to_frame())}"
+            )
     if forbidden:
         from adverse_impact._proxies import proxy_leakage
 
@@ -248,8 +302,10 @@ def assert_no_proxy_leakage(
         names = ranked["feature"].astype(str).str.casefold()
         hits = [t for t in forbidden if t.casefold() in set(names)]
         if hits:
-            problems.append(f"forbidden proxies among the model's top {top_k}: "
-                            f"{', '.join(map(repr, hits))}\n\n{_aligned(ranked)}")
+            problems.append(
+                f"forbidden proxies among the model's top {top_k}: "
+                f"{', '.join(map(repr, hits))}\n\n{_aligned(ranked)}"
+            )
     if problems:
         raise AssertionError("proxy leakage: " + "\n\n".join(problems))
     return out
@@ -305,36 +361,52 @@ def assert_counterfactual_invariance(
     0.0
     """
     if max_abs_change is not None:
-        max_abs_change = check_scalar(max_abs_change, "max_abs_change", float, low=0,
-                                      example="max_abs_change=0.05")
+        max_abs_change = check_scalar(
+            max_abs_change, "max_abs_change", float, low=0, example="max_abs_change=0.05"
+        )
     if max_flip_rate is not None:
-        max_flip_rate = check_scalar(max_flip_rate, "max_flip_rate", float, low=0, high=1,
-                                     example="max_flip_rate=0.01")
+        max_flip_rate = check_scalar(
+            max_flip_rate, "max_flip_rate", float, low=0, high=1, example="max_flip_rate=0.01"
+        )
     if max_abs_change is None and max_flip_rate is None:
-        raise type_error("max_abs_change", "neither max_abs_change nor max_flip_rate was "
-                         "given, so nothing would be checked",
-                         "Pass max_abs_change, max_flip_rate, or both")
+        raise type_error(
+            "max_abs_change",
+            "neither max_abs_change nor max_flip_rate was given, so nothing would be checked",
+            "Pass max_abs_change, max_flip_rate, or both",
+        )
     if max_flip_rate is not None and threshold is None and select_top is None:
-        raise type_error("max_flip_rate", "a flip rate needs a decision rule",
-                         "Pass threshold= or select_top=")
+        raise type_error(
+            "max_flip_rate", "a flip rate needs a decision rule", "Pass threshold= or select_top="
+        )
     from adverse_impact._counterfactual import counterfactual_test
 
-    result = counterfactual_test(model, texts, pairs=pairs, threshold=threshold,
-                                 select_top=select_top, ties=ties, random_state=random_state)
+    result = counterfactual_test(
+        model,
+        texts,
+        pairs=pairs,
+        threshold=threshold,
+        select_top=select_top,
+        ties=ties,
+        random_state=random_state,
+    )
     _record("counterfactual", result)
     __tracebackhide__ = True  # the failure points at the caller's line
     problems = []
     if max_abs_change is not None and result.max_abs_change > max_abs_change:
-        problems.append(f"largest score change {result.max_abs_change:.4g} > max_abs_change "
-                        f"{max_abs_change}")
+        problems.append(
+            f"largest score change {result.max_abs_change:.4g} > max_abs_change {max_abs_change}"
+        )
     if max_flip_rate is not None and result.flip_rate > max_flip_rate:
-        problems.append(f"decision flip rate {result.flip_rate:.4g} > max_flip_rate "
-                        f"{max_flip_rate}")
+        problems.append(
+            f"decision flip rate {result.flip_rate:.4g} > max_flip_rate {max_flip_rate}"
+        )
     if problems:
         frame = result.to_frame()
         worst = frame.reindex(frame["change"].abs().sort_values(ascending=False).index).head(10)
-        raise AssertionError("counterfactual change: " + "; ".join(problems)
-                             + f" ({result.n_swapped} of {result.n_documents} documents "
-                             f"re-scored)\n\nLargest changes:\n{_aligned(worst)}")
+        raise AssertionError(
+            "counterfactual change: "
+            + "; ".join(problems)
+            + f" ({result.n_swapped} of {result.n_documents} documents "
+            f"re-scored)\n\nLargest changes:\n{_aligned(worst)}"
+        )
     return result
-

@@ -120,8 +120,11 @@ class ScoreCache:
     def __init__(self, directory: str | os.PathLike[str], identity: str) -> None:
         folder = Path(directory)
         if folder.exists() and not folder.is_dir():
-            raise input_error("cache", f"{str(directory)!r} exists and is not a directory",
-                              "Pass a directory path (it is created if missing)")
+            raise input_error(
+                "cache",
+                f"{str(directory)!r} exists and is not a directory",
+                "Pass a directory path (it is created if missing)",
+            )
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{identity[:32]}.jsonl"
         self.identity = identity
@@ -197,11 +200,12 @@ class _Progress:
 
 
 def _batches(todo: Sequence[int], batch_size: int) -> list[list[int]]:
-    return [list(todo[i:i + batch_size]) for i in range(0, len(todo), batch_size)]
+    return [list(todo[i : i + batch_size]) for i in range(0, len(todo), batch_size)]
 
 
-def plan_calls(texts: Sequence[str], *, batch_size: int,
-               cache: ScoreCache | None) -> tuple[list[Any], list[str | None], list[list[int]]]:
+def plan_calls(
+    texts: Sequence[str], *, batch_size: int, cache: ScoreCache | None
+) -> tuple[list[Any], list[str | None], list[list[int]]]:
     """Answers found in the cache, the cache keys, and the batches still to ask."""
     seen: dict[str, int] = {}
     answers: list[Any] = [None] * len(texts)
@@ -245,16 +249,19 @@ def run_calls(
     # One cache entry per question: its texts joined (a prompt's answer
     # depends on all its candidates and their order).
     questions = ["\x1e".join(group) for group in groups]
-    answers, keys, batches = plan_calls(questions, batch_size=batch_size or len(questions) or 1,
-                                        cache=cache)
+    answers, keys, batches = plan_calls(
+        questions, batch_size=batch_size or len(questions) or 1, cache=cache
+    )
     log.n_cached += sum(a is not None for a in answers)
     needed = len(batches)
     if max_calls is not None and needed > max_calls:
         cached = f" ({log.n_cached:,} answers already in the cache)" if cache else ""
-        raise input_error("max_calls", f"the design needs {needed:,} scorer calls, more than "
-                          f"max_calls={max_calls:,}{cached}",
-                          f"Raise max_calls to {needed:,}, or shrink the design (fewer "
-                          "templates, repeats or signals, or a larger batch_size)")
+        raise input_error(
+            "max_calls",
+            f"the design needs {needed:,} scorer calls, more than max_calls={max_calls:,}{cached}",
+            f"Raise max_calls to {needed:,}, or shrink the design (fewer "
+            "templates, repeats or signals, or a larger batch_size)",
+        )
     bar = _Progress(needed, progress)
     lock = threading.Lock()
 
@@ -265,9 +272,15 @@ def run_calls(
         except Exception as error:  # noqa: BLE001 - every scorer error is recorded, not raised
             message = " ".join(str(error).split())[:300]
             with lock:
-                log.failures.append({"call": number, "questions": list(batch),
-                                     "n_texts": len(batch), "error": type(error).__name__,
-                                     "message": message})
+                log.failures.append(
+                    {
+                        "call": number,
+                        "questions": list(batch),
+                        "n_texts": len(batch),
+                        "error": type(error).__name__,
+                        "message": message,
+                    }
+                )
             bar.step()
             return
         for i, value in zip(batch, got):
@@ -292,8 +305,15 @@ def run_calls(
 
 def check_n_jobs(n_jobs: Any) -> int:
     """Threads for the calls: a positive int (-1: one per CPU)."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 \
-            or n_jobs < -1:
-        raise type_error("n_jobs", f"{n_jobs!r} is not a positive integer or -1",
-                         "Pass n_jobs=1 (no threads), n_jobs=8, or -1 for one per CPU")
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or n_jobs == 0
+        or n_jobs < -1
+    ):
+        raise type_error(
+            "n_jobs",
+            f"{n_jobs!r} is not a positive integer or -1",
+            "Pass n_jobs=1 (no threads), n_jobs=8, or -1 for one per CPU",
+        )
     return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)

@@ -40,6 +40,7 @@ _SEP = "\x1e"
 
 # -- multiplicity ---------------------------------------------------------------
 
+
 def holm(p_values: Any) -> np.ndarray:
     """Holm's step-down adjusted p-values (NaN stays NaN), one family.
 
@@ -68,48 +69,73 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
 
 # -- signals and design -----------------------------------------------------------
 
+
 def _load_signals(signals: Any, templates: list[str]) -> tuple[pd.DataFrame, list[str], list[str]]:
     """The signal variants, their slot columns and their group columns."""
     if isinstance(signals, str):
         if signals != "names":
-            raise input_error("signals", f"{signals!r} is not a built-in signal set",
-                              "Pass 'names' or a DataFrame of slot values with group labels")
+            raise input_error(
+                "signals",
+                f"{signals!r} is not a built-in signal set",
+                "Pass 'names' or a DataFrame of slot values with group labels",
+            )
         from adverse_impact.datasets import load_names
 
         names = load_names()
         # The groups are race x sex; the other columns are slots a template may use.
-        used = [c for c in ("name", "first_name", "last_name")
-                if any("{" + c + "}" in t for t in templates)] or ["name"]
+        used = [
+            c
+            for c in ("name", "first_name", "last_name")
+            if any("{" + c + "}" in t for t in templates)
+        ] or ["name"]
         frame = names[[*used, "race", "sex"]]
     elif isinstance(signals, pd.DataFrame):
         frame = signals
     else:
-        raise type_error("signals", f"got a {type(signals).__name__}",
-                         "Pass 'names' or a pandas DataFrame with one column per template slot "
-                         "(e.g. 'name') and one or more group columns (e.g. 'race', 'sex')")
+        raise type_error(
+            "signals",
+            f"got a {type(signals).__name__}",
+            "Pass 'names' or a pandas DataFrame with one column per template slot "
+            "(e.g. 'name') and one or more group columns (e.g. 'race', 'sex')",
+        )
     frame = frame.reset_index(drop=True)
     columns = [str(c) for c in frame.columns]
     slots = [c for c in columns if any("{" + c + "}" in t for t in templates)]
     if not slots:
-        raise input_error("templates", f"no template holds a slot named after a signals column "
-                          f"({', '.join('{' + c + '}' for c in columns)})",
-                          "Write the slot into the texts, e.g. '{name}\\nExperience: ...'")
+        raise input_error(
+            "templates",
+            f"no template holds a slot named after a signals column "
+            f"({', '.join('{' + c + '}' for c in columns)})",
+            "Write the slot into the texts, e.g. '{name}\\nExperience: ...'",
+        )
     missing = [i for i, t in enumerate(templates) if not any("{" + s + "}" in t for s in slots)]
     if missing:
-        raise input_error("templates", f"{len(missing):,} template(s) hold no slot "
-                          f"({', '.join('{' + s + '}' for s in slots)}), e.g. number {missing[0]}",
-                          "Every template must carry the signal; drop or fix those texts")
+        raise input_error(
+            "templates",
+            f"{len(missing):,} template(s) hold no slot "
+            f"({', '.join('{' + s + '}' for s in slots)}), e.g. number {missing[0]}",
+            "Every template must carry the signal; drop or fix those texts",
+        )
     groups = [c for c in columns if c not in slots]
     if not groups:
-        raise input_error("signals", "has no group column besides the slot column(s) "
-                          f"{slots!r}", "Add the group label of each variant, e.g. 'sex'")
+        raise input_error(
+            "signals",
+            f"has no group column besides the slot column(s) {slots!r}",
+            "Add the group label of each variant, e.g. 'sex'",
+        )
     bad = frame[groups].isna().any(axis=1) | frame[slots].isna().any(axis=1)
     if bad.any():
-        raise input_error("signals", f"{int(bad.sum())} row(s) have a missing slot value or "
-                          "group label", "Drop or fill those rows")
+        raise input_error(
+            "signals",
+            f"{int(bad.sum())} row(s) have a missing slot value or group label",
+            "Drop or fill those rows",
+        )
     if frame[groups].drop_duplicates().shape[0] < 2:
-        raise input_error("signals", "holds one group only; a paired test compares two or more",
-                          "Add the variants of at least one other group")
+        raise input_error(
+            "signals",
+            "holds one group only; a paired test compares two or more",
+            "Add the variants of at least one other group",
+        )
     return frame, slots, groups
 
 
@@ -134,8 +160,7 @@ def _latin_square(size: int, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(size)[square]
 
 
-def _variant_picks(n_units: int, members: list[np.ndarray],
-                   rng: np.random.Generator) -> np.ndarray:
+def _variant_picks(n_units: int, members: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     """Variant of each group for each unit: rounds of fresh shuffles of each group.
 
     Units go through a group's variants in rounds; each round is a new random
@@ -156,12 +181,16 @@ def _variant_picks(n_units: int, members: list[np.ndarray],
 
 # -- the scorer, wrapped ------------------------------------------------------------
 
+
 def _pointwise_asker(scorer: Any, pos_label: Any) -> Callable[[list[str]], list[float]]:
     def ask(texts: list[str]) -> list[float]:
         scores, _ = model_scores(scorer, texts, pos_label=pos_label)
         if scores.size != len(texts):
-            raise input_error("scorer", f"returned {scores.size} scores for {len(texts)} texts",
-                              "Return one score per text")
+            raise input_error(
+                "scorer",
+                f"returned {scores.size} scores for {len(texts)} texts",
+                "Return one score per text",
+            )
         return [float(s) for s in scores]
 
     return ask
@@ -173,11 +202,12 @@ def _ranker_asker(scorer: Any) -> Callable[[list[str]], list[list[int]]]:
         for prompt in prompts:
             candidates = prompt.split(_SEP)
             order = [int(i) for i in scorer(candidates)]
-            if len(set(order)) != len(order) or any(not 0 <= i < len(candidates)
-                                                    for i in order):
-                raise input_error("scorer", f"returned {order!r}, not an order of "
-                                  f"{len(candidates)} candidates",
-                                  "Return the candidates' indices, best first, each once")
+            if len(set(order)) != len(order) or any(not 0 <= i < len(candidates) for i in order):
+                raise input_error(
+                    "scorer",
+                    f"returned {order!r}, not an order of {len(candidates)} candidates",
+                    "Return the candidates' indices, best first, each once",
+                )
             out.append(order)
         return out
 
@@ -185,6 +215,7 @@ def _ranker_asker(scorer: Any) -> Callable[[list[str]], list[list[int]]]:
 
 
 # -- the result -----------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class PairedTestResult:
@@ -277,13 +308,19 @@ class PairedTestResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, the design and the failures, JSON-serialisable."""
-        out: dict[str, Any] = {f.name: jsonable(getattr(self, f.name))
-                               for f in dataclasses.fields(self)
-                               if not f.name.startswith("_") and f.name != "rankings"}
-        for name, frame in (("table", self._table), ("name_effects", self._names),
-                            ("failures", self._failures)):
-            out[name] = [{k: jsonable(v) for k, v in row.items()}
-                         for row in frame.to_dict(orient="records")]
+        out: dict[str, Any] = {
+            f.name: jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not f.name.startswith("_") and f.name != "rankings"
+        }
+        for name, frame in (
+            ("table", self._table),
+            ("name_effects", self._names),
+            ("failures", self._failures),
+        ):
+            out[name] = [
+                {k: jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+            ]
         rankings = self.rankings
         out["rankings"] = rankings.to_dict() if hasattr(rankings, "to_dict") else None
         return out
@@ -302,33 +339,72 @@ class PairedTestResult:
         >>> print(result.to_markdown().splitlines()[0])
         # Paired test (score)
         """
+
         def cell(value: Any) -> str:
             if isinstance(value, (float, np.floating)):
                 return "" if math.isnan(value) else f"{value:.4g}"
             return str(value).replace("|", "\\|")
 
-        shown = [c for c in ("group", "is_reference", "n_pairs", "n", "mean_diff", "ci_low",
-                             "ci_high", "p_value_t", "p_value_wilcoxon", "selected", "rate",
-                             "impact_ratio", "four_fifths_flag", "n_only_group",
-                             "n_only_reference", "p_value_mcnemar", "unranked", "expected",
-                             "p_value", "p_value_holm", "significant", "mean_rank")
-                 if c in self._table]
-        lines = [f"# Paired test ({self.kind})", "",
-                 (f"- **Design:** {self.n_templates:,} templates, {self.n_variants:,} signal "
-                 f"variants in {self.n_groups} groups, {self.repeats} repeat(s): "
-                 f"{self.n_units:,} {'units' if self.kind == 'score' else 'prompts'}"),
-                 f"- **Method:** {self.method}",
-                 f"- **Reference group:** {cell(self.reference)}",
-                 (f"- **Scorer calls:** {self.n_calls:,} made, {self.n_cached:,} answers from "
-                 f"the cache, {self.n_failed_calls:,} failed ({self.n_failed:,} answers "
-                 f"missing, {self.n_pairs_lost:,} units lost)"), "",
-                 "| " + " | ".join(shown) + " |", "|" + "---|" * len(shown)]
+        shown = [
+            c
+            for c in (
+                "group",
+                "is_reference",
+                "n_pairs",
+                "n",
+                "mean_diff",
+                "ci_low",
+                "ci_high",
+                "p_value_t",
+                "p_value_wilcoxon",
+                "selected",
+                "rate",
+                "impact_ratio",
+                "four_fifths_flag",
+                "n_only_group",
+                "n_only_reference",
+                "p_value_mcnemar",
+                "unranked",
+                "expected",
+                "p_value",
+                "p_value_holm",
+                "significant",
+                "mean_rank",
+            )
+            if c in self._table
+        ]
+        lines = [
+            f"# Paired test ({self.kind})",
+            "",
+            (
+                f"- **Design:** {self.n_templates:,} templates, {self.n_variants:,} signal "
+                f"variants in {self.n_groups} groups, {self.repeats} repeat(s): "
+                f"{self.n_units:,} {'units' if self.kind == 'score' else 'prompts'}"
+            ),
+            f"- **Method:** {self.method}",
+            f"- **Reference group:** {cell(self.reference)}",
+            (
+                f"- **Scorer calls:** {self.n_calls:,} made, {self.n_cached:,} answers from "
+                f"the cache, {self.n_failed_calls:,} failed ({self.n_failed:,} answers "
+                f"missing, {self.n_pairs_lost:,} units lost)"
+            ),
+            "",
+            "| " + " | ".join(shown) + " |",
+            "|" + "---|" * len(shown),
+        ]
         for row in self._table[shown].itertuples(index=False):
             lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-        flagged = self._names[self._names["flagged"].astype(bool)] if len(self._names) \
-            else self._names
-        lines += ["", (f"Signals far off their group (Benjamini-Hochberg q < {self.alpha}): "
-                  f"{len(flagged):,} of {len(self._names):,}."), ""]
+        flagged = (
+            self._names[self._names["flagged"].astype(bool)] if len(self._names) else self._names
+        )
+        lines += [
+            "",
+            (
+                f"Signals far off their group (Benjamini-Hochberg q < {self.alpha}): "
+                f"{len(flagged):,} of {len(self._names):,}."
+            ),
+            "",
+        ]
         return "\n".join(lines)
 
     def summary(self) -> str:
@@ -342,23 +418,32 @@ class PairedTestResult:
                 f"Largest gap: {worst['group']} scores {worst['mean_diff']:+.4g} against "
                 f"{self.reference} ({1 - self.alpha:.0%} CI {worst['ci_low']:+.4g} to "
                 f"{worst['ci_high']:+.4g}; Wilcoxon p={worst['p_value_wilcoxon']:.3g}, "
-                f"paired t p={worst['p_value_t']:.3g}, n={int(worst['n_pairs'])} pairs)")
+                f"paired t p={worst['p_value_t']:.3g}, n={int(worst['n_pairs'])} pairs)"
+            )
             if "impact_ratio" in table:
                 low = others.sort_values("impact_ratio").iloc[0]
                 lines.append(
                     f"Decisions (cut-off {self.cutoff:.4g}): lowest impact ratio "
                     f"{low['group']} {low['impact_ratio']:.3f}; McNemar exact p="
                     f"{low['p_value_mcnemar']:.3g} on {int(low['n_only_group'])} + "
-                    f"{int(low['n_only_reference'])} discordant pairs")
+                    f"{int(low['n_only_reference'])} discordant pairs"
+                )
         if self.kind == "rank" and self.rankings is not None:
             lines += self.rankings.summary().splitlines()[1:]
-        flagged = self._names[self._names.get("flagged", pd.Series(dtype=bool)).astype(bool)] \
-            if len(self._names) else self._names
-        lines.append(f"Signals far off their group (BH q < {self.alpha}): {len(flagged)} of "
-                     f"{len(self._names)}")
+        flagged = (
+            self._names[self._names.get("flagged", pd.Series(dtype=bool)).astype(bool)]
+            if len(self._names)
+            else self._names
+        )
+        lines.append(
+            f"Signals far off their group (BH q < {self.alpha}): {len(flagged)} of "
+            f"{len(self._names)}"
+        )
         if self.n_failed_calls:
-            lines.append(f"Failures: {self.n_failed_calls:,} calls raised; {self.n_failed:,} "
-                         f"answers missing; {self.n_pairs_lost:,} units lost")
+            lines.append(
+                f"Failures: {self.n_failed_calls:,} calls raised; {self.n_failed:,} "
+                f"answers missing; {self.n_pairs_lost:,} units lost"
+            )
         return "\n".join(lines)
 
     def _headline(self) -> str:
@@ -369,29 +454,43 @@ class PairedTestResult:
         else:
             design = f"{self.n_units:,} prompts"
             finding = f"{n_sig} group(s) off the design's expected top-k count"
-        return (f"PairedTestResult ({self.kind}): {self.n_groups} groups, {design}; {finding} "
-                f"(Holm, alpha={self.alpha}); {self.n_calls:,} calls, {self.n_cached:,} "
-                f"cached, {self.n_failed_calls:,} failed")
+        return (
+            f"PairedTestResult ({self.kind}): {self.n_groups} groups, {design}; {finding} "
+            f"(Holm, alpha={self.alpha}); {self.n_calls:,} calls, {self.n_cached:,} "
+            f"cached, {self.n_failed_calls:,} failed"
+        )
 
     def __repr__(self) -> str:
-        body = self._table.to_string(index=False, float_format=lambda v: f"{v:.4g}",
-                                     na_rep="-")
+        body = self._table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
         return f"{self._headline()}\n{body}"
 
     def _repr_html_(self) -> str:
-        table = self._table.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}",
-                                    border=0, classes="adverse-impact")
+        table = self._table.to_html(
+            index=False,
+            na_rep="",
+            float_format=lambda v: f"{v:.4g}",
+            border=0,
+            classes="adverse-impact",
+        )
         return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
 
 
 # -- analysis -------------------------------------------------------------------------
 
+
 def _paired_stats(diff: np.ndarray, alpha: float) -> dict[str, float]:
     """Mean paired difference, its t interval, paired t and Wilcoxon signed-rank."""
     n = diff.size
-    out = {"n_pairs": n, "mean_diff": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-           "t": math.nan, "p_value_t": math.nan, "wilcoxon": math.nan,
-           "p_value_wilcoxon": math.nan}
+    out = {
+        "n_pairs": n,
+        "mean_diff": math.nan,
+        "ci_low": math.nan,
+        "ci_high": math.nan,
+        "t": math.nan,
+        "p_value_t": math.nan,
+        "wilcoxon": math.nan,
+        "p_value_wilcoxon": math.nan,
+    }
     if n == 0:
         return out
     mean = float(diff.mean())
@@ -405,13 +504,21 @@ def _paired_stats(diff: np.ndarray, alpha: float) -> dict[str, float]:
         # Every pair differs by the same amount: no sampling variation to test
         # against.  Equal scores are no evidence (p = 1); a constant non-zero
         # shift in every pair is as strong as evidence gets (p = 0).
-        out.update(ci_low=mean, ci_high=mean, t=math.nan if mean == 0 else math.copysign(
-            math.inf, mean), p_value_t=1.0 if mean == 0 else 0.0)
+        out.update(
+            ci_low=mean,
+            ci_high=mean,
+            t=math.nan if mean == 0 else math.copysign(math.inf, mean),
+            p_value_t=1.0 if mean == 0 else 0.0,
+        )
     else:
         test = sps.ttest_1samp(diff, 0.0)
         ci = test.confidence_interval(1 - alpha)
-        out.update(ci_low=float(ci.low), ci_high=float(ci.high), t=float(test.statistic),
-                   p_value_t=float(test.pvalue))
+        out.update(
+            ci_low=float(ci.low),
+            ci_high=float(ci.high),
+            t=float(test.statistic),
+            p_value_t=float(test.pvalue),
+        )
     if np.all(diff == 0):
         out.update(wilcoxon=0.0, p_value_wilcoxon=1.0)
     else:
@@ -439,47 +546,72 @@ def _pick_reference(reference: Any, labels: list[Any], values: dict[Any, float])
     if reference is None or (isinstance(reference, str) and reference == "highest"):
         return max(labels, key=lambda g: (values.get(g, -math.inf), -labels.index(g)))
     if reference not in labels:
-        raise input_error("reference", f"{reference!r} is not one of the groups {labels!r}",
-                          "Pass one of them, or 'highest'")
+        raise input_error(
+            "reference",
+            f"{reference!r} is not one of the groups {labels!r}",
+            "Pass one of them, or 'highest'",
+        )
     return reference
 
 
-def _analyse_scores(scores: np.ndarray, units: np.ndarray, group_index: np.ndarray,
-                    labels: list[Any], *, reference: Any, alpha: float,
-                    threshold: Any, select_top: Any, ties: str = "error",
-                    tie_state: Any = None) -> tuple[pd.DataFrame, Any, float | None,
-                                                              np.ndarray | None]:
+def _analyse_scores(
+    scores: np.ndarray,
+    units: np.ndarray,
+    group_index: np.ndarray,
+    labels: list[Any],
+    *,
+    reference: Any,
+    alpha: float,
+    threshold: Any,
+    select_top: Any,
+    ties: str = "error",
+    tie_state: Any = None,
+) -> tuple[pd.DataFrame, Any, float | None, np.ndarray | None]:
     n_units = int(units.max()) + 1 if units.size else 0
     matrix = np.full((n_units, len(labels)), np.nan)
     matrix[units, group_index] = scores
     answered = ~np.isnan(matrix)
-    means = {g: float(np.nanmean(matrix[:, i])) if answered[:, i].any() else -math.inf
-             for i, g in enumerate(labels)}
+    means = {
+        g: float(np.nanmean(matrix[:, i])) if answered[:, i].any() else -math.inf
+        for i, g in enumerate(labels)
+    }
     ref = _pick_reference(reference, labels, means)
     r = labels.index(ref)
     cutoff, decisions = None, None
     if threshold is not None or select_top is not None:
         ok = ~np.isnan(scores)
         chosen = np.zeros(scores.size, dtype=bool)
-        cut = decide(scores[ok], threshold=threshold, select_top=select_top, ties=ties,
-                     random_state=tie_state)
+        cut = decide(
+            scores[ok],
+            threshold=threshold,
+            select_top=select_top,
+            ties=ties,
+            random_state=tie_state,
+        )
         chosen[ok], cutoff = cut.selected, cut.cutoff
         decisions = np.full((n_units, len(labels)), np.nan)
         decisions[units, group_index] = np.where(ok, chosen, np.nan)
     rows = []
     for i, g in enumerate(labels):
         both = answered[:, i] & answered[:, r]
-        row: dict[str, Any] = {"group": g, "is_reference": i == r,
-                               "n": int(answered[:, i].sum()),
-                               "n_lost": int(n_units - answered[:, i].sum()),
-                               "mean_score": means[g] if answered[:, i].any() else math.nan}
+        row: dict[str, Any] = {
+            "group": g,
+            "is_reference": i == r,
+            "n": int(answered[:, i].sum()),
+            "n_lost": int(n_units - answered[:, i].sum()),
+            "mean_score": means[g] if answered[:, i].any() else math.nan,
+        }
         row.update(_paired_stats(matrix[both, i] - matrix[both, r], alpha))
         if decisions is not None:
             mine, theirs = decisions[both, i], decisions[both, r]
             b = int(np.sum((mine == 1) & (theirs == 0)))
             c = int(np.sum((mine == 0) & (theirs == 1)))
-            row.update(selected=int(np.nansum(decisions[:, i])),
-                       n_only_group=b, n_only_reference=c, p_value_mcnemar=mcnemar_exact(b, c))
+            row.update(
+                selected=int(np.nansum(decisions[:, i])),
+                n_only_group=b,
+                n_only_reference=c,
+                p_value_mcnemar=mcnemar_exact(b, c),
+            )
         rows.append(row)
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
@@ -492,15 +624,18 @@ def _analyse_scores(scores: np.ndarray, units: np.ndarray, group_index: np.ndarr
     return table, ref, cutoff, decisions
 
 
-def _with_impact_ratios(table: pd.DataFrame, decisions: np.ndarray,
-                        labels: list[Any]) -> pd.DataFrame:
+def _with_impact_ratios(
+    table: pd.DataFrame, decisions: np.ndarray, labels: list[Any]
+) -> pd.DataFrame:
     """Selection rates and impact ratios, from the library's audit (exact four-fifths)."""
     from adverse_impact._audit import audit
 
     ok = ~np.isnan(decisions)
     group = np.broadcast_to(np.arange(len(labels)), decisions.shape)[ok]
-    audited = audit(selected=decisions[ok].astype(np.uint8),
-                    groups={"group": np.asarray(labels, dtype=object)[group]})
+    audited = audit(
+        selected=decisions[ok].astype(np.uint8),
+        groups={"group": np.asarray(labels, dtype=object)[group]},
+    )
     rates = audited.table.set_index("group")[["rate", "impact_ratio", "four_fifths_flag"]]
     columns = list(table.columns)
     at = columns.index("selected") + 1
@@ -509,9 +644,15 @@ def _with_impact_ratios(table: pd.DataFrame, decisions: np.ndarray,
     return merged[order]
 
 
-def _name_effects_scores(unit: np.ndarray, variant: np.ndarray, scores: np.ndarray,
-                         variant_group: np.ndarray, labels: list[Any], signal_text: list[str],
-                         alpha: float) -> pd.DataFrame:
+def _name_effects_scores(
+    unit: np.ndarray,
+    variant: np.ndarray,
+    scores: np.ndarray,
+    variant_group: np.ndarray,
+    labels: list[Any],
+    signal_text: list[str],
+    alpha: float,
+) -> pd.DataFrame:
     """Each variant's residuals against the rest of its group's: Welch's t test, vectorised.
 
     A residual is a text's score minus the mean score of the other texts of
@@ -534,8 +675,9 @@ def _name_effects_scores(unit: np.ndarray, variant: np.ndarray, scores: np.ndarr
     np.maximum.at(largest, v, np.abs(r))
 
     def rest(values: np.ndarray) -> np.ndarray:
-        return np.bincount(variant_group, weights=values, minlength=n_groups)[variant_group] \
-            - values
+        return (
+            np.bincount(variant_group, weights=values, minlength=n_groups)[variant_group] - values
+        )
 
     n2, s2, q2 = rest(n1), rest(s1), rest(q1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -556,10 +698,16 @@ def _name_effects_scores(unit: np.ndarray, variant: np.ndarray, scores: np.ndarr
     p = np.where((n1 >= 2) & (n2 >= 2), p, np.nan)
     used = np.flatnonzero(n1 > 0)
     used = used[np.lexsort((used, variant_group[used]))]
-    rows = pd.DataFrame({"group": np.asarray(labels, dtype=object)[variant_group[used]],
-                         "variant": used, "signal": np.asarray(signal_text, dtype=object)[used],
-                         "n": n1[used].astype(int), "effect": (m1 - m2)[used],
-                         "p_value": p[used]})
+    rows = pd.DataFrame(
+        {
+            "group": np.asarray(labels, dtype=object)[variant_group[used]],
+            "variant": used,
+            "signal": np.asarray(signal_text, dtype=object)[used],
+            "n": n1[used].astype(int),
+            "effect": (m1 - m2)[used],
+            "p_value": p[used],
+        }
+    )
     return _adjust_names(rows.to_dict(orient="records"), alpha)
 
 
@@ -570,8 +718,11 @@ def _name_effects_ranks(frame: pd.DataFrame, k: int, alpha: float) -> pd.DataFra
     ok = frame[frame["answered"]]
     top = (ok["rank"] <= k).to_numpy()
     ok = ok.assign(top=top)
-    per = ok.groupby(["group", "variant"], sort=True).agg(
-        signal=("signal", "first"), n=("top", "size"), selected=("top", "sum")).reset_index()
+    per = (
+        ok.groupby(["group", "variant"], sort=True)
+        .agg(signal=("signal", "first"), n=("top", "size"), selected=("top", "sum"))
+        .reset_index()
+    )
     group_n = per.groupby("group")["n"].transform("sum")
     group_sel = per.groupby("group")["selected"].transform("sum")
     n_rest, sel_rest = group_n - per["n"], group_sel - per["selected"]
@@ -579,14 +730,25 @@ def _name_effects_ranks(frame: pd.DataFrame, k: int, alpha: float) -> pd.DataFra
     p = np.full(len(per), np.nan)
     usable = (per["n"] > 0) & (n_rest > 0)
     if usable.any():
-        test = fisher_exact(per.loc[usable, "selected"].to_numpy(), per.loc[usable, "n"].to_numpy(),
-                            sel_rest[usable].to_numpy(), n_rest[usable].to_numpy())
+        test = fisher_exact(
+            per.loc[usable, "selected"].to_numpy(),
+            per.loc[usable, "n"].to_numpy(),
+            sel_rest[usable].to_numpy(),
+            n_rest[usable].to_numpy(),
+        )
         p[usable.to_numpy()] = np.asarray(test.p_value, dtype=float)
     for i, row in enumerate(per.itertuples(index=False)):
         rest_rate = sel_rest.iloc[i] / n_rest.iloc[i] if n_rest.iloc[i] else math.nan
-        rows.append({"group": row.group, "variant": row.variant, "signal": row.signal,
-                     "n": int(row.n), "effect": row.selected / row.n - rest_rate,
-                     "p_value": float(p[i])})
+        rows.append(
+            {
+                "group": row.group,
+                "variant": row.variant,
+                "signal": row.signal,
+                "n": int(row.n),
+                "effect": row.selected / row.n - rest_rate,
+                "p_value": float(p[i]),
+            }
+        )
     return _adjust_names(rows, alpha)
 
 
@@ -599,10 +761,12 @@ def _adjust_names(rows: list[dict[str, Any]], alpha: float) -> pd.DataFrame:
 
 # -- the public function ----------------------------------------------------------------
 
+
 def _check_positive_int(value: Any, argument: str, example: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise input_error(argument, f"{value!r} is not a positive integer",
-                          f"Pass e.g. {argument}={example}")
+        raise input_error(
+            argument, f"{value!r} is not a positive integer", f"Pass e.g. {argument}={example}"
+        )
     return int(value)
 
 
@@ -779,12 +943,18 @@ def paired_test(
     (1, 0)
     """
     if kind not in _KINDS:
-        raise input_error("kind", f"{kind!r} is not one of {list(_KINDS)}",
-                          "Pass kind='score' for a pointwise scorer, 'rank' for a ranker")
+        raise input_error(
+            "kind",
+            f"{kind!r} is not one of {list(_KINDS)}",
+            "Pass kind='score' for a pointwise scorer, 'rank' for a ranker",
+        )
     texts, missing = as_texts(templates, "templates")
     if not texts or missing:
-        raise input_error("templates", "is empty or holds missing texts" if texts else "is empty",
-                          "Pass one or more resume texts with a slot such as {name}")
+        raise input_error(
+            "templates",
+            "is empty or holds missing texts" if texts else "is empty",
+            "Pass one or more resume texts with a slot such as {name}",
+        )
     repeats = _check_positive_int(repeats, "repeats", "5")
     k = _check_positive_int(k, "k", "1")
     alpha = check_alpha(alpha)
@@ -794,15 +964,24 @@ def paired_test(
     if max_calls is not None:
         max_calls = _check_positive_int(max_calls, "max_calls", "1000")
     if positions not in ("balanced", "random"):
-        raise input_error("positions", f"{positions!r} is not 'balanced' or 'random'",
-                          "Pass positions='balanced' (Latin squares) or 'random'")
+        raise input_error(
+            "positions",
+            f"{positions!r} is not 'balanced' or 'random'",
+            "Pass positions='balanced' (Latin squares) or 'random'",
+        )
     if kind == "rank":
         if not callable(scorer) or hasattr(scorer, "predict"):
-            raise type_error("scorer", "a ranker must be a function of one prompt's texts",
-                             "Wrap it: def rank(texts): return order_best_first")
+            raise type_error(
+                "scorer",
+                "a ranker must be a function of one prompt's texts",
+                "Wrap it: def rank(texts): return order_best_first",
+            )
         if threshold is not None or select_top is not None:
-            raise input_error("threshold", "a ranker has no score to cut",
-                              "Use k= to say how many top places count as selected")
+            raise input_error(
+                "threshold",
+                "a ranker has no score to cut",
+                "Use k= to say how many top places count as selected",
+            )
     frame, slots, group_columns = _load_signals(signals, texts)
     labels_of_rows = _labels(frame, group_columns)
     labels = sorted(set(labels_of_rows), key=str)
@@ -825,30 +1004,55 @@ def paired_test(
         variant = picks.ravel()
         template = unit // repeats
         design = [_fill(texts[t], slot_values[v]) for t, v in zip(template, variant)]
-        answers = run_calls(_pointwise_asker(scorer, pos_label), [[t] for t in design],
-                            batch_size=batch_size, cache=store, max_calls=max_calls,
-                            n_jobs=n_jobs, progress=progress, log=log)
+        answers = run_calls(
+            _pointwise_asker(scorer, pos_label),
+            [[t] for t in design],
+            batch_size=batch_size,
+            cache=store,
+            max_calls=max_calls,
+            n_jobs=n_jobs,
+            progress=progress,
+            log=log,
+        )
         scores = np.array([math.nan if a is None else float(a) for a in answers])
         _raise_if_all_failed(log, scores.size, int(np.isnan(scores).sum()))
         table, ref, cutoff, decisions = _analyse_scores(
-            scores, unit, group_index, labels, reference=reference, alpha=alpha,
-            threshold=threshold, select_top=select_top, ties=ties, tie_state=rng)
+            scores,
+            unit,
+            group_index,
+            labels,
+            reference=reference,
+            alpha=alpha,
+            threshold=threshold,
+            select_top=select_top,
+            ties=ties,
+            tie_state=rng,
+        )
         lost_units = np.unique(unit[np.isnan(scores)])
-        long = pd.DataFrame({"unit": unit, "template": template, "repeat": unit % repeats,
-                             "group": np.asarray(labels, dtype=object)[group_index],
-                             "variant": variant,
-                             "signal": np.asarray(signal_text, dtype=object)[variant],
-                             "score": scores})
+        long = pd.DataFrame(
+            {
+                "unit": unit,
+                "template": template,
+                "repeat": unit % repeats,
+                "group": np.asarray(labels, dtype=object)[group_index],
+                "variant": variant,
+                "signal": np.asarray(signal_text, dtype=object)[variant],
+                "score": scores,
+            }
+        )
         if decisions is not None:
             long["selected"] = decisions[unit, group_index]
         variant_group = np.empty(len(frame), dtype=np.int64)
         for g, rows_of in enumerate(members):
             variant_group[rows_of] = g
-        names = _name_effects_scores(unit, variant, scores, variant_group, labels, signal_text,
-                                     alpha)
-        method = ("paired differences within template x repeat units: mean with t interval, "
-                  "paired t, Wilcoxon signed-rank; Holm over groups"
-                  + ("; McNemar exact on decisions" if decisions is not None else ""))
+        names = _name_effects_scores(
+            unit, variant, scores, variant_group, labels, signal_text, alpha
+        )
+        method = (
+            "paired differences within template x repeat units: mean with t interval, "
+            "paired t, Wilcoxon signed-rank; Holm over groups"
+            + ("; McNemar exact on decisions" if decisions is not None else "")
+        )
         rankings = None
         n_failed = int(np.isnan(scores).sum())
         n_questions = len(design)
@@ -868,20 +1072,44 @@ def paired_test(
         prompts = []
         for p in range(n_prompts):
             shown = np.argsort(position[p])  # group shown at each position
-            prompts.append([_fill(texts[template[p, g]], slot_values[picks[p, g]])
-                            for g in shown])
-        answers = run_calls(_ranker_asker(scorer), prompts, batch_size=1, cache=store,
-                            max_calls=max_calls, n_jobs=n_jobs, progress=progress, log=log)
+            prompts.append([_fill(texts[template[p, g]], slot_values[picks[p, g]]) for g in shown])
+        answers = run_calls(
+            _ranker_asker(scorer),
+            prompts,
+            batch_size=1,
+            cache=store,
+            max_calls=max_calls,
+            n_jobs=n_jobs,
+            progress=progress,
+            log=log,
+        )
         n_failed = sum(a is None for a in answers)
         _raise_if_all_failed(log, n_prompts, n_failed)
-        long, lost_units = _ranker_frame(answers, position, template, picks, labels_of_rows,
-                                         frame, group_columns, signal_text, labels)
+        long, lost_units = _ranker_frame(
+            answers,
+            position,
+            template,
+            picks,
+            labels_of_rows,
+            frame,
+            group_columns,
+            signal_text,
+            labels,
+        )
         from adverse_impact._blackbox._rankings import audit_rankings
 
         answered = long[long["answered"]]
-        rankings = audit_rankings(answered, prompt="prompt", groups=group_columns, rank="rank",
-                                  position="position", k=k, alpha=alpha, reference=reference,
-                                  random_state=int(rng.integers(2**32)))
+        rankings = audit_rankings(
+            answered,
+            prompt="prompt",
+            groups=group_columns,
+            rank="rank",
+            position="position",
+            k=k,
+            alpha=alpha,
+            reference=reference,
+            random_state=int(rng.integers(2**32)),
+        )
         names = _name_effects_ranks(long, k, alpha)
         # The per-group table is the ranking audit's, for the groups as defined
         # here (the intersection of the group columns).
@@ -891,33 +1119,63 @@ def paired_test(
         table = table.reset_index(drop=True)
         ref = table.loc[table["is_reference"], "group"].iloc[0]
         cutoff = None
-        method = (f"ranker, one candidate per group per prompt, positions "
-                  f"{'counterbalanced by Latin squares' if positions == 'balanced' else 'random'}"
-                  f"; selected = rank <= {k}; tests by audit_rankings")
+        method = (
+            f"ranker, one candidate per group per prompt, positions "
+            f"{'counterbalanced by Latin squares' if positions == 'balanced' else 'random'}"
+            f"; selected = rank <= {k}; tests by audit_rankings"
+        )
         n_units = n_prompts
         n_questions = n_prompts
-    failures = pd.DataFrame(log.failures,
-                            columns=["call", "questions", "n_texts", "error", "message"])
+    failures = pd.DataFrame(
+        log.failures, columns=["call", "questions", "n_texts", "error", "message"]
+    )
     return PairedTestResult(
-        kind=kind, reference=ref, n_templates=len(texts), n_variants=len(frame), n_groups=G,
-        repeats=repeats, n_units=n_units, n_texts=n_questions, n_calls=log.n_calls,
-        n_cached=log.n_cached, n_failed_calls=len(log.failures), n_failed=n_failed,
-        n_pairs_lost=len(lost_units), cutoff=cutoff, alpha=alpha, method=method,
-        rankings=rankings, _table=table, _names=names, _scores=long, _failures=failures)
+        kind=kind,
+        reference=ref,
+        n_templates=len(texts),
+        n_variants=len(frame),
+        n_groups=G,
+        repeats=repeats,
+        n_units=n_units,
+        n_texts=n_questions,
+        n_calls=log.n_calls,
+        n_cached=log.n_cached,
+        n_failed_calls=len(log.failures),
+        n_failed=n_failed,
+        n_pairs_lost=len(lost_units),
+        cutoff=cutoff,
+        alpha=alpha,
+        method=method,
+        rankings=rankings,
+        _table=table,
+        _names=names,
+        _scores=long,
+        _failures=failures,
+    )
 
 
 def _raise_if_all_failed(log: CallLog, n: int, n_failed: int) -> None:
     if n and n_failed == n:
         first = log.failures[0] if log.failures else {"error": "?", "message": ""}
-        raise input_error("scorer", f"every call failed ({len(log.failures):,} calls; first: "
-                          f"{first['error']}: {first['message']})",
-                          "Call the scorer on one template by hand and fix the error")
+        raise input_error(
+            "scorer",
+            f"every call failed ({len(log.failures):,} calls; first: "
+            f"{first['error']}: {first['message']})",
+            "Call the scorer on one template by hand and fix the error",
+        )
 
 
-def _ranker_frame(answers: list[Any], position: np.ndarray, template: np.ndarray,
-                  picks: np.ndarray, labels_of_rows: np.ndarray, frame: pd.DataFrame,
-                  group_columns: list[str], signal_text: list[str],
-                  labels: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
+def _ranker_frame(
+    answers: list[Any],
+    position: np.ndarray,
+    template: np.ndarray,
+    picks: np.ndarray,
+    labels_of_rows: np.ndarray,
+    frame: pd.DataFrame,
+    group_columns: list[str],
+    signal_text: list[str],
+    labels: list[Any],
+) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per candidate shown: prompt, position, group columns, variant, rank."""
     n_prompts, G = position.shape
     rank = np.full((n_prompts, G), np.nan)
@@ -930,15 +1188,18 @@ def _ranker_frame(answers: list[Any], position: np.ndarray, template: np.ndarray
         for r, index in enumerate(order):
             rank[p, shown[int(index)]] = r + 1
     variant = picks.ravel()
-    long = pd.DataFrame({"prompt": np.repeat(np.arange(n_prompts), G),
-                         "position": position.ravel() + 1,
-                         "template": template.ravel(),
-                         "group": np.asarray(labels, dtype=object)[np.tile(np.arange(G),
-                                                                            n_prompts)],
-                         "variant": variant,
-                         "signal": np.asarray(signal_text, dtype=object)[variant],
-                         "rank": rank.ravel(),
-                         "answered": np.repeat(answered, G)})
+    long = pd.DataFrame(
+        {
+            "prompt": np.repeat(np.arange(n_prompts), G),
+            "position": position.ravel() + 1,
+            "template": template.ravel(),
+            "group": np.asarray(labels, dtype=object)[np.tile(np.arange(G), n_prompts)],
+            "variant": variant,
+            "signal": np.asarray(signal_text, dtype=object)[variant],
+            "rank": rank.ravel(),
+            "answered": np.repeat(answered, G),
+        }
+    )
     for column in group_columns:
         long[column] = frame[column].to_numpy(dtype=object)[variant]
     return long, np.flatnonzero(~answered)

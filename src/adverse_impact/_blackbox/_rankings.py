@@ -49,35 +49,59 @@ from adverse_impact._validation import (
 
 __all__ = ["RankingAudit", "audit_rankings"]
 
-_SHOWN = ["attribute", "group", "n", "selected", "unranked", "rate", "impact_ratio",
-          "four_fifths_flag", "expected", "p_value_holm", "mean_rank"]
-_TEST_COLUMNS = ["attribute", "test", "measure", "comparison", "statistic", "df", "p_value",
-                 "p_value_holm", "p_value_bh", "n_resamples", "hypothesis", "note"]
+_SHOWN = [
+    "attribute",
+    "group",
+    "n",
+    "selected",
+    "unranked",
+    "rate",
+    "impact_ratio",
+    "four_fifths_flag",
+    "expected",
+    "p_value_holm",
+    "mean_rank",
+]
+_TEST_COLUMNS = [
+    "attribute",
+    "test",
+    "measure",
+    "comparison",
+    "statistic",
+    "df",
+    "p_value",
+    "p_value_holm",
+    "p_value_bh",
+    "n_resamples",
+    "hypothesis",
+    "note",
+]
 _HYPOTHESES = {
     "chi_square_gof": "top-k counts equal the counts the design expects (Pearson goodness of "
-                      "fit; exact multinomial setting when each prompt holds one candidate "
-                      "per group and k=1)",
+    "fit; exact multinomial setting when each prompt holds one candidate "
+    "per group and k=1)",
     "cmh": "top-k independent of group within prompts (generalised Cochran-Mantel-Haenszel, "
-           "prompts as strata)",
+    "prompts as strata)",
     "permutation": "top-k counts equal the design's expectation: Monte-Carlo p-value of the "
-                   "goodness-of-fit statistic, group labels permuted within prompts (the "
-                   "Monte-Carlo multinomial test when each prompt holds one candidate per "
-                   "group and k=1)",
+    "goodness-of-fit statistic, group labels permuted within prompts (the "
+    "Monte-Carlo multinomial test when each prompt holds one candidate per "
+    "group and k=1)",
     "friedman": "ranks independent of group within prompts (Friedman's test with tie "
-                "correction; complete blocks: one candidate per group in every prompt)",
+    "correction; complete blocks: one candidate per group in every prompt)",
     "mean_rank": "ranks independent of group within prompts, any blocks (CMH mean-score test "
-                 "on within-prompt mid-ranks; equals Friedman's test in complete blocks)",
+    "on within-prompt mid-ranks; equals Friedman's test in complete blocks)",
     "cmh_within_position": "top-k independent of group within display positions "
-                           "(generalised CMH, positions as strata): a group effect not "
-                           "explained by where candidates were shown",
+    "(generalised CMH, positions as strata): a group effect not "
+    "explained by where candidates were shown",
     "pairwise": "two groups have the same top-k count relative to the design's expectation "
-                "(z from the within-prompt permutation covariance)",
+    "(z from the within-prompt permutation covariance)",
     "pairwise_rank": "two groups have the same rank sum relative to the design's expectation "
-                     "(z from the within-prompt permutation covariance)",
+    "(z from the within-prompt permutation covariance)",
 }
 
 
 # -- the result -------------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False, eq=False)
 class RankingAudit:
@@ -183,24 +207,33 @@ class RankingAudit:
         """Impact ratios as exact fractions of the counts, aligned with ``table``."""
         return self._ratios
 
-    def failing(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-                rule: str | None = None) -> np.ndarray:
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
         """Boolean mask of the table rows that fail; see :meth:`passes`."""
         rule = check_rule(rule, alpha)
         bound = as_fraction(min_ratio, "min_ratio")
         if not 0 < bound <= 1:
-            raise input_error("min_ratio", f"{min_ratio!r} is outside (0, 1]",
-                              "Pass a ratio such as 0.8 (the four-fifths rule)")
+            raise input_error(
+                "min_ratio",
+                f"{min_ratio!r} is outside (0, 1]",
+                "Pass a ratio such as 0.8 (the four-fifths rule)",
+            )
         below = np.array([r is not None and r < bound for r in self._ratios], dtype=bool)
         level = self.alpha if alpha is None else check_alpha(alpha)
         p = self._table["p_value_holm"].to_numpy(dtype=float)
         lower = self._table["z"].to_numpy(dtype=float) < 0
         significant = (np.nan_to_num(p, nan=1.0) < level) & lower
-        return {"four_fifths": below, "significance": significant, "both": below & significant,
-                "either": below | significant}[rule]
+        return {
+            "four_fifths": below,
+            "significance": significant,
+            "both": below & significant,
+            "either": below | significant,
+        }[rule]
 
-    def passes(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-               rule: str | None = None) -> bool:
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
         """True when no group fails the chosen rule.
 
         Parameters
@@ -231,8 +264,9 @@ class RankingAudit:
         """
         return not bool(self.failing(min_ratio, alpha, rule).any())
 
-    def flagged(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None,
-                rule: str | None = None) -> pd.DataFrame:
+    def flagged(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> pd.DataFrame:
         """The table rows that fail the rule (a copy)."""
         return self._table.loc[self.failing(min_ratio, alpha, rule)].reset_index(drop=True)
 
@@ -242,14 +276,23 @@ class RankingAudit:
 
     def to_dict(self) -> dict[str, Any]:
         """Every number and setting as JSON-serialisable Python objects."""
-        out: dict[str, Any] = {f.name: jsonable(getattr(self, f.name))
-                               for f in dataclasses.fields(self) if not f.name.startswith("_")}
+        out: dict[str, Any] = {
+            f.name: jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if not f.name.startswith("_")
+        }
         out["unknown"] = jsonable(dict(self.unknown))
         out["params"] = jsonable(dict(self._params))
-        for name, frame in (("table", self._table), ("tests", self._tests),
-                            ("positions", self._positions)):
-            out[name] = None if frame is None else [
-                {k: jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        for name, frame in (
+            ("table", self._table),
+            ("tests", self._tests),
+            ("positions", self._positions),
+        ):
+            out[name] = (
+                None
+                if frame is None
+                else [{k: jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+            )
         return out
 
     def summary(self) -> str:
@@ -268,11 +311,15 @@ class RankingAudit:
             for column, value in zip(keys, key):
                 mask &= tests[column] == value
             gof = tests.loc[mask].iloc[0] if mask.any() else None
-            text = (f"{where + ': ' if where else ''}lowest impact ratio {low['group']} "
-                    f"({low['attribute']}) {low['impact_ratio']:.3f}")
+            text = (
+                f"{where + ': ' if where else ''}lowest impact ratio {low['group']} "
+                f"({low['attribute']}) {low['impact_ratio']:.3f}"
+            )
             if gof is not None:
-                text += (f"; goodness of fit chi2={gof['statistic']:.2f}, df={gof['df']:.0f}, "
-                         f"p={gof['p_value']:.2g}")
+                text += (
+                    f"; goodness of fit chi2={gof['statistic']:.2f}, df={gof['df']:.0f}, "
+                    f"p={gof['p_value']:.2g}"
+                )
             lines.append(text)
         if self._positions is not None:
             position = tests[(tests["attribute"] == "position") & (tests["test"] == "cmh")]
@@ -284,12 +331,15 @@ class RankingAudit:
     def _headline(self) -> str:
         below = sum(r is not None and r < FOUR_FIFTHS for r in self._ratios)
         n_sig = int(self.failing(rule="significance").sum())
-        experiments = "" if not self.by else \
-            f" in {self._params.get('n_experiments', 0)} experiments"
-        return (f"RankingAudit (top {self.k}): {below} of {len(self._table)} groups below 4/5, "
-                f"{n_sig} significantly below expectation (Holm, alpha={self.alpha}){experiments}"
-                f"; {self.n_prompts:,} prompts, {self.n_rows:,} candidates, "
-                f"{self.n_unranked:,} unranked")
+        experiments = (
+            "" if not self.by else f" in {self._params.get('n_experiments', 0)} experiments"
+        )
+        return (
+            f"RankingAudit (top {self.k}): {below} of {len(self._table)} groups below 4/5, "
+            f"{n_sig} significantly below expectation (Holm, alpha={self.alpha}){experiments}"
+            f"; {self.n_prompts:,} prompts, {self.n_rows:,} candidates, "
+            f"{self.n_unranked:,} unranked"
+        )
 
     def _display(self, limit: int = 60) -> pd.DataFrame:
         columns = [*self.by, *[c for c in _SHOWN if c in self._table.columns]]
@@ -302,29 +352,35 @@ class RankingAudit:
         return f"{self._headline()}\n{body}" + (f"\n... {more} more rows" if more > 0 else "")
 
     def _repr_html_(self) -> str:
-        table = self._display().to_html(index=False, na_rep="", border=0,
-                                        float_format=lambda v: f"{v:.3g}",
-                                        classes="adverse-impact")
+        table = self._display().to_html(
+            index=False,
+            na_rep="",
+            border=0,
+            float_format=lambda v: f"{v:.3g}",
+            classes="adverse-impact",
+        )
         return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
 
 
 # -- the design: blocks, ranks, selections ------------------------------------------------
 
+
 @dataclasses.dataclass
 class _Design:
-    cell: np.ndarray        # experiment (by-cell) of each row
-    block: np.ndarray       # prompt of each row, numbered in experiment order
+    cell: np.ndarray  # experiment (by-cell) of each row
+    block: np.ndarray  # prompt of each row, numbered in experiment order
     block_cell: np.ndarray  # experiment of each prompt (sorted)
     n_cells: int
     cell_values: list[tuple]
-    selected: np.ndarray    # float 0/1
-    midrank: np.ndarray     # within-prompt mid-rank, unranked tied last
-    unranked: np.ndarray    # bool
+    selected: np.ndarray  # float 0/1
+    midrank: np.ndarray  # within-prompt mid-rank, unranked tied last
+    unranked: np.ndarray  # bool
 
 
 def _as_pandas(data: Any) -> pd.DataFrame:
-    return as_frame(data, "data", "Pass a pandas, polars or pyarrow table with one row per "
-                    "candidate per prompt")
+    return as_frame(
+        data, "data", "Pass a pandas, polars or pyarrow table with one row per candidate per prompt"
+    )
 
 
 def _codes(values: Any, argument: str, sort: bool = True) -> tuple[np.ndarray, list[Any]]:
@@ -332,9 +388,12 @@ def _codes(values: Any, argument: str, sort: bool = True) -> tuple[np.ndarray, l
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     missing = int((codes < 0).sum())
     if missing:
-        raise input_error(argument, f"{missing:,} row(s) have no value",
-                          "Fill or drop those rows first: every candidate must belong to "
-                          "one prompt and one experiment")
+        raise input_error(
+            argument,
+            f"{missing:,} row(s) have no value",
+            "Fill or drop those rows first: every candidate must belong to "
+            "one prompt and one experiment",
+        )
     uniques = list(uniques)
     if not sort:
         return codes.astype(np.int64), uniques
@@ -371,12 +430,18 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
             numbers = column
         column = numbers
     if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
-        raise type_error("rank", f"expected numeric ranks (1 = best), got dtype {column.dtype}",
-                         "Pass the rank each candidate received, empty when unranked")
+        raise type_error(
+            "rank",
+            f"expected numeric ranks (1 = best), got dtype {column.dtype}",
+            "Pass the rank each candidate received, empty when unranked",
+        )
     r = column.to_numpy(dtype=float, na_value=np.nan)
     if np.isinf(r).any() or (r[~np.isnan(r)] < 1).any():
-        raise input_error("rank", "holds values below 1 or infinite",
-                          "Pass ranks 1 (best), 2, ...; leave unranked candidates empty")
+        raise input_error(
+            "rank",
+            "holds values below 1 or infinite",
+            "Pass ranks 1 (best), 2, ...; leave unranked candidates empty",
+        )
     unranked = np.isnan(r)
     selected = (r <= k).astype(float)
 
@@ -393,8 +458,7 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
     mid = np.bincount(run, weights=place) / np.bincount(run)
     midrank = np.empty(n)
     midrank[order] = mid[run]
-    return _Design(cell, block, block_cell, len(cells), cell_values, selected, midrank,
-                   unranked)
+    return _Design(cell, block, block_cell, len(cells), cell_values, selected, midrank, unranked)
 
 
 def _attribute_codes(values: Any, name: str, unknown: frozenset) -> tuple[np.ndarray, list]:
@@ -428,13 +492,14 @@ def _intersection(parts: list[tuple[np.ndarray, list]]) -> tuple[np.ndarray, lis
 
 # -- the statistics ---------------------------------------------------------------------------
 
+
 @dataclasses.dataclass
 class _Moments:
     """Observed and expected group sums of a score and their permutation covariance."""
 
-    observed: np.ndarray   # (cells, G)
-    expected: np.ndarray   # (cells, G)
-    cov: np.ndarray        # (cells, G, G)
+    observed: np.ndarray  # (cells, G)
+    expected: np.ndarray  # (cells, G)
+    cov: np.ndarray  # (cells, G, G)
 
 
 def _reduce(values: np.ndarray, strata_cell: np.ndarray, n_cells: int) -> np.ndarray:
@@ -447,8 +512,14 @@ def _reduce(values: np.ndarray, strata_cell: np.ndarray, n_cells: int) -> np.nda
     return out
 
 
-def _moments(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int, g: np.ndarray,
-             n_groups: int, y: np.ndarray) -> _Moments:
+def _moments(
+    stratum: np.ndarray,
+    strata_cell: np.ndarray,
+    n_cells: int,
+    g: np.ndarray,
+    n_groups: int,
+    y: np.ndarray,
+) -> _Moments:
     """Sums of ``y`` by group, their expectation and covariance under within-stratum permutation.
 
     Sampling without replacement within stratum b (size m, score variance
@@ -462,8 +533,7 @@ def _moments(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int, g: np.n
     square = np.bincount(stratum, weights=y * y, minlength=n_strata)
     key = stratum * n_groups + g
     counts = np.bincount(key, minlength=n_strata * n_groups).reshape(n_strata, n_groups)
-    sums = np.bincount(key, weights=y, minlength=n_strata * n_groups).reshape(n_strata,
-                                                                              n_groups)
+    sums = np.bincount(key, weights=y, minlength=n_strata * n_groups).reshape(n_strata, n_groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(m > 0, total / m, 0.0)
         s2 = np.where(m > 0, square / m - mean * mean, 0.0)
@@ -478,8 +548,9 @@ def _moments(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int, g: np.n
     return _Moments(observed, expected, cov)
 
 
-def _outer(left: np.ndarray, right: np.ndarray, strata_cell: np.ndarray,
-           n_cells: int) -> np.ndarray:
+def _outer(
+    left: np.ndarray, right: np.ndarray, strata_cell: np.ndarray, n_cells: int
+) -> np.ndarray:
     """Per experiment, the sum over its strata of outer(left_b, right_b)."""
     if n_cells > 64:
         return _reduce(left[:, :, None] * right[:, None, :], strata_cell, n_cells)
@@ -522,9 +593,16 @@ def _normal_p(z: np.ndarray) -> np.ndarray:
     return special.erfc(np.abs(z) / math.sqrt(2.0))
 
 
-def _permutation_draws(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: int,
-                       g: np.ndarray, n_groups: int, selected: np.ndarray, n_resamples: int,
-                       rng: np.random.Generator) -> np.ndarray:
+def _permutation_draws(
+    stratum: np.ndarray,
+    strata_cell: np.ndarray,
+    n_cells: int,
+    g: np.ndarray,
+    n_groups: int,
+    selected: np.ndarray,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Top-k counts per experiment and group under within-prompt permutation (B x C x G).
 
     Permuting the labels within a prompt that has s top-k places among m
@@ -536,13 +614,15 @@ def _permutation_draws(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: in
     multivariate hypergeometric draws.
     """
     n_strata = len(strata_cell)
-    counts = np.bincount(stratum * n_groups + g,
-                         minlength=n_strata * n_groups).reshape(n_strata, n_groups)
+    counts = np.bincount(stratum * n_groups + g, minlength=n_strata * n_groups).reshape(
+        n_strata, n_groups
+    )
     s = np.rint(np.bincount(stratum, weights=selected, minlength=n_strata)).astype(np.int64)
     m = counts.sum(axis=1)
     live = (s > 0) & (m > 0)
     patterns, multiplicity = _patterns(
-        np.column_stack([strata_cell[live], s[live], counts[live]]).astype(np.int64))
+        np.column_stack([strata_cell[live], s[live], counts[live]]).astype(np.int64)
+    )
     draws = np.zeros((n_resamples, n_cells, n_groups))
     for row, q in zip(patterns, multiplicity):
         cell, size, composition = int(row[0]), int(row[1]), row[2:]
@@ -557,14 +637,14 @@ def _permutation_draws(stratum: np.ndarray, strata_cell: np.ndarray, n_cells: in
                 outcomes, pmf = support
                 draws[:, cell, :] += rng.multinomial(q, pmf, size=n_resamples) @ outcomes
             else:
-                picked = rng.multivariate_hypergeometric(composition, size,
-                                                         size=(n_resamples, int(q)))
+                picked = rng.multivariate_hypergeometric(
+                    composition, size, size=(n_resamples, int(q))
+                )
                 draws[:, cell, :] += picked.sum(axis=1)
     return draws
 
 
-def _permutation_p(draws: np.ndarray, expected: np.ndarray,
-                   statistic: np.ndarray) -> np.ndarray:
+def _permutation_p(draws: np.ndarray, expected: np.ndarray, statistic: np.ndarray) -> np.ndarray:
     """Monte-Carlo p-value of the goodness-of-fit statistic over permutation draws.
 
     p = (1 + #{T* >= T}) / (1 + resamples) (Davison and Hinkley 1997, eq. 4.11).
@@ -576,8 +656,9 @@ def _permutation_p(draws: np.ndarray, expected: np.ndarray,
     return np.where(np.isnan(statistic), np.nan, p)
 
 
-def _outcomes(composition: np.ndarray, size: int,
-              limit: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _outcomes(
+    composition: np.ndarray, size: int, limit: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Every outcome of drawing ``size`` of a prompt's candidates, and its probability.
 
     The outcomes are the group-count vectors x with 0 <= x_g <= n_g and
@@ -589,16 +670,21 @@ def _outcomes(composition: np.ndarray, size: int,
     for n_g in composition:
         taken = partial.sum(axis=1)
         options = np.arange(min(int(n_g), remaining) + 1)
-        grown = np.concatenate([np.repeat(partial, len(options), axis=0),
-                                np.tile(options, len(partial))[:, None]], axis=1)
+        grown = np.concatenate(
+            [np.repeat(partial, len(options), axis=0), np.tile(options, len(partial))[:, None]],
+            axis=1,
+        )
         partial = grown[np.repeat(taken, len(options)) + grown[:, -1] <= remaining]
         if len(partial) > 50 * max(limit, 1):
             return None
     outcomes = partial[partial.sum(axis=1) == remaining]
     if len(outcomes) > limit:
         return None
-    log_pmf = (special.gammaln(composition + 1) - special.gammaln(outcomes + 1)
-               - special.gammaln(composition - outcomes + 1)).sum(axis=1)
+    log_pmf = (
+        special.gammaln(composition + 1)
+        - special.gammaln(outcomes + 1)
+        - special.gammaln(composition - outcomes + 1)
+    ).sum(axis=1)
     pmf = np.exp(log_pmf - log_pmf.max())
     return outcomes.astype(float), pmf / pmf.sum()
 
@@ -647,10 +733,14 @@ def _adjust(p: np.ndarray, family: np.ndarray, method: str) -> np.ndarray:
 
 # -- the audit ----------------------------------------------------------------------------------
 
+
 def _check_int(value: Any, argument: str, minimum: int, example: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise type_error(argument, f"expected an integer, got {type(value).__name__}",
-                         f"Pass {argument}={example}")
+        raise type_error(
+            argument,
+            f"expected an integer, got {type(value).__name__}",
+            f"Pass {argument}={example}",
+        )
     if value < minimum:
         raise input_error(argument, f"{value!r} is below {minimum}", f"Pass {argument}={example}")
     return int(value)
@@ -662,29 +752,44 @@ def _names(value: Any, argument: str) -> list[str]:
     names = [value] if isinstance(value, str) else list(value)
     for name in names:
         if not isinstance(name, str):
-            raise type_error(argument, f"expected column names, got {type(name).__name__}",
-                             "Pass the name of a column of data")
+            raise type_error(
+                argument,
+                f"expected column names, got {type(name).__name__}",
+                "Pass the name of a column of data",
+            )
     return names
 
 
-def _check_columns(frame: pd.DataFrame, prompt: Any, groups: Any, rank: Any, position: Any,
-                   by: Any) -> tuple[list[str], list[str]]:
+def _check_columns(
+    frame: pd.DataFrame, prompt: Any, groups: Any, rank: Any, position: Any, by: Any
+) -> tuple[list[str], list[str]]:
     """The column arguments name distinct columns of ``frame``: (attributes, by)."""
     for argument, value in (("prompt", prompt), ("rank", rank), ("position", position)):
         if value is not None and not isinstance(value, str):
-            raise type_error(argument, f"expected a column name, got {type(value).__name__}",
-                             "Pass the name of a column of data")
+            raise type_error(
+                argument,
+                f"expected a column name, got {type(value).__name__}",
+                "Pass the name of a column of data",
+            )
     attributes = [str(a) for a in _column_names(groups, "groups")]
     by_names = _names(by, "by")
-    _check_columns_exist(frame.columns, {
-        "prompt": prompt, "rank": rank, "position": position,
-        **{f"groups[{i}]": a for i, a in enumerate(attributes)},
-        **{f"by[{i}]": b for i, b in enumerate(by_names)},
-    })
+    _check_columns_exist(
+        frame.columns,
+        {
+            "prompt": prompt,
+            "rank": rank,
+            "position": position,
+            **{f"groups[{i}]": a for i, a in enumerate(attributes)},
+            **{f"by[{i}]": b for i, b in enumerate(by_names)},
+        },
+    )
     clash = set(attributes) & set(by_names)
     if clash:
-        raise input_error("by", f"names the group column(s) {sorted(clash)!r}",
-                          "Split experiments by other columns than the protected attributes")
+        raise input_error(
+            "by",
+            f"names the group column(s) {sorted(clash)!r}",
+            "Split experiments by other columns than the protected attributes",
+        )
     return attributes, by_names
 
 
@@ -890,27 +995,49 @@ def audit_rankings(
         unknown_counts[name] = int((g < 0).sum())
         if len(keys) < 2:
             raise input_error(
-                "groups", f"attribute {name!r} has {len(keys)} known group(s); a ranking audit "
-                "compares at least two", "Audit an attribute with two or more groups, or "
-                "check the unknown= labels")
-        part, part_ratios, found = _group_rows(design, name, columns, g, keys, reference,
-                                               alpha, z_level, tests, rng, n_resamples,
-                                               shared.get(name))
+                "groups",
+                f"attribute {name!r} has {len(keys)} known group(s); a ranking audit "
+                "compares at least two",
+                "Audit an attribute with two or more groups, or check the unknown= labels",
+            )
+        part, part_ratios, found = _group_rows(
+            design,
+            name,
+            columns,
+            g,
+            keys,
+            reference,
+            alpha,
+            z_level,
+            tests,
+            rng,
+            n_resamples,
+            shared.get(name),
+        )
         reference_found |= found
         rows.append(part)
         ratios += part_ratios
-    if not isinstance(reference, Mapping) and not (
-            isinstance(reference, str) and reference == "highest") and not reference_found:
-        raise input_error("reference", f"{reference!r} is not a group of any audited attribute",
-                          'Pass one of the labels in the table, or "highest"')
+    if (
+        not isinstance(reference, Mapping)
+        and not (isinstance(reference, str) and reference == "highest")
+        and not reference_found
+    ):
+        raise input_error(
+            "reference",
+            f"{reference!r} is not a group of any audited attribute",
+            'Pass one of the labels in the table, or "highest"',
+        )
 
     positions = None
     if position is not None:
         p_codes, p_labels = _codes(frame[position], "position")
         positions = _position_rows(design, p_codes, p_labels, tests, rng, n_resamples)
         for name, columns in specs:
-            g = coded[columns[0]][0] if len(columns) == 1 else \
-                _intersection([coded[c] for c in columns])[0]
+            g = (
+                coded[columns[0]][0]
+                if len(columns) == 1
+                else _intersection([coded[c] for c in columns])[0]
+            )
             _within_position(design, name, g, p_codes, len(p_labels), tests)
 
     table = _with_by(pd.concat(rows, ignore_index=True), design, by_names)
@@ -918,21 +1045,41 @@ def audit_rankings(
     test_frame["n_resamples"] = test_frame["n_resamples"].astype("Int64")
     if positions is not None:
         positions = _with_by(positions, design, by_names)
-    params = {"prompt": prompt, "groups": attributes, "rank": rank, "position": position,
-              "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
-              "unknown": sorted(map(str, unknown_labels)), "intersectional": intersectional,
-              "random_state": random_state if isinstance(random_state, int) else None,
-              "n_experiments": design.n_cells}
+    params = {
+        "prompt": prompt,
+        "groups": attributes,
+        "rank": rank,
+        "position": position,
+        "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
+        "unknown": sorted(map(str, unknown_labels)),
+        "intersectional": intersectional,
+        "random_state": random_state if isinstance(random_state, int) else None,
+        "n_experiments": design.n_cells,
+    }
     return RankingAudit(
-        by=tuple(by_names), k=k, alpha=alpha, n_rows=len(frame),
-        n_prompts=len(design.block_cell), n_unranked=int(design.unranked.sum()),
-        n_resamples=n_resamples, unknown=MappingProxyType(unknown_counts), _table=table,
-        _tests=test_frame, _positions=positions, _ratios=tuple(ratios), _params=params)
+        by=tuple(by_names),
+        k=k,
+        alpha=alpha,
+        n_rows=len(frame),
+        n_prompts=len(design.block_cell),
+        n_unranked=int(design.unranked.sum()),
+        n_resamples=n_resamples,
+        unknown=MappingProxyType(unknown_counts),
+        _table=table,
+        _tests=test_frame,
+        _positions=positions,
+        _ratios=tuple(ratios),
+        _params=params,
+    )
 
 
-def _shared_draws(design: _Design, specs: list[tuple[str, tuple[str, ...]]],
-                  coded: Mapping[str, tuple[np.ndarray, list]], n_resamples: int,
-                  rng: np.random.Generator) -> dict[str, np.ndarray]:
+def _shared_draws(
+    design: _Design,
+    specs: list[tuple[str, tuple[str, ...]]],
+    coded: Mapping[str, tuple[np.ndarray, list]],
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
     """Permutation draws of the intersection, and of each attribute summed from them.
 
     A within-prompt permutation moves whole candidates, so the attributes'
@@ -946,8 +1093,16 @@ def _shared_draws(design: _Design, specs: list[tuple[str, tuple[str, ...]]],
         return {}
     name, columns = joint[0]
     g, keys = _intersection([coded[c] for c in columns])
-    draws = _permutation_draws(design.block, design.block_cell, design.n_cells, g, len(keys),
-                               design.selected, n_resamples, rng)
+    draws = _permutation_draws(
+        design.block,
+        design.block_cell,
+        design.n_cells,
+        g,
+        len(keys),
+        design.selected,
+        n_resamples,
+        rng,
+    )
     shared = {name: draws}
     for i, column in enumerate(columns):
         labels = {label: j for j, label in enumerate(coded[column][1])}
@@ -965,60 +1120,104 @@ def _with_by(frame: pd.DataFrame, design: _Design, by: list[str]) -> pd.DataFram
     return frame.reset_index(drop=True)
 
 
-def _test_rows(tests: list[dict[str, Any]], name: str, test: str, measure: str,
-               statistic: np.ndarray, df: np.ndarray, pvalue: np.ndarray, *,
-               n_resamples: int | None = None, note: Sequence[str] | None = None) -> None:
+def _test_rows(
+    tests: list[dict[str, Any]],
+    name: str,
+    test: str,
+    measure: str,
+    statistic: np.ndarray,
+    df: np.ndarray,
+    pvalue: np.ndarray,
+    *,
+    n_resamples: int | None = None,
+    note: Sequence[str] | None = None,
+) -> None:
     """One row per experiment, appended to ``tests`` as a block of columns."""
     n_cells = len(statistic)
     nan = np.full(n_cells, np.nan)
-    tests.append({"_cell": np.arange(n_cells), "attribute": [name] * n_cells,
-                  "test": [test] * n_cells, "measure": [measure] * n_cells,
-                  "comparison": [None] * n_cells, "statistic": np.asarray(statistic, float),
-                  "df": np.asarray(df, float), "p_value": np.asarray(pvalue, float),
-                  "p_value_holm": nan, "p_value_bh": nan,
-                  "n_resamples": [n_resamples] * n_cells,
-                  "hypothesis": [_HYPOTHESES[test]] * n_cells,
-                  "note": list(note) if note is not None else [""] * n_cells})
+    tests.append(
+        {
+            "_cell": np.arange(n_cells),
+            "attribute": [name] * n_cells,
+            "test": [test] * n_cells,
+            "measure": [measure] * n_cells,
+            "comparison": [None] * n_cells,
+            "statistic": np.asarray(statistic, float),
+            "df": np.asarray(df, float),
+            "p_value": np.asarray(pvalue, float),
+            "p_value_holm": nan,
+            "p_value_bh": nan,
+            "n_resamples": [n_resamples] * n_cells,
+            "hypothesis": [_HYPOTHESES[test]] * n_cells,
+            "note": list(note) if note is not None else [""] * n_cells,
+        }
+    )
 
 
-def _pairwise(tests: list[dict[str, Any]], name: str, labels: list[Any], test: str,
-              measure: str, moments: _Moments) -> None:
+def _pairwise(
+    tests: list[dict[str, Any]],
+    name: str,
+    labels: list[Any],
+    test: str,
+    measure: str,
+    moments: _Moments,
+) -> None:
     n_cells, n_groups = moments.observed.shape
     i, j = np.triu_indices(n_groups, 1)
     d = moments.observed - moments.expected
     cov = moments.cov
     var = cov[:, i, i] + cov[:, j, j] - 2 * cov[:, i, j]
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(var > 0, (d[:, i] - d[:, j]) / np.sqrt(np.where(var > 0, var, 1.0)),
-                     np.nan)
+        z = np.where(var > 0, (d[:, i] - d[:, j]) / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
     p = _normal_p(z)
     family = np.repeat(np.arange(n_cells), len(i))
     size = n_cells * len(i)
-    tests.append({"_cell": family, "attribute": [name] * size, "test": [test] * size,
-                  "measure": [measure] * size,
-                  "comparison": [f"{labels[a]} vs {labels[b]}" for a, b in zip(i, j)] * n_cells,
-                  "statistic": z.ravel(), "df": np.full(size, np.nan), "p_value": p.ravel(),
-                  "p_value_holm": _adjust(p.ravel(), family, "holm"),
-                  "p_value_bh": _adjust(p.ravel(), family, "bh"),
-                  "n_resamples": [None] * size, "hypothesis": [_HYPOTHESES[test]] * size,
-                  "note": [""] * size})
+    tests.append(
+        {
+            "_cell": family,
+            "attribute": [name] * size,
+            "test": [test] * size,
+            "measure": [measure] * size,
+            "comparison": [f"{labels[a]} vs {labels[b]}" for a, b in zip(i, j)] * n_cells,
+            "statistic": z.ravel(),
+            "df": np.full(size, np.nan),
+            "p_value": p.ravel(),
+            "p_value_holm": _adjust(p.ravel(), family, "holm"),
+            "p_value_bh": _adjust(p.ravel(), family, "bh"),
+            "n_resamples": [None] * size,
+            "hypothesis": [_HYPOTHESES[test]] * size,
+            "note": [""] * size,
+        }
+    )
 
 
 def _columns_frame(blocks: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
     """Concatenate blocks of columns (each a dict of equal-length sequences) into a frame."""
     data = {}
     for column in columns:
-        parts = [np.asarray(block[column], dtype=object)
-                 if not isinstance(block[column], np.ndarray) else block[column]
-                 for block in blocks]
+        parts = [
+            np.asarray(block[column], dtype=object)
+            if not isinstance(block[column], np.ndarray)
+            else block[column]
+            for block in blocks
+        ]
         data[column] = np.concatenate(parts) if parts else np.array([], dtype=object)
     return pd.DataFrame(data)
 
 
-def _omnibus(tests: list[dict[str, Any]], name: str, design: _Design, block: np.ndarray,
-             g: np.ndarray, n_groups: int, sel: np.ndarray, mid: np.ndarray,
-             rng: np.random.Generator, n_resamples: int,
-             draws: np.ndarray | None = None) -> tuple[_Moments, _Moments]:
+def _omnibus(
+    tests: list[dict[str, Any]],
+    name: str,
+    design: _Design,
+    block: np.ndarray,
+    g: np.ndarray,
+    n_groups: int,
+    sel: np.ndarray,
+    mid: np.ndarray,
+    rng: np.random.Generator,
+    n_resamples: int,
+    draws: np.ndarray | None = None,
+) -> tuple[_Moments, _Moments]:
     """The within-prompt tests of one attribute (or of position), appended to ``tests``.
 
     ``draws``: permutation draws of this attribute's top-k counts, when they
@@ -1033,21 +1232,31 @@ def _omnibus(tests: list[dict[str, Any]], name: str, design: _Design, block: np.
     _test_rows(tests, name, "cmh", "top_k", cmh, cmh_df, _chi2_sf(cmh, cmh_df))
     if n_resamples:
         if draws is None:
-            draws = _permutation_draws(block, design.block_cell, n_cells, g, n_groups, sel,
-                                       n_resamples, rng)
+            draws = _permutation_draws(
+                block, design.block_cell, n_cells, g, n_groups, sel, n_resamples, rng
+            )
         p_perm = _permutation_p(draws, top.expected, gof)
-        _test_rows(tests, name, "permutation", "top_k", gof, gof_df, p_perm,
-                   n_resamples=n_resamples)
+        _test_rows(
+            tests, name, "permutation", "top_k", gof, gof_df, p_perm, n_resamples=n_resamples
+        )
     rank_stat, rank_df = _quadratic(ranks)
     if name != "position":
         complete = _complete(block, design, g, n_groups)
-        notes = ["" if c else "not applicable: a prompt lacks a group or holds one twice; "
-                 "see mean_rank" for c in complete]
-        _test_rows(tests, name, "friedman", "rank", np.where(complete, rank_stat, np.nan),
-                   np.where(complete, rank_df, np.nan),
-                   np.where(complete, _chi2_sf(rank_stat, rank_df), np.nan), note=notes)
-    _test_rows(tests, name, "mean_rank", "rank", rank_stat, rank_df,
-               _chi2_sf(rank_stat, rank_df))
+        notes = [
+            "" if c else "not applicable: a prompt lacks a group or holds one twice; see mean_rank"
+            for c in complete
+        ]
+        _test_rows(
+            tests,
+            name,
+            "friedman",
+            "rank",
+            np.where(complete, rank_stat, np.nan),
+            np.where(complete, rank_df, np.nan),
+            np.where(complete, _chi2_sf(rank_stat, rank_df), np.nan),
+            note=notes,
+        )
+    _test_rows(tests, name, "mean_rank", "rank", rank_stat, rank_df, _chi2_sf(rank_stat, rank_df))
     return top, ranks
 
 
@@ -1063,18 +1272,29 @@ def _deviations(top: _Moments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return z, p, holm.reshape(p.shape)
 
 
-def _group_rows(design: _Design, name: str, columns: tuple[str, ...], g: np.ndarray,
-                keys: list[tuple], reference: Any, alpha: float, z_level: float,
-                tests: list[dict[str, Any]], rng: np.random.Generator, n_resamples: int,
-                draws: np.ndarray | None) -> tuple[pd.DataFrame, list[Fraction | None], bool]:
+def _group_rows(
+    design: _Design,
+    name: str,
+    columns: tuple[str, ...],
+    g: np.ndarray,
+    keys: list[tuple],
+    reference: Any,
+    alpha: float,
+    z_level: float,
+    tests: list[dict[str, Any]],
+    rng: np.random.Generator,
+    n_resamples: int,
+    draws: np.ndarray | None,
+) -> tuple[pd.DataFrame, list[Fraction | None], bool]:
     """One attribute: its tests, and the per-group rows of every experiment."""
     n_cells, n_groups = design.n_cells, len(keys)
     labels = [_label(key) for key in keys]
     known = g >= 0
     gk, block = g[known], design.block[known]
     sel, mid = design.selected[known], design.midrank[known]
-    top, ranks = _omnibus(tests, name, design, block, gk, n_groups, sel, mid, rng,
-                          n_resamples, draws)
+    top, ranks = _omnibus(
+        tests, name, design, block, gk, n_groups, sel, mid, rng, n_resamples, draws
+    )
     _pairwise(tests, name, labels, "pairwise", "top_k", top)
     _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks)
 
@@ -1098,19 +1318,29 @@ def _group_rows(design: _Design, name: str, columns: tuple[str, ...], g: np.ndar
         for i in range(n_groups):
             ratio, note = _ratio(rates[i], rates[ref] if ref is not None else None)
             ratios.append(ratio)
-            rows.append({
-                "_cell": c, "attribute": name, "group": labels[i], "n": int(n[i]),
-                "selected": int(selected[i]), "unranked": int(columns_out["unranked"][c, i]),
-                "rate": float(rates[i]) if rates[i] is not None else np.nan,
-                "impact_ratio": float(ratio) if ratio is not None else np.nan,
-                "is_reference": i == ref,
-                "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
-                "expected": float(top.expected[c, i]), "z": float(z[c, i]),
-                "p_value": float(p[c, i]), "p_value_holm": float(holm[c, i]),
-                "significant": bool(holm[c, i] < alpha),
-                "mean_rank": float(mean_rank[c, i]), "mean_rank_ci_low": float(low[c, i]),
-                "mean_rank_ci_high": float(high[c, i]), "note": note,
-            })
+            rows.append(
+                {
+                    "_cell": c,
+                    "attribute": name,
+                    "group": labels[i],
+                    "n": int(n[i]),
+                    "selected": int(selected[i]),
+                    "unranked": int(columns_out["unranked"][c, i]),
+                    "rate": float(rates[i]) if rates[i] is not None else np.nan,
+                    "impact_ratio": float(ratio) if ratio is not None else np.nan,
+                    "is_reference": i == ref,
+                    "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
+                    "expected": float(top.expected[c, i]),
+                    "z": float(z[c, i]),
+                    "p_value": float(p[c, i]),
+                    "p_value_holm": float(holm[c, i]),
+                    "significant": bool(holm[c, i] < alpha),
+                    "mean_rank": float(mean_rank[c, i]),
+                    "mean_rank_ci_low": float(low[c, i]),
+                    "mean_rank_ci_high": float(high[c, i]),
+                    "note": note,
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["group"] = frame["group"].astype(object)
     return frame, ratios, isinstance(found, int)
@@ -1145,16 +1375,26 @@ def _complete(block: np.ndarray, design: _Design, g: np.ndarray, n_groups: int) 
     return bad == 0
 
 
-def _mean_rank(block: np.ndarray, design: _Design, g: np.ndarray, mid: np.ndarray,
-               n_groups: int, z_level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _mean_rank(
+    block: np.ndarray,
+    design: _Design,
+    g: np.ndarray,
+    mid: np.ndarray,
+    n_groups: int,
+    z_level: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean mid-rank per group and a normal interval clustered by prompt (a ratio estimator)."""
     n_blocks, n_cells = len(design.block_cell), design.n_cells
     key = block * n_groups + g
     count = np.bincount(key, minlength=n_blocks * n_groups).reshape(n_blocks, n_groups)
-    total = np.bincount(key, weights=mid, minlength=n_blocks * n_groups).reshape(n_blocks,
-                                                                                 n_groups)
-    sums = _reduce(np.stack([count, total, total * total, total * count, count * count,
-                             count > 0], axis=-1).astype(float), design.block_cell, n_cells)
+    total = np.bincount(key, weights=mid, minlength=n_blocks * n_groups).reshape(n_blocks, n_groups)
+    sums = _reduce(
+        np.stack(
+            [count, total, total * total, total * count, count * count, count > 0], axis=-1
+        ).astype(float),
+        design.block_cell,
+        n_cells,
+    )
     n, r, rr, rn, nn, clusters = (sums[..., i] for i in range(6))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = r / n
@@ -1164,39 +1404,77 @@ def _mean_rank(block: np.ndarray, design: _Design, g: np.ndarray, mid: np.ndarra
     return mean, mean - half, mean + half
 
 
-def _position_rows(design: _Design, codes: np.ndarray, labels: list[Any],
-                   tests: list[dict[str, Any]], rng: np.random.Generator,
-                   n_resamples: int) -> pd.DataFrame:
+def _position_rows(
+    design: _Design,
+    codes: np.ndarray,
+    labels: list[Any],
+    tests: list[dict[str, Any]],
+    rng: np.random.Generator,
+    n_resamples: int,
+) -> pd.DataFrame:
     """Top-k rate by display position, and the tests of a position effect."""
     n_cells, n_pos = design.n_cells, len(labels)
-    top, _ = _omnibus(tests, "position", design, design.block, codes, n_pos,
-                      design.selected, design.midrank, rng, n_resamples)
+    top, _ = _omnibus(
+        tests,
+        "position",
+        design,
+        design.block,
+        codes,
+        n_pos,
+        design.selected,
+        design.midrank,
+        rng,
+        n_resamples,
+    )
     flat = design.cell * n_pos + codes
     n = np.bincount(flat, minlength=n_cells * n_pos)
     selected = np.rint(np.bincount(flat, weights=design.selected, minlength=n_cells * n_pos))
     z, p, holm = _deviations(top)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = selected / n
-    return pd.DataFrame({
-        "_cell": np.repeat(np.arange(n_cells), n_pos),
-        "position": np.tile(np.asarray(labels), n_cells),
-        "n": n, "selected": selected.astype(np.int64), "rate": rate,
-        "expected": top.expected.ravel(), "z": z.ravel(), "p_value": p.ravel(),
-        "p_value_holm": holm.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "_cell": np.repeat(np.arange(n_cells), n_pos),
+            "position": np.tile(np.asarray(labels), n_cells),
+            "n": n,
+            "selected": selected.astype(np.int64),
+            "rate": rate,
+            "expected": top.expected.ravel(),
+            "z": z.ravel(),
+            "p_value": p.ravel(),
+            "p_value_holm": holm.ravel(),
+        }
+    )
 
 
-def _within_position(design: _Design, name: str, g: np.ndarray, positions: np.ndarray,
-                     n_pos: int, tests: list[dict[str, Any]]) -> None:
+def _within_position(
+    design: _Design,
+    name: str,
+    g: np.ndarray,
+    positions: np.ndarray,
+    n_pos: int,
+    tests: list[dict[str, Any]],
+) -> None:
     """Group effect on the top k among candidates shown at the same position."""
     known = g >= 0
     stratum = design.cell[known] * n_pos + positions[known]
     strata_cell = np.arange(design.n_cells * n_pos) // n_pos
     n_groups = int(g.max()) + 1
-    moments = _moments(stratum, strata_cell, design.n_cells, g[known], n_groups,
-                       design.selected[known])
+    moments = _moments(
+        stratum, strata_cell, design.n_cells, g[known], n_groups, design.selected[known]
+    )
     statistic, df = _quadratic(moments)
-    notes = ["" if d > 0 else "no variation: within each position every candidate has the "
-             "same outcome" for d in df]
-    _test_rows(tests, name, "cmh_within_position", "top_k", statistic,
-               np.where(df > 0, df, np.nan), _chi2_sf(statistic, df), note=notes)
+    notes = [
+        "" if d > 0 else "no variation: within each position every candidate has the same outcome"
+        for d in df
+    ]
+    _test_rows(
+        tests,
+        name,
+        "cmh_within_position",
+        "top_k",
+        statistic,
+        np.where(df > 0, df, np.nan),
+        _chi2_sf(statistic, df),
+        note=notes,
+    )

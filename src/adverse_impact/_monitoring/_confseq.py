@@ -59,8 +59,9 @@ def mixture_radius(v: Any, *, alpha: float, rho: float) -> np.ndarray:
     return np.sqrt((v + rho) * np.log((v + rho) / (rho * alpha * alpha)))
 
 
-def log_ratio_sequence(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, alpha: float,
-                       rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def log_ratio_sequence(
+    sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, alpha: float, rho: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Log impact ratio of ``a`` against ``b`` and its confidence-sequence bounds.
 
     The counts are cumulative up to each look.  The estimate and its
@@ -81,9 +82,13 @@ def log_ratio_sequence(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, alpha: flo
     array([0.5  , 0.39 , 0.641])
     """
     z975 = 1.959963984540054
-    fixed = stats.impact_ratio_test(np.asarray(sel_a, dtype=float), np.asarray(n_a, dtype=float),
-                                    np.asarray(sel_b, dtype=float), np.asarray(n_b, dtype=float),
-                                    confidence=0.95)
+    fixed = stats.impact_ratio_test(
+        np.asarray(sel_a, dtype=float),
+        np.asarray(n_a, dtype=float),
+        np.asarray(sel_b, dtype=float),
+        np.asarray(n_b, dtype=float),
+        confidence=0.95,
+    )
     low95, high95 = np.atleast_1d(fixed.ci_low), np.atleast_1d(fixed.ci_high)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_low, log_high = np.log(low95), np.log(high95)

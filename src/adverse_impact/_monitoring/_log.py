@@ -50,9 +50,20 @@ CREATE TRIGGER IF NOT EXISTS audits_no_delete BEFORE DELETE ON audits
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 """
 
-_SUMMARY = ["id", "recorded_at", "library_version", "kind", "label", "model_version",
-            "fingerprint", "n_total", "n_groups", "n_below_four_fifths", "min_impact_ratio",
-            "passes"]
+_SUMMARY = [
+    "id",
+    "recorded_at",
+    "library_version",
+    "kind",
+    "label",
+    "model_version",
+    "fingerprint",
+    "n_total",
+    "n_groups",
+    "n_below_four_fifths",
+    "min_impact_ratio",
+    "passes",
+]
 
 
 def _now() -> str:
@@ -99,12 +110,16 @@ class AuditLog:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         if not isinstance(path, (str, os.PathLike)):
-            raise type_error("path", f"expected a file path, got {type(path).__name__}",
-                             "Pass the path of the log file, e.g. 'audits.db'")
+            raise type_error(
+                "path",
+                f"expected a file path, got {type(path).__name__}",
+                "Pass the path of the log file, e.g. 'audits.db'",
+            )
         object.__setattr__(self, "_path", Path(path).expanduser())
         if self._path.is_dir():
-            raise input_error("path", f"{str(path)!r} is a directory",
-                              "Pass a file path such as 'audits.db'")
+            raise input_error(
+                "path", f"{str(path)!r} is a directory", "Pass a file path such as 'audits.db'"
+            )
         self._path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect(write=True) as db:
             self._prepare(db)
@@ -121,8 +136,11 @@ class AuditLog:
         try:
             db = sqlite3.connect(self._path, timeout=60, isolation_level=None)
         except sqlite3.Error as exc:
-            raise input_error("path", f"cannot open {str(self._path)!r} ({exc})",
-                              "Check the path and its permissions") from exc
+            raise input_error(
+                "path",
+                f"cannot open {str(self._path)!r} ({exc})",
+                "Check the path and its permissions",
+            ) from exc
         try:
             db.execute("PRAGMA synchronous = FULL")
             if write:
@@ -135,9 +153,11 @@ class AuditLog:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             if "not a database" in str(exc) or "malformed" in str(exc):
-                raise input_error("path", f"{str(self._path)!r} is not a readable SQLite "
-                                  f"file ({exc})", "Pass an audit-log file, or a new path"
-                                  ) from exc
+                raise input_error(
+                    "path",
+                    f"{str(self._path)!r} is not a readable SQLite file ({exc})",
+                    "Pass an audit-log file, or a new path",
+                ) from exc
             raise
         except BaseException:
             if db.in_transaction:
@@ -151,13 +171,19 @@ class AuditLog:
         app = db.execute("PRAGMA application_id").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise input_error(
-                "path", f"{str(self._path)!r} was written by a newer adverse-impact (log "
+                "path",
+                f"{str(self._path)!r} was written by a newer adverse-impact (log "
                 f"schema {version}; version {__version__} reads schema {SCHEMA_VERSION} and "
-                "older)", "Upgrade adverse-impact to read or extend this log")
+                "older)",
+                "Upgrade adverse-impact to read or extend this log",
+            )
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if app not in (0, APPLICATION_ID) or (app == 0 and tables - {"sqlite_sequence"}):
-            raise input_error("path", f"{str(self._path)!r} is a SQLite file but not an "
-                              "adverse-impact audit log", "Pass a new path or an audit log")
+            raise input_error(
+                "path",
+                f"{str(self._path)!r} is a SQLite file but not an adverse-impact audit log",
+                "Pass a new path or an audit log",
+            )
         if version < SCHEMA_VERSION:
             # One statement at a time: executescript() would commit the open
             # transaction and let a second writer in between.
@@ -166,8 +192,9 @@ class AuditLog:
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def add(self, result: Any, *, label: str | None = None,
-            model_version: str | None = None) -> int:
+    def add(
+        self, result: Any, *, label: str | None = None, model_version: str | None = None
+    ) -> int:
         """Append a result; return its id.
 
         Parameters
@@ -183,8 +210,9 @@ class AuditLog:
 
         for name, value in (("label", label), ("model_version", model_version)):
             if value is not None and not isinstance(value, str):
-                raise type_error(name, f"expected text, got {type(value).__name__}",
-                                 f"Pass {name} as a string")
+                raise type_error(
+                    name, f"expected text, got {type(value).__name__}", f"Pass {name} as a string"
+                )
         if isinstance(result, AuditResult):
             from adverse_impact._report import fingerprint
 
@@ -192,37 +220,71 @@ class AuditLog:
             payload["counts"] = counts_to_dict(result.counts)
             ratios = [float(r) for r in result.exact_ratios if r is not None]
             below = int(result.failing().sum())
-            figures = ("audit", fingerprint(result), result.n_total, len(result.table), below,
-                       min(ratios) if ratios else None, below == 0)
+            figures = (
+                "audit",
+                fingerprint(result),
+                result.n_total,
+                len(result.table),
+                below,
+                min(ratios) if ratios else None,
+                below == 0,
+            )
         elif isinstance(result, MonitorResult):
             payload = result.to_dict()
             table = result.table
             last = table[table["period"] == result.periods[-1]]
             alerts = result.alerts
             ratios = last.loc[~last["is_reference"], "cum_impact_ratio"].dropna()
-            figures = ("monitor", result.fingerprint(), result.n_total,
-                       int(table[["attribute", "group"]].drop_duplicates().shape[0]),
-                       int((alerts["alert"] == "below_four_fifths").sum()),
-                       float(ratios.min()) if len(ratios) else None, alerts.empty)
+            figures = (
+                "monitor",
+                result.fingerprint(),
+                result.n_total,
+                int(table[["attribute", "group"]].drop_duplicates().shape[0]),
+                int((alerts["alert"] == "below_four_fifths").sum()),
+                float(ratios.min()) if len(ratios) else None,
+                alerts.empty,
+            )
         else:
-            raise type_error("result", f"cannot log a {type(result).__name__}",
-                             "Pass the result of ai.audit, ai.audit_model or ai.monitor")
+            raise type_error(
+                "result",
+                f"cannot log a {type(result).__name__}",
+                "Pass the result of ai.audit, ai.audit_model or ai.monitor",
+            )
         kind, print_, n_total, n_groups, below, low, passes = figures
-        row = (_now(), __version__, kind, label, model_version,
-               json.dumps(payload["params"], sort_keys=True, allow_nan=False), print_,
-               int(n_total), int(n_groups), int(below), low, int(bool(passes)),
-               json.dumps(payload, ensure_ascii=False, allow_nan=False))
+        row = (
+            _now(),
+            __version__,
+            kind,
+            label,
+            model_version,
+            json.dumps(payload["params"], sort_keys=True, allow_nan=False),
+            print_,
+            int(n_total),
+            int(n_groups),
+            int(below),
+            low,
+            int(bool(passes)),
+            json.dumps(payload, ensure_ascii=False, allow_nan=False),
+        )
         with self._connect(write=True) as db:
             self._prepare(db)
             cursor = db.execute(
                 "INSERT INTO audits (recorded_at, library_version, kind, label, model_version,"
                 " parameters, fingerprint, n_total, n_groups, n_below_four_fifths,"
-                " min_impact_ratio, passes, result) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                " min_impact_ratio, passes, result) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                row,
+            )
             return int(cursor.lastrowid)
 
-    def history(self, *, label: str | None = None, model_version: str | None = None,
-                kind: str | None = None, since: str | None = None,
-                until: str | None = None) -> pd.DataFrame:
+    def history(
+        self,
+        *,
+        label: str | None = None,
+        model_version: str | None = None,
+        kind: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> pd.DataFrame:
         """The entries' headline figures as a DataFrame, oldest first.
 
         Filters are exact matches, and ``since``/``until`` ISO dates or times
@@ -230,8 +292,7 @@ class AuditLog:
         :meth:`get`.
         """
         clauses, values = [], []
-        for column, value in (("label", label), ("model_version", model_version),
-                              ("kind", kind)):
+        for column, value in (("label", label), ("model_version", model_version), ("kind", kind)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 values.append(value)
@@ -244,8 +305,9 @@ class AuditLog:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._connect(write=False) as db:
             self._check_readable(db)
-            rows = db.execute(f"SELECT {', '.join(_SUMMARY)} FROM audits{where} ORDER BY id",
-                              values).fetchall()
+            rows = db.execute(
+                f"SELECT {', '.join(_SUMMARY)} FROM audits{where} ORDER BY id", values
+            ).fetchall()
         frame = pd.DataFrame(rows, columns=_SUMMARY)
         frame["passes"] = frame["passes"].astype(bool)
         frame["min_impact_ratio"] = frame["min_impact_ratio"].astype(float)
@@ -262,15 +324,18 @@ class AuditLog:
         from adverse_impact._result import AuditResult
 
         if isinstance(id, bool) or not isinstance(id, int):
-            raise type_error("id", f"expected an integer id, got {type(id).__name__}",
-                             "Pass an id from log.history()['id']")
+            raise type_error(
+                "id",
+                f"expected an integer id, got {type(id).__name__}",
+                "Pass an id from log.history()['id']",
+            )
         with self._connect(write=False) as db:
             self._check_readable(db)
-            found = db.execute("SELECT kind, result FROM audits WHERE id = ?",
-                               (id,)).fetchone()
+            found = db.execute("SELECT kind, result FROM audits WHERE id = ?", (id,)).fetchone()
         if found is None:
-            raise input_error("id", f"no entry {id} in {str(self._path)!r}",
-                              "Pass an id from log.history()['id']")
+            raise input_error(
+                "id", f"no entry {id} in {str(self._path)!r}", "Pass an id from log.history()['id']"
+            )
         kind, text = found
         payload = json.loads(text)
         return (MonitorResult if kind == "monitor" else AuditResult).from_dict(payload)

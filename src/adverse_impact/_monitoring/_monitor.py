@@ -97,8 +97,9 @@ class MonitorResult:
     def first_alert(self, alert: str = "below_four_fifths") -> Any:
         """The first period at which any group's alert of this kind fired, or None."""
         if alert not in ALERTS:
-            raise input_error("alert", f"{alert!r} is not a known alert",
-                              f"Pass one of {list(ALERTS)!r}")
+            raise input_error(
+                "alert", f"{alert!r} is not a known alert", f"Pass one of {list(ALERTS)!r}"
+            )
         rows = self._alerts[self._alerts["alert"] == alert]
         if rows.empty:
             return None
@@ -114,41 +115,58 @@ class MonitorResult:
         from adverse_impact._result import jsonable
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: jsonable(v) for k, v in row.items()}
-                    for row in frame.to_dict(orient="records")]
+            return [
+                {k: jsonable(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+            ]
 
-        return {"kind": "monitor", "n_total": self.n_total,
-                "n_missing_time": self.n_missing_time,
-                "n_unparseable_time": self.n_unparseable_time,
-                "unknown": jsonable(dict(self.unknown)), "params": jsonable(dict(self.params)),
-                "table": records(self._table), "alerts": records(self._alerts)}
+        return {
+            "kind": "monitor",
+            "n_total": self.n_total,
+            "n_missing_time": self.n_missing_time,
+            "n_unparseable_time": self.n_unparseable_time,
+            "unknown": jsonable(dict(self.unknown)),
+            "params": jsonable(dict(self.params)),
+            "table": records(self._table),
+            "alerts": records(self._alerts),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MonitorResult:
         """Rebuild a result from :meth:`to_dict` output (as kept by an audit log)."""
         table = pd.DataFrame([dict(r) for r in data["table"]])
-        for column in ("cs_low", "cs_high", "rate", "impact_ratio", "cum_rate",
-                       "cum_impact_ratio"):
+        for column in ("cs_low", "cs_high", "rate", "impact_ratio", "cum_rate", "cum_impact_ratio"):
             table[column] = pd.to_numeric(table[column]).astype(float)
         table["group"] = table["group"].astype(object)
         table["period"] = table["period"].astype(object)
-        alerts = pd.DataFrame([dict(r) for r in data["alerts"]],
-                              columns=["attribute", "group", "alert", "first_period",
-                                       "cum_impact_ratio", "cs_high"])
-        return cls(table, alerts, MappingProxyType(dict(data["params"])),
-                   MappingProxyType(dict(data["unknown"])), int(data["n_total"]),
-                   int(data["n_missing_time"]), int(data["n_unparseable_time"]))
+        alerts = pd.DataFrame(
+            [dict(r) for r in data["alerts"]],
+            columns=["attribute", "group", "alert", "first_period", "cum_impact_ratio", "cs_high"],
+        )
+        return cls(
+            table,
+            alerts,
+            MappingProxyType(dict(data["params"])),
+            MappingProxyType(dict(data["unknown"])),
+            int(data["n_total"]),
+            int(data["n_missing_time"]),
+            int(data["n_unparseable_time"]),
+        )
 
     def fingerprint(self) -> str:
         """SHA-256 of the per-group, per-period counts, as ``AuditResult``'s fingerprint."""
         import hashlib
 
-        cells = sorted(json.dumps([str(a), str(g), str(p), int(n), int(s)]) for a, g, p, n, s in
-                       self._table[["attribute", "group", "period", "n", "selected"]]
-                       .itertuples(index=False))
-        canonical = json.dumps({"cells": cells, "rule": self.params.get("rule"),
-                                "cutoff": self.params.get("cutoff")},
-                               sort_keys=True, separators=(",", ":"))
+        cells = sorted(
+            json.dumps([str(a), str(g), str(p), int(n), int(s)])
+            for a, g, p, n, s in self._table[
+                ["attribute", "group", "period", "n", "selected"]
+            ].itertuples(index=False)
+        )
+        canonical = json.dumps(
+            {"cells": cells, "rule": self.params.get("rule"), "cutoff": self.params.get("cutoff")},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def to_json(self, path: Any = None, *, indent: int | None = 2) -> str:
@@ -167,20 +185,29 @@ class MonitorResult:
     def summary(self) -> str:
         """The headline: periods, groups, and each alert with the period it first fired."""
         periods = self.periods
-        lines = [f"MonitorResult: {len(periods)} {self.params['period'] or 'period'}"
-                 f"{'s' if len(periods) != 1 else ''}"
-                 + (f" ({periods[0]} to {periods[-1]})" if periods else "")
-                 + f", {self.n_total:,} rows, alpha {self.params['alpha']:g} anytime-valid"]
+        lines = [
+            f"MonitorResult: {len(periods)} {self.params['period'] or 'period'}"
+            f"{'s' if len(periods) != 1 else ''}"
+            + (f" ({periods[0]} to {periods[-1]})" if periods else "")
+            + f", {self.n_total:,} rows, alpha {self.params['alpha']:g} anytime-valid"
+        ]
         if self._alerts.empty:
             lines.append("no alert: every confidence sequence reaches 1")
         for row in self._alerts.itertuples(index=False):
             bound = "0.8" if row.alert == "below_four_fifths" else "1"
-            lines.append(f"alert: {row.attribute}={row.group} wholly below {bound} from "
-                         f"{row.first_period} (ratio {row.cum_impact_ratio:.3f}, sequence "
-                         f"upper end {row.cs_high:.3f})")
-        bad = [f"{count:,} {what}" for count, what in (
-            (self.n_missing_time, "with no time"),
-            (self.n_unparseable_time, "with an unparseable time")) if count]
+            lines.append(
+                f"alert: {row.attribute}={row.group} wholly below {bound} from "
+                f"{row.first_period} (ratio {row.cum_impact_ratio:.3f}, sequence "
+                f"upper end {row.cs_high:.3f})"
+            )
+        bad = [
+            f"{count:,} {what}"
+            for count, what in (
+                (self.n_missing_time, "with no time"),
+                (self.n_unparseable_time, "with an unparseable time"),
+            )
+            if count
+        ]
         if bad:
             lines.append("set aside: " + ", ".join(bad) + " rows")
         return "\n".join(lines)
@@ -194,12 +221,19 @@ class MonitorResult:
         if not periods:
             return lines
         last = self._table[self._table["period"] == periods[-1]]
-        shown = last[["attribute", "group", "cum_n", "cum_rate", "cum_impact_ratio", "cs_low",
-                       "cs_high"]]
-        table = shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.3f}",
-                              border=0, classes="adverse-impact")
-        return f"<div>{lines}<p>At the last look ({html.escape(str(periods[-1]))}):</p>" \
-               f"{table}</div>"
+        shown = last[
+            ["attribute", "group", "cum_n", "cum_rate", "cum_impact_ratio", "cs_low", "cs_high"]
+        ]
+        table = shown.to_html(
+            index=False,
+            na_rep="",
+            float_format=lambda v: f"{v:.3f}",
+            border=0,
+            classes="adverse-impact",
+        )
+        return (
+            f"<div>{lines}<p>At the last look ({html.escape(str(periods[-1]))}):</p>{table}</div>"
+        )
 
     def plot(self, attribute: str | None = None, *, ax: Any = None) -> Any:
         """Cumulative impact ratios over time with their sequences and the 0.8 line.
@@ -209,8 +243,9 @@ class MonitorResult:
         try:
             import matplotlib.pyplot as plt
         except ImportError as exc:
-            raise ImportError('MonitorResult.plot needs matplotlib: pip install '
-                              '"adverse-impact[plot]"') from exc
+            raise ImportError(
+                'MonitorResult.plot needs matplotlib: pip install "adverse-impact[plot]"'
+            ) from exc
         table = self._table
         attribute = attribute or table["attribute"].iloc[0]
         rows = table[(table["attribute"] == attribute) & ~table["is_reference"]]
@@ -220,14 +255,18 @@ class MonitorResult:
         position = {p: i for i, p in enumerate(periods)}
         for group, part in rows.groupby("group", sort=False):
             x = [position[p] for p in part["period"]]
-            line, = ax.plot(x, part["cum_impact_ratio"], marker="o", label=str(group))
-            ax.fill_between(x, part["cs_low"].clip(0, 2), part["cs_high"].clip(0, 2),
-                            color=line.get_color(), alpha=0.2)
+            (line,) = ax.plot(x, part["cum_impact_ratio"], marker="o", label=str(group))
+            ax.fill_between(
+                x,
+                part["cs_low"].clip(0, 2),
+                part["cs_high"].clip(0, 2),
+                color=line.get_color(),
+                alpha=0.2,
+            )
         ax.axhline(FOUR_FIFTHS, color="#cf222e", linestyle="--", label="four-fifths")
         ax.axhline(1.0, color="#57606a", linewidth=0.8)
         step = max(1, len(periods) // 12)
-        ax.set_xticks(range(0, len(periods), step),
-                      [str(p) for p in periods[::step]], rotation=45)
+        ax.set_xticks(range(0, len(periods), step), [str(p) for p in periods[::step]], rotation=45)
         ax.set_ylim(0, 2)
         ax.set_ylabel("cumulative impact ratio")
         ax.set_title(f"{attribute}: {1 - self.params['alpha']:.0%} anytime-valid sequence")
@@ -236,13 +275,19 @@ class MonitorResult:
 
     def to_html(self, path: Any = None) -> str:
         """A self-contained HTML page: the summary, one SVG chart per attribute, the alerts."""
-        parts = [("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-                 "<title>Adverse-impact monitoring</title></head><body>"),
-                 "<h1>Adverse-impact monitoring</h1>", self._repr_html_()]
+        parts = [
+            (
+                '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+                "<title>Adverse-impact monitoring</title></head><body>"
+            ),
+            "<h1>Adverse-impact monitoring</h1>",
+            self._repr_html_(),
+        ]
         for attribute in dict.fromkeys(self._table["attribute"]):
             parts.append(f"<h2>{html.escape(str(attribute))}</h2>")
-            parts.append(_svg_lines(self._table[self._table["attribute"] == attribute],
-                                    self.periods))
+            parts.append(
+                _svg_lines(self._table[self._table["attribute"] == attribute], self.periods)
+            )
         if not self._alerts.empty:
             parts.append("<h2>Alerts</h2>" + self._alerts.to_html(index=False, border=0))
         parts.append(f"<p>Method: {html.escape(self.params['method'])}</p></body></html>")
@@ -265,13 +310,21 @@ def _svg_lines(rows: pd.DataFrame, periods: list[Any]) -> str:
         return f"{left + i * (width - left - 10) / span:.1f},{top + (2 - v) / 2 * height:.1f}"
 
     colours = ["#0969da", "#8250df", "#1a7f37", "#bf8700", "#cf222e", "#57606a"]
-    parts = [(f'<svg role="img" width="{width}" height="{height + 30}">'
-             "<title>cumulative impact ratio and confidence sequence</title>")]
-    for level, style in ((FOUR_FIFTHS, 'stroke="#cf222e" stroke-dasharray="4 3"'),
-                         (1.0, 'stroke="#57606a"')):
+    parts = [
+        (
+            f'<svg role="img" width="{width}" height="{height + 30}">'
+            "<title>cumulative impact ratio and confidence sequence</title>"
+        )
+    ]
+    for level, style in (
+        (FOUR_FIFTHS, 'stroke="#cf222e" stroke-dasharray="4 3"'),
+        (1.0, 'stroke="#57606a"'),
+    ):
         y = top + (2 - level) / 2 * height
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" {style}/>'
-                     f'<text x="2" y="{y + 4:.1f}" font-size="10">{level:g}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" {style}/>'
+            f'<text x="2" y="{y + 4:.1f}" font-size="10">{level:g}</text>'
+        )
     others = rows[~rows["is_reference"]]
     for k, (group, part) in enumerate(others.groupby("group", sort=False)):
         colour = colours[k % len(colours)]
@@ -280,15 +333,23 @@ def _svg_lines(rows: pd.DataFrame, periods: list[Any]) -> str:
         band_top = [xy(i, h) for i, h, good in zip(idx, part["cs_high"], ok) if good]
         band_bottom = [xy(i, lo) for i, lo, good in zip(idx, part["cs_low"], ok) if good]
         if band_top:
-            parts.append(f'<polygon points="{" ".join(band_top + band_bottom[::-1])}" '
-                         f'fill="{colour}" opacity="0.15"/>')
+            parts.append(
+                f'<polygon points="{" ".join(band_top + band_bottom[::-1])}" '
+                f'fill="{colour}" opacity="0.15"/>'
+            )
         line = [xy(i, r) for i, r in zip(idx, part["cum_impact_ratio"]) if np.isfinite(r)]
-        parts.append(f'<polyline points="{" ".join(line)}" fill="none" stroke="{colour}">'
-                     f"<title>{html.escape(str(group))}</title></polyline>")
-        parts.append(f'<text x="{width - 120}" y="{top + 12 * (k + 1)}" font-size="11" '
-                     f'fill="{colour}">{html.escape(str(group))}</text>')
-    parts.append(f'<text x="{left}" y="{height + 25}" font-size="10">{html.escape(str(periods[0]))}'
-                 f' to {html.escape(str(periods[-1]))}</text></svg>')
+        parts.append(
+            f'<polyline points="{" ".join(line)}" fill="none" stroke="{colour}">'
+            f"<title>{html.escape(str(group))}</title></polyline>"
+        )
+        parts.append(
+            f'<text x="{width - 120}" y="{top + 12 * (k + 1)}" font-size="11" '
+            f'fill="{colour}">{html.escape(str(group))}</text>'
+        )
+    parts.append(
+        f'<text x="{left}" y="{height + 25}" font-size="10">{html.escape(str(periods[0]))}'
+        f" to {html.escape(str(periods[-1]))}</text></svg>"
+    )
     return "".join(parts)
 
 
@@ -414,18 +475,37 @@ def monitor(
     alpha = check_alpha(alpha)
     unknown_labels = check_unknown(unknown)
     if correction not in _CORRECTIONS:
-        raise input_error("correction", f"{correction!r} is not a known correction",
-                          f"Pass one of {list(_CORRECTIONS)!r}")
-    if isinstance(planned_se, bool) or not isinstance(planned_se, (int, float)) \
-            or not 0 < planned_se < math.inf:
-        raise input_error("planned_se", f"{planned_se!r} is not a positive number",
-                          "Pass the standard error of the log ratio to tune for, e.g. 0.1")
+        raise input_error(
+            "correction",
+            f"{correction!r} is not a known correction",
+            f"Pass one of {list(_CORRECTIONS)!r}",
+        )
+    if (
+        isinstance(planned_se, bool)
+        or not isinstance(planned_se, (int, float))
+        or not 0 < planned_se < math.inf
+    ):
+        raise input_error(
+            "planned_se",
+            f"{planned_se!r} is not a positive number",
+            "Pass the standard error of the log ratio to tune for, e.g. 0.1",
+        )
     if score is not None and threshold is None:
-        raise input_error("threshold", "monitoring scores needs a fixed threshold",
-                          "Pass threshold=; the scoring rate's median of all periods would "
-                          "use future data at every look")
-    counts = count_periods(data, time=time, period=period, selected=selected, groups=groups,
-                           score=score, threshold=threshold)
+        raise input_error(
+            "threshold",
+            "monitoring scores needs a fixed threshold",
+            "Pass threshold=; the scoring rate's median of all periods would "
+            "use future data at every look",
+        )
+    counts = count_periods(
+        data,
+        time=time,
+        period=period,
+        selected=selected,
+        groups=groups,
+        score=score,
+        threshold=threshold,
+    )
     keys = counts.table[PERIOD_KEY]
     n = counts.table["n"].to_numpy()
     missing = keys.isna().to_numpy()
@@ -433,15 +513,19 @@ def monitor(
     dated = counts.table.loc[~missing & ~unparseable]
     counts = dataclasses.replace(counts, table=dated.reset_index(drop=True))
     if dated.empty:
-        raise input_error("time", "no row has a readable time",
-                          "Pass dates, datetimes or ISO text such as '2025-01-31'")
+        raise input_error(
+            "time",
+            "no row has a readable time",
+            "Pass dates, datetimes or ISO text such as '2025-01-31'",
+        )
     specs = _specs(counts.attributes, intersectional)
     if isinstance(reference, Mapping):
         names = [name for name, _ in specs]
         for key in reference:
             if key not in names:
-                raise input_error("reference", f"{key!r} is not a monitored attribute",
-                                  f"Use keys from {names!r}")
+                raise input_error(
+                    "reference", f"{key!r} is not a monitored attribute", f"Use keys from {names!r}"
+                )
     rows: list[pd.DataFrame] = []
     comparisons = 0
     prepared = []
@@ -452,53 +536,77 @@ def monitor(
         unknown_counts[name] = n_unknown
         k = grid.shape[0]
         if k < 2:
-            raise input_error("groups", f"attribute {name!r} has fewer than two known groups",
-                              "Monitor an attribute with two or more groups")
-        wanted = reference.get(name, "highest") if isinstance(reference, Mapping) \
-            else reference
+            raise input_error(
+                "groups",
+                f"attribute {name!r} has fewer than two known groups",
+                "Monitor an attribute with two or more groups",
+            )
+        wanted = reference.get(name, "highest") if isinstance(reference, Mapping) else reference
         labels = [_label(g) for g in grid.index]
         ref = None
         if not (isinstance(wanted, str) and wanted == "highest"):
             if wanted in labels:
                 ref, found_any = labels.index(wanted), True
             elif isinstance(reference, Mapping):
-                raise input_error("reference", f"{wanted!r} is not a group of {name!r}",
-                                  f"Use one of {labels[:20]!r}")
+                raise input_error(
+                    "reference",
+                    f"{wanted!r} is not a group of {name!r}",
+                    f"Use one of {labels[:20]!r}",
+                )
         # A fixed reference: each group against it; "highest" may change between
         # looks, so every pair may be compared.
         comparisons += k * (k - 1) // 2 if ref is None else k - 1
         prepared.append((name, grid, ref))
-    if not isinstance(reference, Mapping) and not (
-            isinstance(reference, str) and reference == "highest") and not found_any:
-        raise input_error("reference", f"{reference!r} is not a group of any monitored "
-                          "attribute", 'Pass one of the labels in the table, or "highest"')
+    if (
+        not isinstance(reference, Mapping)
+        and not (isinstance(reference, str) and reference == "highest")
+        and not found_any
+    ):
+        raise input_error(
+            "reference",
+            f"{reference!r} is not a group of any monitored attribute",
+            'Pass one of the labels in the table, or "highest"',
+        )
     level = alpha / comparisons if correction == "bonferroni" else alpha
-    rho = best_rho(1 / planned_se ** 2, level)
+    rho = best_rho(1 / planned_se**2, level)
     for name, grid, ref in prepared:
         rows.append(_look(name, grid, ref, level=level, rho=rho))
     table = pd.concat(rows, ignore_index=True)
     alerts = _alerts(table)
     params = {
-        "period": period, "alpha": alpha, "alpha_per_comparison": level,
-        "comparisons": comparisons, "correction": correction, "planned_se": float(planned_se),
+        "period": period,
+        "alpha": alpha,
+        "alpha_per_comparison": level,
+        "comparisons": comparisons,
+        "correction": correction,
+        "planned_se": float(planned_se),
         "rho": rho,
         "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
-        "intersectional": bool(intersectional), "unknown": sorted(map(str, unknown_labels)),
-        "rule": counts.rule, "cutoff": counts.cutoff,
+        "intersectional": bool(intersectional),
+        "unknown": sorted(map(str, unknown_labels)),
+        "rule": counts.rule,
+        "cutoff": counts.cutoff,
         "selected": selected if isinstance(selected, str) else None,
         "score": score if isinstance(score, str) else None,
         "time": time if isinstance(time, str) else None,
         "method": "Robbins' two-sided normal-mixture confidence sequence for the log impact "
-                  "ratio with Katz's variance (Howard et al. 2021); alpha split by "
-                  f"{correction} over {comparisons} comparison(s)",
+        "ratio with Katz's variance (Howard et al. 2021); alpha split by "
+        f"{correction} over {comparisons} comparison(s)",
     }
-    return MonitorResult(table, alerts, MappingProxyType(params),
-                         MappingProxyType(unknown_counts), int(n.sum()),
-                         int(n[missing].sum()), int(n[unparseable].sum()))
+    return MonitorResult(
+        table,
+        alerts,
+        MappingProxyType(params),
+        MappingProxyType(unknown_counts),
+        int(n.sum()),
+        int(n[missing].sum()),
+        int(n[unparseable].sum()),
+    )
 
 
-def _grid(counts: Any, columns: tuple[str, ...], unknown: frozenset,
-          period: str | None) -> tuple[pd.DataFrame, int]:
+def _grid(
+    counts: Any, columns: tuple[str, ...], unknown: frozenset, period: str | None
+) -> tuple[pd.DataFrame, int]:
     """Selected and applicant counts as (groups x periods) arrays, in a frame of objects."""
     totals, n_unknown = group_totals(counts, (*columns, PERIOD_KEY), unknown)
     groups = sorted({key[:-1] for key in totals.index}, key=_sort_key)
@@ -510,14 +618,17 @@ def _grid(counts: Any, columns: tuple[str, ...], unknown: frozenset,
     for key, count, chosen in zip(totals.index, totals["n"], totals["selected"]):
         n[g_at[key[:-1]], p_at[key[-1]]] = count
         sel[g_at[key[:-1]], p_at[key[-1]]] = chosen
-    frame = pd.DataFrame({"n": list(n), "selected": list(sel)},
-                         index=pd.Index(groups, tupleize_cols=False, dtype=object))
+    frame = pd.DataFrame(
+        {"n": list(n), "selected": list(sel)},
+        index=pd.Index(groups, tupleize_cols=False, dtype=object),
+    )
     frame.attrs["periods"] = [_period_label(p, period) for p in periods]
     return frame, n_unknown
 
 
-def _look(name: str, grid: pd.DataFrame, ref: int | None, *, level: float,
-          rho: float) -> pd.DataFrame:
+def _look(
+    name: str, grid: pd.DataFrame, ref: int | None, *, level: float, rho: float
+) -> pd.DataFrame:
     """Every group's rates, ratios and sequence at every look of one attribute."""
     n = np.vstack(grid["n"].to_list())
     sel = np.vstack(grid["selected"].to_list())
@@ -542,37 +653,58 @@ def _look(name: str, grid: pd.DataFrame, ref: int | None, *, level: float,
     empty = (cum_n == 0) | (ref_n == 0)[None, :]
     # A group not seen yet has no sequence; stand-in counts keep the arithmetic defined.
     _, low, high = log_ratio_sequence(
-        np.where(empty, 0, cum_sel), np.where(empty, 1, cum_n),
+        np.where(empty, 0, cum_sel),
+        np.where(empty, 1, cum_n),
         np.where(empty, 0, np.broadcast_to(ref_sel, (k, t))),
-        np.where(empty, 1, np.broadcast_to(ref_n, (k, t))), alpha=level, rho=rho)
+        np.where(empty, 1, np.broadcast_to(ref_n, (k, t))),
+        alpha=level,
+        rho=rho,
+    )
     low = np.where(is_ref | empty, np.nan, np.exp(low))
     high = np.where(is_ref | empty, np.nan, np.exp(high))
     periods = grid.attrs["periods"]
-    return pd.DataFrame({
-        "attribute": name,
-        "group": pd.Series([_label(g) for g in grid.index for _ in range(t)], dtype=object),
-        "period": [p for _ in range(k) for p in periods],
-        "n": n.ravel(), "selected": sel.ravel(), "rate": rate.ravel(),
-        "impact_ratio": ratio.ravel(),
-        "cum_n": cum_n.ravel(), "cum_selected": cum_sel.ravel(), "cum_rate": cum_rate.ravel(),
-        "cum_impact_ratio": np.where(is_ref, 1.0, cum_ratio).ravel(),
-        "cs_low": low.ravel(), "cs_high": high.ravel(), "is_reference": is_ref.ravel(),
-        "alert_four_fifths": (np.nan_to_num(high, nan=np.inf) < FOUR_FIFTHS).ravel(),
-        "alert_any": (np.nan_to_num(high, nan=np.inf) < 1.0).ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "attribute": name,
+            "group": pd.Series([_label(g) for g in grid.index for _ in range(t)], dtype=object),
+            "period": [p for _ in range(k) for p in periods],
+            "n": n.ravel(),
+            "selected": sel.ravel(),
+            "rate": rate.ravel(),
+            "impact_ratio": ratio.ravel(),
+            "cum_n": cum_n.ravel(),
+            "cum_selected": cum_sel.ravel(),
+            "cum_rate": cum_rate.ravel(),
+            "cum_impact_ratio": np.where(is_ref, 1.0, cum_ratio).ravel(),
+            "cs_low": low.ravel(),
+            "cs_high": high.ravel(),
+            "is_reference": is_ref.ravel(),
+            "alert_four_fifths": (np.nan_to_num(high, nan=np.inf) < FOUR_FIFTHS).ravel(),
+            "alert_any": (np.nan_to_num(high, nan=np.inf) < 1.0).ravel(),
+        }
+    )
 
 
 def _alerts(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (attribute, group), part in table.groupby(["attribute", "group"], sort=False):
-        for alert, column in (("below_four_fifths", "alert_four_fifths"),
-                              ("below_one", "alert_any")):
+        for alert, column in (
+            ("below_four_fifths", "alert_four_fifths"),
+            ("below_one", "alert_any"),
+        ):
             fired = part[part[column]]
             if not fired.empty:
                 first = fired.iloc[0]
-                rows.append({"attribute": attribute, "group": group, "alert": alert,
-                             "first_period": first["period"],
-                             "cum_impact_ratio": float(first["cum_impact_ratio"]),
-                             "cs_high": float(first["cs_high"])})
-    return pd.DataFrame(rows, columns=["attribute", "group", "alert", "first_period",
-                                       "cum_impact_ratio", "cs_high"])
+                rows.append(
+                    {
+                        "attribute": attribute,
+                        "group": group,
+                        "alert": alert,
+                        "first_period": first["period"],
+                        "cum_impact_ratio": float(first["cum_impact_ratio"]),
+                        "cs_high": float(first["cs_high"]),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["attribute", "group", "alert", "first_period", "cum_impact_ratio", "cs_high"]
+    )

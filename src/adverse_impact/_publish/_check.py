@@ -24,8 +24,14 @@ __all__ = ["Finding", "SummaryCheck", "check_summary"]
 #: accepts a decision that is right under one of them.
 SHARE_BASES = ("either", "known", "all")
 #: Group labels read as the unknown category when there is no ``unknown`` column.
-UNKNOWN_LABELS = ("unknown", "unknown category", "not disclosed", "declined to state",
-                  "decline to self-identify", "prefer not to say")
+UNKNOWN_LABELS = (
+    "unknown",
+    "unknown category",
+    "not disclosed",
+    "declined to state",
+    "decline to self-identify",
+    "prefer not to say",
+)
 #: Published impact ratios meaning "not computed" (an excluded category).
 _BLANK = {"", "-", "—", "–", "n/a", "na", "nan", "none", "excluded", "excl.", "excl"}
 _REQUIRED = ("attribute", "group", "n", "impact_ratio")
@@ -116,11 +122,14 @@ class SummaryCheck:
     def to_dict(self) -> dict[str, Any]:
         """Findings, settings and the recomputed table, JSON-serialisable."""
         return {
-            "passes": self.passes(), "min_share": self.min_share,
+            "passes": self.passes(),
+            "min_share": self.min_share,
             "min_share_of": self.min_share_of,
             "findings": [f.to_dict() for f in self.findings],
-            "table": [{k: jsonable(v) for k, v in row.items()}
-                      for row in self._table.to_dict(orient="records")],
+            "table": [
+                {k: jsonable(v) for k, v in row.items()}
+                for row in self._table.to_dict(orient="records")
+            ],
         }
 
     def summary(self) -> str:
@@ -128,8 +137,10 @@ class SummaryCheck:
         n_err, n_warn = len(self.errors), len(self.findings) - len(self.errors)
         if not self.findings:
             return "SummaryCheck: no findings; every figure agrees with the counts"
-        return (f"SummaryCheck: {n_err} error{'s' if n_err != 1 else ''}, {n_warn} "
-                f"warning{'s' if n_warn != 1 else ''}")
+        return (
+            f"SummaryCheck: {n_err} error{'s' if n_err != 1 else ''}, {n_warn} "
+            f"warning{'s' if n_warn != 1 else ''}"
+        )
 
     def __repr__(self) -> str:
         lines = [self.summary()]
@@ -137,12 +148,15 @@ class SummaryCheck:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        items = "".join(f"<li><strong>{html.escape(f.severity)}</strong>: "
-                        f"{html.escape(f.message)}</li>" for f in self.findings)
+        items = "".join(
+            f"<li><strong>{html.escape(f.severity)}</strong>: {html.escape(f.message)}</li>"
+            for f in self.findings
+        )
         return f"<div><p><strong>{html.escape(self.summary())}</strong></p><ul>{items}</ul></div>"
 
 
 # -- reading the published table -----------------------------------------------------
+
 
 def _where(row: int, frame: pd.DataFrame, column: str) -> str:
     attribute, group = frame.at[row, "attribute"], frame.at[row, "group"]
@@ -154,8 +168,9 @@ def _decimals(text: str) -> int:
     return len(match.group(1)) if match else 0
 
 
-def _parse_number(value: Any, row: int, frame: pd.DataFrame,
-                  column: str) -> tuple[Fraction | None, int]:
+def _parse_number(
+    value: Any, row: int, frame: pd.DataFrame, column: str
+) -> tuple[Fraction | None, int]:
     """The published value exactly as written, and its number of decimals (percent aware)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, 0
@@ -167,8 +182,11 @@ def _parse_number(value: Any, row: int, frame: pd.DataFrame,
     try:
         number = Fraction(digits)
     except (ValueError, ZeroDivisionError):
-        raise input_error("table", f"{_where(row, frame, column)}: {text!r} is not a number",
-                          "Publish numbers such as 0.78 or 78%") from None
+        raise input_error(
+            "table",
+            f"{_where(row, frame, column)}: {text!r} is not a number",
+            "Publish numbers such as 0.78 or 78%",
+        ) from None
     if percent:
         return number / 100, _decimals(digits) + 2
     return number, _decimals(digits)
@@ -179,28 +197,38 @@ def _read(table: Any) -> pd.DataFrame:
         try:
             return pd.read_csv(table, dtype=str, keep_default_na=False)
         except FileNotFoundError:
-            raise input_error("table", f"no file {str(table)!r}",
-                              "Pass the path of a CSV file or a DataFrame") from None
+            raise input_error(
+                "table", f"no file {str(table)!r}", "Pass the path of a CSV file or a DataFrame"
+            ) from None
     if isinstance(table, pd.DataFrame):
         return table.copy()
-    raise type_error("table", f"got {type(table).__name__}",
-                     "Pass a pandas DataFrame or the path of a CSV file")
+    raise type_error(
+        "table", f"got {type(table).__name__}", "Pass a pandas DataFrame or the path of a CSV file"
+    )
 
 
-def _count(value: Any, row: int, frame: pd.DataFrame, column: str,
-           required: bool) -> int | None:
+def _count(value: Any, row: int, frame: pd.DataFrame, column: str, required: bool) -> int | None:
     number, _ = _parse_number(value, row, frame, column)
     if number is None:
         if required:
-            raise input_error("table", f"{_where(row, frame, column)}: is empty",
-                              "Publish the number of applicants of every category")
+            raise input_error(
+                "table",
+                f"{_where(row, frame, column)}: is empty",
+                "Publish the number of applicants of every category",
+            )
         return None
     if number < 0:
-        raise input_error("table", f"{_where(row, frame, column)}: {value!r} is negative",
-                          "Counts of people are 0 or more")
+        raise input_error(
+            "table",
+            f"{_where(row, frame, column)}: {value!r} is negative",
+            "Counts of people are 0 or more",
+        )
     if number.denominator != 1:
-        raise input_error("table", f"{_where(row, frame, column)}: {value!r} is not a whole "
-                          "number", "Counts of people are whole numbers")
+        raise input_error(
+            "table",
+            f"{_where(row, frame, column)}: {value!r} is not a whole number",
+            "Counts of people are whole numbers",
+        )
     return int(number)
 
 
@@ -213,60 +241,97 @@ def _is_true(value: Any) -> bool:
 def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
-        raise input_error("table", f"missing column(s) {missing!r}; found "
-                          f"{list(map(str, frame.columns))!r}",
-                          "Name the columns attribute, group, n, selected and/or rate, "
-                          "impact_ratio")
+        raise input_error(
+            "table",
+            f"missing column(s) {missing!r}; found {list(map(str, frame.columns))!r}",
+            "Name the columns attribute, group, n, selected and/or rate, impact_ratio",
+        )
     if "selected" not in frame.columns and "rate" not in frame.columns:
-        raise input_error("table", "has neither a 'selected' nor a 'rate' column",
-                          "Publish the number selected or the selection rate of each category")
+        raise input_error(
+            "table",
+            "has neither a 'selected' nor a 'rate' column",
+            "Publish the number selected or the selection rate of each category",
+        )
     frame = frame.reset_index(drop=True)
     labels = {str(u).strip().casefold() for u in unknown}
     out = []
     for i in range(len(frame)):
-        is_unknown = (_is_true(frame.at[i, "unknown"]) if "unknown" in frame.columns
-                      else str(frame.at[i, "group"]).strip().casefold() in labels)
+        is_unknown = (
+            _is_true(frame.at[i, "unknown"])
+            if "unknown" in frame.columns
+            else str(frame.at[i, "group"]).strip().casefold() in labels
+        )
         n = _count(frame.at[i, "n"], i, frame, "n", required=True)
-        selected = (_count(frame.at[i, "selected"], i, frame, "selected", required=False)
-                    if "selected" in frame.columns else None)
+        selected = (
+            _count(frame.at[i, "selected"], i, frame, "selected", required=False)
+            if "selected" in frame.columns
+            else None
+        )
         if selected is not None and selected > n:
-            raise input_error("table", f"{_where(i, frame, 'selected')}: {selected:,} selected "
-                              f"is more than n = {n:,}", "Check the row's counts")
-        rate, rate_digits = (_parse_number(frame.at[i, "rate"], i, frame, "rate")
-                             if "rate" in frame.columns else (None, 0))
+            raise input_error(
+                "table",
+                f"{_where(i, frame, 'selected')}: {selected:,} selected is more than n = {n:,}",
+                "Check the row's counts",
+            )
+        rate, rate_digits = (
+            _parse_number(frame.at[i, "rate"], i, frame, "rate")
+            if "rate" in frame.columns
+            else (None, 0)
+        )
         if rate is not None and not 0 <= rate <= 1:
-            raise input_error("table", f"{_where(i, frame, 'rate')}: {frame.at[i, 'rate']!r} "
-                              "is outside [0, 1]", "A rate is a share between 0 and 1 (or 0% "
-                              "and 100%)")
-        ratio, ratio_digits = _parse_number(frame.at[i, "impact_ratio"], i, frame,
-                                            "impact_ratio")
+            raise input_error(
+                "table",
+                f"{_where(i, frame, 'rate')}: {frame.at[i, 'rate']!r} is outside [0, 1]",
+                "A rate is a share between 0 and 1 (or 0% and 100%)",
+            )
+        ratio, ratio_digits = _parse_number(frame.at[i, "impact_ratio"], i, frame, "impact_ratio")
         if ratio is not None and ratio < 0:
-            raise input_error("table", f"{_where(i, frame, 'impact_ratio')}: "
-                              f"{frame.at[i, 'impact_ratio']!r} is negative",
-                              "An impact ratio is 0 or more")
-        excluded = (_is_true(frame.at[i, "excluded"]) if "excluded" in frame.columns
-                    else (ratio is None and not is_unknown))
-        out.append({"attribute": str(frame.at[i, "attribute"]),
-                    "group": str(frame.at[i, "group"]), "unknown": is_unknown, "n": n,
-                    "selected": selected, "published_rate": rate, "rate_digits": rate_digits,
-                    "published_ratio": ratio, "ratio_digits": ratio_digits,
-                    "excluded": excluded})
+            raise input_error(
+                "table",
+                f"{_where(i, frame, 'impact_ratio')}: {frame.at[i, 'impact_ratio']!r} is negative",
+                "An impact ratio is 0 or more",
+            )
+        excluded = (
+            _is_true(frame.at[i, "excluded"])
+            if "excluded" in frame.columns
+            else (ratio is None and not is_unknown)
+        )
+        out.append(
+            {
+                "attribute": str(frame.at[i, "attribute"]),
+                "group": str(frame.at[i, "group"]),
+                "unknown": is_unknown,
+                "n": n,
+                "selected": selected,
+                "published_rate": rate,
+                "rate_digits": rate_digits,
+                "published_ratio": ratio,
+                "ratio_digits": ratio_digits,
+                "excluded": excluded,
+            }
+        )
     return out
 
 
 # -- checking -----------------------------------------------------------------------
 
+
 def _agrees(exact: Fraction, published: Fraction, digits: int) -> bool:
     """``published`` is ``exact`` rounded to ``digits`` decimals (either way on a tie)."""
-    return abs(exact - published) <= Fraction(1, 2 * 10 ** digits)
+    return abs(exact - published) <= Fraction(1, 2 * 10**digits)
 
 
 def _fmt(value: Fraction | float, digits: int) -> str:
     return f"{float(value):.{max(digits, 1)}f}"
 
 
-def check_summary(table: Any, *, min_share: float = 0.02, min_share_of: str = "either",
-                  unknown: Iterable[str] = UNKNOWN_LABELS) -> SummaryCheck:
+def check_summary(
+    table: Any,
+    *,
+    min_share: float = 0.02,
+    min_share_of: str = "either",
+    unknown: Iterable[str] = UNKNOWN_LABELS,
+) -> SummaryCheck:
     """Recompute a published bias-audit summary from its counts and list what disagrees.
 
     Parameters
@@ -331,8 +396,11 @@ def check_summary(table: Any, *, min_share: float = 0.02, min_share_of: str = "e
     """
     share = check_share(min_share, "min_share")
     if min_share_of not in SHARE_BASES:
-        raise input_error("min_share_of", f"{min_share_of!r} is not a known base",
-                          f"Pass one of {list(SHARE_BASES)!r}")
+        raise input_error(
+            "min_share_of",
+            f"{min_share_of!r} is not a known base",
+            f"Pass one of {list(SHARE_BASES)!r}",
+        )
     frame = _read(table)
     rows = _rows(frame, unknown)
     findings: list[Finding] = []
@@ -347,17 +415,24 @@ def check_summary(table: Any, *, min_share: float = 0.02, min_share_of: str = "e
         n_known = sum(r["n"] for r in known)
         totals[attribute] = n_known + n_unknown
         for r in block:
-            r["rate"] = (Fraction(r["selected"], r["n"]) if r["selected"] is not None and r["n"]
-                         else r["published_rate"])
+            r["rate"] = (
+                Fraction(r["selected"], r["n"])
+                if r["selected"] is not None and r["n"]
+                else r["published_rate"]
+            )
             r["share_known"] = Fraction(r["n"], n_known) if n_known and not r["unknown"] else None
-            r["share_all"] = (Fraction(r["n"], n_known + n_unknown)
-                              if n_known + n_unknown and not r["unknown"] else None)
+            r["share_all"] = (
+                Fraction(r["n"], n_known + n_unknown)
+                if n_known + n_unknown and not r["unknown"]
+                else None
+            )
         for r in known:
-            r["below"] = {"known": r["share_known"] is not None and r["share_known"] < share,
-                          "all": r["share_all"] is not None and r["share_all"] < share}
+            r["below"] = {
+                "known": r["share_known"] is not None and r["share_known"] < share,
+                "all": r["share_all"] is not None and r["share_all"] < share,
+            }
         large = [r for r in known if not any(r["below"].values())]
-        if "excluded" not in frame.columns and large and all(
-                not r["rate"] for r in large):
+        if "excluded" not in frame.columns and large and all(not r["rate"] for r in large):
             # Every rate that could be the reference is 0: no ratio exists, and
             # an empty ratio then means "none", not "excluded".
             for r in large:
@@ -366,24 +441,42 @@ def check_summary(table: Any, *, min_share: float = 0.02, min_share_of: str = "e
         findings += _check_shares(attribute, known, share, min_share_of)
         findings += _check_ratios(attribute, known)
         if any(r["selected"] is None and not r["excluded"] for r in known):
-            findings.append(Finding(
-                "warning", "rates_only", attribute, None,
-                f"{attribute}: some categories publish no number selected, so their rates "
-                "are taken as published and ratios computed from rounded rates cannot be "
-                "detected for them"))
+            findings.append(
+                Finding(
+                    "warning",
+                    "rates_only",
+                    attribute,
+                    None,
+                    f"{attribute}: some categories publish no number selected, so their rates "
+                    "are taken as published and ratios computed from rounded rates cannot be "
+                    "detected for them",
+                )
+            )
         if not has_unknown[attribute]:
-            findings.append(Finding(
-                "warning", "missing_unknown", attribute, None,
-                f"{attribute}: no unknown-category row; 6 RCNY 5-303 requires the number of "
-                "individuals in the unknown category to be published (0 if none)"))
+            findings.append(
+                Finding(
+                    "warning",
+                    "missing_unknown",
+                    attribute,
+                    None,
+                    f"{attribute}: no unknown-category row; 6 RCNY 5-303 requires the number of "
+                    "individuals in the unknown category to be published (0 if none)",
+                )
+            )
         out_rows += block
     with_unknown = {a: t for a, t in totals.items() if has_unknown[a]}
     if len(set(with_unknown.values())) > 1:
         shown = ", ".join(f"{a} {t:,}" for a, t in with_unknown.items())
-        findings.append(Finding(
-            "error", "totals_disagree", None, None,
-            f"attribute tables count different numbers of people (unknown included): {shown}; "
-            "every table should cover the same applicants"))
+        findings.append(
+            Finding(
+                "error",
+                "totals_disagree",
+                None,
+                None,
+                f"attribute tables count different numbers of people (unknown included): {shown}; "
+                "every table should cover the same applicants",
+            )
+        )
     return SummaryCheck(tuple(findings), float(share), min_share_of, _frame(out_rows))
 
 
@@ -394,41 +487,68 @@ def _check_rates(attribute: str, block: list[dict[str, Any]]) -> list[Finding]:
             continue
         exact = Fraction(r["selected"], r["n"])
         if not _agrees(exact, r["published_rate"], r["rate_digits"]):
-            found.append(Finding(
-                "error", "wrong_rate", attribute, r["group"],
-                f"{attribute} / {r['group']}: rate published as "
-                f"{_fmt(r['published_rate'], r['rate_digits'])}; {r['selected']:,} of "
-                f"{r['n']:,} is {float(exact):.4f}", float(exact)))
+            found.append(
+                Finding(
+                    "error",
+                    "wrong_rate",
+                    attribute,
+                    r["group"],
+                    f"{attribute} / {r['group']}: rate published as "
+                    f"{_fmt(r['published_rate'], r['rate_digits'])}; {r['selected']:,} of "
+                    f"{r['n']:,} is {float(exact):.4f}",
+                    float(exact),
+                )
+            )
     return found
 
 
-def _check_shares(attribute: str, known: list[dict[str, Any]], share: Fraction,
-                  base: str) -> list[Finding]:
+def _check_shares(
+    attribute: str, known: list[dict[str, Any]], share: Fraction, base: str
+) -> list[Finding]:
     found = []
     for r in known:
         below = r["below"]
         below_any = below["known"] or below["all"] if base == "either" else below[base]
         below_all = below["known"] and below["all"] if base == "either" else below[base]
-        pct = (f"{float(r['share_known']):.2%} of known rows, "
-               f"{float(r['share_all']):.2%} of all rows")
+        pct = (
+            f"{float(r['share_known']):.2%} of known rows, {float(r['share_all']):.2%} of all rows"
+        )
         if r["excluded"]:
             if r["published_rate"] is None and r["selected"] is None:
-                found.append(Finding(
-                    "error", "excluded_without_counts", attribute, r["group"],
-                    f"{attribute} / {r['group']}: excluded from the ratios without its "
-                    "selection rate; 6 RCNY 5-301(d) requires its number of applicants and "
-                    "rate to be published"))
+                found.append(
+                    Finding(
+                        "error",
+                        "excluded_without_counts",
+                        attribute,
+                        r["group"],
+                        f"{attribute} / {r['group']}: excluded from the ratios without its "
+                        "selection rate; 6 RCNY 5-301(d) requires its number of applicants and "
+                        "rate to be published",
+                    )
+                )
             if not below_any:
-                found.append(Finding(
-                    "error", "excluded_above_threshold", attribute, r["group"],
-                    f"{attribute} / {r['group']}: excluded from the ratios but it is {pct}, "
-                    f"not below {float(share):.0%}"))
+                found.append(
+                    Finding(
+                        "error",
+                        "excluded_above_threshold",
+                        attribute,
+                        r["group"],
+                        f"{attribute} / {r['group']}: excluded from the ratios but it is {pct}, "
+                        f"not below {float(share):.0%}",
+                    )
+                )
         elif below_all:
-            found.append(Finding(
-                "warning", "small_category_kept", attribute, r["group"],
-                f"{attribute} / {r['group']}: kept in the ratios though it is {pct}, below "
-                f"{float(share):.0%}; it may be excluded with a justification (6 RCNY "
-                "5-301(d)); if it is the highest rate, it sets every other ratio"))
+            found.append(
+                Finding(
+                    "warning",
+                    "small_category_kept",
+                    attribute,
+                    r["group"],
+                    f"{attribute} / {r['group']}: kept in the ratios though it is {pct}, below "
+                    f"{float(share):.0%}; it may be excluded with a justification (6 RCNY "
+                    "5-301(d)); if it is the highest rate, it sets every other ratio",
+                )
+            )
     return found
 
 
@@ -446,17 +566,33 @@ def _check_ratios(attribute: str, known: list[dict[str, Any]]) -> list[Finding]:
     published = [r for r in kept if r["published_ratio"] is not None]
     for r in kept:
         r["impact_ratio"] = r["rate"] / top if top else None
-    if top and any(r["published_ratio"] > 1 + Fraction(1, 2 * 10 ** r["ratio_digits"])
-                   for r in published):
-        other = next((o for o in kept if o["rate"] and all(
-            _agrees(p["rate"] / o["rate"], p["published_ratio"], p["ratio_digits"])
-            for p in published)), None)
+    if top and any(
+        r["published_ratio"] > 1 + Fraction(1, 2 * 10 ** r["ratio_digits"]) for r in published
+    ):
+        other = next(
+            (
+                o
+                for o in kept
+                if o["rate"]
+                and all(
+                    _agrees(p["rate"] / o["rate"], p["published_ratio"], p["ratio_digits"])
+                    for p in published
+                )
+            ),
+            None,
+        )
         against = f" (they match ratios against {other['group']!r})" if other else ""
-        return [Finding(
-            "error", "reference_not_highest", attribute, reference["group"],
-            f"{attribute}: published ratios above 1 mean the reference is not the "
-            f"highest-rate category, which is {reference['group']!r} at "
-            f"{float(top):.4f}{against}")]
+        return [
+            Finding(
+                "error",
+                "reference_not_highest",
+                attribute,
+                reference["group"],
+                f"{attribute}: published ratios above 1 mean the reference is not the "
+                f"highest-rate category, which is {reference['group']!r} at "
+                f"{float(top):.4f}{against}",
+            )
+        ]
     if not top:
         return found
     for r in published:
@@ -467,28 +603,47 @@ def _check_ratios(attribute: str, known: list[dict[str, Any]]) -> list[Finding]:
         rounded = _from_rounded_rates(r, reference, digits)
         shown = f"{float(exact):.3f} ({_fmt(exact, digits)} at the published precision)"
         if rounded is not None:
-            found.append(Finding(
-                "error", "ratios_from_rounded_rates", attribute, r["group"],
-                f"{attribute} / {r['group']}: impact ratio published as "
-                f"{_fmt(r['published_ratio'], digits)} matches only the rounded rates "
-                f"({rounded}); the counts give {shown}", float(exact)))
+            found.append(
+                Finding(
+                    "error",
+                    "ratios_from_rounded_rates",
+                    attribute,
+                    r["group"],
+                    f"{attribute} / {r['group']}: impact ratio published as "
+                    f"{_fmt(r['published_ratio'], digits)} matches only the rounded rates "
+                    f"({rounded}); the counts give {shown}",
+                    float(exact),
+                )
+            )
         else:
-            found.append(Finding(
-                "error", "wrong_ratio", attribute, r["group"],
-                f"{attribute} / {r['group']}: impact ratio published as "
-                f"{_fmt(r['published_ratio'], digits)}; the counts give {shown}", float(exact)))
+            found.append(
+                Finding(
+                    "error",
+                    "wrong_ratio",
+                    attribute,
+                    r["group"],
+                    f"{attribute} / {r['group']}: impact ratio published as "
+                    f"{_fmt(r['published_ratio'], digits)}; the counts give {shown}",
+                    float(exact),
+                )
+            )
     return found
 
 
 def _from_rounded_rates(r: dict[str, Any], reference: dict[str, Any], digits: int) -> str | None:
     """The rounded rates that give the published ratio, if they do."""
-    if r["published_rate"] is None or reference["published_rate"] is None \
-            or not reference["published_rate"]:
+    if (
+        r["published_rate"] is None
+        or reference["published_rate"] is None
+        or not reference["published_rate"]
+    ):
         return None
     ratio = r["published_rate"] / reference["published_rate"]
     if _agrees(ratio, r["published_ratio"], digits):
-        return (f"{_fmt(r['published_rate'], r['rate_digits'])} / "
-                f"{_fmt(reference['published_rate'], reference['rate_digits'])}")
+        return (
+            f"{_fmt(r['published_rate'], r['rate_digits'])} / "
+            f"{_fmt(reference['published_rate'], reference['rate_digits'])}"
+        )
     return None
 
 
@@ -496,18 +651,20 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     def num(value: Any) -> float:
         return float(value) if value is not None else np.nan
 
-    return pd.DataFrame({
-        "attribute": [r["attribute"] for r in rows],
-        "group": pd.Series([r["group"] for r in rows], dtype=object),
-        "unknown": [r["unknown"] for r in rows],
-        "n": [r["n"] for r in rows],
-        "selected": pd.array([r["selected"] for r in rows], dtype="Int64"),
-        "rate": [num(r["rate"]) for r in rows],
-        "published_rate": [num(r["published_rate"]) for r in rows],
-        "impact_ratio": [num(r.get("impact_ratio")) for r in rows],
-        "published_ratio": [num(r["published_ratio"]) for r in rows],
-        "is_reference": [bool(r.get("is_reference", False)) for r in rows],
-        "excluded": [r["excluded"] for r in rows],
-        "share_known": [num(r["share_known"]) for r in rows],
-        "share_all": [num(r["share_all"]) for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "attribute": [r["attribute"] for r in rows],
+            "group": pd.Series([r["group"] for r in rows], dtype=object),
+            "unknown": [r["unknown"] for r in rows],
+            "n": [r["n"] for r in rows],
+            "selected": pd.array([r["selected"] for r in rows], dtype="Int64"),
+            "rate": [num(r["rate"]) for r in rows],
+            "published_rate": [num(r["published_rate"]) for r in rows],
+            "impact_ratio": [num(r.get("impact_ratio")) for r in rows],
+            "published_ratio": [num(r["published_ratio"]) for r in rows],
+            "is_reference": [bool(r.get("is_reference", False)) for r in rows],
+            "excluded": [r["excluded"] for r in rows],
+            "share_known": [num(r["share_known"]) for r in rows],
+            "share_all": [num(r["share_all"]) for r in rows],
+        }
+    )

@@ -83,8 +83,9 @@ class LL144Packet:
     def excluded(self) -> pd.DataFrame:
         """Every category excluded from the impact ratios, with n, rate and the reason."""
         table = self._tables
-        return table.loc[table["excluded"], ["tier", "attribute", "category", "n", "rate",
-                                             "reason"]].reset_index(drop=True)
+        return table.loc[
+            table["excluded"], ["tier", "attribute", "category", "n", "rate", "reason"]
+        ].reset_index(drop=True)
 
     # -- renderings ------------------------------------------------------------------
 
@@ -94,17 +95,24 @@ class LL144Packet:
         for tier in self.tiers:
             rows = self._tables[_is(self._tables["tier"], tier)]
             unknown = self._unknown[_is(self._unknown["tier"], tier)]
-            tiers.append({
-                "tier": tier,
-                "headlines": {a: _headline(rows[rows["attribute"] == a], a, self.metadata)
-                              for a in dict.fromkeys(rows["attribute"])},
-                "unknown": {r.attribute: int(r.n) for r in unknown.itertuples()},
-                "tables": {a: [{k: jsonable(v) for k, v in row.items() if k != "tier"}
-                               for row in rows[rows["attribute"] == a].to_dict("records")]
-                           for a in dict.fromkeys(rows["attribute"])},
-            })
-        return {"metadata": jsonable(dict(self.metadata)), "rules": dict(RULES),
-                "tiers": tiers}
+            tiers.append(
+                {
+                    "tier": tier,
+                    "headlines": {
+                        a: _headline(rows[rows["attribute"] == a], a, self.metadata)
+                        for a in dict.fromkeys(rows["attribute"])
+                    },
+                    "unknown": {r.attribute: int(r.n) for r in unknown.itertuples()},
+                    "tables": {
+                        a: [
+                            {k: jsonable(v) for k, v in row.items() if k != "tier"}
+                            for row in rows[rows["attribute"] == a].to_dict("records")
+                        ]
+                        for a in dict.fromkeys(rows["attribute"])
+                    },
+                }
+            )
+        return {"metadata": jsonable(dict(self.metadata)), "rules": dict(RULES), "tiers": tiers}
 
     def to_json(self, path: Any = None, *, indent: int | None = 2) -> str:
         """The packet as JSON (see :meth:`to_dict`); optionally written atomically."""
@@ -123,8 +131,10 @@ class LL144Packet:
         ratios = self._tables["impact_ratio"].dropna()
         low = f"lowest impact ratio {ratios.min():.2f}" if len(ratios) else "no impact ratio"
         tiers = "" if self.tiers == (None,) else f", {len(self.tiers)} tiers"
-        return (f"LL144Packet: {self.metadata.get('tool') or 'AEDT'}, audit of "
-                f"{self.metadata['audit_date']}{tiers}; {low}")
+        return (
+            f"LL144Packet: {self.metadata.get('tool') or 'AEDT'}, audit of "
+            f"{self.metadata['audit_date']}{tiers}; {low}"
+        )
 
     def __repr__(self) -> str:
         return self.summary()
@@ -135,10 +145,12 @@ class LL144Packet:
 
 # -- building -----------------------------------------------------------------------------
 
+
 def _date(value: Any, name: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise input_error(name, "is required by 6 RCNY 5-303 and was not given",
-                          f"Pass {name}='YYYY-MM-DD'")
+        raise input_error(
+            name, "is required by 6 RCNY 5-303 and was not given", f"Pass {name}='YYYY-MM-DD'"
+        )
     if isinstance(value, _dt.datetime):
         return value.date().isoformat()
     if isinstance(value, _dt.date):
@@ -148,25 +160,37 @@ def _date(value: Any, name: str) -> str:
     try:
         return _dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise input_error(name, f"{value!r} is not an ISO date",
-                          "Pass a date as 'YYYY-MM-DD'") from None
+        raise input_error(
+            name, f"{value!r} is not an ISO date", "Pass a date as 'YYYY-MM-DD'"
+        ) from None
 
 
 def _text(value: Any, name: str, required: bool) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise input_error(name, "is required by 6 RCNY 5-303 and was not given",
-                              f"Pass {name}= (e.g. where the data came from and what it covers)")
+            raise input_error(
+                name,
+                "is required by 6 RCNY 5-303 and was not given",
+                f"Pass {name}= (e.g. where the data came from and what it covers)",
+            )
         return None
     if not isinstance(value, str):
         raise type_error(name, f"got {type(value).__name__}", f"Pass {name} as text")
     return value.strip()
 
 
-def build_packet(results: Sequence[tuple[str | None, AuditResult]], *, audit_date: Any,
-                 distribution_date: Any, data_source: Any, data_kind: str = "historical",
-                 test_data_explanation: str | None = None, tool: str | None = None,
-                 employer: str | None = None, auditor: str | None = None) -> LL144Packet:
+def build_packet(
+    results: Sequence[tuple[str | None, AuditResult]],
+    *,
+    audit_date: Any,
+    distribution_date: Any,
+    data_source: Any,
+    data_kind: str = "historical",
+    test_data_explanation: str | None = None,
+    tool: str | None = None,
+    employer: str | None = None,
+    auditor: str | None = None,
+) -> LL144Packet:
     """The packet of one audit, or of one audit per tier (best tier first)."""
     metadata: dict[str, Any] = {
         "audit_date": _date(audit_date, "audit_date"),
@@ -174,56 +198,90 @@ def build_packet(results: Sequence[tuple[str | None, AuditResult]], *, audit_dat
         "data_source": _text(data_source, "data_source", True),
     }
     if data_kind not in DATA_KINDS:
-        raise input_error("data_kind", f"{data_kind!r} is not a kind of data",
-                          'Pass "historical" or "test" (6 RCNY 5-302)')
+        raise input_error(
+            "data_kind",
+            f"{data_kind!r} is not a kind of data",
+            'Pass "historical" or "test" (6 RCNY 5-302)',
+        )
     explanation = _text(test_data_explanation, "test_data_explanation", False)
     if data_kind == "test" and explanation is None:
-        raise input_error("test_data_explanation", 'is required with data_kind="test"',
-                          "Explain why historical data was not used and how the test data "
-                          "was made (6 RCNY 5-302(b))")
+        raise input_error(
+            "test_data_explanation",
+            'is required with data_kind="test"',
+            "Explain why historical data was not used and how the test data "
+            "was made (6 RCNY 5-302(b))",
+        )
     first = results[0][1]
     params = first.params
     if params.get("weighted"):
-        raise input_error("result", "is a weighted audit; LL144 counts people",
-                          "Audit unweighted decisions for the published summary")
-    metadata.update({
-        "data_kind": data_kind, "test_data_explanation": explanation,
-        "tool": _text(tool, "tool", False), "employer": _text(employer, "employer", False),
-        "auditor": _text(auditor, "auditor", False),
-        "measure": "scoring rate" if params.get("rule") == "scoring_rate" else "selection rate",
-        "median_score": params.get("cutoff") if params.get("rule") == "scoring_rate" else None,
-        "n_total": first.n_total,
-        "min_share": params.get("min_share"),
-        "min_share_of": params.get("min_share_of", "known"),
-        "alpha": params.get("alpha"),
-        "library": f"adverse-impact {__version__}",
-    })
+        raise input_error(
+            "result",
+            "is a weighted audit; LL144 counts people",
+            "Audit unweighted decisions for the published summary",
+        )
+    metadata.update(
+        {
+            "data_kind": data_kind,
+            "test_data_explanation": explanation,
+            "tool": _text(tool, "tool", False),
+            "employer": _text(employer, "employer", False),
+            "auditor": _text(auditor, "auditor", False),
+            "measure": "scoring rate" if params.get("rule") == "scoring_rate" else "selection rate",
+            "median_score": params.get("cutoff") if params.get("rule") == "scoring_rate" else None,
+            "n_total": first.n_total,
+            "min_share": params.get("min_share"),
+            "min_share_of": params.get("min_share_of", "known"),
+            "alpha": params.get("alpha"),
+            "library": f"adverse-impact {__version__}",
+        }
+    )
     tables, unknown = [], []
     for tier, result in results:
         table = result.table
         share_base = "known rows" if metadata["min_share_of"] == "known" else "all rows"
-        frame = pd.DataFrame({
-            "tier": tier, "attribute": table["attribute"],
-            "category": table["group"].astype(str), "n": table["n"],
-            "selected": table["selected"], "rate": table["rate"],
-            "impact_ratio": table["impact_ratio"].where(~table["excluded"]),
-            "excluded": table["excluded"].astype(bool),
-            "reason": [
-                (f"{share:.2%} of the {share_base} is under the {metadata['min_share']:.0%} "
-                 "threshold of 6 RCNY 5-301(d); too few to compare reliably") if ex else ""
-                for ex, share in zip(table["excluded"], _shares(result, metadata))],
-            "is_reference": table["is_reference"].astype(bool),
-            "p_value": table.get("p_value_fisher", pd.Series(float("nan"), index=table.index)),
-            "min_detectable_ratio": table.get("min_detectable_ratio",
-                                              pd.Series(float("nan"), index=table.index)),
-            "flip_flop": table.get("flip_flop", pd.Series(pd.NA, index=table.index)),
-        })
+        frame = pd.DataFrame(
+            {
+                "tier": tier,
+                "attribute": table["attribute"],
+                "category": table["group"].astype(str),
+                "n": table["n"],
+                "selected": table["selected"],
+                "rate": table["rate"],
+                "impact_ratio": table["impact_ratio"].where(~table["excluded"]),
+                "excluded": table["excluded"].astype(bool),
+                "reason": [
+                    (
+                        f"{share:.2%} of the {share_base} is under the {metadata['min_share']:.0%} "
+                        "threshold of 6 RCNY 5-301(d); too few to compare reliably"
+                    )
+                    if ex
+                    else ""
+                    for ex, share in zip(table["excluded"], _shares(result, metadata))
+                ],
+                "is_reference": table["is_reference"].astype(bool),
+                "p_value": table.get("p_value_fisher", pd.Series(float("nan"), index=table.index)),
+                "min_detectable_ratio": table.get(
+                    "min_detectable_ratio", pd.Series(float("nan"), index=table.index)
+                ),
+                "flip_flop": table.get("flip_flop", pd.Series(pd.NA, index=table.index)),
+            }
+        )
         tables.append(frame)
-        unknown.append(pd.DataFrame({"tier": tier, "attribute": list(result.unknown),
-                                     "n": list(result.unknown.values())}))
-    return LL144Packet(MappingProxyType(metadata), tuple(t for t, _ in results),
-                       pd.concat(tables, ignore_index=True),
-                       pd.concat(unknown, ignore_index=True))
+        unknown.append(
+            pd.DataFrame(
+                {
+                    "tier": tier,
+                    "attribute": list(result.unknown),
+                    "n": list(result.unknown.values()),
+                }
+            )
+        )
+    return LL144Packet(
+        MappingProxyType(metadata),
+        tuple(t for t, _ in results),
+        pd.concat(tables, ignore_index=True),
+        pd.concat(unknown, ignore_index=True),
+    )
 
 
 def _shares(result: AuditResult, metadata: Mapping[str, Any]) -> list[float]:
@@ -238,6 +296,7 @@ def _shares(result: AuditResult, metadata: Mapping[str, Any]) -> list[float]:
 
 
 # -- plain language -------------------------------------------------------------------------
+
 
 def _is(column: pd.Series, tier: str | None) -> pd.Series:
     return column.isna() if tier is None else column == tier
@@ -263,19 +322,22 @@ def _num(value: Any, digits: int = 2) -> str:
 
 def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -> str:
     """One sentence a non-statistician can read: the lowest ratio and what it means."""
-    measure = "selected" if metadata["measure"] == "selection rate" else \
-        "scored above the median"
+    measure = "selected" if metadata["measure"] == "selection rate" else "scored above the median"
     kept = rows[~rows["excluded"] & rows["impact_ratio"].notna()]
     reference = rows[rows["is_reference"]]
     if kept.empty or reference.empty:
-        return (f"No impact ratio could be computed for {attribute} (no category has a "
-                "rate above zero among those compared).")
+        return (
+            f"No impact ratio could be computed for {attribute} (no category has a "
+            "rate above zero among those compared)."
+        )
     ref = reference.iloc[0]
     low = kept.loc[kept["impact_ratio"].idxmin()]
     if low["category"] == ref["category"]:
         return f"All {attribute} categories were {measure} at the same rate."
-    sentence = (f"{low['category']} candidates were {measure} at {low['impact_ratio']:.2f} "
-                f"times the rate of {ref['category']} candidates, the most {measure} category")
+    sentence = (
+        f"{low['category']} candidates were {measure} at {low['impact_ratio']:.2f} "
+        f"times the rate of {ref['category']} candidates, the most {measure} category"
+    )
     if low["impact_ratio"] < FOUR_FIFTHS:
         sentence += " (below the four-fifths reference line of 0.80)"
     sentence += "."
@@ -283,11 +345,12 @@ def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -
     alpha = metadata.get("alpha") or 0.05
     significant = not _missing(low["p_value"]) and low["p_value"] < alpha
     if not significant and not _missing(mdr) and mdr < FOUR_FIFTHS:
-        detect = ("no impact ratio at all" if mdr == 0 else
-                  f"only impact ratios below {mdr:.2f}")
-        sentence += (f" The difference is not statistically significant, and with "
-                     f"{int(low['n']):,} {low['category']} candidates the data cannot support "
-                     f"a firm conclusion: {detect} would be detected {POWER:.0%} of the time.")
+        detect = "no impact ratio at all" if mdr == 0 else f"only impact ratios below {mdr:.2f}"
+        sentence += (
+            f" The difference is not statistically significant, and with "
+            f"{int(low['n']):,} {low['category']} candidates the data cannot support "
+            f"a firm conclusion: {detect} would be detected {POWER:.0%} of the time."
+        )
     elif significant:
         shown = p_text(low["p_value"])
         shown = shown if shown.startswith("<") else f"= {shown}"
@@ -308,32 +371,48 @@ def _meta_lines(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     if kind == "test":
         lines.append(("Why test data, and how it was made", metadata["test_data_explanation"]))
-    for key, label in (("tool", "Automated employment decision tool"),
-                       ("employer", "Employer or employment agency"),
-                       ("auditor", "Independent auditor")):
+    for key, label in (
+        ("tool", "Automated employment decision tool"),
+        ("employer", "Employer or employment agency"),
+        ("auditor", "Independent auditor"),
+    ):
         if metadata.get(key):
             lines.append((label, metadata[key]))
     measure = metadata["measure"]
     if measure == "scoring rate":
-        measure += (" (share of a category scoring above the median score of the full "
-                    f"sample, {_num(metadata['median_score'], 4)})")
+        measure += (
+            " (share of a category scoring above the median score of the full "
+            f"sample, {_num(metadata['median_score'], 4)})"
+        )
     else:
         measure += " (number selected ÷ number of applicants)"
     lines.append(("Measure", measure))
-    lines.append(("Applicants in the audit", (f"{metadata['n_total']:,} (unknown category "
-                  "included)")))
+    lines.append(
+        ("Applicants in the audit", (f"{metadata['n_total']:,} (unknown category included)"))
+    )
     if metadata.get("min_share") is None:
         lines.append(("Small categories", "none excluded from the impact ratios"))
     else:
-        base = ("the rows whose category is known" if metadata["min_share_of"] == "known"
-                else "all rows, unknown category included")
-        lines.append(("Small categories", (f"categories under {metadata['min_share']:.0%} of "
-                      f"{base} are excluded from the impact ratios (6 RCNY 5-301(d)); their "
-                      "number of applicants and rate are still shown")))
+        base = (
+            "the rows whose category is known"
+            if metadata["min_share_of"] == "known"
+            else "all rows, unknown category included"
+        )
+        lines.append(
+            (
+                "Small categories",
+                (
+                    f"categories under {metadata['min_share']:.0%} of "
+                    f"{base} are excluded from the impact ratios (6 RCNY 5-301(d)); their "
+                    "number of applicants and rate are still shown"
+                ),
+            )
+        )
     return lines
 
 
 # -- Markdown --------------------------------------------------------------------------------
+
 
 def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|")
@@ -341,11 +420,18 @@ def _md_escape(text: str) -> str:
 
 def _markdown(packet: LL144Packet) -> str:
     meta = packet.metadata
-    count = "Number selected" if meta["measure"] == "selection rate" else \
-        "Number scoring above the median"
+    count = (
+        "Number selected"
+        if meta["measure"] == "selection rate"
+        else "Number scoring above the median"
+    )
     rate = "Selection rate" if meta["measure"] == "selection rate" else "Scoring rate"
-    lines = [f"# Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}", "",
-             "Published under NYC Local Law 144 of 2021 and " + RULES["summary"] + ".", ""]
+    lines = [
+        f"# Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}",
+        "",
+        "Published under NYC Local Law 144 of 2021 and " + RULES["summary"] + ".",
+        "",
+    ]
     lines += [f"- **{label}:** {value}" for label, value in _meta_lines(meta)]
     lines.append("")
     for tier in packet.tiers:
@@ -353,37 +439,53 @@ def _markdown(packet: LL144Packet) -> str:
         unknown = packet._unknown[_is(packet._unknown["tier"], tier)]
         if tier is not None:
             lines += [f"## {_tier_title(tier)}", ""]
-        lines.append("**Number of individuals in the unknown category** (not in the rates or "
-                     "ratios): " + "; ".join(f"{r.attribute}: {int(r.n):,}"
-                                             for r in unknown.itertuples()))
+        lines.append(
+            "**Number of individuals in the unknown category** (not in the rates or "
+            "ratios): " + "; ".join(f"{r.attribute}: {int(r.n):,}" for r in unknown.itertuples())
+        )
         lines.append("")
         level = "###" if tier is not None else "##"
         for attribute in dict.fromkeys(rows["attribute"]):
             block = rows[rows["attribute"] == attribute]
-            lines += [f"{level} {_attribute_title(attribute)}", "",
-                      _headline(block, attribute, meta), "",
-                      (f"| Category | Number of applicants | {count} | {rate} | Impact ratio |"
-                      " Fisher p-value |"), "|---|---:|---:|---:|---:|---:|"]
+            lines += [
+                f"{level} {_attribute_title(attribute)}",
+                "",
+                _headline(block, attribute, meta),
+                "",
+                (
+                    f"| Category | Number of applicants | {count} | {rate} | Impact ratio |"
+                    " Fisher p-value |"
+                ),
+                "|---|---:|---:|---:|---:|---:|",
+            ]
             for r in block.itertuples(index=False):
                 ratio = "excluded¹" if r.excluded else _num(r.impact_ratio)
                 if r.is_reference:
                     ratio += " (reference)"
-                lines.append(f"| {_md_escape(r.category)} | {int(r.n):,} | {int(r.selected):,} "
-                             f"| {_num(r.rate)} | {ratio} | {p_text(r.p_value)} |")
+                lines.append(
+                    f"| {_md_escape(r.category)} | {int(r.n):,} | {int(r.selected):,} "
+                    f"| {_num(r.rate)} | {ratio} | {p_text(r.p_value)} |"
+                )
             lines.append("")
     excluded = packet.excluded
     tiered = packet.tiers != (None,)
     if len(excluded):
-        lines += ["## Categories excluded from the impact ratios", "",
-                  "¹ " + RULES["small"] + ".", "",
-                  ("| Tier " if tiered else "")
-                  + "| Attribute | Category | Number of applicants | Rate | Reason |",
-                  ("|---" if tiered else "") + "|---|---|---:|---:|---|"]
+        lines += [
+            "## Categories excluded from the impact ratios",
+            "",
+            "¹ " + RULES["small"] + ".",
+            "",
+            ("| Tier " if tiered else "")
+            + "| Attribute | Category | Number of applicants | Rate | Reason |",
+            ("|---" if tiered else "") + "|---|---|---:|---:|---|",
+        ]
         for r in excluded.itertuples(index=False):
             tier_cell = f"| {_md_escape(r.tier)} " if tiered else ""
-            lines.append(f"{tier_cell}| {_md_escape(r.attribute)} | "
-                         f"{_md_escape(r.category)} | {int(r.n):,} | {_num(r.rate)} | "
-                         f"{r.reason} |")
+            lines.append(
+                f"{tier_cell}| {_md_escape(r.attribute)} | "
+                f"{_md_escape(r.category)} | {int(r.n):,} | {_num(r.rate)} | "
+                f"{r.reason} |"
+            )
         lines.append("")
     lines += ["## How to read this", "", *_reading_notes(meta), ""]
     return "\n".join(lines)
@@ -398,16 +500,22 @@ def _attribute_title(attribute: str) -> str:
 
 def _reading_notes(meta: Mapping[str, Any]) -> list[str]:
     return [
-        ("- The **impact ratio** is a category's rate divided by the rate of the most "
-        "selected category. Local Law 144 sets no pass mark; the Uniform Guidelines' "
-        "four-fifths rule (29 CFR 1607.4(D)) treats a ratio below 0.80 as a sign of adverse "
-        "impact."),
-        ("- The **Fisher p-value** is the chance of a difference at least this large if every "
-        "category had the same underlying rate; below 0.05 it is called statistically "
-        "significant. Small categories rarely reach it even when the difference is real."),
-        (f"- Where a sentence says the data cannot support a firm conclusion, the sample is too "
-        f"small to detect an impact ratio of 0.80 at least {POWER:.0%} of the time "
-        f"(two-sided test at {meta.get('alpha') or 0.05:g})."),
+        (
+            "- The **impact ratio** is a category's rate divided by the rate of the most "
+            "selected category. Local Law 144 sets no pass mark; the Uniform Guidelines' "
+            "four-fifths rule (29 CFR 1607.4(D)) treats a ratio below 0.80 as a sign of adverse "
+            "impact."
+        ),
+        (
+            "- The **Fisher p-value** is the chance of a difference at least this large if every "
+            "category had the same underlying rate; below 0.05 it is called statistically "
+            "significant. Small categories rarely reach it even when the difference is real."
+        ),
+        (
+            f"- Where a sentence says the data cannot support a firm conclusion, the sample is too "
+            f"small to detect an impact ratio of 0.80 at least {POWER:.0%} of the time "
+            f"(two-sided test at {meta.get('alpha') or 0.05:g})."
+        ),
         f"- Computed with {meta['library']} from per-category counts.",
     ]
 
@@ -454,15 +562,24 @@ def _e(value: Any) -> str:
 def _html(packet: LL144Packet) -> str:
     meta = packet.metadata
     title = f"Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}"
-    count = "Number selected" if meta["measure"] == "selection rate" else \
-        "Number scoring above the median"
+    count = (
+        "Number selected"
+        if meta["measure"] == "selection rate"
+        else "Number scoring above the median"
+    )
     rate = "Selection rate" if meta["measure"] == "selection rate" else "Scoring rate"
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>",
-           f"<h1>{_e(title)}</h1>",
-           (f'<p class="note">Published under NYC Local Law 144 of 2021 and '
-           f"{_e(RULES['summary'])}.</p>"), '<dl class="meta">']
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>",
+        f"<h1>{_e(title)}</h1>",
+        (
+            f'<p class="note">Published under NYC Local Law 144 of 2021 and '
+            f"{_e(RULES['summary'])}.</p>"
+        ),
+        '<dl class="meta">',
+    ]
     out += [f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in _meta_lines(meta)]
     out.append("</dl>")
     for tier in packet.tiers:
@@ -471,63 +588,85 @@ def _html(packet: LL144Packet) -> str:
         level = 3 if tier is not None else 2
         if tier is not None:
             out.append(f"<h2>{_e(_tier_title(tier))}</h2>")
-        out.append("<p><strong>Number of individuals in the unknown category</strong> (not in "
-                   "the rates or ratios): " + "; ".join(
-                       f"{_e(r.attribute)}: {int(r.n):,}" for r in unknown.itertuples()) +
-                   "</p>")
+        out.append(
+            "<p><strong>Number of individuals in the unknown category</strong> (not in "
+            "the rates or ratios): "
+            + "; ".join(f"{_e(r.attribute)}: {int(r.n):,}" for r in unknown.itertuples())
+            + "</p>"
+        )
         for attribute in dict.fromkeys(rows["attribute"]):
             block = rows[rows["attribute"] == attribute]
             name = _attribute_title(attribute)
             out.append(f"<section><h{level}>{_e(name)}</h{level}>")
             out.append(f'<p class="headline">{_e(_headline(block, attribute, meta))}</p>')
-            out.append(f"<table><caption>{_e(name)}: {_e(rate.lower())} and impact ratio by "
-                       f"category{(' — ' + _e(_tier_title(tier))) if tier else ''}</caption>")
-            out.append('<thead><tr><th scope="col" class="text">Category</th>'
-                       '<th scope="col">Number of applicants</th>'
-                       f'<th scope="col">{_e(count)}</th><th scope="col">{_e(rate)}</th>'
-                       '<th scope="col">Impact ratio</th>'
-                       '<th scope="col" class="text barcol">Impact ratio (bar; dashed '
-                       'line at 0.80)</th>'
-                       '<th scope="col">Fisher p-value</th></tr></thead><tbody>')
+            out.append(
+                f"<table><caption>{_e(name)}: {_e(rate.lower())} and impact ratio by "
+                f"category{(' — ' + _e(_tier_title(tier))) if tier else ''}</caption>"
+            )
+            out.append(
+                '<thead><tr><th scope="col" class="text">Category</th>'
+                '<th scope="col">Number of applicants</th>'
+                f'<th scope="col">{_e(count)}</th><th scope="col">{_e(rate)}</th>'
+                '<th scope="col">Impact ratio</th>'
+                '<th scope="col" class="text barcol">Impact ratio (bar; dashed '
+                "line at 0.80)</th>"
+                '<th scope="col">Fisher p-value</th></tr></thead><tbody>'
+            )
             for r in block.itertuples(index=False):
-                below = not r.excluded and not _missing(r.impact_ratio) and \
-                    r.impact_ratio < FOUR_FIFTHS
+                below = (
+                    not r.excluded and not _missing(r.impact_ratio) and r.impact_ratio < FOUR_FIFTHS
+                )
                 cls = "excluded" if r.excluded else ("below" if below else "")
                 ratio = "excluded¹" if r.excluded else _num(r.impact_ratio)
                 if r.is_reference:
                     ratio += " (reference)"
                 if below:
                     ratio += " — below 0.80"
-                width = 0 if r.excluded or _missing(r.impact_ratio) else \
-                    min(float(r.impact_ratio), 1.0) * 10
-                bar = (f'<span class="track" aria-hidden="true"><span class="bar" '
-                       f'style="width:{width:.2f}rem"></span><span class="line"></span>'
-                       "</span>") if width else ""
-                out.append(f'<tr class="{cls}"><th scope="row" class="text">{_e(r.category)}'
-                           f"</th><td>{int(r.n):,}</td><td>{int(r.selected):,}</td>"
-                           f"<td>{_num(r.rate)}</td><td>{_e(ratio)}</td>"
-                           f'<td class="text barcol">{bar}</td>'
-                           f"<td>{_e(p_text(r.p_value))}</td></tr>")
+                width = (
+                    0
+                    if r.excluded or _missing(r.impact_ratio)
+                    else min(float(r.impact_ratio), 1.0) * 10
+                )
+                bar = (
+                    (
+                        f'<span class="track" aria-hidden="true"><span class="bar" '
+                        f'style="width:{width:.2f}rem"></span><span class="line"></span>'
+                        "</span>"
+                    )
+                    if width
+                    else ""
+                )
+                out.append(
+                    f'<tr class="{cls}"><th scope="row" class="text">{_e(r.category)}'
+                    f"</th><td>{int(r.n):,}</td><td>{int(r.selected):,}</td>"
+                    f"<td>{_num(r.rate)}</td><td>{_e(ratio)}</td>"
+                    f'<td class="text barcol">{bar}</td>'
+                    f"<td>{_e(p_text(r.p_value))}</td></tr>"
+                )
             out.append("</tbody></table></section>")
     excluded = packet.excluded
     if len(excluded):
         out.append("<h2>Categories excluded from the impact ratios</h2>")
         out.append(f'<p class="note">¹ {_e(RULES["small"])}.</p>')
         tiered = packet.tiers != (None,)
-        out.append("<table><caption>Excluded categories, with their number of applicants and "
-                   "rate</caption><thead><tr>"
-                   + ('<th scope="col" class="text">Tier</th>' if tiered else "")
-                   + '<th scope="col" class="text">Attribute</th>'
-                   '<th scope="col" class="text">Category</th>'
-                   '<th scope="col">Number of applicants</th><th scope="col">Rate</th>'
-                   '<th scope="col" class="text">Reason</th></tr></thead><tbody>')
+        out.append(
+            "<table><caption>Excluded categories, with their number of applicants and "
+            "rate</caption><thead><tr>"
+            + ('<th scope="col" class="text">Tier</th>' if tiered else "")
+            + '<th scope="col" class="text">Attribute</th>'
+            '<th scope="col" class="text">Category</th>'
+            '<th scope="col">Number of applicants</th><th scope="col">Rate</th>'
+            '<th scope="col" class="text">Reason</th></tr></thead><tbody>'
+        )
         for r in excluded.itertuples(index=False):
             tier_cell = f'<td class="text">{_e(r.tier)}</td>' if tiered else ""
-            out.append(f'<tr>{tier_cell}'
-                       f'<td class="text">{_e(r.attribute)}</td>'
-                       f'<th scope="row" class="text">{_e(r.category)}</th>'
-                       f"<td>{int(r.n):,}</td><td>{_num(r.rate)}</td>"
-                       f'<td class="text">{_e(r.reason)}</td></tr>')
+            out.append(
+                f"<tr>{tier_cell}"
+                f'<td class="text">{_e(r.attribute)}</td>'
+                f'<th scope="row" class="text">{_e(r.category)}</th>'
+                f"<td>{int(r.n):,}</td><td>{_num(r.rate)}</td>"
+                f'<td class="text">{_e(r.reason)}</td></tr>'
+            )
         out.append("</tbody></table>")
     out.append("<h2>How to read this</h2><ul>")
     out += [f"<li>{_e(note[2:]).replace('**', '')}</li>" for note in _reading_notes(meta)]

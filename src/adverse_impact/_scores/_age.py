@@ -46,8 +46,11 @@ def _band_labels(cutoffs: Sequence[float]) -> list[str]:
     labels = [f"under {show(cutoffs[0])}"]
     for low, high in itertools.pairwise(cutoffs):
         upper = high - 1 if float(high).is_integer() and float(low).is_integer() else None
-        labels.append(f"{show(low)}-{show(upper)}" if upper is not None
-                      else f"{show(low)} to under {show(high)}")
+        labels.append(
+            f"{show(low)}-{show(upper)}"
+            if upper is not None
+            else f"{show(low)} to under {show(high)}"
+        )
     labels.append(f"{show(cutoffs[-1])} and over")
     return labels
 
@@ -58,53 +61,81 @@ def _check_cutoffs(cutoffs: Any) -> tuple[float, ...]:
     try:
         values = tuple(float(c) for c in cutoffs)
     except (TypeError, ValueError) as exc:
-        raise type_error("cutoffs", f"expected ages, got {cutoffs!r}",
-                         "Pass ages such as cutoffs=(40,) or (40, 50, 60)") from exc
+        raise type_error(
+            "cutoffs",
+            f"expected ages, got {cutoffs!r}",
+            "Pass ages such as cutoffs=(40,) or (40, 50, 60)",
+        ) from exc
     if not values:
         raise input_error("cutoffs", "is empty", "Pass at least one age, e.g. cutoffs=(40,)")
     if any(not _MIN_AGE < v < _MAX_AGE for v in values) or any(
-            b <= a for a, b in itertools.pairwise(values)):
-        raise input_error("cutoffs", f"{cutoffs!r} is not strictly increasing within "
-                          f"({_MIN_AGE}, {_MAX_AGE})", "Pass ages such as (40, 50, 60)")
+        b <= a for a, b in itertools.pairwise(values)
+    ):
+        raise input_error(
+            "cutoffs",
+            f"{cutoffs!r} is not strictly increasing within ({_MIN_AGE}, {_MAX_AGE})",
+            "Pass ages such as (40, 50, 60)",
+        )
     return values
 
 
 def _ages(age: Any, reference_date: Any) -> np.ndarray:
     """Ages in years as floats (NaN when unknown), from ages, birth years or birth dates."""
     if isinstance(age, str):
-        raise type_error("age", f"got the string {age!r} but data is None",
-                         "Pass data= (the table holding that column) or the ages themselves")
-    series = age if isinstance(age, pd.Series) else pd.Series(np.asarray(age, dtype=object)
-                                                              if np.ndim(age) else [age])
+        raise type_error(
+            "age",
+            f"got the string {age!r} but data is None",
+            "Pass data= (the table holding that column) or the ages themselves",
+        )
+    series = (
+        age
+        if isinstance(age, pd.Series)
+        else pd.Series(np.asarray(age, dtype=object) if np.ndim(age) else [age])
+    )
     if series.ndim != 1:
-        raise input_error("age", f"expected one age per row, got shape {series.shape}",
-                          "Pass a 1-D column of ages")
+        raise input_error(
+            "age",
+            f"expected one age per row, got shape {series.shape}",
+            "Pass a 1-D column of ages",
+        )
     if reference_date is None:
         values = pd.to_numeric(series, errors="coerce")
         bad = series.notna() & values.isna()
         if bad.any():
-            raise type_error("age", f"{int(bad.sum())} value(s) are not numbers (e.g. "
-                             f"{series[bad].iloc[:3].tolist()!r})",
-                             "Pass ages in years, or birth years/dates with reference_date=")
+            raise type_error(
+                "age",
+                f"{int(bad.sum())} value(s) are not numbers (e.g. "
+                f"{series[bad].iloc[:3].tolist()!r})",
+                "Pass ages in years, or birth years/dates with reference_date=",
+            )
         return values.to_numpy(dtype=float)
     try:
         ref = pd.Timestamp(reference_date)
     except (TypeError, ValueError) as exc:
-        raise type_error("reference_date", f"{reference_date!r} is not a date",
-                         "Pass a date such as reference_date='2026-12-01'") from exc
+        raise type_error(
+            "reference_date",
+            f"{reference_date!r} is not a date",
+            "Pass a date such as reference_date='2026-12-01'",
+        ) from exc
     if pd.api.types.is_datetime64_any_dtype(series.dtype) or (
-            series.dtype == object and series.dropna().map(
-                lambda v: isinstance(v, (_dt.date, pd.Timestamp))).all() and series.notna().any()):
+        series.dtype == object
+        and series.dropna().map(lambda v: isinstance(v, (_dt.date, pd.Timestamp))).all()
+        and series.notna().any()
+    ):
         born = pd.to_datetime(series, errors="coerce")
         # Completed years: one fewer when the birthday has not yet come this year.
-        before = (born.dt.month > ref.month) | ((born.dt.month == ref.month)
-                                                & (born.dt.day > ref.day))
+        before = (born.dt.month > ref.month) | (
+            (born.dt.month == ref.month) & (born.dt.day > ref.day)
+        )
         return (ref.year - born.dt.year - before.astype(float)).to_numpy(dtype=float)
     years = pd.to_numeric(series, errors="coerce")
     bad = series.notna() & years.isna()
     if bad.any():
-        raise type_error("age", f"{int(bad.sum())} birth year(s) are not numbers",
-                         "Pass birth years as integers, or birth dates")
+        raise type_error(
+            "age",
+            f"{int(bad.sum())} birth year(s) are not numbers",
+            "Pass birth years as integers, or birth dates",
+        )
     # A birth year alone gives the age reached during the reference year.
     return (ref.year - years).to_numpy(dtype=float)
 
@@ -114,13 +145,20 @@ def _check_range(ages: np.ndarray, argument: str = "age") -> None:
     outside = known[(known < _MIN_AGE) | (known > _MAX_AGE)]
     if outside.size:
         raise input_error(
-            argument, f"{outside.size:,} value(s) are outside {_MIN_AGE}-{_MAX_AGE} years (e.g. "
+            argument,
+            f"{outside.size:,} value(s) are outside {_MIN_AGE}-{_MAX_AGE} years (e.g. "
             f"{sorted(set(outside.tolist()))[:3]})",
-            "Fix or blank them (blanks count as unknown); birth years need reference_date=")
+            "Fix or blank them (blanks count as unknown); birth years need reference_date=",
+        )
 
 
-def age_groups(age: Any, *, cutoffs: Any = (ADEA_AGE,), labels: Sequence[str] | None = None,
-               reference_date: Any = None) -> pd.Series:
+def age_groups(
+    age: Any,
+    *,
+    cutoffs: Any = (ADEA_AGE,),
+    labels: Sequence[str] | None = None,
+    reference_date: Any = None,
+) -> pd.Series:
     """Turn ages (or birth years or dates) into age bands, with unknowns counted.
 
     Parameters
@@ -170,20 +208,25 @@ def age_groups(age: Any, *, cutoffs: Any = (ADEA_AGE,), labels: Sequence[str] | 
     _check_range(ages)
     names = list(labels) if labels is not None else _band_labels(values)
     if len(names) != len(values) + 1 or len(set(names)) != len(names):
-        raise input_error("labels", f"expected {len(values) + 1} distinct labels (one per band), "
-                          f"got {names!r}", "Pass one label per band, or labels=None")
+        raise input_error(
+            "labels",
+            f"expected {len(values) + 1} distinct labels (one per band), got {names!r}",
+            "Pass one label per band, or labels=None",
+        )
     known = ~np.isnan(ages)
     codes = np.full(len(ages), -1, dtype=np.int64)
     codes[known] = np.searchsorted(np.asarray(values), ages[known], side="right")
     index = age.index if isinstance(age, pd.Series) else None
-    out = pd.Series(pd.Categorical.from_codes(codes, categories=names, ordered=True),
-                    index=index, name="age")
+    out = pd.Series(
+        pd.Categorical.from_codes(codes, categories=names, ordered=True), index=index, name="age"
+    )
     out.attrs["unknown"] = int((~known).sum())
     out.attrs["cutoffs"] = values
     return out
 
 
 # -- the continuous trend: logistic regression of selection on age -------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class AgeTrend:
@@ -214,8 +257,8 @@ class AgeTrend:
 def _logistic_trend(x: np.ndarray, y: np.ndarray, w: np.ndarray, confidence: float) -> AgeTrend:
     """Newton-Raphson on the distinct ages (weights = rows or summed weights per age)."""
     ages, inverse = np.unique(x, return_inverse=True)
-    m = np.bincount(inverse, weights=w)                # applicants (weight) at each age
-    s = np.bincount(inverse, weights=w * y)            # selected (weight) at each age
+    m = np.bincount(inverse, weights=w)  # applicants (weight) at each age
+    s = np.bincount(inverse, weights=w * y)  # selected (weight) at each age
     nan = math.nan
     total, chosen = m.sum(), s.sum()
 
@@ -244,8 +287,9 @@ def _logistic_trend(x: np.ndarray, y: np.ndarray, w: np.ndarray, confidence: flo
             converged = True
             break
     if not converged or abs(beta[1]) > 5:
-        return undefined("the fit did not converge: selection is (almost) perfectly "
-                         "separated by age")
+        return undefined(
+            "the fit did not converge: selection is (almost) perfectly separated by age"
+        )
     p = expit(beta[0] + beta[1] * t)
     v = m * p * (1 - p)
     cov = np.linalg.inv(np.array([[v.sum(), (v * t).sum()], [(v * t).sum(), (v * t * t).sum()]]))
@@ -253,17 +297,37 @@ def _logistic_trend(x: np.ndarray, y: np.ndarray, w: np.ndarray, confidence: flo
     z = slope / se
     q = float(norm.ppf(0.5 + confidence / 2))
     return AgeTrend(
-        intercept=float(beta[0] - beta[1] * center), slope=slope, se=se, z=z,
-        p_value=float(2 * norm.sf(abs(z))), odds_ratio_10y=math.exp(10 * slope),
-        ci_low=math.exp(10 * (slope - q * se)), ci_high=math.exp(10 * (slope + q * se)),
-        n=len(x), converged=True, note="")
+        intercept=float(beta[0] - beta[1] * center),
+        slope=slope,
+        se=se,
+        z=z,
+        p_value=float(2 * norm.sf(abs(z))),
+        odds_ratio_10y=math.exp(10 * slope),
+        ci_low=math.exp(10 * (slope - q * se)),
+        ci_high=math.exp(10 * (slope + q * se)),
+        n=len(x),
+        converged=True,
+        note="",
+    )
 
 
 # -- the age audit ----------------------------------------------------------------------
 
-_SWEEP_COLUMNS = ["cutoff", "older", "n_older", "selected_older", "rate_older", "younger",
-                  "n_younger", "selected_younger", "rate_younger", "impact_ratio",
-                  "four_fifths_flag", "p_value_fisher", "significant"]
+_SWEEP_COLUMNS = [
+    "cutoff",
+    "older",
+    "n_older",
+    "selected_older",
+    "rate_older",
+    "younger",
+    "n_younger",
+    "selected_younger",
+    "rate_younger",
+    "impact_ratio",
+    "four_fifths_flag",
+    "p_value_fisher",
+    "significant",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
@@ -311,40 +375,60 @@ class AgeAudit:
         return self._sweep.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({"cutoff": self.cutoff, "unknown": self.unknown,
-                         "passes": self.passes(),
-                         "audit": self.audit.to_dict(),
-                         "sweep": self._sweep.to_dict("records"),
-                         "trend": self.trend.to_dict()})
+        return jsonable(
+            {
+                "cutoff": self.cutoff,
+                "unknown": self.unknown,
+                "passes": self.passes(),
+                "audit": self.audit.to_dict(),
+                "sweep": self._sweep.to_dict("records"),
+                "trend": self.trend.to_dict(),
+            }
+        )
 
     def _headline(self) -> str:
         first = self.first_failing_cutoff()
-        where = ("no cut-off of the sweep is flagged" if first is None
-                 else f"first flagged at {first:g} and over")
-        return (f"AgeAudit: {self.cutoff:g} and over vs under {self.cutoff:g} "
-                f"{'passes' if self.passes() else 'fails'} four-fifths; sweep: {where} "
-                f"(unknown age: {self.unknown:,})")
+        where = (
+            "no cut-off of the sweep is flagged"
+            if first is None
+            else f"first flagged at {first:g} and over"
+        )
+        return (
+            f"AgeAudit: {self.cutoff:g} and over vs under {self.cutoff:g} "
+            f"{'passes' if self.passes() else 'fails'} four-fifths; sweep: {where} "
+            f"(unknown age: {self.unknown:,})"
+        )
 
     def summary(self) -> str:
         """The headline, the sweep in one line per cut-off, and the trend."""
         lines = [self._headline()]
         for r in self._sweep.itertuples(index=False):
-            lines.append(f"  {r.cutoff:g}+: rate {r.rate_older:.3f} vs {r.rate_younger:.3f}, "
-                         f"impact ratio {r.impact_ratio:.3f}"
-                         f"{' (below 4/5)' if r.four_fifths_flag else ''}, "
-                         f"Fisher p = {r.p_value_fisher:.2g}")
+            lines.append(
+                f"  {r.cutoff:g}+: rate {r.rate_older:.3f} vs {r.rate_younger:.3f}, "
+                f"impact ratio {r.impact_ratio:.3f}"
+                f"{' (below 4/5)' if r.four_fifths_flag else ''}, "
+                f"Fisher p = {r.p_value_fisher:.2g}"
+            )
         t = self.trend
-        lines.append("  trend: undefined (" + t.note + ")" if not t.converged else
-                     f"  trend: odds of selection x{t.odds_ratio_10y:.3f} per 10 years "
-                     f"(CI {t.ci_low:.3f} to {t.ci_high:.3f}, p = {t.p_value:.2g})")
+        lines.append(
+            "  trend: undefined (" + t.note + ")"
+            if not t.converged
+            else f"  trend: odds of selection x{t.odds_ratio_10y:.3f} per 10 years "
+            f"(CI {t.ci_low:.3f} to {t.ci_high:.3f}, p = {t.p_value:.2g})"
+        )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        table = self._sweep.to_html(index=False, na_rep="", border=0,
-                                    float_format=lambda v: f"{v:.4g}", classes="adverse-impact")
+        table = self._sweep.to_html(
+            index=False,
+            na_rep="",
+            border=0,
+            float_format=lambda v: f"{v:.4g}",
+            classes="adverse-impact",
+        )
         return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
 
     def plot(self, ax: Axes | None = None) -> Axes:
@@ -352,8 +436,12 @@ class AgeAudit:
         plt = pyplot()
         if ax is None:
             _, ax = plt.subplots()
-        ax.plot(self._sweep["cutoff"], self._sweep["impact_ratio"], marker="o",
-                label="older / younger selection rate")
+        ax.plot(
+            self._sweep["cutoff"],
+            self._sweep["impact_ratio"],
+            marker="o",
+            label="older / younger selection rate",
+        )
         ax.axhline(0.8, linestyle="--", color="0.35", linewidth=1, label="four-fifths (0.8)")
         ax.set_xlabel("age cut-off (older group: this age and over)")
         ax.set_ylabel("impact ratio")
@@ -442,16 +530,26 @@ def audit_age(
     """
     if data is not None:
         frame = _frame_from_table(data)
-        for argument, column in (("selected", selected), ("age", age),
-                                 ("sample_weight", sample_weight)):
+        for argument, column in (
+            ("selected", selected),
+            ("age", age),
+            ("sample_weight", sample_weight),
+        ):
             if column is not None and column not in frame.columns:
-                raise input_error(argument, f"column {column!r} is not in data",
-                                  f"Use one of {list(frame.columns)[:20]!r}")
+                raise input_error(
+                    argument,
+                    f"column {column!r} is not in data",
+                    f"Use one of {list(frame.columns)[:20]!r}",
+                )
         selected, age = frame[selected], frame[age]
         sample_weight = None if sample_weight is None else frame[sample_weight]
-    check_aligned_indexes({k: v for k, v in (("selected", selected), ("age", age),
-                                             ("sample_weight", sample_weight))
-                           if isinstance(v, pd.Series)})
+    check_aligned_indexes(
+        {
+            k: v
+            for k, v in (("selected", selected), ("age", age), ("sample_weight", sample_weight))
+            if isinstance(v, pd.Series)
+        }
+    )
     lengths = {"selected": len(selected), "age": len(age)}
     if sample_weight is not None:
         lengths["sample_weight"] = len(sample_weight)
@@ -470,37 +568,64 @@ def audit_age(
         younger, older = bands.cat.categories
         if not (known_ages >= c).any() or not (known_ages < c).any():
             return None, older, younger  # one side empty: nothing to compare
-        result = audit(selected=decisions, groups={"age": bands}, reference=younger,
-                       sample_weight=weights, alpha=alpha, intersectional=False)
+        result = audit(
+            selected=decisions,
+            groups={"age": bands},
+            reference=younger,
+            sample_weight=weights,
+            alpha=alpha,
+            intersectional=False,
+        )
         return result, older, younger
 
     main, older, younger = at(cut)
     if main is None:
-        raise input_error("age", f"no applicant with a known age is {older!r} or no one is "
-                          f"{younger!r}, so the two cannot be compared",
-                          "Check the ages, or choose another cutoff=")
+        raise input_error(
+            "age",
+            f"no applicant with a known age is {older!r} or no one is "
+            f"{younger!r}, so the two cannot be compared",
+            "Check the ages, or choose another cutoff=",
+        )
     rows = []
     nan = math.nan
     for c in points:
         result, older, younger = at(c)
-        row = {"cutoff": c, "older": older, "younger": younger,
-               "n_older": int((known_ages >= c).sum()), "n_younger": int((known_ages < c).sum()),
-               "selected_older": 0, "selected_younger": 0, "rate_older": nan,
-               "rate_younger": nan, "impact_ratio": nan, "four_fifths_flag": False,
-               "p_value_fisher": nan, "significant": False}
+        row = {
+            "cutoff": c,
+            "older": older,
+            "younger": younger,
+            "n_older": int((known_ages >= c).sum()),
+            "n_younger": int((known_ages < c).sum()),
+            "selected_older": 0,
+            "selected_younger": 0,
+            "rate_older": nan,
+            "rate_younger": nan,
+            "impact_ratio": nan,
+            "four_fifths_flag": False,
+            "p_value_fisher": nan,
+            "significant": False,
+        }
         if result is not None:
             table = result.table.set_index("group")
             o, y = table.loc[older], table.loc[younger]
-            row.update(selected_older=int(o["selected"]), selected_younger=int(y["selected"]),
-                       rate_older=float(o["rate"]), rate_younger=float(y["rate"]),
-                       impact_ratio=float(o["impact_ratio"]),
-                       four_fifths_flag=bool(o["four_fifths_flag"]),
-                       p_value_fisher=float(o.get("p_value_fisher", nan)),
-                       significant=bool(pd.notna(o.get("significant")) and o.get("significant")))
+            row.update(
+                selected_older=int(o["selected"]),
+                selected_younger=int(y["selected"]),
+                rate_older=float(o["rate"]),
+                rate_younger=float(y["rate"]),
+                impact_ratio=float(o["impact_ratio"]),
+                four_fifths_flag=bool(o["four_fifths_flag"]),
+                p_value_fisher=float(o.get("p_value_fisher", nan)),
+                significant=bool(pd.notna(o.get("significant")) and o.get("significant")),
+            )
         rows.append(row)
     known = ~np.isnan(ages)
-    trend = _logistic_trend(ages[known], decisions[known].astype(float),
-                            np.ones(int(known.sum())) if weights is None else weights[known],
-                            confidence)
-    return AgeAudit(main, pd.DataFrame(rows, columns=_SWEEP_COLUMNS), trend, cut,
-                    int((~known).sum()))
+    trend = _logistic_trend(
+        ages[known],
+        decisions[known].astype(float),
+        np.ones(int(known.sum())) if weights is None else weights[known],
+        confidence,
+    )
+    return AgeAudit(
+        main, pd.DataFrame(rows, columns=_SWEEP_COLUMNS), trend, cut, int((~known).sum())
+    )

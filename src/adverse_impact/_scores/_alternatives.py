@@ -31,13 +31,15 @@ GROUP_CUTOFF_NOTE = (
     "Group-specific cut-offs read the protected attribute at decision time. Adjusting scores "
     "or cut-offs by race, color, religion, sex or national origin is unlawful in US "
     "employment (Title VII, 42 U.S.C. 2000e-2(l)); shown for comparison only, never "
-    "proposed as an alternative.")
+    "proposed as an alternative."
+)
 _METRICS = ("roc_auc", "average_precision")
 #: The verdict names (and the bootstrap measures) at most this many alternatives.
 _VERDICT_MAX = 5
 
 
 # -- the validity metric, fast under the bootstrap -------------------------------------
+
 
 class _AUC:
     """ROC AUC (Mann-Whitney, ties counted half) under row multiplicities, in O(n).
@@ -70,8 +72,9 @@ class _AUC:
         return float(auc[0]) if np.ndim(weights) == 1 else auc
 
 
-def _metric_function(metric: Any, scores: np.ndarray, truth: np.ndarray
-                     ) -> Callable[[np.ndarray], float]:
+def _metric_function(
+    metric: Any, scores: np.ndarray, truth: np.ndarray
+) -> Callable[[np.ndarray], float]:
     """``f(weights) -> value`` of the validity metric (weights: row multiplicities)."""
     if metric == "roc_auc":
         return _AUC(scores, truth)
@@ -79,9 +82,11 @@ def _metric_function(metric: Any, scores: np.ndarray, truth: np.ndarray
         from sklearn.metrics import average_precision_score
 
         return lambda w: float(average_precision_score(truth, scores, sample_weight=w))
-    return lambda w: float(metric(truth[w > 0], scores[w > 0]) if np.all(w <= 1)
-                           else metric(np.repeat(truth, w.astype(int)),
-                                       np.repeat(scores, w.astype(int))))
+    return lambda w: float(
+        metric(truth[w > 0], scores[w > 0])
+        if np.all(w <= 1)
+        else metric(np.repeat(truth, w.astype(int)), np.repeat(scores, w.astype(int)))
+    )
 
 
 class _Metrics:
@@ -109,12 +114,16 @@ def _check_metric(metric: Any) -> str:
     if callable(metric):
         return getattr(metric, "__name__", "metric")
     if metric not in _METRICS:
-        raise input_error("metric", f"{metric!r} is not supported",
-                          f"Use one of {list(_METRICS)!r} or a callable f(y_true, scores)")
+        raise input_error(
+            "metric",
+            f"{metric!r} is not supported",
+            f"Use one of {list(_METRICS)!r} or a callable f(y_true, scores)",
+        )
     return str(metric)
 
 
 # -- the comparison -----------------------------------------------------------------------
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Entry:
@@ -127,11 +136,30 @@ class _Entry:
 
 
 _TABLE_COLUMNS = [
-    "model", "metric", "metric_ci_low", "metric_ci_high", "precision", "recall",
-    "selected_share", "min_impact_ratio", "ir_ci_low", "ir_ci_high", "worst_group",
-    "n_flagged", "passes_four_fifths", "pareto", "is_current", "metric_diff",
-    "metric_diff_ci_low", "metric_diff_ci_high", "ir_diff", "ir_diff_ci_low",
-    "ir_diff_ci_high", "less_discriminatory", "uses_protected_attribute", "note",
+    "model",
+    "metric",
+    "metric_ci_low",
+    "metric_ci_high",
+    "precision",
+    "recall",
+    "selected_share",
+    "min_impact_ratio",
+    "ir_ci_low",
+    "ir_ci_high",
+    "worst_group",
+    "n_flagged",
+    "passes_four_fifths",
+    "pareto",
+    "is_current",
+    "metric_diff",
+    "metric_diff_ci_low",
+    "metric_diff_ci_high",
+    "ir_diff",
+    "ir_diff_ci_low",
+    "ir_diff_ci_high",
+    "less_discriminatory",
+    "uses_protected_attribute",
+    "note",
 ]
 
 
@@ -196,41 +224,65 @@ class ModelComparison:
         return self._table.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable({
-            "current": self.current, "metric": self.metric_name, "tolerance": self.tolerance,
-            "confidence": self.confidence, "n_bootstrap": self.n_bootstrap,
-            "verdict": self.verdict, "models": self._table.to_dict("records"),
-            "impact_ratios": self._impact_ratios.to_dict("records"),
-            "candidates": None if self._candidates is None
-            else self._candidates.to_dict("records"),
-        })
+        return jsonable(
+            {
+                "current": self.current,
+                "metric": self.metric_name,
+                "tolerance": self.tolerance,
+                "confidence": self.confidence,
+                "n_bootstrap": self.n_bootstrap,
+                "verdict": self.verdict,
+                "models": self._table.to_dict("records"),
+                "impact_ratios": self._impact_ratios.to_dict("records"),
+                "candidates": None
+                if self._candidates is None
+                else self._candidates.to_dict("records"),
+            }
+        )
 
     def _headline(self) -> str:
         n_alt = len(self.alternatives)
-        return (f"ModelComparison: {len(self._table)} models, current {self.current!r}; "
-                f"{n_alt} less discriminatory alternative{'s' if n_alt != 1 else ''} within "
-                f"{self.metric_name} tolerance {self.tolerance:g}")
+        return (
+            f"ModelComparison: {len(self._table)} models, current {self.current!r}; "
+            f"{n_alt} less discriminatory alternative{'s' if n_alt != 1 else ''} within "
+            f"{self.metric_name} tolerance {self.tolerance:g}"
+        )
 
     def summary(self) -> str:
         """The headline and the verdict."""
         return f"{self._headline()}\n{self.verdict}"
 
     def _display(self) -> pd.DataFrame:
-        return self._table[["model", "metric", "precision", "selected_share",
-                            "min_impact_ratio", "passes_four_fifths", "pareto",
-                            "less_discriminatory", "uses_protected_attribute"]]
+        return self._table[
+            [
+                "model",
+                "metric",
+                "precision",
+                "selected_share",
+                "min_impact_ratio",
+                "passes_four_fifths",
+                "pareto",
+                "less_discriminatory",
+                "uses_protected_attribute",
+            ]
+        ]
 
     def __repr__(self) -> str:
-        body = self._display().to_string(index=False, float_format=lambda v: f"{v:.4g}",
-                                         na_rep="-")
+        body = self._display().to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
         return f"{self._headline()}\n{body}\n{self.verdict}"
 
     def _repr_html_(self) -> str:
-        table = self._display().to_html(index=False, na_rep="", border=0,
-                                        float_format=lambda v: f"{v:.4g}",
-                                        classes="adverse-impact")
-        return (f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}"
-                f"<p>{html.escape(self.verdict)}</p></div>")
+        table = self._display().to_html(
+            index=False,
+            na_rep="",
+            border=0,
+            float_format=lambda v: f"{v:.4g}",
+            classes="adverse-impact",
+        )
+        return (
+            f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}"
+            f"<p>{html.escape(self.verdict)}</p></div>"
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Validity against the lowest impact ratio, frontier joined, 0.8 dashed (matplotlib)."""
@@ -239,17 +291,29 @@ class ModelComparison:
             _, ax = plt.subplots()
         t = self._table
         lawful = t[~t["uses_protected_attribute"]]
-        ax.scatter(lawful["min_impact_ratio"], lawful["metric"], color="0.5", s=18,
-                   label="candidates")
+        ax.scatter(
+            lawful["min_impact_ratio"], lawful["metric"], color="0.5", s=18, label="candidates"
+        )
         front = lawful[lawful["pareto"]].sort_values("min_impact_ratio")
         ax.plot(front["min_impact_ratio"], front["metric"], "o-", label="Pareto frontier")
         cur = t[t["is_current"]]
-        ax.scatter(cur["min_impact_ratio"], cur["metric"], marker="*", s=150, zorder=3,
-                   label=f"current ({self.current})")
+        ax.scatter(
+            cur["min_impact_ratio"],
+            cur["metric"],
+            marker="*",
+            s=150,
+            zorder=3,
+            label=f"current ({self.current})",
+        )
         aside = t[t["uses_protected_attribute"]]
         if len(aside):
-            ax.scatter(aside["min_impact_ratio"], aside["metric"], marker="x", color="red",
-                       label="uses the protected attribute (not an option)")
+            ax.scatter(
+                aside["min_impact_ratio"],
+                aside["metric"],
+                marker="x",
+                color="red",
+                label="uses the protected attribute (not an option)",
+            )
         ax.axvline(0.8, linestyle="--", color="0.35", linewidth=1, label="four-fifths (0.8)")
         ax.set_xlabel("lowest impact ratio")
         ax.set_ylabel(self.metric_name)
@@ -260,8 +324,11 @@ class ModelComparison:
 def _scores_of(name: str, model: Any, X: Any, n: int, pos_label: Any) -> np.ndarray:
     if isinstance(model, (np.ndarray, pd.Series, list)) and np.ndim(model) == 1:
         if len(model) != n:
-            raise input_error(f"models[{name!r}]", f"has {len(model)} scores for {n} rows",
-                              "Pass one score per row of X, or a fitted model")
+            raise input_error(
+                f"models[{name!r}]",
+                f"has {len(model)} scores for {n} rows",
+                "Pass one score per row of X, or a fitted model",
+            )
         return np.asarray(model, dtype=float)
     try:
         return model_scores(model, X, pos_label=pos_label)[0]
@@ -271,8 +338,11 @@ def _scores_of(name: str, model: Any, X: Any, n: int, pos_label: Any) -> np.ndar
 
 def _check_decision_rule(select_top: Any, threshold: Any) -> None:
     if select_top is None and threshold is None:
-        raise input_error("select_top", "neither select_top= nor threshold= was given",
-                          "Pass the share advanced (select_top=0.3) or a score threshold=")
+        raise input_error(
+            "select_top",
+            "neither select_top= nor threshold= was given",
+            "Pass the share advanced (select_top=0.3) or a score threshold=",
+        )
 
 
 def compare_models(
@@ -374,102 +444,179 @@ def compare_models(
     ['skill only']
     """
     if not isinstance(models, Mapping) or not models:
-        raise type_error("models", "expected a non-empty dict of name to model",
-                         "Pass e.g. {'current': model_a, 'candidate': model_b}")
+        raise type_error(
+            "models",
+            "expected a non-empty dict of name to model",
+            "Pass e.g. {'current': model_a, 'candidate': model_b}",
+        )
     _check_decision_rule(select_top, threshold)
     truth = _binarise(y_true, pos_label, "y_true")
     n = len(truth)
     _check_rows(X, sensitive_features, y_true=y_true)
-    entries = [_Entry(str(name), _scores_of(str(name), model, X, n, pos_label), select_top,
-                      threshold) for name, model in models.items()]
-    return _compare(entries, truth, sensitive_features, metric=metric, current=current,
-                    tolerance=tolerance, n_bootstrap=n_bootstrap, confidence=confidence,
-                    intersectional=intersectional, unknown=unknown, random_state=random_state,
-                    ties=ties)
+    entries = [
+        _Entry(str(name), _scores_of(str(name), model, X, n, pos_label), select_top, threshold)
+        for name, model in models.items()
+    ]
+    return _compare(
+        entries,
+        truth,
+        sensitive_features,
+        metric=metric,
+        current=current,
+        tolerance=tolerance,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+        intersectional=intersectional,
+        unknown=unknown,
+        random_state=random_state,
+        ties=ties,
+    )
 
 
-def _compare(entries: list[_Entry], truth: np.ndarray, sensitive_features: Any, *,
-             metric: Any, current: str | None, tolerance: float, n_bootstrap: int,
-             confidence: float, intersectional: bool, unknown: Any, random_state: Any,
-             ties: str = "error", candidates: pd.DataFrame | None = None,
-             metrics: _Metrics | None = None) -> ModelComparison:
+def _compare(
+    entries: list[_Entry],
+    truth: np.ndarray,
+    sensitive_features: Any,
+    *,
+    metric: Any,
+    current: str | None,
+    tolerance: float,
+    n_bootstrap: int,
+    confidence: float,
+    intersectional: bool,
+    unknown: Any,
+    random_state: Any,
+    ties: str = "error",
+    candidates: pd.DataFrame | None = None,
+    metrics: _Metrics | None = None,
+) -> ModelComparison:
     metric_name = _check_metric(metric)
     metrics = metrics or _Metrics(metric, truth)
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
-        raise input_error("tolerance", f"{tolerance!r} is not a number >= 0",
-                          "Pass e.g. tolerance=0.005")
+        raise input_error(
+            "tolerance", f"{tolerance!r} is not a number >= 0", "Pass e.g. tolerance=0.005"
+        )
     if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
-        raise input_error("n_bootstrap", f"{n_bootstrap!r} is not an integer >= 0",
-                          "Pass e.g. n_bootstrap=200, or 0 for no intervals")
+        raise input_error(
+            "n_bootstrap",
+            f"{n_bootstrap!r} is not an integer >= 0",
+            "Pass e.g. n_bootstrap=200, or 0 for no intervals",
+        )
     names = [e.name for e in entries]
     if len(set(names)) != len(names):
         raise input_error("models", "has duplicate names", "Give each model its own name")
     lawful = [e.name for e in entries if not e.uses_protected_attribute]
     current = lawful[0] if current is None else current
     if current not in lawful:
-        raise input_error("current", f"{current!r} is not one of the models",
-                          f"Use one of {lawful[:20]!r}")
+        raise input_error(
+            "current", f"{current!r} is not one of the models", f"Use one of {lawful[:20]!r}"
+        )
     n = len(truth)
     with _as_sensitive_features():
-        coded = [(name, len(keys), gid) for name, keys, gid, _ in _row_groups(
-            sensitive_features, n, check_unknown(unknown), intersectional)]
+        coded = [
+            (name, len(keys), gid)
+            for name, keys, gid, _ in _row_groups(
+                sensitive_features, n, check_unknown(unknown), intersectional
+            )
+        ]
 
     rows, ratio_rows, decisions = [], [], {}
     for e in entries:
         # The common rule through the library's own decide (ties handled there), then
         # the audit of those decisions.
         if e.decisions is None:
-            picked = decide(e.scores, select_top=e.select_top, threshold=e.threshold,
-                            ties=ties, random_state=random_state).selected
+            picked = decide(
+                e.scores,
+                select_top=e.select_top,
+                threshold=e.threshold,
+                ties=ties,
+                random_state=random_state,
+            ).selected
         else:
             picked = np.asarray(e.decisions, dtype=bool)
         picked = np.asarray(picked, dtype=bool)
         with _as_sensitive_features():
-            result = audit(selected=picked.view(np.uint8), groups=sensitive_features,
-                           intersectional=intersectional, unknown=unknown)
+            result = audit(
+                selected=picked.view(np.uint8),
+                groups=sensitive_features,
+                intersectional=intersectional,
+                unknown=unknown,
+            )
         decisions[e.name] = picked
         table = result.table
         known = table[~table["excluded"]]
         ratios = known["impact_ratio"].astype(float)
         worst = known.loc[ratios.idxmin()] if ratios.notna().any() else None
         for r in known.itertuples(index=False):
-            ratio_rows.append({"model": e.name, "attribute": r.attribute, "group": r.group,
-                               "n": r.n, "selected": r.selected, "rate": r.rate,
-                               "impact_ratio": r.impact_ratio,
-                               "four_fifths_flag": r.four_fifths_flag})
+            ratio_rows.append(
+                {
+                    "model": e.name,
+                    "attribute": r.attribute,
+                    "group": r.group,
+                    "n": r.n,
+                    "selected": r.selected,
+                    "rate": r.rate,
+                    "impact_ratio": r.impact_ratio,
+                    "four_fifths_flag": r.four_fifths_flag,
+                }
+            )
         n_sel = int(picked.sum())
         tp = int((picked & (truth == 1)).sum())
-        rows.append({
-            "model": e.name,
-            "metric": metrics.value(e.scores),
-            "precision": tp / n_sel if n_sel else math.nan,
-            "recall": tp / int(truth.sum()) if truth.sum() else math.nan,
-            "selected_share": n_sel / n,
-            "min_impact_ratio": float(ratios.min()) if worst is not None else math.nan,
-            "worst_group": None if worst is None else f"{worst['attribute']}: {worst['group']}",
-            "n_flagged": int(table["four_fifths_flag"].sum()),
-            "passes_four_fifths": bool(result.passes()),
-            "is_current": e.name == current,
-            "uses_protected_attribute": e.uses_protected_attribute,
-            "note": GROUP_CUTOFF_NOTE if e.uses_protected_attribute else "",
-        })
+        rows.append(
+            {
+                "model": e.name,
+                "metric": metrics.value(e.scores),
+                "precision": tp / n_sel if n_sel else math.nan,
+                "recall": tp / int(truth.sum()) if truth.sum() else math.nan,
+                "selected_share": n_sel / n,
+                "min_impact_ratio": float(ratios.min()) if worst is not None else math.nan,
+                "worst_group": None if worst is None else f"{worst['attribute']}: {worst['group']}",
+                "n_flagged": int(table["four_fifths_flag"].sum()),
+                "passes_four_fifths": bool(result.passes()),
+                "is_current": e.name == current,
+                "uses_protected_attribute": e.uses_protected_attribute,
+                "note": GROUP_CUTOFF_NOTE if e.uses_protected_attribute else "",
+            }
+        )
     frame = pd.DataFrame(rows)
     _pareto(frame)
     cur = frame.set_index("model").loc[current]
     frame["metric_diff"] = frame["metric"] - cur["metric"]
     frame["ir_diff"] = frame["min_impact_ratio"] - cur["min_impact_ratio"]
-    frame["candidate"] = (~frame["is_current"] & ~frame["uses_protected_attribute"]
-                          & (frame["metric_diff"] >= -tolerance - 1e-12)
-                          & (frame["ir_diff"] > 0))
+    frame["candidate"] = (
+        ~frame["is_current"]
+        & ~frame["uses_protected_attribute"]
+        & (frame["metric_diff"] >= -tolerance - 1e-12)
+        & (frame["ir_diff"] > 0)
+    )
     frame["less_discriminatory"] = frame["candidate"]
-    _bootstrap(frame, entries, decisions, truth, coded, metrics, current, n_bootstrap,
-               confidence, random_state)
+    _bootstrap(
+        frame,
+        entries,
+        decisions,
+        truth,
+        coded,
+        metrics,
+        current,
+        n_bootstrap,
+        confidence,
+        random_state,
+    )
     frame = frame[_TABLE_COLUMNS]
     verdict = _verdict(frame, current, metric_name, tolerance, confidence, n_bootstrap)
     impact = pd.DataFrame(ratio_rows)
     impact["group"] = impact["group"].astype(object)
-    return ModelComparison(frame, impact, current, metric_name, float(tolerance),
-                           float(confidence), int(n_bootstrap), verdict, candidates)
+    return ModelComparison(
+        frame,
+        impact,
+        current,
+        metric_name,
+        float(tolerance),
+        float(confidence),
+        int(n_bootstrap),
+        verdict,
+        candidates,
+    )
 
 
 def _min_ratio(weights: np.ndarray, picked: np.ndarray, coded: list[np.ndarray]) -> np.ndarray:
@@ -490,12 +637,28 @@ def _min_ratio(weights: np.ndarray, picked: np.ndarray, coded: list[np.ndarray])
     return np.where(np.isfinite(lowest), lowest, np.nan)
 
 
-def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[str, np.ndarray],
-               truth: np.ndarray, coded: list, metrics: _Metrics, current: str,
-               n_bootstrap: int, confidence: float, random_state: Any) -> None:
-    nan_columns = ["metric_ci_low", "metric_ci_high", "ir_ci_low", "ir_ci_high",
-                   "metric_diff_ci_low", "metric_diff_ci_high", "ir_diff_ci_low",
-                   "ir_diff_ci_high"]
+def _bootstrap(
+    frame: pd.DataFrame,
+    entries: list[_Entry],
+    decisions: Mapping[str, np.ndarray],
+    truth: np.ndarray,
+    coded: list,
+    metrics: _Metrics,
+    current: str,
+    n_bootstrap: int,
+    confidence: float,
+    random_state: Any,
+) -> None:
+    nan_columns = [
+        "metric_ci_low",
+        "metric_ci_high",
+        "ir_ci_low",
+        "ir_ci_high",
+        "metric_diff_ci_low",
+        "metric_diff_ci_high",
+        "ir_diff_ci_low",
+        "ir_diff_ci_high",
+    ]
     for column in nan_columns:
         frame[column] = math.nan
     if n_bootstrap == 0:
@@ -504,8 +667,11 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
     rng = np.random.default_rng(random_state)
     # Intervals where the verdict needs them: the current model and the (at most
     # _VERDICT_MAX) alternatives it names.
-    named = frame[frame["candidate"]].sort_values(["min_impact_ratio", "metric"],
-                                                  ascending=False).head(_VERDICT_MAX)
+    named = (
+        frame[frame["candidate"]]
+        .sort_values(["min_impact_ratio", "metric"], ascending=False)
+        .head(_VERDICT_MAX)
+    )
     wanted = {current, *named["model"]}
     entries = [e for e in entries if e.name in wanted]
     members = [np.equal.outer(gid, np.arange(k)).astype(float) for _, k, gid in coded]
@@ -520,11 +686,13 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
         weights = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(float)
         for e in entries:
             fn = metric_fns[e.name]
-            metric_values = (fn(weights) if isinstance(fn, _AUC)
-                             else np.array([fn(w) for w in weights]))
-            values[e.name][first:first + size, 0] = metric_values
-            values[e.name][first:first + size, 1] = _min_ratio(weights, decisions[e.name],
-                                                               members)
+            metric_values = (
+                fn(weights) if isinstance(fn, _AUC) else np.array([fn(w) for w in weights])
+            )
+            values[e.name][first : first + size, 0] = metric_values
+            values[e.name][first : first + size, 1] = _min_ratio(
+                weights, decisions[e.name], members
+            )
     tail = (1 - confidence) / 2
     base = values[current]
     position = {name: i for i, name in enumerate(frame["model"])}
@@ -533,8 +701,16 @@ def _bootstrap(frame: pd.DataFrame, entries: list[_Entry], decisions: Mapping[st
         v = values[e.name]
         q = np.nanquantile(v, [tail, 1 - tail], axis=0)
         d = np.nanquantile(v - base, [tail, 1 - tail], axis=0)
-        frame.loc[i, nan_columns] = [q[0, 0], q[1, 0], q[0, 1], q[1, 1],
-                                     d[0, 0], d[1, 0], d[0, 1], d[1, 1]]
+        frame.loc[i, nan_columns] = [
+            q[0, 0],
+            q[1, 0],
+            q[0, 1],
+            q[1, 1],
+            d[0, 0],
+            d[1, 0],
+            d[0, 1],
+            d[1, 1],
+        ]
 
 
 def _pareto(frame: pd.DataFrame) -> None:
@@ -551,26 +727,41 @@ def _pareto(frame: pd.DataFrame) -> None:
     frame["pareto"] = front
 
 
-def _verdict(frame: pd.DataFrame, current: str, metric_name: str, tolerance: float,
-             confidence: float, n_bootstrap: int) -> str:
+def _verdict(
+    frame: pd.DataFrame,
+    current: str,
+    metric_name: str,
+    tolerance: float,
+    confidence: float,
+    n_bootstrap: int,
+) -> str:
     cur = frame.set_index("model").loc[current]
-    head = (f"Current model {current!r}: {metric_name} {cur['metric']:.4f}, lowest impact "
-            f"ratio {cur['min_impact_ratio']:.3f} ({cur['worst_group']}).")
+    head = (
+        f"Current model {current!r}: {metric_name} {cur['metric']:.4f}, lowest impact "
+        f"ratio {cur['min_impact_ratio']:.3f} ({cur['worst_group']})."
+    )
     found = frame[frame["less_discriminatory"]].sort_values(
-        ["min_impact_ratio", "metric"], ascending=False)
+        ["min_impact_ratio", "metric"], ascending=False
+    )
     if found.empty:
-        return (f"{head} No model is a less discriminatory alternative: none has a higher "
-                f"lowest impact ratio with {metric_name} within {tolerance:g} of the current.")
+        return (
+            f"{head} No model is a less discriminatory alternative: none has a higher "
+            f"lowest impact ratio with {metric_name} within {tolerance:g} of the current."
+        )
     parts = [head, f"Less discriminatory alternatives (within {tolerance:g} {metric_name}):"]
     for r in found.head(_VERDICT_MAX).itertuples(index=False):
-        text = (f"{r.model!r}: {metric_name} {r.metric:.4f} ({r.metric_diff:+.4f}), lowest "
-                f"impact ratio {r.min_impact_ratio:.3f} ({r.ir_diff:+.3f})")
+        text = (
+            f"{r.model!r}: {metric_name} {r.metric:.4f} ({r.metric_diff:+.4f}), lowest "
+            f"impact ratio {r.min_impact_ratio:.3f} ({r.ir_diff:+.3f})"
+        )
         if n_bootstrap:
             robust = r.ir_diff_ci_low > 0 and r.metric_diff_ci_low >= -tolerance
-            text += (f"; {confidence:.0%} intervals of the differences: {metric_name} "
-                     f"{r.metric_diff_ci_low:+.4f} to {r.metric_diff_ci_high:+.4f}, impact "
-                     f"ratio {r.ir_diff_ci_low:+.3f} to {r.ir_diff_ci_high:+.3f}"
-                     f"{' (robust)' if robust else ' (not robust to resampling)'}")
+            text += (
+                f"; {confidence:.0%} intervals of the differences: {metric_name} "
+                f"{r.metric_diff_ci_low:+.4f} to {r.metric_diff_ci_high:+.4f}, impact "
+                f"ratio {r.ir_diff_ci_low:+.3f} to {r.ir_diff_ci_high:+.3f}"
+                f"{' (robust)' if robust else ' (not robust to resampling)'}"
+            )
         parts.append(text + ".")
     if len(found) > _VERDICT_MAX:
         parts.append(f"And {len(found) - _VERDICT_MAX} more with smaller gains (see the table).")
@@ -578,6 +769,7 @@ def _verdict(frame: pd.DataFrame, current: str, metric_name: str, tolerance: flo
 
 
 # -- the search ---------------------------------------------------------------------------------
+
 
 def _take_columns(X: Any, columns: Sequence[Any] | None) -> Any:
     if columns is None:
@@ -599,8 +791,14 @@ def _rows(X: Any, index: np.ndarray) -> Any:
     return X[index]
 
 
-def _feature_sets(feature_sets: Any, estimator: Any, X: Any, y: np.ndarray,
-                  sensitive_features: Any, random_state: Any) -> dict[str, Any]:
+def _feature_sets(
+    feature_sets: Any,
+    estimator: Any,
+    X: Any,
+    y: np.ndarray,
+    sensitive_features: Any,
+    random_state: Any,
+) -> dict[str, Any]:
     if feature_sets is None:
         return {"all": None}
     if isinstance(feature_sets, str) and feature_sets == "drop_proxies":
@@ -610,27 +808,34 @@ def _feature_sets(feature_sets: Any, estimator: Any, X: Any, y: np.ndarray,
 
         if not isinstance(X, pd.DataFrame):
             raise input_error(
-                "feature_sets", "'drop_proxies' needs X as a DataFrame of named features",
+                "feature_sets",
+                "'drop_proxies' needs X as a DataFrame of named features",
                 "Pass a DataFrame, or for text models vary the vectoriser in param_grid "
-                "(e.g. {'tfidfvectorizer__stop_words': [None, tokens]})")
+                "(e.g. {'tfidfvectorizer__stop_words': [None, tokens]})",
+            )
         from adverse_impact._counts import _group_arrays
 
         model = clone(estimator).fit(X, y)
         # The first protected attribute ranks the proxies (one attribute at a time).
         first = next(iter(_group_arrays(sensitive_features).values()))
-        ranked = proxy_leakage(model, X, np.asarray(first, dtype=object),
-                               random_state=random_state).top(3)
+        ranked = proxy_leakage(
+            model, X, np.asarray(first, dtype=object), random_state=random_state
+        ).top(3)
         proxies = [f for f in ranked["feature"] if f in X.columns]
         sets: dict[str, Any] = {"all": None}
         for k in range(1, min(len(proxies), X.shape[1] - 1) + 1):  # keep one feature
             dropped = proxies[:k]
-            sets["without " + ", ".join(map(str, dropped))] = [c for c in X.columns
-                                                               if c not in dropped]
+            sets["without " + ", ".join(map(str, dropped))] = [
+                c for c in X.columns if c not in dropped
+            ]
         return sets
     if isinstance(feature_sets, Mapping) and feature_sets:
         return {str(k): (None if v is None else list(v)) for k, v in feature_sets.items()}
-    raise type_error("feature_sets", f"got {type(feature_sets).__name__}",
-                     "Pass None, 'drop_proxies', or a dict of name to the columns to use")
+    raise type_error(
+        "feature_sets",
+        f"got {type(feature_sets).__name__}",
+        "Pass None, 'drop_proxies', or a dict of name to the columns to use",
+    )
 
 
 def _protected_columns(X: Any, sensitive_features: Any) -> list[str]:
@@ -762,21 +967,25 @@ def search_alternatives(
     _check_rows(X, sensitive_features, y=y, y_true=y_true)
     truth = target if y_true is None else _binarise(y_true, pos_label, "y_true")
     if isinstance(cv, bool) or not isinstance(cv, int) or not 2 <= cv <= n:
-        raise input_error("cv", f"{cv!r} is not an integer between 2 and the number of rows",
-                          "Pass e.g. cv=5")
+        raise input_error(
+            "cv", f"{cv!r} is not an integer between 2 and the number of rows", "Pass e.g. cv=5"
+        )
     leaked = _protected_columns(X, sensitive_features)
     if leaked:
-        raise input_error("X", f"holds the protected attribute column(s) {leaked!r}",
-                          "Drop them from X: the search never uses the protected attribute "
-                          "as an input")
+        raise input_error(
+            "X",
+            f"holds the protected attribute column(s) {leaked!r}",
+            "Drop them from X: the search never uses the protected attribute as an input",
+        )
     share = float(target.mean()) if select_top is None else select_top
     tops = list(cutoffs) if cutoffs is not None else [share]
     if not tops:
         raise input_error("cutoffs", "is empty", "Pass select_top values, or None")
     grid = list(ParameterGrid(dict(param_grid or {})))
     sets = _feature_sets(feature_sets, estimator, X, target, sensitive_features, random_state)
-    folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(
-        np.zeros(n), target))
+    folds = list(
+        StratifiedKFold(cv, shuffle=True, random_state=random_state).split(np.zeros(n), target)
+    )
     has_seed = "random_state" in estimator.get_params()
 
     entries, described = [], []
@@ -790,47 +999,98 @@ def search_alternatives(
                 model.set_params(random_state=random_state)
             model.fit(_rows(X_set, train), target[train])
             scores[test] = model_scores(model, _rows(X_set, test), pos_label=1)[0]
-        label = ", ".join([*(f"{k}={v!r}" for k, v in params.items()),
-                           *([set_name] if len(sets) > 1 or set_name != "all" else [])])
+        label = ", ".join(
+            [
+                *(f"{k}={v!r}" for k, v in params.items()),
+                *([set_name] if len(sets) > 1 or set_name != "all" else []),
+            ]
+        )
         for top in tops:
             shown = f"top {top:.1%}" if isinstance(top, float) else f"top {top}"
             name = f"{label}, {shown}" if label else shown
             if not label and len(sets) == 1:
                 name = f"{set_name}, {shown}"
             entries.append(_Entry(name, scores, top, None))
-            described.append({"model": name, "params": dict(params), "feature_set": set_name,
-                              "columns": None if columns is None else list(columns),
-                              "select_top": top})
+            described.append(
+                {
+                    "model": name,
+                    "params": dict(params),
+                    "feature_set": set_name,
+                    "columns": None if columns is None else list(columns),
+                    "select_top": top,
+                }
+            )
     metrics = _Metrics(metric, truth)
     if current is None:
         current = entries[int(np.nanargmax([metrics.value(e.scores) for e in entries]))].name
     if group_cutoffs:
         base = next(e for e in entries if e.name == current)
-        entries.append(_Entry(f"{current} [group cut-offs]", base.scores, base.select_top, None,
-                              _group_top(base.scores, base.select_top, sensitive_features, n,
-                                         unknown, ties=ties, random_state=random_state),
-                              True))
-        described.append({"model": entries[-1].name, "params": None,
-                          "feature_set": "decision-time use of the protected attribute",
-                          "columns": None, "select_top": base.select_top})
-    return _compare(entries, truth, sensitive_features, metric=metric, current=current,
-                    tolerance=tolerance, n_bootstrap=n_bootstrap, confidence=confidence,
-                    intersectional=intersectional, unknown=unknown, random_state=random_state,
-                    ties=ties, candidates=pd.DataFrame(described), metrics=metrics)
+        entries.append(
+            _Entry(
+                f"{current} [group cut-offs]",
+                base.scores,
+                base.select_top,
+                None,
+                _group_top(
+                    base.scores,
+                    base.select_top,
+                    sensitive_features,
+                    n,
+                    unknown,
+                    ties=ties,
+                    random_state=random_state,
+                ),
+                True,
+            )
+        )
+        described.append(
+            {
+                "model": entries[-1].name,
+                "params": None,
+                "feature_set": "decision-time use of the protected attribute",
+                "columns": None,
+                "select_top": base.select_top,
+            }
+        )
+    return _compare(
+        entries,
+        truth,
+        sensitive_features,
+        metric=metric,
+        current=current,
+        tolerance=tolerance,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
+        intersectional=intersectional,
+        unknown=unknown,
+        random_state=random_state,
+        ties=ties,
+        candidates=pd.DataFrame(described),
+        metrics=metrics,
+    )
 
 
-def _group_top(scores: np.ndarray, select_top: Any, sensitive_features: Any, n: int,
-               unknown: Any, ties: str = "error", random_state: Any = None) -> np.ndarray:
+def _group_top(
+    scores: np.ndarray,
+    select_top: Any,
+    sensitive_features: Any,
+    n: int,
+    unknown: Any,
+    ties: str = "error",
+    random_state: Any = None,
+) -> np.ndarray:
     """Each group of the first attribute advances its own top share (unknown rows: overall)."""
     share = select_top / n if isinstance(select_top, (int, np.integer)) else float(select_top)
     with _as_sensitive_features():
-        _, keys, gid, _ = next(iter(_row_groups(sensitive_features, n, check_unknown(unknown),
-                                                False)))
+        _, keys, gid, _ = next(
+            iter(_row_groups(sensitive_features, n, check_unknown(unknown), False))
+        )
     picked = np.zeros(n, dtype=bool)
     for g in range(len(keys) + 1):
         rows = np.flatnonzero(gid == g)
         if rows.size:
             k = max(1, math.ceil(share * rows.size))
-            picked[rows] = decide(scores[rows], select_top=k, ties=ties,
-                                  random_state=random_state).selected
+            picked[rows] = decide(
+                scores[rows], select_top=k, ties=ties, random_state=random_state
+            ).selected
     return picked

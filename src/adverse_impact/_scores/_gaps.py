@@ -36,42 +36,77 @@ __all__ = ["ScoreGaps", "score_gaps"]
 
 #: Default cut-offs: the deciles of the scores.
 _DECILES = np.linspace(0.1, 0.9, 9)
-_GROUP_COLUMNS = ["attribute", "group", "n", "mean", "sd", "is_reference", "d", "g",
-                  "g_se", "g_ci_low", "g_ci_high", "ks_statistic", "ks_p_value", "note"]
+_GROUP_COLUMNS = [
+    "attribute",
+    "group",
+    "n",
+    "mean",
+    "sd",
+    "is_reference",
+    "d",
+    "g",
+    "g_se",
+    "g_ci_low",
+    "g_ci_high",
+    "ks_statistic",
+    "ks_p_value",
+    "note",
+]
 
 
 def _frame_from_table(data: Any) -> pd.DataFrame:
-    return as_frame(data, "data", "Pass a pandas, polars or pyarrow table, or data=None with "
-                    "arrays")
+    return as_frame(
+        data, "data", "Pass a pandas, polars or pyarrow table, or data=None with arrays"
+    )
 
 
-def _resolve(data: Any, score: Any, groups: Any, sample_weight: Any
-             ) -> tuple[np.ndarray, Any, np.ndarray | None]:
+def _resolve(
+    data: Any, score: Any, groups: Any, sample_weight: Any
+) -> tuple[np.ndarray, Any, np.ndarray | None]:
     if data is not None:
         frame = _frame_from_table(data)
         names = [groups] if isinstance(groups, (str, int)) else list(groups)
-        for argument, column in (("score", score), ("sample_weight", sample_weight),
-                                 *((f"groups[{i}]", g) for i, g in enumerate(names))):
+        for argument, column in (
+            ("score", score),
+            ("sample_weight", sample_weight),
+            *((f"groups[{i}]", g) for i, g in enumerate(names)),
+        ):
             if column is not None and column not in frame.columns:
-                raise input_error(argument, f"column {column!r} is not in data",
-                                  f"Use one of {list(frame.columns)[:20]!r}")
+                raise input_error(
+                    argument,
+                    f"column {column!r} is not in data",
+                    f"Use one of {list(frame.columns)[:20]!r}",
+                )
         score = frame[score]
         groups = {str(g): frame[g] for g in names}
         sample_weight = None if sample_weight is None else frame[sample_weight]
     else:
-        for argument, value in (("score", score), ("groups", groups),
-                                ("sample_weight", sample_weight)):
+        for argument, value in (
+            ("score", score),
+            ("groups", groups),
+            ("sample_weight", sample_weight),
+        ):
             if isinstance(value, str):
-                raise type_error(argument, f"got the column name {value!r} but data is None",
-                                 "Pass data= (the table holding that column) or the values")
+                raise type_error(
+                    argument,
+                    f"got the column name {value!r} but data is None",
+                    "Pass data= (the table holding that column) or the values",
+                )
     if score is None:
         raise input_error("score", "is required", "Pass the scores, e.g. score='score'")
     if np.ndim(score) != 1:
-        raise input_error("score", f"expected one score per row, got shape {np.shape(score)}",
-                          "Pass a 1-D column of scores")
+        raise input_error(
+            "score",
+            f"expected one score per row, got shape {np.shape(score)}",
+            "Pass a 1-D column of scores",
+        )
     arrays = {"score": score, "sample_weight": sample_weight}
-    check_aligned_indexes({**{k: v for k, v in arrays.items() if v is not None},
-                           **({"groups": groups} if isinstance(groups, pd.Series) else {})})
+    check_aligned_indexes(
+        {
+            **{k: v for k, v in arrays.items() if v is not None},
+            **({"groups": groups} if isinstance(groups, pd.Series) else {}),
+        }
+    )
     lengths = {"score": len(score)}
     if sample_weight is not None:
         lengths["sample_weight"] = len(sample_weight)
@@ -98,7 +133,7 @@ def _moments(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float, float, 
     total = float(w.sum())
     if total <= 0:
         return n, 0.0, math.nan, math.nan
-    n_eff = total ** 2 / float((w ** 2).sum())
+    n_eff = total**2 / float((w**2).sum())
     mean = float(np.dot(w, x) / total)
     if n_eff <= 1:
         return n, n_eff, mean, math.nan
@@ -111,8 +146,9 @@ def hedges_j(df: float) -> float:
     return math.exp(gammaln(df / 2) - gammaln((df - 1) / 2)) / math.sqrt(df / 2)
 
 
-def _weighted_ks(x: np.ndarray, wx: np.ndarray, y: np.ndarray, wy: np.ndarray
-                 ) -> tuple[float, float]:
+def _weighted_ks(
+    x: np.ndarray, wx: np.ndarray, y: np.ndarray, wy: np.ndarray
+) -> tuple[float, float]:
     """Largest gap between the weighted ECDFs, and its asymptotic p-value at Kish's sizes."""
     grid = np.unique(np.concatenate([x, y]))
     order_x, order_y = np.argsort(x), np.argsort(y)
@@ -121,8 +157,8 @@ def _weighted_ks(x: np.ndarray, wx: np.ndarray, y: np.ndarray, wy: np.ndarray
     fx = cx[np.searchsorted(x[order_x], grid, side="right")]
     fy = cy[np.searchsorted(y[order_y], grid, side="right")]
     stat = float(np.max(np.abs(fx - fy)))
-    nx = wx.sum() ** 2 / (wx ** 2).sum()
-    ny = wy.sum() ** 2 / (wy ** 2).sum()
+    nx = wx.sum() ** 2 / (wx**2).sum()
+    ny = wy.sum() ** 2 / (wy**2).sum()
     return stat, float(kstwobign.sf(stat * math.sqrt(nx * ny / (nx + ny))))
 
 
@@ -175,12 +211,16 @@ class ScoreGaps:
 
     def to_dict(self) -> dict[str, Any]:
         """Both tables and the metadata, JSON-serialisable (NaN as None)."""
-        return jsonable({
-            "groups": self._table.to_dict("records"),
-            "cutoffs": self._cutoffs.to_dict("records"),
-            "reference": dict(self.reference), "unknown": dict(self.unknown),
-            "confidence": self.confidence, "weighted": self.weighted,
-        })
+        return jsonable(
+            {
+                "groups": self._table.to_dict("records"),
+                "cutoffs": self._cutoffs.to_dict("records"),
+                "reference": dict(self.reference),
+                "unknown": dict(self.unknown),
+                "confidence": self.confidence,
+                "weighted": self.weighted,
+            }
+        )
 
     def summary(self) -> str:
         """One line per compared group: d, g with its interval, and the implied ratio at 30%."""
@@ -193,27 +233,46 @@ class ScoreGaps:
             lines.append(
                 f"  {row.attribute}: {row.group} vs {ref}: d = {row.d:.3f}, g = {row.g:.3f} "
                 f"({self.confidence:.0%} CI {row.g_ci_low:.3f} to {row.g_ci_high:.3f}), "
-                f"KS = {row.ks_statistic:.3f} (p = {row.ks_p_value:.2g})")
+                f"KS = {row.ks_statistic:.3f} (p = {row.ks_p_value:.2g})"
+            )
         return "\n".join(lines)
 
     def _headline(self) -> str:
         compared = int((~self._table["is_reference"]).sum())
         largest = self._table["d"].abs().max()
         shown = "undefined" if not np.isfinite(largest) else f"{largest:.3f}"
-        return (f"ScoreGaps: {len(self.reference)} attribute"
-                f"{'s' if len(self.reference) != 1 else ''}, {compared} group"
-                f"{'s' if compared != 1 else ''} compared with the reference; largest |d| "
-                f"{shown}")
+        return (
+            f"ScoreGaps: {len(self.reference)} attribute"
+            f"{'s' if len(self.reference) != 1 else ''}, {compared} group"
+            f"{'s' if compared != 1 else ''} compared with the reference; largest |d| "
+            f"{shown}"
+        )
 
     def __repr__(self) -> str:
-        body = self._table[["attribute", "group", "n", "mean", "sd", "d", "g", "g_ci_low",
-                            "g_ci_high", "ks_statistic"]].to_string(
-            index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
+        body = self._table[
+            [
+                "attribute",
+                "group",
+                "n",
+                "mean",
+                "sd",
+                "d",
+                "g",
+                "g_ci_low",
+                "g_ci_high",
+                "ks_statistic",
+            ]
+        ].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
         return f"{self._headline()}\n{body}"
 
     def _repr_html_(self) -> str:
-        table = self._table.to_html(index=False, na_rep="", border=0,
-                                    float_format=lambda v: f"{v:.4g}", classes="adverse-impact")
+        table = self._table.to_html(
+            index=False,
+            na_rep="",
+            border=0,
+            float_format=lambda v: f"{v:.4g}",
+            classes="adverse-impact",
+        )
         return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
@@ -229,8 +288,11 @@ class ScoreGaps:
         table, cut = self._table, self._cutoffs
         if attribute is not None:
             if attribute not in self.reference:
-                raise input_error("attribute", f"{attribute!r} was not analysed",
-                                  f"Use one of {list(self.reference)!r}")
+                raise input_error(
+                    "attribute",
+                    f"{attribute!r} was not analysed",
+                    f"Use one of {list(self.reference)!r}",
+                )
             table, cut = table[table["attribute"] == attribute], cut[cut["attribute"] == attribute]
         if ax is None:
             _, ax = plt.subplots()
@@ -238,14 +300,22 @@ class ScoreGaps:
         for row in table[~table["is_reference"]].itertuples(index=False):
             if not np.isfinite(row.d):
                 continue
-            ref_n = float(self._table.loc[(self._table["attribute"] == row.attribute)
-                                          & self._table["is_reference"], "n"].iloc[0])
+            ref_n = float(
+                self._table.loc[
+                    (self._table["attribute"] == row.attribute) & self._table["is_reference"], "n"
+                ].iloc[0]
+            )
             focal = row.n / (row.n + ref_n)
             curve = [implied_impact_ratio(row.d, s, focal_share=focal) for s in shares]
-            line, = ax.plot(shares, curve, label=f"{row.group} (d = {row.d:.2f})")
+            (line,) = ax.plot(shares, curve, label=f"{row.group} (d = {row.d:.2f})")
             points = cut[(cut["attribute"] == row.attribute) & (cut["group"] == row.group)]
-            ax.plot(points["pair_selection_rate"], points["impact_ratio"], "o",
-                    color=line.get_color(), markersize=4)
+            ax.plot(
+                points["pair_selection_rate"],
+                points["impact_ratio"],
+                "o",
+                color=line.get_color(),
+                markersize=4,
+            )
         ax.axhline(0.8, linestyle="--", color="0.35", linewidth=1, label="four-fifths (0.8)")
         ax.set_xlabel("share selected (group and reference together)")
         ax.set_ylabel("impact ratio (group rate / reference rate)")
@@ -367,8 +437,9 @@ def score_gaps(
     """
     groups = groups_argument("score_gaps", groups, sensitive_features)
     if not (isinstance(confidence, float) and 0 < confidence < 1):
-        raise input_error("confidence", f"{confidence!r} is not a float in (0, 1)",
-                          "Pass e.g. confidence=0.95")
+        raise input_error(
+            "confidence", f"{confidence!r} is not a float in (0, 1)", "Pass e.g. confidence=0.95"
+        )
     _check_reference(reference)
     scores, groups, weights = _resolve(data, score, groups, sample_weight)
     unknown_labels = check_unknown(unknown)
@@ -383,14 +454,19 @@ def score_gaps(
     if isinstance(reference, Mapping):
         for key in reference:
             if key not in {a[0] for a in attributes}:
-                raise input_error("reference", f"{key!r} is not an analysed attribute",
-                                  f"Use one of {[a[0] for a in attributes]!r}")
+                raise input_error(
+                    "reference",
+                    f"{key!r} is not an analysed attribute",
+                    f"Use one of {[a[0] for a in attributes]!r}",
+                )
     found_any = False
     for name, keys, gid, n_unknown in attributes:
         unknown_counts[name] = n_unknown
         columns = tuple(name.split(" x ")) if " x " in name else (name,)
-        parts = [(scores[gid == i], None if weights is None else weights[gid == i])
-                 for i in range(len(keys))]
+        parts = [
+            (scores[gid == i], None if weights is None else weights[gid == i])
+            for i in range(len(keys))
+        ]
         moments = [_moments(x, w) for x, w in parts]
         found = _find_reference(name, columns, keys, reference)
         if found == "highest" or found is None:
@@ -404,10 +480,22 @@ def score_gaps(
         x1, w1 = parts[ref]
         for i, key in enumerate(keys):
             n2, e2, m2, s2 = moments[i]
-            row = {"attribute": name, "group": _label(key), "n": int(n2), "mean": m2,
-                   "sd": s2, "is_reference": i == ref, "d": math.nan, "g": math.nan,
-                   "g_se": math.nan, "g_ci_low": math.nan, "g_ci_high": math.nan,
-                   "ks_statistic": math.nan, "ks_p_value": math.nan, "note": ""}
+            row = {
+                "attribute": name,
+                "group": _label(key),
+                "n": int(n2),
+                "mean": m2,
+                "sd": s2,
+                "is_reference": i == ref,
+                "d": math.nan,
+                "g": math.nan,
+                "g_se": math.nan,
+                "g_ci_low": math.nan,
+                "g_ci_high": math.nan,
+                "ks_statistic": math.nan,
+                "ks_p_value": math.nan,
+                "note": "",
+            }
             rows.append(row)
             if i == ref:
                 row["note"] = "reference"
@@ -420,23 +508,30 @@ def score_gaps(
                 row["ks_statistic"], row["ks_p_value"] = _weighted_ks(x2, w2, x1, w1)
             small = [(_label(keys[j]), e) for j, e in ((ref, e1), (i, e2)) if not e > 1]
             if small:
-                row["note"] = (f"fewer than 2 scores in {small[0][0]!r}: d is undefined "
-                               "(no standard deviation)")
+                row["note"] = (
+                    f"fewer than 2 scores in {small[0][0]!r}: d is undefined "
+                    "(no standard deviation)"
+                )
                 continue
             constant = [_label(keys[j]) for j, s in ((ref, s1), (i, s2)) if s == 0]
             if constant:
-                row["note"] = (f"scores are constant in {constant[0]!r}: d is undefined (the "
-                               "equal-variance model behind it needs spread in both groups)")
+                row["note"] = (
+                    f"scores are constant in {constant[0]!r}: d is undefined (the "
+                    "equal-variance model behind it needs spread in both groups)"
+                )
                 continue
             df = e1 + e2 - 2
-            pooled = math.sqrt(((e1 - 1) * s1 ** 2 + (e2 - 1) * s2 ** 2) / df)
+            pooled = math.sqrt(((e1 - 1) * s1**2 + (e2 - 1) * s2**2) / df)
             d = (m1 - m2) / pooled
             j = hedges_j(df)
-            se = j * math.sqrt((e1 + e2) / (e1 * e2) + d ** 2 / (2 * (e1 + e2)))
+            se = j * math.sqrt((e1 + e2) / (e1 * e2) + d**2 / (2 * (e1 + e2)))
             row.update(d=d, g=j * d, g_se=se, g_ci_low=j * d - z * se, g_ci_high=j * d + z * se)
     if not isinstance(reference, Mapping) and reference != "highest" and not found_any:
-        raise input_error("reference", f"{reference!r} is not a known group of any attribute",
-                          "Pass a label that occurs in groups, or reference='highest'")
+        raise input_error(
+            "reference",
+            f"{reference!r} is not a known group of any attribute",
+            "Pass a label that occurs in groups, or reference='highest'",
+        )
     table = pd.DataFrame(rows, columns=_GROUP_COLUMNS)
     table["group"] = table["group"].astype(object)
     cut = _at_cutoffs(scores, groups, weights, unknown, cutoffs, table, references)
@@ -449,23 +544,34 @@ def _grid(scores: np.ndarray, cutoffs: Any) -> np.ndarray:
     try:
         grid = np.unique(np.asarray(cutoffs, dtype=float).ravel())
     except (TypeError, ValueError) as exc:
-        raise type_error("cutoffs", "expected numbers",
-                         "Pass a list of cut-offs such as [0.3, 0.5]") from exc
+        raise type_error(
+            "cutoffs", "expected numbers", "Pass a list of cut-offs such as [0.3, 0.5]"
+        ) from exc
     if grid.size == 0 or not np.all(np.isfinite(grid)):
-        raise input_error("cutoffs", "is empty or holds NaN or infinite values",
-                          "Pass finite cut-offs, or None for the deciles")
+        raise input_error(
+            "cutoffs",
+            "is empty or holds NaN or infinite values",
+            "Pass finite cut-offs, or None for the deciles",
+        )
     return grid
 
 
-def _at_cutoffs(scores: np.ndarray, groups: Any, weights: np.ndarray | None, unknown: Any,
-                cutoffs: Any, table: pd.DataFrame, references: Mapping[str, Any]
-                ) -> pd.DataFrame:
+def _at_cutoffs(
+    scores: np.ndarray,
+    groups: Any,
+    weights: np.ndarray | None,
+    unknown: Any,
+    cutoffs: Any,
+    table: pd.DataFrame,
+    references: Mapping[str, Any],
+) -> pd.DataFrame:
     grid = _grid(scores, cutoffs)
     if weights is None:
         # The sweep's rates and counts, one pass for all cut-offs.
         with _as_sensitive_features():
-            frame = threshold_sweep(scores, sensitive_features=groups, thresholds=grid,
-                                    unknown=unknown).to_frame()
+            frame = threshold_sweep(
+                scores, sensitive_features=groups, thresholds=grid, unknown=unknown
+            ).to_frame()
         frame["weight"] = frame["n"]
         frame["weight_selected"] = frame["selected"]
     else:
@@ -475,8 +581,13 @@ def _at_cutoffs(scores: np.ndarray, groups: Any, weights: np.ndarray | None, unk
             totals.update({(name, k): v for k, v in zip(keys, w)})
         parts = []
         for t in grid:
-            result = audit(score=scores, threshold=float(t), groups=groups,
-                           sample_weight=weights, unknown=unknown)
+            result = audit(
+                score=scores,
+                threshold=float(t),
+                groups=groups,
+                sample_weight=weights,
+                unknown=unknown,
+            )
             part = result.table[["attribute", "group", "n", "rate"]].copy()
             part.insert(0, "threshold", float(t))
             parts.append(part)
@@ -500,25 +611,38 @@ def _at_cutoffs(scores: np.ndarray, groups: Any, weights: np.ndarray | None, unk
                 implied = implied_impact_ratio(d, pair_rate, focal_share=focal)
             else:
                 implied = math.nan
-            out.append({"threshold": float(t), "attribute": name, "group": r.group,
-                        "n": int(r.n), "rate": float(r.rate), "impact_ratio": ratio,
-                        # Cross-multiplied, exact on integer counts (29 CFR 1607.4(D)).
-                        "four_fifths_flag": bool(5 * r.weight_selected * ref_row["weight"]
-                                                 < 4 * ref_row["weight_selected"] * r.weight),
-                        "is_reference": r.group == ref_label,
-                        "pair_selection_rate": pair_rate, "focal_share": focal,
-                        "implied_impact_ratio": implied})
+            out.append(
+                {
+                    "threshold": float(t),
+                    "attribute": name,
+                    "group": r.group,
+                    "n": int(r.n),
+                    "rate": float(r.rate),
+                    "impact_ratio": ratio,
+                    # Cross-multiplied, exact on integer counts (29 CFR 1607.4(D)).
+                    "four_fifths_flag": bool(
+                        5 * r.weight_selected * ref_row["weight"]
+                        < 4 * ref_row["weight_selected"] * r.weight
+                    ),
+                    "is_reference": r.group == ref_label,
+                    "pair_selection_rate": pair_rate,
+                    "focal_share": focal,
+                    "implied_impact_ratio": implied,
+                }
+            )
     result = pd.DataFrame(out)
     result["group"] = result["group"].astype(object)
     return result
 
 
-def _group_weights(groups: Any, weights: np.ndarray, unknown: Any, name: str
-                   ) -> tuple[list[Any], np.ndarray]:
+def _group_weights(
+    groups: Any, weights: np.ndarray, unknown: Any, name: str
+) -> tuple[list[Any], np.ndarray]:
     with _as_sensitive_features():
-        for attribute, keys, gid, _ in _row_groups(groups, len(weights), check_unknown(unknown),
-                                                   True):
+        for attribute, keys, gid, _ in _row_groups(
+            groups, len(weights), check_unknown(unknown), True
+        ):
             if attribute == name:
-                sums = np.bincount(gid, weights=weights, minlength=len(keys) + 1)[:len(keys)]
+                sums = np.bincount(gid, weights=weights, minlength=len(keys) + 1)[: len(keys)]
                 return [_label(k) for k in keys], sums
     raise AssertionError(name)  # pragma: no cover - names come from the same function

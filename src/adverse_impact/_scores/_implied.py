@@ -22,8 +22,11 @@ _D_BOUND = 30.0
 
 def _number(value: Any, argument: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise type_error(argument, f"expected a number, got {type(value).__name__}",
-                         f"Pass {argument} as a float")
+        raise type_error(
+            argument,
+            f"expected a number, got {type(value).__name__}",
+            f"Pass {argument} as a float",
+        )
     value = float(value)
     if not math.isfinite(value):
         raise input_error(argument, f"{value!r} is not finite", "Pass a finite number")
@@ -33,19 +36,20 @@ def _number(value: Any, argument: str) -> float:
 def _share(value: Any, argument: str, example: str) -> float:
     value = _number(value, argument)
     if not 0 < value < 1:
-        raise input_error(argument, f"{value!r} is outside (0, 1)",
-                          f"Pass a share such as {argument}={example}")
+        raise input_error(
+            argument, f"{value!r} is outside (0, 1)", f"Pass a share such as {argument}={example}"
+        )
     return value
 
 
 def _cutoff(d: float, selection_rate: float, focal_share: float) -> float:
     """The common cut-off c with (1 - p) P(Z > c) + p P(Z > c + d) = selection_rate."""
+
     def excess(c: float) -> float:
         return ((1 - focal_share) * norm.sf(c) + focal_share * norm.sf(c + d)) - selection_rate
 
     low, high = -_C_BOUND - max(0.0, -d), _C_BOUND + max(0.0, -d)
-    return float(brentq(excess, low, high, xtol=1e-14, rtol=4 * np.finfo(float).eps,
-                        maxiter=500))
+    return float(brentq(excess, low, high, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500))
 
 
 def _ratio(d: float, selection_rate: float, focal_share: float) -> float:
@@ -166,8 +170,11 @@ def implied_d(impact_ratio: float, selection_rate: float, *, focal_share: float 
     selection_rate = _share(selection_rate, "selection_rate", "0.3")
     focal_share = _share(focal_share, "focal_share", "0.5")
     if impact_ratio <= 0:
-        raise input_error("impact_ratio", f"{impact_ratio!r} is not positive",
-                          "Pass a ratio of selection rates, e.g. impact_ratio=0.8")
+        raise input_error(
+            "impact_ratio",
+            f"{impact_ratio!r} is not positive",
+            "Pass a ratio of selection rates, e.g. impact_ratio=0.8",
+        )
     if impact_ratio == 1:
         return 0.0
     target = math.log(impact_ratio)
@@ -175,10 +182,19 @@ def implied_d(impact_ratio: float, selection_rate: float, *, focal_share: float 
     highest = math.log(_ratio(-_D_BOUND, selection_rate, focal_share))
     if not lowest < target < highest:
         raise input_error(
-            "impact_ratio", f"{impact_ratio!r} cannot be produced at selection_rate="
+            "impact_ratio",
+            f"{impact_ratio!r} cannot be produced at selection_rate="
             f"{selection_rate!r} with focal_share={focal_share!r} (possible: "
             f"{math.exp(lowest):.3g} to {math.exp(highest):.4g})",
-            "Check the ratio is focal rate / reference rate and the shares are right")
-    return float(brentq(lambda d: math.log(_ratio(d, selection_rate, focal_share)) - target,
-                        -_D_BOUND, _D_BOUND, xtol=1e-13, rtol=4 * np.finfo(float).eps,
-                        maxiter=500))
+            "Check the ratio is focal rate / reference rate and the shares are right",
+        )
+    return float(
+        brentq(
+            lambda d: math.log(_ratio(d, selection_rate, focal_share)) - target,
+            -_D_BOUND,
+            _D_BOUND,
+            xtol=1e-13,
+            rtol=4 * np.finfo(float).eps,
+            maxiter=500,
+        )
+    )

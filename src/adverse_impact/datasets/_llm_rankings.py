@@ -98,8 +98,18 @@ def load_llm_rankings() -> pd.DataFrame:
     """
     raw = _file("rankings.csv.gz").read_bytes()
     with gzip.open(io.BytesIO(raw), "rt", encoding="utf-8") as handle:
-        frame = pd.read_csv(handle, dtype={"run": str, "name": str, "race": str, "sex": str,
-                                           "model": str, "job": str, "kind": str})
+        frame = pd.read_csv(
+            handle,
+            dtype={
+                "run": str,
+                "name": str,
+                "race": str,
+                "sex": str,
+                "model": str,
+                "job": str,
+                "kind": str,
+            },
+        )
     frame["position"] = frame["position"].astype("int64")
     frame["rank"] = frame["rank"].astype("Int64")
     return frame
@@ -200,10 +210,17 @@ def load_resume_templates(job: str | None = None) -> pd.DataFrame:
     """
     jobs = _jobs()
     if job is not None and job not in jobs:
-        raise input_error("job", f"{job!r} is not a job of the experiment",
-                          f"Use one of {sorted(jobs)!r}, or None for all")
-    rows = [(name, i, text) for name, entry in jobs.items()
-            if job is None or name == job for i, text in enumerate(entry["resumes"])]
+        raise input_error(
+            "job",
+            f"{job!r} is not a job of the experiment",
+            f"Use one of {sorted(jobs)!r}, or None for all",
+        )
+    rows = [
+        (name, i, text)
+        for name, entry in jobs.items()
+        if job is None or name == job
+        for i, text in enumerate(entry["resumes"])
+    ]
     return pd.DataFrame(rows, columns=["job", "template_id", "template"])
 
 
@@ -228,5 +245,7 @@ def load_job_descriptions() -> pd.DataFrame:
     >>> sorted(load_job_descriptions()["job"])
     ['HR specialist', 'financial analyst', 'retail', 'software engineer']
     """
-    return pd.DataFrame([(name, entry["jd"], entry.get("jd_url")) for name, entry
-                         in _jobs().items()], columns=["job", "description", "url"])
+    return pd.DataFrame(
+        [(name, entry["jd"], entry.get("jd_url")) for name, entry in _jobs().items()],
+        columns=["job", "description", "url"],
+    )

@@ -51,14 +51,27 @@ _SKILLS = (
     "microservices distributed-systems networking security cryptography compilers embedded "
     "fpga verilog robotics simulation cuda etl data-modeling tableau looker excel"
 ).split()
-_MAJORS = ["Computer Science", "Mathematics", "Statistics", "Electrical Engineering",
-           "Physics", "Economics", "Information Systems", "Mechanical Engineering",
-           "Data Science", "Computer Engineering", "Operations Research", "Cognitive Science"]
-_PLACES = ("Ashford Brookline Carver Dalton Easton Fairview Glenwood Harlow Irvington Jasper "
-           "Kingsley Lakewood Milford Newport Oakdale Preston Quincy Riverton Salem Trenton "
-           "Union Valley Westbrook Yardley Zenith Northfield Southgate Eastwood Westfield "
-           "Clearwater Ashland Bayside Crestview Dover Elmhurst Foxborough Greenville Hartwell "
-           "Lexford Montclair").split()
+_MAJORS = [
+    "Computer Science",
+    "Mathematics",
+    "Statistics",
+    "Electrical Engineering",
+    "Physics",
+    "Economics",
+    "Information Systems",
+    "Mechanical Engineering",
+    "Data Science",
+    "Computer Engineering",
+    "Operations Research",
+    "Cognitive Science",
+]
+_PLACES = (
+    "Ashford Brookline Carver Dalton Easton Fairview Glenwood Harlow Irvington Jasper "
+    "Kingsley Lakewood Milford Newport Oakdale Preston Quincy Riverton Salem Trenton "
+    "Union Valley Westbrook Yardley Zenith Northfield Southgate Eastwood Westfield "
+    "Clearwater Ashland Bayside Crestview Dover Elmhurst Foxborough Greenville Hartwell "
+    "Lexford Montclair"
+).split()
 #: Co-ed institutions by type.  The type is drawn with the same shares for
 #: everybody; the all-women's colleges live inside the "College" type, so the
 #: words "college", "university", "state" have the same rates by gender.
@@ -72,61 +85,112 @@ _COLLEGE_TYPES = (
 #: graduates of two all-women's colleges without naming them; these three are
 #: examples of the kind.
 _WOMENS_COLLEGES = ["Wellesley College", "Smith College", "Bryn Mawr College"]
-_COMPANY_HEAD = ("Acme Apex Blue Bright Cedar Cobalt Delta Echo Ember Falcon Granite Harbor "
-                 "Helix Indigo Iron Juniper Keystone Lumen Maple Meridian Nimbus Nova Onyx "
-                 "Orbit Pioneer Quartz Redwood Sierra Summit Tidal Vertex Willow").split()
-_COMPANY_TAIL = ("Labs Systems Analytics Software Networks Dynamics Robotics Data Logistics "
-                 "Health Financial Energy Media Retail Bio Cloud Security Mobility").split()
-_ROLES = ["Software Engineer", "Data Analyst", "Data Engineer", "Backend Developer",
-          "Machine Learning Engineer", "Research Assistant", "QA Engineer", "DevOps Engineer",
-          "Business Analyst", "Full-Stack Developer", "Product Analyst", "Systems Engineer"]
+_COMPANY_HEAD = (
+    "Acme Apex Blue Bright Cedar Cobalt Delta Echo Ember Falcon Granite Harbor "
+    "Helix Indigo Iron Juniper Keystone Lumen Maple Meridian Nimbus Nova Onyx "
+    "Orbit Pioneer Quartz Redwood Sierra Summit Tidal Vertex Willow"
+).split()
+_COMPANY_TAIL = (
+    "Labs Systems Analytics Software Networks Dynamics Robotics Data Logistics "
+    "Health Financial Energy Media Retail Bio Cloud Security Mobility"
+).split()
+_ROLES = [
+    "Software Engineer",
+    "Data Analyst",
+    "Data Engineer",
+    "Backend Developer",
+    "Machine Learning Engineer",
+    "Research Assistant",
+    "QA Engineer",
+    "DevOps Engineer",
+    "Business Analyst",
+    "Full-Stack Developer",
+    "Product Analyst",
+    "Systems Engineer",
+]
 _SENIORITY = ["Intern", "Junior", "", "Senior", "Staff", "Principal"]
 #: Many neutral verbs, so that the few bullets a style verb takes from them
 #: (more often on men's resumes) shift each one's rate by a negligible amount.
-_VERBS = ("built designed developed implemented maintained improved automated analyzed "
-          "migrated optimized tested deployed documented refactored integrated launched "
-          "reduced streamlined modeled monitored scaled benchmarked prototyped debugged "
-          "rewrote upgraded configured profiled containerized instrumented validated "
-          "simplified audited evaluated trained tuned packaged released shipped ported "
-          "authored reviewed scoped estimated planned standardized consolidated "
-          "accelerated hardened secured patched parallelized cached indexed visualized "
-          "queried cleaned labeled annotated surveyed interviewed presented").split()
+_VERBS = (
+    "built designed developed implemented maintained improved automated analyzed "
+    "migrated optimized tested deployed documented refactored integrated launched "
+    "reduced streamlined modeled monitored scaled benchmarked prototyped debugged "
+    "rewrote upgraded configured profiled containerized instrumented validated "
+    "simplified audited evaluated trained tuned packaged released shipped ported "
+    "authored reviewed scoped estimated planned standardized consolidated "
+    "accelerated hardened secured patched parallelized cached indexed visualized "
+    "queried cleaned labeled annotated surveyed interviewed presented"
+).split()
 #: Style verbs: the reporting says the model favoured verbs such as
 #: "executed" and "captured", more common on men's resumes.  Each may replace
 #: the verb of one bullet (the first and the second); the bullet's object is
 #: drawn as usual, so the words around the verb stay neutral.
 _STYLE_VERBS = ["executed", "captured"]
-_OBJECTS = ["a data pipeline", "the billing service", "an internal dashboard",
-            "a recommendation model", "the search backend", "a reporting tool",
-            "the payments api", "a fraud detection model", "the mobile app backend",
-            "a forecasting system", "the test suite", "a customer analytics platform",
-            "an inventory service", "the deployment process", "a monitoring stack",
-            "the onboarding flow", "a pricing engine", "the data warehouse",
-            "a chat assistant", "the release calendar"]
+_OBJECTS = [
+    "a data pipeline",
+    "the billing service",
+    "an internal dashboard",
+    "a recommendation model",
+    "the search backend",
+    "a reporting tool",
+    "the payments api",
+    "a fraud detection model",
+    "the mobile app backend",
+    "a forecasting system",
+    "the test suite",
+    "a customer analytics platform",
+    "an inventory service",
+    "the deployment process",
+    "a monitoring stack",
+    "the onboarding flow",
+    "a pricing engine",
+    "the data warehouse",
+    "a chat assistant",
+    "the release calendar",
+]
 #: Team activities take a "women's"/"men's" prefix; the others never do.
-_TEAM_ACTIVITIES = ["chess club captain", "coding society member", "soccer team captain",
-                    "debate society president", "robotics league member",
-                    "rowing team member", "hackathon team lead", "quiz bowl team member",
-                    "ultimate frisbee team captain", "engineering society member"]
+_TEAM_ACTIVITIES = [
+    "chess club captain",
+    "coding society member",
+    "soccer team captain",
+    "debate society president",
+    "robotics league member",
+    "rowing team member",
+    "hackathon team lead",
+    "quiz bowl team member",
+    "ultimate frisbee team captain",
+    "engineering society member",
+]
 _OTHER_ACTIVITIES = ["volunteer tutor", "student newspaper editor"]
-_ORGANISATIONS = ["student council treasurer", "honor society treasurer",
-                  "engineering society treasurer", "alumni association treasurer"]
+_ORGANISATIONS = [
+    "student council treasurer",
+    "honor society treasurer",
+    "engineering society treasurer",
+    "alumni association treasurer",
+]
 #: Two sport slots, each with a gendered pair (women's share first) among
 #: neutral sports of its own, so a resume never lists the same sport twice.
 _SPORT_SLOTS = (
     (["running", "tennis", "swimming", "cycling"], ("volleyball", "football")),
     (["climbing", "hiking", "basketball", "badminton"], ("softball", "baseball")),
 )
-_AWARDS = ["dean's list", "hackathon winner", "best paper award", "graduate fellowship",
-           "employee of the year", "patent holder"]
-_SYLLABLES = ("ka lo mi ne ru ta vi so pe zu ba de fi go hu ja ke li mo nu "
-              "pa qui ra se ti vo wa xe yo za").split()
+_AWARDS = [
+    "dean's list",
+    "hackathon winner",
+    "best paper award",
+    "graduate fellowship",
+    "employee of the year",
+    "patent holder",
+]
+_SYLLABLES = (
+    "ka lo mi ne ru ta vi so pe zu ba de fi go hu ja ke li mo nu pa qui ra se ti vo wa xe yo za"
+).split()
 
 # -- slot probabilities, identical by gender ------------------------------------
-_P_ACTIVITY = 0.9            # has an activity; 10 of the 12 are team activities
-_P_ORGANISATION = 0.25       # holds an office in a student organisation
-_P_SPORT = 0.7               # fills a sport slot (each of the two, independently)
-_P_VB_PAIR = 0.45            # the slot's gendered pair, given a sport (50/50 at strength 0)
+_P_ACTIVITY = 0.9  # has an activity; 10 of the 12 are team activities
+_P_ORGANISATION = 0.25  # holds an office in a student organisation
+_P_SPORT = 0.7  # fills a sport slot (each of the two, independently)
+_P_VB_PAIR = 0.45  # the slot's gendered pair, given a sport (50/50 at strength 0)
 _P_COLLEGE_TYPE = _COLLEGE_TYPES[3][1]
 
 
@@ -193,12 +257,12 @@ def _slot_probabilities(proxy_strength: float, style_strength: float) -> dict[st
     """Conditional probabilities inside each slot (gap scaled by strength, capped)."""
     s, v = proxy_strength, min(style_strength * proxy_strength, 1.5)
     return {
-        "womens_prefix": min(1.0, 0.8 * s),      # woman with a team activity writes women's
-        "mens_prefix": min(1.0, 0.15 * s),       # man with a team activity writes men's
-        "womens_college": min(1.0, 0.6 * s),     # woman in the College type: a women's college
-        "greek": min(1.0, 0.5 * s),              # officer writes sorority/fraternity
-        "vb_gap": 0.5 * min(1.0, 0.5 * s),       # volleyball share among the pair: 0.5 +/- gap
-        "style_gap": 0.2 * v,                    # executed, captured: 0.3 +/- gap each
+        "womens_prefix": min(1.0, 0.8 * s),  # woman with a team activity writes women's
+        "mens_prefix": min(1.0, 0.15 * s),  # man with a team activity writes men's
+        "womens_college": min(1.0, 0.6 * s),  # woman in the College type: a women's college
+        "greek": min(1.0, 0.5 * s),  # officer writes sorority/fraternity
+        "vb_gap": 0.5 * min(1.0, 0.5 * s),  # volleyball share among the pair: 0.5 +/- gap
+        "style_gap": 0.2 * v,  # executed, captured: 0.3 +/- gap each
     }
 
 
@@ -217,8 +281,11 @@ def planted_proxies(proxy_strength: float = 1.0, style_strength: float = 1.0) ->
     greek = _P_ORGANISATION * p["greek"]
     vb_w = _P_SPORT * _P_VB_PAIR * (0.5 + p["vb_gap"])
     vb_m = _P_SPORT * _P_VB_PAIR * (0.5 - p["vb_gap"])
-    sports = [ProxySpec(token, "activity", *rates) for _, pair in _SPORT_SLOTS
-              for token, rates in zip(pair, ((vb_w, vb_m), (vb_m, vb_w)))]
+    sports = [
+        ProxySpec(token, "activity", *rates)
+        for _, pair in _SPORT_SLOTS
+        for token, rates in zip(pair, ((vb_w, vb_m), (vb_m, vb_w)))
+    ]
     style_m, style_w = 0.3 + p["style_gap"], 0.3 - p["style_gap"]
     specs = [
         ProxySpec("women's", "explicit", team * p["womens_prefix"], 0.0),
@@ -233,41 +300,58 @@ def planted_proxies(proxy_strength: float = 1.0, style_strength: float = 1.0) ->
         ProxySpec("executed", "verb", style_w, style_m),
         ProxySpec("captured", "verb", style_w, style_m),
     ]
-    return [dataclasses.replace(sp, rate_women=round(sp.rate_women, 6),
-                                rate_men=round(sp.rate_men, 6)) for sp in specs]
+    return [
+        dataclasses.replace(sp, rate_women=round(sp.rate_women, 6), rate_men=round(sp.rate_men, 6))
+        for sp in specs
+    ]
 
 
 #: Technologies most candidates stopped listing decades ago: a trace of age.  None of
 #: these words occurs anywhere else in a resume.
-_DATED_TECH = ["cobol", "fortran", "pascal", "delphi", "foxpro", "lotus-notes",
-               "visual-basic", "perl", "mainframe", "as400"]
+_DATED_TECH = [
+    "cobol",
+    "fortran",
+    "pascal",
+    "delphi",
+    "foxpro",
+    "lotus-notes",
+    "visual-basic",
+    "perl",
+    "mainframe",
+    "as400",
+]
 #: The year the resumes are written in (graduation years count back from it).
 _RESUME_YEAR = 2026
 
-_RACES = ["White", "Asian", "Hispanic or Latino", "Black or African American",
-          "Two or More Races"]
+_RACES = ["White", "Asian", "Hispanic or Latino", "Black or African American", "Two or More Races"]
 #: Roughly the make-up of a US technical applicant pool (an assumption of the
 #: generator, not a published figure); race is independent of everything else.
 _RACE_SHARES = [0.52, 0.22, 0.13, 0.10, 0.03]
 
 
 def _is_number(value: Any) -> bool:
-    return (not isinstance(value, bool) and isinstance(value, (int, float, np.integer,
-                                                                np.floating))
-            and bool(np.isfinite(value)))
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and bool(np.isfinite(value))
+    )
 
 
 def _check_share(value: Any, name: str, example: float) -> float:
     if not _is_number(value) or not 0 < value < 1:
-        raise input_error(name, f"{value!r} is not a number strictly between 0 and 1",
-                          f"Pass a share such as {name}={example}")
+        raise input_error(
+            name,
+            f"{value!r} is not a number strictly between 0 and 1",
+            f"Pass a share such as {name}={example}",
+        )
     return float(value)
 
 
 def _check_strength(value: Any, name: str) -> float:
     if not _is_number(value) or not value >= 0:
-        raise input_error(name, f"{value!r} is not a finite number >= 0",
-                          f"Pass e.g. {name}=1.0 (0 turns it off)")
+        raise input_error(
+            name, f"{value!r} is not a finite number >= 0", f"Pass e.g. {name}=1.0 (0 turns it off)"
+        )
     return float(value)
 
 
@@ -285,8 +369,9 @@ def _join(parts: np.ndarray, counts: np.ndarray, sep: str) -> np.ndarray:
     return _objects([text[:-k] for text in joined]) if k else joined
 
 
-def _grouped(rng: np.random.Generator, counts: np.ndarray, size: int,
-             weights: np.ndarray | None = None) -> np.ndarray:
+def _grouped(
+    rng: np.random.Generator, counts: np.ndarray, size: int, weights: np.ndarray | None = None
+) -> np.ndarray:
     return rng.choice(size, size=int(counts.sum()), p=weights)
 
 
@@ -434,10 +519,12 @@ def make_resumes(
     >>> make_resumes(2_000, proxy_strength=0, random_state=0).attrs["proxy_tokens"]["women's"]
     {'kind': 'explicit', 'rate_women': 0.0, 'rate_men': 0.0}
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
-            or n_samples < 1:
-        raise input_error("n_samples", f"{n_samples!r} is not a positive integer",
-                          "Pass the number of applicants, e.g. n_samples=10_000")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise input_error(
+            "n_samples",
+            f"{n_samples!r} is not a positive integer",
+            "Pass the number of applicants, e.g. n_samples=10_000",
+        )
     n = int(n_samples)
     women_share = _check_share(women_share, "women_share", 0.25)
     base_rate = _check_share(base_rate, "base_rate", 0.3)
@@ -446,23 +533,41 @@ def make_resumes(
     style_strength = _check_strength(style_strength, "style_strength")
     skill_weight = _check_strength(skill_weight, "skill_weight")
     if not isinstance(age, (bool, np.bool_)):
-        raise input_error("age", f"{age!r} is not True or False",
-                          "Pass age=True to add ages and their traces, age=False to leave them out")
+        raise input_error(
+            "age",
+            f"{age!r} is not True or False",
+            "Pass age=True to add ages and their traces, age=False to leave them out",
+        )
     age_bias = _check_strength(age_bias, "age_bias")
     if age_bias and not age:
         raise input_error("age_bias", "needs age=True", "Pass age=True with age_bias=")
     if not isinstance(race, (bool, np.bool_)):
-        raise input_error("race", f"{race!r} is not True or False",
-                          "Pass race=True to add the race column, race=False to leave it out")
+        raise input_error(
+            "race",
+            f"{race!r} is not True or False",
+            "Pass race=True to add the race column, race=False to leave it out",
+        )
     if not isinstance(names, (bool, np.bool_)):
-        raise input_error("names", f"{names!r} is not True or False",
-                          "Pass names=True to write a name on each resume")
+        raise input_error(
+            "names",
+            f"{names!r} is not True or False",
+            "Pass names=True to write a name on each resume",
+        )
     write_names = bool(names)  # ``names`` is reused below for the list of colleges
-    if not (random_state is None or isinstance(random_state, np.random.Generator)
-            or (isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
-                and random_state >= 0)):
-        raise input_error("random_state", f"{random_state!r} is not a seed",
-                          "Pass a non-negative integer, a numpy Generator or None")
+    if not (
+        random_state is None
+        or isinstance(random_state, np.random.Generator)
+        or (
+            isinstance(random_state, (int, np.integer))
+            and not isinstance(random_state, bool)
+            and random_state >= 0
+        )
+    ):
+        raise input_error(
+            "random_state",
+            f"{random_state!r} is not a seed",
+            "Pass a non-negative integer, a numpy Generator or None",
+        )
     rng = np.random.default_rng(random_state)
     # Spawning does not advance rng: every column but the age ones is unchanged by age=True.
     age_rng = rng.spawn(1)[0] if age else None
@@ -496,16 +601,21 @@ def make_resumes(
     activity = rng.integers(0, n_team + n_other, size=n)
     u = rng.random(n)
     team = activity < n_team
-    prefix = np.where(team & woman & (u < p["womens_prefix"]), "women's ",
-                      np.where(team & ~woman & (u < p["mens_prefix"]), "men's ", ""))
+    prefix = np.where(
+        team & woman & (u < p["womens_prefix"]),
+        "women's ",
+        np.where(team & ~woman & (u < p["mens_prefix"]), "men's ", ""),
+    )
     activity_text = prefix.astype(object) + _objects(_TEAM_ACTIVITIES + _OTHER_ACTIVITIES)[activity]
     has_office = rng.random(n) < _P_ORGANISATION
     office = _objects(_ORGANISATIONS)[rng.integers(0, len(_ORGANISATIONS), size=n)]
     greek = rng.random(n) < p["greek"]
-    office = np.where(greek, np.where(woman, "sorority treasurer", "fraternity treasurer"),
-                      office).astype(object)
-    acts = (np.where(has_activity, activity_text + "; ", "")
-            + np.where(has_office, office + "; ", ""))
+    office = np.where(
+        greek, np.where(woman, "sorority treasurer", "fraternity treasurer"), office
+    ).astype(object)
+    acts = np.where(has_activity, activity_text + "; ", "") + np.where(
+        has_office, office + "; ", ""
+    )
     womens_share = np.where(woman, 0.5 + p["vb_gap"], 0.5 - p["vb_gap"])
     for neutral, (womens, mens) in _SPORT_SLOTS:
         has_sport = rng.random(n) < _P_SPORT
@@ -530,12 +640,19 @@ def make_resumes(
     lines = lines + np.where(has_award, "\nAwards: " + award, "")
     years = np.clip(np.round(3 + 2 * qualification + 1.5 * rng.standard_normal(n)), 0, 25)
     city = _objects(_PLACES)[rng.integers(0, len(_PLACES), size=n)]
-    lines = (lines + "\nExperience: " + years.astype(int).astype(str).astype(object)
-             + " years, based in " + city + "\n")
+    lines = (
+        lines
+        + "\nExperience: "
+        + years.astype(int).astype(str).astype(object)
+        + " years, based in "
+        + city
+        + "\n"
+    )
 
     # -- jobs and bullets; the first bullet's verb is the style slot -------------
-    level = np.clip(np.round(2 + qualification + 0.8 * rng.standard_normal(n)), 0,
-                    len(_SENIORITY) - 1).astype(int)
+    level = np.clip(
+        np.round(2 + qualification + 0.8 * rng.standard_normal(n)), 0, len(_SENIORITY) - 1
+    ).astype(int)
     n_jobs = rng.integers(1, 4, size=n)
     job_row = np.repeat(np.arange(n), n_jobs)
     n_bullets = rng.integers(2, 4, size=len(job_row))
@@ -544,7 +661,8 @@ def make_resumes(
     # Every first job has at least two bullets: "executed" may take the first
     # bullet's verb, "captured" the second's, each at its own rate by gender.
     first_bullet = np.concatenate([[0], np.cumsum(n_bullets)[:-1]])[
-        np.concatenate([[0], np.cumsum(n_jobs)[:-1]])]
+        np.concatenate([[0], np.cumsum(n_jobs)[:-1]])
+    ]
     style_rate = np.where(woman, 0.3 - p["style_gap"], 0.3 + p["style_gap"])
     for offset, verb in enumerate(_STYLE_VERBS):
         uses = rng.random(n) < style_rate
@@ -573,8 +691,9 @@ def make_resumes(
         latent = latent - age_bias * np.clip((ages - 40) / 10, 0, None)
     hired = latent > np.quantile(latent, 1 - base_rate)
 
-    frame = pd.DataFrame({"resume": resumes,
-                          "gender": np.where(woman, "female", "male").astype(object)})
+    frame = pd.DataFrame(
+        {"resume": resumes, "gender": np.where(woman, "female", "male").astype(object)}
+    )
     if write_names:
         written = _names(rng, woman, races)
         frame["resume"] = (written + "\n" + frame["resume"]).astype(frame["resume"].dtype)
@@ -588,16 +707,28 @@ def make_resumes(
     frame["qualified"] = qualified
     frame["hired"] = hired
     specs = planted_proxies(proxy_strength, style_strength)
-    proxy_tokens = {sp.token: {"kind": sp.kind, "rate_women": sp.rate_women,
-                               "rate_men": sp.rate_men} for sp in specs}
+    proxy_tokens = {
+        sp.token: {"kind": sp.kind, "rate_women": sp.rate_women, "rate_men": sp.rate_men}
+        for sp in specs
+    }
     params = {
-        "n_samples": n, "women_share": women_share, "history_bias": history_bias,
-        "proxy_strength": proxy_strength, "style_strength": style_strength,
-        "skill_weight": skill_weight, "base_rate": base_rate, "race": bool(race),
+        "n_samples": n,
+        "women_share": women_share,
+        "history_bias": history_bias,
+        "proxy_strength": proxy_strength,
+        "style_strength": style_strength,
+        "skill_weight": skill_weight,
+        "base_rate": base_rate,
+        "race": bool(race),
         "names": write_names,
         **({"age": True, "age_bias": age_bias} if age else {}),
-        "random_state": (int(random_state) if isinstance(random_state, (int, np.integer))
-                         else None if random_state is None else "Generator"),
+        "random_state": (
+            int(random_state)
+            if isinstance(random_state, (int, np.integer))
+            else None
+            if random_state is None
+            else "Generator"
+        ),
     }
     truth = ResumeGroundTruth(proxy_tokens=proxy_tokens, params=params)
     frame.attrs["proxy_tokens"] = proxy_tokens
@@ -613,13 +744,18 @@ def _age_traces(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarra
     ages = rng.integers(22, 66, size=n)
     graduated = _RESUME_YEAR - (ages - 22) - rng.integers(0, 2, size=n)
     start = np.minimum(graduated + rng.integers(0, 3, size=n), _RESUME_YEAR)
-    text = ("\nGraduated: " + graduated.astype(str).astype(object)
-            + "\nIn the industry since " + start.astype(str).astype(object) + ", "
-            + (_RESUME_YEAR - start).astype(str).astype(object) + " years")
+    text = (
+        "\nGraduated: "
+        + graduated.astype(str).astype(object)
+        + "\nIn the industry since "
+        + start.astype(str).astype(object)
+        + ", "
+        + (_RESUME_YEAR - start).astype(str).astype(object)
+        + " years"
+    )
     # Dated technologies: none under 35, then more likely with every year.
     has_dated = rng.random(n) < np.clip((ages - 35) / 30, 0, 0.8)
     n_dated = rng.integers(1, 4, size=n)
     picks = [", ".join(rng.choice(_DATED_TECH, size=k, replace=False)) for k in n_dated]
     dated = np.where(has_dated, "\nEarlier systems: " + _objects(picks), "")
     return ages, text + dated
-
