@@ -929,3 +929,23 @@ def test_property_selected_count_is_what_the_tie_rule_says(values, share, seed):
     # Everyone above the cut-off is selected, nobody below it.
     assert cut.selected[scores > cut.cutoff].all() and not cut.selected[scores < cut.cutoff].any()
     assert cut.cutoff == kth
+
+
+def test_every_format_states_the_rule_requested_beside_achieved():
+    scorer = lambda X: np.asarray(X, dtype=float)[:, 0]  # noqa: E731
+    top = audit_model(scorer, X_AUDIT, {"sex": SEX}, select_top=4)
+    line = "Decisions: the top 4 of 10 requested (40.0%), 4 selected (40.0%); scores from "
+
+    def text(result):
+        return " ".join(repr(result).split())
+
+    assert line + "callable, cut-off 2." in text(top)
+    assert "the top 4 of 10 requested (40.0%), 4 selected (40.0%)" in top.to_markdown()
+    assert "the top 4 of 10 requested (40.0%), 4 selected (40.0%)" in top._repr_html_()
+    assert "the top 4 of 10 requested" in top.to_html()
+    tied = audit_model(scorer, X_AUDIT, {"sex": SEX}, select_top=3, ties="random", random_state=0)
+    assert "1 chosen at random among the 2 tied at the cut-off" in text(tied)
+    cut = audit_model(scorer, X_AUDIT, {"sex": SEX}, threshold=2.0)
+    assert "Decisions: score >= 2 on callable scores, 4 selected (40.0%)." in text(cut)
+    # An audit of decisions already made states no model rule.
+    assert "Decisions:" not in repr(ai.audit(selected=[1, 0] * 5, groups={"sex": SEX}))

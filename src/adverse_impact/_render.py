@@ -21,6 +21,7 @@ import pandas as pd
 
 __all__ = [
     "CSS",
+    "decision_rule",
     "FOUR_FIFTHS_LINE",
     "P_VALUE_WORDS",
     "TEXT_WIDTH",
@@ -641,3 +642,42 @@ def pyplot() -> Any:
             name="matplotlib",
         ) from exc
     return plt
+
+
+def decision_rule(params: Any, n_total: int) -> str | None:
+    """How a model audit turned scores into decisions, requested beside achieved, in words.
+
+    None for an audit of decisions already made (no ``score_method`` in
+    ``params``).
+
+    Examples
+    --------
+    >>> print(decision_rule({"score_method": "predict_proba", "rule": "select_top",
+    ...                      "cutoff": 0.62, "requested_selected": 300, "n_selected": 300,
+    ...                      "n_tie_break": 0}, 1500))
+    Decisions: the top 300 of 1,500 requested (20.0%), 300 selected (20.0%); scores from
+    predict_proba, cut-off 0.62.
+    """
+    if "score_method" not in params:
+        return None
+    method = params["score_method"]
+    n_selected = params.get("n_selected")
+    achieved = ""
+    if n_selected is not None and n_total:
+        achieved = f"{n_selected:,} selected ({n_selected / n_total:.1%})"
+    rule = params.get("rule")
+    if rule == "select_top":
+        k = params.get("requested_selected")
+        text = (
+            f"Decisions: the top {k:,} of {n_total:,} requested ({k / n_total:.1%}), "
+            f"{achieved}; scores from {method}, cut-off {params.get('cutoff'):.4g}"
+        )
+        if params.get("n_tie_break"):
+            text += (
+                f"; {params['n_tie_break']:,} chosen at random among the "
+                f"{params.get('n_tied_at_cutoff', 0):,} tied at the cut-off"
+            )
+        return text + "."
+    if rule == "threshold":
+        return f"Decisions: score >= {params.get('threshold'):g} on {method} scores, {achieved}."
+    return f"Decisions: the model's own predict, {achieved}."

@@ -27,6 +27,7 @@ from adverse_impact._render import (
     WORD_FLAG,
     Footnotes,
     audit_rows,
+    decision_rule,
     fmt,
     frame_table,
     html_legend,
@@ -283,6 +284,9 @@ def render_markdown(
     )
     if share_rule(params):
         lines.append(f"- **Small categories:** {share_rule(params)}")
+    rule = decision_rule(params, result.n_total)
+    if rule:
+        lines.append(f"- **Decisions:** {rule.removeprefix('Decisions: ')}")
     if min_cell:
         lines.append(
             f'- Counts below {min_cell} are shown as "<{min_cell}" and the rates '
@@ -458,6 +462,10 @@ def render_html(
     if share_rule(result.params):
         out.append(
             f'<p class="meta">Small categories: {html.escape(share_rule(result.params))}</p>'
+        )
+    if decision_rule(result.params, result.n_total):
+        out.append(
+            f'<p class="meta">{html.escape(decision_rule(result.params, result.n_total))}</p>'
         )
     if min_cell:
         out.append(

@@ -18,6 +18,7 @@ from adverse_impact._render import (
     TEXT_WIDTH,
     Footnotes,
     audit_rows,
+    decision_rule,
     html_legend,
     html_notes,
     html_table,
@@ -645,6 +646,9 @@ class AuditResult(ResultShape):
         fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2 for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
+        rule = decision_rule(self._params, self._n_total)
+        if rule:
+            lines.append(wrap(rule))
         for attribute in self.attributes:
             rows = [[r[k] for k in keys] for r in records if r["attribute"] == attribute]
             if not rows:
@@ -717,6 +721,7 @@ class AuditResult(ResultShape):
                 )
             ]
         )
+        rule = decision_rule(self._params, self._n_total)
         pooled = ""
         if self._pooled is not None and len(self._pooled):
             head, rows = pooled_rows(self._pooled)
@@ -725,7 +730,9 @@ class AuditResult(ResultShape):
                 head, rows
             )
         return (
-            f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}{tail}"
+            f"<div><p><strong>{html.escape(self._headline())}</strong></p>"
+            + (f"<p>{html.escape(rule)}</p>" if rule else "")
+            + f"{table}{tail}"
             f"{pooled}{key}{html_notes(notes)}</div>"
         )
 
