@@ -826,3 +826,17 @@ def test_benchmark_script_runs(capsys):
     assert runpy.run_path(str(script))["main"](["--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "66,528 rows, 8,316 prompts" in out and "target < 0.5 s" in out
+
+
+def test_markdown_report_holds_the_published_row_and_words_for_p_values(published):
+    text = published.to_markdown()
+    assert text.startswith("# Ranking audit (top 1)\n")
+    # The story's row: Black men, gpt-3.5-turbo, financial analyst: 76 first places of 1,000.
+    row = next(
+        line
+        for line in text.splitlines()
+        if line.startswith("| gpt-3.5-turbo | financial analyst | race x sex | B \\| M |")
+    )
+    assert "| 76 |" in row and "| 0.442 |" in row and "| yes |" in row
+    assert row.rstrip(" |").split(" | ")[-2] == "< 0.001"  # Holm p-value in words
+    assert "## Tests" in text and "chi_square_gof" in text

@@ -37,6 +37,7 @@ from adverse_impact._audit import (
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
+from adverse_impact._render import fmt, fmt_p, markdown_table
 from adverse_impact._result import jsonable
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import (
@@ -328,6 +329,73 @@ class RankingAudit:
             lines.append(f"Display position: smallest p-value of its top-k test {shown}")
         return "\n".join(lines)
 
+    def to_markdown(self) -> str:
+        """The per-group table and the design's tests, as Markdown for a report.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> from adverse_impact.datasets import load_llm_rankings
+        >>> df = load_llm_rankings()
+        >>> df = df[(df["kind"] != "oversampled") & (df["model"] == "gpt-3.5-turbo")
+        ...         & (df["job"] == "financial analyst")]
+        >>> text = ai.audit_rankings(df, prompt="run", groups=["race", "sex"], rank="rank",
+        ...                          random_state=0).to_markdown()
+        >>> text.splitlines()[0]
+        '# Ranking audit (top 1)'
+        """
+        columns = [
+            *self.by,
+            "attribute",
+            "group",
+            "n",
+            "selected",
+            "unranked",
+            "rate",
+            "impact_ratio",
+            "four_fifths_flag",
+            "p_value_holm",
+            "mean_rank",
+        ]
+        columns = [c for c in columns if c in self._table.columns]
+        words = {
+            "n": "appearances",
+            "selected": f"in top {self.k}",
+            "impact_ratio": "impact ratio",
+            "four_fifths_flag": "below 4/5",
+            "p_value_holm": "p-value (Holm)",
+            "mean_rank": "mean rank",
+        }
+        lines = [f"# Ranking audit (top {self.k})", "", self._headline(), "", "## Groups", ""]
+        lines += markdown_table(
+            [words.get(c, c) for c in columns],
+            [[_cell(row[c], c) for c in columns] for row in self._table.to_dict("records")],
+            left=tuple(range(len(self.by) + 2)),
+        )
+        tests = self._tests
+        shown = [
+            c
+            for c in [
+                *self.by,
+                "attribute",
+                "test",
+                "comparison",
+                "statistic",
+                "df",
+                "p_value",
+                "p_value_holm",
+                "hypothesis",
+            ]
+            if c in tests.columns
+        ]
+        lines += ["", "## Tests", ""]
+        lines += markdown_table(
+            shown,
+            [[_cell(row[c], c) for c in shown] for row in tests.to_dict("records")],
+            left=tuple(range(len(self.by) + 2)),
+        )
+        return "\n".join(lines) + "\n"
+
     def _headline(self) -> str:
         below = sum(r is not None and r < FOUR_FIFTHS for r in self._ratios)
         n_sig = int(self.failing(rule="significance").sum())
@@ -375,6 +443,15 @@ class _Design:
     selected: np.ndarray  # float 0/1
     midrank: np.ndarray  # within-prompt mid-rank, unranked tied last
     unranked: np.ndarray  # bool
+
+
+def _cell(value: Any, column: str) -> str:
+    """A Markdown cell: p-values as "< 0.001", flags in words, other numbers to 3 digits."""
+    if column.startswith("p_value"):
+        return fmt_p(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    return fmt(value) if isinstance(value, (float, np.floating)) else str(value)
 
 
 def _as_pandas(data: Any) -> pd.DataFrame:
