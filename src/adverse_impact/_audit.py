@@ -378,16 +378,7 @@ def audit_counts(
                     alpha=alpha,
                 )
     _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
-    if (
-        not isinstance(reference, Mapping)
-        and not (isinstance(reference, str) and reference == "highest")
-        and not reference_found
-    ):
-        raise input_error(
-            "reference",
-            f"{reference!r} is not a group of any audited attribute",
-            'Pass one of the labels in the table, or "highest"',
-        )
+    _check_reference_found(reference, reference_found)
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
     for column in FLAG_COLUMNS:
@@ -416,6 +407,19 @@ def audit_counts(
         counts=counts,
         pooled=pooled,
     )
+
+
+def _check_reference_found(reference: Any, found: bool) -> None:
+    """A single named ``reference`` must be a group of at least one audited attribute."""
+    named = not isinstance(reference, Mapping) and not (
+        isinstance(reference, str) and reference == "highest"
+    )
+    if named and not found:
+        raise input_error(
+            "reference",
+            f"{reference!r} is not a group of any audited attribute",
+            'Pass one of the labels in the table, or "highest"',
+        )
 
 
 def _check_reference_keys(reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]]) -> None:

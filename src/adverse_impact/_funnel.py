@@ -12,7 +12,6 @@ joining the keys, and audited as "placed in tier t or better".
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -31,6 +30,7 @@ from adverse_impact._counts import (
     with_column_copies,
 )
 from adverse_impact._errors import InputError, input_error, type_error
+from adverse_impact._render import frame_block, html_block
 from adverse_impact._result import AuditResult, jsonable
 from adverse_impact._significance import check_alpha, check_comparison, check_test
 from adverse_impact._validation import check_share, check_unknown, groups_argument
@@ -183,14 +183,10 @@ class FunnelResult:
         return table[[c for c in columns if c in table]]
 
     def __repr__(self) -> str:
-        body = self._display().to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-")
-        return f"{self.summary()}\n{body}"
+        return frame_block(self.summary(), self._display(), ".3f")
 
     def _repr_html_(self) -> str:
-        table = self._display().to_html(
-            index=False, na_rep="", border=0, float_format=lambda v: f"{v:.3f}"
-        )
-        return f"<div><p><strong>{html.escape(self.summary())}</strong></p>{table}</div>"
+        return html_block(self.summary(), self._display(), ".3f")
 
 
 def audit_funnel(
@@ -654,7 +650,7 @@ class TierResult:
         )
 
     def _repr_html_(self) -> str:
-        return f"<div><p><strong>{html.escape(self.summary())}</strong></p></div>"
+        return html_block(self.summary())
 
 
 def audit_tiers(

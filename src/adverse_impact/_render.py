@@ -22,6 +22,8 @@ import pandas as pd
 __all__ = [
     "CSS",
     "decision_rule",
+    "frame_block",
+    "html_block",
     "FOUR_FIFTHS_LINE",
     "P_VALUE_WORDS",
     "TEXT_WIDTH",
@@ -681,3 +683,41 @@ def decision_rule(params: Any, n_total: int) -> str | None:
     if rule == "threshold":
         return f"Decisions: score >= {params.get('threshold'):g} on {method} scores, {achieved}."
     return f"Decisions: the model's own predict, {achieved}."
+
+
+def frame_block(headline: str, frame: pd.DataFrame, spec: str = ".4g") -> str:
+    """A result's plain-text repr: its headline over an aligned table (numbers as ``spec``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(frame_block("Result: 1 group", pd.DataFrame({"group": ["F"], "rate": [0.25]})))
+    Result: 1 group
+    group  rate
+        F  0.25
+    """
+    body = frame.to_string(index=False, float_format=lambda v: f"{v:{spec}}", na_rep="-")
+    return f"{headline}\n{body}"
+
+
+def html_block(headline: str, frame: pd.DataFrame | None = None, spec: str = ".4g") -> str:
+    """A result's notebook HTML: its headline in bold over the table (numbers as ``spec``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> html_block("Result & more").startswith("<div><p><strong>Result &amp; more")
+    True
+    """
+    table = (
+        ""
+        if frame is None
+        else frame.to_html(
+            index=False,
+            na_rep="",
+            border=0,
+            float_format=lambda v: f"{v:{spec}}",
+            classes="adverse-impact",
+        )
+    )
+    return f"<div><p><strong>{html.escape(headline)}</strong></p>{table}</div>"

@@ -30,7 +30,7 @@ from adverse_impact._render import (
 )
 from adverse_impact._shape import ResultShape
 from adverse_impact._significance import FLAG_COLUMNS
-from adverse_impact._validation import as_fraction, check_rule
+from adverse_impact._validation import below_ratio, check_rule
 
 __all__ = ["AuditResult", "counts_from_dict", "counts_to_dict", "jsonable"]
 
@@ -199,14 +199,7 @@ class AuditResult(ResultShape):
         return self._ratios
 
     def _below(self, min_ratio: float | Fraction) -> np.ndarray:
-        bound = as_fraction(min_ratio, "min_ratio")
-        if not 0 < bound <= 1:
-            raise input_error(
-                "min_ratio",
-                f"{min_ratio!r} is outside (0, 1]",
-                "Pass a ratio such as 0.8 (the four-fifths rule)",
-            )
-        return np.array([r is not None and r < bound for r in self._ratios], dtype=bool)
+        return below_ratio(self._ratios, min_ratio)
 
     def _significant(self, alpha: float | None) -> np.ndarray:
         test = self._params.get("test")

@@ -8,7 +8,6 @@ coded by :func:`~adverse_impact._groups.code_groups`, in the audit's order.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,6 +18,7 @@ import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._groups import CodedAttribute, code_groups, label
+from adverse_impact._render import frame_block, html_block
 from adverse_impact._scoring import model_scores
 from adverse_impact._shape import ResultShape
 from adverse_impact._validation import (
@@ -147,19 +147,10 @@ class ThresholdSweep(ResultShape):
         return summary
 
     def __repr__(self) -> str:
-        frame = self._display_frame()
-        body = frame.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
-        return f"{self._headline()}\n{body}"
+        return frame_block(self._headline(), self._display_frame())
 
     def _repr_html_(self) -> str:
-        table = self._display_frame().to_html(
-            index=False,
-            na_rep="",
-            border=0,
-            float_format=lambda v: f"{v:.4g}",
-            classes="adverse-impact",
-        )
-        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+        return html_block(self._headline(), self._display_frame(), ".4g")
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
         """Impact ratio of each group against the cut-off, with the 0.8 line dashed.

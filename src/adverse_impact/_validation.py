@@ -6,7 +6,7 @@ argument, say what was received, and say how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
@@ -391,6 +391,28 @@ def check_rule(rule: Any, alpha: Any) -> str:
     if rule not in RULES:
         raise input_error("rule", f"{rule!r} is not a known rule", f"Pass one of {list(RULES)!r}")
     return rule
+
+
+def below_ratio(ratios: Sequence[Fraction | None], min_ratio: Any) -> np.ndarray:
+    """Which exact impact ratios are strictly below ``min_ratio`` (read as the decimal written).
+
+    Groups without a ratio (``None``: excluded, or a reference rate of 0) are
+    never below.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> below_ratio([Fraction(4, 5), Fraction(3, 4), None], 0.8).tolist()
+    [False, True, False]
+    """
+    bound = as_fraction(min_ratio, "min_ratio")
+    if not 0 < bound <= 1:
+        raise input_error(
+            "min_ratio",
+            f"{min_ratio!r} is outside (0, 1]",
+            "Pass a ratio such as 0.8 (the four-fifths rule)",
+        )
+    return np.array([r is not None and r < bound for r in ratios], dtype=bool)
 
 
 # -- scalars and options (scikit-learn's check_scalar and StrOptions, in our messages) ------

@@ -9,7 +9,6 @@ for rankers, the ranking audit of the generated prompts.
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from adverse_impact._blackbox._calls import (
 )
 from adverse_impact._blackbox._rankings import _adjust
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._render import frame_block, html_block
 from adverse_impact._result import jsonable
 from adverse_impact._scoring import decide, model_scores
 from adverse_impact._significance import check_alpha
@@ -461,18 +461,10 @@ class PairedTestResult:
         )
 
     def __repr__(self) -> str:
-        body = self._table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
-        return f"{self._headline()}\n{body}"
+        return frame_block(self._headline(), self._table)
 
     def _repr_html_(self) -> str:
-        table = self._table.to_html(
-            index=False,
-            na_rep="",
-            float_format=lambda v: f"{v:.4g}",
-            border=0,
-            classes="adverse-impact",
-        )
-        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+        return html_block(self._headline(), self._table, ".4g")
 
 
 # -- analysis -------------------------------------------------------------------------

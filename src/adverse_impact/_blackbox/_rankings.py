@@ -13,7 +13,6 @@ within the prompt).
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -27,6 +26,7 @@ from scipy import special
 from adverse_impact._audit import (
     FOUR_FIFTHS,
     _check_reference,
+    _check_reference_found,
     _check_reference_keys,
     _find_reference,
     _is_unknown,
@@ -37,11 +37,11 @@ from adverse_impact._audit import (
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
-from adverse_impact._render import fmt, fmt_p, markdown_table
+from adverse_impact._render import fmt, fmt_p, frame_block, html_block, markdown_table
 from adverse_impact._result import jsonable
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import (
-    as_fraction,
+    below_ratio,
     check_consistent_length,
     check_rule,
     check_unknown,
@@ -213,14 +213,7 @@ class RankingAudit:
     ) -> np.ndarray:
         """Boolean mask of the table rows that fail; see :meth:`passes`."""
         rule = check_rule(rule, alpha)
-        bound = as_fraction(min_ratio, "min_ratio")
-        if not 0 < bound <= 1:
-            raise input_error(
-                "min_ratio",
-                f"{min_ratio!r} is outside (0, 1]",
-                "Pass a ratio such as 0.8 (the four-fifths rule)",
-            )
-        below = np.array([r is not None and r < bound for r in self._ratios], dtype=bool)
+        below = below_ratio(self._ratios, min_ratio)
         level = self.alpha if alpha is None else check_alpha(alpha)
         p = self._table["p_value_holm"].to_numpy(dtype=float)
         lower = self._table["z"].to_numpy(dtype=float) < 0
@@ -415,19 +408,12 @@ class RankingAudit:
 
     def __repr__(self) -> str:
         frame = self._display()
-        body = frame.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-")
         more = len(self._table) - len(frame)
-        return f"{self._headline()}\n{body}" + (f"\n... {more} more rows" if more > 0 else "")
+        text = frame_block(self._headline(), frame, ".3g")
+        return text + (f"\n... {more} more rows" if more > 0 else "")
 
     def _repr_html_(self) -> str:
-        table = self._display().to_html(
-            index=False,
-            na_rep="",
-            border=0,
-            float_format=lambda v: f"{v:.3g}",
-            classes="adverse-impact",
-        )
-        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+        return html_block(self._headline(), self._display(), ".3g")
 
 
 # -- the design: blocks, ranks, selections ------------------------------------------------
@@ -1094,16 +1080,7 @@ def audit_rankings(
         reference_found |= found
         rows.append(part)
         ratios += part_ratios
-    if (
-        not isinstance(reference, Mapping)
-        and not (isinstance(reference, str) and reference == "highest")
-        and not reference_found
-    ):
-        raise input_error(
-            "reference",
-            f"{reference!r} is not a group of any audited attribute",
-            'Pass one of the labels in the table, or "highest"',
-        )
+    _check_reference_found(reference, reference_found)
 
     positions = None
     if position is not None:

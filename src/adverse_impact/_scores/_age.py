@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import html
 import itertools
 import math
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from scipy.stats import norm
 
 from adverse_impact._audit import audit
 from adverse_impact._errors import input_error, type_error
-from adverse_impact._render import pyplot
+from adverse_impact._render import html_block, pyplot
 from adverse_impact._result import AuditResult, jsonable
 from adverse_impact._scores._gaps import _frame_from_table
 from adverse_impact._validation import (
@@ -422,14 +421,7 @@ class AgeAudit:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        table = self._sweep.to_html(
-            index=False,
-            na_rep="",
-            border=0,
-            float_format=lambda v: f"{v:.4g}",
-            classes="adverse-impact",
-        )
-        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+        return html_block(self._headline(), self._sweep, ".4g")
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The older group's impact ratio at each cut-off, with the 0.8 line (needs matplotlib)."""

@@ -16,7 +16,7 @@ import pandas as pd
 from adverse_impact._audit import audit
 from adverse_impact._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._model import _as_sensitive_features, _binarise, _check_rows, _row_groups
-from adverse_impact._render import pyplot
+from adverse_impact._render import frame_block, html_block, pyplot
 from adverse_impact._result import jsonable
 from adverse_impact._scoring import decide, model_scores
 from adverse_impact._validation import check_unknown
@@ -268,21 +268,11 @@ class ModelComparison:
         ]
 
     def __repr__(self) -> str:
-        body = self._display().to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
-        return f"{self._headline()}\n{body}\n{self.verdict}"
+        return f"{frame_block(self._headline(), self._display())}\n{self.verdict}"
 
     def _repr_html_(self) -> str:
-        table = self._display().to_html(
-            index=False,
-            na_rep="",
-            border=0,
-            float_format=lambda v: f"{v:.4g}",
-            classes="adverse-impact",
-        )
-        return (
-            f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}"
-            f"<p>{html.escape(self.verdict)}</p></div>"
-        )
+        block = html_block(self._headline(), self._display())
+        return block.removesuffix("</div>") + f"<p>{html.escape(self.verdict)}</p></div>"
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Validity against the lowest impact ratio, frontier joined, 0.8 dashed (matplotlib)."""

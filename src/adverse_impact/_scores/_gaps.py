@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from adverse_impact._audit import _check_reference, _find_reference, _label, aud
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
 from adverse_impact._model import _as_sensitive_features, _row_groups, threshold_sweep
-from adverse_impact._render import pyplot
+from adverse_impact._render import frame_block, html_block, pyplot
 from adverse_impact._result import jsonable
 from adverse_impact._scores._implied import implied_impact_ratio
 from adverse_impact._validation import (
@@ -262,18 +261,11 @@ class ScoreGaps:
                 "g_ci_high",
                 "ks_statistic",
             ]
-        ].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")
-        return f"{self._headline()}\n{body}"
+        ]
+        return frame_block(self._headline(), body)
 
     def _repr_html_(self) -> str:
-        table = self._table.to_html(
-            index=False,
-            na_rep="",
-            border=0,
-            float_format=lambda v: f"{v:.4g}",
-            classes="adverse-impact",
-        )
-        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+        return html_block(self._headline(), self._table, ".4g")
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
         """Implied impact ratio against the share selected, observed ratios as points.
