@@ -14,7 +14,8 @@ import pandas as pd
 from scipy.special import expit
 from scipy.stats import norm
 
-from adverse_impact._audit import audit
+from adverse_impact._audit import audit_counts
+from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._render import html_block, pyplot
 from adverse_impact._result import AuditResult, jsonable
@@ -442,6 +443,59 @@ class AgeAudit:
         return ax
 
 
+def _band_audits(
+    ages: np.ndarray, decisions: np.ndarray, weights: np.ndarray | None, alpha: float
+) -> Any:
+    """The audit at any cut-off, from counts of the two bands and the unknown ages.
+
+    Each cut-off's bands are counted with one ``bincount`` over the rows (in
+    row order, as :func:`~adverse_impact._counts.count_groups` sums them, so
+    weighted sums agree to the last bit) and audited from those counts by
+    :func:`~adverse_impact._audit.audit_counts`, as :func:`adverse_impact.audit`
+    would audit the banded rows, without building a labelled column per cut-off.
+    """
+    known = ~np.isnan(ages)
+    sel = decisions.astype(float)
+    w = np.ones(len(ages)) if weights is None else weights
+    ws = w * sel
+
+    def at(c: float) -> tuple[AuditResult | None, str, str]:
+        younger, older = _band_labels((c,))
+        code = np.where(known, ages >= c, 2).astype(np.int64)  # 0 younger, 1 older, 2 unknown
+        n = np.bincount(code, minlength=3)
+        if not n[0] or not n[1]:
+            return None, older, younger  # one side empty: nothing to compare
+        sums = [n] + [np.bincount(code, weights=x, minlength=3) for x in (sel, w, ws)]
+        rows = [(younger, 0), (older, 1)] + ([(None, 2)] if n[2] else [])
+        table = pd.DataFrame(
+            {
+                "age": pd.Series([label for label, _ in rows], dtype=object),
+                "n": np.array([sums[0][i] for _, i in rows], dtype=np.int64),
+                "selected": np.rint([sums[1][i] for _, i in rows]).astype(np.int64),
+                "weight": np.array([sums[2][i] for _, i in rows], dtype=float),
+                "weight_selected": np.array([sums[3][i] for _, i in rows], dtype=float),
+            }
+        )
+        counts = GroupCounts(table, ("age",), None, "selected", None, weights is not None)
+        params = {
+            "selected": None,
+            "score": None,
+            "rule": "selected",
+            "cutoff": None,
+            "reference": younger,
+            "intersectional": False,
+            "min_share": None,
+            "unknown": [],
+            "weighted": weights is not None,
+        }
+        result = audit_counts(
+            counts, reference=younger, intersectional=False, params=params, alpha=alpha
+        )
+        return result, older, younger
+
+    return at
+
+
 def audit_age(
     data: Any = None,
     *,
@@ -554,21 +608,7 @@ def audit_age(
     _check_range(ages)
 
     known_ages = ages[~np.isnan(ages)]
-
-    def at(c: float) -> tuple[AuditResult | None, str, str]:
-        bands = age_groups(ages, cutoffs=(c,))
-        younger, older = bands.cat.categories
-        if not (known_ages >= c).any() or not (known_ages < c).any():
-            return None, older, younger  # one side empty: nothing to compare
-        result = audit(
-            selected=decisions,
-            groups={"age": bands},
-            reference=younger,
-            sample_weight=weights,
-            alpha=alpha,
-            intersectional=False,
-        )
-        return result, older, younger
+    at = _band_audits(ages, decisions, weights, alpha)
 
     main, older, younger = at(cut)
     if main is None:
