@@ -294,7 +294,8 @@ def warn_labels(
     labels: Mapping[str, Iterable[Any]], unknown: frozenset, argument: str = "unknown"
 ) -> None:
     """The label warnings every audit gives once: unused ``unknown=``, non-answers."""
-    labels = {name: list(values) for name, values in labels.items()}
+    # A counts table repeats each label once per cell it is in: name it once.
+    labels = {name: list(dict.fromkeys(values)) for name, values in labels.items()}
     warn_unused_unknown(labels, unknown)
     warn_non_answers(labels, unknown, argument)
 
