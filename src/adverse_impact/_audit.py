@@ -32,7 +32,7 @@ from adverse_impact._significance import (
     compare_many,
     pool_strata,
 )
-from adverse_impact._validation import check_share, check_unknown, groups_argument
+from adverse_impact._validation import check_option, check_share, check_unknown, groups_argument
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 
@@ -248,14 +248,13 @@ SHARE_BASES = ("known", "all")
 
 
 def check_share_base(min_share_of: Any) -> str:
-    if min_share_of not in SHARE_BASES:
-        raise input_error(
-            "min_share_of",
-            f"{min_share_of!r} is not a known base",
-            'Pass "known" (share of the rows whose category is known) or "all" '
-            "(share of every row, unknown category included)",
-        )
-    return min_share_of
+    return check_option(
+        min_share_of,
+        "min_share_of",
+        SHARE_BASES,
+        'Pass "known" (share of the rows whose category is known) or "all" '
+        "(share of every row, unknown category included)",
+    )
 
 
 def _groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:

@@ -31,6 +31,7 @@ from adverse_impact._validation import (
     check_aligned_indexes,
     check_binary,
     check_consistent_length,
+    check_option,
     check_scores,
     check_weights,
 )
@@ -708,11 +709,12 @@ PERIODS = {
 
 
 def check_period(period: Any) -> str | None:
-    if period is None or period in PERIODS:
+    if period is None:
         return period
-    raise input_error(
+    return check_option(
+        period,
         "period",
-        f"{period!r} is not a known period",
+        PERIODS,
         f"Pass one of {list(PERIODS)!r}, or None to use the time values as period labels",
     )
 

@@ -15,6 +15,7 @@ from scipy.special import gammaln
 
 from adverse_impact import stats
 from adverse_impact._errors import input_error
+from adverse_impact._validation import check_option
 
 __all__ = [
     "COMPARISONS",
@@ -64,20 +65,17 @@ def check_alpha(alpha: Any, argument: str = "alpha") -> float:
 
 
 def check_comparison(comparison: Any) -> str:
-    if comparison not in COMPARISONS:
-        raise input_error(
-            "comparison",
-            f"{comparison!r} is not a known comparison",
-            'Pass "reference" (each group against the reference group) or '
-            '"rest" (each group against all other known groups)',
-        )
-    return comparison
+    return check_option(
+        comparison,
+        "comparison",
+        COMPARISONS,
+        'Pass "reference" (each group against the reference group) or '
+        '"rest" (each group against all other known groups)',
+    )
 
 
 def check_test(test: Any) -> str:
-    if test not in TESTS:
-        raise input_error("test", f"{test!r} is not a known test", f"Pass one of {sorted(TESTS)!r}")
-    return test
+    return check_option(test, "test", TESTS, f"Pass one of {sorted(TESTS)!r}")
 
 
 def _comparison_counts(
