@@ -695,12 +695,19 @@ def impact_ratios(
 
     Examples
     --------
+    The EEOC's worked example (48 of 80 White and 12 of 40 Black applicants
+    selected) against the highest rate, then against a named reference:
+
     >>> import adverse_impact as ai
-    >>> ai.impact_ratios([1, 0, 1, 1], {"sex": ["F", "F", "M", "M"]})
-    sex
-    F    0.5
-    M    1.0
+    >>> from adverse_impact.datasets import load_eeoc_example
+    >>> eeoc = load_eeoc_example()
+    >>> ai.impact_ratios("advanced", "race", data=eeoc)
+    race
+    Black    0.5
+    White    1.0
     Name: impact_ratio, dtype: float64
+    >>> float(ai.impact_ratios("advanced", "race", data=eeoc, reference="Black")["White"])
+    2.0
     """
     groups = _groups_argument("impact_ratios", groups, sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)

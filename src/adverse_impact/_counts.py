@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frames import as_narwhals
 from adverse_impact._groups import COUNT_COLUMNS as _COUNT_COLUMNS
 from adverse_impact._groups import check_group_count, factorize, label_columns
 from adverse_impact._sources import is_path_like, open_parquet
@@ -400,15 +401,11 @@ def _engine_frame(data: Any) -> Any:
     """The table as a narwhals frame (eager polars made lazy, so the passes fuse)."""
     import narwhals as nw
 
-    try:
-        frame = nw.from_native(data)
-    except TypeError as exc:
-        raise type_error(
-            "data",
-            f"{type(data).__name__} is not a dataframe this library can read",
-            "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or data=None "
-            "with arrays",
-        ) from exc
+    frame = as_narwhals(
+        data,
+        "data",
+        "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or data=None with arrays",
+    )
     if isinstance(frame, nw.DataFrame) and frame.implementation.is_polars():
         # Eager polars runs each operation as its own query; lazily, the
         # derived columns and the group-by fuse into one pass.
@@ -822,14 +819,11 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
     """The lazy table with the period key added, in the engine's own language."""
     import narwhals as nw
 
-    try:
-        frame = nw.from_native(data)
-    except TypeError as exc:
-        raise type_error(
-            "data",
-            f"{type(data).__name__} is not a dataframe this library can read",
-            "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or a Parquet path",
-        ) from exc
+    frame = as_narwhals(
+        data,
+        "data",
+        "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or a Parquet path",
+    )
     schema = frame.collect_schema()
     _check_columns_exist(schema.names(), {"time": time})
     if PERIOD_KEY in schema.names():
