@@ -26,7 +26,12 @@ import pandas as pd
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_narwhals
 from adverse_impact._groups import COUNT_COLUMNS as _COUNT_COLUMNS
-from adverse_impact._groups import check_group_count, factorize, label_columns
+from adverse_impact._groups import (
+    check_attribute_names,
+    check_group_count,
+    factorize,
+    label_columns,
+)
 from adverse_impact._sources import is_path_like, open_parquet
 from adverse_impact._validation import (
     check_aligned_indexes,
@@ -163,11 +168,13 @@ def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Col
             "groups", "no protected attribute was given", "Pass at least one column of group labels"
         )
     attributes = tuple(labels)
+    check_attribute_names(attributes)
     strata_name = None
     if strata is not None:
         strata_name = str(getattr(strata, "name", None) or "stratum")
         if strata_name in labels:
             strata_name = f"{strata_name} (stratum)"
+        check_attribute_names([strata_name], "strata")
         labels[strata_name] = strata
     arrays = {**{f"groups[{k!r}]": v for k, v in labels.items()}}
     for name, value in (("selected", selected), ("score", score), ("sample_weight", sample_weight)):
@@ -226,6 +233,8 @@ def _named_columns(
             "strata": strata,
         },
     )
+    check_attribute_names(names)
+    check_attribute_names([] if strata is None else [strata], "strata")
     return names
 
 
