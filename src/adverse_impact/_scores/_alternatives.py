@@ -24,6 +24,8 @@ from adverse_impact._validation import check_unknown
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from adverse_impact._result import AuditResult
+
 __all__ = ["ModelComparison", "compare_models", "search_alternatives"]
 
 #: Why a decision-time use of the protected attribute is shown but never proposed.
@@ -482,25 +484,8 @@ def _compare(
 ) -> ModelComparison:
     metric_name = _check_metric(metric)
     metrics = metrics or _Metrics(metric, truth)
-    if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
-        raise input_error(
-            "tolerance", f"{tolerance!r} is not a number >= 0", "Pass e.g. tolerance=0.005"
-        )
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
-        raise input_error(
-            "n_bootstrap",
-            f"{n_bootstrap!r} is not an integer >= 0",
-            "Pass e.g. n_bootstrap=200, or 0 for no intervals",
-        )
-    names = [e.name for e in entries]
-    if len(set(names)) != len(names):
-        raise input_error("models", "has duplicate names", "Give each model its own name")
-    lawful = [e.name for e in entries if not e.uses_protected_attribute]
-    current = lawful[0] if current is None else current
-    if current not in lawful:
-        raise input_error(
-            "current", f"{current!r} is not one of the models", f"Use one of {lawful[:20]!r}"
-        )
+    _check_margins(tolerance, n_bootstrap)
+    current = _current_model(entries, current)
     n = len(truth)
     with _as_sensitive_features():
         coded = [
@@ -512,19 +497,7 @@ def _compare(
 
     rows, ratio_rows, decisions = [], [], {}
     for e in entries:
-        # The common rule through the library's own decide (ties handled there), then
-        # the audit of those decisions.
-        if e.decisions is None:
-            picked = decide(
-                e.scores,
-                select_top=e.select_top,
-                threshold=e.threshold,
-                ties=ties,
-                random_state=random_state,
-            ).selected
-        else:
-            picked = np.asarray(e.decisions, dtype=bool)
-        picked = np.asarray(picked, dtype=bool)
+        picked = _entry_decisions(e, ties, random_state)
         with _as_sensitive_features():
             result = audit(
                 selected=picked.view(np.uint8),
@@ -533,53 +506,10 @@ def _compare(
                 unknown=unknown,
             )
         decisions[e.name] = picked
-        table = result.table
-        known = table[~table["excluded"]]
-        ratios = known["impact_ratio"].astype(float)
-        worst = known.loc[ratios.idxmin()] if ratios.notna().any() else None
-        for r in known.itertuples(index=False):
-            ratio_rows.append(
-                {
-                    "model": e.name,
-                    "attribute": r.attribute,
-                    "group": r.group,
-                    "n": r.n,
-                    "selected": r.selected,
-                    "rate": r.rate,
-                    "impact_ratio": r.impact_ratio,
-                    "four_fifths_flag": r.four_fifths_flag,
-                }
-            )
-        n_sel = int(picked.sum())
-        tp = int((picked & (truth == 1)).sum())
-        rows.append(
-            {
-                "model": e.name,
-                "metric": metrics.value(e.scores),
-                "precision": tp / n_sel if n_sel else math.nan,
-                "recall": tp / int(truth.sum()) if truth.sum() else math.nan,
-                "selected_share": n_sel / n,
-                "min_impact_ratio": float(ratios.min()) if worst is not None else math.nan,
-                "worst_group": None if worst is None else f"{worst['attribute']}: {worst['group']}",
-                "n_flagged": int(table["four_fifths_flag"].sum()),
-                "passes_four_fifths": bool(result.passes()),
-                "is_current": e.name == current,
-                "uses_protected_attribute": e.uses_protected_attribute,
-                "note": GROUP_CUTOFF_NOTE if e.uses_protected_attribute else "",
-            }
-        )
-    frame = pd.DataFrame(rows)
-    _pareto(frame)
-    cur = frame.set_index("model").loc[current]
-    frame["metric_diff"] = frame["metric"] - cur["metric"]
-    frame["ir_diff"] = frame["min_impact_ratio"] - cur["min_impact_ratio"]
-    frame["candidate"] = (
-        ~frame["is_current"]
-        & ~frame["uses_protected_attribute"]
-        & (frame["metric_diff"] >= -tolerance - 1e-12)
-        & (frame["ir_diff"] > 0)
-    )
-    frame["less_discriminatory"] = frame["candidate"]
+        known = result.table[~result.table["excluded"]]
+        ratio_rows.extend(_impact_rows(e.name, known))
+        rows.append(_model_row(e, picked, result, truth, metrics.value(e.scores), current))
+    frame = _against_current(pd.DataFrame(rows), current, tolerance)
     _bootstrap(
         frame,
         entries,
@@ -607,6 +537,113 @@ def _compare(
         verdict,
         candidates,
     )
+
+
+def _check_margins(tolerance: Any, n_bootstrap: Any) -> None:
+    """The validity tolerance and the number of bootstrap resamples."""
+    if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
+        raise input_error(
+            "tolerance", f"{tolerance!r} is not a number >= 0", "Pass e.g. tolerance=0.005"
+        )
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
+        raise input_error(
+            "n_bootstrap",
+            f"{n_bootstrap!r} is not an integer >= 0",
+            "Pass e.g. n_bootstrap=200, or 0 for no intervals",
+        )
+
+
+def _current_model(entries: list[_Entry], current: str | None) -> str:
+    """The model the others are compared with: ``current``, or the first lawful one."""
+    names = [e.name for e in entries]
+    if len(set(names)) != len(names):
+        raise input_error("models", "has duplicate names", "Give each model its own name")
+    lawful = [e.name for e in entries if not e.uses_protected_attribute]
+    current = lawful[0] if current is None else current
+    if current not in lawful:
+        raise input_error(
+            "current", f"{current!r} is not one of the models", f"Use one of {lawful[:20]!r}"
+        )
+    return current
+
+
+def _entry_decisions(entry: _Entry, ties: str, random_state: Any) -> np.ndarray:
+    """Who the model selects: its own decisions, or the common rule applied to its scores."""
+    if entry.decisions is not None:
+        return np.asarray(entry.decisions, dtype=bool)
+    # The common rule through the library's own decide (ties handled there).
+    picked = decide(
+        entry.scores,
+        select_top=entry.select_top,
+        threshold=entry.threshold,
+        ties=ties,
+        random_state=random_state,
+    ).selected
+    return np.asarray(picked, dtype=bool)
+
+
+def _impact_rows(model: str, known: pd.DataFrame) -> list[dict[str, Any]]:
+    """The audit's rows of the known groups, labelled with the model."""
+    return [
+        {
+            "model": model,
+            "attribute": r.attribute,
+            "group": r.group,
+            "n": r.n,
+            "selected": r.selected,
+            "rate": r.rate,
+            "impact_ratio": r.impact_ratio,
+            "four_fifths_flag": r.four_fifths_flag,
+        }
+        for r in known.itertuples(index=False)
+    ]
+
+
+def _model_row(
+    entry: _Entry,
+    picked: np.ndarray,
+    result: AuditResult,
+    truth: np.ndarray,
+    validity: float,
+    current: str,
+) -> dict[str, Any]:
+    """One model's row of the table: validity, precision, recall and its audit's headline."""
+    table = result.table
+    known = table[~table["excluded"]]
+    ratios = known["impact_ratio"].astype(float)
+    worst = known.loc[ratios.idxmin()] if ratios.notna().any() else None
+    n_sel = int(picked.sum())
+    tp = int((picked & (truth == 1)).sum())
+    return {
+        "model": entry.name,
+        "metric": validity,
+        "precision": tp / n_sel if n_sel else math.nan,
+        "recall": tp / int(truth.sum()) if truth.sum() else math.nan,
+        "selected_share": n_sel / len(truth),
+        "min_impact_ratio": float(ratios.min()) if worst is not None else math.nan,
+        "worst_group": None if worst is None else f"{worst['attribute']}: {worst['group']}",
+        "n_flagged": int(table["four_fifths_flag"].sum()),
+        "passes_four_fifths": bool(result.passes()),
+        "is_current": entry.name == current,
+        "uses_protected_attribute": entry.uses_protected_attribute,
+        "note": GROUP_CUTOFF_NOTE if entry.uses_protected_attribute else "",
+    }
+
+
+def _against_current(frame: pd.DataFrame, current: str, tolerance: float) -> pd.DataFrame:
+    """Add the Pareto front, the differences from the current model and the candidates."""
+    _pareto(frame)
+    cur = frame.set_index("model").loc[current]
+    frame["metric_diff"] = frame["metric"] - cur["metric"]
+    frame["ir_diff"] = frame["min_impact_ratio"] - cur["min_impact_ratio"]
+    frame["candidate"] = (
+        ~frame["is_current"]
+        & ~frame["uses_protected_attribute"]
+        & (frame["metric_diff"] >= -tolerance - 1e-12)
+        & (frame["ir_diff"] > 0)
+    )
+    frame["less_discriminatory"] = frame["candidate"]
+    return frame
 
 
 def _min_ratio(weights: np.ndarray, picked: np.ndarray, coded: list[np.ndarray]) -> np.ndarray:
