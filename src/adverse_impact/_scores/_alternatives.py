@@ -985,7 +985,6 @@ def search_alternatives(
     >>> found.current, found.alternatives
     ('all, top 42.7%', ['skill only, top 42.7%'])
     """
-    from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid, StratifiedKFold
 
     _check_metric(metric)
@@ -1013,66 +1012,19 @@ def search_alternatives(
     folds = list(
         StratifiedKFold(cv, shuffle=True, random_state=random_state).split(np.zeros(n), target)
     )
-    has_seed = "random_state" in estimator.get_params()
-
-    entries, described = [], []
-    subsets = {name: _take_columns(X, columns) for name, columns in sets.items()}
-    for (set_name, columns), params in itertools.product(sets.items(), grid):
-        X_set = subsets[set_name]
-        scores = np.empty(n)
-        for train, test in folds:
-            model = clone(estimator).set_params(**params)
-            if has_seed and random_state is not None:
-                model.set_params(random_state=random_state)
-            model.fit(_rows(X_set, train), target[train])
-            scores[test] = model_scores(model, _rows(X_set, test), pos_label=1)[0]
-        label = ", ".join(
-            [
-                *(f"{k}={v!r}" for k, v in params.items()),
-                *([set_name] if len(sets) > 1 or set_name != "all" else []),
-            ]
-        )
-        for top in tops:
-            shown = f"top {top:.1%}" if isinstance(top, float) else f"top {top}"
-            name = f"{label}, {shown}" if label else shown
-            if not label and len(sets) == 1:
-                name = f"{set_name}, {shown}"
-            entries.append(_Entry(name, scores, top, None))
-            described.append(
-                {
-                    "model": name,
-                    "params": dict(params),
-                    "feature_set": set_name,
-                    "columns": None if columns is None else list(columns),
-                    "select_top": top,
-                }
-            )
+    entries, described = _search_candidates(
+        estimator, X, target, sets, grid, folds, tops, random_state
+    )
     metrics = _Metrics(metric, truth)
     if current is None:
         current = entries[int(np.nanargmax([metrics.value(e.scores) for e in entries]))].name
     if group_cutoffs:
         base = next(e for e in entries if e.name == current)
-        entries.append(
-            _Entry(
-                f"{current} [group cut-offs]",
-                base.scores,
-                base.select_top,
-                None,
-                _group_top(
-                    base.scores,
-                    base.select_top,
-                    sensitive_features,
-                    n,
-                    unknown,
-                    ties=ties,
-                    random_state=random_state,
-                ),
-                True,
-            )
-        )
+        entry = _group_cutoff_entry(base, sensitive_features, unknown, ties, random_state)
+        entries.append(entry)
         described.append(
             {
-                "model": entries[-1].name,
+                "model": entry.name,
                 "params": None,
                 "feature_set": "decision-time use of the protected attribute",
                 "columns": None,
@@ -1094,6 +1046,89 @@ def search_alternatives(
         ties=ties,
         candidates=pd.DataFrame(described),
         metrics=metrics,
+    )
+
+
+def _search_candidates(
+    estimator: Any,
+    X: Any,
+    target: np.ndarray,
+    sets: Mapping[str, Any],
+    grid: list[dict[str, Any]],
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    tops: list[Any],
+    random_state: Any,
+) -> tuple[list[_Entry], list[dict[str, Any]]]:
+    """Each feature set x parameter combination, cross-validated once, at every cut-off.
+
+    Returns the entries to compare and, in the same order, the description
+    of each (parameters, feature set, columns, cut-off).
+    """
+    seed = random_state if "random_state" in estimator.get_params() else None
+    entries, described = [], []
+    subsets = {name: _take_columns(X, columns) for name, columns in sets.items()}
+    for (set_name, columns), params in itertools.product(sets.items(), grid):
+        scores = _cross_validated_scores(estimator, params, subsets[set_name], target, folds, seed)
+        label = ", ".join(
+            [
+                *(f"{k}={v!r}" for k, v in params.items()),
+                *([set_name] if len(sets) > 1 or set_name != "all" else []),
+            ]
+        )
+        for top in tops:
+            shown = f"top {top:.1%}" if isinstance(top, float) else f"top {top}"
+            name = f"{label}, {shown}" if label else shown
+            if not label and len(sets) == 1:
+                name = f"{set_name}, {shown}"
+            entries.append(_Entry(name, scores, top, None))
+            described.append(
+                {
+                    "model": name,
+                    "params": dict(params),
+                    "feature_set": set_name,
+                    "columns": None if columns is None else list(columns),
+                    "select_top": top,
+                }
+            )
+    return entries, described
+
+
+def _cross_validated_scores(
+    estimator: Any,
+    params: Mapping[str, Any],
+    X: Any,
+    target: np.ndarray,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    seed: Any,
+) -> np.ndarray:
+    """Out-of-fold scores of a fresh clone of ``estimator`` with ``params`` (and ``seed``)."""
+    from sklearn.base import clone
+
+    scores = np.empty(len(target))
+    for train, test in folds:
+        model = clone(estimator).set_params(**params)
+        if seed is not None:
+            model.set_params(random_state=seed)
+        model.fit(_rows(X, train), target[train])
+        scores[test] = model_scores(model, _rows(X, test), pos_label=1)[0]
+    return scores
+
+
+def _group_cutoff_entry(
+    base: _Entry, sensitive_features: Any, unknown: Any, ties: str, random_state: Any
+) -> _Entry:
+    """The current model with a cut-off per group: shown for comparison, never proposed."""
+    decisions = _group_top(
+        base.scores,
+        base.select_top,
+        sensitive_features,
+        len(base.scores),
+        unknown,
+        ties=ties,
+        random_state=random_state,
+    )
+    return _Entry(
+        f"{base.name} [group cut-offs]", base.scores, base.select_top, None, decisions, True
     )
 
 
