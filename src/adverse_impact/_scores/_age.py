@@ -15,7 +15,7 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from adverse_impact._audit import audit_counts
-from adverse_impact._counts import GroupCounts
+from adverse_impact._counts import GroupCounts, _check_columns_exist
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._render import html_block, pyplot
 from adverse_impact._result import AuditResult, jsonable
@@ -574,34 +574,7 @@ def audit_age(
     3    55.0          0.70              True
     4    60.0           NaN             False
     """
-    if data is not None:
-        frame = _frame_from_table(data)
-        for argument, column in (
-            ("selected", selected),
-            ("age", age),
-            ("sample_weight", sample_weight),
-        ):
-            if column is not None and column not in frame.columns:
-                raise input_error(
-                    argument,
-                    f"column {column!r} is not in data",
-                    f"Use one of {list(frame.columns)[:20]!r}",
-                )
-        selected, age = frame[selected], frame[age]
-        sample_weight = None if sample_weight is None else frame[sample_weight]
-    check_aligned_indexes(
-        {
-            k: v
-            for k, v in (("selected", selected), ("age", age), ("sample_weight", sample_weight))
-            if isinstance(v, pd.Series)
-        }
-    )
-    lengths = {"selected": len(selected), "age": len(age)}
-    if sample_weight is not None:
-        lengths["sample_weight"] = len(sample_weight)
-    check_consistent_length(lengths)
-    decisions = check_binary(selected, "selected")
-    weights = None if sample_weight is None else check_weights(sample_weight)
+    decisions, age, weights = _resolve(data, selected, age, sample_weight)
     (cut,) = _check_cutoffs((cutoff,))
     points = _check_cutoffs(sweep) if len(tuple(sweep)) else ()
     ages = _ages(age, reference_date)
@@ -618,39 +591,7 @@ def audit_age(
             f"{younger!r}, so the two cannot be compared",
             "Check the ages, or choose another cutoff=",
         )
-    rows = []
-    nan = math.nan
-    for c in points:
-        result, older, younger = at(c)
-        row = {
-            "cutoff": c,
-            "older": older,
-            "younger": younger,
-            "n_older": int((known_ages >= c).sum()),
-            "n_younger": int((known_ages < c).sum()),
-            "selected_older": 0,
-            "selected_younger": 0,
-            "rate_older": nan,
-            "rate_younger": nan,
-            "impact_ratio": nan,
-            "four_fifths_flag": False,
-            "p_value_fisher": nan,
-            "significant": False,
-        }
-        if result is not None:
-            table = result.table.set_index("group")
-            o, y = table.loc[older], table.loc[younger]
-            row.update(
-                selected_older=int(o["selected"]),
-                selected_younger=int(y["selected"]),
-                rate_older=float(o["rate"]),
-                rate_younger=float(y["rate"]),
-                impact_ratio=float(o["impact_ratio"]),
-                four_fifths_flag=bool(o["four_fifths_flag"]),
-                p_value_fisher=float(o.get("p_value_fisher", nan)),
-                significant=bool(pd.notna(o.get("significant")) and o.get("significant")),
-            )
-        rows.append(row)
+    rows = [_sweep_row(c, *at(c), known_ages) for c in points]
     known = ~np.isnan(ages)
     trend = _logistic_trend(
         ages[known],
@@ -661,3 +602,66 @@ def audit_age(
     return AgeAudit(
         main, pd.DataFrame(rows, columns=_SWEEP_COLUMNS), trend, cut, int((~known).sum())
     )
+
+
+def _resolve(
+    data: Any, selected: Any, age: Any, sample_weight: Any
+) -> tuple[np.ndarray, Any, np.ndarray | None]:
+    """The decisions (0/1), the ages as given, and the weights, from columns or arrays."""
+    if data is not None:
+        frame = _frame_from_table(data)
+        _check_columns_exist(
+            frame.columns, {"selected": selected, "age": age, "sample_weight": sample_weight}
+        )
+        selected, age = frame[selected], frame[age]
+        sample_weight = None if sample_weight is None else frame[sample_weight]
+    check_aligned_indexes(
+        {
+            k: v
+            for k, v in (("selected", selected), ("age", age), ("sample_weight", sample_weight))
+            if isinstance(v, pd.Series)
+        }
+    )
+    lengths = {"selected": len(selected), "age": len(age)}
+    if sample_weight is not None:
+        lengths["sample_weight"] = len(sample_weight)
+    check_consistent_length(lengths)
+    decisions = check_binary(selected, "selected")
+    weights = None if sample_weight is None else check_weights(sample_weight)
+    return decisions, age, weights
+
+
+def _sweep_row(
+    c: float, result: AuditResult | None, older: str, younger: str, known_ages: np.ndarray
+) -> dict[str, Any]:
+    """One cut-off of the sweep: the two bands' counts and rates, ratio, flag and test."""
+    nan = math.nan
+    row = {
+        "cutoff": c,
+        "older": older,
+        "younger": younger,
+        "n_older": int((known_ages >= c).sum()),
+        "n_younger": int((known_ages < c).sum()),
+        "selected_older": 0,
+        "selected_younger": 0,
+        "rate_older": nan,
+        "rate_younger": nan,
+        "impact_ratio": nan,
+        "four_fifths_flag": False,
+        "p_value_fisher": nan,
+        "significant": False,
+    }
+    if result is not None:
+        table = result.table.set_index("group")
+        o, y = table.loc[older], table.loc[younger]
+        row.update(
+            selected_older=int(o["selected"]),
+            selected_younger=int(y["selected"]),
+            rate_older=float(o["rate"]),
+            rate_younger=float(y["rate"]),
+            impact_ratio=float(o["impact_ratio"]),
+            four_fifths_flag=bool(o["four_fifths_flag"]),
+            p_value_fisher=float(o.get("p_value_fisher", nan)),
+            significant=bool(pd.notna(o.get("significant")) and o.get("significant")),
+        )
+    return row
