@@ -21,11 +21,13 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import chi2 as _chi2
 from scipy.stats import hypergeom, norm
 
 from adverse_impact._errors import input_error
+from adverse_impact._render import html_block
 
 __all__ = [
     "ChiSquareResult",
@@ -74,7 +76,13 @@ def _show(value: Any) -> str:
 
 
 class _Result:
-    """Shared behaviour of the result dataclasses: a short repr and ``to_dict``."""
+    """Shared behaviour of the result dataclasses: a short repr, ``to_dict`` and the rest.
+
+    ``summary()`` is the repr (one line), ``to_frame()`` one row per
+    comparison (one for scalar inputs), as every result of the library has.
+    """
+
+    __slots__ = ()
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -89,6 +97,21 @@ class _Result:
             value = getattr(self, f.name)
             out[f.name] = value.tolist() if isinstance(value, np.ndarray) else value
         return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per comparison (one row for scalar inputs), one column per field."""
+        values = {f.name: np.asarray(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        shape = np.broadcast_shapes(*(v.shape for v in values.values()))
+        return pd.DataFrame(
+            {name: np.broadcast_to(v, shape).reshape(-1).copy() for name, v in values.items()}
+        )
+
+    def summary(self) -> str:
+        """The repr: one line of plain text."""
+        return repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_block(repr(self), self.to_frame())
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)

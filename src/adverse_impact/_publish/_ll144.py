@@ -89,6 +89,10 @@ class LL144Packet:
 
     # -- renderings ------------------------------------------------------------------
 
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table: every category's row (see :attr:`tables`; a copy)."""
+        return self._tables.copy()
+
     def to_dict(self) -> dict[str, Any]:
         """Metadata, tables, unknown counts and exclusions, JSON-serialisable."""
         tiers = []
