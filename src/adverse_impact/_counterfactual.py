@@ -265,6 +265,21 @@ class CounterfactualResult(ResultShape):
         Flips over all documents.
     by_group : pandas.DataFrame or None
         The same summaries per group, when ``sensitive_features`` was given.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> texts = ["she led the women's chess club", "he led the men's chess club", "chess"] * 4
+    >>> def model(docs):
+    ...     return [0.9 - 0.5 * ("women's" in doc) for doc in docs]
+    >>> result = ai.counterfactual_test(model, texts, threshold=0.5)
+    >>> print(result.summary())  # doctest: +NORMALIZE_WHITESPACE
+    CounterfactualResult: 8 of 12 documents had a swappable term; mean change +0.0000, mean
+    |change| 0.5000, max |change| 0.5000, flip rate 1.000
+      scores from callable; decisions at cut-off 0.5: flip rate 1.000 of the swapped
+      documents, 0.667 of all
+    >>> result.numbers["n_swapped"], result.numbers["flip_rate"]
+    (8, 1.0)
     """
 
     _table: pd.DataFrame

@@ -186,9 +186,7 @@ class _TransitionalSummary(str):
         return item in self._old_value()
 
     def _is_old_kind(self, other: Any) -> bool:
-        return isinstance(other, self._kind) or (
-            self._kind is dict and isinstance(other, Mapping)
-        )
+        return isinstance(other, self._kind) or (self._kind is dict and isinstance(other, Mapping))
 
     def __eq__(self, other: object) -> Any:
         if self._is_old_kind(other):

@@ -63,6 +63,22 @@ class ThresholdSweep(ResultShape):
         Rows in the unknown category, per attribute.
     n_selected : numpy.ndarray
         Rows selected at each cut-off, unknown included (read-only).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> sweep = ai.threshold_sweep([0.9, 0.8, 0.3, 0.7, 0.4, 0.2],
+    ...                            sensitive_features={"sex": ["F", "F", "F", "M", "M", "M"]},
+    ...                            thresholds=[0.5, 0.75])
+    >>> print(sweep.summary())  # doctest: +NORMALIZE_WHITESPACE
+    ThresholdSweep: 2 cut-offs from 0.5 to 0.75 (scores), 1 attribute; four-fifths holds at
+    0 of 2 (n_total=6)
+      four-fifths fails for some group at every cut-off
+      lowest impact ratio 0.000: sex M at cut-off 0.75
+    >>> sweep.by_threshold()
+       threshold  selected      rate  min_impact_ratio  n_flagged  passes
+    0       0.50         3  0.500000               0.5          1   False
+    1       0.75         2  0.333333               0.0          1   False
     """
 
     _table: pd.DataFrame
