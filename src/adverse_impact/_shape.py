@@ -82,7 +82,9 @@ class _TransitionalSummary(str):
     ``.keys()``, so that pandas never takes the text for a mapping),
     ``len()``, iteration, integer indexing and slicing, ``json.dumps``, and
     every operation that makes a new string (``+``, ``.upper()``,
-    ``str(s)``, a copy or a pickle give a plain ``str``).
+    ``str(s)``, a copy or a pickle give a plain ``str``).  Code that checks
+    the type (``isinstance(s, dict)``, ``pd.concat``,
+    ``pd.testing.assert_frame_equal``, ``pd.DataFrame([s])``) sees a string.
 
     Parameters
     ----------
