@@ -130,7 +130,7 @@ def test_the_old_content_is_unchanged_at_its_new_name():
     assert result.numbers == {
         "n_documents": 60,
         "n_swapped": 40,
-        "mean_change": result.mean_change,
+        "mean_change": 0.0,  # "her" -> "his" lowers by 1 as often as "his" -> "her" raises
         "mean_abs_change": 1.0,
         "max_abs_change": 1.0,
         "flip_rate": 1.0,
@@ -400,3 +400,15 @@ def test_surface_frozen_slotted_dataclass(name):
     cls = CLASSES[name]
     assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen
     assert "__slots__" in cls.__dict__ and not hasattr(_built(name), "__dict__")
+
+
+def test_age_summary_says_when_a_cutoff_has_no_one_above_it():
+    # Ages 30, 45 and 55: the default sweep's 60+ band is empty, and its row holds no
+    # comparison (NaN rates); the summary says so instead of printing "rate nan vs nan".
+    age = np.repeat([30, 45, 55], 100)
+    selected = np.repeat([1, 0, 1, 0, 1, 0], [50, 50, 50, 50, 35, 65])
+    result = ai.audit_age(selected=selected, age=age)
+    lines = result.summary().splitlines()
+    assert "  60+: no one 60 and over, no comparison" in lines
+    assert not any("nan" in line for line in lines)
+    assert "  55+: rate 0.350 vs 0.500, impact ratio 0.700 (below 4/5), Fisher p = 0.014" in lines

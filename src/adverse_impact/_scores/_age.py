@@ -426,6 +426,9 @@ class AgeAudit:
         """The headline, the sweep in one line per cut-off, and the trend."""
         lines = [self._headline()]
         for r in self._sweep.itertuples(index=False):
+            if r.n_older == 0:
+                lines.append(f"  {r.cutoff:g}+: no one {r.older}, no comparison")
+                continue
             lines.append(
                 f"  {r.cutoff:g}+: rate {r.rate_older:.3f} vs {r.rate_younger:.3f}, "
                 f"impact ratio {r.impact_ratio:.3f}"
