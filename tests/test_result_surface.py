@@ -375,7 +375,7 @@ def _expected_to_fail(names, reason):
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_surface_to_dict_summary_and_html(name):
     result = _built(name)
-    json.dumps(result.to_dict())
+    json.dumps(result.to_dict(), allow_nan=False)  # NaN as null
     summary = result.summary()
     assert isinstance(summary, str) and summary.strip()
     assert summary.splitlines()[0] == repr(result).splitlines()[0]
