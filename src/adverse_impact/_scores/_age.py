@@ -236,6 +236,16 @@ class AgeTrend:
     with its standard error, Wald ``z`` and two-sided ``p_value``;
     ``odds_ratio_10y`` (with ``ci_low``, ``ci_high``) the odds ratio for ten
     years older.  ``note`` says why values are NaN (no variation, separation).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> age = np.repeat([30, 45, 55], 100)
+    >>> selected = np.repeat([1, 0, 1, 0, 1, 0], [50, 50, 50, 50, 35, 65])
+    >>> trend = ai.audit_age(selected=selected, age=age).trend
+    >>> round(trend.odds_ratio_10y, 3), round(trend.p_value, 3), trend.converged
+    (0.799, 0.049, True)
     """
 
     intercept: float
@@ -349,6 +359,19 @@ class AgeAudit:
     cutoff : float
     unknown : int
         Applicants whose age is unknown, left out of every figure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> age = np.repeat([30, 45, 55], 100)
+    >>> selected = np.repeat([1, 0, 1, 0, 1, 0], [50, 50, 50, 50, 35, 65])
+    >>> result = ai.audit_age(selected=selected, age=age)
+    >>> print(result.summary().splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
+    AgeAudit: 40 and over vs under 40 passes four-fifths; sweep: first flagged at 50 and over
+    (unknown age: 0)
+    >>> result.passes(), result.first_failing_cutoff()
+    (True, 50.0)
     """
 
     audit: AuditResult
@@ -403,6 +426,9 @@ class AgeAudit:
         """The headline, the sweep in one line per cut-off, and the trend."""
         lines = [self._headline()]
         for r in self._sweep.itertuples(index=False):
+            if r.n_older == 0:
+                lines.append(f"  {r.cutoff:g}+: no one {r.older}, no comparison")
+                continue
             lines.append(
                 f"  {r.cutoff:g}+: rate {r.rate_older:.3f} vs {r.rate_younger:.3f}, "
                 f"impact ratio {r.impact_ratio:.3f}"

@@ -192,6 +192,23 @@ class ModelComparison:
     candidates : pandas.DataFrame or None
         For :func:`search_alternatives`: each candidate's parameters,
         feature set and cut-off.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> rng = np.random.default_rng(0)
+    >>> sex = rng.choice(["F", "M"], 400)
+    >>> y = rng.random(400) < 0.4
+    >>> skill = y + rng.normal(0, 1, 400)
+    >>> models = {"with penalty": skill - 0.6 * (sex == "F"), "skill only": skill}
+    >>> result = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.3,
+    ...                            n_bootstrap=20, random_state=0)
+    >>> print(result.summary().splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
+    ModelComparison: 2 models, current 'with penalty'; 1 less discriminatory alternative
+    within roc_auc tolerance 0.005
+    >>> result.alternatives
+    ['skill only']
     """
 
     _table: pd.DataFrame

@@ -185,6 +185,17 @@ class ScoreGaps:
         Rows in the unknown category per attribute, left out of every figure.
     confidence : float
     weighted : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> rng = np.random.default_rng(0)
+    >>> score = np.concatenate([rng.normal(0, 1, 200), rng.normal(-0.5, 1, 200)])
+    >>> gaps = ai.score_gaps(score=score, groups={"group": ["a"] * 200 + ["b"] * 200})
+    >>> print(gaps.summary())  # doctest: +NORMALIZE_WHITESPACE
+    ScoreGaps: 1 attribute, 1 group compared with the reference; largest |d| 0.606
+      group: b vs a: d = 0.606, g = 0.605 (95% CI 0.405 to 0.805), KS = 0.285 (p = 1.5e-07)
     """
 
     _table: pd.DataFrame
