@@ -27,7 +27,7 @@ from scipy.stats import chi2 as _chi2
 from scipy.stats import hypergeom, norm
 
 from adverse_impact._errors import input_error
-from adverse_impact._render import html_block
+from adverse_impact._render import html_block, jsonable
 
 __all__ = [
     "ChiSquareResult",
@@ -91,12 +91,16 @@ class _Result:
         return f"{type(self).__name__}({fields})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict of floats, bools or lists."""
-        out = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            out[f.name] = value.tolist() if isinstance(value, np.ndarray) else value
-        return out
+        """The fields as JSON-ready floats, bools or lists (NaN and infinity as None).
+
+        Strict JSON has no NaN: an undefined statistic (a ratio with a zero
+        rate, an odds ratio with an empty cell) is null, as in every other
+        result's ``to_dict()``; ``to_frame()`` keeps the floats.
+        """
+        return {
+            f.name: jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+        }
 
     def to_frame(self) -> pd.DataFrame:
         """One row per comparison (one row for scalar inputs), one column per field."""
