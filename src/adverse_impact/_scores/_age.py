@@ -606,7 +606,6 @@ def audit_age(
     ages = _ages(age, reference_date)
     _check_range(ages)
 
-    known_ages = ages[~np.isnan(ages)]
     at = _band_audits(ages, decisions, weights, alpha)
 
     main, older, younger = at(cut)
@@ -617,7 +616,7 @@ def audit_age(
             f"{younger!r}, so the two cannot be compared",
             "Check the ages, or choose another cutoff=",
         )
-    rows = [_sweep_row(c, *at(c), known_ages) for c in points]
+    rows = [_sweep_row(c, *at(c), ages, decisions, weights) for c in points]
     known = ~np.isnan(ages)
     trend = _logistic_trend(
         ages[known],
@@ -658,25 +657,40 @@ def _resolve(
 
 
 def _sweep_row(
-    c: float, result: AuditResult | None, older: str, younger: str, known_ages: np.ndarray
+    c: float,
+    result: AuditResult | None,
+    older: str,
+    younger: str,
+    ages: np.ndarray,
+    decisions: np.ndarray,
+    weights: np.ndarray | None,
 ) -> dict[str, Any]:
-    """One cut-off of the sweep: the two bands' counts and rates, ratio, flag and test."""
+    """One cut-off of the sweep: the two bands' counts and rates, ratio, flag and test.
+
+    Where one band is empty there is no comparison, but the other band's
+    counts and rate are still facts about the data: they are reported, not
+    left as zeros.
+    """
     nan = math.nan
-    row = {
-        "cutoff": c,
-        "older": older,
-        "younger": younger,
-        "n_older": int((known_ages >= c).sum()),
-        "n_younger": int((known_ages < c).sum()),
-        "selected_older": 0,
-        "selected_younger": 0,
-        "rate_older": nan,
-        "rate_younger": nan,
-        "impact_ratio": nan,
-        "four_fifths_flag": False,
-        "p_value_fisher": nan,
-        "significant": False,
-    }
+    with np.errstate(invalid="ignore"):
+        bands = {"older": ages >= c, "younger": ages < c}
+    row: dict[str, Any] = {"cutoff": c, "older": older, "younger": younger}
+    for band, rows in bands.items():
+        row[f"n_{band}"] = int(rows.sum())
+    for band, rows in bands.items():
+        row[f"selected_{band}"] = int(decisions[rows].sum())
+    for band, rows in bands.items():
+        w = np.ones(int(rows.sum())) if weights is None else weights[rows]
+        total = float(w.sum())
+        row[f"rate_{band}"] = float((w * decisions[rows]).sum()) / total if total > 0 else nan
+    row.update(
+        {
+            "impact_ratio": nan,
+            "four_fifths_flag": False,
+            "p_value_fisher": nan,
+            "significant": False,
+        }
+    )
     if result is not None:
         table = result.table.set_index("group")
         o, y = table.loc[older], table.loc[younger]
