@@ -29,6 +29,11 @@ POWER_TESTS = ("z", "z_pooled", "fisher")
 MAX_FISHER_TABLES = 1_000_000
 
 
+def _fields_as_dict(result: Any) -> dict[str, Any]:
+    """The fields as a JSON-serialisable dict."""
+    return dataclasses.asdict(result)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class SampleSizeResult:
     """Applicants needed per group; see :func:`sample_size`.
@@ -55,9 +60,7 @@ class SampleSizeResult:
     alpha: float
     test: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)
+    to_dict = _fields_as_dict
 
     def summary(self) -> str:
         """One line: how many applicants, for what."""
@@ -82,10 +85,6 @@ class PowerResult:
     alpha: float
     test: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)
-
     def summary(self) -> str:
         """One line: the power, for what."""
         return (
@@ -94,6 +93,8 @@ class PowerResult:
             f"(reference rate {self.rate_reference:.3g}, two-sided alpha {self.alpha:g}, "
             f"{self.test})"
         )
+
+    to_dict = _fields_as_dict
 
 
 # -- checks ----------------------------------------------------------------------
