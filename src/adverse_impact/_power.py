@@ -29,11 +29,6 @@ POWER_TESTS = ("z", "z_pooled", "fisher")
 MAX_FISHER_TABLES = 1_000_000
 
 
-def _fields_as_dict(result: Any) -> dict[str, Any]:
-    """The fields as a JSON-serialisable dict."""
-    return dataclasses.asdict(result)
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class SampleSizeResult:
     """Applicants needed per group; see :func:`sample_size`.
@@ -60,7 +55,9 @@ class SampleSizeResult:
     alpha: float
     test: str
 
-    to_dict = _fields_as_dict
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-serialisable dict."""
+        return dataclasses.asdict(self)
 
     def summary(self) -> str:
         """One line: how many applicants, for what."""
@@ -94,7 +91,9 @@ class PowerResult:
             f"{self.test})"
         )
 
-    to_dict = _fields_as_dict
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-serialisable dict."""
+        return dataclasses.asdict(self)
 
 
 # -- checks ----------------------------------------------------------------------
