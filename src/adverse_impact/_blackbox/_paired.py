@@ -50,8 +50,7 @@ def holm(p_values: Any) -> np.ndarray:
     >>> holm([0.01, 0.04, 0.03]).round(3).tolist()
     [0.03, 0.06, 0.06]
     """
-    p = np.asarray(p_values, dtype=float)
-    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "holm")
+    return _one_family(p_values, "holm")
 
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
@@ -63,8 +62,12 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
     >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
     [0.03, 0.04, 0.04]
     """
+    return _one_family(p_values, "bh")
+
+
+def _one_family(p_values: Any, method: str) -> np.ndarray:
     p = np.asarray(p_values, dtype=float)
-    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "bh")
+    return _adjust(p, np.zeros(p.shape, dtype=np.int64), method)
 
 
 # -- signals and design -----------------------------------------------------------
@@ -948,62 +951,36 @@ def paired_test(
     rng = np.random.default_rng(random_state)
     identity = scorer_id if scorer_id is not None else scorer_identity(scorer, kind)
     store = ScoreCache(cache, identity) if cache is not None else None
-    calls = _Calls(store, max_calls, n_jobs, progress, CallLog())
+    study = _Study(
+        scorer, texts, variants, rng, repeats, reference, alpha, store, max_calls, n_jobs, progress
+    )
     if kind == "score":
         run = _pointwise_run(
-            scorer,
-            texts,
-            variants,
-            calls,
-            rng,
-            repeats=repeats,
+            study,
             batch_size=batch_size,
             pos_label=pos_label,
-            reference=reference,
-            alpha=alpha,
             threshold=threshold,
             select_top=select_top,
             ties=ties,
         )
     else:
-        run = _ranker_run(
-            scorer,
-            texts,
-            variants,
-            calls,
-            rng,
-            repeats=repeats,
-            positions=positions,
-            reference=reference,
-            alpha=alpha,
-            k=k,
-        )
-    log = calls.log
+        run = _ranker_run(study, positions=positions, k=k)
+    log = study.log
     failures = pd.DataFrame(
         log.failures, columns=["call", "questions", "n_texts", "error", "message"]
     )
     return PairedTestResult(
         kind=kind,
-        reference=run.reference,
         n_templates=len(texts),
         n_variants=len(variants.frame),
         n_groups=len(variants.labels),
         repeats=repeats,
-        n_units=run.n_units,
-        n_texts=run.n_texts,
         n_calls=log.n_calls,
         n_cached=log.n_cached,
         n_failed_calls=len(log.failures),
-        n_failed=run.n_failed,
-        n_pairs_lost=len(run.lost_units),
-        cutoff=run.cutoff,
         alpha=alpha,
-        method=run.method,
-        rankings=run.rankings,
-        _table=run.table,
-        _names=run.names,
-        _scores=run.scores,
         _failures=failures,
+        **run.fields(),
     )
 
 
@@ -1054,7 +1031,6 @@ class _Variants:
 
     frame: pd.DataFrame
     group_columns: list[str]
-    labels_of_rows: np.ndarray
     labels: list[Any]
     members: list[np.ndarray]
     slot_values: list[dict[str, str]]
@@ -1070,7 +1046,6 @@ def _variants(signals: Any, texts: list[str]) -> _Variants:
     return _Variants(
         frame=frame,
         group_columns=group_columns,
-        labels_of_rows=labels_of_rows,
         labels=labels,
         members=[np.flatnonzero(labels_of_rows == g) for g in labels],
         slot_values=slot_values,
@@ -1079,21 +1054,30 @@ def _variants(signals: Any, texts: list[str]) -> _Variants:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Calls:
-    """How the scorer is called (cache, budget, threads, progress) and the log of the calls."""
+class _Study:
+    """What both designs share: the scorer and its texts, the seed, the analysis settings,
+    how the scorer is called (cache, budget, threads, progress) and the log of the calls."""
 
+    scorer: Any
+    texts: list[str]
+    variants: _Variants
+    rng: np.random.Generator
+    repeats: int
+    reference: Any
+    alpha: float
     cache: ScoreCache | None
     max_calls: int | None
     n_jobs: int
     progress: Any
-    log: CallLog
+    log: CallLog = dataclasses.field(default_factory=CallLog)
 
-    def run(
+    def call(
         self,
         ask: Callable[[list[str]], list[Any]],
         questions: list[list[str]],
         batch_size: int | None,
     ) -> list[Any]:
+        """The scorer's answer to every question (None where its call failed)."""
         return run_calls(
             ask,
             questions,
@@ -1108,38 +1092,37 @@ class _Calls:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Run:
-    """What one design's run gives the result: its tables, counts and method."""
+    """What one design's run gives the result: its tables, counts and method (named as
+    the result's fields)."""
 
-    table: pd.DataFrame
     reference: Any
     cutoff: float | None
-    names: pd.DataFrame
-    scores: pd.DataFrame
-    rankings: Any
     method: str
-    lost_units: np.ndarray
-    n_failed: int
+    rankings: Any
     n_units: int
     n_texts: int
+    n_failed: int
+    n_pairs_lost: int
+    _table: pd.DataFrame
+    _names: pd.DataFrame
+    _scores: pd.DataFrame
+
+    def fields(self) -> dict[str, Any]:
+        """The fields by name, for :class:`PairedTestResult`."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 def _pointwise_run(
-    scorer: Any,
-    texts: list[str],
-    variants: _Variants,
-    calls: _Calls,
-    rng: np.random.Generator,
+    study: _Study,
     *,
-    repeats: int,
     batch_size: int | None,
     pos_label: Any,
-    reference: Any,
-    alpha: float,
     threshold: float | None,
     select_top: float | None,
     ties: str,
 ) -> _Run:
     """Score every unit's texts, one per group, and analyse the paired differences."""
+    variants, texts, repeats, rng = study.variants, study.texts, study.repeats, study.rng
     G = len(variants.labels)
     n_units = len(texts) * repeats
     picks = _variant_picks(n_units, variants.members, rng)
@@ -1150,16 +1133,18 @@ def _pointwise_run(
     variant = picks.ravel()
     template = unit // repeats
     design = [_fill(texts[t], variants.slot_values[v]) for t, v in zip(template, variant)]
-    answers = calls.run(_pointwise_asker(scorer, pos_label), [[t] for t in design], batch_size)
+    answers = study.call(
+        _pointwise_asker(study.scorer, pos_label), [[t] for t in design], batch_size
+    )
     scores = np.array([math.nan if a is None else float(a) for a in answers])
-    _raise_if_all_failed(calls.log, scores.size, int(np.isnan(scores).sum()))
+    _raise_if_all_failed(study.log, scores.size, int(np.isnan(scores).sum()))
     table, ref, cutoff, decisions = _analyse_scores(
         scores,
         unit,
         group_index,
         variants.labels,
-        reference=reference,
-        alpha=alpha,
+        reference=study.reference,
+        alpha=study.alpha,
         threshold=threshold,
         select_top=select_top,
         ties=ties,
@@ -1182,7 +1167,7 @@ def _pointwise_run(
     for g, rows_of in enumerate(variants.members):
         variant_group[rows_of] = g
     names = _name_effects_scores(
-        unit, variant, scores, variant_group, variants.labels, variants.signal_text, alpha
+        unit, variant, scores, variant_group, variants.labels, variants.signal_text, study.alpha
     )
     method = (
         "paired differences within template x repeat units: mean with t interval, "
@@ -1190,17 +1175,17 @@ def _pointwise_run(
         + ("; McNemar exact on decisions" if decisions is not None else "")
     )
     return _Run(
-        table=table,
         reference=ref,
         cutoff=cutoff,
-        names=names,
-        scores=long,
-        rankings=None,
         method=method,
-        lost_units=np.unique(unit[np.isnan(scores)]),
-        n_failed=int(np.isnan(scores).sum()),
+        rankings=None,
         n_units=n_units,
         n_texts=len(design),
+        n_failed=int(np.isnan(scores).sum()),
+        n_pairs_lost=len(np.unique(unit[np.isnan(scores)])),
+        _table=table,
+        _names=names,
+        _scores=long,
     )
 
 
@@ -1220,20 +1205,9 @@ def _ranker_layout(
     return position, slot_of
 
 
-def _ranker_run(
-    scorer: Any,
-    texts: list[str],
-    variants: _Variants,
-    calls: _Calls,
-    rng: np.random.Generator,
-    *,
-    repeats: int,
-    positions: str,
-    reference: Any,
-    alpha: float,
-    k: int,
-) -> _Run:
+def _ranker_run(study: _Study, *, positions: str, k: int) -> _Run:
     """Ask the ranker to order every prompt, one candidate per group, and audit the rankings."""
+    variants, texts, repeats, rng = study.variants, study.texts, study.repeats, study.rng
     G = len(variants.labels)
     n_prompts = repeats * G
     picks = _variant_picks(n_prompts, variants.members, rng)
@@ -1245,20 +1219,10 @@ def _ranker_run(
         prompts.append(
             [_fill(texts[template[p, g]], variants.slot_values[picks[p, g]]) for g in shown]
         )
-    answers = calls.run(_ranker_asker(scorer), prompts, 1)
+    answers = study.call(_ranker_asker(study.scorer), prompts, 1)
     n_failed = sum(a is None for a in answers)
-    _raise_if_all_failed(calls.log, n_prompts, n_failed)
-    long, lost_units = _ranker_frame(
-        answers,
-        position,
-        template,
-        picks,
-        variants.labels_of_rows,
-        variants.frame,
-        variants.group_columns,
-        variants.signal_text,
-        variants.labels,
-    )
+    _raise_if_all_failed(study.log, n_prompts, n_failed)
+    long, lost_units = _ranker_frame(answers, position, template, picks, variants)
     from adverse_impact._blackbox._rankings import audit_rankings
 
     rankings = audit_rankings(
@@ -1268,11 +1232,11 @@ def _ranker_run(
         rank="rank",
         position="position",
         k=k,
-        alpha=alpha,
-        reference=reference,
+        alpha=study.alpha,
+        reference=study.reference,
         random_state=int(rng.integers(2**32)),
     )
-    names = _name_effects_ranks(long, k, alpha)
+    names = _name_effects_ranks(long, k, study.alpha)
     # The per-group table is the ranking audit's, for the groups as defined
     # here (the intersection of the group columns).
     ranked = rankings.table
@@ -1285,17 +1249,17 @@ def _ranker_run(
         f"; selected = rank <= {k}; tests by audit_rankings"
     )
     return _Run(
-        table=table,
         reference=table.loc[table["is_reference"], "group"].iloc[0],
         cutoff=None,
-        names=names,
-        scores=long,
-        rankings=rankings,
         method=method,
-        lost_units=lost_units,
-        n_failed=n_failed,
+        rankings=rankings,
         n_units=n_prompts,
         n_texts=n_prompts,
+        n_failed=n_failed,
+        n_pairs_lost=len(lost_units),
+        _table=table,
+        _names=names,
+        _scores=long,
     )
 
 
@@ -1315,11 +1279,7 @@ def _ranker_frame(
     position: np.ndarray,
     template: np.ndarray,
     picks: np.ndarray,
-    labels_of_rows: np.ndarray,
-    frame: pd.DataFrame,
-    group_columns: list[str],
-    signal_text: list[str],
-    labels: list[Any],
+    variants: _Variants,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per candidate shown: prompt, position, group columns, variant, rank."""
     n_prompts, G = position.shape
@@ -1338,13 +1298,13 @@ def _ranker_frame(
             "prompt": np.repeat(np.arange(n_prompts), G),
             "position": position.ravel() + 1,
             "template": template.ravel(),
-            "group": np.asarray(labels, dtype=object)[np.tile(np.arange(G), n_prompts)],
+            "group": np.asarray(variants.labels, dtype=object)[np.tile(np.arange(G), n_prompts)],
             "variant": variant,
-            "signal": np.asarray(signal_text, dtype=object)[variant],
+            "signal": np.asarray(variants.signal_text, dtype=object)[variant],
             "rank": rank.ravel(),
             "answered": np.repeat(answered, G),
         }
     )
-    for column in group_columns:
-        long[column] = frame[column].to_numpy(dtype=object)[variant]
+    for column in variants.group_columns:
+        long[column] = variants.frame[column].to_numpy(dtype=object)[variant]
     return long, np.flatnonzero(~answered)
