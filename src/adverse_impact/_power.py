@@ -82,6 +82,10 @@ class PowerResult:
     alpha: float
     test: str
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-serialisable dict."""
+        return dataclasses.asdict(self)
+
     def summary(self) -> str:
         """One line: the power, for what."""
         return (
@@ -90,10 +94,6 @@ class PowerResult:
             f"(reference rate {self.rate_reference:.3g}, two-sided alpha {self.alpha:g}, "
             f"{self.test})"
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)
 
 
 # -- checks ----------------------------------------------------------------------
