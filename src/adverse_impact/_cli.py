@@ -502,6 +502,22 @@ def _count_or_share(text: str) -> int | float:
 
 
 def _add_audit_options(parser: argparse.ArgumentParser) -> None:
+    """The options ``audit`` and ``audit-model`` share, in the order ``--help`` lists them."""
+    _add_group_option(parser)
+    parser.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
+    _add_group_coding_options(parser)
+    _add_test_options(parser)
+    _add_report_output_options(parser)
+    _add_gate_options(parser)
+    _add_debug_option(parser)
+    _add_file_options(parser)
+    _add_ll144_options(add_report_options(parser))
+    _add_log_options(
+        parser, "append the result to this audit log (SQLite; see 'adverse-impact history')"
+    )
+
+
+def _add_group_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--group",
         action="append",
@@ -509,7 +525,10 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         metavar="COL",
         help="a protected-attribute column (repeat for several)",
     )
-    parser.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
+
+
+def _add_group_coding_options(parser: argparse.ArgumentParser) -> None:
+    """Which groups enter the ratios, against which reference, with which labels unknown."""
     parser.add_argument(
         "--min-share",
         type=float,
@@ -538,6 +557,10 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not audit the intersection of the attributes",
     )
+
+
+def _add_test_options(parser: argparse.ArgumentParser) -> None:
+    """The significance tests: their level, their comparison and the test itself."""
     parser.add_argument(
         "--alpha", type=float, default=0.05, help="significance level of the tests (default 0.05)"
     )
@@ -553,6 +576,10 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         default="fisher",
         help="the test behind the 'significant' column",
     )
+
+
+def _add_report_output_options(parser: argparse.ArgumentParser) -> None:
+    """The report's format, where it goes, and the small counts it hides."""
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -570,6 +597,10 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="show counts below K as '<K' in reports (for publishing)",
     )
+
+
+def _add_gate_options(parser: argparse.ArgumentParser) -> None:
+    """When the exit status says the audit fails."""
     parser.add_argument(
         "--fail-under",
         type=float,
@@ -589,14 +620,15 @@ def _add_audit_options(parser: argparse.ArgumentParser) -> None:
         metavar="ALPHA",
         help="significance level for the gate's rule",
     )
+
+
+def _add_debug_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    _add_file_options(parser)
-    _add_ll144_options(add_report_options(parser))
-    parser.add_argument(
-        "--log",
-        metavar="DB",
-        help="append the result to this audit log (SQLite; see 'adverse-impact history')",
-    )
+
+
+def _add_log_options(parser: argparse.ArgumentParser, log_help: str) -> None:
+    """``--log`` and the label and model version of the entry it appends."""
+    parser.add_argument("--log", metavar="DB", help=log_help)
     parser.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
     parser.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
 
@@ -773,6 +805,16 @@ def build_parser() -> argparse.ArgumentParser:
         "Audit the EEOC's 2023 worked example",
         "adverse-impact example",
     )
+    _add_audit_parser(commands)
+    _add_audit_model_parser(commands)
+    _add_check_summary_parser(commands)
+    _add_monitor_parser(commands)
+    _add_history_parser(commands)
+    _add_case_study_parser(commands)
+    return parser
+
+
+def _add_audit_parser(commands: Any) -> None:
     audit = _command(
         commands,
         "audit",
@@ -805,6 +847,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--weight", metavar="COL", help="a sample-weight column")
     _add_audit_options(audit)
+
+
+def _add_audit_model_parser(commands: Any) -> None:
     model = _command(
         commands,
         "audit-model",
@@ -855,6 +900,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a type in the skops file to trust (repeatable)",
     )
     _add_audit_options(model)
+
+
+def _add_check_summary_parser(commands: Any) -> None:
     checker = _command(
         commands,
         "check-summary",
@@ -886,7 +934,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="table",
         help="findings as text (default) or JSON",
     )
-    checker.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _add_debug_option(checker)
+
+
+def _add_monitor_parser(commands: Any) -> None:
     watch = _command(
         commands,
         "monitor",
@@ -904,13 +955,7 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--selected", metavar="COL", help="the 0/1 decision column")
     watch.add_argument("--score", metavar="COL", help="a score column (needs --threshold)")
     watch.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
-    watch.add_argument(
-        "--group",
-        action="append",
-        required=True,
-        metavar="COL",
-        help="a protected-attribute column (repeat for several)",
-    )
+    _add_group_option(watch)
     watch.add_argument(
         "--period", default="month", choices=["day", "week", "month", "quarter", "year"]
     )
@@ -929,10 +974,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="four_fifths",
         help="exit 1 on this alert (default: a sequence wholly below 0.8)",
     )
-    watch.add_argument("--log", metavar="DB", help="append the result to this audit log")
-    watch.add_argument("--log-label", metavar="TEXT", help="the log entry's label")
-    watch.add_argument("--model-version", metavar="TEXT", help="the log entry's model version")
-    watch.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _add_log_options(watch, "append the result to this audit log")
+    _add_debug_option(watch)
+
+
+def _add_history_parser(commands: Any) -> None:
     history = _command(
         commands,
         "history",
@@ -943,7 +989,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("log", metavar="LOG", help="an audit log written with --log")
     history.add_argument("--label", metavar="TEXT", help="only entries with this label")
     history.add_argument("--json", action="store_true", help="print JSON records")
-    history.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _add_debug_option(history)
+
+
+def _add_case_study_parser(commands: Any) -> None:
     study = _command(
         commands,
         "case-study",
@@ -965,8 +1014,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="historical resumes (default 20,000; half as many applicants)",
     )
     study.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    study.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    return parser
+    _add_debug_option(study)
 
 
 def _case_study(args: argparse.Namespace) -> int:

@@ -41,6 +41,8 @@ __all__ = ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"]
 BOTTOM_LINE = "bottom line"
 #: Offending rows shown in the inconsistent-funnel error.
 _SHOWN_ROWS = 10
+#: The columns of a step's table that ``repr`` shows, after the step's own.
+_SHOWN_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "four_fifths_flag"]
 
 
 # eq=False: results holding DataFrames compare (and hash) by identity.
@@ -98,12 +100,7 @@ class FunnelResult:
         ``stage`` is the stage name, or ``"bottom line"``; ``n`` counts the
         stage's entrants (everyone, for the bottom line).
         """
-        frames = []
-        for name, result in zip((*self.stages, BOTTOM_LINE), self.results):
-            frame = result.table
-            frame.insert(0, "stage", name)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        return _stacked("stage", (*self.stages, BOTTOM_LINE), self.results)
 
     @property
     def decomposition(self) -> pd.DataFrame:
@@ -182,24 +179,24 @@ class FunnelResult:
         )
 
     def _display(self) -> pd.DataFrame:
-        columns = [
-            "stage",
-            "attribute",
-            "group",
-            "n",
-            "selected",
-            "rate",
-            "impact_ratio",
-            "four_fifths_flag",
-        ]
         table = self.table
-        return table[[c for c in columns if c in table]]
+        return table[[c for c in ["stage", *_SHOWN_COLUMNS] if c in table]]
 
     def __repr__(self) -> str:
         return frame_block(self.summary(), self._display(), ".3f")
 
     def _repr_html_(self) -> str:
         return html_block(self.summary(), self._display(), ".3f")
+
+
+def _stacked(column: str, labels: Sequence[str], results: Sequence[AuditResult]) -> pd.DataFrame:
+    """The steps' audit tables stacked, each step's label in ``column`` first."""
+    frames = []
+    for label, result in zip(labels, results):
+        frame = result.table
+        frame.insert(0, column, label)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def audit_funnel(
@@ -284,45 +281,62 @@ comparison, test
     (False, ['passed', 'promoted', 'bottom line'])
     """
     groups = groups_argument("audit_funnel", groups, sensitive_features)
-    share = check_share(min_share, "min_share")
-    min_share_of = check_share_base(min_share_of)
-    unknown_labels = check_unknown(unknown)
-    alpha = check_alpha(alpha)
-    comparison = check_comparison(comparison)
-    test = check_test(test)
+    options = _step_options(
+        reference, intersectional, min_share, min_share_of, unknown, alpha, comparison, test
+    )
     names, internal, counts = _count_funnel(data, stages, groups, strata)
-    params = {
-        "selected": None,
-        "score": None,
-        "rule": "selected",
-        "cutoff": None,
-        "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
-        "intersectional": bool(intersectional),
-        "min_share": None if min_share is None else float(min_share),
-        "unknown": sorted(map(str, unknown_labels)),
-        "weighted": False,
-    }
+    params = _step_params(options, min_share, selected=None)
     results = []
     for k, stage_counts in enumerate(_stage_counts(counts, internal)):
         label = names[k] if k < len(names) else BOTTOM_LINE
         try:
             results.append(
                 audit_counts(
-                    stage_counts,
-                    reference=reference,
-                    intersectional=intersectional,
-                    min_share=share,
-                    unknown=unknown_labels,
-                    params={**params, "selected": label, "stage": label},
-                    alpha=alpha,
-                    comparison=comparison,
-                    test=test,
-                    min_share_of=min_share_of,
+                    stage_counts, params={**params, "selected": label, "stage": label}, **options
                 )
             )
         except InputError as error:
             raise InputError(f"stage {label!r}: {error}") from error
     return FunnelResult(tuple(names), tuple(results), _decompose(names, results))
+
+
+def _step_options(
+    reference: Any,
+    intersectional: bool,
+    min_share: float | None,
+    min_share_of: str,
+    unknown: Any,
+    alpha: float,
+    comparison: str,
+    test: str,
+) -> dict[str, Any]:
+    """The checked keyword arguments of :func:`audit_counts` that every step's audit shares."""
+    return {
+        "reference": reference,
+        "intersectional": intersectional,
+        "min_share": check_share(min_share, "min_share"),
+        "min_share_of": check_share_base(min_share_of),
+        "unknown": check_unknown(unknown),
+        "alpha": check_alpha(alpha),
+        "comparison": check_comparison(comparison),
+        "test": check_test(test),
+    }
+
+
+def _step_params(options: dict[str, Any], min_share: float | None, selected: Any) -> dict[str, Any]:
+    """The parameters each step's result records: those of a 0/1 audit of the step."""
+    reference = options["reference"]
+    return {
+        "selected": selected,
+        "score": None,
+        "rule": "selected",
+        "cutoff": None,
+        "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
+        "intersectional": bool(options["intersectional"]),
+        "min_share": None if min_share is None else float(min_share),
+        "unknown": sorted(map(str, options["unknown"])),
+        "weighted": False,
+    }
 
 
 # -- counting ------------------------------------------------------------------------
@@ -617,12 +631,7 @@ class TierResult:
     @property
     def table(self) -> pd.DataFrame:
         """Every tier's audit table stacked, with ``tier`` first (a copy)."""
-        frames = []
-        for tier, result in zip(self.tiers, self.results):
-            frame = result.table
-            frame.insert(0, "tier", tier)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        return _stacked("tier", self.tiers, self.results)
 
     def failing(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -663,20 +672,7 @@ class TierResult:
         )
 
     def __repr__(self) -> str:
-        columns = [
-            "tier",
-            "attribute",
-            "group",
-            "n",
-            "selected",
-            "rate",
-            "impact_ratio",
-            "four_fifths_flag",
-        ]
-        table = self.table[columns]
-        return f"{self.summary()}\n" + table.to_string(
-            index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"
-        )
+        return frame_block(self.summary(), self.table[["tier", *_SHOWN_COLUMNS]], ".3f")
 
     def _repr_html_(self) -> str:
         return html_block(self.summary())
@@ -738,12 +734,31 @@ def audit_tiers(
     3  middle     M  0.75      1.000000
     """
     groups = groups_argument("audit_tiers", groups, sensitive_features)
-    share = check_share(min_share, "min_share")
-    min_share_of = check_share_base(min_share_of)
-    unknown_labels = check_unknown(unknown)
-    alpha = check_alpha(alpha)
-    comparison = check_comparison(comparison)
-    test = check_test(test)
+    options = _step_options(
+        reference, intersectional, min_share, min_share_of, unknown, alpha, comparison, test
+    )
+    tiers, group_arrays = _read_tiers(data, selected, groups)
+    rank, categories = _tier_ranks(tiers)
+    key = "__tier"
+    counts = count_groups(
+        None, selected=np.zeros(len(rank), dtype=np.uint8), groups={**group_arrays, key: rank}
+    )
+    attributes = tuple(group_arrays)
+    params = _step_params(
+        options, min_share, selected=selected if isinstance(selected, str) else None
+    )
+    labels, results = [], []
+    for t, label in enumerate(reversed(categories[1:])):
+        tier_counts = _tier_or_better(counts.table, attributes, key, t)
+        results.append(audit_counts(tier_counts, params={**params, "tier": label}, **options))
+        labels.append(label)
+    if not labels:
+        raise input_error("selected", "has a single tier", "Pass two or more ordered tiers")
+    return TierResult(tuple(labels), tuple(results))
+
+
+def _read_tiers(data: Any, selected: Any, groups: Any) -> tuple[Any, dict[str, Any]]:
+    """The column of tiers and the protected attributes, from a pandas frame or arrays."""
     if data is not None and not isinstance(data, pd.DataFrame):
         raise type_error(
             "data",
@@ -751,17 +766,18 @@ def audit_tiers(
             "Pass a pandas DataFrame (e.g. "
             "frame.to_pandas()), or audit each tier's 0/1 column with ai.audit",
         )
-    if data is not None:
-        if not isinstance(selected, str) or selected not in data.columns:
-            raise input_error(
-                "selected", f"{selected!r} is not a column of data", "Name the column of tiers"
-            )
-        tiers = data[selected]
-        names = [groups] if isinstance(groups, (str, int)) else list(groups)
-        group_arrays = {str(g): data[g] for g in names}
-    else:
-        tiers = pd.Series(selected)
-        group_arrays = _group_arrays(groups)
+    if data is None:
+        return pd.Series(selected), _group_arrays(groups)
+    if not isinstance(selected, str) or selected not in data.columns:
+        raise input_error(
+            "selected", f"{selected!r} is not a column of data", "Name the column of tiers"
+        )
+    names = [groups] if isinstance(groups, (str, int)) else list(groups)
+    return data[selected], {str(g): data[g] for g in names}
+
+
+def _tier_ranks(tiers: Any) -> tuple[np.ndarray, list[str]]:
+    """Each row's tier as a rank (0 = best), and the tiers worst first; checks they are ordered."""
     dtype = getattr(tiers, "dtype", None)
     if not isinstance(dtype, pd.CategoricalDtype) or not dtype.ordered:
         raise input_error(
@@ -778,47 +794,16 @@ def audit_tiers(
             "Fill or drop those rows first",
         )
     categories = [str(c) for c in dtype.categories]
-    rank = len(categories) - 1 - codes  # 0 = best
-    key = "__tier"
-    counts = count_groups(
-        None, selected=np.zeros(len(rank), dtype=np.uint8), groups={**group_arrays, key: rank}
-    )
-    table = counts.table
-    attributes = tuple(group_arrays)
-    params = {
-        "selected": selected if isinstance(selected, str) else None,
-        "score": None,
-        "rule": "selected",
-        "cutoff": None,
-        "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
-        "intersectional": bool(intersectional),
-        "min_share": None if min_share is None else float(min_share),
-        "unknown": sorted(map(str, unknown_labels)),
-        "weighted": False,
-    }
-    labels, results = [], []
-    for t, label in enumerate(reversed(categories[1:])):
-        sub = table[list(attributes)].copy()
-        sub["n"] = table["n"].to_numpy()
-        sub["selected"] = np.where(table[key].to_numpy(dtype=np.int64) <= t, sub["n"], 0)
-        sub["weight"] = sub["n"].astype(float)
-        sub["weight_selected"] = sub["selected"].astype(float)
-        tier_counts = GroupCounts(sub, attributes, None, "selected", None, False)
-        results.append(
-            audit_counts(
-                tier_counts,
-                reference=reference,
-                intersectional=intersectional,
-                min_share=share,
-                unknown=unknown_labels,
-                params={**params, "tier": label},
-                alpha=alpha,
-                comparison=comparison,
-                test=test,
-                min_share_of=min_share_of,
-            )
-        )
-        labels.append(label)
-    if not labels:
-        raise input_error("selected", "has a single tier", "Pass two or more ordered tiers")
-    return TierResult(tuple(labels), tuple(results))
+    return len(categories) - 1 - codes, categories
+
+
+def _tier_or_better(
+    table: pd.DataFrame, attributes: tuple[str, ...], key: str, t: int
+) -> GroupCounts:
+    """The counts of "placed in the ``t``-th best tier or better", per group."""
+    sub = table[list(attributes)].copy()
+    sub["n"] = table["n"].to_numpy()
+    sub["selected"] = np.where(table[key].to_numpy(dtype=np.int64) <= t, sub["n"], 0)
+    sub["weight"] = sub["n"].astype(float)
+    sub["weight_selected"] = sub["selected"].astype(float)
+    return GroupCounts(sub, attributes, None, "selected", None, False)

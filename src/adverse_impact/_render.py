@@ -493,14 +493,14 @@ def chart_labels(labels: Sequence[str]) -> tuple[list[list[str]], list[tuple[str
     for label in labels:
         if len(label) <= LABEL_CHARS // 2:
             lines.append([label])
-        elif len(label) <= LABEL_CHARS:
-            wrapped = textwrap.wrap(label, LABEL_CHARS // 2 + 4, break_long_words=False)
-            if len(wrapped) <= 2 and all(len(w) <= LABEL_CHARS // 2 + 4 for w in wrapped):
-                lines.append(wrapped)
-            else:
-                short = f"G{len(key) + 1}"
-                key.append((short, label))
-                lines.append([short])
+            continue
+        wrapped = textwrap.wrap(label, LABEL_CHARS // 2 + 4, break_long_words=False)
+        if (
+            len(label) <= LABEL_CHARS
+            and len(wrapped) <= 2
+            and all(len(w) <= LABEL_CHARS // 2 + 4 for w in wrapped)
+        ):
+            lines.append(wrapped)
         else:
             short = f"G{len(key) + 1}"
             key.append((short, label))
@@ -551,17 +551,7 @@ def svg_bars(
     ]
     for i, (label, value) in enumerate(zip(labels, values)):
         y = 10 + i * row
-        lines = drawn[i]
-        first = y + (row / 2 + 4 if len(lines) == 1 else row / 2 - 2)
-        spans = "".join(
-            f'<tspan x="{left - 6}" dy="{0 if j == 0 else 12}">{html.escape(part)}</tspan>'
-            for j, part in enumerate(lines)
-        )
-        parts.append(
-            f'<text class="label" x="{left - 6}" y="{first:.1f}" text-anchor="end" '
-            f'font-size="{12 if len(lines) == 1 else 11}">{spans}'
-            f"<title>{html.escape(str(label))}</title></text>"
-        )
+        parts.append(_svg_label(str(label), drawn[i], y, left, row))
         if value is None or not np.isfinite(value):
             parts.append(
                 f'<text x="{left + 4}" y="{y + row / 2 + 4:.1f}" font-size="11" '
@@ -580,16 +570,7 @@ def svg_bars(
         if low is not None and high is not None and np.isfinite(low[i]) and np.isfinite(high[i]):
             x1, x2 = left + low[i] * scale, left + min(high[i], x_max) * scale
             whisker_end = x2 - left
-            mid = y + row / 2
-            parts.append(
-                f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
-                'stroke="#1b1f24" stroke-width="1.5"/>'
-            )
-            for x in (x1, x2):
-                parts.append(
-                    f'<line x1="{x:.1f}" y1="{mid - 4:.1f}" x2="{x:.1f}" '
-                    f'y2="{mid + 4:.1f}" stroke="#1b1f24" stroke-width="1.5"/>'
-                )
+            parts += _svg_whisker(x1, x2, y + row / 2)
         text_x = left + min(max(bar, whisker_end) + 4, width + 4)
         # A white halo keeps the value readable where it crosses the dashed line.
         parts.append(
@@ -598,9 +579,51 @@ def svg_bars(
             f"{value:.2f}{' *' if flagged else ''}</text>"
         )
     axis_y = 10 + row * len(labels)
-    parts.append(
-        f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#57606a"/>'
+    parts += _svg_axis(left, width, axis_y, x_max, scale, line)
+    parts += [
+        f'<text class="key" x="4" y="{axis_y + 32 + 16 * j}" font-size="11" '
+        f'xml:space="preserve">{html.escape(text)}</text>'
+        for j, text in enumerate(key_lines)
+    ]
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _svg_label(label: str, lines: list[str], y: float, left: int, row: int) -> str:
+    """A bar's label, right-aligned before the bar, on one or two lines, full text on hover."""
+    first = y + (row / 2 + 4 if len(lines) == 1 else row / 2 - 2)
+    spans = "".join(
+        f'<tspan x="{left - 6}" dy="{0 if j == 0 else 12}">{html.escape(part)}</tspan>'
+        for j, part in enumerate(lines)
     )
+    return (
+        f'<text class="label" x="{left - 6}" y="{first:.1f}" text-anchor="end" '
+        f'font-size="{12 if len(lines) == 1 else 11}">{spans}'
+        f"<title>{html.escape(label)}</title></text>"
+    )
+
+
+def _svg_whisker(x1: float, x2: float, mid: float) -> list[str]:
+    """An interval from ``x1`` to ``x2`` at height ``mid``, with end caps."""
+    parts = [
+        f'<line x1="{x1:.1f}" y1="{mid:.1f}" x2="{x2:.1f}" y2="{mid:.1f}" '
+        'stroke="#1b1f24" stroke-width="1.5"/>'
+    ]
+    parts += [
+        f'<line x1="{x:.1f}" y1="{mid - 4:.1f}" x2="{x:.1f}" '
+        f'y2="{mid + 4:.1f}" stroke="#1b1f24" stroke-width="1.5"/>'
+        for x in (x1, x2)
+    ]
+    return parts
+
+
+def _svg_axis(
+    left: int, width: int, axis_y: int, x_max: float, scale: float, line: float | None
+) -> list[str]:
+    """The value axis with five ticks, and the dashed reference line when there is one."""
+    parts = [
+        f'<line x1="{left}" y1="{axis_y}" x2="{left + width}" y2="{axis_y}" stroke="#57606a"/>'
+    ]
     for tick in np.linspace(0, x_max, 5):
         x = left + tick * scale
         parts.append(
@@ -613,13 +636,7 @@ def svg_bars(
             f'<line x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="{axis_y}" stroke="#cf222e" '
             'stroke-dasharray="4 3"><title>four-fifths line</title></line>'
         )
-    for j, text in enumerate(key_lines):
-        parts.append(
-            f'<text class="key" x="4" y="{axis_y + 32 + 16 * j}" font-size="11" '
-            f'xml:space="preserve">{html.escape(text)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
 
 
 # -- plots --------------------------------------------------------------------------

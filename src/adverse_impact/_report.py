@@ -416,21 +416,15 @@ def _suppress_record(row: dict[str, Any], min_cell: int) -> dict[str, Any]:
 # -- HTML ---------------------------------------------------------------------------
 
 
-def render_html(
+def _html_head(
     result: AuditResult,
-    *,
-    min_cell: int | None = None,
-    title: str | None = None,
-    sweep: Any = None,
-    proxies: Any = None,
-    data_source: str | None = None,
-    audit_date: str | None = None,
-    data_type: str | None = None,
-) -> str:
-    min_cell = check_min_cell(min_cell)
-    count_name, rate_name = _measure(result)
-    table = _excluded_note(suppressed_table(result, min_cell), rate_name)
-    title = title or "Adverse-impact audit"
+    min_cell: int | None,
+    title: str,
+    data_source: str | None,
+    audit_date: str | None,
+    data_type: str | None,
+) -> list[str]:
+    """The page's head, title and the paragraphs saying what was audited and how."""
     unknown = ", ".join(
         f"{html.escape(str(k))}: {html.escape(fmt(_count(v, min_cell)))}"
         for k, v in result.unknown.items()
@@ -472,48 +466,40 @@ def render_html(
             f'<p class="meta">Counts below {min_cell} are shown as "&lt;{min_cell}" and '
             "the numbers that would reveal them are withheld.</p>"
         )
-    notes = Footnotes()
-    p_column, p_words = _p_column(result)
-    columns = _columns(table, p_column, count_name.lower(), rate_name.lower(), p_words)
-    columns = [(k, h[0].lower() + h[1:] if k != "group" else "group") for k, h in columns]
-    records = audit_rows(table, notes, alpha=result.params.get("alpha"), p_column=p_column)
-    out += [
-        "<h2>Key</h2>",
-        html_legend(
-            [
-                (
-                    WORD_FLAG,
-                    (
-                        "impact ratio under 0.8, the four-fifths rule of thumb "
-                        "(29 CFR 1607.4(D)); its bars are red and its values end in *"
-                    ),
-                ),
-                (WORD_FEW, "the flag rests on a handful of people: see its note"),
-                ("(reference)", "the group the others are compared with"),
-                ("excluded", "no ratio: the group is below min_share; see its note"),
-            ]
-        ),
-    ]
-    for attribute in result.attributes:
-        rows = table[table["attribute"] == attribute].reset_index(drop=True)
-        shown = [r for r in records if r["attribute"] == str(attribute)]
-        labels = [str(g) for g in rows["group"]]
-        rates = [float(r) if not missing(r) else float("nan") for r in rows["rate"]]
-        visible = ~rows["suppressed"].to_numpy(dtype=bool)
-        n = np.array([v if isinstance(v, (int, np.integer)) else 0 for v in rows["n"]])
-        sel = np.array([v if isinstance(v, (int, np.integer)) else 0 for v in rows["selected"]])
-        low, high = wilson_interval(sel, np.where(n > 0, n, 1))
-        low, high = np.where(visible, low, np.nan), np.where(visible, high, np.nan)
-        ratios = [float(r) if not missing(r) else float("nan") for r in rows["impact_ratio"]]
-        ratio_max = max([1.0] + [r for r in ratios if np.isfinite(r)])
-        flags = [r["flagged"] for r in shown]
-        out += [
-            f"<h2>{html.escape(str(attribute))}</h2>",
-            html_table(
-                [h for _, h in columns],
-                [[r[k] for k, _ in columns] for r in shown],
-                row_classes=[r["classes"] for r in shown],
+    return out
+
+
+#: The key of the HTML report's flags and marks.
+_HTML_KEY = html_legend(
+    [
+        (
+            WORD_FLAG,
+            (
+                "impact ratio under 0.8, the four-fifths rule of thumb "
+                "(29 CFR 1607.4(D)); its bars are red and its values end in *"
             ),
+        ),
+        (WORD_FEW, "the flag rests on a handful of people: see its note"),
+        ("(reference)", "the group the others are compared with"),
+        ("excluded", "no ratio: the group is below min_share; see its note"),
+    ]
+)
+
+
+def _html_charts(attribute: Any, rows: pd.DataFrame, flags: list[bool], rate_name: str) -> str:
+    """One attribute's two charts: rates with Wilson intervals, and impact ratios against
+    the four-fifths line (suppressed counts get no interval)."""
+    labels = [str(g) for g in rows["group"]]
+    rates = [float(r) if not missing(r) else float("nan") for r in rows["rate"]]
+    visible = ~rows["suppressed"].to_numpy(dtype=bool)
+    n = np.array([v if isinstance(v, (int, np.integer)) else 0 for v in rows["n"]])
+    sel = np.array([v if isinstance(v, (int, np.integer)) else 0 for v in rows["selected"]])
+    low, high = wilson_interval(sel, np.where(n > 0, n, 1))
+    low, high = np.where(visible, low, np.nan), np.where(visible, high, np.nan)
+    ratios = [float(r) if not missing(r) else float("nan") for r in rows["impact_ratio"]]
+    ratio_max = max([1.0] + [r for r in ratios if np.isfinite(r)])
+    return "\n".join(
+        [
             '<div class="charts">',
             "<figure>"
             + svg_bars(
@@ -538,6 +524,43 @@ def render_html(
             + "<figcaption>Impact ratio; the dashed line is four-fifths (0.8); * marks a "
             "flag</figcaption></figure>",
             "</div>",
+        ]
+    )
+
+
+def render_html(
+    result: AuditResult,
+    *,
+    min_cell: int | None = None,
+    title: str | None = None,
+    sweep: Any = None,
+    proxies: Any = None,
+    data_source: str | None = None,
+    audit_date: str | None = None,
+    data_type: str | None = None,
+) -> str:
+    min_cell = check_min_cell(min_cell)
+    count_name, rate_name = _measure(result)
+    table = _excluded_note(suppressed_table(result, min_cell), rate_name)
+    title = title or "Adverse-impact audit"
+    out = _html_head(result, min_cell, title, data_source, audit_date, data_type)
+    notes = Footnotes()
+    p_column, p_words = _p_column(result)
+    columns = _columns(table, p_column, count_name.lower(), rate_name.lower(), p_words)
+    columns = [(k, h[0].lower() + h[1:] if k != "group" else "group") for k, h in columns]
+    records = audit_rows(table, notes, alpha=result.params.get("alpha"), p_column=p_column)
+    out += ["<h2>Key</h2>", _HTML_KEY]
+    for attribute in result.attributes:
+        rows = table[table["attribute"] == attribute].reset_index(drop=True)
+        shown = [r for r in records if r["attribute"] == str(attribute)]
+        out += [
+            f"<h2>{html.escape(str(attribute))}</h2>",
+            html_table(
+                [h for _, h in columns],
+                [[r[k] for k, _ in columns] for r in shown],
+                row_classes=[r["classes"] for r in shown],
+            ),
+            _html_charts(attribute, rows, [r["flagged"] for r in shown], rate_name),
         ]
     pooled = _pooled_frame(result, min_cell)
     if pooled is not None:

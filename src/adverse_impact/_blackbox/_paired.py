@@ -50,8 +50,7 @@ def holm(p_values: Any) -> np.ndarray:
     >>> holm([0.01, 0.04, 0.03]).round(3).tolist()
     [0.03, 0.06, 0.06]
     """
-    p = np.asarray(p_values, dtype=float)
-    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "holm")
+    return _one_family(p_values, "holm")
 
 
 def benjamini_hochberg(p_values: Any) -> np.ndarray:
@@ -63,8 +62,12 @@ def benjamini_hochberg(p_values: Any) -> np.ndarray:
     >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
     [0.03, 0.04, 0.04]
     """
+    return _one_family(p_values, "bh")
+
+
+def _one_family(p_values: Any, method: str) -> np.ndarray:
     p = np.asarray(p_values, dtype=float)
-    return _adjust(p, np.zeros(p.shape, dtype=np.int64), "bh")
+    return _adjust(p, np.zeros(p.shape, dtype=np.int64), method)
 
 
 # -- signals and design -----------------------------------------------------------
@@ -948,6 +951,55 @@ def paired_test(
     >>> result.n_calls, result.n_pairs_lost
     (1, 0)
     """
+    texts = _check_templates(kind, templates)
+    repeats = _check_positive_int(repeats, "repeats", "5")
+    k = _check_positive_int(k, "k", "1")
+    alpha = check_alpha(alpha)
+    n_jobs = check_n_jobs(n_jobs)
+    if batch_size is not None:
+        batch_size = _check_positive_int(batch_size, "batch_size", "20")
+    if max_calls is not None:
+        max_calls = _check_positive_int(max_calls, "max_calls", "1000")
+    _check_layout(kind, positions, scorer, threshold, select_top)
+    variants = _variants(signals, texts)
+    rng = np.random.default_rng(random_state)
+    identity = scorer_id if scorer_id is not None else scorer_identity(scorer, kind)
+    store = ScoreCache(cache, identity) if cache is not None else None
+    study = _Study(
+        scorer, texts, variants, rng, repeats, reference, alpha, store, max_calls, n_jobs, progress
+    )
+    if kind == "score":
+        run = _pointwise_run(
+            study,
+            batch_size=batch_size,
+            pos_label=pos_label,
+            threshold=threshold,
+            select_top=select_top,
+            ties=ties,
+        )
+    else:
+        run = _ranker_run(study, positions=positions, k=k)
+    log = study.log
+    failures = pd.DataFrame(
+        log.failures, columns=["call", "questions", "n_texts", "error", "message"]
+    )
+    return PairedTestResult(
+        kind=kind,
+        n_templates=len(texts),
+        n_variants=len(variants.frame),
+        n_groups=len(variants.labels),
+        repeats=repeats,
+        n_calls=log.n_calls,
+        n_cached=log.n_cached,
+        n_failed_calls=len(log.failures),
+        alpha=alpha,
+        _failures=failures,
+        **run.fields(),
+    )
+
+
+def _check_templates(kind: str, templates: Any) -> list[str]:
+    """The checks of the design's kind and of the templates; returns the templates."""
     if kind not in _KINDS:
         raise input_error(
             "kind",
@@ -961,14 +1013,11 @@ def paired_test(
             "is empty or holds missing texts" if texts else "is empty",
             "Pass one or more resume texts with a slot such as {name}",
         )
-    repeats = _check_positive_int(repeats, "repeats", "5")
-    k = _check_positive_int(k, "k", "1")
-    alpha = check_alpha(alpha)
-    n_jobs = check_n_jobs(n_jobs)
-    if batch_size is not None:
-        batch_size = _check_positive_int(batch_size, "batch_size", "20")
-    if max_calls is not None:
-        max_calls = _check_positive_int(max_calls, "max_calls", "1000")
+    return texts
+
+
+def _check_layout(kind: str, positions: str, scorer: Any, threshold: Any, select_top: Any) -> None:
+    """The checks of the positions, and of a ranker (a function, with no score to cut)."""
     if positions not in ("balanced", "random"):
         raise input_error(
             "positions",
@@ -988,175 +1037,243 @@ def paired_test(
                 "a ranker has no score to cut",
                 "Use k= to say how many top places count as selected",
             )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Variants:
+    """The signal's variants: their table, group of each, and slot values."""
+
+    frame: pd.DataFrame
+    group_columns: list[str]
+    labels: list[Any]
+    members: list[np.ndarray]
+    slot_values: list[dict[str, str]]
+    signal_text: list[str]
+
+
+def _variants(signals: Any, texts: list[str]) -> _Variants:
+    """The variants of ``signals`` read for ``texts``, grouped by their group columns."""
     frame, slots, group_columns = _load_signals(signals, texts)
     labels_of_rows = _labels(frame, group_columns)
     labels = sorted(set(labels_of_rows), key=str)
-    members = [np.flatnonzero(labels_of_rows == g) for g in labels]
     slot_values = frame[slots].astype(str).to_dict(orient="records")
-    rng = np.random.default_rng(random_state)
-    identity = scorer_id if scorer_id is not None else scorer_identity(scorer, kind)
-    store = ScoreCache(cache, identity) if cache is not None else None
-    log = CallLog()
-    G = len(labels)
-    signal_text = [" / ".join(v.values()) for v in slot_values]
-
-    if kind == "score":
-        n_units = len(texts) * repeats
-        picks = _variant_picks(n_units, members, rng)
-        # Unit u = template u // repeats; group g's text is the template
-        # filled with the unit's pick for g.
-        unit = np.repeat(np.arange(n_units), G)
-        group_index = np.tile(np.arange(G), n_units)
-        variant = picks.ravel()
-        template = unit // repeats
-        design = [_fill(texts[t], slot_values[v]) for t, v in zip(template, variant)]
-        answers = run_calls(
-            _pointwise_asker(scorer, pos_label),
-            [[t] for t in design],
-            batch_size=batch_size,
-            cache=store,
-            max_calls=max_calls,
-            n_jobs=n_jobs,
-            progress=progress,
-            log=log,
-        )
-        scores = np.array([math.nan if a is None else float(a) for a in answers])
-        _raise_if_all_failed(log, scores.size, int(np.isnan(scores).sum()))
-        table, ref, cutoff, decisions = _analyse_scores(
-            scores,
-            unit,
-            group_index,
-            labels,
-            reference=reference,
-            alpha=alpha,
-            threshold=threshold,
-            select_top=select_top,
-            ties=ties,
-            tie_state=rng,
-        )
-        lost_units = np.unique(unit[np.isnan(scores)])
-        long = pd.DataFrame(
-            {
-                "unit": unit,
-                "template": template,
-                "repeat": unit % repeats,
-                "group": np.asarray(labels, dtype=object)[group_index],
-                "variant": variant,
-                "signal": np.asarray(signal_text, dtype=object)[variant],
-                "score": scores,
-            }
-        )
-        if decisions is not None:
-            long["selected"] = decisions[unit, group_index]
-        variant_group = np.empty(len(frame), dtype=np.int64)
-        for g, rows_of in enumerate(members):
-            variant_group[rows_of] = g
-        names = _name_effects_scores(
-            unit, variant, scores, variant_group, labels, signal_text, alpha
-        )
-        method = (
-            "paired differences within template x repeat units: mean with t interval, "
-            "paired t, Wilcoxon signed-rank; Holm over groups"
-            + ("; McNemar exact on decisions" if decisions is not None else "")
-        )
-        rankings = None
-        n_failed = int(np.isnan(scores).sum())
-        n_questions = len(design)
-    else:
-        n_prompts = repeats * G
-        picks = _variant_picks(n_prompts, members, rng)
-        position = np.empty((n_prompts, G), dtype=np.int64)
-        slot_of = np.empty((n_prompts, G), dtype=np.int64)
-        for block in range(repeats):
-            rows = slice(block * G, (block + 1) * G)
-            if positions == "balanced":
-                position[rows] = _latin_square(G, rng)
-            else:
-                position[rows] = np.array([rng.permutation(G) for _ in range(G)])
-            slot_of[rows] = _latin_square(G, rng) + block * G
-        template = slot_of % len(texts)
-        prompts = []
-        for p in range(n_prompts):
-            shown = np.argsort(position[p])  # group shown at each position
-            prompts.append([_fill(texts[template[p, g]], slot_values[picks[p, g]]) for g in shown])
-        answers = run_calls(
-            _ranker_asker(scorer),
-            prompts,
-            batch_size=1,
-            cache=store,
-            max_calls=max_calls,
-            n_jobs=n_jobs,
-            progress=progress,
-            log=log,
-        )
-        n_failed = sum(a is None for a in answers)
-        _raise_if_all_failed(log, n_prompts, n_failed)
-        long, lost_units = _ranker_frame(
-            answers,
-            position,
-            template,
-            picks,
-            labels_of_rows,
-            frame,
-            group_columns,
-            signal_text,
-            labels,
-        )
-        from adverse_impact._blackbox._rankings import audit_rankings
-
-        answered = long[long["answered"]]
-        rankings = audit_rankings(
-            answered,
-            prompt="prompt",
-            groups=group_columns,
-            rank="rank",
-            position="position",
-            k=k,
-            alpha=alpha,
-            reference=reference,
-            random_state=int(rng.integers(2**32)),
-        )
-        names = _name_effects_ranks(long, k, alpha)
-        # The per-group table is the ranking audit's, for the groups as defined
-        # here (the intersection of the group columns).
-        ranked = rankings.table
-        attribute = " x ".join(group_columns)
-        table = ranked[ranked["attribute"] == attribute].drop(columns="attribute")
-        table = table.reset_index(drop=True)
-        ref = table.loc[table["is_reference"], "group"].iloc[0]
-        cutoff = None
-        method = (
-            f"ranker, one candidate per group per prompt, positions "
-            f"{'counterbalanced by Latin squares' if positions == 'balanced' else 'random'}"
-            f"; selected = rank <= {k}; tests by audit_rankings"
-        )
-        n_units = n_prompts
-        n_questions = n_prompts
-    failures = pd.DataFrame(
-        log.failures, columns=["call", "questions", "n_texts", "error", "message"]
+    return _Variants(
+        frame=frame,
+        group_columns=group_columns,
+        labels=labels,
+        members=[np.flatnonzero(labels_of_rows == g) for g in labels],
+        slot_values=slot_values,
+        signal_text=[" / ".join(v.values()) for v in slot_values],
     )
-    return PairedTestResult(
-        kind=kind,
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Study:
+    """What both designs share: the scorer and its texts, the seed, the analysis settings,
+    how the scorer is called (cache, budget, threads, progress) and the log of the calls."""
+
+    scorer: Any
+    texts: list[str]
+    variants: _Variants
+    rng: np.random.Generator
+    repeats: int
+    reference: Any
+    alpha: float
+    cache: ScoreCache | None
+    max_calls: int | None
+    n_jobs: int
+    progress: Any
+    log: CallLog = dataclasses.field(default_factory=CallLog)
+
+    def call(
+        self,
+        ask: Callable[[list[str]], list[Any]],
+        questions: list[list[str]],
+        batch_size: int | None,
+    ) -> list[Any]:
+        """The scorer's answer to every question (None where its call failed)."""
+        return run_calls(
+            ask,
+            questions,
+            batch_size=batch_size,
+            cache=self.cache,
+            max_calls=self.max_calls,
+            n_jobs=self.n_jobs,
+            progress=self.progress,
+            log=self.log,
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Run:
+    """What one design's run gives the result: its tables, counts and method (named as
+    the result's fields)."""
+
+    reference: Any
+    cutoff: float | None
+    method: str
+    rankings: Any
+    n_units: int
+    n_texts: int
+    n_failed: int
+    n_pairs_lost: int
+    _table: pd.DataFrame
+    _names: pd.DataFrame
+    _scores: pd.DataFrame
+
+    def fields(self) -> dict[str, Any]:
+        """The fields by name, for :class:`PairedTestResult`."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def _pointwise_run(
+    study: _Study,
+    *,
+    batch_size: int | None,
+    pos_label: Any,
+    threshold: float | None,
+    select_top: float | None,
+    ties: str,
+) -> _Run:
+    """Score every unit's texts, one per group, and analyse the paired differences."""
+    variants, texts, repeats, rng = study.variants, study.texts, study.repeats, study.rng
+    G = len(variants.labels)
+    n_units = len(texts) * repeats
+    picks = _variant_picks(n_units, variants.members, rng)
+    # Unit u = template u // repeats; group g's text is the template
+    # filled with the unit's pick for g.
+    unit = np.repeat(np.arange(n_units), G)
+    group_index = np.tile(np.arange(G), n_units)
+    variant = picks.ravel()
+    template = unit // repeats
+    design = [_fill(texts[t], variants.slot_values[v]) for t, v in zip(template, variant)]
+    answers = study.call(
+        _pointwise_asker(study.scorer, pos_label), [[t] for t in design], batch_size
+    )
+    scores = np.array([math.nan if a is None else float(a) for a in answers])
+    _raise_if_all_failed(study.log, scores.size, int(np.isnan(scores).sum()))
+    table, ref, cutoff, decisions = _analyse_scores(
+        scores,
+        unit,
+        group_index,
+        variants.labels,
+        reference=study.reference,
+        alpha=study.alpha,
+        threshold=threshold,
+        select_top=select_top,
+        ties=ties,
+        tie_state=rng,
+    )
+    long = pd.DataFrame(
+        {
+            "unit": unit,
+            "template": template,
+            "repeat": unit % repeats,
+            "group": np.asarray(variants.labels, dtype=object)[group_index],
+            "variant": variant,
+            "signal": np.asarray(variants.signal_text, dtype=object)[variant],
+            "score": scores,
+        }
+    )
+    if decisions is not None:
+        long["selected"] = decisions[unit, group_index]
+    variant_group = np.empty(len(variants.frame), dtype=np.int64)
+    for g, rows_of in enumerate(variants.members):
+        variant_group[rows_of] = g
+    names = _name_effects_scores(
+        unit, variant, scores, variant_group, variants.labels, variants.signal_text, study.alpha
+    )
+    method = (
+        "paired differences within template x repeat units: mean with t interval, "
+        "paired t, Wilcoxon signed-rank; Holm over groups"
+        + ("; McNemar exact on decisions" if decisions is not None else "")
+    )
+    return _Run(
         reference=ref,
-        n_templates=len(texts),
-        n_variants=len(frame),
-        n_groups=G,
-        repeats=repeats,
-        n_units=n_units,
-        n_texts=n_questions,
-        n_calls=log.n_calls,
-        n_cached=log.n_cached,
-        n_failed_calls=len(log.failures),
-        n_failed=n_failed,
-        n_pairs_lost=len(lost_units),
         cutoff=cutoff,
-        alpha=alpha,
         method=method,
-        rankings=rankings,
+        rankings=None,
+        n_units=n_units,
+        n_texts=len(design),
+        n_failed=int(np.isnan(scores).sum()),
+        n_pairs_lost=len(np.unique(unit[np.isnan(scores)])),
         _table=table,
         _names=names,
         _scores=long,
-        _failures=failures,
+    )
+
+
+def _ranker_layout(
+    n_prompts: int, G: int, repeats: int, positions: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each prompt's display position and template slot of each group, block by block."""
+    position = np.empty((n_prompts, G), dtype=np.int64)
+    slot_of = np.empty((n_prompts, G), dtype=np.int64)
+    for block in range(repeats):
+        rows = slice(block * G, (block + 1) * G)
+        if positions == "balanced":
+            position[rows] = _latin_square(G, rng)
+        else:
+            position[rows] = np.array([rng.permutation(G) for _ in range(G)])
+        slot_of[rows] = _latin_square(G, rng) + block * G
+    return position, slot_of
+
+
+def _ranker_run(study: _Study, *, positions: str, k: int) -> _Run:
+    """Ask the ranker to order every prompt, one candidate per group, and audit the rankings."""
+    variants, texts, repeats, rng = study.variants, study.texts, study.repeats, study.rng
+    G = len(variants.labels)
+    n_prompts = repeats * G
+    picks = _variant_picks(n_prompts, variants.members, rng)
+    position, slot_of = _ranker_layout(n_prompts, G, repeats, positions, rng)
+    template = slot_of % len(texts)
+    prompts = []
+    for p in range(n_prompts):
+        shown = np.argsort(position[p])  # group shown at each position
+        prompts.append(
+            [_fill(texts[template[p, g]], variants.slot_values[picks[p, g]]) for g in shown]
+        )
+    answers = study.call(_ranker_asker(study.scorer), prompts, 1)
+    n_failed = sum(a is None for a in answers)
+    _raise_if_all_failed(study.log, n_prompts, n_failed)
+    long, lost_units = _ranker_frame(answers, position, template, picks, variants)
+    from adverse_impact._blackbox._rankings import audit_rankings
+
+    rankings = audit_rankings(
+        long[long["answered"]],
+        prompt="prompt",
+        groups=variants.group_columns,
+        rank="rank",
+        position="position",
+        k=k,
+        alpha=study.alpha,
+        reference=study.reference,
+        random_state=int(rng.integers(2**32)),
+    )
+    names = _name_effects_ranks(long, k, study.alpha)
+    # The per-group table is the ranking audit's, for the groups as defined
+    # here (the intersection of the group columns).
+    ranked = rankings.table
+    attribute = " x ".join(variants.group_columns)
+    table = ranked[ranked["attribute"] == attribute].drop(columns="attribute")
+    table = table.reset_index(drop=True)
+    method = (
+        f"ranker, one candidate per group per prompt, positions "
+        f"{'counterbalanced by Latin squares' if positions == 'balanced' else 'random'}"
+        f"; selected = rank <= {k}; tests by audit_rankings"
+    )
+    return _Run(
+        reference=table.loc[table["is_reference"], "group"].iloc[0],
+        cutoff=None,
+        method=method,
+        rankings=rankings,
+        n_units=n_prompts,
+        n_texts=n_prompts,
+        n_failed=n_failed,
+        n_pairs_lost=len(lost_units),
+        _table=table,
+        _names=names,
+        _scores=long,
     )
 
 
@@ -1176,11 +1293,7 @@ def _ranker_frame(
     position: np.ndarray,
     template: np.ndarray,
     picks: np.ndarray,
-    labels_of_rows: np.ndarray,
-    frame: pd.DataFrame,
-    group_columns: list[str],
-    signal_text: list[str],
-    labels: list[Any],
+    variants: _Variants,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per candidate shown: prompt, position, group columns, variant, rank."""
     n_prompts, G = position.shape
@@ -1199,13 +1312,13 @@ def _ranker_frame(
             "prompt": np.repeat(np.arange(n_prompts), G),
             "position": position.ravel() + 1,
             "template": template.ravel(),
-            "group": np.asarray(labels, dtype=object)[np.tile(np.arange(G), n_prompts)],
+            "group": np.asarray(variants.labels, dtype=object)[np.tile(np.arange(G), n_prompts)],
             "variant": variant,
-            "signal": np.asarray(signal_text, dtype=object)[variant],
+            "signal": np.asarray(variants.signal_text, dtype=object)[variant],
             "rank": rank.ravel(),
             "answered": np.repeat(answered, G),
         }
     )
-    for column in group_columns:
-        long[column] = frame[column].to_numpy(dtype=object)[variant]
+    for column in variants.group_columns:
+        long[column] = variants.frame[column].to_numpy(dtype=object)[variant]
     return long, np.flatnonzero(~answered)

@@ -38,7 +38,7 @@ from adverse_impact._counts import _check_columns_exist, _column_names, _factori
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
 from adverse_impact._render import fmt, fmt_p, frame_block, html_block, markdown_table
-from adverse_impact._result import jsonable
+from adverse_impact._result import _DISPLAY_ROWS, jsonable
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import (
     below_ratio,
@@ -77,6 +77,8 @@ _TEST_COLUMNS = [
     "hypothesis",
     "note",
 ]
+#: Columns the Markdown report leaves out of its group and test tables.
+_NOT_IN_MARKDOWN = frozenset({"expected", "measure", "p_value_bh", "n_resamples", "note"})
 _HYPOTHESES = {
     "chi_square_gof": "top-k counts equal the counts the design expects (Pearson goodness of "
     "fit; exact multinomial setting when each prompt holds one candidate "
@@ -337,20 +339,6 @@ class RankingAudit:
         >>> text.splitlines()[0]
         '# Ranking audit (top 1)'
         """
-        columns = [
-            *self.by,
-            "attribute",
-            "group",
-            "n",
-            "selected",
-            "unranked",
-            "rate",
-            "impact_ratio",
-            "four_fifths_flag",
-            "p_value_holm",
-            "mean_rank",
-        ]
-        columns = [c for c in columns if c in self._table.columns]
         words = {
             "n": "appearances",
             "selected": f"in top {self.k}",
@@ -360,37 +348,26 @@ class RankingAudit:
             "mean_rank": "mean rank",
         }
         lines = [f"# Ranking audit (top {self.k})", "", self._headline(), "", "## Groups", ""]
-        lines += markdown_table(
-            [words.get(c, c) for c in columns],
-            [[_cell(row[c], c) for c in columns] for row in self._table.to_dict("records")],
-            left=tuple(range(len(self.by) + 2)),
-        )
-        tests = self._tests
-        shown = [
-            c
-            for c in [
-                *self.by,
-                "attribute",
-                "test",
-                "comparison",
-                "statistic",
-                "df",
-                "p_value",
-                "p_value_holm",
-                "hypothesis",
-            ]
-            if c in tests.columns
-        ]
+        lines += self._markdown_table(self._table, _SHOWN, words)
         lines += ["", "## Tests", ""]
-        lines += markdown_table(
-            shown,
-            [[_cell(row[c], c) for c in shown] for row in tests.to_dict("records")],
-            left=tuple(range(len(self.by) + 2)),
-        )
+        lines += self._markdown_table(self._tests, _TEST_COLUMNS, {})
         return "\n".join(lines) + "\n"
 
+    def _markdown_table(
+        self, frame: pd.DataFrame, columns: list[str], words: dict[str, str]
+    ) -> list[str]:
+        """A table of the Markdown report: the experiment columns, then ``columns`` but the
+        ones left out of Markdown, each headed by its word in ``words`` (else its name)."""
+        shown = [*self.by, *[c for c in columns if c not in _NOT_IN_MARKDOWN]]
+        shown = [c for c in shown if c in frame.columns]
+        return markdown_table(
+            [words.get(c, c) for c in shown],
+            [[_cell(row[c], c) for c in shown] for row in frame.to_dict("records")],
+            left=tuple(range(len(self.by) + 2)),
+        )
+
     def _headline(self) -> str:
-        below = sum(r is not None and r < FOUR_FIFTHS for r in self._ratios)
+        below = int(below_ratio(self._ratios, FOUR_FIFTHS).sum())
         n_sig = int(self.failing(rule="significance").sum())
         experiments = (
             "" if not self.by else f" in {self._params.get('n_experiments', 0)} experiments"
@@ -402,7 +379,7 @@ class RankingAudit:
             f"{self.n_unranked:,} unranked"
         )
 
-    def _display(self, limit: int = 60) -> pd.DataFrame:
+    def _display(self, limit: int = _DISPLAY_ROWS) -> pd.DataFrame:
         columns = [*self.by, *[c for c in _SHOWN if c in self._table.columns]]
         return self._table[columns].head(limit)
 
@@ -1042,57 +1019,14 @@ def audit_rankings(
     specs = _specs(attributes, intersectional)
     _check_reference_keys(reference, specs)
 
-    rows: list[pd.DataFrame] = []
     tests: list[dict[str, Any]] = []
-    ratios: list[Fraction | None] = []
-    unknown_counts: dict[str, int] = {}
-    reference_found = False
-    z_level = float(special.ndtri(1 - alpha / 2))
     shared = _shared_draws(design, specs, coded, n_resamples, rng)
-    for name, columns in specs:
-        if len(columns) == 1:
-            g, labels = coded[columns[0]]
-            keys = [(label,) for label in labels]
-        else:
-            g, keys = _intersection([coded[c] for c in columns])
-        unknown_counts[name] = int((g < 0).sum())
-        if len(keys) < 2:
-            raise input_error(
-                "groups",
-                f"attribute {name!r} has {len(keys)} known group(s); a ranking audit "
-                "compares at least two",
-                "Audit an attribute with two or more groups, or check the unknown= labels",
-            )
-        part, part_ratios, found = _group_rows(
-            design,
-            name,
-            columns,
-            g,
-            keys,
-            reference,
-            alpha,
-            z_level,
-            tests,
-            rng,
-            n_resamples,
-            shared.get(name),
-        )
-        reference_found |= found
-        rows.append(part)
-        ratios += part_ratios
-    _check_reference_found(reference, reference_found)
-
+    rows, ratios, unknown_counts = _attribute_rows(
+        design, specs, coded, reference, alpha, tests, rng, n_resamples, shared
+    )
     positions = None
     if position is not None:
-        p_codes, p_labels = _codes(frame[position], "position")
-        positions = _position_rows(design, p_codes, p_labels, tests, rng, n_resamples)
-        for name, columns in specs:
-            g = (
-                coded[columns[0]][0]
-                if len(columns) == 1
-                else _intersection([coded[c] for c in columns])[0]
-            )
-            _within_position(design, name, g, p_codes, len(p_labels), tests)
+        positions = _position_tests(frame[position], design, specs, coded, tests, rng, n_resamples)
 
     table = _with_by(pd.concat(rows, ignore_index=True), design, by_names)
     test_frame = _with_by(_columns_frame(tests, ["_cell", *_TEST_COLUMNS]), design, by_names)
@@ -1125,6 +1059,84 @@ def audit_rankings(
         _ratios=tuple(ratios),
         _params=params,
     )
+
+
+def _group_codes(
+    coded: Mapping[str, tuple[np.ndarray, list]], columns: Sequence[str]
+) -> tuple[np.ndarray, list[tuple]]:
+    """Each row's group code (-1 unknown) and the group keys, of one attribute or of the
+    intersection of several."""
+    if len(columns) == 1:
+        g, labels = coded[columns[0]]
+        return g, [(label,) for label in labels]
+    return _intersection([coded[c] for c in columns])
+
+
+def _attribute_rows(
+    design: _Design,
+    specs: list[tuple[str, tuple[str, ...]]],
+    coded: Mapping[str, tuple[np.ndarray, list]],
+    reference: Any,
+    alpha: float,
+    tests: list[dict[str, Any]],
+    rng: np.random.Generator,
+    n_resamples: int,
+    shared: dict[str, np.ndarray],
+) -> tuple[list[pd.DataFrame], list[Fraction | None], dict[str, int]]:
+    """Every attribute's group rows, exact ratios and unknown count; appends its tests."""
+    rows: list[pd.DataFrame] = []
+    ratios: list[Fraction | None] = []
+    unknown_counts: dict[str, int] = {}
+    reference_found = False
+    z_level = float(special.ndtri(1 - alpha / 2))
+    for name, columns in specs:
+        g, keys = _group_codes(coded, columns)
+        unknown_counts[name] = int((g < 0).sum())
+        if len(keys) < 2:
+            raise input_error(
+                "groups",
+                f"attribute {name!r} has {len(keys)} known group(s); a ranking audit "
+                "compares at least two",
+                "Audit an attribute with two or more groups, or check the unknown= labels",
+            )
+        part, part_ratios, found = _group_rows(
+            design,
+            name,
+            columns,
+            g,
+            keys,
+            reference,
+            alpha,
+            z_level,
+            tests,
+            rng,
+            n_resamples,
+            shared.get(name),
+        )
+        reference_found |= found
+        rows.append(part)
+        ratios += part_ratios
+    _check_reference_found(reference, reference_found)
+    return rows, ratios, unknown_counts
+
+
+def _position_tests(
+    positions: Any,
+    design: _Design,
+    specs: list[tuple[str, tuple[str, ...]]],
+    coded: Mapping[str, tuple[np.ndarray, list]],
+    tests: list[dict[str, Any]],
+    rng: np.random.Generator,
+    n_resamples: int,
+) -> pd.DataFrame:
+    """The top-k rate by display position; appends its tests and each attribute's tests
+    within position."""
+    p_codes, p_labels = _codes(positions, "position")
+    table = _position_rows(design, p_codes, p_labels, tests, rng, n_resamples)
+    for name, columns in specs:
+        g, _ = _group_codes(coded, columns)
+        _within_position(design, name, g, p_codes, len(p_labels), tests)
+    return table
 
 
 def _shared_draws(

@@ -474,29 +474,7 @@ def monitor(
     groups = groups_argument("monitor", groups, sensitive_features)
     alpha = check_alpha(alpha)
     unknown_labels = check_unknown(unknown)
-    if correction not in _CORRECTIONS:
-        raise input_error(
-            "correction",
-            f"{correction!r} is not a known correction",
-            f"Pass one of {list(_CORRECTIONS)!r}",
-        )
-    if (
-        isinstance(planned_se, bool)
-        or not isinstance(planned_se, (int, float))
-        or not 0 < planned_se < math.inf
-    ):
-        raise input_error(
-            "planned_se",
-            f"{planned_se!r} is not a positive number",
-            "Pass the standard error of the log ratio to tune for, e.g. 0.1",
-        )
-    if score is not None and threshold is None:
-        raise input_error(
-            "threshold",
-            "monitoring scores needs a fixed threshold",
-            "Pass threshold=; the scoring rate's median of all periods would "
-            "use future data at every look",
-        )
+    _check_options(correction, planned_se, score, threshold)
     counts = count_periods(
         data,
         time=time,
@@ -519,59 +497,15 @@ def monitor(
             "Pass dates, datetimes or ISO text such as '2025-01-31'",
         )
     specs = _specs(counts.attributes, intersectional)
-    if isinstance(reference, Mapping):
-        names = [name for name, _ in specs]
-        for key in reference:
-            if key not in names:
-                raise input_error(
-                    "reference", f"{key!r} is not a monitored attribute", f"Use keys from {names!r}"
-                )
-    rows: list[pd.DataFrame] = []
-    comparisons = 0
-    prepared = []
-    unknown_counts: dict[str, int] = {}
-    found_any = False
-    for name, columns in specs:
-        grid, n_unknown = _grid(counts, columns, unknown_labels, period)
-        unknown_counts[name] = n_unknown
-        k = grid.shape[0]
-        if k < 2:
-            raise input_error(
-                "groups",
-                f"attribute {name!r} has fewer than two known groups",
-                "Monitor an attribute with two or more groups",
-            )
-        wanted = reference.get(name, "highest") if isinstance(reference, Mapping) else reference
-        labels = [_label(g) for g in grid.index]
-        ref = None
-        if not (isinstance(wanted, str) and wanted == "highest"):
-            if wanted in labels:
-                ref, found_any = labels.index(wanted), True
-            elif isinstance(reference, Mapping):
-                raise input_error(
-                    "reference",
-                    f"{wanted!r} is not a group of {name!r}",
-                    f"Use one of {labels[:20]!r}",
-                )
-        # A fixed reference: each group against it; "highest" may change between
-        # looks, so every pair may be compared.
-        comparisons += k * (k - 1) // 2 if ref is None else k - 1
-        prepared.append((name, grid, ref))
-    if (
-        not isinstance(reference, Mapping)
-        and not (isinstance(reference, str) and reference == "highest")
-        and not found_any
-    ):
-        raise input_error(
-            "reference",
-            f"{reference!r} is not a group of any monitored attribute",
-            'Pass one of the labels in the table, or "highest"',
-        )
+    prepared, comparisons, unknown_counts = _prepare(
+        counts, specs, unknown_labels, period, reference
+    )
     level = alpha / comparisons if correction == "bonferroni" else alpha
     rho = best_rho(1 / planned_se**2, level)
-    for name, grid, ref in prepared:
-        rows.append(_look(name, grid, ref, level=level, rho=rho))
-    table = pd.concat(rows, ignore_index=True)
+    table = pd.concat(
+        [_look(name, grid, ref, level=level, rho=rho) for name, grid, ref in prepared],
+        ignore_index=True,
+    )
     alerts = _alerts(table)
     params = {
         "period": period,
@@ -602,6 +536,99 @@ def monitor(
         int(n[missing].sum()),
         int(n[unparseable].sum()),
     )
+
+
+def _check_options(correction: str, planned_se: Any, score: Any, threshold: Any) -> None:
+    """The checks of the correction, the planned standard error, and a score's threshold."""
+    if correction not in _CORRECTIONS:
+        raise input_error(
+            "correction",
+            f"{correction!r} is not a known correction",
+            f"Pass one of {list(_CORRECTIONS)!r}",
+        )
+    if (
+        isinstance(planned_se, bool)
+        or not isinstance(planned_se, (int, float))
+        or not 0 < planned_se < math.inf
+    ):
+        raise input_error(
+            "planned_se",
+            f"{planned_se!r} is not a positive number",
+            "Pass the standard error of the log ratio to tune for, e.g. 0.1",
+        )
+    if score is not None and threshold is None:
+        raise input_error(
+            "threshold",
+            "monitoring scores needs a fixed threshold",
+            "Pass threshold=; the scoring rate's median of all periods would "
+            "use future data at every look",
+        )
+
+
+def _prepare(
+    counts: Any,
+    specs: list[tuple[str, tuple[str, ...]]],
+    unknown_labels: frozenset,
+    period: str | None,
+    reference: Any,
+) -> tuple[list[tuple[str, pd.DataFrame, int | None]], int, dict[str, int]]:
+    """Each attribute's grid of counts and fixed reference (None: the highest at each look),
+    the number of comparisons the alpha is split over, and the unknown counts."""
+    if isinstance(reference, Mapping):
+        names = [name for name, _ in specs]
+        for key in reference:
+            if key not in names:
+                raise input_error(
+                    "reference", f"{key!r} is not a monitored attribute", f"Use keys from {names!r}"
+                )
+    comparisons = 0
+    prepared = []
+    unknown_counts: dict[str, int] = {}
+    found_any = False
+    for name, columns in specs:
+        grid, n_unknown = _grid(counts, columns, unknown_labels, period)
+        unknown_counts[name] = n_unknown
+        k = grid.shape[0]
+        if k < 2:
+            raise input_error(
+                "groups",
+                f"attribute {name!r} has fewer than two known groups",
+                "Monitor an attribute with two or more groups",
+            )
+        ref, found = _fixed_reference(name, [_label(g) for g in grid.index], reference)
+        found_any |= found
+        # A fixed reference: each group against it; "highest" may change between
+        # looks, so every pair may be compared.
+        comparisons += k * (k - 1) // 2 if ref is None else k - 1
+        prepared.append((name, grid, ref))
+    if (
+        not isinstance(reference, Mapping)
+        and not (isinstance(reference, str) and reference == "highest")
+        and not found_any
+    ):
+        raise input_error(
+            "reference",
+            f"{reference!r} is not a group of any monitored attribute",
+            'Pass one of the labels in the table, or "highest"',
+        )
+    return prepared, comparisons, unknown_counts
+
+
+def _fixed_reference(name: str, labels: list[Any], reference: Any) -> tuple[int | None, bool]:
+    """The index of the attribute's requested reference group (None: the highest at each
+    look), and whether a requested label was found."""
+    wanted = reference.get(name, "highest") if isinstance(reference, Mapping) else reference
+    if isinstance(wanted, str) and wanted == "highest":
+        return None, False
+    if wanted in labels:
+        return labels.index(wanted), True
+    if isinstance(reference, Mapping):
+        raise input_error(
+            "reference",
+            f"{wanted!r} is not a group of {name!r}",
+            f"Use one of {labels[:20]!r}",
+        )
+    return None, False
 
 
 def _grid(

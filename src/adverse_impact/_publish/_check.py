@@ -437,74 +437,99 @@ def check_summary(
     for attribute in dict.fromkeys(r["attribute"] for r in rows):
         block = [r for r in rows if r["attribute"] == attribute]
         known = [r for r in block if not r["unknown"]]
-        n_unknown = sum(r["n"] for r in block if r["unknown"])
         has_unknown[attribute] = any(r["unknown"] for r in block)
-        n_known = sum(r["n"] for r in known)
-        totals[attribute] = n_known + n_unknown
-        for r in block:
-            r["rate"] = (
-                Fraction(r["selected"], r["n"])
-                if r["selected"] is not None and r["n"]
-                else r["published_rate"]
-            )
-            r["share_known"] = Fraction(r["n"], n_known) if n_known and not r["unknown"] else None
-            r["share_all"] = (
-                Fraction(r["n"], n_known + n_unknown)
-                if n_known + n_unknown and not r["unknown"]
-                else None
-            )
-        for r in known:
-            r["below"] = {
-                "known": r["share_known"] is not None and r["share_known"] < share,
-                "all": r["share_all"] is not None and r["share_all"] < share,
-            }
-        large = [r for r in known if not any(r["below"].values())]
-        if "excluded" not in frame.columns and large and all(not r["rate"] for r in large):
-            # Every rate that could be the reference is 0: no ratio exists, and
-            # an empty ratio then means "none", not "excluded".
-            for r in large:
-                r["excluded"] = r["excluded"] and r["published_ratio"] is not None
+        totals[attribute] = _recompute(block, known, share, "excluded" in frame.columns)
         findings += _check_rates(attribute, block)
         findings += _check_shares(attribute, known, share, min_share_of)
         findings += _check_ratios(attribute, known)
-        if any(r["selected"] is None and not r["excluded"] for r in known):
-            findings.append(
-                Finding(
-                    "warning",
-                    "rates_only",
-                    attribute,
-                    None,
-                    f"{attribute}: some categories publish no number selected, so their rates "
-                    "are taken as published and ratios computed from rounded rates cannot be "
-                    "detected for them",
-                )
-            )
-        if not has_unknown[attribute]:
-            findings.append(
-                Finding(
-                    "warning",
-                    "missing_unknown",
-                    attribute,
-                    None,
-                    f"{attribute}: no unknown-category row; 6 RCNY 5-303 requires the number of "
-                    "individuals in the unknown category to be published (0 if none)",
-                )
-            )
+        findings += _completeness_warnings(attribute, known, has_unknown[attribute])
         out_rows += block
-    with_unknown = {a: t for a, t in totals.items() if has_unknown[a]}
-    if len(set(with_unknown.values())) > 1:
-        shown = ", ".join(f"{a} {t:,}" for a, t in with_unknown.items())
-        findings.append(
+    findings += _check_totals({a: t for a, t in totals.items() if has_unknown[a]})
+    return SummaryCheck(tuple(findings), float(share), min_share_of, _frame(out_rows))
+
+
+def _recompute(
+    block: list[dict[str, Any]],
+    known: list[dict[str, Any]],
+    share: Fraction | None,
+    excluded_published: bool,
+) -> int:
+    """Each row's rate and shares from the counts, and whether it is below the threshold
+    under each base (set on the rows); returns the attribute's total, unknown included."""
+    n_unknown = sum(r["n"] for r in block if r["unknown"])
+    n_known = sum(r["n"] for r in known)
+    for r in block:
+        r["rate"] = (
+            Fraction(r["selected"], r["n"])
+            if r["selected"] is not None and r["n"]
+            else r["published_rate"]
+        )
+        r["share_known"] = Fraction(r["n"], n_known) if n_known and not r["unknown"] else None
+        r["share_all"] = (
+            Fraction(r["n"], n_known + n_unknown)
+            if n_known + n_unknown and not r["unknown"]
+            else None
+        )
+    for r in known:
+        r["below"] = {
+            "known": r["share_known"] is not None and r["share_known"] < share,
+            "all": r["share_all"] is not None and r["share_all"] < share,
+        }
+    large = [r for r in known if not any(r["below"].values())]
+    if not excluded_published and large and all(not r["rate"] for r in large):
+        # Every rate that could be the reference is 0: no ratio exists, and
+        # an empty ratio then means "none", not "excluded".
+        for r in large:
+            r["excluded"] = r["excluded"] and r["published_ratio"] is not None
+    return n_known + n_unknown
+
+
+def _check_totals(with_unknown: dict[str, int]) -> list[Finding]:
+    """An error when the attributes that publish an unknown count cover different totals."""
+    if len(set(with_unknown.values())) <= 1:
+        return []
+    shown = ", ".join(f"{a} {t:,}" for a, t in with_unknown.items())
+    return [
+        Finding(
+            "error",
+            "totals_disagree",
+            None,
+            None,
+            f"attribute tables count different numbers of people (unknown included): {shown}; "
+            "every table should cover the same applicants",
+        )
+    ]
+
+
+def _completeness_warnings(
+    attribute: str, known: list[dict[str, Any]], has_unknown: bool
+) -> list[Finding]:
+    """Warnings for what the table leaves out: numbers selected, the unknown category."""
+    found = []
+    if any(r["selected"] is None and not r["excluded"] for r in known):
+        found.append(
             Finding(
-                "error",
-                "totals_disagree",
+                "warning",
+                "rates_only",
+                attribute,
                 None,
-                None,
-                f"attribute tables count different numbers of people (unknown included): {shown}; "
-                "every table should cover the same applicants",
+                f"{attribute}: some categories publish no number selected, so their rates "
+                "are taken as published and ratios computed from rounded rates cannot be "
+                "detected for them",
             )
         )
-    return SummaryCheck(tuple(findings), float(share), min_share_of, _frame(out_rows))
+    if not has_unknown:
+        found.append(
+            Finding(
+                "warning",
+                "missing_unknown",
+                attribute,
+                None,
+                f"{attribute}: no unknown-category row; 6 RCNY 5-303 requires the number of "
+                "individuals in the unknown category to be published (0 if none)",
+            )
+        )
+    return found
 
 
 def _check_rates(attribute: str, block: list[dict[str, Any]]) -> list[Finding]:

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as _dt
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -214,20 +214,7 @@ def build_packet(
         "distribution_date": _date(distribution_date, "distribution_date"),
         "data_source": _text(data_source, "data_source", True),
     }
-    if data_kind not in DATA_KINDS:
-        raise input_error(
-            "data_kind",
-            f"{data_kind!r} is not a kind of data",
-            'Pass "historical" or "test" (6 RCNY 5-302)',
-        )
-    explanation = _text(test_data_explanation, "test_data_explanation", False)
-    if data_kind == "test" and explanation is None:
-        raise input_error(
-            "test_data_explanation",
-            'is required with data_kind="test"',
-            "Explain why historical data was not used and how the test data "
-            "was made (6 RCNY 5-302(b))",
-        )
+    explanation = _check_data_kind(data_kind, test_data_explanation)
     first = results[0][1]
     params = first.params
     if params.get("weighted"):
@@ -252,52 +239,70 @@ def build_packet(
             "library": f"adverse-impact {__version__}",
         }
     )
-    tables, unknown = [], []
-    for tier, result in results:
-        table = result.table
-        share_base = "known rows" if metadata["min_share_of"] == "known" else "all rows"
-        frame = pd.DataFrame(
-            {
-                "tier": tier,
-                "attribute": table["attribute"],
-                "category": table["group"].astype(str),
-                "n": table["n"],
-                "selected": table["selected"],
-                "rate": table["rate"],
-                "impact_ratio": table["impact_ratio"].where(~table["excluded"]),
-                "excluded": table["excluded"].astype(bool),
-                "reason": [
-                    (
-                        f"{share:.2%} of the {share_base} is under the {metadata['min_share']:.0%} "
-                        "threshold of 6 RCNY 5-301(d); too few to compare reliably"
-                    )
-                    if ex
-                    else ""
-                    for ex, share in zip(table["excluded"], _shares(result, metadata))
-                ],
-                "is_reference": table["is_reference"].astype(bool),
-                "p_value": table.get("p_value_fisher", pd.Series(float("nan"), index=table.index)),
-                "min_detectable_ratio": table.get(
-                    "min_detectable_ratio", pd.Series(float("nan"), index=table.index)
-                ),
-                "flip_flop": table.get("flip_flop", pd.Series(pd.NA, index=table.index)),
-            }
-        )
-        tables.append(frame)
-        unknown.append(
-            pd.DataFrame(
-                {
-                    "tier": tier,
-                    "attribute": list(result.unknown),
-                    "n": list(result.unknown.values()),
-                }
-            )
-        )
     return LL144Packet(
         MappingProxyType(metadata),
         tuple(t for t, _ in results),
-        pd.concat(tables, ignore_index=True),
-        pd.concat(unknown, ignore_index=True),
+        pd.concat([_tier_table(tier, r, metadata) for tier, r in results], ignore_index=True),
+        pd.concat([_tier_unknown(tier, r) for tier, r in results], ignore_index=True),
+    )
+
+
+def _check_data_kind(data_kind: str, test_data_explanation: Any) -> str | None:
+    """The kind of data checked; returns the explanation test data requires."""
+    if data_kind not in DATA_KINDS:
+        raise input_error(
+            "data_kind",
+            f"{data_kind!r} is not a kind of data",
+            'Pass "historical" or "test" (6 RCNY 5-302)',
+        )
+    explanation = _text(test_data_explanation, "test_data_explanation", False)
+    if data_kind == "test" and explanation is None:
+        raise input_error(
+            "test_data_explanation",
+            'is required with data_kind="test"',
+            "Explain why historical data was not used and how the test data "
+            "was made (6 RCNY 5-302(b))",
+        )
+    return explanation
+
+
+def _tier_table(tier: str | None, result: AuditResult, metadata: Mapping[str, Any]) -> pd.DataFrame:
+    """One tier's rows of the packet's table: each category's counts, rate and ratio."""
+    table = result.table
+    share_base = "known rows" if metadata["min_share_of"] == "known" else "all rows"
+    return pd.DataFrame(
+        {
+            "tier": tier,
+            "attribute": table["attribute"],
+            "category": table["group"].astype(str),
+            "n": table["n"],
+            "selected": table["selected"],
+            "rate": table["rate"],
+            "impact_ratio": table["impact_ratio"].where(~table["excluded"]),
+            "excluded": table["excluded"].astype(bool),
+            "reason": [
+                (
+                    f"{share:.2%} of the {share_base} is under the {metadata['min_share']:.0%} "
+                    "threshold of 6 RCNY 5-301(d); too few to compare reliably"
+                )
+                if ex
+                else ""
+                for ex, share in zip(table["excluded"], _shares(result, metadata))
+            ],
+            "is_reference": table["is_reference"].astype(bool),
+            "p_value": table.get("p_value_fisher", pd.Series(float("nan"), index=table.index)),
+            "min_detectable_ratio": table.get(
+                "min_detectable_ratio", pd.Series(float("nan"), index=table.index)
+            ),
+            "flip_flop": table.get("flip_flop", pd.Series(pd.NA, index=table.index)),
+        }
+    )
+
+
+def _tier_unknown(tier: str | None, result: AuditResult) -> pd.DataFrame:
+    """One tier's count of unknown category, per attribute."""
+    return pd.DataFrame(
+        {"tier": tier, "attribute": list(result.unknown), "n": list(result.unknown.values())}
     )
 
 
@@ -437,23 +442,16 @@ def _md_escape(text: str) -> str:
 
 def _markdown(packet: LL144Packet) -> str:
     meta = packet.metadata
-    count = (
-        "Number selected"
-        if meta["measure"] == "selection rate"
-        else "Number scoring above the median"
-    )
-    rate = "Selection rate" if meta["measure"] == "selection rate" else "Scoring rate"
+    count, rate = _measure_words(meta)
     lines = [
-        f"# Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}",
+        f"# {_title(meta)}",
         "",
         "Published under NYC Local Law 144 of 2021 and " + RULES["summary"] + ".",
         "",
     ]
     lines += [f"- **{label}:** {value}" for label, value in _meta_lines(meta)]
     lines.append("")
-    for tier in packet.tiers:
-        rows = packet._tables[_is(packet._tables["tier"], tier)]
-        unknown = packet._unknown[_is(packet._unknown["tier"], tier)]
+    for tier, unknown, blocks in _tier_blocks(packet):
         if tier is not None:
             lines += [f"## {_tier_title(tier)}", ""]
         lines.append(
@@ -462,8 +460,7 @@ def _markdown(packet: LL144Packet) -> str:
         )
         lines.append("")
         level = "###" if tier is not None else "##"
-        for attribute in dict.fromkeys(rows["attribute"]):
-            block = rows[rows["attribute"] == attribute]
+        for attribute, block in blocks:
             lines += [
                 f"{level} {_attribute_title(attribute)}",
                 "",
@@ -475,37 +472,72 @@ def _markdown(packet: LL144Packet) -> str:
                 ),
                 "|---|---:|---:|---:|---:|---:|",
             ]
-            for r in block.itertuples(index=False):
-                ratio = "excluded¹" if r.excluded else _num(r.impact_ratio)
-                if r.is_reference:
-                    ratio += " (reference)"
-                lines.append(
-                    f"| {_md_escape(r.category)} | {int(r.n):,} | {int(r.selected):,} "
-                    f"| {_num(r.rate)} | {ratio} | {p_text(r.p_value)} |"
-                )
+            lines += [
+                f"| {_md_escape(r.category)} | {int(r.n):,} | {int(r.selected):,} "
+                f"| {_num(r.rate)} | {_ratio_text(r)} | {p_text(r.p_value)} |"
+                for r in block.itertuples(index=False)
+            ]
             lines.append("")
-    excluded = packet.excluded
-    tiered = packet.tiers != (None,)
-    if len(excluded):
-        lines += [
-            "## Categories excluded from the impact ratios",
-            "",
-            "¹ " + RULES["small"] + ".",
-            "",
-            ("| Tier " if tiered else "")
-            + "| Attribute | Category | Number of applicants | Rate | Reason |",
-            ("|---" if tiered else "") + "|---|---|---:|---:|---|",
-        ]
-        for r in excluded.itertuples(index=False):
-            tier_cell = f"| {_md_escape(r.tier)} " if tiered else ""
-            lines.append(
-                f"{tier_cell}| {_md_escape(r.attribute)} | "
-                f"{_md_escape(r.category)} | {int(r.n):,} | {_num(r.rate)} | "
-                f"{r.reason} |"
-            )
-        lines.append("")
+    lines += _markdown_excluded(packet)
     lines += ["## How to read this", "", *_reading_notes(meta), ""]
     return "\n".join(lines)
+
+
+def _markdown_excluded(packet: LL144Packet) -> list[str]:
+    """The Markdown section of the categories excluded from the ratios (none without any)."""
+    excluded = packet.excluded
+    if not len(excluded):
+        return []
+    tiered = packet.tiers != (None,)
+    lines = [
+        "## Categories excluded from the impact ratios",
+        "",
+        "¹ " + RULES["small"] + ".",
+        "",
+        ("| Tier " if tiered else "")
+        + "| Attribute | Category | Number of applicants | Rate | Reason |",
+        ("|---" if tiered else "") + "|---|---|---:|---:|---|",
+    ]
+    for r in excluded.itertuples(index=False):
+        tier_cell = f"| {_md_escape(r.tier)} " if tiered else ""
+        lines.append(
+            f"{tier_cell}| {_md_escape(r.attribute)} | "
+            f"{_md_escape(r.category)} | {int(r.n):,} | {_num(r.rate)} | "
+            f"{r.reason} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _title(meta: Mapping[str, Any]) -> str:
+    return f"Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}"
+
+
+def _measure_words(meta: Mapping[str, Any]) -> tuple[str, str]:
+    """The headings of the count and of the rate columns, for the packet's measure."""
+    if meta["measure"] == "selection rate":
+        return "Number selected", "Selection rate"
+    return "Number scoring above the median", "Scoring rate"
+
+
+def _tier_blocks(
+    packet: LL144Packet,
+) -> Iterator[tuple[str | None, pd.DataFrame, list[tuple[str, pd.DataFrame]]]]:
+    """Each tier (None when untiered), its unknown counts, and its rows by attribute."""
+    for tier in packet.tiers:
+        rows = packet._tables[_is(packet._tables["tier"], tier)]
+        unknown = packet._unknown[_is(packet._unknown["tier"], tier)]
+        blocks = [(a, rows[rows["attribute"] == a]) for a in dict.fromkeys(rows["attribute"])]
+        yield tier, unknown, blocks
+
+
+def _ratio_text(row: Any) -> str:
+    """A category's impact ratio as the packet writes it: excluded, or the number, and
+    whether it is the reference."""
+    ratio = "excluded¹" if row.excluded else _num(row.impact_ratio)
+    if row.is_reference:
+        ratio += " (reference)"
+    return ratio
 
 
 def _attribute_title(attribute: str) -> str:
@@ -578,13 +610,8 @@ def _e(value: Any) -> str:
 
 def _html(packet: LL144Packet) -> str:
     meta = packet.metadata
-    title = f"Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}"
-    count = (
-        "Number selected"
-        if meta["measure"] == "selection rate"
-        else "Number scoring above the median"
-    )
-    rate = "Selection rate" if meta["measure"] == "selection rate" else "Scoring rate"
+    title = _title(meta)
+    count, rate = _measure_words(meta)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -599,9 +626,7 @@ def _html(packet: LL144Packet) -> str:
     ]
     out += [f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in _meta_lines(meta)]
     out.append("</dl>")
-    for tier in packet.tiers:
-        rows = packet._tables[_is(packet._tables["tier"], tier)]
-        unknown = packet._unknown[_is(packet._unknown["tier"], tier)]
+    for tier, unknown, blocks in _tier_blocks(packet):
         level = 3 if tier is not None else 2
         if tier is not None:
             out.append(f"<h2>{_e(_tier_title(tier))}</h2>")
@@ -611,84 +636,98 @@ def _html(packet: LL144Packet) -> str:
             + "; ".join(f"{_e(r.attribute)}: {int(r.n):,}" for r in unknown.itertuples())
             + "</p>"
         )
-        for attribute in dict.fromkeys(rows["attribute"]):
-            block = rows[rows["attribute"] == attribute]
-            name = _attribute_title(attribute)
-            out.append(f"<section><h{level}>{_e(name)}</h{level}>")
-            out.append(f'<p class="headline">{_e(_headline(block, attribute, meta))}</p>')
-            out.append(
-                f"<table><caption>{_e(name)}: {_e(rate.lower())} and impact ratio by "
-                f"category{(' — ' + _e(_tier_title(tier))) if tier else ''}</caption>"
-            )
-            out.append(
-                '<thead><tr><th scope="col" class="text">Category</th>'
-                '<th scope="col">Number of applicants</th>'
-                f'<th scope="col">{_e(count)}</th><th scope="col">{_e(rate)}</th>'
-                '<th scope="col">Impact ratio</th>'
-                '<th scope="col" class="text barcol">Impact ratio (bar; dashed '
-                "line at 0.80)</th>"
-                '<th scope="col">Fisher p-value</th></tr></thead><tbody>'
-            )
-            for r in block.itertuples(index=False):
-                below = (
-                    not r.excluded and not _missing(r.impact_ratio) and r.impact_ratio < FOUR_FIFTHS
-                )
-                cls = "excluded" if r.excluded else ("below" if below else "")
-                ratio = "excluded¹" if r.excluded else _num(r.impact_ratio)
-                if r.is_reference:
-                    ratio += " (reference)"
-                if below:
-                    ratio += " — below 0.80"
-                width = (
-                    0
-                    if r.excluded or _missing(r.impact_ratio)
-                    else min(float(r.impact_ratio), 1.0) * 10
-                )
-                bar = (
-                    (
-                        f'<span class="track" aria-hidden="true"><span class="bar" '
-                        f'style="width:{width:.2f}rem"></span><span class="line"></span>'
-                        "</span>"
-                    )
-                    if width
-                    else ""
-                )
-                out.append(
-                    f'<tr class="{cls}"><th scope="row" class="text">{_e(r.category)}'
-                    f"</th><td>{int(r.n):,}</td><td>{int(r.selected):,}</td>"
-                    f"<td>{_num(r.rate)}</td><td>{_e(ratio)}</td>"
-                    f'<td class="text barcol">{bar}</td>'
-                    f"<td>{_e(p_text(r.p_value))}</td></tr>"
-                )
-            out.append("</tbody></table></section>")
-    excluded = packet.excluded
-    if len(excluded):
-        out.append("<h2>Categories excluded from the impact ratios</h2>")
-        out.append(f'<p class="note">¹ {_e(RULES["small"])}.</p>')
-        tiered = packet.tiers != (None,)
-        out.append(
-            "<table><caption>Excluded categories, with their number of applicants and "
-            "rate</caption><thead><tr>"
-            + ('<th scope="col" class="text">Tier</th>' if tiered else "")
-            + '<th scope="col" class="text">Attribute</th>'
-            '<th scope="col" class="text">Category</th>'
-            '<th scope="col">Number of applicants</th><th scope="col">Rate</th>'
-            '<th scope="col" class="text">Reason</th></tr></thead><tbody>'
-        )
-        for r in excluded.itertuples(index=False):
-            tier_cell = f'<td class="text">{_e(r.tier)}</td>' if tiered else ""
-            out.append(
-                f"<tr>{tier_cell}"
-                f'<td class="text">{_e(r.attribute)}</td>'
-                f'<th scope="row" class="text">{_e(r.category)}</th>'
-                f"<td>{int(r.n):,}</td><td>{_num(r.rate)}</td>"
-                f'<td class="text">{_e(r.reason)}</td></tr>'
-            )
-        out.append("</tbody></table>")
+        for attribute, block in blocks:
+            out += _html_attribute(tier, attribute, block, meta, level, count, rate)
+    out += _html_excluded(packet)
     out.append("<h2>How to read this</h2><ul>")
     out += [f"<li>{_e(note[2:]).replace('**', '')}</li>" for note in _reading_notes(meta)]
     out.append("</ul></main></body></html>")
     return "\n".join(out)
+
+
+def _html_attribute(
+    tier: str | None,
+    attribute: str,
+    block: pd.DataFrame,
+    meta: Mapping[str, Any],
+    level: int,
+    count: str,
+    rate: str,
+) -> list[str]:
+    """One attribute's section: its heading, headline sentence and table of categories."""
+    name = _attribute_title(attribute)
+    out = [
+        f"<section><h{level}>{_e(name)}</h{level}>",
+        f'<p class="headline">{_e(_headline(block, attribute, meta))}</p>',
+        f"<table><caption>{_e(name)}: {_e(rate.lower())} and impact ratio by "
+        f"category{(' — ' + _e(_tier_title(tier))) if tier else ''}</caption>",
+        '<thead><tr><th scope="col" class="text">Category</th>'
+        '<th scope="col">Number of applicants</th>'
+        f'<th scope="col">{_e(count)}</th><th scope="col">{_e(rate)}</th>'
+        '<th scope="col">Impact ratio</th>'
+        '<th scope="col" class="text barcol">Impact ratio (bar; dashed '
+        "line at 0.80)</th>"
+        '<th scope="col">Fisher p-value</th></tr></thead><tbody>',
+    ]
+    out += [_html_row(r) for r in block.itertuples(index=False)]
+    out.append("</tbody></table></section>")
+    return out
+
+
+def _html_row(r: Any) -> str:
+    """One category's table row, marked below 0.80 or excluded, with its bar."""
+    below = not r.excluded and not _missing(r.impact_ratio) and r.impact_ratio < FOUR_FIFTHS
+    cls = "excluded" if r.excluded else ("below" if below else "")
+    ratio = _ratio_text(r)
+    if below:
+        ratio += " — below 0.80"
+    width = 0 if r.excluded or _missing(r.impact_ratio) else min(float(r.impact_ratio), 1.0) * 10
+    bar = (
+        (
+            f'<span class="track" aria-hidden="true"><span class="bar" '
+            f'style="width:{width:.2f}rem"></span><span class="line"></span>'
+            "</span>"
+        )
+        if width
+        else ""
+    )
+    return (
+        f'<tr class="{cls}"><th scope="row" class="text">{_e(r.category)}'
+        f"</th><td>{int(r.n):,}</td><td>{int(r.selected):,}</td>"
+        f"<td>{_num(r.rate)}</td><td>{_e(ratio)}</td>"
+        f'<td class="text barcol">{bar}</td>'
+        f"<td>{_e(p_text(r.p_value))}</td></tr>"
+    )
+
+
+def _html_excluded(packet: LL144Packet) -> list[str]:
+    """The HTML section of the categories excluded from the ratios (none without any)."""
+    excluded = packet.excluded
+    if not len(excluded):
+        return []
+    tiered = packet.tiers != (None,)
+    out = [
+        "<h2>Categories excluded from the impact ratios</h2>",
+        f'<p class="note">¹ {_e(RULES["small"])}.</p>',
+        "<table><caption>Excluded categories, with their number of applicants and "
+        "rate</caption><thead><tr>"
+        + ('<th scope="col" class="text">Tier</th>' if tiered else "")
+        + '<th scope="col" class="text">Attribute</th>'
+        '<th scope="col" class="text">Category</th>'
+        '<th scope="col">Number of applicants</th><th scope="col">Rate</th>'
+        '<th scope="col" class="text">Reason</th></tr></thead><tbody>',
+    ]
+    for r in excluded.itertuples(index=False):
+        tier_cell = f'<td class="text">{_e(r.tier)}</td>' if tiered else ""
+        out.append(
+            f"<tr>{tier_cell}"
+            f'<td class="text">{_e(r.attribute)}</td>'
+            f'<th scope="row" class="text">{_e(r.category)}</th>'
+            f"<td>{int(r.n):,}</td><td>{_num(r.rate)}</td>"
+            f'<td class="text">{_e(r.reason)}</td></tr>'
+        )
+    out.append("</tbody></table>")
+    return out
 
 
 def _write(text: str, path: Any) -> str:
