@@ -328,7 +328,7 @@ def audit_counts(
     comparison = check_comparison(comparison)
     test = check_test(test)
     specs = _specs(counts.attributes, intersectional)
-    _check_reference_keys(reference, specs)
+    check_reference_keys(reference, specs)
     warn_labels({column: counts.table[column] for column in counts.attributes}, unknown)
     parts = [
         _audit_attribute(
@@ -474,15 +474,23 @@ def _check_reference_found(reference: Any, found: bool) -> None:
         )
 
 
-def _check_reference_keys(reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]]) -> None:
-    """A dict ``reference`` names only audited attributes."""
+def check_reference_keys(
+    reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]], verb: str = "audited"
+) -> None:
+    """A dict ``reference`` names only the attributes in ``specs`` (audited, monitored, ...)."""
     if isinstance(reference, Mapping):
         names = [name for name, _ in specs]
         for key in reference:
             if key not in names:
                 raise input_error(
-                    "reference", f"{key!r} is not an audited attribute", f"Use keys from {names!r}"
+                    "reference",
+                    f"{key!r} is not {_article(verb)} {verb} attribute",
+                    f"Use keys from {names!r}",
                 )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _known_groups(

@@ -18,7 +18,8 @@ from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
 from adverse_impact._errors import input_error
-from adverse_impact._render import html_block
+from adverse_impact._render import html_block, jsonable
+from adverse_impact._validation import check_option
 
 __all__ = ["PowerResult", "SampleSizeResult", "minimum_detectable_ratio", "power", "sample_size"]
 
@@ -37,12 +38,12 @@ class _Planned:
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        """The fields as a JSON-serialisable dict (NaN, as for an undefined ratio, as null)."""
+        return jsonable(dataclasses.asdict(self))  # type: ignore[call-overload]
 
     def to_frame(self) -> pd.DataFrame:
-        """The fields as a one-row DataFrame."""
-        return pd.DataFrame([self.to_dict()])
+        """The fields as a one-row DataFrame (floats kept, NaN included)."""
+        return pd.DataFrame([dataclasses.asdict(self)])  # type: ignore[call-overload]
 
     def __repr__(self) -> str:
         return self.summary()  # type: ignore[attr-defined]
@@ -160,11 +161,7 @@ def _count(value: Any, name: str) -> int:
 
 
 def _test(test: Any) -> str:
-    if test not in POWER_TESTS:
-        raise input_error(
-            "test", f"{test!r} is not a known test", f"Pass one of {list(POWER_TESTS)!r}"
-        )
-    return test
+    return check_option(test, "test", POWER_TESTS, f"Pass one of {list(POWER_TESTS)!r}")
 
 
 def _rates(rate_reference: Any, impact_ratio: Any) -> tuple[float, float, float]:

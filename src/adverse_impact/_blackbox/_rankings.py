@@ -27,12 +27,12 @@ from adverse_impact._audit import (
     FOUR_FIFTHS,
     _check_reference,
     _check_reference_found,
-    _check_reference_keys,
     _find_reference,
     _is_unknown,
     _label,
     _sort_key,
     _specs,
+    check_reference_keys,
 )
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
@@ -1017,7 +1017,7 @@ def audit_rankings(
     design = _design(frame, prompt, rank, by_names, k)
     coded = {a: _attribute_codes(frame[a], a, unknown_labels) for a in attributes}
     specs = _specs(attributes, intersectional)
-    _check_reference_keys(reference, specs)
+    check_reference_keys(reference, specs)
 
     tests: list[dict[str, Any]] = []
     shared = _shared_draws(design, specs, coded, n_resamples, rng)

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._audit import _label, _sort_key, _specs, group_totals
+from adverse_impact._audit import _label, _sort_key, _specs, check_reference_keys, group_totals
 from adverse_impact._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._errors import input_error
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
 from adverse_impact._significance import check_alpha
-from adverse_impact._validation import check_unknown, groups_argument
+from adverse_impact._validation import check_option, check_unknown, groups_argument
 
 __all__ = ["MonitorResult", "monitor"]
 
@@ -96,10 +96,7 @@ class MonitorResult:
 
     def first_alert(self, alert: str = "below_four_fifths") -> Any:
         """The first period at which any group's alert of this kind fired, or None."""
-        if alert not in ALERTS:
-            raise input_error(
-                "alert", f"{alert!r} is not a known alert", f"Pass one of {list(ALERTS)!r}"
-            )
+        check_option(alert, "alert", ALERTS)
         rows = self._alerts[self._alerts["alert"] == alert]
         if rows.empty:
             return None
@@ -540,12 +537,7 @@ def monitor(
 
 def _check_options(correction: str, planned_se: Any, score: Any, threshold: Any) -> None:
     """The checks of the correction, the planned standard error, and a score's threshold."""
-    if correction not in _CORRECTIONS:
-        raise input_error(
-            "correction",
-            f"{correction!r} is not a known correction",
-            f"Pass one of {list(_CORRECTIONS)!r}",
-        )
+    check_option(correction, "correction", _CORRECTIONS)
     if (
         isinstance(planned_se, bool)
         or not isinstance(planned_se, (int, float))
@@ -574,13 +566,7 @@ def _prepare(
 ) -> tuple[list[tuple[str, pd.DataFrame, int | None]], int, dict[str, int]]:
     """Each attribute's grid of counts and fixed reference (None: the highest at each look),
     the number of comparisons the alpha is split over, and the unknown counts."""
-    if isinstance(reference, Mapping):
-        names = [name for name, _ in specs]
-        for key in reference:
-            if key not in names:
-                raise input_error(
-                    "reference", f"{key!r} is not a monitored attribute", f"Use keys from {names!r}"
-                )
+    check_reference_keys(reference, specs, "monitored")
     comparisons = 0
     prepared = []
     unknown_counts: dict[str, int] = {}

@@ -16,7 +16,7 @@ import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._result import jsonable
-from adverse_impact._validation import check_share
+from adverse_impact._validation import check_option, check_share
 
 __all__ = ["Finding", "SummaryCheck", "check_summary"]
 
@@ -422,12 +422,7 @@ def check_summary(
     counts give 0.990 (0.99 at the published precision)
     """
     share = check_share(min_share, "min_share")
-    if min_share_of not in SHARE_BASES:
-        raise input_error(
-            "min_share_of",
-            f"{min_share_of!r} is not a known base",
-            f"Pass one of {list(SHARE_BASES)!r}",
-        )
+    check_option(min_share_of, "min_share_of", SHARE_BASES, f"Pass one of {list(SHARE_BASES)!r}")
     frame = _read(table)
     rows = _rows(frame, unknown)
     findings: list[Finding] = []
