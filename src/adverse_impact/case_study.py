@@ -22,10 +22,12 @@ hard-coded.  The command line runs it as ``adverse-impact case-study``.
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error
+from adverse_impact._frozen import Copied, read_only, reduce_by_fields
+from adverse_impact._shape import ResultShape
 
 __all__ = [
     "CaseStudyResult",
@@ -440,30 +444,57 @@ def _names_line(p: dict[str, Any]) -> str:
     )
 
 
-class CaseStudyResult:
+def _copy_model(model: Any) -> Any:
+    return copy.deepcopy(model)
+
+
+# Slots are listed in the class body: ``slots=True`` would turn the Copied
+# fields into plain slots that hand out the frames and models themselves.
+@dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class CaseStudyResult(ResultShape):
     """Every step's numbers and objects; immutable.
+
+    Returned by :func:`recruiting_tool`.  ``summary()`` tells the story,
+    ``to_frame()`` gives the audit by gender at each stage, ``to_dict()``
+    every number, ``to_html()`` and ``to_json()`` write the report.
 
     Attributes
     ----------
     numbers : dict
-        Every figure of the story, JSON-ready (see :meth:`to_dict`).
+        Every figure of the story, JSON-ready (see :meth:`to_dict`); a copy.
     audit, audit_scrubbed, audit_mitigated : AuditResult
         The model's audit on new applicants, after the scrub, and after the
         fairlearn mitigation.
     token_proxies, leakage, leakage_scrubbed, counterfactual, recoverability_scrubbed
         The proxy results.
     history, applicants : pandas.DataFrame
-        The synthetic data (kept for exploration; never written to reports).
+        The synthetic data (kept for exploration; never written to reports);
+        copies.
     model, model_scrubbed : Pipeline
+        The fitted models; copies.
     paired_screener, paired_ranker : PairedTestResult
         The 2024 edition: names on resumes, the model as a black-box screener
         and a stand-in ranker built from it (:func:`names_chapter`).
+    timings : Mapping[str, float]
+        Seconds each step took (read-only).
     alternatives : ModelComparison
         The search for a less discriminatory alternative (step 6).
+
+    Examples
+    --------
+    >>> from adverse_impact.case_study import recruiting_tool
+    >>> study = recruiting_tool(1_000, random_state=0)
+    >>> study.to_frame()[["stage", "group"]].drop_duplicates().shape
+    (6, 2)
+    >>> study.summary().splitlines()[0]
+    'Recruiting-tool case study: 1,000 historical resumes, 500 new applicants (seed 0)'
+    >>> study.numbers["params"]["n_samples"] = 0  # a copy: the study is unchanged
+    >>> study.numbers["params"]["n_samples"]
+    1000
     """
 
     __slots__ = (
-        "numbers",
+        "_numbers",
         "paired_screener",
         "paired_ranker",
         "audit",
@@ -474,29 +505,72 @@ class CaseStudyResult:
         "leakage_scrubbed",
         "counterfactual",
         "recoverability_scrubbed",
-        "history",
-        "applicants",
-        "model",
-        "model_scrubbed",
+        "_history",
+        "_applicants",
+        "_model",
+        "_model_scrubbed",
         "timings",
         "alternatives",
     )
 
-    def __init__(self, **parts: Any) -> None:
-        for name in self.__slots__:
-            object.__setattr__(self, name, parts.get(name))
+    numbers: dict[str, Any] = Copied(copy.deepcopy)
+    paired_screener: Any
+    paired_ranker: Any
+    audit: Any
+    audit_scrubbed: Any
+    audit_mitigated: Any
+    token_proxies: Any
+    leakage: Any
+    leakage_scrubbed: Any
+    counterfactual: Any
+    recoverability_scrubbed: Any
+    history: pd.DataFrame = Copied(pd.DataFrame.copy)
+    applicants: pd.DataFrame = Copied(pd.DataFrame.copy)
+    model: Any = Copied(_copy_model)
+    model_scrubbed: Any = Copied(_copy_model)
+    timings: Mapping[str, float]
+    alternatives: Any
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("CaseStudyResult is immutable")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_numbers", copy.deepcopy(self._numbers))
+        object.__setattr__(self, "timings", read_only(self.timings))
 
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("CaseStudyResult is immutable")
+    __reduce__ = reduce_by_fields
+
+    def _stages(self) -> list[tuple[str, Any]]:
+        """The three audited stages: the model, after the scrub, after the mitigation."""
+        return [
+            ("Model", self.audit),
+            ("After scrub", self.audit_scrubbed),
+            ("After mitigation", self.audit_mitigated),
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The audit by gender at each stage: one row per (stage, group).
+
+        Columns: ``stage``, ``group``, ``n``, ``selected``, ``rate``,
+        ``impact_ratio``, ``ir_ci_low``, ``ir_ci_high`` and
+        ``p_value_fisher`` (NaN where an audit has none).
+        """
+        columns = ["group", "n", "selected", "rate", "impact_ratio"]
+        columns += ["ir_ci_low", "ir_ci_high", "p_value_fisher"]
+        frames = []
+        for stage, result in self._stages():
+            table = result.table
+            rows = table.loc[table["attribute"] == "gender"].reindex(columns=columns)
+            frames.append(rows.assign(stage=stage)[["stage", *columns]])
+        return pd.concat(frames, ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """All numbers of the study (aggregates only), JSON-ready."""
+        """All numbers of the study (aggregates only) and the table, JSON-ready."""
         from adverse_impact._render import jsonable
 
-        return jsonable(self.numbers)
+        out = jsonable(self._numbers)
+        out["table"] = [
+            {str(k): jsonable(v) for k, v in row.items()}
+            for row in self.to_frame().to_dict(orient="records")
+        ]
+        return out
 
     def to_json(self, path: str | Path | None = None) -> str:
         """The numbers as JSON, written atomically to ``path`` when given."""
@@ -511,7 +585,7 @@ class CaseStudyResult:
 
     def summary(self) -> str:
         """The story in a dozen lines of plain text."""
-        n = self.numbers
+        n = self._numbers
         a, s, m = n["audit"], n["scrub"], n["mitigation"]
         # The overall mean change hides the two directions (women's -> men's
         # raises scores, men's -> women's lowers them): report each group.
@@ -553,11 +627,23 @@ class CaseStudyResult:
             )
         return "\n".join(lines)
 
+    def _headline(self) -> str:
+        d = self._numbers["data"]
+        ratios = ", ".join(f"{_women(r):.2f}" for _, r in self._stages())
+        return (
+            f"CaseStudyResult: {d['n_history']:,} historical resumes, "
+            f"{d['n_applicants']:,} new applicants; women's impact ratio by stage "
+            f"(model, scrubbed, mitigated): {ratios}"
+        )
+
     def __repr__(self) -> str:
-        return self.summary()
+        return f"{self._headline()}\n\n{self.summary()}"
 
     def _repr_html_(self) -> str:
-        return "".join(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines())
+        lines = self.summary().splitlines()
+        return f"<p><strong>{html.escape(self._headline())}</strong></p>" + "".join(
+            f"<p>{html.escape(line)}</p>" for line in lines
+        )
 
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""
@@ -575,12 +661,8 @@ class CaseStudyResult:
         )
         from adverse_impact._scores._alternatives import GROUP_CUTOFF_NOTE
 
-        n = self.numbers
-        stages = [
-            ("Model", self.audit),
-            ("After scrub", self.audit_scrubbed),
-            ("After mitigation", self.audit_mitigated),
-        ]
+        n = self._numbers
+        stages = self._stages()
         ratios = [_women(r) for _, r in stages]
         qualified = [
             n["audit"]["qualified_ratio_women"],
