@@ -278,6 +278,7 @@ def proxy_scan(
     Returns
     -------
     ProxyScan
+        One row per (feature, attribute), the strongest association first.
 
     Examples
     --------
@@ -506,6 +507,7 @@ def recoverability(
     Returns
     -------
     Recoverability
+        The scores of each fold, their means and their chance levels.
 
     Examples
     --------
@@ -746,6 +748,7 @@ def proxy_leakage(
     Returns
     -------
     ProxyLeakage
+        One row per feature (per token for text), the highest leakage first.
 
     Notes
     -----
@@ -757,10 +760,10 @@ def proxy_leakage(
 
     Examples
     --------
-    >>> import adverse_impact as ai
     >>> from sklearn.feature_extraction.text import TfidfVectorizer
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
+    >>> import adverse_impact as ai
     >>> texts = (["women's chess club, python, sql"] * 30 + ["chess club, python"] * 30
     ...          + ["chess club, python, sql"] * 60)
     >>> sex = ["F"] * 30 + ["F"] * 15 + ["M"] * 15 + ["M"] * 60

@@ -418,17 +418,7 @@ class AuditResult(ResultShape):
         >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
         - **Date of the audit:** 2026-01-15
         """
-        from adverse_impact._report import render_markdown
-
-        text = render_markdown(
-            self,
-            min_cell=min_cell,
-            data_source=data_source,
-            audit_date=audit_date,
-            data_type=data_type,
-            title=title,
-        )
-        return self._write(text, path)
+        return self._render("render_markdown", locals())
 
     def to_html(
         self,
@@ -460,19 +450,7 @@ class AuditResult(ResultShape):
         >>> page.startswith("<!DOCTYPE html>"), "<svg" in page
         (True, True)
         """
-        from adverse_impact._report import render_html
-
-        text = render_html(
-            self,
-            min_cell=min_cell,
-            title=title,
-            sweep=sweep,
-            proxies=proxies,
-            data_source=data_source,
-            audit_date=audit_date,
-            data_type=data_type,
-        )
-        return self._write(text, path)
+        return self._render("render_html", locals())
 
     def to_json(
         self, path: str | None = None, *, min_cell: int | None = None, indent: int | None = 2
@@ -492,9 +470,7 @@ class AuditResult(ResultShape):
         >>> report["table"][0]["group"], report["fingerprint"][:7]
         ('F', 'sha256:')
         """
-        from adverse_impact._report import render_json
-
-        return self._write(render_json(self, min_cell=min_cell, indent=indent), path)
+        return self._render("render_json", locals())
 
     def to_ll144(
         self,
@@ -551,12 +527,20 @@ class AuditResult(ResultShape):
             auditor=auditor,
         )
 
-    @staticmethod
-    def _write(text: str, path: Any) -> str:
-        if path is not None:
-            from adverse_impact._io import write_atomic
+    def _render(self, renderer: str, arguments: dict[str, Any]) -> str:
+        """The text of ``adverse_impact._report.<renderer>``, also written to ``path`` if given.
 
-            write_atomic(path, text)
+        ``arguments`` are the calling method's (its ``locals()`` on entry):
+        ``path`` says where to write, the others are the renderer's options
+        under the same names.
+        """
+        from adverse_impact import _report
+        from adverse_impact._io import write_atomic
+
+        options = {k: v for k, v in arguments.items() if k not in ("self", "path")}
+        text = getattr(_report, renderer)(self, **options)
+        if arguments["path"] is not None:
+            write_atomic(arguments["path"], text)
         return text
 
     def _headline(self) -> str:
