@@ -699,6 +699,50 @@ def _permutation_influence(
     return influence, direction, numeric
 
 
+def _linear_features(model: Any, X: Any, feature_names: Any) -> tuple[list[Any], Any]:
+    """The names and values of the features a linear model's last step sees.
+
+    For a pipeline, what its earlier steps make of ``X`` (a sparse matrix for
+    a vectoriser); for a bare model, ``X`` itself, as floats.
+    """
+    if hasattr(model, "steps") and len(model.steps) > 1:
+        head = model[:-1]
+        matrix = head.transform(X)
+        try:
+            names = [str(f) for f in head.get_feature_names_out()]
+        except (AttributeError, ValueError):
+            names = [f"x{i}" for i in range(matrix.shape[1])]
+    else:
+        frame = X if isinstance(X, pd.DataFrame) else None
+        matrix = X.to_numpy(dtype=float) if frame is not None else np.asarray(X, dtype=float)
+        names = (
+            list(frame.columns)
+            if frame is not None
+            else list(feature_names)
+            if feature_names is not None
+            else [f"x{i}" for i in range(matrix.shape[1])]
+        )
+    matrix = sp.csr_matrix(matrix) if sp.issparse(matrix) else np.asarray(matrix, dtype=float)
+    return names, matrix
+
+
+def _works_against(
+    groups: list[Any], where: np.ndarray, effect: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per feature: the group it is over-represented in, and the group whose scores it lowers.
+
+    A negative effect lowers the over-represented group's scores; a positive
+    one the other group's (``"others"`` with more than two groups).
+    """
+    over = np.array([groups[w] if w >= 0 else "rest" for w in where], dtype=object)
+    if len(groups) == 2:
+        other = np.array([groups[1 - w] for w in where], dtype=object)
+    else:
+        other = np.full(len(where), "others", dtype=object)
+    against = np.where(effect < 0, over, np.where(effect > 0, other, "none")).astype(object)
+    return over, against
+
+
 def proxy_leakage(
     model: Any,
     X: Any,
@@ -783,24 +827,7 @@ def proxy_leakage(
     coef = getattr(final, "coef_", None)
     if coef is not None and np.asarray(coef).ndim == 2 and np.asarray(coef).shape[0] == 1:
         method = "coefficients"
-        if hasattr(model, "steps") and len(model.steps) > 1:
-            head = model[:-1]
-            matrix = head.transform(X)
-            try:
-                names = [str(f) for f in head.get_feature_names_out()]
-            except (AttributeError, ValueError):
-                names = [f"x{i}" for i in range(matrix.shape[1])]
-        else:
-            frame = X if isinstance(X, pd.DataFrame) else None
-            matrix = X.to_numpy(dtype=float) if frame is not None else np.asarray(X, dtype=float)
-            names = (
-                list(frame.columns)
-                if frame is not None
-                else list(feature_names)
-                if feature_names is not None
-                else [f"x{i}" for i in range(matrix.shape[1])]
-            )
-        matrix = sp.csr_matrix(matrix) if sp.issparse(matrix) else np.asarray(matrix, dtype=float)
+        names, matrix = _linear_features(model, X, feature_names)
         matrix = matrix[np.flatnonzero(known)]
         means, std, sizes = _column_moments(matrix, codes[known], len(groups))
         effect = np.asarray(coef, dtype=float)[0]
@@ -832,12 +859,7 @@ def proxy_leakage(
             if not _is_numeric(frame[column]):
                 values = frame[column][known].reset_index(drop=True)
                 association[j], _, _ = _categorical_strength(values, codes[known])
-    over = np.array([groups[w] if w >= 0 else "rest" for w in where], dtype=object)
-    if len(groups) == 2:
-        other = np.array([groups[1 - w] for w in where], dtype=object)
-    else:
-        other = np.full(len(where), "others", dtype=object)
-    against = np.where(effect < 0, over, np.where(effect > 0, other, "none")).astype(object)
+    over, against = _works_against(groups, where, effect)
     table = pd.DataFrame(
         {
             "feature": names,
