@@ -79,12 +79,12 @@ def main() -> None:
 
     print("\n3. The four-fifths rule across cut-offs")
     sweep = ai.threshold_sweep(model, test[features], sensitive_features=test[["sex", "race"]])
-    summary = sweep.summary()
-    passing = summary.loc[summary["passes"], "threshold"]
+    per_cut = sweep.by_threshold()
+    passing = per_cut.loc[per_cut["passes"], "threshold"]
     print(sweep)
     if len(passing):
         print(
-            f"   four-fifths holds for every group at {len(passing)} of {len(summary)} "
+            f"   four-fifths holds for every group at {len(passing)} of {len(per_cut)} "
             f"cut-offs, from {passing.min():.3f} to {passing.max():.3f} (not necessarily "
             "a contiguous range)"
         )

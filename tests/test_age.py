@@ -266,3 +266,27 @@ def test_each_cutoff_equals_the_library_audit_of_the_banded_rows(weighted):
             pd.testing.assert_frame_equal(result.audit.table, direct.table)
             assert dict(result.audit.unknown) == dict(direct.unknown)
             assert result.audit.exact_ratios == direct.exact_ratios
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_cutoff_with_an_empty_band_reports_the_other_bands_counts_not_zeros(weighted):
+    # At 60 no applicant is older, so there is no comparison; the younger band's
+    # selections and rate are still facts and must not read 0 and NaN.
+    rng = np.random.default_rng(3)
+    age = rng.integers(20, 58, 300).astype(float)
+    selected = (rng.random(300) < 0.4).astype(int)
+    weights = rng.uniform(0.5, 2.0, 300) if weighted else None
+    result = ai.audit_age(
+        selected=selected, age=age, sample_weight=weights, cutoff=40, sweep=(40, 60)
+    )
+    row = result.sweep.set_index("cutoff").loc[60.0]
+    assert row["n_older"] == 0 and row["n_younger"] == 300
+    assert row["selected_younger"] == selected.sum()
+    w = np.ones(300) if weights is None else weights
+    assert row["rate_younger"] == pytest.approx((w * selected).sum() / w.sum())
+    assert np.isnan(row["rate_older"]) and np.isnan(row["impact_ratio"])
+    assert not row["four_fifths_flag"]
+    # Where both bands exist the row is the audit's, as before.
+    at_40 = result.sweep.set_index("cutoff").loc[40.0]
+    assert at_40["selected_older"] + at_40["selected_younger"] == selected.sum()
+    assert at_40["rate_older"] in set(result.audit.table["rate"])

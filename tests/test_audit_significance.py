@@ -172,3 +172,53 @@ def test_p_values_bounded_and_reference_rows_empty(groups):
     assert table.loc[ref, "p_value_fisher"].isna().all()
     tested = ~ref & table["impact_ratio"].notna()
     assert table.loc[tested, "p_value_fisher"].notna().all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    n_a=st.integers(1, 5_000),
+    n_b=st.integers(1, 200_000),
+    share=st.floats(0, 1),
+    test=st.sampled_from(["fisher", "fisher_midp"]),
+)
+def test_detectable_shortcut_decides_exactly_at_the_p_value(n_a, n_b, share, test):
+    # `detectable` decides most groups from bounds on P(X = 0) without running Fisher's
+    # test; at alpha equal to the full test's p-value (and one ulp above) the bounds
+    # cannot decide, so this pins the shortcut to the full computation at its boundary.
+    # The full test is itself checked against scipy (tests/test_stats.py).
+    from adverse_impact._significance import detectable
+
+    sel_b = int(round(share * n_b))
+    full = ai.stats.fisher_exact(0, n_a, sel_b, n_b)
+    p = full.p_value if test == "fisher" else full.p_value_midp
+    if not 1e-300 < p < 1:
+        # Below the normal doubles scipy's pmf (and so the full test) loses its
+        # relative precision; no one audits at an alpha that small.
+        return
+
+    def decide(alpha):
+        return bool(
+            detectable(np.array([n_a]), np.array([sel_b]), np.array([n_b]), alpha=alpha, test=test)
+        )
+
+    assert not decide(p)  # "significant" means p < alpha, strictly
+    assert decide(np.nextafter(p, 1.0)) == (sel_b > 0)
+    assert decide(p * 1.001) == (sel_b > 0) and not decide(p / 1.001)
+
+
+@settings(max_examples=80, deadline=None)
+@given(n_a=st.integers(1, 3_000), n_b=st.integers(1, 100_000), share=st.floats(0, 1))
+def test_detectable_mid_p_is_the_probability_of_no_selection(n_a, n_b, share):
+    # With no one selected from the group, the doubled two-sided mid-p is exactly
+    # min(P(X = 0), 1): the reference is scipy's hypergeometric pmf.
+    from adverse_impact._significance import detectable
+
+    sel_b = int(round(share * n_b))
+    p0 = sps.hypergeom.pmf(0, n_a + n_b, sel_b, n_a)
+    assert ai.stats.fisher_exact(0, n_a, sel_b, n_b).p_value_midp == pytest.approx(p0, rel=1e-9)
+    for alpha in (0.05, 0.001):
+        got = detectable(
+            np.array([n_a]), np.array([sel_b]), np.array([n_b]), alpha=alpha, test="fisher_midp"
+        )
+        if abs(p0 - alpha) > 1e-9 * alpha:
+            assert bool(got[0]) == (p0 < alpha and sel_b > 0)

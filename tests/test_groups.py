@@ -226,6 +226,8 @@ def test_a_label_that_looks_like_a_non_answer_warns_once_naming_it(non_answer):
     assert len(caught) == 1
     message = str(caught[0].message)
     assert repr(non_answer) in message and "unknown=" in message
+    # Named once, though the label sits in one counts cell per race.
+    assert message.count(repr(non_answer)) == 2  # once where found, once in the unknown= hint
     assert caught[0].filename == __file__  # the user's line
     assert non_answer in set(result.table["group"])  # still the user's decision
     with warnings.catch_warnings():
@@ -402,3 +404,26 @@ def test_model_audit_sweep_and_error_rates_take_polars_and_pyarrow_attributes(li
     pd.testing.assert_frame_equal(
         ai.error_rates(truth, scores > 0.5, native), ai.error_rates(truth, scores > 0.5, labels)
     )
+
+
+@pytest.mark.parametrize("name", ["n", "selected", "weight", "weight_selected"])
+@pytest.mark.parametrize("library", ["pandas", "arrays", "polars"])
+def test_an_attribute_named_like_a_count_column_is_refused_not_miscounted(name, library):
+    # A counts table holds labels and counts side by side: an attribute called "n"
+    # was read as the count column and audited as one group ("one known group (2)").
+    frame = pd.DataFrame({"decision": [1, 0, 1, 1, 0, 1], name: list("aabbcc")})
+    if library == "pandas":
+        call = lambda: ai.audit(frame, selected="decision", groups=name)  # noqa: E731
+    elif library == "arrays":
+        call = lambda: ai.audit(selected=frame["decision"], groups=frame[name])  # noqa: E731
+    else:
+        pl = pytest.importorskip("polars")
+        call = lambda: ai.audit(pl.from_pandas(frame), selected="decision", groups=name)  # noqa: E731
+    with pytest.raises(ai.InputError, match=rf"^groups: the column '{name}' has the name"):
+        call()
+
+
+def test_a_stratum_named_like_a_count_column_is_refused():
+    frame = pd.DataFrame({"decision": [1, 0, 1, 1], "sex": list("abab"), "n": list("xxyy")})
+    with pytest.raises(ai.InputError, match=r"^strata: the column 'n' has the name"):
+        ai.audit(frame, selected="decision", groups="sex", strata="n")

@@ -660,7 +660,7 @@ def test_sweep_default_grid_is_distinct_observed_quantiles():
     assert np.isin(grid, scores).all()
     few = threshold_sweep(np.repeat([0.1, 0.7, 0.9], 10), sensitive_features={"sex": sex[:30]})
     assert few.thresholds.tolist() == [0.1, 0.7, 0.9]
-    assert few.summary()["rate"].iloc[0] == 1.0
+    assert few.by_threshold()["rate"].iloc[0] == 1.0
 
 
 def test_sweep_of_a_model_equals_the_sweep_of_its_scores():
@@ -716,9 +716,9 @@ def test_sweep_result_is_immutable_printable_and_tidy():
     assert text.startswith("ThresholdSweep: 4 cut-offs from 0.1 to 0.9 (scores), 1 attribute")
     assert "min_impact_ratio" in text
     assert "<table" in sweep._repr_html_() and "ThresholdSweep" in sweep._repr_html_()
-    summary = sweep.summary()
-    assert summary["selected"].tolist() == [6, 5, 4, 1]
-    assert summary["passes"].dtype == bool
+    per_cut = sweep.by_threshold()
+    assert per_cut["selected"].tolist() == [6, 5, 4, 1]
+    assert per_cut["passes"].dtype == bool
 
 
 def test_sweep_plot_draws_each_group_and_the_four_fifths_line(two_attributes):

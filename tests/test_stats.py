@@ -519,3 +519,20 @@ def test_breslow_day_p_value_has_k_minus_1_degrees_of_freedom(k):
     result = stats.mantel_haenszel(tables)
     assert result.breslow_day == pytest.approx(tarone.statistic, rel=1e-9)
     assert result.breslow_day_p_value == pytest.approx(tarone.pvalue, rel=1e-9)
+
+
+def test_to_dict_is_strict_json_where_a_statistic_is_undefined():
+    # No one selected in either group: the impact ratio is 0/0 and the sample odds ratio
+    # undefined.
+    # Strict JSON (allow_nan=False) refuses NaN, so to_dict() gives null there, as every
+    # other result of the library does, while to_frame() keeps the float NaN.
+    import json
+
+    for result in (
+        stats.impact_ratio_test(0, 10, 0, 10),
+        stats.fisher_exact(0, 10, 0, 10),
+        stats.impact_ratio_test([0, 3], [10, 10], [0, 5], [10, 10]),
+    ):
+        text = json.dumps(result.to_dict(), allow_nan=False)
+        assert "null" in text
+        assert result.to_frame().isna().any().any()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import adverse_impact as ai
@@ -107,3 +108,26 @@ def test_check_option_lists_the_options():
 def test_public_functions_check_their_scalars_first(call, argument, error):
     with pytest.raises(error, match=rf"^{argument}: "):
         call()
+
+
+@pytest.mark.parametrize(
+    "options, argument",
+    [
+        ({"test": ["fisher"]}, "test"),
+        ({"comparison": {"rest"}}, "comparison"),
+        ({"min_share_of": ["all"]}, "min_share_of"),
+        ({"rule": ["both"]}, "rule"),
+    ],
+)
+def test_every_option_argument_refuses_an_unhashable_value_with_the_librarys_error(
+    options, argument
+):
+    # Each option check goes through _validation.check_option: an unhashable value
+    # (a list where a string is meant) is an InputError naming the argument, not a
+    # TypeError from a dict lookup.
+    frame = pd.DataFrame({"sel": [1, 0, 1, 1, 0, 1], "g": list("aabbcc")})
+    with pytest.raises(ai.InputError, match=rf"^{argument}: .* is not one of"):
+        if argument == "rule":
+            ai.audit(frame, selected="sel", groups="g").passes(**options)
+        else:
+            ai.audit(frame, selected="sel", groups="g", **options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -32,7 +33,7 @@ from adverse_impact._significance import (
     compare_many,
     pool_strata,
 )
-from adverse_impact._validation import check_share, check_unknown, groups_argument
+from adverse_impact._validation import check_option, check_share, check_unknown, groups_argument
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 
@@ -248,14 +249,13 @@ SHARE_BASES = ("known", "all")
 
 
 def check_share_base(min_share_of: Any) -> str:
-    if min_share_of not in SHARE_BASES:
-        raise input_error(
-            "min_share_of",
-            f"{min_share_of!r} is not a known base",
-            'Pass "known" (share of the rows whose category is known) or "all" '
-            "(share of every row, unknown category included)",
-        )
-    return min_share_of
+    return check_option(
+        min_share_of,
+        "min_share_of",
+        SHARE_BASES,
+        'Pass "known" (share of the rows whose category is known) or "all" '
+        "(share of every row, unknown category included)",
+    )
 
 
 def _groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
@@ -327,63 +327,31 @@ def audit_counts(
     min_share_of = check_share_base(min_share_of)
     comparison = check_comparison(comparison)
     test = check_test(test)
-    pooled_rows: list[dict[str, Any]] = []
     specs = _specs(counts.attributes, intersectional)
     _check_reference_keys(reference, specs)
     warn_labels({column: counts.table[column] for column in counts.attributes}, unknown)
-    rows: list[dict[str, Any]] = []
-    to_test: list[tuple[int, tuple[Any, ...]]] = []
-    ratios: list[Fraction | None] = []
-    unknown_counts: dict[str, int] = {}
-    reference_found = False
-    for name, columns in specs:
-        totals, unknown_counts[name] = _known_groups(counts, name, columns, unknown)
-        keys = list(totals.index)
-        rates = _exact_rates(totals, counts.weighted)
-        n = totals["n"].to_numpy()
-        n_known = int(n.sum())
-        # 6 RCNY 5-301(d): "less than 2% of the data being used for the bias audit".
-        n_base = n_known if min_share_of == "known" else n_known + unknown_counts[name]
-        excluded = [min_share is not None and Fraction(int(k), n_base) < min_share for k in n]
-        eligible = [not e and r is not None for e, r in zip(excluded, rates)]
-        ref, named = _choose_reference(name, columns, keys, reference, rates, excluded, eligible)
-        reference_found |= named
-        first_row = len(rows)
-        for row, ratio in _group_rows(
+    parts = [
+        _audit_attribute(
+            counts,
             name,
-            keys,
-            totals,
-            rates,
-            excluded,
-            ref,
-            min_share,
-            counts.weighted,
-            n_base=n_base,
-            base=min_share_of,
-        ):
-            rows.append(row)
-            ratios.append(ratio)
-        if not counts.weighted:
-            to_test.append((first_row, (totals["selected"].to_numpy(), n, ref, eligible)))
-            if counts.strata is not None:
-                pooled_rows += _pool(
-                    counts,
-                    name,
-                    columns,
-                    keys,
-                    unknown,
-                    ref=ref,
-                    eligible=eligible,
-                    comparison=comparison,
-                    alpha=alpha,
-                )
+            columns,
+            reference=reference,
+            min_share=min_share,
+            min_share_of=min_share_of,
+            unknown=unknown,
+            comparison=comparison,
+            alpha=alpha,
+        )
+        for name, columns in specs
+    ]
+    rows = [row for part in parts for row in part.rows]
+    to_test, first_row = [], 0
+    for part in parts:
+        if part.to_test is not None:
+            to_test.append((first_row, part.to_test))
+        first_row += len(part.rows)
     _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
-    _check_reference_found(reference, reference_found)
-    table = pd.DataFrame(rows)
-    table["group"] = table["group"].astype(object)
-    for column in FLAG_COLUMNS:
-        if column in table:
-            table[column] = table[column].astype("boolean")
+    _check_reference_found(reference, any(part.named for part in parts))
     params = dict(params or {})
     params.update(
         {
@@ -396,17 +364,101 @@ def audit_counts(
     )
     pooled = None
     if counts.strata is not None and not counts.weighted:
-        pooled = pd.DataFrame(pooled_rows, columns=_POOLED_COLUMNS)
+        pooled = pd.DataFrame(
+            [row for part in parts for row in part.pooled], columns=_POOLED_COLUMNS
+        )
         pooled["group"] = pooled["group"].astype(object)
     return AuditResult(
-        table,
-        unknown=unknown_counts,
+        _group_table(rows),
+        unknown={name: part.n_unknown for (name, _), part in zip(specs, parts)},
         n_total=counts.n_total,
         params=params,
-        ratios=tuple(ratios),
+        ratios=tuple(ratio for part in parts for ratio in part.ratios),
         counts=counts,
         pooled=pooled,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _AttributeAudit:
+    """One audited attribute's table rows, before the significance tests are attached."""
+
+    rows: list[dict[str, Any]]
+    ratios: list[Fraction | None]
+    n_unknown: int
+    #: Whether the caller's named reference is a group of this attribute.
+    named: bool
+    #: (selected, n, reference index, eligible) for the tests; None when weighted.
+    to_test: tuple[Any, ...] | None
+    pooled: list[dict[str, Any]]
+
+
+def _audit_attribute(
+    counts: GroupCounts,
+    name: str,
+    columns: tuple[str, ...],
+    *,
+    reference: Any,
+    min_share: Fraction | None,
+    min_share_of: str,
+    unknown: frozenset,
+    comparison: str,
+    alpha: float,
+) -> _AttributeAudit:
+    """Known groups and exact rates, small groups excluded, the reference, one row per group."""
+    totals, n_unknown = _known_groups(counts, name, columns, unknown)
+    keys = list(totals.index)
+    rates = _exact_rates(totals, counts.weighted)
+    n = totals["n"].to_numpy()
+    n_known = int(n.sum())
+    # 6 RCNY 5-301(d): "less than 2% of the data being used for the bias audit".
+    n_base = n_known if min_share_of == "known" else n_known + n_unknown
+    excluded = [min_share is not None and Fraction(int(k), n_base) < min_share for k in n]
+    eligible = [not e and r is not None for e, r in zip(excluded, rates)]
+    ref, named = _choose_reference(name, columns, keys, reference, rates, excluded, eligible)
+    built = _group_rows(
+        name,
+        keys,
+        totals,
+        rates,
+        excluded,
+        ref,
+        min_share,
+        counts.weighted,
+        n_base=n_base,
+        base=min_share_of,
+    )
+    pooled: list[dict[str, Any]] = []
+    if not counts.weighted and counts.strata is not None:
+        pooled = _pool(
+            counts,
+            name,
+            columns,
+            keys,
+            unknown,
+            ref=ref,
+            eligible=eligible,
+            comparison=comparison,
+            alpha=alpha,
+        )
+    return _AttributeAudit(
+        rows=[row for row, _ in built],
+        ratios=[ratio for _, ratio in built],
+        n_unknown=n_unknown,
+        named=named,
+        to_test=None if counts.weighted else (totals["selected"].to_numpy(), n, ref, eligible),
+        pooled=pooled,
+    )
+
+
+def _group_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The result table from the rows, with object labels and nullable boolean flags."""
+    table = pd.DataFrame(rows)
+    table["group"] = table["group"].astype(object)
+    for column in FLAG_COLUMNS:
+        if column in table:
+            table[column] = table[column].astype("boolean")
+    return table
 
 
 def _check_reference_found(reference: Any, found: bool) -> None:
@@ -696,12 +748,19 @@ def impact_ratios(
 
     Examples
     --------
+    The EEOC's worked example (48 of 80 White and 12 of 40 Black applicants
+    selected) against the highest rate, then against a named reference:
+
     >>> import adverse_impact as ai
-    >>> ai.impact_ratios([1, 0, 1, 1], {"sex": ["F", "F", "M", "M"]})
-    sex
-    F    0.5
-    M    1.0
+    >>> from adverse_impact.datasets import load_eeoc_example
+    >>> eeoc = load_eeoc_example()
+    >>> ai.impact_ratios("advanced", "race", data=eeoc)
+    race
+    Black    0.5
+    White    1.0
     Name: impact_ratio, dtype: float64
+    >>> float(ai.impact_ratios("advanced", "race", data=eeoc, reference="Black")["White"])
+    2.0
     """
     groups = _groups_argument("impact_ratios", groups, sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)

@@ -18,13 +18,25 @@ import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._scoring import decide, model_scores
-from adverse_impact._shape import ResultShape
+from adverse_impact._shape import ResultShape, _TransitionalSummary
 from adverse_impact._text import as_texts, group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["CounterfactualResult", "counterfactual_test", "load_pairs", "swap_terms"]
+
+#: The headline numbers of :attr:`CounterfactualResult.numbers`, in order.
+_NUMBERS = (
+    "n_documents",
+    "n_swapped",
+    "mean_change",
+    "mean_abs_change",
+    "max_abs_change",
+    "flip_rate",
+    "flip_rate_all",
+    "cutoff",
+)
 
 BUILT_IN_PAIRS = ("gender",)
 
@@ -253,6 +265,21 @@ class CounterfactualResult(ResultShape):
         Flips over all documents.
     by_group : pandas.DataFrame or None
         The same summaries per group, when ``sensitive_features`` was given.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> texts = ["she led the women's chess club", "he led the men's chess club", "chess"] * 4
+    >>> def model(docs):
+    ...     return [0.9 - 0.5 * ("women's" in doc) for doc in docs]
+    >>> result = ai.counterfactual_test(model, texts, threshold=0.5)
+    >>> print(result.summary())  # doctest: +NORMALIZE_WHITESPACE
+    CounterfactualResult: 8 of 12 documents had a swappable term; mean change +0.0000, mean
+    |change| 0.5000, max |change| 0.5000, flip rate 1.000
+      scores from callable; decisions at cut-off 0.5: flip rate 1.000 of the swapped
+      documents, 0.667 of all
+    >>> result.numbers["n_swapped"], result.numbers["flip_rate"]
+    (8, 1.0)
     """
 
     _table: pd.DataFrame
@@ -314,21 +341,55 @@ class CounterfactualResult(ResultShape):
         """Per document: ``swapped``, ``score``, ``swapped_score``, ``change``, ``flipped``."""
         return self._table.copy()
 
-    def summary(self) -> dict[str, Any]:
-        """The headline numbers as a dict."""
-        return {
-            name: getattr(self, name)
-            for name in (
-                "n_documents",
-                "n_swapped",
-                "mean_change",
-                "mean_abs_change",
-                "max_abs_change",
-                "flip_rate",
-                "flip_rate_all",
-                "cutoff",
+    @property
+    def numbers(self) -> dict[str, Any]:
+        """The headline numbers as a dict (a new one on every access).
+
+        ``n_documents``, ``n_swapped``, ``mean_change``, ``mean_abs_change``,
+        ``max_abs_change``, ``flip_rate``, ``flip_rate_all`` and ``cutoff``,
+        as the attributes hold them (NaN stays NaN; ``to_dict()`` has them
+        too, JSON-ready, beside every document's row).  The first release
+        returned this dict from ``summary()``, which still answers that use
+        with an :class:`~adverse_impact.AliasWarning`.
+        """
+        return {name: getattr(self, name) for name in _NUMBERS}
+
+    def summary(self) -> str:
+        """The headline, the decision rule and one line per group, in plain text.
+
+        The first line is the first line of ``repr``.  The dict of headline
+        numbers is :attr:`numbers`; the text returned here still answers the
+        first release's use of ``summary()`` as that dict (``["flip_rate"]``,
+        ``.keys()``, ``.items()``, ``.get()``) with an
+        :class:`~adverse_impact.AliasWarning`.
+        """
+        lines = [self._headline()]
+        if self.cutoff is None:
+            lines.append(
+                f"  scores from {self.score_method}; no decision rule, so no flips "
+                "(pass threshold= or select_top=)"
             )
-        }
+        else:
+            lines.append(
+                f"  scores from {self.score_method}; decisions at cut-off {self.cutoff:.4g}: "
+                f"flip rate {self.flip_rate:.3f} of the swapped documents, "
+                f"{self.flip_rate_all:.3f} of all"
+            )
+        if self._by_group is not None:
+            for row in self._by_group.itertuples(index=False):
+                flips = "" if math.isnan(row.flip_rate) else f", flip rate {row.flip_rate:.3f}"
+                lines.append(
+                    f"  {row.group}: {row.n_swapped:,} of {row.n:,} swapped, mean change "
+                    f"{row.mean_change:+.4f}, mean |change| {row.mean_abs_change:.4f}{flips}"
+                )
+        return _TransitionalSummary(
+            "\n".join(lines),
+            lambda: self.numbers,
+            dict,
+            _NUMBERS,
+            "CounterfactualResult.summary()",
+            "CounterfactualResult.numbers",
+        )
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the score changes of the swapped documents (needs matplotlib)."""

@@ -24,13 +24,20 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frames import as_narwhals
 from adverse_impact._groups import COUNT_COLUMNS as _COUNT_COLUMNS
-from adverse_impact._groups import check_group_count, factorize, label_columns
+from adverse_impact._groups import (
+    check_attribute_names,
+    check_group_count,
+    factorize,
+    label_columns,
+)
 from adverse_impact._sources import is_path_like, open_parquet
 from adverse_impact._validation import (
     check_aligned_indexes,
     check_binary,
     check_consistent_length,
+    check_option,
     check_scores,
     check_weights,
 )
@@ -161,11 +168,13 @@ def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Col
             "groups", "no protected attribute was given", "Pass at least one column of group labels"
         )
     attributes = tuple(labels)
+    check_attribute_names(attributes)
     strata_name = None
     if strata is not None:
         strata_name = str(getattr(strata, "name", None) or "stratum")
         if strata_name in labels:
             strata_name = f"{strata_name} (stratum)"
+        check_attribute_names([strata_name], "strata")
         labels[strata_name] = strata
     arrays = {**{f"groups[{k!r}]": v for k, v in labels.items()}}
     for name, value in (("selected", selected), ("score", score), ("sample_weight", sample_weight)):
@@ -224,6 +233,8 @@ def _named_columns(
             "strata": strata,
         },
     )
+    check_attribute_names(names)
+    check_attribute_names([] if strata is None else [strata], "strata")
     return names
 
 
@@ -399,15 +410,11 @@ def _engine_frame(data: Any) -> Any:
     """The table as a narwhals frame (eager polars made lazy, so the passes fuse)."""
     import narwhals as nw
 
-    try:
-        frame = nw.from_native(data)
-    except TypeError as exc:
-        raise type_error(
-            "data",
-            f"{type(data).__name__} is not a dataframe this library can read",
-            "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or data=None "
-            "with arrays",
-        ) from exc
+    frame = as_narwhals(
+        data,
+        "data",
+        "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or data=None with arrays",
+    )
     if isinstance(frame, nw.DataFrame) and frame.implementation.is_polars():
         # Eager polars runs each operation as its own query; lazily, the
         # derived columns and the group-by fuse into one pass.
@@ -708,11 +715,12 @@ PERIODS = {
 
 
 def check_period(period: Any) -> str | None:
-    if period is None or period in PERIODS:
+    if period is None:
         return period
-    raise input_error(
+    return check_option(
+        period,
         "period",
-        f"{period!r} is not a known period",
+        PERIODS,
         f"Pass one of {list(PERIODS)!r}, or None to use the time values as period labels",
     )
 
@@ -820,14 +828,11 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
     """The lazy table with the period key added, in the engine's own language."""
     import narwhals as nw
 
-    try:
-        frame = nw.from_native(data)
-    except TypeError as exc:
-        raise type_error(
-            "data",
-            f"{type(data).__name__} is not a dataframe this library can read",
-            "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or a Parquet path",
-        ) from exc
+    frame = as_narwhals(
+        data,
+        "data",
+        "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or a Parquet path",
+    )
     schema = frame.collect_schema()
     _check_columns_exist(schema.names(), {"time": time})
     if PERIOD_KEY in schema.names():

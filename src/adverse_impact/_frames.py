@@ -16,7 +16,7 @@ import pandas as pd
 
 from adverse_impact._errors import type_error
 
-__all__ = ["as_frame", "as_pandas"]
+__all__ = ["as_frame", "as_narwhals", "as_pandas"]
 
 _PLAIN = (pd.DataFrame, pd.Series, pd.Index, np.ndarray, list, tuple, dict, str, bytes)
 
@@ -70,3 +70,26 @@ def as_frame(value: Any, argument: str, fix: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise type_error(argument, f"{type(value).__name__} is not a table", fix)
     return frame
+
+
+def as_narwhals(value: Any, argument: str, fix: str) -> Any:
+    """A narwhals frame (eager or lazy) over a table of any library, else an error naming it.
+
+    Unlike :func:`as_pandas`, nothing is collected: this is the way in for
+    counting on the engine where the data lives.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from adverse_impact._frames import as_narwhals
+    >>> type(as_narwhals(pl.DataFrame({"a": [1]}).lazy(), "data", "Pass a table")).__name__
+    'LazyFrame'
+    """
+    import narwhals as nw
+
+    try:
+        return nw.from_native(value)
+    except TypeError as exc:
+        raise type_error(
+            argument, f"{type(value).__name__} is not a dataframe this library can read", fix
+        ) from exc

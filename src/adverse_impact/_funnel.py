@@ -57,6 +57,19 @@ class FunnelResult:
     results : tuple of AuditResult
         One audit per stage (among those who entered it), then the bottom
         line (the last stage among all applicants).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> people = pd.DataFrame({"sex": ["F"] * 10 + ["M"] * 10,
+    ...                        "screened": [1] * 8 + [0] * 2 + [1] * 9 + [0],
+    ...                        "offered": [1] * 3 + [0] * 7 + [1] * 6 + [0] * 4})
+    >>> funnel = ai.audit_funnel(people, stages=["screened", "offered"], groups="sex")
+    >>> funnel.summary()
+    'FunnelResult: 2 stages (screened > offered), 20 applicants; below 4/5 at: offered, bottom line'
+    >>> funnel.passes(), funnel.flagged_stages()
+    (False, ['offered', 'bottom line'])
     """
 
     stages: tuple[str, ...]
@@ -580,6 +593,22 @@ class TierResult:
         "or better", is left out).
     results : tuple of AuditResult
         One audit per tier, aligned with ``tiers``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> tier = pd.Categorical(["top", "middle", "bottom", "top"] * 5 + ["bottom", "middle"] * 10,
+    ...                       categories=["bottom", "middle", "top"], ordered=True)
+    >>> tiers = ai.audit_tiers(selected=tier, groups={"sex": ["M"] * 20 + ["F"] * 20})
+    >>> tiers.summary()
+    'TierResult: 2 tiers (top, middle) or better; below 4/5 at: top, middle'
+    >>> tiers.table[["tier", "group", "rate", "impact_ratio"]].round(3)
+         tier group  rate  impact_ratio
+    0     top     F  0.00         0.000
+    1     top     M  0.50         1.000
+    2  middle     F  0.50         0.667
+    3  middle     M  0.75         1.000
     """
 
     tiers: tuple[str, ...]

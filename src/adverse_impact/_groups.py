@@ -66,6 +66,24 @@ ATTRIBUTE_SEP = " x "
 COUNT_COLUMNS = ("n", "selected", "weight", "weight_selected")
 
 
+def check_attribute_names(names: Iterable[Any], argument: str = "groups") -> None:
+    """No protected attribute or stratum may share a name with a count column.
+
+    A counts table holds the labels and the counts side by side, so an
+    attribute called ``n`` or ``weight`` would be read as a count (and
+    audited as one group): refuse it with the fix.
+    """
+    for name in names:
+        if str(name) in COUNT_COLUMNS:
+            raise input_error(
+                argument,
+                f"the column {name!r} has the name of one of the counts the audit computes "
+                f"({', '.join(COUNT_COLUMNS)})",
+                f"Rename that column, e.g. data.rename(columns={{{str(name)!r}: "
+                f"{str(name) + '_group'!r}}})",
+            )
+
+
 # -- reading the attributes ----------------------------------------------------------
 
 
@@ -294,7 +312,8 @@ def warn_labels(
     labels: Mapping[str, Iterable[Any]], unknown: frozenset, argument: str = "unknown"
 ) -> None:
     """The label warnings every audit gives once: unused ``unknown=``, non-answers."""
-    labels = {name: list(values) for name, values in labels.items()}
+    # A counts table repeats each label once per cell it is in: name it once.
+    labels = {name: list(dict.fromkeys(values)) for name, values in labels.items()}
     warn_unused_unknown(labels, unknown)
     warn_non_answers(labels, unknown, argument)
 

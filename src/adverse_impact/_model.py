@@ -158,6 +158,53 @@ def audit_model(
     >>> result.params["score_method"], result.params["cutoff"]
     ('predict_proba', 0.5)
     """
+    _check_arguments(threshold, select_top, audit_kwargs)
+    weight = audit_kwargs.get("sample_weight")
+    truth = None if y_true is None else check_binary_labels(y_true, pos_label, "y_true")
+    check_rows(X, sensitive_features, y_true=y_true, sample_weight=weight)
+
+    scores, method = model_scores(model, X, pos_label=pos_label)
+    n = next(iter(feature_lengths(sensitive_features).values()), len(scores))
+    if len(scores) != n:
+        raise input_error(
+            "model", f"returned {len(scores)} scores for {n} rows", "Return one score per row of X"
+        )
+    decisions, rule, cut_params = _decisions(
+        model, X, scores, method, threshold, select_top, ties, random_state, pos_label
+    )
+    decisions = np.asarray(decisions, dtype=np.int8)
+
+    with as_sensitive_features():
+        result = audit(selected=decisions, groups=sensitive_features, **audit_kwargs)
+    params = {
+        **result.params,
+        "rule": rule,
+        "score_method": method,
+        "threshold": None if threshold is None else float(threshold),
+        "select_top": select_top,
+        "ties": ties,
+        **cut_params,
+        "pos_label": pos_label,
+        "model": type(model).__name__,
+    }
+    rates = None
+    if truth is not None:
+        rates = rates_from_binary(
+            truth,
+            decisions,
+            sensitive_features,
+            unknown=audit_kwargs.get("unknown"),
+            intersectional=audit_kwargs.get("intersectional", True),
+            sample_weight=weight,
+            warn=False,
+        )
+    return dataclasses.replace(result, params=params, error_rates=rates)
+
+
+def _check_arguments(
+    threshold: float | None, select_top: int | float | None, audit_kwargs: dict[str, Any]
+) -> None:
+    """audit_model's own arguments: no reserved audit keyword, one cut-off, weights as values."""
     for key in _RESERVED:
         if key in audit_kwargs:
             raise type_error(
@@ -181,22 +228,30 @@ def audit_model(
             f"expected a number, got {type(threshold).__name__}",
             "Pass a score cut-off such as threshold=0.5",
         )
-    weight = audit_kwargs.get("sample_weight")
-    if isinstance(weight, str):
+    if isinstance(audit_kwargs.get("sample_weight"), str):
         raise type_error(
             "sample_weight",
-            f"got the column name {weight!r}",
+            f"got the column name {audit_kwargs['sample_weight']!r}",
             "Pass the weights themselves, one per row of X",
         )
-    truth = None if y_true is None else check_binary_labels(y_true, pos_label, "y_true")
-    check_rows(X, sensitive_features, y_true=y_true, sample_weight=weight)
 
-    scores, method = model_scores(model, X, pos_label=pos_label)
-    n = next(iter(feature_lengths(sensitive_features).values()), len(scores))
-    if len(scores) != n:
-        raise input_error(
-            "model", f"returned {len(scores)} scores for {n} rows", "Return one score per row of X"
-        )
+
+def _decisions(
+    model: Model,
+    X: Any,
+    scores: np.ndarray,
+    method: str,
+    threshold: float | None,
+    select_top: int | float | None,
+    ties: str,
+    random_state: Any,
+    pos_label: Any,
+) -> tuple[np.ndarray, str, dict[str, Any]]:
+    """The decisions to audit, their rule and the cut-off's parameters.
+
+    A cut-off (``threshold`` or ``select_top``) on the scores, or else the
+    model's own ``predict``.
+    """
     if threshold is not None or select_top is not None:
         if select_top is not None and method == "predict" and ties != "random":
             raise input_error(
@@ -225,33 +280,7 @@ def audit_model(
             "n_tied_at_cutoff": None,
             "n_tie_break": 0,
         }
-    decisions = np.asarray(decisions, dtype=np.int8)
-
-    with as_sensitive_features():
-        result = audit(selected=decisions, groups=sensitive_features, **audit_kwargs)
-    params = {
-        **result.params,
-        "rule": rule,
-        "score_method": method,
-        "threshold": None if threshold is None else float(threshold),
-        "select_top": select_top,
-        "ties": ties,
-        **cut_params,
-        "pos_label": pos_label,
-        "model": type(model).__name__,
-    }
-    rates = None
-    if truth is not None:
-        rates = rates_from_binary(
-            truth,
-            decisions,
-            sensitive_features,
-            unknown=audit_kwargs.get("unknown"),
-            intersectional=audit_kwargs.get("intersectional", True),
-            sample_weight=weight,
-            warn=False,
-        )
-    return dataclasses.replace(result, params=params, error_rates=rates)
+    return decisions, rule, cut_params
 
 
 def _warn_margin_threshold(threshold: float, scores: np.ndarray) -> None:

@@ -13,10 +13,12 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
 from adverse_impact._errors import input_error
+from adverse_impact._render import html_block
 
 __all__ = ["PowerResult", "SampleSizeResult", "minimum_detectable_ratio", "power", "sample_size"]
 
@@ -29,8 +31,28 @@ POWER_TESTS = ("z", "z_pooled", "fisher")
 MAX_FISHER_TABLES = 1_000_000
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class SampleSizeResult:
+class _Planned:
+    """What both planning results share: the repr is the summary; one row of fields."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-serialisable dict."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The fields as a one-row DataFrame."""
+        return pd.DataFrame([self.to_dict()])
+
+    def __repr__(self) -> str:
+        return self.summary()  # type: ignore[attr-defined]
+
+    def _repr_html_(self) -> str:
+        return html_block(self.summary(), self.to_frame())  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
+class SampleSizeResult(_Planned):
     """Applicants needed per group; see :func:`sample_size`.
 
     Attributes
@@ -43,6 +65,17 @@ class SampleSizeResult:
         The power achieved with ``n_focal`` and ``n_reference``.
     rate_reference, rate_focal, impact_ratio, alpha : float
     test : str
+
+    Examples
+    --------
+    >>> from adverse_impact.stats import sample_size
+    >>> found = sample_size(0.30, 0.8)
+    >>> found  # doctest: +NORMALIZE_WHITESPACE
+    SampleSizeResult: 858 focal and 858 reference applicants detect an impact ratio of 0.8
+    (rates 0.24 vs 0.3) with power 0.800 at two-sided alpha 0.05 (z)
+    >>> found.to_frame()[["n_focal", "n_reference", "power"]].round(4)
+       n_focal  n_reference   power
+    0      858          858  0.8004
     """
 
     n_focal: int
@@ -55,23 +88,38 @@ class SampleSizeResult:
     alpha: float
     test: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)
-
     def summary(self) -> str:
         """One line: how many applicants, for what."""
         return (
-            f"{self.n_focal:,} focal and {self.n_reference:,} reference applicants detect an "
-            f"impact ratio of {self.impact_ratio:.3g} (rates {self.rate_focal:.3g} vs "
-            f"{self.rate_reference:.3g}) with power {self.power:.3f} at two-sided alpha "
-            f"{self.alpha:g} ({self.test})"
+            f"SampleSizeResult: {self.n_focal:,} focal and {self.n_reference:,} reference "
+            f"applicants detect an impact ratio of {self.impact_ratio:.3g} (rates "
+            f"{self.rate_focal:.3g} vs {self.rate_reference:.3g}) with power {self.power:.3f} "
+            f"at two-sided alpha {self.alpha:g} ({self.test})"
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class PowerResult:
-    """Power of a planned comparison; see :func:`power`."""
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
+class PowerResult(_Planned):
+    """Power of a planned comparison; see :func:`power`.
+
+    Attributes
+    ----------
+    power : float
+        The probability that the two-sided test rejects equal rates.
+    n_focal, n_reference : int
+    rate_reference, rate_focal, impact_ratio, alpha : float
+    test : str
+
+    Examples
+    --------
+    >>> from adverse_impact.stats import power
+    >>> planned = power(48, 259, 0.795, 0.8)
+    >>> planned  # doctest: +NORMALIZE_WHITESPACE
+    PowerResult: power 0.619 to detect an impact ratio of 0.8 with 48 focal and 259
+    reference applicants (reference rate 0.795, two-sided alpha 0.05, z)
+    >>> planned.to_dict()["n_focal"], round(planned.power, 3)
+    (48, 0.619)
+    """
 
     power: float
     n_focal: int
@@ -82,21 +130,14 @@ class PowerResult:
     alpha: float
     test: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)
-
     def summary(self) -> str:
         """One line: the power, for what."""
         return (
-            f"power {self.power:.3f} to detect an impact ratio of {self.impact_ratio:.3g} "
-            f"with {self.n_focal:,} focal and {self.n_reference:,} reference applicants "
-            f"(reference rate {self.rate_reference:.3g}, two-sided alpha {self.alpha:g}, "
-            f"{self.test})"
+            f"PowerResult: power {self.power:.3f} to detect an impact ratio of "
+            f"{self.impact_ratio:.3g} with {self.n_focal:,} focal and {self.n_reference:,} "
+            f"reference applicants (reference rate {self.rate_reference:.3g}, two-sided alpha "
+            f"{self.alpha:g}, {self.test})"
         )
-
-
-# -- checks ----------------------------------------------------------------------
 
 
 def _probability(value: Any, name: str, *, open_low: bool = True) -> float:

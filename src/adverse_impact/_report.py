@@ -551,7 +551,7 @@ def render_html(
             html_table(header, rows_),
         ]
     if sweep is not None:
-        summary = sweep.summary()
+        summary = sweep.by_threshold()
         step = max(1, len(summary) // 25)
         out += [
             "<h2>Threshold sweep</h2>",

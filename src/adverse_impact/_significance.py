@@ -11,9 +11,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammaln
 
 from adverse_impact import stats
 from adverse_impact._errors import input_error
+from adverse_impact._validation import check_option
 
 __all__ = [
     "COMPARISONS",
@@ -63,20 +65,17 @@ def check_alpha(alpha: Any, argument: str = "alpha") -> float:
 
 
 def check_comparison(comparison: Any) -> str:
-    if comparison not in COMPARISONS:
-        raise input_error(
-            "comparison",
-            f"{comparison!r} is not a known comparison",
-            'Pass "reference" (each group against the reference group) or '
-            '"rest" (each group against all other known groups)',
-        )
-    return comparison
+    return check_option(
+        comparison,
+        "comparison",
+        COMPARISONS,
+        'Pass "reference" (each group against the reference group) or '
+        '"rest" (each group against all other known groups)',
+    )
 
 
 def check_test(test: Any) -> str:
-    if test not in TESTS:
-        raise input_error("test", f"{test!r} is not a known test", f"Pass one of {sorted(TESTS)!r}")
-    return test
+    return check_option(test, "test", TESTS, f"Pass one of {sorted(TESTS)!r}")
 
 
 def _comparison_counts(
@@ -199,13 +198,58 @@ def detectable(
     told apart from chance: a four-fifths flag on it rests on a handful of
     people (the Uniform Guidelines' Q&A 21 and 22).
     """
-    zero = np.zeros_like(np.asarray(n_a))
+    n_a, sel_b, n_b = (np.atleast_1d(np.asarray(v, dtype=np.int64)) for v in (n_a, sel_b, n_b))
+    zero = np.zeros_like(n_a)
     if test == "z":
         p_value = stats.two_proportion_z(zero, n_a, sel_b, n_b).p_value
+        return significant(np.atleast_1d(p_value), zero, n_a, sel_b, n_b, alpha)
+    # With no one selected from the group the table sits at the end of the
+    # hypergeometric support, so both Fisher p-values follow from P(X = 0)
+    # (computed in logs: it underflows for large groups):
+    # * mid-p: the lower one-sided mid-p is P(X = 0)/2 and the upper one is
+    #   larger, so the doubled two-sided mid-p is exactly min(P(X = 0), 1);
+    # * exact (minimum likelihood): P(X = 0) <= p <= m P(X = 0) (1 + 1e-14),
+    #   m the support size, as every table counted is no likelier than the
+    #   observed one.  Only tables between the bounds need the full test,
+    #   which is what made this column cost a second Fisher test per group.
+    log_p0 = _log_pmf_zero(n_a, sel_b, n_b)
+    lower = (sel_b > 0) & (n_a > 0)
+    log_alpha = np.log(alpha)
+    # The log-gammas' rounding grows with their size (about N log N): decide
+    # by the bounds only where they clear alpha by more than that.
+    margin = 1e-12 * (gammaln(n_a + n_b + 1.0) + 1.0)
+    if test == "fisher_midp":
+        clear = np.abs(log_p0 - log_alpha) > margin
+        out = lower & (log_p0 < log_alpha)
     else:
-        fisher = stats.fisher_exact(zero, n_a, sel_b, n_b)
+        support = np.minimum(n_a, sel_b) + 1
+        log_high = log_p0 + np.log(support) + 1e-13
+        out = lower & (log_high < log_alpha - margin)
+        clear = (log_p0 > log_alpha + margin) | out | ~lower
+    close = ~clear
+    if close.any():
+        fisher = stats.fisher_exact(zero[close], n_a[close], sel_b[close], n_b[close])
         p_value = fisher.p_value if test == "fisher" else fisher.p_value_midp
-    return significant(np.atleast_1d(p_value), zero, n_a, sel_b, n_b, alpha)
+        out[close] = significant(
+            np.atleast_1d(p_value), zero[close], n_a[close], sel_b[close], n_b[close], alpha
+        )
+    return out
+
+
+def _log_pmf_zero(n_a: np.ndarray, sel_b: np.ndarray, n_b: np.ndarray) -> np.ndarray:
+    """log P(X = 0) for X ~ Hypergeom(N = n_a + n_b, K = sel_b, n = n_a).
+
+    ``C(N - K, n_a) / C(N, n_a)`` as a sum of log-gammas (always defined:
+    ``K = sel_b <= n_b = N - n_a``).
+    """
+    total = (n_a + n_b).astype(float)
+    k, n = sel_b.astype(float), n_a.astype(float)
+    return (
+        gammaln(total - k + 1)
+        - gammaln(total - k - n + 1)
+        - gammaln(total + 1)
+        + gammaln(total - n + 1)
+    )
 
 
 def pool_strata(

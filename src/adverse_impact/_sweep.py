@@ -20,7 +20,7 @@ from adverse_impact._errors import input_error, type_error
 from adverse_impact._groups import CodedAttribute, code_groups, label
 from adverse_impact._render import frame_block, html_block
 from adverse_impact._scoring import model_scores
-from adverse_impact._shape import ResultShape
+from adverse_impact._shape import ResultShape, _TransitionalSummary
 from adverse_impact._validation import (
     check_consistent_length,
     check_rows,
@@ -35,6 +35,9 @@ __all__ = ["ThresholdSweep", "threshold_sweep"]
 
 #: Quantiles of the default ``threshold_sweep`` grid: 0%, 1%, ..., 100%.
 _DEFAULT_QUANTILES = np.linspace(0.0, 1.0, 101)
+
+#: The columns of :meth:`ThresholdSweep.by_threshold`.
+_BY_THRESHOLD_COLUMNS = ("threshold", "selected", "rate", "min_impact_ratio", "n_flagged", "passes")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -60,6 +63,22 @@ class ThresholdSweep(ResultShape):
         Rows in the unknown category, per attribute.
     n_selected : numpy.ndarray
         Rows selected at each cut-off, unknown included (read-only).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> sweep = ai.threshold_sweep([0.9, 0.8, 0.3, 0.7, 0.4, 0.2],
+    ...                            sensitive_features={"sex": ["F", "F", "F", "M", "M", "M"]},
+    ...                            thresholds=[0.5, 0.75])
+    >>> print(sweep.summary())  # doctest: +NORMALIZE_WHITESPACE
+    ThresholdSweep: 2 cut-offs from 0.5 to 0.75 (scores), 1 attribute; four-fifths holds at
+    0 of 2 (n_total=6)
+      four-fifths fails for some group at every cut-off
+      lowest impact ratio 0.000: sex M at cut-off 0.75
+    >>> sweep.by_threshold()
+       threshold  selected      rate  min_impact_ratio  n_flagged  passes
+    0       0.50         3  0.500000               0.5          1   False
+    1       0.75         2  0.333333               0.0          1   False
     """
 
     _table: pd.DataFrame
@@ -107,13 +126,15 @@ class ThresholdSweep(ResultShape):
         """The tidy table as a DataFrame (a copy)."""
         return self._table.copy()
 
-    def summary(self) -> pd.DataFrame:
+    def by_threshold(self) -> pd.DataFrame:
         """One row per cut-off: how many advance overall, and the worst impact ratio.
 
         Columns: ``threshold``, ``selected`` and ``rate`` (all rows, unknown
         included), ``min_impact_ratio`` (over every attribute and group; NaN
         when no ratio is defined), ``n_flagged`` (groups below four-fifths)
-        and ``passes`` (no group flagged).
+        and ``passes`` (no group flagged).  The first release returned this
+        table from ``summary()``, which still answers that use with an
+        :class:`~adverse_impact.AliasWarning`.
         """
         grouped = self._table.groupby("threshold", sort=True)
         out = pd.DataFrame(
@@ -128,9 +149,48 @@ class ThresholdSweep(ResultShape):
         out["passes"] = out["n_flagged"] == 0
         return out
 
+    def summary(self) -> str:
+        """The headline, the strictest cut-off that passes and the lowest impact ratio.
+
+        A few lines of plain text, the first the first line of ``repr``.  The
+        table of one row per cut-off is :meth:`by_threshold`; the text
+        returned here still answers the first release's use of ``summary()``
+        as that table (``.loc``, ``["rate"]``) with an
+        :class:`~adverse_impact.AliasWarning`.
+        """
+        per_cut = self.by_threshold()
+        lines = [self._headline()]
+        passing = per_cut[per_cut["passes"]]
+        if len(passing):
+            best = passing.iloc[-1]
+            lines.append(
+                f"  strictest cut-off where four-fifths holds: {best['threshold']:.4g} "
+                f"(selects {int(best['selected']):,} of {self._n_total:,}, "
+                f"{best['rate']:.1%})"
+            )
+        else:
+            lines.append("  four-fifths fails for some group at every cut-off")
+        ratios = self._table["impact_ratio"]
+        if ratios.notna().any():
+            low = self._table.loc[ratios.idxmin()]
+            lines.append(
+                f"  lowest impact ratio {low['impact_ratio']:.3f}: {low['attribute']} "
+                f"{low['group']} at cut-off {low['threshold']:.4g}"
+            )
+        else:
+            lines.append("  no impact ratio is defined (no group selected at any cut-off)")
+        return _TransitionalSummary(
+            "\n".join(lines),
+            self.by_threshold,
+            pd.DataFrame,
+            _BY_THRESHOLD_COLUMNS,
+            "ThresholdSweep.summary()",
+            "ThresholdSweep.by_threshold()",
+        )
+
     def _headline(self) -> str:
         t = self._thresholds
-        passing = int((self.summary()["n_flagged"] == 0).sum())
+        passing = int((self.by_threshold()["n_flagged"] == 0).sum())
         attrs = len(self.attributes)
         return (
             f"ThresholdSweep: {len(t)} cut-off{'s' if len(t) != 1 else ''} from {t[0]:.4g} "
@@ -140,7 +200,7 @@ class ThresholdSweep(ResultShape):
         )
 
     def _display_frame(self, limit: int = 11) -> pd.DataFrame:
-        summary = self.summary()
+        summary = self.by_threshold()
         if len(summary) > limit:
             picks = np.unique(np.linspace(0, len(summary) - 1, limit).round().astype(int))
             summary = summary.iloc[picks]
@@ -236,8 +296,8 @@ def threshold_sweep(
     Returns
     -------
     ThresholdSweep
-        ``.to_frame()`` gives the tidy table, ``.summary()`` one row per
-        cut-off, ``.plot()`` the impact ratios against the cut-off.
+        ``.to_frame()`` gives the tidy table, ``.by_threshold()`` one row
+        per cut-off, ``.plot()`` the impact ratios against the cut-off.
 
     Raises
     ------

@@ -118,6 +118,19 @@ class TokenProxies(ResultShape):
         The compared groups.
     vocabulary_size : int
         Tokens kept (those occurring at least ``min_count`` times).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> texts = ["her chess club, python", "his chess club, java", "python, sql"] * 10
+    >>> result = ai.token_proxies(texts, ["F", "M", "F"] * 10, min_count=1)
+    >>> result.summary()
+    "TokenProxies: 7 tokens in 30 documents, groups ['F', 'M'], 0 with unknown group"
+    >>> result.to_frame()[["token", "group", "count", "log_odds"]].head(3).round(3)
+        token group  count  log_odds
+    0  python     F     20     4.615
+    1     his     M     10     5.294
+    2    java     M     10     5.294
     """
 
     _table: pd.DataFrame

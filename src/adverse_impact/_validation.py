@@ -388,9 +388,7 @@ def check_rule(rule: Any, alpha: Any) -> str:
     """The gate policy: ``rule``, or by default four-fifths (``"both"`` when ``alpha`` is given)."""
     if rule is None:
         return "four_fifths" if alpha is None else "both"
-    if rule not in RULES:
-        raise input_error("rule", f"{rule!r} is not a known rule", f"Pass one of {list(RULES)!r}")
-    return rule
+    return check_option(rule, "rule", RULES)
 
 
 def below_ratio(ratios: Sequence[Fraction | None], min_ratio: Any) -> np.ndarray:
@@ -483,8 +481,11 @@ def check_scalar(
     return number
 
 
-def check_option(value: Any, argument: str, options: Iterable[Any]) -> Any:
+def check_option(value: Any, argument: str, options: Iterable[Any], fix: str | None = None) -> Any:
     """One of a fixed set of values (a string option), or an error listing them.
+
+    ``fix`` replaces the default advice ("Pass argument=first or another of
+    those") where the options need explaining.
 
     Examples
     --------
@@ -501,6 +502,6 @@ def check_option(value: Any, argument: str, options: Iterable[Any]) -> Any:
         raise input_error(
             argument,
             f"{value!r} is not one of {list(options)!r}",
-            f"Pass {argument}={options[0]!r} or another of those",
+            fix or f"Pass {argument}={options[0]!r} or another of those",
         )
     return value

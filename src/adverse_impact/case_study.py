@@ -652,23 +652,11 @@ class CaseStudyResult(ResultShape):
             )
         return "\n".join(lines)
 
-    def _headline(self) -> str:
-        d = self._numbers["data"]
-        ratios = ", ".join(f"{_women(r):.2f}" for _, r in self._stages())
-        return (
-            f"CaseStudyResult: {d['n_history']:,} historical resumes, "
-            f"{d['n_applicants']:,} new applicants; women's impact ratio by stage "
-            f"(model, scrubbed, mitigated): {ratios}"
-        )
-
     def __repr__(self) -> str:
-        return f"{self._headline()}\n\n{self.summary()}"
+        return self.summary()
 
     def _repr_html_(self) -> str:
-        lines = self.summary().splitlines()
-        return f"<p><strong>{html.escape(self._headline())}</strong></p>" + "".join(
-            f"<p>{html.escape(line)}</p>" for line in lines
-        )
+        return "".join(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines())
 
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""

@@ -21,11 +21,13 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import chi2 as _chi2
 from scipy.stats import hypergeom, norm
 
 from adverse_impact._errors import input_error
+from adverse_impact._render import html_block, jsonable
 
 __all__ = [
     "ChiSquareResult",
@@ -74,7 +76,13 @@ def _show(value: Any) -> str:
 
 
 class _Result:
-    """Shared behaviour of the result dataclasses: a short repr and ``to_dict``."""
+    """Shared behaviour of the result dataclasses: a short repr, ``to_dict`` and the rest.
+
+    ``summary()`` is the repr (one line), ``to_frame()`` one row per
+    comparison (one for scalar inputs), as every result of the library has.
+    """
+
+    __slots__ = ()
 
     def __repr__(self) -> str:
         fields = ", ".join(
@@ -83,17 +91,48 @@ class _Result:
         return f"{type(self).__name__}({fields})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict of floats, bools or lists."""
-        out = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            out[f.name] = value.tolist() if isinstance(value, np.ndarray) else value
-        return out
+        """The fields as JSON-ready floats, bools or lists (NaN and infinity as None).
+
+        Strict JSON has no NaN: an undefined statistic (a ratio with a zero
+        rate, an odds ratio with an empty cell) is null, as in every other
+        result's ``to_dict()``; ``to_frame()`` keeps the floats.
+        """
+        return {
+            f.name: jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per comparison (one row for scalar inputs), one column per field."""
+        values = {f.name: np.asarray(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        shape = np.broadcast_shapes(*(v.shape for v in values.values()))
+        return pd.DataFrame(
+            {name: np.broadcast_to(v, shape).reshape(-1).copy() for name, v in values.items()}
+        )
+
+    def summary(self) -> str:
+        """The repr: one line of plain text."""
+        return repr(self)
+
+    def _repr_html_(self) -> str:
+        return html_block(repr(self), self.to_frame())
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class ZTestResult(_Result):
-    """Pooled two-proportion z test; see :func:`two_proportion_z`."""
+    """Pooled two-proportion z test; see :func:`two_proportion_z`.
+
+    Examples
+    --------
+    >>> from adverse_impact import stats
+    >>> result = stats.two_proportion_z(5, 20, 12, 20)
+    >>> result
+    ZTestResult(z=-2.239, p_value=0.02516, p_value_less=0.01258, p_value_greater=0.9874)
+    >>> stats.two_proportion_z([5, 6], [20, 20], [12, 12], [20, 20]).to_frame().round(4)
+            z  p_value  p_value_less  p_value_greater
+    0 -2.2389   0.0252        0.0126           0.9874
+    1 -1.9069   0.0565        0.0283           0.9717
+    """
 
     z: Any
     p_value: Any
@@ -103,7 +142,15 @@ class ZTestResult(_Result):
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class FisherResult(_Result):
-    """Fisher's exact test with Lancaster's mid-p; see :func:`fisher_exact`."""
+    """Fisher's exact test with Lancaster's mid-p; see :func:`fisher_exact`.
+
+    Examples
+    --------
+    >>> from adverse_impact import stats
+    >>> result = stats.fisher_exact(5, 20, 12, 20)
+    >>> round(result.p_value, 4), round(result.p_value_midp, 4)
+    (0.0536, 0.0315)
+    """
 
     odds_ratio: Any
     p_value: Any
@@ -116,7 +163,14 @@ class FisherResult(_Result):
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class ChiSquareResult(_Result):
-    """Pearson's chi-square test of a 2x2 table; see :func:`chi_square`."""
+    """Pearson's chi-square test of a 2x2 table; see :func:`chi_square`.
+
+    Examples
+    --------
+    >>> from adverse_impact import stats
+    >>> stats.chi_square(5, 20, 12, 20)
+    ChiSquareResult(statistic=5.013, p_value=0.02516, statistic_yates=3.683, p_value_yates=0.05497)
+    """
 
     statistic: Any
     p_value: Any
@@ -126,7 +180,15 @@ class ChiSquareResult(_Result):
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class ImpactRatioResult(_Result):
-    """Impact ratio, its z test and confidence interval; see :func:`impact_ratio_test`."""
+    """Impact ratio, its z test and confidence interval; see :func:`impact_ratio_test`.
+
+    Examples
+    --------
+    >>> from adverse_impact import stats
+    >>> result = stats.impact_ratio_test(5, 20, 12, 20)
+    >>> round(result.ratio, 4), round(result.ci_low, 2), round(result.ci_high, 4)
+    (0.4167, 0.18, 0.9644)
+    """
 
     ratio: Any
     z: Any
@@ -139,7 +201,15 @@ class ImpactRatioResult(_Result):
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class ShortfallResult(_Result):
-    """Selections a group lacks; see :func:`shortfall`."""
+    """Selections a group lacks; see :func:`shortfall`.
+
+    Examples
+    --------
+    >>> from adverse_impact import stats
+    >>> result = stats.shortfall(5, 20, 12, 20)  # 5 of 20 selected against 12 of 20
+    >>> result.shortfall_reference, result.shortfall_overall
+    (7.0, 3.5)
+    """
 
     expected_reference: Any
     shortfall_reference: Any
@@ -149,7 +219,15 @@ class ShortfallResult(_Result):
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class OddsRatioResult(_Result):
-    """Odds ratio with Woolf's confidence interval; see :func:`odds_ratio`."""
+    """Odds ratio with Woolf's confidence interval; see :func:`odds_ratio`.
+
+    Examples
+    --------
+    >>> from adverse_impact import stats
+    >>> result = stats.odds_ratio(5, 20, 12, 20)
+    >>> round(result.odds_ratio, 4), round(result.ci_low, 4), round(result.ci_high, 4)
+    (0.2222, 0.0576, 0.8579)
+    """
 
     odds_ratio: Any
     ci_low: Any
@@ -160,7 +238,15 @@ class OddsRatioResult(_Result):
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class MantelHaenszelResult(_Result):
-    """Several 2x2 tables pooled; see :func:`mantel_haenszel`."""
+    """Several 2x2 tables pooled; see :func:`mantel_haenszel`.
+
+    Examples
+    --------
+    >>> from adverse_impact import stats
+    >>> result = stats.mantel_haenszel([[[5, 15], [12, 8]], [[7, 13], [10, 10]]])
+    >>> round(result.odds_ratio, 4), round(result.p_value, 4), result.n_strata
+    (0.3548, 0.0255, 2)
+    """
 
     statistic: float
     p_value: float

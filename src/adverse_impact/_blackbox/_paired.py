@@ -250,6 +250,20 @@ class PairedTestResult:
     rankings : object or None
         For a ranker, the ranking audit of the generated prompts
         (:func:`adverse_impact.audit_rankings`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> signals = pd.DataFrame({"college": ["Wellesley College", "Dalton College"],
+    ...                         "type": ["women's", "co-ed"]})
+    >>> templates = [f"Python, SQL; {i} years; {{college}}" for i in range(10)]
+    >>> def scorer(texts):
+    ...     return [int(t.split()[2]) / 10 - 0.1 * ("Wellesley" in t) for t in texts]
+    >>> result = ai.paired_test(scorer, templates, signals=signals)
+    >>> print(result.summary().splitlines()[1])  # doctest: +NORMALIZE_WHITESPACE
+    Largest gap: women's scores -0.1 against co-ed (95% CI -0.1 to -0.1; Wilcoxon p=0.00195,
+    paired t p=0, n=10 pairs)
     """
 
     kind: str

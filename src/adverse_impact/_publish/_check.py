@@ -57,6 +57,20 @@ class Finding:
         The finding in plain words.
     expected : float or None
         The value the published figure should have, where there is one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> published = pd.DataFrame({"attribute": ["sex"] * 2, "group": ["Male", "Female"],
+    ...                           "n": [200, 100], "selected": [100, 30],
+    ...                           "rate": ["0.50", "0.30"], "impact_ratio": ["1.00", "0.70"]})
+    >>> finding = ai.check_summary(published).findings[0]
+    >>> finding.severity, finding.code, finding.group
+    ('error', 'wrong_ratio', 'Female')
+    >>> print(finding.message)  # doctest: +NORMALIZE_WHITESPACE
+    sex / Female: impact ratio published as 0.70; the counts give 0.600 (0.60 at the
+    published precision)
     """
 
     severity: str
@@ -83,6 +97,19 @@ class SummaryCheck:
     findings : tuple of Finding
     min_share : float
     min_share_of : str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> published = pd.DataFrame({"attribute": ["sex"] * 2, "group": ["Male", "Female"],
+    ...                           "n": [200, 100], "selected": [100, 30],
+    ...                           "rate": ["0.50", "0.30"], "impact_ratio": ["1.00", "0.70"]})
+    >>> check = ai.check_summary(published)
+    >>> check.summary(), check.passes()
+    ('SummaryCheck: 1 error, 1 warning', False)
+    >>> check.findings[0].code, check.findings[0].expected
+    ('wrong_ratio', 0.6)
     """
 
     findings: tuple[Finding, ...]

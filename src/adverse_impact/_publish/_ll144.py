@@ -56,6 +56,19 @@ class LL144Packet:
     tiers : tuple of str or None
         ``(None,)`` for a selection tool; for a tiered tool the label of each
         "placed in tier t or better" table, best first.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> result = ai.audit(selected=[1, 0, 1, 1] * 10, groups={"sex": ["F", "F", "M", "M"] * 10})
+    >>> packet = result.to_ll144(audit_date="2026-11-30", distribution_date="2026-01-05",
+    ...                          data_source="ATS export")
+    >>> packet.summary()
+    'LL144Packet: AEDT, audit of 2026-11-30; lowest impact ratio 0.50'
+    >>> packet.to_frame()[["attribute", "category", "n", "rate", "impact_ratio"]]
+      attribute category   n  rate  impact_ratio
+    0       sex        F  20   0.5           0.5
+    1       sex        M  20   1.0           1.0
     """
 
     metadata: Mapping[str, Any]
@@ -88,6 +101,10 @@ class LL144Packet:
         ].reset_index(drop=True)
 
     # -- renderings ------------------------------------------------------------------
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table: every category's row (see :attr:`tables`; a copy)."""
+        return self._tables.copy()
 
     def to_dict(self) -> dict[str, Any]:
         """Metadata, tables, unknown counts and exclusions, JSON-serialisable."""

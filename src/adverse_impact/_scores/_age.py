@@ -15,7 +15,7 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from adverse_impact._audit import audit_counts
-from adverse_impact._counts import GroupCounts
+from adverse_impact._counts import GroupCounts, _check_columns_exist
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._render import html_block, pyplot
 from adverse_impact._result import AuditResult, jsonable
@@ -236,6 +236,16 @@ class AgeTrend:
     with its standard error, Wald ``z`` and two-sided ``p_value``;
     ``odds_ratio_10y`` (with ``ci_low``, ``ci_high``) the odds ratio for ten
     years older.  ``note`` says why values are NaN (no variation, separation).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> age = np.repeat([30, 45, 55], 100)
+    >>> selected = np.repeat([1, 0, 1, 0, 1, 0], [50, 50, 50, 50, 35, 65])
+    >>> trend = ai.audit_age(selected=selected, age=age).trend
+    >>> round(trend.odds_ratio_10y, 3), round(trend.p_value, 3), trend.converged
+    (0.799, 0.049, True)
     """
 
     intercept: float
@@ -349,6 +359,19 @@ class AgeAudit:
     cutoff : float
     unknown : int
         Applicants whose age is unknown, left out of every figure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> age = np.repeat([30, 45, 55], 100)
+    >>> selected = np.repeat([1, 0, 1, 0, 1, 0], [50, 50, 50, 50, 35, 65])
+    >>> result = ai.audit_age(selected=selected, age=age)
+    >>> print(result.summary().splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
+    AgeAudit: 40 and over vs under 40 passes four-fifths; sweep: first flagged at 50 and over
+    (unknown age: 0)
+    >>> result.passes(), result.first_failing_cutoff()
+    (True, 50.0)
     """
 
     audit: AuditResult
@@ -403,6 +426,9 @@ class AgeAudit:
         """The headline, the sweep in one line per cut-off, and the trend."""
         lines = [self._headline()]
         for r in self._sweep.itertuples(index=False):
+            if r.n_older == 0:
+                lines.append(f"  {r.cutoff:g}+: no one {r.older}, no comparison")
+                continue
             lines.append(
                 f"  {r.cutoff:g}+: rate {r.rate_older:.3f} vs {r.rate_younger:.3f}, "
                 f"impact ratio {r.impact_ratio:.3f}"
@@ -574,19 +600,44 @@ def audit_age(
     3    55.0          0.70              True
     4    60.0           NaN             False
     """
+    decisions, age, weights = _resolve(data, selected, age, sample_weight)
+    (cut,) = _check_cutoffs((cutoff,))
+    points = _check_cutoffs(sweep) if len(tuple(sweep)) else ()
+    ages = _ages(age, reference_date)
+    _check_range(ages)
+
+    at = _band_audits(ages, decisions, weights, alpha)
+
+    main, older, younger = at(cut)
+    if main is None:
+        raise input_error(
+            "age",
+            f"no applicant with a known age is {older!r} or no one is "
+            f"{younger!r}, so the two cannot be compared",
+            "Check the ages, or choose another cutoff=",
+        )
+    rows = [_sweep_row(c, *at(c), ages, decisions, weights) for c in points]
+    known = ~np.isnan(ages)
+    trend = _logistic_trend(
+        ages[known],
+        decisions[known].astype(float),
+        np.ones(int(known.sum())) if weights is None else weights[known],
+        confidence,
+    )
+    return AgeAudit(
+        main, pd.DataFrame(rows, columns=_SWEEP_COLUMNS), trend, cut, int((~known).sum())
+    )
+
+
+def _resolve(
+    data: Any, selected: Any, age: Any, sample_weight: Any
+) -> tuple[np.ndarray, Any, np.ndarray | None]:
+    """The decisions (0/1), the ages as given, and the weights, from columns or arrays."""
     if data is not None:
         frame = _frame_from_table(data)
-        for argument, column in (
-            ("selected", selected),
-            ("age", age),
-            ("sample_weight", sample_weight),
-        ):
-            if column is not None and column not in frame.columns:
-                raise input_error(
-                    argument,
-                    f"column {column!r} is not in data",
-                    f"Use one of {list(frame.columns)[:20]!r}",
-                )
+        _check_columns_exist(
+            frame.columns, {"selected": selected, "age": age, "sample_weight": sample_weight}
+        )
         selected, age = frame[selected], frame[age]
         sample_weight = None if sample_weight is None else frame[sample_weight]
     check_aligned_indexes(
@@ -602,62 +653,55 @@ def audit_age(
     check_consistent_length(lengths)
     decisions = check_binary(selected, "selected")
     weights = None if sample_weight is None else check_weights(sample_weight)
-    (cut,) = _check_cutoffs((cutoff,))
-    points = _check_cutoffs(sweep) if len(tuple(sweep)) else ()
-    ages = _ages(age, reference_date)
-    _check_range(ages)
+    return decisions, age, weights
 
-    known_ages = ages[~np.isnan(ages)]
-    at = _band_audits(ages, decisions, weights, alpha)
 
-    main, older, younger = at(cut)
-    if main is None:
-        raise input_error(
-            "age",
-            f"no applicant with a known age is {older!r} or no one is "
-            f"{younger!r}, so the two cannot be compared",
-            "Check the ages, or choose another cutoff=",
-        )
-    rows = []
+def _sweep_row(
+    c: float,
+    result: AuditResult | None,
+    older: str,
+    younger: str,
+    ages: np.ndarray,
+    decisions: np.ndarray,
+    weights: np.ndarray | None,
+) -> dict[str, Any]:
+    """One cut-off of the sweep: the two bands' counts and rates, ratio, flag and test.
+
+    Where one band is empty there is no comparison, but the other band's
+    counts and rate are still facts about the data: they are reported, not
+    left as zeros.
+    """
     nan = math.nan
-    for c in points:
-        result, older, younger = at(c)
-        row = {
-            "cutoff": c,
-            "older": older,
-            "younger": younger,
-            "n_older": int((known_ages >= c).sum()),
-            "n_younger": int((known_ages < c).sum()),
-            "selected_older": 0,
-            "selected_younger": 0,
-            "rate_older": nan,
-            "rate_younger": nan,
+    with np.errstate(invalid="ignore"):
+        bands = {"older": ages >= c, "younger": ages < c}
+    row: dict[str, Any] = {"cutoff": c, "older": older, "younger": younger}
+    for band, rows in bands.items():
+        row[f"n_{band}"] = int(rows.sum())
+    for band, rows in bands.items():
+        row[f"selected_{band}"] = int(decisions[rows].sum())
+    for band, rows in bands.items():
+        w = np.ones(int(rows.sum())) if weights is None else weights[rows]
+        total = float(w.sum())
+        row[f"rate_{band}"] = float((w * decisions[rows]).sum()) / total if total > 0 else nan
+    row.update(
+        {
             "impact_ratio": nan,
             "four_fifths_flag": False,
             "p_value_fisher": nan,
             "significant": False,
         }
-        if result is not None:
-            table = result.table.set_index("group")
-            o, y = table.loc[older], table.loc[younger]
-            row.update(
-                selected_older=int(o["selected"]),
-                selected_younger=int(y["selected"]),
-                rate_older=float(o["rate"]),
-                rate_younger=float(y["rate"]),
-                impact_ratio=float(o["impact_ratio"]),
-                four_fifths_flag=bool(o["four_fifths_flag"]),
-                p_value_fisher=float(o.get("p_value_fisher", nan)),
-                significant=bool(pd.notna(o.get("significant")) and o.get("significant")),
-            )
-        rows.append(row)
-    known = ~np.isnan(ages)
-    trend = _logistic_trend(
-        ages[known],
-        decisions[known].astype(float),
-        np.ones(int(known.sum())) if weights is None else weights[known],
-        confidence,
     )
-    return AgeAudit(
-        main, pd.DataFrame(rows, columns=_SWEEP_COLUMNS), trend, cut, int((~known).sum())
-    )
+    if result is not None:
+        table = result.table.set_index("group")
+        o, y = table.loc[older], table.loc[younger]
+        row.update(
+            selected_older=int(o["selected"]),
+            selected_younger=int(y["selected"]),
+            rate_older=float(o["rate"]),
+            rate_younger=float(y["rate"]),
+            impact_ratio=float(o["impact_ratio"]),
+            four_fifths_flag=bool(o["four_fifths_flag"]),
+            p_value_fisher=float(o.get("p_value_fisher", nan)),
+            significant=bool(pd.notna(o.get("significant")) and o.get("significant")),
+        )
+    return row

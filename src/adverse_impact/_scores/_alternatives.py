@@ -24,6 +24,8 @@ from adverse_impact._validation import check_unknown
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from adverse_impact._result import AuditResult
+
 __all__ = ["ModelComparison", "compare_models", "search_alternatives"]
 
 #: Why a decision-time use of the protected attribute is shown but never proposed.
@@ -190,6 +192,23 @@ class ModelComparison:
     candidates : pandas.DataFrame or None
         For :func:`search_alternatives`: each candidate's parameters,
         feature set and cut-off.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> rng = np.random.default_rng(0)
+    >>> sex = rng.choice(["F", "M"], 400)
+    >>> y = rng.random(400) < 0.4
+    >>> skill = y + rng.normal(0, 1, 400)
+    >>> models = {"with penalty": skill - 0.6 * (sex == "F"), "skill only": skill}
+    >>> result = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.3,
+    ...                            n_bootstrap=20, random_state=0)
+    >>> print(result.summary().splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
+    ModelComparison: 2 models, current 'with penalty'; 1 less discriminatory alternative
+    within roc_auc tolerance 0.005
+    >>> result.alternatives
+    ['skill only']
     """
 
     _table: pd.DataFrame
@@ -482,25 +501,8 @@ def _compare(
 ) -> ModelComparison:
     metric_name = _check_metric(metric)
     metrics = metrics or _Metrics(metric, truth)
-    if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
-        raise input_error(
-            "tolerance", f"{tolerance!r} is not a number >= 0", "Pass e.g. tolerance=0.005"
-        )
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
-        raise input_error(
-            "n_bootstrap",
-            f"{n_bootstrap!r} is not an integer >= 0",
-            "Pass e.g. n_bootstrap=200, or 0 for no intervals",
-        )
-    names = [e.name for e in entries]
-    if len(set(names)) != len(names):
-        raise input_error("models", "has duplicate names", "Give each model its own name")
-    lawful = [e.name for e in entries if not e.uses_protected_attribute]
-    current = lawful[0] if current is None else current
-    if current not in lawful:
-        raise input_error(
-            "current", f"{current!r} is not one of the models", f"Use one of {lawful[:20]!r}"
-        )
+    _check_margins(tolerance, n_bootstrap)
+    current = _current_model(entries, current)
     n = len(truth)
     with _as_sensitive_features():
         coded = [
@@ -512,19 +514,7 @@ def _compare(
 
     rows, ratio_rows, decisions = [], [], {}
     for e in entries:
-        # The common rule through the library's own decide (ties handled there), then
-        # the audit of those decisions.
-        if e.decisions is None:
-            picked = decide(
-                e.scores,
-                select_top=e.select_top,
-                threshold=e.threshold,
-                ties=ties,
-                random_state=random_state,
-            ).selected
-        else:
-            picked = np.asarray(e.decisions, dtype=bool)
-        picked = np.asarray(picked, dtype=bool)
+        picked = _entry_decisions(e, ties, random_state)
         with _as_sensitive_features():
             result = audit(
                 selected=picked.view(np.uint8),
@@ -533,53 +523,10 @@ def _compare(
                 unknown=unknown,
             )
         decisions[e.name] = picked
-        table = result.table
-        known = table[~table["excluded"]]
-        ratios = known["impact_ratio"].astype(float)
-        worst = known.loc[ratios.idxmin()] if ratios.notna().any() else None
-        for r in known.itertuples(index=False):
-            ratio_rows.append(
-                {
-                    "model": e.name,
-                    "attribute": r.attribute,
-                    "group": r.group,
-                    "n": r.n,
-                    "selected": r.selected,
-                    "rate": r.rate,
-                    "impact_ratio": r.impact_ratio,
-                    "four_fifths_flag": r.four_fifths_flag,
-                }
-            )
-        n_sel = int(picked.sum())
-        tp = int((picked & (truth == 1)).sum())
-        rows.append(
-            {
-                "model": e.name,
-                "metric": metrics.value(e.scores),
-                "precision": tp / n_sel if n_sel else math.nan,
-                "recall": tp / int(truth.sum()) if truth.sum() else math.nan,
-                "selected_share": n_sel / n,
-                "min_impact_ratio": float(ratios.min()) if worst is not None else math.nan,
-                "worst_group": None if worst is None else f"{worst['attribute']}: {worst['group']}",
-                "n_flagged": int(table["four_fifths_flag"].sum()),
-                "passes_four_fifths": bool(result.passes()),
-                "is_current": e.name == current,
-                "uses_protected_attribute": e.uses_protected_attribute,
-                "note": GROUP_CUTOFF_NOTE if e.uses_protected_attribute else "",
-            }
-        )
-    frame = pd.DataFrame(rows)
-    _pareto(frame)
-    cur = frame.set_index("model").loc[current]
-    frame["metric_diff"] = frame["metric"] - cur["metric"]
-    frame["ir_diff"] = frame["min_impact_ratio"] - cur["min_impact_ratio"]
-    frame["candidate"] = (
-        ~frame["is_current"]
-        & ~frame["uses_protected_attribute"]
-        & (frame["metric_diff"] >= -tolerance - 1e-12)
-        & (frame["ir_diff"] > 0)
-    )
-    frame["less_discriminatory"] = frame["candidate"]
+        known = result.table[~result.table["excluded"]]
+        ratio_rows.extend(_impact_rows(e.name, known))
+        rows.append(_model_row(e, picked, result, truth, metrics.value(e.scores), current))
+    frame = _against_current(pd.DataFrame(rows), current, tolerance)
     _bootstrap(
         frame,
         entries,
@@ -607,6 +554,113 @@ def _compare(
         verdict,
         candidates,
     )
+
+
+def _check_margins(tolerance: Any, n_bootstrap: Any) -> None:
+    """The validity tolerance and the number of bootstrap resamples."""
+    if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
+        raise input_error(
+            "tolerance", f"{tolerance!r} is not a number >= 0", "Pass e.g. tolerance=0.005"
+        )
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
+        raise input_error(
+            "n_bootstrap",
+            f"{n_bootstrap!r} is not an integer >= 0",
+            "Pass e.g. n_bootstrap=200, or 0 for no intervals",
+        )
+
+
+def _current_model(entries: list[_Entry], current: str | None) -> str:
+    """The model the others are compared with: ``current``, or the first lawful one."""
+    names = [e.name for e in entries]
+    if len(set(names)) != len(names):
+        raise input_error("models", "has duplicate names", "Give each model its own name")
+    lawful = [e.name for e in entries if not e.uses_protected_attribute]
+    current = lawful[0] if current is None else current
+    if current not in lawful:
+        raise input_error(
+            "current", f"{current!r} is not one of the models", f"Use one of {lawful[:20]!r}"
+        )
+    return current
+
+
+def _entry_decisions(entry: _Entry, ties: str, random_state: Any) -> np.ndarray:
+    """Who the model selects: its own decisions, or the common rule applied to its scores."""
+    if entry.decisions is not None:
+        return np.asarray(entry.decisions, dtype=bool)
+    # The common rule through the library's own decide (ties handled there).
+    picked = decide(
+        entry.scores,
+        select_top=entry.select_top,
+        threshold=entry.threshold,
+        ties=ties,
+        random_state=random_state,
+    ).selected
+    return np.asarray(picked, dtype=bool)
+
+
+def _impact_rows(model: str, known: pd.DataFrame) -> list[dict[str, Any]]:
+    """The audit's rows of the known groups, labelled with the model."""
+    return [
+        {
+            "model": model,
+            "attribute": r.attribute,
+            "group": r.group,
+            "n": r.n,
+            "selected": r.selected,
+            "rate": r.rate,
+            "impact_ratio": r.impact_ratio,
+            "four_fifths_flag": r.four_fifths_flag,
+        }
+        for r in known.itertuples(index=False)
+    ]
+
+
+def _model_row(
+    entry: _Entry,
+    picked: np.ndarray,
+    result: AuditResult,
+    truth: np.ndarray,
+    validity: float,
+    current: str,
+) -> dict[str, Any]:
+    """One model's row of the table: validity, precision, recall and its audit's headline."""
+    table = result.table
+    known = table[~table["excluded"]]
+    ratios = known["impact_ratio"].astype(float)
+    worst = known.loc[ratios.idxmin()] if ratios.notna().any() else None
+    n_sel = int(picked.sum())
+    tp = int((picked & (truth == 1)).sum())
+    return {
+        "model": entry.name,
+        "metric": validity,
+        "precision": tp / n_sel if n_sel else math.nan,
+        "recall": tp / int(truth.sum()) if truth.sum() else math.nan,
+        "selected_share": n_sel / len(truth),
+        "min_impact_ratio": float(ratios.min()) if worst is not None else math.nan,
+        "worst_group": None if worst is None else f"{worst['attribute']}: {worst['group']}",
+        "n_flagged": int(table["four_fifths_flag"].sum()),
+        "passes_four_fifths": bool(result.passes()),
+        "is_current": entry.name == current,
+        "uses_protected_attribute": entry.uses_protected_attribute,
+        "note": GROUP_CUTOFF_NOTE if entry.uses_protected_attribute else "",
+    }
+
+
+def _against_current(frame: pd.DataFrame, current: str, tolerance: float) -> pd.DataFrame:
+    """Add the Pareto front, the differences from the current model and the candidates."""
+    _pareto(frame)
+    cur = frame.set_index("model").loc[current]
+    frame["metric_diff"] = frame["metric"] - cur["metric"]
+    frame["ir_diff"] = frame["min_impact_ratio"] - cur["min_impact_ratio"]
+    frame["candidate"] = (
+        ~frame["is_current"]
+        & ~frame["uses_protected_attribute"]
+        & (frame["metric_diff"] >= -tolerance - 1e-12)
+        & (frame["ir_diff"] > 0)
+    )
+    frame["less_discriminatory"] = frame["candidate"]
+    return frame
 
 
 def _min_ratio(weights: np.ndarray, picked: np.ndarray, coded: list[np.ndarray]) -> np.ndarray:
@@ -948,7 +1002,6 @@ def search_alternatives(
     >>> found.current, found.alternatives
     ('all, top 42.7%', ['skill only, top 42.7%'])
     """
-    from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid, StratifiedKFold
 
     _check_metric(metric)
@@ -976,66 +1029,19 @@ def search_alternatives(
     folds = list(
         StratifiedKFold(cv, shuffle=True, random_state=random_state).split(np.zeros(n), target)
     )
-    has_seed = "random_state" in estimator.get_params()
-
-    entries, described = [], []
-    subsets = {name: _take_columns(X, columns) for name, columns in sets.items()}
-    for (set_name, columns), params in itertools.product(sets.items(), grid):
-        X_set = subsets[set_name]
-        scores = np.empty(n)
-        for train, test in folds:
-            model = clone(estimator).set_params(**params)
-            if has_seed and random_state is not None:
-                model.set_params(random_state=random_state)
-            model.fit(_rows(X_set, train), target[train])
-            scores[test] = model_scores(model, _rows(X_set, test), pos_label=1)[0]
-        label = ", ".join(
-            [
-                *(f"{k}={v!r}" for k, v in params.items()),
-                *([set_name] if len(sets) > 1 or set_name != "all" else []),
-            ]
-        )
-        for top in tops:
-            shown = f"top {top:.1%}" if isinstance(top, float) else f"top {top}"
-            name = f"{label}, {shown}" if label else shown
-            if not label and len(sets) == 1:
-                name = f"{set_name}, {shown}"
-            entries.append(_Entry(name, scores, top, None))
-            described.append(
-                {
-                    "model": name,
-                    "params": dict(params),
-                    "feature_set": set_name,
-                    "columns": None if columns is None else list(columns),
-                    "select_top": top,
-                }
-            )
+    entries, described = _search_candidates(
+        estimator, X, target, sets, grid, folds, tops, random_state
+    )
     metrics = _Metrics(metric, truth)
     if current is None:
         current = entries[int(np.nanargmax([metrics.value(e.scores) for e in entries]))].name
     if group_cutoffs:
         base = next(e for e in entries if e.name == current)
-        entries.append(
-            _Entry(
-                f"{current} [group cut-offs]",
-                base.scores,
-                base.select_top,
-                None,
-                _group_top(
-                    base.scores,
-                    base.select_top,
-                    sensitive_features,
-                    n,
-                    unknown,
-                    ties=ties,
-                    random_state=random_state,
-                ),
-                True,
-            )
-        )
+        entry = _group_cutoff_entry(base, sensitive_features, unknown, ties, random_state)
+        entries.append(entry)
         described.append(
             {
-                "model": entries[-1].name,
+                "model": entry.name,
                 "params": None,
                 "feature_set": "decision-time use of the protected attribute",
                 "columns": None,
@@ -1057,6 +1063,89 @@ def search_alternatives(
         ties=ties,
         candidates=pd.DataFrame(described),
         metrics=metrics,
+    )
+
+
+def _search_candidates(
+    estimator: Any,
+    X: Any,
+    target: np.ndarray,
+    sets: Mapping[str, Any],
+    grid: list[dict[str, Any]],
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    tops: list[Any],
+    random_state: Any,
+) -> tuple[list[_Entry], list[dict[str, Any]]]:
+    """Each feature set x parameter combination, cross-validated once, at every cut-off.
+
+    Returns the entries to compare and, in the same order, the description
+    of each (parameters, feature set, columns, cut-off).
+    """
+    seed = random_state if "random_state" in estimator.get_params() else None
+    entries, described = [], []
+    subsets = {name: _take_columns(X, columns) for name, columns in sets.items()}
+    for (set_name, columns), params in itertools.product(sets.items(), grid):
+        scores = _cross_validated_scores(estimator, params, subsets[set_name], target, folds, seed)
+        label = ", ".join(
+            [
+                *(f"{k}={v!r}" for k, v in params.items()),
+                *([set_name] if len(sets) > 1 or set_name != "all" else []),
+            ]
+        )
+        for top in tops:
+            shown = f"top {top:.1%}" if isinstance(top, float) else f"top {top}"
+            name = f"{label}, {shown}" if label else shown
+            if not label and len(sets) == 1:
+                name = f"{set_name}, {shown}"
+            entries.append(_Entry(name, scores, top, None))
+            described.append(
+                {
+                    "model": name,
+                    "params": dict(params),
+                    "feature_set": set_name,
+                    "columns": None if columns is None else list(columns),
+                    "select_top": top,
+                }
+            )
+    return entries, described
+
+
+def _cross_validated_scores(
+    estimator: Any,
+    params: Mapping[str, Any],
+    X: Any,
+    target: np.ndarray,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    seed: Any,
+) -> np.ndarray:
+    """Out-of-fold scores of a fresh clone of ``estimator`` with ``params`` (and ``seed``)."""
+    from sklearn.base import clone
+
+    scores = np.empty(len(target))
+    for train, test in folds:
+        model = clone(estimator).set_params(**params)
+        if seed is not None:
+            model.set_params(random_state=seed)
+        model.fit(_rows(X, train), target[train])
+        scores[test] = model_scores(model, _rows(X, test), pos_label=1)[0]
+    return scores
+
+
+def _group_cutoff_entry(
+    base: _Entry, sensitive_features: Any, unknown: Any, ties: str, random_state: Any
+) -> _Entry:
+    """The current model with a cut-off per group: shown for comparison, never proposed."""
+    decisions = _group_top(
+        base.scores,
+        base.select_top,
+        sensitive_features,
+        len(base.scores),
+        unknown,
+        ties=ties,
+        random_state=random_state,
+    )
+    return _Entry(
+        f"{base.name} [group cut-offs]", base.scores, base.select_top, None, decisions, True
     )
 
 

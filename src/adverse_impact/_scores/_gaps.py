@@ -13,6 +13,7 @@ from scipy.special import gammaln
 from scipy.stats import ks_2samp, kstwobign, norm
 
 from adverse_impact._audit import _check_reference, _find_reference, _label, audit
+from adverse_impact._counts import _check_columns_exist
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
 from adverse_impact._model import _as_sensitive_features, _row_groups, threshold_sweep
@@ -65,17 +66,14 @@ def _resolve(
     if data is not None:
         frame = _frame_from_table(data)
         names = [groups] if isinstance(groups, (str, int)) else list(groups)
-        for argument, column in (
-            ("score", score),
-            ("sample_weight", sample_weight),
-            *((f"groups[{i}]", g) for i, g in enumerate(names)),
-        ):
-            if column is not None and column not in frame.columns:
-                raise input_error(
-                    argument,
-                    f"column {column!r} is not in data",
-                    f"Use one of {list(frame.columns)[:20]!r}",
-                )
+        _check_columns_exist(
+            frame.columns,
+            {
+                "score": score,
+                "sample_weight": sample_weight,
+                **{f"groups[{i}]": g for i, g in enumerate(names)},
+            },
+        )
         score = frame[score]
         groups = {str(g): frame[g] for g in names}
         sample_weight = None if sample_weight is None else frame[sample_weight]
@@ -187,6 +185,17 @@ class ScoreGaps:
         Rows in the unknown category per attribute, left out of every figure.
     confidence : float
     weighted : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import adverse_impact as ai
+    >>> rng = np.random.default_rng(0)
+    >>> score = np.concatenate([rng.normal(0, 1, 200), rng.normal(-0.5, 1, 200)])
+    >>> gaps = ai.score_gaps(score=score, groups={"group": ["a"] * 200 + ["b"] * 200})
+    >>> print(gaps.summary())  # doctest: +NORMALIZE_WHITESPACE
+    ScoreGaps: 1 attribute, 1 group compared with the reference; largest |d| 0.606
+      group: b vs a: d = 0.606, g = 0.605 (95% CI 0.405 to 0.805), KS = 0.285 (p = 1.5e-07)
     """
 
     _table: pd.DataFrame
@@ -454,70 +463,15 @@ def score_gaps(
     found_any = False
     for name, keys, gid, n_unknown in attributes:
         unknown_counts[name] = n_unknown
-        columns = tuple(name.split(" x ")) if " x " in name else (name,)
         parts = [
             (scores[gid == i], None if weights is None else weights[gid == i])
             for i in range(len(keys))
         ]
         moments = [_moments(x, w) for x, w in parts]
-        found = _find_reference(name, columns, keys, reference)
-        if found == "highest" or found is None:
-            means = [m[2] for m in moments]
-            ref = int(np.nanargmax(means))  # first of equal means: keys are sorted
-        else:
-            ref = int(found)
-            found_any = True
+        ref, named = _reference_of(name, keys, moments, reference)
+        found_any = found_any or named
         references[name] = _label(keys[ref])
-        _, e1, m1, s1 = moments[ref]
-        x1, w1 = parts[ref]
-        for i, key in enumerate(keys):
-            n2, e2, m2, s2 = moments[i]
-            row = {
-                "attribute": name,
-                "group": _label(key),
-                "n": int(n2),
-                "mean": m2,
-                "sd": s2,
-                "is_reference": i == ref,
-                "d": math.nan,
-                "g": math.nan,
-                "g_se": math.nan,
-                "g_ci_low": math.nan,
-                "g_ci_high": math.nan,
-                "ks_statistic": math.nan,
-                "ks_p_value": math.nan,
-                "note": "",
-            }
-            rows.append(row)
-            if i == ref:
-                row["note"] = "reference"
-                continue
-            x2, w2 = parts[i]
-            if weights is None:
-                ks = ks_2samp(x2, x1)
-                row["ks_statistic"], row["ks_p_value"] = float(ks.statistic), float(ks.pvalue)
-            else:
-                row["ks_statistic"], row["ks_p_value"] = _weighted_ks(x2, w2, x1, w1)
-            small = [(_label(keys[j]), e) for j, e in ((ref, e1), (i, e2)) if not e > 1]
-            if small:
-                row["note"] = (
-                    f"fewer than 2 scores in {small[0][0]!r}: d is undefined "
-                    "(no standard deviation)"
-                )
-                continue
-            constant = [_label(keys[j]) for j, s in ((ref, s1), (i, s2)) if s == 0]
-            if constant:
-                row["note"] = (
-                    f"scores are constant in {constant[0]!r}: d is undefined (the "
-                    "equal-variance model behind it needs spread in both groups)"
-                )
-                continue
-            df = e1 + e2 - 2
-            pooled = math.sqrt(((e1 - 1) * s1**2 + (e2 - 1) * s2**2) / df)
-            d = (m1 - m2) / pooled
-            j = hedges_j(df)
-            se = j * math.sqrt((e1 + e2) / (e1 * e2) + d**2 / (2 * (e1 + e2)))
-            row.update(d=d, g=j * d, g_se=se, g_ci_low=j * d - z * se, g_ci_high=j * d + z * se)
+        rows.extend(_group_rows(name, keys, parts, moments, ref, z))
     if not isinstance(reference, Mapping) and reference != "highest" and not found_any:
         raise input_error(
             "reference",
@@ -528,6 +482,97 @@ def score_gaps(
     table["group"] = table["group"].astype(object)
     cut = _at_cutoffs(scores, groups, weights, unknown, cutoffs, table, references)
     return ScoreGaps(table, cut, references, unknown_counts, confidence, weights is not None)
+
+
+def _reference_of(
+    name: str, keys: list[tuple], moments: list[tuple[float, ...]], reference: Any
+) -> tuple[int, bool]:
+    """The index of an attribute's reference group, and whether ``reference`` named it."""
+    columns = tuple(name.split(" x ")) if " x " in name else (name,)
+    found = _find_reference(name, columns, keys, reference)
+    if found == "highest" or found is None:
+        means = [m[2] for m in moments]
+        return int(np.nanargmax(means)), False  # first of equal means: keys are sorted
+    return int(found), True
+
+
+def _group_rows(
+    name: str,
+    keys: list[tuple],
+    parts: list[tuple[np.ndarray, np.ndarray | None]],
+    moments: list[tuple[float, float, float, float]],
+    ref: int,
+    z: float,
+) -> list[dict[str, Any]]:
+    """One row per group of an attribute: its moments, and its gaps to the reference group."""
+    rows = []
+    for i, key in enumerate(keys):
+        n2, _, m2, s2 = moments[i]
+        row = {
+            "attribute": name,
+            "group": _label(key),
+            "n": int(n2),
+            "mean": m2,
+            "sd": s2,
+            "is_reference": i == ref,
+            "d": math.nan,
+            "g": math.nan,
+            "g_se": math.nan,
+            "g_ci_low": math.nan,
+            "g_ci_high": math.nan,
+            "ks_statistic": math.nan,
+            "ks_p_value": math.nan,
+            "note": "",
+        }
+        if i == ref:
+            row["note"] = "reference"
+        else:
+            labels = (_label(keys[ref]), _label(key))
+            row.update(_gaps(parts[i], parts[ref], moments[i], moments[ref], labels, z))
+        rows.append(row)
+    return rows
+
+
+def _gaps(
+    focal: tuple[np.ndarray, np.ndarray | None],
+    ref: tuple[np.ndarray, np.ndarray | None],
+    focal_moments: tuple[float, float, float, float],
+    ref_moments: tuple[float, float, float, float],
+    labels: tuple[Any, Any],
+    z: float,
+) -> dict[str, Any]:
+    """KS, Cohen's d and Hedges' g (with its interval) of a group against the reference.
+
+    ``labels`` are the reference's and the group's, for the note that says
+    why d is undefined.
+    """
+    (x2, w2), (x1, w1) = focal, ref
+    _, e1, m1, s1 = ref_moments
+    _, e2, m2, s2 = focal_moments
+    out: dict[str, Any] = {}
+    if w2 is None:
+        ks = ks_2samp(x2, x1)
+        out["ks_statistic"], out["ks_p_value"] = float(ks.statistic), float(ks.pvalue)
+    else:
+        out["ks_statistic"], out["ks_p_value"] = _weighted_ks(x2, w2, x1, w1)
+    small = [label for label, e in zip(labels, (e1, e2)) if not e > 1]
+    if small:
+        out["note"] = f"fewer than 2 scores in {small[0]!r}: d is undefined (no standard deviation)"
+        return out
+    constant = [label for label, s in zip(labels, (s1, s2)) if s == 0]
+    if constant:
+        out["note"] = (
+            f"scores are constant in {constant[0]!r}: d is undefined (the "
+            "equal-variance model behind it needs spread in both groups)"
+        )
+        return out
+    df = e1 + e2 - 2
+    pooled = math.sqrt(((e1 - 1) * s1**2 + (e2 - 1) * s2**2) / df)
+    d = (m1 - m2) / pooled
+    j = hedges_j(df)
+    se = j * math.sqrt((e1 + e2) / (e1 * e2) + d**2 / (2 * (e1 + e2)))
+    out.update(d=d, g=j * d, g_se=se, g_ci_low=j * d - z * se, g_ci_high=j * d + z * se)
+    return out
 
 
 def _grid(scores: np.ndarray, cutoffs: Any) -> np.ndarray:

@@ -519,41 +519,102 @@ def make_resumes(
     >>> make_resumes(2_000, proxy_strength=0, random_state=0).attrs["proxy_tokens"]["women's"]
     {'kind': 'explicit', 'rate_women': 0.0, 'rate_men': 0.0}
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise input_error(
-            "n_samples",
-            f"{n_samples!r} is not a positive integer",
-            "Pass the number of applicants, e.g. n_samples=10_000",
-        )
-    n = int(n_samples)
+    n = _check_n_samples(n_samples)
     women_share = _check_share(women_share, "women_share", 0.25)
     base_rate = _check_share(base_rate, "base_rate", 0.3)
     history_bias = _check_strength(history_bias, "history_bias")
     proxy_strength = _check_strength(proxy_strength, "proxy_strength")
     style_strength = _check_strength(style_strength, "style_strength")
     skill_weight = _check_strength(skill_weight, "skill_weight")
-    if not isinstance(age, (bool, np.bool_)):
-        raise input_error(
-            "age",
-            f"{age!r} is not True or False",
-            "Pass age=True to add ages and their traces, age=False to leave them out",
-        )
+    age = _check_flag(
+        age, "age", "Pass age=True to add ages and their traces, age=False to leave them out"
+    )
     age_bias = _check_strength(age_bias, "age_bias")
     if age_bias and not age:
         raise input_error("age_bias", "needs age=True", "Pass age=True with age_bias=")
-    if not isinstance(race, (bool, np.bool_)):
+    race = _check_flag(
+        race, "race", "Pass race=True to add the race column, race=False to leave it out"
+    )
+    names = _check_flag(names, "names", "Pass names=True to write a name on each resume")
+    _check_random_state(random_state)
+    rng = np.random.default_rng(random_state)
+    # Spawning does not advance rng: every column but the age ones is unchanged by age=True.
+    age_rng = rng.spawn(1)[0] if age else None
+    p = _slot_probabilities(proxy_strength, style_strength)
+
+    # -- who: gender, race, year, qualification (independent) --------------------
+    woman = rng.random(n) < women_share
+    races = rng.choice(len(_RACES), size=n, p=_RACE_SHARES)
+    year = rng.integers(1, 11, size=n)
+    qualification = rng.standard_normal(n)
+    qualified = qualification + 0.5 * rng.standard_normal(n) > 0.5
+
+    # -- the text, section by section; the order of the calls is the order of the
+    # draws from rng, which every seeded frame depends on -------------------------
+    resumes = _education(rng, woman, qualification, p)
+    resumes = resumes + _activities(rng, woman, p)
+    resumes = resumes + _skills_and_experience(rng, qualification)
+    resumes = resumes + _jobs(rng, woman, qualification, p)
+    resumes = resumes + _filler(rng, n)
+    if age:
+        ages, traces = _age_traces(age_rng, n)
+        resumes = resumes + traces
+
+    # -- the historical decision: skewed by history_bias -------------------------
+    latent = skill_weight * qualification - history_bias * woman + rng.logistic(size=n)
+    if age:
+        latent = latent - age_bias * np.clip((ages - 40) / 10, 0, None)
+    hired = latent > np.quantile(latent, 1 - base_rate)
+
+    frame = pd.DataFrame(
+        {"resume": resumes, "gender": np.where(woman, "female", "male").astype(object)}
+    )
+    if names:
+        written = _names(rng, woman, races)
+        frame["resume"] = (written + "\n" + frame["resume"]).astype(frame["resume"].dtype)
+        frame.insert(1, "name", written)
+    if race:
+        frame["race"] = _objects(_RACES)[races]
+    if age:
+        frame["age"] = ages.astype(np.int64)
+    frame["year"] = year.astype(np.int64)
+    frame["qualification"] = qualification
+    frame["qualified"] = qualified
+    frame["hired"] = hired
+    params = {
+        "n_samples": n,
+        "women_share": women_share,
+        "history_bias": history_bias,
+        "proxy_strength": proxy_strength,
+        "style_strength": style_strength,
+        "skill_weight": skill_weight,
+        "base_rate": base_rate,
+        "race": race,
+        "names": names,
+        **({"age": True, "age_bias": age_bias} if age else {}),
+        "random_state": _seed_param(random_state),
+    }
+    _attach_ground_truth(frame, planted_proxies(proxy_strength, style_strength), params)
+    return frame
+
+
+def _check_n_samples(n_samples: Any) -> int:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise input_error(
-            "race",
-            f"{race!r} is not True or False",
-            "Pass race=True to add the race column, race=False to leave it out",
+            "n_samples",
+            f"{n_samples!r} is not a positive integer",
+            "Pass the number of applicants, e.g. n_samples=10_000",
         )
-    if not isinstance(names, (bool, np.bool_)):
-        raise input_error(
-            "names",
-            f"{names!r} is not True or False",
-            "Pass names=True to write a name on each resume",
-        )
-    write_names = bool(names)  # ``names`` is reused below for the list of colleges
+    return int(n_samples)
+
+
+def _check_flag(value: Any, name: str, fix: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise input_error(name, f"{value!r} is not True or False", fix)
+    return bool(value)
+
+
+def _check_random_state(random_state: Any) -> None:
     if not (
         random_state is None
         or isinstance(random_state, np.random.Generator)
@@ -568,34 +629,38 @@ def make_resumes(
             f"{random_state!r} is not a seed",
             "Pass a non-negative integer, a numpy Generator or None",
         )
-    rng = np.random.default_rng(random_state)
-    # Spawning does not advance rng: every column but the age ones is unchanged by age=True.
-    age_rng = rng.spawn(1)[0] if age else None
-    p = _slot_probabilities(proxy_strength, style_strength)
 
-    # -- who: gender, race, year, qualification (independent) --------------------
-    woman = rng.random(n) < women_share
-    races = rng.choice(len(_RACES), size=n, p=_RACE_SHARES)
-    year = rng.integers(1, 11, size=n)
-    qualification = rng.standard_normal(n)
-    qualified = qualification + 0.5 * rng.standard_normal(n) > 0.5
 
-    # -- education: type of institution drawn alike for everybody ----------------
+def _seed_param(random_state: int | np.random.Generator | None) -> int | str | None:
+    """The seed as recorded in ``params``: JSON-friendly, a Generator only named."""
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state)
+    return None if random_state is None else "Generator"
+
+
+def _education(
+    rng: np.random.Generator, woman: np.ndarray, qualification: np.ndarray, p: dict[str, float]
+) -> np.ndarray:
+    """The education line: type of institution drawn alike for everybody, degree by merit."""
+    n = len(woman)
     type_shares = np.array([share for _, share in _COLLEGE_TYPES])
     kind = rng.choice(len(_COLLEGE_TYPES), size=n, p=type_shares)
-    names = [name for names, _ in _COLLEGE_TYPES for name in names]
-    offsets = np.cumsum([0] + [len(names) for names, _ in _COLLEGE_TYPES])
+    colleges = [name for of_type, _ in _COLLEGE_TYPES for name in of_type]
+    offsets = np.cumsum([0] + [len(of_type) for of_type, _ in _COLLEGE_TYPES])
     sizes = np.diff(offsets)
     school = offsets[kind] + (rng.random(n) * sizes[kind]).astype(int)
     to_womens = woman & (kind == 3) & (rng.random(n) < p["womens_college"])
-    school = np.where(to_womens, len(names) + rng.integers(0, len(_WOMENS_COLLEGES), n), school)
-    schools = _objects(names + _WOMENS_COLLEGES)
+    school = np.where(to_womens, len(colleges) + rng.integers(0, len(_WOMENS_COLLEGES), n), school)
+    schools = _objects(colleges + _WOMENS_COLLEGES)
     major = rng.integers(0, len(_MAJORS), size=n)
     masters = qualification + 0.7 * rng.standard_normal(n) > 1.2
     degree = np.where(masters, "M.S. in ", "B.S. in ").astype(object)
-    lines = "Education: " + degree + _objects(_MAJORS)[major] + ", " + schools[school] + "\n"
+    return "Education: " + degree + _objects(_MAJORS)[major] + ", " + schools[school] + "\n"
 
-    # -- activities: one slot, prefix on team activities --------------------------
+
+def _activities(rng: np.random.Generator, woman: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """The activities line, or nothing: an activity (team ones prefixed), an office, two sports."""
+    n = len(woman)
     n_team, n_other = len(_TEAM_ACTIVITIES), len(_OTHER_ACTIVITIES)
     has_activity = rng.random(n) < _P_ACTIVITY
     activity = rng.integers(0, n_team + n_other, size=n)
@@ -624,24 +689,27 @@ def make_resumes(
         pair = np.where(rng.random(n) < womens_share, womens, mens)
         sport = np.where(in_pair, pair, sport).astype(object)
         acts = acts + np.where(has_sport, sport + "; ", "")
-    lines = lines + np.where(acts != "", "Activities: " + acts, "")
-    lines = _objects([text[:-2] + "\n" if text.endswith("; ") else text for text in lines])
+    # Every listed item ends in "; ": the last one's becomes the line's end.
+    return _objects([f"Activities: {text[:-2]}\n" if text else "" for text in acts])
 
-    # -- skills and awards: qualification shows, alike for everybody -------------
+
+def _skills_and_experience(rng: np.random.Generator, qualification: np.ndarray) -> np.ndarray:
+    """Skills, awards and years of experience: qualification shows, alike for everybody."""
+    n = len(qualification)
     n_skills = 1 + rng.poisson(2 + 2 * np.clip(qualification + 1, 0, None))
     skill_weights = 1 / np.arange(1, len(_SKILLS) + 1) ** 0.6
     skill_weights /= skill_weights.sum()
     rows = np.repeat(np.arange(n), n_skills)
     keys = np.unique(rows * len(_SKILLS) + _grouped(rng, n_skills, len(_SKILLS), skill_weights))
     skill_counts = np.bincount(keys // len(_SKILLS), minlength=n)
-    lines = lines + "Skills: " + _join(_objects(_SKILLS)[keys % len(_SKILLS)], skill_counts, ", ")
+    text = "Skills: " + _join(_objects(_SKILLS)[keys % len(_SKILLS)], skill_counts, ", ")
     has_award = rng.random(n) < 1 / (1 + np.exp(-(2 * qualification - 2)))
     award = _objects(_AWARDS)[rng.integers(0, len(_AWARDS), size=n)]
-    lines = lines + np.where(has_award, "\nAwards: " + award, "")
+    text = text + np.where(has_award, "\nAwards: " + award, "")
     years = np.clip(np.round(3 + 2 * qualification + 1.5 * rng.standard_normal(n)), 0, 25)
     city = _objects(_PLACES)[rng.integers(0, len(_PLACES), size=n)]
-    lines = (
-        lines
+    return (
+        text
         + "\nExperience: "
         + years.astype(int).astype(str).astype(object)
         + " years, based in "
@@ -649,7 +717,12 @@ def make_resumes(
         + "\n"
     )
 
-    # -- jobs and bullets; the first bullet's verb is the style slot -------------
+
+def _jobs(
+    rng: np.random.Generator, woman: np.ndarray, qualification: np.ndarray, p: dict[str, float]
+) -> np.ndarray:
+    """Jobs and their bullets, seniority by merit; the first bullets' verbs are the style slot."""
+    n = len(woman)
     level = np.clip(
         np.round(2 + qualification + 0.8 * rng.standard_normal(n)), 0, len(_SENIORITY) - 1
     ).astype(int)
@@ -673,62 +746,23 @@ def make_resumes(
     companies = _objects([f"{h} {t}\n" for h in _COMPANY_HEAD for t in _COMPANY_TAIL])
     title = titles[level[job_row] * len(_ROLES) + rng.integers(0, len(_ROLES), len(job_row))]
     jobs = title + companies[company] + _join(bullets, n_bullets, "\n")
-    lines = lines + _join(jobs, n_jobs, "\n")
+    return _join(jobs, n_jobs, "\n")
 
-    # -- filler: internal tools and project code names (Zipf) --------------------
+
+def _filler(rng: np.random.Generator, n: int) -> np.ndarray:
+    """The last line: internal tools and project code names (Zipf)."""
     n_filler = rng.integers(10, 26, size=n)
     filler_weights = 1 / np.arange(1, len(_FILLER) + 1) ** 0.9
     filler_weights /= filler_weights.sum()
     filler = _objects(_FILLER)[_grouped(rng, n_filler, len(_FILLER), filler_weights)]
-    resumes = lines + "\nTools and interests: " + _join(filler, n_filler, " ")
-    if age:
-        ages, traces = _age_traces(age_rng, n)
-        resumes = resumes + traces
+    return "\nTools and interests: " + _join(filler, n_filler, " ")
 
-    # -- the historical decision: skewed by history_bias -------------------------
-    latent = skill_weight * qualification - history_bias * woman + rng.logistic(size=n)
-    if age:
-        latent = latent - age_bias * np.clip((ages - 40) / 10, 0, None)
-    hired = latent > np.quantile(latent, 1 - base_rate)
 
-    frame = pd.DataFrame(
-        {"resume": resumes, "gender": np.where(woman, "female", "male").astype(object)}
-    )
-    if write_names:
-        written = _names(rng, woman, races)
-        frame["resume"] = (written + "\n" + frame["resume"]).astype(frame["resume"].dtype)
-        frame.insert(1, "name", written)
-    if race:
-        frame["race"] = _objects(_RACES)[races]
-    if age:
-        frame["age"] = ages.astype(np.int64)
-    frame["year"] = year.astype(np.int64)
-    frame["qualification"] = qualification
-    frame["qualified"] = qualified
-    frame["hired"] = hired
-    specs = planted_proxies(proxy_strength, style_strength)
+def _attach_ground_truth(frame: pd.DataFrame, specs: list[ProxySpec], params: dict) -> None:
+    """Record the planted tokens and the arguments in ``frame.attrs``."""
     proxy_tokens = {
         sp.token: {"kind": sp.kind, "rate_women": sp.rate_women, "rate_men": sp.rate_men}
         for sp in specs
-    }
-    params = {
-        "n_samples": n,
-        "women_share": women_share,
-        "history_bias": history_bias,
-        "proxy_strength": proxy_strength,
-        "style_strength": style_strength,
-        "skill_weight": skill_weight,
-        "base_rate": base_rate,
-        "race": bool(race),
-        "names": write_names,
-        **({"age": True, "age_bias": age_bias} if age else {}),
-        "random_state": (
-            int(random_state)
-            if isinstance(random_state, (int, np.integer))
-            else None
-            if random_state is None
-            else "Generator"
-        ),
     }
     truth = ResumeGroundTruth(proxy_tokens=proxy_tokens, params=params)
     frame.attrs["proxy_tokens"] = proxy_tokens
@@ -736,7 +770,6 @@ def make_resumes(
     # Plain dicts and a frozen dataclass only: pandas compares attrs when it
     # concatenates frames, and a DataFrame there would make that comparison fail.
     frame.attrs["params"] = params
-    return frame
 
 
 def _age_traces(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
