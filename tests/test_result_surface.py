@@ -223,9 +223,6 @@ def test_summary_text_says_what_the_numbers_say():
 #: result reached through it (each checked through its parent's to_dict).
 NOT_RESULTS = {"AuditLog", "GroupCounts", "AgeTrend", "Finding"}
 
-#: Converted to frozen, slotted dataclasses on another branch, merged separately.
-BEING_CONVERTED = {"AuditResult", "ProxyScan", "Recoverability", "ProxyLeakage", "CaseStudyResult"}
-
 
 def _builders():
     rng = np.random.default_rng(0)
@@ -363,15 +360,6 @@ def _built(name):
     return result
 
 
-def _expected_to_fail(names, reason):
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
-        if name in names
-        else name
-        for name in sorted(CLASSES)
-    ]
-
-
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_surface_to_dict_summary_and_html(name):
     result = _built(name)
@@ -382,20 +370,12 @@ def test_surface_to_dict_summary_and_html(name):
     assert isinstance(result._repr_html_(), str)
 
 
-@pytest.mark.parametrize(
-    "name",
-    _expected_to_fail(
-        {"CaseStudyResult"}, "CaseStudyResult has no to_frame(); case_study.py is not this branch's"
-    ),
-)
+@pytest.mark.parametrize("name", sorted(CLASSES))
 def test_surface_to_frame(name):
     assert isinstance(_built(name).to_frame(), pd.DataFrame)
 
 
-@pytest.mark.parametrize(
-    "name",
-    _expected_to_fail(BEING_CONVERTED, "converted to a frozen slotted dataclass on another branch"),
-)
+@pytest.mark.parametrize("name", sorted(CLASSES))
 def test_surface_frozen_slotted_dataclass(name):
     cls = CLASSES[name]
     assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen

@@ -9,6 +9,7 @@ work.  The sweep over cut-offs lives in ``adverse_impact._sweep``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -197,7 +198,7 @@ def audit_model(
             sample_weight=weight,
             warn=False,
         )
-    return result._replace(params=params, error_rates=rates)
+    return dataclasses.replace(result, params=params, error_rates=rates)
 
 
 def _check_arguments(

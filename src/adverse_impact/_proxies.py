@@ -13,7 +13,8 @@ Token-level association for text is :func:`adverse_impact.token_proxies`.
 from __future__ import annotations
 
 import html
-from types import MappingProxyType
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from scipy import stats as sps
 
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_pandas
+from adverse_impact._frozen import read_only, reduce_by_fields
 from adverse_impact._groups import code_groups, label_columns
 from adverse_impact._scoring import model_scores
 from adverse_impact._shape import ResultShape
@@ -45,36 +47,15 @@ __all__ = [
 # -- shared ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class _Ranked(ResultShape):
-    """Immutable result holding a ranked table: ``to_frame``, repr, HTML, plot."""
+    """A frozen result holding a ranked table: ``to_frame``, repr, HTML, plot."""
 
-    __slots__ = ("_table", "_meta")
-    _title = ""
+    _table: pd.DataFrame
+    #: The column the bars of :meth:`plot` show.
     _value = ""
 
-    def __init__(self, table: pd.DataFrame, **meta: Any) -> None:
-        object.__setattr__(self, "_table", table)
-        # Read-only views of any mapping, so no attribute hands out a mutable internal.
-        object.__setattr__(
-            self,
-            "_meta",
-            {k: MappingProxyType(dict(v)) if isinstance(v, dict) else v for k, v in meta.items()},
-        )
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __getattr__(self, name: str) -> Any:
-        meta = object.__getattribute__(self, "_meta")
-        if name in meta:
-            return meta[name]
-        raise AttributeError(name)
-
-    def _fields(self) -> dict[str, Any]:
-        return dict(self._meta)
+    __reduce__ = reduce_by_fields
 
     def to_frame(self) -> pd.DataFrame:
         """The ranked table (a copy)."""
@@ -83,9 +64,6 @@ class _Ranked(ResultShape):
     def top(self, k: int = 10) -> pd.DataFrame:
         """The first ``k`` rows of the ranking."""
         return self._table.head(k).reset_index(drop=True)
-
-    def _headline(self) -> str:
-        return self._title
 
     def __repr__(self) -> str:
         return f"{self._headline()}\n{self.top(10).to_string(index=False)}"
@@ -214,6 +192,7 @@ def _categorical_strength(values: pd.Series, codes: np.ndarray) -> tuple[float, 
 # -- proxy_scan -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ProxyScan(_Ranked):
     """Association of each feature with each protected attribute, ranked; immutable.
 
@@ -222,16 +201,44 @@ class ProxyScan(_Ranked):
     ``strength`` in [0, 1] (0: no association), ``auc`` (numeric features),
     ``cramers_v`` and ``mutual_info`` (categorical features, MI in nats),
     ``p_value`` and ``n`` (rows used).
+
+    Attributes
+    ----------
+    n_features : int
+        Features scanned.
+    attributes : tuple of str
+        The protected attributes.
+    n_unknown : Mapping[str, int]
+        Rows left out of each attribute's comparisons for an unknown label
+        (read-only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> X = pd.DataFrame({"club": ["chess", "rugby"] * 4, "years": [1, 2, 3, 4] * 2})
+    >>> scan = ai.proxy_scan(X, {"sex": ["F", "M"] * 4})
+    >>> scan.summary()
+    "ProxyScan: 2 features x 1 attribute(s); unknown labels {'sex': 0}"
+    >>> scan.to_frame()[["feature", "kind", "strength"]]
+      feature         kind  strength
+    0    club  categorical       1.0
+    1   years      numeric       0.5
     """
 
-    __slots__ = ()
+    n_features: int
+    attributes: tuple[str, ...]
+    n_unknown: Mapping[str, int]
     _value = "strength"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "attributes", tuple(self.attributes))
+        object.__setattr__(self, "n_unknown", read_only(self.n_unknown))
 
     def _headline(self) -> str:
         return (
-            f"ProxyScan: {self._meta['n_features']} features x "
-            f"{len(self._meta['attributes'])} attribute(s); unknown labels "
-            f"{self._meta['n_unknown']}"
+            f"ProxyScan: {self.n_features} features x {len(self.attributes)} attribute(s); "
+            f"unknown labels {dict(self.n_unknown)}"
         )
 
 
@@ -271,6 +278,7 @@ def proxy_scan(
     Returns
     -------
     ProxyScan
+        One row per (feature, attribute), the strongest association first.
 
     Examples
     --------
@@ -343,24 +351,57 @@ def proxy_scan(
 # -- recoverability ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Recoverability(_Ranked):
     """How well the protected attribute can be predicted from the inputs; immutable.
 
-    Attributes: ``roc_auc``, ``balanced_accuracy`` (means over folds),
-    ``chance_roc_auc`` (0.5), ``chance_balanced_accuracy`` (1 / groups),
-    ``n``, ``n_unknown``, ``groups``, ``estimator``.  ``to_frame()`` gives the
-    per-fold scores.
+    Returned by :func:`adverse_impact.recoverability`.  ``to_frame()`` gives
+    the per-fold scores: ``fold``, ``roc_auc``, ``balanced_accuracy``.
+
+    Attributes
+    ----------
+    roc_auc, balanced_accuracy : float
+        Means over the folds.
+    chance_roc_auc, chance_balanced_accuracy : float
+        Their chance levels: 0.5, and 1 / number of groups.
+    n : int
+        Rows with a known label.
+    n_unknown : int
+        Rows left out for an unknown label.
+    groups : tuple
+        The groups predicted.
+    estimator : str
+        The estimator's class (its steps, for a pipeline).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> X = [[0.1], [0.2], [0.3], [0.4], [1.1], [1.2], [1.3], [1.4]]
+    >>> found = ai.recoverability(X, ["F"] * 4 + ["M"] * 4, cv=2, random_state=0)
+    >>> found.roc_auc, found.chance_roc_auc, found.groups
+    (1.0, 0.5, ('F', 'M'))
+    >>> found.to_frame().columns.tolist()
+    ['fold', 'roc_auc', 'balanced_accuracy']
     """
 
-    __slots__ = ()
+    roc_auc: float
+    balanced_accuracy: float
+    chance_roc_auc: float
+    chance_balanced_accuracy: float
+    n: int
+    n_unknown: int
+    groups: tuple
+    estimator: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "groups", tuple(self.groups))
 
     def _headline(self) -> str:
-        m = self._meta
         return (
-            f"Recoverability: ROC AUC {m['roc_auc']:.3f} (chance {m['chance_roc_auc']:.2f}), "
-            f"balanced accuracy {m['balanced_accuracy']:.3f} (chance "
-            f"{m['chance_balanced_accuracy']:.2f}); {m['n']:,} rows, "
-            f"{m['n_unknown']:,} unknown"
+            f"Recoverability: ROC AUC {self.roc_auc:.3f} (chance {self.chance_roc_auc:.2f}), "
+            f"balanced accuracy {self.balanced_accuracy:.3f} (chance "
+            f"{self.chance_balanced_accuracy:.2f}); {self.n:,} rows, "
+            f"{self.n_unknown:,} unknown"
         )
 
     def __repr__(self) -> str:
@@ -373,10 +414,9 @@ class Recoverability(_Ranked):
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 3))
-        m = self._meta
-        ax.bar(["ROC AUC", "balanced accuracy"], [m["roc_auc"], m["balanced_accuracy"]])
+        ax.bar(["ROC AUC", "balanced accuracy"], [self.roc_auc, self.balanced_accuracy])
         ax.hlines(
-            [m["chance_roc_auc"], m["chance_balanced_accuracy"]],
+            [self.chance_roc_auc, self.chance_balanced_accuracy],
             [-0.4, 0.6],
             [0.4, 1.4],
             colors="black",
@@ -467,6 +507,7 @@ def recoverability(
     Returns
     -------
     Recoverability
+        The scores of each fold, their means and their chance levels.
 
     Examples
     --------
@@ -531,26 +572,60 @@ def recoverability(
 # -- proxy_leakage ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class ProxyLeakage(_Ranked):
     """Proxies the model uses: association x influence, ranked; immutable.
 
-    ``to_frame()`` columns: ``feature``, ``association``,
-    ``over_represented_in`` (the group in which the feature is higher),
-    ``coefficient`` (linear models), ``influence``, ``leakage``
-    (association x influence) and ``works_against`` (the group whose scores
-    the feature lowers, given its association and its effect's sign).
-    Attributes: ``method`` ("coefficients" or "permutation"), ``attribute``,
-    ``groups``, ``n``, ``n_unknown``.
+    Returned by :func:`adverse_impact.proxy_leakage`.  ``to_frame()``
+    columns: ``feature``, ``association``, ``over_represented_in`` (the
+    group in which the feature is higher), ``coefficient`` (linear models),
+    ``influence``, ``leakage`` (association x influence) and
+    ``works_against`` (the group whose scores the feature lowers, given its
+    association and its effect's sign).
+
+    Attributes
+    ----------
+    method : {"coefficients", "permutation"}
+        How influence was measured.
+    attribute : str
+        The protected attribute's name.
+    groups : tuple
+        Its groups.
+    n : int
+        Rows with a known label.
+    n_unknown : int
+        Rows left out for an unknown label.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import adverse_impact as ai
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"rugby": [0, 0, 0, 1, 1, 1, 1, 0], "years": [1, 2, 3, 4] * 2})
+    >>> sex = pd.Series(["F"] * 4 + ["M"] * 4, name="sex")
+    >>> model = LogisticRegression().fit(X, [0, 0, 1, 1, 1, 1, 1, 0])
+    >>> leakage = ai.proxy_leakage(model, X, sex)
+    >>> leakage.method, leakage.rank("rugby")
+    ('coefficients', 1)
+    >>> leakage.top(1)[["feature", "over_represented_in", "works_against"]]
+      feature over_represented_in works_against
+    0   rugby                   M             F
     """
 
-    __slots__ = ()
+    method: str
+    attribute: str
+    groups: tuple
+    n: int
+    n_unknown: int
     _value = "leakage"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "groups", tuple(self.groups))
+
     def _headline(self) -> str:
-        m = self._meta
         return (
-            f"ProxyLeakage ({m['method']}): {len(self._table):,} features, attribute "
-            f"{m['attribute']!r}, groups {list(m['groups'])!r}"
+            f"ProxyLeakage ({self.method}): {len(self._table):,} features, attribute "
+            f"{self.attribute!r}, groups {list(self.groups)!r}"
         )
 
     def rank(self, feature: str) -> int:
@@ -624,6 +699,50 @@ def _permutation_influence(
     return influence, direction, numeric
 
 
+def _linear_features(model: Any, X: Any, feature_names: Any) -> tuple[list[Any], Any]:
+    """The names and values of the features a linear model's last step sees.
+
+    For a pipeline, what its earlier steps make of ``X`` (a sparse matrix for
+    a vectoriser); for a bare model, ``X`` itself, as floats.
+    """
+    if hasattr(model, "steps") and len(model.steps) > 1:
+        head = model[:-1]
+        matrix = head.transform(X)
+        try:
+            names = [str(f) for f in head.get_feature_names_out()]
+        except (AttributeError, ValueError):
+            names = [f"x{i}" for i in range(matrix.shape[1])]
+    else:
+        frame = X if isinstance(X, pd.DataFrame) else None
+        matrix = X.to_numpy(dtype=float) if frame is not None else np.asarray(X, dtype=float)
+        names = (
+            list(frame.columns)
+            if frame is not None
+            else list(feature_names)
+            if feature_names is not None
+            else [f"x{i}" for i in range(matrix.shape[1])]
+        )
+    matrix = sp.csr_matrix(matrix) if sp.issparse(matrix) else np.asarray(matrix, dtype=float)
+    return names, matrix
+
+
+def _works_against(
+    groups: list[Any], where: np.ndarray, effect: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per feature: the group it is over-represented in, and the group whose scores it lowers.
+
+    A negative effect lowers the over-represented group's scores; a positive
+    one the other group's (``"others"`` with more than two groups).
+    """
+    over = np.array([groups[w] if w >= 0 else "rest" for w in where], dtype=object)
+    if len(groups) == 2:
+        other = np.array([groups[1 - w] for w in where], dtype=object)
+    else:
+        other = np.full(len(where), "others", dtype=object)
+    against = np.where(effect < 0, over, np.where(effect > 0, other, "none")).astype(object)
+    return over, against
+
+
 def proxy_leakage(
     model: Any,
     X: Any,
@@ -673,6 +792,7 @@ def proxy_leakage(
     Returns
     -------
     ProxyLeakage
+        One row per feature (per token for text), the highest leakage first.
 
     Notes
     -----
@@ -684,10 +804,10 @@ def proxy_leakage(
 
     Examples
     --------
-    >>> import adverse_impact as ai
     >>> from sklearn.feature_extraction.text import TfidfVectorizer
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
+    >>> import adverse_impact as ai
     >>> texts = (["women's chess club, python, sql"] * 30 + ["chess club, python"] * 30
     ...          + ["chess club, python, sql"] * 60)
     >>> sex = ["F"] * 30 + ["F"] * 15 + ["M"] * 15 + ["M"] * 60
@@ -707,24 +827,7 @@ def proxy_leakage(
     coef = getattr(final, "coef_", None)
     if coef is not None and np.asarray(coef).ndim == 2 and np.asarray(coef).shape[0] == 1:
         method = "coefficients"
-        if hasattr(model, "steps") and len(model.steps) > 1:
-            head = model[:-1]
-            matrix = head.transform(X)
-            try:
-                names = [str(f) for f in head.get_feature_names_out()]
-            except (AttributeError, ValueError):
-                names = [f"x{i}" for i in range(matrix.shape[1])]
-        else:
-            frame = X if isinstance(X, pd.DataFrame) else None
-            matrix = X.to_numpy(dtype=float) if frame is not None else np.asarray(X, dtype=float)
-            names = (
-                list(frame.columns)
-                if frame is not None
-                else list(feature_names)
-                if feature_names is not None
-                else [f"x{i}" for i in range(matrix.shape[1])]
-            )
-        matrix = sp.csr_matrix(matrix) if sp.issparse(matrix) else np.asarray(matrix, dtype=float)
+        names, matrix = _linear_features(model, X, feature_names)
         matrix = matrix[np.flatnonzero(known)]
         means, std, sizes = _column_moments(matrix, codes[known], len(groups))
         effect = np.asarray(coef, dtype=float)[0]
@@ -756,12 +859,7 @@ def proxy_leakage(
             if not _is_numeric(frame[column]):
                 values = frame[column][known].reset_index(drop=True)
                 association[j], _, _ = _categorical_strength(values, codes[known])
-    over = np.array([groups[w] if w >= 0 else "rest" for w in where], dtype=object)
-    if len(groups) == 2:
-        other = np.array([groups[1 - w] for w in where], dtype=object)
-    else:
-        other = np.full(len(where), "others", dtype=object)
-    against = np.where(effect < 0, over, np.where(effect > 0, other, "none")).astype(object)
+    over, against = _works_against(groups, where, effect)
     table = pd.DataFrame(
         {
             "feature": names,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import html
 from collections.abc import Mapping
+from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,7 @@ import pandas as pd
 
 from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import input_error
+from adverse_impact._frozen import Copied, read_only, reduce_by_fields
 from adverse_impact._render import (
     TEXT_WIDTH,
     Footnotes,
@@ -56,6 +57,17 @@ _READER_FIRST = [
 _DISPLAY_ROWS = 60
 
 
+def _copy_frame(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if frame is None else frame.copy()
+
+
+def _copy_counts(counts: GroupCounts) -> GroupCounts:
+    return dataclasses.replace(counts, table=counts.table.copy())
+
+
+# Slots are listed in the class body: ``slots=True`` would turn the Copied
+# fields into plain slots that hand out the frames themselves.
+@dataclass(frozen=True, eq=False)
 class AuditResult(ResultShape):
     """Selection rates and impact ratios by group; immutable.
 
@@ -71,14 +83,18 @@ class AuditResult(ResultShape):
         rows), ``note`` (why a ratio is missing or a group excluded), and, when
         weighted, ``n_weighted`` and ``selected_weighted``.  A copy is
         returned on every access.
-    unknown : Mapping[str, int]
-        Rows in the unknown category, per attribute (and intersection).
+    unknown : dict[str, int]
+        Rows in the unknown category, per attribute (and intersection); a
+        copy.
     n_total : int
         Rows audited, unknown included.
     params : Mapping[str, object]
-        The audit's settings (decision rule, cut-off, reference, ...).
+        The audit's settings (decision rule, cut-off, reference, ...), read-only.
+    ratios : tuple of Fraction or None
+        The exact impact ratios, aligned with ``table`` (see
+        :attr:`exact_ratios`).
     counts : GroupCounts
-        The per-group counts everything was computed from.
+        The per-group counts everything was computed from (a copy).
     error_rates : pandas.DataFrame or None
         Per-group error rates when outcomes were known (see
         :func:`adverse_impact.audit_model`), else None.
@@ -98,92 +114,39 @@ class AuditResult(ResultShape):
     >>> result.table = None
     Traceback (most recent call last):
     ...
-    AttributeError: AuditResult is immutable
+    dataclasses.FrozenInstanceError: cannot assign to field 'table'
     """
 
     __slots__ = (
         "_table",
         "_unknown",
-        "_n_total",
-        "_params",
-        "_ratios",
+        "n_total",
+        "params",
+        "ratios",
         "_counts",
         "_error_rates",
         "_pooled",
     )
 
-    def __init__(
-        self,
-        table: pd.DataFrame,
-        *,
-        unknown: Mapping[str, int],
-        n_total: int,
-        params: Mapping[str, Any],
-        ratios: tuple[Fraction | None, ...],
-        counts: GroupCounts,
-        error_rates: pd.DataFrame | None = None,
-        pooled: pd.DataFrame | None = None,
-    ) -> None:
-        object.__setattr__(self, "_table", table)
-        object.__setattr__(self, "_unknown", MappingProxyType(dict(unknown)))
-        object.__setattr__(self, "_n_total", int(n_total))
-        object.__setattr__(self, "_params", MappingProxyType(dict(params)))
-        object.__setattr__(self, "_ratios", tuple(ratios))
-        object.__setattr__(self, "_counts", counts)
-        object.__setattr__(self, "_error_rates", error_rates)
-        object.__setattr__(self, "_pooled", pooled)
+    # The constructor's arguments, as dataclasses.replace and pickling use them.
+    # Frames and mappings are kept in the slots ``_<name>`` and read as copies.
+    table: pd.DataFrame = Copied(pd.DataFrame.copy)
+    _: KW_ONLY
+    unknown: Mapping[str, int] = Copied(dict)
+    n_total: int
+    params: Mapping[str, Any]
+    ratios: tuple[Fraction | None, ...]
+    counts: GroupCounts = Copied(_copy_counts)
+    error_rates: pd.DataFrame | None = Copied(_copy_frame, default=None)
+    pooled: pd.DataFrame | None = Copied(_copy_frame, default=None)
 
-    def _replace(self, **changes: Any) -> AuditResult:
-        """A new result with some parts replaced (results are immutable)."""
-        parts = {
-            "table": self._table,
-            "unknown": self._unknown,
-            "n_total": self._n_total,
-            "params": self._params,
-            "ratios": self._ratios,
-            "counts": self._counts,
-            "error_rates": self._error_rates,
-            "pooled": self._pooled,
-        }
-        parts.update(changes)
-        table = parts.pop("table")
-        return AuditResult(table, **parts)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_unknown", read_only(self._unknown))
+        object.__setattr__(self, "n_total", int(self.n_total))
+        object.__setattr__(self, "params", read_only(self.params))
+        object.__setattr__(self, "ratios", tuple(self.ratios))
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("AuditResult is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("AuditResult is immutable")
-
-    @property
-    def table(self) -> pd.DataFrame:
-        return self._table.copy()
-
-    @property
-    def unknown(self) -> dict[str, int]:
-        """Rows in the unknown category per attribute: a plain dict (a copy)."""
-        return dict(self._unknown)
-
-    @property
-    def n_total(self) -> int:
-        return self._n_total
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self._params
-
-    @property
-    def counts(self) -> GroupCounts:
-        """The per-group counts (a copy of the table)."""
-        return dataclasses.replace(self._counts, table=self._counts.table.copy())
-
-    @property
-    def error_rates(self) -> pd.DataFrame | None:
-        return None if self._error_rates is None else self._error_rates.copy()
-
-    @property
-    def pooled(self) -> pd.DataFrame | None:
-        return None if self._pooled is None else self._pooled.copy()
+    __reduce__ = reduce_by_fields
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -196,13 +159,13 @@ class AuditResult(ResultShape):
 
         ``None`` where no ratio is defined (excluded group, reference rate 0).
         """
-        return self._ratios
+        return self.ratios
 
     def _below(self, min_ratio: float | Fraction) -> np.ndarray:
-        return below_ratio(self._ratios, min_ratio)
+        return below_ratio(self.ratios, min_ratio)
 
     def _significant(self, alpha: float | None) -> np.ndarray:
-        test = self._params.get("test")
+        test = self.params.get("test")
         if test is None or "significant" not in self._table:
             raise input_error(
                 "rule",
@@ -309,9 +272,9 @@ class AuditResult(ResultShape):
             for row in self._table.to_dict(orient="records")
         ]
         out = {
-            "n_total": self._n_total,
+            "n_total": self.n_total,
             "unknown": jsonable(dict(self._unknown)),
-            "params": jsonable(dict(self._params)),
+            "params": jsonable(dict(self.params)),
             "table": rows,
         }
         for name, frame in (("error_rates", self._error_rates), ("pooled", self._pooled)):
@@ -455,17 +418,7 @@ class AuditResult(ResultShape):
         >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
         - **Date of the audit:** 2026-01-15
         """
-        from adverse_impact._report import render_markdown
-
-        text = render_markdown(
-            self,
-            min_cell=min_cell,
-            data_source=data_source,
-            audit_date=audit_date,
-            data_type=data_type,
-            title=title,
-        )
-        return self._write(text, path)
+        return self._render("render_markdown", locals())
 
     def to_html(
         self,
@@ -497,19 +450,7 @@ class AuditResult(ResultShape):
         >>> page.startswith("<!DOCTYPE html>"), "<svg" in page
         (True, True)
         """
-        from adverse_impact._report import render_html
-
-        text = render_html(
-            self,
-            min_cell=min_cell,
-            title=title,
-            sweep=sweep,
-            proxies=proxies,
-            data_source=data_source,
-            audit_date=audit_date,
-            data_type=data_type,
-        )
-        return self._write(text, path)
+        return self._render("render_html", locals())
 
     def to_json(
         self, path: str | None = None, *, min_cell: int | None = None, indent: int | None = 2
@@ -529,9 +470,7 @@ class AuditResult(ResultShape):
         >>> report["table"][0]["group"], report["fingerprint"][:7]
         ('F', 'sha256:')
         """
-        from adverse_impact._report import render_json
-
-        return self._write(render_json(self, min_cell=min_cell, indent=indent), path)
+        return self._render("render_json", locals())
 
     def to_ll144(
         self,
@@ -588,12 +527,20 @@ class AuditResult(ResultShape):
             auditor=auditor,
         )
 
-    @staticmethod
-    def _write(text: str, path: Any) -> str:
-        if path is not None:
-            from adverse_impact._io import write_atomic
+    def _render(self, renderer: str, arguments: dict[str, Any]) -> str:
+        """The text of ``adverse_impact._report.<renderer>``, also written to ``path`` if given.
 
-            write_atomic(path, text)
+        ``arguments`` are the calling method's (its ``locals()`` on entry):
+        ``path`` says where to write, the others are the renderer's options
+        under the same names.
+        """
+        from adverse_impact import _report
+        from adverse_impact._io import write_atomic
+
+        options = {k: v for k, v in arguments.items() if k not in ("self", "path")}
+        text = getattr(_report, renderer)(self, **options)
+        if arguments["path"] is not None:
+            write_atomic(arguments["path"], text)
         return text
 
     def _headline(self) -> str:
@@ -604,7 +551,7 @@ class AuditResult(ResultShape):
         tail = f"; unknown: {unknown}" if unknown else ""
         return (
             f"AuditResult: {n_flagged} of {n_groups} groups below 4/5 across {attrs} "
-            f"attribute{'s' if attrs != 1 else ''} (n_total={self._n_total:,}{tail})"
+            f"attribute{'s' if attrs != 1 else ''} (n_total={self.n_total:,}{tail})"
         )
 
     def _p_column(self) -> str | None:
@@ -612,7 +559,7 @@ class AuditResult(ResultShape):
             "fisher": "p_value_fisher",
             "fisher_midp": "p_value_fisher_midp",
             "z": "p_value_z",
-        }.get(self._params.get("test") or "")
+        }.get(self.params.get("test") or "")
         return column if column in self._table.columns else None
 
     def _display(self) -> tuple[list[dict[str, Any]], Footnotes, int]:
@@ -620,7 +567,7 @@ class AuditResult(ResultShape):
         notes = Footnotes()
         shown = self._table.head(_DISPLAY_ROWS)
         records = audit_rows(
-            shown, notes, alpha=self._params.get("alpha"), p_column=self._p_column()
+            shown, notes, alpha=self.params.get("alpha"), p_column=self._p_column()
         )
         return records, notes, len(self._table) - len(shown)
 
@@ -639,7 +586,7 @@ class AuditResult(ResultShape):
         fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2 for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
-        rule = decision_rule(self._params, self._n_total)
+        rule = decision_rule(self.params, self.n_total)
         if rule:
             lines.append(wrap(rule))
         for attribute in self.attributes:
@@ -661,7 +608,7 @@ class AuditResult(ResultShape):
         if self._pooled is not None and len(self._pooled):
             head, rows = pooled_rows(self._pooled)
             keep = [1, 2, 4, 5, 6]
-            strata = self._params.get("strata")
+            strata = self.params.get("strata")
             lines += [
                 "",
                 f"Pooled across strata {strata!r} (Mantel-Haenszel):",
@@ -677,7 +624,7 @@ class AuditResult(ResultShape):
         lines += [
             wrap(f"{mark} {text}", indent="    ")
             for mark, text in legend(
-                few=few, reference=str(self._params.get("reference", "highest"))
+                few=few, reference=str(self.params.get("reference", "highest"))
             )
         ]
         lines += [wrap(f"[{i}] {text}", indent="    ") for i, text in enumerate(notes.texts, 1)]
@@ -714,11 +661,11 @@ class AuditResult(ResultShape):
                 )
             ]
         )
-        rule = decision_rule(self._params, self._n_total)
+        rule = decision_rule(self.params, self.n_total)
         pooled = ""
         if self._pooled is not None and len(self._pooled):
             head, rows = pooled_rows(self._pooled)
-            strata = html.escape(repr(self._params.get("strata")))
+            strata = html.escape(repr(self.params.get("strata")))
             pooled = f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>" + html_table(
                 head, rows
             )
