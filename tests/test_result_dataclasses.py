@@ -168,13 +168,6 @@ def test_to_dict_is_json(case):
     assert isinstance(result._repr_html_(), str)
 
 
-# The study's paired_ranker holds a RankingAudit, whose read-only mappings
-# (MappingProxyType) do not pickle; the study's own fields do (see below).
-_RANKING_AUDIT = pytest.mark.xfail(
-    raises=TypeError, strict=True, reason="RankingAudit holds a MappingProxyType"
-)
-
-
 COPIERS = {
     "pickle": lambda r: pickle.loads(pickle.dumps(r)),
     "deepcopy": copy.deepcopy,
@@ -184,11 +177,7 @@ COPIERS = {
 
 @pytest.mark.parametrize(
     "name, how",
-    [
-        pytest.param(n, h, marks=_RANKING_AUDIT if n == "study" and h != "copy" else ())
-        for n in NAMES
-        for h in COPIERS
-    ],
+    [(n, h) for n in NAMES for h in COPIERS],
 )
 def test_survives_pickle_and_copy(name, how, request):
     result = request.getfixturevalue("study") if name == "study" else RESULTS[name]

@@ -392,3 +392,16 @@ def test_age_summary_says_when_a_cutoff_has_no_one_above_it():
     assert "  60+: no one 60 and over, no comparison" in lines
     assert not any("nan" in line for line in lines)
     assert "  55+: rate 0.350 vs 0.500, impact ratio 0.700 (below 4/5), Fisher p = 0.014" in lines
+
+
+@pytest.mark.parametrize("name", sorted(CLASSES))
+def test_surface_pickle_and_deepcopy_round_trip(name):
+    # A result is a value: it can be cached, sent to a worker process or kept in a
+    # notebook's saved state.  Read-only mappings inside (MappingProxyType) cannot be
+    # pickled on their own, so each result must say how it is rebuilt.
+
+    result = _built(name)
+    for clone in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+        assert type(clone) is type(result)
+        assert clone.summary() == result.summary()
+        pd.testing.assert_frame_equal(clone.to_frame(), result.to_frame())

@@ -60,15 +60,20 @@ class Copied:
         object.__setattr__(obj, self.slot, value)
 
 
-def _plain(value: Any) -> Any:
-    return dict(value) if isinstance(value, MappingProxyType) else value
-
-
-def _rebuild(cls: type, values: dict[str, Any]) -> Any:
+def _rebuild(cls: type, values: dict[str, Any], read_only_fields: tuple[str, ...] = ()) -> Any:
+    for name in read_only_fields:
+        values[name] = MappingProxyType(values[name])
     return cls(**values)
 
 
-def reduce_by_fields(result: Any) -> tuple[Any, tuple[type, dict[str, Any]]]:
-    """``__reduce__`` of a frozen result: its class and its fields, rebuilt by the constructor."""
-    values = {f.name: _plain(getattr(result, f.name)) for f in dataclasses.fields(result) if f.init}
-    return _rebuild, (type(result), values)
+def reduce_by_fields(result: Any) -> tuple[Any, tuple[type, dict[str, Any], tuple[str, ...]]]:
+    """``__reduce__`` of a frozen result: its class and its fields, rebuilt by the constructor.
+
+    A read-only mapping travels as a dict and is made read-only again, so
+    the copy is as immutable as the original.
+    """
+    values = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.init}
+    proxies = tuple(name for name, value in values.items() if isinstance(value, MappingProxyType))
+    for name in proxies:
+        values[name] = dict(values[name])
+    return _rebuild, (type(result), values, proxies)

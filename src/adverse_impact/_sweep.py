@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frozen import reduce_by_fields
 from adverse_impact._groups import CodedAttribute, code_groups, label
 from adverse_impact._render import frame_block, html_block
 from adverse_impact._scoring import model_scores
@@ -80,6 +81,9 @@ class ThresholdSweep(ResultShape):
     0       0.50         3  0.500000               0.5          1   False
     1       0.75         2  0.333333               0.0          1   False
     """
+
+    # Read-only mappings inside cannot be pickled: rebuild through the constructor.
+    __reduce__ = reduce_by_fields
 
     _table: pd.DataFrame
     thresholds: np.ndarray

@@ -37,6 +37,7 @@ from adverse_impact._audit import (
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
+from adverse_impact._frozen import reduce_by_fields
 from adverse_impact._render import fmt, fmt_p, frame_block, html_block, markdown_table
 from adverse_impact._result import _DISPLAY_ROWS, jsonable
 from adverse_impact._significance import check_alpha
@@ -148,6 +149,9 @@ class RankingAudit:
     >>> result.passes(), result.passes(rule="both")
     (False, True)
     """
+
+    # Read-only mappings inside cannot be pickled: rebuild through the constructor.
+    __reduce__ = reduce_by_fields
 
     by: tuple[str, ...]
     k: int

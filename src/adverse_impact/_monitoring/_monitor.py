@@ -16,6 +16,7 @@ import pandas as pd
 from adverse_impact._audit import _label, _sort_key, _specs, check_reference_keys, group_totals
 from adverse_impact._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._errors import input_error
+from adverse_impact._frozen import reduce_by_fields
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import check_option, check_unknown, groups_argument
@@ -72,6 +73,9 @@ class MonitorResult:
     2     M  2025-01      2               1.0
     3     M  2025-02      4               1.0
     """
+
+    # Read-only mappings inside cannot be pickled: rebuild through the constructor.
+    __reduce__ = reduce_by_fields
 
     _table: pd.DataFrame
     _alerts: pd.DataFrame

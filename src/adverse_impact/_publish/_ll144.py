@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
+from adverse_impact._frozen import reduce_by_fields
 from adverse_impact._result import jsonable
 from adverse_impact._version import __version__
 
@@ -70,6 +71,9 @@ class LL144Packet:
     0       sex        F  20   0.5           0.5
     1       sex        M  20   1.0           1.0
     """
+
+    # Read-only mappings inside cannot be pickled: rebuild through the constructor.
+    __reduce__ = reduce_by_fields
 
     metadata: Mapping[str, Any]
     tiers: tuple[str | None, ...]
