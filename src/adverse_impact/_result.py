@@ -36,8 +36,9 @@ from adverse_impact._validation import below_ratio, check_rule
 __all__ = ["AuditResult", "counts_from_dict", "counts_to_dict", "jsonable"]
 
 
-#: The columns a reader needs first, in this order, in :meth:`AuditResult.flagged`.
-_READER_FIRST = [
+#: The columns a reader needs first, in this order: :meth:`AuditResult.flagged`,
+#: the gate's failure message and the case study's figures all choose from it.
+READER_COLUMNS = [
     "attribute",
     "group",
     "n",
@@ -258,7 +259,7 @@ class AuditResult(ResultShape):
         ['attribute', 'group', 'n', 'selected', 'rate', 'impact_ratio']
         """
         rows = self._table.loc[self.failing(min_ratio, alpha, rule)].reset_index(drop=True)
-        first = [c for c in _READER_FIRST if c in rows.columns]
+        first = [c for c in READER_COLUMNS if c in rows.columns]
         return rows[first + [c for c in rows.columns if c not in first]]
 
     def to_frame(self) -> pd.DataFrame:

@@ -313,25 +313,14 @@ def _women(result: Any, column: str = "impact_ratio", frame: str = "table") -> f
 
 def _gender_rows(result: Any) -> list[dict[str, Any]]:
     from adverse_impact._render import jsonable
+    from adverse_impact._result import READER_COLUMNS
 
     table = result.table
     rows = table[table["attribute"] == "gender"]
-    keep = [
-        c
-        for c in (
-            "group",
-            "n",
-            "selected",
-            "rate",
-            "impact_ratio",
-            "p_value_fisher",
-            "ir_ci_low",
-            "ir_ci_high",
-            "significant",
-            "shortfall",
-        )
-        if c in rows
-    ]
+    # The reader's columns, less those every row of one attribute shares or
+    # that the case study's text does not report.
+    left_out = ("attribute", "flip_flop", "detectable", "note")
+    keep = [c for c in READER_COLUMNS if c in rows and c not in left_out]
     return [{k: jsonable(v) for k, v in r.items()} for r in rows[keep].to_dict("records")]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from adverse_impact._errors import type_error
-from adverse_impact._result import AuditResult
+from adverse_impact._result import READER_COLUMNS, AuditResult
 from adverse_impact._validation import check_scalar
 
 __all__ = [
@@ -31,19 +31,9 @@ __all__ = [
 #: plugin swaps in a list per test and writes them out afterwards.
 _recorded: list[tuple[str, Any]] | None = None
 
-_FAILURE_COLUMNS = [
-    "attribute",
-    "group",
-    "n",
-    "selected",
-    "rate",
-    "impact_ratio",
-    "p_value_fisher",
-    "significant",
-    "flip_flop",
-    "detectable",
-    "note",
-]
+#: A failing gate shows the reader's columns but the interval and the shortfall,
+#: which the message states in words.
+_FAILURE_COLUMNS = [c for c in READER_COLUMNS if c not in ("ir_ci_low", "ir_ci_high", "shortfall")]
 
 
 def _record(kind: str, result: Any) -> None:
