@@ -26,6 +26,7 @@ __all__ = [
     "html_block",
     "FOUR_FIFTHS_LINE",
     "P_VALUE_WORDS",
+    "READER_COLUMNS",
     "TEXT_WIDTH",
     "Footnotes",
     "audit_rows",
@@ -58,6 +59,26 @@ TEXT_WIDTH = 100
 
 
 # -- values -------------------------------------------------------------------------
+
+
+#: The columns a reader needs first, in this order: :meth:`AuditResult.flagged`,
+#: the gate's failure message and the case study's figures all choose from it.
+READER_COLUMNS = [
+    "attribute",
+    "group",
+    "n",
+    "selected",
+    "rate",
+    "impact_ratio",
+    "ir_ci_low",
+    "ir_ci_high",
+    "p_value_fisher",
+    "significant",
+    "shortfall",
+    "flip_flop",
+    "detectable",
+    "note",
+]
 
 
 def jsonable(value: Any) -> Any:

@@ -16,6 +16,7 @@ from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import input_error
 from adverse_impact._frozen import Copied, read_only, reduce_by_fields
 from adverse_impact._render import (
+    READER_COLUMNS,
     TEXT_WIDTH,
     Footnotes,
     audit_rows,
@@ -36,24 +37,6 @@ from adverse_impact._validation import below_ratio, check_rule
 __all__ = ["AuditResult", "counts_from_dict", "counts_to_dict", "jsonable"]
 
 
-#: The columns a reader needs first, in this order: :meth:`AuditResult.flagged`,
-#: the gate's failure message and the case study's figures all choose from it.
-READER_COLUMNS = [
-    "attribute",
-    "group",
-    "n",
-    "selected",
-    "rate",
-    "impact_ratio",
-    "ir_ci_low",
-    "ir_ci_high",
-    "p_value_fisher",
-    "significant",
-    "shortfall",
-    "flip_flop",
-    "detectable",
-    "note",
-]
 #: Rows shown by ``print(result)`` and in a notebook before "... more rows".
 _DISPLAY_ROWS = 60
 

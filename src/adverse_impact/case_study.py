@@ -312,8 +312,7 @@ def _women(result: Any, column: str = "impact_ratio", frame: str = "table") -> f
 
 
 def _gender_rows(result: Any) -> list[dict[str, Any]]:
-    from adverse_impact._render import jsonable
-    from adverse_impact._result import READER_COLUMNS
+    from adverse_impact._render import READER_COLUMNS, jsonable
 
     table = result.table
     rows = table[table["attribute"] == "gender"]

@@ -18,7 +18,8 @@ from typing import Any
 import pandas as pd
 
 from adverse_impact._errors import type_error
-from adverse_impact._result import READER_COLUMNS, AuditResult
+from adverse_impact._render import READER_COLUMNS
+from adverse_impact._result import AuditResult
 from adverse_impact._validation import check_scalar
 
 __all__ = [
