@@ -605,3 +605,24 @@ def test_delimiter_and_encoding_options(tmp_path, capsys):
         == 2
     )
     assert "not a known text encoding" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "labels, hint",
+    [
+        (["No", "Yes"], "--selected-values Yes,No"),
+        (["rejected", "hired"], "--selected-values hired,rejected"),
+        (["Not advanced", "Advanced"], "--selected-values 'Advanced,Not advanced'"),
+        (["red", "blue"], "--selected-values red,blue"),
+        (["a", "b", "c"], "--selected-values Y,N"),
+    ],
+)
+def test_word_decisions_error_names_the_columns_own_labels(tmp_path, capsys, labels, hint):
+    # The fix in the message is a command line the user can paste: their own two labels,
+    # the one that reads as "selected" first (else in the order of the file), quoted
+    # for the shell; with other than two labels, the generic example.
+    path = tmp_path / "words.csv"
+    rows = [(sex, labels[i % len(labels)]) for i, sex in enumerate(["F", "M"] * 12)]
+    path.write_text("sex,decision\n" + "".join(f"{s},{d}\n" for s, d in rows))
+    assert main(["audit", str(path), "--selected", "decision", "--group", "sex"]) == 2
+    assert hint in capsys.readouterr().err

@@ -185,6 +185,44 @@ def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> 
     return pd.read_excel(file, sheet_name=sheet or 0, dtype=text_columns, engine="openpyxl")
 
 
+#: Labels that usually mean "selected", to order the two labels of a hint.
+_POSITIVE_WORDS = frozenset(
+    [
+        "yes",
+        "y",
+        "true",
+        "t",
+        "pass",
+        "passed",
+        "hired",
+        "hire",
+        "selected",
+        "advanced",
+        "advance",
+        "accepted",
+        "offer",
+        "interview",
+        "interviewed",
+        "shortlisted",
+    ]
+)
+
+
+def _values_hint(found: Any) -> str:
+    """``--selected-values`` for the column's own two labels (positive-looking first).
+
+    Falls back to the generic ``Y,N`` when there are not exactly two labels
+    or one cannot be written in the option (it holds a comma).
+    """
+    import shlex
+
+    labels = [str(v).strip() for v in found]
+    if len(set(labels)) != 2 or any("," in v or not v for v in labels):
+        return "Y,N"
+    labels = sorted(set(labels), key=lambda v: (v.lower() not in _POSITIVE_WORDS, labels.index(v)))
+    return shlex.quote(",".join(labels))
+
+
 def map_decisions(frame: Any, column: str, values: str | None) -> Any:
     """The ``--selected`` column as 0/1, mapping its labels with ``--selected-values``.
 
@@ -200,11 +238,12 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
         ):
             labels = pd.unique(series.dropna().astype(str).str.strip().str.lower())
             if not set(labels) <= {"0", "1", "true", "false"}:
-                shown = ", ".join(map(repr, pd.unique(series.dropna())[:4].tolist()))
+                found = pd.unique(series.dropna())
+                shown = ", ".join(map(repr, found[:4].tolist()))
                 raise input_error(
                     "--selected",
                     f"column {column!r} holds labels ({shown}), not 0/1 decisions",
-                    "Say which label means selected: --selected-values Y,N "
+                    f"Say which label means selected: --selected-values {_values_hint(found)} "
                     "(the label for selected, then the one for not selected)",
                 )
             return (
