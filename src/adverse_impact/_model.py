@@ -17,8 +17,7 @@ import numpy as np
 
 from adverse_impact._audit import audit
 from adverse_impact._error_rates import error_rates, rates_from_binary
-from adverse_impact._errors import input_error, type_error, user_stacklevel, warn
-from adverse_impact._groups import code_groups
+from adverse_impact._errors import input_error, type_error, warn
 from adverse_impact._result import AuditResult
 from adverse_impact._scoring import SupportsPredict, _positive_column, decide, model_scores
 from adverse_impact._sweep import ThresholdSweep, threshold_sweep
@@ -27,7 +26,6 @@ from adverse_impact._validation import (
     check_binary_labels,
     check_rows,
     feature_lengths,
-    n_rows,
 )
 
 __all__ = ["audit_model", "error_rates", "threshold_sweep", "ThresholdSweep"]
@@ -36,15 +34,6 @@ __all__ = ["audit_model", "error_rates", "threshold_sweep", "ThresholdSweep"]
 _RESERVED = ("data", "selected", "groups", "score")
 
 Model = SupportsPredict | Callable[[Any], Any]
-
-#: Older spellings of the helpers that moved to ``_validation``, kept for callers.
-_n_rows, _feature_lengths, _check_rows, _binarise = (
-    n_rows,
-    feature_lengths,
-    check_rows,
-    check_binary_labels,
-)
-_as_sensitive_features, _error_rates = as_sensitive_features, rates_from_binary
 
 
 def audit_model(
@@ -300,10 +289,6 @@ def _warn_margin_threshold(threshold: float, scores: np.ndarray) -> None:
         )
 
 
-#: The stack level that points a warning at the caller's line (one definition, in _errors).
-_user_stacklevel = user_stacklevel
-
-
 def _predicted(model: Any, X: Any, scores: np.ndarray, method: str, pos_label: Any) -> np.ndarray:
     """The model's own decisions: ``predict(X) == pos_label``."""
     if method == "callable":
@@ -319,13 +304,3 @@ def _predicted(model: Any, X: Any, scores: np.ndarray, method: str, pos_label: A
         return scores.astype(bool)
     predictions = np.asarray(model.predict(X))
     return np.asarray(predictions == pos_label, dtype=bool).ravel()
-
-
-def _row_groups(sensitive_features: Any, n: int, unknown: Any, intersectional: bool):
-    """Older callers' form of :func:`adverse_impact._groups.code_groups`.
-
-    Yields ``(name, keys, codes, n_unknown)`` per attribute, codes being
-    ``len(keys)`` for unknown rows.  New code calls ``code_groups`` itself.
-    """
-    for coded in code_groups(sensitive_features, n, unknown=unknown, intersectional=intersectional):
-        yield coded.name, list(coded.keys), coded.codes, coded.n_unknown

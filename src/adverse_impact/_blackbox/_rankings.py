@@ -23,15 +23,12 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from adverse_impact import _groups
 from adverse_impact._audit import (
     FOUR_FIFTHS,
     _check_reference,
     _check_reference_found,
     _find_reference,
-    _is_unknown,
-    _label,
-    _sort_key,
-    _specs,
     check_reference_keys,
 )
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
@@ -441,7 +438,7 @@ def _codes(values: Any, argument: str, sort: bool = True) -> tuple[np.ndarray, l
     uniques = list(uniques)
     if not sort:
         return codes.astype(np.int64), uniques
-    order = sorted(range(len(uniques)), key=lambda i: _sort_key((uniques[i],)))
+    order = sorted(range(len(uniques)), key=lambda i: _groups.sort_key((uniques[i],)))
     remap = np.empty(len(uniques), dtype=np.int64)
     remap[order] = np.arange(len(uniques))
     return remap[codes], [uniques[i] for i in order]
@@ -508,8 +505,8 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
 def _attribute_codes(values: Any, name: str, unknown: frozenset) -> tuple[np.ndarray, list]:
     """Codes in sorted label order, -1 for unknown labels (missing or in ``unknown``)."""
     codes, uniques = _factorize(values, f"groups[{name!r}]")
-    keep = [i for i, u in enumerate(uniques) if not _is_unknown(u, unknown)]
-    keep.sort(key=lambda i: _sort_key((uniques[i],)))
+    keep = [i for i, u in enumerate(uniques) if not _groups.is_unknown(u, unknown)]
+    keep.sort(key=lambda i: _groups.sort_key((uniques[i],)))
     remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
     remap[np.asarray(keep, dtype=np.int64)] = np.arange(len(keep))
     return remap[codes], [uniques[i] for i in keep]
@@ -1020,7 +1017,7 @@ def audit_rankings(
 
     design = _design(frame, prompt, rank, by_names, k)
     coded = {a: _attribute_codes(frame[a], a, unknown_labels) for a in attributes}
-    specs = _specs(attributes, intersectional)
+    specs = _groups.specs(attributes, intersectional)
     check_reference_keys(reference, specs)
 
     tests: list[dict[str, Any]] = []
@@ -1358,7 +1355,7 @@ def _group_rows(
 ) -> tuple[pd.DataFrame, list[Fraction | None], bool]:
     """One attribute: its tests, and the per-group rows of every experiment."""
     n_cells, n_groups = design.n_cells, len(keys)
-    labels = [_label(key) for key in keys]
+    labels = [_groups.label(key) for key in keys]
     known = g >= 0
     gk, block = g[known], design.block[known]
     sel, mid = design.selected[known], design.midrank[known]

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._audit import _label, _sort_key, _specs, check_reference_keys, group_totals
+from adverse_impact import _groups
+from adverse_impact._audit import check_reference_keys, group_totals
 from adverse_impact._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._errors import input_error
 from adverse_impact._frozen import reduce_by_fields
@@ -497,7 +498,7 @@ def monitor(
             "no row has a readable time",
             "Pass dates, datetimes or ISO text such as '2025-01-31'",
         )
-    specs = _specs(counts.attributes, intersectional)
+    specs = _groups.specs(counts.attributes, intersectional)
     prepared, comparisons, unknown_counts = _prepare(
         counts, specs, unknown_labels, period, reference
     )
@@ -585,7 +586,7 @@ def _prepare(
                 f"attribute {name!r} has fewer than two known groups",
                 "Monitor an attribute with two or more groups",
             )
-        ref, found = _fixed_reference(name, [_label(g) for g in grid.index], reference)
+        ref, found = _fixed_reference(name, [_groups.label(g) for g in grid.index], reference)
         found_any |= found
         # A fixed reference: each group against it; "highest" may change between
         # looks, so every pair may be compared.
@@ -626,8 +627,8 @@ def _grid(
 ) -> tuple[pd.DataFrame, int]:
     """Selected and applicant counts as (groups x periods) arrays, in a frame of objects."""
     totals, n_unknown = group_totals(counts, (*columns, PERIOD_KEY), unknown)
-    groups = sorted({key[:-1] for key in totals.index}, key=_sort_key)
-    periods = sorted({key[-1] for key in totals.index}, key=lambda v: _sort_key((v,)))
+    groups = sorted({key[:-1] for key in totals.index}, key=_groups.sort_key)
+    periods = sorted({key[-1] for key in totals.index}, key=lambda v: _groups.sort_key((v,)))
     g_at = {g: i for i, g in enumerate(groups)}
     p_at = {p: i for i, p in enumerate(periods)}
     n = np.zeros((len(groups), len(periods)), dtype=np.int64)
@@ -683,7 +684,9 @@ def _look(
     return pd.DataFrame(
         {
             "attribute": name,
-            "group": pd.Series([_label(g) for g in grid.index for _ in range(t)], dtype=object),
+            "group": pd.Series(
+                [_groups.label(g) for g in grid.index for _ in range(t)], dtype=object
+            ),
             "period": [p for _ in range(k) for p in periods],
             "n": n.ravel(),
             "selected": sel.ravel(),

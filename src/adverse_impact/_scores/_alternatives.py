@@ -15,11 +15,16 @@ import pandas as pd
 
 from adverse_impact._audit import audit
 from adverse_impact._errors import AdverseImpactError, input_error, type_error
-from adverse_impact._model import _as_sensitive_features, _binarise, _check_rows, _row_groups
+from adverse_impact._groups import code_groups
 from adverse_impact._render import frame_block, html_block, pyplot
 from adverse_impact._result import jsonable
 from adverse_impact._scoring import decide, model_scores
-from adverse_impact._validation import check_unknown
+from adverse_impact._validation import (
+    as_sensitive_features,
+    check_binary_labels,
+    check_rows,
+    check_unknown,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -459,9 +464,9 @@ def compare_models(
             "Pass e.g. {'current': model_a, 'candidate': model_b}",
         )
     _check_decision_rule(select_top, threshold)
-    truth = _binarise(y_true, pos_label, "y_true")
+    truth = check_binary_labels(y_true, pos_label, "y_true")
     n = len(truth)
-    _check_rows(X, sensitive_features, y_true=y_true)
+    check_rows(X, sensitive_features, y_true=y_true)
     entries = [
         _Entry(str(name), _scores_of(str(name), model, X, n, pos_label), select_top, threshold)
         for name, model in models.items()
@@ -504,18 +509,18 @@ def _compare(
     _check_margins(tolerance, n_bootstrap)
     current = _current_model(entries, current)
     n = len(truth)
-    with _as_sensitive_features():
+    with as_sensitive_features():
         coded = [
-            (name, len(keys), gid)
-            for name, keys, gid, _ in _row_groups(
-                sensitive_features, n, check_unknown(unknown), intersectional
+            (c.name, len(c.keys), c.codes)
+            for c in code_groups(
+                sensitive_features, n, unknown=check_unknown(unknown), intersectional=intersectional
             )
         ]
 
     rows, ratio_rows, decisions = [], [], {}
     for e in entries:
         picked = _entry_decisions(e, ties, random_state)
-        with _as_sensitive_features():
+        with as_sensitive_features():
             result = audit(
                 selected=picked.view(np.uint8),
                 groups=sensitive_features,
@@ -1005,10 +1010,10 @@ def search_alternatives(
     from sklearn.model_selection import ParameterGrid, StratifiedKFold
 
     _check_metric(metric)
-    target = _binarise(y, pos_label, "y")
+    target = check_binary_labels(y, pos_label, "y")
     n = len(target)
-    _check_rows(X, sensitive_features, y=y, y_true=y_true)
-    truth = target if y_true is None else _binarise(y_true, pos_label, "y_true")
+    check_rows(X, sensitive_features, y=y, y_true=y_true)
+    truth = target if y_true is None else check_binary_labels(y_true, pos_label, "y_true")
     if isinstance(cv, bool) or not isinstance(cv, int) or not 2 <= cv <= n:
         raise input_error(
             "cv", f"{cv!r} is not an integer between 2 and the number of rows", "Pass e.g. cv=5"
@@ -1160,10 +1165,11 @@ def _group_top(
 ) -> np.ndarray:
     """Each group of the first attribute advances its own top share (unknown rows: overall)."""
     share = select_top / n if isinstance(select_top, (int, np.integer)) else float(select_top)
-    with _as_sensitive_features():
-        _, keys, gid, _ = next(
-            iter(_row_groups(sensitive_features, n, check_unknown(unknown), False))
-        )
+    with as_sensitive_features():
+        first = code_groups(
+            sensitive_features, n, unknown=check_unknown(unknown), intersectional=False
+        )[0]
+        keys, gid = first.keys, first.codes
     picked = np.zeros(n, dtype=bool)
     for g in range(len(keys) + 1):
         rows = np.flatnonzero(gid == g)

@@ -12,15 +12,23 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import ks_2samp, kstwobign, norm
 
-from adverse_impact._audit import _check_reference, _find_reference, _label, audit
+from adverse_impact._audit import (
+    _check_reference,
+    _find_reference,
+    _label,
+    audit,
+    check_reference_keys,
+)
 from adverse_impact._counts import _check_columns_exist
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
-from adverse_impact._model import _as_sensitive_features, _row_groups, threshold_sweep
+from adverse_impact._groups import code_groups
 from adverse_impact._render import frame_block, html_block, pyplot
 from adverse_impact._result import jsonable
 from adverse_impact._scores._implied import implied_impact_ratio
+from adverse_impact._sweep import threshold_sweep
 from adverse_impact._validation import (
+    as_sensitive_features,
     check_aligned_indexes,
     check_consistent_length,
     check_scores,
@@ -450,18 +458,13 @@ def score_gaps(
     rows: list[dict[str, Any]] = []
     references: dict[str, Any] = {}
     unknown_counts: dict[str, int] = {}
-    with _as_sensitive_features():
-        attributes = list(_row_groups(groups, len(scores), unknown_labels, True))
-    if isinstance(reference, Mapping):
-        for key in reference:
-            if key not in {a[0] for a in attributes}:
-                raise input_error(
-                    "reference",
-                    f"{key!r} is not an analysed attribute",
-                    f"Use one of {[a[0] for a in attributes]!r}",
-                )
+    with as_sensitive_features():
+        attributes = code_groups(groups, len(scores), unknown=unknown_labels)
+    check_reference_keys(reference, [(a.name, ()) for a in attributes], "analysed")
     found_any = False
-    for name, keys, gid, n_unknown in attributes:
+    for name, keys, gid, n_unknown in (
+        (a.name, list(a.keys), a.codes, a.n_unknown) for a in attributes
+    ):
         unknown_counts[name] = n_unknown
         parts = [
             (scores[gid == i], None if weights is None else weights[gid == i])
@@ -605,7 +608,7 @@ def _at_cutoffs(
     grid = _grid(scores, cutoffs)
     if weights is None:
         # The sweep's rates and counts, one pass for all cut-offs.
-        with _as_sensitive_features():
+        with as_sensitive_features():
             frame = threshold_sweep(
                 scores, sensitive_features=groups, thresholds=grid, unknown=unknown
             ).to_frame()
@@ -675,11 +678,12 @@ def _at_cutoffs(
 def _group_weights(
     groups: Any, weights: np.ndarray, unknown: Any, name: str
 ) -> tuple[list[Any], np.ndarray]:
-    with _as_sensitive_features():
-        for attribute, keys, gid, _ in _row_groups(
-            groups, len(weights), check_unknown(unknown), True
-        ):
-            if attribute == name:
-                sums = np.bincount(gid, weights=weights, minlength=len(keys) + 1)[: len(keys)]
+    with as_sensitive_features():
+        for coded in code_groups(groups, len(weights), unknown=check_unknown(unknown)):
+            if coded.name == name:
+                keys = coded.keys
+                sums = np.bincount(coded.codes, weights=weights, minlength=len(keys) + 1)[
+                    : len(keys)
+                ]
                 return [_label(k) for k in keys], sums
     raise AssertionError(name)  # pragma: no cover - names come from the same function
