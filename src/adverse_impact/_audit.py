@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -11,9 +11,13 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._counts import GroupCounts, count_groups
-from adverse_impact._errors import input_error, type_error
+from adverse_impact._errors import input_error
 from adverse_impact._groups import (
     ATTRIBUTE_SEP,
+    check_reference,
+    check_reference_found,
+    check_reference_keys,
+    find_reference,
     group_totals,
     highest,
     is_unknown,
@@ -205,7 +209,7 @@ def audit(
     groups = _groups_argument("audit", groups, sensitive_features)
     share = check_share(min_share, "min_share")
     unknown_labels = check_unknown(unknown)
-    _check_reference(reference)
+    check_reference(reference)
     alpha = check_alpha(alpha)
     comparison = check_comparison(comparison)
     test = check_test(test)
@@ -263,17 +267,6 @@ def _groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any
     return groups_argument(function, groups, sensitive_features)
 
 
-def _check_reference(reference: Any) -> None:
-    if isinstance(reference, Mapping):
-        return
-    if not isinstance(reference, Hashable):
-        raise type_error(
-            "reference",
-            f"got an unhashable {type(reference).__name__}",
-            'Pass "highest", a group label, or a dict attribute -> label',
-        )
-
-
 def _exact_rates(totals: pd.DataFrame, weighted: bool) -> list[Fraction | None]:
     if weighted:
         return [
@@ -281,26 +274,6 @@ def _exact_rates(totals: pd.DataFrame, weighted: bool) -> list[Fraction | None]:
             for w, ws in zip(totals["weight"], totals["weight_selected"])
         ]
     return [Fraction(int(s), int(n)) for n, s in zip(totals["n"], totals["selected"])]
-
-
-def _find_reference(
-    name: str, columns: tuple[str, ...], keys: list[tuple], reference: Any
-) -> int | None | str:
-    """Index of the requested reference group, ``"highest"``, or None if absent."""
-    wanted = reference.get(name, "highest") if isinstance(reference, Mapping) else reference
-    if isinstance(wanted, str) and wanted == "highest":
-        return "highest"
-    for i, key in enumerate(keys):
-        if key == (wanted,) or key == wanted or (len(columns) > 1 and _label(key) == wanted):
-            return i
-    if isinstance(reference, Mapping):
-        labels = [_label(k) for k in keys]
-        raise input_error(
-            "reference",
-            f"{wanted!r} is not a known group of {name!r}",
-            f"Use one of {labels[:20]!r}",
-        )
-    return None
 
 
 def audit_counts(
@@ -351,7 +324,7 @@ def audit_counts(
             to_test.append((first_row, part.to_test))
         first_row += len(part.rows)
     _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
-    _check_reference_found(reference, any(part.named for part in parts))
+    check_reference_found(reference, any(part.named for part in parts))
     params = dict(params or {})
     params.update(
         {
@@ -461,38 +434,6 @@ def _group_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return table
 
 
-def _check_reference_found(reference: Any, found: bool) -> None:
-    """A single named ``reference`` must be a group of at least one audited attribute."""
-    named = not isinstance(reference, Mapping) and not (
-        isinstance(reference, str) and reference == "highest"
-    )
-    if named and not found:
-        raise input_error(
-            "reference",
-            f"{reference!r} is not a group of any audited attribute",
-            'Pass one of the labels in the table, or "highest"',
-        )
-
-
-def check_reference_keys(
-    reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]], verb: str = "audited"
-) -> None:
-    """A dict ``reference`` names only the attributes in ``specs`` (audited, monitored, ...)."""
-    if isinstance(reference, Mapping):
-        names = [name for name, _ in specs]
-        for key in reference:
-            if key not in names:
-                raise input_error(
-                    "reference",
-                    f"{key!r} is not {_article(verb)} {verb} attribute",
-                    f"Use keys from {names!r}",
-                )
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
-
-
 def _known_groups(
     counts: GroupCounts, name: str, columns: tuple[str, ...], unknown: frozenset
 ) -> tuple[pd.DataFrame, int]:
@@ -522,7 +463,7 @@ def _choose_reference(
     eligible: list[bool],
 ) -> tuple[int | None, bool]:
     """The reference group's index, and whether it was named by the caller."""
-    found = _find_reference(name, columns, keys, reference)
+    found = find_reference(name, columns, keys, reference)
     if found == "highest" or found is None:
         return highest(rates, eligible), False
     if excluded[found]:

@@ -4,8 +4,11 @@ It owns reading the attributes from whatever the caller passed
 (:func:`label_columns`), factorizing labels (:func:`factorize`), which labels
 are unknown (:func:`is_unknown`), the attributes and intersections audited
 (:func:`specs`), the order of groups (:func:`sort_key`) and their printed
-labels (:func:`label`), the reference group (:func:`highest`), and the
-warnings about labels (near-duplicates, ``unknown=`` labels that match
+labels (:func:`label`), the reference group (the highest rate,
+:func:`highest`, or the caller's: :func:`check_reference`,
+:func:`find_reference`, :func:`check_reference_keys`,
+:func:`check_reference_found`), names that cannot be attributes
+(:func:`check_attribute_names`), and the warnings about labels (near-duplicates, ``unknown=`` labels that match
 nothing, labels that look like non-answers).
 
 Two entry points share those rules, so every table of the library lists the
@@ -22,7 +25,7 @@ same groups in the same order:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,6 +207,73 @@ def specs(attributes: Sequence[str], intersectional: bool) -> list[tuple[str, tu
     if intersectional and len(attributes) > 1:
         out.append((ATTRIBUTE_SEP.join(attributes), tuple(attributes)))
     return out
+
+
+# -- the reference group -----------------------------------------------------------------
+
+
+def check_reference(reference: Any) -> None:
+    """``reference``: "highest", a hashable label, or a dict attribute -> label."""
+    if isinstance(reference, Mapping):
+        return
+    if not isinstance(reference, Hashable):
+        raise type_error(
+            "reference",
+            f"got an unhashable {type(reference).__name__}",
+            'Pass "highest", a group label, or a dict attribute -> label',
+        )
+
+
+def find_reference(
+    name: str, columns: tuple[str, ...], keys: list[tuple], reference: Any
+) -> int | None | str:
+    """Index of the requested reference group, ``"highest"``, or None if absent."""
+    wanted = reference.get(name, "highest") if isinstance(reference, Mapping) else reference
+    if isinstance(wanted, str) and wanted == "highest":
+        return "highest"
+    for i, key in enumerate(keys):
+        if key == (wanted,) or key == wanted or (len(columns) > 1 and label(key) == wanted):
+            return i
+    if isinstance(reference, Mapping):
+        labels = [label(k) for k in keys]
+        raise input_error(
+            "reference",
+            f"{wanted!r} is not a known group of {name!r}",
+            f"Use one of {labels[:20]!r}",
+        )
+    return None
+
+
+def check_reference_found(reference: Any, found: bool) -> None:
+    """A single named ``reference`` must be a group of at least one audited attribute."""
+    named = not isinstance(reference, Mapping) and not (
+        isinstance(reference, str) and reference == "highest"
+    )
+    if named and not found:
+        raise input_error(
+            "reference",
+            f"{reference!r} is not a group of any audited attribute",
+            'Pass one of the labels in the table, or "highest"',
+        )
+
+
+def check_reference_keys(
+    reference: Any, specs: Sequence[tuple[str, tuple[str, ...]]], verb: str = "audited"
+) -> None:
+    """A dict ``reference`` names only the attributes in ``specs`` (audited, monitored, ...)."""
+    if isinstance(reference, Mapping):
+        names = [name for name, _ in specs]
+        for key in reference:
+            if key not in names:
+                raise input_error(
+                    "reference",
+                    f"{key!r} is not {article(verb)} {verb} attribute",
+                    f"Use keys from {names!r}",
+                )
+
+
+def article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def highest(rates: Sequence[Any], eligible: Sequence[bool]) -> int | None:

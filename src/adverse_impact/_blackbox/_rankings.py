@@ -24,13 +24,7 @@ import pandas as pd
 from scipy import special
 
 from adverse_impact import _groups
-from adverse_impact._audit import (
-    FOUR_FIFTHS,
-    _check_reference,
-    _check_reference_found,
-    _find_reference,
-    check_reference_keys,
-)
+from adverse_impact._audit import FOUR_FIFTHS
 from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
@@ -1010,7 +1004,7 @@ def audit_rankings(
     k = _check_int(k, "k", 1, "1 (the first place)")
     n_resamples = _check_int(n_resamples, "n_resamples", 0, "1999")
     alpha = check_alpha(alpha)
-    _check_reference(reference)
+    _groups.check_reference(reference)
     unknown_labels = check_unknown(unknown)
     check_consistent_length({"data": len(frame)})
     rng = np.random.default_rng(random_state)
@@ -1018,7 +1012,7 @@ def audit_rankings(
     design = _design(frame, prompt, rank, by_names, k)
     coded = {a: _attribute_codes(frame[a], a, unknown_labels) for a in attributes}
     specs = _groups.specs(attributes, intersectional)
-    check_reference_keys(reference, specs)
+    _groups.check_reference_keys(reference, specs)
 
     tests: list[dict[str, Any]] = []
     shared = _shared_draws(design, specs, coded, n_resamples, rng)
@@ -1117,7 +1111,7 @@ def _attribute_rows(
         reference_found |= found
         rows.append(part)
         ratios += part_ratios
-    _check_reference_found(reference, reference_found)
+    _groups.check_reference_found(reference, reference_found)
     return rows, ratios, unknown_counts
 
 
@@ -1375,7 +1369,7 @@ def _group_rows(
     columns_out = {k: v.astype(np.int64).reshape(n_cells, n_groups) for k, v in counts.items()}
     z, p, holm = _deviations(top)
     mean_rank, low, high = _mean_rank(block, design, gk, mid, n_groups, z_level)
-    found = _find_reference(name, columns, keys, reference)
+    found = _groups.find_reference(name, columns, keys, reference)
     ratios: list[Fraction | None] = []
     rows: list[dict[str, Any]] = []
     for c in range(n_cells):

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact import _groups
-from adverse_impact._audit import check_reference_keys, group_totals
 from adverse_impact._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._errors import input_error
 from adverse_impact._frozen import reduce_by_fields
@@ -571,7 +570,7 @@ def _prepare(
 ) -> tuple[list[tuple[str, pd.DataFrame, int | None]], int, dict[str, int]]:
     """Each attribute's grid of counts and fixed reference (None: the highest at each look),
     the number of comparisons the alpha is split over, and the unknown counts."""
-    check_reference_keys(reference, specs, "monitored")
+    _groups.check_reference_keys(reference, specs, "monitored")
     comparisons = 0
     prepared = []
     unknown_counts: dict[str, int] = {}
@@ -626,7 +625,7 @@ def _grid(
     counts: Any, columns: tuple[str, ...], unknown: frozenset, period: str | None
 ) -> tuple[pd.DataFrame, int]:
     """Selected and applicant counts as (groups x periods) arrays, in a frame of objects."""
-    totals, n_unknown = group_totals(counts, (*columns, PERIOD_KEY), unknown)
+    totals, n_unknown = _groups.group_totals(counts, (*columns, PERIOD_KEY), unknown)
     groups = sorted({key[:-1] for key in totals.index}, key=_groups.sort_key)
     periods = sorted({key[-1] for key in totals.index}, key=lambda v: _groups.sort_key((v,)))
     g_at = {g: i for i, g in enumerate(groups)}

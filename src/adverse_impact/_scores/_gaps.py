@@ -12,17 +12,11 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import ks_2samp, kstwobign, norm
 
-from adverse_impact._audit import (
-    _check_reference,
-    _find_reference,
-    _label,
-    audit,
-    check_reference_keys,
-)
+from adverse_impact import _groups
+from adverse_impact._audit import audit
 from adverse_impact._counts import _check_columns_exist
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
-from adverse_impact._groups import code_groups
 from adverse_impact._render import frame_block, html_block, pyplot
 from adverse_impact._result import jsonable
 from adverse_impact._scores._implied import implied_impact_ratio
@@ -449,7 +443,7 @@ def score_gaps(
         raise input_error(
             "confidence", f"{confidence!r} is not a float in (0, 1)", "Pass e.g. confidence=0.95"
         )
-    _check_reference(reference)
+    _groups.check_reference(reference)
     scores, groups, weights = _resolve(data, score, groups, sample_weight)
     unknown_labels = check_unknown(unknown)
     check_consistent_length({"score": len(scores), **_group_lengths(groups)})
@@ -459,8 +453,8 @@ def score_gaps(
     references: dict[str, Any] = {}
     unknown_counts: dict[str, int] = {}
     with as_sensitive_features():
-        attributes = code_groups(groups, len(scores), unknown=unknown_labels)
-    check_reference_keys(reference, [(a.name, ()) for a in attributes], "analysed")
+        attributes = _groups.code_groups(groups, len(scores), unknown=unknown_labels)
+    _groups.check_reference_keys(reference, [(a.name, ()) for a in attributes], "analysed")
     found_any = False
     for name, keys, gid, n_unknown in (
         (a.name, list(a.keys), a.codes, a.n_unknown) for a in attributes
@@ -473,7 +467,7 @@ def score_gaps(
         moments = [_moments(x, w) for x, w in parts]
         ref, named = _reference_of(name, keys, moments, reference)
         found_any = found_any or named
-        references[name] = _label(keys[ref])
+        references[name] = _groups.label(keys[ref])
         rows.extend(_group_rows(name, keys, parts, moments, ref, z))
     if not isinstance(reference, Mapping) and reference != "highest" and not found_any:
         raise input_error(
@@ -492,7 +486,7 @@ def _reference_of(
 ) -> tuple[int, bool]:
     """The index of an attribute's reference group, and whether ``reference`` named it."""
     columns = tuple(name.split(" x ")) if " x " in name else (name,)
-    found = _find_reference(name, columns, keys, reference)
+    found = _groups.find_reference(name, columns, keys, reference)
     if found == "highest" or found is None:
         means = [m[2] for m in moments]
         return int(np.nanargmax(means)), False  # first of equal means: keys are sorted
@@ -513,7 +507,7 @@ def _group_rows(
         n2, _, m2, s2 = moments[i]
         row = {
             "attribute": name,
-            "group": _label(key),
+            "group": _groups.label(key),
             "n": int(n2),
             "mean": m2,
             "sd": s2,
@@ -530,7 +524,7 @@ def _group_rows(
         if i == ref:
             row["note"] = "reference"
         else:
-            labels = (_label(keys[ref]), _label(key))
+            labels = (_groups.label(keys[ref]), _groups.label(key))
             row.update(_gaps(parts[i], parts[ref], moments[i], moments[ref], labels, z))
         rows.append(row)
     return rows
@@ -679,11 +673,11 @@ def _group_weights(
     groups: Any, weights: np.ndarray, unknown: Any, name: str
 ) -> tuple[list[Any], np.ndarray]:
     with as_sensitive_features():
-        for coded in code_groups(groups, len(weights), unknown=check_unknown(unknown)):
+        for coded in _groups.code_groups(groups, len(weights), unknown=check_unknown(unknown)):
             if coded.name == name:
                 keys = coded.keys
                 sums = np.bincount(coded.codes, weights=weights, minlength=len(keys) + 1)[
                     : len(keys)
                 ]
-                return [_label(k) for k in keys], sums
+                return [_groups.label(k) for k in keys], sums
     raise AssertionError(name)  # pragma: no cover - names come from the same function
