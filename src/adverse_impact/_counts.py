@@ -36,10 +36,12 @@ from adverse_impact._sources import is_path_like, open_parquet
 from adverse_impact._validation import (
     check_aligned_indexes,
     check_binary,
+    check_columns_exist,
     check_consistent_length,
     check_option,
     check_scores,
     check_weights,
+    column_names,
 )
 
 #: Count columns of :attr:`GroupCounts.table` (defined beside the group coder that sums them).
@@ -48,8 +50,6 @@ COUNT_COLUMNS = _COUNT_COLUMNS
 #: checked on the engine itself; real audits have a few hundred.
 MAX_CELLS = 100_000
 #: Group coding lives in ``adverse_impact._groups``; these names stay for older callers.
-_group_arrays = label_columns
-_factorize = factorize
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,34 +185,6 @@ def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Col
     return _Columns(labels, attributes, strata_name, selected, score, sample_weight)
 
 
-def _column_names(value: Any, argument: str) -> list[Any]:
-    names = [value] if isinstance(value, (str, int)) else list(value)
-    if not names:
-        raise input_error(
-            argument, "no column was named", "Name at least one column of group labels"
-        )
-    if len(set(map(str, names))) != len(names):
-        raise input_error(argument, f"names a column twice: {names!r}", "Name each attribute once")
-    return names
-
-
-def _check_columns_exist(columns: Sequence[Any], wanted: Mapping[str, Any]) -> None:
-    available = list(columns)
-    for argument, name in wanted.items():
-        if name is None:
-            continue
-        if isinstance(name, (list, tuple, np.ndarray, pd.Series)):
-            raise type_error(
-                argument,
-                f"data was given, so this must be a column name, got {type(name).__name__}",
-                "Pass the column name, or pass data=None with arrays",
-            )
-        if name not in available:
-            raise input_error(
-                argument, f"column {name!r} is not in data", f"Use one of {available[:20]!r}"
-            )
-
-
 def _named_columns(
     available: Sequence[Any],
     groups: Any,
@@ -222,8 +194,8 @@ def _named_columns(
     strata: Any,
 ) -> list[Any]:
     """The group columns named, after checking every named column is in the table."""
-    names = _column_names(groups, "groups")
-    _check_columns_exist(
+    names = column_names(groups, "groups")
+    check_columns_exist(
         available,
         {
             **{f"groups[{i}]": g for i, g in enumerate(names)},
@@ -774,7 +746,7 @@ def count_periods(
             "Pass the column name of the times",
         )
     if isinstance(data, pd.DataFrame):
-        _check_columns_exist(data.columns, {"time": time})
+        check_columns_exist(data.columns, {"time": time})
         if PERIOD_KEY in data.columns:
             raise input_error(
                 "data",
@@ -834,7 +806,7 @@ def _engine_period(data: Any, time: str, period: str | None) -> Any:
         "Pass a pandas, polars, pyarrow, DuckDB, Dask or PySpark table, or a Parquet path",
     )
     schema = frame.collect_schema()
-    _check_columns_exist(schema.names(), {"time": time})
+    check_columns_exist(schema.names(), {"time": time})
     if PERIOD_KEY in schema.names():
         raise input_error(
             "data",

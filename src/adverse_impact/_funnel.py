@@ -23,13 +23,13 @@ import pandas as pd
 from adverse_impact._audit import audit_counts, check_share_base
 from adverse_impact._counts import (
     GroupCounts,
-    _group_arrays,
     count_groups,
     engine_columns,
     rows_out_of_order,
     with_column_copies,
 )
 from adverse_impact._errors import InputError, input_error, type_error
+from adverse_impact._groups import label_columns
 from adverse_impact._render import frame_block, html_block
 from adverse_impact._result import AuditResult, jsonable
 from adverse_impact._significance import check_alpha, check_comparison, check_test
@@ -381,7 +381,7 @@ def _count_funnel(
         group_names = [groups] if isinstance(groups, (str, int)) else list(groups)
         clash = sorted(set(map(str, names)) & set(map(str, group_names)))
     else:
-        group_arrays = _group_arrays(groups)
+        group_arrays = label_columns(groups)
         group_names = list(group_arrays)
         clash = sorted(set(names) & set(group_names))
     if clash:
@@ -767,7 +767,7 @@ def _read_tiers(data: Any, selected: Any, groups: Any) -> tuple[Any, dict[str, A
             "frame.to_pandas()), or audit each tier's 0/1 column with ai.audit",
         )
     if data is None:
-        return pd.Series(selected), _group_arrays(groups)
+        return pd.Series(selected), label_columns(groups)
     if not isinstance(selected, str) or selected not in data.columns:
         raise input_error(
             "selected", f"{selected!r} is not a column of data", "Name the column of tiers"

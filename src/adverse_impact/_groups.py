@@ -8,8 +8,9 @@ labels (:func:`label`), the reference group (the highest rate,
 :func:`highest`, or the caller's: :func:`check_reference`,
 :func:`find_reference`, :func:`check_reference_keys`,
 :func:`check_reference_found`), names that cannot be attributes
-(:func:`check_attribute_names`), and the warnings about labels (near-duplicates, ``unknown=`` labels that match
-nothing, labels that look like non-answers).
+(:func:`check_attribute_names`), and the warnings about labels
+(near-duplicates, ``unknown=`` labels that match nothing, labels that look
+like non-answers).
 
 Two entry points share those rules, so every table of the library lists the
 same groups in the same order:

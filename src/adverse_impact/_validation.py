@@ -505,3 +505,36 @@ def check_option(value: Any, argument: str, options: Iterable[Any], fix: str | N
             fix or f"Pass {argument}={options[0]!r} or another of those",
         )
     return value
+
+
+# -- columns of a data= table ------------------------------------------------------------
+
+
+def column_names(value: Any, argument: str) -> list[Any]:
+    """The column names a ``data=`` argument names (one or several), each once."""
+    names = [value] if isinstance(value, (str, int)) else list(value)
+    if not names:
+        raise input_error(
+            argument, "no column was named", "Name at least one column of group labels"
+        )
+    if len(set(map(str, names))) != len(names):
+        raise input_error(argument, f"names a column twice: {names!r}", "Name each attribute once")
+    return names
+
+
+def check_columns_exist(columns: Sequence[Any], wanted: Mapping[str, Any]) -> None:
+    """Every named column (``argument -> name``; None skipped) is one of ``columns``."""
+    available = list(columns)
+    for argument, name in wanted.items():
+        if name is None:
+            continue
+        if isinstance(name, (list, tuple, np.ndarray, pd.Series)):
+            raise type_error(
+                argument,
+                f"data was given, so this must be a column name, got {type(name).__name__}",
+                "Pass the column name, or pass data=None with arrays",
+            )
+        if name not in available:
+            raise input_error(
+                argument, f"column {name!r} is not in data", f"Use one of {available[:20]!r}"
+            )

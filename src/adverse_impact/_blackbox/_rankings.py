@@ -25,7 +25,6 @@ from scipy import special
 
 from adverse_impact import _groups
 from adverse_impact._audit import FOUR_FIFTHS
-from adverse_impact._counts import _check_columns_exist, _column_names, _factorize
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
 from adverse_impact._frozen import reduce_by_fields
@@ -34,9 +33,11 @@ from adverse_impact._result import _DISPLAY_ROWS, jsonable
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import (
     below_ratio,
+    check_columns_exist,
     check_consistent_length,
     check_rule,
     check_unknown,
+    column_names,
     groups_argument,
 )
 
@@ -498,7 +499,7 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
 
 def _attribute_codes(values: Any, name: str, unknown: frozenset) -> tuple[np.ndarray, list]:
     """Codes in sorted label order, -1 for unknown labels (missing or in ``unknown``)."""
-    codes, uniques = _factorize(values, f"groups[{name!r}]")
+    codes, uniques = _groups.factorize(values, f"groups[{name!r}]")
     keep = [i for i, u in enumerate(uniques) if not _groups.is_unknown(u, unknown)]
     keep.sort(key=lambda i: _groups.sort_key((uniques[i],)))
     remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
@@ -806,9 +807,9 @@ def _check_columns(
                 f"expected a column name, got {type(value).__name__}",
                 "Pass the name of a column of data",
             )
-    attributes = [str(a) for a in _column_names(groups, "groups")]
+    attributes = [str(a) for a in column_names(groups, "groups")]
     by_names = _names(by, "by")
-    _check_columns_exist(
+    check_columns_exist(
         frame.columns,
         {
             "prompt": prompt,

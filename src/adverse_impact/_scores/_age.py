@@ -15,7 +15,7 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from adverse_impact._audit import audit_counts
-from adverse_impact._counts import GroupCounts, _check_columns_exist
+from adverse_impact._counts import GroupCounts
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._render import html_block, pyplot
 from adverse_impact._result import AuditResult, jsonable
@@ -23,6 +23,7 @@ from adverse_impact._scores._gaps import _frame_from_table
 from adverse_impact._validation import (
     check_aligned_indexes,
     check_binary,
+    check_columns_exist,
     check_consistent_length,
     check_weights,
 )
@@ -635,7 +636,7 @@ def _resolve(
     """The decisions (0/1), the ages as given, and the weights, from columns or arrays."""
     if data is not None:
         frame = _frame_from_table(data)
-        _check_columns_exist(
+        check_columns_exist(
             frame.columns, {"selected": selected, "age": age, "sample_weight": sample_weight}
         )
         selected, age = frame[selected], frame[age]

@@ -862,11 +862,11 @@ def _feature_sets(
                 "Pass a DataFrame, or for text models vary the vectoriser in param_grid "
                 "(e.g. {'tfidfvectorizer__stop_words': [None, tokens]})",
             )
-        from adverse_impact._counts import _group_arrays
+        from adverse_impact._groups import label_columns
 
         model = clone(estimator).fit(X, y)
         # The first protected attribute ranks the proxies (one attribute at a time).
-        first = next(iter(_group_arrays(sensitive_features).values()))
+        first = next(iter(label_columns(sensitive_features).values()))
         ranked = proxy_leakage(
             model, X, np.asarray(first, dtype=object), random_state=random_state
         ).top(3)

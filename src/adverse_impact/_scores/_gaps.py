@@ -14,7 +14,6 @@ from scipy.stats import ks_2samp, kstwobign, norm
 
 from adverse_impact import _groups
 from adverse_impact._audit import audit
-from adverse_impact._counts import _check_columns_exist
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
 from adverse_impact._render import frame_block, html_block, pyplot
@@ -24,6 +23,7 @@ from adverse_impact._sweep import threshold_sweep
 from adverse_impact._validation import (
     as_sensitive_features,
     check_aligned_indexes,
+    check_columns_exist,
     check_consistent_length,
     check_scores,
     check_unknown,
@@ -68,7 +68,7 @@ def _resolve(
     if data is not None:
         frame = _frame_from_table(data)
         names = [groups] if isinstance(groups, (str, int)) else list(groups)
-        _check_columns_exist(
+        check_columns_exist(
             frame.columns,
             {
                 "score": score,
