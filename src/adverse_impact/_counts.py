@@ -73,6 +73,20 @@ class GroupCounts:
     cutoff : float or None
         The threshold, or the sample median for the scoring rate.
     weighted : bool
+
+    Examples
+    --------
+    Every audit keeps the counts it was computed from (a copy):
+
+    >>> import adverse_impact as ai
+    >>> from adverse_impact.datasets import load_eeoc_example
+    >>> counts = ai.audit(load_eeoc_example(), selected="advanced", groups="race").counts
+    >>> counts.attributes, counts.rule, counts.n_total
+    (('race',), 'selected', 120)
+    >>> counts.table[["race", "n", "selected"]]  # one row per cell, in the data's order
+        race   n  selected
+    0  White  80        48
+    1  Black  40        12
     """
 
     table: pd.DataFrame

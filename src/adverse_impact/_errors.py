@@ -83,11 +83,38 @@ class UnknownCategoryWarning(UserWarning):
     Pass such labels as ``unknown=`` to count them in the unknown category
     instead; the warning names the labels it found.  A subclass of
     ``UserWarning``, so the command line and notebooks show it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import adverse_impact as ai
+    >>> sex = ["F", "M", "Prefer not to say"] * 4
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = ai.audit(selected=[1, 0, 1] * 4, groups={"sex": sex})
+    >>> caught[0].category.__name__
+    'UnknownCategoryWarning'
+    >>> ai.audit(selected=[1, 0, 1] * 4, groups={"sex": sex}, unknown="Prefer not to say").unknown
+    {'sex': 4}
     """
 
 
 class AliasWarning(UserWarning):
-    """An argument was passed under its alias; the message names the library's own spelling."""
+    """An argument was passed under its alias; the message names the library's own spelling.
+
+    Examples
+    --------
+    ``sensitive_features`` (fairlearn's word) is an alias of ``groups`` in
+    :func:`adverse_impact.audit`: it works, and says so.
+
+    >>> import warnings
+    >>> import adverse_impact as ai
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     result = ai.audit(selected=[1, 0, 1, 1], sensitive_features=["F", "F", "M", "M"])
+    >>> caught[0].category.__name__, "groups=" in str(caught[0].message)
+    ('AliasWarning', True)
+    """
 
 
 def user_stacklevel() -> int:
