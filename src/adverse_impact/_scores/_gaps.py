@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from scipy.stats import ks_2samp, kstwobign, norm
 
 from adverse_impact import _groups
 from adverse_impact._audit import audit
-from adverse_impact._errors import input_error, type_error
+from adverse_impact._errors import input_error, type_error, warn
 from adverse_impact._frames import as_frame
 from adverse_impact._render import frame_block, html_block, pyplot
 from adverse_impact._result import jsonable
@@ -548,8 +549,17 @@ def _gaps(
     _, e2, m2, s2 = focal_moments
     out: dict[str, Any] = {}
     if w2 is None:
-        ks = ks_2samp(x2, x1)
+        # scipy warns from its own frame when the exact distribution fails and
+        # it falls back to the asymptotic one: say so in the row's note instead.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            ks = ks_2samp(x2, x1)
         out["ks_statistic"], out["ks_p_value"] = float(ks.statistic), float(ks.pvalue)
+        for w in caught:
+            if "asymp" in str(w.message):
+                out["note"] = "KS p-value from the asymptotic distribution (the exact one failed)"
+            else:
+                warn(str(w.message), w.category)
     else:
         out["ks_statistic"], out["ks_p_value"] = _weighted_ks(x2, w2, x1, w1)
     small = [label for label, e in zip(labels, (e1, e2)) if not e > 1]
