@@ -486,13 +486,14 @@ def _band_audits(
     w = np.ones(len(ages)) if weights is None else weights
     ws = w * sel
 
-    def at(c: float) -> tuple[AuditResult | None, str, str]:
+    def at(c: float) -> tuple[AuditResult | None, str, str, list[np.ndarray]]:
         younger, older = _band_labels((c,))
         code = np.where(known, ages >= c, 2).astype(np.int64)  # 0 younger, 1 older, 2 unknown
         n = np.bincount(code, minlength=3)
-        if not n[0] or not n[1]:
-            return None, older, younger  # one side empty: nothing to compare
+        # n, selected, weight, weight_selected per code (younger, older, unknown)
         sums = [n] + [np.bincount(code, weights=x, minlength=3) for x in (sel, w, ws)]
+        if not n[0] or not n[1]:
+            return None, older, younger, sums  # one side empty: nothing to compare
         rows = [(younger, 0), (older, 1)] + ([(None, 2)] if n[2] else [])
         table = pd.DataFrame(
             {
@@ -518,7 +519,7 @@ def _band_audits(
         result = audit_counts(
             counts, reference=younger, intersectional=False, params=params, alpha=alpha
         )
-        return result, older, younger
+        return result, older, younger, sums
 
     return at
 
@@ -609,7 +610,7 @@ def audit_age(
 
     at = _band_audits(ages, decisions, weights, alpha)
 
-    main, older, younger = at(cut)
+    main, older, younger, _ = at(cut)
     if main is None:
         raise input_error(
             "age",
@@ -617,7 +618,7 @@ def audit_age(
             f"{younger!r}, so the two cannot be compared",
             "Check the ages, or choose another cutoff=",
         )
-    rows = [_sweep_row(c, *at(c), ages, decisions, weights) for c in points]
+    rows = [_sweep_row(c, *at(c)) for c in points]
     known = ~np.isnan(ages)
     trend = _logistic_trend(
         ages[known],
@@ -662,36 +663,23 @@ def _sweep_row(
     result: AuditResult | None,
     older: str,
     younger: str,
-    ages: np.ndarray,
-    decisions: np.ndarray,
-    weights: np.ndarray | None,
+    sums: list[np.ndarray],
 ) -> dict[str, Any]:
     """One cut-off of the sweep: the two bands' counts and rates, ratio, flag and test.
 
+    ``sums`` are the band counts :func:`_band_audits` made for the cut-off.
     Where one band is empty there is no comparison, but the other band's
-    counts and rate are still facts about the data: they are reported, not
-    left as zeros.
+    counts and rate are still facts about the data: they are reported from
+    those counts, not left as zeros.
     """
     nan = math.nan
-    with np.errstate(invalid="ignore"):
-        bands = {"older": ages >= c, "younger": ages < c}
+    n, selected, weight, weight_selected = sums
     row: dict[str, Any] = {"cutoff": c, "older": older, "younger": younger}
-    for band, rows in bands.items():
-        row[f"n_{band}"] = int(rows.sum())
-    for band, rows in bands.items():
-        row[f"selected_{band}"] = int(decisions[rows].sum())
-    for band, rows in bands.items():
-        w = np.ones(int(rows.sum())) if weights is None else weights[rows]
-        total = float(w.sum())
-        row[f"rate_{band}"] = float((w * decisions[rows]).sum()) / total if total > 0 else nan
-    row.update(
-        {
-            "impact_ratio": nan,
-            "four_fifths_flag": False,
-            "p_value_fisher": nan,
-            "significant": False,
-        }
-    )
+    for band, i in (("older", 1), ("younger", 0)):
+        row[f"n_{band}"] = int(n[i])
+        row[f"selected_{band}"] = int(np.rint(selected[i]))
+        row[f"rate_{band}"] = float(weight_selected[i] / weight[i]) if weight[i] > 0 else nan
+    row.update(impact_ratio=nan, four_fifths_flag=False, p_value_fisher=nan, significant=False)
     if result is not None:
         table = result.table.set_index("group")
         o, y = table.loc[older], table.loc[younger]
