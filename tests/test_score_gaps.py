@@ -303,3 +303,12 @@ def test_ks_fallback_to_the_asymptotic_p_value_is_a_note_not_a_scipy_warning():
     row = gaps.table.set_index("group").drop(gaps.table.loc[gaps.table["is_reference"], "group"])
     assert "asymptotic" in row["note"].iloc[0]
     assert row["ks_p_value"].iloc[0] == pytest.approx(reference.pvalue)
+
+
+def test_a_reference_that_is_no_group_or_names_no_attribute_is_refused():
+    score = np.linspace(0, 1, 40)
+    sex = np.array(["F", "M"] * 20)
+    with pytest.raises(ai.InputError, match=r"^reference: 'X' is not a group of any analysed"):
+        ai.score_gaps(score=score, groups={"sex": sex}, reference="X")
+    with pytest.raises(ai.InputError, match=r"^reference: 'race' is not an analysed attribute"):
+        ai.score_gaps(score=score, groups={"sex": sex}, reference={"race": "B"})

@@ -245,15 +245,15 @@ def find_reference(
     return None
 
 
-def check_reference_found(reference: Any, found: bool) -> None:
-    """A single named ``reference`` must be a group of at least one audited attribute."""
+def check_reference_found(reference: Any, found: bool, verb: str = "audited") -> None:
+    """A single named ``reference`` must be a group of at least one attribute (audited, ...)."""
     named = not isinstance(reference, Mapping) and not (
         isinstance(reference, str) and reference == "highest"
     )
     if named and not found:
         raise input_error(
             "reference",
-            f"{reference!r} is not a group of any audited attribute",
+            f"{reference!r} is not a group of any {verb} attribute",
             'Pass one of the labels in the table, or "highest"',
         )
 

@@ -457,10 +457,9 @@ def score_gaps(
         attributes = _groups.code_groups(groups, len(scores), unknown=unknown_labels)
     _groups.check_reference_keys(reference, [(a.name, ()) for a in attributes], "analysed")
     found_any = False
-    for name, keys, gid, n_unknown in (
-        (a.name, list(a.keys), a.codes, a.n_unknown) for a in attributes
-    ):
-        unknown_counts[name] = n_unknown
+    for attribute in attributes:
+        name, keys, gid = attribute.name, list(attribute.keys), attribute.codes
+        unknown_counts[name] = attribute.n_unknown
         parts = [
             (scores[gid == i], None if weights is None else weights[gid == i])
             for i in range(len(keys))
@@ -470,12 +469,7 @@ def score_gaps(
         found_any = found_any or named
         references[name] = _groups.label(keys[ref])
         rows.extend(_group_rows(name, keys, parts, moments, ref, z))
-    if not isinstance(reference, Mapping) and reference != "highest" and not found_any:
-        raise input_error(
-            "reference",
-            f"{reference!r} is not a known group of any attribute",
-            "Pass a label that occurs in groups, or reference='highest'",
-        )
+    _groups.check_reference_found(reference, found_any, "analysed")
     table = pd.DataFrame(rows, columns=_GROUP_COLUMNS)
     table["group"] = table["group"].astype(object)
     cut = _at_cutoffs(scores, groups, weights, unknown, cutoffs, table, references)
