@@ -310,88 +310,39 @@ def _words_csv(tmp_path, *, sep=",", encoding="utf-8", name="words.csv"):
     return path
 
 
+def _audit_words(path, *options):
+    """``adverse-impact audit`` of a words file: its decision column by sex, plus options."""
+    return main(["audit", str(path), "--selected", "decision", "--group", "sex", *options])
+
+
+#: The options that read the words files' Y/N decisions and pass their gate.
+_YES_NO = ("--selected-values", "Y,N", "--fail-under", "0.1")
+
+
 def test_word_decisions_error_suggests_the_option_then_the_option_works(tmp_path, capsys):
     path = _words_csv(tmp_path)
-    assert main(["audit", str(path), "--selected", "decision", "--group", "sex"]) == 2
+    assert _audit_words(path) == 2
     err = capsys.readouterr().err
     assert "--selected-values Y,N" in err and ".map(" not in err
-    assert (
-        main(
-            [
-                "audit",
-                str(path),
-                "--selected",
-                "decision",
-                "--group",
-                "sex",
-                "--selected-values",
-                "Y,N",
-                "--fail-under",
-                "0.1",
-            ]
-        )
-        == 0
-    )
+    assert _audit_words(path, *_YES_NO) == 0
     out = capsys.readouterr().out
     assert "0.300" in out and "0.600" in out  # 12/40 women, 48/80 men
-    assert (
-        main(
-            [
-                "audit",
-                str(path),
-                "--selected",
-                "decision",
-                "--group",
-                "sex",
-                "--selected-values",
-                "Y,Maybe",
-            ]
-        )
-        == 2
-    )
+    assert _audit_words(path, "--selected-values", "Y,Maybe") == 2
     assert "also holds 'N'" in capsys.readouterr().err
 
 
 def test_semicolon_csv_is_read_by_its_delimiter(tmp_path, capsys):
     path = _words_csv(tmp_path, sep=";")
-    assert (
-        main(
-            [
-                "audit",
-                str(path),
-                "--selected",
-                "decision",
-                "--group",
-                "sex",
-                "--selected-values",
-                "Y,N",
-                "--fail-under",
-                "0.1",
-            ]
-        )
-        == 0
-    )
+    assert _audit_words(path, *_YES_NO) == 0
     assert "Female" in capsys.readouterr().out
 
 
 def test_non_utf8_file_names_the_encoding_option(tmp_path, capsys):
     path = _words_csv(tmp_path, encoding="latin-1")
-    args = [
-        "audit",
-        str(path),
-        "--selected",
-        "decision",
-        "--group",
-        "sex",
-        "--selected-values",
-        "Y,N",
-        "--fail-under",
-        "0.1",
-    ]
-    assert main(args) == 2
+    assert _audit_words(path, *_YES_NO) == 2
     err = capsys.readouterr().err
     assert "is not utf-8 text" in err and "--encoding latin-1" in err
-    assert main(args + ["--encoding", "latin-1"]) == 0
+    assert _audit_words(path, *_YES_NO, "--encoding", "latin-1") == 0
     assert "Femme é" in capsys.readouterr().out
 
 
@@ -400,22 +351,10 @@ def test_xlsx_is_read_with_openpyxl_and_its_absence_is_explained(tmp_path, capsy
     frame = pd.read_csv(_words_csv(tmp_path))
     path = tmp_path / "applicants.xlsx"
     frame.to_excel(path, index=False)
-    args = [
-        "audit",
-        str(path),
-        "--selected",
-        "decision",
-        "--group",
-        "sex",
-        "--selected-values",
-        "Y,N",
-        "--fail-under",
-        "0.1",
-    ]
-    assert main(args) == 0
+    assert _audit_words(path, *_YES_NO) == 0
     assert "Female" in capsys.readouterr().out
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # as if not installed
-    assert main(args) == 2
+    assert _audit_words(path, *_YES_NO) == 2
     err = capsys.readouterr().err
     assert 'pip install "adverse-impact[excel]"' in err and "well-formed" not in err
 
@@ -624,5 +563,5 @@ def test_word_decisions_error_names_the_columns_own_labels(tmp_path, capsys, lab
     path = tmp_path / "words.csv"
     rows = [(sex, labels[i % len(labels)]) for i, sex in enumerate(["F", "M"] * 12)]
     path.write_text("sex,decision\n" + "".join(f"{s},{d}\n" for s, d in rows))
-    assert main(["audit", str(path), "--selected", "decision", "--group", "sex"]) == 2
+    assert _audit_words(path) == 2
     assert hint in capsys.readouterr().err
