@@ -376,6 +376,28 @@ def test_cmh_and_mean_rank_use_the_exact_permutation_covariance():
         assert tests.loc[test, "df"] == np.linalg.matrix_rank(cov)
 
 
+def _exact_permutation(data, k, observed):
+    """The design's expected top-k counts of groups a, b, c and the exact permutation p-value.
+
+    Exact: every within-prompt permutation of the labels, equally likely; the
+    p-value is the share of them whose goodness-of-fit statistic reaches ``observed``.
+    """
+    blocks = [(list(b["group"]), (b["rank"] <= k).to_numpy()) for _, b in data.groupby("prompt")]
+    labels = ["a", "b", "c"]
+    expected = np.zeros(3)
+    for groups, top in blocks:
+        for g in groups:
+            expected[labels.index(g)] += top.sum() / len(groups)
+    statistics = []
+    for perms in itertools.product(*[itertools.permutations(g) for g, _ in blocks]):
+        counts = np.zeros(3)
+        for groups, (_, top) in zip(perms, blocks):
+            for g, t in zip(groups, top):
+                counts[labels.index(g)] += t
+        statistics.append(((counts - expected) ** 2 / expected).sum())
+    return expected, float(np.mean(np.array(statistics) >= observed - 1e-9))
+
+
 @pytest.mark.parametrize("k", [1, 2])
 def test_permutation_p_value_agrees_with_exact_enumeration(k):
     data = pd.DataFrame(
@@ -397,22 +419,7 @@ def test_permutation_p_value_agrees_with_exact_enumeration(k):
     )
     tests = result.tests.set_index("test")
     observed_statistic = tests.loc["chi_square_gof", "statistic"]
-    # Exact: every within-prompt permutation of the labels, equally likely.
-    blocks = [(list(b["group"]), (b["rank"] <= k).to_numpy()) for _, b in data.groupby("prompt")]
-    labels = ["a", "b", "c"]
-    expected = np.zeros(3)
-    for groups, top in blocks:
-        for g in groups:
-            expected[labels.index(g)] += top.sum() / len(groups)
-    statistics = []
-    for perms in itertools.product(*[itertools.permutations(g) for g, _ in blocks]):
-        counts = np.zeros(3)
-        for groups, (_, top) in zip(perms, blocks):
-            for g, t in zip(groups, top):
-                counts[labels.index(g)] += t
-        statistics.append(((counts - expected) ** 2 / expected).sum())
-    statistics = np.array(statistics)
-    exact = float(np.mean(statistics >= observed_statistic - 1e-9))
+    expected, exact = _exact_permutation(data, k, observed_statistic)
     assert observed_statistic == pytest.approx(
         stats.chisquare(
             data.assign(t=data["rank"] <= k).groupby("group")["t"].sum().to_numpy(), expected
@@ -443,20 +450,7 @@ def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration
         random_state=3,
     )
     tests = result.tests.set_index("test")
-    blocks = [(list(b["group"]), (b["rank"] <= k).to_numpy()) for _, b in data.groupby("prompt")]
-    labels = ["a", "b", "c"]
-    expected = np.zeros(3)
-    for groups, top in blocks:
-        for g in groups:
-            expected[labels.index(g)] += top.sum() / len(groups)
-    statistics = []
-    for perms in itertools.product(*[itertools.permutations(g) for g, _ in blocks]):
-        counts = np.zeros(3)
-        for groups, (_, top) in zip(perms, blocks):
-            for g, t in zip(groups, top):
-                counts[labels.index(g)] += t
-        statistics.append(((counts - expected) ** 2 / expected).sum())
-    exact = float(np.mean(np.array(statistics) >= tests.loc["chi_square_gof", "statistic"] - 1e-9))
+    _, exact = _exact_permutation(data, k, tests.loc["chi_square_gof", "statistic"])
     tolerance = 4 * math.sqrt(exact * (1 - exact) / n_resamples) + 1 / n_resamples
     assert abs(tests.loc["permutation", "p_value"] - exact) <= tolerance
 
