@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
-from adverse_impact._frozen import reduce_by_fields
+from adverse_impact._frozen import read_only, reduce_by_fields
 from adverse_impact._groups import CodedAttribute, code_groups, label
 from adverse_impact._render import frame_block, html_block
 from adverse_impact._scoring import model_scores
@@ -99,7 +98,7 @@ class ThresholdSweep(ResultShape):
         n_selected.flags.writeable = False
         object.__setattr__(self, "thresholds", thresholds)
         object.__setattr__(self, "n_total", int(self.n_total))
-        object.__setattr__(self, "unknown", MappingProxyType(dict(self.unknown)))
+        object.__setattr__(self, "unknown", read_only(self.unknown))
         object.__setattr__(self, "n_selected", n_selected)
 
     @property

@@ -16,7 +16,6 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -27,7 +26,7 @@ from adverse_impact import _groups
 from adverse_impact._audit import FOUR_FIFTHS
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_frame
-from adverse_impact._frozen import reduce_by_fields
+from adverse_impact._frozen import read_only, reduce_by_fields
 from adverse_impact._render import fmt, fmt_p, frame_block, html_block, markdown_table
 from adverse_impact._result import _DISPLAY_ROWS, jsonable
 from adverse_impact._significance import check_alpha
@@ -1048,7 +1047,7 @@ def audit_rankings(
         n_prompts=len(design.block_cell),
         n_unranked=int(design.unranked.sum()),
         n_resamples=n_resamples,
-        unknown=MappingProxyType(unknown_counts),
+        unknown=read_only(unknown_counts),
         _table=table,
         _tests=test_frame,
         _positions=positions,

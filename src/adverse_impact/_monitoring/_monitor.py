@@ -7,7 +7,6 @@ import html
 import json
 import math
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ import pandas as pd
 from adverse_impact import _groups
 from adverse_impact._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._errors import input_error
-from adverse_impact._frozen import reduce_by_fields
+from adverse_impact._frozen import read_only, reduce_by_fields
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
 from adverse_impact._significance import check_alpha
 from adverse_impact._validation import check_option, check_unknown, groups_argument
@@ -146,8 +145,8 @@ class MonitorResult:
         return cls(
             table,
             alerts,
-            MappingProxyType(dict(data["params"])),
-            MappingProxyType(dict(data["unknown"])),
+            read_only(data["params"]),
+            read_only(data["unknown"]),
             int(data["n_total"]),
             int(data["n_missing_time"]),
             int(data["n_unparseable_time"]),
@@ -531,8 +530,8 @@ def monitor(
     return MonitorResult(
         table,
         alerts,
-        MappingProxyType(params),
-        MappingProxyType(unknown_counts),
+        read_only(params),
+        read_only(unknown_counts),
         int(n.sum()),
         int(n[missing].sum()),
         int(n[unparseable].sum()),

@@ -11,13 +11,12 @@ import datetime as _dt
 import html
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from adverse_impact._errors import input_error, type_error
-from adverse_impact._frozen import reduce_by_fields
+from adverse_impact._frozen import read_only, reduce_by_fields
 from adverse_impact._result import jsonable
 from adverse_impact._version import __version__
 
@@ -244,7 +243,7 @@ def build_packet(
         }
     )
     return LL144Packet(
-        MappingProxyType(metadata),
+        read_only(metadata),
         tuple(t for t, _ in results),
         pd.concat([_tier_table(tier, r, metadata) for tier, r in results], ignore_index=True),
         pd.concat([_tier_unknown(tier, r) for tier, r in results], ignore_index=True),
