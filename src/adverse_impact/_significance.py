@@ -212,7 +212,8 @@ def detectable(
     #   m the support size, as every table counted is no likelier than the
     #   observed one.  Only tables between the bounds need the full test,
     #   which is what made this column cost a second Fisher test per group.
-    log_p0 = _log_pmf_zero(n_a, sel_b, n_b)
+    # log P(X = 0), X ~ Hypergeom(N = n_a + n_b, K = sel_b, n = n_a): stats' own log-pmf.
+    log_p0 = stats._log_pmf(zero, (n_a + n_b).astype(float), sel_b.astype(float), n_a.astype(float))
     lower = (sel_b > 0) & (n_a > 0)
     log_alpha = np.log(alpha)
     # The log-gammas' rounding grows with their size (about N log N): decide
@@ -234,22 +235,6 @@ def detectable(
             np.atleast_1d(p_value), zero[close], n_a[close], sel_b[close], n_b[close], alpha
         )
     return out
-
-
-def _log_pmf_zero(n_a: np.ndarray, sel_b: np.ndarray, n_b: np.ndarray) -> np.ndarray:
-    """log P(X = 0) for X ~ Hypergeom(N = n_a + n_b, K = sel_b, n = n_a).
-
-    ``C(N - K, n_a) / C(N, n_a)`` as a sum of log-gammas (always defined:
-    ``K = sel_b <= n_b = N - n_a``).
-    """
-    total = (n_a + n_b).astype(float)
-    k, n = sel_b.astype(float), n_a.astype(float)
-    return (
-        gammaln(total - k + 1)
-        - gammaln(total - k - n + 1)
-        - gammaln(total + 1)
-        + gammaln(total - n + 1)
-    )
 
 
 def pool_strata(
