@@ -83,8 +83,7 @@ def check_attribute_names(names: Iterable[Any], argument: str = "groups") -> Non
                 argument,
                 f"the column {name!r} has the name of one of the counts the audit computes "
                 f"({', '.join(COUNT_COLUMNS)})",
-                f"Rename that column, e.g. data.rename(columns={{{str(name)!r}: "
-                f"{str(name) + '_group'!r}}})",
+                f"Rename that column in the data (e.g. to {str(name) + '_group'!r})",
             )
 
 
