@@ -430,7 +430,7 @@ def monitor(
     >>> row = result.alerts.query("alert == 'below_four_fifths'").iloc[0]
     >>> row["detector"], row["since"], row["first_period"]
     ('change', '2025-09', '2026-04')
-    >>> round(row["ratio_now"], 2), round(row["window_ratio_now"], 2)
+    >>> round(float(row["ratio_now"]), 2), round(float(row["window_ratio_now"]), 2)
     (0.84, 0.7)
     """
     groups = groups_argument("monitor", groups, sensitive_features)
