@@ -78,33 +78,42 @@ def change_sequences(
     ratio = np.full((k, t_max), np.nan)
     low = np.full((k, t_max), np.nan)
     high = np.full((k, t_max), np.nan)
-    groups = np.arange(k)[:, None]
-    for t in range(1, t_max):
-        # Windows start at period index 1..t (0-based): period 0 is the cumulative's.
-        starts = np.arange(1, t + 1)
-        win_n = cum_n[:, t + 1][:, None] - cum_n[:, starts]
-        win_sel = cum_sel[:, t + 1][:, None] - cum_sel[:, starts]
-        refs = _reference(win_sel, win_n, ref)
-        ref_n, ref_sel = win_n[refs, np.arange(t)], win_sel[refs, np.arange(t)]
-        empty = (win_n == 0) | (ref_n == 0)[None, :]
+    # Looks in blocks, every (look, start) window of a block in one vectorised pass: a
+    # few thousand windows per group at a time keeps memory small for daily looks.
+    block = max(1, 4096 // max(t_max, 1))
+    for first in range(1, t_max, block):
+        looks = np.arange(first, min(first + block, t_max))  # 0-based period indices
+        starts = np.arange(1, looks[-1] + 1)  # period 0 starts the cumulative sequence
+        valid = starts[None, :] <= looks[:, None]  # (looks x starts)
+        end = np.broadcast_to(looks[:, None] + 1, valid.shape)
+        begin = np.broadcast_to(starts[None, :], valid.shape)
+        win_n = cum_n[:, end] - cum_n[:, np.where(valid, begin, end)]  # (k x looks x starts)
+        win_sel = cum_sel[:, end] - cum_sel[:, np.where(valid, begin, end)]
+        refs = _reference(win_sel, win_n, ref)  # (looks x starts)
+        ref_n = np.take_along_axis(win_n, refs[None], axis=0)[0]
+        ref_sel = np.take_along_axis(win_sel, refs[None], axis=0)[0]
+        empty = (win_n == 0) | (ref_n == 0)[None] | ~valid[None]
+        shape = win_n.shape
         est, lo, hi = log_ratio_sequence(
-            np.where(empty, 0, win_sel),
-            np.where(empty, 1, win_n),
-            np.where(empty, 0, np.broadcast_to(ref_sel, (k, t))),
-            np.where(empty, 1, np.broadcast_to(ref_n, (k, t))),
+            np.where(empty, 0, win_sel).ravel(),
+            np.where(empty, 1, win_n).ravel(),
+            np.where(empty, 0, np.broadcast_to(ref_sel, shape)).ravel(),
+            np.where(empty, 1, np.broadcast_to(ref_n, shape)).ravel(),
             alpha=level,
             rho=rho,
         )
-        usable = ~empty & (groups != refs[None, :]) & np.isfinite(est)
+        est, lo, hi = est.reshape(shape), lo.reshape(shape), hi.reshape(shape)
+        usable = ~empty & (np.arange(k)[:, None, None] != refs[None]) & np.isfinite(est)
         hi = np.where(usable, hi, np.inf)
-        best = hi.argmin(axis=1)
-        found = usable[np.arange(k), best]
-        since[:, t] = np.where(found, starts[best], -1)
+        best = hi.argmin(axis=2)[..., None]  # (k x looks x 1)
+        found = np.take_along_axis(usable, best, axis=2)[..., 0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            win_ratio = (win_sel / win_n) / (ref_sel / ref_n)[None, :]
-        ratio[:, t] = np.where(found, win_ratio[np.arange(k), best], np.nan)
-        low[:, t] = np.where(found, np.exp(lo[np.arange(k), best]), np.nan)
-        high[:, t] = np.where(found, np.exp(hi[np.arange(k), best]), np.nan)
+            win_ratio = (win_sel / win_n) / (ref_sel / ref_n)[None]
+        pick = lambda a: np.take_along_axis(a, best, axis=2)[..., 0]  # noqa: E731
+        since[:, looks] = np.where(found, starts[best[..., 0]], -1)
+        ratio[:, looks] = np.where(found, pick(win_ratio), np.nan)
+        low[:, looks] = np.where(found, np.exp(pick(lo)), np.nan)
+        high[:, looks] = np.where(found, np.exp(pick(hi)), np.nan)
     return {"since": since, "ratio": ratio, "low": low, "high": high}
 
 
