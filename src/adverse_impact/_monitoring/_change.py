@@ -43,6 +43,11 @@ def _reference(win_sel: np.ndarray, win_n: np.ndarray, ref: int | None) -> np.nd
     return rate.argmax(axis=0)  # ties: the first label, as the cumulative reference
 
 
+def _pick(values: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """The value at each (group, look)'s chosen start."""
+    return np.take_along_axis(values, best, axis=2)[..., 0]
+
+
 def change_sequences(
     n: np.ndarray, sel: np.ndarray, ref: int | None, *, level: float, rho: float
 ) -> dict[str, np.ndarray]:
@@ -109,11 +114,10 @@ def change_sequences(
         found = np.take_along_axis(usable, best, axis=2)[..., 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             win_ratio = (win_sel / win_n) / (ref_sel / ref_n)[None]
-        pick = lambda a: np.take_along_axis(a, best, axis=2)[..., 0]  # noqa: E731
         since[:, looks] = np.where(found, starts[best[..., 0]], -1)
-        ratio[:, looks] = np.where(found, pick(win_ratio), np.nan)
-        low[:, looks] = np.where(found, np.exp(pick(lo)), np.nan)
-        high[:, looks] = np.where(found, np.exp(pick(hi)), np.nan)
+        ratio[:, looks] = np.where(found, _pick(win_ratio, best), np.nan)
+        low[:, looks] = np.where(found, np.exp(_pick(lo, best)), np.nan)
+        high[:, looks] = np.where(found, np.exp(_pick(hi, best)), np.nan)
     return {"since": since, "ratio": ratio, "low": low, "high": high}
 
 
