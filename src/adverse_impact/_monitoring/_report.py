@@ -40,7 +40,9 @@ _EXTRA_CSS = """
 background:#f6f8fa}.verdict.alert{border-left-color:#cf222e;background:#fff1f0}
 .scroll{overflow-x:auto}.chart{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
 .chart svg{max-width:100%;height:auto}.chart dl.legend{max-width:22rem}
-td,th{overflow-wrap:anywhere}
+.scroll td{white-space:nowrap}
+@media (max-width:40rem){body{margin:1rem auto;padding:0 .6rem}
+th,td{padding:.25rem .4rem;font-size:.8rem}}
 @media print{tr,figure,.chart{break-inside:avoid}h2,h3{break-after:avoid}}
 """
 
@@ -328,7 +330,11 @@ def _legend_pairs(result: Any) -> list[tuple[str, str]]:
         ("red dashed line", "four-fifths (0.8)"),
         ("▼ filled", "four-fifths alert (first period it fired)"),
         ("▽ hollow", "below-1 alert (first period it fired)"),
-        ("name at a line's end", "the group; the reference group is not drawn"),
+        (
+            "name at a line's end",
+            "the group (at 1 while it is the reference; a group that is the reference at "
+            "every look is not drawn)",
+        ),
     ]
 
 
