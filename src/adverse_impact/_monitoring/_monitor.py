@@ -492,8 +492,7 @@ def monitor(
     else:
         promise = (
             f"the chance of any false alert within {horizon} {period_word} is at most "
-            f"{alpha:g}"
-            + ("" if correction == "bonferroni" else " per comparison")
+            f"{alpha:g}" + ("" if correction == "bonferroni" else " per comparison")
         )
     params = {
         "period": period,

@@ -85,17 +85,18 @@ def verdict(result: Any) -> str:
     ...                     groups={"sex": list("FFFFMMMM")})
     >>> print(verdict(result))  # doctest: +NORMALIZE_WHITESPACE
     No alert: no group is shown selected at a lower rate than its reference group, either
-    cumulatively or since a change (family: 1 comparison (sex) watched cumulatively and since
-    every later month; the chance of any false alert within 36 months is at most 0.05).
+    cumulatively or since a change; family: 1 comparison (sex) watched cumulatively and since
+    every later month; the chance of any false alert within 36 months is at most 0.05.
     """
     alerts = result.alerts
     clause = _family_clause(result)
-    for kind, head, how in (
-        ("below_four_fifths", "Alert", "under four-fifths of its reference group's rate"),
+    for kind, head, how, tail in (
+        ("below_four_fifths", "Alert", "under four-fifths of {its} reference group's rate", ""),
         (
             "below_one",
             "Alert (not below four-fifths)",
-            "a lower rate than its reference group, though not shown under four-fifths",
+            "a lower rate than {its} reference group",
+            ", though not shown under four-fifths",
         ),
     ):
         rows = alerts[alerts["alert"] == kind]
@@ -109,32 +110,28 @@ def verdict(result: Any) -> str:
             .drop_duplicates(["attribute", "group"])
         )
         window = result.params["window"]
-        now = [
-            f"(ratio {fmt(row['window_ratio_now'], 2)} over the last {window} "
+        found = [
+            f"{_who(row)} {_since_words(row, result)} (ratio "
+            f"{fmt(row['window_ratio_now'], 2)} over the last {window} "
             f"{_period_word(result, window != 1)})"
             for row in first.to_dict(orient="records")
         ]
         if len(first) == 1:
             row = first.iloc[0]
             return (
-                f"{head}: {_who(row)} has been selected at {how} "
-                f"{_since_words(row, result)} {now[0]} ({clause})."
+                f"{head}: {_who(row)} has been selected at {how.format(its='its')} "
+                f"{found[0].removeprefix(_who(row) + ' ')}{tail}; {clause}."
             )
-        found = [
-            f"{_who(row)} {_since_words(row, result)} {words}"
-            for row, words in zip(first.to_dict(orient="records"), now)
-        ]
         if len(found) > 3:
             found = found[:3] + [f"{len(found) - 3} more group(s)"]
         names = ", ".join(found[:-1]) + " and " + found[-1]
-        how = how.replace("its reference", "their reference")
-        return f"{head}: {names} have been selected at {how} ({clause})."
+        return f"{head}: {names} have been selected at {how.format(its='their')}{tail}; {clause}."
     return (
         "No alert: no group is shown selected at a lower rate than its reference group, "
-        f"either cumulatively or since a change ({clause})."
+        f"either cumulatively or since a change; {clause}."
         if result.params.get("horizon") is not None
         else "No alert: no group is shown selected at a lower rate than its reference "
-        f"group ({clause})."
+        f"group; {clause}."
     )
 
 
