@@ -18,6 +18,7 @@ from adverse_impact._audits._sweep import threshold_sweep
 from adverse_impact._core import _groups
 from adverse_impact._core._errors import input_error, type_error, warn
 from adverse_impact._core._frames import as_frame
+from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
 from adverse_impact._core._validation import (
@@ -477,7 +478,7 @@ def _reference_of(
     name: str, keys: list[tuple], moments: list[tuple[float, ...]], reference: Any
 ) -> tuple[int, bool]:
     """The index of an attribute's reference group, and whether ``reference`` named it."""
-    columns = tuple(name.split(" x ")) if " x " in name else (name,)
+    columns = tuple(name.split(ATTRIBUTE_SEP)) if ATTRIBUTE_SEP in name else (name,)
     found = _groups.find_reference(name, columns, keys, reference)
     if found == "highest" or found is None:
         means = [m[2] for m in moments]
