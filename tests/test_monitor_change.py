@@ -133,7 +133,8 @@ def test_change_sequences_equal_a_loop_over_every_window(k, t_max, seed, ref):
                     [ws[g]], [wn[g]], [ws[r]], [wn[r]], alpha=0.001, rho=5.0
                 )
                 if np.isfinite(est[0]) and hi[0] < best[0]:
-                    best = (hi[0], s, (ws[g] / wn[g]) / (ws[r] / wn[r]))
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        best = (hi[0], s, np.float64(ws[g] / wn[g]) / (ws[r] / wn[r]))
             if best[1] is None:
                 assert out["since"][g, t] == -1 and np.isnan(out["high"][g, t])
             else:

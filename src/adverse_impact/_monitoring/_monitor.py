@@ -439,7 +439,7 @@ def monitor(
     alpha = check_alpha(alpha)
     unknown_labels = check_unknown(unknown)
     _check_options(correction, planned_se, score, threshold)
-    _check_change_options(horizon, window, change_planned_se)
+    _check_horizon(horizon)
     counts = count_periods(
         data,
         time=time,
@@ -544,8 +544,10 @@ def monitor(
     )
 
 
-def _check_change_options(horizon: Any, window: Any, change_planned_se: Any) -> None:
-    """The checks of the change detector's horizon, window and planned standard error."""
+def _check_horizon(horizon: Any) -> None:
+    """The change detector's horizon: whole periods, at least 2, or None (no detector).
+
+    ``window`` and ``change_planned_se`` are declared in ``_core._params``."""
     if horizon is not None and (
         isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 2
     ):
@@ -554,22 +556,6 @@ def _check_change_options(horizon: Any, window: Any, change_planned_se: Any) -> 
             f"{horizon!r} is not a whole number of periods of at least 2",
             "Pass the number of periods the false-alarm guarantee should cover, e.g. 36 "
             "(three years of months), or None for the cumulative sequences alone",
-        )
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise input_error(
-            "window",
-            f"{window!r} is not a whole number of periods of at least 1",
-            "Pass how many recent periods the current ratio covers, e.g. 3",
-        )
-    if (
-        isinstance(change_planned_se, bool)
-        or not isinstance(change_planned_se, (int, float))
-        or not 0 < change_planned_se < math.inf
-    ):
-        raise input_error(
-            "change_planned_se",
-            f"{change_planned_se!r} is not a positive number",
-            "Pass the standard error of the log ratio to tune the change detector for, e.g. 0.04",
         )
 
 
