@@ -173,8 +173,16 @@ class MonitorResult:
         ):
             if column in table:
                 table[column] = pd.to_numeric(table[column]).astype(float)
-        if "change_since" in table:
-            table["change_since"] = table["change_since"].astype(object)
+        # Entries logged before the change detector: its columns, empty.
+        for column in ("win_n", "win_rate", "win_impact_ratio", "change_impact_ratio"):
+            if column not in table:
+                table[column] = np.nan
+        if "change_since" not in table:
+            table["change_since"] = None
+            table["change_cs_high"] = np.nan
+            table["alert_change_four_fifths"] = False
+            table["alert_change_any"] = False
+        table["change_since"] = table["change_since"].astype(object)
         table["group"] = table["group"].astype(object)
         table["period"] = table["period"].astype(object)
         records = [dict(r) for r in data["alerts"]]
@@ -186,10 +194,21 @@ class MonitorResult:
         alerts = pd.DataFrame(records, columns=ALERT_COLUMNS)
         for column in ("ratio_at_alert", "cs_high", "ratio_now", "window_ratio_now"):
             alerts[column] = pd.to_numeric(alerts[column]).astype(float)
+        params = dict(data["params"])
+        if "horizon" not in params:  # written before the change detector
+            comparisons = params.get("comparisons", 1)
+            params.update(
+                horizon=None,
+                window=None,
+                alpha_change=None,
+                family=f"{comparisons} comparison{'s' if comparisons != 1 else ''}",
+                guarantee="the chance of any false alert at any look is at most "
+                f"{params.get('alpha', 0.05):g}",
+            )
         return cls(
             table,
             alerts,
-            read_only(data["params"]),
+            read_only(params),
             read_only(data["unknown"]),
             int(data["n_total"]),
             int(data["n_missing_time"]),

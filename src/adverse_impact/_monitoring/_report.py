@@ -109,11 +109,15 @@ def verdict(result: Any) -> str:
             .sort_values(["_at", "detector"])
             .drop_duplicates(["attribute", "group"])
         )
-        window = result.params["window"]
+        window = result.params.get("window")
         found = [
-            f"{_who(row)} {_since_words(row, result)} (ratio "
-            f"{fmt(row['window_ratio_now'], 2)} over the last {window} "
-            f"{_period_word(result, window != 1)})"
+            f"{_who(row)} {_since_words(row, result)}"
+            + (
+                f" (ratio {fmt(row['window_ratio_now'], 2)} over the last {window} "
+                f"{_period_word(result, window != 1)})"
+                if window
+                else ""  # a result logged before the recent window existed
+            )
             for row in first.to_dict(orient="records")
         ]
         if len(first) == 1:
@@ -153,7 +157,7 @@ ALERT_HEADER = [
 
 
 def _alert_rows(result: Any) -> tuple[list[str], list[list[str]]]:
-    window = result.params.get("window", 3)
+    window = result.params.get("window") or "?"
     header = [h.format(w=window) for h in ALERT_HEADER]
     rows = [
         [
@@ -178,7 +182,7 @@ def _last_look(result: Any, attribute: Any) -> tuple[list[str], list[list[str]],
     """Each group at the last look: counts, cumulative ratio and sequence, recent and change."""
     table = result.table
     last = table[(table["attribute"] == attribute) & (table["period"] == result.periods[-1])]
-    window = result.params.get("window", 3)
+    window = result.params.get("window") or "?"
     header = [
         "group",
         "applicants (cumulative)",
@@ -316,7 +320,7 @@ def markdown(result: Any) -> str:
 
 def _legend_pairs(result: Any) -> list[tuple[str, str]]:
     level = result.params["alpha_per_comparison"]
-    window = result.params.get("window", 3)
+    window = result.params.get("window") or "?"
     return [
         ("solid line", "impact ratio, cumulative from the first period"),
         ("dashed line", f"impact ratio over the last {window} {_period_word(result)}"),
