@@ -174,6 +174,8 @@ def guarantee(alpha: float, comparisons: int, horizon: int | None) -> dict[str, 
             "arl": None,
         }
     restarts = max(horizon - 1, 1)
+    # Bonferroni over comparisons and restarts (to move into _stats._multiplicity when
+    # it lands; a weighted Bonferroni split of alpha, nothing more).
     level_change = 0.75 * alpha / (comparisons * restarts)
     return {
         "level_cumulative": 0.25 * alpha / comparisons,

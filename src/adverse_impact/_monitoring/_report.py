@@ -282,12 +282,28 @@ def summary(result: Any) -> str:
                 if r["detector"] == "cumulative"
                 else f"since {r['since']}, change detector"
             )
+            window = result.params.get("window")
+            now = (
+                f"{fmt(r['window_ratio_now'])} over the last {window}, " if window else ""
+            ) + f"{fmt(r['ratio_now'])} cumulative"
             lines.append(
-                f"alert: {r['attribute']}={r['group']} wholly below {bound} from "
-                f"{r['first_period']} ({where}: ratio {r['ratio_at_alert']:.3f}, sequence "
-                f"upper end {r['cs_high']:.3f}); ratio now {fmt(r['window_ratio_now'])} over "
-                f"the last {result.params.get('window', 3)}, {fmt(r['ratio_now'])} cumulative"
+                wrap(
+                    f"alert: {r['attribute']}={r['group']} wholly below {bound} from "
+                    f"{r['first_period']} ({where}: ratio {r['ratio_at_alert']:.3f}, sequence "
+                    f"upper end {r['cs_high']:.3f}); ratio now {now}",
+                    indent="    ",
+                )
             )
+    horizon = result.params.get("horizon")
+    if horizon is not None and len(result.periods) > horizon:
+        lines.append(
+            wrap(
+                f"note: {len(result.periods)} {_period_word(result)}, beyond the horizon of "
+                f"{horizon}; past it the guarantee is the average run length to a false "
+                f"change alert (at least {result.params['average_run_length']:,.0f})",
+                indent="    ",
+            )
+        )
     aside = _set_aside(result)
     if aside:
         lines.append(aside)
