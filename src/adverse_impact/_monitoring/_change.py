@@ -83,9 +83,9 @@ def change_sequences(
     ratio = np.full((k, t_max), np.nan)
     low = np.full((k, t_max), np.nan)
     high = np.full((k, t_max), np.nan)
-    # Looks in blocks, every (look, start) window of a block in one vectorised pass: a
-    # few thousand windows per group at a time keeps memory small for daily looks.
-    block = max(1, 4096 // max(t_max, 1))
+    # Looks in blocks, every (look, start) window of a block in one vectorised pass: about
+    # 130,000 windows at a time (a few MB per array) keeps memory small for daily looks.
+    block = max(1, 2**17 // max(k * t_max, 1))
     for first in range(1, t_max, block):
         looks = np.arange(first, min(first + block, t_max))  # 0-based period indices
         starts = np.arange(1, looks[-1] + 1)  # period 0 starts the cumulative sequence

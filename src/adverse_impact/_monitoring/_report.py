@@ -13,7 +13,6 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from adverse_impact._core._render import (
     CSS,
@@ -24,7 +23,6 @@ from adverse_impact._core._render import (
     html_table,
     markdown_table,
     pyplot,
-    text_table,
     wrap,
 )
 
@@ -512,7 +510,7 @@ def svg_chart(result: Any, attribute: Any) -> str:
 
 
 def _body(result: Any, *, inline: bool) -> list[str]:
-    alerted = any(result.alerts["alert"] == "below_four_fifths") or not result.alerts.empty
+    alerted = not result.alerts.empty
     style = (
         ' style="padding:.5rem .7rem;border-left:4px solid '
         + ("#cf222e;background:#fff1f0" if alerted else "#57606a;background:#f6f8fa")
@@ -639,14 +637,3 @@ def plot(result: Any, attribute: Any = None, *, ax: Any = None) -> Any:
     # The legend beside the lines, outside the axes; constrained layout makes room.
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small", frameon=False)
     return ax
-
-
-def alert_frame(result: Any) -> pd.DataFrame:
-    """The alerts table in words (for the CLI)."""
-    header, rows = _alert_rows(result)
-    return pd.DataFrame(rows, columns=header)
-
-
-def alerts_text(result: Any) -> str:
-    header, rows = _alert_rows(result)
-    return text_table(header, rows, left=(0, 1, 2, 3, 4, 5))
