@@ -436,21 +436,22 @@ def markdown_notes(notes: Footnotes) -> list[str]:
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
-max-width:70rem;color:#1b1f24;line-height:1.45;padding:0 1rem;overflow-wrap:anywhere}
+max-width:70rem;color:#1b1f24;line-height:1.45;padding:0 1rem;overflow-wrap:break-word}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
 h3{font-size:1.05rem;margin-top:1.5rem}
 table{border-collapse:collapse;margin:.75rem 0;font-size:.9rem}
 th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:right;overflow-wrap:normal}
-th:first-child,td:first-child{text-align:left}thead th{background:#f6f8fa}
+th:first-child,td:first-child,th.l,td.l{text-align:left}thead th{background:#f6f8fa}
 tr.flag td{background:#fff1f0}tr.reference td{font-weight:600}
 tr.excluded td{color:#6e7781;font-style:italic}
 .table-wrap{overflow-x:auto;max-width:100%;margin:.75rem 0}.table-wrap table{margin:0}
 .table-wrap th:first-child,.table-wrap td:first-child{position:sticky;left:0;z-index:1;
-background:#fff;max-width:14rem;overflow-wrap:anywhere}
+background:#fff;min-width:7rem}
 .table-wrap thead th:first-child{background:#f6f8fa}
 .table-wrap tr.flag td:first-child{background:#fff1f0}
 .meta{color:#57606a}.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
-figure{margin:.75rem 0;max-width:100%}figcaption{font-size:.85rem;color:#57606a}
+figure{margin:.75rem 0;max-width:100%;min-width:0}code{overflow-wrap:anywhere}
+figcaption{font-size:.85rem;color:#57606a}
 svg{max-width:100%;height:auto}
 dl.legend{display:grid;grid-template-columns:max-content auto;gap:.1rem .6rem;font-size:.85rem}
 dl.legend dt{font-weight:600}dl.legend dd{margin:0}ol.notes{font-size:.85rem;color:#57606a}
@@ -465,7 +466,7 @@ thead{display:table-header-group}
 @page{margin:1.5cm 1.2cm}
 @media print{body{margin:0;max-width:none;padding:0;font-size:10pt}
 .table-wrap{overflow:visible}
-.table-wrap th:first-child,.table-wrap td:first-child{position:static;max-width:none}
+.table-wrap th:first-child,.table-wrap td:first-child{position:static}
 table{font-size:8.5pt}th,td{padding:.15rem .35rem}
 h2{margin-top:1.2rem}.charts{gap:.5rem}}
 """
@@ -486,6 +487,7 @@ def html_table(
     inline: bool = False,
     scroll: bool = True,
     label: str | None = None,
+    left: Sequence[int] = (0,),
 ) -> str:
     """A table with ``scope="col"`` headers; ``inline`` adds row styles for notebooks.
 
@@ -493,9 +495,17 @@ def html_table(
     scrolls sideways on a narrow screen with the first (label) column fixed,
     so no value is ever clipped or squeezed out of the page; in print the
     wrapper lets the table through whole.  ``label`` names the scrolling
-    region for screen readers.
+    region for screen readers.  Columns in ``left`` are left-aligned (words),
+    the others right-aligned (numbers).
     """
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in header)
+    words = set(left) - {0}  # the first column is left-aligned by the stylesheet
+
+    def align(j: int) -> str:
+        return ' class="l"' if j in words else ""
+
+    head = "".join(
+        f'<th scope="col"{align(j)}>{html.escape(str(c))}</th>' for j, c in enumerate(header)
+    )
     body = []
     for i, row in enumerate(rows):
         cls = row_classes[i] if row_classes else ""
@@ -503,7 +513,10 @@ def html_table(
         if inline and cls:
             style = ";".join(ROW_STYLE[c] for c in cls.split() if c in ROW_STYLE)
             attrs += f' style="{style}"' if style else ""
-        cells = "".join(f"<td>{html.escape(c if isinstance(c, str) else fmt(c))}</td>" for c in row)
+        cells = "".join(
+            f"<td{align(j)}>{html.escape(c if isinstance(c, str) else fmt(c))}</td>"
+            for j, c in enumerate(row)
+        )
         body.append(f"<tr{attrs}>{cells}</tr>")
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     if not scroll:
@@ -732,7 +745,7 @@ def svg_stacked(
     ]
     top = 8
     bars_bottom = top + row * len(labels)
-    legend_top = bars_bottom + 22
+    legend_top = bars_bottom + 34
     height = legend_top + 16 * (len(legend_lines) + len(key_lines)) + 8
     out = [
         (

@@ -120,9 +120,7 @@ class Table:
     ) -> Table:
         """A DataFrame's cells in words (numbers by :func:`fmt`), column names as they are."""
         header = tuple(str(c) for c in frame.columns)
-        rows = tuple(
-            tuple(fmt(v, digits) for v in row) for row in frame.itertuples(index=False)
-        )
+        rows = tuple(tuple(fmt(v, digits) for v in row) for row in frame.itertuples(index=False))
         left = tuple(j for j, c in enumerate(frame.columns) if not _numeric(frame[c]))
         return cls(header, rows, title=title, left=left or (0,), **options)
 
@@ -250,9 +248,7 @@ def publish(result: Any, format: str = "html", path: Any = None) -> str:
             "format", f"{format!r} is not a report format", f"Use one of {sorted(FORMATS)!r}"
         )
     if kind == "json":
-        text = json.dumps(
-            jsonable(result.to_dict()), indent=2, ensure_ascii=False, allow_nan=False
-        )
+        text = json.dumps(jsonable(result.to_dict()), indent=2, ensure_ascii=False, allow_nan=False)
     else:
         document = document_of(result)
         text = {"html": render_html, "markdown": render_markdown, "text": render_text}[kind](
@@ -271,9 +267,7 @@ def publish(result: Any, format: str = "html", path: Any = None) -> str:
 def _html_block(block: Block, inline: bool) -> str:
     if isinstance(block, Table):
         head = f"<h3>{html.escape(block.title)}</h3>" if block.title else ""
-        caption = (
-            f'<p class="meta">{html.escape(block.caption)}</p>' if block.caption else ""
-        )
+        caption = f'<p class="meta">{html.escape(block.caption)}</p>' if block.caption else ""
         return (
             head
             + caption
@@ -283,12 +277,11 @@ def _html_block(block: Block, inline: bool) -> str:
                 row_classes=block.row_classes,
                 inline=inline,
                 label=block.title,
+                left=block.left,
             )
         )
     if isinstance(block, Figure):
-        return (
-            f"<figure>{block.svg}<figcaption>{html.escape(block.caption)}</figcaption></figure>"
-        )
+        return f"<figure>{block.svg}<figcaption>{html.escape(block.caption)}</figcaption></figure>"
     cls = ' class="meta"' if block.meta else ""
     return f"<p{cls}>{html.escape(block.text)}</p>"
 
@@ -297,9 +290,7 @@ def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> l
     h = f"h{level}"
     out = [html_verdict(document.verdict, document.passes)]
     if document.facts:
-        out.append(
-            '<p class="meta">' + " ".join(html.escape(f) for f in document.facts) + "</p>"
-        )
+        out.append('<p class="meta">' + " ".join(html.escape(f) for f in document.facts) + "</p>")
     for section in document.sections:
         out.append(f"<{h}>{html.escape(section.title)}</{h}>")
         out += [_html_block(b, inline) for b in section.blocks]

@@ -567,6 +567,8 @@ def render_html(
                 [h for _, h in columns],
                 [[r[k] for k, _ in columns] for r in shown],
                 row_classes=[r["classes"] for r in shown],
+                label=str(attribute),
+                left=(0, len(columns) - 2, len(columns) - 1),
             ),
             _html_charts(attribute, rows, [r["flagged"] for r in shown], rate_name),
         ]
@@ -579,7 +581,7 @@ def render_html(
                 f'<p class="meta">Strata: {html.escape(str(result.params.get("strata")))}. '
                 f"{html.escape(_POOLED_TEXT)}</p>"
             ),
-            html_table(header, rows_),
+            html_table(header, rows_, left=(0, 1, 2)),
         ]
     if sweep is not None:
         summary = sweep.by_threshold()
@@ -626,9 +628,7 @@ def verdict(result: AuditResult, table: pd.DataFrame | None = None) -> str:
         return own
     table = result.table if table is None else table
     hidden = table["suppressed"].astype(bool) if "suppressed" in table else False
-    judged = table[
-        ~table["excluded"].astype(bool) & ~table["is_reference"].astype(bool) & ~hidden
-    ]
+    judged = table[~table["excluded"].astype(bool) & ~table["is_reference"].astype(bool) & ~hidden]
     flagged = judged[judged["four_fifths_flag"].map(true)]
     ratios = judged["impact_ratio"].astype(float)
     if not len(judged) or not ratios.notna().any():
