@@ -577,7 +577,7 @@ def html_verdict(sentence: str, passes: bool | None = None) -> str:
     >>> html_verdict("No group is below four-fifths.", True)
     '<p class="verdict pass"><strong>Passes.</strong> No group is below four-fifths.</p>'
     """
-    word = {True: "Passes.", False: "Fails.", None: "Verdict."}[passes]
+    word = {True: "Passes.", False: "Fails.", None: "Finding."}[passes]
     cls = {True: " pass", False: " fail", None: ""}[passes]
     return f'<p class="verdict{cls}"><strong>{word}</strong> {html.escape(sentence)}</p>'
 

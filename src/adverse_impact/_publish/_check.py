@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 import re
 from collections.abc import Iterable
@@ -174,12 +173,33 @@ class SummaryCheck:
         lines += [f"- {f.severity}: {f.message}" for f in self.findings]
         return "\n".join(lines)
 
+    @property
+    def verdict(self) -> str:
+        """The answer in one sentence: how many errors and warnings, and the first."""
+        return self._document().verdict
+
+    def _document(self) -> Any:
+        from adverse_impact._publish._check_report import check_document
+
+        return check_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """The check as one self-contained HTML page: the verdict, the findings, the
+        published figures beside the recomputed ones; written to ``path`` if given."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        items = "".join(
-            f"<li><strong>{html.escape(f.severity)}</strong>: {html.escape(f.message)}</li>"
-            for f in self.findings
-        )
-        return f"<div><p><strong>{html.escape(self.summary())}</strong></p><ul>{items}</ul></div>"
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
 
 
 # -- reading the published table -----------------------------------------------------

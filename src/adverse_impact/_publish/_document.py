@@ -337,7 +337,7 @@ def render_fragment(document: Document) -> str:
 
 def render_markdown(document: Document) -> str:
     """The same report as Markdown (charts stand as their captions)."""
-    word = {True: "Passes.", False: "Fails.", None: "Verdict."}[document.passes]
+    word = {True: "Passes.", False: "Fails.", None: "Finding."}[document.passes]
     lines = [f"# {document.title}", "", f"**{word}** {document.verdict}", ""]
     if document.facts:
         lines += [f"- {markdown_cell(f)}" for f in document.facts] + [""]
@@ -375,7 +375,7 @@ def render_markdown(document: Document) -> str:
 
 def render_text(document: Document, width: int = TEXT_WIDTH) -> str:
     """The report as plain text, ``width`` characters wide (tables as aligned columns)."""
-    word = {True: "PASSES", False: "FAILS", None: "VERDICT"}[document.passes]
+    word = {True: "PASSES", False: "FAILS", None: "FINDING"}[document.passes]
     lines = [document.title, "=" * min(len(document.title), width), ""]
     lines += [wrap(f"{word}: {document.verdict}", width), ""]
     lines += [wrap(f, width) for f in document.facts]
