@@ -323,7 +323,7 @@ def tier_document(tiers: TierResult) -> Document:
                 f"Tiers reached by {attribute}",
                 groups,
                 parts,
-                [*names, "lower tiers"],
+                [*names, "the lowest tier"],
                 marks=marks,
             ),
             f"Share of each {attribute} group placed in each tier, best first; * below "

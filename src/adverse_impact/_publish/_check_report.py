@@ -96,7 +96,11 @@ def check_document(check: Any) -> Document:
         verdict=verdict,
         passes=bool(check.passes()),
         facts=(
-            f"Small-category threshold: {check.min_share:.0%} of the {check.min_share_of} rows.",
+            f"Small-category threshold: {check.min_share:.0%} of "
+            + {
+                "known": "the rows of known category.",
+                "all": "all rows, unknown category included.",
+            }.get(check.min_share_of, "the known rows or of all rows (either is accepted)."),
         ),
         sections=(Section("What does not add up", (found,)), Section("The figures", (figures,))),
         key=(
