@@ -468,7 +468,7 @@ thead{display:table-header-group}
 .table-wrap{overflow:visible}
 .table-wrap th:first-child,.table-wrap td:first-child{position:static}
 table{font-size:8.5pt}th,td{padding:.15rem .35rem}
-h2{margin-top:1.2rem}.charts{gap:.5rem}}
+h2{margin-top:1.2rem}.charts{gap:.5rem;flex-wrap:nowrap}.charts figure{flex:1 1 0}}
 """
 
 #: Inline styles for notebook output, where a page's stylesheet may not apply.
