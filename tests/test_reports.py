@@ -492,3 +492,26 @@ def test_cli_writes_the_summary_check_as_html(tmp_path):
     out = tmp_path / "check.html"
     assert main(["check-summary", str(table), "--format", "html", "--out", str(out)]) == 1
     assert "Check of a published bias-audit summary" in out.read_text(encoding="utf-8")
+
+
+def test_funnel_plot_keeps_its_labels_and_key_inside_a_plain_savefig(results, tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    funnel = results["funnel"]
+    ax = funnel.plot()
+    figure = ax.figure
+    figure.savefig(tmp_path / "funnel.png")  # no bbox_inches: what a user does first
+    renderer = figure.canvas.get_renderer()
+    box = figure.bbox
+    legend = figure.legends[0]
+    texts = [legend, *ax.get_yticklabels(), ax.xaxis.label, ax.title]
+    for artist in texts:
+        extent = artist.get_window_extent(renderer)
+        assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, artist
+        assert extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, artist
+    # Each part's share is written on it where it fits (colour is not the only signal).
+    assert any(t.get_text().endswith("%") for t in ax.texts)
+    assert [t.get_text() for t in legend.get_texts()][-1] == "3 passed every stage"
+    matplotlib.pyplot.close(figure)

@@ -230,6 +230,18 @@ class FunnelResult:
 
         return render_fragment(self._document())
 
+    def plot(self, ax: Any = None, attribute: str | None = None) -> Any:
+        """Where each group's applicants leave the funnel: stacked bars (needs matplotlib).
+
+        One bar per group of ``attribute`` (default the first), split into
+        those who left at each stage and those who passed every stage, each
+        part with its percentage; the key sits under the axes.  Save with
+        ``bbox_inches="tight"`` to keep the key in the file.
+        """
+        from adverse_impact._audits._funnel_report import plot_funnel
+
+        return plot_funnel(self, ax, attribute)
+
 
 def _stacked(column: str, labels: Sequence[str], results: Sequence[AuditResult]) -> pd.DataFrame:
     """The steps' audit tables stacked, each step's label in ``column`` first."""

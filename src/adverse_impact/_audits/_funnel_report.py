@@ -154,18 +154,16 @@ def funnel_document(funnel: FunnelResult) -> Document:
     )
 
 
-def _where_they_leave(
-    attribute: str,
-    stages: list[str],
-    results: list[Any],
-    dropped: dict[tuple[str, str], tuple[str, float]],
-) -> Figure:
+def leave_shares(attribute: str, results: list[Any]) -> tuple[list[str], list[list[float]]]:
+    """Each group's applicants split by the stage they left at, then those who passed all.
+
+    ``results`` are the stages' audits then the bottom line's; shares of the
+    group's applicants (the bottom line's ``n``), one row per group.
+    """
     bottom = _step_rows(results[-1].table, attribute)
-    groups = [str(g) for g in bottom.index]
-    applicants = bottom["n"].astype(float)
-    parts, marks = [], []
+    parts = []
     for group in bottom.index:
-        total = float(applicants[group]) or 1.0
+        total = float(bottom.loc[group, "n"]) or 1.0
         row = []
         for result in results[:-1]:
             step = _step_rows(result.table, attribute)
@@ -177,6 +175,72 @@ def _where_they_leave(
         last = _step_rows(results[-2].table, attribute)
         row.append(float(last.loc[group, "selected"]) / total if group in last.index else 0.0)
         parts.append(row)
+    return [str(g) for g in bottom.index], parts
+
+
+def plot_funnel(funnel: FunnelResult, ax: Any = None, attribute: str | None = None) -> Any:
+    """Where each group's applicants leave the funnel, as matplotlib stacked bars."""
+    from adverse_impact._core._errors import input_error
+    from adverse_impact._core._render import SEGMENT_COLOURS, SEGMENT_TEXT, pyplot
+
+    plt = pyplot()
+    attributes = list(funnel.bottom_line.attributes)
+    attribute = attributes[0] if attribute is None else attribute
+    if attribute not in attributes:
+        raise input_error(
+            "attribute", f"{attribute!r} was not audited", f"Use one of {attributes!r}"
+        )
+    groups, parts = leave_shares(attribute, list(funnel.results))
+    names = [f"left at {s}" for s in funnel.stages] + ["passed every stage"]
+    own = ax is None
+    if own:
+        _, ax = plt.subplots(figsize=(7, 2.2 + 0.45 * len(groups)), layout="constrained")
+    left = np.zeros(len(groups))
+    for j, name in enumerate(names):
+        widths = np.array([row[j] for row in parts])
+        ax.barh(
+            groups,
+            widths,
+            left=left,
+            color=SEGMENT_COLOURS[j % len(SEGMENT_COLOURS)],
+            edgecolor="white",
+            label=f"{j + 1} {name}",
+        )
+        for y, (x, w) in enumerate(zip(left, widths)):
+            if w >= 0.07:  # the share in words where it fits: colour is not the only signal
+                ax.text(
+                    x + w / 2,
+                    y,
+                    f"{w:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color=SEGMENT_TEXT[j % len(SEGMENT_TEXT)],
+                )
+        left += widths
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of the group's applicants")
+    ax.set_title(f"Where applicants leave the funnel, by {attribute}")
+    options = {"title": "parts, left to right", "ncol": 2, "fontsize": "small", "frameon": False}
+    if own:
+        # The figure's constrained layout makes room for a legend placed "outside".
+        ax.figure.legend(loc="outside lower center", **options)
+    else:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), **options)
+    return ax
+
+
+def _where_they_leave(
+    attribute: str,
+    stages: list[str],
+    results: list[Any],
+    dropped: dict[tuple[str, str], tuple[str, float]],
+) -> Figure:
+    bottom = _step_rows(results[-1].table, attribute)
+    groups, parts = leave_shares(attribute, results)
+    marks = []
+    for group in bottom.index:
         mark = []
         if true(bottom.loc[group, "four_fifths_flag"]):
             mark.append("* below 4/5")

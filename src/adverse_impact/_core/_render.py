@@ -699,7 +699,7 @@ def svg_bars(
 #: Okabe-Ito colours (safe for the common colour-vision deficiencies), for parts of a whole.
 SEGMENT_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 #: Text colour readable on each segment colour.
-_SEGMENT_TEXT = ("#fff", "#000", "#fff", "#000", "#000", "#fff", "#000")
+SEGMENT_TEXT = ("#fff", "#000", "#fff", "#000", "#000", "#fff", "#000")
 
 
 def svg_stacked(
@@ -773,7 +773,7 @@ def svg_stacked(
                 out.append(
                     f'<text class="value" x="{x + w / 2:.1f}" y="{y + row / 2 + 4:.1f}" '
                     f'font-size="11" text-anchor="middle" '
-                    f'fill="{_SEGMENT_TEXT[j % len(_SEGMENT_TEXT)]}">{text}</text>'
+                    f'fill="{SEGMENT_TEXT[j % len(SEGMENT_TEXT)]}">{text}</text>'
                 )
             x += w
         if marks and marks[i]:
