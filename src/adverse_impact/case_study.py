@@ -694,8 +694,8 @@ class CaseStudyResult(ResultShape):
             for title, result in self._stages()
         ]
         return (
-            "The model trained on biased hiring history selects women at a lower rate; the "
-            "lowest impact ratio by gender is " + "; ".join(words) + "."
+            "The lowest impact ratio by gender (the lower-rate group's rate over the "
+            "other's) at each step of the study: " + "; ".join(words) + "."
         )
 
     def _html_charts(self) -> list[str]:
