@@ -298,8 +298,9 @@ def render_markdown(
             "that would reveal them are withheld."
         )
     lines.append("")
-    word = "Passes" if result.passes() else "Fails"
-    lines += [f"**{word}.** {verdict(result, table)}", ""]
+    # Local Law 144 sets no pass mark: the published summary states the finding
+    # against the four-fifths rule of thumb, not a pass or a fail.
+    lines += [f"**Against the four-fifths rule of thumb:** {verdict(result, table)}", ""]
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name, rate_name, p_words)
@@ -551,7 +552,11 @@ def render_html(
     table = _excluded_note(suppressed_table(result, min_cell), rate_name)
     title = title or "Adverse-impact audit"
     out = _html_head(result, min_cell, title, data_source, audit_date, data_type)
-    out.insert(5, html_verdict(verdict(result, table), bool(result.passes())))
+    # The verdict follows the title, first of everything the page says.
+    out.insert(
+        out.index(f"<h1>{html.escape(title)}</h1>") + 1,
+        html_verdict(verdict(result, table), bool(result.passes())),
+    )
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name.lower(), rate_name.lower(), p_words)
