@@ -113,7 +113,7 @@ def models_report() -> str:
     qualified = rng.random(n) < 0.4
     skill = qualified + rng.normal(0, 1, n)
     models = {
-        "current (keyword score)": skill - 0.5 * (sex == "Female"),
+        "keyword score": skill - 0.5 * (sex == "Female"),
         "skills only": skill,
         "skills + tenure": skill + rng.normal(0, 0.3, n),
     }
