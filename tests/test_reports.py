@@ -515,3 +515,18 @@ def test_funnel_plot_keeps_its_labels_and_key_inside_a_plain_savefig(results, tm
     assert any(t.get_text().endswith("%") for t in ax.texts)
     assert [t.get_text() for t in legend.get_texts()][-1] == "3 passed every stage"
     matplotlib.pyplot.close(figure)
+
+
+def test_every_report_has_its_screenshots_in_the_docs():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "reports.md").read_text(encoding="utf-8")
+    script = (root / "scripts" / "screenshots.py").read_text(encoding="utf-8")
+    names = ["audit", "funnel", "tiers", "score-gaps", "age", "model-comparison"]
+    names += ["summary-check", "case-study"]
+    for name in names:
+        assert f'"{name}":' in script  # redrawn by scripts/screenshots.py
+        for size in ("desktop", "phone"):
+            image = f"images/{name}-{size}.png"
+            assert image in page and (root / "docs" / image).is_file(), image

@@ -189,7 +189,9 @@ class FunnelResult:
     @property
     def verdict(self) -> str:
         """The answer in one sentence: where groups fall below four-fifths, and the family."""
-        return self._document().verdict
+        from adverse_impact._audits._funnel_report import funnel_verdict
+
+        return funnel_verdict(self)[0]
 
     def _document(self) -> Any:
         from adverse_impact._audits._funnel_report import funnel_document

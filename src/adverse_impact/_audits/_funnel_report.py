@@ -58,7 +58,9 @@ def dropouts(names: list[str], results: list[Any]) -> dict[tuple[str, str], tupl
     return out
 
 
-def _verdict_funnel(funnel: FunnelResult, names: list[str]) -> tuple[str, bool]:
+def funnel_verdict(funnel: FunnelResult) -> tuple[str, bool]:
+    """The funnel's verdict sentence, and whether it is a pass."""
+    names = [*funnel.stages, BOTTOM]
     flagged = funnel.flagged_stages()
     bottom = funnel.bottom_line.table
     judged = bottom[~bottom["excluded"].astype(bool) & ~bottom["is_reference"].astype(bool)]
@@ -99,7 +101,7 @@ def funnel_document(funnel: FunnelResult) -> Document:
     names = [*stages, BOTTOM]
     results = list(funnel.results)
     notes = Footnotes()
-    verdict, passes = _verdict_funnel(funnel, names)
+    verdict, passes = funnel_verdict(funnel)
     bottom = funnel.bottom_line
     params = bottom.params
     dropped = dropouts(names, results)
