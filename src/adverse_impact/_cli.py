@@ -757,7 +757,14 @@ def _add_ll144_options(report: argparse._ArgumentGroup) -> None:
 def _check_summary(args: argparse.Namespace) -> int:
     from adverse_impact._publish._check import check_summary
 
-    check = check_summary(args.table, min_share=args.min_share, min_share_of=args.min_share_of)
+    check = check_summary(
+        args.table,
+        min_share=args.min_share,
+        min_share_of=args.min_share_of,
+        kind=args.kind,
+        sheet=args.sheet,
+        encoding=args.encoding,
+    )
     if args.format == "json":
         import json
 
@@ -995,7 +1002,23 @@ def _add_check_summary_parser(commands: Any) -> None:
     checker.add_argument(
         "table",
         metavar="TABLE",
-        help="a CSV with columns attribute, group, n, selected and/or rate, impact_ratio",
+        help="the summary as published: a CSV (wide layout with a section per attribute, or "
+        "columns attribute, group, n, selected and/or rate, impact_ratio), an .xlsx, or the "
+        "packet's .json or .md",
+    )
+    checker.add_argument(
+        "--sheet", metavar="NAME", help="the sheet of an .xlsx workbook with several sheets"
+    )
+    checker.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the text encoding of a CSV (default UTF-8), e.g. latin-1",
+    )
+    checker.add_argument(
+        "--kind",
+        choices=["auto", "selection", "scoring"],
+        default="auto",
+        help="selection or scoring rates (default: read from the header, e.g. 'Scoring Rate')",
     )
     checker.add_argument(
         "--min-share",
