@@ -40,7 +40,8 @@ def check_document(check: Any) -> Document:
         (
             f.severity,
             " / ".join(str(x) for x in (f.attribute, f.group) if x is not None) or "whole table",
-            f.message,
+            # One cause, one finding: the rows it explains are listed under it.
+            f.message + "".join(f"; explains: {k}" for k in f.knock_on),
             _num(f.expected) if f.expected is not None else "—",
             f.code,
         )
