@@ -505,6 +505,6 @@ def test_monitoring_report_has_no_clipped_text_at_desktop_and_phone_width(
     assert measured["text"] == []  # every chart label, tick and title inside its chart
     assert measured["pageOverflow"] <= 0  # wide tables scroll in their box, not the page
     assert measured["svgWider"] == 0  # the charts scale down to the page
-    assert measured["verdict"].startswith("Alert: Female (sex)")
+    assert measured["verdict"].startswith("Fails. Alert: Female (sex)")
     assert "four-fifths (0.8)" in measured["legend"] and "dashed line" in measured["legend"]
     assert {"impact ratio", "month"} <= set(measured["axisTitles"])

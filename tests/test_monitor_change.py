@@ -102,7 +102,7 @@ def test_before_the_change_nothing_alerts(drift):
     early = drift[drift["month"] < "2025-09-01"]
     result = ai.monitor(early, time="month", selected="selected", groups="sex")
     assert result.alerts.empty and result.passes("any")
-    assert result.verdict().startswith("No alert:")
+    assert result.verdict.startswith("No alert:")
 
 
 # -- the building blocks against brute force -------------------------------------------
@@ -249,16 +249,23 @@ def test_quick_calibration_power_after_a_change_to_0_7():
 
 
 def test_verdict_opens_every_report_and_names_family_and_guarantee(drift_result):
-    sentence = drift_result.verdict()
+    sentence = drift_result.verdict
     assert sentence.startswith("Alert: F (sex) has been selected at under four-fifths")
     assert "since 2025-09" in sentence and "1 comparison (sex)" in sentence
     assert "the chance of any false alert within 36 months is at most 0.05" in sentence
     assert drift_result.summary().replace("\n", " ").startswith(sentence)
     assert sentence in drift_result.to_markdown().splitlines()[2]
     page = drift_result.to_html()
-    first_paragraph = re.search(r'<p class="verdict[^"]*"[^>]*><strong>(.*?)</strong>', page)
-    assert first_paragraph and first_paragraph.group(1) == sentence.replace("'", "&#x27;")
-    assert "<strong>Alert:" in drift_result._repr_html_()
+    # The publication layer's page: pass or fail in words, then the sentence, first.
+    first = re.search(r'<p class="verdict fail"><strong>Fails.</strong> (.*?)</p>', page)
+    assert first and first.group(1) == sentence.replace("'", "&#x27;")
+    assert page.index('<p class="verdict') < page.index("<table")
+    fragment = drift_result._repr_html_()
+    assert fragment.startswith('<div class="adverse-impact-report">') and "Alert: F" in fragment
+    from adverse_impact._publish._document import LEGAL_AS_OF, publish
+
+    assert f"as checked on {LEGAL_AS_OF}" in page
+    assert publish(drift_result, "md") == drift_result.to_markdown()
 
 
 def test_html_report_is_self_contained_with_chart_legend_and_alerts(drift_result):
@@ -314,7 +321,7 @@ def test_round_trip_and_old_log_entries(drift_result):
     assert row["detector"] == "cumulative" and row["ratio_at_alert"] == 0.91
     assert restored.passes() and not restored.passes("any")
     # ...and every report of it still renders.
-    assert restored.verdict().startswith("Alert (not below four-fifths): F (sex)")
+    assert restored.verdict.startswith("Alert (not below four-fifths): F (sex)")
     assert "<svg" in restored.to_html() and "## Alerts" in restored.to_markdown()
     assert "wholly below 1" in repr(restored)
 

@@ -249,9 +249,14 @@ class MonitorResult:
         """The text report: the verdict in one sentence, then each alert with the ratio now."""
         return _report.summary(self)
 
+    @property
     def verdict(self) -> str:
         """One sentence: what was found, the family watched and the false-alarm guarantee."""
         return _report.verdict(self)
+
+    def _document(self) -> Any:
+        """The report for the publication layer (``_publish._document``)."""
+        return _report.document(self)
 
     def __repr__(self) -> str:
         return self.summary()

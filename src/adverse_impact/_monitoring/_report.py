@@ -15,34 +15,27 @@ from typing import Any
 import numpy as np
 
 from adverse_impact._core._render import (
-    CSS,
     chart_labels,
     fmt,
     fmt_interval,
-    html_legend,
-    html_table,
-    markdown_table,
     pyplot,
     wrap,
 )
 
-__all__ = ["markdown", "notebook_html", "page_html", "plot", "summary", "svg_chart", "verdict"]
+__all__ = [
+    "document",
+    "markdown",
+    "notebook_html",
+    "page_html",
+    "plot",
+    "summary",
+    "svg_chart",
+    "verdict",
+]
 
 FOUR_FIFTHS = 0.8
 _COLOURS = ["#0969da", "#8250df", "#1a7f37", "#bf8700", "#cf222e", "#57606a", "#bc4c00"]
 _CHAR_PX = 7.0  # generous width of an 11-12px system-ui character: labels never clip
-
-#: Extra rules for this report only; the page's base is the audit report's stylesheet.
-_EXTRA_CSS = """
-.verdict{font-size:1.05rem;padding:.6rem .8rem;border-left:4px solid #57606a;
-background:#f6f8fa}.verdict.alert{border-left-color:#cf222e;background:#fff1f0}
-.scroll{overflow-x:auto}.chart{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
-.chart svg{max-width:100%;height:auto}.chart dl.legend{max-width:22rem}
-.scroll td{white-space:nowrap}
-@media (max-width:40rem){body{margin:1rem auto;padding:0 .6rem}
-th,td{padding:.25rem .4rem;font-size:.8rem}}
-@media print{tr,figure,.chart{break-inside:avoid}h2,h3{break-after:avoid}}
-"""
 
 
 def _period_word(result: Any, plural: bool = True) -> str:
@@ -218,7 +211,7 @@ def _last_look(result: Any, attribute: Any) -> tuple[list[str], list[list[str]],
 def _method(result: Any) -> list[str]:
     """The method and guarantee, as paragraphs of plain text."""
     params = result.params
-    out = [f"Method: {params['method']}."]
+    out = [f"{params['method'][0].upper()}{params['method'][1:]}."]
     horizon = params.get("horizon")
     if horizon is not None:
         out.append(
@@ -236,10 +229,8 @@ def _method(result: Any) -> list[str]:
             f"horizon of {horizon}: the within-horizon guarantee covers its first {horizon}."
         )
     out.append(
-        "The four-fifths rule: a selection rate under four-fifths (80%) of the highest "
-        "group's rate is generally regarded as evidence of adverse impact (Uniform "
-        "Guidelines on Employee Selection Procedures, 29 CFR 1607.4(D), 1978). An alert "
-        "says the anytime-valid interval lies wholly below the line."
+        "An alert says the anytime-valid interval lies wholly below the line (0.8 for the "
+        "four-fifths alert, 1 for below 1)."
     )
     return out
 
@@ -308,25 +299,68 @@ def summary(result: Any) -> str:
     return "\n".join(lines)
 
 
-def markdown(result: Any) -> str:
-    """The report as Markdown: verdict, alerts, each attribute's last look, the method."""
-    out = ["# Adverse-impact monitoring", "", f"**{verdict(result)}**", "", _headline(result), ""]
-    out += ["## Alerts", ""]
+def document(result: Any) -> Any:
+    """The report as the publication layer's :class:`Document`: verdict, alerts, a chart
+    and a table per attribute, the key, the method and the dated legal note."""
+    from adverse_impact._publish._document import Document, Figure, Section, Table, Text
+
     if result.alerts.empty:
-        out += ["No alert.", ""]
+        alerts_block = Text("No alert.")
     else:
         header, rows = _alert_rows(result)
-        out += markdown_table(header, rows, left=(0, 1, 2, 3, 4, 5)) + [""]
+        classes = tuple("flag" if r[2] == _ALERT_WORDS["below_four_fifths"] else "" for r in rows)
+        alerts_block = Table(
+            tuple(header),
+            tuple(tuple(r) for r in rows),
+            left=(0, 1, 2, 3, 4, 5),
+            row_classes=classes,
+        )
+    sections = [Section("Alerts", (alerts_block,))]
     for attribute in dict.fromkeys(result.table["attribute"]):
-        header, rows, _ = _last_look(result, attribute)
-        out += [f"## {attribute} at {result.periods[-1]}", ""]
-        out += markdown_table(header, rows, left=(0, 6)) + [""]
-    out += ["## Method", ""]
-    out += [p + "\n" for p in _method(result)]
+        header, rows, classes = _last_look(result, attribute)
+        sections.append(
+            Section(
+                str(attribute),
+                (
+                    Figure(
+                        svg_chart(result, attribute),
+                        f"{attribute}: impact ratio against the reference group by "
+                        f"{_period_word(result, plural=False)}",
+                        alt=f"Chart of {attribute}'s impact ratios over time (see the table).",
+                    ),
+                    Table(
+                        tuple(header),
+                        tuple(tuple(r) for r in rows),
+                        title=f"At the last look ({result.periods[-1]})",
+                        left=(0, 6),
+                        row_classes=tuple(classes),
+                    ),
+                ),
+            )
+        )
+    kinds = set(result.alerts["alert"])
+    passes = None if kinds == {"below_one"} else not kinds
+    facts = [_headline(result) + "."]
     aside = _set_aside(result)
     if aside:
-        out.append(aside.capitalize() + ".")
-    return "\n".join(out).rstrip() + "\n"
+        facts.append(aside.capitalize() + ".")
+    return Document(
+        title="Adverse-impact monitoring",
+        verdict=verdict(result),
+        passes=passes,
+        facts=tuple(facts),
+        sections=tuple(sections),
+        key=tuple(_legend_pairs(result)),
+        method=tuple(_method(result)),
+        legal=("four_fifths",),
+    )
+
+
+def markdown(result: Any) -> str:
+    """The report as Markdown (the publication layer's rendering of :func:`document`)."""
+    from adverse_impact._publish._document import render_markdown
+
+    return render_markdown(document(result))
 
 
 # -- the chart ----------------------------------------------------------------------
@@ -375,7 +409,9 @@ def svg_chart(result: Any, attribute: Any) -> str:
     longest = max([len(s) for parts in labels for s in parts] + [4])
     left, top, plot_w, plot_h = 58, 14, 470, 220
     right = int(longest * _CHAR_PX) + 18
-    width = left + plot_w + right
+    legend_x = left + plot_w + right + 8
+    legend_w = 150  # the line styles' legend, beside the lines
+    width = legend_x + legend_w
     x_title_y = top + plot_h + 40
     height = x_title_y + 8 + 16 * len(key)
     values = [1.0]
@@ -497,6 +533,30 @@ def svg_chart(result: Any, attribute: Any) -> str:
             f'font-size="12" fill="{colour}" font-weight="600">{spans}'
             f"<title>{html.escape(str(drawn[k][0]))}</title></text>"
         )
+    window = result.params.get("window")
+    styles = [
+        ('<line x1="0" x2="22" y1="0" y2="0" stroke="#57606a" stroke-width="2.2"/>', "cumulative"),
+        (
+            '<line x1="0" x2="22" y1="0" y2="0" stroke="#57606a" stroke-width="1.5" '
+            'stroke-dasharray="5 3"/>',
+            f"last {window} {_period_word(result, window != 1)}" if window else "recent",
+        ),
+        ('<rect x="0" y="-5" width="22" height="10" fill="#57606a" opacity="0.2"/>', "sequence"),
+        (
+            '<line x1="0" x2="22" y1="0" y2="0" stroke="#cf222e" stroke-width="1.5" '
+            'stroke-dasharray="6 4"/>',
+            "four-fifths",
+        ),
+        ('<path d="M5,-5 L17,-5 L11,5 Z" fill="#57606a" stroke="#1b1f24"/>', "4/5 alert"),
+        ('<path d="M5,-5 L17,-5 L11,5 Z" fill="#fff" stroke="#1b1f24"/>', "below-1 alert"),
+    ]
+    parts.append(f'<g class="legend" transform="translate({legend_x} {top + 8})">')
+    for j, (mark, words) in enumerate(styles):
+        parts.append(
+            f'<g transform="translate(0 {18 * j})">{mark}<text class="legend-label" x="28" '
+            f'y="4" font-size="11">{html.escape(words)}</text></g>'
+        )
+    parts.append("</g>")
     for j, (short, label) in enumerate(key):
         parts.append(
             f'<text class="key" x="4" y="{x_title_y + 20 + 16 * j}" font-size="11">'
@@ -509,67 +569,18 @@ def svg_chart(result: Any, attribute: Any) -> str:
 # -- HTML ---------------------------------------------------------------------------
 
 
-def _body(result: Any, *, inline: bool) -> list[str]:
-    alerted = not result.alerts.empty
-    style = (
-        ' style="padding:.5rem .7rem;border-left:4px solid '
-        + ("#cf222e;background:#fff1f0" if alerted else "#57606a;background:#f6f8fa")
-        + '"'
-        if inline
-        else ""
-    )
-    out = [
-        f'<p class="verdict{" alert" if alerted else ""}"{style}>'
-        f"<strong>{html.escape(verdict(result))}</strong></p>",
-        f'<p class="meta">{html.escape(_headline(result))}'
-        + (f"; {html.escape(_set_aside(result))}" if _set_aside(result) else "")
-        + ".</p>",
-        "<h2>Alerts</h2>",
-    ]
-    if result.alerts.empty:
-        out.append("<p>No alert.</p>")
-    else:
-        header, rows = _alert_rows(result)
-        classes = ["flag" if r[2] == _ALERT_WORDS["below_four_fifths"] else "" for r in rows]
-        out.append(
-            '<div class="scroll">'
-            + html_table(header, rows, row_classes=classes, inline=inline)
-            + "</div>"
-        )
-    for attribute in dict.fromkeys(result.table["attribute"]):
-        out.append(f"<h2>{html.escape(str(attribute))}</h2>")
-        out.append(
-            '<div class="chart"><figure>'
-            + svg_chart(result, attribute)
-            + f"<figcaption>{html.escape(str(attribute))}: impact ratio against the reference "
-            "group by period</figcaption></figure>" + html_legend(_legend_pairs(result)) + "</div>"
-        )
-        header, rows, classes = _last_look(result, attribute)
-        out.append(f"<h3>At the last look ({html.escape(str(result.periods[-1]))})</h3>")
-        out.append(
-            '<div class="scroll">'
-            + html_table(header, rows, row_classes=classes, inline=inline)
-            + "</div>"
-        )
-    out.append("<h2>Method</h2>")
-    out += [f"<p>{html.escape(p)}</p>" for p in _method(result)]
-    return out
-
-
 def notebook_html(result: Any) -> str:
-    """The report for a notebook cell: no page, inline styles."""
-    return '<div class="adverse-impact-monitor">' + "".join(_body(result, inline=True)) + "</div>"
+    """The report for a notebook cell: the publication layer's fragment."""
+    from adverse_impact._publish._document import render_fragment
+
+    return render_fragment(document(result))
 
 
-def page_html(result: Any, title: str = "Adverse-impact monitoring") -> str:
+def page_html(result: Any) -> str:
     """The report as a self-contained page: no script, no network, the audit report's style."""
-    head = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{CSS}{_EXTRA_CSS}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>"
-    )
-    return head + "\n".join(_body(result, inline=False)) + "\n</body></html>\n"
+    from adverse_impact._publish._document import render_html
+
+    return render_html(document(result))
 
 
 # -- matplotlib ---------------------------------------------------------------------
