@@ -62,6 +62,8 @@ _SHOWN = [
     "p_value_holm",
     "mean_rank",
 ]
+#: The position effect's primary test, named before the data: the whole ranking.
+PRIMARY_POSITION_TEST = "mean_rank"
 _TEST_COLUMNS = [
     "attribute",
     "test",
@@ -309,6 +311,13 @@ class RankingAudit:
             for column, value in zip(keys, key):
                 mask &= tests[column] == value
             gof = tests.loc[mask].iloc[0] if mask.any() else None
+            rank_mask = mask & False
+            if mask.any():
+                rank_mask = (tests["test"] == "mean_rank") & (
+                    tests["attribute"] == low["attribute"]
+                )
+                for column, value in zip(keys, key):
+                    rank_mask &= tests[column] == value
             text = (
                 f"{where + ': ' if where else ''}lowest impact ratio {low['group']} "
                 f"({low['attribute']}) {low['impact_ratio']:.3f}"
@@ -318,13 +327,33 @@ class RankingAudit:
                     f"; goodness of fit chi2={gof['statistic']:.2f}, df={gof['df']:.0f}, "
                     f"p={gof['p_value']:.2g}"
                 )
+            if rank_mask.any():
+                text += f"; mean-rank test p={tests.loc[rank_mask, 'p_value'].iloc[0]:.2g}"
             lines.append(text)
         if self._positions is not None:
-            position = tests[(tests["attribute"] == "position") & (tests["test"] == "cmh")]
-            worst = position["p_value"].min() if len(position) else float("nan")
-            shown = f"{worst:.2g}" if worst != 0 else "< 1e-300"
-            lines.append(f"Display position: smallest p-value of its top-k test {shown}")
+            lines.append(self.position_sentence())
         return "\n".join(lines)
+
+    def position_sentence(self) -> str:
+        """The display-position finding: its primary test, named before the data.
+
+        The primary test of a position effect is ``mean_rank`` (the whole
+        ranking: a ranker favouring what it reads first moves every place,
+        not only the first); the top-k ``cmh`` test is reported beside it.
+        """
+        tests = self._tests
+        rows = tests[tests["attribute"] == "position"]
+
+        def smallest(test: str) -> str:
+            p = rows.loc[rows["test"] == test, "p_value"]
+            worst = float(p.min()) if len(p) and p.notna().any() else float("nan")
+            return "—" if math.isnan(worst) else (f"{worst:.2g}" if worst > 0 else "< 1e-300")
+
+        where = " (smallest over the experiments)" if self.by else ""
+        return (
+            f"Display position: mean-rank test (primary) p = {smallest(PRIMARY_POSITION_TEST)}"
+            f"{where}; top-{self.k} test (cmh) p = {smallest('cmh')}"
+        )
 
     def to_markdown(self) -> str:
         """The per-group table and the design's tests, as Markdown for a report.
@@ -1229,14 +1258,24 @@ def _pairwise(
     test: str,
     measure: str,
     moments: _Moments,
+    present: np.ndarray,
 ) -> None:
+    """Every pair of groups shown in an experiment; Holm and BH within the experiment.
+
+    A group absent from an experiment (``present`` False) has no comparison
+    there: "g vs absent" would get a finite z from g's own variance alone and
+    join the family, inflating the real comparisons' adjusted p-values.
+    """
     n_cells, n_groups = moments.observed.shape
     i, j = np.triu_indices(n_groups, 1)
     d = moments.observed - moments.expected
     cov = moments.cov
     var = cov[:, i, i] + cov[:, j, j] - 2 * cov[:, i, j]
+    both = present[:, i] & present[:, j]
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(var > 0, (d[:, i] - d[:, j]) / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
+        z = np.where(
+            both & (var > 0), (d[:, i] - d[:, j]) / np.sqrt(np.where(var > 0, var, 1.0)), np.nan
+        )
     p = _normal_p(z)
     family = np.repeat(np.arange(n_cells), len(i))
     size = n_cells * len(i)
@@ -1309,11 +1348,7 @@ def _omnibus(
         )
     rank_stat, rank_df = _quadratic(ranks)
     if name != "position":
-        complete = _complete(block, design, g, n_groups)
-        notes = [
-            "" if c else "not applicable: a prompt lacks a group or holds one twice; see mean_rank"
-            for c in complete
-        ]
+        complete, notes = _complete(block, design, g, n_groups)
         _test_rows(
             tests,
             name,
@@ -1363,9 +1398,6 @@ def _group_rows(
     top, ranks = _omnibus(
         tests, name, design, block, gk, n_groups, sel, mid, rng, n_resamples, draws
     )
-    _pairwise(tests, name, labels, "pairwise", "top_k", top)
-    _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks)
-
     flat = design.cell[known] * n_groups + gk
     size = n_cells * n_groups
     counts = {
@@ -1374,6 +1406,9 @@ def _group_rows(
         "unranked": np.bincount(flat, weights=design.unranked[known], minlength=size),
     }
     columns_out = {k: v.astype(np.int64).reshape(n_cells, n_groups) for k, v in counts.items()}
+    present = columns_out["n"] > 0
+    _pairwise(tests, name, labels, "pairwise", "top_k", top, present)
+    _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks, present)
     z, p, holm = _deviations(top)
     mean_rank, low, high = _mean_rank(block, design, gk, mid, n_groups, z_level)
     found = _groups.find_reference(name, columns, keys, reference)
@@ -1432,15 +1467,37 @@ def _ratio(rate: Fraction | None, reference: Fraction | None) -> tuple[Fraction 
     return rate / reference, ""
 
 
-def _complete(block: np.ndarray, design: _Design, g: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per experiment: does every prompt hold exactly one candidate of each group, nobody else?"""
+def _complete(
+    block: np.ndarray, design: _Design, g: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, list[str]]:
+    """Per experiment: is Friedman's test applicable, and if not, why (a note).
+
+    Friedman's test needs complete blocks: every prompt holds exactly one
+    candidate of each group shown in the experiment and nobody else, and
+    three or more such groups (with two, it is the sign test, and the
+    ``mean_rank`` row covers it).
+    """
     n_blocks = len(design.block_cell)
     counts = np.bincount(block * n_groups + g, minlength=n_blocks * n_groups)
     counts = counts.reshape(n_blocks, n_groups)
+    shown = _reduce(counts.astype(float), design.block_cell, design.n_cells) > 0
+    n_shown = shown.sum(axis=1)
     everyone = np.bincount(design.block, minlength=n_blocks)
-    ok = (counts == 1).all(axis=1) & (everyone == n_groups)
-    bad = np.bincount(design.block_cell, weights=~ok, minlength=design.n_cells)
-    return bad == 0
+    expected = shown[design.block_cell]
+    ok = ((counts == 1) == expected).all(axis=1) & (counts <= 1).all(axis=1)
+    ok &= everyone == n_shown[design.block_cell]
+    bad = np.bincount(design.block_cell, weights=~ok, minlength=design.n_cells) > 0
+    notes = []
+    for c in range(design.n_cells):
+        if bad[c]:
+            notes.append(
+                "not applicable: a prompt lacks a group or holds one twice; see mean_rank"
+            )
+        elif n_shown[c] < 3:
+            notes.append("not applicable: fewer than three groups; see mean_rank")
+        else:
+            notes.append("")
+    return ~bad & (n_shown >= 3), notes
 
 
 def _mean_rank(
