@@ -28,8 +28,10 @@ The designs:
   men's candidates never ranked first when their turn comes up at rate 0.7 of
   the others'.
 - ``rankings_by_absent``: the same with ``by=`` two experiments, one of which
-  never shows Black women (the absent group must stay out of the pairwise
-  family); alarm: any pairwise comparison with Holm p < alpha.
+  (experiment 1) never shows Black women; the absent group must stay out of
+  that experiment's pairwise family (21 pairs, not 28: before the fix the 7
+  "vs absent" rows joined it and cost power); alarm: any pairwise comparison
+  of experiment 1 with Holm p < alpha.
 """
 
 from __future__ import annotations
@@ -129,7 +131,11 @@ def _rankings_by_absent(rng, power):
         intersectional=True,
     )
     tests = result.tests
-    pairs = tests[(tests["test"] == "pairwise") & (tests["attribute"] == "race x sex")]
+    pairs = tests[
+        (tests["test"] == "pairwise")
+        & (tests["attribute"] == "race x sex")
+        & (tests["experiment"] == 1)
+    ]
     return bool((pairs["p_value_holm"] < ALPHA).any())
 
 
@@ -152,7 +158,7 @@ DESIGNS = {
         lambda rng, names, power: _rankings_significance(rng, power),
     ),
     "rankings_by_absent": (
-        "by= 2 experiments of 200 prompts, B | W absent from one; pairwise Holm; "
+        "by= 2 experiments of 200 prompts, B | W absent from one; its pairwise Holm; "
         "power: B | M first at 0.7x",
         lambda rng, names, power: _rankings_by_absent(rng, power),
     ),

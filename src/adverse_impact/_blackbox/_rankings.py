@@ -166,6 +166,7 @@ class RankingAudit:
     _positions: pd.DataFrame | None
     _ratios: tuple[Fraction | None, ...]
     _params: Mapping[str, Any]
+    _rank_counts: pd.DataFrame | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -206,6 +207,16 @@ class RankingAudit:
         return None if self._positions is None else self._positions.copy()
 
     @property
+    def rank_counts(self) -> pd.DataFrame | None:
+        """How often each group got each rank, per experiment and attribute (a copy).
+
+        Columns: the ``by`` columns, ``attribute``, ``group``, ``rank`` (1, 2,
+        ...; 0 = unranked; ranks past 20 counted as 20) and ``count``; ranks
+        a group never got are left out.
+        """
+        return None if self._rank_counts is None else self._rank_counts.copy()
+
+    @property
     def params(self) -> Mapping[str, Any]:
         return dict(self._params)
 
@@ -221,7 +232,7 @@ class RankingAudit:
         rule = check_rule(rule, alpha)
         below = below_ratio(self._ratios, min_ratio)
         level = self.alpha if alpha is None else check_alpha(alpha)
-        p = self._table["p_value_holm"].to_numpy(dtype=float)
+        p = self._table["p_value_gate"].to_numpy(dtype=float)
         lower = self._table["z"].to_numpy(dtype=float) < 0
         significant = (np.nan_to_num(p, nan=1.0) < level) & lower
         return {
@@ -405,9 +416,39 @@ class RankingAudit:
         )
         return (
             f"RankingAudit (top {self.k}): {below} of {len(self._table)} groups below 4/5, "
-            f"{n_sig} significantly below expectation (Holm, alpha={self.alpha}){experiments}"
+            f"{n_sig} significantly below expectation ({self.gate_family()}, "
+            f"alpha={self.alpha}){experiments}"
             f"; {self.n_prompts:,} prompts, {self.n_rows:,} candidates, "
             f"{self.n_unranked:,} unranked"
+        )
+
+    def gate_family(self) -> str:
+        """The family and correction of ``passes(rule="significance")``, in words."""
+        n = int(self._table["p_value_gate"].notna().sum())
+        return f"one-sided, Holm over all {n} groups"
+
+    def verdict(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None) -> str:
+        """The report's first sentence: both rules' findings, the family and the correction.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["a", "b"] * 2,
+        ...                      "rank": [1, 2, 1, 2]})
+        >>> ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").verdict()
+        '1 of 2 groups is in the top 1 at under four-fifths of the highest rate; 0 are significantly below the design's expectation (one-sided, Holm over all 2 groups, alpha=0.05).'
+        """
+        level = self.alpha if alpha is None else check_alpha(alpha)
+        below = int(self.failing(min_ratio, rule="four_fifths").sum())
+        n_sig = int(self.failing(min_ratio, level, rule="significance").sum())
+        where = f" in {self._params.get('n_experiments', 0)} experiments" if self.by else ""
+        verb = "is" if below == 1 else "are"
+        return (
+            f"{below} of {len(self._table)} groups{where} {verb} in the top {self.k} at under "
+            f"four-fifths of the highest rate; {n_sig} "
+            f"{'is' if n_sig == 1 else 'are'} significantly below the design's expectation "
+            f"({self.gate_family()}, alpha={level})."
         )
 
     def _display(self, limit: int = _DISPLAY_ROWS) -> pd.DataFrame:
@@ -437,6 +478,7 @@ class _Design:
     selected: np.ndarray  # float 0/1
     midrank: np.ndarray  # within-prompt mid-rank, unranked tied last
     unranked: np.ndarray  # bool
+    rank: np.ndarray  # the rank given (float, NaN when unranked)
 
 
 def _cell(value: Any, column: str) -> str:
@@ -529,7 +571,9 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
     mid = np.bincount(run, weights=place) / np.bincount(run)
     midrank = np.empty(n)
     midrank[order] = mid[run]
-    return _Design(cell, block, block_cell, len(cells), cell_values, selected, midrank, unranked)
+    return _Design(
+        cell, block, block_cell, len(cells), cell_values, selected, midrank, unranked, r
+    )
 
 
 def _attribute_codes(values: Any, name: str, unknown: frozenset) -> tuple[np.ndarray, list]:
@@ -1059,7 +1103,18 @@ def audit_rankings(
     if position is not None:
         positions = _position_tests(frame[position], design, specs, coded, tests, rng, n_resamples)
 
+    rank_counts = _with_by(
+        pd.concat([part.attrs.pop("rank_counts") for part in rows], ignore_index=True),
+        design,
+        by_names,
+    )
     table = _with_by(pd.concat(rows, ignore_index=True), design, by_names)
+    # The gate's family: passes(rule="significance") is one verdict over every
+    # group of every attribute (and intersection) of every experiment, so its
+    # Holm adjustment runs over all of them (issue 24: one family, one error rate).
+    table["p_value_gate"] = _adjust(
+        table["p_value_below"].to_numpy(dtype=float), np.zeros(len(table), np.int64), "holm"
+    )
     test_frame = _with_by(_columns_frame(tests, ["_cell", *_TEST_COLUMNS]), design, by_names)
     test_frame["n_resamples"] = test_frame["n_resamples"].astype("Int64")
     if positions is not None:
@@ -1089,6 +1144,7 @@ def audit_rankings(
         _positions=positions,
         _ratios=tuple(ratios),
         _params=params,
+        _rank_counts=rank_counts,
     )
 
 
@@ -1438,6 +1494,8 @@ def _group_rows(
                     "p_value": float(p[c, i]),
                     "p_value_holm": float(holm[c, i]),
                     "significant": bool(holm[c, i] < alpha),
+                    # One-sided: fewer in the top k than the design expects.
+                    "p_value_below": float(special.ndtr(z[c, i])),
                     "mean_rank": float(mean_rank[c, i]),
                     "mean_rank_ci_low": float(low[c, i]),
                     "mean_rank_ci_high": float(high[c, i]),
@@ -1446,7 +1504,35 @@ def _group_rows(
             )
     frame = pd.DataFrame(rows)
     frame["group"] = frame["group"].astype(object)
+    frame.attrs["rank_counts"] = _rank_counts(design, name, labels, g)
     return frame, ratios, isinstance(found, int)
+
+
+#: Ranks past this are pooled in the rank-distribution counts ("20 or worse").
+_RANK_CAP = 20
+
+
+def _rank_counts(design: _Design, name: str, labels: list[Any], g: np.ndarray) -> pd.DataFrame:
+    """How often each group got each rank (1, 2, ..., unranked as 0), per experiment."""
+    known = g >= 0
+    rank = design.rank[known]
+    bucket = np.where(np.isnan(rank), 0, np.minimum(np.floor(np.nan_to_num(rank)), _RANK_CAP))
+    bucket = bucket.astype(np.int64)
+    n_groups, width = len(labels), _RANK_CAP + 1
+    flat = (design.cell[known] * n_groups + g[known]) * width + bucket
+    counts = np.bincount(flat, minlength=design.n_cells * n_groups * width)
+    cell, group, rank_of = np.unravel_index(
+        np.flatnonzero(counts), (design.n_cells, n_groups, width)
+    )
+    return pd.DataFrame(
+        {
+            "_cell": cell,
+            "attribute": name,
+            "group": np.asarray(labels, dtype=object)[group],
+            "rank": rank_of,
+            "count": counts[counts > 0],
+        }
+    )
 
 
 def _reference_index(found: Any, rates: list[Fraction | None]) -> int | None:
