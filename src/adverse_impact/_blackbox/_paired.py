@@ -26,10 +26,10 @@ from adverse_impact._blackbox._calls import (
     run_calls,
     scorer_identity,
 )
-from adverse_impact._blackbox._rankings import _adjust
+from adverse_impact._blackbox._rankings import _adjust, _written
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
-from adverse_impact._core._render import frame_block, html_block, jsonable
+from adverse_impact._core._render import frame_block, jsonable
 from adverse_impact._proxies._tokens import as_texts
 from adverse_impact._stats._significance import check_alpha
 
@@ -356,8 +356,8 @@ class PairedTestResult:
         out["rankings"] = rankings.to_dict() if hasattr(rankings, "to_dict") else None
         return out
 
-    def to_markdown(self) -> str:
-        """The design, the per-group table and the failures, as Markdown for a report.
+    def to_markdown(self, path: str | None = None) -> str:
+        """The report as Markdown: verdict, design, effect per group, names, failures.
 
         Examples
         --------
@@ -370,63 +370,31 @@ class PairedTestResult:
         >>> print(result.to_markdown().splitlines()[0])
         # Paired test (score)
         """
+        from adverse_impact._blackbox._report import paired_markdown
 
-        def cell(value: Any) -> str:
-            if isinstance(value, (float, np.floating)):
-                return "" if math.isnan(value) else f"{value:.4g}"
-            return str(value).replace("|", "\\|")
+        return _written(paired_markdown(self), path)
 
-        shown = [
-            c
-            for c in (
-                "group",
-                "is_reference",
-                "n_pairs",
-                "n",
-                "mean_diff",
-                "ci_low",
-                "ci_high",
-                "p_value_t",
-                "p_value_wilcoxon",
-                "selected",
-                "rate",
-                "impact_ratio",
-                "four_fifths_flag",
-                "n_only_group",
-                "n_only_reference",
-                "p_value_mcnemar",
-                "unranked",
-                "expected",
-                "p_value",
-                "p_value_holm",
-                "significant",
-                "mean_rank",
-            )
-            if c in self._table
-        ]
-        lines = [
-            f"# Paired test ({self.kind})",
-            "",
-            (
-                f"- **Design:** {self.n_templates:,} templates, {self.n_variants:,} signal "
-                f"variants in {self.n_groups} groups, {self.repeats} repeat(s): "
-                f"{self.n_units:,} {'units' if self.kind == 'score' else 'prompts'}"
-            ),
-            f"- **Method:** {self.method}",
-            f"- **Reference group:** {cell(self.reference)}",
-            (
-                f"- **Scorer calls:** {self.n_calls:,} made, {self.n_cached:,} answers from "
-                f"the cache, {self.n_failed_calls:,} failed ({self.n_failed:,} answers "
-                f"missing, {self.n_pairs_lost:,} units lost)"
-            ),
-            "",
-            "| " + " | ".join(shown) + " |",
-            "|" + "---|" * len(shown),
-        ]
-        for row in self._table[shown].itertuples(index=False):
-            lines.append("| " + " | ".join(cell(v) for v in row) + " |")
-        lines += ["", self.names_sentence() + ".", ""]
-        return "\n".join(lines)
+    def to_html(self, path: str | None = None, *, title: str | None = None) -> str:
+        """One self-contained HTML page: verdict, effect per group with intervals (chart and
+        table), the names that score below their group, the failures and where they fell.
+
+        Written to ``path`` when given.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> signals = pd.DataFrame({"college": ["Wellesley College", "Dalton College"],
+        ...                         "type": ["women's", "co-ed"]})
+        >>> result = ai.paired_test(lambda texts: [0.5] * len(texts),
+        ...                         [f"{{college}}; {i} years" for i in range(5)], signals=signals)
+        >>> page = result.to_html()
+        >>> page.startswith("<!DOCTYPE html>"), "Verdict." in page
+        (True, True)
+        """
+        from adverse_impact._blackbox._report import paired_html
+
+        return _written(paired_html(self, title=title), path)
 
     def summary(self) -> str:
         """The headline in a few lines of plain text."""
@@ -471,13 +439,11 @@ class PairedTestResult:
         where = ""
         by_group = dict(self.failed_by_group)
         if len(by_group) == 1:
-            (group, count), = by_group.items()
+            ((group, count),) = by_group.items()
             where = f", all {count:,} on {group} texts"
         elif by_group:
             worst = max(by_group, key=by_group.get)
-            where = (
-                f" ({', '.join(f'{g}: {c:,}' for g, c in by_group.items())}; most on {worst})"
-            )
+            where = f" ({', '.join(f'{g}: {c:,}' for g, c in by_group.items())}; most on {worst})"
         unit = "units" if self.kind == "score" else "prompts"
         return (
             f"Failures: {self.n_failed_calls:,} call(s) raised; {self.n_failed:,} "
@@ -494,8 +460,7 @@ class PairedTestResult:
         n_sig = self.n_differ()
         if self.kind == "score":
             finding = (
-                f"{n_sig} of {self.n_groups - 1} group(s) score differently from "
-                f"{self.reference}"
+                f"{n_sig} of {self.n_groups - 1} group(s) score differently from {self.reference}"
             )
         else:
             finding = (
@@ -531,7 +496,9 @@ class PairedTestResult:
         return frame_block(self._headline(), self._table)
 
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._table, ".4g")
+        from adverse_impact._blackbox._report import paired_html
+
+        return paired_html(self, fragment=True)
 
 
 # -- analysis -------------------------------------------------------------------------
@@ -638,9 +605,7 @@ def _analyse_scores(
     matrix[units, group_index] = scores
     complete = ~np.isnan(matrix).any(axis=1)
     kept = matrix[complete]
-    means = {
-        g: float(kept[:, i].mean()) if len(kept) else -math.inf for i, g in enumerate(labels)
-    }
+    means = {g: float(kept[:, i].mean()) if len(kept) else -math.inf for i, g in enumerate(labels)}
     highest = reference is None or (isinstance(reference, str) and reference == "highest")
     ref = _pick_reference(reference, labels, means)
     r = labels.index(ref)
@@ -1091,7 +1056,9 @@ def paired_test(
     if batch_size is not None:
         batch_size = _check_positive_int(batch_size, "batch_size", "20")
     if max_calls is not None and not (
-        isinstance(max_calls, (int, np.integer)) and not isinstance(max_calls, bool) and max_calls == 0
+        isinstance(max_calls, (int, np.integer))
+        and not isinstance(max_calls, bool)
+        and max_calls == 0
     ):
         max_calls = _check_positive_int(max_calls, "max_calls", "1000 (or 0: cache only)")
     _check_layout(kind, positions, scorer, threshold, select_top)
@@ -1355,7 +1322,8 @@ def _pointwise_run(
     )
     method = (
         "paired differences within template x repeat units (complete units only): mean "
-        "with t interval, paired t, Wilcoxon signed-rank; " + family
+        "with t interval, paired t, Wilcoxon signed-rank; "
+        + family
         + ("; McNemar exact on decisions" if decisions is not None else "")
     )
     return _Run(
@@ -1443,9 +1411,7 @@ def _ranker_run(study: _Study, *, positions: str, k: int) -> _Run:
         n_texts=n_prompts,
         n_failed=n_failed,
         n_pairs_lost=len(lost_units),
-        family=(
-            f"Holm over the {G} groups' top-{k} counts against the design's expectation"
-        ),
+        family=(f"Holm over the {G} groups' top-{k} counts against the design's expectation"),
         # A failed prompt loses every group's candidate: no group is singled out.
         failed_by_group={},
         _table=table,

@@ -32,9 +32,7 @@ from adverse_impact._core._render import (
     fmt,
     fmt_p,
     frame_block,
-    html_block,
     jsonable,
-    markdown_table,
 )
 from adverse_impact._core._validation import (
     below_ratio,
@@ -366,8 +364,15 @@ class RankingAudit:
             f"{where}; top-{self.k} test (cmh) p = {smallest('cmh')}"
         )
 
-    def to_markdown(self) -> str:
-        """The per-group table and the design's tests, as Markdown for a report.
+    def to_markdown(
+        self, path: str | None = None, *, key: Mapping[str, Mapping[str, str]] | None = None
+    ) -> str:
+        """The report as Markdown: verdict, group-code key, per-experiment tables, tests.
+
+        Each experiment gets its figures in a sentence, one table of its
+        groups (observed and expected top-k counts, direction in words,
+        rates, impact ratios, mean ranks) and its tests once each; the
+        tests' null hypotheses are stated once, at the top.
 
         Examples
         --------
@@ -380,33 +385,44 @@ class RankingAudit:
         ...                          random_state=0).to_markdown()
         >>> text.splitlines()[0]
         '# Ranking audit (top 1)'
+        >>> "B | M = Black men" in text
+        True
         """
-        words = {
-            "n": "appearances",
-            "selected": f"in top {self.k}",
-            "impact_ratio": "impact ratio",
-            "four_fifths_flag": "below 4/5",
-            "p_value_holm": "p-value (Holm)",
-            "mean_rank": "mean rank",
-        }
-        lines = [f"# Ranking audit (top {self.k})", "", self._headline(), "", "## Groups", ""]
-        lines += self._markdown_table(self._table, _SHOWN, words)
-        lines += ["", "## Tests", ""]
-        lines += self._markdown_table(self._tests, _TEST_COLUMNS, {})
-        return "\n".join(lines) + "\n"
+        from adverse_impact._blackbox._report import ranking_markdown
 
-    def _markdown_table(
-        self, frame: pd.DataFrame, columns: list[str], words: dict[str, str]
-    ) -> list[str]:
-        """A table of the Markdown report: the experiment columns, then ``columns`` but the
-        ones left out of Markdown, each headed by its word in ``words`` (else its name)."""
-        shown = [*self.by, *[c for c in columns if c not in _NOT_IN_MARKDOWN]]
-        shown = [c for c in shown if c in frame.columns]
-        return markdown_table(
-            [words.get(c, c) for c in shown],
-            [[_cell(row[c], c) for c in shown] for row in frame.to_dict("records")],
-            left=tuple(range(len(self.by) + 2)),
-        )
+        return _written(ranking_markdown(self, key=key), path)
+
+    def to_html(
+        self,
+        path: str | None = None,
+        *,
+        key: Mapping[str, Mapping[str, str]] | None = None,
+        title: str | None = None,
+    ) -> str:
+        """One self-contained HTML page: verdict, keys, tables and charts per experiment.
+
+        Per experiment: its figures in a sentence, a table per attribute with
+        observed and expected top-k counts, the direction in words, rates,
+        impact ratios and mean ranks; the impact-ratio chart, the ranks each
+        group received, the top-k rate by display position; the design's
+        tests once each (their hypotheses in the key).  ``key`` maps each
+        attribute's codes to words (``{"race": {"B": "Black"}, "sex": {"W":
+        "women"}}``); the shipped data's codes are known without it.  Written
+        to ``path`` when given.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["a", "b"] * 2,
+        ...                      "rank": [1, 2, 2, 1]})
+        >>> page = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").to_html()
+        >>> page.startswith("<!DOCTYPE html>"), "<svg" in page, "<script" in page
+        (True, True, False)
+        """
+        from adverse_impact._blackbox._report import ranking_html
+
+        return _written(ranking_html(self, key=key, title=title), path)
 
     def _headline(self) -> str:
         below = int(below_ratio(self._ratios, FOUR_FIFTHS).sum())
@@ -436,8 +452,11 @@ class RankingAudit:
         >>> import adverse_impact as ai
         >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["a", "b"] * 2,
         ...                      "rank": [1, 2, 1, 2]})
-        >>> ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").verdict()
-        '1 of 2 groups is in the top 1 at under four-fifths of the highest rate; 0 are significantly below the design's expectation (one-sided, Holm over all 2 groups, alpha=0.05).'
+        >>> result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank")
+        >>> print(result.verdict())  # doctest: +NORMALIZE_WHITESPACE
+        1 of 2 groups is in the top 1 at under four-fifths of the highest rate; 0 are
+        significantly below the design's expectation (one-sided, Holm over all 2 groups,
+        alpha=0.05).
         """
         level = self.alpha if alpha is None else check_alpha(alpha)
         below = int(self.failing(min_ratio, rule="four_fifths").sum())
@@ -462,7 +481,18 @@ class RankingAudit:
         return text + (f"\n... {more} more rows" if more > 0 else "")
 
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._display(), ".3g")
+        from adverse_impact._blackbox._report import ranking_html
+
+        return ranking_html(self, fragment=True)
+
+
+def _written(text: str, path: Any) -> str:
+    """``text``, also written to ``path`` (atomically) when one is given."""
+    if path is not None:
+        from adverse_impact._core._io import write_atomic
+
+        write_atomic(path, text)
+    return text
 
 
 # -- the design: blocks, ranks, selections ------------------------------------------------
@@ -571,9 +601,7 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
     mid = np.bincount(run, weights=place) / np.bincount(run)
     midrank = np.empty(n)
     midrank[order] = mid[run]
-    return _Design(
-        cell, block, block_cell, len(cells), cell_values, selected, midrank, unranked, r
-    )
+    return _Design(cell, block, block_cell, len(cells), cell_values, selected, midrank, unranked, r)
 
 
 def _attribute_codes(values: Any, name: str, unknown: frozenset) -> tuple[np.ndarray, list]:
@@ -1576,9 +1604,7 @@ def _complete(
     notes = []
     for c in range(design.n_cells):
         if bad[c]:
-            notes.append(
-                "not applicable: a prompt lacks a group or holds one twice; see mean_rank"
-            )
+            notes.append("not applicable: a prompt lacks a group or holds one twice; see mean_rank")
         elif n_shown[c] < 3:
             notes.append("not applicable: fewer than three groups; see mean_rank")
         else:
