@@ -645,7 +645,7 @@ def test_markdown_and_json_for_both_kinds(capsys):
         _first_shown, _software_templates(), kind="rank", repeats=2, random_state=0, progress=True
     )
     assert "paired_test: 16/16 scorer calls" in capsys.readouterr().err
-    assert "| A \\| M | True |" in ranked.to_markdown()
+    assert "| B \\| M |" in ranked.to_markdown() and "**Verdict.**" in ranked.to_markdown()
     payload = json.loads(json.dumps(ranked.to_dict(), allow_nan=False))
     assert payload["kind"] == "rank" and payload["rankings"]["table"]
     assert repr(ranked).startswith("PairedTestResult (rank)")

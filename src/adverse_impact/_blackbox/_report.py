@@ -388,19 +388,27 @@ _RANK_COLUMNS = [
 ]
 
 
-def _group_rows(part: pd.DataFrame, alpha: float) -> tuple[list[str], list[list[str]], list[str]]:
-    header = [h for _, h in _RANK_COLUMNS]
+def _group_rows(
+    part: pd.DataFrame, alpha: float, p_column: str = "p_value_gate"
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """The rows of a group table; ``p_column`` is the p-value shown (and read for the
+    direction's "within chance")."""
+    columns = [
+        (p_column, "p-value (Holm)") if c == "p_value_gate" and p_column != c else (c, h)
+        for c, h in _RANK_COLUMNS
+    ]
+    header = [h for _, h in columns]
     rows, classes = [], []
     for row in part.to_dict("records"):
         cells = []
-        for column, _ in _RANK_COLUMNS:
+        for column, _ in columns:
             value = row.get(column)
             if column == "direction":
                 cells.append(
                     _direction(
                         float(row["selected"]),
                         float(row["expected"]),
-                        float(row.get("p_value_gate", math.nan)),
+                        float(row.get(p_column, math.nan)),
                         alpha,
                     )
                 )
@@ -688,8 +696,7 @@ def ranking_markdown(result: Any, *, key: Mapping[str, Mapping[str, str]] | None
 def _paired_group_rows(result: Any) -> tuple[list[str], list[list[str]], list[str]]:
     table = result._table
     if result.kind == "rank":
-        part = table.assign(attribute=table.get("attribute", ""))
-        return _group_rows(part, result.alpha)
+        return _group_rows(table, result.alpha, "p_value_holm")
     level = 1 - result.alpha
     header = [
         "group",
@@ -760,11 +767,14 @@ def _failure_rows(result: Any, limit: int = 10) -> tuple[list[str], list[list[st
 
 
 def _design_sentence(result: Any) -> str:
-    unit = "units" if result.kind == "score" else "prompts"
+    size = (
+        f"{result.n_units:,} units, {result.n_texts:,} texts"
+        if result.kind == "score"
+        else f"{result.n_units:,} prompts"
+    )
     return (
         f"{result.n_templates:,} templates, {result.n_variants:,} signal variants in "
-        f"{result.n_groups} groups, {result.repeats} repeat(s): {result.n_units:,} {unit}, "
-        f"{result.n_texts:,} {'texts' if result.kind == 'score' else 'prompts'}. Scorer calls: "
+        f"{result.n_groups} groups, {result.repeats} repeat(s): {size}. Scorer calls: "
         f"{result.n_calls:,} made, {result.n_cached:,} answers from the cache, "
         f"{result.n_failed_calls:,} failed."
     )
