@@ -514,50 +514,81 @@ class PairedTestResult:
 
 def _paired_stats(diff: np.ndarray, alpha: float) -> dict[str, float]:
     """Mean paired difference, its t interval, paired t and Wilcoxon signed-rank."""
-    n = diff.size
-    out = {
-        "n_pairs": n,
-        "mean_diff": math.nan,
-        "ci_low": math.nan,
-        "ci_high": math.nan,
-        "t": math.nan,
-        "p_value_t": math.nan,
-        "wilcoxon": math.nan,
-        "p_value_wilcoxon": math.nan,
-    }
+    return _paired_columns(np.asarray(diff, dtype=float)[:, None], alpha)[0]
+
+
+def _paired_columns(diffs: np.ndarray, alpha: float) -> list[dict[str, float]]:
+    """:func:`_paired_stats` of every column of ``diffs`` (pairs x comparisons), at once.
+
+    The t test is computed as ``scipy.stats.ttest_1samp`` computes it, the
+    Wilcoxon test by ``scipy.stats.wilcoxon`` itself (in one call when no
+    column has a zero or a tie, which gives each column the result of its own
+    call; column by column otherwise, since scipy then chooses the method from
+    the whole input).
+    """
+    n, m = diffs.shape
+    out = [
+        {
+            "n_pairs": n,
+            "mean_diff": math.nan,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "t": math.nan,
+            "p_value_t": math.nan,
+            "wilcoxon": math.nan,
+            "p_value_wilcoxon": math.nan,
+        }
+        for _ in range(m)
+    ]
     if n == 0:
         return out
-    mean = float(diff.mean())
-    out["mean_diff"] = mean
+    mean = diffs.mean(axis=0)
+    for j in range(m):
+        out[j]["mean_diff"] = float(mean[j])
     if n < 2:
         return out
-    sd = float(diff.std(ddof=1))
+    sd = diffs.std(axis=0, ddof=1)
+    se = sd / math.sqrt(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = mean / se
+    p_t = 2 * sps.t.sf(np.abs(t), n - 1)
+    half = sps.t.ppf(1 - alpha / 2, n - 1) * se
     # Differences equal up to rounding (a scorer subtracting a constant):
-    # scipy's t test would divide by a rounding error.
-    if sd <= 1e-12 * max(1.0, abs(mean)):
-        # Every pair differs by the same amount: no sampling variation to test
-        # against.  Equal scores are no evidence (p = 1); a constant non-zero
-        # shift in every pair is as strong as evidence gets (p = 0).
-        out.update(
-            ci_low=mean,
-            ci_high=mean,
-            t=math.nan if mean == 0 else math.copysign(math.inf, mean),
-            p_value_t=1.0 if mean == 0 else 0.0,
-        )
-    else:
-        test = sps.ttest_1samp(diff, 0.0)
-        ci = test.confidence_interval(1 - alpha)
-        out.update(
-            ci_low=float(ci.low),
-            ci_high=float(ci.high),
-            t=float(test.statistic),
-            p_value_t=float(test.pvalue),
-        )
-    if np.all(diff == 0):
-        out.update(wilcoxon=0.0, p_value_wilcoxon=1.0)
-    else:
-        test = sps.wilcoxon(diff)
-        out.update(wilcoxon=float(test.statistic), p_value_wilcoxon=float(test.pvalue))
+    # the t test would divide by a rounding error.  Every pair differs by the
+    # same amount: no sampling variation to test against.  Equal scores are no
+    # evidence (p = 1); a constant non-zero shift in every pair is as strong
+    # as evidence gets (p = 0).
+    flat = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
+    zero = np.all(diffs == 0, axis=0)
+    live = np.flatnonzero(~zero)
+    stat, p_w = np.zeros(m), np.ones(m)
+    if live.size:
+        block = diffs[:, live]
+        ordered = np.sort(np.abs(block), axis=0)
+        if not (block == 0).any() and not (ordered[1:] == ordered[:-1]).any():
+            test = sps.wilcoxon(block, axis=0)
+            stat[live], p_w[live] = test.statistic, test.pvalue
+        else:
+            for j in live:
+                test = sps.wilcoxon(diffs[:, j])
+                stat[j], p_w[j] = float(test.statistic), float(test.pvalue)
+    for j in range(m):
+        row = out[j]
+        if flat[j]:
+            row.update(
+                ci_low=float(mean[j]),
+                ci_high=float(mean[j]),
+                t=math.nan if mean[j] == 0 else math.copysign(math.inf, mean[j]),
+                p_value_t=1.0 if mean[j] == 0 else 0.0,
+            )
+        else:
+            row.update(
+                ci_low=float(mean[j] - half[j]),
+                ci_high=float(mean[j] + half[j]),
+                t=float(t[j]),
+                p_value_t=float(p_t[j]),
+            )
+        row.update(wilcoxon=float(stat[j]), p_value_wilcoxon=float(p_w[j]))
     return out
 
 
@@ -633,6 +664,7 @@ def _analyse_scores(
         chosen[ok], cutoff = cut.selected, cut.cutoff
         decisions = np.full((n_units, G), np.nan)
         decisions[units, group_index] = np.where(ok, chosen, np.nan)
+    paired = _paired_columns(kept - kept[:, [r]], alpha)
     rows = []
     for i, g in enumerate(labels):
         row: dict[str, Any] = {
@@ -642,7 +674,7 @@ def _analyse_scores(
             "n_lost": int(n_units - complete.sum()),
             "mean_score": means[g] if len(kept) else math.nan,
         }
-        row.update(_paired_stats(kept[:, i] - kept[:, r], alpha))
+        row.update(paired[i])
         if decisions is not None:
             mine, theirs = decisions[complete, i], decisions[complete, r]
             b = int(np.sum((mine == 1) & (theirs == 0)))
@@ -665,10 +697,12 @@ def _analyse_scores(
         # comparison the choice could have made, so the family is all
         # G(G-1)/2 pairs, Holm-adjusted; each group's verdict is its pair with
         # the reference (Holm 1979 holds for any dependence among the pairs).
-        pair_p = {}
-        for a in range(G):
-            for b in range(a + 1, G):
-                pair_p[a, b] = _wilcoxon_p(kept[:, a] - kept[:, b])
+        first, second = np.triu_indices(G, 1)
+        pair_stats = _paired_columns(kept[:, first] - kept[:, second], alpha)
+        pair_p = {
+            (int(a), int(b)): stats["p_value_wilcoxon"]
+            for a, b, stats in zip(first, second, pair_stats)
+        }
         adjusted = dict(zip(pair_p, holm(list(pair_p.values()))))
         table.loc[others, "p_value_holm"] = [
             adjusted[min(i, r), max(i, r)] for i in np.flatnonzero(others)
@@ -691,11 +725,6 @@ def _analyse_scores(
     if decisions is not None:
         table = _with_impact_ratios(table, decisions[complete], labels)
     return table, ref, cutoff, decisions, family
-
-
-def _wilcoxon_p(diff: np.ndarray) -> float:
-    """Wilcoxon's signed-rank p-value as :func:`_paired_stats` reports it."""
-    return _paired_stats(diff, 0.05)["p_value_wilcoxon"]
 
 
 def _with_impact_ratios(
