@@ -250,3 +250,36 @@ def test_reports_print_to_pdf(tmp_path, published, paired):
         done = _chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
         assert pdf.is_file() and pdf.stat().st_size > 10_000, done.stderr[-2000:]
         assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_rankings_command_writes_each_format_and_exits_on_the_gate(tmp_path, shipped, capsys):
+    from adverse_impact._cli import main
+
+    data = tmp_path / "rankings.csv"
+    shipped[shipped["kind"] != "oversampled"].to_csv(data, index=False)
+    common = [
+        "rankings",
+        str(data),
+        "--prompt",
+        "run",
+        "--group",
+        "race",
+        "--group",
+        "sex",
+        "--rank",
+        "rank",
+        "--position",
+        "position",
+        "--by",
+        "model",
+        "--by",
+        "job",
+    ]
+    assert main([*common, "--format", "html", "--out", str(tmp_path / "r.html")]) == 1
+    page = (tmp_path / "r.html").read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "B | M 0.442" in page
+    assert "Holm over all 112 groups" in capsys.readouterr().err
+    assert main([*common, "--format", "md", "--fail-on", "never"]) == 0
+    assert capsys.readouterr().out.startswith("# Ranking audit (top 1)")
+    assert main([*common, "--format", "json", "--fail-on", "never"]) == 0
+    assert json.loads(capsys.readouterr().out)["k"] == 1
