@@ -312,7 +312,15 @@ class PairedTestResult:
 
     @property
     def name_effects(self) -> pd.DataFrame:
-        """One row per signal variant: its effect against its own group, BH-adjusted (a copy)."""
+        """One row per signal variant: its effect against its own group (a copy).
+
+        Columns: ``group``, ``variant``, ``signal``, ``n`` (texts), ``effect``,
+        ``p_value`` (two-sided: Welch's t pointwise, Fisher's exact for a
+        ranker), ``p_value_below`` (one-sided, below the group: Student's t
+        with pooled variance pointwise, Fisher's exact for a ranker),
+        ``q_value`` (Benjamini-Hochberg over ``p_value_below``) and
+        ``flagged`` (``q_value < alpha``: scores below its group).
+        """
         return self._names.copy()
 
     @property
@@ -1061,17 +1069,28 @@ def paired_test(
     generated rankings go to :func:`adverse_impact.audit_rankings` with the
     display position as a nuisance factor.
 
+    *"N group(s) differ".* With ``reference="highest"`` the family is every
+    pair of groups (Holm over G(G-1)/2 Wilcoxon p-values), because the
+    reference was chosen by the data; with a named reference, its G - 1
+    comparisons.  ``family`` says which.
+
     *Variant effects.* For a pointwise scorer: each variant's mean residual
     (its score minus the mean of the other texts of its unit) against its
-    group's other variants,
-    Welch's t test; for a ranker, its top-k rate against the rest of its
-    group's, Fisher's exact test; Benjamini-Hochberg q-values over all
-    variants.
+    group's other variants: Welch's t test two-sided (``p_value``), and the
+    one-sided test behind the headline, Student's t with pooled variance
+    (``p_value_below``; Welch's degrees of freedom fail in the far tail with
+    two or three texts a name); for a ranker, its top-k rate against the rest
+    of its group's, Fisher's exact test.  Benjamini-Hochberg q-values over all
+    variants of the one-sided p-values: the names that score *below* their
+    group.
 
     *Failures.* A call that raises, or returns the wrong number of scores or
     an invalid order, is recorded in ``failures``; its texts have no score and
-    the units or prompts they belong to are left out and counted
-    (``n_pairs_lost``).  If every call fails, an error is raised instead.
+    the units or prompts they belong to are left out whole and counted
+    (``n_pairs_lost``, units); ``failed_by_group`` says where they fell.  If
+    every call fails, an error is raised instead.  A scorer whose fingerprint
+    changes while it runs (mutable state) warns with ``CacheMissWarning``
+    when ``cache`` is given without ``scorer_id``.
 
     Examples
     --------

@@ -178,6 +178,9 @@ class RankingAudit:
         count the design expects under no effect), ``z``, ``p_value`` (the
         group's count against ``expected``), ``p_value_holm`` (Holm within the
         attribute), ``significant`` (``p_value_holm < alpha``),
+        ``p_value_below`` (one-sided: fewer than expected), ``p_value_gate``
+        (``p_value_below``, Holm over every row of the audit: the family of
+        ``passes(rule="significance")``),
         ``mean_rank`` (within-prompt mid-ranks, unranked tied last) with
         ``mean_rank_ci_low``/``mean_rank_ci_high`` (prompt-clustered normal
         interval at ``1 - alpha``) and ``note``.
@@ -255,9 +258,10 @@ class RankingAudit:
         rule : {"four_fifths", "significance", "both", "either"}, optional
             As in :meth:`adverse_impact.AuditResult.passes`: ``"four_fifths"``
             (the default without ``alpha``), ``"significance"`` (a group's
-            top-k count significantly *below* the design's expectation, Holm
-            within the attribute), ``"both"`` (the default with ``alpha``) or
-            ``"either"``.
+            top-k count significantly *below* the design's expectation:
+            one-sided, Holm over every group of every attribute, intersection
+            and experiment, the column ``p_value_gate``), ``"both"`` (the
+            default with ``alpha``) or ``"either"``.
 
         Examples
         --------
