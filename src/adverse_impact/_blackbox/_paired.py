@@ -41,6 +41,8 @@ _SEP = "\x1e"
 
 
 # -- multiplicity ---------------------------------------------------------------
+# To move into _stats._multiplicity when the calib branch lands (one module for
+# every correction); until then, _rankings._adjust with one family.
 
 
 def holm(p_values: Any) -> np.ndarray:

@@ -853,6 +853,9 @@ def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _adjust(p: np.ndarray, family: np.ndarray, method: str) -> np.ndarray:
     """Holm or Benjamini-Hochberg adjusted p-values within each family (NaN kept)."""
+    # To move into _stats._multiplicity (the calib branch's one multiple-testing
+    # module) once it lands on main; paired_test's holm() and
+    # benjamini_hochberg() are this function with one family.
     p = np.asarray(p, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = np.flatnonzero(~np.isnan(p))
