@@ -75,6 +75,7 @@ _CSS = """
 .table-wrap{overflow-x:auto;max-width:100%;margin:.75rem 0}.table-wrap table{margin:0}
 .table-wrap th:first-child,.table-wrap td:first-child{position:sticky;left:0;background:#fff}
 .table-wrap thead th:first-child{background:#f6f8fa}
+.table-wrap tr.flag td:first-child{background:#fff1f0}
 svg{max-width:100%;height:auto}figure{margin:.75rem 0;max-width:100%}
 p.verdict{font-size:1.1rem;border-left:4px solid #57606a;padding:.4rem .8rem;background:#f6f8fa}
 dl.legend dd{margin:0}
