@@ -28,7 +28,7 @@ from adverse_impact._core import _groups
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_frame
 from adverse_impact._core._frozen import read_only, reduce_by_fields
-from adverse_impact._core._params import Interval, validate_params
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import (
     fmt,
     fmt_p,
@@ -944,10 +944,7 @@ def _check_columns(
     return attributes, by_names
 
 
-# n_resamples=0 skips the permutation test (documented below, used by the tests).
-@validate_params(
-    n_resamples=Interval(int, 0, None, "both", "n_resamples=1999 (0: no permutation test)")
-)
+@validate_params()
 def audit_rankings(
     data: Any,
     *,
