@@ -511,7 +511,12 @@ def _hypotheses(result: Any) -> list[tuple[str, str]]:
     from adverse_impact._blackbox._rankings import _HYPOTHESES
 
     used = list(dict.fromkeys(result._tests["test"]))
-    return [(test, _HYPOTHESES[test]) for test in used if test in _HYPOTHESES]
+    # Named as the tests table heads its columns, with the code of result.tests.
+    return [
+        (f"{_TEST_NAMES.get(test, test.replace('_', ' '))} ({test})", _HYPOTHESES[test])
+        for test in used
+        if test in _HYPOTHESES
+    ]
 
 
 def _rank_chart(counts: pd.DataFrame, attribute: str, title: str) -> str:
