@@ -613,7 +613,8 @@ class CaseStudyResult(ResultShape):
             "the men's rate, though equally qualified by construction.",
             f"2. Model audit (top {n['params']['select_share']:.0%} advance): women's impact "
             f"ratio {a['impact_ratio_women']:.2f} (95% CI {a['ci_low_women']:.2f} to "
-            f"{a['ci_high_women']:.2f}, Fisher p = {a['p_value_women']:.2g}); among qualified "
+            f"{a['ci_high_women']:.2f}, Fisher p = {a['p_value_women']:.2g}){_lower_men(a)}; "
+            "among qualified "
             f"applicants women advance at {a['qualified_ratio_women']:.2f} times the men's rate.",
             "3. Proxies: top tokens marking women: "
             f"{', '.join(n['proxies']['top_tokens_women'][:5])}. The model's most used "
@@ -623,12 +624,12 @@ class CaseStudyResult(ResultShape):
             f"men's {by_group.get('male', nan):+.3f}; "
             f"{n['proxies']['counterfactual_flip_rate']:.1%} of their decisions flip.",
             _names_line(n["names"]),
-            f"4. Scrubbing explicit gendered terms and retraining: impact ratio "
-            f"{s['impact_ratio_women']:.2f}; gender still recoverable from the text with "
+            f"4. Scrubbing explicit gendered terms and retraining: women's impact ratio "
+            f"{s['impact_ratio_women']:.2f}{_lower_men(s)}; gender still recoverable from the text with "
             f"ROC AUC {s['recoverability_auc']:.2f}; the model's top proxies now: "
             f"{', '.join(s['top_leakage'][:4])}.",
-            f"5. fairlearn ThresholdOptimizer (demographic parity): impact ratio "
-            f"{m['impact_ratio_women']:.2f}, qualified-rate ratio "
+            f"5. fairlearn ThresholdOptimizer (demographic parity): women's impact ratio "
+            f"{m['impact_ratio_women']:.2f}{_lower_men(m)}, qualified-rate ratio "
             f"{m['qualified_ratio_women']:.2f}, share of those advanced who are qualified "
             f"{m['precision']:.2f} (model: {a['precision']:.2f}), {m['selected_share']:.0%} "
             "advanced. It uses gender at decision time: see the notes on its legal limits.",
@@ -1056,9 +1057,38 @@ def _data_numbers(history: pd.DataFrame, applicants: pd.DataFrame) -> dict[str, 
     }
 
 
+def _lowest_by_gender(result: Any) -> dict[str, Any]:
+    """The gender group with the lowest impact ratio, whichever direction the gap runs.
+
+    Women's ratio alone reads 1.00 when a mitigation overshoots and men become
+    the group selected less often: the headline must show that side too.
+    """
+    table = result.table
+    rows = table[(table["attribute"] == "gender") & table["impact_ratio"].notna()]
+    row = rows.loc[rows["impact_ratio"].idxmin()]
+    p = row.get("p_value_fisher", float("nan"))
+    return {
+        "group": str(row["group"]),
+        "impact_ratio": float(row["impact_ratio"]),
+        "p_value": float(p) if p is not None and not pd.isna(p) else float("nan"),
+    }
+
+
+def _lower_men(stage: Mapping[str, Any]) -> str:
+    """The headline's words for the other direction: "" when women's ratio is the lowest."""
+    lowest = stage["lowest_gender"]
+    if lowest["group"] == "female" or lowest["impact_ratio"] >= stage["impact_ratio_women"]:
+        return ""
+    who = "men's" if lowest["group"] == "male" else f"{lowest['group']}'s"
+    p = lowest["p_value"]
+    tested = "" if p != p else f", Fisher p = {p:.2g}"
+    return f", but {who} is lower: {lowest['impact_ratio']:.2f}{tested}"
+
+
 def _audit_numbers(audit: Any) -> dict[str, Any]:
     return {
         "impact_ratio_women": _women(audit),
+        "lowest_gender": _lowest_by_gender(audit),
         "ci_low_women": _women(audit, "ir_ci_low"),
         "ci_high_women": _women(audit, "ir_ci_high"),
         "p_value_women": _women(audit, "p_value_fisher"),
@@ -1097,6 +1127,7 @@ def _scrub_numbers(scrub: dict[str, Any]) -> dict[str, Any]:
     audit, recover = scrub["audit"], scrub["recoverability"]
     return {
         "impact_ratio_women": _women(audit),
+        "lowest_gender": _lowest_by_gender(audit),
         "p_value_women": _women(audit, "p_value_fisher"),
         "qualified_ratio_women": _women(audit, "tpr_ratio", "error_rates"),
         "precision": _precision(audit),
@@ -1113,6 +1144,7 @@ def _mitigation_numbers(applicants: pd.DataFrame, mitigated: dict[str, Any]) -> 
         "method": "fairlearn ThresholdOptimizer(constraints='demographic_parity') on the "
         "scrubbed model",
         "impact_ratio_women": _women(mitigated["audit"]),
+        "lowest_gender": _lowest_by_gender(mitigated["audit"]),
         "qualified_ratio_women": float(
             mitigated["qualified"].table.set_index("group").loc["female", "impact_ratio"]
         ),

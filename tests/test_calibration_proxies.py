@@ -1,0 +1,48 @@
+"""A quick, seeded run of the proxy and counterfactual gates' calibration (benchmarks/).
+
+The benchmark (``python benchmarks/calibration_proxies.py``) measures, over hundreds
+of fair-history and biased-history models, how often each gate fails; this test runs
+the same simulation on a handful of small models and holds it to stated tolerances.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def calibration():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import calibration_proxies
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return calibration_proxies
+
+
+def test_quick_calibration_fair_models_pass_and_biased_models_fail(calibration):
+    # 4 fair and 4 biased histories of 2,000 resumes (a few seconds).  Tolerances:
+    # the benchmark measures a false-alarm rate of at most a few percent for both
+    # gates at this size, so two or more failures among 4 fair models (probability
+    # under 1% at a 5% rate) would mean the defaults no longer sit above the noise;
+    # it measures a power of 100% on the biased history, so every biased model fails.
+    table = calibration.run(4, seed=7, sizes=(2_000,))
+    assert list(table.columns) == ["verdict", "design", "rate", "mc_se", "n_runs", "what"]
+    assert set(table["what"]) == {"false_alarm", "power"} and (table["n_runs"] == 4).all()
+    false_alarms = table[table["what"] == "false_alarm"]
+    power = table[table["what"] == "power"]
+    assert len(false_alarms) == 2 and len(power) == 2
+    assert (false_alarms["rate"] <= 0.25).all(), false_alarms
+    assert (power["rate"] == 1.0).all(), power
+
+
+def test_noise_floor_table_has_quantiles_of_each_gate_statistic(calibration):
+    raw = calibration.runs(2, seed=3, sizes=(2_000,))
+    floor = calibration.noise_floor(raw)
+    assert set(floor["statistic"]) == {"max_leakage", "max_abs_change", "flip_rate"}
+    assert (floor["q95"] <= floor["max"]).all() and (floor["min"] <= floor["median"]).all()
