@@ -91,9 +91,7 @@ def simulate(n_samples: int, history_bias: float, seed: int) -> dict[str, Any]:
 
     seeds = np.random.SeedSequence([seed, n_samples]).generate_state(2)
     history = make_resumes(n_samples, history_bias=history_bias, random_state=int(seeds[0]))
-    applicants = make_resumes(
-        n_samples // 2, history_bias=history_bias, random_state=int(seeds[1])
-    )
+    applicants = make_resumes(n_samples // 2, history_bias=history_bias, random_state=int(seeds[1]))
     model = _model(0).fit(history["resume"], history["hired"])
     forbidden = _gendered(model)
     leak_failed, (leakage,) = _gate(
@@ -128,23 +126,43 @@ def simulate(n_samples: int, history_bias: float, seed: int) -> dict[str, Any]:
 
 
 def runs(
-    n_runs: int, seed: int, sizes: Sequence[int] = SIZES, progress: bool = False
+    n_runs: int,
+    seed: int,
+    sizes: Sequence[int] = SIZES,
+    progress: bool = False,
+    biased_runs: int | None = None,
 ) -> pd.DataFrame:
-    """Every run of every design, one row each (the raw material of both tables)."""
+    """Every run of every design, one row each (the raw material of both tables).
+
+    ``biased_runs`` (default ``n_runs``) sets the runs of the biased designs apart:
+    their power is near 1, so fewer runs pin it down.
+    """
     rows = []
     for n_samples in sizes:
         for name, bias in HISTORIES.items():
             start = time.perf_counter()
-            for i in range(n_runs):
+            count = n_runs if bias == 0 or biased_runs is None else biased_runs
+            for i in range(count):
                 rows.append({"history": name, **simulate(n_samples, bias, seed + i)})
             if progress:
                 print(
-                    f"{name}, n={n_samples:,}: {n_runs} runs in "
-                    f"{time.perf_counter() - start:.0f} s",
+                    f"{name}, n={n_samples:,}: {count} runs in {time.perf_counter() - start:.0f} s",
                     file=sys.stderr,
                     flush=True,
                 )
     return pd.DataFrame(rows)
+
+
+def rederive(raw: pd.DataFrame) -> pd.DataFrame:
+    """The runs with each gate's verdict recomputed from its statistics and today's defaults."""
+    from adverse_impact import testing
+
+    out = raw.copy()
+    out["leakage_failed"] = out["max_leakage"] > testing.DEFAULT_MIN_LEAKAGE
+    out["counterfactual_failed"] = (out["max_abs_change"] > testing.DEFAULT_MAX_ABS_CHANGE) | (
+        out["flip_rate"] > testing.DEFAULT_MAX_FLIP_RATE
+    )
+    return out
 
 
 def _design(row: Any) -> str:
@@ -154,8 +172,11 @@ def _design(row: Any) -> str:
 def calibration_table(raw: pd.DataFrame) -> pd.DataFrame:
     """The false-alarm rate (fair history) and the power (biased history) of each gate."""
     rows = []
-    for (history, n_samples), runs_ in raw.groupby(["history", "n_samples"], sort=False):
-        for verdict, column in (("leakage", "leakage_failed"), ("counterfactual", "counterfactual_failed")):
+    for (history, _), runs_ in raw.groupby(["history", "n_samples"], sort=False):
+        for verdict, column in (
+            ("leakage", "leakage_failed"),
+            ("counterfactual", "counterfactual_failed"),
+        ):
             rate = float(runs_[column].mean())
             n = len(runs_)
             rows.append(
@@ -175,7 +196,7 @@ def noise_floor(raw: pd.DataFrame) -> pd.DataFrame:
     """Quantiles of each gate's statistic over the runs of each design."""
     out = []
     for statistic in ("max_leakage", "max_abs_change", "flip_rate"):
-        for (history, n_samples), runs_ in raw.groupby(["history", "n_samples"], sort=False):
+        for _, runs_ in raw.groupby(["history", "n_samples"], sort=False):
             values = runs_[statistic].to_numpy(dtype=float)
             out.append(
                 {
@@ -204,23 +225,45 @@ def _markdown(frame: pd.DataFrame) -> str:
         return str(value)
 
     lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines += [
+        "| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="runs per design")
+    parser.add_argument("--biased-runs", type=int, help="runs per biased design (default --runs)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument(
+        "--pool",
+        action="append",
+        default=[],
+        help="a .json this command wrote earlier (other seeds): its runs join the tables",
+    )
     options = parser.parse_args(argv)
     sizes = [int(s) for s in options.sizes.split(",")]
     from adverse_impact import testing
 
-    raw = runs(options.runs, options.seed, sizes, progress=True)
+    raw = runs(options.runs, options.seed, sizes, progress=True, biased_runs=options.biased_runs)
+    # The gates' verdicts follow from the statistics each run keeps: recompute them with
+    # today's defaults, so runs pooled from an earlier invocation count under the same
+    # limits (and check the rule against the gates' own verdicts on the fresh runs).
+    fresh = rederive(raw)
+    assert fresh[["leakage_failed", "counterfactual_failed"]].equals(
+        raw[["leakage_failed", "counterfactual_failed"]]
+    ), "the statistics' rule disagrees with the gates"
+    pooled = [rederive(pd.DataFrame(json.loads(Path(p).read_text())["runs"])) for p in options.pool]
+    raw = pd.concat([raw, *pooled], ignore_index=True).sort_values(
+        ["n_samples", "history_bias"], kind="stable"
+    )
+    if len(raw.drop_duplicates(["n_samples", "history_bias", "seed"])) < len(raw):
+        parser.error("--pool: the pooled runs share seeds with this run; pass another --seed")
     table, floor = calibration_table(raw), noise_floor(raw)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M")
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     defaults = {
@@ -230,8 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     text = (
         f"# Proxy and counterfactual gates: calibration ({stamp} UTC)\n\n"
-        f"`python benchmarks/calibration_proxies.py --runs {options.runs} --seed {options.seed} "
-        f"--sizes {options.sizes}`\n\nDefaults: {defaults}\n\n"
+        f"`python benchmarks/calibration_proxies.py --runs {options.runs} "
+        f"--biased-runs {options.biased_runs or options.runs} --seed {options.seed} "
+        f"--sizes {options.sizes}`"
+        + "".join(f" `--pool {Path(p).name}`" for p in options.pool)
+        + f"\n\nDefaults: {defaults}\n\n"
         f"## Calibration\n\n{_markdown(table)}\n\n## Noise floor\n\n{_markdown(floor)}\n"
     )
     (out / f"{stamp}-calibration-proxies.md").write_text(text, encoding="utf-8")

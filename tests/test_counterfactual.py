@@ -238,7 +238,7 @@ def test_counterfactual_gate_fails_the_biased_model_and_states_the_limits():
     with pytest.raises(AssertionError) as failure:
         assert_counterfactual_invariance(model, applicants["resume"], select_top=0.3)
     first = str(failure.value).splitlines()[0]
-    assert "> max_abs_change 0.15" in first and "> max_flip_rate 0.05" in first
+    assert "> max_abs_change 0.1" in first and "> max_flip_rate 0.06" in first
     assert "The noise floor of a fair model" in first
 
 
@@ -251,7 +251,7 @@ def test_counterfactual_gate_checks_decisions_only_with_a_rule_and_scores_unless
         return [0.9 - 0.5 * ("women's" in doc) for doc in docs]
 
     texts = ["women's chess club", "men's chess club", "chess"] * 4
-    with pytest.raises(AssertionError, match=r"largest score change 0\.5 > max_abs_change 0\.15"):
+    with pytest.raises(AssertionError, match=r"largest score change 0\.5 > max_abs_change 0\.1"):
         assert_counterfactual_invariance(model, texts)
     with pytest.raises(AssertionError, match=r"^counterfactual change: decision flip rate 1"):
         assert_counterfactual_invariance(model, texts, max_abs_change=math.inf, threshold=0.6)

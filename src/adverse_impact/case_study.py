@@ -625,8 +625,8 @@ class CaseStudyResult(ResultShape):
             f"{n['proxies']['counterfactual_flip_rate']:.1%} of their decisions flip.",
             _names_line(n["names"]),
             f"4. Scrubbing explicit gendered terms and retraining: women's impact ratio "
-            f"{s['impact_ratio_women']:.2f}{_lower_men(s)}; gender still recoverable from the text with "
-            f"ROC AUC {s['recoverability_auc']:.2f}; the model's top proxies now: "
+            f"{s['impact_ratio_women']:.2f}{_lower_men(s)}; gender still recoverable from the "
+            f"text with ROC AUC {s['recoverability_auc']:.2f}; the model's top proxies now: "
             f"{', '.join(s['top_leakage'][:4])}.",
             f"5. fairlearn ThresholdOptimizer (demographic parity): women's impact ratio "
             f"{m['impact_ratio_women']:.2f}{_lower_men(m)}, qualified-rate ratio "

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from adverse_impact._audits._result import AuditResult
@@ -218,12 +217,12 @@ def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
 
 #: Leakage (association x influence, :func:`adverse_impact.proxy_leakage`) at or below
 #: which a forbidden token is noise: fair-history models stay below it.
-DEFAULT_MIN_LEAKAGE = 0.05
+DEFAULT_MIN_LEAKAGE = 0.08
 #: Largest change of any document's score under the gender swaps that fair-history
 #: models stay below.
-DEFAULT_MAX_ABS_CHANGE = 0.15
+DEFAULT_MAX_ABS_CHANGE = 0.10
 #: Share of the swapped documents whose decision may flip in fair-history models.
-DEFAULT_MAX_FLIP_RATE = 0.05
+DEFAULT_MAX_FLIP_RATE = 0.06
 
 #: Where the noise floor behind the defaults is documented, for failure messages.
 _NOISE_FLOOR_DOCS = "docs: Finding proxies, 'The noise floor of a fair model'"
@@ -259,7 +258,7 @@ def assert_no_proxy_leakage(
         Features or tokens (e.g. ``"women's"``) the model must not use: each
         fails when its leakage exceeds ``min_leakage``.  A token the model
         does not know is not used.
-    min_leakage : float, default 0.05 (``DEFAULT_MIN_LEAKAGE``)
+    min_leakage : float, default 0.08 (``DEFAULT_MIN_LEAKAGE``)
         The absolute floor: leakage at or below it is the noise of a model
         trained on a fair history, in which the planted proxies get small,
         random coefficients.  The default holds the case study's model
@@ -299,9 +298,7 @@ def assert_no_proxy_leakage(
     """
     __tracebackhide__ = True
     forbidden = [str(t) for t in forbidden]
-    min_leakage = check_scalar(
-        min_leakage, "min_leakage", float, low=0, example="min_leakage=0.05"
-    )
+    min_leakage = check_scalar(min_leakage, "min_leakage", float, low=0, example="min_leakage=0.08")
     if top_k is not None:
         top_k = check_scalar(top_k, "top_k", int, low=1, example="top_k=20")
     if max_auc is not None:
@@ -351,7 +348,7 @@ def _leakage_problem(
 ) -> str:
     """The failure text for forbidden tokens used above the floor, or "" when none is."""
     table = table.reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table.insert(0, "rank", range(1, len(table) + 1))
     names = table["feature"].astype(str).str.casefold()
     wanted = {t.casefold() for t in forbidden}
     rows = table[names.isin(wanted)]
@@ -403,11 +400,12 @@ def assert_counterfactual_invariance(
 ) -> Any:
     """Assert that swapping gendered terms barely changes scores and decisions.
 
-    Both limits default to the noise of a model trained on a fair history
-    (measured by ``benchmarks/calibration_proxies.py``; see "The noise floor
-    of a fair model" in the docs, Finding proxies): such a model gives the
-    gendered terms small, random weights, so its scores move a little under
-    the swaps, and a limit below that movement fails fair models.
+    Both limits default to values just above the noise of a model trained
+    on a fair history (measured by ``benchmarks/calibration_proxies.py``;
+    see "The noise floor of a fair model" in the docs, Finding proxies):
+    such a model gives the gendered terms small, random weights, so its
+    scores move a little under the swaps, and a limit below that movement
+    fails fair models.
 
     Parameters
     ----------
@@ -418,11 +416,11 @@ def assert_counterfactual_invariance(
         The terms to swap, as in :func:`adverse_impact.counterfactual_test`.
     max_abs_change : float, optional
         Ceiling on the largest absolute change of any document's score;
-        default ``DEFAULT_MAX_ABS_CHANGE`` (0.15 on a probability score).
+        default ``DEFAULT_MAX_ABS_CHANGE`` (0.10 on a probability score).
         Pass ``math.inf`` to check decisions only.
     max_flip_rate : float, optional
         Ceiling on the share of re-scored documents whose decision flips;
-        default ``DEFAULT_MAX_FLIP_RATE`` (0.05) when a decision rule
+        default ``DEFAULT_MAX_FLIP_RATE`` (0.06) when a decision rule
         (``threshold`` or ``select_top``) is given, none without one.
     threshold, select_top : optional
         The decision rule.
@@ -459,14 +457,15 @@ def assert_counterfactual_invariance(
         )
     if max_abs_change is None:
         max_abs_change = DEFAULT_MAX_ABS_CHANGE
-    max_abs_change = check_scalar(
-        max_abs_change, "max_abs_change", float, low=0, example="max_abs_change=0.15"
-    )
+    if max_abs_change != float("inf"):  # infinity: no limit on the scores
+        max_abs_change = check_scalar(
+            max_abs_change, "max_abs_change", float, low=0, example="max_abs_change=0.1"
+        )
     if max_flip_rate is None and decides:
         max_flip_rate = DEFAULT_MAX_FLIP_RATE
     if max_flip_rate is not None:
         max_flip_rate = check_scalar(
-            max_flip_rate, "max_flip_rate", float, low=0, high=1, example="max_flip_rate=0.05"
+            max_flip_rate, "max_flip_rate", float, low=0, high=1, example="max_flip_rate=0.06"
         )
     from adverse_impact._proxies._counterfactual import counterfactual_test
 
@@ -493,12 +492,15 @@ def assert_counterfactual_invariance(
     if problems:
         frame = result.to_frame()
         worst = frame.reindex(frame["change"].abs().sort_values(ascending=False).index).head(10)
+        limits = f"max_abs_change {max_abs_change:g}" + (
+            f", max_flip_rate {max_flip_rate:g}" if max_flip_rate is not None else ""
+        )
         raise AssertionError(
             "counterfactual change: "
             + "; ".join(problems)
-            + f" ({result.n_swapped} of {result.n_documents} documents "
-            f"re-scored; the limits are above the noise of a model trained on a fair "
-            f"history only if they exceed it: {_NOISE_FLOOR_DOCS})"
+            + f" ({result.n_swapped} of {result.n_documents} documents re-scored; limits "
+            f"{limits}: the defaults sit above the noise of models trained on a fair "
+            f"history, {_NOISE_FLOOR_DOCS})"
             f"\n\nLargest changes:\n{_aligned(worst)}"
         )
     return result
