@@ -19,6 +19,7 @@ import pandas as pd
 
 from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._errors import type_error
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import READER_COLUMNS
 from adverse_impact._core._validation import check_scalar
 
@@ -74,6 +75,7 @@ def _rule_text(min_ratio: Any, alpha: float | None, rule: str) -> str:
     }[rule]
 
 
+@validate_params()
 def assert_no_adverse_impact(
     result_or_model: Any,
     X: Any = None,
@@ -228,6 +230,7 @@ DEFAULT_MAX_FLIP_RATE = 0.06
 _NOISE_FLOOR_DOCS = "docs: Finding proxies, 'The noise floor of a fair model'"
 
 
+@validate_params()
 def assert_no_proxy_leakage(
     X: Any,
     sensitive_features: Any,
@@ -386,6 +389,7 @@ def _leakage_problem(
     return f"{text}\n\nLeakage ranking:\n{_aligned(shown)}"
 
 
+@validate_params()
 def assert_counterfactual_invariance(
     model: Any,
     texts: Any,
@@ -417,7 +421,8 @@ def assert_counterfactual_invariance(
     max_abs_change : float, optional
         Ceiling on the largest absolute change of any document's score;
         default ``DEFAULT_MAX_ABS_CHANGE`` (0.10 on a probability score).
-        Pass ``math.inf`` to check decisions only.
+        A probability score changes by at most 1: ``max_abs_change=1``
+        checks decisions only.
     max_flip_rate : float, optional
         Ceiling on the share of re-scored documents whose decision flips;
         default ``DEFAULT_MAX_FLIP_RATE`` (0.06) when a decision rule
@@ -457,10 +462,9 @@ def assert_counterfactual_invariance(
         )
     if max_abs_change is None:
         max_abs_change = DEFAULT_MAX_ABS_CHANGE
-    if max_abs_change != float("inf"):  # infinity: no limit on the scores
-        max_abs_change = check_scalar(
-            max_abs_change, "max_abs_change", float, low=0, example="max_abs_change=0.1"
-        )
+    max_abs_change = check_scalar(
+        max_abs_change, "max_abs_change", float, low=0, example="max_abs_change=0.1"
+    )
     if max_flip_rate is None and decides:
         max_flip_rate = DEFAULT_MAX_FLIP_RATE
     if max_flip_rate is not None:
