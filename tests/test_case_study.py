@@ -166,6 +166,6 @@ def test_headline_names_men_when_the_mitigation_overshoots():
         "impact_ratio_women": 1.0,
         "lowest_gender": {"group": "male", "impact_ratio": 0.879, "p_value": 0.0021},
     }
-    assert _lower_men(stage) == ", but men's is lower: 0.88, Fisher p = 0.0021"
+    assert _lower_men(stage) == ", but men's is lower: 0.88 (Fisher p = 0.0021)"
     stage["lowest_gender"] = {"group": "female", "impact_ratio": 1.0, "p_value": 1.0}
     assert _lower_men(stage) == ""

@@ -1081,7 +1081,7 @@ def _lower_men(stage: Mapping[str, Any]) -> str:
         return ""
     who = "men's" if lowest["group"] == "male" else f"{lowest['group']}'s"
     p = lowest["p_value"]
-    tested = "" if p != p else f", Fisher p = {p:.2g}"
+    tested = "" if p != p else f" (Fisher p = {p:.2g})"
     return f", but {who} is lower: {lowest['impact_ratio']:.2f}{tested}"
 
 
