@@ -101,8 +101,9 @@ def simulate(n_samples: int, history_bias: float, seed: int) -> dict[str, Any]:
         model=model,
         forbidden=forbidden,
     )
-    table = leakage.to_frame()
-    table = table[table["feature"].isin(forbidden)]
+    ranking = leakage.to_frame()
+    ranks = dict(zip(ranking["feature"], range(1, len(ranking) + 1)))
+    table = ranking[ranking["feature"].isin(forbidden)]
     worst = table.iloc[0]
     share = float(history["hired"].mean())
     cf_failed, (swaps,) = _gate(
@@ -117,6 +118,9 @@ def simulate(n_samples: int, history_bias: float, seed: int) -> dict[str, Any]:
         "max_leakage_token": str(worst["feature"]),
         "leakage_womens": float(table.loc[table["feature"] == "women's", "leakage"].max()),
         "leakage_sorority": float(table.loc[table["feature"] == "sorority", "leakage"].max()),
+        # The rank-only gate this one replaced failed when a forbidden token ranked
+        # in the top 20 (the docs' example: women's or sorority in the top 25).
+        "rank_womens_or_sorority": min(ranks.get("women's", 10**9), ranks.get("sorority", 10**9)),
         "counterfactual_failed": cf_failed,
         "max_abs_change": swaps.max_abs_change,
         "mean_abs_change": swaps.mean_abs_change,
