@@ -24,9 +24,6 @@ from adverse_impact._core._render import READER_COLUMNS
 from adverse_impact._core._validation import check_scalar
 
 __all__ = [
-    "DEFAULT_MAX_ABS_CHANGE",
-    "DEFAULT_MAX_FLIP_RATE",
-    "DEFAULT_MIN_LEAKAGE",
     "assert_counterfactual_invariance",
     "assert_no_adverse_impact",
     "assert_no_proxy_leakage",
