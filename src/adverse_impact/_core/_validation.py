@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from adverse_impact._core import _options
 from adverse_impact._core._errors import (
     AdverseImpactError,
     AliasWarning,
@@ -387,7 +388,7 @@ def groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
 
 
 #: The gate policies of every result's ``passes``/``failing``.
-RULES = ("four_fifths", "significance", "both", "either")
+RULES = _options.RULES
 
 
 def check_rule(rule: Any, alpha: Any) -> str:

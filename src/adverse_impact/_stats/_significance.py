@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from adverse_impact._core import _options
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._validation import check_option
 from adverse_impact._stats import _power
@@ -29,7 +30,7 @@ __all__ = [
     "pool_strata",
 ]
 
-COMPARISONS = ("reference", "rest")
+COMPARISONS = _options.COMPARISONS
 #: The test behind the ``significant`` column, and the p-value column it reads.
 TESTS = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp", "z": "p_value_z"}
 TEST_COLUMNS = (
