@@ -25,8 +25,10 @@ same groups in the same order:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,7 @@ __all__ = [
     "CodedAttribute",
     "code_groups",
     "factorize",
+    "factorize_columns",
     "group_totals",
     "highest",
     "is_unknown",
@@ -139,6 +142,49 @@ def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     order); :func:`sort_key` orders groups for display.  More than
     ``MAX_GROUPS`` labels is refused as an ID or free-text column.
     """
+    return factorize_columns([(values, name)])[0]
+
+
+#: Rows of Arrow-backed text from which label columns are coded in threads: below it
+#: starting a thread costs more than it saves.
+PARALLEL_ROWS = 200_000
+#: Rows per slice of an Arrow column coded in one thread.
+SLICE_ROWS = 1 << 18
+
+
+def factorize_columns(columns: Sequence[tuple[Any, str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`factorize` several label columns (``(values, name)`` pairs) at once.
+
+    Text stored as Arrow strings (pandas' default string dtype with pyarrow)
+    is coded by Arrow's dictionary encoding, slice by slice, the slices of all
+    columns in parallel threads (Arrow releases the GIL): hashing a million
+    strings is most of an audit from text labels, and a categorical column
+    costs nothing.  Codes and labels are those of ``pandas.factorize``: labels
+    in order of first appearance, -1 for a missing label.
+    """
+    out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(columns)
+    arrow: dict[int, list[Any]] = {}
+    for i, (values, name) in enumerate(columns):
+        chunks = _arrow_text(values)
+        if chunks is None:
+            out[i] = _factorize_one(values, name)
+        else:
+            arrow[i] = _slices(chunks)
+    if arrow:
+        tasks = [piece for pieces in arrow.values() for piece in pieces]
+        rows = sum(len(piece) for piece in tasks)
+        workers = min(len(tasks), os.cpu_count() or 1)
+        if rows >= PARALLEL_ROWS and workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                encoded = iter(list(pool.map(_dictionary_encode, tasks)))
+        else:
+            encoded = iter([_dictionary_encode(piece) for piece in tasks])
+        for i, pieces in arrow.items():
+            out[i] = _unify([next(encoded) for _ in pieces], columns[i][1])
+    return out  # type: ignore[return-value]
+
+
+def _factorize_one(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy()
         uniques = np.asarray(values.cat.categories, dtype=object)
@@ -155,6 +201,71 @@ def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         uniques = np.asarray(uniques, dtype=object)
     check_group_count(len(uniques), name)
     return codes, uniques
+
+
+def _arrow_text(values: Any) -> list[Any] | None:
+    """The Arrow chunks of a pandas text column stored by pyarrow, else None."""
+    if not isinstance(values, pd.Series):
+        return None
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if dtype.storage != "pyarrow":
+            return None
+    elif isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        kind = dtype.pyarrow_dtype
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return None
+    else:
+        return None
+    # The Arrow data behind the column, without a copy (the __arrow_array__ protocol).
+    return list(values.array.__arrow_array__().chunks)
+
+
+def _slices(chunks: list[Any]) -> list[Any]:
+    return [
+        chunk.slice(start, SLICE_ROWS)
+        for chunk in chunks
+        for start in range(0, max(len(chunk), 1), SLICE_ROWS)
+    ]
+
+
+def _dictionary_encode(piece: Any) -> Any:
+    import pyarrow.compute as pc
+
+    return pc.dictionary_encode(piece)
+
+
+def _unify(encoded: list[Any], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """One column's codes from its slices' dictionary encodings, labels in first-seen order.
+
+    A label new in a slice comes after every label of the slices before it
+    and, within the slice, in the slice's order: the order of first
+    appearance in the whole column, as ``pandas.factorize`` gives.
+    """
+    import pyarrow.compute as pc
+
+    position: dict[Any, int] = {}
+    parts = []
+    for piece in encoded:
+        # A slice alone with more labels than allowed is an ID column: refuse it
+        # before turning a million labels into Python strings.
+        check_group_count(len(piece.dictionary), name)
+        labels = piece.dictionary.to_pylist()
+        remap = np.fromiter(
+            (position.setdefault(v, len(position)) for v in labels), np.int32, len(labels)
+        )
+        indices = piece.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, -1)
+        codes = indices.to_numpy(zero_copy_only=False)
+        if not np.array_equal(remap, np.arange(len(labels))):
+            codes = np.append(remap, -1)[codes]  # index -1 is the last entry: stays -1
+        parts.append(codes)
+    check_group_count(len(position), name)
+    codes = parts[0] if len(parts) == 1 else np.concatenate(parts or [np.empty(0, np.int32)])
+    return codes, np.array(list(position), dtype=object)
 
 
 def check_group_count(count: int, name: str) -> None:
@@ -484,8 +595,8 @@ def code_groups(
         lengths = {"rows": n, **lengths}
     n = check_consistent_length(lengths)
     coded = {}
-    for name, values in columns.items():
-        codes, uniques = factorize(values, f"{argument}[{name!r}]")
+    factorized = factorize_columns([(v, f"{argument}[{k!r}]") for k, v in columns.items()])
+    for name, (codes, uniques) in zip(columns, factorized):
         # The last entry stands for code -1 (a missing label): always unknown.
         unknown_label = np.array([is_unknown(u, unknown) for u in uniques] + [True])
         coded[name] = (codes, uniques, unknown_label)
