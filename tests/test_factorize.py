@@ -62,14 +62,15 @@ def _arrow_series(labels: list, kind: str, chunks: int) -> pd.Series:
     kind=st.sampled_from(["str", "str-nan", "arrow-string", "arrow-large-string"]),
     chunks=st.integers(1, 3),
     slice_rows=st.integers(1, 9),
+    threads=st.booleans(),
 )
 def test_arrow_coding_gives_the_codes_and_labels_of_pandas_factorize(
-    labels, kind, chunks, slice_rows
+    labels, kind, chunks, slice_rows, threads
 ):
     values = _arrow_series(labels, kind, chunks)
     assert _groups._arrow_text(values) is not None
     expected_codes, expected_labels = _old(values)
-    with _slicing(slice_rows, parallel_from=0):
+    with _slicing(slice_rows, parallel_from=0 if threads else 10**9):
         codes, uniques = _groups.factorize(values, "groups['x']")
     assert codes.tolist() == expected_codes.tolist()
     assert list(uniques) == expected_labels

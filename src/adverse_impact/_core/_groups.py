@@ -148,39 +148,47 @@ def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
 #: Rows of Arrow-backed text from which label columns are coded in threads: below it
 #: starting a thread costs more than it saves.
 PARALLEL_ROWS = 200_000
-#: Rows per slice of an Arrow column coded in one thread.
-SLICE_ROWS = 1 << 18
+#: The longest slice of an Arrow column coded as one piece.
+SLICE_ROWS = 1 << 24
 
 
 def factorize_columns(columns: Sequence[tuple[Any, str]]) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`factorize` several label columns (``(values, name)`` pairs) at once.
 
     Text stored as Arrow strings (pandas' default string dtype with pyarrow)
-    is coded by Arrow's dictionary encoding, slice by slice, the slices of all
-    columns in parallel threads (Arrow releases the GIL): hashing a million
+    is coded by Arrow's dictionary encoding, the columns (or slices of one
+    column) in parallel threads (Arrow releases the GIL): hashing a million
     strings is most of an audit from text labels, and a categorical column
     costs nothing.  Codes and labels are those of ``pandas.factorize``: labels
     in order of first appearance, -1 for a missing label.
     """
     out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(columns)
-    arrow: dict[int, list[Any]] = {}
+    arrow = {}
     for i, (values, name) in enumerate(columns):
         chunks = _arrow_text(values)
         if chunks is None:
             out[i] = _factorize_one(values, name)
         else:
-            arrow[i] = _slices(chunks)
-    if arrow:
-        tasks = [piece for pieces in arrow.values() for piece in pieces]
-        rows = sum(len(piece) for piece in tasks)
-        workers = min(len(tasks), os.cpu_count() or 1)
-        if rows >= PARALLEL_ROWS and workers > 1:
-            with ThreadPoolExecutor(workers) as pool:
-                encoded = iter(list(pool.map(_dictionary_encode, tasks)))
-        else:
-            encoded = iter([_dictionary_encode(piece) for piece in tasks])
-        for i, pieces in arrow.items():
-            out[i] = _unify([next(encoded) for _ in pieces], columns[i][1])
+            arrow[i] = chunks
+    if not arrow:
+        return out  # type: ignore[return-value]
+    rows = sum(len(chunk) for chunks in arrow.values() for chunk in chunks)
+    workers = os.cpu_count() or 1
+    parallel = rows >= PARALLEL_ROWS and workers > 1
+    # As many pieces as threads, split among the columns; each slice beyond a
+    # column's first costs a pass to renumber its codes.
+    per_column = -(-workers // len(arrow)) if parallel else 1
+    pieces = {i: _slices(chunks, per_column) for i, chunks in arrow.items()}
+    tasks = [piece for parts in pieces.values() for piece in parts]
+    pool = ThreadPoolExecutor(min(workers, len(tasks))) if parallel and len(tasks) > 1 else None
+    try:
+        mapped = pool.map if pool is not None else map
+        encoded = iter(list(mapped(_dictionary_encode, tasks)))
+        for i, parts in pieces.items():
+            out[i] = _unify([next(encoded) for _ in parts], columns[i][1], mapped)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return out  # type: ignore[return-value]
 
 
@@ -223,11 +231,11 @@ def _arrow_text(values: Any) -> list[Any] | None:
     return list(values.array.__arrow_array__().chunks)
 
 
-def _slices(chunks: list[Any]) -> list[Any]:
+def _slices(chunks: list[Any], per_column: int) -> list[Any]:
+    total = sum(len(chunk) for chunk in chunks)
+    step = max(min(-(-total // per_column), SLICE_ROWS), 1)
     return [
-        chunk.slice(start, SLICE_ROWS)
-        for chunk in chunks
-        for start in range(0, max(len(chunk), 1), SLICE_ROWS)
+        chunk.slice(start, step) for chunk in chunks for start in range(0, max(len(chunk), 1), step)
     ]
 
 
@@ -237,12 +245,13 @@ def _dictionary_encode(piece: Any) -> Any:
     return pc.dictionary_encode(piece)
 
 
-def _unify(encoded: list[Any], name: str) -> tuple[np.ndarray, np.ndarray]:
+def _unify(encoded: list[Any], name: str, mapped: Any = map) -> tuple[np.ndarray, np.ndarray]:
     """One column's codes from its slices' dictionary encodings, labels in first-seen order.
 
     A label new in a slice comes after every label of the slices before it
     and, within the slice, in the slice's order: the order of first
-    appearance in the whole column, as ``pandas.factorize`` gives.
+    appearance in the whole column, as ``pandas.factorize`` gives.  The
+    slices' codes are renumbered (in threads, through ``mapped``) into one array.
     """
     import pyarrow.compute as pc
 
@@ -259,13 +268,26 @@ def _unify(encoded: list[Any], name: str) -> tuple[np.ndarray, np.ndarray]:
         indices = piece.indices
         if indices.null_count:
             indices = pc.fill_null(indices, -1)
-        codes = indices.to_numpy(zero_copy_only=False)
-        if not np.array_equal(remap, np.arange(len(labels))):
-            codes = np.append(remap, -1)[codes]  # index -1 is the last entry: stays -1
-        parts.append(codes)
+        # Index -1 (a missing label) reads the last entry of the table: it stays -1.
+        table = None if np.array_equal(remap, np.arange(len(labels))) else np.append(remap, -1)
+        parts.append((indices.to_numpy(zero_copy_only=False), table))
     check_group_count(len(position), name)
-    codes = parts[0] if len(parts) == 1 else np.concatenate(parts or [np.empty(0, np.int32)])
-    return codes, np.array(list(position), dtype=object)
+    uniques = np.array(list(position), dtype=object)
+    if len(parts) == 1 and parts[0][1] is None:
+        return parts[0][0], uniques
+    codes = np.empty(sum(len(c) for c, _ in parts), dtype=np.int32)
+    stops = np.cumsum([len(c) for c, _ in parts])
+
+    def renumber(k: int) -> None:
+        target = codes[stops[k] - len(parts[k][0]) : stops[k]]
+        piece_codes, table = parts[k]
+        if table is None:
+            target[:] = piece_codes
+        else:
+            np.take(table, piece_codes, out=target)
+
+    list(mapped(renumber, range(len(parts))))
+    return codes, uniques
 
 
 def check_group_count(count: int, name: str) -> None:
