@@ -20,7 +20,7 @@ from typing import Any
 
 # Only light modules at the top: --version and --help must not load pandas or scipy
 # (tests/test_startup.py); the commands import what they need.
-from adverse_impact._core import _options as options
+from adverse_impact._core import _params as options
 from adverse_impact._core._errors import AdverseImpactError, input_error
 from adverse_impact._version import __version__
 
@@ -579,7 +579,7 @@ def _add_group_coding_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-share-of",
-        choices=options.SHARE_OF,
+        choices=options.SHARE_BASES,
         default="known",
         help="base of --min-share: rows of known category (default) or all rows, unknown included",
     )
@@ -966,7 +966,7 @@ def _add_check_summary_parser(commands: Any) -> None:
     )
     checker.add_argument(
         "--min-share-of",
-        choices=options.SHARE_BASES,
+        choices=options.SUMMARY_SHARE_BASES,
         default="either",
         help="base of the share (default: accept either)",
     )

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from adverse_impact._core._errors import type_error
+from adverse_impact._core._params import validate_params
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,6 +76,7 @@ def _rule_text(min_ratio: Any, alpha: float | None, rule: str) -> str:
     }[rule]
 
 
+@validate_params()
 def assert_no_adverse_impact(
     result_or_model: Any,
     X: Any = None,
@@ -216,6 +218,7 @@ def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
     )
 
 
+@validate_params()
 def assert_no_proxy_leakage(
     X: Any,
     sensitive_features: Any,
@@ -316,6 +319,7 @@ def assert_no_proxy_leakage(
     return out
 
 
+@validate_params()
 def assert_counterfactual_invariance(
     model: Any,
     texts: Any,

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._core import _options
 from adverse_impact._core._errors import (
     AdverseImpactError,
     AliasWarning,
@@ -22,6 +21,7 @@ from adverse_impact._core._errors import (
     type_error,
     warn,
 )
+from adverse_impact._core._params import RULES
 
 #: A group column with more distinct labels than this is almost surely an ID.
 MAX_GROUPS = 1000
@@ -388,7 +388,6 @@ def groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
 
 
 #: The gate policies of every result's ``passes``/``failing``.
-RULES = _options.RULES
 
 
 def check_rule(rule: Any, alpha: Any) -> str:

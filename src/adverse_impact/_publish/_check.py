@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._core import _options
 from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._params import Options, validate_params
 from adverse_impact._core._render import jsonable
 from adverse_impact._core._validation import check_option, check_share
 
@@ -23,7 +23,7 @@ __all__ = ["Finding", "SummaryCheck", "check_summary"]
 
 #: Accepted bases of the small-category share (6 RCNY 5-301(d)); "either"
 #: accepts a decision that is right under one of them.
-SHARE_BASES = _options.SHARE_BASES
+SHARE_BASES = ("either", "known", "all")
 #: Group labels read as the unknown category when there is no ``unknown`` column.
 UNKNOWN_LABELS = (
     "unknown",
@@ -353,6 +353,7 @@ def _fmt(value: Fraction | float, digits: int) -> str:
     return f"{float(value):.{max(digits, 1)}f}"
 
 
+@validate_params(min_share_of=Options(("either", "known", "all")))
 def check_summary(
     table: Any,
     *,
