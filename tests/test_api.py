@@ -188,3 +188,14 @@ def test_vector_and_pooled_results_unpack_too():
 def test_estimates_without_a_test_do_not_unpack(function):
     with pytest.raises(TypeError):
         _, _ = getattr(ai.stats, function)(5, 20, 12, 20)
+
+
+def test_errors_show_the_public_path_whatever_was_imported_first():
+    # Tracebacks and doctests print the exception's path; it must not depend on
+    # whether a public name was looked up before (a fresh interpreter, no lookup).
+    code = (
+        "from adverse_impact._core import _errors\n"
+        "print(_errors.InputError.__module__, _errors.UnknownCategoryWarning.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["adverse_impact", "adverse_impact"]
