@@ -833,7 +833,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _monitor(args: argparse.Namespace) -> int:
     from adverse_impact._core._io import write_atomic
-    from adverse_impact._monitoring._monitor import monitor
+    from adverse_impact._monitoring._monitor import FAIL_ON, monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)
     result = monitor(
@@ -846,6 +846,8 @@ def _monitor(args: argparse.Namespace) -> int:
         period=args.period,
         alpha=args.alpha,
         reference=args.reference or "highest",
+        horizon=None if args.horizon == 0 else args.horizon,
+        window=args.window,
     )
     if args.log:
         from adverse_impact._monitoring._log import AuditLog
@@ -854,18 +856,30 @@ def _monitor(args: argparse.Namespace) -> int:
             result, label=args.log_label, model_version=args.model_version
         )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
-    text = {"table": result.summary, "json": result.to_json, "html": result.to_html}[args.format]()
+    text = {
+        "table": result.summary,
+        "json": result.to_json,
+        "html": result.to_html,
+        "md": result.to_markdown,
+    }[args.format]()
     if args.out:
         write_atomic(args.out, text)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         print(text)
-    kinds = {
-        "four_fifths": ["below_four_fifths"],
-        "any": ["below_four_fifths", "below_one"],
-        "never": [],
-    }[args.fail_on]
-    return int(bool(result.alerts["alert"].isin(kinds).any()))
+    # The exit code follows the alerts printed: say which of them fail the run.
+    fails = not result.passes(args.fail_on)
+    printed = len(result.alerts)
+    counted = int(result.alerts["alert"].isin(FAIL_ON[args.fail_on]).sum())
+    line = (
+        f"exit 1: {counted} of the {printed} alert(s) fail the run (--fail-on {args.fail_on})"
+        if fails
+        else f"exit 0: no alert fails the run (--fail-on {args.fail_on})"
+        + (f"; the {printed} alert(s) reported do not fail it" if printed else "")
+        + (" (below 1, not below 0.8)" if printed and args.fail_on == "four_fifths" else "")
+    )
+    print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
+    return int(fails)
 
 
 def _command(
@@ -903,7 +917,74 @@ def build_parser() -> argparse.ArgumentParser:
     _add_monitor_parser(commands)
     _add_history_parser(commands)
     _add_case_study_parser(commands)
+    _add_rankings_parser(commands)
     return parser
+
+
+def _rankings(args: argparse.Namespace) -> int:
+    import json
+
+    from adverse_impact._blackbox._rankings import audit_rankings
+    from adverse_impact._core._io import write_atomic
+
+    data = read_table(args.data, [*args.group, *(args.by or [])])
+    result = audit_rankings(
+        data,
+        prompt=args.prompt,
+        groups=list(args.group),
+        rank=args.rank,
+        position=args.position,
+        by=args.by,
+        k=args.k,
+        alpha=args.alpha,
+        random_state=args.random_state,
+    )
+    render = {
+        "table": result.summary,
+        "md": result.to_markdown,
+        "html": result.to_html,
+        "json": lambda: json.dumps(result.to_dict(), indent=2, allow_nan=False),
+    }
+    text = render[args.format]()
+    if args.out:
+        write_atomic(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    print(result.verdict(), file=sys.stderr)
+    if args.fail_on == "never":
+        return 0
+    return int(not result.passes(rule=args.fail_on))
+
+
+def _add_rankings_parser(commands: Any) -> None:
+    ranks = _command(
+        commands,
+        "rankings",
+        _rankings,
+        "Audit a ranking experiment: who a ranker puts in its top k, within the prompts",
+        "adverse-impact rankings rankings.csv --prompt run --group race --group sex --rank rank "
+        "--position position --by model --by job --format html --out rankings.html",
+    )
+    ranks.add_argument("data", metavar="DATA", help="a CSV, Parquet or Excel file")
+    ranks.add_argument("--prompt", required=True, metavar="COL", help="the prompt (block) id")
+    _add_group_option(ranks)
+    ranks.add_argument("--rank", required=True, metavar="COL", help="ranks, 1 = best")
+    ranks.add_argument("--position", metavar="COL", help="the display position")
+    ranks.add_argument("--by", action="append", metavar="COL", help="separate experiments")
+    ranks.add_argument("--k", type=int, default=1, help="top k counts as selected (default 1)")
+    ranks.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    ranks.add_argument("--random-state", type=int, default=0, metavar="SEED")
+    ranks.add_argument("--format", choices=["table", "md", "html", "json"], default="table")
+    ranks.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    ranks.add_argument(
+        "--fail-on",
+        choices=["four_fifths", "significance", "both", "either", "never"],
+        default="both",
+        help="exit 1 when a group fails this rule (default: both, below 4/5 and "
+        "significantly below the design's expectation)",
+    )
+    _add_debug_option(ranks)
 
 
 def _add_audit_parser(commands: Any) -> None:
@@ -1105,13 +1186,29 @@ def _add_monitor_parser(commands: Any) -> None:
         help="chance of any false alarm over all looks (default 0.05)",
     )
     watch.add_argument("--reference", metavar="LABEL", help="a fixed comparison group")
-    watch.add_argument("--format", choices=["table", "json", "html"], default="table")
+    watch.add_argument(
+        "--horizon",
+        type=int,
+        default=36,
+        metavar="N",
+        help="periods the false-alarm guarantee covers, with the change detector "
+        "(default 36; 0: cumulative sequences only)",
+    )
+    watch.add_argument(
+        "--window",
+        type=int,
+        default=3,
+        metavar="N",
+        help="periods in the 'ratio now' shown beside the cumulative one (default 3)",
+    )
+    watch.add_argument("--format", choices=["table", "json", "html", "md"], default="table")
     watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     watch.add_argument(
         "--fail-on",
         choices=["four_fifths", "any", "never"],
         default="four_fifths",
-        help="exit 1 on this alert (default: a sequence wholly below 0.8)",
+        help="exit 1 on this alert, cumulative or since a change (default: a sequence "
+        "wholly below 0.8)",
     )
     _add_log_options(watch, "append the result to this audit log")
     _add_debug_option(watch)
