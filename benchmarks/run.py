@@ -85,6 +85,9 @@ def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable
             return (np.bincount(combined), np.bincount(combined, weights=data["selected"]))
 
         impls["factorize + bincount"] = factorize_bincount
+        aedt = _aedt_audit(data)
+        if aedt is not None:
+            impls["aedt-audit 0.3.0 ll144_summary"] = aedt
         cells, selected = _data.codes(frame)
         impls["bincount floor"] = lambda: (np.bincount(cells), np.bincount(cells, weights=selected))
         import duckdb
@@ -118,6 +121,21 @@ def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable
             "SELECT sex, race, count(*), sum(selected) FROM applicants GROUP BY ALL"
         ).fetchall()
     return impls
+
+
+def _aedt_audit(data: pd.DataFrame) -> Callable[[], Any] | None:
+    """aedt-audit's LL144 tables with its significance analysis, the closest peer (if installed).
+
+    ``pip install aedt-audit==0.3.0``; ``benchmarks/default_install.py`` runs it
+    in a venv of its own, after a plain install.
+    """
+    try:
+        import aedt_audit
+    except ImportError:
+        return None
+    return lambda: aedt_audit.ll144_summary(
+        data, sex="sex", race="race", outcome="selected", significance=True
+    )
 
 
 def _fairlearn(frame: pd.DataFrame) -> Callable[[], Any]:
@@ -410,12 +428,20 @@ def case_sweep(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
     ]
 
 
+def case_startup(sizes: list[int], repeats: int, options: argparse.Namespace) -> list[Row]:
+    """Start-up in fresh processes: the interpreter, pandas, the import, the CLI, pytest."""
+    import startup
+
+    return startup.measure(repeats=1 if options.quick else max(5, repeats))
+
+
 CASES = {
     "audit": case_audit,
     "stats": case_stats,
     "tokens": case_tokens,
     "counterfactual": case_counterfactual,
     "sweep": case_sweep,
+    "startup": case_startup,
 }
 
 
@@ -478,6 +504,19 @@ def targets(rows: list[Row]) -> list[Row]:
             "lower",
         )
         add(
+            f"{label}: ours from text / ours from categoricals (<= 3)",
+            ours("pandas-str") / ours("pandas-categorical"),
+            3,
+            "lower",
+        )
+        aedt = _seconds(rows, "audit", "aedt-audit 0.3.0 ll144_summary", "pandas-str", n)
+        add(
+            f"{label}: aedt-audit time / ours, text labels (>= 5)",
+            aedt / ours("pandas-str") if aedt else None,
+            5,
+            "higher",
+        )
+        add(
             f"{label}: ours / polars group_by, polars input (<= 2)",
             ours("polars") / _seconds(rows, "audit", "polars group_by", "polars", n),
             2,
@@ -527,6 +566,10 @@ def targets(rows: list[Row]) -> list[Row]:
     sweep = _seconds(rows, "threshold sweep", "threshold_sweep, 1,000 cut-offs")
     if audit_once and sweep:
         add("threshold sweep / one audit (<= 2)", sweep / audit_once, 2, "lower")
+    if any(r["case"] == "startup" for r in rows):
+        import startup
+
+        out += startup.targets(rows)
     return out
 
 

@@ -1,64 +1,116 @@
 """adverse_impact: test hiring models for adverse impact before they ship.
 
 The public API is re-exported here; modules prefixed with ``_`` are private.
+Names are imported on first use (Scientific Python SPEC 1): ``import
+adverse_impact`` loads neither pandas nor scipy, so ``adverse-impact --version``
+and a pytest session with the plugin installed start at once.  Each public
+class and function shows its public path (``adverse_impact.AuditResult``).
 """
 
-from adverse_impact import stats
-from adverse_impact._audits._audit import audit, impact_ratios, selection_rates
-from adverse_impact._audits._error_rates import error_rates
-from adverse_impact._audits._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
-from adverse_impact._audits._model import audit_model
-from adverse_impact._audits._result import AuditResult
-from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
-from adverse_impact._blackbox._paired import PairedTestResult, paired_test
-from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
-from adverse_impact._core._counts import GroupCounts
-from adverse_impact._core._errors import (
-    AdverseImpactError,
-    AliasWarning,
-    InputError,
-    InputTypeError,
-    UnknownCategoryWarning,
-)
-from adverse_impact._monitoring._log import AuditLog
-from adverse_impact._monitoring._monitor import MonitorResult, monitor
-from adverse_impact._proxies._counterfactual import CounterfactualResult, counterfactual_test
-from adverse_impact._proxies._scan import (
-    ProxyLeakage,
-    ProxyScan,
-    Recoverability,
-    proxy_leakage,
-    proxy_scan,
-    recoverability,
-)
-from adverse_impact._proxies._tokens import TOKEN_PATTERN, TokenProxies, token_proxies
-from adverse_impact._publish._check import Finding, SummaryCheck, check_summary
-from adverse_impact._publish._ll144 import LL144Packet
-from adverse_impact._scores._age import AgeAudit, AgeTrend, age_groups, audit_age
-from adverse_impact._scores._alternatives import (
-    ModelComparison,
-    compare_models,
-    search_alternatives,
-)
-from adverse_impact._scores._gaps import ScoreGaps, score_gaps
+from typing import TYPE_CHECKING
+
+from adverse_impact._core._public import attach as _attach
 from adverse_impact._version import __version__
 
-#: Subpackages reachable as attributes (``ai.datasets.make_resumes``) but
-#: imported on first use: the case study pulls in fairlearn, testing pytest.
-_SUBMODULES = ("case_study", "datasets", "testing")
+#: Where each public name lives: imported on first use, by ``__getattr__``.
+_NAMES = {
+    **dict.fromkeys(["audit", "impact_ratios", "selection_rates"], "adverse_impact._audits._audit"),
+    "error_rates": "adverse_impact._audits._error_rates",
+    **dict.fromkeys(
+        ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"],
+        "adverse_impact._audits._funnel",
+    ),
+    "audit_model": "adverse_impact._audits._model",
+    "AuditResult": "adverse_impact._audits._result",
+    **dict.fromkeys(["ThresholdSweep", "threshold_sweep"], "adverse_impact._audits._sweep"),
+    **dict.fromkeys(["PairedTestResult", "paired_test"], "adverse_impact._blackbox._paired"),
+    **dict.fromkeys(["RankingAudit", "audit_rankings"], "adverse_impact._blackbox._rankings"),
+    "GroupCounts": "adverse_impact._core._counts",
+    **dict.fromkeys(
+        [
+            "AdverseImpactError",
+            "AliasWarning",
+            "InputError",
+            "InputTypeError",
+            "UnknownCategoryWarning",
+        ],
+        "adverse_impact._core._errors",
+    ),
+    "AuditLog": "adverse_impact._monitoring._log",
+    **dict.fromkeys(["MonitorResult", "monitor"], "adverse_impact._monitoring._monitor"),
+    **dict.fromkeys(
+        ["CounterfactualResult", "counterfactual_test"], "adverse_impact._proxies._counterfactual"
+    ),
+    **dict.fromkeys(
+        [
+            "ProxyLeakage",
+            "ProxyScan",
+            "Recoverability",
+            "proxy_leakage",
+            "proxy_scan",
+            "recoverability",
+        ],
+        "adverse_impact._proxies._scan",
+    ),
+    **dict.fromkeys(
+        ["TOKEN_PATTERN", "TokenProxies", "token_proxies"], "adverse_impact._proxies._tokens"
+    ),
+    **dict.fromkeys(["Finding", "SummaryCheck", "check_summary"], "adverse_impact._publish._check"),
+    "LL144Packet": "adverse_impact._publish._ll144",
+    **dict.fromkeys(
+        ["AgeAudit", "AgeTrend", "age_groups", "audit_age"], "adverse_impact._scores._age"
+    ),
+    **dict.fromkeys(
+        ["ModelComparison", "compare_models", "search_alternatives"],
+        "adverse_impact._scores._alternatives",
+    ),
+    **dict.fromkeys(["ScoreGaps", "score_gaps"], "adverse_impact._scores._gaps"),
+}
+#: Public submodules, reachable as attributes (``ai.stats.fisher_exact``,
+#: ``ai.datasets.make_resumes``) and imported on first use like the names.
+_SUBMODULES = ("case_study", "datasets", "stats", "testing")
 
+__getattr__, __dir__ = _attach(__name__, _NAMES, _SUBMODULES, defined=["__version__"])
 
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f"adverse_impact.{name}")
-    raise AttributeError(f"module 'adverse_impact' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_SUBMODULES])
-
+if TYPE_CHECKING:  # the names as type checkers and IDEs see them
+    from adverse_impact import stats
+    from adverse_impact._audits._audit import audit, impact_ratios, selection_rates
+    from adverse_impact._audits._error_rates import error_rates
+    from adverse_impact._audits._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
+    from adverse_impact._audits._model import audit_model
+    from adverse_impact._audits._result import AuditResult
+    from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
+    from adverse_impact._blackbox._paired import PairedTestResult, paired_test
+    from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
+    from adverse_impact._core._counts import GroupCounts
+    from adverse_impact._core._errors import (
+        AdverseImpactError,
+        AliasWarning,
+        InputError,
+        InputTypeError,
+        UnknownCategoryWarning,
+    )
+    from adverse_impact._monitoring._log import AuditLog
+    from adverse_impact._monitoring._monitor import MonitorResult, monitor
+    from adverse_impact._proxies._counterfactual import CounterfactualResult, counterfactual_test
+    from adverse_impact._proxies._scan import (
+        ProxyLeakage,
+        ProxyScan,
+        Recoverability,
+        proxy_leakage,
+        proxy_scan,
+        recoverability,
+    )
+    from adverse_impact._proxies._tokens import TOKEN_PATTERN, TokenProxies, token_proxies
+    from adverse_impact._publish._check import Finding, SummaryCheck, check_summary
+    from adverse_impact._publish._ll144 import LL144Packet
+    from adverse_impact._scores._age import AgeAudit, AgeTrend, age_groups, audit_age
+    from adverse_impact._scores._alternatives import (
+        ModelComparison,
+        compare_models,
+        search_alternatives,
+    )
+    from adverse_impact._scores._gaps import ScoreGaps, score_gaps
 
 __all__ = [
     "AdverseImpactError",

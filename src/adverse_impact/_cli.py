@@ -18,6 +18,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+# Only light modules at the top: --version and --help must not load pandas or scipy
+# (tests/test_startup.py); the commands import what they need.
+from adverse_impact._core import _params as options
 from adverse_impact._core._errors import AdverseImpactError, input_error
 from adverse_impact._version import __version__
 
@@ -577,7 +580,7 @@ def _add_group_coding_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-share-of",
-        choices=["known", "all"],
+        choices=options.SHARE_BASES,
         default="known",
         help="base of --min-share: rows of known category (default) or all rows, unknown included",
     )
@@ -606,13 +609,13 @@ def _add_test_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--comparison",
-        choices=["reference", "rest"],
+        choices=options.COMPARISONS,
         default="reference",
         help="test each group against the reference group or the rest",
     )
     parser.add_argument(
         "--test",
-        choices=["fisher", "fisher_midp", "z"],
+        choices=options.TESTS,
         default="fisher",
         help="the test behind the 'significant' column",
     )
@@ -650,7 +653,7 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--rule",
-        choices=["four_fifths", "significance", "both", "either"],
+        choices=options.RULES,
         help="gate policy (default: four_fifths; 'both' when --gate-alpha)",
     )
     parser.add_argument(
@@ -1046,7 +1049,7 @@ def _add_audit_model_parser(commands: Any) -> None:
     )
     model.add_argument(
         "--ties",
-        choices=("error", "random"),
+        choices=options.TIES,
         default="error",
         help="scores tied at the --select-top cut-off: refuse (default) or "
         "fill the places at random among them (with --random-state)",
@@ -1110,7 +1113,7 @@ def _add_check_summary_parser(commands: Any) -> None:
     )
     checker.add_argument(
         "--min-share-of",
-        choices=["either", "known", "all"],
+        choices=options.SUMMARY_SHARE_BASES,
         default="either",
         help="base of the share (default: accept either)",
     )
@@ -1175,9 +1178,7 @@ def _add_monitor_parser(commands: Any) -> None:
     watch.add_argument("--score", metavar="COL", help="a score column (needs --threshold)")
     watch.add_argument("--threshold", type=float, help="score cut-off: selected if >= X")
     _add_group_option(watch)
-    watch.add_argument(
-        "--period", default="month", choices=["day", "week", "month", "quarter", "year"]
-    )
+    watch.add_argument("--period", default="month", choices=options.PERIODS)
     watch.add_argument(
         "--alpha",
         type=float,

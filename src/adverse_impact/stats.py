@@ -6,36 +6,83 @@ other groups) with ``sel_b`` of ``n_b``.  Every function accepts integers or
 NumPy arrays of counts (broadcast together) and returns a small immutable
 result.  The cost depends on the number of comparisons, never on the number
 of applicants.  This module is the public face; the work lives in
-``adverse_impact._stats``.
+``adverse_impact._stats``, imported on first use.
+
+Results of the tests unpack like scipy's, statistic first and p-value
+second:
+
+>>> from adverse_impact import stats
+>>> z, p = stats.two_proportion_z(5, 20, 12, 20)
+>>> round(z, 3), round(p, 4)
+(-2.239, 0.0252)
 """
 
-from adverse_impact._stats._implied import implied_d, implied_impact_ratio
-from adverse_impact._stats._power import (
-    PowerResult,
-    SampleSizeResult,
-    minimum_detectable_ratio,
-    power,
-    sample_size,
-)
-from adverse_impact._stats._tests import (
-    ChiSquareResult,
-    FisherResult,
-    ImpactRatioResult,
-    MantelHaenszelResult,
-    OddsRatioResult,
-    ShortfallResult,
-    ZTestResult,
-    chi_square,
-    cohens_h,
-    fisher_exact,
-    flip_flop,
-    impact_ratio_test,
-    mantel_haenszel,
-    odds_ratio,
-    rate_difference,
-    shortfall,
-    two_proportion_z,
-)
+from typing import TYPE_CHECKING
+
+from adverse_impact._core._public import attach as _attach
+
+#: Where each statistic lives: imported on first use (scipy is not loaded
+#: until a statistic is), and shown as ``adverse_impact.stats.<name>``.
+_NAMES = {
+    **dict.fromkeys(["implied_d", "implied_impact_ratio"], "adverse_impact._stats._implied"),
+    **dict.fromkeys(
+        ["PowerResult", "SampleSizeResult", "minimum_detectable_ratio", "power", "sample_size"],
+        "adverse_impact._stats._power",
+    ),
+    **dict.fromkeys(
+        [
+            "ChiSquareResult",
+            "FisherResult",
+            "ImpactRatioResult",
+            "MantelHaenszelResult",
+            "OddsRatioResult",
+            "ShortfallResult",
+            "ZTestResult",
+            "chi_square",
+            "cohens_h",
+            "fisher_exact",
+            "flip_flop",
+            "impact_ratio_test",
+            "mantel_haenszel",
+            "odds_ratio",
+            "rate_difference",
+            "shortfall",
+            "two_proportion_z",
+        ],
+        "adverse_impact._stats._tests",
+    ),
+}
+
+__getattr__, __dir__ = _attach(__name__, _NAMES)
+
+if TYPE_CHECKING:  # the names as type checkers and IDEs see them
+    from adverse_impact._stats._implied import implied_d, implied_impact_ratio
+    from adverse_impact._stats._power import (
+        PowerResult,
+        SampleSizeResult,
+        minimum_detectable_ratio,
+        power,
+        sample_size,
+    )
+    from adverse_impact._stats._tests import (
+        ChiSquareResult,
+        FisherResult,
+        ImpactRatioResult,
+        MantelHaenszelResult,
+        OddsRatioResult,
+        ShortfallResult,
+        ZTestResult,
+        chi_square,
+        cohens_h,
+        fisher_exact,
+        flip_flop,
+        impact_ratio_test,
+        mantel_haenszel,
+        odds_ratio,
+        rate_difference,
+        shortfall,
+        two_proportion_z,
+    )
 
 __all__ = [
     "ChiSquareResult",

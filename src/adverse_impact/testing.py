@@ -13,15 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._errors import type_error
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import READER_COLUMNS
-from adverse_impact._core._validation import check_scalar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from adverse_impact._audits._result import AuditResult
+
+# pandas and the audit modules are imported inside the assertions: the pytest
+# plugin imports this module in every test of every session, audit or not.
 
 __all__ = [
     "assert_counterfactual_invariance",
@@ -33,9 +36,8 @@ __all__ = [
 #: plugin swaps in a list per test and writes them out afterwards.
 _recorded: list[tuple[str, Any]] | None = None
 
-#: A failing gate shows the reader's columns but the interval and the shortfall,
-#: which the message states in words.
-_FAILURE_COLUMNS = [c for c in READER_COLUMNS if c not in ("ir_ci_low", "ir_ci_high", "shortfall")]
+#: A failing gate shows the reader's columns but these, which the message states in words.
+_NOT_SHOWN = ("ir_ci_low", "ir_ci_high", "shortfall")
 
 
 def _record(kind: str, result: Any) -> None:
@@ -44,6 +46,8 @@ def _record(kind: str, result: Any) -> None:
 
 
 def _aligned(frame: pd.DataFrame) -> str:
+    import pandas as pd
+
     with pd.option_context(
         "display.max_rows",
         200,
@@ -128,6 +132,8 @@ def assert_no_adverse_impact(
     AssertionError: adverse impact: 1 group fails the rule (impact ratio below 0.8) ...
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not this library's frames
+    from adverse_impact._audits._result import AuditResult
+
     if isinstance(result_or_model, AuditResult):
         if X is not None or sensitive_features is not None:
             raise type_error(
@@ -163,6 +169,8 @@ def assert_no_adverse_impact(
 
 def _few_people(row: Any) -> str:
     """Why a failing row rests on a handful of people, or "" (Uniform Guidelines Q&A 21)."""
+    import pandas as pd
+
     reasons = []
     if _set(row.get("flip_flop")):
         reasons.append("one different selection would reverse it")
@@ -173,13 +181,17 @@ def _few_people(row: Any) -> str:
 
 
 def _set(value: Any) -> bool:
+    import pandas as pd
+
     return value is not None and not pd.isna(value) and bool(value)
 
 
 def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
     """The message first, in one line per failing group; the tables after."""
+    from adverse_impact._core._render import READER_COLUMNS
+
     table = result.table
-    shown = [c for c in _FAILURE_COLUMNS if c in table]
+    shown = [c for c in READER_COLUMNS if c in table and c not in _NOT_SHOWN]
     count = int(failing.sum())
     groups = []
     for row in table.loc[failing].to_dict(orient="records"):
@@ -298,6 +310,8 @@ def assert_no_proxy_leakage(
     """
     __tracebackhide__ = True
     forbidden = [str(t) for t in forbidden]
+    from adverse_impact._core._validation import check_scalar
+
     min_leakage = check_scalar(min_leakage, "min_leakage", float, low=0, example="min_leakage=0.08")
     if top_k is not None:
         top_k = check_scalar(top_k, "top_k", int, low=1, example="top_k=20")
@@ -452,6 +466,8 @@ def assert_counterfactual_invariance(
     >>> assert_counterfactual_invariance(model, texts, max_abs_change=0.0).max_abs_change
     0.0
     """
+    from adverse_impact._core._validation import check_scalar
+
     decides = threshold is not None or select_top is not None
     if max_flip_rate is not None and not decides:
         raise type_error(
@@ -505,3 +521,8 @@ def assert_counterfactual_invariance(
             f"\n\nLargest changes:\n{_aligned(worst)}"
         )
     return result
+
+
+def __dir__() -> list[str]:
+    # dir(ai.testing) lists the assertions, not the typing helpers imported above.
+    return list(__all__)

@@ -29,7 +29,7 @@ from adverse_impact._core._groups import COUNT_COLUMNS as _COUNT_COLUMNS
 from adverse_impact._core._groups import (
     check_attribute_names,
     check_group_count,
-    factorize,
+    factorize_columns,
     label_columns,
 )
 from adverse_impact._core._sources import is_path_like, open_parquet
@@ -287,13 +287,15 @@ def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> G
     weight = None if columns.weight is None else check_weights(columns.weight)
 
     names = list(columns.labels)
-    codes, uniques = [], []
-    for name in names:
-        c, u = factorize(
-            columns.labels[name], f"groups[{name!r}]" if name in columns.attributes else "strata"
-        )
-        codes.append(c)
-        uniques.append(u)
+    # All label columns at once: text columns are coded in parallel threads.
+    factorized = factorize_columns(
+        [
+            (columns.labels[name], f"groups[{name!r}]" if name in columns.attributes else "strata")
+            for name in names
+        ]
+    )
+    codes = [c for c, _ in factorized]
+    uniques = [u for _, u in factorized]
     radices = [len(u) + 1 for u in uniques]
     size = int(np.prod(radices, dtype=object))
     if weight is None and 2 * size <= max(4 * len(sel), 1 << 16):

@@ -138,3 +138,21 @@ def user_stacklevel() -> int:
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
     """``warnings.warn`` pointing at the user's line (see :func:`user_stacklevel`)."""
     warnings.warn(message, category, stacklevel=user_stacklevel())
+
+
+#: The exceptions and warnings users catch, under the package's public name:
+#: tracebacks print ``adverse_impact.InputError`` whichever module was imported
+#: first.  doctest looks for a class's examples in the module its ``__module__``
+#: names, so they are listed here for it.
+__test__ = {
+    cls.__name__: cls
+    for cls in (
+        AdverseImpactError,
+        InputError,
+        InputTypeError,
+        UnknownCategoryWarning,
+        AliasWarning,
+    )
+}
+for _public in __test__.values():
+    _public.__module__ = "adverse_impact"

@@ -25,8 +25,10 @@ same groups in the same order:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,7 @@ __all__ = [
     "CodedAttribute",
     "code_groups",
     "factorize",
+    "factorize_columns",
     "group_totals",
     "highest",
     "is_unknown",
@@ -139,6 +142,57 @@ def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     order); :func:`sort_key` orders groups for display.  More than
     ``MAX_GROUPS`` labels is refused as an ID or free-text column.
     """
+    return factorize_columns([(values, name)])[0]
+
+
+#: Rows of Arrow-backed text from which label columns are coded in threads: below it
+#: starting a thread costs more than it saves.
+PARALLEL_ROWS = 200_000
+#: The longest slice of an Arrow column coded as one piece.
+SLICE_ROWS = 1 << 24
+
+
+def factorize_columns(columns: Sequence[tuple[Any, str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`factorize` several label columns (``(values, name)`` pairs) at once.
+
+    Text stored as Arrow strings (pandas' default string dtype with pyarrow)
+    is coded by Arrow's dictionary encoding, the columns (or slices of one
+    column) in parallel threads (Arrow releases the GIL): hashing a million
+    strings is most of an audit from text labels, and a categorical column
+    costs nothing.  Codes and labels are those of ``pandas.factorize``: labels
+    in order of first appearance, -1 for a missing label.
+    """
+    out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(columns)
+    arrow = {}
+    for i, (values, name) in enumerate(columns):
+        chunks = _arrow_text(values)
+        if chunks is None:
+            out[i] = _factorize_one(values, name)
+        else:
+            arrow[i] = chunks
+    if not arrow:
+        return out  # type: ignore[return-value]
+    rows = sum(len(chunk) for chunks in arrow.values() for chunk in chunks)
+    workers = os.cpu_count() or 1
+    parallel = rows >= PARALLEL_ROWS and workers > 1
+    # As many pieces as threads, split among the columns; each slice beyond a
+    # column's first costs a pass to renumber its codes.
+    per_column = -(-workers // len(arrow)) if parallel else 1
+    pieces = {i: _slices(chunks, per_column) for i, chunks in arrow.items()}
+    tasks = [piece for parts in pieces.values() for piece in parts]
+    pool = ThreadPoolExecutor(min(workers, len(tasks))) if parallel and len(tasks) > 1 else None
+    try:
+        mapped = pool.map if pool is not None else map
+        encoded = iter(list(mapped(_dictionary_encode, tasks)))
+        for i, parts in pieces.items():
+            out[i] = _unify([next(encoded) for _ in parts], columns[i][1], mapped)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return out  # type: ignore[return-value]
+
+
+def _factorize_one(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy()
         uniques = np.asarray(values.cat.categories, dtype=object)
@@ -154,6 +208,85 @@ def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         uniques = np.asarray(uniques, dtype=object)
     check_group_count(len(uniques), name)
+    return codes, uniques
+
+
+def _arrow_text(values: Any) -> list[Any] | None:
+    """The Arrow chunks of a pandas text column stored by pyarrow, else None."""
+    if not isinstance(values, pd.Series):
+        return None
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if dtype.storage != "pyarrow":
+            return None
+    elif isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        kind = dtype.pyarrow_dtype
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            return None
+    else:
+        return None
+    # The Arrow data behind the column, without a copy (the __arrow_array__ protocol).
+    return list(values.array.__arrow_array__().chunks)
+
+
+def _slices(chunks: list[Any], per_column: int) -> list[Any]:
+    total = sum(len(chunk) for chunk in chunks)
+    step = max(min(-(-total // per_column), SLICE_ROWS), 1)
+    return [
+        chunk.slice(start, step) for chunk in chunks for start in range(0, max(len(chunk), 1), step)
+    ]
+
+
+def _dictionary_encode(piece: Any) -> Any:
+    import pyarrow.compute as pc
+
+    return pc.dictionary_encode(piece)
+
+
+def _unify(encoded: list[Any], name: str, mapped: Any = map) -> tuple[np.ndarray, np.ndarray]:
+    """One column's codes from its slices' dictionary encodings, labels in first-seen order.
+
+    A label new in a slice comes after every label of the slices before it
+    and, within the slice, in the slice's order: the order of first
+    appearance in the whole column, as ``pandas.factorize`` gives.  The
+    slices' codes are renumbered (in threads, through ``mapped``) into one array.
+    """
+    import pyarrow.compute as pc
+
+    position: dict[Any, int] = {}
+    parts = []
+    for piece in encoded:
+        # A slice alone with more labels than allowed is an ID column: refuse it
+        # before turning a million labels into Python strings.
+        check_group_count(len(piece.dictionary), name)
+        labels = piece.dictionary.to_pylist()
+        remap = np.fromiter(
+            (position.setdefault(v, len(position)) for v in labels), np.int32, len(labels)
+        )
+        indices = piece.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, -1)
+        # Index -1 (a missing label) reads the last entry of the table: it stays -1.
+        table = None if np.array_equal(remap, np.arange(len(labels))) else np.append(remap, -1)
+        parts.append((indices.to_numpy(zero_copy_only=False), table))
+    check_group_count(len(position), name)
+    uniques = np.array(list(position), dtype=object)
+    if len(parts) == 1 and parts[0][1] is None:
+        return parts[0][0], uniques
+    codes = np.empty(sum(len(c) for c, _ in parts), dtype=np.int32)
+    stops = np.cumsum([len(c) for c, _ in parts])
+
+    def renumber(k: int) -> None:
+        target = codes[stops[k] - len(parts[k][0]) : stops[k]]
+        piece_codes, table = parts[k]
+        if table is None:
+            target[:] = piece_codes
+        else:
+            np.take(table, piece_codes, out=target)
+
+    list(mapped(renumber, range(len(parts))))
     return codes, uniques
 
 
@@ -484,8 +617,8 @@ def code_groups(
         lengths = {"rows": n, **lengths}
     n = check_consistent_length(lengths)
     coded = {}
-    for name, values in columns.items():
-        codes, uniques = factorize(values, f"{argument}[{name!r}]")
+    factorized = factorize_columns([(v, f"{argument}[{k!r}]") for k, v in columns.items()])
+    for name, (codes, uniques) in zip(columns, factorized):
         # The last entry stands for code -1 (a missing label): always unknown.
         unknown_label = np.array([is_unknown(u, unknown) for u in uniques] + [True])
         coded[name] = (codes, uniques, unknown_label)

@@ -31,8 +31,10 @@ __all__ = [
     "CHECKED_IN_BODY",
     "COMPARISONS",
     "PARAMETERS",
+    "PERIODS",
     "RULES",
     "SHARE_BASES",
+    "SUMMARY_SHARE_BASES",
     "TESTS",
     "TIES",
     "Constraint",
@@ -54,6 +56,11 @@ COMPARISONS = ("reference", "rest")
 TIES = ("error", "random")
 #: Which rows the 2% rule's share is taken over.
 SHARE_BASES = ("known", "all")
+#: The bases a published summary's 2% decisions are checked against ("either"
+#: accepts a decision right under one of them).
+SUMMARY_SHARE_BASES = ("either", *SHARE_BASES)
+#: A monitor's calendar periods (the keys of ``_core._counts.PERIODS``).
+PERIODS = ("day", "week", "month", "quarter", "year")
 
 
 def _is_real(value: Any) -> bool:
@@ -91,7 +98,7 @@ class Interval(Constraint):
     >>> Interval(float, 0, 1, "neither", example="alpha=0.05").check(1.5, "alpha")
     Traceback (most recent call last):
     ...
-    adverse_impact._core._errors.InputError: alpha: 1.5 is not a number in (0, 1). Pass e.g. ...
+    adverse_impact.InputError: alpha: 1.5 is not a number in (0, 1). Pass e.g. ...
     """
 
     kind: type
@@ -397,7 +404,7 @@ def validate_params(**overrides: Constraint | None) -> Callable[[F], F]:
     >>> level(alpha=2)
     Traceback (most recent call last):
     ...
-    adverse_impact._core._errors.InputError: alpha: 2 is not a number in (0, 1). Pass e.g. ...
+    adverse_impact.InputError: alpha: 2 is not a number in (0, 1). Pass e.g. ...
     """
 
     def decorate(function: F) -> F:

@@ -462,7 +462,7 @@ def check_scalar(
     >>> check_scalar(1, "cv", int, low=2, example="cv=5")
     Traceback (most recent call last):
     ...
-    adverse_impact._core._errors.InputError: cv: 1 is not an integer >= 2. Pass e.g. cv=5
+    adverse_impact.InputError: cv: 1 is not an integer >= 2. Pass e.g. cv=5
     """
     kinds = kind if isinstance(kind, tuple) else (kind,)
     integer = kinds == (int,)

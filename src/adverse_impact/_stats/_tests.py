@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -114,8 +115,31 @@ class _Result:
         return html_block(repr(self), self.to_frame())
 
 
+class _TestResult(_Result):
+    """A test's result, which also unpacks like scipy's: statistic first, p-value second.
+
+    ``z, p = stats.two_proportion_z(...)`` as ``statistic, pvalue =
+    scipy.stats.fisher_exact(...)``; ``result[1]`` is the p-value.  The fields
+    keep their names (``result.z``, ``result.p_value``); estimates without a
+    test (:class:`OddsRatioResult`, :class:`ShortfallResult`) do not unpack.
+    """
+
+    __slots__ = ()
+    #: The two fields a result unpacks to: its statistic, then its p-value.
+    _unpacked: tuple[str, str] = ("statistic", "p_value")
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((getattr(self, self._unpacked[0]), getattr(self, self._unpacked[1])))
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return tuple(self)[index]
+
+    def __len__(self) -> int:
+        return 2
+
+
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class ZTestResult(_Result):
+class ZTestResult(_TestResult):
     """Pooled two-proportion z test; see :func:`two_proportion_z`.
 
     Examples
@@ -130,6 +154,8 @@ class ZTestResult(_Result):
     1 -1.9069   0.0565        0.0283           0.9717
     """
 
+    _unpacked = ("z", "p_value")
+
     z: Any
     p_value: Any
     p_value_less: Any
@@ -137,7 +163,7 @@ class ZTestResult(_Result):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class FisherResult(_Result):
+class FisherResult(_TestResult):
     """Fisher's exact test with Lancaster's mid-p; see :func:`fisher_exact`.
 
     Examples
@@ -146,7 +172,15 @@ class FisherResult(_Result):
     >>> result = stats.fisher_exact(5, 20, 12, 20)
     >>> round(result.p_value, 4), round(result.p_value_midp, 4)
     (0.0536, 0.0315)
+
+    It unpacks like ``scipy.stats.fisher_exact``'s result, odds ratio first:
+
+    >>> odds_ratio, p_value = result
+    >>> round(odds_ratio, 4), round(p_value, 4)
+    (0.2222, 0.0536)
     """
+
+    _unpacked = ("odds_ratio", "p_value")
 
     odds_ratio: Any
     p_value: Any
@@ -158,7 +192,7 @@ class FisherResult(_Result):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class ChiSquareResult(_Result):
+class ChiSquareResult(_TestResult):
     """Pearson's chi-square test of a 2x2 table; see :func:`chi_square`.
 
     Examples
@@ -175,7 +209,7 @@ class ChiSquareResult(_Result):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class ImpactRatioResult(_Result):
+class ImpactRatioResult(_TestResult):
     """Impact ratio, its z test and confidence interval; see :func:`impact_ratio_test`.
 
     Examples
@@ -185,6 +219,8 @@ class ImpactRatioResult(_Result):
     >>> round(result.ratio, 4), round(result.ci_low, 2), round(result.ci_high, 4)
     (0.4167, 0.18, 0.9644)
     """
+
+    _unpacked = ("ratio", "p_value")
 
     ratio: Any
     z: Any
@@ -233,7 +269,7 @@ class OddsRatioResult(_Result):
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class MantelHaenszelResult(_Result):
+class MantelHaenszelResult(_TestResult):
     """Several 2x2 tables pooled; see :func:`mantel_haenszel`.
 
     Examples
