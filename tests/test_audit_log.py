@@ -18,7 +18,7 @@ import pytest
 
 import adverse_impact as ai
 from adverse_impact._monitoring._log import SCHEMA_VERSION
-from adverse_impact._report import fingerprint
+from adverse_impact._publish._report import fingerprint
 
 SRC = str(Path(ai.__file__).resolve().parents[1])
 

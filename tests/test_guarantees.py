@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 import adverse_impact as ai
-from adverse_impact._audit import audit_counts
-from adverse_impact._counts import GroupCounts
+from adverse_impact._audits._audit import audit_counts
+from adverse_impact._core._counts import GroupCounts
 
 FS = ["F", "F", "M", "M"]
 

@@ -1,1 +1,1 @@
-"""Statistics computed from counts (private; the public face is ``adverse_impact.stats``)."""
+"""Statistics on counts: tests, power, multiplicity, significance columns."""
