@@ -233,9 +233,7 @@ def _statistics(
             chosen = x_r + xs
             with np.errstate(divide="ignore", invalid="ignore"):
                 expected = np.where(total > 0, n[None] * chosen / total, 0.0)
-                var = np.where(
-                    total > 0, n_r * n[None] * chosen * (total - chosen) / total**3, 0.0
-                )
+                var = np.where(total > 0, n_r * n[None] * chosen * (total - chosen) / total**3, 0.0)
                 num, den = (expected - xs).sum(axis=1), var.sum(axis=1)
                 z = np.where(den > 0, num / np.sqrt(den), 0.0)
         else:
@@ -267,6 +265,28 @@ def _rest_neff(p: _Prepared, g: int) -> float:
     # sum of squared weights of the parts = w^2 / neff per part.
     square = np.sum(np.where(e > 0, w**2 / np.where(e > 0, e, 1.0), 0.0))
     return float(w.sum() ** 2 / square) if square > 0 else 0.0
+
+
+#: numpy's multivariate hypergeometric sampler needs fewer than 10^9 items in all.
+_EXACT_LIMIT = 10**9
+
+
+def _draw(rng: np.random.Generator, colors: np.ndarray, k: int, size: int) -> np.ndarray:
+    """Selected counts per cell under the null: multivariate hypergeometric draws.
+
+    Beyond numpy's limit of 10^9 people per stratum, a normal draw with the
+    multivariate hypergeometric's exact mean and covariance stands in: at that size
+    the two are indistinguishable for any statistic computed here.
+    """
+    total = int(colors.sum())
+    if total < _EXACT_LIMIT:
+        return rng.multivariate_hypergeometric(colors, k, size=size)
+    p = colors / total
+    # Cov = k (N - k) / (N - 1) * (diag(p) - p p^T): sqrt(p) * e, centred on its total.
+    e = rng.standard_normal((size, colors.size)) * np.sqrt(p)[None, :]
+    centred = e - p[None, :] * e.sum(axis=1, keepdims=True)
+    scale = np.sqrt(k * (total - k) / (total - 1.0)) if total > 1 else 0.0
+    return k * p[None, :] + scale * centred
 
 
 def _single(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
@@ -364,7 +384,12 @@ def shortfall_family(
         else int(random_state)
     )
     observed = _statistics(
-        cell_selected[None, :].astype(float), mean_weight, prepared, n_strata, comparison, stratified
+        cell_selected[None, :].astype(float),
+        mean_weight,
+        prepared,
+        n_strata,
+        comparison,
+        stratified,
     )[0]
     # Report the audit's own reference as "not compared"; its slot stays in the draws.
     sizes = [p.eligible.size for p in prepared]
@@ -390,7 +415,7 @@ def shortfall_family(
         draws = np.zeros((size, cells))
         for idx, k in zip(by_stratum, chosen):
             if idx.size:
-                draws[:, idx] = rng.multivariate_hypergeometric(cell_n[idx], k, size=size)
+                draws[:, idx] = _draw(rng, cell_n[idx], k, size)
         pieces.append(_statistics(draws, mean_weight, prepared, n_strata, comparison, stratified))
         done += size
     null = np.concatenate(pieces, axis=0) if pieces else np.zeros((0, shown.size))
