@@ -118,7 +118,7 @@ def test_history_has_the_documented_figures_and_filters(tmp_path):
         min(float(r) for r in first.exact_ratios if r is not None)
     )
     assert row["passes"] == first.passes()
-    assert row["rule"] == "four_fifths" and row["verdict"] == first.gate().summary()
+    assert row["rule"] == "four_fifths" and row["verdict"] == first.gate().describe()
     assert log.history(label="b")["model_version"].tolist() == ["2"]
     assert log.history(since="2999-01-01").empty
     assert len(log) == 2 and "2 entries" in repr(log)

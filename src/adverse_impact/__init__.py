@@ -8,7 +8,7 @@ from adverse_impact._audits._audit import audit, impact_ratios, selection_rates
 from adverse_impact._audits._error_rates import error_rates
 from adverse_impact._audits._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
 from adverse_impact._audits._model import audit_model
-from adverse_impact._audits._result import AuditResult
+from adverse_impact._audits._result import AuditResult, GateVerdict
 from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
 from adverse_impact._blackbox._paired import PairedTestResult, paired_test
 from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
@@ -70,6 +70,7 @@ __all__ = [
     "CounterfactualResult",
     "Finding",
     "FunnelResult",
+    "GateVerdict",
     "GroupCounts",
     "InputError",
     "InputTypeError",

@@ -296,7 +296,7 @@ class AuditResult(ResultShape):
         >>> verdict = result.gate(alpha=0.05)
         >>> verdict.passes, verdict.failing
         (False, ('race=Black',))
-        >>> print(verdict.summary())  # doctest: +NORMALIZE_WHITESPACE
+        >>> print(verdict.describe())  # doctest: +NORMALIZE_WHITESPACE
         fails: 1 group (race=Black); rule both: impact ratio below 0.8 and significantly
         lower at alpha 0.05; family: 1 comparison (race) against the highest rate;
         Westfall-Young maxT step-down (9,999 null draws), alpha 0.05
@@ -338,7 +338,7 @@ class AuditResult(ResultShape):
         first = [c for c in READER_COLUMNS if c in rows.columns]
         out = rows[first + [c for c in rows.columns if c not in first]]
         # Which rule, family and correction chose these rows travels with them.
-        out.attrs["gate"] = self.gate(min_ratio, alpha, rule).summary()
+        out.attrs["gate"] = self.gate(min_ratio, alpha, rule).describe()
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -807,6 +807,10 @@ class GateVerdict(ResultShape):
         return _RULE_WORDS[self.rule].format(ratio=self.min_ratio, alpha=self.alpha or 0.0)
 
     def _headline(self) -> str:
+        return f"GateVerdict: {self.describe()}"
+
+    def describe(self) -> str:
+        """The verdict in one sentence: pass or fail, the rule, the family, the correction."""
         n = len(self.failing)
         head = (
             "passes"
@@ -822,10 +826,10 @@ class GateVerdict(ResultShape):
         return pd.DataFrame(pairs, columns=["attribute", "group"], dtype=object)
 
     def __repr__(self) -> str:
-        return f"GateVerdict: {self._headline()}"
+        return self._headline()
 
     def _repr_html_(self) -> str:
-        return f"<p><strong>GateVerdict</strong>: {html.escape(self._headline())}</p>"
+        return f"<p><strong>GateVerdict</strong>: {html.escape(self.describe())}</p>"
 
 
 def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:

@@ -258,7 +258,7 @@ class AuditLog:
             below = int(below_ratio(result.exact_ratios, 0.8).sum())
             try:
                 given = result.gate() if verdict is None else verdict
-                passes, rule, text = given.passes, given.rule, given.summary()
+                passes, rule, text = given.passes, given.rule, given.describe()
             except InputError as exc:
                 passes, text = False, f"not judged: {exc}"
             figures = (
