@@ -250,7 +250,7 @@ def verdict(
 
 
 def simulate(design: Design, rng: np.random.Generator) -> dict[str, Any]:
-    """One data set from the design, as the arrays ``ai.audit`` takes."""
+    """One data set from the design, as the arrays ``ai.audit`` takes (and ``_cells``)."""
     sizes, codes = design.cell_sizes()
     rows = np.repeat(np.arange(sizes.size), sizes)
     n = rows.size
@@ -282,6 +282,8 @@ def simulate(design: Design, rng: np.random.Generator) -> dict[str, Any]:
         missing = rng.random(n) < design.unknown
         labels[first] = np.where(missing, None, labels[first])
     out: dict[str, Any] = {"selected": selected.astype(np.int8), "groups": labels}
+    # Not an audit argument: each row's cell, for verdicts that recount by design.
+    out["_cells"] = rows
     if design.weights:
         cell_weight = np.exp(rng.normal(0, 0.5, sizes.size))[rows]
         if design.weights == "row":
