@@ -135,7 +135,9 @@ class ThresholdSweep(ResultShape):
         Columns: ``threshold``, ``selected`` and ``rate`` (all rows, unknown
         included), ``min_impact_ratio`` (over every attribute and group; NaN
         when no ratio is defined), ``n_flagged`` (groups below four-fifths)
-        and ``passes`` (no group flagged).  The first release returned this
+        and ``passes`` (no group flagged, and the cut-off selects some but not
+        all: a cut-off that selects no one, or everyone, cannot be judged and
+        never passes).  The first release returned this
         table from ``summary()``, which still answers that use with an
         :class:`~adverse_impact.AliasWarning`.
         """
@@ -149,7 +151,8 @@ class ThresholdSweep(ResultShape):
                 "n_flagged": grouped["four_fifths_flag"].sum().to_numpy().astype(np.int64),
             }
         )
-        out["passes"] = out["n_flagged"] == 0
+        judged = (out["selected"] > 0) & (out["selected"] < self._n_total)
+        out["passes"] = (out["n_flagged"] == 0) & judged
         return out
 
     def summary(self) -> str:
@@ -501,7 +504,12 @@ def _sweep_table(
                     "rate": rate.ravel(),
                     "impact_ratio": ratio.ravel(),
                     "is_reference": (ref[None, :] == np.arange(n_groups)[:, None]).ravel(),
-                    "four_fifths_flag": np.asarray(flag, dtype=bool).ravel(),
+                    # No ratio (the reference selected no one): not judged, NA, as in
+                    # the audit's own table.
+                    "four_fifths_flag": pd.arrays.BooleanArray(
+                        np.asarray(flag, dtype=bool).ravel(),
+                        np.broadcast_to(~has_ratio, flag.shape).ravel(),
+                    ),
                 }
             )
         )
