@@ -304,20 +304,34 @@ def run(
     seed: int = 20261206,
     quick: bool = False,
     progress: Callable[[str], None] | None = None,
+    designs: Sequence[str] | None = None,
+    checkpoint: Path | None = None,
 ) -> list[Estimate]:
-    """Every registered verdict on each of its designs; seeded, so reruns agree."""
+    """Every registered verdict on each of its designs; seeded, so reruns agree.
+
+    ``designs`` keeps only the designs of those names (each keeps its seed, so a
+    subset reproduces the full run's figures); ``checkpoint`` appends each design's
+    estimates to a JSON-lines file as soon as they are known, so a long run that is
+    stopped keeps what it measured.
+    """
     out: list[Estimate] = []
     for name in names or list(VERDICTS):
         if name not in VERDICTS:
             raise SystemExit(f"unknown verdict {name!r}; choose from {', '.join(VERDICTS)}")
         entry = VERDICTS[name]
-        designs = entry.quick_designs if quick else entry.designs
-        for i, design in enumerate(designs):
+        chosen = entry.quick_designs if quick else entry.designs
+        for i, design in enumerate(chosen):
+            if designs is not None and design.name not in designs:
+                continue
             start = time.perf_counter()
             found = entry.function(design, n_runs, seed + 1_000 * i)
             seconds = time.perf_counter() - start
             found = [dataclasses.replace(e, seconds=seconds) for e in found]
             out += found
+            if checkpoint is not None:
+                with open(checkpoint, "a") as file:
+                    for e in found:
+                        file.write(json.dumps(e.to_dict()) + "\n")
             if progress:
                 progress(f"{name} / {design.name}: {seconds:.1f} s")
     return out

@@ -40,24 +40,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=None, help="runs per design")
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--verdicts", default=None, help="comma-separated verdict families")
+    parser.add_argument("--designs", default=None, help="comma-separated design names")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--no-docs", action="store_true", help="do not update which-test.md")
     args = parser.parse_args(argv)
     n_runs = args.runs or (100 if args.quick else 1_000)
     names = args.verdicts.split(",") if args.verdicts else None
     load()
+    args.out.mkdir(parents=True, exist_ok=True)
+    partial = args.out / "calibration.partial.jsonl"
     found = _calibration.run(
         names,
         n_runs=n_runs,
         seed=args.seed,
         quick=args.quick,
         progress=lambda text: print(text, file=sys.stderr, flush=True),
+        designs=args.designs.split(",") if args.designs else None,
+        checkpoint=partial,
     )
     command = "python benchmarks/calibration.py " + " ".join(argv or sys.argv[1:])
     path = _calibration.write(
         found, command.strip(), args.out, docs=not args.no_docs and not args.quick
     )
     print(_calibration.markdown(found, command.strip()))
+    partial.unlink(missing_ok=True)  # the full table is written: the checkpoint has served
     print(f"wrote {path}", file=sys.stderr)
     failed = [e for e in found if e.ok is False]
     return 1 if failed else 0
