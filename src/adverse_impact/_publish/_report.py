@@ -256,7 +256,8 @@ def _family_sentence(result: AuditResult) -> str:
         "Each row's p-value tests that one comparison. A release gate asks whether any "
         "group of any attribute or intersection is significantly below the highest rate, "
         f"and tests them as one {family_text(family, result.params.get('alpha'))} "
-        "(p_value_adjusted in the JSON report; fair data fails it at most alpha of the time)."
+        "(the adjusted p-values are in the JSON report; fair data fails this test at most "
+        "alpha of the time)."
     )
 
 
