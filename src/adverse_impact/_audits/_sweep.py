@@ -135,9 +135,8 @@ class ThresholdSweep(ResultShape):
         Columns: ``threshold``, ``selected`` and ``rate`` (all rows, unknown
         included), ``min_impact_ratio`` (over every attribute and group; NaN
         when no ratio is defined), ``n_flagged`` (groups below four-fifths)
-        and ``passes`` (no group flagged, and the cut-off selects some but not
-        all: a cut-off that selects no one, or everyone, cannot be judged and
-        never passes).  The first release returned this
+        and ``passes`` (no group flagged; flags that are not judged, NA, do
+        not count).  The first release returned this
         table from ``summary()``, which still answers that use with an
         :class:`~adverse_impact.AliasWarning`.
         """
@@ -151,8 +150,7 @@ class ThresholdSweep(ResultShape):
                 "n_flagged": grouped["four_fifths_flag"].sum().to_numpy().astype(np.int64),
             }
         )
-        judged = (out["selected"] > 0) & (out["selected"] < self._n_total)
-        out["passes"] = (out["n_flagged"] == 0) & judged
+        out["passes"] = out["n_flagged"] == 0
         return out
 
     def summary(self) -> str:
