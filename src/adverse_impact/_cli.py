@@ -23,7 +23,7 @@ from adverse_impact._version import __version__
 
 #: File suffixes that hold pickles: loading one runs arbitrary code.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
-FORMATS = ("table", "markdown", "html", "json")
+FORMATS = ("table", "markdown", "md", "html", "json")
 
 
 def _example(args: argparse.Namespace) -> int:
@@ -310,6 +310,7 @@ def _render(result: Any, args: argparse.Namespace) -> str:
         )
         return {"html": packet.to_html, "json": packet.to_json}.get(fmt, packet.to_markdown)()
     fields = report_fields(args)
+    fmt = "markdown" if fmt == "md" else fmt
     if fmt == "table":
         return repr(result)
     if fmt == "markdown":
@@ -779,14 +780,62 @@ def _add_ll144_options(report: argparse._ArgumentGroup) -> None:
 def _check_summary(args: argparse.Namespace) -> int:
     from adverse_impact._publish._check import check_summary
 
-    check = check_summary(args.table, min_share=args.min_share, min_share_of=args.min_share_of)
+    check = check_summary(
+        args.table,
+        min_share=args.min_share,
+        min_share_of=args.min_share_of,
+        kind=args.kind,
+        sheet=args.sheet,
+        encoding=args.encoding,
+    )
     if args.format == "json":
         import json
 
-        print(json.dumps(check.to_dict(), indent=2))
+        text = json.dumps(check.to_dict(), indent=2)
+    elif args.format == "table":
+        text = repr(check)
     else:
-        print(repr(check))
+        from adverse_impact._publish._document import publish
+
+        text = publish(check, args.format)
+    _write_or_print(text, getattr(args, "out", None))
     return 0 if check.passes() else 1
+
+
+def _write_or_print(text: str, out: str | None) -> None:
+    """The report to ``--out`` (atomically) or to standard output."""
+    if out:
+        from adverse_impact._core._io import write_atomic
+
+        try:
+            write_atomic(out, text)
+        except OSError as exc:
+            raise input_error(
+                "--out",
+                f"cannot write {out!r} ({exc.strerror or exc})",
+                "Pass a path in a directory you can write to",
+            ) from exc
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        print(text, flush=True)
+
+
+def _funnel(args: argparse.Namespace) -> int:
+    from adverse_impact._audits._funnel import audit_funnel
+    from adverse_impact._publish._document import publish
+
+    frame = _read(args)
+    _require_columns(frame, {"--stage": args.stage, "--group": args.group})
+    result = audit_funnel(
+        frame, stages=list(args.stage), groups=list(args.group), **_audit_options(args)
+    )
+    fmt = args.format
+    text = repr(result) if fmt == "table" else publish(result, fmt)
+    status, message = _gate(result, args)
+    _write_or_print(text, args.out)
+    if message:
+        print(message, file=sys.stderr)
+    return status
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -804,7 +853,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _monitor(args: argparse.Namespace) -> int:
     from adverse_impact._core._io import write_atomic
-    from adverse_impact._monitoring._monitor import monitor
+    from adverse_impact._monitoring._monitor import FAIL_ON, monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)
     result = monitor(
@@ -817,6 +866,8 @@ def _monitor(args: argparse.Namespace) -> int:
         period=args.period,
         alpha=args.alpha,
         reference=args.reference or "highest",
+        horizon=None if args.horizon == 0 else args.horizon,
+        window=args.window,
     )
     if args.log:
         from adverse_impact._monitoring._log import AuditLog
@@ -825,18 +876,30 @@ def _monitor(args: argparse.Namespace) -> int:
             result, label=args.log_label, model_version=args.model_version
         )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
-    text = {"table": result.summary, "json": result.to_json, "html": result.to_html}[args.format]()
+    text = {
+        "table": result.summary,
+        "json": result.to_json,
+        "html": result.to_html,
+        "md": result.to_markdown,
+    }[args.format]()
     if args.out:
         write_atomic(args.out, text)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         print(text)
-    kinds = {
-        "four_fifths": ["below_four_fifths"],
-        "any": ["below_four_fifths", "below_one"],
-        "never": [],
-    }[args.fail_on]
-    return int(bool(result.alerts["alert"].isin(kinds).any()))
+    # The exit code follows the alerts printed: say which of them fail the run.
+    fails = not result.passes(args.fail_on)
+    printed = len(result.alerts)
+    counted = int(result.alerts["alert"].isin(FAIL_ON[args.fail_on]).sum())
+    line = (
+        f"exit 1: {counted} of the {printed} alert(s) fail the run (--fail-on {args.fail_on})"
+        if fails
+        else f"exit 0: no alert fails the run (--fail-on {args.fail_on})"
+        + (f"; the {printed} alert(s) reported do not fail it" if printed else "")
+        + (" (below 1, not below 0.8)" if printed and args.fail_on == "four_fifths" else "")
+    )
+    print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
+    return int(fails)
 
 
 def _command(
@@ -870,6 +933,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_audit_parser(commands)
     _add_audit_model_parser(commands)
     _add_check_summary_parser(commands)
+    _add_funnel_parser(commands)
     _add_monitor_parser(commands)
     _add_history_parser(commands)
     _add_case_study_parser(commands)
@@ -975,7 +1039,23 @@ def _add_check_summary_parser(commands: Any) -> None:
     checker.add_argument(
         "table",
         metavar="TABLE",
-        help="a CSV with columns attribute, group, n, selected and/or rate, impact_ratio",
+        help="the summary as published: a CSV (wide layout with a section per attribute, or "
+        "columns attribute, group, n, selected and/or rate, impact_ratio), an .xlsx, or the "
+        "packet's .json or .md",
+    )
+    checker.add_argument(
+        "--sheet", metavar="NAME", help="the sheet of an .xlsx workbook with several sheets"
+    )
+    checker.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the text encoding of a CSV (default UTF-8), e.g. latin-1",
+    )
+    checker.add_argument(
+        "--kind",
+        choices=["auto", "selection", "scoring"],
+        default="auto",
+        help="selection or scoring rates (default: read from the header, e.g. 'Scoring Rate')",
     )
     checker.add_argument(
         "--min-share",
@@ -992,11 +1072,44 @@ def _add_check_summary_parser(commands: Any) -> None:
     )
     checker.add_argument(
         "--format",
-        choices=["table", "json"],
+        choices=FORMATS,
         default="table",
-        help="findings as text (default) or JSON",
+        help="findings as text (default), a Markdown or HTML report, or JSON",
     )
+    checker.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     _add_debug_option(checker)
+
+
+def _add_funnel_parser(commands: Any) -> None:
+    funnel = _command(
+        commands,
+        "funnel",
+        _funnel,
+        "Audit every stage of a hiring funnel among its entrants, and the bottom line",
+        "adverse-impact funnel applicants.csv --stage screened --stage interviewed "
+        "--stage offered --group sex --min-share 0.02 --format html --out funnel.html",
+    )
+    funnel.add_argument("data", metavar="DATA", help="a CSV, Parquet or Excel file")
+    funnel.add_argument(
+        "--stage",
+        action="append",
+        required=True,
+        metavar="COL",
+        help="a 0/1 stage column, in funnel order (repeat for each stage)",
+    )
+    _add_group_option(funnel)
+    _add_group_coding_options(funnel)
+    _add_test_options(funnel)
+    funnel.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format: an aligned table (default), markdown (md), html or json",
+    )
+    funnel.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    _add_gate_options(funnel)
+    _add_debug_option(funnel)
+    _add_file_options(funnel)
 
 
 def _add_monitor_parser(commands: Any) -> None:
@@ -1028,13 +1141,29 @@ def _add_monitor_parser(commands: Any) -> None:
         help="chance of any false alarm over all looks (default 0.05)",
     )
     watch.add_argument("--reference", metavar="LABEL", help="a fixed comparison group")
-    watch.add_argument("--format", choices=["table", "json", "html"], default="table")
+    watch.add_argument(
+        "--horizon",
+        type=int,
+        default=36,
+        metavar="N",
+        help="periods the false-alarm guarantee covers, with the change detector "
+        "(default 36; 0: cumulative sequences only)",
+    )
+    watch.add_argument(
+        "--window",
+        type=int,
+        default=3,
+        metavar="N",
+        help="periods in the 'ratio now' shown beside the cumulative one (default 3)",
+    )
+    watch.add_argument("--format", choices=["table", "json", "html", "md"], default="table")
     watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     watch.add_argument(
         "--fail-on",
         choices=["four_fifths", "any", "never"],
         default="four_fifths",
-        help="exit 1 on this alert (default: a sequence wholly below 0.8)",
+        help="exit 1 on this alert, cumulative or since a change (default: a sequence "
+        "wholly below 0.8)",
     )
     _add_log_options(watch, "append the result to this audit log")
     _add_debug_option(watch)

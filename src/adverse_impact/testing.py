@@ -19,6 +19,7 @@ import pandas as pd
 
 from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._errors import InputError, type_error
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import READER_COLUMNS
 from adverse_impact._core._validation import check_scalar
 
@@ -57,6 +58,7 @@ def _aligned(frame: pd.DataFrame) -> str:
         return frame.to_string(index=False)
 
 
+@validate_params()
 def assert_no_adverse_impact(
     result_or_model: Any,
     X: Any = None,
@@ -204,6 +206,7 @@ def _gate_message(result: AuditResult, failing: Any, verdict: Any) -> str:
     )
 
 
+@validate_params()
 def assert_no_proxy_leakage(
     X: Any,
     sensitive_features: Any,
@@ -302,6 +305,7 @@ def assert_no_proxy_leakage(
     return out
 
 
+@validate_params()
 def assert_counterfactual_invariance(
     model: Any,
     texts: Any,

@@ -18,7 +18,9 @@ from adverse_impact._audits._sweep import threshold_sweep
 from adverse_impact._core import _groups
 from adverse_impact._core._errors import input_error, type_error, warn
 from adverse_impact._core._frames import as_frame
-from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
+from adverse_impact._core._groups import ATTRIBUTE_SEP
+from adverse_impact._core._params import validate_params
+from adverse_impact._core._render import frame_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     as_sensitive_features,
     check_aligned_indexes,
@@ -275,8 +277,37 @@ class ScoreGaps:
         ]
         return frame_block(self._headline(), body)
 
+    @property
+    def verdict(self) -> str:
+        """The answer in one sentence (the report's first line)."""
+        return self._document().verdict
+
+    def _document(self) -> Any:
+        from adverse_impact._scores._report import gaps_document
+
+        return gaps_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """The report as one HTML page: the verdict, per attribute the groups' d and g, the
+        impact ratio at each cut-off and a chart, then the method and dated legal notes.
+
+        Self-contained (inline CSS and SVG, nothing fetched); written atomically to
+        ``path`` when given.
+        """
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown (charts stand as their captions)."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._table, ".4g")
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
         """Implied impact ratio against the share selected, observed ratios as points.
@@ -328,6 +359,7 @@ class ScoreGaps:
         return ax
 
 
+@validate_params()
 def score_gaps(
     data: Any = None,
     *,
@@ -439,10 +471,6 @@ def score_gaps(
     (0.58, 0.53)
     """
     groups = groups_argument("score_gaps", groups, sensitive_features)
-    if not (isinstance(confidence, float) and 0 < confidence < 1):
-        raise input_error(
-            "confidence", f"{confidence!r} is not a float in (0, 1)", "Pass e.g. confidence=0.95"
-        )
     _groups.check_reference(reference)
     scores, groups, weights = _resolve(data, score, groups, sample_weight)
     unknown_labels = check_unknown(unknown)
@@ -479,7 +507,7 @@ def _reference_of(
     name: str, keys: list[tuple], moments: list[tuple[float, ...]], reference: Any
 ) -> tuple[int, bool]:
     """The index of an attribute's reference group, and whether ``reference`` named it."""
-    columns = tuple(name.split(" x ")) if " x " in name else (name,)
+    columns = tuple(name.split(ATTRIBUTE_SEP)) if ATTRIBUTE_SEP in name else (name,)
     found = _groups.find_reference(name, columns, keys, reference)
     if found == "highest" or found is None:
         means = [m[2] for m in moments]
