@@ -820,6 +820,28 @@ def _write_or_print(text: str, out: str | None) -> None:
         print(text, flush=True)
 
 
+def _funnel_gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
+    """A funnel's exit status: any stage's (or the bottom line's) rows failing the gate.
+
+    Each stage's significance rules use that stage's own family (its audit's
+    ``p_value_adjusted``); the stages are not adjusted for one another.
+    """
+    if args.fail_under is None:
+        return 0, ""
+    failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
+    if not failing.any():
+        return 0, ""
+    table = result.table
+    shown = "; ".join(
+        f"{row.get('stage', '')} {row['attribute']}={row['group']} ({row['impact_ratio']:.3f})"
+        for row in table.loc[failing].to_dict(orient="records")
+    )
+    return 1, (
+        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
+        f"{args.fail_under}): {shown}"
+    )
+
+
 def _funnel(args: argparse.Namespace) -> int:
     from adverse_impact._audits._funnel import audit_funnel
     from adverse_impact._publish._document import publish
@@ -831,7 +853,7 @@ def _funnel(args: argparse.Namespace) -> int:
     )
     fmt = args.format
     text = repr(result) if fmt == "table" else publish(result, fmt)
-    status, message = _gate(result, args)
+    status, message = _funnel_gate(result, args)
     _write_or_print(text, args.out)
     if message:
         print(message, file=sys.stderr)
