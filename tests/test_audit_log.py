@@ -108,6 +108,8 @@ def test_history_has_the_documented_figures_and_filters(tmp_path):
         "n_below_four_fifths",
         "min_impact_ratio",
         "passes",
+        "rule",
+        "verdict",
     ]
     row = history.iloc[0]
     assert row["library_version"] == ai.__version__ and row["n_total"] == 400
@@ -115,6 +117,7 @@ def test_history_has_the_documented_figures_and_filters(tmp_path):
         min(float(r) for r in first.exact_ratios if r is not None)
     )
     assert row["passes"] == first.passes()
+    assert row["rule"] == "four_fifths" and row["verdict"] == first.gate().describe()
     assert log.history(label="b")["model_version"].tolist() == ["2"]
     assert log.history(since="2999-01-01").empty
     assert len(log) == 2 and "2 entries" in repr(log)
@@ -281,7 +284,8 @@ def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
 
         def test_assertion_is_recorded():
             ait.assert_no_adverse_impact(
-                ai.audit(selected=[1, 0, 0, 1] * 5, groups={"sex": ["F", "F", "M", "M"] * 5}))
+                ai.audit(selected=[1, 0, 0, 1] * 5, groups={"sex": ["F", "F", "M", "M"] * 5}),
+                alpha=0.05)
     """
     )
     result = pytester.runpytest("--adverse-impact-log=gate.db", "-p", "no:cacheprovider")
@@ -293,3 +297,55 @@ def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
         "test_gate.py::test_release",
     ]
     assert sorted(history["kind"]) == ["audit", "audit", "monitor"]
+    # The assertion's own verdict is logged (rule "both", its family), not four-fifths.
+    gated = history[history["label"] == "test_gate.py::test_assertion_is_recorded"].iloc[0]
+    assert gated["rule"] == "both" and "Westfall-Young maxT" in gated["verdict"]
+
+
+def test_the_log_records_the_verdict_the_gate_gave_with_rule_family_and_correction(tmp_path):
+    # Issue 24: a gate under "both" passed while the log said passes=False under
+    # four-fifths. The entry now holds the verdict that was given.
+    small = ai.audit(
+        selected=[1] * 2 + [0] * 8 + [1] * 5 + [0] * 5, groups={"sex": ["F"] * 10 + ["M"] * 10}
+    )
+    verdict = small.gate(alpha=0.05)
+    assert verdict.passes and not small.passes()  # below 4/5, not significant
+    log = ai.AuditLog(tmp_path / "audits.db")
+    log.add(small, label="gate", verdict=verdict)
+    row = log.history().iloc[0]
+    assert bool(row["passes"]) is True and row["rule"] == "both"
+    assert "Westfall-Young maxT" in row["verdict"] and "1 comparison (sex)" in row["verdict"]
+
+
+def test_an_audit_no_gate_can_judge_is_logged_as_not_passing_with_the_reason(tmp_path):
+    nobody = ai.audit(selected=[0] * 8, groups={"sex": ["F", "M"] * 4})
+    log = ai.AuditLog(tmp_path / "audits.db")
+    log.add(nobody)
+    row = log.history().iloc[0]
+    assert not row["passes"] and row["verdict"].startswith("not judged: selected: no one")
+
+
+def test_a_schema_1_log_gains_the_verdict_columns_and_keeps_its_entries(tmp_path):
+    import sqlite3
+
+    from adverse_impact._monitoring import _log
+
+    path = tmp_path / "old.db"
+    old_schema = _log.SCHEMA.replace(
+        """    result TEXT NOT NULL,               -- JSON: to_dict() plus the per-group counts
+    rule TEXT,                          -- the gate's rule: four_fifths, significance, both, either
+    verdict TEXT                        -- the verdict in words: rule, family, correction
+""",
+        "    result TEXT NOT NULL\n",
+    )
+    assert "verdict TEXT" not in old_schema
+    db = sqlite3.connect(path)
+    for statement in old_schema.split("\n--\n"):
+        db.execute(statement)
+    db.execute(f"PRAGMA application_id = {_log.APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    log = ai.AuditLog(path)
+    log.add(_result(0), label="after")
+    assert log.history()["label"].tolist() == ["after"]

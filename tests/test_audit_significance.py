@@ -79,14 +79,20 @@ def test_bad_options_name_the_argument(bad):
         )
 
 
-def test_weighted_audit_has_no_tests_and_says_so():
+def test_weighted_audit_has_no_per_row_tests_but_a_family_test():
+    # Per-row tests need counts of people; the gate's family test draws people and
+    # weighs them by their cell's weight, so a weighted audit has a significance rule.
     data = applicants({"F": (6, 20), "M": (13, 20)})
     data["w"] = 1.5
-    result = ai.audit(data, selected="selected", groups="group", sample_weight="w")
+    result = ai.audit(data, selected="selected", groups="group", sample_weight="w", random_state=0)
     assert "p_value_fisher" not in result.table and result.params["test"] is None
     assert result.passes(0.3)
-    with pytest.raises(ai.InputError, match="rule"):
-        result.passes(alpha=0.05)
+    unweighted = ai.audit(data, selected="selected", groups="group", random_state=0)
+    # Constant weights: the same statistic and the same draws as the unweighted audit.
+    np.testing.assert_allclose(
+        result.table["p_value_adjusted"], unweighted.table["p_value_adjusted"]
+    )
+    assert result.passes(alpha=0.05) == unweighted.passes(alpha=0.05)
 
 
 def test_passes_rules():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import adverse_impact as ai
 from adverse_impact._cli import main
 
 
@@ -91,6 +92,44 @@ def test_fail_under_and_significance_rules(tmp_path, capsys):
         )
         == 0
     )
+
+
+def test_the_gate_line_names_the_rule_the_family_and_the_correction(tmp_path, capsys):
+    path = _applicants_csv(tmp_path)  # 12/40 vs 48/80: ratio 0.5, p = 0.003
+    argv = ["audit", str(path), "--selected", "advanced", "--group", "sex", "--gate-alpha", "0.05"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    line = next(x for x in err.splitlines() if "gate failed" in x)
+    assert "both: impact ratio below 0.8 and significantly lower at alpha 0.05" in line
+    assert "family: 1 comparison (sex) against the highest rate" in line
+    assert "Westfall-Young maxT" in line and "sex=F" in line
+
+
+@pytest.mark.parametrize(
+    "women,men,why", [((0, 40), (0, 80), "no one"), ((40, 40), (80, 80), "everyone")]
+)
+def test_a_file_the_gate_cannot_judge_exits_non_zero_with_one_line(
+    tmp_path, capsys, women, men, why
+):
+    # Issue 24: nobody selected used to pass (every ratio undefined, so none below 4/5).
+    path = _applicants_csv(tmp_path, women=women, men=men)
+    log = tmp_path / "audits.db"
+    argv = ["audit", str(path), "--selected", "advanced", "--group", "sex", "--log", str(log)]
+    assert main(argv) == 2
+    err = [x for x in capsys.readouterr().err.splitlines() if x.startswith("adverse-impact")]
+    assert len(err) == 1 and f"{why} was selected" in err[0] and "cannot judge" in err[0]
+    row = ai.AuditLog(log).history().iloc[0]
+    assert not row["passes"] and row["verdict"].startswith("not judged")
+
+
+def test_the_log_records_the_verdict_the_command_gave(tmp_path, capsys):
+    # 2/10 vs 5/10: below 4/5 but far from significant, so "both" passes; the log says so.
+    path = _applicants_csv(tmp_path, women=(2, 10), men=(5, 10))
+    log = tmp_path / "audits.db"
+    argv = ["audit", str(path), "--selected", "advanced", "--group", "sex", "--rule", "both"]
+    assert main([*argv, "--log", str(log)]) == 0
+    row = ai.AuditLog(log).history().iloc[0]
+    assert bool(row["passes"]) and row["rule"] == "both" and "Westfall-Young" in row["verdict"]
 
 
 @pytest.mark.parametrize(

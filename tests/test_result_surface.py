@@ -266,6 +266,7 @@ def _builders():
 
     return {
         "AuditResult": lambda: audit,
+        "GateVerdict": lambda: audit.gate(alpha=0.05),
         "ThresholdSweep": _sweep,
         "CounterfactualResult": _counterfactual,
         "TokenProxies": lambda: ai.token_proxies(TEXTS, SEX, min_count=1),

@@ -51,10 +51,15 @@ def test_the_rule_is_the_callers_choice():
 def test_a_model_is_audited_on_X():
     from sklearn.dummy import DummyClassifier
 
-    X = [[0]] * 20
+    X = [[0], [1]] * 10
     model = DummyClassifier(strategy="constant", constant=1).fit(X, [0, 1] * 10)
-    result = assert_no_adverse_impact(model, X, {"sex": ["F", "M"] * 10})
-    assert result.table["rate"].tolist() == [1.0, 1.0]
+    # A model that selects everyone cannot be judged: the gate refuses, never passes.
+    with pytest.raises(ai.InputError, match="everyone was selected"):
+        assert_no_adverse_impact(model, X, {"sex": ["F", "M"] * 10})
+    result = assert_no_adverse_impact(
+        model, X, {"sex": ["F", "M"] * 10}, select_top=10, ties="random", random_state=0
+    )
+    assert result.table["n"].tolist() == [10, 10]
 
 
 def test_misuse_is_a_type_error():

@@ -22,6 +22,7 @@ _NAMES = {
     ),
     "audit_model": "adverse_impact._audits._model",
     "AuditResult": "adverse_impact._audits._result",
+    "GateVerdict": "adverse_impact._audits._result",
     **dict.fromkeys(["ThresholdSweep", "threshold_sweep"], "adverse_impact._audits._sweep"),
     **dict.fromkeys(["PairedTestResult", "paired_test"], "adverse_impact._blackbox._paired"),
     **dict.fromkeys(["RankingAudit", "audit_rankings"], "adverse_impact._blackbox._rankings"),
@@ -78,7 +79,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from adverse_impact._audits._error_rates import error_rates
     from adverse_impact._audits._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
     from adverse_impact._audits._model import audit_model
-    from adverse_impact._audits._result import AuditResult
+    from adverse_impact._audits._result import AuditResult, GateVerdict
     from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
     from adverse_impact._blackbox._paired import PairedTestResult, paired_test
     from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
@@ -122,6 +123,7 @@ __all__ = [
     "CounterfactualResult",
     "Finding",
     "FunnelResult",
+    "GateVerdict",
     "GroupCounts",
     "InputError",
     "InputTypeError",

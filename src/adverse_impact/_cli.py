@@ -341,15 +341,23 @@ def _out_of_core(path: str) -> str | None:
 def _emit(result: Any, args: argparse.Namespace) -> int:
     from adverse_impact._core._io import write_atomic
 
+    # The gate decides first, so the log records the verdict this command gives (an
+    # audit no gate can judge is logged as such, then refused below).
+    try:
+        verdict, judge_error = _verdict(result, args), None
+    except AdverseImpactError as exc:
+        verdict, judge_error = None, exc
     if getattr(args, "log", None):
         from adverse_impact._monitoring._log import AuditLog
 
         entry = AuditLog(args.log).add(
-            result, label=args.log_label, model_version=args.model_version
+            result, label=args.log_label, model_version=args.model_version, verdict=verdict
         )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
+    if judge_error is not None:
+        raise judge_error
     text = _render(result, args)
-    status, message = _gate(result, args)
+    status, message = _gate(result, verdict)
     if args.out:
         try:
             write_atomic(args.out, text)
@@ -371,24 +379,35 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
     return status
 
 
-def _gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
-    """The exit status and, when the gate fails, the line that says why."""
+def _verdict(result: Any, args: argparse.Namespace) -> Any:
+    """The gate's verdict on ``result`` (None without a gate); raises when it cannot judge."""
     if args.fail_under is None:
-        return 0, ""
-    failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
-    if not failing.any():
+        return None
+    return result.gate(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
+
+
+def _gate(result: Any, verdict: Any) -> tuple[int, str]:
+    """The exit status and, when the gate fails, the line that says why.
+
+    The line names the rule, and for a significance rule the family of
+    comparisons and its correction, so the exit status can be read for what it is.
+    """
+    if verdict is None or verdict.passes:
         return 0, ""
     from adverse_impact._core._render import few_people
 
+    table = result.table
+    named = set(verdict.failing)
+    failing = [f"{a}={g}" in named for a, g in zip(table["attribute"], table["group"])]
     shown = "; ".join(
         f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
         + (", few people: see the table's notes" if few_people(row) else "")
         + ")"
-        for row in result.table.loc[failing].to_dict(orient="records")
+        for row in table.loc[failing].to_dict(orient="records")
     )
+    family = f"; {verdict.family}" if verdict.family else ""
     return 1, (
-        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
-        f"{args.fail_under}): {shown}"
+        f"adverse-impact: gate failed ({verdict.rule}: {verdict.rule_text()}{family}): {shown}"
     )
 
 
@@ -654,7 +673,11 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rule",
         choices=options.RULES,
-        help="gate policy (default: four_fifths; 'both' when --gate-alpha)",
+        help=(
+            "gate policy (default: four_fifths; 'both' when --gate-alpha); the "
+            "significance rules test every group of every attribute and intersection "
+            "as one family (Westfall-Young maxT), so fair data fails at most alpha of the time"
+        ),
     )
     parser.add_argument(
         "--gate-alpha",
@@ -800,6 +823,28 @@ def _write_or_print(text: str, out: str | None) -> None:
         print(text, flush=True)
 
 
+def _funnel_gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
+    """A funnel's exit status: any stage's (or the bottom line's) rows failing the gate.
+
+    Each stage's significance rules use that stage's own family (its audit's
+    ``p_value_adjusted``); the stages are not adjusted for one another.
+    """
+    if args.fail_under is None:
+        return 0, ""
+    failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
+    if not failing.any():
+        return 0, ""
+    table = result.table
+    shown = "; ".join(
+        f"{row.get('stage', '')} {row['attribute']}={row['group']} ({row['impact_ratio']:.3f})"
+        for row in table.loc[failing].to_dict(orient="records")
+    )
+    return 1, (
+        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
+        f"{args.fail_under}): {shown}"
+    )
+
+
 def _funnel(args: argparse.Namespace) -> int:
     from adverse_impact._audits._funnel import audit_funnel
     from adverse_impact._publish._document import publish
@@ -811,7 +856,7 @@ def _funnel(args: argparse.Namespace) -> int:
     )
     fmt = args.format
     text = repr(result) if fmt == "table" else publish(result, fmt)
-    status, message = _gate(result, args)
+    status, message = _funnel_gate(result, args)
     _write_or_print(text, args.out)
     if message:
         print(message, file=sys.stderr)

@@ -54,15 +54,16 @@ class AuditRecorder:
     result; ``record(result)`` keeps one made elsewhere.  ``results`` lists what this test recorded.
     """
 
-    def __init__(self, recorded: list[tuple[str, Any]]) -> None:
+    def __init__(self, recorded: list[tuple[str, Any, Any]]) -> None:
         self._recorded = recorded
 
     @property
     def results(self) -> list[Any]:
-        return [result for _, result in self._recorded]
+        return [entry[1] for entry in self._recorded]
 
     def record(self, result: Any, kind: str = "audit") -> Any:
-        self._recorded.append((kind, result))
+        # (kind, result, verdict): no gate has decided on a result recorded here.
+        self._recorded.append((kind, result, None))
         return result
 
     def audit(self, *args: Any, **kwargs: Any) -> Any:
@@ -90,7 +91,7 @@ def _safe_name(nodeid: str) -> str:
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     from adverse_impact import testing
 
-    recorded: list[tuple[str, Any]] = getattr(item, "_adverse_impact_recorded", [])
+    recorded: list[tuple[str, Any, Any]] = getattr(item, "_adverse_impact_recorded", [])
     item._adverse_impact_recorded = recorded  # type: ignore[attr-defined]
     previous, testing._recorded = testing._recorded, recorded
     try:
@@ -105,22 +106,25 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             _log(log, item.nodeid, recorded)
 
 
-def _log(path: str, nodeid: str, recorded: list[tuple[str, Any]]) -> None:
+def _log(path: str, nodeid: str, recorded: list[tuple[str, Any, Any]]) -> None:
     from adverse_impact._audits._result import AuditResult
     from adverse_impact._monitoring._log import AuditLog
     from adverse_impact._monitoring._monitor import MonitorResult
 
     log = AuditLog(path)
-    for _, result in recorded:
-        if isinstance(result, (AuditResult, MonitorResult)):
+    for _, result, verdict in recorded:
+        # The verdict the assertion gave (rule, family, correction), when one did.
+        if isinstance(result, AuditResult):
+            log.add(result, label=nodeid, verdict=verdict)
+        elif isinstance(result, MonitorResult):
             log.add(result, label=nodeid)
 
 
-def _write(directory: Path, stem: str, recorded: list[tuple[str, Any]]) -> None:
+def _write(directory: Path, stem: str, recorded: list[tuple[str, Any, Any]]) -> None:
     from adverse_impact._core._io import write_atomic
 
     directory.mkdir(parents=True, exist_ok=True)
-    for i, (kind, result) in enumerate(recorded):
+    for i, (kind, result, _) in enumerate(recorded):
         suffix = "" if len(recorded) == 1 else f"-{i + 1}"
         if hasattr(result, "to_json"):
             write_atomic(directory / f"{stem}{suffix}.json", result.to_json())

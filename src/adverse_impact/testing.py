@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from adverse_impact._core._errors import type_error
+from adverse_impact._core._errors import InputError, type_error
 from adverse_impact._core._params import validate_params
 
 if TYPE_CHECKING:
@@ -32,17 +32,18 @@ __all__ = [
     "assert_no_proxy_leakage",
 ]
 
-#: Results computed by the assertions during the current test; the pytest
-#: plugin swaps in a list per test and writes them out afterwards.
-_recorded: list[tuple[str, Any]] | None = None
+#: (kind, result, verdict) computed by the assertions during the current test; the
+#: pytest plugin swaps in a list per test, writes them out and logs each with the
+#: verdict the assertion gave.
+_recorded: list[tuple[str, Any, Any]] | None = None
 
 #: A failing gate shows the reader's columns but these, which the message states in words.
 _NOT_SHOWN = ("ir_ci_low", "ir_ci_high", "shortfall")
 
 
-def _record(kind: str, result: Any) -> None:
+def _record(kind: str, result: Any, verdict: Any = None) -> None:
     if _recorded is not None:
-        _recorded.append((kind, result))
+        _recorded.append((kind, result, verdict))
 
 
 def _aligned(frame: pd.DataFrame) -> str:
@@ -59,21 +60,6 @@ def _aligned(frame: pd.DataFrame) -> str:
         "{:.4g}".format,
     ):
         return frame.to_string(index=False)
-
-
-def _rule_text(min_ratio: Any, alpha: float | None, rule: str) -> str:
-    ratio = f"impact ratio below {min_ratio}"
-    test = (
-        f"significantly lower rate at alpha={alpha}"
-        if alpha is not None
-        else "significantly lower rate at the audit's alpha"
-    )
-    return {
-        "four_fifths": ratio,
-        "significance": test,
-        "both": f"{ratio} and {test}",
-        "either": f"{ratio} or {test}",
-    }[rule]
 
 
 @validate_params()
@@ -101,7 +87,10 @@ def assert_no_adverse_impact(
         The impact-ratio floor (exact comparison, see
         :meth:`AuditResult.passes`).
     alpha : float, optional
-        Significance level; with it the default rule becomes ``"both"``.
+        Significance level of the family of comparisons (every group of every
+        attribute and intersection against the highest rate, adjusted by
+        Westfall-Young maxT; see :meth:`AuditResult.passes`); with it the
+        default rule becomes ``"both"``.
     rule : {"four_fifths", "significance", "both", "either"}, optional
         The gate policy, as in :meth:`AuditResult.passes`.
     threshold, select_top, **audit_kwargs
@@ -114,8 +103,11 @@ def assert_no_adverse_impact(
     Raises
     ------
     AssertionError
-        Listing the failing rows as an aligned table, the rule, and the full
-        table below.
+        Listing the failing rows as an aligned table, the rule, the family and
+        its correction, and the full table below.
+    InputError
+        When the audit cannot be judged (no one, or everyone, selected): the
+        gate never passes what it cannot judge.
 
     Examples
     --------
@@ -159,11 +151,16 @@ def assert_no_adverse_impact(
             select_top=select_top,
             **audit_kwargs,
         )
-    _record("audit", result)
     chosen = rule or ("four_fifths" if alpha is None else "both")
-    failing = result.failing(min_ratio, alpha=alpha, rule=chosen)
-    if failing.any():
-        raise AssertionError(_gate_message(result, failing, _rule_text(min_ratio, alpha, chosen)))
+    try:
+        verdict = result.gate(min_ratio, alpha=alpha, rule=chosen)
+    except InputError:
+        _record("audit", result)  # logged as "not judged", with the reason
+        raise
+    _record("audit", result, verdict)
+    if not verdict.passes:
+        failing = result.failing(min_ratio, alpha=alpha, rule=chosen)
+        raise AssertionError(_gate_message(result, failing, verdict))
     return result
 
 
@@ -186,7 +183,7 @@ def _set(value: Any) -> bool:
     return value is not None and not pd.isna(value) and bool(value)
 
 
-def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
+def _gate_message(result: AuditResult, failing: Any, verdict: Any) -> str:
     """The message first, in one line per failing group; the tables after."""
     from adverse_impact._core._render import READER_COLUMNS
 
@@ -208,9 +205,12 @@ def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
         if few
         else ""
     )
+    family = f"\n{verdict.family[0].upper()}{verdict.family[1:]}" if verdict.family else ""
     return (
         f"adverse impact: {count} group{'s' if count > 1 else ''} "
-        f"fail{'' if count > 1 else 's'} the rule ({rule})\n"
+        f"fail{'' if count > 1 else 's'} the rule ({verdict.rule_text()})"
+        + family
+        + "\n"
         + "\n".join(groups)
         + advice
         + f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"

@@ -32,9 +32,15 @@ from adverse_impact._core._groups import (
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import (
     check_option,
+    check_scalar,
     check_share,
     check_unknown,
     groups_argument,
+)
+from adverse_impact._stats._family import (
+    DEFAULT_RESAMPLES,
+    FamilyAttribute,
+    shortfall_family,
 )
 from adverse_impact._stats._significance import (
     FLAG_COLUMNS,
@@ -73,6 +79,8 @@ def audit(
     test: str = "fisher",
     min_share_of: str = "known",
     sensitive_features: Any = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    random_state: int | None = None,
 ) -> AuditResult:
     """Audit selection decisions for adverse impact.
 
@@ -151,6 +159,11 @@ def audit(
     sensitive_features : optional
         An alias of ``groups`` (fairlearn's name), accepted with an
         :class:`~adverse_impact.AliasWarning`; ``groups`` is this function's name.
+    n_resamples : int, default 9,999
+        Null draws of the family test behind ``p_value_adjusted`` (see Notes).
+    random_state : int, optional
+        Seed of those draws. By default it is derived from the counts, so the
+        same counts always give the same adjusted p-values and the same verdict.
 
     Returns
     -------
@@ -168,6 +181,10 @@ def audit(
         Guidelines Q&A 21), ``significant`` (a rate significantly *lower* than
         the comparison's at ``alpha``) and ``detectable`` (False when the group
         is so small that even no one selected would not be significantly lower).
+        Every compared row (weighted audits too) also carries
+        ``p_value_adjusted`` and ``significant_adjusted``: the comparison's
+        p-value adjusted for the whole family of comparisons the gate makes
+        (see Notes); :meth:`AuditResult.passes` decides on these.
 
     Raises
     ------
@@ -187,7 +204,23 @@ def audit(
     -----
     The four-fifths flag is True exactly when ``rate / reference_rate < 4/5``,
     decided on fractions of the integer counts (of the float weights when
-    weighted), so a ratio of exactly 0.8 is never flagged by rounding.
+    weighted), so a ratio of exactly 0.8 is never flagged by rounding. Rows
+    that are not judged (excluded under ``min_share``, or without a ratio)
+    have no flag (NA), not False.
+
+    The per-row p-values test one comparison each, as courts and regulators
+    read them. A gate asks a different question: is *any* group, of any
+    attribute or intersection, significantly below the highest rate? That is
+    a family of comparisons against a reference chosen for being highest, and
+    uncorrected it fails fair data far more often than ``alpha``.
+    ``p_value_adjusted`` answers it: a conditional Monte-Carlo test given the
+    margins (the selected counts of the cells of the full cross-classification
+    of the audited attributes are multivariate hypergeometric when selection
+    is independent of them, within each stratum with ``strata``), with the
+    reference re-chosen as the highest rate in every draw, and Westfall and
+    Young's step-down maxT over the one-sided standardised shortfalls. It is
+    computed from the counts alone. ``result.params["family"]`` names the
+    family and the correction.
 
     References
     ----------
@@ -214,6 +247,7 @@ def audit(
     False
     """
     groups = _groups_argument("audit", groups, sensitive_features)
+    n_resamples, random_state = check_resampling(n_resamples, random_state)
     share = check_share(min_share, "min_share")
     unknown_labels = check_unknown(unknown)
     check_reference(reference)
@@ -252,7 +286,21 @@ def audit(
         comparison=comparison,
         test=test,
         min_share_of=min_share_of,
+        n_resamples=n_resamples,
+        random_state=random_state,
     )
+
+
+def check_resampling(n_resamples: Any, random_state: Any) -> tuple[int, int | None]:
+    """The family test's number of draws and seed, checked."""
+    n_resamples = check_scalar(
+        n_resamples, "n_resamples", int, low=19, example=f"n_resamples={DEFAULT_RESAMPLES}"
+    )
+    if random_state is not None:
+        random_state = check_scalar(
+            random_state, "random_state", int, low=0, example="random_state=0"
+        )
+    return n_resamples, random_state
 
 
 #: What ``min_share`` is a share of: the attribute's known rows, or all rows.
@@ -295,6 +343,8 @@ def audit_counts(
     comparison: str = "reference",
     test: str = "fisher",
     min_share_of: str = "known",
+    n_resamples: int = DEFAULT_RESAMPLES,
+    random_state: int | None = None,
 ) -> AuditResult:
     """Build an :class:`AuditResult` from counts already reduced by ``count_groups``.
 
@@ -332,6 +382,18 @@ def audit_counts(
         first_row += len(part.rows)
     _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
     check_reference_found(reference, any(part.named for part in parts))
+    n_resamples, random_state = check_resampling(n_resamples, random_state)
+    family = _attach_family(
+        rows,
+        counts,
+        specs,
+        parts,
+        unknown,
+        comparison=comparison,
+        alpha=alpha,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
     params = dict(params or {})
     params.update(
         {
@@ -340,6 +402,7 @@ def audit_counts(
             "min_share_of": min_share_of,
             "test": None if counts.weighted else test,
             "strata": counts.strata,
+            "family": family,
         }
     )
     pooled = None
@@ -371,6 +434,10 @@ class _AttributeAudit:
     #: (selected, n, reference index, eligible) for the tests; None when weighted.
     to_test: tuple[Any, ...] | None
     pooled: list[dict[str, Any]]
+    #: The groups' label tuples, which are compared, and the reference's index.
+    keys: list[tuple]
+    eligible: list[bool]
+    ref: int | None
 
 
 def _audit_attribute(
@@ -428,6 +495,9 @@ def _audit_attribute(
         named=named,
         to_test=None if counts.weighted else (totals["selected"].to_numpy(), n, ref, eligible),
         pooled=pooled,
+        keys=keys,
+        eligible=eligible,
+        ref=ref,
     )
 
 
@@ -435,7 +505,7 @@ def _group_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The result table from the rows, with object labels and nullable boolean flags."""
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
-    for column in FLAG_COLUMNS:
+    for column in (*FLAG_COLUMNS, *NULLABLE_FLAGS):
         if column in table:
             table[column] = table[column].astype("boolean")
     return table
@@ -542,7 +612,9 @@ def _group_rows(
                 "impact_ratio": float(ratio) if ratio is not None else np.nan,
                 "is_reference": i == ref,
                 "excluded": bool(excluded[i]),
-                "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
+                # Not judged (excluded, or no ratio) is NA, not False: "not below 4/5"
+                # would claim a finding the audit did not make.
+                "four_fifths_flag": pd.NA if ratio is None else ratio < FOUR_FIFTHS,
                 "share": float(Fraction(int(n[i]), n_known)),
                 "note": note,
             }
@@ -569,6 +641,124 @@ def _attach_tests(
         for column, values in tests.items():
             for i in range(len(selected)):
                 rows[first_row + i][column] = values[i]
+
+
+#: Boolean columns that are NA where a row is not judged (besides the tests' FLAG_COLUMNS).
+NULLABLE_FLAGS = ("four_fifths_flag", "significant_adjusted")
+
+
+def _attach_family(
+    rows: list[dict[str, Any]],
+    counts: GroupCounts,
+    specs: list[tuple[str, tuple[str, ...]]],
+    parts: list[_AttributeAudit],
+    unknown: frozenset,
+    *,
+    comparison: str,
+    alpha: float,
+    n_resamples: int,
+    random_state: int | None,
+) -> dict[str, Any] | None:
+    """The family test over every attribute's comparisons, into the rows; its description.
+
+    Works on the cells of the count table (the cross-classification of every
+    audited attribute, and the strata), which the one pass over the data has
+    already produced; nothing is counted again.
+    """
+    table = counts.table
+    label_columns = [*counts.attributes, *([counts.strata] if counts.strata else [])]
+    labels = {c: table[c].to_numpy(dtype=object) for c in label_columns}
+    values = table[["n", "selected", "weight"]].to_numpy(dtype=float)
+    # One cell per combination of labels (a funnel's or an engine's count table may
+    # split a combination over several rows), in the library's order of labels, not
+    # the data's order of rows: the seed derives from the counts, so a shuffled file
+    # or another engine gives the same draws and the same verdict.
+    sums: dict[tuple, np.ndarray] = {}
+    first: dict[tuple, tuple] = {}
+    for i in range(len(table)):
+        cell = tuple(labels[c][i] for c in label_columns)
+        key = tuple((type(v).__name__, v) for v in cell)  # 1 and "1" are different labels
+        if key in sums:
+            sums[key] = sums[key] + values[i]
+        else:
+            sums[key], first[key] = values[i].copy(), cell
+    cells = sorted(first.values(), key=sort_key)
+    totals = np.array([sums[tuple((type(v).__name__, v) for v in c)] for c in cells])
+    totals = totals.reshape(len(cells), 3)
+    cell_n = np.rint(totals[:, 0]).astype(np.int64)
+    cell_selected = np.rint(totals[:, 1]).astype(np.int64)
+    column = {c: j for j, c in enumerate(label_columns)}
+    attributes = []
+    for (name, columns), part in zip(specs, parts):
+        position = {key: i for i, key in enumerate(part.keys)}
+        membership = np.full(len(cells), -1, dtype=np.int64)
+        for i, cell in enumerate(cells):
+            key = tuple(cell[column[c]] for c in columns)
+            if not any(is_unknown(v, unknown) for v in key):
+                membership[i] = position[key]
+        attributes.append(
+            FamilyAttribute(
+                name,
+                membership,
+                np.array(part.eligible, dtype=bool),
+                reference=part.ref if part.named else None,
+                observed_reference=part.ref,
+            )
+        )
+    stratum = None
+    if counts.strata is not None:
+        stratum, _ = pd.factorize(
+            pd.Series([c[column[counts.strata]] for c in cells], dtype=object),
+            use_na_sentinel=False,
+        )
+    test = shortfall_family(
+        cell_n,
+        cell_selected,
+        attributes,
+        stratum=stratum,
+        cell_weight=totals[:, 2] if counts.weighted else None,
+        comparison=comparison,
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
+    first = 0
+    for part, statistic, p_value in zip(parts, test.statistic, test.p_value_adjusted):
+        for i in range(len(part.rows)):
+            row = rows[first + i]
+            p = float(p_value[i])
+            row["p_value_adjusted"] = p
+            row["significant_adjusted"] = (
+                pd.NA if np.isnan(p) else bool(p < alpha and statistic[i] > 0)
+            )
+        first += len(part.rows)
+    if test.n_comparisons == 0:
+        return None
+    named = [part.named for part in parts]
+    compared = [
+        name
+        for (name, _), part in zip(specs, parts)
+        if sum(part.eligible) > (0 if comparison == "rest" else 1)
+    ]
+    return {
+        "comparisons": test.n_comparisons,
+        "attributes": compared,
+        "against": "rest"
+        if comparison == "rest"
+        else ("reference" if all(named) else "highest" if not any(named) else "mixed"),
+        "correction": test.method,
+        "null": "selection independent of every audited attribute"
+        + (" within strata" if counts.strata is not None else ""),
+        "statistic": "one-sided standardised shortfall"
+        + (
+            " (Mantel-Haenszel score across strata)"
+            if counts.strata and not counts.weighted
+            else ""
+        )
+        + (" (weighted rates, Kish effective sizes)" if counts.weighted else ""),
+        "n_resamples": test.n_resamples,
+        "random_state": test.random_state,
+        "p_value": test.p_value,
+    }
 
 
 _POOLED_COLUMNS = [

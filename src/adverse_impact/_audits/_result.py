@@ -22,6 +22,7 @@ from adverse_impact._core._render import (
     Footnotes,
     audit_rows,
     decision_rule,
+    family_text,
     html_legend,
     html_notes,
     html_table,
@@ -35,7 +36,10 @@ from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import below_ratio, check_rule
 from adverse_impact._stats._significance import FLAG_COLUMNS
 
-__all__ = ["AuditResult", "counts_from_dict", "counts_to_dict"]
+__all__ = ["AuditResult", "GateVerdict", "counts_from_dict", "counts_to_dict"]
+
+#: Boolean table columns that are NA where a row is not judged or not tested.
+_NULLABLE = (*FLAG_COLUMNS, "four_fifths_flag", "significant_adjusted")
 
 
 #: Rows shown by ``print(result)`` and in a notebook before "... more rows".
@@ -150,28 +154,70 @@ class AuditResult(ResultShape):
         return below_ratio(self.ratios, min_ratio)
 
     def _significant(self, alpha: float | None) -> np.ndarray:
-        test = self.params.get("test")
-        if test is None or "significant" not in self._table:
+        """Significantly lower *as a member of the gate's family* (adjusted p-values)."""
+        if "p_value_adjusted" not in self._table:
             raise input_error(
                 "rule",
-                "this audit has no significance tests (a weighted "
-                "audit, or results built without them)",
-                'Use rule="four_fifths", or audit unweighted counts',
+                "this result has no family-adjusted p-values (it was built by an "
+                "older version, or without them), so a significance rule cannot be "
+                "decided with a known error rate",
+                'Re-run the audit on the same data, or use rule="four_fifths"',
             )
-        if alpha is None:
-            return self._table["significant"].fillna(False).to_numpy(dtype=bool)
-        from adverse_impact._stats._significance import TESTS, check_alpha
+        from adverse_impact._stats._significance import check_alpha
 
-        alpha = check_alpha(alpha)
-        p_value = self._table[TESTS[test]].to_numpy(dtype=float)
-        lower = self._table["z"].to_numpy(dtype=float) < 0
-        return (np.nan_to_num(p_value, nan=1.0) < alpha) & lower
+        alpha = self.params.get("alpha", 0.05) if alpha is None else check_alpha(alpha)
+        p_value = self._table["p_value_adjusted"].to_numpy(dtype=float)
+        significant = self._table["significant_adjusted"].fillna(False).to_numpy(dtype=bool)
+        if alpha == self.params.get("alpha"):
+            return significant
+        # At another level: the same family, read at that alpha; a group above its
+        # reference (a fixed one) is never "lower", however small its p-value.
+        shortfall = self._table["rate"].to_numpy(dtype=float) < self._reference_rates()
+        return (np.nan_to_num(p_value, nan=1.0) < alpha) & shortfall
+
+    def _reference_rates(self) -> np.ndarray:
+        table = self._table
+        reference = table.loc[table["is_reference"].astype(bool), ["attribute", "rate"]]
+        rates = dict(zip(reference["attribute"], reference["rate"]))
+        return table["attribute"].map(rates).to_numpy(dtype=float)
+
+    def _cannot_judge(self) -> str | None:
+        """Why no gate can decide this audit (no one or everyone selected), or None."""
+        counts = self._counts.table
+        if self._counts.weighted:
+            chosen, total = float(counts["weight_selected"].sum()), float(counts["weight"].sum())
+        else:
+            chosen, total = int(counts["selected"].sum()), int(counts["n"].sum())
+        if chosen == 0:
+            return (
+                f"no one was selected (0 of {self.n_total:,}), so every rate is 0 and no "
+                "impact ratio is defined"
+            )
+        if chosen >= total:
+            return (
+                f"everyone was selected ({self.n_total:,} of {self.n_total:,}), so every "
+                "rate is 1 and the decisions do not select at all"
+            )
+        return None
 
     def failing(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> np.ndarray:
-        """Boolean mask of the table rows that fail the gate; see :meth:`passes`."""
+        """Boolean mask of the table rows that fail the gate; see :meth:`passes`.
+
+        Raises :class:`~adverse_impact.InputError` when the audit cannot be
+        judged (no one, or everyone, selected): a gate must not pass what it
+        cannot judge.
+        """
         rule = check_rule(rule, alpha)
+        reason = self._cannot_judge()
+        if reason is not None:
+            raise input_error(
+                "selected",
+                f"{reason}; the gate cannot judge these decisions",
+                "Check the decision column (or the threshold) and audit decisions that "
+                "select some candidates and not others",
+            )
         if rule == "four_fifths":
             return self._below(min_ratio)
         significant = self._significant(alpha)
@@ -194,14 +240,19 @@ class AuditResult(ResultShape):
             of integer counts.  Groups without a ratio (excluded under
             ``min_share``, or a reference rate of 0) are never below.
         alpha : float, optional
-            Significance level.  ``None`` uses the audit's own ``alpha`` and
-            its ``significant`` column; a value re-reads the p-value of the
-            audit's test at that level.
+            Significance level of the family.  ``None`` uses the audit's own
+            ``alpha`` (its ``significant_adjusted`` column); a value re-reads
+            ``p_value_adjusted`` at that level.
         rule : {"four_fifths", "significance", "both", "either"}, optional
             ``"four_fifths"``: fail when a group is below ``min_ratio`` (the
             Uniform Guidelines' rule of thumb; the default without
             ``alpha``).  ``"significance"``: fail when a group's rate is
-            significantly lower.  ``"both"``: fail only when a group is below
+            significantly lower, as one of the family of comparisons the gate
+            makes: every group of every attribute and intersection against
+            the highest rate (``p_value_adjusted < alpha``; the family and its
+            correction are in ``params["family"]`` and :meth:`gate`).  On fair
+            data it fails at most ``alpha`` of the time (measured in
+            docs/which-test.md).  ``"both"``: fail only when a group is below
             *and* significantly lower (the default when ``alpha`` is given;
             fewer false alarms on small samples).  ``"either"``: fail on
             either finding (the cautious policy).
@@ -221,8 +272,50 @@ class AuditResult(ResultShape):
         True
         >>> result.passes(rule="either")
         False
+
+        Raises
+        ------
+        InputError
+            When no one (or everyone) was selected: nothing can be judged.
         """
         return not bool(self.failing(min_ratio, alpha, rule).any())
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The verdict of :meth:`passes`, with its rule, family and correction named.
+
+        What a CI gate, the command line and the audit log report: pass or
+        fail, the failing groups, the rule, and the family of comparisons
+        with the correction behind a significance rule.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> from adverse_impact.datasets import load_eeoc_example
+        >>> result = ai.audit(load_eeoc_example(), selected="advanced", groups="race")
+        >>> verdict = result.gate(alpha=0.05)
+        >>> verdict.passes, verdict.failing
+        (False, ('race=Black',))
+        >>> print(verdict.describe())  # doctest: +NORMALIZE_WHITESPACE
+        fails: 1 group (race=Black); rule both: impact ratio below 0.8 and significantly
+        lower at alpha 0.05; family: 1 comparison (race) against the highest rate;
+        Westfall-Young maxT step-down (9,999 null draws), alpha 0.05
+        """
+        chosen = check_rule(rule, alpha)
+        mask = self.failing(min_ratio, alpha, chosen)
+        rows = self._table.loc[mask]
+        level = None
+        if chosen != "four_fifths":
+            level = float(self.params.get("alpha", 0.05) if alpha is None else alpha)
+        return GateVerdict(
+            passes=not bool(mask.any()),
+            rule=chosen,
+            min_ratio=str(min_ratio),
+            alpha=level,
+            failing=tuple(f"{a}={g}" for a, g in zip(rows["attribute"], rows["group"])),
+            family=family_text(self.params.get("family"), level) if chosen != "four_fifths" else "",
+        )
 
     def flagged(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -244,7 +337,10 @@ class AuditResult(ResultShape):
         """
         rows = self._table.loc[self.failing(min_ratio, alpha, rule)].reset_index(drop=True)
         first = [c for c in READER_COLUMNS if c in rows.columns]
-        return rows[first + [c for c in rows.columns if c not in first]]
+        out = rows[first + [c for c in rows.columns if c not in first]]
+        # Which rule, family and correction chose these rows travels with them.
+        out.attrs["gate"] = self.gate(min_ratio, alpha, rule).describe()
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         """The table as a tidy DataFrame (a copy)."""
@@ -292,12 +388,12 @@ class AuditResult(ResultShape):
         rows = [dict(row) for row in data["table"]]
         table = pd.DataFrame(rows)
         table["group"] = table["group"].astype(object)
-        for column in FLAG_COLUMNS:
+        for column in _NULLABLE:
             if column in table:
                 table[column] = table[column].astype("boolean")
         for column in table.columns:
             if (
-                column not in ("attribute", "group", "note", *FLAG_COLUMNS)
+                column not in ("attribute", "group", "note", *_NULLABLE)
                 and table[column].dtype == object
             ):
                 table[column] = pd.to_numeric(table[column])
@@ -660,6 +756,81 @@ class AuditResult(ResultShape):
             + f"{table}{tail}"
             f"{pooled}{key}{html_notes(notes)}</div>"
         )
+
+
+_RULE_WORDS = {
+    "four_fifths": "impact ratio below {ratio}",
+    "significance": "significantly lower at alpha {alpha:g}",
+    "both": "impact ratio below {ratio} and significantly lower at alpha {alpha:g}",
+    "either": "impact ratio below {ratio} or significantly lower at alpha {alpha:g}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GateVerdict(ResultShape):
+    """A gate's decision on an audit: pass or fail, why, and with what error rate.
+
+    Returned by :meth:`AuditResult.gate`; what the command line prints, the
+    pytest assertion raises and the audit log records.
+
+    Attributes
+    ----------
+    passes : bool
+    rule : str
+        ``"four_fifths"``, ``"significance"``, ``"both"`` or ``"either"``.
+    min_ratio : str
+        The impact-ratio floor, as written.
+    alpha : float or None
+        The family's significance level (None under four-fifths alone).
+    failing : tuple of str
+        ``"attribute=group"`` of every failing row.
+    family : str
+        The family of comparisons and the correction behind a significance
+        rule (empty under four-fifths alone, which is not a test).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> result = ai.audit(selected=[1, 0, 0, 1] * 25, groups={"sex": ["F", "F", "M", "M"] * 25})
+    >>> result.gate()
+    GateVerdict: passes; rule four_fifths: impact ratio below 0.8
+    """
+
+    passes: bool
+    rule: str
+    min_ratio: str
+    alpha: float | None
+    failing: tuple[str, ...]
+    family: str
+
+    def rule_text(self) -> str:
+        """The rule in words, e.g. "impact ratio below 0.8 and significantly lower at ..."."""
+        return _RULE_WORDS[self.rule].format(ratio=self.min_ratio, alpha=self.alpha or 0.0)
+
+    def _headline(self) -> str:
+        return f"GateVerdict: {self.describe()}"
+
+    def describe(self) -> str:
+        """The verdict in one sentence: pass or fail, the rule, the family, the correction."""
+        n = len(self.failing)
+        head = (
+            "passes"
+            if self.passes
+            else f"fails: {n} group{'s' if n != 1 else ''} ({', '.join(self.failing)})"
+        )
+        text = f"{head}; rule {self.rule}: {self.rule_text()}"
+        return f"{text}; {self.family}" if self.family else text
+
+    def to_frame(self) -> pd.DataFrame:
+        """The failing groups, one row each (``attribute``, ``group``)."""
+        pairs = [item.split("=", 1) for item in self.failing]
+        return pd.DataFrame(pairs, columns=["attribute", "group"], dtype=object)
+
+    def __repr__(self) -> str:
+        return self._headline()
+
+    def _repr_html_(self) -> str:
+        return f"<p><strong>GateVerdict</strong>: {html.escape(self.describe())}</p>"
 
 
 def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:

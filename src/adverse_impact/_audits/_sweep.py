@@ -136,7 +136,8 @@ class ThresholdSweep(ResultShape):
         Columns: ``threshold``, ``selected`` and ``rate`` (all rows, unknown
         included), ``min_impact_ratio`` (over every attribute and group; NaN
         when no ratio is defined), ``n_flagged`` (groups below four-fifths)
-        and ``passes`` (no group flagged).  The first release returned this
+        and ``passes`` (no group flagged; flags that are not judged, NA, do
+        not count).  The first release returned this
         table from ``summary()``, which still answers that use with an
         :class:`~adverse_impact.AliasWarning`.
         """
@@ -503,7 +504,12 @@ def _sweep_table(
                     "rate": rate.ravel(),
                     "impact_ratio": ratio.ravel(),
                     "is_reference": (ref[None, :] == np.arange(n_groups)[:, None]).ravel(),
-                    "four_fifths_flag": np.asarray(flag, dtype=bool).ravel(),
+                    # No ratio (the reference selected no one): not judged, NA, as in
+                    # the audit's own table.
+                    "four_fifths_flag": pd.arrays.BooleanArray(
+                        np.asarray(flag, dtype=bool).ravel(),
+                        np.broadcast_to(~has_ratio, flag.shape).ravel(),
+                    ),
                 }
             )
         )

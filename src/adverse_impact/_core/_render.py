@@ -31,6 +31,7 @@ __all__ = [
     "Footnotes",
     "audit_rows",
     "chart_labels",
+    "family_text",
     "few_people",
     "fmt",
     "fmt_interval",
@@ -83,6 +84,36 @@ READER_COLUMNS = [
     "detectable",
     "note",
 ]
+
+
+def family_text(family: Mapping[str, Any] | None, alpha: Any = None) -> str:
+    """The family of comparisons a gate tests and its correction, in one line.
+
+    ``family`` is an audit's ``params["family"]`` (None when nothing is compared).
+
+    Examples
+    --------
+    >>> print(family_text({"comparisons": 17, "attributes": ["sex", "race", "sex x race"],
+    ...                    "against": "highest", "correction": "Westfall-Young maxT step-down",
+    ...                    "n_resamples": 9999}, 0.05))
+    family: 17 comparisons (sex, race, sex x race) against the highest rate;
+    Westfall-Young maxT step-down (9,999 null draws), alpha 0.05
+    """
+    if not family:
+        return "family: no comparisons (no attribute has two groups to compare)"
+    against = {
+        "highest": "against the highest rate",
+        "reference": "against the named reference",
+        "mixed": "against the named reference or the highest rate",
+        "rest": "each against the rest",
+    }.get(str(family.get("against")), "")
+    n = int(family.get("comparisons", 0))
+    names = ", ".join(map(str, family.get("attributes", ())))
+    text = (
+        f"family: {n} comparison{'s' if n != 1 else ''} ({names}) {against}; "
+        f"{family.get('correction', '')} ({int(family.get('n_resamples', 0)):,} null draws)"
+    )
+    return text + (f", alpha {alpha:g}" if alpha is not None else "")
 
 
 def jsonable(value: Any) -> Any:

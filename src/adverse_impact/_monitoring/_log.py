@@ -14,12 +14,14 @@ from typing import Any
 import pandas as pd
 
 from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._validation import below_ratio
 from adverse_impact._version import __version__
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "AuditLog"]
 
 #: Bumped whenever the schema changes; a file with a higher number is refused.
-SCHEMA_VERSION = 1
+#: 2: the columns ``rule`` and ``verdict`` (the gate's decision, family and correction).
+SCHEMA_VERSION = 2
 #: ``PRAGMA application_id`` of an audit log ("AILG"), so other SQLite files are refused.
 APPLICATION_ID = 0x41494C47
 
@@ -37,8 +39,10 @@ CREATE TABLE IF NOT EXISTS audits (
     n_groups INTEGER NOT NULL,          -- table rows (attribute x group)
     n_below_four_fifths INTEGER NOT NULL, -- groups below 4/5 (monitor: four-fifths alerts)
     min_impact_ratio REAL,              -- smallest impact ratio (monitor: at the last look)
-    passes INTEGER NOT NULL,            -- 1 when no group is below 4/5 (monitor: no alert)
-    result TEXT NOT NULL                -- JSON: to_dict() plus the per-group counts
+    passes INTEGER NOT NULL,            -- 1 when the gate given passed (monitor: no alert)
+    result TEXT NOT NULL,               -- JSON: to_dict() plus the per-group counts
+    rule TEXT,                          -- the gate's rule: four_fifths, significance, both, either
+    verdict TEXT                        -- the verdict in words: rule, family, correction
 );
 --
 CREATE INDEX IF NOT EXISTS audits_label ON audits (label, recorded_at);
@@ -63,7 +67,12 @@ _SUMMARY = [
     "n_below_four_fifths",
     "min_impact_ratio",
     "passes",
+    "rule",
+    "verdict",
 ]
+
+#: Columns added by each schema version, for files written by an older one.
+_ADDED = {2: (("rule", "TEXT"), ("verdict", "TEXT"))}
 
 
 def _now() -> str:
@@ -189,13 +198,23 @@ class AuditLog:
             # transaction and let a second writer in between.
             for statement in SCHEMA.split("\n--\n"):
                 db.execute(statement)
+            present = {row[1] for row in db.execute("PRAGMA table_info(audits)")}
+            for added in range(version + 1, SCHEMA_VERSION + 1):
+                for column, kind in _ADDED.get(added, ()):
+                    if column not in present:
+                        db.execute(f"ALTER TABLE audits ADD COLUMN {column} {kind}")
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def add(
-        self, result: Any, *, label: str | None = None, model_version: str | None = None
+        self,
+        result: Any,
+        *,
+        label: str | None = None,
+        model_version: str | None = None,
+        verdict: Any = None,
     ) -> int:
-        """Append a result; return its id.
+        """Append a result with the verdict that was given on it; return its id.
 
         Parameters
         ----------
@@ -204,6 +223,14 @@ class AuditLog:
             What was audited, e.g. ``"resume screener, EU requisitions"``.
         model_version : str, optional
             Which model or configuration produced the decisions.
+        verdict : GateVerdict, optional
+            The gate's decision on ``result`` (from :meth:`AuditResult.gate`),
+            recorded as given: ``passes``, ``rule`` and ``verdict`` (the rule,
+            the family of comparisons and the correction, in words). Without
+            it the entry records ``result.gate()``, the default rule of
+            :meth:`AuditResult.passes` (four-fifths). An audit no gate can
+            judge (no one, or everyone, selected) is recorded as not passing,
+            with the reason.
         """
         from adverse_impact._audits._result import AuditResult, counts_to_dict
         from adverse_impact._monitoring._monitor import MonitorResult
@@ -213,13 +240,27 @@ class AuditLog:
                 raise type_error(
                     name, f"expected text, got {type(value).__name__}", f"Pass {name} as a string"
                 )
+        rule = text = None
         if isinstance(result, AuditResult):
+            from adverse_impact._audits._result import GateVerdict
+            from adverse_impact._core._errors import InputError
             from adverse_impact._publish._report import fingerprint
 
+            if verdict is not None and not isinstance(verdict, GateVerdict):
+                raise type_error(
+                    "verdict",
+                    f"expected a GateVerdict, got {type(verdict).__name__}",
+                    "Pass result.gate(...), the verdict the gate gave",
+                )
             payload = result.to_dict()
             payload["counts"] = counts_to_dict(result.counts)
             ratios = [float(r) for r in result.exact_ratios if r is not None]
-            below = int(result.failing().sum())
+            below = int(below_ratio(result.exact_ratios, 0.8).sum())
+            try:
+                given = result.gate() if verdict is None else verdict
+                passes, rule, text = given.passes, given.rule, given.describe()
+            except InputError as exc:
+                passes, text = False, f"not judged: {exc}"
             figures = (
                 "audit",
                 fingerprint(result),
@@ -227,7 +268,7 @@ class AuditLog:
                 len(result.table),
                 below,
                 min(ratios) if ratios else None,
-                below == 0,
+                passes,
             )
         elif isinstance(result, MonitorResult):
             payload = result.to_dict()
@@ -270,13 +311,16 @@ class AuditLog:
             low,
             int(bool(passes)),
             json.dumps(payload, ensure_ascii=False, allow_nan=False),
+            rule,
+            text,
         )
         with self._connect(write=True) as db:
             self._prepare(db)
             cursor = db.execute(
                 "INSERT INTO audits (recorded_at, library_version, kind, label, model_version,"
                 " parameters, fingerprint, n_total, n_groups, n_below_four_fifths,"
-                " min_impact_ratio, passes, result) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " min_impact_ratio, passes, result, rule, verdict)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 row,
             )
             return int(cursor.lastrowid)

@@ -28,6 +28,7 @@ from adverse_impact._core._render import (
     Footnotes,
     audit_rows,
     decision_rule,
+    family_text,
     fmt,
     fmt_interval,
     frame_table,
@@ -251,6 +252,20 @@ def _excluded_note(table: pd.DataFrame, rate_name: str) -> pd.DataFrame:
     return table
 
 
+def _family_sentence(result: AuditResult) -> str:
+    """What the per-row p-values are, and the family a release gate tests instead."""
+    family = result.params.get("family")
+    if not family:
+        return ""
+    return (
+        "Each row's p-value tests that one comparison. A release gate asks whether any "
+        "group of any attribute or intersection is significantly below the highest rate, "
+        f"and tests them as one {family_text(family, result.params.get('alpha'))} "
+        "(the adjusted p-values are in the JSON report; fair data fails this test at most "
+        "alpha of the time)."
+    )
+
+
 def render_markdown(
     result: AuditResult,
     *,
@@ -332,6 +347,9 @@ def render_markdown(
         ),
         "",
     ]
+    family = _family_sentence(result)
+    if family:
+        lines += [f"**Significance across the audit.** {family}", ""]
     if len(notes):
         lines += ["## Notes", ""] + markdown_notes(notes) + [""]
     lines += [
@@ -563,6 +581,9 @@ def render_html(
     columns = [(k, h[0].lower() + h[1:] if k != "group" else "group") for k, h in columns]
     records = audit_rows(table, notes, alpha=result.params.get("alpha"), p_column=p_column)
     out += ["<h2>Key</h2>", _HTML_KEY]
+    family = _family_sentence(result)
+    if family:
+        out.append(f'<p class="meta">{html.escape(family)}</p>')
     for attribute in result.attributes:
         rows = table[table["attribute"] == attribute].reset_index(drop=True)
         shown = [r for r in records if r["attribute"] == str(attribute)]

@@ -721,7 +721,8 @@ def _sweep_row(
             rate_older=float(o["rate"]),
             rate_younger=float(y["rate"]),
             impact_ratio=float(o["impact_ratio"]),
-            four_fifths_flag=bool(o["four_fifths_flag"]),
+            # No ratio (the younger band selected no one) is not a flag in the sweep.
+            four_fifths_flag=bool(pd.notna(o["four_fifths_flag"]) and o["four_fifths_flag"]),
             p_value_fisher=float(o.get("p_value_fisher", nan)),
             significant=bool(pd.notna(o.get("significant")) and o.get("significant")),
         )

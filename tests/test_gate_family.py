@@ -1,0 +1,150 @@
+"""Issue 24: the gate decides on one family with one error rate, and never passes what it
+cannot judge."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import adverse_impact as ai
+
+
+def _fair(seed: int, n: int = 3_000, rate: float = 0.2):
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["F", "M"], n)
+    race = rng.choice(list("ABCDEF"), n, p=[0.6, 0.2, 0.1, 0.06, 0.03, 0.01])
+    return pd.DataFrame({"sex": sex, "race": race, "selected": (rng.random(n) < rate) * 1})
+
+
+def test_adjusted_p_values_sit_beside_the_per_row_ones_and_name_their_family():
+    result = ai.audit(_fair(0), selected="selected", groups=["sex", "race"])
+    table = result.table
+    assert {"p_value_fisher", "significant", "p_value_adjusted", "significant_adjusted"} <= set(
+        table.columns
+    )
+    compared = ~table["is_reference"] & ~table["excluded"]
+    assert table.loc[compared, "p_value_adjusted"].notna().all()
+    assert table.loc[table["is_reference"], "p_value_adjusted"].isna().all()
+    # Never below the row's own p-value: the family can only ask for more evidence.
+    one_sided = table.loc[compared, "p_value_z"] / 2
+    assert (table.loc[compared, "p_value_adjusted"] >= one_sided - 1e-3).all()
+    family = result.params["family"]
+    assert family["comparisons"] == 1 + 5 + 11
+    assert family["attributes"] == ["sex", "race", "sex x race"]
+    text = result.gate(alpha=0.05).describe()
+    assert "family: 17 comparisons (sex, race, sex x race) against the highest rate" in text
+    assert "Westfall-Young maxT step-down (9,999 null draws), alpha 0.05" in text
+
+
+def test_the_same_counts_give_the_same_verdict_whatever_the_row_order():
+    data = _fair(1)
+    first = ai.audit(data, selected="selected", groups=["sex", "race"])
+    shuffled = data.sample(frac=1, random_state=3).reset_index(drop=True)
+    second = ai.audit(shuffled, selected="selected", groups=["sex", "race"])
+    pd.testing.assert_series_equal(
+        first.table["p_value_adjusted"], second.table["p_value_adjusted"]
+    )
+    assert first.params["family"]["random_state"] == second.params["family"]["random_state"]
+
+
+def test_random_state_and_n_resamples_are_checked_by_name():
+    data = _fair(2, n=300)
+    with pytest.raises(ai.InputError, match="^n_resamples:"):
+        ai.audit(data, selected="selected", groups="sex", n_resamples=5)
+    with pytest.raises(ai.InputError, match="^random_state:"):
+        ai.audit(data, selected="selected", groups="sex", random_state=-1)
+    fixed = ai.audit(data, selected="selected", groups="sex", random_state=4, n_resamples=99)
+    assert fixed.params["family"]["random_state"] == 4
+    assert fixed.params["family"]["n_resamples"] == 99
+
+
+def test_quick_calibration_of_the_gate_on_fair_sex_by_race_data():
+    # 150 fair audits, 199 null draws each (the default is 9,999): the rate of
+    # "fails" under the significance rule must stay within alpha + 3 SE = 10.3%;
+    # the uncorrected per-row rule of the first releases fails about half of them.
+    failures = uncorrected = 0
+    for seed in range(150):
+        result = ai.audit(_fair(seed), selected="selected", groups=["sex", "race"], n_resamples=199)
+        failures += not result.passes(rule="significance")
+        uncorrected += bool(result.table["significant"].fillna(False).any())
+    assert failures / 150 <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 150)
+    assert uncorrected / 150 > 0.3
+
+
+def test_a_fixed_reference_is_never_re_chosen_and_a_group_above_it_never_fails():
+    data = pd.DataFrame(
+        {
+            "g": ["a"] * 100 + ["b"] * 100 + ["c"] * 100,
+            "selected": [1] * 50 + [0] * 50 + [1] * 30 + [0] * 70 + [1] * 10 + [0] * 90,
+        }
+    )
+    result = ai.audit(data, selected="selected", groups="g", reference="b")
+    table = result.table.set_index("group")
+    assert np.isnan(table.loc["b", "p_value_adjusted"])
+    assert table.loc["a", "p_value_adjusted"] > 0.5  # above its reference: one-sided
+    assert table.loc["c", "p_value_adjusted"] < 0.01
+    assert result.failing(rule="significance").tolist() == [False, False, True]
+    assert result.params["family"]["against"] == "reference"
+
+
+@pytest.mark.parametrize("selected,why", [(0, "no one was selected"), (1, "everyone was selected")])
+def test_a_gate_never_passes_what_it_cannot_judge(selected, why):
+    result = ai.audit(selected=[selected] * 40, groups={"sex": ["F", "M"] * 20})
+    for call in (result.passes, result.failing, result.flagged, result.gate):
+        with pytest.raises(ai.InputError, match=f"^selected: {why}.*cannot judge"):
+            call()
+    with pytest.raises(ai.InputError, match=why):
+        result.passes(alpha=0.05, rule="significance")
+    from adverse_impact.testing import assert_no_adverse_impact
+
+    with pytest.raises(ai.InputError, match=why):
+        assert_no_adverse_impact(result)
+    print(result)  # the audit itself still describes what happened
+
+
+def test_rows_excluded_by_min_share_are_not_judged_not_false():
+    data = pd.DataFrame(
+        {
+            "race": ["A"] * 500 + ["B"] * 490 + ["C"] * 10,
+            "selected": ([1, 0] * 250) + ([1, 0, 0] * 163 + [1]) + [0] * 10,
+        }
+    )
+    result = ai.audit(data, selected="selected", groups="race", min_share=0.02)
+    row = result.table.set_index("group").loc["C"]
+    assert bool(row["excluded"]) and pd.isna(row["four_fifths_flag"])
+    assert pd.isna(row["significant_adjusted"]) and np.isnan(row["p_value_adjusted"])
+    assert result.table["four_fifths_flag"].dtype == "boolean"
+    assert result.to_dict()["table"][2]["four_fifths_flag"] is None
+    again = ai.AuditResult.from_dict(result.to_dict())
+    pd.testing.assert_frame_equal(again.table, result.table)
+
+
+def test_flagged_rows_carry_the_verdict_that_chose_them():
+    result = ai.audit(ai.datasets.load_eeoc_example(), selected="advanced", groups="race")
+    flagged = result.flagged(alpha=0.05)
+    assert flagged["group"].tolist() == ["Black"]
+    assert flagged.attrs["gate"].startswith("fails: 1 group (race=Black); rule both")
+
+
+def test_a_weighted_audit_has_a_calibrated_significance_rule():
+    rng = np.random.default_rng(8)
+    n = 2_000
+    data = pd.DataFrame(
+        {
+            "sex": rng.choice(["F", "M"], n),
+            "selected": (rng.random(n) < 0.3) * 1,
+            "w": rng.gamma(4.0, 0.25, n),
+        }
+    )
+    result = ai.audit(data, selected="selected", groups="sex", sample_weight="w")
+    assert "Kish" in result.params["family"]["statistic"]
+    assert result.gate(alpha=0.05, rule="significance").rule == "significance"
+
+
+def test_a_sweep_cut_off_that_selects_no_one_has_na_flags():
+    scores = np.linspace(0, 1, 40)
+    sex = np.array(["F", "M"] * 20)
+    sweep = ai.threshold_sweep(scores, sensitive_features={"sex": sex}, thresholds=[0.5, 2.0])
+    rows = sweep.to_frame()
+    assert rows.loc[rows["threshold"] == 2.0, "four_fifths_flag"].isna().all()
