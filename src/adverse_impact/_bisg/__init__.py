@@ -1,0 +1,1 @@
+"""BISG race estimates and probability-weighted audits (private; public names in adverse_impact)."""

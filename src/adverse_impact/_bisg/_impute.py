@@ -1,0 +1,418 @@
+"""BISG: race and ethnicity probabilities from a surname and a ZIP Code Tabulation Area.
+
+Bayes' rule with surname and place independent given race (Elliott et al.
+2009), as the CFPB computes it (CFPB 2014):
+
+    P(race | surname, zcta) = P(race | surname) P(zcta | race) / sum over races
+
+The work is done once per distinct surname and per distinct ZCTA, then
+gathered to the rows, so a million rows cost a few numpy passes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from adverse_impact._bisg._names import clean_surnames
+from adverse_impact._bisg._tables import (
+    CATEGORIES,
+    LABELS,
+    SURNAME_LISTS,
+    ZCTA_YEARS,
+    surname_table,
+    zcta_table,
+)
+from adverse_impact._errors import input_error, type_error
+from adverse_impact._frames import as_pandas
+from adverse_impact._render import frame_block, html_block, jsonable
+from adverse_impact._validation import check_consistent_length, check_option
+
+__all__ = ["RaceEstimates", "impute_race"]
+
+#: What a row falls back to when its surname is not on the list.
+UNMATCHED = ("geography", "all_other")
+
+#: Said wherever the estimates are shown: what they are for and what they are not.
+PURPOSE = (
+    "estimates for internal testing when race is not recorded; not the demographic data "
+    "an NYC Local Law 144 bias audit requires"
+)
+
+
+def _column(values: Any, argument: str) -> np.ndarray:
+    """One column of any library as a 1-D numpy array (object for text)."""
+    values = as_pandas(values, argument)
+    if isinstance(values, (str, bytes)) or np.isscalar(values):
+        raise type_error(
+            argument,
+            f"got a single {type(values).__name__}, not a column",
+            "Pass one value per person, e.g. a list or a DataFrame column",
+        )
+    if isinstance(values, pd.DataFrame):
+        raise type_error(
+            argument, "got a table, not a column", f"Pass one column, e.g. data[{argument!r}]"
+        )
+    if isinstance(values, (pd.Series, pd.Index)):
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            return values.to_numpy(dtype=float, na_value=np.nan)
+        return values.to_numpy(dtype=object, na_value=None)
+    array = np.asarray(values, dtype=object if not isinstance(values, np.ndarray) else None)
+    if array.ndim != 1:
+        raise input_error(
+            argument, f"expected one column, got shape {array.shape}", "Pass a 1-D array"
+        )
+    return array
+
+
+def _zcta_codes(uniques: np.ndarray) -> np.ndarray:
+    """Distinct ZCTA values as integers (-1 where not a 5-digit code).
+
+    Accepts integers (02139 stored as 2139) and text: "02139", " 2139 ",
+    "02139-4307" (a ZIP+4 is cut to its first five digits).
+    """
+    out = np.full(len(uniques), -1, dtype=np.int64)
+    if len(uniques) == 0:
+        return out
+    if uniques.dtype.kind in "iuf":
+        values = uniques.astype(float)
+        ok = np.isfinite(values) & (values == np.floor(values)) & (values >= 0) & (values < 1e5)
+        out[ok] = values[ok].astype(np.int64)
+        return out
+    text = pd.Series(uniques, dtype=object).map(
+        lambda v: (
+            str(int(v))
+            if isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+            else (v.strip() if isinstance(v, str) else "")
+        )
+    )
+    head = text.str.split("-", n=1).str[0]
+    ok = head.str.fullmatch(r"\d{1,5}").fillna(False).to_numpy(dtype=bool)
+    out[ok] = head[ok].astype(np.int64).to_numpy()
+    return out
+
+
+def impute_race(
+    surname: Any,
+    *,
+    zcta: Any = None,
+    surnames: str = "2010",
+    zctas: str = "2010",
+    unmatched_surname: str = "geography",
+) -> RaceEstimates:
+    """Race and ethnicity probabilities from surname and ZCTA (BISG), as the CFPB computes them.
+
+    For each person, ``P(race | surname, ZCTA)`` is proportional to
+    ``P(race | surname) * P(ZCTA | race)``: the Census surname list's race
+    shares for the surname, times the share of each group's adults (18+)
+    who live in the ZCTA (Elliott et al. 2009; CFPB 2014).  Six categories,
+    as on the Census surname list: White, Black, Asian/Pacific Islander,
+    American Indian/Alaska Native and multiracial/other (each non-Hispanic),
+    and Hispanic.
+
+    These are estimates for a vendor's or employer's internal testing when
+    applicants' race and ethnicity were not recorded.  They are not the
+    demographic data an NYC Local Law 144 bias audit requires, and an audit
+    that uses them is biased toward "no disparity" when selection depends on
+    race: see :func:`adverse_impact.audit_imputed` and the "Race estimates"
+    page of the documentation.  Geocoding addresses to ZCTAs or tracts is
+    out of scope.
+
+    Parameters
+    ----------
+    surname : array-like of str
+        One surname per person (a list, numpy array, or pandas, polars or
+        pyarrow column).  Cleaned as the CFPB's code cleans it: upper case;
+        digits and the punctuation ``` ` { } \\ , . "``` dropped, apostrophes
+        removed; the suffixes JR, SR, II, III, IV, DDS, MD, PHD and lone
+        initials removed; spaces removed ("De La Cruz" is DELACRUZ); for a
+        hyphenated name the first part, or the second where the first is not
+        listed.  Missing values are unmatched surnames.
+    zcta : array-like, optional
+        The person's 5-digit ZIP Code Tabulation Area, as text ("02139",
+        "02139-4307") or integers (2139).  A ZIP code is not a ZCTA, but for
+        most residential ZIP codes they coincide, which is what the CFPB uses.
+        Without ``zcta`` the result is the surname probabilities alone.
+    surnames : {"2010", "2000", "2010+2000"}, default "2010"
+        Which Census surname list: 2010 (162,253 names), 2000 (151,671), or
+        the CFPB's union (the 2010 list, plus the 2000 names it lacks).
+    zctas : {"2010", "2020"}, default "2010"
+        Which census's adult counts per ZCTA (the CFPB's tables from the 2010
+        Summary File 1 or the 2020 Demographic and Housing Characteristics
+        file; Puerto Rico excluded, as the surname lists do not cover it).
+    unmatched_surname : {"geography", "all_other"}, default "geography"
+        What stands in for ``P(race | surname)`` when the surname is not on
+        the list: the national adult shares, so that the result is the
+        ZCTA's own make-up (``"geography"``), or the Census's "ALL OTHER
+        NAMES" row of the 2010 list (``"all_other"``; not available with
+        ``surnames="2000"``, which has no such row).  Either way the row's
+        ``surname_matched`` flag is False.  The CFPB's own code leaves such
+        rows without a BISG estimate.
+
+    Returns
+    -------
+    RaceEstimates
+        Per person and in input order, the six probabilities (summing to 1)
+        and whether the surname and the ZCTA were found.  A ZCTA that is not
+        in the table, has no adults, or gives probability zero to every
+        category the surname allows is not used (``geography_matched`` False)
+        and the row keeps its surname probabilities.
+
+    See Also
+    --------
+    audit_imputed : Rates, impact ratios and their bounds from these probabilities.
+
+    References
+    ----------
+    Elliott, M. N., Morrison, P. A., Fremont, A., McCaffrey, D. F., Pantoja, P.
+    and Lurie, N. (2009). "Using the Census Bureau's surname list to improve
+    estimates of race/ethnicity and associated disparities." *Health Services
+    and Outcomes Research Methodology* 9, 69-83.
+
+    Consumer Financial Protection Bureau (2014). *Using publicly available
+    information to proxy for unidentified race and ethnicity*; its code and
+    tables: github.com/cfpb/proxy-methodology (CC0).
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> est = ai.impute_race(["Smith", "Garcia", "Nguyen", "Zzyzx"],
+    ...                      zcta=["30310", "78521", "92683", "02139"])
+    >>> est.probabilities.round(2)  # doctest: +NORMALIZE_WHITESPACE
+       white  black   api  aian  multiracial  hispanic
+    0   0.02   0.97  0.00  0.00         0.01      0.00
+    1   0.00   0.00  0.00  0.00         0.00      1.00
+    2   0.00   0.00  1.00  0.00         0.00      0.00
+    3   0.60   0.08  0.18  0.00         0.03      0.11
+    >>> est.surname_matched.tolist(), est.geography_matched.tolist()
+    ([True, True, True, False], [True, True, True, True])
+    """
+    check_option(surnames, "surnames", SURNAME_LISTS)
+    check_option(zctas, "zctas", ZCTA_YEARS)
+    check_option(unmatched_surname, "unmatched_surname", UNMATCHED)
+    names = _column(surname, "surname")
+    lengths = {"surname": len(names)}
+    codes_in = None
+    if zcta is not None:
+        codes_in = _column(zcta, "zcta")
+        lengths["zcta"] = len(codes_in)
+    n = check_consistent_length(lengths)
+    table = surname_table(surnames)
+    places = zcta_table(zctas)
+    if unmatched_surname == "all_other":
+        if table.all_other is None:
+            raise input_error(
+                "unmatched_surname",
+                f"the {surnames} surname list has no 'ALL OTHER NAMES' row",
+                "Use surnames='2010' or '2010+2000', or unmatched_surname='geography'",
+            )
+        fallback = table.all_other
+    else:
+        fallback = places.national
+
+    # Surnames: clean and look up each distinct value once.
+    name_codes, name_uniques = pd.factorize(names, use_na_sentinel=True)
+    first, second = clean_surnames(np.asarray(name_uniques, dtype=object))
+    row_first = table.index.get_indexer(first)
+    row_second = table.index.get_indexer(second)
+    row = np.where(row_first >= 0, row_first, row_second)
+    used = np.where(row_first >= 0, first, np.where(row_second >= 0, second, None))
+    prior_u = np.vstack([table.probabilities, fallback[None, :]])
+    row_u = np.where(row >= 0, row, len(table.probabilities))
+    # factorize's sentinel -1 (a missing surname) picks the fallback row appended last.
+    row_u = np.append(row_u, len(table.probabilities))
+    name_row = row_u[name_codes]
+    prior = prior_u[name_row]
+    surname_matched = name_row < len(table.probabilities)
+    used_names = np.append(used, None)[name_codes]
+
+    # ZCTAs: parse and look up each distinct value once.
+    geography_matched = np.zeros(n, dtype=bool)
+    zcta_out = np.full(n, -1, dtype=np.int64)
+    probabilities = prior
+    if codes_in is not None:
+        zcta_codes, zcta_uniques = pd.factorize(codes_in, use_na_sentinel=True)
+        parsed = _zcta_codes(np.asarray(zcta_uniques))
+        place_u = places.index.get_indexer(parsed)
+        place_u[parsed < 0] = -1
+        place_u = np.append(place_u, -1)
+        place = place_u[zcta_codes]
+        zcta_out = np.append(parsed, -1)[zcta_codes]
+        known = place >= 0
+        likelihood = places.given_race[place[known]]
+        unnormalised = prior[known] * likelihood
+        total = unnormalised.sum(axis=1)
+        usable = total > 0
+        probabilities = prior.copy()
+        rows = np.flatnonzero(known)[usable]
+        probabilities[rows] = unnormalised[usable] / total[usable, None]
+        geography_matched[rows] = True
+
+    return RaceEstimates(
+        _probabilities=probabilities,
+        _surname_used=used_names,
+        _zcta=zcta_out,
+        _surname_matched=surname_matched,
+        _geography_matched=geography_matched,
+        surnames=surnames,
+        zctas=zctas if codes_in is not None else None,
+        unmatched_surname=unmatched_surname,
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True, repr=False, eq=False)
+class RaceEstimates:
+    """BISG probabilities per person; returned by :func:`adverse_impact.impute_race`.
+
+    Attributes
+    ----------
+    probabilities : pandas.DataFrame
+        One row per person, in input order, one column per category
+        (``white``, ``black``, ``api``, ``aian``, ``multiracial``,
+        ``hispanic``); each row sums to 1.  A copy on each access.
+    surname_matched, geography_matched : numpy.ndarray of bool
+        Whether the person's surname was on the list, and whether their ZCTA
+        was found and used.  Copies.
+    surnames : str
+        The surname list used ("2010", "2000" or "2010+2000").
+    zctas : str or None
+        The ZCTA table used ("2010" or "2020"), None when no ZCTA was given.
+    unmatched_surname : str
+        What stood in for an unlisted surname ("geography" or "all_other").
+    categories : Mapping[str, str]
+        Column name to category description.
+
+    Examples
+    --------
+    >>> import adverse_impact as ai
+    >>> est = ai.impute_race(["Smith", "Garcia", "Nguyen", "Zzyzx"],
+    ...                      zcta=["30310", "78521", "92683", None])
+    >>> print(est.summary())  # doctest: +NORMALIZE_WHITESPACE
+    RaceEstimates: 4 people; surname on the 2010 list for 3 (75.0%), ZCTA used for 3 (75.0%)
+      expected people by category (sum of probabilities): white 0.68, black 0.98, api 1.02,
+        aian 0.01, multiracial 0.05, hispanic 1.26
+      most likely category, for comparison only: white 0, black 1, api 1, aian 0,
+        multiracial 0, hispanic 2
+      fell back: 1 surname(s) not listed (national shares used), 1 without a usable ZCTA
+        (surname alone)
+      estimates for internal testing when race is not recorded; not the demographic data an
+        NYC Local Law 144 bias audit requires
+    """
+
+    _probabilities: np.ndarray
+    _surname_used: np.ndarray
+    _zcta: np.ndarray
+    _surname_matched: np.ndarray
+    _geography_matched: np.ndarray
+    surnames: str
+    zctas: str | None
+    unmatched_surname: str
+
+    @property
+    def probabilities(self) -> pd.DataFrame:
+        return pd.DataFrame(self._probabilities, columns=list(CATEGORIES))
+
+    @property
+    def surname_matched(self) -> np.ndarray:
+        return self._surname_matched.copy()
+
+    @property
+    def geography_matched(self) -> np.ndarray:
+        return self._geography_matched.copy()
+
+    @property
+    def categories(self) -> Mapping[str, str]:
+        return dict(LABELS)
+
+    @property
+    def n(self) -> int:
+        return len(self._probabilities)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per person: the surname looked up, the ZCTA, the six probabilities, the flags."""
+        zcta = pd.Series(
+            [f"{z:05d}" if z >= 0 else None for z in self._zcta.tolist()], dtype=object
+        )
+        frame = pd.DataFrame(
+            {"surname_used": self._surname_used, "zcta": zcta if self.zctas else None}
+        )
+        for i, name in enumerate(CATEGORIES):
+            frame[name] = self._probabilities[:, i]
+        frame["surname_matched"] = self._surname_matched
+        frame["geography_matched"] = self._geography_matched
+        return frame
+
+    def by_category(self) -> pd.DataFrame:
+        """Per category: expected people (sum of probabilities), mean probability, argmax count."""
+        argmax = np.bincount(self._probabilities.argmax(axis=1), minlength=len(CATEGORIES))
+        expected = self._probabilities.sum(axis=0)
+        return pd.DataFrame(
+            {
+                "category": list(CATEGORIES),
+                "label": [LABELS[c] for c in CATEGORIES],
+                "expected": expected,
+                "mean_probability": expected / max(self.n, 1),
+                "argmax_count": argmax,
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Metadata, the per-category totals and every row, JSON-serialisable."""
+        return jsonable(
+            {
+                "n": self.n,
+                "surnames": self.surnames,
+                "zctas": self.zctas,
+                "unmatched_surname": self.unmatched_surname,
+                "categories": dict(LABELS),
+                "surname_matched": int(self._surname_matched.sum()),
+                "geography_matched": int(self._geography_matched.sum()),
+                "by_category": self.by_category().to_dict("records"),
+                "rows": self.to_frame().to_dict("records"),
+                "purpose": PURPOSE,
+            }
+        )
+
+    def _headline(self) -> str:
+        n = self.n
+        matched = int(self._surname_matched.sum())
+        text = (
+            f"RaceEstimates: {n:,} {'person' if n == 1 else 'people'}; surname on the "
+            f"{self.surnames} list for {matched:,} ({matched / max(n, 1):.1%})"
+        )
+        if self.zctas is not None:
+            placed = int(self._geography_matched.sum())
+            text += f", ZCTA used for {placed:,} ({placed / max(n, 1):.1%})"
+        return text
+
+    def summary(self) -> str:
+        """Headline, expected counts per category, argmax counts, fallbacks, and the caveat."""
+        table = self.by_category()
+        expected = ", ".join(f"{r.category} {r.expected:.2f}" for r in table.itertuples())
+        argmax = ", ".join(f"{r.category} {r.argmax_count}" for r in table.itertuples())
+        unlisted = int((~self._surname_matched).sum())
+        stand_in = "national shares" if self.unmatched_surname == "geography" else "ALL OTHER NAMES"
+        fallbacks = f"{unlisted} surname(s) not listed ({stand_in} used)"
+        if self.zctas is not None:
+            fallbacks += (
+                f", {int((~self._geography_matched).sum())} without a usable ZCTA (surname alone)"
+            )
+        return "\n".join(
+            [
+                self._headline(),
+                f"  expected people by category (sum of probabilities): {expected}",
+                f"  most likely category, for comparison only: {argmax}",
+                f"  fell back: {fallbacks}",
+                f"  {PURPOSE}",
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return frame_block(self._headline(), self.by_category())
+
+    def _repr_html_(self) -> str:
+        return html_block(self._headline(), self.by_category())
