@@ -32,7 +32,8 @@ Usage::
     python scripts/build_bisg_data.py \\
         --names-2010 Names_2010Census.csv --names-2000 app_c.csv \\
         --zcta-2010 zip_over18_race_dec10.dta --zcta-2020 zip_over18_race_jan20.dta \\
-        --out src/adverse_impact/_bisg/data
+        --out src/adverse_impact/_bisg/data \\
+        --cfpb-test-output test_proxied_final.csv   # optional: the test extract
 """
 
 from __future__ import annotations
@@ -126,6 +127,51 @@ def build_zcta(path: Path, out: Path) -> None:
     )
 
 
+def build_cfpb_fixture(test_output: Path, data: Path, out: Path) -> None:
+    """The test extract: the CFPB's ZIP-level columns, with the inputs recovered.
+
+    The CFPB's ``test_output/test_proxied_final.csv`` holds each row's
+    surname-only, ZCTA-only and BISG probabilities but not the surname or the
+    ZCTA.  Both are recovered here: the ZCTA whose adult make-up (after the
+    CFPB's adjustment) equals the row's ``zip18_geo_pr_*`` to 1e-7 (ZCTAs
+    with the same make-up give the same BISG, so the first is taken), and a 2000-list surname whose
+    probabilities equal ``name_pr_*`` (several surnames can share them; any
+    gives the same BISG).  The test then recomputes ``zip18_pr_*``.
+    """
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from adverse_impact._bisg._tables import surname_table, zcta_table
+
+    del data  # read through the package in src/, i.e. the tables just written there
+    names, places = surname_table("2000"), zcta_table("2010")
+    cfpb = ["white", "black", "api", "aian", "mult_other", "hispanic"]
+    frame = pd.read_csv(test_output)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        make_up = places.counts / places.counts.sum(axis=1, keepdims=True)
+    rows = []
+    for record in frame.to_dict("records"):
+        geo = np.array([record[f"zip18_geo_pr_{c}"] for c in cfpb])
+        gaps = np.abs(make_up - geo).max(axis=1)  # NaN for ZCTAs without adults
+        order = np.argsort(np.where(np.isnan(gaps), np.inf, gaps))
+        if not gaps[order[0]] < 1e-7:
+            raise ValueError(f"row {record['rownum']}: no ZCTA")
+        name = np.array([record[f"name_pr_{c}"] for c in cfpb])
+        found = np.flatnonzero(np.abs(names.probabilities - name).max(axis=1) < 1e-7)
+        if len(found) == 0:
+            raise ValueError(f"row {record['rownum']}: no surname")
+        row = {
+            "rownum": record["rownum"],
+            "surname": names.index[found[0]],
+            "zcta": f"{places.index[order[0]]:05d}",
+        }
+        row.update({f"name_pr_{c}": record[f"name_pr_{c}"] for c in cfpb})
+        row.update({f"zip18_geo_pr_{c}": record[f"zip18_geo_pr_{c}"] for c in cfpb})
+        row.update({f"zip18_pr_{c}": record[f"zip18_pr_{c}"] for c in cfpb})
+        rows.append(row)
+    pd.DataFrame(rows).to_csv(out, index=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names-2010", type=Path, required=True)
@@ -133,6 +179,12 @@ def main() -> None:
     parser.add_argument("--zcta-2010", type=Path, required=True)
     parser.add_argument("--zcta-2020", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--cfpb-test-output",
+        type=Path,
+        help="the CFPB's test_output/test_proxied_final.csv: also write the test extract",
+    )
+    parser.add_argument("--fixture", type=Path, default=Path("tests/data/bisg_cfpb_zip.csv"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     build_surnames(args.names_2010, args.out / "surnames_2010.npz")
@@ -144,6 +196,10 @@ def main() -> None:
         print(f"{digest}  {source.name}")
     for built in sorted(args.out.glob("*.npz")):
         print(f"{built.stat().st_size:>9,d} bytes  {built.name}")
+    if args.cfpb_test_output is not None:
+        args.fixture.parent.mkdir(parents=True, exist_ok=True)
+        build_cfpb_fixture(args.cfpb_test_output, args.out, args.fixture)
+        print(f"wrote {args.fixture}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ The public API is re-exported here; modules prefixed with ``_`` are private.
 
 from adverse_impact import stats
 from adverse_impact._audit import audit, impact_ratios, selection_rates
+from adverse_impact._bisg import ImputedAudit, RaceEstimates, audit_imputed, impute_race
 from adverse_impact._blackbox._paired import PairedTestResult, paired_test
 from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
 from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
@@ -70,6 +71,7 @@ __all__ = [
     "CounterfactualResult",
     "Finding",
     "FunnelResult",
+    "ImputedAudit",
     "GroupCounts",
     "InputError",
     "InputTypeError",
@@ -79,6 +81,7 @@ __all__ = [
     "PairedTestResult",
     "ProxyLeakage",
     "ProxyScan",
+    "RaceEstimates",
     "RankingAudit",
     "Recoverability",
     "ScoreGaps",
@@ -93,6 +96,7 @@ __all__ = [
     "audit",
     "audit_age",
     "audit_funnel",
+    "audit_imputed",
     "audit_model",
     "audit_rankings",
     "audit_tiers",
@@ -101,6 +105,7 @@ __all__ = [
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
+    "impute_race",
     "monitor",
     "paired_test",
     "proxy_leakage",

@@ -184,10 +184,10 @@ def impute_race(
     ...                      zcta=["30310", "78521", "92683", "02139"])
     >>> est.probabilities.round(2)  # doctest: +NORMALIZE_WHITESPACE
        white  black   api  aian  multiracial  hispanic
-    0   0.02   0.97  0.00  0.00         0.01      0.00
-    1   0.00   0.00  0.00  0.00         0.00      1.00
-    2   0.00   0.00  1.00  0.00         0.00      0.00
-    3   0.60   0.08  0.18  0.00         0.03      0.11
+    0   0.04   0.94  0.00   0.0         0.01      0.00
+    1   0.00   0.00  0.00   0.0         0.00      1.00
+    2   0.00   0.00  1.00   0.0         0.00      0.00
+    3   0.61   0.12  0.17   0.0         0.03      0.08
     >>> est.surname_matched.tolist(), est.geography_matched.tolist()
     ([True, True, True, False], [True, True, True, True])
     """
@@ -293,10 +293,10 @@ class RaceEstimates:
     ...                      zcta=["30310", "78521", "92683", None])
     >>> print(est.summary())  # doctest: +NORMALIZE_WHITESPACE
     RaceEstimates: 4 people; surname on the 2010 list for 3 (75.0%), ZCTA used for 3 (75.0%)
-      expected people by category (sum of probabilities): white 0.68, black 0.98, api 1.02,
-        aian 0.01, multiracial 0.05, hispanic 1.26
-      most likely category, for comparison only: white 0, black 1, api 1, aian 0,
-        multiracial 0, hispanic 2
+      expected people by category (sum of probabilities): white 0.71, black 1.06, api 1.05,
+        aian 0.01, multiracial 0.03, hispanic 1.14
+      most likely category, for comparison only: white 1, black 1, api 1, aian 0, multiracial
+        0, hispanic 1
       fell back: 1 surname(s) not listed (national shares used), 1 without a usable ZCTA
         (surname alone)
       estimates for internal testing when race is not recorded; not the demographic data an

@@ -76,9 +76,7 @@ def clean_surnames(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     second = np.full(len(first), "", dtype=object)
     # Most surnames are two or more letters and not a suffix, and every step below
     # leaves those as they are (upper-cased): only the others go through the CFPB's steps.
-    plain = text.str.fullmatch(r"[A-Za-z]{2,}").to_numpy(dtype=bool) & ~np.isin(
-        first, _SUFFIXES
-    )
+    plain = text.str.fullmatch(r"[A-Za-z]{2,}").to_numpy(dtype=bool) & ~np.isin(first, _SUFFIXES)
     rest = ~plain
     if rest.any():
         first[rest], second[rest] = _clean(text[rest])

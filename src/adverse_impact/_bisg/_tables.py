@@ -52,6 +52,7 @@ class SurnameTable:
 
     index: pd.Index  # surname -> row
     probabilities: np.ndarray  # (n_names, 6) float64, rows sum to 1
+    count: np.ndarray  # (n_names,) people with the surname in that census
     source: np.ndarray  # (n_names,) the list each row came from, e.g. "2010"
     all_other: np.ndarray | None  # the "ALL OTHER NAMES" shares, or None (the 2000 list)
 
@@ -86,7 +87,7 @@ def fill_suppressed(pct: np.ndarray) -> np.ndarray:
     >>> from adverse_impact._bisg._tables import fill_suppressed
     >>> # AAB on the 2010 list: 87.97, (S), (S), 0, 6.77, (S)
     >>> fill_suppressed(np.array([[8797, -1, -1, 0, 677, -1]])).round(6).tolist()
-    [[0.8797, 0.0142, 0.0142, 0.0, 0.0677, 0.0142]]
+    [[0.8797, 0.017533, 0.017533, 0.0, 0.0677, 0.017533]]
     """
     suppressed = pct < 0
     shares = np.where(suppressed, 0.0, pct / 100.0) / 100.0
@@ -94,6 +95,10 @@ def fill_suppressed(pct: np.ndarray) -> np.ndarray:
     left = 1.0 - shares.sum(axis=1, keepdims=True)
     fill = np.divide(left, n_suppressed, out=np.zeros_like(left), where=n_suppressed > 0)
     return np.where(suppressed, fill, shares)
+
+
+def _normalise(p: np.ndarray) -> np.ndarray:
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def _names(arrays: dict[str, np.ndarray]) -> list[str]:
@@ -110,18 +115,24 @@ def surname_table(which: str) -> SurnameTable:
         return SurnameTable(
             index=new.index.append(old.index[extra]),
             probabilities=np.vstack([new.probabilities, old.probabilities[extra]]),
+            count=np.concatenate([new.count, old.count[extra]]),
             source=np.concatenate([new.source, old.source[extra]]),
             all_other=new.all_other,
         )
     arrays = _load(f"surnames_{which}.npz")
-    probabilities = fill_suppressed(arrays["pct"].astype(np.int64))
+    # The printed percentages of a row with nothing suppressed need not add up to
+    # exactly 100 (each is rounded); rows are scaled to sum to 1.  BISG's own
+    # normalisation makes this scaling immaterial wherever a ZCTA is used.
+    probabilities = _normalise(fill_suppressed(arrays["pct"].astype(np.int64)))
     all_other = None
     if "all_other_pct" in arrays:
-        all_other = fill_suppressed(arrays["all_other_pct"].astype(np.int64)[None, :])[0]
+        other = fill_suppressed(arrays["all_other_pct"].astype(np.int64)[None, :])
+        all_other = _normalise(other)[0]
     names = _names(arrays)
     return SurnameTable(
         index=pd.Index(names),
         probabilities=probabilities,
+        count=arrays["count"].astype(np.int64),
         source=np.full(len(names), which, dtype=object),
         all_other=all_other,
     )
