@@ -291,6 +291,13 @@ def _builders():
             audit_date="2026-11-30", distribution_date="2026-01-05", data_source="test"
         ),
         "SummaryCheck": lambda: ai.check_summary(published),
+        "RaceEstimates": lambda: ai.impute_race(
+            ["Smith", "Garcia", "Qxqzv", None], zcta=["30310", "78521", None, "02139"]
+        ),
+        "ImputedAudit": lambda: ai.audit_imputed(
+            [1, 0, 1, 1, 0, 0] * 10,
+            pd.DataFrame({"a": np.linspace(0.1, 0.9, 60), "b": np.linspace(0.9, 0.1, 60)}),
+        ),
         "ScoreGaps": lambda: ai.score_gaps(
             score=np.linspace(0, 1, 60), groups={"sex": SEX}, cutoffs=[0.5]
         ),
