@@ -86,8 +86,11 @@ def test_the_shipped_tables_have_the_sizes_of_their_sources():
     union = surname_table("2010+2000")
     assert len(union.index) == len(set(union.index)) > 162_253
     assert len(zcta_table("2010").index) == 32_989  # 33,120 less Puerto Rico's 131
-    np.testing.assert_allclose(surname_table("2010").all_other, [0.6665, 0.0853, 0.0797, 0.0086,
-                                                                 0.0232, 0.1367], atol=1e-12)
+    np.testing.assert_allclose(
+        surname_table("2010").all_other,
+        [0.6665, 0.0853, 0.0797, 0.0086, 0.0232, 0.1367],
+        atol=1e-12,
+    )
     assert surname_table("2000").all_other is None
 
 

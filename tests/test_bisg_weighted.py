@@ -109,9 +109,7 @@ def test_the_weighted_estimate_is_biased_toward_one_when_selection_depends_on_ra
 @pytest.mark.parametrize("cells", ["proxy", "default"])
 def test_the_bounds_contain_the_truth_in_every_design(design, cells):
     z, probs, race, selected = _population(DESIGNS[design], 60_000, seed=4)
-    result = ai.audit_imputed(
-        selected, probs, reference="a", cells=z if cells == "proxy" else None
-    )
+    result = ai.audit_imputed(selected, probs, reference="a", cells=z if cells == "proxy" else None)
     table = result.table.set_index("group")
     true_rate = np.array([selected[race == k].mean() for k in range(3)])
     for k, group in enumerate(GROUPS[1:], start=1):
@@ -204,8 +202,14 @@ def test_race_estimates_go_in_directly_with_their_source():
     est = ai.impute_race(["Smith", "Garcia", "Nguyen", "Washington"] * 25, zcta=["30310"] * 100)
     selected = [1, 0, 1, 0] * 25
     result = ai.audit_imputed(selected, est)
-    assert list(result.table["group"]) == ["white", "black", "api", "aian", "multiracial",
-                                           "hispanic"]
+    assert list(result.table["group"]) == [
+        "white",
+        "black",
+        "api",
+        "aian",
+        "multiracial",
+        "hispanic",
+    ]
     assert result.source["surnames"] == "2010" and result.source["zctas"] == "2010"
 
 
@@ -220,12 +224,21 @@ def test_polars_inputs_give_the_same_audit():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"probabilities": pd.DataFrame({"a": [0.5, 0.5], "b": [0.4, 0.4]})}, ai.InputError,
-         r"probabilities: 2 row\(s\) do not sum to 1"),
-        ({"probabilities": pd.DataFrame({"a": [1.0, np.nan], "b": [0.0, 0.5]})}, ai.InputError,
-         r"probabilities: 1 row\(s\) hold a missing"),
-        ({"probabilities": np.array([[0.5, 0.5], [1, 0]])}, ai.InputTypeError,
-         r"probabilities: got ndarray"),
+        (
+            {"probabilities": pd.DataFrame({"a": [0.5, 0.5], "b": [0.4, 0.4]})},
+            ai.InputError,
+            r"probabilities: 2 row\(s\) do not sum to 1",
+        ),
+        (
+            {"probabilities": pd.DataFrame({"a": [1.0, np.nan], "b": [0.0, 0.5]})},
+            ai.InputError,
+            r"probabilities: 1 row\(s\) hold a missing",
+        ),
+        (
+            {"probabilities": np.array([[0.5, 0.5], [1, 0]])},
+            ai.InputTypeError,
+            r"probabilities: got ndarray",
+        ),
         ({"reference": "z"}, ai.InputError, r"reference: 'z' is not one of \['a', 'b'\]"),
         ({"confidence": 1.5}, ai.InputError, r"confidence: 1.5 is not a number"),
         ({"min_share": 2}, ai.InputError, r"min_share: 2 is outside"),

@@ -36,6 +36,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from adverse_impact._bisg._impute import PURPOSE, RaceEstimates
+from adverse_impact._bisg._tables import CATEGORIES
 from adverse_impact._errors import input_error, type_error
 from adverse_impact._frames import as_pandas
 from adverse_impact._frozen import read_only, reduce_by_fields
@@ -64,7 +65,8 @@ ROWS_PER_CELL = 100
 
 def _probabilities(value: Any) -> tuple[np.ndarray, list[str]]:
     if isinstance(value, RaceEstimates):
-        frame = value.probabilities
+        # The result's own array (read, never written): no DataFrame round trip.
+        return value._probabilities, list(CATEGORIES)
     else:
         frame = as_pandas(value, "probabilities")
         if isinstance(frame, np.ndarray) or not isinstance(frame, pd.DataFrame):
@@ -105,30 +107,30 @@ def _probabilities(value: Any) -> tuple[np.ndarray, list[str]]:
     return p / p.sum(axis=1, keepdims=True), names
 
 
-def _cells_from(p_a: np.ndarray, p_b: np.ndarray) -> np.ndarray:
-    """Cells of people with similar probabilities of the two groups compared.
+def _grid(n: int) -> int:
+    """Bins per axis of the default cells: about ``ROWS_PER_CELL`` people per cell, 10 at most.
 
-    Quantile bins of each group's probability, as many per axis as keep about
-    ``ROWS_PER_CELL`` people per cell (at most 10 per axis).
+    The default cells of a comparison of groups ``a`` and ``b`` are the squares
+    of a ``grid x grid`` grid on ``(p_a, p_b)``: people with similar
+    probabilities of the two groups compared.
     """
-    n = len(p_a)
-    bins = int(max(1, min(10, math.floor(math.sqrt(n / ROWS_PER_CELL)))))
-
-    def binned(x: np.ndarray) -> np.ndarray:
-        edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
-        return np.searchsorted(edges, x, side="right")
-
-    return binned(p_a) * (bins + 1) + binned(p_b)
+    return int(max(1, min(10, math.floor(math.sqrt(n / ROWS_PER_CELL)))))
 
 
 def kmz_bounds(
-    selected: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, cells: np.ndarray
+    selected: np.ndarray,
+    p_a: np.ndarray,
+    p_b: np.ndarray,
+    cells: np.ndarray,
+    n_cells: int | None = None,
 ) -> tuple[float, float, float, float, float, float]:
     """Sharp bounds on rate(a), rate(b) and rate(a) / rate(b) given the cells.
 
     Returns ``(rate_a_low, rate_a_high, rate_b_low, rate_b_high, ratio_low,
     ratio_high)``; the ratio's bounds pair ``a``'s lowest with ``b``'s highest
     and the reverse (Kallus, Mao and Zhou 2022; see the module docstring).
+    ``cells`` holds any labels, or, with ``n_cells``, integer codes in
+    ``range(n_cells)`` (not checked).
 
     Examples
     --------
@@ -139,13 +141,20 @@ def kmz_bounds(
     >>> [round(v, 3) for v in kmz_bounds(s, p, p, np.zeros(100, dtype=int))]
     [0.0, 1.0, 0.0, 1.0, 0.0, inf]
     """
-    codes, index = np.unique(cells, return_inverse=True)
-    k = len(codes)
-    size = np.bincount(index, minlength=k).astype(float)
-    sigma = np.bincount(index, weights=selected, minlength=k) / size
-    pa = np.bincount(index, weights=p_a, minlength=k) / size
-    pb = np.bincount(index, weights=p_b, minlength=k) / size
-    n_a, n_b = p_a.sum(), p_b.sum()
+    index = np.asarray(cells)
+    if n_cells is None:
+        index = np.unique(index, return_inverse=True)[1].ravel()
+        n_cells = int(index.max()) + 1 if len(index) else 0
+    # People per (cell, selected or not) in one count; the two probability sums weighted.
+    both = np.bincount(index * 2 + np.asarray(selected, dtype=np.int8), minlength=2 * n_cells)
+    size = (both[0::2] + both[1::2]).astype(float)
+    used = size > 0  # codes need not be dense
+    size = size[used]
+    sigma = both[1::2][used] / size
+    sum_a = np.bincount(index, weights=p_a, minlength=n_cells)[used]
+    sum_b = np.bincount(index, weights=p_b, minlength=n_cells)[used]
+    pa, pb = sum_a / size, sum_b / size
+    n_a, n_b = sum_a.sum(), sum_b.sum()
     low_a = (size * np.maximum(0.0, sigma - (1 - pa))).sum() / n_a
     high_a = (size * np.minimum(sigma, pa)).sum() / n_a
     low_b = (size * np.maximum(0.0, sigma - (1 - pb))).sum() / n_b
@@ -219,7 +228,8 @@ def audit_imputed(
         ZCTA, or the surname).  Finer cells give narrower bounds but need
         enough people per cell; default: for each pair of groups compared,
         cells of people with similar probabilities of those two groups
-        (quantile bins, about 100 people per cell, at most 100 cells).
+        (a grid on the two probabilities, about 100 people per cell on
+        average, at most 100 cells).
         Valid when the probabilities are calibrated within the cells.
     min_share : float, optional
         Groups whose expected share ``sum p / N`` is below this (e.g. 0.02,
@@ -285,20 +295,28 @@ def audit_imputed(
         per_cell = np.bincount(cell_codes)
     z = norm.ppf(0.5 + level / 2)
 
-    size = p.sum(axis=0)
-    chosen = p * decisions[:, None]
-    rate = np.divide(chosen.sum(axis=0), size, out=np.full(len(groups), np.nan), where=size > 0)
+    # Everything from two products and two Gram matrices (BLAS, one pass each):
+    # sum p, sum p s, sum p_a p_b and sum p_a p_b s.
+    chosen_rows = decisions.astype(bool)
+    picked = p[chosen_rows]
+    size = np.ones(n) @ p
+    chosen = decisions @ p
+    gram = p.T @ p
+    gram_selected = picked.T @ picked
+    k = len(groups)
+    rate = np.divide(chosen, size, out=np.full(k, np.nan), where=size > 0)
     shares = size / n
-    n_eff = np.divide(size**2, (p**2).sum(axis=0), out=np.zeros(len(groups)), where=size > 0)
-    excluded = np.zeros(len(groups), dtype=bool) if share is None else shares < float(share)
-    # Linearised variance of a ratio estimator sum(p s) / sum(p): influence p (s - rate) / sum(p).
-    influence = np.divide(
-        p * (decisions[:, None] - np.nan_to_num(rate)[None, :]),
-        size[None, :],
-        out=np.zeros_like(p),
-        where=size[None, :] > 0,
-    )
-    rate_se = np.sqrt((influence**2).sum(axis=0))
+    squares = np.diag(gram)
+    n_eff = np.divide(size**2, squares, out=np.zeros(k), where=size > 0)
+    excluded = np.zeros(k, dtype=bool) if share is None else shares < float(share)
+    # Linearised (sandwich) covariance of the ratio estimators sum(p s) / sum(p): the
+    # influence of person i on group a's rate is p_ia (s_i - r_a) / n_a, and with s in
+    # {0, 1}, sum_i p_ia p_ib (s_i - r_a)(s_i - r_b) = (1 - r_a - r_b) G_s + r_a r_b G.
+    r = np.nan_to_num(rate)
+    cross = (1 - r[:, None] - r[None, :]) * gram_selected + np.outer(r, r) * gram
+    with np.errstate(divide="ignore", invalid="ignore"):
+        covariance = cross / np.outer(size, size)
+    rate_se = np.sqrt(np.maximum(np.diag(covariance), 0.0))
 
     candidates = [i for i in range(len(groups)) if not excluded[i] and size[i] > 0]
     if reference is None:
@@ -314,9 +332,12 @@ def audit_imputed(
         ref = groups.index(reference)
 
     hard = p.argmax(axis=1)
-    hard_n = np.bincount(hard, minlength=len(groups))
-    hard_sel = np.bincount(hard, weights=decisions, minlength=len(groups))
-    hard_rate = np.divide(hard_sel, hard_n, out=np.full(len(groups), np.nan), where=hard_n > 0)
+    hard_n = np.bincount(hard, minlength=k)
+    hard_sel = np.bincount(hard[chosen_rows], minlength=k)
+    hard_rate = np.divide(hard_sel, hard_n, out=np.full(k, np.nan), where=hard_n > 0)
+    if cell_labels is None:
+        grid = _grid(n)
+        bins = np.minimum((p * grid).astype(np.int16), grid - 1)
 
     rows = []
     for i, group in enumerate(groups):
@@ -325,7 +346,7 @@ def audit_imputed(
             "n_expected": size[i],
             "share": shares[i],
             "n_effective": n_eff[i],
-            "selected_expected": chosen[:, i].sum(),
+            "selected_expected": chosen[i],
             "rate": rate[i],
             "rate_ci_low": max(0.0, rate[i] - z * rate_se[i]),
             "rate_ci_high": min(1.0, rate[i] + z * rate_se[i]),
@@ -348,18 +369,26 @@ def audit_imputed(
         if size[i] > 0 and rate[ref] > 0:
             row["impact_ratio"] = rate[i] / rate[ref]
             if i != ref and rate[i] > 0:
-                # log(ratio) linearised: the two influences, on the same rows, subtract.
-                log_influence = influence[:, i] / rate[i] - influence[:, ref] / rate[ref]
-                half = z * math.sqrt(float((log_influence**2).sum()))
+                # log(ratio) linearised: the two rates share rows, so their covariance counts.
+                variance = (
+                    covariance[i, i] / rate[i] ** 2
+                    + covariance[ref, ref] / rate[ref] ** 2
+                    - 2 * covariance[i, ref] / (rate[i] * rate[ref])
+                )
+                half = z * math.sqrt(max(float(variance), 0.0))
                 row["ratio_ci_low"] = row["impact_ratio"] * math.exp(-half)
                 row["ratio_ci_high"] = row["impact_ratio"] * math.exp(half)
         if i == ref:
             row.update(bound_low=1.0, bound_high=1.0, ratio_ci_low=1.0, ratio_ci_high=1.0)
             row["four_fifths"] = HOLDS
         elif size[i] > 0:
-            given = cell_labels is not None
-            cell = cell_codes if given else _cells_from(p[:, i], p[:, ref])
-            low_a, high_a, _, _, r_low, r_high = kmz_bounds(decisions, p[:, i], p[:, ref], cell)
+            if cell_labels is None:
+                cell, n_cells = bins[:, i].astype(np.int32) * grid + bins[:, ref], grid * grid
+            else:
+                cell, n_cells = cell_codes, int(cell_codes.max()) + 1
+            low_a, high_a, _, _, r_low, r_high = kmz_bounds(
+                chosen_rows, p[:, i], p[:, ref], cell, n_cells
+            )
             row.update(
                 bound_low=r_low,
                 bound_high=r_high,
