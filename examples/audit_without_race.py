@@ -51,7 +51,7 @@ def simulate(n: int = N, seed: int = 2024):
 def main() -> None:
     race, surname, zcta, selected = simulate()
     estimates = ai.impute_race(surname, zcta=[f"{z:05d}" for z in zcta])
-    result = ai.audit_imputed(selected, estimates, min_share=0.02)
+    result = ai.audit_imputed(selected, estimates, reference="white", min_share=0.02)
     true_rate = {c: selected[race == k].mean() for k, c in enumerate(CATEGORIES)}
     table = result.table.set_index("group")
     black = table.loc["black"]
