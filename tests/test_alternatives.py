@@ -16,8 +16,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 import adverse_impact as ai
+from adverse_impact._audits._scoring import decide
 from adverse_impact._scores._alternatives import _AUC, GROUP_CUTOFF_NOTE
-from adverse_impact._scoring import decide
 
 
 @pytest.fixture(scope="module")

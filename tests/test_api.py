@@ -61,31 +61,4 @@ def test_only_the_counting_and_frame_modules_import_narwhals():
         for p in root.rglob("*.py")
         if re.search(r"^\s*(import|from) narwhals", p.read_text(), re.M)
     )
-    assert importing == ["_counts.py", "_frames.py"]
-
-
-def test_no_import_cycle_between_private_modules_at_import_time():
-    import ast
-    from pathlib import Path
-
-    import adverse_impact
-
-    root = Path(adverse_impact.__file__).parent
-    graph = {}
-    for path in root.glob("*.py"):
-        deps = set()
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-                "adverse_impact."
-            ):
-                deps.add(node.module.split(".")[1])
-        graph[path.stem] = deps
-
-    def reaches(start, target, seen):
-        for dep in graph.get(start, ()):
-            if dep == target or (dep not in seen and (seen.add(dep) or reaches(dep, target, seen))):
-                return True
-        return False
-
-    cyclic = sorted(m for m in graph if reaches(m, m, set()))
-    assert not cyclic
+    assert importing == ["_core/_counts.py", "_core/_frames.py"]

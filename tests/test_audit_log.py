@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ import pytest
 
 import adverse_impact as ai
 from adverse_impact._monitoring._log import SCHEMA_VERSION
-from adverse_impact._report import fingerprint
+from adverse_impact._publish._report import fingerprint
 
 SRC = str(Path(ai.__file__).resolve().parents[1])
 
@@ -218,8 +217,7 @@ def test_killing_a_busy_writer_keeps_every_committed_entry(tmp_path):
         "import sys, adverse_impact as ai\n"
         "log = ai.AuditLog(sys.argv[1])\n"
         "r = ai.audit(selected=[1, 0, 1, 1], groups={'sex': ['F', 'F', 'M', 'M']})\n"
-        "print('go', flush=True)\n"
-        "while True:\n    log.add(r, label='loop')\n"
+        "while True:\n    log.add(r, label='loop')\n    print('added', flush=True)\n"
     )
     writer = subprocess.Popen(
         [sys.executable, "-c", script, path],
@@ -228,14 +226,15 @@ def test_killing_a_busy_writer_keeps_every_committed_entry(tmp_path):
         text=True,
     )
     try:
-        writer.stdout.readline()
-        time.sleep(0.5)
+        # Killed while it is writing: after 20 committed entries, not after a sleep.
+        for _ in range(20):
+            assert writer.stdout.readline().strip() == "added"
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait(30)
     log = ai.AuditLog(path)
     history = log.history()
-    assert len(history) >= 1
+    assert len(history) >= 20  # every entry it reported as added is there
     for entry in history["id"]:
         assert log.get(int(entry)).exact_ratios[0] == 0.5
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -186,7 +186,7 @@ def test_detectable_shortcut_decides_exactly_at_the_p_value(n_a, n_b, share, tes
     # test; at alpha equal to the full test's p-value (and one ulp above) the bounds
     # cannot decide, so this pins the shortcut to the full computation at its boundary.
     # The full test is itself checked against scipy (tests/test_stats.py).
-    from adverse_impact._significance import detectable
+    from adverse_impact._stats._significance import detectable
 
     sel_b = int(round(share * n_b))
     full = ai.stats.fisher_exact(0, n_a, sel_b, n_b)
@@ -211,7 +211,7 @@ def test_detectable_shortcut_decides_exactly_at_the_p_value(n_a, n_b, share, tes
 def test_detectable_mid_p_is_the_probability_of_no_selection(n_a, n_b, share):
     # With no one selected from the group, the doubled two-sided mid-p is exactly
     # min(P(X = 0), 1): the reference is scipy's hypergeometric pmf.
-    from adverse_impact._significance import detectable
+    from adverse_impact._stats._significance import detectable
 
     sel_b = int(round(share * n_b))
     p0 = sps.hypergeom.pmf(0, n_a + n_b, sel_b, n_a)

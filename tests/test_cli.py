@@ -469,7 +469,7 @@ def test_out_creates_missing_directories_and_unwritable_is_one_line(tmp_path, ca
 
 
 def test_plot_without_matplotlib_names_the_extra(monkeypatch):
-    from adverse_impact import _render
+    from adverse_impact._core import _render
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)

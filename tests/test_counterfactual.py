@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 import adverse_impact as ai
-from adverse_impact._counterfactual import load_pairs, swap_terms
+from adverse_impact._proxies._counterfactual import load_pairs, swap_terms
 
 
 def test_built_in_pairs_are_many_symmetric_and_user_extendable(tmp_path):
@@ -152,7 +152,7 @@ _FRAGMENTS = [
 def test_trie_pattern_matches_exactly_what_a_flat_alternation_matches(text):
     import re
 
-    from adverse_impact._counterfactual import _pattern
+    from adverse_impact._proxies._counterfactual import _pattern
 
     table = load_pairs("gender")
     body = "|".join(
@@ -168,7 +168,7 @@ def test_trie_pattern_matches_exactly_what_a_flat_alternation_matches(text):
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=14).map("".join))
 def test_the_re2_prefilter_never_misses_a_document_with_a_swap(text):
     pytest.importorskip("pyarrow")
-    from adverse_impact._counterfactual import _candidates, _swapper
+    from adverse_impact._proxies._counterfactual import _candidates, _swapper
 
     table = load_pairs("gender")
     if _swapper(table)(text) != text:
@@ -176,7 +176,7 @@ def test_the_re2_prefilter_never_misses_a_document_with_a_swap(text):
 
 
 def test_results_are_the_same_with_and_without_pyarrow(monkeypatch):
-    from adverse_impact import _counterfactual
+    from adverse_impact._proxies import _counterfactual
 
     texts = [
         "women's chess club",

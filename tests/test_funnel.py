@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adverse_impact as ai
-from adverse_impact import _funnel
+from adverse_impact._audits import _funnel
 
 
 def people(race: str, n: int, passed: int, promoted: int) -> pd.DataFrame:

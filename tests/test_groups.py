@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import adverse_impact as ai
-from adverse_impact._groups import code_groups, sort_key
+from adverse_impact._core._groups import code_groups, sort_key
 
 UNKNOWN = "Unknown"
 
@@ -318,7 +318,7 @@ def test_id_like_group_column_on_an_engine_fails_before_collecting(monkeypatch):
     pl = pytest.importorskip("polars")
     import narwhals as nw
 
-    from adverse_impact import _counts
+    from adverse_impact._core import _counts
 
     fetched: list[int] = []
     original = nw.DataFrame.to_pandas

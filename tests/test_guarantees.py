@@ -5,11 +5,9 @@ Every entry of the catalogue names the test below that shows the behaviour.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 import warnings
 from fractions import Fraction
 
@@ -21,8 +19,8 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 import adverse_impact as ai
-from adverse_impact._audit import audit_counts
-from adverse_impact._counts import GroupCounts
+from adverse_impact._audits._audit import audit_counts
+from adverse_impact._core._counts import GroupCounts
 
 FS = ["F", "F", "M", "M"]
 
@@ -323,27 +321,60 @@ def test_results_from_counts_equal_results_from_rows():
 # -- nothing half-written --------------------------------------------------------------------
 
 
+# The writer stops itself half-way through writing the temporary file and waits to be
+# killed: deterministic, whatever the machine's speed (no polling, no sleep).
+_HALF_WRITER = """
+import os, sys
+import adverse_impact._cli as cli
+
+real_fdopen = os.fdopen
+
+
+class HalfWritten:
+    def __init__(self, file):
+        self.file = file
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.file.__exit__(*exc)
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def write(self, data):
+        self.file.write(data[: len(data) // 2])
+        self.file.flush()
+        print("half", flush=True)
+        sys.stdin.readline()  # blocks until the test kills this process
+
+
+os.fdopen = lambda *a, **k: HalfWritten(real_fdopen(*a, **k))
+sys.exit(cli.main(["audit", sys.argv[1], "--selected", "sel", "--group", "s",
+                   "--format", "json", "--out", sys.argv[2]]))
+"""
+
+
 def test_killed_mid_write_leaves_the_old_report(tmp_path):
     target = tmp_path / "report.json"
     target.write_text("the old report")
-    script = (
-        "import sys, adverse_impact._cli as cli\n"
-        "cli._render = lambda result, args: 'x' * 400_000_000\n"
-        "sys.exit(cli.main(['audit', sys.argv[1], '--selected', 'sel', '--group', 's',"
-        " '--format', 'json', '--out', sys.argv[2]]))\n"
-    )
     data = tmp_path / "data.csv"
     pd.DataFrame({"s": FS * 10, "sel": [1, 0, 1, 1] * 10}).to_csv(data, index=False)
-    process = subprocess.Popen([sys.executable, "-c", script, str(data), str(target)])
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HALF_WRITER, str(data), str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().strip() == "half"
         partial = [p for p in tmp_path.iterdir() if p.name.startswith(".report.json.")]
-        if partial and partial[0].stat().st_size > 10_000_000:
-            os.kill(process.pid, signal.SIGKILL)
-            break
-        time.sleep(0.005)
-    process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL, "the writer finished before it was killed"
+        assert len(partial) == 1 and partial[0].stat().st_size > 0
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+    assert process.returncode == -signal.SIGKILL
     assert target.read_text() == "the old report"
 
 

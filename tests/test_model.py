@@ -21,8 +21,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 import adverse_impact as ai
-from adverse_impact._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
-from adverse_impact._scoring import decide
+from adverse_impact._audits._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
+from adverse_impact._audits._scoring import decide
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIT_COLUMNS = [

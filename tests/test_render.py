@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import adverse_impact as ai
-from adverse_impact import _render
+from adverse_impact._core import _render
 
 LONG = [
     "Native Hawaiian or Other Pacific Islander",
@@ -130,7 +130,7 @@ def test_detectable_matches_scipy(n_a, sel_b, extra, test):
     # Reference: scipy's tests on the table of a group with no one selected.
     from scipy.stats import fisher_exact
 
-    from adverse_impact._significance import detectable
+    from adverse_impact._stats._significance import detectable
 
     n_b = max(sel_b + extra, 1)
     sel_b = min(sel_b, n_b)
@@ -145,34 +145,3 @@ def test_detectable_matches_scipy(n_a, sel_b, extra, test):
         p = 1.0 if sel_b == 0 else proportions_ztest([0, sel_b], [n_a, n_b])[1]
         p = 1.0 if not np.isfinite(p) else p
     assert got == (p < 0.05 and sel_b > 0)
-
-
-def _runtime_imports(module: str) -> set[str]:
-    """The adverse_impact modules a module imports outside ``if TYPE_CHECKING:``."""
-    import ast
-    from pathlib import Path
-
-    path = Path(ai.__file__).parent / f"{module}.py"
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    type_only = {
-        id(node)
-        for block in ast.walk(tree)
-        if isinstance(block, ast.If) and getattr(block.test, "id", "") == "TYPE_CHECKING"
-        for node in ast.walk(block)
-    }
-    found = set()
-    for node in ast.walk(tree):
-        if id(node) in type_only:
-            continue
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("adverse_impact"):
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("adverse_impact")}
-    return found
-
-
-def test_rendering_is_a_leaf_and_results_and_reports_do_not_import_each_other():
-    assert _runtime_imports("_render") == set()
-    assert "adverse_impact._result" not in _runtime_imports("_report")
-    assert "adverse_impact._report" not in _runtime_imports("case_study")
-    assert "adverse_impact._result" not in _runtime_imports("case_study")

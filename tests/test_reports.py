@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import adverse_impact as ai
-from adverse_impact._io import write_atomic
+from adverse_impact._core._io import write_atomic
 
 
 def _data():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import adverse_impact as ai
-from adverse_impact._counterfactual import load_pairs, swap_terms
+from adverse_impact._proxies._counterfactual import load_pairs, swap_terms
 from adverse_impact.testing import (
     assert_counterfactual_invariance,
     assert_no_adverse_impact,

@@ -7,7 +7,7 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
 import adverse_impact as ai
-from adverse_impact._text import log_odds_z, tokenize
+from adverse_impact._proxies._tokens import log_odds_z, tokenize
 
 
 def test_tokenizer_keeps_womens_whole_where_sklearn_splits_it():

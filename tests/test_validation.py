@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import adverse_impact as ai
-from adverse_impact._validation import check_option, check_scalar
+from adverse_impact._core._validation import check_option, check_scalar
 from adverse_impact.testing import assert_counterfactual_invariance, assert_no_proxy_leakage
 
 

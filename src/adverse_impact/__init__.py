@@ -4,25 +4,27 @@ The public API is re-exported here; modules prefixed with ``_`` are private.
 """
 
 from adverse_impact import stats
-from adverse_impact._audit import audit, impact_ratios, selection_rates
+from adverse_impact._audits._audit import audit, impact_ratios, selection_rates
+from adverse_impact._audits._error_rates import error_rates
+from adverse_impact._audits._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
+from adverse_impact._audits._model import audit_model
+from adverse_impact._audits._result import AuditResult
+from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
 from adverse_impact._bisg import ImputedAudit, RaceEstimates, audit_imputed, impute_race
 from adverse_impact._blackbox._paired import PairedTestResult, paired_test
 from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
-from adverse_impact._counterfactual import CounterfactualResult, counterfactual_test
-from adverse_impact._counts import GroupCounts
-from adverse_impact._error_rates import error_rates
-from adverse_impact._errors import (
+from adverse_impact._core._counts import GroupCounts
+from adverse_impact._core._errors import (
     AdverseImpactError,
     AliasWarning,
     InputError,
     InputTypeError,
     UnknownCategoryWarning,
 )
-from adverse_impact._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
-from adverse_impact._model import audit_model
 from adverse_impact._monitoring._log import AuditLog
 from adverse_impact._monitoring._monitor import MonitorResult, monitor
-from adverse_impact._proxies import (
+from adverse_impact._proxies._counterfactual import CounterfactualResult, counterfactual_test
+from adverse_impact._proxies._scan import (
     ProxyLeakage,
     ProxyScan,
     Recoverability,
@@ -30,9 +32,9 @@ from adverse_impact._proxies import (
     proxy_scan,
     recoverability,
 )
+from adverse_impact._proxies._tokens import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._publish._check import Finding, SummaryCheck, check_summary
 from adverse_impact._publish._ll144 import LL144Packet
-from adverse_impact._result import AuditResult
 from adverse_impact._scores._age import AgeAudit, AgeTrend, age_groups, audit_age
 from adverse_impact._scores._alternatives import (
     ModelComparison,
@@ -40,8 +42,6 @@ from adverse_impact._scores._alternatives import (
     search_alternatives,
 )
 from adverse_impact._scores._gaps import ScoreGaps, score_gaps
-from adverse_impact._sweep import ThresholdSweep, threshold_sweep
-from adverse_impact._text import TOKEN_PATTERN, TokenProxies, token_proxies
 from adverse_impact._version import __version__
 
 #: Subpackages reachable as attributes (``ai.datasets.make_resumes``) but

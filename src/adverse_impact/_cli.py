@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from adverse_impact._errors import AdverseImpactError, input_error
+from adverse_impact._core._errors import AdverseImpactError, input_error
 from adverse_impact._version import __version__
 
 #: File suffixes that hold pickles: loading one runs arbitrary code.
@@ -27,7 +27,7 @@ FORMATS = ("table", "markdown", "html", "json")
 
 
 def _example(args: argparse.Namespace) -> int:
-    from adverse_impact._audit import audit
+    from adverse_impact._audits._audit import audit
     from adverse_impact.datasets._examples import load_eeoc_example
 
     data = load_eeoc_example()
@@ -316,7 +316,7 @@ def _render(result: Any, args: argparse.Namespace) -> str:
         return result.to_markdown(min_cell=args.min_cell, **fields)
     if fmt == "html":
         return result.to_html(min_cell=args.min_cell, **fields)
-    from adverse_impact._report import render_json
+    from adverse_impact._publish._report import render_json
 
     return render_json(result, min_cell=args.min_cell, extra={"report": fields})
 
@@ -335,7 +335,7 @@ def _out_of_core(path: str) -> str | None:
 
 
 def _emit(result: Any, args: argparse.Namespace) -> int:
-    from adverse_impact._io import write_atomic
+    from adverse_impact._core._io import write_atomic
 
     if getattr(args, "log", None):
         from adverse_impact._monitoring._log import AuditLog
@@ -374,7 +374,7 @@ def _gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
     failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
     if not failing.any():
         return 0, ""
-    from adverse_impact._render import few_people
+    from adverse_impact._core._render import few_people
 
     shown = "; ".join(
         f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
@@ -408,7 +408,7 @@ def _read(args: argparse.Namespace) -> Any:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from adverse_impact._audit import audit
+    from adverse_impact._audits._audit import audit
 
     if args.selected is None and args.score is None:
         raise input_error(
@@ -489,7 +489,7 @@ def load_model(
 
 
 def _audit_model(args: argparse.Namespace) -> int:
-    from adverse_impact._model import audit_model
+    from adverse_impact._audits._model import audit_model
 
     model = load_model(
         args.model, trust_model_file=args.trust_model_file, trusted_types=args.trust_type or ()
@@ -780,7 +780,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _monitor(args: argparse.Namespace) -> int:
-    from adverse_impact._io import write_atomic
+    from adverse_impact._core._io import write_atomic
     from adverse_impact._monitoring._monitor import monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)

@@ -66,12 +66,12 @@ class AuditRecorder:
         return result
 
     def audit(self, *args: Any, **kwargs: Any) -> Any:
-        from adverse_impact._audit import audit
+        from adverse_impact._audits._audit import audit
 
         return self.record(audit(*args, **kwargs))
 
     def audit_model(self, *args: Any, **kwargs: Any) -> Any:
-        from adverse_impact._model import audit_model
+        from adverse_impact._audits._model import audit_model
 
         return self.record(audit_model(*args, **kwargs))
 
@@ -106,9 +106,9 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 def _log(path: str, nodeid: str, recorded: list[tuple[str, Any]]) -> None:
+    from adverse_impact._audits._result import AuditResult
     from adverse_impact._monitoring._log import AuditLog
     from adverse_impact._monitoring._monitor import MonitorResult
-    from adverse_impact._result import AuditResult
 
     log = AuditLog(path)
     for _, result in recorded:
@@ -117,7 +117,7 @@ def _log(path: str, nodeid: str, recorded: list[tuple[str, Any]]) -> None:
 
 
 def _write(directory: Path, stem: str, recorded: list[tuple[str, Any]]) -> None:
-    from adverse_impact._io import write_atomic
+    from adverse_impact._core._io import write_atomic
 
     directory.mkdir(parents=True, exist_ok=True)
     for i, (kind, result) in enumerate(recorded):

@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error
-from adverse_impact._frozen import Copied, read_only, reduce_by_fields
-from adverse_impact._shape import ResultShape
+from adverse_impact._core._errors import input_error
+from adverse_impact._core._frozen import Copied, read_only, reduce_by_fields
+from adverse_impact._core._shape import ResultShape
 
 __all__ = [
     "CaseStudyResult",
@@ -60,7 +60,7 @@ def scrub_gendered_terms(texts: Any, pairs: Any = "gender") -> list[str]:
     >>> scrub_gendered_terms(["Captain, women's chess club; sorority treasurer"])
     ['Captain, chess club; treasurer']
     """
-    from adverse_impact._counterfactual import _pattern, load_pairs
+    from adverse_impact._proxies._counterfactual import _pattern, load_pairs
 
     pattern = _pattern(load_pairs(pairs))
     out = []
@@ -123,7 +123,7 @@ def _model(random_state: int) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from adverse_impact._text import TOKEN_PATTERN
+    from adverse_impact._proxies._tokens import TOKEN_PATTERN
 
     return make_pipeline(
         TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=2),
@@ -186,7 +186,7 @@ def less_discriminatory_search(
     """
     from sklearn.linear_model import LogisticRegression
 
-    from adverse_impact._counterfactual import load_pairs
+    from adverse_impact._proxies._counterfactual import load_pairs
     from adverse_impact._scores._alternatives import search_alternatives
 
     rows = history.iloc[:n_rows]
@@ -312,7 +312,7 @@ def _women(result: Any, column: str = "impact_ratio", frame: str = "table") -> f
 
 
 def _gender_rows(result: Any) -> list[dict[str, Any]]:
-    from adverse_impact._render import READER_COLUMNS, jsonable
+    from adverse_impact._core._render import READER_COLUMNS, jsonable
 
     table = result.table
     rows = table[table["attribute"] == "gender"]
@@ -576,7 +576,7 @@ class CaseStudyResult(ResultShape):
 
     def to_dict(self) -> dict[str, Any]:
         """All numbers of the study (aggregates only) and the table, JSON-ready."""
-        from adverse_impact._render import jsonable
+        from adverse_impact._core._render import jsonable
 
         out = jsonable(self._numbers)
         out["table"] = [
@@ -589,7 +589,7 @@ class CaseStudyResult(ResultShape):
         """The numbers as JSON, written atomically to ``path`` when given."""
         import json
 
-        from adverse_impact._io import write_atomic
+        from adverse_impact._core._io import write_atomic
 
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
         if path is not None:
@@ -648,8 +648,8 @@ class CaseStudyResult(ResultShape):
 
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""
-        from adverse_impact._io import write_atomic
-        from adverse_impact._render import CSS
+        from adverse_impact._core._io import write_atomic
+        from adverse_impact._core._render import CSS
 
         parts = [
             "<!DOCTYPE html>",
@@ -673,7 +673,7 @@ class CaseStudyResult(ResultShape):
 
     def _html_charts(self) -> list[str]:
         """Bars of the women's impact ratio, overall and among the qualified, by stage."""
-        from adverse_impact._render import FOUR_FIFTHS_LINE, svg_bars
+        from adverse_impact._core._render import FOUR_FIFTHS_LINE, svg_bars
 
         n = self._numbers
         stages = [title for title, _ in self._stages()]
@@ -704,7 +704,7 @@ class CaseStudyResult(ResultShape):
 
     def _html_audits(self) -> list[str]:
         """Each stage's audit by gender, the key to its marks, and its numbered notes."""
-        from adverse_impact._render import (
+        from adverse_impact._core._render import (
             Footnotes,
             audit_rows,
             html_legend,
@@ -761,7 +761,7 @@ class CaseStudyResult(ResultShape):
 
     def _html_proxies(self) -> list[str]:
         """The tokens that mark women, and the proxies each model uses."""
-        from adverse_impact._render import frame_table
+        from adverse_impact._core._render import frame_table
 
         marking = self.token_proxies.top(10, group="female")
         return [
@@ -777,7 +777,7 @@ class CaseStudyResult(ResultShape):
 
     def _html_alternatives(self) -> list[str]:
         """The search for a less discriminatory alternative, when the study ran it."""
-        from adverse_impact._render import frame_table
+        from adverse_impact._core._render import frame_table
         from adverse_impact._scores._alternatives import GROUP_CUTOFF_NOTE
 
         found = self._numbers.get("alternatives")
@@ -834,7 +834,7 @@ def recruiting_tool(
     >>> study.numbers["proxies"]["top_tokens_women"][0]
     "women's"
     """
-    from adverse_impact._model import audit_model
+    from adverse_impact._audits._model import audit_model
 
     _check_n_samples(n_samples)
     steps = _Steps(progress)
@@ -952,9 +952,9 @@ def _find_proxies(
     history: pd.DataFrame, applicants: pd.DataFrame, model: Any, share: float
 ) -> dict[str, Any]:
     """Step 3: the tokens that mark gender, the ones the model uses, the counterfactual swaps."""
-    from adverse_impact._counterfactual import counterfactual_test
-    from adverse_impact._proxies import proxy_leakage
-    from adverse_impact._text import token_proxies
+    from adverse_impact._proxies._counterfactual import counterfactual_test
+    from adverse_impact._proxies._scan import proxy_leakage
+    from adverse_impact._proxies._tokens import token_proxies
 
     tokens = token_proxies(history["resume"], history["gender"])
     leakage = proxy_leakage(model, applicants["resume"], applicants["gender"])
@@ -972,8 +972,8 @@ def _scrub(
     history: pd.DataFrame, applicants: pd.DataFrame, share: float, random_state: int
 ) -> dict[str, Any]:
     """Step 4: explicit gendered terms stripped, the model retrained, audited, probed."""
-    from adverse_impact._model import audit_model
-    from adverse_impact._proxies import proxy_leakage, recoverability
+    from adverse_impact._audits._model import audit_model
+    from adverse_impact._proxies._scan import proxy_leakage, recoverability
 
     history_scrubbed = scrub_gendered_terms(history["resume"])
     applicants_scrubbed = scrub_gendered_terms(applicants["resume"])
@@ -1002,7 +1002,7 @@ def _mitigate(
     """Step 5: fairlearn's ThresholdOptimizer on the scrubbed model's scores, audited."""
     from fairlearn.postprocessing import ThresholdOptimizer
 
-    from adverse_impact._audit import audit as run_audit
+    from adverse_impact._audits._audit import audit as run_audit
 
     # fairlearn wants 2-D input: hand it the scrubbed model's scores as one column.
     optimizer = ThresholdOptimizer(

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from adverse_impact._errors import type_error
-from adverse_impact._render import READER_COLUMNS
-from adverse_impact._result import AuditResult
-from adverse_impact._validation import check_scalar
+from adverse_impact._audits._result import AuditResult
+from adverse_impact._core._errors import type_error
+from adverse_impact._core._render import READER_COLUMNS
+from adverse_impact._core._validation import check_scalar
 
 __all__ = [
     "assert_counterfactual_invariance",
@@ -135,7 +135,7 @@ def assert_no_adverse_impact(
             )
         result = result_or_model
     else:
-        from adverse_impact._model import audit_model
+        from adverse_impact._audits._model import audit_model
 
         if X is None or sensitive_features is None:
             raise type_error(
@@ -272,7 +272,7 @@ def assert_no_proxy_leakage(
     out: dict[str, Any] = {}
     problems: list[str] = []
     if max_auc is not None:
-        from adverse_impact._proxies import recoverability
+        from adverse_impact._proxies._scan import recoverability
 
         found = recoverability(X, sensitive_features, cv=cv, random_state=random_state)
         _record("recoverability", found)
@@ -284,7 +284,7 @@ def assert_no_proxy_leakage(
                 f"\n\n{_aligned(found.to_frame())}"
             )
     if forbidden:
-        from adverse_impact._proxies import proxy_leakage
+        from adverse_impact._proxies._scan import proxy_leakage
 
         leakage = proxy_leakage(model, X, sensitive_features, random_state=random_state)
         _record("leakage", leakage)
@@ -369,7 +369,7 @@ def assert_counterfactual_invariance(
         raise type_error(
             "max_flip_rate", "a flip rate needs a decision rule", "Pass threshold= or select_top="
         )
-    from adverse_impact._counterfactual import counterfactual_test
+    from adverse_impact._proxies._counterfactual import counterfactual_test
 
     result = counterfactual_test(
         model,

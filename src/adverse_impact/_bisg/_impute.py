@@ -27,10 +27,10 @@ from adverse_impact._bisg._tables import (
     surname_table,
     zcta_table,
 )
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_pandas
-from adverse_impact._render import frame_block, html_block, jsonable
-from adverse_impact._validation import check_consistent_length, check_option
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frames import as_pandas
+from adverse_impact._core._render import frame_block, html_block, jsonable
+from adverse_impact._core._validation import check_consistent_length, check_option
 
 __all__ = ["RaceEstimates", "impute_race"]
 

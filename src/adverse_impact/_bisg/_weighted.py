@@ -37,11 +37,11 @@ from scipy.stats import norm
 
 from adverse_impact._bisg._impute import PURPOSE, RaceEstimates
 from adverse_impact._bisg._tables import CATEGORIES
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_pandas
-from adverse_impact._frozen import read_only, reduce_by_fields
-from adverse_impact._render import frame_block, html_block, jsonable
-from adverse_impact._validation import (
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frames import as_pandas
+from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._render import frame_block, html_block, jsonable
+from adverse_impact._core._validation import (
     check_binary,
     check_consistent_length,
     check_option,

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from adverse_impact._errors import input_error, type_error
+from adverse_impact._core._errors import input_error, type_error
 
 __all__ = ["CallLog", "ScoreCache", "run_calls", "scorer_identity"]
 

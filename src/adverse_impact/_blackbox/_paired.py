@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._blackbox._calls import (
     CallLog,
     ScoreCache,
@@ -25,12 +26,10 @@ from adverse_impact._blackbox._calls import (
     scorer_identity,
 )
 from adverse_impact._blackbox._rankings import _adjust
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._render import frame_block, html_block
-from adverse_impact._result import jsonable
-from adverse_impact._scoring import decide, model_scores
-from adverse_impact._significance import check_alpha
-from adverse_impact._text import as_texts
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._render import frame_block, html_block, jsonable
+from adverse_impact._proxies._tokens import as_texts
+from adverse_impact._stats._significance import check_alpha
 
 __all__ = ["PairedTestResult", "paired_test"]
 
@@ -637,7 +636,7 @@ def _with_impact_ratios(
     table: pd.DataFrame, decisions: np.ndarray, labels: list[Any]
 ) -> pd.DataFrame:
     """Selection rates and impact ratios, from the library's audit (exact four-fifths)."""
-    from adverse_impact._audit import audit
+    from adverse_impact._audits._audit import audit
 
     ok = ~np.isnan(decisions)
     group = np.broadcast_to(np.arange(len(labels)), decisions.shape)[ok]
@@ -722,7 +721,7 @@ def _name_effects_scores(
 
 def _name_effects_ranks(frame: pd.DataFrame, k: int, alpha: float) -> pd.DataFrame:
     """Each variant's top-k rate against the rest of its group's, Fisher's exact test."""
-    from adverse_impact.stats import fisher_exact
+    from adverse_impact._stats._tests import fisher_exact
 
     ok = frame[frame["answered"]]
     top = (ok["rank"] <= k).to_numpy()

@@ -22,15 +22,21 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from adverse_impact import _groups
-from adverse_impact._audit import FOUR_FIFTHS
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_frame
-from adverse_impact._frozen import read_only, reduce_by_fields
-from adverse_impact._render import fmt, fmt_p, frame_block, html_block, markdown_table
-from adverse_impact._result import _DISPLAY_ROWS, jsonable
-from adverse_impact._significance import check_alpha
-from adverse_impact._validation import (
+from adverse_impact._audits._audit import FOUR_FIFTHS
+from adverse_impact._audits._result import _DISPLAY_ROWS
+from adverse_impact._core import _groups
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frames import as_frame
+from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._render import (
+    fmt,
+    fmt_p,
+    frame_block,
+    html_block,
+    jsonable,
+    markdown_table,
+)
+from adverse_impact._core._validation import (
     below_ratio,
     check_columns_exist,
     check_consistent_length,
@@ -39,6 +45,7 @@ from adverse_impact._validation import (
     column_names,
     groups_argument,
 )
+from adverse_impact._stats._significance import check_alpha
 
 __all__ = ["RankingAudit", "audit_rankings"]
 

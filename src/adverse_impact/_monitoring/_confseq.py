@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from adverse_impact import stats
+from adverse_impact._stats import _tests as stats
 
 __all__ = ["best_rho", "log_ratio_sequence", "mixture_radius"]
 

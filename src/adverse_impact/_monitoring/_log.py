@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
+from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._version import __version__
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "AuditLog"]
@@ -205,8 +205,8 @@ class AuditLog:
         model_version : str, optional
             Which model or configuration produced the decisions.
         """
+        from adverse_impact._audits._result import AuditResult, counts_to_dict
         from adverse_impact._monitoring._monitor import MonitorResult
-        from adverse_impact._result import AuditResult, counts_to_dict
 
         for name, value in (("label", label), ("model_version", model_version)):
             if value is not None and not isinstance(value, str):
@@ -214,7 +214,7 @@ class AuditLog:
                     name, f"expected text, got {type(value).__name__}", f"Pass {name} as a string"
                 )
         if isinstance(result, AuditResult):
-            from adverse_impact._report import fingerprint
+            from adverse_impact._publish._report import fingerprint
 
             payload = result.to_dict()
             payload["counts"] = counts_to_dict(result.counts)
@@ -320,8 +320,8 @@ class AuditLog:
 
     def get(self, id: int) -> Any:
         """The result stored under ``id``, as an ``AuditResult`` or ``MonitorResult``."""
+        from adverse_impact._audits._result import AuditResult
         from adverse_impact._monitoring._monitor import MonitorResult
-        from adverse_impact._result import AuditResult
 
         if isinstance(id, bool) or not isinstance(id, int):
             raise type_error(

@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact import _groups
-from adverse_impact._counts import PERIOD_KEY, UNPARSEABLE, count_periods
-from adverse_impact._errors import input_error
-from adverse_impact._frozen import read_only, reduce_by_fields
+from adverse_impact._core import _groups
+from adverse_impact._core._counts import PERIOD_KEY, UNPARSEABLE, count_periods
+from adverse_impact._core._errors import input_error
+from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._validation import check_option, check_unknown, groups_argument
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
-from adverse_impact._significance import check_alpha
-from adverse_impact._validation import check_option, check_unknown, groups_argument
+from adverse_impact._stats._significance import check_alpha
 
 __all__ = ["MonitorResult", "monitor"]
 
@@ -112,7 +112,7 @@ class MonitorResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Every number and setting as JSON-serialisable Python objects."""
-        from adverse_impact._result import jsonable
+        from adverse_impact._core._render import jsonable
 
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return [
@@ -177,7 +177,7 @@ class MonitorResult:
         payload["library"] = {"name": "adverse-impact", "version": __version__}
         text = json.dumps(payload, indent=indent, ensure_ascii=False, allow_nan=False)
         if path is not None:
-            from adverse_impact._io import write_atomic
+            from adverse_impact._core._io import write_atomic
 
             write_atomic(path, text)
         return text
@@ -293,7 +293,7 @@ class MonitorResult:
         parts.append(f"<p>Method: {html.escape(self.params['method'])}</p></body></html>")
         text = "".join(parts)
         if path is not None:
-            from adverse_impact._io import write_atomic
+            from adverse_impact._core._io import write_atomic
 
             write_atomic(path, text)
         return text

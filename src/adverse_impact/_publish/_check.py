@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._result import jsonable
-from adverse_impact._validation import check_option, check_share
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._render import jsonable
+from adverse_impact._core._validation import check_option, check_share
 
 __all__ = ["Finding", "SummaryCheck", "check_summary"]
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frozen import read_only, reduce_by_fields
-from adverse_impact._result import jsonable
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._render import jsonable
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
-    from adverse_impact._result import AuditResult
+    from adverse_impact._audits._result import AuditResult
 
 __all__ = ["LL144Packet", "build_packet"]
 
@@ -735,7 +735,7 @@ def _html_excluded(packet: LL144Packet) -> list[str]:
 
 def _write(text: str, path: Any) -> str:
     if path is not None:
-        from adverse_impact._io import write_atomic
+        from adverse_impact._core._io import write_atomic
 
         write_atomic(path, text)
     return text

@@ -14,19 +14,19 @@ import pandas as pd
 from scipy.special import expit
 from scipy.stats import norm
 
-from adverse_impact._audit import audit_counts
-from adverse_impact._counts import GroupCounts
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._render import html_block, pyplot
-from adverse_impact._result import AuditResult, jsonable
-from adverse_impact._scores._gaps import _frame_from_table
-from adverse_impact._validation import (
+from adverse_impact._audits._audit import audit_counts
+from adverse_impact._audits._result import AuditResult
+from adverse_impact._core._counts import GroupCounts
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._render import html_block, jsonable, pyplot
+from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
     check_columns_exist,
     check_consistent_length,
     check_weights,
 )
+from adverse_impact._scores._gaps import _frame_from_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -476,9 +476,9 @@ def _band_audits(
     """The audit at any cut-off, from counts of the two bands and the unknown ages.
 
     Each cut-off's bands are counted with one ``bincount`` over the rows (in
-    row order, as :func:`~adverse_impact._counts.count_groups` sums them, so
+    row order, as :func:`~adverse_impact._core._counts.count_groups` sums them, so
     weighted sums agree to the last bit) and audited from those counts by
-    :func:`~adverse_impact._audit.audit_counts`, as :func:`adverse_impact.audit`
+    :func:`~adverse_impact._audits._audit.audit_counts`, as :func:`adverse_impact.audit`
     would audit the banded rows, without building a labelled column per cut-off.
     """
     known = ~np.isnan(ages)

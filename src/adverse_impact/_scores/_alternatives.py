@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._audit import audit
-from adverse_impact._errors import AdverseImpactError, input_error, type_error
-from adverse_impact._groups import code_groups
-from adverse_impact._render import frame_block, html_block, pyplot
-from adverse_impact._result import jsonable
-from adverse_impact._scoring import decide, model_scores
-from adverse_impact._validation import (
+from adverse_impact._audits._audit import audit
+from adverse_impact._audits._scoring import decide, model_scores
+from adverse_impact._core._errors import AdverseImpactError, input_error, type_error
+from adverse_impact._core._groups import code_groups
+from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
+from adverse_impact._core._validation import (
     as_sensitive_features,
     check_binary_labels,
     check_rows,
@@ -29,7 +28,7 @@ from adverse_impact._validation import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from adverse_impact._result import AuditResult
+    from adverse_impact._audits._result import AuditResult
 
 __all__ = ["ModelComparison", "compare_models", "search_alternatives"]
 
@@ -853,7 +852,7 @@ def _feature_sets(
     if isinstance(feature_sets, str) and feature_sets == "drop_proxies":
         from sklearn.base import clone
 
-        from adverse_impact._proxies import proxy_leakage
+        from adverse_impact._proxies._scan import proxy_leakage
 
         if not isinstance(X, pd.DataFrame):
             raise input_error(
@@ -862,7 +861,7 @@ def _feature_sets(
                 "Pass a DataFrame, or for text models vary the vectoriser in param_grid "
                 "(e.g. {'tfidfvectorizer__stop_words': [None, tokens]})",
             )
-        from adverse_impact._groups import label_columns
+        from adverse_impact._core._groups import label_columns
 
         model = clone(estimator).fit(X, y)
         # The first protected attribute ranks the proxies (one attribute at a time).

@@ -13,15 +13,13 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import ks_2samp, kstwobign, norm
 
-from adverse_impact import _groups
-from adverse_impact._audit import audit
-from adverse_impact._errors import input_error, type_error, warn
-from adverse_impact._frames import as_frame
-from adverse_impact._render import frame_block, html_block, pyplot
-from adverse_impact._result import jsonable
-from adverse_impact._scores._implied import implied_impact_ratio
-from adverse_impact._sweep import threshold_sweep
-from adverse_impact._validation import (
+from adverse_impact._audits._audit import audit
+from adverse_impact._audits._sweep import threshold_sweep
+from adverse_impact._core import _groups
+from adverse_impact._core._errors import input_error, type_error, warn
+from adverse_impact._core._frames import as_frame
+from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
+from adverse_impact._core._validation import (
     as_sensitive_features,
     check_aligned_indexes,
     check_columns_exist,
@@ -31,6 +29,7 @@ from adverse_impact._validation import (
     check_weights,
     groups_argument,
 )
+from adverse_impact._stats._implied import implied_impact_ratio
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

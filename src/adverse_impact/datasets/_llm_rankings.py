@@ -13,7 +13,7 @@ from importlib import resources
 
 import pandas as pd
 
-from adverse_impact._errors import input_error
+from adverse_impact._core._errors import input_error
 
 __all__ = ["load_job_descriptions", "load_llm_rankings", "load_names", "load_resume_templates"]
 

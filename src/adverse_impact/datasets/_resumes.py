@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error
+from adverse_impact._core._errors import input_error
 
 __all__ = ["ResumeGroundTruth", "make_resumes", "planted_proxies"]
 

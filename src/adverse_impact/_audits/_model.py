@@ -1,10 +1,10 @@
 """Auditing a fitted classifier: score, decide, audit.
 
-:func:`audit_model` scores with :func:`~adverse_impact._scoring.model_scores`,
-decides with :func:`~adverse_impact._scoring.decide`, audits with
-:func:`~adverse_impact._audit.audit` and, given outcomes, attaches
-:func:`~adverse_impact._error_rates.error_rates`; it repeats none of their
-work.  The sweep over cut-offs lives in ``adverse_impact._sweep``.
+:func:`audit_model` scores with :func:`~adverse_impact._audits._scoring.model_scores`,
+decides with :func:`~adverse_impact._audits._scoring.decide`, audits with
+:func:`~adverse_impact._audits._audit.audit` and, given outcomes, attaches
+:func:`~adverse_impact._audits._error_rates.error_rates`; it repeats none of their
+work.  The sweep over cut-offs lives in ``adverse_impact._audits._sweep``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from adverse_impact._audit import audit
-from adverse_impact._error_rates import error_rates, rates_from_binary
-from adverse_impact._errors import input_error, type_error, warn
-from adverse_impact._result import AuditResult
-from adverse_impact._scoring import SupportsPredict, _positive_column, decide, model_scores
-from adverse_impact._sweep import ThresholdSweep, threshold_sweep
-from adverse_impact._validation import (
+from adverse_impact._audits._audit import audit
+from adverse_impact._audits._error_rates import error_rates, rates_from_binary
+from adverse_impact._audits._result import AuditResult
+from adverse_impact._audits._scoring import SupportsPredict, _positive_column, decide, model_scores
+from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
+from adverse_impact._core._errors import input_error, type_error, warn
+from adverse_impact._core._validation import (
     as_sensitive_features,
     check_binary_labels,
     check_rows,
@@ -87,7 +87,7 @@ def audit_model(
         With ``select_top``: refuse a cut-off that falls inside a block of
         tied scores (the error says how many share the cut-off score), or
         fill the remaining places at random among the tied, seeded by
-        ``random_state``.  See :func:`adverse_impact._scoring.decide`.
+        ``random_state``.  See :func:`adverse_impact._audits._scoring.decide`.
     random_state : int, numpy Generator or None
         Seed of the random tie-break.
     **audit_kwargs

@@ -19,7 +19,7 @@ same groups in the same order:
   attribute and intersection (threshold sweep, token proxies, proxy scan,
   proxy leakage, recoverability, counterfactual summaries);
 * :func:`group_totals` - a table of per-cell counts (from
-  :func:`adverse_impact._counts.count_groups`, which may have counted on an
+  :func:`adverse_impact._core._counts.count_groups`, which may have counted on an
   engine) summed per known group (audit, error rates, Mantel-Haenszel).
 """
 
@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import UnknownCategoryWarning, input_error, type_error
-from adverse_impact._errors import warn as _warn
-from adverse_impact._frames import as_pandas
-from adverse_impact._validation import (
+from adverse_impact._core._errors import UnknownCategoryWarning, input_error, type_error
+from adverse_impact._core._errors import warn as _warn
+from adverse_impact._core._frames import as_pandas
+from adverse_impact._core._validation import (
     MAX_GROUPS,
     check_consistent_length,
     check_unknown,
@@ -66,7 +66,7 @@ __all__ = [
 #: Intersectional labels and attribute names, as in NYC LL144 summaries.
 LABEL_SEP = " | "
 ATTRIBUTE_SEP = " x "
-#: Count columns of a counts table (see ``adverse_impact._counts.GroupCounts``).
+#: Count columns of a counts table (see ``adverse_impact._core._counts.GroupCounts``).
 COUNT_COLUMNS = ("n", "selected", "weight", "weight_selected")
 
 
@@ -466,7 +466,7 @@ def code_groups(
 
     Examples
     --------
-    >>> from adverse_impact._groups import code_groups
+    >>> from adverse_impact._core._groups import code_groups
     >>> (sex,) = code_groups({"sex": ["M", "F", None, "F"]})
     >>> sex.keys, sex.codes.tolist(), sex.n_unknown
     ((('F',), ('M',)), [1, 0, 2, 0], 1)
@@ -599,7 +599,7 @@ def group_totals(
 ) -> tuple[pd.DataFrame, int]:
     """Sum a counts table over ``columns``: known groups, and the unknown row count.
 
-    ``counts`` is a :class:`~adverse_impact._counts.GroupCounts`.  A row is
+    ``counts`` is a :class:`~adverse_impact._core._counts.GroupCounts`.  A row is
     unknown for an intersection when any of its labels is unknown.  The
     returned frame is indexed by label tuples in the library's order.
     """

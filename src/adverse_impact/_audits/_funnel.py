@@ -2,9 +2,9 @@
 
 A funnel (screened, interviewed, offered) is counted in one pass: the stage
 columns join the protected attributes as keys of the one group-by that
-:func:`~adverse_impact._counts.count_groups` runs on whatever engine holds
+:func:`~adverse_impact._core._counts.count_groups` runs on whatever engine holds
 the data.  Each stage's counts, and the bottom line's, are then sums over
-that small table, audited by :func:`~adverse_impact._audit.audit_counts`.
+that small table, audited by :func:`~adverse_impact._audits._audit.audit_counts`.
 Tiers ("top" > "middle" > "bottom") are counted the same way, the tier
 joining the keys, and audited as "placed in tier t or better".
 """
@@ -20,20 +20,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._audit import audit_counts, check_share_base
-from adverse_impact._counts import (
+from adverse_impact._audits._audit import audit_counts, check_share_base
+from adverse_impact._audits._result import AuditResult
+from adverse_impact._core._counts import (
     GroupCounts,
     count_groups,
     engine_columns,
     rows_out_of_order,
     with_column_copies,
 )
-from adverse_impact._errors import InputError, input_error, type_error
-from adverse_impact._groups import label_columns
-from adverse_impact._render import frame_block, html_block
-from adverse_impact._result import AuditResult, jsonable
-from adverse_impact._significance import check_alpha, check_comparison, check_test
-from adverse_impact._validation import check_share, check_unknown, groups_argument
+from adverse_impact._core._errors import InputError, input_error, type_error
+from adverse_impact._core._groups import label_columns
+from adverse_impact._core._render import frame_block, html_block, jsonable
+from adverse_impact._core._validation import check_share, check_unknown, groups_argument
+from adverse_impact._stats._significance import check_alpha, check_comparison, check_test
 
 __all__ = ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"]
 

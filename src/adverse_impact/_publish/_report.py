@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error
-from adverse_impact._render import (
+from adverse_impact._core._errors import input_error
+from adverse_impact._core._render import (
     CSS,
     FOUR_FIFTHS_LINE,
     P_VALUE_WORDS,
@@ -43,7 +43,7 @@ from adverse_impact._render import (
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
-    from adverse_impact._result import AuditResult
+    from adverse_impact._audits._result import AuditResult
 
 __all__ = [
     "check_min_cell",

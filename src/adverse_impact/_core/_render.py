@@ -122,7 +122,7 @@ def fmt(value: Any, digits: int = 3) -> str:
 
     Examples
     --------
-    >>> from adverse_impact._render import fmt
+    >>> from adverse_impact._core._render import fmt
     >>> fmt(12345), fmt(0.79512), fmt(None), fmt(True)
     ('12,345', '0.795', '—', 'yes')
     """
@@ -142,7 +142,7 @@ def fmt_p(value: Any) -> str:
 
     Examples
     --------
-    >>> from adverse_impact._render import fmt_p
+    >>> from adverse_impact._core._render import fmt_p
     >>> fmt_p(0.0421), fmt_p(2e-9), fmt_p(float("nan"))
     ('0.042', '< 0.001', '—')
     """
@@ -156,7 +156,7 @@ def fmt_people(value: Any) -> str:
 
     Examples
     --------
-    >>> from adverse_impact._render import fmt_people
+    >>> from adverse_impact._core._render import fmt_people
     >>> fmt_people(11.6), fmt_people(0.4), fmt_people(-3.0), fmt_people(1.0)
     ('about 12', 'none', 'none', 'about 1')
     """
@@ -182,7 +182,7 @@ class Footnotes:
 
     Examples
     --------
-    >>> from adverse_impact._render import Footnotes
+    >>> from adverse_impact._core._render import Footnotes
     >>> notes = Footnotes()
     >>> notes.ref("excluded: below 2%"), notes.ref("flip-flop"), notes.ref("excluded: below 2%")
     (1, 2, 1)
@@ -668,7 +668,7 @@ def pyplot() -> Any:
 
     Examples
     --------
-    >>> from adverse_impact._render import pyplot
+    >>> from adverse_impact._core._render import pyplot
     >>> pyplot().__name__
     'matplotlib.pyplot'
     """

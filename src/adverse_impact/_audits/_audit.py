@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._counts import GroupCounts, count_groups
-from adverse_impact._errors import input_error
-from adverse_impact._groups import (
+from adverse_impact._audits._result import AuditResult
+from adverse_impact._core._counts import GroupCounts, count_groups
+from adverse_impact._core._errors import input_error
+from adverse_impact._core._groups import (
     ATTRIBUTE_SEP,
     check_reference,
     check_reference_found,
@@ -28,8 +29,13 @@ from adverse_impact._groups import (
     warn_near_duplicates,
     warn_unused_unknown,
 )
-from adverse_impact._result import AuditResult
-from adverse_impact._significance import (
+from adverse_impact._core._validation import (
+    check_option,
+    check_share,
+    check_unknown,
+    groups_argument,
+)
+from adverse_impact._stats._significance import (
     FLAG_COLUMNS,
     check_alpha,
     check_comparison,
@@ -37,13 +43,12 @@ from adverse_impact._significance import (
     compare_many,
     pool_strata,
 )
-from adverse_impact._validation import check_option, check_share, check_unknown, groups_argument
 
 __all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
 
 #: Uniform Guidelines 29 CFR 1607.4(D): a rate "less than four-fifths" of the highest.
 FOUR_FIFTHS = Fraction(4, 5)
-#: Group coding lives in ``adverse_impact._groups``; these names stay for older callers.
+#: Group coding lives in ``adverse_impact._core._groups``; these names stay for older callers.
 _specs, _is_unknown, _sort_key, _label = specs, is_unknown, sort_key, label
 _warn_near_duplicates = warn_near_duplicates
 
@@ -728,5 +733,5 @@ def impact_ratios(
 
 
 def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:
-    """Older callers' spelling of :func:`adverse_impact._groups.warn_unused_unknown`."""
+    """Older callers' spelling of :func:`adverse_impact._core._groups.warn_unused_unknown`."""
     warn_unused_unknown({column: counts.table[column] for column in counts.attributes}, unknown)

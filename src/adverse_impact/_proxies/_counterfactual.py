@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._scoring import decide, model_scores
-from adverse_impact._shape import ResultShape, _TransitionalSummary
-from adverse_impact._text import as_texts, group_codes
+from adverse_impact._audits._scoring import decide, model_scores
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._shape import ResultShape, _TransitionalSummary
+from adverse_impact._proxies._tokens import as_texts, group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -78,7 +78,7 @@ def load_pairs(pairs: Any = "gender") -> dict[str, str]:
 
     Examples
     --------
-    >>> from adverse_impact._counterfactual import load_pairs
+    >>> from adverse_impact._proxies._counterfactual import load_pairs
     >>> table = load_pairs("gender")
     >>> table["women's"], table["men's"], table["her"], table["him"]
     ("men's", "women's", 'his', 'her')
@@ -214,7 +214,7 @@ def swap_terms(text: str, pairs: Any = "gender") -> str:
 
     Examples
     --------
-    >>> from adverse_impact._counterfactual import swap_terms
+    >>> from adverse_impact._proxies._counterfactual import swap_terms
     >>> swap_terms("Captain, Women's Chess Club. She led the MEN'S team; manager.")
     "Captain, Men's Chess Club. He led the WOMEN'S team; manager."
     >>> swap_terms("Alice met Bob", {"alice": "bob"})
@@ -393,7 +393,7 @@ class CounterfactualResult(ResultShape):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the score changes of the swapped documents (needs matplotlib)."""
-        from adverse_impact._render import pyplot
+        from adverse_impact._core._render import pyplot
 
         plt = pyplot()
 
@@ -460,7 +460,7 @@ def counterfactual_test(
     texts : sequence of str
         The documents.  Missing documents are scored as empty text.
     pairs : "gender", path, list of pairs or dict, default "gender"
-        The terms to swap; see :func:`adverse_impact._counterfactual.load_pairs`.
+        The terms to swap; see :func:`adverse_impact._proxies._counterfactual.load_pairs`.
     threshold : float, optional
         Decision cut-off on the score: a flip is a decision that changes.
     select_top : int or float, optional

@@ -16,7 +16,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from adverse_impact._errors import AliasWarning, warn
+from adverse_impact._core._errors import AliasWarning, warn
 
 __all__ = ["ResultShape"]
 
@@ -42,7 +42,7 @@ class ResultShape:
 
     def to_dict(self) -> dict[str, Any]:
         """Every number and setting as JSON-serialisable Python objects, the table as records."""
-        from adverse_impact._result import jsonable
+        from adverse_impact._core._render import jsonable
 
         out = {name: jsonable(value) for name, value in self._fields().items()}
         frame = self.to_frame()  # type: ignore[attr-defined]

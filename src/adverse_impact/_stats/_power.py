@@ -17,9 +17,9 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
-from adverse_impact._errors import input_error
-from adverse_impact._render import html_block, jsonable
-from adverse_impact._validation import check_option
+from adverse_impact._core._errors import input_error
+from adverse_impact._core._render import html_block, jsonable
+from adverse_impact._core._validation import check_option
 
 __all__ = ["PowerResult", "SampleSizeResult", "minimum_detectable_ratio", "power", "sample_size"]
 
@@ -207,7 +207,7 @@ def _power_fisher(n_f: int, n_r: int, p_f: float, p_r: float, alpha: float) -> f
             f"tables, more than {MAX_FISHER_TABLES:,}",
             'Use test="z_pooled" (accurate at these sizes) or smaller groups',
         )
-    from adverse_impact.stats import fisher_exact
+    from adverse_impact._stats._tests import fisher_exact
 
     a, c = np.meshgrid(np.arange(n_f + 1), np.arange(n_r + 1), indexing="ij")
     a, c = a.ravel(), c.ravel()

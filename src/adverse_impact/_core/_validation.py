@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import AdverseImpactError, AliasWarning, input_error, type_error, warn
+from adverse_impact._core._errors import (
+    AdverseImpactError,
+    AliasWarning,
+    input_error,
+    type_error,
+    warn,
+)
 
 #: A group column with more distinct labels than this is almost surely an ID.
 MAX_GROUPS = 1000
@@ -450,13 +456,13 @@ def check_scalar(
 
     Examples
     --------
-    >>> from adverse_impact._validation import check_scalar
+    >>> from adverse_impact._core._validation import check_scalar
     >>> check_scalar(5, "cv", int, low=2)
     5
     >>> check_scalar(1, "cv", int, low=2, example="cv=5")
     Traceback (most recent call last):
     ...
-    adverse_impact._errors.InputError: cv: 1 is not an integer >= 2. Pass e.g. cv=5
+    adverse_impact._core._errors.InputError: cv: 1 is not an integer >= 2. Pass e.g. cv=5
     """
     kinds = kind if isinstance(kind, tuple) else (kind,)
     integer = kinds == (int,)
@@ -489,7 +495,7 @@ def check_option(value: Any, argument: str, options: Iterable[Any], fix: str | N
 
     Examples
     --------
-    >>> from adverse_impact._validation import check_option
+    >>> from adverse_impact._core._validation import check_option
     >>> check_option("random", "ties", ("error", "random"))
     'random'
     """

@@ -3,7 +3,7 @@
 :func:`threshold_sweep` sorts the scores once and answers every cut-off with
 one ``bincount`` per attribute over (group, place among the cut-offs), so a
 grid of 1,000 cut-offs costs about as much as two single audits.  Groups are
-coded by :func:`~adverse_impact._groups.code_groups`, in the audit's order.
+coded by :func:`~adverse_impact._core._groups.code_groups`, in the audit's order.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frozen import read_only, reduce_by_fields
-from adverse_impact._groups import CodedAttribute, code_groups, label
-from adverse_impact._render import frame_block, html_block
-from adverse_impact._scoring import model_scores
-from adverse_impact._shape import ResultShape, _TransitionalSummary
-from adverse_impact._validation import (
+from adverse_impact._audits._scoring import model_scores
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._groups import CodedAttribute, code_groups, label
+from adverse_impact._core._render import frame_block, html_block
+from adverse_impact._core._shape import ResultShape, _TransitionalSummary
+from adverse_impact._core._validation import (
     check_consistent_length,
     check_rows,
     check_scores,
@@ -229,7 +229,7 @@ class ThresholdSweep(ResultShape):
         -------
         matplotlib.axes.Axes
         """
-        from adverse_impact._render import pyplot
+        from adverse_impact._core._render import pyplot
 
         plt = pyplot()
         table = self._table

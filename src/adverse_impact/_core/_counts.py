@@ -9,7 +9,7 @@ small pandas table with one row per observed combination of raw group
 labels (missing labels kept as ``None``) and the number of rows and of
 selected rows in each.  Everything downstream works on that table and
 never learns where the counts came from.  Parquet files named by a path or
-a glob are opened lazily by :mod:`adverse_impact._sources` and counted
+a glob are opened lazily by :mod:`adverse_impact._core._sources` and counted
 here like any other lazy table; :func:`count_periods` adds the time period
 as one more key of the same single pass.
 """
@@ -23,17 +23,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_narwhals
-from adverse_impact._groups import COUNT_COLUMNS as _COUNT_COLUMNS
-from adverse_impact._groups import (
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frames import as_narwhals
+from adverse_impact._core._groups import COUNT_COLUMNS as _COUNT_COLUMNS
+from adverse_impact._core._groups import (
     check_attribute_names,
     check_group_count,
     factorize,
     label_columns,
 )
-from adverse_impact._sources import is_path_like, open_parquet
-from adverse_impact._validation import (
+from adverse_impact._core._sources import is_path_like, open_parquet
+from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
     check_columns_exist,
@@ -49,7 +49,7 @@ COUNT_COLUMNS = _COUNT_COLUMNS
 #: Cells (combinations of labels) fetched from an engine before the group columns are
 #: checked on the engine itself; real audits have a few hundred.
 MAX_CELLS = 100_000
-#: Group coding lives in ``adverse_impact._groups``; these names stay for older callers.
+#: Group coding lives in ``adverse_impact._core._groups``; these names stay for older callers.
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Parquet files on disk as one lazy table: paths and globs resolved, schemas checked.
 
-Called by :mod:`adverse_impact._counts` when ``data`` is a path, a glob or
+Called by :mod:`adverse_impact._core._counts` when ``data`` is a path, a glob or
 a list of them.  The files are opened lazily (a DuckDB relation, or a
 polars ``LazyFrame`` where DuckDB is not installed), so the count query
 streams through the engine and no row reaches Python.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from adverse_impact._errors import input_error
+from adverse_impact._core._errors import input_error
 
 __all__ = ["is_path_like", "open_parquet", "resolve_files"]
 
@@ -38,7 +38,7 @@ def resolve_files(data: str | os.PathLike[str] | Sequence[Any]) -> list[str]:
     Examples
     --------
     >>> import tempfile
-    >>> from adverse_impact._sources import resolve_files
+    >>> from adverse_impact._core._sources import resolve_files
     >>> try:
     ...     resolve_files(tempfile.mkdtemp() + "/*.parquet")
     ... except ValueError as error:

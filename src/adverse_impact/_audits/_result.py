@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._counts import GroupCounts
-from adverse_impact._errors import input_error
-from adverse_impact._frozen import Copied, read_only, reduce_by_fields
-from adverse_impact._render import (
+from adverse_impact._core._counts import GroupCounts
+from adverse_impact._core._errors import input_error
+from adverse_impact._core._frozen import Copied, read_only, reduce_by_fields
+from adverse_impact._core._render import (
     READER_COLUMNS,
     TEXT_WIDTH,
     Footnotes,
@@ -30,11 +30,11 @@ from adverse_impact._render import (
     text_table,
     wrap,
 )
-from adverse_impact._shape import ResultShape
-from adverse_impact._significance import FLAG_COLUMNS
-from adverse_impact._validation import below_ratio, check_rule
+from adverse_impact._core._shape import ResultShape
+from adverse_impact._core._validation import below_ratio, check_rule
+from adverse_impact._stats._significance import FLAG_COLUMNS
 
-__all__ = ["AuditResult", "counts_from_dict", "counts_to_dict", "jsonable"]
+__all__ = ["AuditResult", "counts_from_dict", "counts_to_dict"]
 
 
 #: Rows shown by ``print(result)`` and in a notebook before "... more rows".
@@ -159,7 +159,7 @@ class AuditResult(ResultShape):
             )
         if alpha is None:
             return self._table["significant"].fillna(False).to_numpy(dtype=bool)
-        from adverse_impact._significance import TESTS, check_alpha
+        from adverse_impact._stats._significance import TESTS, check_alpha
 
         alpha = check_alpha(alpha)
         p_value = self._table[TESTS[test]].to_numpy(dtype=float)
@@ -442,7 +442,7 @@ class AuditResult(ResultShape):
         """Every number, the settings, the library version, the time and a fingerprint.
 
         The fingerprint is a SHA-256 of the per-group counts (see
-        :func:`adverse_impact._report.fingerprint`), equal for two audits of
+        :func:`adverse_impact._publish._report.fingerprint`), equal for two audits of
         the same counts.  No row of input data is included.
 
         Examples
@@ -512,14 +512,14 @@ class AuditResult(ResultShape):
         )
 
     def _render(self, renderer: str, arguments: dict[str, Any]) -> str:
-        """The text of ``adverse_impact._report.<renderer>``, also written to ``path`` if given.
+        """The text of ``_publish._report.<renderer>``, also written to ``path`` if given.
 
         ``arguments`` are the calling method's (its ``locals()`` on entry):
         ``path`` says where to write, the others are the renderer's options
         under the same names.
         """
-        from adverse_impact import _report
-        from adverse_impact._io import write_atomic
+        from adverse_impact._core._io import write_atomic
+        from adverse_impact._publish import _report
 
         options = {k: v for k, v in arguments.items() if k not in ("self", "path")}
         text = getattr(_report, renderer)(self, **options)
@@ -667,7 +667,7 @@ def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:
     Examples
     --------
     >>> import adverse_impact as ai
-    >>> from adverse_impact._result import counts_from_dict, counts_to_dict
+    >>> from adverse_impact._audits._result import counts_from_dict, counts_to_dict
     >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
     >>> counts_to_dict(result.counts)["cells"]
     [['F', 2, 1, 2.0, 1.0], ['M', 2, 2, 2.0, 2.0]]

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_pandas
-from adverse_impact._groups import one_attribute
-from adverse_impact._shape import ResultShape
-from adverse_impact._validation import check_scalar
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frames import as_pandas
+from adverse_impact._core._groups import one_attribute
+from adverse_impact._core._shape import ResultShape
+from adverse_impact._core._validation import check_scalar
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,7 +48,7 @@ def tokenize(text: str) -> list[str]:
 
     Examples
     --------
-    >>> from adverse_impact._text import tokenize
+    >>> from adverse_impact._proxies._tokens import tokenize
     >>> tokenize("Captain, Women’s Chess Club; co-founded a start-up")
     ['captain', "women's", 'chess', 'club', 'co-founded', 'a', 'start-up']
     """
@@ -174,7 +174,7 @@ class TokenProxies(ResultShape):
 
     def plot(self, k: int = 15, group: Any = None, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top tokens' z-scores (needs matplotlib)."""
-        from adverse_impact._render import pyplot
+        from adverse_impact._core._render import pyplot
 
         plt = pyplot()
 

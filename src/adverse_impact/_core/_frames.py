@@ -4,7 +4,7 @@ For inputs that are read whole (a proxy scan's features, a column of group
 labels passed without ``data=``): polars, pyarrow and the other libraries
 narwhals speaks become the pandas objects the rest of the library reads,
 with their column names and dtypes.  Counting over large data on an engine
-is ``adverse_impact._counts``'s job, which never brings the rows here.
+is ``adverse_impact._core._counts``'s job, which never brings the rows here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._errors import type_error
+from adverse_impact._core._errors import type_error
 
 __all__ = ["as_frame", "as_narwhals", "as_pandas"]
 
@@ -32,7 +32,7 @@ def as_pandas(value: Any, argument: str, *, strict: bool = False) -> Any:
     Examples
     --------
     >>> import polars as pl
-    >>> from adverse_impact._frames import as_pandas
+    >>> from adverse_impact._core._frames import as_pandas
     >>> frame = as_pandas(pl.DataFrame({"a": [1, 2], "b": ["x", "y"]}), "X")
     >>> type(frame).__name__, frame.columns.tolist(), frame["a"].dtype
     ('DataFrame', ['a', 'b'], dtype('int64'))
@@ -62,7 +62,7 @@ def as_frame(value: Any, argument: str, fix: str) -> pd.DataFrame:
     Examples
     --------
     >>> import pyarrow as pa
-    >>> from adverse_impact._frames import as_frame
+    >>> from adverse_impact._core._frames import as_frame
     >>> as_frame(pa.table({"a": [1, 2]}), "data", "Pass a table").shape
     (2, 1)
     """
@@ -81,7 +81,7 @@ def as_narwhals(value: Any, argument: str, fix: str) -> Any:
     Examples
     --------
     >>> import polars as pl
-    >>> from adverse_impact._frames import as_narwhals
+    >>> from adverse_impact._core._frames import as_narwhals
     >>> type(as_narwhals(pl.DataFrame({"a": [1]}).lazy(), "data", "Pass a table")).__name__
     'LazyFrame'
     """

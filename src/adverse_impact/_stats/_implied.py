@@ -9,7 +9,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from adverse_impact._errors import input_error, type_error
+from adverse_impact._core._errors import input_error, type_error
 
 __all__ = ["implied_d", "implied_impact_ratio"]
 

@@ -22,14 +22,14 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy import stats as sps
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._frames import as_pandas
-from adverse_impact._frozen import read_only, reduce_by_fields
-from adverse_impact._groups import code_groups, label_columns
-from adverse_impact._scoring import model_scores
-from adverse_impact._shape import ResultShape
-from adverse_impact._text import TOKEN_PATTERN, group_codes
-from adverse_impact._validation import check_scalar
+from adverse_impact._audits._scoring import model_scores
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._frames import as_pandas
+from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._groups import code_groups, label_columns
+from adverse_impact._core._shape import ResultShape
+from adverse_impact._core._validation import check_scalar
+from adverse_impact._proxies._tokens import TOKEN_PATTERN, group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -73,7 +73,7 @@ class _Ranked(ResultShape):
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top ``k`` rows (needs matplotlib)."""
-        from adverse_impact._render import pyplot
+        from adverse_impact._core._render import pyplot
 
         plt = pyplot()
 
@@ -87,7 +87,7 @@ class _Ranked(ResultShape):
 
 
 def _attributes(sensitive_features: Any, n: int) -> dict[str, Any]:
-    """Older callers' form of :func:`adverse_impact._groups.label_columns`."""
+    """Older callers' form of :func:`adverse_impact._core._groups.label_columns`."""
     return label_columns(sensitive_features, "sensitive_features")
 
 
@@ -408,7 +408,7 @@ class Recoverability(_Ranked):
         return self._headline()
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
-        from adverse_impact._render import pyplot
+        from adverse_impact._core._render import pyplot
 
         plt = pyplot()
 

@@ -1,8 +1,8 @@
 """Error rates by group (true- and false-positive rates, precision) and their ratios.
 
-:func:`error_rates` counts once with :func:`~adverse_impact._counts.count_groups`
+:func:`error_rates` counts once with :func:`~adverse_impact._core._counts.count_groups`
 (the actual outcome as the stratum) and sums per group with
-:func:`~adverse_impact._groups.group_totals`, so its groups are the audit's, in
+:func:`~adverse_impact._core._groups.group_totals`, so its groups are the audit's, in
 the audit's order.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._counts import count_groups
-from adverse_impact._groups import group_totals, label, sort_key, specs, warn_labels
-from adverse_impact._validation import (
+from adverse_impact._core._counts import count_groups
+from adverse_impact._core._groups import group_totals, label, sort_key, specs, warn_labels
+from adverse_impact._core._validation import (
     as_sensitive_features,
     check_binary_labels,
     check_rows,

@@ -22,7 +22,7 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> Path:
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from adverse_impact._io import write_atomic
+    >>> from adverse_impact._core._io import write_atomic
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> write_atomic(folder / "report.md", "# Audit").read_text()
     '# Audit'

@@ -14,8 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from adverse_impact._errors import input_error, type_error
-from adverse_impact._validation import as_fraction
+from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._validation import as_fraction
 
 __all__ = ["Cut", "SupportsPredict", "decide", "model_scores", "top_k"]
 

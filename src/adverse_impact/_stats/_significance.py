@@ -1,7 +1,7 @@
 """Significance tests on an audit's counts: per-group columns and pooled strata.
 
 The audit computes every statistic from the per-group counts already reduced
-by :func:`~adverse_impact._counts.count_groups`; nothing here touches rows.
+by :func:`~adverse_impact._core._counts.count_groups`; nothing here touches rows.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
-from adverse_impact import stats
-from adverse_impact._errors import input_error
-from adverse_impact._validation import check_option
+from adverse_impact._core._errors import input_error
+from adverse_impact._core._validation import check_option
+from adverse_impact._stats import _power
+from adverse_impact._stats import _tests as stats
 
 __all__ = [
     "COMPARISONS",
@@ -138,7 +139,7 @@ def compare_many(
             # Not post-hoc power: the smallest ratio this sample could detect
             # (80% power at alpha, the comparison group's observed rate).
             "min_detectable_ratio": np.atleast_1d(
-                stats.minimum_detectable_ratio(
+                _power.minimum_detectable_ratio(
                     na,
                     nb,
                     np.divide(b, nb, out=np.zeros(len(b)), where=nb > 0),

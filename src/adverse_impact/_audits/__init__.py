@@ -1,0 +1,1 @@
+"""Audits: selection rates from counts, the audit result, models, sweeps, funnels."""

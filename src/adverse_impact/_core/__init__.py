@@ -1,0 +1,1 @@
+"""The core: errors, validation, dataframes, group coding, counts, frozen results, formatting."""

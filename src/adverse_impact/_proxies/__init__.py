@@ -1,0 +1,1 @@
+"""What stands in for a protected attribute, and whether a model uses it."""

@@ -1,0 +1,1 @@
+"""Statistics on counts: tests, power, multiplicity, significance columns."""
