@@ -289,3 +289,22 @@ def test_the_example_reproduces_the_motivating_simulation(capsys):
     assert "probability-weighted estimate        0.791" in out
     assert "argmax (hard assignment) estimate    0.721" in out
     assert "sharp bounds                         [0.105, 2.889]" in out
+
+
+def test_pandas_inputs_with_different_indexes_are_refused():
+    probs = pd.DataFrame({"a": [0.5, 1.0], "b": [0.5, 0.0]}, index=[10, 11])
+    with pytest.raises(ai.InputError, match="index differs"):
+        ai.audit_imputed(pd.Series([1, 0]), probs)
+    with pytest.raises(ai.InputError, match="index differs"):
+        ai.impute_race(pd.Series(["Smith"], index=[5]), zcta=pd.Series(["30310"]))
+
+
+def test_the_bounds_never_call_fair_selection_a_failure():
+    # Everyone selected at 20% whatever their race: the four-fifths verdict of the
+    # bounds is "holds" or "undetermined" in every one of 200 small samples.
+    fair = np.full((3, 8), 0.2)
+    verdicts = set()
+    for seed in range(200):
+        z, probs, race, selected = _population(fair, 1_000, seed=1_000 + seed)
+        verdicts |= set(ai.audit_imputed(selected, probs, reference="a").table["four_fifths"])
+    assert "fails" not in verdicts

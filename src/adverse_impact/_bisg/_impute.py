@@ -30,7 +30,11 @@ from adverse_impact._bisg._tables import (
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_pandas
 from adverse_impact._core._render import frame_block, html_block, jsonable
-from adverse_impact._core._validation import check_consistent_length, check_option
+from adverse_impact._core._validation import (
+    check_aligned_indexes,
+    check_consistent_length,
+    check_option,
+)
 
 __all__ = ["RaceEstimates", "impute_race"]
 
@@ -194,6 +198,7 @@ def impute_race(
     check_option(surnames, "surnames", SURNAME_LISTS)
     check_option(zctas, "zctas", ZCTA_YEARS)
     check_option(unmatched_surname, "unmatched_surname", UNMATCHED)
+    check_aligned_indexes({"surname": surname, "zcta": zcta})
     names = _column(surname, "surname")
     lengths = {"surname": len(names)}
     codes_in = None

@@ -42,6 +42,7 @@ from adverse_impact._core._frames import as_pandas
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._render import frame_block, html_block, jsonable
 from adverse_impact._core._validation import (
+    check_aligned_indexes,
     check_binary,
     check_consistent_length,
     check_option,
@@ -280,6 +281,7 @@ def audit_imputed(
     >>> print(round(selected[black].mean() / selected[~black].mean(), 3))  # the truth
     0.565
     """
+    check_aligned_indexes({"selected": selected, "probabilities": probabilities, "cells": cells})
     decisions = check_binary(as_pandas(selected, "selected"), "selected").astype(float)
     p, groups = _probabilities(probabilities)
     lengths = {"selected": len(decisions), "probabilities": len(p)}
