@@ -51,7 +51,9 @@ def simulate(n: int = N, seed: int = 2024):
 def main() -> None:
     race, surname, zcta, selected = simulate()
     estimates = ai.impute_race(surname, zcta=[f"{z:05d}" for z in zcta])
-    result = ai.audit_imputed(selected, estimates, reference="white", min_share=0.02)
+    result = ai.audit_imputed(
+        selected, estimates, reference="white", min_share=0.02, corrected=True
+    )
     true_rate = {c: selected[race == k].mean() for k, c in enumerate(CATEGORIES)}
     table = result.table.set_index("group")
     black = table.loc["black"]
@@ -60,6 +62,7 @@ def main() -> None:
     print(f"true Black/White impact ratio        {true_rate['black'] / true_rate['white']:.3f}")
     print(f"probability-weighted estimate        {black['impact_ratio']:.3f}")
     print(f"argmax (hard assignment) estimate    {black['argmax_impact_ratio']:.3f}")
+    print(f"corrected (BIRDiE pooled) estimate   {black['corrected_impact_ratio']:.3f}")
     print(
         f"sharp bounds                         [{black['bound_low']:.3f}, "
         f"{black['bound_high']:.3f}]"

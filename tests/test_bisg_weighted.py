@@ -288,6 +288,7 @@ def test_the_example_reproduces_the_motivating_simulation(capsys):
     assert "true Black/White impact ratio        0.593" in out
     assert "probability-weighted estimate        0.791" in out
     assert "argmax (hard assignment) estimate    0.721" in out
+    assert "corrected (BIRDiE pooled) estimate   0.609" in out
     assert "sharp bounds                         [0.105, 2.889]" in out
 
 
@@ -308,3 +309,21 @@ def test_the_bounds_never_call_fair_selection_a_failure():
         z, probs, race, selected = _population(fair, 1_000, seed=1_000 + seed)
         verdicts |= set(ai.audit_imputed(selected, probs, reference="a").table["four_fifths"])
     assert "fails" not in verdicts
+
+
+def test_the_corrected_estimate_recovers_the_truth_under_its_assumption():
+    # "race only": selection depends on race alone, so it is independent of the proxy
+    # given race, the corrected (BIRDiE pooled) model's assumption.
+    selection = DESIGNS["race only"]
+    z, probs, race, selected = _population(selection, 200_000, seed=11)
+    result = ai.audit_imputed(selected, probs, reference="a", corrected=True)
+    table = result.table.set_index("group")
+    np.testing.assert_allclose(table["corrected_rate"], selection[:, 0], atol=0.01)
+    assert table.loc["b", "corrected_impact_ratio"] == pytest.approx(0.6, abs=0.03)
+    assert table.loc["b", "impact_ratio"] > 0.7  # the weighted estimate, for contrast
+    assert any("independent of the proxies" in note for note in result.notes)
+    # Off by default: the columns are there, empty.
+    plain = ai.audit_imputed(selected, probs, reference="a").table
+    assert plain["corrected_rate"].isna().all()
+    with pytest.raises(ai.InputTypeError, match="corrected: 'yes' is not True or False"):
+        ai.audit_imputed(selected, probs, corrected="yes")

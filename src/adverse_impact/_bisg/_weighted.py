@@ -50,7 +50,7 @@ from adverse_impact._core._validation import (
     check_share,
 )
 
-__all__ = ["ImputedAudit", "audit_imputed", "kmz_bounds"]
+__all__ = ["ImputedAudit", "audit_imputed", "corrected_rates", "kmz_bounds"]
 
 #: The four-fifths verdict from the bounds.
 HOLDS, FAILS, UNDETERMINED = "holds", "fails", "undetermined"
@@ -58,6 +58,12 @@ HOLDS, FAILS, UNDETERMINED = "holds", "fails", "undetermined"
 BIAS_WARNING = (
     "the weighted estimate is biased toward 1 when selection depends on race beyond what "
     "the proxies explain (Chen et al. 2019); read the bounds"
+)
+
+CORRECTED_ASSUMPTION = (
+    "the corrected estimate assumes selection is independent of the proxies (surname and "
+    "ZCTA) given race (BIRDiE's pooled model, McCartan et al. 2025); if that fails, so does "
+    "it, and the bounds still hold"
 )
 
 #: People per cell aimed at when the cells are made from the probabilities.
@@ -165,6 +171,47 @@ def kmz_bounds(
     return tuple(float(v) for v in (low_a, high_a, low_b, high_b, ratio_low, ratio_high))
 
 
+def corrected_rates(
+    p: np.ndarray, selected: np.ndarray, tol: float = 1e-7, max_iter: int = 5_000
+) -> tuple[np.ndarray, bool]:
+    """Each group's selection rate assuming selection independent of the proxies given race.
+
+    The pooled model of BIRDiE (McCartan et al. 2025): ``P(S = 1 | race = k,
+    proxies) = theta_k``, so ``P(S = 1 | proxies) = sum_k p_k theta_k``.  The
+    maximum-likelihood ``theta`` by EM: each person's race posterior given their
+    decision, ``p_k theta_k^s (1 - theta_k)^(1 - s)`` normalised, then ``theta_k``
+    the posterior-weighted share selected.  The log-likelihood is concave in
+    ``theta``, so EM reaches its maximum; it is unique when the probability
+    vectors span the groups.  Returns ``(theta, converged)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from adverse_impact._bisg._weighted import corrected_rates
+    >>> p = np.array([[0.9, 0.1]] * 1000 + [[0.2, 0.8]] * 1000)
+    >>> rng = np.random.default_rng(0)
+    >>> race = (rng.random(2000) > p[:, 0]).astype(int)
+    >>> s = rng.random(2000) < np.where(race == 1, 0.1, 0.3)
+    >>> theta, converged = corrected_rates(p, s)
+    >>> print(np.round(theta, 2), converged)
+    [0.29 0.1 ] True
+    """
+    chosen = p[selected]
+    passed = p[~selected]
+    theta = np.full(p.shape[1], selected.mean())
+    for _ in range(max_iter):
+        yes = chosen * theta
+        yes /= yes.sum(axis=1, keepdims=True)
+        no = passed * (1 - theta)
+        no /= no.sum(axis=1, keepdims=True)
+        a, b = yes.sum(axis=0), no.sum(axis=0)
+        new = np.divide(a, a + b, out=np.full_like(a, np.nan), where=(a + b) > 0)
+        if np.nanmax(np.abs(new - theta)) < tol:
+            return new, True
+        theta = np.nan_to_num(new)
+    return theta, False
+
+
 def _verdict(low: float, high: float) -> str:
     if not math.isnan(low) and low >= 0.8:
         return HOLDS
@@ -181,6 +228,7 @@ def audit_imputed(
     cells: Any = None,
     min_share: float | None = None,
     confidence: float = 0.95,
+    corrected: bool = False,
 ) -> ImputedAudit:
     """Audit selection when race is estimated, not recorded: bounds first, estimates beside them.
 
@@ -238,6 +286,14 @@ def audit_imputed(
         the headline, kept in the table with ``excluded`` True.
     confidence : float, default 0.95
         Level of the intervals on the weighted rates and ratios.
+    corrected : bool, default False
+        Also estimate each group's rate under the assumption that selection
+        is independent of the proxies (surname and ZCTA) given race, by
+        maximum likelihood (the pooled model of BIRDiE, McCartan et al. 2025):
+        columns ``corrected_rate`` and ``corrected_impact_ratio``, and the
+        assumption in ``notes``.  Unbiased when the assumption holds and the
+        probabilities are calibrated; no interval is given.  Off by default:
+        it iterates over the rows.
 
     Returns
     -------
@@ -258,6 +314,10 @@ def audit_imputed(
     Science* 68(3), 1959-1981.
 
     Kish, L. (1965). *Survey Sampling*. Wiley (effective sample size).
+
+    McCartan, C., Fisher, R., Goldin, J., Ho, D. E. and Imai, K. (2025).
+    "Estimating racial disparities when race is not observed." *Journal of the
+    American Statistical Association* (BIRDiE).
 
     Examples
     --------
@@ -292,6 +352,8 @@ def audit_imputed(
     n = check_consistent_length(lengths)
     share = check_share(min_share, "min_share")
     level = check_scalar(confidence, "confidence", float, low=0, high=1, closed="neither")
+    if not isinstance(corrected, (bool, np.bool_)):
+        raise type_error("corrected", f"{corrected!r} is not True or False", "Pass corrected=True")
     if cell_labels is not None:
         cell_codes = pd.factorize(pd.Series(cell_labels), use_na_sentinel=False)[0]
         per_cell = np.bincount(cell_codes)
@@ -341,6 +403,9 @@ def audit_imputed(
         grid = _grid(n)
         bins = np.minimum((p * grid).astype(np.int16), grid - 1)
 
+    fixed = np.full(k, math.nan)
+    if corrected:
+        fixed, converged = corrected_rates(p, chosen_rows)
     rows = []
     for i, group in enumerate(groups):
         row: dict[str, Any] = {
@@ -367,6 +432,8 @@ def audit_imputed(
             "argmax_impact_ratio": (
                 hard_rate[i] / hard_rate[ref] if hard_rate[ref] > 0 else math.nan
             ),
+            "corrected_rate": fixed[i],
+            "corrected_impact_ratio": fixed[i] / fixed[ref] if fixed[ref] > 0 else math.nan,
         }
         if size[i] > 0 and rate[ref] > 0:
             row["impact_ratio"] = rate[i] / rate[ref]
@@ -401,6 +468,10 @@ def audit_imputed(
         rows.append(row)
     table = pd.DataFrame(rows)
     notes = [BIAS_WARNING]
+    if corrected:
+        notes.append(CORRECTED_ASSUMPTION)
+        if not converged:
+            notes.append("the corrected estimate did not converge: the proxies may be too weak")
     if cell_labels is not None and np.median(per_cell) < 20:
         notes.append(
             f"half the cells hold fewer than 20 people (median {np.median(per_cell):g}): "
@@ -445,7 +516,9 @@ class ImputedAudit:
         ``rate_bound_low``/``rate_bound_high`` on the rate, the
         ``four_fifths`` verdict the bounds support, ``is_reference``,
         ``excluded`` (``min_share``), and the argmax comparison
-        ``argmax_n``, ``argmax_rate``, ``argmax_impact_ratio``.  A copy.
+        ``argmax_n``, ``argmax_rate``, ``argmax_impact_ratio``, and (with
+        ``corrected=True``, else NaN) ``corrected_rate`` and
+        ``corrected_impact_ratio``.  A copy.
     reference : str
     n, n_selected : int
     min_share : float or None
