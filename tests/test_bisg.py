@@ -250,3 +250,13 @@ def test_the_result_is_a_frozen_picklable_value_with_the_common_surface():
     assert "Local Law 144" in est.summary()
     assert list(est.probabilities.columns) == list(CATEGORIES)
     assert "<strong>RaceEstimates" in est._repr_html_()
+
+
+def test_the_benchmark_runs_on_a_small_sample(capsys):
+    import runpy
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bisg.py"
+    module = runpy.run_path(str(script))
+    assert module["main"](["--rows", "3000", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "impute_race on 3,000 people" in out and "ai.audit_imputed" in out
