@@ -48,8 +48,9 @@ PURPOSE = (
 )
 
 
-def _column(values: Any, argument: str) -> np.ndarray:
-    """One column of any library as a 1-D numpy array (object for text)."""
+def _column(values: Any, argument: str) -> np.ndarray | pd.Series:
+    """One column of any library: a pandas Series as it is (factorized in its own dtype,
+    Arrow strings included), anything else as a 1-D numpy array."""
     values = as_pandas(values, argument)
     if isinstance(values, (str, bytes)) or np.isscalar(values):
         raise type_error(
@@ -61,10 +62,10 @@ def _column(values: Any, argument: str) -> np.ndarray:
         raise type_error(
             argument, "got a table, not a column", f"Pass one column, e.g. data[{argument!r}]"
         )
-    if isinstance(values, (pd.Series, pd.Index)):
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            return values.to_numpy(dtype=float, na_value=np.nan)
-        return values.to_numpy(dtype=object, na_value=None)
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, pd.Index):
+        return values.to_series(index=pd.RangeIndex(len(values)))
     array = np.asarray(values, dtype=object if not isinstance(values, np.ndarray) else None)
     if array.ndim != 1:
         raise input_error(
@@ -231,31 +232,32 @@ def impute_race(
     # factorize's sentinel -1 (a missing surname) picks the fallback row appended last.
     row_u = np.append(row_u, len(table.probabilities))
     name_row = row_u[name_codes]
-    prior = prior_u[name_row]
     surname_matched = name_row < len(table.probabilities)
     used_names = np.append(used, None)[name_codes]
+    probabilities = prior_u[name_row]
 
     # ZCTAs: parse and look up each distinct value once.
     geography_matched = np.zeros(n, dtype=bool)
     zcta_out = np.full(n, -1, dtype=np.int64)
-    probabilities = prior
     if codes_in is not None:
         zcta_codes, zcta_uniques = pd.factorize(codes_in, use_na_sentinel=True)
         parsed = _zcta_codes(np.asarray(zcta_uniques))
+        n_places = len(places.index)
         place_u = places.index.get_indexer(parsed)
-        place_u[parsed < 0] = -1
-        place_u = np.append(place_u, -1)
-        place = place_u[zcta_codes]
+        # An unknown ZCTA (and a missing one, the sentinel -1) multiplies by ones.
+        place_u = np.append(np.where((place_u >= 0) & (parsed >= 0), place_u, n_places), n_places)
+        place_row = place_u[zcta_codes]
         zcta_out = np.append(parsed, -1)[zcta_codes]
-        known = place >= 0
-        likelihood = places.given_race[place[known]]
-        unnormalised = prior[known] * likelihood
-        total = unnormalised.sum(axis=1)
-        usable = total > 0
-        probabilities = prior.copy()
-        rows = np.flatnonzero(known)[usable]
-        probabilities[rows] = unnormalised[usable] / total[usable, None]
-        geography_matched[rows] = True
+        likelihood_u = np.vstack([places.given_race, np.ones((1, len(CATEGORIES)))])
+        probabilities *= likelihood_u[place_row]
+        total = probabilities.sum(axis=1)
+        # A ZCTA without adults, or none of the surname's groups: the surname alone.
+        unusable = total <= 0
+        if unusable.any():
+            probabilities[unusable] = prior_u[name_row[unusable]]
+            total[unusable] = probabilities[unusable].sum(axis=1)
+        probabilities /= total[:, None]
+        geography_matched = (place_row < n_places) & ~unusable
 
     return RaceEstimates(
         _probabilities=probabilities,
