@@ -280,28 +280,30 @@ def test_the_vocabulary_is_large(presence):
     assert len(vectorizer.vocabulary_) >= 3_000
 
 
+# A value of the right type outside its range is an InputError (a ValueError); a value
+# of the wrong type is an InputTypeError (a TypeError), as in scikit-learn's check_scalar.
 @pytest.mark.parametrize(
-    "kwargs,name",
+    "kwargs,name,error",
     [
-        ({"n_samples": 0}, "n_samples"),
-        ({"n_samples": 2.5}, "n_samples"),
-        ({"n_samples": True}, "n_samples"),
-        ({"women_share": 1.0}, "women_share"),
-        ({"women_share": 0}, "women_share"),
-        ({"women_share": "0.3"}, "women_share"),
-        ({"history_bias": -1}, "history_bias"),
-        ({"history_bias": float("nan")}, "history_bias"),
-        ({"proxy_strength": -0.1}, "proxy_strength"),
-        ({"style_strength": -1}, "style_strength"),
-        ({"skill_weight": -1}, "skill_weight"),
-        ({"base_rate": 0}, "base_rate"),
-        ({"race": "yes"}, "race"),
-        ({"random_state": -1}, "random_state"),
-        ({"random_state": "seed"}, "random_state"),
+        ({"n_samples": 0}, "n_samples", ai.InputError),
+        ({"n_samples": 2.5}, "n_samples", ai.InputTypeError),
+        ({"n_samples": True}, "n_samples", ai.InputTypeError),
+        ({"women_share": 1.0}, "women_share", ai.InputError),
+        ({"women_share": 0}, "women_share", ai.InputError),
+        ({"women_share": "0.3"}, "women_share", ai.InputTypeError),
+        ({"history_bias": -1}, "history_bias", ai.InputError),
+        ({"history_bias": float("nan")}, "history_bias", ai.InputError),
+        ({"proxy_strength": -0.1}, "proxy_strength", ai.InputError),
+        ({"style_strength": -1}, "style_strength", ai.InputError),
+        ({"skill_weight": -1}, "skill_weight", ai.InputError),
+        ({"base_rate": 0}, "base_rate", ai.InputError),
+        ({"race": "yes"}, "race", ai.InputTypeError),
+        ({"random_state": -1}, "random_state", ai.InputError),
+        ({"random_state": "seed"}, "random_state", ai.InputTypeError),
     ],
 )
-def test_bad_arguments_raise_input_error_naming_the_argument(kwargs, name):
-    with pytest.raises(ai.InputError, match=f"^{name}:"):
+def test_bad_arguments_raise_input_error_naming_the_argument(kwargs, name, error):
+    with pytest.raises(error, match=f"^{name}:"):
         make_resumes(**kwargs)
 
 

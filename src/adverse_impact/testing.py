@@ -19,6 +19,7 @@ import pandas as pd
 
 from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._errors import type_error
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import READER_COLUMNS
 from adverse_impact._core._validation import check_scalar
 
@@ -71,6 +72,7 @@ def _rule_text(min_ratio: Any, alpha: float | None, rule: str) -> str:
     }[rule]
 
 
+@validate_params()
 def assert_no_adverse_impact(
     result_or_model: Any,
     X: Any = None,
@@ -204,6 +206,7 @@ def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
     )
 
 
+@validate_params()
 def assert_no_proxy_leakage(
     X: Any,
     sensitive_features: Any,
@@ -302,6 +305,7 @@ def assert_no_proxy_leakage(
     return out
 
 
+@validate_params()
 def assert_counterfactual_invariance(
     model: Any,
     texts: Any,

@@ -29,6 +29,7 @@ from adverse_impact._core._groups import (
     warn_near_duplicates,
     warn_unused_unknown,
 )
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import (
     check_option,
     check_share,
@@ -53,6 +54,7 @@ _specs, _is_unknown, _sort_key, _label = specs, is_unknown, sort_key, label
 _warn_near_duplicates = warn_near_duplicates
 
 
+@validate_params()
 def audit(
     data: Any = None,
     *,
@@ -620,6 +622,7 @@ def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str
     return pd.Series(values, index=index, name=name, dtype=float)
 
 
+@validate_params()
 def selection_rates(
     selected: Any,
     groups: Any = None,
@@ -673,6 +676,7 @@ def selection_rates(
     )
 
 
+@validate_params()
 def impact_ratios(
     selected: Any,
     groups: Any = None,

@@ -17,6 +17,7 @@ import pandas as pd
 
 from adverse_impact._core._counts import count_groups
 from adverse_impact._core._groups import group_totals, label, sort_key, specs, warn_labels
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import (
     as_sensitive_features,
     check_binary_labels,
@@ -31,6 +32,7 @@ _RATES = ("tpr", "fpr", "fnr", "precision")
 _HIGHER_IS_BETTER = {"tpr": True, "fpr": False, "fnr": False, "precision": True}
 
 
+@validate_params()
 def error_rates(
     y_true: Any,
     y_pred: Any,

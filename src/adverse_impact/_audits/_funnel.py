@@ -31,6 +31,7 @@ from adverse_impact._core._counts import (
 )
 from adverse_impact._core._errors import InputError, input_error, type_error
 from adverse_impact._core._groups import label_columns
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable
 from adverse_impact._core._validation import check_share, check_unknown, groups_argument
 from adverse_impact._stats._significance import check_alpha, check_comparison, check_test
@@ -199,6 +200,7 @@ def _stacked(column: str, labels: Sequence[str], results: Sequence[AuditResult])
     return pd.concat(frames, ignore_index=True)
 
 
+@validate_params()
 def audit_funnel(
     data: Any = None,
     *,
@@ -678,6 +680,7 @@ class TierResult:
         return html_block(self.summary())
 
 
+@validate_params()
 def audit_tiers(
     data: Any = None,
     *,

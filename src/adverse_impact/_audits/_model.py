@@ -21,6 +21,7 @@ from adverse_impact._audits._result import AuditResult
 from adverse_impact._audits._scoring import SupportsPredict, _positive_column, decide, model_scores
 from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
 from adverse_impact._core._errors import input_error, type_error, warn
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import (
     as_sensitive_features,
     check_binary_labels,
@@ -36,6 +37,7 @@ _RESERVED = ("data", "selected", "groups", "score")
 Model = SupportsPredict | Callable[[Any], Any]
 
 
+@validate_params()
 def audit_model(
     model: Model,
     X: Any,

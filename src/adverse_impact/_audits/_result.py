@@ -15,6 +15,7 @@ import pandas as pd
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import Copied, read_only, reduce_by_fields
+from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._render import (
     READER_COLUMNS,
     TEXT_WIDTH,
@@ -323,7 +324,7 @@ class AuditResult(ResultShape):
             counts = counts_from_dict(data["counts"])
         else:
             last = rows[-1]["attribute"] if rows else ""
-            names = last.split(" x ")
+            names = last.split(ATTRIBUTE_SEP)
             cells = [
                 [
                     *(str(r["group"]).split(" | ") if len(names) > 1 else [r["group"]]),

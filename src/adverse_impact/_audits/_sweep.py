@@ -19,6 +19,7 @@ from adverse_impact._audits._scoring import model_scores
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import CodedAttribute, code_groups, label
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, html_block
 from adverse_impact._core._shape import ResultShape, _TransitionalSummary
 from adverse_impact._core._validation import (
@@ -257,6 +258,7 @@ class ThresholdSweep(ResultShape):
         return ax
 
 
+@validate_params()
 def threshold_sweep(
     scores_or_model: Any,
     X: Any = None,

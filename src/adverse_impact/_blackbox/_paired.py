@@ -27,6 +27,7 @@ from adverse_impact._blackbox._calls import (
 )
 from adverse_impact._blackbox._rankings import _adjust
 from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable
 from adverse_impact._proxies._tokens import as_texts
 from adverse_impact._stats._significance import check_alpha
@@ -778,6 +779,7 @@ def _check_positive_int(value: Any, argument: str, example: str) -> int:
     return int(value)
 
 
+@validate_params()
 def paired_test(
     scorer: Any,
     templates: Any,

@@ -28,6 +28,7 @@ from adverse_impact._core import _groups
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_frame
 from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import (
     fmt,
     fmt_p,
@@ -835,6 +836,7 @@ def _check_columns(
     return attributes, by_names
 
 
+@validate_params()
 def audit_rankings(
     data: Any,
     *,

@@ -21,6 +21,7 @@ from adverse_impact._core._errors import (
     type_error,
     warn,
 )
+from adverse_impact._core._params import RULES
 
 #: A group column with more distinct labels than this is almost surely an ID.
 MAX_GROUPS = 1000
@@ -387,7 +388,6 @@ def groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
 
 
 #: The gate policies of every result's ``passes``/``failing``.
-RULES = ("four_fifths", "significance", "both", "either")
 
 
 def check_rule(rule: Any, alpha: Any) -> str:

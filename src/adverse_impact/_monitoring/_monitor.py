@@ -16,6 +16,7 @@ from adverse_impact._core import _groups
 from adverse_impact._core._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import check_option, check_unknown, groups_argument
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
 from adverse_impact._stats._significance import check_alpha
@@ -366,6 +367,7 @@ def _period_label(key: Any, period: str | None) -> Any:
     return key
 
 
+@validate_params()
 def monitor(
     data: Any = None,
     *,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape, _TransitionalSummary
 from adverse_impact._proxies._tokens import as_texts, group_codes
 
@@ -428,6 +429,7 @@ class CounterfactualResult(ResultShape):
         return body
 
 
+@validate_params()
 def counterfactual_test(
     model: Any,
     texts: Any,

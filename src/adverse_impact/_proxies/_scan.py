@@ -27,6 +27,7 @@ from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_pandas
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import code_groups, label_columns
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_scalar
 from adverse_impact._proxies._tokens import TOKEN_PATTERN, group_codes
@@ -242,6 +243,7 @@ class ProxyScan(_Ranked):
         )
 
 
+@validate_params()
 def proxy_scan(
     X: Any, sensitive_features: Any, *, feature_names: Any = None, unknown: Any = None
 ) -> ProxyScan:
@@ -465,6 +467,7 @@ def _default_estimator(X: Any, random_state: Any) -> Any:
     return make_pipeline(ColumnTransformer(steps), classifier)
 
 
+@validate_params()
 def recoverability(
     X: Any,
     sensitive_features: Any,
@@ -743,6 +746,7 @@ def _works_against(
     return over, against
 
 
+@validate_params()
 def proxy_leakage(
     model: Any,
     X: Any,

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_pandas
 from adverse_impact._core._groups import one_attribute
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_scalar
 
@@ -225,6 +226,7 @@ def log_odds_z(group_counts: np.ndarray, prior: float) -> tuple[np.ndarray, np.n
     return delta, delta / np.sqrt(variance)
 
 
+@validate_params()
 def token_proxies(
     texts: Any,
     sensitive_features: Any,

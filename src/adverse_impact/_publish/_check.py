@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._params import Options, validate_params
 from adverse_impact._core._render import jsonable
 from adverse_impact._core._validation import check_option, check_share
 
@@ -352,6 +353,7 @@ def _fmt(value: Fraction | float, digits: int) -> str:
     return f"{float(value):.{max(digits, 1)}f}"
 
 
+@validate_params(min_share_of=Options(("either", "known", "all")))
 def check_summary(
     table: Any,
     *,

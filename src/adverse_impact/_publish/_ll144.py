@@ -17,6 +17,7 @@ import pandas as pd
 
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._render import jsonable
 from adverse_impact._version import __version__
 
@@ -545,8 +546,8 @@ def _ratio_text(row: Any) -> str:
 
 def _attribute_title(attribute: str) -> str:
     names = {"sex": "Sex", "race": "Race/ethnicity", "race/ethnicity": "Race/ethnicity"}
-    if " x " in attribute:
-        return "Intersectional categories (" + attribute.replace(" x ", " × ") + ")"
+    if ATTRIBUTE_SEP in attribute:
+        return "Intersectional categories (" + attribute.replace(ATTRIBUTE_SEP, " × ") + ")"
     return names.get(attribute.casefold(), attribute)
 
 

@@ -18,6 +18,7 @@ from adverse_impact._audits._audit import audit_counts
 from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import html_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     check_aligned_indexes,
@@ -153,6 +154,7 @@ def _check_range(ages: np.ndarray, argument: str = "age") -> None:
         )
 
 
+@validate_params()
 def age_groups(
     age: Any,
     *,
@@ -524,6 +526,7 @@ def _band_audits(
     return at
 
 
+@validate_params()
 def audit_age(
     data: Any = None,
     *,

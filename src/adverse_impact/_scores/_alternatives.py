@@ -17,6 +17,7 @@ from adverse_impact._audits._audit import audit
 from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._core._groups import code_groups
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     as_sensitive_features,
@@ -358,6 +359,7 @@ def _check_decision_rule(select_top: Any, threshold: Any) -> None:
         )
 
 
+@validate_params()
 def compare_models(
     models: Mapping[str, Any],
     X: Any,
@@ -898,6 +900,7 @@ def _protected_columns(X: Any, sensitive_features: Any) -> list[str]:
     return [c for c in X.columns if c in names and c is not None]
 
 
+@validate_params()
 def search_alternatives(
     estimator: Any,
     X: Any,

@@ -18,6 +18,8 @@ from adverse_impact._audits._sweep import threshold_sweep
 from adverse_impact._core import _groups
 from adverse_impact._core._errors import input_error, type_error, warn
 from adverse_impact._core._frames import as_frame
+from adverse_impact._core._groups import ATTRIBUTE_SEP
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     as_sensitive_features,
@@ -328,6 +330,7 @@ class ScoreGaps:
         return ax
 
 
+@validate_params()
 def score_gaps(
     data: Any = None,
     *,
@@ -439,10 +442,6 @@ def score_gaps(
     (0.58, 0.53)
     """
     groups = groups_argument("score_gaps", groups, sensitive_features)
-    if not (isinstance(confidence, float) and 0 < confidence < 1):
-        raise input_error(
-            "confidence", f"{confidence!r} is not a float in (0, 1)", "Pass e.g. confidence=0.95"
-        )
     _groups.check_reference(reference)
     scores, groups, weights = _resolve(data, score, groups, sample_weight)
     unknown_labels = check_unknown(unknown)
@@ -479,7 +478,7 @@ def _reference_of(
     name: str, keys: list[tuple], moments: list[tuple[float, ...]], reference: Any
 ) -> tuple[int, bool]:
     """The index of an attribute's reference group, and whether ``reference`` named it."""
-    columns = tuple(name.split(" x ")) if " x " in name else (name,)
+    columns = tuple(name.split(ATTRIBUTE_SEP)) if ATTRIBUTE_SEP in name else (name,)
     found = _groups.find_reference(name, columns, keys, reference)
     if found == "highest" or found is None:
         means = [m[2] for m in moments]

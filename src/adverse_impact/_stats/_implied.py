@@ -10,6 +10,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._params import validate_params
 
 __all__ = ["implied_d", "implied_impact_ratio"]
 
@@ -58,6 +59,7 @@ def _ratio(d: float, selection_rate: float, focal_share: float) -> float:
     return float(math.exp(norm.logsf(c + d) - norm.logsf(c)))
 
 
+@validate_params()
 def implied_impact_ratio(d: float, selection_rate: float, *, focal_share: float = 0.5) -> float:
     """The impact ratio a standardised mean difference ``d`` produces at one common cut-off.
 
@@ -124,6 +126,7 @@ def implied_impact_ratio(d: float, selection_rate: float, *, focal_share: float 
     return _ratio(d, selection_rate, focal_share)
 
 
+@validate_params()
 def implied_d(impact_ratio: float, selection_rate: float, *, focal_share: float = 0.5) -> float:
     """The standardised mean difference that produces ``impact_ratio`` at one common cut-off.
 

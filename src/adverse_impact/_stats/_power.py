@@ -18,6 +18,7 @@ from scipy.optimize import brentq
 from scipy.stats import binom, norm
 
 from adverse_impact._core._errors import input_error
+from adverse_impact._core._params import Options, validate_params
 from adverse_impact._core._render import html_block, jsonable
 from adverse_impact._core._validation import check_option
 
@@ -226,6 +227,7 @@ def _power(n_f: int, n_r: int, p_f: float, p_r: float, alpha: float, test: str) 
     return _power_fisher(n_f, n_r, p_f, p_r, alpha)
 
 
+@validate_params(test=Options(POWER_TESTS))
 def power(
     n_focal: int,
     n_reference: int,
@@ -292,6 +294,7 @@ def power(
     )
 
 
+@validate_params(test=Options(POWER_TESTS))
 def sample_size(
     rate_reference: float,
     impact_ratio: float = 0.8,
@@ -395,6 +398,7 @@ def sample_size(
     )
 
 
+@validate_params()
 def minimum_detectable_ratio(
     n_focal: Any, n_reference: Any, rate_reference: Any, *, alpha: float = 0.05, power: float = 0.8
 ) -> Any:

@@ -14,6 +14,8 @@ import pandas as pd
 from scipy.special import gammaln
 
 from adverse_impact._core._errors import input_error
+from adverse_impact._core._params import COMPARISONS
+from adverse_impact._core._params import TESTS as TEST_NAMES
 from adverse_impact._core._validation import check_option
 from adverse_impact._stats import _power
 from adverse_impact._stats import _tests as stats
@@ -29,9 +31,8 @@ __all__ = [
     "pool_strata",
 ]
 
-COMPARISONS = ("reference", "rest")
 #: The test behind the ``significant`` column, and the p-value column it reads.
-TESTS = {"fisher": "p_value_fisher", "fisher_midp": "p_value_fisher_midp", "z": "p_value_z"}
+TESTS = dict(zip(TEST_NAMES, ("p_value_fisher", "p_value_fisher_midp", "p_value_z"), strict=True))
 TEST_COLUMNS = (
     "z",
     "p_value_z",

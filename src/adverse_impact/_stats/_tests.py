@@ -27,6 +27,7 @@ from scipy.stats import chi2 as _chi2
 from scipy.stats import hypergeom, norm
 
 from adverse_impact._core._errors import input_error
+from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import html_block, jsonable
 
 __all__ = [
@@ -319,23 +320,10 @@ def _out(value: np.ndarray, scalar: bool) -> Any:
     return value
 
 
-def _confidence(confidence: float) -> float:
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, (int, float))
-        or not 0 < confidence < 1
-    ):
-        raise input_error(
-            "confidence",
-            f"{confidence!r} is not strictly between 0 and 1",
-            "Pass a confidence level such as 0.95",
-        )
-    return float(confidence)
-
-
 # -- tests --------------------------------------------------------------------
 
 
+@validate_params()
 def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
     r"""Pooled two-sample z test of two selection rates.
 
@@ -506,6 +494,7 @@ def _other_tail(
     return y
 
 
+@validate_params()
 def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
     r"""Fisher's exact test of two selection rates, with Lancaster's mid-p.
 
@@ -629,6 +618,7 @@ def fisher_exact(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> FisherResult:
     )
 
 
+@validate_params()
 def chi_square(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ChiSquareResult:
     r"""Pearson's chi-square test of the 2x2 table, with and without Yates' correction.
 
@@ -682,6 +672,7 @@ def chi_square(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ChiSquareResult:
     )
 
 
+@validate_params()
 def impact_ratio_test(
     sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, confidence: float = 0.95
 ) -> ImpactRatioResult:
@@ -740,7 +731,7 @@ def impact_ratio_test(
     >>> round(result.ratio, 3), round(result.ci_low, 3), round(result.ci_high, 3)
     (0.5, 0.301, 0.829)
     """
-    confidence = _confidence(confidence)
+    confidence = float(confidence)  # checked by validate_params
     (sa, na, sb, nb), scalar = _counts(sel_a, n_a, sel_b, n_b)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (sa / na) / (sb / nb)
@@ -772,6 +763,7 @@ def impact_ratio_test(
     )
 
 
+@validate_params()
 def shortfall(
     sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, overall_rate: Any = None
 ) -> ShortfallResult:
@@ -826,6 +818,7 @@ def shortfall(
     )
 
 
+@validate_params()
 def flip_flop(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     r"""The Uniform Guidelines' small-numbers check: would one person reverse the result?
 
@@ -873,6 +866,7 @@ def flip_flop(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     return bool(result) if scalar else result
 
 
+@validate_params()
 def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelResult:
     r"""Pool several 2x2 tables (requisitions, sites, years): Cochran-Mantel-Haenszel.
 
@@ -936,7 +930,7 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
     >>> round(result.odds_ratio, 3), result.n_strata_used
     (1.588, 2)
     """
-    confidence = _confidence(confidence)
+    confidence = float(confidence)  # checked by validate_params
     try:
         t = np.asarray(tables, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -1042,6 +1036,7 @@ def _breslow_day(
 # -- effect sizes -------------------------------------------------------------
 
 
+@validate_params()
 def rate_difference(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     """Difference of selection rates, ``p_a - p_b`` (negative: ``a`` selected less).
 
@@ -1055,6 +1050,7 @@ def rate_difference(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     return _out(sa / na - sb / nb, scalar)
 
 
+@validate_params()
 def odds_ratio(
     sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, confidence: float = 0.95
 ) -> OddsRatioResult:
@@ -1072,7 +1068,7 @@ def odds_ratio(
     >>> round(result.odds_ratio, 4), result.corrected
     (0.2857, False)
     """
-    confidence = _confidence(confidence)
+    confidence = float(confidence)  # checked by validate_params
     (sa, na, sb, nb), scalar = _counts(sel_a, n_a, sel_b, n_b)
     cells = np.stack([sa, na - sa, sb, nb - sb])
     corrected = (cells == 0).any(axis=0)
@@ -1089,6 +1085,7 @@ def odds_ratio(
     )
 
 
+@validate_params()
 def cohens_h(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> Any:
     r"""Cohen's h, ``2 asin(sqrt(p_a)) - 2 asin(sqrt(p_b))``: 0.2 small, 0.5 medium, 0.8 large.
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from adverse_impact._core._params import validate_params
 
+
+@validate_params()
 def load_eeoc_example() -> pd.DataFrame:
     """The EEOC's 2023 four-fifths example as one row per applicant.
 

@@ -14,6 +14,7 @@ from importlib import resources
 import pandas as pd
 
 from adverse_impact._core._errors import input_error
+from adverse_impact._core._params import validate_params
 
 __all__ = ["load_job_descriptions", "load_llm_rankings", "load_names", "load_resume_templates"]
 
@@ -31,6 +32,7 @@ def _json(name: str) -> dict:
     return json.loads(_file(name).read_text(encoding="utf-8"))
 
 
+@validate_params()
 def load_llm_rankings() -> pd.DataFrame:
     """Rankings of eight equally qualified resumes by GPT-3.5 and GPT-4 (Bloomberg, 2024).
 
@@ -115,6 +117,7 @@ def load_llm_rankings() -> pd.DataFrame:
     return frame
 
 
+@validate_params()
 def load_names() -> pd.DataFrame:
     """The 800 names of the ranking experiment: 100 per race x sex cell.
 
@@ -164,6 +167,7 @@ def _jobs() -> dict:
     return _json("resumes_to_rank.json")
 
 
+@validate_params()
 def load_resume_templates(job: str | None = None) -> pd.DataFrame:
     """The equally qualified resumes of the ranking experiment, with a ``{name}`` slot.
 
@@ -224,6 +228,7 @@ def load_resume_templates(job: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["job", "template_id", "template"])
 
 
+@validate_params()
 def load_job_descriptions() -> pd.DataFrame:
     """The four job descriptions the resumes were ranked against.
 

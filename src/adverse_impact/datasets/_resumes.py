@@ -32,6 +32,11 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._core._errors import input_error
+from adverse_impact._core._params import Flag, Interval, validate_params
+
+_SHARE = Interval(float, 0, 1, "neither", "women_share=0.25")
+#: A strength: 0 turns the mechanism off.
+_STRENGTH = Interval(float, 0, None, "both", "history_bias=1.5 (0 turns it off)")
 
 __all__ = ["ResumeGroundTruth", "make_resumes", "planted_proxies"]
 
@@ -337,24 +342,6 @@ def _is_number(value: Any) -> bool:
     )
 
 
-def _check_share(value: Any, name: str, example: float) -> float:
-    if not _is_number(value) or not 0 < value < 1:
-        raise input_error(
-            name,
-            f"{value!r} is not a number strictly between 0 and 1",
-            f"Pass a share such as {name}={example}",
-        )
-    return float(value)
-
-
-def _check_strength(value: Any, name: str) -> float:
-    if not _is_number(value) or not value >= 0:
-        raise input_error(
-            name, f"{value!r} is not a finite number >= 0", f"Pass e.g. {name}=1.0 (0 turns it off)"
-        )
-    return float(value)
-
-
 def _objects(items: list[str]) -> np.ndarray:
     out = np.empty(len(items), dtype=object)
     out[:] = items
@@ -398,6 +385,18 @@ def _names(rng: np.random.Generator, woman: np.ndarray, races: np.ndarray) -> np
     return out
 
 
+@validate_params(
+    women_share=_SHARE,
+    base_rate=_SHARE,
+    history_bias=_STRENGTH,
+    proxy_strength=_STRENGTH,
+    style_strength=_STRENGTH,
+    skill_weight=_STRENGTH,
+    age_bias=_STRENGTH,
+    race=Flag(),
+    names=Flag(),
+    age=Flag(),
+)
 def make_resumes(
     n_samples: int = 10_000,
     *,
@@ -519,24 +518,13 @@ def make_resumes(
     >>> make_resumes(2_000, proxy_strength=0, random_state=0).attrs["proxy_tokens"]["women's"]
     {'kind': 'explicit', 'rate_women': 0.0, 'rate_men': 0.0}
     """
-    n = _check_n_samples(n_samples)
-    women_share = _check_share(women_share, "women_share", 0.25)
-    base_rate = _check_share(base_rate, "base_rate", 0.3)
-    history_bias = _check_strength(history_bias, "history_bias")
-    proxy_strength = _check_strength(proxy_strength, "proxy_strength")
-    style_strength = _check_strength(style_strength, "style_strength")
-    skill_weight = _check_strength(skill_weight, "skill_weight")
-    age = _check_flag(
-        age, "age", "Pass age=True to add ages and their traces, age=False to leave them out"
-    )
-    age_bias = _check_strength(age_bias, "age_bias")
+    n = int(n_samples)
+    women_share, base_rate = float(women_share), float(base_rate)
+    history_bias, proxy_strength = float(history_bias), float(proxy_strength)
+    style_strength, skill_weight = float(style_strength), float(skill_weight)
+    age_bias, age, race, names = float(age_bias), bool(age), bool(race), bool(names)
     if age_bias and not age:
         raise input_error("age_bias", "needs age=True", "Pass age=True with age_bias=")
-    race = _check_flag(
-        race, "race", "Pass race=True to add the race column, race=False to leave it out"
-    )
-    names = _check_flag(names, "names", "Pass names=True to write a name on each resume")
-    _check_random_state(random_state)
     rng = np.random.default_rng(random_state)
     # Spawning does not advance rng: every column but the age ones is unchanged by age=True.
     age_rng = rng.spawn(1)[0] if age else None
@@ -596,39 +584,6 @@ def make_resumes(
     }
     _attach_ground_truth(frame, planted_proxies(proxy_strength, style_strength), params)
     return frame
-
-
-def _check_n_samples(n_samples: Any) -> int:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise input_error(
-            "n_samples",
-            f"{n_samples!r} is not a positive integer",
-            "Pass the number of applicants, e.g. n_samples=10_000",
-        )
-    return int(n_samples)
-
-
-def _check_flag(value: Any, name: str, fix: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise input_error(name, f"{value!r} is not True or False", fix)
-    return bool(value)
-
-
-def _check_random_state(random_state: Any) -> None:
-    if not (
-        random_state is None
-        or isinstance(random_state, np.random.Generator)
-        or (
-            isinstance(random_state, (int, np.integer))
-            and not isinstance(random_state, bool)
-            and random_state >= 0
-        )
-    ):
-        raise input_error(
-            "random_state",
-            f"{random_state!r} is not a seed",
-            "Pass a non-negative integer, a numpy Generator or None",
-        )
 
 
 def _seed_param(random_state: int | np.random.Generator | None) -> int | str | None:
