@@ -241,7 +241,7 @@ def test_polars_inputs_give_the_same_audit():
         ),
         ({"reference": "z"}, ai.InputError, r"reference: 'z' is not one of \['a', 'b'\]"),
         ({"confidence": 1.5}, ai.InputError, r"confidence: 1.5 is not a number"),
-        ({"min_share": 2}, ai.InputError, r"min_share: 2 is outside"),
+        ({"min_share": 2}, ai.InputError, r"min_share: 2 is not a number in \(0, 1\)"),
         ({"cells": [1, 2, 3]}, ai.InputError, r"inconsistent numbers of rows"),
         ({"selected": [1, 0, 1]}, ai.InputError, r"inconsistent numbers of rows"),
     ],

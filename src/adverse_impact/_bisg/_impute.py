@@ -29,12 +29,9 @@ from adverse_impact._bisg._tables import (
 )
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_pandas
+from adverse_impact._core._params import Options, validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable
-from adverse_impact._core._validation import (
-    check_aligned_indexes,
-    check_consistent_length,
-    check_option,
-)
+from adverse_impact._core._validation import check_aligned_indexes, check_consistent_length
 
 __all__ = ["RaceEstimates", "impute_race"]
 
@@ -101,6 +98,11 @@ def _zcta_codes(uniques: np.ndarray) -> np.ndarray:
     return out
 
 
+@validate_params(
+    surnames=Options(SURNAME_LISTS),
+    zctas=Options(ZCTA_YEARS),
+    unmatched_surname=Options(UNMATCHED),
+)
 def impute_race(
     surname: Any,
     *,
@@ -196,9 +198,6 @@ def impute_race(
     >>> est.surname_matched.tolist(), est.geography_matched.tolist()
     ([True, True, True, False], [True, True, True, True])
     """
-    check_option(surnames, "surnames", SURNAME_LISTS)
-    check_option(zctas, "zctas", ZCTA_YEARS)
-    check_option(unmatched_surname, "unmatched_surname", UNMATCHED)
     check_aligned_indexes({"surname": surname, "zcta": zcta})
     names = _column(surname, "surname")
     lengths = {"surname": len(names)}

@@ -40,13 +40,13 @@ from adverse_impact._bisg._tables import CATEGORIES
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_pandas
 from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._params import Flag, validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable
 from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
     check_consistent_length,
     check_option,
-    check_scalar,
     check_share,
 )
 
@@ -220,6 +220,7 @@ def _verdict(low: float, high: float) -> str:
     return UNDETERMINED
 
 
+@validate_params(corrected=Flag())
 def audit_imputed(
     selected: Any,
     probabilities: Any,
@@ -268,9 +269,9 @@ def audit_imputed(
         The result of :func:`adverse_impact.impute_race`, or a pandas or
         polars table with one column per group whose rows sum to 1.
     reference : str, optional
-        The comparison group (a column of ``probabilities``).  Default: the
-        group with the highest weighted rate among those not excluded by
-        ``min_share``.
+        The comparison group (a column of ``probabilities``).  Default (or
+        ``"highest"``, as in :func:`adverse_impact.audit`): the group with the
+        highest weighted rate among those not excluded by ``min_share``.
     cells : array-like, optional
         A label per person defining the proxy cells within which the bounds
         let the selected be split among the groups in any way (e.g. the
@@ -351,9 +352,7 @@ def audit_imputed(
         lengths["cells"] = len(cell_labels)
     n = check_consistent_length(lengths)
     share = check_share(min_share, "min_share")
-    level = check_scalar(confidence, "confidence", float, low=0, high=1, closed="neither")
-    if not isinstance(corrected, (bool, np.bool_)):
-        raise type_error("corrected", f"{corrected!r} is not True or False", "Pass corrected=True")
+    level = float(confidence)  # checked by validate_params
     if cell_labels is not None:
         cell_codes = pd.factorize(pd.Series(cell_labels), use_na_sentinel=False)[0]
         per_cell = np.bincount(cell_codes)
@@ -383,7 +382,7 @@ def audit_imputed(
     rate_se = np.sqrt(np.maximum(np.diag(covariance), 0.0))
 
     candidates = [i for i in range(len(groups)) if not excluded[i] and size[i] > 0]
-    if reference is None:
+    if reference is None or reference == "highest":
         if not candidates:
             raise input_error(
                 "min_share",
