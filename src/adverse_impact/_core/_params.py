@@ -251,10 +251,9 @@ PARAMETERS: Mapping[str, Constraint] = MappingProxyType(
         "intersectional": Flag(),
         "random_state": Seed(),
         "n_bootstrap": Interval(int, 0, None, "both", "n_bootstrap=200 (0: no intervals)"),
-        "n_resamples": Interval(int, 1, None, "both", "n_resamples=1999"),
+        "n_resamples": Interval(int, 0, None, "both", "n_resamples=1999 (0: no permutation test)"),
         "n_repeats": Interval(int, 1, None, "both", "n_repeats=5"),
         "cv": Interval(int, 2, None, "both", "cv=5"),
-        "k": Interval(int, 1, None, "both", "k=1"),
         "n_jobs": Interval(int, 1, None, "both", "n_jobs=1"),
         "max_calls": Interval(int, 0, None, "both", "max_calls=1000"),
         "batch_size": Interval(int, 1, None, "both", "batch_size=16"),
@@ -271,7 +270,6 @@ PARAMETERS: Mapping[str, Constraint] = MappingProxyType(
         "max_flip_rate": Interval(float, 0, 1, "both", "max_flip_rate=0.01"),
         "max_auc": Interval(float, 0.5, 1, "both", "max_auc=0.6"),
         "n_samples": Interval(int, 1, None, "both", "n_samples=10000"),
-        "progress": Flag(),
         "group_cutoffs": Flag(),
     }
 )
@@ -291,6 +289,8 @@ CHECKED_IN_BODY: Mapping[str, str] = MappingProxyType(
         "score": "scores, a column name or an array",
         "scores_or_model": "scores, or a fitted model",
         "thresholds": "score cut-offs, or shares selected",
+        "k": "the top k: a count from 1 to the candidates shown at once",
+        "progress": "True, False, or a callable given (done, total)",
         "threshold": "a score cut-off (a finite number)",
         "select_top": "a count k of candidates (1 to n) or a share in (0, 1)",
         "sensitive_features": "protected-attribute labels, a column name or a mapping",
