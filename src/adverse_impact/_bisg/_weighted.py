@@ -152,14 +152,24 @@ def kmz_bounds(
     if n_cells is None:
         index = np.unique(index, return_inverse=True)[1].ravel()
         n_cells = int(index.max()) + 1 if len(index) else 0
-    # People per (cell, selected or not) in one count; the two probability sums weighted.
-    both = np.bincount(index * 2 + np.asarray(selected, dtype=np.int8), minlength=2 * n_cells)
+    # One code per (cell, selected or not): a count and two weighted counts.
+    code = index * 2 + np.asarray(selected, dtype=np.int8)
+    return _bounds_from_codes(code, p_a, p_b, n_cells)
+
+
+def _bounds_from_codes(
+    code: np.ndarray, p_a: np.ndarray, p_b: np.ndarray, n_cells: int
+) -> tuple[float, float, float, float, float, float]:
+    """:func:`kmz_bounds` from codes ``2 * cell + selected`` (the work of the default path)."""
+    both = np.bincount(code, minlength=2 * n_cells)
     size = (both[0::2] + both[1::2]).astype(float)
     used = size > 0  # codes need not be dense
     size = size[used]
     sigma = both[1::2][used] / size
-    sum_a = np.bincount(index, weights=p_a, minlength=n_cells)[used]
-    sum_b = np.bincount(index, weights=p_b, minlength=n_cells)[used]
+    sums_a = np.bincount(code, weights=p_a, minlength=2 * n_cells)
+    sums_b = np.bincount(code, weights=p_b, minlength=2 * n_cells)
+    sum_a = (sums_a[0::2] + sums_a[1::2])[used]
+    sum_b = (sums_b[0::2] + sums_b[1::2])[used]
     pa, pb = sum_a / size, sum_b / size
     n_a, n_b = sum_a.sum(), sum_b.sum()
     low_a = (size * np.maximum(0.0, sigma - (1 - pa))).sum() / n_a
@@ -400,7 +410,11 @@ def audit_imputed(
     hard_rate = np.divide(hard_sel, hard_n, out=np.full(k, np.nan), where=hard_n > 0)
     if cell_labels is None:
         grid = _grid(n)
-        bins = np.minimum((p * grid).astype(np.int16), grid - 1)
+        bins = (p * grid).astype(np.int16)
+        np.minimum(bins, grid - 1, out=bins)
+        # The reference's bin and the decision, shared by every comparison: each
+        # comparison's code is then (bin_a * grid + bin_ref) * 2 + selected.
+        ref_key = bins[:, ref] * 2 + chosen_rows
 
     fixed = np.full(k, math.nan)
     if corrected:
@@ -451,12 +465,13 @@ def audit_imputed(
             row["four_fifths"] = HOLDS
         elif size[i] > 0:
             if cell_labels is None:
-                cell, n_cells = bins[:, i].astype(np.int32) * grid + bins[:, ref], grid * grid
+                code = bins[:, i] * (2 * grid) + ref_key
+                bounds = _bounds_from_codes(code, p[:, i], p[:, ref], grid * grid)
             else:
-                cell, n_cells = cell_codes, int(cell_codes.max()) + 1
-            low_a, high_a, _, _, r_low, r_high = kmz_bounds(
-                chosen_rows, p[:, i], p[:, ref], cell, n_cells
-            )
+                bounds = kmz_bounds(
+                    chosen_rows, p[:, i], p[:, ref], cell_codes, int(cell_codes.max()) + 1
+                )
+            low_a, high_a, _, _, r_low, r_high = bounds
             row.update(
                 bound_low=r_low,
                 bound_high=r_high,
