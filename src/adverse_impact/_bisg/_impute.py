@@ -5,6 +5,10 @@ Bayes' rule with surname and place independent given race (Elliott et al.
 
     P(race | surname, zcta) = P(race | surname) P(zcta | race) / sum over races
 
+The surname tables ship with the package; the adult counts per ZCTA behind
+``P(zcta | race)`` are the user's to supply (``zcta_table=``).  Without them,
+the estimates are the surname's alone (BIS, no geography).
+
 The work is done once per distinct surname and per distinct ZCTA, then
 gathered to the rows, so a million rows cost a few numpy passes.
 """
@@ -23,9 +27,11 @@ from adverse_impact._bisg._tables import (
     CATEGORIES,
     LABELS,
     SURNAME_LISTS,
-    ZCTA_YEARS,
+    WHERE_TO_GET,
+    geography_table,
+    national_from_surnames,
     surname_table,
-    zcta_table,
+    zcta_codes,
 )
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_pandas
@@ -71,44 +77,16 @@ def _column(values: Any, argument: str) -> np.ndarray | pd.Series:
     return array
 
 
-def _zcta_codes(uniques: np.ndarray) -> np.ndarray:
-    """Distinct ZCTA values as integers (-1 where not a 5-digit code).
-
-    Accepts integers (02139 stored as 2139) and text: "02139", " 2139 ",
-    "02139-4307" (a ZIP+4 is cut to its first five digits).
-    """
-    out = np.full(len(uniques), -1, dtype=np.int64)
-    if len(uniques) == 0:
-        return out
-    if uniques.dtype.kind in "iuf":
-        values = uniques.astype(float)
-        ok = np.isfinite(values) & (values == np.floor(values)) & (values >= 0) & (values < 1e5)
-        out[ok] = values[ok].astype(np.int64)
-        return out
-    text = pd.Series(uniques, dtype=object).map(
-        lambda v: (
-            str(int(v))
-            if isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-            else (v.strip() if isinstance(v, str) else "")
-        )
-    )
-    head = text.str.split("-", n=1).str[0]
-    ok = head.str.fullmatch(r"\d{1,5}").fillna(False).to_numpy(dtype=bool)
-    out[ok] = head[ok].astype(np.int64).to_numpy()
-    return out
-
-
 @validate_params(
     surnames=Options(SURNAME_LISTS),
-    zctas=Options(ZCTA_YEARS),
     unmatched_surname=Options(UNMATCHED),
 )
 def impute_race(
     surname: Any,
     *,
     zcta: Any = None,
+    zcta_table: Any = None,
     surnames: str = "2010",
-    zctas: str = "2010",
     unmatched_surname: str = "geography",
 ) -> RaceEstimates:
     """Race and ethnicity probabilities from surname and ZCTA (BISG), as the CFPB computes them.
@@ -129,6 +107,10 @@ def impute_race(
     page of the documentation.  Geocoding addresses to ZCTAs or tracts is
     out of scope.
 
+    The surname lists ship with the package.  The adult counts per ZCTA do
+    not: pass the CFPB's file (below) as ``zcta_table``.  Without ``zcta``,
+    the result is the surname probabilities alone (BIS, no geography).
+
     Parameters
     ----------
     surname : array-like of str
@@ -143,20 +125,33 @@ def impute_race(
         The person's 5-digit ZIP Code Tabulation Area, as text ("02139",
         "02139-4307") or integers (2139).  A ZIP code is not a ZCTA, but for
         most residential ZIP codes they coincide, which is what the CFPB uses.
-        Without ``zcta`` the result is the surname probabilities alone.
+        Needs ``zcta_table``.  Without ``zcta`` the result is the surname
+        probabilities alone.
+    zcta_table : str, path or pandas.DataFrame, optional
+        Adult (18+) counts by race and ethnicity per ZCTA, required with
+        ``zcta``; not shipped with the package.  The path of the CFPB's
+        ``zip_over18_race_dec10.dta`` (2010 Summary File 1) or
+        ``zip_over18_race_jan20.dta`` (2020 Demographic and Housing
+        Characteristics file), from the GitHub repository
+        ``cfpb/proxy-methodology`` (``input_files/`` and
+        ``2024-update/input_files/``; CC0), read with ``pandas.read_stata``
+        once per process; or a DataFrame, either with those files' columns
+        or with the columns ``zcta``, ``white``, ``black``, ``api``,
+        ``aian``, ``multiracial``, ``hispanic`` and optionally ``other``
+        (non-Hispanic "some other race alone").  The CFPB's adjustments are
+        applied: for its own columns, Puerto Rico dropped and the "X and some
+        other race" counts folded into X; for every table, ``other`` shared
+        among the five non-Hispanic groups in proportion to their counts.
     surnames : {"2010", "2000", "2010+2000"}, default "2010"
         Which Census surname list: 2010 (162,253 names), 2000 (151,671), or
         the CFPB's union (the 2010 list, plus the 2000 names it lacks).
-    zctas : {"2010", "2020"}, default "2010"
-        Which census's adult counts per ZCTA (the CFPB's tables from the 2010
-        Summary File 1 or the 2020 Demographic and Housing Characteristics
-        file; Puerto Rico excluded, as the surname lists do not cover it).
     unmatched_surname : {"geography", "all_other"}, default "geography"
         What stands in for ``P(race | surname)`` when the surname is not on
-        the list: the national adult shares, so that the result is the
-        ZCTA's own make-up (``"geography"``), or the Census's "ALL OTHER
-        NAMES" row of the 2010 list (``"all_other"``; not available with
-        ``surnames="2000"``, which has no such row).  Either way the row's
+        the list: the national adult shares of ``zcta_table``, so that the
+        result is the ZCTA's own make-up (``"geography"``; without a
+        geography table, the surname list's own national shares), or the
+        Census's "ALL OTHER NAMES" row of the 2010 list (``"all_other"``;
+        not available with ``surnames="2000"``, which has no such row).  Either way the row's
         ``surname_matched`` flag is False.  The CFPB's own code leaves such
         rows without a BISG estimate.
 
@@ -186,15 +181,33 @@ def impute_race(
 
     Examples
     --------
+    Surnames alone (BIS), from the shipped Census list:
+
     >>> import adverse_impact as ai
-    >>> est = ai.impute_race(["Smith", "Garcia", "Nguyen", "Zzyzx"],
-    ...                      zcta=["30310", "78521", "92683", "02139"])
+    >>> ai.impute_race(["Smith", "Garcia", "Nguyen"]).probabilities.round(2)
+    ... # doctest: +NORMALIZE_WHITESPACE
+       white  black   api  aian  multiracial  hispanic
+    0   0.71   0.23  0.01  0.01         0.02      0.02
+    1   0.05   0.00  0.01  0.00         0.00      0.92
+    2   0.01   0.00  0.96  0.00         0.02      0.01
+
+    With geography: in practice ``zcta_table="zip_over18_race_dec10.dta"``,
+    the CFPB's file; here three made-up ZCTAs' adult counts.
+
+    >>> import pandas as pd
+    >>> adults = pd.DataFrame({"zcta": ["10001", "10002", "10003"],
+    ...                        "white": [9000, 1000, 5000], "black": [500, 8000, 1000],
+    ...                        "api": [300, 200, 3000], "aian": [20, 30, 10],
+    ...                        "multiracial": [200, 300, 400],
+    ...                        "hispanic": [1000, 1500, 6000]})
+    >>> est = ai.impute_race(["Smith", "Smith", "Garcia", "Zzyzx"],
+    ...                      zcta=["10001", "10002", "10003", "10002"], zcta_table=adults)
     >>> est.probabilities.round(2)  # doctest: +NORMALIZE_WHITESPACE
        white  black   api  aian  multiracial  hispanic
-    0   0.04   0.94  0.00   0.0         0.01      0.00
-    1   0.00   0.00  0.00   0.0         0.00      1.00
-    2   0.00   0.00  1.00   0.0         0.00      0.00
-    3   0.61   0.12  0.17   0.0         0.03      0.08
+    0   0.95   0.03  0.00  0.01         0.01      0.01
+    1   0.18   0.75  0.00  0.02         0.03      0.02
+    2   0.03   0.00  0.02  0.00         0.00      0.95
+    3   0.09   0.73  0.02  0.00         0.03      0.14
     >>> est.surname_matched.tolist(), est.geography_matched.tolist()
     ([True, True, True, False], [True, True, True, True])
     """
@@ -206,8 +219,15 @@ def impute_race(
         codes_in = _column(zcta, "zcta")
         lengths["zcta"] = len(codes_in)
     n = check_consistent_length(lengths)
+    if codes_in is not None and zcta_table is None:
+        raise input_error(
+            "zcta_table",
+            "zcta= was given without a geography table (the package ships the surname "
+            "lists, not the adult counts per ZCTA)",
+            WHERE_TO_GET + "; or leave out zcta= for estimates from surnames alone",
+        )
     table = surname_table(surnames)
-    places = zcta_table(zctas)
+    places = geography_table(zcta_table) if zcta_table is not None else None
     if unmatched_surname == "all_other":
         if table.all_other is None:
             raise input_error(
@@ -216,8 +236,10 @@ def impute_race(
                 "Use surnames='2010' or '2010+2000', or unmatched_surname='geography'",
             )
         fallback = table.all_other
-    else:
+    elif places is not None:
         fallback = places.national
+    else:
+        fallback = national_from_surnames(surnames)
 
     # Surnames: clean and look up each distinct value once.
     name_codes, name_uniques = pd.factorize(names, use_na_sentinel=True)
@@ -238,15 +260,15 @@ def impute_race(
     # ZCTAs: parse and look up each distinct value once.
     geography_matched = np.zeros(n, dtype=bool)
     zcta_out = np.full(n, -1, dtype=np.int64)
-    if codes_in is not None:
-        zcta_codes, zcta_uniques = pd.factorize(codes_in, use_na_sentinel=True)
-        parsed = _zcta_codes(np.asarray(zcta_uniques))
+    if codes_in is not None and places is not None:
+        place_codes, zcta_uniques = pd.factorize(codes_in, use_na_sentinel=True)
+        parsed = zcta_codes(np.asarray(zcta_uniques))
         n_places = len(places.index)
         place_u = places.index.get_indexer(parsed)
         # An unknown ZCTA (and a missing one, the sentinel -1) multiplies by ones.
         place_u = np.append(np.where((place_u >= 0) & (parsed >= 0), place_u, n_places), n_places)
-        place_row = place_u[zcta_codes]
-        zcta_out = np.append(parsed, -1)[zcta_codes]
+        place_row = place_u[place_codes]
+        zcta_out = np.append(parsed, -1)[place_codes]
         likelihood_u = np.vstack([places.given_race, np.ones((1, len(CATEGORIES)))])
         probabilities *= likelihood_u[place_row]
         total = probabilities.sum(axis=1)
@@ -265,7 +287,7 @@ def impute_race(
         _surname_matched=surname_matched,
         _geography_matched=geography_matched,
         surnames=surnames,
-        zctas=zctas if codes_in is not None else None,
+        geography=places.source if places is not None else None,
         unmatched_surname=unmatched_surname,
     )
 
@@ -285,8 +307,9 @@ class RaceEstimates:
         was found and used.  Copies.
     surnames : str
         The surname list used ("2010", "2000" or "2010+2000").
-    zctas : str or None
-        The ZCTA table used ("2010" or "2020"), None when no ZCTA was given.
+    geography : str or None
+        The geography table used (its file name, or "a DataFrame of n
+        ZCTAs"), None without one (surname probabilities alone).
     unmatched_surname : str
         What stood in for an unlisted surname ("geography" or "all_other").
     categories : Mapping[str, str]
@@ -295,16 +318,20 @@ class RaceEstimates:
     Examples
     --------
     >>> import adverse_impact as ai
+    >>> import pandas as pd
+    >>> adults = pd.DataFrame({"zcta": ["10001", "10002"], "white": [9000, 1000],
+    ...                        "black": [500, 8000], "api": [300, 200], "aian": [20, 30],
+    ...                        "multiracial": [200, 300], "hispanic": [1000, 1500]})
     >>> est = ai.impute_race(["Smith", "Garcia", "Nguyen", "Zzyzx"],
-    ...                      zcta=["30310", "78521", "92683", None])
+    ...                      zcta=["10001", "10002", "10001", None], zcta_table=adults)
     >>> print(est.summary())  # doctest: +NORMALIZE_WHITESPACE
     RaceEstimates: 4 people; surname on the 2010 list for 3 (75.0%), ZCTA used for 3 (75.0%)
-      expected people by category (sum of probabilities): white 0.71, black 1.06, api 1.05,
-        aian 0.01, multiracial 0.03, hispanic 1.14
-      most likely category, for comparison only: white 1, black 1, api 1, aian 0, multiracial
+      expected people by category (sum of probabilities): white 1.42, black 0.41, api 1.01,
+        aian 0.01, multiracial 0.05, hispanic 1.10
+      most likely category, for comparison only: white 2, black 0, api 1, aian 0, multiracial
         0, hispanic 1
-      fell back: 1 surname(s) not listed (national shares used), 1 without a usable ZCTA
-        (surname alone)
+      fell back: 1 surname(s) not listed (national adult shares used), 1 without a usable
+        ZCTA (surname alone)
       estimates for internal testing when race is not recorded; not the demographic data an
         NYC Local Law 144 bias audit requires
     """
@@ -315,7 +342,7 @@ class RaceEstimates:
     _surname_matched: np.ndarray
     _geography_matched: np.ndarray
     surnames: str
-    zctas: str | None
+    geography: str | None
     unmatched_surname: str
 
     @property
@@ -344,7 +371,7 @@ class RaceEstimates:
             [f"{z:05d}" if z >= 0 else None for z in self._zcta.tolist()], dtype=object
         )
         frame = pd.DataFrame(
-            {"surname_used": self._surname_used, "zcta": zcta if self.zctas else None}
+            {"surname_used": self._surname_used, "zcta": zcta if self.geography else None}
         )
         for i, name in enumerate(CATEGORIES):
             frame[name] = self._probabilities[:, i]
@@ -372,7 +399,7 @@ class RaceEstimates:
             {
                 "n": self.n,
                 "surnames": self.surnames,
-                "zctas": self.zctas,
+                "geography": self.geography,
                 "unmatched_surname": self.unmatched_surname,
                 "categories": dict(LABELS),
                 "surname_matched": int(self._surname_matched.sum()),
@@ -390,7 +417,7 @@ class RaceEstimates:
             f"RaceEstimates: {n:,} {'person' if n == 1 else 'people'}; surname on the "
             f"{self.surnames} list for {matched:,} ({matched / max(n, 1):.1%})"
         )
-        if self.zctas is not None:
+        if self.geography is not None:
             placed = int(self._geography_matched.sum())
             text += f", ZCTA used for {placed:,} ({placed / max(n, 1):.1%})"
         return text
@@ -401,9 +428,14 @@ class RaceEstimates:
         expected = ", ".join(f"{r.category} {r.expected:.2f}" for r in table.itertuples())
         argmax = ", ".join(f"{r.category} {r.argmax_count}" for r in table.itertuples())
         unlisted = int((~self._surname_matched).sum())
-        stand_in = "national shares" if self.unmatched_surname == "geography" else "ALL OTHER NAMES"
+        if self.unmatched_surname == "all_other":
+            stand_in = "ALL OTHER NAMES"
+        elif self.geography is not None:
+            stand_in = "national adult shares"
+        else:
+            stand_in = "the surname list's national shares"
         fallbacks = f"{unlisted} surname(s) not listed ({stand_in} used)"
-        if self.zctas is not None:
+        if self.geography is not None:
             fallbacks += (
                 f", {int((~self._geography_matched).sum())} without a usable ZCTA (surname alone)"
             )

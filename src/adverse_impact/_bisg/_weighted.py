@@ -509,7 +509,7 @@ def _source(probabilities: Any) -> dict[str, Any]:
         return {
             "estimates": "BISG (impute_race)",
             "surnames": probabilities.surnames,
-            "zctas": probabilities.zctas,
+            "geography": probabilities.geography,
             "unmatched_surname": probabilities.unmatched_surname,
         }
     return {"estimates": "probabilities given"}
