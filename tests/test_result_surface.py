@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import adult_counts
 
 import adverse_impact as ai
 from adverse_impact import stats
@@ -292,7 +293,9 @@ def _builders():
         ),
         "SummaryCheck": lambda: ai.check_summary(published),
         "RaceEstimates": lambda: ai.impute_race(
-            ["Smith", "Garcia", "Qxqzv", None], zcta=["30310", "78521", None, "02139"]
+            ["Smith", "Garcia", "Qxqzv", None],
+            zcta=["30310", "78521", None, "02139"],
+            zcta_table=adult_counts(n=20),
         ),
         "ImputedAudit": lambda: ai.audit_imputed(
             [1, 0, 1, 1, 0, 0] * 10,

@@ -279,8 +279,8 @@ def cfpb_step2(frame: pd.DataFrame, argument: str = "zcta_table") -> pd.DataFram
     >>> row = dict.fromkeys(CFPB_COLUMNS, 0)
     >>> row.update(ZCTA5="02139", Total_Pop=20, Hispanic_Total=2, NH_White_alone=10,
     ...            NH_Black_alone=4, NH_Mult_Total=4, NH_White_Other=1, NH_Asian_HPI=2)
-    >>> cfpb_step2(pd.DataFrame([row])).to_dict("records")
-    [{'zcta': 2139, 'white': 11.0, 'black': 4.0, 'api': 2.0, 'aian': 0.0, 'multiracial': 1.0, 'hispanic': 2.0, 'other': 0.0}]
+    >>> cfpb_step2(pd.DataFrame([row])).iloc[0].tolist()
+    [2139.0, 11.0, 4.0, 2.0, 0.0, 1.0, 2.0, 0.0]
     """
     missing = [c for c in CFPB_COLUMNS if c not in frame.columns]
     if missing:
