@@ -269,3 +269,33 @@ def test_rates_without_counts_are_taken_as_published_with_a_warning():
     check = ai.check_summary(table)
     assert [f.code for f in check.findings] == ["rates_only"]
     assert check.passes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["F", "M", None]),
+            st.sampled_from(["A", "B", "C", "D", None]),
+            st.booleans(),
+        ),
+        min_size=30,
+        max_size=400,
+    ),
+    st.sampled_from([None, 0.02]),
+    st.sampled_from([1, 2, 3]),
+)
+def test_a_rates_only_summary_of_a_library_audit_never_yields_an_error(rows, min_share, digits):
+    # Issue 25: rates and ratios rounded from unrounded values, no counts published.
+    sex, race, selected = zip(*rows)
+    try:
+        result = ai.audit(
+            selected=np.array(selected, dtype=int),
+            groups={"sex": list(sex), "race": list(race)},
+            min_share=min_share,
+        )
+    except ai.InputError:
+        return
+    table = published(result, digits).drop(columns="selected")
+    check = ai.check_summary(table, min_share=min_share or 0.02)
+    assert check.errors == (), check.findings

@@ -279,3 +279,254 @@ def test_tiny_group_flag_is_explained_in_reports():
     assert "few people" in page and "flip-flop" in page
     text = repr(result)
     assert "few people" in text and "flip-flop" in text
+
+
+# -- one publication layer for every result (issue 26) ---------------------------------------
+
+
+def _funnel_with_dropout():
+    # 1,000 applicants; "Pacific" is 3% of them (above 2%) but passes screening at a
+    # fifth of the others' rate, so it is 0.6% of those screened: under 2% from there on.
+    rng = np.random.default_rng(11)
+    n = 1_000
+    race = np.array(["Pacific"] * 30 + ["White"] * 570 + ["Black"] * 400)
+    screened = np.concatenate(
+        [rng.random(30) < 0.1, rng.random(570) < 0.5, rng.random(400) < 0.45]
+    ).astype(int)
+    offered = screened * (rng.random(n) < 0.4)
+    frame = pd.DataFrame({"race": race, "screened": screened, "offered": offered})
+    return ai.audit_funnel(frame, stages=["screened", "offered"], groups="race", min_share=0.02)
+
+
+def _results():
+    rng = np.random.default_rng(12)
+    n = 600
+    sex = rng.choice(["F", "M"], n)
+    age = rng.integers(20, 66, n)
+    score = rng.normal(0, 1, n) - 0.4 * (sex == "F")
+    y = rng.random(n) < 0.4
+    tier = pd.Categorical(
+        np.select([score > 0.8, score > 0], ["top", "middle"], "bottom"),
+        categories=["bottom", "middle", "top"],
+        ordered=True,
+    )
+    published = pd.DataFrame(
+        {
+            "attribute": ["sex"] * 2,
+            "group": ["Male", "Female"],
+            "n": [200, 100],
+            "selected": [100, 30],
+            "rate": ["0.50", "0.30"],
+            "impact_ratio": ["1.00", "0.70"],
+        }
+    )
+    return {
+        "funnel": _funnel_with_dropout(),
+        "tiers": ai.audit_tiers(selected=tier, groups={"sex": sex}),
+        "gaps": ai.score_gaps(score=score, groups={"sex": sex}),
+        "age": ai.audit_age(selected=rng.random(n) < 0.3, age=age),
+        "models": ai.compare_models(
+            {"a": score + y, "b": score + y + 0.4 * (sex == "F")},
+            None,
+            y,
+            {"sex": sex},
+            select_top=0.3,
+            n_bootstrap=10,
+            random_state=0,
+        ),
+        "check": ai.check_summary(published),
+    }
+
+
+@pytest.fixture(scope="module")
+def results():
+    return _results()
+
+
+@pytest.mark.parametrize("name", ["funnel", "tiers", "gaps", "age", "models", "check"])
+def test_every_result_has_a_report_that_opens_with_its_verdict(results, name, tmp_path):
+    from adverse_impact._publish._document import LEGAL_AS_OF, publish
+
+    result = results[name]
+    page = result.to_html(tmp_path / "report.html")
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == page
+    parser = _Collector()
+    parser.feed(page)
+    assert parser.links == [] and "<script" not in page  # self-contained
+    # The verdict sentence comes first, in words, then the tables, method and legal notes.
+    first = page.index('<p class="verdict')
+    assert first < page.index("<table") < page.index("<h2>Method</h2>")
+    assert page.index("<h2>Method</h2>") < page.index(f"as checked on {LEGAL_AS_OF}")
+    assert html_escape(result.verdict) in page
+    assert parser.tags.count("dl") >= 1  # the key
+    markdown = result.to_markdown()
+    assert markdown.startswith("# ") and result.verdict in markdown
+    assert "| ---" in markdown.replace("|---", "| ---") or "|---" in markdown
+    text = publish(result, "text")
+    assert result.verdict.split(";")[0][:40] in " ".join(text.split())
+    assert json.loads(publish(result, "json")) == json.loads(json.dumps(result.to_dict()))
+    fragment = result._repr_html_()
+    assert fragment.startswith('<div class="adverse-impact-report">') and "<html" not in fragment
+
+
+def test_funnel_report_marks_where_a_group_falls_under_two_percent(results):
+    funnel = results["funnel"]
+    # The group is counted at the first stage and excluded from the second on.
+    screened = funnel.stage("screened").table.set_index("group")
+    offered = funnel.stage("offered").table.set_index("group")
+    assert not screened.loc["Pacific", "excluded"] and offered.loc["Pacific", "excluded"]
+    markdown = funnel.to_markdown()
+    line = next(x for x in markdown.splitlines() if x.startswith("| Pacific | offered |"))
+    number = line.rstrip(" |").rsplit("[", 1)[1].rstrip("]")
+    note = next(x for x in markdown.splitlines() if x.startswith(f"{number}. "))
+    assert "Pacific falls under the small-category share at offered" in note
+    assert "5-301(d)" in note
+    # ... and in the chart, where its bar ends with the dagger and the stage.
+    assert "† from offered" in funnel.to_html()
+
+
+def test_funnel_report_has_the_stage_shares_of_the_bottom_line_disparity(results):
+    funnel = results["funnel"]
+    markdown = funnel.to_markdown()
+    assert "each stage's share of the bottom-line disparity" in markdown
+    shares = funnel.decomposition
+    row = shares[(shares["group"] == "Black") & (shares["stage"] == "screened")].iloc[0]
+    line = next(x for x in markdown.splitlines() if x.startswith("| Black vs "))
+    assert f"{row['share']:.0%}" in line
+    assert "Connecticut v. Teal" in markdown and "bottom line" in funnel.verdict
+
+
+def test_publish_reads_any_result_through_the_protocol():
+    from adverse_impact._publish._document import publish
+
+    class Plain:
+        verdict = "Nothing to report."
+
+        def to_frame(self):
+            return pd.DataFrame({"group": ["a"], "rate": [0.5]})
+
+        def to_dict(self):
+            return {"rate": 0.5}
+
+    page = publish(Plain(), "html")
+    assert "Nothing to report." in page and "<td>0.500</td>" in page
+    assert publish(Plain(), "md").startswith("# Plain")
+    with pytest.raises(ai.InputError, match="format"):
+        publish(Plain(), "pdf")
+
+
+def test_audit_report_opens_with_its_verdict_and_has_print_and_phone_rules(result):
+    page = result.to_html()
+    assert page.index('<p class="verdict') < page.index("<table")
+    assert "groups compared are below four-fifths" in page
+    assert "without a correction for their number" in page  # the family, until calib's verdict
+    for rule in ("tr,figure", "break-inside:avoid", "break-after:avoid", "table-header-group"):
+        assert rule in page
+    assert 'class="table-wrap"' in page and "position:sticky" in page
+    assert "<h2>Method</h2>" in page and "Legal notes (as checked on" in page
+
+
+def test_audit_report_quotes_a_calibrated_verdict_when_the_result_has_one(result):
+    from adverse_impact._publish import _report
+
+    class Calibrated:
+        verdict = "2 of 9 comparisons differ (Holm, family of 9 at 5%)."
+
+    assert _report.verdict(Calibrated()) == Calibrated.verdict
+
+
+def test_case_study_reports_the_lowest_ratio_in_both_directions():
+    from adverse_impact.case_study import recruiting_tool
+
+    study = recruiting_tool(2_000, random_state=0)
+    for step, (_, audit) in zip(("4.", "5."), study._stages()[1:]):
+        table = audit.table[audit.table["attribute"] == "gender"]
+        low = table.loc[table["impact_ratio"].idxmin()]
+        who = "women" if low["group"] == "female" else "men"
+        line = next(x for x in study.summary().splitlines() if x.startswith(step))
+        assert f"lowest impact ratio by gender {low['impact_ratio']:.2f} ({who})" in line
+    page = study.to_html()
+    assert "Lowest impact ratio by gender at each stage" in page
+    mitigated = study.audit_mitigated.table
+    men = mitigated[(mitigated["attribute"] == "gender") & (mitigated["group"] == "male")]
+    # With this seed the mitigation turns the gap round: men become the lower-rate group,
+    # and the women's ratio of 1.00 is not what the report headlines.
+    assert float(men["impact_ratio"].iloc[0]) < 0.8
+    assert "After mitigation: men" in page
+    assert "impact ratio 1.00" not in study.summary()
+
+
+def test_cli_writes_the_funnel_report_in_every_format(tmp_path):
+    from adverse_impact._cli import main
+
+    rng = np.random.default_rng(13)
+    n = 400
+    frame = pd.DataFrame({"sex": rng.choice(["F", "M"], n)})
+    frame["screened"] = (rng.random(n) < np.where(frame["sex"] == "F", 0.4, 0.6)).astype(int)
+    frame["offered"] = frame["screened"] * (rng.random(n) < 0.5)
+    data = tmp_path / "funnel.csv"
+    frame.to_csv(data, index=False)
+    common = [str(data), "--stage", "screened", "--stage", "offered", "--group", "sex"]
+    for fmt, start in (("html", "<!DOCTYPE html>"), ("md", "# Funnel audit"), ("json", "{")):
+        out = tmp_path / f"funnel.{fmt}"
+        status = main(["funnel", *common, "--format", fmt, "--out", str(out)])
+        assert status in (0, 1)
+        assert out.read_text(encoding="utf-8").startswith(start)
+    report = json.loads((tmp_path / "funnel.json").read_text(encoding="utf-8"))
+    assert report["stages"] == ["screened", "offered"]
+
+
+def test_cli_writes_the_summary_check_as_html(tmp_path):
+    from adverse_impact._cli import main
+
+    table = tmp_path / "published.csv"
+    pd.DataFrame(
+        {
+            "attribute": ["sex"] * 2,
+            "group": ["Male", "Female"],
+            "n": [200, 100],
+            "selected": [100, 30],
+            "impact_ratio": ["1.00", "0.70"],
+        }
+    ).to_csv(table, index=False)
+    out = tmp_path / "check.html"
+    assert main(["check-summary", str(table), "--format", "html", "--out", str(out)]) == 1
+    assert "Check of a published bias-audit summary" in out.read_text(encoding="utf-8")
+
+
+def test_funnel_plot_keeps_its_labels_and_key_inside_a_plain_savefig(results, tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    funnel = results["funnel"]
+    ax = funnel.plot()
+    figure = ax.figure
+    figure.savefig(tmp_path / "funnel.png")  # no bbox_inches: what a user does first
+    renderer = figure.canvas.get_renderer()
+    box = figure.bbox
+    legend = figure.legends[0]
+    texts = [legend, *ax.get_yticklabels(), ax.xaxis.label, ax.title]
+    for artist in texts:
+        extent = artist.get_window_extent(renderer)
+        assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, artist
+        assert extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, artist
+    # Each part's share is written on it where it fits (colour is not the only signal).
+    assert any(t.get_text().endswith("%") for t in ax.texts)
+    assert [t.get_text() for t in legend.get_texts()][-1] == "3 passed every stage"
+    matplotlib.pyplot.close(figure)
+
+
+def test_every_report_has_its_screenshots_in_the_docs():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "reports.md").read_text(encoding="utf-8")
+    script = (root / "scripts" / "screenshots.py").read_text(encoding="utf-8")
+    names = ["audit", "funnel", "tiers", "score-gaps", "age", "model-comparison"]
+    names += ["summary-check", "case-study"]
+    for name in names:
+        assert f'"{name}":' in script  # redrawn by scripts/screenshots.py
+        for size in ("desktop", "phone"):
+            image = f"images/{name}-{size}.png"
+            assert image in page and (root / "docs" / image).is_file(), image

@@ -23,7 +23,7 @@ from adverse_impact._version import __version__
 
 #: File suffixes that hold pickles: loading one runs arbitrary code.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
-FORMATS = ("table", "markdown", "html", "json")
+FORMATS = ("table", "markdown", "md", "html", "json")
 
 
 def _example(args: argparse.Namespace) -> int:
@@ -310,6 +310,7 @@ def _render(result: Any, args: argparse.Namespace) -> str:
         )
         return {"html": packet.to_html, "json": packet.to_json}.get(fmt, packet.to_markdown)()
     fields = report_fields(args)
+    fmt = "markdown" if fmt == "md" else fmt
     if fmt == "table":
         return repr(result)
     if fmt == "markdown":
@@ -756,14 +757,62 @@ def _add_ll144_options(report: argparse._ArgumentGroup) -> None:
 def _check_summary(args: argparse.Namespace) -> int:
     from adverse_impact._publish._check import check_summary
 
-    check = check_summary(args.table, min_share=args.min_share, min_share_of=args.min_share_of)
+    check = check_summary(
+        args.table,
+        min_share=args.min_share,
+        min_share_of=args.min_share_of,
+        kind=args.kind,
+        sheet=args.sheet,
+        encoding=args.encoding,
+    )
     if args.format == "json":
         import json
 
-        print(json.dumps(check.to_dict(), indent=2))
+        text = json.dumps(check.to_dict(), indent=2)
+    elif args.format == "table":
+        text = repr(check)
     else:
-        print(repr(check))
+        from adverse_impact._publish._document import publish
+
+        text = publish(check, args.format)
+    _write_or_print(text, getattr(args, "out", None))
     return 0 if check.passes() else 1
+
+
+def _write_or_print(text: str, out: str | None) -> None:
+    """The report to ``--out`` (atomically) or to standard output."""
+    if out:
+        from adverse_impact._core._io import write_atomic
+
+        try:
+            write_atomic(out, text)
+        except OSError as exc:
+            raise input_error(
+                "--out",
+                f"cannot write {out!r} ({exc.strerror or exc})",
+                "Pass a path in a directory you can write to",
+            ) from exc
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        print(text, flush=True)
+
+
+def _funnel(args: argparse.Namespace) -> int:
+    from adverse_impact._audits._funnel import audit_funnel
+    from adverse_impact._publish._document import publish
+
+    frame = _read(args)
+    _require_columns(frame, {"--stage": args.stage, "--group": args.group})
+    result = audit_funnel(
+        frame, stages=list(args.stage), groups=list(args.group), **_audit_options(args)
+    )
+    fmt = args.format
+    text = repr(result) if fmt == "table" else publish(result, fmt)
+    status, message = _gate(result, args)
+    _write_or_print(text, args.out)
+    if message:
+        print(message, file=sys.stderr)
+    return status
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -847,6 +896,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_audit_parser(commands)
     _add_audit_model_parser(commands)
     _add_check_summary_parser(commands)
+    _add_funnel_parser(commands)
     _add_monitor_parser(commands)
     _add_history_parser(commands)
     _add_case_study_parser(commands)
@@ -952,7 +1002,23 @@ def _add_check_summary_parser(commands: Any) -> None:
     checker.add_argument(
         "table",
         metavar="TABLE",
-        help="a CSV with columns attribute, group, n, selected and/or rate, impact_ratio",
+        help="the summary as published: a CSV (wide layout with a section per attribute, or "
+        "columns attribute, group, n, selected and/or rate, impact_ratio), an .xlsx, or the "
+        "packet's .json or .md",
+    )
+    checker.add_argument(
+        "--sheet", metavar="NAME", help="the sheet of an .xlsx workbook with several sheets"
+    )
+    checker.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the text encoding of a CSV (default UTF-8), e.g. latin-1",
+    )
+    checker.add_argument(
+        "--kind",
+        choices=["auto", "selection", "scoring"],
+        default="auto",
+        help="selection or scoring rates (default: read from the header, e.g. 'Scoring Rate')",
     )
     checker.add_argument(
         "--min-share",
@@ -969,11 +1035,44 @@ def _add_check_summary_parser(commands: Any) -> None:
     )
     checker.add_argument(
         "--format",
-        choices=["table", "json"],
+        choices=FORMATS,
         default="table",
-        help="findings as text (default) or JSON",
+        help="findings as text (default), a Markdown or HTML report, or JSON",
     )
+    checker.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     _add_debug_option(checker)
+
+
+def _add_funnel_parser(commands: Any) -> None:
+    funnel = _command(
+        commands,
+        "funnel",
+        _funnel,
+        "Audit every stage of a hiring funnel among its entrants, and the bottom line",
+        "adverse-impact funnel applicants.csv --stage screened --stage interviewed "
+        "--stage offered --group sex --min-share 0.02 --format html --out funnel.html",
+    )
+    funnel.add_argument("data", metavar="DATA", help="a CSV, Parquet or Excel file")
+    funnel.add_argument(
+        "--stage",
+        action="append",
+        required=True,
+        metavar="COL",
+        help="a 0/1 stage column, in funnel order (repeat for each stage)",
+    )
+    _add_group_option(funnel)
+    _add_group_coding_options(funnel)
+    _add_test_options(funnel)
+    funnel.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format: an aligned table (default), markdown (md), html or json",
+    )
+    funnel.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    _add_gate_options(funnel)
+    _add_debug_option(funnel)
+    _add_file_options(funnel)
 
 
 def _add_monitor_parser(commands: Any) -> None:

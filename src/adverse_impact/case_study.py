@@ -311,6 +311,24 @@ def _women(result: Any, column: str = "impact_ratio", frame: str = "table") -> f
     return float(row[column].iloc[0])
 
 
+def _lowest(result: Any) -> tuple[float, str]:
+    """The lowest impact ratio by gender and whose it is, whichever group is the reference.
+
+    A mitigation can turn the gap round (men become the lower-rate group):
+    the women's ratio is then 1.00, and only the lowest ratio says how far
+    the two rates are apart.
+    """
+    table = result.table
+    rows = table[(table["attribute"] == "gender") & table["impact_ratio"].notna()]
+    low = rows.loc[rows["impact_ratio"].astype(float).idxmin()]
+    return float(low["impact_ratio"]), str(low["group"])
+
+
+def _lowest_words(result: Any) -> str:
+    ratio, group = _lowest(result)
+    return f"lowest impact ratio by gender {ratio:.2f} ({'women' if group == 'female' else 'men'})"
+
+
 def _gender_rows(result: Any) -> list[dict[str, Any]]:
     from adverse_impact._core._render import READER_COLUMNS, jsonable
 
@@ -623,12 +641,12 @@ class CaseStudyResult(ResultShape):
             f"men's {by_group.get('male', nan):+.3f}; "
             f"{n['proxies']['counterfactual_flip_rate']:.1%} of their decisions flip.",
             _names_line(n["names"]),
-            f"4. Scrubbing explicit gendered terms and retraining: impact ratio "
-            f"{s['impact_ratio_women']:.2f}; gender still recoverable from the text with "
+            f"4. Scrubbing explicit gendered terms and retraining: "
+            f"{_lowest_words(self.audit_scrubbed)}; gender still recoverable from the text with "
             f"ROC AUC {s['recoverability_auc']:.2f}; the model's top proxies now: "
             f"{', '.join(s['top_leakage'][:4])}.",
-            f"5. fairlearn ThresholdOptimizer (demographic parity): impact ratio "
-            f"{m['impact_ratio_women']:.2f}, qualified-rate ratio "
+            f"5. fairlearn ThresholdOptimizer (demographic parity): "
+            f"{_lowest_words(self.audit_mitigated)}, qualified-rate ratio (women / men) "
             f"{m['qualified_ratio_women']:.2f}, share of those advanced who are qualified "
             f"{m['precision']:.2f} (model: {a['precision']:.2f}), {m['selected_share']:.0%} "
             "advanced. It uses gender at decision time: see the notes on its legal limits.",
@@ -649,13 +667,11 @@ class CaseStudyResult(ResultShape):
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""
         from adverse_impact._core._io import write_atomic
-        from adverse_impact._core._render import CSS
+        from adverse_impact._core._render import html_page, html_verdict
 
         parts = [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            f"<title>Recruiting-tool case study</title><style>{CSS}</style></head><body>",
             "<h1>Recruiting-tool case study</h1>",
+            html_verdict(self._verdict(), None),
             *(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines()),
             *self._html_charts(),
             *self._html_audits(),
@@ -664,42 +680,65 @@ class CaseStudyResult(ResultShape):
             "<h2>Notes</h2>",
             "<p>" + html.escape(self._numbers["notes"]["mitigation"]) + "</p>",
             "<p>" + html.escape(self._numbers["notes"]["data"]) + "</p>",
-            "</body></html>",
         ]
-        text = "\n".join(parts)
+        text = html_page("Recruiting-tool case study", parts)
         if path is not None:
             write_atomic(path, text)
         return text
+
+    def _verdict(self) -> str:
+        """The study's finding in one sentence, with the lowest ratio at each stage."""
+        prefix = "lowest impact ratio by gender "
+        words = [
+            f"{title.lower()}: {_lowest_words(result).removeprefix(prefix)}"
+            for title, result in self._stages()
+        ]
+        return (
+            "The lowest impact ratio by gender (the lower-rate group's rate over the "
+            "other's) at each step of the study: " + "; ".join(words) + "."
+        )
 
     def _html_charts(self) -> list[str]:
         """Bars of the women's impact ratio, overall and among the qualified, by stage."""
         from adverse_impact._core._render import FOUR_FIFTHS_LINE, svg_bars
 
         n = self._numbers
-        stages = [title for title, _ in self._stages()]
-        ratios = [_women(result) for _, result in self._stages()]
+        lowest = [_lowest(result) for _, result in self._stages()]
+        stages = [
+            f"{title}: {'women' if group == 'female' else 'men'}"
+            for (title, _), (_, group) in zip(self._stages(), lowest)
+        ]
+        ratios = [ratio for ratio, _ in lowest]
         qualified = [
             n["audit"]["qualified_ratio_women"],
             n["scrub"]["qualified_ratio_women"],
             n["mitigation"]["qualified_ratio_women"],
         ]
         return [
-            "<h2>Women's impact ratio at each stage</h2>",
-            svg_bars(
-                "Women's impact ratio by stage",
+            "<h2>Lowest impact ratio by gender at each stage</h2>",
+            "<figure>"
+            + svg_bars(
+                "Lowest impact ratio by gender, by stage",
                 stages,
                 ratios,
                 flags=[r < FOUR_FIFTHS_LINE for r in ratios],
                 line=FOUR_FIFTHS_LINE,
-            ),
+            )
+            + "<figcaption>The lower-rate group's impact ratio at each stage (the group is "
+            "named: the mitigation can turn the gap round); the dashed line is four-fifths "
+            "(0.8); * marks a ratio below it</figcaption></figure>",
             "<h2>Selection among qualified applicants (women / men)</h2>",
-            svg_bars(
+            "<figure>"
+            + svg_bars(
                 "Qualified women's advance rate relative to qualified men's",
-                stages,
+                [title for title, _ in self._stages()],
                 qualified,
                 line=FOUR_FIFTHS_LINE,
                 flags=[r < FOUR_FIFTHS_LINE for r in qualified],
-            ),
+                x_max=max([1.0, *qualified]),
+            )
+            + "<figcaption>Qualified women's rate over qualified men's; the dashed line is "
+            "four-fifths (0.8); * marks a ratio below it</figcaption></figure>",
         ]
 
     def _html_audits(self) -> list[str]:
@@ -740,6 +779,8 @@ class CaseStudyResult(ResultShape):
                     [h for _, h in columns],
                     [[r[k] for k, _ in columns] for r in rows],
                     row_classes=[r["classes"] for r in rows],
+                    label=f"{title}: audit by gender",
+                    left=(0, 8, 9),
                 ),
             ]
         parts += [

@@ -32,7 +32,7 @@ from adverse_impact._core._counts import (
 from adverse_impact._core._errors import InputError, input_error, type_error
 from adverse_impact._core._groups import label_columns
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import frame_block, html_block, jsonable
+from adverse_impact._core._render import frame_block, jsonable
 from adverse_impact._core._validation import check_share, check_unknown, groups_argument
 from adverse_impact._stats._significance import check_alpha, check_comparison, check_test
 
@@ -186,8 +186,63 @@ class FunnelResult:
     def __repr__(self) -> str:
         return frame_block(self.summary(), self._display(), ".3f")
 
+    @property
+    def verdict(self) -> str:
+        """The answer in one sentence: where groups fall below four-fifths, and the family."""
+        from adverse_impact._audits._funnel_report import funnel_verdict
+
+        return funnel_verdict(self)[0]
+
+    def _document(self) -> Any:
+        from adverse_impact._audits._funnel_report import funnel_document
+
+        return funnel_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """One self-contained HTML page (inline CSS and SVG, nothing fetched).
+
+        The verdict, then per attribute a chart of where each group's
+        applicants leave the funnel, the stage-by-stage table (the bottom line
+        last) with groups that fall under the small-category share marked at
+        the stage where it happens, and each stage's share of the bottom-line
+        disparity; then the key, notes, method and dated legal notes.  Written
+        atomically to ``path`` when given.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> funnel = ai.audit_funnel(stages={"screened": [1, 1, 1, 0], "offered": [1, 0, 1, 0]},
+        ...                          groups={"sex": ["F", "F", "M", "M"]})
+        >>> page = funnel.to_html()
+        >>> page.startswith("<!DOCTYPE html>"), "Where applicants leave" in page
+        (True, True)
+        """
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown (charts stand as their captions)."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        return html_block(self.summary(), self._display(), ".3f")
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
+
+    def plot(self, ax: Any = None, attribute: str | None = None) -> Any:
+        """Where each group's applicants leave the funnel: stacked bars (needs matplotlib).
+
+        One bar per group of ``attribute`` (default the first), split into
+        those who left at each stage and those who passed every stage, each
+        part with its percentage; the key sits under the axes.  Save with
+        ``bbox_inches="tight"`` to keep the key in the file.
+        """
+        from adverse_impact._audits._funnel_report import plot_funnel
+
+        return plot_funnel(self, ax, attribute)
 
 
 def _stacked(column: str, labels: Sequence[str], results: Sequence[AuditResult]) -> pd.DataFrame:
@@ -676,8 +731,33 @@ class TierResult:
     def __repr__(self) -> str:
         return frame_block(self.summary(), self.table[["tier", *_SHOWN_COLUMNS]], ".3f")
 
+    @property
+    def verdict(self) -> str:
+        """The answer in one sentence: the tiers at which groups fall below four-fifths."""
+        return self._document().verdict
+
+    def _document(self) -> Any:
+        from adverse_impact._audits._funnel_report import tier_document
+
+        return tier_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """One self-contained HTML page: per attribute a chart of the tiers each group
+        reaches and the "tier or better" table; written atomically to ``path`` if given."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        return html_block(self.summary())
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
 
 
 @validate_params()

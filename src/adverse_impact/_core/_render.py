@@ -48,6 +48,10 @@ __all__ = [
     "pooled_rows",
     "pyplot",
     "svg_bars",
+    "svg_stacked",
+    "html_page",
+    "html_verdict",
+    "SEGMENT_COLOURS",
     "text_table",
     "true",
     "wrap",
@@ -432,17 +436,39 @@ def markdown_notes(notes: Footnotes) -> list[str]:
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
-max-width:70rem;color:#1b1f24;line-height:1.45;padding:0 1rem}
+max-width:70rem;color:#1b1f24;line-height:1.45;padding:0 1rem;overflow-wrap:break-word}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
+h3{font-size:1.05rem;margin-top:1.5rem}
 table{border-collapse:collapse;margin:.75rem 0;font-size:.9rem}
-th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}thead th{background:#f6f8fa}
+th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:right;overflow-wrap:normal}
+th:first-child,td:first-child,th.l,td.l{text-align:left}thead th{background:#f6f8fa}
 tr.flag td{background:#fff1f0}tr.reference td{font-weight:600}
 tr.excluded td{color:#6e7781;font-style:italic}
+.table-wrap{overflow-x:auto;max-width:100%;margin:.75rem 0}.table-wrap table{margin:0}
+.table-wrap th:first-child,.table-wrap td:first-child{position:sticky;left:0;z-index:1;
+background:#fff;min-width:7rem}
+.table-wrap thead th:first-child{background:#f6f8fa}
+.table-wrap tr.flag td:first-child{background:#fff1f0}
 .meta{color:#57606a}.charts{display:flex;flex-wrap:wrap;gap:1.5rem}
-figure{margin:0}figcaption{font-size:.85rem;color:#57606a}
+figure{margin:.75rem 0;max-width:100%;min-width:0}code{overflow-wrap:anywhere}
+figcaption{font-size:.85rem;color:#57606a}
+svg{max-width:100%;height:auto}
 dl.legend{display:grid;grid-template-columns:max-content auto;gap:.1rem .6rem;font-size:.85rem}
-dl.legend dt{font-weight:600}ol.notes{font-size:.85rem;color:#57606a}
+dl.legend dt{font-weight:600}dl.legend dd{margin:0}ol.notes{font-size:.85rem;color:#57606a}
+p.verdict{font-size:1.1rem;border-left:4px solid #57606a;padding:.4rem .8rem;
+background:#f6f8fa}p.verdict.fail{border-color:#cf222e}p.verdict.pass{border-color:#1a7f37}
+ul.legal li,ul.method li{margin:.2rem 0}
+@media (max-width:40rem){body{margin:1rem auto;padding:0 .6rem}
+dl.legend{grid-template-columns:auto}dl.legend dd{margin:0 0 .3rem .8rem}}
+tr,figure,dl.legend,p.verdict,.keep{break-inside:avoid;page-break-inside:avoid}
+h1,h2,h3,caption{break-after:avoid;page-break-after:avoid}
+thead{display:table-header-group}
+@page{margin:1.5cm 1.2cm}
+@media print{body{margin:0;max-width:none;padding:0;font-size:10pt}
+.table-wrap{overflow:visible}
+.table-wrap th:first-child,.table-wrap td:first-child{position:static}
+table{font-size:8.5pt}th,td{padding:.15rem .35rem}
+h2{margin-top:1.2rem}.charts{gap:.5rem;flex-wrap:nowrap}.charts figure{flex:1 1 0}}
 """
 
 #: Inline styles for notebook output, where a page's stylesheet may not apply.
@@ -459,9 +485,27 @@ def html_table(
     *,
     row_classes: Sequence[str] | None = None,
     inline: bool = False,
+    scroll: bool = True,
+    label: str | None = None,
+    left: Sequence[int] = (0,),
 ) -> str:
-    """A table with ``scope="col"`` headers; ``inline`` adds row styles for notebooks."""
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in header)
+    """A table with ``scope="col"`` headers; ``inline`` adds row styles for notebooks.
+
+    With ``scroll`` (the default) the table sits in a ``div.table-wrap`` that
+    scrolls sideways on a narrow screen with the first (label) column fixed,
+    so no value is ever clipped or squeezed out of the page; in print the
+    wrapper lets the table through whole.  ``label`` names the scrolling
+    region for screen readers.  Columns in ``left`` are left-aligned (words),
+    the others right-aligned (numbers).
+    """
+    words = set(left) - {0}  # the first column is left-aligned by the stylesheet
+
+    def align(j: int) -> str:
+        return ' class="l"' if j in words else ""
+
+    head = "".join(
+        f'<th scope="col"{align(j)}>{html.escape(str(c))}</th>' for j, c in enumerate(header)
+    )
     body = []
     for i, row in enumerate(rows):
         cls = row_classes[i] if row_classes else ""
@@ -469,9 +513,17 @@ def html_table(
         if inline and cls:
             style = ";".join(ROW_STYLE[c] for c in cls.split() if c in ROW_STYLE)
             attrs += f' style="{style}"' if style else ""
-        cells = "".join(f"<td>{html.escape(c if isinstance(c, str) else fmt(c))}</td>" for c in row)
+        cells = "".join(
+            f"<td{align(j)}>{html.escape(c if isinstance(c, str) else fmt(c))}</td>"
+            for j, c in enumerate(row)
+        )
         body.append(f"<tr{attrs}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    if not scroll:
+        return table
+    name = f' aria-label="{html.escape(label)}"' if label else ""
+    # tabindex: a scrolling region must be reachable from the keyboard (WCAG 2.1.1).
+    return f'<div class="table-wrap" role="region" tabindex="0"{name}>{table}</div>'
 
 
 def frame_table(frame: pd.DataFrame, **options: Any) -> str:
@@ -494,6 +546,40 @@ def html_notes(notes: Footnotes, start: int = 1) -> str:
         for i, t in enumerate(notes.texts[start - 1 :], start)
     )
     return f'<ol class="notes" start="{start}">{items}</ol>'
+
+
+def html_page(title: str, body: Sequence[str], *, css: str = "") -> str:
+    """A self-contained HTML page: inline CSS (:data:`CSS` and ``css``), no script, no fetch.
+
+    Examples
+    --------
+    >>> page = html_page("A & B", ["<p>hi</p>"])
+    >>> page.startswith("<!DOCTYPE html>"), "<title>A &amp; B</title>" in page
+    (True, True)
+    """
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title><style>{CSS}{css}</style></head><body>",
+            *body,
+            "</body></html>",
+        ]
+    )
+
+
+def html_verdict(sentence: str, passes: bool | None = None) -> str:
+    """The report's opening sentence; pass or fail is said in words, the colour only repeats it.
+
+    Examples
+    --------
+    >>> html_verdict("No group is below four-fifths.", True)
+    '<p class="verdict pass"><strong>Passes.</strong> No group is below four-fifths.</p>'
+    """
+    word = {True: "Passes.", False: "Fails.", None: "Finding."}[passes]
+    cls = {True: " pass", False: " fail", None: ""}[passes]
+    return f'<p class="verdict{cls}"><strong>{word}</strong> {html.escape(sentence)}</p>'
 
 
 # -- SVG ----------------------------------------------------------------------------
@@ -608,6 +694,116 @@ def svg_bars(
     ]
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: Okabe-Ito colours (safe for the common colour-vision deficiencies), for parts of a whole.
+SEGMENT_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+#: Text colour readable on each segment colour.
+SEGMENT_TEXT = ("#fff", "#000", "#fff", "#000", "#000", "#fff", "#000")
+
+
+def svg_stacked(
+    title: str,
+    labels: Sequence[str],
+    parts: Sequence[Sequence[float]],
+    names: Sequence[str],
+    *,
+    marks: Sequence[str] | None = None,
+) -> str:
+    """Horizontal 100% stacked bars as inline SVG: each label's whole split into ``names``.
+
+    ``parts[i][j]`` is the share of label ``i`` in part ``j`` (each row sums
+    to 1).  Colour is never the only signal: a part wide enough carries its
+    percentage, every part has a hover title naming it, the parts run left to
+    right in the order of the key drawn under the chart (numbered), and
+    ``marks[i]`` is written after bar ``i`` (e.g. "* below 4/5").  Labels are
+    wrapped or abbreviated with a key as in :func:`svg_bars`, never clipped.
+
+    Examples
+    --------
+    >>> svg = svg_stacked("Where applicants leave", ["F", "M"], [[0.5, 0.5], [0.25, 0.75]],
+    ...                   ["left at screening", "offered"], marks=["*", ""])
+    >>> svg.startswith("<svg") and "1 left at screening" in svg and "75%" in svg
+    True
+    """
+    drawn, key = chart_labels([str(label) for label in labels])
+    longest = max([len(part) for lines in drawn for part in lines] + [4])
+    row, width = 26, 320
+    left = int(longest * _CHAR_PX) + 16
+    mark_room = int(max([len(m) for m in (marks or [])] + [2]) * _CHAR_PX) + 12
+    total_width = left + width + mark_room
+    chars = int((total_width - 8) / _CHAR_PX)
+    legend_lines = [
+        line
+        for j, name in enumerate(names)
+        for line in textwrap.wrap(f"{j + 1} {name}", chars - 4, subsequent_indent="  ")
+    ]
+    key_lines = [
+        line
+        for short, label in key
+        for line in textwrap.wrap(f"{short}: {label}", chars, subsequent_indent="    ")
+    ]
+    top = 8
+    bars_bottom = top + row * len(labels)
+    legend_top = bars_bottom + 34
+    height = legend_top + 16 * (len(legend_lines) + len(key_lines)) + 8
+    out = [
+        (
+            f'<svg role="img" width="{total_width}" height="{height}" '
+            f'viewBox="0 0 {total_width} {height}">'
+        ),
+        f"<title>{html.escape(title)}</title>",
+    ]
+    for i, label in enumerate(labels):
+        y = top + i * row
+        out.append(_svg_label(str(label), drawn[i], y, left, row))
+        x = float(left)
+        for j, share in enumerate(parts[i]):
+            share = 0.0 if share is None or not np.isfinite(share) else max(float(share), 0.0)
+            w = share * width
+            colour = SEGMENT_COLOURS[j % len(SEGMENT_COLOURS)]
+            out.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
+                f'fill="{colour}" stroke="#fff" stroke-width="1">'
+                f"<title>{html.escape(str(label))}: {html.escape(names[j])} {share:.1%}</title>"
+                "</rect>"
+            )
+            text = f"{share:.0%}"
+            if w >= len(text) * 7 + 6:
+                out.append(
+                    f'<text class="value" x="{x + w / 2:.1f}" y="{y + row / 2 + 4:.1f}" '
+                    f'font-size="11" text-anchor="middle" '
+                    f'fill="{SEGMENT_TEXT[j % len(SEGMENT_TEXT)]}">{text}</text>'
+                )
+            x += w
+        if marks and marks[i]:
+            out.append(
+                f'<text class="mark" x="{left + width + 6}" y="{y + row / 2 + 4:.1f}" '
+                f'font-size="11">{html.escape(marks[i])}</text>'
+            )
+    out.append(
+        f'<text class="key" x="4" y="{bars_bottom + 14}" font-size="11" fill="#57606a">'
+        "Parts, left to right:</text>"
+    )
+    y = legend_top
+    for line in legend_lines:
+        number = line.split(" ", 1)[0]
+        if number.isdigit():
+            colour = SEGMENT_COLOURS[(int(number) - 1) % len(SEGMENT_COLOURS)]
+            out.append(f'<rect x="4" y="{y - 9}" width="10" height="10" fill="{colour}"/>')
+        out.append(
+            f'<text class="key" x="20" y="{y}" font-size="11" xml:space="preserve">'
+            f"{html.escape(line)}</text>"
+        )
+        y += 16
+    for line in key_lines:
+        out.append(
+            f'<text class="key" x="4" y="{y}" font-size="11" xml:space="preserve">'
+            f"{html.escape(line)}</text>"
+        )
+        y += 16
+    out.append("</svg>")
+    return "".join(out)
 
 
 def _svg_label(label: str, lines: list[str], y: float, left: int, row: int) -> str:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 import re
 from collections.abc import Iterable
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._errors import input_error
 from adverse_impact._core._params import Options, validate_params
 from adverse_impact._core._render import jsonable
 from adverse_impact._core._validation import check_option, check_share
+from adverse_impact._publish._read import is_unknown_label, read_summary
 
 __all__ = ["Finding", "SummaryCheck", "check_summary"]
 
@@ -49,15 +48,23 @@ class Finding:
         the rule.  ``"warning"``: something is missing or unusual.
     code : str
         A stable name: ``"wrong_ratio"``, ``"ratios_from_rounded_rates"``,
-        ``"wrong_rate"``, ``"small_category_kept"``,
+        ``"ratios_truncated"``, ``"wrong_rate"``, ``"rates_truncated"``,
+        ``"unattainable_rate"``, ``"small_category_kept"``,
         ``"excluded_without_counts"``, ``"excluded_above_threshold"``,
         ``"missing_unknown"``, ``"totals_disagree"``,
-        ``"reference_not_highest"``, ``"rates_only"``.
+        ``"reference_not_highest"``, ``"scoring_rate_above_half"``,
+        ``"rates_only"``, ``"precision_unknown"``.
     attribute, group : str or None
+        Where: the attribute (prefixed with the table's title, e.g.
+        ``"Selection, top: Sex"``, when a file holds several tables) and the
+        category; ``group`` is None for a finding about several rows.
     message : str
         The finding in plain words.
     expected : float or None
         The value the published figure should have, where there is one.
+    knock_on : tuple of str
+        The findings this one explains (one cause, one finding): e.g. every
+        ratio computed against the wrong reference, each in plain words.
 
     Examples
     --------
@@ -80,10 +87,13 @@ class Finding:
     group: str | None
     message: str
     expected: float | None = None
+    knock_on: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as a JSON-serialisable dict."""
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["knock_on"] = list(self.knock_on)
+        return out
 
 
 # eq=False: results holding DataFrames compare (and hash) by identity.
@@ -122,8 +132,10 @@ class SummaryCheck:
     def table(self) -> pd.DataFrame:
         """The recomputed figures beside the published ones (a copy).
 
-        Columns: ``attribute``, ``group``, ``unknown``, ``n``, ``selected``,
-        ``rate``, ``published_rate``, ``impact_ratio``, ``published_ratio``,
+        Columns: ``table`` (its title, or ""), ``attribute``, ``group``,
+        ``unknown``, ``n``, ``selected``, ``rate``, ``rate_low`` and
+        ``rate_high`` (the values the rate can have: equal when counts are
+        published), ``published_rate``, ``impact_ratio``, ``published_ratio``,
         ``is_reference``, ``excluded`` (as published), ``share_known`` and
         ``share_all`` (of the attribute's known rows, and of all its rows).
         """
@@ -172,15 +184,38 @@ class SummaryCheck:
 
     def __repr__(self) -> str:
         lines = [self.summary()]
-        lines += [f"- {f.severity}: {f.message}" for f in self.findings]
+        for f in self.findings:
+            lines.append(f"- {f.severity}: {f.message}")
+            lines += [f"    - {k}" for k in f.knock_on]
         return "\n".join(lines)
 
+    @property
+    def verdict(self) -> str:
+        """The answer in one sentence: how many errors and warnings, and the first."""
+        return self._document().verdict
+
+    def _document(self) -> Any:
+        from adverse_impact._publish._check_report import check_document
+
+        return check_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """The check as one self-contained HTML page: the verdict, the findings, the
+        published figures beside the recomputed ones; written to ``path`` if given."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        items = "".join(
-            f"<li><strong>{html.escape(f.severity)}</strong>: {html.escape(f.message)}</li>"
-            for f in self.findings
-        )
-        return f"<div><p><strong>{html.escape(self.summary())}</strong></p><ul>{items}</ul></div>"
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
 
 
 # -- reading the published table -----------------------------------------------------
@@ -196,17 +231,28 @@ def _decimals(text: str) -> int:
     return len(match.group(1)) if match else 0
 
 
+def _as_text(value: Any) -> str:
+    """A published figure as text; a float (read by pandas as a number) by its shortest repr,
+    its binary tail (0.30000000000000004) cut at 12 decimals."""
+    if isinstance(value, (float, np.floating)):
+        text = repr(float(value))
+        if "e" in text or _decimals(text) > 12:
+            text = f"{float(value):.12f}".rstrip("0")
+        return text
+    return str(value).strip()
+
+
 def _parse_number(
     value: Any, row: int, frame: pd.DataFrame, column: str
 ) -> tuple[Fraction | None, int]:
     """The published value exactly as written, and its number of decimals (percent aware)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None, 0
-    text = str(value).strip()
+    text = _as_text(value)
     if text.casefold() in _BLANK:
         return None, 0
     percent = text.endswith("%")
-    digits = text.rstrip("%").strip().replace(",", "")
+    digits = text.rstrip("%").strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
     try:
         number = Fraction(digits)
     except (ValueError, ZeroDivisionError):
@@ -218,21 +264,6 @@ def _parse_number(
     if percent:
         return number / 100, _decimals(digits) + 2
     return number, _decimals(digits)
-
-
-def _read(table: Any) -> pd.DataFrame:
-    if isinstance(table, (str, Path)):
-        try:
-            return pd.read_csv(table, dtype=str, keep_default_na=False)
-        except FileNotFoundError:
-            raise input_error(
-                "table", f"no file {str(table)!r}", "Pass the path of a CSV file or a DataFrame"
-            ) from None
-    if isinstance(table, pd.DataFrame):
-        return table.copy()
-    raise type_error(
-        "table", f"got {type(table).__name__}", "Pass a pandas DataFrame or the path of a CSV file"
-    )
 
 
 def _count(value: Any, row: int, frame: pd.DataFrame, column: str, required: bool) -> int | None:
@@ -284,10 +315,11 @@ def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
     labels = {str(u).strip().casefold() for u in unknown}
     out = []
     for i in range(len(frame)):
+        group = str(frame.at[i, "group"])
         is_unknown = (
             _is_true(frame.at[i, "unknown"])
             if "unknown" in frame.columns
-            else str(frame.at[i, "group"]).strip().casefold() in labels
+            else group.strip().casefold() in labels or is_unknown_label(group)
         )
         n = _count(frame.at[i, "n"], i, frame, "n", required=True)
         selected = (
@@ -319,23 +351,32 @@ def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
                 f"{_where(i, frame, 'impact_ratio')}: {frame.at[i, 'impact_ratio']!r} is negative",
                 "An impact ratio is 0 or more",
             )
+        excluded_text = str(frame.at[i, "excluded"]).strip() if "excluded" in frame.columns else ""
+        # A category with no applicants has no rate and no ratio: that is not a
+        # fault, and it is neither kept in nor excluded from the ratios.
+        empty = n == 0
         excluded = (
-            _is_true(frame.at[i, "excluded"])
-            if "excluded" in frame.columns
-            else (ratio is None and not is_unknown)
+            _is_true(excluded_text)
+            if excluded_text
+            else (ratio is None and not is_unknown and not empty)
         )
+        table = str(frame.at[i, "table"]).strip() if "table" in frame.columns else ""
+        kind = str(frame.at[i, "kind"]).strip().casefold() if "kind" in frame.columns else ""
         out.append(
             {
+                "table": "" if table.casefold() in ("nan", "none") else table,
+                "kind": kind,
                 "attribute": str(frame.at[i, "attribute"]),
-                "group": str(frame.at[i, "group"]),
+                "group": group,
                 "unknown": is_unknown,
+                "empty": empty,
                 "n": n,
                 "selected": selected,
                 "published_rate": rate,
                 "rate_digits": rate_digits,
                 "published_ratio": ratio,
                 "ratio_digits": ratio_digits,
-                "excluded": excluded,
+                "excluded": excluded and not empty,
             }
         )
     return out
@@ -344,36 +385,69 @@ def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
 # -- checking -----------------------------------------------------------------------
 
 
+def _half(digits: int) -> Fraction:
+    return Fraction(1, 2 * 10**digits)
+
+
 def _agrees(exact: Fraction, published: Fraction, digits: int) -> bool:
     """``published`` is ``exact`` rounded to ``digits`` decimals (either way on a tie)."""
-    return abs(exact - published) <= Fraction(1, 2 * 10**digits)
+    return abs(exact - published) <= _half(digits)
+
+
+def _meets(lo: Fraction, hi: Fraction, published: Fraction, digits: int) -> bool:
+    """Some value in [lo, hi] rounds to ``published`` at ``digits`` decimals."""
+    return lo <= published + _half(digits) and hi >= published - _half(digits)
+
+
+def _truncates(lo: Fraction, hi: Fraction, published: Fraction, digits: int) -> bool:
+    """Some value in [lo, hi] truncated (not rounded) to ``digits`` decimals is ``published``."""
+    return lo < published + 2 * _half(digits) and hi >= published
 
 
 def _fmt(value: Fraction | float, digits: int) -> str:
     return f"{float(value):.{max(digits, 1)}f}"
 
 
-@validate_params(min_share_of=Options(("either", "known", "all")))
+def _span(lo: Fraction, hi: Fraction, digits: int) -> str:
+    """An interval of values at a precision a little finer than the published one."""
+    d = max(digits + 1, 3)
+    if lo == hi:
+        return f"{float(lo):.{d}f}"
+    return f"{float(lo):.{d}f} to {float(hi):.{d}f}"
+
+
+@validate_params(
+    min_share_of=Options(("either", "known", "all")), kind=Options(("auto", "selection", "scoring"))
+)
 def check_summary(
     table: Any,
     *,
     min_share: float = 0.02,
     min_share_of: str = "either",
     unknown: Iterable[str] = UNKNOWN_LABELS,
+    kind: str = "auto",
+    sheet: str | None = None,
+    encoding: str | None = None,
 ) -> SummaryCheck:
     """Recompute a published bias-audit summary from its counts and list what disagrees.
 
     Parameters
     ----------
-    table : DataFrame or path to a CSV file
-        One row per category with columns ``attribute`` (e.g. ``"sex"``),
+    table : DataFrame or path
+        The summary as published.  A file may be a CSV (the delimiter is
+        sniffed), an ``.xlsx`` workbook, or the LL144 packet's own ``.json`` or
+        ``.md``; it may be in the wide layout auditors publish (a section per
+        attribute with a header row such as "Race/Ethnicity, # of Applicants,
+        Number Selected, Selection Rate, Impact Ratio"; intersectional
+        sections with two label columns; "N/A" for an excluded category; a
+        title row such as "Threshold: top" before each of several tables), or
+        the tidy layout: one row per category with columns ``attribute``,
         ``group``, ``n`` (applicants), ``selected`` and/or ``rate``, and
-        ``impact_ratio`` as published (empty or ``"excluded"`` for a category
-        left out of the ratios).  Optional: ``excluded`` (yes/no) and
-        ``unknown`` (yes/no) columns; without ``unknown``, a row whose group
-        is a label in ``unknown`` is the attribute's unknown-category count.
-        Rates may be written as shares (0.78) or percentages (78%).  Read a
-        CSV as text, so that the published precision (``1.00``) is kept.
+        ``impact_ratio`` (empty or ``"excluded"`` for an excluded category),
+        optional ``excluded``, ``unknown`` (yes/no), ``table`` and ``kind``
+        (``"selection"``/``"scoring"``).  Rates may be shares (0.78) or
+        percentages (78%).  Every figure is read as text, so the published
+        precision (``1.00``) is kept.
     min_share : float, default 0.02
         The small-category threshold of 6 RCNY 5-301(d).
     min_share_of : {"either", "known", "all"}, default "either"
@@ -381,7 +455,15 @@ def check_summary(
         its rows (unknown included), or ``"either"``: accept a decision that
         is right under one of the two readings of the rule.
     unknown : iterable of str
-        Group labels (case-insensitive) meaning the unknown category.
+        Group labels (case-insensitive) meaning the unknown category, besides
+        labels that say so ("Unknown Race", "Missing/Unknown", "Declined").
+    kind : {"auto", "selection", "scoring"}, default "auto"
+        Whether the rates are selection or scoring rates; ``"auto"`` reads it
+        from the published header ("Scoring Rate") or ``kind`` column.
+    sheet : str, optional
+        The sheet of an ``.xlsx`` workbook (required when it has several).
+    encoding : str, optional
+        The encoding of a text file (default UTF-8), e.g. ``"latin-1"``.
 
     Returns
     -------
@@ -392,17 +474,23 @@ def check_summary(
     Raises
     ------
     InputError
-        A missing column, a negative or fractional count, ``selected`` above
-        ``n``, a rate outside [0, 1]: the message names the row and column.
+        A file that cannot be read, a missing column, a negative or
+        fractional count, ``selected`` above ``n``, a rate outside [0, 1]:
+        the message names the row and column, or the fix.
 
     Notes
     -----
-    Each published figure is compared with the value recomputed from the
-    counts, rounded to the figure's own number of decimals (a tie may round
-    either way).  A ratio that fails that check but equals one *rounded*
-    published rate divided by another is reported as computed from rounded
-    rates.  The reference is the highest-rate category among those kept in
-    the ratios (6 RCNY 5-300, "impact ratio").
+    A published figure with *d* decimals stands for every value that rounds
+    to it.  Where counts are published each figure is compared with the
+    exact value.  Where only rates are published each rate is the interval of
+    values that round to it, narrowed to the fractions *k/n* a whole count
+    can give (no such *k*: the rate is unattainable), and a ratio is wrong
+    only if no choice of rates inside those intervals gives it at its own
+    precision (exact arithmetic with fractions).  The reference is the
+    highest-rate category among those kept in the ratios (6 RCNY 5-300,
+    "impact ratio").  Findings with one cause are reported once, with the
+    rows they explain as ``knock_on``: ratios computed from rounded rates,
+    truncated rather than rounded, or against another reference.
 
     Examples
     --------
@@ -422,45 +510,111 @@ def check_summary(
     >>> print(check.findings[0].message)  # doctest: +NORMALIZE_WHITESPACE
     sex / Female: impact ratio published as 1.00 matches only the rounded rates (0.78 / 0.78); the
     counts give 0.990 (0.99 at the published precision)
+
+    Rates only: 51% and 50% of 5,000 each stand for 50.5-51.5% and
+    49.5-50.5%, so a ratio of 0.99 is possible and nothing is wrong.
+
+    >>> rates_only = pd.DataFrame({
+    ...     "attribute": ["sex"] * 3, "group": ["Male", "Female", "Unknown"],
+    ...     "n": ["5,000", "5,000", "0"], "rate": ["51%", "50%", ""],
+    ...     "impact_ratio": ["1.00", "0.99", ""]})
+    >>> ai.check_summary(rates_only).errors
+    ()
     """
     share = check_share(min_share, "min_share")
     check_option(min_share_of, "min_share_of", SHARE_BASES, f"Pass one of {list(SHARE_BASES)!r}")
-    frame = _read(table)
-    rows = _rows(frame, unknown)
+    check_option(kind, "kind", _KINDS, f"Pass one of {list(_KINDS)!r}")
+    frame = read_summary(table, sheet=sheet, encoding=encoding)
     findings: list[Finding] = []
+    if isinstance(table, pd.DataFrame):
+        findings += _precision_warnings(table)
+    rows = _rows(frame, unknown)
     out_rows: list[dict[str, Any]] = []
-    totals: dict[str, int] = {}
-    has_unknown: dict[str, bool] = {}
-    for attribute in dict.fromkeys(r["attribute"] for r in rows):
-        block = [r for r in rows if r["attribute"] == attribute]
-        known = [r for r in block if not r["unknown"]]
-        has_unknown[attribute] = any(r["unknown"] for r in block)
-        totals[attribute] = _recompute(block, known, share, "excluded" in frame.columns)
-        findings += _check_rates(attribute, block)
-        findings += _check_shares(attribute, known, share, min_share_of)
-        findings += _check_ratios(attribute, known)
-        findings += _completeness_warnings(attribute, known, has_unknown[attribute])
-        out_rows += block
-    findings += _check_totals({a: t for a, t in totals.items() if has_unknown[a]})
+    for name in dict.fromkeys(r["table"] for r in rows):
+        in_table = [r for r in rows if r["table"] == name]
+        blocks = {
+            (f"{name}: {a}" if name else a): [r for r in in_table if r["attribute"] == a]
+            for a in dict.fromkeys(r["attribute"] for r in in_table)
+        }
+        has_unknown = {a: any(r["unknown"] for r in b) for a, b in blocks.items()}
+        totals = {
+            a: _recompute(b, [r for r in b if not r["unknown"]], share, "excluded" in frame.columns)
+            for a, b in blocks.items()
+        }
+        for label, block in blocks.items():
+            known = [r for r in block if not r["unknown"]]
+            rate_findings, wrong_rates = _check_rates(label, block)
+            findings += rate_findings
+            findings += _check_shares(label, known, share, min_share_of)
+            findings += _check_ratios(label, known, wrong_rates)
+            scoring = kind == "scoring" or (
+                kind == "auto" and any(r["kind"] == "scoring" for r in block)
+            )
+            if scoring:
+                # The median is the whole sample's: the largest total any attribute
+                # of this table publishes (an attribute may leave its unknowns out).
+                findings += _check_scoring(label, block, max(totals.values()))
+            findings += _completeness_warnings(label, known, has_unknown[label])
+            out_rows += block
+        findings += _check_totals({a: t for a, t in totals.items() if has_unknown[a]})
     return SummaryCheck(tuple(findings), float(share), min_share_of, _frame(out_rows))
+
+
+_KINDS = ("auto", "selection", "scoring")
+
+
+def _precision_warnings(table: pd.DataFrame) -> list[Finding]:
+    """A warning when figures arrived as numbers: their published decimals are lost."""
+    numeric = [
+        c
+        for c in ("rate", "impact_ratio")
+        if c in table.columns and pd.api.types.is_float_dtype(table[c])
+    ]
+    if not numeric:
+        return []
+    return [
+        Finding(
+            "warning",
+            "precision_unknown",
+            None,
+            None,
+            f"column(s) {numeric!r} hold numbers, not the published text: a figure published "
+            "as 0.80 reads as 0.8, so its precision is taken as one decimal and a wrong last "
+            "digit can go unseen; pass the file's path, or read it with dtype=str",
+        )
+    ]
 
 
 def _recompute(
     block: list[dict[str, Any]],
     known: list[dict[str, Any]],
-    share: Fraction | None,
+    share: Fraction,
     excluded_published: bool,
 ) -> int:
-    """Each row's rate and shares from the counts, and whether it is below the threshold
-    under each base (set on the rows); returns the attribute's total, unknown included."""
+    """Each row's rate (an exact value, or the interval the published rate stands for) and
+    its shares, and whether it is below the threshold under each base (set on the rows);
+    returns the attribute's total, unknown included."""
     n_unknown = sum(r["n"] for r in block if r["unknown"])
     n_known = sum(r["n"] for r in known)
     for r in block:
-        r["rate"] = (
-            Fraction(r["selected"], r["n"])
-            if r["selected"] is not None and r["n"]
-            else r["published_rate"]
-        )
+        r["unattainable"] = False
+        if r["selected"] is not None and r["n"]:
+            r["rate"] = Fraction(r["selected"], r["n"])
+            r["lo"] = r["hi"] = r["rate"]
+        elif r["published_rate"] is not None and r["n"]:
+            r["rate"] = r["published_rate"]
+            half = _half(r["rate_digits"])
+            lo, hi = max(r["rate"] - half, Fraction(0)), min(r["rate"] + half, Fraction(1))
+            # The true rate is k / n for a whole k: narrow the interval to those.
+            k_lo, k_hi = math.ceil(lo * r["n"]), math.floor(hi * r["n"])
+            if k_lo > k_hi:
+                r["unattainable"] = True
+                r["lo"], r["hi"] = lo, hi
+            else:
+                r["lo"], r["hi"] = Fraction(k_lo, r["n"]), Fraction(k_hi, r["n"])
+        else:
+            r["rate"] = r["published_rate"]
+            r["lo"] = r["hi"] = None
         r["share_known"] = Fraction(r["n"], n_known) if n_known and not r["unknown"] else None
         r["share_all"] = (
             Fraction(r["n"], n_known + n_unknown)
@@ -472,8 +626,8 @@ def _recompute(
             "known": r["share_known"] is not None and r["share_known"] < share,
             "all": r["share_all"] is not None and r["share_all"] < share,
         }
-    large = [r for r in known if not any(r["below"].values())]
-    if not excluded_published and large and all(not r["rate"] for r in large):
+    large = [r for r in known if not any(r["below"].values()) and not r["empty"]]
+    if not excluded_published and large and all(not r["hi"] for r in large):
         # Every rate that could be the reference is 0: no ratio exists, and
         # an empty ratio then means "none", not "excluded".
         for r in large:
@@ -503,16 +657,16 @@ def _completeness_warnings(
 ) -> list[Finding]:
     """Warnings for what the table leaves out: numbers selected, the unknown category."""
     found = []
-    if any(r["selected"] is None and not r["excluded"] for r in known):
+    if any(r["selected"] is None and not r["excluded"] and not r["empty"] for r in known):
         found.append(
             Finding(
                 "warning",
                 "rates_only",
                 attribute,
                 None,
-                f"{attribute}: some categories publish no number selected, so their rates "
-                "are taken as published and ratios computed from rounded rates cannot be "
-                "detected for them",
+                f"{attribute}: some categories publish no number selected, so each of their "
+                "rates stands for the interval of values that round to it, and ratios are "
+                "checked against every rate in those intervals",
             )
         )
     if not has_unknown:
@@ -529,26 +683,67 @@ def _completeness_warnings(
     return found
 
 
-def _check_rates(attribute: str, block: list[dict[str, Any]]) -> list[Finding]:
-    found = []
+def _check_rates(attribute: str, block: list[dict[str, Any]]) -> tuple[list[Finding], set[int]]:
+    """Rates that their counts do not give, or that no whole count of n gives.
+
+    Returns the findings and the ids of the rows whose rate is wrong (a wrong
+    count there can explain the ratios' findings)."""
+    found: list[Finding] = []
+    wrong: set[int] = set()
+    truncated: list[str] = []
+    rounded_wrong: list[tuple[dict[str, Any], str, Fraction]] = []
     for r in block:
-        if r["selected"] is None or r["published_rate"] is None or not r["n"]:
+        if r["empty"] or r["published_rate"] is None:
+            continue
+        shown = _fmt(r["published_rate"], r["rate_digits"])
+        if r["selected"] is None:
+            if r["unattainable"]:
+                wrong.add(id(r))
+                k = round(r["published_rate"] * r["n"])
+                near = sorted({max(0, min(r["n"], k + d)) for d in (-1, 0, 1)})
+                options = ", ".join(
+                    f"{j:,} of {r['n']:,} is {_fmt(Fraction(j, r['n']), r['rate_digits'])}"
+                    for j in near
+                )
+                found.append(
+                    Finding(
+                        "error",
+                        "unattainable_rate",
+                        attribute,
+                        r["group"],
+                        f"{attribute} / {r['group']}: rate published as {shown}, which no whole "
+                        f"number of its {r['n']:,} applicants gives ({options})",
+                    )
+                )
             continue
         exact = Fraction(r["selected"], r["n"])
-        if not _agrees(exact, r["published_rate"], r["rate_digits"]):
-            found.append(
-                Finding(
-                    "error",
-                    "wrong_rate",
-                    attribute,
-                    r["group"],
-                    f"{attribute} / {r['group']}: rate published as "
-                    f"{_fmt(r['published_rate'], r['rate_digits'])}; {r['selected']:,} of "
-                    f"{r['n']:,} is {float(exact):.4f}",
-                    float(exact),
-                )
+        if _agrees(exact, r["published_rate"], r["rate_digits"]):
+            continue
+        wrong.add(id(r))
+        message = (
+            f"{attribute} / {r['group']}: rate published as {shown}; {r['selected']:,} of "
+            f"{r['n']:,} is {float(exact):.4f}"
+        )
+        if _truncates(exact, exact, r["published_rate"], r["rate_digits"]):
+            truncated.append(message)
+        rounded_wrong.append((r, message, exact))
+    if len(truncated) == len(rounded_wrong) and len(truncated) > 1:
+        found.append(
+            Finding(
+                "error",
+                "rates_truncated",
+                attribute,
+                None,
+                f"{attribute}: {len(truncated)} rates are their counts' rates truncated, not "
+                f"rounded, to the published decimals (pattern: truncation): "
+                + ", ".join(r["group"] for r, _, _ in rounded_wrong),
+                knock_on=tuple(truncated),
             )
-    return found
+        )
+        return found, wrong
+    for r, message, exact in rounded_wrong:
+        found.append(Finding("error", "wrong_rate", attribute, r["group"], message, float(exact)))
+    return found, wrong
 
 
 def _check_shares(
@@ -556,6 +751,8 @@ def _check_shares(
 ) -> list[Finding]:
     found = []
     for r in known:
+        if r["empty"]:
+            continue
         below = r["below"]
         below_any = below["known"] or below["all"] if base == "either" else below[base]
         below_all = below["known"] and below["all"] if base == "either" else below[base]
@@ -601,57 +798,258 @@ def _check_shares(
     return found
 
 
-def _check_ratios(attribute: str, known: list[dict[str, Any]]) -> list[Finding]:
-    kept = [r for r in known if not r["excluded"] and r["rate"] is not None]
+def _bounds(r: dict[str, Any], ref: dict[str, Any]) -> tuple[Fraction, Fraction]:
+    """The ratios r / ref possible within the two rows' rate intervals."""
+    if r is ref:
+        return Fraction(1), Fraction(1)
+    lo = r["lo"] / ref["hi"] if ref["hi"] else Fraction(0)
+    hi = r["hi"] / ref["lo"] if ref["lo"] else Fraction(10**9)
+    return lo, hi
+
+
+def _against_top(r: dict[str, Any], kept: list[dict[str, Any]]) -> tuple[Fraction, Fraction]:
+    """The impact ratios r can have against the highest rate, within the rate intervals.
+
+    With M the highest of the *other* rates, the ratio is min(1, r / M): the
+    top is either r itself (ratio 1) or another row, never r's own upper bound
+    set against r's lower one."""
+    others = [o for o in kept if o is not r]
+    if not others:
+        return Fraction(1), Fraction(1)
+    m_lo, m_hi = max(o["lo"] for o in others), max(o["hi"] for o in others)
+    lo = min(Fraction(1), r["lo"] / m_hi) if m_hi else Fraction(1)
+    hi = min(Fraction(1), r["hi"] / m_lo) if m_lo else Fraction(1)
+    return lo, hi
+
+
+def _check_ratios(
+    attribute: str, known: list[dict[str, Any]], wrong_rates: set[int]
+) -> list[Finding]:
+    kept = [r for r in known if not r["excluded"] and not r["empty"] and r["lo"] is not None]
     for r in known:
         r["impact_ratio"], r["is_reference"] = None, False
     if not kept:
         return []
-    top = max(r["rate"] for r in kept)
-    reference = next(r for r in kept if r["rate"] == top)
+    top_hi = max(r["hi"] for r in kept)
+    reference = max(kept, key=lambda r: (r["hi"], r["lo"]))
     reference["is_reference"] = True
-    found = []
-    # A table computed against another group: say so once, not once per row.
-    published = [r for r in kept if r["published_ratio"] is not None]
+    exact = all(r["lo"] == r["hi"] for r in kept)
     for r in kept:
-        r["impact_ratio"] = r["rate"] / top if top else None
-    if top and any(
-        r["published_ratio"] > 1 + Fraction(1, 2 * 10 ** r["ratio_digits"]) for r in published
-    ):
-        other = next(
-            (
-                o
-                for o in kept
-                if o["rate"]
-                and all(
-                    _agrees(p["rate"] / o["rate"], p["published_ratio"], p["ratio_digits"])
-                    for p in published
-                )
-            ),
-            None,
+        r["impact_ratio"] = r["rate"] / reference["rate"] if reference["rate"] else None
+    if not top_hi:
+        return []
+    published = [r for r in kept if r["published_ratio"] is not None]
+    # Against the highest rate (whichever row it is, within its interval).
+    allowed = {id(r): _against_top(r, kept) for r in published}
+    failing = [
+        r for r in published if not _meets(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
+    ]
+    above_one = [r for r in published if r["published_ratio"] > 1 + _half(r["ratio_digits"])]
+    if not failing and not above_one:
+        return []
+    source = "the counts give" if exact else "the published rates allow"
+
+    def says(r: dict[str, Any]) -> str:
+        lo, hi = allowed[id(r)]
+        return (
+            f"{attribute} / {r['group']}: impact ratio published as "
+            f"{_fmt(r['published_ratio'], r['ratio_digits'])}; {source} "
+            f"{_span(lo, hi, r['ratio_digits'])}"
+            + (f" ({_fmt(lo, r['ratio_digits'])} at the published precision)" if lo == hi else "")
         )
-        against = f" (they match ratios against {other['group']!r})" if other else ""
-        return [
+
+    # One cause, one finding: ratios computed from rounded rates (when every
+    # failing ratio fits them), else against another category.
+    all_rounded = exact and all(
+        _from_rounded_rates(r, reference, r["ratio_digits"]) is not None for r in failing
+    )
+    other = (
+        None
+        if all_rounded and not above_one
+        else _published_reference(kept, published, reference, bool(above_one))
+    )
+    if other is not None:
+        agree = [
+            r
+            for r in published
+            if _meets(*_bounds(r, other), r["published_ratio"], r["ratio_digits"])
+        ]
+        explained = [r for r in failing if r in agree]
+        if above_one or len(explained) >= 2 or (explained and len(agree) == len(published)):
+            return _wrong_reference(
+                attribute,
+                kept,
+                published,
+                reference,
+                other,
+                agree,
+                explained,
+                says,
+                wrong_rates,
+                above_one,
+            )
+    found: list[Finding] = []
+    if above_one:
+        # Ratios above 1, and no other category explains the published ratios:
+        # the reference used is not the highest; say so once, with those rows.
+        found.append(
             Finding(
                 "error",
                 "reference_not_highest",
                 attribute,
                 reference["group"],
-                f"{attribute}: published ratios above 1 mean the reference is not the "
-                f"highest-rate category, which is {reference['group']!r} at "
-                f"{float(top):.4f}{against}",
+                f"{attribute}: ratios above 1 ("
+                + ", ".join(repr(r["group"]) for r in above_one)
+                + ") mean the reference is not the highest-rate category (pattern: wrong "
+                "reference)",
+                knock_on=tuple(says(r) for r in above_one if r in failing),
+            )
+        )
+        failing = [r for r in failing if r not in above_one]
+    return found + _ratio_patterns(attribute, failing, reference, allowed, exact, says)
+
+
+def _published_reference(
+    kept: list[dict[str, Any]],
+    published: list[dict[str, Any]],
+    reference: dict[str, Any],
+    above_one: bool,
+) -> dict[str, Any] | None:
+    """The category the published ratios were most likely computed against, if not the top."""
+    best, best_score = None, (0, 0)
+    for o in kept:
+        if o is reference or not o["lo"]:
+            continue
+        agree = sum(
+            _meets(*_bounds(r, o), r["published_ratio"], r["ratio_digits"]) for r in published
+        )
+        says_one = o["published_ratio"] is not None and abs(o["published_ratio"] - 1) <= _half(
+            o["ratio_digits"]
+        )
+        score = (agree, int(says_one))
+        if score > best_score:
+            best, best_score = o, score
+    if best is None:
+        return None
+    top_agree = sum(
+        _meets(*_bounds(r, reference), r["published_ratio"], r["ratio_digits"]) for r in published
+    )
+    # Ratios above 1 prove the reference is not the top: then a tie goes to the other.
+    return best if best_score[0] > top_agree or (above_one and best_score[0] >= top_agree) else None
+
+
+def _wrong_reference(
+    attribute: str,
+    kept: list[dict[str, Any]],
+    published: list[dict[str, Any]],
+    reference: dict[str, Any],
+    other: dict[str, Any],
+    agree: list[dict[str, Any]],
+    explained: list[dict[str, Any]],
+    says: Any,
+    wrong_rates: set[int],
+    above_one: list[dict[str, Any]],
+) -> list[Finding]:
+    exact = all(r["lo"] == r["hi"] for r in kept)
+    source = "the counts give" if exact else "the published rates allow"
+    cause = (
+        f"; {reference['group']!r}'s rate does not match its counts, so a mistyped count "
+        "there may be the one cause"
+        if id(reference) in wrong_rates
+        else ""
+    )
+    why = "ratios above 1 mean" if above_one else "the published ratios show"
+    found = [
+        Finding(
+            "error",
+            "reference_not_highest",
+            attribute,
+            reference["group"],
+            f"{attribute}: {why} the reference is not the highest-rate category, which is "
+            f"{reference['group']!r} at {_span(reference['lo'], reference['hi'], 2)}; "
+            f"they match ratios against {other['group']!r} (pattern: wrong reference)"
+            + (f", which explains {len(explained)} ratio finding(s)" if explained else "")
+            + cause,
+            knock_on=tuple(
+                f"{says(r)} against the highest rate; right against {other['group']!r}"
+                for r in explained
+            ),
+        )
+    ]
+    # Rows that contradict the published reference too: wrong on their own.
+    for r in published:
+        if r in agree:
+            continue
+        lo, hi = _bounds(r, other)
+        digits = r["ratio_digits"]
+        found.append(
+            Finding(
+                "error",
+                "wrong_ratio",
+                attribute,
+                r["group"],
+                f"{attribute} / {r['group']}: impact ratio published as "
+                f"{_fmt(r['published_ratio'], digits)} contradicts the published reference "
+                f"{other['group']!r} too: against it {source} {_span(lo, hi, digits)}",
+                float(lo) if lo == hi else None,
+            )
+        )
+    return found
+
+
+def _ratio_patterns(
+    attribute: str,
+    failing: list[dict[str, Any]],
+    reference: dict[str, Any],
+    allowed: dict[int, tuple[Fraction, Fraction]],
+    exact: bool,
+    says: Any,
+) -> list[Finding]:
+    """Wrong ratios, with those that share a cause (rounded rates, truncation) grouped."""
+    if not failing:
+        return []
+    rounded = {id(r): _from_rounded_rates(r, reference, r["ratio_digits"]) for r in failing}
+    truncated = [
+        r for r in failing if _truncates(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
+    ]
+    found: list[Finding] = []
+    if len(truncated) == len(failing) and len(failing) > 1:
+        return [
+            Finding(
+                "error",
+                "ratios_truncated",
+                attribute,
+                None,
+                f"{attribute}: {len(failing)} impact ratios are truncated, not rounded, to the "
+                "published decimals (pattern: truncation): "
+                + ", ".join(r["group"] for r in failing),
+                knock_on=tuple(says(r) for r in failing),
             )
         ]
-    if not top:
-        return found
-    for r in published:
-        exact = r["impact_ratio"]
-        digits = r["ratio_digits"]
-        if _agrees(exact, r["published_ratio"], digits):
+    from_rounded = [r for r in failing if rounded[id(r)] is not None]
+    if len(from_rounded) > 1:
+        found.append(
+            Finding(
+                "error",
+                "ratios_from_rounded_rates",
+                attribute,
+                None,
+                f"{attribute}: {len(from_rounded)} impact ratios match only the rounded rates, "
+                "not the counts (pattern: rounded rates): "
+                + ", ".join(r["group"] for r in from_rounded),
+                knock_on=tuple(
+                    f"{says(r)}; the rounded rates give it ({rounded[id(r)]})" for r in from_rounded
+                ),
+            )
+        )
+    for r in failing:
+        if len(from_rounded) > 1 and r in from_rounded:
             continue
-        rounded = _from_rounded_rates(r, reference, digits)
-        shown = f"{float(exact):.3f} ({_fmt(exact, digits)} at the published precision)"
-        if rounded is not None:
+        lo, hi = allowed[id(r)]
+        digits = r["ratio_digits"]
+        expected = float(r["impact_ratio"]) if exact and r["impact_ratio"] is not None else None
+        if rounded[id(r)] is not None:
+            shown = f"{float(lo):.3f} ({_fmt(lo, digits)} at the published precision)"
             found.append(
                 Finding(
                     "error",
@@ -660,29 +1058,21 @@ def _check_ratios(attribute: str, known: list[dict[str, Any]]) -> list[Finding]:
                     r["group"],
                     f"{attribute} / {r['group']}: impact ratio published as "
                     f"{_fmt(r['published_ratio'], digits)} matches only the rounded rates "
-                    f"({rounded}); the counts give {shown}",
-                    float(exact),
+                    f"({rounded[id(r)]}); the counts give {shown}",
+                    expected,
                 )
             )
         else:
-            found.append(
-                Finding(
-                    "error",
-                    "wrong_ratio",
-                    attribute,
-                    r["group"],
-                    f"{attribute} / {r['group']}: impact ratio published as "
-                    f"{_fmt(r['published_ratio'], digits)}; the counts give {shown}",
-                    float(exact),
-                )
-            )
+            found.append(Finding("error", "wrong_ratio", attribute, r["group"], says(r), expected))
     return found
 
 
 def _from_rounded_rates(r: dict[str, Any], reference: dict[str, Any], digits: int) -> str | None:
-    """The rounded rates that give the published ratio, if they do."""
+    """The rounded rates that give the published ratio, if they do (counts published only:
+    with rates alone, the rounded rates lie inside the intervals already tried)."""
     if (
-        r["published_rate"] is None
+        r["selected"] is None
+        or r["published_rate"] is None
         or reference["published_rate"] is None
         or not reference["published_rate"]
     ):
@@ -696,18 +1086,63 @@ def _from_rounded_rates(r: dict[str, Any], reference: dict[str, Any], digits: in
     return None
 
 
+def _check_scoring(attribute: str, block: list[dict[str, Any]], n_total: int) -> list[Finding]:
+    """A scoring rate is the share scoring above the sample's median: at most one half of
+    the sample.  An overall rate whose lowest possible value is above one half is an error;
+    above one half of the rated rows only, a warning (the people without a rate may all
+    have scored below the median)."""
+    rated = [r for r in block if not r["empty"] and r["lo"] is not None]
+    if not rated:
+        return []
+    n_rated = sum(r["n"] for r in rated)
+    n_unknown = max(n_total - n_rated, 0)
+    above = sum(r["n"] * r["lo"] for r in rated)
+    low_all = above / (n_rated + n_unknown)
+    low_rated = above / n_rated
+    if low_all > Fraction(1, 2):
+        return [
+            Finding(
+                "error",
+                "scoring_rate_above_half",
+                attribute,
+                None,
+                f"{attribute}: the scoring rates give an overall share above the median of at "
+                f"least {float(low_all):.1%}; at most half of a sample scores above its median, "
+                "so the median or the rates are wrong",
+                float(low_all),
+            )
+        ]
+    if low_rated > Fraction(1, 2):
+        return [
+            Finding(
+                "warning",
+                "scoring_rate_above_half",
+                attribute,
+                None,
+                f"{attribute}: the categories with a rate score above the median at least "
+                f"{float(low_rated):.1%} of the time; that is possible only if the "
+                f"{n_unknown:,} people without a rate (unknown category) scored mostly below it",
+                float(low_rated),
+            )
+        ]
+    return []
+
+
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     def num(value: Any) -> float:
         return float(value) if value is not None else np.nan
 
     return pd.DataFrame(
         {
+            "table": [r["table"] for r in rows],
             "attribute": [r["attribute"] for r in rows],
             "group": pd.Series([r["group"] for r in rows], dtype=object),
             "unknown": [r["unknown"] for r in rows],
             "n": [r["n"] for r in rows],
             "selected": pd.array([r["selected"] for r in rows], dtype="Int64"),
             "rate": [num(r["rate"]) for r in rows],
+            "rate_low": [num(r.get("lo")) for r in rows],
+            "rate_high": [num(r.get("hi")) for r in rows],
             "published_rate": [num(r["published_rate"]) for r in rows],
             "impact_ratio": [num(r.get("impact_ratio")) for r in rows],
             "published_ratio": [num(r["published_ratio"]) for r in rows],

@@ -29,17 +29,21 @@ from adverse_impact._core._render import (
     audit_rows,
     decision_rule,
     fmt,
+    fmt_interval,
     frame_table,
     html_legend,
     html_notes,
     html_table,
+    html_verdict,
     jsonable,
     markdown_notes,
     markdown_table,
     missing,
     pooled_rows,
     svg_bars,
+    true,
 )
+from adverse_impact._publish._document import LEGAL, LEGAL_AS_OF
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
@@ -52,6 +56,7 @@ __all__ = [
     "render_json",
     "render_markdown",
     "suppressed_table",
+    "verdict",
     "wilson_interval",
 ]
 
@@ -293,6 +298,9 @@ def render_markdown(
             "that would reveal them are withheld."
         )
     lines.append("")
+    # Local Law 144 sets no pass mark: the published summary states the finding
+    # against the four-fifths rule of thumb, not a pass or a fail.
+    lines += [f"**Against the four-fifths rule of thumb:** {verdict(result, table)}", ""]
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name, rate_name, p_words)
@@ -544,6 +552,11 @@ def render_html(
     table = _excluded_note(suppressed_table(result, min_cell), rate_name)
     title = title or "Adverse-impact audit"
     out = _html_head(result, min_cell, title, data_source, audit_date, data_type)
+    # The verdict follows the title, first of everything the page says.
+    out.insert(
+        out.index(f"<h1>{html.escape(title)}</h1>") + 1,
+        html_verdict(verdict(result, table), bool(result.passes())),
+    )
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name.lower(), rate_name.lower(), p_words)
@@ -559,6 +572,8 @@ def render_html(
                 [h for _, h in columns],
                 [[r[k] for k, _ in columns] for r in shown],
                 row_classes=[r["classes"] for r in shown],
+                label=str(attribute),
+                left=(0, len(columns) - 2, len(columns) - 1),
             ),
             _html_charts(attribute, rows, [r["flagged"] for r in shown], rate_name),
         ]
@@ -571,7 +586,7 @@ def render_html(
                 f'<p class="meta">Strata: {html.escape(str(result.params.get("strata")))}. '
                 f"{html.escape(_POOLED_TEXT)}</p>"
             ),
-            html_table(header, rows_),
+            html_table(header, rows_, left=(0, 1, 2)),
         ]
     if sweep is not None:
         summary = sweep.by_threshold()
@@ -592,5 +607,88 @@ def render_html(
         out += ["<h2>Top proxies</h2>", frame_table(proxies.to_frame().head(10))]
     if len(notes):
         out += ["<h2>Notes</h2>", html_notes(notes)]
+    out += [
+        "<h2>Method</h2>",
+        '<ul class="method">' + "".join(f"<li>{html.escape(t)}</li>" for t in method(result)),
+        "</ul>",
+        f"<h2>Legal notes (as checked on {LEGAL_AS_OF}; not legal advice)</h2>",
+        '<ul class="legal">'
+        + "".join(f"<li>{html.escape(LEGAL[k])}</li>" for k in ("four_fifths", "ll144"))
+        + "</ul>",
+    ]
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def verdict(result: AuditResult, table: pd.DataFrame | None = None) -> str:
+    """The audit's answer in one sentence: the result's own ``verdict`` when it has one.
+
+    The hook for calibrated verdicts: a result that carries a ``verdict``
+    string (with the family of comparisons and the correction used) is
+    quoted as it is; otherwise the sentence is built from the table, and
+    says that each group is judged on its own.
+    """
+    own = getattr(result, "verdict", None)
+    if isinstance(own, str) and own:
+        return own
+    table = result.table if table is None else table
+    hidden = table["suppressed"].astype(bool) if "suppressed" in table else False
+    judged = table[~table["excluded"].astype(bool) & ~table["is_reference"].astype(bool) & ~hidden]
+    flagged = judged[judged["four_fifths_flag"].map(true)]
+    ratios = judged["impact_ratio"].astype(float)
+    if not len(judged) or not ratios.notna().any():
+        return "No group could be compared with a reference group."
+    low = judged.loc[ratios.idxmin()]
+    where = f"{low['attribute']}: {low['group']}"
+    interval = fmt_interval(low.get("ir_ci_low"), low.get("ir_ci_high"))
+    lowest = f"lowest impact ratio {float(low['impact_ratio']):.2f} ({where}" + (
+        f", 95% interval {interval})" if interval != "—" else ")"
+    )
+    family = (
+        f"each of the {len(judged)} comparisons is judged on its own by the four-fifths "
+        "rule of thumb, without a correction for their number"
+    )
+    n_hidden = int(np.sum(hidden))
+    if n_hidden:
+        family += f" ({n_hidden} withheld as small counts)"
+    if len(flagged):
+        return (
+            f"{len(flagged)} of {len(judged)} groups compared are below four-fifths of "
+            f"their reference group's rate; {lowest}; {family}."
+        )
+    return f"No group is below four-fifths of its reference group's rate; {lowest}; {family}."
+
+
+def method(result: AuditResult) -> list[str]:
+    """How the audit's figures were computed, in words (the report's Method section)."""
+    params = result.params
+    reference = (
+        "the highest-rate group of each attribute"
+        if params.get("reference", "highest") == "highest"
+        else f"the group {params.get('reference')!r}"
+    )
+    out = [
+        "Rate: the number selected divided by the number of applicants in the group; "
+        "rows of unknown category are left out of every rate.",
+        f"Impact ratio: a group's rate divided by the rate of {reference}.",
+        "95% interval of the impact ratio: Katz's log interval (Katz et al. 1978).",
+    ]
+    test = {
+        "fisher": "Fisher's exact test",
+        "fisher_midp": "Fisher's exact test, mid-p",
+        "z": "the two-proportion z test",
+    }.get(params.get("test") or "")
+    if test:
+        comparison = (
+            "the rest of the attribute's groups"
+            if params.get("comparison") == "rest"
+            else "the reference group"
+        )
+        out.append(f"p-value: {test}, two-sided, each group against {comparison}.")
+    out.append(
+        "Shortfall: how many more of the group would have to be selected for its rate "
+        "to equal the comparison group's."
+    )
+    if share_rule(params):
+        out.append(f"Small categories: {share_rule(params)}.")
+    return out

@@ -19,7 +19,7 @@ from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import html_block, jsonable, pyplot
+from adverse_impact._core._render import jsonable, pyplot
 from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
@@ -450,8 +450,37 @@ class AgeAudit:
     def __repr__(self) -> str:
         return self.summary()
 
+    @property
+    def verdict(self) -> str:
+        """The answer in one sentence (the report's first line)."""
+        return self._document().verdict
+
+    def _document(self) -> Any:
+        from adverse_impact._scores._report import age_document
+
+        return age_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """The report as one HTML page: the verdict, the audit at the cut-off, the sweep
+        (chart and table) and the trend, then the method and dated legal notes.
+
+        Self-contained (inline CSS and SVG, nothing fetched); written atomically to
+        ``path`` when given.
+        """
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown (charts stand as their captions)."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._sweep, ".4g")
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The older group's impact ratio at each cut-off, with the 0.8 line (needs matplotlib)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import itertools
 import math
 import warnings
@@ -18,7 +17,7 @@ from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._core._groups import code_groups
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
+from adverse_impact._core._render import frame_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     as_sensitive_features,
     check_binary_labels,
@@ -294,9 +293,32 @@ class ModelComparison:
     def __repr__(self) -> str:
         return f"{frame_block(self._headline(), self._display())}\n{self.verdict}"
 
+    def _document(self) -> Any:
+        from adverse_impact._scores._report import models_document
+
+        return models_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """The report as one HTML page: the verdict, the models' validity and lowest impact
+        ratio (table and chart), every group under every model, the method and legal notes.
+
+        Self-contained (inline CSS and SVG, nothing fetched); written atomically to
+        ``path`` when given.
+        """
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown (charts stand as their captions)."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        block = html_block(self._headline(), self._display())
-        return block.removesuffix("</div>") + f"<p>{html.escape(self.verdict)}</p></div>"
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Validity against the lowest impact ratio, frontier joined, 0.8 dashed (matplotlib)."""

@@ -20,7 +20,7 @@ from adverse_impact._core._errors import input_error, type_error, warn
 from adverse_impact._core._frames import as_frame
 from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import frame_block, html_block, jsonable, pyplot
+from adverse_impact._core._render import frame_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     as_sensitive_features,
     check_aligned_indexes,
@@ -277,8 +277,37 @@ class ScoreGaps:
         ]
         return frame_block(self._headline(), body)
 
+    @property
+    def verdict(self) -> str:
+        """The answer in one sentence (the report's first line)."""
+        return self._document().verdict
+
+    def _document(self) -> Any:
+        from adverse_impact._scores._report import gaps_document
+
+        return gaps_document(self)
+
+    def to_html(self, path: Any = None) -> str:
+        """The report as one HTML page: the verdict, per attribute the groups' d and g, the
+        impact ratio at each cut-off and a chart, then the method and dated legal notes.
+
+        Self-contained (inline CSS and SVG, nothing fetched); written atomically to
+        ``path`` when given.
+        """
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown (charts stand as their captions)."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
+
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._table, ".4g")
+        from adverse_impact._publish._document import render_fragment
+
+        return render_fragment(self._document())
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
         """Implied impact ratio against the share selected, observed ratios as points.
