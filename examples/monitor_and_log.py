@@ -7,8 +7,9 @@ screener treats women and men alike for six months and then, after a
 retraining, selects women at 0.6 times the men's rate.  Then:
 
 1. each month, the usual one-look audit of that month, appended to an audit log;
-2. ``ai.monitor`` over all the files at once: when the anytime-valid sequence
-   first lies wholly below 1 and below 0.8;
+2. ``ai.monitor`` over all the files at once: when the anytime-valid
+   sequences (cumulative, and restarted at every month: the change detector,
+   which names July) first lie wholly below 1 and below 0.8, and the ratio now;
 3. the log's history, as an auditor would read it.
 """
 
@@ -61,7 +62,8 @@ def main(folder: str | Path | None = None) -> dict[str, Any]:
     print("\n2. Monitoring with an anytime-valid sequence")
     files = sorted(str(f) for f in folder.glob("decisions-*.parquet"))
     whole_year = ai.monitor(files, time="decided_at", selected="advanced", groups="sex")
-    print("   From January (six months of the old model dilute the new one):")
+    print("   From January (six months of the old model dilute the cumulative ratio;")
+    print("   the change detector finds the disparity since July):")
     print("   " + whole_year.summary().replace("\n", "\n   "))
     # A sequence is about one screener: start a new one at each model change.
     watch = ai.monitor(files[6:], time="decided_at", selected="advanced", groups="sex")

@@ -414,3 +414,97 @@ def test_long_chart_labels_are_drawn_whole_or_keyed(tmp_path, result):
     for label in RACES + ["Female | Native Hawaiian or Other Pacific Islander"]:
         words = label.split()
         assert all(w in drawn for w in words), label
+
+
+# -- the monitoring report -----------------------------------------------------------
+
+_MEASURE_PAGE = """
+<script>
+window.addEventListener("load", () => {
+  const clippedCells = [];
+  for (const cell of document.querySelectorAll("td, th")) {
+    if (cell.scrollWidth > cell.clientWidth + 1) clippedCells.push(cell.textContent);
+  }
+  const clippedText = [];
+  for (const svg of document.querySelectorAll("svg")) {
+    const box = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll("text")) {
+      const r = text.getBoundingClientRect();
+      if (r.width === 0) continue;
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5 ||
+          r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) {
+        clippedText.push(text.textContent);
+      }
+    }
+  }
+  const root = document.documentElement;
+  const legend = document.querySelector("dl.legend");
+  const out = {cells: clippedCells, text: clippedText,
+               pageOverflow: root.scrollWidth - root.clientWidth,
+               width: root.clientWidth,
+               svgWider: [...document.querySelectorAll("svg")].filter(
+                   s => s.getBoundingClientRect().width > root.clientWidth + 0.5).length,
+               legend: legend ? legend.textContent : "",
+               verdict: (document.querySelector("p.verdict") || {}).textContent || "",
+               axisTitles: [...document.querySelectorAll("svg text.axis-title")].map(
+                   t => t.textContent)};
+  // The page is laid out in a frame of the wanted width; the result goes to the parent.
+  const pre = parent.document.createElement("pre");
+  pre.id = "measured";
+  pre.textContent = JSON.stringify(out);
+  parent.document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def _framed(page: str, width: int) -> str:
+    """The page in a same-origin frame ``width`` CSS pixels wide: a headless window has a
+    minimum width (about 500 px), a frame does not."""
+    import html as html_module
+
+    return (
+        '<!DOCTYPE html><html><body style="margin:0">'
+        f'<iframe style="width:{width}px;height:4000px;border:0" '
+        f'srcdoc="{html_module.escape(page, quote=True)}"></iframe></body></html>'
+    )
+
+
+@pytest.fixture(scope="module")
+def monitored():
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    months = np.repeat(pd.date_range("2025-01-01", periods=18, freq="MS"), 3000)
+    sex = np.tile(["Female", "Male"], 27_000)
+    race = rng.choice(RACES, len(sex), p=[0.2, 0.2, 0.1, 0.1, 0.4])
+    late = (sex == "Female") & (months >= "2025-09-01")
+    chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
+    return ai.monitor(time=months, selected=chosen, groups={"sex": sex, "race": race})
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_monitoring_report_has_no_clipped_text_at_desktop_and_phone_width(
+    tmp_path, monitored, width
+):
+    page = tmp_path / f"monitor-{width}.html"
+    report = monitored.to_html().replace("</body>", _MEASURE_PAGE + "</body>")
+    page.write_text(_framed(report, width), encoding="utf-8")
+    done = _chromium(
+        tmp_path,
+        "--window-size=1400,2000",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        page.as_uri(),
+    )
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found, done.stderr[-2000:]
+    measured = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert width - 20 <= measured["width"] <= width  # laid out at that width
+    assert measured["cells"] == []  # every value whole in its cell
+    assert measured["text"] == []  # every chart label, tick and title inside its chart
+    assert measured["pageOverflow"] <= 0  # wide tables scroll in their box, not the page
+    assert measured["svgWider"] == 0  # the charts scale down to the page
+    assert measured["verdict"].startswith("Fails. Alert: Female (sex)")
+    assert "four-fifths (0.8)" in measured["legend"] and "dashed line" in measured["legend"]
+    assert {"impact ratio", "month"} <= set(measured["axisTitles"])

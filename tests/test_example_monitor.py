@@ -20,8 +20,12 @@ def test_monitor_example_alerts_after_the_retraining_and_keeps_the_record(tmp_pa
     watch = found["monitor"]
     assert watch.periods[0] == "2026-07"
     assert watch.first_alert("below_one") <= "2026-09"
-    # ...and never before the change when monitoring the whole year.
-    assert found["whole_year"].first_alert("below_one") >= "2026-07"
+    # ...and never before the change when monitoring the whole year, where the change
+    # detector names the month the disparity began.
+    whole_year = found["whole_year"]
+    assert whole_year.first_alert("below_one") >= "2026-07"
+    change = whole_year.alerts.query("detector == 'change'")
+    assert set(change["since"]) == {"2026-07"}
     history = found["history"]
     assert history["kind"].tolist() == ["audit"] * 12 + ["monitor"]
     assert not history["passes"].iloc[-1]

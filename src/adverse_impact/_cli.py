@@ -830,7 +830,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _monitor(args: argparse.Namespace) -> int:
     from adverse_impact._core._io import write_atomic
-    from adverse_impact._monitoring._monitor import monitor
+    from adverse_impact._monitoring._monitor import FAIL_ON, monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)
     result = monitor(
@@ -843,6 +843,8 @@ def _monitor(args: argparse.Namespace) -> int:
         period=args.period,
         alpha=args.alpha,
         reference=args.reference or "highest",
+        horizon=None if args.horizon == 0 else args.horizon,
+        window=args.window,
     )
     if args.log:
         from adverse_impact._monitoring._log import AuditLog
@@ -851,18 +853,30 @@ def _monitor(args: argparse.Namespace) -> int:
             result, label=args.log_label, model_version=args.model_version
         )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
-    text = {"table": result.summary, "json": result.to_json, "html": result.to_html}[args.format]()
+    text = {
+        "table": result.summary,
+        "json": result.to_json,
+        "html": result.to_html,
+        "md": result.to_markdown,
+    }[args.format]()
     if args.out:
         write_atomic(args.out, text)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         print(text)
-    kinds = {
-        "four_fifths": ["below_four_fifths"],
-        "any": ["below_four_fifths", "below_one"],
-        "never": [],
-    }[args.fail_on]
-    return int(bool(result.alerts["alert"].isin(kinds).any()))
+    # The exit code follows the alerts printed: say which of them fail the run.
+    fails = not result.passes(args.fail_on)
+    printed = len(result.alerts)
+    counted = int(result.alerts["alert"].isin(FAIL_ON[args.fail_on]).sum())
+    line = (
+        f"exit 1: {counted} of the {printed} alert(s) fail the run (--fail-on {args.fail_on})"
+        if fails
+        else f"exit 0: no alert fails the run (--fail-on {args.fail_on})"
+        + (f"; the {printed} alert(s) reported do not fail it" if printed else "")
+        + (" (below 1, not below 0.8)" if printed and args.fail_on == "four_fifths" else "")
+    )
+    print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
+    return int(fails)
 
 
 def _command(
@@ -1104,13 +1118,29 @@ def _add_monitor_parser(commands: Any) -> None:
         help="chance of any false alarm over all looks (default 0.05)",
     )
     watch.add_argument("--reference", metavar="LABEL", help="a fixed comparison group")
-    watch.add_argument("--format", choices=["table", "json", "html"], default="table")
+    watch.add_argument(
+        "--horizon",
+        type=int,
+        default=36,
+        metavar="N",
+        help="periods the false-alarm guarantee covers, with the change detector "
+        "(default 36; 0: cumulative sequences only)",
+    )
+    watch.add_argument(
+        "--window",
+        type=int,
+        default=3,
+        metavar="N",
+        help="periods in the 'ratio now' shown beside the cumulative one (default 3)",
+    )
+    watch.add_argument("--format", choices=["table", "json", "html", "md"], default="table")
     watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     watch.add_argument(
         "--fail-on",
         choices=["four_fifths", "any", "never"],
         default="four_fifths",
-        help="exit 1 on this alert (default: a sequence wholly below 0.8)",
+        help="exit 1 on this alert, cumulative or since a change (default: a sequence "
+        "wholly below 0.8)",
     )
     _add_log_options(watch, "append the result to this audit log")
     _add_debug_option(watch)

@@ -16,7 +16,7 @@ from typing import Any
 
 from adverse_impact._core._errors import input_error
 
-__all__ = ["is_path_like", "open_parquet", "resolve_files"]
+__all__ = ["duckdb_connection", "is_path_like", "open_parquet", "resolve_files"]
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -155,6 +155,25 @@ def _check_schemas(files: list[str]) -> None:
             )
 
 
+def duckdb_connection() -> Any:
+    """A DuckDB connection of the library's own, with the progress bar off.
+
+    DuckDB draws a progress bar on stdout for queries over two seconds, even
+    when stdout is not a terminal; from a library call (and the CLI's JSON or
+    HTML on stdout) that is output nobody asked for.  The user's default
+    connection is left as it is: a relation keeps its connection alive.
+    """
+    import duckdb
+
+    connection = duckdb.connect()
+    # Session options only (not accepted by connect's config).  Both: with the bar
+    # "disabled" DuckDB 1.x still prints it when a result is fetched as a DataFrame
+    # or an Arrow table, unless printing is off too.
+    connection.execute("SET enable_progress_bar = false")
+    connection.execute("SET enable_progress_bar_print = false")
+    return connection
+
+
 def open_parquet(data: Any) -> Any:
     """A lazy table over the Parquet files ``data`` names (DuckDB, else polars)."""
     files = resolve_files(data)
@@ -165,7 +184,7 @@ def open_parquet(data: Any) -> Any:
         duckdb = None
     if duckdb is not None:
         try:
-            return duckdb.read_parquet(files)
+            return duckdb_connection().read_parquet(files)
         except duckdb.Error as exc:
             raise input_error(
                 "data",

@@ -240,7 +240,12 @@ class AuditLog:
                 result.fingerprint(),
                 result.n_total,
                 int(table[["attribute", "group"]].drop_duplicates().shape[0]),
-                int((alerts["alert"] == "below_four_fifths").sum()),
+                # Groups with a four-fifths alert (cumulative or since a change), once each.
+                int(
+                    alerts.loc[alerts["alert"] == "below_four_fifths", ["attribute", "group"]]
+                    .drop_duplicates()
+                    .shape[0]
+                ),
                 float(ratios.min()) if len(ratios) else None,
                 alerts.empty,
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import math
 from collections.abc import Mapping
@@ -18,6 +17,8 @@ from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import check_option, check_unknown, groups_argument
+from adverse_impact._monitoring import _report
+from adverse_impact._monitoring._change import change_sequences, guarantee, trailing_window
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
 from adverse_impact._stats._significance import check_alpha
 
@@ -25,6 +26,13 @@ __all__ = ["MonitorResult", "monitor"]
 
 FOUR_FIFTHS = 0.8
 ALERTS = ("below_four_fifths", "below_one")
+DETECTORS = ("cumulative", "change")
+#: The alerts each ``fail_on`` setting (the CLI's ``--fail-on``) fails on.
+FAIL_ON = {
+    "four_fifths": ("below_four_fifths",),
+    "any": ("below_four_fifths", "below_one"),
+    "never": (),
+}
 _CORRECTIONS = ("bonferroni", "none")
 
 
@@ -98,14 +106,30 @@ class MonitorResult:
         """The periods, in time order."""
         return list(dict.fromkeys(self._table["period"]))
 
-    def first_alert(self, alert: str = "below_four_fifths") -> Any:
-        """The first period at which any group's alert of this kind fired, or None."""
+    def first_alert(self, alert: str = "below_four_fifths", detector: str | None = None) -> Any:
+        """The first period at which any group's alert of this kind fired, or None.
+
+        ``detector``: ``"cumulative"``, ``"change"``, or None for either.
+        """
         check_option(alert, "alert", ALERTS)
+        if detector is not None:
+            check_option(detector, "detector", DETECTORS)
         rows = self._alerts[self._alerts["alert"] == alert]
+        if detector is not None:
+            rows = rows[rows["detector"] == detector]
         if rows.empty:
             return None
         order = {p: i for i, p in enumerate(self.periods)}
         return min(rows["first_period"], key=order.__getitem__)
+
+    def passes(self, fail_on: str = "four_fifths") -> bool:
+        """True when no alert of the kind ``fail_on`` names fired (the CLI's exit code).
+
+        ``"four_fifths"``: a sequence, cumulative or restarted, wholly below 0.8;
+        ``"any"``: below 1 as well; ``"never"``: always True.
+        """
+        check_option(fail_on, "fail_on", tuple(FAIL_ON))
+        return not bool(self._alerts["alert"].isin(FAIL_ON[fail_on]).any())
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
@@ -135,18 +159,56 @@ class MonitorResult:
     def from_dict(cls, data: Mapping[str, Any]) -> MonitorResult:
         """Rebuild a result from :meth:`to_dict` output (as kept by an audit log)."""
         table = pd.DataFrame([dict(r) for r in data["table"]])
-        for column in ("cs_low", "cs_high", "rate", "impact_ratio", "cum_rate", "cum_impact_ratio"):
-            table[column] = pd.to_numeric(table[column]).astype(float)
+        for column in (
+            "cs_low",
+            "cs_high",
+            "rate",
+            "impact_ratio",
+            "cum_rate",
+            "cum_impact_ratio",
+            "win_rate",
+            "win_impact_ratio",
+            "change_impact_ratio",
+            "change_cs_high",
+        ):
+            if column in table:
+                table[column] = pd.to_numeric(table[column]).astype(float)
+        # Entries logged before the change detector: its columns, empty.
+        for column in ("win_n", "win_rate", "win_impact_ratio", "change_impact_ratio"):
+            if column not in table:
+                table[column] = np.nan
+        if "change_since" not in table:
+            table["change_since"] = None
+            table["change_cs_high"] = np.nan
+            table["alert_change_four_fifths"] = False
+            table["alert_change_any"] = False
+        table["change_since"] = table["change_since"].astype(object)
         table["group"] = table["group"].astype(object)
         table["period"] = table["period"].astype(object)
-        alerts = pd.DataFrame(
-            [dict(r) for r in data["alerts"]],
-            columns=["attribute", "group", "alert", "first_period", "cum_impact_ratio", "cs_high"],
-        )
+        records = [dict(r) for r in data["alerts"]]
+        for record in records:
+            # Entries logged before the change detector: cumulative alerts, ratio at alert.
+            if "detector" not in record:
+                record.setdefault("detector", "cumulative")
+                record.setdefault("ratio_at_alert", record.pop("cum_impact_ratio", None))
+        alerts = pd.DataFrame(records, columns=ALERT_COLUMNS)
+        for column in ("ratio_at_alert", "cs_high", "ratio_now", "window_ratio_now"):
+            alerts[column] = pd.to_numeric(alerts[column]).astype(float)
+        params = dict(data["params"])
+        if "horizon" not in params:  # written before the change detector
+            comparisons = params.get("comparisons", 1)
+            params.update(
+                horizon=None,
+                window=None,
+                alpha_change=None,
+                family=f"{comparisons} comparison{'s' if comparisons != 1 else ''}",
+                guarantee="the chance of any false alert at any look is at most "
+                f"{params.get('alpha', 0.05):g}",
+            )
         return cls(
             table,
             alerts,
-            read_only(data["params"]),
+            read_only(params),
             read_only(data["unknown"]),
             int(data["n_total"]),
             int(data["n_missing_time"]),
@@ -184,174 +246,45 @@ class MonitorResult:
         return text
 
     def summary(self) -> str:
-        """The headline: periods, groups, and each alert with the period it first fired."""
-        periods = self.periods
-        lines = [
-            f"MonitorResult: {len(periods)} {self.params['period'] or 'period'}"
-            f"{'s' if len(periods) != 1 else ''}"
-            + (f" ({periods[0]} to {periods[-1]})" if periods else "")
-            + f", {self.n_total:,} rows, alpha {self.params['alpha']:g} anytime-valid"
-        ]
-        if self._alerts.empty:
-            lines.append("no alert: every confidence sequence reaches 1")
-        for row in self._alerts.itertuples(index=False):
-            bound = "0.8" if row.alert == "below_four_fifths" else "1"
-            lines.append(
-                f"alert: {row.attribute}={row.group} wholly below {bound} from "
-                f"{row.first_period} (ratio {row.cum_impact_ratio:.3f}, sequence "
-                f"upper end {row.cs_high:.3f})"
-            )
-        bad = [
-            f"{count:,} {what}"
-            for count, what in (
-                (self.n_missing_time, "with no time"),
-                (self.n_unparseable_time, "with an unparseable time"),
-            )
-            if count
-        ]
-        if bad:
-            lines.append("set aside: " + ", ".join(bad) + " rows")
-        return "\n".join(lines)
+        """The text report: the verdict in one sentence, then each alert with the ratio now."""
+        return _report.summary(self)
+
+    @property
+    def verdict(self) -> str:
+        """One sentence: what was found, the family watched and the false-alarm guarantee."""
+        return _report.verdict(self)
+
+    def _document(self) -> Any:
+        """The report for the publication layer (``_publish._document``)."""
+        return _report.document(self)
 
     def __repr__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        lines = "".join(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines())
-        periods = self.periods
-        if not periods:
-            return lines
-        last = self._table[self._table["period"] == periods[-1]]
-        shown = last[
-            ["attribute", "group", "cum_n", "cum_rate", "cum_impact_ratio", "cs_low", "cs_high"]
-        ]
-        table = shown.to_html(
-            index=False,
-            na_rep="",
-            float_format=lambda v: f"{v:.3f}",
-            border=0,
-            classes="adverse-impact",
-        )
-        return (
-            f"<div>{lines}<p>At the last look ({html.escape(str(periods[-1]))}):</p>{table}</div>"
-        )
+        return _report.notebook_html(self)
+
+    def to_markdown(self) -> str:
+        """The report as Markdown: verdict, alerts, each attribute at the last look, method."""
+        return _report.markdown(self)
 
     def plot(self, attribute: str | None = None, *, ax: Any = None) -> Any:
-        """Cumulative impact ratios over time with their sequences and the 0.8 line.
+        """Impact ratios over time: cumulative with its sequence, the recent window, 0.8, alerts.
 
-        Needs matplotlib (``pip install "adverse-impact[plot]"``).  Returns the axes.
+        Needs matplotlib (``pip install "adverse-impact[plot]"``).  Returns the axes; a
+        new figure uses constrained layout, so a plain ``savefig`` clips no label.
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:
-            raise ImportError(
-                'MonitorResult.plot needs matplotlib: pip install "adverse-impact[plot]"'
-            ) from exc
-        table = self._table
-        attribute = attribute or table["attribute"].iloc[0]
-        rows = table[(table["attribute"] == attribute) & ~table["is_reference"]]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
-        periods = self.periods
-        position = {p: i for i, p in enumerate(periods)}
-        for group, part in rows.groupby("group", sort=False):
-            x = [position[p] for p in part["period"]]
-            (line,) = ax.plot(x, part["cum_impact_ratio"], marker="o", label=str(group))
-            ax.fill_between(
-                x,
-                part["cs_low"].clip(0, 2),
-                part["cs_high"].clip(0, 2),
-                color=line.get_color(),
-                alpha=0.2,
-            )
-        ax.axhline(FOUR_FIFTHS, color="#cf222e", linestyle="--", label="four-fifths")
-        ax.axhline(1.0, color="#57606a", linewidth=0.8)
-        step = max(1, len(periods) // 12)
-        ax.set_xticks(range(0, len(periods), step), [str(p) for p in periods[::step]], rotation=45)
-        ax.set_ylim(0, 2)
-        ax.set_ylabel("cumulative impact ratio")
-        ax.set_title(f"{attribute}: {1 - self.params['alpha']:.0%} anytime-valid sequence")
-        ax.legend(loc="lower left", fontsize="small")
-        return ax
+        return _report.plot(self, attribute, ax=ax)
 
     def to_html(self, path: Any = None) -> str:
-        """A self-contained HTML page: the summary, one SVG chart per attribute, the alerts."""
-        parts = [
-            (
-                '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-                "<title>Adverse-impact monitoring</title></head><body>"
-            ),
-            "<h1>Adverse-impact monitoring</h1>",
-            self._repr_html_(),
-        ]
-        for attribute in dict.fromkeys(self._table["attribute"]):
-            parts.append(f"<h2>{html.escape(str(attribute))}</h2>")
-            parts.append(
-                _svg_lines(self._table[self._table["attribute"] == attribute], self.periods)
-            )
-        if not self._alerts.empty:
-            parts.append("<h2>Alerts</h2>" + self._alerts.to_html(index=False, border=0))
-        parts.append(f"<p>Method: {html.escape(self.params['method'])}</p></body></html>")
-        text = "".join(parts)
+        """A self-contained HTML page (no script, no network): the verdict, the alerts, a
+        chart and a table per attribute, the method and guarantee."""
+        text = _report.page_html(self)
         if path is not None:
             from adverse_impact._core._io import write_atomic
 
             write_atomic(path, text)
         return text
-
-
-def _svg_lines(rows: pd.DataFrame, periods: list[Any]) -> str:
-    """Cumulative ratios (lines) and sequences (bands) of the non-reference groups."""
-    width, height, left, top = 560, 220, 40, 10
-    span = max(len(periods) - 1, 1)
-    position = {p: i for i, p in enumerate(periods)}
-
-    def xy(i: int, value: float) -> str:
-        v = min(max(value, 0.0), 2.0)
-        return f"{left + i * (width - left - 10) / span:.1f},{top + (2 - v) / 2 * height:.1f}"
-
-    colours = ["#0969da", "#8250df", "#1a7f37", "#bf8700", "#cf222e", "#57606a"]
-    parts = [
-        (
-            f'<svg role="img" width="{width}" height="{height + 30}">'
-            "<title>cumulative impact ratio and confidence sequence</title>"
-        )
-    ]
-    for level, style in (
-        (FOUR_FIFTHS, 'stroke="#cf222e" stroke-dasharray="4 3"'),
-        (1.0, 'stroke="#57606a"'),
-    ):
-        y = top + (2 - level) / 2 * height
-        parts.append(
-            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" {style}/>'
-            f'<text x="2" y="{y + 4:.1f}" font-size="10">{level:g}</text>'
-        )
-    others = rows[~rows["is_reference"]]
-    for k, (group, part) in enumerate(others.groupby("group", sort=False)):
-        colour = colours[k % len(colours)]
-        ok = np.isfinite(part["cs_low"].to_numpy()) & np.isfinite(part["cs_high"].to_numpy())
-        idx = [position[p] for p in part["period"]]
-        band_top = [xy(i, h) for i, h, good in zip(idx, part["cs_high"], ok) if good]
-        band_bottom = [xy(i, lo) for i, lo, good in zip(idx, part["cs_low"], ok) if good]
-        if band_top:
-            parts.append(
-                f'<polygon points="{" ".join(band_top + band_bottom[::-1])}" '
-                f'fill="{colour}" opacity="0.15"/>'
-            )
-        line = [xy(i, r) for i, r in zip(idx, part["cum_impact_ratio"]) if np.isfinite(r)]
-        parts.append(
-            f'<polyline points="{" ".join(line)}" fill="none" stroke="{colour}">'
-            f"<title>{html.escape(str(group))}</title></polyline>"
-        )
-        parts.append(
-            f'<text x="{width - 120}" y="{top + 12 * (k + 1)}" font-size="11" '
-            f'fill="{colour}">{html.escape(str(group))}</text>'
-        )
-    parts.append(
-        f'<text x="{left}" y="{height + 25}" font-size="10">{html.escape(str(periods[0]))}'
-        f" to {html.escape(str(periods[-1]))}</text></svg>"
-    )
-    return "".join(parts)
 
 
 def _period_label(key: Any, period: str | None) -> Any:
@@ -383,6 +316,9 @@ def monitor(
     unknown: Any = None,
     planned_se: float = 0.1,
     correction: str = "bonferroni",
+    horizon: int | None = 36,
+    window: int = 3,
+    change_planned_se: float = 0.04,
     sensitive_features: Any = None,
 ) -> MonitorResult:
     """Monitor selection rates over time with alerts whose false-alarm rate holds.
@@ -430,6 +366,25 @@ def monitor(
         Split ``alpha`` over the comparisons (each group against the
         reference; every pair when the reference is ``"highest"`` and may
         change), so that the chance of *any* false alert is at most ``alpha``.
+    horizon : int or None, default 36
+        The change detector: a sequence restarted at every period after the
+        first, so that a disparity starting after monitoring began is not
+        diluted by the months before it.  ``alpha`` is spent a quarter on the
+        cumulative sequences and three quarters on the ``horizon - 1``
+        restarts, and the chance of any false alert (cumulative or change,
+        any group, any attribute) within the first ``horizon`` periods is at
+        most ``alpha``.  Restarts continue after the horizon at the same
+        level; the expected time to a false change alert is then at least
+        ``4 (horizon - 1) / (3 alpha)`` periods (933 months at the defaults).
+        ``None``: the cumulative sequences alone, with all of ``alpha``.
+    window : int, default 3
+        The periods in the "ratio now" reported beside the cumulative one
+        (``win_impact_ratio``): the last three months at the defaults.  For
+        display only: it changes no alert.
+    change_planned_se : float, default 0.04
+        ``planned_se`` of the restarted sequences: 0.04 makes them tightest
+        where a window can tell a ratio of 0.7 from 0.8
+        (``log(0.8 / 0.7) / 0.04`` is about 3.3 standard errors).
     sensitive_features : optional
         An alias of ``groups`` (fairlearn's name), which warns.
 
@@ -448,6 +403,16 @@ def monitor(
     asymptotically with the estimated variance (Waudby-Smith et al. 2024);
     the tests check it by simulation at 100 applicants per group per month.
 
+    The change detector restarts the same sequence at every period ``j`` on
+    the counts from ``j`` on; at each look the window whose upper end is
+    lowest is reported (``change_since``, ``change_impact_ratio``,
+    ``change_cs_high``), and an alert is that upper end below 0.8 (or 1).
+    Each restart inverts a normal-mixture e-process, so the alert rule is a
+    CUSUM-type e-detector (Shin, Ramdas & Rinaldo 2023): a union bound over
+    the restarts gives the within-horizon guarantee, and the e-detector's
+    bound gives the average run length.  Seeded simulations in
+    docs/monitoring.md (``benchmarks/calibration_monitor.py``) measure both.
+
     References
     ----------
     .. [1] Howard, S. R., Ramdas, A., McAuliffe, J., & Sekhon, J. (2021).
@@ -458,6 +423,9 @@ def monitor(
     .. [3] Waudby-Smith, I., Arbour, D., Sinha, R., Kennedy, E. H., & Ramdas, A.
        (2024). Time-uniform central limit theory and asymptotic confidence
        sequences. *Annals of Statistics*, 52(6), 2613-2640.
+    .. [4] Shin, J., Ramdas, A., & Rinaldo, A. (2023). E-detectors: a
+       nonparametric framework for sequential change detection. *The New
+       England Journal of Statistics in Data Science*, 2(2), 229-260.
 
     Examples
     --------
@@ -471,12 +439,31 @@ def monitor(
     >>> chosen = rng.random(2400) < np.where(sex == "F", 0.18, 0.30)
     >>> result = ai.monitor(time=months, selected=chosen, groups={"sex": sex})
     >>> result.first_alert("below_one"), result.first_alert("below_four_fifths")
-    ('2025-03', '2025-05')
+    ('2025-04', '2025-08')
+
+    Fair for eight months, then women at 0.7 times the men's rate (1,500 a
+    month each): the cumulative ratio is still 0.84 after ten biased months
+    and its sequence never lies below 0.8; the change detector does, and
+    says since when:
+
+    >>> months = np.repeat(pd.date_range("2025-01-01", periods=18, freq="MS"), 3000)
+    >>> sex = np.tile(["F", "M"], 27000)
+    >>> late = (sex == "F") & (months >= "2025-09-01")
+    >>> chosen = rng.random(54000) < np.where(late, 0.21, 0.30)
+    >>> result = ai.monitor(time=months, selected=chosen, groups={"sex": sex})
+    >>> result.first_alert("below_four_fifths", detector="cumulative") is None
+    True
+    >>> row = result.alerts.query("alert == 'below_four_fifths'").iloc[0]
+    >>> row["detector"], row["since"], row["first_period"]
+    ('change', '2025-09', '2026-04')
+    >>> round(float(row["ratio_now"]), 2), round(float(row["window_ratio_now"]), 2)
+    (0.84, 0.7)
     """
     groups = groups_argument("monitor", groups, sensitive_features)
     alpha = check_alpha(alpha)
     unknown_labels = check_unknown(unknown)
     _check_options(correction, planned_se, score, threshold)
+    _check_horizon(horizon)
     counts = count_periods(
         data,
         time=time,
@@ -502,21 +489,53 @@ def monitor(
     prepared, comparisons, unknown_counts = _prepare(
         counts, specs, unknown_labels, period, reference
     )
-    level = alpha / comparisons if correction == "bonferroni" else alpha
+    family_size = comparisons if correction == "bonferroni" else 1
+    spend = guarantee(alpha, family_size, horizon)
+    level = spend["level_cumulative"]
     rho = best_rho(1 / planned_se**2, level)
+    change = None
+    if horizon is not None:
+        change = (spend["level_change"], best_rho(1 / change_planned_se**2, spend["level_change"]))
     table = pd.concat(
-        [_look(name, grid, ref, level=level, rho=rho) for name, grid, ref in prepared],
+        [
+            _look(name, grid, ref, level=level, rho=rho, change=change, window=window)
+            for name, grid, ref in prepared
+        ],
         ignore_index=True,
     )
     alerts = _alerts(table)
+    period_word = f"{period}s" if period else "periods"
+    family = (
+        f"{comparisons} comparison{'s' if comparisons != 1 else ''} "
+        f"({', '.join(name for name, _, _ in prepared)})"
+    )
+    if horizon is None:
+        promise = (
+            f"the chance of any false alert at any look is at most {alpha:g}"
+            if correction == "bonferroni"
+            else f"the chance of a false alert at any look is at most {alpha:g} per comparison"
+        )
+    else:
+        promise = (
+            f"the chance of any false alert within {horizon} {period_word} is at most "
+            f"{alpha:g}" + ("" if correction == "bonferroni" else " per comparison")
+        )
     params = {
         "period": period,
         "alpha": alpha,
         "alpha_per_comparison": level,
+        "alpha_change": spend["level_change"],
         "comparisons": comparisons,
         "correction": correction,
         "planned_se": float(planned_se),
         "rho": rho,
+        "horizon": horizon,
+        "window": int(window),
+        "change_planned_se": float(change_planned_se),
+        "change_rho": None if change is None else change[1],
+        "average_run_length": spend["arl"],
+        "family": family,
+        "guarantee": promise,
         "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
         "intersectional": bool(intersectional),
         "unknown": sorted(map(str, unknown_labels)),
@@ -525,9 +544,18 @@ def monitor(
         "selected": selected if isinstance(selected, str) else None,
         "score": score if isinstance(score, str) else None,
         "time": time if isinstance(time, str) else None,
-        "method": "Robbins' two-sided normal-mixture confidence sequence for the log impact "
-        "ratio with Katz's variance (Howard et al. 2021); alpha split by "
-        f"{correction} over {comparisons} comparison(s)",
+        "method": "Robbins' two-sided normal-mixture confidence sequences for the log impact "
+        "ratio with Katz's variance (Howard et al. 2021): one from the first period "
+        + (
+            f"(the cumulative ratio) at level {level:.3g}, and one restarted at every later "
+            f"period (the change detector, a CUSUM-type e-detector after Shin, Ramdas & "
+            f"Rinaldo 2023) at level {spend['level_change']:.3g}; alpha {alpha:g} spent a "
+            f"quarter on the cumulative sequences and three quarters on the {horizon - 1} "
+            f"restarts, each split by {correction} over {comparisons} comparison(s)"
+            if horizon is not None
+            else f"(the cumulative ratio); alpha split by {correction} over {comparisons} "
+            "comparison(s)"
+        ),
     }
     return MonitorResult(
         table,
@@ -538,6 +566,21 @@ def monitor(
         int(n[missing].sum()),
         int(n[unparseable].sum()),
     )
+
+
+def _check_horizon(horizon: Any) -> None:
+    """The change detector's horizon: whole periods, at least 2, or None (no detector).
+
+    ``window`` and ``change_planned_se`` are declared in ``_core._params``."""
+    if horizon is not None and (
+        isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 2
+    ):
+        raise input_error(
+            "horizon",
+            f"{horizon!r} is not a whole number of periods of at least 2",
+            "Pass the number of periods the false-alarm guarantee should cover, e.g. 36 "
+            "(three years of months), or None for the cumulative sequences alone",
+        )
 
 
 def _check_options(correction: str, planned_se: Any, score: Any, threshold: Any) -> None:
@@ -645,9 +688,16 @@ def _grid(
 
 
 def _look(
-    name: str, grid: pd.DataFrame, ref: int | None, *, level: float, rho: float
+    name: str,
+    grid: pd.DataFrame,
+    ref: int | None,
+    *,
+    level: float,
+    rho: float,
+    change: tuple[float, float] | None,
+    window: int,
 ) -> pd.DataFrame:
-    """Every group's rates, ratios and sequence at every look of one attribute."""
+    """Every group's rates, ratios, sequences and change windows at every look of one attribute."""
     n = np.vstack(grid["n"].to_list())
     sel = np.vstack(grid["selected"].to_list())
     cum_n, cum_sel = n.cumsum(axis=1), sel.cumsum(axis=1)
@@ -680,7 +730,20 @@ def _look(
     )
     low = np.where(is_ref | empty, np.nan, np.exp(low))
     high = np.where(is_ref | empty, np.nan, np.exp(high))
+    recent = trailing_window(n, sel, ref, window)
     periods = grid.attrs["periods"]
+    if change is None:
+        restart = {
+            "since": np.full((k, t), -1),
+            "ratio": np.full((k, t), np.nan),
+            "high": np.full((k, t), np.nan),
+        }
+    else:
+        restart = change_sequences(n, sel, ref, level=change[0], rho=change[1])
+    since = np.array(
+        [[periods[i] if i >= 0 else None for i in row] for row in restart["since"]], dtype=object
+    )
+    change_high = restart["high"]
     return pd.DataFrame(
         {
             "attribute": name,
@@ -699,32 +762,75 @@ def _look(
             "cs_low": low.ravel(),
             "cs_high": high.ravel(),
             "is_reference": is_ref.ravel(),
+            "win_n": recent["n"].ravel(),
+            "win_rate": recent["rate"].ravel(),
+            "win_impact_ratio": recent["ratio"].ravel(),
+            "change_since": pd.Series(since.ravel(), dtype=object),
+            "change_impact_ratio": restart["ratio"].ravel(),
+            "change_cs_high": change_high.ravel(),
             "alert_four_fifths": (np.nan_to_num(high, nan=np.inf) < FOUR_FIFTHS).ravel(),
             "alert_any": (np.nan_to_num(high, nan=np.inf) < 1.0).ravel(),
+            "alert_change_four_fifths": (
+                np.nan_to_num(change_high, nan=np.inf) < FOUR_FIFTHS
+            ).ravel(),
+            "alert_change_any": (np.nan_to_num(change_high, nan=np.inf) < 1.0).ravel(),
         }
     )
 
 
+#: The alerts, as (alert, detector, table column of the flag, of the ratio, of the upper end).
+_ALERT_SOURCES = (
+    ("below_four_fifths", "cumulative", "alert_four_fifths", "cum_impact_ratio", "cs_high"),
+    (
+        "below_four_fifths",
+        "change",
+        "alert_change_four_fifths",
+        "change_impact_ratio",
+        "change_cs_high",
+    ),
+    ("below_one", "cumulative", "alert_any", "cum_impact_ratio", "cs_high"),
+    ("below_one", "change", "alert_change_any", "change_impact_ratio", "change_cs_high"),
+)
+ALERT_COLUMNS = [
+    "attribute",
+    "group",
+    "alert",
+    "detector",
+    "first_period",
+    "since",
+    "ratio_at_alert",
+    "cs_high",
+    "ratio_now",
+    "window_ratio_now",
+    "still_alerting",
+]
+
+
 def _alerts(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (attribute, group, alert, detector) that fired, with the ratio now."""
     rows = []
     for (attribute, group), part in table.groupby(["attribute", "group"], sort=False):
-        for alert, column in (
-            ("below_four_fifths", "alert_four_fifths"),
-            ("below_one", "alert_any"),
-        ):
-            fired = part[part[column]]
-            if not fired.empty:
-                first = fired.iloc[0]
-                rows.append(
-                    {
-                        "attribute": attribute,
-                        "group": group,
-                        "alert": alert,
-                        "first_period": first["period"],
-                        "cum_impact_ratio": float(first["cum_impact_ratio"]),
-                        "cs_high": float(first["cs_high"]),
-                    }
-                )
-    return pd.DataFrame(
-        rows, columns=["attribute", "group", "alert", "first_period", "cum_impact_ratio", "cs_high"]
-    )
+        last = part.iloc[-1]
+        for alert, detector, flag, ratio, upper in _ALERT_SOURCES:
+            fired = part[part[flag]]
+            if fired.empty:
+                continue
+            first = fired.iloc[0]
+            rows.append(
+                {
+                    "attribute": attribute,
+                    "group": group,
+                    "alert": alert,
+                    "detector": detector,
+                    "first_period": first["period"],
+                    "since": part["period"].iloc[0]
+                    if detector == "cumulative"
+                    else first["change_since"],
+                    "ratio_at_alert": float(first[ratio]),
+                    "cs_high": float(first[upper]),
+                    "ratio_now": float(last["cum_impact_ratio"]),
+                    "window_ratio_now": float(last["win_impact_ratio"]),
+                    "still_alerting": bool(last[flag]),
+                }
+            )
+    return pd.DataFrame(rows, columns=ALERT_COLUMNS)
