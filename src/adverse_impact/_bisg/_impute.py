@@ -151,9 +151,9 @@ def impute_race(
         result is the ZCTA's own make-up (``"geography"``; without a
         geography table, the surname list's own national shares), or the
         Census's "ALL OTHER NAMES" row of the 2010 list (``"all_other"``;
-        not available with ``surnames="2000"``, which has no such row).  Either way the row's
-        ``surname_matched`` flag is False.  The CFPB's own code leaves such
-        rows without a BISG estimate.
+        not available with ``surnames="2000"``, which has no such row).
+        Either way the row's ``surname_matched`` flag is False.  The CFPB's
+        own code leaves such rows without a BISG estimate.
 
     Returns
     -------
