@@ -9,7 +9,10 @@ rule).  This script prints that table from the shipped data, then what the
 design-based tests add: a goodness-of-fit test against 125 first places per
 cell, Friedman's test on the whole rankings, and the display-position effect.
 
-Run it with ``python examples/audit_llm_rankings.py`` (a few seconds).
+Run it with ``python examples/audit_llm_rankings.py`` (a few seconds); add a
+path to write the HTML report too (``python examples/audit_llm_rankings.py
+rankings.html``: verdict, group-code key, per-experiment tables and charts,
+139 KB).
 
 Data: ``BloombergGraphics/2024-openai-gpt-hiring-racial-discrimination``,
 Copyright 2024 Bloomberg L.P., Apache License 2.0 (licence and NOTICE ship
@@ -18,13 +21,15 @@ with the package in ``adverse_impact/datasets/data/llm_rankings/``).
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 import adverse_impact as ai
 from adverse_impact.datasets import load_llm_rankings
 
 
-def main() -> dict[str, object]:
+def main(report: str | None = None) -> dict[str, object]:
     data = load_llm_rankings()
     # The published analysis used the "main" and "rebalance" prompts (1,000 per
     # model and job) and left the "oversampled" ones out: filter them out.
@@ -83,8 +88,11 @@ def main() -> dict[str, object]:
         f"The resume shown first is ranked first in {positions[1].min():.0%} to "
         f"{positions[1].max():.0%} of the prompts, against 1/8 = 12.5% by chance."
     )
+    if report:
+        result.to_html(report)
+        print(f"Report written to {report}")
     return {"result": result, "counts": wide, "ratios": ratios}
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -6,11 +6,14 @@ calls your vendor's API or a language model (see docs/black-box.md, "Paired
 tests") and the rest stays the same.
 
     python examples/paired_test.py
+    python examples/paired_test.py reports/   # also writes the two HTML reports there
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +22,7 @@ from adverse_impact.case_study import _model
 from adverse_impact.datasets import load_names, load_resume_templates, make_resumes
 
 
-def main(n_samples: int = 8_000, random_state: int = 0) -> dict:
+def main(n_samples: int = 8_000, random_state: int = 0, reports: str | None = None) -> dict:
     # 1. A screener trained on a history that hired women less often; its
     #    resumes carry names, so first names can become proxies.
     history = make_resumes(n_samples, names=True, random_state=random_state)
@@ -73,8 +76,14 @@ def main(n_samples: int = 8_000, random_state: int = 0) -> dict:
     ranked = ai.paired_test(rank, resumes, kind="rank", repeats=50, random_state=random_state)
     print("2. Ranker, 400 prompts of eight resumes")
     print(ranked.summary())
+    if reports:
+        folder = Path(reports)
+        folder.mkdir(parents=True, exist_ok=True)
+        scored.to_html(folder / "paired-scores.html")
+        ranked.to_html(folder / "paired-ranker.html")
+        print(f"Reports written to {folder}")
     return {"scored": scored, "again": again, "ranked": ranked}
 
 
 if __name__ == "__main__":
-    main()
+    main(reports=sys.argv[1] if len(sys.argv) > 1 else None)

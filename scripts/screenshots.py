@@ -144,6 +144,51 @@ def case_study_report() -> str:
     return recruiting_tool(2_000, random_state=0).to_html()
 
 
+def rankings_report() -> str:
+    from adverse_impact.datasets import load_llm_rankings
+
+    data = load_llm_rankings()
+    published = data[data["kind"] != "oversampled"]  # the published analysis's prompts
+    return ai.audit_rankings(
+        published,
+        prompt="run",
+        groups=["race", "sex"],
+        rank="rank",
+        position="position",
+        by=["model", "job"],
+        random_state=0,
+    ).to_html()
+
+
+def paired_report() -> str:
+    names = ai.datasets.load_names()
+    black_men = set(names.loc[(names["race"] == "B") & (names["sex"] == "M"), "name"])
+    rng = np.random.default_rng(6)
+    calls = []
+
+    def scorer(texts: list[str]) -> list[float]:
+        calls.append(1)
+        if len(calls) % 25 == 0:
+            raise TimeoutError("simulated API timeout")
+        return [
+            int(t.rsplit("id ", 1)[1]) / 40
+            + rng.normal(scale=0.2)
+            - 0.3 * (t.split("\n", 1)[0] in black_men)
+            for t in texts
+        ]
+
+    templates = [f"{{name}}\nExperience: {i} years; id {i}" for i in range(40)]
+    return ai.paired_test(
+        scorer,
+        templates,
+        repeats=5,
+        batch_size=1,
+        select_top=0.3,
+        ties="random",
+        random_state=6,
+    ).to_html()
+
+
 REPORTS = {
     "audit": audit_report,
     "funnel": funnel_report,
@@ -153,6 +198,8 @@ REPORTS = {
     "model-comparison": models_report,
     "summary-check": check_report,
     "case-study": case_study_report,
+    "rankings": rankings_report,
+    "paired": paired_report,
 }
 
 #: Window sizes: a desktop browser, and a small phone (390 CSS px, e.g. iPhone 12-15).

@@ -74,7 +74,8 @@ def test_gate(tmp_path, biased, expected):
     assert any(name.endswith("test_no_adverse_impact.json") for name in evidence)
     if biased:
         assert "adverse impact: 1 group fails the rule" in done.stdout
-        assert "forbidden proxies among the model's top 20: \"women's\"" in done.stdout
+        assert "1 forbidden proxy used above the floor (leakage > min_leakage 0.08" in done.stdout
+        assert '"women\'s": leakage' in done.stdout
 
 
 def test_example_config_needs_no_test_extras(tmp_path):

@@ -308,7 +308,7 @@ def test_a_scorer_failing_on_5_percent_of_calls_is_reported():
     assert result.n_pairs_lost == lost_units > 0
     row = result.table.set_index("group").loc["women's"]
     assert row["n_pairs"] == 200 - lost_units
-    assert "20 calls raised" in result.summary()
+    assert "20 call(s) raised" in result.summary()
 
 
 def test_every_call_failing_is_an_error():
@@ -645,7 +645,7 @@ def test_markdown_and_json_for_both_kinds(capsys):
         _first_shown, _software_templates(), kind="rank", repeats=2, random_state=0, progress=True
     )
     assert "paired_test: 16/16 scorer calls" in capsys.readouterr().err
-    assert "| A \\| M | True |" in ranked.to_markdown()
+    assert "| B \\| M |" in ranked.to_markdown() and "**Verdict.**" in ranked.to_markdown()
     payload = json.loads(json.dumps(ranked.to_dict(), allow_nan=False))
     assert payload["kind"] == "rank" and payload["rankings"]["table"]
     assert repr(ranked).startswith("PairedTestResult (rank)")
@@ -729,4 +729,8 @@ def test_ranker_name_effects_agree_with_scipy_fisher():
     assert effects.loc[favoured, "p_value"] == pytest.approx(
         sps.fisher_exact(table).pvalue, rel=1e-9
     )
-    assert effects.loc[favoured, "flagged"] and effects["flagged"].sum() == 1
+    assert effects.loc[favoured, "p_value_below"] == pytest.approx(
+        sps.fisher_exact(table, alternative="less").pvalue, rel=1e-9
+    )
+    # Signed: a name ranked first *more* often than its group is not "below".
+    assert effects.loc[favoured, "effect"] > 0.3 and not effects["flagged"].any()

@@ -709,7 +709,7 @@ def test_result_is_frozen_and_serialisable(published):
     assert '"chi_square_gof"' in text
     assert isinstance(published.summary(), str)
     assert "B | M (race x sex) 0.442" in published.summary()
-    assert published._repr_html_().startswith("<div>")
+    assert published._repr_html_().startswith("<div")
     assert repr(published).startswith("RankingAudit (top 1)")
     assert published.to_frame().equals(published.table)
     with pytest.raises(TypeError):
@@ -826,11 +826,11 @@ def test_markdown_report_holds_the_published_row_and_words_for_p_values(publishe
     text = published.to_markdown()
     assert text.startswith("# Ranking audit (top 1)\n")
     # The story's row: Black men, gpt-3.5-turbo, financial analyst: 76 first places of 1,000.
-    row = next(
-        line
-        for line in text.splitlines()
-        if line.startswith("| gpt-3.5-turbo | financial analyst | race x sex | B \\| M |")
-    )
-    assert "| 76 |" in row and "| 0.442 |" in row and "| yes |" in row
-    assert row.rstrip(" |").split(" | ")[-2] == "< 0.001"  # Holm p-value in words
-    assert "## Tests" in text and "chi_square_gof" in text
+    section = text.split("## gpt-3.5-turbo, financial analyst\n", 1)[1].split("\n## ", 1)[0]
+    row = next(line for line in section.splitlines() if line.startswith("| race x sex | B \\| M |"))
+    assert "| 76 |" in row and "| 0.442 |" in row and "| below 4/5 |" in row
+    assert "| fewer than expected |" in row  # the direction in words
+    assert row.rstrip(" |").split(" | ")[-2] == "< 0.001"  # the gate's p-value in words
+    assert "goodness of fit" in section and "B | M = Black men" in text
+    # Each test's hypothesis is stated once, not on every row.
+    assert text.count("Pearson goodness of fit") == 1

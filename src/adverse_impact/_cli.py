@@ -914,7 +914,74 @@ def build_parser() -> argparse.ArgumentParser:
     _add_monitor_parser(commands)
     _add_history_parser(commands)
     _add_case_study_parser(commands)
+    _add_rankings_parser(commands)
     return parser
+
+
+def _rankings(args: argparse.Namespace) -> int:
+    import json
+
+    from adverse_impact._blackbox._rankings import audit_rankings
+    from adverse_impact._core._io import write_atomic
+
+    data = read_table(args.data, [*args.group, *(args.by or [])])
+    result = audit_rankings(
+        data,
+        prompt=args.prompt,
+        groups=list(args.group),
+        rank=args.rank,
+        position=args.position,
+        by=args.by,
+        k=args.k,
+        alpha=args.alpha,
+        random_state=args.random_state,
+    )
+    render = {
+        "table": result.summary,
+        "md": result.to_markdown,
+        "html": result.to_html,
+        "json": lambda: json.dumps(result.to_dict(), indent=2, allow_nan=False),
+    }
+    text = render[args.format]()
+    if args.out:
+        write_atomic(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    print(result.verdict(), file=sys.stderr)
+    if args.fail_on == "never":
+        return 0
+    return int(not result.passes(rule=args.fail_on))
+
+
+def _add_rankings_parser(commands: Any) -> None:
+    ranks = _command(
+        commands,
+        "rankings",
+        _rankings,
+        "Audit a ranking experiment: who a ranker puts in its top k, within the prompts",
+        "adverse-impact rankings rankings.csv --prompt run --group race --group sex --rank rank "
+        "--position position --by model --by job --format html --out rankings.html",
+    )
+    ranks.add_argument("data", metavar="DATA", help="a CSV, Parquet or Excel file")
+    ranks.add_argument("--prompt", required=True, metavar="COL", help="the prompt (block) id")
+    _add_group_option(ranks)
+    ranks.add_argument("--rank", required=True, metavar="COL", help="ranks, 1 = best")
+    ranks.add_argument("--position", metavar="COL", help="the display position")
+    ranks.add_argument("--by", action="append", metavar="COL", help="separate experiments")
+    ranks.add_argument("--k", type=int, default=1, help="top k counts as selected (default 1)")
+    ranks.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    ranks.add_argument("--random-state", type=int, default=0, metavar="SEED")
+    ranks.add_argument("--format", choices=["table", "md", "html", "json"], default="table")
+    ranks.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    ranks.add_argument(
+        "--fail-on",
+        choices=["four_fifths", "significance", "both", "either", "never"],
+        default="both",
+        help="exit 1 when a group fails this rule (default: both, below 4/5 and "
+        "significantly below the design's expectation)",
+    )
+    _add_debug_option(ranks)
 
 
 def _add_audit_parser(commands: Any) -> None:

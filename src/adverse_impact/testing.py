@@ -206,6 +206,27 @@ def _gate_message(result: AuditResult, failing: Any, rule: str) -> str:
     )
 
 
+# -- proxy and counterfactual gates ------------------------------------------------------
+# The defaults below are measured, not chosen: benchmarks/calibration_proxies.py trains
+# the case study's model (TF-IDF + logistic regression) on fair hiring histories from
+# make_resumes(history_bias=0) over many seeds and sizes, and on the case study's biased
+# history; docs/proxies.md ("The noise floor") has the distributions.  A fair-history
+# model still gives the planted proxies small, random coefficients, so a gate without a
+# floor under them fails fair models (issue 24).
+
+#: Leakage (association x influence, :func:`adverse_impact.proxy_leakage`) at or below
+#: which a forbidden token is noise: fair-history models stay below it.
+DEFAULT_MIN_LEAKAGE = 0.08
+#: Largest change of any document's score under the gender swaps that fair-history
+#: models stay below.
+DEFAULT_MAX_ABS_CHANGE = 0.10
+#: Share of the swapped documents whose decision may flip in fair-history models.
+DEFAULT_MAX_FLIP_RATE = 0.06
+
+#: Where the noise floor behind the defaults is documented, for failure messages.
+_NOISE_FLOOR_DOCS = "docs: Finding proxies, 'The noise floor of a fair model'"
+
+
 @validate_params()
 def assert_no_proxy_leakage(
     X: Any,
@@ -214,7 +235,8 @@ def assert_no_proxy_leakage(
     model: Any = None,
     max_auc: float | None = None,
     forbidden: Iterable[str] = (),
-    top_k: int = 20,
+    min_leakage: float = DEFAULT_MIN_LEAKAGE,
+    top_k: int | None = None,
     cv: int = 5,
     random_state: Any = 0,
 ) -> dict[str, Any]:
@@ -227,15 +249,27 @@ def assert_no_proxy_leakage(
     sensitive_features : array-like
         The protected attribute, one label per row of ``X``.
     model : fitted classifier, optional
-        Needed for ``forbidden``: the proxies the model *uses* are ranked by
+        Needed for ``forbidden``: the proxies the model *uses* are measured by
         :func:`adverse_impact.proxy_leakage`.
     max_auc : float, optional
         Ceiling on the cross-validated ROC AUC with which the attribute can
         be predicted from ``X`` (:func:`adverse_impact.recoverability`).
     forbidden : iterable of str
-        Features or tokens (e.g. ``"women's"``) that must not rank among the
-        ``top_k`` proxies the model uses.
-    top_k : int, default 20
+        Features or tokens (e.g. ``"women's"``) the model must not use: each
+        fails when its leakage exceeds ``min_leakage``.  A token the model
+        does not know is not used.
+    min_leakage : float, default 0.08 (``DEFAULT_MIN_LEAKAGE``)
+        The absolute floor: leakage at or below it is the noise of a model
+        trained on a fair history, in which the planted proxies get small,
+        random coefficients.  The default holds the case study's model
+        (TF-IDF + logistic regression on 2,000 to 20,000 resumes) to a
+        measured false-alarm rate; see "The noise floor of a fair model" in
+        the docs (Finding proxies), and calibrate your own model's floor the
+        same way when it differs.
+    top_k : int, optional
+        Also require a failing token to rank among the model's ``top_k``
+        proxies.  A rank alone is no evidence: some token always ranks
+        first, so the floor decides.
     cv, random_state
         Passed to :func:`adverse_impact.recoverability`.
 
@@ -243,6 +277,13 @@ def assert_no_proxy_leakage(
     -------
     dict
         ``{"recoverability": ..., "leakage": ...}``, each present when checked.
+
+    Raises
+    ------
+    AssertionError
+        Naming each forbidden token above the floor with its leakage and
+        rank, the floor itself, the forbidden tokens below it, and the
+        ranking.
 
     Examples
     --------
@@ -257,7 +298,9 @@ def assert_no_proxy_leakage(
     """
     __tracebackhide__ = True
     forbidden = [str(t) for t in forbidden]
-    top_k = check_scalar(top_k, "top_k", int, low=1, example="top_k=20")
+    min_leakage = check_scalar(min_leakage, "min_leakage", float, low=0, example="min_leakage=0.08")
+    if top_k is not None:
+        top_k = check_scalar(top_k, "top_k", int, low=1, example="top_k=20")
     if max_auc is not None:
         max_auc = check_scalar(max_auc, "max_auc", float, low=0, high=1, example="max_auc=0.6")
     if max_auc is None and not forbidden:
@@ -292,17 +335,55 @@ def assert_no_proxy_leakage(
         leakage = proxy_leakage(model, X, sensitive_features, random_state=random_state)
         _record("leakage", leakage)
         out["leakage"] = leakage
-        ranked = leakage.to_frame().head(top_k)
-        names = ranked["feature"].astype(str).str.casefold()
-        hits = [t for t in forbidden if t.casefold() in set(names)]
-        if hits:
-            problems.append(
-                f"forbidden proxies among the model's top {top_k}: "
-                f"{', '.join(map(repr, hits))}\n\n{_aligned(ranked)}"
-            )
+        problem = _leakage_problem(leakage.to_frame(), forbidden, min_leakage, top_k)
+        if problem:
+            problems.append(problem)
     if problems:
         raise AssertionError("proxy leakage: " + "\n\n".join(problems))
     return out
+
+
+def _leakage_problem(
+    table: pd.DataFrame, forbidden: list[str], min_leakage: float, top_k: int | None
+) -> str:
+    """The failure text for forbidden tokens used above the floor, or "" when none is."""
+    table = table.reset_index(drop=True)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    names = table["feature"].astype(str).str.casefold()
+    wanted = {t.casefold() for t in forbidden}
+    rows = table[names.isin(wanted)]
+    above = rows["leakage"] > min_leakage
+    if top_k is not None:
+        above &= rows["rank"] <= top_k
+    if not above.any():
+        return ""
+
+    def line(row: Any) -> str:
+        return (
+            f"  {row['feature']!r}: leakage {row['leakage']:.4g} (rank {row['rank']}, "
+            f"association {row['association']:.3g} x influence {row['influence']:.3g}), "
+            f"works against {row['works_against']}"
+        )
+
+    failing, quiet = rows[above], rows[~above]
+    within = f" and among the model's top {top_k}" if top_k is not None else ""
+    count = len(failing)
+    text = (
+        f"{count} forbidden proxy{'' if count == 1 else ' proxies'} used above the floor "
+        f"(leakage > min_leakage {min_leakage:g}{within}; below the floor is the noise of a "
+        f"model trained on a fair history, {_NOISE_FLOOR_DOCS})\n"
+        + "\n".join(line(r) for r in failing.to_dict("records"))
+    )
+    if len(quiet):
+        text += "\nForbidden but at or below the floor (not failing): " + ", ".join(
+            f"{r['feature']!r} {r['leakage']:.2g} (rank {r['rank']})"
+            for r in quiet.to_dict("records")
+        )
+    missing = sorted(wanted - set(names))
+    if missing:
+        text += "\nForbidden but not among the model's features: " + ", ".join(map(repr, missing))
+    shown = table.head(max(10, int(failing["rank"].max())))
+    return f"{text}\n\nLeakage ranking:\n{_aligned(shown)}"
 
 
 @validate_params()
@@ -320,6 +401,13 @@ def assert_counterfactual_invariance(
 ) -> Any:
     """Assert that swapping gendered terms barely changes scores and decisions.
 
+    Both limits default to values just above the noise of a model trained
+    on a fair history (measured by ``benchmarks/calibration_proxies.py``;
+    see "The noise floor of a fair model" in the docs, Finding proxies):
+    such a model gives the gendered terms small, random weights, so its
+    scores move a little under the swaps, and a limit below that movement
+    fails fair models.
+
     Parameters
     ----------
     model : fitted classifier
@@ -328,10 +416,14 @@ def assert_counterfactual_invariance(
     pairs : str, path or list of pairs, default "gender"
         The terms to swap, as in :func:`adverse_impact.counterfactual_test`.
     max_abs_change : float, optional
-        Ceiling on the largest absolute change of any document's score.
+        Ceiling on the largest absolute change of any document's score;
+        default ``DEFAULT_MAX_ABS_CHANGE`` (0.10 on a probability score).
+        A probability score changes by at most 1: ``max_abs_change=1``
+        checks decisions only.
     max_flip_rate : float, optional
-        Ceiling on the share of re-scored documents whose decision flips
-        (needs ``threshold`` or ``select_top``).
+        Ceiling on the share of re-scored documents whose decision flips;
+        default ``DEFAULT_MAX_FLIP_RATE`` (0.06) when a decision rule
+        (``threshold`` or ``select_top``) is given, none without one.
     threshold, select_top : optional
         The decision rule.
     ties, random_state : optional
@@ -341,6 +433,11 @@ def assert_counterfactual_invariance(
     Returns
     -------
     CounterfactualResult
+
+    Raises
+    ------
+    AssertionError
+        Stating each statistic against its limit, and the largest changes.
 
     Examples
     --------
@@ -355,23 +452,21 @@ def assert_counterfactual_invariance(
     >>> assert_counterfactual_invariance(model, texts, max_abs_change=0.0).max_abs_change
     0.0
     """
-    if max_abs_change is not None:
-        max_abs_change = check_scalar(
-            max_abs_change, "max_abs_change", float, low=0, example="max_abs_change=0.05"
-        )
-    if max_flip_rate is not None:
-        max_flip_rate = check_scalar(
-            max_flip_rate, "max_flip_rate", float, low=0, high=1, example="max_flip_rate=0.01"
-        )
-    if max_abs_change is None and max_flip_rate is None:
-        raise type_error(
-            "max_abs_change",
-            "neither max_abs_change nor max_flip_rate was given, so nothing would be checked",
-            "Pass max_abs_change, max_flip_rate, or both",
-        )
-    if max_flip_rate is not None and threshold is None and select_top is None:
+    decides = threshold is not None or select_top is not None
+    if max_flip_rate is not None and not decides:
         raise type_error(
             "max_flip_rate", "a flip rate needs a decision rule", "Pass threshold= or select_top="
+        )
+    if max_abs_change is None:
+        max_abs_change = DEFAULT_MAX_ABS_CHANGE
+    max_abs_change = check_scalar(
+        max_abs_change, "max_abs_change", float, low=0, example="max_abs_change=0.1"
+    )
+    if max_flip_rate is None and decides:
+        max_flip_rate = DEFAULT_MAX_FLIP_RATE
+    if max_flip_rate is not None:
+        max_flip_rate = check_scalar(
+            max_flip_rate, "max_flip_rate", float, low=0, high=1, example="max_flip_rate=0.06"
         )
     from adverse_impact._proxies._counterfactual import counterfactual_test
 
@@ -387,21 +482,26 @@ def assert_counterfactual_invariance(
     _record("counterfactual", result)
     __tracebackhide__ = True  # the failure points at the caller's line
     problems = []
-    if max_abs_change is not None and result.max_abs_change > max_abs_change:
+    if result.max_abs_change > max_abs_change:
         problems.append(
-            f"largest score change {result.max_abs_change:.4g} > max_abs_change {max_abs_change}"
+            f"largest score change {result.max_abs_change:.4g} > max_abs_change {max_abs_change:g}"
         )
     if max_flip_rate is not None and result.flip_rate > max_flip_rate:
         problems.append(
-            f"decision flip rate {result.flip_rate:.4g} > max_flip_rate {max_flip_rate}"
+            f"decision flip rate {result.flip_rate:.4g} > max_flip_rate {max_flip_rate:g}"
         )
     if problems:
         frame = result.to_frame()
         worst = frame.reindex(frame["change"].abs().sort_values(ascending=False).index).head(10)
+        limits = f"max_abs_change {max_abs_change:g}" + (
+            f", max_flip_rate {max_flip_rate:g}" if max_flip_rate is not None else ""
+        )
         raise AssertionError(
             "counterfactual change: "
             + "; ".join(problems)
-            + f" ({result.n_swapped} of {result.n_documents} documents "
-            f"re-scored)\n\nLargest changes:\n{_aligned(worst)}"
+            + f" ({result.n_swapped} of {result.n_documents} documents re-scored; limits "
+            f"{limits}: the defaults sit above the noise of models trained on a fair "
+            f"history, {_NOISE_FLOOR_DOCS})"
+            f"\n\nLargest changes:\n{_aligned(worst)}"
         )
     return result

@@ -30,7 +30,7 @@ import numpy as np
 
 from adverse_impact._core._errors import input_error, type_error
 
-__all__ = ["CallLog", "ScoreCache", "run_calls", "scorer_identity"]
+__all__ = ["CallLog", "ScoreCache", "cache_file_name", "run_calls", "scorer_identity"]
 
 
 def scorer_identity(scorer: Any, kind: str) -> str:
@@ -109,6 +109,34 @@ def _state_bytes(obj: Any) -> bytes:
         return b"unpicklable"
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def cache_file_name(identity: str) -> str:
+    """The cache file of a scorer identity: never a path, whatever the identity holds.
+
+    A fingerprint (hex) names its file by its first 32 digits, as before.  A
+    ``scorer_id`` chosen by hand (``"gpt-4o-2024-08-06/rank-v1"``) may hold
+    ``/``, ``..`` or characters a file system refuses: its file name keeps the
+    safe characters for a reader and ends in a hash of the whole identity, so
+    two identities never share a file.
+
+    Examples
+    --------
+    >>> from adverse_impact._blackbox._calls import cache_file_name
+    >>> cache_file_name("gpt-4o-2024-08-06/rank-v1")
+    'gpt-4o-2024-08-06_rank-v1-320a0db30cd61179.jsonl'
+    >>> "/" in cache_file_name("../../etc/passwd")
+    False
+    """
+    if len(identity) == 64 and set(identity) <= _HEX:
+        return f"{identity[:32]}.jsonl"
+    readable = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in identity)
+    readable = readable.strip("._")[:48] or "scorer"
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+    return f"{readable}-{digest}.jsonl"
+
+
 class ScoreCache:
     """Answers kept on disk, one JSON line each, keyed by a hash of scorer and text.
 
@@ -126,7 +154,7 @@ class ScoreCache:
                 "Pass a directory path (it is created if missing)",
             )
         folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"{identity[:32]}.jsonl"
+        self.path = folder / cache_file_name(identity)
         self.identity = identity
         self._lock = threading.Lock()
         self._values: dict[str, Any] = {}
@@ -254,6 +282,15 @@ def run_calls(
     )
     log.n_cached += sum(a is not None for a in answers)
     needed = len(batches)
+    if max_calls == 0 and needed:
+        # max_calls=0 is "cache only": read what was paid for, call nothing.
+        raise input_error(
+            "max_calls",
+            f"is 0 (cache only), and {sum(a is None for a in answers):,} answers are not in "
+            f"the cache ({log.n_cached:,} are; {needed:,} scorer calls would fetch the rest)",
+            f"Pass max_calls={needed:,} to make those calls, or the cache= and scorer_id= "
+            "of the run that paid for them",
+        )
     if max_calls is not None and needed > max_calls:
         cached = f" ({log.n_cached:,} answers already in the cache)" if cache else ""
         raise input_error(

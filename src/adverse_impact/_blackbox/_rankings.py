@@ -33,9 +33,7 @@ from adverse_impact._core._render import (
     fmt,
     fmt_p,
     frame_block,
-    html_block,
     jsonable,
-    markdown_table,
 )
 from adverse_impact._core._validation import (
     below_ratio,
@@ -63,6 +61,8 @@ _SHOWN = [
     "p_value_holm",
     "mean_rank",
 ]
+#: The position effect's primary test, named before the data: the whole ranking.
+PRIMARY_POSITION_TEST = "mean_rank"
 _TEST_COLUMNS = [
     "attribute",
     "test",
@@ -165,6 +165,7 @@ class RankingAudit:
     _positions: pd.DataFrame | None
     _ratios: tuple[Fraction | None, ...]
     _params: Mapping[str, Any]
+    _rank_counts: pd.DataFrame | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -178,6 +179,9 @@ class RankingAudit:
         count the design expects under no effect), ``z``, ``p_value`` (the
         group's count against ``expected``), ``p_value_holm`` (Holm within the
         attribute), ``significant`` (``p_value_holm < alpha``),
+        ``p_value_below`` (one-sided: fewer than expected), ``p_value_gate``
+        (``p_value_below``, Holm over every row of the audit: the family of
+        ``passes(rule="significance")``),
         ``mean_rank`` (within-prompt mid-ranks, unranked tied last) with
         ``mean_rank_ci_low``/``mean_rank_ci_high`` (prompt-clustered normal
         interval at ``1 - alpha``) and ``note``.
@@ -205,6 +209,16 @@ class RankingAudit:
         return None if self._positions is None else self._positions.copy()
 
     @property
+    def rank_counts(self) -> pd.DataFrame | None:
+        """How often each group got each rank, per experiment and attribute (a copy).
+
+        Columns: the ``by`` columns, ``attribute``, ``group``, ``rank`` (1, 2,
+        ...; 0 = unranked; ranks past 20 counted as 20) and ``count``; ranks
+        a group never got are left out.
+        """
+        return None if self._rank_counts is None else self._rank_counts.copy()
+
+    @property
     def params(self) -> Mapping[str, Any]:
         return dict(self._params)
 
@@ -220,7 +234,7 @@ class RankingAudit:
         rule = check_rule(rule, alpha)
         below = below_ratio(self._ratios, min_ratio)
         level = self.alpha if alpha is None else check_alpha(alpha)
-        p = self._table["p_value_holm"].to_numpy(dtype=float)
+        p = self._table["p_value_gate"].to_numpy(dtype=float)
         lower = self._table["z"].to_numpy(dtype=float) < 0
         significant = (np.nan_to_num(p, nan=1.0) < level) & lower
         return {
@@ -245,9 +259,10 @@ class RankingAudit:
         rule : {"four_fifths", "significance", "both", "either"}, optional
             As in :meth:`adverse_impact.AuditResult.passes`: ``"four_fifths"``
             (the default without ``alpha``), ``"significance"`` (a group's
-            top-k count significantly *below* the design's expectation, Holm
-            within the attribute), ``"both"`` (the default with ``alpha``) or
-            ``"either"``.
+            top-k count significantly *below* the design's expectation:
+            one-sided, Holm over every group of every attribute, intersection
+            and experiment, the column ``p_value_gate``), ``"both"`` (the
+            default with ``alpha``) or ``"either"``.
 
         Examples
         --------
@@ -310,6 +325,13 @@ class RankingAudit:
             for column, value in zip(keys, key):
                 mask &= tests[column] == value
             gof = tests.loc[mask].iloc[0] if mask.any() else None
+            rank_mask = mask & False
+            if mask.any():
+                rank_mask = (tests["test"] == "mean_rank") & (
+                    tests["attribute"] == low["attribute"]
+                )
+                for column, value in zip(keys, key):
+                    rank_mask &= tests[column] == value
             text = (
                 f"{where + ': ' if where else ''}lowest impact ratio {low['group']} "
                 f"({low['attribute']}) {low['impact_ratio']:.3f}"
@@ -319,16 +341,43 @@ class RankingAudit:
                     f"; goodness of fit chi2={gof['statistic']:.2f}, df={gof['df']:.0f}, "
                     f"p={gof['p_value']:.2g}"
                 )
+            if rank_mask.any():
+                text += f"; mean-rank test p={tests.loc[rank_mask, 'p_value'].iloc[0]:.2g}"
             lines.append(text)
         if self._positions is not None:
-            position = tests[(tests["attribute"] == "position") & (tests["test"] == "cmh")]
-            worst = position["p_value"].min() if len(position) else float("nan")
-            shown = f"{worst:.2g}" if worst != 0 else "< 1e-300"
-            lines.append(f"Display position: smallest p-value of its top-k test {shown}")
+            lines.append(self.position_sentence())
         return "\n".join(lines)
 
-    def to_markdown(self) -> str:
-        """The per-group table and the design's tests, as Markdown for a report.
+    def position_sentence(self) -> str:
+        """The display-position finding: its primary test, named before the data.
+
+        The primary test of a position effect is ``mean_rank`` (the whole
+        ranking: a ranker favouring what it reads first moves every place,
+        not only the first); the top-k ``cmh`` test is reported beside it.
+        """
+        tests = self._tests
+        rows = tests[tests["attribute"] == "position"]
+
+        def smallest(test: str) -> str:
+            p = rows.loc[rows["test"] == test, "p_value"]
+            worst = float(p.min()) if len(p) and p.notna().any() else float("nan")
+            return "—" if math.isnan(worst) else (f"{worst:.2g}" if worst > 0 else "< 1e-300")
+
+        where = " (smallest over the experiments)" if self.by else ""
+        return (
+            f"Display position: mean-rank test (primary) p = {smallest(PRIMARY_POSITION_TEST)}"
+            f"{where}; top-{self.k} test (cmh) p = {smallest('cmh')}"
+        )
+
+    def to_markdown(
+        self, path: str | None = None, *, key: Mapping[str, Mapping[str, str]] | None = None
+    ) -> str:
+        """The report as Markdown: verdict, group-code key, per-experiment tables, tests.
+
+        Each experiment gets its figures in a sentence, one table of its
+        groups (observed and expected top-k counts, direction in words,
+        rates, impact ratios, mean ranks) and its tests once each; the
+        tests' null hypotheses are stated once, at the top.
 
         Examples
         --------
@@ -341,33 +390,44 @@ class RankingAudit:
         ...                          random_state=0).to_markdown()
         >>> text.splitlines()[0]
         '# Ranking audit (top 1)'
+        >>> "B | M = Black men" in text
+        True
         """
-        words = {
-            "n": "appearances",
-            "selected": f"in top {self.k}",
-            "impact_ratio": "impact ratio",
-            "four_fifths_flag": "below 4/5",
-            "p_value_holm": "p-value (Holm)",
-            "mean_rank": "mean rank",
-        }
-        lines = [f"# Ranking audit (top {self.k})", "", self._headline(), "", "## Groups", ""]
-        lines += self._markdown_table(self._table, _SHOWN, words)
-        lines += ["", "## Tests", ""]
-        lines += self._markdown_table(self._tests, _TEST_COLUMNS, {})
-        return "\n".join(lines) + "\n"
+        from adverse_impact._blackbox._report import ranking_markdown
 
-    def _markdown_table(
-        self, frame: pd.DataFrame, columns: list[str], words: dict[str, str]
-    ) -> list[str]:
-        """A table of the Markdown report: the experiment columns, then ``columns`` but the
-        ones left out of Markdown, each headed by its word in ``words`` (else its name)."""
-        shown = [*self.by, *[c for c in columns if c not in _NOT_IN_MARKDOWN]]
-        shown = [c for c in shown if c in frame.columns]
-        return markdown_table(
-            [words.get(c, c) for c in shown],
-            [[_cell(row[c], c) for c in shown] for row in frame.to_dict("records")],
-            left=tuple(range(len(self.by) + 2)),
-        )
+        return _written(ranking_markdown(self, key=key), path)
+
+    def to_html(
+        self,
+        path: str | None = None,
+        *,
+        key: Mapping[str, Mapping[str, str]] | None = None,
+        title: str | None = None,
+    ) -> str:
+        """One self-contained HTML page: verdict, keys, tables and charts per experiment.
+
+        Per experiment: its figures in a sentence, a table per attribute with
+        observed and expected top-k counts, the direction in words, rates,
+        impact ratios and mean ranks; the impact-ratio chart, the ranks each
+        group received, the top-k rate by display position; the design's
+        tests once each (their hypotheses in the key).  ``key`` maps each
+        attribute's codes to words (``{"race": {"B": "Black"}, "sex": {"W":
+        "women"}}``); the shipped data's codes are known without it.  Written
+        to ``path`` when given.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["a", "b"] * 2,
+        ...                      "rank": [1, 2, 2, 1]})
+        >>> page = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").to_html()
+        >>> page.startswith("<!DOCTYPE html>"), "<svg" in page, "<script" in page
+        (True, True, False)
+        """
+        from adverse_impact._blackbox._report import ranking_html
+
+        return _written(ranking_html(self, key=key, title=title), path)
 
     def _headline(self) -> str:
         below = int(below_ratio(self._ratios, FOUR_FIFTHS).sum())
@@ -377,9 +437,42 @@ class RankingAudit:
         )
         return (
             f"RankingAudit (top {self.k}): {below} of {len(self._table)} groups below 4/5, "
-            f"{n_sig} significantly below expectation (Holm, alpha={self.alpha}){experiments}"
+            f"{n_sig} significantly below expectation ({self.gate_family()}, "
+            f"alpha={self.alpha}){experiments}"
             f"; {self.n_prompts:,} prompts, {self.n_rows:,} candidates, "
             f"{self.n_unranked:,} unranked"
+        )
+
+    def gate_family(self) -> str:
+        """The family and correction of ``passes(rule="significance")``, in words."""
+        n = int(self._table["p_value_gate"].notna().sum())
+        return f"one-sided, Holm over all {n} groups"
+
+    def verdict(self, min_ratio: float | Fraction = 0.8, alpha: float | None = None) -> str:
+        """The report's first sentence: both rules' findings, the family and the correction.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["a", "b"] * 2,
+        ...                      "rank": [1, 2, 1, 2]})
+        >>> result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank")
+        >>> print(result.verdict())  # doctest: +NORMALIZE_WHITESPACE
+        1 of 2 groups is in the top 1 at under four-fifths of the highest rate; 0 are
+        significantly below the design's expectation (one-sided, Holm over all 2 groups,
+        alpha=0.05).
+        """
+        level = self.alpha if alpha is None else check_alpha(alpha)
+        below = int(self.failing(min_ratio, rule="four_fifths").sum())
+        n_sig = int(self.failing(min_ratio, level, rule="significance").sum())
+        where = f" in {self._params.get('n_experiments', 0)} experiments" if self.by else ""
+        verb = "is" if below == 1 else "are"
+        return (
+            f"{below} of {len(self._table)} groups{where} {verb} in the top {self.k} at under "
+            f"four-fifths of the highest rate; {n_sig} "
+            f"{'is' if n_sig == 1 else 'are'} significantly below the design's expectation "
+            f"({self.gate_family()}, alpha={level})."
         )
 
     def _display(self, limit: int = _DISPLAY_ROWS) -> pd.DataFrame:
@@ -393,7 +486,18 @@ class RankingAudit:
         return text + (f"\n... {more} more rows" if more > 0 else "")
 
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._display(), ".3g")
+        from adverse_impact._blackbox._report import ranking_html
+
+        return ranking_html(self, fragment=True)
+
+
+def _written(text: str, path: Any) -> str:
+    """``text``, also written to ``path`` (atomically) when one is given."""
+    if path is not None:
+        from adverse_impact._core._io import write_atomic
+
+        write_atomic(path, text)
+    return text
 
 
 # -- the design: blocks, ranks, selections ------------------------------------------------
@@ -409,6 +513,7 @@ class _Design:
     selected: np.ndarray  # float 0/1
     midrank: np.ndarray  # within-prompt mid-rank, unranked tied last
     unranked: np.ndarray  # bool
+    rank: np.ndarray  # the rank given (float, NaN when unranked)
 
 
 def _cell(value: Any, column: str) -> str:
@@ -501,7 +606,7 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
     mid = np.bincount(run, weights=place) / np.bincount(run)
     midrank = np.empty(n)
     midrank[order] = mid[run]
-    return _Design(cell, block, block_cell, len(cells), cell_values, selected, midrank, unranked)
+    return _Design(cell, block, block_cell, len(cells), cell_values, selected, midrank, unranked, r)
 
 
 def _attribute_codes(values: Any, name: str, unknown: frozenset) -> tuple[np.ndarray, list]:
@@ -748,6 +853,9 @@ def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _adjust(p: np.ndarray, family: np.ndarray, method: str) -> np.ndarray:
     """Holm or Benjamini-Hochberg adjusted p-values within each family (NaN kept)."""
+    # To move into _stats._multiplicity (the calib branch's one multiple-testing
+    # module) once it lands on main; paired_test's holm() and
+    # benjamini_hochberg() are this function with one family.
     p = np.asarray(p, dtype=float)
     out = np.full(p.shape, np.nan)
     ok = np.flatnonzero(~np.isnan(p))
@@ -1032,7 +1140,18 @@ def audit_rankings(
     if position is not None:
         positions = _position_tests(frame[position], design, specs, coded, tests, rng, n_resamples)
 
+    rank_counts = _with_by(
+        pd.concat([part.attrs.pop("rank_counts") for part in rows], ignore_index=True),
+        design,
+        by_names,
+    )
     table = _with_by(pd.concat(rows, ignore_index=True), design, by_names)
+    # The gate's family: passes(rule="significance") is one verdict over every
+    # group of every attribute (and intersection) of every experiment, so its
+    # Holm adjustment runs over all of them (issue 24: one family, one error rate).
+    table["p_value_gate"] = _adjust(
+        table["p_value_below"].to_numpy(dtype=float), np.zeros(len(table), np.int64), "holm"
+    )
     test_frame = _with_by(_columns_frame(tests, ["_cell", *_TEST_COLUMNS]), design, by_names)
     test_frame["n_resamples"] = test_frame["n_resamples"].astype("Int64")
     if positions is not None:
@@ -1062,6 +1181,7 @@ def audit_rankings(
         _positions=positions,
         _ratios=tuple(ratios),
         _params=params,
+        _rank_counts=rank_counts,
     )
 
 
@@ -1231,14 +1351,24 @@ def _pairwise(
     test: str,
     measure: str,
     moments: _Moments,
+    present: np.ndarray,
 ) -> None:
+    """Every pair of groups shown in an experiment; Holm and BH within the experiment.
+
+    A group absent from an experiment (``present`` False) has no comparison
+    there: "g vs absent" would get a finite z from g's own variance alone and
+    join the family, inflating the real comparisons' adjusted p-values.
+    """
     n_cells, n_groups = moments.observed.shape
     i, j = np.triu_indices(n_groups, 1)
     d = moments.observed - moments.expected
     cov = moments.cov
     var = cov[:, i, i] + cov[:, j, j] - 2 * cov[:, i, j]
+    both = present[:, i] & present[:, j]
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(var > 0, (d[:, i] - d[:, j]) / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
+        z = np.where(
+            both & (var > 0), (d[:, i] - d[:, j]) / np.sqrt(np.where(var > 0, var, 1.0)), np.nan
+        )
     p = _normal_p(z)
     family = np.repeat(np.arange(n_cells), len(i))
     size = n_cells * len(i)
@@ -1311,11 +1441,7 @@ def _omnibus(
         )
     rank_stat, rank_df = _quadratic(ranks)
     if name != "position":
-        complete = _complete(block, design, g, n_groups)
-        notes = [
-            "" if c else "not applicable: a prompt lacks a group or holds one twice; see mean_rank"
-            for c in complete
-        ]
+        complete, notes = _complete(block, design, g, n_groups)
         _test_rows(
             tests,
             name,
@@ -1365,9 +1491,6 @@ def _group_rows(
     top, ranks = _omnibus(
         tests, name, design, block, gk, n_groups, sel, mid, rng, n_resamples, draws
     )
-    _pairwise(tests, name, labels, "pairwise", "top_k", top)
-    _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks)
-
     flat = design.cell[known] * n_groups + gk
     size = n_cells * n_groups
     counts = {
@@ -1376,6 +1499,9 @@ def _group_rows(
         "unranked": np.bincount(flat, weights=design.unranked[known], minlength=size),
     }
     columns_out = {k: v.astype(np.int64).reshape(n_cells, n_groups) for k, v in counts.items()}
+    present = columns_out["n"] > 0
+    _pairwise(tests, name, labels, "pairwise", "top_k", top, present)
+    _pairwise(tests, name, labels, "pairwise_rank", "rank", ranks, present)
     z, p, holm = _deviations(top)
     mean_rank, low, high = _mean_rank(block, design, gk, mid, n_groups, z_level)
     found = _groups.find_reference(name, columns, keys, reference)
@@ -1405,6 +1531,8 @@ def _group_rows(
                     "p_value": float(p[c, i]),
                     "p_value_holm": float(holm[c, i]),
                     "significant": bool(holm[c, i] < alpha),
+                    # One-sided: fewer in the top k than the design expects.
+                    "p_value_below": float(special.ndtr(z[c, i])),
                     "mean_rank": float(mean_rank[c, i]),
                     "mean_rank_ci_low": float(low[c, i]),
                     "mean_rank_ci_high": float(high[c, i]),
@@ -1413,7 +1541,35 @@ def _group_rows(
             )
     frame = pd.DataFrame(rows)
     frame["group"] = frame["group"].astype(object)
+    frame.attrs["rank_counts"] = _rank_counts(design, name, labels, g)
     return frame, ratios, isinstance(found, int)
+
+
+#: Ranks past this are pooled in the rank-distribution counts ("20 or worse").
+_RANK_CAP = 20
+
+
+def _rank_counts(design: _Design, name: str, labels: list[Any], g: np.ndarray) -> pd.DataFrame:
+    """How often each group got each rank (1, 2, ..., unranked as 0), per experiment."""
+    known = g >= 0
+    rank = design.rank[known]
+    bucket = np.where(np.isnan(rank), 0, np.minimum(np.floor(np.nan_to_num(rank)), _RANK_CAP))
+    bucket = bucket.astype(np.int64)
+    n_groups, width = len(labels), _RANK_CAP + 1
+    flat = (design.cell[known] * n_groups + g[known]) * width + bucket
+    counts = np.bincount(flat, minlength=design.n_cells * n_groups * width)
+    cell, group, rank_of = np.unravel_index(
+        np.flatnonzero(counts), (design.n_cells, n_groups, width)
+    )
+    return pd.DataFrame(
+        {
+            "_cell": cell,
+            "attribute": name,
+            "group": np.asarray(labels, dtype=object)[group],
+            "rank": rank_of,
+            "count": counts[counts > 0],
+        }
+    )
 
 
 def _reference_index(found: Any, rates: list[Fraction | None]) -> int | None:
@@ -1434,15 +1590,35 @@ def _ratio(rate: Fraction | None, reference: Fraction | None) -> tuple[Fraction 
     return rate / reference, ""
 
 
-def _complete(block: np.ndarray, design: _Design, g: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per experiment: does every prompt hold exactly one candidate of each group, nobody else?"""
+def _complete(
+    block: np.ndarray, design: _Design, g: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, list[str]]:
+    """Per experiment: is Friedman's test applicable, and if not, why (a note).
+
+    Friedman's test needs complete blocks: every prompt holds exactly one
+    candidate of each group shown in the experiment and nobody else, and
+    three or more such groups (with two, it is the sign test, and the
+    ``mean_rank`` row covers it).
+    """
     n_blocks = len(design.block_cell)
     counts = np.bincount(block * n_groups + g, minlength=n_blocks * n_groups)
     counts = counts.reshape(n_blocks, n_groups)
+    shown = _reduce(counts.astype(float), design.block_cell, design.n_cells) > 0
+    n_shown = shown.sum(axis=1)
     everyone = np.bincount(design.block, minlength=n_blocks)
-    ok = (counts == 1).all(axis=1) & (everyone == n_groups)
-    bad = np.bincount(design.block_cell, weights=~ok, minlength=design.n_cells)
-    return bad == 0
+    expected = shown[design.block_cell]
+    ok = ((counts == 1) == expected).all(axis=1) & (counts <= 1).all(axis=1)
+    ok &= everyone == n_shown[design.block_cell]
+    bad = np.bincount(design.block_cell, weights=~ok, minlength=design.n_cells) > 0
+    notes = []
+    for c in range(design.n_cells):
+        if bad[c]:
+            notes.append("not applicable: a prompt lacks a group or holds one twice; see mean_rank")
+        elif n_shown[c] < 3:
+            notes.append("not applicable: fewer than three groups; see mean_rank")
+        else:
+            notes.append("")
+    return ~bad & (n_shown >= 3), notes
 
 
 def _mean_rank(

@@ -271,6 +271,7 @@ PARAMETERS: Mapping[str, Constraint] = MappingProxyType(
         "max_abs_change": Interval(float, 0, None, "left", "max_abs_change=0.05"),
         "max_flip_rate": Interval(float, 0, 1, "both", "max_flip_rate=0.01"),
         "max_auc": Interval(float, 0.5, 1, "both", "max_auc=0.6"),
+        "min_leakage": Interval(float, 0, None, "both", "min_leakage=0.08"),
         "n_samples": Interval(int, 1, None, "both", "n_samples=10000"),
         "group_cutoffs": Flag(),
     }
