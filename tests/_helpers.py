@@ -12,3 +12,41 @@ def applicants(counts: dict[str, tuple[int, int]], attribute: str = "group") -> 
         labels += [label] * n
         selected += [1] * s + [0] * (n - s)
     return pd.DataFrame({attribute: labels, "selected": selected})
+
+
+#: Four named ZCTAs of the made-up geography (adults in the order white, black,
+#: api, aian, multiracial, hispanic, other), so tests can name a place by its make-up.
+NAMED_PLACES = {
+    "30310": [1_000, 25_000, 200, 50, 500, 800, 40],  # mostly Black
+    "78521": [2_000, 100, 300, 100, 200, 60_000, 20],  # mostly Hispanic
+    "92683": [15_000, 500, 30_000, 100, 1_500, 20_000, 60],  # Asian/Pacific Islander
+    "02139": [22_000, 4_000, 9_000, 100, 1_500, 3_000, 300],  # mixed
+}
+
+
+def adult_counts(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    """A made-up geography table in ``impute_race``'s ``zcta_table`` columns.
+
+    Stands in for the CFPB's adult counts per ZCTA, which cannot be committed:
+    the four ZCTAs of ``NAMED_PLACES``, then ``n`` more whose make-up is drawn
+    around a national mix (segregated: Dirichlet with small concentration), two
+    of them without adults, some with "other race alone" adults.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    national = np.array([0.64, 0.12, 0.05, 0.01, 0.02, 0.16])
+    make_up = rng.dirichlet(national * 3.0, size=n)
+    adults = rng.integers(100, 40_000, n)
+    adults[:2] = 0
+    counts = np.floor(make_up * adults[:, None]).astype(np.int64)
+    other = rng.integers(0, 80, n) * (adults > 0)
+    codes = rng.choice(np.arange(10_000, 99_999), size=n, replace=False)
+    codes = codes[~np.isin(codes, [int(z) for z in NAMED_PLACES])]
+    n = len(codes)
+    named = np.array(list(NAMED_PLACES.values()))
+    columns = ["white", "black", "api", "aian", "multiracial", "hispanic", "other"]
+    table = np.vstack([named, np.column_stack([counts[:n], other[:n]])])
+    frame = pd.DataFrame(table, columns=columns)
+    frame.insert(0, "zcta", list(NAMED_PLACES) + [f"{c:05d}" for c in codes])
+    return frame

@@ -42,3 +42,11 @@ def two_attributes(rng) -> pd.DataFrame:
             "score": np.round(rng.normal(size=n), 1),
         }
     )
+
+
+@pytest.fixture(scope="session")
+def adult_counts() -> pd.DataFrame:
+    """A made-up geography table for impute_race(zcta_table=...) (see _helpers.adult_counts)."""
+    from _helpers import adult_counts as build
+
+    return build()

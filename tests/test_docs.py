@@ -45,6 +45,7 @@ RUNNABLE_PAGES = [
     "index.md",
     "auditing-a-model.md",
     "proxies.md",
+    "race-estimates.md",
     "reports.md",
     "resumes.md",
     "release-gate.md",

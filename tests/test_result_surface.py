@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import adult_counts
 
 import adverse_impact as ai
 from adverse_impact import stats
@@ -292,6 +293,15 @@ def _builders():
             audit_date="2026-11-30", distribution_date="2026-01-05", data_source="test"
         ),
         "SummaryCheck": lambda: ai.check_summary(published),
+        "RaceEstimates": lambda: ai.impute_race(
+            ["Smith", "Garcia", "Qxqzv", None],
+            zcta=["30310", "78521", None, "02139"],
+            zcta_table=adult_counts(n=20),
+        ),
+        "ImputedAudit": lambda: ai.audit_imputed(
+            [1, 0, 1, 1, 0, 0] * 10,
+            pd.DataFrame({"a": np.linspace(0.1, 0.9, 60), "b": np.linspace(0.9, 0.1, 60)}),
+        ),
         "ScoreGaps": lambda: ai.score_gaps(
             score=np.linspace(0, 1, 60), groups={"sex": SEX}, cutoffs=[0.5]
         ),

@@ -66,6 +66,8 @@ _NAMES = {
         "adverse_impact._scores._alternatives",
     ),
     **dict.fromkeys(["ScoreGaps", "score_gaps"], "adverse_impact._scores._gaps"),
+    **dict.fromkeys(["RaceEstimates", "impute_race"], "adverse_impact._bisg._impute"),
+    **dict.fromkeys(["ImputedAudit", "audit_imputed"], "adverse_impact._bisg._weighted"),
 }
 #: Public submodules, reachable as attributes (``ai.stats.fisher_exact``,
 #: ``ai.datasets.make_resumes``) and imported on first use like the names.
@@ -81,6 +83,8 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from adverse_impact._audits._model import audit_model
     from adverse_impact._audits._result import AuditResult, GateVerdict
     from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
+    from adverse_impact._bisg._impute import RaceEstimates, impute_race
+    from adverse_impact._bisg._weighted import ImputedAudit, audit_imputed
     from adverse_impact._blackbox._paired import PairedTestResult, paired_test
     from adverse_impact._blackbox._rankings import RankingAudit, audit_rankings
     from adverse_impact._core._counts import GroupCounts
@@ -124,6 +128,7 @@ __all__ = [
     "Finding",
     "FunnelResult",
     "GateVerdict",
+    "ImputedAudit",
     "GroupCounts",
     "InputError",
     "InputTypeError",
@@ -133,6 +138,7 @@ __all__ = [
     "PairedTestResult",
     "ProxyLeakage",
     "ProxyScan",
+    "RaceEstimates",
     "RankingAudit",
     "Recoverability",
     "ScoreGaps",
@@ -147,6 +153,7 @@ __all__ = [
     "audit",
     "audit_age",
     "audit_funnel",
+    "audit_imputed",
     "audit_model",
     "audit_rankings",
     "audit_tiers",
@@ -155,6 +162,7 @@ __all__ = [
     "counterfactual_test",
     "error_rates",
     "impact_ratios",
+    "impute_race",
     "monitor",
     "paired_test",
     "proxy_leakage",

@@ -361,6 +361,11 @@ CHECKED_IN_BODY: Mapping[str, str] = MappingProxyType(
         "rate_reference": "the reference group's rate (arrays broadcast)",
         "overall_rate": "the overall selection rate",
         "d": "a standardised mean difference",
+        "surname": "surnames, one per person",
+        "zcta": "5-digit ZCTAs (text or integers), one per person",
+        "zcta_table": "adult counts per ZCTA: the CFPB's .dta file's path, or a DataFrame",
+        "probabilities": "group probabilities per person, or impute_race's result",
+        "cells": "proxy-cell labels, one per person",
     }
 )
 
