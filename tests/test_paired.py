@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 import adverse_impact as ai
-from adverse_impact._blackbox._paired import benjamini_hochberg, holm, mcnemar_exact
+from adverse_impact._blackbox._paired import mcnemar_exact
+from adverse_impact._stats._multiplicity import benjamini_hochberg, holm
 
 COLLEGES = pd.DataFrame(
     {

@@ -26,52 +26,19 @@ from adverse_impact._blackbox._calls import (
     run_calls,
     scorer_identity,
 )
-from adverse_impact._blackbox._rankings import _adjust, _written
+from adverse_impact._blackbox._rankings import _written
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, jsonable
 from adverse_impact._proxies._tokens import as_texts
+from adverse_impact._stats._multiplicity import benjamini_hochberg, holm
 from adverse_impact._stats._significance import check_alpha
 
 __all__ = ["PairedTestResult", "paired_test"]
 
 _KINDS = ("score", "rank")
 _SEP = "\x1e"
-
-
-# -- multiplicity ---------------------------------------------------------------
-# To move into _stats._multiplicity when the calib branch lands (one module for
-# every correction); until then, _rankings._adjust with one family.
-
-
-def holm(p_values: Any) -> np.ndarray:
-    """Holm's step-down adjusted p-values (NaN stays NaN), one family.
-
-    Examples
-    --------
-    >>> from adverse_impact._blackbox._paired import holm
-    >>> holm([0.01, 0.04, 0.03]).round(3).tolist()
-    [0.03, 0.06, 0.06]
-    """
-    return _one_family(p_values, "holm")
-
-
-def benjamini_hochberg(p_values: Any) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values; NaN stays NaN), one family.
-
-    Examples
-    --------
-    >>> from adverse_impact._blackbox._paired import benjamini_hochberg
-    >>> benjamini_hochberg([0.01, 0.04, 0.03]).round(3).tolist()
-    [0.03, 0.04, 0.04]
-    """
-    return _one_family(p_values, "bh")
-
-
-def _one_family(p_values: Any, method: str) -> np.ndarray:
-    p = np.asarray(p_values, dtype=float)
-    return _adjust(p, np.zeros(p.shape, dtype=np.int64), method)
 
 
 # -- signals and design -----------------------------------------------------------

@@ -44,6 +44,7 @@ from adverse_impact._core._validation import (
     column_names,
     groups_argument,
 )
+from adverse_impact._stats._multiplicity import adjust
 from adverse_impact._stats._significance import check_alpha
 
 __all__ = ["RankingAudit", "audit_rankings"]
@@ -851,37 +852,6 @@ def _patterns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(rows, axis=0, return_counts=True)
 
 
-def _adjust(p: np.ndarray, family: np.ndarray, method: str) -> np.ndarray:
-    """Holm or Benjamini-Hochberg adjusted p-values within each family (NaN kept)."""
-    # To move into _stats._multiplicity (the calib branch's one multiple-testing
-    # module) once it lands on main; paired_test's holm() and
-    # benjamini_hochberg() are this function with one family.
-    p = np.asarray(p, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    if not ok.size:
-        return out
-    fam = family[ok]
-    order = ok[np.lexsort((p[ok], fam))]
-    fam_sorted = family[order]
-    _, starts, sizes = np.unique(fam_sorted, return_index=True, return_counts=True)
-    size = np.repeat(sizes, sizes)
-    rank = np.arange(len(order)) - np.repeat(starts, sizes)  # 0-based within family
-    values = p[order]
-    if method == "holm":
-        scaled = np.minimum((size - rank) * values, 1.0)
-        for start, length in zip(starts, sizes):
-            part = slice(start, start + length)
-            scaled[part] = np.maximum.accumulate(scaled[part])
-    else:
-        scaled = np.minimum(values * size / (rank + 1), 1.0)
-        for start, length in zip(starts, sizes):
-            part = slice(start, start + length)
-            scaled[part] = np.minimum.accumulate(scaled[part][::-1])[::-1]
-    out[order] = scaled
-    return out
-
-
 # -- the audit ----------------------------------------------------------------------------------
 
 
@@ -1149,9 +1119,7 @@ def audit_rankings(
     # The gate's family: passes(rule="significance") is one verdict over every
     # group of every attribute (and intersection) of every experiment, so its
     # Holm adjustment runs over all of them (issue 24: one family, one error rate).
-    table["p_value_gate"] = _adjust(
-        table["p_value_below"].to_numpy(dtype=float), np.zeros(len(table), np.int64), "holm"
-    )
+    table["p_value_gate"] = adjust(table["p_value_below"].to_numpy(dtype=float), "holm")
     test_frame = _with_by(_columns_frame(tests, ["_cell", *_TEST_COLUMNS]), design, by_names)
     test_frame["n_resamples"] = test_frame["n_resamples"].astype("Int64")
     if positions is not None:
@@ -1382,8 +1350,8 @@ def _pairwise(
             "statistic": z.ravel(),
             "df": np.full(size, np.nan),
             "p_value": p.ravel(),
-            "p_value_holm": _adjust(p.ravel(), family, "holm"),
-            "p_value_bh": _adjust(p.ravel(), family, "bh"),
+            "p_value_holm": adjust(p.ravel(), "holm", family=family),
+            "p_value_bh": adjust(p.ravel(), "bh", family=family),
             "n_resamples": [None] * size,
             "hypothesis": [_HYPOTHESES[test]] * size,
             "note": [""] * size,
@@ -1464,7 +1432,7 @@ def _deviations(top: _Moments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(var > 0, d / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
     p = _normal_p(z)
-    holm = _adjust(p.ravel(), np.repeat(np.arange(n_cells), n_groups), "holm")
+    holm = adjust(p.ravel(), "holm", family=np.repeat(np.arange(n_cells), n_groups))
     return z, p, holm.reshape(p.shape)
 
 

@@ -174,8 +174,9 @@ def guarantee(alpha: float, comparisons: int, horizon: int | None) -> dict[str, 
             "arl": None,
         }
     restarts = max(horizon - 1, 1)
-    # Bonferroni over comparisons and restarts (to move into _stats._multiplicity when
-    # it lands; a weighted Bonferroni split of alpha, nothing more).
+    # Bonferroni over comparisons and restarts: a weighted split of alpha into the
+    # levels of the sequences (no p-values are adjusted, so _stats._multiplicity,
+    # which adjusts p-values, has nothing to add here).
     level_change = 0.75 * alpha / (comparisons * restarts)
     return {
         "level_cumulative": 0.25 * alpha / comparisons,
