@@ -77,7 +77,7 @@ def _gate(function: Any, *args: Any, **kwargs: Any) -> tuple[bool, list[Any]]:
         failed = True
     finally:
         recorded, testing._recorded = testing._recorded, saved
-    return failed, [result for _, result in recorded]
+    return failed, [entry[1] for entry in recorded]  # (kind, result[, verdict])
 
 
 def simulate(n_samples: int, history_bias: float, seed: int) -> dict[str, Any]:
