@@ -392,8 +392,13 @@ def _gate(result: Any, verdict: Any) -> tuple[int, str]:
     The line names the rule, and for a significance rule the family of
     comparisons and its correction, so the exit status can be read for what it is.
     """
-    if verdict is None or verdict.passes:
+    if verdict is None:
         return 0, ""
+    family = f"; {verdict.family}" if verdict.family else ""
+    if verdict.passes:
+        # Said on a pass too: a per-row p-value under alpha in the table is not a
+        # failure when the family's adjusted p-value is not (docs/which-test.md).
+        return 0, f"adverse-impact: gate passed ({verdict.rule}: {verdict.rule_text()}{family})"
     from adverse_impact._core._render import few_people
 
     table = result.table
@@ -405,7 +410,6 @@ def _gate(result: Any, verdict: Any) -> tuple[int, str]:
         + ")"
         for row in table.loc[failing].to_dict(orient="records")
     )
-    family = f"; {verdict.family}" if verdict.family else ""
     return 1, (
         f"adverse-impact: gate failed ({verdict.rule}: {verdict.rule_text()}{family}): {shown}"
     )
