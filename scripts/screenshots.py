@@ -144,6 +144,16 @@ def case_study_report() -> str:
     return recruiting_tool(2_000, random_state=0).to_html()
 
 
+def monitoring_report() -> str:
+    # 18 months, 1,500 applicants a month; women's rate falls to 0.7 of men's from month 9.
+    rng = np.random.default_rng(1)
+    months = np.repeat(pd.date_range("2025-01-01", periods=18, freq="MS"), 1500)
+    sex = np.tile(["Female", "Male"], 13_500)
+    late = (sex == "Female") & (months >= "2025-09-01")
+    chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
+    return ai.monitor(time=months, selected=chosen, groups={"sex": sex}).to_html()
+
+
 def rankings_report() -> str:
     from adverse_impact.datasets import load_llm_rankings
 
@@ -198,6 +208,7 @@ REPORTS = {
     "model-comparison": models_report,
     "summary-check": check_report,
     "case-study": case_study_report,
+    "monitoring": monitoring_report,
     "rankings": rankings_report,
     "paired": paired_report,
 }

@@ -161,7 +161,20 @@ def _case_study():
     return recruiting_tool(1_000, random_state=0)
 
 
+def _monitoring():
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    months = np.repeat(pd.date_range("2025-01-01", periods=18, freq="MS"), 1500)
+    sex = np.tile(["Female", "Male"], 13_500)
+    race = rng.choice(RACES, len(sex), p=[0.2, 0.2, 0.1, 0.1, 0.4])
+    late = (sex == "Female") & (months >= "2025-09-01")
+    chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
+    return ai.monitor(time=months, selected=chosen, groups={"sex": sex, "race": race})
+
+
 REPORTS = {
+    "monitoring": _monitoring,
     "funnel": _funnel,
     "tiers": _tiers,
     "score-gaps": _gaps,
