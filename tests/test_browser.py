@@ -485,15 +485,7 @@ def _framed(page: str, width: int) -> str:
 
 @pytest.fixture(scope="module")
 def monitored():
-    import pandas as pd
-
-    rng = np.random.default_rng(1)
-    months = np.repeat(pd.date_range("2025-01-01", periods=18, freq="MS"), 3000)
-    sex = np.tile(["Female", "Male"], 27_000)
-    race = rng.choice(RACES, len(sex), p=[0.2, 0.2, 0.1, 0.1, 0.4])
-    late = (sex == "Female") & (months >= "2025-09-01")
-    chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
-    return ai.monitor(time=months, selected=chosen, groups={"sex": sex, "race": race})
+    return _monitoring()
 
 
 @pytest.mark.parametrize("width", [1200, 390])
