@@ -730,7 +730,6 @@ def _iso_date(text: str) -> str:
 
 #: Values of ``--data-kind`` (6 RCNY 5-301: historical data, or test data when there is
 #: not enough historical data).
-DATA_KINDS = ("historical", "test")
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -751,7 +750,7 @@ def add_report_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGro
     )
     report.add_argument(
         "--data-kind",
-        choices=DATA_KINDS,
+        choices=options.DATA_KINDS,
         default="historical",
         help="historical data, or test data (LL144; default historical)",
     )
@@ -1028,7 +1027,7 @@ def _add_rankings_parser(commands: Any) -> None:
     ranks.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     ranks.add_argument(
         "--fail-on",
-        choices=["four_fifths", "significance", "both", "either", "never"],
+        choices=[*options.RULES, "never"],
         default="both",
         help="exit 1 when a group fails this rule (default: both, below 4/5 and "
         "significantly below the design's expectation)",
@@ -1149,7 +1148,7 @@ def _add_check_summary_parser(commands: Any) -> None:
     )
     checker.add_argument(
         "--kind",
-        choices=["auto", "selection", "scoring"],
+        choices=options.SUMMARY_KINDS,
         default="auto",
         help="selection or scoring rates (default: read from the header, e.g. 'Scoring Rate')",
     )

@@ -30,10 +30,12 @@ from adverse_impact._core._errors import input_error, type_error
 __all__ = [
     "CHECKED_IN_BODY",
     "COMPARISONS",
+    "DATA_KINDS",
     "PARAMETERS",
     "PERIODS",
     "RULES",
     "SHARE_BASES",
+    "SUMMARY_KINDS",
     "SUMMARY_SHARE_BASES",
     "TESTS",
     "TIES",
@@ -59,6 +61,10 @@ SHARE_BASES = ("known", "all")
 #: The bases a published summary's 2% decisions are checked against ("either"
 #: accepts a decision right under one of them).
 SUMMARY_SHARE_BASES = ("either", *SHARE_BASES)
+#: Which rates a published summary reports (check_summary's ``kind``).
+SUMMARY_KINDS = ("auto", "selection", "scoring")
+#: What an LL144 audit was run on.
+DATA_KINDS = ("historical", "test")
 #: A monitor's calendar periods (the keys of ``_core._counts.PERIODS``).
 PERIODS = ("day", "week", "month", "quarter", "year")
 

@@ -13,16 +13,16 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._core._errors import input_error
-from adverse_impact._core._params import Options, validate_params
+from adverse_impact._core._params import SUMMARY_KINDS, Options, validate_params
+from adverse_impact._core._params import SUMMARY_SHARE_BASES as SHARE_BASES
 from adverse_impact._core._render import jsonable
-from adverse_impact._core._validation import check_option, check_share
+from adverse_impact._core._validation import check_share
 from adverse_impact._publish._read import is_unknown_label, read_summary
 
 __all__ = ["Finding", "SummaryCheck", "check_summary"]
 
 #: Accepted bases of the small-category share (6 RCNY 5-301(d)); "either"
 #: accepts a decision that is right under one of them.
-SHARE_BASES = ("either", "known", "all")
 #: Group labels read as the unknown category when there is no ``unknown`` column.
 UNKNOWN_LABELS = (
     "unknown",
@@ -416,9 +416,7 @@ def _span(lo: Fraction, hi: Fraction, digits: int) -> str:
     return f"{float(lo):.{d}f} to {float(hi):.{d}f}"
 
 
-@validate_params(
-    min_share_of=Options(("either", "known", "all")), kind=Options(("auto", "selection", "scoring"))
-)
+@validate_params(min_share_of=Options(SHARE_BASES), kind=Options(SUMMARY_KINDS))
 def check_summary(
     table: Any,
     *,
@@ -522,8 +520,6 @@ def check_summary(
     ()
     """
     share = check_share(min_share, "min_share")
-    check_option(min_share_of, "min_share_of", SHARE_BASES, f"Pass one of {list(SHARE_BASES)!r}")
-    check_option(kind, "kind", _KINDS, f"Pass one of {list(_KINDS)!r}")
     frame = read_summary(table, sheet=sheet, encoding=encoding)
     findings: list[Finding] = []
     if isinstance(table, pd.DataFrame):
@@ -558,9 +554,6 @@ def check_summary(
             out_rows += block
         findings += _check_totals({a: t for a, t in totals.items() if has_unknown[a]})
     return SummaryCheck(tuple(findings), float(share), min_share_of, _frame(out_rows))
-
-
-_KINDS = ("auto", "selection", "scoring")
 
 
 def _precision_warnings(table: pd.DataFrame) -> list[Finding]:

@@ -18,6 +18,7 @@ import pandas as pd
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import ATTRIBUTE_SEP
+from adverse_impact._core._params import DATA_KINDS
 from adverse_impact._core._render import jsonable
 from adverse_impact._version import __version__
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LL144Packet", "build_packet"]
 
-DATA_KINDS = ("historical", "test")
 #: The rule's sections, cited in every rendering (6 RCNY 5-300 to 5-304).
 RULES = {
     "summary": "6 RCNY 5-303 (published results)",
