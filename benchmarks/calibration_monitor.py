@@ -97,7 +97,7 @@ def designs() -> list[Design]:
                 null_alert="four_fifths",
             )
         )
-    for base in (0.3, 0.2, 0.5):
+    for base in (0.3, 0.2, 0.5, 0.1):  # appended, not sorted: each design keeps its seed
         out.append(
             Design(
                 f"2 groups x 1,500 a month, rate {base:.2f}; F to ratio 0.7 at month 9",
