@@ -417,6 +417,23 @@ def test_cli_exit_code_follows_the_alerts_it_prints(drift, tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_cli_logs_the_verdict_its_exit_status_follows(drift, tmp_path, capsys):
+    # Issue 24, item 4: the entry said passes=False on any alert, without rule or
+    # verdict, whatever --fail-on decided the exit status.
+    path = tmp_path / "decisions.csv"
+    drift[drift["month"] < "2025-11-01"].to_csv(path, index=False)  # below 1, not below 0.8
+    log = tmp_path / "audits.db"
+    args = ["monitor", str(path), "--time", "month", "--selected", "selected", "--group", "sex"]
+    assert main([*args, "--log", str(log)]) == 0
+    assert main([*args, "--log", str(log), "--fail-on", "any"]) == 1
+    capsys.readouterr()
+    default, strict = ai.AuditLog(log).history().itertuples(index=False)
+    assert (bool(default.passes), default.rule) == (True, "four_fifths")
+    assert (bool(strict.passes), strict.rule) == (False, "any")
+    assert strict.verdict.startswith("fails: 1 group (sex=F); rule any")
+    assert "family: 1 comparison (sex)" in strict.verdict and "Bonferroni" in strict.verdict
+
+
 def test_cli_writes_markdown_and_html_with_the_verdict(drift, tmp_path, capsys):
     path = tmp_path / "decisions.csv"
     drift.to_csv(path, index=False)

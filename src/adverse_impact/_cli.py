@@ -900,8 +900,9 @@ def _monitor(args: argparse.Namespace) -> int:
     if args.log:
         from adverse_impact._monitoring._log import AuditLog
 
+        # The entry records the verdict this run's exit status follows (--fail-on).
         entry = AuditLog(args.log).add(
-            result, label=args.log_label, model_version=args.model_version
+            result, label=args.log_label, model_version=args.model_version, verdict=args.fail_on
         )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
     text = {
