@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._monitoring._change import guarantee
-from adverse_impact._monitoring._confseq import best_rho
+from adverse_impact._monitoring._confseq import best_rho, planned_slopes
 from adverse_impact._monitoring._monitor import _look
 
 ALPHA = 0.05
@@ -144,7 +144,7 @@ def _first_alerts(design: Design, n: np.ndarray, sel: np.ndarray) -> dict[str, f
     spend = guarantee(ALPHA, comparisons, HORIZON)
     level = spend["level_cumulative"]
     rho = best_rho(1 / 0.1**2, level)
-    change = (spend["level_change"], best_rho(1 / 0.04**2, spend["level_change"]))
+    change = (spend["level_change"], planned_slopes(0.04, spend["level_change"]))
     first = {"any": math.inf, "four_fifths": math.inf, "four_fifths_cumulative": math.inf}
     for name, index in views:
         k = len(set(index))
