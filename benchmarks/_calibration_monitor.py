@@ -57,7 +57,11 @@ def monitor(scenario: Scenario, n_runs: int, seed: int) -> list[Estimate]:
         POWER: int((first["four_fifths"].to_numpy() <= by).sum()),
         CUMULATIVE: int((first["four_fifths_cumulative"].to_numpy() <= by).sum()),
     }
-    on_target = abs(design.rates[-1] - TARGET_RATE) < 1e-9
+    on_target = (
+        abs(design.rates[-1] - TARGET_RATE) < 1e-9
+        and design.per_cell == [1500, 1500]
+        and design.change_ratio == 0.7
+    )
     return estimates(
         "monitor",
         scenario,

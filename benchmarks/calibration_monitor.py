@@ -110,6 +110,20 @@ def designs() -> list[Design]:
                 change_ratio=0.7,
             )
         )
+    # A small group's large change: what the coarse slope of the change detector's
+    # mixture is for (a single slope planned for 0.7 at 1,500 a month misses it).
+    out.append(
+        Design(
+            "2 groups x 100 a month, rate 0.30; F to ratio 0.4 at month 9",
+            "power",
+            9 + 6 - 1,
+            two,
+            [100] * 2,
+            [0.3] * 2,
+            changed_cell=0,
+            change_ratio=0.4,
+        )
+    )
     return out
 
 
