@@ -43,7 +43,13 @@ SCENARIOS = tuple(_scenario(d) for d in simulation.designs())
 @verdict(
     "monitor",
     designs=SCENARIOS,
-    quick=tuple(s for s in SCENARIOS if s.name.startswith("2 groups x 1,500 a month, rate 0.")),
+    quick=tuple(
+        s
+        for s in SCENARIOS
+        if s.name.startswith(
+            ("2 groups x 1,500 a month, rate 0.30", "2 groups x 1,500 a month, rate 0.50")
+        )
+    ),
 )
 def monitor(scenario: Scenario, n_runs: int, seed: int) -> list[Estimate]:
     design: simulation.Design = scenario.options["design"]
