@@ -413,15 +413,21 @@ def markdown(found: Sequence[Estimate], command: str, notes: Sequence[str] = ())
 
 
 def combine(paths: Sequence[Path], found: Sequence[Estimate] = ()) -> list[Estimate]:
-    """Estimates of earlier runs (results ``.json`` files) joined with ``found``.
+    """Estimates of earlier runs joined with ``found``.
 
-    A family can then be rerun alone (``--only``) and the one table rebuilt: an
-    estimate of the same verdict, rule and design in a later source replaces the
-    earlier one (``found`` comes last).
+    Each path is a results ``.json`` or the ``.jsonl`` checkpoint of a run that was
+    stopped (one estimate a line). A family can then be rerun alone (``--only``) and
+    the one table rebuilt: an estimate of the same verdict, rule and design in a
+    later source replaces the earlier one (``found`` comes last).
     """
     merged: dict[tuple[str, str, str], Estimate] = {}
     for path in paths:
-        for item in json.loads(Path(path).read_text())["estimates"]:
+        text = Path(path).read_text()
+        if str(path).endswith(".jsonl"):
+            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            items = json.loads(text)["estimates"]
+        for item in items:
             e = Estimate.from_dict(item)
             merged[(e.verdict, e.rule, e.design)] = e
     for e in found:

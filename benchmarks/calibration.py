@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         action="append",
         default=[],
-        help="a results .json of an earlier run whose estimates join the table",
+        help="a results .json of an earlier run (or the .jsonl checkpoint of a stopped "
+        "one) whose estimates join the table; later sources replace earlier rows",
     )
     parser.add_argument(
         "--note", action="append", default=[], help="a sentence printed above the table"
@@ -99,8 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
     )
     notes = args.note + [
-        f"Rows of earlier runs joined with `--combine {source.name}`: "
-        + json.loads(source.read_text())["command"]
+        f"Rows of an earlier run joined with `--combine {source.name}`"
+        + (
+            f": `{json.loads(source.read_text())['command']}`"
+            if source.suffix == ".json"
+            else " (the checkpoint of a run that was stopped)"
+        )
         for source in args.combine
     ]
     path = _calibration.write(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -85,6 +86,11 @@ def test_combine_joins_earlier_runs_and_later_rows_replace_earlier(calibration, 
     path = calibration.write(old, "first", tmp_path, docs=False, stem="first")
     new = calibration.estimates("v", design, {"b": 30}, 1_000)
     merged = calibration.combine([path.with_suffix(".json")], new)
+    assert {(e.rule, e.hits) for e in merged} == {("a", 10), ("b", 30)}
+    # A stopped run's checkpoint (one estimate a line) joins the same way.
+    checkpoint = tmp_path / "stopped.jsonl"
+    checkpoint.write_text(json.dumps(new[0].to_dict()) + "\n")
+    merged = calibration.combine([path.with_suffix(".json"), checkpoint])
     assert {(e.rule, e.hits) for e in merged} == {("a", 10), ("b", 30)}
 
 
