@@ -184,6 +184,8 @@ class Estimate:
     seconds: float = 0.0
     #: A stated power the rule must reach (the issue's monitor acceptance), or None.
     target: float | None = None
+    #: Where the estimate was measured when the table joins several runs (a file name).
+    source: str = ""
 
     @property
     def rate(self) -> float:
@@ -392,6 +394,12 @@ def markdown(found: Sequence[Estimate], command: str, notes: Sequence[str] = ())
         "",
     ]
     lines += [f"{note}\n" for note in notes]
+    # Joined from several runs: each row says which one it comes from.
+    sources = list(dict.fromkeys(e.source for e in found if e.source))
+    if sources:
+        lines += ["Rows measured in other runs (column *from*):", ""]
+        lines += [f"- [{i}] `{name}`" for i, name in enumerate(sources, 1)]
+        lines += ["- no mark: this run", ""]
     designs: dict[str, str] = {}
     for e in found:
         designs.setdefault(e.design, e.description)
@@ -399,15 +407,17 @@ def markdown(found: Sequence[Estimate], command: str, notes: Sequence[str] = ())
     lines += [f"| {name} | {text} |" for name, text in designs.items()]
     lines += [
         "",
-        "| verdict | rule | design | measure | runs | rate | SE | bound | Holm | target | holds |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| verdict | rule | design | measure | runs | rate | SE | bound | Holm | target | holds |"
+        + (" from |" if sources else ""),
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|" + ("---|" if sources else ""),
     ]
     for e in found:
         ok = {True: "yes", False: "**NO**", None: "reported"}[e.ok]
+        origin = (f" [{sources.index(e.source) + 1}] |" if e.source else " |") if sources else ""
         lines.append(
             f"| {e.verdict} | {e.rule} | {e.design} | {e.kind} | {e.n_runs:,} | "
             f"{_percent(e.rate)} | {_percent(e.se)} | {_percent(e.bound)} | "
-            f"{_percent(e.holm)} | {_percent(e.target)} | {ok} |"
+            f"{_percent(e.holm)} | {_percent(e.target)} | {ok} |{origin}"
         )
     return "\n".join(lines) + "\n"
 
@@ -429,6 +439,7 @@ def combine(paths: Sequence[Path], found: Sequence[Estimate] = ()) -> list[Estim
             items = json.loads(text)["estimates"]
         for item in items:
             e = Estimate.from_dict(item)
+            e = dataclasses.replace(e, source=e.source or Path(path).name)
             merged[(e.verdict, e.rule, e.design)] = e
     for e in found:
         merged[(e.verdict, e.rule, e.design)] = e

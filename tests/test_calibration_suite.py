@@ -130,3 +130,5 @@ def test_the_script_rebuilds_the_table_from_earlier_runs_alone(calibration, tmp_
     [written] = out.glob("*-calibration.md")
     text = written.read_text()
     assert "Fewer runs than the full benchmark." in text and "| monitor | a | s |" in text
+    # Each joined row names the run it comes from.
+    assert f"- [1] `{path.with_suffix('.json').name}`" in text and "| yes | [1] |" in text
