@@ -44,7 +44,7 @@ def _audit_with_every_part() -> ai.AuditResult:
     result = ai.audit_model(model, X, {"sex": SEX}, select_top=0.4, y_true=truth)
     assert result.error_rates is not None
     strata = ai.audit(
-        selected=(X["height"] > 0).astype(int), groups={"sex": SEX}, strata=SITE
+        selected=(X["height"] > 0).astype(int), sensitive_features={"sex": SEX}, strata=SITE
     ).pooled
     assert strata is not None and len(strata)
     return ai.AuditResult(  # the constructor's call form, unchanged by the conversion

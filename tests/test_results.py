@@ -21,7 +21,7 @@ def _results():
     frame = pd.DataFrame({"x": rng.normal(size=60) + (sex == "M"), "c": SEX})
     scores = np.linspace(0, 1, 60)
     return {
-        "audit": ai.audit(selected=[1, 0, 0] * 20, groups={"sex": SEX}),
+        "audit": ai.audit(selected=[1, 0, 0] * 20, sensitive_features={"sex": SEX}),
         "sweep": ai.threshold_sweep(scores, sensitive_features={"sex": SEX}),
         "tokens": ai.token_proxies(TEXTS, SEX, min_count=1),
         "counterfactual": ai.counterfactual_test(
