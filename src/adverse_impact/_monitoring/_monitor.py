@@ -341,7 +341,7 @@ def monitor(
         When each decision was made: dates, datetimes or ISO text.  Missing
         and unparseable values are counted (``n_missing_time``,
         ``n_unparseable_time``) and left out.
-    selected, score, threshold, groups, reference, unknown
+    selected, score, threshold, sensitive_features, reference, unknown
         As in :func:`adverse_impact.audit`; scores need a ``threshold``
         (the median of all periods would use the future).
     period : {"day", "week", "month", "quarter", "year"} or None, default "month"
