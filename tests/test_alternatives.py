@@ -304,3 +304,42 @@ def test_result_is_frozen_serialisable_and_plots(tabular):
     table.loc[0, "metric"] = -1
     assert result.table.loc[0, "metric"] != -1
     assert result.plot() is not None
+
+
+def test_min_share_leaves_small_groups_out_of_the_lowest_ratio_and_its_interval():
+    rng = np.random.default_rng(5)
+    n = 2000
+    # "X" is 1% of the rows and never selected by either model: below a 2% share it
+    # is reported by audit() but left out of the ratios, so here too.
+    race = np.where(np.arange(n) < 20, "X", rng.choice(["A", "B"], n))
+    y = rng.random(n) < 0.4
+    skill = y + rng.normal(0, 1, n) - 10.0 * (race == "X")
+    models = {"a": skill, "b": skill + rng.normal(0, 0.3, n)}
+    options = {"select_top": 0.3, "n_resamples": 50, "random_state": 0}
+    every = ai.compare_models(models, None, y, {"race": race}, **options)
+    large = ai.compare_models(models, None, y, {"race": race}, min_share=0.02, **options)
+    assert (every.table["min_impact_ratio"] == 0).all()
+    assert (every.table["worst_group"] == "race: X").all()
+    for name in models:
+        picked = decide(models[name], select_top=0.3).selected
+        audited = ai.audit(selected=picked, sensitive_features={"race": race}, min_share=0.02)
+        kept = audited.table[~audited.table["excluded"]]
+        row = large.table.set_index("model").loc[name]
+        assert row["min_impact_ratio"] == pytest.approx(kept["impact_ratio"].min())
+    # The bootstrap interval (of the current model) leaves the small group out too.
+    assert every.table.set_index("model").loc["a", "ir_ci_high"] == 0
+    low, high = large.table.set_index("model").loc["a", ["ir_ci_low", "ir_ci_high"]]
+    assert 0.5 < low <= high
+    assert "X" not in set(large.impact_ratios["group"])
+    found = ai.search_alternatives(
+        LogisticRegression(),
+        pd.DataFrame({"skill": skill}),
+        y,
+        {"race": race},
+        cv=3,
+        random_state=0,
+        n_resamples=20,
+        group_cutoffs=False,
+        min_share=0.02,
+    )
+    assert (found.table["min_impact_ratio"] > 0).all()

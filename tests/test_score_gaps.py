@@ -232,6 +232,27 @@ def test_unknown_rows_are_counted_and_left_out():
     assert gaps.table["n"].sum() == 4
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_intersectional_false_compares_each_attribute_alone(weighted):
+    rng = np.random.default_rng(11)
+    n = 200
+    features = {"sex": rng.choice(["F", "M"], n), "race": rng.choice(["A", "B"], n)}
+    options = {
+        "score": rng.normal(0, 1, n),
+        "sensitive_features": features,
+        "thresholds": [0.0],
+        "sample_weight": np.full(n, 2.0) if weighted else None,
+    }
+    both = ai.score_gaps(**options)
+    alone = ai.score_gaps(**options, intersectional=False)
+    assert set(both.table["attribute"]) == {"sex", "race", "sex x race"}
+    assert set(alone.table["attribute"]) == {"sex", "race"}
+    assert set(alone.thresholds["attribute"]) == {"sex", "race"}
+    assert set(alone.reference) == set(alone.unknown) == {"sex", "race"}
+    kept = both.table[both.table["attribute"] != "sex x race"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.table, kept)
+
+
 def test_equal_weights_change_nothing_and_weighted_ks_matches_scipy():
     rng = np.random.default_rng(8)
     score = rng.normal(0, 1, 80)

@@ -7,6 +7,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from adverse_impact._core._render import frame_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     check_binary_labels,
     check_rows,
+    check_share,
     check_unknown,
 )
 
@@ -395,6 +397,7 @@ def compare_models(
     n_resamples: int = 200,
     confidence: float = 0.95,
     intersectional: bool = False,
+    min_share: float | None = None,
     unknown: Any = None,
     pos_label: Any = 1,
     random_state: int | None = None,
@@ -431,6 +434,10 @@ def compare_models(
     confidence : float, default 0.95
     intersectional : bool, default False
         Also audit intersections (small cells make the lowest ratio noisy).
+    min_share : float, optional
+        Groups whose share of an attribute's known rows is below this (e.g.
+        0.02, NYC's rule, as in :func:`adverse_impact.audit`) are left out of
+        every model's lowest impact ratio and of its bootstrap intervals.
     unknown : label or list of labels, optional
         Labels meaning "unknown category".
     pos_label : object, default 1
@@ -503,6 +510,7 @@ def compare_models(
         n_resamples=n_resamples,
         confidence=confidence,
         intersectional=intersectional,
+        min_share=min_share,
         unknown=unknown,
         random_state=random_state,
         ties=ties,
@@ -522,6 +530,7 @@ def _compare(
     intersectional: bool,
     unknown: Any,
     random_state: Any,
+    min_share: float | None = None,
     ties: str = "error",
     candidates: pd.DataFrame | None = None,
     metrics: _Metrics | None = None,
@@ -531,8 +540,9 @@ def _compare(
     _check_margins(tolerance, n_resamples)
     current = _current_model(entries, current)
     n = len(truth)
+    share = check_share(min_share, "min_share")
     coded = [
-        (c.name, len(c.keys), c.codes)
+        (c.name, len(c.keys), _without_small_groups(c.codes, len(c.keys), share))
         for c in code_groups(
             sensitive_features, n, unknown=check_unknown(unknown), intersectional=intersectional
         )
@@ -545,6 +555,7 @@ def _compare(
             selected=picked.view(np.uint8),
             sensitive_features=sensitive_features,
             intersectional=intersectional,
+            min_share=min_share,
             unknown=unknown,
         )
         decisions[e.name] = picked
@@ -579,6 +590,22 @@ def _compare(
         verdict,
         candidates,
     )
+
+
+def _without_small_groups(codes: np.ndarray, k: int, share: Fraction | None) -> np.ndarray:
+    """Group codes with the groups under ``min_share`` of the known rows coded unknown (-1).
+
+    The same exact rule as the audit's exclusion, so the bootstrap's lowest
+    ratio is taken over the groups the point estimate is taken over.
+    """
+    if share is None:
+        return codes
+    counts = np.bincount(codes[codes >= 0], minlength=k)
+    known = int(counts.sum())
+    small = np.array([known > 0 and Fraction(int(c), known) < share for c in counts], dtype=bool)
+    if not small.any():
+        return codes
+    return np.where((codes >= 0) & small[np.maximum(codes, 0)], -1, codes)
 
 
 def _check_margins(tolerance: Any, n_resamples: Any) -> None:
@@ -938,6 +965,7 @@ def search_alternatives(
     confidence: float = 0.95,
     group_cutoffs: bool = True,
     intersectional: bool = False,
+    min_share: float | None = None,
     unknown: Any = None,
     pos_label: Any = 1,
     y_true: Any = None,
@@ -974,7 +1002,8 @@ def search_alternatives(
     random_state : int, optional
         Seeds the folds, the estimator (if it takes ``random_state``), the
         proxy ranking and the bootstrap: a fixed value gives the same result.
-    metric, current, tolerance, n_resamples, confidence, intersectional, unknown, pos_label
+    metric, current, tolerance, n_resamples, confidence, intersectional, min_share, unknown, \
+pos_label
         As in :func:`compare_models`; ``current`` defaults to the candidate
         with the highest validity.
     y_true : array-like, optional
@@ -1085,6 +1114,7 @@ def search_alternatives(
         n_resamples=n_resamples,
         confidence=confidence,
         intersectional=intersectional,
+        min_share=min_share,
         unknown=unknown,
         random_state=random_state,
         ties=ties,

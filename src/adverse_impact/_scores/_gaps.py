@@ -365,6 +365,7 @@ def score_gaps(
     score: Any,
     sensitive_features: Any = None,
     reference: Any = "highest",
+    intersectional: bool = True,
     unknown: Any = None,
     sample_weight: Any = None,
     thresholds: Any = None,
@@ -372,9 +373,9 @@ def score_gaps(
 ) -> ScoreGaps:
     """Compare score distributions by group: Cohen's d, Hedges' g, KS, and implied impact.
 
-    For every protected attribute (and, with two or more, their
-    intersection, as in :func:`adverse_impact.audit`), each known group's
-    scores are compared with the reference group's.
+    For every protected attribute (and, with two or more and
+    ``intersectional``, their intersection, as in :func:`adverse_impact.audit`),
+    each known group's scores are compared with the reference group's.
 
     Parameters
     ----------
@@ -388,6 +389,9 @@ def score_gaps(
     reference : "highest", label or dict, default "highest"
         The group every other is compared with: by default the group with
         the highest mean score; a label, or ``{attribute: label}``.
+    intersectional : bool, default True
+        With two or more attributes, also compare the groups of their
+        intersection (``"sex x race"``); False compares each attribute alone.
     unknown : label or list of labels, optional
         Labels meaning "unknown category" (missing labels always are); those
         rows are counted and left out.
@@ -476,7 +480,9 @@ def score_gaps(
     rows: list[dict[str, Any]] = []
     references: dict[str, Any] = {}
     unknown_counts: dict[str, int] = {}
-    attributes = _groups.code_groups(groups, len(scores), unknown=unknown_labels)
+    attributes = _groups.code_groups(
+        groups, len(scores), unknown=unknown_labels, intersectional=intersectional
+    )
     _groups.check_reference_keys(reference, [(a.name, ()) for a in attributes], "analysed")
     found_any = False
     for attribute in attributes:
@@ -494,7 +500,9 @@ def score_gaps(
     _groups.check_reference_found(reference, found_any, "analysed")
     table = pd.DataFrame(rows, columns=_GROUP_COLUMNS)
     table["group"] = table["group"].astype(object)
-    cut = _at_thresholds(scores, groups, weights, unknown, thresholds, table, references)
+    cut = _at_thresholds(
+        scores, groups, weights, unknown, thresholds, table, references, intersectional
+    )
     return ScoreGaps(table, cut, references, unknown_counts, confidence, weights is not None)
 
 
@@ -624,12 +632,17 @@ def _at_thresholds(
     thresholds: Any,
     table: pd.DataFrame,
     references: Mapping[str, Any],
+    intersectional: bool,
 ) -> pd.DataFrame:
     grid = _grid(scores, thresholds)
     if weights is None:
         # The sweep's rates and counts, one pass for all cut-offs.
         frame = threshold_sweep(
-            scores, sensitive_features=groups, thresholds=grid, unknown=unknown
+            scores,
+            sensitive_features=groups,
+            thresholds=grid,
+            unknown=unknown,
+            intersectional=intersectional,
         ).to_frame()
         frame["weight"] = frame["n"]
         frame["weight_selected"] = frame["selected"]
@@ -646,6 +659,7 @@ def _at_thresholds(
                 sensitive_features=groups,
                 sample_weight=weights,
                 unknown=unknown,
+                intersectional=intersectional,
             )
             part = result.table[["attribute", "group", "n", "rate"]].copy()
             part.insert(0, "threshold", float(t))
