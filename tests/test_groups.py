@@ -86,7 +86,7 @@ def test_every_function_lists_the_same_groups_in_the_same_order(data, cut):
     for name in features:
         assert list(tokens[name].groups) == expected[name]
         assert tokens[name].n_unknown == audited.unknown[name]
-    assert dict(scan.n_unknown) == {k: audited.unknown[k] for k in features}
+    assert dict(scan.unknown) == {k: audited.unknown[k] for k in features}
     assert dict(sweep.unknown) == dict(audited.unknown) == dict(rates.attrs["unknown"])
 
     # The counts agree too.
@@ -130,7 +130,7 @@ def test_proxy_functions_accept_unknown(function):
         found = ai.proxy_scan(
             pd.DataFrame({"x": rng.normal(size=120)}), {"sex": sex}, unknown=["Declined"]
         )
-        assert dict(found.n_unknown) == {"sex": n_declined}
+        assert dict(found.unknown) == {"sex": n_declined}
     elif function == "recoverability":
         found = ai.recoverability(
             rng.normal(size=(120, 2)), sex, unknown="Declined", random_state=0

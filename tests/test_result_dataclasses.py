@@ -199,7 +199,7 @@ def test_mappings_are_copies_or_read_only(study):
     counts.table.loc[:, "n"] = -1
     assert (audit.counts.table["n"] > 0).all()
     with pytest.raises(TypeError):
-        RESULTS["scan"].n_unknown["sex"] = 3
+        RESULTS["scan"].unknown["sex"] = 3
     with pytest.raises(TypeError):
         study.timings["train"] = 0.0
     numbers = study.numbers

@@ -90,7 +90,7 @@ def test_tables_inside_results_are_copies_or_read_only():
     assert (counterfactual.by_group["n"] > 0).all()
     scan = RESULTS["scan"]
     with pytest.raises(TypeError):
-        scan.n_unknown["sex"] = 5
+        scan.unknown["sex"] = 5
     sweep = RESULTS["sweep"]
     with pytest.raises(ValueError):
         sweep.thresholds[0] = 99.0
