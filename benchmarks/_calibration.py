@@ -399,7 +399,8 @@ def markdown(found: Sequence[Estimate], command: str, notes: Sequence[str] = ())
     if sources:
         lines += ["Rows measured in other runs (column *from*):", ""]
         lines += [f"- [{i}] `{name}`" for i, name in enumerate(sources, 1)]
-        lines += ["- no mark: this run", ""]
+        lines += ["- no mark: this run"] if any(not e.source for e in found) else []
+        lines += [""]
     designs: dict[str, str] = {}
     for e in found:
         designs.setdefault(e.design, e.description)
