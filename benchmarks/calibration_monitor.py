@@ -18,7 +18,9 @@ raw rows).  Each design reports, with its Monte-Carlo standard error:
   detector existed).
 
 Writes ``benchmarks/results/calibration_monitor.csv`` and prints a Markdown
-table (the one in docs/monitoring.md).  ``run(n_runs, seed)`` returns the
+table. The figures in docs/monitoring.md and docs/which-test.md come from the
+same simulation run by ``python benchmarks/calibration.py --only monitor`` (the
+``monitor`` family of the one calibration table).  ``run(n_runs, seed)`` returns the
 table as a DataFrame with columns verdict, design, rate, mc_se, n_runs, what.
 """
 
