@@ -96,8 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.combine:
         found = _calibration.combine(args.combine, found)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # The notes are printed above the table: the command line names them, not repeats them.
+    shown = [a if given[i - 1 : i] != ["--note"] else "..." for i, a in enumerate(given)]
     command = "python benchmarks/calibration.py " + " ".join(
-        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
+        a if a == "..." else shlex.quote(a) for a in shown
     )
     notes = args.note + [
         f"Rows of an earlier run joined with `--combine {source.name}`"
