@@ -33,10 +33,12 @@ from adverse_impact._core._render import (
     wrap,
 )
 from adverse_impact._core._shape import ResultShape
-from adverse_impact._core._validation import below_ratio, check_rule
+from adverse_impact._core._validation import below_ratio
+from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments, notes_for, row_detail
+from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import FLAG_COLUMNS
 
-__all__ = ["AuditResult", "GateVerdict", "counts_from_dict", "counts_to_dict"]
+__all__ = ["AuditResult", "counts_from_dict", "counts_to_dict"]
 
 #: Boolean table columns that are NA where a row is not judged or not tested.
 _NULLABLE = (*FLAG_COLUMNS, "four_fifths_flag", "significant_adjusted")
@@ -209,7 +211,18 @@ class AuditResult(ResultShape):
         judged (no one, or everyone, selected): a gate must not pass what it
         cannot judge.
         """
-        rule = check_rule(rule, alpha)
+        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
+
+    def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
+        return gate_arguments(
+            min_ratio,
+            alpha,
+            rule,
+            result="AuditResult",
+            default_alpha=self.params.get("alpha", 0.05),
+        )
+
+    def _failing(self, arguments: GateArguments) -> np.ndarray:
         reason = self._cannot_judge()
         if reason is not None:
             raise input_error(
@@ -218,18 +231,19 @@ class AuditResult(ResultShape):
                 "Check the decision column (or the threshold) and audit decisions that "
                 "select some candidates and not others",
             )
+        rule = arguments.rule
         if rule == "four_fifths":
-            return self._below(min_ratio)
-        significant = self._significant(alpha)
+            return self._below(arguments.min_ratio)
+        significant = self._significant(arguments.alpha)
         if rule == "significance":
             return significant
-        below = self._below(min_ratio)
+        below = self._below(arguments.min_ratio)
         return below & significant if rule == "both" else below | significant
 
     def passes(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> bool:
-        """True when no group fails the chosen rule.
+        """True when no group fails the chosen rule: ``gate(...).passes``.
 
         Parameters
         ----------
@@ -278,7 +292,7 @@ class AuditResult(ResultShape):
         InputError
             When no one (or everyone) was selected: nothing can be judged.
         """
-        return not bool(self.failing(min_ratio, alpha, rule).any())
+        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -286,8 +300,8 @@ class AuditResult(ResultShape):
         """The verdict of :meth:`passes`, with its rule, family and correction named.
 
         What a CI gate, the command line and the audit log report: pass or
-        fail, the failing groups, the rule, and the family of comparisons
-        with the correction behind a significance rule.
+        fail, the failing groups with their figures, the rule, and the family
+        of comparisons with the correction behind a significance rule.
 
         Examples
         --------
@@ -302,19 +316,20 @@ class AuditResult(ResultShape):
         lower at alpha 0.05; family: 1 comparison (race) against the highest rate;
         Westfall-Young maxT step-down (9,999 null draws), alpha 0.05
         """
-        chosen = check_rule(rule, alpha)
-        mask = self.failing(min_ratio, alpha, chosen)
-        rows = self._table.loc[mask]
-        level = None
-        if chosen != "four_fifths":
-            level = float(self.params.get("alpha", 0.05) if alpha is None else alpha)
-        return GateVerdict(
-            passes=not bool(mask.any()),
-            rule=chosen,
-            min_ratio=str(min_ratio),
-            alpha=level,
-            failing=tuple(f"{a}={g}" for a, g in zip(rows["attribute"], rows["group"])),
-            family=family_text(self.params.get("family"), level) if chosen != "four_fifths" else "",
+        arguments = self._gate_arguments(min_ratio, alpha, rule)
+        rows = self._table.loc[self._failing(arguments)]
+        details = [row_detail(row, arguments.rule) for row in rows.to_dict(orient="records")]
+        return gate_verdict(
+            arguments,
+            min_ratio,
+            (f"{a}={g}" for a, g in zip(rows["attribute"], rows["group"])),
+            family=(
+                family_text(self.params.get("family"), arguments.alpha)
+                if arguments.rule != "four_fifths"
+                else ""
+            ),
+            details=details,
+            notes=notes_for(details),
         )
 
     def flagged(
@@ -756,81 +771,6 @@ class AuditResult(ResultShape):
             + f"{table}{tail}"
             f"{pooled}{key}{html_notes(notes)}</div>"
         )
-
-
-_RULE_WORDS = {
-    "four_fifths": "impact ratio below {ratio}",
-    "significance": "significantly lower at alpha {alpha:g}",
-    "both": "impact ratio below {ratio} and significantly lower at alpha {alpha:g}",
-    "either": "impact ratio below {ratio} or significantly lower at alpha {alpha:g}",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class GateVerdict(ResultShape):
-    """A gate's decision on an audit: pass or fail, why, and with what error rate.
-
-    Returned by :meth:`AuditResult.gate`; what the command line prints, the
-    pytest assertion raises and the audit log records.
-
-    Attributes
-    ----------
-    passes : bool
-    rule : str
-        ``"four_fifths"``, ``"significance"``, ``"both"`` or ``"either"``.
-    min_ratio : str
-        The impact-ratio floor, as written.
-    alpha : float or None
-        The family's significance level (None under four-fifths alone).
-    failing : tuple of str
-        ``"attribute=group"`` of every failing row.
-    family : str
-        The family of comparisons and the correction behind a significance
-        rule (empty under four-fifths alone, which is not a test).
-
-    Examples
-    --------
-    >>> import adverse_impact as ai
-    >>> result = ai.audit(selected=[1, 0, 0, 1] * 25, groups={"sex": ["F", "F", "M", "M"] * 25})
-    >>> result.gate()
-    GateVerdict: passes; rule four_fifths: impact ratio below 0.8
-    """
-
-    passes: bool
-    rule: str
-    min_ratio: str
-    alpha: float | None
-    failing: tuple[str, ...]
-    family: str
-
-    def rule_text(self) -> str:
-        """The rule in words, e.g. "impact ratio below 0.8 and significantly lower at ..."."""
-        return _RULE_WORDS[self.rule].format(ratio=self.min_ratio, alpha=self.alpha or 0.0)
-
-    def _headline(self) -> str:
-        return f"GateVerdict: {self.describe()}"
-
-    def describe(self) -> str:
-        """The verdict in one sentence: pass or fail, the rule, the family, the correction."""
-        n = len(self.failing)
-        head = (
-            "passes"
-            if self.passes
-            else f"fails: {n} group{'s' if n != 1 else ''} ({', '.join(self.failing)})"
-        )
-        text = f"{head}; rule {self.rule}: {self.rule_text()}"
-        return f"{text}; {self.family}" if self.family else text
-
-    def to_frame(self) -> pd.DataFrame:
-        """The failing groups, one row each (``attribute``, ``group``)."""
-        pairs = [item.split("=", 1) for item in self.failing]
-        return pd.DataFrame(pairs, columns=["attribute", "group"], dtype=object)
-
-    def __repr__(self) -> str:
-        return self._headline()
-
-    def _repr_html_(self) -> str:
-        return f"<p><strong>GateVerdict</strong>: {html.escape(self.describe())}</p>"
 
 
 def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:
