@@ -387,32 +387,16 @@ def _verdict(result: Any, args: argparse.Namespace) -> Any:
 
 
 def _gate(result: Any, verdict: Any) -> tuple[int, str]:
-    """The exit status and, when the gate fails, the line that says why.
+    """The exit status and the gate's message (:meth:`GateVerdict.message`).
 
-    The line names the rule, and for a significance rule the family of
-    comparisons and its correction, so the exit status can be read for what it is.
+    The message names the rule, and for a significance rule the family of
+    comparisons and its correction, so the exit status can be read for what it
+    is; it is said on a pass too: a per-row p-value under alpha in the table is
+    not a failure when the family's adjusted p-value is not (docs/which-test.md).
     """
     if verdict is None:
         return 0, ""
-    family = f"; {verdict.family}" if verdict.family else ""
-    if verdict.passes:
-        # Said on a pass too: a per-row p-value under alpha in the table is not a
-        # failure when the family's adjusted p-value is not (docs/which-test.md).
-        return 0, f"adverse-impact: gate passed ({verdict.rule}: {verdict.rule_text()}{family})"
-    from adverse_impact._core._render import few_people
-
-    table = result.table
-    named = set(verdict.failing)
-    failing = [f"{a}={g}" in named for a, g in zip(table["attribute"], table["group"])]
-    shown = "; ".join(
-        f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
-        + (", few people: see the table's notes" if few_people(row) else "")
-        + ")"
-        for row in table.loc[failing].to_dict(orient="records")
-    )
-    return 1, (
-        f"adverse-impact: gate failed ({verdict.rule}: {verdict.rule_text()}{family}): {shown}"
-    )
+    return (0 if verdict.passes else 1), verdict.message()
 
 
 def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -805,7 +789,7 @@ def _check_summary(args: argparse.Namespace) -> int:
 
         text = publish(check, args.format)
     _write_or_print(text, getattr(args, "out", None))
-    return 0 if check.passes() else 1
+    return 0 if check.consistent() else 1
 
 
 def _write_or_print(text: str, out: str | None) -> None:
@@ -826,28 +810,6 @@ def _write_or_print(text: str, out: str | None) -> None:
         print(text, flush=True)
 
 
-def _funnel_gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
-    """A funnel's exit status: any stage's (or the bottom line's) rows failing the gate.
-
-    Each stage's significance rules use that stage's own family (its audit's
-    ``p_value_adjusted``); the stages are not adjusted for one another.
-    """
-    if args.fail_under is None:
-        return 0, ""
-    failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
-    if not failing.any():
-        return 0, ""
-    table = result.table
-    shown = "; ".join(
-        f"{row.get('stage', '')} {row['attribute']}={row['group']} ({row['impact_ratio']:.3f})"
-        for row in table.loc[failing].to_dict(orient="records")
-    )
-    return 1, (
-        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
-        f"{args.fail_under}): {shown}"
-    )
-
-
 def _funnel(args: argparse.Namespace) -> int:
     from adverse_impact._audits._funnel import audit_funnel
     from adverse_impact._publish._document import publish
@@ -859,7 +821,7 @@ def _funnel(args: argparse.Namespace) -> int:
     )
     fmt = args.format
     text = repr(result) if fmt == "table" else publish(result, fmt)
-    status, message = _funnel_gate(result, args)
+    status, message = _gate(result, _verdict(result, args))
     _write_or_print(text, args.out)
     if message:
         print(message, file=sys.stderr)
@@ -881,7 +843,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _monitor(args: argparse.Namespace) -> int:
     from adverse_impact._core._io import write_atomic
-    from adverse_impact._monitoring._monitor import FAIL_ON, monitor
+    from adverse_impact._monitoring._monitor import RULE_ALERTS, monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)
     result = monitor(
@@ -915,19 +877,30 @@ def _monitor(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         print(text)
-    # The exit code follows the alerts printed: say which of them fail the run.
-    fails = not result.passes(args.fail_on)
+    # The exit code follows the alerts printed: the gate's message says which fail the run.
+    if args.fail_on == "never":
+        line = "exit 0: --fail-on never" + (
+            f" (the {len(result.alerts)} alert(s) reported do not fail it)"
+            if len(result.alerts)
+            else ""
+        )
+        print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
+        return 0
+    verdict = result.gate(rule=args.fail_on)
     printed = len(result.alerts)
-    counted = int(result.alerts["alert"].isin(FAIL_ON[args.fail_on]).sum())
-    line = (
-        f"exit 1: {counted} of the {printed} alert(s) fail the run (--fail-on {args.fail_on})"
-        if fails
-        else f"exit 0: no alert fails the run (--fail-on {args.fail_on})"
-        + (f"; the {printed} alert(s) reported do not fail it" if printed else "")
-        + (" (below 1, not below 0.8)" if printed and args.fail_on == "four_fifths" else "")
+    spared = printed - sum(result.alerts["alert"].isin(RULE_ALERTS[args.fail_on]))
+    line = verdict.message() + (
+        f"\nexit 1 (--fail-on {args.fail_on})"
+        if not verdict.passes
+        else f"\nexit 0 (--fail-on {args.fail_on})"
+        + (
+            f": the {spared} alert(s) reported below 1, not below 0.8, do not fail it"
+            if spared
+            else ""
+        )
     )
     print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
-    return int(fails)
+    return int(not verdict.passes)
 
 
 def _command(
@@ -1002,7 +975,9 @@ def _rankings(args: argparse.Namespace) -> int:
     print(result.verdict(), file=sys.stderr)
     if args.fail_on == "never":
         return 0
-    return int(not result.passes(rule=args.fail_on))
+    verdict = result.gate(rule=args.fail_on)
+    print(verdict.message(), file=sys.stderr)
+    return int(not verdict.passes)
 
 
 def _add_rankings_parser(commands: Any) -> None:
@@ -1253,10 +1228,11 @@ def _add_monitor_parser(commands: Any) -> None:
     watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     watch.add_argument(
         "--fail-on",
-        choices=["four_fifths", "any", "never"],
+        choices=[*options.RULES, "never"],
         default="four_fifths",
-        help="exit 1 on this alert, cumulative or since a change (default: a sequence "
-        "wholly below 0.8)",
+        help="the gate's rule, read through the alerts: four_fifths and both exit 1 on a "
+        "sequence (cumulative or since a change) wholly below 0.8 (the default), "
+        "significance and either on one wholly below 1; never exits 0",
     )
     _add_log_options(watch, "append the result to this audit log")
     _add_debug_option(watch)

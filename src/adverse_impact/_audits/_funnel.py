@@ -34,7 +34,13 @@ from adverse_impact._core._groups import label_columns
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, jsonable
 from adverse_impact._core._validation import check_share, check_unknown, groups_argument
-from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments, notes_for, row_detail
+from adverse_impact._stats._gate import (
+    GateArguments,
+    GateVerdict,
+    gate_arguments,
+    notes_for,
+    row_detail,
+)
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import check_alpha, check_comparison, check_test
 
@@ -131,9 +137,7 @@ class FunnelResult:
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> np.ndarray:
         """Mask of :attr:`table` rows that fail the gate (see :meth:`gate`)."""
-        return _steps_failing(
-            "FunnelResult", self.results, min_ratio, alpha, rule
-        )[1]
+        return _steps_failing("FunnelResult", self.results, min_ratio, alpha, rule)[1]
 
     def passes(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None

@@ -34,7 +34,13 @@ from adverse_impact._core._render import (
 )
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import below_ratio
-from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments, notes_for, row_detail
+from adverse_impact._stats._gate import (
+    GateArguments,
+    GateVerdict,
+    gate_arguments,
+    notes_for,
+    row_detail,
+)
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import FLAG_COLUMNS
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,8 @@ from adverse_impact._core._validation import (
     check_option,
     check_share,
 )
+from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments
+from adverse_impact._stats._gate import verdict as gate_verdict
 
 __all__ = ["ImputedAudit", "audit_imputed", "corrected_rates", "kmz_bounds"]
 
@@ -572,6 +575,89 @@ class ImputedAudit:
         if rows.empty:
             return None
         return rows.sort_values(["bound_low", "impact_ratio"]).iloc[0]
+
+    def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
+        return gate_arguments(
+            min_ratio,
+            alpha,
+            rule,
+            result="ImputedAudit",
+            rules=("four_fifths",),
+            why="race is estimated, and the sharp bounds on each ratio are what the data "
+            "identify, not a test",
+        )
+
+    def _failing(self, arguments: GateArguments) -> np.ndarray:
+        table = self._table
+        high = table["bound_high"].to_numpy(dtype=float)
+        compared = ~table["is_reference"].to_numpy(dtype=bool) & ~table["excluded"].to_numpy(
+            dtype=bool
+        )
+        # Float bounds against the floor as written: the bounds are sums of
+        # probabilities, not ratios of counts, so there is no exact fraction to keep.
+        return compared & (np.nan_to_num(high, nan=np.inf) < float(arguments.min_ratio))
+
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
+        """Boolean mask of :attr:`table` rows that fail the gate; see :meth:`gate`."""
+        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
+
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
+        """True when no group's whole bound interval is below ``min_ratio``; ``gate().passes``."""
+        return self.gate(min_ratio, alpha, rule).passes
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The four-fifths verdict the Kallus-Mao-Zhou bounds support.
+
+        A group fails only when its *whole* bound interval is below
+        ``min_ratio`` (``bound_high < min_ratio``: every split of the selected
+        among the groups consistent with the data puts it below).  A group
+        whose interval straddles the floor is undetermined and does not fail:
+        the data cannot say, and the weighted estimate, biased toward 1, is no
+        tie-breaker (see :attr:`notes`).  Excluded groups (``min_share``) and
+        the reference are not judged.  Only ``rule="four_fifths"`` can be
+        decided: the bounds are identification bounds, not a test, so
+        ``alpha`` or another rule raises :class:`~adverse_impact.InputError`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import adverse_impact as ai
+        >>> p_black = np.repeat([0.01, 0.99], 500)
+        >>> selected = np.r_[np.tile([1, 0], 250), np.tile([1, 0, 0, 0, 0], 100)]
+        >>> probs = pd.DataFrame({"white": 1 - p_black, "black": p_black})
+        >>> result = ai.audit_imputed(selected, probs, reference="white", cells=p_black)
+        >>> print(result.gate().message())  # doctest: +NORMALIZE_WHITESPACE
+        adverse impact: 1 group fails the rule (the whole bound interval of the impact ratio
+        below 0.8)
+        No test: the sharp bounds of Kallus, Mao and Zhou (2022) on each impact ratio against
+        white, from the cells given; no family, no correction
+          race=black: impact ratio bounded in [0.373, 0.429], weighted estimate 0.408 (biased
+          toward 1)
+        """
+        arguments = self._gate_arguments(min_ratio, alpha, rule)
+        rows = self._table.loc[self._failing(arguments)]
+        return gate_verdict(
+            arguments,
+            min_ratio,
+            (f"race={g}" for g in rows["group"]),
+            family="no test: the sharp bounds of Kallus, Mao and Zhou (2022) on each impact "
+            f"ratio against {self.reference}, from the "
+            + ("cells given" if self.cells == "given" else "cells of binned probabilities")
+            + "; no family, no "
+            "correction",
+            details=(
+                f"impact ratio bounded in [{_fmt(r['bound_low'])}, {_fmt(r['bound_high'])}], "
+                f"weighted estimate {_fmt(r['impact_ratio'])} (biased toward 1)"
+                for r in rows.to_dict(orient="records")
+            ),
+            words={"four_fifths": "the whole bound interval of the impact ratio below {ratio}"},
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The table and the metadata, JSON-serialisable (NaN and infinity as None)."""

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS audits (
     n_groups INTEGER NOT NULL,          -- table rows (attribute x group)
     n_below_four_fifths INTEGER NOT NULL, -- groups below 4/5 (monitor: four-fifths alerts)
     min_impact_ratio REAL,              -- smallest impact ratio (monitor: at the last look)
-    passes INTEGER NOT NULL,            -- 1 when the gate given passed (monitor: no alert)
+    passes INTEGER NOT NULL,            -- 1 when the gate given passed (default: four-fifths)
     result TEXT NOT NULL,               -- JSON: to_dict() plus the per-group counts
     rule TEXT,                          -- the gate's rule: four_fifths, significance, both, either
     verdict TEXT                        -- the verdict in words: rule, family, correction
@@ -224,13 +224,13 @@ class AuditLog:
         model_version : str, optional
             Which model or configuration produced the decisions.
         verdict : GateVerdict, optional
-            The gate's decision on ``result`` (from :meth:`AuditResult.gate`),
-            recorded as given: ``passes``, ``rule`` and ``verdict`` (the rule,
-            the family of comparisons and the correction, in words). Without
-            it the entry records ``result.gate()``, the default rule of
-            :meth:`AuditResult.passes` (four-fifths). An audit no gate can
-            judge (no one, or everyone, selected) is recorded as not passing,
-            with the reason.
+            The gate's decision on ``result`` (from ``result.gate(...)``),
+            recorded as given: ``passes``, ``rule`` and ``verdict``
+            (:meth:`GateVerdict.describe`: the rule, the family of comparisons
+            and the correction, in words). Without it the entry records
+            ``result.gate()``, the default rule (four-fifths; for a monitor, its
+            four-fifths alert). An audit no gate can judge (no one, or
+            everyone, selected) is recorded as not passing, with the reason.
         """
         from adverse_impact._audits._result import AuditResult, counts_to_dict
         from adverse_impact._monitoring._monitor import MonitorResult
@@ -241,10 +241,9 @@ class AuditLog:
                     name, f"expected text, got {type(value).__name__}", f"Pass {name} as a string"
                 )
         rule = text = None
-        if isinstance(result, AuditResult):
-            from adverse_impact._audits._result import GateVerdict
+        if isinstance(result, (AuditResult, MonitorResult)):
             from adverse_impact._core._errors import InputError
-            from adverse_impact._publish._report import fingerprint
+            from adverse_impact._stats._gate import GateVerdict
 
             if verdict is not None and not isinstance(verdict, GateVerdict):
                 raise type_error(
@@ -252,15 +251,18 @@ class AuditLog:
                     f"expected a GateVerdict, got {type(verdict).__name__}",
                     "Pass result.gate(...), the verdict the gate gave",
                 )
-            payload = result.to_dict()
-            payload["counts"] = counts_to_dict(result.counts)
-            ratios = [float(r) for r in result.exact_ratios if r is not None]
-            below = int(below_ratio(result.exact_ratios, 0.8).sum())
             try:
                 given = result.gate() if verdict is None else verdict
                 passes, rule, text = given.passes, given.rule, given.describe()
             except InputError as exc:
                 passes, text = False, f"not judged: {exc}"
+        if isinstance(result, AuditResult):
+            from adverse_impact._publish._report import fingerprint
+
+            payload = result.to_dict()
+            payload["counts"] = counts_to_dict(result.counts)
+            ratios = [float(r) for r in result.exact_ratios if r is not None]
+            below = int(below_ratio(result.exact_ratios, 0.8).sum())
             figures = (
                 "audit",
                 fingerprint(result),
@@ -288,7 +290,7 @@ class AuditLog:
                     .shape[0]
                 ),
                 float(ratios.min()) if len(ratios) else None,
-                alerts.empty,
+                passes,
             )
         else:
             raise type_error(

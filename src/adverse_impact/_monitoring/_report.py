@@ -24,6 +24,7 @@ from adverse_impact._core._render import (
 
 __all__ = [
     "document",
+    "family_clause",
     "markdown",
     "notebook_html",
     "page_html",
@@ -55,7 +56,8 @@ def _since_words(row: Any, result: Any) -> str:
     return f"since {row['since']}"
 
 
-def _family_clause(result: Any) -> str:
+def family_clause(result: Any) -> str:
+    """The family watched and the false-alarm guarantee, in words."""
     params = result.params
     horizon = params.get("horizon")
     scope = (
@@ -80,7 +82,7 @@ def verdict(result: Any) -> str:
     every later month; the chance of any false alert within 36 months is at most 0.05.
     """
     alerts = result.alerts
-    clause = _family_clause(result)
+    clause = family_clause(result)
     for kind, head, how, tail in (
         ("below_four_fifths", "Alert", "under four-fifths of {its} reference group's rate", ""),
         (

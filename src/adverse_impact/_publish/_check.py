@@ -117,7 +117,7 @@ class SummaryCheck:
     ...                           "n": [200, 100], "selected": [100, 30],
     ...                           "rate": ["0.50", "0.30"], "impact_ratio": ["1.00", "0.70"]})
     >>> check = ai.check_summary(published)
-    >>> check.summary(), check.passes()
+    >>> check.summary(), check.consistent()
     ('SummaryCheck: 1 error, 1 warning', False)
     >>> check.findings[0].code, check.findings[0].expected
     ('wrong_ratio', 0.6)
@@ -146,8 +146,13 @@ class SummaryCheck:
         """The findings of severity ``"error"``."""
         return tuple(f for f in self.findings if f.severity == "error")
 
-    def passes(self) -> bool:
-        """True when no finding is an error."""
+    def consistent(self) -> bool:
+        """True when no finding is an error: every published figure agrees with its counts.
+
+        Not an adverse-impact gate (a summary can be consistent and show a
+        ratio of 0.5): it checks the arithmetic of what was published, so it
+        is not named ``passes``.
+        """
         return not self.errors
 
     def to_frame(self) -> pd.DataFrame:
@@ -162,7 +167,7 @@ class SummaryCheck:
     def to_dict(self) -> dict[str, Any]:
         """Findings, settings and the recomputed table, JSON-serialisable."""
         return {
-            "passes": self.passes(),
+            "consistent": self.consistent(),
             "min_share": self.min_share,
             "min_share_of": self.min_share_of,
             "findings": [f.to_dict() for f in self.findings],
@@ -467,7 +472,7 @@ def check_summary(
     -------
     SummaryCheck
         ``findings`` in plain words, the recomputed table beside the
-        published one, and ``passes()`` (no error finding).
+        published one, and ``consistent()`` (no error finding).
 
     Raises
     ------
@@ -503,7 +508,7 @@ def check_summary(
     ...     "n": [217, 971, 12], "selected": [170, 753, 9],
     ...     "rate": ["0.78", "0.78", "0.75"], "impact_ratio": ["1.00", "1.00", ""]})
     >>> check = ai.check_summary(published)
-    >>> check.passes()
+    >>> check.consistent()
     False
     >>> print(check.findings[0].message)  # doctest: +NORMALIZE_WHITESPACE
     sex / Female: impact ratio published as 1.00 matches only the rounded rates (0.78 / 0.78); the

@@ -51,6 +51,9 @@ RULE_WORDS = {
     "either": "impact ratio below {ratio} or significantly lower at alpha {alpha:g}",
 }
 
+#: Failing groups a message lists one per line before "... and N more".
+MESSAGE_GROUPS = 20
+
 #: Said under a failing gate when a failing group rests on a handful of people.
 FEW_PEOPLE_ADVICE = (
     "A flag that rests on a handful of people is weak evidence: the Uniform Guidelines "
@@ -88,7 +91,8 @@ class GateVerdict(ResultShape):
         The family's significance level (None when no test decided).
     failing : tuple of str
         ``"attribute=group"`` of every failing group (prefixed ``"stage: "`` in a
-        funnel, ``"tier: "`` in tiers).
+        funnel, ``"tier: "`` in tiers; the group alone in a paired test, whose
+        groups are the levels of one signal).
     family : str
         The family of comparisons and the correction behind a significance rule,
         or what a four-fifths verdict rests on when it is not a ratio of counts
@@ -163,8 +167,10 @@ class GateVerdict(ResultShape):
         details = self.details if len(self.details) == n else ("",) * n
         lines += [
             f"  {item}: {detail}" if detail else f"  {item}"
-            for item, detail in zip(self.failing, details)
+            for item, detail in zip(self.failing[:MESSAGE_GROUPS], details)
         ]
+        if n > MESSAGE_GROUPS:
+            lines.append(f"  ... and {n - MESSAGE_GROUPS:,} more (every one is in failing)")
         lines += list(self.notes)
         return "\n".join(lines)
 
@@ -245,10 +251,10 @@ def gate_arguments(
     >>> gate_arguments(0.8, 0.05, None, result="AuditResult")
     GateArguments(rule='both', min_ratio=Fraction(4, 5), alpha=0.05)
     >>> gate_arguments(0.8, 0.05, None, result="ImputedAudit", rules=("four_fifths",),
-    ...                why="bounds are not a test")
+    ...                why="bounds are not a test")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    adverse_impact.InputError: alpha: an ImputedAudit cannot decide at a significance level (bounds are not a test). Drop alpha= (the gate is four-fifths only)
+    adverse_impact.InputError: alpha: an ImputedAudit cannot decide at a significance level ...
     """
     rules = tuple(rules)
     floor = check_min_ratio(min_ratio)
@@ -296,7 +302,9 @@ def gate_arguments(
     return GateArguments(chosen, floor, level)
 
 
-def criterion(rule: str, min_ratio: Any, alpha: float | None, words: Mapping[str, str] = RULE_WORDS) -> str:
+def criterion(
+    rule: str, min_ratio: Any, alpha: float | None, words: Mapping[str, str] = RULE_WORDS
+) -> str:
     """The rule in words, e.g. "impact ratio below 0.8 and significantly lower at alpha 0.05"."""
     return words[rule].format(ratio=min_ratio, alpha=alpha or 0.0)
 
