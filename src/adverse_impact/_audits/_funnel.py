@@ -173,7 +173,8 @@ class FunnelResult:
         >>> people = pd.DataFrame({"sex": ["F"] * 10 + ["M"] * 10,
         ...                        "screened": [1] * 8 + [0] * 2 + [1] * 9 + [0],
         ...                        "offered": [1] * 3 + [0] * 7 + [1] * 6 + [0] * 4})
-        >>> funnel = ai.audit_funnel(people, stages=["screened", "offered"], groups="sex")
+        >>> funnel = ai.audit_funnel(people, stages=["screened", "offered"],
+        ...                          sensitive_features="sex")
         >>> funnel.gate().failing
         ('offered: sex=F', 'bottom line: sex=F')
         """

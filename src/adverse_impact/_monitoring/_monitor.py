@@ -174,7 +174,7 @@ class MonitorResult:
         --------
         >>> import adverse_impact as ai
         >>> result = ai.monitor(time=["2025-01-03", "2025-02-07"] * 4, selected=[1, 0] * 4,
-        ...                     groups={"sex": list("FFFFMMMM")})
+        ...                     sensitive_features={"sex": list("FFFFMMMM")})
         >>> result.gate().passes
         True
         >>> result.gate(alpha=0.01)  # doctest: +ELLIPSIS

@@ -108,7 +108,8 @@ class GateVerdict(ResultShape):
     Examples
     --------
     >>> import adverse_impact as ai
-    >>> result = ai.audit(selected=[1, 0, 0, 1] * 25, groups={"sex": ["F", "F", "M", "M"] * 25})
+    >>> result = ai.audit(selected=[1, 0, 0, 1] * 25,
+    ...                   sensitive_features={"sex": ["F", "F", "M", "M"] * 25})
     >>> result.gate()
     GateVerdict: passes; rule four_fifths: impact ratio below 0.8
     """
@@ -148,7 +149,7 @@ class GateVerdict(ResultShape):
         --------
         >>> import adverse_impact as ai
         >>> result = ai.audit(selected=[1] * 12 + [0] * 28 + [1] * 48 + [0] * 32,
-        ...                   groups={"sex": ["F"] * 40 + ["M"] * 80})
+        ...                   sensitive_features={"sex": ["F"] * 40 + ["M"] * 80})
         >>> print(result.gate().message())
         adverse impact: 1 group fails the rule (impact ratio below 0.8)
           sex=F: impact ratio 0.500, 12 of 40 selected
