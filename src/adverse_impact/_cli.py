@@ -878,28 +878,24 @@ def _monitor(args: argparse.Namespace) -> int:
     else:
         print(text)
     # The exit code follows the alerts printed: the gate's message says which fail the run.
+    where = sys.stdout if args.format == "table" and not args.out else sys.stderr
+    printed = len(result.alerts)
     if args.fail_on == "never":
-        line = "exit 0: --fail-on never" + (
-            f" (the {len(result.alerts)} alert(s) reported do not fail it)"
-            if len(result.alerts)
-            else ""
-        )
-        print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
+        print("exit 0: no alert fails the run (--fail-on never)", file=where)
         return 0
     verdict = result.gate(rule=args.fail_on)
-    printed = len(result.alerts)
-    spared = printed - sum(result.alerts["alert"].isin(RULE_ALERTS[args.fail_on]))
-    line = verdict.message() + (
-        f"\nexit 1 (--fail-on {args.fail_on})"
+    spared = printed - int(result.alerts["alert"].isin(RULE_ALERTS[args.fail_on]).sum())
+    line = (
+        f"exit 1: the gate fails (--fail-on {args.fail_on})"
         if not verdict.passes
-        else f"\nexit 0 (--fail-on {args.fail_on})"
+        else f"exit 0: the gate passes (--fail-on {args.fail_on})"
         + (
-            f": the {spared} alert(s) reported below 1, not below 0.8, do not fail it"
+            f"; the {spared} alert(s) reported do not fail it (below 1, not below 0.8)"
             if spared
             else ""
         )
     )
-    print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
+    print(f"{verdict.message()}\n{line}", file=where)
     return int(not verdict.passes)
 
 
