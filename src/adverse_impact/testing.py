@@ -21,6 +21,8 @@ from adverse_impact._core._params import validate_params
 if TYPE_CHECKING:
     import pandas as pd
 
+    from adverse_impact._stats._gate import SupportsGate
+
 # pandas and the audit modules are imported inside the assertions: the pytest
 # plugin imports this module in every test of every session, audit or not.
 
@@ -72,7 +74,7 @@ def assert_no_adverse_impact(
     threshold: float | None = None,
     select_top: int | float | None = None,
     **audit_kwargs: Any,
-) -> Any:
+) -> SupportsGate:
     """Assert that no group fails the adverse-impact rule.
 
     Parameters

@@ -21,7 +21,7 @@ wherever it is shown.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
@@ -384,15 +384,3 @@ def row_detail(
 def notes_for(details: Iterable[str]) -> tuple[str, ...]:
     """The advice a failing gate adds when a failing group rests on a handful of people."""
     return (FEW_PEOPLE_ADVICE,) if any("few people:" in d for d in details) else ()
-
-
-def stacked(
-    parts: Iterable[tuple[str, Callable[[], GateVerdict]]],
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Failing labels and details of several verdicts, each prefixed by its part's name."""
-    failing, details = [], []
-    for name, make in parts:
-        given = make()
-        failing += [f"{name}: {item}" for item in given.failing]
-        details += list(given.details) or [""] * len(given.failing)
-    return tuple(failing), tuple(details)
