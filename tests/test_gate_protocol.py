@@ -376,6 +376,11 @@ def test_the_monitor_cli_fail_on_is_the_rule(tmp_path, capsys):
         assert main([*args, "--fail-on", rule]) == 1
         assert "adverse impact: 1 group fails the rule" in capsys.readouterr().out
     assert main([*args, "--fail-on", "never"]) == 0
+    # The log records the verdict the command gave, with its rule.
+    log = tmp_path / "audits.db"
+    assert main([*args, "--fail-on", "significance", "--log", str(log)]) == 1
+    entry = ai.AuditLog(log).history().iloc[-1]
+    assert entry["rule"] == "significance" and not entry["passes"]
 
 
 def test_the_audit_log_records_the_monitor_verdict_given(tmp_path):

@@ -357,7 +357,7 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
     if judge_error is not None:
         raise judge_error
     text = _render(result, args)
-    status, message = _gate(result, verdict)
+    status, message = _gate(verdict)
     if args.out:
         try:
             write_atomic(args.out, text)
@@ -386,7 +386,7 @@ def _verdict(result: Any, args: argparse.Namespace) -> Any:
     return result.gate(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
 
 
-def _gate(result: Any, verdict: Any) -> tuple[int, str]:
+def _gate(verdict: Any) -> tuple[int, str]:
     """The exit status and the gate's message (:meth:`GateVerdict.message`).
 
     The message names the rule, and for a significance rule the family of
@@ -821,7 +821,7 @@ def _funnel(args: argparse.Namespace) -> int:
     )
     fmt = args.format
     text = repr(result) if fmt == "table" else publish(result, fmt)
-    status, message = _gate(result, _verdict(result, args))
+    status, message = _gate(_verdict(result, args))
     _write_or_print(text, args.out)
     if message:
         print(message, file=sys.stderr)
@@ -859,11 +859,13 @@ def _monitor(args: argparse.Namespace) -> int:
         horizon=None if args.horizon == 0 else args.horizon,
         window=args.window,
     )
+    # The gate decides first, so the log records the verdict this command gives.
+    verdict = None if args.fail_on == "never" else result.gate(rule=args.fail_on)
     if args.log:
         from adverse_impact._monitoring._log import AuditLog
 
         entry = AuditLog(args.log).add(
-            result, label=args.log_label, model_version=args.model_version
+            result, label=args.log_label, model_version=args.model_version, verdict=verdict
         )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
     text = {
@@ -880,10 +882,9 @@ def _monitor(args: argparse.Namespace) -> int:
     # The exit code follows the alerts printed: the gate's message says which fail the run.
     where = sys.stdout if args.format == "table" and not args.out else sys.stderr
     printed = len(result.alerts)
-    if args.fail_on == "never":
+    if verdict is None:
         print("exit 0: no alert fails the run (--fail-on never)", file=where)
         return 0
-    verdict = result.gate(rule=args.fail_on)
     spared = printed - int(result.alerts["alert"].isin(RULE_ALERTS[args.fail_on]).sum())
     line = (
         f"exit 1: the gate fails (--fail-on {args.fail_on})"
