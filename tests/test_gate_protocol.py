@@ -391,3 +391,23 @@ def test_the_audit_log_records_the_monitor_verdict_given(tmp_path):
     entry = log.history().iloc[-1]
     assert entry["rule"] == "significance" and not entry["passes"]
     assert entry["verdict"] == verdict.describe()
+
+
+def test_a_ranker_paired_test_gates_on_its_headline_too():
+    signals = pd.DataFrame(
+        {
+            "college": ["Wellesley College", "Dalton College", "Smith College"],
+            "type": ["women's", "co-ed", "co-ed too"],
+        }
+    )
+
+    def ranker(texts):  # Wellesley last, the others in the order shown
+        return sorted(range(len(texts)), key=lambda i: "Wellesley" in texts[i])
+
+    result = ai.paired_test(
+        ranker, TEMPLATES, signals=signals, kind="rank", repeats=20, random_state=0
+    )
+    verdict = result.gate(rule="significance")
+    assert len(verdict.failing) == result.n_differ() and "women's" in verdict.failing
+    assert "than the design expects" in verdict.criterion
+    assert result.gate(alpha=0.05).failing == ("women's",)  # below 4/5 and off expectation

@@ -355,11 +355,11 @@ class PairedTestResult:
         if arguments.rule == "four_fifths":
             return below_ratio(self._exact_ratios(), arguments.min_ratio)
         p = table["p_value_holm"].to_numpy(dtype=float)
-        # Two-sided, as the headline's "N differ": identical texts scored differently
-        # by group are unequal treatment whichever group comes out ahead.
-        differ = (np.nan_to_num(p, nan=1.0) < arguments.alpha) & ~table["is_reference"].to_numpy(
-            dtype=bool
-        )
+        # Two-sided, as the headline's "N differ": identical texts scored (or ranked)
+        # differently by group are unequal treatment whichever group comes out ahead.
+        # The reference's own row has no p-value for a scorer; for a ranker every
+        # group, the reference too, is tested against the design's expectation.
+        differ = np.nan_to_num(p, nan=1.0) < arguments.alpha
         if arguments.rule == "significance":
             return differ
         below = below_ratio(self._exact_ratios(), arguments.min_ratio)
@@ -432,14 +432,23 @@ class PairedTestResult:
             (str(g) for g in rows["group"]),
             family=family,
             details=details,
-            words={**RULE_WORDS, "significance": "differs from the reference at alpha {alpha:g}"}
-            | {
-                "both": "impact ratio below {ratio} and differs from the reference at alpha "
-                "{alpha:g}",
-                "either": "impact ratio below {ratio} or differs from the reference at alpha "
-                "{alpha:g}",
-            },
+            words=self._rule_words(),
         )
+
+    def _rule_words(self) -> dict[str, str]:
+        """The rules in words: "differs" is from the reference (scorer) or from the
+        design's expectation (ranker), as the headline counts it."""
+        differs = (
+            "differs from the reference"
+            if self.kind == "score"
+            else f"in the top {self._top_k()} more or less often than the design expects"
+        )
+        return {
+            "four_fifths": RULE_WORDS["four_fifths"],
+            "significance": f"{differs} at alpha {{alpha:g}}",
+            "both": f"impact ratio below {{ratio}} and {differs} at alpha {{alpha:g}}",
+            "either": f"impact ratio below {{ratio}} or {differs} at alpha {{alpha:g}}",
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, the design and the failures, JSON-serialisable."""
