@@ -405,7 +405,7 @@ def test_a_ranker_paired_test_gates_on_its_headline_too():
         return sorted(range(len(texts)), key=lambda i: "Wellesley" in texts[i])
 
     result = ai.paired_test(
-        ranker, TEMPLATES, signals=signals, kind="rank", repeats=20, random_state=0
+        ranker, TEMPLATES, signals=signals, kind="rank", n_repeats=20, random_state=0
     )
     verdict = result.gate(rule="significance")
     assert len(verdict.failing) == result.n_differ() and "women's" in verdict.failing
