@@ -32,7 +32,6 @@ __all__ = [
     "audit_rows",
     "chart_labels",
     "family_text",
-    "few_people",
     "fmt",
     "fmt_interval",
     "fmt_p",
@@ -272,11 +271,6 @@ def _few_people_notes(row: Mapping[str, Any], alpha: Any) -> list[str]:
             "relying on such a flag)"
         )
     return notes
-
-
-def few_people(row: Mapping[str, Any]) -> bool:
-    """A flagged row whose flag rests on a handful of people."""
-    return true(row.get("four_fifths_flag")) and bool(_few_people_notes(row, None))
 
 
 def audit_rows(

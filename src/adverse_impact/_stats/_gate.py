@@ -36,11 +36,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FEW_PEOPLE_ADVICE",
+    "MESSAGE_GROUPS",
+    "RULE_WORDS",
     "GateArguments",
     "GateVerdict",
     "SupportsGate",
+    "criterion",
+    "few_people_text",
     "gate_arguments",
+    "notes_for",
     "row_detail",
+    "verdict",
 ]
 
 #: The rules in words, as an audit of selection decisions applies them.
