@@ -27,6 +27,7 @@ from adverse_impact._core._validation import (
     check_rows,
     check_scores,
     feature_lengths,
+    require_sensitive_features,
 )
 
 if TYPE_CHECKING:
@@ -322,12 +323,7 @@ def threshold_sweep(
     2       0.75     F         2  0.666667           1.0             False
     3       0.75     M         0  0.000000           0.0              True
     """
-    if sensitive_features is None:
-        raise input_error(
-            "sensitive_features",
-            "is required",
-            "Pass the protected attribute(s), e.g. sensitive_features=df['sex']",
-        )
+    require_sensitive_features(sensitive_features)
     is_model = callable(scores_or_model) or any(
         callable(getattr(scores_or_model, m, None))
         for m in ("predict_proba", "decision_function", "predict")
