@@ -655,6 +655,34 @@ def test_sweep_equals_an_audit_at_every_threshold(rows, extra, intersectional):
         assert dict(sweep.unknown) == dict(result.unknown)
 
 
+@pytest.mark.filterwarnings("ignore:unknown. the label")
+@settings(max_examples=40, deadline=None)
+@given(rows=SWEEP_ROWS, weights=st.lists(st.integers(1, 3), min_size=120, max_size=120))
+def test_weighted_sweep_equals_a_weighted_audit_at_every_threshold(rows, weights):
+    """With sample_weight too, each cut-off is ai.audit(..., sample_weight=w) at that cut-off."""
+    scores = np.array([r[0] for r in rows], dtype=float) / 4
+    features = {
+        "sex": np.array([r[1] for r in rows], dtype=object),
+        "race": np.array([r[2] for r in rows], dtype=object),
+    }
+    w = np.array(weights[: len(rows)], dtype=float) / 2  # exact sums in binary
+    grid = sorted(set(scores.tolist()))
+    kwargs = dict(unknown="Declined", sample_weight=w)
+    try:
+        expected = {
+            t: ai.audit(score=scores, sensitive_features=features, threshold=t, **kwargs)
+            for t in grid
+        }
+    except ai.InputError:  # fewer than two known groups somewhere
+        return
+    sweep = threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
+    columns = [*AUDIT_COLUMNS, "n_weighted", "selected_weighted"]
+    for t, result in expected.items():
+        pd.testing.assert_frame_equal(
+            sweep_rows(sweep, t)[columns], result.table[columns], check_dtype=False
+        )
+
+
 def test_sweep_default_grid_is_distinct_observed_quantiles():
     rng = np.random.default_rng(3)
     scores = rng.normal(size=5_000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from adverse_impact._core._validation import (
     check_consistent_length,
     check_rows,
     check_scores,
+    check_weights,
     feature_lengths,
     require_sensitive_features,
 )
@@ -255,6 +257,7 @@ def threshold_sweep(
     pos_label: Any = 1,
     unknown: Any = None,
     intersectional: bool = True,
+    sample_weight: Any = None,
 ) -> ThresholdSweep:
     """Selection rates, impact ratios and four-fifths flags at every cut-off of a grid.
 
@@ -284,6 +287,11 @@ def threshold_sweep(
         Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
     intersectional : bool, default True
         Also sweep the intersection of two or more attributes.
+    sample_weight : array-like, optional
+        Non-negative row weights, as in :func:`adverse_impact.audit`: rates,
+        ratios, references and flags are weighted, the table gains
+        ``n_weighted`` and ``selected_weighted`` beside the row counts ``n`` and
+        ``selected`` (which stay counts, as do ``by_threshold()``'s).
 
     Returns
     -------
@@ -359,7 +367,12 @@ def threshold_sweep(
         check_rows(None, sensitive_features, scores_or_model=scores_or_model)
         scores, method = check_scores(scores_or_model, "scores_or_model"), "scores"
     n_rows = next(iter(feature_lengths(sensitive_features).values()), len(scores))
-    check_consistent_length({"scores": len(scores), "sensitive_features": n_rows})
+    lengths = {"scores": len(scores), "sensitive_features": n_rows}
+    weights = None
+    if sample_weight is not None:
+        weights = check_weights(sample_weight)
+        lengths["sample_weight"] = len(weights)
+    check_consistent_length(lengths)
     grid = _grid(scores, thresholds)
 
     # Each score's bin: how many cut-offs it reaches (score >= t), 0 to T.  A
@@ -377,7 +390,10 @@ def threshold_sweep(
     for coded in _row_groups(sensitive_features, len(scores), unknown, intersectional):
         unknown_counts[coded.name] = coded.n_unknown
         n_g, s_g = _selected_at(bins, coded.codes, len(coded.keys), n_t)
-        blocks.append((coded.name, list(coded.keys), n_g, s_g))
+        weighed = None
+        if weights is not None:
+            weighed = _selected_at(bins, coded.codes, len(coded.keys), n_t, weights)
+        blocks.append((coded.name, list(coded.keys), n_g, s_g, weighed))
     table = _sweep_table(grid, blocks)
     return ThresholdSweep(
         table,
@@ -424,9 +440,13 @@ def _row_groups(
 
 
 def _selected_at(
-    bins: np.ndarray, gid: np.ndarray, n_groups: int, n_t: int
+    bins: np.ndarray,
+    gid: np.ndarray,
+    n_groups: int,
+    n_t: int,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Group sizes (G,) and selected counts (G, T) at every cut-off.
+    """Group sizes (G,) and selected counts (G, T) at every cut-off (weight sums, weighted).
 
     ``bins[i]`` is the number of cut-offs row ``i`` reaches and ``gid[i]``
     its group (``n_groups`` when unknown).  One ``bincount`` over (group, bin) and a
@@ -435,27 +455,35 @@ def _selected_at(
     # Unknown rows (gid == n_groups) count in an extra last group, dropped below.
     code = gid * (n_t + 1)
     code += bins
-    cells = np.bincount(code, minlength=(n_groups + 1) * (n_t + 1)).reshape(n_groups + 1, n_t + 1)[
-        :n_groups
-    ]
+    cells = np.bincount(code, weights=weights, minlength=(n_groups + 1) * (n_t + 1)).reshape(
+        n_groups + 1, n_t + 1
+    )[:n_groups]
+    if weights is not None:
+        # Selected at cut-off j: the rows in bins j+1..T, summed from the top so
+        # that no weight sum is a difference of two rounded ones.
+        above = np.cumsum(cells[:, ::-1], axis=1)[:, ::-1]
+        return above[:, 0], above[:, 1:]
     sizes = cells.sum(axis=1).astype(np.int64)
     # Below cut-off j: the rows in bins 0..j; selected: the rest.
     selected = sizes[:, None] - np.cumsum(cells, axis=1)[:, :n_t]
     return sizes, selected.astype(np.int64)
 
 
-def _sweep_table(
-    grid: np.ndarray, blocks: list[tuple[str, list[tuple], np.ndarray, np.ndarray]]
-) -> pd.DataFrame:
+def _sweep_table(grid: np.ndarray, blocks: list[tuple[Any, ...]]) -> pd.DataFrame:
     parts = []
     n_t = len(grid)
-    for name, keys, n_g, s_g in blocks:
+    for name, keys, n_g, s_g, weighed in blocks:
         n_groups = len(keys)
-        # Products of counts stay exact in int64 up to about 3e9 rows per group;
-        # Python integers beyond that.
-        kind = np.int64 if int(n_g.max()) < 2**31 else object
-        n_col = n_g.astype(kind)[:, None]
-        s = s_g.astype(kind)
+        if weighed is not None:
+            # Weighted, as the audit: exact fractions of the float weight sums.
+            n_col = np.array([Fraction(float(w)) for w in weighed[0]], dtype=object)[:, None]
+            s = np.vectorize(lambda w: Fraction(float(w)), otypes=[object])(weighed[1])
+        else:
+            # Products of counts stay exact in int64 up to about 3e9 rows per group;
+            # Python integers beyond that.
+            kind = np.int64 if int(n_g.max()) < 2**31 else object
+            n_col = n_g.astype(kind)[:, None]
+            s = s_g.astype(kind)
         # Reference per cut-off: the highest rate, compared exactly by
         # cross-multiplication; ties keep the first group in sorted order.
         ref = np.zeros(n_t, dtype=np.int64)
@@ -470,7 +498,16 @@ def _sweep_table(
                 has_ratio, (s * n_ref).astype(float) / (n_col * s_ref).astype(float), np.nan
             )
         flag = 5 * s * n_ref < 4 * s_ref * n_col
-        rate = s_g / n_g[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = s_g / n_g[:, None] if weighed is None else weighed[1] / weighed[0][:, None]
+        weight_columns = (
+            {}
+            if weighed is None
+            else {
+                "n_weighted": np.repeat(weighed[0], n_t),
+                "selected_weighted": weighed[1].ravel(),
+            }
+        )
         labels = np.empty(n_groups, dtype=object)
         labels[:] = [label(k) for k in keys]
         parts.append(
@@ -482,6 +519,7 @@ def _sweep_table(
                     "group": pd.Series(np.repeat(labels, n_t), dtype=object),
                     "n": np.repeat(n_g, n_t),
                     "selected": s_g.ravel(),
+                    **weight_columns,
                     "rate": rate.ravel(),
                     "impact_ratio": ratio.ravel(),
                     "is_reference": (ref[None, :] == np.arange(n_groups)[:, None]).ravel(),
