@@ -22,7 +22,18 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-from _aclu import DATASET, Row, Table, half, hand_check, read_tables, run, value
+from _aclu import (
+    DATASET,
+    Row,
+    Table,
+    checker_faults,
+    compared,
+    half,
+    hand_check,
+    read_tables,
+    run,
+    value,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -172,16 +183,69 @@ def _frame(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
 
 
 def test_ratios_whose_common_top_rate_no_whole_count_gives_are_an_error():
-    # Made-up rates only.  0.83 of 60/100 needs the top rate in [71.86%, 72.73%], 0.80 of
-    # 58/100 in [72.05%, 72.96%]: together [72.05%, 72.73%].  The top, 0.7 of 20, is 13,
-    # 14 or 15 of 20 (65%, 70%, 75%): none lies there.  Each ratio passes alone, and the
-    # continuous intervals meet, so the checker saw nothing before.
-    rows = [("20", "0.7", "1.00"), ("100", "0.60", "0.83"), ("100", "0.58", "0.80")]
+    # Made-up.  The top, 0.7 of 20, is 13, 14 or 15 of 20 (65%, 70%, 75%).  0.86 of 60%
+    # fits a top of 70% and 0.8 of 59.6% one of 75%, so each ratio passes alone; together
+    # they need the top in [70.12%, 70.18%], where no count of 20 lies.  The intervals of
+    # real numbers meet, so the checker saw nothing before.
+    rows = [("20", "0.7", "1.00"), ("100", "0.60", "0.86"), ("1000", "0.596", "0.8")]
     assert not _brute_force([(int(n), "", rate, ratio) for n, rate, ratio in rows])
     (finding,) = ai.check_summary(_frame(rows)).errors
     assert finding.code == "ratios_inconsistent"
-    assert "14 of 20 is 70.00%" in finding.message and "15 of 20 is 75.00%" in finding.message
-    # One more applicant at the top: 0.7 of 138 includes 100 of 138 = 72.46%, consistent.
-    rows[0] = ("138", "0.7", "1.00")
+    assert "between 70.12% and 70.18%" in finding.message
+    assert "14 of 20 is 70.00%, 15 of 20 is 75.00%" in finding.message
+    # 2,000 applicants at the top: 1,403 of 2,000 is 70.15%, and the table is consistent.
+    rows[0] = ("2000", "0.7", "1.00")
     assert _brute_force([(int(n), "", rate, ratio) for n, rate, ratio in rows])
     assert ai.check_summary(_frame(rows)).errors == ()
+
+
+def test_a_ratio_more_precise_than_its_rate_that_no_whole_count_gives_is_an_error():
+    # Made-up: the top is 16 of 24 (0.67 of 24 allows no other count).  0.5 of 121 is 55
+    # to 66 of 121, ratios 0.682 to 0.818 as a range of reals, so 0.813 passed before;
+    # but 65 of 121 gives 0.806 and 66 of 121 gives 0.818: no count gives 0.813.
+    rows = [("24", "0.67", "1.0"), ("121", "0.5", "0.813")]
+    assert not _brute_force([(int(n), "", rate, ratio) for n, rate, ratio in rows])
+    (finding,) = ai.check_summary(_frame(rows)).errors
+    assert finding.code == "wrong_ratio" and finding.group == "g1"
+    assert "no whole number of its 121 applicants" in finding.message
+    # 0.81 is 65 of 121 against 16 of 24 (0.806): no error.
+    rows[1] = ("121", "0.5", "0.81")
+    assert ai.check_summary(_frame(rows)).errors == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 200),
+            st.floats(0, 1),
+            st.booleans(),
+            st.sampled_from([1, 2, 3]),
+            st.sampled_from([0, 0, 0, 0.01, -0.01, 0.02]),
+            st.sampled_from([1, 2, 2, 3]),
+        ),
+        min_size=2,
+        max_size=4,
+    )
+)
+def test_the_checker_and_the_hand_check_agree_on_random_tables(groups):
+    # Counts published for some rows, rates of 1 to 3 decimals, ratios of 1 to 3 decimals
+    # some of them nudged off: every kind of fault the hand check names, the checker finds,
+    # and nothing else.
+    ks = [round(share * n) for n, share, *_ in groups]
+    top = max(Fraction(k, n) for k, (n, *_) in zip(ks, groups))
+    if not top:
+        return
+    rows = [Row("Unknown", True, "0", "", "", "")]
+    for i, (k, (n, _, counted, rate_places, nudge, ratio_places)) in enumerate(zip(ks, groups)):
+        ratio = max(float(Fraction(k, n) / top) + nudge, 0)
+        rate = f"{k / n:.{rate_places}f}"
+        rows.append(
+            Row(
+                f"g{i}", False, str(n), str(k) if counted else "", rate, f"{ratio:.{ratio_places}f}"
+            )
+        )
+    table = Table("made-up", "race", "Selection", tuple(rows))
+    hand = {f for f in compared(hand_check(table).faults) if f[0] != "excluded_above_threshold"}
+    check = ai.check_summary(table.frame(), kind="selection", min_share=1e-9)
+    assert checker_faults(check) == hand, repr(check)

@@ -842,6 +842,12 @@ def _check_ratios(
     failing = [
         r for r in published if not _meets(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
     ]
+    # The intervals above are of real numbers; the rates are k / n for whole k.  A ratio
+    # more precise than its rate can fall between the values those give.
+    stepped = (
+        [] if exact else [r for r in published if r not in failing and not _ratios_fit(kept, [r])]
+    )
+    failing += stepped
     above_one = [r for r in published if r["published_ratio"] > 1 + _half(r["ratio_digits"])]
     if not failing and not above_one:
         return [] if exact else _common_reference(attribute, kept, published)
@@ -854,6 +860,12 @@ def _check_ratios(
             f"{_fmt(r['published_ratio'], r['ratio_digits'])}; {source} "
             f"{_span(lo, hi, r['ratio_digits'])}"
             + (f" ({_fmt(lo, r['ratio_digits'])} at the published precision)" if lo == hi else "")
+            + (
+                f", but only as a range: no whole number of its {r['n']:,} applicants within "
+                f"its rate {r['rate_text']} gives that ratio"
+                if r in stepped
+                else ""
+            )
         )
 
     # One cause, one finding: ratios computed from rounded rates (when every
@@ -904,7 +916,7 @@ def _check_ratios(
             )
         )
         failing = [r for r in failing if r not in above_one]
-    return found + _ratio_patterns(attribute, failing, reference, allowed, exact, says)
+    return found + _ratio_patterns(attribute, failing, reference, allowed, exact, says, stepped)
 
 
 def _common_reference(
@@ -918,7 +930,9 @@ def _common_reference(
     the largest lower and the largest upper end of the rates.  When those
     intervals do not meet, no single set of true rates gives the published
     table, though every row passes alone (rates only: with counts M is known
-    and the row checks already decide)."""
+    and the row checks already decide).  When they meet, M is still one
+    category's rate, k / n for a whole k: no such value between them is the
+    same error."""
     bounds_lo: list[tuple[Fraction, dict[str, Any] | None]] = [(max(r["lo"] for r in kept), None)]
     bounds_hi: list[tuple[Fraction, dict[str, Any] | None]] = [(max(r["hi"] for r in kept), None)]
     for r in published:
@@ -930,8 +944,12 @@ def _common_reference(
         max(bounds_lo, key=lambda b: b[0]),
         min(bounds_hi, key=lambda b: b[0]),
     )
-    if low <= high or by_low is None or by_high is None:
+    if _ratios_fit(kept, published):
         return []
+    if low <= high:
+        return _top_between(attribute, kept, low, high) or _stepped_over(attribute, low, high)
+    if by_low is None or by_high is None:
+        return _stepped_over(attribute, None, None)
 
     def needs(r: dict[str, Any], bound: Fraction, side: str) -> str:
         return (
@@ -949,6 +967,163 @@ def _common_reference(
             f"{attribute}: each impact ratio is reachable on its own, but no single highest "
             f"rate gives them all: {needs(by_high, high, 'at most')}, "
             f"{needs(by_low, low, 'at least')}",
+        )
+    ]
+
+
+def _ratios_fit(kept: list[dict[str, Any]], constrained: list[dict[str, Any]]) -> bool:
+    """Whole counts within every rate and one highest rate M among ``kept`` give each
+    ``constrained`` ratio at its precision (exact: the rates are k / n, not intervals).
+
+    For each category that could be the highest, M runs over its own values; every
+    other category's rate r, one of its k / n, must give r / M in [p - h, p + h]
+    (in [0, 1] when unconstrained), so M lies in the union of [r / b, r / a]."""
+    for top in kept:
+        if top in constrained and abs(top["published_ratio"] - 1) > _half(top["ratio_digits"]):
+            continue
+        window = [(top["lo"], top["hi"])]
+        for r in kept:
+            if r is top:
+                continue
+            if r in constrained:
+                p, h = r["published_ratio"], _half(r["ratio_digits"])
+                a, b = max(Fraction(0), p - h), min(Fraction(1), p + h)
+            else:
+                a, b = Fraction(0), Fraction(1)
+            window = _intersect(window, _tops_allowed(r, a, b, window))
+            if not window:
+                break
+        if top["unattainable"]:
+            if any(hi > 0 for _, hi in window):
+                return True
+            continue
+        for lo, hi in window:
+            # M is k / n of the top's own count, and above 0 (a ratio needs it).
+            if max(math.ceil(lo * top["n"]), 1) <= math.floor(hi * top["n"]):
+                return True
+    return False
+
+
+def _tops_allowed(
+    r: dict[str, Any], a: Fraction, b: Fraction, window: list[tuple[Fraction, Fraction]]
+) -> list[tuple[Fraction, Fraction]]:
+    """The highest rates M, within ``window``, for which one of r's rates gives r / M in
+    [a, b]: the union over r's whole counts k of [k / (n b), k / (n a)]."""
+    w_lo, w_hi = window[0][0], window[-1][1]
+    if r["unattainable"]:  # any real rate in [lo, hi]: the spans join into one
+        if a > 0 and not r["hi"]:
+            return []
+        return [(r["lo"] / b, r["hi"] / a if a > 0 else w_hi)]
+    n = r["n"]
+    k_lo, k_hi = int(r["lo"] * n), int(r["hi"] * n)
+    k_first, k_last = max(k_lo, math.ceil(w_lo * a * n)), min(k_hi, math.floor(w_hi * b * n))
+    if a <= 0:
+        return [(Fraction(k_first, n) / b, w_hi)] if k_first <= k_last else []
+    # Spans of neighbouring counts overlap once a (k + 1) <= b k: from there on, one.
+    joined = k_last + 1 if a == b else max(k_first, math.ceil(a / (b - a)))
+    spans = [
+        (Fraction(k, n) / b, Fraction(k, n) / a)
+        for k in range(max(k_first, 1), min(joined, k_last + 1))
+    ]
+    if joined <= k_last:
+        spans.append((Fraction(joined, n) / b, Fraction(k_last, n) / a))
+    return spans
+
+
+def _intersect(
+    a: list[tuple[Fraction, Fraction]], b: list[tuple[Fraction, Fraction]]
+) -> list[tuple[Fraction, Fraction]]:
+    """Where two lists of sorted, disjoint closed intervals meet (``b`` may overlap itself)."""
+    merged: list[tuple[Fraction, Fraction]] = []
+    for lo, hi in sorted(b):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    out = []
+    for lo1, hi1 in a:
+        for lo2, hi2 in merged:
+            lo, hi = max(lo1, lo2), min(hi1, hi2)
+            if lo <= hi:
+                out.append((lo, hi))
+    return out
+
+
+def _stepped_over(attribute: str, low: Fraction | None, high: Fraction | None) -> list[Finding]:
+    """Ratios that real-valued rates could give together but whole counts cannot."""
+    window = (
+        f"they need the highest rate between {float(low):.2%} and {float(high):.2%}, and "
+        if low is not None and high is not None
+        else ""
+    )
+    return [
+        Finding(
+            "error",
+            "ratios_inconsistent",
+            attribute,
+            None,
+            f"{attribute}: each impact ratio is reachable on its own, but no whole numbers of "
+            f"applicants within the published rates give them all against one highest rate "
+            f"({window}the rates k / n step over every value that fits)",
+        )
+    ]
+
+
+def _top_between(
+    attribute: str, kept: list[dict[str, Any]], low: Fraction, high: Fraction
+) -> list[Finding]:
+    """An error when the ratios need the highest rate in [low, high] and no category that
+    can be the highest (ratio 1 at its precision) has a whole count giving a rate there:
+    with few applicants at the top, the rates k / n step over the window."""
+
+    def can_top(r: dict[str, Any]) -> bool:
+        p = r["published_ratio"]
+        return p is None or abs(p - 1) <= _half(r["ratio_digits"])
+
+    def counts_within(r: dict[str, Any]) -> tuple[int, int]:
+        n = r["n"]
+        return max(math.ceil(low * n), int(r["lo"] * n), 1), min(
+            math.floor(high * n), int(r["hi"] * n)
+        )
+
+    tops = [r for r in kept if can_top(r)]
+    for r in tops:
+        if r["unattainable"]:
+            if r["lo"] <= high and r["hi"] >= low:
+                return []
+        elif (span := counts_within(r))[0] <= span[1]:
+            return []
+    window = f"between {float(low):.2%} and {float(high):.2%}"
+    if not tops:
+        return [
+            Finding(
+                "error",
+                "ratios_inconsistent",
+                attribute,
+                None,
+                f"{attribute}: the impact ratios need the highest rate {window}, and no "
+                "category's ratio is 1 at its precision",
+            )
+        ]
+    top = max(tops, key=lambda r: (r["hi"], r["lo"]))
+    n = top["n"]
+    # The top's whole counts either side of the window (within its published rate).
+    near = sorted(
+        {
+            min(max(k, int(top["lo"] * n)), int(top["hi"] * n))
+            for k in (math.ceil(low * n) - 1, math.floor(high * n) + 1)
+        }
+    )
+    sides = ", ".join(f"{k:,} of {n:,} is {float(Fraction(k, n)):.2%}" for k in near)
+    return [
+        Finding(
+            "error",
+            "ratios_inconsistent",
+            attribute,
+            None,
+            f"{attribute}: each impact ratio is reachable on its own, and together they need "
+            f"the highest rate {window}, but no whole count of a category that can be the "
+            f"highest gives a rate there ({top['group']!r}, rate {top['rate_text']}: {sides})",
         )
     ]
 
@@ -1048,13 +1223,18 @@ def _ratio_patterns(
     allowed: dict[int, tuple[Fraction, Fraction]],
     exact: bool,
     says: Any,
+    stepped: list[dict[str, Any]],
 ) -> list[Finding]:
-    """Wrong ratios, with those that share a cause (rounded rates, truncation) grouped."""
+    """Wrong ratios, with those that share a cause (rounded rates, truncation) grouped;
+    ``stepped`` ratios fit the intervals of reals but no whole count, so their interval
+    says nothing about truncation."""
     if not failing:
         return []
     rounded = {id(r): _from_rounded_rates(r, reference, r["ratio_digits"]) for r in failing}
     truncated = [
-        r for r in failing if _truncates(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
+        r
+        for r in failing
+        if r not in stepped and _truncates(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
     ]
     found: list[Finding] = []
     if len(truncated) == len(failing) and len(failing) > 1:
