@@ -163,7 +163,7 @@ def read_tables(path: Path = DATASET) -> tuple[list[Table], list[tuple[str, str]
 
 def _rows(records: list[dict[str, str]]) -> tuple[list[Row], str]:
     labels = Counter(_label(r) for r in records)
-    if any(count > 1 for count in labels.values()):
+    if any(count > 1 for label, count in labels.items() if label != UNKNOWN):
         return [], "a category appears twice"
     # Counts are published only if every count of the table is whole.
     counts = [
@@ -173,8 +173,13 @@ def _rows(records: list[dict[str, str]]) -> tuple[list[Row], str]:
     ]
     counts_published = bool(counts) and all(re.fullmatch(r"\d+", c) for c in counts)
     rows = []
+    n_unknown = 0
     for r in records:
         unknown = _label(r) == UNKNOWN
+        # Some audits publish two unknown counts (race unknown; race and sex unknown):
+        # both are the unknown category, told apart by a number.
+        n_unknown += unknown
+        label = f"{UNKNOWN} {n_unknown}" if unknown and labels[UNKNOWN] > 1 else _label(r)
         n = r["number_of_applications"].strip()
         rate, ratio = _figure(r["result"]), _figure(r["impact_ratio"])
         selected = r["n_selected_or_n_above_median"] if counts_published else "NA"
@@ -182,7 +187,7 @@ def _rows(records: list[dict[str, str]]) -> tuple[list[Row], str]:
             if rate or ratio or selected != "NA":
                 return [], "a category publishes figures without its number of applicants"
             continue  # not published (an unknown count the audit does not state)
-        rows.append(Row(_label(r), unknown, n, "" if selected == "NA" else selected, rate, ratio))
+        rows.append(Row(label, unknown, n, "" if selected == "NA" else selected, rate, ratio))
     if not any(not r.unknown and int(r.n) > 0 for r in rows):
         return [], "no category with applicants"
     return rows, ""
@@ -423,6 +428,8 @@ def hand_check(table: Table) -> HandResult:
             faults.add(("excluded_without_figures", c.label))
         if not small(c):
             faults.add(("excluded_above_threshold", c.label))
+    if not any(c.ratio for c in known) and not no_ratios:
+        patterns.add("no impact ratio published (every category reads as excluded)")
     kept = [c for c in known if c.n and c.has_rate and c.ratio is not None]
     if kept and any(c.hi for c in kept) and not feasible(kept, kept):
         faults.add(("ratio", None))
