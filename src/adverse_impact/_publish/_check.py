@@ -971,6 +971,11 @@ def _common_reference(
     ]
 
 
+#: Past this many separate rates k / n of one category inside the window, its rates
+#: are taken as one interval of reals (lenient: a miss is possible, a false alarm not).
+_MAX_STEPS = 20_000
+
+
 def _ratios_fit(kept: list[dict[str, Any]], constrained: list[dict[str, Any]]) -> bool:
     """Whole counts within every rate and one highest rate M among ``kept`` give each
     ``constrained`` ratio at its precision (exact: the rates are k / n, not intervals).
@@ -978,21 +983,26 @@ def _ratios_fit(kept: list[dict[str, Any]], constrained: list[dict[str, Any]]) -
     For each category that could be the highest, M runs over its own values; every
     other category's rate r, one of its k / n, must give r / M in [p - h, p + h]
     (in [0, 1] when unconstrained), so M lies in the union of [r / b, r / a]."""
-    for top in kept:
+
+    def span(r: dict[str, Any]) -> tuple[Fraction, Fraction]:
+        if r not in constrained:
+            return Fraction(0), Fraction(1)
+        p, h = r["published_ratio"], _half(r["ratio_digits"])
+        return max(Fraction(0), p - h), min(Fraction(1), p + h)
+
+    # The likeliest top first; the categories that narrow M least first (a ratio much
+    # more precise than its rate splits M into many pieces: best done last).
+    tops = sorted(kept, key=lambda r: (r["hi"], r["lo"]), reverse=True)
+    others = sorted(kept, key=lambda r: (r in constrained, r["ratio_digits"] - r["rate_digits"]))
+    for top in tops:
         if top in constrained and abs(top["published_ratio"] - 1) > _half(top["ratio_digits"]):
             continue
         window = [(top["lo"], top["hi"])]
-        for r in kept:
-            if r is top:
-                continue
-            if r in constrained:
-                p, h = r["published_ratio"], _half(r["ratio_digits"])
-                a, b = max(Fraction(0), p - h), min(Fraction(1), p + h)
-            else:
-                a, b = Fraction(0), Fraction(1)
-            window = _intersect(window, _tops_allowed(r, a, b, window))
-            if not window:
-                break
+        for r in others:
+            if r is not top:
+                window = _tops_within(r, *span(r), window)
+                if not window:
+                    break
         if top["unattainable"]:
             if any(hi > 0 for _, hi in window):
                 return True
@@ -1004,48 +1014,44 @@ def _ratios_fit(kept: list[dict[str, Any]], constrained: list[dict[str, Any]]) -
     return False
 
 
-def _tops_allowed(
+def _tops_within(
     r: dict[str, Any], a: Fraction, b: Fraction, window: list[tuple[Fraction, Fraction]]
 ) -> list[tuple[Fraction, Fraction]]:
-    """The highest rates M, within ``window``, for which one of r's rates gives r / M in
-    [a, b]: the union over r's whole counts k of [k / (n b), k / (n a)]."""
-    w_lo, w_hi = window[0][0], window[-1][1]
+    """The highest rates M in ``window`` (sorted, disjoint closed intervals) for which one
+    of r's rates gives r / M in [a, b]: M in [k / (n b), k / (n a)] for a whole count k."""
+    out: list[tuple[Fraction, Fraction]] = []
+
+    def add(lo: Fraction, hi: Fraction | None, x: Fraction, y: Fraction) -> None:
+        lo, hi = max(lo, x), y if hi is None else min(hi, y)
+        if lo <= hi:
+            out.append((lo, hi))
+
     if r["unattainable"]:  # any real rate in [lo, hi]: the spans join into one
         if a > 0 and not r["hi"]:
             return []
-        return [(r["lo"] / b, r["hi"] / a if a > 0 else w_hi)]
+        for x, y in window:
+            add(r["lo"] / b, r["hi"] / a if a > 0 else None, x, y)
+        return out
     n = r["n"]
     k_lo, k_hi = int(r["lo"] * n), int(r["hi"] * n)
-    k_first, k_last = max(k_lo, math.ceil(w_lo * a * n)), min(k_hi, math.floor(w_hi * b * n))
-    if a <= 0:
-        return [(Fraction(k_first, n) / b, w_hi)] if k_first <= k_last else []
     # Spans of neighbouring counts overlap once a (k + 1) <= b k: from there on, one.
-    joined = k_last + 1 if a == b else max(k_first, math.ceil(a / (b - a)))
-    spans = [
-        (Fraction(k, n) / b, Fraction(k, n) / a)
-        for k in range(max(k_first, 1), min(joined, k_last + 1))
-    ]
-    if joined <= k_last:
-        spans.append((Fraction(joined, n) / b, Fraction(k_last, n) / a))
-    return spans
-
-
-def _intersect(
-    a: list[tuple[Fraction, Fraction]], b: list[tuple[Fraction, Fraction]]
-) -> list[tuple[Fraction, Fraction]]:
-    """Where two lists of sorted, disjoint closed intervals meet (``b`` may overlap itself)."""
-    merged: list[tuple[Fraction, Fraction]] = []
-    for lo, hi in sorted(b):
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-        else:
-            merged.append((lo, hi))
-    out = []
-    for lo1, hi1 in a:
-        for lo2, hi2 in merged:
-            lo, hi = max(lo1, lo2), min(hi1, hi2)
-            if lo <= hi:
-                out.append((lo, hi))
+    joined = k_hi + 1 if a == b else math.ceil(a / (b - a)) if a > 0 else 0
+    pieces = []
+    for x, y in window:
+        # The counts whose span meets [x, y]: k / (n a) >= x and k / (n b) <= y.
+        k1, k2 = max(k_lo, math.ceil(x * a * n)), min(k_hi, math.floor(y * b * n))
+        if k1 <= k2:
+            pieces.append((x, y, k1, k2))
+    if sum(max(0, min(joined, k2 + 1) - max(k1, 1)) for _, _, k1, k2 in pieces) > _MAX_STEPS:
+        joined = 0
+    for x, y, k1, k2 in pieces:
+        if a <= 0:
+            add(Fraction(k1, n) / b, None, x, y)
+            continue
+        for k in range(max(k1, 1), min(joined, k2 + 1)):
+            add(Fraction(k, n) / b, Fraction(k, n) / a, x, y)
+        if max(k1, joined) <= k2:
+            add(Fraction(max(k1, joined), n) / b, Fraction(k2, n) / a, x, y)
     return out
 
 
