@@ -486,10 +486,11 @@ def check_summary(
     exact value.  Where only rates are published each rate is the interval of
     values that round to it, narrowed to the fractions *k/n* a whole count
     can give (no such *k*: the rate is unattainable), and a ratio is wrong
-    only if no choice of rates inside those intervals gives it at its own
+    only if no choice of whole counts within those rates gives it at its own
     precision (exact arithmetic with fractions).  All the ratios share one
-    highest rate: ratios that each pass alone but need that rate in
-    intervals that do not meet are one ``ratios_inconsistent`` error.  The
+    highest rate: ratios that each pass alone but that no single highest
+    rate (one category's *k/n*) gives together are one
+    ``ratios_inconsistent`` error.  The
     reference is the highest-rate category among those kept in the ratios
     (6 RCNY 5-300, "impact ratio").  Findings with one cause are reported once, with the
     rows they explain as ``knock_on``: ratios computed from rounded rates,
