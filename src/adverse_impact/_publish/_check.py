@@ -985,8 +985,10 @@ def _ratios_fit(kept: list[dict[str, Any]], constrained: list[dict[str, Any]]) -
     other category's rate r, one of its k / n, must give r / M in [p - h, p + h]
     (in [0, 1] when unconstrained), so M lies in the union of [r / b, r / a]."""
 
+    held = {id(r) for r in constrained}
+
     def span(r: dict[str, Any]) -> tuple[Fraction, Fraction]:
-        if r not in constrained:
+        if id(r) not in held:
             return Fraction(0), Fraction(1)
         p, h = r["published_ratio"], _half(r["ratio_digits"])
         return max(Fraction(0), p - h), min(Fraction(1), p + h)
@@ -994,9 +996,9 @@ def _ratios_fit(kept: list[dict[str, Any]], constrained: list[dict[str, Any]]) -
     # The likeliest top first; the categories that narrow M least first (a ratio much
     # more precise than its rate splits M into many pieces: best done last).
     tops = sorted(kept, key=lambda r: (r["hi"], r["lo"]), reverse=True)
-    others = sorted(kept, key=lambda r: (r in constrained, r["ratio_digits"] - r["rate_digits"]))
+    others = sorted(kept, key=lambda r: (id(r) in held, r["ratio_digits"] - r["rate_digits"]))
     for top in tops:
-        if top in constrained and abs(top["published_ratio"] - 1) > _half(top["ratio_digits"]):
+        if id(top) in held and abs(top["published_ratio"] - 1) > _half(top["ratio_digits"]):
             continue
         window = [(top["lo"], top["hi"])]
         for r in others:
