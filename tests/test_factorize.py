@@ -142,3 +142,33 @@ def test_an_audit_from_text_labels_equals_the_audit_from_categoricals():
         text = ai.audit(frame, **options)
     categorical = ai.audit(_data.categorical(frame), **options)
     pd.testing.assert_frame_equal(text.table, categorical.table)
+
+
+@given(
+    values=st.lists(
+        st.one_of(st.sampled_from(LABELS), st.none(), st.just(float("nan")), st.text(max_size=3)),
+        max_size=40,
+    ),
+    kind=st.sampled_from(["object-array", "object-series", "str", "ints", "mixed"]),
+)
+def test_factorize_values_gives_the_codes_and_values_of_pandas_factorize(values, kind):
+    """Unbounded factorizing (surnames, ZCTAs) through Arrow equals pandas.factorize."""
+    if kind == "ints":
+        values = [None if v is None else len(str(v)) for v in values]
+    if kind == "mixed":
+        values = [*values, 7]
+    column = np.array(values, dtype=object)
+    if kind == "object-series":
+        column = pd.Series(column, dtype=object)
+    elif kind == "str":
+        column = pd.Series([v if isinstance(v, str) else None for v in values], dtype="str")
+    expected_codes, expected_values = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = _groups.factorize_values(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(uniques) == list(expected_values)
+
+
+def test_factorize_values_has_no_limit_on_distinct_values():
+    ids = np.array([f"id{i}" for i in range(5_000)] * 2, dtype=object)
+    codes, uniques = _groups.factorize_values(ids)
+    assert len(uniques) == 5_000 and codes.max() == 4_999 and codes[5_000] == 0

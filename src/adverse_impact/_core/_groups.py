@@ -52,6 +52,7 @@ __all__ = [
     "code_groups",
     "factorize",
     "factorize_columns",
+    "factorize_values",
     "group_totals",
     "highest",
     "is_unknown",
@@ -196,6 +197,60 @@ def factorize_columns(columns: Sequence[tuple[Any, str]]) -> list[tuple[np.ndarr
     for i, labels in arrow.items():
         out[i] = labels.finish([next(late) for _ in range(labels.n_tasks)])
     return out  # type: ignore[return-value]
+
+
+def factorize_values(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 for missing) and the distinct values in order of first appearance, unbounded.
+
+    For columns with many distinct values that are not protected attributes
+    (surnames, ZCTAs), so no ``MAX_GROUPS`` limit.  Text is encoded by Arrow:
+    pandas' Arrow strings as they are, and an object column of Python
+    strings (or of integers) converted to Arrow first, which with the
+    encoding costs a quarter of hashing a million scattered Python strings;
+    anything else goes to ``pandas.factorize``.  The distinct values are a
+    numpy array: objects for text, integers for integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from adverse_impact._core._groups import factorize_values
+    >>> codes, uniques = factorize_values(np.array(["b", None, "a", "b"], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    column = _arrow_text(values)
+    if column is None:
+        column = _object_as_arrow(values)
+    if column is None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return codes, np.asarray(uniques)
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column)
+    if not encoded.num_chunks:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy() for c in encoded.chunks])
+    # Every chunk carries the one dictionary of the whole column.
+    return codes, encoded.chunks[-1].dictionary.to_numpy(zero_copy_only=False)
+
+
+def _object_as_arrow(values: Any) -> Any:
+    """An object column of strings or of integers (missing values allowed) as Arrow, else None."""
+    if not isinstance(values, (pd.Series, np.ndarray)) or values.dtype != object:
+        return None
+    import pyarrow as pa
+
+    try:
+        # from_pandas: None, NaN and pd.NA are missing, as pandas.factorize takes them.
+        array = pa.array(np.asarray(values), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None  # mixed types: pandas.factorize keeps each value as it is
+    types = pa.types
+    text = types.is_string(array.type) or types.is_large_string(array.type)
+    if not (text or types.is_integer(array.type)):
+        return None
+    # Past 2 GB of text, pyarrow returns chunks already.
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 def _factorize_one(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
