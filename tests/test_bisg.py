@@ -323,6 +323,28 @@ def test_surnames_are_cleaned_as_the_cfpb_cleans_them(raw, looked_up):
     pd.testing.assert_frame_equal(est.probabilities, direct)
 
 
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.integers(0, 9),
+            st.text(alphabet="abcdoJRSIVMDPH -'.,`{}0ßéÜ\"", max_size=10),
+            st.sampled_from(["jr", "Md", "O", "d", "Smith", "ab", "x"]),
+        ),
+        max_size=25,
+    )
+)
+def test_the_fast_path_cleans_as_the_cfpb_steps_do(names):
+    """Plain names skip the CFPB's steps; every name comes out as if it had gone through them."""
+    from adverse_impact._bisg._names import _clean, clean_surnames
+
+    values = np.array(names, dtype=object)
+    first, second = clean_surnames(values)
+    text = pd.Series([v if isinstance(v, str) else "" for v in names], dtype=object)
+    expected = _clean(text.astype(str)) if names else (np.array([]), np.array([]))
+    assert first.tolist() == list(expected[0]) and second.tolist() == list(expected[1])
+
+
 def test_rows_stay_in_input_order_whatever_repeats(adult_counts):
     names = ["Garcia", "Smith", "Garcia", "Nguyen", "Smith", None]
     zcta = ["78521", "30310", "30310", "92683", "78521", "78521"]
