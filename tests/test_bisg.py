@@ -345,6 +345,15 @@ def test_the_fast_path_cleans_as_the_cfpb_steps_do(names):
     assert first.tolist() == list(expected[0]) and second.tolist() == list(expected[1])
 
 
+def test_probabilities_are_stored_by_category_for_the_audit(adult_counts):
+    """audit_imputed reads one category's column at a time: stored so, it copies nothing."""
+    for zcta in (None, ["30310", "78521", "92683"]):
+        table = adult_counts if zcta else None
+        est = ai.impute_race(["Smith", "Garcia", "Qxqzv"], zcta=zcta, zcta_table=table)
+        assert est._probabilities.flags.f_contiguous
+        np.testing.assert_allclose(est.probabilities.sum(axis=1), 1.0)
+
+
 def test_rows_stay_in_input_order_whatever_repeats(adult_counts):
     names = ["Garcia", "Smith", "Garcia", "Nguyen", "Smith", None]
     zcta = ["78521", "30310", "30310", "92683", "78521", "78521"]
