@@ -172,3 +172,14 @@ def test_factorize_values_has_no_limit_on_distinct_values():
     ids = np.array([f"id{i}" for i in range(5_000)] * 2, dtype=object)
     codes, uniques = _groups.factorize_values(ids)
     assert len(uniques) == 5_000 and codes.max() == 4_999 and codes[5_000] == 0
+
+
+def test_the_labels_benchmark_runs_on_a_small_sample(capsys):
+    import runpy
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "labels.py"
+    module = runpy.run_path(str(script))
+    assert module["main"](["--sizes", "3000", "--repeats", "1", "--peer-repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| categoricals |" in out and "| text (Arrow strings) |" in out
+    assert "Text / categoricals (wall)" in out
