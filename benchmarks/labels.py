@@ -46,7 +46,7 @@ def _cases(text: Any, categorical: Any) -> dict[str, tuple[Callable[[], Any], bo
     """Name -> (function, whether it is the slow peer run fewer times)."""
 
     def audit(frame: Any) -> Callable[[], Any]:
-        return lambda: ai.audit(frame, selected="selected", groups=["sex", "race"])
+        return lambda: ai.audit(frame, selected="selected", sensitive_features=["sex", "race"])
 
     def before() -> Any:
         # The same audit with no column taken as Arrow text: pandas.factorize on each.

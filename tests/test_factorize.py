@@ -75,7 +75,7 @@ def test_arrow_coding_gives_the_codes_and_labels_of_pandas_factorize(
     assert _groups._arrow_text(values) is not None
     expected_codes, expected_labels = _old(values)
     with _slicing(slice_rows, parallel_from=0 if threads else 10**9, head=head):
-        codes, uniques = _groups.factorize(values, "groups['x']")
+        codes, uniques = _groups.factorize(values, "sensitive_features['x']")
     assert codes.tolist() == expected_codes.tolist()
     assert list(uniques) == expected_labels
     assert all(type(u) is str for u in uniques)
@@ -117,7 +117,7 @@ def test_an_id_column_is_refused_with_the_same_message_on_either_path(head):
     for values in (pd.Series(ids, dtype=object), pd.Series(ids, dtype="str")):
         with _slicing(_groups.SLICE_ROWS, _groups.PARALLEL_ROWS, head=head):
             with pytest.raises(ai.InputError, match="looks like an ID") as info:
-                _groups.factorize(values, "groups['id']")
+                _groups.factorize(values, "sensitive_features['id']")
         messages.append(str(info.value))
     assert messages[0] == messages[1]
 
@@ -125,7 +125,7 @@ def test_an_id_column_is_refused_with_the_same_message_on_either_path(head):
 def test_a_label_first_seen_past_the_head_is_coded_after_the_head_labels():
     values = pd.Series(["b", "a", None, "b", "c", "a", "d", "c"], dtype="str")
     with _slicing(3, parallel_from=0, head=4):
-        codes, uniques = _groups.factorize(values, "groups['x']")
+        codes, uniques = _groups.factorize(values, "sensitive_features['x']")
     assert codes.tolist() == [0, 1, -1, 0, 2, 1, 3, 2]
     assert uniques.tolist() == ["b", "a", "c", "d"]
 
@@ -136,7 +136,11 @@ def test_an_audit_from_text_labels_equals_the_audit_from_categoricals():
 
     frame = _data.applicants(300_000, seed=3)
     assert frame["sex"].dtype == "str"  # pandas' default text: Arrow strings
-    options = {"selected": "selected", "groups": ["sex", "race"], "unknown": ["Unknown"]}
+    options = {
+        "selected": "selected",
+        "sensitive_features": ["sex", "race"],
+        "unknown": ["Unknown"],
+    }
     # Threads, eight slices per column, and a head that misses the rarer labels.
     with _slicing(40_000, parallel_from=100_000, head=20):
         text = ai.audit(frame, **options)
