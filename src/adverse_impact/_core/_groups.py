@@ -1,7 +1,8 @@
 """Group coding: the one place that turns protected-attribute labels into groups.
 
 It owns reading the attributes from whatever the caller passed
-(:func:`label_columns`), factorizing labels (:func:`factorize`), which labels
+(:func:`label_columns`), factorizing labels (:func:`factorize`; and
+:func:`factorize_values` for the unbounded columns of BISG), which labels
 are unknown (:func:`is_unknown`), the attributes and intersections audited
 (:func:`specs`), the order of groups (:func:`sort_key`) and their printed
 labels (:func:`label`), the reference group (the highest rate,
