@@ -44,6 +44,7 @@ __all__ = [
     "LEGAL_AS_OF",
     "Document",
     "Figure",
+    "Legend",
     "Publishable",
     "Section",
     "Table",
@@ -146,7 +147,16 @@ class Text:
     meta: bool = False
 
 
-Block = Table | Figure | Text
+@dataclasses.dataclass(frozen=True, slots=True)
+class Legend:
+    """Terms and their meanings inside a section: a key read before the tables it explains
+    (group codes, the hypotheses of the tests), where the document's own key comes last."""
+
+    pairs: tuple[tuple[str, str], ...]
+    title: str | None = None
+
+
+Block = Table | Figure | Text | Legend
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -282,8 +292,30 @@ def _html_block(block: Block, inline: bool) -> str:
         )
     if isinstance(block, Figure):
         return f"<figure>{block.svg}<figcaption>{html.escape(block.caption)}</figcaption></figure>"
+    if isinstance(block, Legend):
+        head = f"<h3>{html.escape(block.title)}</h3>" if block.title else ""
+        return head + html_legend(block.pairs)
     cls = ' class="meta"' if block.meta else ""
     return f"<p{cls}>{html.escape(block.text)}</p>"
+
+
+def _html_blocks(blocks: Sequence[Block], inline: bool) -> list[str]:
+    """The blocks in order; figures next to each other share a row (side by side when the
+    page is wide enough, one under the other on a phone)."""
+    out: list[str] = []
+    run: list[str] = []
+    for block in [*blocks, None]:
+        if isinstance(block, Figure):
+            run.append(_html_block(block, inline))
+            continue
+        if run:
+            out.append(
+                run[0] if len(run) == 1 else '<div class="charts">' + "".join(run) + "</div>"
+            )
+            run = []
+        if block is not None:
+            out.append(_html_block(block, inline))
+    return out
 
 
 def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> list[str]:
@@ -293,7 +325,7 @@ def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> l
         out.append('<p class="meta">' + " ".join(html.escape(f) for f in document.facts) + "</p>")
     for section in document.sections:
         out.append(f"<{h}>{html.escape(section.title)}</{h}>")
-        out += [_html_block(b, inline) for b in section.blocks]
+        out += _html_blocks(section.blocks, inline)
     if document.key:
         out += [f"<{h}>Key</{h}>", html_legend(document.key)]
     if document.notes:
@@ -352,6 +384,10 @@ def render_markdown(document: Document) -> str:
                 lines += markdown_table(block.header, block.rows, left=block.left) + [""]
             elif isinstance(block, Figure):
                 lines += [f"*Chart (in the HTML report): {block.alt or block.caption}*", ""]
+            elif isinstance(block, Legend):
+                if block.title:
+                    lines += [f"### {block.title}", ""]
+                lines += [f"- **{t}**: {markdown_cell(m)}" for t, m in block.pairs] + [""]
             else:
                 lines += [block.text, ""]
     if document.key:
@@ -390,6 +426,9 @@ def render_text(document: Document, width: int = TEXT_WIDTH) -> str:
                 lines.append(text_table(block.header, block.rows, left=block.left))
             elif isinstance(block, Text):
                 lines += ["", wrap(block.text, width)]
+            elif isinstance(block, Legend):
+                lines += ["", f"{block.title or 'Key'}:"]
+                lines += [wrap(f"  {t}: {m}", width, "    ") for t, m in block.pairs]
     if document.key:
         lines += ["", "Key:"] + [wrap(f"  {t}: {m}", width, "    ") for t, m in document.key]
     if document.notes:
