@@ -119,7 +119,7 @@ def _svg_rank_shares(title: str, rows: list[tuple[str, list[float], float]], max
     left, width, row, room = int(longest * 7.0) + 14, 300, 24, 70
     legend_rows = math.ceil((max_rank + 1) / 5)
     total_w = max(left + width + room, 5 * 74 + 8)
-    height = 12 + row * len(rows) + 22 + 18 * legend_rows
+    height = 12 + row * len(rows) + 38 + 18 * legend_rows
     parts = [
         f'<svg role="img" width="{total_w}" height="{height}" viewBox="0 0 {total_w} {height}">',
         f"<title>{html.escape(title)}</title>",
@@ -157,8 +157,12 @@ def _svg_rank_shares(title: str, rows: list[tuple[str, list[float], float]], max
             f'<text x="{left + tick * width:.0f}" y="{axis + 13}" font-size="10" '
             f'text-anchor="middle">{tick:.0%}</text>'
         )
+    parts.append(
+        f'<text class="axis-title" x="{left + width / 2:.0f}" y="{axis + 28}" font-size="11" '
+        'text-anchor="middle">share of the group\'s appearances</text>'
+    )
     for j in range(max_rank + 1):
-        lx, ly = 4 + (j % 5) * 74, axis + 30 + (j // 5) * 18
+        lx, ly = 4 + (j % 5) * 74, axis + 46 + (j // 5) * 18
         name = "unranked" if j == max_rank else f"rank {j + 1}"
         parts.append(
             f'<rect fill="{_rank_colour(j, max_rank)}" x="{lx}" y="{ly - 9}" width="10" '
@@ -205,8 +209,8 @@ def _svg_positions(title: str, labels: list[str], rates: list[float], chance: fl
         f'<line x1="{left}" y1="{axis}" x2="{left + width}" y2="{axis}" stroke="#57606a"/>'
         f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{axis}" stroke="#1b1f24" '
         f'stroke-dasharray="4 3"><title>chance: {chance:.1%}</title></line>'
-        f'<text class="key" x="{left}" y="{axis + 28}" font-size="10">dashed line: the rate '
-        f"chance alone gives ({chance:.1%})</text>"
+        f'<text class="key" x="{left}" y="{axis + 28}" font-size="10">top-k rate; dashed '
+        f"line: the rate chance alone gives ({chance:.1%})</text>"
     )
     for tick in np.linspace(0, x_max, 4):
         parts.append(
@@ -218,16 +222,22 @@ def _svg_positions(title: str, labels: list[str], rates: list[float], chance: fl
 
 
 def _svg_effects(
-    title: str, labels: list[str], est: list[float], low: list[float], high: list[float]
+    title: str,
+    labels: list[str],
+    est: list[float],
+    low: list[float],
+    high: list[float],
+    axis_title: str,
 ) -> str:
-    """Point estimates with intervals around a zero line (differences can be negative)."""
+    """Point estimates with intervals around a zero line (differences can be negative),
+    each estimate also written after its row, the axis titled."""
     longest = max([len(label) for label in labels] + [5])
     left, width, row, room = int(longest * 7.0) + 14, 300, 24, 80
     values = [v for v in [*est, *low, *high] if np.isfinite(v)] or [0.0]
     span = max(abs(min(values + [0.0])), abs(max(values + [0.0])), 1e-12) * 1.1
     lo, hi = -span, span
     total_w = left + width + room
-    height = 10 + row * len(labels) + 24
+    height = 10 + row * len(labels) + 42
 
     def x_of(v: float) -> float:
         return left + (v - lo) / (hi - lo) * width
@@ -266,8 +276,12 @@ def _svg_effects(
     for tick in (lo, 0.0, hi):
         parts.append(
             f'<text x="{x_of(tick):.1f}" y="{axis + 13}" font-size="10" '
-            f'text-anchor="middle">{tick:+.2g}</text>'
+            f'text-anchor="middle">{"0" if tick == 0 else f"{tick:+.2g}"}</text>'
         )
+    parts.append(
+        f'<text class="axis-title" x="{x_of(0):.1f}" y="{axis + 30}" font-size="11" '
+        f'text-anchor="middle">{html.escape(axis_title)}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -743,6 +757,7 @@ def paired_document(result: Any, *, title: str | None = None) -> Document:
                     [float(v) for v in others["mean_diff"]],
                     [float(v) for v in others["ci_low"]],
                     [float(v) for v in others["ci_high"]],
+                    "score difference from the reference, same template",
                 ),
                 f"Mean paired difference from {result.reference} with its "
                 f"{1 - result.alpha:.0%} interval; dashed line: no difference",

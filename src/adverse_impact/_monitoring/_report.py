@@ -381,8 +381,9 @@ def _legend_pairs(result: Any) -> list[tuple[str, str]]:
         ("▽ hollow", "below-1 alert (first period it fired)"),
         (
             "name at a line's end",
-            "the group (at 1 while it is the reference; a group that is the reference at "
-            "every look is not drawn)",
+            'the group, "(reference)" when it is the reference at the last look; a line lies '
+            "at 1 while its group is the reference, and a group that is the reference at "
+            "every look has no line",
         ),
     ]
 
@@ -405,7 +406,16 @@ def svg_chart(result: Any, attribute: Any) -> str:
     drawn = [
         (g, part) for g, part in rows.groupby("group", sort=False) if not part["is_reference"].all()
     ]
-    labels, key = chart_labels([str(g) for g, _ in drawn])
+    # A group drawn although it is the reference now (it was not at some earlier look) says
+    # so at its line's end, as the table under the chart does.
+    last = periods[-1]
+    labels, key = chart_labels(
+        [
+            str(g)
+            + (" (reference)" if part.loc[part["period"] == last, "is_reference"].any() else "")
+            for g, part in drawn
+        ]
+    )
     longest = max([len(s) for parts in labels for s in parts] + [4])
     left, top, plot_w, plot_h = 58, 14, 470, 220
     right = int(longest * _CHAR_PX) + 18

@@ -308,11 +308,16 @@ def _html_blocks(blocks: Sequence[Block], inline: bool) -> list[str]:
         if isinstance(block, Figure):
             run.append(_html_block(block, inline))
             continue
-        if run:
-            out.append(
-                run[0] if len(run) == 1 else '<div class="charts">' + "".join(run) + "</div>"
-            )
-            run = []
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            if inline:  # a notebook has no page stylesheet: the row's layout goes inline
+                run = [f.replace("<figure>", '<figure style="flex:1 1 22rem">', 1) for f in run]
+                out.append('<div class="charts" style="display:flex;flex-wrap:wrap;gap:1.5rem">')
+            else:
+                out.append('<div class="charts">')
+            out[-1] += "".join(run) + "</div>"
+        run = []
         if block is not None:
             out.append(_html_block(block, inline))
     return out
@@ -346,11 +351,18 @@ def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> l
     return out
 
 
+#: Charts in a row share it, each at least 22rem wide (side by side on a desktop, one under
+#: the other on a phone), so a long caption wraps under its chart instead of pushing the
+#: next chart to a row of its own.  (Print has its own rule: one row, equal shares.)
+_CSS = "@media screen{.charts figure{flex:1 1 22rem}}"
+
+
 def render_html(document: Document) -> str:
     """A self-contained page: inline CSS and SVG, no script, nothing fetched."""
     return html_page(
         document.title,
         [f"<h1>{html.escape(document.title)}</h1>", *_html_body(document)],
+        css=_CSS,
     )
 
 
