@@ -493,7 +493,7 @@ class AuditResult(ResultShape):
         --------
         >>> import adverse_impact as ai
         >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
-        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
+        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[4])
         - **Date of the audit:** 2026-01-15
         """
         return self._render("render_markdown", locals())

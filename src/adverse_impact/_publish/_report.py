@@ -280,7 +280,15 @@ def render_markdown(
     table = _excluded_note(suppressed_table(result, min_cell), _measure(result)[1])
     count_name, rate_name = _measure(result)
     params = result.params
-    lines = [f"# {title or 'Bias audit summary'}", ""]
+    # The finding first, as in every report.  Local Law 144 sets no pass mark: the
+    # published summary states it against the four-fifths rule of thumb, not as a pass or
+    # a fail.
+    lines = [
+        f"# {title or 'Bias audit summary'}",
+        "",
+        f"**Against the four-fifths rule of thumb:** {verdict(result, table)}",
+        "",
+    ]
     lines.append(f"- **Date of the audit:** {audit_date or _today()}")
     lines.append(f"- **Data source:** {data_source or 'not stated'} ({data_type} data)")
     lines.append(
@@ -314,9 +322,6 @@ def render_markdown(
             "that would reveal them are withheld."
         )
     lines.append("")
-    # Local Law 144 sets no pass mark: the published summary states the finding
-    # against the four-fifths rule of thumb, not a pass or a fail.
-    lines += [f"**Against the four-fifths rule of thumb:** {verdict(result, table)}", ""]
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name, rate_name, p_words)
