@@ -327,6 +327,7 @@ def document(result: Any) -> Any:
                         f"{attribute}: impact ratio against the reference group by "
                         f"{_period_word(result, plural=False)}",
                         alt=f"Chart of {attribute}'s impact ratios over time (see the table).",
+                        narrow=svg_chart(result, attribute, narrow=True),
                     ),
                     Table(
                         tuple(header),
@@ -393,12 +394,15 @@ def _ticks(y_max: float) -> list[float]:
     return [round(v, 2) for v in np.arange(0, y_max + 1e-9, step)]
 
 
-def svg_chart(result: Any, attribute: Any) -> str:
+def svg_chart(result: Any, attribute: Any, *, narrow: bool = False) -> str:
     """One attribute's time chart as inline SVG: axes with titles, the 0.8 line, the
     cumulative ratio with its band, the recent-window ratio, alerts, labels at line ends.
 
     Every text is placed inside the drawing's box (labels are wrapped or abbreviated with
-    a key below the chart), so none is clipped at any width: the picture scales.
+    a key below the chart), so none is clipped at any width: the picture scales.  The
+    ``narrow`` drawing is for a phone: a shorter time axis and the line styles' legend
+    under the plot instead of beside it, so that scaled to a phone its text stays
+    readable.
     """
     table = result.table
     periods = result.periods
@@ -417,13 +421,18 @@ def svg_chart(result: Any, attribute: Any) -> str:
         ]
     )
     longest = max([len(s) for parts in labels for s in parts] + [4])
-    left, top, plot_w, plot_h = 58, 14, 470, 220
+    left, top, plot_w, plot_h = 58, 14, (250 if narrow else 470), 220
     right = int(longest * _CHAR_PX) + 18
-    legend_x = left + plot_w + right + 8
-    legend_w = 150  # the line styles' legend, beside the lines
-    width = legend_x + legend_w
     x_title_y = top + plot_h + 40
-    height = x_title_y + 8 + 16 * len(key)
+    if narrow:  # the line styles' legend under the plot, in two columns of three
+        legend_x, legend_y = 8, x_title_y + 16
+        width = left + plot_w + right
+        key_y = legend_y + 3 * 18 + 4
+    else:  # beside the lines
+        legend_x, legend_y = left + plot_w + right + 8, top + 8
+        width = legend_x + 150
+        key_y = x_title_y + 20
+    height = key_y - 12 + 16 * len(key) + (8 if narrow else 0)
     values = [1.0]
     for _, part in drawn:
         for column in ("cum_impact_ratio", "win_impact_ratio"):
@@ -560,16 +569,18 @@ def svg_chart(result: Any, attribute: Any) -> str:
         ('<path d="M5,-5 L17,-5 L11,5 Z" fill="#57606a" stroke="#1b1f24"/>', "4/5 alert"),
         ('<path d="M5,-5 L17,-5 L11,5 Z" fill="#fff" stroke="#1b1f24"/>', "below-1 alert"),
     ]
-    parts.append(f'<g class="legend" transform="translate({legend_x} {top + 8})">')
+    parts.append(f'<g class="legend" transform="translate({legend_x} {legend_y})">')
+    column_w = (width - 2 * legend_x) / 2
     for j, (mark, words) in enumerate(styles):
+        dx, dy = ((j // 3) * column_w, (j % 3) * 18) if narrow else (0, 18 * j)
         parts.append(
-            f'<g transform="translate(0 {18 * j})">{mark}<text class="legend-label" x="28" '
+            f'<g transform="translate({dx:.0f} {dy})">{mark}<text class="legend-label" x="28" '
             f'y="4" font-size="11">{html.escape(words)}</text></g>'
         )
     parts.append("</g>")
     for j, (short, label) in enumerate(key):
         parts.append(
-            f'<text class="key" x="4" y="{x_title_y + 20 + 16 * j}" font-size="11">'
+            f'<text class="key" x="4" y="{key_y + 16 * j}" font-size="11">'
             f"{html.escape(short)}: {html.escape(label)}</text>"
         )
     parts.append("</svg>")

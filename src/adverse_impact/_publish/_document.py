@@ -132,11 +132,17 @@ def _numeric(column: pd.Series) -> bool:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Figure:
-    """A chart as inline SVG, its caption, and the words that stand for it in Markdown."""
+    """A chart as inline SVG, its caption, and the words that stand for it in Markdown.
+
+    ``narrow``, when given, is the same chart drawn for a phone (e.g. a shorter time
+    axis, its legend underneath): a page shows it instead of ``svg`` on a narrow screen,
+    where ``svg`` scaled down would make its text too small to read.
+    """
 
     svg: str
     caption: str
     alt: str | None = None
+    narrow: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -291,7 +297,10 @@ def _html_block(block: Block, inline: bool) -> str:
             )
         )
     if isinstance(block, Figure):
-        return f"<figure>{block.svg}<figcaption>{html.escape(block.caption)}</figcaption></figure>"
+        svg = block.svg
+        if block.narrow and not inline:  # a notebook is wide: the wide drawing only
+            svg = f'<div class="ai-wide">{svg}</div><div class="ai-narrow">{block.narrow}</div>'
+        return f"<figure>{svg}<figcaption>{html.escape(block.caption)}</figcaption></figure>"
     if isinstance(block, Legend):
         head = f"<h3>{html.escape(block.title)}</h3>" if block.title else ""
         return head + html_legend(block.pairs)
@@ -354,7 +363,12 @@ def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> l
 #: Charts in a row share it, each at least 22rem wide (side by side on a desktop, one under
 #: the other on a phone), so a long caption wraps under its chart instead of pushing the
 #: next chart to a row of its own.  (Print has its own rule: one row, equal shares.)
-_CSS = "@media screen{.charts figure{flex:1 1 22rem}}"
+#: A chart drawn twice shows its narrow drawing on a phone's screen, the wide one elsewhere
+#: (and in print).
+_CSS = (
+    "@media screen{.charts figure{flex:1 1 22rem}}.ai-narrow{display:none}"
+    "@media screen and (max-width:40rem){.ai-wide{display:none}.ai-narrow{display:block}}"
+)
 
 
 def render_html(document: Document) -> str:
