@@ -624,16 +624,17 @@ def plot(result: Any, attribute: Any = None, *, ax: Any = None) -> Any:
             continue
         colour = _COLOURS[k % len(_COLOURS)]
         x = [position[p] for p in part["period"]]
-        ax.plot(
-            x, part["cum_impact_ratio"], color=colour, linewidth=2, label=f"{group}, cumulative"
-        )
+        # As in the HTML chart: a group drawn although it is the reference now says so.
+        now = part.loc[part["period"] == periods[-1], "is_reference"].any()
+        name = f"{group} (reference)" if now else str(group)
+        ax.plot(x, part["cum_impact_ratio"], color=colour, linewidth=2, label=f"{name}, cumulative")
         ax.plot(
             x,
             part["win_impact_ratio"],
             color=colour,
             linestyle="--",
             linewidth=1.2,
-            label=f"{group}, last {result.params.get('window', 3)}",
+            label=f"{name}, last {result.params.get('window', 3)}",
         )
         ax.fill_between(
             x,
@@ -641,7 +642,7 @@ def plot(result: Any, attribute: Any = None, *, ax: Any = None) -> Any:
             part["cs_high"].clip(0, 2),
             color=colour,
             alpha=0.15,
-            label=f"{group}, confidence sequence",
+            label=f"{name}, confidence sequence",
         )
         mine = alerts[(alerts["attribute"] == attribute) & (alerts["group"] == group)]
         for r in mine.to_dict(orient="records"):
