@@ -549,7 +549,7 @@ def _experiment(result: Any, where: tuple, part: pd.DataFrame, tests: pd.DataFra
                 tuple(header),
                 tuple(tuple(c) for c in cells),
                 title=str(attribute),
-                left=(0, 4, 7),
+                left=_left(header),
                 row_classes=tuple(classes),
             )
         )
@@ -696,6 +696,21 @@ def _paired_group_rows(result: Any) -> tuple[list[str], list[list[str]], list[st
     return header, rows, classes
 
 
+#: Columns that hold words, not numbers: left-aligned.
+_WORD_COLUMNS = frozenset(
+    {"group", "against expectation", "below 4/5", "differs", "signal", "error", "message"}
+)
+
+
+def _left(header: Sequence[str]) -> tuple[int, ...]:
+    return tuple(j for j, h in enumerate(header) if j == 0 or h in _WORD_COLUMNS)
+
+
+def _shown(shown: int, total: int, what: str, where: str) -> str | None:
+    """A caption saying that a table shows the first rows only, and where the rest are."""
+    return None if shown >= total else f"The first {shown} of {total:,} {what}; {where} has all."
+
+
 def _names_rows(result: Any, limit: int = 25) -> tuple[list[str], list[list[str]]]:
     names = result.name_effects
     below = names[names["flagged"].astype(bool)].sort_values("q_value").head(limit)
@@ -744,7 +759,12 @@ def paired_document(result: Any, *, title: str | None = None) -> Document:
     score = result.kind == "score"
     header, rows, classes = _paired_group_rows(result)
     effects: list[Any] = [
-        Table(tuple(header), tuple(tuple(r) for r in rows), row_classes=tuple(classes))
+        Table(
+            tuple(header),
+            tuple(tuple(r) for r in rows),
+            left=_left(header),
+            row_classes=tuple(classes),
+        )
     ]
     table = result.table
     if score:
@@ -765,16 +785,29 @@ def paired_document(result: Any, *, title: str | None = None) -> Document:
             )
         )
     elif result.rankings is not None:
-        effects.append(Text(result.rankings.summary()))
+        effects += [Text(line) for line in result.rankings.summary().splitlines()[1:]]
     names: list[Any] = [Text(result.names_sentence() + ".")]
     header, rows = _names_rows(result)
     if rows:
-        names.append(Table(tuple(header), tuple(tuple(r) for r in rows), left=(0, 1)))
+        flagged = int(result.name_effects["flagged"].astype(bool).sum())
+        names.append(
+            Table(
+                tuple(header),
+                tuple(tuple(r) for r in rows),
+                left=_left(header),
+                caption=_shown(len(rows), flagged, "such names", "result.name_effects"),
+            )
+        )
     if result.n_failed_calls or result.n_failed:
         header, rows = _failure_rows(result)
         failures: list[Any] = [
             Text(result.failures_sentence() + "."),
-            Table(tuple(header), tuple(tuple(r) for r in rows), left=(0, 2, 3)),
+            Table(
+                tuple(header),
+                tuple(tuple(r) for r in rows),
+                left=_left(header),
+                caption=_shown(len(rows), len(result.failures), "failed calls", "result.failures"),
+            ),
         ]
     else:
         failures = [Text("No scorer call failed.")]
