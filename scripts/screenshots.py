@@ -42,7 +42,9 @@ def audit_report() -> str:
     sex = rng.choice(["Female", "Male"], n)
     race = rng.choice(RACES, n, p=[0.2, 0.2, 0.1, 0.03, 0.47])
     selected = rng.random(n) < np.where(sex == "Female", 0.25, 0.33)
-    result = ai.audit(selected=selected, groups={"sex": sex, "race": race}, min_share=0.02)
+    result = ai.audit(
+        selected=selected, sensitive_features={"sex": sex, "race": race}, min_share=0.02
+    )
     return result.to_html(audit_date="2026-11-30", data_source="synthetic applicants, seed 0")
 
 
@@ -70,7 +72,7 @@ def funnel_report() -> str:
     funnel = ai.audit_funnel(
         funnel_data(),
         stages=["screened", "interviewed", "offered"],
-        groups=["sex", "race"],
+        sensitive_features=["sex", "race"],
         intersectional=False,
         min_share=0.02,
     )
@@ -87,7 +89,7 @@ def tiers_report() -> str:
         categories=["bottom", "middle", "top"],
         ordered=True,
     )
-    return ai.audit_tiers(selected=tier, groups={"sex": sex}).to_html()
+    return ai.audit_tiers(selected=tier, sensitive_features={"sex": sex}).to_html()
 
 
 def gaps_report() -> str:
@@ -96,7 +98,7 @@ def gaps_report() -> str:
     race = rng.choice(RACES, n, p=[0.2, 0.2, 0.15, 0.05, 0.4])
     shift = pd.Series(race).map({RACES[0]: 0.05, RACES[1]: -0.45, RACES[2]: -0.25}).fillna(0)
     score = rng.normal(0, 1, n) + shift.to_numpy()
-    return ai.score_gaps(score=score, groups={"race": race}).to_html()
+    return ai.score_gaps(score=score, sensitive_features={"race": race}).to_html()
 
 
 def age_report() -> str:
@@ -119,7 +121,7 @@ def models_report() -> str:
         "skills + tenure": skill + rng.normal(0, 0.3, n),
     }
     result = ai.compare_models(
-        models, None, qualified, {"sex": sex}, select_top=0.3, n_bootstrap=50, random_state=0
+        models, None, qualified, {"sex": sex}, select_top=0.3, n_resamples=50, random_state=0
     )
     return result.to_html()
 
@@ -152,7 +154,7 @@ def monitoring_report() -> str:
     sex = np.tile(["Female", "Male"], 13_500)
     late = (sex == "Female") & (months >= "2025-09-01")
     chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
-    return ai.monitor(time=months, selected=chosen, groups={"sex": sex}).to_html()
+    return ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex}).to_html()
 
 
 def rankings_report() -> str:
@@ -163,7 +165,7 @@ def rankings_report() -> str:
     return ai.audit_rankings(
         published,
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],

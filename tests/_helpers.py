@@ -84,7 +84,7 @@ def paired_stand_in(seed: int = 0):
     return ai.paired_test(
         scorer,
         templates,
-        repeats=5,
+        n_repeats=5,
         batch_size=1,
         select_top=0.3,
         ties="random",

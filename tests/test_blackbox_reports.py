@@ -42,7 +42,7 @@ def published(shipped) -> ai.RankingAudit:
     return ai.audit_rankings(
         shipped[shipped["kind"] != "oversampled"],
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],
@@ -66,7 +66,7 @@ def test_ranking_report_of_the_shipped_data_is_small_and_states_the_published_fi
     everything = ai.audit_rankings(
         shipped,
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],
@@ -107,11 +107,13 @@ def test_ranking_markdown_is_short_and_says_the_direction(published):
 
 def test_ranking_report_of_unknown_codes_has_no_invented_key():
     data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["x", "y"] * 2, "rank": [1, 2, 1, 2]})
-    page = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").to_html()
+    page = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank"
+    ).to_html()
     assert "Group codes" not in page
-    keyed = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").to_html(
-        key={"group": {"x": "the x people", "y": "the y people"}}
-    )
+    keyed = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank"
+    ).to_html(key={"group": {"x": "the x people", "y": "the y people"}})
     assert "<dt>x</dt><dd>the x people</dd>" in keyed
 
 

@@ -66,7 +66,7 @@ def test_the_monitoring_chart_names_a_drawn_group_that_is_the_reference_now():
     sex = np.tile(["Female", "Male"], 13_500)
     late = (sex == "Female") & (months >= "2025-09-01")
     chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
-    result = ai.monitor(time=months, selected=chosen, groups={"sex": sex})
+    result = ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex})
     male = result.table[result.table["group"] == "Male"]
     assert male["is_reference"].iloc[-1] and not male["is_reference"].all()
     page = result.to_html()

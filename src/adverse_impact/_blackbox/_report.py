@@ -62,8 +62,7 @@ _TOP_K_AS_SELECTION = (
 
 def _attributes(result: Any) -> list[str]:
     """The attributes the groups were coded by (an intersection's codes join theirs)."""
-    params = result.params
-    return [str(a) for a in (params.get("sensitive_features") or params.get("groups") or [])]
+    return [str(a) for a in result.params.get("sensitive_features", [])]
 
 
 def _direction(observed: float, expected: float, p: float, alpha: float) -> str:
@@ -747,7 +746,7 @@ def _design_sentence(result: Any) -> str:
     )
     return (
         f"{result.n_templates:,} templates, {result.n_variants:,} signal variants in "
-        f"{result.n_groups} groups, {result.repeats} repeat(s): {size}. Scorer calls: "
+        f"{result.n_groups} groups, {result.n_repeats} repeat(s): {size}. Scorer calls: "
         f"{result.n_calls:,} made, {result.n_cached:,} answers from the cache, "
         f"{result.n_failed_calls:,} failed."
     )
