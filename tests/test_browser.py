@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import paired_stand_in
 
 import adverse_impact as ai
 
@@ -176,6 +177,21 @@ def _monitoring():
     return ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex, "race": race})
 
 
+def _rankings():
+    from adverse_impact.datasets import load_llm_rankings
+
+    data = load_llm_rankings()
+    return ai.audit_rankings(
+        data[data["kind"] != "oversampled"],
+        prompt="run",
+        sensitive_features=["race", "sex"],
+        rank="rank",
+        position="position",
+        by=["model", "job"],
+        random_state=0,
+    )
+
+
 REPORTS = {
     "monitoring": _monitoring,
     "funnel": _funnel,
@@ -185,6 +201,8 @@ REPORTS = {
     "model-comparison": _models,
     "summary-check": _check,
     "case-study": _case_study,
+    "rankings": _rankings,
+    "paired": paired_stand_in,
 }
 
 
@@ -355,8 +373,9 @@ class _Tables(HTMLParser):
 def _words(text: str) -> set[str]:
     # Hyphens go: the browser may break "cut-offs" after its hyphen, which pdftotext
     # then joins as "cutoffs".
-    text = text.replace("-\n", "").replace("-", "")
-    return {w for w in text.split() if w not in ("—", "|")}
+    # pdftotext may also print a narrow "A | M" as "A|M": the bar separates words either way.
+    text = text.replace("-\n", "").replace("-", "").replace("|", " ")
+    return {w for w in text.split() if w != "—"}
 
 
 @pytest.mark.skipif(PDFTOTEXT is None, reason="no pdftotext (Debian: poppler-utils)")

@@ -23,9 +23,6 @@ from adverse_impact._core._render import (
     audit_rows,
     decision_rule,
     family_text,
-    html_legend,
-    html_notes,
-    html_table,
     jsonable,
     legend,
     pooled_rows,
@@ -498,7 +495,7 @@ class AuditResult(ResultShape):
         >>> import adverse_impact as ai
         >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
         ...                   "M"]})
-        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
+        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[4])
         - **Date of the audit:** 2026-01-15
         """
         from adverse_impact._publish import _report
@@ -725,50 +722,12 @@ class AuditResult(ResultShape):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        records, notes, more = self._display()
-        p_column = self._p_column()
-        columns = [
-            ("attribute", "attribute"),
-            ("group", "group"),
-            ("n", "n"),
-            ("selected", "selected"),
-            ("rate", "rate"),
-            ("ratio", "impact ratio"),
-            ("interval", "95% interval"),
-        ]
-        if p_column:
-            columns.append(("p", "p-value"))
-        columns += [("flag", "flag"), ("notes", "notes")]
-        table = html_table(
-            [h for _, h in columns],
-            [[r[k] for k, _ in columns] for r in records],
-            row_classes=[r["classes"] for r in records],
-            inline=True,
-        )
-        tail = f"<p>... {more} more rows (result.to_frame() has them all)</p>" if more else ""
-        few = any(r["few"] for r in records)
-        key = html_legend(
-            [
-                (word, text.split(": ", 1)[1])
-                for word, (_, text) in zip(
-                    ["(reference)", "below 4/5", "few people"], legend(few=few)
-                )
-            ]
-        )
-        rule = decision_rule(self.params, self.n_total)
-        pooled = ""
-        if self._pooled is not None and len(self._pooled):
-            head, rows = pooled_rows(self._pooled)
-            strata = html.escape(repr(self.params.get("strata")))
-            pooled = f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>" + html_table(
-                head, rows
-            )
-        return (
-            f"<div><p><strong>{html.escape(self._headline())}</strong></p>"
-            + (f"<p>{html.escape(rule)}</p>" if rule else "")
-            + f"{table}{tail}"
-            f"{pooled}{key}{html_notes(notes)}</div>"
-        )
+        """The notebook view: the ``to_html()`` report without the page (no ``<html>``, no
+        stylesheet: row styles inline), under the result's class name."""
+        from adverse_impact._publish._document import render_fragment
+        from adverse_impact._publish._report import audit_document
+
+        return render_fragment(audit_document(self, title=type(self).__name__))
 
 
 _RULE_WORDS = {
