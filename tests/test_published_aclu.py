@@ -251,21 +251,19 @@ def test_the_checker_and_the_hand_check_agree_on_random_tables(groups):
     assert checker_faults(check) == hand, repr(check)
 
 
-def test_ratios_far_more_precise_than_their_rates_are_checked_in_seconds():
+def test_ratios_far_more_precise_than_their_rates_are_checked_jointly():
     # Made-up: 14 categories of 200,000 to 1,000,000 applicants, rates of 2 decimals,
     # ratios of 6 (the rounded rates' quotients).  Each category's rates split the top
     # rate into some 10,000 pieces; intersecting them piece by piece, not pair by pair,
-    # takes about 2 s here (it took 300 s).
+    # takes about 2 s here (it took 300 s: a regression shows in the suite's duration,
+    # not in a timed assertion).
     import random
-    import time
 
     rng = random.Random(0)
     n = [rng.randint(200_000, 1_000_000) for _ in range(14)]
     rates = [f"{rng.uniform(0.4, 0.5):.2f}" for _ in range(14)]
     top = max(float(r) for r in rates)
     rows = [(str(k), r, f"{float(r) / top:.6f}") for k, r in zip(n, rates)]
-    start = time.perf_counter()
     check = ai.check_summary(_frame(rows))
-    assert time.perf_counter() - start < 30
     # 6-decimal ratios pin every rate to the top; no whole counts meet all 13 at once.
     assert [f.code for f in check.errors] == ["ratios_inconsistent"]
