@@ -564,6 +564,7 @@ class AuditResult(ResultShape):
         tool: str | None = None,
         employer: str | None = None,
         auditor: str | None = None,
+        title: str | None = None,
     ) -> Any:
         """The NYC Local Law 144 publication packet of this audit (6 RCNY 5-303).
 
@@ -579,6 +580,8 @@ class AuditResult(ResultShape):
             Required with ``data_kind="test"``: why historical data was not
             used and how the test data was made (6 RCNY 5-302(b)).
         tool, employer, auditor : str, optional
+        title : str, optional
+            The packet's title (default "Bias audit summary", with the tool's name).
 
         Returns
         -------
@@ -606,6 +609,7 @@ class AuditResult(ResultShape):
             tool=tool,
             employer=employer,
             auditor=auditor,
+            title=title,
         )
 
     def _render(self, renderer: str, arguments: dict[str, Any]) -> str:

@@ -149,8 +149,13 @@ class LL144Packet:
 
     def summary(self) -> str:
         """One line: the tool, the audit date and the lowest impact ratio."""
-        ratios = self._tables["impact_ratio"].dropna()
-        low = f"lowest impact ratio {ratios.min():.2f}" if len(ratios) else "no impact ratio"
+        kept = self._tables.dropna(subset=["impact_ratio"])
+        low = (
+            "lowest impact ratio "
+            + decisive(*kept.loc[kept["impact_ratio"].idxmin(), ["impact_ratio", "below_four_fifths"]])
+            if len(kept)
+            else "no impact ratio"
+        )
         tiers = "" if self.tiers == (None,) else f", {len(self.tiers)} tiers"
         return (
             f"LL144Packet: {self.metadata.get('tool') or 'AEDT'}, audit of "
@@ -211,12 +216,17 @@ def build_packet(
     tool: str | None = None,
     employer: str | None = None,
     auditor: str | None = None,
+    title: str | None = None,
 ) -> LL144Packet:
     """The packet of one audit, or of one audit per tier (best tier first)."""
+    _check_required(
+        {"audit_date": audit_date, "distribution_date": distribution_date, "data_source": data_source}
+    )
     metadata: dict[str, Any] = {
         "audit_date": _date(audit_date, "audit_date"),
         "distribution_date": _date(distribution_date, "distribution_date"),
         "data_source": _text(data_source, "data_source", True),
+        "title": _text(title, "title", False),
     }
     explanation = _check_data_kind(data_kind, test_data_explanation)
     first = results[0][1]
@@ -251,6 +261,31 @@ def build_packet(
     )
 
 
+#: What each required field holds, for the message that names every missing one.
+_REQUIRED = {
+    "audit_date": "audit_date='YYYY-MM-DD'",
+    "distribution_date": "distribution_date='YYYY-MM-DD'",
+    "data_source": "data_source='where the data came from and what it covers'",
+}
+
+
+def _check_required(values: Mapping[str, Any]) -> None:
+    """Every required field left out, named in one error (not one error per attempt)."""
+    missing = [
+        name
+        for name, value in values.items()
+        if value is None or (isinstance(value, str) and not value.strip())
+    ]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise input_error(
+            ", ".join(missing),
+            f"{verb} required by 6 RCNY 5-303 and {'was' if len(missing) == 1 else 'were'} "
+            "not given",
+            "Pass " + ", ".join(_REQUIRED[name] for name in missing),
+        )
+
+
 def _check_data_kind(data_kind: str, test_data_explanation: Any) -> str | None:
     """The kind of data checked; returns the explanation test data requires."""
     if data_kind not in DATA_KINDS:
@@ -273,7 +308,12 @@ def _check_data_kind(data_kind: str, test_data_explanation: Any) -> str | None:
 def _tier_table(tier: str | None, result: AuditResult, metadata: Mapping[str, Any]) -> pd.DataFrame:
     """One tier's rows of the packet's table: each category's counts, rate and ratio."""
     table = result.table
-    share_base = "known rows" if metadata["min_share_of"] == "known" else "all rows"
+    # The audit's own words for the base (its note says "of all rows" too).
+    share_base = (
+        "the rows of known category"
+        if metadata["min_share_of"] == "known"
+        else "all rows (unknown category included)"
+    )
     return pd.DataFrame(
         {
             "tier": tier,
@@ -286,7 +326,7 @@ def _tier_table(tier: str | None, result: AuditResult, metadata: Mapping[str, An
             "excluded": table["excluded"].astype(bool),
             "reason": [
                 (
-                    f"{share:.2%} of the {share_base} is under the {metadata['min_share']:.0%} "
+                    f"{share:.2%} of {share_base} is under the {metadata['min_share']:.0%} "
                     "threshold of 6 RCNY 5-301(d); too few to compare reliably"
                 )
                 if ex
@@ -294,6 +334,10 @@ def _tier_table(tier: str | None, result: AuditResult, metadata: Mapping[str, An
                 for ex, share in zip(table["excluded"], _shares(result, metadata))
             ],
             "is_reference": table["is_reference"].astype(bool),
+            # The audit's exact decision (fractions of counts), which the printed
+            # ratio must agree with: see decisive().
+            "below_four_fifths": (table["four_fifths_flag"].fillna(False).astype(bool))
+            & ~table["excluded"].astype(bool),
             "p_value": table.get("p_value_fisher", pd.Series(float("nan"), index=table.index)),
             "min_detectable_ratio": table.get(
                 "min_detectable_ratio", pd.Series(float("nan"), index=table.index)
@@ -346,6 +390,32 @@ def _num(value: Any, digits: int = 2) -> str:
     return "—" if _missing(value) else f"{float(value):.{digits}f}"
 
 
+def decisive(value: Any, below: bool | None = None, line: float = FOUR_FIFTHS) -> str:
+    """A ratio with two decimals, or as many more as it takes to show its side of ``line``.
+
+    0.796 printed "0.80" beside "below 0.80" contradicts itself; it prints
+    "0.796".  ``below`` is the exact decision (the audit compares fractions of
+    counts); without it the value's own side of the line is used.
+
+    Examples
+    --------
+    >>> from adverse_impact._publish._ll144 import decisive
+    >>> decisive(398 / 500), decisive(0.79999), decisive(0.8), decisive(0.8049), decisive(0.5)
+    ('0.796', '0.79999', '0.80', '0.80', '0.50')
+    """
+    if _missing(value):
+        return "—"
+    value = float(value)
+    below = value < line if below is None else bool(below)
+    for digits in range(2, 16):
+        text = f"{value:.{digits}f}"
+        if (float(text) < line) == below:
+            return text
+    # A float a hair from the line whose exact value is on the other side: the
+    # printed digits stop at float precision; the flag beside them says the side.
+    return f"{value:.15f}"
+
+
 def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -> str:
     """One sentence a non-statistician can read: the lowest ratio and what it means."""
     measure = "selected" if metadata["measure"] == "selection rate" else "scored above the median"
@@ -361,17 +431,22 @@ def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -
     if low["category"] == ref["category"]:
         return f"All {attribute} categories were {measure} at the same rate."
     sentence = (
-        f"{low['category']} candidates were {measure} at {low['impact_ratio']:.2f} "
+        f"{low['category']} candidates were {measure} at "
+        f"{decisive(low['impact_ratio'], low['below_four_fifths'])} "
         f"times the rate of {ref['category']} candidates, the most {measure} category"
     )
-    if low["impact_ratio"] < FOUR_FIFTHS:
+    if low["below_four_fifths"]:
         sentence += " (below the four-fifths reference line of 0.80)"
     sentence += "."
     mdr = low["min_detectable_ratio"]
     alpha = metadata.get("alpha") or 0.05
     significant = not _missing(low["p_value"]) and low["p_value"] < alpha
     if not significant and not _missing(mdr) and mdr < FOUR_FIFTHS:
-        detect = "no impact ratio at all" if mdr == 0 else f"only impact ratios below {mdr:.2f}"
+        detect = (
+            "no impact ratio at all"
+            if mdr == 0
+            else f"only impact ratios below {decisive(mdr, below=True)}"
+        )
         sentence += (
             f" The difference is not statistically significant, and with "
             f"{int(low['n']):,} {low['category']} candidates the data cannot support "
@@ -472,13 +547,13 @@ def _markdown(packet: LL144Packet) -> str:
                 "",
                 (
                     f"| Category | Number of applicants | {count} | {rate} | Impact ratio |"
-                    " Fisher p-value |"
+                    f" {FLAG_HEADING} | Fisher p-value |"
                 ),
-                "|---|---:|---:|---:|---:|---:|",
+                "|---|---:|---:|---:|---:|---|---:|",
             ]
             lines += [
                 f"| {_md_escape(r.category)} | {int(r.n):,} | {int(r.selected):,} "
-                f"| {_num(r.rate)} | {_ratio_text(r)} | {p_text(r.p_value)} |"
+                f"| {_num(r.rate)} | {_ratio_text(r)} | {_flag_text(r)} | {p_text(r.p_value)} |"
                 for r in block.itertuples(index=False)
             ]
             lines.append("")
@@ -514,6 +589,8 @@ def _markdown_excluded(packet: LL144Packet) -> list[str]:
 
 
 def _title(meta: Mapping[str, Any]) -> str:
+    if meta.get("title"):
+        return str(meta["title"])
     return f"Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}"
 
 
@@ -538,10 +615,19 @@ def _tier_blocks(
 def _ratio_text(row: Any) -> str:
     """A category's impact ratio as the packet writes it: excluded, or the number, and
     whether it is the reference."""
-    ratio = "excluded¹" if row.excluded else _num(row.impact_ratio)
+    ratio = "excluded¹" if row.excluded else decisive(row.impact_ratio, row.below_four_fifths)
     if row.is_reference:
         ratio += " (reference)"
     return ratio
+
+
+#: The heading of the column that says, in words, which ratios are under the line.
+FLAG_HEADING = "Four-fifths flag"
+
+
+def _flag_text(row: Any) -> str:
+    """The flag column's cell: "below 0.80", or empty (excluded rows say so elsewhere)."""
+    return "below 0.80" if row.below_four_fifths else ""
 
 
 def _attribute_title(attribute: str) -> str:
@@ -595,14 +681,27 @@ tr.excluded td,tr.excluded th{color:#424a53;font-style:italic}
 vertical-align:middle}
 .bar{position:absolute;left:0;top:0;height:100%;background:#0969da}
 tr.below .bar{background:#a40e26}
-.line{position:absolute;left:8rem;top:-.2rem;bottom:-.2rem;border-left:2px dashed #1b1f24}
+.line{position:absolute;left:80%;top:-.2rem;bottom:-.2rem;border-left:2px dashed #1b1f24}
 .note{color:#424a53;font-size:.9rem}
-@media print{body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
+.table-wrap{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}.table-wrap table{margin:0}
+.table-wrap th:first-child,.table-wrap td:first-child{position:sticky;left:0;z-index:1;
+background:#fff}
+.table-wrap thead th:first-child{background:#eaeef2}
+.table-wrap tr.below th:first-child,.table-wrap tr.below td:first-child{background:#ffebe9}
+tr,dl.meta,p.headline{break-inside:avoid;page-break-inside:avoid}
+h1,h2,h3,caption{break-after:avoid;page-break-after:avoid}
+thead{display:table-header-group}
+@media (max-width:40rem){body{margin:1rem auto;padding:0 .6rem;overflow-wrap:break-word}
+dl.meta{grid-template-columns:auto}dl.meta dd{margin:0 0 .4rem .8rem}
+th,td{padding:.25rem .4rem}.track{width:6rem}}
+@media print{.table-wrap{overflow:visible;margin:.1rem 0 .4rem}
+.table-wrap th:first-child,.table-wrap td:first-child{position:static}body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
 h1{font-size:13pt;margin:0}h2{font-size:10.5pt;margin:.5rem 0 .2rem;break-after:avoid}
 h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}
 p.headline{font-size:8.5pt;margin:.1rem 0 .2rem}
 dl.meta{margin:.3rem 0;gap:0 .8rem}table{margin:.1rem 0 .4rem;font-size:7.5pt;break-inside:avoid}
-th,td{padding:.05rem .3rem}.barcol{display:none}
+th,td{padding:.05rem .3rem}.track{width:5rem}
+.bar,.line{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 tr.below td,tr.below th{background:#ffebe9 !important;
 -webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:1cm}}
 """
@@ -663,6 +762,7 @@ def _html_attribute(
     out = [
         f"<section><h{level}>{_e(name)}</h{level}>",
         f'<p class="headline">{_e(_headline(block, attribute, meta))}</p>',
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_e(name)}">'
         f"<table><caption>{_e(name)}: {_e(rate.lower())} and impact ratio by "
         f"category{(' — ' + _e(_tier_title(tier))) if tier else ''}</caption>",
         '<thead><tr><th scope="col" class="text">Category</th>'
@@ -674,22 +774,23 @@ def _html_attribute(
         '<th scope="col">Fisher p-value</th></tr></thead><tbody>',
     ]
     out += [_html_row(r) for r in block.itertuples(index=False)]
-    out.append("</tbody></table></section>")
+    out.append("</tbody></table></div></section>")
     return out
 
 
 def _html_row(r: Any) -> str:
     """One category's table row, marked below 0.80 or excluded, with its bar."""
-    below = not r.excluded and not _missing(r.impact_ratio) and r.impact_ratio < FOUR_FIFTHS
+    below = bool(r.below_four_fifths)
     cls = "excluded" if r.excluded else ("below" if below else "")
     ratio = _ratio_text(r)
     if below:
         ratio += " — below 0.80"
-    width = 0 if r.excluded or _missing(r.impact_ratio) else min(float(r.impact_ratio), 1.0) * 10
+    # A share of the track, so the bar and the dashed 0.80 line scale with it.
+    width = 0 if r.excluded or _missing(r.impact_ratio) else min(float(r.impact_ratio), 1.0) * 100
     bar = (
         (
             f'<span class="track" aria-hidden="true"><span class="bar" '
-            f'style="width:{width:.2f}rem"></span><span class="line"></span>'
+            f'style="width:{width:.1f}%"></span><span class="line"></span>'
             "</span>"
         )
         if width
@@ -713,6 +814,7 @@ def _html_excluded(packet: LL144Packet) -> list[str]:
     out = [
         "<h2>Categories excluded from the impact ratios</h2>",
         f'<p class="note">¹ {_e(RULES["small"])}.</p>',
+        '<div class="table-wrap" role="region" tabindex="0" aria-label="Excluded categories">'
         "<table><caption>Excluded categories, with their number of applicants and "
         "rate</caption><thead><tr>"
         + ('<th scope="col" class="text">Tier</th>' if tiered else "")
@@ -730,7 +832,7 @@ def _html_excluded(packet: LL144Packet) -> list[str]:
             f"<td>{int(r.n):,}</td><td>{_num(r.rate)}</td>"
             f'<td class="text">{_e(r.reason)}</td></tr>'
         )
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return out
 
 
