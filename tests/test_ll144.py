@@ -345,15 +345,16 @@ def test_every_missing_field_is_named_at_once(result):
 def test_exclusion_reason_states_the_share_of_all_rows():
     groups = ["F"] * 1000 + ["M"] * 1000 + ["X"] * 20 + [None] * 30
     selected = [1] * 400 + [0] * 600 + [1] * 500 + [0] * 500 + [1] * 10 + [0] * 40
-    every = ai.audit(
-        selected=selected, groups={"sex": groups}, min_share=0.01, min_share_of="all"
-    )
+    every = ai.audit(selected=selected, groups={"sex": groups}, min_share=0.01, min_share_of="all")
     packet = every.to_ll144(**FIELDS)
     reason = packet.excluded["reason"].iloc[0]
     # 20 of 2,050 rows (0.98%), as the audit's own note says; of known rows it is 0.99%.
     assert "0.98% of all rows" in every.table["note"].iloc[2]
     assert reason.startswith("0.98% of all rows (unknown category included) is under the 1%")
     known = ai.audit(selected=selected, groups={"sex": groups}, min_share=0.01)
-    assert known.to_ll144(**FIELDS).excluded["reason"].iloc[0].startswith(
-        "0.99% of the rows of known category"
+    assert (
+        known.to_ll144(**FIELDS)
+        .excluded["reason"]
+        .iloc[0]
+        .startswith("0.99% of the rows of known category")
     )

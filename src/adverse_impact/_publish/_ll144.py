@@ -36,6 +36,8 @@ RULES = {
 }
 #: The four-fifths line is a reference for readers; LL144 sets no threshold.
 FOUR_FIFTHS = 0.8
+#: The packet table's column holding the audit's exact decision "below 0.80".
+FLAG = "below_four_fifths"
 #: Power behind the "too few to tell" sentences (the audit's min_detectable_ratio).
 POWER = 0.8
 
@@ -152,7 +154,7 @@ class LL144Packet:
         kept = self._tables.dropna(subset=["impact_ratio"])
         low = (
             "lowest impact ratio "
-            + decisive(*kept.loc[kept["impact_ratio"].idxmin(), ["impact_ratio", "below_four_fifths"]])
+            + decisive(*kept.loc[kept["impact_ratio"].idxmin(), ["impact_ratio", FLAG]])
             if len(kept)
             else "no impact ratio"
         )
@@ -220,7 +222,11 @@ def build_packet(
 ) -> LL144Packet:
     """The packet of one audit, or of one audit per tier (best tier first)."""
     _check_required(
-        {"audit_date": audit_date, "distribution_date": distribution_date, "data_source": data_source}
+        {
+            "audit_date": audit_date,
+            "distribution_date": distribution_date,
+            "data_source": data_source,
+        }
     )
     metadata: dict[str, Any] = {
         "audit_date": _date(audit_date, "audit_date"),
@@ -695,7 +701,8 @@ thead{display:table-header-group}
 dl.meta{grid-template-columns:auto}dl.meta dd{margin:0 0 .4rem .8rem}
 th,td{padding:.25rem .4rem}.track{width:6rem}}
 @media print{.table-wrap{overflow:visible;margin:.1rem 0 .4rem}
-.table-wrap th:first-child,.table-wrap td:first-child{position:static}body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
+.table-wrap th:first-child,.table-wrap td:first-child{position:static}
+body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
 h1{font-size:13pt;margin:0}h2{font-size:10.5pt;margin:.5rem 0 .2rem;break-after:avoid}
 h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}
 p.headline{font-size:8.5pt;margin:.1rem 0 .2rem}
