@@ -325,7 +325,7 @@ def test_audit_model_top_k_inside_tied_scores_is_refused_or_broken_at_random(tmp
     ]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "select_top=30 cuts through 20 candidates tied" in err and "Traceback" not in err
+    assert "--select-top 30 cuts through 20 candidates tied" in err and "Traceback" not in err
     assert main([*args, "--ties", "random", "--random-state", "0", "--format", "json"]) in (0, 1)
     out = json.loads(capsys.readouterr().out)
     assert out["params"]["n_selected"] == out["params"]["requested_selected"] == 30

@@ -310,6 +310,7 @@ def _render(result: Any, args: argparse.Namespace) -> str:
             tool=args.tool,
             employer=args.employer,
             auditor=args.auditor,
+            title=args.title,
         )
         return {"html": packet.to_html, "json": packet.to_json}.get(fmt, packet.to_markdown)()
     fields = report_fields(args)
@@ -379,11 +380,31 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
     return status
 
 
+#: The gate's impact-ratio line when no --fail-under is given.
+GATE_RATIO = 0.8
+
+
+def gate_ratio(args: argparse.Namespace) -> float | None:
+    """The gate's line: --fail-under, else 0.8; None when writing a packet without a gate.
+
+    Writing the LL144 packet is publication, not a gate: it exits 0 once the
+    packet is written, unless a gate option (--fail-under, --rule,
+    --gate-alpha) is given with it.
+    """
+    if args.fail_under is not None:
+        return float(args.fail_under)
+    explicit = args.rule is not None or args.alpha_gate is not None
+    if getattr(args, "ll144", False) and not explicit:
+        return None
+    return GATE_RATIO
+
+
 def _verdict(result: Any, args: argparse.Namespace) -> Any:
     """The gate's verdict on ``result`` (None without a gate); raises when it cannot judge."""
-    if args.fail_under is None:
+    ratio = gate_ratio(args)
+    if ratio is None:
         return None
-    return result.gate(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
+    return result.gate(ratio, alpha=args.alpha_gate, rule=args.rule)
 
 
 def _gate(result: Any, verdict: Any) -> tuple[int, str]:
@@ -670,9 +691,9 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-under",
         type=float,
-        default=0.8,
         metavar="RATIO",
-        help="exit 1 when a group's impact ratio is below RATIO (default 0.8)",
+        help="exit 1 when a group's impact ratio is below RATIO (default 0.8; with --ll144 "
+        "there is no gate unless --fail-under, --rule or --gate-alpha is given)",
     )
     parser.add_argument(
         "--rule",
@@ -764,7 +785,8 @@ def _add_ll144_options(report: argparse._ArgumentGroup) -> None:
         "--ll144",
         action="store_true",
         help="write the LL144 publication packet (--format markdown, html or "
-        "json) instead of the audit report",
+        "json) instead of the audit report; exits 0 once it is written (add --fail-under "
+        "for a gate)",
     )
     report.add_argument(
         "--distribution-date", metavar="YYYY-MM-DD", help="LL144: distribution date of the tool"
@@ -832,9 +854,10 @@ def _funnel_gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
     Each stage's significance rules use that stage's own family (its audit's
     ``p_value_adjusted``); the stages are not adjusted for one another.
     """
-    if args.fail_under is None:
+    ratio = gate_ratio(args)
+    if ratio is None:
         return 0, ""
-    failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
+    failing = result.failing(ratio, alpha=args.alpha_gate, rule=args.rule)
     if not failing.any():
         return 0, ""
     table = result.table
@@ -844,7 +867,7 @@ def _funnel_gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
     )
     return 1, (
         f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
-        f"{args.fail_under}): {shown}"
+        f"{ratio}): {shown}"
     )
 
 
@@ -1307,10 +1330,100 @@ def _case_study(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+#: Library argument names whose command-line option has another name.
+_FLAG_ALIASES = {
+    "groups": "--group",
+    "sensitive_features": "--group",
+    "sample_weight": "--weight",
+    "stages": "--stage",
+    "alpha_gate": "--gate-alpha",
+}
+
+
+def option_names(parser: argparse.ArgumentParser, command: str | None) -> dict[str, str]:
+    """Each argument name of the library, mapped to the option of ``command`` that sets it."""
+    names = dict(_FLAG_ALIASES)
+    actions = list(parser._actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            actions += action.choices[command]._actions
+    for action in actions:
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        if longs:
+            names[action.dest] = longs[0]
+        elif not action.option_strings and action.dest not in ("help", "command"):
+            names.setdefault(action.dest, action.metavar or action.dest.upper())
+    return names
+
+
+def speak_flags(message: str, names: dict[str, str]) -> str:
+    """A library message in the command line's words: ``--audit-date``, not ``audit_date=``.
+
+    The argument the message opens with (``audit_date: ...``, or several
+    separated by commas) becomes its option, and ``name=value`` in the fix
+    becomes ``--name value`` (a list of labels, one option per label).
+    """
+    import ast
+    import re
+    import shlex
+
+    head, sep, rest = message.partition(": ")
+    if sep and re.fullmatch(r"[\w\[\]'\", ]+", head):
+
+        def option(match: re.Match) -> str:
+            return names.get(match.group(0), match.group(0))
+
+        # groups['sex'] is the option with that value: --group sex
+        head = re.sub(
+            r"\b([a-z][a-z0-9_]*)\['([^']*)'\]",
+            lambda m: f"{names.get(m.group(1), m.group(1))} {m.group(2)}",
+            head,
+        )
+        head = re.sub(r"(?<![-\w])[a-z][a-z0-9_]*\b", option, head)
+        message = head + sep + rest
+
+    def assignment(match: re.Match) -> str:
+        name, value = match.group(1), match.group(2)
+        flag = names.get(name)
+        if flag is None or not flag.startswith("--"):
+            return match.group(0)
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return f"{flag} {value}"
+        values = parsed if isinstance(parsed, (list, tuple)) else [parsed]
+        return " ".join(f"{flag} {shlex.quote(str(v))}" for v in values)
+
+    return re.sub(r"\b([a-z][a-z0-9_]*)=(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[^\s,;)]+)", assignment, message)
+
+
+def _format_warning(names: dict[str, str]) -> Callable[..., str]:
+    """A warnings formatter for the terminal: one line in flags, no Python source line."""
+
+    def format_warning(message: Any, category: Any, filename: str, lineno: int, line: Any = None):
+        text = " ".join(str(message).split())
+        return f"adverse-impact: warning: {speak_flags(text, names)}\n"
+
+    return format_warning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``adverse-impact`` console script."""
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    names = option_names(parser, getattr(args, "command", None))
+    # Warnings are for the analyst at the terminal: the library's line that raised
+    # them (Python's default format) means nothing there.
+    formatter, warnings.formatwarning = warnings.formatwarning, _format_warning(names)
+    try:
+        return _run(args, names)
+    finally:
+        warnings.formatwarning = formatter
+
+
+def _run(args: argparse.Namespace, names: dict[str, str]) -> int:
     try:
         return int(args.func(args))
     except BrokenPipeError:
@@ -1321,7 +1434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AdverseImpactError as exc:
         if getattr(args, "debug", False):
             raise
-        message = " ".join(str(exc).split())
+        message = speak_flags(" ".join(str(exc).split()), names)
         print(f"adverse-impact: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
