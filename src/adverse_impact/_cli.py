@@ -866,8 +866,7 @@ def _funnel_gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
         for row in table.loc[failing].to_dict(orient="records")
     )
     return 1, (
-        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
-        f"{ratio}): {shown}"
+        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio {ratio}): {shown}"
     )
 
 
@@ -1394,7 +1393,8 @@ def speak_flags(message: str, names: dict[str, str]) -> str:
         values = parsed if isinstance(parsed, (list, tuple)) else [parsed]
         return " ".join(f"{flag} {shlex.quote(str(v))}" for v in values)
 
-    return re.sub(r"\b([a-z][a-z0-9_]*)=(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[^\s,;)]+)", assignment, message)
+    value = r"(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[^\s,;)]+)"
+    return re.sub(r"\b([a-z][a-z0-9_]*)=" + value, assignment, message)
 
 
 def _format_warning(names: dict[str, str]) -> Callable[..., str]:
