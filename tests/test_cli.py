@@ -201,7 +201,7 @@ def test_strata_and_parquet(tmp_path, capsys):
         ("sex,advanced\nF,1\nM,0\n", "no column 'hired'"),
         ("", "cannot read"),
         ("sex,hired\n", "no rows"),
-        ("sex,hired\nF,maybe\nM,1\n", "not 0/1 decisions. Say which label means selected"),
+        ("sex,hired\nF,maybe\nM,1\n", "not 0/1 decisions. Say which labels mean selected"),
     ],
 )
 def test_bad_files_exit_2_with_one_line(tmp_path, content, expected):

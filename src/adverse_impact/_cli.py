@@ -102,6 +102,7 @@ def read_table(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     sheet: str | None = None,
+    decimal: str = ".",
 ) -> Any:
     """Read a CSV (optionally compressed), Parquet or Excel (.xlsx) file into pandas.
 
@@ -109,7 +110,10 @@ def read_table(
     so that codes such as ``01`` keep their spelling; empty cells stay missing
     and are counted as unknown by the audit.  A CSV's delimiter is detected
     (comma, semicolon, tab or bar) unless ``delimiter`` is given; its text is
-    decoded as ``encoding``.  Excel needs openpyxl (the ``excel`` extra).
+    decoded as ``encoding``; ``decimal`` is its decimal mark ("," in many
+    spreadsheet locales).  A workbook with several sheets needs ``sheet``.
+    Excel needs openpyxl (the ``excel`` extra).  A row holding a total
+    ("Total", "Grand Total") is warned about: it is not an applicant.
     """
     import pandas as pd
 
@@ -150,6 +154,7 @@ def read_table(
                 low_memory=False,
                 sep=sep,
                 encoding=encoding,
+                decimal=decimal,
             )
     except AdverseImpactError:
         raise
@@ -171,7 +176,29 @@ def read_table(
         ) from exc
     if len(frame.columns) == 0 or len(frame) == 0:
         raise input_error("DATA", f"{path!r} has no rows", "Pass a file with data rows")
+    _warn_total_rows(frame, file)
     return frame
+
+
+def _warn_total_rows(frame: Any, file: Path) -> None:
+    """Say where a row of totals is: read as data, it is one more applicant."""
+    from adverse_impact._core._errors import warn
+    from adverse_impact._publish._read import total_rows
+
+    found = total_rows(frame)
+    if not found:
+        return
+    # The file's line (CSV) or the sheet's row (Excel): the header is line 1.
+    where = "; ".join(
+        f"row {position + 2:,} reads {value!r} in column {column!r}"
+        for position, column, value in found[:5]
+    )
+    more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+    warn(
+        f"DATA: {file.name}: {where}{more}; a total row is not an applicant, and is counted "
+        "as one (or refused as a decision) if left in. Delete it from the file",
+        UserWarning,
+    )
 
 
 def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> Any:
@@ -185,7 +212,28 @@ def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> 
             f"reading {str(file)!r} needs openpyxl, which is not installed",
             'Install it: pip install "adverse-impact[excel]", or save the sheet as CSV',
         ) from exc
-    return pd.read_excel(file, sheet_name=sheet or 0, dtype=text_columns, engine="openpyxl")
+    with pd.ExcelFile(file, engine="openpyxl") as book:
+        names = [str(name) for name in book.sheet_names]
+        shown = ", ".join(repr(name) for name in names)
+        if sheet is None and len(names) > 1:
+            raise input_error(
+                "--sheet",
+                f"{file.name!r} has {len(names)} sheets ({shown}) and none was named",
+                f"Name the sheet that holds the data, e.g. --sheet {_quote(names[0])}",
+            )
+        if sheet is not None and sheet not in names:
+            raise input_error(
+                "--sheet",
+                f"{file.name!r} has no sheet {sheet!r}; its sheets: {shown}",
+                "Name one of them (spelling and case as in the workbook)",
+            )
+        return book.parse(sheet if sheet is not None else names[0], dtype=text_columns)
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 #: Labels that usually mean "selected", to order the two labels of a hint.
@@ -211,19 +259,33 @@ _POSITIVE_WORDS = frozenset(
 )
 
 
-def _values_hint(found: Any) -> str:
-    """``--selected-values`` for the column's own two labels (positive-looking first).
+#: Words that turn a positive-looking label around ("Not selected", "No offer").
+_NEGATIONS = frozenset(["not", "no", "non", "never", "rejected", "declined", "withdrawn"])
 
-    Falls back to the generic ``Y,N`` when there are not exactly two labels
-    or one cannot be written in the option (it holds a comma).
+
+def _looks_positive(label: str) -> bool:
+    import re
+
+    words = set(re.findall(r"[a-z]+", label.casefold()))
+    return bool(words & _POSITIVE_WORDS) and not words & _NEGATIONS
+
+
+def _values_hint(found: Any) -> str:
+    """``--selected-values`` for the column's own labels (positive-looking ones selected).
+
+    Falls back to the generic ``Y,N`` when a label cannot be written in the
+    option (it holds a comma or a bar) or none looks positive.
     """
     import shlex
 
-    labels = [str(v).strip() for v in found]
-    if len(set(labels)) != 2 or any("," in v or not v for v in labels):
+    labels = list(dict.fromkeys(str(v).strip() for v in found))
+    if len(labels) < 2 or any("," in v or "|" in v or not v for v in labels):
         return "Y,N"
-    labels = sorted(set(labels), key=lambda v: (v.lower() not in _POSITIVE_WORDS, labels.index(v)))
-    return shlex.quote(",".join(labels))
+    yes = [v for v in labels if _looks_positive(v)] or ([labels[0]] if len(labels) == 2 else [])
+    no = [v for v in labels if v not in yes]
+    if not yes or not no:
+        return "Y,N"
+    return shlex.quote("|".join(yes) + "," + "|".join(no))
 
 
 def map_decisions(frame: Any, column: str, values: str | None) -> Any:
@@ -242,12 +304,15 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
             labels = pd.unique(series.dropna().astype(str).str.strip().str.lower())
             if not set(labels) <= {"0", "1", "true", "false"}:
                 found = pd.unique(series.dropna())
-                shown = ", ".join(map(repr, found[:4].tolist()))
+                shown = ", ".join(map(repr, found[:12].tolist())) + (
+                    f" and {len(found) - 12} more" if len(found) > 12 else ""
+                )
                 raise input_error(
                     "--selected",
                     f"column {column!r} holds labels ({shown}), not 0/1 decisions",
-                    f"Say which label means selected: --selected-values {_values_hint(found)} "
-                    "(the label for selected, then the one for not selected)",
+                    f"Say which labels mean selected: --selected-values {_values_hint(found)} "
+                    "(the labels for selected, a comma, those for not selected; several on a "
+                    "side separated by '|'; check the sides)",
                 )
             return (
                 series.astype(str)
@@ -256,24 +321,158 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
                 .map({"1": 1, "true": 1, "0": 0, "false": 0})
             )
         return series
-    parts = [p.strip() for p in values.split(",")]
-    if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
-        raise input_error(
-            "--selected-values",
-            f"{values!r} is not two different labels separated by a comma",
-            "Pass e.g. --selected-values Y,N or --selected-values hired,rejected",
-        )
+    yes, no = _decision_labels(values)
     text = series.astype("string").str.strip()
-    known = text.isin(parts) | text.isna()
+    text = text.mask(text == "")  # a blank cell is a missing decision (refused by the audit)
+    folded = text.str.casefold()
+    known = (
+        pd.Series(True, index=text.index)
+        if no is None
+        else (folded.isin(yes) | folded.isin(no) | text.isna()).fillna(False)
+    )
     if not known.all():
-        other = ", ".join(map(repr, pd.unique(text[~known])[:4].tolist()))
+        other = pd.unique(text[~known])
+        shown = ", ".join(map(repr, other[:6].tolist())) + (
+            f" and {len(other) - 6} more" if len(other) > 6 else ""
+        )
         raise input_error(
             "--selected-values",
-            f"column {column!r} also holds {other}",
-            f"Map every label: the column may hold only {parts[0]!r} and "
-            f"{parts[1]!r} (or be empty, which is refused as missing)",
+            f"column {column!r} also holds {shown}",
+            "Map every label: list each on its side, separated by '|' (e.g. "
+            "--selected-values 'Offer|Hired,Rejected|Withdrawn'), or write '*' for the "
+            "not-selected side to mean every other label",
         )
-    return text.map({parts[0]: 1, parts[1]: 0}).astype("Int8")
+    return folded.isin(yes).astype("Int8").mask(text.isna())
+
+
+def _decision_labels(values: str) -> tuple[frozenset[str], frozenset[str] | None]:
+    """``--selected-values``: the labels meaning selected, and those meaning not (None: '*').
+
+    The sides are separated by a comma, the labels of a side by '|'; labels are
+    compared trimmed and case-folded ("Offer Extended" matches "offer extended ").
+    """
+    sides = values.split(",")
+    if len(sides) != 2:
+        raise input_error(
+            "--selected-values",
+            f"{values!r} is not two sides separated by one comma",
+            "Pass the selected label(s), a comma, then the not-selected label(s), several "
+            "on a side separated by '|': e.g. --selected-values Y,N or "
+            "--selected-values 'Advanced to Interview|Offer Extended,Rejected|Withdrawn'",
+        )
+    yes, no = ([label.strip().casefold() for label in side.split("|")] for side in sides)
+    if not all(yes) or not all(no):
+        raise input_error(
+            "--selected-values",
+            f"{values!r} has an empty label",
+            "Write each label once, e.g. --selected-values 'Offer|Hired,Rejected'",
+        )
+    if no == ["*"]:
+        return frozenset(yes), None
+    both = set(yes) & set(no)
+    if both:
+        raise input_error(
+            "--selected-values",
+            f"{sorted(both)!r} is on both sides",
+            "Put each label on one side only",
+        )
+    return frozenset(yes), frozenset(no)
+
+
+def numeric_column(
+    frame: Any, column: str, option: str, decimal: str = ".", raw: Any = None
+) -> Any:
+    """A score column as numbers; a cell that is not a number is refused, row by row.
+
+    A spreadsheet export may hold "N/A", "pending" or "72,5" among the scores:
+    the message names the rows (as lines of the file, the header being line 1)
+    and their values as written (``raw``: the column read without turning
+    "N/A" into a missing value).  Numbers written as text ("72.5", or "72,5"
+    with ``decimal=","``) are converted.
+    """
+    import re
+
+    import pandas as pd
+
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series
+    raw = series if raw is None else raw
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series
+    else:
+        text = series.astype("string").str.strip()
+        if decimal == ",":
+            comma = text.str.contains(",", regex=False).fillna(False)
+            swapped = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            text = text.where(~comma, swapped)
+        numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna().to_numpy()
+    if not bad.any():
+        return numbers
+    positions = bad.nonzero()[0]
+    written = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[positions]]
+    shown = ", ".join(
+        f"line {p + 2:,}: {w!r}" if w else f"line {p + 2:,}: empty"
+        for p, w in zip(positions[:8], written)
+    ) + (f", and {len(positions) - 8:,} more" if len(positions) > 8 else "")
+    comma = decimal != "," and any(re.fullmatch(r"-?\d+,\d+", w) for w in written)
+    raise input_error(
+        option,
+        f"column {column!r} has no number in {len(positions):,} row(s) ({shown})",
+        "Pass --decimal , if the file writes decimals with a comma"
+        if comma
+        else "Give those rows a score, or delete them from the file and say so in the report",
+    )
+
+
+def raw_column(args: argparse.Namespace, column: str) -> Any:
+    """One column of the data file as written: text, "N/A" and blanks kept as they are."""
+    import pandas as pd
+
+    file = Path(args.data)
+    suffix = file.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return pd.read_excel(
+            file,
+            sheet_name=args.sheet or 0,
+            usecols=[column],
+            dtype=object,
+            keep_default_na=False,
+            engine="openpyxl",
+        )[column]
+    if suffix in (".parquet", ".pq"):
+        return read_table(args.data)[column]
+    return pd.read_csv(
+        file,
+        usecols=[column],
+        dtype=object,
+        keep_default_na=False,
+        sep=args.delimiter or sniff_delimiter(file, args.encoding),
+        encoding=args.encoding,
+    )[column]
+
+
+def fold_labels(frame: Any, columns: Sequence[str]) -> Any:
+    """``--fold-labels``: labels that differ only in case or spaces become one group.
+
+    Each label is trimmed (inner runs of spaces become one); the labels that
+    are then equal ignoring case take the spelling most rows use ("Female"
+    for "female", " Female" and "FEMALE " when most rows say "Female").
+    """
+    import pandas as pd
+
+    for column in columns:
+        series = frame[column]
+        text = series.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+        text = text.mask(text == "")
+        key = text.str.casefold()
+        counts = pd.DataFrame({"key": key, "text": text}).dropna().value_counts(sort=True)
+        spelling: dict[str, str] = {}
+        for k, t in counts.index:  # most rows first: the first spelling of a key wins
+            spelling.setdefault(k, t)
+        frame[column] = key.map(spelling).astype(object).where(text.notna(), None)
+    return frame
 
 
 def _require_columns(frame: Any, columns: dict[str, Sequence[str] | str | None]) -> None:
@@ -450,9 +649,29 @@ def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _read(args: argparse.Namespace) -> Any:
-    return read_table(
-        args.data, args.group, encoding=args.encoding, delimiter=args.delimiter, sheet=args.sheet
+    frame = read_table(
+        args.data,
+        args.group,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        sheet=args.sheet,
+        decimal=args.decimal,
     )
+    present = [c for c in args.group if c in frame.columns]
+    if getattr(args, "fold_labels", False):
+        frame = fold_labels(frame, present)
+    if getattr(args, "unknown_non_answers", False):
+        from adverse_impact._core._groups import non_answers
+
+        found = non_answers(v for c in present for v in frame[c].dropna().unique())
+        if found:
+            args.unknown = [*(args.unknown or []), *found]
+            print(
+                "adverse-impact: counted as unknown (--unknown-non-answers): "
+                + ", ".join(map(repr, found)),
+                file=sys.stderr,
+            )
+    return frame
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -477,6 +696,14 @@ def _audit(args: argparse.Namespace) -> int:
                 "--weight": args.weight,
             },
         )
+        if args.score is not None:
+            try:
+                frame[args.score] = numeric_column(frame, args.score, "--score", args.decimal)
+            except AdverseImpactError:
+                # Name the cells as the file writes them ("N/A" was read as missing).
+                raw = raw_column(args, args.score)
+                numeric_column(frame, args.score, "--score", args.decimal, raw=raw)
+                raise
         if args.selected is not None:
             frame[args.selected] = map_decisions(frame, args.selected, args.selected_values)
         elif args.selected_values is not None:
@@ -640,6 +867,19 @@ def _add_group_coding_options(parser: argparse.ArgumentParser) -> None:
         help="a label meaning 'unknown' (repeatable); blanks always are",
     )
     parser.add_argument(
+        "--unknown-non-answers",
+        action="store_true",
+        help="count every label that records a non-answer ('Prefer not to say', 'I do not "
+        "wish to self-identify', 'Choose not to disclose', 'N/A', ...) as unknown, and list "
+        "them",
+    )
+    parser.add_argument(
+        "--fold-labels",
+        action="store_true",
+        help="trim spaces and ignore case in the --group labels ('female ', 'FEMALE' and "
+        "'Female' are one group, spelt as most rows spell it)",
+    )
+    parser.add_argument(
         "--no-intersectional",
         action="store_true",
         help="do not audit the intersection of the attributes",
@@ -738,7 +978,16 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
         help="the CSV's delimiter (default: detected among , ; tab |)",
     )
     files.add_argument(
-        "--sheet", metavar="NAME", help="the sheet of an .xlsx workbook (default: the first)"
+        "--sheet",
+        metavar="NAME",
+        help="the sheet of an .xlsx workbook (needed when it has several)",
+    )
+    files.add_argument(
+        "--decimal",
+        default=".",
+        choices=[".", ","],
+        help="the decimal mark of numbers in a CSV or in text cells (default '.'; ',' in "
+        "many spreadsheet locales, e.g. 72,5)",
     )
 
 
@@ -1077,8 +1326,10 @@ def _add_audit_parser(commands: Any) -> None:
     audit.add_argument(
         "--selected-values",
         metavar="YES,NO",
-        help="the labels of a --selected column of words: the one meaning "
-        "selected, then the one meaning not selected (e.g. Y,N)",
+        help="the labels of a --selected column of words: those meaning selected, a comma, "
+        "those meaning not selected; several on a side separated by '|', '*' for every "
+        "other label (e.g. Y,N or 'Advanced to Interview|Offer Extended,*'); compared "
+        "without case or surrounding spaces",
     )
     audit.add_argument(
         "--score",

@@ -23,11 +23,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._errors import input_error, type_error, warn
 
-__all__ = ["read_summary", "is_unknown_label"]
+__all__ = ["read_summary", "is_unknown_label", "total_rows"]
 
 #: Columns of the tidy table returned by :func:`read_summary`.
 COLUMNS = (
@@ -50,7 +51,12 @@ _UNKNOWN = re.compile(
     r"|declin|prefer\s+not|not\s+(wish|want)|no\s+(response|answer)|unreported",
     re.IGNORECASE,
 )
-_TOTAL = re.compile(r"^\s*(grand\s+)?(total|overall|all\s+(applicants|candidates))\s*$", re.I)
+#: A row of totals ("Total", "Grand Total", "Overall", "All applicants"): not a category
+#: in a published table, not an applicant in a file of decisions.
+_TOTAL = re.compile(
+    r"^\s*(grand\s+|sub-?\s*)?(total|totals|overall|all\s+(applicants|candidates))\s*:?\s*$",
+    re.I,
+)
 # Header cells, by what the column holds.
 _HEAD = {
     # In this order: "Impact Ratio (Selection Rate / Highest Rate)" is the ratio,
@@ -74,6 +80,30 @@ _HEAD = {
 _GENERIC = re.compile(r"^(categor(y|ies)|groups?|label \d+|)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*[-+]?[\d,]*\.?\d+\s*%?\s*$")
 _EXCEL = (".xlsx", ".xlsm")
+
+
+def total_rows(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """Rows of a data file that hold a total ("Total", "Grand Total"): (position, column, text).
+
+    A spreadsheet export often ends with such a row; read as data it is one
+    more applicant (or a refused decision).  Only text columns are searched;
+    ``position`` counts data rows from 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from adverse_impact._publish._read import total_rows
+    >>> total_rows(pd.DataFrame({"id": ["a1", "a2", "Grand Total"], "hired": [1, 0, 1]}))
+    [(2, 'id', 'Grand Total')]
+    """
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        hit = values.map(lambda v: isinstance(v, str) and _TOTAL.match(v) is not None)
+        found += [(int(i), str(column), str(values.iloc[i])) for i in np.flatnonzero(hit)]
+    return sorted(found)
 
 
 def is_unknown_label(label: str) -> bool:
@@ -341,6 +371,13 @@ def _from_wide(rows: list[list[str]]) -> pd.DataFrame:
         labels = [c for c in row[: section["labels"]]]
         label = " | ".join(c for c in labels if c) or ""
         if _TOTAL.match(label):
+            # Not a category: left out of the check, and said (a reader may have
+            # meant it as one, or a total row may hide a wrong sum).
+            warn(
+                f"table: the row {label!r} of section {section['attribute']!r} is read as a "
+                "total and left out of the check; rename it if it is a category",
+                UserWarning,
+            )
             continue
         figures = {
             role: _clean_figure(row[i]) if i < len(row) else ""
