@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
+import adverse_impact as ai
 from adverse_impact._cli import main
 
 
@@ -219,3 +221,133 @@ def test_warnings_print_one_line_without_the_python_source(tmp_path):
     assert warning and warning[0].startswith("adverse-impact: warning: ")
     assert "--unknown 'Prefer not to say'" in warning[0] and "unknown=[" not in warning[0]
     assert "warn(" not in done.stderr and ".py:" not in done.stderr
+
+
+# -- issue 25: the analyst's files ----------------------------------------------------------
+
+
+def _workbook(tmp_path, sheets: dict[str, pd.DataFrame]):
+    path = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return path
+
+
+def _decisions(n: int = 40) -> pd.DataFrame:
+    return pd.DataFrame({"sex": ["F", "M"] * (n // 2), "advanced": [1, 0, 1, 1] * (n // 4)})
+
+
+def test_a_workbook_with_several_sheets_needs_sheet_and_both_errors_list_them(tmp_path, capsys):
+    path = _workbook(tmp_path, {"Applicants": _decisions(), "Notes": pd.DataFrame({"a": [1]})})
+    base = ["audit", str(path), "--selected", "advanced", "--group", "sex", "--fail-under", "0.1"]
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert "--sheet: 'export.xlsx' has 2 sheets ('Applicants', 'Notes') and none was named" in err
+    assert main([*base, "--sheet", "applicants"]) == 2
+    err = capsys.readouterr().err
+    assert "no sheet 'applicants'; its sheets: 'Applicants', 'Notes'" in err
+    assert main([*base, "--sheet", "Applicants"]) == 0
+
+
+def test_a_total_row_is_warned_about(tmp_path):
+    frame = _decisions().assign(id=[f"A{i}" for i in range(40)])
+    frame = pd.concat([frame, pd.DataFrame({"id": ["Grand Total"], "advanced": [30]})])
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    with pytest.warns(UserWarning, match=r"row 42 reads 'Grand Total' in column 'id'"):
+        from adverse_impact._cli import read_table
+
+        read_table(str(path), ["sex"])
+
+
+def test_check_summary_warns_about_the_total_row_it_skips(tmp_path):
+    path = tmp_path / "published.csv"
+    path.write_text(
+        "Sex,# of Applicants,# Selected,Selection Rate,Impact Ratio\n"
+        "Male,100,50,50.0%,1.00\nFemale,100,45,45.0%,0.90\nTotal,200,95,47.5%,\n"
+    )
+    with pytest.warns(UserWarning, match="'Total' of section 'Sex' is read as a total"):
+        check = ai.check_summary(str(path))
+    assert check.passes()
+
+
+def test_selected_values_take_several_labels_a_side_without_case_or_spaces(tmp_path, capsys):
+    statuses = ["Advanced to Interview", "offer extended ", "Rejected", "Withdrawn"] * 10
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"sex": ["F", "M"] * 20, "status": statuses}).to_csv(path, index=False)
+    base = ["audit", str(path), "--selected", "status", "--group", "sex", "--format", "json"]
+    assert main([*base, "--selected-values", "Advanced to Interview|Offer Extended,*"]) == 0
+    rows = json.loads(capsys.readouterr().out)["table"]
+    assert {r["group"]: r["selected"] for r in rows} == {"F": 10, "M": 10}
+    both = "advanced to interview|OFFER EXTENDED,rejected|withdrawn"
+    assert main([*base, "--selected-values", both]) == 0
+    capsys.readouterr()
+    assert main([*base, "--selected-values", "Offer Extended,Rejected"]) == 2
+    err = capsys.readouterr().err
+    assert "also holds 'Advanced to Interview', 'Withdrawn'" in err
+
+
+def test_the_hint_for_labels_lists_every_label_on_its_likely_side(tmp_path, capsys):
+    statuses = ["Advanced to Interview", "Offer Extended", "Rejected", "Withdrawn"] * 10
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"sex": ["F", "M"] * 20, "status": statuses}).to_csv(path, index=False)
+    assert main(["audit", str(path), "--selected", "status", "--group", "sex"]) == 2
+    err = capsys.readouterr().err
+    assert "--selected-values 'Advanced to Interview|Offer Extended,Rejected|Withdrawn'" in err
+
+
+def test_fold_labels_merges_case_and_space_variants_and_the_warning_lists_every_set(
+    tmp_path, capsys
+):
+    variants = ["Female", "female ", "Male", "MALE", "Non-binary", "non-binary", "X", "x "]
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"sex": variants * 10, "advanced": [1, 0] * 40}).to_csv(path, index=False)
+    base = ["audit", str(path), "--selected", "advanced", "--group", "sex", "--format", "json"]
+    with pytest.warns(UserWarning) as caught:
+        main([*base, "--fail-under", "0.1"])
+    message = next(str(w.message) for w in caught if "differ only in case" in str(w.message))
+    assert "(4 sets)" in message and "'X' vs 'x '" in message and "--fold-labels" in message
+    capsys.readouterr()
+    assert main([*base, "--fold-labels", "--fail-under", "0.1"]) == 0
+    groups = {r["group"] for r in json.loads(capsys.readouterr().out)["table"]}
+    assert groups == {"Female", "Male", "Non-binary", "X"}
+
+
+def test_unknown_non_answers_counts_every_non_answer_as_unknown(tmp_path, capsys):
+    labels = ["F", "M", "I do not wish to self-identify", "Choose not to disclose"]
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"sex": labels * 10, "advanced": [1, 1, 0, 1] * 10}).to_csv(path, index=False)
+    base = ["audit", str(path), "--selected", "advanced", "--group", "sex", "--format", "json"]
+    assert main([*base, "--unknown-non-answers", "--fail-under", "0.1"]) == 0
+    captured = capsys.readouterr()
+    payload = json.loads(captured.out)
+    assert {r["group"] for r in payload["table"]} == {"F", "M"}
+    assert "'I do not wish to self-identify', 'Choose not to disclose'" in captured.err
+
+
+def _scores_csv(tmp_path, scores, sep=","):
+    path = tmp_path / "scores.csv"
+    n = len(scores)
+    frame = pd.DataFrame({"sex": (["F", "M"] * n)[:n], "score": scores})
+    frame.to_csv(path, index=False, sep=sep)
+    return path
+
+
+def test_text_in_a_score_column_names_the_rows_and_values(tmp_path, capsys):
+    scores = ["71.5", "80", "N/A", "66", "pending", "72,5", "90", "55"] * 3
+    path = _scores_csv(tmp_path, scores)
+    assert main(["audit", str(path), "--score", "score", "--group", "sex"]) == 2
+    err = capsys.readouterr().err
+    assert "--score: column 'score' has no number in 9 row(s)" in err
+    assert "line 4: 'N/A', line 6: 'pending', line 7: '72,5'" in err
+    assert "Pass --decimal , if the file writes decimals with a comma" in err
+
+
+def test_decimal_comma_reads_a_semicolon_csv_of_scores(tmp_path, capsys):
+    scores = ["71,5", "80", "66,25", "72,5", "90", "55,75"] * 5
+    path = _scores_csv(tmp_path, scores, sep=";")
+    args = ["audit", str(path), "--score", "score", "--group", "sex", "--format", "json"]
+    assert main([*args, "--decimal", ","]) in (0, 1)
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["params"]["cutoff"] == pytest.approx(72.0)  # the median of the numbers

@@ -1587,6 +1587,7 @@ _FLAG_ALIASES = {
     "sample_weight": "--weight",
     "stages": "--stage",
     "alpha_gate": "--gate-alpha",
+    "min_ratio": "--fail-under",
 }
 
 
