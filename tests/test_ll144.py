@@ -250,7 +250,7 @@ def test_scoring_rate_packet_names_the_median():
     packet = ai.audit(score=score, groups={"sex": sex}).to_ll144(**FIELDS)
     text = packet.to_markdown()
     assert "Scoring rate" in text and "Number scoring above the median" in text
-    assert f"{np.median(score):.4f}" in text
+    assert f"{np.median(score):.6g}" in text and "taken over all 400 rows" in text
 
 
 def test_weighted_audits_cannot_be_published():
@@ -358,3 +358,25 @@ def test_exclusion_reason_states_the_share_of_all_rows():
         .iloc[0]
         .startswith("0.99% of the rows of known category")
     )
+
+
+def test_a_scoring_audit_states_its_median_and_its_rows_in_every_format():
+    from adverse_impact._publish._report import render_json
+
+    rng = np.random.default_rng(3)
+    sex = rng.choice(["Female", "Male", None], 400, p=[0.45, 0.45, 0.1])
+    score = np.round(rng.normal(70, 10, 400), 1)
+    result = ai.audit(score=score, groups={"sex": sex})
+    median = f"{np.median(score):.6g}"
+    said = f"median score, {median}, taken over all 400 rows (unknown category included)"
+    packet = result.to_ll144(**FIELDS)
+    for name, text in {
+        "terminal": " ".join(repr(result).split()),
+        "notebook": result._repr_html_(),
+        "HTML report": result.to_html(),
+        "Markdown report": result.to_markdown(),
+        "JSON report": json.loads(render_json(result))["measure"],
+        "packet (Markdown)": packet.to_markdown(),
+        "packet (HTML)": packet.to_html(),
+    }.items():
+        assert said in text, name

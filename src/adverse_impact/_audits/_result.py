@@ -29,6 +29,7 @@ from adverse_impact._core._render import (
     jsonable,
     legend,
     pooled_rows,
+    scoring_median,
     text_table,
     wrap,
 )
@@ -671,9 +672,12 @@ class AuditResult(ResultShape):
         fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2 for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
-        rule = decision_rule(self.params, self.n_total)
-        if rule:
-            lines.append(wrap(rule))
+        for rule in (
+            decision_rule(self.params, self.n_total),
+            scoring_median(self.params, self.n_total),
+        ):
+            if rule:
+                lines.append(wrap(rule))
         for attribute in self.attributes:
             rows = [[r[k] for k in keys] for r in records if r["attribute"] == attribute]
             if not rows:
@@ -746,7 +750,14 @@ class AuditResult(ResultShape):
                 )
             ]
         )
-        rule = decision_rule(self.params, self.n_total)
+        rule = " ".join(
+            r
+            for r in (
+                decision_rule(self.params, self.n_total),
+                scoring_median(self.params, self.n_total),
+            )
+            if r
+        )
         pooled = ""
         if self._pooled is not None and len(self._pooled):
             head, rows = pooled_rows(self._pooled)

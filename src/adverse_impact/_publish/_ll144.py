@@ -19,7 +19,7 @@ from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import DATA_KINDS
-from adverse_impact._core._render import jsonable
+from adverse_impact._core._render import jsonable, scoring_median
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
@@ -487,10 +487,10 @@ def _meta_lines(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
             lines.append((label, metadata[key]))
     measure = metadata["measure"]
     if measure == "scoring rate":
-        measure += (
-            " (share of a category scoring above the median score of the full "
-            f"sample, {_num(metadata['median_score'], 4)})"
+        median = scoring_median(
+            {"rule": "scoring_rate", "cutoff": metadata["median_score"]}, metadata["n_total"]
         )
+        measure += f" ({(median or '').removeprefix('Scoring rate: ').rstrip('.')})"
     else:
         measure += " (number selected ÷ number of applicants)"
     lines.append(("Measure", measure))
