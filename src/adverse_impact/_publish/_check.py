@@ -52,7 +52,8 @@ class Finding:
         ``"unattainable_rate"``, ``"small_category_kept"``,
         ``"excluded_without_counts"``, ``"excluded_above_threshold"``,
         ``"missing_unknown"``, ``"totals_disagree"``,
-        ``"reference_not_highest"``, ``"scoring_rate_above_half"``,
+        ``"reference_not_highest"``, ``"ratios_inconsistent"``,
+        ``"scoring_rate_above_half"``,
         ``"rates_only"``, ``"precision_unknown"``.
     attribute, group : str or None
         Where: the attribute (prefixed with the table's title, e.g.
@@ -374,6 +375,8 @@ def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
                 "selected": selected,
                 "published_rate": rate,
                 "rate_digits": rate_digits,
+                # As published (64.2%, 0.642): messages quote the figure the reader sees.
+                "rate_text": _as_text(frame.at[i, "rate"]) if rate is not None else "",
                 "published_ratio": ratio,
                 "ratio_digits": ratio_digits,
                 "excluded": excluded and not empty,
@@ -484,9 +487,11 @@ def check_summary(
     values that round to it, narrowed to the fractions *k/n* a whole count
     can give (no such *k*: the rate is unattainable), and a ratio is wrong
     only if no choice of rates inside those intervals gives it at its own
-    precision (exact arithmetic with fractions).  The reference is the
-    highest-rate category among those kept in the ratios (6 RCNY 5-300,
-    "impact ratio").  Findings with one cause are reported once, with the
+    precision (exact arithmetic with fractions).  All the ratios share one
+    highest rate: ratios that each pass alone but need that rate in
+    intervals that do not meet are one ``ratios_inconsistent`` error.  The
+    reference is the highest-rate category among those kept in the ratios
+    (6 RCNY 5-300, "impact ratio").  Findings with one cause are reported once, with the
     rows they explain as ``knock_on``: ratios computed from rounded rates,
     truncated rather than rounded, or against another reference.
 
@@ -688,7 +693,7 @@ def _check_rates(attribute: str, block: list[dict[str, Any]]) -> tuple[list[Find
     for r in block:
         if r["empty"] or r["published_rate"] is None:
             continue
-        shown = _fmt(r["published_rate"], r["rate_digits"])
+        shown = r["rate_text"]
         if r["selected"] is None:
             if r["unattainable"]:
                 wrong.add(id(r))
@@ -839,7 +844,7 @@ def _check_ratios(
     ]
     above_one = [r for r in published if r["published_ratio"] > 1 + _half(r["ratio_digits"])]
     if not failing and not above_one:
-        return []
+        return [] if exact else _common_reference(attribute, kept, published)
     source = "the counts give" if exact else "the published rates allow"
 
     def says(r: dict[str, Any]) -> str:
@@ -900,6 +905,52 @@ def _check_ratios(
         )
         failing = [r for r in failing if r not in above_one]
     return found + _ratio_patterns(attribute, failing, reference, allowed, exact, says)
+
+
+def _common_reference(
+    attribute: str, kept: list[dict[str, Any]], published: list[dict[str, Any]]
+) -> list[Finding]:
+    """An error when each published ratio is reachable on its own but not all together.
+
+    Every ratio divides its row's rate by the same highest rate M.  A ratio p
+    published with d decimals (half a unit h) and a rate between lo and hi
+    allow M only in [lo / min(1, p + h), hi / (p - h)]; M itself lies between
+    the largest lower and the largest upper end of the rates.  When those
+    intervals do not meet, no single set of true rates gives the published
+    table, though every row passes alone (rates only: with counts M is known
+    and the row checks already decide)."""
+    bounds_lo: list[tuple[Fraction, dict[str, Any] | None]] = [(max(r["lo"] for r in kept), None)]
+    bounds_hi: list[tuple[Fraction, dict[str, Any] | None]] = [(max(r["hi"] for r in kept), None)]
+    for r in published:
+        p, h = r["published_ratio"], _half(r["ratio_digits"])
+        bounds_lo.append((r["lo"] / min(Fraction(1), p + h), r))
+        if p - h > 0:
+            bounds_hi.append((r["hi"] / (p - h), r))
+    (low, by_low), (high, by_high) = (
+        max(bounds_lo, key=lambda b: b[0]),
+        min(bounds_hi, key=lambda b: b[0]),
+    )
+    if low <= high or by_low is None or by_high is None:
+        return []
+
+    def needs(r: dict[str, Any], bound: Fraction, side: str) -> str:
+        return (
+            f"{r['group']!r} (rate {r['rate_text']}, ratio "
+            f"{_fmt(r['published_ratio'], r['ratio_digits'])}) needs it {side} "
+            f"{float(bound):.2%}"
+        )
+
+    return [
+        Finding(
+            "error",
+            "ratios_inconsistent",
+            attribute,
+            None,
+            f"{attribute}: each impact ratio is reachable on its own, but no single highest "
+            f"rate gives them all: {needs(by_high, high, 'at most')}, "
+            f"{needs(by_low, low, 'at least')}",
+        )
+    ]
 
 
 def _published_reference(
