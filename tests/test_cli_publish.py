@@ -351,3 +351,24 @@ def test_decimal_comma_reads_a_semicolon_csv_of_scores(tmp_path, capsys):
     assert main([*args, "--decimal", ","]) in (0, 1)
     payload = json.loads(capsys.readouterr().out)
     assert payload["params"]["cutoff"] == pytest.approx(72.0)  # the median of the numbers
+
+
+def test_drop_total_rows_and_drop_unscored_leave_rows_out_naming_their_lines(tmp_path, capsys):
+    scores = ["71,5", "80", "N/A", "66", "pending", "72,5", "90", "55"] * 3
+    frame = pd.DataFrame({"sex": (["F", "M"] * 12), "score": scores})
+    frame = pd.concat([frame, pd.DataFrame({"sex": ["Grand Total"], "score": [""]})])
+    path = tmp_path / "scores.csv"
+    frame.to_csv(path, index=False, sep=";")
+    args = ["audit", str(path), "--score", "score", "--group", "sex", "--decimal", ","]
+    with pytest.warns(UserWarning, match="Pass --drop-total-rows to leave it out"):
+        assert main([*args, "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert "line 26: empty" in err and "leave them out with --drop-unscored" in err
+    with pytest.warns(UserWarning) as caught:
+        code = main([*args, "--drop-total-rows", "--drop-unscored", "--format", "json"])
+    assert code in (0, 1)
+    said = " ".join(str(w.message) for w in caught)
+    assert "row 26 reads 'Grand Total' in column 'sex'; left out (--drop-total-rows)" in said
+    assert "left out 6 row(s) with no number in column 'score' (line 4: 'N/A', line 6:" in said
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["n_total"] == 18

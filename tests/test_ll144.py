@@ -326,6 +326,17 @@ def test_the_packet_reads_back_with_its_flag_column(tmp_path):
     assert check.passes(), check.findings
 
 
+@pytest.mark.parametrize("suffix", [".md", ".json"])
+def test_a_packet_with_excluded_categories_checks_clean_as_published(packet, tmp_path, suffix):
+    # "excluded¹" is a footnoted word, and the list of excluded categories repeats
+    # rows of the attribute tables: neither is a finding.
+    assert len(packet.excluded)
+    path = tmp_path / f"packet{suffix}"
+    (packet.to_markdown if suffix == ".md" else packet.to_json)(path)
+    check = ai.check_summary(str(path), min_share_of="known")
+    assert check.passes() and not check.findings, check.findings
+
+
 def test_title_applies_to_the_packet():
     packet = _near_the_line().to_ll144(**FIELDS, tool="ScreenRank", title="Acme 2026 bias audit")
     assert packet.to_markdown().startswith("# Acme 2026 bias audit\n")

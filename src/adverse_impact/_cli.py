@@ -103,6 +103,7 @@ def read_table(
     delimiter: str | None = None,
     sheet: str | None = None,
     decimal: str = ".",
+    drop_total_rows: bool = False,
 ) -> Any:
     """Read a CSV (optionally compressed), Parquet or Excel (.xlsx) file into pandas.
 
@@ -113,7 +114,8 @@ def read_table(
     decoded as ``encoding``; ``decimal`` is its decimal mark ("," in many
     spreadsheet locales).  A workbook with several sheets needs ``sheet``.
     Excel needs openpyxl (the ``excel`` extra).  A row holding a total
-    ("Total", "Grand Total") is warned about: it is not an applicant.
+    ("Total", "Grand Total") is warned about, and left out with
+    ``drop_total_rows``: it is not an applicant.
     """
     import pandas as pd
 
@@ -176,29 +178,35 @@ def read_table(
         ) from exc
     if len(frame.columns) == 0 or len(frame) == 0:
         raise input_error("DATA", f"{path!r} has no rows", "Pass a file with data rows")
-    _warn_total_rows(frame, file)
-    return frame
+    return _total_rows(frame, file, drop_total_rows)
 
 
-def _warn_total_rows(frame: Any, file: Path) -> None:
-    """Say where a row of totals is: read as data, it is one more applicant."""
+def _total_rows(frame: Any, file: Path, drop: bool) -> Any:
+    """Say where a row of totals is (read as data, it is one more applicant); drop it if asked."""
     from adverse_impact._core._errors import warn
     from adverse_impact._publish._read import total_rows
 
     found = total_rows(frame)
     if not found:
-        return
+        return frame
     # The file's line (CSV) or the sheet's row (Excel): the header is line 1.
     where = "; ".join(
         f"row {position + 2:,} reads {value!r} in column {column!r}"
         for position, column, value in found[:5]
     )
     more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+    if drop:
+        positions = sorted({position for position, _, _ in found})
+        warn(f"DATA: {file.name}: {where}{more}; left out (--drop-total-rows)", UserWarning)
+        # The index keeps each row's position in the file, so later messages name its line.
+        return frame.drop(index=frame.index[positions])
     warn(
         f"DATA: {file.name}: {where}{more}; a total row is not an applicant, and is counted "
-        "as one (or refused as a decision) if left in. Delete it from the file",
+        "as one (or refused as a decision) if left in. Pass --drop-total-rows to leave it "
+        "out, or delete it from the file",
         UserWarning,
     )
+    return frame
 
 
 def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> Any:
@@ -380,7 +388,12 @@ def _decision_labels(values: str) -> tuple[frozenset[str], frozenset[str] | None
 
 
 def numeric_column(
-    frame: Any, column: str, option: str, decimal: str = ".", raw: Any = None
+    frame: Any,
+    column: str,
+    option: str,
+    decimal: str = ".",
+    raw: Any = None,
+    drop: bool = False,
 ) -> Any:
     """A score column as numbers; a cell that is not a number is refused, row by row.
 
@@ -388,7 +401,9 @@ def numeric_column(
     the message names the rows (as lines of the file, the header being line 1)
     and their values as written (``raw``: the column read without turning
     "N/A" into a missing value).  Numbers written as text ("72.5", or "72,5"
-    with ``decimal=","``) are converted.
+    with ``decimal=","``) are converted.  With ``drop`` the rows without a
+    number are left out instead (warned about, with their lines); the frame
+    is returned with the numbers in ``column``.
     """
     import re
 
@@ -396,7 +411,7 @@ def numeric_column(
 
     series = frame[column]
     if pd.api.types.is_bool_dtype(series.dtype):
-        return series
+        return frame
     raw = series if raw is None else raw
     if pd.api.types.is_numeric_dtype(series.dtype):
         numbers = series
@@ -409,25 +424,53 @@ def numeric_column(
         numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna().to_numpy()
     if not bad.any():
-        return numbers
+        return frame.assign(**{column: numbers})
     positions = bad.nonzero()[0]
     written = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[positions]]
+    # The frame's index is each row's position in the file (the header is line 1).
+    lines = [_line(frame.index[p], p) for p in positions]
     shown = ", ".join(
-        f"line {p + 2:,}: {w!r}" if w else f"line {p + 2:,}: empty"
-        for p, w in zip(positions[:8], written)
+        f"line {line:,}: {w!r}" if w else f"line {line:,}: empty"
+        for line, w in zip(lines[:8], written)
     ) + (f", and {len(positions) - 8:,} more" if len(positions) > 8 else "")
     comma = decimal != "," and any(re.fullmatch(r"-?\d+,\d+", w) for w in written)
+    if drop and not comma:
+        from adverse_impact._core._errors import warn
+
+        warn(
+            f"{option}: left out {len(positions):,} row(s) with no number in column "
+            f"{column!r} ({shown}) (--drop-unscored); say so in --data-source",
+            UserWarning,
+        )
+        keep = ~bad
+        return frame.loc[keep].assign(**{column: numbers[keep]})
     raise input_error(
         option,
         f"column {column!r} has no number in {len(positions):,} row(s) ({shown})",
         "Pass --decimal , if the file writes decimals with a comma"
         if comma
-        else "Give those rows a score, or delete them from the file and say so in the report",
+        else "Give those rows a score, or leave them out with --drop-unscored and say so "
+        "in the report",
     )
 
 
-def raw_column(args: argparse.Namespace, column: str) -> Any:
-    """One column of the data file as written: text, "N/A" and blanks kept as they are."""
+def _line(label: Any, position: int) -> int:
+    """A row's line in the file: from its index label (its position when read), else its place."""
+    import numbers
+
+    return (int(label) if isinstance(label, numbers.Integral) else position) + 2
+
+
+def raw_column(args: argparse.Namespace, column: str, index: Any) -> Any:
+    """One column of the data file as written ("N/A" and blanks kept), for the rows ``index``.
+
+    ``index`` holds the rows' positions in the file (rows left out, e.g. a
+    total row, keep the others' positions).
+    """
+    return _raw_column(args, column).reindex(index)
+
+
+def _raw_column(args: argparse.Namespace, column: str) -> Any:
     import pandas as pd
 
     file = Path(args.data)
@@ -579,6 +622,8 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
     return status
 
 
+#: Groups named in the gate's one-line verdict; the report lists them all.
+GATE_SHOWN = 10
 #: The gate's impact-ratio line when no --fail-under is given.
 GATE_RATIO = 0.8
 
@@ -624,12 +669,13 @@ def _gate(result: Any, verdict: Any) -> tuple[int, str]:
     table = result.table
     named = set(verdict.failing)
     failing = [f"{a}={g}" in named for a, g in zip(table["attribute"], table["group"])]
+    rows = table.loc[failing].to_dict(orient="records")
     shown = "; ".join(
         f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
         + (", few people: see the table's notes" if few_people(row) else "")
         + ")"
-        for row in table.loc[failing].to_dict(orient="records")
-    )
+        for row in rows[:GATE_SHOWN]
+    ) + (f"; and {len(rows) - GATE_SHOWN} more (see the report)" if len(rows) > GATE_SHOWN else "")
     return 1, (
         f"adverse-impact: gate failed ({verdict.rule}: {verdict.rule_text()}{family}): {shown}"
     )
@@ -656,6 +702,7 @@ def _read(args: argparse.Namespace) -> Any:
         delimiter=args.delimiter,
         sheet=args.sheet,
         decimal=args.decimal,
+        drop_total_rows=args.drop_total_rows,
     )
     present = [c for c in args.group if c in frame.columns]
     if getattr(args, "fold_labels", False):
@@ -697,13 +744,13 @@ def _audit(args: argparse.Namespace) -> int:
             },
         )
         if args.score is not None:
-            try:
-                frame[args.score] = numeric_column(frame, args.score, "--score", args.decimal)
-            except AdverseImpactError:
+            raw = None
+            if not frame[args.score].notna().all() or frame[args.score].dtype == object:
                 # Name the cells as the file writes them ("N/A" was read as missing).
-                raw = raw_column(args, args.score)
-                numeric_column(frame, args.score, "--score", args.decimal, raw=raw)
-                raise
+                raw = raw_column(args, args.score, frame.index)
+            frame = numeric_column(
+                frame, args.score, "--score", args.decimal, raw=raw, drop=args.drop_unscored
+            )
         if args.selected is not None:
             frame[args.selected] = map_decisions(frame, args.selected, args.selected_values)
         elif args.selected_values is not None:
@@ -983,8 +1030,15 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
         help="the sheet of an .xlsx workbook (needed when it has several)",
     )
     files.add_argument(
+        "--drop-total-rows",
+        action="store_true",
+        help="leave out rows that hold a total ('Total', 'Grand Total'), as spreadsheet "
+        "exports often end with one (they are warned about either way)",
+    )
+    files.add_argument(
         "--decimal",
         default=".",
+        metavar="CHAR",
         choices=[".", ","],
         help="the decimal mark of numbers in a CSV or in text cells (default '.'; ',' in "
         "many spreadsheet locales, e.g. 72,5)",
@@ -1337,6 +1391,12 @@ def _add_audit_parser(commands: Any) -> None:
         help="a score column (with --threshold, or the LL144 scoring rate)",
     )
     audit.add_argument(
+        "--drop-unscored",
+        action="store_true",
+        help="leave out rows whose --score cell holds no number ('N/A', 'pending', empty), "
+        "naming their lines (say so in the report); without it they are refused",
+    )
+    audit.add_argument(
         "--strata", metavar="COL", help="pools, e.g. requisition (adds Mantel-Haenszel results)"
     )
     audit.add_argument("--weight", metavar="COL", help="a sample-weight column")
@@ -1616,18 +1676,17 @@ def speak_flags(message: str, names: dict[str, str]) -> str:
     """
     import ast
     import re
-    import shlex
 
     head, sep, rest = message.partition(": ")
-    if sep and re.fullmatch(r"[\w\[\]'\", ]+", head):
+    if sep and re.fullmatch(r"(?:[\w, ]|\[(?:'[^']*'|\"[^\"]*\")\])+", head):
 
         def option(match: re.Match) -> str:
             return names.get(match.group(0), match.group(0))
 
         # groups['sex'] is the option with that value: --group sex
         head = re.sub(
-            r"\b([a-z][a-z0-9_]*)\['([^']*)'\]",
-            lambda m: f"{names.get(m.group(1), m.group(1))} {m.group(2)}",
+            r"\b([a-z][a-z0-9_]*)\[(?:'([^']*)'|\"([^\"]*)\")\]",
+            lambda m: f"{names.get(m.group(1), m.group(1))} {_shell(m.group(2) or m.group(3))}",
             head,
         )
         head = re.sub(r"(?<![-\w])[a-z][a-z0-9_]*\b", option, head)
@@ -1643,10 +1702,20 @@ def speak_flags(message: str, names: dict[str, str]) -> str:
         except (ValueError, SyntaxError):
             return f"{flag} {value}"
         values = parsed if isinstance(parsed, (list, tuple)) else [parsed]
-        return " ".join(f"{flag} {shlex.quote(str(v))}" for v in values)
+        return " ".join(f"{flag} {_shell(str(v))}" for v in values)
 
     value = r"(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[^\s,;)]+)"
     return re.sub(r"\b([a-z][a-z0-9_]*)=" + value, assignment, message)
+
+
+def _shell(text: str) -> str:
+    """``text`` as one shell word: bare, in single quotes, or in double quotes (I don't)."""
+    import re
+    import shlex
+
+    if "'" in text and not re.search(r'["$`\\!]', text):
+        return f'"{text}"'
+    return shlex.quote(text)
 
 
 def _format_warning(names: dict[str, str]) -> Callable[..., str]:

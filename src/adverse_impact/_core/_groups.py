@@ -538,7 +538,7 @@ def warn_non_answers(
     _warn(
         f"labels that look like a non-answer are audited as protected groups ({where}). "
         f"If they mean the unknown category, pass {argument}={every!r} (on the command "
-        f"line, --{argument} once per label); they are then counted as unknown and left "
+        f"line, --unknown-non-answers); they are then counted as unknown and left "
         "out of rates, ratios and the reference.",
         UnknownCategoryWarning,
     )

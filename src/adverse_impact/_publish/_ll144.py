@@ -436,10 +436,15 @@ def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -
     low = kept.loc[kept["impact_ratio"].idxmin()]
     if low["category"] == ref["category"]:
         return f"All {attribute} categories were {measure} at the same rate."
+    most = (
+        "the most selected category"
+        if metadata["measure"] == "selection rate"
+        else "the category with the highest scoring rate"
+    )
     sentence = (
         f"{low['category']} candidates were {measure} at "
         f"{decisive(low['impact_ratio'], low['below_four_fifths'])} "
-        f"times the rate of {ref['category']} candidates, the most {measure} category"
+        f"times the rate of {ref['category']} candidates, {most}"
     )
     if low["below_four_fifths"]:
         sentence += " (below the four-fifths reference line of 0.80)"
@@ -490,7 +495,7 @@ def _meta_lines(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
         median = scoring_median(
             {"rule": "scoring_rate", "cutoff": metadata["median_score"]}, metadata["n_total"]
         )
-        measure += f" ({(median or '').removeprefix('Scoring rate: ').rstrip('.')})"
+        measure += f": {(median or '').removeprefix('Scoring rate: ')}"
     else:
         measure += " (number selected ÷ number of applicants)"
     lines.append(("Measure", measure))

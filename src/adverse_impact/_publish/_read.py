@@ -252,11 +252,19 @@ def _unknown_record(table: str, attribute: str, n: str, kind: str) -> dict[str, 
 def _rows_of_markdown(text: str) -> list[list[str]]:
     """The packet's Markdown as rows: headings become title rows, pipe tables rows."""
     rows: list[list[str]] = []
+    repeated = False  # inside the packet's list of excluded categories
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+            # The packet lists its excluded categories again, with the reason, after the
+            # attribute tables that already hold them: read them once.
+            repeated = heading.casefold() == "categories excluded from the impact ratios"
             rows.append([])
-            rows.append(["## " + line.lstrip("#").strip()])
+            if not repeated:
+                rows.append(["## " + heading])
+        elif repeated:
+            continue
         elif line.startswith("|"):
             cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
             if all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
@@ -287,6 +295,8 @@ def _is_header(row: list[str]) -> bool:
 def _clean_figure(cell: str) -> str:
     cell = cell.strip()
     cell = re.sub(r"\s*\((reference|ref\.?)\)\s*$", "", cell, flags=re.I)
+    # A footnote mark after a figure or a word ("excluded¹", "0.76*") is not part of it.
+    cell = re.sub(r"[¹²³⁴⁵⁶⁷⁸⁹⁰*†‡]+$", "", cell).strip()
     return cell
 
 
