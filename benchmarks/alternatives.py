@@ -105,7 +105,7 @@ def main() -> int:
             feature_sets=feature_sets,
             cv=args.cv,
             random_state=0,
-            n_bootstrap=args.n_bootstrap,
+            n_resamples=args.n_resamples,
         )
         return time.perf_counter() - start, found
 
@@ -122,7 +122,7 @@ def main() -> int:
         "cv": args.cv,
         "candidates": n_candidates,
         "models_fitted": n_candidates * args.cv,
-        "n_bootstrap": args.n_bootstrap,
+        "n_resamples": args.n_resamples,
         "features": n_features,
         "floor_seconds": round(floor, 3),
         "search_seconds": round(search, 3),

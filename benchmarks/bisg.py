@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     selected = (rng.random(rows) < np.where(race == 1, 0.15, 0.25)).astype(np.int8)
     labels = np.array(estimates.probabilities.columns)[p.argmax(axis=1)]
     plain, plain_cpu, _ = _timed(
-        lambda: ai.audit(selected=selected, groups={"race": labels}), repeats
+        lambda: ai.audit(selected=selected, sensitive_features={"race": labels}), repeats
     )
     weighted, weighted_cpu, result = _timed(
         lambda: ai.audit_imputed(selected, estimates, reference="white"), repeats

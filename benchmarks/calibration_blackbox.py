@@ -87,7 +87,7 @@ def _paired_names(rng, names, power):
         scorer,
         _TEMPLATES,
         signals=names[["name", "race", "sex"]],
-        repeats=5,
+        n_repeats=5,
         random_state=int(rng.integers(1 << 31)),
     )
     return bool(result.name_effects["flagged"].any())
@@ -114,7 +114,7 @@ def _ranking_frame(rng, n_prompts: int, low_rate: float, absent: bool = False) -
 def _rankings_significance(rng, power):
     frame = _ranking_frame(rng, 200, 0.7 if power else 1.0)
     result = ai.audit_rankings(
-        frame, prompt="prompt", groups=["race", "sex"], rank="rank", n_resamples=0
+        frame, prompt="prompt", sensitive_features=["race", "sex"], rank="rank", n_resamples=0
     )
     return not result.passes(rule="significance")
 
@@ -124,7 +124,7 @@ def _rankings_by_absent(rng, power):
     result = ai.audit_rankings(
         frame,
         prompt="prompt",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         by="experiment",
         n_resamples=0,

@@ -8,7 +8,7 @@ The venv holds only the default install of this checkout and aedt-audit 0.3.0
 in a fresh process on the same data (``_data.applicants``: sex x race, 0/1
 decisions, pandas 3 strings):
 
-- ``ai.audit(frame, selected=..., groups=["sex", "race"])`` (Fisher tests and
+- ``ai.audit(frame, selected=..., sensitive_features=["sex", "race"])`` (Fisher tests and
   the intersection included);
 - ``aedt_audit.ll144_summary(frame, sex=..., race=..., outcome=...,
   significance=True)``, the closest peer;
@@ -54,7 +54,7 @@ def _inner(which: str, rows: int, repeats: int, hide_arrow: bool) -> dict:
         import adverse_impact as ai
 
         def run():
-            return ai.audit(frame, selected="selected", groups=["sex", "race"])
+            return ai.audit(frame, selected="selected", sensitive_features=["sex", "race"])
     else:
         import aedt_audit
 

@@ -42,7 +42,7 @@ def main() -> None:
                 _groups._arrow_text = arrow
                 c0 = time.process_time()
                 s = time.perf_counter()
-                ai.audit(d, selected="selected", groups=["sex", "race"])
+                ai.audit(d, selected="selected", sensitive_features=["sex", "race"])
                 if i:
                     res.setdefault(name, []).append(
                         (time.perf_counter() - s, time.process_time() - c0)

@@ -9,7 +9,7 @@ Parquet file per month (``--months`` of them) under ``--data``, then times,
 each in a fresh subprocess so that its peak memory is its own:
 
 - ``duckdb GROUP BY``: DuckDB's own query over the same files, the floor;
-- ``ai.audit``: ``ai.audit(glob, selected=..., groups=["sex", "race"])``;
+- ``ai.audit``: ``ai.audit(glob, selected=..., sensitive_features=["sex", "race"])``;
 - ``ai.monitor``: ``ai.monitor(glob, time="month", ...)``, one pass over all months.
 
 Targets (issue 17): the audit within 1.5x of DuckDB's GROUP BY, peak memory
@@ -83,7 +83,7 @@ def _measure(mode: str, pattern: str, repeats: int) -> dict:
         if mode == "audit":
 
             def run():
-                return ai.audit(pattern, selected="selected", groups=["sex", "race"])
+                return ai.audit(pattern, selected="selected", sensitive_features=["sex", "race"])
         else:
 
             def run():
@@ -91,7 +91,7 @@ def _measure(mode: str, pattern: str, repeats: int) -> dict:
                     pattern,
                     time="month",
                     selected="selected",
-                    groups=["sex", "race"],
+                    sensitive_features=["sex", "race"],
                     intersectional=True,
                 )
 

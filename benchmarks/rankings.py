@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return ai.audit_rankings(
             data,
             prompt="run",
-            groups=["race", "sex"],
+            sensitive_features=["race", "sex"],
             rank="rank",
             position="position",
             by=["model", "job"],

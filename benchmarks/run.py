@@ -73,7 +73,7 @@ def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable
     if kind in ("pandas-str", "pandas-categorical"):
         data = frame if kind == "pandas-str" else _data.categorical(frame)
         impls["adverse_impact"] = lambda: ai.audit(
-            data, selected="selected", groups=["sex", "race"]
+            data, selected="selected", sensitive_features=["sex", "race"]
         )
         impls["pandas groupby"] = lambda: data.groupby(["sex", "race"], observed=True)[
             "selected"
@@ -104,7 +104,7 @@ def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable
 
         data = pl.from_pandas(frame)
         impls["adverse_impact"] = lambda: ai.audit(
-            data, selected="selected", groups=["sex", "race"]
+            data, selected="selected", sensitive_features=["sex", "race"]
         )
         impls["polars group_by"] = lambda: data.group_by(["sex", "race"]).agg(
             pl.len(), pl.col("selected").sum()
@@ -117,7 +117,7 @@ def _audit_implementations(frame: pd.DataFrame, kind: str) -> dict[str, Callable
         connection.execute("CREATE TABLE applicants AS SELECT * FROM applicants_frame")
         relation = connection.table("applicants")
         impls["adverse_impact"] = lambda: ai.audit(
-            relation, selected="selected", groups=["sex", "race"]
+            relation, selected="selected", sensitive_features=["sex", "race"]
         )
         impls["duckdb GROUP BY"] = lambda: connection.sql(
             "SELECT sex, race, count(*), sum(selected) FROM applicants GROUP BY ALL"
@@ -415,7 +415,9 @@ def case_sweep(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
             "implementation": "one audit (score >= 0.5)",
             "input": f"{n:,} scores",
             "rows": n,
-            "seconds": timed(lambda: ai.audit(score=scores, threshold=0.5, groups=groups), repeats),
+            "seconds": timed(
+                lambda: ai.audit(score=scores, threshold=0.5, sensitive_features=groups), repeats
+            ),
         },
         {
             "case": "threshold sweep",
@@ -450,10 +452,13 @@ def case_gate(sizes: list[int], repeats: int, options: argparse.Namespace) -> li
         frame = _data.applicants(n)
 
         def gate(frame: pd.DataFrame = frame) -> Any:
-            return ai.audit(frame, selected="selected", groups=["sex", "race"]).passes(alpha=0.05)
+            audited = ai.audit(frame, selected="selected", sensitive_features=["sex", "race"])
+            return audited.passes(alpha=0.05)
 
         def audit_alone(frame: pd.DataFrame = frame) -> Any:
-            return ai.audit(frame, selected="selected", groups=["sex", "race"], n_resamples=19)
+            return ai.audit(
+                frame, selected="selected", sensitive_features=["sex", "race"], n_resamples=19
+            )
 
         for name, function in (
             ("audit (family test at 19 draws)", audit_alone),

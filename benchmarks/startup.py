@@ -52,7 +52,8 @@ def _commands(workdir: Path) -> dict[str, list[str]]:
         "adverse_impact: first audit (import + ai.audit on 4 rows)": [
             python,
             "-c",
-            "import adverse_impact as ai; ai.audit(selected=[1, 0, 1, 0], groups=list('aabb'))",
+            "import adverse_impact as ai; "
+            "ai.audit(selected=[1, 0, 1, 0], sensitive_features=list('aabb'))",
         ],
         "pytest, unrelated test, plugin disabled": [*pytest, "-p", "no:adverse_impact"],
         "adverse_impact: pytest, unrelated test, plugin active": pytest,

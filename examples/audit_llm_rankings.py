@@ -37,7 +37,7 @@ def main(report: str | None = None) -> dict[str, object]:
     result = ai.audit_rankings(
         published,
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],

@@ -50,7 +50,7 @@ def main(folder: str | Path | None = None) -> dict[str, Any]:
     print("1. Each month on its own, as a monthly one-look audit would see it")
     for file in sorted(folder.glob("decisions-*.parquet")):
         month = file.stem.removeprefix("decisions-")
-        result = ai.audit(str(file), selected="advanced", groups="sex")
+        result = ai.audit(str(file), selected="advanced", sensitive_features="sex")
         version = "1.0" if month <= "2026-06" else "2.0"
         log.add(result, label=f"screener {month}", model_version=version)
         lower = result.table.query("not is_reference").iloc[0]
@@ -61,12 +61,12 @@ def main(folder: str | Path | None = None) -> dict[str, Any]:
 
     print("\n2. Monitoring with an anytime-valid sequence")
     files = sorted(str(f) for f in folder.glob("decisions-*.parquet"))
-    whole_year = ai.monitor(files, time="decided_at", selected="advanced", groups="sex")
+    whole_year = ai.monitor(files, time="decided_at", selected="advanced", sensitive_features="sex")
     print("   From January (six months of the old model dilute the cumulative ratio;")
     print("   the change detector finds the disparity since July):")
     print("   " + whole_year.summary().replace("\n", "\n   "))
     # A sequence is about one screener: start a new one at each model change.
-    watch = ai.monitor(files[6:], time="decided_at", selected="advanced", groups="sex")
+    watch = ai.monitor(files[6:], time="decided_at", selected="advanced", sensitive_features="sex")
     log.add(watch, label="screener 2026, model 2.0 monitor", model_version="2.0")
     print("   From the release of model 2.0 in July:")
     print("   " + watch.summary().replace("\n", "\n   "))

@@ -73,7 +73,7 @@ def main(n_samples: int = 8_000, random_state: int = 0, reports: str | None = No
         return np.argsort(-utility).tolist()
 
     resumes = load_resume_templates("software engineer")["template"].tolist()
-    ranked = ai.paired_test(rank, resumes, kind="rank", repeats=50, random_state=random_state)
+    ranked = ai.paired_test(rank, resumes, kind="rank", n_repeats=50, random_state=random_state)
     print("2. Ranker, 400 prompts of eight resumes")
     print(ranked.summary())
     if reports:

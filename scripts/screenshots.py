@@ -41,7 +41,9 @@ def audit_report() -> str:
     sex = rng.choice(["Female", "Male"], n)
     race = rng.choice(RACES, n, p=[0.2, 0.2, 0.1, 0.03, 0.47])
     selected = rng.random(n) < np.where(sex == "Female", 0.25, 0.33)
-    result = ai.audit(selected=selected, groups={"sex": sex, "race": race}, min_share=0.02)
+    result = ai.audit(
+        selected=selected, sensitive_features={"sex": sex, "race": race}, min_share=0.02
+    )
     return result.to_html(audit_date="2026-11-30", data_source="synthetic applicants, seed 0")
 
 
@@ -69,7 +71,7 @@ def funnel_report() -> str:
     funnel = ai.audit_funnel(
         funnel_data(),
         stages=["screened", "interviewed", "offered"],
-        groups=["sex", "race"],
+        sensitive_features=["sex", "race"],
         intersectional=False,
         min_share=0.02,
     )
@@ -86,7 +88,7 @@ def tiers_report() -> str:
         categories=["bottom", "middle", "top"],
         ordered=True,
     )
-    return ai.audit_tiers(selected=tier, groups={"sex": sex}).to_html()
+    return ai.audit_tiers(selected=tier, sensitive_features={"sex": sex}).to_html()
 
 
 def gaps_report() -> str:
@@ -95,7 +97,7 @@ def gaps_report() -> str:
     race = rng.choice(RACES, n, p=[0.2, 0.2, 0.15, 0.05, 0.4])
     shift = pd.Series(race).map({RACES[0]: 0.05, RACES[1]: -0.45, RACES[2]: -0.25}).fillna(0)
     score = rng.normal(0, 1, n) + shift.to_numpy()
-    return ai.score_gaps(score=score, groups={"race": race}).to_html()
+    return ai.score_gaps(score=score, sensitive_features={"race": race}).to_html()
 
 
 def age_report() -> str:
@@ -118,7 +120,7 @@ def models_report() -> str:
         "skills + tenure": skill + rng.normal(0, 0.3, n),
     }
     result = ai.compare_models(
-        models, None, qualified, {"sex": sex}, select_top=0.3, n_bootstrap=50, random_state=0
+        models, None, qualified, {"sex": sex}, select_top=0.3, n_resamples=50, random_state=0
     )
     return result.to_html()
 
@@ -151,7 +153,7 @@ def monitoring_report() -> str:
     sex = np.tile(["Female", "Male"], 13_500)
     late = (sex == "Female") & (months >= "2025-09-01")
     chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
-    return ai.monitor(time=months, selected=chosen, groups={"sex": sex}).to_html()
+    return ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex}).to_html()
 
 
 def rankings_report() -> str:
@@ -162,7 +164,7 @@ def rankings_report() -> str:
     return ai.audit_rankings(
         published,
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],
@@ -191,7 +193,7 @@ def paired_report() -> str:
     return ai.paired_test(
         scorer,
         templates,
-        repeats=5,
+        n_repeats=5,
         batch_size=1,
         select_top=0.3,
         ties="random",

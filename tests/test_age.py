@@ -104,7 +104,7 @@ def test_acceptance_passes_at_40_fails_at_50_and_the_sweep_shows_where():
     # The audit at 40 is the library's audit with the younger group as reference.
     direct = ai.audit(
         selected=df["selected"],
-        groups={"age": np.where(df["age"] >= 40, "40 and over", "under 40")},
+        sensitive_features={"age": np.where(df["age"] >= 40, "40 and over", "under 40")},
         reference="under 40",
     )
     pd.testing.assert_series_equal(
@@ -250,7 +250,7 @@ def test_each_cutoff_equals_the_library_audit_of_the_banded_rows(weighted):
         younger = bands.cat.categories[0]
         direct = ai.audit(
             selected=selected,
-            groups={"age": bands},
+            sensitive_features={"age": bands},
             reference=younger,
             sample_weight=weights,
             intersectional=False,

@@ -60,7 +60,7 @@ def test_compare_models_table_agrees_with_audit_and_sklearn(tabular):
     blind = LogisticRegression().fit(X[["skill", "tenure"]], y)
     models = {"full": full, "blind": lambda X: blind.predict_proba(X[["skill", "tenure"]])[:, 1]}
     result = ai.compare_models(
-        models, X, y, {"sex": sex}, select_top=0.3, n_bootstrap=100, random_state=1
+        models, X, y, {"sex": sex}, select_top=0.3, n_resamples=100, random_state=1
     )
     table = result.table.set_index("model")
     for name, scores in (
@@ -69,7 +69,7 @@ def test_compare_models_table_agrees_with_audit_and_sklearn(tabular):
     ):
         assert table.loc[name, "metric"] == pytest.approx(roc_auc_score(y, scores), rel=1e-12)
         picked = decide(scores, select_top=0.3).selected
-        audit = ai.audit(selected=picked, groups={"sex": sex})
+        audit = ai.audit(selected=picked, sensitive_features={"sex": sex})
         assert table.loc[name, "min_impact_ratio"] == pytest.approx(
             audit.table["impact_ratio"].min()
         )
@@ -107,7 +107,7 @@ def test_verdict_names_the_alternative_within_tolerance(tabular):
         y,
         {"sex": sex},
         select_top=0.3,
-        n_bootstrap=100,
+        n_resamples=100,
         random_state=0,
         tolerance=0.005,
     )
@@ -122,7 +122,7 @@ def test_verdict_names_the_alternative_within_tolerance(tabular):
         y,
         {"sex": sex},
         select_top=0.3,
-        n_bootstrap=0,
+        n_resamples=0,
     )
     assert none.alternatives == [] and "No model is a less discriminatory" in none.verdict
 
@@ -136,7 +136,7 @@ def test_pareto_frontier_is_the_undominated_set():
         f"m{k}": base + k * 0.3 * (sex == "M") + rng.normal(0, 0.2 * k + 0.01, 800)
         for k in range(5)
     }
-    table = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.4, n_bootstrap=0).table
+    table = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.4, n_resamples=0).table
     for r in table.itertuples():
         dominated = (
             (table["metric"] >= r.metric)
@@ -152,7 +152,7 @@ def test_bootstrap_is_seeded(tabular):
 
     def run(seed):
         return ai.compare_models(
-            models, None, y, {"sex": sex}, select_top=0.3, n_bootstrap=30, random_state=seed
+            models, None, y, {"sex": sex}, select_top=0.3, n_resamples=30, random_state=seed
         ).table
 
     pd.testing.assert_frame_equal(run(5), run(5))
@@ -180,7 +180,7 @@ def test_a_model_that_cannot_score_X_is_named(tabular):
         ({}, "select_top"),
         ({"select_top": 0.3, "current": "nope"}, "current"),
         ({"select_top": 0.3, "metric": "accuracy"}, "metric"),
-        ({"select_top": 0.3, "n_bootstrap": -1}, "n_bootstrap"),
+        ({"select_top": 0.3, "n_resamples": -1}, "n_resamples"),
     ],
 )
 def test_compare_models_bad_input(tabular, kwargs, argument):
@@ -214,10 +214,10 @@ def test_search_never_fits_on_the_protected_attribute_and_is_deterministic(tabul
     kwargs = {
         "param_grid": {"C": [0.1, 1.0]},
         "feature_sets": "drop_proxies",
-        "cutoffs": [0.3, 0.4],
+        "select_top": [0.3, 0.4],
         "cv": 3,
         "random_state": 7,
-        "n_bootstrap": 30,
+        "n_resamples": 30,
         "tolerance": 0.05,
     }
     first = ai.search_alternatives(_Spy(), X, y, {"sex": sex}, **kwargs)
@@ -254,7 +254,7 @@ def test_search_out_of_fold_scores_match_cross_val_predict(tabular):
         {"sex": sex},
         cv=4,
         random_state=3,
-        n_bootstrap=0,
+        n_resamples=0,
         group_cutoffs=False,
     )
     oof = cross_val_predict(
@@ -270,7 +270,7 @@ def test_search_out_of_fold_scores_match_cross_val_predict(tabular):
 def test_group_cutoffs_are_shown_beside_with_the_legal_note(tabular):
     X, y, sex = tabular
     result = ai.search_alternatives(
-        LogisticRegression(), X, y, {"sex": sex}, cv=3, random_state=0, n_bootstrap=0
+        LogisticRegression(), X, y, {"sex": sex}, cv=3, random_state=0, n_resamples=0
     )
     table = result.table
     aside = table[table["uses_protected_attribute"]]
@@ -291,7 +291,7 @@ def test_result_is_frozen_serialisable_and_plots(tabular):
         y,
         {"sex": sex},
         select_top=0.3,
-        n_bootstrap=10,
+        n_resamples=10,
         random_state=0,
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -304,3 +304,42 @@ def test_result_is_frozen_serialisable_and_plots(tabular):
     table.loc[0, "metric"] = -1
     assert result.table.loc[0, "metric"] != -1
     assert result.plot() is not None
+
+
+def test_min_share_leaves_small_groups_out_of_the_lowest_ratio_and_its_interval():
+    rng = np.random.default_rng(5)
+    n = 2000
+    # "X" is 1% of the rows and never selected by either model: below a 2% share it
+    # is reported by audit() but left out of the ratios, so here too.
+    race = np.where(np.arange(n) < 20, "X", rng.choice(["A", "B"], n))
+    y = rng.random(n) < 0.4
+    skill = y + rng.normal(0, 1, n) - 10.0 * (race == "X")
+    models = {"a": skill, "b": skill + rng.normal(0, 0.3, n)}
+    options = {"select_top": 0.3, "n_resamples": 50, "random_state": 0}
+    every = ai.compare_models(models, None, y, {"race": race}, **options)
+    large = ai.compare_models(models, None, y, {"race": race}, min_share=0.02, **options)
+    assert (every.table["min_impact_ratio"] == 0).all()
+    assert (every.table["worst_group"] == "race: X").all()
+    for name in models:
+        picked = decide(models[name], select_top=0.3).selected
+        audited = ai.audit(selected=picked, sensitive_features={"race": race}, min_share=0.02)
+        kept = audited.table[~audited.table["excluded"]]
+        row = large.table.set_index("model").loc[name]
+        assert row["min_impact_ratio"] == pytest.approx(kept["impact_ratio"].min())
+    # The bootstrap interval (of the current model) leaves the small group out too.
+    assert every.table.set_index("model").loc["a", "ir_ci_high"] == 0
+    low, high = large.table.set_index("model").loc["a", ["ir_ci_low", "ir_ci_high"]]
+    assert 0.5 < low <= high
+    assert "X" not in set(large.impact_ratios["group"])
+    found = ai.search_alternatives(
+        LogisticRegression(),
+        pd.DataFrame({"skill": skill}),
+        y,
+        {"race": race},
+        cv=3,
+        random_state=0,
+        n_resamples=20,
+        group_cutoffs=False,
+        min_share=0.02,
+    )
+    assert (found.table["min_impact_ratio"] > 0).all()

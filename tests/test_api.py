@@ -92,7 +92,7 @@ def test_a_result_made_before_its_class_was_looked_up_shows_the_public_path():
     # A fresh interpreter: ai.audit(...) is the first use; AuditResult was never named.
     code = (
         "import adverse_impact as ai\n"
-        "r = ai.audit(selected=[1, 0, 1, 0], groups=['a', 'a', 'b', 'b'])\n"
+        "r = ai.audit(selected=[1, 0, 1, 0], sensitive_features=['a', 'a', 'b', 'b'])\n"
         "print(type(r).__module__, type(r).__qualname__)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -102,7 +102,9 @@ def test_a_result_made_before_its_class_was_looked_up_shows_the_public_path():
 def test_public_results_pickle_under_their_public_path():
     import pickle
 
-    result = ai.audit(selected=[1, 0, 1, 0, 1, 1], groups=["a", "a", "b", "b", "a", "b"])
+    result = ai.audit(
+        selected=[1, 0, 1, 0, 1, 1], sensitive_features=["a", "a", "b", "b", "a", "b"]
+    )
     data = pickle.dumps(result)
     assert b"adverse_impact._audits" not in data
     assert pickle.loads(data).table.equals(result.table)
@@ -149,7 +151,7 @@ def test_public_submodules_list_only_their_public_names(module):
 @pytest.mark.parametrize(
     ("function", "statistic"),
     [
-        ("two_proportion_z", "z"),
+        ("two_proportion_z", "statistic"),
         ("fisher_exact", "odds_ratio"),
         ("chi_square", "statistic"),
         ("impact_ratio_test", "ratio"),

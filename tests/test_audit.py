@@ -32,7 +32,7 @@ def test_eeoc_2023_technical_assistance_example():
     Artificial Intelligence Used in Employment Selection Procedures Under Title VII"
     (18 May 2023): 48 of 80 White and 12 of 40 Black applicants advance; 60% vs 30%;
     30/60 = 50% is below four-fifths.  The same numbers illustrate UGESP Q&A 12."""
-    result = ai.audit(load_eeoc_example(), selected="advanced", groups="race")
+    result = ai.audit(load_eeoc_example(), selected="advanced", sensitive_features="race")
     t = rows(result)
     assert t.loc["White", "rate"] == pytest.approx(0.60)
     assert t.loc["Black", "rate"] == pytest.approx(0.30)
@@ -56,7 +56,7 @@ def test_uniform_guidelines_qa11_example_with_exact_boundary():
             "Black": (51, 100),
         }
     )
-    t = rows(ai.audit(data, selected="selected", groups="group"))
+    t = rows(ai.audit(data, selected="selected", sensitive_features="group"))
     assert t["impact_ratio"].to_dict() == pytest.approx(
         {"American Indian": 0.75, "Black": 0.85, "Hispanic": 0.80, "White": 1.0}
     )
@@ -72,7 +72,7 @@ def test_four_fifths_boundary_is_exact_where_floats_are_not():
     # (3/5) / (3/4) is exactly 4/5 but 0.7999999999999999 in floating point.
     assert (3 / 5) / (3 / 4) < 0.8
     data = applicants({"a": (3, 5), "b": (3, 4)})
-    result = ai.audit(data, selected="selected", groups="group")
+    result = ai.audit(data, selected="selected", sensitive_features="group")
     t = rows(result)
     assert result.exact_ratios[0] == Fraction(4, 5)
     assert bool(t.loc["a", "four_fifths_flag"]) is False
@@ -80,7 +80,9 @@ def test_four_fifths_boundary_is_exact_where_floats_are_not():
     assert result.passes(min_ratio=0.81) is False
     # One fewer selection in the larger group crosses the line.
     result = ai.audit(
-        applicants({"a": (59, 100), "b": (74, 100)}), selected="selected", groups="group"
+        applicants({"a": (59, 100), "b": (74, 100)}),
+        selected="selected",
+        sensitive_features="group",
     )
     assert bool(rows(result).loc["a", "four_fifths_flag"]) is True
 
@@ -90,7 +92,7 @@ def test_four_fifths_boundary_is_exact_where_floats_are_not():
 def test_flag_matches_exact_rational_comparison(cells):
     cells = [(min(s, n), n) for s, n in cells]
     data = applicants({f"g{i}": c for i, c in enumerate(cells)})
-    result = ai.audit(data, selected="selected", groups="group")
+    result = ai.audit(data, selected="selected", sensitive_features="group")
     rates = [Fraction(s, n) for s, n in cells]
     best = max(rates)
     for (_, row), rate in zip(result.table.iterrows(), rates):
@@ -143,15 +145,15 @@ def test_selection_rates_and_ratio_agree_with_fairlearn(data):
 
 
 def test_row_order_does_not_matter(two_attributes, rng):
-    a = ai.audit(two_attributes, selected="advanced", groups=["sex", "race"])
+    a = ai.audit(two_attributes, selected="advanced", sensitive_features=["sex", "race"])
     shuffled = two_attributes.sample(frac=1, random_state=1).reset_index(drop=True)
-    b = ai.audit(shuffled, selected="advanced", groups=["sex", "race"])
+    b = ai.audit(shuffled, selected="advanced", sensitive_features=["sex", "race"])
     pd.testing.assert_frame_equal(a.table, b.table)
     assert dict(a.unknown) == dict(b.unknown)
 
 
 def test_relabelling_groups_relabels_rows(two_attributes):
-    a = ai.audit(two_attributes, selected="advanced", groups="race")
+    a = ai.audit(two_attributes, selected="advanced", sensitive_features="race")
     mapping = {
         "White": "W",
         "Black or African American": "B",
@@ -159,7 +161,7 @@ def test_relabelling_groups_relabels_rows(two_attributes):
         "Hispanic or Latino": "H",
     }
     renamed = two_attributes.assign(race=two_attributes["race"].map(mapping))
-    b = ai.audit(renamed, selected="advanced", groups="race")
+    b = ai.audit(renamed, selected="advanced", sensitive_features="race")
     left = a.table.assign(group=a.table["group"].map(mapping)).set_index("group").sort_index()
     right = b.table.set_index("group").sort_index()
     pd.testing.assert_frame_equal(left, right, check_index_type=False)
@@ -169,13 +171,17 @@ def test_relabelling_groups_relabels_rows(two_attributes):
 @given(st.integers(2, 5))
 def test_replicating_every_row_keeps_rates_and_ratios(k):
     data = applicants({"a": (3, 7), "b": (5, 6), "c": (0, 2)})
-    a = ai.audit(data, selected="selected", groups="group")
-    b = ai.audit(pd.concat([data] * k, ignore_index=True), selected="selected", groups="group")
+    a = ai.audit(data, selected="selected", sensitive_features="group")
+    b = ai.audit(
+        pd.concat([data] * k, ignore_index=True), selected="selected", sensitive_features="group"
+    )
     assert list(b.table["n"]) == [k * n for n in a.table["n"]]
     for col in ["rate", "impact_ratio", "four_fifths_flag", "is_reference"]:
         pd.testing.assert_series_equal(a.table[col], b.table[col])
     # Integer weights are the same as replicated rows.
-    w = ai.audit(data.assign(w=k), selected="selected", groups="group", sample_weight="w")
+    w = ai.audit(
+        data.assign(w=k), selected="selected", sensitive_features="group", sample_weight="w"
+    )
     pd.testing.assert_series_equal(w.table["rate"], b.table["rate"])
     assert list(w.table["n_weighted"]) == [float(k * n) for n in a.table["n"]]
 
@@ -186,7 +192,9 @@ def test_replicating_every_row_keeps_rates_and_ratios(k):
 def test_unknown_rows_counted_per_attribute_and_left_out(two_attributes):
     data = two_attributes.copy()
     data.loc[:9, "race"] = "Declined"
-    result = ai.audit(data, selected="advanced", groups=["sex", "race"], unknown="Declined")
+    result = ai.audit(
+        data, selected="advanced", sensitive_features=["sex", "race"], unknown="Declined"
+    )
     n_sex_missing = int(data["sex"].isna().sum())
     assert result.unknown["sex"] == n_sex_missing
     assert result.unknown["race"] == 10
@@ -202,14 +210,14 @@ def test_blank_and_whitespace_labels_are_unknown():
     data = pd.DataFrame(
         {"g": ["a", "b", "", "  ", None, np.nan, "a", "b"], "s": [1, 0, 1, 1, 1, 1, 0, 1]}
     )
-    result = ai.audit(data, selected="s", groups="g")
+    result = ai.audit(data, selected="s", sensitive_features="g")
     assert result.unknown["g"] == 4
     assert sorted(result.table["group"]) == ["a", "b"]
 
 
 def test_min_share_excludes_small_groups_but_reports_them():
     data = applicants({"big": (40, 100), "mid": (30, 100), "tiny": (3, 3)})
-    result = ai.audit(data, selected="selected", groups="group", min_share=0.02)
+    result = ai.audit(data, selected="selected", sensitive_features="group", min_share=0.02)
     t = rows(result)
     assert bool(t.loc["tiny", "excluded"]) is True
     assert t.loc["tiny", "n"] == 3 and t.loc["tiny", "rate"] == 1.0
@@ -222,29 +230,32 @@ def test_min_share_excludes_small_groups_but_reports_them():
     edge = applicants({"a": (10, 49), "b": (1, 1)})
     assert (
         bool(
-            rows(ai.audit(edge, selected="selected", groups="group", min_share=0.02)).loc[
-                "b", "excluded"
-            ]
+            rows(
+                ai.audit(edge, selected="selected", sensitive_features="group", min_share=0.02)
+            ).loc["b", "excluded"]
         )
         is False
     )
 
 
 def test_intersectional_labels_and_attribute_name(two_attributes):
-    result = ai.audit(two_attributes, selected="advanced", groups=["sex", "race"])
+    result = ai.audit(two_attributes, selected="advanced", sensitive_features=["sex", "race"])
     inter = result.table[result.table["attribute"] == "sex x race"]
     assert "Female | Black or African American" in set(inter["group"])
     assert len(inter) == 8
     assert result.attributes == ("sex", "race", "sex x race")
     single = ai.audit(
-        two_attributes, selected="advanced", groups=["sex", "race"], intersectional=False
+        two_attributes,
+        selected="advanced",
+        sensitive_features=["sex", "race"],
+        intersectional=False,
     )
     assert single.attributes == ("sex", "race")
 
 
 def test_three_attributes_audit_the_full_intersection(two_attributes, rng):
     data = two_attributes.assign(age=rng.choice(["<40", "40+"], len(two_attributes)))
-    result = ai.audit(data, selected="advanced", groups=["sex", "race", "age"])
+    result = ai.audit(data, selected="advanced", sensitive_features=["sex", "race", "age"])
     assert result.attributes[-1] == "sex x race x age"
     labels = result.table.loc[result.table.attribute == "sex x race x age", "group"]
     assert all(label.count(" | ") == 2 for label in labels)
@@ -255,14 +266,14 @@ def test_three_attributes_audit_the_full_intersection(two_attributes, rng):
 
 def test_threshold_selects_at_or_above_cutoff():
     data = pd.DataFrame({"g": ["a", "a", "b", "b"], "s": [0.5, 0.49, 0.5, 0.9]})
-    t = rows(ai.audit(data, score="s", threshold=0.5, groups="g"))
+    t = rows(ai.audit(data, score="s", threshold=0.5, sensitive_features="g"))
     assert t.loc["a", "selected"] == 1 and t.loc["b", "selected"] == 2
 
 
 def test_scoring_rate_is_strictly_above_median_of_full_sample():
     # Median of all six scores (unknown included) is 2; ties at 2 are not above it.
     data = pd.DataFrame({"g": ["a", "a", "a", "b", "b", None], "s": [1, 2, 3, 2, 2, 5]})
-    result = ai.audit(data, score="s", groups="g")
+    result = ai.audit(data, score="s", sensitive_features="g")
     t = rows(result)
     assert result.params["cutoff"] == 2.0 and result.params["rule"] == "scoring_rate"
     assert t.loc["a", "selected"] == 1 and t.loc["b", "selected"] == 0
@@ -273,7 +284,7 @@ def test_scoring_rate_is_strictly_above_median_of_full_sample():
 def test_scoring_rate_median_includes_unknown_rows():
     # Without the unknown row the median would be 2.5 and "b" would score 0.
     data = pd.DataFrame({"g": ["a", "a", "b", "b", None], "s": [1, 2, 3, 4, 0]})
-    result = ai.audit(data, score="s", groups="g")
+    result = ai.audit(data, score="s", sensitive_features="g")
     assert result.params["cutoff"] == 2.0
     assert rows(result).loc["b", "selected"] == 2
 
@@ -283,27 +294,29 @@ def test_scoring_rate_median_includes_unknown_rows():
 
 def test_reference_label_and_dict():
     data = applicants({"a": (5, 10), "b": (8, 10), "c": (2, 10)})
-    t = rows(ai.audit(data, selected="selected", groups="group", reference="a"))
+    t = rows(ai.audit(data, selected="selected", sensitive_features="group", reference="a"))
     assert bool(t.loc["a", "is_reference"]) and t.loc["b", "impact_ratio"] == pytest.approx(1.6)
-    t = rows(ai.audit(data, selected="selected", groups="group", reference={"group": "c"}))
+    t = rows(
+        ai.audit(data, selected="selected", sensitive_features="group", reference={"group": "c"})
+    )
     assert t.loc["a", "impact_ratio"] == pytest.approx(2.5)
 
 
 def test_tied_highest_rates_pick_one_reference_and_give_both_ratio_one():
     data = applicants({"a": (5, 10), "b": (1, 2), "c": (1, 10)})
-    t = rows(ai.audit(data, selected="selected", groups="group"))
+    t = rows(ai.audit(data, selected="selected", sensitive_features="group"))
     assert t["is_reference"].sum() == 1 and bool(t.loc["a", "is_reference"])
     assert t.loc["b", "impact_ratio"] == 1.0
 
 
 def test_zero_rates_give_nan_ratio_with_reason_not_error():
     data = applicants({"a": (0, 10), "b": (0, 5)})
-    result = ai.audit(data, selected="selected", groups="group")
+    result = ai.audit(data, selected="selected", sensitive_features="group")
     assert result.table["impact_ratio"].isna().all()
     assert result.table["note"].str.contains("rate is 0").all()
     assert not result.table["four_fifths_flag"].any()
     data = applicants({"a": (0, 10), "b": (3, 5)})
-    t = rows(ai.audit(data, selected="selected", groups="group", reference="a"))
+    t = rows(ai.audit(data, selected="selected", sensitive_features="group", reference="a"))
     assert np.isnan(t.loc["b", "impact_ratio"])
 
 
@@ -311,7 +324,7 @@ def test_zero_rates_give_nan_ratio_with_reason_not_error():
 
 
 def test_result_is_immutable_and_table_is_a_copy(two_attributes):
-    result = ai.audit(two_attributes, selected="advanced", groups="sex")
+    result = ai.audit(two_attributes, selected="advanced", sensitive_features="sex")
     with pytest.raises(AttributeError):
         result.n_total = 3
     copy = result.table
@@ -324,7 +337,7 @@ def test_result_is_immutable_and_table_is_a_copy(two_attributes):
 
 
 def test_repr_html_and_dict(two_attributes):
-    result = ai.audit(two_attributes, selected="advanced", groups=["sex", "race"])
+    result = ai.audit(two_attributes, selected="advanced", sensitive_features=["sex", "race"])
     text = repr(result)
     assert text.startswith("AuditResult: ") and "Female | Asian" in text
     assert "unknown: sex" in text
@@ -342,12 +355,12 @@ def test_repr_html_and_dict(two_attributes):
 
 def test_array_inputs_match_dataframe_input(two_attributes):
     d = two_attributes
-    a = ai.audit(d, selected="advanced", groups=["sex", "race"])
+    a = ai.audit(d, selected="advanced", sensitive_features=["sex", "race"])
     b = ai.audit(
         selected=d["advanced"].to_numpy(),
-        groups={"sex": d["sex"].to_numpy(), "race": d["race"].to_numpy()},
+        sensitive_features={"sex": d["sex"].to_numpy(), "race": d["race"].to_numpy()},
     )
-    c = ai.audit(selected=d["advanced"], groups=d[["sex", "race"]])
+    c = ai.audit(selected=d["advanced"], sensitive_features=d[["sex", "race"]])
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.table, c.table)
 
@@ -359,29 +372,31 @@ def test_boolean_and_float_decisions_are_accepted():
         [1.0, 0.0, 1.0, 1.0],
         pd.array([True, False, True, True], dtype="boolean"),
     ):
-        assert list(ai.audit(selected=sel, groups=g).table["selected"]) == [1, 2]
+        assert list(ai.audit(selected=sel, sensitive_features=g).table["selected"]) == [1, 2]
 
 
 def test_polars_and_pyarrow_give_identical_tables(two_attributes):
     pl = pytest.importorskip("polars")
     pa = pytest.importorskip("pyarrow")
-    expected = ai.audit(two_attributes, selected="advanced", groups=["sex", "race"]).table
+    expected = ai.audit(
+        two_attributes, selected="advanced", sensitive_features=["sex", "race"]
+    ).table
     for frame in (
         pl.from_pandas(two_attributes),
         pl.from_pandas(two_attributes).lazy(),
         pa.Table.from_pandas(two_attributes),
     ):
-        got = ai.audit(frame, selected="advanced", groups=["sex", "race"]).table
+        got = ai.audit(frame, selected="advanced", sensitive_features=["sex", "race"]).table
         pd.testing.assert_frame_equal(got, expected)
-        scored = ai.audit(frame, score="score", groups="sex").table
+        scored = ai.audit(frame, score="score", sensitive_features="sex").table
         pd.testing.assert_frame_equal(
-            scored, ai.audit(two_attributes, score="score", groups="sex").table
+            scored, ai.audit(two_attributes, score="score", sensitive_features="sex").table
         )
 
 
 def test_categorical_groups_with_unused_categories():
     g = pd.Categorical(["a", "b", "a", "b"], categories=["a", "b", "never"])
-    result = ai.audit(selected=[1, 0, 1, 1], groups={"g": g})
+    result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"g": g})
     assert list(result.table["group"]) == ["a", "b"]
 
 
@@ -391,50 +406,86 @@ def test_categorical_groups_with_unused_categories():
 @pytest.mark.parametrize(
     "kwargs, argument, phrase",
     [
-        (dict(selected=[1, 0, 1], groups=["a", "b"]), "inputs", "inconsistent numbers of rows"),
-        (dict(selected=[0.2, 0.9, 0.4], groups=["a", "b", "b"]), "selected", "score="),
-        (dict(selected=[0, 2, 1], groups=["a", "b", "b"]), "selected", "0/1"),
-        (dict(selected=["yes", "no", "yes"], groups=["a", "b", "b"]), "selected", "map"),
-        (dict(selected=[1, None, 0], groups=["a", "b", "b"]), "selected", "missing"),
-        (dict(selected=[], groups=[]), "data", "no rows"),
-        (dict(selected=[1, 0, 1], groups=["a", "a", "a"]), "groups", "one known group"),
-        (dict(selected=[1, 0, 1], groups=[None, None, None]), "groups", "no known group"),
-        (dict(selected=[1, 0, 1], groups=["a", "b", "b"], min_share=1.5), "min_share", "(0, 1)"),
-        (dict(selected=[1, 0, 1], groups=["a", "b", "b"], min_share=0), "min_share", "(0, 1)"),
         (
-            dict(selected=[1, 0, 1], groups=["a", "b", "b"], reference="z"),
+            dict(selected=[1, 0, 1], sensitive_features=["a", "b"]),
+            "inputs",
+            "inconsistent numbers of rows",
+        ),
+        (dict(selected=[0.2, 0.9, 0.4], sensitive_features=["a", "b", "b"]), "selected", "score="),
+        (dict(selected=[0, 2, 1], sensitive_features=["a", "b", "b"]), "selected", "0/1"),
+        (
+            dict(selected=["yes", "no", "yes"], sensitive_features=["a", "b", "b"]),
+            "selected",
+            "map",
+        ),
+        (dict(selected=[1, None, 0], sensitive_features=["a", "b", "b"]), "selected", "missing"),
+        (dict(selected=[], sensitive_features=[]), "data", "no rows"),
+        (
+            dict(selected=[1, 0, 1], sensitive_features=["a", "a", "a"]),
+            "sensitive_features",
+            "one known group",
+        ),
+        (
+            dict(selected=[1, 0, 1], sensitive_features=[None, None, None]),
+            "sensitive_features",
+            "no known group",
+        ),
+        (
+            dict(selected=[1, 0, 1], sensitive_features=["a", "b", "b"], min_share=1.5),
+            "min_share",
+            "(0, 1)",
+        ),
+        (
+            dict(selected=[1, 0, 1], sensitive_features=["a", "b", "b"], min_share=0),
+            "min_share",
+            "(0, 1)",
+        ),
+        (
+            dict(selected=[1, 0, 1], sensitive_features=["a", "b", "b"], reference="z"),
             "reference",
             "not a group",
         ),
         (
-            dict(selected=[1, 0, 1], groups=["a", "b", "b"], reference={"x": "a"}),
+            dict(selected=[1, 0, 1], sensitive_features=["a", "b", "b"], reference={"x": "a"}),
             "reference",
             "not an audited attribute",
         ),
         (
-            dict(selected=[1, 0, 1], groups={"g": ["a", "b", "b"]}, reference={"g": "z"}),
+            dict(
+                selected=[1, 0, 1], sensitive_features={"g": ["a", "b", "b"]}, reference={"g": "z"}
+            ),
             "reference",
             "not a known group",
         ),
         (
-            dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[1, -1, 1]),
+            dict(selected=[1, 0, 1], sensitive_features=["a", "b", "b"], sample_weight=[1, -1, 1]),
             "sample_weight",
             "negative",
         ),
         (
-            dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[0, 0, 0]),
+            dict(selected=[1, 0, 1], sensitive_features=["a", "b", "b"], sample_weight=[0, 0, 0]),
             "sample_weight",
             "zero",
         ),
         (
-            dict(selected=[1, 0, 1], groups=["a", "b", "b"], sample_weight=[1, np.nan, 1]),
+            dict(
+                selected=[1, 0, 1], sensitive_features=["a", "b", "b"], sample_weight=[1, np.nan, 1]
+            ),
             "sample_weight",
             "NaN",
         ),
-        (dict(score=[0.1, np.nan, 0.3], groups=["a", "b", "b"]), "score", "NaN"),
-        (dict(selected=[1, 0, 1], score=[1, 2, 3], groups=["a", "b", "b"]), "selected", "both"),
-        (dict(groups=["a", "b", "b"]), "selected", "neither"),
-        (dict(selected=[1, 0, 1], threshold=0.5, groups=["a", "b", "b"]), "threshold", "scores"),
+        (dict(score=[0.1, np.nan, 0.3], sensitive_features=["a", "b", "b"]), "score", "NaN"),
+        (
+            dict(selected=[1, 0, 1], score=[1, 2, 3], sensitive_features=["a", "b", "b"]),
+            "selected",
+            "both",
+        ),
+        (dict(sensitive_features=["a", "b", "b"]), "selected", "neither"),
+        (
+            dict(selected=[1, 0, 1], threshold=0.5, sensitive_features=["a", "b", "b"]),
+            "threshold",
+            "scores",
+        ),
     ],
 )
 def test_bad_input_raises_named_error(kwargs, argument, phrase):
@@ -448,42 +499,44 @@ def test_bad_input_raises_named_error(kwargs, argument, phrase):
 def test_id_like_group_column_is_refused():
     n = 5_000
     with pytest.raises(ai.InputError, match="looks like an ID"):
-        ai.audit(selected=np.zeros(n), groups={"applicant_id": np.arange(n)})
+        ai.audit(selected=np.zeros(n), sensitive_features={"applicant_id": np.arange(n)})
 
 
 def test_column_names_without_data_and_missing_columns():
     with pytest.raises(ai.InputTypeError, match="data is None"):
-        ai.audit(selected="advanced", groups="sex")
+        ai.audit(selected="advanced", sensitive_features="sex")
     data = pd.DataFrame({"sex": ["a", "b"], "advanced": [1, 0]})
     with pytest.raises(ai.InputError, match="'race' is not in data"):
-        ai.audit(data, selected="advanced", groups="race")
+        ai.audit(data, selected="advanced", sensitive_features="race")
     dup = pd.DataFrame([[1, "a", "b"]], columns=["s", "g", "g"])
     with pytest.raises(ai.InputError, match="duplicate column"):
-        ai.audit(dup, selected="s", groups="g")
+        ai.audit(dup, selected="s", sensitive_features="g")
 
 
 def test_misaligned_pandas_indexes_are_refused():
     sel = pd.Series([1, 0, 1], index=[0, 1, 2])
     grp = pd.Series(["a", "b", "b"], index=[2, 1, 0])
     with pytest.raises(ai.InputError, match="index"):
-        ai.audit(selected=sel, groups=grp)
+        ai.audit(selected=sel, sensitive_features=grp)
 
 
 def test_near_duplicate_labels_warn_but_are_not_merged():
     with pytest.warns(UserWarning, match="differ only in case"):
-        result = ai.audit(selected=[1, 0, 1, 1], groups=["Female", "female ", "Male", "Male"])
+        result = ai.audit(
+            selected=[1, 0, 1, 1], sensitive_features=["Female", "female ", "Male", "Male"]
+        )
     assert len(result.table) == 3
 
 
 def test_unknown_label_that_never_occurs_warns():
     with pytest.warns(UserWarning, match="occur in no audited column"):
-        ai.audit(selected=[1, 0, 1], groups=["a", "b", "b"], unknown="Unkown")
+        ai.audit(selected=[1, 0, 1], sensitive_features=["a", "b", "b"], unknown="Unkown")
 
 
 def test_clean_input_raises_no_warning(two_attributes):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ai.audit(two_attributes, selected="advanced", groups=["sex", "race"])
+        ai.audit(two_attributes, selected="advanced", sensitive_features=["sex", "race"])
 
 
 def test_selection_rates_and_impact_ratios_series():

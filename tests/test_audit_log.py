@@ -32,7 +32,7 @@ def _result(seed: int = 0, n: int = 400, **kwargs) -> ai.AuditResult:
         }
     )
     data["selected"] = (rng.random(n) < np.where(data["sex"] == "F", 0.2, 0.3)).astype(int)
-    return ai.audit(data, selected="selected", groups=["sex", "race"], **kwargs)
+    return ai.audit(data, selected="selected", sensitive_features=["sex", "race"], **kwargs)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"min_share": 0.2}, {"comparison": "rest"}])
@@ -54,14 +54,14 @@ def test_weighted_strata_and_monitor_results_round_trip(tmp_path):
     log = ai.AuditLog(tmp_path / "audits.db")
     weighted = ai.audit(
         selected=[1, 0, 1, 1, 0, 1],
-        groups={"sex": list("FFFMMM")},
+        sensitive_features={"sex": list("FFFMMM")},
         sample_weight=[0.5, 1.5, 1.0, 2.0, 1.0, 0.25],
     )
     assert log.get(log.add(weighted)).exact_ratios == weighted.exact_ratios
     months = np.repeat(pd.date_range("2025-01-01", periods=4, freq="MS"), 100)
     sex = np.tile(["F", "M"], 200)
     chosen = np.random.default_rng(1).random(400) < 0.3
-    watched = ai.monitor(time=months, selected=chosen, groups={"sex": sex})
+    watched = ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex})
     again = log.get(log.add(watched, label="monthly"))
     assert isinstance(again, ai.MonitorResult)
     assert again.to_dict() == watched.to_dict()
@@ -84,7 +84,7 @@ def test_model_audits_with_error_rates_and_strata_round_trip(tmp_path):
     data = pd.DataFrame(
         {"sex": sex, "site": rng.choice(["x", "y"], n), "selected": rng.integers(0, 2, n)}
     )
-    pooled = ai.audit(data, selected="selected", groups="sex", strata="site")
+    pooled = ai.audit(data, selected="selected", sensitive_features="sex", strata="site")
     again = log.get(log.add(pooled))
     assert again.to_dict() == pooled.to_dict() and fingerprint(again) == fingerprint(pooled)
 
@@ -144,7 +144,7 @@ def test_no_row_of_data_is_stored(tmp_path):
         }
     )
     log = ai.AuditLog(tmp_path / "audits.db")
-    log.add(ai.audit(data, selected="selected", groups="sex"))
+    log.add(ai.audit(data, selected="selected", sensitive_features="sex"))
     raw = (tmp_path / "audits.db").read_bytes()
     assert b"ID-00" not in raw
     stored = json.loads(
@@ -183,7 +183,7 @@ import sqlite3, sys, time
 import adverse_impact as ai
 path = sys.argv[1]
 log = ai.AuditLog(path)
-log.add(ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]}), label="kept")
+log.add(ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]}), label="kept")
 db = sqlite3.connect(path, isolation_level=None)
 db.execute("BEGIN IMMEDIATE")
 db.execute("INSERT INTO audits (recorded_at, library_version, kind, parameters, fingerprint,"
@@ -219,7 +219,7 @@ def test_killing_a_busy_writer_keeps_every_committed_entry(tmp_path):
     script = (
         "import sys, adverse_impact as ai\n"
         "log = ai.AuditLog(sys.argv[1])\n"
-        "r = ai.audit(selected=[1, 0, 1, 1], groups={'sex': ['F', 'F', 'M', 'M']})\n"
+        "r = ai.audit(selected=[1, 0, 1, 1], sensitive_features={'sex': ['F', 'F', 'M', 'M']})\n"
         "while True:\n    log.add(r, label='loop')\n    print('added', flush=True)\n"
     )
     writer = subprocess.Popen(
@@ -278,13 +278,13 @@ def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
         import adverse_impact.testing as ait
 
         def test_release(adverse_impact):
-            adverse_impact.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+            adverse_impact.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]})
             adverse_impact.monitor(time=["2025-01-02", "2025-02-03"] * 2,
-                                   selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+                                   selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]})
 
         def test_assertion_is_recorded():
             ait.assert_no_adverse_impact(
-                ai.audit(selected=[1, 0, 0, 1] * 5, groups={"sex": ["F", "F", "M", "M"] * 5}),
+                ai.audit(selected=[1, 0, 0, 1] * 5, sensitive_features={"sex": ["F", "F", "M", "M"] * 5}),
                 alpha=0.05)
     """
     )
@@ -306,7 +306,8 @@ def test_the_log_records_the_verdict_the_gate_gave_with_rule_family_and_correcti
     # Issue 24: a gate under "both" passed while the log said passes=False under
     # four-fifths. The entry now holds the verdict that was given.
     small = ai.audit(
-        selected=[1] * 2 + [0] * 8 + [1] * 5 + [0] * 5, groups={"sex": ["F"] * 10 + ["M"] * 10}
+        selected=[1] * 2 + [0] * 8 + [1] * 5 + [0] * 5,
+        sensitive_features={"sex": ["F"] * 10 + ["M"] * 10},
     )
     verdict = small.gate(alpha=0.05)
     assert verdict.passes and not small.passes()  # below 4/5, not significant
@@ -318,7 +319,7 @@ def test_the_log_records_the_verdict_the_gate_gave_with_rule_family_and_correcti
 
 
 def test_an_audit_no_gate_can_judge_is_logged_as_not_passing_with_the_reason(tmp_path):
-    nobody = ai.audit(selected=[0] * 8, groups={"sex": ["F", "M"] * 4})
+    nobody = ai.audit(selected=[0] * 8, sensitive_features={"sex": ["F", "M"] * 4})
     log = ai.AuditLog(tmp_path / "audits.db")
     log.add(nobody)
     row = log.history().iloc[0]

@@ -24,24 +24,26 @@ def test_eeoc_2023_example_columns_against_scipy_and_statsmodels():
     # EEOC (2023), "Select Issues: Assessing Adverse Impact in Software, Algorithms, and
     # Artificial Intelligence Used in Employment Selection Procedures": 48/80 vs 12/40.
     result = ai.audit(
-        applicants({"White": (48, 80), "Black": (12, 40)}), selected="selected", groups="group"
+        applicants({"White": (48, 80), "Black": (12, 40)}),
+        selected="selected",
+        sensitive_features="group",
     )
     black, white = _row(result, "Black"), _row(result, "White")
     z, p = proportions_ztest([12, 48], [40, 80])
-    assert black["z"] == pytest.approx(z) and black["p_value_z"] == pytest.approx(p)
+    assert black["statistic_z"] == pytest.approx(z) and black["p_value_z"] == pytest.approx(p)
     assert black["p_value_fisher"] == pytest.approx(sps.fisher_exact([[12, 28], [48, 32]]).pvalue)
     assert black["shortfall"] == pytest.approx(40 * 0.6 - 12)
     assert black["ir_ci_low"] < 0.5 < black["ir_ci_high"] < 1
     assert bool(black["significant"]) and not bool(black["flip_flop"])
     # The reference row's tests are empty, not zero.
-    assert white[["z", "p_value_z", "p_value_fisher", "shortfall"]].isna().all()
+    assert white[["statistic_z", "p_value_z", "p_value_fisher", "shortfall"]].isna().all()
     assert pd.isna(white["significant"]) and pd.isna(white["flip_flop"])
     assert result.params["test"] == "fisher" and result.params["alpha"] == 0.05
 
 
 def test_comparison_rest_tests_each_group_against_all_others():
     data = applicants({"A": (30, 50), "B": (20, 50), "C": (10, 50)})
-    result = ai.audit(data, selected="selected", groups="group", comparison="rest")
+    result = ai.audit(data, selected="selected", sensitive_features="group", comparison="rest")
     for group, (s, n) in {"A": (30, 50), "B": (20, 50), "C": (10, 50)}.items():
         rest_s, rest_n = 60 - s, 150 - n
         expected = sps.fisher_exact([[s, n - s], [rest_s, rest_n - rest_s]]).pvalue
@@ -54,7 +56,7 @@ def test_comparison_rest_tests_each_group_against_all_others():
 
 def test_excluded_groups_are_not_tested():
     data = applicants({"A": (300, 500), "B": (200, 500), "tiny": (0, 5)})
-    result = ai.audit(data, selected="selected", groups="group", min_share=0.02)
+    result = ai.audit(data, selected="selected", sensitive_features="group", min_share=0.02)
     tiny = _row(result, "tiny")
     assert tiny["excluded"] and np.isnan(tiny["p_value_fisher"]) and pd.isna(tiny["significant"])
 
@@ -62,8 +64,8 @@ def test_excluded_groups_are_not_tested():
 def test_the_test_choice_drives_significant():
     # z and Fisher disagree here (z p = 0.027, Fisher p = 0.056): 6/20 vs 13/20.
     data = applicants({"F": (6, 20), "M": (13, 20)})
-    by_z = ai.audit(data, selected="selected", groups="group", test="z")
-    by_fisher = ai.audit(data, selected="selected", groups="group")
+    by_z = ai.audit(data, selected="selected", sensitive_features="group", test="z")
+    by_fisher = ai.audit(data, selected="selected", sensitive_features="group")
     assert _row(by_z, "F")["p_value_z"] < 0.05 < _row(by_z, "F")["p_value_fisher"]
     assert bool(_row(by_z, "F")["significant"]) and not bool(_row(by_fisher, "F")["significant"])
 
@@ -75,7 +77,10 @@ def test_bad_options_name_the_argument(bad):
     ((name, value),) = bad.items()
     with pytest.raises(ai.InputError, match=name):
         ai.audit(
-            applicants({"F": (6, 20), "M": (13, 20)}), selected="selected", groups="group", **bad
+            applicants({"F": (6, 20), "M": (13, 20)}),
+            selected="selected",
+            sensitive_features="group",
+            **bad,
         )
 
 
@@ -84,10 +89,12 @@ def test_weighted_audit_has_no_per_row_tests_but_a_family_test():
     # weighs them by their cell's weight, so a weighted audit has a significance rule.
     data = applicants({"F": (6, 20), "M": (13, 20)})
     data["w"] = 1.5
-    result = ai.audit(data, selected="selected", groups="group", sample_weight="w", random_state=0)
+    result = ai.audit(
+        data, selected="selected", sensitive_features="group", sample_weight="w", random_state=0
+    )
     assert "p_value_fisher" not in result.table and result.params["test"] is None
     assert result.passes(0.3)
-    unweighted = ai.audit(data, selected="selected", groups="group", random_state=0)
+    unweighted = ai.audit(data, selected="selected", sensitive_features="group", random_state=0)
     # Constant weights: the same statistic and the same draws as the unweighted audit.
     np.testing.assert_allclose(
         result.table["p_value_adjusted"], unweighted.table["p_value_adjusted"]
@@ -96,19 +103,23 @@ def test_weighted_audit_has_no_per_row_tests_but_a_family_test():
 
 
 def test_passes_rules():
-    small = ai.audit(applicants({"F": (2, 10), "M": (5, 10)}), selected="selected", groups="group")
+    small = ai.audit(
+        applicants({"F": (2, 10), "M": (5, 10)}), selected="selected", sensitive_features="group"
+    )
     assert not small.passes() and small.passes(alpha=0.05) and not small.passes(rule="either")
     assert small.passes(rule="significance") and small.passes(rule="both")
     large = ai.audit(
         applicants({"F": (8_300, 10_000), "M": (9_000, 10_000)}),
         selected="selected",
-        groups="group",
+        sensitive_features="group",
     )
     assert large.passes() and not large.passes(rule="significance")
     assert not large.passes(rule="either") and large.passes(rule="both")
     # A stricter alpha re-reads the p-value.
     moderate = ai.audit(
-        applicants({"F": (40, 100), "M": (60, 100)}), selected="selected", groups="group"
+        applicants({"F": (40, 100), "M": (60, 100)}),
+        selected="selected",
+        sensitive_features="group",
     )
     p = _row(moderate, "F")["p_value_fisher"]
     assert 0.001 < p < 0.05
@@ -134,7 +145,7 @@ def _simpson():
 
 def test_strata_pool_by_mantel_haenszel_beside_the_naive_aggregate():
     data = _simpson()
-    result = ai.audit(data, selected="selected", groups="group", strata="dept")
+    result = ai.audit(data, selected="selected", sensitive_features="group", strata="dept")
     f = _row(result, "F")
     assert f["impact_ratio"] < 0.8  # naive: 48/120 vs 85/120
     pooled = result.pooled
@@ -151,7 +162,7 @@ def test_strata_pool_by_mantel_haenszel_beside_the_naive_aggregate():
 def test_strata_rows_with_missing_stratum_are_in_the_table_but_not_pooled():
     data = _simpson()
     data.loc[0, "dept"] = None
-    result = ai.audit(data, selected="selected", groups="group", strata="dept")
+    result = ai.audit(data, selected="selected", sensitive_features="group", strata="dept")
     assert _row(result, "F")["n"] == 120
     assert result.pooled.loc[result.pooled["group"] == "F", "n"].item() == 119
 
@@ -159,8 +170,10 @@ def test_strata_rows_with_missing_stratum_are_in_the_table_but_not_pooled():
 def test_strata_on_polars_equal_pandas():
     pl = pytest.importorskip("polars")
     data = _simpson()
-    on_pandas = ai.audit(data, selected="selected", groups="group", strata="dept")
-    on_polars = ai.audit(pl.from_pandas(data), selected="selected", groups="group", strata="dept")
+    on_pandas = ai.audit(data, selected="selected", sensitive_features="group", strata="dept")
+    on_polars = ai.audit(
+        pl.from_pandas(data), selected="selected", sensitive_features="group", strata="dept"
+    )
     pd.testing.assert_frame_equal(on_pandas.pooled, on_polars.pooled)
     pd.testing.assert_frame_equal(on_pandas.table, on_polars.table)
 
@@ -169,7 +182,7 @@ def test_strata_on_polars_equal_pandas():
 @given(st.lists(st.tuples(st.integers(0, 40), st.integers(1, 40)), min_size=2, max_size=5))
 def test_p_values_bounded_and_reference_rows_empty(groups):
     counts = {f"g{i}": (min(s, n), n) for i, (s, n) in enumerate(groups)}
-    result = ai.audit(applicants(counts), selected="selected", groups="group")
+    result = ai.audit(applicants(counts), selected="selected", sensitive_features="group")
     table = result.table
     for column in ("p_value_z", "p_value_fisher", "p_value_fisher_midp"):
         values = table[column].dropna()

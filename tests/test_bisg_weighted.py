@@ -146,7 +146,7 @@ def test_known_race_gives_the_plain_audit_and_bounds_that_collapse_onto_it():
     selected = rng.random(3000) < np.where(labels == "b", 0.2, 0.3)
     probs = pd.get_dummies(pd.Series(labels)).astype(float)[GROUPS]
     table = ai.audit_imputed(selected, probs).table.set_index("group")
-    plain = ai.audit(selected=selected.astype(int), groups={"race": labels}).to_frame()
+    plain = ai.audit(selected=selected.astype(int), sensitive_features={"race": labels}).to_frame()
     plain = plain.set_index("group")
     for group in GROUPS:
         assert table.loc[group, "rate"] == pytest.approx(plain.loc[group, "rate"])

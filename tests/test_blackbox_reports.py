@@ -42,7 +42,7 @@ def published(shipped) -> ai.RankingAudit:
     return ai.audit_rankings(
         shipped[shipped["kind"] != "oversampled"],
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],
@@ -70,7 +70,7 @@ def paired() -> ai.PairedTestResult:
 
     templates = [f"{{name}}\nExperience: {i} years; id {i}" for i in range(40)]
     return ai.paired_test(
-        scorer, templates, repeats=5, batch_size=1, random_state=0, select_top=0.3, ties="random"
+        scorer, templates, n_repeats=5, batch_size=1, random_state=0, select_top=0.3, ties="random"
     )
 
 
@@ -85,7 +85,7 @@ def test_ranking_report_of_the_shipped_data_is_small_and_states_the_published_fi
     everything = ai.audit_rankings(
         shipped,
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],
@@ -126,11 +126,13 @@ def test_ranking_markdown_is_short_and_says_the_direction(published):
 
 def test_ranking_report_of_unknown_codes_has_no_invented_key():
     data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["x", "y"] * 2, "rank": [1, 2, 1, 2]})
-    page = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").to_html()
+    page = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank"
+    ).to_html()
     assert "Group codes" not in page
-    keyed = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").to_html(
-        key={"group": {"x": "the x people", "y": "the y people"}}
-    )
+    keyed = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank"
+    ).to_html(key={"group": {"x": "the x people", "y": "the y people"}})
     assert "<dt>x</dt><dd>the x people</dd>" in keyed
 
 

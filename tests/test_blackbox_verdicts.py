@@ -169,7 +169,7 @@ def test_names_above_their_group_are_not_counted_with_the_ones_below():
             + noise
         ).tolist()
 
-    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, repeats=2, random_state=3)
+    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, n_repeats=2, random_state=3)
     effects = result.name_effects.set_index("signal")
     assert effects.loc["Wellesley College", "effect"] > 0.4
     assert effects.loc["Harlow College", "effect"] < -0.4
@@ -197,7 +197,7 @@ def test_welch_and_pooled_name_tests_equal_scipy_on_shifted_float32_scores():
         )
         return np.float32(x).astype(float).tolist()
 
-    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, repeats=4, random_state=7)
+    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, n_repeats=4, random_state=7)
     long = result.scores
     wide = long.pivot(index="unit", columns="group", values="score")
     other = {"women's": "co-ed", "co-ed": "women's"}
@@ -394,7 +394,12 @@ def test_a_group_absent_from_an_experiment_is_out_of_its_pairwise_family():
     rng = np.random.default_rng(0)
     frame = _complete_prompts(rng, 600, list("abcd"), absent_from="d", low="a")
     result = ai.audit_rankings(
-        frame, prompt="prompt", groups="group", rank="rank", by="experiment", n_resamples=0
+        frame,
+        prompt="prompt",
+        sensitive_features="group",
+        rank="rank",
+        by="experiment",
+        n_resamples=0,
     )
     tests = result.tests
     pairs = tests[(tests["experiment"] == 1) & (tests["test"] == "pairwise")]
@@ -413,12 +418,19 @@ def test_friedman_only_on_complete_blocks_of_three_or_more_groups():
     experiment were complete but another experiment's group was absent."""
     rng = np.random.default_rng(1)
     two = _complete_prompts(rng, 50, ["a", "b"])
-    result = ai.audit_rankings(two, prompt="prompt", groups="group", rank="rank", n_resamples=0)
+    result = ai.audit_rankings(
+        two, prompt="prompt", sensitive_features="group", rank="rank", n_resamples=0
+    )
     friedman = result.tests.set_index("test").loc["friedman"]
     assert np.isnan(friedman["p_value"]) and "fewer than three groups" in friedman["note"]
     three = _complete_prompts(rng, 300, list("abcd"), absent_from="d")
     result = ai.audit_rankings(
-        three, prompt="prompt", groups="group", rank="rank", by="experiment", n_resamples=0
+        three,
+        prompt="prompt",
+        sensitive_features="group",
+        rank="rank",
+        by="experiment",
+        n_resamples=0,
     )
     tests = result.tests[result.tests["test"] == "friedman"].set_index("experiment")
     odd = three[three["experiment"] == 1].pivot(index="prompt", columns="group", values="rank")
@@ -444,7 +456,12 @@ def test_the_summary_reports_the_primary_position_test_named_before_the_data():
             rows.append((p, groups[shown], shown + 1, rank))
     frame = pd.DataFrame(rows, columns=["prompt", "group", "position", "rank"])
     result = ai.audit_rankings(
-        frame, prompt="prompt", groups="group", rank="rank", position="position", random_state=0
+        frame,
+        prompt="prompt",
+        sensitive_features="group",
+        rank="rank",
+        position="position",
+        random_state=0,
     )
     tests = result.tests
     mean_rank = tests[(tests["attribute"] == "position") & (tests["test"] == "mean_rank")]
@@ -474,7 +491,7 @@ def test_rankings_gate_false_alarms_on_a_fair_ranker():
             }
         )
         result = ai.audit_rankings(
-            frame, prompt="prompt", groups=["race", "sex"], rank="rank", n_resamples=0
+            frame, prompt="prompt", sensitive_features=["race", "sex"], rank="rank", n_resamples=0
         )
         alarms += not result.passes(rule="significance")
     assert alarms / n_runs <= _tolerance(n_runs)

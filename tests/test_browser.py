@@ -85,7 +85,7 @@ def result():
     sex = rng.choice(["Female", "Male"], n)
     race = rng.choice(RACES, n, p=[0.2, 0.2, 0.05, 0.05, 0.5])
     selected = rng.random(n) < np.where(sex == "Female", 0.2, 0.35)
-    return ai.audit(selected=selected, groups={"sex": sex, "race": race})
+    return ai.audit(selected=selected, sensitive_features={"sex": sex, "race": race})
 
 
 def _funnel():
@@ -100,7 +100,10 @@ def _funnel():
         {"race": race, "screened": screened, "interviewed": interviewed, "offered": offered}
     ).astype({"screened": int, "interviewed": int, "offered": int})
     return ai.audit_funnel(
-        frame, stages=["screened", "interviewed", "offered"], groups="race", min_share=0.02
+        frame,
+        stages=["screened", "interviewed", "offered"],
+        sensitive_features="race",
+        min_share=0.02,
     )
 
 
@@ -113,14 +116,14 @@ def _tiers():
         categories=["bottom", "middle", "top"],
         ordered=True,
     )
-    return ai.audit_tiers(selected=tier, groups={"sex": sex})
+    return ai.audit_tiers(selected=tier, sensitive_features={"sex": sex})
 
 
 def _gaps():
     rng = np.random.default_rng(3)
     race = rng.choice(RACES, 2_000)
     score = rng.normal(0, 1, 2_000) - 0.4 * (race == RACES[1])
-    return ai.score_gaps(score=score, groups={"race": race})
+    return ai.score_gaps(score=score, sensitive_features={"race": race})
 
 
 def _age():
@@ -137,7 +140,7 @@ def _models():
     skill = y + rng.normal(0, 1, n)
     models = {"current keyword model": skill - 0.5 * (sex == "Female"), "skills only": skill}
     return ai.compare_models(
-        models, None, y, {"sex": sex}, select_top=0.3, n_bootstrap=20, random_state=0
+        models, None, y, {"sex": sex}, select_top=0.3, n_resamples=20, random_state=0
     )
 
 
@@ -170,7 +173,7 @@ def _monitoring():
     race = rng.choice(RACES, len(sex), p=[0.2, 0.2, 0.1, 0.1, 0.4])
     late = (sex == "Female") & (months >= "2025-09-01")
     chosen = rng.random(len(sex)) < np.where(late, 0.21, 0.30)
-    return ai.monitor(time=months, selected=chosen, groups={"sex": sex, "race": race})
+    return ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex, "race": race})
 
 
 def _packet():

@@ -88,8 +88,8 @@ def test_bad_arguments():
 
     with pytest.raises(InputError, match="n_samples"):
         recruiting_tool(10)
-    with pytest.raises(InputError, match="select_share"):
-        recruiting_tool(2_000, select_share=1.5)
+    with pytest.raises(InputError, match="select_top"):
+        recruiting_tool(2_000, select_top=1.5)
 
 
 def test_cli_case_study_writes_report_and_json(tmp_path):

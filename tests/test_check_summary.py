@@ -119,7 +119,7 @@ def test_a_library_audit_rounded_to_two_decimals_never_yields_an_error(rows, min
     try:
         result = ai.audit(
             selected=np.array(selected, dtype=int),
-            groups={"sex": list(sex), "race": list(race)},
+            sensitive_features={"sex": list(sex), "race": list(race)},
             min_share=min_share,
         )
     except ai.InputError:
@@ -165,15 +165,17 @@ def test_the_two_percent_base_near_the_boundary(base, excluded, codes):
 def test_audit_min_share_of_decides_the_boundary_case():
     race = ["White"] * 2000 + ["Black"] * 842 + ["Asian"] * 59 + [None] * 99
     selected = [1] * 1000 + [0] * 1000 + [1] * 400 + [0] * 442 + [1] * 30 + [0] * 29 + [1] * 99
-    known = ai.audit(selected=selected, groups={"race": race}, min_share=0.02)
-    every = ai.audit(selected=selected, groups={"race": race}, min_share=0.02, min_share_of="all")
+    known = ai.audit(selected=selected, sensitive_features={"race": race}, min_share=0.02)
+    every = ai.audit(
+        selected=selected, sensitive_features={"race": race}, min_share=0.02, min_share_of="all"
+    )
     asian = known.table.set_index("group").loc["Asian"]
     assert not asian["excluded"] and asian["share"] == pytest.approx(59 / 2901)
     row = every.table.set_index("group").loc["Asian"]
     assert row["excluded"] and "1.97% of all rows" in row["note"]
     assert every.params["min_share_of"] == "all" and known.params["min_share_of"] == "known"
     with pytest.raises(ai.InputError, match="^min_share_of: "):
-        ai.audit(selected=selected, groups={"race": race}, min_share_of="rows")
+        ai.audit(selected=selected, sensitive_features={"race": race}, min_share_of="rows")
 
 
 def test_excluded_category_without_its_rate_is_an_error():
@@ -258,7 +260,7 @@ def test_reports_print_the_base_of_the_two_percent_rule():
         ("all", "of all rows, unknown category included"),
     ):
         result = ai.audit(
-            selected=selected, groups={"race": race}, min_share=0.02, min_share_of=base
+            selected=selected, sensitive_features={"race": race}, min_share=0.02, min_share_of=base
         )
         assert words in result.to_markdown() and words in result.to_html()
         assert json.loads(result.to_json())["params"]["min_share_of"] == base
@@ -291,7 +293,7 @@ def test_a_rates_only_summary_of_a_library_audit_never_yields_an_error(rows, min
     try:
         result = ai.audit(
             selected=np.array(selected, dtype=int),
-            groups={"sex": list(sex), "race": list(race)},
+            sensitive_features={"sex": list(sex), "race": list(race)},
             min_share=min_share,
         )
     except ai.InputError:

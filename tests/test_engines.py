@@ -80,11 +80,11 @@ def test_every_engine_gives_the_pandas_result(engine):
     frame = make_frame()
     data = to_engine(name, frame, session)
     cases = [
-        dict(selected="advanced", groups=["sex", "race"]),
-        dict(selected="advanced", groups=["sex", "race"], sample_weight="weight"),
-        dict(score="score", threshold=0.5, groups="race"),
-        dict(score="score", groups=["sex", "race"]),  # LL144 scoring rate: exact median
-        dict(selected="advanced", groups="race", min_share=0.1, reference="White"),
+        dict(selected="advanced", sensitive_features=["sex", "race"]),
+        dict(selected="advanced", sensitive_features=["sex", "race"], sample_weight="weight"),
+        dict(score="score", threshold=0.5, sensitive_features="race"),
+        dict(score="score", sensitive_features=["sex", "race"]),  # LL144 scoring rate: exact median
+        dict(selected="advanced", sensitive_features="race", min_share=0.1, reference="White"),
     ]
     for kwargs in cases:
         expected = ai.audit(frame, **kwargs)
@@ -105,8 +105,8 @@ def test_engines_agree_with_pandas_on_random_data(seed, n, engine_name):
     frame = make_frame(seed, n)
     if frame["sex"].nunique() < 2 or frame["race"].nunique() < 2:
         return
-    expected = ai.audit(frame, score="score", groups=["sex", "race"])
-    got = ai.audit(to_engine(engine_name, frame), score="score", groups=["sex", "race"])
+    expected = ai.audit(frame, score="score", sensitive_features=["sex", "race"])
+    got = ai.audit(to_engine(engine_name, frame), score="score", sensitive_features=["sex", "race"])
     pd.testing.assert_frame_equal(got.table, expected.table)
 
 
@@ -116,13 +116,16 @@ def test_engine_errors_match_in_memory_errors(name):
     frame = make_frame(n=50)
     bad = frame.assign(advanced=frame["score"].abs() / 10)
     with pytest.raises(ai.InputError, match="score="):
-        ai.audit(to_engine(name, bad), selected="advanced", groups="sex")
+        ai.audit(to_engine(name, bad), selected="advanced", sensitive_features="sex")
     with pytest.raises(ai.InputError, match="'nope' is not in data"):
-        ai.audit(to_engine(name, frame), selected="advanced", groups="nope")
+        ai.audit(to_engine(name, frame), selected="advanced", sensitive_features="nope")
     negative = frame.assign(weight=-frame["weight"])
     with pytest.raises(ai.InputError, match="sample_weight"):
         ai.audit(
-            to_engine(name, negative), selected="advanced", groups="sex", sample_weight="weight"
+            to_engine(name, negative),
+            selected="advanced",
+            sensitive_features="sex",
+            sample_weight="weight",
         )
 
 
@@ -138,7 +141,7 @@ def test_spark_audit_brings_back_counts_not_rows(spark):
     )
     with pytest.raises(Exception, match="maxResultSize"):
         rows.toPandas()
-    result = ai.audit(rows, selected="advanced", groups="sex")
+    result = ai.audit(rows, selected="advanced", sensitive_features="sex")
     assert result.n_total == 300_000
     assert list(result.table["n"]) == [100_000, 200_000]
 
@@ -156,7 +159,7 @@ def test_dask_graph_is_computed_once_for_a_decision_audit():
 
     data = to_engine("dask", make_frame())
     with CountComputes():
-        ai.audit(data, selected="advanced", groups=["sex", "race"])
+        ai.audit(data, selected="advanced", sensitive_features=["sex", "race"])
     assert len(computes) == 1
 
 
@@ -174,5 +177,5 @@ def test_every_engine_names_what_is_wrong_with_the_decisions(engine, values, mes
     name, session = engine
     frame = pd.DataFrame({"sex": ["F", "M"] * 3, "advanced": values})
     with pytest.raises(ai.InputError, match=message) as caught:
-        ai.audit(to_engine(name, frame, session), selected="advanced", groups="sex")
+        ai.audit(to_engine(name, frame, session), selected="advanced", sensitive_features="sex")
     assert "selected" in str(caught.value)

@@ -121,7 +121,11 @@ def test_an_audit_from_text_labels_equals_the_audit_from_categoricals():
 
     frame = _data.applicants(300_000, seed=3)
     assert frame["sex"].dtype == "str"  # pandas' default text: Arrow strings
-    options = {"selected": "selected", "groups": ["sex", "race"], "unknown": ["Unknown"]}
+    options = {
+        "selected": "selected",
+        "sensitive_features": ["sex", "race"],
+        "unknown": ["Unknown"],
+    }
     with _slicing(40_000, parallel_from=100_000):  # threads, eight slices per column
         text = ai.audit(frame, **options)
     categorical = ai.audit(_data.categorical(frame), **options)

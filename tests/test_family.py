@@ -37,7 +37,7 @@ def test_the_statistic_is_the_pooled_two_proportion_z_against_the_highest_rate()
     race_n = np.array([75, 55, 35])
     race_k = np.array([35, 19, 7])
     # Race 0 has the highest rate (35/75); the others' shortfall against it.
-    expected = stats.two_proportion_z(race_k[1:], race_n[1:], race_k[0], race_n[0]).z
+    expected = stats.two_proportion_z(race_k[1:], race_n[1:], race_k[0], race_n[0]).statistic
     np.testing.assert_allclose(test.statistic[1][1:], -expected, rtol=1e-12)
     assert test.statistic[1][0] == 0.0  # the reference against itself
     assert test.n_comparisons == 1 + 2 + 5
@@ -119,7 +119,7 @@ def test_fixed_reference_and_rest_comparisons():
     team = [FamilyAttribute("team", np.arange(3), np.ones(3, bool), reference=1)]
     fixed = shortfall_family(n, k, team, n_resamples=199)
     assert np.isnan(fixed.statistic[0][1]) and fixed.n_comparisons == 2
-    z = stats.two_proportion_z(20, 100, 30, 100).z
+    z = stats.two_proportion_z(20, 100, 30, 100).statistic
     assert fixed.statistic[0][2] == pytest.approx(-z, rel=1e-12)
     rest = shortfall_family(
         n,
@@ -128,7 +128,7 @@ def test_fixed_reference_and_rest_comparisons():
         comparison="rest",
         n_resamples=199,
     )
-    z_rest = stats.two_proportion_z(20, 100, 80, 200).z
+    z_rest = stats.two_proportion_z(20, 100, 80, 200).statistic
     assert rest.statistic[0][2] == pytest.approx(-z_rest, rel=1e-12)
     assert rest.n_comparisons == 3
 

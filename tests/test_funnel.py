@@ -36,7 +36,7 @@ def teal() -> pd.DataFrame:
 
 
 def test_teal_written_test_is_flagged_though_the_bottom_line_favours_black_candidates(teal):
-    funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], groups="race")
+    funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], sensitive_features="race")
     written = funnel.stage("passed").table.set_index("group")
     assert written.loc["Black", "impact_ratio"] == pytest.approx((26 / 48) / (206 / 259))
     assert round(written.loc["Black", "impact_ratio"], 3) == 0.681
@@ -68,7 +68,7 @@ def test_stage_two_flagged_while_the_bottom_line_passes():
         ],
         ignore_index=True,
     )
-    funnel = ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex")
+    funnel = ai.audit_funnel(frame, stages=["screened", "offered"], sensitive_features="sex")
     assert funnel.bottom_line.passes()
     offered = funnel.stage("offered").table.set_index("group")
     assert offered.loc["F", "n"] == 75 and offered.loc["M", "n"] == 60
@@ -81,7 +81,7 @@ def test_stage_two_flagged_while_the_bottom_line_passes():
 
 
 def test_decomposition_log_ratios_sum_to_the_bottom_line(teal):
-    funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], groups="race")
+    funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], sensitive_features="race")
     parts = funnel.decomposition
     white = parts[parts["group"] == "White"].set_index("stage")
     # Against the bottom line's reference (Black), by hand:
@@ -103,7 +103,9 @@ def test_decomposition_shares_sum_to_one(n, seed):
     s2 = s1 * rng.integers(0, 2, n)
     s3 = s2 * rng.integers(0, 2, n)
     try:
-        funnel = ai.audit_funnel(stages={"s1": s1, "s2": s2, "s3": s3}, groups={"g": group})
+        funnel = ai.audit_funnel(
+            stages={"s1": s1, "s2": s2, "s3": s3}, sensitive_features={"g": group}
+        )
     except ai.InputError:
         return  # e.g. one group only among some stage's entrants
     parts = funnel.decomposition
@@ -129,7 +131,7 @@ def test_inconsistent_rows_are_named_with_their_count():
         match=r"^stages: 2 row\(s\) pass a stage after failing "
         r"an earlier one \(rows r2, r4\)",
     ):
-        ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex")
+        ai.audit_funnel(frame, stages=["screened", "offered"], sensitive_features="sex")
 
 
 def test_inconsistent_rows_on_a_lazy_engine_show_their_values():
@@ -138,7 +140,7 @@ def test_inconsistent_rows_on_a_lazy_engine_show_their_values():
         {"sex": ["F", "M", "F", "M"], "a": [0, 1, 1, 1], "b": [1, 0, 1, 0], "c": [0, 0, 1, 0]}
     ).lazy()
     with pytest.raises(ai.InputError, match=r"1 row\(s\).*'a': 0, 'b': 1"):
-        ai.audit_funnel(frame, stages=["a", "b", "c"], groups="sex")
+        ai.audit_funnel(frame, stages=["a", "b", "c"], sensitive_features="sex")
 
 
 @pytest.mark.parametrize(
@@ -148,12 +150,12 @@ def test_inconsistent_rows_on_a_lazy_engine_show_their_values():
 def test_stage_values_must_be_binary(values, problem):
     frame = pd.DataFrame({"sex": ["F", "M"] * 10, "s": values, "t": [0] * 20})
     with pytest.raises(ai.InputError, match=f"stages\\['s'\\]: {problem}"):
-        ai.audit_funnel(frame, stages=["s", "t"], groups="sex")
+        ai.audit_funnel(frame, stages=["s", "t"], sensitive_features="sex")
 
 
 def test_a_stage_cannot_be_a_group_column(teal):
     with pytest.raises(ai.InputError, match="^stages: .*also group columns"):
-        ai.audit_funnel(teal, stages=["race", "promoted"], groups="race")
+        ai.audit_funnel(teal, stages=["race", "promoted"], sensitive_features="race")
 
 
 def funnel_frame(seed: int = 3, n: int = 4_000) -> pd.DataFrame:
@@ -179,7 +181,10 @@ def test_engines_give_the_pandas_funnel(engine):
     from tests.test_engines import to_engine
 
     frame = funnel_frame()
-    kwargs = {"stages": ["screened", "interviewed", "offered"], "groups": ["sex", "race"]}
+    kwargs = {
+        "stages": ["screened", "interviewed", "offered"],
+        "sensitive_features": ["sex", "race"],
+    }
     expected = ai.audit_funnel(frame, **kwargs).table
     got = ai.audit_funnel(to_engine(engine, frame), **kwargs).table
     pd.testing.assert_frame_equal(got, expected)
@@ -188,15 +193,22 @@ def test_engines_give_the_pandas_funnel(engine):
 def test_each_stage_equals_an_audit_of_its_entrants():
     frame = funnel_frame()
     funnel = ai.audit_funnel(
-        frame, stages=["screened", "interviewed", "offered"], groups=["sex", "race"], min_share=0.02
+        frame,
+        stages=["screened", "interviewed", "offered"],
+        sensitive_features=["sex", "race"],
+        min_share=0.02,
     )
     for k, (stage, entered) in enumerate(
         [("screened", None), ("interviewed", "screened"), ("offered", "interviewed")]
     ):
         rows = frame if entered is None else frame[frame[entered] == 1]
-        expected = ai.audit(rows, selected=stage, groups=["sex", "race"], min_share=0.02).table
+        expected = ai.audit(
+            rows, selected=stage, sensitive_features=["sex", "race"], min_share=0.02
+        ).table
         pd.testing.assert_frame_equal(funnel.results[k].table, expected)
-    expected = ai.audit(frame, selected="offered", groups=["sex", "race"], min_share=0.02).table
+    expected = ai.audit(
+        frame, selected="offered", sensitive_features=["sex", "race"], min_share=0.02
+    ).table
     pd.testing.assert_frame_equal(funnel.bottom_line.table, expected)
 
 
@@ -209,14 +221,16 @@ def test_all_stages_are_counted_in_one_pass(monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr(_funnel, "count_groups", counting)
-    ai.audit_funnel(funnel_frame(), stages=["screened", "interviewed", "offered"], groups="sex")
+    ai.audit_funnel(
+        funnel_frame(), stages=["screened", "interviewed", "offered"], sensitive_features="sex"
+    )
     assert len(calls) == 1
 
 
 def test_result_is_frozen_and_serialisable(teal):
     import json
 
-    funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], groups="race")
+    funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], sensitive_features="race")
     with pytest.raises(AttributeError):
         funnel.stages = ()
     payload = json.loads(json.dumps(funnel.to_dict()))
@@ -230,10 +244,12 @@ def test_result_is_frozen_and_serialisable(teal):
 def test_strata_pass_through_to_every_stage():
     frame = funnel_frame()
     frame["site"] = np.where(np.arange(len(frame)) % 2 == 0, "north", "south")
-    funnel = ai.audit_funnel(frame, stages=["screened", "offered"], groups="sex", strata="site")
+    funnel = ai.audit_funnel(
+        frame, stages=["screened", "offered"], sensitive_features="sex", strata="site"
+    )
     assert all(result.pooled is not None for result in funnel.results)
     expected = ai.audit(
-        frame[frame["screened"] == 1], selected="offered", groups="sex", strata="site"
+        frame[frame["screened"] == 1], selected="offered", sensitive_features="sex", strata="site"
     ).pooled
     pd.testing.assert_frame_equal(funnel.results[1].pooled, expected)
 
@@ -244,12 +260,12 @@ def test_stages_may_be_called_like_count_columns(engine):
 
     frame = funnel_frame().rename(columns={"screened": "selected", "interviewed": "n"})
     funnel = ai.audit_funnel(
-        to_engine(engine, frame), stages=["selected", "n", "offered"], groups="sex"
+        to_engine(engine, frame), stages=["selected", "n", "offered"], sensitive_features="sex"
     )
-    expected = ai.audit(frame[frame["n"] == 1], selected="offered", groups="sex").table
+    expected = ai.audit(frame[frame["n"] == 1], selected="offered", sensitive_features="sex").table
     pd.testing.assert_frame_equal(funnel.stage("offered").table, expected)
 
 
 def test_a_missing_stage_column_is_named():
     with pytest.raises(ai.InputError, match=r"^stages\[1\]: column 'hired' is not in data"):
-        ai.audit_funnel(funnel_frame(), stages=["screened", "hired"], groups="sex")
+        ai.audit_funnel(funnel_frame(), stages=["screened", "hired"], sensitive_features="sex")

@@ -18,7 +18,7 @@ def _fair(seed: int, n: int = 3_000, rate: float = 0.2):
 
 
 def test_adjusted_p_values_sit_beside_the_per_row_ones_and_name_their_family():
-    result = ai.audit(_fair(0), selected="selected", groups=["sex", "race"])
+    result = ai.audit(_fair(0), selected="selected", sensitive_features=["sex", "race"])
     table = result.table
     assert {"p_value_fisher", "significant", "p_value_adjusted", "significant_adjusted"} <= set(
         table.columns
@@ -39,9 +39,9 @@ def test_adjusted_p_values_sit_beside_the_per_row_ones_and_name_their_family():
 
 def test_the_same_counts_give_the_same_verdict_whatever_the_row_order():
     data = _fair(1)
-    first = ai.audit(data, selected="selected", groups=["sex", "race"])
+    first = ai.audit(data, selected="selected", sensitive_features=["sex", "race"])
     shuffled = data.sample(frac=1, random_state=3).reset_index(drop=True)
-    second = ai.audit(shuffled, selected="selected", groups=["sex", "race"])
+    second = ai.audit(shuffled, selected="selected", sensitive_features=["sex", "race"])
     pd.testing.assert_series_equal(
         first.table["p_value_adjusted"], second.table["p_value_adjusted"]
     )
@@ -51,10 +51,12 @@ def test_the_same_counts_give_the_same_verdict_whatever_the_row_order():
 def test_random_state_and_n_resamples_are_checked_by_name():
     data = _fair(2, n=300)
     with pytest.raises(ai.InputError, match="^n_resamples:"):
-        ai.audit(data, selected="selected", groups="sex", n_resamples=5)
+        ai.audit(data, selected="selected", sensitive_features="sex", n_resamples=5)
     with pytest.raises(ai.InputError, match="^random_state:"):
-        ai.audit(data, selected="selected", groups="sex", random_state=-1)
-    fixed = ai.audit(data, selected="selected", groups="sex", random_state=4, n_resamples=99)
+        ai.audit(data, selected="selected", sensitive_features="sex", random_state=-1)
+    fixed = ai.audit(
+        data, selected="selected", sensitive_features="sex", random_state=4, n_resamples=99
+    )
     assert fixed.params["family"]["random_state"] == 4
     assert fixed.params["family"]["n_resamples"] == 99
 
@@ -65,7 +67,9 @@ def test_quick_calibration_of_the_gate_on_fair_sex_by_race_data():
     # the uncorrected per-row rule of the first releases fails about half of them.
     failures = uncorrected = 0
     for seed in range(150):
-        result = ai.audit(_fair(seed), selected="selected", groups=["sex", "race"], n_resamples=199)
+        result = ai.audit(
+            _fair(seed), selected="selected", sensitive_features=["sex", "race"], n_resamples=199
+        )
         failures += not result.passes(rule="significance")
         uncorrected += bool(result.table["significant"].fillna(False).any())
     assert failures / 150 <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / 150)
@@ -79,7 +83,7 @@ def test_a_fixed_reference_is_never_re_chosen_and_a_group_above_it_never_fails()
             "selected": [1] * 50 + [0] * 50 + [1] * 30 + [0] * 70 + [1] * 10 + [0] * 90,
         }
     )
-    result = ai.audit(data, selected="selected", groups="g", reference="b")
+    result = ai.audit(data, selected="selected", sensitive_features="g", reference="b")
     table = result.table.set_index("group")
     assert np.isnan(table.loc["b", "p_value_adjusted"])
     assert table.loc["a", "p_value_adjusted"] > 0.5  # above its reference: one-sided
@@ -90,7 +94,7 @@ def test_a_fixed_reference_is_never_re_chosen_and_a_group_above_it_never_fails()
 
 @pytest.mark.parametrize("selected,why", [(0, "no one was selected"), (1, "everyone was selected")])
 def test_a_gate_never_passes_what_it_cannot_judge(selected, why):
-    result = ai.audit(selected=[selected] * 40, groups={"sex": ["F", "M"] * 20})
+    result = ai.audit(selected=[selected] * 40, sensitive_features={"sex": ["F", "M"] * 20})
     for call in (result.passes, result.failing, result.flagged, result.gate):
         with pytest.raises(ai.InputError, match=f"^selected: {why}.*cannot judge"):
             call()
@@ -110,7 +114,7 @@ def test_rows_excluded_by_min_share_are_not_judged_not_false():
             "selected": ([1, 0] * 250) + ([1, 0, 0] * 163 + [1]) + [0] * 10,
         }
     )
-    result = ai.audit(data, selected="selected", groups="race", min_share=0.02)
+    result = ai.audit(data, selected="selected", sensitive_features="race", min_share=0.02)
     row = result.table.set_index("group").loc["C"]
     assert bool(row["excluded"]) and pd.isna(row["four_fifths_flag"])
     assert pd.isna(row["significant_adjusted"]) and np.isnan(row["p_value_adjusted"])
@@ -121,7 +125,9 @@ def test_rows_excluded_by_min_share_are_not_judged_not_false():
 
 
 def test_flagged_rows_carry_the_verdict_that_chose_them():
-    result = ai.audit(ai.datasets.load_eeoc_example(), selected="advanced", groups="race")
+    result = ai.audit(
+        ai.datasets.load_eeoc_example(), selected="advanced", sensitive_features="race"
+    )
     flagged = result.flagged(alpha=0.05)
     assert flagged["group"].tolist() == ["Black"]
     assert flagged.attrs["gate"].startswith("fails: 1 group (race=Black); rule both")
@@ -137,7 +143,7 @@ def test_a_weighted_audit_has_a_calibrated_significance_rule():
             "w": rng.gamma(4.0, 0.25, n),
         }
     )
-    result = ai.audit(data, selected="selected", groups="sex", sample_weight="w")
+    result = ai.audit(data, selected="selected", sensitive_features="sex", sample_weight="w")
     assert "Kish" in result.params["family"]["statistic"]
     assert result.gate(alpha=0.05, rule="significance").rule == "significance"
 

@@ -59,7 +59,7 @@ def test_every_function_lists_the_same_groups_in_the_same_order(data, cut):
     selected = (scores >= cut).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        audited = ai.audit(selected=selected, groups=features, unknown=UNKNOWN)
+        audited = ai.audit(selected=selected, sensitive_features=features, unknown=UNKNOWN)
         model = ai.audit_model(
             lambda X: np.asarray(X, dtype=float),
             scores,
@@ -86,7 +86,7 @@ def test_every_function_lists_the_same_groups_in_the_same_order(data, cut):
     for name in features:
         assert list(tokens[name].groups) == expected[name]
         assert tokens[name].n_unknown == audited.unknown[name]
-    assert dict(scan.n_unknown) == {k: audited.unknown[k] for k in features}
+    assert dict(scan.unknown) == {k: audited.unknown[k] for k in features}
     assert dict(sweep.unknown) == dict(audited.unknown) == dict(rates.attrs["unknown"])
 
     # The counts agree too.
@@ -111,7 +111,7 @@ def test_numeric_labels_sort_numerically_in_the_token_table_as_in_the_audit():
     grade = [1, 2, 10] * 20
     texts = ["alpha beta", "beta gamma", "gamma alpha"] * 20
     assert ai.token_proxies(texts, grade, min_count=1).groups == (1, 2, 10)
-    table = ai.audit(selected=[1, 0] * 30, groups={"grade": grade}).table
+    table = ai.audit(selected=[1, 0] * 30, sensitive_features={"grade": grade}).table
     assert list(table["group"]) == [1, 2, 10]
 
 
@@ -130,7 +130,7 @@ def test_proxy_functions_accept_unknown(function):
         found = ai.proxy_scan(
             pd.DataFrame({"x": rng.normal(size=120)}), {"sex": sex}, unknown=["Declined"]
         )
-        assert dict(found.n_unknown) == {"sex": n_declined}
+        assert dict(found.unknown) == {"sex": n_declined}
     elif function == "recoverability":
         found = ai.recoverability(
             rng.normal(size=(120, 2)), sex, unknown="Declined", random_state=0
@@ -231,7 +231,7 @@ def test_a_label_that_looks_like_a_non_answer_warns_once_naming_it(non_answer):
     sex = ["F", "M", non_answer] * 10
     race = ["A", "B"] * 15
     with pytest.warns(ai.UnknownCategoryWarning) as caught:
-        result = ai.audit(selected=[1, 0, 1] * 10, groups={"sex": sex, "race": race})
+        result = ai.audit(selected=[1, 0, 1] * 10, sensitive_features={"sex": sex, "race": race})
     assert len(caught) == 1
     message = str(caught[0].message)
     assert repr(non_answer) in message and "unknown=" in message
@@ -242,7 +242,9 @@ def test_a_label_that_looks_like_a_non_answer_warns_once_naming_it(non_answer):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         passed = ai.audit(
-            selected=[1, 0, 1] * 10, groups={"sex": sex, "race": race}, unknown=non_answer
+            selected=[1, 0, 1] * 10,
+            sensitive_features={"sex": sex, "race": race},
+            unknown=non_answer,
         )
     assert passed.unknown["sex"] == 10
 
@@ -276,7 +278,7 @@ def test_non_answer_warning_is_given_once_per_model_audit_and_by_the_sweep():
 def test_real_categories_do_not_warn(label):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ai.audit(selected=[1, 0, 1] * 10, groups={"g": ["x", "y", label] * 10})
+        ai.audit(selected=[1, 0, 1] * 10, sensitive_features={"g": ["x", "y", label] * 10})
 
 
 def test_the_non_answer_warning_is_a_user_warning_the_cli_can_show():
@@ -295,7 +297,7 @@ def test_warnings_point_at_the_callers_line_at_every_depth():
     from adverse_impact.testing import assert_no_adverse_impact
 
     calls = [
-        lambda: ai.audit(selected=[1, 0, 1] * 10, groups={"sex": _near_duplicates()}),
+        lambda: ai.audit(selected=[1, 0, 1] * 10, sensitive_features={"sex": _near_duplicates()}),
         lambda: ai.audit_model(
             lambda X: np.asarray(X),
             np.linspace(0, 1, 30),
@@ -311,7 +313,9 @@ def test_warnings_point_at_the_callers_line_at_every_depth():
             {"sex": _near_duplicates()},
             threshold=0.5,  # selects some: a gate refuses decisions that select everyone
         ),
-        lambda: ai.audit(selected=[1, 0] * 5, groups={"sex": ["F", "M"] * 5}, unknown="Unknwon"),
+        lambda: ai.audit(
+            selected=[1, 0] * 5, sensitive_features={"sex": ["F", "M"] * 5}, unknown="Unknwon"
+        ),
     ]
     for call in calls:
         with pytest.warns(UserWarning) as caught:
@@ -342,11 +346,13 @@ def test_id_like_group_column_on_an_engine_fails_before_collecting(monkeypatch):
     data = pl.LazyFrame(
         {"id": np.arange(n), "sex": ["F", "M"] * (n // 2), "selected": [0, 1, 1] * (n // 3)}
     )
-    with pytest.raises(ai.InputError, match=r"^groups\['id'\]: has 3,000 distinct labels"):
-        ai.audit(data, selected="selected", groups=["sex", "id"])
+    with pytest.raises(
+        ai.InputError, match=r"^sensitive_features\['id'\]: has 3,000 distinct labels"
+    ):
+        ai.audit(data, selected="selected", sensitive_features=["sex", "id"])
     assert all(k <= 51 for k in fetched)  # before: the whole 3,000-cell group-by came over
     fetched.clear()
-    result = ai.audit(data, selected="selected", groups="sex")  # small audits unchanged
+    result = ai.audit(data, selected="selected", sensitive_features="sex")  # small audits unchanged
     assert result.table["n"].tolist() == [1500, 1500] and max(fetched) <= 51
 
 
@@ -386,8 +392,8 @@ def test_token_proxies_recoverability_and_audit_on_polars_and_pyarrow_equal_pand
         else pytest.importorskip("pyarrow").Table.from_pandas(audited)
     )
     pd.testing.assert_frame_equal(
-        ai.audit(native_audited, selected="selected", groups=["sex", "college"]).table,
-        ai.audit(audited, selected="selected", groups=["sex", "college"]).table,
+        ai.audit(native_audited, selected="selected", sensitive_features=["sex", "college"]).table,
+        ai.audit(audited, selected="selected", sensitive_features=["sex", "college"]).table,
     )
 
 
@@ -422,17 +428,19 @@ def test_an_attribute_named_like_a_count_column_is_refused_not_miscounted(name, 
     # was read as the count column and audited as one group ("one known group (2)").
     frame = pd.DataFrame({"decision": [1, 0, 1, 1, 0, 1], name: list("aabbcc")})
     if library == "pandas":
-        call = lambda: ai.audit(frame, selected="decision", groups=name)  # noqa: E731
+        call = lambda: ai.audit(frame, selected="decision", sensitive_features=name)  # noqa: E731
     elif library == "arrays":
-        call = lambda: ai.audit(selected=frame["decision"], groups=frame[name])  # noqa: E731
+        call = lambda: ai.audit(selected=frame["decision"], sensitive_features=frame[name])  # noqa: E731
     else:
         pl = pytest.importorskip("polars")
-        call = lambda: ai.audit(pl.from_pandas(frame), selected="decision", groups=name)  # noqa: E731
-    with pytest.raises(ai.InputError, match=rf"^groups: the column '{name}' has the name"):
+        call = lambda: ai.audit(pl.from_pandas(frame), selected="decision", sensitive_features=name)  # noqa: E731
+    with pytest.raises(
+        ai.InputError, match=rf"^sensitive_features: the column '{name}' has the name"
+    ):
         call()
 
 
 def test_a_stratum_named_like_a_count_column_is_refused():
     frame = pd.DataFrame({"decision": [1, 0, 1, 1], "sex": list("abab"), "n": list("xxyy")})
     with pytest.raises(ai.InputError, match=r"^strata: the column 'n' has the name"):
-        ai.audit(frame, selected="decision", groups="sex", strata="n")
+        ai.audit(frame, selected="decision", sensitive_features="sex", strata="n")

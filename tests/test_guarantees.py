@@ -34,36 +34,36 @@ def _err(exc, match):
 
 def test_empty_data():
     with _err(ai.InputError, "no rows"):
-        ai.audit(selected=[], groups={"s": []})
+        ai.audit(selected=[], sensitive_features={"s": []})
 
 
 def test_one_row_and_one_known_group():
     with _err(ai.InputError, "one known group"):
-        ai.audit(selected=[1], groups={"s": ["F"]})
+        ai.audit(selected=[1], sensitive_features={"s": ["F"]})
     with _err(ai.InputError, "one known group"):
-        ai.audit(selected=[1, 0], groups={"s": ["F", "F"]})
+        ai.audit(selected=[1, 0], sensitive_features={"s": ["F", "F"]})
 
 
 def test_every_row_unknown():
     with _err(ai.InputError, "no known group after 3 unknown rows"):
-        ai.audit(selected=[1, 0, 1], groups={"s": [None, "", "  "]})
+        ai.audit(selected=[1, 0, 1], sensitive_features={"s": [None, "", "  "]})
 
 
 @pytest.mark.parametrize("missing", [None, np.nan, pd.NA, "", "   "])
 def test_missing_labels_are_counted_as_unknown(missing):
-    result = ai.audit(selected=[1, 0, 1, 1, 0], groups={"s": FS + [missing]})
+    result = ai.audit(selected=[1, 0, 1, 1, 0], sensitive_features={"s": FS + [missing]})
     assert result.unknown["s"] == 1 and result.table["n"].sum() == 4 and result.n_total == 5
 
 
 def test_case_and_space_variants_warn_and_are_not_merged():
     with pytest.warns(UserWarning, match="differ only in case"):
-        result = ai.audit(selected=[1, 0, 1, 1], groups={"s": ["F", "f ", "M", "M"]})
+        result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"s": ["F", "f ", "M", "M"]})
     assert len(result.table) == 3
 
 
 def test_mixed_types_in_a_group_column_warn():
     with pytest.warns(UserWarning, match="type"):
-        result = ai.audit(selected=[1, 0, 1, 0], groups={"s": ["1", 1, "1", 1]})
+        result = ai.audit(selected=[1, 0, 1, 0], sensitive_features={"s": ["1", 1, "1", 1]})
     assert len(result.table) == 2
 
 
@@ -72,15 +72,15 @@ def test_mixed_types_in_a_group_column_warn():
     [[True, False, True, True], [1.0, 0.0, 1.0, 1.0], np.array([1, 0, 1, 1], dtype=np.int8)],
 )
 def test_binary_decisions_in_any_numeric_or_boolean_form(selected):
-    result = ai.audit(selected=selected, groups={"s": FS})
+    result = ai.audit(selected=selected, sensitive_features={"s": FS})
     assert result.table["rate"].tolist() == [0.5, 1.0]
 
 
 def test_yes_no_strings_and_probabilities_are_refused():
     with _err(ai.InputTypeError, "selected"):
-        ai.audit(selected=["yes", "no", "yes", "yes"], groups={"s": FS})
+        ai.audit(selected=["yes", "no", "yes", "yes"], sensitive_features={"s": FS})
     with _err(ai.InputError, "probabilities"):
-        ai.audit(selected=[0.3, 0.7, 0.2, 0.9], groups={"s": FS})
+        ai.audit(selected=[0.3, 0.7, 0.2, 0.9], sensitive_features={"s": FS})
 
 
 @pytest.mark.parametrize(
@@ -88,14 +88,14 @@ def test_yes_no_strings_and_probabilities_are_refused():
 )
 def test_nan_or_infinite_scores(bad, match):
     with _err(ai.InputError, match):
-        ai.audit(score=[bad, 0.5, 0.2, 0.9], groups={"s": FS})
+        ai.audit(score=[bad, 0.5, 0.2, 0.9], sensitive_features={"s": FS})
 
 
 def test_nan_or_infinite_scores_on_an_engine():
     pl = pytest.importorskip("polars")
     frame = pl.DataFrame({"score": [np.inf, 0.5, 0.2, 0.9], "s": FS})
     with _err(ai.InputError, "infinite"):
-        ai.audit(frame, score="score", groups="s")
+        ai.audit(frame, score="score", sensitive_features="s")
 
 
 @pytest.mark.parametrize(
@@ -108,35 +108,37 @@ def test_nan_or_infinite_scores_on_an_engine():
 )
 def test_bad_weights(weights, match):
     with _err(ai.InputError, match):
-        ai.audit(selected=[1, 0, 1, 1], groups={"s": FS}, sample_weight=weights)
+        ai.audit(selected=[1, 0, 1, 1], sensitive_features={"s": FS}, sample_weight=weights)
 
 
 def test_mismatched_lengths_and_misaligned_indexes():
     with _err(ai.InputError, "inconsistent numbers of rows"):
-        ai.audit(selected=[1, 0, 1], groups={"s": ["F", "M"]})
+        ai.audit(selected=[1, 0, 1], sensitive_features={"s": ["F", "M"]})
     with _err(ai.InputError, "index"):
         ai.audit(
             selected=pd.Series([1, 0], index=[0, 1]),
-            groups=pd.DataFrame({"s": ["F", "M"]}, index=[5, 6]),
+            sensitive_features=pd.DataFrame({"s": ["F", "M"]}, index=[5, 6]),
         )
 
 
 def test_id_like_group_column():
     with _err(ai.InputError, "looks like an ID"):
-        ai.audit(selected=np.ones(5_000), groups={"s": [f"id{i}" for i in range(5_000)]})
+        ai.audit(
+            selected=np.ones(5_000), sensitive_features={"s": [f"id{i}" for i in range(5_000)]}
+        )
 
 
 def test_duplicate_and_non_string_column_names():
     frame = pd.DataFrame([[1, "F", "M"], [0, "M", "F"]], columns=["sel", "g", "g"])
     with _err(ai.InputError, "duplicate column"):
-        ai.audit(frame, selected="sel", groups="g")
+        ai.audit(frame, selected="sel", sensitive_features="g")
     numbered = pd.DataFrame({0: [1, 0, 1, 1], 1: FS})
-    assert ai.audit(numbered, selected=0, groups=1).table["rate"].tolist() == [0.5, 1.0]
+    assert ai.audit(numbered, selected=0, sensitive_features=1).table["rate"].tolist() == [0.5, 1.0]
 
 
 def test_unused_categories_are_not_groups():
     labels = pd.Categorical(FS, categories=["F", "M", "X"])
-    result = ai.audit(selected=[1, 0, 1, 1], groups={"s": labels})
+    result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"s": labels})
     assert result.table["group"].tolist() == ["F", "M"]
 
 
@@ -159,7 +161,7 @@ def test_extremely_large_counts_from_counts():
         result.table["p_value_fisher"].iloc[0] < 1e-300
         or result.table["p_value_fisher"].iloc[0] == 0.0
     )
-    assert np.isfinite(result.table["z"].iloc[0])
+    assert np.isfinite(result.table["statistic_z"].iloc[0])
 
 
 # -- text tools and models ---------------------------------------------------------------
@@ -246,7 +248,7 @@ def test_fuzz_audit_arguments(rows, mode):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # near-duplicate labels warn; that is fine here
-            result = ai.audit(groups={"s": labels}, **kwargs)
+            result = ai.audit(sensitive_features={"s": labels}, **kwargs)
     except ai.AdverseImpactError:
         return
     # Whatever succeeds is internally consistent.
@@ -273,15 +275,16 @@ def test_invariant_to_row_order_and_renaming(rows, rnd):
     labels = [g for _, g in rows]
     if len({g for g in labels if g is not None}) < 2:
         return
-    base = ai.audit(selected=selected, groups={"s": labels})
+    base = ai.audit(selected=selected, sensitive_features={"s": labels})
     order = list(range(len(rows)))
     rnd.shuffle(order)
     shuffled = ai.audit(
-        selected=[selected[i] for i in order], groups={"s": [labels[i] for i in order]}
+        selected=[selected[i] for i in order], sensitive_features={"s": [labels[i] for i in order]}
     )
     pd.testing.assert_frame_equal(base.table, shuffled.table)
     renamed = ai.audit(
-        selected=selected, groups={"s": [None if g is None else g.upper() for g in labels]}
+        selected=selected,
+        sensitive_features={"s": [None if g is None else g.upper() for g in labels]},
     )
     assert renamed.table["impact_ratio"].tolist() == pytest.approx(
         base.table["impact_ratio"].tolist(), nan_ok=True
@@ -312,7 +315,7 @@ def test_p_values_fall_as_the_gap_widens(n_a, n_b, sel_a, sel_b):
 def test_results_from_counts_equal_results_from_rows():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"s": rng.choice(["F", "M", "X"], 500), "sel": rng.integers(0, 2, 500)})
-    from_rows = ai.audit(frame, selected="sel", groups="s")
+    from_rows = ai.audit(frame, selected="sel", sensitive_features="s")
     counts = from_rows.counts
     from_counts = audit_counts(counts, params=from_rows.params)
     pd.testing.assert_frame_equal(from_rows.table, from_counts.table)

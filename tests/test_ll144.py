@@ -46,7 +46,9 @@ def applicants(seed: int = 0, n: int = 3_000) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result() -> ai.AuditResult:
-    return ai.audit(applicants(), selected="advanced", groups=["sex", "race"], min_share=0.02)
+    return ai.audit(
+        applicants(), selected="advanced", sensitive_features=["sex", "race"], min_share=0.02
+    )
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,7 @@ def test_json_figures_equal_the_audit(packet, result):
 def test_p_values_read_less_than_a_thousandth():
     selected = [1] * 10 + [0] * 190 + [1] * 100 + [0] * 100
     sex = ["F"] * 200 + ["M"] * 200
-    packet = ai.audit(selected=selected, groups={"sex": sex}).to_ll144(**FIELDS)
+    packet = ai.audit(selected=selected, sensitive_features={"sex": sex}).to_ll144(**FIELDS)
     assert "< 0.001" in packet.to_markdown() and "&lt; 0.001" in packet.to_html()
     assert "0.000" not in packet.to_markdown()
     assert "statistically significant (Fisher p < 0.001)" in packet.to_markdown()
@@ -120,9 +122,9 @@ def test_p_values_read_less_than_a_thousandth():
 
 
 def test_small_samples_say_the_data_cannot_support_a_conclusion():
-    packet = ai.audit(selected=[1, 0, 0, 1, 1, 1], groups={"sex": ["F"] * 3 + ["M"] * 3}).to_ll144(
-        **FIELDS
-    )
+    packet = ai.audit(
+        selected=[1, 0, 0, 1, 1, 1], sensitive_features={"sex": ["F"] * 3 + ["M"] * 3}
+    ).to_ll144(**FIELDS)
     assert "data cannot support a firm conclusion:" in packet.to_markdown()
 
 
@@ -156,7 +158,7 @@ def test_min_share_of_all_is_printed(result):
     every = ai.audit(
         applicants(),
         selected="advanced",
-        groups=["sex", "race"],
+        sensitive_features=["sex", "race"],
         min_share=0.02,
         min_share_of="all",
     )
@@ -172,7 +174,9 @@ def test_tiers_give_one_set_of_tables_per_tier():
         categories=["bottom", "middle", "top"],
         ordered=True,
     )
-    tiers = ai.audit_tiers(pd.DataFrame({"sex": sex, "tier": tier}), selected="tier", groups="sex")
+    tiers = ai.audit_tiers(
+        pd.DataFrame({"sex": sex, "tier": tier}), selected="tier", sensitive_features="sex"
+    )
     assert tiers.tiers == ("top", "middle")
     top = tiers.results[0].table.set_index("group")
     for group in ("Female", "Male"):
@@ -184,7 +188,7 @@ def test_tiers_give_one_set_of_tables_per_tier():
     assert "Placed in tier “top” or better" in text and "“middle” or better" in text
     assert [t["tier"] for t in json.loads(packet.to_json())["tiers"]] == ["top", "middle"]
     with pytest.raises(ai.InputError, match="^selected: is not an ordered categorical"):
-        ai.audit_tiers(selected=["a", "b"], groups={"sex": ["F", "M"]})
+        ai.audit_tiers(selected=["a", "b"], sensitive_features={"sex": ["F", "M"]})
 
 
 def test_packet_is_frozen(packet):
@@ -247,7 +251,7 @@ def test_scoring_rate_packet_names_the_median():
     rng = np.random.default_rng(3)
     sex = rng.choice(["Female", "Male"], 400)
     score = rng.normal(size=400) + (sex == "Male") * 0.3
-    packet = ai.audit(score=score, groups={"sex": sex}).to_ll144(**FIELDS)
+    packet = ai.audit(score=score, sensitive_features={"sex": sex}).to_ll144(**FIELDS)
     text = packet.to_markdown()
     assert "Scoring rate" in text and "Number scoring above the median" in text
     assert f"{np.median(score):.6g}" in text and "taken over all 400 rows" in text
@@ -256,7 +260,7 @@ def test_scoring_rate_packet_names_the_median():
 def test_weighted_audits_cannot_be_published():
     result = ai.audit(
         selected=[1, 0, 1, 1],
-        groups={"sex": ["F", "F", "M", "M"]},
+        sensitive_features={"sex": ["F", "F", "M", "M"]},
         sample_weight=[1.0, 2.0, 1.0, 1.0],
     )
     with pytest.raises(ai.InputError, match="^result: is a weighted audit"):

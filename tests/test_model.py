@@ -87,7 +87,7 @@ def test_fitted_classifiers_select_by_hand(model, method):
 def test_same_table_as_auditing_the_decisions_directly():
     model = LogisticRegression(C=100.0).fit(X_LADDER, Y_LADDER)
     result = audit_model(model, X_AUDIT, {"sex": SEX}, threshold=0.5)
-    direct = ai.audit(selected=(X_AUDIT[:, 0] >= 2).astype(int), groups={"sex": SEX})
+    direct = ai.audit(selected=(X_AUDIT[:, 0] >= 2).astype(int), sensitive_features={"sex": SEX})
     pd.testing.assert_frame_equal(result.table, direct.table)
     assert result.error_rates is None
 
@@ -319,10 +319,9 @@ def test_threshold_and_select_top_together_are_refused():
         ({"select_top": 1.5}, r"^select_top: 1\.5 is neither"),
         ({"threshold": "0.5"}, r"^threshold: expected a number"),
         ({"threshold": 0.5, "data": pd.DataFrame()}, r"^data: is set by audit_model"),
-        ({"threshold": 0.5, "groups": "sex"}, r"^groups: is set by audit_model"),
         ({"threshold": 0.5, "reference": "X"}, r"^reference: 'X' is not a group"),
     ],
-    ids=["k0", "k_float", "threshold_str", "data", "groups", "reference"],
+    ids=["k0", "k_float", "threshold_str", "data", "reference"],
 )
 def test_bad_arguments_name_the_argument(kwargs, pattern):
     with pytest.raises((ai.InputError, ai.InputTypeError), match=pattern):
@@ -357,7 +356,9 @@ def test_audit_keyword_arguments_pass_through(two_attributes):
     )
     result = audit_model(scorer, data, data[["sex", "race"]], threshold=0.3, **kwargs)
     direct = ai.audit(
-        selected=(data["score"] >= 0.3).astype(int), groups=data[["sex", "race"]], **kwargs
+        selected=(data["score"] >= 0.3).astype(int),
+        sensitive_features=data[["sex", "race"]],
+        **kwargs,
     )
     pd.testing.assert_frame_equal(result.table, direct.table)
     assert dict(result.unknown) == dict(direct.unknown)
@@ -441,7 +442,9 @@ def test_error_rates_labels_unknown_and_intersection_match_the_audit(two_attribu
         data["advanced"], (data["score"] > 0).astype(int), data[["sex", "race"]], unknown="Declined"
     )
     audited = ai.audit(
-        selected=(data["score"] > 0).astype(int), groups=data[["sex", "race"]], unknown="Declined"
+        selected=(data["score"] > 0).astype(int),
+        sensitive_features=data[["sex", "race"]],
+        unknown="Declined",
     )
     assert rates[["attribute", "group", "n"]].equals(audited.table[["attribute", "group", "n"]])
     assert rates.attrs["unknown"] == dict(audited.unknown)
@@ -633,7 +636,10 @@ def test_sweep_equals_an_audit_at_every_threshold(rows, extra, intersectional):
     grid = sorted(set(scores.tolist()) | {e / 4 for e in extra})
     kwargs = dict(unknown="Declined", intersectional=intersectional)
     try:
-        expected = {t: ai.audit(score=scores, groups=features, threshold=t, **kwargs) for t in grid}
+        expected = {
+            t: ai.audit(score=scores, sensitive_features=features, threshold=t, **kwargs)
+            for t in grid
+        }
     except ai.InputError as exc:  # fewer than two known groups somewhere
         with pytest.raises(ai.InputError, match="at least two groups"):
             threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
@@ -948,4 +954,4 @@ def test_every_format_states_the_rule_requested_beside_achieved():
     cut = audit_model(scorer, X_AUDIT, {"sex": SEX}, threshold=2.0)
     assert "Decisions: score >= 2 on callable scores, 4 selected (40.0%)." in text(cut)
     # An audit of decisions already made states no model rule.
-    assert "Decisions:" not in repr(ai.audit(selected=[1, 0] * 5, groups={"sex": SEX}))
+    assert "Decisions:" not in repr(ai.audit(selected=[1, 0] * 5, sensitive_features={"sex": SEX}))

@@ -157,7 +157,7 @@ def _months(n_months: int, per_group: int, rate_f: float, seed: int = 0) -> pd.D
 
 def test_monitor_table_matches_cumulative_counts_and_the_sequence():
     data = _months(6, 100, 0.18)
-    result = ai.monitor(data, time="month", selected="selected", groups="sex")
+    result = ai.monitor(data, time="month", selected="selected", sensitive_features="sex")
     table = result.table
     f = table[table["group"] == "F"]
     m = table[table["group"] == "M"]
@@ -181,7 +181,9 @@ def test_monitor_table_matches_cumulative_counts_and_the_sequence():
 
 
 def test_alerts_report_the_first_period_and_agree_with_the_table():
-    result = ai.monitor(_months(12, 100, 0.18), time="month", selected="selected", groups="sex")
+    result = ai.monitor(
+        _months(12, 100, 0.18), time="month", selected="selected", sensitive_features="sex"
+    )
     table = result.table
     fired = table[table["alert_any"]]
     assert result.first_alert("below_one") == fired["period"].iloc[0]
@@ -196,7 +198,7 @@ def test_no_alert_when_rates_are_equal_and_bonferroni_splits_alpha():
     data["race"] = np.where(
         np.arange(len(data)) % 3 == 0, "A", np.where(np.arange(len(data)) % 3 == 1, "B", "C")
     )
-    result = ai.monitor(data, time="month", selected="selected", groups=["sex", "race"])
+    result = ai.monitor(data, time="month", selected="selected", sensitive_features=["sex", "race"])
     assert result.alerts.empty and "no alert" in result.summary()
     # one pair of sexes + three pairs of races, with a reference that may change.
     assert result.params["comparisons"] == 4
@@ -206,7 +208,7 @@ def test_no_alert_when_rates_are_equal_and_bonferroni_splits_alpha():
         data,
         time="month",
         selected="selected",
-        groups="race",
+        sensitive_features="race",
         reference="A",
         correction="none",
         horizon=None,
@@ -218,13 +220,20 @@ def test_no_alert_when_rates_are_equal_and_bonferroni_splits_alpha():
 def test_fixed_reference_and_period_choices():
     data = _months(6, 50, 0.2)
     result = ai.monitor(
-        data, time="month", selected="selected", groups="sex", reference="M", period="quarter"
+        data,
+        time="month",
+        selected="selected",
+        sensitive_features="sex",
+        reference="M",
+        period="quarter",
     )
     assert result.periods == ["2025Q1", "2025Q2"]
     assert result.table.query("group == 'M'")["is_reference"].all()
     assert result.params["comparisons"] == 1
     numbered = data.assign(k=data["month"].dt.month)
-    by_number = ai.monitor(numbered, time="k", selected="selected", groups="sex", period=None)
+    by_number = ai.monitor(
+        numbered, time="k", selected="selected", sensitive_features="sex", period=None
+    )
     assert by_number.periods == [1, 2, 3, 4, 5, 6]
 
 
@@ -234,7 +243,7 @@ def test_unparseable_and_missing_times_are_counted_not_dropped():
     data.loc[1, "month"] = None
     data.loc[2, "month"] = "2025-02-14"
     with_text = data.assign(month=data["month"].astype(str).where(data["month"].notna()))
-    result = ai.monitor(with_text, time="month", selected="selected", groups="sex")
+    result = ai.monitor(with_text, time="month", selected="selected", sensitive_features="sex")
     assert (result.n_unparseable_time, result.n_missing_time) == (1, 1)
     assert result.table["n"].sum() == len(data) - 2
     assert "1 with an unparseable time" in result.summary()
@@ -251,7 +260,7 @@ def test_unparseable_and_missing_times_are_counted_not_dropped():
     ],
 )
 def test_bad_arguments_name_themselves(kwargs, argument):
-    options = {"time": "month", "selected": "selected", "groups": "sex", **kwargs}
+    options = {"time": "month", "selected": "selected", "sensitive_features": "sex", **kwargs}
     with pytest.raises(ai.InputError, match=f"^{argument}:"):
         ai.monitor(_months(2, 10, 0.3), **options)
 
@@ -262,7 +271,7 @@ def test_engines_and_parquet_give_the_same_monitor(tmp_path):
     data = _months(4, 30, 0.2)
     data["month"] = data["month"].dt.strftime("%Y-%m-%d")
     data.loc[5, "month"] = "garbage"
-    expected = ai.monitor(data, time="month", selected="selected", groups="sex")
+    expected = ai.monitor(data, time="month", selected="selected", sensitive_features="sex")
     for chunk, part in data.groupby(data.index // 60):
         part.to_parquet(tmp_path / f"part-{chunk:02d}.parquet", index=False)
     others = [
@@ -272,7 +281,7 @@ def test_engines_and_parquet_give_the_same_monitor(tmp_path):
         str(tmp_path / "*.parquet"),
     ]
     for other in others:
-        result = ai.monitor(other, time="month", selected="selected", groups="sex")
+        result = ai.monitor(other, time="month", selected="selected", sensitive_features="sex")
         pd.testing.assert_frame_equal(result.table, expected.table)
         assert result.n_unparseable_time == 1
 
@@ -280,7 +289,9 @@ def test_engines_and_parquet_give_the_same_monitor(tmp_path):
 def test_result_is_frozen_serialisable_and_renders():
     import json
 
-    result = ai.monitor(_months(3, 20, 0.2), time="month", selected="selected", groups="sex")
+    result = ai.monitor(
+        _months(3, 20, 0.2), time="month", selected="selected", sensitive_features="sex"
+    )
     with pytest.raises(AttributeError):
         result.n_total = 0
     table = result.table
@@ -297,7 +308,9 @@ def test_plot_draws_the_sequence_and_names_the_extra_when_missing(monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
-    result = ai.monitor(_months(6, 50, 0.18), time="month", selected="selected", groups="sex")
+    result = ai.monitor(
+        _months(6, 50, 0.18), time="month", selected="selected", sensitive_features="sex"
+    )
     ax = result.plot()
     assert 0.8 in [round(float(line.get_ydata()[0]), 3) for line in ax.lines]
     assert ax.get_xlabel() == "month" and ax.get_ylabel() == "impact ratio"
@@ -322,10 +335,14 @@ def test_datetime_columns_fold_into_the_same_periods_on_every_engine(period):
         }
     )
     data.loc[3, "when"] = pd.NaT
-    expected = ai.monitor(data, time="when", selected="selected", groups="sex", period=period)
+    expected = ai.monitor(
+        data, time="when", selected="selected", sensitive_features="sex", period=period
+    )
     engines = [pl.from_pandas(data), duckdb.sql("SELECT * FROM data"), pa.table(data)]
     for other in engines:
-        result = ai.monitor(other, time="when", selected="selected", groups="sex", period=period)
+        result = ai.monitor(
+            other, time="when", selected="selected", sensitive_features="sex", period=period
+        )
         pd.testing.assert_frame_equal(result.table, expected.table)
         assert result.n_missing_time == 1
 
@@ -348,14 +365,16 @@ def test_monitor_properties_on_random_counts(months, shuffle):
         rows += [(day, "M", 1)] * s_m + [(day, "M", 0)] * (n_m - s_m)
     shuffle.shuffle(rows)
     data = pd.DataFrame(rows, columns=["when", "sex", "selected"])
-    result = ai.monitor(data, time="when", selected="selected", groups="sex", reference="M")
+    result = ai.monitor(
+        data, time="when", selected="selected", sensitive_features="sex", reference="M"
+    )
     f = result.table.query("group == 'F'")
     assert (np.diff(f["cum_n"]) >= 0).all() and f["cum_n"].iloc[-1] == sum(m[0] for m in months)
     defined = f["cs_low"].notna() & np.isfinite(f["cum_impact_ratio"]) & (f["cum_selected"] > 0)
     assert (f.loc[defined, "cs_low"] <= f.loc[defined, "cum_impact_ratio"] * (1 + 1e-12)).all()
     assert (f.loc[defined, "cum_impact_ratio"] <= f.loc[defined, "cs_high"] * (1 + 1e-12)).all()
     stricter = ai.monitor(
-        data, time="when", selected="selected", groups="sex", reference="M", alpha=0.01
+        data, time="when", selected="selected", sensitive_features="sex", reference="M", alpha=0.01
     ).table.query("group == 'F'")
     assert (stricter.loc[defined, "cs_high"] >= f.loc[defined, "cs_high"]).all()
     # Alerts never fire where the sequence reaches the line.
@@ -366,22 +385,36 @@ def test_a_label_fixes_the_reference_where_it_exists_and_a_dict_per_attribute():
     data = _months(4, 60, 0.3, seed=9)
     data["race"] = np.where(np.arange(len(data)) % 2 == 0, "A", "B")
     result = ai.monitor(
-        data, time="month", selected="selected", groups=["sex", "race"], reference="M"
+        data, time="month", selected="selected", sensitive_features=["sex", "race"], reference="M"
     )
     table = result.table
     assert table.query("attribute == 'sex' and group == 'M'")["is_reference"].all()
     # race has no "M": its reference is the highest group, so its one pair counts once.
     assert result.params["comparisons"] == 2
     by_dict = ai.monitor(
-        data, time="month", selected="selected", groups=["sex", "race"], reference={"race": "B"}
+        data,
+        time="month",
+        selected="selected",
+        sensitive_features=["sex", "race"],
+        reference={"race": "B"},
     )
     assert by_dict.table.query("attribute == 'race' and group == 'B'")["is_reference"].all()
     with pytest.raises(ai.InputError, match="^reference: 'C' is not a group of 'race'"):
         ai.monitor(
-            data, time="month", selected="selected", groups=["sex", "race"], reference={"race": "C"}
+            data,
+            time="month",
+            selected="selected",
+            sensitive_features=["sex", "race"],
+            reference={"race": "C"},
         )
     with pytest.raises(ai.InputError, match="^reference: 'age' is not a monitored attribute"):
-        ai.monitor(data, time="month", selected="selected", groups="sex", reference={"age": "x"})
+        ai.monitor(
+            data,
+            time="month",
+            selected="selected",
+            sensitive_features="sex",
+            reference={"age": "x"},
+        )
 
 
 def test_zoned_times_fall_into_the_utc_period_on_every_engine():
@@ -395,16 +428,18 @@ def test_zoned_times_fall_into_the_utc_period_on_every_engine():
     data = pd.DataFrame(
         {"when": when, "sex": ["F", "M", "M", "F"] * 10, "selected": [1, 0, 1, 1] * 10}
     )
-    expected = ai.monitor(data, time="when", selected="selected", groups="sex")
+    expected = ai.monitor(data, time="when", selected="selected", sensitive_features="sex")
     assert expected.periods == ["2025-01", "2025-02"]
     for other in (pl.from_pandas(data), duckdb.sql("SELECT * FROM data"), pa.table(data)):
-        result = ai.monitor(other, time="when", selected="selected", groups="sex")
+        result = ai.monitor(other, time="when", selected="selected", sensitive_features="sex")
         pd.testing.assert_frame_equal(result.table, expected.table)
 
 
 def test_groups_absent_from_the_first_looks_have_no_sequence_there():
     periods = pd.Series(pd.period_range("2025-01", periods=4, freq="M"))
-    result = ai.monitor(time=periods, selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+    result = ai.monitor(
+        time=periods, selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]}
+    )
     table = result.table
     m = table[table["group"] == "M"]
     assert m["cum_n"].tolist() == [0, 0, 1, 2] and m["cs_low"].isna().iloc[:2].all()
@@ -426,9 +461,9 @@ def test_groups_absent_from_the_first_looks_have_no_sequence_there():
 def test_sparse_random_data_gives_a_result_or_a_named_error(rows):
     data = pd.DataFrame(rows, columns=["sex", "when", "selected"])
     try:
-        result = ai.monitor(data, time="when", selected="selected", groups="sex")
+        result = ai.monitor(data, time="when", selected="selected", sensitive_features="sex")
     except ai.InputError as error:
-        assert str(error).split(":")[0] in {"time", "groups"}
+        assert str(error).split(":")[0] in {"time", "sensitive_features"}
         return
     dated = data[data["when"].notna() & (data["when"] != "bad")]
     assert result.table["n"].sum() == dated["sex"].notna().sum()

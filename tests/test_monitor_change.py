@@ -61,7 +61,7 @@ def drift() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def drift_result(drift):
-    return ai.monitor(drift, time="month", selected="selected", groups="sex")
+    return ai.monitor(drift, time="month", selected="selected", sensitive_features="sex")
 
 
 # -- the acceptance scenario ---------------------------------------------------------
@@ -100,7 +100,7 @@ def test_table_reports_the_recent_window_and_the_lowest_restarted_window(drift_r
 
 def test_before_the_change_nothing_alerts(drift):
     early = drift[drift["month"] < "2025-09-01"]
-    result = ai.monitor(early, time="month", selected="selected", groups="sex")
+    result = ai.monitor(early, time="month", selected="selected", sensitive_features="sex")
     assert result.alerts.empty and result.passes("any")
     assert result.verdict.startswith("No alert:")
 
@@ -180,7 +180,9 @@ def test_alpha_is_spent_a_quarter_cumulative_three_quarters_on_restarts():
 )
 def test_bad_change_options_name_themselves(drift, kwargs, argument):
     with pytest.raises(ai.InputError, match=f"^{argument}:"):
-        ai.monitor(drift.head(200), time="month", selected="selected", groups="sex", **kwargs)
+        ai.monitor(
+            drift.head(200), time="month", selected="selected", sensitive_features="sex", **kwargs
+        )
 
 
 # -- calibration (seeded, quick; the benchmark runs 1,000 per design) ---------------------
@@ -210,7 +212,7 @@ def test_benchmark_simulation_runs_the_code_monitor_runs():
         time="m",
         period=None,
         selected="selected",
-        groups=["sex", "race"],
+        sensitive_features=["sex", "race"],
         intersectional=True,
     )
     first = bench._first_alerts(design, n, sel)
@@ -380,9 +382,9 @@ def test_duckdb_progress_bar_never_reaches_stdout(tmp_path, capfd, monkeypatch):
     try:
         capfd.readouterr()
         result = ai.monitor(
-            str(tmp_path / "*.parquet"), time="month", selected="selected", groups="sex"
+            str(tmp_path / "*.parquet"), time="month", selected="selected", sensitive_features="sex"
         )
-        audit = ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+        audit = ai.audit(str(tmp_path / "*.parquet"), selected="selected", sensitive_features="sex")
         out = capfd.readouterr().out
     finally:
         default.execute("RESET progress_bar_time")

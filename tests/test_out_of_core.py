@@ -53,8 +53,8 @@ def test_out_of_core_counts_equal_the_in_memory_counts(tmp_path, source):
         "polars": pl.scan_parquet(files),
         "duckdb": duckdb.read_parquet(files),
     }[source]
-    expected = ai.audit(frame, selected="selected", groups=["sex", "race"])
-    result = ai.audit(data, selected="selected", groups=["sex", "race"])
+    expected = ai.audit(frame, selected="selected", sensitive_features=["sex", "race"])
+    result = ai.audit(data, selected="selected", sensitive_features=["sex", "race"])
     pd.testing.assert_frame_equal(
         _sorted_counts(result), _sorted_counts(expected), check_dtype=False
     )
@@ -64,9 +64,12 @@ def test_out_of_core_counts_equal_the_in_memory_counts(tmp_path, source):
 
 def test_monitor_reads_the_same_files_in_one_pass(tmp_path):
     frame = _monthly_files(tmp_path, months=6)
-    expected = ai.monitor(frame, time="month", selected="selected", groups="sex")
+    expected = ai.monitor(frame, time="month", selected="selected", sensitive_features="sex")
     result = ai.monitor(
-        str(tmp_path / "**" / "*.parquet"), time="month", selected="selected", groups="sex"
+        str(tmp_path / "**" / "*.parquet"),
+        time="month",
+        selected="selected",
+        sensitive_features="sex",
     )
     pd.testing.assert_frame_equal(result.table, expected.table)
     assert result.periods == [f"2025-0{m}" for m in range(1, 7)]
@@ -74,12 +77,12 @@ def test_monitor_reads_the_same_files_in_one_pass(tmp_path):
 
 def test_a_glob_matching_nothing_is_an_input_error(tmp_path):
     with pytest.raises(ai.InputError, match="^data: the pattern .* matches no file"):
-        ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+        ai.audit(str(tmp_path / "*.parquet"), selected="selected", sensitive_features="sex")
     with pytest.raises(ai.InputError, match="^data: the directory .* holds no .parquet"):
-        ai.audit(str(tmp_path), selected="selected", groups="sex")
+        ai.audit(str(tmp_path), selected="selected", sensitive_features="sex")
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ai.InputError, match="is not a Parquet file"):
-        ai.audit(str(tmp_path / "*.csv"), selected="selected", groups="sex")
+        ai.audit(str(tmp_path / "*.csv"), selected="selected", sensitive_features="sex")
 
 
 def test_files_with_different_schemas_are_refused_with_the_difference(tmp_path):
@@ -90,10 +93,10 @@ def test_files_with_different_schemas_are_refused_with_the_difference(tmp_path):
         match=r"different schemas: .*b\.parquet.*types differ "
         r"for selected \(integer vs string\)",
     ):
-        ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+        ai.audit(str(tmp_path / "*.parquet"), selected="selected", sensitive_features="sex")
     pd.DataFrame({"sex": ["F"], "chosen": [1]}).to_parquet(tmp_path / "b.parquet")
     with pytest.raises(ai.InputError, match=r"missing \['selected'\]; extra \['chosen'\]"):
-        ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+        ai.audit(str(tmp_path / "*.parquet"), selected="selected", sensitive_features="sex")
 
 
 def test_unparseable_times_in_parquet_are_counted(tmp_path):
@@ -104,7 +107,9 @@ def test_unparseable_times_in_parquet_are_counted(tmp_path):
             "t": ["2025-01-02", "2025-01-09", "soon", None, "2025-02-01", "2025-02-03"],
         }
     ).to_parquet(tmp_path / "a.parquet")
-    result = ai.monitor(str(tmp_path / "a.parquet"), time="t", selected="selected", groups="sex")
+    result = ai.monitor(
+        str(tmp_path / "a.parquet"), time="t", selected="selected", sensitive_features="sex"
+    )
     assert (result.n_unparseable_time, result.n_missing_time) == (1, 1)
     assert result.table["n"].sum() == 4
 
@@ -222,7 +227,7 @@ def test_integer_decisions_are_checked_by_aggregates_on_every_lazy_engine(values
     )
     for data in (frame.lazy(), duckdb.sql("SELECT * FROM frame"), frame.to_arrow()):
         with pytest.raises(ai.InputError, match=f"^selected: {message}"):
-            ai.audit(data, selected="s", groups="g")
+            ai.audit(data, selected="s", sensitive_features="g")
 
 
 def test_storage_differences_between_writers_are_not_schema_changes(tmp_path):
@@ -247,7 +252,7 @@ def test_storage_differences_between_writers_are_not_schema_changes(tmp_path):
         ),
         tmp_path / "b.parquet",
     )
-    result = ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+    result = ai.audit(str(tmp_path / "*.parquet"), selected="selected", sensitive_features="sex")
     assert result.table["n"].tolist() == [2, 2]
 
 
@@ -255,7 +260,7 @@ def test_a_damaged_parquet_file_is_named(tmp_path):
     pd.DataFrame({"sex": ["F", "M"], "selected": [1, 0]}).to_parquet(tmp_path / "a.parquet")
     (tmp_path / "b.parquet").write_bytes(b"PAR1 not really parquet")
     with pytest.raises(ai.InputError, match=r"^data: cannot read the Parquet metadata of .*b\."):
-        ai.audit(str(tmp_path / "*.parquet"), selected="selected", groups="sex")
+        ai.audit(str(tmp_path / "*.parquet"), selected="selected", sensitive_features="sex")
 
 
 def test_without_duckdb_the_files_stream_through_polars(tmp_path, monkeypatch):
@@ -264,14 +269,17 @@ def test_without_duckdb_the_files_stream_through_polars(tmp_path, monkeypatch):
     frame = _monthly_files(tmp_path, months=2)
     monkeypatch.setitem(sys.modules, "duckdb", None)
     result = ai.audit(
-        str(tmp_path / "**" / "*.parquet"), selected="selected", groups=["sex", "race"]
+        str(tmp_path / "**" / "*.parquet"), selected="selected", sensitive_features=["sex", "race"]
     )
-    expected = ai.audit(frame, selected="selected", groups=["sex", "race"])
+    expected = ai.audit(frame, selected="selected", sensitive_features=["sex", "race"])
     pd.testing.assert_frame_equal(result.table, expected.table, check_dtype=False)
     watched = ai.monitor(
-        str(tmp_path / "**" / "*.parquet"), time="month", selected="selected", groups="sex"
+        str(tmp_path / "**" / "*.parquet"),
+        time="month",
+        selected="selected",
+        sensitive_features="sex",
     )
     assert watched.periods == ["2025-01", "2025-02"]
     monkeypatch.setitem(sys.modules, "polars", None)
     with pytest.raises(ai.InputError, match=r"needs DuckDB or polars.*adverse-impact\[duckdb\]"):
-        ai.audit(str(tmp_path / "**" / "*.parquet"), selected="selected", groups="sex")
+        ai.audit(str(tmp_path / "**" / "*.parquet"), selected="selected", sensitive_features="sex")

@@ -76,7 +76,7 @@ def test_wilcoxon_and_paired_t_agree_with_scipy_on_random_scorers(seed):
         ]
 
     result = ai.paired_test(
-        scorer, TEMPLATES, signals=COLLEGES, repeats=3, random_state=seed, reference="co-ed"
+        scorer, TEMPLATES, signals=COLLEGES, n_repeats=3, random_state=seed, reference="co-ed"
     )
     row = result.table.set_index("group").loc["women's"]
     d = _pairs(result, "women's")
@@ -113,7 +113,7 @@ def test_mcnemar_exact_agrees_with_statsmodels(seed):
         scorer,
         TEMPLATES,
         signals=COLLEGES,
-        repeats=2,
+        n_repeats=2,
         select_top=0.4,
         random_state=seed,
         reference="co-ed",
@@ -152,11 +152,11 @@ def test_holm_and_bh_match_statsmodels(p_values):
 
 def test_impact_ratios_come_from_the_audit_of_the_decisions():
     result = ai.paired_test(
-        _penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5, repeats=2, random_state=0
+        _penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5, n_repeats=2, random_state=0
     )
     decisions = result.scores
     audited = ai.audit(
-        selected=decisions["selected"].astype(int), groups={"type": decisions["group"]}
+        selected=decisions["selected"].astype(int), sensitive_features={"type": decisions["group"]}
     )
     expected = audited.table.set_index("group")
     table = result.table.set_index("group")
@@ -171,7 +171,7 @@ def test_impact_ratios_come_from_the_audit_of_the_decisions():
 
 def test_full_design_scores_every_template_with_every_variant():
     result = ai.paired_test(
-        _penalised_batch, TEMPLATES[:5], signals=COLLEGES, repeats=2, random_state=3
+        _penalised_batch, TEMPLATES[:5], signals=COLLEGES, n_repeats=2, random_state=3
     )
     seen = result.scores.groupby("template")["signal"].apply(frozenset)
     assert all(s == frozenset(COLLEGES["college"]) for s in seen)
@@ -213,7 +213,7 @@ def test_result_does_not_depend_on_threads():
 
 def test_every_call_is_counted():
     scorer = CountingScorer(_penalised)
-    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, batch_size=7, repeats=2)
+    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, batch_size=7, n_repeats=2)
     assert result.n_calls == scorer.calls == -(-len(TEMPLATES) * 2 * 2 // 7)
     assert scorer.texts == result.n_texts == len(TEMPLATES) * 4
 
@@ -382,7 +382,7 @@ def test_one_name_far_off_its_group_is_flagged_after_bh():
         return [rng.normal(scale=0.1) - 1.0 * (t.startswith(odd)) for t in texts]
 
     templates = [f"{{name}}\nExperience: {i} years" for i in range(100)]
-    result = ai.paired_test(scorer, templates, repeats=8, random_state=0)
+    result = ai.paired_test(scorer, templates, n_repeats=8, random_state=0)
     effects = result.name_effects
     flagged = effects[effects["flagged"]]
     assert flagged["signal"].tolist() == [odd]
@@ -395,7 +395,7 @@ def test_variant_effects_agree_with_scipy_welch():
     def scorer(texts):
         return rng.normal(size=len(texts)) - 0.3 * np.array(["Smith" in t for t in texts])
 
-    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, repeats=4, random_state=7)
+    result = ai.paired_test(scorer, TEMPLATES, signals=COLLEGES, n_repeats=4, random_state=7)
     long = result.scores
     unit_sum = long.groupby("unit")["score"].transform("sum")
     long["residual"] = long["score"] - (unit_sum - long["score"])  # two texts a unit
@@ -433,7 +433,7 @@ def test_result_is_frozen_and_hands_out_copies():
     "kwargs, match",
     [
         ({"kind": "vote"}, "kind"),
-        ({"repeats": 0}, "repeats"),
+        ({"n_repeats": 0}, "n_repeats"),
         ({"signals": "emails"}, "signals"),
         ({"signals": COLLEGES.rename(columns={"college": "school"})}, "templates"),
         ({"signals": COLLEGES[["college"]]}, "group column"),
@@ -465,7 +465,7 @@ def _first_shown(texts):
 
 def test_first_shown_picker_is_flagged_for_position_not_for_any_group():
     result = ai.paired_test(
-        _first_shown, _software_templates(), kind="rank", repeats=10, random_state=0
+        _first_shown, _software_templates(), kind="rank", n_repeats=10, random_state=0
     )
     audit = result.rankings
     tests = audit.tests
@@ -481,7 +481,7 @@ def test_first_shown_picker_is_flagged_for_position_not_for_any_group():
 
 def test_positions_are_latin_squares():
     result = ai.paired_test(
-        _first_shown, _software_templates(), kind="rank", repeats=3, random_state=1
+        _first_shown, _software_templates(), kind="rank", n_repeats=3, random_state=1
     )
     shown = result.scores
     counts = shown.groupby(["group", "position"]).size()
@@ -518,12 +518,14 @@ def test_group_preferrer_is_flagged_for_that_group():
     noncentrality = 160 * ((expected - 1 / 8) ** 2 / (1 / 8)).sum()
     power = sps.ncx2.sf(sps.chi2.isf(0.05, 7), 7, noncentrality)
     assert power > 1 - 1e-11
-    result = ai.paired_test(prefers, _software_templates(), kind="rank", repeats=20, random_state=2)
+    result = ai.paired_test(
+        prefers, _software_templates(), kind="rank", n_repeats=20, random_state=2
+    )
     table = result.table.set_index("group")
     # The only group ranked first significantly *more* often than the design
     # expects.  (First places are one multinomial draw: the others lose what
     # she gains, so some of them may be significantly below.)
-    above = table["significant"] & (table["z"] > 0)
+    above = table["significant"] & (table["statistic"] > 0)
     assert above.tolist() == [g == "B | W" for g in table.index]
     assert table.loc["B | W", "rate"] > 0.3
     assert result.reference == "B | W"
@@ -550,7 +552,7 @@ def test_ranker_failures_and_omissions_are_counted(tmp_path):
         flaky,
         _software_templates(),
         kind="rank",
-        repeats=10,
+        n_repeats=10,
         random_state=0,
         cache=tmp_path,
         scorer_id="flaky",
@@ -561,7 +563,7 @@ def test_ranker_failures_and_omissions_are_counted(tmp_path):
         flaky,
         _software_templates(),
         kind="rank",
-        repeats=10,
+        n_repeats=10,
         random_state=0,
         cache=tmp_path,
         scorer_id="flaky",
@@ -643,7 +645,7 @@ def test_markdown_and_json_for_both_kinds(capsys):
     text = scored.to_markdown()
     assert text.startswith("# Paired test (score)") and "| women's |" in text
     ranked = ai.paired_test(
-        _first_shown, _software_templates(), kind="rank", repeats=2, random_state=0, progress=True
+        _first_shown, _software_templates(), kind="rank", n_repeats=2, random_state=0, progress=True
     )
     assert "paired_test: 16/16 scorer calls" in capsys.readouterr().err
     assert "| B \\| M |" in ranked.to_markdown() and "**Verdict.**" in ranked.to_markdown()
@@ -696,7 +698,7 @@ def test_full_design_mean_difference_does_not_depend_on_the_draw(effects, n_temp
 
     templates = TEMPLATES[:n_templates]
     result = ai.paired_test(
-        scorer, templates, signals=COLLEGES, repeats=2, random_state=seed, reference="co-ed"
+        scorer, templates, signals=COLLEGES, n_repeats=2, random_state=seed, reference="co-ed"
     )
     women = np.mean(effects[:2]) - np.mean(effects[2:])
     row = result.table.set_index("group").loc["women's"]
@@ -717,7 +719,9 @@ def test_ranker_name_effects_agree_with_scipy_fisher():
             order.insert(0, hit[0])
         return order
 
-    result = ai.paired_test(ranker, _software_templates(), kind="rank", repeats=100, random_state=5)
+    result = ai.paired_test(
+        ranker, _software_templates(), kind="rank", n_repeats=100, random_state=5
+    )
     shown = result.scores
     first = shown["rank"] == 1
     mine = shown["signal"] == favoured

@@ -162,7 +162,7 @@ def test_audit_reports_each_groups_minimum_detectable_ratio_not_post_hoc_power()
     # EEOC 2023 example: 12 of 40 Black and 48 of 80 White applicants advance.
     result = ai.audit(
         selected=[1] * 48 + [0] * 32 + [1] * 12 + [0] * 28,
-        groups={"race": ["White"] * 80 + ["Black"] * 40},
+        sensitive_features={"race": ["White"] * 80 + ["Black"] * 40},
     )
     table = result.table.set_index("group")
     h = NormalIndPower().solve_power(None, nobs1=40, alpha=0.05, power=0.8, ratio=80 / 40)

@@ -61,7 +61,7 @@ def test_scan_handles_several_attributes_missing_values_and_arrays():
     frame.loc[:4, "height"] = np.nan
     scan = ai.proxy_scan(frame, {"sex": sex, "race": race})
     out = scan.to_frame()
-    assert set(out["attribute"]) == {"sex", "race"} and scan.n_unknown["sex"] == 10
+    assert set(out["attribute"]) == {"sex", "race"} and scan.unknown["sex"] == 10
     row = out[(out["feature"] == "height") & (out["attribute"] == "sex")].iloc[0]
     # Rows used: known label and finite height.  The 5 missing heights (rows 0-4) fall
     # among the 10 unknown labels (rows 0-9), so exactly the 10 unknown rows are out.

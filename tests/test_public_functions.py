@@ -103,7 +103,9 @@ def test_numpy_scalars_are_numbers_everywhere(value):
     # score_gaps and the stats functions once refused np.float32(0.95).
     ratio = ai.stats.impact_ratio_test(10, 40, 20, 40, confidence=value)
     assert 0 < ratio.ci_low < ratio.ci_high
-    gaps = ai.score_gaps(score=[1, 2, 3, 4, 5, 6], groups={"s": list("aaabbb")}, confidence=value)
+    gaps = ai.score_gaps(
+        score=[1, 2, 3, 4, 5, 6], sensitive_features={"s": list("aaabbb")}, confidence=value
+    )
     assert gaps.to_frame().shape[0] == 2
 
 
@@ -112,7 +114,7 @@ def test_numpy_scalars_are_numbers_everywhere(value):
     [
         lambda: ai.audit_age(selected=[1, 0, 1, 0], age=[30, 45, 50, 33], confidence=1.5),
         lambda: ai.compare_models({}, [[1]], [1], {"s": ["a"]}, confidence=1.5),
-        lambda: ai.score_gaps(score=[1, 2], groups={"s": ["a", "b"]}, confidence=1.5),
+        lambda: ai.score_gaps(score=[1, 2], sensitive_features={"s": ["a", "b"]}, confidence=1.5),
     ],
     ids=["audit_age", "compare_models", "score_gaps"],
 )

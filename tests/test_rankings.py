@@ -126,7 +126,7 @@ def published(rankings) -> ai.RankingAudit:
     return ai.audit_rankings(
         kept,
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         by=["model", "job"],
@@ -221,7 +221,7 @@ def test_unranked_candidates_are_counted_not_dropped(rankings):
     result = ai.audit_rankings(
         rankings,
         prompt="run",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         by=["model", "job"],
         n_resamples=0,
@@ -244,7 +244,9 @@ def test_unranked_candidates_are_counted_not_dropped(rankings):
 
 def test_mean_rank_uses_within_prompt_mid_ranks_with_unranked_tied_last(rankings):
     data = rankings[(rankings["model"] == "gpt-3.5-turbo") & (rankings["job"] == "retail")]
-    result = ai.audit_rankings(data, prompt="run", groups="race", rank="rank", n_resamples=0)
+    result = ai.audit_rankings(
+        data, prompt="run", sensitive_features="race", rank="rank", n_resamples=0
+    )
     mid = data["rank"].astype(float).groupby(data["run"]).rank(method="average", na_option="bottom")
     expected = mid.groupby(data["race"]).mean()
     table = result.table.set_index("group")
@@ -280,7 +282,9 @@ def test_friedman_and_goodness_of_fit_agree_with_scipy(seed):
     rng = np.random.default_rng(seed)
     n_groups = int(rng.integers(3, 7))
     data = _complete_design(rng, int(rng.integers(20, 80)), n_groups)
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
+    result = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank", n_resamples=0
+    )
     tests = result.tests.set_index("test")
     wide = data.pivot(index="prompt", columns="group", values="rank").fillna(99.0)
     reference = stats.friedmanchisquare(*[wide[c] for c in wide.columns])
@@ -317,7 +321,7 @@ def test_two_group_cmh_equals_statsmodels_mantel_haenszel(seed):
     rng = np.random.default_rng(seed)
     data = _unbalanced_design(rng, 60, np.array(["a", "b"]))
     result = ai.audit_rankings(
-        data, prompt="prompt", groups="group", rank="rank", k=2, n_resamples=0
+        data, prompt="prompt", sensitive_features="group", rank="rank", k=2, n_resamples=0
     )
     tests = result.tests.set_index("test")
     tables = []
@@ -357,7 +361,9 @@ def test_cmh_and_mean_rank_use_the_exact_permutation_covariance():
     rng = np.random.default_rng(7)
     data = _unbalanced_design(rng, 6, np.array(["a", "b", "c"]), omit=0.2)
     data = data[data.groupby("prompt")["rank"].transform("size") <= 5]
-    result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
+    result = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank", n_resamples=0
+    )
     tests = result.tests.set_index("test")
     labels = sorted(data["group"].unique())
     code = {g: i for i, g in enumerate(labels)}
@@ -411,7 +417,7 @@ def test_permutation_p_value_agrees_with_exact_enumeration(k):
     result = ai.audit_rankings(
         data,
         prompt="prompt",
-        groups="group",
+        sensitive_features="group",
         rank="rank",
         k=k,
         n_resamples=n_resamples,
@@ -443,7 +449,7 @@ def test_permutation_p_value_with_repeated_prompts_agrees_with_exact_enumeration
     result = ai.audit_rankings(
         data,
         prompt="prompt",
-        groups="group",
+        sensitive_features="group",
         rank="rank",
         k=k,
         n_resamples=n_resamples,
@@ -469,7 +475,7 @@ def test_attribute_draws_summed_from_the_intersection_match_their_own(k):
     both = ai.audit_rankings(
         data,
         prompt="prompt",
-        groups=["group", "sex"],
+        sensitive_features=["group", "sex"],
         rank="rank",
         k=k,
         n_resamples=n_resamples,
@@ -479,7 +485,7 @@ def test_attribute_draws_summed_from_the_intersection_match_their_own(k):
         alone = ai.audit_rankings(
             data,
             prompt="prompt",
-            groups=attribute,
+            sensitive_features=attribute,
             rank="rank",
             k=k,
             n_resamples=n_resamples,
@@ -517,7 +523,12 @@ def test_null_ranker_p_values_are_uniform():
     for _ in range(200):
         data = _unbalanced_design(rng, 80, np.array(["a", "b", "c"]))
         result = ai.audit_rankings(
-            data, prompt="prompt", groups="group", rank="rank", n_resamples=199, random_state=rng
+            data,
+            prompt="prompt",
+            sensitive_features="group",
+            rank="rank",
+            n_resamples=199,
+            random_state=rng,
         )
         tests = result.tests.set_index("test")
         for name, values in collected.items():
@@ -577,7 +588,7 @@ def test_position_ranker_is_flagged_for_position_not_for_groups():
     result = ai.audit_rankings(
         _experiment(np.random.default_rng(3), 2000, first_shown),
         prompt="prompt",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         n_resamples=199,
@@ -603,7 +614,7 @@ def test_confounded_design_position_ranker_separated_by_within_position_test():
     result = ai.audit_rankings(
         _experiment(np.random.default_rng(4), 300, first_shown, first_group=("B", "M")),
         prompt="prompt",
-        groups=["race", "sex"],
+        sensitive_features=["race", "sex"],
         rank="rank",
         position="position",
         n_resamples=0,
@@ -638,14 +649,14 @@ def test_group_preferring_ranker_is_flagged_for_that_group_at_the_stated_power()
         result = ai.audit_rankings(
             _experiment(rng, n, prefers("B", "M", 1.5)),
             prompt="prompt",
-            groups=["race", "sex"],
+            sensitive_features=["race", "sex"],
             rank="rank",
             position="position",
             n_resamples=0,
         )
         table = result.table
         cells = table[table["attribute"] == "race x sex"].set_index("group")
-        top = cells["z"].idxmax()
+        top = cells["statistic"].idxmax()
         flagged += top == "B | M" and bool(cells.loc["B | M", "significant"])
         tests = result.tests
         position = tests[(tests["attribute"] == "position") & (tests["test"] == "cmh")]
@@ -664,7 +675,7 @@ def test_expected_counts_add_up_and_row_order_does_not_matter(seed, k):
     data = _unbalanced_design(rng, 25, np.array(["x", "y", "z"]))
     data["sex"] = rng.choice(["F", "M"], size=len(data))
     result = ai.audit_rankings(
-        data, prompt="prompt", groups=["group", "sex"], rank="rank", k=k, n_resamples=0
+        data, prompt="prompt", sensitive_features=["group", "sex"], rank="rank", k=k, n_resamples=0
     )
     table = result.table
     for _, part in table.groupby("attribute"):
@@ -672,7 +683,12 @@ def test_expected_counts_add_up_and_row_order_does_not_matter(seed, k):
         assert part["n"].sum() == len(data)
     shuffled = data.sample(frac=1.0, random_state=seed % 1000).reset_index(drop=True)
     again = ai.audit_rankings(
-        shuffled, prompt="prompt", groups=["group", "sex"], rank="rank", k=k, n_resamples=0
+        shuffled,
+        prompt="prompt",
+        sensitive_features=["group", "sex"],
+        rank="rank",
+        k=k,
+        n_resamples=0,
     )
     pd.testing.assert_frame_equal(again.table, table, rtol=1e-9)
     pd.testing.assert_frame_equal(again.tests, result.tests, rtol=1e-9)
@@ -686,7 +702,7 @@ def test_mean_rank_interval_is_the_textbook_one_with_one_candidate_per_prompt(se
     rng = np.random.default_rng(seed)
     data = _complete_design(rng, 30, 3, omit=0.0)
     result = ai.audit_rankings(
-        data, prompt="prompt", groups="group", rank="rank", n_resamples=0, alpha=0.1
+        data, prompt="prompt", sensitive_features="group", rank="rank", n_resamples=0, alpha=0.1
     )
     table = result.table.set_index("group")
     for group, ranks in data.groupby("group")["rank"]:
@@ -723,7 +739,7 @@ def test_reference_label_and_unknown_labels():
     result = ai.audit_rankings(
         data,
         prompt="prompt",
-        groups="group",
+        sensitive_features="group",
         rank="rank",
         reference="g0",
         unknown="n/a",
@@ -735,7 +751,12 @@ def test_reference_label_and_unknown_labels():
     assert table["n"].sum() == len(data) - 20
     with pytest.raises(ai.InputError, match="reference"):
         ai.audit_rankings(
-            data, prompt="prompt", groups="group", rank="rank", reference="nobody", n_resamples=0
+            data,
+            prompt="prompt",
+            sensitive_features="group",
+            rank="rank",
+            reference="nobody",
+            n_resamples=0,
         )
     # An experiment without the reference group: no ratios there, and it says why.
     two = pd.concat(
@@ -744,7 +765,7 @@ def test_reference_label_and_unknown_labels():
     result = ai.audit_rankings(
         two,
         prompt="prompt",
-        groups="group",
+        sensitive_features="group",
         rank="rank",
         reference="g0",
         by="experiment",
@@ -766,7 +787,12 @@ def test_reference_label_and_unknown_labels():
         ({}, {"k": 0}, ai.InputError, "k: 0 is below 1"),
         ({}, {"k": 1.5}, ai.InputTypeError, "k: expected an integer"),
         ({"prompt": [None] + ["p"] * 11}, {}, ai.InputError, "prompt: 1 row"),
-        ({"group": ["a"] * 12}, {}, ai.InputError, "groups: attribute 'group' has 1 known"),
+        (
+            {"group": ["a"] * 12},
+            {},
+            ai.InputError,
+            "sensitive_features: attribute 'group' has 1 known",
+        ),
         ({}, {"by": "group"}, ai.InputError, "by: names the group column"),
         ({}, {"n_resamples": -1}, ai.InputError, "n_resamples"),
         ({}, {"alpha": 2}, ai.InputError, "alpha"),
@@ -776,7 +802,7 @@ def test_bad_input_is_refused_with_the_argument_named(change, kwargs, error, mat
     data = _complete_design(np.random.default_rng(0), 4, 3)
     for column, values in change.items():
         data[column] = values
-    options = {"prompt": "prompt", "groups": "group", "rank": "rank", **kwargs}
+    options = {"prompt": "prompt", "sensitive_features": "group", "rank": "rank", **kwargs}
     with pytest.raises(error, match=match):
         ai.audit_rankings(data, **options)
 
@@ -785,17 +811,27 @@ def test_ranks_as_python_objects_with_none_are_read_as_numbers():
     data = _complete_design(np.random.default_rng(1), 10, 3)
     objects = data.assign(rank=[None if np.isnan(r) else int(r) for r in data["rank"]])
     objects["rank"] = objects["rank"].astype(object)
-    expected = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
-    got = ai.audit_rankings(objects, prompt="prompt", groups="group", rank="rank", n_resamples=0)
+    expected = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank", n_resamples=0
+    )
+    got = ai.audit_rankings(
+        objects, prompt="prompt", sensitive_features="group", rank="rank", n_resamples=0
+    )
     pd.testing.assert_frame_equal(got.table, expected.table)
 
 
 def test_other_engines_give_the_same_result():
     polars = pytest.importorskip("polars")
     data = _complete_design(np.random.default_rng(9), 30, 3)
-    expected = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank", n_resamples=0)
+    expected = ai.audit_rankings(
+        data, prompt="prompt", sensitive_features="group", rank="rank", n_resamples=0
+    )
     got = ai.audit_rankings(
-        polars.from_pandas(data), prompt="prompt", groups="group", rank="rank", n_resamples=0
+        polars.from_pandas(data),
+        prompt="prompt",
+        sensitive_features="group",
+        rank="rank",
+        n_resamples=0,
     )
     pd.testing.assert_frame_equal(got.table, expected.table)
 

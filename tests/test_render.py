@@ -38,7 +38,7 @@ def wide():
     return ai.audit(
         frame,
         selected="selected",
-        groups=["sex", "race"],
+        sensitive_features=["sex", "race"],
         min_share=0.02,
         unknown=["Decline to self-identify"],
     )

@@ -32,7 +32,9 @@ def _data():
 
 @pytest.fixture(scope="module")
 def result():
-    return ai.audit(_data(), selected="selected", groups=["sex", "race"], min_share=0.02)
+    return ai.audit(
+        _data(), selected="selected", sensitive_features=["sex", "race"], min_share=0.02
+    )
 
 
 def test_markdown_has_the_ll144_layout(result):
@@ -54,7 +56,7 @@ def test_markdown_has_the_ll144_layout(result):
 def test_markdown_names_the_scoring_rate():
     frame = _data()
     frame["score"] = np.random.default_rng(0).random(len(frame))
-    result = ai.audit(frame, score="score", groups="sex")
+    result = ai.audit(frame, score="score", sensitive_features="sex")
     text = result.to_markdown()
     assert "Scoring rate" in text and "above the median" in text
 
@@ -85,7 +87,9 @@ def test_html_is_self_contained_with_tables_and_charts(result, tmp_path):
 
 
 def test_html_escapes_labels():
-    result = ai.audit(selected=[1, 0, 1, 1], groups={"g": ["<script>x</script>"] * 2 + ["b"] * 2})
+    result = ai.audit(
+        selected=[1, 0, 1, 1], sensitive_features={"g": ["<script>x</script>"] * 2 + ["b"] * 2}
+    )
     page = result.to_html()
     assert "<script>x" not in page and "&lt;script&gt;x" in page
 
@@ -114,12 +118,14 @@ def test_json_round_trip_and_fingerprint(result):
     again = ai.audit(
         frame.sample(frac=1, random_state=1),
         selected="selected",
-        groups=["sex", "race"],
+        sensitive_features=["sex", "race"],
         min_share=0.02,
     )
     assert json.loads(again.to_json())["fingerprint"] == report["fingerprint"]
     frame.loc[100, "selected"] = not frame.loc[100, "selected"]
-    changed = ai.audit(frame, selected="selected", groups=["sex", "race"], min_share=0.02)
+    changed = ai.audit(
+        frame, selected="selected", sensitive_features=["sex", "race"], min_share=0.02
+    )
     assert json.loads(changed.to_json())["fingerprint"] != report["fingerprint"]
 
 
@@ -154,7 +160,7 @@ def test_reports_hold_no_row_level_data(tmp_path):
             "score": rng.random(n) + 0.123456789,
         }
     )
-    result = ai.audit(frame, selected="selected", groups="sex")
+    result = ai.audit(frame, selected="selected", sensitive_features="sex")
     texts = [
         result.to_markdown(),
         result.to_html(),
@@ -189,7 +195,7 @@ def _tiny_group_result():
     # category, not selected: flagged at ratio 0 on one person.
     selected = [1] * 60 + [0] * 240 + [1] * 105 + [0] * 195 + [0]
     sex = ["F"] * 300 + ["M"] * 300 + ["X"]
-    return ai.audit(selected=selected, groups={"sex": sex})
+    return ai.audit(selected=selected, sensitive_features={"sex": sex})
 
 
 def test_markdown_reads_in_words_with_flag_column_and_legend():
@@ -227,7 +233,9 @@ def test_markdown_footnotes_stay_separate_when_rendered():
 
 
 def test_notes_are_shown_once_in_every_format():
-    result = ai.audit(_data(), selected="selected", groups=["sex", "race"], min_share=0.02)
+    result = ai.audit(
+        _data(), selected="selected", sensitive_features=["sex", "race"], min_share=0.02
+    )
     # The excluded category appears under race and under every sex x race cell; the same
     # note text once in each report.
     md = result.to_markdown()
@@ -252,7 +260,7 @@ def _strata_result():
         {"sex": rng.choice(["F", "M"], n), "site": rng.choice(["north", "south", "east"], n)}
     )
     frame["selected"] = rng.random(n) < np.where(frame["sex"] == "F", 0.2, 0.35)
-    return ai.audit(frame, selected="selected", groups="sex", strata="site")
+    return ai.audit(frame, selected="selected", sensitive_features="sex", strata="site")
 
 
 def test_strata_results_in_every_format():
@@ -295,7 +303,9 @@ def _funnel_with_dropout():
     ).astype(int)
     offered = screened * (rng.random(n) < 0.4)
     frame = pd.DataFrame({"race": race, "screened": screened, "offered": offered})
-    return ai.audit_funnel(frame, stages=["screened", "offered"], groups="race", min_share=0.02)
+    return ai.audit_funnel(
+        frame, stages=["screened", "offered"], sensitive_features="race", min_share=0.02
+    )
 
 
 def _results():
@@ -322,8 +332,8 @@ def _results():
     )
     return {
         "funnel": _funnel_with_dropout(),
-        "tiers": ai.audit_tiers(selected=tier, groups={"sex": sex}),
-        "gaps": ai.score_gaps(score=score, groups={"sex": sex}),
+        "tiers": ai.audit_tiers(selected=tier, sensitive_features={"sex": sex}),
+        "gaps": ai.score_gaps(score=score, sensitive_features={"sex": sex}),
         "age": ai.audit_age(selected=rng.random(n) < 0.3, age=age),
         "models": ai.compare_models(
             {"a": score + y, "b": score + y + 0.4 * (sex == "F")},
@@ -331,7 +341,7 @@ def _results():
             y,
             {"sex": sex},
             select_top=0.3,
-            n_bootstrap=10,
+            n_resamples=10,
             random_state=0,
         ),
         "check": ai.check_summary(published),

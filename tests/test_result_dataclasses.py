@@ -44,7 +44,7 @@ def _audit_with_every_part() -> ai.AuditResult:
     result = ai.audit_model(model, X, {"sex": SEX}, select_top=0.4, y_true=truth)
     assert result.error_rates is not None
     strata = ai.audit(
-        selected=(X["height"] > 0).astype(int), groups={"sex": SEX}, strata=SITE
+        selected=(X["height"] > 0).astype(int), sensitive_features={"sex": SEX}, strata=SITE
     ).pooled
     assert strata is not None and len(strata)
     return ai.AuditResult(  # the constructor's call form, unchanged by the conversion
@@ -199,7 +199,7 @@ def test_mappings_are_copies_or_read_only(study):
     counts.table.loc[:, "n"] = -1
     assert (audit.counts.table["n"] > 0).all()
     with pytest.raises(TypeError):
-        RESULTS["scan"].n_unknown["sex"] = 3
+        RESULTS["scan"].unknown["sex"] = 3
     with pytest.raises(TypeError):
         study.timings["train"] = 0.0
     numbers = study.numbers

@@ -1,10 +1,9 @@
-"""One result shape everywhere: summary() is text; the first wave's other summary() returns warn.
+"""One result shape everywhere: summary() is a plain str.
 
-``ThresholdSweep.summary()`` returned a DataFrame and ``CounterfactualResult.summary()``
-a dict in the first release; both are text now, the old content lives at
-``ThresholdSweep.by_threshold()`` and ``CounterfactualResult.numbers``, and the text
-still answers the old use with an ``AliasWarning`` (issue 19).  The surface test
-builds every public result class from its public function on tiny data.
+The per-cut-off table of a sweep is ``ThresholdSweep.by_threshold()`` and the
+headline numbers of a counterfactual test are ``CounterfactualResult.numbers``.
+The surface test builds every public result class from its public function on
+tiny data.
 """
 
 from __future__ import annotations
@@ -43,71 +42,11 @@ def _counterfactual(threshold=0.5):
     )
 
 
-# -- the transitional summary ---------------------------------------------------
+# -- summary() is text; the tables and numbers live under their own names ------------
 
 
-@pytest.mark.parametrize(
-    "use",
-    [
-        lambda s: s["rate"],
-        lambda s: s.loc[:, "min_impact_ratio"],
-        lambda s: s.iloc[1],
-        lambda s: s[["threshold", "passes"]],
-        lambda s: s[s["passes"]],
-        lambda s: s.rate,
-        lambda s: s.columns,
-        lambda s: s.shape,
-        lambda s: s.to_dict(),
-        lambda s: s.head(2),
-    ],
-    ids=["key", "loc", "iloc", "keys", "mask", "column", "columns", "shape", "to_dict", "head"],
-)
-def test_sweep_summary_used_as_the_old_table_warns_and_answers_as_by_threshold(use):
-    sweep = _sweep()
-    expected = use(sweep.by_threshold())
-    summary = sweep.summary()
-    with pytest.warns(ai.AliasWarning, match=r"ThresholdSweep\.by_threshold\(\)") as caught:
-        got = use(summary)
-    assert len(caught) == 1 and caught[0].filename == __file__  # the user's line
-    if isinstance(expected, pd.DataFrame):
-        pd.testing.assert_frame_equal(got, expected)
-    elif isinstance(expected, pd.Series):
-        pd.testing.assert_series_equal(got, expected)
-    elif isinstance(expected, pd.Index):
-        pd.testing.assert_index_equal(got, expected)
-    else:
-        assert got == expected
-
-
-@pytest.mark.parametrize(
-    "use",
-    [
-        lambda s: s["flip_rate"],
-        lambda s: list(s.keys()),
-        lambda s: list(s.items()),
-        lambda s: list(s.values()),
-        lambda s: s.get("n_swapped"),
-        lambda s: s.get("missing", "default"),
-        lambda s: dict(s),
-        lambda s: {**s},
-        lambda s: "cutoff" in s,
-        lambda s: s == _counterfactual().numbers,
-    ],
-    ids=["key", "keys", "items", "values", "get", "get-default", "dict", "unpack", "in", "eq"],
-)
-def test_counterfactual_summary_used_as_the_old_dict_warns_and_answers_as_numbers(use):
-    result = _counterfactual()
-    expected = use(result.numbers)
-    summary = result.summary()
-    with pytest.warns(ai.AliasWarning, match=r"CounterfactualResult\.numbers") as caught:
-        got = use(summary)
-    assert len(caught) == 1 and caught[0].filename == __file__
-    assert got == expected
-
-
-def test_the_old_content_is_unchanged_at_its_new_name():
-    # by_threshold: what summary() returned in the first release, recomputed from the tidy
-    # table (each cut-off's selections over all rows; the lowest ratio; flags counted).
+def test_by_threshold_and_numbers_hold_the_tables_behind_the_summary():
+    # by_threshold, recomputed from the tidy table (each cut-off's selections over all rows; the lowest ratio; flags counted).
     sweep = _sweep()
     tidy = sweep.to_frame()
     per_cut = sweep.by_threshold()
@@ -143,52 +82,9 @@ def test_the_old_content_is_unchanged_at_its_new_name():
     assert result.numbers is not result.numbers  # a new dict each time
 
 
-def test_the_old_value_is_built_once_per_summary_and_warns_once():
-    summary = _sweep().summary()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        summary.loc[0, "rate"] = -1.0  # changes persist, as on the old DataFrame
-        summary["note"] = "x"
-        assert summary["rate"].iloc[0] == -1.0 and "note" in summary.columns
-        del summary["note"]
-        assert "note" not in summary
-    assert [w.category for w in caught] == [ai.AliasWarning]
-    # Another call is another summary: a fresh table, another warning.
-    again = _sweep().summary()
-    with pytest.warns(ai.AliasWarning):
-        assert again["rate"].iloc[0] == 1.0
-
-
-def test_str_behaviour_wins_and_is_silent():
-    sweep, result = _sweep(), _counterfactual()
-    for summary in (sweep.summary(), result.summary()):
-        text = str(summary)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            assert isinstance(summary, str) and type(text) is str and summary == text
-            assert len(summary) == len(text) and list(summary) == list(text)
-            assert summary[0] == text[0] and summary[:12] == text[:12]
-            assert summary[np.int64(1)] == text[1]
-            # Names str shares with a DataFrame stay str methods.
-            assert summary.count("a") == text.count("a")
-            assert summary.index(text[5]) == text.index(text[5])
-            assert summary.replace("a", "b") == text.replace("a", "b")
-            assert "-".join(summary[:3]) == "-".join(text[:3])
-            assert summary.splitlines() == text.splitlines() and summary.upper() == text.upper()
-            assert hash(summary) == hash(text) and {summary: 1}[text] == 1
-            assert json.loads(json.dumps(summary)) == text
-            # A copy or a pickle is the text alone.
-            for twin in (copy.copy(summary), copy.deepcopy(summary)):
-                assert type(twin) is str and twin == text
-            assert type(pickle.loads(pickle.dumps(summary))) is str
-            # Probes are silent: private names are never forwarded, hasattr does not call.
-            assert not hasattr(summary, "_repr_html_") and not hasattr(summary, "_typ")
-            assert not hasattr(summary, "no_such_thing")
-            assert text[:20] in summary and "flip rate" not in sweep.summary()
-    # A table's keys() is not forwarded: pandas must not take the text for a mapping.
-    assert not pd.api.types.is_dict_like(sweep.summary())
-    with pytest.raises(AttributeError):
-        sweep.summary().keys()
+def test_summary_is_a_plain_str():
+    for summary in (_sweep().summary(), _counterfactual().summary()):
+        assert type(summary) is str
 
 
 def test_summary_text_says_what_the_numbers_say():
@@ -229,7 +125,7 @@ def _builders():
     rng = np.random.default_rng(0)
     sex = np.array(SEX)
     frame = pd.DataFrame({"x": rng.normal(size=60) + (sex == "M"), "c": SEX})
-    audit = ai.audit(selected=[1, 0, 1, 1, 0, 0] * 10, groups={"sex": SEX})
+    audit = ai.audit(selected=[1, 0, 1, 1, 0, 0] * 10, sensitive_features={"sex": SEX})
     funnel = pd.DataFrame(
         {"sex": SEX, "screened": [1, 1, 1, 1, 0, 0] * 10, "offered": [1, 0, 1, 1, 0, 0] * 10}
     )
@@ -275,11 +171,11 @@ def _builders():
         "Recoverability": lambda: ai.recoverability(frame[["x"]], SEX, cv=2, random_state=0),
         "ProxyLeakage": lambda: ai.proxy_leakage(lambda X: np.asarray(X["x"]), frame[["x"]], SEX),
         "FunnelResult": lambda: ai.audit_funnel(
-            funnel, stages=["screened", "offered"], groups=["sex"]
+            funnel, stages=["screened", "offered"], sensitive_features=["sex"]
         ),
-        "TierResult": lambda: ai.audit_tiers(selected=tier, groups={"sex": SEX}),
+        "TierResult": lambda: ai.audit_tiers(selected=tier, sensitive_features={"sex": SEX}),
         "RankingAudit": lambda: ai.audit_rankings(
-            rankings, prompt="prompt", groups="group", rank="rank", random_state=0
+            rankings, prompt="prompt", sensitive_features="group", rank="rank", random_state=0
         ),
         "PairedTestResult": lambda: ai.paired_test(
             scorer, templates, signals=signals, threshold=0.51
@@ -287,7 +183,7 @@ def _builders():
         "MonitorResult": lambda: ai.monitor(
             time=["2025-01-03", "2025-02-07", "2025-03-01"] * 4,
             selected=[1, 0, 1] * 4,
-            groups={"sex": list("FFFFFFMMMMMM")},
+            sensitive_features={"sex": list("FFFFFFMMMMMM")},
         ),
         "LL144Packet": lambda: audit.to_ll144(
             audit_date="2026-11-30", distribution_date="2026-01-05", data_source="test"
@@ -303,7 +199,7 @@ def _builders():
             pd.DataFrame({"a": np.linspace(0.1, 0.9, 60), "b": np.linspace(0.9, 0.1, 60)}),
         ),
         "ScoreGaps": lambda: ai.score_gaps(
-            score=np.linspace(0, 1, 60), groups={"sex": SEX}, cutoffs=[0.5]
+            score=np.linspace(0, 1, 60), sensitive_features={"sex": SEX}, thresholds=[0.5]
         ),
         "AgeAudit": lambda: ai.audit_age(
             selected=[1, 0, 1, 1, 0, 0] * 10, age=np.repeat([30, 45, 55], 20)
@@ -314,7 +210,7 @@ def _builders():
             y,
             {"sex": SEX},
             select_top=0.3,
-            n_bootstrap=20,
+            n_resamples=20,
             random_state=0,
         ),
         "CaseStudyResult": case_study,
@@ -376,7 +272,7 @@ def test_surface_to_dict_summary_and_html(name):
     result = _built(name)
     json.dumps(result.to_dict(), allow_nan=False)  # NaN as null
     summary = result.summary()
-    assert isinstance(summary, str) and summary.strip()
+    assert type(summary) is str and summary.strip()
     assert summary.splitlines()[0] == repr(result).splitlines()[0]
     assert isinstance(result._repr_html_(), str)
 

@@ -21,7 +21,7 @@ def _results():
     frame = pd.DataFrame({"x": rng.normal(size=60) + (sex == "M"), "c": SEX})
     scores = np.linspace(0, 1, 60)
     return {
-        "audit": ai.audit(selected=[1, 0, 0] * 20, groups={"sex": SEX}),
+        "audit": ai.audit(selected=[1, 0, 0] * 20, sensitive_features={"sex": SEX}),
         "sweep": ai.threshold_sweep(scores, sensitive_features={"sex": SEX}),
         "tokens": ai.token_proxies(TEXTS, SEX, min_count=1),
         "counterfactual": ai.counterfactual_test(
@@ -90,7 +90,7 @@ def test_tables_inside_results_are_copies_or_read_only():
     assert (counterfactual.by_group["n"] > 0).all()
     scan = RESULTS["scan"]
     with pytest.raises(TypeError):
-        scan.n_unknown["sex"] = 5
+        scan.unknown["sex"] = 5
     sweep = RESULTS["sweep"]
     with pytest.raises(ValueError):
         sweep.thresholds[0] = 99.0

@@ -29,7 +29,7 @@ def test_swap_terms_swaps_both_ways_whatever_the_form_of_the_pairs(pairs):
 
 
 def _audit():
-    return ai.audit(selected=[1, 0] * 10, groups={"sex": ["F", "M"] * 10})
+    return ai.audit(selected=[1, 0] * 10, sensitive_features={"sex": ["F", "M"] * 10})
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_min_cell_withholds_the_rates_when_only_the_selected_count_is_small():
     # 200 women of whom 3 are selected: n is large, `selected` is small, and the rate
     # with n would reveal it.  (Suppressing on n alone survived the whole suite.)
     selected = [1] * 3 + [0] * 197 + [1] * 100 + [0] * 100
-    result = ai.audit(selected=selected, groups={"sex": ["F"] * 200 + ["M"] * 200})
+    result = ai.audit(selected=selected, sensitive_features={"sex": ["F"] * 200 + ["M"] * 200})
     k = 5
     row = next(r for r in json.loads(result.to_json(min_cell=k))["table"] if r["group"] == "F")
     assert row["n"] == 200 and row["selected"] == f"<{k}" and row["suppressed"] is True
@@ -78,7 +78,9 @@ def test_min_cell_withholds_the_rates_when_only_the_selected_count_is_small():
 
 def test_min_cell_withholds_the_share_of_a_small_group():
     # Sibling: the share of known rows times the published known total gives n back.
-    result = ai.audit(selected=[1, 0] * 100 + [1, 0], groups={"sex": ["M"] * 200 + ["F"] * 2})
+    result = ai.audit(
+        selected=[1, 0] * 100 + [1, 0], sensitive_features={"sex": ["M"] * 200 + ["F"] * 2}
+    )
     row = next(r for r in json.loads(result.to_json(min_cell=5))["table"] if r["group"] == "F")
     assert row["n"] == "<5" and row["share"] is None
 
@@ -88,12 +90,12 @@ def test_min_share_is_a_share_of_known_rows_not_of_all_rows():
     # at min_share=0.02 (NYC's 2% rule, 6 RCNY 5-301), B stays in.
     groups = ["A"] * 97 + ["B"] * 3 + [None] * 100
     selected = [1, 0] * 100
-    result = ai.audit(selected=selected, groups={"g": groups}, min_share=0.02)
+    result = ai.audit(selected=selected, sensitive_features={"g": groups}, min_share=0.02)
     table = result.table.set_index("group")
     assert not table.loc["B", "excluded"]
     assert table.loc["B", "share"] == pytest.approx(0.03)
     # and at 4% it is excluded, with the share of known rows in the note
-    excluded = ai.audit(selected=selected, groups={"g": groups}, min_share=0.04)
+    excluded = ai.audit(selected=selected, sensitive_features={"g": groups}, min_share=0.04)
     note = excluded.table.set_index("group").loc["B", "note"]
     assert excluded.table.set_index("group").loc["B", "excluded"] and "3.00%" in note
 
@@ -103,7 +105,9 @@ def test_min_share_of_an_intersection_is_a_share_of_its_known_rows():
     # is the intersection's own known rows.
     sex = ["F"] * 48 + ["M"] * 48 + ["F", "F"] + [None] * 100
     race = ["A"] * 96 + ["B", "B"] + ["A"] * 100
-    result = ai.audit(selected=[1, 0] * 99, groups={"sex": sex, "race": race}, min_share=0.015)
+    result = ai.audit(
+        selected=[1, 0] * 99, sensitive_features={"sex": sex, "race": race}, min_share=0.015
+    )
     table = result.table[result.table["attribute"] == "sex x race"].set_index("group")
     assert table.loc["F | B", "share"] == pytest.approx(2 / 98)
     assert not table.loc["F | B", "excluded"]

@@ -101,7 +101,7 @@ def test_borenstein_worked_example():
     score = np.concatenate([_exact(103, 5.5, 50, 1), _exact(100, 4.5, 50, 2)])
     groups = ["treated"] * 50 + ["control"] * 50
     row = (
-        ai.score_gaps(score=score, groups={"arm": groups}, reference="treated")
+        ai.score_gaps(score=score, sensitive_features={"arm": groups}, reference="treated")
         .table.set_index("group")
         .loc["control"]
     )
@@ -116,7 +116,9 @@ def test_d_and_g_match_a_direct_computation_and_ks_matches_scipy():
     a, b, c = rng.normal(1, 2, 70), rng.normal(0, 1.5, 30), rng.gamma(2, 1, 45)
     score = np.concatenate([a, b, c])
     groups = np.array(["a"] * 70 + ["b"] * 30 + ["c"] * 45, dtype=object)
-    table = ai.score_gaps(score=score, groups=groups, reference="a").table.set_index("group")
+    table = ai.score_gaps(score=score, sensitive_features=groups, reference="a").table.set_index(
+        "group"
+    )
     for label, x in (("b", b), ("c", c)):
         n1, n2 = len(a), len(x)
         pooled = math.sqrt(((n1 - 1) * a.var(ddof=1) + (n2 - 1) * x.var(ddof=1)) / (n1 + n2 - 2))
@@ -132,7 +134,7 @@ def test_d_and_g_match_a_direct_computation_and_ks_matches_scipy():
 
 def test_highest_mean_is_the_default_reference():
     score = [1.0, 2.0, 3.0, 5.0, 6.0, 7.0]
-    gaps = ai.score_gaps(score=score, groups=["x", "x", "x", "y", "y", "y"])
+    gaps = ai.score_gaps(score=score, sensitive_features=["x", "x", "x", "y", "y", "y"])
     assert gaps.reference == {"group": "y"}
     assert gaps.table.set_index("group").loc["x", "d"] == pytest.approx(4.0)
 
@@ -143,9 +145,11 @@ def test_d_invariant_to_shift_and_scale_of_all_scores(shift, scale, seed):
     rng = np.random.default_rng(seed)
     score = rng.normal(0, 1, 60) + np.repeat([0.0, 0.7], 30)
     groups = {"g": np.repeat(["p", "q"], 30)}
-    base = ai.score_gaps(score=score, groups=groups, reference="q", cutoffs=[0.0]).table
+    base = ai.score_gaps(
+        score=score, sensitive_features=groups, reference="q", thresholds=[0.0]
+    ).table
     moved = ai.score_gaps(
-        score=shift + scale * score, groups=groups, reference="q", cutoffs=[shift]
+        score=shift + scale * score, sensitive_features=groups, reference="q", thresholds=[shift]
     ).table
     for column in ("d", "g", "g_ci_low", "g_ci_high", "ks_statistic"):
         np.testing.assert_allclose(moved[column], base[column], rtol=1e-7, atol=1e-9)
@@ -158,12 +162,12 @@ def test_swapping_group_roles_flips_the_sign(seed):
     score = rng.normal(0, 1, 50)
     groups = {"g": np.array(["p"] * 20 + ["q"] * 30, dtype=object)}
     d_pq = (
-        ai.score_gaps(score=score, groups=groups, reference="p", cutoffs=[0])
+        ai.score_gaps(score=score, sensitive_features=groups, reference="p", thresholds=[0])
         .table.set_index("group")
         .loc["q", "d"]
     )
     d_qp = (
-        ai.score_gaps(score=score, groups=groups, reference="q", cutoffs=[0])
+        ai.score_gaps(score=score, sensitive_features=groups, reference="q", thresholds=[0])
         .table.set_index("group")
         .loc["p", "d"]
     )
@@ -174,14 +178,17 @@ def test_constant_scores_leave_d_undefined_and_say_why():
     score = [0.5, 0.5, 0.5, 0.1, 0.4, 0.9]
     with np.errstate(all="raise"):  # no division by zero anywhere
         gaps = ai.score_gaps(
-            score=score, groups=["a", "a", "a", "b", "b", "b"], reference="b", cutoffs=[0.45]
+            score=score,
+            sensitive_features=["a", "a", "a", "b", "b", "b"],
+            reference="b",
+            thresholds=[0.45],
         )
     row = gaps.table.set_index("group").loc["a"]
     assert math.isnan(row["d"]) and math.isnan(row["g"]) and math.isnan(row["g_ci_low"])
     assert "constant" in row["note"] and "'a'" in row["note"]
     assert "d undefined" in gaps.summary()
-    assert math.isnan(gaps.cutoffs.set_index("group").loc["a", "implied_impact_ratio"])
-    single = ai.score_gaps(score=[1.0, 2.0, 3.0], groups=["a", "b", "b"], reference="b")
+    assert math.isnan(gaps.thresholds.set_index("group").loc["a", "implied_impact_ratio"])
+    single = ai.score_gaps(score=[1.0, 2.0, 3.0], sensitive_features=["a", "b", "b"], reference="b")
     assert "fewer than 2" in single.table.set_index("group").loc["a", "note"]
 
 
@@ -195,12 +202,12 @@ def test_ratios_at_cutoffs_agree_with_threshold_sweep():
         }
     )
     df.loc[df["sex"] == "M", "score"] += 0.4
-    gaps = ai.score_gaps(df, score="score", groups=["sex", "race"])
+    gaps = ai.score_gaps(df, score="score", sensitive_features=["sex", "race"])
     grid = np.quantile(df["score"], np.linspace(0.1, 0.9, 9), method="lower")
     sweep = ai.threshold_sweep(
         df["score"], sensitive_features=df[["sex", "race"]], thresholds=grid
     ).to_frame()
-    merged = gaps.cutoffs.merge(
+    merged = gaps.thresholds.merge(
         sweep, on=["threshold", "attribute", "group"], suffixes=("", "_sweep")
     )
     assert len(merged) == len(sweep) == 9 * (2 + 3 + 6)
@@ -218,27 +225,52 @@ def test_ratios_at_cutoffs_agree_with_threshold_sweep():
 
 def test_unknown_rows_are_counted_and_left_out():
     score = [1.0, 2.0, 3.0, 4.0, 9.0, 9.5]
-    gaps = ai.score_gaps(score=score, groups={"g": ["a", "a", "b", "b", None, "?"]}, unknown="?")
+    gaps = ai.score_gaps(
+        score=score, sensitive_features={"g": ["a", "a", "b", "b", None, "?"]}, unknown="?"
+    )
     assert gaps.unknown == {"g": 2}
     assert gaps.table["n"].sum() == 4
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_intersectional_false_compares_each_attribute_alone(weighted):
+    rng = np.random.default_rng(11)
+    n = 200
+    features = {"sex": rng.choice(["F", "M"], n), "race": rng.choice(["A", "B"], n)}
+    options = {
+        "score": rng.normal(0, 1, n),
+        "sensitive_features": features,
+        "thresholds": [0.0],
+        "sample_weight": np.full(n, 2.0) if weighted else None,
+    }
+    both = ai.score_gaps(**options)
+    alone = ai.score_gaps(**options, intersectional=False)
+    assert set(both.table["attribute"]) == {"sex", "race", "sex x race"}
+    assert set(alone.table["attribute"]) == {"sex", "race"}
+    assert set(alone.thresholds["attribute"]) == {"sex", "race"}
+    assert set(alone.reference) == set(alone.unknown) == {"sex", "race"}
+    kept = both.table[both.table["attribute"] != "sex x race"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.table, kept)
 
 
 def test_equal_weights_change_nothing_and_weighted_ks_matches_scipy():
     rng = np.random.default_rng(8)
     score = rng.normal(0, 1, 80)
     groups = {"g": np.repeat(["a", "b"], 40)}
-    plain = ai.score_gaps(score=score, groups=groups, cutoffs=[0.0])
+    plain = ai.score_gaps(score=score, sensitive_features=groups, thresholds=[0.0])
     doubled = ai.score_gaps(
-        score=score, groups=groups, cutoffs=[0.0], sample_weight=np.full(80, 2.0)
+        score=score, sensitive_features=groups, thresholds=[0.0], sample_weight=np.full(80, 2.0)
     )
     for column in ("mean", "sd", "d", "g", "g_ci_low", "ks_statistic"):
         np.testing.assert_allclose(doubled.table[column], plain.table[column], rtol=1e-12)
-    np.testing.assert_allclose(doubled.cutoffs["impact_ratio"], plain.cutoffs["impact_ratio"])
+    np.testing.assert_allclose(doubled.thresholds["impact_ratio"], plain.thresholds["impact_ratio"])
     assert doubled.weighted and not plain.weighted
 
 
 def test_result_is_frozen_and_serialisable():
-    gaps = ai.score_gaps(score=[1.0, 2, 3, 4, 5, 7], groups=["a", "a", "a", "b", "b", "b"])
+    gaps = ai.score_gaps(
+        score=[1.0, 2, 3, 4, 5, 7], sensitive_features=["a", "a", "a", "b", "b", "b"]
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         gaps.confidence = 0.9
     table = gaps.table
@@ -256,22 +288,28 @@ def test_plot_draws_implied_curves(monkeypatch):
     matplotlib.use("Agg")
     rng = np.random.default_rng(1)
     score = np.concatenate([rng.normal(0, 1, 100), rng.normal(-1, 1, 100)])
-    ax = ai.score_gaps(score=score, groups=np.repeat(["a", "b"], 100)).plot()
+    ax = ai.score_gaps(score=score, sensitive_features=np.repeat(["a", "b"], 100)).plot()
     assert len(ax.lines) == 3  # the curve, the observed points, the 0.8 line
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"adverse-impact\[plot\]"):
-        ai.score_gaps(score=score, groups=np.repeat(["a", "b"], 100)).plot()
+        ai.score_gaps(score=score, sensitive_features=np.repeat(["a", "b"], 100)).plot()
 
 
 @pytest.mark.parametrize(
     "kwargs, argument",
     [
-        ({"score": [1.0, float("nan")], "groups": ["a", "b"]}, "score"),
-        ({"score": [1.0, 2.0, 3.0], "groups": ["a", "b", "b"], "reference": "z"}, "reference"),
-        ({"score": "s", "groups": ["a", "b"]}, "score"),
-        ({"score": [1.0, 2.0], "groups": ["a", "a"]}, "sensitive_features"),
-        ({"score": [1.0, 2.0, 3.0], "groups": ["a", "b", "b"], "cutoffs": []}, "cutoffs"),
-        ({"score": [1.0, 2.0, 3.0], "groups": {"g": ["a", "b"]}}, "inputs"),
+        ({"score": [1.0, float("nan")], "sensitive_features": ["a", "b"]}, "score"),
+        (
+            {"score": [1.0, 2.0, 3.0], "sensitive_features": ["a", "b", "b"], "reference": "z"},
+            "reference",
+        ),
+        ({"score": "s", "sensitive_features": ["a", "b"]}, "score"),
+        ({"score": [1.0, 2.0], "sensitive_features": ["a", "a"]}, "sensitive_features"),
+        (
+            {"score": [1.0, 2.0, 3.0], "sensitive_features": ["a", "b", "b"], "thresholds": []},
+            "thresholds",
+        ),
+        ({"score": [1.0, 2.0, 3.0], "sensitive_features": {"g": ["a", "b"]}}, "inputs"),
     ],
 )
 def test_bad_input_names_the_argument(kwargs, argument):
@@ -281,7 +319,9 @@ def test_bad_input_names_the_argument(kwargs, argument):
 
 def test_missing_column_is_named():
     with pytest.raises(ai.InputError, match="^score: column 'nope'"):
-        ai.score_gaps(pd.DataFrame({"g": ["a", "b"], "s": [1.0, 2.0]}), score="nope", groups="g")
+        ai.score_gaps(
+            pd.DataFrame({"g": ["a", "b"], "s": [1.0, 2.0]}), score="nope", sensitive_features="g"
+        )
 
 
 def test_ks_fallback_to_the_asymptotic_p_value_is_a_note_not_a_scipy_warning():
@@ -299,7 +339,7 @@ def test_ks_fallback_to_the_asymptotic_p_value_is_a_note_not_a_scipy_warning():
     assert any("asymp" in str(w.message) for w in caught)  # the case this test is about
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gaps = ai.score_gaps(score=score, groups={"sex": sex})
+        gaps = ai.score_gaps(score=score, sensitive_features={"sex": sex})
     row = gaps.table.set_index("group").drop(gaps.table.loc[gaps.table["is_reference"], "group"])
     assert "asymptotic" in row["note"].iloc[0]
     assert row["ks_p_value"].iloc[0] == pytest.approx(reference.pvalue)
@@ -309,6 +349,6 @@ def test_a_reference_that_is_no_group_or_names_no_attribute_is_refused():
     score = np.linspace(0, 1, 40)
     sex = np.array(["F", "M"] * 20)
     with pytest.raises(ai.InputError, match=r"^reference: 'X' is not a group of any analysed"):
-        ai.score_gaps(score=score, groups={"sex": sex}, reference="X")
+        ai.score_gaps(score=score, sensitive_features={"sex": sex}, reference="X")
     with pytest.raises(ai.InputError, match=r"^reference: 'race' is not an analysed attribute"):
-        ai.score_gaps(score=score, groups={"sex": sex}, reference={"race": "B"})
+        ai.score_gaps(score=score, sensitive_features={"sex": sex}, reference={"race": "B"})

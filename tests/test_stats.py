@@ -38,7 +38,7 @@ def test_eeoc_2023_example():
     # EEOC (2023) technical assistance on AI in selection: 48/80 White, 12/40 Black;
     # rates 60% and 30%, impact ratio 0.5.
     z = stats.two_proportion_z(12, 40, 48, 80)
-    assert z.z == pytest.approx(-3.0984, abs=1e-4)  # |z| > 2: "two standard deviations"
+    assert z.statistic == pytest.approx(-3.0984, abs=1e-4)  # |z| > 2: "two standard deviations"
     ratio = stats.impact_ratio_test(12, 40, 48, 80)
     # The interval excludes 1 (significant) but reaches past 0.8: with 120 applicants the
     # data cannot rule out a disparity that is merely under the four-fifths line.
@@ -58,13 +58,13 @@ def test_small_numbers_fail_four_fifths_but_nothing_is_significant():
     # 2 of 10 vs 5 of 10: ratio 0.4, yet Fisher p = 0.35 and |z| < 2.
     assert stats.impact_ratio_test(2, 10, 5, 10).ratio == pytest.approx(0.4)
     assert stats.fisher_exact(2, 10, 5, 10).p_value > 0.3
-    assert abs(stats.two_proportion_z(2, 10, 5, 10).z) < 2
+    assert abs(stats.two_proportion_z(2, 10, 5, 10).statistic) < 2
 
 
 def test_large_numbers_pass_four_fifths_but_are_significant():
     # 8,300 of 10,000 vs 9,000 of 10,000: ratio 0.922 passes, z is about -14.
     assert stats.impact_ratio_test(8_300, 10_000, 9_000, 10_000).ratio > 0.8
-    assert stats.two_proportion_z(8_300, 10_000, 9_000, 10_000).z < -10
+    assert stats.two_proportion_z(8_300, 10_000, 9_000, 10_000).statistic < -10
     assert stats.fisher_exact(8_300, 10_000, 9_000, 10_000).p_value < 1e-20
 
 
@@ -112,11 +112,11 @@ def test_z_matches_statsmodels_and_chi_square(counts):
     pooled = (sa + sb) / (na + nb)
     if 0 < pooled < 1:
         z, p = proportions_ztest([sa, sb], [na, nb])
-        assert result.z == pytest.approx(z, rel=1e-9, abs=1e-12)
+        assert result.statistic == pytest.approx(z, rel=1e-9, abs=1e-12)
         assert result.p_value == pytest.approx(p, rel=1e-9, abs=1e-15)
-        assert result.z**2 == pytest.approx(stats.chi_square(*counts).statistic, rel=1e-9)
+        assert result.statistic**2 == pytest.approx(stats.chi_square(*counts).statistic, rel=1e-9)
     else:
-        assert result.z == 0 and result.p_value == 1
+        assert result.statistic == 0 and result.p_value == 1
     assert result.p_value_less + result.p_value_greater == pytest.approx(1)
 
 
@@ -204,7 +204,7 @@ def test_impact_ratio_interval_matches_statsmodels_katz(counts):
     elif sa + sb > 0:
         assert result.corrected and result.ci_low < result.ci_high
     else:
-        assert result.z == 0 and result.p_value == 1 and math.isnan(result.ci_low)
+        assert result.statistic == 0 and result.p_value == 1 and math.isnan(result.ci_low)
     assert 0 <= result.p_value <= 1
 
 
@@ -213,7 +213,7 @@ def test_impact_ratio_z_is_morris_lobsenz():
     result = stats.impact_ratio_test(12, 40, 48, 80)
     pooled = 60 / 120
     expected = math.log(0.3 / 0.6) / math.sqrt((1 - pooled) / pooled * (1 / 40 + 1 / 80))
-    assert result.z == pytest.approx(expected)
+    assert result.statistic == pytest.approx(expected)
 
 
 @settings(max_examples=100, deadline=None)
@@ -392,9 +392,9 @@ def test_bad_tables_and_confidence():
 def test_results_are_immutable_and_readable():
     result = stats.two_proportion_z(12, 40, 48, 80)
     with pytest.raises(AttributeError):
-        result.z = 0  # type: ignore[misc]
-    assert repr(result).startswith("ZTestResult(z=-3.098")
-    assert set(result.to_dict()) == {"z", "p_value", "p_value_less", "p_value_greater"}
+        result.statistic = 0  # type: ignore[misc]
+    assert repr(result).startswith("ZTestResult(statistic=-3.098")
+    assert set(result.to_dict()) == {"statistic", "p_value", "p_value_less", "p_value_greater"}
     assert "array" not in repr(stats.two_proportion_z([1, 2], [4, 4], [2, 2], [4, 4]))
 
 

@@ -15,7 +15,7 @@ pytest_plugins = ["pytester"]
 def _audit(women, men, **kwargs):
     selected = [1] * women[0] + [0] * (women[1] - women[0]) + [1] * men[0] + [0] * (men[1] - men[0])
     sex = ["F"] * women[1] + ["M"] * men[1]
-    return ai.audit(selected=selected, groups={"sex": sex}, **kwargs)
+    return ai.audit(selected=selected, sensitive_features={"sex": sex}, **kwargs)
 
 
 def test_passing_audit_is_returned():
@@ -74,13 +74,13 @@ def test_plugin_fixture_and_report_directory(pytester):
 
         def test_release(adverse_impact):
             result = adverse_impact.audit(selected=[1, 0, 1, 1],
-                                          groups={"sex": ["F", "F", "M", "M"]})
+                                          sensitive_features={"sex": ["F", "F", "M", "M"]})
             assert result.n_total == 4
 
         def test_assertion_is_recorded():
             import adverse_impact as ai
             ait.assert_no_adverse_impact(
-                ai.audit(selected=[1, 0, 0, 1] * 5, groups={"sex": ["F", "F", "M", "M"] * 5}))
+                ai.audit(selected=[1, 0, 0, 1] * 5, sensitive_features={"sex": ["F", "F", "M", "M"] * 5}))
     """
     )
     result = pytester.runpytest("--adverse-impact-report=evidence")
@@ -105,7 +105,7 @@ def test_plugin_failure_output_names_the_group(pytester):
         def test_release():
             assert_no_adverse_impact(ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30
                                               + [0] * 20,
-                                              groups={"sex": ["F"] * 50 + ["M"] * 50}))
+                                              sensitive_features={"sex": ["F"] * 50 + ["M"] * 50}))
     """
     )
     result = pytester.runpytest()
@@ -126,7 +126,9 @@ def test_gate_message_comes_first_and_short_then_the_tables():
 def test_gate_message_says_when_a_flag_rests_on_a_handful_of_people():
     # One person of category X, not selected: ratio 0, and one different selection would
     # give X the higher rate (Uniform Guidelines Q&A 21).
-    result = ai.audit(selected=[1] * 60 + [0] * 240 + [0], groups={"sex": ["M"] * 300 + ["X"]})
+    result = ai.audit(
+        selected=[1] * 60 + [0] * 240 + [0], sensitive_features={"sex": ["M"] * 300 + ["X"]}
+    )
     with pytest.raises(AssertionError) as info:
         assert_no_adverse_impact(result)
     first = str(info.value).split("\n\n")[0]
@@ -145,7 +147,7 @@ def test_gate_failure_hides_library_frames_in_pytest(pytester):
 
         def test_release():
             result = ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30 + [0] * 20,
-                              groups={"sex": ["F"] * 50 + ["M"] * 50})
+                              sensitive_features={"sex": ["F"] * 50 + ["M"] * 50})
             assert_no_adverse_impact(result)
     """
     )

@@ -128,6 +128,6 @@ def test_every_option_argument_refuses_an_unhashable_value_with_the_librarys_err
     frame = pd.DataFrame({"sel": [1, 0, 1, 1, 0, 1], "g": list("aabbcc")})
     with pytest.raises(ai.InputError, match=rf"^{argument}: .* is not one of"):
         if argument == "rule":
-            ai.audit(frame, selected="sel", groups="g").passes(**options)
+            ai.audit(frame, selected="sel", sensitive_features="g").passes(**options)
         else:
-            ai.audit(frame, selected="sel", groups="g", **options)
+            ai.audit(frame, selected="sel", sensitive_features="g", **options)

@@ -1,4 +1,4 @@
-"""One parameter vocabulary across the public API; the other spelling is an alias that warns."""
+"""One parameter vocabulary across the public API (docs/vocabulary.md), without aliases."""
 
 from __future__ import annotations
 
@@ -15,40 +15,32 @@ SELECTED = [1, 0, 1, 1, 0, 0] * 5
 SEX = ["F", "F", "F", "M", "M", "M"] * 5
 
 
-@pytest.mark.parametrize("function", [ai.audit, ai.selection_rates, ai.impact_ratios])
-def test_sensitive_features_is_an_alias_of_groups_that_warns(function):
-    def call(**kwargs):
-        if function is ai.audit:
-            return function(selected=SELECTED, **kwargs)
-        return function(SELECTED, **kwargs)
+def _call(function, **kwargs):
+    if function is ai.audit:
+        return function(selected=SELECTED, **kwargs)
+    return function(SELECTED, **kwargs)
 
+
+@pytest.mark.parametrize("function", [ai.audit, ai.selection_rates, ai.impact_ratios])
+def test_sensitive_features_is_the_one_name_and_is_required(function):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        expected = call(groups={"sex": SEX})
-    with pytest.warns(
-        ai.AliasWarning, match=r"sensitive_features= is an alias of groups="
-    ) as caught:
-        got = call(sensitive_features={"sex": SEX})
-    assert caught[0].filename == __file__
-    if isinstance(expected, pd.Series):
-        pd.testing.assert_series_equal(got, expected)
-    else:
-        pd.testing.assert_frame_equal(got.table, expected.table)
-    with pytest.raises(ai.InputError, match=r"^sensitive_features: both groups= and its alias"):
-        call(groups={"sex": SEX}, sensitive_features={"sex": SEX})
+        _call(function, sensitive_features={"sex": SEX})
+    with pytest.raises(ai.InputError, match=r"^sensitive_features: is required"):
+        _call(function)
+    with pytest.raises(TypeError, match="groups"):  # no alias: no release shipped it
+        _call(function, groups={"sex": SEX})
 
 
-def test_groups_is_still_required():
-    with pytest.raises(ai.InputError, match=r"^groups: is required"):
-        ai.audit(selected=SELECTED)
-    with pytest.raises(ai.InputError, match=r"^groups: is required"):
-        ai.selection_rates(SELECTED)
+def test_selection_rates_take_sensitive_features_second_positionally():
+    by_position = ai.selection_rates(SELECTED, {"sex": SEX})
+    by_name = ai.selection_rates(SELECTED, sensitive_features={"sex": SEX})
+    pd.testing.assert_series_equal(by_position, by_name)
 
 
-def test_the_alias_warning_is_not_a_future_or_deprecation_warning():
-    # The first-wave name stays; nothing is scheduled for removal.
-    assert issubclass(ai.AliasWarning, UserWarning)
-    assert not issubclass(ai.AliasWarning, (DeprecationWarning, FutureWarning))
+def test_no_alias_machinery_is_left():
+    assert not hasattr(ai, "AliasWarning")
+    assert "AliasWarning" not in ai.__all__
 
 
 def _public_functions():
@@ -67,11 +59,19 @@ def test_one_name_per_concept(name, function):
     names = set(parameters)
     # Seeds are random_state, weights sample_weight, everywhere (scikit-learn's words).
     assert not names & {"seed", "rng", "random_seed", "weights", "weight", "sample_weights"}
-    # Protected attributes: `groups` in the counting functions (their first-wave name,
-    # with fairlearn's `sensitive_features` as an alias), `sensitive_features` elsewhere.
-    assert not names & {"protected", "attributes", "group", "sensitive_feature", "attribute"}
-    if "groups" in names:
-        assert "sensitive_features" in names  # the alias
+    # Protected attributes are `sensitive_features` (fairlearn's word), everywhere.
+    assert not names & {
+        "protected",
+        "attributes",
+        "group",
+        "groups",
+        "sensitive_feature",
+        "attribute",
+    }
+    # One name per concept: resamples, repeats, score cut-offs, shares advanced.
+    assert not names & {"n_bootstrap", "repeats", "select_share", "cutoff_shares"}
+    if "cutoffs" in names:
+        assert name == "age_groups"  # ages; score cut-offs are `thresholds`
     # A model, when taken, comes first; then its input.
     listed = list(parameters)
     if "model" in listed and parameters["model"].kind is not inspect.Parameter.KEYWORD_ONLY:
@@ -80,7 +80,7 @@ def test_one_name_per_concept(name, function):
 
 
 def _second_wave_calls():
-    """The second wave's functions that take ``groups``, each called on a tiny table."""
+    """The second wave's functions that take ``sensitive_features``, each on a tiny table."""
     funnel = pd.DataFrame(
         {"sex": SEX, "screened": [1, 1, 1, 1, 0, 0] * 5, "offered": [1, 0, 1, 1, 0, 0] * 5}
     )
@@ -149,20 +149,15 @@ def _second_wave_calls():
     range(5),
     ids=["audit_funnel", "audit_tiers", "audit_rankings", "score_gaps", "monitor"],
 )
-def test_second_wave_functions_take_the_same_alias(index):
+def test_second_wave_functions_take_sensitive_features(index):
     function, call, table = _second_wave_calls()[index]
-    groups = {"audit_rankings": "sex", "score_gaps": "sex", "monitor": "sex"}.get(
+    features = {"audit_rankings": "sex", "score_gaps": "sex", "monitor": "sex"}.get(
         function.__name__, ["sex"]
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ai.UnknownCategoryWarning)
-        expected = table(call(groups=groups))
-        with pytest.warns(
-            ai.AliasWarning,
-            match=rf"{function.__name__}: sensitive_features= "
-            r"is an alias of groups=",
-        ):
-            got = table(call(sensitive_features=groups))
-    pd.testing.assert_frame_equal(got, expected)
-    with pytest.raises(ai.InputError, match=r"^groups: is required"):
+        assert len(table(call(sensitive_features=features)))
+    with pytest.raises(ai.InputError, match=r"^sensitive_features: is required"):
         call()
+    with pytest.raises(TypeError, match="groups"):
+        call(groups=features)

@@ -30,7 +30,6 @@ _NAMES = {
     **dict.fromkeys(
         [
             "AdverseImpactError",
-            "AliasWarning",
             "InputError",
             "InputTypeError",
             "UnknownCategoryWarning",
@@ -90,7 +89,6 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from adverse_impact._core._counts import GroupCounts
     from adverse_impact._core._errors import (
         AdverseImpactError,
-        AliasWarning,
         InputError,
         InputTypeError,
         UnknownCategoryWarning,
@@ -121,7 +119,6 @@ __all__ = [
     "AdverseImpactError",
     "AgeAudit",
     "AgeTrend",
-    "AliasWarning",
     "AuditLog",
     "AuditResult",
     "CounterfactualResult",

@@ -34,7 +34,7 @@ def _example(args: argparse.Namespace) -> int:
     from adverse_impact.datasets._examples import load_eeoc_example
 
     data = load_eeoc_example()
-    result = audit(data, selected="advanced", groups="race")
+    result = audit(data, selected="advanced", sensitive_features="race")
     print("EEOC 2023 technical-assistance example: 80 White and 40 Black applicants")
     print(result)
     verdict = "passes" if result.passes() else "FAILS"
@@ -762,7 +762,7 @@ def _audit(args: argparse.Namespace) -> int:
     result = audit(
         frame,
         selected=args.selected,
-        groups=list(args.group),
+        sensitive_features=list(args.group),
         score=args.score,
         threshold=args.threshold,
         strata=args.strata,
@@ -1180,7 +1180,7 @@ def _funnel(args: argparse.Namespace) -> int:
     frame = _read(args)
     _require_columns(frame, {"--stage": args.stage, "--group": args.group})
     result = audit_funnel(
-        frame, stages=list(args.stage), groups=list(args.group), **_audit_options(args)
+        frame, stages=list(args.stage), sensitive_features=list(args.group), **_audit_options(args)
     )
     fmt = args.format
     text = repr(result) if fmt == "table" else publish(result, fmt)
@@ -1215,7 +1215,7 @@ def _monitor(args: argparse.Namespace) -> int:
         selected=args.selected,
         score=args.score,
         threshold=args.threshold,
-        groups=list(args.group),
+        sensitive_features=list(args.group),
         period=args.period,
         alpha=args.alpha,
         reference=args.reference or "highest",
@@ -1304,7 +1304,7 @@ def _rankings(args: argparse.Namespace) -> int:
     result = audit_rankings(
         data,
         prompt=args.prompt,
-        groups=list(args.group),
+        sensitive_features=list(args.group),
         rank=args.rank,
         position=args.position,
         by=args.by,

@@ -99,7 +99,7 @@ def recruiting_data(
         ``n_samples`` synthetic resumes with historical hiring decisions.
     applicants : DataFrame
         ``n_samples // 2`` (at least 500) new applicants.
-    select_share : float
+    select_top : float
         The historical hiring rate, which the model's top scores reproduce.
 
     Examples
@@ -160,7 +160,7 @@ def less_discriminatory_search(
     model: Any,
     proxies: list[str],
     *,
-    select_share: float,
+    select_top: float,
     random_state: int = 0,
     n_rows: int = 10_000,
     cv: int = 3,
@@ -208,11 +208,11 @@ def less_discriminatory_search(
         },
         cv=cv,
         random_state=random_state,
-        select_top=select_share,
+        select_top=select_top,
         y_true=rows["qualified"],
         tolerance=validity_tolerance,
-        n_bootstrap=100,
-        current=f"all tokens, top {select_share:.1%}",
+        n_resamples=100,
+        current=f"all tokens, top {select_top:.1%}",
     )
     table = result.table
     best, current, chosen = _choose_alternative(table, validity_tolerance, min_gain)
@@ -345,7 +345,7 @@ def names_chapter(
     history: pd.DataFrame,
     applicants: pd.DataFrame,
     *,
-    select_share: float,
+    select_top: float,
     random_state: int = 0,
     n_templates: int = 1_000,
     n_blocks: int = 125,
@@ -360,7 +360,7 @@ def names_chapter(
 
     - *pointwise*: ``n_templates`` new applicants' resumes, each scored once
       with a woman's and once with a man's name (names drawn in balance
-      from the shipped 800), the top ``select_share`` of those texts advance;
+      from the shipped 800), the top ``select_top`` of those texts advance;
     - *ranker*: a local stand-in for a language model asked to pick the best
       of eight resumes, built from the same model (its logit plus Gumbel
       noise of scale 0.25, so it samples like a language model, plus a bonus
@@ -394,7 +394,7 @@ def names_chapter(
         model,
         templates,
         signals=names,
-        select_top=select_share,
+        select_top=select_top,
         reference="male",
         random_state=random_state,
     )
@@ -417,7 +417,7 @@ def names_chapter(
         return np.argsort(-utility).tolist()
 
     ranker = paired_test(
-        stand_in_ranker, resumes, kind="rank", repeats=n_blocks, random_state=random_state
+        stand_in_ranker, resumes, kind="rank", n_repeats=n_blocks, random_state=random_state
     )
     table = screener.table.set_index("group")
     women = table.loc["female"]
@@ -629,7 +629,7 @@ class CaseStudyResult(ResultShape):
             f"{n['data']['n_applicants']:,} new applicants (seed {n['params']['random_state']})",
             f"1. History: women hired at {n['data']['history_impact_ratio']:.2f} times "
             "the men's rate, though equally qualified by construction.",
-            f"2. Model audit (top {n['params']['select_share']:.0%} advance): women's impact "
+            f"2. Model audit (top {n['params']['select_top']:.0%} advance): women's impact "
             f"ratio {a['impact_ratio_women']:.2f} (95% CI {a['ci_low_women']:.2f} to "
             f"{a['ci_high_women']:.2f}, Fisher p = {a['p_value_women']:.2g}); among qualified "
             f"applicants women advance at {a['qualified_ratio_women']:.2f} times the men's rate.",
@@ -836,7 +836,7 @@ def recruiting_tool(
     n_samples: int = 20_000,
     *,
     random_state: int = 0,
-    select_share: float | None = None,
+    select_top: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CaseStudyResult:
     """Reproduce the 2018 recruiting-tool failure end to end, and audit it.
@@ -847,7 +847,7 @@ def recruiting_tool(
         Historical resumes; half as many new applicants are audited.
     random_state : int, default 0
         Seeds the data, the models and the mitigation.
-    select_share : float, optional
+    select_top : float, optional
         Share of new applicants the model advances (its top scores); default
         the historical hiring rate.
     progress : callable, optional
@@ -882,7 +882,7 @@ def recruiting_tool(
 
     steps.start("generate", "Generating ten years of skewed hiring history and new applicants")
     history, applicants, hiring_rate = recruiting_data(n_samples, random_state=random_state)
-    share = _select_share(select_share, hiring_rate)
+    share = _select_share(select_top, hiring_rate)
     groups = applicants[["gender", "race"]]
 
     steps.start("train", "Training TF-IDF + logistic regression on the history")
@@ -898,7 +898,7 @@ def recruiting_tool(
 
     steps.start("names", "Paired tests: names on resumes, the model as a black-box screener")
     paired_screener, paired_ranker, names_numbers = names_chapter(
-        history, applicants, select_share=share, random_state=random_state
+        history, applicants, select_top=share, random_state=random_state
     )
 
     steps.start("scrub", "Scrubbing explicit gendered terms and retraining")
@@ -915,7 +915,7 @@ def recruiting_tool(
         history,
         model,
         [t for t in proxies["top_leakage"] if t in marking],
-        select_share=share,
+        select_top=share,
         random_state=random_state,
     )
     steps.stop()
@@ -924,7 +924,7 @@ def recruiting_tool(
         "params": {
             "n_samples": int(n_samples),
             "random_state": random_state,
-            "select_share": share,
+            "select_top": share,
         },
         "data": _data_numbers(history, applicants),
         "audit": _audit_numbers(audit),
@@ -957,13 +957,13 @@ def recruiting_tool(
     )
 
 
-def _select_share(select_share: float | None, hiring_rate: float) -> float:
-    """The share the model advances: ``select_share``, by default the historical hiring rate."""
-    share = hiring_rate if select_share is None else float(select_share)
+def _select_share(select_top: float | None, hiring_rate: float) -> float:
+    """The share the model advances: ``select_top``, by default the historical hiring rate."""
+    share = hiring_rate if select_top is None else float(select_top)
     if not 0 < share < 1:
         raise input_error(
-            "select_share",
-            f"{select_share!r} is not in (0, 1)",
+            "select_top",
+            f"{select_top!r} is not in (0, 1)",
             "Pass the share of applicants the model advances, e.g. 0.3",
         )
     return share
@@ -1065,9 +1065,10 @@ def _mitigate(
     qualified = applicants["qualified"].to_numpy()
     return {
         "decisions": np.asarray(decisions, dtype=bool),
-        "audit": run_audit(selected=selected, groups=applicants[["gender", "race"]]),
+        "audit": run_audit(selected=selected, sensitive_features=applicants[["gender", "race"]]),
         "qualified": run_audit(
-            selected=selected[qualified], groups={"gender": applicants["gender"][qualified]}
+            selected=selected[qualified],
+            sensitive_features={"gender": applicants["gender"][qualified]},
         ),
     }
 

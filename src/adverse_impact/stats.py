@@ -12,8 +12,8 @@ Results of the tests unpack like scipy's, statistic first and p-value
 second:
 
 >>> from adverse_impact import stats
->>> z, p = stats.two_proportion_z(5, 20, 12, 20)
->>> round(z, 3), round(p, 4)
+>>> stat, p = stats.two_proportion_z(5, 20, 12, 20)
+>>> round(stat, 3), round(p, 4)
 (-2.239, 0.0252)
 """
 

@@ -113,11 +113,12 @@ def assert_no_adverse_impact(
     --------
     >>> import adverse_impact as ai
     >>> from adverse_impact.testing import assert_no_adverse_impact
-    >>> fair = ai.audit(selected=[1, 0, 0, 1] * 25, groups={"sex": ["F", "F", "M", "M"] * 25})
+    >>> fair = ai.audit(selected=[1, 0, 0, 1] * 25, sensitive_features={"sex": ["F", "F", "M",
+    ...                 "M"] * 25})
     >>> assert_no_adverse_impact(fair).passes()
     True
     >>> skewed = ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30 + [0] * 20,
-    ...                   groups={"sex": ["F"] * 50 + ["M"] * 50})
+    ...                   sensitive_features={"sex": ["F"] * 50 + ["M"] * 50})
     >>> assert_no_adverse_impact(skewed)
     Traceback (most recent call last):
     ...

@@ -35,7 +35,7 @@ from adverse_impact._core._validation import (
     check_scalar,
     check_share,
     check_unknown,
-    groups_argument,
+    require_sensitive_features,
 )
 from adverse_impact._stats._family import (
     DEFAULT_RESAMPLES,
@@ -65,7 +65,7 @@ def audit(
     data: Any = None,
     *,
     selected: Any = None,
-    groups: Any = None,
+    sensitive_features: Any = None,
     score: Any = None,
     threshold: float | None = None,
     reference: Any = "highest",
@@ -78,7 +78,6 @@ def audit(
     comparison: str = "reference",
     test: str = "fisher",
     min_share_of: str = "known",
-    sensitive_features: Any = None,
     n_resamples: int = DEFAULT_RESAMPLES,
     random_state: int | None = None,
 ) -> AuditResult:
@@ -93,14 +92,13 @@ def audit(
     ----------
     data : DataFrame, optional
         A pandas, polars (eager or lazy) or pyarrow table, or any other table
-        narwhals can read.  When given, ``selected``, ``groups``, ``score`` and
+        narwhals can read.  When given, ``selected``, ``sensitive_features``, ``score`` and
         ``sample_weight`` are column names; when ``None`` they are arrays.
     selected : str or array-like, optional
         0/1 or boolean decisions (1 = selected, advanced, hired).
-    groups : str, sequence of str, array-like, DataFrame or dict
-        The protected attribute(s).  Without ``data``: one array of labels, a
-        DataFrame or a dict of arrays (like fairlearn's
-        ``sensitive_features``).
+    sensitive_features : str, sequence of str, array-like, DataFrame or dict
+        The protected attribute(s) (fairlearn's name).  Without ``data``: one
+        array of labels, a DataFrame or a dict of arrays.
     score : str or array-like, optional
         Scores instead of decisions.  With ``threshold``, a candidate is
         selected when ``score >= threshold``.  Without it, the NYC Local Law
@@ -156,9 +154,6 @@ def audit(
         The two-sided test behind ``significant``: Fisher's exact test, its
         Lancaster mid-p, or the pooled two-proportion z test (the "two
         standard deviations" rule).  All three p-values are reported.
-    sensitive_features : optional
-        An alias of ``groups`` (fairlearn's name), accepted with an
-        :class:`~adverse_impact.AliasWarning`; ``groups`` is this function's name.
     n_resamples : int, default 9,999
         Null draws of the family test behind ``p_value_adjusted`` (see Notes).
     random_state : int, optional
@@ -168,7 +163,7 @@ def audit(
     Returns
     -------
     AuditResult
-        Besides rates and ratios, each tested row carries ``z``,
+        Besides rates and ratios, each tested row carries ``statistic_z``,
         ``p_value_z``, ``p_value_fisher``, ``p_value_fisher_midp``, the impact
         ratio's confidence interval ``ir_ci_low``/``ir_ci_high`` (against the
         comparison group), ``shortfall`` (selections the group lacks at the
@@ -238,7 +233,7 @@ def audit(
     >>> import adverse_impact as ai
     >>> decisions = [1] * 48 + [0] * 32 + [1] * 12 + [0] * 28
     >>> race = ["White"] * 80 + ["Black"] * 40
-    >>> result = ai.audit(selected=decisions, groups={"race": race})
+    >>> result = ai.audit(selected=decisions, sensitive_features={"race": race})
     >>> result.table[["group", "n", "rate", "impact_ratio", "four_fifths_flag"]]
        group   n  rate  impact_ratio  four_fifths_flag
     0  Black  40   0.3           0.5              True
@@ -246,7 +241,7 @@ def audit(
     >>> result.passes()
     False
     """
-    groups = _groups_argument("audit", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     n_resamples, random_state = check_resampling(n_resamples, random_state)
     share = check_share(min_share, "min_share")
     unknown_labels = check_unknown(unknown)
@@ -315,11 +310,6 @@ def check_share_base(min_share_of: Any) -> str:
         'Pass "known" (share of the rows whose category is known) or "all" '
         "(share of every row, unknown category included)",
     )
-
-
-def _groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
-    """``groups``, or its alias ``sensitive_features`` (which warns); one is required."""
-    return groups_argument(function, groups, sensitive_features)
 
 
 def _exact_rates(totals: pd.DataFrame, weighted: bool) -> list[Fraction | None]:
@@ -520,7 +510,7 @@ def _known_groups(
     if len(keys) < 2:
         found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
         raise input_error(
-            "groups",
+            "sensitive_features",
             f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
             "were set aside; an impact ratio compares at least two groups",
             "Audit an attribute with two or more groups, or check the unknown= labels",
@@ -815,12 +805,11 @@ def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str
 @validate_params()
 def selection_rates(
     selected: Any,
-    groups: Any = None,
+    sensitive_features: Any = None,
     *,
     data: Any = None,
     sample_weight: Any = None,
     unknown: Any = None,
-    sensitive_features: Any = None,
 ) -> pd.Series:
     """Selection rate of each group (of the intersection, for several attributes).
 
@@ -828,15 +817,12 @@ def selection_rates(
     ----------
     selected : str or array-like
         0/1 or boolean decisions (a column name when ``data`` is given).
-    groups : str, sequence of str, array-like, DataFrame or dict
+    sensitive_features : str, sequence of str, array-like, DataFrame or dict
         The protected attribute(s), as in :func:`audit`.
     data : DataFrame, optional
     sample_weight : str or array-like, optional
     unknown : label or list of labels, optional
         Labels counted as unknown; unknown rows are left out.
-    sensitive_features : optional
-        An alias of ``groups`` (fairlearn's name), with an
-        :class:`~adverse_impact.AliasWarning`.
 
     Returns
     -------
@@ -854,7 +840,7 @@ def selection_rates(
     M    1.0
     Name: selection_rate, dtype: float64
     """
-    groups = _groups_argument("selection_rates", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     rates = _exact_rates(totals, counts.weighted)
@@ -869,21 +855,19 @@ def selection_rates(
 @validate_params()
 def impact_ratios(
     selected: Any,
-    groups: Any = None,
+    sensitive_features: Any = None,
     *,
     reference: Any = "highest",
     data: Any = None,
     sample_weight: Any = None,
     unknown: Any = None,
-    sensitive_features: Any = None,
 ) -> pd.Series:
     """Impact ratio of each group against the reference group.
 
     Parameters
     ----------
-    selected, groups, data, sample_weight, unknown, sensitive_features
-        As in :func:`selection_rates` (``sensitive_features`` is an alias of
-        ``groups`` that warns).
+    selected, sensitive_features, data, sample_weight, unknown
+        As in :func:`selection_rates`.
     reference : "highest" or label, default "highest"
         The comparison group: the highest-rate group (29 CFR 1607.4(D)) or a
         label (a tuple of labels for several attributes).
@@ -910,7 +894,7 @@ def impact_ratios(
     >>> float(ai.impact_ratios("advanced", "race", data=eeoc, reference="Black")["White"])
     2.0
     """
-    groups = _groups_argument("impact_ratios", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     counts = count_groups(data, selected=selected, groups=groups, sample_weight=sample_weight)
     result = audit_counts(
         counts,

@@ -19,7 +19,6 @@ from adverse_impact._core._counts import count_groups
 from adverse_impact._core._groups import group_totals, label, sort_key, specs, warn_labels
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import (
-    as_sensitive_features,
     check_binary_labels,
     check_rows,
     check_unknown,
@@ -167,11 +166,10 @@ def rates_from_binary(
 ) -> pd.DataFrame:
     """The error-rate table from 0/1 outcomes and decisions already checked."""
     unknown_labels = check_unknown(unknown)
-    with as_sensitive_features():
-        # One pass: counts split by the actual outcome (the stratum column).
-        counts = count_groups(
-            selected=decision, groups=sensitive_features, strata=truth, sample_weight=sample_weight
-        )
+    # One pass: counts split by the actual outcome (the stratum column).
+    counts = count_groups(
+        selected=decision, groups=sensitive_features, strata=truth, sample_weight=sample_weight
+    )
     if warn:  # audit_model's audit has already warned
         warn_labels({c: counts.table[c] for c in counts.attributes}, unknown_labels)
     stratum = counts.table[counts.strata]

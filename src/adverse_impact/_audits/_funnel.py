@@ -33,7 +33,7 @@ from adverse_impact._core._errors import InputError, input_error, type_error
 from adverse_impact._core._groups import label_columns
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, jsonable
-from adverse_impact._core._validation import check_share, check_unknown, groups_argument
+from adverse_impact._core._validation import check_share, check_unknown, require_sensitive_features
 from adverse_impact._stats._significance import check_alpha, check_comparison, check_test
 
 __all__ = ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"]
@@ -68,7 +68,7 @@ class FunnelResult:
     >>> people = pd.DataFrame({"sex": ["F"] * 10 + ["M"] * 10,
     ...                        "screened": [1] * 8 + [0] * 2 + [1] * 9 + [0],
     ...                        "offered": [1] * 3 + [0] * 7 + [1] * 6 + [0] * 4})
-    >>> funnel = ai.audit_funnel(people, stages=["screened", "offered"], groups="sex")
+    >>> funnel = ai.audit_funnel(people, stages=["screened", "offered"], sensitive_features="sex")
     >>> funnel.summary()
     'FunnelResult: 2 stages (screened > offered), 20 applicants; below 4/5 at: offered, bottom line'
     >>> funnel.passes(), funnel.flagged_stages()
@@ -212,7 +212,7 @@ class FunnelResult:
         --------
         >>> import adverse_impact as ai
         >>> funnel = ai.audit_funnel(stages={"screened": [1, 1, 1, 0], "offered": [1, 0, 1, 0]},
-        ...                          groups={"sex": ["F", "F", "M", "M"]})
+        ...                          sensitive_features={"sex": ["F", "F", "M", "M"]})
         >>> page = funnel.to_html()
         >>> page.startswith("<!DOCTYPE html>"), "Where applicants leave" in page
         (True, True)
@@ -260,7 +260,7 @@ def audit_funnel(
     data: Any = None,
     *,
     stages: Any,
-    groups: Any = None,
+    sensitive_features: Any = None,
     reference: Any = "highest",
     intersectional: bool = True,
     min_share: float | None = None,
@@ -270,7 +270,6 @@ def audit_funnel(
     alpha: float = 0.05,
     comparison: str = "reference",
     test: str = "fisher",
-    sensitive_features: Any = None,
 ) -> FunnelResult:
     """Audit every stage of a hiring funnel among its entrants, and the bottom line.
 
@@ -284,11 +283,9 @@ def audit_funnel(
         in, interviewed, offered).  Without ``data``, a dict mapping stage
         names to arrays, in order.  A row that failed a stage must be 0 at
         every later stage.
-    groups, reference, intersectional, min_share, min_share_of, unknown, strata, alpha, \
-comparison, test
+    sensitive_features, reference, intersectional, min_share, min_share_of, unknown, \
+strata, alpha, comparison, test
         As in :func:`adverse_impact.audit`, applied to every stage.
-    sensitive_features : optional
-        An alias of ``groups`` (fairlearn's name), which warns.
 
     Returns
     -------
@@ -325,7 +322,7 @@ comparison, test
     ...     return pd.DataFrame({"race": race, "passed": [1] * passed + [0] * (n - passed),
     ...                          "promoted": [1] * promoted + [0] * (n - promoted)})
     >>> teal = pd.concat([people("Black", 48, 26, 11), people("White", 259, 206, 35)])
-    >>> funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], groups="race")
+    >>> funnel = ai.audit_funnel(teal, stages=["passed", "promoted"], sensitive_features="race")
     >>> funnel.table[["stage", "group", "rate", "impact_ratio", "four_fifths_flag"]].round(3)
              stage  group   rate  impact_ratio  four_fifths_flag
     0       passed  Black  0.542         0.681              True
@@ -337,7 +334,7 @@ comparison, test
     >>> funnel.passes(), funnel.flagged_stages()
     (False, ['passed', 'promoted', 'bottom line'])
     """
-    groups = groups_argument("audit_funnel", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     options = _step_options(
         reference, intersectional, min_share, min_share_of, unknown, alpha, comparison, test
     )
@@ -445,7 +442,7 @@ def _count_funnel(
         raise input_error(
             "stages",
             f"{clash!r} are also group columns",
-            "A stage is a 0/1 decision; pass protected attributes as groups=",
+            "A stage is a 0/1 decision; pass protected attributes as sensitive_features=",
         )
     if arrays is None:
         source = _with_stage_keys(data, names, internal, group_names, strata)
@@ -460,7 +457,7 @@ def _count_funnel(
     except InputError as error:
         raise InputError(
             f"stages/groups: {error}"
-            if str(error).startswith("groups[")
+            if str(error).startswith("sensitive_features[")
             else str(error).replace("selected:", f"stages[{names[-1]!r}]:", 1)
         ) from error
     table = counts.table.copy()
@@ -671,7 +668,7 @@ class TierResult:
     >>> import adverse_impact as ai
     >>> tier = pd.Categorical(["top", "middle", "bottom", "top"] * 5 + ["bottom", "middle"] * 10,
     ...                       categories=["bottom", "middle", "top"], ordered=True)
-    >>> tiers = ai.audit_tiers(selected=tier, groups={"sex": ["M"] * 20 + ["F"] * 20})
+    >>> tiers = ai.audit_tiers(selected=tier, sensitive_features={"sex": ["M"] * 20 + ["F"] * 20})
     >>> tiers.summary()
     'TierResult: 2 tiers (top, middle) or better; below 4/5 at: top, middle'
     >>> tiers.table[["tier", "group", "rate", "impact_ratio"]].round(3)
@@ -765,7 +762,7 @@ def audit_tiers(
     data: Any = None,
     *,
     selected: Any,
-    groups: Any = None,
+    sensitive_features: Any = None,
     reference: Any = "highest",
     intersectional: bool = True,
     min_share: float | None = None,
@@ -774,7 +771,6 @@ def audit_tiers(
     alpha: float = 0.05,
     comparison: str = "reference",
     test: str = "fisher",
-    sensitive_features: Any = None,
 ) -> TierResult:
     """Audit a tool that places candidates in ordered tiers: "tier t or better", per tier.
 
@@ -791,10 +787,9 @@ def audit_tiers(
     selected : str or pandas Series/Categorical
         An ordered categorical of tiers, worst category first as pandas
         orders them (``categories=["bottom", "middle", "top"], ordered=True``).
-    groups, reference, intersectional, min_share, min_share_of, unknown, alpha, comparison, test
+    sensitive_features, reference, intersectional, min_share, min_share_of, unknown, alpha, \
+comparison, test
         As in :func:`adverse_impact.audit`.
-    sensitive_features : optional
-        An alias of ``groups`` (fairlearn's name), which warns.
 
     Returns
     -------
@@ -808,7 +803,7 @@ def audit_tiers(
     ...                       + ["top", "middle"] * 25,
     ...                       categories=["bottom", "middle", "top"], ordered=True)
     >>> sex = ["M"] * 100 + ["F"] * 100
-    >>> tiers = ai.audit_tiers(selected=tier, groups={"sex": sex})
+    >>> tiers = ai.audit_tiers(selected=tier, sensitive_features={"sex": sex})
     >>> tiers.table[["tier", "group", "rate", "impact_ratio"]]
          tier group  rate  impact_ratio
     0     top     F  0.25      0.500000
@@ -816,7 +811,7 @@ def audit_tiers(
     2  middle     F  0.50      0.666667
     3  middle     M  0.75      1.000000
     """
-    groups = groups_argument("audit_tiers", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     options = _step_options(
         reference, intersectional, min_share, min_share_of, unknown, alpha, comparison, test
     )

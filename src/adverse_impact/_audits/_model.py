@@ -23,7 +23,6 @@ from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
 from adverse_impact._core._errors import input_error, type_error, warn
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import (
-    as_sensitive_features,
     check_binary_labels,
     check_rows,
     feature_lengths,
@@ -32,7 +31,7 @@ from adverse_impact._core._validation import (
 __all__ = ["audit_model", "error_rates", "threshold_sweep", "ThresholdSweep"]
 
 #: Arguments of ``audit`` that ``audit_model`` fills in itself.
-_RESERVED = ("data", "selected", "groups", "score")
+_RESERVED = ("data", "selected", "score")
 
 Model = SupportsPredict | Callable[[Any], Any]
 
@@ -121,7 +120,7 @@ def audit_model(
         ``threshold`` and ``select_top``, a callable without either, ...
     InputTypeError
         Arguments of the wrong kind, or ``audit_kwargs`` that ``audit_model``
-        sets itself (``data``, ``selected``, ``groups``, ``score``).
+        sets itself (``data``, ``selected``, ``sensitive_features``, ``score``).
 
     See Also
     --------
@@ -165,8 +164,7 @@ def audit_model(
     )
     decisions = np.asarray(decisions, dtype=np.int8)
 
-    with as_sensitive_features():
-        result = audit(selected=decisions, groups=sensitive_features, **audit_kwargs)
+    result = audit(selected=decisions, sensitive_features=sensitive_features, **audit_kwargs)
     params = {
         **result.params,
         "rule": rule,

@@ -95,7 +95,7 @@ class AuditResult(ResultShape):
     --------
     >>> import adverse_impact as ai
     >>> from adverse_impact.datasets import load_eeoc_example
-    >>> result = ai.audit(load_eeoc_example(), selected="advanced", groups="race")
+    >>> result = ai.audit(load_eeoc_example(), selected="advanced", sensitive_features="race")
     >>> result.passes()
     False
     >>> result.to_frame().loc[result.failing(), ["group", "rate", "impact_ratio"]]
@@ -266,7 +266,7 @@ class AuditResult(ResultShape):
 
         >>> import adverse_impact as ai
         >>> result = ai.audit(selected=[1] * 2 + [0] * 8 + [1] * 5 + [0] * 5,
-        ...                   groups={"sex": ["F"] * 10 + ["M"] * 10})
+        ...                   sensitive_features={"sex": ["F"] * 10 + ["M"] * 10})
         >>> result.passes()
         False
         >>> result.passes(alpha=0.05)
@@ -294,7 +294,7 @@ class AuditResult(ResultShape):
         --------
         >>> import adverse_impact as ai
         >>> from adverse_impact.datasets import load_eeoc_example
-        >>> result = ai.audit(load_eeoc_example(), selected="advanced", groups="race")
+        >>> result = ai.audit(load_eeoc_example(), selected="advanced", sensitive_features="race")
         >>> verdict = result.gate(alpha=0.05)
         >>> verdict.passes, verdict.failing
         (False, ('race=Black',))
@@ -332,7 +332,7 @@ class AuditResult(ResultShape):
         --------
         >>> import adverse_impact as ai
         >>> result = ai.audit(selected=[1] * 10 + [0] * 40 + [1] * 30 + [0] * 20,
-        ...                   groups={"sex": ["F"] * 50 + ["M"] * 50})
+        ...                   sensitive_features={"sex": ["F"] * 50 + ["M"] * 50})
         >>> list(result.flagged().columns[:6])
         ['attribute', 'group', 'n', 'selected', 'rate', 'impact_ratio']
         """
@@ -381,7 +381,8 @@ class AuditResult(ResultShape):
         Examples
         --------
         >>> import adverse_impact as ai
-        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
+        ...                   "M"]})
         >>> again = ai.AuditResult.from_dict(result.to_dict())
         >>> again.to_dict() == result.to_dict(), again.exact_ratios
         (True, (Fraction(1, 2), Fraction(1, 1)))
@@ -496,11 +497,22 @@ class AuditResult(ResultShape):
         Examples
         --------
         >>> import adverse_impact as ai
-        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
+        ...                   "M"]})
         >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
         - **Date of the audit:** 2026-01-15
         """
-        return self._render("render_markdown", locals())
+        from adverse_impact._publish import _report
+
+        text = _report.render_markdown(
+            self,
+            min_cell=min_cell,
+            data_source=data_source,
+            audit_date=audit_date,
+            data_type=data_type,
+            title=title,
+        )
+        return _written(text, path)
 
     def to_html(
         self,
@@ -527,12 +539,25 @@ class AuditResult(ResultShape):
         Examples
         --------
         >>> import adverse_impact as ai
-        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
+        ...                   "M"]})
         >>> page = result.to_html()
         >>> page.startswith("<!DOCTYPE html>"), "<svg" in page
         (True, True)
         """
-        return self._render("render_html", locals())
+        from adverse_impact._publish import _report
+
+        text = _report.render_html(
+            self,
+            min_cell=min_cell,
+            title=title,
+            sweep=sweep,
+            proxies=proxies,
+            data_source=data_source,
+            audit_date=audit_date,
+            data_type=data_type,
+        )
+        return _written(text, path)
 
     def to_json(
         self, path: str | None = None, *, min_cell: int | None = None, indent: int | None = 2
@@ -547,12 +572,15 @@ class AuditResult(ResultShape):
         --------
         >>> import json
         >>> import adverse_impact as ai
-        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
+        ...                   "M"]})
         >>> report = json.loads(result.to_json())
         >>> report["table"][0]["group"], report["fingerprint"][:7]
         ('F', 'sha256:')
         """
-        return self._render("render_json", locals())
+        from adverse_impact._publish import _report
+
+        return _written(_report.render_json(self, min_cell=min_cell, indent=indent), path)
 
     def to_ll144(
         self,
@@ -592,7 +620,8 @@ class AuditResult(ResultShape):
         Examples
         --------
         >>> import adverse_impact as ai
-        >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+        >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
+        ...                   "M"]})
         >>> packet = result.to_ll144(audit_date="2026-11-30", distribution_date="2026-01-05",
         ...                          data_source="ATS export, 2025 applicants")
         >>> packet.to_markdown().splitlines()[4]
@@ -612,22 +641,6 @@ class AuditResult(ResultShape):
             auditor=auditor,
             title=title,
         )
-
-    def _render(self, renderer: str, arguments: dict[str, Any]) -> str:
-        """The text of ``_publish._report.<renderer>``, also written to ``path`` if given.
-
-        ``arguments`` are the calling method's (its ``locals()`` on entry):
-        ``path`` says where to write, the others are the renderer's options
-        under the same names.
-        """
-        from adverse_impact._core._io import write_atomic
-        from adverse_impact._publish import _report
-
-        options = {k: v for k, v in arguments.items() if k not in ("self", "path")}
-        text = getattr(_report, renderer)(self, **options)
-        if arguments["path"] is not None:
-            write_atomic(arguments["path"], text)
-        return text
 
     def _headline(self) -> str:
         n_flagged = int(self._below(Fraction(4, 5)).sum())
@@ -806,7 +819,8 @@ class GateVerdict(ResultShape):
     Examples
     --------
     >>> import adverse_impact as ai
-    >>> result = ai.audit(selected=[1, 0, 0, 1] * 25, groups={"sex": ["F", "F", "M", "M"] * 25})
+    >>> result = ai.audit(selected=[1, 0, 0, 1] * 25, sensitive_features={"sex": ["F", "F", "M",
+    ...                   "M"] * 25})
     >>> result.gate()
     GateVerdict: passes; rule four_fifths: impact ratio below 0.8
     """
@@ -855,7 +869,7 @@ def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:
     --------
     >>> import adverse_impact as ai
     >>> from adverse_impact._audits._result import counts_from_dict, counts_to_dict
-    >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+    >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]})
     >>> counts_to_dict(result.counts)["cells"]
     [['F', 2, 1, 2.0, 1.0], ['M', 2, 2, 2.0, 2.0]]
     >>> counts_from_dict(counts_to_dict(result.counts)).table.equals(result.counts.table)
@@ -897,3 +911,12 @@ def counts_from_dict(data: Mapping[str, Any]) -> GroupCounts:
         data.get("cutoff"),
         bool(data.get("weighted", False)),
     )
+
+
+def _written(text: str, path: Any) -> str:
+    """``text``, also written atomically to ``path`` when one is given."""
+    if path is not None:
+        from adverse_impact._core._io import write_atomic
+
+        write_atomic(path, text)
+    return text

@@ -21,7 +21,7 @@ from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import CodedAttribute, code_groups, label
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, html_block
-from adverse_impact._core._shape import ResultShape, _TransitionalSummary
+from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import (
     check_consistent_length,
     check_rows,
@@ -36,9 +36,6 @@ __all__ = ["ThresholdSweep", "threshold_sweep"]
 
 #: Quantiles of the default ``threshold_sweep`` grid: 0%, 1%, ..., 100%.
 _DEFAULT_QUANTILES = np.linspace(0.0, 1.0, 101)
-
-#: The columns of :meth:`ThresholdSweep.by_threshold`.
-_BY_THRESHOLD_COLUMNS = ("threshold", "selected", "rate", "min_impact_ratio", "n_flagged", "passes")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -137,9 +134,7 @@ class ThresholdSweep(ResultShape):
         included), ``min_impact_ratio`` (over every attribute and group; NaN
         when no ratio is defined), ``n_flagged`` (groups below four-fifths)
         and ``passes`` (no group flagged; flags that are not judged, NA, do
-        not count).  The first release returned this
-        table from ``summary()``, which still answers that use with an
-        :class:`~adverse_impact.AliasWarning`.
+        not count).
         """
         grouped = self._table.groupby("threshold", sort=True)
         out = pd.DataFrame(
@@ -158,10 +153,7 @@ class ThresholdSweep(ResultShape):
         """The headline, the strictest cut-off that passes and the lowest impact ratio.
 
         A few lines of plain text, the first the first line of ``repr``.  The
-        table of one row per cut-off is :meth:`by_threshold`; the text
-        returned here still answers the first release's use of ``summary()``
-        as that table (``.loc``, ``["rate"]``) with an
-        :class:`~adverse_impact.AliasWarning`.
+        table of one row per cut-off is :meth:`by_threshold`.
         """
         per_cut = self.by_threshold()
         lines = [self._headline()]
@@ -184,14 +176,7 @@ class ThresholdSweep(ResultShape):
             )
         else:
             lines.append("  no impact ratio is defined (no group selected at any cut-off)")
-        return _TransitionalSummary(
-            "\n".join(lines),
-            self.by_threshold,
-            pd.DataFrame,
-            _BY_THRESHOLD_COLUMNS,
-            "ThresholdSweep.summary()",
-            "ThresholdSweep.by_threshold()",
-        )
+        return "\n".join(lines)
 
     def _headline(self) -> str:
         t = self._thresholds
@@ -273,7 +258,7 @@ def threshold_sweep(
     """Selection rates, impact ratios and four-fifths flags at every cut-off of a grid.
 
     Equal, at each threshold ``t``, to ``audit(score=scores, threshold=t,
-    groups=sensitive_features)``, but computed in one pass: the scores are
+    sensitive_features=sensitive_features)``, but computed in one pass: the scores are
     sorted once, which places every candidate between two consecutive
     cut-offs, and one ``bincount`` per attribute over (group, place) with a
     cumulative sum gives each group's count at or above every cut-off.

@@ -140,7 +140,7 @@ def _variant_picks(n_units: int, members: list[np.ndarray], rng: np.random.Gener
     Units go through a group's variants in rounds; each round is a new random
     permutation of the group.  Every variant is used ``floor(n/size)`` or
     ``ceil(n/size)`` times (balanced); a template's units take distinct
-    variants unless they straddle two rounds (when ``repeats`` equals the
+    variants unless they straddle two rounds (when ``n_repeats`` equals the
     group size they never do, and each template gets every variant); and a
     variant meets different
     variants of the other groups from round to round, so that one name's
@@ -202,7 +202,7 @@ class PairedTestResult:
     kind : {"score", "rank"}
     reference : object
         The group every other group is compared with.
-    n_templates, n_variants, n_groups, repeats : int
+    n_templates, n_variants, n_groups, n_repeats : int
         The design: templates, signal variants (e.g. names), groups, repeats.
     n_units : int
         Pointwise: template x repeat units, each scored once per group.
@@ -253,7 +253,7 @@ class PairedTestResult:
     n_templates: int
     n_variants: int
     n_groups: int
-    repeats: int
+    n_repeats: int
     n_units: int
     n_texts: int
     n_calls: int
@@ -715,7 +715,7 @@ def _with_impact_ratios(
     group = np.broadcast_to(np.arange(len(labels)), decisions.shape)[ok]
     audited = audit(
         selected=decisions[ok].astype(np.uint8),
-        groups={"group": np.asarray(labels, dtype=object)[group]},
+        sensitive_features={"group": np.asarray(labels, dtype=object)[group]},
     )
     rates = audited.table.set_index("group")[["rate", "impact_ratio", "four_fifths_flag"]]
     columns = list(table.columns)
@@ -904,7 +904,7 @@ def paired_test(
     *,
     signals: Any = "names",
     kind: str = "score",
-    repeats: int = 1,
+    n_repeats: int = 1,
     k: int = 1,
     threshold: float | None = None,
     select_top: float | None = None,
@@ -949,10 +949,10 @@ def paired_test(
         group columns (their combination is the group, labelled as
         :func:`adverse_impact.audit` labels intersections: ``"B | M"``).
     kind : {"score", "rank"}, default "score"
-    repeats : int, default 1
-        Pointwise: each template is scored ``repeats`` times per group, each
+    n_repeats : int, default 1
+        Pointwise: each template is scored ``n_repeats`` times per group, each
         time with a different variant (name) while the group has unused ones;
-        ``repeats`` equal to the group size scores every template with every
+        ``n_repeats`` equal to the group size scores every template with every
         variant (the full design).  Ranker: blocks of prompts (one Latin
         square each, below).
     k : int, default 1
@@ -1015,7 +1015,7 @@ def paired_test(
     group's text carrying a variant of that group; the variants of a group
     are dealt in rounds, each a fresh shuffle, so every variant is used
     equally often (within one), a template's units take distinct variants
-    unless they straddle two rounds (with ``repeats`` equal to the group size
+    unless they straddle two rounds (with ``n_repeats`` equal to the group size
     each template gets every variant), and partners change from round to
     round.
     Per group, the paired differences (group minus reference, within unit)
@@ -1086,7 +1086,7 @@ def paired_test(
     (1, 0)
     """
     texts = _check_templates(kind, templates)
-    repeats = _check_positive_int(repeats, "repeats", "5")
+    n_repeats = _check_positive_int(n_repeats, "n_repeats", "5")
     k = _check_positive_int(k, "k", "1")
     alpha = check_alpha(alpha)
     n_jobs = check_n_jobs(n_jobs)
@@ -1104,7 +1104,17 @@ def paired_test(
     identity = scorer_id if scorer_id is not None else scorer_identity(scorer, kind)
     store = ScoreCache(cache, identity) if cache is not None else None
     study = _Study(
-        scorer, texts, variants, rng, repeats, reference, alpha, store, max_calls, n_jobs, progress
+        scorer,
+        texts,
+        variants,
+        rng,
+        n_repeats,
+        reference,
+        alpha,
+        store,
+        max_calls,
+        n_jobs,
+        progress,
     )
     if kind == "score":
         run = _pointwise_run(
@@ -1128,7 +1138,7 @@ def paired_test(
         n_templates=len(texts),
         n_variants=len(variants.frame),
         n_groups=len(variants.labels),
-        repeats=repeats,
+        n_repeats=n_repeats,
         n_calls=log.n_calls,
         n_cached=log.n_cached,
         n_failed_calls=len(log.failures),
@@ -1238,7 +1248,7 @@ class _Study:
     texts: list[str]
     variants: _Variants
     rng: np.random.Generator
-    repeats: int
+    n_repeats: int
     reference: Any
     alpha: float
     cache: ScoreCache | None
@@ -1300,16 +1310,16 @@ def _pointwise_run(
     ties: str,
 ) -> _Run:
     """Score every unit's texts, one per group, and analyse the paired differences."""
-    variants, texts, repeats, rng = study.variants, study.texts, study.repeats, study.rng
+    variants, texts, n_repeats, rng = study.variants, study.texts, study.n_repeats, study.rng
     G = len(variants.labels)
-    n_units = len(texts) * repeats
+    n_units = len(texts) * n_repeats
     picks = _variant_picks(n_units, variants.members, rng)
-    # Unit u = template u // repeats; group g's text is the template
+    # Unit u = template u // n_repeats; group g's text is the template
     # filled with the unit's pick for g.
     unit = np.repeat(np.arange(n_units), G)
     group_index = np.tile(np.arange(G), n_units)
     variant = picks.ravel()
-    template = unit // repeats
+    template = unit // n_repeats
     design = [_fill(texts[t], variants.slot_values[v]) for t, v in zip(template, variant)]
     answers = study.call(
         _pointwise_asker(study.scorer, pos_label), [[t] for t in design], batch_size
@@ -1332,7 +1342,7 @@ def _pointwise_run(
         {
             "unit": unit,
             "template": template,
-            "repeat": unit % repeats,
+            "repeat": unit % n_repeats,
             "group": np.asarray(variants.labels, dtype=object)[group_index],
             "variant": variant,
             "signal": np.asarray(variants.signal_text, dtype=object)[variant],
@@ -1381,12 +1391,12 @@ def _pointwise_run(
 
 
 def _ranker_layout(
-    n_prompts: int, G: int, repeats: int, positions: str, rng: np.random.Generator
+    n_prompts: int, G: int, n_repeats: int, positions: str, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each prompt's display position and template slot of each group, block by block."""
     position = np.empty((n_prompts, G), dtype=np.int64)
     slot_of = np.empty((n_prompts, G), dtype=np.int64)
-    for block in range(repeats):
+    for block in range(n_repeats):
         rows = slice(block * G, (block + 1) * G)
         if positions == "balanced":
             position[rows] = _latin_square(G, rng)
@@ -1398,11 +1408,11 @@ def _ranker_layout(
 
 def _ranker_run(study: _Study, *, positions: str, k: int) -> _Run:
     """Ask the ranker to order every prompt, one candidate per group, and audit the rankings."""
-    variants, texts, repeats, rng = study.variants, study.texts, study.repeats, study.rng
+    variants, texts, n_repeats, rng = study.variants, study.texts, study.n_repeats, study.rng
     G = len(variants.labels)
-    n_prompts = repeats * G
+    n_prompts = n_repeats * G
     picks = _variant_picks(n_prompts, variants.members, rng)
-    position, slot_of = _ranker_layout(n_prompts, G, repeats, positions, rng)
+    position, slot_of = _ranker_layout(n_prompts, G, n_repeats, positions, rng)
     template = slot_of % len(texts)
     prompts = []
     for p in range(n_prompts):
@@ -1419,7 +1429,7 @@ def _ranker_run(study: _Study, *, positions: str, k: int) -> _Run:
     rankings = audit_rankings(
         long[long["answered"]],
         prompt="prompt",
-        groups=variants.group_columns,
+        sensitive_features=variants.group_columns,
         rank="rank",
         position="position",
         k=k,

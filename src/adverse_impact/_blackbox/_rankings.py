@@ -42,7 +42,7 @@ from adverse_impact._core._validation import (
     check_rule,
     check_unknown,
     column_names,
-    groups_argument,
+    require_sensitive_features,
 )
 from adverse_impact._stats._multiplicity import adjust
 from adverse_impact._stats._significance import check_alpha
@@ -138,7 +138,7 @@ class RankingAudit:
     >>> import adverse_impact as ai
     >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2, 3, 3, 4, 4], "group": ["a", "b"] * 4,
     ...                      "rank": [1, 2, 1, 2, 2, 1, 1, None]})
-    >>> result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank",
+    >>> result = ai.audit_rankings(data, prompt="prompt", sensitive_features="group", rank="rank",
     ...                            random_state=0)
     >>> result.table[["group", "n", "selected", "unranked", "expected", "mean_rank"]]
       group  n  selected  unranked  expected  mean_rank
@@ -177,7 +177,7 @@ class RankingAudit:
         (appearances the ranker left unranked), ``rate``, ``impact_ratio``
         (against the reference, by default the highest rate),
         ``is_reference``, ``four_fifths_flag`` (exact), ``expected`` (top-k
-        count the design expects under no effect), ``z``, ``p_value`` (the
+        count the design expects under no effect), ``statistic`` (z), ``p_value`` (the
         group's count against ``expected``), ``p_value_holm`` (Holm within the
         attribute), ``significant`` (``p_value_holm < alpha``),
         ``p_value_below`` (one-sided: fewer than expected), ``p_value_gate``
@@ -236,7 +236,7 @@ class RankingAudit:
         below = below_ratio(self._ratios, min_ratio)
         level = self.alpha if alpha is None else check_alpha(alpha)
         p = self._table["p_value_gate"].to_numpy(dtype=float)
-        lower = self._table["z"].to_numpy(dtype=float) < 0
+        lower = self._table["statistic"].to_numpy(dtype=float) < 0
         significant = (np.nan_to_num(p, nan=1.0) < level) & lower
         return {
             "four_fifths": below,
@@ -272,8 +272,8 @@ class RankingAudit:
         >>> df = load_llm_rankings()
         >>> df = df[(df["kind"] != "oversampled") & (df["model"] == "gpt-3.5-turbo")
         ...         & (df["job"] == "financial analyst")]
-        >>> result = ai.audit_rankings(df, prompt="run", groups=["race", "sex"], rank="rank",
-        ...                            random_state=0)
+        >>> result = ai.audit_rankings(df, prompt="run", sensitive_features=["race", "sex"],
+        ...                            rank="rank", random_state=0)
         >>> result.passes(), result.passes(rule="significance")
         (False, False)
         """
@@ -387,8 +387,8 @@ class RankingAudit:
         >>> df = load_llm_rankings()
         >>> df = df[(df["kind"] != "oversampled") & (df["model"] == "gpt-3.5-turbo")
         ...         & (df["job"] == "financial analyst")]
-        >>> text = ai.audit_rankings(df, prompt="run", groups=["race", "sex"], rank="rank",
-        ...                          random_state=0).to_markdown()
+        >>> text = ai.audit_rankings(df, prompt="run", sensitive_features=["race", "sex"],
+        ...                          rank="rank", random_state=0).to_markdown()
         >>> text.splitlines()[0]
         '# Ranking audit (top 1)'
         >>> "B | M = Black men" in text
@@ -422,7 +422,8 @@ class RankingAudit:
         >>> import adverse_impact as ai
         >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["a", "b"] * 2,
         ...                      "rank": [1, 2, 2, 1]})
-        >>> page = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank").to_html()
+        >>> page = ai.audit_rankings(data, prompt="prompt", sensitive_features="group",
+        ...                          rank="rank").to_html()
         >>> page.startswith("<!DOCTYPE html>"), "<svg" in page, "<script" in page
         (True, True, False)
         """
@@ -458,7 +459,8 @@ class RankingAudit:
         >>> import adverse_impact as ai
         >>> data = pd.DataFrame({"prompt": [1, 1, 2, 2], "group": ["a", "b"] * 2,
         ...                      "rank": [1, 2, 1, 2]})
-        >>> result = ai.audit_rankings(data, prompt="prompt", groups="group", rank="rank")
+        >>> result = ai.audit_rankings(data, prompt="prompt", sensitive_features="group",
+        ...                            rank="rank")
         >>> print(result.verdict())  # doctest: +NORMALIZE_WHITESPACE
         1 of 2 groups is in the top 1 at under four-fifths of the highest rate; 0 are
         significantly below the design's expectation (one-sided, Holm over all 2 groups,
@@ -612,7 +614,7 @@ def _design(frame: pd.DataFrame, prompt: str, rank: str, by: list[str], k: int) 
 
 def _attribute_codes(values: Any, name: str, unknown: frozenset) -> tuple[np.ndarray, list]:
     """Codes in sorted label order, -1 for unknown labels (missing or in ``unknown``)."""
-    codes, uniques = _groups.factorize(values, f"groups[{name!r}]")
+    codes, uniques = _groups.factorize(values, f"sensitive_features[{name!r}]")
     keep = [i for i, u in enumerate(uniques) if not _groups.is_unknown(u, unknown)]
     keep.sort(key=lambda i: _groups.sort_key((uniques[i],)))
     remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
@@ -892,7 +894,7 @@ def _check_columns(
                 f"expected a column name, got {type(value).__name__}",
                 "Pass the name of a column of data",
             )
-    attributes = [str(a) for a in column_names(groups, "groups")]
+    attributes = [str(a) for a in column_names(groups, "sensitive_features")]
     by_names = _names(by, "by")
     check_columns_exist(
         frame.columns,
@@ -900,7 +902,7 @@ def _check_columns(
             "prompt": prompt,
             "rank": rank,
             "position": position,
-            **{f"groups[{i}]": a for i, a in enumerate(attributes)},
+            **{f"sensitive_features[{i}]": a for i, a in enumerate(attributes)},
             **{f"by[{i}]": b for i, b in enumerate(by_names)},
         },
     )
@@ -919,7 +921,7 @@ def audit_rankings(
     data: Any,
     *,
     prompt: str,
-    groups: str | Sequence[str] = None,
+    sensitive_features: str | Sequence[str] = None,
     rank: str,
     position: str | None = None,
     k: int = 1,
@@ -930,7 +932,6 @@ def audit_rankings(
     alpha: float = 0.05,
     n_resamples: int = 1999,
     random_state: int | np.random.Generator | None = None,
-    sensitive_features: Any = None,
 ) -> RankingAudit:
     """Audit a ranker: who it puts in the top k, tested within the prompts it ranked.
 
@@ -947,12 +948,10 @@ def audit_rankings(
     prompt : str
         The column identifying the prompt (block) a candidate was ranked in;
         unique within an experiment.
-    groups : str or sequence of str
+    sensitive_features : str or sequence of str
         The protected attribute column(s).  With two or more, their
         intersection is audited too (``"race x sex"``, labels ``"B | M"``), as
         in :func:`adverse_impact.audit`.
-    sensitive_features : optional
-        An alias of ``groups`` (fairlearn's name), which warns.
     rank : str
         The column of ranks, 1 = best.  Empty (NaN, None, ``<NA>``) when the
         ranker left the candidate unranked (an answer that omits a name).
@@ -1067,8 +1066,8 @@ def audit_rankings(
     >>> df = load_llm_rankings()
     >>> df = df[(df["kind"] != "oversampled") & (df["model"] == "gpt-3.5-turbo")
     ...         & (df["job"] == "financial analyst")]
-    >>> result = ai.audit_rankings(df, prompt="run", groups=["race", "sex"], rank="rank",
-    ...                            position="position", random_state=0)
+    >>> result = ai.audit_rankings(df, prompt="run", sensitive_features=["race", "sex"],
+    ...                            rank="rank", position="position", random_state=0)
     >>> t = result.table
     >>> t[t["attribute"] == "race x sex"][["group", "selected", "rate", "impact_ratio"]]
         group  selected   rate  impact_ratio
@@ -1085,7 +1084,7 @@ def audit_rankings(
     >>> gof[["statistic", "df", "p_value"]].round(10).to_numpy().tolist()
     [[46.064, 7.0, 8.5e-08]]
     """
-    groups = groups_argument("audit_rankings", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     frame = _as_pandas(data)
     attributes, by_names = _check_columns(frame, prompt, groups, rank, position, by)
     k = _check_int(k, "k", 1, "1 (the first place)")
@@ -1126,7 +1125,7 @@ def audit_rankings(
         positions = _with_by(positions, design, by_names)
     params = {
         "prompt": prompt,
-        "groups": attributes,
+        "sensitive_features": attributes,
         "rank": rank,
         "position": position,
         "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
@@ -1186,7 +1185,7 @@ def _attribute_rows(
         unknown_counts[name] = int((g < 0).sum())
         if len(keys) < 2:
             raise input_error(
-                "groups",
+                "sensitive_features",
                 f"attribute {name!r} has {len(keys)} known group(s); a ranking audit "
                 "compares at least two",
                 "Audit an attribute with two or more groups, or check the unknown= labels",
@@ -1495,7 +1494,7 @@ def _group_rows(
                     "is_reference": i == ref,
                     "four_fifths_flag": ratio is not None and ratio < FOUR_FIFTHS,
                     "expected": float(top.expected[c, i]),
-                    "z": float(z[c, i]),
+                    "statistic": float(z[c, i]),
                     "p_value": float(p[c, i]),
                     "p_value_holm": float(holm[c, i]),
                     "significant": bool(holm[c, i] < alpha),
@@ -1654,7 +1653,7 @@ def _position_rows(
             "selected": selected.astype(np.int64),
             "rate": rate,
             "expected": top.expected.ravel(),
-            "z": z.ravel(),
+            "statistic": z.ravel(),
             "p_value": p.ravel(),
             "p_value_holm": holm.ravel(),
         }

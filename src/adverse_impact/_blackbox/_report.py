@@ -158,7 +158,7 @@ def group_key(
 
 def _default_key(result: Any) -> dict[str, dict[str, str]] | None:
     """The shipped data's key when the result's labels are its codes."""
-    groups = result.params.get("groups", [])
+    groups = result.params.get("sensitive_features", [])
     table = result._table
     for attribute in groups:
         labels = set(map(str, table.loc[table["attribute"] == attribute, "group"]))
@@ -546,7 +546,7 @@ def ranking_html(
     table, tests = result._table, result._tests
     positions, counts = result._positions, result._rank_counts
     alpha, k = result.alpha, result.k
-    attributes = list(result.params.get("groups", []))
+    attributes = list(result.params.get("sensitive_features", []))
     title = title or f"Ranking audit (top {k})"
     body = [
         _verdict(result.verdict()),
@@ -671,7 +671,7 @@ def ranking_markdown(result: Any, *, key: Mapping[str, Mapping[str, str]] | None
     """The ranking audit as Markdown: verdict, key, per-experiment tables, tests once."""
     key = key if key is not None else _default_key(result)
     table, tests, alpha, k = result._table, result._tests, result.alpha, result.k
-    attributes = list(result.params.get("groups", []))
+    attributes = list(result.params.get("sensitive_features", []))
     lines = [f"# Ranking audit (top {k})", "", f"**Verdict.** {result.verdict()}", ""]
     codes = group_key(list(dict.fromkeys(map(str, table["group"]))), key, attributes)
     if codes:
@@ -780,7 +780,7 @@ def _design_sentence(result: Any) -> str:
     )
     return (
         f"{result.n_templates:,} templates, {result.n_variants:,} signal variants in "
-        f"{result.n_groups} groups, {result.repeats} repeat(s): {size}. Scorer calls: "
+        f"{result.n_groups} groups, {result.n_repeats} repeat(s): {size}. Scorer calls: "
         f"{result.n_calls:,} made, {result.n_cached:,} answers from the cache, "
         f"{result.n_failed_calls:,} failed."
     )

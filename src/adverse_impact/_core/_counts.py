@@ -80,7 +80,8 @@ class GroupCounts:
 
     >>> import adverse_impact as ai
     >>> from adverse_impact.datasets import load_eeoc_example
-    >>> counts = ai.audit(load_eeoc_example(), selected="advanced", groups="race").counts
+    >>> counts = ai.audit(load_eeoc_example(), selected="advanced",
+    ...                   sensitive_features="race").counts
     >>> counts.attributes, counts.rule, counts.n_total
     (('race',), 'selected', 120)
     >>> counts.table[["race", "n", "selected"]]  # one row per cell, in the data's order
@@ -179,7 +180,9 @@ def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Col
     labels = label_columns(groups)
     if not labels:
         raise input_error(
-            "groups", "no protected attribute was given", "Pass at least one column of group labels"
+            "sensitive_features",
+            "no protected attribute was given",
+            "Pass at least one column of group labels",
         )
     attributes = tuple(labels)
     check_attribute_names(attributes)
@@ -190,7 +193,7 @@ def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Col
             strata_name = f"{strata_name} (stratum)"
         check_attribute_names([strata_name], "strata")
         labels[strata_name] = strata
-    arrays = {**{f"groups[{k!r}]": v for k, v in labels.items()}}
+    arrays = {**{f"sensitive_features[{k!r}]": v for k, v in labels.items()}}
     for name, value in (("selected", selected), ("score", score), ("sample_weight", sample_weight)):
         if value is not None:
             arrays[name] = value
@@ -208,11 +211,11 @@ def _named_columns(
     strata: Any,
 ) -> list[Any]:
     """The group columns named, after checking every named column is in the table."""
-    names = column_names(groups, "groups")
+    names = column_names(groups, "sensitive_features")
     check_columns_exist(
         available,
         {
-            **{f"groups[{i}]": g for i, g in enumerate(names)},
+            **{f"sensitive_features[{i}]": g for i, g in enumerate(names)},
             "selected": selected,
             "score": score,
             "sample_weight": sample_weight,
@@ -290,7 +293,10 @@ def _count_in_memory(columns: _Columns, rule: str, threshold: float | None) -> G
     # All label columns at once: text columns are coded in parallel threads.
     factorized = factorize_columns(
         [
-            (columns.labels[name], f"groups[{name!r}]" if name in columns.attributes else "strata")
+            (
+                columns.labels[name],
+                f"sensitive_features[{name!r}]" if name in columns.attributes else "strata",
+            )
             for name in names
         ]
     )
@@ -371,7 +377,7 @@ def _count_with_narwhals(
     _check_engine_totals(table, derived, frame, rule, selected, sample_weight, bool(checks))
     for k in keys:
         check_group_count(
-            table[k].nunique(dropna=True), f"groups[{k!r}]" if k != strata else "strata"
+            table[k].nunique(dropna=True), f"sensitive_features[{k!r}]" if k != strata else "strata"
         )
     out = pd.DataFrame(
         {k: pd.Series([None if _isnull(v) else v for v in table[k]], dtype=object) for k in keys}
@@ -547,7 +553,7 @@ def _collect_cells(frame: Any, aggregated: Any, keys: list[str]) -> pd.DataFrame
         frame.select(**{f"__n{i}": nw.col(k).n_unique() for i, k in enumerate(keys)})
     )
     for i, k in enumerate(keys):
-        check_group_count(int(found[f"__n{i}"]), f"groups[{k!r}]")
+        check_group_count(int(found[f"__n{i}"]), f"sensitive_features[{k!r}]")
     if isinstance(aggregated, nw.LazyFrame):
         aggregated = aggregated.collect()
     return aggregated.to_pandas()

@@ -13,7 +13,6 @@ import warnings
 
 __all__ = [
     "AdverseImpactError",
-    "AliasWarning",
     "InputError",
     "InputTypeError",
     "UnknownCategoryWarning",
@@ -32,7 +31,7 @@ class AdverseImpactError(Exception):
     >>> import adverse_impact as ai
     >>> from adverse_impact.datasets import load_eeoc_example
     >>> try:
-    ...     ai.audit(load_eeoc_example(), selected="hired", groups="race")
+    ...     ai.audit(load_eeoc_example(), selected="hired", sensitive_features="race")
     ... except ai.AdverseImpactError as error:
     ...     print(error)
     selected: column 'hired' is not in data. Use one of ['race', 'advanced']
@@ -46,7 +45,7 @@ class InputError(AdverseImpactError, ValueError):
     --------
     >>> import adverse_impact as ai
     >>> try:
-    ...     ai.audit(selected=[1, 0.5, 0], groups=["a", "b", "a"])
+    ...     ai.audit(selected=[1, 0.5, 0], sensitive_features=["a", "b", "a"])
     ... except ai.InputError as error:
     ...     print(error)  # doctest: +ELLIPSIS
     selected: holds values strictly between 0 and 1 (e.g. [0.5]), which look like ...
@@ -60,7 +59,7 @@ class InputTypeError(AdverseImpactError, TypeError):
     --------
     >>> import adverse_impact as ai
     >>> try:
-    ...     ai.audit(selected=["yes", "no"], groups=["a", "b"])
+    ...     ai.audit(selected=["yes", "no"], sensitive_features=["a", "b"])
     ... except ai.InputTypeError as error:
     ...     print(error)  # doctest: +ELLIPSIS
     selected: must hold 0/1 or True/False decisions, found ['yes', 'no']. Map the labels ...
@@ -91,29 +90,12 @@ class UnknownCategoryWarning(UserWarning):
     >>> sex = ["F", "M", "Prefer not to say"] * 4
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     result = ai.audit(selected=[1, 0, 1] * 4, groups={"sex": sex})
+    ...     result = ai.audit(selected=[1, 0, 1] * 4, sensitive_features={"sex": sex})
     >>> caught[0].category.__name__
     'UnknownCategoryWarning'
-    >>> ai.audit(selected=[1, 0, 1] * 4, groups={"sex": sex}, unknown="Prefer not to say").unknown
+    >>> ai.audit(selected=[1, 0, 1] * 4, sensitive_features={"sex": sex},
+    ...          unknown="Prefer not to say").unknown
     {'sex': 4}
-    """
-
-
-class AliasWarning(UserWarning):
-    """An argument was passed under its alias; the message names the library's own spelling.
-
-    Examples
-    --------
-    ``sensitive_features`` (fairlearn's word) is an alias of ``groups`` in
-    :func:`adverse_impact.audit`: it works, and says so.
-
-    >>> import warnings
-    >>> import adverse_impact as ai
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     result = ai.audit(selected=[1, 0, 1, 1], sensitive_features=["F", "F", "M", "M"])
-    >>> caught[0].category.__name__, "groups=" in str(caught[0].message)
-    ('AliasWarning', True)
     """
 
 
@@ -151,7 +133,6 @@ __test__ = {
         InputError,
         InputTypeError,
         UnknownCategoryWarning,
-        AliasWarning,
     )
 }
 for _public in __test__.values():

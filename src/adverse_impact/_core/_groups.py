@@ -74,7 +74,7 @@ ATTRIBUTE_SEP = " x "
 COUNT_COLUMNS = ("n", "selected", "weight", "weight_selected")
 
 
-def check_attribute_names(names: Iterable[Any], argument: str = "groups") -> None:
+def check_attribute_names(names: Iterable[Any], argument: str = "sensitive_features") -> None:
     """No protected attribute or stratum may share a name with a count column.
 
     A counts table holds the labels and the counts side by side, so an
@@ -94,7 +94,7 @@ def check_attribute_names(names: Iterable[Any], argument: str = "groups") -> Non
 # -- reading the attributes ----------------------------------------------------------
 
 
-def label_columns(groups: Any, argument: str = "groups") -> dict[str, Any]:
+def label_columns(groups: Any, argument: str = "sensitive_features") -> dict[str, Any]:
     """The protected attributes by name: one column of labels each, in the caller's order.
 
     A Series or 1-D array is one attribute (named after the Series, else
@@ -423,7 +423,9 @@ def highest(rates: Sequence[Any], eligible: Sequence[bool]) -> int | None:
 # -- warnings about labels --------------------------------------------------------------
 
 
-def warn_near_duplicates(name: str, keys: Sequence[tuple], argument: str = "groups") -> None:
+def warn_near_duplicates(
+    name: str, keys: Sequence[tuple], argument: str = "sensitive_features"
+) -> None:
     """Warn when labels differ only in case, spaces or type ("F" and "f ")."""
     variants: dict[str, list[Any]] = {}
     for (value,) in keys:

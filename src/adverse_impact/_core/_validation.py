@@ -6,8 +6,7 @@ argument, say what was received, and say how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -15,11 +14,8 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._core._errors import (
-    AdverseImpactError,
-    AliasWarning,
     input_error,
     type_error,
-    warn,
 )
 from adverse_impact._core._params import RULES
 
@@ -286,21 +282,6 @@ def check_rows(X: Any, sensitive_features: Any, **others: Any) -> None:
     )
 
 
-@contextmanager
-def as_sensitive_features() -> Iterator[None]:
-    """Re-word errors from the audit core, which calls the argument ``groups``."""
-    try:
-        yield
-    except AdverseImpactError as exc:
-        message = str(exc)
-        renamed = message.replace("groups[", "sensitive_features[")
-        if renamed.startswith("groups"):
-            renamed = "sensitive_features" + renamed[len("groups") :]
-        if renamed == message:
-            raise
-        raise type(exc)(renamed) from exc
-
-
 def check_binary_labels(values: Any, pos_label: Any, argument: str) -> np.ndarray:
     """Labels as int8 0/1 with 1 meaning ``pos_label``; refuses ambiguous labels."""
     if isinstance(values, (str, bytes)):
@@ -349,42 +330,15 @@ def check_binary_labels(values: Any, pos_label: Any, argument: str) -> np.ndarra
     return hit.astype(np.int8)
 
 
-# -- one vocabulary: aliases --------------------------------------------------------
-
-
-def resolve_alias(function: str, name: str, value: Any, alias: str, alias_value: Any) -> Any:
-    """The argument passed as ``name=``, or as its ``alias=`` (which warns).
-
-    A function keeps one name per concept (its first-wave name is a
-    contract); the other spelling in use elsewhere (fairlearn's
-    ``sensitive_features``) is accepted as an alias that warns with an
-    :class:`~adverse_impact.AliasWarning` naming the function's own name.
-    Both at once is an error.
-    """
-    if alias_value is None:
-        return value
-    if value is not None:
+def require_sensitive_features(sensitive_features: Any) -> Any:
+    """``sensitive_features``, which may default to ``None`` only to keep its position."""
+    if sensitive_features is None:
         raise input_error(
-            alias, f"both {name}= and its alias {alias}= were given", f"Pass {name}= only"
-        )
-    warn(
-        f"{function}: {alias}= is an alias of {name}=, this function's name for the same "
-        f"argument; pass {name}= to silence this warning",
-        AliasWarning,
-    )
-    return alias_value
-
-
-def groups_argument(function: str, groups: Any, sensitive_features: Any) -> Any:
-    """``groups``, or its alias ``sensitive_features`` (which warns); one is required."""
-    groups = resolve_alias(function, "groups", groups, "sensitive_features", sensitive_features)
-    if groups is None:
-        raise input_error(
-            "groups",
+            "sensitive_features",
             "is required",
             "Pass the protected attribute(s): column name(s) of data=, or labels",
         )
-    return groups
+    return sensitive_features
 
 
 #: The gate policies of every result's ``passes``/``failing``.

@@ -106,7 +106,7 @@ class AuditLog:
     >>> import tempfile, pathlib
     >>> import adverse_impact as ai
     >>> log = ai.AuditLog(pathlib.Path(tempfile.mkdtemp()) / "audits.db")
-    >>> result = ai.audit(selected=[1, 0, 1, 1], groups={"sex": ["F", "F", "M", "M"]})
+    >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]})
     >>> entry = log.add(result, label="screener Q1", model_version="2.3.0")
     >>> log.history()[["id", "label", "model_version", "min_impact_ratio", "passes"]]
        id        label model_version  min_impact_ratio  passes

@@ -16,7 +16,7 @@ from adverse_impact._core._counts import PERIOD_KEY, UNPARSEABLE, count_periods
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._validation import check_option, check_unknown, groups_argument
+from adverse_impact._core._validation import check_option, check_unknown, require_sensitive_features
 from adverse_impact._monitoring import _report
 from adverse_impact._monitoring._change import change_sequences, guarantee, trailing_window
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
@@ -71,7 +71,8 @@ class MonitorResult:
     --------
     >>> import adverse_impact as ai
     >>> result = ai.monitor(time=["2025-01-03", "2025-02-07", "not a date"] * 4,
-    ...                     selected=[1, 0, 1] * 4, groups={"sex": list("FFFFFFMMMMMM")})
+    ...                     selected=[1, 0, 1] * 4,
+    ...                     sensitive_features={"sex": list("FFFFFFMMMMMM")})
     >>> result.periods, result.n_unparseable_time
     (['2025-01', '2025-02'], 4)
     >>> result.to_frame()[["group", "period", "cum_n", "cum_impact_ratio"]]
@@ -308,7 +309,7 @@ def monitor(
     selected: Any = None,
     score: Any = None,
     threshold: float | None = None,
-    groups: Any = None,
+    sensitive_features: Any = None,
     period: str | None = "month",
     alpha: float = 0.05,
     reference: Any = "highest",
@@ -319,7 +320,6 @@ def monitor(
     horizon: int | None = 36,
     window: int = 3,
     change_planned_se: float = 0.04,
-    sensitive_features: Any = None,
 ) -> MonitorResult:
     """Monitor selection rates over time with alerts whose false-alarm rate holds.
 
@@ -341,7 +341,7 @@ def monitor(
         When each decision was made: dates, datetimes or ISO text.  Missing
         and unparseable values are counted (``n_missing_time``,
         ``n_unparseable_time``) and left out.
-    selected, score, threshold, groups, reference, unknown
+    selected, score, threshold, sensitive_features, reference, unknown
         As in :func:`adverse_impact.audit`; scores need a ``threshold``
         (the median of all periods would use the future).
     period : {"day", "week", "month", "quarter", "year"} or None, default "month"
@@ -385,8 +385,6 @@ def monitor(
         ``planned_se`` of the restarted sequences: 0.04 makes them tightest
         where a window can tell a ratio of 0.7 from 0.8
         (``log(0.8 / 0.7) / 0.04`` is about 3.3 standard errors).
-    sensitive_features : optional
-        An alias of ``groups`` (fairlearn's name), which warns.
 
     Returns
     -------
@@ -437,7 +435,7 @@ def monitor(
     >>> months = np.repeat(pd.date_range("2025-01-01", periods=12, freq="MS"), 200)
     >>> sex = np.tile(["F", "M"], 1200)
     >>> chosen = rng.random(2400) < np.where(sex == "F", 0.18, 0.30)
-    >>> result = ai.monitor(time=months, selected=chosen, groups={"sex": sex})
+    >>> result = ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex})
     >>> result.first_alert("below_one"), result.first_alert("below_four_fifths")
     ('2025-04', '2025-08')
 
@@ -450,7 +448,7 @@ def monitor(
     >>> sex = np.tile(["F", "M"], 27000)
     >>> late = (sex == "F") & (months >= "2025-09-01")
     >>> chosen = rng.random(54000) < np.where(late, 0.21, 0.30)
-    >>> result = ai.monitor(time=months, selected=chosen, groups={"sex": sex})
+    >>> result = ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex})
     >>> result.first_alert("below_four_fifths", detector="cumulative") is None
     True
     >>> row = result.alerts.query("alert == 'below_four_fifths'").iloc[0]
@@ -459,7 +457,7 @@ def monitor(
     >>> round(float(row["ratio_now"]), 2), round(float(row["window_ratio_now"]), 2)
     (0.84, 0.7)
     """
-    groups = groups_argument("monitor", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     alpha = check_alpha(alpha)
     unknown_labels = check_unknown(unknown)
     _check_options(correction, planned_se, score, threshold)
@@ -625,7 +623,7 @@ def _prepare(
         k = grid.shape[0]
         if k < 2:
             raise input_error(
-                "groups",
+                "sensitive_features",
                 f"attribute {name!r} has fewer than two known groups",
                 "Monitor an attribute with two or more groups",
             )

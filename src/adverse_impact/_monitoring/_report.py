@@ -73,7 +73,7 @@ def verdict(result: Any) -> str:
     --------
     >>> import adverse_impact as ai
     >>> result = ai.monitor(time=["2025-01-03", "2025-02-07"] * 4, selected=[1, 0] * 4,
-    ...                     groups={"sex": list("FFFFMMMM")})
+    ...                     sensitive_features={"sex": list("FFFFMMMM")})
     >>> print(verdict(result))  # doctest: +NORMALIZE_WHITESPACE
     No alert: no group is shown selected at a lower rate than its reference group, either
     cumulatively or since a change; family: 1 comparison (sex) watched cumulatively and since

@@ -19,7 +19,7 @@ import pandas as pd
 from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._shape import ResultShape, _TransitionalSummary
+from adverse_impact._core._shape import ResultShape
 from adverse_impact._proxies._tokens import as_texts, group_codes
 
 if TYPE_CHECKING:
@@ -349,9 +349,7 @@ class CounterfactualResult(ResultShape):
         ``n_documents``, ``n_swapped``, ``mean_change``, ``mean_abs_change``,
         ``max_abs_change``, ``flip_rate``, ``flip_rate_all`` and ``cutoff``,
         as the attributes hold them (NaN stays NaN; ``to_dict()`` has them
-        too, JSON-ready, beside every document's row).  The first release
-        returned this dict from ``summary()``, which still answers that use
-        with an :class:`~adverse_impact.AliasWarning`.
+        too, JSON-ready, beside every document's row).
         """
         return {name: getattr(self, name) for name in _NUMBERS}
 
@@ -359,10 +357,7 @@ class CounterfactualResult(ResultShape):
         """The headline, the decision rule and one line per group, in plain text.
 
         The first line is the first line of ``repr``.  The dict of headline
-        numbers is :attr:`numbers`; the text returned here still answers the
-        first release's use of ``summary()`` as that dict (``["flip_rate"]``,
-        ``.keys()``, ``.items()``, ``.get()``) with an
-        :class:`~adverse_impact.AliasWarning`.
+        numbers is :attr:`numbers`.
         """
         lines = [self._headline()]
         if self.cutoff is None:
@@ -383,14 +378,7 @@ class CounterfactualResult(ResultShape):
                     f"  {row.group}: {row.n_swapped:,} of {row.n:,} swapped, mean change "
                     f"{row.mean_change:+.4f}, mean |change| {row.mean_abs_change:.4f}{flips}"
                 )
-        return _TransitionalSummary(
-            "\n".join(lines),
-            lambda: self.numbers,
-            dict,
-            _NUMBERS,
-            "CounterfactualResult.summary()",
-            "CounterfactualResult.numbers",
-        )
+        return "\n".join(lines)
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the score changes of the swapped documents (needs matplotlib)."""

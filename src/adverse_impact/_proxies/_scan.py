@@ -209,9 +209,9 @@ class ProxyScan(_Ranked):
         Features scanned.
     attributes : tuple of str
         The protected attributes.
-    n_unknown : Mapping[str, int]
+    unknown : Mapping[str, int]
         Rows left out of each attribute's comparisons for an unknown label
-        (read-only).
+        (read-only), by attribute as :attr:`adverse_impact.AuditResult.unknown`.
 
     Examples
     --------
@@ -229,17 +229,17 @@ class ProxyScan(_Ranked):
 
     n_features: int
     attributes: tuple[str, ...]
-    n_unknown: Mapping[str, int]
+    unknown: Mapping[str, int]
     _value = "strength"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "attributes", tuple(self.attributes))
-        object.__setattr__(self, "n_unknown", read_only(self.n_unknown))
+        object.__setattr__(self, "unknown", read_only(self.unknown))
 
     def _headline(self) -> str:
         return (
             f"ProxyScan: {self.n_features} features x {len(self.attributes)} attribute(s); "
-            f"unknown labels {dict(self.n_unknown)}"
+            f"unknown labels {dict(self.unknown)}"
         )
 
 
@@ -271,7 +271,7 @@ def proxy_scan(
         (read through narwhals), or an array.
     sensitive_features : array-like, Series, DataFrame or dict
         One or several protected attributes.  Missing labels (None, NaN,
-        empty) and ``unknown`` labels are counted (``n_unknown``) and left out.
+        empty) and ``unknown`` labels are counted (``result.unknown``) and left out.
     feature_names : sequence of str, optional
         Names for the columns of an array.
     unknown : label or list of labels, optional
@@ -346,7 +346,7 @@ def proxy_scan(
         table,
         n_features=frame.shape[1],
         attributes=tuple(a.name for a in coded),
-        n_unknown=n_unknown,
+        unknown=n_unknown,
     )
 
 

@@ -238,7 +238,7 @@ def publish(result: Any, format: str = "html", path: Any = None) -> str:
     >>> import adverse_impact as ai
     >>> from adverse_impact._publish._document import publish
     >>> funnel = ai.audit_funnel(stages={"screened": [1, 1, 1, 0], "offered": [1, 0, 1, 0]},
-    ...                          groups={"sex": ["F", "F", "M", "M"]})
+    ...                          sensitive_features={"sex": ["F", "F", "M", "M"]})
     >>> publish(funnel, "md").splitlines()[0]
     '# Funnel audit'
     """

@@ -63,7 +63,8 @@ class LL144Packet:
     Examples
     --------
     >>> import adverse_impact as ai
-    >>> result = ai.audit(selected=[1, 0, 1, 1] * 10, groups={"sex": ["F", "F", "M", "M"] * 10})
+    >>> result = ai.audit(selected=[1, 0, 1, 1] * 10, sensitive_features={"sex": ["F", "F", "M",
+    ...                   "M"] * 10})
     >>> packet = result.to_ll144(audit_date="2026-11-30", distribution_date="2026-01-05",
     ...                          data_source="ATS export")
     >>> packet.summary()

@@ -187,7 +187,7 @@ def age_groups(
         An ordered categorical named ``"age"`` (index kept from a Series
         input), NaN where the age is unknown; ``.attrs["unknown"]`` holds the
         number of unknown ages and ``.attrs["cutoffs"]`` the cut-offs.  Pass it
-        as ``groups=`` to :func:`adverse_impact.audit`.
+        as ``sensitive_features=`` to :func:`adverse_impact.audit`.
 
     Raises
     ------
@@ -236,7 +236,7 @@ class AgeTrend:
     """Logistic regression of selection on age; see :func:`audit_age`.
 
     ``slope`` is the change in the log-odds of selection per year of age,
-    with its standard error, Wald ``z`` and two-sided ``p_value``;
+    with its standard error, Wald z ``statistic`` and two-sided ``p_value``;
     ``odds_ratio_10y`` (with ``ci_low``, ``ci_high``) the odds ratio for ten
     years older.  ``note`` says why values are NaN (no variation, separation).
 
@@ -254,7 +254,7 @@ class AgeTrend:
     intercept: float
     slope: float
     se: float
-    z: float
+    statistic: float
     p_value: float
     odds_ratio_10y: float
     ci_low: float
@@ -313,7 +313,7 @@ def _logistic_trend(x: np.ndarray, y: np.ndarray, w: np.ndarray, confidence: flo
         intercept=float(beta[0] - beta[1] * center),
         slope=slope,
         se=se,
-        z=z,
+        statistic=z,
         p_value=float(2 * norm.sf(abs(z))),
         odds_ratio_10y=math.exp(10 * slope),
         ci_low=math.exp(10 * (slope - q * se)),

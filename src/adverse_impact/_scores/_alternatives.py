@@ -7,6 +7,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,9 +20,9 @@ from adverse_impact._core._groups import code_groups
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, jsonable, pyplot
 from adverse_impact._core._validation import (
-    as_sensitive_features,
     check_binary_labels,
     check_rows,
+    check_share,
     check_unknown,
 )
 
@@ -207,7 +208,7 @@ class ModelComparison:
     >>> skill = y + rng.normal(0, 1, 400)
     >>> models = {"with penalty": skill - 0.6 * (sex == "F"), "skill only": skill}
     >>> result = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.3,
-    ...                            n_bootstrap=20, random_state=0)
+    ...                            n_resamples=20, random_state=0)
     >>> print(result.summary().splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
     ModelComparison: 2 models, current 'with penalty'; 1 less discriminatory alternative
     within roc_auc tolerance 0.005
@@ -221,7 +222,7 @@ class ModelComparison:
     metric_name: str
     tolerance: float
     confidence: float
-    n_bootstrap: int
+    n_resamples: int
     verdict: str
     _candidates: pd.DataFrame | None = None
 
@@ -253,7 +254,7 @@ class ModelComparison:
                 "metric": self.metric_name,
                 "tolerance": self.tolerance,
                 "confidence": self.confidence,
-                "n_bootstrap": self.n_bootstrap,
+                "n_resamples": self.n_resamples,
                 "verdict": self.verdict,
                 "models": self._table.to_dict("records"),
                 "impact_ratios": self._impact_ratios.to_dict("records"),
@@ -393,9 +394,10 @@ def compare_models(
     metric: str | Callable[[Any, Any], float] = "roc_auc",
     current: str | None = None,
     tolerance: float = 0.005,
-    n_bootstrap: int = 200,
+    n_resamples: int = 200,
     confidence: float = 0.95,
     intersectional: bool = False,
+    min_share: float | None = None,
     unknown: Any = None,
     pos_label: Any = 1,
     random_state: int | None = None,
@@ -423,7 +425,7 @@ def compare_models(
         The model the others are alternatives to; default the first.
     tolerance : float, default 0.005
         How much lower validity still "serves the interest equally well".
-    n_bootstrap : int, default 200
+    n_resamples : int, default 200
         Paired bootstrap resamples of the rows (the same for every model)
         for the intervals of the current model and of the alternatives the
         verdict names (the five with the highest lowest ratio; the others'
@@ -432,6 +434,10 @@ def compare_models(
     confidence : float, default 0.95
     intersectional : bool, default False
         Also audit intersections (small cells make the lowest ratio noisy).
+    min_share : float, optional
+        Groups whose share of an attribute's known rows is below this (e.g.
+        0.02, NYC's rule, as in :func:`adverse_impact.audit`) are left out of
+        every model's lowest impact ratio and of its bootstrap intervals.
     unknown : label or list of labels, optional
         Labels meaning "unknown category".
     pos_label : object, default 1
@@ -476,7 +482,7 @@ def compare_models(
     >>> skill = y + rng.normal(0, 1, 2000)
     >>> models = {"with penalty": skill - 0.6 * (sex == "F"), "skill only": skill}
     >>> result = ai.compare_models(models, None, y, {"sex": sex}, select_top=0.3,
-    ...                            n_bootstrap=50, random_state=0)
+    ...                            n_resamples=50, random_state=0)
     >>> result.alternatives
     ['skill only']
     """
@@ -501,9 +507,10 @@ def compare_models(
         metric=metric,
         current=current,
         tolerance=tolerance,
-        n_bootstrap=n_bootstrap,
+        n_resamples=n_resamples,
         confidence=confidence,
         intersectional=intersectional,
+        min_share=min_share,
         unknown=unknown,
         random_state=random_state,
         ties=ties,
@@ -518,38 +525,39 @@ def _compare(
     metric: Any,
     current: str | None,
     tolerance: float,
-    n_bootstrap: int,
+    n_resamples: int,
     confidence: float,
     intersectional: bool,
     unknown: Any,
     random_state: Any,
+    min_share: float | None = None,
     ties: str = "error",
     candidates: pd.DataFrame | None = None,
     metrics: _Metrics | None = None,
 ) -> ModelComparison:
     metric_name = _check_metric(metric)
     metrics = metrics or _Metrics(metric, truth)
-    _check_margins(tolerance, n_bootstrap)
+    _check_margins(tolerance, n_resamples)
     current = _current_model(entries, current)
     n = len(truth)
-    with as_sensitive_features():
-        coded = [
-            (c.name, len(c.keys), c.codes)
-            for c in code_groups(
-                sensitive_features, n, unknown=check_unknown(unknown), intersectional=intersectional
-            )
-        ]
+    share = check_share(min_share, "min_share")
+    coded = [
+        (c.name, len(c.keys), _without_small_groups(c.codes, len(c.keys), share))
+        for c in code_groups(
+            sensitive_features, n, unknown=check_unknown(unknown), intersectional=intersectional
+        )
+    ]
 
     rows, ratio_rows, decisions = [], [], {}
     for e in entries:
         picked = _entry_decisions(e, ties, random_state)
-        with as_sensitive_features():
-            result = audit(
-                selected=picked.view(np.uint8),
-                groups=sensitive_features,
-                intersectional=intersectional,
-                unknown=unknown,
-            )
+        result = audit(
+            selected=picked.view(np.uint8),
+            sensitive_features=sensitive_features,
+            intersectional=intersectional,
+            min_share=min_share,
+            unknown=unknown,
+        )
         decisions[e.name] = picked
         known = result.table[~result.table["excluded"]]
         ratio_rows.extend(_impact_rows(e.name, known))
@@ -563,12 +571,12 @@ def _compare(
         coded,
         metrics,
         current,
-        n_bootstrap,
+        n_resamples,
         confidence,
         random_state,
     )
     frame = frame[_TABLE_COLUMNS]
-    verdict = _verdict(frame, current, metric_name, tolerance, confidence, n_bootstrap)
+    verdict = _verdict(frame, current, metric_name, tolerance, confidence, n_resamples)
     impact = pd.DataFrame(ratio_rows)
     impact["group"] = impact["group"].astype(object)
     return ModelComparison(
@@ -578,23 +586,39 @@ def _compare(
         metric_name,
         float(tolerance),
         float(confidence),
-        int(n_bootstrap),
+        int(n_resamples),
         verdict,
         candidates,
     )
 
 
-def _check_margins(tolerance: Any, n_bootstrap: Any) -> None:
+def _without_small_groups(codes: np.ndarray, k: int, share: Fraction | None) -> np.ndarray:
+    """Group codes with the groups under ``min_share`` of the known rows coded unknown (-1).
+
+    The same exact rule as the audit's exclusion, so the bootstrap's lowest
+    ratio is taken over the groups the point estimate is taken over.
+    """
+    if share is None:
+        return codes
+    counts = np.bincount(codes[codes >= 0], minlength=k)
+    known = int(counts.sum())
+    small = np.array([known > 0 and Fraction(int(c), known) < share for c in counts], dtype=bool)
+    if not small.any():
+        return codes
+    return np.where((codes >= 0) & small[np.maximum(codes, 0)], -1, codes)
+
+
+def _check_margins(tolerance: Any, n_resamples: Any) -> None:
     """The validity tolerance and the number of bootstrap resamples."""
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
         raise input_error(
             "tolerance", f"{tolerance!r} is not a number >= 0", "Pass e.g. tolerance=0.005"
         )
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 0:
         raise input_error(
-            "n_bootstrap",
-            f"{n_bootstrap!r} is not an integer >= 0",
-            "Pass e.g. n_bootstrap=200, or 0 for no intervals",
+            "n_resamples",
+            f"{n_resamples!r} is not an integer >= 0",
+            "Pass e.g. n_resamples=200, or 0 for no intervals",
         )
 
 
@@ -717,7 +741,7 @@ def _bootstrap(
     coded: list,
     metrics: _Metrics,
     current: str,
-    n_bootstrap: int,
+    n_resamples: int,
     confidence: float,
     random_state: Any,
 ) -> None:
@@ -733,7 +757,7 @@ def _bootstrap(
     ]
     for column in nan_columns:
         frame[column] = math.nan
-    if n_bootstrap == 0:
+    if n_resamples == 0:
         return
     n = len(truth)
     rng = np.random.default_rng(random_state)
@@ -748,10 +772,10 @@ def _bootstrap(
     entries = [e for e in entries if e.name in wanted]
     members = [np.equal.outer(gid, np.arange(k)).astype(float) for _, k, gid in coded]
     metric_fns = {e.name: metrics.function(e.scores) for e in entries}
-    values = {e.name: np.empty((n_bootstrap, 2)) for e in entries}
-    chunk = max(1, min(n_bootstrap, 2_000_000 // max(n, 1)))  # bounded memory
-    for first in range(0, n_bootstrap, chunk):
-        size = min(chunk, n_bootstrap - first)
+    values = {e.name: np.empty((n_resamples, 2)) for e in entries}
+    chunk = max(1, min(n_resamples, 2_000_000 // max(n, 1)))  # bounded memory
+    for first in range(0, n_resamples, chunk):
+        size = min(chunk, n_resamples - first)
         # Paired: the same resamples of applicants for every model.
         draws = rng.integers(0, n, (size, n))
         draws += (np.arange(size) * n)[:, None]
@@ -805,7 +829,7 @@ def _verdict(
     metric_name: str,
     tolerance: float,
     confidence: float,
-    n_bootstrap: int,
+    n_resamples: int,
 ) -> str:
     cur = frame.set_index("model").loc[current]
     head = (
@@ -826,7 +850,7 @@ def _verdict(
             f"{r.model!r}: {metric_name} {r.metric:.4f} ({r.metric_diff:+.4f}), lowest "
             f"impact ratio {r.min_impact_ratio:.3f} ({r.ir_diff:+.3f})"
         )
-        if n_bootstrap:
+        if n_resamples:
             robust = r.ir_diff_ci_low > 0 and r.metric_diff_ci_low >= -tolerance
             text += (
                 f"; {confidence:.0%} intervals of the differences: {metric_name} "
@@ -931,17 +955,17 @@ def search_alternatives(
     *,
     param_grid: Mapping[str, Sequence[Any]] | None = None,
     feature_sets: Any = None,
-    cutoffs: Sequence[int | float] | None = None,
+    select_top: float | Sequence[int | float] | None = None,
     cv: int = 5,
     random_state: int | None = None,
-    select_top: float | None = None,
     metric: str | Callable[[Any, Any], float] = "roc_auc",
     current: str | None = None,
     tolerance: float = 0.005,
-    n_bootstrap: int = 200,
+    n_resamples: int = 200,
     confidence: float = 0.95,
     group_cutoffs: bool = True,
     intersectional: bool = False,
+    min_share: float | None = None,
     unknown: Any = None,
     pos_label: Any = 1,
     y_true: Any = None,
@@ -950,7 +974,7 @@ def search_alternatives(
     """Search hyperparameters, feature sets and cut-offs for a less discriminatory alternative.
 
     Every candidate (each combination of ``param_grid``, ``feature_sets``
-    and ``cutoffs``) is fitted with ``cv``-fold cross-validation; its
+    and ``select_top``) is fitted with ``cv``-fold cross-validation; its
     out-of-fold scores are compared with :func:`compare_models`.  The
     protected attribute is never an input of any candidate.
 
@@ -970,17 +994,16 @@ def search_alternatives(
         ``"drop_proxies"``: all features, then without the top one, two and
         three proxies ranked by :func:`adverse_impact.proxy_leakage` (a
         DataFrame ``X``).
-    cutoffs : sequence of int or float, optional
-        ``select_top`` values to try (a cut-off is part of the practice).
-        Default: ``select_top``.
+    select_top : int, float or sequence of them, optional
+        The share (or number) advanced, or several to try (a cut-off is part
+        of the practice); default the share of positive ``y``.
     cv : int, default 5
         Stratified folds, shuffled with ``random_state``.
     random_state : int, optional
         Seeds the folds, the estimator (if it takes ``random_state``), the
         proxy ranking and the bootstrap: a fixed value gives the same result.
-    select_top : int or float, optional
-        The share (or number) advanced; default the share of positive ``y``.
-    metric, current, tolerance, n_bootstrap, confidence, intersectional, unknown, pos_label
+    metric, current, tolerance, n_resamples, confidence, intersectional, min_share, unknown, \
+pos_label
         As in :func:`compare_models`; ``current`` defaults to the candidate
         with the highest validity.
     y_true : array-like, optional
@@ -1024,7 +1047,7 @@ def search_alternatives(
     >>> X = pd.DataFrame({"skill": y + rng.normal(0, 1, 1500),
     ...                   "club": (sex == "M") + 0.8 * y + rng.normal(0, 1, 1500)})
     >>> found = ai.search_alternatives(
-    ...     LogisticRegression(), X, y, {"sex": sex}, cv=3, random_state=0, n_bootstrap=20,
+    ...     LogisticRegression(), X, y, {"sex": sex}, cv=3, random_state=0, n_resamples=20,
     ...     feature_sets={"all": None, "skill only": ["skill"]}, tolerance=0.05)
     >>> found.table["model"].tolist()
     ['all, top 42.7%', 'skill only, top 42.7%', 'all, top 42.7% [group cut-offs]']
@@ -1049,10 +1072,14 @@ def search_alternatives(
             f"holds the protected attribute column(s) {leaked!r}",
             "Drop them from X: the search never uses the protected attribute as an input",
         )
-    share = float(target.mean()) if select_top is None else select_top
-    tops = list(cutoffs) if cutoffs is not None else [share]
+    if select_top is None:
+        tops = [float(target.mean())]
+    elif np.ndim(select_top) == 0:
+        tops = [select_top]
+    else:
+        tops = list(select_top)
     if not tops:
-        raise input_error("cutoffs", "is empty", "Pass select_top values, or None")
+        raise input_error("select_top", "is empty", "Pass one or more select_top values, or None")
     grid = list(ParameterGrid(dict(param_grid or {})))
     sets = _feature_sets(feature_sets, estimator, X, target, sensitive_features, random_state)
     folds = list(
@@ -1084,9 +1111,10 @@ def search_alternatives(
         metric=metric,
         current=current,
         tolerance=tolerance,
-        n_bootstrap=n_bootstrap,
+        n_resamples=n_resamples,
         confidence=confidence,
         intersectional=intersectional,
+        min_share=min_share,
         unknown=unknown,
         random_state=random_state,
         ties=ties,
@@ -1189,11 +1217,10 @@ def _group_top(
 ) -> np.ndarray:
     """Each group of the first attribute advances its own top share (unknown rows: overall)."""
     share = select_top / n if isinstance(select_top, (int, np.integer)) else float(select_top)
-    with as_sensitive_features():
-        first = code_groups(
-            sensitive_features, n, unknown=check_unknown(unknown), intersectional=False
-        )[0]
-        keys, gid = first.keys, first.codes
+    first = code_groups(
+        sensitive_features, n, unknown=check_unknown(unknown), intersectional=False
+    )[0]
+    keys, gid = first.keys, first.codes
     picked = np.zeros(n, dtype=bool)
     for g in range(len(keys) + 1):
         rows = np.flatnonzero(gid == g)

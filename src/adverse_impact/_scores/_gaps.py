@@ -22,14 +22,13 @@ from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, jsonable, pyplot
 from adverse_impact._core._validation import (
-    as_sensitive_features,
     check_aligned_indexes,
     check_columns_exist,
     check_consistent_length,
     check_scores,
     check_unknown,
     check_weights,
-    groups_argument,
+    require_sensitive_features,
 )
 from adverse_impact._stats._implied import implied_impact_ratio
 
@@ -75,7 +74,7 @@ def _resolve(
             {
                 "score": score,
                 "sample_weight": sample_weight,
-                **{f"groups[{i}]": g for i, g in enumerate(names)},
+                **{f"sensitive_features[{i}]": g for i, g in enumerate(names)},
             },
         )
         score = frame[score]
@@ -84,7 +83,7 @@ def _resolve(
     else:
         for argument, value in (
             ("score", score),
-            ("groups", groups),
+            ("sensitive_features", groups),
             ("sample_weight", sample_weight),
         ):
             if isinstance(value, str):
@@ -105,7 +104,7 @@ def _resolve(
     check_aligned_indexes(
         {
             **{k: v for k, v in arrays.items() if v is not None},
-            **({"groups": groups} if isinstance(groups, pd.Series) else {}),
+            **({"sensitive_features": groups} if isinstance(groups, pd.Series) else {}),
         }
     )
     lengths = {"score": len(score)}
@@ -119,9 +118,9 @@ def _resolve(
 
 def _group_lengths(groups: Any) -> dict[str, int]:
     if isinstance(groups, Mapping):
-        return {f"groups[{k!r}]": len(v) for k, v in groups.items()}
+        return {f"sensitive_features[{k!r}]": len(v) for k, v in groups.items()}
     shape = getattr(groups, "shape", None)
-    return {"groups": int(shape[0]) if shape is not None else len(groups)}
+    return {"sensitive_features": int(shape[0]) if shape is not None else len(groups)}
 
 
 def _moments(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float, float, float]:
@@ -176,7 +175,7 @@ class ScoreGaps:
         ``g_se``, ``g_ci_low``, ``g_ci_high``, the two-sample
         Kolmogorov-Smirnov ``ks_statistic`` and ``ks_p_value`` against the
         reference, and ``note`` (why a value is NaN).  A copy on each access.
-    cutoffs : pandas.DataFrame
+    thresholds : pandas.DataFrame
         One row per (cut-off, attribute, group): ``threshold``, ``n``,
         ``rate`` (share with ``score >= threshold``), ``impact_ratio`` (rate
         over the reference group's rate), ``four_fifths_flag``,
@@ -196,14 +195,14 @@ class ScoreGaps:
     >>> import adverse_impact as ai
     >>> rng = np.random.default_rng(0)
     >>> score = np.concatenate([rng.normal(0, 1, 200), rng.normal(-0.5, 1, 200)])
-    >>> gaps = ai.score_gaps(score=score, groups={"group": ["a"] * 200 + ["b"] * 200})
+    >>> gaps = ai.score_gaps(score=score, sensitive_features={"group": ["a"] * 200 + ["b"] * 200})
     >>> print(gaps.summary())  # doctest: +NORMALIZE_WHITESPACE
     ScoreGaps: 1 attribute, 1 group compared with the reference; largest |d| 0.606
       group: b vs a: d = 0.606, g = 0.605 (95% CI 0.405 to 0.805), KS = 0.285 (p = 1.5e-07)
     """
 
     _table: pd.DataFrame
-    _cutoffs: pd.DataFrame
+    _thresholds: pd.DataFrame
     reference: Mapping[str, Any]
     unknown: Mapping[str, int]
     confidence: float
@@ -214,8 +213,8 @@ class ScoreGaps:
         return self._table.copy()
 
     @property
-    def cutoffs(self) -> pd.DataFrame:
-        return self._cutoffs.copy()
+    def thresholds(self) -> pd.DataFrame:
+        return self._thresholds.copy()
 
     def to_frame(self) -> pd.DataFrame:
         """The per-group table, tidy (a copy)."""
@@ -226,7 +225,7 @@ class ScoreGaps:
         return jsonable(
             {
                 "groups": self._table.to_dict("records"),
-                "cutoffs": self._cutoffs.to_dict("records"),
+                "thresholds": self._thresholds.to_dict("records"),
                 "reference": dict(self.reference),
                 "unknown": dict(self.unknown),
                 "confidence": self.confidence,
@@ -319,7 +318,7 @@ class ScoreGaps:
         ``plot`` extra).
         """
         plt = pyplot()
-        table, cut = self._table, self._cutoffs
+        table, cut = self._table, self._thresholds
         if attribute is not None:
             if attribute not in self.reference:
                 raise input_error(
@@ -364,41 +363,42 @@ def score_gaps(
     data: Any = None,
     *,
     score: Any,
-    groups: Any = None,
+    sensitive_features: Any = None,
     reference: Any = "highest",
+    intersectional: bool = True,
     unknown: Any = None,
     sample_weight: Any = None,
-    cutoffs: Any = None,
+    thresholds: Any = None,
     confidence: float = 0.95,
-    sensitive_features: Any = None,
 ) -> ScoreGaps:
     """Compare score distributions by group: Cohen's d, Hedges' g, KS, and implied impact.
 
-    For every protected attribute (and, with two or more, their
-    intersection, as in :func:`adverse_impact.audit`), each known group's
-    scores are compared with the reference group's.
+    For every protected attribute (and, with two or more and
+    ``intersectional``, their intersection, as in :func:`adverse_impact.audit`),
+    each known group's scores are compared with the reference group's.
 
     Parameters
     ----------
     data : DataFrame, optional
-        A pandas (or polars/pyarrow) table; then ``score``, ``groups`` and
+        A pandas (or polars/pyarrow) table; then ``score``, ``sensitive_features`` and
         ``sample_weight`` are column names.
     score : str or array-like
         The scores (higher = more likely selected).
-    groups : str, list of str, array-like, DataFrame or dict
+    sensitive_features : str, list of str, array-like, DataFrame or dict
         The protected attribute(s), as in :func:`adverse_impact.audit`.
-    sensitive_features : optional
-        An alias of ``groups`` (fairlearn's name), which warns.
     reference : "highest", label or dict, default "highest"
         The group every other is compared with: by default the group with
         the highest mean score; a label, or ``{attribute: label}``.
+    intersectional : bool, default True
+        With two or more attributes, also compare the groups of their
+        intersection (``"sex x race"``); False compares each attribute alone.
     unknown : label or list of labels, optional
         Labels meaning "unknown category" (missing labels always are); those
         rows are counted and left out.
     sample_weight : str or array-like, optional
         Non-negative weights: weighted means and SDs, intervals and KS
         p-values at Kish's effective sample size ``(sum w)^2 / sum w^2``.
-    cutoffs : sequence of float, optional
+    thresholds : sequence of float, optional
         Cut-offs (selected when ``score >= cut-off``); by default the
         deciles of all scores.
     confidence : float, default 0.95
@@ -407,7 +407,7 @@ def score_gaps(
     Returns
     -------
     ScoreGaps
-        ``.table`` per group, ``.cutoffs`` per cut-off, ``.plot()``.
+        ``.table`` per group, ``.thresholds`` per cut-off, ``.plot()``.
 
     Raises
     ------
@@ -462,15 +462,15 @@ def score_gaps(
     >>> rng = np.random.default_rng(0)
     >>> score = np.concatenate([rng.normal(0, 1, 400), rng.normal(-0.5, 1, 400)])
     >>> group = ["a"] * 400 + ["b"] * 400
-    >>> gaps = ai.score_gaps(score=score, groups={"group": group}, cutoffs=[0.5])
+    >>> gaps = ai.score_gaps(score=score, sensitive_features={"group": group}, thresholds=[0.5])
     >>> row = gaps.table.set_index("group").loc["b"]
     >>> round(float(row["d"]), 3), round(float(row["g"]), 3), bool(row["g_ci_low"] > 0)
     (0.478, 0.478, True)
-    >>> cut = gaps.cutoffs.set_index("group").loc["b"]
+    >>> cut = gaps.thresholds.set_index("group").loc["b"]
     >>> round(float(cut["impact_ratio"]), 2), round(float(cut["implied_impact_ratio"]), 2)
     (0.58, 0.53)
     """
-    groups = groups_argument("score_gaps", groups, sensitive_features)
+    groups = require_sensitive_features(sensitive_features)
     _groups.check_reference(reference)
     scores, groups, weights = _resolve(data, score, groups, sample_weight)
     unknown_labels = check_unknown(unknown)
@@ -480,8 +480,9 @@ def score_gaps(
     rows: list[dict[str, Any]] = []
     references: dict[str, Any] = {}
     unknown_counts: dict[str, int] = {}
-    with as_sensitive_features():
-        attributes = _groups.code_groups(groups, len(scores), unknown=unknown_labels)
+    attributes = _groups.code_groups(
+        groups, len(scores), unknown=unknown_labels, intersectional=intersectional
+    )
     _groups.check_reference_keys(reference, [(a.name, ()) for a in attributes], "analysed")
     found_any = False
     for attribute in attributes:
@@ -499,7 +500,9 @@ def score_gaps(
     _groups.check_reference_found(reference, found_any, "analysed")
     table = pd.DataFrame(rows, columns=_GROUP_COLUMNS)
     table["group"] = table["group"].astype(object)
-    cut = _at_cutoffs(scores, groups, weights, unknown, cutoffs, table, references)
+    cut = _at_thresholds(
+        scores, groups, weights, unknown, thresholds, table, references, intersectional
+    )
     return ScoreGaps(table, cut, references, unknown_counts, confidence, weights is not None)
 
 
@@ -603,40 +606,44 @@ def _gaps(
     return out
 
 
-def _grid(scores: np.ndarray, cutoffs: Any) -> np.ndarray:
-    if cutoffs is None:
+def _grid(scores: np.ndarray, thresholds: Any) -> np.ndarray:
+    if thresholds is None:
         return np.unique(np.quantile(scores, _DECILES, method="lower"))
     try:
-        grid = np.unique(np.asarray(cutoffs, dtype=float).ravel())
+        grid = np.unique(np.asarray(thresholds, dtype=float).ravel())
     except (TypeError, ValueError) as exc:
         raise type_error(
-            "cutoffs", "expected numbers", "Pass a list of cut-offs such as [0.3, 0.5]"
+            "thresholds", "expected numbers", "Pass a list of cut-offs such as [0.3, 0.5]"
         ) from exc
     if grid.size == 0 or not np.all(np.isfinite(grid)):
         raise input_error(
-            "cutoffs",
+            "thresholds",
             "is empty or holds NaN or infinite values",
             "Pass finite cut-offs, or None for the deciles",
         )
     return grid
 
 
-def _at_cutoffs(
+def _at_thresholds(
     scores: np.ndarray,
     groups: Any,
     weights: np.ndarray | None,
     unknown: Any,
-    cutoffs: Any,
+    thresholds: Any,
     table: pd.DataFrame,
     references: Mapping[str, Any],
+    intersectional: bool,
 ) -> pd.DataFrame:
-    grid = _grid(scores, cutoffs)
+    grid = _grid(scores, thresholds)
     if weights is None:
         # The sweep's rates and counts, one pass for all cut-offs.
-        with as_sensitive_features():
-            frame = threshold_sweep(
-                scores, sensitive_features=groups, thresholds=grid, unknown=unknown
-            ).to_frame()
+        frame = threshold_sweep(
+            scores,
+            sensitive_features=groups,
+            thresholds=grid,
+            unknown=unknown,
+            intersectional=intersectional,
+        ).to_frame()
         frame["weight"] = frame["n"]
         frame["weight_selected"] = frame["selected"]
     else:
@@ -649,9 +656,10 @@ def _at_cutoffs(
             result = audit(
                 score=scores,
                 threshold=float(t),
-                groups=groups,
+                sensitive_features=groups,
                 sample_weight=weights,
                 unknown=unknown,
+                intersectional=intersectional,
             )
             part = result.table[["attribute", "group", "n", "rate"]].copy()
             part.insert(0, "threshold", float(t))
@@ -703,12 +711,9 @@ def _at_cutoffs(
 def _group_weights(
     groups: Any, weights: np.ndarray, unknown: Any, name: str
 ) -> tuple[list[Any], np.ndarray]:
-    with as_sensitive_features():
-        for coded in _groups.code_groups(groups, len(weights), unknown=check_unknown(unknown)):
-            if coded.name == name:
-                keys = coded.keys
-                sums = np.bincount(coded.codes, weights=weights, minlength=len(keys) + 1)[
-                    : len(keys)
-                ]
-                return [_groups.label(k) for k in keys], sums
+    for coded in _groups.code_groups(groups, len(weights), unknown=check_unknown(unknown)):
+        if coded.name == name:
+            keys = coded.keys
+            sums = np.bincount(coded.codes, weights=weights, minlength=len(keys) + 1)[: len(keys)]
+            return [_groups.label(k) for k in keys], sums
     raise AssertionError(name)  # pragma: no cover - names come from the same function

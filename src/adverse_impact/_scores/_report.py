@@ -49,7 +49,7 @@ def _finite(value: Any) -> bool:
 def gaps_document(gaps: ScoreGaps) -> Document:
     """Score gaps: verdict, per attribute the groups' d and g, the impact ratio at each
     cut-off, and a chart of the ratios at the middle cut-off."""
-    table, cutoffs = gaps.table, gaps.cutoffs
+    table, cutoffs = gaps.table, gaps.thresholds
     compared = table[~table["is_reference"].astype(bool)]
     level = f"{gaps.confidence:.0%}"
     if compared["d"].notna().any():
@@ -423,7 +423,7 @@ def models_document(result: ModelComparison) -> Document:
             f"{len(table)} models; current: {result.current!r}; validity: "
             f"{result.metric_name}; a model is a less discriminatory alternative when its "
             f"validity is within {result.tolerance:g} of the current model's and its lowest "
-            f"impact ratio is higher; {result.n_bootstrap:,} bootstrap samples.",
+            f"impact ratio is higher; {result.n_resamples:,} bootstrap samples.",
         ),
         sections=(Section("Models", (models, figure)), Section("By group", (by_group,))),
         key=(

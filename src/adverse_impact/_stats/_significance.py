@@ -34,7 +34,7 @@ __all__ = [
 #: The test behind the ``significant`` column, and the p-value column it reads.
 TESTS = dict(zip(TEST_NAMES, ("p_value_fisher", "p_value_fisher_midp", "p_value_z"), strict=True))
 TEST_COLUMNS = (
-    "z",
+    "statistic_z",
     "p_value_z",
     "p_value_fisher",
     "p_value_fisher_midp",
@@ -130,7 +130,7 @@ def compare_many(
         fisher = stats.fisher_exact(a, na, b, nb)
         ratio = stats.impact_ratio_test(a, na, b, nb, confidence=1 - alpha)
         values = {
-            "z": np.atleast_1d(z.z),
+            "statistic_z": np.atleast_1d(z.statistic),
             "p_value_z": np.atleast_1d(z.p_value),
             "p_value_fisher": np.atleast_1d(fisher.p_value),
             "p_value_fisher_midp": np.atleast_1d(fisher.p_value_midp),

@@ -118,9 +118,9 @@ class _Result:
 class _TestResult(_Result):
     """A test's result, which also unpacks like scipy's: statistic first, p-value second.
 
-    ``z, p = stats.two_proportion_z(...)`` as ``statistic, pvalue =
+    ``stat, p = stats.two_proportion_z(...)`` as ``statistic, pvalue =
     scipy.stats.fisher_exact(...)``; ``result[1]`` is the p-value.  The fields
-    keep their names (``result.z``, ``result.p_value``); estimates without a
+    keep their names (``result.statistic``, ``result.p_value``); estimates without a
     test (:class:`OddsRatioResult`, :class:`ShortfallResult`) do not unpack.
     """
 
@@ -147,16 +147,14 @@ class ZTestResult(_TestResult):
     >>> from adverse_impact import stats
     >>> result = stats.two_proportion_z(5, 20, 12, 20)
     >>> result
-    ZTestResult(z=-2.239, p_value=0.02516, p_value_less=0.01258, p_value_greater=0.9874)
+    ZTestResult(statistic=-2.239, p_value=0.02516, p_value_less=0.01258, p_value_greater=0.9874)
     >>> stats.two_proportion_z([5, 6], [20, 20], [12, 12], [20, 20]).to_frame().round(4)
-            z  p_value  p_value_less  p_value_greater
-    0 -2.2389   0.0252        0.0126           0.9874
-    1 -1.9069   0.0565        0.0283           0.9717
+       statistic  p_value  p_value_less  p_value_greater
+    0    -2.2389   0.0252        0.0126           0.9874
+    1    -1.9069   0.0565        0.0283           0.9717
     """
 
-    _unpacked = ("z", "p_value")
-
-    z: Any
+    statistic: Any
     p_value: Any
     p_value_less: Any
     p_value_greater: Any
@@ -223,7 +221,7 @@ class ImpactRatioResult(_TestResult):
     _unpacked = ("ratio", "p_value")
 
     ratio: Any
-    z: Any
+    statistic: Any
     p_value: Any
     ci_low: Any
     ci_high: Any
@@ -371,7 +369,7 @@ def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
         z = \frac{p_a - p_b}{\sqrt{P(1-P)\,(1/n_a + 1/n_b)}},
         \qquad P = \frac{s_a + s_b}{n_a + n_b}
 
-    ``z`` is negative when group ``a`` is selected at a lower rate; ``|z| > 2``
+    ``statistic`` (z) is negative when group ``a`` is selected at a lower rate; ``|z| > 2``
     (two-sided p below about 0.05) is the customary threshold.  When nobody
     or everybody is selected (``P`` is 0 or 1) the rates are equal, there is
     no evidence of a difference, and ``z = 0`` with ``p = 1``.  ``z**2``
@@ -387,7 +385,7 @@ def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
     Returns
     -------
     ZTestResult
-        ``z``, ``p_value`` (two-sided), ``p_value_less`` (H1: a's rate is
+        ``statistic`` (the z value), ``p_value`` (two-sided), ``p_value_less`` (H1: a's rate is
         lower) and ``p_value_greater``.
 
     Examples
@@ -397,7 +395,7 @@ def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
 
     >>> from adverse_impact.stats import two_proportion_z
     >>> result = two_proportion_z(12, 40, 48, 80)
-    >>> round(result.z, 3), round(result.p_value, 4)
+    >>> round(result.statistic, 3), round(result.p_value, 4)
     (-3.098, 0.0019)
     """
     (sa, na, sb, nb), scalar = _counts(sel_a, n_a, sel_b, n_b)
@@ -406,7 +404,7 @@ def two_proportion_z(sel_a: Any, n_a: Any, sel_b: Any, n_b: Any) -> ZTestResult:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se > 0, (sa / na - sb / nb) / np.where(se > 0, se, 1), 0.0)
     return ZTestResult(
-        z=_out(z, scalar),
+        statistic=_out(z, scalar),
         p_value=_out(np.minimum(2 * norm.sf(np.abs(z)), 1), scalar),
         p_value_less=_out(norm.cdf(z), scalar),
         p_value_greater=_out(norm.sf(z), scalar),
@@ -790,7 +788,7 @@ def impact_ratio_test(
     ci_high = np.where(none_selected, np.nan, np.exp(log_ratio + half))
     return ImpactRatioResult(
         ratio=_out(ratio, scalar),
-        z=_out(z, scalar),
+        statistic=_out(z, scalar),
         p_value=_out(np.minimum(2 * norm.sf(np.abs(z)), 1.0), scalar),
         ci_low=_out(ci_low, scalar),
         ci_high=_out(ci_high, scalar),
