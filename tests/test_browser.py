@@ -184,7 +184,9 @@ def _packet():
     sex = rng.choice(["Female", "Male"], n)
     race = rng.choice(RACES, n, p=[0.2, 0.2, 0.015, 0.085, 0.5])
     selected = rng.random(n) < np.where(sex == "Female", 0.24, 0.3)
-    result = ai.audit(selected=selected, groups={"sex": sex, "race": race}, min_share=0.02)
+    result = ai.audit(
+        selected=selected, sensitive_features={"sex": sex, "race": race}, min_share=0.02
+    )
     return result.to_ll144(
         audit_date="2026-11-30",
         distribution_date="2026-01-05",

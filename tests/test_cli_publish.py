@@ -188,7 +188,7 @@ def test_speak_flags_maps_names_and_values():
     assert speak_flags("min_share: got 2. Pass min_share=0.02", names) == (
         "--min-share: got 2. Pass --min-share 0.02"
     )
-    assert speak_flags("groups['sex']: two labels", names) == "--group sex: two labels"
+    assert speak_flags("sensitive_features['sex']: two labels", names) == "--group sex: two labels"
     assert speak_flags("x. Pass unknown=['N/A', 'Prefer not']", names) == (
         "x. Pass --unknown N/A --unknown 'Prefer not'"
     )

@@ -274,7 +274,7 @@ def _near_the_line(female: int = 398) -> ai.AuditResult:
     """Female 398/1000 against male 500/1000: an impact ratio of 0.796."""
     return ai.audit(
         selected=[1] * female + [0] * (1000 - female) + [1] * 500 + [0] * 500,
-        groups={"sex": ["Female"] * 1000 + ["Male"] * 1000},
+        sensitive_features={"sex": ["Female"] * 1000 + ["Male"] * 1000},
     )
 
 
@@ -360,13 +360,15 @@ def test_every_missing_field_is_named_at_once(result):
 def test_exclusion_reason_states_the_share_of_all_rows():
     groups = ["F"] * 1000 + ["M"] * 1000 + ["X"] * 20 + [None] * 30
     selected = [1] * 400 + [0] * 600 + [1] * 500 + [0] * 500 + [1] * 10 + [0] * 40
-    every = ai.audit(selected=selected, groups={"sex": groups}, min_share=0.01, min_share_of="all")
+    every = ai.audit(
+        selected=selected, sensitive_features={"sex": groups}, min_share=0.01, min_share_of="all"
+    )
     packet = every.to_ll144(**FIELDS)
     reason = packet.excluded["reason"].iloc[0]
     # 20 of 2,050 rows (0.98%), as the audit's own note says; of known rows it is 0.99%.
     assert "0.98% of all rows" in every.table["note"].iloc[2]
     assert reason.startswith("0.98% of all rows (unknown category included) is under the 1%")
-    known = ai.audit(selected=selected, groups={"sex": groups}, min_share=0.01)
+    known = ai.audit(selected=selected, sensitive_features={"sex": groups}, min_share=0.01)
     assert (
         known.to_ll144(**FIELDS)
         .excluded["reason"]
@@ -381,7 +383,7 @@ def test_a_scoring_audit_states_its_median_and_its_rows_in_every_format():
     rng = np.random.default_rng(3)
     sex = rng.choice(["Female", "Male", None], 400, p=[0.45, 0.45, 0.1])
     score = np.round(rng.normal(70, 10, 400), 1)
-    result = ai.audit(score=score, groups={"sex": sex})
+    result = ai.audit(score=score, sensitive_features={"sex": sex})
     median = f"{np.median(score):.6g}"
     said = f"median score, {median}, taken over all 400 rows (unknown category included)"
     packet = result.to_ll144(**FIELDS)

@@ -1642,7 +1642,6 @@ def _case_study(args: argparse.Namespace) -> int:
 
 #: Library argument names whose command-line option has another name.
 _FLAG_ALIASES = {
-    "groups": "--group",
     "sensitive_features": "--group",
     "sample_weight": "--weight",
     "stages": "--stage",
@@ -1683,7 +1682,7 @@ def speak_flags(message: str, names: dict[str, str]) -> str:
         def option(match: re.Match) -> str:
             return names.get(match.group(0), match.group(0))
 
-        # groups['sex'] is the option with that value: --group sex
+        # sensitive_features['sex'] is the option with that value: --group sex
         head = re.sub(
             r"\b([a-z][a-z0-9_]*)\[(?:'([^']*)'|\"([^\"]*)\")\]",
             lambda m: f"{names.get(m.group(1), m.group(1))} {_shell(m.group(2) or m.group(3))}",
