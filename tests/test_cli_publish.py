@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -372,3 +373,46 @@ def test_drop_total_rows_and_drop_unscored_leave_rows_out_naming_their_lines(tmp
     assert "left out 6 row(s) with no number in column 'score' (line 4: 'N/A', line 6:" in said
     payload = json.loads(capsys.readouterr().out)
     assert payload["n_total"] == 18
+
+
+def test_the_documented_ats_export_command_writes_the_packet(tmp_path, monkeypatch):
+    import re
+    import shlex
+    from pathlib import Path
+
+    rng = np.random.default_rng(25)
+    n = 2_000
+    export = pd.DataFrame(
+        {
+            "Candidate ID": [f"C{i}" for i in range(n)],
+            "Gender": rng.choice(
+                ["Female", "female ", "Male", "MALE", "I do not wish to self-identify"],
+                n,
+                p=[0.4, 0.05, 0.4, 0.05, 0.1],
+            ),
+            "Race/Ethnicity": rng.choice(
+                ["White", "white", "Asian", "Black or African American", "I don't wish to answer"],
+                n,
+                p=[0.4, 0.05, 0.25, 0.2, 0.1],
+            ),
+            "Application Status": rng.choice(
+                ["Advanced to Interview", "Offer Extended", "Rejected", "Withdrawn"], n
+            ),
+        }
+    )
+    total = pd.DataFrame({"Candidate ID": ["Grand Total"], "Application Status": [f"{n:,}"]})
+    _workbook(
+        tmp_path,
+        {"Applicants": pd.concat([export, total]), "Pivot": pd.DataFrame({"a": [1]})},
+    ).rename(tmp_path / "ats_export.xlsx")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "publishing.md").read_text()
+    block = re.search(r"```bash\n(adverse-impact audit ats_export\.xlsx.*?)```", page, re.S)
+    argv = shlex.split(block.group(1).replace("\\\n", " "))[1:]
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match="left out \\(--drop-total-rows\\)"):
+        assert main(argv) == 0  # writing the packet is not a gate
+    page = (tmp_path / "packet.html").read_text()
+    assert "<h1>Acme Corp: bias audit of ScreenRank 2</h1>" in page
+    assert "wish" not in page and "Grand Total" not in page  # non-answers counted unknown
+    categories = set(re.findall(r'<th scope="row" class="text">([^<|]+)</th>', page))
+    assert categories == {"Female", "Male", "White", "Asian", "Black or African American"}
