@@ -416,3 +416,13 @@ def test_the_documented_ats_export_command_writes_the_packet(tmp_path, monkeypat
     assert "wish" not in page and "Grand Total" not in page  # non-answers counted unknown
     categories = set(re.findall(r'<th scope="row" class="text">([^<|]+)</th>', page))
     assert categories == {"Female", "Male", "White", "Asian", "Black or African American"}
+
+
+def test_a_published_non_answer_row_is_the_unknown_category(tmp_path):
+    path = tmp_path / "published.csv"
+    path.write_text(
+        "Sex,# of Applicants,# Selected,Selection Rate,Impact Ratio\n"
+        "Male,100,50,50.0%,1.00\nFemale,100,45,45.0%,0.90\nChoose not to disclose,12,,,\n"
+    )
+    check = ai.check_summary(str(path))
+    assert check.passes() and not check.findings, check.findings

@@ -285,7 +285,9 @@ def test_a_ratio_near_the_line_shows_the_decimals_that_decide_it(female, shown):
     packet = _near_the_line(female).to_ll144(**FIELDS)
     below = female < 400
     markdown, page = packet.to_markdown(), packet.to_html()
-    headline = json.loads(packet.to_json())["tiers"][0]["headlines"]["sex"]
+    tier = json.loads(packet.to_json())["tiers"][0]
+    headline = tier["headlines"]["sex"]
+    assert tier["tables"]["sex"][0]["impact_ratio_text"] == shown
     row = next(line for line in markdown.splitlines() if line.startswith("| Female"))
     assert row.split("|")[5].strip() == shown
     assert f"at {shown} times the rate" in headline and f"at {shown} times" in markdown

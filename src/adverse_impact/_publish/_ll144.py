@@ -130,7 +130,13 @@ class LL144Packet:
                     "tables": {
                         a: [
                             {k: jsonable(v) for k, v in row.items() if k != "tier"}
-                            for row in rows[rows["attribute"] == a].to_dict("records")
+                            # The ratio as the packet prints it (the decimals that
+                            # decide its side of 0.80), for a page built from the JSON.
+                            | {"impact_ratio_text": _ratio_text(row_tuple)}
+                            for row, row_tuple in zip(
+                                rows[rows["attribute"] == a].to_dict("records"),
+                                rows[rows["attribute"] == a].itertuples(index=False),
+                            )
                         ]
                         for a in dict.fromkeys(rows["attribute"])
                     },

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._core._errors import input_error, type_error, warn
+from adverse_impact._core._groups import non_answers
 
 __all__ = ["read_summary", "is_unknown_label", "total_rows"]
 
@@ -107,8 +108,13 @@ def total_rows(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
 
 
 def is_unknown_label(label: str) -> bool:
-    """True when a published category label means the unknown category."""
-    return bool(_UNKNOWN.search(str(label)))
+    """True when a published category label means the unknown category.
+
+    A non-answer the audit recognises (``_core._groups.non_answers``: "Choose
+    not to disclose", "I don't wish to answer", ...) or a published unknown
+    row ("Unknown Race", "Missing/Unknown").
+    """
+    return bool(_UNKNOWN.search(str(label))) or bool(non_answers([str(label)]))
 
 
 def _fail(problem: str, fix: str) -> Exception:
