@@ -426,3 +426,15 @@ def test_a_published_non_answer_row_is_the_unknown_category(tmp_path):
     )
     check = ai.check_summary(str(path))
     assert check.passes() and not check.findings, check.findings
+
+
+def test_the_terminal_table_points_to_an_option_for_the_rows_it_leaves_out(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "many.csv"
+    pd.DataFrame(
+        {"code": rng.integers(0, 90, 3_000).astype(str), "advanced": rng.integers(0, 2, 3_000)}
+    ).to_csv(path, index=False)
+    main(["audit", str(path), "--selected", "advanced", "--group", "code", "--fail-under", "0.1"])
+    out = capsys.readouterr().out
+    assert "more rows (--format md, html or json has them all)" in out
+    assert "to_frame()" not in out

@@ -558,7 +558,11 @@ def _render(result: Any, args: argparse.Namespace) -> str:
     fields = report_fields(args)
     fmt = "markdown" if fmt == "md" else fmt
     if fmt == "table":
-        return repr(result)
+        # The terminal table stops at a screenful; at a terminal the way to every row
+        # is an option, not a Python method.
+        return repr(result).replace(
+            "(result.to_frame() has them all)", "(--format md, html or json has them all)"
+        )
     if fmt == "markdown":
         return result.to_markdown(min_cell=args.min_cell, **fields)
     if fmt == "html":
