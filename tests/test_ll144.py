@@ -399,3 +399,11 @@ def test_a_scoring_audit_states_its_median_and_its_rows_in_every_format():
         "packet (HTML)": packet.to_html(),
     }.items():
         assert said in text, name
+
+
+def test_test_data_explanation_is_named_with_the_other_missing_fields(result):
+    with pytest.raises(ai.InputError) as error:
+        result.to_ll144(data_source="synthetic candidates", data_kind="test")
+    message = str(error.value)
+    assert message.startswith("audit_date, distribution_date, test_data_explanation: are")
+    assert "5-302(b)" in message

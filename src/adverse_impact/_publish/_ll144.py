@@ -228,13 +228,14 @@ def build_packet(
     title: str | None = None,
 ) -> LL144Packet:
     """The packet of one audit, or of one audit per tier (best tier first)."""
-    _check_required(
-        {
-            "audit_date": audit_date,
-            "distribution_date": distribution_date,
-            "data_source": data_source,
-        }
-    )
+    required = {
+        "audit_date": audit_date,
+        "distribution_date": distribution_date,
+        "data_source": data_source,
+    }
+    if data_kind == "test":  # 6 RCNY 5-302(b): test data must be explained
+        required["test_data_explanation"] = test_data_explanation
+    _check_required(required)
     metadata: dict[str, Any] = {
         "audit_date": _date(audit_date, "audit_date"),
         "distribution_date": _date(distribution_date, "distribution_date"),
@@ -279,6 +280,8 @@ _REQUIRED = {
     "audit_date": "audit_date='YYYY-MM-DD'",
     "distribution_date": "distribution_date='YYYY-MM-DD'",
     "data_source": "data_source='where the data came from and what it covers'",
+    "test_data_explanation": "test_data_explanation='why historical data was not used and "
+    "how the test data was made (6 RCNY 5-302(b))'",
 }
 
 
@@ -289,6 +292,8 @@ def _check_required(values: Mapping[str, Any]) -> None:
         for name, value in values.items()
         if value is None or (isinstance(value, str) and not value.strip())
     ]
+    if missing == ["test_data_explanation"]:
+        return  # said by _check_data_kind, with the rule it comes from
     if missing:
         verb = "is" if len(missing) == 1 else "are"
         raise input_error(
