@@ -252,6 +252,10 @@ window.addEventListener("load", () => {
     const first = w.querySelector("tbody tr > :first-child");  // td, or th scope=row
     return first && getComputedStyle(first).position !== "sticky";
   }).length;
+  // A caption wider than its scrolling frame is cut off at the frame's edge.
+  const captions = [...document.querySelectorAll(".table-wrap caption")].filter(c =>
+    c.getBoundingClientRect().right > c.closest(".table-wrap").getBoundingClientRect().right + 1)
+    .map(c => c.textContent);
   const style = (selector, property) => {
     const el = document.querySelector(selector);
     return el ? getComputedStyle(el)[property] : null;
@@ -260,7 +264,7 @@ window.addEventListener("load", () => {
   const out = {
     width: window.innerWidth,
     overflow: document.documentElement.scrollWidth - window.innerWidth,
-    chart: chart, cells: cells,
+    chart: chart, cells: cells, captions: captions,
     coloured: coloured.length, unexplained: unexplained,
     flagRows: document.querySelectorAll("tr.flag").length,
     legend: document.querySelector("dl.legend") ?
@@ -310,6 +314,7 @@ def test_report_lays_out_without_clipping_with_keys_and_print_rules(tmp_path, pa
     measured = _measure(tmp_path, pages[name], WIDTHS[width])
     assert measured["width"] == WIDTHS[width]
     assert measured["cells"] == [], "table cells clip their text"
+    assert measured["captions"] == [], "table captions run past their frame"
     assert measured["chart"] == [], "chart text leaves its chart"
     assert measured["overflow"] <= 1, "the page overflows sideways"
     # A table too wide for the screen scrolls inside its frame, its label column fixed.

@@ -710,6 +710,8 @@ tr.below .bar{background:#a40e26}
 .table-wrap th:first-child,.table-wrap td:first-child{position:sticky;left:0;z-index:1;
 background:#fff}
 .table-wrap thead th:first-child{background:#eaeef2}
+.table-wrap{container-type:inline-size}
+.table-wrap caption{position:sticky;left:0;max-width:100cqw;box-sizing:border-box}
 .table-wrap tr.below th:first-child,.table-wrap tr.below td:first-child{background:#ffebe9}
 tr,dl.meta,p.headline{break-inside:avoid;page-break-inside:avoid}
 h1,h2,h3,caption{break-after:avoid;page-break-after:avoid}
@@ -718,7 +720,8 @@ thead{display:table-header-group}
 dl.meta{grid-template-columns:auto}dl.meta dd{margin:0 0 .4rem .8rem}
 th,td{padding:.25rem .4rem}.track{width:6rem}}
 @media print{.table-wrap{overflow:visible;margin:.1rem 0 .4rem}
-.table-wrap th:first-child,.table-wrap td:first-child{position:static}
+.table-wrap th:first-child,.table-wrap td:first-child,.table-wrap caption{position:static}
+.table-wrap caption{max-width:none}
 body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
 h1{font-size:13pt;margin:0}h2{font-size:10.5pt;margin:.5rem 0 .2rem;break-after:avoid}
 h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}
