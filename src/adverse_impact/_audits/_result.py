@@ -26,6 +26,7 @@ from adverse_impact._core._render import (
     jsonable,
     legend,
     pooled_rows,
+    scoring_median,
     text_table,
     wrap,
 )
@@ -589,6 +590,7 @@ class AuditResult(ResultShape):
         tool: str | None = None,
         employer: str | None = None,
         auditor: str | None = None,
+        title: str | None = None,
     ) -> Any:
         """The NYC Local Law 144 publication packet of this audit (6 RCNY 5-303).
 
@@ -604,6 +606,8 @@ class AuditResult(ResultShape):
             Required with ``data_kind="test"``: why historical data was not
             used and how the test data was made (6 RCNY 5-302(b)).
         tool, employer, auditor : str, optional
+        title : str, optional
+            The packet's title (default "Bias audit summary", with the tool's name).
 
         Returns
         -------
@@ -632,6 +636,7 @@ class AuditResult(ResultShape):
             tool=tool,
             employer=employer,
             auditor=auditor,
+            title=title,
         )
 
     def _headline(self) -> str:
@@ -677,9 +682,12 @@ class AuditResult(ResultShape):
         fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2 for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
-        rule = decision_rule(self.params, self.n_total)
-        if rule:
-            lines.append(wrap(rule))
+        for rule in (
+            decision_rule(self.params, self.n_total),
+            scoring_median(self.params, self.n_total),
+        ):
+            if rule:
+                lines.append(wrap(rule))
         for attribute in self.attributes:
             rows = [[r[k] for k in keys] for r in records if r["attribute"] == attribute]
             if not rows:

@@ -57,6 +57,7 @@ __all__ = [
     "group_totals",
     "highest",
     "is_unknown",
+    "non_answers",
     "label",
     "label_columns",
     "one_attribute",
@@ -496,11 +497,14 @@ def warn_near_duplicates(
         variants.setdefault(str(value).strip().casefold(), []).append(value)
     clashes = [v for v in variants.values() if len(v) > 1]
     if clashes:
-        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:5])
+        # Every set, so the reader can fix them all at once (up to a screenful).
+        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:20])
+        more = f"; and {len(clashes) - 20} more" if len(clashes) > 20 else ""
         _warn(
             f"{argument}[{name!r}]: labels that differ only in case, spaces or type are "
-            f"audited as different groups: {shown}. Normalise the column first (e.g. "
-            f".str.strip().str.title()) if they mean the same category.",
+            f"audited as different groups ({len(clashes)} set{'s' if len(clashes) > 1 else ''}"
+            f"): {shown}{more}. Normalise the column first (e.g. .str.strip().str.title(); "
+            "on the command line, --fold-labels) if they mean the same category.",
             UserWarning,
         )
 
@@ -526,17 +530,34 @@ def warn_unused_unknown(labels: Mapping[str, Iterable[Any]], unknown: frozenset)
         )
 
 
+#: What a non-answer declines to do ("... to self-identify", "... to answer").
+_DECLINED_ACT = (
+    r"(?:self )?(?:identify|answer|disclose|say|state|respond|reply|specify|provide|share|"
+    r"report|declare|indicate)(?: (?:this|the) question| my \w+| myself)?"
+)
 #: Labels that record a non-answer rather than a group, matched on the
 #: case-folded label with punctuation as spaces: "Decline to self-identify",
-#: "Prefer not to say", "Unknown", "Not disclosed", "N/A", ...
+#: "Prefer not to say", "I do not wish to self-identify", "I don't wish to
+#: answer", "Choose not to disclose", "Unknown", "Not disclosed", "N/A", ...
+#: The one definition of the non-answers the library recognises.
 _NON_ANSWER = re.compile(
     r"^\s*(?:"
     r"unknown|not known|unk|undisclosed|not disclosed|non disclosed|nondisclosed|"
-    r"declined?(?: to)?(?: self)?(?: identify| state| answer| disclose| specify| respond)?|"
+    r"undeclared|not declared|opted out|opt out|"
+    r"(?:i )?declined?(?: to)?(?: " + _DECLINED_ACT + r")?|"
     r"declined|refused|refused to (?:answer|say|state|disclose)|"
-    r"i?\s*(?:would )?prefer not to (?:say|answer|disclose|state|self identify|respond)|"
-    r"prefer not|not (?:specified|stated|provided|reported|answered|given|recorded|available)|"
-    r"unspecified|unreported|unanswered|no (?:answer|response|data|information|info)|"
+    # "I do not wish to ...", "I don't want to ...", "Do not wish to ..."
+    r"(?:i )?(?:do not|don t|did not|didn t|does not|doesn t) (?:wish|want|care|choose)"
+    r" to " + _DECLINED_ACT + r"|"
+    # "Choose not to disclose", "I chose not to answer", "Wish not to say", "Rather not say"
+    r"(?:i )?(?:choose|chose|chooses|choosing|elect|elected|elects|opt|opted|wish|would)"
+    r" not to " + _DECLINED_ACT + r"|"
+    r"(?:i )?(?:d |would |had )?rather not (?:to )?" + _DECLINED_ACT + r"|"
+    r"(?:i )?(?:do not|don t|did not|didn t) " + _DECLINED_ACT + r"|"
+    r"i?\s*(?:would )?prefer(?:s|red)? not(?: to " + _DECLINED_ACT + r")?|"
+    r"not (?:specified|stated|provided|reported|answered|given|recorded|available|"
+    r"disclosed|identified|declared)|"
+    r"unspecified|unreported|unanswered|no (?:answer|response|data|information|info|reply)|"
     r"n a|na|none|null|nan|missing|withheld|blank|not applicable|-+|\?+"
     r")\s*$"
 )
@@ -549,6 +570,18 @@ def _looks_like_non_answer(value: Any) -> bool:
     if not text:  # only punctuation, e.g. "-" or "?"
         return value.strip() in ("-", "--", "?", "??")
     return bool(_NON_ANSWER.match(text))
+
+
+def non_answers(values: Iterable[Any]) -> list[Any]:
+    """The distinct labels among ``values`` that record a non-answer, in order of appearance.
+
+    Examples
+    --------
+    >>> from adverse_impact._core._groups import non_answers
+    >>> non_answers(["Female", "I do not wish to self-identify", "Male", "Choose not to disclose"])
+    ['I do not wish to self-identify', 'Choose not to disclose']
+    """
+    return [v for v in dict.fromkeys(values) if _looks_like_non_answer(v)]
 
 
 def warn_non_answers(
@@ -572,7 +605,7 @@ def warn_non_answers(
     _warn(
         f"labels that look like a non-answer are audited as protected groups ({where}). "
         f"If they mean the unknown category, pass {argument}={every!r} (on the command "
-        f"line, --{argument} once per label); they are then counted as unknown and left "
+        f"line, --unknown-non-answers); they are then counted as unknown and left "
         "out of rates, ratios and the reference.",
         UnknownCategoryWarning,
     )

@@ -34,6 +34,7 @@ from adverse_impact._core._render import (
     markdown_table,
     missing,
     pooled_rows,
+    scoring_median,
     svg_bars,
     true,
 )
@@ -295,11 +296,9 @@ def render_markdown(
         f"- **Number of applicants audited:** {fmt(_count(result.n_total, min_cell))}"
         " (unknown category included)"
     )
-    if params.get("rule") == "scoring_rate":
-        lines.append(
-            f"- **Measure:** scoring rate: share of a category scoring above the "
-            f"median score of the full sample ({fmt(params.get('cutoff'), 4)})"
-        )
+    median = scoring_median(params, result.n_total)
+    if median:
+        lines.append(f"- **Measure:** {median.removeprefix('Scoring rate: ')}")
     elif params.get("rule") == "threshold":
         lines.append(
             f"- **Measure:** selection rate at the score cut-off {fmt(params.get('cutoff'), 4)}"
@@ -424,6 +423,9 @@ def render_json(
             frame = payload.get(name)
             if frame:
                 payload[name] = [_suppress_record(row, min_cell) for row in frame]
+    median = scoring_median(result.params, result.n_total)
+    if median:
+        payload["measure"] = median
     payload["min_cell"] = min_cell
     payload["library"] = {"name": "adverse-impact", "version": __version__}
     payload["generated"] = _now()
@@ -473,6 +475,9 @@ def _facts(
     )
     if share_rule(result.params):
         facts.append(f"Small categories: {share_rule(result.params)}.")
+    median = scoring_median(result.params, result.n_total)
+    if median:
+        facts.append(median)
     rule = decision_rule(result.params, result.n_total)
     if rule:
         facts.append(rule)
