@@ -235,7 +235,9 @@ def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> 
                 f"{file.name!r} has no sheet {sheet!r}; its sheets: {shown}",
                 "Name one of them (spelling and case as in the workbook)",
             )
-        return book.parse(sheet if sheet is not None else names[0], dtype=text_columns)
+        return pd.read_excel(
+            book, sheet_name=sheet if sheet is not None else names[0], dtype=text_columns
+        )
 
 
 def _quote(text: str) -> str:
