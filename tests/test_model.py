@@ -752,7 +752,22 @@ def test_sweep_result_is_immutable_printable_and_tidy():
     assert "<table" in sweep._repr_html_() and "ThresholdSweep" in sweep._repr_html_()
     per_cut = sweep.by_threshold()
     assert per_cut["selected"].tolist() == [6, 5, 4, 1]
-    assert per_cut["passes"].dtype == bool
+    assert str(per_cut["passes"].dtype) == "boolean"
+
+
+def test_sweep_does_not_pass_a_cut_off_that_selects_no_one_or_everyone():
+    # A gate must not pass what it cannot judge (AuditResult.passes refuses such
+    # decisions): at a cut-off above every score, or below every score, each rate is
+    # 0 (or 1) and no ratio says anything; the sweep marks it NA, not True.
+    scores = [1.0] * 4 + [0.0] * 6 + [1.0] * 5 + [0.0] * 5
+    sex = {"sex": ["F"] * 10 + ["M"] * 10}
+    sweep = threshold_sweep(scores, sensitive_features=sex, thresholds=[-1.0, 0.5, 2.0])
+    per_cut = sweep.by_threshold()
+    assert per_cut["passes"].isna().tolist() == [True, False, True]
+    assert bool(per_cut["passes"].iloc[1])  # exactly 4/5 holds
+    assert "holds at 1 of 3, 2 not judged (no one or everyone selected)" in repr(sweep)
+    with pytest.raises(ai.InputError, match="cannot judge"):
+        ai.audit(selected=[0] * 20, sensitive_features=sex).passes()
 
 
 def test_sweep_plot_draws_each_group_and_the_four_fifths_line(two_attributes):

@@ -136,8 +136,12 @@ class ThresholdSweep(ResultShape):
         Columns: ``threshold``, ``selected`` and ``rate`` (all rows, unknown
         included), ``min_impact_ratio`` (over every attribute and group; NaN
         when no ratio is defined), ``n_flagged`` (groups below four-fifths)
-        and ``passes`` (no group flagged; flags that are not judged, NA, do
-        not count).
+        and ``passes``: True when no group is flagged (flags that are not
+        judged, NA, do not count), NA where the cut-off cannot be judged
+        because some attribute's known rows are all selected or none is (as
+        :meth:`AuditResult.passes <adverse_impact.AuditResult.passes>`
+        refuses to judge such decisions: a gate must not pass what it cannot
+        judge).
         """
         grouped = self._table.groupby("threshold", sort=True)
         out = pd.DataFrame(
@@ -149,7 +153,12 @@ class ThresholdSweep(ResultShape):
                 "n_flagged": grouped["four_fifths_flag"].sum().to_numpy().astype(np.int64),
             }
         )
-        out["passes"] = out["n_flagged"] == 0
+        totals = self._table.groupby(["threshold", "attribute"], sort=True)[["n", "selected"]].sum()
+        blind = (totals["selected"] == 0) | (totals["selected"] == totals["n"])
+        unjudged = blind.groupby(level="threshold").any().to_numpy()
+        passes = pd.array(out["n_flagged"].to_numpy() == 0, dtype="boolean")
+        passes[unjudged] = pd.NA
+        out["passes"] = passes
         return out
 
     def summary(self) -> str:
@@ -160,7 +169,7 @@ class ThresholdSweep(ResultShape):
         """
         per_cut = self.by_threshold()
         lines = [self._headline()]
-        passing = per_cut[per_cut["passes"]]
+        passing = per_cut[per_cut["passes"].fillna(False)]
         if len(passing):
             best = passing.iloc[-1]
             lines.append(
@@ -169,7 +178,8 @@ class ThresholdSweep(ResultShape):
                 f"{best['rate']:.1%})"
             )
         else:
-            lines.append("  four-fifths fails for some group at every cut-off")
+            judged = "" if per_cut["passes"].notna().all() else " that can be judged"
+            lines.append(f"  four-fifths fails for some group at every cut-off{judged}")
         ratios = self._table["impact_ratio"]
         if ratios.notna().any():
             low = self._table.loc[ratios.idxmin()]
@@ -183,12 +193,15 @@ class ThresholdSweep(ResultShape):
 
     def _headline(self) -> str:
         t = self._thresholds
-        passing = int((self.by_threshold()["n_flagged"] == 0).sum())
+        verdicts = self.by_threshold()["passes"]
+        passing = int(verdicts.fillna(False).sum())
+        blind = int(verdicts.isna().sum())
+        unjudged = f", {blind} not judged (no one or everyone selected)" if blind else ""
         attrs = len(self.attributes)
         return (
             f"ThresholdSweep: {len(t)} cut-off{'s' if len(t) != 1 else ''} from {t[0]:.4g} "
             f"to {t[-1]:.4g} ({self._score_method}), {attrs} attribute"
-            f"{'s' if attrs != 1 else ''}; four-fifths holds at {passing} of {len(t)} "
+            f"{'s' if attrs != 1 else ''}; four-fifths holds at {passing} of {len(t)}{unjudged} "
             f"(n_total={self._n_total:,})"
         )
 
