@@ -205,7 +205,7 @@ def test_strata_and_parquet(tmp_path, capsys):
         ("sex,advanced\nF,1\nM,0\n", "no column 'hired'"),
         ("", "cannot read"),
         ("sex,hired\n", "no rows"),
-        ("sex,hired\nF,maybe\nM,1\n", "not 0/1 decisions. Say which label means selected"),
+        ("sex,hired\nF,maybe\nM,1\n", "not 0/1 decisions. Say which labels mean selected"),
     ],
 )
 def test_bad_files_exit_2_with_one_line(tmp_path, content, expected):
@@ -329,7 +329,7 @@ def test_audit_model_top_k_inside_tied_scores_is_refused_or_broken_at_random(tmp
     ]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "select_top=30 cuts through 20 candidates tied" in err and "Traceback" not in err
+    assert "--select-top 30 cuts through 20 candidates tied" in err and "Traceback" not in err
     assert main([*args, "--ties", "random", "--random-state", "0", "--format", "json"]) in (0, 1)
     out = json.loads(capsys.readouterr().out)
     assert out["params"]["n_selected"] == out["params"]["requested_selected"] == 30

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
@@ -23,12 +22,10 @@ from adverse_impact._core._render import (
     audit_rows,
     decision_rule,
     family_text,
-    html_legend,
-    html_notes,
-    html_table,
     jsonable,
     legend,
     pooled_rows,
+    scoring_median,
     text_table,
     wrap,
 )
@@ -519,7 +516,7 @@ class AuditResult(ResultShape):
         >>> import adverse_impact as ai
         >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
         ...                   "M"]})
-        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
+        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[4])
         - **Date of the audit:** 2026-01-15
         """
         from adverse_impact._publish import _report
@@ -613,6 +610,7 @@ class AuditResult(ResultShape):
         tool: str | None = None,
         employer: str | None = None,
         auditor: str | None = None,
+        title: str | None = None,
     ) -> Any:
         """The NYC Local Law 144 publication packet of this audit (6 RCNY 5-303).
 
@@ -628,6 +626,8 @@ class AuditResult(ResultShape):
             Required with ``data_kind="test"``: why historical data was not
             used and how the test data was made (6 RCNY 5-302(b)).
         tool, employer, auditor : str, optional
+        title : str, optional
+            The packet's title (default "Bias audit summary", with the tool's name).
 
         Returns
         -------
@@ -656,6 +656,7 @@ class AuditResult(ResultShape):
             tool=tool,
             employer=employer,
             auditor=auditor,
+            title=title,
         )
 
     def _headline(self) -> str:
@@ -701,9 +702,12 @@ class AuditResult(ResultShape):
         fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2 for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
-        rule = decision_rule(self.params, self.n_total)
-        if rule:
-            lines.append(wrap(rule))
+        for rule in (
+            decision_rule(self.params, self.n_total),
+            scoring_median(self.params, self.n_total),
+        ):
+            if rule:
+                lines.append(wrap(rule))
         for attribute in self.attributes:
             rows = [[r[k] for k in keys] for r in records if r["attribute"] == attribute]
             if not rows:
@@ -746,50 +750,12 @@ class AuditResult(ResultShape):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        records, notes, more = self._display()
-        p_column = self._p_column()
-        columns = [
-            ("attribute", "attribute"),
-            ("group", "group"),
-            ("n", "n"),
-            ("selected", "selected"),
-            ("rate", "rate"),
-            ("ratio", "impact ratio"),
-            ("interval", "95% interval"),
-        ]
-        if p_column:
-            columns.append(("p", "p-value"))
-        columns += [("flag", "flag"), ("notes", "notes")]
-        table = html_table(
-            [h for _, h in columns],
-            [[r[k] for k, _ in columns] for r in records],
-            row_classes=[r["classes"] for r in records],
-            inline=True,
-        )
-        tail = f"<p>... {more} more rows (result.to_frame() has them all)</p>" if more else ""
-        few = any(r["few"] for r in records)
-        key = html_legend(
-            [
-                (word, text.split(": ", 1)[1])
-                for word, (_, text) in zip(
-                    ["(reference)", "below 4/5", "few people"], legend(few=few)
-                )
-            ]
-        )
-        rule = decision_rule(self.params, self.n_total)
-        pooled = ""
-        if self._pooled is not None and len(self._pooled):
-            head, rows = pooled_rows(self._pooled)
-            strata = html.escape(repr(self.params.get("strata")))
-            pooled = f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>" + html_table(
-                head, rows
-            )
-        return (
-            f"<div><p><strong>{html.escape(self._headline())}</strong></p>"
-            + (f"<p>{html.escape(rule)}</p>" if rule else "")
-            + f"{table}{tail}"
-            f"{pooled}{key}{html_notes(notes)}</div>"
-        )
+        """The notebook view: the ``to_html()`` report without the page (no ``<html>``, no
+        stylesheet: row styles inline), under the result's class name."""
+        from adverse_impact._publish._document import render_fragment
+        from adverse_impact._publish._report import audit_document
+
+        return render_fragment(audit_document(self, title=type(self).__name__))
 
 
 def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:

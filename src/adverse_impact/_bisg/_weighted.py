@@ -356,9 +356,9 @@ def audit_imputed(
     0.565
     """
     check_aligned_indexes({"selected": selected, "probabilities": probabilities, "cells": cells})
-    decisions = check_binary(as_pandas(selected, "selected"), "selected").astype(float)
+    chosen_rows = check_binary(as_pandas(selected, "selected"), "selected").view(bool)
     p, groups = _probabilities(probabilities)
-    lengths = {"selected": len(decisions), "probabilities": len(p)}
+    lengths = {"selected": len(chosen_rows), "probabilities": len(p)}
     cell_labels = None
     if cells is not None:
         cell_labels = np.asarray(as_pandas(cells, "cells"), dtype=object)
@@ -371,14 +371,16 @@ def audit_imputed(
         per_cell = np.bincount(cell_codes)
     z = norm.ppf(0.5 + level / 2)
 
-    # Everything from two products and two Gram matrices (BLAS, one pass each):
-    # sum p, sum p s, sum p_a p_b and sum p_a p_b s.
-    chosen_rows = decisions.astype(bool)
-    picked = p[chosen_rows]
-    size = np.ones(n) @ p
-    chosen = decisions @ p
-    gram = p.T @ p
-    gram_selected = picked.T @ picked
+    # One row per group, each contiguous: every pass below reads one group's column
+    # (no copy when the probabilities are stored by column, as impute_race stores them).
+    by_group = np.ascontiguousarray(p.T)
+    # Everything from the sums and two Gram matrices (BLAS): sum p, sum p s,
+    # sum p_a p_b and sum p_a p_b s.
+    picked = np.compress(chosen_rows, by_group, axis=1)
+    size = by_group.sum(axis=1)
+    chosen = picked.sum(axis=1)
+    gram = by_group @ by_group.T
+    gram_selected = picked @ picked.T
     k = len(groups)
     rate = np.divide(chosen, size, out=np.full(k, np.nan), where=size > 0)
     shares = size / n
@@ -407,17 +409,22 @@ def audit_imputed(
         check_option(reference, "reference", groups)
         ref = groups.index(reference)
 
-    hard = p.argmax(axis=1)
-    hard_n = np.bincount(hard, minlength=k)
-    hard_sel = np.bincount(hard[chosen_rows], minlength=k)
+    # Hard assignment (first of equal maxima, as argmax) and the decision in one code.
+    hard_code = p.argmax(axis=1) * 2 + chosen_rows
+    hard_both = np.bincount(hard_code, minlength=2 * k)
+    hard_sel = hard_both[1::2]
+    hard_n = hard_both[0::2] + hard_sel
     hard_rate = np.divide(hard_sel, hard_n, out=np.full(k, np.nan), where=hard_n > 0)
     if cell_labels is None:
         grid = _grid(n)
-        bins = (p * grid).astype(np.int16)
+        # Integer bins straight from the multiplication (truncation, as astype), in the
+        # index type bincount counts with, so that no pass casts them again.
+        bins = np.empty(by_group.shape, dtype=np.intp)
+        np.multiply(by_group, grid, out=bins, casting="unsafe")
         np.minimum(bins, grid - 1, out=bins)
         # The reference's bin and the decision, shared by every comparison: each
         # comparison's code is then (bin_a * grid + bin_ref) * 2 + selected.
-        ref_key = bins[:, ref] * 2 + chosen_rows
+        ref_key = bins[ref] * 2 + chosen_rows
 
     fixed = np.full(k, math.nan)
     if corrected:
@@ -468,11 +475,16 @@ def audit_imputed(
             row["four_fifths"] = HOLDS
         elif size[i] > 0:
             if cell_labels is None:
-                code = bins[:, i] * (2 * grid) + ref_key
-                bounds = _bounds_from_codes(code, p[:, i], p[:, ref], grid * grid)
+                code = bins[i] * (2 * grid)
+                code += ref_key
+                bounds = _bounds_from_codes(code, by_group[i], by_group[ref], grid * grid)
             else:
                 bounds = kmz_bounds(
-                    chosen_rows, p[:, i], p[:, ref], cell_codes, int(cell_codes.max()) + 1
+                    chosen_rows,
+                    by_group[i],
+                    by_group[ref],
+                    cell_codes,
+                    int(cell_codes.max()) + 1,
                 )
             low_a, high_a, _, _, r_low, r_high = bounds
             row.update(
@@ -498,7 +510,7 @@ def audit_imputed(
         _table=table,
         reference=groups[ref],
         n=n,
-        n_selected=int(decisions.sum()),
+        n_selected=int(np.count_nonzero(chosen_rows)),
         min_share=None if share is None else float(share),
         confidence=level,
         cells="given" if cell_labels is not None else "probability bins",

@@ -481,11 +481,11 @@ class PairedTestResult:
         >>> result = ai.paired_test(lambda texts: [0.5] * len(texts),
         ...                         [f"{{college}}; {i} years" for i in range(5)], signals=signals)
         >>> print(result.to_markdown().splitlines()[0])
-        # Paired test (score)
+        # Paired test (scores)
         """
-        from adverse_impact._blackbox._report import paired_markdown
+        from adverse_impact._publish._document import publish
 
-        return _written(paired_markdown(self), path)
+        return publish(self, "markdown", path)
 
     def to_html(self, path: str | None = None, *, title: str | None = None) -> str:
         """One self-contained HTML page: verdict, effect per group with intervals (chart and
@@ -502,12 +502,18 @@ class PairedTestResult:
         >>> result = ai.paired_test(lambda texts: [0.5] * len(texts),
         ...                         [f"{{college}}; {i} years" for i in range(5)], signals=signals)
         >>> page = result.to_html()
-        >>> page.startswith("<!DOCTYPE html>"), "Verdict." in page
+        >>> page.startswith("<!DOCTYPE html>"), 'class="verdict' in page
         (True, True)
         """
-        from adverse_impact._blackbox._report import paired_html
+        from adverse_impact._publish._document import render_html
 
-        return _written(paired_html(self, title=title), path)
+        return _written(render_html(self._document(title=title)), path)
+
+    def _document(self, *, title: str | None = None) -> Any:
+        """The report for the publication layer (``_publish._document``)."""
+        from adverse_impact._blackbox._report import paired_document
+
+        return paired_document(self, title=title)
 
     def summary(self) -> str:
         """The headline in a few lines of plain text."""
@@ -617,9 +623,9 @@ class PairedTestResult:
         return frame_block(self._headline(), self._table)
 
     def _repr_html_(self) -> str:
-        from adverse_impact._blackbox._report import paired_html
+        from adverse_impact._publish._document import render_fragment
 
-        return paired_html(self, fragment=True)
+        return render_fragment(self._document())
 
 
 # -- analysis -------------------------------------------------------------------------

@@ -79,8 +79,6 @@ _TEST_COLUMNS = [
     "hypothesis",
     "note",
 ]
-#: Columns the Markdown report leaves out of its group and test tables.
-_NOT_IN_MARKDOWN = frozenset({"expected", "measure", "p_value_bh", "n_resamples", "note"})
 _HYPOTHESES = {
     "chi_square_gof": "top-k counts equal the counts the design expects (Pearson goodness of "
     "fit; exact multinomial setting when each prompt holds one candidate "
@@ -432,12 +430,12 @@ class RankingAudit:
         ...                          rank="rank", random_state=0).to_markdown()
         >>> text.splitlines()[0]
         '# Ranking audit (top 1)'
-        >>> "B | M = Black men" in text
+        >>> "- **B | M**: Black men" in text
         True
         """
-        from adverse_impact._blackbox._report import ranking_markdown
+        from adverse_impact._publish._document import render_markdown
 
-        return _written(ranking_markdown(self, key=key), path)
+        return _written(render_markdown(self._document(key=key)), path)
 
     def to_html(
         self,
@@ -468,9 +466,17 @@ class RankingAudit:
         >>> page.startswith("<!DOCTYPE html>"), "<svg" in page, "<script" in page
         (True, True, False)
         """
-        from adverse_impact._blackbox._report import ranking_html
+        from adverse_impact._publish._document import render_html
 
-        return _written(ranking_html(self, key=key, title=title), path)
+        return _written(render_html(self._document(key=key, title=title)), path)
+
+    def _document(
+        self, *, key: Mapping[str, Mapping[str, str]] | None = None, title: str | None = None
+    ) -> Any:
+        """The report for the publication layer (``_publish._document``)."""
+        from adverse_impact._blackbox._report import ranking_document
+
+        return ranking_document(self, key=key, title=title)
 
     def _headline(self) -> str:
         below = int(below_ratio(self._ratios, FOUR_FIFTHS).sum())
@@ -530,9 +536,9 @@ class RankingAudit:
         return text + (f"\n... {more} more rows" if more > 0 else "")
 
     def _repr_html_(self) -> str:
-        from adverse_impact._blackbox._report import ranking_html
+        from adverse_impact._publish._document import render_fragment
 
-        return ranking_html(self, fragment=True)
+        return render_fragment(self._document())
 
 
 def _written(text: str, path: Any) -> str:

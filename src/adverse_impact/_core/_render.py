@@ -905,6 +905,32 @@ def pyplot() -> Any:
     return plt
 
 
+def scoring_median(params: Any, n_total: int) -> str | None:
+    """The LL144 scoring rate's median and the rows it was taken over, in words.
+
+    None unless the audit used the scoring rate (scores with no threshold).
+    Every format of a scoring audit states it: the rates mean nothing without it.
+
+    Examples
+    --------
+    >>> print(scoring_median({"rule": "scoring_rate", "cutoff": 71.5}, 8000))
+    Scoring rate: the share of a category scoring above the median score, 71.5, taken over
+    all 8,000 rows (unknown category included).
+    """
+    if params.get("rule") != "scoring_rate":
+        return None
+    return (
+        f"Scoring rate: the share of a category scoring above the median score, "
+        f"{_median_text(params.get('cutoff'))}, taken over all {n_total:,} rows (unknown "
+        "category included)."
+    )
+
+
+def _median_text(value: Any) -> str:
+    # Six significant digits: a score of 71.5 reads 71.5, one of 0.0930652 keeps its digits.
+    return "—" if missing(value) else f"{float(value):.6g}"
+
+
 def decision_rule(params: Any, n_total: int) -> str | None:
     """How a model audit turned scores into decisions, requested beside achieved, in words.
 

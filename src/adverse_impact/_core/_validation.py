@@ -336,7 +336,8 @@ def require_sensitive_features(sensitive_features: Any) -> Any:
         raise input_error(
             "sensitive_features",
             "is required",
-            "Pass the protected attribute(s): column name(s) of data=, or labels",
+            "Pass the protected attribute(s): column name(s) of data=, or labels, "
+            "e.g. sensitive_features=df['sex']",
         )
     return sensitive_features
 
