@@ -329,7 +329,7 @@ def test_the_packet_reads_back_with_its_flag_column(tmp_path):
     path = tmp_path / "packet.md"
     _near_the_line().to_ll144(**FIELDS).to_markdown(path)
     check = ai.check_summary(str(path))
-    assert check.passes(), check.findings
+    assert check.consistent(), check.findings
 
 
 @pytest.mark.parametrize("suffix", [".md", ".json"])
@@ -340,7 +340,7 @@ def test_a_packet_with_excluded_categories_checks_clean_as_published(packet, tmp
     path = tmp_path / f"packet{suffix}"
     (packet.to_markdown if suffix == ".md" else packet.to_json)(path)
     check = ai.check_summary(str(path), min_share_of="known")
-    assert check.passes() and not check.findings, check.findings
+    assert check.consistent() and not check.findings, check.findings
 
 
 def test_title_applies_to_the_packet():
