@@ -80,7 +80,7 @@ def main() -> None:
     print("\n3. The four-fifths rule across cut-offs")
     sweep = ai.threshold_sweep(model, test[features], sensitive_features=test[["sex", "race"]])
     per_cut = sweep.by_threshold()
-    passing = per_cut.loc[per_cut["passes"], "threshold"]
+    passing = per_cut.loc[per_cut["passes"].fillna(False), "threshold"]
     print(sweep)
     if len(passing):
         print(

@@ -23,6 +23,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(1, str(ROOT / "tests"))  # _helpers: the builders the tests share
 
 import adverse_impact as ai  # noqa: E402
 
@@ -173,32 +174,11 @@ def rankings_report() -> str:
 
 
 def paired_report() -> str:
-    names = ai.datasets.load_names()
-    black_men = set(names.loc[(names["race"] == "B") & (names["sex"] == "M"), "name"])
-    rng = np.random.default_rng(6)
-    calls = []
+    # The stand-in scorer the paired report's tests use: Black men's names score 0.3 lower,
+    # every 25th call times out.
+    from _helpers import paired_stand_in
 
-    def scorer(texts: list[str]) -> list[float]:
-        calls.append(1)
-        if len(calls) % 25 == 0:
-            raise TimeoutError("simulated API timeout")
-        return [
-            int(t.rsplit("id ", 1)[1]) / 40
-            + rng.normal(scale=0.2)
-            - 0.3 * (t.split("\n", 1)[0] in black_men)
-            for t in texts
-        ]
-
-    templates = [f"{{name}}\nExperience: {i} years; id {i}" for i in range(40)]
-    return ai.paired_test(
-        scorer,
-        templates,
-        n_repeats=5,
-        batch_size=1,
-        select_top=0.3,
-        ties="random",
-        random_state=6,
-    ).to_html()
+    return paired_stand_in(0).to_html()
 
 
 REPORTS = {

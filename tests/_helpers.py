@@ -50,3 +50,43 @@ def adult_counts(n: int = 300, seed: int = 0) -> pd.DataFrame:
     frame = pd.DataFrame(table, columns=columns)
     frame.insert(0, "zcta", list(NAMED_PLACES) + [f"{c:05d}" for c in codes])
     return frame
+
+
+def paired_stand_in(seed: int = 0):
+    """A paired test of a stand-in scorer, for the paired report's tests and screenshots.
+
+    The scorer reads a resume's years of experience, adds noise, takes 0.3 off
+    when the name is a Black man's, and raises a timeout on every 25th call,
+    so the report has an effect, names below their group and failures.  Used
+    by ``tests/test_blackbox_reports.py`` and ``scripts/screenshots.py``.
+    """
+    import numpy as np
+
+    import adverse_impact as ai
+
+    names = ai.datasets.load_names()
+    black_men = set(names.loc[(names["race"] == "B") & (names["sex"] == "M"), "name"])
+    rng = np.random.default_rng(seed)
+    calls = []
+
+    def scorer(texts: list[str]) -> list[float]:
+        calls.append(1)
+        if len(calls) % 25 == 0:
+            raise TimeoutError("simulated API timeout")
+        return [
+            int(t.rsplit("id ", 1)[1]) / 40
+            + rng.normal(scale=0.2)
+            - 0.3 * (t.split("\n", 1)[0] in black_men)
+            for t in texts
+        ]
+
+    templates = [f"{{name}}\nExperience: {i} years; id {i}" for i in range(40)]
+    return ai.paired_test(
+        scorer,
+        templates,
+        n_repeats=5,
+        batch_size=1,
+        select_top=0.3,
+        ties="random",
+        random_state=seed,
+    )

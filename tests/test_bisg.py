@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from _helpers import NAMED_PLACES, adult_counts
+from hypothesis import given
+from hypothesis import strategies as st
 
 import adverse_impact as ai
 from adverse_impact._bisg import _tables
@@ -321,6 +323,37 @@ def test_surnames_are_cleaned_as_the_cfpb_cleans_them(raw, looked_up):
     pd.testing.assert_frame_equal(est.probabilities, direct)
 
 
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.integers(0, 9),
+            st.text(alphabet="abcdoJRSIVMDPH -'.,`{}0ßéÜ\"", max_size=10),
+            st.sampled_from(["jr", "Md", "O", "d", "Smith", "ab", "x"]),
+        ),
+        max_size=25,
+    )
+)
+def test_the_fast_path_cleans_as_the_cfpb_steps_do(names):
+    """Plain names skip the CFPB's steps; every name comes out as if it had gone through them."""
+    from adverse_impact._bisg._names import _clean, clean_surnames
+
+    values = np.array(names, dtype=object)
+    first, second = clean_surnames(values)
+    text = pd.Series([v if isinstance(v, str) else "" for v in names], dtype=object)
+    expected = _clean(text.astype(str)) if names else (np.array([]), np.array([]))
+    assert first.tolist() == list(expected[0]) and second.tolist() == list(expected[1])
+
+
+def test_probabilities_are_stored_by_category_for_the_audit(adult_counts):
+    """audit_imputed reads one category's column at a time: stored so, it copies nothing."""
+    for zcta in (None, ["30310", "78521", "92683"]):
+        table = adult_counts if zcta else None
+        est = ai.impute_race(["Smith", "Garcia", "Qxqzv"], zcta=zcta, zcta_table=table)
+        assert est._probabilities.flags.f_contiguous
+        np.testing.assert_allclose(est.probabilities.sum(axis=1), 1.0)
+
+
 def test_rows_stay_in_input_order_whatever_repeats(adult_counts):
     names = ["Garcia", "Smith", "Garcia", "Nguyen", "Smith", None]
     zcta = ["78521", "30310", "30310", "92683", "78521", "78521"]
@@ -343,6 +376,40 @@ def test_zctas_as_text_integers_and_zip_plus_four_agree(adult_counts):
     assert a.geography_matched.all() and b.geography_matched.all()
     expected = np.tile(b.probabilities.to_numpy()[0], (4, 1))
     np.testing.assert_array_equal(a.probabilities.to_numpy(), expected)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet="0123456789- \t\x1cAb", max_size=12),
+            st.from_regex(r"\s?[0-9]{1,6}(-[0-9]{0,4})?\s?", fullmatch=True),
+        ),
+        max_size=20,
+    )
+)
+def test_zcta_text_parsed_by_arrow_as_the_python_rules_parse_it(values):
+    """Arrow's kernels (ASCII text) and the per-value Python rules give the same codes."""
+    uniques = np.array(values, dtype=object)
+    python = _tables._arrow_codes
+    try:
+        _tables._arrow_codes = lambda values: None
+        expected = _tables.zcta_codes(uniques)
+    finally:
+        _tables._arrow_codes = python
+    assert _tables.zcta_codes(uniques).tolist() == expected.tolist()
+
+
+def test_mixed_and_non_ascii_zctas_take_the_python_rules(adult_counts):
+    mixed = np.array([2139, "02139", " 02139-4307", 2139.0, None, True], dtype=object)
+    assert _tables.zcta_codes(mixed).tolist() == [2139, 2139, 2139, -1, -1, -1]
+    # Python's \d takes any decimal digit, as the per-value rules always have.
+    assert _tables.zcta_codes(np.array(["\u0662\u0661", "02139"], dtype=object)).tolist() == [
+        21,
+        2139,
+    ]
+    est = ai.impute_race(["Smith"] * 3, zcta=mixed[:3], zcta_table=adult_counts)
+    assert est.geography_matched.all()
 
 
 def test_pandas_polars_numpy_and_lists_give_the_same_estimates(adult_counts):

@@ -69,7 +69,7 @@ def test_ratio_from_rounded_rates_is_flagged():
     assert finding.expected == pytest.approx((753 / 971) / (170 / 217))
     assert round(finding.expected, 3) == 0.990
     assert "0.78 / 0.78" in finding.message
-    assert not check.passes()
+    assert not check.consistent()
 
 
 def test_a_single_wrong_ratio_is_flagged_with_the_value_it_should_have():
@@ -82,7 +82,7 @@ def test_a_single_wrong_ratio_is_flagged_with_the_value_it_should_have():
 def test_a_correct_table_yields_no_findings():
     check = ai.check_summary(sex_table())
     assert check.findings == ()
-    assert check.passes()
+    assert check.consistent()
     table = check.table.set_index("group")
     assert table.loc["Male", "is_reference"]
     assert table.loc["Female", "impact_ratio"] == pytest.approx((753 / 971) / (170 / 217))
@@ -207,7 +207,7 @@ def test_missing_unknown_row_and_disagreeing_totals():
     assert "sex 1,200, race 1,195" in check.findings[0].message
     check = ai.check_summary(table[table["group"] != "Unknown"])
     assert [f.code for f in check.findings] == ["missing_unknown", "missing_unknown"]
-    assert check.passes()  # warnings only
+    assert check.consistent()  # warnings only
 
 
 def test_a_reference_that_is_not_the_highest_rate():
@@ -246,7 +246,8 @@ def test_result_is_frozen_and_serialisable():
         check.findings = ()
     payload = json.loads(json.dumps(check.to_dict()))
     assert (
-        payload["passes"] is False and payload["findings"][0]["code"] == "ratios_from_rounded_rates"
+        payload["consistent"] is False
+        and payload["findings"][0]["code"] == "ratios_from_rounded_rates"
     )
     assert "1 error" in repr(check) and "<li>" in check._repr_html_()
     assert list(check.findings_frame()["code"]) == ["ratios_from_rounded_rates"]
@@ -270,7 +271,7 @@ def test_rates_without_counts_are_taken_as_published_with_a_warning():
     table = sex_table(ratio_female="1.00").drop(columns="selected")
     check = ai.check_summary(table)
     assert [f.code for f in check.findings] == ["rates_only"]
-    assert check.passes()
+    assert check.consistent()
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,9 +1,11 @@
-"""Coding text labels on Arrow's dictionary encoding, in slices and threads.
+"""Coding text labels on Arrow, in slices and threads.
 
-``_core._groups.factorize_columns`` codes Arrow-backed text by
-``pyarrow.compute.dictionary_encode`` slice by slice; the codes and labels
-must be exactly those of the path it replaced (``pandas.factorize``): labels
-in order of first appearance, -1 for a missing label.
+``_core._groups.factorize_columns`` codes Arrow-backed text by looking each
+slice up among the labels of the column's head (``pyarrow.compute.index_in``)
+and dictionary-encoding the rows whose label first appears later; the codes
+and labels must be exactly those of the path it replaced
+(``pandas.factorize``): labels in order of first appearance, -1 for a
+missing label.
 """
 
 from __future__ import annotations
@@ -26,14 +28,14 @@ LABELS = ["F", "M", "", "Native Hawaiian or Pacific Islander", "é", "Ünknown",
 
 
 @contextlib.contextmanager
-def _slicing(rows: int, parallel_from: int):
-    """Small slices and threads from ``parallel_from`` rows, so that tiny inputs cross slices."""
-    saved = _groups.SLICE_ROWS, _groups.PARALLEL_ROWS
-    _groups.SLICE_ROWS, _groups.PARALLEL_ROWS = rows, parallel_from
+def _slicing(rows: int, parallel_from: int, head: int = _groups.HEAD_ROWS):
+    """Small slices, threads from ``parallel_from`` rows and a short head, for tiny inputs."""
+    saved = _groups.SLICE_ROWS, _groups.PARALLEL_ROWS, _groups.HEAD_ROWS
+    _groups.SLICE_ROWS, _groups.PARALLEL_ROWS, _groups.HEAD_ROWS = rows, parallel_from, head
     try:
         yield
     finally:
-        _groups.SLICE_ROWS, _groups.PARALLEL_ROWS = saved
+        _groups.SLICE_ROWS, _groups.PARALLEL_ROWS, _groups.HEAD_ROWS = saved
 
 
 def _old(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -63,15 +65,17 @@ def _arrow_series(labels: list, kind: str, chunks: int) -> pd.Series:
     chunks=st.integers(1, 3),
     slice_rows=st.integers(1, 9),
     threads=st.booleans(),
+    head=st.integers(0, 12),
 )
 def test_arrow_coding_gives_the_codes_and_labels_of_pandas_factorize(
-    labels, kind, chunks, slice_rows, threads
+    labels, kind, chunks, slice_rows, threads, head
 ):
+    """Labels first seen in the head, past it, or both; one slice or many; threads or not."""
     values = _arrow_series(labels, kind, chunks)
     assert _groups._arrow_text(values) is not None
     expected_codes, expected_labels = _old(values)
-    with _slicing(slice_rows, parallel_from=0 if threads else 10**9):
-        codes, uniques = _groups.factorize(values, "groups['x']")
+    with _slicing(slice_rows, parallel_from=0 if threads else 10**9, head=head):
+        codes, uniques = _groups.factorize(values, "sensitive_features['x']")
     assert codes.tolist() == expected_codes.tolist()
     assert list(uniques) == expected_labels
     assert all(type(u) is str for u in uniques)
@@ -86,7 +90,7 @@ def test_arrow_coding_gives_the_codes_and_labels_of_pandas_factorize(
 )
 def test_several_columns_coded_in_threads_match_one_by_one(columns):
     series = [pd.Series(c, dtype="str") for c in columns]
-    with _slicing(4, parallel_from=0):
+    with _slicing(4, parallel_from=0, head=7):
         together = _groups.factorize_columns([(s, f"c{i}") for i, s in enumerate(series)])
     for s, (codes, uniques) in zip(series, together):
         expected_codes, expected_labels = _old(s)
@@ -105,14 +109,25 @@ def test_non_arrow_columns_take_the_pandas_path_unchanged():
     assert codes.tolist() == [1, 0, -1] and list(uniques) == ["a", "b"]
 
 
-def test_an_id_column_is_refused_with_the_same_message_on_either_path():
+@pytest.mark.parametrize("head", [_groups.HEAD_ROWS, 10, 0])
+def test_an_id_column_is_refused_with_the_same_message_on_either_path(head):
+    """Whether the head already shows too many labels or only the rows after it do."""
     ids = [f"id{i}" for i in range(1_500)]
     messages = []
     for values in (pd.Series(ids, dtype=object), pd.Series(ids, dtype="str")):
-        with pytest.raises(ai.InputError, match="looks like an ID") as info:
-            _groups.factorize(values, "groups['id']")
+        with _slicing(_groups.SLICE_ROWS, _groups.PARALLEL_ROWS, head=head):
+            with pytest.raises(ai.InputError, match="looks like an ID") as info:
+                _groups.factorize(values, "sensitive_features['id']")
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+def test_a_label_first_seen_past_the_head_is_coded_after_the_head_labels():
+    values = pd.Series(["b", "a", None, "b", "c", "a", "d", "c"], dtype="str")
+    with _slicing(3, parallel_from=0, head=4):
+        codes, uniques = _groups.factorize(values, "sensitive_features['x']")
+    assert codes.tolist() == [0, 1, -1, 0, 2, 1, 3, 2]
+    assert uniques.tolist() == ["b", "a", "c", "d"]
 
 
 def test_an_audit_from_text_labels_equals_the_audit_from_categoricals():
@@ -126,7 +141,49 @@ def test_an_audit_from_text_labels_equals_the_audit_from_categoricals():
         "sensitive_features": ["sex", "race"],
         "unknown": ["Unknown"],
     }
-    with _slicing(40_000, parallel_from=100_000):  # threads, eight slices per column
+    # Threads, eight slices per column, and a head that misses the rarer labels.
+    with _slicing(40_000, parallel_from=100_000, head=20):
         text = ai.audit(frame, **options)
     categorical = ai.audit(_data.categorical(frame), **options)
     pd.testing.assert_frame_equal(text.table, categorical.table)
+
+
+@given(
+    values=st.lists(
+        st.one_of(st.sampled_from(LABELS), st.none(), st.just(float("nan")), st.text(max_size=3)),
+        max_size=40,
+    ),
+    kind=st.sampled_from(["object-array", "object-series", "str", "ints", "mixed"]),
+)
+def test_factorize_values_gives_the_codes_and_values_of_pandas_factorize(values, kind):
+    """Unbounded factorizing (surnames, ZCTAs) through Arrow equals pandas.factorize."""
+    if kind == "ints":
+        values = [None if v is None else len(str(v)) for v in values]
+    if kind == "mixed":
+        values = [*values, 7]
+    column = np.array(values, dtype=object)
+    if kind == "object-series":
+        column = pd.Series(column, dtype=object)
+    elif kind == "str":
+        column = pd.Series([v if isinstance(v, str) else None for v in values], dtype="str")
+    expected_codes, expected_values = pd.factorize(column, use_na_sentinel=True)
+    codes, uniques = _groups.factorize_values(column)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(uniques) == list(expected_values)
+
+
+def test_factorize_values_has_no_limit_on_distinct_values():
+    ids = np.array([f"id{i}" for i in range(5_000)] * 2, dtype=object)
+    codes, uniques = _groups.factorize_values(ids)
+    assert len(uniques) == 5_000 and codes.max() == 4_999 and codes[5_000] == 0
+
+
+def test_the_labels_benchmark_runs_on_a_small_sample(capsys):
+    import runpy
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "labels.py"
+    module = runpy.run_path(str(script))
+    assert module["main"](["--sizes", "3000", "--repeats", "1", "--peer-repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| categoricals |" in out and "| text (Arrow strings) |" in out
+    assert "Text / categoricals (wall)" in out

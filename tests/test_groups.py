@@ -214,6 +214,15 @@ NON_ANSWERS = [
     "I prefer not to answer",
     "Declined to state",
     "not specified",
+    # Issue 25: the wordings of real ATS exports.
+    "I do not wish to self-identify",
+    "I don't wish to answer",
+    "Choose not to disclose",
+    "I choose not to disclose",
+    "I would rather not say",
+    "Do not wish to answer this question",
+    "Prefer not to disclose",
+    "I decline to self-identify",
 ]
 
 

@@ -254,7 +254,7 @@ def test_scoring_rate_packet_names_the_median():
     packet = ai.audit(score=score, sensitive_features={"sex": sex}).to_ll144(**FIELDS)
     text = packet.to_markdown()
     assert "Scoring rate" in text and "Number scoring above the median" in text
-    assert f"{np.median(score):.4f}" in text
+    assert f"{np.median(score):.6g}" in text and "taken over all 400 rows" in text
 
 
 def test_weighted_audits_cannot_be_published():
@@ -265,3 +265,145 @@ def test_weighted_audits_cannot_be_published():
     )
     with pytest.raises(ai.InputError, match="^result: is a weighted audit"):
         result.to_ll144(**FIELDS)
+
+
+# -- issue 25: the packet near the line, its flag column, title and fields -------------------
+
+
+def _near_the_line(female: int = 398) -> ai.AuditResult:
+    """Female 398/1000 against male 500/1000: an impact ratio of 0.796."""
+    return ai.audit(
+        selected=[1] * female + [0] * (1000 - female) + [1] * 500 + [0] * 500,
+        sensitive_features={"sex": ["Female"] * 1000 + ["Male"] * 1000},
+    )
+
+
+@pytest.mark.parametrize(
+    ("female", "shown"), [(398, "0.796"), (399, "0.798"), (400, "0.80"), (401, "0.80")]
+)
+def test_a_ratio_near_the_line_shows_the_decimals_that_decide_it(female, shown):
+    packet = _near_the_line(female).to_ll144(**FIELDS)
+    below = female < 400
+    markdown, page = packet.to_markdown(), packet.to_html()
+    tier = json.loads(packet.to_json())["tiers"][0]
+    headline = tier["headlines"]["sex"]
+    assert tier["tables"]["sex"][0]["impact_ratio_text"] == shown
+    row = next(line for line in markdown.splitlines() if line.startswith("| Female"))
+    assert row.split("|")[5].strip() == shown
+    assert f"at {shown} times the rate" in headline and f"at {shown} times" in markdown
+    assert ("below the four-fifths reference line" in headline) == below
+    assert f"<td>{shown}{' — below 0.80' if below else ''}</td>" in page
+    assert packet.summary().endswith(f"lowest impact ratio {shown}")
+    # Nowhere does a ratio print as 0.80 beside a flag that says it is below 0.80.
+    if below:
+        for text in (markdown, page, headline):
+            assert "0.80 times" not in text and "<td>0.80 — below" not in text
+
+
+def test_the_decisive_digits_agree_with_the_exact_flag_over_a_grid():
+    from fractions import Fraction
+
+    from adverse_impact._publish._ll144 import FOUR_FIFTHS, decisive
+
+    for num in range(1, 400):
+        for den in (400, 401, 997, 1000):
+            exact = Fraction(num, den) / Fraction(1, 2)
+            if not Fraction(3, 4) < exact < Fraction(17, 20):
+                continue
+            below = exact < Fraction(4, 5)
+            text = decisive(float(exact), below)
+            assert (float(text) < FOUR_FIFTHS) == below, (num, den, text)
+            assert len(text.split(".")[1]) >= 2
+
+
+def test_markdown_table_has_the_flag_column():
+    text = _near_the_line().to_ll144(**FIELDS).to_markdown()
+    header = next(line for line in text.splitlines() if line.startswith("| Category"))
+    assert "Four-fifths flag" in header
+    female = next(line for line in text.splitlines() if line.startswith("| Female"))
+    male = next(line for line in text.splitlines() if line.startswith("| Male"))
+    assert "| below 0.80 |" in female and "below" not in male
+
+
+def test_the_packet_reads_back_with_its_flag_column(tmp_path):
+    path = tmp_path / "packet.md"
+    _near_the_line().to_ll144(**FIELDS).to_markdown(path)
+    check = ai.check_summary(str(path))
+    assert check.consistent(), check.findings
+
+
+@pytest.mark.parametrize("suffix", [".md", ".json"])
+def test_a_packet_with_excluded_categories_checks_clean_as_published(packet, tmp_path, suffix):
+    # "excluded¹" is a footnoted word, and the list of excluded categories repeats
+    # rows of the attribute tables: neither is a finding.
+    assert len(packet.excluded)
+    path = tmp_path / f"packet{suffix}"
+    (packet.to_markdown if suffix == ".md" else packet.to_json)(path)
+    check = ai.check_summary(str(path), min_share_of="known")
+    assert check.consistent() and not check.findings, check.findings
+
+
+def test_title_applies_to_the_packet():
+    packet = _near_the_line().to_ll144(**FIELDS, tool="ScreenRank", title="Acme 2026 bias audit")
+    assert packet.to_markdown().startswith("# Acme 2026 bias audit\n")
+    assert "<h1>Acme 2026 bias audit</h1>" in packet.to_html()
+    assert packet.to_dict()["metadata"]["title"] == "Acme 2026 bias audit"
+
+
+def test_every_missing_field_is_named_at_once(result):
+    with pytest.raises(ai.InputError) as error:
+        result.to_ll144()
+    message = str(error.value)
+    assert message.startswith("audit_date, distribution_date, data_source: are required")
+    for name in FIELDS:
+        assert f"{name}=" in message
+
+
+def test_exclusion_reason_states_the_share_of_all_rows():
+    groups = ["F"] * 1000 + ["M"] * 1000 + ["X"] * 20 + [None] * 30
+    selected = [1] * 400 + [0] * 600 + [1] * 500 + [0] * 500 + [1] * 10 + [0] * 40
+    every = ai.audit(
+        selected=selected, sensitive_features={"sex": groups}, min_share=0.01, min_share_of="all"
+    )
+    packet = every.to_ll144(**FIELDS)
+    reason = packet.excluded["reason"].iloc[0]
+    # 20 of 2,050 rows (0.98%), as the audit's own note says; of known rows it is 0.99%.
+    assert "0.98% of all rows" in every.table["note"].iloc[2]
+    assert reason.startswith("0.98% of all rows (unknown category included) is under the 1%")
+    known = ai.audit(selected=selected, sensitive_features={"sex": groups}, min_share=0.01)
+    assert (
+        known.to_ll144(**FIELDS)
+        .excluded["reason"]
+        .iloc[0]
+        .startswith("0.99% of the rows of known category")
+    )
+
+
+def test_a_scoring_audit_states_its_median_and_its_rows_in_every_format():
+    from adverse_impact._publish._report import render_json
+
+    rng = np.random.default_rng(3)
+    sex = rng.choice(["Female", "Male", None], 400, p=[0.45, 0.45, 0.1])
+    score = np.round(rng.normal(70, 10, 400), 1)
+    result = ai.audit(score=score, sensitive_features={"sex": sex})
+    median = f"{np.median(score):.6g}"
+    said = f"median score, {median}, taken over all 400 rows (unknown category included)"
+    packet = result.to_ll144(**FIELDS)
+    for name, text in {
+        "terminal": " ".join(repr(result).split()),
+        "notebook": result._repr_html_(),
+        "HTML report": result.to_html(),
+        "Markdown report": result.to_markdown(),
+        "JSON report": json.loads(render_json(result))["measure"],
+        "packet (Markdown)": packet.to_markdown(),
+        "packet (HTML)": packet.to_html(),
+    }.items():
+        assert said in text, name
+
+
+def test_test_data_explanation_is_named_with_the_other_missing_fields(result):
+    with pytest.raises(ai.InputError) as error:
+        result.to_ll144(data_source="synthetic candidates", data_kind="test")
+    message = str(error.value)
+    assert message.startswith("audit_date, distribution_date, test_data_explanation: are")
+    assert "5-302(b)" in message

@@ -655,6 +655,34 @@ def test_sweep_equals_an_audit_at_every_threshold(rows, extra, intersectional):
         assert dict(sweep.unknown) == dict(result.unknown)
 
 
+@pytest.mark.filterwarnings("ignore:unknown. the label")
+@settings(max_examples=40, deadline=None)
+@given(rows=SWEEP_ROWS, weights=st.lists(st.integers(1, 3), min_size=120, max_size=120))
+def test_weighted_sweep_equals_a_weighted_audit_at_every_threshold(rows, weights):
+    """With sample_weight too, each cut-off is ai.audit(..., sample_weight=w) at that cut-off."""
+    scores = np.array([r[0] for r in rows], dtype=float) / 4
+    features = {
+        "sex": np.array([r[1] for r in rows], dtype=object),
+        "race": np.array([r[2] for r in rows], dtype=object),
+    }
+    w = np.array(weights[: len(rows)], dtype=float) / 2  # exact sums in binary
+    grid = sorted(set(scores.tolist()))
+    kwargs = dict(unknown="Declined", sample_weight=w)
+    try:
+        expected = {
+            t: ai.audit(score=scores, sensitive_features=features, threshold=t, **kwargs)
+            for t in grid
+        }
+    except ai.InputError:  # fewer than two known groups somewhere
+        return
+    sweep = threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
+    columns = [*AUDIT_COLUMNS, "n_weighted", "selected_weighted"]
+    for t, result in expected.items():
+        pd.testing.assert_frame_equal(
+            sweep_rows(sweep, t)[columns], result.table[columns], check_dtype=False
+        )
+
+
 def test_sweep_default_grid_is_distinct_observed_quantiles():
     rng = np.random.default_rng(3)
     scores = rng.normal(size=5_000)
@@ -724,7 +752,22 @@ def test_sweep_result_is_immutable_printable_and_tidy():
     assert "<table" in sweep._repr_html_() and "ThresholdSweep" in sweep._repr_html_()
     per_cut = sweep.by_threshold()
     assert per_cut["selected"].tolist() == [6, 5, 4, 1]
-    assert per_cut["passes"].dtype == bool
+    assert str(per_cut["passes"].dtype) == "boolean"
+
+
+def test_sweep_does_not_pass_a_cut_off_that_selects_no_one_or_everyone():
+    # A gate must not pass what it cannot judge (AuditResult.passes refuses such
+    # decisions): at a cut-off above every score, or below every score, each rate is
+    # 0 (or 1) and no ratio says anything; the sweep marks it NA, not True.
+    scores = [1.0] * 4 + [0.0] * 6 + [1.0] * 5 + [0.0] * 5
+    sex = {"sex": ["F"] * 10 + ["M"] * 10}
+    sweep = threshold_sweep(scores, sensitive_features=sex, thresholds=[-1.0, 0.5, 2.0])
+    per_cut = sweep.by_threshold()
+    assert per_cut["passes"].isna().tolist() == [True, False, True]
+    assert bool(per_cut["passes"].iloc[1])  # exactly 4/5 holds
+    assert "holds at 1 of 3, 2 not judged (no one or everyone selected)" in repr(sweep)
+    with pytest.raises(ai.InputError, match="cannot judge"):
+        ai.audit(selected=[0] * 20, sensitive_features=sex).passes()
 
 
 def test_sweep_plot_draws_each_group_and_the_four_fifths_line(two_attributes):

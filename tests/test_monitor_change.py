@@ -102,7 +102,7 @@ def test_table_reports_the_recent_window_and_the_lowest_restarted_window(drift_r
 def test_before_the_change_nothing_alerts(drift):
     early = drift[drift["month"] < "2025-09-01"]
     result = ai.monitor(early, time="month", selected="selected", sensitive_features="sex")
-    assert result.alerts.empty and result.passes("any")
+    assert result.alerts.empty and result.passes(rule="either")
     assert result.verdict.startswith("No alert:")
 
 
@@ -323,7 +323,7 @@ def test_round_trip_and_old_log_entries(drift_result):
     restored = type(drift_result).from_dict(old)
     row = restored.alerts.iloc[0]
     assert row["detector"] == "cumulative" and row["ratio_at_alert"] == 0.91
-    assert restored.passes() and not restored.passes("any")
+    assert restored.passes() and not restored.passes(rule="either")
     # ...and every report of it still renders.
     assert restored.verdict.startswith("Alert (not below four-fifths): F (sex)")
     assert "<svg" in restored.to_html() and "## Alerts" in restored.to_markdown()
@@ -415,9 +415,11 @@ def test_cli_exit_code_follows_the_alerts_it_prints(drift, tmp_path, capsys):
     early.to_csv(path, index=False)
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "wholly below 1" in out and "wholly below 0.8" not in out
+    report, gate = out.split("adverse impact: ")
+    assert "wholly below 1" in report and "wholly below 0.8" not in report
+    assert gate.startswith("no group fails the rule (a confidence sequence")
     assert "do not fail it (below 1, not below 0.8)" in out
-    assert main([*args, "--fail-on", "any"]) == 1
+    assert main([*args, "--fail-on", "either"]) == 1
     capsys.readouterr()
 
 
@@ -429,12 +431,12 @@ def test_cli_logs_the_verdict_its_exit_status_follows(drift, tmp_path, capsys):
     log = tmp_path / "audits.db"
     args = ["monitor", str(path), "--time", "month", "--selected", "selected", "--group", "sex"]
     assert main([*args, "--log", str(log)]) == 0
-    assert main([*args, "--log", str(log), "--fail-on", "any"]) == 1
+    assert main([*args, "--log", str(log), "--fail-on", "significance"]) == 1
     capsys.readouterr()
     default, strict = ai.AuditLog(log).history().itertuples(index=False)
     assert (bool(default.passes), default.rule) == (True, "four_fifths")
-    assert (bool(strict.passes), strict.rule) == (False, "any")
-    assert strict.verdict.startswith("fails: 1 group (sex=F); rule any")
+    assert (bool(strict.passes), strict.rule) == (False, "significance")
+    assert strict.verdict.startswith("fails: 1 group (sex=F); rule significance")
     assert "family: 1 comparison (sex)" in strict.verdict and "Bonferroni" in strict.verdict
 
 

@@ -643,12 +643,14 @@ def test_the_example_runs_and_finds_what_it_claims(capsys):
 def test_markdown_and_json_for_both_kinds(capsys):
     scored = ai.paired_test(_penalised_batch, TEMPLATES, signals=COLLEGES, threshold=0.5)
     text = scored.to_markdown()
-    assert text.startswith("# Paired test (score)") and "| women's |" in text
+    assert text.startswith("# Paired test (scores)") and "| women's |" in text
     ranked = ai.paired_test(
         _first_shown, _software_templates(), kind="rank", n_repeats=2, random_state=0, progress=True
     )
     assert "paired_test: 16/16 scorer calls" in capsys.readouterr().err
-    assert "| B \\| M |" in ranked.to_markdown() and "**Verdict.**" in ranked.to_markdown()
+    markdown = ranked.to_markdown()
+    assert markdown.startswith("# Paired test (rankings)")
+    assert "| B \\| M |" in markdown and f"**Finding.** {ranked.verdict()}" in markdown
     payload = json.loads(json.dumps(ranked.to_dict(), allow_nan=False))
     assert payload["kind"] == "rank" and payload["rankings"]["table"]
     assert repr(ranked).startswith("PairedTestResult (rank)")

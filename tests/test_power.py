@@ -170,3 +170,30 @@ def test_audit_reports_each_groups_minimum_detectable_ratio_not_post_hoc_power()
     assert table.loc["Black", "min_detectable_ratio"] == pytest.approx(expected, abs=1e-4)
     assert np.isnan(table.loc["White", "min_detectable_ratio"])  # the reference itself
     assert not any("power" in column for column in table.columns)
+
+
+# -- issue 25: unequal groups are never under-recruited ------------------------------------
+
+
+@pytest.mark.parametrize("test", ["z", "z_pooled"])
+@pytest.mark.parametrize("target", [0.5, 0.8, 0.95])
+def test_sample_size_with_unequal_groups_never_under_recruits_over_a_grid(test, target):
+    for rate in (0.05, 0.2, 0.5, 0.8):
+        for ir in (0.5, 0.8, 0.9):
+            for ratio in [k / 7 for k in range(1, 25)] + [0.3, 2.5, 3.7]:
+                found = sample_size(rate, ir, ratio=ratio, power=target, test=test)
+                assert found.n_reference >= ratio * found.n_focal - 1e-9 * found.n_focal
+                achieved = power(found.n_focal, found.n_reference, rate, ir, test=test)
+                assert achieved.power >= target, (rate, ir, ratio)
+                assert found.power == pytest.approx(achieved.power, abs=1e-12)
+
+
+def test_a_fraction_of_a_person_is_rounded_up_not_lost_to_float_tolerance():
+    n_focal = sample_size(0.3, 0.8, ratio=2.0).n_focal  # 643 focal, 1,286 reference
+    ratio = (2 * n_focal + 5e-10) / n_focal  # a hair more than twice as many
+    found = sample_size(0.3, 0.8, ratio=ratio)
+    assert found.n_focal == n_focal
+    assert found.n_reference == 2 * n_focal + 1 and found.n_reference >= ratio * found.n_focal
+    # A product that is whole up to float noise stays whole (0.3 * 10 people is 3).
+    three = sample_size(0.3, 0.8, ratio=0.1 * 3 * 10)
+    assert three.n_reference == 3 * three.n_focal

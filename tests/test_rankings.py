@@ -863,10 +863,11 @@ def test_markdown_report_holds_the_published_row_and_words_for_p_values(publishe
     assert text.startswith("# Ranking audit (top 1)\n")
     # The story's row: Black men, gpt-3.5-turbo, financial analyst: 76 first places of 1,000.
     section = text.split("## gpt-3.5-turbo, financial analyst\n", 1)[1].split("\n## ", 1)[0]
-    row = next(line for line in section.splitlines() if line.startswith("| race x sex | B \\| M |"))
+    cells = section.split("### race x sex\n", 1)[1]
+    row = next(line for line in cells.splitlines() if line.startswith("| B \\| M |"))
     assert "| 76 |" in row and "| 0.442 |" in row and "| below 4/5 |" in row
     assert "| fewer than expected |" in row  # the direction in words
     assert row.rstrip(" |").split(" | ")[-2] == "< 0.001"  # the gate's p-value in words
-    assert "goodness of fit" in section and "B | M = Black men" in text
+    assert "goodness of fit" in section and "- **B | M**: Black men" in text
     # Each test's hypothesis is stated once, not on every row.
     assert text.count("Pearson goodness of fit") == 1

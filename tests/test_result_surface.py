@@ -64,7 +64,10 @@ def test_by_threshold_and_numbers_hold_the_tables_behind_the_summary():
         assert row.rate == row.selected / sweep.n_total
         assert row.min_impact_ratio == at["impact_ratio"].min()
         assert row.n_flagged == at["four_fifths_flag"].sum()
-        assert row.passes == (row.n_flagged == 0)
+        if row.selected in (0, sweep.n_total):  # no one or everyone: not judged
+            assert row.passes is pd.NA
+        else:
+            assert row.passes == (row.n_flagged == 0)
     # numbers: the eight headline attributes, as the attributes hold them (NaN stays NaN).
     result = _counterfactual()
     assert result.numbers == {
@@ -92,8 +95,9 @@ def test_summary_text_says_what_the_numbers_say():
     lines = sweep.summary().splitlines()
     assert lines[0] == repr(sweep).splitlines()[0]
     per_cut = sweep.by_threshold()
-    strictest = per_cut[per_cut["passes"]].iloc[-1]
-    assert f"four-fifths holds: {strictest['threshold']:.4g}" in lines[1]
+    # 0.1 selects everyone (not judged); 0.5 and 0.75 fail.
+    assert per_cut["passes"].isna().tolist() == [True, False, False]
+    assert lines[1] == "  four-fifths fails for some group at every cut-off that can be judged"
     low = sweep.to_frame().sort_values("impact_ratio").iloc[0]
     assert lines[2] == (
         f"  lowest impact ratio {low['impact_ratio']:.3f}: sex {low['group']} "

@@ -89,6 +89,7 @@ def test_plugin_fixture_and_report_directory(pytester):
     assert written == [
         "test_gate.py_test_assertion_is_recorded.html",
         "test_gate.py_test_assertion_is_recorded.json",
+        "test_gate.py_test_assertion_is_recorded.verdict.txt",
         "test_gate.py_test_release.html",
         "test_gate.py_test_release.json",
     ]

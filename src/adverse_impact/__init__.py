@@ -22,11 +22,11 @@ _NAMES = {
     ),
     "audit_model": "adverse_impact._audits._model",
     "AuditResult": "adverse_impact._audits._result",
-    "GateVerdict": "adverse_impact._audits._result",
     **dict.fromkeys(["ThresholdSweep", "threshold_sweep"], "adverse_impact._audits._sweep"),
     **dict.fromkeys(["PairedTestResult", "paired_test"], "adverse_impact._blackbox._paired"),
     **dict.fromkeys(["RankingAudit", "audit_rankings"], "adverse_impact._blackbox._rankings"),
     "GroupCounts": "adverse_impact._core._counts",
+    "GateVerdict": "adverse_impact._stats._gate",
     **dict.fromkeys(
         [
             "AdverseImpactError",
@@ -80,7 +80,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from adverse_impact._audits._error_rates import error_rates
     from adverse_impact._audits._funnel import FunnelResult, TierResult, audit_funnel, audit_tiers
     from adverse_impact._audits._model import audit_model
-    from adverse_impact._audits._result import AuditResult, GateVerdict
+    from adverse_impact._audits._result import AuditResult
     from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
     from adverse_impact._bisg._impute import RaceEstimates, impute_race
     from adverse_impact._bisg._weighted import ImputedAudit, audit_imputed
@@ -114,6 +114,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
         search_alternatives,
     )
     from adverse_impact._scores._gaps import ScoreGaps, score_gaps
+    from adverse_impact._stats._gate import GateVerdict
 
 __all__ = [
     "AdverseImpactError",

@@ -102,6 +102,8 @@ def read_table(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     sheet: str | None = None,
+    decimal: str = ".",
+    drop_total_rows: bool = False,
 ) -> Any:
     """Read a CSV (optionally compressed), Parquet or Excel (.xlsx) file into pandas.
 
@@ -109,7 +111,11 @@ def read_table(
     so that codes such as ``01`` keep their spelling; empty cells stay missing
     and are counted as unknown by the audit.  A CSV's delimiter is detected
     (comma, semicolon, tab or bar) unless ``delimiter`` is given; its text is
-    decoded as ``encoding``.  Excel needs openpyxl (the ``excel`` extra).
+    decoded as ``encoding``; ``decimal`` is its decimal mark ("," in many
+    spreadsheet locales).  A workbook with several sheets needs ``sheet``.
+    Excel needs openpyxl (the ``excel`` extra).  A row holding a total
+    ("Total", "Grand Total") is warned about, and left out with
+    ``drop_total_rows``: it is not an applicant.
     """
     import pandas as pd
 
@@ -150,6 +156,7 @@ def read_table(
                 low_memory=False,
                 sep=sep,
                 encoding=encoding,
+                decimal=decimal,
             )
     except AdverseImpactError:
         raise
@@ -171,6 +178,34 @@ def read_table(
         ) from exc
     if len(frame.columns) == 0 or len(frame) == 0:
         raise input_error("DATA", f"{path!r} has no rows", "Pass a file with data rows")
+    return _total_rows(frame, file, drop_total_rows)
+
+
+def _total_rows(frame: Any, file: Path, drop: bool) -> Any:
+    """Say where a row of totals is (read as data, it is one more applicant); drop it if asked."""
+    from adverse_impact._core._errors import warn
+    from adverse_impact._publish._read import total_rows
+
+    found = total_rows(frame)
+    if not found:
+        return frame
+    # The file's line (CSV) or the sheet's row (Excel): the header is line 1.
+    where = "; ".join(
+        f"row {position + 2:,} reads {value!r} in column {column!r}"
+        for position, column, value in found[:5]
+    )
+    more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+    if drop:
+        positions = sorted({position for position, _, _ in found})
+        warn(f"DATA: {file.name}: {where}{more}; left out (--drop-total-rows)", UserWarning)
+        # The index keeps each row's position in the file, so later messages name its line.
+        return frame.drop(index=frame.index[positions])
+    warn(
+        f"DATA: {file.name}: {where}{more}; a total row is not an applicant, and is counted "
+        "as one (or refused as a decision) if left in. Pass --drop-total-rows to leave it "
+        "out, or delete it from the file",
+        UserWarning,
+    )
     return frame
 
 
@@ -185,7 +220,30 @@ def _read_excel(file: Path, text_columns: dict[str, str], sheet: str | None) -> 
             f"reading {str(file)!r} needs openpyxl, which is not installed",
             'Install it: pip install "adverse-impact[excel]", or save the sheet as CSV',
         ) from exc
-    return pd.read_excel(file, sheet_name=sheet or 0, dtype=text_columns, engine="openpyxl")
+    with pd.ExcelFile(file, engine="openpyxl") as book:
+        names = [str(name) for name in book.sheet_names]
+        shown = ", ".join(repr(name) for name in names)
+        if sheet is None and len(names) > 1:
+            raise input_error(
+                "--sheet",
+                f"{file.name!r} has {len(names)} sheets ({shown}) and none was named",
+                f"Name the sheet that holds the data, e.g. --sheet {_quote(names[0])}",
+            )
+        if sheet is not None and sheet not in names:
+            raise input_error(
+                "--sheet",
+                f"{file.name!r} has no sheet {sheet!r}; its sheets: {shown}",
+                "Name one of them (spelling and case as in the workbook)",
+            )
+        return pd.read_excel(
+            book, sheet_name=sheet if sheet is not None else names[0], dtype=text_columns
+        )
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 #: Labels that usually mean "selected", to order the two labels of a hint.
@@ -211,19 +269,33 @@ _POSITIVE_WORDS = frozenset(
 )
 
 
-def _values_hint(found: Any) -> str:
-    """``--selected-values`` for the column's own two labels (positive-looking first).
+#: Words that turn a positive-looking label around ("Not selected", "No offer").
+_NEGATIONS = frozenset(["not", "no", "non", "never", "rejected", "declined", "withdrawn"])
 
-    Falls back to the generic ``Y,N`` when there are not exactly two labels
-    or one cannot be written in the option (it holds a comma).
+
+def _looks_positive(label: str) -> bool:
+    import re
+
+    words = set(re.findall(r"[a-z]+", label.casefold()))
+    return bool(words & _POSITIVE_WORDS) and not words & _NEGATIONS
+
+
+def _values_hint(found: Any) -> str:
+    """``--selected-values`` for the column's own labels (positive-looking ones selected).
+
+    Falls back to the generic ``Y,N`` when a label cannot be written in the
+    option (it holds a comma or a bar) or none looks positive.
     """
     import shlex
 
-    labels = [str(v).strip() for v in found]
-    if len(set(labels)) != 2 or any("," in v or not v for v in labels):
+    labels = list(dict.fromkeys(str(v).strip() for v in found))
+    if len(labels) < 2 or any("," in v or "|" in v or not v for v in labels):
         return "Y,N"
-    labels = sorted(set(labels), key=lambda v: (v.lower() not in _POSITIVE_WORDS, labels.index(v)))
-    return shlex.quote(",".join(labels))
+    yes = [v for v in labels if _looks_positive(v)] or ([labels[0]] if len(labels) == 2 else [])
+    no = [v for v in labels if v not in yes]
+    if not yes or not no:
+        return "Y,N"
+    return shlex.quote("|".join(yes) + "," + "|".join(no))
 
 
 def map_decisions(frame: Any, column: str, values: str | None) -> Any:
@@ -242,12 +314,15 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
             labels = pd.unique(series.dropna().astype(str).str.strip().str.lower())
             if not set(labels) <= {"0", "1", "true", "false"}:
                 found = pd.unique(series.dropna())
-                shown = ", ".join(map(repr, found[:4].tolist()))
+                shown = ", ".join(map(repr, found[:12].tolist())) + (
+                    f" and {len(found) - 12} more" if len(found) > 12 else ""
+                )
                 raise input_error(
                     "--selected",
                     f"column {column!r} holds labels ({shown}), not 0/1 decisions",
-                    f"Say which label means selected: --selected-values {_values_hint(found)} "
-                    "(the label for selected, then the one for not selected)",
+                    f"Say which labels mean selected: --selected-values {_values_hint(found)} "
+                    "(the labels for selected, a comma, those for not selected; several on a "
+                    "side separated by '|'; check the sides)",
                 )
             return (
                 series.astype(str)
@@ -256,24 +331,193 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
                 .map({"1": 1, "true": 1, "0": 0, "false": 0})
             )
         return series
-    parts = [p.strip() for p in values.split(",")]
-    if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
-        raise input_error(
-            "--selected-values",
-            f"{values!r} is not two different labels separated by a comma",
-            "Pass e.g. --selected-values Y,N or --selected-values hired,rejected",
-        )
+    yes, no = _decision_labels(values)
     text = series.astype("string").str.strip()
-    known = text.isin(parts) | text.isna()
+    text = text.mask(text == "")  # a blank cell is a missing decision (refused by the audit)
+    folded = text.str.casefold()
+    known = (
+        pd.Series(True, index=text.index)
+        if no is None
+        else (folded.isin(yes) | folded.isin(no) | text.isna()).fillna(False)
+    )
     if not known.all():
-        other = ", ".join(map(repr, pd.unique(text[~known])[:4].tolist()))
+        other = pd.unique(text[~known])
+        shown = ", ".join(map(repr, other[:6].tolist())) + (
+            f" and {len(other) - 6} more" if len(other) > 6 else ""
+        )
         raise input_error(
             "--selected-values",
-            f"column {column!r} also holds {other}",
-            f"Map every label: the column may hold only {parts[0]!r} and "
-            f"{parts[1]!r} (or be empty, which is refused as missing)",
+            f"column {column!r} also holds {shown}",
+            "Map every label: list each on its side, separated by '|' (e.g. "
+            "--selected-values 'Offer|Hired,Rejected|Withdrawn'), or write '*' for the "
+            "not-selected side to mean every other label",
         )
-    return text.map({parts[0]: 1, parts[1]: 0}).astype("Int8")
+    return folded.isin(yes).astype("Int8").mask(text.isna())
+
+
+def _decision_labels(values: str) -> tuple[frozenset[str], frozenset[str] | None]:
+    """``--selected-values``: the labels meaning selected, and those meaning not (None: '*').
+
+    The sides are separated by a comma, the labels of a side by '|'; labels are
+    compared trimmed and case-folded ("Offer Extended" matches "offer extended ").
+    """
+    sides = values.split(",")
+    if len(sides) != 2:
+        raise input_error(
+            "--selected-values",
+            f"{values!r} is not two sides separated by one comma",
+            "Pass the selected label(s), a comma, then the not-selected label(s), several "
+            "on a side separated by '|': e.g. --selected-values Y,N or "
+            "--selected-values 'Advanced to Interview|Offer Extended,Rejected|Withdrawn'",
+        )
+    yes, no = ([label.strip().casefold() for label in side.split("|")] for side in sides)
+    if not all(yes) or not all(no):
+        raise input_error(
+            "--selected-values",
+            f"{values!r} has an empty label",
+            "Write each label once, e.g. --selected-values 'Offer|Hired,Rejected'",
+        )
+    if no == ["*"]:
+        return frozenset(yes), None
+    both = set(yes) & set(no)
+    if both:
+        raise input_error(
+            "--selected-values",
+            f"{sorted(both)!r} is on both sides",
+            "Put each label on one side only",
+        )
+    return frozenset(yes), frozenset(no)
+
+
+def numeric_column(
+    frame: Any,
+    column: str,
+    option: str,
+    decimal: str = ".",
+    raw: Any = None,
+    drop: bool = False,
+) -> Any:
+    """A score column as numbers; a cell that is not a number is refused, row by row.
+
+    A spreadsheet export may hold "N/A", "pending" or "72,5" among the scores:
+    the message names the rows (as lines of the file, the header being line 1)
+    and their values as written (``raw``: the column read without turning
+    "N/A" into a missing value).  Numbers written as text ("72.5", or "72,5"
+    with ``decimal=","``) are converted.  With ``drop`` the rows without a
+    number are left out instead (warned about, with their lines); the frame
+    is returned with the numbers in ``column``.
+    """
+    import re
+
+    import pandas as pd
+
+    series = frame[column]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return frame
+    raw = series if raw is None else raw
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = series
+    else:
+        text = series.astype("string").str.strip()
+        if decimal == ",":
+            comma = text.str.contains(",", regex=False).fillna(False)
+            swapped = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            text = text.where(~comma, swapped)
+        numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna().to_numpy()
+    if not bad.any():
+        return frame.assign(**{column: numbers})
+    positions = bad.nonzero()[0]
+    written = ["" if pd.isna(v) else str(v).strip() for v in raw.iloc[positions]]
+    # The frame's index is each row's position in the file (the header is line 1).
+    lines = [_line(frame.index[p], p) for p in positions]
+    shown = ", ".join(
+        f"line {line:,}: {w!r}" if w else f"line {line:,}: empty"
+        for line, w in zip(lines[:8], written)
+    ) + (f", and {len(positions) - 8:,} more" if len(positions) > 8 else "")
+    comma = decimal != "," and any(re.fullmatch(r"-?\d+,\d+", w) for w in written)
+    if drop and not comma:
+        from adverse_impact._core._errors import warn
+
+        warn(
+            f"{option}: left out {len(positions):,} row(s) with no number in column "
+            f"{column!r} ({shown}) (--drop-unscored); say so in --data-source",
+            UserWarning,
+        )
+        keep = ~bad
+        return frame.loc[keep].assign(**{column: numbers[keep]})
+    raise input_error(
+        option,
+        f"column {column!r} has no number in {len(positions):,} row(s) ({shown})",
+        "Pass --decimal , if the file writes decimals with a comma"
+        if comma
+        else "Give those rows a score, or leave them out with --drop-unscored and say so "
+        "in the report",
+    )
+
+
+def _line(label: Any, position: int) -> int:
+    """A row's line in the file: from its index label (its position when read), else its place."""
+    import numbers
+
+    return (int(label) if isinstance(label, numbers.Integral) else position) + 2
+
+
+def raw_column(args: argparse.Namespace, column: str, index: Any) -> Any:
+    """One column of the data file as written ("N/A" and blanks kept), for the rows ``index``.
+
+    ``index`` holds the rows' positions in the file (rows left out, e.g. a
+    total row, keep the others' positions).
+    """
+    return _raw_column(args, column).reindex(index)
+
+
+def _raw_column(args: argparse.Namespace, column: str) -> Any:
+    import pandas as pd
+
+    file = Path(args.data)
+    suffix = file.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return pd.read_excel(
+            file,
+            sheet_name=args.sheet or 0,
+            usecols=[column],
+            dtype=object,
+            keep_default_na=False,
+            engine="openpyxl",
+        )[column]
+    if suffix in (".parquet", ".pq"):
+        return read_table(args.data)[column]
+    return pd.read_csv(
+        file,
+        usecols=[column],
+        dtype=object,
+        keep_default_na=False,
+        sep=args.delimiter or sniff_delimiter(file, args.encoding),
+        encoding=args.encoding,
+    )[column]
+
+
+def fold_labels(frame: Any, columns: Sequence[str]) -> Any:
+    """``--fold-labels``: labels that differ only in case or spaces become one group.
+
+    Each label is trimmed (inner runs of spaces become one); the labels that
+    are then equal ignoring case take the spelling most rows use ("Female"
+    for "female", " Female" and "FEMALE " when most rows say "Female").
+    """
+    import pandas as pd
+
+    for column in columns:
+        series = frame[column]
+        text = series.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+        text = text.mask(text == "")
+        key = text.str.casefold()
+        counts = pd.DataFrame({"key": key, "text": text}).dropna().value_counts(sort=True)
+        spelling: dict[str, str] = {}
+        for k, t in counts.index:  # most rows first: the first spelling of a key wins
+            spelling.setdefault(k, t)
+        frame[column] = key.map(spelling).astype(object).where(text.notna(), None)
+    return frame
 
 
 def _require_columns(frame: Any, columns: dict[str, Sequence[str] | str | None]) -> None:
@@ -310,12 +554,17 @@ def _render(result: Any, args: argparse.Namespace) -> str:
             tool=args.tool,
             employer=args.employer,
             auditor=args.auditor,
+            title=args.title,
         )
         return {"html": packet.to_html, "json": packet.to_json}.get(fmt, packet.to_markdown)()
     fields = report_fields(args)
     fmt = "markdown" if fmt == "md" else fmt
     if fmt == "table":
-        return repr(result)
+        # The terminal table stops at a screenful; at a terminal the way to every row
+        # is an option, not a Python method.
+        return repr(result).replace(
+            "(result.to_frame() has them all)", "(--format md, html or json has them all)"
+        )
     if fmt == "markdown":
         return result.to_markdown(min_cell=args.min_cell, **fields)
     if fmt == "html":
@@ -357,7 +606,7 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
     if judge_error is not None:
         raise judge_error
     text = _render(result, args)
-    status, message = _gate(result, verdict)
+    status, message = _gate(verdict)
     if args.out:
         try:
             write_atomic(args.out, text)
@@ -379,40 +628,44 @@ def _emit(result: Any, args: argparse.Namespace) -> int:
     return status
 
 
+#: The gate's impact-ratio line when no --fail-under is given.
+GATE_RATIO = 0.8
+
+
+def gate_ratio(args: argparse.Namespace) -> float | None:
+    """The gate's line: --fail-under, else 0.8; None when writing a packet without a gate.
+
+    Writing the LL144 packet is publication, not a gate: it exits 0 once the
+    packet is written, unless a gate option (--fail-under, --rule,
+    --gate-alpha) is given with it.
+    """
+    if args.fail_under is not None:
+        return float(args.fail_under)
+    explicit = args.rule is not None or args.alpha_gate is not None
+    if getattr(args, "ll144", False) and not explicit:
+        return None
+    return GATE_RATIO
+
+
 def _verdict(result: Any, args: argparse.Namespace) -> Any:
     """The gate's verdict on ``result`` (None without a gate); raises when it cannot judge."""
-    if args.fail_under is None:
+    ratio = gate_ratio(args)
+    if ratio is None:
         return None
-    return result.gate(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
+    return result.gate(ratio, alpha=args.alpha_gate, rule=args.rule)
 
 
-def _gate(result: Any, verdict: Any) -> tuple[int, str]:
-    """The exit status and, when the gate fails, the line that says why.
+def _gate(verdict: Any) -> tuple[int, str]:
+    """The exit status and the gate's message (:meth:`GateVerdict.message`).
 
-    The line names the rule, and for a significance rule the family of
-    comparisons and its correction, so the exit status can be read for what it is.
+    The message names the rule, and for a significance rule the family of
+    comparisons and its correction, so the exit status can be read for what it
+    is; it is said on a pass too: a per-row p-value under alpha in the table is
+    not a failure when the family's adjusted p-value is not (docs/which-test.md).
     """
     if verdict is None:
         return 0, ""
-    family = f"; {verdict.family}" if verdict.family else ""
-    if verdict.passes:
-        # Said on a pass too: a per-row p-value under alpha in the table is not a
-        # failure when the family's adjusted p-value is not (docs/which-test.md).
-        return 0, f"adverse-impact: gate passed ({verdict.rule}: {verdict.rule_text()}{family})"
-    from adverse_impact._core._render import few_people
-
-    table = result.table
-    named = set(verdict.failing)
-    failing = [f"{a}={g}" in named for a, g in zip(table["attribute"], table["group"])]
-    shown = "; ".join(
-        f"{row['attribute']}={row['group']} ({row['impact_ratio']:.3f}"
-        + (", few people: see the table's notes" if few_people(row) else "")
-        + ")"
-        for row in table.loc[failing].to_dict(orient="records")
-    )
-    return 1, (
-        f"adverse-impact: gate failed ({verdict.rule}: {verdict.rule_text()}{family}): {shown}"
-    )
+    return (0 if verdict.passes else 1), verdict.message()
 
 
 def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -429,9 +682,30 @@ def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _read(args: argparse.Namespace) -> Any:
-    return read_table(
-        args.data, args.group, encoding=args.encoding, delimiter=args.delimiter, sheet=args.sheet
+    frame = read_table(
+        args.data,
+        args.group,
+        encoding=args.encoding,
+        delimiter=args.delimiter,
+        sheet=args.sheet,
+        decimal=args.decimal,
+        drop_total_rows=args.drop_total_rows,
     )
+    present = [c for c in args.group if c in frame.columns]
+    if getattr(args, "fold_labels", False):
+        frame = fold_labels(frame, present)
+    if getattr(args, "unknown_non_answers", False):
+        from adverse_impact._core._groups import non_answers
+
+        found = non_answers(v for c in present for v in frame[c].dropna().unique())
+        if found:
+            args.unknown = [*(args.unknown or []), *found]
+            print(
+                "adverse-impact: counted as unknown (--unknown-non-answers): "
+                + ", ".join(map(repr, found)),
+                file=sys.stderr,
+            )
+    return frame
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -456,6 +730,14 @@ def _audit(args: argparse.Namespace) -> int:
                 "--weight": args.weight,
             },
         )
+        if args.score is not None:
+            raw = None
+            if not frame[args.score].notna().all() or frame[args.score].dtype == object:
+                # Name the cells as the file writes them ("N/A" was read as missing).
+                raw = raw_column(args, args.score, frame.index)
+            frame = numeric_column(
+                frame, args.score, "--score", args.decimal, raw=raw, drop=args.drop_unscored
+            )
         if args.selected is not None:
             frame[args.selected] = map_decisions(frame, args.selected, args.selected_values)
         elif args.selected_values is not None:
@@ -619,6 +901,19 @@ def _add_group_coding_options(parser: argparse.ArgumentParser) -> None:
         help="a label meaning 'unknown' (repeatable); blanks always are",
     )
     parser.add_argument(
+        "--unknown-non-answers",
+        action="store_true",
+        help="count every label that records a non-answer ('Prefer not to say', 'I do not "
+        "wish to self-identify', 'Choose not to disclose', 'N/A', ...) as unknown, and list "
+        "them",
+    )
+    parser.add_argument(
+        "--fold-labels",
+        action="store_true",
+        help="trim spaces and ignore case in the --group labels ('female ', 'FEMALE' and "
+        "'Female' are one group, spelt as most rows spell it)",
+    )
+    parser.add_argument(
         "--no-intersectional",
         action="store_true",
         help="do not audit the intersection of the attributes",
@@ -670,9 +965,9 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fail-under",
         type=float,
-        default=0.8,
         metavar="RATIO",
-        help="exit 1 when a group's impact ratio is below RATIO (default 0.8)",
+        help="exit 1 when a group's impact ratio is below RATIO (default 0.8; with --ll144 "
+        "there is no gate unless --fail-under, --rule or --gate-alpha is given)",
     )
     parser.add_argument(
         "--rule",
@@ -717,7 +1012,23 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
         help="the CSV's delimiter (default: detected among , ; tab |)",
     )
     files.add_argument(
-        "--sheet", metavar="NAME", help="the sheet of an .xlsx workbook (default: the first)"
+        "--sheet",
+        metavar="NAME",
+        help="the sheet of an .xlsx workbook (needed when it has several)",
+    )
+    files.add_argument(
+        "--drop-total-rows",
+        action="store_true",
+        help="leave out rows that hold a total ('Total', 'Grand Total'), as spreadsheet "
+        "exports often end with one (they are warned about either way)",
+    )
+    files.add_argument(
+        "--decimal",
+        default=".",
+        metavar="CHAR",
+        choices=[".", ","],
+        help="the decimal mark of numbers in a CSV or in text cells (default '.'; ',' in "
+        "many spreadsheet locales, e.g. 72,5)",
     )
 
 
@@ -764,7 +1075,8 @@ def _add_ll144_options(report: argparse._ArgumentGroup) -> None:
         "--ll144",
         action="store_true",
         help="write the LL144 publication packet (--format markdown, html or "
-        "json) instead of the audit report",
+        "json) instead of the audit report; exits 0 once it is written (add --fail-under "
+        "for a gate)",
     )
     report.add_argument(
         "--distribution-date", metavar="YYYY-MM-DD", help="LL144: distribution date of the tool"
@@ -805,7 +1117,7 @@ def _check_summary(args: argparse.Namespace) -> int:
 
         text = publish(check, args.format)
     _write_or_print(text, getattr(args, "out", None))
-    return 0 if check.passes() else 1
+    return 0 if check.consistent() else 1
 
 
 def _write_or_print(text: str, out: str | None) -> None:
@@ -826,28 +1138,6 @@ def _write_or_print(text: str, out: str | None) -> None:
         print(text, flush=True)
 
 
-def _funnel_gate(result: Any, args: argparse.Namespace) -> tuple[int, str]:
-    """A funnel's exit status: any stage's (or the bottom line's) rows failing the gate.
-
-    Each stage's significance rules use that stage's own family (its audit's
-    ``p_value_adjusted``); the stages are not adjusted for one another.
-    """
-    if args.fail_under is None:
-        return 0, ""
-    failing = result.failing(args.fail_under, alpha=args.alpha_gate, rule=args.rule)
-    if not failing.any():
-        return 0, ""
-    table = result.table
-    shown = "; ".join(
-        f"{row.get('stage', '')} {row['attribute']}={row['group']} ({row['impact_ratio']:.3f})"
-        for row in table.loc[failing].to_dict(orient="records")
-    )
-    return 1, (
-        f"adverse-impact: gate failed ({args.rule or 'four_fifths'}, min ratio "
-        f"{args.fail_under}): {shown}"
-    )
-
-
 def _funnel(args: argparse.Namespace) -> int:
     from adverse_impact._audits._funnel import audit_funnel
     from adverse_impact._publish._document import publish
@@ -859,7 +1149,7 @@ def _funnel(args: argparse.Namespace) -> int:
     )
     fmt = args.format
     text = repr(result) if fmt == "table" else publish(result, fmt)
-    status, message = _funnel_gate(result, args)
+    status, message = _gate(_verdict(result, args))
     _write_or_print(text, args.out)
     if message:
         print(message, file=sys.stderr)
@@ -881,7 +1171,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _monitor(args: argparse.Namespace) -> int:
     from adverse_impact._core._io import write_atomic
-    from adverse_impact._monitoring._monitor import FAIL_ON, monitor
+    from adverse_impact._monitoring._monitor import RULE_ALERTS, monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)
     result = monitor(
@@ -897,12 +1187,13 @@ def _monitor(args: argparse.Namespace) -> int:
         horizon=None if args.horizon == 0 else args.horizon,
         window=args.window,
     )
+    # The gate decides first, so the log records the verdict this command gives.
+    verdict = None if args.fail_on == "never" else result.gate(rule=args.fail_on)
     if args.log:
         from adverse_impact._monitoring._log import AuditLog
 
-        # The entry records the verdict this run's exit status follows (--fail-on).
         entry = AuditLog(args.log).add(
-            result, label=args.log_label, model_version=args.model_version, verdict=args.fail_on
+            result, label=args.log_label, model_version=args.model_version, verdict=verdict
         )
         print(f"logged entry {entry} in {args.log}", file=sys.stderr)
     text = {
@@ -916,19 +1207,25 @@ def _monitor(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         print(text)
-    # The exit code follows the alerts printed: say which of them fail the run.
-    fails = not result.passes(args.fail_on)
+    # The exit code follows the alerts printed: the gate's message says which fail the run.
+    where = sys.stdout if args.format == "table" and not args.out else sys.stderr
     printed = len(result.alerts)
-    counted = int(result.alerts["alert"].isin(FAIL_ON[args.fail_on]).sum())
+    if verdict is None:
+        print("exit 0: no alert fails the run (--fail-on never)", file=where)
+        return 0
+    spared = printed - int(result.alerts["alert"].isin(RULE_ALERTS[args.fail_on]).sum())
     line = (
-        f"exit 1: {counted} of the {printed} alert(s) fail the run (--fail-on {args.fail_on})"
-        if fails
-        else f"exit 0: no alert fails the run (--fail-on {args.fail_on})"
-        + (f"; the {printed} alert(s) reported do not fail it" if printed else "")
-        + (" (below 1, not below 0.8)" if printed and args.fail_on == "four_fifths" else "")
+        f"exit 1: the gate fails (--fail-on {args.fail_on})"
+        if not verdict.passes
+        else f"exit 0: the gate passes (--fail-on {args.fail_on})"
+        + (
+            f"; the {spared} alert(s) reported do not fail it (below 1, not below 0.8)"
+            if spared
+            else ""
+        )
     )
-    print(line, file=sys.stdout if args.format == "table" and not args.out else sys.stderr)
-    return int(fails)
+    print(f"{verdict.message()}\n{line}", file=where)
+    return int(not verdict.passes)
 
 
 def _command(
@@ -1003,7 +1300,9 @@ def _rankings(args: argparse.Namespace) -> int:
     print(result.verdict(), file=sys.stderr)
     if args.fail_on == "never":
         return 0
-    return int(not result.passes(rule=args.fail_on))
+    verdict = result.gate(rule=args.fail_on)
+    print(verdict.message(), file=sys.stderr)
+    return int(not verdict.passes)
 
 
 def _add_rankings_parser(commands: Any) -> None:
@@ -1056,13 +1355,21 @@ def _add_audit_parser(commands: Any) -> None:
     audit.add_argument(
         "--selected-values",
         metavar="YES,NO",
-        help="the labels of a --selected column of words: the one meaning "
-        "selected, then the one meaning not selected (e.g. Y,N)",
+        help="the labels of a --selected column of words: those meaning selected, a comma, "
+        "those meaning not selected; several on a side separated by '|', '*' for every "
+        "other label (e.g. Y,N or 'Advanced to Interview|Offer Extended,*'); compared "
+        "without case or surrounding spaces",
     )
     audit.add_argument(
         "--score",
         metavar="COL",
         help="a score column (with --threshold, or the LL144 scoring rate)",
+    )
+    audit.add_argument(
+        "--drop-unscored",
+        action="store_true",
+        help="leave out rows whose --score cell holds no number ('N/A', 'pending', empty), "
+        "naming their lines (say so in the report); without it they are refused",
     )
     audit.add_argument(
         "--strata", metavar="COL", help="pools, e.g. requisition (adds Mantel-Haenszel results)"
@@ -1254,10 +1561,11 @@ def _add_monitor_parser(commands: Any) -> None:
     watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     watch.add_argument(
         "--fail-on",
-        choices=["four_fifths", "any", "never"],
+        choices=[*options.RULES, "never"],
         default="four_fifths",
-        help="exit 1 on this alert, cumulative or since a change (default: a sequence "
-        "wholly below 0.8)",
+        help="the gate's rule, read through the alerts: four_fifths and both exit 1 on a "
+        "sequence (cumulative or since a change) wholly below 0.8 (the default), "
+        "significance and either on one wholly below 1; never exits 0",
     )
     _add_log_options(watch, "append the result to this audit log")
     _add_debug_option(watch)
@@ -1308,10 +1616,110 @@ def _case_study(args: argparse.Namespace) -> int:
     return run_cli(args)
 
 
+#: Library argument names whose command-line option has another name.
+_FLAG_ALIASES = {
+    "sensitive_features": "--group",
+    "sample_weight": "--weight",
+    "stages": "--stage",
+    "alpha_gate": "--gate-alpha",
+    "min_ratio": "--fail-under",
+}
+
+
+def option_names(parser: argparse.ArgumentParser, command: str | None) -> dict[str, str]:
+    """Each argument name of the library, mapped to the option of ``command`` that sets it."""
+    names = dict(_FLAG_ALIASES)
+    actions = list(parser._actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            actions += action.choices[command]._actions
+    for action in actions:
+        longs = [o for o in action.option_strings if o.startswith("--")]
+        if longs:
+            names[action.dest] = longs[0]
+        elif not action.option_strings and action.dest not in ("help", "command"):
+            names.setdefault(action.dest, action.metavar or action.dest.upper())
+    return names
+
+
+def speak_flags(message: str, names: dict[str, str]) -> str:
+    """A library message in the command line's words: ``--audit-date``, not ``audit_date=``.
+
+    The argument the message opens with (``audit_date: ...``, or several
+    separated by commas) becomes its option, and ``name=value`` in the fix
+    becomes ``--name value`` (a list of labels, one option per label).
+    """
+    import ast
+    import re
+
+    head, sep, rest = message.partition(": ")
+    if sep and re.fullmatch(r"(?:[\w, ]|\[(?:'[^']*'|\"[^\"]*\")\])+", head):
+
+        def option(match: re.Match) -> str:
+            return names.get(match.group(0), match.group(0))
+
+        # sensitive_features['sex'] is the option with that value: --group sex
+        head = re.sub(
+            r"\b([a-z][a-z0-9_]*)\[(?:'([^']*)'|\"([^\"]*)\")\]",
+            lambda m: f"{names.get(m.group(1), m.group(1))} {_shell(m.group(2) or m.group(3))}",
+            head,
+        )
+        head = re.sub(r"(?<![-\w])[a-z][a-z0-9_]*\b", option, head)
+        message = head + sep + rest
+
+    def assignment(match: re.Match) -> str:
+        name, value = match.group(1), match.group(2)
+        flag = names.get(name)
+        if flag is None or not flag.startswith("--"):
+            return match.group(0)
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            return f"{flag} {value}"
+        values = parsed if isinstance(parsed, (list, tuple)) else [parsed]
+        return " ".join(f"{flag} {_shell(str(v))}" for v in values)
+
+    value = r"(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[^\s,;)]+)"
+    return re.sub(r"\b([a-z][a-z0-9_]*)=" + value, assignment, message)
+
+
+def _shell(text: str) -> str:
+    """``text`` as one shell word: bare, in single quotes, or in double quotes (I don't)."""
+    import re
+    import shlex
+
+    if "'" in text and not re.search(r'["$`\\!]', text):
+        return f'"{text}"'
+    return shlex.quote(text)
+
+
+def _format_warning(names: dict[str, str]) -> Callable[..., str]:
+    """A warnings formatter for the terminal: one line in flags, no Python source line."""
+
+    def format_warning(message: Any, category: Any, filename: str, lineno: int, line: Any = None):
+        text = " ".join(str(message).split())
+        return f"adverse-impact: warning: {speak_flags(text, names)}\n"
+
+    return format_warning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``adverse-impact`` console script."""
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    names = option_names(parser, getattr(args, "command", None))
+    # Warnings are for the analyst at the terminal: the library's line that raised
+    # them (Python's default format) means nothing there.
+    formatter, warnings.formatwarning = warnings.formatwarning, _format_warning(names)
+    try:
+        return _run(args, names)
+    finally:
+        warnings.formatwarning = formatter
+
+
+def _run(args: argparse.Namespace, names: dict[str, str]) -> int:
     try:
         return int(args.func(args))
     except BrokenPipeError:
@@ -1322,7 +1730,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AdverseImpactError as exc:
         if getattr(args, "debug", False):
             raise
-        message = " ".join(str(exc).split())
+        message = speak_flags(" ".join(str(exc).split()), names)
         print(f"adverse-impact: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

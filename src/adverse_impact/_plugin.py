@@ -3,7 +3,8 @@
 Registered through the ``pytest11`` entry point, so installing the library
 is enough.  With ``--adverse-impact-report=DIR`` every audit made during a
 test (through the fixture or the :mod:`adverse_impact.testing` assertions)
-is written to DIR as JSON and HTML, named after the test; with
+is written to DIR as JSON and HTML, named after the test (with the gate's
+verdict, :meth:`GateVerdict.message`, beside it when an assertion gave one); with
 ``--adverse-impact-log=PATH`` each is also appended to the audit log at PATH
 (:class:`adverse_impact.AuditLog`), labelled with the test's id.
 """
@@ -113,19 +114,21 @@ def _log(path: str, nodeid: str, recorded: list[tuple[str, Any, Any]]) -> None:
 
     log = AuditLog(path)
     for _, result, verdict in recorded:
-        # The verdict the assertion gave (rule, family, correction), when one did.
-        if isinstance(result, AuditResult):
+        # The verdict the assertion gave (rule, family, correction), when one did; the
+        # log holds audits and monitors, the results it can rebuild.
+        if isinstance(result, (AuditResult, MonitorResult)):
             log.add(result, label=nodeid, verdict=verdict)
-        elif isinstance(result, MonitorResult):
-            log.add(result, label=nodeid)
 
 
 def _write(directory: Path, stem: str, recorded: list[tuple[str, Any, Any]]) -> None:
     from adverse_impact._core._io import write_atomic
 
     directory.mkdir(parents=True, exist_ok=True)
-    for i, (kind, result, _) in enumerate(recorded):
+    for i, (kind, result, verdict) in enumerate(recorded):
         suffix = "" if len(recorded) == 1 else f"-{i + 1}"
+        if verdict is not None:
+            # The gate's decision as the assertion gave it: rule, family, correction.
+            write_atomic(directory / f"{stem}{suffix}.verdict.txt", verdict.message() + "\n")
         if hasattr(result, "to_json"):
             write_atomic(directory / f"{stem}{suffix}.json", result.to_json())
         if hasattr(result, "to_html"):

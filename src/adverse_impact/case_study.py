@@ -662,7 +662,16 @@ class CaseStudyResult(ResultShape):
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return "".join(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines())
+        from adverse_impact._core._render import html_verdict
+
+        # The verdict first, as in the page (to_html()), then the story in a dozen lines.
+        lines = self.summary().splitlines()
+        return (
+            f"<div><p><strong>{html.escape(lines[0])}</strong></p>"
+            + html_verdict(self._verdict(), None)
+            + "".join(f"<p>{html.escape(line)}</p>" for line in lines[1:])
+            + "</div>"
+        )
 
     def to_html(self, path: str | Path | None = None) -> str:
         """A self-contained HTML report of the whole study (tables and SVG charts)."""

@@ -21,7 +21,7 @@ from adverse_impact._core._params import validate_params
 if TYPE_CHECKING:
     import pandas as pd
 
-    from adverse_impact._audits._result import AuditResult
+    from adverse_impact._stats._gate import SupportsGate
 
 # pandas and the audit modules are imported inside the assertions: the pytest
 # plugin imports this module in every test of every session, audit or not.
@@ -74,23 +74,31 @@ def assert_no_adverse_impact(
     threshold: float | None = None,
     select_top: int | float | None = None,
     **audit_kwargs: Any,
-) -> AuditResult:
+) -> SupportsGate:
     """Assert that no group fails the adverse-impact rule.
 
     Parameters
     ----------
-    result_or_model : AuditResult or fitted classifier
-        An audit already made, or a model to audit on ``X``.
+    result_or_model : result with ``gate()``, or fitted classifier
+        Any result that judges adverse impact (:class:`~adverse_impact.AuditResult`,
+        :class:`~adverse_impact.FunnelResult`, :class:`~adverse_impact.TierResult`,
+        :class:`~adverse_impact.RankingAudit`, :class:`~adverse_impact.AgeAudit`,
+        :class:`~adverse_impact.MonitorResult`,
+        :class:`~adverse_impact.PairedTestResult`,
+        :class:`~adverse_impact.ImputedAudit`: each has ``gate(min_ratio, alpha,
+        rule)``), or a model to audit on ``X``.
     X, sensitive_features : optional
         The candidates and their protected attributes, when a model is given.
     min_ratio : float, default 0.8
         The impact-ratio floor (exact comparison, see
         :meth:`AuditResult.passes`).
     alpha : float, optional
-        Significance level of the family of comparisons (every group of every
-        attribute and intersection against the highest rate, adjusted by
-        Westfall-Young maxT; see :meth:`AuditResult.passes`); with it the
-        default rule becomes ``"both"``.
+        Significance level of the family of comparisons the result's gate
+        tests (for an audit: every group of every attribute and intersection
+        against the highest rate, adjusted by Westfall-Young maxT; see
+        :meth:`AuditResult.passes`); with it the default rule becomes
+        ``"both"``.  A result that cannot decide at a level raises
+        :class:`~adverse_impact.InputError`.
     rule : {"four_fifths", "significance", "both", "either"}, optional
         The gate policy, as in :meth:`AuditResult.passes`.
     threshold, select_top, **audit_kwargs
@@ -98,16 +106,18 @@ def assert_no_adverse_impact(
 
     Returns
     -------
-    AuditResult
+    The result (the audit made, when a model was given).
 
     Raises
     ------
     AssertionError
-        Listing the failing rows as an aligned table, the rule, the family and
-        its correction, and the full table below.
+        With the gate's message (:meth:`GateVerdict.message`: the rule, the
+        family and its correction, each failing group with its figures),
+        then the failing rows and the full table where the result has rows.
     InputError
-        When the audit cannot be judged (no one, or everyone, selected): the
-        gate never passes what it cannot judge.
+        When the result cannot be judged (no one, or everyone, selected), or
+        cannot decide the rule or ``alpha`` asked for: the gate never passes
+        what it cannot judge.
 
     Examples
     --------
@@ -125,13 +135,12 @@ def assert_no_adverse_impact(
     AssertionError: adverse impact: 1 group fails the rule (impact ratio below 0.8) ...
     """
     __tracebackhide__ = True  # pytest shows the caller's line, not this library's frames
-    from adverse_impact._audits._result import AuditResult
-
-    if isinstance(result_or_model, AuditResult):
+    if callable(getattr(result_or_model, "gate", None)):
         if X is not None or sensitive_features is not None:
             raise type_error(
                 "X",
-                "X and sensitive_features are only for a model, but an AuditResult was given",
+                f"X and sensitive_features are only for a model, but a "
+                f"{type(result_or_model).__name__} was given",
                 "Drop X= and sensitive_features=, or pass the model instead of the result",
             )
         result = result_or_model
@@ -141,8 +150,10 @@ def assert_no_adverse_impact(
         if X is None or sensitive_features is None:
             raise type_error(
                 "sensitive_features",
-                "a model was given without X and sensitive_features",
-                "Pass X and sensitive_features to audit the model, or pass an AuditResult",
+                f"{type(result_or_model).__name__!r} has no gate(), so it was taken for a "
+                "model, but X and sensitive_features were not given",
+                "Pass a result that judges adverse impact (one with gate(), e.g. an "
+                "AuditResult or FunnelResult), or a model with X and sensitive_features",
             )
         result = audit_model(
             result_or_model,
@@ -152,69 +163,38 @@ def assert_no_adverse_impact(
             select_top=select_top,
             **audit_kwargs,
         )
-    chosen = rule or ("four_fifths" if alpha is None else "both")
+    kind = _KINDS.get(type(result).__name__, type(result).__name__)
     try:
-        verdict = result.gate(min_ratio, alpha=alpha, rule=chosen)
+        verdict = result.gate(min_ratio, alpha=alpha, rule=rule)
     except InputError:
-        _record("audit", result)  # logged as "not judged", with the reason
+        _record(kind, result)  # logged as "not judged", with the reason
         raise
-    _record("audit", result, verdict)
+    _record(kind, result, verdict)
     if not verdict.passes:
-        failing = result.failing(min_ratio, alpha=alpha, rule=chosen)
-        raise AssertionError(_gate_message(result, failing, verdict))
+        raise AssertionError(verdict.message() + _tables(result, min_ratio, alpha, rule))
     return result
 
 
-def _few_people(row: Any) -> str:
-    """Why a failing row rests on a handful of people, or "" (Uniform Guidelines Q&A 21)."""
-    import pandas as pd
-
-    reasons = []
-    if _set(row.get("flip_flop")):
-        reasons.append("one different selection would reverse it")
-    detectable = row.get("detectable")
-    if detectable is not None and not pd.isna(detectable) and not bool(detectable):
-        reasons.append("too small for any rate to be significantly lower")
-    return "; few people: " + "; ".join(reasons) if reasons else ""
+#: The kind a recorded result is written and logged under.
+_KINDS = {"AuditResult": "audit", "MonitorResult": "monitor"}
 
 
-def _set(value: Any) -> bool:
-    import pandas as pd
-
-    return value is not None and not pd.isna(value) and bool(value)
-
-
-def _gate_message(result: AuditResult, failing: Any, verdict: Any) -> str:
-    """The message first, in one line per failing group; the tables after."""
+def _tables(result: Any, min_ratio: Any, alpha: Any, rule: Any) -> str:
+    """The failing rows and the full table, after the message, where the result has rows."""
+    if not callable(getattr(result, "failing", None)):
+        return ""
     from adverse_impact._core._render import READER_COLUMNS
 
-    table = result.table
-    shown = [c for c in READER_COLUMNS if c in table and c not in _NOT_SHOWN]
-    count = int(failing.sum())
-    groups = []
-    for row in table.loc[failing].to_dict(orient="records"):
-        ratio = row["impact_ratio"]
-        groups.append(
-            f"  {row['attribute']}={row['group']}: impact ratio {ratio:.3f}, "
-            f"{row['selected']:,} of {row['n']:,} selected{_few_people(row)}"
-        )
-    few = any("few people" in g for g in groups)
-    advice = (
-        "\nA flag that rests on a handful of people is weak evidence: the Uniform "
-        "Guidelines (Q&A 21) look at more data\nbefore acting on it (docs: Release "
-        "gates, 'When a flag rests on a handful of people')."
-        if few
-        else ""
-    )
-    family = f"\n{verdict.family[0].upper()}{verdict.family[1:]}" if verdict.family else ""
+    table = result.to_frame()
+    failing = result.failing(min_ratio, alpha=alpha, rule=rule)
+    reader = [c for c in READER_COLUMNS if c in table and c not in _NOT_SHOWN]
+    if {"attribute", "group", "impact_ratio"} <= set(reader):
+        steps = [c for c in ("stage", "tier") if c in table]
+        shown = steps + reader
+    else:
+        shown = list(table.columns)
     return (
-        f"adverse impact: {count} group{'s' if count > 1 else ''} "
-        f"fail{'' if count > 1 else 's'} the rule ({verdict.rule_text()})"
-        + family
-        + "\n"
-        + "\n".join(groups)
-        + advice
-        + f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"
+        f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"
         f"\n\nFull table:\n{_aligned(table[shown])}"
     )
 

@@ -34,6 +34,14 @@ from adverse_impact._core._groups import label_columns
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, jsonable
 from adverse_impact._core._validation import check_share, check_unknown, require_sensitive_features
+from adverse_impact._stats._gate import (
+    GateArguments,
+    GateVerdict,
+    gate_arguments,
+    notes_for,
+    row_detail,
+)
+from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import check_alpha, check_comparison, check_test
 
 __all__ = ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"]
@@ -128,29 +136,58 @@ class FunnelResult:
     def failing(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> np.ndarray:
-        """Mask of :attr:`table` rows that fail the gate (see :meth:`AuditResult.passes`)."""
-        return np.concatenate([r.failing(min_ratio, alpha, rule) for r in self.results])
+        """Mask of :attr:`table` rows that fail the gate (see :meth:`gate`)."""
+        return _steps_failing("FunnelResult", self.results, min_ratio, alpha, rule)[1]
 
     def passes(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> bool:
-        """False when any stage *or* the bottom line fails the gate.
+        """False when any stage *or* the bottom line fails the gate: ``gate(...).passes``.
+
+        Arguments as in :meth:`gate`.
+        """
+        return self.gate(min_ratio, alpha, rule).passes
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The gate's verdict on every stage *and* the bottom line, as one family.
 
         A favourable bottom line does not excuse a stage with adverse impact
-        (*Connecticut v. Teal*, 457 U.S. 440 (1982)).  Arguments as in
-        :meth:`AuditResult.passes`.
+        (*Connecticut v. Teal*, 457 U.S. 440 (1982)), and an unfavourable one is
+        the Uniform Guidelines' first question (29 CFR 1607.4(C)): the gate
+        judges each stage among its entrants and the bottom line among all
+        applicants, and fails when any of them fails.  Under the four-fifths
+        rule each is read as :meth:`AuditResult.passes` reads it.  Under a
+        significance rule each audit's own family (every group of every
+        attribute and intersection against the highest rate, Westfall-Young
+        maxT) is read at ``alpha`` divided by the number of audits
+        (Bonferroni across the stages and the bottom line), so the funnel's
+        verdict fails fair data at most ``alpha`` of the time however many
+        stages it has.  Arguments as in :meth:`AuditResult.passes`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> people = pd.DataFrame({"sex": ["F"] * 10 + ["M"] * 10,
+        ...                        "screened": [1] * 8 + [0] * 2 + [1] * 9 + [0],
+        ...                        "offered": [1] * 3 + [0] * 7 + [1] * 6 + [0] * 4})
+        >>> funnel = ai.audit_funnel(people, stages=["screened", "offered"],
+        ...                          sensitive_features="sex")
+        >>> funnel.gate().failing
+        ('offered: sex=F', 'bottom line: sex=F')
         """
-        return not bool(self.failing(min_ratio, alpha, rule).any())
+        return _steps_gate(
+            "FunnelResult", (*self.stages, BOTTOM_LINE), self.results, min_ratio, alpha, rule
+        )
 
     def flagged_stages(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> list[str]:
-        """Names of the stages (and ``"bottom line"``) with a failing group."""
-        return [
-            name
-            for name, r in zip((*self.stages, BOTTOM_LINE), self.results)
-            if not r.passes(min_ratio, alpha, rule)
-        ]
+        """Names of the stages (and ``"bottom line"``) with a group failing the gate."""
+        masks = _steps_failing("FunnelResult", self.results, min_ratio, alpha, rule)[2]
+        return [name for name, m in zip((*self.stages, BOTTOM_LINE), masks) if m.any()]
 
     def to_frame(self) -> pd.DataFrame:
         """The stacked table (see :attr:`table`)."""
@@ -243,6 +280,60 @@ class FunnelResult:
         from adverse_impact._audits._funnel_report import plot_funnel
 
         return plot_funnel(self, ax, attribute)
+
+
+def _steps_failing(
+    kind: str, results: Sequence[AuditResult], min_ratio: Any, alpha: Any, rule: Any
+) -> tuple[GateArguments, np.ndarray, list[np.ndarray]]:
+    """The gate's arguments and failing rows over several audits (stages, tiers).
+
+    A significance rule reads each audit's own family at alpha / (number of
+    audits): Bonferroni across the audits holds the whole verdict's error rate
+    at alpha whatever their dependence (the stages share applicants).
+    """
+    arguments = gate_arguments(
+        min_ratio,
+        alpha,
+        rule,
+        result=kind,
+        default_alpha=results[-1].params.get("alpha", 0.05),
+    )
+    each = arguments
+    if arguments.alpha is not None:
+        each = arguments._replace(alpha=arguments.alpha / len(results))
+    masks = [r._failing(each) for r in results]
+    return arguments, np.concatenate(masks), masks
+
+
+def _steps_gate(
+    kind: str,
+    names: Sequence[str],
+    results: Sequence[AuditResult],
+    min_ratio: Any,
+    alpha: Any,
+    rule: Any,
+) -> GateVerdict:
+    arguments, _, masks = _steps_failing(kind, results, min_ratio, alpha, rule)
+    failing, details = [], []
+    for name, result, mask in zip(names, results, masks):
+        rows = result._table.loc[mask]
+        failing += [f"{name}: {a}={g}" for a, g in zip(rows["attribute"], rows["group"])]
+        details += [row_detail(r, arguments.rule) for r in rows.to_dict(orient="records")]
+    family = ""
+    if arguments.alpha is not None:
+        families = [r.params.get("family") or {} for r in results]
+        n = sum(int(f.get("comparisons", 0)) for f in families)
+        correction = next((f["correction"] for f in families if f.get("correction")), "")
+        m = len(results)
+        family = (
+            f"family: {n} comparison{'s' if n != 1 else ''} in {m} audits "
+            f"({', '.join(map(str, names))}), each audit's own family by {correction}; "
+            f"Bonferroni across the {m} audits (each at alpha {arguments.alpha / m:.3g}), "
+            f"alpha {arguments.alpha:g}"
+        )
+    return gate_verdict(
+        arguments, min_ratio, failing, family=family, details=details, notes=notes_for(details)
+    )
 
 
 def _stacked(column: str, labels: Sequence[str], results: Sequence[AuditResult]) -> pd.DataFrame:
@@ -690,14 +781,27 @@ class TierResult:
     def failing(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> np.ndarray:
-        """Mask of :attr:`table` rows that fail the gate."""
-        return np.concatenate([r.failing(min_ratio, alpha, rule) for r in self.results])
+        """Mask of :attr:`table` rows that fail the gate (see :meth:`gate`)."""
+        return _steps_failing("TierResult", self.results, min_ratio, alpha, rule)[1]
 
     def passes(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> bool:
-        """False when any tier fails the gate (arguments as :meth:`AuditResult.passes`)."""
-        return not bool(self.failing(min_ratio, alpha, rule).any())
+        """False when any tier fails the gate: ``gate(...).passes``."""
+        return self.gate(min_ratio, alpha, rule).passes
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The gate's verdict on every "tier t or better", as one family.
+
+        Each tier is an audit; the gate fails when any fails.  Under a
+        significance rule each tier's own family is read at ``alpha`` divided
+        by the number of tiers (Bonferroni across the tiers), so the verdict
+        fails fair data at most ``alpha`` of the time.  Arguments as in
+        :meth:`AuditResult.passes`.
+        """
+        return _steps_gate("TierResult", self.tiers, self.results, min_ratio, alpha, rule)
 
     def to_ll144(self, **fields: Any) -> Any:
         """The LL144 packet with one set of tables per tier (see :meth:`AuditResult.to_ll144`)."""

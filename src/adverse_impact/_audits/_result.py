@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from fractions import Fraction
@@ -23,20 +22,26 @@ from adverse_impact._core._render import (
     audit_rows,
     decision_rule,
     family_text,
-    html_legend,
-    html_notes,
-    html_table,
     jsonable,
     legend,
     pooled_rows,
+    scoring_median,
     text_table,
     wrap,
 )
 from adverse_impact._core._shape import ResultShape
-from adverse_impact._core._validation import below_ratio, check_rule
+from adverse_impact._core._validation import below_ratio
+from adverse_impact._stats._gate import (
+    GateArguments,
+    GateVerdict,
+    gate_arguments,
+    notes_for,
+    row_detail,
+)
+from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import FLAG_COLUMNS
 
-__all__ = ["AuditResult", "GateVerdict", "counts_from_dict", "counts_to_dict"]
+__all__ = ["AuditResult", "counts_from_dict", "counts_to_dict"]
 
 #: Boolean table columns that are NA where a row is not judged or not tested.
 _NULLABLE = (*FLAG_COLUMNS, "four_fifths_flag", "significant_adjusted")
@@ -209,7 +214,18 @@ class AuditResult(ResultShape):
         judged (no one, or everyone, selected): a gate must not pass what it
         cannot judge.
         """
-        rule = check_rule(rule, alpha)
+        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
+
+    def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
+        return gate_arguments(
+            min_ratio,
+            alpha,
+            rule,
+            result="AuditResult",
+            default_alpha=self.params.get("alpha", 0.05),
+        )
+
+    def _failing(self, arguments: GateArguments) -> np.ndarray:
         reason = self._cannot_judge()
         if reason is not None:
             raise input_error(
@@ -218,18 +234,19 @@ class AuditResult(ResultShape):
                 "Check the decision column (or the threshold) and audit decisions that "
                 "select some candidates and not others",
             )
+        rule = arguments.rule
         if rule == "four_fifths":
-            return self._below(min_ratio)
-        significant = self._significant(alpha)
+            return self._below(arguments.min_ratio)
+        significant = self._significant(arguments.alpha)
         if rule == "significance":
             return significant
-        below = self._below(min_ratio)
+        below = self._below(arguments.min_ratio)
         return below & significant if rule == "both" else below | significant
 
     def passes(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> bool:
-        """True when no group fails the chosen rule.
+        """True when no group fails the chosen rule: ``gate(...).passes``.
 
         Parameters
         ----------
@@ -278,7 +295,7 @@ class AuditResult(ResultShape):
         InputError
             When no one (or everyone) was selected: nothing can be judged.
         """
-        return not bool(self.failing(min_ratio, alpha, rule).any())
+        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -286,8 +303,8 @@ class AuditResult(ResultShape):
         """The verdict of :meth:`passes`, with its rule, family and correction named.
 
         What a CI gate, the command line and the audit log report: pass or
-        fail, the failing groups, the rule, and the family of comparisons
-        with the correction behind a significance rule.
+        fail, the failing groups with their figures, the rule, and the family
+        of comparisons with the correction behind a significance rule.
 
         Examples
         --------
@@ -302,19 +319,20 @@ class AuditResult(ResultShape):
         lower at alpha 0.05; family: 1 comparison (race) against the highest rate;
         Westfall-Young maxT step-down (9,999 null draws), alpha 0.05
         """
-        chosen = check_rule(rule, alpha)
-        mask = self.failing(min_ratio, alpha, chosen)
-        rows = self._table.loc[mask]
-        level = None
-        if chosen != "four_fifths":
-            level = float(self.params.get("alpha", 0.05) if alpha is None else alpha)
-        return GateVerdict(
-            passes=not bool(mask.any()),
-            rule=chosen,
-            min_ratio=str(min_ratio),
-            alpha=level,
-            failing=tuple(f"{a}={g}" for a, g in zip(rows["attribute"], rows["group"])),
-            family=family_text(self.params.get("family"), level) if chosen != "four_fifths" else "",
+        arguments = self._gate_arguments(min_ratio, alpha, rule)
+        rows = self._table.loc[self._failing(arguments)]
+        details = [row_detail(row, arguments.rule) for row in rows.to_dict(orient="records")]
+        return gate_verdict(
+            arguments,
+            min_ratio,
+            (f"{a}={g}" for a, g in zip(rows["attribute"], rows["group"])),
+            family=(
+                family_text(self.params.get("family"), arguments.alpha)
+                if arguments.rule != "four_fifths"
+                else ""
+            ),
+            details=details,
+            notes=notes_for(details),
         )
 
     def flagged(
@@ -498,7 +516,7 @@ class AuditResult(ResultShape):
         >>> import adverse_impact as ai
         >>> result = ai.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M",
         ...                   "M"]})
-        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[2])
+        >>> print(result.to_markdown(audit_date="2026-01-15").splitlines()[4])
         - **Date of the audit:** 2026-01-15
         """
         from adverse_impact._publish import _report
@@ -592,6 +610,7 @@ class AuditResult(ResultShape):
         tool: str | None = None,
         employer: str | None = None,
         auditor: str | None = None,
+        title: str | None = None,
     ) -> Any:
         """The NYC Local Law 144 publication packet of this audit (6 RCNY 5-303).
 
@@ -607,6 +626,8 @@ class AuditResult(ResultShape):
             Required with ``data_kind="test"``: why historical data was not
             used and how the test data was made (6 RCNY 5-302(b)).
         tool, employer, auditor : str, optional
+        title : str, optional
+            The packet's title (default "Bias audit summary", with the tool's name).
 
         Returns
         -------
@@ -635,6 +656,7 @@ class AuditResult(ResultShape):
             tool=tool,
             employer=employer,
             auditor=auditor,
+            title=title,
         )
 
     def _headline(self) -> str:
@@ -680,9 +702,12 @@ class AuditResult(ResultShape):
         fixed = sum(max([len(header[i])] + [len(r[keys[i]]) for r in records]) + 2 for i in others)
         label_width = max(12, TEXT_WIDTH - fixed)
         lines = [wrap(self._headline())]
-        rule = decision_rule(self.params, self.n_total)
-        if rule:
-            lines.append(wrap(rule))
+        for rule in (
+            decision_rule(self.params, self.n_total),
+            scoring_median(self.params, self.n_total),
+        ):
+            if rule:
+                lines.append(wrap(rule))
         for attribute in self.attributes:
             rows = [[r[k] for k in keys] for r in records if r["attribute"] == attribute]
             if not rows:
@@ -725,126 +750,12 @@ class AuditResult(ResultShape):
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        records, notes, more = self._display()
-        p_column = self._p_column()
-        columns = [
-            ("attribute", "attribute"),
-            ("group", "group"),
-            ("n", "n"),
-            ("selected", "selected"),
-            ("rate", "rate"),
-            ("ratio", "impact ratio"),
-            ("interval", "95% interval"),
-        ]
-        if p_column:
-            columns.append(("p", "p-value"))
-        columns += [("flag", "flag"), ("notes", "notes")]
-        table = html_table(
-            [h for _, h in columns],
-            [[r[k] for k, _ in columns] for r in records],
-            row_classes=[r["classes"] for r in records],
-            inline=True,
-        )
-        tail = f"<p>... {more} more rows (result.to_frame() has them all)</p>" if more else ""
-        few = any(r["few"] for r in records)
-        key = html_legend(
-            [
-                (word, text.split(": ", 1)[1])
-                for word, (_, text) in zip(
-                    ["(reference)", "below 4/5", "few people"], legend(few=few)
-                )
-            ]
-        )
-        rule = decision_rule(self.params, self.n_total)
-        pooled = ""
-        if self._pooled is not None and len(self._pooled):
-            head, rows = pooled_rows(self._pooled)
-            strata = html.escape(repr(self.params.get("strata")))
-            pooled = f"<p>Pooled across strata {strata} (Mantel-Haenszel):</p>" + html_table(
-                head, rows
-            )
-        return (
-            f"<div><p><strong>{html.escape(self._headline())}</strong></p>"
-            + (f"<p>{html.escape(rule)}</p>" if rule else "")
-            + f"{table}{tail}"
-            f"{pooled}{key}{html_notes(notes)}</div>"
-        )
+        """The notebook view: the ``to_html()`` report without the page (no ``<html>``, no
+        stylesheet: row styles inline), under the result's class name."""
+        from adverse_impact._publish._document import render_fragment
+        from adverse_impact._publish._report import audit_document
 
-
-_RULE_WORDS = {
-    "four_fifths": "impact ratio below {ratio}",
-    "significance": "significantly lower at alpha {alpha:g}",
-    "both": "impact ratio below {ratio} and significantly lower at alpha {alpha:g}",
-    "either": "impact ratio below {ratio} or significantly lower at alpha {alpha:g}",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class GateVerdict(ResultShape):
-    """A gate's decision on an audit: pass or fail, why, and with what error rate.
-
-    Returned by :meth:`AuditResult.gate`; what the command line prints, the
-    pytest assertion raises and the audit log records.
-
-    Attributes
-    ----------
-    passes : bool
-    rule : str
-        ``"four_fifths"``, ``"significance"``, ``"both"`` or ``"either"``.
-    min_ratio : str
-        The impact-ratio floor, as written.
-    alpha : float or None
-        The family's significance level (None under four-fifths alone).
-    failing : tuple of str
-        ``"attribute=group"`` of every failing row.
-    family : str
-        The family of comparisons and the correction behind a significance
-        rule (empty under four-fifths alone, which is not a test).
-
-    Examples
-    --------
-    >>> import adverse_impact as ai
-    >>> result = ai.audit(selected=[1, 0, 0, 1] * 25, sensitive_features={"sex": ["F", "F", "M",
-    ...                   "M"] * 25})
-    >>> result.gate()
-    GateVerdict: passes; rule four_fifths: impact ratio below 0.8
-    """
-
-    passes: bool
-    rule: str
-    min_ratio: str
-    alpha: float | None
-    failing: tuple[str, ...]
-    family: str
-
-    def rule_text(self) -> str:
-        """The rule in words, e.g. "impact ratio below 0.8 and significantly lower at ..."."""
-        return _RULE_WORDS[self.rule].format(ratio=self.min_ratio, alpha=self.alpha or 0.0)
-
-    def _headline(self) -> str:
-        return f"GateVerdict: {self.describe()}"
-
-    def describe(self) -> str:
-        """The verdict in one sentence: pass or fail, the rule, the family, the correction."""
-        n = len(self.failing)
-        head = (
-            "passes"
-            if self.passes
-            else f"fails: {n} group{'s' if n != 1 else ''} ({', '.join(self.failing)})"
-        )
-        text = f"{head}; rule {self.rule}: {self.rule_text()}"
-        return f"{text}; {self.family}" if self.family else text
-
-    def to_frame(self) -> pd.DataFrame:
-        """The failing groups, one row each (``attribute``, ``group``)."""
-        pairs = [item.split("=", 1) for item in self.failing]
-        return pd.DataFrame(pairs, columns=["attribute", "group"], dtype=object)
-
-    def __repr__(self) -> str:
-        return self._headline()
-
-    def _repr_html_(self) -> str:
-        return f"<p><strong>GateVerdict</strong>: {html.escape(self.describe())}</p>"
+        return render_fragment(audit_document(self, title=type(self).__name__))
 
 
 def counts_to_dict(counts: GroupCounts) -> dict[str, Any]:

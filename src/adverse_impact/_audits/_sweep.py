@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +27,9 @@ from adverse_impact._core._validation import (
     check_consistent_length,
     check_rows,
     check_scores,
+    check_weights,
     feature_lengths,
+    require_sensitive_features,
 )
 
 if TYPE_CHECKING:
@@ -133,8 +136,12 @@ class ThresholdSweep(ResultShape):
         Columns: ``threshold``, ``selected`` and ``rate`` (all rows, unknown
         included), ``min_impact_ratio`` (over every attribute and group; NaN
         when no ratio is defined), ``n_flagged`` (groups below four-fifths)
-        and ``passes`` (no group flagged; flags that are not judged, NA, do
-        not count).
+        and ``passes``: True when no group is flagged (flags that are not
+        judged, NA, do not count), NA where the cut-off cannot be judged
+        because some attribute's known rows are all selected or none is (as
+        :meth:`AuditResult.passes <adverse_impact.AuditResult.passes>`
+        refuses to judge such decisions: a gate must not pass what it cannot
+        judge).
         """
         grouped = self._table.groupby("threshold", sort=True)
         out = pd.DataFrame(
@@ -146,7 +153,12 @@ class ThresholdSweep(ResultShape):
                 "n_flagged": grouped["four_fifths_flag"].sum().to_numpy().astype(np.int64),
             }
         )
-        out["passes"] = out["n_flagged"] == 0
+        totals = self._table.groupby(["threshold", "attribute"], sort=True)[["n", "selected"]].sum()
+        blind = (totals["selected"] == 0) | (totals["selected"] == totals["n"])
+        unjudged = blind.groupby(level="threshold").any().to_numpy()
+        passes = pd.array(out["n_flagged"].to_numpy() == 0, dtype="boolean")
+        passes[unjudged] = pd.NA
+        out["passes"] = passes
         return out
 
     def summary(self) -> str:
@@ -157,7 +169,7 @@ class ThresholdSweep(ResultShape):
         """
         per_cut = self.by_threshold()
         lines = [self._headline()]
-        passing = per_cut[per_cut["passes"]]
+        passing = per_cut[per_cut["passes"].fillna(False)]
         if len(passing):
             best = passing.iloc[-1]
             lines.append(
@@ -166,7 +178,8 @@ class ThresholdSweep(ResultShape):
                 f"{best['rate']:.1%})"
             )
         else:
-            lines.append("  four-fifths fails for some group at every cut-off")
+            judged = "" if per_cut["passes"].notna().all() else " that can be judged"
+            lines.append(f"  four-fifths fails for some group at every cut-off{judged}")
         ratios = self._table["impact_ratio"]
         if ratios.notna().any():
             low = self._table.loc[ratios.idxmin()]
@@ -180,12 +193,15 @@ class ThresholdSweep(ResultShape):
 
     def _headline(self) -> str:
         t = self._thresholds
-        passing = int((self.by_threshold()["n_flagged"] == 0).sum())
+        verdicts = self.by_threshold()["passes"]
+        passing = int(verdicts.fillna(False).sum())
+        blind = int(verdicts.isna().sum())
+        unjudged = f", {blind} not judged (no one or everyone selected)" if blind else ""
         attrs = len(self.attributes)
         return (
             f"ThresholdSweep: {len(t)} cut-off{'s' if len(t) != 1 else ''} from {t[0]:.4g} "
             f"to {t[-1]:.4g} ({self._score_method}), {attrs} attribute"
-            f"{'s' if attrs != 1 else ''}; four-fifths holds at {passing} of {len(t)} "
+            f"{'s' if attrs != 1 else ''}; four-fifths holds at {passing} of {len(t)}{unjudged} "
             f"(n_total={self._n_total:,})"
         )
 
@@ -254,6 +270,7 @@ def threshold_sweep(
     pos_label: Any = 1,
     unknown: Any = None,
     intersectional: bool = True,
+    sample_weight: Any = None,
 ) -> ThresholdSweep:
     """Selection rates, impact ratios and four-fifths flags at every cut-off of a grid.
 
@@ -283,6 +300,11 @@ def threshold_sweep(
         Labels meaning "unknown category", as in :func:`adverse_impact.audit`.
     intersectional : bool, default True
         Also sweep the intersection of two or more attributes.
+    sample_weight : array-like, optional
+        Non-negative row weights, as in :func:`adverse_impact.audit`: rates,
+        ratios, references and flags are weighted, the table gains
+        ``n_weighted`` and ``selected_weighted`` beside the row counts ``n`` and
+        ``selected`` (which stay counts, as do ``by_threshold()``'s).
 
     Returns
     -------
@@ -322,12 +344,7 @@ def threshold_sweep(
     2       0.75     F         2  0.666667           1.0             False
     3       0.75     M         0  0.000000           0.0              True
     """
-    if sensitive_features is None:
-        raise input_error(
-            "sensitive_features",
-            "is required",
-            "Pass the protected attribute(s), e.g. sensitive_features=df['sex']",
-        )
+    require_sensitive_features(sensitive_features)
     is_model = callable(scores_or_model) or any(
         callable(getattr(scores_or_model, m, None))
         for m in ("predict_proba", "decision_function", "predict")
@@ -363,7 +380,12 @@ def threshold_sweep(
         check_rows(None, sensitive_features, scores_or_model=scores_or_model)
         scores, method = check_scores(scores_or_model, "scores_or_model"), "scores"
     n_rows = next(iter(feature_lengths(sensitive_features).values()), len(scores))
-    check_consistent_length({"scores": len(scores), "sensitive_features": n_rows})
+    lengths = {"scores": len(scores), "sensitive_features": n_rows}
+    weights = None
+    if sample_weight is not None:
+        weights = check_weights(sample_weight)
+        lengths["sample_weight"] = len(weights)
+    check_consistent_length(lengths)
     grid = _grid(scores, thresholds)
 
     # Each score's bin: how many cut-offs it reaches (score >= t), 0 to T.  A
@@ -381,7 +403,10 @@ def threshold_sweep(
     for coded in _row_groups(sensitive_features, len(scores), unknown, intersectional):
         unknown_counts[coded.name] = coded.n_unknown
         n_g, s_g = _selected_at(bins, coded.codes, len(coded.keys), n_t)
-        blocks.append((coded.name, list(coded.keys), n_g, s_g))
+        weighed = None
+        if weights is not None:
+            weighed = _selected_at(bins, coded.codes, len(coded.keys), n_t, weights)
+        blocks.append((coded.name, list(coded.keys), n_g, s_g, weighed))
     table = _sweep_table(grid, blocks)
     return ThresholdSweep(
         table,
@@ -428,9 +453,13 @@ def _row_groups(
 
 
 def _selected_at(
-    bins: np.ndarray, gid: np.ndarray, n_groups: int, n_t: int
+    bins: np.ndarray,
+    gid: np.ndarray,
+    n_groups: int,
+    n_t: int,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Group sizes (G,) and selected counts (G, T) at every cut-off.
+    """Group sizes (G,) and selected counts (G, T) at every cut-off (weight sums, weighted).
 
     ``bins[i]`` is the number of cut-offs row ``i`` reaches and ``gid[i]``
     its group (``n_groups`` when unknown).  One ``bincount`` over (group, bin) and a
@@ -439,27 +468,35 @@ def _selected_at(
     # Unknown rows (gid == n_groups) count in an extra last group, dropped below.
     code = gid * (n_t + 1)
     code += bins
-    cells = np.bincount(code, minlength=(n_groups + 1) * (n_t + 1)).reshape(n_groups + 1, n_t + 1)[
-        :n_groups
-    ]
+    cells = np.bincount(code, weights=weights, minlength=(n_groups + 1) * (n_t + 1)).reshape(
+        n_groups + 1, n_t + 1
+    )[:n_groups]
+    if weights is not None:
+        # Selected at cut-off j: the rows in bins j+1..T, summed from the top so
+        # that no weight sum is a difference of two rounded ones.
+        above = np.cumsum(cells[:, ::-1], axis=1)[:, ::-1]
+        return above[:, 0], above[:, 1:]
     sizes = cells.sum(axis=1).astype(np.int64)
     # Below cut-off j: the rows in bins 0..j; selected: the rest.
     selected = sizes[:, None] - np.cumsum(cells, axis=1)[:, :n_t]
     return sizes, selected.astype(np.int64)
 
 
-def _sweep_table(
-    grid: np.ndarray, blocks: list[tuple[str, list[tuple], np.ndarray, np.ndarray]]
-) -> pd.DataFrame:
+def _sweep_table(grid: np.ndarray, blocks: list[tuple[Any, ...]]) -> pd.DataFrame:
     parts = []
     n_t = len(grid)
-    for name, keys, n_g, s_g in blocks:
+    for name, keys, n_g, s_g, weighed in blocks:
         n_groups = len(keys)
-        # Products of counts stay exact in int64 up to about 3e9 rows per group;
-        # Python integers beyond that.
-        kind = np.int64 if int(n_g.max()) < 2**31 else object
-        n_col = n_g.astype(kind)[:, None]
-        s = s_g.astype(kind)
+        if weighed is not None:
+            # Weighted, as the audit: exact fractions of the float weight sums.
+            n_col = np.array([Fraction(float(w)) for w in weighed[0]], dtype=object)[:, None]
+            s = np.vectorize(lambda w: Fraction(float(w)), otypes=[object])(weighed[1])
+        else:
+            # Products of counts stay exact in int64 up to about 3e9 rows per group;
+            # Python integers beyond that.
+            kind = np.int64 if int(n_g.max()) < 2**31 else object
+            n_col = n_g.astype(kind)[:, None]
+            s = s_g.astype(kind)
         # Reference per cut-off: the highest rate, compared exactly by
         # cross-multiplication; ties keep the first group in sorted order.
         ref = np.zeros(n_t, dtype=np.int64)
@@ -474,7 +511,16 @@ def _sweep_table(
                 has_ratio, (s * n_ref).astype(float) / (n_col * s_ref).astype(float), np.nan
             )
         flag = 5 * s * n_ref < 4 * s_ref * n_col
-        rate = s_g / n_g[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = s_g / n_g[:, None] if weighed is None else weighed[1] / weighed[0][:, None]
+        weight_columns = (
+            {}
+            if weighed is None
+            else {
+                "n_weighted": np.repeat(weighed[0], n_t),
+                "selected_weighted": weighed[1].ravel(),
+            }
+        )
         labels = np.empty(n_groups, dtype=object)
         labels[:] = [label(k) for k in keys]
         parts.append(
@@ -486,6 +532,7 @@ def _sweep_table(
                     "group": pd.Series(np.repeat(labels, n_t), dtype=object),
                     "n": np.repeat(n_g, n_t),
                     "selected": s_g.ravel(),
+                    **weight_columns,
                     "rate": rate.ravel(),
                     "impact_ratio": ratio.ravel(),
                     "is_reference": (ref[None, :] == np.arange(n_groups)[:, None]).ravel(),

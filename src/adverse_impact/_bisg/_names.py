@@ -20,6 +20,7 @@ CFPB leaves it, and such a name will usually not be found.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,17 +71,36 @@ def clean_surnames(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> second.tolist()
     ['', '', 'GARCIA', '', '', '']
     """
-    series = pd.Series(names, dtype=object)
-    text = series.where(series.map(lambda v: isinstance(v, str)), "").astype(str)
-    first = text.str.upper().to_numpy(dtype=object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _text(names)
+    upper = pc.utf8_upper(text)
+    first = upper.to_numpy(zero_copy_only=False)
     second = np.full(len(first), "", dtype=object)
     # Most surnames are two or more letters and not a suffix, and every step below
     # leaves those as they are (upper-cased): only the others go through the CFPB's steps.
-    plain = text.str.fullmatch(r"[A-Za-z]{2,}").to_numpy(dtype=bool) & ~np.isin(first, _SUFFIXES)
-    rest = ~plain
+    plain = pc.and_(
+        pc.match_substring_regex(text, r"^[A-Za-z]{2,}$"),
+        pc.invert(pc.is_in(upper, value_set=pa.array(_SUFFIXES))),
+    )
+    rest = ~plain.to_numpy(zero_copy_only=False)
     if rest.any():
-        first[rest], second[rest] = _clean(text[rest])
+        others = pd.Series(text.filter(pc.invert(plain)).to_numpy(zero_copy_only=False))
+        first[rest], second[rest] = _clean(others.astype(str))
     return first, second
+
+
+def _text(names: np.ndarray) -> Any:
+    """The names as Arrow text, "" for anything that is not a string (missing values too)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pd.api.types.infer_dtype(names, skipna=True) not in ("string", "empty"):
+        # Numbers or other objects among the names: each becomes "" (a Python pass).
+        series = pd.Series(names, dtype=object)
+        names = series.where(series.map(lambda v: isinstance(v, str)), "").to_numpy()
+    return pc.fill_null(pa.array(names, type=pa.string(), from_pandas=True), "")
 
 
 def _clean(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -231,6 +231,10 @@ def zcta_codes(uniques: np.ndarray) -> np.ndarray:
     out = np.full(len(uniques), -1, dtype=np.int64)
     if len(uniques) == 0:
         return out
+    if uniques.dtype.kind == "O":
+        arrow = _arrow_codes(uniques)
+        if arrow is not None:
+            return arrow
     if uniques.dtype.kind in "iuf":
         values = uniques.astype(float)
         ok = np.isfinite(values) & (values == np.floor(values)) & (values >= 0) & (values < 1e5)
@@ -246,6 +250,38 @@ def zcta_codes(uniques: np.ndarray) -> np.ndarray:
     head = text.str.split("-", n=1).str[0]
     ok = head.str.fullmatch(r"\d{1,5}").fillna(False).to_numpy(dtype=bool)
     out[ok] = head[ok].astype(np.int64).to_numpy()
+    return out
+
+
+#: The characters ``str.strip`` removes from ASCII text.
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _arrow_codes(uniques: np.ndarray) -> np.ndarray | None:
+    """:func:`zcta_codes` of an object array of ASCII text or of integers, in Arrow's kernels.
+
+    The same rules as the Python path (strip, cut at the first hyphen, one to
+    five digits), without a Python call per value; None when the values are
+    of mixed types or not ASCII, which the Python path takes.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = pa.array(uniques, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if pa.types.is_integer(array.type):
+        return zcta_codes(array.to_numpy(zero_copy_only=False))
+    if not pa.types.is_string(array.type) or not pc.all(pc.string_is_ascii(array)).as_py():
+        return None
+    head = pc.list_element(
+        pc.split_pattern(pc.utf8_trim(array, _ASCII_SPACE), "-", max_splits=1), 0
+    )
+    ok = pc.fill_null(pc.match_substring_regex(head, r"^[0-9]{1,5}$"), False)
+    out = np.full(len(uniques), -1, dtype=np.int64)
+    found = ok.to_numpy(zero_copy_only=False)
+    out[found] = pc.cast(head.filter(ok), pa.int64()).to_numpy()
     return out
 
 

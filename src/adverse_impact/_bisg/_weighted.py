@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,8 @@ from adverse_impact._core._validation import (
     check_option,
     check_share,
 )
+from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments
+from adverse_impact._stats._gate import verdict as gate_verdict
 
 __all__ = ["ImputedAudit", "audit_imputed", "corrected_rates", "kmz_bounds"]
 
@@ -353,9 +356,9 @@ def audit_imputed(
     0.565
     """
     check_aligned_indexes({"selected": selected, "probabilities": probabilities, "cells": cells})
-    decisions = check_binary(as_pandas(selected, "selected"), "selected").astype(float)
+    chosen_rows = check_binary(as_pandas(selected, "selected"), "selected").view(bool)
     p, groups = _probabilities(probabilities)
-    lengths = {"selected": len(decisions), "probabilities": len(p)}
+    lengths = {"selected": len(chosen_rows), "probabilities": len(p)}
     cell_labels = None
     if cells is not None:
         cell_labels = np.asarray(as_pandas(cells, "cells"), dtype=object)
@@ -368,14 +371,16 @@ def audit_imputed(
         per_cell = np.bincount(cell_codes)
     z = norm.ppf(0.5 + level / 2)
 
-    # Everything from two products and two Gram matrices (BLAS, one pass each):
-    # sum p, sum p s, sum p_a p_b and sum p_a p_b s.
-    chosen_rows = decisions.astype(bool)
-    picked = p[chosen_rows]
-    size = np.ones(n) @ p
-    chosen = decisions @ p
-    gram = p.T @ p
-    gram_selected = picked.T @ picked
+    # One row per group, each contiguous: every pass below reads one group's column
+    # (no copy when the probabilities are stored by column, as impute_race stores them).
+    by_group = np.ascontiguousarray(p.T)
+    # Everything from the sums and two Gram matrices (BLAS): sum p, sum p s,
+    # sum p_a p_b and sum p_a p_b s.
+    picked = np.compress(chosen_rows, by_group, axis=1)
+    size = by_group.sum(axis=1)
+    chosen = picked.sum(axis=1)
+    gram = by_group @ by_group.T
+    gram_selected = picked @ picked.T
     k = len(groups)
     rate = np.divide(chosen, size, out=np.full(k, np.nan), where=size > 0)
     shares = size / n
@@ -404,17 +409,22 @@ def audit_imputed(
         check_option(reference, "reference", groups)
         ref = groups.index(reference)
 
-    hard = p.argmax(axis=1)
-    hard_n = np.bincount(hard, minlength=k)
-    hard_sel = np.bincount(hard[chosen_rows], minlength=k)
+    # Hard assignment (first of equal maxima, as argmax) and the decision in one code.
+    hard_code = p.argmax(axis=1) * 2 + chosen_rows
+    hard_both = np.bincount(hard_code, minlength=2 * k)
+    hard_sel = hard_both[1::2]
+    hard_n = hard_both[0::2] + hard_sel
     hard_rate = np.divide(hard_sel, hard_n, out=np.full(k, np.nan), where=hard_n > 0)
     if cell_labels is None:
         grid = _grid(n)
-        bins = (p * grid).astype(np.int16)
+        # Integer bins straight from the multiplication (truncation, as astype), in the
+        # index type bincount counts with, so that no pass casts them again.
+        bins = np.empty(by_group.shape, dtype=np.intp)
+        np.multiply(by_group, grid, out=bins, casting="unsafe")
         np.minimum(bins, grid - 1, out=bins)
         # The reference's bin and the decision, shared by every comparison: each
         # comparison's code is then (bin_a * grid + bin_ref) * 2 + selected.
-        ref_key = bins[:, ref] * 2 + chosen_rows
+        ref_key = bins[ref] * 2 + chosen_rows
 
     fixed = np.full(k, math.nan)
     if corrected:
@@ -465,11 +475,16 @@ def audit_imputed(
             row["four_fifths"] = HOLDS
         elif size[i] > 0:
             if cell_labels is None:
-                code = bins[:, i] * (2 * grid) + ref_key
-                bounds = _bounds_from_codes(code, p[:, i], p[:, ref], grid * grid)
+                code = bins[i] * (2 * grid)
+                code += ref_key
+                bounds = _bounds_from_codes(code, by_group[i], by_group[ref], grid * grid)
             else:
                 bounds = kmz_bounds(
-                    chosen_rows, p[:, i], p[:, ref], cell_codes, int(cell_codes.max()) + 1
+                    chosen_rows,
+                    by_group[i],
+                    by_group[ref],
+                    cell_codes,
+                    int(cell_codes.max()) + 1,
                 )
             low_a, high_a, _, _, r_low, r_high = bounds
             row.update(
@@ -495,7 +510,7 @@ def audit_imputed(
         _table=table,
         reference=groups[ref],
         n=n,
-        n_selected=int(decisions.sum()),
+        n_selected=int(np.count_nonzero(chosen_rows)),
         min_share=None if share is None else float(share),
         confidence=level,
         cells="given" if cell_labels is not None else "probability bins",
@@ -572,6 +587,89 @@ class ImputedAudit:
         if rows.empty:
             return None
         return rows.sort_values(["bound_low", "impact_ratio"]).iloc[0]
+
+    def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
+        return gate_arguments(
+            min_ratio,
+            alpha,
+            rule,
+            result="ImputedAudit",
+            rules=("four_fifths",),
+            why="race is estimated, and the sharp bounds on each ratio are what the data "
+            "identify, not a test",
+        )
+
+    def _failing(self, arguments: GateArguments) -> np.ndarray:
+        table = self._table
+        high = table["bound_high"].to_numpy(dtype=float)
+        compared = ~table["is_reference"].to_numpy(dtype=bool) & ~table["excluded"].to_numpy(
+            dtype=bool
+        )
+        # Float bounds against the floor as written: the bounds are sums of
+        # probabilities, not ratios of counts, so there is no exact fraction to keep.
+        return compared & (np.nan_to_num(high, nan=np.inf) < float(arguments.min_ratio))
+
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
+        """Boolean mask of :attr:`table` rows that fail the gate; see :meth:`gate`."""
+        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
+
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
+        """True when no group's whole bound interval is below ``min_ratio``; ``gate().passes``."""
+        return self.gate(min_ratio, alpha, rule).passes
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The four-fifths verdict the Kallus-Mao-Zhou bounds support.
+
+        A group fails only when its *whole* bound interval is below
+        ``min_ratio`` (``bound_high < min_ratio``: every split of the selected
+        among the groups consistent with the data puts it below).  A group
+        whose interval straddles the floor is undetermined and does not fail:
+        the data cannot say, and the weighted estimate, biased toward 1, is no
+        tie-breaker (see :attr:`notes`).  Excluded groups (``min_share``) and
+        the reference are not judged.  Only ``rule="four_fifths"`` can be
+        decided: the bounds are identification bounds, not a test, so
+        ``alpha`` or another rule raises :class:`~adverse_impact.InputError`.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> import adverse_impact as ai
+        >>> p_black = np.repeat([0.01, 0.99], 500)
+        >>> selected = np.r_[np.tile([1, 0], 250), np.tile([1, 0, 0, 0, 0], 100)]
+        >>> probs = pd.DataFrame({"white": 1 - p_black, "black": p_black})
+        >>> result = ai.audit_imputed(selected, probs, reference="white", cells=p_black)
+        >>> print(result.gate().message())  # doctest: +NORMALIZE_WHITESPACE
+        adverse impact: 1 group fails the rule (the whole bound interval of the impact ratio
+        below 0.8)
+        No test: the sharp bounds of Kallus, Mao and Zhou (2022) on each impact ratio against
+        white, from the cells given; no family, no correction
+          race=black: impact ratio bounded in [0.373, 0.429], weighted estimate 0.408 (biased
+          toward 1)
+        """
+        arguments = self._gate_arguments(min_ratio, alpha, rule)
+        rows = self._table.loc[self._failing(arguments)]
+        return gate_verdict(
+            arguments,
+            min_ratio,
+            (f"race={g}" for g in rows["group"]),
+            family="no test: the sharp bounds of Kallus, Mao and Zhou (2022) on each impact "
+            f"ratio against {self.reference}, from the "
+            + ("cells given" if self.cells == "given" else "cells of binned probabilities")
+            + "; no family, no "
+            "correction",
+            details=(
+                f"impact ratio bounded in [{_fmt(r['bound_low'])}, {_fmt(r['bound_high'])}], "
+                f"weighted estimate {_fmt(r['impact_ratio'])} (biased toward 1)"
+                for r in rows.to_dict(orient="records")
+            ),
+            words={"four_fifths": "the whole bound interval of the impact ratio below {ratio}"},
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The table and the metadata, JSON-serialisable (NaN and infinity as None)."""

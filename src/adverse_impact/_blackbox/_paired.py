@@ -12,6 +12,7 @@ import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -29,9 +30,18 @@ from adverse_impact._blackbox._calls import (
 from adverse_impact._blackbox._rankings import _written
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
-from adverse_impact._core._params import validate_params
+from adverse_impact._core._params import RULES, validate_params
 from adverse_impact._core._render import frame_block, jsonable
+from adverse_impact._core._validation import below_ratio
 from adverse_impact._proxies._tokens import as_texts
+from adverse_impact._stats._gate import (
+    RULE_WORDS,
+    GateArguments,
+    GateVerdict,
+    gate_arguments,
+    row_detail,
+)
+from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._multiplicity import benjamini_hochberg, holm
 from adverse_impact._stats._significance import check_alpha
 
@@ -315,6 +325,131 @@ class PairedTestResult:
             mask = mask | table["four_fifths_flag"].fillna(False)
         return table.loc[mask.astype(bool)].reset_index(drop=True)
 
+    def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
+        decides = "impact_ratio" in self._table
+        return gate_arguments(
+            min_ratio,
+            alpha,
+            rule,
+            result="PairedTestResult",
+            rules=RULES if decides else ("significance",),
+            why="" if decides else "no decisions: it was run without threshold= or select_top=",
+            default=None if decides else "significance",
+            default_alpha=self.alpha,
+        )
+
+    def _exact_ratios(self) -> list[Fraction | None]:
+        """Each group's impact ratio as a fraction of counts (the table's ``impact_ratio``)."""
+        table = self._table
+        rates = [
+            Fraction(int(s), int(n)) if n else None for s, n in zip(table["selected"], table["n"])
+        ]
+        if self.kind == "rank":
+            (ref,) = [r for r, is_ref in zip(rates, table["is_reference"]) if is_ref]
+        else:  # the decisions' audit compares with the highest rate
+            ref = max((r for r in rates if r is not None), default=None)
+        return [None if r is None or not ref else r / ref for r in rates]
+
+    def _failing(self, arguments: GateArguments) -> np.ndarray:
+        table = self._table
+        if arguments.rule == "four_fifths":
+            return below_ratio(self._exact_ratios(), arguments.min_ratio)
+        p = table["p_value_holm"].to_numpy(dtype=float)
+        # Two-sided, as the headline's "N differ": identical texts scored (or ranked)
+        # differently by group are unequal treatment whichever group comes out ahead.
+        # The reference's own row has no p-value for a scorer; for a ranker every
+        # group, the reference too, is tested against the design's expectation.
+        differ = np.nan_to_num(p, nan=1.0) < arguments.alpha
+        if arguments.rule == "significance":
+            return differ
+        below = below_ratio(self._exact_ratios(), arguments.min_ratio)
+        return below & differ if arguments.rule == "both" else below | differ
+
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
+        """Boolean mask of :attr:`table` rows that fail the gate; see :meth:`gate`."""
+        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
+
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
+        """True when no group fails the gate: ``gate(...).passes``."""
+        return self.gate(min_ratio, alpha, rule).passes
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The gate's verdict: the headline's "N differ" as the significance rule.
+
+        ``rule="significance"`` fails on the groups the headline counts as
+        differing from the reference: Holm-adjusted p-values (``p_value_holm``,
+        Wilcoxon signed-rank on the paired differences for a scorer, the
+        ranking audit's test for a ranker) below ``alpha``, in the family
+        :attr:`family` names (every pair of groups when the reference was
+        chosen as the highest).  Two-sided: the same text scored differently
+        by group is unequal treatment whichever group comes out ahead.  With
+        decisions (``threshold`` or ``select_top``), ``"four_fifths"``,
+        ``"both"`` and ``"either"`` read the decisions' impact ratios, exactly,
+        as :meth:`AuditResult.passes` does; without them only
+        ``"significance"`` can be decided (the default), and another rule
+        raises :class:`~adverse_impact.InputError`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import adverse_impact as ai
+        >>> signals = pd.DataFrame({"college": ["Wellesley College", "Dalton College"],
+        ...                         "type": ["women's", "co-ed"]})
+        >>> templates = [f"Python, SQL; {i} years; {{college}}" for i in range(10)]
+        >>> def scorer(texts):
+        ...     return [int(t.split()[2]) / 10 - 0.1 * ("Wellesley" in t) for t in texts]
+        >>> result = ai.paired_test(scorer, templates, signals=signals)
+        >>> result.gate().failing, result.passes() == (result.n_differ() == 0)
+        (("women's",), True)
+        """
+        arguments = self._gate_arguments(min_ratio, alpha, rule)
+        rows = self._table.loc[self._failing(arguments)]
+        details = []
+        for row in rows.to_dict(orient="records"):
+            parts = []
+            if self.kind == "score" and row.get("mean_diff") == row.get("mean_diff"):
+                parts.append(f"mean difference {float(row['mean_diff']):+.4g}")
+            detail = row_detail(
+                row,
+                arguments.rule,
+                selected="selected" if self.kind == "score" else f"in the top {self._top_k()}",
+                p_column="p_value_holm",
+                p_words="Holm p",
+            )
+            details.append(", ".join([*parts, detail] if detail else parts))
+        family = ""
+        if arguments.rule != "four_fifths":
+            family = f"family: {self.family}, alpha {arguments.alpha:g}"
+        return gate_verdict(
+            arguments,
+            min_ratio,
+            (str(g) for g in rows["group"]),
+            family=family,
+            details=details,
+            words=self._rule_words(),
+        )
+
+    def _rule_words(self) -> dict[str, str]:
+        """The rules in words: "differs" is from the reference (scorer) or from the
+        design's expectation (ranker), as the headline counts it."""
+        differs = (
+            "differs from the reference"
+            if self.kind == "score"
+            else f"in the top {self._top_k()} more or less often than the design expects"
+        )
+        return {
+            "four_fifths": RULE_WORDS["four_fifths"],
+            "significance": f"{differs} at alpha {{alpha:g}}",
+            "both": f"impact ratio below {{ratio}} and {differs} at alpha {{alpha:g}}",
+            "either": f"impact ratio below {{ratio}} or {differs} at alpha {{alpha:g}}",
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """Every number, the design and the failures, JSON-serialisable."""
         out: dict[str, Any] = {
@@ -346,11 +481,11 @@ class PairedTestResult:
         >>> result = ai.paired_test(lambda texts: [0.5] * len(texts),
         ...                         [f"{{college}}; {i} years" for i in range(5)], signals=signals)
         >>> print(result.to_markdown().splitlines()[0])
-        # Paired test (score)
+        # Paired test (scores)
         """
-        from adverse_impact._blackbox._report import paired_markdown
+        from adverse_impact._publish._document import publish
 
-        return _written(paired_markdown(self), path)
+        return publish(self, "markdown", path)
 
     def to_html(self, path: str | None = None, *, title: str | None = None) -> str:
         """One self-contained HTML page: verdict, effect per group with intervals (chart and
@@ -367,12 +502,18 @@ class PairedTestResult:
         >>> result = ai.paired_test(lambda texts: [0.5] * len(texts),
         ...                         [f"{{college}}; {i} years" for i in range(5)], signals=signals)
         >>> page = result.to_html()
-        >>> page.startswith("<!DOCTYPE html>"), "Verdict." in page
+        >>> page.startswith("<!DOCTYPE html>"), 'class="verdict' in page
         (True, True)
         """
-        from adverse_impact._blackbox._report import paired_html
+        from adverse_impact._publish._document import render_html
 
-        return _written(paired_html(self, title=title), path)
+        return _written(render_html(self._document(title=title)), path)
+
+    def _document(self, *, title: str | None = None) -> Any:
+        """The report for the publication layer (``_publish._document``)."""
+        from adverse_impact._blackbox._report import paired_document
+
+        return paired_document(self, title=title)
 
     def summary(self) -> str:
         """The headline in a few lines of plain text."""
@@ -482,9 +623,9 @@ class PairedTestResult:
         return frame_block(self._headline(), self._table)
 
     def _repr_html_(self) -> str:
-        from adverse_impact._blackbox._report import paired_html
+        from adverse_impact._publish._document import render_fragment
 
-        return paired_html(self, fragment=True)
+        return render_fragment(self._document())
 
 
 # -- analysis -------------------------------------------------------------------------

@@ -39,11 +39,12 @@ from adverse_impact._core._validation import (
     below_ratio,
     check_columns_exist,
     check_consistent_length,
-    check_rule,
     check_unknown,
     column_names,
     require_sensitive_features,
 )
+from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments, row_detail
+from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._multiplicity import adjust
 from adverse_impact._stats._significance import check_alpha
 
@@ -78,8 +79,6 @@ _TEST_COLUMNS = [
     "hypothesis",
     "note",
 ]
-#: Columns the Markdown report leaves out of its group and test tables.
-_NOT_IN_MARKDOWN = frozenset({"expected", "measure", "p_value_bh", "n_resamples", "note"})
 _HYPOTHESES = {
     "chi_square_gof": "top-k counts equal the counts the design expects (Pearson goodness of "
     "fit; exact multinomial setting when each prompt holds one candidate "
@@ -232,23 +231,31 @@ class RankingAudit:
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> np.ndarray:
         """Boolean mask of the table rows that fail; see :meth:`passes`."""
-        rule = check_rule(rule, alpha)
-        below = below_ratio(self._ratios, min_ratio)
-        level = self.alpha if alpha is None else check_alpha(alpha)
+        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
+
+    def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
+        return gate_arguments(
+            min_ratio, alpha, rule, result="RankingAudit", default_alpha=self.alpha
+        )
+
+    def _failing(self, arguments: GateArguments) -> np.ndarray:
+        below = below_ratio(self._ratios, arguments.min_ratio)
+        if arguments.rule == "four_fifths":
+            return below
         p = self._table["p_value_gate"].to_numpy(dtype=float)
-        lower = self._table["statistic"].to_numpy(dtype=float) < 0
-        significant = (np.nan_to_num(p, nan=1.0) < level) & lower
+        # One-sided: fewer in the top k than the design expects.
+        lower = (self._table["selected"] < self._table["expected"]).to_numpy(dtype=bool)
+        significant = (np.nan_to_num(p, nan=1.0) < arguments.alpha) & lower
         return {
-            "four_fifths": below,
             "significance": significant,
             "both": below & significant,
             "either": below | significant,
-        }[rule]
+        }[arguments.rule]
 
     def passes(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> bool:
-        """True when no group fails the chosen rule.
+        """True when no group fails the chosen rule: ``gate(...).passes``.
 
         Parameters
         ----------
@@ -277,7 +284,39 @@ class RankingAudit:
         >>> result.passes(), result.passes(rule="significance")
         (False, False)
         """
-        return not bool(self.failing(min_ratio, alpha, rule).any())
+        return self.gate(min_ratio, alpha, rule).passes
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The verdict of :meth:`passes`: the failing groups, the rule, the family (one-sided
+        Holm over every group of every attribute, intersection and experiment)."""
+        arguments = self._gate_arguments(min_ratio, alpha, rule)
+        rows = self._table.loc[self._failing(arguments)]
+        where = [
+            " ".join(f"{b}={row[b]}" for b in self.by) + ": " if self.by else ""
+            for row in rows.to_dict(orient="records")
+        ]
+        details = [
+            row_detail(
+                row,
+                arguments.rule,
+                selected=f"in the top {self.k}",
+                p_column="p_value_gate",
+                p_words="Holm p",
+            )
+            for row in rows.to_dict(orient="records")
+        ]
+        family = ""
+        if arguments.rule != "four_fifths":
+            family = f"family: {self.gate_family()}, alpha {arguments.alpha:g}"
+        return gate_verdict(
+            arguments,
+            min_ratio,
+            (f"{w}{a}={g}" for w, a, g in zip(where, rows["attribute"], rows["group"])),
+            family=family,
+            details=details,
+        )
 
     def flagged(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -391,12 +430,12 @@ class RankingAudit:
         ...                          rank="rank", random_state=0).to_markdown()
         >>> text.splitlines()[0]
         '# Ranking audit (top 1)'
-        >>> "B | M = Black men" in text
+        >>> "- **B | M**: Black men" in text
         True
         """
-        from adverse_impact._blackbox._report import ranking_markdown
+        from adverse_impact._publish._document import render_markdown
 
-        return _written(ranking_markdown(self, key=key), path)
+        return _written(render_markdown(self._document(key=key)), path)
 
     def to_html(
         self,
@@ -427,9 +466,17 @@ class RankingAudit:
         >>> page.startswith("<!DOCTYPE html>"), "<svg" in page, "<script" in page
         (True, True, False)
         """
-        from adverse_impact._blackbox._report import ranking_html
+        from adverse_impact._publish._document import render_html
 
-        return _written(ranking_html(self, key=key, title=title), path)
+        return _written(render_html(self._document(key=key, title=title)), path)
+
+    def _document(
+        self, *, key: Mapping[str, Mapping[str, str]] | None = None, title: str | None = None
+    ) -> Any:
+        """The report for the publication layer (``_publish._document``)."""
+        from adverse_impact._blackbox._report import ranking_document
+
+        return ranking_document(self, key=key, title=title)
 
     def _headline(self) -> str:
         below = int(below_ratio(self._ratios, FOUR_FIFTHS).sum())
@@ -489,9 +536,9 @@ class RankingAudit:
         return text + (f"\n... {more} more rows" if more > 0 else "")
 
     def _repr_html_(self) -> str:
-        from adverse_impact._blackbox._report import ranking_html
+        from adverse_impact._publish._document import render_fragment
 
-        return ranking_html(self, fragment=True)
+        return render_fragment(self._document())
 
 
 def _written(text: str, path: Any) -> str:

@@ -1,21 +1,18 @@
-"""Reports of the black-box results: ranking audits and paired tests, as HTML and Markdown.
+"""Reports of the black-box results, ranking audits and paired tests, as publication documents.
 
-Each report opens with its verdict in one sentence (the finding, the family
-of comparisons and its correction), then the tables and charts, then the
-method and the dated legal notes.  The HTML is one self-contained page (no
-script, no network) in the audit report's style: the tables, keys and bar
-charts of :mod:`adverse_impact._core._render`, with a print stylesheet (no
-row split across pages, headings kept with their tables) and a phone layout
-(tables scroll sideways with their label column fixed, charts scale down).
-
-The results import this module inside their methods; it reads them by their
-public surface (tables, counts, sentences) and never imports their classes.
+Each function reads a result's public surface (tables, counts, sentences) and
+returns a :class:`~adverse_impact._publish._document.Document`: the verdict in
+one sentence (the finding, the family of comparisons and its correction), the
+tables and charts, the key, the method and the dated legal notes.  The
+results' ``to_html``, ``to_markdown`` and ``_repr_html_`` render it with
+:mod:`adverse_impact._publish._document`, in the style, print rules and phone
+layout every other report has.  The results import this module inside their
+methods; it never imports their classes.
 """
 
 from __future__ import annotations
 
 import html
-import inspect
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,29 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._core._render import (
-    CSS,
-    fmt,
-    fmt_p,
-    html_legend,
-    html_table,
-    markdown_table,
+from adverse_impact._core._render import fmt, fmt_p
+from adverse_impact._publish._document import (
+    Document,
+    Figure,
+    Legend,
+    Section,
+    Table,
+    Text,
 )
-from adverse_impact._version import __version__
 
-__all__ = ["paired_html", "paired_markdown", "ranking_html", "ranking_markdown"]
-
-#: The date the legal notes below were last checked against their sources.
-LEGAL_AS_OF = "2026-12-01"
-
-_LEGAL = (
-    f"29 CFR 1607.4(D) (as of {LEGAL_AS_OF}): a selection rate under four-fifths of the "
-    "highest group's is generally regarded as evidence of adverse impact. Applying it to "
-    'the top places of a ranking or a paired test treats "in the top k" or "above the '
-    'cut-off" as the selection: a choice of the audit, not a finding that the screener '
-    "was used to select anyone. The significance tests answer another question: whether "
-    "chance alone could explain the counts, given the design."
-)
+__all__ = ["group_key", "paired_document", "ranking_document"]
 
 #: Code -> words of the shipped LLM-ranking data (adverse_impact.datasets.load_llm_rankings).
 SHIPPED_KEY: dict[str, dict[str, str]] = {
@@ -53,7 +38,7 @@ SHIPPED_KEY: dict[str, dict[str, str]] = {
     "sex": {"M": "men", "W": "women"},
 }
 
-#: Colours of the rank segments (best first), with the unranked segment grey.
+#: Colours of the rank segments (best first, dark to light), with the unranked segment grey.
 _RANK_COLOURS = (
     "#0a3069",
     "#0550ae",
@@ -65,68 +50,19 @@ _RANK_COLOURS = (
     "#ddf4ff",
 )
 _UNRANKED_COLOUR = "#8c959f"
-#: The rank segments' fills, by class: the page's and the notebook fragment's.
-_RANK_CSS = "".join(f".ai-r{i}{{fill:{c}}}" for i, c in enumerate(_RANK_COLOURS)) + (
-    f".ai-ru{{fill:{_UNRANKED_COLOUR}}}"
+
+#: The four-fifths rule applied to a ranking or a paired test: what it does and does not say.
+_TOP_K_AS_SELECTION = (
+    'The four-fifths rule (29 CFR 1607.4(D)) is applied to "in the top k" or "above the '
+    'cut-off" as the selection: a choice of this audit, not a finding that the ranker or '
+    "scorer was used to select anyone. The significance tests answer another question: "
+    "whether chance alone could explain the counts, given the design."
 )
 
-# Print and phone rules on top of the audit report's stylesheet.
-_CSS = """
-.table-wrap{overflow-x:auto;max-width:100%;margin:.75rem 0}.table-wrap table{margin:0}
-.table-wrap th:first-child,.table-wrap td:first-child{position:sticky;left:0;background:#fff}
-.table-wrap thead th:first-child{background:#f6f8fa}
-.table-wrap tr.flag td:first-child{background:#fff1f0}
-svg{max-width:100%;height:auto}figure{margin:.75rem 0;max-width:100%}
-p.verdict{font-size:1.1rem;border-left:4px solid #57606a;padding:.4rem .8rem;background:#f6f8fa}
-dl.legend dd{margin:0}
-@media (max-width:40rem){body{margin:1rem auto;padding:0 .6rem}
-dl.legend{grid-template-columns:auto}dl.legend dd{margin:0 0 .3rem .8rem}}
-tr,figure,dl.legend,p.verdict{break-inside:avoid;page-break-inside:avoid}
-h1,h2,h3{break-after:avoid;page-break-after:avoid}thead{display:table-header-group}
-@media print{body{margin:0;max-width:none;padding:0;font-size:10pt}
-.table-wrap{overflow:visible}.table-wrap th:first-child,.table-wrap td:first-child{position:static}
-table{font-size:8.5pt}}
-"""
 
-
-# -- small pieces --------------------------------------------------------------------
-
-
-_TABLE_OPTIONS = frozenset(inspect.signature(html_table).parameters)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], **options: Any) -> str:
-    """A table that scrolls sideways on a phone instead of clipping its values."""
-    options = {k: v for k, v in options.items() if k in _TABLE_OPTIONS}
-    out = html_table(header, rows, **options)
-    return out if out.startswith("<div") else f'<div class="table-wrap">{out}</div>'
-
-
-def _page(title: str, body: Sequence[str], fragment: bool = False) -> str:
-    if fragment:
-        # A notebook cell: the same content, no page shell (a page's stylesheet
-        # would restyle the whole notebook); row shading is inline.
-        return (
-            f'<div class="adverse-impact-report"><style>{_RANK_CSS}</style>'
-            f"<p><strong>{html.escape(title)}</strong></p>" + "".join(body) + "</div>"
-        )
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{html.escape(title)}</title><style>{CSS}{_CSS}{_RANK_CSS}</style></head>",
-            "<body>",
-            f"<h1>{html.escape(title)}</h1>",
-            *body,
-            f'<p class="meta">Generated by adverse-impact {html.escape(__version__)}.</p>',
-            "</body></html>",
-        ]
-    )
-
-
-def _verdict(sentence: str) -> str:
-    return f'<p class="verdict"><strong>Verdict.</strong> {html.escape(sentence)}</p>'
+def _attributes(result: Any) -> list[str]:
+    """The attributes the groups were coded by (an intersection's codes join theirs)."""
+    return [str(a) for a in result.params.get("sensitive_features", [])]
 
 
 def _direction(observed: float, expected: float, p: float, alpha: float) -> str:
@@ -158,13 +94,13 @@ def group_key(
 
 def _default_key(result: Any) -> dict[str, dict[str, str]] | None:
     """The shipped data's key when the result's labels are its codes."""
-    groups = result.params.get("sensitive_features", [])
-    table = result._table
-    for attribute in groups:
+    attributes = _attributes(result)
+    table = result.table
+    for attribute in attributes:
         labels = set(map(str, table.loc[table["attribute"] == attribute, "group"]))
         if attribute not in SHIPPED_KEY or not labels <= set(SHIPPED_KEY[attribute]):
             return None
-    return SHIPPED_KEY if groups else None
+    return SHIPPED_KEY if attributes else None
 
 
 # -- charts ---------------------------------------------------------------------------
@@ -176,13 +112,13 @@ def _svg_rank_shares(title: str, rows: list[tuple[str, list[float], float]], max
     ``rows``: (label, shares by rank 1..max_rank, unranked share).  Each bar's
     tooltip lists its shares, and the first place's share is written after
     the bar, so the chart reads without colour; the legend names the ranks.
-    Segment colours are classes of the page's stylesheet (a compact page).
+    The colours run dark (best) to light, unranked grey.
     """
     longest = max([len(label) for label, _, _ in rows] + [5])
     left, width, row, room = int(longest * 7.0) + 14, 300, 24, 70
     legend_rows = math.ceil((max_rank + 1) / 5)
     total_w = max(left + width + room, 5 * 74 + 8)
-    height = 12 + row * len(rows) + 22 + 18 * legend_rows
+    height = 12 + row * len(rows) + 38 + 18 * legend_rows
     parts = [
         f'<svg role="img" width="{total_w}" height="{height}" viewBox="0 0 {total_w} {height}">',
         f"<title>{html.escape(title)}</title>",
@@ -203,7 +139,7 @@ def _svg_rank_shares(title: str, rows: list[tuple[str, list[float], float]], max
                 continue
             w = share * width
             parts.append(
-                f'<rect class="ai-r{_rank_class(r, len(shares))}" x="{x:.1f}" y="{y + 3}" '
+                f'<rect fill="{_rank_colour(r, len(shares))}" x="{x:.1f}" y="{y + 3}" '
                 f'width="{w:.1f}" height="18"/>'
             )
             x += w
@@ -220,20 +156,26 @@ def _svg_rank_shares(title: str, rows: list[tuple[str, list[float], float]], max
             f'<text x="{left + tick * width:.0f}" y="{axis + 13}" font-size="10" '
             f'text-anchor="middle">{tick:.0%}</text>'
         )
+    parts.append(
+        f'<text class="axis-title" x="{left + width / 2:.0f}" y="{axis + 28}" font-size="11" '
+        'text-anchor="middle">share of the group\'s appearances</text>'
+    )
     for j in range(max_rank + 1):
-        lx, ly = 4 + (j % 5) * 74, axis + 30 + (j // 5) * 18
+        lx, ly = 4 + (j % 5) * 74, axis + 46 + (j // 5) * 18
         name = "unranked" if j == max_rank else f"rank {j + 1}"
         parts.append(
-            f'<rect class="ai-r{_rank_class(j, max_rank)}" x="{lx}" y="{ly - 9}" width="10" '
+            f'<rect fill="{_rank_colour(j, max_rank)}" x="{lx}" y="{ly - 9}" width="10" '
             f'height="10"/><text class="key" x="{lx + 14}" y="{ly}" font-size="10">{name}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _rank_class(index: int, n_ranks: int) -> str:
-    """The colour class of a rank segment: ai-r0 (best) ... ai-r7, ai-ru for unranked."""
-    return "u" if index == n_ranks else str(min(index, len(_RANK_COLOURS) - 1))
+def _rank_colour(index: int, n_ranks: int) -> str:
+    """The colour of a rank segment: darkest for the first place, grey for unranked."""
+    if index == n_ranks:
+        return _UNRANKED_COLOUR
+    return _RANK_COLOURS[min(index, len(_RANK_COLOURS) - 1)]
 
 
 def _svg_positions(title: str, labels: list[str], rates: list[float], chance: float) -> str:
@@ -266,8 +208,8 @@ def _svg_positions(title: str, labels: list[str], rates: list[float], chance: fl
         f'<line x1="{left}" y1="{axis}" x2="{left + width}" y2="{axis}" stroke="#57606a"/>'
         f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{axis}" stroke="#1b1f24" '
         f'stroke-dasharray="4 3"><title>chance: {chance:.1%}</title></line>'
-        f'<text class="key" x="{left}" y="{axis + 28}" font-size="10">dashed line: the rate '
-        f"chance alone gives ({chance:.1%})</text>"
+        f'<text class="key" x="{left}" y="{axis + 28}" font-size="10">top-k rate; dashed '
+        f"line: the rate chance alone gives ({chance:.1%})</text>"
     )
     for tick in np.linspace(0, x_max, 4):
         parts.append(
@@ -279,16 +221,22 @@ def _svg_positions(title: str, labels: list[str], rates: list[float], chance: fl
 
 
 def _svg_effects(
-    title: str, labels: list[str], est: list[float], low: list[float], high: list[float]
+    title: str,
+    labels: list[str],
+    est: list[float],
+    low: list[float],
+    high: list[float],
+    axis_title: str,
 ) -> str:
-    """Point estimates with intervals around a zero line (differences can be negative)."""
+    """Point estimates with intervals around a zero line (differences can be negative),
+    each estimate also written after its row, the axis titled."""
     longest = max([len(label) for label in labels] + [5])
     left, width, row, room = int(longest * 7.0) + 14, 300, 24, 80
     values = [v for v in [*est, *low, *high] if np.isfinite(v)] or [0.0]
     span = max(abs(min(values + [0.0])), abs(max(values + [0.0])), 1e-12) * 1.1
     lo, hi = -span, span
     total_w = left + width + room
-    height = 10 + row * len(labels) + 24
+    height = 10 + row * len(labels) + 42
 
     def x_of(v: float) -> float:
         return left + (v - lo) / (hi - lo) * width
@@ -327,8 +275,12 @@ def _svg_effects(
     for tick in (lo, 0.0, hi):
         parts.append(
             f'<text x="{x_of(tick):.1f}" y="{axis + 13}" font-size="10" '
-            f'text-anchor="middle">{tick:+.2g}</text>'
+            f'text-anchor="middle">{"0" if tick == 0 else f"{tick:+.2g}"}</text>'
         )
+    parts.append(
+        f'<text class="axis-title" x="{x_of(0):.1f}" y="{axis + 30}" font-size="11" '
+        f'text-anchor="middle">{html.escape(axis_title)}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -510,7 +462,7 @@ def _pairs_sentence(tests: pd.DataFrame, alpha: float) -> str:
 def _hypotheses(result: Any) -> list[tuple[str, str]]:
     from adverse_impact._blackbox._rankings import _HYPOTHESES
 
-    used = list(dict.fromkeys(result._tests["test"]))
+    used = list(dict.fromkeys(result.tests["test"]))
     # Named as the tests table heads its columns, with the code of result.tests.
     return [
         (f"{_TEST_NAMES.get(test, test.replace('_', ' '))} ({test})", _HYPOTHESES[test])
@@ -534,173 +486,172 @@ def _rank_chart(counts: pd.DataFrame, attribute: str, title: str) -> str:
     return _svg_rank_shares(title, rows, max_rank)
 
 
-def ranking_html(
-    result: Any,
-    *,
-    key: Mapping[str, Mapping[str, str]] | None = None,
-    title: str | None = None,
-    fragment: bool = False,
-) -> str:
-    """The ranking audit as one self-contained HTML page."""
-    key = key if key is not None else _default_key(result)
-    table, tests = result._table, result._tests
-    positions, counts = result._positions, result._rank_counts
-    alpha, k = result.alpha, result.k
-    attributes = list(result.params.get("sensitive_features", []))
-    title = title or f"Ranking audit (top {k})"
-    body = [
-        _verdict(result.verdict()),
-        (
-            f'<p class="meta">{result.n_prompts:,} prompts, {result.n_rows:,} candidates '
-            f"({result.n_unranked:,} left unranked by the ranker, counted as shown and not "
-            f"selected), {len(attributes)} attribute(s)"
-            + (f", {result.params.get('n_experiments', 0)} experiments" if result.by else "")
-            + ". Every test conditions on the prompts: under the null hypothesis the group "
-            "labels are exchangeable within each prompt.</p>"
-        ),
-        "<h2>Key</h2>",
-    ]
-    pairs = [
+def _rank_chart(counts: pd.DataFrame, attribute: str, title: str) -> str:
+    part = counts[counts["attribute"] == attribute]
+    if not len(part):
+        return ""
+    max_rank = int(part["rank"].max())
+    rows = []
+    for group, g in part.groupby("group", sort=False):
+        total = float(g["count"].sum())
+        by_rank = dict(zip(g["rank"].astype(int), g["count"]))
+        shares = [by_rank.get(r, 0) / total for r in range(1, max_rank + 1)]
+        rows.append((str(group), shares, by_rank.get(0, 0) / total))
+    rows.sort(key=lambda row: str(row[0]))
+    return _svg_rank_shares(title, rows, max_rank)
+
+
+def _ranking_key(result: Any, key: Mapping[str, Mapping[str, str]] | None) -> Section:
+    """The key, first: the columns, the group codes in words, the tests' null hypotheses."""
+    table, alpha, k = result.table, result.alpha, result.k
+    attributes = _attributes(result)
+    columns = (
         ("in top k", f"times ranked in the top {k}"),
         ("expected", "the count the design expects if the ranker ignored the groups"),
         (
             "against expectation",
-            'the direction in words; "within chance" when the '
-            f"one-sided p-value in the gate's family is {alpha} or more",
+            'the direction in words; "within chance" when the one-sided p-value in the '
+            f"gate's family is {alpha} or more",
         ),
         ("below 4/5", "impact ratio under 0.8 (exact on the counts); rows shaded red"),
         ("(reference)", "the group the impact ratios are computed against"),
         ("p-value (gate family)", f"{result.gate_family()}: fewer in the top k than expected"),
-    ]
-    labels = list(dict.fromkeys(map(str, table["group"])))
-    codes = group_key(labels, key, attributes)
-    codes += [
-        (f"{code} ({attribute})", words)
-        for attribute in attributes
-        for code, words in group_key(
-            list(dict.fromkeys(map(str, table.loc[table["attribute"] == attribute, "group"]))),
-            {attribute: (key or {}).get(attribute, {})},
-            [attribute],
-        )
-        if len(attributes) > 1
-    ]
-    body.append(html_legend(pairs))
-    if codes:
-        body += [
-            "<h3>Group codes</h3>",
-            html_legend(list(dict.fromkeys(codes))),
-        ]
-    body += ["<h3>Tests</h3>", html_legend(_hypotheses(result))]
-    for where, part in _experiments(result, table):
-        name = ", ".join(map(str, where))
-        part_tests = _select(tests, result.by, where)
-        body.append(f"<h2>{html.escape(name or 'Results')}</h2>")
-        body.append(f"<p>{html.escape(_published_sentence(part, k))}</p>")
-        for attribute in dict.fromkeys(part["attribute"]):
-            rows = part[part["attribute"] == attribute]
-            header, cells, classes = _group_rows(rows, alpha)
-            body += [
-                f"<h3>{html.escape(str(attribute))}</h3>",
-                _table(header, cells, row_classes=classes),
-            ]
-        finest = part["attribute"].iloc[-1]
-        charts = []
-        if counts is not None:
-            charts.append(
-                "<figure>"
-                + _rank_chart(
-                    _select(counts, result.by, where), finest, f"Ranks received by {finest}"
-                )
-                + "<figcaption>Share of each group's appearances at each rank (best on the "
-                "left, unranked grey)</figcaption></figure>"
+    )
+    codes = group_key(list(dict.fromkeys(map(str, table["group"]))), key, attributes)
+    if len(attributes) > 1:
+        codes += [
+            (f"{code} ({attribute})", words)
+            for attribute in attributes
+            for code, words in group_key(
+                list(dict.fromkeys(map(str, table.loc[table["attribute"] == attribute, "group"]))),
+                {attribute: (key or {}).get(attribute, {})},
+                [attribute],
             )
-        here = _select(positions, result.by, where)
-        if len(here):
-            rates = [float(v) for v in here["rate"]]
-            n = float(here["n"].sum())
-            chance = float(here["expected"].sum()) / n if n else math.nan
-            charts.append(
-                "<figure>"
-                + _svg_positions(
+        ]
+    blocks: list[Any] = [Legend(columns)]
+    if codes:
+        blocks.append(Legend(tuple(dict.fromkeys(codes)), title="Group codes"))
+    blocks.append(Legend(tuple(_hypotheses(result)), title="Tests"))
+    return Section("Key", tuple(blocks))
+
+
+def _experiment(result: Any, where: tuple, part: pd.DataFrame, tests: pd.DataFrame) -> Section:
+    """One experiment: its figures in a sentence, a table per attribute, the charts, the
+    design's tests once each."""
+    alpha, k, by = result.alpha, result.k, list(result.by)
+    part_tests = _select(tests, by, where)
+    blocks: list[Any] = [Text(_published_sentence(part, k))]
+    for attribute in dict.fromkeys(part["attribute"]):
+        header, cells, classes = _group_rows(part[part["attribute"] == attribute], alpha)
+        blocks.append(
+            Table(
+                tuple(header),
+                tuple(tuple(c) for c in cells),
+                title=str(attribute),
+                left=_left(header),
+                row_classes=tuple(classes),
+            )
+        )
+    finest = str(part["attribute"].iloc[-1])
+    counts = result.rank_counts
+    if counts is not None:
+        blocks.append(
+            Figure(
+                _rank_chart(_select(counts, by, where), finest, f"Ranks received by {finest}"),
+                "Share of each group's appearances at each rank (best on the left, unranked "
+                "grey); the first place's share is written after each bar",
+                alt=f"Ranks received by each {finest} group (see the mean ranks in the table).",
+            )
+        )
+    positions = result.positions
+    here = _select(positions, by, where)
+    if len(here):
+        n = float(here["n"].sum())
+        chance = float(here["expected"].sum()) / n if n else math.nan
+        blocks.append(
+            Figure(
+                _svg_positions(
                     "Top-k rate by display position",
                     [str(p) for p in here["position"]],
-                    rates,
+                    [float(v) for v in here["rate"]],
                     chance,
-                )
-                + "<figcaption>Top-k rate by the position the candidate was shown at"
-                "</figcaption></figure>"
-            )
-        body.append('<div class="charts">' + "".join(charts) + "</div>")
-        header, cells = _test_rows(part_tests)
-        body += [
-            "<h3>Tests of the design</h3>",
-            '<p class="meta">Each cell: statistic (degrees of freedom): p-value; the null '
-            "hypotheses are in the key; n/a: not applicable to this design.</p>",
-            _table(header, cells),
-        ]
-        sentence = _pairs_sentence(part_tests, alpha)
-        if sentence:
-            body.append(f"<p>{html.escape(sentence)}</p>")
-    if positions is not None:
-        body += ["<h2>Display position</h2>", f"<p>{html.escape(result.position_sentence())}</p>"]
-    body += [
-        "<h2>Method</h2>",
-        '<ul class="method">'
-        + "".join(
-            f"<li>{html.escape(t)}</li>"
-            for t in (
-                "Expected counts: a prompt with m candidates, s of them in the top k and n_g of "
-                "group g gives g an expected s n_g / m places, summed over prompts.",
-                'The gate (passes(rule="significance")): each group\'s top-k count against '
-                "its expectation, z with the exact permutation variance, one-sided, Holm over "
-                "every group of every attribute and experiment.",
-                "The primary position test is the mean-rank test, named before the data; the "
-                "top-k test is reported beside it.",
-                "Friedman's test only where every prompt holds one candidate of each of three "
-                "or more groups; the mean-rank test covers any design.",
+                ),
+                "Top-k rate by the position the candidate was shown at",
+                alt="Top-k rate by display position (see the display-position test).",
             )
         )
-        + "</ul>",
-        "<h2>Legal notes</h2>",
-        f"<p>{html.escape(_LEGAL)}</p>",
-    ]
-    return _page(title, body, fragment)
+    header, cells = _test_rows(part_tests)
+    blocks.append(
+        Table(
+            tuple(header),
+            tuple(tuple(c) for c in cells),
+            title="Tests of the design",
+            caption="Each cell: statistic (degrees of freedom): p-value; the null hypotheses "
+            "are in the key; n/a: not applicable to this design.",
+        )
+    )
+    sentence = _pairs_sentence(part_tests, alpha)
+    if sentence:
+        blocks.append(Text(sentence))
+    return Section(", ".join(map(str, where)) or "Results", tuple(blocks))
 
 
-def ranking_markdown(result: Any, *, key: Mapping[str, Mapping[str, str]] | None = None) -> str:
-    """The ranking audit as Markdown: verdict, key, per-experiment tables, tests once."""
+def ranking_document(
+    result: Any,
+    *,
+    key: Mapping[str, Mapping[str, str]] | None = None,
+    title: str | None = None,
+) -> Document:
+    """The ranking audit: verdict, key (columns, group codes, tests), per experiment its
+    published figures, tables, charts and tests, then the display position and the method.
+
+    ``key`` maps each attribute's codes to words; the shipped data's codes are known
+    without it.
+    """
     key = key if key is not None else _default_key(result)
-    table, tests, alpha, k = result._table, result._tests, result.alpha, result.k
-    attributes = list(result.params.get("sensitive_features", []))
-    lines = [f"# Ranking audit (top {k})", "", f"**Verdict.** {result.verdict()}", ""]
-    codes = group_key(list(dict.fromkeys(map(str, table["group"]))), key, attributes)
-    if codes:
-        lines += ["**Group codes:** " + "; ".join(f"{c} = {w}" for c, w in codes) + ".", ""]
-    lines += ["**Tests** (null hypotheses):", ""]
-    lines += [f"- `{t}`: {h}" for t, h in _hypotheses(result)]
-    for where, part in _experiments(result, table):
-        name = ", ".join(map(str, where)) or "Results"
-        part_tests = _select(tests, result.by, where)
-        lines += ["", f"## {name}", "", _published_sentence(part, k), ""]
-        header, cells, _ = _group_rows(part, alpha)
-        attribute_cells = [[str(a), *row] for a, row in zip(part["attribute"], cells)]
-        lines += markdown_table(["attribute", *header], attribute_cells, left=(0, 1, 5, 8))
-        header, cells = _test_rows(part_tests)
-        lines += ["", *markdown_table(header, cells)]
-        sentence = _pairs_sentence(part_tests, alpha)
-        if sentence:
-            lines += ["", sentence]
-    if result._positions is not None:
-        lines += ["", "## Display position", "", result.position_sentence()]
-    lines += ["", "## Legal notes", "", _LEGAL]
-    return "\n".join(lines) + "\n"
+    table, tests = result.table, result.tests
+    attributes = _attributes(result)
+    facts = (
+        f"{result.n_prompts:,} prompts, {result.n_rows:,} candidates ({result.n_unranked:,} "
+        "left unranked by the ranker, counted as shown and not selected), "
+        f"{len(attributes)} attribute(s)"
+        + (f", {result.params.get('n_experiments', 0)} experiments" if result.by else "")
+        + ". Every test conditions on the prompts: under the null hypothesis the group "
+        "labels are exchangeable within each prompt.",
+    )
+    sections = [_ranking_key(result, key)]
+    sections += [
+        _experiment(result, where, part, tests) for where, part in _experiments(result, table)
+    ]
+    if result.positions is not None:
+        sections.append(Section("Display position", (Text(result.position_sentence()),)))
+    return Document(
+        title=title or f"Ranking audit (top {result.k})",
+        verdict=result.verdict(),
+        passes=bool(result.passes()),
+        facts=facts,
+        sections=tuple(sections),
+        method=(
+            "Expected counts: a prompt with m candidates, s of them in the top k and n_g of "
+            "group g gives g an expected s n_g / m places, summed over prompts.",
+            'The gate (passes(rule="significance")): each group\'s top-k count against its '
+            "expectation, z with the exact permutation variance, one-sided, Holm over every "
+            "group of every attribute and experiment.",
+            "The primary position test is the mean-rank test, named before the data; the "
+            "top-k test is reported beside it.",
+            "Friedman's test only where every prompt holds one candidate of each of three or "
+            "more groups; the mean-rank test covers any design.",
+            _TOP_K_AS_SELECTION,
+        ),
+        legal=("four_fifths",),
+    )
 
 
 # -- paired tests -----------------------------------------------------------------------
 
 
 def _paired_group_rows(result: Any) -> tuple[list[str], list[list[str]], list[str]]:
-    table = result._table
+    table = result.table
     if result.kind == "rank":
         return _group_rows(table, result.alpha, "p_value_holm")
     level = 1 - result.alpha
@@ -744,8 +695,23 @@ def _paired_group_rows(result: Any) -> tuple[list[str], list[list[str]], list[st
     return header, rows, classes
 
 
+#: Columns that hold words, not numbers: left-aligned.
+_WORD_COLUMNS = frozenset(
+    {"group", "against expectation", "below 4/5", "differs", "signal", "error", "message"}
+)
+
+
+def _left(header: Sequence[str]) -> tuple[int, ...]:
+    return tuple(j for j, h in enumerate(header) if j == 0 or h in _WORD_COLUMNS)
+
+
+def _shown(shown: int, total: int, what: str, where: str) -> str | None:
+    """A caption saying that a table shows the first rows only, and where the rest are."""
+    return None if shown >= total else f"The first {shown} of {total:,} {what}; {where} has all."
+
+
 def _names_rows(result: Any, limit: int = 25) -> tuple[list[str], list[list[str]]]:
-    names = result._names
+    names = result.name_effects
     below = names[names["flagged"].astype(bool)].sort_values("q_value").head(limit)
     header = ["signal", "group", "texts", "effect against its group", "one-sided p", "q (BH)"]
     rows = [
@@ -763,7 +729,7 @@ def _names_rows(result: Any, limit: int = 25) -> tuple[list[str], list[list[str]
 
 
 def _failure_rows(result: Any, limit: int = 10) -> tuple[list[str], list[list[str]]]:
-    failures = result._failures
+    failures = result.failures
     header = ["call", "texts", "error", "message"]
     rows = [
         [fmt(r["call"]), fmt(r["n_texts"]), str(r["error"]), str(r["message"])[:160]]
@@ -786,90 +752,86 @@ def _design_sentence(result: Any) -> str:
     )
 
 
-def paired_html(result: Any, *, title: str | None = None, fragment: bool = False) -> str:
-    """The paired test as one self-contained HTML page."""
-    title = title or f"Paired test ({'scores' if result.kind == 'score' else 'rankings'})"
-    body = [
-        _verdict(result.verdict()),
-        f'<p class="meta">{html.escape(_design_sentence(result))}</p>',
-        f'<p class="meta">Method: {html.escape(result.method)}.</p>',
-        "<h2>Key</h2>",
-        html_legend(
-            [
-                ("(reference)", "the group every other group is compared with"),
-                ("mean difference", "group minus reference within a unit (same template)"),
-                ("adjusted p", result.family),
-                ("differs", "adjusted p below alpha"),
-                ("shaded rows", "a group that differs, or is below 4/5; said in words too"),
-            ]
-        ),
-        "<h2>Effect per group</h2>",
-    ]
+def paired_document(result: Any, *, title: str | None = None) -> Document:
+    """The paired test: verdict, design, effect per group with intervals (table and chart),
+    the names that score below their group (signed), the failures and where they fell."""
+    score = result.kind == "score"
     header, rows, classes = _paired_group_rows(result)
-    body.append(_table(header, rows, row_classes=classes))
-    table = result._table
-    if result.kind == "score":
+    effects: list[Any] = [
+        Table(
+            tuple(header),
+            tuple(tuple(r) for r in rows),
+            left=_left(header),
+            row_classes=tuple(classes),
+        )
+    ]
+    table = result.table
+    if score:
         others = table[~table["is_reference"].astype(bool)]
-        body.append(
-            "<figure>"
-            + _svg_effects(
-                f"Mean difference from {result.reference} with intervals",
-                [str(g) for g in others["group"]],
-                [float(v) for v in others["mean_diff"]],
-                [float(v) for v in others["ci_low"]],
-                [float(v) for v in others["ci_high"]],
+        effects.append(
+            Figure(
+                _svg_effects(
+                    f"Mean difference from {result.reference} with intervals",
+                    [str(g) for g in others["group"]],
+                    [float(v) for v in others["mean_diff"]],
+                    [float(v) for v in others["ci_low"]],
+                    [float(v) for v in others["ci_high"]],
+                    "score difference from the reference, same template",
+                ),
+                f"Mean paired difference from {result.reference} with its "
+                f"{1 - result.alpha:.0%} interval; dashed line: no difference",
+                alt=f"Mean difference from {result.reference} per group (see the table).",
             )
-            + f"<figcaption>Mean paired difference from {html.escape(str(result.reference))} "
-            f"with its {1 - result.alpha:.0%} interval; dashed line: no difference"
-            "</figcaption></figure>"
         )
     elif result.rankings is not None:
-        body.append(f"<p>{html.escape(result.rankings.summary())}</p>")
-    body += [
-        "<h2>Names that score below their group</h2>",
-        f"<p>{html.escape(result.names_sentence())}.</p>",
-    ]
+        effects += [Text(line) for line in result.rankings.summary().splitlines()[1:]]
+    names: list[Any] = [Text(result.names_sentence() + ".")]
     header, rows = _names_rows(result)
     if rows:
-        body.append(_table(header, rows, left=(0, 1)))
-    body += ["<h2>Failures</h2>"]
+        flagged = int(result.name_effects["flagged"].astype(bool).sum())
+        names.append(
+            Table(
+                tuple(header),
+                tuple(tuple(r) for r in rows),
+                left=_left(header),
+                caption=_shown(len(rows), flagged, "such names", "result.name_effects"),
+            )
+        )
     if result.n_failed_calls or result.n_failed:
-        body.append(f"<p>{html.escape(result.failures_sentence())}.</p>")
         header, rows = _failure_rows(result)
-        body.append(_table(header, rows, left=(0, 2, 3)))
+        failures: list[Any] = [
+            Text(result.failures_sentence() + "."),
+            Table(
+                tuple(header),
+                tuple(tuple(r) for r in rows),
+                left=_left(header),
+                caption=_shown(len(rows), len(result.failures), "failed calls", "result.failures"),
+            ),
+        ]
     else:
-        body.append("<p>No scorer call failed.</p>")
-    body += ["<h2>Legal notes</h2>", f"<p>{html.escape(_LEGAL)}</p>"]
-    return _page(title, body, fragment)
-
-
-def paired_markdown(result: Any) -> str:
-    """The paired test as Markdown: verdict, design, per-group effects, names, failures."""
-    lines = [
-        f"# Paired test ({result.kind})",
-        "",
-        f"**Verdict.** {result.verdict()}",
-        "",
-        f"- **Design:** {_design_sentence(result)}",
-        f"- **Method:** {result.method}",
-        f"- **Reference group:** {result.reference}",
-        f"- **Family:** {result.family}",
-        "",
-        "## Effect per group",
-        "",
-    ]
-    header, rows, _ = _paired_group_rows(result)
-    lines += markdown_table(header, rows)
-    lines += ["", "## Names that score below their group", "", result.names_sentence() + "."]
-    header, rows = _names_rows(result)
-    if rows:
-        lines += ["", *markdown_table(header, rows, left=(0, 1))]
-    lines += ["", "## Failures", ""]
-    if result.n_failed_calls or result.n_failed:
-        lines.append(result.failures_sentence() + ".")
-        header, rows = _failure_rows(result)
-        lines += ["", *markdown_table(header, rows, left=(0, 2, 3))]
-    else:
-        lines.append("No scorer call failed.")
-    lines += ["", "## Legal notes", "", _LEGAL]
-    return "\n".join(lines) + "\n"
+        failures = [Text("No scorer call failed.")]
+    return Document(
+        title=title or f"Paired test ({'scores' if score else 'rankings'})",
+        verdict=result.verdict(),
+        # A paired test has no pass mark: its verdict is a finding.
+        passes=None,
+        facts=(
+            _design_sentence(result),
+            f"Reference group: {result.reference}.",
+        ),
+        sections=(
+            Section("Effect per group", tuple(effects)),
+            Section("Names that score below their group", tuple(names)),
+            Section("Failures", tuple(failures)),
+        ),
+        key=(
+            ("(reference)", "the group every other group is compared with"),
+            ("mean difference", "group minus reference within a unit (same template)"),
+            ("adjusted p", result.family),
+            ("differs", "adjusted p below alpha"),
+            ("shaded rows", "a group that differs, or is below 4/5; said in words too"),
+            ("effect against its group", "a name's mean score minus its group's (signed)"),
+        ),
+        method=(f"{result.method[0].upper()}{result.method[1:]}.", _TOP_K_AS_SELECTION),
+        legal=("four_fifths",),
+    )

@@ -1,7 +1,8 @@
 """Group coding: the one place that turns protected-attribute labels into groups.
 
 It owns reading the attributes from whatever the caller passed
-(:func:`label_columns`), factorizing labels (:func:`factorize`), which labels
+(:func:`label_columns`), factorizing labels (:func:`factorize`; and
+:func:`factorize_values` for the unbounded columns of BISG), which labels
 are unknown (:func:`is_unknown`), the attributes and intersections audited
 (:func:`specs`), the order of groups (:func:`sort_key`) and their printed
 labels (:func:`label`), the reference group (the highest rate,
@@ -52,9 +53,11 @@ __all__ = [
     "code_groups",
     "factorize",
     "factorize_columns",
+    "factorize_values",
     "group_totals",
     "highest",
     "is_unknown",
+    "non_answers",
     "label",
     "label_columns",
     "one_attribute",
@@ -150,46 +153,106 @@ def factorize(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
 PARALLEL_ROWS = 200_000
 #: The longest slice of an Arrow column coded as one piece.
 SLICE_ROWS = 1 << 24
+#: Rows at the head of an Arrow text column whose distinct labels every row is looked
+#: up in: a protected attribute shows (nearly) all its labels early, and looking a
+#: row up in a fixed table costs a third less than growing the table row by row.
+HEAD_ROWS = 1 << 16
 
 
 def factorize_columns(columns: Sequence[tuple[Any, str]]) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`factorize` several label columns (``(values, name)`` pairs) at once.
 
     Text stored as Arrow strings (pandas' default string dtype with pyarrow)
-    is coded by Arrow's dictionary encoding, the columns (or slices of one
-    column) in parallel threads (Arrow releases the GIL): hashing a million
-    strings is most of an audit from text labels, and a categorical column
-    costs nothing.  Codes and labels are those of ``pandas.factorize``: labels
-    in order of first appearance, -1 for a missing label.
+    is coded by Arrow: the distinct labels of the column's first
+    ``HEAD_ROWS`` rows, then every row looked up among them
+    (``pyarrow.compute.index_in``), slices of all the columns in parallel
+    threads (Arrow releases the GIL); the few rows whose label first appears
+    later are dictionary-encoded on their own.  Hashing millions of strings
+    is most of an audit from text labels, and a categorical column costs
+    nothing.  Codes and labels are those of ``pandas.factorize``: labels in
+    order of first appearance, -1 for a missing label.
     """
     out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(columns)
     arrow = {}
     for i, (values, name) in enumerate(columns):
-        chunks = _arrow_text(values)
-        if chunks is None:
+        column = _arrow_text(values)
+        if column is None:
             out[i] = _factorize_one(values, name)
         else:
-            arrow[i] = chunks
+            arrow[i] = _ArrowLabels(column, name)
     if not arrow:
         return out  # type: ignore[return-value]
-    rows = sum(len(chunk) for chunks in arrow.values() for chunk in chunks)
+    rows = sum(len(labels.column) for labels in arrow.values())
     workers = os.cpu_count() or 1
     parallel = rows >= PARALLEL_ROWS and workers > 1
-    # As many pieces as threads, split among the columns; each slice beyond a
-    # column's first costs a pass to renumber its codes.
-    per_column = -(-workers // len(arrow)) if parallel else 1
-    pieces = {i: _slices(chunks, per_column) for i, chunks in arrow.items()}
-    tasks = [piece for parts in pieces.values() for piece in parts]
+    # Every slice is coded against its column's one table of labels, so slices
+    # need no renumbering: two per thread and column keep both cores busy when
+    # one column's strings are longer than another's.
+    per_column = 2 * workers if parallel else 1
+    tasks = [task for labels in arrow.values() for task in labels.tasks(per_column)]
     pool = ThreadPoolExecutor(min(workers, len(tasks))) if parallel and len(tasks) > 1 else None
     try:
-        mapped = pool.map if pool is not None else map
-        encoded = iter(list(mapped(_dictionary_encode, tasks)))
-        for i, parts in pieces.items():
-            out[i] = _unify([next(encoded) for _ in parts], columns[i][1], mapped)
+        late = iter(list((pool.map if pool is not None else map)(_look_up, tasks)))
     finally:
         if pool is not None:
             pool.shutdown()
+    for i, labels in arrow.items():
+        out[i] = labels.finish([next(late) for _ in range(labels.n_tasks)])
     return out  # type: ignore[return-value]
+
+
+def factorize_values(values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 for missing) and the distinct values in order of first appearance, unbounded.
+
+    For columns with many distinct values that are not protected attributes
+    (surnames, ZCTAs), so no ``MAX_GROUPS`` limit.  Text is encoded by Arrow:
+    pandas' Arrow strings as they are, and an object column of Python
+    strings (or of integers) converted to Arrow first, which with the
+    encoding costs a quarter of hashing a million scattered Python strings;
+    anything else goes to ``pandas.factorize``.  The distinct values are a
+    numpy array: objects for text, integers for integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from adverse_impact._core._groups import factorize_values
+    >>> codes, uniques = factorize_values(np.array(["b", None, "a", "b"], dtype=object))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    column = _arrow_text(values)
+    if column is None:
+        column = _object_as_arrow(values)
+    if column is None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return codes, np.asarray(uniques)
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column)
+    if not encoded.num_chunks:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=object)
+    codes = np.concatenate([pc.fill_null(c.indices, -1).to_numpy() for c in encoded.chunks])
+    # Every chunk carries the one dictionary of the whole column.
+    return codes, encoded.chunks[-1].dictionary.to_numpy(zero_copy_only=False)
+
+
+def _object_as_arrow(values: Any) -> Any:
+    """An object column of strings or of integers (missing values allowed) as Arrow, else None."""
+    if not isinstance(values, (pd.Series, np.ndarray)) or values.dtype != object:
+        return None
+    import pyarrow as pa
+
+    try:
+        # from_pandas: None, NaN and pd.NA are missing, as pandas.factorize takes them.
+        array = pa.array(np.asarray(values), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None  # mixed types: pandas.factorize keeps each value as it is
+    types = pa.types
+    text = types.is_string(array.type) or types.is_large_string(array.type)
+    if not (text or types.is_integer(array.type)):
+        return None
+    # Past 2 GB of text, pyarrow returns chunks already.
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 def _factorize_one(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -211,8 +274,8 @@ def _factorize_one(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniques
 
 
-def _arrow_text(values: Any) -> list[Any] | None:
-    """The Arrow chunks of a pandas text column stored by pyarrow, else None."""
+def _arrow_text(values: Any) -> Any:
+    """The Arrow data (a ``ChunkedArray``) of a pandas text column stored by pyarrow, else None."""
     if not isinstance(values, pd.Series):
         return None
     dtype = values.dtype
@@ -228,66 +291,69 @@ def _arrow_text(values: Any) -> list[Any] | None:
     else:
         return None
     # The Arrow data behind the column, without a copy (the __arrow_array__ protocol).
-    return list(values.array.__arrow_array__().chunks)
+    return values.array.__arrow_array__()
 
 
-def _slices(chunks: list[Any], per_column: int) -> list[Any]:
-    total = sum(len(chunk) for chunk in chunks)
-    step = max(min(-(-total // per_column), SLICE_ROWS), 1)
-    return [
-        chunk.slice(start, step) for chunk in chunks for start in range(0, max(len(chunk), 1), step)
-    ]
+class _ArrowLabels:
+    """One Arrow text column being coded: its head's labels, its codes, its slices."""
+
+    def __init__(self, column: Any, name: str) -> None:
+        import pyarrow.compute as pc
+
+        self.column, self.name = column, name
+        known = pc.unique(column.slice(0, HEAD_ROWS)).drop_null()
+        # An ID column shows it in its head: refuse it before making Python strings.
+        check_group_count(len(known), name)
+        self.known = known
+        self.codes = np.empty(len(column), dtype=np.int32)
+        self.n_tasks = 0
+
+    def tasks(self, pieces: int) -> list[tuple[Any, Any, np.ndarray, int]]:
+        step = max(min(-(-len(self.column) // pieces), SLICE_ROWS), 1)
+        out, start = [], 0
+        for chunk in self.column.chunks:
+            for offset in range(0, len(chunk), step):
+                piece = chunk.slice(offset, step)
+                out.append((piece, self.known, self.codes, start))
+                start += len(piece)
+        self.n_tasks = len(out)
+        return out
+
+    def finish(self, late: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Codes and labels, after the slices; labels first seen past the head come last."""
+        labels = self.known.to_pylist()
+        late = [found for found in late if found is not None]
+        if late:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            # In row order, so that their order is the order of first appearance.
+            encoded = pc.dictionary_encode(pa.concat_arrays([values for _, values in late]))
+            check_group_count(len(labels) + len(encoded.dictionary), self.name)
+            positions = np.concatenate([rows for rows, _ in late])
+            self.codes[positions] = encoded.indices.to_numpy() + len(labels)
+            labels += encoded.dictionary.to_pylist()
+        return self.codes, np.array(labels, dtype=object)
 
 
-def _dictionary_encode(piece: Any) -> Any:
-    import pyarrow.compute as pc
+def _look_up(task: tuple[Any, Any, np.ndarray, int]) -> tuple[np.ndarray, Any] | None:
+    """Code one slice into its rows of the column's codes (-1 for missing).
 
-    return pc.dictionary_encode(piece)
-
-
-def _unify(encoded: list[Any], name: str, mapped: Any = map) -> tuple[np.ndarray, np.ndarray]:
-    """One column's codes from its slices' dictionary encodings, labels in first-seen order.
-
-    A label new in a slice comes after every label of the slices before it
-    and, within the slice, in the slice's order: the order of first
-    appearance in the whole column, as ``pandas.factorize`` gives.  The
-    slices' codes are renumbered (in threads, through ``mapped``) into one array.
+    Returns the rows (and their labels) not among the head's labels, or None.
     """
     import pyarrow.compute as pc
 
-    position: dict[Any, int] = {}
-    parts = []
-    for piece in encoded:
-        # A slice alone with more labels than allowed is an ID column: refuse it
-        # before turning a million labels into Python strings.
-        check_group_count(len(piece.dictionary), name)
-        labels = piece.dictionary.to_pylist()
-        remap = np.fromiter(
-            (position.setdefault(v, len(position)) for v in labels), np.int32, len(labels)
-        )
-        indices = piece.indices
-        if indices.null_count:
-            indices = pc.fill_null(indices, -1)
-        # Index -1 (a missing label) reads the last entry of the table: it stays -1.
-        table = None if np.array_equal(remap, np.arange(len(labels))) else np.append(remap, -1)
-        parts.append((indices.to_numpy(zero_copy_only=False), table))
-    check_group_count(len(position), name)
-    uniques = np.array(list(position), dtype=object)
-    if len(parts) == 1 and parts[0][1] is None:
-        return parts[0][0], uniques
-    codes = np.empty(sum(len(c) for c, _ in parts), dtype=np.int32)
-    stops = np.cumsum([len(c) for c, _ in parts])
-
-    def renumber(k: int) -> None:
-        target = codes[stops[k] - len(parts[k][0]) : stops[k]]
-        piece_codes, table = parts[k]
-        if table is None:
-            target[:] = piece_codes
-        else:
-            np.take(table, piece_codes, out=target)
-
-    list(mapped(renumber, range(len(parts))))
-    return codes, uniques
+    piece, known, codes, start = task
+    found = pc.index_in(piece, value_set=known)
+    target = codes[start : start + len(piece)]
+    if not found.null_count:
+        target[:] = found.to_numpy()
+        return None
+    target[:] = pc.fill_null(found, -1).to_numpy()
+    if found.null_count == piece.null_count:
+        return None
+    late = pc.and_(found.is_null(), piece.is_valid())
+    return np.flatnonzero(late.to_numpy(zero_copy_only=False)) + start, piece.filter(late)
 
 
 def check_group_count(count: int, name: str) -> None:
@@ -431,11 +497,14 @@ def warn_near_duplicates(
         variants.setdefault(str(value).strip().casefold(), []).append(value)
     clashes = [v for v in variants.values() if len(v) > 1]
     if clashes:
-        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:5])
+        # Every set, so the reader can fix them all at once (up to a screenful).
+        shown = "; ".join(" vs ".join(repr(x) for x in v) for v in clashes[:20])
+        more = f"; and {len(clashes) - 20} more" if len(clashes) > 20 else ""
         _warn(
             f"{argument}[{name!r}]: labels that differ only in case, spaces or type are "
-            f"audited as different groups: {shown}. Normalise the column first (e.g. "
-            f".str.strip().str.title()) if they mean the same category.",
+            f"audited as different groups ({len(clashes)} set{'s' if len(clashes) > 1 else ''}"
+            f"): {shown}{more}. Normalise the column first (e.g. .str.strip().str.title(); "
+            "on the command line, --fold-labels) if they mean the same category.",
             UserWarning,
         )
 
@@ -461,17 +530,34 @@ def warn_unused_unknown(labels: Mapping[str, Iterable[Any]], unknown: frozenset)
         )
 
 
+#: What a non-answer declines to do ("... to self-identify", "... to answer").
+_DECLINED_ACT = (
+    r"(?:self )?(?:identify|answer|disclose|say|state|respond|reply|specify|provide|share|"
+    r"report|declare|indicate)(?: (?:this|the) question| my \w+| myself)?"
+)
 #: Labels that record a non-answer rather than a group, matched on the
 #: case-folded label with punctuation as spaces: "Decline to self-identify",
-#: "Prefer not to say", "Unknown", "Not disclosed", "N/A", ...
+#: "Prefer not to say", "I do not wish to self-identify", "I don't wish to
+#: answer", "Choose not to disclose", "Unknown", "Not disclosed", "N/A", ...
+#: The one definition of the non-answers the library recognises.
 _NON_ANSWER = re.compile(
     r"^\s*(?:"
     r"unknown|not known|unk|undisclosed|not disclosed|non disclosed|nondisclosed|"
-    r"declined?(?: to)?(?: self)?(?: identify| state| answer| disclose| specify| respond)?|"
+    r"undeclared|not declared|opted out|opt out|"
+    r"(?:i )?declined?(?: to)?(?: " + _DECLINED_ACT + r")?|"
     r"declined|refused|refused to (?:answer|say|state|disclose)|"
-    r"i?\s*(?:would )?prefer not to (?:say|answer|disclose|state|self identify|respond)|"
-    r"prefer not|not (?:specified|stated|provided|reported|answered|given|recorded|available)|"
-    r"unspecified|unreported|unanswered|no (?:answer|response|data|information|info)|"
+    # "I do not wish to ...", "I don't want to ...", "Do not wish to ..."
+    r"(?:i )?(?:do not|don t|did not|didn t|does not|doesn t) (?:wish|want|care|choose)"
+    r" to " + _DECLINED_ACT + r"|"
+    # "Choose not to disclose", "I chose not to answer", "Wish not to say", "Rather not say"
+    r"(?:i )?(?:choose|chose|chooses|choosing|elect|elected|elects|opt|opted|wish|would)"
+    r" not to " + _DECLINED_ACT + r"|"
+    r"(?:i )?(?:d |would |had )?rather not (?:to )?" + _DECLINED_ACT + r"|"
+    r"(?:i )?(?:do not|don t|did not|didn t) " + _DECLINED_ACT + r"|"
+    r"i?\s*(?:would )?prefer(?:s|red)? not(?: to " + _DECLINED_ACT + r")?|"
+    r"not (?:specified|stated|provided|reported|answered|given|recorded|available|"
+    r"disclosed|identified|declared)|"
+    r"unspecified|unreported|unanswered|no (?:answer|response|data|information|info|reply)|"
     r"n a|na|none|null|nan|missing|withheld|blank|not applicable|-+|\?+"
     r")\s*$"
 )
@@ -484,6 +570,18 @@ def _looks_like_non_answer(value: Any) -> bool:
     if not text:  # only punctuation, e.g. "-" or "?"
         return value.strip() in ("-", "--", "?", "??")
     return bool(_NON_ANSWER.match(text))
+
+
+def non_answers(values: Iterable[Any]) -> list[Any]:
+    """The distinct labels among ``values`` that record a non-answer, in order of appearance.
+
+    Examples
+    --------
+    >>> from adverse_impact._core._groups import non_answers
+    >>> non_answers(["Female", "I do not wish to self-identify", "Male", "Choose not to disclose"])
+    ['I do not wish to self-identify', 'Choose not to disclose']
+    """
+    return [v for v in dict.fromkeys(values) if _looks_like_non_answer(v)]
 
 
 def warn_non_answers(
@@ -507,7 +605,7 @@ def warn_non_answers(
     _warn(
         f"labels that look like a non-answer are audited as protected groups ({where}). "
         f"If they mean the unknown category, pass {argument}={every!r} (on the command "
-        f"line, --{argument} once per label); they are then counted as unknown and left "
+        f"line, --unknown-non-answers); they are then counted as unknown and left "
         "out of rates, ratios and the reference.",
         UnknownCategoryWarning,
     )

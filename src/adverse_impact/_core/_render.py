@@ -32,7 +32,6 @@ __all__ = [
     "audit_rows",
     "chart_labels",
     "family_text",
-    "few_people",
     "fmt",
     "fmt_interval",
     "fmt_p",
@@ -272,11 +271,6 @@ def _few_people_notes(row: Mapping[str, Any], alpha: Any) -> list[str]:
             "relying on such a flag)"
         )
     return notes
-
-
-def few_people(row: Mapping[str, Any]) -> bool:
-    """A flagged row whose flag rests on a handful of people."""
-    return true(row.get("four_fifths_flag")) and bool(_few_people_notes(row, None))
 
 
 def audit_rows(
@@ -909,6 +903,32 @@ def pyplot() -> Any:
             name="matplotlib",
         ) from exc
     return plt
+
+
+def scoring_median(params: Any, n_total: int) -> str | None:
+    """The LL144 scoring rate's median and the rows it was taken over, in words.
+
+    None unless the audit used the scoring rate (scores with no threshold).
+    Every format of a scoring audit states it: the rates mean nothing without it.
+
+    Examples
+    --------
+    >>> print(scoring_median({"rule": "scoring_rate", "cutoff": 71.5}, 8000))
+    Scoring rate: the share of a category scoring above the median score, 71.5, taken over
+    all 8,000 rows (unknown category included).
+    """
+    if params.get("rule") != "scoring_rate":
+        return None
+    return (
+        f"Scoring rate: the share of a category scoring above the median score, "
+        f"{_median_text(params.get('cutoff'))}, taken over all {n_total:,} rows (unknown "
+        "category included)."
+    )
+
+
+def _median_text(value: Any) -> str:
+    # Six significant digits: a score of 71.5 reads 71.5, one of 0.0930652 keeps its digits.
+    return "—" if missing(value) else f"{float(value):.6g}"
 
 
 def decision_rule(params: Any, n_total: int) -> str | None:

@@ -336,7 +336,8 @@ def require_sensitive_features(sensitive_features: Any) -> Any:
         raise input_error(
             "sensitive_features",
             "is required",
-            "Pass the protected attribute(s): column name(s) of data=, or labels",
+            "Pass the protected attribute(s): column name(s) of data=, or labels, "
+            "e.g. sensitive_features=df['sex']",
         )
     return sensitive_features
 
@@ -363,6 +364,18 @@ def below_ratio(ratios: Sequence[Fraction | None], min_ratio: Any) -> np.ndarray
     >>> below_ratio([Fraction(4, 5), Fraction(3, 4), None], 0.8).tolist()
     [False, True, False]
     """
+    bound = check_min_ratio(min_ratio)
+    return np.array([r is not None and r < bound for r in ratios], dtype=bool)
+
+
+def check_min_ratio(min_ratio: Any) -> Fraction:
+    """A gate's impact-ratio floor, exact (0.8 is 4/5), in (0, 1].
+
+    Examples
+    --------
+    >>> check_min_ratio(0.8)
+    Fraction(4, 5)
+    """
     bound = as_fraction(min_ratio, "min_ratio")
     if not 0 < bound <= 1:
         raise input_error(
@@ -370,7 +383,7 @@ def below_ratio(ratios: Sequence[Fraction | None], min_ratio: Any) -> np.ndarray
             f"{min_ratio!r} is outside (0, 1]",
             "Pass a ratio such as 0.8 (the four-fifths rule)",
         )
-    return np.array([r is not None and r < bound for r in ratios], dtype=bool)
+    return bound
 
 
 # -- scalars and options (scikit-learn's check_scalar and StrOptions, in our messages) ------

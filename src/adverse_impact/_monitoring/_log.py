@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS audits (
     n_groups INTEGER NOT NULL,          -- table rows (attribute x group)
     n_below_four_fifths INTEGER NOT NULL, -- groups below 4/5 (monitor: four-fifths alerts)
     min_impact_ratio REAL,              -- smallest impact ratio (monitor: at the last look)
-    passes INTEGER NOT NULL,            -- 1 when the gate given passed (monitor: no alert)
+    passes INTEGER NOT NULL,            -- 1 when the gate given passed (default: four-fifths)
     result TEXT NOT NULL,               -- JSON: to_dict() plus the per-group counts
     rule TEXT,                          -- the gate's rule: four_fifths, significance, both, either
     verdict TEXT                        -- the verdict in words: rule, family, correction
@@ -223,18 +223,14 @@ class AuditLog:
             What was audited, e.g. ``"resume screener, EU requisitions"``.
         model_version : str, optional
             Which model or configuration produced the decisions.
-        verdict : GateVerdict or str, optional
-            The gate's decision on ``result`` (from :meth:`AuditResult.gate`),
-            recorded as given: ``passes``, ``rule`` and ``verdict`` (the rule,
-            the family of comparisons and the correction, in words). Without
-            it the entry records ``result.gate()``, the default rule of
-            :meth:`AuditResult.passes` (four-fifths). An audit no gate can
-            judge (no one, or everyone, selected) is recorded as not passing,
-            with the reason. For a ``MonitorResult``, the ``fail_on`` setting
-            the run was judged by (the CLI's ``--fail-on``; default
-            ``"four_fifths"``, as :meth:`MonitorResult.passes`), recorded
-            with the family watched, its correction and its false-alarm
-            guarantee.
+        verdict : GateVerdict, optional
+            The gate's decision on ``result`` (from ``result.gate(...)``),
+            recorded as given: ``passes``, ``rule`` and ``verdict``
+            (:meth:`GateVerdict.describe`: the rule, the family of comparisons
+            and the correction, in words). Without it the entry records
+            ``result.gate()``, the default rule (four-fifths; for a monitor, its
+            four-fifths alert). An audit no gate can judge (no one, or
+            everyone, selected) is recorded as not passing, with the reason.
         """
         from adverse_impact._audits._result import AuditResult, counts_to_dict
         from adverse_impact._monitoring._monitor import MonitorResult
@@ -245,10 +241,9 @@ class AuditLog:
                     name, f"expected text, got {type(value).__name__}", f"Pass {name} as a string"
                 )
         rule = text = None
-        if isinstance(result, AuditResult):
-            from adverse_impact._audits._result import GateVerdict
+        if isinstance(result, (AuditResult, MonitorResult)):
             from adverse_impact._core._errors import InputError
-            from adverse_impact._publish._report import fingerprint
+            from adverse_impact._stats._gate import GateVerdict
 
             if verdict is not None and not isinstance(verdict, GateVerdict):
                 raise type_error(
@@ -256,15 +251,18 @@ class AuditLog:
                     f"expected a GateVerdict, got {type(verdict).__name__}",
                     "Pass result.gate(...), the verdict the gate gave",
                 )
-            payload = result.to_dict()
-            payload["counts"] = counts_to_dict(result.counts)
-            ratios = [float(r) for r in result.exact_ratios if r is not None]
-            below = int(below_ratio(result.exact_ratios, 0.8).sum())
             try:
                 given = result.gate() if verdict is None else verdict
                 passes, rule, text = given.passes, given.rule, given.describe()
             except InputError as exc:
                 passes, text = False, f"not judged: {exc}"
+        if isinstance(result, AuditResult):
+            from adverse_impact._publish._report import fingerprint
+
+            payload = result.to_dict()
+            payload["counts"] = counts_to_dict(result.counts)
+            ratios = [float(r) for r in result.exact_ratios if r is not None]
+            below = int(below_ratio(result.exact_ratios, 0.8).sum())
             figures = (
                 "audit",
                 fingerprint(result),
@@ -275,7 +273,6 @@ class AuditLog:
                 passes,
             )
         elif isinstance(result, MonitorResult):
-            passes, rule, text = _monitor_verdict(result, verdict)
             payload = result.to_dict()
             table = result.table
             last = table[table["period"] == result.periods[-1]]
@@ -400,45 +397,3 @@ class AuditLog:
 
     def __repr__(self) -> str:
         return f"AuditLog({str(self._path)!r}, {len(self)} entries)"
-
-
-def _monitor_verdict(result: Any, verdict: Any) -> tuple[bool, str, str]:
-    """A monitor's gate decision as the log records it: passes, rule, the verdict in words.
-
-    The same decision as ``result.passes(fail_on)`` (the CLI's exit status), with the
-    family of comparisons, the correction and the guarantee it holds, as the audit
-    gate's entries name theirs.
-    """
-    from adverse_impact._core._validation import check_option
-    from adverse_impact._monitoring._monitor import FAIL_ON
-
-    fail_on = "four_fifths" if verdict is None else verdict
-    if not isinstance(fail_on, str):
-        raise type_error(
-            "verdict",
-            f"expected a fail_on setting for a MonitorResult, got {type(verdict).__name__}",
-            f"Pass one of {', '.join(map(repr, FAIL_ON))}, as the run was judged",
-        )
-    check_option(fail_on, "verdict", tuple(FAIL_ON))
-    alerts = result.alerts
-    failing = alerts.loc[alerts["alert"].isin(FAIL_ON[fail_on]), ["attribute", "group"]]
-    failing = [f"{a}={g}" for a, g in failing.drop_duplicates().itertuples(index=False)]
-    head = (
-        "passes"
-        if not failing
-        else f"fails: {len(failing)} group{'s' if len(failing) != 1 else ''} ({', '.join(failing)})"
-    )
-    criterion = {
-        "four_fifths": "a confidence sequence, cumulative or since a change, wholly below 0.8",
-        "any": "a confidence sequence, cumulative or since a change, wholly below 1",
-        "never": "no alert fails the run",
-    }[fail_on]
-    params = result.params
-    scope = "cumulatively" + (" and since every later period" if params.get("horizon") else "")
-    correction = (
-        "alpha split by Bonferroni over the comparisons"
-        if params.get("correction") == "bonferroni"
-        else "no correction over the comparisons"
-    )
-    family = f"family: {params['family']} watched {scope}; {correction}; {params['guarantee']}"
-    return not failing, fail_on, f"{head}; rule {fail_on}: {criterion}; {family}"

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import math
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,8 @@ from adverse_impact._core._validation import check_option, check_unknown, requir
 from adverse_impact._monitoring import _report
 from adverse_impact._monitoring._change import change_sequences, guarantee, trailing_window
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence, planned_slopes
+from adverse_impact._stats._gate import GateVerdict, gate_arguments
+from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import check_alpha
 
 __all__ = ["MonitorResult", "monitor"]
@@ -27,11 +30,22 @@ __all__ = ["MonitorResult", "monitor"]
 FOUR_FIFTHS = 0.8
 ALERTS = ("below_four_fifths", "below_one")
 DETECTORS = ("cumulative", "change")
-#: The alerts each ``fail_on`` setting (the CLI's ``--fail-on``) fails on.
-FAIL_ON = {
+#: The alerts each gate rule fails on (``gate``, ``passes``, the CLI's ``--fail-on``).
+#: A monitor looks at every period, so every rule is read through its anytime-valid
+#: confidence sequences (cumulative and restarted), never through a point estimate:
+#: "below 4/5" is a sequence wholly below 0.8, "significantly lower" one wholly below 1.
+RULE_ALERTS = {
     "four_fifths": ("below_four_fifths",),
-    "any": ("below_four_fifths", "below_one"),
-    "never": (),
+    "both": ("below_four_fifths",),
+    "significance": ("below_four_fifths", "below_one"),
+    "either": ("below_four_fifths", "below_one"),
+}
+#: The rules in words, as a monitor applies them.
+RULE_WORDS = {
+    "four_fifths": "a confidence sequence, cumulative or since a change, wholly below {ratio}",
+    "both": "a confidence sequence, cumulative or since a change, wholly below {ratio}",
+    "significance": "a confidence sequence, cumulative or since a change, wholly below 1",
+    "either": "a confidence sequence, cumulative or since a change, wholly below 1",
 }
 _CORRECTIONS = ("bonferroni", "none")
 
@@ -123,14 +137,98 @@ class MonitorResult:
         order = {p: i for i, p in enumerate(self.periods)}
         return min(rows["first_period"], key=order.__getitem__)
 
-    def passes(self, fail_on: str = "four_fifths") -> bool:
-        """True when no alert of the kind ``fail_on`` names fired (the CLI's exit code).
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
+        """True when no alert of the kinds the rule names fired: ``gate(...).passes``."""
+        return self.gate(min_ratio, alpha, rule).passes
 
-        ``"four_fifths"``: a sequence, cumulative or restarted, wholly below 0.8;
-        ``"any"``: below 1 as well; ``"never"``: always True.
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The gate's verdict on the alerts (the CLI's exit status, ``--fail-on``).
+
+        A monitor looks at every period, and a point estimate read at every
+        look would alarm on noise, so each rule is read through the
+        anytime-valid confidence sequences (cumulative, and restarted after a
+        change) and fails on the alerts they raise:
+
+        =================  ===========================================
+        rule               fails on
+        =================  ===========================================
+        ``four_fifths``    ``below_four_fifths`` (a sequence wholly
+                           below 0.8; the default)
+        ``both``           ``below_four_fifths`` (below 0.8, and so
+                           also significantly below 1)
+        ``significance``   either alert (a sequence wholly below 1)
+        ``either``         either alert
+        =================  ===========================================
+
+        Every rule has the monitor's false-alarm guarantee (``params["guarantee"]``,
+        the family and its Bonferroni split in ``params``), named in the verdict.
+        ``min_ratio`` must be 0.8 where the rule reads it and ``alpha`` the
+        monitor's own: the sequences were computed at those, and another value
+        raises :class:`~adverse_impact.InputError` (re-run :func:`monitor`).
+        There is no ``failing()``: the rows of :meth:`to_frame` are periods.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> result = ai.monitor(time=["2025-01-03", "2025-02-07"] * 4, selected=[1, 0] * 4,
+        ...                     sensitive_features={"sex": list("FFFFMMMM")})
+        >>> result.gate().passes
+        True
+        >>> result.gate(alpha=0.01)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        adverse_impact.InputError: alpha: a MonitorResult was computed at alpha=0.05, not 0.01. ...
         """
-        check_option(fail_on, "fail_on", tuple(FAIL_ON))
-        return not bool(self._alerts["alert"].isin(FAIL_ON[fail_on]).any())
+        level = float(self.params.get("alpha", 0.05))
+        arguments = gate_arguments(
+            min_ratio,
+            alpha,
+            rule,
+            result="MonitorResult",
+            fixed_alpha=level,
+            alpha_fix=(
+                f"Re-run monitor(..., alpha={alpha!r}): the confidence sequences are "
+                "computed at the monitor's alpha"
+            ),
+            fixed_min_ratio=FOUR_FIFTHS,
+            min_ratio_fix=(
+                "Drop min_ratio=: the monitor's four-fifths alert is a confidence sequence "
+                "wholly below 0.8; for another floor, read cs_high in the table"
+            ),
+        )
+        alerts = self._alerts[self._alerts["alert"].isin(RULE_ALERTS[arguments.rule])]
+        failing, details = [], []
+        for (attribute, group), part in alerts.groupby(["attribute", "group"], sort=False):
+            failing.append(f"{attribute}={group}")
+            now = part["ratio_now"].iloc[0]
+            details.append(
+                "; ".join(
+                    f"{'cumulative' if d == 'cumulative' else 'restarted'} sequence (from "
+                    f"{since}) wholly below {'0.8' if a == 'below_four_fifths' else '1'} "
+                    f"since {first}"
+                    for a, d, since, first in zip(
+                        part["alert"], part["detector"], part["since"], part["first_period"]
+                    )
+                )
+                + (f"; cumulative ratio now {now:.3f}" if now == now else "")
+            )
+        return gate_verdict(
+            arguments,
+            min_ratio,
+            failing,
+            family=_report.family_clause(self)
+            + (
+                "; alpha split by Bonferroni over the comparisons"
+                if self.params.get("correction") == "bonferroni"
+                else "; no correction over the comparisons"
+            ),
+            details=details,
+            words=RULE_WORDS,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy)."""

@@ -24,6 +24,7 @@ from adverse_impact._core._render import (
 
 __all__ = [
     "document",
+    "family_clause",
     "markdown",
     "notebook_html",
     "page_html",
@@ -55,7 +56,8 @@ def _since_words(row: Any, result: Any) -> str:
     return f"since {row['since']}"
 
 
-def _family_clause(result: Any) -> str:
+def family_clause(result: Any) -> str:
+    """The family watched and the false-alarm guarantee, in words."""
     params = result.params
     horizon = params.get("horizon")
     scope = (
@@ -80,7 +82,7 @@ def verdict(result: Any) -> str:
     every later month; the chance of any false alert within 36 months is at most 0.05.
     """
     alerts = result.alerts
-    clause = _family_clause(result)
+    clause = family_clause(result)
     for kind, head, how, tail in (
         ("below_four_fifths", "Alert", "under four-fifths of {its} reference group's rate", ""),
         (
@@ -327,6 +329,7 @@ def document(result: Any) -> Any:
                         f"{attribute}: impact ratio against the reference group by "
                         f"{_period_word(result, plural=False)}",
                         alt=f"Chart of {attribute}'s impact ratios over time (see the table).",
+                        narrow=svg_chart(result, attribute, narrow=True),
                     ),
                     Table(
                         tuple(header),
@@ -381,8 +384,9 @@ def _legend_pairs(result: Any) -> list[tuple[str, str]]:
         ("▽ hollow", "below-1 alert (first period it fired)"),
         (
             "name at a line's end",
-            "the group (at 1 while it is the reference; a group that is the reference at "
-            "every look is not drawn)",
+            'the group, "(reference)" when it is the reference at the last look; a line lies '
+            "at 1 while its group is the reference, and a group that is the reference at "
+            "every look has no line",
         ),
     ]
 
@@ -392,12 +396,15 @@ def _ticks(y_max: float) -> list[float]:
     return [round(v, 2) for v in np.arange(0, y_max + 1e-9, step)]
 
 
-def svg_chart(result: Any, attribute: Any) -> str:
+def svg_chart(result: Any, attribute: Any, *, narrow: bool = False) -> str:
     """One attribute's time chart as inline SVG: axes with titles, the 0.8 line, the
     cumulative ratio with its band, the recent-window ratio, alerts, labels at line ends.
 
     Every text is placed inside the drawing's box (labels are wrapped or abbreviated with
-    a key below the chart), so none is clipped at any width: the picture scales.
+    a key below the chart), so none is clipped at any width: the picture scales.  The
+    ``narrow`` drawing is for a phone: a shorter time axis and the line styles' legend
+    under the plot instead of beside it, so that scaled to a phone its text stays
+    readable.
     """
     table = result.table
     periods = result.periods
@@ -405,15 +412,29 @@ def svg_chart(result: Any, attribute: Any) -> str:
     drawn = [
         (g, part) for g, part in rows.groupby("group", sort=False) if not part["is_reference"].all()
     ]
-    labels, key = chart_labels([str(g) for g, _ in drawn])
+    # A group drawn although it is the reference now (it was not at some earlier look) says
+    # so at its line's end, as the table under the chart does.
+    last = periods[-1]
+    labels, key = chart_labels(
+        [
+            str(g)
+            + (" (reference)" if part.loc[part["period"] == last, "is_reference"].any() else "")
+            for g, part in drawn
+        ]
+    )
     longest = max([len(s) for parts in labels for s in parts] + [4])
-    left, top, plot_w, plot_h = 58, 14, 470, 220
+    left, top, plot_w, plot_h = 58, 14, (250 if narrow else 470), 220
     right = int(longest * _CHAR_PX) + 18
-    legend_x = left + plot_w + right + 8
-    legend_w = 150  # the line styles' legend, beside the lines
-    width = legend_x + legend_w
     x_title_y = top + plot_h + 40
-    height = x_title_y + 8 + 16 * len(key)
+    if narrow:  # the line styles' legend under the plot, in two columns of three
+        legend_x, legend_y = 8, x_title_y + 16
+        width = left + plot_w + right
+        key_y = legend_y + 3 * 18 + 4
+    else:  # beside the lines
+        legend_x, legend_y = left + plot_w + right + 8, top + 8
+        width = legend_x + 150
+        key_y = x_title_y + 20
+    height = key_y - 12 + 16 * len(key) + (8 if narrow else 0)
     values = [1.0]
     for _, part in drawn:
         for column in ("cum_impact_ratio", "win_impact_ratio"):
@@ -550,16 +571,18 @@ def svg_chart(result: Any, attribute: Any) -> str:
         ('<path d="M5,-5 L17,-5 L11,5 Z" fill="#57606a" stroke="#1b1f24"/>', "4/5 alert"),
         ('<path d="M5,-5 L17,-5 L11,5 Z" fill="#fff" stroke="#1b1f24"/>', "below-1 alert"),
     ]
-    parts.append(f'<g class="legend" transform="translate({legend_x} {top + 8})">')
+    parts.append(f'<g class="legend" transform="translate({legend_x} {legend_y})">')
+    column_w = (width - 2 * legend_x) / 2
     for j, (mark, words) in enumerate(styles):
+        dx, dy = ((j // 3) * column_w, (j % 3) * 18) if narrow else (0, 18 * j)
         parts.append(
-            f'<g transform="translate(0 {18 * j})">{mark}<text class="legend-label" x="28" '
+            f'<g transform="translate({dx:.0f} {dy})">{mark}<text class="legend-label" x="28" '
             f'y="4" font-size="11">{html.escape(words)}</text></g>'
         )
     parts.append("</g>")
     for j, (short, label) in enumerate(key):
         parts.append(
-            f'<text class="key" x="4" y="{x_title_y + 20 + 16 * j}" font-size="11">'
+            f'<text class="key" x="4" y="{key_y + 16 * j}" font-size="11">'
             f"{html.escape(short)}: {html.escape(label)}</text>"
         )
     parts.append("</svg>")
@@ -603,16 +626,17 @@ def plot(result: Any, attribute: Any = None, *, ax: Any = None) -> Any:
             continue
         colour = _COLOURS[k % len(_COLOURS)]
         x = [position[p] for p in part["period"]]
-        ax.plot(
-            x, part["cum_impact_ratio"], color=colour, linewidth=2, label=f"{group}, cumulative"
-        )
+        # As in the HTML chart: a group drawn although it is the reference now says so.
+        now = part.loc[part["period"] == periods[-1], "is_reference"].any()
+        name = f"{group} (reference)" if now else str(group)
+        ax.plot(x, part["cum_impact_ratio"], color=colour, linewidth=2, label=f"{name}, cumulative")
         ax.plot(
             x,
             part["win_impact_ratio"],
             color=colour,
             linestyle="--",
             linewidth=1.2,
-            label=f"{group}, last {result.params.get('window', 3)}",
+            label=f"{name}, last {result.params.get('window', 3)}",
         )
         ax.fill_between(
             x,
@@ -620,7 +644,7 @@ def plot(result: Any, attribute: Any = None, *, ax: Any = None) -> Any:
             part["cs_high"].clip(0, 2),
             color=colour,
             alpha=0.15,
-            label=f"{group}, confidence sequence",
+            label=f"{name}, confidence sequence",
         )
         mine = alerts[(alerts["attribute"] == attribute) & (alerts["group"] == group)]
         for r in mine.to_dict(orient="records"):

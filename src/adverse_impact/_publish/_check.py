@@ -118,7 +118,7 @@ class SummaryCheck:
     ...                           "n": [200, 100], "selected": [100, 30],
     ...                           "rate": ["0.50", "0.30"], "impact_ratio": ["1.00", "0.70"]})
     >>> check = ai.check_summary(published)
-    >>> check.summary(), check.passes()
+    >>> check.summary(), check.consistent()
     ('SummaryCheck: 1 error, 1 warning', False)
     >>> check.findings[0].code, check.findings[0].expected
     ('wrong_ratio', 0.6)
@@ -147,8 +147,13 @@ class SummaryCheck:
         """The findings of severity ``"error"``."""
         return tuple(f for f in self.findings if f.severity == "error")
 
-    def passes(self) -> bool:
-        """True when no finding is an error."""
+    def consistent(self) -> bool:
+        """True when no finding is an error: every published figure agrees with its counts.
+
+        Not an adverse-impact gate (a summary can be consistent and show a
+        ratio of 0.5): it checks the arithmetic of what was published, so it
+        is not named ``passes``.
+        """
         return not self.errors
 
     def to_frame(self) -> pd.DataFrame:
@@ -163,7 +168,7 @@ class SummaryCheck:
     def to_dict(self) -> dict[str, Any]:
         """Findings, settings and the recomputed table, JSON-serialisable."""
         return {
-            "passes": self.passes(),
+            "consistent": self.consistent(),
             "min_share": self.min_share,
             "min_share_of": self.min_share_of,
             "findings": [f.to_dict() for f in self.findings],
@@ -470,7 +475,7 @@ def check_summary(
     -------
     SummaryCheck
         ``findings`` in plain words, the recomputed table beside the
-        published one, and ``passes()`` (no error finding).
+        published one, and ``consistent()`` (no error finding).
 
     Raises
     ------
@@ -486,10 +491,11 @@ def check_summary(
     exact value.  Where only rates are published each rate is the interval of
     values that round to it, narrowed to the fractions *k/n* a whole count
     can give (no such *k*: the rate is unattainable), and a ratio is wrong
-    only if no choice of rates inside those intervals gives it at its own
+    only if no choice of whole counts within those rates gives it at its own
     precision (exact arithmetic with fractions).  All the ratios share one
-    highest rate: ratios that each pass alone but need that rate in
-    intervals that do not meet are one ``ratios_inconsistent`` error.  The
+    highest rate: ratios that each pass alone but that no single highest
+    rate (one category's *k/n*) gives together are one
+    ``ratios_inconsistent`` error.  The
     reference is the highest-rate category among those kept in the ratios
     (6 RCNY 5-300, "impact ratio").  Findings with one cause are reported once, with the
     rows they explain as ``knock_on``: ratios computed from rounded rates,
@@ -508,7 +514,7 @@ def check_summary(
     ...     "n": [217, 971, 12], "selected": [170, 753, 9],
     ...     "rate": ["0.78", "0.78", "0.75"], "impact_ratio": ["1.00", "1.00", ""]})
     >>> check = ai.check_summary(published)
-    >>> check.passes()
+    >>> check.consistent()
     False
     >>> print(check.findings[0].message)  # doctest: +NORMALIZE_WHITESPACE
     sex / Female: impact ratio published as 1.00 matches only the rounded rates (0.78 / 0.78); the
@@ -842,6 +848,12 @@ def _check_ratios(
     failing = [
         r for r in published if not _meets(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
     ]
+    # The intervals above are of real numbers; the rates are k / n for whole k.  A ratio
+    # more precise than its rate can fall between the values those give.
+    stepped = (
+        [] if exact else [r for r in published if r not in failing and not _ratios_fit(kept, [r])]
+    )
+    failing += stepped
     above_one = [r for r in published if r["published_ratio"] > 1 + _half(r["ratio_digits"])]
     if not failing and not above_one:
         return [] if exact else _common_reference(attribute, kept, published)
@@ -854,6 +866,12 @@ def _check_ratios(
             f"{_fmt(r['published_ratio'], r['ratio_digits'])}; {source} "
             f"{_span(lo, hi, r['ratio_digits'])}"
             + (f" ({_fmt(lo, r['ratio_digits'])} at the published precision)" if lo == hi else "")
+            + (
+                f", but only as a range: no whole number of its {r['n']:,} applicants within "
+                f"its rate {r['rate_text']} gives that ratio"
+                if r in stepped
+                else ""
+            )
         )
 
     # One cause, one finding: ratios computed from rounded rates (when every
@@ -904,7 +922,7 @@ def _check_ratios(
             )
         )
         failing = [r for r in failing if r not in above_one]
-    return found + _ratio_patterns(attribute, failing, reference, allowed, exact, says)
+    return found + _ratio_patterns(attribute, failing, reference, allowed, exact, says, stepped)
 
 
 def _common_reference(
@@ -918,7 +936,9 @@ def _common_reference(
     the largest lower and the largest upper end of the rates.  When those
     intervals do not meet, no single set of true rates gives the published
     table, though every row passes alone (rates only: with counts M is known
-    and the row checks already decide)."""
+    and the row checks already decide).  When they meet, M is still one
+    category's rate, k / n for a whole k: no such value between them is the
+    same error."""
     bounds_lo: list[tuple[Fraction, dict[str, Any] | None]] = [(max(r["lo"] for r in kept), None)]
     bounds_hi: list[tuple[Fraction, dict[str, Any] | None]] = [(max(r["hi"] for r in kept), None)]
     for r in published:
@@ -930,8 +950,12 @@ def _common_reference(
         max(bounds_lo, key=lambda b: b[0]),
         min(bounds_hi, key=lambda b: b[0]),
     )
-    if low <= high or by_low is None or by_high is None:
+    if _ratios_fit(kept, published):
         return []
+    if low <= high:
+        return _top_between(attribute, kept, low, high) or _stepped_over(attribute, low, high)
+    if by_low is None or by_high is None:
+        return _stepped_over(attribute, None, None)
 
     def needs(r: dict[str, Any], bound: Fraction, side: str) -> str:
         return (
@@ -949,6 +973,171 @@ def _common_reference(
             f"{attribute}: each impact ratio is reachable on its own, but no single highest "
             f"rate gives them all: {needs(by_high, high, 'at most')}, "
             f"{needs(by_low, low, 'at least')}",
+        )
+    ]
+
+
+#: Past this many separate rates k / n of one category inside the window, its rates
+#: are taken as one interval of reals (lenient: a miss is possible, a false alarm not).
+_MAX_STEPS = 20_000
+
+
+def _ratios_fit(kept: list[dict[str, Any]], constrained: list[dict[str, Any]]) -> bool:
+    """Whole counts within every rate and one highest rate M among ``kept`` give each
+    ``constrained`` ratio at its precision (exact: the rates are k / n, not intervals).
+
+    For each category that could be the highest, M runs over its own values; every
+    other category's rate r, one of its k / n, must give r / M in [p - h, p + h]
+    (in [0, 1] when unconstrained), so M lies in the union of [r / b, r / a]."""
+
+    held = {id(r) for r in constrained}
+
+    def span(r: dict[str, Any]) -> tuple[Fraction, Fraction]:
+        if id(r) not in held:
+            return Fraction(0), Fraction(1)
+        p, h = r["published_ratio"], _half(r["ratio_digits"])
+        return max(Fraction(0), p - h), min(Fraction(1), p + h)
+
+    # The likeliest top first; the categories that narrow M least first (a ratio much
+    # more precise than its rate splits M into many pieces: best done last).
+    tops = sorted(kept, key=lambda r: (r["hi"], r["lo"]), reverse=True)
+    others = sorted(kept, key=lambda r: (id(r) in held, r["ratio_digits"] - r["rate_digits"]))
+    for top in tops:
+        if id(top) in held and abs(top["published_ratio"] - 1) > _half(top["ratio_digits"]):
+            continue
+        window = [(top["lo"], top["hi"])]
+        for r in others:
+            if r is not top:
+                window = _tops_within(r, *span(r), window)
+                if not window:
+                    break
+        if top["unattainable"]:
+            if any(hi > 0 for _, hi in window):
+                return True
+            continue
+        for lo, hi in window:
+            # M is k / n of the top's own count, and above 0 (a ratio needs it).
+            if max(math.ceil(lo * top["n"]), 1) <= math.floor(hi * top["n"]):
+                return True
+    return False
+
+
+def _tops_within(
+    r: dict[str, Any], a: Fraction, b: Fraction, window: list[tuple[Fraction, Fraction]]
+) -> list[tuple[Fraction, Fraction]]:
+    """The highest rates M in ``window`` (sorted, disjoint closed intervals) for which one
+    of r's rates gives r / M in [a, b]: M in [k / (n b), k / (n a)] for a whole count k."""
+    out: list[tuple[Fraction, Fraction]] = []
+
+    def add(lo: Fraction, hi: Fraction | None, x: Fraction, y: Fraction) -> None:
+        lo, hi = max(lo, x), y if hi is None else min(hi, y)
+        if lo <= hi:
+            out.append((lo, hi))
+
+    if r["unattainable"]:  # any real rate in [lo, hi]: the spans join into one
+        if a > 0 and not r["hi"]:
+            return []
+        for x, y in window:
+            add(r["lo"] / b, r["hi"] / a if a > 0 else None, x, y)
+        return out
+    n = r["n"]
+    k_lo, k_hi = int(r["lo"] * n), int(r["hi"] * n)
+    # Spans of neighbouring counts overlap once a (k + 1) <= b k: from there on, one.
+    joined = k_hi + 1 if a == b else math.ceil(a / (b - a)) if a > 0 else 0
+    pieces = []
+    for x, y in window:
+        # The counts whose span meets [x, y]: k / (n a) >= x and k / (n b) <= y.
+        k1, k2 = max(k_lo, math.ceil(x * a * n)), min(k_hi, math.floor(y * b * n))
+        if k1 <= k2:
+            pieces.append((x, y, k1, k2))
+    if sum(max(0, min(joined, k2 + 1) - max(k1, 1)) for _, _, k1, k2 in pieces) > _MAX_STEPS:
+        joined = 0
+    for x, y, k1, k2 in pieces:
+        if a <= 0:
+            add(Fraction(k1, n) / b, None, x, y)
+            continue
+        for k in range(max(k1, 1), min(joined, k2 + 1)):
+            add(Fraction(k, n) / b, Fraction(k, n) / a, x, y)
+        if max(k1, joined) <= k2:
+            add(Fraction(max(k1, joined), n) / b, Fraction(k2, n) / a, x, y)
+    return out
+
+
+def _stepped_over(attribute: str, low: Fraction | None, high: Fraction | None) -> list[Finding]:
+    """Ratios that real-valued rates could give together but whole counts cannot."""
+    window = (
+        f"they need the highest rate between {float(low):.2%} and {float(high):.2%}, and "
+        if low is not None and high is not None
+        else ""
+    )
+    return [
+        Finding(
+            "error",
+            "ratios_inconsistent",
+            attribute,
+            None,
+            f"{attribute}: each impact ratio is reachable on its own, but no whole numbers of "
+            f"applicants within the published rates give them all against one highest rate "
+            f"({window}the rates k / n step over every value that fits)",
+        )
+    ]
+
+
+def _top_between(
+    attribute: str, kept: list[dict[str, Any]], low: Fraction, high: Fraction
+) -> list[Finding]:
+    """An error when the ratios need the highest rate in [low, high] and no category that
+    can be the highest (ratio 1 at its precision) has a whole count giving a rate there:
+    with few applicants at the top, the rates k / n step over the window."""
+
+    def can_top(r: dict[str, Any]) -> bool:
+        p = r["published_ratio"]
+        return p is None or abs(p - 1) <= _half(r["ratio_digits"])
+
+    def counts_within(r: dict[str, Any]) -> tuple[int, int]:
+        n = r["n"]
+        return max(math.ceil(low * n), int(r["lo"] * n), 1), min(
+            math.floor(high * n), int(r["hi"] * n)
+        )
+
+    tops = [r for r in kept if can_top(r)]
+    for r in tops:
+        if r["unattainable"]:
+            if r["lo"] <= high and r["hi"] >= low:
+                return []
+        elif (span := counts_within(r))[0] <= span[1]:
+            return []
+    window = f"between {float(low):.2%} and {float(high):.2%}"
+    if not tops:
+        return [
+            Finding(
+                "error",
+                "ratios_inconsistent",
+                attribute,
+                None,
+                f"{attribute}: the impact ratios need the highest rate {window}, and no "
+                "category's ratio is 1 at its precision",
+            )
+        ]
+    top = max(tops, key=lambda r: (r["hi"], r["lo"]))
+    n = top["n"]
+    # The top's whole counts either side of the window (within its published rate).
+    near = sorted(
+        {
+            min(max(k, int(top["lo"] * n)), int(top["hi"] * n))
+            for k in (math.ceil(low * n) - 1, math.floor(high * n) + 1)
+        }
+    )
+    sides = ", ".join(f"{k:,} of {n:,} is {float(Fraction(k, n)):.2%}" for k in near)
+    return [
+        Finding(
+            "error",
+            "ratios_inconsistent",
+            attribute,
+            None,
+            f"{attribute}: each impact ratio is reachable on its own, and together they need "
+            f"the highest rate {window}, but no whole count of a category that can be the "
+            f"highest gives a rate there ({top['group']!r}, rate {top['rate_text']}: {sides})",
         )
     ]
 
@@ -1048,13 +1237,18 @@ def _ratio_patterns(
     allowed: dict[int, tuple[Fraction, Fraction]],
     exact: bool,
     says: Any,
+    stepped: list[dict[str, Any]],
 ) -> list[Finding]:
-    """Wrong ratios, with those that share a cause (rounded rates, truncation) grouped."""
+    """Wrong ratios, with those that share a cause (rounded rates, truncation) grouped;
+    ``stepped`` ratios fit the intervals of reals but no whole count, so their interval
+    says nothing about truncation."""
     if not failing:
         return []
     rounded = {id(r): _from_rounded_rates(r, reference, r["ratio_digits"]) for r in failing}
     truncated = [
-        r for r in failing if _truncates(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
+        r
+        for r in failing
+        if r not in stepped and _truncates(*allowed[id(r)], r["published_ratio"], r["ratio_digits"])
     ]
     found: list[Finding] = []
     if len(truncated) == len(failing) and len(failing) > 1:

@@ -1,6 +1,6 @@
 """The report of a published-summary check, as a publication document.
 
-Reads only the check's public surface (``findings``, ``table``, ``passes()``,
+Reads only the check's public surface (``findings``, ``table``, ``consistent()``,
 ``min_share``), so the checking logic and its report change independently.
 """
 
@@ -95,7 +95,7 @@ def check_document(check: Any) -> Document:
     return Document(
         title="Check of a published bias-audit summary",
         verdict=verdict,
-        passes=bool(check.passes()),
+        passes=bool(check.consistent()),
         facts=(
             f"Small-category threshold: {check.min_share:.0%} of "
             + {

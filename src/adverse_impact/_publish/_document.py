@@ -44,6 +44,7 @@ __all__ = [
     "LEGAL_AS_OF",
     "Document",
     "Figure",
+    "Legend",
     "Publishable",
     "Section",
     "Table",
@@ -131,11 +132,17 @@ def _numeric(column: pd.Series) -> bool:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Figure:
-    """A chart as inline SVG, its caption, and the words that stand for it in Markdown."""
+    """A chart as inline SVG, its caption, and the words that stand for it in Markdown.
+
+    ``narrow``, when given, is the same chart drawn for a phone (e.g. a shorter time
+    axis, its legend underneath): a page shows it instead of ``svg`` on a narrow screen,
+    where ``svg`` scaled down would make its text too small to read.
+    """
 
     svg: str
     caption: str
     alt: str | None = None
+    narrow: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -146,7 +153,16 @@ class Text:
     meta: bool = False
 
 
-Block = Table | Figure | Text
+@dataclasses.dataclass(frozen=True, slots=True)
+class Legend:
+    """Terms and their meanings inside a section: a key read before the tables it explains
+    (group codes, the hypotheses of the tests), where the document's own key comes last."""
+
+    pairs: tuple[tuple[str, str], ...]
+    title: str | None = None
+
+
+Block = Table | Figure | Text | Legend
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -281,9 +297,39 @@ def _html_block(block: Block, inline: bool) -> str:
             )
         )
     if isinstance(block, Figure):
-        return f"<figure>{block.svg}<figcaption>{html.escape(block.caption)}</figcaption></figure>"
+        svg = block.svg
+        if block.narrow and not inline:  # a notebook is wide: the wide drawing only
+            svg = f'<div class="ai-wide">{svg}</div><div class="ai-narrow">{block.narrow}</div>'
+        return f"<figure>{svg}<figcaption>{html.escape(block.caption)}</figcaption></figure>"
+    if isinstance(block, Legend):
+        head = f"<h3>{html.escape(block.title)}</h3>" if block.title else ""
+        return head + html_legend(block.pairs)
     cls = ' class="meta"' if block.meta else ""
     return f"<p{cls}>{html.escape(block.text)}</p>"
+
+
+def _html_blocks(blocks: Sequence[Block], inline: bool) -> list[str]:
+    """The blocks in order; figures next to each other share a row (side by side when the
+    page is wide enough, one under the other on a phone)."""
+    out: list[str] = []
+    run: list[str] = []
+    for block in [*blocks, None]:
+        if isinstance(block, Figure):
+            run.append(_html_block(block, inline))
+            continue
+        if len(run) == 1:
+            out.append(run[0])
+        elif run:
+            if inline:  # a notebook has no page stylesheet: the row's layout goes inline
+                run = [f.replace("<figure>", '<figure style="flex:1 1 22rem">', 1) for f in run]
+                out.append('<div class="charts" style="display:flex;flex-wrap:wrap;gap:1.5rem">')
+            else:
+                out.append('<div class="charts">')
+            out[-1] += "".join(run) + "</div>"
+        run = []
+        if block is not None:
+            out.append(_html_block(block, inline))
+    return out
 
 
 def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> list[str]:
@@ -293,7 +339,7 @@ def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> l
         out.append('<p class="meta">' + " ".join(html.escape(f) for f in document.facts) + "</p>")
     for section in document.sections:
         out.append(f"<{h}>{html.escape(section.title)}</{h}>")
-        out += [_html_block(b, inline) for b in section.blocks]
+        out += _html_blocks(section.blocks, inline)
     if document.key:
         out += [f"<{h}>Key</{h}>", html_legend(document.key)]
     if document.notes:
@@ -314,11 +360,23 @@ def _html_body(document: Document, *, inline: bool = False, level: int = 2) -> l
     return out
 
 
+#: Charts in a row share it, each at least 22rem wide (side by side on a desktop, one under
+#: the other on a phone), so a long caption wraps under its chart instead of pushing the
+#: next chart to a row of its own.  (Print has its own rule: one row, equal shares.)
+#: A chart drawn twice shows its narrow drawing on a phone's screen, the wide one elsewhere
+#: (and in print).
+_CSS = (
+    "@media screen{.charts figure{flex:1 1 22rem}}.ai-narrow{display:none}"
+    "@media screen and (max-width:40rem){.ai-wide{display:none}.ai-narrow{display:block}}"
+)
+
+
 def render_html(document: Document) -> str:
     """A self-contained page: inline CSS and SVG, no script, nothing fetched."""
     return html_page(
         document.title,
         [f"<h1>{html.escape(document.title)}</h1>", *_html_body(document)],
+        css=_CSS,
     )
 
 
@@ -352,6 +410,10 @@ def render_markdown(document: Document) -> str:
                 lines += markdown_table(block.header, block.rows, left=block.left) + [""]
             elif isinstance(block, Figure):
                 lines += [f"*Chart (in the HTML report): {block.alt or block.caption}*", ""]
+            elif isinstance(block, Legend):
+                if block.title:
+                    lines += [f"### {block.title}", ""]
+                lines += [f"- **{t}**: {markdown_cell(m)}" for t, m in block.pairs] + [""]
             else:
                 lines += [block.text, ""]
     if document.key:
@@ -390,6 +452,9 @@ def render_text(document: Document, width: int = TEXT_WIDTH) -> str:
                 lines.append(text_table(block.header, block.rows, left=block.left))
             elif isinstance(block, Text):
                 lines += ["", wrap(block.text, width)]
+            elif isinstance(block, Legend):
+                lines += ["", f"{block.title or 'Key'}:"]
+                lines += [wrap(f"  {t}: {m}", width, "    ") for t, m in block.pairs]
     if document.key:
         lines += ["", "Key:"] + [wrap(f"  {t}: {m}", width, "    ") for t, m in document.key]
     if document.notes:

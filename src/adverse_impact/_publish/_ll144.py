@@ -19,7 +19,7 @@ from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import DATA_KINDS
-from adverse_impact._core._render import jsonable
+from adverse_impact._core._render import jsonable, scoring_median
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ RULES = {
 }
 #: The four-fifths line is a reference for readers; LL144 sets no threshold.
 FOUR_FIFTHS = 0.8
+#: The packet table's column holding the audit's exact decision "below 0.80".
+FLAG = "below_four_fifths"
 #: Power behind the "too few to tell" sentences (the audit's min_detectable_ratio).
 POWER = 0.8
 
@@ -128,7 +130,13 @@ class LL144Packet:
                     "tables": {
                         a: [
                             {k: jsonable(v) for k, v in row.items() if k != "tier"}
-                            for row in rows[rows["attribute"] == a].to_dict("records")
+                            # The ratio as the packet prints it (the decimals that
+                            # decide its side of 0.80), for a page built from the JSON.
+                            | {"impact_ratio_text": _ratio_text(row_tuple)}
+                            for row, row_tuple in zip(
+                                rows[rows["attribute"] == a].to_dict("records"),
+                                rows[rows["attribute"] == a].itertuples(index=False),
+                            )
                         ]
                         for a in dict.fromkeys(rows["attribute"])
                     },
@@ -150,8 +158,13 @@ class LL144Packet:
 
     def summary(self) -> str:
         """One line: the tool, the audit date and the lowest impact ratio."""
-        ratios = self._tables["impact_ratio"].dropna()
-        low = f"lowest impact ratio {ratios.min():.2f}" if len(ratios) else "no impact ratio"
+        kept = self._tables.dropna(subset=["impact_ratio"])
+        low = (
+            "lowest impact ratio "
+            + decisive(*kept.loc[kept["impact_ratio"].idxmin(), ["impact_ratio", FLAG]])
+            if len(kept)
+            else "no impact ratio"
+        )
         tiers = "" if self.tiers == (None,) else f", {len(self.tiers)} tiers"
         return (
             f"LL144Packet: {self.metadata.get('tool') or 'AEDT'}, audit of "
@@ -212,12 +225,22 @@ def build_packet(
     tool: str | None = None,
     employer: str | None = None,
     auditor: str | None = None,
+    title: str | None = None,
 ) -> LL144Packet:
     """The packet of one audit, or of one audit per tier (best tier first)."""
+    required = {
+        "audit_date": audit_date,
+        "distribution_date": distribution_date,
+        "data_source": data_source,
+    }
+    if data_kind == "test":  # 6 RCNY 5-302(b): test data must be explained
+        required["test_data_explanation"] = test_data_explanation
+    _check_required(required)
     metadata: dict[str, Any] = {
         "audit_date": _date(audit_date, "audit_date"),
         "distribution_date": _date(distribution_date, "distribution_date"),
         "data_source": _text(data_source, "data_source", True),
+        "title": _text(title, "title", False),
     }
     explanation = _check_data_kind(data_kind, test_data_explanation)
     first = results[0][1]
@@ -252,6 +275,35 @@ def build_packet(
     )
 
 
+#: What each required field holds, for the message that names every missing one.
+_REQUIRED = {
+    "audit_date": "audit_date='YYYY-MM-DD'",
+    "distribution_date": "distribution_date='YYYY-MM-DD'",
+    "data_source": "data_source='where the data came from and what it covers'",
+    "test_data_explanation": "test_data_explanation='why historical data was not used and "
+    "how the test data was made (6 RCNY 5-302(b))'",
+}
+
+
+def _check_required(values: Mapping[str, Any]) -> None:
+    """Every required field left out, named in one error (not one error per attempt)."""
+    missing = [
+        name
+        for name, value in values.items()
+        if value is None or (isinstance(value, str) and not value.strip())
+    ]
+    if missing == ["test_data_explanation"]:
+        return  # said by _check_data_kind, with the rule it comes from
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise input_error(
+            ", ".join(missing),
+            f"{verb} required by 6 RCNY 5-303 and {'was' if len(missing) == 1 else 'were'} "
+            "not given",
+            "Pass " + ", ".join(_REQUIRED[name] for name in missing),
+        )
+
+
 def _check_data_kind(data_kind: str, test_data_explanation: Any) -> str | None:
     """The kind of data checked; returns the explanation test data requires."""
     if data_kind not in DATA_KINDS:
@@ -274,7 +326,12 @@ def _check_data_kind(data_kind: str, test_data_explanation: Any) -> str | None:
 def _tier_table(tier: str | None, result: AuditResult, metadata: Mapping[str, Any]) -> pd.DataFrame:
     """One tier's rows of the packet's table: each category's counts, rate and ratio."""
     table = result.table
-    share_base = "known rows" if metadata["min_share_of"] == "known" else "all rows"
+    # The audit's own words for the base (its note says "of all rows" too).
+    share_base = (
+        "the rows of known category"
+        if metadata["min_share_of"] == "known"
+        else "all rows (unknown category included)"
+    )
     return pd.DataFrame(
         {
             "tier": tier,
@@ -287,7 +344,7 @@ def _tier_table(tier: str | None, result: AuditResult, metadata: Mapping[str, An
             "excluded": table["excluded"].astype(bool),
             "reason": [
                 (
-                    f"{share:.2%} of the {share_base} is under the {metadata['min_share']:.0%} "
+                    f"{share:.2%} of {share_base} is under the {metadata['min_share']:.0%} "
                     "threshold of 6 RCNY 5-301(d); too few to compare reliably"
                 )
                 if ex
@@ -295,6 +352,10 @@ def _tier_table(tier: str | None, result: AuditResult, metadata: Mapping[str, An
                 for ex, share in zip(table["excluded"], _shares(result, metadata))
             ],
             "is_reference": table["is_reference"].astype(bool),
+            # The audit's exact decision (fractions of counts), which the printed
+            # ratio must agree with: see decisive().
+            "below_four_fifths": (table["four_fifths_flag"].fillna(False).astype(bool))
+            & ~table["excluded"].astype(bool),
             "p_value": table.get("p_value_fisher", pd.Series(float("nan"), index=table.index)),
             "min_detectable_ratio": table.get(
                 "min_detectable_ratio", pd.Series(float("nan"), index=table.index)
@@ -347,6 +408,32 @@ def _num(value: Any, digits: int = 2) -> str:
     return "—" if _missing(value) else f"{float(value):.{digits}f}"
 
 
+def decisive(value: Any, below: bool | None = None, line: float = FOUR_FIFTHS) -> str:
+    """A ratio with two decimals, or as many more as it takes to show its side of ``line``.
+
+    0.796 printed "0.80" beside "below 0.80" contradicts itself; it prints
+    "0.796".  ``below`` is the exact decision (the audit compares fractions of
+    counts); without it the value's own side of the line is used.
+
+    Examples
+    --------
+    >>> from adverse_impact._publish._ll144 import decisive
+    >>> decisive(398 / 500), decisive(0.79999), decisive(0.8), decisive(0.8049), decisive(0.5)
+    ('0.796', '0.79999', '0.80', '0.80', '0.50')
+    """
+    if _missing(value):
+        return "—"
+    value = float(value)
+    below = value < line if below is None else bool(below)
+    for digits in range(2, 16):
+        text = f"{value:.{digits}f}"
+        if (float(text) < line) == below:
+            return text
+    # A float a hair from the line whose exact value is on the other side: the
+    # printed digits stop at float precision; the flag beside them says the side.
+    return f"{value:.15f}"
+
+
 def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -> str:
     """One sentence a non-statistician can read: the lowest ratio and what it means."""
     measure = "selected" if metadata["measure"] == "selection rate" else "scored above the median"
@@ -361,18 +448,28 @@ def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -
     low = kept.loc[kept["impact_ratio"].idxmin()]
     if low["category"] == ref["category"]:
         return f"All {attribute} categories were {measure} at the same rate."
-    sentence = (
-        f"{low['category']} candidates were {measure} at {low['impact_ratio']:.2f} "
-        f"times the rate of {ref['category']} candidates, the most {measure} category"
+    most = (
+        "the most selected category"
+        if metadata["measure"] == "selection rate"
+        else "the category with the highest scoring rate"
     )
-    if low["impact_ratio"] < FOUR_FIFTHS:
+    sentence = (
+        f"{low['category']} candidates were {measure} at "
+        f"{decisive(low['impact_ratio'], low['below_four_fifths'])} "
+        f"times the rate of {ref['category']} candidates, {most}"
+    )
+    if low["below_four_fifths"]:
         sentence += " (below the four-fifths reference line of 0.80)"
     sentence += "."
     mdr = low["min_detectable_ratio"]
     alpha = metadata.get("alpha") or 0.05
     significant = not _missing(low["p_value"]) and low["p_value"] < alpha
     if not significant and not _missing(mdr) and mdr < FOUR_FIFTHS:
-        detect = "no impact ratio at all" if mdr == 0 else f"only impact ratios below {mdr:.2f}"
+        detect = (
+            "no impact ratio at all"
+            if mdr == 0
+            else f"only impact ratios below {decisive(mdr, below=True)}"
+        )
         sentence += (
             f" The difference is not statistically significant, and with "
             f"{int(low['n']):,} {low['category']} candidates the data cannot support "
@@ -407,10 +504,10 @@ def _meta_lines(metadata: Mapping[str, Any]) -> list[tuple[str, str]]:
             lines.append((label, metadata[key]))
     measure = metadata["measure"]
     if measure == "scoring rate":
-        measure += (
-            " (share of a category scoring above the median score of the full "
-            f"sample, {_num(metadata['median_score'], 4)})"
+        median = scoring_median(
+            {"rule": "scoring_rate", "cutoff": metadata["median_score"]}, metadata["n_total"]
         )
+        measure += f": {(median or '').removeprefix('Scoring rate: ')}"
     else:
         measure += " (number selected ÷ number of applicants)"
     lines.append(("Measure", measure))
@@ -473,13 +570,13 @@ def _markdown(packet: LL144Packet) -> str:
                 "",
                 (
                     f"| Category | Number of applicants | {count} | {rate} | Impact ratio |"
-                    " Fisher p-value |"
+                    f" {FLAG_HEADING} | Fisher p-value |"
                 ),
-                "|---|---:|---:|---:|---:|---:|",
+                "|---|---:|---:|---:|---:|---|---:|",
             ]
             lines += [
                 f"| {_md_escape(r.category)} | {int(r.n):,} | {int(r.selected):,} "
-                f"| {_num(r.rate)} | {_ratio_text(r)} | {p_text(r.p_value)} |"
+                f"| {_num(r.rate)} | {_ratio_text(r)} | {_flag_text(r)} | {p_text(r.p_value)} |"
                 for r in block.itertuples(index=False)
             ]
             lines.append("")
@@ -515,6 +612,8 @@ def _markdown_excluded(packet: LL144Packet) -> list[str]:
 
 
 def _title(meta: Mapping[str, Any]) -> str:
+    if meta.get("title"):
+        return str(meta["title"])
     return f"Bias audit summary{': ' + meta['tool'] if meta.get('tool') else ''}"
 
 
@@ -539,10 +638,19 @@ def _tier_blocks(
 def _ratio_text(row: Any) -> str:
     """A category's impact ratio as the packet writes it: excluded, or the number, and
     whether it is the reference."""
-    ratio = "excluded¹" if row.excluded else _num(row.impact_ratio)
+    ratio = "excluded¹" if row.excluded else decisive(row.impact_ratio, row.below_four_fifths)
     if row.is_reference:
         ratio += " (reference)"
     return ratio
+
+
+#: The heading of the column that says, in words, which ratios are under the line.
+FLAG_HEADING = "Four-fifths flag"
+
+
+def _flag_text(row: Any) -> str:
+    """The flag column's cell: "below 0.80", or empty (excluded rows say so elsewhere)."""
+    return "below 0.80" if row.below_four_fifths else ""
 
 
 def _attribute_title(attribute: str) -> str:
@@ -596,14 +704,31 @@ tr.excluded td,tr.excluded th{color:#424a53;font-style:italic}
 vertical-align:middle}
 .bar{position:absolute;left:0;top:0;height:100%;background:#0969da}
 tr.below .bar{background:#a40e26}
-.line{position:absolute;left:8rem;top:-.2rem;bottom:-.2rem;border-left:2px dashed #1b1f24}
+.line{position:absolute;left:80%;top:-.2rem;bottom:-.2rem;border-left:2px dashed #1b1f24}
 .note{color:#424a53;font-size:.9rem}
-@media print{body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
+.table-wrap{overflow-x:auto;max-width:100%;margin:.4rem 0 1rem}.table-wrap table{margin:0}
+.table-wrap th:first-child,.table-wrap td:first-child{position:sticky;left:0;z-index:1;
+background:#fff}
+.table-wrap thead th:first-child{background:#eaeef2}
+.table-wrap{container-type:inline-size}
+.table-wrap caption{position:sticky;left:0;max-width:100cqw;box-sizing:border-box}
+.table-wrap tr.below th:first-child,.table-wrap tr.below td:first-child{background:#ffebe9}
+tr,dl.meta,p.headline{break-inside:avoid;page-break-inside:avoid}
+h1,h2,h3,caption{break-after:avoid;page-break-after:avoid}
+thead{display:table-header-group}
+@media (max-width:40rem){body{margin:1rem auto;padding:0 .6rem;overflow-wrap:break-word}
+dl.meta{grid-template-columns:auto}dl.meta dd{margin:0 0 .4rem .8rem}
+th,td{padding:.25rem .4rem}.track{width:6rem}}
+@media print{.table-wrap{overflow:visible;margin:.1rem 0 .4rem}
+.table-wrap th:first-child,.table-wrap td:first-child,.table-wrap caption{position:static}
+.table-wrap caption{max-width:none}
+body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
 h1{font-size:13pt;margin:0}h2{font-size:10.5pt;margin:.5rem 0 .2rem;break-after:avoid}
 h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}
 p.headline{font-size:8.5pt;margin:.1rem 0 .2rem}
 dl.meta{margin:.3rem 0;gap:0 .8rem}table{margin:.1rem 0 .4rem;font-size:7.5pt;break-inside:avoid}
-th,td{padding:.05rem .3rem}.barcol{display:none}
+th,td{padding:.05rem .3rem}.track{width:5rem}
+.bar,.line{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 tr.below td,tr.below th{background:#ffebe9 !important;
 -webkit-print-color-adjust:exact;print-color-adjust:exact}@page{margin:1cm}}
 """
@@ -664,6 +789,7 @@ def _html_attribute(
     out = [
         f"<section><h{level}>{_e(name)}</h{level}>",
         f'<p class="headline">{_e(_headline(block, attribute, meta))}</p>',
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_e(name)}">'
         f"<table><caption>{_e(name)}: {_e(rate.lower())} and impact ratio by "
         f"category{(' — ' + _e(_tier_title(tier))) if tier else ''}</caption>",
         '<thead><tr><th scope="col" class="text">Category</th>'
@@ -675,22 +801,23 @@ def _html_attribute(
         '<th scope="col">Fisher p-value</th></tr></thead><tbody>',
     ]
     out += [_html_row(r) for r in block.itertuples(index=False)]
-    out.append("</tbody></table></section>")
+    out.append("</tbody></table></div></section>")
     return out
 
 
 def _html_row(r: Any) -> str:
     """One category's table row, marked below 0.80 or excluded, with its bar."""
-    below = not r.excluded and not _missing(r.impact_ratio) and r.impact_ratio < FOUR_FIFTHS
+    below = bool(r.below_four_fifths)
     cls = "excluded" if r.excluded else ("below" if below else "")
     ratio = _ratio_text(r)
     if below:
         ratio += " — below 0.80"
-    width = 0 if r.excluded or _missing(r.impact_ratio) else min(float(r.impact_ratio), 1.0) * 10
+    # A share of the track, so the bar and the dashed 0.80 line scale with it.
+    width = 0 if r.excluded or _missing(r.impact_ratio) else min(float(r.impact_ratio), 1.0) * 100
     bar = (
         (
             f'<span class="track" aria-hidden="true"><span class="bar" '
-            f'style="width:{width:.2f}rem"></span><span class="line"></span>'
+            f'style="width:{width:.1f}%"></span><span class="line"></span>'
             "</span>"
         )
         if width
@@ -714,6 +841,7 @@ def _html_excluded(packet: LL144Packet) -> list[str]:
     out = [
         "<h2>Categories excluded from the impact ratios</h2>",
         f'<p class="note">¹ {_e(RULES["small"])}.</p>',
+        '<div class="table-wrap" role="region" tabindex="0" aria-label="Excluded categories">'
         "<table><caption>Excluded categories, with their number of applicants and "
         "rate</caption><thead><tr>"
         + ('<th scope="col" class="text">Tier</th>' if tiered else "")
@@ -731,7 +859,7 @@ def _html_excluded(packet: LL144Packet) -> list[str]:
             f"<td>{int(r.n):,}</td><td>{_num(r.rate)}</td>"
             f'<td class="text">{_e(r.reason)}</td></tr>'
         )
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return out
 
 

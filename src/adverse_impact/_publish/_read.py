@@ -23,11 +23,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from adverse_impact._core._errors import input_error, type_error
+from adverse_impact._core._errors import input_error, type_error, warn
+from adverse_impact._core._groups import non_answers
 
-__all__ = ["read_summary", "is_unknown_label"]
+__all__ = ["read_summary", "is_unknown_label", "total_rows"]
 
 #: Columns of the tidy table returned by :func:`read_summary`.
 COLUMNS = (
@@ -50,7 +52,12 @@ _UNKNOWN = re.compile(
     r"|declin|prefer\s+not|not\s+(wish|want)|no\s+(response|answer)|unreported",
     re.IGNORECASE,
 )
-_TOTAL = re.compile(r"^\s*(grand\s+)?(total|overall|all\s+(applicants|candidates))\s*$", re.I)
+#: A row of totals ("Total", "Grand Total", "Overall", "All applicants"): not a category
+#: in a published table, not an applicant in a file of decisions.
+_TOTAL = re.compile(
+    r"^\s*(grand\s+|sub-?\s*)?(total|totals|overall|all\s+(applicants|candidates))\s*:?\s*$",
+    re.I,
+)
 # Header cells, by what the column holds.
 _HEAD = {
     # In this order: "Impact Ratio (Selection Rate / Highest Rate)" is the ratio,
@@ -76,9 +83,38 @@ _NUMBER = re.compile(r"^\s*[-+]?[\d,]*\.?\d+\s*%?\s*$")
 _EXCEL = (".xlsx", ".xlsm")
 
 
+def total_rows(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """Rows of a data file that hold a total ("Total", "Grand Total"): (position, column, text).
+
+    A spreadsheet export often ends with such a row; read as data it is one
+    more applicant (or a refused decision).  Only text columns are searched;
+    ``position`` counts data rows from 0.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from adverse_impact._publish._read import total_rows
+    >>> total_rows(pd.DataFrame({"id": ["a1", "a2", "Grand Total"], "hired": [1, 0, 1]}))
+    [(2, 'id', 'Grand Total')]
+    """
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        hit = values.map(lambda v: isinstance(v, str) and _TOTAL.match(v) is not None)
+        found += [(int(i), str(column), str(values.iloc[i])) for i in np.flatnonzero(hit)]
+    return sorted(found)
+
+
 def is_unknown_label(label: str) -> bool:
-    """True when a published category label means the unknown category."""
-    return bool(_UNKNOWN.search(str(label)))
+    """True when a published category label means the unknown category.
+
+    A non-answer the audit recognises (``_core._groups.non_answers``: "Choose
+    not to disclose", "I don't wish to answer", ...) or a published unknown
+    row ("Unknown Race", "Missing/Unknown").
+    """
+    return bool(_UNKNOWN.search(str(label))) or bool(non_answers([str(label)]))
 
 
 def _fail(problem: str, fix: str) -> Exception:
@@ -222,11 +258,19 @@ def _unknown_record(table: str, attribute: str, n: str, kind: str) -> dict[str, 
 def _rows_of_markdown(text: str) -> list[list[str]]:
     """The packet's Markdown as rows: headings become title rows, pipe tables rows."""
     rows: list[list[str]] = []
+    repeated = False  # inside the packet's list of excluded categories
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+            # The packet lists its excluded categories again, with the reason, after the
+            # attribute tables that already hold them: read them once.
+            repeated = heading.casefold() == "categories excluded from the impact ratios"
             rows.append([])
-            rows.append(["## " + line.lstrip("#").strip()])
+            if not repeated:
+                rows.append(["## " + heading])
+        elif repeated:
+            continue
         elif line.startswith("|"):
             cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
             if all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
@@ -257,6 +301,8 @@ def _is_header(row: list[str]) -> bool:
 def _clean_figure(cell: str) -> str:
     cell = cell.strip()
     cell = re.sub(r"\s*\((reference|ref\.?)\)\s*$", "", cell, flags=re.I)
+    # A footnote mark after a figure or a word ("excluded¹", "0.76*") is not part of it.
+    cell = re.sub(r"[¹²³⁴⁵⁶⁷⁸⁹⁰*†‡]+$", "", cell).strip()
     return cell
 
 
@@ -341,6 +387,13 @@ def _from_wide(rows: list[list[str]]) -> pd.DataFrame:
         labels = [c for c in row[: section["labels"]]]
         label = " | ".join(c for c in labels if c) or ""
         if _TOTAL.match(label):
+            # Not a category: left out of the check, and said (a reader may have
+            # meant it as one, or a total row may hide a wrong sum).
+            warn(
+                f"table: the row {label!r} of section {section['attribute']!r} is read as a "
+                "total and left out of the check; rename it if it is a category",
+                UserWarning,
+            )
             continue
         figures = {
             role: _clean_figure(row[i]) if i < len(row) else ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import html
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,6 @@ import pandas as pd
 
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._render import (
-    CSS,
     FOUR_FIFTHS_LINE,
     P_VALUE_WORDS,
     P_VALUE_WORDS_SHORT,
@@ -31,26 +29,30 @@ from adverse_impact._core._render import (
     family_text,
     fmt,
     fmt_interval,
-    frame_table,
-    html_legend,
-    html_notes,
-    html_table,
-    html_verdict,
     jsonable,
     markdown_notes,
     markdown_table,
     missing,
     pooled_rows,
+    scoring_median,
     svg_bars,
     true,
 )
-from adverse_impact._publish._document import LEGAL, LEGAL_AS_OF
+from adverse_impact._publish._document import (
+    Document,
+    Figure,
+    Legend,
+    Section,
+    Table,
+    Text,
+)
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
     from adverse_impact._audits._result import AuditResult
 
 __all__ = [
+    "audit_document",
     "check_min_cell",
     "fingerprint",
     "render_html",
@@ -279,18 +281,24 @@ def render_markdown(
     table = _excluded_note(suppressed_table(result, min_cell), _measure(result)[1])
     count_name, rate_name = _measure(result)
     params = result.params
-    lines = [f"# {title or 'Bias audit summary'}", ""]
+    # The finding first, as in every report.  Local Law 144 sets no pass mark: the
+    # published summary states it against the four-fifths rule of thumb, not as a pass or
+    # a fail.
+    lines = [
+        f"# {title or 'Bias audit summary'}",
+        "",
+        f"**Against the four-fifths rule of thumb:** {verdict(result, table)}",
+        "",
+    ]
     lines.append(f"- **Date of the audit:** {audit_date or _today()}")
     lines.append(f"- **Data source:** {data_source or 'not stated'} ({data_type} data)")
     lines.append(
         f"- **Number of applicants audited:** {fmt(_count(result.n_total, min_cell))}"
         " (unknown category included)"
     )
-    if params.get("rule") == "scoring_rate":
-        lines.append(
-            f"- **Measure:** scoring rate: share of a category scoring above the "
-            f"median score of the full sample ({fmt(params.get('cutoff'), 4)})"
-        )
+    median = scoring_median(params, result.n_total)
+    if median:
+        lines.append(f"- **Measure:** {median.removeprefix('Scoring rate: ')}")
     elif params.get("rule") == "threshold":
         lines.append(
             f"- **Measure:** selection rate at the score cut-off {fmt(params.get('cutoff'), 4)}"
@@ -313,9 +321,6 @@ def render_markdown(
             "that would reveal them are withheld."
         )
     lines.append("")
-    # Local Law 144 sets no pass mark: the published summary states the finding
-    # against the four-fifths rule of thumb, not a pass or a fail.
-    lines += [f"**Against the four-fifths rule of thumb:** {verdict(result, table)}", ""]
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name, rate_name, p_words)
@@ -418,6 +423,9 @@ def render_json(
             frame = payload.get(name)
             if frame:
                 payload[name] = [_suppress_record(row, min_cell) for row in frame]
+    median = scoring_median(result.params, result.n_total)
+    if median:
+        payload["measure"] = median
     payload["min_cell"] = min_cell
     payload["library"] = {"name": "adverse-impact", "version": __version__}
     payload["generated"] = _now()
@@ -439,80 +447,64 @@ def _suppress_record(row: dict[str, Any], min_cell: int) -> dict[str, Any]:
     } | {"suppressed": True}
 
 
-# -- HTML ---------------------------------------------------------------------------
+# -- HTML: the audit as a publication document ----------------------------------------
 
 
-def _html_head(
+def _facts(
     result: AuditResult,
     min_cell: int | None,
-    title: str,
     data_source: str | None,
     audit_date: str | None,
     data_type: str | None,
 ) -> list[str]:
-    """The page's head, title and the paragraphs saying what was audited and how."""
-    unknown = ", ".join(
-        f"{html.escape(str(k))}: {html.escape(fmt(_count(v, min_cell)))}"
-        for k, v in result.unknown.items()
-    )
+    """What was audited and how, one sentence each, under the verdict."""
+    unknown = ", ".join(f"{k}: {fmt(_count(v, min_cell))}" for k, v in result.unknown.items())
     facts = []
     if audit_date:
-        facts.append(f"Date of the audit: {html.escape(audit_date)}.")
+        facts.append(f"Date of the audit: {audit_date}.")
     if data_source or data_type:
         facts.append(
-            f"Data source: {html.escape(data_source or 'not stated')}"
-            + (f" ({html.escape(data_type)} data)" if data_type else "")
+            f"Data source: {data_source or 'not stated'}"
+            + (f" ({data_type} data)" if data_type else "")
             + "."
         )
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-    ]
-    if facts:
-        out.append(f'<p class="meta">{" ".join(facts)}</p>')
-    out.append(
-        f'<p class="meta">{html.escape(fmt(_count(result.n_total, min_cell)))} applicants '
-        f"audited; unknown category (excluded from the calculations): {unknown}. "
-        f"Generated {html.escape(_now())} by adverse-impact {html.escape(__version__)}; "
-        f"counts fingerprint <code>{html.escape(fingerprint(result))}</code>.</p>"
+    facts.append(
+        f"{fmt(_count(result.n_total, min_cell))} applicants audited; unknown category "
+        f"(excluded from the calculations): {unknown}. Generated {_now()}; counts "
+        f"fingerprint {fingerprint(result)}."
     )
     if share_rule(result.params):
-        out.append(
-            f'<p class="meta">Small categories: {html.escape(share_rule(result.params))}</p>'
-        )
-    if decision_rule(result.params, result.n_total):
-        out.append(
-            f'<p class="meta">{html.escape(decision_rule(result.params, result.n_total))}</p>'
-        )
+        facts.append(f"Small categories: {share_rule(result.params)}.")
+    median = scoring_median(result.params, result.n_total)
+    if median:
+        facts.append(median)
+    rule = decision_rule(result.params, result.n_total)
+    if rule:
+        facts.append(rule)
     if min_cell:
-        out.append(
-            f'<p class="meta">Counts below {min_cell} are shown as "&lt;{min_cell}" and '
-            "the numbers that would reveal them are withheld.</p>"
+        facts.append(
+            f'Counts below {min_cell} are shown as "<{min_cell}" and the numbers that would '
+            "reveal them are withheld."
         )
-    return out
+    return facts
 
 
 #: The key of the HTML report's flags and marks.
-_HTML_KEY = html_legend(
-    [
+_KEY = (
+    (
+        WORD_FLAG,
         (
-            WORD_FLAG,
-            (
-                "impact ratio under 0.8, the four-fifths rule of thumb "
-                "(29 CFR 1607.4(D)); its bars are red and its values end in *"
-            ),
+            "impact ratio under 0.8, the four-fifths rule of thumb "
+            "(29 CFR 1607.4(D)); its bars are red and its values end in *"
         ),
-        (WORD_FEW, "the flag rests on a handful of people: see its note"),
-        ("(reference)", "the group the others are compared with"),
-        ("excluded", "no ratio: the group is below min_share; see its note"),
-    ]
+    ),
+    (WORD_FEW, "the flag rests on a handful of people: see its note"),
+    ("(reference)", "the group the others are compared with"),
+    ("excluded", "no ratio: the group is below min_share; see its note"),
 )
 
 
-def _html_charts(attribute: Any, rows: pd.DataFrame, flags: list[bool], rate_name: str) -> str:
+def _charts(attribute: Any, rows: pd.DataFrame, flags: list[bool], rate_name: str) -> list[Figure]:
     """One attribute's two charts: rates with Wilson intervals, and impact ratios against
     the four-fifths line (suppressed counts get no interval)."""
     labels = [str(g) for g in rows["group"]]
@@ -524,37 +516,33 @@ def _html_charts(attribute: Any, rows: pd.DataFrame, flags: list[bool], rate_nam
     low, high = np.where(visible, low, np.nan), np.where(visible, high, np.nan)
     ratios = [float(r) if not missing(r) else float("nan") for r in rows["impact_ratio"]]
     ratio_max = max([1.0] + [r for r in ratios if np.isfinite(r)])
-    return "\n".join(
-        [
-            '<div class="charts">',
-            "<figure>"
-            + svg_bars(
+    return [
+        Figure(
+            svg_bars(
                 f"{rate_name} by {attribute} with 95% Wilson intervals",
                 labels,
                 rates,
                 low=list(low),
                 high=list(high),
                 flags=flags,
-            )
-            + f"<figcaption>{html.escape(rate_name)} with 95% confidence intervals"
-            "</figcaption></figure>",
-            "<figure>"
-            + svg_bars(
+            ),
+            f"{rate_name} with 95% confidence intervals",
+        ),
+        Figure(
+            svg_bars(
                 f"Impact ratio by {attribute} against the 0.8 line",
                 labels,
                 ratios,
                 flags=flags,
                 line=FOUR_FIFTHS_LINE,
                 x_max=ratio_max,
-            )
-            + "<figcaption>Impact ratio; the dashed line is four-fifths (0.8); * marks a "
-            "flag</figcaption></figure>",
-            "</div>",
-        ]
-    )
+            ),
+            "Impact ratio; the dashed line is four-fifths (0.8); * marks a flag",
+        ),
+    ]
 
 
-def render_html(
+def audit_document(
     result: AuditResult,
     *,
     min_cell: int | None = None,
@@ -564,81 +552,80 @@ def render_html(
     data_source: str | None = None,
     audit_date: str | None = None,
     data_type: str | None = None,
-) -> str:
+) -> Document:
+    """The audit's report as a publication document: the verdict, what was audited, the
+    key, per attribute its table and charts, the pooled strata, an optional threshold
+    sweep and top proxies, the notes, the method and the dated legal notes.
+
+    The page (``to_html``) and the notebook view (``_repr_html_``) both render it.
+    """
     min_cell = check_min_cell(min_cell)
     count_name, rate_name = _measure(result)
     table = _excluded_note(suppressed_table(result, min_cell), rate_name)
-    title = title or "Adverse-impact audit"
-    out = _html_head(result, min_cell, title, data_source, audit_date, data_type)
-    # The verdict follows the title, first of everything the page says.
-    out.insert(
-        out.index(f"<h1>{html.escape(title)}</h1>") + 1,
-        html_verdict(verdict(result, table), bool(result.passes())),
-    )
     notes = Footnotes()
     p_column, p_words = _p_column(result)
     columns = _columns(table, p_column, count_name.lower(), rate_name.lower(), p_words)
     columns = [(k, h[0].lower() + h[1:] if k != "group" else "group") for k, h in columns]
     records = audit_rows(table, notes, alpha=result.params.get("alpha"), p_column=p_column)
-    out += ["<h2>Key</h2>", _HTML_KEY]
+    key: list[Any] = [Legend(_KEY)]
     family = _family_sentence(result)
     if family:
-        out.append(f'<p class="meta">{html.escape(family)}</p>')
+        key.append(Text(family, meta=True))
+    sections = [Section("Key", tuple(key))]
     for attribute in result.attributes:
         rows = table[table["attribute"] == attribute].reset_index(drop=True)
         shown = [r for r in records if r["attribute"] == str(attribute)]
-        out += [
-            f"<h2>{html.escape(str(attribute))}</h2>",
-            html_table(
-                [h for _, h in columns],
-                [[r[k] for k, _ in columns] for r in shown],
-                row_classes=[r["classes"] for r in shown],
-                label=str(attribute),
-                left=(0, len(columns) - 2, len(columns) - 1),
-            ),
-            _html_charts(attribute, rows, [r["flagged"] for r in shown], rate_name),
-        ]
+        grid = Table(
+            tuple(h for _, h in columns),
+            tuple(tuple(r[k] for k, _ in columns) for r in shown),
+            left=(0, len(columns) - 2, len(columns) - 1),
+            row_classes=tuple(r["classes"] for r in shown),
+        )
+        charts = _charts(attribute, rows, [r["flagged"] for r in shown], rate_name)
+        sections.append(Section(str(attribute), (grid, *charts)))
     pooled = _pooled_frame(result, min_cell)
     if pooled is not None:
         header, rows_ = pooled_rows(pooled)
-        out += [
-            f"<h2>{_POOLED_TITLE}</h2>",
-            (
-                f'<p class="meta">Strata: {html.escape(str(result.params.get("strata")))}. '
-                f"{html.escape(_POOLED_TEXT)}</p>"
-            ),
-            html_table(header, rows_, left=(0, 1, 2)),
-        ]
+        strata = f"Strata: {result.params.get('strata')}. {_POOLED_TEXT}"
+        sections.append(
+            Section(
+                _POOLED_TITLE,
+                (
+                    Text(strata, meta=True),
+                    Table(tuple(header), tuple(map(tuple, rows_)), left=(0, 1, 2)),
+                ),
+            )
+        )
     if sweep is not None:
         summary = sweep.by_threshold()
         step = max(1, len(summary) // 25)
-        out += [
-            "<h2>Threshold sweep</h2>",
-            "<figure>"
-            + svg_bars(
-                "Lowest impact ratio at each cut-off",
-                [f"{t:.3g}" for t in summary["threshold"]][::step],
-                list(summary["min_impact_ratio"])[::step],
-                line=FOUR_FIFTHS_LINE,
-            )
-            + f"<figcaption>Lowest impact ratio by cut-off (every {step}th cut-off shown)"
-            "</figcaption></figure>",
-        ]
+        svg = svg_bars(
+            "Lowest impact ratio at each cut-off",
+            [f"{t:.3g}" for t in summary["threshold"]][::step],
+            list(summary["min_impact_ratio"])[::step],
+            line=FOUR_FIFTHS_LINE,
+        )
+        caption = f"Lowest impact ratio by cut-off (every {step}th cut-off shown)"
+        sections.append(Section("Threshold sweep", (Figure(svg, caption),)))
     if proxies is not None:
-        out += ["<h2>Top proxies</h2>", frame_table(proxies.to_frame().head(10))]
-    if len(notes):
-        out += ["<h2>Notes</h2>", html_notes(notes)]
-    out += [
-        "<h2>Method</h2>",
-        '<ul class="method">' + "".join(f"<li>{html.escape(t)}</li>" for t in method(result)),
-        "</ul>",
-        f"<h2>Legal notes (as checked on {LEGAL_AS_OF}; not legal advice)</h2>",
-        '<ul class="legal">'
-        + "".join(f"<li>{html.escape(LEGAL[k])}</li>" for k in ("four_fifths", "ll144"))
-        + "</ul>",
-    ]
-    out.append("</body></html>")
-    return "\n".join(out)
+        sections.append(Section("Top proxies", (Table.from_frame(proxies.to_frame().head(10)),)))
+    return Document(
+        title=title or "Adverse-impact audit",
+        verdict=verdict(result, table),
+        passes=bool(result.passes()),
+        facts=tuple(_facts(result, min_cell, data_source, audit_date, data_type)),
+        sections=tuple(sections),
+        notes=tuple(notes.texts),
+        method=tuple(method(result)),
+        legal=("four_fifths", "ll144"),
+    )
+
+
+def render_html(result: AuditResult, **options: Any) -> str:
+    """The audit as one self-contained page: :func:`audit_document`, rendered."""
+    from adverse_impact._publish._document import render_html as render
+
+    return render(audit_document(result, **options))
 
 
 def verdict(result: AuditResult, table: pd.DataFrame | None = None) -> str:

@@ -7,6 +7,7 @@ import datetime as _dt
 import itertools
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from adverse_impact._core._validation import (
     check_weights,
 )
 from adverse_impact._scores._gaps import _frame_from_table
+from adverse_impact._stats._gate import GateVerdict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -387,9 +389,25 @@ class AgeAudit:
     def sweep(self) -> pd.DataFrame:
         return self._sweep.copy()
 
-    def passes(self) -> bool:
-        """No band below four-fifths of the younger reference at ``cutoff``."""
-        return self.audit.passes()
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
+        """True when the audit at ``cutoff`` passes the gate: ``gate(...).passes``."""
+        return self.gate(min_ratio, alpha, rule).passes
+
+    def gate(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> GateVerdict:
+        """The gate's verdict on the audit at ``cutoff`` (older band against the younger).
+
+        The verdict is :attr:`audit`'s (:meth:`AuditResult.gate`, arguments as
+        there): the band at the chosen cut-off against the younger reference,
+        with its family.  The sweep over other cut-offs is exploration, not
+        part of the verdict: judging every cut-off and failing on any would
+        test many hypotheses and pick the worst.  There is no ``failing()``:
+        the rows of :meth:`to_frame` are the sweep's, not the audit's.
+        """
+        return self.audit.gate(min_ratio, alpha, rule)
 
     def first_failing_cutoff(self) -> float | None:
         """The lowest cut-off of the sweep at which the older group is flagged."""

@@ -13,7 +13,6 @@ import pandas as pd
 from scipy.special import gammaln
 from scipy.stats import ks_2samp, kstwobign, norm
 
-from adverse_impact._audits._audit import audit
 from adverse_impact._audits._sweep import threshold_sweep
 from adverse_impact._core import _groups
 from adverse_impact._core._errors import input_error, type_error, warn
@@ -635,38 +634,21 @@ def _at_thresholds(
     intersectional: bool,
 ) -> pd.DataFrame:
     grid = _grid(scores, thresholds)
+    # The sweep's rates and counts, one pass for all cut-offs (weighted as the audit).
+    frame = threshold_sweep(
+        scores,
+        sensitive_features=groups,
+        thresholds=grid,
+        unknown=unknown,
+        intersectional=intersectional,
+        sample_weight=weights,
+    ).to_frame()
     if weights is None:
-        # The sweep's rates and counts, one pass for all cut-offs.
-        frame = threshold_sweep(
-            scores,
-            sensitive_features=groups,
-            thresholds=grid,
-            unknown=unknown,
-            intersectional=intersectional,
-        ).to_frame()
         frame["weight"] = frame["n"]
         frame["weight_selected"] = frame["selected"]
     else:
-        totals = {}
-        for name in references:
-            keys, w = _group_weights(groups, weights, unknown, name)
-            totals.update({(name, k): v for k, v in zip(keys, w)})
-        parts = []
-        for t in grid:
-            result = audit(
-                score=scores,
-                threshold=float(t),
-                sensitive_features=groups,
-                sample_weight=weights,
-                unknown=unknown,
-                intersectional=intersectional,
-            )
-            part = result.table[["attribute", "group", "n", "rate"]].copy()
-            part.insert(0, "threshold", float(t))
-            parts.append(part)
-        frame = pd.concat(parts, ignore_index=True)
-        frame["weight"] = [totals[(a, g)] for a, g in zip(frame["attribute"], frame["group"])]
-        frame["weight_selected"] = frame["rate"] * frame["weight"]
+        frame["weight"] = frame["n_weighted"]
+        frame["weight_selected"] = frame["selected_weighted"]
     d_of = {(r.attribute, r.group): r.d for r in table.itertuples(index=False)}
     out = []
     for (t, name), rows in frame.groupby(["threshold", "attribute"], sort=False):
@@ -706,14 +688,3 @@ def _at_thresholds(
     result = pd.DataFrame(out)
     result["group"] = result["group"].astype(object)
     return result
-
-
-def _group_weights(
-    groups: Any, weights: np.ndarray, unknown: Any, name: str
-) -> tuple[list[Any], np.ndarray]:
-    for coded in _groups.code_groups(groups, len(weights), unknown=check_unknown(unknown)):
-        if coded.name == name:
-            keys = coded.keys
-            sums = np.bincount(coded.codes, weights=weights, minlength=len(keys) + 1)[: len(keys)]
-            return [_groups.label(k) for k in keys], sums
-    raise AssertionError(name)  # pragma: no cover - names come from the same function

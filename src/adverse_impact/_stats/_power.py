@@ -373,13 +373,18 @@ def sample_size(
             )
     exact = brentq(gap, 1e-9, high, xtol=1e-10, rtol=1e-14)
     if test != "fisher":
-        n_f = math.ceil(exact - 1e-9)
-        n_r = math.ceil(ratio * n_f - 1e-9)
+        n_f = whole_up(exact)
+        n_r = whole_up(ratio * n_f)
         achieved = _power(n_f, n_r, p_f, p_r, alpha, test)
+        # The root is found to 1e-10: one more applicant if rounding landed a hair short.
+        while achieved < target:
+            n_f += 1
+            n_r = whole_up(ratio * n_f)
+            achieved = _power(n_f, n_r, p_f, p_r, alpha, test)
         return SampleSizeResult(n_f, n_r, exact, achieved, p_r, p_f, ir, alpha, test)
 
     def reaches(n: int) -> bool:
-        return _power_fisher(n, max(1, math.ceil(ratio * n - 1e-9)), p_f, p_r, alpha) >= target
+        return _power_fisher(n, max(1, whole_up(ratio * n)), p_f, p_r, alpha) >= target
 
     # Fisher's test is a little less powerful than the z test: start there.
     low, high_n = 1, max(2, math.ceil(exact))
@@ -392,10 +397,30 @@ def sample_size(
         else:
             low = middle
     n_f = high_n
-    n_r = max(1, math.ceil(ratio * n_f - 1e-9))
+    n_r = max(1, whole_up(ratio * n_f))
     return SampleSizeResult(
         n_f, n_r, float(n_f), _power_fisher(n_f, n_r, p_f, p_r, alpha), p_r, p_f, ir, alpha, test
     )
+
+
+def whole_up(x: float) -> int:
+    """People to recruit for ``x``: ``x`` rounded up, unless it is a whole number in floating point.
+
+    ``0.3 * 10`` is 3.0000000000000004 (3 people), but 1287.0000000005 needs
+    1288: only a difference of a few units in the last place is float noise;
+    anything more is a fraction of a person, rounded up so that no group is
+    under-recruited.
+
+    Examples
+    --------
+    >>> from adverse_impact._stats._power import whole_up
+    >>> whole_up(0.3 * 10), whole_up(1287.0000000005), whole_up(12.2), whole_up(7.0)
+    (3, 1288, 13, 7)
+    """
+    nearest = round(x)
+    if abs(x - nearest) <= 4 * math.ulp(max(abs(x), 1.0)):
+        return int(nearest)
+    return math.ceil(x)
 
 
 @validate_params()
