@@ -291,7 +291,7 @@ def verdict(
 
 
 def simulate(design: Design, rng: np.random.Generator) -> dict[str, Any]:
-    """One data set from the design, as the arrays ``ai.audit`` takes (and ``_cells``)."""
+    """One data set from the design, as the arguments ``ai.audit`` takes (and ``_cells``)."""
     sizes, codes = design.cell_sizes()
     rows = np.repeat(np.arange(sizes.size), sizes)
     n = rows.size
@@ -322,7 +322,7 @@ def simulate(design: Design, rng: np.random.Generator) -> dict[str, Any]:
         first = next(iter(labels))
         missing = rng.random(n) < design.unknown
         labels[first] = np.where(missing, None, labels[first])
-    out: dict[str, Any] = {"selected": selected.astype(np.int8), "groups": labels}
+    out: dict[str, Any] = {"selected": selected.astype(np.int8), "sensitive_features": labels}
     # Not an audit argument: each row's cell, for verdicts that recount by design.
     out["_cells"] = rows
     if design.weights:

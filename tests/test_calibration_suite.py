@@ -132,3 +132,11 @@ def test_the_script_rebuilds_the_table_from_earlier_runs_alone(calibration, tmp_
     assert "Fewer runs than the full benchmark." in text and "| monitor | a | s |" in text
     # Each joined row names the run it comes from.
     assert f"- [1] `{path.with_suffix('.json').name}`" in text and "| yes | [1] |" in text
+
+
+def test_the_gate_and_cli_families_run_the_audit_as_users_call_it(calibration):
+    # A smoke run (3 runs a quick design): the simulated data reach ai.audit and the
+    # command line with today's argument names (sensitive_features=, --group).
+    found = calibration.run(["gate", "cli"], n_runs=3, quick=True, seed=5)
+    assert {e.verdict for e in found} == {"gate", "cli"}
+    assert all(e.n_runs == 3 for e in found if e.verdict == "cli")
