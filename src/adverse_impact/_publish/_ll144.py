@@ -69,10 +69,11 @@ class LL144Packet:
     ...                          data_source="ATS export")
     >>> print(packet.summary().splitlines()[0])
     LL144Packet: AEDT, audit of 2026-11-30; lowest impact ratio 0.50
-    >>> print(packet.verdict.replace("; ", ";\n"))
+    >>> for part in packet.verdict.split("; "):
+    ...     print(part)
     1 of 1 category compared has an impact ratio below 0.80, the four-fifths reference line
-    (Local Law 144 sets no pass mark);
-    the lowest is 0.50 (F, sex);
+    (Local Law 144 sets no pass mark)
+    the lowest is 0.50 (F, sex)
     each category is compared on its own with the most selected category of its attribute,
     with no correction for the number of comparisons.
     >>> packet.to_frame()[["attribute", "category", "n", "rate", "impact_ratio"]]
