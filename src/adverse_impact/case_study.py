@@ -828,9 +828,17 @@ class CaseStudyResult(ResultShape):
         from adverse_impact._publish._document import Section, Table
 
         marking = self.token_proxies.top(10, group="female")
-        columns = ["token", "count", "count_rest", "doc_share", "doc_share_rest", "z"]
+        columns = {
+            "token": "token",
+            "count": "count (women)",
+            "count_rest": "count (men)",
+            "doc_share": "share of women's resumes",
+            "doc_share_rest": "share of men's resumes",
+            "z": "z",
+        }
+        tokens = marking[list(columns)].rename(columns=columns)
         return [
-            Section("Tokens that mark women (history)", (Table.from_frame(marking[columns]),)),
+            Section("Tokens that mark women (history)", (Table.from_frame(tokens),)),
             Section("Proxies the model uses", (Table.from_frame(self.leakage.top(10)),)),
             Section(
                 "Proxies the scrubbed model uses",
@@ -840,7 +848,7 @@ class CaseStudyResult(ResultShape):
 
     def _alternative_sections(self) -> list[Any]:
         """The search for a less discriminatory alternative, when the study ran it."""
-        from adverse_impact._publish._document import Section, Table, Text
+        from adverse_impact._publish._document import Section, Text
         from adverse_impact._scores._alternatives import GROUP_CUTOFF_NOTE
 
         found = self._numbers.get("alternatives")
@@ -851,11 +859,49 @@ class CaseStudyResult(ResultShape):
                 "Less discriminatory alternatives (cross-validated search)",
                 (
                     Text(found["sentence"]),
-                    Table.from_frame(pd.DataFrame(found["table"])),
+                    _alternatives_table(found["table"]),
                     Text(GROUP_CUTOFF_NOTE),
                 ),
             )
         ]
+
+
+def _alternatives_table(rows: list[dict[str, Any]]) -> Any:
+    """The search's candidates in words: validity and lowest ratio, each with its interval."""
+    from adverse_impact._core._render import fmt, fmt_interval
+    from adverse_impact._publish._document import Table
+
+    def yes(value: Any) -> str:
+        return "yes" if value else "no"
+
+    return Table(
+        (
+            "model",
+            "validity (AUC)",
+            "95% interval",
+            "precision",
+            "lowest impact ratio",
+            "95% interval",
+            "passes 4/5",
+            "on the frontier",
+            "reads gender",
+        ),
+        tuple(
+            (
+                str(r["model"]),
+                fmt(r["metric"]),
+                fmt_interval(r["metric_ci_low"], r["metric_ci_high"], 3),
+                fmt(r["precision"]),
+                fmt(r["min_impact_ratio"]),
+                fmt_interval(r["ir_ci_low"], r["ir_ci_high"]),
+                yes(r["passes_four_fifths"]),
+                yes(r["pareto"]),
+                yes(r["uses_protected_attribute"]),
+            )
+            for r in rows
+        ),
+        left=(0, 6, 7, 8),
+    )
 
 
 #: The key to the marks of the case study's tables and charts.
@@ -866,6 +912,15 @@ _KEY = (
         "bars, values ending in *",
     ),
     ("(reference)", "the group the others are compared with (the higher-rate group)"),
+    ("z", "how strongly a token marks women's resumes: the z of its log-odds ratio"),
+    (
+        "on the frontier",
+        "Pareto-optimal: no other candidate is better on both validity and lowest impact ratio",
+    ),
+    (
+        "reads gender",
+        "the rule uses gender at decision time: shown for comparison, never offered",
+    ),
 )
 
 #: How the study's figures were computed (the report's Method section).
