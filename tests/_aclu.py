@@ -6,7 +6,7 @@ figures of 116 audits into ``audits/audits_full.csv``.  That file is **not** in 
 repository and nothing read from it may be committed (no rows, no figures, no per-audit
 findings): whoever holds it places it at
 ``../shared/data/aclu-auditing-the-audits/audits_full.csv`` beside the repository, or
-points ``ADVERSE_IMPACT_ACLU_CSV`` at it.  ``tests/test_published_aclu.py`` skips
+points ``ADVERSE_IMPACT_ACLU_CSV`` at it.  ``tests/publish/test_published_aclu.py`` skips
 without it.
 
 Two halves that share nothing:

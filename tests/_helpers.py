@@ -58,7 +58,7 @@ def paired_stand_in(seed: int = 0):
     The scorer reads a resume's years of experience, adds noise, takes 0.3 off
     when the name is a Black man's, and raises a timeout on every 25th call,
     so the report has an effect, names below their group and failures.  Used
-    by ``tests/test_blackbox_reports.py`` and ``scripts/screenshots.py``.
+    by ``tests/blackbox/test_blackbox_report.py`` and ``scripts/screenshots.py``.
     """
     import numpy as np
 

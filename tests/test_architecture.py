@@ -53,3 +53,16 @@ def test_an_upward_import_inside_a_function_breaks_the_layers(tmp_path):
     done = _lint(copy)
     assert done.returncode != 0
     assert "adverse_impact._core._render -> adverse_impact._audits._audit" in done.stdout
+
+
+def test_the_tests_mirror_the_package():
+    # One folder of tests a subpackage (docs/architecture.md, "Where the tests go"), and
+    # file names unique across the folders (pytest imports each test file by its name).
+    package = ROOT / "src" / "adverse_impact"
+    subpackages = {p.name.lstrip("_") for p in package.iterdir() if (p / "__init__.py").exists()}
+    folders = {
+        p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and any(p.glob("test_*.py"))
+    }
+    assert folders <= subpackages, folders - subpackages
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

@@ -7,7 +7,11 @@ import json
 import pytest
 
 import adverse_impact as ai
-from adverse_impact.testing import assert_no_adverse_impact
+from adverse_impact.testing import (
+    assert_counterfactual_invariance,
+    assert_no_adverse_impact,
+    assert_no_proxy_leakage,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -159,3 +163,34 @@ def test_gate_failure_hides_library_frames_in_pytest(pytester):
     # The message comes right after the caller's line, before any table.
     message = out.index("E       AssertionError: adverse impact: 1 group fails the rule")
     assert out.index("assert_no_adverse_impact(result)") < message < out.index("Failing rows")
+
+
+# -- the assertions raise the library's own errors (issue 19) --
+
+
+def _fair_audit():
+    return ai.audit(selected=[1, 0] * 10, sensitive_features={"sex": ["F", "M"] * 10})
+
+
+@pytest.mark.parametrize(
+    "call, argument",
+    [
+        (lambda: assert_no_adverse_impact(_fair_audit(), X=[[0]] * 20), "X"),
+        (lambda: assert_no_adverse_impact(lambda X: X), "sensitive_features"),
+        (lambda: assert_no_proxy_leakage([[0]] * 4, ["F", "M"] * 2), "max_auc"),
+        (lambda: assert_no_proxy_leakage([[0]] * 4, ["F", "M"] * 2, forbidden=["x"]), "model"),
+        (
+            lambda: assert_counterfactual_invariance(lambda X: X, ["a"], max_abs_change="0.1"),
+            "max_abs_change",
+        ),
+        (
+            lambda: assert_counterfactual_invariance(lambda X: X, ["a"], max_flip_rate=0.1),
+            "max_flip_rate",
+        ),
+    ],
+)
+def test_testing_helpers_raise_the_library_errors_naming_the_argument(call, argument):
+    with pytest.raises(ai.InputTypeError, match=rf"^{argument}: "):
+        call()
+    with pytest.raises(TypeError):  # still a TypeError, as before
+        call()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 # Only light modules at the top: --version and --help must not load pandas or scipy
-# (tests/test_startup.py); the commands import what they need.
+# (tests/core/test_public.py); the commands import what they need.
 from adverse_impact._core import _params as options
 from adverse_impact._core._errors import AdverseImpactError, input_error
 from adverse_impact._version import __version__

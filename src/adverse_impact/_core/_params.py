@@ -7,7 +7,7 @@ with the table is checked before it does any work; a function whose argument
 of that name really is narrower says so with an override,
 ``@validate_params(k=Interval(int, 2, None))``.  ``None`` is accepted exactly
 when the function's default is ``None``.  The command line builds its choices
-from the same option tuples, and ``tests/test_public_functions.py`` sweeps
+from the same option tuples, and ``tests/core/test_params.py`` sweeps
 every public function with the invalid values each constraint names.
 
 Only the standard library is imported here (numpy on first use), so the
@@ -290,7 +290,7 @@ PARAMETERS: Mapping[str, Constraint] = MappingProxyType(
 
 #: Parameters without a constraint above: each is checked against the data it
 #: describes by the function itself (with the helpers of ``_validation``), and
-#: ``tests/test_public_functions.py`` requires every public parameter to be in
+#: ``tests/core/test_params.py`` requires every public parameter to be in
 #: one table or the other.
 CHECKED_IN_BODY: Mapping[str, str] = MappingProxyType(
     {

@@ -11,7 +11,7 @@ A public class or function also says where users find it: its
 ``__module__`` is set to the public module (``adverse_impact.AuditResult``,
 as httpx and numpy do), so reprs, tracebacks, pickles and the API docs show
 that path, not the private module it lives in.  This module imports nothing
-heavy; it must stay that way (``tests/test_startup.py``).
+heavy; it must stay that way (``tests/core/test_public.py``).
 """
 
 from __future__ import annotations

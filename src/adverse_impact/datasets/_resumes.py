@@ -44,7 +44,7 @@ __all__ = ["ResumeGroundTruth", "make_resumes", "planted_proxies"]
 # Every word below is gender-neutral on purpose, and no ground-truth token
 # (women's, men's, sorority, fraternity, wellesley, smith, bryn, mawr,
 # volleyball, football, softball, baseball, executed, captured) occurs
-# anywhere except in its own slot: tests/test_resumes.py checks the rates.
+# anywhere except in its own slot: tests/datasets/test_resumes.py checks the rates.
 
 _SKILLS = (
     "python java sql javascript typescript go rust scala kotlin swift c++ c# r matlab julia "

@@ -24,7 +24,7 @@ import adverse_impact as ai
 from adverse_impact._audits._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
 from adverse_impact._audits._scoring import decide
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 AUDIT_COLUMNS = [
     "attribute",
     "group",

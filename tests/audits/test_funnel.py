@@ -178,7 +178,7 @@ def funnel_frame(seed: int = 3, n: int = 4_000) -> pd.DataFrame:
 
 @pytest.mark.parametrize("engine", ["polars", "polars-lazy", "pyarrow", "duckdb", "dask"])
 def test_engines_give_the_pandas_funnel(engine):
-    from tests.test_engines import to_engine
+    from tests.core.test_sources import to_engine
 
     frame = funnel_frame()
     kwargs = {
@@ -256,7 +256,7 @@ def test_strata_pass_through_to_every_stage():
 
 @pytest.mark.parametrize("engine", ["pandas", "polars-lazy"])
 def test_stages_may_be_called_like_count_columns(engine):
-    from tests.test_engines import to_engine
+    from tests.core.test_sources import to_engine
 
     frame = funnel_frame().rename(columns={"screened": "selected", "interviewed": "n"})
     funnel = ai.audit_funnel(

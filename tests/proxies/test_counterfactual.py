@@ -254,3 +254,11 @@ def test_counterfactual_gate_checks_decisions_only_with_a_rule_and_scores_unless
     with pytest.raises(AssertionError, match=r"^counterfactual change: decision flip rate 1"):
         assert_counterfactual_invariance(model, texts, max_abs_change=1, threshold=0.6)
     assert assert_counterfactual_invariance(model, texts, max_abs_change=1).n_swapped == 8
+
+
+# Found when the first wave was tried as a new user would (issue 19).
+@pytest.mark.parametrize("pairs", [{"alice": "bob"}, [("alice", "bob")], {"Alice": "Bob"}])
+def test_swap_terms_swaps_both_ways_whatever_the_form_of_the_pairs(pairs):
+    # Before: the dict form swapped one way only ("Bob met Bob").
+    assert swap_terms("Alice met Bob", pairs) == "Bob met Alice"
+    assert load_pairs(pairs) == {"alice": "bob", "bob": "alice"}

@@ -204,7 +204,7 @@ def test_detectable_shortcut_decides_exactly_at_the_p_value(n_a, n_b, share, tes
     # `detectable` decides most groups from bounds on P(X = 0) without running Fisher's
     # test; at alpha equal to the full test's p-value (and one ulp above) the bounds
     # cannot decide, so this pins the shortcut to the full computation at its boundary.
-    # The full test is itself checked against scipy (tests/test_stats.py).
+    # The full test is itself checked against scipy (tests/stats/test_tests.py).
     from adverse_impact._stats._significance import detectable
 
     sel_b = int(round(share * n_b))

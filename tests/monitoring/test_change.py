@@ -21,7 +21,7 @@ from adverse_impact._cli import main
 from adverse_impact._monitoring._change import change_sequences, guarantee, trailing_window
 from adverse_impact._monitoring._confseq import log_ratio_sequence
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _benchmark():

@@ -1,6 +1,6 @@
 """Every result with a report opens it with its verdict, in every format (issue 26).
 
-The results are built by the surface test's builders (tests/test_result_surface.py),
+The results are built by the surface test's builders (tests/core/test_shape.py),
 so a new result class with a report is checked here as soon as it has a builder there.
 """
 
@@ -11,7 +11,7 @@ import re
 import warnings
 
 import pytest
-from test_result_surface import BUILDERS, CLASSES
+from tests.core.test_shape import BUILDERS, CLASSES
 
 import adverse_impact as ai
 

@@ -3,7 +3,7 @@
 ``gate(min_ratio=0.8, alpha=None, rule=None) -> GateVerdict``, ``passes(...)`` (exactly
 ``gate(...).passes``) and, where the verdict is on the rows of ``to_frame()``,
 ``failing(...)``.  The classes are found by walking the public API, as
-tests/test_result_surface.py finds result classes, so a new result with a gate is
+tests/core/test_shape.py finds result classes, so a new result with a gate is
 checked without being listed here; each is built failing and passing on tiny data.
 """
 

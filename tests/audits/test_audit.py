@@ -550,3 +550,31 @@ def test_selection_rates_and_impact_ratios_series():
         [1, 0, 1, 1], {"a": ["x", "x", "y", "y"], "b": [1, 2, 1, 2]}, reference=("y", 1)
     )
     assert multi.index.names == ["a", "b"] and multi[("x", 1)] == 1.0
+
+
+def test_min_share_is_a_share_of_known_rows_not_of_all_rows():
+    # 97 A and 3 B known (B is 3% of known rows), 100 unknown (B is 1.5% of all rows):
+    # at min_share=0.02 (NYC's 2% rule, 6 RCNY 5-301), B stays in.
+    groups = ["A"] * 97 + ["B"] * 3 + [None] * 100
+    selected = [1, 0] * 100
+    result = ai.audit(selected=selected, sensitive_features={"g": groups}, min_share=0.02)
+    table = result.table.set_index("group")
+    assert not table.loc["B", "excluded"]
+    assert table.loc["B", "share"] == pytest.approx(0.03)
+    # and at 4% it is excluded, with the share of known rows in the note
+    excluded = ai.audit(selected=selected, sensitive_features={"g": groups}, min_share=0.04)
+    note = excluded.table.set_index("group").loc["B", "note"]
+    assert excluded.table.set_index("group").loc["B", "excluded"] and "3.00%" in note
+
+
+def test_min_share_of_an_intersection_is_a_share_of_its_known_rows():
+    # Sibling: a row is unknown for the intersection when either label is; the base
+    # is the intersection's own known rows.
+    sex = ["F"] * 48 + ["M"] * 48 + ["F", "F"] + [None] * 100
+    race = ["A"] * 96 + ["B", "B"] + ["A"] * 100
+    result = ai.audit(
+        selected=[1, 0] * 99, sensitive_features={"sex": sex, "race": race}, min_share=0.015
+    )
+    table = result.table[result.table["attribute"] == "sex x race"].set_index("group")
+    assert table.loc["F | B", "share"] == pytest.approx(2 / 98)
+    assert not table.loc["F | B", "excluded"]

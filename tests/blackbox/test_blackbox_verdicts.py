@@ -338,7 +338,7 @@ def test_max_calls_zero_means_cache_only(tmp_path):
 def _docs_block(marker: str) -> str:
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "black-box.md").read_text("utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "black-box.md").read_text("utf-8")
     blocks = text.split("```python\n")[1:]
     return next(b.split("```", 1)[0] for b in blocks if marker in b)
 

@@ -840,7 +840,7 @@ def test_example_script_reproduces_the_published_table(capsys):
     import runpy
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "examples" / "audit_llm_rankings.py"
+    script = Path(__file__).resolve().parents[2] / "examples" / "audit_llm_rankings.py"
     found = runpy.run_path(str(script))["main"]()
     counts = found["counts"]
     for (model, job), cells in PUBLISHED.items():
@@ -852,7 +852,7 @@ def test_benchmark_script_runs(capsys):
     import runpy
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "rankings.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "rankings.py"
     assert runpy.run_path(str(script))["main"](["--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "66,528 rows, 8,316 prompts" in out and "target < 0.5 s" in out

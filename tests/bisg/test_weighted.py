@@ -287,7 +287,7 @@ def test_the_example_reproduces_the_motivating_simulation(capsys):
     import runpy
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "examples" / "audit_without_race.py"
+    script = Path(__file__).resolve().parents[2] / "examples" / "audit_without_race.py"
     runpy.run_path(str(script), run_name="__main__")
     out = capsys.readouterr().out
     assert "true Black/White impact ratio        0.594" in out

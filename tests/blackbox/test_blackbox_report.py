@@ -17,7 +17,7 @@ import subprocess
 import pandas as pd
 import pytest
 from _helpers import paired_stand_in
-from tests.test_rankings import PUBLISHED
+from tests.blackbox.test_rankings import PUBLISHED
 
 import adverse_impact as ai
 from adverse_impact.datasets import load_llm_rankings

@@ -530,7 +530,7 @@ def test_funnel_plot_keeps_its_labels_and_key_inside_a_plain_savefig(results, tm
 def test_every_report_has_its_screenshots_in_the_docs():
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     page = (root / "docs" / "reports.md").read_text(encoding="utf-8")
     script = (root / "scripts" / "screenshots.py").read_text(encoding="utf-8")
     names = ["audit", "funnel", "tiers", "score-gaps", "age", "model-comparison"]
@@ -540,3 +540,29 @@ def test_every_report_has_its_screenshots_in_the_docs():
         for size in ("desktop", "phone"):
             image = f"images/{name}-{size}.png"
             assert image in page and (root / "docs" / image).is_file(), image
+
+
+def test_min_cell_withholds_the_rates_when_only_the_selected_count_is_small():
+    # 200 women of whom 3 are selected: n is large, `selected` is small, and the rate
+    # with n would reveal it.  (Suppressing on n alone survived the whole suite.)
+    selected = [1] * 3 + [0] * 197 + [1] * 100 + [0] * 100
+    result = ai.audit(selected=selected, sensitive_features={"sex": ["F"] * 200 + ["M"] * 200})
+    k = 5
+    row = next(r for r in json.loads(result.to_json(min_cell=k))["table"] if r["group"] == "F")
+    assert row["n"] == 200 and row["selected"] == f"<{k}" and row["suppressed"] is True
+    assert row["rate"] is None and row["impact_ratio"] is None and row["p_value_fisher"] is None
+    line = next(
+        line for line in result.to_markdown(min_cell=k).splitlines() if line.startswith("| F |")
+    )
+    assert f"<{k}" in line and "0.015" not in line and "1.5%" not in line
+    male = next(r for r in json.loads(result.to_json(min_cell=k))["table"] if r["group"] == "M")
+    assert male["suppressed"] is False and male["rate"] == 0.5
+
+
+def test_min_cell_withholds_the_share_of_a_small_group():
+    # Sibling: the share of known rows times the published known total gives n back.
+    result = ai.audit(
+        selected=[1, 0] * 100 + [1, 0], sensitive_features={"sex": ["M"] * 200 + ["F"] * 2}
+    )
+    row = next(r for r in json.loads(result.to_json(min_cell=5))["table"] if r["group"] == "F")
+    assert row["n"] == "<5" and row["share"] is None

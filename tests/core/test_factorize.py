@@ -131,7 +131,7 @@ def test_a_label_first_seen_past_the_head_is_coded_after_the_head_labels():
 
 
 def test_an_audit_from_text_labels_equals_the_audit_from_categoricals():
-    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
     import _data
 
     frame = _data.applicants(300_000, seed=3)
@@ -181,7 +181,7 @@ def test_factorize_values_has_no_limit_on_distinct_values():
 def test_the_labels_benchmark_runs_on_a_small_sample(capsys):
     import runpy
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "labels.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "labels.py"
     module = runpy.run_path(str(script))
     assert module["main"](["--sizes", "3000", "--repeats", "1", "--peer-repeats", "1"]) == 0
     out = capsys.readouterr().out

@@ -536,3 +536,19 @@ def test_to_dict_is_strict_json_where_a_statistic_is_undefined():
         text = json.dumps(result.to_dict(), allow_nan=False)
         assert "null" in text
         assert result.to_frame().isna().any().any()
+
+
+def test_breslow_day_degrees_of_freedom_count_informative_strata_only():
+    # Sibling of the K-1 mutant: an uninformative stratum (nobody selected) is left
+    # out of the degrees of freedom too.
+    from scipy.stats import chi2
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    informative = [[[10, 20], [15, 5]], [[8, 12], [9, 11]], [[30, 10], [20, 25]]]
+    result = ai.stats.mantel_haenszel(informative + [[[0, 10], [0, 12]]])
+    reference = StratifiedTable([np.array(t, dtype=float) for t in informative]).test_equal_odds(
+        adjust=True
+    )
+    assert result.n_strata == 4 and result.n_strata_used == 3
+    assert result.breslow_day == pytest.approx(reference.statistic, rel=1e-9)
+    assert result.breslow_day_p_value == pytest.approx(chi2.sf(reference.statistic, 2), rel=1e-9)

@@ -628,7 +628,7 @@ def test_the_example_runs_and_finds_what_it_claims(capsys):
     import runpy
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "paired_test.py"
+    path = Path(__file__).resolve().parents[2] / "examples" / "paired_test.py"
     found = runpy.run_path(str(path))["main"](n_samples=3_000, random_state=1)
     out = capsys.readouterr().out
     assert "1. Pointwise" in out and "2. Ranker" in out

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import adverse_impact as ai
 
-CORPUS = Path(__file__).parent / "data" / "published"
+CORPUS = Path(__file__).parents[1] / "data" / "published"
 _FIELDS = ("id", "file", "real", "url", "publisher", "auditor", "date", "kind", "counts")
 
 

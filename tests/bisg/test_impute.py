@@ -37,7 +37,7 @@ from adverse_impact._bisg._tables import (
     surname_table,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Where the CEO places the CFPB's files (outside the repository: they may not be
 #: committed); ADVERSE_IMPACT_CFPB_DIR points elsewhere, e.g. from a git worktree.
 CFPB_DIR = Path(
@@ -502,7 +502,7 @@ def test_the_result_is_a_frozen_picklable_value_with_the_common_surface(adult_co
 def test_the_benchmark_runs_on_a_small_sample(capsys):
     import runpy
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bisg.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "bisg.py"
     module = runpy.run_path(str(script))
     assert module["main"](["--rows", "3000", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
