@@ -36,6 +36,7 @@ from adverse_impact._core._render import frame_block, jsonable
 from adverse_impact._core._validation import check_share, check_unknown, require_sensitive_features
 from adverse_impact._stats._gate import (
     GateArguments,
+    Gated,
     GateVerdict,
     gate_arguments,
     notes_for,
@@ -56,7 +57,7 @@ _SHOWN_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio",
 
 # eq=False: results holding DataFrames compare (and hash) by identity.
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class FunnelResult:
+class FunnelResult(Gated):
     """Each stage of a hiring funnel audited among its entrants, and the bottom line.
 
     Returned by :func:`adverse_impact.audit_funnel`.
@@ -138,15 +139,6 @@ class FunnelResult:
     ) -> np.ndarray:
         """Mask of :attr:`table` rows that fail the gate (see :meth:`gate`)."""
         return _steps_failing("FunnelResult", self.results, min_ratio, alpha, rule)[1]
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """False when any stage *or* the bottom line fails the gate: ``gate(...).passes``.
-
-        Arguments as in :meth:`gate`.
-        """
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -740,7 +732,7 @@ def _decompose(names: list[str], results: list[AuditResult]) -> pd.DataFrame:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class TierResult:
+class TierResult(Gated):
     """An audit of "placed in tier t or better" for every tier but the lowest.
 
     Returned by :func:`adverse_impact.audit_tiers`.
@@ -783,12 +775,6 @@ class TierResult:
     ) -> np.ndarray:
         """Mask of :attr:`table` rows that fail the gate (see :meth:`gate`)."""
         return _steps_failing("TierResult", self.results, min_ratio, alpha, rule)[1]
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """False when any tier fails the gate: ``gate(...).passes``."""
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None

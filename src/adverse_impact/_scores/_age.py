@@ -29,7 +29,7 @@ from adverse_impact._core._validation import (
     check_weights,
 )
 from adverse_impact._scores._gaps import _frame_from_table
-from adverse_impact._stats._gate import GateVerdict
+from adverse_impact._stats._gate import Gated, GateVerdict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -346,7 +346,7 @@ _SWEEP_COLUMNS = [
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class AgeAudit:
+class AgeAudit(Gated):
     """An age audit; returned by :func:`adverse_impact.audit_age`.
 
     Attributes
@@ -388,12 +388,6 @@ class AgeAudit:
     @property
     def sweep(self) -> pd.DataFrame:
         return self._sweep.copy()
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """True when the audit at ``cutoff`` passes the gate: ``gate(...).passes``."""
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None

@@ -40,6 +40,7 @@ __all__ = [
     "RULE_WORDS",
     "GateArguments",
     "GateVerdict",
+    "Gated",
     "SupportsGate",
     "criterion",
     "few_people_text",
@@ -75,6 +76,27 @@ class SupportsGate(Protocol):
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> GateVerdict: ...
+
+
+class Gated:
+    """Mixin of every result with a gate: ``passes(...)`` is ``gate(...).passes``.
+
+    The class defines ``gate(min_ratio, alpha, rule)``; the pass/fail answer is
+    written here once, so it cannot drift from the verdict a report, the command
+    line or the audit log shows.
+    """
+
+    __slots__ = ()
+
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
+        """True when the gate passes: exactly ``gate(min_ratio, alpha, rule).passes``.
+
+        The parameters, the rule and the family of comparisons are those of
+        this result's ``gate``.
+        """
+        return self.gate(min_ratio, alpha, rule).passes  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
