@@ -33,8 +33,8 @@ from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import below_ratio
 from adverse_impact._stats._gate import (
     GateArguments,
-    Gated,
     GateVerdict,
+    RowGated,
     gate_arguments,
     notes_for,
     row_detail,
@@ -63,7 +63,7 @@ def _copy_counts(counts: GroupCounts) -> GroupCounts:
 # Slots are listed in the class body: ``slots=True`` would turn the Copied
 # fields into plain slots that hand out the frames themselves.
 @dataclass(frozen=True, eq=False)
-class AuditResult(Gated, ResultShape):
+class AuditResult(RowGated, ResultShape):
     """Selection rates and impact ratios by group; immutable.
 
     Returned by :func:`adverse_impact.audit`.  Every number in it is derived
@@ -205,17 +205,6 @@ class AuditResult(Gated, ResultShape):
                 "rate is 1 and the decisions do not select at all"
             )
         return None
-
-    def failing(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> np.ndarray:
-        """Boolean mask of the table rows that fail the gate; see :meth:`passes`.
-
-        Raises :class:`~adverse_impact.InputError` when the audit cannot be
-        judged (no one, or everyone, selected): a gate must not pass what it
-        cannot judge.
-        """
-        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
 
     def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
         return gate_arguments(

@@ -45,8 +45,8 @@ from adverse_impact._core._validation import (
 )
 from adverse_impact._stats._gate import (
     GateArguments,
-    Gated,
     GateVerdict,
+    RowGated,
     gate_arguments,
     row_detail,
 )
@@ -113,7 +113,7 @@ _HYPOTHESES = {
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False, eq=False)
-class RankingAudit(Gated):
+class RankingAudit(RowGated):
     """A ranking audit: top-k rates, impact ratios and design-based tests; immutable.
 
     Returned by :func:`adverse_impact.audit_rankings`.
@@ -232,12 +232,6 @@ class RankingAudit(Gated):
     def exact_ratios(self) -> tuple[Fraction | None, ...]:
         """Impact ratios as exact fractions of the counts, aligned with ``table``."""
         return self._ratios
-
-    def failing(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> np.ndarray:
-        """Boolean mask of the table rows that fail; see :meth:`passes`."""
-        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
 
     def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
         return gate_arguments(

@@ -32,6 +32,7 @@ from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_min_ratio, check_rule
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -97,6 +98,29 @@ class Gated:
         this result's ``gate``.
         """
         return self.gate(min_ratio, alpha, rule).passes  # type: ignore[attr-defined]
+
+
+class RowGated(Gated):
+    """Mixin of a gated result whose gate is a mask over the rows of its table.
+
+    The class defines ``_gate_arguments(min_ratio, alpha, rule)`` (the checked
+    arguments, with its own defaults) and ``_failing(arguments)`` (the mask); the
+    public ``failing`` that joins them is written here once.
+    """
+
+    __slots__ = ()
+
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
+        """Boolean mask of the table rows that fail the gate; see ``gate``.
+
+        Raises :class:`~adverse_impact.InputError` when the result cannot be
+        judged (an audit in which no one, or everyone, was selected): a gate
+        must not pass what it cannot judge.
+        """
+        arguments = self._gate_arguments(min_ratio, alpha, rule)  # type: ignore[attr-defined]
+        return self._failing(arguments)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
