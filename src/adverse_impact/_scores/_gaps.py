@@ -27,6 +27,7 @@ from adverse_impact._core._validation import (
     check_scores,
     check_unknown,
     check_weights,
+    refuse_column_names,
     require_sensitive_features,
 )
 from adverse_impact._publish._document import Reported
@@ -81,17 +82,9 @@ def _resolve(
         groups = {str(g): frame[g] for g in names}
         sample_weight = None if sample_weight is None else frame[sample_weight]
     else:
-        for argument, value in (
-            ("score", score),
-            ("sensitive_features", groups),
-            ("sample_weight", sample_weight),
-        ):
-            if isinstance(value, str):
-                raise type_error(
-                    argument,
-                    f"got the column name {value!r} but data is None",
-                    "Pass data= (the table holding that column) or the values",
-                )
+        refuse_column_names(
+            {"score": score, "sensitive_features": groups, "sample_weight": sample_weight}
+        )
     if score is None:
         raise input_error("score", "is required", "Pass the scores, e.g. score='score'")
     if np.ndim(score) != 1:
