@@ -27,6 +27,8 @@ from adverse_impact._version import __version__
 #: File suffixes that hold pickles: loading one runs arbitrary code.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 FORMATS = ("table", "markdown", "md", "html", "json")
+#: The formats of the commands whose reports have no "markdown" spelling.
+SHORT_FORMATS = ("table", "md", "html", "json")
 
 
 def _example(args: argparse.Namespace) -> int:
@@ -964,6 +966,14 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_format_and_out(
+    parser: argparse.ArgumentParser, formats: Sequence[str], format_help: str | None = None
+) -> None:
+    """``--format`` (a table by default) and ``--out``, which every report command has."""
+    parser.add_argument("--format", choices=formats, default="table", help=format_help)
+    parser.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+
+
 def _add_debug_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
@@ -1300,8 +1310,7 @@ def _add_rankings_parser(commands: Any) -> None:
     ranks.add_argument("--k", type=int, default=1, help="top k counts as selected (default 1)")
     ranks.add_argument("--alpha", type=float, default=0.05, help="significance level")
     ranks.add_argument("--random-state", type=int, default=0, metavar="SEED")
-    ranks.add_argument("--format", choices=["table", "md", "html", "json"], default="table")
-    ranks.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    _add_format_and_out(ranks, SHORT_FORMATS)
     ranks.add_argument(
         "--fail-on",
         choices=[*options.RULES, "never"],
@@ -1450,13 +1459,9 @@ def _add_check_summary_parser(commands: Any) -> None:
         default="either",
         help="base of the share (default: accept either)",
     )
-    checker.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="table",
-        help="findings as text (default), a Markdown or HTML report, or JSON",
+    _add_format_and_out(
+        checker, FORMATS, "findings as text (default), a Markdown or HTML report, or JSON"
     )
-    checker.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     _add_debug_option(checker)
 
 
@@ -1480,13 +1485,9 @@ def _add_funnel_parser(commands: Any) -> None:
     _add_group_option(funnel)
     _add_group_coding_options(funnel)
     _add_test_options(funnel)
-    funnel.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="table",
-        help="output format: an aligned table (default), markdown (md), html or json",
+    _add_format_and_out(
+        funnel, FORMATS, "output format: an aligned table (default), markdown (md), html or json"
     )
-    funnel.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     _add_gate_options(funnel)
     _add_debug_option(funnel)
     _add_file_options(funnel)
@@ -1534,8 +1535,7 @@ def _add_monitor_parser(commands: Any) -> None:
         metavar="N",
         help="periods in the 'ratio now' shown beside the cumulative one (default 3)",
     )
-    watch.add_argument("--format", choices=["table", "json", "html", "md"], default="table")
-    watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    _add_format_and_out(watch, SHORT_FORMATS)
     watch.add_argument(
         "--fail-on",
         choices=[*options.RULES, "never"],
