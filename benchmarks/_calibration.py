@@ -116,6 +116,10 @@ class Design:
         sizes = np.maximum(np.rint(self.n * share).astype(np.int64), 1)
         return sizes, codes
 
+    @property
+    def max_runs(self) -> int | None:
+        return self.options.get("max_runs")
+
     def describe(self) -> str:
         parts = [f"{name} {len(s)} groups" for name, s in self.attributes]
         sizes, codes = self.cell_sizes()
@@ -142,6 +146,27 @@ class Design:
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A design of a verdict family whose data are not cell counts (monitor, paired, proxies).
+
+    The registry needs only ``name``, ``kind``, ``describe()`` and ``max_runs`` from a
+    design; the family's own simulation settings travel in ``options``.
+    """
+
+    name: str
+    description: str
+    kind: str  # "false alarm" or "power"
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def max_runs(self) -> int | None:
+        return self.options.get("max_runs")
+
+    def describe(self) -> str:
+        return self.description
+
+
+@dataclass(frozen=True)
 class Estimate:
     """How often one verdict said "fails" over the runs of one design."""
 
@@ -157,6 +182,10 @@ class Estimate:
     #: False for a rule reported, not held (four-fifths alone, the old uncorrected gate).
     held: bool = True
     seconds: float = 0.0
+    #: A stated power the rule must reach (the issue's monitor acceptance), or None.
+    target: float | None = None
+    #: Where the estimate was measured when the table joins several runs (a file name).
+    source: str = ""
 
     @property
     def rate(self) -> float:
@@ -179,6 +208,8 @@ class Estimate:
     def ok(self) -> bool | None:
         if self.kind == "false alarm":
             return None if self.bound is None else self.rate <= self.bound
+        if self.target is not None:
+            return self.rate >= self.target
         if self.holm is None or not self.held:
             return None
         # Paired on the same runs; one run's worth of slack for Monte-Carlo ties.
@@ -189,16 +220,23 @@ class Estimate:
         out.update(rate=self.rate, se=self.se, bound=self.bound, ok=self.ok)
         return out
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Estimate:
+        """Rebuild an estimate from :meth:`to_dict` output (a results ``.json``)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
 
 def estimates(
     verdict_name: str,
-    design: Design,
+    design: Design | Scenario,
     hits: dict[str, int],
     n_runs: int,
     *,
     holm: dict[str, int] | None = None,
     reported: Sequence[str] = (),
     seconds: float = 0.0,
+    targets: dict[str, float] | None = None,
 ) -> list[Estimate]:
     """One :class:`Estimate` per rule from hit counts (the helper every verdict uses)."""
     return [
@@ -213,6 +251,7 @@ def estimates(
             holm=None if holm is None or rule not in holm else holm[rule] / n_runs,
             held=rule not in reported,
             seconds=seconds,
+            target=None if targets is None else targets.get(rule),
         )
         for rule, count in hits.items()
     ]
@@ -224,20 +263,22 @@ def estimates(
 @dataclass(frozen=True)
 class Verdict:
     name: str
-    function: Callable[[Design, int, int], list[Estimate]]
-    designs: tuple[Design, ...]
-    quick_designs: tuple[Design, ...]
+    function: Callable[[Any, int, int], list[Estimate]]
+    designs: tuple[Design | Scenario, ...]
+    quick_designs: tuple[Design | Scenario, ...]
 
 
 VERDICTS: dict[str, Verdict] = {}
 
 
 def verdict(
-    name: str, designs: Sequence[Design], quick: Sequence[Design] | None = None
-) -> Callable[[Callable[[Design, int, int], list[Estimate]]], Any]:
+    name: str,
+    designs: Sequence[Design | Scenario],
+    quick: Sequence[Design | Scenario] | None = None,
+) -> Callable[[Callable[[Any, int, int], list[Estimate]]], Any]:
     """Register a verdict family: ``function(design, n_runs, seed) -> list[Estimate]``."""
 
-    def register(function: Callable[[Design, int, int], list[Estimate]]) -> Any:
+    def register(function: Callable[[Any, int, int], list[Estimate]]) -> Any:
         VERDICTS[name] = Verdict(
             name, function, tuple(designs), tuple(designs if quick is None else quick)
         )
@@ -250,7 +291,7 @@ def verdict(
 
 
 def simulate(design: Design, rng: np.random.Generator) -> dict[str, Any]:
-    """One data set from the design, as the arrays ``ai.audit`` takes (and ``_cells``)."""
+    """One data set from the design, as the arguments ``ai.audit`` takes (and ``_cells``)."""
     sizes, codes = design.cell_sizes()
     rows = np.repeat(np.arange(sizes.size), sizes)
     n = rows.size
@@ -281,7 +322,7 @@ def simulate(design: Design, rng: np.random.Generator) -> dict[str, Any]:
         first = next(iter(labels))
         missing = rng.random(n) < design.unknown
         labels[first] = np.where(missing, None, labels[first])
-    out: dict[str, Any] = {"selected": selected.astype(np.int8), "groups": labels}
+    out: dict[str, Any] = {"selected": selected.astype(np.int8), "sensitive_features": labels}
     # Not an audit argument: each row's cell, for verdicts that recount by design.
     out["_cells"] = rows
     if design.weights:
@@ -312,7 +353,8 @@ def run(
     ``designs`` keeps only the designs of those names (each keeps its seed, so a
     subset reproduces the full run's figures); ``checkpoint`` appends each design's
     estimates to a JSON-lines file as soon as they are known, so a long run that is
-    stopped keeps what it measured.
+    stopped keeps what it measured. A design's ``max_runs`` caps ``n_runs`` (a proxy
+    gate's run trains a model: seconds, not milliseconds); the table shows the runs made.
     """
     out: list[Estimate] = []
     for name in names or list(VERDICTS):
@@ -323,8 +365,9 @@ def run(
         for i, design in enumerate(chosen):
             if designs is not None and design.name not in designs:
                 continue
+            runs = n_runs if design.max_runs is None else min(n_runs, design.max_runs)
             start = time.perf_counter()
-            found = entry.function(design, n_runs, seed + 1_000 * i)
+            found = entry.function(design, runs, seed + 1_000 * i)
             seconds = time.perf_counter() - start
             found = [dataclasses.replace(e, seconds=seconds) for e in found]
             out += found
@@ -341,14 +384,23 @@ def _percent(value: float | None) -> str:
     return "" if value is None or value != value else f"{100 * value:.1f}%"
 
 
-def markdown(found: Sequence[Estimate], command: str) -> str:
+def markdown(found: Sequence[Estimate], command: str, notes: Sequence[str] = ()) -> str:
     lines = [
         f"Measured {dt.date.today().isoformat()} with `{command}`; alpha = {ALPHA}. "
-        "Rate: share of runs in which the verdict said *fails*; SE: its Monte-Carlo "
-        "standard error; bound: alpha + 3 SE of a correct test (held rules only); "
-        "Holm: Holm over the same comparisons (valid per-comparison p-values), same runs.",
+        "Rate: share of runs in which the verdict said *fails* (or alerted, or said "
+        "*N differ*); SE: its Monte-Carlo standard error; bound: alpha + 3 SE of a "
+        "correct test (held false-alarm rates); Holm: Holm over the same comparisons "
+        "(valid per-comparison p-values), same runs; target: a power the issue states.",
         "",
     ]
+    lines += [f"{note}\n" for note in notes]
+    # Joined from several runs: each row says which one it comes from.
+    sources = list(dict.fromkeys(e.source for e in found if e.source))
+    if sources:
+        lines += ["Rows measured in other runs (column *from*):", ""]
+        lines += [f"- [{i}] `{name}`" for i, name in enumerate(sources, 1)]
+        lines += ["- no mark: this run"] if any(not e.source for e in found) else []
+        lines += [""]
     designs: dict[str, str] = {}
     for e in found:
         designs.setdefault(e.design, e.description)
@@ -356,26 +408,62 @@ def markdown(found: Sequence[Estimate], command: str) -> str:
     lines += [f"| {name} | {text} |" for name, text in designs.items()]
     lines += [
         "",
-        "| verdict | rule | design | measure | runs | rate | SE | bound | Holm | holds |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---|",
+        "| verdict | rule | design | measure | runs | rate | SE | bound | Holm | target | holds |"
+        + (" from |" if sources else ""),
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|" + ("---|" if sources else ""),
     ]
     for e in found:
         ok = {True: "yes", False: "**NO**", None: "reported"}[e.ok]
+        origin = (f" [{sources.index(e.source) + 1}] |" if e.source else " |") if sources else ""
         lines.append(
             f"| {e.verdict} | {e.rule} | {e.design} | {e.kind} | {e.n_runs:,} | "
             f"{_percent(e.rate)} | {_percent(e.se)} | {_percent(e.bound)} | "
-            f"{_percent(e.holm)} | {ok} |"
+            f"{_percent(e.holm)} | {_percent(e.target)} | {ok} |{origin}"
         )
     return "\n".join(lines) + "\n"
 
 
-def write(found: Sequence[Estimate], command: str, out: Path, docs: bool) -> Path:
-    text = markdown(found, command)
+def combine(paths: Sequence[Path], found: Sequence[Estimate] = ()) -> list[Estimate]:
+    """Estimates of earlier runs joined with ``found``.
+
+    Each path is a results ``.json`` or the ``.jsonl`` checkpoint of a run that was
+    stopped (one estimate a line). A family can then be rerun alone (``--only``) and
+    the one table rebuilt: an estimate of the same verdict, rule and design in a
+    later source replaces the earlier one (``found`` comes last).
+    """
+    merged: dict[tuple[str, str, str], Estimate] = {}
+    for path in paths:
+        text = Path(path).read_text()
+        if str(path).endswith(".jsonl"):
+            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            items = json.loads(text)["estimates"]
+        for item in items:
+            e = Estimate.from_dict(item)
+            e = dataclasses.replace(e, source=e.source or Path(path).name)
+            merged[(e.verdict, e.rule, e.design)] = e
+    for e in found:
+        merged[(e.verdict, e.rule, e.design)] = e
+    return list(merged.values())
+
+
+def write(
+    found: Sequence[Estimate],
+    command: str,
+    out: Path,
+    docs: bool,
+    notes: Sequence[str] = (),
+    stem: str = "calibration",
+) -> Path:
+    text = markdown(found, command, notes)
     out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%dT%H%M')}-calibration"
-    Path(f"{stem}.md").write_text("# Calibration of verdicts\n\n" + text)
-    Path(f"{stem}.json").write_text(
-        json.dumps({"command": command, "estimates": [e.to_dict() for e in found]}, indent=1)
+    base = out / f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%dT%H%M')}-{stem}"
+    Path(f"{base}.md").write_text("# Calibration of verdicts\n\n" + text)
+    Path(f"{base}.json").write_text(
+        json.dumps(
+            {"command": command, "notes": list(notes), "estimates": [e.to_dict() for e in found]},
+            indent=1,
+        )
     )
     if docs and DOC.exists():
         page = DOC.read_text()
@@ -383,4 +471,4 @@ def write(found: Sequence[Estimate], command: str, out: Path, docs: bool) -> Pat
             head, rest = page.split(START, 1)
             _, tail = rest.split(END, 1)
             DOC.write_text(f"{head}{START}\n{text}{END}{tail}")
-    return Path(f"{stem}.md")
+    return Path(f"{base}.md")

@@ -233,7 +233,7 @@ def cli(design: Design, n_runs: int, seed: int) -> list[Estimate]:
         path = Path(folder) / "applicants.csv"
         for _ in range(n_runs):
             data = simulate(design, rng)
-            frame = pd.DataFrame(data["groups"])
+            frame = pd.DataFrame(data["sensitive_features"])
             frame["advanced"] = data["selected"]
             frame.to_csv(path, index=False)
             base = ["audit", str(path), "--selected", "advanced", "--format", "json"]

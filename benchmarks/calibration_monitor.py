@@ -18,7 +18,9 @@ raw rows).  Each design reports, with its Monte-Carlo standard error:
   detector existed).
 
 Writes ``benchmarks/results/calibration_monitor.csv`` and prints a Markdown
-table (the one in docs/monitoring.md).  ``run(n_runs, seed)`` returns the
+table. The figures in docs/monitoring.md and docs/which-test.md come from the
+same simulation run by ``python benchmarks/calibration.py --only monitor`` (the
+``monitor`` family of the one calibration table).  ``run(n_runs, seed)`` returns the
 table as a DataFrame with columns verdict, design, rate, mc_se, n_runs, what.
 """
 
@@ -33,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._monitoring._change import guarantee
-from adverse_impact._monitoring._confseq import best_rho
+from adverse_impact._monitoring._confseq import best_rho, planned_slopes
 from adverse_impact._monitoring._monitor import _look
 
 ALPHA = 0.05
@@ -97,7 +99,7 @@ def designs() -> list[Design]:
                 null_alert="four_fifths",
             )
         )
-    for base in (0.3, 0.2, 0.5):
+    for base in (0.3, 0.2, 0.5, 0.1):  # appended, not sorted: each design keeps its seed
         out.append(
             Design(
                 f"2 groups x 1,500 a month, rate {base:.2f}; F to ratio 0.7 at month 9",
@@ -110,6 +112,20 @@ def designs() -> list[Design]:
                 change_ratio=0.7,
             )
         )
+    # A small group's large change: what the coarse slope of the change detector's
+    # mixture is for (a single slope planned for 0.7 at 1,500 a month misses it).
+    out.append(
+        Design(
+            "2 groups x 100 a month, rate 0.30; F to ratio 0.4 at month 9",
+            "power",
+            9 + 6 - 1,
+            two,
+            [100] * 2,
+            [0.3] * 2,
+            changed_cell=0,
+            change_ratio=0.4,
+        )
+    )
     return out
 
 
@@ -144,7 +160,7 @@ def _first_alerts(design: Design, n: np.ndarray, sel: np.ndarray) -> dict[str, f
     spend = guarantee(ALPHA, comparisons, HORIZON)
     level = spend["level_cumulative"]
     rho = best_rho(1 / 0.1**2, level)
-    change = (spend["level_change"], best_rho(1 / 0.04**2, spend["level_change"]))
+    change = (spend["level_change"], planned_slopes(0.04, spend["level_change"]))
     first = {"any": math.inf, "four_fifths": math.inf, "four_fifths_cumulative": math.inf}
     for name, index in views:
         k = len(set(index))

@@ -147,6 +147,28 @@ def case_study_report() -> str:
     return recruiting_tool(2_000, random_state=0).to_html()
 
 
+def packet_report() -> str:
+    # The example of docs/publishing.md: a small category excluded, women under 0.80.
+    rng = np.random.default_rng(0)
+    n = 3_000
+    sex = rng.choice(["Female", "Male", None], n, p=[0.47, 0.5, 0.03])
+    races = ["White", "Black or African American", "Asian", "Native Hawaiian or Pacific Islander"]
+    race = rng.choice([*races, None], n, p=[0.5, 0.25, 0.2, 0.01, 0.04])
+    advanced = (rng.random(n) < np.where(sex == "Female", 0.22, 0.3)).astype(int)
+    applicants = pd.DataFrame({"sex": sex, "race": race, "advanced": advanced})
+    result = ai.audit(
+        applicants, selected="advanced", sensitive_features=["sex", "race"], min_share=0.02
+    )
+    return result.to_ll144(
+        audit_date="2026-11-30",
+        distribution_date="2025-03-01",
+        data_source="ATS export of 2025 applicants for analyst roles",
+        tool="ScreenRank 2",
+        employer="Example Corp",
+        auditor="Independent Audits LLC",
+    ).to_html()
+
+
 def monitoring_report() -> str:
     # 18 months, 1,500 applicants a month; women's rate falls to 0.7 of men's from month 9.
     rng = np.random.default_rng(1)
@@ -190,6 +212,7 @@ REPORTS = {
     "model-comparison": models_report,
     "summary-check": check_report,
     "case-study": case_study_report,
+    "ll144-packet": packet_report,
     "monitoring": monitoring_report,
     "rankings": rankings_report,
     "paired": paired_report,

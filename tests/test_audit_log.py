@@ -350,3 +350,30 @@ def test_a_schema_1_log_gains_the_verdict_columns_and_keeps_its_entries(tmp_path
     log = ai.AuditLog(path)
     log.add(_result(0), label="after")
     assert log.history()["label"].tolist() == ["after"]
+
+
+def _below_one_only_monitor():
+    # Women at 0.9 of the men's rate, 3,000 a sex a month: below 1 is shown within a
+    # few months, below four-fifths never (the ratio is 0.9).
+    rng = np.random.default_rng(5)
+    months = np.repeat(pd.date_range("2025-01-01", periods=12, freq="MS"), 6000)
+    sex = np.tile(["F", "M"], 36000)
+    chosen = rng.random(72000) < np.where(sex == "F", 0.27, 0.30)
+    return ai.monitor(time=months, selected=chosen, sensitive_features={"sex": sex})
+
+
+def test_a_monitor_entry_records_its_verdict_with_rule_family_and_correction(tmp_path):
+    # Issue 24, item 4 for monitors: the entry said passes=False on any alert, with no
+    # rule and no verdict, while the monitor's gate (four-fifths, the CLI's default)
+    # passed: a below-1 alert is not a four-fifths failure.
+    watched = _below_one_only_monitor()
+    assert not watched.alerts.empty and watched.passes()
+    log = ai.AuditLog(tmp_path / "audits.db")
+    log.add(watched, label="monthly")
+    row = log.history(kind="monitor").iloc[0]
+    assert bool(row["passes"]) is True and row["rule"] == "four_fifths"
+    text = row["verdict"]
+    assert text.startswith("passes")
+    assert "1 comparison (sex)" in text  # the family
+    assert "Bonferroni" in text  # the correction
+    assert "within 36 months is at most 0.05" in text  # the guarantee it holds

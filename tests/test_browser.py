@@ -344,10 +344,9 @@ def test_report_lays_out_without_clipping_with_keys_and_print_rules(tmp_path, pa
     assert measured["tr"] == "avoid" and measured["h2"] == "avoid"
     assert measured["thead"] == "table-header-group"
     assert measured["tables"] >= 1
-    # The case study opens with its story, the verdict first in it; the LL144 packet
-    # opens with the fields 6 RCNY 5-303 requires (it states results, not a verdict).
-    if name not in ("case-study", "ll144-packet"):
-        assert measured["verdictFirst"]
+    # Every report opens with its verdict, the LL144 packet too (its finding, then the
+    # fields 6 RCNY 5-303 requires).
+    assert measured["verdictFirst"]
 
 
 def test_the_audit_report_scrolls_its_tables_at_phone_width(tmp_path, pages):

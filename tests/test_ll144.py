@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -293,7 +294,11 @@ def test_a_ratio_near_the_line_shows_the_decimals_that_decide_it(female, shown):
     assert f"at {shown} times the rate" in headline and f"at {shown} times" in markdown
     assert ("below the four-fifths reference line" in headline) == below
     assert f"<td>{shown}{' — below 0.80' if below else ''}</td>" in page
-    assert packet.summary().endswith(f"lowest impact ratio {shown}")
+    assert packet.summary().splitlines()[0].endswith(f"lowest impact ratio {shown}")
+    # The verdict under the title names the same ratio, in every format.
+    assert f"the lowest is {shown} (Female, sex)" in packet.verdict
+    for text in (markdown, html.unescape(page), packet.summary()):
+        assert packet.verdict in text
     # Nowhere does a ratio print as 0.80 beside a flag that says it is below 0.80.
     if below:
         for text in (markdown, page, headline):

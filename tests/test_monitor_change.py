@@ -77,8 +77,9 @@ def test_a_change_after_monitoring_began_raises_the_four_fifths_alert(drift_resu
     assert result.first_alert("below_four_fifths", detector="cumulative") is None
     alert = result.alerts.query("alert == 'below_four_fifths' and detector == 'change'").iloc[0]
     assert alert["since"] == "2025-09"
-    # With the expected counts the alert comes in month 13, the fifth month at 0.7.
-    assert alert["first_period"] == "2026-01"
+    # With the expected counts the alert comes in month 12, the fourth month at 0.7
+    # (month 13 with the normal-mixture restarts; the CUSUM slopes are planned for it).
+    assert alert["first_period"] == "2025-12"
     assert alert["ratio_at_alert"] == pytest.approx(0.7)
     assert alert["cs_high"] < 0.8
     # The ratio now, beside the cumulative one, not only the ratio at the first alert.
@@ -119,7 +120,8 @@ def test_change_sequences_equal_a_loop_over_every_window(k, t_max, seed, ref):
     rng = np.random.default_rng(seed)
     n = rng.integers(0, 60, (k, t_max))
     sel = rng.binomial(n, rng.uniform(0.05, 0.6, (k, 1)))
-    out = change_sequences(n, sel, ref, level=0.001, rho=5.0)
+    slopes = ((0.15, 0.8), (0.6, 0.2))
+    out = change_sequences(n, sel, ref, level=0.001, slopes=slopes)
     for t in range(1, t_max):
         for g in range(k):
             best = (math.inf, None, None)
@@ -130,7 +132,7 @@ def test_change_sequences_equal_a_loop_over_every_window(k, t_max, seed, ref):
                 if g == r or wn[g] == 0 or wn[r] == 0:
                     continue
                 est, _, hi = log_ratio_sequence(
-                    [ws[g]], [wn[g]], [ws[r]], [wn[r]], alpha=0.001, rho=5.0
+                    [ws[g]], [wn[g]], [ws[r]], [wn[r]], alpha=0.001, slopes=slopes
                 )
                 if np.isfinite(est[0]) and hi[0] < best[0]:
                     with np.errstate(divide="ignore", invalid="ignore"):
@@ -283,7 +285,7 @@ def test_html_report_is_self_contained_with_chart_legend_and_alerts(drift_result
 
 def test_markdown_report_lists_alerts_with_the_ratio_now(drift_result):
     text = drift_result.to_markdown()
-    assert "| sex | F | below 4/5 | since a change | 2026-01 | 2025-09 |" in text
+    assert "| sex | F | below 4/5 | since a change | 2025-12 | 2025-09 |" in text
     assert "## Method" in text and "29 CFR 1607.4(D)" in text
 
 
@@ -419,6 +421,23 @@ def test_cli_exit_code_follows_the_alerts_it_prints(drift, tmp_path, capsys):
     assert "do not fail it (below 1, not below 0.8)" in out
     assert main([*args, "--fail-on", "either"]) == 1
     capsys.readouterr()
+
+
+def test_cli_logs_the_verdict_its_exit_status_follows(drift, tmp_path, capsys):
+    # Issue 24, item 4: the entry said passes=False on any alert, without rule or
+    # verdict, whatever --fail-on decided the exit status.
+    path = tmp_path / "decisions.csv"
+    drift[drift["month"] < "2025-11-01"].to_csv(path, index=False)  # below 1, not below 0.8
+    log = tmp_path / "audits.db"
+    args = ["monitor", str(path), "--time", "month", "--selected", "selected", "--group", "sex"]
+    assert main([*args, "--log", str(log)]) == 0
+    assert main([*args, "--log", str(log), "--fail-on", "significance"]) == 1
+    capsys.readouterr()
+    default, strict = ai.AuditLog(log).history().itertuples(index=False)
+    assert (bool(default.passes), default.rule) == (True, "four_fifths")
+    assert (bool(strict.passes), strict.rule) == (False, "significance")
+    assert strict.verdict.startswith("fails: 1 group (sex=F); rule significance")
+    assert "family: 1 comparison (sex)" in strict.verdict and "Bonferroni" in strict.verdict
 
 
 def test_cli_writes_markdown_and_html_with_the_verdict(drift, tmp_path, capsys):

@@ -21,6 +21,7 @@ REPORTED = [
     "AuditResult",
     "CaseStudyResult",
     "FunnelResult",
+    "LL144Packet",
     "ModelComparison",
     "MonitorResult",
     "PairedTestResult",
@@ -29,8 +30,6 @@ REPORTED = [
     "SummaryCheck",
     "TierResult",
 ]
-#: Reports without a Markdown form, and why.
-NO_MARKDOWN = {"CaseStudyResult": "the case study is a story with charts: HTML and text"}
 
 _VERDICT = re.compile(r'<p class="verdict[^"]*"><strong>(Passes|Fails|Finding)\.</strong> ')
 
@@ -51,8 +50,7 @@ def built():
 
 def test_the_list_names_every_result_that_has_a_page():
     with_pages = {name for name, cls in CLASSES.items() if hasattr(cls, "to_html")}
-    # The LL144 packet is a publication of audits, not a result's report: its own test.
-    assert with_pages - {"LL144Packet"} == set(REPORTED)
+    assert with_pages == set(REPORTED)
 
 
 @pytest.mark.parametrize("name", REPORTED)
@@ -76,7 +74,7 @@ def test_the_notebook_view_opens_with_the_verdict(built, name):
     assert fragment.count("<p") >= 2 and fragment.index("<p") < verdict
 
 
-@pytest.mark.parametrize("name", [n for n in REPORTED if n not in NO_MARKDOWN])
+@pytest.mark.parametrize("name", REPORTED)
 def test_the_markdown_opens_with_the_verdict(built, name):
     lines = [line for line in built(name).to_markdown().splitlines() if line.strip()]
     assert lines[0].startswith("# ")

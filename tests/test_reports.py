@@ -534,7 +534,7 @@ def test_every_report_has_its_screenshots_in_the_docs():
     page = (root / "docs" / "reports.md").read_text(encoding="utf-8")
     script = (root / "scripts" / "screenshots.py").read_text(encoding="utf-8")
     names = ["audit", "funnel", "tiers", "score-gaps", "age", "model-comparison"]
-    names += ["summary-check", "case-study", "monitoring", "rankings", "paired"]
+    names += ["summary-check", "case-study", "monitoring", "rankings", "paired", "ll144-packet"]
     for name in names:
         assert f'"{name}":' in script  # redrawn by scripts/screenshots.py
         for size in ("desktop", "phone"):

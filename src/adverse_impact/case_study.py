@@ -23,7 +23,6 @@ hard-coded.  The command line runs it as ``adverse-impact case-study``.
 from __future__ import annotations
 
 import copy
-import html
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -662,38 +661,27 @@ class CaseStudyResult(ResultShape):
         return self.summary()
 
     def _repr_html_(self) -> str:
-        from adverse_impact._core._render import html_verdict
+        from adverse_impact._publish._document import render_fragment
 
-        # The verdict first, as in the page (to_html()), then the story in a dozen lines.
-        lines = self.summary().splitlines()
-        return (
-            f"<div><p><strong>{html.escape(lines[0])}</strong></p>"
-            + html_verdict(self._verdict(), None)
-            + "".join(f"<p>{html.escape(line)}</p>" for line in lines[1:])
-            + "</div>"
-        )
+        return render_fragment(self._document())
 
     def to_html(self, path: str | Path | None = None) -> str:
-        """A self-contained HTML report of the whole study (tables and SVG charts)."""
-        from adverse_impact._core._io import write_atomic
-        from adverse_impact._core._render import html_page, html_verdict
+        """A self-contained HTML report of the whole study (tables and SVG charts).
 
-        parts = [
-            "<h1>Recruiting-tool case study</h1>",
-            html_verdict(self._verdict(), None),
-            *(f"<p>{html.escape(line)}</p>" for line in self.summary().splitlines()),
-            *self._html_charts(),
-            *self._html_audits(),
-            *self._html_proxies(),
-            *self._html_alternatives(),
-            "<h2>Notes</h2>",
-            "<p>" + html.escape(self._numbers["notes"]["mitigation"]) + "</p>",
-            "<p>" + html.escape(self._numbers["notes"]["data"]) + "</p>",
-        ]
-        text = html_page("Recruiting-tool case study", parts)
-        if path is not None:
-            write_atomic(path, text)
-        return text
+        The verdict first, then the story step by step, the charts, each stage's
+        audit by gender, the proxies and the search for an alternative, the key,
+        the notes, the method and the dated legal notes; written atomically to
+        ``path`` when given.
+        """
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: str | Path | None = None) -> str:
+        """The same report as Markdown (charts stand as their captions, with their values)."""
+        from adverse_impact._publish._document import publish
+
+        return publish(self, "markdown", path)
 
     def _verdict(self) -> str:
         """The study's finding in one sentence, with the lowest ratio at each stage."""
@@ -704,12 +692,47 @@ class CaseStudyResult(ResultShape):
         ]
         return (
             "The lowest impact ratio by gender (the lower-rate group's rate over the "
-            "other's) at each step of the study: " + "; ".join(words) + "."
+            "other's) at each step of the study: " + "; ".join(words) + "; each stage is "
+            "judged on its own by the four-fifths rule of thumb, with no correction for "
+            "their number."
         )
 
-    def _html_charts(self) -> list[str]:
-        """Bars of the women's impact ratio, overall and among the qualified, by stage."""
+    def _document(self) -> Any:
+        """The study's report for the publication layer (``_publish._document``)."""
+        from adverse_impact._core._render import Footnotes
+        from adverse_impact._publish._document import Document, Section, Text
+
+        n = self._numbers
+        story = self.summary().splitlines()
+        notes = Footnotes()
+        sections = [
+            Section("The story, step by step", tuple(Text(line) for line in story[1:])),
+            *self._chart_sections(),
+            *self._audit_sections(notes),
+            *self._proxy_sections(),
+            *self._alternative_sections(),
+        ]
+        return Document(
+            title="Recruiting-tool case study",
+            verdict=self._verdict(),
+            passes=None,  # a story, not a gate: the finding is stated, not passed or failed
+            facts=(
+                f"{story[0].removeprefix('Recruiting-tool case study: ')}; the model "
+                f"advances the top "
+                f"{n['params']['select_top']:.1%} of scores (the historical hiring rate).",
+                n["notes"]["data"],
+            ),
+            sections=tuple(sections),
+            key=_KEY,
+            notes=tuple(notes.texts),
+            method=_METHOD,
+            legal=("four_fifths", "alternatives"),
+        )
+
+    def _chart_sections(self) -> list[Any]:
+        """Bars of the lowest impact ratio by stage, and of the qualified women's ratio."""
         from adverse_impact._core._render import FOUR_FIFTHS_LINE, svg_bars
+        from adverse_impact._publish._document import Figure, Section
 
         n = self._numbers
         lowest = [_lowest(result) for _, result in self._stages()]
@@ -718,49 +741,53 @@ class CaseStudyResult(ResultShape):
             for (title, _), (_, group) in zip(self._stages(), lowest)
         ]
         ratios = [ratio for ratio, _ in lowest]
+        titles = [title for title, _ in self._stages()]
         qualified = [
             n["audit"]["qualified_ratio_women"],
             n["scrub"]["qualified_ratio_women"],
             n["mitigation"]["qualified_ratio_women"],
         ]
-        return [
-            "<h2>Lowest impact ratio by gender at each stage</h2>",
-            "<figure>"
-            + svg_bars(
+
+        def values(labels: list[str], numbers: list[float]) -> str:
+            return "; ".join(f"{label} {value:.2f}" for label, value in zip(labels, numbers))
+
+        lowest_chart = Figure(
+            svg_bars(
                 "Lowest impact ratio by gender, by stage",
                 stages,
                 ratios,
                 flags=[r < FOUR_FIFTHS_LINE for r in ratios],
                 line=FOUR_FIFTHS_LINE,
-            )
-            + "<figcaption>The lower-rate group's impact ratio at each stage (the group is "
-            "named: the mitigation can turn the gap round); the dashed line is four-fifths "
-            "(0.8); * marks a ratio below it</figcaption></figure>",
-            "<h2>Selection among qualified applicants (women / men)</h2>",
-            "<figure>"
-            + svg_bars(
+            ),
+            "The lower-rate group's impact ratio at each stage (the group is named: the "
+            "mitigation can turn the gap round); the dashed line is four-fifths (0.8); * "
+            "marks a ratio below it",
+            alt=f"the lowest impact ratio by gender at each stage: {values(stages, ratios)}",
+        )
+        qualified_chart = Figure(
+            svg_bars(
                 "Qualified women's advance rate relative to qualified men's",
-                [title for title, _ in self._stages()],
+                titles,
                 qualified,
                 line=FOUR_FIFTHS_LINE,
                 flags=[r < FOUR_FIFTHS_LINE for r in qualified],
                 x_max=max([1.0, *qualified]),
-            )
-            + "<figcaption>Qualified women's rate over qualified men's; the dashed line is "
-            "four-fifths (0.8); * marks a ratio below it</figcaption></figure>",
+            ),
+            "Qualified women's rate over qualified men's; the dashed line is four-fifths "
+            "(0.8); * marks a ratio below it",
+            alt="qualified women's advance rate over qualified men's at each stage: "
+            + values(titles, qualified),
+        )
+        return [
+            Section("Lowest impact ratio by gender at each stage", (lowest_chart,)),
+            Section("Selection among qualified applicants (women / men)", (qualified_chart,)),
         ]
 
-    def _html_audits(self) -> list[str]:
-        """Each stage's audit by gender, the key to its marks, and its numbered notes."""
-        from adverse_impact._core._render import (
-            Footnotes,
-            audit_rows,
-            html_legend,
-            html_notes,
-            html_table,
-        )
+    def _audit_sections(self, notes: Any) -> list[Any]:
+        """Each stage's audit by gender, its marks in words and its numbered notes."""
+        from adverse_impact._core._render import audit_rows
+        from adverse_impact._publish._document import Section, Table, Text
 
-        notes = Footnotes()
         columns = [
             ("group", "group"),
             ("n", "applicants"),
@@ -773,7 +800,7 @@ class CaseStudyResult(ResultShape):
             ("flag", "flag"),
             ("notes", "notes"),
         ]
-        parts = []
+        sections = []
         for title, result in self._stages():
             table = result.table[result.table["attribute"] == "gender"]
             rows = audit_rows(
@@ -782,63 +809,144 @@ class CaseStudyResult(ResultShape):
                 alpha=result.params.get("alpha"),
                 p_column="p_value_fisher" if "p_value_fisher" in table else None,
             )
-            parts += [
-                f"<h2>{html.escape(title)}: audit by gender</h2>",
-                html_table(
-                    [h for _, h in columns],
-                    [[r[k] for k, _ in columns] for r in rows],
-                    row_classes=[r["classes"] for r in rows],
-                    label=f"{title}: audit by gender",
+            blocks: list[Any] = [
+                Table(
+                    tuple(h for _, h in columns),
+                    tuple(tuple(r[k] for k, _ in columns) for r in rows),
                     left=(0, 8, 9),
-                ),
+                    row_classes=tuple(r["classes"] for r in rows),
+                )
             ]
-        parts += [
-            "<h2>Key</h2>",
-            html_legend(
-                [
-                    (
-                        "below 4/5",
-                        "impact ratio under 0.8, the four-fifths rule of thumb "
-                        "(29 CFR 1607.4(D)); red bars, values ending in *",
-                    ),
-                    ("(reference)", "the group the others are compared with"),
-                ]
-            ),
-        ]
-        if len(notes):
-            parts.append(html_notes(notes))
-        return parts
+            if result is self.audit_mitigated:
+                # Its legal limit belongs beside its figures, not only at the foot.
+                blocks.append(Text(self._numbers["notes"]["mitigation"]))
+            sections.append(Section(f"{title}: audit by gender", tuple(blocks)))
+        return sections
 
-    def _html_proxies(self) -> list[str]:
+    def _proxy_sections(self) -> list[Any]:
         """The tokens that mark women, and the proxies each model uses."""
-        from adverse_impact._core._render import frame_table
+        from adverse_impact._publish._document import Section, Table
 
         marking = self.token_proxies.top(10, group="female")
+        columns = {
+            "token": "token",
+            "count": "count (women)",
+            "count_rest": "count (men)",
+            "doc_share": "share of women's resumes",
+            "doc_share_rest": "share of men's resumes",
+            "z": "z",
+        }
+        tokens = marking[list(columns)].rename(columns=columns)
         return [
-            "<h2>Tokens that mark women (history)</h2>",
-            frame_table(
-                marking[["token", "count", "count_rest", "doc_share", "doc_share_rest", "z"]]
+            Section("Tokens that mark women (history)", (Table.from_frame(tokens),)),
+            Section("Proxies the model uses", (Table.from_frame(self.leakage.top(10)),)),
+            Section(
+                "Proxies the scrubbed model uses",
+                (Table.from_frame(self.leakage_scrubbed.top(10)),),
             ),
-            "<h2>Proxies the model uses</h2>",
-            frame_table(self.leakage.top(10)),
-            "<h2>Proxies the scrubbed model uses</h2>",
-            frame_table(self.leakage_scrubbed.top(10)),
         ]
 
-    def _html_alternatives(self) -> list[str]:
+    def _alternative_sections(self) -> list[Any]:
         """The search for a less discriminatory alternative, when the study ran it."""
-        from adverse_impact._core._render import frame_table
+        from adverse_impact._publish._document import Section, Text
         from adverse_impact._scores._alternatives import GROUP_CUTOFF_NOTE
 
         found = self._numbers.get("alternatives")
         if found is None:
             return []
         return [
-            "<h2>Less discriminatory alternatives (cross-validated search)</h2>",
-            "<p>" + html.escape(found["sentence"]) + "</p>",
-            frame_table(pd.DataFrame(found["table"])),
-            "<p>" + html.escape(GROUP_CUTOFF_NOTE) + "</p>",
+            Section(
+                "Less discriminatory alternatives (cross-validated search)",
+                (
+                    Text(found["sentence"]),
+                    _alternatives_table(found["table"]),
+                    Text(GROUP_CUTOFF_NOTE),
+                ),
+            )
         ]
+
+
+def _alternatives_table(rows: list[dict[str, Any]]) -> Any:
+    """The search's candidates in words: validity and lowest ratio, each with its interval."""
+    from adverse_impact._core._render import fmt, fmt_interval
+    from adverse_impact._publish._document import Table
+
+    def yes(value: Any) -> str:
+        return "yes" if value else "no"
+
+    return Table(
+        (
+            "model",
+            "validity (AUC)",
+            "95% interval",
+            "precision",
+            "lowest impact ratio",
+            "95% interval",
+            "passes 4/5",
+            "on the frontier",
+            "reads gender",
+        ),
+        tuple(
+            (
+                str(r["model"]),
+                fmt(r["metric"]),
+                fmt_interval(r["metric_ci_low"], r["metric_ci_high"], 3),
+                fmt(r["precision"]),
+                fmt(r["min_impact_ratio"]),
+                fmt_interval(r["ir_ci_low"], r["ir_ci_high"]),
+                yes(r["passes_four_fifths"]),
+                yes(r["pareto"]),
+                yes(r["uses_protected_attribute"]),
+            )
+            for r in rows
+        ),
+        left=(0, 6, 7, 8),
+    )
+
+
+#: The key to the marks of the case study's tables and charts.
+_KEY = (
+    (
+        "below 4/5",
+        "impact ratio under 0.8, the four-fifths rule of thumb (29 CFR 1607.4(D)); red "
+        "bars, values ending in *",
+    ),
+    ("(reference)", "the group the others are compared with (the higher-rate group)"),
+    ("z", "how strongly a token marks women's resumes: the z of its log-odds ratio"),
+    (
+        "on the frontier",
+        "Pareto-optimal: no other candidate is better on both validity and lowest impact ratio",
+    ),
+    (
+        "reads gender",
+        "the rule uses gender at decision time: shown for comparison, never offered",
+    ),
+)
+
+#: How the study's figures were computed (the report's Method section).
+_METHOD = (
+    "Data: make_resumes' synthetic resumes; ten years of hiring history skewed against "
+    "women, then new applicants; women and men are equally qualified by construction.",
+    "Model: TF-IDF of the resume text and a logistic regression, trained on the history's "
+    "hiring decisions; it advances the top share of new applicants' scores.",
+    "Impact ratio: a group's rate of advance over the higher-rate group's; the lowest "
+    "ratio by gender is reported whichever group it is; 95% interval by Katz's log "
+    "method; p-value by Fisher's exact test.",
+    "Among the qualified: the same ratio among applicants the ground truth marks as "
+    "qualified (the ratio of true-positive rates).",
+    "Proxies: tokens over-represented among women's resumes (z of the log-odds ratio, "
+    "women against the rest); the proxies a model uses ranked by leakage, a feature's "
+    "association with gender times its influence on the model; the counterfactual swap "
+    "of gendered terms (women's <-> men's).",
+    "Names: a paired test, each resume scored with a woman's and a man's name; a stand-in "
+    "ranker on counterbalanced prompts of eight.",
+    "Scrub: every explicitly gendered term removed, the model retrained; recoverability "
+    "is the cross-validated ROC AUC of predicting gender from the scrubbed text.",
+    "Mitigation: fairlearn's ThresholdOptimizer (demographic parity) on the scrubbed "
+    "model's scores.",
+    "Alternatives: candidate feature sets fitted with cross-validation; validity is the "
+    "ROC AUC against the ground truth, not the skewed hiring labels.",
+)
 
 
 def recruiting_tool(

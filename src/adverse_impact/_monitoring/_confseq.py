@@ -23,7 +23,15 @@ import numpy as np
 
 from adverse_impact._stats import _tests as stats
 
-__all__ = ["best_rho", "log_ratio_sequence", "mixture_radius"]
+__all__ = [
+    "PLANNED_CHANGES",
+    "best_lambda",
+    "best_rho",
+    "linear_radius",
+    "log_ratio_sequence",
+    "mixture_radius",
+    "planned_slopes",
+]
 
 
 def best_rho(v_opt: float, alpha: float) -> float:
@@ -59,8 +67,104 @@ def mixture_radius(v: Any, *, alpha: float, rho: float) -> np.ndarray:
     return np.sqrt((v + rho) * np.log((v + rho) / (rho * alpha * alpha)))
 
 
+def best_lambda(v_opt: float, alpha: float) -> float:
+    """The slope of the linear boundary that touches the tightest curve at ``V = v_opt``.
+
+    For the two-sided linear boundary ``log(2/alpha)/lambda + lambda V / 2``
+    (:func:`linear_radius`), ``lambda = sqrt(2 log(2/alpha) / v_opt)`` minimises the
+    radius at ``v_opt``, where it equals ``sqrt(2 v_opt log(2/alpha))``: the fixed-sample
+    z-bound at ``alpha / 2`` per side with ``2 log(2/alpha)`` in place of ``z^2``.
+
+    Examples
+    --------
+    >>> from adverse_impact._monitoring._confseq import best_lambda
+    >>> round(best_lambda(625.0, 0.001), 4)
+    0.1559
+    """
+    return math.sqrt(2 * math.log(2 / alpha) / float(v_opt))
+
+
+#: The change detector's mixture over planned changes: (multiple of the planned
+#: standard error, weight). Most weight on the planned change (a window with the
+#: planned information telling 0.7 from 0.8); the rest on one four times as coarse,
+#: so that a small group's large change is still caught (100 a group a month, a
+#: change to 0.4: 93% within six months, against 6% with the planned slope alone).
+PLANNED_CHANGES = ((1.0, 0.8), (4.0, 0.2))
+
+
+def planned_slopes(planned_se: float, alpha: float) -> tuple[tuple[float, float], ...]:
+    """The ``(lam, weight)`` of each planned change (:data:`PLANNED_CHANGES`).
+
+    Each slope is :func:`best_lambda` at its component's information and level
+    ``alpha * weight``: the slope that component would take alone.
+
+    Examples
+    --------
+    >>> from adverse_impact._monitoring._confseq import planned_slopes
+    >>> [(round(lam, 3), w) for lam, w in planned_slopes(0.04, 0.001)]
+    [(0.158, 0.8), (0.687, 0.2)]
+    """
+    return tuple(
+        (best_lambda(1 / (planned_se * multiple) ** 2, alpha * weight), weight)
+        for multiple, weight in PLANNED_CHANGES
+    )
+
+
+def linear_radius(v: Any, *, alpha: float, slopes: Any) -> np.ndarray:
+    """Radius of the two-sided boundary of a mixture of linear boundaries, sum scale.
+
+    ``slopes`` is a sequence of ``(lam, weight)`` with weights summing to 1.  The
+    radius is the ``S > 0`` at which ``sum_k weight_k exp(lam_k S - lam_k^2 V / 2)``
+    reaches ``2/alpha``: each term is an exponential supermartingale for a
+    Gaussian process with variance process ``V``, a weighted mean of them is one,
+    and Ville's inequality bounds each side at ``alpha/2`` (Howard et al. 2021,
+    the linear boundaries of their section 3, mixed over a few slopes).  With one
+    slope it is ``log(2/alpha)/lam + lam V / 2``; a slope fixed by a planned change
+    is what makes a restarted sequence a CUSUM for it, narrower than the normal
+    mixture near the planned information, wider far from it, which the other
+    slopes of the mixture cover.
+
+    Examples
+    --------
+    >>> from adverse_impact._monitoring._confseq import linear_radius
+    >>> float(linear_radius(100.0, alpha=0.05, slopes=[(0.5, 1.0)]))  # log(40)/0.5 + 25
+    32.37775...
+    >>> round(float(linear_radius(100.0, alpha=0.05, slopes=[(0.5, 0.7), (0.2, 0.3)])), 2)
+    31.49
+
+    Mixed, the radius lies below the planned slope's alone (32.38) where the
+    other slope fits better, and above that slope's alone (28.44): the price of
+    not knowing which change will come.
+    """
+    v = np.asarray(v, dtype=float)
+    lams = np.array([float(lam) for lam, _ in slopes])[(...,) + (None,) * v.ndim]
+    logw = np.log(np.array([float(w) for _, w in slopes]))[(...,) + (None,) * v.ndim]
+    target = math.log(2 / alpha)
+    # Start at the smallest one-slope radius (each term alone reaching 2/alpha): the
+    # root is no larger. The log of the mixture is convex and increasing in S there,
+    # so Newton's steps move left and never pass the root; with one slope the first
+    # step lands on it.
+    s = np.min((target - logw) / lams + lams * v / 2, axis=0)
+    for _ in range(12):
+        terms = logw + lams * s - lams * lams * v / 2
+        top = terms.max(axis=0)
+        weights = np.exp(terms - top)
+        total = weights.sum(axis=0)
+        excess = top + np.log(total) - target
+        slope = (lams * weights).sum(axis=0) / total
+        s = s - excess / slope
+    return s
+
+
 def log_ratio_sequence(
-    sel_a: Any, n_a: Any, sel_b: Any, n_b: Any, *, alpha: float, rho: float
+    sel_a: Any,
+    n_a: Any,
+    sel_b: Any,
+    n_b: Any,
+    *,
+    alpha: float,
+    rho: float | None = None,
+    slopes: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Log impact ratio of ``a`` against ``b`` and its confidence-sequence bounds.
 
@@ -68,8 +172,10 @@ def log_ratio_sequence(
     standard error are Katz's (:func:`adverse_impact.stats.impact_ratio_test`,
     with the same Haldane-Anscombe correction for zero cells); with
     information ``V = 1 / se^2`` the bounds are
-    ``log IR -/+ mixture_radius(V) / V``.  Where nobody in either group has
-    been selected the bounds are ``-inf`` and ``inf``.
+    ``log IR -/+ mixture_radius(V) / V`` (``rho`` given: the normal mixture)
+    or ``log IR -/+ linear_radius(V) / V`` (``slopes`` given: a mixture of
+    linear boundaries).  Where nobody in either group has been selected the bounds are
+    ``-inf`` and ``inf``.
 
     Examples
     --------
@@ -95,7 +201,10 @@ def log_ratio_sequence(
         estimate = (log_low + log_high) / 2
         se = (log_high - log_low) / (2 * z975)
         v = 1 / (se * se)
-        half = mixture_radius(v, alpha=alpha, rho=rho) / v
+        if slopes is not None:
+            half = linear_radius(v, alpha=alpha, slopes=slopes) / v
+        else:
+            half = mixture_radius(v, alpha=alpha, rho=rho) / v
     undefined = ~np.isfinite(estimate) | ~np.isfinite(half)
     estimate = np.where(undefined, np.nan, estimate)
     low = np.where(undefined, -np.inf, estimate - half)

@@ -20,7 +20,7 @@ from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import check_option, check_unknown, require_sensitive_features
 from adverse_impact._monitoring import _report
 from adverse_impact._monitoring._change import change_sequences, guarantee, trailing_window
-from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
+from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence, planned_slopes
 from adverse_impact._stats._gate import Gated, GateVerdict, gate_arguments
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import check_alpha
@@ -474,9 +474,12 @@ def monitor(
         (``win_impact_ratio``): the last three months at the defaults.  For
         display only: it changes no alert.
     change_planned_se : float, default 0.04
-        ``planned_se`` of the restarted sequences: 0.04 makes them tightest
-        where a window can tell a ratio of 0.7 from 0.8
-        (``log(0.8 / 0.7) / 0.04`` is about 3.3 standard errors).
+        The change planned for by the restarted sequences (a CUSUM): they
+        are tightest where a window's log ratio has this standard error,
+        and 0.04 is where a window can tell a ratio of 0.7 from 0.8
+        (``log(0.8 / 0.7) / 0.04`` is about 3.3 standard errors).  A fifth
+        of their weight goes to a change four times as coarse (0.16), so
+        that a large change in a small group is caught too.
 
     Returns
     -------
@@ -497,10 +500,12 @@ def monitor(
     the counts from ``j`` on; at each look the window whose upper end is
     lowest is reported (``change_since``, ``change_impact_ratio``,
     ``change_cs_high``), and an alert is that upper end below 0.8 (or 1).
-    Each restart inverts a normal-mixture e-process, so the alert rule is a
-    CUSUM-type e-detector (Shin, Ramdas & Rinaldo 2023): a union bound over
-    the restarts gives the within-horizon guarantee, and the e-detector's
-    bound gives the average run length.  Seeded simulations in
+    Each restart inverts the e-process ``sum_k w_k exp(lambda_k S - lambda_k^2
+    V / 2)``, a mixture of likelihood ratios for the planned changes (slopes
+    ``lambda_k`` fixed by ``change_planned_se``), so the alert rule is a CUSUM
+    (Page 1954) in the e-detector form of Shin, Ramdas & Rinaldo (2023): a
+    union bound over the restarts gives the within-horizon guarantee, and the
+    e-detector's bound gives the average run length.  Seeded simulations in
     docs/monitoring.md (``benchmarks/calibration_monitor.py``) measure both.
 
     References
@@ -516,6 +521,8 @@ def monitor(
     .. [4] Shin, J., Ramdas, A., & Rinaldo, A. (2023). E-detectors: a
        nonparametric framework for sequential change detection. *The New
        England Journal of Statistics in Data Science*, 2(2), 229-260.
+    .. [5] Page, E. S. (1954). Continuous inspection schemes. *Biometrika*,
+       41(1/2), 100-115.
 
     Examples
     --------
@@ -585,7 +592,10 @@ def monitor(
     rho = best_rho(1 / planned_se**2, level)
     change = None
     if horizon is not None:
-        change = (spend["level_change"], best_rho(1 / change_planned_se**2, spend["level_change"]))
+        change = (
+            spend["level_change"],
+            planned_slopes(change_planned_se, spend["level_change"]),
+        )
     table = pd.concat(
         [
             _look(name, grid, ref, level=level, rho=rho, change=change, window=window)
@@ -622,7 +632,7 @@ def monitor(
         "horizon": horizon,
         "window": int(window),
         "change_planned_se": float(change_planned_se),
-        "change_rho": None if change is None else change[1],
+        "change_slopes": None if change is None else [list(pair) for pair in change[1]],
         "average_run_length": spend["arl"],
         "family": family,
         "guarantee": promise,
@@ -638,8 +648,9 @@ def monitor(
         "ratio with Katz's variance (Howard et al. 2021): one from the first period "
         + (
             f"(the cumulative ratio) at level {level:.3g}, and one restarted at every later "
-            f"period (the change detector, a CUSUM-type e-detector after Shin, Ramdas & "
-            f"Rinaldo 2023) at level {spend['level_change']:.3g}; alpha {alpha:g} spent a "
+            f"period with linear boundaries for the planned changes (the change detector, "
+            f"a CUSUM in the e-detector form of Shin, Ramdas & Rinaldo 2023) at level "
+            f"{spend['level_change']:.3g}; alpha {alpha:g} spent a "
             f"quarter on the cumulative sequences and three quarters on the {horizon - 1} "
             f"restarts, each split by {correction} over {comparisons} comparison(s)"
             if horizon is not None
@@ -829,7 +840,7 @@ def _look(
             "high": np.full((k, t), np.nan),
         }
     else:
-        restart = change_sequences(n, sel, ref, level=change[0], rho=change[1])
+        restart = change_sequences(n, sel, ref, level=change[0], slopes=change[1])
     since = np.array(
         [[periods[i] if i >= 0 else None for i in row] for row in restart["since"]], dtype=object
     )

@@ -19,7 +19,7 @@ from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import DATA_KINDS
-from adverse_impact._core._render import jsonable, scoring_median
+from adverse_impact._core._render import html_verdict, jsonable, scoring_median
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
@@ -67,8 +67,15 @@ class LL144Packet:
     ...                   "M"] * 10})
     >>> packet = result.to_ll144(audit_date="2026-11-30", distribution_date="2026-01-05",
     ...                          data_source="ATS export")
-    >>> packet.summary()
-    'LL144Packet: AEDT, audit of 2026-11-30; lowest impact ratio 0.50'
+    >>> print(packet.summary().splitlines()[0])
+    LL144Packet: AEDT, audit of 2026-11-30; lowest impact ratio 0.50
+    >>> for part in packet.verdict.split("; "):
+    ...     print(part)
+    1 of 1 category compared has an impact ratio below 0.80, the four-fifths reference line
+    (Local Law 144 sets no pass mark)
+    the lowest is 0.50 (F, sex)
+    each category is compared on its own with the most selected category of its attribute,
+    with no correction for the number of comparisons.
     >>> packet.to_frame()[["attribute", "category", "n", "rate", "impact_ratio"]]
       attribute category   n  rate  impact_ratio
     0       sex        F  20   0.5           0.5
@@ -156,8 +163,17 @@ class LL144Packet:
         """One self-contained, printable HTML page; optionally written atomically."""
         return _write(_html(self), path)
 
+    @property
+    def verdict(self) -> str:
+        """What the packet finds, in one sentence: how many categories are below 0.80.
+
+        The first thing under the title in every rendering.  Local Law 144 sets
+        no pass mark, so this is a finding, neither a pass nor a fail.
+        """
+        return _finding(self)
+
     def summary(self) -> str:
-        """One line: the tool, the audit date and the lowest impact ratio."""
+        """Two lines: the tool, the audit date and the lowest impact ratio; the verdict."""
         kept = self._tables.dropna(subset=["impact_ratio"])
         low = (
             "lowest impact ratio "
@@ -168,14 +184,18 @@ class LL144Packet:
         tiers = "" if self.tiers == (None,) else f", {len(self.tiers)} tiers"
         return (
             f"LL144Packet: {self.metadata.get('tool') or 'AEDT'}, audit of "
-            f"{self.metadata['audit_date']}{tiers}; {low}"
+            f"{self.metadata['audit_date']}{tiers}; {low}\n{self.verdict}"
         )
 
     def __repr__(self) -> str:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return f"<div><p><strong>{html.escape(self.summary())}</strong></p></div>"
+        head = self.summary().splitlines()[0]
+        return (
+            f"<div><p><strong>{html.escape(head)}</strong></p>"
+            f"{html_verdict(self.verdict, None)}</div>"
+        )
 
 
 # -- building -----------------------------------------------------------------------------
@@ -482,6 +502,54 @@ def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -
     return sentence
 
 
+def _finding(packet: LL144Packet) -> str:
+    """The packet's verdict: how many categories compared are below 0.80, the lowest, the
+    categories excluded as small, and the family (each comparison on its own)."""
+    meta = packet.metadata
+    table = packet._tables
+    compared = table[~table["excluded"] & ~table["is_reference"] & table["impact_ratio"].notna()]
+    excluded = int(table["excluded"].sum())
+    tiered = packet.tiers != (None,)
+    scope = f"Across the {len(packet.tiers)} tiers, " if tiered else ""
+    small = (
+        f"; {excluded} {'category' if excluded == 1 else 'categories'} under "
+        f"{meta['min_share']:.0%} {'is' if excluded == 1 else 'are'} excluded from the "
+        "ratios (6 RCNY 5-301(d))"
+        if excluded
+        else ""
+    )
+    if compared.empty:
+        sentence = (
+            "no category could be compared with another (no category has a rate above "
+            f"zero among those compared){small}."
+        )
+        return scope + sentence if scope else sentence[0].upper() + sentence[1:]
+    below = int(compared[FLAG].sum())
+    n = len(compared)
+    low = compared.loc[compared["impact_ratio"].astype(float).idxmin()]
+    where = f"{low['category']}, {str(low['attribute']).replace(ATTRIBUTE_SEP, ' × ')}"
+    if tiered:
+        where += f", {_tier_title(low['tier']).lower()}"
+    most = (
+        "the most selected category"
+        if meta["measure"] == "selection rate"
+        else "the category with the highest scoring rate"
+    )
+    count = (
+        f"{below} of {n} {'category' if n == 1 else 'categories'} compared "
+        f"{'has' if below == 1 else 'have'}"
+        if below
+        else f"none of the {n} {'category' if n == 1 else 'categories'} compared has"
+    )
+    sentence = (
+        f"{count} an impact ratio below 0.80, the four-fifths reference line (Local Law "
+        f"144 sets no pass mark); the lowest is {decisive(low['impact_ratio'], low[FLAG])} "
+        f"({where}){small}; each category is compared on its own with {most} of its "
+        "attribute, with no correction for the number of comparisons."
+    )
+    return scope + sentence if scope else sentence[0].upper() + sentence[1:]
+
+
 def _tier_title(tier: str | None) -> str:
     return "" if tier is None else f"Placed in tier “{tier}” or better"
 
@@ -547,6 +615,8 @@ def _markdown(packet: LL144Packet) -> str:
     count, rate = _measure_words(meta)
     lines = [
         f"# {_title(meta)}",
+        "",
+        f"**Finding.** {packet.verdict}",
         "",
         "Published under NYC Local Law 144 of 2021 and " + RULES["summary"] + ".",
         "",
@@ -693,6 +763,8 @@ h3{font-size:1.05rem;margin-top:1.2rem}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:1rem 0}
 dl.meta dt{font-weight:600}dl.meta dd{margin:0}
 p.headline{font-size:1.02rem;margin:.3rem 0 .6rem}
+p.verdict{font-size:1.08rem;border-left:4px solid #57606a;padding:.4rem .8rem;
+background:#f6f8fa;margin:.6rem 0}
 table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.92rem;width:100%}
 caption{text-align:left;font-weight:600;padding:.2rem 0;color:#1b1f24}
 th,td{border-bottom:1px solid #d0d7de;padding:.3rem .55rem;text-align:right}
@@ -713,7 +785,7 @@ background:#fff}
 .table-wrap{container-type:inline-size}
 .table-wrap caption{position:sticky;left:0;max-width:100cqw;box-sizing:border-box}
 .table-wrap tr.below th:first-child,.table-wrap tr.below td:first-child{background:#ffebe9}
-tr,dl.meta,p.headline{break-inside:avoid;page-break-inside:avoid}
+tr,dl.meta,p.headline,p.verdict{break-inside:avoid;page-break-inside:avoid}
 h1,h2,h3,caption{break-after:avoid;page-break-after:avoid}
 thead{display:table-header-group}
 @media (max-width:40rem){body{margin:1rem auto;padding:0 .6rem;overflow-wrap:break-word}
@@ -726,6 +798,7 @@ body{margin:0;max-width:none;font-size:8pt;line-height:1.25}
 h1{font-size:13pt;margin:0}h2{font-size:10.5pt;margin:.5rem 0 .2rem;break-after:avoid}
 h3{font-size:9.5pt;margin:.4rem 0 .15rem}p{margin:.2rem 0}
 p.headline{font-size:8.5pt;margin:.1rem 0 .2rem}
+p.verdict{font-size:9pt;margin:.2rem 0 .3rem;padding:.2rem .5rem}
 dl.meta{margin:.3rem 0;gap:0 .8rem}table{margin:.1rem 0 .4rem;font-size:7.5pt;break-inside:avoid}
 th,td{padding:.05rem .3rem}.track{width:5rem}
 .bar,.line{-webkit-print-color-adjust:exact;print-color-adjust:exact}
@@ -748,6 +821,7 @@ def _html(packet: LL144Packet) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{_e(title)}</h1>",
+        html_verdict(packet.verdict, None),
         (
             f'<p class="note">Published under NYC Local Law 144 of 2021 and '
             f"{_e(RULES['summary'])}.</p>"
