@@ -625,7 +625,7 @@ class AuditResult(RowGated, ResultShape):
         ...                   "M"]})
         >>> packet = result.to_ll144(audit_date="2026-11-30", distribution_date="2026-01-05",
         ...                          data_source="ATS export, 2025 applicants")
-        >>> packet.to_markdown().splitlines()[4]
+        >>> packet.to_markdown().splitlines()[6]
         '- **Date of the bias audit:** 2026-11-30'
         """
         from adverse_impact._publish._ll144 import build_packet
