@@ -27,6 +27,8 @@ from adverse_impact._version import __version__
 #: File suffixes that hold pickles: loading one runs arbitrary code.
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 FORMATS = ("table", "markdown", "md", "html", "json")
+#: The formats of the commands whose reports have no "markdown" spelling.
+SHORT_FORMATS = ("table", "md", "html", "json")
 
 
 def _example(args: argparse.Namespace) -> int:
@@ -588,41 +590,18 @@ def _out_of_core(path: str) -> str | None:
 
 
 def _emit(result: Any, args: argparse.Namespace) -> int:
-    from adverse_impact._core._io import write_atomic
-
     # The gate decides first, so the log records the verdict this command gives (an
     # audit no gate can judge is logged as such, then refused below).
     try:
         verdict, judge_error = _verdict(result, args), None
     except AdverseImpactError as exc:
         verdict, judge_error = None, exc
-    if getattr(args, "log", None):
-        from adverse_impact._monitoring._log import AuditLog
-
-        entry = AuditLog(args.log).add(
-            result, label=args.log_label, model_version=args.model_version, verdict=verdict
-        )
-        print(f"logged entry {entry} in {args.log}", file=sys.stderr)
+    _log(result, args, verdict)
     if judge_error is not None:
         raise judge_error
     text = _render(result, args)
     status, message = _gate(verdict)
-    if args.out:
-        try:
-            write_atomic(args.out, text)
-        except OSError as exc:
-            raise input_error(
-                "--out",
-                f"cannot write {args.out!r} ({exc.strerror or exc})",
-                "Pass a path in a directory you can write to",
-            ) from exc
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        try:
-            print(text, flush=True)
-        except BrokenPipeError:
-            # The reader (``| head``) has seen enough; the gate's verdict still stands.
-            _silence_stdout()
+    _write_or_print(text, args.out)
     if message:
         print(message, file=sys.stderr)
     return status
@@ -987,6 +966,14 @@ def _add_gate_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_format_and_out(
+    parser: argparse.ArgumentParser, formats: Sequence[str], format_help: str | None = None
+) -> None:
+    """``--format`` (a table by default) and ``--out``, which every report command has."""
+    parser.add_argument("--format", choices=formats, default="table", help=format_help)
+    parser.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+
+
 def _add_debug_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
@@ -1121,7 +1108,7 @@ def _check_summary(args: argparse.Namespace) -> int:
 
 
 def _write_or_print(text: str, out: str | None) -> None:
-    """The report to ``--out`` (atomically) or to standard output."""
+    """The report to ``--out`` (atomically) or to standard output: every command's output."""
     if out:
         from adverse_impact._core._io import write_atomic
 
@@ -1135,7 +1122,23 @@ def _write_or_print(text: str, out: str | None) -> None:
             ) from exc
         print(f"wrote {out}", file=sys.stderr)
     else:
-        print(text, flush=True)
+        try:
+            print(text, flush=True)
+        except BrokenPipeError:
+            # The reader (``| head``) has seen enough; the gate's verdict still stands.
+            _silence_stdout()
+
+
+def _log(result: Any, args: argparse.Namespace, verdict: Any) -> None:
+    """With ``--log``, append the result and the verdict this command gives to the log."""
+    if not getattr(args, "log", None):
+        return
+    from adverse_impact._monitoring._log import AuditLog
+
+    entry = AuditLog(args.log).add(
+        result, label=args.log_label, model_version=args.model_version, verdict=verdict
+    )
+    print(f"logged entry {entry} in {args.log}", file=sys.stderr)
 
 
 def _funnel(args: argparse.Namespace) -> int:
@@ -1170,7 +1173,6 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _monitor(args: argparse.Namespace) -> int:
-    from adverse_impact._core._io import write_atomic
     from adverse_impact._monitoring._monitor import RULE_ALERTS, monitor
 
     data = _out_of_core(args.data) or read_table(args.data, args.group)
@@ -1189,24 +1191,14 @@ def _monitor(args: argparse.Namespace) -> int:
     )
     # The gate decides first, so the log records the verdict this command gives.
     verdict = None if args.fail_on == "never" else result.gate(rule=args.fail_on)
-    if args.log:
-        from adverse_impact._monitoring._log import AuditLog
-
-        entry = AuditLog(args.log).add(
-            result, label=args.log_label, model_version=args.model_version, verdict=verdict
-        )
-        print(f"logged entry {entry} in {args.log}", file=sys.stderr)
+    _log(result, args, verdict)
     text = {
         "table": result.summary,
         "json": result.to_json,
         "html": result.to_html,
         "md": result.to_markdown,
     }[args.format]()
-    if args.out:
-        write_atomic(args.out, text)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        print(text)
+    _write_or_print(text, args.out)
     # The exit code follows the alerts printed: the gate's message says which fail the run.
     where = sys.stdout if args.format == "table" and not args.out else sys.stderr
     printed = len(result.alerts)
@@ -1271,7 +1263,6 @@ def _rankings(args: argparse.Namespace) -> int:
     import json
 
     from adverse_impact._blackbox._rankings import audit_rankings
-    from adverse_impact._core._io import write_atomic
 
     data = read_table(args.data, [*args.group, *(args.by or [])])
     result = audit_rankings(
@@ -1292,11 +1283,7 @@ def _rankings(args: argparse.Namespace) -> int:
         "json": lambda: json.dumps(result.to_dict(), indent=2, allow_nan=False),
     }
     text = render[args.format]()
-    if args.out:
-        write_atomic(args.out, text)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        print(text)
+    _write_or_print(text, args.out)
     print(result.verdict(), file=sys.stderr)
     if args.fail_on == "never":
         return 0
@@ -1323,8 +1310,7 @@ def _add_rankings_parser(commands: Any) -> None:
     ranks.add_argument("--k", type=int, default=1, help="top k counts as selected (default 1)")
     ranks.add_argument("--alpha", type=float, default=0.05, help="significance level")
     ranks.add_argument("--random-state", type=int, default=0, metavar="SEED")
-    ranks.add_argument("--format", choices=["table", "md", "html", "json"], default="table")
-    ranks.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    _add_format_and_out(ranks, SHORT_FORMATS)
     ranks.add_argument(
         "--fail-on",
         choices=[*options.RULES, "never"],
@@ -1473,13 +1459,9 @@ def _add_check_summary_parser(commands: Any) -> None:
         default="either",
         help="base of the share (default: accept either)",
     )
-    checker.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="table",
-        help="findings as text (default), a Markdown or HTML report, or JSON",
+    _add_format_and_out(
+        checker, FORMATS, "findings as text (default), a Markdown or HTML report, or JSON"
     )
-    checker.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     _add_debug_option(checker)
 
 
@@ -1503,13 +1485,9 @@ def _add_funnel_parser(commands: Any) -> None:
     _add_group_option(funnel)
     _add_group_coding_options(funnel)
     _add_test_options(funnel)
-    funnel.add_argument(
-        "--format",
-        choices=FORMATS,
-        default="table",
-        help="output format: an aligned table (default), markdown (md), html or json",
+    _add_format_and_out(
+        funnel, FORMATS, "output format: an aligned table (default), markdown (md), html or json"
     )
-    funnel.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
     _add_gate_options(funnel)
     _add_debug_option(funnel)
     _add_file_options(funnel)
@@ -1557,8 +1535,7 @@ def _add_monitor_parser(commands: Any) -> None:
         metavar="N",
         help="periods in the 'ratio now' shown beside the cumulative one (default 3)",
     )
-    watch.add_argument("--format", choices=["table", "json", "html", "md"], default="table")
-    watch.add_argument("--out", metavar="PATH", help="write the report here (atomically)")
+    _add_format_and_out(watch, SHORT_FORMATS)
     watch.add_argument(
         "--fail-on",
         choices=[*options.RULES, "never"],

@@ -20,37 +20,13 @@ second:
 from typing import TYPE_CHECKING
 
 from adverse_impact._core._public import attach as _attach
+from adverse_impact._stats import PUBLIC as _PUBLIC
 
 #: Where each statistic lives: imported on first use (scipy is not loaded
-#: until a statistic is), and shown as ``adverse_impact.stats.<name>``.
+#: until a statistic is), and shown as ``adverse_impact.stats.<name>``.  The names
+#: are the private modules' own (``_stats.PUBLIC``), so the two lists cannot drift.
 _NAMES = {
-    **dict.fromkeys(["implied_d", "implied_impact_ratio"], "adverse_impact._stats._implied"),
-    **dict.fromkeys(
-        ["PowerResult", "SampleSizeResult", "minimum_detectable_ratio", "power", "sample_size"],
-        "adverse_impact._stats._power",
-    ),
-    **dict.fromkeys(
-        [
-            "ChiSquareResult",
-            "FisherResult",
-            "ImpactRatioResult",
-            "MantelHaenszelResult",
-            "OddsRatioResult",
-            "ShortfallResult",
-            "ZTestResult",
-            "chi_square",
-            "cohens_h",
-            "fisher_exact",
-            "flip_flop",
-            "impact_ratio_test",
-            "mantel_haenszel",
-            "odds_ratio",
-            "rate_difference",
-            "shortfall",
-            "two_proportion_z",
-        ],
-        "adverse_impact._stats._tests",
-    ),
+    name: f"adverse_impact._stats.{module}" for module, names in _PUBLIC.items() for name in names
 }
 
 __getattr__, __dir__ = _attach(__name__, _NAMES)
@@ -84,6 +60,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
         two_proportion_z,
     )
 
+# A literal list: type checkers read it to know what the module exports.
 __all__ = [
     "ChiSquareResult",
     "FisherResult",

@@ -34,8 +34,10 @@ from adverse_impact._core._groups import label_columns
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import frame_block, jsonable
 from adverse_impact._core._validation import check_share, check_unknown, require_sensitive_features
+from adverse_impact._publish._document import Reported
 from adverse_impact._stats._gate import (
     GateArguments,
+    Gated,
     GateVerdict,
     gate_arguments,
     notes_for,
@@ -56,7 +58,7 @@ _SHOWN_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio",
 
 # eq=False: results holding DataFrames compare (and hash) by identity.
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class FunnelResult:
+class FunnelResult(Gated, Reported):
     """Each stage of a hiring funnel audited among its entrants, and the bottom line.
 
     Returned by :func:`adverse_impact.audit_funnel`.
@@ -138,15 +140,6 @@ class FunnelResult:
     ) -> np.ndarray:
         """Mask of :attr:`table` rows that fail the gate (see :meth:`gate`)."""
         return _steps_failing("FunnelResult", self.results, min_ratio, alpha, rule)[1]
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """False when any stage *or* the bottom line fails the gate: ``gate(...).passes``.
-
-        Arguments as in :meth:`gate`.
-        """
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -234,40 +227,6 @@ class FunnelResult:
         from adverse_impact._audits._funnel_report import funnel_document
 
         return funnel_document(self)
-
-    def to_html(self, path: Any = None) -> str:
-        """One self-contained HTML page (inline CSS and SVG, nothing fetched).
-
-        The verdict, then per attribute a chart of where each group's
-        applicants leave the funnel, the stage-by-stage table (the bottom line
-        last) with groups that fall under the small-category share marked at
-        the stage where it happens, and each stage's share of the bottom-line
-        disparity; then the key, notes, method and dated legal notes.  Written
-        atomically to ``path`` when given.
-
-        Examples
-        --------
-        >>> import adverse_impact as ai
-        >>> funnel = ai.audit_funnel(stages={"screened": [1, 1, 1, 0], "offered": [1, 0, 1, 0]},
-        ...                          sensitive_features={"sex": ["F", "F", "M", "M"]})
-        >>> page = funnel.to_html()
-        >>> page.startswith("<!DOCTYPE html>"), "Where applicants leave" in page
-        (True, True)
-        """
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "html", path)
-
-    def to_markdown(self, path: Any = None) -> str:
-        """The same report as Markdown (charts stand as their captions)."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "markdown", path)
-
-    def _repr_html_(self) -> str:
-        from adverse_impact._publish._document import render_fragment
-
-        return render_fragment(self._document())
 
     def plot(self, ax: Any = None, attribute: str | None = None) -> Any:
         """Where each group's applicants leave the funnel: stacked bars (needs matplotlib).
@@ -740,7 +699,7 @@ def _decompose(names: list[str], results: list[AuditResult]) -> pd.DataFrame:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class TierResult:
+class TierResult(Gated, Reported):
     """An audit of "placed in tier t or better" for every tier but the lowest.
 
     Returned by :func:`adverse_impact.audit_tiers`.
@@ -783,12 +742,6 @@ class TierResult:
     ) -> np.ndarray:
         """Mask of :attr:`table` rows that fail the gate (see :meth:`gate`)."""
         return _steps_failing("TierResult", self.results, min_ratio, alpha, rule)[1]
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """False when any tier fails the gate: ``gate(...).passes``."""
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -841,24 +794,6 @@ class TierResult:
         from adverse_impact._audits._funnel_report import tier_document
 
         return tier_document(self)
-
-    def to_html(self, path: Any = None) -> str:
-        """One self-contained HTML page: per attribute a chart of the tiers each group
-        reaches and the "tier or better" table; written atomically to ``path`` if given."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "html", path)
-
-    def to_markdown(self, path: Any = None) -> str:
-        """The same report as Markdown."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "markdown", path)
-
-    def _repr_html_(self) -> str:
-        from adverse_impact._publish._document import render_fragment
-
-        return render_fragment(self._document())
 
 
 @validate_params()

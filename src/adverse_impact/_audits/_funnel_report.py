@@ -262,6 +262,21 @@ def _where_they_leave(
     )
 
 
+def _shown_row(record: dict[str, Any], step: str, notes: str) -> tuple:
+    """One group at one step (a stage, or "tier t or better"): the row both tables show."""
+    return (
+        record["group"],
+        step,
+        record["n"],
+        record["selected"],
+        record["rate"],
+        record["ratio"],
+        record["interval"],
+        record["flag"],
+        notes,
+    )
+
+
 def _stage_table(
     attribute: str,
     names: list[str],
@@ -297,19 +312,7 @@ def _stage_table(
                     "from this step on (6 RCNY 5-301(d))"
                 )
                 refs = (refs + " " if refs else "") + f"[{notes.ref(text)}]"
-            rows.append(
-                (
-                    record["group"],
-                    name,
-                    record["n"],
-                    record["selected"],
-                    record["rate"],
-                    record["ratio"],
-                    record["interval"],
-                    record["flag"],
-                    refs,
-                )
-            )
+            rows.append(_shown_row(record, name, refs))
             classes.append(record["classes"])
     return Table(
         header,
@@ -400,19 +403,7 @@ def tier_document(tiers: TierResult) -> Document:
         for name, result in zip(names, tiers.results):
             block = result.table[result.table["attribute"] == attribute]
             for record in audit_rows(block, notes, alpha=result.params.get("alpha")):
-                rows.append(
-                    (
-                        record["group"],
-                        f"{name} or better",
-                        record["n"],
-                        record["selected"],
-                        record["rate"],
-                        record["ratio"],
-                        record["interval"],
-                        record["flag"],
-                        record["notes"],
-                    )
-                )
+                rows.append(_shown_row(record, f"{name} or better", record["notes"]))
                 classes.append(record["classes"])
         table = Table(
             (

@@ -34,6 +34,7 @@ from adverse_impact._core._validation import below_ratio
 from adverse_impact._stats._gate import (
     GateArguments,
     GateVerdict,
+    RowGated,
     gate_arguments,
     notes_for,
     row_detail,
@@ -62,7 +63,7 @@ def _copy_counts(counts: GroupCounts) -> GroupCounts:
 # Slots are listed in the class body: ``slots=True`` would turn the Copied
 # fields into plain slots that hand out the frames themselves.
 @dataclass(frozen=True, eq=False)
-class AuditResult(ResultShape):
+class AuditResult(RowGated, ResultShape):
     """Selection rates and impact ratios by group; immutable.
 
     Returned by :func:`adverse_impact.audit`.  Every number in it is derived
@@ -205,17 +206,6 @@ class AuditResult(ResultShape):
             )
         return None
 
-    def failing(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> np.ndarray:
-        """Boolean mask of the table rows that fail the gate; see :meth:`passes`.
-
-        Raises :class:`~adverse_impact.InputError` when the audit cannot be
-        judged (no one, or everyone, selected): a gate must not pass what it
-        cannot judge.
-        """
-        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
-
     def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
         return gate_arguments(
             min_ratio,
@@ -243,10 +233,15 @@ class AuditResult(ResultShape):
         below = self._below(arguments.min_ratio)
         return below & significant if rule == "both" else below | significant
 
-    def passes(
+    def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """True when no group fails the chosen rule: ``gate(...).passes``.
+    ) -> GateVerdict:
+        """The gate's verdict, with its rule, family and correction named.
+
+        What a CI gate, the command line and the audit log report: pass or
+        fail, the failing groups with their figures, the rule, and the family
+        of comparisons with the correction behind a significance rule.
+        ``passes(...)`` is exactly ``gate(...).passes``.
 
         Parameters
         ----------
@@ -267,12 +262,17 @@ class AuditResult(ResultShape):
             significantly lower, as one of the family of comparisons the gate
             makes: every group of every attribute and intersection against
             the highest rate (``p_value_adjusted < alpha``; the family and its
-            correction are in ``params["family"]`` and :meth:`gate`).  On fair
-            data it fails at most ``alpha`` of the time (measured in
-            docs/which-test.md).  ``"both"``: fail only when a group is below
-            *and* significantly lower (the default when ``alpha`` is given;
-            fewer false alarms on small samples).  ``"either"``: fail on
-            either finding (the cautious policy).
+            correction are in ``params["family"]``).  On fair data it fails at
+            most ``alpha`` of the time (measured in docs/which-test.md).
+            ``"both"``: fail only when a group is below *and* significantly
+            lower (the default when ``alpha`` is given; fewer false alarms on
+            small samples).  ``"either"``: fail on either finding (the
+            cautious policy).
+
+        Raises
+        ------
+        InputError
+            When no one (or everyone) was selected: nothing can be judged.
 
         Examples
         --------
@@ -281,33 +281,17 @@ class AuditResult(ResultShape):
         significant.
 
         >>> import adverse_impact as ai
-        >>> result = ai.audit(selected=[1] * 2 + [0] * 8 + [1] * 5 + [0] * 5,
-        ...                   sensitive_features={"sex": ["F"] * 10 + ["M"] * 10})
-        >>> result.passes()
+        >>> small = ai.audit(selected=[1] * 2 + [0] * 8 + [1] * 5 + [0] * 5,
+        ...                  sensitive_features={"sex": ["F"] * 10 + ["M"] * 10})
+        >>> small.passes()
         False
-        >>> result.passes(alpha=0.05)
+        >>> small.passes(alpha=0.05)
         True
-        >>> result.passes(rule="either")
+        >>> small.passes(rule="either")
         False
 
-        Raises
-        ------
-        InputError
-            When no one (or everyone) was selected: nothing can be judged.
-        """
-        return self.gate(min_ratio, alpha, rule).passes
+        The verdict names the rule, the family and its correction:
 
-    def gate(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> GateVerdict:
-        """The verdict of :meth:`passes`, with its rule, family and correction named.
-
-        What a CI gate, the command line and the audit log report: pass or
-        fail, the failing groups with their figures, the rule, and the family
-        of comparisons with the correction behind a significance rule.
-
-        Examples
-        --------
         >>> import adverse_impact as ai
         >>> from adverse_impact.datasets import load_eeoc_example
         >>> result = ai.audit(load_eeoc_example(), selected="advanced", sensitive_features="race")
@@ -641,7 +625,7 @@ class AuditResult(ResultShape):
         ...                   "M"]})
         >>> packet = result.to_ll144(audit_date="2026-11-30", distribution_date="2026-01-05",
         ...                          data_source="ATS export, 2025 applicants")
-        >>> packet.to_markdown().splitlines()[4]
+        >>> packet.to_markdown().splitlines()[6]
         '- **Date of the bias audit:** 2026-11-30'
         """
         from adverse_impact._publish._ll144 import build_packet

@@ -50,7 +50,7 @@ from adverse_impact._core._validation import (
     check_option,
     check_share,
 )
-from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments
+from adverse_impact._stats._gate import GateArguments, GateVerdict, RowGated, gate_arguments
 from adverse_impact._stats._gate import verdict as gate_verdict
 
 __all__ = ["ImputedAudit", "audit_imputed", "corrected_rates", "kmz_bounds"]
@@ -531,7 +531,7 @@ def _source(probabilities: Any) -> dict[str, Any]:
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False, eq=False)
-class ImputedAudit:
+class ImputedAudit(RowGated):
     """An audit from race probabilities; returned by :func:`adverse_impact.audit_imputed`.
 
     Attributes
@@ -608,18 +608,6 @@ class ImputedAudit:
         # Float bounds against the floor as written: the bounds are sums of
         # probabilities, not ratios of counts, so there is no exact fraction to keep.
         return compared & (np.nan_to_num(high, nan=np.inf) < float(arguments.min_ratio))
-
-    def failing(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> np.ndarray:
-        """Boolean mask of :attr:`table` rows that fail the gate; see :meth:`gate`."""
-        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """True when no group's whole bound interval is below ``min_ratio``; ``gate().passes``."""
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None

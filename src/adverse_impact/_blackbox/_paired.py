@@ -38,6 +38,7 @@ from adverse_impact._stats._gate import (
     RULE_WORDS,
     GateArguments,
     GateVerdict,
+    RowGated,
     gate_arguments,
     row_detail,
 )
@@ -202,7 +203,7 @@ def _ranker_asker(scorer: Any) -> Callable[[list[str]], list[list[int]]]:
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class PairedTestResult:
+class PairedTestResult(RowGated):
     """A paired (correspondence) test of a scorer; immutable.
 
     Returned by :func:`adverse_impact.paired_test`.
@@ -364,18 +365,6 @@ class PairedTestResult:
             return differ
         below = below_ratio(self._exact_ratios(), arguments.min_ratio)
         return below & differ if arguments.rule == "both" else below | differ
-
-    def failing(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> np.ndarray:
-        """Boolean mask of :attr:`table` rows that fail the gate; see :meth:`gate`."""
-        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """True when no group fails the gate: ``gate(...).passes``."""
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None

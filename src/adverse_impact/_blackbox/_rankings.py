@@ -43,7 +43,13 @@ from adverse_impact._core._validation import (
     column_names,
     require_sensitive_features,
 )
-from adverse_impact._stats._gate import GateArguments, GateVerdict, gate_arguments, row_detail
+from adverse_impact._stats._gate import (
+    GateArguments,
+    GateVerdict,
+    RowGated,
+    gate_arguments,
+    row_detail,
+)
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._multiplicity import adjust
 from adverse_impact._stats._significance import check_alpha
@@ -107,7 +113,7 @@ _HYPOTHESES = {
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False, eq=False)
-class RankingAudit:
+class RankingAudit(RowGated):
     """A ranking audit: top-k rates, impact ratios and design-based tests; immutable.
 
     Returned by :func:`adverse_impact.audit_rankings`.
@@ -227,12 +233,6 @@ class RankingAudit:
         """Impact ratios as exact fractions of the counts, aligned with ``table``."""
         return self._ratios
 
-    def failing(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> np.ndarray:
-        """Boolean mask of the table rows that fail; see :meth:`passes`."""
-        return self._failing(self._gate_arguments(min_ratio, alpha, rule))
-
     def _gate_arguments(self, min_ratio: Any, alpha: Any, rule: Any) -> GateArguments:
         return gate_arguments(
             min_ratio, alpha, rule, result="RankingAudit", default_alpha=self.alpha
@@ -252,10 +252,13 @@ class RankingAudit:
             "either": below | significant,
         }[arguments.rule]
 
-    def passes(
+    def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """True when no group fails the chosen rule: ``gate(...).passes``.
+    ) -> GateVerdict:
+        """The gate's verdict: the failing groups, the rule, the family (one-sided Holm
+        over every group of every attribute, intersection and experiment).
+
+        ``passes(...)`` is exactly ``gate(...).passes``.
 
         Parameters
         ----------
@@ -265,7 +268,7 @@ class RankingAudit:
         alpha : float, optional
             Significance level; default the audit's ``alpha``.
         rule : {"four_fifths", "significance", "both", "either"}, optional
-            As in :meth:`adverse_impact.AuditResult.passes`: ``"four_fifths"``
+            As in :meth:`adverse_impact.AuditResult.gate`: ``"four_fifths"``
             (the default without ``alpha``), ``"significance"`` (a group's
             top-k count significantly *below* the design's expectation:
             one-sided, Holm over every group of every attribute, intersection
@@ -284,13 +287,6 @@ class RankingAudit:
         >>> result.passes(), result.passes(rule="significance")
         (False, False)
         """
-        return self.gate(min_ratio, alpha, rule).passes
-
-    def gate(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> GateVerdict:
-        """The verdict of :meth:`passes`: the failing groups, the rule, the family (one-sided
-        Holm over every group of every attribute, intersection and experiment)."""
         arguments = self._gate_arguments(min_ratio, alpha, rule)
         rows = self._table.loc[self._failing(arguments)]
         where = [

@@ -486,21 +486,6 @@ def _rank_chart(counts: pd.DataFrame, attribute: str, title: str) -> str:
     return _svg_rank_shares(title, rows, max_rank)
 
 
-def _rank_chart(counts: pd.DataFrame, attribute: str, title: str) -> str:
-    part = counts[counts["attribute"] == attribute]
-    if not len(part):
-        return ""
-    max_rank = int(part["rank"].max())
-    rows = []
-    for group, g in part.groupby("group", sort=False):
-        total = float(g["count"].sum())
-        by_rank = dict(zip(g["rank"].astype(int), g["count"]))
-        shares = [by_rank.get(r, 0) / total for r in range(1, max_rank + 1)]
-        rows.append((str(group), shares, by_rank.get(0, 0) / total))
-    rows.sort(key=lambda row: str(row[0]))
-    return _svg_rank_shares(title, rows, max_rank)
-
-
 def _ranking_key(result: Any, key: Mapping[str, Mapping[str, str]] | None) -> Section:
     """The key, first: the columns, the group codes in words, the tests' null hypotheses."""
     table, alpha, k = result.table, result.alpha, result.k

@@ -45,6 +45,7 @@ from adverse_impact._core._validation import (
     check_scores,
     check_weights,
     column_names,
+    refuse_column_names,
 )
 
 #: Count columns of :attr:`GroupCounts.table` (defined beside the group coder that sums them).
@@ -168,18 +169,9 @@ class _Columns:
 
 
 def _columns_from_arrays(selected, groups, score, sample_weight, strata) -> _Columns:
-    for name, value in (
-        ("selected", selected),
-        ("score", score),
-        ("sample_weight", sample_weight),
-        ("strata", strata),
-    ):
-        if isinstance(value, str):
-            raise type_error(
-                name,
-                f"got the column name {value!r} but data is None",
-                "Pass data= (the table holding that column) or the values",
-            )
+    refuse_column_names(
+        {"selected": selected, "score": score, "sample_weight": sample_weight, "strata": strata}
+    )
     labels = label_columns(groups)
     if not labels:
         raise input_error(
@@ -774,12 +766,7 @@ def count_periods(
     if is_path_like(data):
         data = open_parquet(data)
     if data is None:
-        if isinstance(time, str):
-            raise type_error(
-                "time",
-                f"got the column name {time!r} but data is None",
-                "Pass data= (the table holding that column) or the time values",
-            )
+        refuse_column_names({"time": time}, "the time values")
         key = _pandas_period(
             pd.Series(np.asarray(time, dtype=object) if not isinstance(time, pd.Series) else time),
             period,

@@ -44,6 +44,7 @@ from adverse_impact._core._validation import (
     check_consistent_length,
     check_unknown,
     is_missing_label,
+    refuse_column_names,
 )
 
 __all__ = [
@@ -116,12 +117,7 @@ def label_columns(groups: Any, argument: str = "sensitive_features") -> dict[str
         return {str(k): as_pandas(v, f"{argument}[{k!r}]") for k, v in groups.items()}
     if isinstance(groups, pd.Series):
         return {str(groups.name) if groups.name not in (None, "") else "group": groups}
-    if isinstance(groups, str):
-        raise type_error(
-            argument,
-            f"got the column name {groups!r} but data is None",
-            "Pass data= (the table holding that column) or the labels themselves",
-        )
+    refuse_column_names({argument: groups}, "the labels themselves")
     if groups is None:
         raise input_error(
             argument, "is required", f"Pass the protected attribute(s), e.g. {argument}=df['sex']"

@@ -495,6 +495,21 @@ def column_names(value: Any, argument: str) -> list[Any]:
     return names
 
 
+def refuse_column_names(wanted: Mapping[str, Any], values: str = "the values") -> None:
+    """Without ``data=`` a string is a column name with no table to find it in: refuse
+    it, naming the argument (``argument -> value``); ``values`` names what to pass instead.
+
+    The mirror of :func:`check_columns_exist`, which checks the names when there is a table.
+    """
+    for argument, value in wanted.items():
+        if isinstance(value, str):
+            raise type_error(
+                argument,
+                f"got the column name {value!r} but data is None",
+                f"Pass data= (the table holding that column) or {values}",
+            )
+
+
 def check_columns_exist(columns: Sequence[Any], wanted: Mapping[str, Any]) -> None:
     """Every named column (``argument -> name``; None skipped) is one of ``columns``."""
     available = list(columns)

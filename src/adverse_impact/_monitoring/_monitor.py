@@ -21,7 +21,7 @@ from adverse_impact._core._validation import check_option, check_unknown, requir
 from adverse_impact._monitoring import _report
 from adverse_impact._monitoring._change import change_sequences, guarantee, trailing_window
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence, planned_slopes
-from adverse_impact._stats._gate import GateVerdict, gate_arguments
+from adverse_impact._stats._gate import Gated, GateVerdict, gate_arguments
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import check_alpha
 
@@ -51,7 +51,7 @@ _CORRECTIONS = ("bonferroni", "none")
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class MonitorResult:
+class MonitorResult(Gated):
     """Per-period and cumulative impact ratios with an anytime-valid confidence sequence.
 
     Returned by :func:`adverse_impact.monitor`.  Holds counts and figures
@@ -136,12 +136,6 @@ class MonitorResult:
             return None
         order = {p: i for i, p in enumerate(self.periods)}
         return min(rows["first_period"], key=order.__getitem__)
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """True when no alert of the kinds the rule names fired: ``gate(...).passes``."""
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None

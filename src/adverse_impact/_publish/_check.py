@@ -17,6 +17,7 @@ from adverse_impact._core._params import SUMMARY_KINDS, Options, validate_params
 from adverse_impact._core._params import SUMMARY_SHARE_BASES as SHARE_BASES
 from adverse_impact._core._render import jsonable
 from adverse_impact._core._validation import check_share
+from adverse_impact._publish._document import Reported
 from adverse_impact._publish._read import is_unknown_label, read_summary
 
 __all__ = ["Finding", "SummaryCheck", "check_summary"]
@@ -32,6 +33,7 @@ UNKNOWN_LABELS = (
     "decline to self-identify",
     "prefer not to say",
 )
+
 #: Published impact ratios meaning "not computed" (an excluded category).
 _BLANK = {"", "-", "—", "–", "n/a", "na", "nan", "none", "excluded", "excl.", "excl"}
 _REQUIRED = ("attribute", "group", "n", "impact_ratio")
@@ -99,7 +101,7 @@ class Finding:
 
 # eq=False: results holding DataFrames compare (and hash) by identity.
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
-class SummaryCheck:
+class SummaryCheck(Reported):
     """A published summary recomputed from its counts, and what does not add up.
 
     Returned by :func:`adverse_impact.check_summary`.
@@ -204,24 +206,6 @@ class SummaryCheck:
         from adverse_impact._publish._check_report import check_document
 
         return check_document(self)
-
-    def to_html(self, path: Any = None) -> str:
-        """The check as one self-contained HTML page: the verdict, the findings, the
-        published figures beside the recomputed ones; written to ``path`` if given."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "html", path)
-
-    def to_markdown(self, path: Any = None) -> str:
-        """The same report as Markdown."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "markdown", path)
-
-    def _repr_html_(self) -> str:
-        from adverse_impact._publish._document import render_fragment
-
-        return render_fragment(self._document())
 
 
 # -- reading the published table -----------------------------------------------------

@@ -390,6 +390,40 @@ def render_fragment(document: Document) -> str:
     )
 
 
+class Reported:
+    """Mixin of every result whose report is a :class:`Document`: HTML, Markdown, notebook.
+
+    The class defines ``_document()``; the three ways to show that document are
+    written here once, so every report is published the same way.
+    """
+
+    __slots__ = ()
+
+    def to_html(self, path: Any = None) -> str:
+        """The report as one self-contained HTML page (inline CSS and SVG, nothing fetched).
+
+        The verdict first, then the result's tables and charts, the key, the method
+        and the dated legal notes.  Written atomically to ``path`` when given.
+
+        Examples
+        --------
+        >>> import adverse_impact as ai
+        >>> funnel = ai.audit_funnel(stages={"screened": [1, 1, 1, 0], "offered": [1, 0, 1, 0]},
+        ...                          sensitive_features={"sex": ["F", "F", "M", "M"]})
+        >>> page = funnel.to_html()
+        >>> page.startswith("<!DOCTYPE html>"), "Where applicants leave" in page
+        (True, True)
+        """
+        return publish(self, "html", path)
+
+    def to_markdown(self, path: Any = None) -> str:
+        """The same report as Markdown (charts stand as their captions)."""
+        return publish(self, "markdown", path)
+
+    def _repr_html_(self) -> str:
+        return render_fragment(self._document())  # type: ignore[attr-defined]
+
+
 # -- Markdown ---------------------------------------------------------------------------
 
 

@@ -28,8 +28,9 @@ from adverse_impact._core._validation import (
     check_consistent_length,
     check_weights,
 )
+from adverse_impact._publish._document import Reported
 from adverse_impact._scores._gaps import _frame_from_table
-from adverse_impact._stats._gate import GateVerdict
+from adverse_impact._stats._gate import Gated, GateVerdict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -346,7 +347,7 @@ _SWEEP_COLUMNS = [
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class AgeAudit:
+class AgeAudit(Gated, Reported):
     """An age audit; returned by :func:`adverse_impact.audit_age`.
 
     Attributes
@@ -388,12 +389,6 @@ class AgeAudit:
     @property
     def sweep(self) -> pd.DataFrame:
         return self._sweep.copy()
-
-    def passes(
-        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
-    ) -> bool:
-        """True when the audit at ``cutoff`` passes the gate: ``gate(...).passes``."""
-        return self.gate(min_ratio, alpha, rule).passes
 
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
@@ -477,28 +472,6 @@ class AgeAudit:
         from adverse_impact._scores._report import age_document
 
         return age_document(self)
-
-    def to_html(self, path: Any = None) -> str:
-        """The report as one HTML page: the verdict, the audit at the cut-off, the sweep
-        (chart and table) and the trend, then the method and dated legal notes.
-
-        Self-contained (inline CSS and SVG, nothing fetched); written atomically to
-        ``path`` when given.
-        """
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "html", path)
-
-    def to_markdown(self, path: Any = None) -> str:
-        """The same report as Markdown (charts stand as their captions)."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "markdown", path)
-
-    def _repr_html_(self) -> str:
-        from adverse_impact._publish._document import render_fragment
-
-        return render_fragment(self._document())
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The older group's impact ratio at each cut-off, with the 0.8 line (needs matplotlib)."""

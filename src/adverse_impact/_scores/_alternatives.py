@@ -25,6 +25,7 @@ from adverse_impact._core._validation import (
     check_share,
     check_unknown,
 )
+from adverse_impact._publish._document import Reported
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,6 +41,7 @@ GROUP_CUTOFF_NOTE = (
     "employment (Title VII, 42 U.S.C. 2000e-2(l)); shown for comparison only, never "
     "proposed as an alternative."
 )
+
 _METRICS = ("roc_auc", "average_precision")
 #: The verdict names (and the bootstrap measures) at most this many alternatives.
 _VERDICT_MAX = 5
@@ -171,7 +173,7 @@ _TABLE_COLUMNS = [
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class ModelComparison:
+class ModelComparison(Reported):
     """Models side by side; returned by :func:`compare_models` and :func:`search_alternatives`.
 
     Attributes
@@ -298,28 +300,6 @@ class ModelComparison:
         from adverse_impact._scores._report import models_document
 
         return models_document(self)
-
-    def to_html(self, path: Any = None) -> str:
-        """The report as one HTML page: the verdict, the models' validity and lowest impact
-        ratio (table and chart), every group under every model, the method and legal notes.
-
-        Self-contained (inline CSS and SVG, nothing fetched); written atomically to
-        ``path`` when given.
-        """
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "html", path)
-
-    def to_markdown(self, path: Any = None) -> str:
-        """The same report as Markdown (charts stand as their captions)."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "markdown", path)
-
-    def _repr_html_(self) -> str:
-        from adverse_impact._publish._document import render_fragment
-
-        return render_fragment(self._document())
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Validity against the lowest impact ratio, frontier joined, 0.8 dashed (matplotlib)."""

@@ -27,8 +27,10 @@ from adverse_impact._core._validation import (
     check_scores,
     check_unknown,
     check_weights,
+    refuse_column_names,
     require_sensitive_features,
 )
+from adverse_impact._publish._document import Reported
 from adverse_impact._stats._implied import implied_impact_ratio
 
 if TYPE_CHECKING:
@@ -80,17 +82,9 @@ def _resolve(
         groups = {str(g): frame[g] for g in names}
         sample_weight = None if sample_weight is None else frame[sample_weight]
     else:
-        for argument, value in (
-            ("score", score),
-            ("sensitive_features", groups),
-            ("sample_weight", sample_weight),
-        ):
-            if isinstance(value, str):
-                raise type_error(
-                    argument,
-                    f"got the column name {value!r} but data is None",
-                    "Pass data= (the table holding that column) or the values",
-                )
+        refuse_column_names(
+            {"score": score, "sensitive_features": groups, "sample_weight": sample_weight}
+        )
     if score is None:
         raise input_error("score", "is required", "Pass the scores, e.g. score='score'")
     if np.ndim(score) != 1:
@@ -162,7 +156,7 @@ def _weighted_ks(
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False)
-class ScoreGaps:
+class ScoreGaps(Reported):
     """Score distributions by group; returned by :func:`adverse_impact.score_gaps`.
 
     Attributes
@@ -284,28 +278,6 @@ class ScoreGaps:
         from adverse_impact._scores._report import gaps_document
 
         return gaps_document(self)
-
-    def to_html(self, path: Any = None) -> str:
-        """The report as one HTML page: the verdict, per attribute the groups' d and g, the
-        impact ratio at each cut-off and a chart, then the method and dated legal notes.
-
-        Self-contained (inline CSS and SVG, nothing fetched); written atomically to
-        ``path`` when given.
-        """
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "html", path)
-
-    def to_markdown(self, path: Any = None) -> str:
-        """The same report as Markdown (charts stand as their captions)."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "markdown", path)
-
-    def _repr_html_(self) -> str:
-        from adverse_impact._publish._document import render_fragment
-
-        return render_fragment(self._document())
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
         """Implied impact ratio against the share selected, observed ratios as points.

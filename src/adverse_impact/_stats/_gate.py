@@ -32,6 +32,7 @@ from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_min_ratio, check_rule
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "RULE_WORDS",
     "GateArguments",
     "GateVerdict",
+    "Gated",
     "SupportsGate",
     "criterion",
     "few_people_text",
@@ -75,6 +77,50 @@ class SupportsGate(Protocol):
     def gate(
         self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
     ) -> GateVerdict: ...
+
+
+class Gated:
+    """Mixin of every result with a gate: ``passes(...)`` is ``gate(...).passes``.
+
+    The class defines ``gate(min_ratio, alpha, rule)``; the pass/fail answer is
+    written here once, so it cannot drift from the verdict a report, the command
+    line or the audit log shows.
+    """
+
+    __slots__ = ()
+
+    def passes(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> bool:
+        """True when the gate passes: exactly ``gate(min_ratio, alpha, rule).passes``.
+
+        The parameters, the rule and the family of comparisons are those of
+        this result's ``gate``.
+        """
+        return self.gate(min_ratio, alpha, rule).passes  # type: ignore[attr-defined]
+
+
+class RowGated(Gated):
+    """Mixin of a gated result whose gate is a mask over the rows of its table.
+
+    The class defines ``_gate_arguments(min_ratio, alpha, rule)`` (the checked
+    arguments, with its own defaults) and ``_failing(arguments)`` (the mask); the
+    public ``failing`` that joins them is written here once.
+    """
+
+    __slots__ = ()
+
+    def failing(
+        self, min_ratio: float | Fraction = 0.8, alpha: float | None = None, rule: str | None = None
+    ) -> np.ndarray:
+        """Boolean mask of the table rows that fail the gate; see ``gate``.
+
+        Raises :class:`~adverse_impact.InputError` when the result cannot be
+        judged (an audit in which no one, or everyone, was selected): a gate
+        must not pass what it cannot judge.
+        """
+        arguments = self._gate_arguments(min_ratio, alpha, rule)  # type: ignore[attr-defined]
+        return self._failing(arguments)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

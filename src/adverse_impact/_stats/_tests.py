@@ -30,26 +30,9 @@ from scipy.stats import hypergeom, norm
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import html_block, jsonable
+from adverse_impact._stats import PUBLIC
 
-__all__ = [
-    "ChiSquareResult",
-    "FisherResult",
-    "ImpactRatioResult",
-    "MantelHaenszelResult",
-    "OddsRatioResult",
-    "ShortfallResult",
-    "ZTestResult",
-    "chi_square",
-    "cohens_h",
-    "fisher_exact",
-    "flip_flop",
-    "impact_ratio_test",
-    "mantel_haenszel",
-    "odds_ratio",
-    "rate_difference",
-    "shortfall",
-    "two_proportion_z",
-]
+__all__ = list(PUBLIC["_tests"])
 
 #: Relative tolerance for "as probable as the observed table" in Fisher's
 #: two-sided test: the value scipy uses, so that both agree on ties.
