@@ -36,6 +36,7 @@ import pandas as pd
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import Copied, read_only, reduce_by_fields
 from adverse_impact._core._shape import ResultShape
+from adverse_impact._publish._document import Reported
 
 __all__ = [
     "CaseStudyResult",
@@ -481,7 +482,7 @@ def _copy_model(model: Any) -> Any:
 # Slots are listed in the class body: ``slots=True`` would turn the Copied
 # fields into plain slots that hand out the frames and models themselves.
 @dataclass(frozen=True, eq=False, repr=False, kw_only=True)
-class CaseStudyResult(ResultShape):
+class CaseStudyResult(Reported, ResultShape):
     """Every step's numbers and objects; immutable.
 
     Returned by :func:`recruiting_tool`.  ``summary()`` tells the story,
@@ -659,29 +660,6 @@ class CaseStudyResult(ResultShape):
 
     def __repr__(self) -> str:
         return self.summary()
-
-    def _repr_html_(self) -> str:
-        from adverse_impact._publish._document import render_fragment
-
-        return render_fragment(self._document())
-
-    def to_html(self, path: str | Path | None = None) -> str:
-        """A self-contained HTML report of the whole study (tables and SVG charts).
-
-        The verdict first, then the story step by step, the charts, each stage's
-        audit by gender, the proxies and the search for an alternative, the key,
-        the notes, the method and the dated legal notes; written atomically to
-        ``path`` when given.
-        """
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "html", path)
-
-    def to_markdown(self, path: str | Path | None = None) -> str:
-        """The same report as Markdown (charts stand as their captions, with their values)."""
-        from adverse_impact._publish._document import publish
-
-        return publish(self, "markdown", path)
 
     def _verdict(self) -> str:
         """The study's finding in one sentence, with the lowest ratio at each stage."""

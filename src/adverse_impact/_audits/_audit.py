@@ -27,7 +27,6 @@ from adverse_impact._core._groups import (
     specs,
     warn_labels,
     warn_near_duplicates,
-    warn_unused_unknown,
 )
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import (
@@ -908,8 +907,3 @@ def impact_ratios(
     rows = table[table["attribute"] == ATTRIBUTE_SEP.join(counts.attributes)]
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     return _series(counts, rows["impact_ratio"].tolist(), list(totals.index), "impact_ratio")
-
-
-def _warn_unused_unknown(counts: GroupCounts, unknown: frozenset) -> None:
-    """Older callers' spelling of :func:`adverse_impact._core._groups.warn_unused_unknown`."""
-    warn_unused_unknown({column: counts.table[column] for column in counts.attributes}, unknown)
