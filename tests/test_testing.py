@@ -73,7 +73,7 @@ def test_misuse_is_a_type_error():
 
 def test_plugin_fixture_and_report_directory(pytester):
     pytester.makepyfile(
-        test_gate="""
+        test_release_gate="""
         import adverse_impact.testing as ait
 
         def test_release(adverse_impact):
@@ -91,19 +91,19 @@ def test_plugin_fixture_and_report_directory(pytester):
     result.assert_outcomes(passed=2)
     written = sorted(p.name for p in (pytester.path / "evidence").iterdir())
     assert written == [
-        "test_gate.py_test_assertion_is_recorded.html",
-        "test_gate.py_test_assertion_is_recorded.json",
-        "test_gate.py_test_assertion_is_recorded.verdict.txt",
-        "test_gate.py_test_release.html",
-        "test_gate.py_test_release.json",
+        "test_release_gate.py_test_assertion_is_recorded.html",
+        "test_release_gate.py_test_assertion_is_recorded.json",
+        "test_release_gate.py_test_assertion_is_recorded.verdict.txt",
+        "test_release_gate.py_test_release.html",
+        "test_release_gate.py_test_release.json",
     ]
-    report = json.loads((pytester.path / "evidence" / "test_gate.py_test_release.json").read_text())
+    report = json.loads((pytester.path / "evidence" / "test_release_gate.py_test_release.json").read_text())
     assert {row["group"] for row in report["table"]} == {"F", "M"}
 
 
 def test_plugin_failure_output_names_the_group(pytester):
     pytester.makepyfile(
-        test_gate="""
+        test_release_gate="""
         import adverse_impact as ai
         from adverse_impact.testing import assert_no_adverse_impact
 
@@ -146,7 +146,7 @@ def test_gate_message_says_when_a_flag_rests_on_a_handful_of_people():
 
 def test_gate_failure_hides_library_frames_in_pytest(pytester):
     pytester.makepyfile(
-        test_gate="""
+        test_release_gate="""
         import adverse_impact as ai
         from adverse_impact.testing import assert_no_adverse_impact
 

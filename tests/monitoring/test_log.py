@@ -273,7 +273,7 @@ pytest_plugins = ["pytester"]
 
 def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
     pytester.makepyfile(
-        test_gate="""
+        test_release_gate="""
         import adverse_impact as ai
         import adverse_impact.testing as ait
 
@@ -292,13 +292,13 @@ def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
     result.assert_outcomes(passed=2)
     history = ai.AuditLog(pytester.path / "gate.db").history()
     assert sorted(history["label"]) == [
-        "test_gate.py::test_assertion_is_recorded",
-        "test_gate.py::test_release",
-        "test_gate.py::test_release",
+        "test_release_gate.py::test_assertion_is_recorded",
+        "test_release_gate.py::test_release",
+        "test_release_gate.py::test_release",
     ]
     assert sorted(history["kind"]) == ["audit", "audit", "monitor"]
     # The assertion's own verdict is logged (rule "both", its family), not four-fifths.
-    gated = history[history["label"] == "test_gate.py::test_assertion_is_recorded"].iloc[0]
+    gated = history[history["label"] == "test_release_gate.py::test_assertion_is_recorded"].iloc[0]
     assert gated["rule"] == "both" and "Westfall-Young maxT" in gated["verdict"]
 
 
