@@ -273,7 +273,8 @@ def case_stats(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
         a, b = rng.binomial(m, 0.28, size=50), rng.binomial(m, 0.30, size=50)
         tables = np.array([[[x, m - x], [y, m - y]] for x, y in zip(a, b)])
 
-        def all_statistics() -> Any:
+        # Defaults bind this iteration's arrays (timed within the iteration anyway).
+        def all_statistics(sel_a=sel_a, n=n, sel_b=sel_b, tables=tables) -> Any:
             return (
                 stats.two_proportion_z(sel_a, n, sel_b, n),
                 stats.fisher_exact(sel_a, n, sel_b, n),
@@ -299,7 +300,7 @@ def case_stats(sizes: list[int], repeats: int, options: argparse.Namespace) -> l
                 "input": f"100 groups x {per_group:,}",
                 "rows": 100 * per_group,
                 "seconds": timed(
-                    lambda: [
+                    lambda sel_a=sel_a, sel_b=sel_b, n=n: [
                         fisher_exact([[a, m - a], [b, m - b]]) for a, b, m in zip(sel_a, sel_b, n)
                     ],
                     max(1, repeats),
@@ -517,7 +518,7 @@ def targets(rows: list[Row]) -> list[Row]:
 
     sizes = sorted({r["rows"] for r in rows if r["case"] == "audit"})
     for n in sizes:
-        ours = lambda kind: _seconds(rows, "audit", "adverse_impact", kind, n)  # noqa: E731
+        ours = lambda kind, n=n: _seconds(rows, "audit", "adverse_impact", kind, n)  # noqa: E731
         fl = _seconds(rows, "audit", "fairlearn MetricFrame", "pandas-str", n)
         aeq = _seconds(rows, "audit", "Aequitas get_crosstabs", None, n)
         label = f"{n:,} rows"

@@ -97,7 +97,9 @@ def test_plugin_fixture_and_report_directory(pytester):
         "test_release_gate.py_test_release.html",
         "test_release_gate.py_test_release.json",
     ]
-    report = json.loads((pytester.path / "evidence" / "test_release_gate.py_test_release.json").read_text())
+    report = json.loads(
+        (pytester.path / "evidence" / "test_release_gate.py_test_release.json").read_text()
+    )
     assert {row["group"] for row in report["table"]} == {"F", "M"}
 
 
