@@ -168,7 +168,7 @@ class ThresholdSweep(ResultShape):
         table of one row per cut-off is :meth:`by_threshold`.
         """
         per_cut = self.by_threshold()
-        lines = [self._headline()]
+        lines = [self._headline(per_cut)]
         passing = per_cut[per_cut["passes"].fillna(False)]
         if len(passing):
             best = passing.iloc[-1]
@@ -191,9 +191,9 @@ class ThresholdSweep(ResultShape):
             lines.append("  no impact ratio is defined (no group selected at any cut-off)")
         return "\n".join(lines)
 
-    def _headline(self) -> str:
+    def _headline(self, per_cut: pd.DataFrame | None = None) -> str:
         t = self._thresholds
-        verdicts = self.by_threshold()["passes"]
+        verdicts = (self.by_threshold() if per_cut is None else per_cut)["passes"]
         passing = int(verdicts.fillna(False).sum())
         blind = int(verdicts.isna().sum())
         unjudged = f", {blind} not judged (no one or everyone selected)" if blind else ""
@@ -205,18 +205,20 @@ class ThresholdSweep(ResultShape):
             f"(n_total={self._n_total:,})"
         )
 
-    def _display_frame(self, limit: int = 11) -> pd.DataFrame:
-        summary = self.by_threshold()
+    def _display_frame(self, per_cut: pd.DataFrame, limit: int = 11) -> pd.DataFrame:
+        summary = per_cut
         if len(summary) > limit:
             picks = np.unique(np.linspace(0, len(summary) - 1, limit).round().astype(int))
             summary = summary.iloc[picks]
         return summary
 
     def __repr__(self) -> str:
-        return frame_block(self._headline(), self._display_frame())
+        per_cut = self.by_threshold()
+        return frame_block(self._headline(per_cut), self._display_frame(per_cut))
 
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._display_frame(), ".4g")
+        per_cut = self.by_threshold()
+        return html_block(self._headline(per_cut), self._display_frame(per_cut), ".4g")
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
         """Impact ratio of each group against the cut-off, with the 0.8 line dashed.

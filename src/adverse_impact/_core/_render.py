@@ -253,17 +253,29 @@ MARK_FLAG, MARK_REFERENCE, MARK_FEW = "*", "R", "!"
 WORD_FLAG, WORD_FEW = "below 4/5", "few people"
 
 
+def few_people(row: Mapping[str, Any]) -> tuple[bool, bool]:
+    """Whether a row's flag rests on a handful of people (Uniform Guidelines Q&A 21).
+
+    Two checks of the audit table's row: one different selection would reverse
+    the comparison (``flip_flop``), and no rate could be significantly lower
+    (``detectable`` False).  The gate's message and the reports word them
+    differently; the decision is made here only.
+    """
+    detectable = row.get("detectable")
+    return true(row.get("flip_flop")), not missing(detectable) and not bool(detectable)
+
+
 def _few_people_notes(row: Mapping[str, Any], alpha: Any) -> list[str]:
     """Why a flag rests on a handful of people (Uniform Guidelines Q&A 21), if it does."""
     notes = []
-    if true(row.get("flip_flop")):
+    flips, undetectable = few_people(row)
+    if flips:
         notes.append(
             "one different selection would reverse this comparison: the group would "
             "then have the higher rate (the flip-flop check of the Uniform "
             "Guidelines' Q&A 21)"
         )
-    detectable = row.get("detectable")
-    if not missing(detectable) and not bool(detectable):
+    if undetectable:
         level = f" at alpha {alpha:g}" if isinstance(alpha, (int, float)) else ""
         notes.append(
             "too few people for any rate to be significantly lower: even no one "

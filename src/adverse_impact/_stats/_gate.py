@@ -389,14 +389,14 @@ def verdict(
 
 def few_people_text(row: Mapping[str, Any]) -> str:
     """Why a failing row rests on a handful of people, or "" (Uniform Guidelines Q&A 21)."""
-    import pandas as pd
+    # Imported here: the gate's module stays free of pandas until a message is made.
+    from adverse_impact._core._render import few_people
 
+    flips, undetectable = few_people(row)
     reasons = []
-    flip = row.get("flip_flop")
-    if flip is not None and not pd.isna(flip) and bool(flip):
+    if flips:
         reasons.append("one different selection would reverse it")
-    detectable = row.get("detectable")
-    if detectable is not None and not pd.isna(detectable) and not bool(detectable):
+    if undetectable:
         reasons.append("too small for any rate to be significantly lower")
     return "few people: " + "; ".join(reasons) if reasons else ""
 
