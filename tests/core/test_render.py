@@ -145,3 +145,19 @@ def test_detectable_matches_scipy(n_a, sel_b, extra, test):
         p = 1.0 if sel_b == 0 else proportions_ztest([0, sel_b], [n_a, n_b])[1]
         p = 1.0 if not np.isfinite(p) else p
     assert got == (p < 0.05 and sel_b > 0)
+
+
+def test_a_ratio_near_four_fifths_shows_the_decimals_that_decide_its_side():
+    # 3,999 of 10,000 against 5,000 of 10,000: 0.7998, below four-fifths exactly.
+    # Three decimals read "0.800" beside "below 4/5"; the report prints 0.7998.
+    sex = ["F"] * 10_000 + ["M"] * 10_000
+    selected = [1] * 3_999 + [0] * 6_001 + [1] * 5_000 + [0] * 5_000
+    result = ai.audit(selected=selected, sensitive_features={"sex": sex})
+    assert bool(result.table.set_index("group").loc["F", "four_fifths_flag"])
+    for text in (result.to_markdown(), result.to_html(), repr(result)):
+        assert "0.7998" in text
+    # Away from the line the usual three decimals stay.
+    fair = ai.audit(
+        selected=[1, 0, 1, 1] * 50, sensitive_features={"sex": ["F", "F", "M", "M"] * 50}
+    )
+    assert "0.500" in fair.to_markdown()

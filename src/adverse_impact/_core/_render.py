@@ -151,6 +151,34 @@ def true(value: Any) -> bool:
     return not missing(value) and bool(value)
 
 
+def decisive(value: Any, below: Any = None, line: float = 0.8, digits: int = 2) -> str:
+    """A ratio with ``digits`` decimals, or as many more as it takes to show its side of ``line``.
+
+    0.796 printed "0.80" beside "below 0.80" contradicts itself; it prints
+    "0.796".  ``below`` is the exact decision (the audit compares fractions of
+    counts); without it (None or NA) the value's own side of the line is used.
+
+    Examples
+    --------
+    >>> from adverse_impact._core._render import decisive
+    >>> decisive(398 / 500), decisive(0.79999), decisive(0.8), decisive(0.8049), decisive(0.5)
+    ('0.796', '0.79999', '0.80', '0.80', '0.50')
+    >>> decisive(0.79996, digits=3), decisive(0.4921, digits=3)
+    ('0.79996', '0.492')
+    """
+    if missing(value):
+        return "—"
+    value = float(value)
+    below = value < line if missing(below) else bool(below)
+    for places in range(digits, 16):
+        text = f"{value:.{places}f}"
+        if (float(text) < line) == below:
+            return text
+    # A float a hair from the line whose exact value is on the other side: the
+    # printed digits stop at float precision; the flag beside them says the side.
+    return f"{value:.15f}"
+
+
 def fmt(value: Any, digits: int = 3) -> str:
     """A number for a reader: thousands separators, ``digits`` decimals, "—" when missing.
 
@@ -338,7 +366,9 @@ def audit_rows(
                 "n": fmt(row.get("n")),
                 "selected": fmt(row.get("selected")),
                 "rate": fmt(row.get("rate")),
-                "ratio": "excluded" if true(row.get("excluded")) else fmt(row.get("impact_ratio")),
+                "ratio": "excluded"
+                if true(row.get("excluded"))
+                else decisive(row.get("impact_ratio"), row.get("four_fifths_flag"), digits=3),
                 "interval": fmt_interval(row.get("ir_ci_low"), row.get("ir_ci_high")),
                 "p": fmt_p(row.get(p_column)) if p_column else "—",
                 "shortfall": fmt_people(row.get("shortfall")) if "shortfall" in row else "—",

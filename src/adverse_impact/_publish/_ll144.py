@@ -19,7 +19,7 @@ from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import DATA_KINDS
-from adverse_impact._core._render import html_verdict, jsonable, scoring_median
+from adverse_impact._core._render import decisive, html_verdict, jsonable, scoring_median
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
@@ -426,32 +426,6 @@ def p_text(p: Any) -> str:
 
 def _num(value: Any, digits: int = 2) -> str:
     return "—" if _missing(value) else f"{float(value):.{digits}f}"
-
-
-def decisive(value: Any, below: bool | None = None, line: float = FOUR_FIFTHS) -> str:
-    """A ratio with two decimals, or as many more as it takes to show its side of ``line``.
-
-    0.796 printed "0.80" beside "below 0.80" contradicts itself; it prints
-    "0.796".  ``below`` is the exact decision (the audit compares fractions of
-    counts); without it the value's own side of the line is used.
-
-    Examples
-    --------
-    >>> from adverse_impact._publish._ll144 import decisive
-    >>> decisive(398 / 500), decisive(0.79999), decisive(0.8), decisive(0.8049), decisive(0.5)
-    ('0.796', '0.79999', '0.80', '0.80', '0.50')
-    """
-    if _missing(value):
-        return "—"
-    value = float(value)
-    below = value < line if below is None else bool(below)
-    for digits in range(2, 16):
-        text = f"{value:.{digits}f}"
-        if (float(text) < line) == below:
-            return text
-    # A float a hair from the line whose exact value is on the other side: the
-    # printed digits stop at float precision; the flag beside them says the side.
-    return f"{value:.15f}"
 
 
 def _headline(rows: pd.DataFrame, attribute: str, metadata: Mapping[str, Any]) -> str:
