@@ -443,8 +443,9 @@ def case_startup(sizes: list[int], repeats: int, options: argparse.Namespace) ->
 def case_gate(sizes: list[int], repeats: int, options: argparse.Namespace) -> list[Row]:
     """The calibrated gate (the family test's 9,999 draws, then passes()) against the audit.
 
-    "The audit itself" is the same call with the family test at its minimum of 19
-    draws (about a millisecond): counting, rates, ratios and the per-row tests.
+    "The audit itself" is the same call read no further (counting, rates, ratios and
+    the per-row tests): the family test runs on the first read that needs it, here
+    ``passes(alpha=0.05)``.
     Besides wall-clock seconds, CPU seconds of this process (``time.process_time``)
     are recorded: on a shared machine they are what the ratio should be read from.
     """
@@ -457,12 +458,10 @@ def case_gate(sizes: list[int], repeats: int, options: argparse.Namespace) -> li
             return audited.passes(alpha=0.05)
 
         def audit_alone(frame: pd.DataFrame = frame) -> Any:
-            return ai.audit(
-                frame, selected="selected", sensitive_features=["sex", "race"], n_resamples=19
-            )
+            return ai.audit(frame, selected="selected", sensitive_features=["sex", "race"])
 
         for name, function in (
-            ("audit (family test at 19 draws)", audit_alone),
+            ("audit (family test not read)", audit_alone),
             ("calibrated gate: audit + family test (9,999 draws) + passes()", gate),
         ):
             for clock, label in ((time.perf_counter, "wall"), (time.process_time, "CPU")):
@@ -611,7 +610,7 @@ def targets(rows: list[Row]) -> list[Row]:
             alone = _seconds(
                 rows,
                 "calibrated gate",
-                f"audit (family test at 19 draws), {label} seconds",
+                f"audit (family test not read), {label} seconds",
                 None,
                 n,
             )

@@ -154,3 +154,114 @@ def test_a_sweep_cut_off_that_selects_no_one_has_na_flags():
     sweep = ai.threshold_sweep(scores, sensitive_features={"sex": sex}, thresholds=[0.5, 2.0])
     rows = sweep.to_frame()
     assert rows.loc[rows["threshold"] == 2.0, "four_fifths_flag"].isna().all()
+
+
+# The family test (9,999 draws, a fixed 35-40 ms) runs on the first read that needs it.
+
+
+@pytest.fixture
+def family_runs(monkeypatch):
+    """How many times the audit's family test ran."""
+    from adverse_impact._audits import _audit
+
+    calls = []
+    original = _audit.shortfall_family
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_audit, "shortfall_family", counted)
+    return calls
+
+
+def test_rates_ratios_and_the_four_fifths_rule_do_not_wait_for_the_family_test(family_runs):
+    result = ai.audit(_fair(3), selected="selected", sensitive_features=["sex", "race"])
+    assert result.exact_ratios and result.attributes == ("sex", "race", "sex x race")
+    assert result.counts.n_total == 3_000
+    assert result.passes() in (True, False)
+    assert "rule four_fifths" in result.gate().describe()
+    result.failing(rule="four_fifths")
+    assert family_runs == []
+    # A significance rule, the table, params, to_dict, repr and reports read it, once.
+    assert "Westfall-Young" in result.gate(alpha=0.05).describe()
+    assert len(family_runs) == 1
+    result.table, result.params["family"], result.to_dict(), repr(result), result.to_html()
+    assert len(family_runs) == 1
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda r: r.to_dict(),
+        lambda r: r.table.to_json(),
+        lambda r: dict(r.params),
+        lambda r: r.to_frame().to_csv(),
+        lambda r: repr(r),
+        lambda r: r.gate(alpha=0.01, rule="significance").describe(),
+        lambda r: r.failing(alpha=0.05).tolist(),
+        lambda r: r.to_markdown(),
+    ],
+)
+def test_every_read_of_a_fresh_result_sees_the_family_test(read):
+    data = _fair(4, rate=0.3)
+    completed = ai.audit(data, selected="selected", sensitive_features=["sex", "race"])
+    completed.to_dict()
+    fresh = ai.audit(data, selected="selected", sensitive_features=["sex", "race"])
+    assert read(fresh) == read(completed)
+    assert "p_value_adjusted" in fresh.to_frame() and fresh.params["family"]["comparisons"]
+
+
+def test_a_pending_result_pickles_copies_and_replaces_complete():
+    import copy
+    import dataclasses
+    import pickle
+
+    data = _fair(5)
+    expected = ai.audit(data, selected="selected", sensitive_features="race").to_dict()
+    for make in (
+        lambda r: pickle.loads(pickle.dumps(r)),
+        copy.deepcopy,
+        copy.copy,
+        dataclasses.replace,
+        lambda r: ai.AuditResult.from_dict(r.to_dict()),
+    ):
+        again = make(ai.audit(data, selected="selected", sensitive_features="race"))
+        assert again.to_dict() == expected
+
+
+def test_threads_completing_one_result_at_once_agree():
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = _fair(6)
+    expected = ai.audit(data, selected="selected", sensitive_features=["sex", "race"]).to_dict()
+    result = ai.audit(data, selected="selected", sensitive_features=["sex", "race"])
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(lambda _: result.to_dict(), range(8)))
+    assert all(s == expected for s in seen)
+
+
+def test_a_pending_result_stays_frozen():
+    import dataclasses
+
+    result = ai.audit(_fair(7), selected="selected", sensitive_features="sex")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.params = {}
+    with pytest.raises(TypeError):
+        result.params["family"] = None
+    assert result.params["family"]["comparisons"] == 1
+
+
+def test_a_model_audit_also_waits_and_then_matches_the_plain_audit(family_runs):
+    from sklearn.linear_model import LogisticRegression
+
+    data = _fair(8)
+    X = np.arange(len(data)).reshape(-1, 1) % 7
+    model = LogisticRegression().fit(X, data["selected"])
+    result = ai.audit_model(model, X, data[["sex", "race"]], threshold=0.25)
+    assert family_runs == []
+    assert result.params["model"] == "LogisticRegression" and len(family_runs) == 1
+    decisions = (model.predict_proba(X)[:, 1] >= 0.25).astype(int)
+    plain = ai.audit(selected=decisions, sensitive_features=data[["sex", "race"]])
+    assert result.to_frame().equals(plain.to_frame())
+    assert result.params["family"] == plain.params["family"]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._audits._result import AuditResult
+from adverse_impact._audits._result import PENDING, AuditResult, deferred
 from adverse_impact._core._counts import GroupCounts, count_groups
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._groups import (
@@ -372,8 +372,9 @@ def audit_counts(
     _attach_tests(rows, to_test, comparison=comparison, alpha=alpha, test=test)
     check_reference_found(reference, any(part.named for part in parts))
     n_resamples, random_state = check_resampling(n_resamples, random_state)
-    family = _attach_family(
-        rows,
+    # The family test's 9,999 draws cost a fixed 35-40 ms that a reader of rates and
+    # ratios never needs: the result runs it on the first read that does.
+    family = PendingFamily(
         counts,
         specs,
         parts,
@@ -391,7 +392,7 @@ def audit_counts(
             "min_share_of": min_share_of,
             "test": None if counts.weighted else test,
             "strata": counts.strata,
-            "family": family,
+            "family": PENDING,
         }
     )
     pooled = None
@@ -400,7 +401,8 @@ def audit_counts(
             [row for part in parts for row in part.pooled], columns=_POOLED_COLUMNS
         )
         pooled["group"] = pooled["group"].astype(object)
-    return AuditResult(
+    return deferred(
+        family,
         _group_table(rows),
         unknown={name: part.n_unknown for (name, _), part in zip(specs, parts)},
         n_total=counts.n_total,
@@ -636,118 +638,124 @@ def _attach_tests(
 NULLABLE_FLAGS = ("four_fifths_flag", "significant_adjusted")
 
 
-def _attach_family(
-    rows: list[dict[str, Any]],
-    counts: GroupCounts,
-    specs: list[tuple[str, tuple[str, ...]]],
-    parts: list[_AttributeAudit],
-    unknown: frozenset,
-    *,
-    comparison: str,
-    alpha: float,
-    n_resamples: int,
-    random_state: int | None,
-) -> dict[str, Any] | None:
-    """The family test over every attribute's comparisons, into the rows; its description.
+@dataclass(frozen=True, slots=True)
+class PendingFamily:
+    """The family test over every attribute's comparisons, run when a reader needs it.
 
     Works on the cells of the count table (the cross-classification of every
     audited attribute, and the strata), which the one pass over the data has
-    already produced; nothing is counted again.
+    already produced; nothing is counted again.  :meth:`run` gives each row's
+    ``p_value_adjusted`` and ``significant_adjusted`` (in the order of the
+    audit's rows) and the family's description for ``params["family"]``.
     """
-    table = counts.table
-    label_columns = [*counts.attributes, *([counts.strata] if counts.strata else [])]
-    labels = {c: table[c].to_numpy(dtype=object) for c in label_columns}
-    values = table[["n", "selected", "weight"]].to_numpy(dtype=float)
-    # One cell per combination of labels (a funnel's or an engine's count table may
-    # split a combination over several rows), in the library's order of labels, not
-    # the data's order of rows: the seed derives from the counts, so a shuffled file
-    # or another engine gives the same draws and the same verdict.
-    sums: dict[tuple, np.ndarray] = {}
-    first: dict[tuple, tuple] = {}
-    for i in range(len(table)):
-        cell = tuple(labels[c][i] for c in label_columns)
-        key = tuple((type(v).__name__, v) for v in cell)  # 1 and "1" are different labels
-        if key in sums:
-            sums[key] = sums[key] + values[i]
-        else:
-            sums[key], first[key] = values[i].copy(), cell
-    cells = sorted(first.values(), key=sort_key)
-    totals = np.array([sums[tuple((type(v).__name__, v) for v in c)] for c in cells])
-    totals = totals.reshape(len(cells), 3)
-    cell_n = np.rint(totals[:, 0]).astype(np.int64)
-    cell_selected = np.rint(totals[:, 1]).astype(np.int64)
-    column = {c: j for j, c in enumerate(label_columns)}
-    attributes = []
-    for (name, columns), part in zip(specs, parts):
-        position = {key: i for i, key in enumerate(part.keys)}
-        membership = np.full(len(cells), -1, dtype=np.int64)
-        for i, cell in enumerate(cells):
-            key = tuple(cell[column[c]] for c in columns)
-            if not any(is_unknown(v, unknown) for v in key):
-                membership[i] = position[key]
-        attributes.append(
-            FamilyAttribute(
-                name,
-                membership,
-                np.array(part.eligible, dtype=bool),
-                reference=part.ref if part.named else None,
-                observed_reference=part.ref,
+
+    counts: GroupCounts
+    specs: list[tuple[str, tuple[str, ...]]]
+    parts: list[_AttributeAudit]
+    unknown: frozenset
+    comparison: str
+    alpha: float
+    n_resamples: int
+    random_state: int | None
+
+    def run(self) -> tuple[list[float], list[Any], dict[str, Any] | None]:
+        counts, specs, parts = self.counts, self.specs, self.parts
+        comparison, alpha = self.comparison, self.alpha
+        table = counts.table
+        label_columns = [*counts.attributes, *([counts.strata] if counts.strata else [])]
+        labels = {c: table[c].to_numpy(dtype=object) for c in label_columns}
+        values = table[["n", "selected", "weight"]].to_numpy(dtype=float)
+        # One cell per combination of labels (a funnel's or an engine's count table may
+        # split a combination over several rows), in the library's order of labels, not
+        # the data's order of rows: the seed derives from the counts, so a shuffled file
+        # or another engine gives the same draws and the same verdict.
+        sums: dict[tuple, np.ndarray] = {}
+        first: dict[tuple, tuple] = {}
+        for i in range(len(table)):
+            cell = tuple(labels[c][i] for c in label_columns)
+            key = tuple((type(v).__name__, v) for v in cell)  # 1 and "1" are different labels
+            if key in sums:
+                sums[key] = sums[key] + values[i]
+            else:
+                sums[key], first[key] = values[i].copy(), cell
+        cells = sorted(first.values(), key=sort_key)
+        totals = np.array([sums[tuple((type(v).__name__, v) for v in c)] for c in cells])
+        totals = totals.reshape(len(cells), 3)
+        cell_n = np.rint(totals[:, 0]).astype(np.int64)
+        cell_selected = np.rint(totals[:, 1]).astype(np.int64)
+        column = {c: j for j, c in enumerate(label_columns)}
+        attributes = []
+        for (name, columns), part in zip(specs, parts):
+            position = {key: i for i, key in enumerate(part.keys)}
+            membership = np.full(len(cells), -1, dtype=np.int64)
+            for i, cell in enumerate(cells):
+                key = tuple(cell[column[c]] for c in columns)
+                if not any(is_unknown(v, self.unknown) for v in key):
+                    membership[i] = position[key]
+            attributes.append(
+                FamilyAttribute(
+                    name,
+                    membership,
+                    np.array(part.eligible, dtype=bool),
+                    reference=part.ref if part.named else None,
+                    observed_reference=part.ref,
+                )
             )
-        )
-    stratum = None
-    if counts.strata is not None:
-        stratum, _ = pd.factorize(
-            pd.Series([c[column[counts.strata]] for c in cells], dtype=object),
-            use_na_sentinel=False,
-        )
-    test = shortfall_family(
-        cell_n,
-        cell_selected,
-        attributes,
-        stratum=stratum,
-        cell_weight=totals[:, 2] if counts.weighted else None,
-        comparison=comparison,
-        n_resamples=n_resamples,
-        random_state=random_state,
-    )
-    first = 0
-    for part, statistic, p_value in zip(parts, test.statistic, test.p_value_adjusted):
-        for i in range(len(part.rows)):
-            row = rows[first + i]
-            p = float(p_value[i])
-            row["p_value_adjusted"] = p
-            row["significant_adjusted"] = (
-                pd.NA if np.isnan(p) else bool(p < alpha and statistic[i] > 0)
+        stratum = None
+        if counts.strata is not None:
+            stratum, _ = pd.factorize(
+                pd.Series([c[column[counts.strata]] for c in cells], dtype=object),
+                use_na_sentinel=False,
             )
-        first += len(part.rows)
-    if test.n_comparisons == 0:
-        return None
-    named = [part.named for part in parts]
-    compared = [
-        name
-        for (name, _), part in zip(specs, parts)
-        if sum(part.eligible) > (0 if comparison == "rest" else 1)
-    ]
-    return {
-        "comparisons": test.n_comparisons,
-        "attributes": compared,
-        "against": "rest"
-        if comparison == "rest"
-        else ("reference" if all(named) else "highest" if not any(named) else "mixed"),
-        "correction": test.method,
-        "null": "selection independent of every audited attribute"
-        + (" within strata" if counts.strata is not None else ""),
-        "statistic": "one-sided standardised shortfall"
-        + (
-            " (Mantel-Haenszel score across strata)"
-            if counts.strata and not counts.weighted
-            else ""
+        test = shortfall_family(
+            cell_n,
+            cell_selected,
+            attributes,
+            stratum=stratum,
+            cell_weight=totals[:, 2] if counts.weighted else None,
+            comparison=comparison,
+            n_resamples=self.n_resamples,
+            random_state=self.random_state,
         )
-        + (" (weighted rates, Kish effective sizes)" if counts.weighted else ""),
-        "n_resamples": test.n_resamples,
-        "random_state": test.random_state,
-        "p_value": test.p_value,
-    }
+        p_values: list[float] = []
+        significant: list[Any] = []
+        for part, statistic, p_value in zip(parts, test.statistic, test.p_value_adjusted):
+            for i in range(len(part.rows)):
+                p = float(p_value[i])
+                p_values.append(p)
+                significant.append(pd.NA if np.isnan(p) else bool(p < alpha and statistic[i] > 0))
+        if test.n_comparisons == 0:
+            return p_values, significant, None
+        named = [part.named for part in parts]
+        compared = [
+            name
+            for (name, _), part in zip(specs, parts)
+            if sum(part.eligible) > (0 if comparison == "rest" else 1)
+        ]
+        return (
+            p_values,
+            significant,
+            {
+                "comparisons": test.n_comparisons,
+                "attributes": compared,
+                "against": "rest"
+                if comparison == "rest"
+                else ("reference" if all(named) else "highest" if not any(named) else "mixed"),
+                "correction": test.method,
+                "null": "selection independent of every audited attribute"
+                + (" within strata" if counts.strata is not None else ""),
+                "statistic": "one-sided standardised shortfall"
+                + (
+                    " (Mantel-Haenszel score across strata)"
+                    if counts.strata and not counts.weighted
+                    else ""
+                )
+                + (" (weighted rates, Kish effective sizes)" if counts.weighted else ""),
+                "n_resamples": test.n_resamples,
+                "random_state": test.random_state,
+                "p_value": test.p_value,
+            },
+        )
 
 
 _POOLED_COLUMNS = [

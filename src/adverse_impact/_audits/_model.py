@@ -9,7 +9,6 @@ work.  The sweep over cut-offs lives in ``adverse_impact._audits._sweep``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 
 from adverse_impact._audits._audit import audit
 from adverse_impact._audits._error_rates import error_rates, rates_from_binary
-from adverse_impact._audits._result import AuditResult
+from adverse_impact._audits._result import AuditResult, amended
 from adverse_impact._audits._scoring import SupportsPredict, _positive_column, decide, model_scores
 from adverse_impact._audits._sweep import ThresholdSweep, threshold_sweep
 from adverse_impact._core._errors import input_error, type_error, warn
@@ -166,7 +165,6 @@ def audit_model(
 
     result = audit(selected=decisions, sensitive_features=sensitive_features, **audit_kwargs)
     params = {
-        **result.params,
         "rule": rule,
         "score_method": method,
         "threshold": None if threshold is None else float(threshold),
@@ -187,7 +185,7 @@ def audit_model(
             sample_weight=weight,
             warn=False,
         )
-    return dataclasses.replace(result, params=params, error_rates=rates)
+    return amended(result, params=params, error_rates=rates)
 
 
 def _check_arguments(

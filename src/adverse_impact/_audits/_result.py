@@ -42,7 +42,7 @@ from adverse_impact._stats._gate import (
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import FLAG_COLUMNS
 
-__all__ = ["AuditResult", "counts_from_dict", "counts_to_dict"]
+__all__ = ["PENDING", "AuditResult", "amended", "counts_from_dict", "counts_to_dict", "deferred"]
 
 #: Boolean table columns that are NA where a row is not judged or not tested.
 _NULLABLE = (*FLAG_COLUMNS, "four_fifths_flag", "significant_adjusted")
@@ -58,6 +58,41 @@ def _copy_frame(frame: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def _copy_counts(counts: GroupCounts) -> GroupCounts:
     return dataclasses.replace(counts, table=counts.table.copy())
+
+
+class _Pending:
+    """``params["family"]`` of an audit whose family test has not run yet (see :func:`deferred`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<family test not run yet>"
+
+
+PENDING = _Pending()
+
+
+class _AfterFamily(Copied):
+    """A field read once the audit's pending family test has run (see :func:`deferred`).
+
+    Kept in the slot ``_stored_<name>``; the slot ``_<name>`` names the
+    completed value for the result's own methods.
+    """
+
+    __slots__ = ()
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = "_stored_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is not None:
+            obj._complete()
+        return Copied.__get__(self, obj, owner)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 # Slots are listed in the class body: ``slots=True`` would turn the Copied
@@ -113,40 +148,66 @@ class AuditResult(RowGated, ResultShape):
     """
 
     __slots__ = (
-        "_table",
+        "_stored_table",
         "_unknown",
         "n_total",
-        "params",
+        "_stored_params",
         "ratios",
         "_counts",
         "_error_rates",
         "_pooled",
+        "_pending",
     )
 
     # The constructor's arguments, as dataclasses.replace and pickling use them.
-    # Frames and mappings are kept in the slots ``_<name>`` and read as copies.
-    table: pd.DataFrame = Copied(pd.DataFrame.copy)
+    # Frames and mappings are kept in the slots ``_<name>`` and read as copies;
+    # ``table`` and ``params`` wait for the family test when it is pending.
+    table: pd.DataFrame = _AfterFamily(pd.DataFrame.copy)
     _: KW_ONLY
     unknown: Mapping[str, int] = Copied(dict)
     n_total: int
-    params: Mapping[str, Any]
+    params: Mapping[str, Any] = _AfterFamily(_same)
     ratios: tuple[Fraction | None, ...]
     counts: GroupCounts = Copied(_copy_counts)
     error_rates: pd.DataFrame | None = Copied(_copy_frame, default=None)
     pooled: pd.DataFrame | None = Copied(_copy_frame, default=None)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_pending", None)
         object.__setattr__(self, "_unknown", read_only(self._unknown))
         object.__setattr__(self, "n_total", int(self.n_total))
-        object.__setattr__(self, "params", read_only(self.params))
+        object.__setattr__(self, "_stored_params", read_only(self._stored_params))
         object.__setattr__(self, "ratios", tuple(self.ratios))
 
     __reduce__ = reduce_by_fields
 
+    def _complete(self) -> None:
+        """Run the pending family test once and add its columns and description."""
+        pending = self._pending
+        if pending is None:
+            return
+        p_values, significant, family = pending.run()
+        table = self._stored_table.copy()
+        table["p_value_adjusted"] = np.asarray(p_values, dtype=float)
+        table["significant_adjusted"] = pd.array(significant, dtype="boolean")
+        params = dict(self._stored_params)
+        params["family"] = family
+        # The same values every time (the draws' seed derives from the counts), so two
+        # threads completing at once write the same thing.
+        object.__setattr__(self, "_stored_table", table)
+        object.__setattr__(self, "_stored_params", read_only(params))
+        object.__setattr__(self, "_pending", None)
+
+    @property
+    def _table(self) -> pd.DataFrame:
+        """The table, family test included (not a copy: for the result's own reading)."""
+        self._complete()
+        return self._stored_table
+
     @property
     def attributes(self) -> tuple[str, ...]:
         """The attributes audited, intersection last."""
-        return tuple(dict.fromkeys(self._table["attribute"]))
+        return tuple(dict.fromkeys(self._stored_table["attribute"]))
 
     @property
     def exact_ratios(self) -> tuple[Fraction | None, ...]:
@@ -212,7 +273,7 @@ class AuditResult(RowGated, ResultShape):
             alpha,
             rule,
             result="AuditResult",
-            default_alpha=self.params.get("alpha", 0.05),
+            default_alpha=self._stored_params.get("alpha", 0.05),
         )
 
     def _failing(self, arguments: GateArguments) -> np.ndarray:
@@ -304,7 +365,9 @@ class AuditResult(RowGated, ResultShape):
         Westfall-Young maxT step-down (9,999 null draws), alpha 0.05
         """
         arguments = self._gate_arguments(min_ratio, alpha, rule)
-        rows = self._table.loc[self._failing(arguments)]
+        # The four-fifths rule reads no p-value: it does not wait for the family test.
+        table = self._stored_table if arguments.rule == "four_fifths" else self._table
+        rows = table.loc[self._failing(arguments)]
         details = [row_detail(row, arguments.rule) for row in rows.to_dict(orient="records")]
         return gate_verdict(
             arguments,
@@ -645,7 +708,7 @@ class AuditResult(RowGated, ResultShape):
 
     def _headline(self) -> str:
         n_flagged = int(self._below(Fraction(4, 5)).sum())
-        n_groups = len(self._table)
+        n_groups = len(self._stored_table)
         attrs = len(self.attributes)
         unknown = ", ".join(f"{k} {v:,}" for k, v in self._unknown.items() if v)
         tail = f"; unknown: {unknown}" if unknown else ""
@@ -800,3 +863,36 @@ def _written(text: str, path: Any) -> str:
 
         write_atomic(path, text)
     return text
+
+
+def deferred(family: Any, table: pd.DataFrame, **fields: Any) -> AuditResult:
+    """An :class:`AuditResult` whose family test runs on the first read that needs it.
+
+    ``family`` has a ``run()`` that returns each row's ``p_value_adjusted`` and
+    ``significant_adjusted`` and the family's description; ``table`` lacks those
+    two columns and ``fields["params"]["family"]`` is :data:`PENDING`.  Reading
+    ``table``, ``params``, ``to_frame()``, ``to_dict()``, a report, pickling or
+    a gate that reads significance completes the result; its rates, ratios,
+    counts and the four-fifths rule do not wait.
+    """
+    result = AuditResult(table, **fields)
+    object.__setattr__(result, "_pending", family)
+    return result
+
+
+def amended(result: AuditResult, *, params: Mapping[str, Any], **changes: Any) -> AuditResult:
+    """``dataclasses.replace(result, ...)`` with ``params`` merged in, leaving a pending
+    family test pending (``replace`` reads every field, which would run it)."""
+    fields = {
+        "unknown": result._unknown,
+        "n_total": result.n_total,
+        "params": {**result._stored_params, **params},
+        "ratios": result.ratios,
+        "counts": result._counts,
+        "error_rates": result._error_rates,
+        "pooled": result._pooled,
+        **changes,
+    }
+    # The frames are shared, not copied: neither result hands them out or changes them
+    # (completing a result replaces its table with a new frame).
+    return deferred(result._pending, result._stored_table, **fields)
