@@ -150,9 +150,13 @@ def test_body_lines_counts_code_after_the_docstring():
         # a comment
 
         a = 1  # code with a comment
-        return a
+        return max(
+            a,
+            # a comment inside a statement
+            2,
+        )
 
-    assert body_lines(sample) == 4
+    assert body_lines(sample) == 5
 
 
 def test_no_public_function_is_long():
