@@ -1,10 +1,17 @@
-"""The declared layers (.importlinter, docs/architecture.md) hold, and the check can fail."""
+"""The declared layers (.importlinter, docs/architecture.md) hold, and the check can fail;
+public functions stay short."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import inspect
 import shutil
 import subprocess
 import sys
+import textwrap
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,10 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".importlinter"
 
-pytest.importorskip("importlinter")
-
 
 def _lint(src: Path) -> subprocess.CompletedProcess:
+    pytest.importorskip("importlinter")
     # lint-imports finds the package on sys.path; point it at the tree under test.
     env_path = str(src)
     return subprocess.run(
@@ -66,3 +72,108 @@ def test_the_tests_mirror_the_package():
     assert folders <= subpackages, folders - subpackages
     names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+# -- short public functions (issue 23: "no public function over about 60 lines of code") --
+
+#: The public modules, as users import them (docs/architecture.md).
+PUBLIC_MODULES = (
+    "adverse_impact",
+    "adverse_impact.stats",
+    "adverse_impact.testing",
+    "adverse_impact.datasets",
+    "adverse_impact.case_study",
+)
+#: Lines of code a public function's body may hold: the outline of its work, the steps
+#: in private helpers named for what they do.
+MAX_BODY_LINES = 65
+
+
+def _in_package(obj: object) -> bool:
+    try:
+        source = inspect.getsourcefile(obj)
+    except TypeError:  # built in
+        return False
+    package = Path(importlib.import_module("adverse_impact").__file__).parent
+    return source is not None and Path(source).resolve().is_relative_to(package.resolve())
+
+
+def _public_functions() -> Iterator[tuple[str, Callable]]:
+    """Every public function of the public modules, and every public method (properties
+    included) of their public classes and of those classes' bases defined in the package."""
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in getattr(module, "__all__", None) or dir(module):
+            if name.startswith("_"):
+                continue
+            value = getattr(module, name)
+            if isinstance(value, types.ModuleType):
+                continue
+            if inspect.isclass(value):
+                for klass in value.__mro__:
+                    if not _in_package(klass):
+                        continue
+                    for attribute, member in vars(klass).items():
+                        if attribute.startswith("_"):
+                            continue
+                        if isinstance(member, (staticmethod, classmethod)):
+                            member = member.__func__
+                        elif isinstance(member, property):
+                            member = member.fget
+                        if inspect.isfunction(member):
+                            yield f"{module_name}.{name}.{attribute}", member
+            elif callable(value) and inspect.isfunction(inspect.unwrap(value)):
+                yield f"{module_name}.{name}", inspect.unwrap(value)
+
+
+def body_lines(function: Callable) -> int:
+    """Lines of code in a function's body: after its docstring, neither blank nor comments."""
+    source = textwrap.dedent(inspect.getsource(function))
+    node = ast.parse(source).body[0]
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        if isinstance(body[0].value.value, str):
+            body = body[1:]
+    if not body:
+        return 0
+    first = min([body[0].lineno, *(d.lineno for d in getattr(body[0], "decorator_list", []))])
+    lines = source.splitlines()[first - 1 : node.end_lineno]
+    return sum(1 for line in lines if line.strip() and not line.strip().startswith("#"))
+
+
+def test_body_lines_counts_code_after_the_docstring():
+    def sample():  # pragma: no cover - read, never run
+        """A docstring.
+
+        Of two paragraphs.
+        """
+        # a comment
+
+        a = 1  # code with a comment
+        return max(
+            a,
+            # a comment inside a statement
+            2,
+        )
+
+    assert body_lines(sample) == 5
+
+
+def test_no_public_function_is_long():
+    # A long public function reads as its steps, not its outline: split it into a short
+    # public function and private helpers that each do one step.
+    seen: set[object] = set()
+    found = 0
+    long = []
+    for name, function in _public_functions():
+        if function.__code__ in seen or not _in_package(function):
+            continue
+        seen.add(function.__code__)
+        found += 1
+        n = body_lines(function)
+        if n > MAX_BODY_LINES:
+            long.append(f"{name} ({n} lines)")
+    assert found > 150, found  # the walk saw the API (220 functions and methods in 2026-12)
+    assert not long, f"public functions over {MAX_BODY_LINES} lines of code: " + ", ".join(
+        sorted(long)
+    )

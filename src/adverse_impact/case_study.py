@@ -374,18 +374,9 @@ def names_chapter(
     """
     from adverse_impact._blackbox._paired import paired_test
     from adverse_impact.datasets import load_names
-    from adverse_impact.datasets._resumes import _RACES, _names
 
     rng = np.random.default_rng(random_state)
-    # Half the history (at most 10,000 resumes) keeps the step cheap; every
-    # name still appears on a dozen resumes or more.  The names are drawn as
-    # make_resumes(..., names=True) draws them.
-    fit = history.iloc[: min(len(history), 10_000)]
-    race_index = fit["race"].map({race: i for i, race in enumerate(_RACES)}).to_numpy()
-    written = _names(rng, (fit["gender"] == "female").to_numpy(), race_index)
-    model = _model(random_state).fit(
-        written + "\n" + fit["resume"].to_numpy(dtype=object), fit["hired"]
-    )
+    model = _names_model(history, rng, random_state)
     templates = ["{name}\n" + text for text in applicants["resume"].iloc[:n_templates]]
     names = load_names()[["name", "sex"]].assign(
         sex=lambda f: f["sex"].map({"W": "female", "M": "male"})
@@ -398,17 +389,55 @@ def names_chapter(
         reference="male",
         random_state=random_state,
     )
+    resumes = _middle_resumes(model, applicants)
+    ranker = paired_test(
+        _stand_in_ranker(model, resumes, names["name"], rng),
+        resumes,
+        kind="rank",
+        n_repeats=n_blocks,
+        random_state=random_state,
+    )
+    return screener, ranker, _names_numbers(screener, ranker, len(templates))
 
-    # Eight equally placed resumes: applicants whose name-free scores are the
-    # closest to the median, so that the name and the position decide.
+
+def _names_model(history: pd.DataFrame, rng: np.random.Generator, random_state: int) -> Any:
+    """The history-trained model, each resume headed by a name drawn as make_resumes draws it."""
+    from adverse_impact.datasets._resumes import _RACES, _names
+
+    # Half the history (at most 10,000 resumes) keeps the step cheap; every
+    # name still appears on a dozen resumes or more.  The names are drawn as
+    # make_resumes(..., names=True) draws them.
+    fit = history.iloc[: min(len(history), 10_000)]
+    race_index = fit["race"].map({race: i for i, race in enumerate(_RACES)}).to_numpy()
+    written = _names(rng, (fit["gender"] == "female").to_numpy(), race_index)
+    return _model(random_state).fit(
+        written + "\n" + fit["resume"].to_numpy(dtype=object), fit["hired"]
+    )
+
+
+def _middle_resumes(model: Any, applicants: pd.DataFrame) -> list[str]:
+    """Eight equally placed resumes, each with a slot for a name.
+
+    Applicants whose name-free scores are the closest to the median, so that
+    the name and the position decide.
+    """
     pool = applicants["resume"].iloc[:2_000].tolist()
     plain = model.predict_proba(pool)[:, 1]
     middle = np.argsort(np.abs(plain - np.median(plain)))[:8]
-    resumes = ["{name}\n" + pool[i] for i in middle]
+    return ["{name}\n" + pool[i] for i in middle]
 
+
+def _stand_in_ranker(
+    model: Any, resumes: list[str], names: Any, rng: np.random.Generator
+) -> Callable[[list[str]], list[int]]:
+    """A local stand-in for a language model picking the best of eight resumes.
+
+    The model's logit plus Gumbel noise (it samples like a language model),
+    plus a bonus to whatever is shown first.
+    """
     # The model's scores of every resume with every name, computed once:
     # the stand-in then answers each prompt from a table, as fast as a lookup.
-    every = [text.replace("{name}", name) for text in resumes for name in names["name"]]
+    every = [text.replace("{name}", name) for text in resumes for name in names]
     logit = dict(zip(every, model.decision_function(every)))
 
     def stand_in_ranker(texts: list[str]) -> list[int]:
@@ -416,9 +445,11 @@ def names_chapter(
         utility[0] += 0.25  # primacy: what is shown first looks better
         return np.argsort(-utility).tolist()
 
-    ranker = paired_test(
-        stand_in_ranker, resumes, kind="rank", n_repeats=n_blocks, random_state=random_state
-    )
+    return stand_in_ranker
+
+
+def _names_numbers(screener: Any, ranker: Any, n_templates: int) -> dict[str, Any]:
+    """The names chapter's figures: the pointwise screener's, then the stand-in ranker's."""
     table = screener.table.set_index("group")
     women = table.loc["female"]
     audit = ranker.rankings
@@ -429,8 +460,8 @@ def names_chapter(
         return float(row["p_value"].iloc[0]) if len(row) else float("nan")
 
     by_sex = audit.table[audit.table["attribute"] == "sex"].set_index("group")
-    numbers = {
-        "n_templates": len(templates),
+    return {
+        "n_templates": n_templates,
         "n_texts": screener.n_texts,
         "scorer_calls": screener.n_calls,
         "mean_diff_women": float(women["mean_diff"]),
@@ -453,7 +484,6 @@ def names_chapter(
         "ranker_first_shown_rate": float(audit.positions["rate"].iloc[0]),
         "ranker_p_value_position": p_of("position", "chi_square_gof"),
     }
-    return screener, ranker, numbers
 
 
 def _names_line(p: dict[str, Any]) -> str:
@@ -992,9 +1022,7 @@ def recruiting_tool(
     proxies = _find_proxies(history, applicants, model, share)
 
     steps.start("names", "Paired tests: names on resumes, the model as a black-box screener")
-    paired_screener, paired_ranker, names_numbers = names_chapter(
-        history, applicants, select_top=share, random_state=random_state
-    )
+    names = names_chapter(history, applicants, select_top=share, random_state=random_state)
 
     steps.start("scrub", "Scrubbing explicit gendered terms and retraining")
     scrub = _scrub(history, applicants, share, random_state)
@@ -1003,24 +1031,59 @@ def recruiting_tool(
     mitigated = _mitigate(history, applicants, scrub, random_state)
 
     steps.start("alternatives", "Searching for a less discriminatory alternative")
+    alternatives = _search(history, model, proxies, share, random_state)
+    steps.stop()
+
+    return _study(
+        {"n_samples": int(n_samples), "random_state": random_state, "select_top": share},
+        steps.timings,
+        history=history,
+        applicants=applicants,
+        model=model,
+        audit=audit,
+        proxies=proxies,
+        names=names,
+        scrub=scrub,
+        mitigated=mitigated,
+        alternatives=alternatives,
+    )
+
+
+def _search(
+    history: pd.DataFrame, model: Any, proxies: dict[str, Any], share: float, random_state: int
+) -> tuple[Any, dict[str, Any]]:
+    """Step 6: the search for a less discriminatory alternative, and its numbers."""
     # The proxies to drop: tokens the model relies on (step 3) that also mark a gender.
     tokens = proxies["token_proxies"]
     marking = {t for g in ("female", "male") for t in tokens.top(30, group=g)["token"]}
-    alternatives, alternatives_numbers = less_discriminatory_search(
+    return less_discriminatory_search(
         history,
         model,
         [t for t in proxies["top_leakage"] if t in marking],
         select_top=share,
         random_state=random_state,
     )
-    steps.stop()
 
+
+def _study(
+    params: dict[str, Any],
+    timings: dict[str, float],
+    *,
+    history: pd.DataFrame,
+    applicants: pd.DataFrame,
+    model: Any,
+    audit: Any,
+    proxies: dict[str, Any],
+    names: tuple[Any, Any, dict[str, Any]],
+    scrub: dict[str, Any],
+    mitigated: dict[str, Any],
+    alternatives: tuple[Any, dict[str, Any]],
+) -> CaseStudyResult:
+    """The study's result from the steps' outputs: every figure, and the objects behind them."""
+    paired_screener, paired_ranker, names_numbers = names
+    alternatives_result, alternatives_numbers = alternatives
     numbers = {
-        "params": {
-            "n_samples": int(n_samples),
-            "random_state": random_state,
-            "select_top": share,
-        },
+        "params": params,
         "data": _data_numbers(history, applicants),
         "audit": _audit_numbers(audit),
         "proxies": _proxy_numbers(history, proxies),
@@ -1029,7 +1092,7 @@ def recruiting_tool(
         "mitigation": _mitigation_numbers(applicants, mitigated),
         "notes": dict(_NOTES),
         "alternatives": alternatives_numbers,
-        "timings_seconds": steps.timings,
+        "timings_seconds": timings,
     }
     return CaseStudyResult(
         numbers=numbers,
@@ -1038,7 +1101,7 @@ def recruiting_tool(
         audit=audit,
         audit_scrubbed=scrub["audit"],
         audit_mitigated=mitigated["audit"],
-        token_proxies=tokens,
+        token_proxies=proxies["token_proxies"],
         leakage=proxies["leakage"],
         leakage_scrubbed=scrub["leakage"],
         counterfactual=proxies["counterfactual"],
@@ -1047,8 +1110,8 @@ def recruiting_tool(
         applicants=applicants,
         model=model,
         model_scrubbed=scrub["model"],
-        timings=steps.timings,
-        alternatives=alternatives,
+        timings=timings,
+        alternatives=alternatives_result,
     )
 
 

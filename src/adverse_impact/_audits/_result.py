@@ -14,7 +14,7 @@ import pandas as pd
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import Copied, read_only, reduce_by_fields
-from adverse_impact._core._groups import ATTRIBUTE_SEP
+from adverse_impact._core._groups import ATTRIBUTE_SEP, LABEL_SEP
 from adverse_impact._core._render import (
     READER_COLUMNS,
     TEXT_WIDTH,
@@ -452,74 +452,24 @@ class AuditResult(RowGated, ResultShape):
         (True, (Fraction(1, 2), Fraction(1, 1)))
         """
         rows = [dict(row) for row in data["table"]]
-        table = pd.DataFrame(rows)
-        table["group"] = table["group"].astype(object)
-        for column in _NULLABLE:
-            if column in table:
-                table[column] = table[column].astype("boolean")
-        for column in table.columns:
-            if (
-                column not in ("attribute", "group", "note", *_NULLABLE)
-                and table[column].dtype == object
-            ):
-                table[column] = pd.to_numeric(table[column])
+        table = _table_from_rows(rows)
         params = dict(data.get("params", {}))
         weighted = bool(params.get("weighted", False))
-        ratios: list[Fraction | None] = []
-        reference = {}
-        for row in rows:
-            if row.get("is_reference"):
-                reference[row["attribute"]] = row
-        for row in rows:
-            ref = reference.get(row["attribute"])
-            if ref is None or row.get("impact_ratio") is None:
-                ratios.append(None)
-                continue
-            if weighted:
-                rate = Fraction(row["selected_weighted"]) / Fraction(row["n_weighted"])
-                ref_rate = Fraction(ref["selected_weighted"]) / Fraction(ref["n_weighted"])
-            else:
-                rate = Fraction(int(row["selected"]), int(row["n"]))
-                ref_rate = Fraction(int(ref["selected"]), int(ref["n"]))
-            ratios.append(rate / ref_rate if ref_rate else None)
+        ratios = _exact_ratios_from_rows(rows, weighted)
         if "counts" in data:
             counts = counts_from_dict(data["counts"])
         else:
-            last = rows[-1]["attribute"] if rows else ""
-            names = last.split(ATTRIBUTE_SEP)
-            cells = [
-                [
-                    *(str(r["group"]).split(" | ") if len(names) > 1 else [r["group"]]),
-                    r["n"],
-                    r["selected"],
-                    r.get("n_weighted", r["n"]),
-                    r.get("selected_weighted", r["selected"]),
-                ]
-                for r in rows
-                if r["attribute"] == last
-            ]
-            counts = counts_from_dict(
-                {
-                    "attributes": names,
-                    "strata": None,
-                    "rule": params.get("rule", "selected"),
-                    "cutoff": params.get("cutoff"),
-                    "weighted": weighted,
-                    "cells": cells,
-                }
-            )
+            counts = _counts_from_rows(rows, params, weighted)
         frames = {}
         for name in ("error_rates", "pooled"):
             if data.get(name) is not None:
-                frames[name] = pd.DataFrame([dict(r) for r in data[name]])
-                if "group" in frames[name]:
-                    frames[name]["group"] = frames[name]["group"].astype(object)
+                frames[name] = _frame_from_records(data[name])
         return cls(
             table,
             unknown=dict(data.get("unknown", {})),
             n_total=int(data["n_total"]),
             params=params,
-            ratios=tuple(ratios),
+            ratios=ratios,
             counts=counts,
             **frames,
         )
@@ -854,6 +804,89 @@ def counts_from_dict(data: Mapping[str, Any]) -> GroupCounts:
         data.get("cutoff"),
         bool(data.get("weighted", False)),
     )
+
+
+def _table_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The table of :meth:`AuditResult.to_dict`'s rows, with the audit's column types."""
+    table = pd.DataFrame(rows)
+    table["group"] = table["group"].astype(object)
+    for column in _NULLABLE:
+        if column in table:
+            table[column] = table[column].astype("boolean")
+    for column in table.columns:
+        if (
+            column not in ("attribute", "group", "note", *_NULLABLE)
+            and table[column].dtype == object
+        ):
+            table[column] = pd.to_numeric(table[column])
+    return table
+
+
+def _exact_ratios_from_rows(
+    rows: list[dict[str, Any]], weighted: bool
+) -> tuple[Fraction | None, ...]:
+    """Each row's impact ratio as a fraction, from the integer counts (or weighted sums).
+
+    The table's ratios are rounded floats; the four-fifths decision needs the exact ones.
+    """
+    reference = {}
+    for row in rows:
+        if row.get("is_reference"):
+            reference[row["attribute"]] = row
+    ratios: list[Fraction | None] = []
+    for row in rows:
+        ref = reference.get(row["attribute"])
+        if ref is None or row.get("impact_ratio") is None:
+            ratios.append(None)
+            continue
+        if weighted:
+            rate = Fraction(row["selected_weighted"]) / Fraction(row["n_weighted"])
+            ref_rate = Fraction(ref["selected_weighted"]) / Fraction(ref["n_weighted"])
+        else:
+            rate = Fraction(int(row["selected"]), int(row["n"]))
+            ref_rate = Fraction(int(ref["selected"]), int(ref["n"]))
+        ratios.append(rate / ref_rate if ref_rate else None)
+    return tuple(ratios)
+
+
+def _counts_from_rows(
+    rows: list[dict[str, Any]], params: Mapping[str, Any], weighted: bool
+) -> GroupCounts:
+    """Counts rebuilt from the table's rows of the last attribute (the intersection).
+
+    For a ``to_dict()`` output without ``counts`` (an audit log stores them).
+    """
+    last = rows[-1]["attribute"] if rows else ""
+    names = last.split(ATTRIBUTE_SEP)
+    cells = [
+        [
+            *(str(r["group"]).split(LABEL_SEP) if len(names) > 1 else [r["group"]]),
+            r["n"],
+            r["selected"],
+            r.get("n_weighted", r["n"]),
+            r.get("selected_weighted", r["selected"]),
+        ]
+        for r in rows
+        if r["attribute"] == last
+    ]
+    return counts_from_dict(
+        {
+            "attributes": names,
+            "strata": None,
+            "rule": params.get("rule", "selected"),
+            "cutoff": params.get("cutoff"),
+            "weighted": weighted,
+            "cells": cells,
+        }
+    )
+
+
+def _frame_from_records(records: Any) -> pd.DataFrame:
+    """A table of ``to_dict()`` (error rates, pooled strata) back as a DataFrame."""
+    frame = pd.DataFrame([dict(r) for r in records])
+    if "group" in frame:
+        frame["group"] = frame["group"].astype(object)
+    return frame
 
 
 def _written(text: str, path: Any) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -229,6 +229,28 @@ def impute_race(
         )
     table = surname_table(surnames)
     places = geography_table(zcta_table) if zcta_table is not None else None
+    fallback = _fallback(table, places, surnames, unmatched_surname)
+    prior = _surname_priors(names, table, fallback)
+    by_category = prior.by_category
+    geography_matched = np.zeros(n, dtype=bool)
+    zcta_out = np.full(n, -1, dtype=np.int64)
+    if codes_in is not None and places is not None:
+        zcta_out, geography_matched = _with_geography(by_category, prior, codes_in, places)
+    return RaceEstimates(
+        # People by category, stored by column (a Fortran-ordered view).
+        _probabilities=by_category.T,
+        _surname_used=prior.used_names,
+        _zcta=zcta_out,
+        _surname_matched=prior.surname_matched,
+        _geography_matched=geography_matched,
+        surnames=surnames,
+        geography=places.source if places is not None else None,
+        unmatched_surname=unmatched_surname,
+    )
+
+
+def _fallback(table: Any, places: Any, surnames: str, unmatched_surname: str) -> np.ndarray:
+    """What stands in for ``P(race | surname)`` when the surname is not on the list."""
     if unmatched_surname == "all_other":
         if table.all_other is None:
             raise input_error(
@@ -236,13 +258,24 @@ def impute_race(
                 f"the {surnames} surname list has no 'ALL OTHER NAMES' row",
                 "Use surnames='2010' or '2010+2000', or unmatched_surname='geography'",
             )
-        fallback = table.all_other
-    elif places is not None:
-        fallback = places.national
-    else:
-        fallback = national_from_surnames(surnames)
+        return table.all_other
+    if places is not None:
+        return places.national
+    return national_from_surnames(surnames)
 
-    # Surnames: clean and look up each distinct value once.
+
+class _Priors(NamedTuple):
+    """Each person's ``P(race | surname)`` and how their surname was found."""
+
+    by_category: np.ndarray  # categories x people
+    prior_u: np.ndarray  # categories x (listed rows, then the fallback)
+    name_row: np.ndarray  # each person's column of prior_u
+    surname_matched: np.ndarray
+    used_names: np.ndarray  # the cleaned surname looked up (None: unmatched)
+
+
+def _surname_priors(names: Any, table: Any, fallback: np.ndarray) -> _Priors:
+    """Clean and look up each distinct surname once, then gather to the people."""
     name_codes, name_uniques = factorize_values(names)
     first, second = clean_surnames(np.asarray(name_uniques, dtype=object))
     row_first = table.index.get_indexer(first)
@@ -260,45 +293,40 @@ def impute_race(
     # factorize's sentinel -1 (a missing surname) picks the fallback row appended last.
     row_u = np.append(row_u, len(table.probabilities))
     name_row = row_u[name_codes]
-    surname_matched = name_row < len(table.probabilities)
-    used_names = np.append(used, None)[name_codes]
-    by_category = np.take(prior_u, name_row, axis=1)
-
-    # ZCTAs: parse and look up each distinct value once.
-    geography_matched = np.zeros(n, dtype=bool)
-    zcta_out = np.full(n, -1, dtype=np.int64)
-    if codes_in is not None and places is not None:
-        place_codes, zcta_uniques = factorize_values(codes_in)
-        parsed = zcta_codes(zcta_uniques)
-        n_places = len(places.index)
-        place_u = places.index.get_indexer(parsed)
-        # An unknown ZCTA (and a missing one, the sentinel -1) multiplies by ones.
-        place_u = np.append(np.where((place_u >= 0) & (parsed >= 0), place_u, n_places), n_places)
-        place_row = place_u[place_codes]
-        zcta_out = np.append(parsed, -1)[place_codes]
-        likelihood_u = np.vstack([places.given_race, np.ones((1, len(CATEGORIES)))]).T.copy()
-        by_category *= np.take(likelihood_u, place_row, axis=1)
-        total = by_category.sum(axis=0)
-        # A ZCTA without adults, or none of the surname's groups: the surname alone.
-        unusable = total <= 0
-        if unusable.any():
-            by_category[:, unusable] = prior_u[:, name_row[unusable]]
-            total[unusable] = by_category[:, unusable].sum(axis=0)
-        by_category /= total
-        geography_matched = (place_row < n_places) & ~unusable
-    # People by category, stored by column (a Fortran-ordered view).
-    probabilities = by_category.T
-
-    return RaceEstimates(
-        _probabilities=probabilities,
-        _surname_used=used_names,
-        _zcta=zcta_out,
-        _surname_matched=surname_matched,
-        _geography_matched=geography_matched,
-        surnames=surnames,
-        geography=places.source if places is not None else None,
-        unmatched_surname=unmatched_surname,
+    return _Priors(
+        by_category=np.take(prior_u, name_row, axis=1),
+        prior_u=prior_u,
+        name_row=name_row,
+        surname_matched=name_row < len(table.probabilities),
+        used_names=np.append(used, None)[name_codes],
     )
+
+
+def _with_geography(
+    by_category: np.ndarray, prior: _Priors, codes_in: Any, places: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multiply in ``P(zcta | race)`` and normalise, in place; each person's ZCTA and match.
+
+    Each distinct ZCTA is parsed and looked up once.
+    """
+    place_codes, zcta_uniques = factorize_values(codes_in)
+    parsed = zcta_codes(zcta_uniques)
+    n_places = len(places.index)
+    place_u = places.index.get_indexer(parsed)
+    # An unknown ZCTA (and a missing one, the sentinel -1) multiplies by ones.
+    place_u = np.append(np.where((place_u >= 0) & (parsed >= 0), place_u, n_places), n_places)
+    place_row = place_u[place_codes]
+    zcta_out = np.append(parsed, -1)[place_codes]
+    likelihood_u = np.vstack([places.given_race, np.ones((1, len(CATEGORIES)))]).T.copy()
+    by_category *= np.take(likelihood_u, place_row, axis=1)
+    total = by_category.sum(axis=0)
+    # A ZCTA without adults, or none of the surname's groups: the surname alone.
+    unusable = total <= 0
+    if unusable.any():
+        by_category[:, unusable] = prior.prior_u[:, prior.name_row[unusable]]
+        total[unusable] = by_category[:, unusable].sum(axis=0)
+    by_category /= total
+    return zcta_out, (place_row < n_places) & ~unusable
 
 
 @dataclasses.dataclass(frozen=True, slots=True, repr=False, eq=False)

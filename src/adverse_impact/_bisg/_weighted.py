@@ -30,7 +30,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ from adverse_impact._bisg._tables import CATEGORIES
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_pandas
 from adverse_impact._core._frozen import read_only, reduce_by_fields
+from adverse_impact._core._groups import highest
 from adverse_impact._core._params import Flag, validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable
 from adverse_impact._core._validation import (
@@ -358,14 +359,10 @@ def audit_imputed(
     check_aligned_indexes({"selected": selected, "probabilities": probabilities, "cells": cells})
     chosen_rows = check_binary(as_pandas(selected, "selected"), "selected").view(bool)
     p, groups = _probabilities(probabilities)
-    lengths = {"selected": len(chosen_rows), "probabilities": len(p)}
-    cell_labels = None
-    if cells is not None:
-        cell_labels = np.asarray(as_pandas(cells, "cells"), dtype=object)
-        lengths["cells"] = len(cell_labels)
-    n = check_consistent_length(lengths)
+    cell_labels, n = _cell_labels(cells, chosen_rows, p)
     share = check_share(min_share, "min_share")
     level = float(confidence)  # checked by validate_params
+    cell_codes = per_cell = None
     if cell_labels is not None:
         cell_codes = pd.factorize(pd.Series(cell_labels), use_na_sentinel=False)[0]
         per_cell = np.bincount(cell_codes)
@@ -374,6 +371,57 @@ def audit_imputed(
     # One row per group, each contiguous: every pass below reads one group's column
     # (no copy when the probabilities are stored by column, as impute_race stores them).
     by_group = np.ascontiguousarray(p.T)
+    sums = _weighted_sums(by_group, chosen_rows, n)
+    excluded = np.zeros(len(groups), dtype=bool) if share is None else sums.shares < float(share)
+    ref = _reference_index(reference, groups, sums, excluded)
+    hard = _argmax_rates(p, chosen_rows, len(groups))
+    bounds = _PairBounds(by_group, chosen_rows, ref, cell_codes, n)
+    fixed, converged = np.full(len(groups), math.nan), True
+    if corrected:
+        fixed, converged = corrected_rates(p, chosen_rows)
+    rows = [
+        _group_row(i, group, ref, sums, excluded, z, hard, fixed, bounds)
+        for i, group in enumerate(groups)
+    ]
+    return ImputedAudit(
+        _table=pd.DataFrame(rows),
+        reference=groups[ref],
+        n=n,
+        n_selected=int(np.count_nonzero(chosen_rows)),
+        min_share=None if share is None else float(share),
+        confidence=level,
+        cells="given" if cell_labels is not None else "probability bins",
+        notes=_notes(corrected, converged, per_cell),
+        source=read_only(_source(probabilities)),
+    )
+
+
+def _cell_labels(
+    cells: Any, chosen_rows: np.ndarray, p: np.ndarray
+) -> tuple[np.ndarray | None, int]:
+    """The given cells' labels (None: probability bins), and the number of people."""
+    lengths = {"selected": len(chosen_rows), "probabilities": len(p)}
+    cell_labels = None
+    if cells is not None:
+        cell_labels = np.asarray(as_pandas(cells, "cells"), dtype=object)
+        lengths["cells"] = len(cell_labels)
+    return cell_labels, check_consistent_length(lengths)
+
+
+class _Sums(NamedTuple):
+    """Each group's weighted sums and what derives from them (arrays over the groups)."""
+
+    size: np.ndarray  # sum p: expected people
+    chosen: np.ndarray  # sum p s: expected selected
+    rate: np.ndarray
+    shares: np.ndarray
+    n_eff: np.ndarray  # Kish's effective sample size
+    covariance: np.ndarray  # of the rates (groups x groups)
+    rate_se: np.ndarray
+
+
+def _weighted_sums(by_group: np.ndarray, chosen_rows: np.ndarray, n: int) -> _Sums:
+    """Rates, shares, effective sizes and the rates' covariance from two Gram matrices."""
     # Everything from the sums and two Gram matrices (BLAS): sum p, sum p s,
     # sum p_a p_b and sum p_a p_b s.
     picked = np.compress(chosen_rows, by_group, axis=1)
@@ -381,12 +429,10 @@ def audit_imputed(
     chosen = picked.sum(axis=1)
     gram = by_group @ by_group.T
     gram_selected = picked @ picked.T
-    k = len(groups)
+    k = len(size)
     rate = np.divide(chosen, size, out=np.full(k, np.nan), where=size > 0)
-    shares = size / n
     squares = np.diag(gram)
     n_eff = np.divide(size**2, squares, out=np.zeros(k), where=size > 0)
-    excluded = np.zeros(k, dtype=bool) if share is None else shares < float(share)
     # Linearised (sandwich) covariance of the ratio estimators sum(p s) / sum(p): the
     # influence of person i on group a's rate is p_ia (s_i - r_a) / n_a, and with s in
     # {0, 1}, sum_i p_ia p_ib (s_i - r_a)(s_i - r_b) = (1 - r_a - r_b) G_s + r_a r_b G.
@@ -395,128 +441,162 @@ def audit_imputed(
     with np.errstate(divide="ignore", invalid="ignore"):
         covariance = cross / np.outer(size, size)
     rate_se = np.sqrt(np.maximum(np.diag(covariance), 0.0))
+    return _Sums(size, chosen, rate, size / n, n_eff, covariance, rate_se)
 
-    candidates = [i for i in range(len(groups)) if not excluded[i] and size[i] > 0]
+
+def _reference_index(reference: Any, groups: list[str], sums: _Sums, excluded: np.ndarray) -> int:
+    """The comparison group: the one named, or the highest weighted rate among those kept."""
     if reference is None or reference == "highest":
-        if not candidates:
+        eligible = [not excluded[i] and sums.size[i] > 0 for i in range(len(groups))]
+        ref = highest(sums.rate, eligible)
+        if ref is None:
             raise input_error(
                 "min_share",
                 "every group is below it (or empty)",
                 "Lower min_share or check the probabilities",
             )
-        ref = max(candidates, key=lambda i: (rate[i], -i))
-    else:
-        check_option(reference, "reference", groups)
-        ref = groups.index(reference)
+        return ref
+    check_option(reference, "reference", groups)
+    return groups.index(reference)
 
-    # Hard assignment (first of equal maxima, as argmax) and the decision in one code.
+
+def _argmax_rates(p: np.ndarray, chosen_rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """People and rates by hard (argmax) assignment, shown for comparison only."""
+    # First of equal maxima, as argmax; the group and the decision in one code.
     hard_code = p.argmax(axis=1) * 2 + chosen_rows
     hard_both = np.bincount(hard_code, minlength=2 * k)
     hard_sel = hard_both[1::2]
     hard_n = hard_both[0::2] + hard_sel
     hard_rate = np.divide(hard_sel, hard_n, out=np.full(k, np.nan), where=hard_n > 0)
-    if cell_labels is None:
-        grid = _grid(n)
-        # Integer bins straight from the multiplication (truncation, as astype), in the
-        # index type bincount counts with, so that no pass casts them again.
-        bins = np.empty(by_group.shape, dtype=np.intp)
-        np.multiply(by_group, grid, out=bins, casting="unsafe")
-        np.minimum(bins, grid - 1, out=bins)
-        # The reference's bin and the decision, shared by every comparison: each
-        # comparison's code is then (bin_a * grid + bin_ref) * 2 + selected.
-        ref_key = bins[ref] * 2 + chosen_rows
+    return hard_n, hard_rate
 
-    fixed = np.full(k, math.nan)
-    if corrected:
-        fixed, converged = corrected_rates(p, chosen_rows)
-    rows = []
-    for i, group in enumerate(groups):
-        row: dict[str, Any] = {
-            "group": group,
-            "n_expected": size[i],
-            "share": shares[i],
-            "n_effective": n_eff[i],
-            "selected_expected": chosen[i],
-            "rate": rate[i],
-            "rate_ci_low": max(0.0, rate[i] - z * rate_se[i]),
-            "rate_ci_high": min(1.0, rate[i] + z * rate_se[i]),
-            "impact_ratio": math.nan,
-            "ratio_ci_low": math.nan,
-            "ratio_ci_high": math.nan,
-            "bound_low": math.nan,
-            "bound_high": math.nan,
-            "rate_bound_low": math.nan,
-            "rate_bound_high": math.nan,
-            "four_fifths": UNDETERMINED,
-            "is_reference": i == ref,
-            "excluded": bool(excluded[i]),
-            "argmax_n": int(hard_n[i]),
-            "argmax_rate": hard_rate[i],
-            "argmax_impact_ratio": (
-                hard_rate[i] / hard_rate[ref] if hard_rate[ref] > 0 else math.nan
-            ),
-            "corrected_rate": fixed[i],
-            "corrected_impact_ratio": fixed[i] / fixed[ref] if fixed[ref] > 0 else math.nan,
-        }
-        if size[i] > 0 and rate[ref] > 0:
-            row["impact_ratio"] = rate[i] / rate[ref]
-            if i != ref and rate[i] > 0:
-                # log(ratio) linearised: the two rates share rows, so their covariance counts.
-                variance = (
-                    covariance[i, i] / rate[i] ** 2
-                    + covariance[ref, ref] / rate[ref] ** 2
-                    - 2 * covariance[i, ref] / (rate[i] * rate[ref])
-                )
-                half = z * math.sqrt(max(float(variance), 0.0))
-                row["ratio_ci_low"] = row["impact_ratio"] * math.exp(-half)
-                row["ratio_ci_high"] = row["impact_ratio"] * math.exp(half)
-        if i == ref:
-            row.update(bound_low=1.0, bound_high=1.0, ratio_ci_low=1.0, ratio_ci_high=1.0)
-            row["four_fifths"] = HOLDS
-        elif size[i] > 0:
-            if cell_labels is None:
-                code = bins[i] * (2 * grid)
-                code += ref_key
-                bounds = _bounds_from_codes(code, by_group[i], by_group[ref], grid * grid)
-            else:
-                bounds = kmz_bounds(
-                    chosen_rows,
-                    by_group[i],
-                    by_group[ref],
-                    cell_codes,
-                    int(cell_codes.max()) + 1,
-                )
-            low_a, high_a, _, _, r_low, r_high = bounds
-            row.update(
-                bound_low=r_low,
-                bound_high=r_high,
-                rate_bound_low=low_a,
-                rate_bound_high=high_a,
-                four_fifths=_verdict(r_low, r_high),
-            )
-        rows.append(row)
-    table = pd.DataFrame(rows)
+
+class _PairBounds:
+    """The sharp bounds of each group against the reference, in the given cells or bins."""
+
+    def __init__(
+        self,
+        by_group: np.ndarray,
+        chosen_rows: np.ndarray,
+        ref: int,
+        cell_codes: np.ndarray | None,
+        n: int,
+    ) -> None:
+        self.by_group = by_group
+        self.chosen_rows = chosen_rows
+        self.ref = ref
+        self.cell_codes = cell_codes
+        if cell_codes is None:
+            self.grid = grid = _grid(n)
+            # Integer bins straight from the multiplication (truncation, as astype), in the
+            # index type bincount counts with, so that no pass casts them again.
+            self.bins = bins = np.empty(by_group.shape, dtype=np.intp)
+            np.multiply(by_group, grid, out=bins, casting="unsafe")
+            np.minimum(bins, grid - 1, out=bins)
+            # The reference's bin and the decision, shared by every comparison: each
+            # comparison's code is then (bin_a * grid + bin_ref) * 2 + selected.
+            self.ref_key = bins[ref] * 2 + chosen_rows
+
+    def __call__(self, i: int) -> tuple[float, float, float, float, float, float]:
+        by_group, ref = self.by_group, self.ref
+        if self.cell_codes is None:
+            code = self.bins[i] * (2 * self.grid)
+            code += self.ref_key
+            return _bounds_from_codes(code, by_group[i], by_group[ref], self.grid * self.grid)
+        return kmz_bounds(
+            self.chosen_rows,
+            by_group[i],
+            by_group[ref],
+            self.cell_codes,
+            int(self.cell_codes.max()) + 1,
+        )
+
+
+def _group_row(
+    i: int,
+    group: str,
+    ref: int,
+    sums: _Sums,
+    excluded: np.ndarray,
+    z: float,
+    hard: tuple[np.ndarray, np.ndarray],
+    fixed: np.ndarray,
+    bounds: _PairBounds,
+) -> dict[str, Any]:
+    """Group ``i``'s row of the table: estimates, intervals, bounds and comparisons."""
+    size, rate, rate_se = sums.size, sums.rate, sums.rate_se
+    hard_n, hard_rate = hard
+    row: dict[str, Any] = {
+        "group": group,
+        "n_expected": size[i],
+        "share": sums.shares[i],
+        "n_effective": sums.n_eff[i],
+        "selected_expected": sums.chosen[i],
+        "rate": rate[i],
+        "rate_ci_low": max(0.0, rate[i] - z * rate_se[i]),
+        "rate_ci_high": min(1.0, rate[i] + z * rate_se[i]),
+        "impact_ratio": math.nan,
+        "ratio_ci_low": math.nan,
+        "ratio_ci_high": math.nan,
+        "bound_low": math.nan,
+        "bound_high": math.nan,
+        "rate_bound_low": math.nan,
+        "rate_bound_high": math.nan,
+        "four_fifths": UNDETERMINED,
+        "is_reference": i == ref,
+        "excluded": bool(excluded[i]),
+        "argmax_n": int(hard_n[i]),
+        "argmax_rate": hard_rate[i],
+        "argmax_impact_ratio": (hard_rate[i] / hard_rate[ref] if hard_rate[ref] > 0 else math.nan),
+        "corrected_rate": fixed[i],
+        "corrected_impact_ratio": fixed[i] / fixed[ref] if fixed[ref] > 0 else math.nan,
+    }
+    if size[i] > 0 and rate[ref] > 0:
+        row["impact_ratio"] = rate[i] / rate[ref]
+        if i != ref and rate[i] > 0:
+            half = _log_ratio_half_width(i, ref, sums, z)
+            row["ratio_ci_low"] = row["impact_ratio"] * math.exp(-half)
+            row["ratio_ci_high"] = row["impact_ratio"] * math.exp(half)
+    if i == ref:
+        row.update(bound_low=1.0, bound_high=1.0, ratio_ci_low=1.0, ratio_ci_high=1.0)
+        row["four_fifths"] = HOLDS
+    elif size[i] > 0:
+        low_a, high_a, _, _, r_low, r_high = bounds(i)
+        row.update(
+            bound_low=r_low,
+            bound_high=r_high,
+            rate_bound_low=low_a,
+            rate_bound_high=high_a,
+            four_fifths=_verdict(r_low, r_high),
+        )
+    return row
+
+
+def _log_ratio_half_width(i: int, ref: int, sums: _Sums, z: float) -> float:
+    """Half the width of the interval on log(rate_i / rate_ref)."""
+    rate, covariance = sums.rate, sums.covariance
+    # log(ratio) linearised: the two rates share rows, so their covariance counts.
+    variance = (
+        covariance[i, i] / rate[i] ** 2
+        + covariance[ref, ref] / rate[ref] ** 2
+        - 2 * covariance[i, ref] / (rate[i] * rate[ref])
+    )
+    return z * math.sqrt(max(float(variance), 0.0))
+
+
+def _notes(corrected: bool, converged: bool, per_cell: np.ndarray | None) -> tuple[str, ...]:
+    """The caveats the result carries: the bias, the correction's assumption, sparse cells."""
     notes = [BIAS_WARNING]
     if corrected:
         notes.append(CORRECTED_ASSUMPTION)
         if not converged:
             notes.append("the corrected estimate did not converge: the proxies may be too weak")
-    if cell_labels is not None and np.median(per_cell) < 20:
+    if per_cell is not None and np.median(per_cell) < 20:
         notes.append(
             f"half the cells hold fewer than 20 people (median {np.median(per_cell):g}): "
             "their selection rates are noisy and the bounds too narrow; use coarser cells"
         )
-    return ImputedAudit(
-        _table=table,
-        reference=groups[ref],
-        n=n,
-        n_selected=int(np.count_nonzero(chosen_rows)),
-        min_share=None if share is None else float(share),
-        confidence=level,
-        cells="given" if cell_labels is not None else "probability bins",
-        notes=tuple(notes),
-        source=read_only(_source(probabilities)),
-    )
+    return tuple(notes)
 
 
 def _source(probabilities: Any) -> dict[str, Any]:

@@ -1220,14 +1220,7 @@ def paired_test(
     k = _check_positive_int(k, "k", "1")
     alpha = check_alpha(alpha)
     n_jobs = check_n_jobs(n_jobs)
-    if batch_size is not None:
-        batch_size = _check_positive_int(batch_size, "batch_size", "20")
-    if max_calls is not None and not (
-        isinstance(max_calls, (int, np.integer))
-        and not isinstance(max_calls, bool)
-        and max_calls == 0
-    ):
-        max_calls = _check_positive_int(max_calls, "max_calls", "1000 (or 0: cache only)")
+    batch_size, max_calls = _check_call_limits(batch_size, max_calls)
     _check_layout(kind, positions, scorer, threshold, select_top)
     variants = _variants(signals, texts)
     rng = np.random.default_rng(random_state)
@@ -1260,9 +1253,6 @@ def paired_test(
     if store is not None and scorer_id is None:
         _warn_if_identity_moved(scorer, kind, identity)
     log = study.log
-    failures = pd.DataFrame(
-        log.failures, columns=["call", "questions", "n_texts", "error", "message"]
-    )
     return PairedTestResult(
         kind=kind,
         n_templates=len(texts),
@@ -1273,9 +1263,24 @@ def paired_test(
         n_cached=log.n_cached,
         n_failed_calls=len(log.failures),
         alpha=alpha,
-        _failures=failures,
+        _failures=pd.DataFrame(
+            log.failures, columns=["call", "questions", "n_texts", "error", "message"]
+        ),
         **run.fields(),
     )
+
+
+def _check_call_limits(batch_size: Any, max_calls: Any) -> tuple[int | None, int | None]:
+    """``batch_size`` and ``max_calls``: positive whole numbers or None (``max_calls`` may be 0)."""
+    if batch_size is not None:
+        batch_size = _check_positive_int(batch_size, "batch_size", "20")
+    if max_calls is not None and not (
+        isinstance(max_calls, (int, np.integer))
+        and not isinstance(max_calls, bool)
+        and max_calls == 0
+    ):
+        max_calls = _check_positive_int(max_calls, "max_calls", "1000 (or 0: cache only)")
+    return batch_size, max_calls
 
 
 def _warn_if_identity_moved(scorer: Any, kind: str, before: str) -> None:

@@ -232,7 +232,7 @@ class AuditLog:
             four-fifths alert). An audit no gate can judge (no one, or
             everyone, selected) is recorded as not passing, with the reason.
         """
-        from adverse_impact._audits._result import AuditResult, counts_to_dict
+        from adverse_impact._audits._result import AuditResult
         from adverse_impact._monitoring._monitor import MonitorResult
 
         for name, value in (("label", label), ("model_version", model_version)):
@@ -242,80 +242,18 @@ class AuditLog:
                 )
         rule = text = None
         if isinstance(result, (AuditResult, MonitorResult)):
-            from adverse_impact._core._errors import InputError
-            from adverse_impact._stats._gate import GateVerdict
-
-            if verdict is not None and not isinstance(verdict, GateVerdict):
-                raise type_error(
-                    "verdict",
-                    f"expected a GateVerdict, got {type(verdict).__name__}",
-                    "Pass result.gate(...), the verdict the gate gave",
-                )
-            try:
-                given = result.gate() if verdict is None else verdict
-                passes, rule, text = given.passes, given.rule, given.describe()
-            except InputError as exc:
-                passes, text = False, f"not judged: {exc}"
+            passes, rule, text = _judged(result, verdict)
         if isinstance(result, AuditResult):
-            from adverse_impact._publish._report import fingerprint
-
-            payload = result.to_dict()
-            payload["counts"] = counts_to_dict(result.counts)
-            ratios = [float(r) for r in result.exact_ratios if r is not None]
-            below = int(below_ratio(result.exact_ratios, 0.8).sum())
-            figures = (
-                "audit",
-                fingerprint(result),
-                result.n_total,
-                len(result.table),
-                below,
-                min(ratios) if ratios else None,
-                passes,
-            )
+            payload, figures = _audit_figures(result, passes)
         elif isinstance(result, MonitorResult):
-            payload = result.to_dict()
-            table = result.table
-            last = table[table["period"] == result.periods[-1]]
-            alerts = result.alerts
-            ratios = last.loc[~last["is_reference"], "cum_impact_ratio"].dropna()
-            figures = (
-                "monitor",
-                result.fingerprint(),
-                result.n_total,
-                int(table[["attribute", "group"]].drop_duplicates().shape[0]),
-                # Groups with a four-fifths alert (cumulative or since a change), once each.
-                int(
-                    alerts.loc[alerts["alert"] == "below_four_fifths", ["attribute", "group"]]
-                    .drop_duplicates()
-                    .shape[0]
-                ),
-                float(ratios.min()) if len(ratios) else None,
-                passes,
-            )
+            payload, figures = _monitor_figures(result, passes)
         else:
             raise type_error(
                 "result",
                 f"cannot log a {type(result).__name__}",
                 "Pass the result of ai.audit, ai.audit_model or ai.monitor",
             )
-        kind, print_, n_total, n_groups, below, low, passes = figures
-        row = (
-            _now(),
-            __version__,
-            kind,
-            label,
-            model_version,
-            json.dumps(payload["params"], sort_keys=True, allow_nan=False),
-            print_,
-            int(n_total),
-            int(n_groups),
-            int(below),
-            low,
-            int(bool(passes)),
-            json.dumps(payload, ensure_ascii=False, allow_nan=False),
-            rule,
-            text,
-        )
+        row = _entry(figures, payload, label, model_version, rule, text)
         with self._connect(write=True) as db:
             self._prepare(db)
             cursor = db.execute(
@@ -397,3 +335,96 @@ class AuditLog:
 
     def __repr__(self) -> str:
         return f"AuditLog({str(self._path)!r}, {len(self)} entries)"
+
+
+def _judged(result: Any, verdict: Any) -> tuple[Any, str | None, str]:
+    """``(passes, rule, verdict in words)``: the verdict given, else the default gate's."""
+    from adverse_impact._core._errors import InputError
+    from adverse_impact._stats._gate import GateVerdict
+
+    if verdict is not None and not isinstance(verdict, GateVerdict):
+        raise type_error(
+            "verdict",
+            f"expected a GateVerdict, got {type(verdict).__name__}",
+            "Pass result.gate(...), the verdict the gate gave",
+        )
+    try:
+        given = result.gate() if verdict is None else verdict
+        return given.passes, given.rule, given.describe()
+    except InputError as exc:
+        # No one, or everyone, selected: recorded as not passing, with the reason.
+        return False, None, f"not judged: {exc}"
+
+
+def _audit_figures(result: Any, passes: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """An audit's JSON (with its per-group counts) and the log's headline columns."""
+    from adverse_impact._audits._result import counts_to_dict
+    from adverse_impact._publish._report import fingerprint
+
+    payload = result.to_dict()
+    payload["counts"] = counts_to_dict(result.counts)
+    ratios = [float(r) for r in result.exact_ratios if r is not None]
+    below = int(below_ratio(result.exact_ratios, 0.8).sum())
+    figures = (
+        "audit",
+        fingerprint(result),
+        result.n_total,
+        len(result.table),
+        below,
+        min(ratios) if ratios else None,
+        passes,
+    )
+    return payload, figures
+
+
+def _monitor_figures(result: Any, passes: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """A monitor's JSON and the log's headline columns, read at its last look."""
+    payload = result.to_dict()
+    table = result.table
+    last = table[table["period"] == result.periods[-1]]
+    alerts = result.alerts
+    ratios = last.loc[~last["is_reference"], "cum_impact_ratio"].dropna()
+    figures = (
+        "monitor",
+        result.fingerprint(),
+        result.n_total,
+        int(table[["attribute", "group"]].drop_duplicates().shape[0]),
+        # Groups with a four-fifths alert (cumulative or since a change), once each.
+        int(
+            alerts.loc[alerts["alert"] == "below_four_fifths", ["attribute", "group"]]
+            .drop_duplicates()
+            .shape[0]
+        ),
+        float(ratios.min()) if len(ratios) else None,
+        passes,
+    )
+    return payload, figures
+
+
+def _entry(
+    figures: tuple[Any, ...],
+    payload: dict[str, Any],
+    label: str | None,
+    model_version: str | None,
+    rule: str | None,
+    text: str | None,
+) -> tuple[Any, ...]:
+    """The values of one row of the ``audits`` table, in the schema's column order."""
+    kind, print_, n_total, n_groups, below, low, passes = figures
+    return (
+        _now(),
+        __version__,
+        kind,
+        label,
+        model_version,
+        json.dumps(payload["params"], sort_keys=True, allow_nan=False),
+        print_,
+        int(n_total),
+        int(n_groups),
+        int(below),
+        low,
+        int(bool(passes)),
+        json.dumps(payload, ensure_ascii=False, allow_nan=False),
+        rule,
+        text,
+    )

@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -570,6 +570,50 @@ def monitor(
         score=score,
         threshold=threshold,
     )
+    counts, n, missing, unparseable = _dated(counts)
+    specs = _groups.specs(counts.attributes, intersectional)
+    prepared, comparisons, unknown_counts = _prepare(
+        counts, specs, unknown_labels, period, reference
+    )
+    family_size = comparisons if correction == "bonferroni" else 1
+    design = _design(alpha, family_size, horizon, planned_se, change_planned_se)
+    table = _looks(prepared, design, window)
+    params = _params(
+        design,
+        counts,
+        [name for name, _, _ in prepared],
+        comparisons,
+        period=period,
+        alpha=alpha,
+        correction=correction,
+        planned_se=planned_se,
+        horizon=horizon,
+        window=window,
+        change_planned_se=change_planned_se,
+        reference=reference,
+        intersectional=intersectional,
+        unknown_labels=unknown_labels,
+        selected=selected,
+        score=score,
+        time=time,
+    )
+    return MonitorResult(
+        table,
+        _alerts(table),
+        read_only(params),
+        read_only(unknown_counts),
+        int(n.sum()),
+        int(n[missing].sum()),
+        int(n[unparseable].sum()),
+    )
+
+
+def _dated(counts: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """The counts of the rows with a readable time; each cell's size, missing and unparseable.
+
+    Rows without a time, or with one that could not be read, are counted in
+    ``n_missing_time`` and ``n_unparseable_time`` and left out of every look.
+    """
     keys = counts.table[PERIOD_KEY]
     n = counts.table["n"].to_numpy()
     missing = keys.isna().to_numpy()
@@ -582,11 +626,43 @@ def monitor(
             "no row has a readable time",
             "Pass dates, datetimes or ISO text such as '2025-01-31'",
         )
-    specs = _groups.specs(counts.attributes, intersectional)
-    prepared, comparisons, unknown_counts = _prepare(
-        counts, specs, unknown_labels, period, reference
+    return counts, n, missing, unparseable
+
+
+def _looks(
+    prepared: list[tuple[str, pd.DataFrame, int | None]], design: _Design, window: int
+) -> pd.DataFrame:
+    """Every attribute's rows at every look, one table."""
+    return pd.concat(
+        [
+            _look(
+                name,
+                grid,
+                ref,
+                level=design.level,
+                rho=design.rho,
+                change=design.change,
+                window=window,
+            )
+            for name, grid, ref in prepared
+        ],
+        ignore_index=True,
     )
-    family_size = comparisons if correction == "bonferroni" else 1
+
+
+class _Design(NamedTuple):
+    """The sequences' levels and tuning, fixed before any data is seen."""
+
+    spend: dict[str, Any]  # alpha spent on the cumulative and restarted sequences
+    level: float  # of each cumulative sequence
+    rho: float
+    change: tuple[float, Any] | None  # (level, planned slopes) of the restarts
+
+
+def _design(
+    alpha: float, family_size: int, horizon: int | None, planned_se: Any, change_planned_se: Any
+) -> _Design:
+    """Split alpha over the comparisons and the detectors, and tune each sequence."""
     spend = guarantee(alpha, family_size, horizon)
     level = spend["level_cumulative"]
     rho = best_rho(1 / planned_se**2, level)
@@ -596,31 +672,32 @@ def monitor(
             spend["level_change"],
             planned_slopes(change_planned_se, spend["level_change"]),
         )
-    table = pd.concat(
-        [
-            _look(name, grid, ref, level=level, rho=rho, change=change, window=window)
-            for name, grid, ref in prepared
-        ],
-        ignore_index=True,
-    )
-    alerts = _alerts(table)
-    period_word = f"{period}s" if period else "periods"
-    family = (
-        f"{comparisons} comparison{'s' if comparisons != 1 else ''} "
-        f"({', '.join(name for name, _, _ in prepared)})"
-    )
-    if horizon is None:
-        promise = (
-            f"the chance of any false alert at any look is at most {alpha:g}"
-            if correction == "bonferroni"
-            else f"the chance of a false alert at any look is at most {alpha:g} per comparison"
-        )
-    else:
-        promise = (
-            f"the chance of any false alert within {horizon} {period_word} is at most "
-            f"{alpha:g}" + ("" if correction == "bonferroni" else " per comparison")
-        )
-    params = {
+    return _Design(spend, level, rho, change)
+
+
+def _params(
+    design: _Design,
+    counts: Any,
+    names: list[str],
+    comparisons: int,
+    *,
+    period: str | None,
+    alpha: float,
+    correction: str,
+    planned_se: Any,
+    horizon: int | None,
+    window: int,
+    change_planned_se: Any,
+    reference: Any,
+    intersectional: bool,
+    unknown_labels: frozenset,
+    selected: Any,
+    score: Any,
+    time: Any,
+) -> dict[str, Any]:
+    """The result's settings: the arguments, the design, the family and its guarantee."""
+    spend, level, change = design.spend, design.level, design.change
+    return {
         "period": period,
         "alpha": alpha,
         "alpha_per_comparison": level,
@@ -628,14 +705,16 @@ def monitor(
         "comparisons": comparisons,
         "correction": correction,
         "planned_se": float(planned_se),
-        "rho": rho,
+        "rho": design.rho,
         "horizon": horizon,
         "window": int(window),
         "change_planned_se": float(change_planned_se),
         "change_slopes": None if change is None else [list(pair) for pair in change[1]],
         "average_run_length": spend["arl"],
-        "family": family,
-        "guarantee": promise,
+        "family": (
+            f"{comparisons} comparison{'s' if comparisons != 1 else ''} ({', '.join(names)})"
+        ),
+        "guarantee": _promise(alpha, horizon, period, correction),
         "reference": reference if isinstance(reference, (str, dict)) else repr(reference),
         "intersectional": bool(intersectional),
         "unknown": sorted(map(str, unknown_labels)),
@@ -644,7 +723,35 @@ def monitor(
         "selected": selected if isinstance(selected, str) else None,
         "score": score if isinstance(score, str) else None,
         "time": time if isinstance(time, str) else None,
-        "method": "Robbins' two-sided normal-mixture confidence sequences for the log impact "
+        "method": _method(level, spend, alpha, horizon, correction, comparisons),
+    }
+
+
+def _promise(alpha: float, horizon: int | None, period: str | None, correction: str) -> str:
+    """The false-alarm guarantee in words."""
+    period_word = f"{period}s" if period else "periods"
+    if horizon is None:
+        return (
+            f"the chance of any false alert at any look is at most {alpha:g}"
+            if correction == "bonferroni"
+            else f"the chance of a false alert at any look is at most {alpha:g} per comparison"
+        )
+    return f"the chance of any false alert within {horizon} {period_word} is at most {alpha:g}" + (
+        "" if correction == "bonferroni" else " per comparison"
+    )
+
+
+def _method(
+    level: float,
+    spend: Mapping[str, Any],
+    alpha: float,
+    horizon: int | None,
+    correction: str,
+    comparisons: int,
+) -> str:
+    """The sequences and the spending of alpha, in words."""
+    return (
+        "Robbins' two-sided normal-mixture confidence sequences for the log impact "
         "ratio with Katz's variance (Howard et al. 2021): one from the first period "
         + (
             f"(the cumulative ratio) at level {level:.3g}, and one restarted at every later "
@@ -656,16 +763,7 @@ def monitor(
             if horizon is not None
             else f"(the cumulative ratio); alpha split by {correction} over {comparisons} "
             "comparison(s)"
-        ),
-    }
-    return MonitorResult(
-        table,
-        alerts,
-        read_only(params),
-        read_only(unknown_counts),
-        int(n.sum()),
-        int(n[missing].sum()),
-        int(n[unparseable].sum()),
+        )
     )
 
 
@@ -736,16 +834,7 @@ def _prepare(
         # looks, so every pair may be compared.
         comparisons += k * (k - 1) // 2 if ref is None else k - 1
         prepared.append((name, grid, ref))
-    if (
-        not isinstance(reference, Mapping)
-        and not (isinstance(reference, str) and reference == "highest")
-        and not found_any
-    ):
-        raise input_error(
-            "reference",
-            f"{reference!r} is not a group of any monitored attribute",
-            'Pass one of the labels in the table, or "highest"',
-        )
+    _groups.check_reference_found(reference, found_any, "monitored")
     return prepared, comparisons, unknown_counts
 
 

@@ -500,17 +500,7 @@ def counterfactual_test(
     documents, _ = as_texts(texts)
     if not documents:
         raise input_error("texts", "is empty", "Pass at least one document")
-    table = load_pairs(pairs)
-    swap = _swapper(table)
-    candidates = _candidates(documents, table)
-    rows = range(len(documents)) if candidates is None else np.flatnonzero(candidates)
-    changed = np.zeros(len(documents), dtype=bool)
-    swapped_docs = []
-    for i in rows:
-        text = swap(documents[i])
-        if text != documents[i]:
-            changed[i] = True
-            swapped_docs.append(text)
+    changed, swapped_docs = _swapped(documents, load_pairs(pairs))
     scores, method = model_scores(model, documents, pos_label=pos_label)
     new_scores = scores.copy()
     if swapped_docs:
@@ -538,28 +528,52 @@ def counterfactual_test(
     )
     by_group = None
     if sensitive_features is not None:
-        codes, labels, n_unknown = group_codes(sensitive_features, len(documents), unknown=unknown)
-        rows = []
-        for i, label in enumerate([*labels, None]):
-            mask = codes == (i if label is not None else -1)
-            if label is None and not mask.any():
-                continue
-            sub = frame[mask & changed]
-            rows.append(
-                {
-                    "group": "unknown" if label is None else label,
-                    "n": int(mask.sum()),
-                    "n_swapped": int(len(sub)),
-                    "mean_change": float(sub["change"].mean()) if len(sub) else 0.0,
-                    "mean_abs_change": float(sub["change"].abs().mean()) if len(sub) else 0.0,
-                    "max_abs_change": float(sub["change"].abs().max()) if len(sub) else 0.0,
-                    "flip_rate": (float(sub["flipped"].mean()) if len(sub) else 0.0)
-                    if cutoff is not None
-                    else math.nan,
-                }
-            )
-        by_group = pd.DataFrame(rows)
-        by_group["group"] = by_group["group"].astype(object)
+        by_group = _by_group(frame, sensitive_features, unknown, decided=cutoff is not None)
     return CounterfactualResult._from_table(
         frame, by_group=by_group, cutoff=cutoff, score_method=method
     )
+
+
+def _swapped(documents: list[str], table: Mapping[str, str]) -> tuple[np.ndarray, list[str]]:
+    """Which documents a swap changes, and their swapped texts (in document order)."""
+    swap = _swapper(table)
+    candidates = _candidates(documents, table)
+    rows = range(len(documents)) if candidates is None else np.flatnonzero(candidates)
+    changed = np.zeros(len(documents), dtype=bool)
+    swapped_docs = []
+    for i in rows:
+        text = swap(documents[i])
+        if text != documents[i]:
+            changed[i] = True
+            swapped_docs.append(text)
+    return changed, swapped_docs
+
+
+def _by_group(
+    frame: pd.DataFrame, sensitive_features: Any, unknown: Any, *, decided: bool
+) -> pd.DataFrame:
+    """The changes and flips summarised per group (``"unknown"`` last, when there are any)."""
+    changed = frame["swapped"].to_numpy()
+    codes, labels, n_unknown = group_codes(sensitive_features, len(frame), unknown=unknown)
+    rows = []
+    for i, label in enumerate([*labels, None]):
+        mask = codes == (i if label is not None else -1)
+        if label is None and not mask.any():
+            continue
+        sub = frame[mask & changed]
+        rows.append(
+            {
+                "group": "unknown" if label is None else label,
+                "n": int(mask.sum()),
+                "n_swapped": int(len(sub)),
+                "mean_change": float(sub["change"].mean()) if len(sub) else 0.0,
+                "mean_abs_change": float(sub["change"].abs().mean()) if len(sub) else 0.0,
+                "max_abs_change": float(sub["change"].abs().max()) if len(sub) else 0.0,
+                "flip_rate": (float(sub["flipped"].mean()) if len(sub) else 0.0)
+                if decided
+                else math.nan,
+            }
+        )
+    by_group = pd.DataFrame(rows)
+    by_group["group"] = by_group["group"].astype(object)
+    return by_group

@@ -316,21 +316,49 @@ def token_proxies(
         counts = vectorizer.fit_transform([d for d, k in zip(documents, known) if k])
     except ValueError as exc:  # empty vocabulary
         raise input_error("texts", "holds no tokens", "Pass non-empty documents") from exc
-    counts = sp.csr_matrix(counts)
     known_codes = codes[known]
+    by_group, docs_by_group = _counts_by_group(sp.csr_matrix(counts), known_codes, len(labels))
+    keep = by_group.sum(axis=0) >= min_count
+    tokens = vectorizer.get_feature_names_out()[keep]
+    by_group, docs_by_group = by_group[:, keep], docs_by_group[:, keep]
+    group_docs = np.bincount(known_codes, minlength=len(labels)).astype(float)
+    table = _token_table(tokens, labels, by_group, docs_by_group, group_docs, prior)
+    return TokenProxies(
+        table,
+        n_documents=len(documents),
+        n_unknown=n_unknown,
+        n_empty=n_empty,
+        groups=labels,
+        vocabulary_size=int(keep.sum()),
+        prior=float(prior),
+    )
+
+
+def _counts_by_group(
+    counts: sp.csr_matrix, known_codes: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group and token: the occurrences, and the documents holding the token."""
     indicator = sp.csr_matrix(
         (np.ones(len(known_codes)), (known_codes, np.arange(len(known_codes)))),
-        shape=(len(labels), len(known_codes)),
+        shape=(n_groups, len(known_codes)),
     )
     by_group = np.asarray((indicator @ counts).todense())
     presence = counts.copy()
     presence.data[:] = 1
     docs_by_group = np.asarray((indicator @ presence).todense())
-    keep = by_group.sum(axis=0) >= min_count
-    tokens = vectorizer.get_feature_names_out()[keep]
-    by_group, docs_by_group = by_group[:, keep], docs_by_group[:, keep]
+    return by_group, docs_by_group
+
+
+def _token_table(
+    tokens: np.ndarray,
+    labels: list[Any],
+    by_group: np.ndarray,
+    docs_by_group: np.ndarray,
+    group_docs: np.ndarray,
+    prior: float,
+) -> pd.DataFrame:
+    """One row per (token, group) with its counts, document shares and z, highest z first."""
     delta, z = log_odds_z(by_group, prior)
-    group_docs = np.bincount(known_codes, minlength=len(labels)).astype(float)
     frames = []
     for i, label in enumerate(labels):
         rest_docs = group_docs.sum() - group_docs[i]
@@ -351,12 +379,4 @@ def token_proxies(
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     table = table.sort_values("z", ascending=False, kind="mergesort").reset_index(drop=True)
     table["group"] = table["group"].astype(object)
-    return TokenProxies(
-        table,
-        n_documents=len(documents),
-        n_unknown=n_unknown,
-        n_empty=n_empty,
-        groups=labels,
-        vocabulary_size=int(keep.sum()),
-        prior=float(prior),
-    )
+    return table

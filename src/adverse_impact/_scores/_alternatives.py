@@ -1041,25 +1041,8 @@ pos_label
     n = len(target)
     check_rows(X, sensitive_features, y=y, y_true=y_true)
     truth = target if y_true is None else check_binary_labels(y_true, pos_label, "y_true")
-    if isinstance(cv, bool) or not isinstance(cv, int) or not 2 <= cv <= n:
-        raise input_error(
-            "cv", f"{cv!r} is not an integer between 2 and the number of rows", "Pass e.g. cv=5"
-        )
-    leaked = _protected_columns(X, sensitive_features)
-    if leaked:
-        raise input_error(
-            "X",
-            f"holds the protected attribute column(s) {leaked!r}",
-            "Drop them from X: the search never uses the protected attribute as an input",
-        )
-    if select_top is None:
-        tops = [float(target.mean())]
-    elif np.ndim(select_top) == 0:
-        tops = [select_top]
-    else:
-        tops = list(select_top)
-    if not tops:
-        raise input_error("select_top", "is empty", "Pass one or more select_top values, or None")
+    _check_search(cv, n, X, sensitive_features)
+    tops = _tops(select_top, target)
     grid = list(ParameterGrid(dict(param_grid or {})))
     sets = _feature_sets(feature_sets, estimator, X, target, sensitive_features, random_state)
     folds = list(
@@ -1075,15 +1058,7 @@ pos_label
         base = next(e for e in entries if e.name == current)
         entry = _group_cutoff_entry(base, sensitive_features, unknown, ties, random_state)
         entries.append(entry)
-        described.append(
-            {
-                "model": entry.name,
-                "params": None,
-                "feature_set": "decision-time use of the protected attribute",
-                "columns": None,
-                "select_top": base.select_top,
-            }
-        )
+        described.append(_group_cutoff_description(entry, base))
     return _compare(
         entries,
         truth,
@@ -1101,6 +1076,45 @@ pos_label
         candidates=pd.DataFrame(described),
         metrics=metrics,
     )
+
+
+def _check_search(cv: Any, n: int, X: Any, sensitive_features: Any) -> None:
+    """The folds are possible, and no column of ``X`` is a protected attribute."""
+    if isinstance(cv, bool) or not isinstance(cv, int) or not 2 <= cv <= n:
+        raise input_error(
+            "cv", f"{cv!r} is not an integer between 2 and the number of rows", "Pass e.g. cv=5"
+        )
+    leaked = _protected_columns(X, sensitive_features)
+    if leaked:
+        raise input_error(
+            "X",
+            f"holds the protected attribute column(s) {leaked!r}",
+            "Drop them from X: the search never uses the protected attribute as an input",
+        )
+
+
+def _tops(select_top: Any, target: np.ndarray) -> list[Any]:
+    """The cut-offs to try: those given, by default the share of positive ``y``."""
+    if select_top is None:
+        tops = [float(target.mean())]
+    elif np.ndim(select_top) == 0:
+        tops = [select_top]
+    else:
+        tops = list(select_top)
+    if not tops:
+        raise input_error("select_top", "is empty", "Pass one or more select_top values, or None")
+    return tops
+
+
+def _group_cutoff_description(entry: _Entry, base: _Entry) -> dict[str, Any]:
+    """The candidates table's row for the current candidate with a cut-off per group."""
+    return {
+        "model": entry.name,
+        "params": None,
+        "feature_set": "decision-time use of the protected attribute",
+        "columns": None,
+        "select_top": base.select_top,
+    }
 
 
 def _search_candidates(

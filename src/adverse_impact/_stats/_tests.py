@@ -948,6 +948,36 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
     (1.588, 2)
     """
     confidence = float(confidence)  # checked by validate_params
+    t = _strata(tables)
+    n_strata = int(t.shape[0])
+    row1, row2 = t[:, 0].sum(axis=1), t[:, 1].sum(axis=1)
+    col1, col2 = t[:, :, 0].sum(axis=1), t[:, :, 1].sum(axis=1)
+    used = (row1 > 0) & (row2 > 0) & (col1 > 0) & (col2 > 0)
+    t = t[used]
+    nan = float("nan")
+    if not used.any():
+        return MantelHaenszelResult(nan, nan, nan, nan, nan, nan, nan, nan, nan, n_strata, 0)
+    a, b, c, d = t[:, 0, 0], t[:, 0, 1], t[:, 1, 0], t[:, 1, 1]
+    statistic, corrected = _cmh_statistics(a, b, c, d)
+    odds, ci_low, ci_high = _mh_odds_ratio(a, b, c, d, confidence)
+    bd, bd_p = _breslow_day(a, b, c, d, odds)
+    return MantelHaenszelResult(
+        statistic=float(statistic),
+        p_value=float(_chi2.sf(statistic, 1)),
+        statistic_corrected=float(corrected),
+        p_value_corrected=float(_chi2.sf(corrected, 1)),
+        odds_ratio=float(odds),
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        breslow_day=bd,
+        breslow_day_p_value=bd_p,
+        n_strata=n_strata,
+        n_strata_used=int(used.sum()),
+    )
+
+
+def _strata(tables: Any) -> np.ndarray:
+    """``tables`` as a float array of shape (K, 2, 2) holding counts of people."""
     try:
         t = np.asarray(tables, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -964,15 +994,13 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
         raise input_error(
             "tables", "has negative, non-integer or missing counts", "Pass counts of people"
         )
-    n_strata = int(t.shape[0])
-    row1, row2 = t[:, 0].sum(axis=1), t[:, 1].sum(axis=1)
-    col1, col2 = t[:, :, 0].sum(axis=1), t[:, :, 1].sum(axis=1)
-    used = (row1 > 0) & (row2 > 0) & (col1 > 0) & (col2 > 0)
-    t = t[used]
-    nan = float("nan")
-    if not used.any():
-        return MantelHaenszelResult(nan, nan, nan, nan, nan, nan, nan, nan, nan, n_strata, 0)
-    a, b, c, d = t[:, 0, 0], t[:, 0, 1], t[:, 1, 0], t[:, 1, 1]
+    return t
+
+
+def _cmh_statistics(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray
+) -> tuple[float, float]:
+    """The Cochran-Mantel-Haenszel statistic, without and with the continuity correction."""
     n = a + b + c + d
     r1, c1 = a + b, a + c
     expected = r1 * c1 / n
@@ -982,6 +1010,15 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
     total_var = variance.sum()
     statistic = deviation**2 / total_var
     corrected = max(abs(deviation) - 0.5, 0.0) ** 2 / total_var
+    return statistic, corrected
+
+
+def _mh_odds_ratio(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, confidence: float
+) -> tuple[float, float, float]:
+    """The Mantel-Haenszel common odds ratio and its Robins-Breslow-Greenland interval."""
+    nan = float("nan")
+    n = a + b + c + d
     r_sum, s_sum = (a * d / n).sum(), (b * c / n).sum()
     odds = r_sum / s_sum if s_sum > 0 else (math.inf if r_sum > 0 else nan)
     # Robins-Breslow-Greenland variance of log(OR_MH).
@@ -999,20 +1036,7 @@ def mantel_haenszel(tables: Any, *, confidence: float = 0.95) -> MantelHaenszelR
             if 0 < odds < math.inf and np.isfinite(half)
             else (nan, nan)
         )
-    bd, bd_p = _breslow_day(a, b, c, d, odds)
-    return MantelHaenszelResult(
-        statistic=float(statistic),
-        p_value=float(_chi2.sf(statistic, 1)),
-        statistic_corrected=float(corrected),
-        p_value_corrected=float(_chi2.sf(corrected, 1)),
-        odds_ratio=float(odds),
-        ci_low=float(ci_low),
-        ci_high=float(ci_high),
-        breslow_day=bd,
-        breslow_day_p_value=bd_p,
-        n_strata=n_strata,
-        n_strata_used=int(used.sum()),
-    )
+    return odds, ci_low, ci_high
 
 
 def _breslow_day(
