@@ -257,3 +257,18 @@ def test_n_jobs_must_be_a_positive_int_or_minus_one(bad):
 
 def test_minus_one_job_is_one_per_cpu():
     assert check_n_jobs(-1) == (os.cpu_count() or 1) and check_n_jobs(3) == 3
+
+
+def test_failures_are_listed_by_call_whatever_order_the_threads_fail_in():
+    second_failed = threading.Event()
+
+    def ask(texts):
+        if texts[0] == "t0":
+            assert second_failed.wait(5)  # the first call fails last
+            raise ValueError("first")
+        second_failed.set()
+        raise ValueError("second")
+
+    answers, log = _run(ask, [["t0"], ["t1"]], batch_size=1, n_jobs=2)
+    assert answers == [None, None]
+    assert [(f["call"], f["message"]) for f in log.failures] == [(0, "first"), (1, "second")]
