@@ -16,6 +16,22 @@ from adverse_impact._plugin import AuditRecorder, _safe_name, _write
 pytest_plugins = ["pytester"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _loaded_before_the_inner_sessions():
+    # pytester runs each inner session in this process and then forgets the modules it
+    # imported; numpy's C extensions cannot be loaded twice in one process, so what the
+    # inner tests use (an audit and its gate, a monitor, their reports) is loaded here.
+    result = ai.audit(selected=[1, 0, 0, 1] * 5, sensitive_features={"sex": list("FFMM") * 5})
+    result.passes(alpha=0.05, rule="both")
+    result.to_html()
+    monitored = ai.monitor(
+        time=["2025-01-02", "2025-02-03"] * 2,
+        selected=[1, 0, 1, 1],
+        sensitive_features={"sex": list("FFMM")},
+    )
+    monitored.to_html()
+
+
 def test_plugin_fixture_and_report_directory(pytester):
     pytester.makepyfile(
         test_release_gate="""
