@@ -90,3 +90,44 @@ def paired_stand_in(seed: int = 0):
         ties="random",
         random_state=seed,
     )
+
+
+def funnel_with_dropout():
+    """A two-stage funnel where one group (Pacific, 3%) falls under 2% after screening."""
+    # 1,000 applicants; "Pacific" is 3% of them (above 2%) but passes screening at a
+    # fifth of the others' rate, so it is 0.6% of those screened: under 2% from there on.
+    import numpy as np
+
+    import adverse_impact as ai
+
+    rng = np.random.default_rng(11)
+    n = 1_000
+    race = np.array(["Pacific"] * 30 + ["White"] * 570 + ["Black"] * 400)
+    screened = np.concatenate(
+        [rng.random(30) < 0.1, rng.random(570) < 0.5, rng.random(400) < 0.45]
+    ).astype(int)
+    offered = screened * (rng.random(n) < 0.4)
+    frame = pd.DataFrame({"race": race, "screened": screened, "offered": offered})
+    return ai.audit_funnel(
+        frame, stages=["screened", "offered"], sensitive_features="race", min_share=0.02
+    )
+
+
+def drift_rows(
+    months: int = 18, per_group: int = 1500, change: int = 9, ratio: float = 0.7
+) -> pd.DataFrame:
+    """Exact counts, no noise: men 30% every month; women 30%, then ``0.3 * ratio`` from
+    month ``change`` on (the issue's scenario: fair for eight months, then 0.7)."""
+    rows = []
+    for m in range(1, months + 1):
+        day = pd.Timestamp("2025-01-01") + pd.DateOffset(months=m - 1)
+        women = round(per_group * 0.3 * (ratio if m >= change else 1.0))
+        men = round(per_group * 0.3)
+        rows.append((day, "F", 1, women))
+        rows.append((day, "F", 0, per_group - women))
+        rows.append((day, "M", 1, men))
+        rows.append((day, "M", 0, per_group - men))
+    frame = pd.DataFrame(rows, columns=["month", "sex", "selected", "count"])
+    return (
+        frame.loc[frame.index.repeat(frame["count"])].drop(columns="count").reset_index(drop=True)
+    )

@@ -177,3 +177,56 @@ def test_no_public_function_is_long():
     assert not long, f"public functions over {MAX_BODY_LINES} lines of code: " + ", ".join(
         sorted(long)
     )
+
+
+#: Modules without a test file of their own, each with where it is exercised instead.
+#: (Package ``__init__.py`` files re-export names; tests/test_api.py and
+#: tests/core/test_public.py hold them.)
+NO_TEST_FILE = {
+    "__main__.py": "three lines that call the CLI; `python -m adverse_impact` in tests/test_cli.py",
+    "_version.py": "one constant; `adverse-impact --version` in tests/test_cli.py",
+}
+
+
+def _missing_test_files(package: Path, tests: Path, exempt=()) -> list[str]:
+    """Modules with no test file by the naming rule, each with the file it should have.
+
+    ``_sub/_module.py`` is tested in ``tests/sub/test_module.py``, or in
+    ``tests/sub/test_sub_module.py`` where the short name is taken elsewhere (three
+    ``_report.py`` modules); a top-level ``module.py`` in ``tests/test_module.py``.
+    """
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if path.name == "__init__.py" or relative.as_posix() in exempt:
+            continue
+        name = path.stem.lstrip("_")
+        if len(relative.parts) == 1:
+            candidates = [tests / f"test_{name}.py"]
+        else:
+            sub = relative.parts[0].lstrip("_")
+            candidates = [tests / sub / f"test_{name}.py", tests / sub / f"test_{sub}_{name}.py"]
+        if not any(c.is_file() for c in candidates):
+            missing.append(f"{relative.as_posix()} -> {candidates[0].relative_to(tests.parent)}")
+    return missing
+
+
+def test_every_module_has_a_test_file_of_its_own():
+    package = ROOT / "src" / "adverse_impact"
+    missing = _missing_test_files(package, ROOT / "tests", NO_TEST_FILE)
+    assert not missing, "modules without a test file of their own:\n" + "\n".join(missing)
+    # The exemptions are real modules: a stale entry would hide nothing and mislead.
+    assert all((package / name).is_file() for name in NO_TEST_FILE)
+
+
+def test_a_module_without_its_test_file_is_named(tmp_path):
+    package, tests = tmp_path / "src" / "pkg", tmp_path / "tests"
+    for module in ("_core/_io.py", "_report/__init__.py", "_publish/_report.py", "stats.py"):
+        (package / module).parent.mkdir(parents=True, exist_ok=True)
+        (package / module).write_text("")
+    (tests / "publish").mkdir(parents=True)
+    (tests / "publish" / "test_publish_report.py").write_text("")
+    assert _missing_test_files(package, tests) == [
+        "_core/_io.py -> tests/core/test_io.py",
+        "stats.py -> tests/test_stats.py",
+    ]

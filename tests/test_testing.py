@@ -1,8 +1,6 @@
-"""The release-gate assertions and the pytest plugin."""
+"""The release-gate assertions (the pytest plugin itself: test_plugin.py)."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -69,38 +67,6 @@ def test_a_model_is_audited_on_X():
 def test_misuse_is_a_type_error():
     with pytest.raises(TypeError, match="X and sensitive_features"):
         assert_no_adverse_impact(object())
-
-
-def test_plugin_fixture_and_report_directory(pytester):
-    pytester.makepyfile(
-        test_release_gate="""
-        import adverse_impact.testing as ait
-
-        def test_release(adverse_impact):
-            result = adverse_impact.audit(selected=[1, 0, 1, 1],
-                                          sensitive_features={"sex": ["F", "F", "M", "M"]})
-            assert result.n_total == 4
-
-        def test_assertion_is_recorded():
-            import adverse_impact as ai
-            ait.assert_no_adverse_impact(
-                ai.audit(selected=[1, 0, 0, 1] * 5, sensitive_features={"sex": ["F", "F", "M", "M"] * 5}))
-    """
-    )
-    result = pytester.runpytest("--adverse-impact-report=evidence")
-    result.assert_outcomes(passed=2)
-    written = sorted(p.name for p in (pytester.path / "evidence").iterdir())
-    assert written == [
-        "test_release_gate.py_test_assertion_is_recorded.html",
-        "test_release_gate.py_test_assertion_is_recorded.json",
-        "test_release_gate.py_test_assertion_is_recorded.verdict.txt",
-        "test_release_gate.py_test_release.html",
-        "test_release_gate.py_test_release.json",
-    ]
-    report = json.loads(
-        (pytester.path / "evidence" / "test_release_gate.py_test_release.json").read_text()
-    )
-    assert {row["group"] for row in report["table"]} == {"F", "M"}
 
 
 def test_plugin_failure_output_names_the_group(pytester):

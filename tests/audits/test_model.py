@@ -1,8 +1,11 @@
-"""Auditing fitted classifiers: decisions, cut-offs (threshold sweep) and error rates."""
+"""Auditing fitted classifiers (``_audits/_model.py``): decisions, cut-offs, tie rules.
+
+The threshold sweep is tested in ``tests/audits/test_sweep.py``, the error-rate table in
+``tests/audits/test_error_rates.py``, the scoring and tie rule in ``tests/audits/test_scoring.py``.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import runpy
@@ -11,17 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import precision_score
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 import adverse_impact as ai
-from adverse_impact._audits._model import ThresholdSweep, audit_model, error_rates, threshold_sweep
+from adverse_impact._audits._model import audit_model, error_rates
 from adverse_impact._audits._scoring import decide
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,19 +242,6 @@ def test_random_tie_break_selects_exactly_k_and_reports_it(select_top, seed):
     pd.testing.assert_frame_equal(result.table, again.table)
 
 
-def test_random_tie_break_is_uniform_over_the_tied():
-    # 0.9 always advances; the second place goes to one of the three 0.5s, each
-    # about a third of the time (binomial check, 3,000 draws).
-    hits = np.zeros(6)
-    for seed in range(3000):
-        cut = decide(SCORES_TIED, select_top=2, ties="random", random_state=seed)
-        hits += cut.selected
-    assert hits[0] == 3000 and hits[[3, 5]].sum() == 0
-    from scipy.stats import chisquare
-
-    assert chisquare(hits[[1, 2, 4]]).pvalue > 0.001
-
-
 def test_unknown_ties_option_is_refused():
     with pytest.raises(ai.InputError, match=r"^ties: 'all' is not one of"):
         audit_model(
@@ -387,209 +374,7 @@ def test_params_and_error_rates_serialise_to_json(two_attributes):
     assert result.error_rates.attrs["unknown"] == dict(result.unknown)
 
 
-# -- error rates --------------------------------------------------------------------
-
-
-def test_error_rates_by_hand():
-    # F: positives rows 0-2 (selected 0, 1), negatives rows 3-4 (selected 3).
-    # M: positives rows 5-6 (selected none), negatives row 7 (not selected).
-    y_true = [1, 1, 1, 0, 0, 1, 1, 0]
-    y_pred = [1, 1, 0, 1, 0, 0, 0, 0]
-    sex = ["F"] * 5 + ["M"] * 3
-    t = by_group(error_rates(y_true, y_pred, {"sex": sex}))
-    assert t.loc[
-        "F", ["n", "n_positive", "n_negative", "selected", "tp", "fp", "fn", "tn"]
-    ].tolist() == [5, 3, 2, 3, 2, 1, 1, 1]
-    assert t.loc["M", ["tp", "fp", "fn", "tn"]].tolist() == [0, 0, 2, 1]
-    assert t.loc["F", "tpr"] == pytest.approx(2 / 3)
-    assert t.loc["F", "fpr"] == pytest.approx(1 / 2)
-    assert t.loc["F", "fnr"] == pytest.approx(1 / 3)
-    assert t.loc["F", "precision"] == pytest.approx(2 / 3)
-    assert t.loc["M", "tpr"] == 0 and t.loc["M", "fpr"] == 0 and t.loc["M", "fnr"] == 1
-    assert np.isnan(t.loc["M", "precision"])
-    assert "nobody selected: precision undefined" in t.loc["M", "note"]
-    # Higher-is-better ratios divide by the highest; lower-is-better by this group.
-    assert t.loc["M", "tpr_ratio"] == 0 and t.loc["F", "tpr_ratio"] == 1
-    assert t.loc["F", "fpr_ratio"] == 0 and t.loc["M", "fpr_ratio"] == 1
-    assert t.loc["F", "fnr_ratio"] == 1 and t.loc["M", "fnr_ratio"] == pytest.approx(1 / 3)
-    assert t.loc["F", "precision_ratio"] == 1 and np.isnan(t.loc["M", "precision_ratio"])
-
-
-def test_error_rates_nan_with_a_note_when_a_denominator_is_zero():
-    y_true = [1, 1, 0, 0, 0, 0]
-    y_pred = [1, 0, 1, 0, 0, 0]
-    sex = ["F", "F", "F", "M", "M", "M"]  # M has no actual positive, nobody selected
-    t = by_group(error_rates(y_true, y_pred, {"sex": sex}))
-    assert np.isnan(
-        t.loc["M", ["tpr", "fnr", "precision", "tpr_ratio", "fnr_ratio"]].astype(float)
-    ).all()
-    assert t.loc["M", "fpr"] == 0 and t.loc["M", "fpr_ratio"] == 1
-    assert t.loc["M", "note"].startswith("no actual positives: tpr and fnr undefined")
-    assert t.loc["F", "tpr_ratio"] == 1 and t.loc["F", "fnr_ratio"] == 1
-
-
-def test_error_rates_highest_tpr_zero_gives_no_ratio():
-    t = by_group(error_rates([1, 0, 1, 0], [0, 1, 0, 0], {"sex": ["F", "F", "M", "M"]}))
-    assert (t["tpr"] == 0).all() and t["tpr_ratio"].isna().all()
-    assert "no tpr_ratio: the highest tpr is 0" in t.loc["F", "note"]
-
-
-def test_error_rates_labels_unknown_and_intersection_match_the_audit(two_attributes):
-    data = two_attributes.assign(
-        race=two_attributes["race"].where(two_attributes.index % 50 != 0, "Declined")
-    )
-    rates = error_rates(
-        data["advanced"], (data["score"] > 0).astype(int), data[["sex", "race"]], unknown="Declined"
-    )
-    audited = ai.audit(
-        selected=(data["score"] > 0).astype(int),
-        sensitive_features=data[["sex", "race"]],
-        unknown="Declined",
-    )
-    assert rates[["attribute", "group", "n"]].equals(audited.table[["attribute", "group", "n"]])
-    assert rates.attrs["unknown"] == dict(audited.unknown)
-    assert "Female | Asian" in set(rates["group"])
-
-
-def test_error_rates_string_labels_and_bad_labels():
-    t = by_group(
-        error_rates(
-            ["yes", "no", "yes", "no"],
-            ["yes", "yes", "no", "no"],
-            {"g": ["a", "a", "b", "b"]},
-            pos_label="yes",
-        )
-    )
-    assert t["tpr"].tolist() == [1.0, 0.0]
-    with pytest.raises(ai.InputError, match=r"^pos_label: 1 does not occur in y_true"):
-        error_rates(["yes", "no"], [1, 0], {"g": ["a", "b"]})
-    with pytest.raises(ai.InputError, match=r"^y_true: has 3 distinct labels"):
-        error_rates([0, 1, 2], [0, 1, 1], {"g": ["a", "b", "b"]})
-    with pytest.raises(ai.InputError, match=r"^y_pred: 1 label\(s\) are missing"):
-        error_rates([0, 1, 1], [0, None, 1], {"g": ["a", "b", "b"]})
-    with pytest.raises(ai.InputError, match=r"y_true has 3, y_pred has 2"):
-        error_rates([0, 1, 1], [0, 1], {"g": ["a", "b", "b"]})
-    # 0/1 outcomes with one class absent are valid: nobody qualified.
-    assert by_group(error_rates([0, 0], [0, 1], {"g": ["a", "b"]}))["n_positive"].sum() == 0
-
-
-def _fairlearn_by_group(y_true, y_pred, features, sample_weight=None):
-    from fairlearn.metrics import (
-        MetricFrame,
-        false_negative_rate,
-        false_positive_rate,
-        true_positive_rate,
-    )
-
-    metrics = {
-        "tpr": functools.partial(true_positive_rate, pos_label=1),
-        "fpr": functools.partial(false_positive_rate, pos_label=1),
-        "fnr": functools.partial(false_negative_rate, pos_label=1),
-        "precision": functools.partial(precision_score, pos_label=1, zero_division=np.nan),
-    }
-    params = None
-    if sample_weight is not None:
-        params = {k: {"sample_weight": sample_weight} for k in metrics}
-    frame = MetricFrame(
-        metrics=metrics,
-        y_true=y_true,
-        y_pred=y_pred,
-        sensitive_features=features,
-        sample_params=params,
-    )
-    table = frame.by_group
-    if isinstance(table.index, pd.MultiIndex):
-        table.index = [" | ".join(map(str, k)) for k in table.index]
-    return table
-
-
-LABELS = st.lists(
-    st.tuples(
-        st.integers(0, 1),
-        st.integers(0, 1),
-        st.sampled_from("FM"),
-        st.sampled_from("ABC"),
-        st.integers(1, 3),
-    ),
-    min_size=2,
-    max_size=80,
-)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=LABELS, weighted=st.booleans())
-def test_error_rates_equal_fairlearn_metricframe(rows, weighted):
-    """Reference: fairlearn 0.15 MetricFrame with true/false positive and false negative
-    rates and sklearn's precision_score, per attribute and for the intersection."""
-    y_true, y_pred, sex, race, weight = (np.array(c) for c in zip(*rows))
-    sw = weight.astype(float) if weighted else None
-    features = pd.DataFrame({"sex": sex, "race": race})
-    ours = error_rates(y_true, y_pred, features, sample_weight=sw)
-    for attribute, columns in [
-        ("sex", ["sex"]),
-        ("race", ["race"]),
-        ("sex x race", ["sex", "race"]),
-    ]:
-        mine = by_group(ours, attribute)
-        theirs = _fairlearn_by_group(
-            y_true,
-            y_pred,
-            features[columns].squeeze(axis=1) if len(columns) == 1 else features[columns],
-            sw,
-        )
-        # fairlearn lists every combination of labels; the empty ones are all NaN.
-        assert set(mine.index) <= set(theirs.index)
-        assert theirs.drop(index=list(mine.index)).isna().all().all()
-        for group in mine.index:
-            row = mine.loc[group]
-            # fairlearn reports 0 where the denominator is empty; compare where defined.
-            if row["n_positive"]:
-                assert row["tpr"] == pytest.approx(theirs.loc[group, "tpr"], abs=1e-12)
-                assert row["fnr"] == pytest.approx(theirs.loc[group, "fnr"], abs=1e-12)
-            else:
-                assert np.isnan(row["tpr"]) and np.isnan(row["fnr"])
-            if row["n_negative"]:
-                assert row["fpr"] == pytest.approx(theirs.loc[group, "fpr"], abs=1e-12)
-            if row["selected"]:
-                assert row["precision"] == pytest.approx(theirs.loc[group, "precision"], abs=1e-12)
-            else:
-                assert np.isnan(row["precision"]) and np.isnan(theirs.loc[group, "precision"])
-
-
-@settings(max_examples=40, deadline=None)
-@given(rows=LABELS)
-def test_min_ratio_equals_fairlearn_equalized_odds_ratio(rows):
-    """Reference: fairlearn.metrics.equalized_odds_ratio (between_groups, worst_case),
-    and its two components from MetricFrame.ratio()."""
-    from fairlearn.metrics import equalized_odds_ratio
-
-    y_true, y_pred, sex, race, _ = (np.array(c) for c in zip(*rows))
-    ours = error_rates(y_true, y_pred, {"sex": sex, "race": race})
-    for attribute, features in [
-        ("sex", sex),
-        ("race", race),
-        ("sex x race", pd.DataFrame({"sex": sex, "race": race})),
-    ]:
-        mine = by_group(ours, attribute)
-        if (mine["n_positive"] == 0).any() or (mine["n_negative"] == 0).any():
-            continue  # fairlearn counts an empty denominator as a rate of 0
-        theirs = _fairlearn_by_group(y_true, y_pred, features)
-        with np.errstate(invalid="ignore"):
-            tpr_ratio = theirs["tpr"].min() / theirs["tpr"].max()
-            fpr_ratio = theirs["fpr"].min() / theirs["fpr"].max()
-        if not np.isnan(tpr_ratio):
-            assert mine["tpr_ratio"].min() == pytest.approx(tpr_ratio, abs=1e-12)
-        else:
-            assert mine["tpr_ratio"].isna().all()
-        if not np.isnan(fpr_ratio):
-            assert mine["fpr_ratio"].min() == pytest.approx(fpr_ratio, abs=1e-12)
-        else:  # no group has a false positive: every group is the best, ratio 1
-            assert (mine["fpr_ratio"] == 1).all()
-        if not (np.isnan(tpr_ratio) or np.isnan(fpr_ratio)):
-            eo = equalized_odds_ratio(y_true, y_pred, sensitive_features=features)
-            assert min(mine["tpr_ratio"].min(), mine["fpr_ratio"].min()) == pytest.approx(
-                eo, abs=1e-12
-            )
+# -- error rates (the table itself: tests/audits/test_error_rates.py) ------------------
 
 
 def test_audit_model_error_rates_equal_the_standalone_function():
@@ -600,234 +385,6 @@ def test_audit_model_error_rates_equal_the_standalone_function():
     pd.testing.assert_frame_equal(result.error_rates, direct)
     # F: x = 0, 1, 2, 3 with y_true 0, 1, 1, 1: tp = 2 (x = 2, 3), fn = 1 (x = 1).
     assert by_group(result.error_rates).loc["F", ["tp", "fn", "fp", "tn"]].tolist() == [2, 1, 0, 1]
-
-
-# -- threshold sweep ----------------------------------------------------------------
-
-
-def sweep_rows(sweep, threshold):
-    table = sweep.to_frame()
-    return table[table["threshold"] == threshold].drop(columns="threshold").reset_index(drop=True)
-
-
-SWEEP_ROWS = st.lists(
-    st.tuples(
-        st.integers(0, 12),
-        st.sampled_from(["F", "M", None]),
-        st.sampled_from(["A", "B", "C", "Declined"]),
-    ),
-    min_size=4,
-    max_size=120,
-)
-
-
-@pytest.mark.filterwarnings("ignore:unknown. the label")
-@settings(max_examples=60, deadline=None)
-@given(
-    rows=SWEEP_ROWS, extra=st.lists(st.integers(-1, 14), max_size=5), intersectional=st.booleans()
-)
-def test_sweep_equals_an_audit_at_every_threshold(rows, extra, intersectional):
-    """Each cut-off of the sweep is ai.audit(score=..., threshold=t) at that cut-off."""
-    scores = np.array([r[0] for r in rows], dtype=float) / 4  # ties, exact in binary
-    features = {
-        "sex": np.array([r[1] for r in rows], dtype=object),
-        "race": np.array([r[2] for r in rows], dtype=object),
-    }
-    grid = sorted(set(scores.tolist()) | {e / 4 for e in extra})
-    kwargs = dict(unknown="Declined", intersectional=intersectional)
-    try:
-        expected = {
-            t: ai.audit(score=scores, sensitive_features=features, threshold=t, **kwargs)
-            for t in grid
-        }
-    except ai.InputError as exc:  # fewer than two known groups somewhere
-        with pytest.raises(ai.InputError, match="at least two groups"):
-            threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
-        assert "at least two groups" in str(exc)
-        return
-    sweep = threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
-    assert list(sweep.thresholds) == grid
-    for t, result in expected.items():
-        mine = sweep_rows(sweep, t)
-        pd.testing.assert_frame_equal(
-            mine[AUDIT_COLUMNS], result.table[AUDIT_COLUMNS], check_dtype=False
-        )
-        assert dict(sweep.unknown) == dict(result.unknown)
-
-
-@pytest.mark.filterwarnings("ignore:unknown. the label")
-@settings(max_examples=40, deadline=None)
-@given(rows=SWEEP_ROWS, weights=st.lists(st.integers(1, 3), min_size=120, max_size=120))
-def test_weighted_sweep_equals_a_weighted_audit_at_every_threshold(rows, weights):
-    """With sample_weight too, each cut-off is ai.audit(..., sample_weight=w) at that cut-off."""
-    scores = np.array([r[0] for r in rows], dtype=float) / 4
-    features = {
-        "sex": np.array([r[1] for r in rows], dtype=object),
-        "race": np.array([r[2] for r in rows], dtype=object),
-    }
-    w = np.array(weights[: len(rows)], dtype=float) / 2  # exact sums in binary
-    grid = sorted(set(scores.tolist()))
-    kwargs = dict(unknown="Declined", sample_weight=w)
-    try:
-        expected = {
-            t: ai.audit(score=scores, sensitive_features=features, threshold=t, **kwargs)
-            for t in grid
-        }
-    except ai.InputError:  # fewer than two known groups somewhere
-        return
-    sweep = threshold_sweep(scores, sensitive_features=features, thresholds=grid, **kwargs)
-    columns = [*AUDIT_COLUMNS, "n_weighted", "selected_weighted"]
-    for t, result in expected.items():
-        pd.testing.assert_frame_equal(
-            sweep_rows(sweep, t)[columns], result.table[columns], check_dtype=False
-        )
-
-
-def test_sweep_default_grid_is_distinct_observed_quantiles():
-    rng = np.random.default_rng(3)
-    scores = rng.normal(size=5_000)
-    sex = rng.choice(["F", "M"], 5_000).astype(object)
-    sweep = threshold_sweep(scores, sensitive_features={"sex": sex})
-    grid = sweep.thresholds
-    assert len(grid) == 101 and np.all(np.diff(grid) > 0)
-    assert grid[0] == scores.min() and grid[-1] == scores.max()
-    assert np.isin(grid, scores).all()
-    few = threshold_sweep(np.repeat([0.1, 0.7, 0.9], 10), sensitive_features={"sex": sex[:30]})
-    assert few.thresholds.tolist() == [0.1, 0.7, 0.9]
-    assert few.by_threshold()["rate"].iloc[0] == 1.0
-
-
-def test_sweep_of_a_model_equals_the_sweep_of_its_scores():
-    model = LogisticRegression(C=100.0).fit(X_LADDER, Y_LADDER)
-    from_model = threshold_sweep(model, X_AUDIT, {"sex": SEX}, thresholds=[0.2, 0.5, 0.8])
-    scores = model.predict_proba(X_AUDIT)[:, 1]
-    from_scores = threshold_sweep(
-        scores, sensitive_features={"sex": SEX}, thresholds=[0.8, 0.5, 0.2, 0.5]
-    )
-    pd.testing.assert_frame_equal(from_model.to_frame(), from_scores.to_frame())
-    assert from_model.score_method == "predict_proba" and from_scores.score_method == "scores"
-    at_half = by_group(sweep_rows(from_model, 0.5))
-    assert {g: (int(r.n), int(r.selected)) for g, r in at_half.iterrows()} == EXPECTED
-
-
-def test_sweep_flags_are_exact_at_four_fifths():
-    # F: 4 of 10 selected at t=0.5, M: 5 of 10: ratio exactly 0.8, not flagged.
-    scores = np.array([1.0] * 4 + [0.0] * 6 + [1.0] * 5 + [0.0] * 5)
-    sex = np.array(["F"] * 10 + ["M"] * 10, dtype=object)
-    row = by_group(
-        sweep_rows(threshold_sweep(scores, sensitive_features={"sex": sex}, thresholds=[0.5]), 0.5)
-    )
-    assert row.loc["F", "impact_ratio"] == 0.8 and not row.loc["F", "four_fifths_flag"]
-    # Nobody selected at a cut-off above every score: no ratio, no flag.
-    none = sweep_rows(
-        threshold_sweep(scores, sensitive_features={"sex": sex}, thresholds=[2.0]), 2.0
-    )
-    assert none["impact_ratio"].isna().all() and not none["four_fifths_flag"].any()
-
-
-def test_sweep_result_is_immutable_printable_and_tidy():
-    sweep = threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED})
-    assert isinstance(sweep, ThresholdSweep)
-    with pytest.raises(AttributeError):
-        sweep.score_method = "x"
-    with pytest.raises(ValueError):
-        sweep.thresholds[0] = 5.0
-    frame = sweep.to_frame()
-    frame.loc[0, "n"] = -1
-    assert sweep.to_frame().loc[0, "n"] != -1
-    assert list(frame.columns) == [
-        "threshold",
-        "attribute",
-        "group",
-        "n",
-        "selected",
-        "rate",
-        "impact_ratio",
-        "is_reference",
-        "four_fifths_flag",
-    ]
-    text = repr(sweep)
-    assert text.startswith("ThresholdSweep: 4 cut-offs from 0.1 to 0.9 (scores), 1 attribute")
-    assert "min_impact_ratio" in text
-    assert "<table" in sweep._repr_html_() and "ThresholdSweep" in sweep._repr_html_()
-    per_cut = sweep.by_threshold()
-    assert per_cut["selected"].tolist() == [6, 5, 4, 1]
-    assert str(per_cut["passes"].dtype) == "boolean"
-
-
-def test_sweep_does_not_pass_a_cut_off_that_selects_no_one_or_everyone():
-    # A gate must not pass what it cannot judge (AuditResult.passes refuses such
-    # decisions): at a cut-off above every score, or below every score, each rate is
-    # 0 (or 1) and no ratio says anything; the sweep marks it NA, not True.
-    scores = [1.0] * 4 + [0.0] * 6 + [1.0] * 5 + [0.0] * 5
-    sex = {"sex": ["F"] * 10 + ["M"] * 10}
-    sweep = threshold_sweep(scores, sensitive_features=sex, thresholds=[-1.0, 0.5, 2.0])
-    per_cut = sweep.by_threshold()
-    assert per_cut["passes"].isna().tolist() == [True, False, True]
-    assert bool(per_cut["passes"].iloc[1])  # exactly 4/5 holds
-    assert "holds at 1 of 3, 2 not judged (no one or everyone selected)" in repr(sweep)
-    with pytest.raises(ai.InputError, match="cannot judge"):
-        ai.audit(selected=[0] * 20, sensitive_features=sex).passes()
-
-
-def test_sweep_plot_draws_each_group_and_the_four_fifths_line(two_attributes):
-    import matplotlib.pyplot as plt
-
-    data = two_attributes
-    sweep = threshold_sweep(data["score"], sensitive_features=data[["sex", "race"]])
-    ax = sweep.plot(attribute="sex")
-    labels = [line.get_label() for line in ax.get_lines()]
-    assert labels == ["Female", "Male", "four-fifths (0.8)"]
-    dashed = ax.get_lines()[-1]
-    assert dashed.get_linestyle() == "--" and list(dashed.get_ydata()) == [0.8, 0.8]
-    fig, own = plt.subplots()
-    assert sweep.plot(ax=own) is own
-    assert len(own.get_lines()) == 2 + 4 + 8 + 1
-    plt.close("all")
-    with pytest.raises(ai.InputError, match=r"^attribute: 'age' was not swept"):
-        sweep.plot(attribute="age")
-
-
-def test_sweep_warns_like_the_audit_about_unknown_labels_that_match_nothing():
-    with pytest.warns(UserWarning, match=r"unknown: the label\(s\) \[\"'Declined'\"\] occur in no"):
-        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED}, unknown="Declined")
-
-
-def test_error_rates_warn_once_about_unknown_labels_that_match_nothing():
-    with pytest.warns(UserWarning, match="unknown: the label") as caught:
-        error_rates([1, 0], [1, 0], {"sex": ["F", "M"]}, unknown="Declined")
-    with pytest.warns(UserWarning, match="unknown: the label") as caught_model:
-        audit_model(
-            lambda X: np.asarray(X),
-            SCORES_TIED,
-            {"sex": SEX_TIED},
-            threshold=0.5,
-            y_true=[1, 0, 1, 0, 1, 0],
-            unknown="Declined",
-        )
-    assert len(caught) == 1 and len(caught_model) == 1
-
-
-def test_sweep_bad_inputs():
-    model = LogisticRegression().fit(X_LADDER, Y_LADDER)
-    with pytest.raises(ai.InputError, match=r"^sensitive_features: is required"):
-        threshold_sweep(SCORES_TIED)
-    with pytest.raises(ai.InputError, match=r"^X: was given but scores_or_model holds scores"):
-        threshold_sweep(SCORES_TIED, SCORES_TIED, {"sex": SEX_TIED})
-    with pytest.raises(ai.InputError, match=r"^X: a model was given without its input"):
-        threshold_sweep(model, sensitive_features={"sex": SEX})
-    with pytest.raises(ai.InputError, match=r"^thresholds: 1 cut-off\(s\) are NaN"):
-        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED}, thresholds=[0.5, np.nan])
-    with pytest.raises(ai.InputError, match=r"^scores_or_model: 1 score\(s\) are NaN"):
-        threshold_sweep([0.1, np.nan], sensitive_features={"sex": ["F", "M"]})
-    with pytest.raises(
-        ai.InputError, match=r"sensitive_features\['sex'\] has 5, scores_or_model has 6"
-    ):
-        threshold_sweep(SCORES_TIED, sensitive_features={"sex": SEX_TIED[:5]})
-    with pytest.raises(ai.InputError, match=r"^model: LogisticRegression is not fitted"):
-        threshold_sweep(LogisticRegression(), X_AUDIT, {"sex": SEX})
-    with pytest.raises(ai.InputError, match=r"^sensitive_features: attribute 'sex' has one"):
-        threshold_sweep(SCORES_TIED, sensitive_features={"sex": ["F"] * 5 + [None]})
 
 
 # -- the docs page and the example script run -----------------------------------------
@@ -950,34 +507,6 @@ def test_threshold_on_a_margin_warns_at_the_callers_line():
         audit_model(
             LogisticRegression().fit(X_LADDER, Y_LADDER), X_AUDIT, {"sex": SEX}, threshold=0.5
         )
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    values=st.lists(st.integers(0, 4), min_size=1, max_size=40),
-    share=st.one_of(st.integers(1, 40), st.floats(0.01, 0.99)),
-    seed=st.integers(0, 2**16),
-)
-def test_property_selected_count_is_what_the_tie_rule_says(values, share, seed):
-    scores = np.asarray(values, dtype=float) / 4  # few distinct values: many ties
-    n = scores.size
-    if isinstance(share, int) and share > n:
-        share = n
-    k = share if isinstance(share, int) else max(1, int(np.ceil(round(share, 12) * n)))
-    ordered = np.sort(scores)[::-1]
-    kth = ordered[k - 1]
-    straddles = k < n and ordered[k] == kth  # the k-th and (k+1)-th share a score
-    if straddles:
-        with pytest.raises(ai.InputError, match="cuts through"):
-            decide(scores, select_top=share)
-    else:
-        cut = decide(scores, select_top=share)
-        assert cut.n_selected == k and cut.selected.tolist() == (scores >= kth).tolist()
-    cut = decide(scores, select_top=share, ties="random", random_state=seed)
-    assert cut.n_selected == k
-    # Everyone above the cut-off is selected, nobody below it.
-    assert cut.selected[scores > cut.cutoff].all() and not cut.selected[scores < cut.cutoff].any()
-    assert cut.cutoff == kth
 
 
 def test_every_format_states_the_rule_requested_beside_achieved():

@@ -1,4 +1,4 @@
-"""BISG estimates (ai.impute_race), the shipped Census surname tables, the geography table.
+"""BISG estimates (ai.impute_race); tables in test_tables.py, surnames in test_names.py.
 
 The adult counts per ZCTA are not shipped (the CFPB's tables came from a source
 this project may not commit): the tests use the made-up table of
@@ -23,8 +23,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from _helpers import NAMED_PLACES, adult_counts
-from hypothesis import given
-from hypothesis import strategies as st
 
 import adverse_impact as ai
 from adverse_impact._bisg import _tables
@@ -99,56 +97,6 @@ def test_reproduces_the_cfpb_published_zip_level_bisg():
     assert est.geography == "zip_over18_race_dec10.dta"
 
 
-def _filled(year: str, name: str) -> np.ndarray:
-    raw = _tables._load(f"surnames_{year}.npz")
-    row = _tables._names(raw).index(name)
-    return fill_suppressed(raw["pct"][row : row + 1].astype(np.int64))[0]
-
-
-def test_suppressed_cells_are_filled_as_the_cfpb_fills_them():
-    # Census 2010: AAB,128249,133,...,87.97,(S),(S),0,6.77,(S); SMITH: 70.9,23.11,0.5,0.89,2.19,2.4
-    left = (1 - 0.8797 - 0.0677) / 3
-    np.testing.assert_allclose(
-        _filled("2010", "AAB"), [0.8797, left, left, 0.0, 0.0677, left], atol=1e-15
-    )
-    smith = [0.709, 0.2311, 0.005, 0.0089, 0.0219, 0.024]  # printed; they add up to 99.99%
-    np.testing.assert_allclose(_filled("2010", "SMITH"), smith, atol=1e-15)
-    # The table the estimates use holds each row rescaled to sum to 1.
-    table = surname_table("2010")
-    np.testing.assert_allclose(
-        table.probabilities[table.index.get_loc("SMITH")], np.array(smith) / 0.9999, atol=1e-15
-    )
-    aab = table.probabilities[table.index.get_loc("AAB")]
-    np.testing.assert_allclose(aab, _filled("2010", "AAB"), atol=1e-15)
-    assert table.count[table.index.get_loc("SMITH")] == 2_442_977
-    est = ai.impute_race(["aab", "Smith"])
-    np.testing.assert_allclose(est.probabilities.to_numpy()[0], aab)
-
-
-def test_the_shipped_tables_have_the_sizes_of_their_sources():
-    assert len(surname_table("2010").index) == 162_253
-    assert len(surname_table("2000").index) == 151_671
-    union = surname_table("2010+2000")
-    assert len(union.index) == len(set(union.index)) > 162_253
-    np.testing.assert_allclose(
-        surname_table("2010").all_other,
-        [0.6665, 0.0853, 0.0797, 0.0086, 0.0232, 0.1367],
-        atol=1e-12,
-    )
-    assert surname_table("2000").all_other is None
-
-
-def test_the_shipped_data_are_the_surname_tables_only_under_six_megabytes():
-    folder = Path(_tables.__file__).parent / "data"
-    assert sum(f.stat().st_size for f in folder.iterdir()) < 6_000_000
-    assert (folder / "PROVENANCE.md").exists()
-    # No geography table ships: the user passes the CFPB's (see PROVENANCE.md).
-    assert sorted(f.name for f in folder.glob("*.npz")) == [
-        "surnames_2000.npz",
-        "surnames_2010.npz",
-    ]
-
-
 def _cfpb_frame(step2: pd.DataFrame) -> pd.DataFrame:
     """A table in the CFPB's zip_over18_race_*.dta columns whose step 2 gives ``step2``.
 
@@ -204,27 +152,6 @@ def test_the_cfpb_file_is_read_from_its_path_with_the_cfpbs_steps(adult_counts, 
         ai.impute_race(names, zcta=zcta, zcta_table=csv).probabilities,
         from_frame.probabilities,
     )
-
-
-def test_other_race_alone_is_shared_as_the_cfpb_shares_it():
-    # ZCTA 1: 60 white, 30 black, 10 other -> white 60 + 6 (60/90 x 9)... exactly 60/90 x 10.
-    adults = pd.DataFrame(
-        {
-            "zcta": ["00001", "00002"],
-            "white": [60, 10],
-            "black": [30, 10],
-            "api": [0, 10],
-            "aian": [0, 10],
-            "multiracial": [0, 10],
-            "hispanic": [10, 50],
-            "other": [9, 0],
-        }
-    )
-    table = geography_table(adults)
-    np.testing.assert_allclose(table.counts[0], [66, 33, 0, 0, 0, 10], atol=1e-12)
-    # Where the non-Hispanic adults are all "other", each of the five gets a fifth.
-    only_other = adults.assign(white=[0, 10], black=[0, 10], other=[10, 0])
-    np.testing.assert_allclose(geography_table(only_other).counts[0], [2, 2, 2, 2, 2, 10])
 
 
 @pytest.mark.parametrize("surnames", ["2010", "2000", "2010+2000"])
@@ -303,48 +230,6 @@ def test_an_unknown_surname_can_use_the_all_other_names_row(adult_counts):
     assert "the surname list's national shares used" in est.summary()
 
 
-@pytest.mark.parametrize(
-    ("raw", "looked_up"),
-    [
-        ("o'brien", "OBRIEN"),
-        ("  Garcia Jr.  ", "GARCIA"),
-        ("de la Cruz", "DELACRUZ"),
-        ("Smith-Garcia", "SMITH"),
-        ("Qxqzv-Garcia", "GARCIA"),
-        ("J. Nguyen III", "NGUYEN"),
-        ("Lee2", "LEE"),
-        ("MC DONALD", "MCDONALD"),
-    ],
-)
-def test_surnames_are_cleaned_as_the_cfpb_cleans_them(raw, looked_up):
-    est = ai.impute_race([raw])
-    assert est.to_frame()["surname_used"].iloc[0] == looked_up
-    direct = ai.impute_race([looked_up]).probabilities
-    pd.testing.assert_frame_equal(est.probabilities, direct)
-
-
-@given(
-    st.lists(
-        st.one_of(
-            st.none(),
-            st.integers(0, 9),
-            st.text(alphabet="abcdoJRSIVMDPH -'.,`{}0ßéÜ\"", max_size=10),
-            st.sampled_from(["jr", "Md", "O", "d", "Smith", "ab", "x"]),
-        ),
-        max_size=25,
-    )
-)
-def test_the_fast_path_cleans_as_the_cfpb_steps_do(names):
-    """Plain names skip the CFPB's steps; every name comes out as if it had gone through them."""
-    from adverse_impact._bisg._names import _clean, clean_surnames
-
-    values = np.array(names, dtype=object)
-    first, second = clean_surnames(values)
-    text = pd.Series([v if isinstance(v, str) else "" for v in names], dtype=object)
-    expected = _clean(text.astype(str)) if names else (np.array([]), np.array([]))
-    assert first.tolist() == list(expected[0]) and second.tolist() == list(expected[1])
-
-
 def test_probabilities_are_stored_by_category_for_the_audit(adult_counts):
     """audit_imputed reads one category's column at a time: stored so, it copies nothing."""
     for zcta in (None, ["30310", "78521", "92683"]):
@@ -376,40 +261,6 @@ def test_zctas_as_text_integers_and_zip_plus_four_agree(adult_counts):
     assert a.geography_matched.all() and b.geography_matched.all()
     expected = np.tile(b.probabilities.to_numpy()[0], (4, 1))
     np.testing.assert_array_equal(a.probabilities.to_numpy(), expected)
-
-
-@given(
-    st.lists(
-        st.one_of(
-            st.none(),
-            st.text(alphabet="0123456789- \t\x1cAb", max_size=12),
-            st.from_regex(r"\s?[0-9]{1,6}(-[0-9]{0,4})?\s?", fullmatch=True),
-        ),
-        max_size=20,
-    )
-)
-def test_zcta_text_parsed_by_arrow_as_the_python_rules_parse_it(values):
-    """Arrow's kernels (ASCII text) and the per-value Python rules give the same codes."""
-    uniques = np.array(values, dtype=object)
-    python = _tables._arrow_codes
-    try:
-        _tables._arrow_codes = lambda values: None
-        expected = _tables.zcta_codes(uniques)
-    finally:
-        _tables._arrow_codes = python
-    assert _tables.zcta_codes(uniques).tolist() == expected.tolist()
-
-
-def test_mixed_and_non_ascii_zctas_take_the_python_rules(adult_counts):
-    mixed = np.array([2139, "02139", " 02139-4307", 2139.0, None, True], dtype=object)
-    assert _tables.zcta_codes(mixed).tolist() == [2139, 2139, 2139, -1, -1, -1]
-    # Python's \d takes any decimal digit, as the per-value rules always have.
-    assert _tables.zcta_codes(np.array(["\u0662\u0661", "02139"], dtype=object)).tolist() == [
-        21,
-        2139,
-    ]
-    est = ai.impute_race(["Smith"] * 3, zcta=mixed[:3], zcta_table=adult_counts)
-    assert est.geography_matched.all()
 
 
 def test_pandas_polars_numpy_and_lists_give_the_same_estimates(adult_counts):

@@ -656,35 +656,6 @@ def test_markdown_and_json_for_both_kinds(capsys):
     assert repr(ranked).startswith("PairedTestResult (rank)")
 
 
-def test_scorer_identity_follows_the_model_a_function_calls():
-    from adverse_impact._blackbox._calls import scorer_identity
-
-    def make(weight):
-        def scorer(texts):
-            return [weight * len(t) for t in texts]
-
-        return scorer
-
-    assert scorer_identity(make(1.0), "score") == scorer_identity(make(1.0), "score")
-    assert scorer_identity(make(1.0), "score") != scorer_identity(make(2.0), "score")
-    # Stable across processes: no memory address in the fingerprint.
-    import subprocess
-    import sys
-
-    code = (
-        "from adverse_impact._blackbox._calls import scorer_identity\n"
-        "def f(texts):\n    return [len(t) for t in texts if t]\n"
-        "print(scorer_identity(f, 'score'))"
-    )
-    runs = {
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout
-        for _ in range(2)
-    }
-    assert len(runs) == 1
-
-
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(st.floats(-5, 5, allow_nan=False), min_size=4, max_size=4),

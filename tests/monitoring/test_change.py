@@ -1,18 +1,19 @@
 """The change detector of ``monitor``: drift that starts after monitoring began, its
-guarantee by seeded simulation, the ratio now, the report and the CLI's exit code."""
+guarantee by seeded simulation, the ratio now and the CLI's exit code (the reports:
+test_monitoring_report.py)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import math
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import drift_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,29 +35,9 @@ def _benchmark():
     return module
 
 
-def _drift_rows(
-    months: int = 18, per_group: int = 1500, change: int = 9, ratio: float = 0.7
-) -> pd.DataFrame:
-    """Exact counts, no noise: men 30% every month; women 30%, then ``0.3 * ratio`` from
-    month ``change`` on (the issue's scenario: fair for eight months, then 0.7)."""
-    rows = []
-    for m in range(1, months + 1):
-        day = pd.Timestamp("2025-01-01") + pd.DateOffset(months=m - 1)
-        women = round(per_group * 0.3 * (ratio if m >= change else 1.0))
-        men = round(per_group * 0.3)
-        rows.append((day, "F", 1, women))
-        rows.append((day, "F", 0, per_group - women))
-        rows.append((day, "M", 1, men))
-        rows.append((day, "M", 0, per_group - men))
-    frame = pd.DataFrame(rows, columns=["month", "sex", "selected", "count"])
-    return (
-        frame.loc[frame.index.repeat(frame["count"])].drop(columns="count").reset_index(drop=True)
-    )
-
-
 @pytest.fixture(scope="module")
 def drift() -> pd.DataFrame:
-    return _drift_rows()
+    return drift_rows()
 
 
 @pytest.fixture(scope="module")
@@ -252,43 +233,6 @@ def test_quick_calibration_power_after_a_change_to_0_7():
 # -- the result's surface --------------------------------------------------------------
 
 
-def test_verdict_opens_every_report_and_names_family_and_guarantee(drift_result):
-    sentence = drift_result.verdict
-    assert sentence.startswith("Alert: F (sex) has been selected at under four-fifths")
-    assert "since 2025-09" in sentence and "1 comparison (sex)" in sentence
-    assert "the chance of any false alert within 36 months is at most 0.05" in sentence
-    assert drift_result.summary().replace("\n", " ").startswith(sentence)
-    assert sentence in drift_result.to_markdown().splitlines()[2]
-    page = drift_result.to_html()
-    # The publication layer's page: pass or fail in words, then the sentence, first.
-    first = re.search(r'<p class="verdict fail"><strong>Fails.</strong> (.*?)</p>', page)
-    assert first and first.group(1) == sentence.replace("'", "&#x27;")
-    assert page.index('<p class="verdict') < page.index("<table")
-    fragment = drift_result._repr_html_()
-    assert fragment.startswith('<div class="adverse-impact-report">') and "Alert: F" in fragment
-    from adverse_impact._publish._document import LEGAL_AS_OF, publish
-
-    assert f"as checked on {LEGAL_AS_OF}" in page
-    assert publish(drift_result, "md") == drift_result.to_markdown()
-
-
-def test_html_report_is_self_contained_with_chart_legend_and_alerts(drift_result):
-    page = drift_result.to_html()
-    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "https://" not in page and "<script" not in page
-    assert "<svg" in page and ">impact ratio</text>" in page and ">month</text>" in page
-    assert "four-fifths (0.8)" in page and 'aria-label="legend"' in page
-    assert "ratio now (last 3)" in page and "ratio now (cumulative)" in page
-    assert page.count("<path d=") >= 2  # the alerts, marked on the chart
-    assert "@media print" in page and 'name="viewport"' in page
-
-
-def test_markdown_report_lists_alerts_with_the_ratio_now(drift_result):
-    text = drift_result.to_markdown()
-    assert "| sex | F | below 4/5 | since a change | 2025-12 | 2025-09 |" in text
-    assert "## Method" in text and "29 CFR 1607.4(D)" in text
-
-
 def test_round_trip_and_old_log_entries(drift_result):
     again = type(drift_result).from_dict(json.loads(json.dumps(drift_result.to_dict())))
     pd.testing.assert_frame_equal(again.alerts, drift_result.alerts)
@@ -330,26 +274,6 @@ def test_round_trip_and_old_log_entries(drift_result):
     assert "wholly below 1" in repr(restored)
 
 
-def test_plot_keeps_every_label_inside_the_saved_figure(drift_result, tmp_path):
-    pytest.importorskip("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    ax = drift_result.plot("sex")
-    figure = ax.figure
-    figure.savefig(tmp_path / "plot.png")  # a plain savefig, no bbox_inches
-    renderer = figure.canvas.get_renderer()
-    box = figure.bbox
-    texts = [*ax.get_xticklabels(), ax.xaxis.label, ax.yaxis.label, ax.get_legend()]
-    for item in texts:
-        extent = item.get_window_extent(renderer)
-        assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, item
-        assert extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, item
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
-
-
 # -- DuckDB's progress bar -------------------------------------------------------------
 
 
@@ -357,7 +281,7 @@ def test_duckdb_progress_bar_never_reaches_stdout(tmp_path, capfd, monkeypatch):
     duckdb = pytest.importorskip("duckdb")
     from adverse_impact._core import _sources
 
-    data = _drift_rows(months=3, per_group=200)
+    data = drift_rows(months=3, per_group=200)
     data.to_parquet(tmp_path / "part.parquet", index=False)
     # Make every query "slow enough" for the bar, on the default connection and on any
     # connection the library opens (once it is configured, when it is first used):

@@ -268,40 +268,6 @@ def test_other_files_are_refused(tmp_path):
         ai.AuditLog(tmp_path / "new.db").add("not a result")
 
 
-pytest_plugins = ["pytester"]
-
-
-def test_pytest_plugin_appends_every_gated_audit_to_the_log(pytester):
-    pytester.makepyfile(
-        test_release_gate="""
-        import adverse_impact as ai
-        import adverse_impact.testing as ait
-
-        def test_release(adverse_impact):
-            adverse_impact.audit(selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]})
-            adverse_impact.monitor(time=["2025-01-02", "2025-02-03"] * 2,
-                                   selected=[1, 0, 1, 1], sensitive_features={"sex": ["F", "F", "M", "M"]})
-
-        def test_assertion_is_recorded():
-            ait.assert_no_adverse_impact(
-                ai.audit(selected=[1, 0, 0, 1] * 5, sensitive_features={"sex": ["F", "F", "M", "M"] * 5}),
-                alpha=0.05)
-    """
-    )
-    result = pytester.runpytest("--adverse-impact-log=gate.db", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
-    history = ai.AuditLog(pytester.path / "gate.db").history()
-    assert sorted(history["label"]) == [
-        "test_release_gate.py::test_assertion_is_recorded",
-        "test_release_gate.py::test_release",
-        "test_release_gate.py::test_release",
-    ]
-    assert sorted(history["kind"]) == ["audit", "audit", "monitor"]
-    # The assertion's own verdict is logged (rule "both", its family), not four-fifths.
-    gated = history[history["label"] == "test_release_gate.py::test_assertion_is_recorded"].iloc[0]
-    assert gated["rule"] == "both" and "Westfall-Young maxT" in gated["verdict"]
-
-
 def test_the_log_records_the_verdict_the_gate_gave_with_rule_family_and_correction(tmp_path):
     # Issue 24: a gate under "both" passed while the log said passes=False under
     # four-fifths. The entry now holds the verdict that was given.

@@ -1,4 +1,7 @@
-"""Anytime-valid monitoring: the boundary against its definition, and the error rate by simulation."""
+"""Anytime-valid monitoring: ai.monitor and its error rate by simulation.
+
+The boundary itself is tested in test_confseq.py, the reports in test_monitoring_report.py.
+"""
 
 from __future__ import annotations
 
@@ -10,86 +13,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, optimize
-from scipy.stats import norm
 
 import adverse_impact as ai
 from adverse_impact import stats
-from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence, mixture_radius
-
-# -- the boundary ------------------------------------------------------------------
-
-
-def _mixture(s: float, v: float, rho: float) -> float:
-    """Robbins' mixture martingale by numerical integration over lambda ~ N(0, 1/rho)."""
-    sd = 1 / math.sqrt(rho)
-
-    def integrand(lam: float) -> float:
-        return math.exp(lam * s - lam * lam * v / 2) * norm.pdf(lam, scale=sd)
-
-    centre = s / (v + rho)  # the integrand's peak
-    value, _ = integrate.quad(
-        integrand, centre - 40 * sd, centre + 40 * sd, limit=200, points=[centre]
-    )
-    return value
-
-
-@pytest.mark.parametrize(
-    ("v", "rho", "alpha"),
-    [(1.0, 1.0, 0.05), (50.0, 12.6, 0.05), (400.0, 3.0, 0.01), (10.0, 100.0, 0.1)],
-)
-def test_radius_is_where_the_integrated_mixture_reaches_one_over_alpha(v, rho, alpha):
-    # Independent reference: the mixture integral of Howard et al. (2021), eq. (13),
-    # computed by quadrature, equals 1/alpha exactly at the closed-form radius.
-    radius = float(mixture_radius(v, alpha=alpha, rho=rho))
-    assert _mixture(radius, v, rho) == pytest.approx(1 / alpha, rel=1e-7)
-    assert _mixture(radius * 0.99, v, rho) < 1 / alpha
-
-
-def test_boundary_matches_the_authors_reference_values():
-    # confseq 0.0.11 (Howard et al.'s implementation), test/uniform_boundaries_unittest.cpp,
-    # TestTwoSidedNormalMixture: "all target values are from a reference implementation
-    # in R" -- best_rho(100, 0.05) = 12.60056 and the two-sided bound at v = 100 = 30.35209.
-    rho = best_rho(100.0, 0.05)
-    assert rho == pytest.approx(12.60056, abs=1e-5)
-    assert float(mixture_radius(100.0, alpha=0.05, rho=rho)) == pytest.approx(30.35209, abs=1e-5)
-    # ... and the log of the mixture martingale at s = 10, v = 100 is -0.6510052.
-    log_mixture = 0.5 * math.log(rho / (100 + rho)) + 10**2 / (2 * (100 + rho))
-    assert log_mixture == pytest.approx(-0.6510052, abs=1e-5)
-
-
-@pytest.mark.parametrize("alpha", [0.05, 0.01, 0.001])
-def test_best_rho_nearly_minimises_the_width_at_v_opt(alpha):
-    # Howard et al.'s rho is an approximation to the minimiser; check it is within 1%.
-    v_opt = 100.0
-    found = optimize.minimize_scalar(
-        lambda lr: float(mixture_radius(v_opt, alpha=alpha, rho=math.exp(lr))),
-        bounds=(-5, 10),
-        method="bounded",
-    )
-    best = float(mixture_radius(v_opt, alpha=alpha, rho=math.exp(found.x)))
-    assert float(mixture_radius(v_opt, alpha=alpha, rho=best_rho(v_opt, alpha))) <= best * 1.01
-
-
-def test_sequence_centre_and_width_come_from_katz():
-    fixed = stats.impact_ratio_test(30, 100, 60, 120)
-    est, low, high = log_ratio_sequence([30], [100], [60], [120], alpha=0.05, rho=5.0)
-    se = math.sqrt((1 - 0.3) / 30 + (1 - 0.5) / 60)
-    assert est[0] == pytest.approx(math.log(fixed.ratio))
-    v = 1 / se**2
-    half = math.sqrt((v + 5) * math.log((v + 5) / (5 * 0.05**2))) / v
-    assert (low[0], high[0]) == pytest.approx((est[0] - half, est[0] + half))
-    # Always wider than the fixed-sample interval it generalises.
-    assert low[0] < math.log(fixed.ci_low) and high[0] > math.log(fixed.ci_high)
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.floats(0.01, 0.3), st.floats(0.1, 1e4), st.floats(1e-3, 1e3))
-def test_radius_grows_with_v_and_with_confidence(alpha, v, rho):
-    r = mixture_radius(v, alpha=alpha, rho=rho)
-    assert mixture_radius(v * 1.5, alpha=alpha, rho=rho) > r
-    assert mixture_radius(v, alpha=alpha / 2, rho=rho) > r
-
+from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence
 
 # -- the acceptance simulation -------------------------------------------------------
 

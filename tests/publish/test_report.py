@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import funnel_with_dropout
 
 import adverse_impact as ai
-from adverse_impact._core._io import write_atomic
 
 
 def _data():
@@ -173,20 +172,6 @@ def test_reports_hold_no_row_level_data(tmp_path):
         assert "0.123456789" not in text
 
 
-def test_atomic_write_keeps_the_old_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "report.json"
-    write_atomic(target, "old")
-
-    def crash(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
-        write_atomic(target, "new")
-    assert target.read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]  # no temp left
-
-
 # -- what people read (issue 14, item 4) ----------------------------------------------
 
 
@@ -292,22 +277,6 @@ def test_tiny_group_flag_is_explained_in_reports():
 # -- one publication layer for every result (issue 26) ---------------------------------------
 
 
-def _funnel_with_dropout():
-    # 1,000 applicants; "Pacific" is 3% of them (above 2%) but passes screening at a
-    # fifth of the others' rate, so it is 0.6% of those screened: under 2% from there on.
-    rng = np.random.default_rng(11)
-    n = 1_000
-    race = np.array(["Pacific"] * 30 + ["White"] * 570 + ["Black"] * 400)
-    screened = np.concatenate(
-        [rng.random(30) < 0.1, rng.random(570) < 0.5, rng.random(400) < 0.45]
-    ).astype(int)
-    offered = screened * (rng.random(n) < 0.4)
-    frame = pd.DataFrame({"race": race, "screened": screened, "offered": offered})
-    return ai.audit_funnel(
-        frame, stages=["screened", "offered"], sensitive_features="race", min_share=0.02
-    )
-
-
 def _results():
     rng = np.random.default_rng(12)
     n = 600
@@ -331,7 +300,7 @@ def _results():
         }
     )
     return {
-        "funnel": _funnel_with_dropout(),
+        "funnel": funnel_with_dropout(),
         "tiers": ai.audit_tiers(selected=tier, sensitive_features={"sex": sex}),
         "gaps": ai.score_gaps(score=score, sensitive_features={"sex": sex}),
         "age": ai.audit_age(selected=rng.random(n) < 0.3, age=age),
@@ -377,33 +346,6 @@ def test_every_result_has_a_report_that_opens_with_its_verdict(results, name, tm
     assert json.loads(publish(result, "json")) == json.loads(json.dumps(result.to_dict()))
     fragment = result._repr_html_()
     assert fragment.startswith('<div class="adverse-impact-report">') and "<html" not in fragment
-
-
-def test_funnel_report_marks_where_a_group_falls_under_two_percent(results):
-    funnel = results["funnel"]
-    # The group is counted at the first stage and excluded from the second on.
-    screened = funnel.stage("screened").table.set_index("group")
-    offered = funnel.stage("offered").table.set_index("group")
-    assert not screened.loc["Pacific", "excluded"] and offered.loc["Pacific", "excluded"]
-    markdown = funnel.to_markdown()
-    line = next(x for x in markdown.splitlines() if x.startswith("| Pacific | offered |"))
-    number = line.rstrip(" |").rsplit("[", 1)[1].rstrip("]")
-    note = next(x for x in markdown.splitlines() if x.startswith(f"{number}. "))
-    assert "Pacific falls under the small-category share at offered" in note
-    assert "5-301(d)" in note
-    # ... and in the chart, where its bar ends with the dagger and the stage.
-    assert "† from offered" in funnel.to_html()
-
-
-def test_funnel_report_has_the_stage_shares_of_the_bottom_line_disparity(results):
-    funnel = results["funnel"]
-    markdown = funnel.to_markdown()
-    assert "each stage's share of the bottom-line disparity" in markdown
-    shares = funnel.decomposition
-    row = shares[(shares["group"] == "Black") & (shares["stage"] == "screened")].iloc[0]
-    line = next(x for x in markdown.splitlines() if x.startswith("| Black vs "))
-    assert f"{row['share']:.0%}" in line
-    assert "Connecticut v. Teal" in markdown and "bottom line" in funnel.verdict
 
 
 def test_publish_reads_any_result_through_the_protocol():
@@ -502,29 +444,6 @@ def test_cli_writes_the_summary_check_as_html(tmp_path):
     out = tmp_path / "check.html"
     assert main(["check-summary", str(table), "--format", "html", "--out", str(out)]) == 1
     assert "Check of a published bias-audit summary" in out.read_text(encoding="utf-8")
-
-
-def test_funnel_plot_keeps_its_labels_and_key_inside_a_plain_savefig(results, tmp_path):
-    pytest.importorskip("matplotlib")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    funnel = results["funnel"]
-    ax = funnel.plot()
-    figure = ax.figure
-    figure.savefig(tmp_path / "funnel.png")  # no bbox_inches: what a user does first
-    renderer = figure.canvas.get_renderer()
-    box = figure.bbox
-    legend = figure.legends[0]
-    texts = [legend, *ax.get_yticklabels(), ax.xaxis.label, ax.title]
-    for artist in texts:
-        extent = artist.get_window_extent(renderer)
-        assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, artist
-        assert extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, artist
-    # Each part's share is written on it where it fits (colour is not the only signal).
-    assert any(t.get_text().endswith("%") for t in ax.texts)
-    assert [t.get_text() for t in legend.get_texts()][-1] == "3 passed every stage"
-    matplotlib.pyplot.close(figure)
 
 
 def test_every_report_has_its_screenshots_in_the_docs():

@@ -1,4 +1,4 @@
-"""Score gaps: Cohen's d, Hedges' g and its interval, KS, and the implied impact ratio."""
+"""Score gaps: Cohen's d, Hedges' g and its interval, KS (implied ratio: test_implied.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import math
 import sys
 
-import mpmath
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +15,6 @@ from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 
 import adverse_impact as ai
-from adverse_impact.stats import implied_d, implied_impact_ratio
 
 
 def _exact(mean: float, sd: float, n: int, seed: int) -> np.ndarray:
@@ -24,71 +22,6 @@ def _exact(mean: float, sd: float, n: int, seed: int) -> np.ndarray:
     z = np.random.default_rng(seed).standard_normal(n)
     z = (z - z.mean()) / z.std(ddof=1)
     return mean + sd * z
-
-
-def _mp_ratio(d: float, rate: float, focal: float) -> float:
-    """The implied ratio solved independently with mpmath at 40 digits."""
-    mpmath.mp.dps = 40
-    sf = lambda x: mpmath.erfc(x / mpmath.sqrt(2)) / 2  # noqa: E731
-    c = mpmath.findroot(lambda c: (1 - focal) * sf(c) + focal * sf(c + d) - rate, 0.5)
-    return float(sf(c + d) / sf(c))
-
-
-# -- implied impact ratio -------------------------------------------------------------
-
-
-def test_classic_figure_d1_equal_groups_30_percent():
-    # The issue's figure: the cut-off solves 0.5 P(Z > c) + 0.5 P(Z > c + 1) = 0.3.
-    assert round(implied_impact_ratio(1.0, 0.3), 4) == 0.2963
-    assert implied_impact_ratio(1.0, 0.3) == pytest.approx(_mp_ratio(1.0, 0.3, 0.5), rel=1e-11)
-
-
-@pytest.mark.parametrize(
-    "d, rate, focal", [(0.5, 0.1, 0.2), (2.0, 0.05, 0.5), (-0.7, 0.6, 0.3), (3.0, 0.01, 0.1)]
-)
-def test_implied_ratio_matches_mpmath(d, rate, focal):
-    assert implied_impact_ratio(d, rate, focal_share=focal) == pytest.approx(
-        _mp_ratio(d, rate, focal), rel=1e-10
-    )
-
-
-def test_implied_ratio_matches_scipy_root_finding():
-    from scipy.optimize import fsolve
-    from scipy.stats import norm
-
-    c = fsolve(lambda c: 0.75 * norm.sf(c) + 0.25 * norm.sf(c + 0.8) - 0.2, 0.0)[0]
-    assert implied_impact_ratio(0.8, 0.2, focal_share=0.25) == pytest.approx(
-        norm.sf(c + 0.8) / norm.sf(c), rel=1e-9
-    )
-
-
-@settings(max_examples=60, deadline=None)
-@given(d=st.floats(-3, 3), rate=st.floats(0.02, 0.98), focal=st.floats(0.02, 0.98))
-def test_implied_d_inverts_implied_ratio(d, rate, focal):
-    ratio = implied_impact_ratio(d, rate, focal_share=focal)
-    assert implied_d(ratio, rate, focal_share=focal) == pytest.approx(d, abs=1e-7)
-
-
-@settings(max_examples=40, deadline=None)
-@given(d=st.floats(0.01, 3), rate=st.floats(0.02, 0.98))
-def test_implied_ratio_falls_as_d_grows(d, rate):
-    assert implied_impact_ratio(d + 0.1, rate) < implied_impact_ratio(d, rate) < 1
-
-
-@pytest.mark.parametrize(
-    "call, argument",
-    [
-        (lambda: implied_impact_ratio(1.0, 1.2), "selection_rate"),
-        (lambda: implied_impact_ratio(float("nan"), 0.3), "d"),
-        (lambda: implied_impact_ratio(1.0, 0.3, focal_share=0), "focal_share"),
-        (lambda: implied_d(0.0, 0.3), "impact_ratio"),
-        (lambda: implied_d(1e-300, 0.3, focal_share=0.5), "impact_ratio"),
-        (lambda: implied_d("0.8", 0.3), "impact_ratio"),
-    ],
-)
-def test_implied_bad_input_names_the_argument(call, argument):
-    with pytest.raises(ai.AdverseImpactError, match=f"^{argument}:"):
-        call()
 
 
 # -- score gaps ---------------------------------------------------------------------
