@@ -37,7 +37,10 @@ def _pair(published: Any, recomputed: Any, wrong: bool, digits: int = 3) -> tupl
     shown = (_num(published, digits), _num(recomputed, digits))
     if not wrong or "—" in shown or shown[0] != shown[1]:
         return shown
-    a, b = float(published), float(recomputed)
+    try:
+        a, b = float(published), float(recomputed)
+    except (TypeError, ValueError):
+        return shown
     if abs(a - b) < 1e-12:  # equal: the row is wrong for another figure
         return shown
     for places in range(digits + 1, 16):
