@@ -131,3 +131,39 @@ def drift_rows(
     return (
         frame.loc[frame.index.repeat(frame["count"])].drop(columns="count").reset_index(drop=True)
     )
+
+
+def just_below(selected: int = 3_998, n: int = 5_000, attribute: str = "sex") -> pd.DataFrame:
+    """F selected ``selected`` of ``n``, M all ``n`` of ``n``: F's impact ratio is
+    ``selected / n`` exactly, below four-fifths by a hair (3,998 / 5,000 = 0.7996;
+    39,998 / 50,000 = 0.79996), which two or three decimals round to 0.80."""
+    return applicants({"F": (selected, n), "M": (n, n)}, attribute)
+
+
+def just_below_paired(n: int = 5_000):
+    """A paired test whose decisions put the women's college at 0.7996 of the co-ed rate.
+
+    The scorer selects the co-ed college in every one of ``n`` templates and the
+    women's college in the first 3,998 of 5,000 (the same share of ``n``):
+    the decisions' impact ratio is below four-fifths exactly.
+    """
+    import adverse_impact as ai
+
+    signals = pd.DataFrame(
+        {"college": ["Wellesley College", "Dalton College"], "type": ["women's", "co-ed"]}
+    )
+    templates = [f"id {i}; {{college}}" for i in range(n)]
+    cut = n * 3_998 // 5_000
+
+    def scorer(texts):
+        return [1.0 if "Dalton" in t or int(t.split()[1].rstrip(";")) < cut else 0.0 for t in texts]
+
+    return ai.paired_test(scorer, templates, signals=signals, threshold=0.5, reference="co-ed")
+
+
+def just_below_rankings() -> pd.DataFrame:
+    """Two candidates a prompt, one top place: F first in 3,998 prompts, M in 5,000, so
+    F's top-1 rate over M's is 3,998 / 5,000 = 0.7996, below four-fifths exactly."""
+    first = ["F"] * 3_998 + ["M"] * 5_000
+    rows = [(p, sex, 1 if sex == top else 2) for p, top in enumerate(first) for sex in ("F", "M")]
+    return pd.DataFrame(rows, columns=["prompt", "sex", "rank"])

@@ -162,3 +162,18 @@ def test_testing_helpers_raise_the_library_errors_naming_the_argument(call, argu
         call()
     with pytest.raises(TypeError):  # still a TypeError, as before
         call()
+
+
+def test_a_failing_gate_s_tables_show_the_ratio_below_the_floor_past_four_digits():
+    from _helpers import just_below
+
+    # 39,998 of 50,000 against 50,000 of 50,000: 0.79996, which ".4g" writes 0.8.
+    result = ai.audit(just_below(39_998, 50_000), selected="selected", sensitive_features="sex")
+    with pytest.raises(AssertionError) as failed:
+        assert_no_adverse_impact(result)
+    text = str(failed.value)
+    assert "impact ratio 0.79996" in text
+    # Columns: attribute, group, n, selected, rate (F's 0.8), impact_ratio.
+    for table in text.split("Failing rows:")[1].split("Full table:"):
+        (f,) = [line.split() for line in table.splitlines() if line.split()[1:2] == ["F"]]
+        assert f[4:6] == ["0.8", "0.79996"]

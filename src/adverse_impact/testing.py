@@ -183,20 +183,31 @@ def _tables(result: Any, min_ratio: Any, alpha: Any, rule: Any) -> str:
     """The failing rows and the full table, after the message, where the result has rows."""
     if not callable(getattr(result, "failing", None)):
         return ""
-    from adverse_impact._core._render import READER_COLUMNS
+    import pandas as pd
 
-    table = result.to_frame()
+    from adverse_impact._core._render import READER_COLUMNS, decisive_cells
+    from adverse_impact._core._validation import check_min_ratio
+
+    full = result.to_frame()
     failing = result.failing(min_ratio, alpha=alpha, rule=rule)
-    reader = [c for c in READER_COLUMNS if c in table and c not in _NOT_SHOWN]
+    reader = [c for c in READER_COLUMNS if c in full and c not in _NOT_SHOWN]
     if {"attribute", "group", "impact_ratio"} <= set(reader):
-        steps = [c for c in ("stage", "tier") if c in table]
+        steps = [c for c in ("stage", "tier") if c in full]
         shown = steps + reader
     else:
-        shown = list(table.columns)
-    return (
-        f"\n\nFailing rows:\n{_aligned(table.loc[failing, shown])}"
-        f"\n\nFull table:\n{_aligned(table[shown])}"
-    )
+        shown = list(full.columns)
+    table = full[shown].copy()
+    if "impact_ratio" in shown:
+        # The ratio with the decimals that show its side of the gate's floor: the
+        # table's exact flag at 4/5, else the value's own side (a flagged 0.79996
+        # is not "0.8" in .4g).
+        floor = check_min_ratio(min_ratio)
+        flags = full.get("four_fifths_flag") if floor == Fraction(4, 5) else None
+        cells = decisive_cells(
+            table["impact_ratio"], None if flags is None else list(flags), floor, ".4g"
+        )
+        table["impact_ratio"] = pd.Series(cells, index=table.index, dtype=object)
+    return f"\n\nFailing rows:\n{_aligned(table.loc[failing])}\n\nFull table:\n{_aligned(table)}"
 
 
 # -- proxy and counterfactual gates ------------------------------------------------------

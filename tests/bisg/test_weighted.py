@@ -334,3 +334,25 @@ def test_the_corrected_estimate_recovers_the_truth_under_its_assumption():
     assert plain["corrected_rate"].isna().all()
     with pytest.raises(ai.InputTypeError, match="corrected: 'yes' is not True or False"):
         ai.audit_imputed(selected, probs, corrected="yes")
+
+
+def test_bounds_beside_the_four_fifths_verdict_show_the_side_it_puts_them_on():
+    # The verdict rests on the bounds: "fails" is the upper bound below 0.8, "holds" the
+    # lower bound at or above it.  An upper bound of 0.79996 set on a real result's
+    # table (no data puts a bound a hair under the line on demand) is not "0.800".
+    import dataclasses
+
+    p_black = np.repeat([0.01, 0.99], 500)
+    selected = np.r_[np.tile([1, 0], 250), np.tile([1, 0, 0, 0, 0], 100)]
+    probs = pd.DataFrame({"white": 1 - p_black, "black": p_black})
+    result = ai.audit_imputed(selected, probs, reference="white", cells=p_black)
+    table = result._table.copy()
+    black = table["group"] == "black"
+    table.loc[black, ["bound_low", "bound_high", "four_fifths"]] = [0.7, 0.79996, "fails"]
+    failing = dataclasses.replace(result, _table=table)
+    for text in (failing.summary(), repr(failing), failing.gate().message()):
+        assert "0.79996" in text and "0.800" not in text, text
+    table.loc[black, ["bound_low", "bound_high", "four_fifths"]] = [0.79996, 0.9, "undetermined"]
+    straddles = dataclasses.replace(result, _table=table)
+    assert "bounds [0.79996, 0.900] four-fifths undetermined" in straddles.summary()
+    assert "0.79996" in repr(straddles) and "0.79996" in straddles._repr_html_()

@@ -272,3 +272,32 @@ def test_the_rankings_command_writes_each_format_and_exits_on_the_gate(tmp_path,
     assert capsys.readouterr().out.startswith("# Ranking audit (top 1)")
     assert main([*common, "--format", "json", "--fail-on", "never"]) == 0
     assert json.loads(capsys.readouterr().out)["k"] == 1
+
+
+# -- a ratio beside its flag --------------------------------------------------------------
+
+
+def test_ranking_report_shows_a_flagged_ratio_past_three_decimals():
+    from _helpers import just_below_rankings
+
+    result = ai.audit_rankings(
+        just_below_rankings(),
+        prompt="prompt",
+        sensitive_features="sex",
+        rank="rank",
+        n_resamples=199,
+        random_state=0,
+    )
+    text = result.to_markdown()
+    assert "Lowest impact ratio: F 0.7996 (3998/8998 against M's 5000/8998)." in text
+    row = next(line for line in text.splitlines() if line.startswith("| F "))
+    assert "| 0.7996 | below 4/5 |" in row and "| 0.800 | below" not in row
+
+
+def test_paired_report_shows_the_decisions_ratio_past_three_decimals():
+    from _helpers import just_below_paired
+
+    text = just_below_paired().to_markdown()
+    row = next(line for line in text.splitlines() if line.startswith("| women's "))
+    # The rate (0.800) then the ratio beside its flag.
+    assert "| 0.800 | 0.7996 | below 4/5 |" in row

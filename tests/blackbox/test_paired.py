@@ -712,3 +712,23 @@ def test_ranker_name_effects_agree_with_scipy_fisher():
     )
     # Signed: a name ranked first *more* often than its group is not "below".
     assert effects.loc[favoured, "effect"] > 0.3 and not effects["flagged"].any()
+
+
+# -- a ratio beside its flag --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def decisions_below_by_a_hair():
+    from _helpers import just_below_paired
+
+    return just_below_paired()
+
+
+def test_paired_summary_repr_and_gate_show_the_decisions_ratio_below(decisions_below_by_a_hair):
+    result = decisions_below_by_a_hair
+    row = result.table.set_index("group").loc["women's"]
+    assert row["impact_ratio"] == pytest.approx(0.7996) and bool(row["four_fifths_flag"])
+    assert "lowest impact ratio women's 0.7996" in result.summary()
+    assert "0.7996" in repr(result)
+    message = result.gate(rule="four_fifths").message()
+    assert "impact ratio 0.7996" in message and "0.800" not in message

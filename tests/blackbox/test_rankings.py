@@ -847,3 +847,30 @@ def test_markdown_report_holds_the_published_row_and_words_for_p_values(publishe
     assert "goodness of fit" in section and "- **B | M**: Black men" in text
     # Each test's hypothesis is stated once, not on every row.
     assert text.count("Pearson goodness of fit") == 1
+
+
+# -- a ratio beside its flag --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def below_by_a_hair() -> ai.RankingAudit:
+    from _helpers import just_below_rankings
+
+    return ai.audit_rankings(
+        just_below_rankings(),
+        prompt="prompt",
+        sensitive_features="sex",
+        rank="rank",
+        n_resamples=199,
+        random_state=0,
+    )
+
+
+def test_ranking_summary_repr_and_gate_show_the_ratio_below_four_fifths(below_by_a_hair):
+    result = below_by_a_hair
+    assert bool(result.table.set_index("group").loc["F", "four_fifths_flag"])
+    assert "lowest impact ratio F (sex) 0.7996" in result.summary()
+    text = repr(result)
+    assert "0.7996" in text and " 0.8 " not in text
+    message = result.gate().message()
+    assert "impact ratio 0.7996" in message and "0.800" not in message

@@ -161,3 +161,39 @@ def test_a_ratio_near_four_fifths_shows_the_decimals_that_decide_its_side():
         selected=[1, 0, 1, 1] * 50, sensitive_features={"sex": ["F", "F", "M", "M"] * 50}
     )
     assert "0.500" in fair.to_markdown()
+
+
+def test_a_float_a_hair_under_the_line_from_an_exact_four_fifths_is_on_it():
+    # 12/40 over 30/80 is exactly 4/5, computed 0.7999999999999999: without a
+    # decision it is at the line, not below it, and reads 0.80.
+    ratio = (12 / 40) / (30 / 80)
+    assert ratio < 0.8
+    assert _render.decisive(ratio) == "0.80"
+    assert _render.decisive(ratio, digits=3) == "0.800"
+    assert _render.decisive(3_998 / 5_000) == "0.7996"
+
+
+def test_a_repr_table_shows_a_flagged_ratio_with_its_deciding_decimals():
+    frame = pd.DataFrame(
+        {"group": ["F", "G", "M"], "impact_ratio": [0.79996, 0.5, 1.0], "flag": [True, True, False]}
+    )
+    text = _render.frame_block("Result", frame, decide={"impact_ratio": "flag"})
+    assert "0.79996" in text and " 0.8 " not in text
+    assert "0.5" in text and "1" in text
+    assert " 0.8 " in _render.frame_block("Result", frame)  # what .4g alone writes
+    html = _render.html_block("Result", frame, ".3f", decide={"impact_ratio": "flag"})
+    assert "0.79996" in html and "0.800" not in html
+    # At another line (a gate's floor) with decisions given as a sequence.
+    cells = _render.decisive_cells([0.89996, 0.9], [True, False], line=0.9, spec=".3f")
+    assert cells == ["0.89996", "0.900"]
+
+
+def test_a_chart_bar_shows_the_decimals_of_its_flag():
+    svg = _render.svg_bars(
+        "Impact ratio", ["F", "M"], [3_998 / 5_000, 1.0], flags=[True, False], line=0.8
+    )
+    assert ">0.7996 *<" in svg and "F: 0.7996</title>" in svg
+    assert "0.80 *" not in svg and "0.800</title>" not in svg
+    # Without a line the flag is not a side of it: the two decimals stay.
+    rates = _render.svg_bars("Rates", ["F"], [0.79996], flags=[True])
+    assert ">0.80 *<" in rates

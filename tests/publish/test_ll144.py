@@ -412,3 +412,11 @@ def test_test_data_explanation_is_named_with_the_other_missing_fields(result):
     message = str(error.value)
     assert message.startswith("audit_date, distribution_date, test_data_explanation: are")
     assert "5-302(b)" in message
+
+
+def test_to_dict_opens_with_the_packet_s_finding(packet):
+    payload = packet.to_dict()
+    assert payload["finding"] == packet.verdict
+    assert list(payload)[0] == "finding"
+    assert json.loads(packet.to_json())["finding"] == packet.verdict
+    assert payload["finding"].startswith(packet.summary().splitlines()[1][:40])

@@ -485,3 +485,17 @@ def test_min_cell_withholds_the_share_of_a_small_group():
     )
     row = next(r for r in json.loads(result.to_json(min_cell=5))["table"] if r["group"] == "F")
     assert row["n"] == "<5" and row["share"] is None
+
+
+def test_the_report_verdict_and_ratio_chart_show_the_decimals_that_put_a_ratio_below():
+    from _helpers import just_below
+
+    # 3,998 of 5,000 against 5,000 of 5,000: 0.7996, below four-fifths exactly.
+    result = ai.audit(just_below(), selected="selected", sensitive_features="sex")
+    text = result.to_markdown()
+    assert "lowest impact ratio 0.7996 (sex: F" in text
+    assert "lowest impact ratio 0.80 " not in text
+    # The ratio chart (the rate chart's 0.80 * is F's rate, flagged, with no line).
+    chart = result.to_html().split("Impact ratio by sex against the 0.8 line")[1]
+    chart = chart.split("</svg>")[0]
+    assert ">0.7996 *<" in chart and ">0.80 *<" not in chart

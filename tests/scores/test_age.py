@@ -290,3 +290,13 @@ def test_a_cutoff_with_an_empty_band_reports_the_other_bands_counts_not_zeros(we
     at_40 = result.sweep.set_index("cutoff").loc[40.0]
     assert at_40["selected_older"] + at_40["selected_younger"] == selected.sum()
     assert at_40["rate_older"] in set(result.audit.table["rate"])
+
+
+def test_age_summary_shows_a_flagged_ratio_past_three_decimals():
+    # The older group selected in 3,998 of 5,000, the younger in all: 0.7996, below.
+    selected = [1] * 3_998 + [0] * 1_002 + [1] * 5_000
+    spread = np.arange(5_000) % 20
+    data = pd.DataFrame({"age": np.r_[41 + 2 * spread, 20 + spread], "selected": selected})
+    age = ai.audit_age(data, selected="selected", age="age", cutoff=40, sweep=[40])
+    line = age.summary().splitlines()[1]
+    assert "impact ratio 0.7996 (below 4/5)" in line and "impact ratio 0.800" not in line

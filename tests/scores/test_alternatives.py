@@ -343,3 +343,25 @@ def test_min_share_leaves_small_groups_out_of_the_lowest_ratio_and_its_interval(
         min_share=0.02,
     )
     assert (found.table["min_impact_ratio"] > 0).all()
+
+
+def test_comparison_repr_and_verdict_show_the_lowest_ratio_below_four_fifths():
+    # Both models select 39,998 of 50,000 F and every M: 0.79996, below four-fifths
+    # exactly, which the repr's ".4g" and three decimals write 0.8 / 0.800.
+    sex = np.array(["F"] * 50_000 + ["M"] * 50_000)
+    near = np.r_[np.ones(39_998), np.zeros(10_002), np.ones(50_000)]
+    X = pd.DataFrame({"x": np.arange(100_000)})
+    y = near.astype(bool)
+    result = ai.compare_models(
+        {"current": lambda X: near, "other": lambda X: near * 0.9},
+        X,
+        y,
+        {"sex": sex},
+        threshold=0.5,
+        current="current",
+        n_resamples=0,
+    )
+    assert not result.table["passes_four_fifths"].any()
+    text = repr(result)
+    assert "0.79996" in text and " 0.8 " not in text
+    assert "lowest impact ratio 0.79996" in result.verdict and "0.800" not in result.verdict

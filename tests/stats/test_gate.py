@@ -411,3 +411,42 @@ def test_a_ranker_paired_test_gates_on_its_headline_too():
     assert len(verdict.failing) == result.n_differ() and "women's" in verdict.failing
     assert "than the design expects" in verdict.criterion
     assert result.gate(alpha=0.05).failing == ("women's",)  # below 4/5 and off expectation
+
+
+def test_row_detail_shows_the_decimals_that_put_a_ratio_on_its_side_of_the_floor():
+    from fractions import Fraction
+
+    from adverse_impact._stats._gate import row_detail
+
+    row = {"impact_ratio": 3_998 / 5_000, "selected": 3_998, "n": 5_000}
+    assert (
+        row_detail(row, "four_fifths", below=True) == "impact ratio 0.7996, 3,998 of 5,000 selected"
+    )
+    # The floor is the gate's min_ratio, not always 0.8.
+    near = {"impact_ratio": 0.89996}
+    assert row_detail(near, "four_fifths", below=True, min_ratio=Fraction(9, 10)) == (
+        "impact ratio 0.89996"
+    )
+    assert row_detail({"impact_ratio": 0.9}, "significance", below=False, min_ratio=0.9) == (
+        "impact ratio 0.900"
+    )
+
+
+def test_a_failing_gate_message_never_reads_0_800_for_a_ratio_below_the_floor():
+    from _helpers import just_below
+
+    data = just_below()  # F 3,998 of 5,000 against M 5,000 of 5,000: 0.7996
+    message = ai.audit(data, selected="selected", sensitive_features="sex").gate().message()
+    assert "sex=F: impact ratio 0.7996, 3,998 of 5,000 selected" in message
+    assert "0.800" not in message
+    # At a floor of 0.9: 44,998 of 50,000 is 0.89996, below 0.9 exactly.
+    data = just_below(44_998, 50_000)
+    verdict = ai.audit(data, selected="selected", sensitive_features="sex").gate(min_ratio=0.9)
+    assert "impact ratio 0.89996" in verdict.message() and "0.900" not in verdict.message()
+    # A funnel's gate reads each step's own exact decision.
+    # One of each sex not screened: 3,998 of 5,001 against 5,000 of 5,001 is 0.7996 too.
+    unscreened = pd.DataFrame({"sex": ["F", "M"], "selected": 0, "screened": 0})
+    steps = pd.concat([just_below().assign(screened=1), unscreened], ignore_index=True)
+    funnel = ai.audit_funnel(steps, stages=["screened", "selected"], sensitive_features="sex")
+    text = funnel.gate().message()
+    assert "impact ratio 0.7996" in text and "0.800" not in text

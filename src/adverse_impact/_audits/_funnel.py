@@ -54,6 +54,8 @@ BOTTOM_LINE = "bottom line"
 _SHOWN_ROWS = 10
 #: The columns of a step's table that ``repr`` shows, after the step's own.
 _SHOWN_COLUMNS = ["attribute", "group", "n", "selected", "rate", "impact_ratio", "four_fifths_flag"]
+#: The ratio a repr shows beside its flag, with the decimals that show the flag's side.
+_DECIDE = {"impact_ratio": "four_fifths_flag"}
 
 
 # eq=False: results holding DataFrames compare (and hash) by identity.
@@ -214,7 +216,7 @@ class FunnelResult(Gated, Reported):
         return table[[c for c in ["stage", *_SHOWN_COLUMNS] if c in table]]
 
     def __repr__(self) -> str:
-        return frame_block(self.summary(), self._display(), ".3f")
+        return frame_block(self.summary(), self._display(), ".3f", _DECIDE)
 
     @property
     def verdict(self) -> str:
@@ -277,7 +279,12 @@ def _steps_gate(
     for name, result, mask in zip(names, results, masks):
         rows = result._table.loc[mask]
         failing += [f"{name}: {a}={g}" for a, g in zip(rows["attribute"], rows["group"])]
-        details += [row_detail(r, arguments.rule) for r in rows.to_dict(orient="records")]
+        details += [
+            row_detail(r, arguments.rule, below=below, min_ratio=arguments.min_ratio)
+            for r, below in zip(
+                rows.to_dict(orient="records"), result._below(arguments.min_ratio)[mask]
+            )
+        ]
     family = ""
     if arguments.alpha is not None:
         families = [r.params.get("family") or {} for r in results]
@@ -783,7 +790,7 @@ class TierResult(Gated, Reported):
         )
 
     def __repr__(self) -> str:
-        return frame_block(self.summary(), self.table[["tier", *_SHOWN_COLUMNS]], ".3f")
+        return frame_block(self.summary(), self.table[["tier", *_SHOWN_COLUMNS]], ".3f", _DECIDE)
 
     @property
     def verdict(self) -> str:

@@ -15,7 +15,7 @@ import pandas as pd
 from adverse_impact._core._render import (
     Footnotes,
     audit_rows,
-    fmt,
+    decisive,
     svg_stacked,
     true,
 )
@@ -68,7 +68,8 @@ def funnel_verdict(funnel: FunnelResult) -> tuple[str, bool]:
     if len(judged) and judged["impact_ratio"].notna().any():
         low = judged.loc[judged["impact_ratio"].astype(float).idxmin()]
         lowest = (
-            f"; the lowest bottom-line impact ratio is {float(low['impact_ratio']):.2f} "
+            "; the lowest bottom-line impact ratio is "
+            f"{decisive(low['impact_ratio'], low['four_fifths_flag'])} "
             f"({low['attribute']}: {low['group']})"
         )
     n_steps = len(names)
@@ -84,7 +85,7 @@ def funnel_verdict(funnel: FunnelResult) -> tuple[str, bool]:
         table = funnel.stage(name).table
         rows = table[table["four_fifths_flag"].map(true)]
         worst = rows.loc[rows["impact_ratio"].astype(float).idxmin()]
-        where.append(f"{name} ({worst['group']}, {float(worst['impact_ratio']):.2f})")
+        where.append(f"{name} ({worst['group']}, {decisive(worst['impact_ratio'], True)})")
     teal = "; a favourable bottom line does not excuse the stage" if BOTTOM not in flagged else ""
     return (
         f"Groups fall below four-fifths at {len(flagged)} of {n_steps} steps: "
@@ -123,7 +124,7 @@ def funnel_document(funnel: FunnelResult) -> Document:
         blocks: list[Any] = []
         blocks.append(_where_they_leave(attribute, stages, results, dropped))
         blocks.append(_stage_table(attribute, names, results, notes, dropped))
-        share = _share_table(attribute, stages, decomposition)
+        share = _share_table(attribute, stages, decomposition, bottom.table)
         if share is not None:
             blocks.append(share)
         sections.append(Section(str(attribute), tuple(blocks)))
@@ -323,10 +324,14 @@ def _stage_table(
     )
 
 
-def _share_table(attribute: str, stages: list[str], decomposition: pd.DataFrame) -> Table | None:
+def _share_table(
+    attribute: str, stages: list[str], decomposition: pd.DataFrame, bottom: pd.DataFrame
+) -> Table | None:
     block = decomposition[decomposition["attribute"] == attribute]
     if block.empty:
         return None
+    # The bottom line's flag: the ratio here is the one the stage table flags.
+    flags = dict(_step_rows(bottom, attribute)["four_fifths_flag"])
     header = ["group", "bottom-line impact ratio", *[f"share: {s}" for s in stages]]
     rows = []
     for (group, reference), rows_ in block.groupby(["group", "reference"], sort=False):
@@ -335,7 +340,8 @@ def _share_table(attribute: str, stages: list[str], decomposition: pd.DataFrame)
             f"{shares[s]:.0%}" if s in shares.index and np.isfinite(shares[s]) else "—"
             for s in stages
         ]
-        rows.append((f"{group} vs {reference}", fmt(rows_["bottom_line_ratio"].iloc[0]), *cells))
+        ratio = decisive(rows_["bottom_line_ratio"].iloc[0], flags.get(group), digits=3)
+        rows.append((f"{group} vs {reference}", ratio, *cells))
     return Table(
         tuple(header),
         tuple(rows),

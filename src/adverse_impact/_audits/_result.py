@@ -367,8 +367,14 @@ class AuditResult(RowGated, ResultShape):
         arguments = self._gate_arguments(min_ratio, alpha, rule)
         # The four-fifths rule reads no p-value: it does not wait for the family test.
         table = self._stored_table if arguments.rule == "four_fifths" else self._table
-        rows = table.loc[self._failing(arguments)]
-        details = [row_detail(row, arguments.rule) for row in rows.to_dict(orient="records")]
+        failing = self._failing(arguments)
+        rows = table.loc[failing]
+        details = [
+            row_detail(row, arguments.rule, below=below, min_ratio=arguments.min_ratio)
+            for row, below in zip(
+                rows.to_dict(orient="records"), self._below(arguments.min_ratio)[failing]
+            )
+        ]
         return gate_verdict(
             arguments,
             min_ratio,

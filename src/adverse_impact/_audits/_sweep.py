@@ -21,7 +21,7 @@ from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import CodedAttribute, code_groups, label
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import frame_block, html_block
+from adverse_impact._core._render import decisive, frame_block, html_block
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import (
     check_consistent_length,
@@ -39,6 +39,11 @@ __all__ = ["ThresholdSweep", "threshold_sweep"]
 
 #: Quantiles of the default ``threshold_sweep`` grid: 0%, 1%, ..., 100%.
 _DEFAULT_QUANTILES = np.linspace(0.0, 1.0, 101)
+
+
+def _decide(per_cut: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A cut-off's lowest ratio is below four-fifths exactly when a group is flagged."""
+    return {"min_impact_ratio": (per_cut["n_flagged"] > 0).to_numpy()}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -184,7 +189,9 @@ class ThresholdSweep(ResultShape):
         if ratios.notna().any():
             low = self._table.loc[ratios.idxmin()]
             lines.append(
-                f"  lowest impact ratio {low['impact_ratio']:.3f}: {low['attribute']} "
+                "  lowest impact ratio "
+                f"{decisive(low['impact_ratio'], low['four_fifths_flag'], digits=3)}: "
+                f"{low['attribute']} "
                 f"{low['group']} at cut-off {low['threshold']:.4g}"
             )
         else:
@@ -214,11 +221,13 @@ class ThresholdSweep(ResultShape):
 
     def __repr__(self) -> str:
         per_cut = self.by_threshold()
-        return frame_block(self._headline(per_cut), self._display_frame(per_cut))
+        shown = self._display_frame(per_cut)
+        return frame_block(self._headline(per_cut), shown, decide=_decide(shown))
 
     def _repr_html_(self) -> str:
         per_cut = self.by_threshold()
-        return html_block(self._headline(per_cut), self._display_frame(per_cut), ".4g")
+        shown = self._display_frame(per_cut)
+        return html_block(self._headline(per_cut), shown, ".4g", _decide(shown))
 
     def plot(self, ax: Axes | None = None, attribute: str | None = None) -> Axes:
         """Impact ratio of each group against the cut-off, with the 0.8 line dashed.

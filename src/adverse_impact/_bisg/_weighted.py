@@ -43,7 +43,7 @@ from adverse_impact._core._frames import as_pandas
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import highest
 from adverse_impact._core._params import Flag, validate_params
-from adverse_impact._core._render import frame_block, html_block, jsonable
+from adverse_impact._core._render import decisive, frame_block, html_block, jsonable
 from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
@@ -731,8 +731,10 @@ class ImputedAudit(RowGated):
             + ("cells given" if self.cells == "given" else "cells of binned probabilities")
             + "; no family, no "
             "correction",
+            # A failing group's whole interval is below the floor: both ends show it.
             details=(
-                f"impact ratio bounded in [{_fmt(r['bound_low'])}, {_fmt(r['bound_high'])}], "
+                f"impact ratio bounded in [{_bound(r['bound_low'], True, arguments.min_ratio)}, "
+                f"{_bound(r['bound_high'], True, arguments.min_ratio)}], "
                 f"weighted estimate {_fmt(r['impact_ratio'])} (biased toward 1)"
                 for r in rows.to_dict(orient="records")
             ),
@@ -762,7 +764,7 @@ class ImputedAudit(RowGated):
             return f"ImputedAudit: {self.n:,} people; no group compared with {self.reference}"
         return (
             f"ImputedAudit: {self.n:,} people; impact ratio of {low['group']} vs "
-            f"{self.reference} bounded in [{_fmt(low['bound_low'])}, {_fmt(low['bound_high'])}]"
+            f"{self.reference} bounded in [{_bounds(low)}]"
             f" (four-fifths {low['four_fifths']}); weighted estimate "
             f"{_fmt(low['impact_ratio'])}, biased toward 1"
         )
@@ -779,7 +781,7 @@ class ImputedAudit(RowGated):
                 continue
             tail = " (excluded: below min_share)" if row.excluded else ""
             lines.append(
-                f"  {row.group}: bounds [{_fmt(row.bound_low)}, {_fmt(row.bound_high)}] "
+                f"  {row.group}: bounds [{_bounds(row._asdict())}] "
                 f"four-fifths {row.four_fifths}; weighted {_fmt(row.impact_ratio)} "
                 f"({self.confidence:.0%} CI {_fmt(row.ratio_ci_low)} to "
                 f"{_fmt(row.ratio_ci_high)}); argmax {_fmt(row.argmax_impact_ratio)}; "
@@ -800,10 +802,36 @@ class ImputedAudit(RowGated):
             "argmax_impact_ratio",
             "four_fifths",
         ]
-        return frame_block(self._headline(), self._table[columns], ".3g")
+        return frame_block(self._headline(), self._table[columns], ".3g", self._decide())
 
     def _repr_html_(self) -> str:
-        return html_block(self._headline(), self._table, ".3g")
+        return html_block(self._headline(), self._table, ".3g", self._decide())
+
+    def _decide(self) -> dict[str, np.ndarray]:
+        """The four-fifths verdict's side of each bound (see :func:`_bounds`)."""
+        verdicts = self._table["four_fifths"].to_numpy()
+        return {"bound_low": verdicts != HOLDS, "bound_high": verdicts == FAILS}
+
+
+def _bound(value: float, below: bool, line: Any = 0.8) -> str:
+    """A bound with the decimals that show the side of ``line`` its verdict puts it on."""
+    if value is None or math.isnan(value) or math.isinf(value):
+        return _fmt(value)
+    return decisive(value, below, line, digits=3)
+
+
+def _bounds(row: Mapping[str, Any]) -> str:
+    """A group's bounds as "low, high", each on the side of 0.8 its four-fifths verdict says.
+
+    "holds" puts the lower bound at or above 0.8, "fails" the upper bound below
+    it, "undetermined" the lower bound below and the upper at or above: a bound
+    of 0.79996 is never written 0.800 beside a verdict that rests on it.
+    """
+    verdict = row["four_fifths"]
+    return (
+        f"{_bound(row['bound_low'], verdict != HOLDS)}, "
+        f"{_bound(row['bound_high'], verdict == FAILS)}"
+    )
 
 
 def _fmt(value: float) -> str:

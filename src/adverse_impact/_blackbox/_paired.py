@@ -31,7 +31,7 @@ from adverse_impact._blackbox._rankings import _written
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._params import RULES, validate_params
-from adverse_impact._core._render import frame_block, jsonable
+from adverse_impact._core._render import decisive, frame_block, jsonable
 from adverse_impact._core._validation import below_ratio
 from adverse_impact._proxies._tokens import as_texts
 from adverse_impact._stats._gate import (
@@ -398,9 +398,16 @@ class PairedTestResult(RowGated):
         (("women's",), True)
         """
         arguments = self._gate_arguments(min_ratio, alpha, rule)
-        rows = self._table.loc[self._failing(arguments)]
+        failing = self._failing(arguments)
+        rows = self._table.loc[failing]
+        # Without decisions there is no impact ratio (and no counts to decide one).
+        below = (
+            below_ratio(self._exact_ratios(), arguments.min_ratio)[failing]
+            if "impact_ratio" in self._table
+            else [None] * len(rows)
+        )
         details = []
-        for row in rows.to_dict(orient="records"):
+        for row, low in zip(rows.to_dict(orient="records"), below):
             parts = []
             if self.kind == "score" and row.get("mean_diff") == row.get("mean_diff"):
                 parts.append(f"mean difference {float(row['mean_diff']):+.4g}")
@@ -410,6 +417,8 @@ class PairedTestResult(RowGated):
                 selected="selected" if self.kind == "score" else f"in the top {self._top_k()}",
                 p_column="p_value_holm",
                 p_words="Holm p",
+                below=low,
+                min_ratio=arguments.min_ratio,
             )
             details.append(", ".join([*parts, detail] if detail else parts))
         family = ""
@@ -521,7 +530,9 @@ class PairedTestResult(RowGated):
                 low = others.sort_values("impact_ratio").iloc[0]
                 lines.append(
                     f"Decisions (cut-off {self.cutoff:.4g}): lowest impact ratio "
-                    f"{low['group']} {low['impact_ratio']:.3f}; McNemar exact p="
+                    f"{low['group']} "
+                    f"{decisive(low['impact_ratio'], low['four_fifths_flag'], digits=3)}; "
+                    "McNemar exact p="
                     f"{low['p_value_mcnemar']:.3g} on {int(low['n_only_group'])} + "
                     f"{int(low['n_only_reference'])} discordant pairs"
                 )
@@ -609,7 +620,9 @@ class PairedTestResult(RowGated):
         )
 
     def __repr__(self) -> str:
-        return frame_block(self._headline(), self._table)
+        return frame_block(
+            self._headline(), self._table, decide={"impact_ratio": "four_fifths_flag"}
+        )
 
     def _repr_html_(self) -> str:
         from adverse_impact._publish._document import render_fragment

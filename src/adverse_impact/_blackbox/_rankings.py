@@ -30,6 +30,7 @@ from adverse_impact._core._frames import as_frame
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import (
+    decisive,
     fmt,
     fmt_p,
     frame_block,
@@ -288,7 +289,9 @@ class RankingAudit(RowGated):
         (False, False)
         """
         arguments = self._gate_arguments(min_ratio, alpha, rule)
-        rows = self._table.loc[self._failing(arguments)]
+        failing = self._failing(arguments)
+        rows = self._table.loc[failing]
+        below = below_ratio(self._ratios, arguments.min_ratio)[failing]
         where = [
             " ".join(f"{b}={row[b]}" for b in self.by) + ": " if self.by else ""
             for row in rows.to_dict(orient="records")
@@ -300,8 +303,10 @@ class RankingAudit(RowGated):
                 selected=f"in the top {self.k}",
                 p_column="p_value_gate",
                 p_words="Holm p",
+                below=low,
+                min_ratio=arguments.min_ratio,
             )
-            for row in rows.to_dict(orient="records")
+            for row, low in zip(rows.to_dict(orient="records"), below)
         ]
         family = ""
         if arguments.rule != "four_fifths":
@@ -370,7 +375,8 @@ class RankingAudit(RowGated):
                     rank_mask &= tests[column] == value
             text = (
                 f"{where + ': ' if where else ''}lowest impact ratio {low['group']} "
-                f"({low['attribute']}) {low['impact_ratio']:.3f}"
+                f"({low['attribute']}) "
+                f"{decisive(low['impact_ratio'], low['four_fifths_flag'], digits=3)}"
             )
             if gof is not None:
                 text += (
@@ -528,7 +534,9 @@ class RankingAudit(RowGated):
     def __repr__(self) -> str:
         frame = self._display()
         more = len(self._table) - len(frame)
-        text = frame_block(self._headline(), frame, ".3g")
+        text = frame_block(
+            self._headline(), frame, ".3g", decide={"impact_ratio": "four_fifths_flag"}
+        )
         return text + (f"\n... {more} more rows" if more > 0 else "")
 
     def _repr_html_(self) -> str:

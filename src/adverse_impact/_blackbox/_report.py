@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from adverse_impact._core._render import fmt, fmt_p
+from adverse_impact._core._render import decisive, fmt, fmt_p
 from adverse_impact._publish._document import (
     Document,
     Figure,
@@ -320,7 +320,8 @@ def _published_sentence(part: pd.DataFrame, k: int) -> str:
         if len(ref):
             ref = ref.iloc[0]
             text += (
-                f" Lowest impact ratio: {low['group']} {low['impact_ratio']:.3f} "
+                f" Lowest impact ratio: {low['group']} "
+                f"{decisive(low['impact_ratio'], low.get('four_fifths_flag'), digits=3)} "
                 f"({int(low['selected'])}/{int(low['n'])} against {ref['group']}'s "
                 f"{int(ref['selected'])}/{int(ref['n'])})."
             )
@@ -373,6 +374,8 @@ def _group_rows(
                 cells.append(fmt(value, 1))
             elif column == "group":
                 cells.append(str(value) + (" (reference)" if row.get("is_reference") else ""))
+            elif column == "impact_ratio":
+                cells.append(decisive(value, row.get("four_fifths_flag"), digits=3))
             else:
                 cells.append(fmt(value))
         rows.append(cells)
@@ -667,7 +670,7 @@ def _paired_group_rows(result: Any) -> tuple[list[str], list[list[str]], list[st
         if decisions:
             cells += [
                 fmt(r["rate"]),
-                fmt(r["impact_ratio"]),
+                decisive(r["impact_ratio"], r["four_fifths_flag"], digits=3),
                 "below 4/5" if bool(r["four_fifths_flag"]) else "no",
                 "—" if ref else fmt_p(r["p_value_mcnemar"]),
             ]

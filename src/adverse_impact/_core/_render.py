@@ -22,6 +22,8 @@ import pandas as pd
 __all__ = [
     "CSS",
     "decision_rule",
+    "decisive",
+    "decisive_cells",
     "frame_block",
     "html_block",
     "FOUR_FIFTHS_LINE",
@@ -58,6 +60,10 @@ __all__ = [
 ]
 
 FOUR_FIFTHS_LINE = 0.8
+#: A float this close to a line is on it (see :func:`decisive`): the rounding error
+#: of a ratio of rates is a few units in the 16th decimal; a ratio of counts that
+#: differs from the line by less than this needs about half a million applicants per group.
+ON_LINE = 1e-12
 #: The width ``print(result)`` fits, in characters.
 TEXT_WIDTH = 100
 
@@ -158,6 +164,10 @@ def decisive(value: Any, below: Any = None, line: float = 0.8, digits: int = 2) 
     "0.796".  ``below`` is the exact decision (the audit compares fractions of
     counts); without it (None or NA) the value's own side of the line is used.
 
+    A float within :data:`ON_LINE` of the line counts as on it when no
+    decision is given: a ratio of counts exactly at 4/5 is often computed a
+    hair below it (12/40 over 30/80 is 0.7999999999999999), and is not below.
+
     Examples
     --------
     >>> from adverse_impact._core._render import decisive
@@ -165,11 +175,13 @@ def decisive(value: Any, below: Any = None, line: float = 0.8, digits: int = 2) 
     ('0.796', '0.79999', '0.80', '0.80', '0.50')
     >>> decisive(0.79996, digits=3), decisive(0.4921, digits=3)
     ('0.79996', '0.492')
+    >>> decisive((12 / 40) / (30 / 80)), decisive(0.99996, True, line=1.0, digits=3)
+    ('0.80', '0.99996')
     """
     if missing(value):
         return "—"
     value = float(value)
-    below = value < line if missing(below) else bool(below)
+    below = value < line - ON_LINE if missing(below) else bool(below)
     for places in range(digits, 16):
         text = f"{value:.{places}f}"
         if (float(text) < line) == below:
@@ -177,6 +189,41 @@ def decisive(value: Any, below: Any = None, line: float = 0.8, digits: int = 2) 
     # A float a hair from the line whose exact value is on the other side: the
     # printed digits stop at float precision; the flag beside them says the side.
     return f"{value:.15f}"
+
+
+def decisive_cells(
+    values: Any, below: Any = None, line: float = 0.8, spec: str = ".4g"
+) -> list[Any]:
+    """Ratios as ``spec`` writes them, or with :func:`decisive`'s decimals where ``spec``
+    would put one on the wrong side of ``line`` (0.79996 is "0.8" in ``.4g``).
+
+    ``below`` is the exact decision of each value (a sequence aligned with
+    ``values``), or None to use each value's own side.  Missing values stay
+    NaN, so a table's ``na_rep`` shows them; the rest become text, for the
+    ``__repr__`` tables of :func:`frame_block`.
+
+    Examples
+    --------
+    >>> from adverse_impact._core._render import decisive_cells
+    >>> decisive_cells([0.79996, 0.5, 1.0, float("nan")], [True, True, False, None])
+    ['0.79996', '0.5', '1', nan]
+    >>> decisive_cells([3998 / 5000], spec=".3f")
+    ['0.7996']
+    """
+    values = [float(v) if not missing(v) else math.nan for v in values]
+    flags = [None] * len(values) if below is None else list(below)
+    out: list[Any] = []
+    for value, flag in zip(values, flags):
+        if math.isnan(value):
+            out.append(math.nan)
+            continue
+        text = f"{value:{spec}}"
+        side = value < line - ON_LINE if missing(flag) else bool(flag)
+        if (float(text) < line) != side:
+            places = len(text.partition(".")[2]) if "e" not in text else 2
+            text = decisive(value, side, line, digits=places)
+        out.append(text)
+    return out
 
 
 def fmt(value: Any, digits: int = 3) -> str:
@@ -697,8 +744,11 @@ def svg_bars(
     """A horizontal bar chart as inline SVG: whiskers, a dashed reference line, values.
 
     Each bar carries its value as text, followed by ``*`` when flagged, so a
-    flag is never shown by colour alone.  Labels are sized to fit (wrapped,
-    or abbreviated with a key below the chart): none is clipped.
+    flag is never shown by colour alone.  With a ``line``, a flag is the
+    value's side of it, and the value is written with the decimals that show
+    that side (:func:`decisive`: a flagged 0.7996 is "0.7996 *", never
+    "0.80 *").  Labels are sized to fit (wrapped, or abbreviated with a key
+    below the chart): none is clipped.
     """
     drawn, key = chart_labels([str(label) for label in labels])
     longest = max([len(part) for parts in drawn for part in parts] + [4])
@@ -735,10 +785,14 @@ def svg_bars(
         flagged = bool(flags and flags[i])
         colour = "#cf222e" if flagged else "#0969da"
         bar = max(float(value), 0) * scale
+        # A flag that is the value's side of the line: the value shows that side.
+        decided = line is not None and flags is not None
+        title = decisive(value, flagged, line, 3) if decided else f"{value:.3f}"
+        shown = decisive(value, flagged, line) if decided else f"{value:.2f}"
         parts.append(
             f'<rect x="{left}" y="{y + 4}" width="{bar:.1f}" height="{row - 8}" '
             f'fill="{colour}" opacity="0.8">'
-            f"<title>{html.escape(str(label))}: {value:.3f}{unit}</title></rect>"
+            f"<title>{html.escape(str(label))}: {title}{unit}</title></rect>"
         )
         whisker_end = 0.0
         if low is not None and high is not None and np.isfinite(low[i]) and np.isfinite(high[i]):
@@ -750,7 +804,7 @@ def svg_bars(
         parts.append(
             f'<text class="value" x="{text_x:.1f}" y="{y + row / 2 + 4:.1f}" '
             'font-size="11" paint-order="stroke" stroke="#fff" stroke-width="3">'
-            f"{value:.2f}{' *' if flagged else ''}</text>"
+            f"{shown}{' *' if flagged else ''}</text>"
         )
     axis_y = 10 + row * len(labels)
     parts += _svg_axis(left, width, axis_y, x_max, scale, line)
@@ -1012,8 +1066,43 @@ def decision_rule(params: Any, n_total: int) -> str | None:
     return f"Decisions: the model's own predict, {achieved}."
 
 
-def frame_block(headline: str, frame: pd.DataFrame, spec: str = ".4g") -> str:
+def _decided(
+    frame: pd.DataFrame, spec: str, decide: Mapping[str, Any] | None, line: float
+) -> pd.DataFrame:
+    """``frame`` with each ratio column of ``decide`` written by :func:`decisive_cells`.
+
+    ``decide`` maps a ratio column to its exact decisions against ``line``: the
+    name of a column of ``frame``, or a sequence aligned with its rows.
+    """
+    if not decide:
+        return frame
+    frame = frame.copy()
+    for column, below in decide.items():
+        if column not in frame:
+            continue
+        if isinstance(below, str):
+            flags = frame[below] if below in frame else None
+        else:
+            flags = below
+        frame[column] = pd.Series(
+            decisive_cells(frame[column], flags, line, spec), index=frame.index, dtype=object
+        )
+    return frame
+
+
+def frame_block(
+    headline: str,
+    frame: pd.DataFrame,
+    spec: str = ".4g",
+    decide: Mapping[str, Any] | None = None,
+    line: float = FOUR_FIFTHS_LINE,
+) -> str:
     """A result's plain-text repr: its headline over an aligned table (numbers as ``spec``).
+
+    ``decide`` maps a ratio column to its decisions (a column name, or a
+    sequence aligned with the rows): the ratio is written with the decimals
+    that show its side of ``line`` (:func:`decisive_cells`), so a flagged
+    0.79996 is not "0.8" beside its flag.
 
     Examples
     --------
@@ -1022,13 +1111,27 @@ def frame_block(headline: str, frame: pd.DataFrame, spec: str = ".4g") -> str:
     Result: 1 group
     group  rate
         F  0.25
+    >>> frame = pd.DataFrame({"impact_ratio": [0.79996], "four_fifths_flag": [True]})
+    >>> print(frame_block("Result", frame, decide={"impact_ratio": "four_fifths_flag"}))
+    Result
+    impact_ratio  four_fifths_flag
+         0.79996              True
     """
+    frame = _decided(frame, spec, decide, line)
     body = frame.to_string(index=False, float_format=lambda v: f"{v:{spec}}", na_rep="-")
     return f"{headline}\n{body}"
 
 
-def html_block(headline: str, frame: pd.DataFrame | None = None, spec: str = ".4g") -> str:
+def html_block(
+    headline: str,
+    frame: pd.DataFrame | None = None,
+    spec: str = ".4g",
+    decide: Mapping[str, Any] | None = None,
+    line: float = FOUR_FIFTHS_LINE,
+) -> str:
     """A result's notebook HTML: its headline in bold over the table (numbers as ``spec``).
+
+    ``decide`` and ``line`` as in :func:`frame_block`.
 
     Examples
     --------
@@ -1036,6 +1139,8 @@ def html_block(headline: str, frame: pd.DataFrame | None = None, spec: str = ".4
     >>> html_block("Result & more").startswith("<div><p><strong>Result &amp; more")
     True
     """
+    if frame is not None:
+        frame = _decided(frame, spec, decide, line)
     table = (
         ""
         if frame is None

@@ -208,7 +208,7 @@ class MonitorResult(Gated):
                         part["alert"], part["detector"], part["since"], part["first_period"]
                     )
                 )
-                + (f"; cumulative ratio now {now:.3f}" if now == now else "")
+                + (f"; cumulative ratio now {_report.ratio_text(now)}" if now == now else "")
             )
         return gate_verdict(
             arguments,

@@ -16,6 +16,7 @@ import numpy as np
 
 from adverse_impact._core._render import (
     chart_labels,
+    decisive,
     fmt,
     fmt_interval,
     pyplot,
@@ -29,6 +30,7 @@ __all__ = [
     "notebook_html",
     "page_html",
     "plot",
+    "ratio_text",
     "summary",
     "svg_chart",
     "verdict",
@@ -44,6 +46,37 @@ def _period_word(result: Any, plural: bool = True) -> str:
     if not period:
         return "periods" if plural else "period"
     return f"{period}s" if plural else str(period)
+
+
+#: The lines a monitor's alerts watch: four-fifths, and any lower rate.
+_LINES = {"below_four_fifths": FOUR_FIFTHS, "below_one": 1.0}
+
+
+def ratio_text(value: Any, digits: int = 3) -> str:
+    """A ratio with the decimals that show its side of both lines an alert watches.
+
+    An alert is read on the confidence sequence, not on the ratio; the ratio
+    has no decision of its own, so its own side of 0.8 and of 1 is shown
+    (0.79996 is not "0.800" beside an alert under four-fifths).
+
+    Examples
+    --------
+    >>> from adverse_impact._monitoring._report import ratio_text
+    >>> ratio_text(3998 / 5000), ratio_text(0.99996, 2), ratio_text(0.5)
+    ('0.7996', '0.99996', '0.500')
+    """
+    return max((decisive(value, None, line, digits) for line in (FOUR_FIFTHS, 1.0)), key=len)
+
+
+def _upper(value: Any, four_fifths: Any, any_lower: Any, digits: int = 3) -> str:
+    """A sequence's upper end, on the side of 0.8 and of 1 its alerts put it (the decisions)."""
+    return max(
+        (
+            decisive(value, four_fifths, FOUR_FIFTHS, digits),
+            decisive(value, any_lower, 1.0, digits),
+        ),
+        key=len,
+    )
 
 
 def _who(row: Any) -> str:
@@ -106,7 +139,7 @@ def verdict(result: Any) -> str:
         found = [
             f"{_who(row)} {_since_words(row, result)}"
             + (
-                f" (ratio {fmt(row['window_ratio_now'], 2)} over the last {window} "
+                f" (ratio {ratio_text(row['window_ratio_now'], 2)} over the last {window} "
                 f"{_period_word(result, window != 1)})"
                 if window
                 else ""  # a result logged before the recent window existed
@@ -160,10 +193,11 @@ def _alert_rows(result: Any) -> tuple[list[str], list[list[str]]]:
             _DETECTOR_WORDS.get(r["detector"], str(r["detector"])),
             str(r["first_period"]),
             str(r["since"]),
-            fmt(r["ratio_at_alert"]),
-            fmt(r["cs_high"]),
-            fmt(r["window_ratio_now"]),
-            fmt(r["ratio_now"]),
+            ratio_text(r["ratio_at_alert"]),
+            # The alert is this upper end below its line.
+            decisive(r["cs_high"], True, _LINES.get(r["alert"], FOUR_FIFTHS), 3),
+            ratio_text(r["window_ratio_now"]),
+            ratio_text(r["ratio_now"]),
             fmt(r["still_alerting"]),
         ]
         for r in result.alerts.to_dict(orient="records")
@@ -195,12 +229,16 @@ def _last_look(result: Any, attribute: Any) -> tuple[list[str], list[list[str]],
                 str(r["group"]) + (" (reference)" if reference else ""),
                 fmt(r["cum_n"]),
                 fmt(r["cum_rate"]),
-                fmt(r["cum_impact_ratio"]),
-                fmt_interval(r["cs_low"], r["cs_high"]),
-                fmt(r["win_impact_ratio"]),
+                ratio_text(r["cum_impact_ratio"]),
+                _interval(r),
+                ratio_text(r["win_impact_ratio"]),
                 "—" if r.get("change_since") is None else str(r["change_since"]),
-                fmt(r.get("change_impact_ratio")),
-                fmt(r.get("change_cs_high")),
+                ratio_text(r.get("change_impact_ratio")),
+                _upper(
+                    r.get("change_cs_high"),
+                    r.get("alert_change_four_fifths"),
+                    r.get("alert_change_any"),
+                ),
             ]
         )
         alerting = bool(r["alert_four_fifths"]) or bool(r.get("alert_change_four_fifths"))
@@ -208,6 +246,15 @@ def _last_look(result: Any, attribute: Any) -> tuple[list[str], list[list[str]],
             " ".join(c for c, on in (("flag", alerting), ("reference", reference)) if on)
         )
     return header, rows, classes
+
+
+def _interval(row: Any) -> str:
+    """The cumulative sequence as "low to high", its upper end on the side its alerts say."""
+    text = fmt_interval(row["cs_low"], row["cs_high"])
+    if text == "—":
+        return text
+    high = _upper(row["cs_high"], row.get("alert_four_fifths"), row.get("alert_any"), 2)
+    return f"{text.partition(' to ')[0]} to {high}"
 
 
 def _method(result: Any) -> list[str]:
@@ -275,13 +322,15 @@ def summary(result: Any) -> str:
             )
             window = result.params.get("window")
             now = (
-                f"{fmt(r['window_ratio_now'])} over the last {window}, " if window else ""
-            ) + f"{fmt(r['ratio_now'])} cumulative"
+                f"{ratio_text(r['window_ratio_now'])} over the last {window}, " if window else ""
+            ) + f"{ratio_text(r['ratio_now'])} cumulative"
+            # The alert is the upper end below its line: it shows that side.
+            high = decisive(r["cs_high"], True, _LINES.get(r["alert"], FOUR_FIFTHS), 3)
             lines.append(
                 wrap(
                     f"alert: {r['attribute']}={r['group']} wholly below {bound} from "
-                    f"{r['first_period']} ({where}: ratio {r['ratio_at_alert']:.3f}, sequence "
-                    f"upper end {r['cs_high']:.3f}); ratio now {now}",
+                    f"{r['first_period']} ({where}: ratio {ratio_text(r['ratio_at_alert'])}, "
+                    f"sequence upper end {high}); ratio now {now}",
                     indent="    ",
                 )
             )

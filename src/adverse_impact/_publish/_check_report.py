@@ -23,6 +23,32 @@ def _num(value: Any, digits: int = 3) -> str:
         return str(value)
 
 
+def _pair(published: Any, recomputed: Any, wrong: bool, digits: int = 3) -> tuple[str, str]:
+    """A published figure and its recomputed value; on a row found wrong, with the
+    decimals at which they differ (a published 0.8000 against 3,998/5,000 is not
+    "0.800" beside "0.800" and "error").
+
+    Examples
+    --------
+    >>> from adverse_impact._publish._check_report import _pair
+    >>> _pair(0.8, 3998 / 5000, True), _pair(0.8, 3998 / 5000, False)
+    (('0.8000', '0.7996'), ('0.800', '0.800'))
+    """
+    shown = (_num(published, digits), _num(recomputed, digits))
+    if not wrong or "—" in shown or shown[0] != shown[1]:
+        return shown
+    try:
+        a, b = float(published), float(recomputed)
+    except (TypeError, ValueError):
+        return shown
+    if abs(a - b) < 1e-12:  # equal: the row is wrong for another figure
+        return shown
+    for places in range(digits + 1, 16):
+        if f"{a:.{places}f}" != f"{b:.{places}f}":
+            return f"{a:.{places}f}", f"{b:.{places}f}"
+    return shown
+
+
 def check_document(check: Any) -> Document:
     """Verdict, the findings (errors first), the published figures beside the recomputed."""
     findings = sorted(check.findings, key=lambda f: f.severity != "error")
@@ -60,16 +86,16 @@ def check_document(check: Any) -> Document:
     wrong = {(f.attribute, f.group) for f in findings if f.severity == "error"}
     for r in table.to_dict(orient="records"):
         key = (str(r["attribute"]), str(r["group"]))
+        rates = _pair(r.get("published_rate"), r.get("rate"), key in wrong)
+        ratios = _pair(r.get("published_ratio"), r.get("impact_ratio"), key in wrong)
         recomputed.append(
             (
                 f"{r['attribute']}: {r['group']}"
                 + (" (reference)" if true(r.get("is_reference")) else ""),
                 fmt(r.get("n")),
                 fmt(r.get("selected")),
-                _num(r.get("published_rate")),
-                _num(r.get("rate")),
-                _num(r.get("published_ratio")),
-                _num(r.get("impact_ratio")),
+                *rates,
+                *ratios,
                 "yes" if true(r.get("excluded")) else "no",
                 "error" if key in wrong else "—",
             )

@@ -121,7 +121,10 @@ class LL144Packet:
         return self._tables.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        """Metadata, tables, unknown counts and exclusions, JSON-serialisable."""
+        """The finding, metadata, tables, unknown counts and exclusions, JSON-serialisable.
+
+        ``finding`` is :attr:`verdict`, the sentence that opens every rendering.
+        """
         tiers = []
         for tier in self.tiers:
             rows = self._tables[_is(self._tables["tier"], tier)]
@@ -149,7 +152,12 @@ class LL144Packet:
                     },
                 }
             )
-        return {"metadata": jsonable(dict(self.metadata)), "rules": dict(RULES), "tiers": tiers}
+        return {
+            "finding": self.verdict,
+            "metadata": jsonable(dict(self.metadata)),
+            "rules": dict(RULES),
+            "tiers": tiers,
+        }
 
     def to_json(self, path: Any = None, *, indent: int | None = 2) -> str:
         """The packet as JSON (see :meth:`to_dict`); optionally written atomically."""

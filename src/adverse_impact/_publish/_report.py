@@ -26,6 +26,7 @@ from adverse_impact._core._render import (
     Footnotes,
     audit_rows,
     decision_rule,
+    decisive,
     family_text,
     fmt,
     fmt_interval,
@@ -649,7 +650,8 @@ def verdict(result: AuditResult, table: pd.DataFrame | None = None) -> str:
     low = judged.loc[ratios.idxmin()]
     where = f"{low['attribute']}: {low['group']}"
     interval = fmt_interval(low.get("ir_ci_low"), low.get("ir_ci_high"))
-    lowest = f"lowest impact ratio {float(low['impact_ratio']):.2f} ({where}" + (
+    ratio = decisive(low["impact_ratio"], low["four_fifths_flag"])
+    lowest = f"lowest impact ratio {ratio} ({where}" + (
         f", 95% interval {interval})" if interval != "—" else ")"
     )
     family = (

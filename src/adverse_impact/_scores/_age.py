@@ -20,7 +20,7 @@ from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import jsonable, pyplot
+from adverse_impact._core._render import decisive, jsonable, pyplot
 from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
@@ -447,7 +447,7 @@ class AgeAudit(Gated, Reported):
                 continue
             lines.append(
                 f"  {r.cutoff:g}+: rate {r.rate_older:.3f} vs {r.rate_younger:.3f}, "
-                f"impact ratio {r.impact_ratio:.3f}"
+                f"impact ratio {decisive(r.impact_ratio, r.four_fifths_flag, digits=3)}"
                 f"{' (below 4/5)' if r.four_fifths_flag else ''}, "
                 f"Fisher p = {r.p_value_fisher:.2g}"
             )

@@ -18,7 +18,7 @@ from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._core._groups import code_groups
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import frame_block, jsonable, pyplot
+from adverse_impact._core._render import decisive, frame_block, jsonable, pyplot
 from adverse_impact._core._validation import (
     check_binary_labels,
     check_rows,
@@ -294,7 +294,10 @@ class ModelComparison(Reported):
         ]
 
     def __repr__(self) -> str:
-        return f"{frame_block(self._headline(), self._display())}\n{self.verdict}"
+        shown = self._display()
+        # The lowest ratio beside the exact four-fifths verdict: its decimals show its side.
+        decide = {"min_impact_ratio": ~shown["passes_four_fifths"].astype(bool).to_numpy()}
+        return f"{frame_block(self._headline(), shown, decide=decide)}\n{self.verdict}"
 
     def _document(self) -> Any:
         from adverse_impact._scores._report import models_document
@@ -803,6 +806,11 @@ def _pareto(frame: pd.DataFrame) -> None:
     frame["pareto"] = front
 
 
+def _lowest(ratio: float, passes: Any) -> str:
+    """A model's lowest impact ratio, with the decimals that show its four-fifths verdict."""
+    return decisive(ratio, not bool(passes), digits=3)
+
+
 def _verdict(
     frame: pd.DataFrame,
     current: str,
@@ -814,7 +822,8 @@ def _verdict(
     cur = frame.set_index("model").loc[current]
     head = (
         f"Current model {current!r}: {metric_name} {cur['metric']:.4f}, lowest impact "
-        f"ratio {cur['min_impact_ratio']:.3f} ({cur['worst_group']})."
+        f"ratio {_lowest(cur['min_impact_ratio'], cur['passes_four_fifths'])} "
+        f"({cur['worst_group']})."
     )
     found = frame[frame["less_discriminatory"]].sort_values(
         ["min_impact_ratio", "metric"], ascending=False
@@ -828,7 +837,8 @@ def _verdict(
     for r in found.head(_VERDICT_MAX).itertuples(index=False):
         text = (
             f"{r.model!r}: {metric_name} {r.metric:.4f} ({r.metric_diff:+.4f}), lowest "
-            f"impact ratio {r.min_impact_ratio:.3f} ({r.ir_diff:+.3f})"
+            f"impact ratio {_lowest(r.min_impact_ratio, r.passes_four_fifths)} "
+            f"({r.ir_diff:+.3f})"
         )
         if n_resamples:
             robust = r.ir_diff_ci_low > 0 and r.metric_diff_ci_low >= -tolerance

@@ -16,6 +16,7 @@ from adverse_impact._core._render import (
     FOUR_FIFTHS_LINE,
     Footnotes,
     audit_rows,
+    decisive,
     fmt,
     fmt_interval,
     fmt_p,
@@ -132,9 +133,9 @@ def gaps_document(gaps: ScoreGaps) -> Document:
                     if g not in at.index or not _finite(at.loc[g, "impact_ratio"]):
                         cells.append("—")
                         continue
-                    ratio = float(at.loc[g, "impact_ratio"])
-                    star = " * below 4/5" if true(at.loc[g, "four_fifths_flag"]) else ""
-                    cells.append(f"{ratio:.3f}{star}")
+                    below = true(at.loc[g, "four_fifths_flag"])
+                    star = " * below 4/5" if below else ""
+                    cells.append(f"{decisive(at.loc[g, 'impact_ratio'], below, digits=3)}{star}")
                 rows.append(tuple(cells))
             blocks.append(
                 Table(
@@ -200,11 +201,13 @@ def age_document(age: AgeAudit) -> Document:
     older = table[~table["is_reference"].astype(bool)]
     cutoff = f"{age.cutoff:g}"
     if len(older) and _finite(older["impact_ratio"].iloc[0]):
-        ratio = float(older["impact_ratio"].iloc[0])
+        # The audit's exact flag, as the table below it shows (a float ratio at
+        # exactly 4/5 can be computed a hair under 0.8).
+        below = true(older["four_fifths_flag"].iloc[0])
         sentence = (
-            f"Applicants {cutoff} and over are selected at {ratio:.2f} times the rate of "
-            f"those under {cutoff} ({'below' if ratio < FOUR_FIFTHS_LINE else 'not below'} "
-            "four-fifths)"
+            f"Applicants {cutoff} and over are selected at "
+            f"{decisive(older['impact_ratio'].iloc[0], below)} times the rate of "
+            f"those under {cutoff} ({'below' if below else 'not below'} four-fifths)"
         )
     else:
         sentence = f"No comparison at {cutoff} could be made"
@@ -276,7 +279,7 @@ def age_document(age: AgeAudit) -> Document:
                 fmt(r["rate_older"]),
                 fmt(r["n_younger"]),
                 fmt(r["rate_younger"]),
-                fmt(r["impact_ratio"]),
+                decisive(r["impact_ratio"], r["four_fifths_flag"], digits=3),
                 fmt_p(r["p_value_fisher"]),
                 "below 4/5" if true(r["four_fifths_flag"]) else "—",
             )
@@ -338,7 +341,8 @@ def models_document(result: ModelComparison) -> Document:
     rows, classes = [], []
     for r in table.to_dict(orient="records"):
         name = str(r["model"]) + (" (current)" if true(r.get("is_current")) else "")
-        flagged = _finite(r["min_impact_ratio"]) and r["min_impact_ratio"] < FOUR_FIFTHS_LINE
+        # The comparison's exact verdict (no group of the model below 4/5 of counts).
+        flagged = _finite(r["min_impact_ratio"]) and not true(r["passes_four_fifths"])
         rows.append(
             (
                 name,
@@ -346,7 +350,7 @@ def models_document(result: ModelComparison) -> Document:
                 fmt_interval(r.get("metric_ci_low"), r.get("metric_ci_high"), 3),
                 fmt(r["precision"]),
                 f"{r['selected_share']:.1%}" if _finite(r["selected_share"]) else "—",
-                fmt(r["min_impact_ratio"]),
+                decisive(r["min_impact_ratio"], flagged, digits=3),
                 fmt_interval(r.get("ir_ci_low"), r.get("ir_ci_high")),
                 str(r.get("worst_group") or "—"),
                 "below 4/5" if flagged else "—",
@@ -384,7 +388,9 @@ def models_document(result: ModelComparison) -> Document:
             ratios,
             low=low,
             high=high,
-            flags=[np.isfinite(r) and r < FOUR_FIFTHS_LINE for r in ratios],
+            flags=[
+                np.isfinite(r) and not true(p) for r, p in zip(ratios, table["passes_four_fifths"])
+            ],
             line=FOUR_FIFTHS_LINE,
             x_max=max([1.0] + [h for h in high if np.isfinite(h)]),
         ),
@@ -402,7 +408,7 @@ def models_document(result: ModelComparison) -> Document:
                 fmt(r["n"]),
                 fmt(r["selected"]),
                 fmt(r["rate"]),
-                fmt(r["impact_ratio"]),
+                decisive(r["impact_ratio"], r["four_fifths_flag"], digits=3),
                 "below 4/5" if true(r["four_fifths_flag"]) else "—",
             )
             for r in ratios_frame.to_dict(orient="records")

@@ -408,21 +408,32 @@ def row_detail(
     selected: str = "selected",
     p_column: str = "p_value_adjusted",
     p_words: str = "adjusted p",
+    below: Any = None,
+    min_ratio: Any = Fraction(4, 5),
 ) -> str:
     """A failing row's figures: impact ratio, counts, the family's p and few-people notes.
+
+    ``below`` is the row's exact decision against ``min_ratio`` (the gate's
+    floor): the ratio is written with the decimals that show its side, so a
+    group failing at 3,998/5,000 of the reference rate reads 0.7996, not 0.800.
 
     Examples
     --------
     >>> from adverse_impact._stats._gate import row_detail
     >>> row_detail({"impact_ratio": 0.5, "selected": 12, "n": 40}, "four_fifths")
     'impact ratio 0.500, 12 of 40 selected'
+    >>> row_detail({"impact_ratio": 0.79996}, "four_fifths", below=True)
+    'impact ratio 0.79996'
     """
     import pandas as pd
+
+    # Imported here: the gate's module stays free of pandas until a message is made.
+    from adverse_impact._core._render import decisive
 
     parts = []
     ratio = row.get("impact_ratio")
     if ratio is not None and not pd.isna(ratio):
-        parts.append(f"impact ratio {float(ratio):.3f}")
+        parts.append(f"impact ratio {decisive(ratio, below, min_ratio, digits=3)}")
     if row.get("selected") is not None and row.get("n") is not None:
         parts.append(f"{int(row['selected']):,} of {int(row['n']):,} {selected}")
     p = row.get(p_column)
