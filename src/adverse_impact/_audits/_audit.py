@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from adverse_impact._audits import PUBLIC
 from adverse_impact._audits._result import PENDING, AuditResult, deferred
 from adverse_impact._core._counts import GroupCounts, count_groups
 from adverse_impact._core._errors import input_error
@@ -50,7 +51,7 @@ from adverse_impact._stats._significance import (
     pool_strata,
 )
 
-__all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
+__all__ = [*PUBLIC["_audit"], "audit_counts"]
 
 #: Uniform Guidelines 29 CFR 1607.4(D): a rate "less than four-fifths" of the highest.
 FOUR_FIFTHS = Fraction(4, 5)

@@ -20,12 +20,13 @@ from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
+from adverse_impact._proxies import PUBLIC
 from adverse_impact._proxies._tokens import as_texts, group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CounterfactualResult", "counterfactual_test", "load_pairs", "swap_terms"]
+__all__ = [*PUBLIC["_counterfactual"], "load_pairs", "swap_terms"]
 
 #: The headline numbers of :attr:`CounterfactualResult.numbers`, in order.
 _NUMBERS = (

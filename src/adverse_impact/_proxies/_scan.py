@@ -30,19 +30,13 @@ from adverse_impact._core._groups import code_groups, label_columns
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_scalar
+from adverse_impact._proxies import PUBLIC
 from adverse_impact._proxies._tokens import TOKEN_PATTERN, group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = [
-    "ProxyLeakage",
-    "ProxyScan",
-    "Recoverability",
-    "proxy_leakage",
-    "proxy_scan",
-    "recoverability",
-]
+__all__ = list(PUBLIC["_scan"])
 
 
 # -- shared ---------------------------------------------------------------------------

@@ -24,11 +24,12 @@ from adverse_impact._core._groups import one_attribute
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_scalar
+from adverse_impact._proxies import PUBLIC
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["TOKEN_PATTERN", "TokenProxies", "as_texts", "group_codes", "token_proxies", "tokenize"]
+__all__ = [*PUBLIC["_tokens"], "as_texts", "group_codes", "tokenize"]
 
 #: Words with inner apostrophes and hyphens kept whole: ``women's``,
 #: ``co-founded``; single characters kept too.  scikit-learn's default

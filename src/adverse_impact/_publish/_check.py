@@ -17,10 +17,11 @@ from adverse_impact._core._params import SUMMARY_KINDS, Options, validate_params
 from adverse_impact._core._params import SUMMARY_SHARE_BASES as SHARE_BASES
 from adverse_impact._core._render import jsonable
 from adverse_impact._core._validation import check_share
+from adverse_impact._publish import PUBLIC
 from adverse_impact._publish._document import Reported
 from adverse_impact._publish._read import is_unknown_label, read_summary
 
-__all__ = ["Finding", "SummaryCheck", "check_summary"]
+__all__ = list(PUBLIC["_check"])
 
 #: Accepted bases of the small-category share (6 RCNY 5-301(d)); "either"
 #: accepts a decision that is right under one of them.

@@ -29,13 +29,14 @@ from adverse_impact._core._validation import (
     check_weights,
 )
 from adverse_impact._publish._document import Reported
+from adverse_impact._scores import PUBLIC
 from adverse_impact._scores._gaps import _frame_from_table
 from adverse_impact._stats._gate import Gated, GateVerdict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["AgeAudit", "AgeTrend", "age_groups", "audit_age"]
+__all__ = list(PUBLIC["_age"])
 
 #: The ADEA protects individuals who are at least 40 years of age (29 U.S.C. 631(a)).
 ADEA_AGE = 40

@@ -26,13 +26,14 @@ from adverse_impact._core._validation import (
     check_unknown,
 )
 from adverse_impact._publish._document import Reported
+from adverse_impact._scores import PUBLIC
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from adverse_impact._audits._result import AuditResult
 
-__all__ = ["ModelComparison", "compare_models", "search_alternatives"]
+__all__ = list(PUBLIC["_alternatives"])
 
 #: Why a decision-time use of the protected attribute is shown but never proposed.
 GROUP_CUTOFF_NOTE = (

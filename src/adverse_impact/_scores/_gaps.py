@@ -31,12 +31,13 @@ from adverse_impact._core._validation import (
     require_sensitive_features,
 )
 from adverse_impact._publish._document import Reported
+from adverse_impact._scores import PUBLIC
 from adverse_impact._stats._implied import implied_impact_ratio
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ScoreGaps", "score_gaps"]
+__all__ = list(PUBLIC["_gaps"])
 
 #: Default cut-offs: the deciles of the scores.
 _DECILES = np.linspace(0.1, 0.9, 9)
