@@ -235,9 +235,8 @@ class ThresholdSweep(ResultShape):
         -------
         matplotlib.axes.Axes
         """
-        from adverse_impact._core._render import pyplot
+        from adverse_impact._core._render import axes
 
-        plt = pyplot()
         table = self._table
         if attribute is not None:
             if attribute not in self.attributes:
@@ -247,8 +246,7 @@ class ThresholdSweep(ResultShape):
                     f"Use one of {list(self.attributes)!r}",
                 )
             table = table[table["attribute"] == attribute]
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes(ax)
         several = table["attribute"].nunique() > 1
         marker = "." if len(self._thresholds) <= 30 else None
         for (name, group), rows in table.groupby(["attribute", "group"], sort=False):

@@ -383,12 +383,9 @@ class CounterfactualResult(ResultShape):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the score changes of the swapped documents (needs matplotlib)."""
-        from adverse_impact._core._render import pyplot
+        from adverse_impact._core._render import axes
 
-        plt = pyplot()
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
+        ax = axes(ax, figsize=(6, 3.5))
         changes = self._table.loc[self._table["swapped"], "change"]
         ax.hist(changes, bins=40)
         ax.axvline(0, color="black", linewidth=1)

@@ -68,13 +68,10 @@ class _Ranked(ResultShape):
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top ``k`` rows (needs matplotlib)."""
-        from adverse_impact._core._render import pyplot
-
-        plt = pyplot()
+        from adverse_impact._core._render import axes
 
         top = self.top(k).iloc[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.3 * len(top) + 1))
+        ax = axes(ax, figsize=(6, 0.3 * len(top) + 1))
         ax.barh(top["feature"].astype(str), top[self._value])
         ax.set_xlabel(self._value)
         ax.set_title(self._headline().split(":")[0])
@@ -404,12 +401,9 @@ class Recoverability(_Ranked):
         return self._headline()
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
-        from adverse_impact._core._render import pyplot
+        from adverse_impact._core._render import axes
 
-        plt = pyplot()
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3))
+        ax = axes(ax, figsize=(5, 3))
         ax.bar(["ROC AUC", "balanced accuracy"], [self.roc_auc, self.balanced_accuracy])
         ax.hlines(
             [self.chance_roc_auc, self.chance_balanced_accuracy],

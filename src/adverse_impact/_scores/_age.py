@@ -20,7 +20,7 @@ from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import jsonable, pyplot
+from adverse_impact._core._render import axes, jsonable
 from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
@@ -476,9 +476,7 @@ class AgeAudit(Gated, Reported):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The older group's impact ratio at each cut-off, with the 0.8 line (needs matplotlib)."""
-        plt = pyplot()
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes(ax)
         ax.plot(
             self._sweep["cutoff"],
             self._sweep["impact_ratio"],

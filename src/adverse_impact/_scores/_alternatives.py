@@ -18,7 +18,7 @@ from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._core._groups import code_groups
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import frame_block, jsonable, pyplot
+from adverse_impact._core._render import axes, frame_block, jsonable
 from adverse_impact._core._validation import (
     check_binary_labels,
     check_rows,
@@ -304,9 +304,7 @@ class ModelComparison(Reported):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Validity against the lowest impact ratio, frontier joined, 0.8 dashed (matplotlib)."""
-        plt = pyplot()
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes(ax)
         t = self._table
         lawful = t[~t["uses_protected_attribute"]]
         ax.scatter(
