@@ -300,6 +300,12 @@ def _values_hint(found: Any) -> str:
     return shlex.quote("|".join(yes) + "," + "|".join(no))
 
 
+def _first_labels(labels: Any, shown: int) -> str:
+    """The first ``shown`` of an array of labels, as reprs, and how many more there are."""
+    more = f" and {len(labels) - shown} more" if len(labels) > shown else ""
+    return ", ".join(map(repr, labels[:shown].tolist())) + more
+
+
 def map_decisions(frame: Any, column: str, values: str | None) -> Any:
     """The ``--selected`` column as 0/1, mapping its labels with ``--selected-values``.
 
@@ -316,9 +322,7 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
             labels = pd.unique(series.dropna().astype(str).str.strip().str.lower())
             if not set(labels) <= {"0", "1", "true", "false"}:
                 found = pd.unique(series.dropna())
-                shown = ", ".join(map(repr, found[:12].tolist())) + (
-                    f" and {len(found) - 12} more" if len(found) > 12 else ""
-                )
+                shown = _first_labels(found, 12)
                 raise input_error(
                     "--selected",
                     f"column {column!r} holds labels ({shown}), not 0/1 decisions",
@@ -344,9 +348,7 @@ def map_decisions(frame: Any, column: str, values: str | None) -> Any:
     )
     if not known.all():
         other = pd.unique(text[~known])
-        shown = ", ".join(map(repr, other[:6].tolist())) + (
-            f" and {len(other) - 6} more" if len(other) > 6 else ""
-        )
+        shown = _first_labels(other, 6)
         raise input_error(
             "--selected-values",
             f"column {column!r} also holds {shown}",

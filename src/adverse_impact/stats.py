@@ -19,15 +19,14 @@ second:
 
 from typing import TYPE_CHECKING
 
+from adverse_impact import _stats
 from adverse_impact._core._public import attach as _attach
-from adverse_impact._stats import PUBLIC as _PUBLIC
+from adverse_impact._core._public import homes as _homes
 
 #: Where each statistic lives: imported on first use (scipy is not loaded
 #: until a statistic is), and shown as ``adverse_impact.stats.<name>``.  The names
-#: are the private modules' own (``_stats.PUBLIC``), so the two lists cannot drift.
-_NAMES = {
-    name: f"adverse_impact._stats.{module}" for module, names in _PUBLIC.items() for name in names
-}
+#: are the private modules' own (``_stats.STATS``), so the two lists cannot drift.
+_NAMES = _homes(_stats, table="STATS")
 
 __getattr__, __dir__ = _attach(__name__, _NAMES)
 
@@ -60,7 +59,9 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
         two_proportion_z,
     )
 
-# A literal list: type checkers read it to know what the module exports.
+# A literal list: linters and type checkers read it to know what the module exports
+# (the imports above are re-exports); tests/core/test_public.py checks it against
+# the table.
 __all__ = [
     "ChiSquareResult",
     "FisherResult",

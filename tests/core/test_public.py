@@ -148,3 +148,22 @@ def test_the_lazy_table_and_the_type_checking_imports_agree(module):
                     declared.update({alias.name: item.module for alias in item.names})
     assert declared == public._NAMES
     assert set(public.__all__) - {"stats", "__version__"} == set(public._NAMES)
+
+
+def test_each_public_name_is_listed_once_by_the_subpackage_that_defines_it():
+    # The package's table is built from the subpackages' PUBLIC tables: a name listed
+    # twice would silently resolve to the last, and a module's __all__ reads its entry.
+    import importlib
+    import pkgutil
+
+    listed = []
+    for info in pkgutil.iter_modules(ai.__path__):
+        if not info.ispkg:
+            continue
+        package = importlib.import_module(f"adverse_impact.{info.name}")
+        for module, names in getattr(package, "PUBLIC", {}).items():
+            home = importlib.import_module(f"{package.__name__}.{module}")
+            assert set(names) <= set(getattr(home, "__all__", names)), home.__name__
+            assert all(name in vars(home) for name in names), home.__name__
+            listed += names
+    assert sorted(listed) == sorted(ai._NAMES)

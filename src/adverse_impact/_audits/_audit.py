@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from adverse_impact._audits import PUBLIC
 from adverse_impact._audits._result import PENDING, AuditResult, deferred
 from adverse_impact._core._counts import GroupCounts, count_groups
 from adverse_impact._core._errors import input_error
@@ -50,13 +51,10 @@ from adverse_impact._stats._significance import (
     pool_strata,
 )
 
-__all__ = ["audit", "audit_counts", "selection_rates", "impact_ratios"]
+__all__ = [*PUBLIC["_audit"], "audit_counts"]
 
 #: Uniform Guidelines 29 CFR 1607.4(D): a rate "less than four-fifths" of the highest.
 FOUR_FIFTHS = Fraction(4, 5)
-#: Group coding lives in ``adverse_impact._core._groups``; these names stay for older callers.
-_specs, _is_unknown, _sort_key, _label = specs, is_unknown, sort_key, label
-_warn_near_duplicates = warn_near_duplicates
 
 
 @validate_params()
@@ -349,8 +347,8 @@ def audit_counts(
     min_share_of = check_share_base(min_share_of)
     comparison = check_comparison(comparison)
     test = check_test(test)
-    specs = _specs(counts.attributes, intersectional)
-    check_reference_keys(reference, specs)
+    attribute_specs = specs(counts.attributes, intersectional)
+    check_reference_keys(reference, attribute_specs)
     warn_labels({column: counts.table[column] for column in counts.attributes}, unknown)
     parts = [
         _audit_attribute(
@@ -364,7 +362,7 @@ def audit_counts(
             comparison=comparison,
             alpha=alpha,
         )
-        for name, columns in specs
+        for name, columns in attribute_specs
     ]
     rows = [row for part in parts for row in part.rows]
     to_test, first_row = [], 0
@@ -379,7 +377,7 @@ def audit_counts(
     # ratios never needs: the result runs it on the first read that does.
     family = PendingFamily(
         counts,
-        specs,
+        attribute_specs,
         parts,
         unknown,
         comparison=comparison,
@@ -407,7 +405,7 @@ def audit_counts(
     return deferred(
         family,
         _group_table(rows),
-        unknown={name: part.n_unknown for (name, _), part in zip(specs, parts)},
+        unknown={name: part.n_unknown for (name, _), part in zip(attribute_specs, parts)},
         n_total=counts.n_total,
         params=params,
         ratios=tuple(ratio for part in parts for ratio in part.ratios),
@@ -512,7 +510,7 @@ def _known_groups(
     totals, n_unknown = group_totals(counts, columns, unknown)
     keys = list(totals.index)
     if len(keys) < 2:
-        found = "no known group" if not keys else f"one known group ({_label(keys[0])!r})"
+        found = "no known group" if not keys else f"one known group ({label(keys[0])!r})"
         raise input_error(
             "sensitive_features",
             f"attribute {name!r} has {found} after {n_unknown:,} unknown rows "
@@ -520,7 +518,7 @@ def _known_groups(
             "Audit an attribute with two or more groups, or check the unknown= labels",
         )
     if len(columns) == 1:
-        _warn_near_duplicates(name, keys)
+        warn_near_duplicates(name, keys)
     return totals, n_unknown
 
 
@@ -540,13 +538,13 @@ def _choose_reference(
     if excluded[found]:
         raise input_error(
             "reference",
-            f"{_label(keys[found])!r} is below min_share for {name!r}",
+            f"{label(keys[found])!r} is below min_share for {name!r}",
             "Choose a larger group as the reference, or lower min_share",
         )
     if not eligible[found]:
         raise input_error(
             "reference",
-            f"{_label(keys[found])!r} has no rate (zero total weight)",
+            f"{label(keys[found])!r} has no rate (zero total weight)",
             "Choose another reference group",
         )
     return found, True
@@ -593,7 +591,7 @@ def _group_rows(
             ratio = rates[i] / ref_rate
         row = {
             "attribute": name,
-            "group": _label(key),
+            "group": label(key),
             "n": int(n[i]),
             "selected": int(selected[i]),
         }
@@ -801,7 +799,7 @@ def _pool(
             "selected": per["selected"].to_numpy(),
         }
     )
-    return pool_strata(frame, attribute=name, labels=[_label(k) for k in keys], **options)
+    return pool_strata(frame, attribute=name, labels=[label(k) for k in keys], **options)
 
 
 def _series(counts: GroupCounts, values: list[Any], keys: list[tuple], name: str) -> pd.Series:

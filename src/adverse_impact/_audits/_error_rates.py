@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from adverse_impact._audits import PUBLIC
 from adverse_impact._core._counts import count_groups
 from adverse_impact._core._groups import group_totals, label, sort_key, specs, warn_labels
 from adverse_impact._core._params import validate_params
@@ -24,7 +25,7 @@ from adverse_impact._core._validation import (
     check_unknown,
 )
 
-__all__ = ["error_rates", "rates_from_binary"]
+__all__ = [*PUBLIC["_error_rates"], "rates_from_binary"]
 
 _RATES = ("tpr", "fpr", "fnr", "precision")
 #: Whether a higher value of the rate is better for the group.

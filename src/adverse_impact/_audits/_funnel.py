@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from adverse_impact._audits import PUBLIC
 from adverse_impact._audits._audit import audit_counts, check_share_base
 from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._counts import (
@@ -46,7 +47,7 @@ from adverse_impact._stats._gate import (
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import check_alpha, check_comparison, check_test
 
-__all__ = ["FunnelResult", "TierResult", "audit_funnel", "audit_tiers"]
+__all__ = list(PUBLIC["_funnel"])
 
 #: Name of the bottom-line row block in :attr:`FunnelResult.table`.
 BOTTOM_LINE = "bottom line"

@@ -184,9 +184,8 @@ def leave_shares(attribute: str, results: list[Any]) -> tuple[list[str], list[li
 def plot_funnel(funnel: FunnelResult, ax: Any = None, attribute: str | None = None) -> Any:
     """Where each group's applicants leave the funnel, as matplotlib stacked bars."""
     from adverse_impact._core._errors import input_error
-    from adverse_impact._core._render import SEGMENT_COLOURS, SEGMENT_TEXT, pyplot
+    from adverse_impact._core._render import SEGMENT_COLOURS, SEGMENT_TEXT, axes
 
-    plt = pyplot()
     attributes = list(funnel.bottom_line.attributes)
     attribute = attributes[0] if attribute is None else attribute
     if attribute not in attributes:
@@ -196,8 +195,7 @@ def plot_funnel(funnel: FunnelResult, ax: Any = None, attribute: str | None = No
     groups, parts = leave_shares(attribute, list(funnel.results))
     names = [f"left at {s}" for s in funnel.stages] + ["passed every stage"]
     own = ax is None
-    if own:
-        _, ax = plt.subplots(figsize=(7, 2.2 + 0.45 * len(groups)), layout="constrained")
+    ax = axes(ax, figsize=(7, 2.2 + 0.45 * len(groups)), layout="constrained")
     left = np.zeros(len(groups))
     for j, name in enumerate(names):
         widths = np.array([row[j] for row in parts])

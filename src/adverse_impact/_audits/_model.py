@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from adverse_impact._audits import PUBLIC
 from adverse_impact._audits._audit import audit
 from adverse_impact._audits._error_rates import error_rates, rates_from_binary
 from adverse_impact._audits._result import AuditResult, amended
@@ -27,7 +28,7 @@ from adverse_impact._core._validation import (
     feature_lengths,
 )
 
-__all__ = ["audit_model", "error_rates", "threshold_sweep", "ThresholdSweep"]
+__all__ = [*PUBLIC["_model"], "error_rates", "threshold_sweep", "ThresholdSweep"]
 
 #: Arguments of ``audit`` that ``audit_model`` fills in itself.
 _RESERVED = ("data", "selected", "score")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from adverse_impact._audits import PUBLIC
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import Copied, read_only, reduce_by_fields
@@ -42,7 +43,14 @@ from adverse_impact._stats._gate import (
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import FLAG_COLUMNS
 
-__all__ = ["PENDING", "AuditResult", "amended", "counts_from_dict", "counts_to_dict", "deferred"]
+__all__ = [
+    *PUBLIC["_result"],
+    "PENDING",
+    "amended",
+    "counts_from_dict",
+    "counts_to_dict",
+    "deferred",
+]
 
 #: Boolean table columns that are NA where a row is not judged or not tested.
 _NULLABLE = (*FLAG_COLUMNS, "four_fifths_flag", "significant_adjusted")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from adverse_impact._audits import PUBLIC
 from adverse_impact._audits._scoring import model_scores
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
@@ -35,7 +36,7 @@ from adverse_impact._core._validation import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ThresholdSweep", "threshold_sweep"]
+__all__ = list(PUBLIC["_sweep"])
 
 #: Quantiles of the default ``threshold_sweep`` grid: 0%, 1%, ..., 100%.
 _DEFAULT_QUANTILES = np.linspace(0.0, 1.0, 101)
@@ -243,9 +244,8 @@ class ThresholdSweep(ResultShape):
         -------
         matplotlib.axes.Axes
         """
-        from adverse_impact._core._render import pyplot
+        from adverse_impact._core._render import axes
 
-        plt = pyplot()
         table = self._table
         if attribute is not None:
             if attribute not in self.attributes:
@@ -255,8 +255,7 @@ class ThresholdSweep(ResultShape):
                     f"Use one of {list(self.attributes)!r}",
                 )
             table = table[table["attribute"] == attribute]
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes(ax)
         several = table["attribute"].nunique() > 1
         marker = "." if len(self._thresholds) <= 30 else None
         for (name, group), rows in table.groupby(["attribute", "group"], sort=False):

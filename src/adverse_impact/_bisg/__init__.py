@@ -1,9 +1,8 @@
-"""Race estimates when race is not recorded: BISG, and audits from probabilities.
+"""Race estimates when race is not recorded: BISG, and audits from probabilities."""
 
-Private subpackage; the public names are re-exported by ``adverse_impact``.
-"""
-
-from adverse_impact._bisg._impute import RaceEstimates, impute_race
-from adverse_impact._bisg._weighted import ImputedAudit, audit_imputed
-
-__all__ = ["ImputedAudit", "RaceEstimates", "audit_imputed", "impute_race"]
+#: The names ``adverse_impact`` exports from this subpackage, by module: each module's
+#: ``__all__`` reads its entry, and the package's lazy table is built from it.
+PUBLIC = {
+    "_impute": ("RaceEstimates", "impute_race"),
+    "_weighted": ("ImputedAudit", "audit_imputed"),
+}

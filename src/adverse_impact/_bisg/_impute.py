@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from adverse_impact._bisg import PUBLIC
 from adverse_impact._bisg._names import clean_surnames
 from adverse_impact._bisg._tables import (
     CATEGORIES,
@@ -40,7 +41,7 @@ from adverse_impact._core._params import Options, validate_params
 from adverse_impact._core._render import frame_block, html_block, jsonable
 from adverse_impact._core._validation import check_aligned_indexes, check_consistent_length
 
-__all__ = ["RaceEstimates", "impute_race"]
+__all__ = list(PUBLIC["_impute"])
 
 #: What a row falls back to when its surname is not on the list.
 UNMATCHED = ("geography", "all_other")

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from adverse_impact._bisg import PUBLIC
 from adverse_impact._bisg._impute import PURPOSE, RaceEstimates
 from adverse_impact._bisg._tables import CATEGORIES
 from adverse_impact._core._errors import input_error, type_error
@@ -54,7 +55,7 @@ from adverse_impact._core._validation import (
 from adverse_impact._stats._gate import GateArguments, GateVerdict, RowGated, gate_arguments
 from adverse_impact._stats._gate import verdict as gate_verdict
 
-__all__ = ["ImputedAudit", "audit_imputed", "corrected_rates", "kmz_bounds"]
+__all__ = [*PUBLIC["_weighted"], "corrected_rates", "kmz_bounds"]
 
 #: The four-fifths verdict from the bounds.
 HOLDS, FAILS, UNDETERMINED = "holds", "fails", "undetermined"

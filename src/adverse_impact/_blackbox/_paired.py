@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from adverse_impact._audits._scoring import decide, model_scores
+from adverse_impact._blackbox import PUBLIC
 from adverse_impact._blackbox._calls import (
     CallLog,
     ScoreCache,
@@ -46,7 +47,7 @@ from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._multiplicity import benjamini_hochberg, holm
 from adverse_impact._stats._significance import check_alpha
 
-__all__ = ["PairedTestResult", "paired_test"]
+__all__ = list(PUBLIC["_paired"])
 
 _KINDS = ("score", "rank")
 _SEP = "\x1e"

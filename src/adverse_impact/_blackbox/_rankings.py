@@ -24,6 +24,7 @@ from scipy import special
 
 from adverse_impact._audits._audit import FOUR_FIFTHS
 from adverse_impact._audits._result import _DISPLAY_ROWS
+from adverse_impact._blackbox import PUBLIC
 from adverse_impact._core import _groups
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frames import as_frame
@@ -55,7 +56,7 @@ from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._multiplicity import adjust
 from adverse_impact._stats._significance import check_alpha
 
-__all__ = ["RankingAudit", "audit_rankings"]
+__all__ = list(PUBLIC["_rankings"])
 
 _SHOWN = [
     "attribute",

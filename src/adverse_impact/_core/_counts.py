@@ -53,7 +53,6 @@ COUNT_COLUMNS = _COUNT_COLUMNS
 #: Cells (combinations of labels) fetched from an engine before the group columns are
 #: checked on the engine itself; real audits have a few hundred.
 MAX_CELLS = 100_000
-#: Group coding lives in ``adverse_impact._core._groups``; these names stay for older callers.
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,9 @@ from __future__ import annotations
 import sys
 import warnings
 
-__all__ = [
-    "AdverseImpactError",
-    "InputError",
-    "InputTypeError",
-    "UnknownCategoryWarning",
-    "user_stacklevel",
-    "warn",
-]
+from adverse_impact._core import PUBLIC
+
+__all__ = [*PUBLIC["_errors"], "user_stacklevel", "warn"]
 
 
 class AdverseImpactError(Exception):

@@ -4,8 +4,10 @@
 --version``) and every pytest session where the plugin is installed, so the
 public modules (the package, :mod:`adverse_impact.stats`) hold a table of
 names instead of importing them (Scientific Python SPEC 1, "lazy loading";
-a module-level ``__getattr__``, PEP 562).  :func:`attach` makes a module's
-``__getattr__``, ``__dir__`` and ``__all__`` from its table.
+a module-level ``__getattr__``, PEP 562).  Each private subpackage lists the
+names it makes public in its ``PUBLIC`` table, which :func:`homes` turns into
+the public module's table; :func:`attach` makes the module's ``__getattr__``
+and ``__dir__`` from it.
 
 A public class or function also says where users find it: its
 ``__module__`` is set to the public module (``adverse_impact.AuditResult``,
@@ -67,6 +69,27 @@ def attach(
         return list(names)
 
     return __getattr__, __dir__
+
+
+def homes(*packages: types.ModuleType, table: str = "PUBLIC") -> dict[str, str]:
+    """Where each public name lives, ``{name: module}``, from private subpackages' tables.
+
+    Each package's ``table`` (its ``PUBLIC``: the names ``adverse_impact``
+    exports from it) maps each of its modules to the public names the module
+    defines; the modules themselves are not imported.
+
+    Examples
+    --------
+    >>> from adverse_impact import _blackbox
+    >>> homes(_blackbox)["paired_test"]
+    'adverse_impact._blackbox._paired'
+    """
+    return {
+        name: f"{package.__name__}.{module}"
+        for package in packages
+        for module, names in getattr(package, table).items()
+        for name in names
+    }
 
 
 def expose_loaded() -> None:

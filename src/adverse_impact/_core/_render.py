@@ -32,6 +32,7 @@ __all__ = [
     "TEXT_WIDTH",
     "Footnotes",
     "audit_rows",
+    "axes",
     "chart_labels",
     "family_text",
     "fmt",
@@ -999,6 +1000,25 @@ def pyplot() -> Any:
             name="matplotlib",
         ) from exc
     return plt
+
+
+def axes(ax: Any = None, **figure: Any) -> Any:
+    """The matplotlib axes a ``plot`` method draws on: ``ax``, or a new figure's.
+
+    ``figure`` holds the new figure's keywords (``figsize``, ``layout``);
+    matplotlib is imported here, with :func:`pyplot`'s message when it is missing.
+
+    Examples
+    --------
+    >>> from adverse_impact._core._render import axes
+    >>> ax = axes(figsize=(4, 3))
+    >>> axes(ax) is ax, ax.figure.get_size_inches().tolist()
+    (True, [4.0, 3.0])
+    """
+    plt = pyplot()
+    if ax is None:
+        _, ax = plt.subplots(**figure)
+    return ax
 
 
 def scoring_median(params: Any, n_total: int) -> str | None:

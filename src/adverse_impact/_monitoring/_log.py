@@ -15,9 +15,10 @@ import pandas as pd
 
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._validation import below_ratio
+from adverse_impact._monitoring import PUBLIC
 from adverse_impact._version import __version__
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "AuditLog"]
+__all__ = [*PUBLIC["_log"], "SCHEMA", "SCHEMA_VERSION"]
 
 #: Bumped whenever the schema changes; a file with a higher number is refused.
 #: 2: the columns ``rule`` and ``verdict`` (the gate's decision, family and correction).

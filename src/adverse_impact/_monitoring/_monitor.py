@@ -18,14 +18,14 @@ from adverse_impact._core._errors import input_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._validation import check_option, check_unknown, require_sensitive_features
-from adverse_impact._monitoring import _report
+from adverse_impact._monitoring import PUBLIC, _report
 from adverse_impact._monitoring._change import change_sequences, guarantee, trailing_window
 from adverse_impact._monitoring._confseq import best_rho, log_ratio_sequence, planned_slopes
 from adverse_impact._stats._gate import Gated, GateVerdict, gate_arguments
 from adverse_impact._stats._gate import verdict as gate_verdict
 from adverse_impact._stats._significance import check_alpha
 
-__all__ = ["MonitorResult", "monitor"]
+__all__ = list(PUBLIC["_monitor"])
 
 FOUR_FIFTHS = 0.8
 ALERTS = ("below_four_fifths", "below_one")

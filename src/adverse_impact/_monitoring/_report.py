@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from adverse_impact._core._render import (
+    axes,
     chart_labels,
     decisive,
     fmt,
     fmt_interval,
-    pyplot,
     wrap,
 )
 
@@ -661,12 +661,10 @@ def page_html(result: Any) -> str:
 def plot(result: Any, attribute: Any = None, *, ax: Any = None) -> Any:
     """The chart with matplotlib: returns the axes; the figure uses constrained layout so
     a plain ``savefig`` keeps every label."""
-    plt = pyplot()
     table = result.table
     attribute = attribute if attribute is not None else table["attribute"].iloc[0]
     rows = table[table["attribute"] == attribute]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+    ax = axes(ax, figsize=(9, 4.5), layout="constrained")
     periods = result.periods
     position = {p: i for i, p in enumerate(periods)}
     alerts = result.alerts

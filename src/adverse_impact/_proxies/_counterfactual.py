@@ -20,12 +20,13 @@ from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
+from adverse_impact._proxies import PUBLIC
 from adverse_impact._proxies._tokens import as_texts, group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["CounterfactualResult", "counterfactual_test", "load_pairs", "swap_terms"]
+__all__ = [*PUBLIC["_counterfactual"], "load_pairs", "swap_terms"]
 
 #: The headline numbers of :attr:`CounterfactualResult.numbers`, in order.
 _NUMBERS = (
@@ -382,12 +383,9 @@ class CounterfactualResult(ResultShape):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Histogram of the score changes of the swapped documents (needs matplotlib)."""
-        from adverse_impact._core._render import pyplot
+        from adverse_impact._core._render import axes
 
-        plt = pyplot()
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 3.5))
+        ax = axes(ax, figsize=(6, 3.5))
         changes = self._table.loc[self._table["swapped"], "change"]
         ax.hist(changes, bins=40)
         ax.axvline(0, color="black", linewidth=1)

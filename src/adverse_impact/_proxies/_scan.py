@@ -30,19 +30,13 @@ from adverse_impact._core._groups import code_groups, label_columns
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_scalar
+from adverse_impact._proxies import PUBLIC
 from adverse_impact._proxies._tokens import TOKEN_PATTERN, group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = [
-    "ProxyLeakage",
-    "ProxyScan",
-    "Recoverability",
-    "proxy_leakage",
-    "proxy_scan",
-    "recoverability",
-]
+__all__ = list(PUBLIC["_scan"])
 
 
 # -- shared ---------------------------------------------------------------------------
@@ -74,13 +68,10 @@ class _Ranked(ResultShape):
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top ``k`` rows (needs matplotlib)."""
-        from adverse_impact._core._render import pyplot
-
-        plt = pyplot()
+        from adverse_impact._core._render import axes
 
         top = self.top(k).iloc[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.3 * len(top) + 1))
+        ax = axes(ax, figsize=(6, 0.3 * len(top) + 1))
         ax.barh(top["feature"].astype(str), top[self._value])
         ax.set_xlabel(self._value)
         ax.set_title(self._headline().split(":")[0])
@@ -410,12 +401,9 @@ class Recoverability(_Ranked):
         return self._headline()
 
     def plot(self, k: int = 15, ax: Axes | None = None) -> Axes:
-        from adverse_impact._core._render import pyplot
+        from adverse_impact._core._render import axes
 
-        plt = pyplot()
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 3))
+        ax = axes(ax, figsize=(5, 3))
         ax.bar(["ROC AUC", "balanced accuracy"], [self.roc_auc, self.balanced_accuracy])
         ax.hlines(
             [self.chance_roc_auc, self.chance_balanced_accuracy],

@@ -24,11 +24,12 @@ from adverse_impact._core._groups import one_attribute
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_scalar
+from adverse_impact._proxies import PUBLIC
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["TOKEN_PATTERN", "TokenProxies", "as_texts", "group_codes", "token_proxies", "tokenize"]
+__all__ = [*PUBLIC["_tokens"], "as_texts", "group_codes", "tokenize"]
 
 #: Words with inner apostrophes and hyphens kept whole: ``women's``,
 #: ``co-founded``; single characters kept too.  scikit-learn's default
@@ -175,13 +176,10 @@ class TokenProxies(ResultShape):
 
     def plot(self, k: int = 15, group: Any = None, ax: Axes | None = None) -> Axes:
         """Horizontal bars of the top tokens' z-scores (needs matplotlib)."""
-        from adverse_impact._core._render import pyplot
-
-        plt = pyplot()
+        from adverse_impact._core._render import axes
 
         top = self.top(k, group).iloc[::-1]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.3 * len(top) + 1))
+        ax = axes(ax, figsize=(6, 0.3 * len(top) + 1))
         ax.barh([f"{t} ({g})" for t, g in zip(top["token"], top["group"])], top["z"])
         ax.set_xlabel("z (log-odds with informative Dirichlet prior)")
         ax.set_title("Tokens over-represented in a group")

@@ -17,10 +17,11 @@ from adverse_impact._core._params import SUMMARY_KINDS, Options, validate_params
 from adverse_impact._core._params import SUMMARY_SHARE_BASES as SHARE_BASES
 from adverse_impact._core._render import jsonable
 from adverse_impact._core._validation import check_share
+from adverse_impact._publish import PUBLIC
 from adverse_impact._publish._document import Reported
 from adverse_impact._publish._read import is_unknown_label, read_summary
 
-__all__ = ["Finding", "SummaryCheck", "check_summary"]
+__all__ = list(PUBLIC["_check"])
 
 #: Accepted bases of the small-category share (6 RCNY 5-301(d)); "either"
 #: accepts a decision that is right under one of them.
@@ -909,6 +910,11 @@ def _check_ratios(
     return found + _ratio_patterns(attribute, failing, reference, allowed, exact, says, stepped)
 
 
+def _inconsistent(attribute: str, why: str) -> list[Finding]:
+    """The error of an attribute whose ratios no single highest rate gives, and why."""
+    return [Finding("error", "ratios_inconsistent", attribute, None, f"{attribute}: {why}")]
+
+
 def _common_reference(
     attribute: str, kept: list[dict[str, Any]], published: list[dict[str, Any]]
 ) -> list[Finding]:
@@ -948,17 +954,12 @@ def _common_reference(
             f"{float(bound):.2%}"
         )
 
-    return [
-        Finding(
-            "error",
-            "ratios_inconsistent",
-            attribute,
-            None,
-            f"{attribute}: each impact ratio is reachable on its own, but no single highest "
-            f"rate gives them all: {needs(by_high, high, 'at most')}, "
-            f"{needs(by_low, low, 'at least')}",
-        )
-    ]
+    return _inconsistent(
+        attribute,
+        "each impact ratio is reachable on its own, but no single highest "
+        f"rate gives them all: {needs(by_high, high, 'at most')}, "
+        f"{needs(by_low, low, 'at least')}",
+    )
 
 
 #: Past this many separate rates k / n of one category inside the window, its rates
@@ -1054,17 +1055,12 @@ def _stepped_over(attribute: str, low: Fraction | None, high: Fraction | None) -
         if low is not None and high is not None
         else ""
     )
-    return [
-        Finding(
-            "error",
-            "ratios_inconsistent",
-            attribute,
-            None,
-            f"{attribute}: each impact ratio is reachable on its own, but no whole numbers of "
-            f"applicants within the published rates give them all against one highest rate "
-            f"({window}the rates k / n step over every value that fits)",
-        )
-    ]
+    return _inconsistent(
+        attribute,
+        "each impact ratio is reachable on its own, but no whole numbers of "
+        f"applicants within the published rates give them all against one highest rate "
+        f"({window}the rates k / n step over every value that fits)",
+    )
 
 
 def _top_between(
@@ -1093,16 +1089,11 @@ def _top_between(
             return []
     window = f"between {float(low):.2%} and {float(high):.2%}"
     if not tops:
-        return [
-            Finding(
-                "error",
-                "ratios_inconsistent",
-                attribute,
-                None,
-                f"{attribute}: the impact ratios need the highest rate {window}, and no "
-                "category's ratio is 1 at its precision",
-            )
-        ]
+        return _inconsistent(
+            attribute,
+            f"the impact ratios need the highest rate {window}, and no "
+            "category's ratio is 1 at its precision",
+        )
     top = max(tops, key=lambda r: (r["hi"], r["lo"]))
     n = top["n"]
     # The top's whole counts either side of the window (within its published rate).
@@ -1113,17 +1104,12 @@ def _top_between(
         }
     )
     sides = ", ".join(f"{k:,} of {n:,} is {float(Fraction(k, n)):.2%}" for k in near)
-    return [
-        Finding(
-            "error",
-            "ratios_inconsistent",
-            attribute,
-            None,
-            f"{attribute}: each impact ratio is reachable on its own, and together they need "
-            f"the highest rate {window}, but no whole count of a category that can be the "
-            f"highest gives a rate there ({top['group']!r}, rate {top['rate_text']}: {sides})",
-        )
-    ]
+    return _inconsistent(
+        attribute,
+        "each impact ratio is reachable on its own, and together they need "
+        f"the highest rate {window}, but no whole count of a category that can be the "
+        f"highest gives a rate there ({top['group']!r}, rate {top['rate_text']}: {sides})",
+    )
 
 
 def _published_reference(

@@ -20,12 +20,13 @@ from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import DATA_KINDS
 from adverse_impact._core._render import decisive, html_verdict, jsonable, scoring_median
+from adverse_impact._publish import PUBLIC
 from adverse_impact._version import __version__
 
 if TYPE_CHECKING:
     from adverse_impact._audits._result import AuditResult
 
-__all__ = ["LL144Packet", "build_packet"]
+__all__ = [*PUBLIC["_ll144"], "build_packet"]
 
 #: The rule's sections, cited in every rendering (6 RCNY 5-300 to 5-304).
 RULES = {

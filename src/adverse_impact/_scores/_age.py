@@ -20,7 +20,7 @@ from adverse_impact._audits._result import AuditResult
 from adverse_impact._core._counts import GroupCounts
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import decisive, jsonable, pyplot
+from adverse_impact._core._render import axes, decisive, jsonable
 from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_binary,
@@ -29,13 +29,14 @@ from adverse_impact._core._validation import (
     check_weights,
 )
 from adverse_impact._publish._document import Reported
+from adverse_impact._scores import PUBLIC
 from adverse_impact._scores._gaps import _frame_from_table
 from adverse_impact._stats._gate import Gated, GateVerdict
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["AgeAudit", "AgeTrend", "age_groups", "audit_age"]
+__all__ = list(PUBLIC["_age"])
 
 #: The ADEA protects individuals who are at least 40 years of age (29 U.S.C. 631(a)).
 ADEA_AGE = 40
@@ -475,9 +476,7 @@ class AgeAudit(Gated, Reported):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The older group's impact ratio at each cut-off, with the 0.8 line (needs matplotlib)."""
-        plt = pyplot()
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes(ax)
         ax.plot(
             self._sweep["cutoff"],
             self._sweep["impact_ratio"],

@@ -18,7 +18,7 @@ from adverse_impact._audits._scoring import decide, model_scores
 from adverse_impact._core._errors import AdverseImpactError, input_error, type_error
 from adverse_impact._core._groups import code_groups
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import decisive, frame_block, jsonable, pyplot
+from adverse_impact._core._render import axes, decisive, frame_block, jsonable
 from adverse_impact._core._validation import (
     check_binary_labels,
     check_rows,
@@ -26,13 +26,14 @@ from adverse_impact._core._validation import (
     check_unknown,
 )
 from adverse_impact._publish._document import Reported
+from adverse_impact._scores import PUBLIC
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from adverse_impact._audits._result import AuditResult
 
-__all__ = ["ModelComparison", "compare_models", "search_alternatives"]
+__all__ = list(PUBLIC["_alternatives"])
 
 #: Why a decision-time use of the protected attribute is shown but never proposed.
 GROUP_CUTOFF_NOTE = (
@@ -306,9 +307,7 @@ class ModelComparison(Reported):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """Validity against the lowest impact ratio, frontier joined, 0.8 dashed (matplotlib)."""
-        plt = pyplot()
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes(ax)
         t = self._table
         lawful = t[~t["uses_protected_attribute"]]
         ax.scatter(

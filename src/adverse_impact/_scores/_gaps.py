@@ -19,7 +19,7 @@ from adverse_impact._core._errors import input_error, type_error, warn
 from adverse_impact._core._frames import as_frame
 from adverse_impact._core._groups import ATTRIBUTE_SEP
 from adverse_impact._core._params import validate_params
-from adverse_impact._core._render import frame_block, jsonable, pyplot
+from adverse_impact._core._render import axes, frame_block, jsonable
 from adverse_impact._core._validation import (
     check_aligned_indexes,
     check_columns_exist,
@@ -31,12 +31,13 @@ from adverse_impact._core._validation import (
     require_sensitive_features,
 )
 from adverse_impact._publish._document import Reported
+from adverse_impact._scores import PUBLIC
 from adverse_impact._stats._implied import implied_impact_ratio
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["ScoreGaps", "score_gaps"]
+__all__ = list(PUBLIC["_gaps"])
 
 #: Default cut-offs: the deciles of the scores.
 _DECILES = np.linspace(0.1, 0.9, 9)
@@ -288,7 +289,6 @@ class ScoreGaps(Reported):
         cut-offs; the four-fifths line is dashed.  Needs matplotlib (the
         ``plot`` extra).
         """
-        plt = pyplot()
         table, cut = self._table, self._thresholds
         if attribute is not None:
             if attribute not in self.reference:
@@ -298,8 +298,7 @@ class ScoreGaps(Reported):
                     f"Use one of {list(self.reference)!r}",
                 )
             table, cut = table[table["attribute"] == attribute], cut[cut["attribute"] == attribute]
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes(ax)
         shares = np.linspace(0.01, 0.99, 99)
         for row in table[~table["is_reference"]].itertuples(index=False):
             if not np.isfinite(row.d):

@@ -1,9 +1,13 @@
 """Statistics on counts: tests, power, multiplicity, significance columns."""
 
+#: The names ``adverse_impact`` exports from this subpackage, by module, as in the
+#: other subpackages: the gate's verdict.  The statistics are public in ``stats``.
+PUBLIC = {"_gate": ("GateVerdict",)}
+
 #: The public names of each statistics module, in one place: each module's ``__all__``
 #: reads its entry, and :mod:`adverse_impact.stats` builds its lazy table from them
-#: without importing the modules (they import scipy; ``tests/test_startup.py``).
-PUBLIC = {
+#: without importing the modules (they import scipy; ``tests/core/test_public.py``).
+STATS = {
     "_implied": ("implied_d", "implied_impact_ratio"),
     "_power": (
         "PowerResult",

@@ -30,17 +30,18 @@ from adverse_impact._core._errors import input_error
 from adverse_impact._core._params import RULES
 from adverse_impact._core._shape import ResultShape
 from adverse_impact._core._validation import check_min_ratio, check_rule
+from adverse_impact._stats import PUBLIC
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
 __all__ = [
+    *PUBLIC["_gate"],
     "FEW_PEOPLE_ADVICE",
     "MESSAGE_GROUPS",
     "RULE_WORDS",
     "GateArguments",
-    "GateVerdict",
     "Gated",
     "SupportsGate",
     "criterion",

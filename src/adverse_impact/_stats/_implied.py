@@ -11,9 +11,9 @@ from scipy.stats import norm
 
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._params import validate_params
-from adverse_impact._stats import PUBLIC
+from adverse_impact._stats import STATS
 
-__all__ = list(PUBLIC["_implied"])
+__all__ = list(STATS["_implied"])
 
 #: The cut-off c is searched in [-_C_BOUND, _C_BOUND]; sf(-40) is 1 and sf(40) underflows
 #: only in the log domain, which is where the ratio is taken.

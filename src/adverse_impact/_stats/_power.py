@@ -21,9 +21,9 @@ from adverse_impact._core._errors import input_error
 from adverse_impact._core._params import Options, validate_params
 from adverse_impact._core._render import html_block, jsonable
 from adverse_impact._core._validation import check_option
-from adverse_impact._stats import PUBLIC
+from adverse_impact._stats import STATS
 
-__all__ = list(PUBLIC["_power"])
+__all__ = list(STATS["_power"])
 
 #: The planning tests: Cohen's h with the normal approximation (statsmodels'
 #: ``NormalIndPower``), the pooled two-proportion z test (the audit's "two

@@ -30,9 +30,9 @@ from scipy.stats import hypergeom, norm
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import html_block, jsonable
-from adverse_impact._stats import PUBLIC
+from adverse_impact._stats import STATS
 
-__all__ = list(PUBLIC["_tests"])
+__all__ = list(STATS["_tests"])
 
 #: Relative tolerance for "as probable as the observed table" in Fisher's
 #: two-sided test: the value scipy uses, so that both agree on ties.
