@@ -11,11 +11,11 @@ import importlib
 import pytest
 
 from adverse_impact import stats
-from adverse_impact._stats import PUBLIC
+from adverse_impact._stats import STATS
 
 
 def test_the_public_list_is_the_private_modules_lists_sorted():
-    private = sorted(name for names in PUBLIC.values() for name in names)
+    private = sorted(name for names in STATS.values() for name in names)
     assert stats.__all__ == private
     assert sorted(dir(stats)) == private
 
@@ -29,7 +29,7 @@ def test_every_name_is_the_object_its_private_module_defines(name):
     assert name not in vars(stats)
 
 
-@pytest.mark.parametrize("name", ["np", "norm", "Any", "PUBLIC", "_tests", "annotations"])
+@pytest.mark.parametrize("name", ["np", "norm", "Any", "PUBLIC", "STATS", "_tests", "annotations"])
 def test_the_modules_own_imports_are_not_public_names(name):
     with pytest.raises(
         AttributeError, match=rf"^module 'adverse_impact.stats' has no attribute '{name}'$"
