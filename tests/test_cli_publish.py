@@ -438,3 +438,18 @@ def test_the_terminal_table_points_to_an_option_for_the_rows_it_leaves_out(tmp_p
     out = capsys.readouterr().out
     assert "more rows (--format md, html or json has them all)" in out
     assert "to_frame()" not in out
+
+
+def test_check_summary_reads_a_semicolon_csv_with_decimal_commas(tmp_path, capsys):
+    path = tmp_path / "published.csv"
+    path.write_text(
+        "attribute;group;n;selected;rate;impact_ratio\n"
+        "sex;Female;1.200;480;40,0%;0,80\n"
+        "sex;Male;1.000;500;50,0%;1,00\n",
+        encoding="utf-8",
+    )
+    assert main(["check-summary", str(path), "--decimal", ","]) == 0
+    capsys.readouterr()
+    # Without --decimal the comma is refused with the fix, not read as 510% or 80.
+    assert main(["check-summary", str(path)]) == 2
+    assert "--decimal ," in capsys.readouterr().err

@@ -1015,7 +1015,7 @@ def _add_file_options(parser: argparse.ArgumentParser) -> None:
         "--decimal",
         default=".",
         metavar="CHAR",
-        choices=[".", ","],
+        choices=list(options.DECIMAL_MARKS),
         help="the decimal mark of numbers in a CSV or in text cells (default '.'; ',' in "
         "many spreadsheet locales, e.g. 72,5)",
     )
@@ -1094,6 +1094,7 @@ def _check_summary(args: argparse.Namespace) -> int:
         kind=args.kind,
         sheet=args.sheet,
         encoding=args.encoding,
+        decimal=args.decimal,
     )
     if args.format == "json":
         import json
@@ -1441,6 +1442,13 @@ def _add_check_summary_parser(commands: Any) -> None:
         "--encoding",
         metavar="NAME",
         help="the text encoding of a CSV (default UTF-8), e.g. latin-1",
+    )
+    checker.add_argument(
+        "--decimal",
+        default=".",
+        metavar="CHAR",
+        choices=list(options.DECIMAL_MARKS),
+        help="the decimal mark of the published figures (default '.'; ',' as in 51,0%%)",
     )
     checker.add_argument(
         "--kind",

@@ -265,3 +265,10 @@ def test_a_model_audit_also_waits_and_then_matches_the_plain_audit(family_runs):
     plain = ai.audit(selected=decisions, sensitive_features=data[["sex", "race"]])
     assert result.to_frame().equals(plain.to_frame())
     assert result.params["family"] == plain.params["family"]
+
+
+def test_impact_ratios_and_selection_rates_never_run_the_family_test(family_runs):
+    data = _fair(9)
+    ai.impact_ratios("selected", "race", data=data)
+    ai.selection_rates("selected", "race", data=data)
+    assert family_runs == []

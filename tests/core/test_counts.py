@@ -186,3 +186,25 @@ def test_rows_out_of_order_are_those_passing_a_stage_after_failing_one():
         {"screened": 0, "interviewed": 0, "offered": 1},
     ]
     assert len(rows_out_of_order(stages.lazy(), ["screened", "interviewed", "offered"], 2)) == 2
+
+
+@pytest.mark.parametrize("time", [[1, 2, 3], [1.5, 2.0, 3.0], [1, "2026-01-02", 3], (4, 5, 6)])
+def test_numbers_in_a_plain_list_of_times_are_refused_like_a_numeric_series(time):
+    # Before: pandas read them as nanoseconds since 1970 and every row fell in 1970-01.
+    with pytest.raises(ai.InputTypeError, match=r"^time: holds numbers, not dates"):
+        count_periods(time=time, period="month", selected=[1, 0, 1], groups={"g": ["a", "b", "a"]})
+    # As period labels (period=None) numbers are welcome.
+    labelled = count_periods(
+        time=time, period=None, selected=[1, 0, 1], groups={"g": ["a", "b", "a"]}
+    )
+    assert labelled.table["n"].sum() == 3
+
+
+def test_a_monitor_given_month_numbers_says_so_instead_of_filing_them_under_1970():
+    with pytest.raises(ai.InputTypeError, match=r"^time: holds numbers"):
+        ai.monitor(
+            selected=[1, 0] * 50,
+            sensitive_features={"sex": ["F", "M"] * 50},
+            time=list(range(100)),
+            period="month",
+        )

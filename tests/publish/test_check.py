@@ -302,3 +302,78 @@ def test_a_rates_only_summary_of_a_library_audit_never_yields_an_error(rows, min
     table = published(result, digits).drop(columns="selected")
     check = ai.check_summary(table, min_share=min_share or 0.02)
     assert check.errors == (), check.findings
+
+
+# -- decimal commas (a European spreadsheet writes 51,0% and 0,80) ---------------------------
+
+_EUROPEAN = pd.DataFrame(
+    {
+        "attribute": ["sex", "sex"],
+        "group": ["Female", "Male"],
+        "n": ["1.200", "1.000"],
+        "selected": ["480", "500"],
+        "rate": ["40,0%", "50,0%"],
+        "impact_ratio": ["0,80", "1,00"],
+    }
+)
+
+
+def test_a_summary_with_decimal_commas_is_checked_like_its_dotted_twin():
+    dotted = _EUROPEAN.assign(
+        n=["1,200", "1,000"], rate=["40.0%", "50.0%"], impact_ratio=["0.80", "1.00"]
+    )
+    european = ai.check_summary(_EUROPEAN, decimal=",")
+    assert european.consistent() and not european.errors
+    assert european.to_dict() == ai.check_summary(dotted).to_dict()
+    # A wrong figure is found the same way in either notation.
+    wrong = ai.check_summary(_EUROPEAN.assign(impact_ratio=["0,78", "1,00"]), decimal=",")
+    assert not wrong.consistent()
+    assert wrong.errors[0].group == "Female"
+
+
+@pytest.mark.parametrize(
+    ("column", "written"),
+    [("rate", "51,0%"), ("impact_ratio", "0,80"), ("rate", "0,4"), ("impact_ratio", "1,0")],
+)
+def test_a_decimal_comma_is_never_read_as_a_thousands_separator(column, written):
+    # Before: "51,0%" became 510% ("outside [0, 1]") and "0,80" the ratio 80, a false alarm.
+    dotted = _EUROPEAN.assign(
+        n=["1200", "1000"], rate=["40.0%", "50.0%"], impact_ratio=["0.80", "1.00"]
+    )
+    table = dotted.assign(**{column: [written, dotted[column][1]]})
+    with pytest.raises(ai.InputError, match=r"^table: .*column '" + column) as raised:
+        ai.check_summary(table)
+    assert "decimal=','" in str(raised.value) and "--decimal ," in str(raised.value)
+
+
+def test_thousands_separators_group_digits_by_three_in_either_notation():
+    table = _EUROPEAN.assign(
+        n=["12,000", "10,000"],
+        selected=["4,800", "5,000"],
+        rate=["40.0%", "50.0%"],
+        impact_ratio=["0.80", "1.00"],
+    )
+    assert ai.check_summary(table).consistent()
+    swapped = table.assign(
+        n=["12.000", "10.000"],
+        selected=["4.800", "5.000"],
+        rate=["40,0%", "50,0%"],
+        impact_ratio=["0,80", "1,00"],
+    )
+    assert ai.check_summary(swapped, decimal=",").consistent()
+    with pytest.raises(ai.InputError, match="If '.' groups thousands there, pass decimal=','"):
+        ai.check_summary(swapped.assign(rate=["40%", "50%"], impact_ratio=["0.8", "1"]))
+
+
+def test_figures_that_arrived_as_numbers_ignore_the_decimal_mark():
+    numbers = pd.DataFrame(
+        {
+            "attribute": ["sex", "sex"],
+            "group": ["Female", "Male"],
+            "n": [1200, 1000],
+            "selected": [480, 500],
+            "rate": [0.4, 0.5],
+            "impact_ratio": [0.8, 1.0],
+        }
+    )
+    assert ai.check_summary(numbers, decimal=",").consistent()

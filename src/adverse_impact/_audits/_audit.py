@@ -912,7 +912,8 @@ def impact_ratios(
         intersectional=True,
         unknown=check_unknown(unknown),
     )
-    table = result._table
+    # The ratios only: the table without the family test's columns (it never runs).
+    table = result._stored_table
     rows = table[table["attribute"] == ATTRIBUTE_SEP.join(counts.attributes)]
     totals, _ = group_totals(counts, counts.attributes, check_unknown(unknown))
     return _series(counts, rows["impact_ratio"].tolist(), list(totals.index), "impact_ratio")

@@ -815,12 +815,20 @@ def _pandas_period(values: pd.Series, period: str | None) -> pd.Series:
         stamps = values.dt.start_time
     elif pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values
-    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
-        values.dtype
+    elif (
+        pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    ) or (
+        # A list of numbers arrives as objects; pandas would read them as nanoseconds
+        # since 1970 and put every row in January 1970.
+        values.dtype == object
+        and pd.api.types.infer_dtype(values, skipna=True)
+        in ("integer", "floating", "mixed-integer", "mixed-integer-float", "decimal")
     ):
         raise type_error(
             "time",
-            f"holds numbers (dtype {values.dtype}), not dates",
+            "holds numbers"
+            + ("" if values.dtype == object else f" (dtype {values.dtype})")
+            + ", not dates",
             "Pass dates or datetimes, or period=None to use the numbers as "
             "period labels (e.g. a month index)",
         )

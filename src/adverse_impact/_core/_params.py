@@ -67,6 +67,8 @@ SUMMARY_KINDS = ("auto", "selection", "scoring")
 DATA_KINDS = ("historical", "test")
 #: A monitor's calendar periods (the keys of ``_core._counts.PERIODS``).
 PERIODS = ("day", "week", "month", "quarter", "year")
+#: The decimal marks of published figures (check_summary's ``decimal``).
+DECIMAL_MARKS = (".", ",")
 
 
 def _is_real(value: Any) -> bool:
@@ -285,6 +287,7 @@ PARAMETERS: Mapping[str, Constraint] = MappingProxyType(
         "min_leakage": Interval(float, 0, None, "both", "min_leakage=0.08"),
         "n_samples": Interval(int, 1, None, "both", "n_samples=10000"),
         "group_cutoffs": Flag(),
+        "decimal": Options(DECIMAL_MARKS),
     }
 )
 

@@ -233,8 +233,39 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
+#: A number whose separators can only group thousands: 1,234 or 12,345,678.5 (with
+#: "." as the decimal mark), 1.234 or 12.345.678,5 (with ",").
+_GROUPED = {
+    ".": re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?"),
+    ",": re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d*)?"),
+}
+
+
+def _plain_digits(text: str, decimal: str, row: int, frame: pd.DataFrame, column: str) -> str:
+    """A published figure without thousands separators, with "." as its decimal mark.
+
+    The other mark than ``decimal`` is read as a thousands separator only where
+    it groups digits by three; elsewhere ("51,0%" or "0,80" read with ".") it is
+    a decimal mark the caller did not announce, and reading it either way would
+    invent a figure (510% or 80), so it is refused with the fix.
+    """
+    text = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    other = "," if decimal == "." else "."
+    if other in text:
+        if not _GROUPED[decimal].fullmatch(text):
+            raise input_error(
+                "table",
+                f"{_where(row, frame, column)}: {text!r} writes {other!r} where "
+                f"{decimal!r} is the decimal mark, and not as a thousands separator",
+                f"Pass decimal={other!r} if the summary writes decimals with {other!r} "
+                f"(on the command line, --decimal {other})",
+            )
+        text = text.replace(other, "")
+    return text.replace(",", ".")
+
+
 def _parse_number(
-    value: Any, row: int, frame: pd.DataFrame, column: str
+    value: Any, row: int, frame: pd.DataFrame, column: str, decimal: str = "."
 ) -> tuple[Fraction | None, int]:
     """The published value exactly as written, and its number of decimals (percent aware)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -243,7 +274,9 @@ def _parse_number(
     if text.casefold() in _BLANK:
         return None, 0
     percent = text.endswith("%")
-    digits = text.rstrip("%").strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
+    # A figure that arrived as a number (not text) has "." from Python, whatever the file's mark.
+    mark = decimal if isinstance(value, str) else "."
+    digits = _plain_digits(text.rstrip("%").strip(), mark, row, frame, column)
     try:
         number = Fraction(digits)
     except (ValueError, ZeroDivisionError):
@@ -257,8 +290,10 @@ def _parse_number(
     return number, _decimals(digits)
 
 
-def _count(value: Any, row: int, frame: pd.DataFrame, column: str, required: bool) -> int | None:
-    number, _ = _parse_number(value, row, frame, column)
+def _count(
+    value: Any, row: int, frame: pd.DataFrame, column: str, required: bool, decimal: str
+) -> int | None:
+    number, _ = _parse_number(value, row, frame, column, decimal)
     if number is None:
         if required:
             raise input_error(
@@ -274,10 +309,15 @@ def _count(value: Any, row: int, frame: pd.DataFrame, column: str, required: boo
             "Counts of people are 0 or more",
         )
     if number.denominator != 1:
+        other = "," if decimal == "." else "."
+        grouped = isinstance(value, str) and _GROUPED[other].fullmatch(value.strip())
         raise input_error(
             "table",
             f"{_where(row, frame, column)}: {value!r} is not a whole number",
-            "Counts of people are whole numbers",
+            f"If {decimal!r} groups thousands there, pass decimal={other!r} (on the command "
+            f"line, --decimal {other})"
+            if grouped
+            else "Counts of people are whole numbers",
         )
     return int(number)
 
@@ -288,7 +328,7 @@ def _is_true(value: Any) -> bool:
     return str(value).strip().casefold() in {"true", "yes", "y", "1", "x"}
 
 
-def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
+def _rows(frame: pd.DataFrame, unknown: Iterable[str], decimal: str) -> list[dict[str, Any]]:
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise input_error(
@@ -312,9 +352,9 @@ def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
             if "unknown" in frame.columns
             else group.strip().casefold() in labels or is_unknown_label(group)
         )
-        n = _count(frame.at[i, "n"], i, frame, "n", required=True)
+        n = _count(frame.at[i, "n"], i, frame, "n", required=True, decimal=decimal)
         selected = (
-            _count(frame.at[i, "selected"], i, frame, "selected", required=False)
+            _count(frame.at[i, "selected"], i, frame, "selected", required=False, decimal=decimal)
             if "selected" in frame.columns
             else None
         )
@@ -325,7 +365,7 @@ def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
                 "Check the row's counts",
             )
         rate, rate_digits = (
-            _parse_number(frame.at[i, "rate"], i, frame, "rate")
+            _parse_number(frame.at[i, "rate"], i, frame, "rate", decimal)
             if "rate" in frame.columns
             else (None, 0)
         )
@@ -335,7 +375,9 @@ def _rows(frame: pd.DataFrame, unknown: Iterable[str]) -> list[dict[str, Any]]:
                 f"{_where(i, frame, 'rate')}: {frame.at[i, 'rate']!r} is outside [0, 1]",
                 "A rate is a share between 0 and 1 (or 0% and 100%)",
             )
-        ratio, ratio_digits = _parse_number(frame.at[i, "impact_ratio"], i, frame, "impact_ratio")
+        ratio, ratio_digits = _parse_number(
+            frame.at[i, "impact_ratio"], i, frame, "impact_ratio", decimal
+        )
         if ratio is not None and ratio < 0:
             raise input_error(
                 "table",
@@ -419,6 +461,7 @@ def check_summary(
     kind: str = "auto",
     sheet: str | None = None,
     encoding: str | None = None,
+    decimal: str = ".",
 ) -> SummaryCheck:
     """Recompute a published bias-audit summary from its counts and list what disagrees.
 
@@ -455,6 +498,12 @@ def check_summary(
         The sheet of an ``.xlsx`` workbook (required when it has several).
     encoding : str, optional
         The encoding of a text file (default UTF-8), e.g. ``"latin-1"``.
+    decimal : {".", ","}, default "."
+        The decimal mark of the published figures ("51,0%" and "0,80" in many
+        European spreadsheets).  The other mark is read as a thousands
+        separator where it groups digits by three ("1,234" or, with
+        ``decimal=","``, "1.234"); anywhere else it is refused with this fix,
+        never guessed.
 
     Returns
     -------
@@ -520,7 +569,7 @@ def check_summary(
     findings: list[Finding] = []
     if isinstance(table, pd.DataFrame):
         findings += _precision_warnings(table)
-    rows = _rows(frame, unknown)
+    rows = _rows(frame, unknown, decimal)
     out_rows: list[dict[str, Any]] = []
     for name in dict.fromkeys(r["table"] for r in rows):
         in_table = [r for r in rows if r["table"] == name]
