@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 import adverse_impact as ai
-from adverse_impact._audits._sweep import ThresholdSweep, _selected_at, threshold_sweep
+from adverse_impact._audits import _sweep
+from adverse_impact._audits._sweep import ThresholdSweep, _bins, _selected_at, threshold_sweep
 
 AUDIT_COLUMNS = [
     "attribute",
@@ -332,3 +333,88 @@ def test_sweep_summary_and_repr_show_the_lowest_ratio_below_four_fifths():
     text = repr(sweep)
     assert "0.79996" in text and " 0.8 " not in text
     assert "0.79996" in sweep._repr_html_()
+
+
+# Floats where binning can go wrong: signed zeros, subnormals, the ends of the
+# float range, infinities, and a few ordinary values that scores repeat.
+EDGE_FLOATS = st.one_of(
+    st.sampled_from(
+        [
+            0.0,
+            -0.0,
+            5e-324,
+            -5e-324,
+            2.2250738585072014e-308,
+            1e-300,
+            1.0,
+            1.0 + 2**-52,
+            1.7976931348623157e308,
+            -1.7976931348623157e308,
+            np.inf,
+            -np.inf,
+            0.1,
+            0.7,
+        ]
+    ),
+    st.floats(allow_nan=False),
+    st.floats(-2.0, 2.0),
+    st.integers(-5, 5).map(float),
+    st.integers(0, 100).map(lambda k: k / 10),  # decimals: products that round to an edge
+)
+
+
+def _many(values: list[float], at_least: int) -> np.ndarray:
+    """The values repeated past ``at_least`` rows (so that the bucket lookup, not the
+    binary search of small inputs, runs)."""
+    return np.resize(np.array(values, dtype=float), max(at_least, len(values)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    grid=st.lists(EDGE_FLOATS, min_size=1, max_size=12),
+    scores=st.lists(EDGE_FLOATS, min_size=1, max_size=40),
+    from_grid=st.lists(st.integers(0, 11), max_size=10),
+)
+def test_bins_equal_searchsorted_for_any_scores_and_grid(grid, scores, from_grid):
+    """The bucket lookup places every score as np.searchsorted(side="right") does."""
+    grid = np.unique(np.array(grid, dtype=float))
+    ties = [grid[i % len(grid)] for i in from_grid]  # scores equal to cut-offs
+    values = _many(scores + ties, _sweep.BUCKETS_PER_CUT * len(grid) + 1)
+    np.testing.assert_array_equal(_bins(values, grid), np.searchsorted(grid, values, "right"))
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        np.quantile(np.random.default_rng(1).random(5000), np.linspace(0, 1, 100)),
+        np.quantile(np.random.default_rng(1).lognormal(size=5000), np.linspace(0, 1, 100)),
+        np.array([0.5]),  # one cut-off
+        np.array([-0.0, 1e-310]),  # a span whose buckets would overflow
+        np.array([-1e308, 0.0, 1e308]),  # a span that overflows
+        np.array([-np.inf, 0.25, np.inf]),  # infinite ends
+        np.linspace(0.0, 1e-9, 50).tolist() + [1.0],  # clustered: binary-searched
+        np.arange(0.0, 40.0),  # integer cut-offs, integer scores tie them
+        # Cut-offs whose bucket number rounds onto a bucket edge: a score equal to the
+        # cut-off must land in the cut-off's own bucket.
+        [0.0, 0.5, 0.6, 0.7, 0.8, 0.9],
+        [0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.9],
+    ],
+)
+def test_bins_equal_searchsorted_on_grids_of_every_shape(grid):
+    """Grids of quantiles, of one cut-off, of huge, tiny or infinite spans, clustered ones."""
+    grid = np.unique(np.asarray(grid, dtype=float))
+    rng = np.random.default_rng(2)
+    scores = np.concatenate(
+        [
+            rng.random(20_000),
+            rng.lognormal(size=20_000),
+            rng.integers(-2, 42, 20_000).astype(float),
+            np.repeat(grid, 3),
+            np.nextafter(grid, np.inf),
+            np.nextafter(grid, -np.inf),
+            [np.inf, -np.inf, 0.0, -0.0, 5e-324],
+        ]
+    )
+    np.testing.assert_array_equal(_bins(scores, grid), np.searchsorted(grid, scores, "right"))
+    integers = rng.integers(-2, 42, 70_000)
+    np.testing.assert_array_equal(_bins(integers, grid), np.searchsorted(grid, integers, "right"))
