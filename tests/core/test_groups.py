@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import adverse_impact as ai
-from adverse_impact._core._groups import code_groups, sort_key
+from adverse_impact._core._groups import code_cells, code_groups, is_unknown, sort_key
 
 UNKNOWN = "Unknown"
 
@@ -444,3 +444,49 @@ def test_a_stratum_named_like_a_count_column_is_refused():
     frame = pd.DataFrame({"decision": [1, 0, 1, 1], "sex": list("abab"), "n": list("xxyy")})
     with pytest.raises(ai.InputError, match=r"^strata: the column 'n' has the name"):
         ai.audit(frame, selected="decision", sensitive_features="sex", strata="n")
+
+
+def _coded_by_hand(features: dict, unknown: frozenset, intersectional: bool) -> list[tuple]:
+    """code_groups' answer, one row at a time: keys in order, codes, unknown rows."""
+    names = list(features)
+    specs = [(name, (name,)) for name in names]
+    if intersectional and len(names) > 1:
+        specs.append((" x ".join(names), tuple(names)))
+    out = []
+    for name, columns in specs:
+        rows = list(zip(*(features[c] for c in columns)))
+        known = [not any(is_unknown(v, unknown) for v in row) for row in rows]
+        keys = sorted({row for row, k in zip(rows, known) if k}, key=sort_key)
+        codes = [keys.index(row) if k else len(keys) for row, k in zip(rows, known)]
+        out.append((name, tuple(keys), codes, known.count(False)))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    labels=st.lists(st.integers(0, 70), min_size=3, max_size=5),
+    rows=st.integers(20, 200),
+    seed=st.integers(0, 2**32 - 1),
+    intersectional=st.booleans(),
+)
+def test_groups_coded_from_cells_equal_the_groups_coded_row_by_row(
+    labels, rows, seed, intersectional
+):
+    """Cells give each row's group as a row-by-row count does, also when the cross of
+    three to five attributes of up to 70 labels is too large to number densely."""
+    rng = np.random.default_rng(seed)
+    features = {}
+    for i, k in enumerate(labels):
+        column = rng.integers(0, k + 2, rows).astype(object)
+        column[column == k + 1] = None  # missing
+        column[:2] = [0, 1]  # two known groups
+        features[f"a{i}"] = column.tolist()
+    unknown = frozenset({3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = code_groups(features, unknown=[3], intersectional=intersectional)
+        cells = code_cells(features, unknown=[3], intersectional=intersectional)
+    expected = _coded_by_hand(features, unknown, intersectional)
+    assert [(a.name, a.keys, a.codes.tolist(), a.n_unknown) for a in got] == expected
+    assert cells.n_cells <= max(4 * rows, 1 << 16)
+    assert not cells.cells.flags.writeable and not got[0].codes.flags.writeable

@@ -51,6 +51,8 @@ __all__ = [
     "ATTRIBUTE_SEP",
     "LABEL_SEP",
     "CodedAttribute",
+    "CodedCells",
+    "code_cells",
     "code_groups",
     "factorize",
     "factorize_columns",
@@ -655,6 +657,12 @@ class CodedAttribute:
         """Per row: True when its group is known."""
         return self.codes < len(self.keys)
 
+    def rows(self, cells: np.ndarray) -> CodedAttribute:
+        """The attribute coded per row, from its codes per cell and every row's cell."""
+        codes = self.codes[cells]
+        codes.flags.writeable = False
+        return CodedAttribute(self.name, self.columns, self.keys, codes, self.n_unknown)
+
 
 def code_groups(
     sensitive_features: Any,
@@ -702,6 +710,71 @@ def code_groups(
     >>> code_groups({"grade": [10, 2, 1, 2]})[0].labels
     [1, 2, 10]
     """
+    coded = code_cells(
+        sensitive_features,
+        n,
+        unknown=unknown,
+        intersectional=intersectional,
+        argument=argument,
+        min_groups=min_groups,
+        warn=warn,
+    )
+    return [attribute.rows(coded.cells) for attribute in coded.attributes]
+
+
+@dataclass(frozen=True, slots=True)
+class CodedCells:
+    """Every row's cell in the cross of all attributes, and each attribute's groups by cell.
+
+    A cell is one combination of labels, every unknown label of an attribute
+    (and a missing one) counting as one level, so any attribute's or
+    intersection's count is a sum over cells: count (cell, whatever) once
+    over the rows, then sum the cells per group instead of counting the rows
+    again for each attribute.
+
+    Attributes
+    ----------
+    cells : numpy.ndarray
+        Per row, its cell, 0 to ``n_cells - 1`` (a read-only int64 array).
+    n_cells : int
+        Cells numbered (at most ``max(4 * rows, 65536)``; some may hold no row).
+    attributes : tuple of CodedAttribute
+        As :func:`code_groups` returns them, except that ``codes`` gives each
+        *cell*'s group (``len(keys)`` when unknown or empty), not each row's:
+        ``attribute.rows(cells)`` is the attribute of :func:`code_groups`.
+    """
+
+    cells: np.ndarray
+    n_cells: int
+    attributes: tuple[CodedAttribute, ...]
+
+
+def code_cells(
+    sensitive_features: Any,
+    n: int | None = None,
+    *,
+    unknown: Any = None,
+    intersectional: bool = True,
+    argument: str = "sensitive_features",
+    min_groups: int = 2,
+    warn: bool = True,
+) -> CodedCells:
+    """:func:`code_groups` as cells: one cell per row, and each attribute's group per cell.
+
+    Takes the arguments of :func:`code_groups`, and refuses and warns alike.
+
+    Examples
+    --------
+    >>> from adverse_impact._core._groups import code_cells
+    >>> coded = code_cells({"sex": ["M", "F", None, "F"], "race": ["A", "B", "A", "A"]})
+    >>> coded.cells.tolist(), coded.n_cells  # 3 x 3: M, F, unknown x A, B, unknown
+    ([0, 4, 6, 3], 9)
+    >>> sex, race, both = coded.attributes
+    >>> sex.keys, sex.codes.tolist()  # cells with no row: unknown too
+    ((('F',), ('M',)), [1, 2, 2, 0, 0, 2, 2, 2, 2])
+    >>> sex.rows(coded.cells).codes.tolist(), both.n_unknown
+    ([1, 0, 2, 0], 1)
+    """
     unknown = check_unknown(unknown)
     columns = label_columns(sensitive_features, argument)
     if not columns:
@@ -720,9 +793,13 @@ def code_groups(
         coded[name] = (codes, uniques, unknown_label)
     if warn:
         warn_labels({k: v[1] for k, v in coded.items()}, unknown)
+    cells, digits = _cross([coded[name] for name in columns], n)
+    counts = np.bincount(cells, minlength=len(digits))
     out = []
     for name, parts in specs(tuple(columns), intersectional):
-        attribute = _code_cells(name, parts, coded, n)
+        attribute = _cell_groups(
+            name, parts, [list(columns).index(p) for p in parts], coded, digits, counts
+        )
         if len(attribute.keys) < min_groups:
             keys = attribute.keys
             found = "no known group" if not keys else f"one known group ({label(keys[0])!r})"
@@ -735,56 +812,60 @@ def code_groups(
         if warn and len(parts) == 1:
             warn_near_duplicates(name, attribute.keys, argument)
         out.append(attribute)
-    return out
+    cells.flags.writeable = False
+    return CodedCells(cells, len(digits), tuple(out))
 
 
-def _code_cells(
-    name: str, columns: tuple[str, ...], coded: Mapping[str, tuple], n: int
-) -> CodedAttribute:
-    # Each label becomes a digit; every unknown label (and a missing one,
-    # code -1) becomes the extra top digit, so a cell is known exactly when
-    # none of its digits is the top one.
-    radices = [len(coded[c][1]) + 1 for c in columns]
-    combined = np.zeros(n, dtype=np.int64)
-    for column, radix in zip(columns, radices):
-        codes, _, unknown_label = coded[column]
+def _cross(columns: Sequence[tuple], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every row's cell of the cross of ``columns`` (``(codes, uniques, unknown_label)``).
+
+    Returns the cells (int64, per row) and each cell's digits (cells x columns):
+    label codes, every unknown label (and a missing one, code -1) the extra
+    top digit, so a cell is known for an attribute exactly when its digit is
+    not the top one.  While the cross is small, cells are numbered densely
+    (mixed radix, all combinations); once it would exceed ``max(4 n, 65536)``,
+    only the combinations present are kept (one sort), which keeps the numbers
+    small however many attributes and labels there are.
+    """
+    limit = max(4 * n, 1 << 16)
+    cells = np.zeros(n, dtype=np.int64)
+    digits = np.zeros((1, 0), dtype=np.int64)
+    for codes, uniques, unknown_label in columns:
+        radix = len(uniques) + 1
         digit = np.where(unknown_label, radix - 1, np.arange(radix))  # index -1: missing
-        combined *= radix
-        combined += digit[codes]
-    size = int(np.prod(radices, dtype=object))
-    dense = size <= max(4 * n, 1 << 16)
-    if dense:
-        counts = np.bincount(combined, minlength=size)
-        cell_known = np.ones(radices, dtype=bool)
-        for axis in range(len(radices)):
-            cell_known[(slice(None),) * axis + (-1,)] = False
-        cell_known = cell_known.ravel()
-        present = np.flatnonzero((counts > 0) & cell_known)
-        n_unknown = int(counts[~cell_known].sum())
-    else:
-        digits = np.unravel_index(combined, radices)
-        known = np.logical_and.reduce([d < r - 1 for d, r in zip(digits, radices)])
-        present = np.unique(combined[known])
-        n_unknown = int((~known).sum())
-    keys = (
-        [
-            tuple(coded[c][1][d] for c, d in zip(columns, digits))
-            for digits in zip(*np.unravel_index(present, radices))
-        ]
-        if len(present)
-        else []
-    )
+        cells *= radix
+        cells += digit[codes]
+        if len(digits) * radix <= limit:
+            digits = np.column_stack(
+                [np.repeat(digits, radix, axis=0), np.tile(np.arange(radix), len(digits))]
+            )
+        else:
+            present, cells = np.unique(cells, return_inverse=True)
+            digits = np.column_stack([digits[present // radix], present % radix])
+    return cells.astype(np.int64, copy=False), digits
+
+
+def _cell_groups(
+    name: str,
+    columns: tuple[str, ...],
+    where: list[int],
+    coded: Mapping[str, tuple],
+    digits: np.ndarray,
+    counts: np.ndarray,
+) -> CodedAttribute:
+    """One attribute's known groups in order, each cell's group, its unknown rows."""
+    own = digits[:, where]
+    tops = np.array([len(coded[c][1]) for c in columns])
+    known = (own < tops).all(axis=1)
+    n_unknown = int(counts[~known].sum())
+    present = np.flatnonzero(known & (counts > 0))
+    rows, group_of = np.unique(own[present], axis=0, return_inverse=True)
+    keys = [tuple(coded[c][1][d] for c, d in zip(columns, row)) for row in rows.tolist()]
     rank = sorted(range(len(keys)), key=lambda i: sort_key(keys[i]))
     position = np.empty(len(keys), dtype=np.int64)
     position[rank] = np.arange(len(keys))
-    unknown_gid = len(keys)
-    if dense:
-        lookup = np.full(size, unknown_gid, dtype=np.int64)
-        lookup[present] = position
-        gid = lookup[combined]
-    else:
-        gid = np.full(n, unknown_gid, dtype=np.int64)
-        gid[known] = position[np.searchsorted(present, combined[known])]
+    gid = np.full(len(digits), len(keys), dtype=np.int64)
+    gid[present] = position[group_of.ravel()]
     gid.flags.writeable = False
     return CodedAttribute(name, tuple(columns), tuple(keys[i] for i in rank), gid, n_unknown)
 
