@@ -418,3 +418,41 @@ def test_bins_equal_searchsorted_on_grids_of_every_shape(grid):
     np.testing.assert_array_equal(_bins(scores, grid), np.searchsorted(grid, scores, "right"))
     integers = rng.integers(-2, 42, 70_000)
     np.testing.assert_array_equal(_bins(integers, grid), np.searchsorted(grid, integers, "right"))
+
+
+@pytest.mark.filterwarnings("ignore:unknown. the label")
+@pytest.mark.parametrize("intersectional", [True, False])
+def test_counting_cells_once_equals_counting_each_attributes_rows(monkeypatch, intersectional):
+    """The sweep counts (cell, bin) once and sums cells per group; with too many cells
+    for one table it counts each attribute's rows: both give the same sweep."""
+    rng = np.random.default_rng(4)
+    n = 3000
+    features = {
+        "sex": rng.choice(np.array(["F", "M", "X", None, "Declined"], dtype=object), n),
+        "race": rng.choice(np.array(list("ABCDEFG") + [None], dtype=object), n),
+        "age": rng.integers(0, 4, n),
+    }
+    scores = rng.integers(0, 50, n) / 7
+    grid = np.unique(scores)[::3]
+    kwargs = dict(thresholds=grid, unknown="Declined", intersectional=intersectional)
+    once = threshold_sweep(scores, sensitive_features=features, **kwargs)
+    counted = []
+    monkeypatch.setattr(_sweep, "CELL_BINS", 0)
+    monkeypatch.setattr(_sweep, "_selected_at", lambda *a: counted.append(a) or _selected_at(*a))
+    per_attribute = threshold_sweep(scores, sensitive_features=features, **kwargs)
+    assert len(counted) == len(per_attribute.attributes)  # each attribute counted its rows
+    pd.testing.assert_frame_equal(once.to_frame(), per_attribute.to_frame(), check_exact=True)
+    pd.testing.assert_frame_equal(once.by_threshold(), per_attribute.by_threshold())
+    np.testing.assert_array_equal(once.n_selected, per_attribute.n_selected)
+    assert dict(once.unknown) == dict(per_attribute.unknown)
+    for t in grid[::4]:
+        audit = ai.audit(
+            score=scores,
+            threshold=t,
+            sensitive_features=features,
+            unknown="Declined",
+            intersectional=intersectional,
+        )
+        pd.testing.assert_frame_equal(
+            sweep_rows(once, t)[AUDIT_COLUMNS], audit.table[AUDIT_COLUMNS], check_dtype=False
+        )

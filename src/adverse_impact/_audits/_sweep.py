@@ -1,9 +1,12 @@
-"""The audit at every cut-off of a grid, from one sort of the scores.
+"""The audit at every cut-off of a grid, from one count of the rows.
 
-:func:`threshold_sweep` sorts the scores once and answers every cut-off with
-one ``bincount`` per attribute over (group, place among the cut-offs), so a
-grid of 1,000 cut-offs costs about as much as two single audits.  Groups are
-coded by :func:`~adverse_impact._core._groups.code_groups`, in the audit's order.
+:func:`threshold_sweep` places every score among the cut-offs (its bin: how
+many it reaches) and counts the rows once per (cell, bin), a cell being one
+combination of all the attributes' labels; every attribute and the
+intersection sum the cells of their groups, and a cumulative sum over the
+bins answers every cut-off.  A grid of 1,000 cut-offs costs little more than
+one audit.  Groups are coded by :func:`~adverse_impact._core._groups.code_cells`,
+in the audit's order.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from adverse_impact._audits import PUBLIC
 from adverse_impact._audits._scoring import model_scores
 from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
-from adverse_impact._core._groups import CodedAttribute, code_groups, label
+from adverse_impact._core._groups import CodedCells, code_cells, label
 from adverse_impact._core._params import validate_params
 from adverse_impact._core._render import decisive, frame_block, html_block
 from adverse_impact._core._shape import ResultShape
@@ -285,10 +288,10 @@ def threshold_sweep(
     """Selection rates, impact ratios and four-fifths flags at every cut-off of a grid.
 
     Equal, at each threshold ``t``, to ``audit(score=scores, threshold=t,
-    sensitive_features=sensitive_features)``, but computed in one pass: the scores are
-    sorted once, which places every candidate between two consecutive
-    cut-offs, and one ``bincount`` per attribute over (group, place) with a
-    cumulative sum gives each group's count at or above every cut-off.
+    sensitive_features=sensitive_features)``, but computed in one pass: each
+    score's place among the cut-offs, one ``bincount`` of the rows over
+    (cell of the attributes' labels, place), summed per group, and a
+    cumulative sum give each group's count at or above every cut-off.
 
     Parameters
     ----------
@@ -364,15 +367,39 @@ def threshold_sweep(
         lengths["sample_weight"] = len(weights)
     check_consistent_length(lengths)
     grid = _grid(scores, thresholds)
-    bins, n_selected = _score_bins(scores, grid)
+    coded = _row_groups(sensitive_features, len(scores), unknown, intersectional)
+    bins = _bins(scores, grid)
+    n_t = len(grid)
     blocks, unknown_counts = [], {}
-    for coded in _row_groups(sensitive_features, len(scores), unknown, intersectional):
-        unknown_counts[coded.name] = coded.n_unknown
-        n_g, s_g = _selected_at(bins, coded.codes, len(coded.keys), len(grid))
-        weighed = None
-        if weights is not None:
-            weighed = _selected_at(bins, coded.codes, len(coded.keys), len(grid), weights)
-        blocks.append((coded.name, list(coded.keys), n_g, s_g, weighed))
+    if weights is None and coded.n_cells * (n_t + 1) <= max(len(scores), CELL_BINS):
+        # One count of the rows per (cell, bin) serves every attribute and the
+        # intersection: each sums the cells of its groups (counts are exact in any
+        # order), instead of counting the rows again per attribute.
+        code = coded.cells * (n_t + 1)
+        code += bins
+        per_cell = np.bincount(code, minlength=coded.n_cells * (n_t + 1))
+        per_cell = per_cell.reshape(coded.n_cells, n_t + 1)
+        n_selected = _selected_from(per_cell.sum(axis=0, keepdims=True), weighted=False)[1][0]
+        for attribute in coded.attributes:
+            unknown_counts[attribute.name] = attribute.n_unknown
+            n_groups = len(attribute.keys)
+            per_group = np.zeros((n_groups + 1, n_t + 1), dtype=per_cell.dtype)
+            np.add.at(per_group, attribute.codes, per_cell)
+            n_g, s_g = _selected_from(per_group[:n_groups], weighted=False)
+            blocks.append((attribute.name, list(attribute.keys), n_g, s_g, None))
+    else:
+        # Weight sums are not summed over cells: their rounding would depend on
+        # the cells, so each attribute counts its rows, in row order, as the audit does.
+        n_selected = len(scores) - np.cumsum(np.bincount(bins, minlength=n_t + 1))[:n_t]
+        for cell_attribute in coded.attributes:
+            attribute = cell_attribute.rows(coded.cells)
+            unknown_counts[attribute.name] = attribute.n_unknown
+            n_groups = len(attribute.keys)
+            n_g, s_g = _selected_at(bins, attribute.codes, n_groups, n_t)
+            weighed = None
+            if weights is not None:
+                weighed = _selected_at(bins, attribute.codes, n_groups, n_t, weights)
+            blocks.append((attribute.name, list(attribute.keys), n_g, s_g, weighed))
     table = _sweep_table(grid, blocks)
     return ThresholdSweep(
         table,
@@ -423,16 +450,9 @@ def _sweep_scores(
     return check_scores(scores_or_model, "scores_or_model"), "scores"
 
 
-def _score_bins(scores: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each score's bin (how many cut-offs it reaches), and the number selected at each."""
-    # Each score's bin: how many cut-offs it reaches (score >= t), 0 to T.  A
-    # row is selected at cut-off j exactly when its bin exceeds j, so the
-    # counts per (group, bin) answer every cut-off at once.
-    bins = _bins(scores, grid)
-    below = np.cumsum(np.bincount(bins, minlength=len(grid) + 1))[: len(grid)]
-    return bins, len(scores) - below
-
-
+#: The most (cell, bin) counts :func:`threshold_sweep` keeps in one table (more when
+#: there are more rows); beyond it, each attribute counts its own rows.
+CELL_BINS = 1 << 16
 #: Buckets per cut-off of :func:`_bins`' lookup, and the most buckets.
 BUCKETS_PER_CUT = 16
 MAX_BUCKETS = 1 << 16
@@ -441,14 +461,18 @@ MAX_PER_BUCKET = 6
 
 
 def _bins(scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """``np.searchsorted(grid, scores, side="right")`` (``grid`` sorted, no NaN), exactly.
+    """Each score's bin: how many cut-offs it reaches, ``np.searchsorted(grid, scores, "right")``.
+
+    A row is selected at cut-off ``j`` (``score >= grid[j]``) exactly when its
+    bin exceeds ``j``, so the counts per (group, bin) answer every cut-off at
+    once.  ``grid`` is sorted, without NaN.
 
     A binary search among 1,000 cut-offs takes ten unpredictable branches per
     score: 60 ms for a million random scores, half of a sweep.  Instead each
     score falls into one of ``M`` equal buckets spanning the grid (a
     subtraction, a product and a truncation), whose count of cut-offs below
     it is looked up, and is compared with the few cut-offs inside its bucket
-    (a sixth of the time).  Exact for any input: the bucket of ``x`` is a
+    (6 ms, a tenth of the time).  Exact for any input: the bucket of ``x`` is a
     non-decreasing function of ``x`` in floating point (rounding is
     monotone), so every cut-off in a lower bucket is below the score and every
     one in a higher bucket above it, however the bucket edges round; only the
@@ -511,11 +535,9 @@ def _grid(scores: np.ndarray, thresholds: Any) -> np.ndarray:
     return np.unique(grid)
 
 
-def _row_groups(
-    sensitive_features: Any, n: int, unknown: Any, intersectional: bool
-) -> list[CodedAttribute]:
-    """Per swept attribute: its known groups in order, each row's group code, unknown rows."""
-    return code_groups(
+def _row_groups(sensitive_features: Any, n: int, unknown: Any, intersectional: bool) -> CodedCells:
+    """Each row's cell; per swept attribute: its known groups in order, each cell's group."""
+    return code_cells(
         sensitive_features,
         n,
         unknown=unknown,
@@ -543,7 +565,13 @@ def _selected_at(
     cells = np.bincount(code, weights=weights, minlength=(n_groups + 1) * (n_t + 1)).reshape(
         n_groups + 1, n_t + 1
     )[:n_groups]
-    if weights is not None:
+    return _selected_from(cells, weighted=weights is not None)
+
+
+def _selected_from(cells: np.ndarray, weighted: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Group sizes (G,) and selected counts (G, T) from the rows per (group, bin) (G, T + 1)."""
+    n_t = cells.shape[1] - 1
+    if weighted:
         # Selected at cut-off j: the rows in bins j+1..T, summed from the top so
         # that no weight sum is a difference of two rounded ones.
         above = np.cumsum(cells[:, ::-1], axis=1)[:, ::-1]

@@ -828,13 +828,16 @@ def _cross(columns: Sequence[tuple], n: int) -> tuple[np.ndarray, np.ndarray]:
     small however many attributes and labels there are.
     """
     limit = max(4 * n, 1 << 16)
-    cells = np.zeros(n, dtype=np.int64)
+    cells = None
     digits = np.zeros((1, 0), dtype=np.int64)
     for codes, uniques, unknown_label in columns:
         radix = len(uniques) + 1
         digit = np.where(unknown_label, radix - 1, np.arange(radix))  # index -1: missing
-        cells *= radix
-        cells += digit[codes]
+        if cells is None:
+            cells = digit[codes]
+        else:
+            cells *= radix
+            cells += digit[codes]
         if len(digits) * radix <= limit:
             digits = np.column_stack(
                 [np.repeat(digits, radix, axis=0), np.tile(np.arange(radix), len(digits))]
@@ -842,7 +845,7 @@ def _cross(columns: Sequence[tuple], n: int) -> tuple[np.ndarray, np.ndarray]:
         else:
             present, cells = np.unique(cells, return_inverse=True)
             digits = np.column_stack([digits[present // radix], present % radix])
-    return cells.astype(np.int64, copy=False), digits
+    return (np.zeros(n, dtype=np.int64) if cells is None else cells), digits
 
 
 def _cell_groups(
