@@ -343,7 +343,7 @@ def test_a_decimal_comma_is_never_read_as_a_thousands_separator(column, written)
     table = dotted.assign(**{column: [written, dotted[column][1]]})
     with pytest.raises(ai.InputError, match=r"^table: .*column '" + column) as raised:
         ai.check_summary(table)
-    assert "decimal=','" in str(raised.value) and "--decimal ," in str(raised.value)
+    assert "Pass decimal=','" in str(raised.value)
 
 
 def test_thousands_separators_group_digits_by_three_in_either_notation():

@@ -257,8 +257,7 @@ def _plain_digits(text: str, decimal: str, row: int, frame: pd.DataFrame, column
                 "table",
                 f"{_where(row, frame, column)}: {text!r} writes {other!r} where "
                 f"{decimal!r} is the decimal mark, and not as a thousands separator",
-                f"Pass decimal={other!r} if the summary writes decimals with {other!r} "
-                f"(on the command line, --decimal {other})",
+                f"Pass decimal={other!r} if the summary writes decimals with {other!r}",
             )
         text = text.replace(other, "")
     return text.replace(",", ".")
@@ -314,8 +313,7 @@ def _count(
         raise input_error(
             "table",
             f"{_where(row, frame, column)}: {value!r} is not a whole number",
-            f"If {decimal!r} groups thousands there, pass decimal={other!r} (on the command "
-            f"line, --decimal {other})"
+            f"If {decimal!r} groups thousands there, pass decimal={other!r}"
             if grouped
             else "Counts of people are whole numbers",
         )
