@@ -333,7 +333,14 @@ def test_a_summary_with_decimal_commas_is_checked_like_its_dotted_twin():
 
 @pytest.mark.parametrize(
     ("column", "written"),
-    [("rate", "51,0%"), ("impact_ratio", "0,80"), ("rate", "0,4"), ("impact_ratio", "1,0")],
+    [
+        ("rate", "51,0%"),
+        ("impact_ratio", "0,80"),
+        ("rate", "0,4"),
+        ("impact_ratio", "1,0"),
+        ("impact_ratio", "0,800"),
+        ("rate", "0,400"),
+    ],
 )
 def test_a_decimal_comma_is_never_read_as_a_thousands_separator(column, written):
     # Before: "51,0%" became 510% ("outside [0, 1]") and "0,80" the ratio 80, a false alarm.

@@ -234,10 +234,11 @@ def _as_text(value: Any) -> str:
 
 
 #: A number whose separators can only group thousands: 1,234 or 12,345,678.5 (with
-#: "." as the decimal mark), 1.234 or 12.345.678,5 (with ",").
+#: "." as the decimal mark), 1.234 or 12.345.678,5 (with ","). A leading 0 never
+#: starts a thousands group: "0,800" is a decimal comma.
 _GROUPED = {
-    ".": re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?"),
-    ",": re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d*)?"),
+    ".": re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?"),
+    ",": re.compile(r"[-+]?[1-9]\d{0,2}(\.\d{3})+(,\d*)?"),
 }
 
 
