@@ -167,3 +167,17 @@ def just_below_rankings() -> pd.DataFrame:
     first = ["F"] * 3_998 + ["M"] * 5_000
     rows = [(p, sex, 1 if sex == top else 2) for p, top in enumerate(first) for sex in ("F", "M")]
     return pd.DataFrame(rows, columns=["prompt", "sex", "rank"])
+
+
+def just_below_rankings_audit():
+    """The ranking audit of :func:`just_below_rankings`: F's impact ratio is 0.7996."""
+    import adverse_impact as ai
+
+    return ai.audit_rankings(
+        just_below_rankings(),
+        prompt="prompt",
+        sensitive_features="sex",
+        rank="rank",
+        n_resamples=199,
+        random_state=0,
+    )

@@ -25,16 +25,6 @@ from adverse_impact._audits._model import audit_model, error_rates
 from adverse_impact._audits._scoring import decide
 
 ROOT = Path(__file__).resolve().parents[2]
-AUDIT_COLUMNS = [
-    "attribute",
-    "group",
-    "n",
-    "selected",
-    "rate",
-    "impact_ratio",
-    "is_reference",
-    "four_fifths_flag",
-]
 
 
 def by_group(result, attribute=None):

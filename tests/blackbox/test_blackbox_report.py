@@ -278,16 +278,9 @@ def test_the_rankings_command_writes_each_format_and_exits_on_the_gate(tmp_path,
 
 
 def test_ranking_report_shows_a_flagged_ratio_past_three_decimals():
-    from _helpers import just_below_rankings
+    from _helpers import just_below_rankings_audit
 
-    result = ai.audit_rankings(
-        just_below_rankings(),
-        prompt="prompt",
-        sensitive_features="sex",
-        rank="rank",
-        n_resamples=199,
-        random_state=0,
-    )
+    result = just_below_rankings_audit()
     text = result.to_markdown()
     assert "Lowest impact ratio: F 0.7996 (3998/8998 against M's 5000/8998)." in text
     row = next(line for line in text.splitlines() if line.startswith("| F "))

@@ -854,16 +854,9 @@ def test_markdown_report_holds_the_published_row_and_words_for_p_values(publishe
 
 @pytest.fixture(scope="module")
 def below_by_a_hair() -> ai.RankingAudit:
-    from _helpers import just_below_rankings
+    from _helpers import just_below_rankings_audit
 
-    return ai.audit_rankings(
-        just_below_rankings(),
-        prompt="prompt",
-        sensitive_features="sex",
-        rank="rank",
-        n_resamples=199,
-        random_state=0,
-    )
+    return just_below_rankings_audit()
 
 
 def test_ranking_summary_repr_and_gate_show_the_ratio_below_four_fifths(below_by_a_hair):

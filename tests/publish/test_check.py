@@ -333,7 +333,14 @@ def test_a_summary_with_decimal_commas_is_checked_like_its_dotted_twin():
 
 @pytest.mark.parametrize(
     ("column", "written"),
-    [("rate", "51,0%"), ("impact_ratio", "0,80"), ("rate", "0,4"), ("impact_ratio", "1,0")],
+    [
+        ("rate", "51,0%"),
+        ("impact_ratio", "0,80"),
+        ("rate", "0,4"),
+        ("impact_ratio", "1,0"),
+        ("impact_ratio", "0,800"),
+        ("rate", "0,400"),
+    ],
 )
 def test_a_decimal_comma_is_never_read_as_a_thousands_separator(column, written):
     # Before: "51,0%" became 510% ("outside [0, 1]") and "0,80" the ratio 80, a false alarm.
@@ -343,7 +350,7 @@ def test_a_decimal_comma_is_never_read_as_a_thousands_separator(column, written)
     table = dotted.assign(**{column: [written, dotted[column][1]]})
     with pytest.raises(ai.InputError, match=r"^table: .*column '" + column) as raised:
         ai.check_summary(table)
-    assert "decimal=','" in str(raised.value) and "--decimal ," in str(raised.value)
+    assert "Pass decimal=','" in str(raised.value)
 
 
 def test_thousands_separators_group_digits_by_three_in_either_notation():

@@ -234,10 +234,11 @@ def _as_text(value: Any) -> str:
 
 
 #: A number whose separators can only group thousands: 1,234 or 12,345,678.5 (with
-#: "." as the decimal mark), 1.234 or 12.345.678,5 (with ",").
+#: "." as the decimal mark), 1.234 or 12.345.678,5 (with ","). A leading 0 never
+#: starts a thousands group: "0,800" is a decimal comma.
 _GROUPED = {
-    ".": re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?"),
-    ",": re.compile(r"[-+]?\d{1,3}(\.\d{3})+(,\d*)?"),
+    ".": re.compile(r"[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?"),
+    ",": re.compile(r"[-+]?[1-9]\d{0,2}(\.\d{3})+(,\d*)?"),
 }
 
 
@@ -257,8 +258,7 @@ def _plain_digits(text: str, decimal: str, row: int, frame: pd.DataFrame, column
                 "table",
                 f"{_where(row, frame, column)}: {text!r} writes {other!r} where "
                 f"{decimal!r} is the decimal mark, and not as a thousands separator",
-                f"Pass decimal={other!r} if the summary writes decimals with {other!r} "
-                f"(on the command line, --decimal {other})",
+                f"Pass decimal={other!r} if the summary writes decimals with {other!r}",
             )
         text = text.replace(other, "")
     return text.replace(",", ".")
@@ -314,8 +314,7 @@ def _count(
         raise input_error(
             "table",
             f"{_where(row, frame, column)}: {value!r} is not a whole number",
-            f"If {decimal!r} groups thousands there, pass decimal={other!r} (on the command "
-            f"line, --decimal {other})"
+            f"If {decimal!r} groups thousands there, pass decimal={other!r}"
             if grouped
             else "Counts of people are whole numbers",
         )
