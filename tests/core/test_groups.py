@@ -488,5 +488,7 @@ def test_groups_coded_from_cells_equal_the_groups_coded_row_by_row(
         cells = code_cells(features, unknown=[3], intersectional=intersectional)
     expected = _coded_by_hand(features, unknown, intersectional)
     assert [(a.name, a.keys, a.codes.tolist(), a.n_unknown) for a in got] == expected
+    from_cells = [a.rows(cells.cells) for a in cells.attributes]
+    assert [(a.name, a.keys, a.codes.tolist(), a.n_unknown) for a in from_cells] == expected
     assert cells.n_cells <= max(4 * rows, 1 << 16)
     assert not cells.cells.flags.writeable and not got[0].codes.flags.writeable
