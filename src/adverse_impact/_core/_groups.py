@@ -17,8 +17,10 @@ Two entry points share those rules, so every table of the library lists the
 same groups in the same order:
 
 * :func:`code_groups` - rows in memory to one group code per row, for every
-  attribute and intersection (threshold sweep, token proxies, proxy scan,
-  proxy leakage, recoverability, counterfactual summaries);
+  attribute and intersection (token proxies, proxy scan, proxy leakage,
+  recoverability, counterfactual summaries), and :func:`code_cells`, the
+  same as one cell per row of the cross of all attributes and each group's
+  cells (the threshold sweep counts the cells once for every attribute);
 * :func:`group_totals` - a table of per-cell counts (from
   :func:`adverse_impact._core._counts.count_groups`, which may have counted on an
   engine) summed per known group (audit, error rates, Mantel-Haenszel).
@@ -841,9 +843,10 @@ def _cross(columns: Sequence[tuple], n: int) -> tuple[np.ndarray, np.ndarray]:
     label codes, every unknown label (and a missing one, code -1) the extra
     top digit, so a cell is known for an attribute exactly when its digit is
     not the top one.  While the cross is small, cells are numbered densely
-    (mixed radix, all combinations); once it would exceed ``max(4 n, 65536)``,
-    only the combinations present are kept (one sort), which keeps the numbers
-    small however many attributes and labels there are.
+    (mixed radix, all combinations, in the order of their digits); once it
+    would exceed ``max(4 n, 65536)``, only the combinations present are kept,
+    still in that order (:func:`_distinct`), which keeps the numbers small
+    however many attributes and labels there are.
     """
     limit = max(4 * n, 1 << 16)
     cells = None
