@@ -732,3 +732,21 @@ def test_paired_summary_repr_and_gate_show_the_decisions_ratio_below(decisions_b
     assert "0.7996" in repr(result)
     message = result.gate(rule="four_fifths").message()
     assert "impact ratio 0.7996" in message and "0.800" not in message
+
+
+@pytest.mark.parametrize(
+    ("argument", "bad", "error", "words"),
+    [
+        ("k", 0, ai.InputError, "k: 0 is not an integer >= 1. Pass e.g. k=1"),
+        ("k", 1.5, ai.InputTypeError, "k: 1.5 is not an integer"),
+        ("k", True, ai.InputTypeError, "k: True is not an integer"),
+        ("n_repeats", 0, ai.InputError, "n_repeats: 0 is not an integer >= 1"),
+        ("batch_size", 0, ai.InputError, "batch_size: 0 is not an integer >= 1"),
+        ("max_calls", -1, ai.InputError, "max_calls: -1 is not an integer >= 0"),
+    ],
+)
+def test_counts_are_checked_by_the_one_scalar_check_naming_the_argument(
+    argument, bad, error, words
+):
+    with pytest.raises(error, match="^" + words.replace(".", r"\.")):
+        ai.paired_test(lambda texts: [0.5] * len(texts), TEMPLATES, **{argument: bad})

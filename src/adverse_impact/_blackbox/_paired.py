@@ -33,7 +33,7 @@ from adverse_impact._core._errors import input_error, type_error
 from adverse_impact._core._frozen import read_only, reduce_by_fields
 from adverse_impact._core._params import RULES, validate_params
 from adverse_impact._core._render import decisive, frame_block, jsonable
-from adverse_impact._core._validation import below_ratio
+from adverse_impact._core._validation import below_ratio, check_scalar
 from adverse_impact._proxies._tokens import as_texts
 from adverse_impact._stats._gate import (
     RULE_WORDS,
@@ -1033,14 +1033,6 @@ def _adjust_names(rows: list[dict[str, Any]], alpha: float) -> pd.DataFrame:
 # -- the public function ----------------------------------------------------------------
 
 
-def _check_positive_int(value: Any, argument: str, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise input_error(
-            argument, f"{value!r} is not a positive integer", f"Pass e.g. {argument}={example}"
-        )
-    return int(value)
-
-
 @validate_params()
 def paired_test(
     scorer: Any,
@@ -1230,8 +1222,8 @@ def paired_test(
     (1, 0)
     """
     texts = _check_templates(kind, templates)
-    n_repeats = _check_positive_int(n_repeats, "n_repeats", "5")
-    k = _check_positive_int(k, "k", "1")
+    n_repeats = check_scalar(n_repeats, "n_repeats", int, low=1, example="n_repeats=5")
+    k = check_scalar(k, "k", int, low=1, example="k=1")
     alpha = check_alpha(alpha)
     n_jobs = check_n_jobs(n_jobs)
     batch_size, max_calls = _check_call_limits(batch_size, max_calls)
@@ -1287,13 +1279,11 @@ def paired_test(
 def _check_call_limits(batch_size: Any, max_calls: Any) -> tuple[int | None, int | None]:
     """``batch_size`` and ``max_calls``: positive whole numbers or None (``max_calls`` may be 0)."""
     if batch_size is not None:
-        batch_size = _check_positive_int(batch_size, "batch_size", "20")
-    if max_calls is not None and not (
-        isinstance(max_calls, (int, np.integer))
-        and not isinstance(max_calls, bool)
-        and max_calls == 0
-    ):
-        max_calls = _check_positive_int(max_calls, "max_calls", "1000 (or 0: cache only)")
+        batch_size = check_scalar(batch_size, "batch_size", int, low=1, example="batch_size=20")
+    if max_calls is not None:
+        max_calls = check_scalar(
+            max_calls, "max_calls", int, low=0, example="max_calls=1000 (or 0: cache only)"
+        )
     return batch_size, max_calls
 
 
