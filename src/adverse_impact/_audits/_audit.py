@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from adverse_impact._audits import PUBLIC
-from adverse_impact._audits._result import PENDING, AuditResult, deferred
+from adverse_impact._audits._result import NULLABLE_FLAGS, PENDING, AuditResult, deferred
 from adverse_impact._core._counts import GroupCounts, count_groups
 from adverse_impact._core._errors import input_error
 from adverse_impact._core._groups import (
@@ -43,7 +43,6 @@ from adverse_impact._stats._family import (
     shortfall_family,
 )
 from adverse_impact._stats._significance import (
-    FLAG_COLUMNS,
     check_alpha,
     check_comparison,
     check_test,
@@ -497,7 +496,7 @@ def _group_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The result table from the rows, with object labels and nullable boolean flags."""
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
-    for column in (*FLAG_COLUMNS, *NULLABLE_FLAGS):
+    for column in NULLABLE_FLAGS:
         if column in table:
             table[column] = table[column].astype("boolean")
     return table
@@ -633,10 +632,6 @@ def _attach_tests(
         for column, values in tests.items():
             for i in range(len(selected)):
                 rows[first_row + i][column] = values[i]
-
-
-#: Boolean columns that are NA where a row is not judged (besides the tests' FLAG_COLUMNS).
-NULLABLE_FLAGS = ("four_fifths_flag", "significant_adjusted")
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,10 +50,11 @@ __all__ = [
     "counts_from_dict",
     "counts_to_dict",
     "deferred",
+    "NULLABLE_FLAGS",
 ]
 
 #: Boolean table columns that are NA where a row is not judged or not tested.
-_NULLABLE = (*FLAG_COLUMNS, "four_fifths_flag", "significant_adjusted")
+NULLABLE_FLAGS = (*FLAG_COLUMNS, "four_fifths_flag", "significant_adjusted")
 
 
 #: Rows shown by ``print(result)`` and in a notebook before "... more rows".
@@ -824,12 +825,12 @@ def _table_from_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The table of :meth:`AuditResult.to_dict`'s rows, with the audit's column types."""
     table = pd.DataFrame(rows)
     table["group"] = table["group"].astype(object)
-    for column in _NULLABLE:
+    for column in NULLABLE_FLAGS:
         if column in table:
             table[column] = table[column].astype("boolean")
     for column in table.columns:
         if (
-            column not in ("attribute", "group", "note", *_NULLABLE)
+            column not in ("attribute", "group", "note", *NULLABLE_FLAGS)
             and table[column].dtype == object
         ):
             table[column] = pd.to_numeric(table[column])
