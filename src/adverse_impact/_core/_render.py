@@ -158,6 +158,12 @@ def true(value: Any) -> bool:
     return not missing(value) and bool(value)
 
 
+def _side(value: float, below: Any, line: float) -> bool:
+    """The exact decision ``below`` when given, else the value's own side of ``line``
+    (within :data:`ON_LINE` of it counts as on it)."""
+    return value < line - ON_LINE if missing(below) else bool(below)
+
+
 def decisive(value: Any, below: Any = None, line: float = 0.8, digits: int = 2) -> str:
     """A ratio with ``digits`` decimals, or as many more as it takes to show its side of ``line``.
 
@@ -182,7 +188,7 @@ def decisive(value: Any, below: Any = None, line: float = 0.8, digits: int = 2) 
     if missing(value):
         return "—"
     value = float(value)
-    below = value < line - ON_LINE if missing(below) else bool(below)
+    below = _side(value, below, line)
     for places in range(digits, 16):
         text = f"{value:.{places}f}"
         if (float(text) < line) == below:
@@ -219,7 +225,7 @@ def decisive_cells(
             out.append(math.nan)
             continue
         text = f"{value:{spec}}"
-        side = value < line - ON_LINE if missing(flag) else bool(flag)
+        side = _side(value, flag, line)
         if (float(text) < line) != side:
             places = len(text.partition(".")[2]) if "e" not in text else 2
             text = decisive(value, side, line, digits=places)
