@@ -65,11 +65,12 @@ def ratio_text(value: Any, digits: int = 3) -> str:
     >>> ratio_text(3998 / 5000), ratio_text(0.99996, 2), ratio_text(0.5)
     ('0.7996', '0.99996', '0.500')
     """
-    return max((decisive(value, None, line, digits) for line in (FOUR_FIFTHS, 1.0)), key=len)
+    return _upper(value, None, None, digits)
 
 
 def _upper(value: Any, four_fifths: Any, any_lower: Any, digits: int = 3) -> str:
-    """A sequence's upper end, on the side of 0.8 and of 1 its alerts put it (the decisions)."""
+    """A value on the sides of 0.8 and of 1 that ``four_fifths`` and ``any_lower`` decide
+    (a sequence's upper end and its alerts); None: the value's own sides."""
     return max(
         (
             decisive(value, four_fifths, FOUR_FIFTHS, digits),
