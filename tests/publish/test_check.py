@@ -384,3 +384,13 @@ def test_figures_that_arrived_as_numbers_ignore_the_decimal_mark():
         }
     )
     assert ai.check_summary(numbers, decimal=",").consistent()
+
+
+@pytest.mark.parametrize("written", ["5.000", "12.000.000", "1.200"])
+def test_a_count_with_three_decimals_is_never_read_as_a_few_people(written):
+    # Before: "5.000" read with "." was 5 applicants, silently.
+    table = _EUROPEAN.assign(
+        n=[written, "5000"], selected=["0", "0"], rate=["0%", "0%"], impact_ratio=["", ""]
+    )
+    with pytest.raises(ai.InputError, match="If '.' groups thousands there, pass decimal=','"):
+        ai.check_summary(table)

@@ -293,6 +293,16 @@ def _parse_number(
 def _count(
     value: Any, row: int, frame: pd.DataFrame, column: str, required: bool, decimal: str
 ) -> int | None:
+    other = "," if decimal == "." else "."
+    if isinstance(value, str) and _GROUPED[other].fullmatch(value.strip()):
+        # "5.000" or "1.200" read with "." would be 5 or 1.2 people: a count
+        # written with three decimals is the other mark grouping thousands.
+        raise input_error(
+            "table",
+            f"{_where(row, frame, column)}: {value!r} is a count whose {decimal!r} "
+            "is followed by three digits, as a thousands separator's is",
+            f"If {decimal!r} groups thousands there, pass decimal={other!r}",
+        )
     number, _ = _parse_number(value, row, frame, column, decimal)
     if number is None:
         if required:
@@ -309,14 +319,10 @@ def _count(
             "Counts of people are 0 or more",
         )
     if number.denominator != 1:
-        other = "," if decimal == "." else "."
-        grouped = isinstance(value, str) and _GROUPED[other].fullmatch(value.strip())
         raise input_error(
             "table",
             f"{_where(row, frame, column)}: {value!r} is not a whole number",
-            f"If {decimal!r} groups thousands there, pass decimal={other!r}"
-            if grouped
-            else "Counts of people are whole numbers",
+            "Counts of people are whole numbers",
         )
     return int(number)
 
@@ -562,6 +568,17 @@ def check_summary(
     ...     "impact_ratio": ["1.00", "0.99", ""]})
     >>> ai.check_summary(rates_only).errors
     ()
+
+    The same table as a spreadsheet with decimal commas writes it:
+
+    >>> european = rates_only.assign(
+    ...     n=["5.000", "5.000", "0"], rate=["51%", "50%", ""], impact_ratio=["1,00", "0,99", ""])
+    >>> ai.check_summary(european, decimal=",").errors
+    ()
+    >>> ai.check_summary(european)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    adverse_impact.InputError: table: ... pass decimal=','
     """
     share = check_share(min_share, "min_share")
     frame = read_summary(table, sheet=sheet, encoding=encoding)
